@@ -1,0 +1,41 @@
+# The two commands a user types on a fresh clone: `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= $(CURDIR)/.demo
+
+.PHONY: demo test check lint typecheck layers unit clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	rm -rf "$(DEMO_DIR)"
+	$(BIN)/accord demo --dir "$(DEMO_DIR)" --once
+
+test: check unit
+
+check: lint typecheck layers
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+layers: $(STAMP)
+	$(BIN)/lint-imports
+
+# pytest exit code 5 (no tests collected) is a failure here and is not hidden.
+unit: $(STAMP)
+	$(BIN)/pytest --cov --cov-report=term:skip-covered -q
+
+clean:
+	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache .hypothesis

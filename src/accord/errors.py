@@ -1,0 +1,103 @@
+"""The one exception tree of Accord.
+
+Every error Accord raises on purpose derives from :class:`AccordError`. Foreign
+exceptions (cryptography, SQLAlchemy, tomllib, XML parsers) are translated at the
+boundary with ``raise ... from``. The CLI maps families to exit codes in one place
+(``accord.cli``); the HTTP layer will map them to statuses in one place.
+
+::
+
+    AccordError
+    ├── InvalidInput              malformed file, unknown scheme/level, bad field
+    │   ├── LabelError            a confidentiality label that breaks STANAG 4774 rules
+    │   ├── AgreementFormatError  an agreement TOML file that is malformed or inconsistent
+    │   └── ItemError             an item whose kind, fields or attachments are wrong
+    ├── VerificationFailed        a signature, binding or digest that does not verify
+    ├── PolicyDenied              a request the rules refuse (with the reason)
+    │   └── TranslationRefused    a level with no equivalent under an agreement
+    ├── AgreementStateError       the agreement is not in a state that allows this
+    ├── NotFound                  no such node, party, agreement, user or item
+    ├── Conflict                  it already exists (a node home, a user, a party)
+    ├── IntegrityError            the stored record was altered (journal, bindings)
+    ├── StorageError              the database or blob store failed
+    └── TransportError            a peer could not be reached or answered badly
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AccordError",
+    "AgreementFormatError",
+    "AgreementStateError",
+    "Conflict",
+    "IntegrityError",
+    "InvalidInput",
+    "ItemError",
+    "LabelError",
+    "NotFound",
+    "PolicyDenied",
+    "StorageError",
+    "TransportError",
+    "TranslationRefused",
+    "VerificationFailed",
+]
+
+
+class AccordError(Exception):
+    """Root of every error Accord raises on purpose.
+
+    The message is one line an officer can read: it names the problem and, where a rule
+    of an agreement is involved, the article.
+    """
+
+
+class InvalidInput(AccordError):
+    """Input that cannot be parsed or that breaks a format rule."""
+
+
+class LabelError(InvalidInput):
+    """A confidentiality label that is malformed or inconsistent (STANAG 4774)."""
+
+
+class AgreementFormatError(InvalidInput):
+    """An agreement file that is malformed or internally inconsistent."""
+
+
+class ItemError(InvalidInput):
+    """An item whose kind, typed fields, body or attachments are wrong."""
+
+
+class VerificationFailed(AccordError):
+    """A signature, binding or digest that does not verify."""
+
+
+class PolicyDenied(AccordError):
+    """A request refused by a rule; the message says which rule and why."""
+
+
+class TranslationRefused(PolicyDenied):
+    """A classification with no equivalent under an agreement (GSOMIA Art. 4)."""
+
+
+class AgreementStateError(AccordError):
+    """The agreement's lifecycle state does not allow the request (GSOMIA Art. 21)."""
+
+
+class NotFound(AccordError):
+    """No such node, party, agreement, note, user or item."""
+
+
+class Conflict(AccordError):
+    """The thing already exists and will not be overwritten."""
+
+
+class IntegrityError(AccordError):
+    """A stored record no longer matches what was written (tampering or damage)."""
+
+
+class StorageError(AccordError):
+    """The database or the blob store failed."""
+
+
+class TransportError(AccordError):
+    """A peer could not be reached or answered in a way we cannot use."""
