@@ -37,8 +37,8 @@ __all__ = [
     "NotFound",
     "PolicyDenied",
     "StorageError",
-    "TransportError",
     "TranslationRefused",
+    "TransportError",
     "VerificationFailed",
 ]
 

@@ -1,0 +1,88 @@
+"""Canonical JSON: the one deterministic encoding Accord signs and hashes.
+
+Keys sorted, no insignificant whitespace, UTF-8 without escaping non-ASCII (so 秘 and
+군사Ⅲ급비밀 stay readable), strings in Unicode NFC, no NaN or infinities. Only ``dict``
+with ``str`` keys, ``list``/``tuple``, ``str``, ``int``, finite ``float``, ``bool`` and
+``None`` are accepted: anything else is a programming error, not input.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from accord.errors import InvalidInput
+
+__all__ = ["canonical_json", "format_time", "loads_object", "parse_time"]
+
+
+def _normalise(value: object) -> object:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, bool) or value is None or isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("canonical JSON has no NaN or infinity")
+        return value
+    if isinstance(value, Mapping):
+        out: dict[str, object] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"canonical JSON keys must be strings, not {type(key).__name__}")
+            out[unicodedata.normalize("NFC", key)] = _normalise(item)
+        return out
+    if isinstance(value, Sequence):
+        return [_normalise(item) for item in value]
+    raise TypeError(f"cannot encode {type(value).__name__} as canonical JSON")
+
+
+def canonical_json(value: object) -> bytes:
+    """Encode ``value`` as canonical JSON bytes (deterministic; used for signing)."""
+    return json.dumps(
+        _normalise(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
+
+
+def loads_object(data: bytes | str, what: str) -> dict[str, object]:
+    """Parse JSON text that must hold one object.
+
+    Raises:
+        InvalidInput: the text is not JSON, or not an object.
+    """
+    try:
+        value = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{what} is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{what} must be a JSON object")
+    return value
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 UTC with seconds precision: ``2016-11-23T09:00:00Z``.
+
+    Raises:
+        InvalidInput: the datetime has no time zone.
+    """
+    if moment.tzinfo is None:
+        raise InvalidInput("a time without a time zone is ambiguous; give it in UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an RFC 3339 time with a zone (``Z`` or an offset) into an aware UTC datetime.
+
+    Raises:
+        InvalidInput: not a time, or no time zone given.
+    """
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInput(f"not an RFC 3339 time: {text!r}") from exc
+    if moment.tzinfo is None:
+        raise InvalidInput(f"time {text!r} has no time zone; add Z for UTC")
+    return moment.astimezone(UTC).replace(microsecond=0)

@@ -1,0 +1,225 @@
+"""Commands for agreements: sign, import, status, diplomatic notes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from accord.agreements import NoteKind, Status
+from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, open_node, read_text, refusals
+from accord.errors import InvalidInput
+
+__all__ = ["agreement_app"]
+
+agreement_app = typer.Typer(
+    help="Agreements (GSOMIA): sign, import, status, diplomatic notes.", no_args_is_help=True
+)
+note_app = typer.Typer(
+    help="Signed diplomatic notes: entry into force, notice, suspension, withdrawal, amendment.",
+    no_args_is_help=True,
+)
+agreement_app.add_typer(note_app, name="note")
+
+
+def _parse_date(text: str | None) -> date:
+    if text is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+@agreement_app.command("sign")
+def agreement_sign(
+    file: Annotated[Path, typer.Argument(help="The agreement's TOML file.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the signature (default FILE.PARTY.sig.json).")
+    ] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Sign an agreement's exact text as this node's party (Ed25519 + ML-DSA-65)."""
+    with refusals():
+        node = open_node(home)
+        signature = node.agreements.sign(read_text(file), actor="authority")
+        node.close()
+        target = out or file.with_name(f"{file.name}.{signature.party}.sig.json")
+        target.write_text(signature.to_json() + "\n", encoding="utf-8")
+    console.print(
+        f"{signature.party} signed {signature.agreement_id} (SHA-384 {signature.digest[:16]}…) → {target}"
+    )
+
+
+@agreement_app.command("import")
+def agreement_import(
+    file: Annotated[Path, typer.Argument(help="The agreement's TOML file.")],
+    signature: Annotated[
+        list[Path] | None,
+        typer.Option(help="A party's signature file; repeat for each party (default: FILE.*.sig.json)."),
+    ] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import an agreement signed by every party it names."""
+    with refusals():
+        sig_files = signature or sorted(file.parent.glob(f"{file.name}.*.sig.json"))
+        node = open_node(home)
+        agreement, new = node.agreements.import_(
+            read_text(file), [read_text(s) for s in sig_files], actor="authority"
+        )
+        node.close()
+    if json_out:
+        emit_json({"agreement_id": agreement.id, "new": new, "parties": list(agreement.party_codes)})
+        return
+    verb = "Imported" if new else "Already imported:"
+    console.print(f"{verb} {agreement.id} — {agreement.title} (signed by {', '.join(agreement.party_codes)})")
+
+
+@agreement_app.command("list")
+def agreement_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """List imported agreements with today's state."""
+    with refusals():
+        node = open_node(home)
+        today = datetime.now(UTC).date()
+        rows = [(a, node.agreements.status(a.id, today)) for a in node.agreements.all()]
+        node.close()
+    if json_out:
+        emit_json(
+            [
+                {"id": a.id, "title": a.title, "parties": list(a.party_codes), "state": s.state.value}
+                for a, s in rows
+            ]
+        )
+        return
+    table = Table("id", "parties", "state", "title")
+    for a, s in rows:
+        table.add_row(a.id, ", ".join(a.party_codes), s.state.value, a.title)
+    console.print(table)
+
+
+@agreement_app.command("status")
+def agreement_status(
+    agreement_id: Annotated[str, typer.Argument(help="Agreement id.")],
+    at: Annotated[str | None, typer.Option(help="Date to evaluate (YYYY-MM-DD; default today, UTC).")] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show the agreement's state, next renewal and last day for a termination notice (Art. 21)."""
+    with refusals():
+        node = open_node(home)
+        st = node.agreements.status(agreement_id, _parse_date(at))
+        node.close()
+    if json_out:
+        emit_json(status_dict(agreement_id, st))
+        return
+    console.print(f"{agreement_id}: {st.summary()}", markup=False)
+
+
+def status_dict(agreement_id: str, st: Status) -> dict[str, object]:
+    """A status as JSON-ready data."""
+
+    def iso(d: date | None) -> str | None:
+        return d.isoformat() if d else None
+
+    return {
+        "agreement_id": agreement_id,
+        "at": st.at.isoformat(),
+        "state": st.state.value,
+        "in_force_since": iso(st.in_force_since),
+        "next_renewal": iso(st.next_renewal),
+        "notice_deadline": iso(st.notice_deadline),
+        "terminates_on": iso(st.terminates_on),
+        "pending_notice": st.pending_notice.id if st.pending_notice else None,
+        "suspended_notice": st.suspended_notice.id if st.suspended_notice else None,
+        "amendments": list(st.amendments),
+        "protection_continues": st.protection_continues,
+        "new_exchange_allowed": st.new_exchange_allowed,
+        "summary": st.summary(),
+    }
+
+
+@note_app.command("issue")
+def note_issue(
+    agreement_id: Annotated[str, typer.Argument(help="Agreement id.")],
+    kind: Annotated[str, typer.Option(help=", ".join(k.value for k in NoteKind))],
+    on: Annotated[
+        str | None, typer.Option("--date", help="Date of the note (YYYY-MM-DD; default today).")
+    ] = None,
+    refers: Annotated[
+        list[str] | None, typer.Option(help="Id of an earlier note this one refers to.")
+    ] = None,
+    text: Annotated[str, typer.Option(help="The note's words.")] = "",
+    amendment_digest: Annotated[
+        str | None, typer.Option(help="SHA-384 of the amended text (amendment).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the signed note here for the partners.")] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Give a diplomatic note as this node's party; it is signed, checked and recorded."""
+    with refusals():
+        try:
+            note_kind = NoteKind(kind)
+        except ValueError as exc:
+            raise InvalidInput(
+                f"unknown note kind {kind!r}; use one of {', '.join(k.value for k in NoteKind)}"
+            ) from exc
+        node = open_node(home)
+        signed = node.agreements.issue_note(
+            agreement_id,
+            kind=note_kind,
+            on=_parse_date(on),
+            actor="authority",
+            text=text,
+            refers_to=refers or (),
+            amendment_digest=amendment_digest,
+        )
+        node.close()
+        if out is not None:
+            out.write_text(signed.to_json() + "\n", encoding="utf-8")
+    if json_out:
+        emit_json({"note_id": signed.note.id, **signed.note.to_dict()})
+        return
+    where = f" → {out}" if out else ""
+    console.print(f"{signed.note.party} gave {note_kind.value} {signed.note.id} on {signed.note.date}{where}")
+
+
+@note_app.command("import")
+def note_import(
+    file: Annotated[Path, typer.Argument(help="A partner's signed note (JSON).")],
+    home: HomeOpt = None,
+) -> None:
+    """Record a partner's signed diplomatic note."""
+    with refusals():
+        node = open_node(home)
+        signed, new = node.agreements.import_note(read_text(file), actor="authority")
+        node.close()
+    verb = "Recorded" if new else "Already recorded:"
+    n = signed.note
+    console.print(f"{verb} {n.kind.value} by {n.party} on {n.date} for {n.agreement_id} ({n.id})")
+
+
+@note_app.command("list")
+def note_list(
+    agreement_id: Annotated[str, typer.Argument(help="Agreement id.")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List the notes recorded for an agreement."""
+    with refusals():
+        node = open_node(home)
+        notes = node.agreements.notes(agreement_id)
+        node.close()
+    if json_out:
+        emit_json([{"note_id": s.note.id, "signer": s.signer, **s.note.to_dict()} for s in notes])
+        return
+    table = Table("date", "party", "kind", "id", "refers to")
+    for s in notes:
+        table.add_row(
+            s.note.date.isoformat(), s.note.party, s.note.kind.value, s.note.id, ", ".join(s.note.refers_to)
+        )
+    console.print(table)

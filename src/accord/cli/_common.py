@@ -1,0 +1,123 @@
+"""What every command shares: --home, --json, opening the node, one error-to-exit-code map."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from accord.errors import (
+    AccordError,
+    AgreementStateError,
+    Conflict,
+    IntegrityError,
+    InvalidInput,
+    NotFound,
+    PolicyDenied,
+    StorageError,
+    TransportError,
+    VerificationFailed,
+)
+from accord.node import Node
+
+__all__ = [
+    "EXIT_CODES",
+    "HomeOpt",
+    "JsonOpt",
+    "console",
+    "emit_json",
+    "err_console",
+    "fail",
+    "open_node",
+    "read_text",
+    "refusals",
+]
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+HomeOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        envvar="ACCORD_HOME",
+        help="The node's home folder (or set ACCORD_HOME).",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
+
+# One place maps error families to exit codes (most specific first). 0 is success,
+# 1 an unexpected failure, 2 a usage error from the command-line parser itself.
+EXIT_CODES: tuple[tuple[type[AccordError], int], ...] = (
+    (InvalidInput, 3),
+    (NotFound, 4),
+    (Conflict, 5),
+    (VerificationFailed, 6),
+    (PolicyDenied, 7),
+    (AgreementStateError, 8),
+    (IntegrityError, 9),
+    (StorageError, 10),
+    (TransportError, 11),
+    (AccordError, 1),
+)
+
+
+def exit_code(error: AccordError) -> int:
+    """The exit code of an error family."""
+    for family, code in EXIT_CODES:
+        if isinstance(error, family):
+            return code
+    return 1
+
+
+def fail(message: str, code: int = 3) -> NoReturn:
+    """Print one line to standard error and exit with ``code``."""
+    err_console.print(f"error: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Turn an AccordError into its one-line reason and exit code."""
+    try:
+        yield
+    except AccordError as exc:
+        fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exit_code(exc))
+
+
+def open_node(home: Path | None) -> Node:
+    """Open the node at ``home``.
+
+    Raises:
+        NotFound: no home given or no node there.
+    """
+    if home is None:
+        raise NotFound("no node selected: give --home DIR or set ACCORD_HOME")
+    return Node.open(home)
+
+
+def emit_json(value: object) -> None:
+    """Print JSON to standard output (UTF-8, not escaped)."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 file given on the command line.
+
+    Raises:
+        NotFound: it cannot be read.
+        InvalidInput: it is not UTF-8 text.
+    """
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path} is not UTF-8 text") from exc
+    except OSError as exc:
+        raise NotFound(f"cannot read {path}: {exc.strerror}") from exc

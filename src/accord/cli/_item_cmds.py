@@ -1,0 +1,261 @@
+"""Commands for items and labels: create, list, show, attachment, label show/export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from accord.canonical import parse_time
+from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, open_node, read_text, refusals
+from accord.errors import InvalidInput, LabelError
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.markings import ConfidentialityLabel, banner, from_xml, to_xml
+from accord.node import LabelRequest
+
+__all__ = ["item_app", "label_app"]
+
+item_app = typer.Typer(help="Items: create, list, show, attachments.", no_args_is_help=True)
+label_app = typer.Typer(
+    help="Confidentiality labels: check and convert (JSON ↔ STANAG 4774 XML).", no_args_is_help=True
+)
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _fields(pairs: list[str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(f"--field wants NAME=VALUE, not {pair!r}")
+        out[key.strip()] = value
+    return out
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Progress | None]:
+    if not enabled or total == 0:
+        yield None
+        return
+    columns = (
+        TextColumn("sealing attachments"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        yield bar
+
+
+@item_app.command("create")
+def item_create(
+    as_user: Annotated[str, typer.Option("--as", help="The user creating the item (analyst or officer).")],
+    kind: Annotated[str, typer.Option(help="report, missile-launch, imagery or sigint-summary.")],
+    title: Annotated[str, typer.Option(help="Title.")],
+    classification: Annotated[
+        str, typer.Option(help="Level in this node's scheme, e.g. 秘, hi or CONFIDENTIAL.")
+    ],
+    purpose: Annotated[str, typer.Option(help="Purpose of provision (Art. 6).")],
+    body: Annotated[str, typer.Option(help="Body text.")] = "",
+    body_file: Annotated[Path | None, typer.Option(help="Read the body from this UTF-8 file.")] = None,
+    rel: Annotated[str, typer.Option(help="Releasable to: party codes, comma-separated.")] = "",
+    ntk: Annotated[str, typer.Option(help="Need-to-know topics, comma-separated.")] = "",
+    control: Annotated[str, typer.Option(help="Originator controls: NO-THIRD-PARTY, PURPOSE-LIMITED.")] = "",
+    precedence: Annotated[str, typer.Option(help="FLASH, IMMEDIATE, PRIORITY or ROUTINE.")] = "ROUTINE",
+    field: Annotated[list[str] | None, typer.Option(help="Typed field NAME=VALUE; repeat.")] = None,
+    attach: Annotated[list[Path] | None, typer.Option(help="Attachment file; repeat.")] = None,
+    agreement: Annotated[
+        str | None, typer.Option(help="Agreement the item is made under (checks scope).")
+    ] = None,
+    privacy_mark: Annotated[str | None, typer.Option(help="Privacy mark, e.g. a caveat in words.")] = None,
+    review: Annotated[str | None, typer.Option(help="Review time (RFC 3339).")] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Create an item: validate its label, bind label and content, seal it at rest."""
+    with refusals():
+        text = read_text(body_file) if body_file is not None else body
+        content = ItemContent(ItemKind.parse(kind), title, text, purpose, _fields(field or []))
+        request = LabelRequest(
+            classification=classification,
+            releasable_to=_split(rel),
+            need_to_know=_split(ntk),
+            originator_controls=_split(control),
+            privacy_mark=privacy_mark,
+            review_time=parse_time(review) if review else None,
+            agreement=agreement,
+        )
+        files = attach or []
+        total = sum(p.stat().st_size for p in files if p.is_file())
+        node = open_node(home)
+        with _progress(total, not json_out) as bar:
+            task = bar.add_task("seal", total=total) if bar is not None else None
+
+            def advance(n: int) -> None:
+                if bar is not None and task is not None:
+                    bar.advance(task, n)
+
+            view = node.items.create(
+                actor=as_user,
+                content=content,
+                label=request,
+                precedence=Precedence.parse(precedence),
+                attachments=files,
+                progress=advance,
+            )
+        node.close()
+    if json_out:
+        emit_json(view.to_dict())
+        return
+    console.print(view.banners[0], markup=False, style="bold")
+    console.print(
+        f"Created {view.precedence.value} {view.content.kind.value} {view.id}: {view.content.title}"
+    )
+
+
+@item_app.command("list")
+def item_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """List items, FLASH first, with their banners."""
+    with refusals():
+        node = open_node(home)
+        views = node.items.all()
+        node.close()
+    if json_out:
+        emit_json(
+            [
+                {
+                    "id": v.id,
+                    "precedence": v.precedence.value,
+                    "kind": v.content.kind.value,
+                    "title": v.content.title,
+                    "banner": v.banners[0],
+                    "created_at": v.created_at,
+                }
+                for v in views
+            ]
+        )
+        return
+    table = Table("precedence", "id", "kind", "banner", "title")
+    for v in views:
+        table.add_row(v.precedence.value, v.id, v.content.kind.value, v.banners[0], v.content.title)
+    console.print(table)
+
+
+@item_app.command("show")
+def item_show(
+    item_id: Annotated[str, typer.Argument(help="Item id.")],
+    as_user: Annotated[str, typer.Option("--as", help="The user reading the item.")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show an item after verifying its binding; with the equivalent markings at partners."""
+    with refusals():
+        node = open_node(home)
+        view = node.items.show(item_id, actor=as_user)
+        equivalents = node.items.equivalents(view)
+        node.close()
+    if json_out:
+        emit_json({**view.to_dict(), "equivalents": [e.to_dict() for e in equivalents]})
+        return
+    for line in view.banners:
+        console.print(line, markup=False, style="bold")
+    c = view.content
+    console.print(f"{view.precedence.value} ({view.precedence.prosign}) {c.kind.value} {view.id}")
+    console.print(f"title: {c.title}", markup=False)
+    console.print(f"purpose: {c.purpose}", markup=False)
+    for name, value in c.fields.items():
+        console.print(f"  {name}: {value}", markup=False)
+    if c.body:
+        console.print(c.body, markup=False)
+    for i, a in enumerate(view.attachments):
+        console.print(f"attachment {i}: {a.name} ({a.media_type}, {a.size} bytes, SHA-384 {a.sha384[:16]}…)")
+    console.print(f"binding: verified, signed by {view.binding.signer}")
+    for e in equivalents:
+        marking = e.banner if e.banner else f"refused: {e.refusal}"
+        console.print(f"at {e.party} under {e.agreement_id}: {marking}", markup=False)
+    for line in view.banners:
+        console.print(line, markup=False, style="bold")
+
+
+@item_app.command("attachment")
+def item_attachment(
+    item_id: Annotated[str, typer.Argument(help="Item id.")],
+    position: Annotated[int, typer.Argument(help="Attachment number (0 is the first).")],
+    as_user: Annotated[str, typer.Option("--as", help="The user reading the attachment.")],
+    out: Annotated[Path, typer.Option(help="Where to write the decrypted attachment.")],
+    home: HomeOpt = None,
+) -> None:
+    """Decrypt an attachment to a file, verifying it against the item's binding."""
+    with refusals():
+        node = open_node(home)
+        node.items.show(item_id, actor=as_user)
+        ref, stream = node.items.attachment(item_id, position, actor=as_user)
+        tmp = out.with_name(out.name + ".part")
+        try:
+            with tmp.open("wb") as handle:
+                for piece in stream:
+                    handle.write(piece)
+            tmp.replace(out)
+        finally:
+            tmp.unlink(missing_ok=True)
+            node.close()
+    console.print(f"Wrote {ref.name} ({ref.size} bytes, SHA-384 verified) to {out}")
+
+
+@item_app.command("label")
+def item_label(
+    item_id: Annotated[str, typer.Argument(help="Item id.")],
+    as_user: Annotated[str, typer.Option("--as", help="The user reading the item.")],
+    xml: Annotated[bool, typer.Option("--xml", help="STANAG 4774 XML instead of canonical JSON.")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Print the originator's label of an item (canonical JSON or STANAG 4774 XML)."""
+    with refusals():
+        node = open_node(home)
+        view = node.items.show(item_id, actor=as_user)
+        node.close()
+    label = view.marking.originator
+    typer.echo(to_xml(label) if xml else label.canonical_bytes().decode("utf-8"))
+
+
+@label_app.command("show")
+def label_show(
+    file: Annotated[Path, typer.Argument(help="A label: canonical JSON or STANAG 4774 XML.")],
+    xml: Annotated[bool, typer.Option("--xml", help="Print it as STANAG 4774 XML.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Check a label file (JSON or XML) and print its banner, or convert it."""
+    with refusals():
+        text = read_text(file)
+        label = _parse_label(text)
+    if xml:
+        typer.echo(to_xml(label))
+    elif json_out:
+        typer.echo(label.canonical_bytes().decode("utf-8"))
+    else:
+        console.print(banner(label), markup=False, style="bold")
+
+
+def _parse_label(text: str) -> ConfidentialityLabel:
+    stripped = text.lstrip()
+    if stripped.startswith("<"):
+        return from_xml(text)
+    if stripped.startswith("{"):
+        return ConfidentialityLabel.from_json(text)
+    raise LabelError("a label file must hold canonical JSON or STANAG 4774 XML")

@@ -1,0 +1,63 @@
+"""Cryptography for Accord: the only package that touches ``cryptography.hazmat``.
+
+Safe recipes over pyca/cryptography, in the spirit of its ``fernet.py``: every
+signature or AEAD failure is one :class:`~accord.errors.VerificationFailed` with a
+short message that holds no secret; malformed key material is
+:class:`~accord.errors.InvalidInput`. The package does no file or network I/O and
+reads no clock (callers pass ``now``).
+
+* signatures — :class:`SigningKeys`, :class:`VerifyKeys`, :class:`DualSignature`
+  (Ed25519 and ML-DSA-65, both required, domain-separated by purpose);
+* bindings — :func:`bind`, :func:`verify_binding` (STANAG 4778 idea);
+* public-key encryption — :class:`HpkeKeyPair`, :func:`hpke_seal` (HPKE, ML-KEM-768 + X25519);
+* encryption at rest — :func:`seal`, :func:`open_sealed`, :func:`wrap_key`, :func:`unwrap_key`;
+* large attachments — :func:`encrypt_stream`, :func:`decrypt_stream` (STREAM over AES-256-GCM);
+* TLS — :func:`generate_tls_identity`, :func:`certificate_fingerprint`;
+* encodings — :func:`b64e`, :func:`b64d`, :func:`sha384_hex`, :class:`Sha384Stream`.
+"""
+
+from __future__ import annotations
+
+from accord.crypto._aead import new_data_key, open_sealed, seal, unwrap_key, wrap_key
+from accord.crypto._binding import Binding, bind, verify_binding
+from accord.crypto._encoding import Sha384Stream, b64d, b64e, sha384_hex
+from accord.crypto._keys import HpkeKeyPair, hpke_seal
+from accord.crypto._signing import DualSignature, SigningKeys, VerifyKeys
+from accord.crypto._stream import (
+    CHUNK_SIZE,
+    SEALED_CHUNK_SIZE,
+    StreamDecryptor,
+    StreamEncryptor,
+    decrypt_stream,
+    encrypt_stream,
+)
+from accord.crypto._tls import TlsIdentity, certificate_fingerprint, generate_tls_identity
+
+__all__ = [
+    "CHUNK_SIZE",
+    "SEALED_CHUNK_SIZE",
+    "Binding",
+    "DualSignature",
+    "HpkeKeyPair",
+    "Sha384Stream",
+    "SigningKeys",
+    "StreamDecryptor",
+    "StreamEncryptor",
+    "TlsIdentity",
+    "VerifyKeys",
+    "b64d",
+    "b64e",
+    "bind",
+    "certificate_fingerprint",
+    "decrypt_stream",
+    "encrypt_stream",
+    "generate_tls_identity",
+    "hpke_seal",
+    "new_data_key",
+    "open_sealed",
+    "seal",
+    "sha384_hex",
+    "unwrap_key",
+    "verify_binding",
+    "wrap_key",
+]

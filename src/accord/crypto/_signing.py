@@ -1,0 +1,313 @@
+"""Hybrid signatures: Ed25519 and ML-DSA-65, both required.
+
+Every signature Accord makes is a :class:`DualSignature`, and verification succeeds
+only when *both* halves verify. While ML-DSA (FIPS 204, named by CNSA 2.0 for national
+security systems) is young, Ed25519 (RFC 8032) guards against a flaw in it; ML-DSA
+guards against a quantum adversary forging Ed25519 (DESIGN.md §3).
+
+Domain separation: a signature made for one purpose never verifies for another.
+
+* Ed25519 signs ``b"accord-v1\\x00" + purpose + b"\\x00" + message``.
+* ML-DSA-65 signs ``message`` with the FIPS 204 context string ``b"accord-v1:" + purpose``.
+
+A purpose is 1 to 128 printable ASCII characters without spaces (``"binding"``,
+``"agreement"``, ``"note"``, ``"identity"``), so neither encoding is ambiguous and the
+context stays within FIPS 204's 255 bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA65PrivateKey, MLDSA65PublicKey
+
+from accord.crypto._encoding import b64e, field_b64, load_json, require_bytes, require_keys
+from accord.errors import InvalidInput, VerificationFailed
+
+__all__ = ["DualSignature", "SigningKeys", "VerifyKeys"]
+
+ED25519_PUBLIC_LEN: Final = 32
+ED25519_SIGNATURE_LEN: Final = 64
+MLDSA65_PUBLIC_LEN: Final = 1952
+MLDSA65_SIGNATURE_LEN: Final = 3309
+SEED_LEN: Final = 32
+
+_PURPOSE = re.compile(r"[\x21-\x7e]{1,128}")
+_PRIVATE_FORMAT: Final = "accord-signing-keys/1"
+_FINGERPRINT_DOMAIN: Final = b"accord-v1:verify-keys\x00"
+_SIG_KEYS: Final = frozenset({"ed25519", "mldsa65"})
+_PRIVATE_KEYS: Final = frozenset({"format", "ed25519_seed", "mldsa65_seed"})
+
+
+def _check_purpose(purpose: str) -> bytes:
+    if not isinstance(purpose, str) or _PURPOSE.fullmatch(purpose) is None:
+        raise InvalidInput("signature purpose must be 1-128 printable ASCII characters")
+    return purpose.encode("ascii")
+
+
+def _ed25519_message(purpose: bytes, message: bytes) -> bytes:
+    return b"accord-v1\x00" + purpose + b"\x00" + message
+
+
+def _mldsa_context(purpose: bytes) -> bytes:
+    return b"accord-v1:" + purpose
+
+
+@dataclass(frozen=True)
+class DualSignature:
+    """An Ed25519 signature and an ML-DSA-65 signature over the same message.
+
+    Attributes:
+        ed25519: The 64-byte Ed25519 signature.
+        mldsa65: The 3309-byte ML-DSA-65 signature.
+
+    Raises:
+        InvalidInput: On construction, if either value is not bytes of the right length.
+    """
+
+    ed25519: bytes
+    mldsa65: bytes
+
+    def __post_init__(self) -> None:
+        require_bytes("ed25519 signature", self.ed25519, ED25519_SIGNATURE_LEN)
+        require_bytes("mldsa65 signature", self.mldsa65, MLDSA65_SIGNATURE_LEN)
+
+    def to_dict(self) -> dict[str, str]:
+        """Return ``{"ed25519": b64url, "mldsa65": b64url}``."""
+        return {"ed25519": b64e(self.ed25519), "mldsa65": b64e(self.mldsa65)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> DualSignature:
+        """Parse the form written by :meth:`to_dict`.
+
+        Args:
+            d: A mapping with exactly the keys ``ed25519`` and ``mldsa65``.
+
+        Returns:
+            The signature.
+
+        Raises:
+            InvalidInput: If a key is missing or unknown, or a value is not base64url of
+                the right length.
+        """
+        d = require_keys(d, _SIG_KEYS, "signature")
+        return cls(
+            ed25519=field_b64(d, "ed25519", ED25519_SIGNATURE_LEN),
+            mldsa65=field_b64(d, "mldsa65", MLDSA65_SIGNATURE_LEN),
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class VerifyKeys:
+    """The public half of a node's signing keys.
+
+    Attributes:
+        ed25519: The raw 32-byte Ed25519 public key.
+        mldsa65: The raw 1952-byte ML-DSA-65 public key.
+
+    Raises:
+        InvalidInput: On construction, if either key is not bytes of the right length
+            or is not a valid public key.
+    """
+
+    ed25519: bytes
+    mldsa65: bytes
+
+    def __post_init__(self) -> None:
+        require_bytes("ed25519 public key", self.ed25519, ED25519_PUBLIC_LEN)
+        require_bytes("mldsa65 public key", self.mldsa65, MLDSA65_PUBLIC_LEN)
+        self._load()
+
+    def __repr__(self) -> str:
+        return f"VerifyKeys({self.fingerprint()})"
+
+    def _load(self) -> tuple[Ed25519PublicKey, MLDSA65PublicKey]:
+        try:
+            return (
+                Ed25519PublicKey.from_public_bytes(self.ed25519),
+                MLDSA65PublicKey.from_public_bytes(self.mldsa65),
+            )
+        except ValueError as exc:
+            raise InvalidInput("not a valid public key") from exc
+
+    def verify(self, purpose: str, message: bytes, signature: DualSignature) -> None:
+        """Verify a dual signature made by :meth:`SigningKeys.sign` for ``purpose``.
+
+        Both halves are always checked, and both must verify.
+
+        Args:
+            purpose: The purpose the signer named (``"binding"``, ``"agreement"``, ...).
+            message: The exact bytes that were signed.
+            signature: The signature to check.
+
+        Raises:
+            VerificationFailed: If either signature does not verify (wrong key, wrong
+                purpose, altered message or signature).
+            InvalidInput: If ``purpose`` is not a valid purpose string.
+        """
+        tag = _check_purpose(purpose)
+        if not isinstance(signature, DualSignature) or not isinstance(message, bytes):
+            raise VerificationFailed("signature does not verify")
+        ed_key, ml_key = self._load()
+        ok = True
+        try:
+            ed_key.verify(signature.ed25519, _ed25519_message(tag, message))
+        except InvalidSignature:
+            ok = False
+        try:
+            ml_key.verify(signature.mldsa65, message, _mldsa_context(tag))
+        except InvalidSignature:
+            ok = False
+        if not ok:
+            raise VerificationFailed("signature does not verify")
+
+    def fingerprint(self) -> str:
+        """Return ``"sha256:" + hex`` over ``b"accord-v1:verify-keys\\x00" + ed25519 + mldsa65``.
+
+        Both keys have fixed lengths, so the concatenation is unambiguous.
+        """
+        digest = hashlib.sha256(_FINGERPRINT_DOMAIN + self.ed25519 + self.mldsa65).hexdigest()
+        return "sha256:" + digest
+
+    def to_dict(self) -> dict[str, str]:
+        """Return ``{"ed25519": b64url, "mldsa65": b64url}``."""
+        return {"ed25519": b64e(self.ed25519), "mldsa65": b64e(self.mldsa65)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> VerifyKeys:
+        """Parse the form written by :meth:`to_dict`.
+
+        Args:
+            d: A mapping with exactly the keys ``ed25519`` and ``mldsa65``.
+
+        Returns:
+            The public keys.
+
+        Raises:
+            InvalidInput: If a key is missing or unknown, or a value is not base64url of
+                the right length or not a valid public key.
+        """
+        d = require_keys(d, _SIG_KEYS, "verify keys")
+        return cls(
+            ed25519=field_b64(d, "ed25519", ED25519_PUBLIC_LEN),
+            mldsa65=field_b64(d, "mldsa65", MLDSA65_PUBLIC_LEN),
+        )
+
+
+class SigningKeys:
+    """A node's private signing keys: an Ed25519 key and an ML-DSA-65 key.
+
+    Both are held as 32-byte seeds (RFC 8032 private key, FIPS 204 ``xi``), from which
+    the full keys are derived. The object never prints its secrets.
+    """
+
+    __slots__ = ("_ed25519", "_mldsa65", "_public")
+
+    def __init__(self, ed25519_key: Ed25519PrivateKey, mldsa65_key: MLDSA65PrivateKey) -> None:
+        """Wrap two loaded private keys; prefer :meth:`generate` or :meth:`from_seeds`."""
+        self._ed25519 = ed25519_key
+        self._mldsa65 = mldsa65_key
+        self._public = VerifyKeys(
+            ed25519=ed25519_key.public_key().public_bytes_raw(),
+            mldsa65=mldsa65_key.public_key().public_bytes_raw(),
+        )
+
+    def __repr__(self) -> str:
+        return f"SigningKeys({self._public.fingerprint()})"
+
+    @classmethod
+    def generate(cls) -> SigningKeys:
+        """Generate fresh keys from the operating system's random source."""
+        return cls(Ed25519PrivateKey.generate(), MLDSA65PrivateKey.generate())
+
+    @classmethod
+    def from_seeds(cls, ed25519_seed: bytes, mldsa65_seed: bytes) -> SigningKeys:
+        """Derive keys from two 32-byte seeds (for known-answer tests and loading).
+
+        Args:
+            ed25519_seed: The RFC 8032 32-byte private key.
+            mldsa65_seed: The FIPS 204 32-byte seed.
+
+        Returns:
+            The keys.
+
+        Raises:
+            InvalidInput: If either seed is not 32 bytes.
+        """
+        require_bytes("ed25519 seed", ed25519_seed, SEED_LEN)
+        require_bytes("mldsa65 seed", mldsa65_seed, SEED_LEN)
+        try:
+            return cls(
+                Ed25519PrivateKey.from_private_bytes(ed25519_seed),
+                MLDSA65PrivateKey.from_seed_bytes(mldsa65_seed),
+            )
+        except ValueError as exc:
+            raise InvalidInput("not a valid private key seed") from exc
+
+    def public(self) -> VerifyKeys:
+        """Return the public keys."""
+        return self._public
+
+    def sign(self, purpose: str, message: bytes) -> DualSignature:
+        """Sign ``message`` for ``purpose`` with both keys.
+
+        The Ed25519 half is deterministic; the ML-DSA-65 half is randomised (hedged).
+
+        Args:
+            purpose: What the signature is for; see the module docstring.
+            message: The exact bytes to sign (the caller canonicalises).
+
+        Returns:
+            The dual signature.
+
+        Raises:
+            InvalidInput: If ``purpose`` is not a valid purpose or ``message`` is not bytes.
+        """
+        tag = _check_purpose(purpose)
+        require_bytes("message", message)
+        return DualSignature(
+            ed25519=self._ed25519.sign(_ed25519_message(tag, message)),
+            mldsa65=self._mldsa65.sign(message, _mldsa_context(tag)),
+        )
+
+    def to_private_bytes(self) -> bytes:
+        """Serialise both seeds as compact JSON with sorted keys.
+
+        The form is ``{"ed25519_seed": b64url, "format": "accord-signing-keys/1",
+        "mldsa65_seed": b64url}``. It is a secret: the caller writes it with mode 0600.
+        """
+        doc = {
+            "format": _PRIVATE_FORMAT,
+            "ed25519_seed": b64e(self._ed25519.private_bytes_raw()),
+            "mldsa65_seed": b64e(self._mldsa65.private_bytes_raw()),
+        }
+        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("ascii")
+
+    @classmethod
+    def from_private_bytes(cls, data: bytes) -> SigningKeys:
+        """Load keys written by :meth:`to_private_bytes`.
+
+        Args:
+            data: The serialised seeds.
+
+        Returns:
+            The keys.
+
+        Raises:
+            InvalidInput: If ``data`` is not that JSON form, names another format, or
+                holds seeds of the wrong length.
+        """
+        doc = require_keys(load_json(data, "signing keys"), _PRIVATE_KEYS, "signing keys")
+        if doc["format"] != _PRIVATE_FORMAT:
+            raise InvalidInput("signing keys: unknown format")
+        return cls.from_seeds(
+            field_b64(doc, "ed25519_seed", SEED_LEN),
+            field_b64(doc, "mldsa65_seed", SEED_LEN),
+        )

@@ -1,0 +1,63 @@
+"""Classification schemes, STANAG 4774 confidentiality labels, markings and banners.
+
+This package is pure: no I/O and no clock; callers pass every time. It imports nothing
+from Accord but :mod:`accord.errors`, and every label or scheme problem is a
+:class:`~accord.errors.LabelError`.
+
+* :mod:`._schemes` — the national schemes of DESIGN.md §1 and party names;
+* :mod:`._category`, :mod:`._label` — categories, the label and its canonical JSON;
+* :mod:`._marking` — the originator's label plus alternatives (GSOMIA Art. 4);
+* :mod:`._xml` — the STANAG 4774 XML codec;
+* :mod:`._banner` — banner lines.
+"""
+
+from __future__ import annotations
+
+from accord.markings._banner import banner, received_banner
+from accord.markings._category import (
+    NEED_TO_KNOW,
+    ORIGINATOR_CONTROL,
+    ORIGINATOR_CONTROLS,
+    PROVIDED_BY,
+    RELEASABLE_TO,
+    Category,
+    CategoryType,
+)
+from accord.markings._label import ConfidentialityLabel, derive_alternative
+from accord.markings._marking import Marking
+from accord.markings._schemes import (
+    SCHEMES,
+    Family,
+    Level,
+    Scheme,
+    is_party_code,
+    parse_level,
+    party_name,
+    scheme,
+)
+from accord.markings._xml import from_xml, to_xml
+
+__all__ = [
+    "NEED_TO_KNOW",
+    "ORIGINATOR_CONTROL",
+    "ORIGINATOR_CONTROLS",
+    "PROVIDED_BY",
+    "RELEASABLE_TO",
+    "SCHEMES",
+    "Category",
+    "CategoryType",
+    "ConfidentialityLabel",
+    "Family",
+    "Level",
+    "Marking",
+    "Scheme",
+    "banner",
+    "derive_alternative",
+    "from_xml",
+    "is_party_code",
+    "parse_level",
+    "party_name",
+    "received_banner",
+    "scheme",
+    "to_xml",
+]

@@ -1,0 +1,340 @@
+"""The confidentiality label (STANAG 4774) and its canonical JSON form.
+
+A :class:`ConfidentialityLabel` is valid from construction: the scheme and level exist,
+the categories obey their tags' rules, the times are timezone-aware UTC to the second,
+and every string is NFC-normalised. Its canonical JSON (:meth:`canonical_bytes`) is what
+a binding signs (STANAG 4778), so two equal labels always give identical bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from itertools import pairwise
+
+from accord.canonical import canonical_json
+from accord.errors import LabelError
+from accord.markings._category import (
+    NEED_TO_KNOW,
+    ORIGINATOR_CONTROL,
+    PROVIDED_BY,
+    RELEASABLE_TO,
+    Category,
+    CategoryType,
+    aware_utc,
+    clean_text,
+    format_time,
+    parse_time,
+)
+from accord.markings._schemes import Level, scheme
+
+__all__ = [
+    "ConfidentialityLabel",
+    "check_keys",
+    "derive_alternative",
+    "load_json_object",
+]
+
+_REQUIRED = frozenset({"policy", "classification", "originator_id", "creation_time"})
+_OPTIONAL = frozenset({"categories", "privacy_mark", "review_time", "agreement"})
+_CATEGORY_KEYS = frozenset({"tag_name", "type", "values"})
+
+
+def check_keys(
+    data: object, required: frozenset[str], optional: frozenset[str], what: str
+) -> Mapping[str, object]:
+    """Checks that a decoded JSON object has exactly the allowed keys, and returns it.
+
+    Raises:
+        LabelError: The data is not a mapping, or a key is missing or unknown.
+    """
+    if not isinstance(data, Mapping):
+        raise LabelError(f"{what} must be a JSON object, got {type(data).__name__}")
+    keys = set(data)
+    missing = sorted(required - keys)
+    if missing:
+        raise LabelError(f"{what} lacks the key {missing[0]!r}")
+    unknown = sorted(str(k) for k in keys - required - optional)
+    if unknown:
+        raise LabelError(f"{what} has the unknown key {unknown[0]!r}")
+    return data
+
+
+def load_json_object(data: bytes | str, what: str) -> object:
+    """Decodes UTF-8 JSON, refusing duplicate keys.
+
+    Raises:
+        LabelError: The data is not UTF-8 or not JSON, or an object repeats a key.
+    """
+
+    def no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        result: dict[str, object] = {}
+        for key, value in pairs:
+            if key in result:
+                raise LabelError(f"{what} repeats the key {key!r}")
+            result[key] = value
+        return result
+
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        return json.loads(text, object_pairs_hook=no_duplicates)
+    except (UnicodeDecodeError, ValueError, TypeError) as exc:
+        raise LabelError(f"{what} is not valid UTF-8 JSON: {exc}") from exc
+
+
+def _category_from_dict(raw: object) -> Category:
+    data = check_keys(raw, _CATEGORY_KEYS, frozenset(), "a category")
+    type_text = data["type"]
+    try:
+        type_ = CategoryType(type_text)
+    except ValueError as exc:
+        raise LabelError(f"a category has the unknown type {type_text!r}") from exc
+    values = data["values"]
+    if not isinstance(values, list):
+        raise LabelError(f"category {data['tag_name']!r}: values must be a list of strings")
+    tag = data["tag_name"]
+    if not isinstance(tag, str):
+        raise LabelError("a category's tag_name must be a string")
+    return Category(tag, type_, tuple(values))
+
+
+@dataclass(frozen=True)
+class ConfidentialityLabel:
+    """A STANAG 4774 confidentiality label.
+
+    Attributes:
+        policy: The scheme code, used as the PolicyIdentifier, e.g. ``"JPN"``.
+        classification: The level's native spelling; a romanised or English spelling
+            given on construction is normalised to it.
+        originator_id: Who issued the label, e.g. a node id or a party code.
+        creation_time: When; timezone-aware, normalised to UTC, whole seconds.
+        categories: The categories, sorted by tag name, one per tag name.
+        privacy_mark: An optional free-text privacy mark.
+        review_time: An optional review date-time, not before ``creation_time``.
+        agreement: The id of the agreement the label is issued under, if any.
+
+    Raises:
+        LabelError: Any field is malformed or inconsistent (see the module docstring).
+    """
+
+    policy: str
+    classification: str
+    originator_id: str
+    creation_time: datetime
+    categories: tuple[Category, ...] = ()
+    privacy_mark: str | None = None
+    review_time: datetime | None = None
+    agreement: str | None = None
+
+    def __post_init__(self) -> None:
+        policy = scheme(self.policy)
+        native = policy.level(self.classification).native
+        set_ = object.__setattr__
+        set_(self, "classification", native)
+        set_(self, "originator_id", clean_text(self.originator_id, "originator_id"))
+        created = aware_utc(self.creation_time, "creation_time")
+        set_(self, "creation_time", created)
+        raw: object = self.categories
+        if isinstance(raw, str | bytes | Mapping) or not isinstance(raw, Iterable):
+            raise LabelError("categories must be a list of Category")
+        categories = tuple(raw)
+        for cat in categories:
+            if not isinstance(cat, Category):
+                raise LabelError(f"categories must hold Category objects, got {type(cat).__name__}")
+        categories = tuple(sorted(categories, key=lambda c: c.tag_name))
+        for first, second in pairwise(categories):
+            if first.tag_name == second.tag_name:
+                raise LabelError(f"the category {first.tag_name!r} appears twice")
+        set_(self, "categories", categories)
+        if self.privacy_mark is not None:
+            set_(self, "privacy_mark", clean_text(self.privacy_mark, "privacy_mark"))
+        if self.review_time is not None:
+            review = aware_utc(self.review_time, "review_time")
+            if review < created:
+                raise LabelError(
+                    f"review_time {format_time(review)} is before creation_time {format_time(created)}"
+                )
+            set_(self, "review_time", review)
+        if self.agreement is not None:
+            agreement = clean_text(self.agreement, "agreement")
+            if any(ch.isspace() for ch in agreement):
+                raise LabelError(f"agreement id {agreement!r} must not contain whitespace")
+            set_(self, "agreement", agreement)
+
+    @property
+    def level(self) -> Level:
+        """The classification level, in the label's own scheme."""
+        return scheme(self.policy).level(self.classification)
+
+    def _values(self, tag: str) -> tuple[str, ...]:
+        for cat in self.categories:
+            if cat.tag_name == tag:
+                return cat.values
+        return ()
+
+    @property
+    def releasable_to(self) -> frozenset[str]:
+        """The party codes of the *Releasable To* category (empty when absent)."""
+        return frozenset(self._values(RELEASABLE_TO))
+
+    @property
+    def need_to_know(self) -> frozenset[str]:
+        """The topics of the *Need To Know* category (empty when absent)."""
+        return frozenset(self._values(NEED_TO_KNOW))
+
+    @property
+    def originator_controls(self) -> frozenset[str]:
+        """The originator controls (GSOMIA Art. 6) of the label (empty when absent)."""
+        return frozenset(self._values(ORIGINATOR_CONTROL))
+
+    @property
+    def provided_by(self) -> str | None:
+        """The party code of the *Provided By* category, or None."""
+        values = self._values(PROVIDED_BY)
+        return values[0] if values else None
+
+    def to_dict(self) -> dict[str, object]:
+        """Returns the label as a JSON-ready dict; None fields are omitted."""
+        result: dict[str, object] = {
+            "policy": self.policy,
+            "classification": self.classification,
+            "originator_id": self.originator_id,
+            "creation_time": format_time(self.creation_time),
+            "categories": [cat.to_dict() for cat in self.categories],
+        }
+        if self.privacy_mark is not None:
+            result["privacy_mark"] = self.privacy_mark
+        if self.review_time is not None:
+            result["review_time"] = format_time(self.review_time)
+        if self.agreement is not None:
+            result["agreement"] = self.agreement
+        return result
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> ConfidentialityLabel:
+        """Builds a label from :meth:`to_dict` output, strictly.
+
+        Args:
+            data: The decoded JSON object.
+
+        Returns:
+            The label.
+
+        Raises:
+            LabelError: A key is missing or unknown, a value has the wrong type, or the
+                label is invalid.
+        """
+        data = check_keys(data, _REQUIRED, _OPTIONAL, "a label")
+        for key in ("policy", "classification", "originator_id", "privacy_mark", "agreement"):
+            if key in data and not isinstance(data[key], str):
+                raise LabelError(f"the label's {key!r} must be a string")
+        categories = data.get("categories", [])
+        if not isinstance(categories, list):
+            raise LabelError("the label's 'categories' must be a list")
+        review = data.get("review_time")
+        return cls(
+            policy=str(data["policy"]),
+            classification=str(data["classification"]),
+            originator_id=str(data["originator_id"]),
+            creation_time=parse_time(data["creation_time"], "creation_time"),
+            categories=tuple(_category_from_dict(cat) for cat in categories),
+            privacy_mark=_optional_str(data, "privacy_mark"),
+            review_time=None if review is None else parse_time(review, "review_time"),
+            agreement=_optional_str(data, "agreement"),
+        )
+
+    def canonical_bytes(self) -> bytes:
+        """Returns the canonical JSON encoding, the bytes a binding signs (STANAG 4778).
+
+        UTF-8 without escapes, keys sorted, no spaces, times as ``YYYY-MM-DDTHH:MM:SSZ``.
+        """
+        return canonical_json(self.to_dict())
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> ConfidentialityLabel:
+        """Parses a label from JSON.
+
+        Args:
+            data: UTF-8 bytes or text, e.g. :meth:`canonical_bytes` output.
+
+        Returns:
+            The label.
+
+        Raises:
+            LabelError: The JSON is malformed or the label is invalid.
+        """
+        loaded = load_json_object(data, "a label")
+        if not isinstance(loaded, Mapping):
+            raise LabelError("a label must be a JSON object")
+        return cls.from_dict(loaded)
+
+    def with_classification(self, level: Level) -> ConfidentialityLabel:
+        """Returns a copy at another level of the same scheme (e.g. after a downgrade).
+
+        Args:
+            level: The new level.
+
+        Returns:
+            The new label.
+
+        Raises:
+            LabelError: The level belongs to another scheme; a label never changes scheme,
+                an equivalent in another scheme is an *alternative* label (GSOMIA Art. 4).
+        """
+        if level.scheme != self.policy:
+            raise LabelError(f"level {level.code} is not of the label's scheme {self.policy}")
+        return replace(self, classification=level.native)
+
+
+def _optional_str(data: Mapping[str, object], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) else None
+
+
+def derive_alternative(
+    original: ConfidentialityLabel,
+    level: Level,
+    *,
+    provided_by: str,
+    creation_time: datetime,
+    originator_id: str,
+    agreement: str | None,
+) -> ConfidentialityLabel:
+    """Builds the receiver's alternative label for a received item (GSOMIA Art. 4).
+
+    The receiving party marks what it receives with the originating party's name and its
+    own equivalent classification; the originator's controls travel with it (Art. 6).
+
+    Args:
+        original: The originator's label.
+        level: The equivalent level in the receiver's scheme (from the agreement's table).
+        provided_by: The originating party's code, recorded as *Provided By*.
+        creation_time: When the alternative is issued (the caller's clock).
+        originator_id: Who issues the alternative, e.g. the receiving node.
+        agreement: The agreement the item was received under.
+
+    Returns:
+        A label in ``level.scheme`` carrying *Releasable To*, *Need To Know* and
+        *Originator Control* from the original, plus *Provided By*.
+
+    Raises:
+        LabelError: The level is in the original's own scheme (that would overwrite the
+            originator's label, not add an alternative), or a value is invalid.
+    """
+    if level.scheme == original.policy:
+        raise LabelError(
+            f"an alternative label must be in another scheme than the original's {original.policy}"
+        )
+    travelling = (RELEASABLE_TO, NEED_TO_KNOW, ORIGINATOR_CONTROL)
+    copied = [cat for cat in original.categories if cat.tag_name in travelling]
+    copied.append(Category(PROVIDED_BY, CategoryType.INFORMATIVE, (provided_by,)))
+    return ConfidentialityLabel(
+        policy=level.scheme,
+        classification=level.native,
+        originator_id=originator_id,
+        creation_time=creation_time,
+        categories=tuple(copied),
+        agreement=agreement,
+    )

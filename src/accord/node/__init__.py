@@ -1,0 +1,34 @@
+"""The node: use cases composing markings, agreements, crypto and storage.
+
+The only layer that holds a database session and keys together. Interfaces (CLI, API)
+call these services and never touch storage or keys themselves.
+"""
+
+from accord.node._agreements import AgreementService, AgreementSignature, SignedNote
+from accord.node._context import Clock, NodeContext, utc_now
+from accord.node._home import HomeLayout, NodeConfig
+from accord.node._identity import IdentityCard
+from accord.node._items import ItemService, ItemView, LabelRequest
+from accord.node._node import Node
+from accord.node._parties import PartyService
+from accord.node._users import Role, User, UserService
+
+__all__ = [
+    "AgreementService",
+    "AgreementSignature",
+    "Clock",
+    "HomeLayout",
+    "IdentityCard",
+    "ItemService",
+    "ItemView",
+    "LabelRequest",
+    "Node",
+    "NodeConfig",
+    "NodeContext",
+    "PartyService",
+    "Role",
+    "SignedNote",
+    "User",
+    "UserService",
+    "utc_now",
+]

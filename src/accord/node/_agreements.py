@@ -1,0 +1,410 @@
+"""Agreements at a node: signing, importing (signed by every party), diplomatic notes, status.
+
+An agreement is imported only when every party it names has signed its exact text with
+both signature schemes (the signer must be this node or a pinned partner of that party).
+Diplomatic notes (entry into force, termination notice, suspension, withdrawal, amendment)
+are signed by the node of the party that gives them, checked against the notes already
+recorded (GSOMIA Art. 21 lifecycle), and kept; ``status`` is computed from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.agreements import (
+    Agreement,
+    Note,
+    NoteKind,
+    Status,
+    agreement_digest,
+    check_note,
+    load_agreement,
+    status,
+)
+from accord.canonical import canonical_json, loads_object
+from accord.crypto import DualSignature
+from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, VerificationFailed
+from accord.node._context import NodeContext
+from accord.node._parties import PartyService
+from accord.store import AgreementRow, AgreementSignatureRow, NoteRow, append_event, format_stamp
+
+__all__ = ["AgreementService", "AgreementSignature", "SignedNote"]
+
+SIGNATURE_FORMAT = "accord-agreement-signature/1"
+NOTE_FORMAT = "accord-note/1"
+
+
+@dataclass(frozen=True)
+class AgreementSignature:
+    """One party's signature over an agreement's exact text (its SHA-384 digest)."""
+
+    agreement_id: str
+    digest: str
+    party: str
+    node_id: str
+    signature: DualSignature
+
+    def statement(self) -> bytes:
+        """The bytes that are signed."""
+        return _signature_statement(self.agreement_id, self.digest, self.party, self.node_id)
+
+    def to_json(self) -> str:
+        """The signature file's text."""
+        return canonical_json(
+            {
+                "format": SIGNATURE_FORMAT,
+                "agreement_id": self.agreement_id,
+                "digest": self.digest,
+                "party": self.party,
+                "node_id": self.node_id,
+                "signature": self.signature.to_dict(),
+            }
+        ).decode("utf-8")
+
+    @classmethod
+    def parse(cls, text: str | bytes) -> AgreementSignature:
+        """Parse a signature file (not yet verified).
+
+        Raises:
+            InvalidInput: malformed.
+        """
+        data = loads_object(text, "agreement signature")
+        keys = {"format", "agreement_id", "digest", "party", "node_id", "signature"}
+        if set(data) != keys or data["format"] != SIGNATURE_FORMAT:
+            raise InvalidInput(
+                f"agreement signature must have exactly {sorted(keys)} and format {SIGNATURE_FORMAT}"
+            )
+        fields = [data[k] for k in ("agreement_id", "digest", "party", "node_id")]
+        sig = data["signature"]
+        if not all(isinstance(f, str) for f in fields) or not isinstance(sig, dict):
+            raise InvalidInput("agreement signature has fields of the wrong type")
+        agreement_id, digest, party, node_id = (str(f) for f in fields)
+        return cls(agreement_id, digest, party, node_id, DualSignature.from_dict(sig))
+
+
+@dataclass(frozen=True)
+class SignedNote:
+    """A diplomatic note and the signature of the node of the party that gave it."""
+
+    note: Note
+    signer: str
+    signature: DualSignature
+
+    def statement(self) -> bytes:
+        """The bytes that are signed."""
+        return _note_statement(self.note, self.signer)
+
+    def to_json(self) -> str:
+        """The note file's text."""
+        return canonical_json(
+            {
+                "format": NOTE_FORMAT,
+                "note": self.note.to_dict(),
+                "signer": self.signer,
+                "signature": self.signature.to_dict(),
+            }
+        ).decode("utf-8")
+
+    @classmethod
+    def parse(cls, text: str | bytes) -> SignedNote:
+        """Parse a note file (not yet verified).
+
+        Raises:
+            InvalidInput: malformed.
+        """
+        data = loads_object(text, "diplomatic note")
+        keys = {"format", "note", "signer", "signature"}
+        if set(data) != keys or data["format"] != NOTE_FORMAT:
+            raise InvalidInput(f"note file must have exactly {sorted(keys)} and format {NOTE_FORMAT}")
+        note, signer, sig = data["note"], data["signer"], data["signature"]
+        if not isinstance(note, dict) or not isinstance(signer, str) or not isinstance(sig, dict):
+            raise InvalidInput("note file has fields of the wrong type")
+        return cls(Note.from_dict(note), signer, DualSignature.from_dict(sig))
+
+
+class AgreementService:
+    """Agreements and their lifecycle at this node."""
+
+    def __init__(self, ctx: NodeContext, parties: PartyService) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+        self._parties = parties
+
+    # --- signing and import -------------------------------------------------------------
+
+    def sign(self, toml_text: str, *, actor: str) -> AgreementSignature:
+        """Sign an agreement's exact text as this node's party.
+
+        Raises:
+            AgreementFormatError: the file is malformed.
+            PolicyDenied: this node's party is not a party to it.
+        """
+        with self._ctx.work(actor, "agreement.sign") as session:
+            agreement = load_agreement(toml_text)
+            self._require_member(agreement)
+            cfg = self._ctx.config
+            digest = agreement_digest(toml_text)
+            statement = _signature_statement(agreement.id, digest, cfg.party, cfg.node_id)
+            signature = self._ctx.keys.sign("agreement", statement)
+            append_event(
+                session,
+                at=self._ctx.now(),
+                actor=actor,
+                action="agreement.sign",
+                outcome="ok",
+                detail={"agreement_id": agreement.id, "digest": digest},
+            )
+            return AgreementSignature(agreement.id, digest, cfg.party, cfg.node_id, signature)
+
+    def import_(
+        self, toml_text: str, signature_texts: Sequence[str], *, actor: str
+    ) -> tuple[Agreement, bool]:
+        """Import an agreement signed by every party it names. Returns it and whether it is new.
+
+        Raises:
+            AgreementFormatError: the file is malformed.
+            InvalidInput: a signature file is malformed.
+            VerificationFailed: a party has not signed, or a signature does not verify.
+            NotFound: a signature comes from a node that is not pinned.
+            Conflict: another text with the same agreement id is already imported.
+        """
+        with self._ctx.work(actor, "agreement.import") as session:
+            agreement = load_agreement(toml_text)
+            self._require_member(agreement)
+            digest = agreement_digest(toml_text)
+            existing = session.get(AgreementRow, agreement.id)
+            if existing is not None:
+                if existing.digest == digest:
+                    return agreement, False
+                raise Conflict(
+                    f"agreement {agreement.id} is already imported with other text; "
+                    "changes need amendment notes from every party (Art. 21)"
+                )
+            verified = self._verify_signatures(session, agreement, digest, signature_texts)
+            session.add(
+                AgreementRow(
+                    id=agreement.id,
+                    toml_text=toml_text,
+                    digest=digest,
+                    imported_at=format_stamp(self._ctx.now()),
+                )
+            )
+            session.flush()
+            for sig in verified:
+                session.add(
+                    AgreementSignatureRow(
+                        agreement_id=agreement.id,
+                        party=sig.party,
+                        node_id=sig.node_id,
+                        signed_json=sig.to_json(),
+                    )
+                )
+            append_event(
+                session,
+                at=self._ctx.now(),
+                actor=actor,
+                action="agreement.import",
+                outcome="ok",
+                detail={
+                    "agreement_id": agreement.id,
+                    "digest": digest,
+                    "signed_by": [s.node_id for s in verified],
+                },
+            )
+            return agreement, True
+
+    def _verify_signatures(
+        self, session: Session, agreement: Agreement, digest: str, texts: Sequence[str]
+    ) -> list[AgreementSignature]:
+        by_party: dict[str, AgreementSignature] = {}
+        for text in texts:
+            sig = AgreementSignature.parse(text)
+            if sig.agreement_id != agreement.id or sig.digest != digest:
+                raise VerificationFailed(
+                    f"a signature by {sig.node_id} is for {sig.agreement_id} with another text, not this file"
+                )
+            party, keys = self._parties.signer(session, sig.node_id)
+            if party != sig.party:
+                raise VerificationFailed(f"node {sig.node_id} belongs to {party}, not {sig.party}")
+            if sig.party not in agreement.party_codes:
+                raise VerificationFailed(f"{sig.party} is not a party to {agreement.id}")
+            keys.verify("agreement", sig.statement(), sig.signature)
+            by_party[sig.party] = sig
+        missing = [p for p in agreement.party_codes if p not in by_party]
+        if missing:
+            raise VerificationFailed(
+                f"agreement {agreement.id} is not signed by {', '.join(missing)}: every party must sign it"
+            )
+        return [by_party[p] for p in agreement.party_codes]
+
+    def _require_member(self, agreement: Agreement) -> None:
+        party = self._ctx.config.party
+        if party not in agreement.party_codes:
+            raise PolicyDenied(f"this node's party {party} is not a party to {agreement.id}")
+
+    # --- reading ----------------------------------------------------------------------
+
+    def get(self, agreement_id: str) -> Agreement:
+        """An imported agreement.
+
+        Raises:
+            NotFound: not imported here.
+        """
+        with self._ctx.db.transaction() as session:
+            return self._get(session, agreement_id)
+
+    def _get(self, session: Session, agreement_id: str) -> Agreement:
+        row = session.get(AgreementRow, agreement_id)
+        if row is None:
+            raise NotFound(f"agreement {agreement_id!r} is not imported at this node")
+        return load_agreement(row.toml_text)
+
+    def all(self) -> list[Agreement]:
+        """Every imported agreement, by id."""
+        with self._ctx.db.transaction() as session:
+            rows = session.scalars(select(AgreementRow).order_by(AgreementRow.id)).all()
+            return [load_agreement(row.toml_text) for row in rows]
+
+    def notes(self, agreement_id: str) -> list[SignedNote]:
+        """The signed notes recorded for an agreement, in order.
+
+        Raises:
+            NotFound: the agreement is not imported.
+        """
+        with self._ctx.db.transaction() as session:
+            self._get(session, agreement_id)
+            return self._notes(session, agreement_id)
+
+    def _notes(self, session: Session, agreement_id: str) -> list[SignedNote]:
+        rows = session.scalars(
+            select(NoteRow)
+            .where(NoteRow.agreement_id == agreement_id)
+            .order_by(NoteRow.note_date, NoteRow.recorded_at)
+        ).all()
+        return [SignedNote.parse(row.signed_json) for row in rows]
+
+    def status(self, agreement_id: str, at: date) -> Status:
+        """The agreement's state on ``at`` from its recorded notes (Art. 21).
+
+        Raises:
+            NotFound: the agreement is not imported.
+        """
+        with self._ctx.db.transaction() as session:
+            agreement = self._get(session, agreement_id)
+            return status(agreement, [n.note for n in self._notes(session, agreement_id)], at)
+
+    # --- diplomatic notes -------------------------------------------------------------
+
+    def issue_note(
+        self,
+        agreement_id: str,
+        *,
+        kind: NoteKind,
+        on: date,
+        actor: str,
+        text: str = "",
+        refers_to: Sequence[str] = (),
+        amendment_digest: str | None = None,
+    ) -> SignedNote:
+        """Give a note as this node's party, sign it and record it.
+
+        Raises:
+            NotFound: the agreement is not imported.
+            AgreementStateError: the note cannot follow the notes already recorded.
+        """
+        with self._ctx.work(
+            actor, "agreement.note", detail={"agreement_id": agreement_id, "kind": kind.value}
+        ) as s:
+            agreement = self._get(s, agreement_id)
+            note = Note(
+                agreement_id=agreement.id,
+                kind=kind,
+                party=self._ctx.config.party,
+                date=on,
+                text=text,
+                refers_to=tuple(refers_to),
+                amendment_digest=amendment_digest,
+            )
+            signer = self._ctx.config.node_id
+            signed = SignedNote(note, signer, self._ctx.keys.sign("note", _note_statement(note, signer)))
+            self._record_note(s, agreement, signed, actor)
+            return signed
+
+    def import_note(self, note_text: str | bytes, *, actor: str) -> tuple[SignedNote, bool]:
+        """Record a partner's signed note. Returns it and whether it is new.
+
+        Raises:
+            InvalidInput: the file is malformed.
+            NotFound: the agreement is not imported, or the signer is not pinned.
+            VerificationFailed: signed by a node of another party, or the signature is wrong.
+            AgreementStateError: the note cannot follow the notes already recorded.
+        """
+        with self._ctx.work(actor, "agreement.note-import") as session:
+            signed = SignedNote.parse(note_text)
+            agreement = self._get(session, signed.note.agreement_id)
+            party, keys = self._parties.signer(session, signed.signer)
+            if party != signed.note.party:
+                raise VerificationFailed(
+                    f"note {signed.note.id} is given by {signed.note.party} but signed by a node of {party}"
+                )
+            keys.verify("note", signed.statement(), signed.signature)
+            if session.get(NoteRow, signed.note.id) is not None:
+                return signed, False
+            self._record_note(session, agreement, signed, actor)
+            return signed, True
+
+    def _record_note(self, session: Session, agreement: Agreement, signed: SignedNote, actor: str) -> None:
+        note = signed.note
+        check_note(agreement, [n.note for n in self._notes(session, agreement.id)], note)
+        session.add(
+            NoteRow(
+                id=note.id,
+                agreement_id=agreement.id,
+                kind=note.kind.value,
+                party=note.party,
+                note_date=note.date.isoformat(),
+                signed_json=signed.to_json(),
+                recorded_at=format_stamp(self._ctx.now()),
+            )
+        )
+        append_event(
+            session,
+            at=self._ctx.now(),
+            actor=actor,
+            action="agreement.note",
+            outcome="ok",
+            detail=_note_detail(signed),
+        )
+
+
+def _note_detail(signed: SignedNote) -> Mapping[str, object]:
+    note = signed.note
+    return {
+        "agreement_id": note.agreement_id,
+        "note_id": note.id,
+        "kind": note.kind.value,
+        "party": note.party,
+        "date": note.date.isoformat(),
+        "signer": signed.signer,
+    }
+
+
+def _signature_statement(agreement_id: str, digest: str, party: str, node_id: str) -> bytes:
+    return canonical_json(
+        {
+            "format": SIGNATURE_FORMAT,
+            "agreement_id": agreement_id,
+            "digest": digest,
+            "party": party,
+            "node_id": node_id,
+        }
+    )
+
+
+def _note_statement(note: Note, signer: str) -> bytes:
+    return canonical_json({"format": NOTE_FORMAT, "note": note.to_dict(), "signer": signer})

@@ -1,0 +1,99 @@
+"""What every node service shares: configuration, keys, database, blobs, clock.
+
+:meth:`NodeContext.work` is the one way a service changes state: one transaction for the
+work and its journal entry; on refusal the transaction is rolled back (nothing
+half-written) and the refusal itself is journalled in a transaction of its own, so every
+bad input leaves a trace and loses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from accord.crypto import SigningKeys
+from accord.errors import AccordError, StorageError
+from accord.node._home import HomeLayout, NodeConfig
+from accord.store import BlobStore, Database, append_event
+
+__all__ = ["Clock", "NodeContext", "utc_now"]
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The real clock, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class NodeContext:
+    """The parts of an open node that services use."""
+
+    home: HomeLayout
+    config: NodeConfig
+    keys: SigningKeys
+    hpke_public_key: bytes
+    tls_certificate_pem: str
+    data_key: bytes
+    db: Database
+    blobs: BlobStore
+    clock: Clock
+
+    def now(self) -> datetime:
+        """The current time from the injected clock (UTC, aware)."""
+        moment = self.clock()
+        if moment.tzinfo is None:
+            raise StorageError("the node clock must return aware datetimes")
+        return moment.astimezone(UTC)
+
+    @contextmanager
+    def work(
+        self,
+        actor: str,
+        action: str,
+        *,
+        item_id: str | None = None,
+        detail: Mapping[str, object] | None = None,
+    ) -> Iterator[Session]:
+        """Run one unit of work in one transaction; journal a refusal if it fails.
+
+        Raises:
+            AccordError: whatever the work raised, after the refusal has been journalled.
+        """
+        try:
+            with self.db.transaction() as session:
+                yield session
+        except AccordError as exc:
+            self.journal_refusal(actor, action, exc, item_id=item_id, detail=detail)
+            raise
+
+    def journal_refusal(
+        self,
+        actor: str,
+        action: str,
+        error: AccordError,
+        *,
+        item_id: str | None = None,
+        detail: Mapping[str, object] | None = None,
+    ) -> None:
+        """Record a refused action in its own transaction (best effort: the refusal still stands)."""
+        record = {**(detail or {}), "error": type(error).__name__, "reason": str(error)}
+        try:
+            with self.db.transaction() as session:
+                append_event(
+                    session,
+                    at=self.now(),
+                    actor=actor,
+                    action=action,
+                    outcome="refused",
+                    item_id=item_id,
+                    detail=record,
+                )
+        except StorageError:
+            # The database itself is failing; the caller still gets the original error.
+            return

@@ -1,0 +1,174 @@
+"""A node's home directory: configuration, keys, database and blobs.
+
+::
+
+    HOME/
+      config.toml          node id, party, scheme, endpoint, database URL
+      keys/signing.key     Ed25519 + ML-DSA-65 seeds            (0600)
+      keys/hpke.key        ML-KEM-768 + X25519 private key     (0600)
+      keys/tls.key         TLS private key, ECDSA P-384        (0600)
+      keys/tls.crt         self-signed certificate for the peer API
+      keys/data.key        key-encryption key for data at rest  (0600)
+      accord.db            SQLite database (WAL) unless database_url says otherwise
+      blobs/               encrypted attachments, named by SHA-384
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from accord.errors import Conflict, InvalidInput, NotFound
+
+__all__ = ["HomeLayout", "NodeConfig", "write_private", "write_public"]
+
+_NODE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,62}$")
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """What ``config.toml`` holds."""
+
+    node_id: str
+    party: str
+    scheme: str
+    endpoint: str
+    database_url: str
+    created: str
+
+    def __post_init__(self) -> None:
+        if not _NODE_ID.match(self.node_id):
+            raise InvalidInput(f"node id {self.node_id!r} must be 3–63 lower-case letters, digits or hyphens")
+
+    def to_toml(self) -> str:
+        """The file text (TOML basic strings are JSON-escaped)."""
+        lines = ["# Accord node configuration. Keys live in keys/ beside this file."]
+        for key in ("node_id", "party", "scheme", "endpoint", "database_url", "created"):
+            lines.append(f"{key} = {json.dumps(getattr(self, key), ensure_ascii=False)}")
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def from_toml(cls, text: str) -> NodeConfig:
+        """Parse ``config.toml``.
+
+        Raises:
+            InvalidInput: malformed, or keys missing or unknown.
+        """
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidInput(f"config.toml is malformed: {exc}") from exc
+        keys = {"node_id", "party", "scheme", "endpoint", "database_url", "created"}
+        if set(data) != keys or not all(isinstance(v, str) for v in data.values()):
+            missing = sorted(keys - set(data))
+            unknown = sorted(set(data) - keys)
+            raise InvalidInput(f"config.toml: missing {missing or 'nothing'}, unknown {unknown or 'nothing'}")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class HomeLayout:
+    """Paths inside a node's home."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        """``config.toml``."""
+        return self.root / "config.toml"
+
+    @property
+    def keys(self) -> Path:
+        """The key folder."""
+        return self.root / "keys"
+
+    @property
+    def signing_key(self) -> Path:
+        """Ed25519 and ML-DSA-65 seeds."""
+        return self.keys / "signing.key"
+
+    @property
+    def hpke_key(self) -> Path:
+        """The HPKE (ML-KEM-768 + X25519) private key."""
+        return self.keys / "hpke.key"
+
+    @property
+    def tls_key(self) -> Path:
+        """The TLS private key."""
+        return self.keys / "tls.key"
+
+    @property
+    def tls_cert(self) -> Path:
+        """The self-signed TLS certificate."""
+        return self.keys / "tls.crt"
+
+    @property
+    def data_key(self) -> Path:
+        """The key-encryption key for data at rest."""
+        return self.keys / "data.key"
+
+    @property
+    def database(self) -> Path:
+        """The default SQLite database file."""
+        return self.root / "accord.db"
+
+    @property
+    def blobs(self) -> Path:
+        """Encrypted attachments."""
+        return self.root / "blobs"
+
+    def ensure_new(self) -> None:
+        """Refuse to initialise over an existing node or a non-empty folder.
+
+        Raises:
+            Conflict: a node (or anything else) is already there.
+        """
+        if self.config.exists():
+            raise Conflict(f"a node already exists at {self.root}; refusing to overwrite it")
+        if self.root.exists() and any(self.root.iterdir()):
+            raise Conflict(f"{self.root} is not empty; choose a new folder for the node")
+
+    def read_config(self) -> NodeConfig:
+        """Load ``config.toml``.
+
+        Raises:
+            NotFound: no node at this home.
+            InvalidInput: the file is malformed.
+        """
+        if not self.config.is_file():
+            raise NotFound(f"no Accord node at {self.root} (run `accord init {self.root} --party …`)")
+        return NodeConfig.from_toml(self.config.read_text(encoding="utf-8"))
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Create ``path`` with mode 0600 and write ``data``; never overwrite.
+
+    Raises:
+        Conflict: the file exists.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise Conflict(f"{path} exists; refusing to overwrite a key") from exc
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def write_public(path: Path, data: bytes) -> None:
+    """Create ``path`` (0644) and write ``data``; never overwrite.
+
+    Raises:
+        Conflict: the file exists.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError as exc:
+        raise Conflict(f"{path} exists; refusing to overwrite it") from exc
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)

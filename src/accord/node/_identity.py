@@ -1,0 +1,199 @@
+"""Identity cards: what a node tells its partners about itself, self-signed.
+
+A card names the party and node, carries the node's public keys (Ed25519 + ML-DSA-65 for
+signatures, ML-KEM-768+X25519 for HPKE), its TLS certificate and that certificate's
+fingerprint, and its peer endpoint. The self-signature proves the card was made by the
+holder of the signing keys; *trust* comes from the designated security authority pinning
+the card (``accord party add``) after checking the fingerprint out of band.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from accord.canonical import canonical_json, loads_object
+from accord.crypto import (
+    DualSignature,
+    SigningKeys,
+    VerifyKeys,
+    b64d,
+    b64e,
+    certificate_fingerprint,
+)
+from accord.errors import InvalidInput, VerificationFailed
+from accord.markings import is_party_code
+
+__all__ = ["CARD_FORMAT", "HPKE_SUITE", "IdentityCard"]
+
+CARD_FORMAT = "accord-identity/1"
+HPKE_SUITE = "DHKEM-MLKEM768-X25519/HKDF-SHA256/AES-256-GCM"
+
+
+@dataclass(frozen=True)
+class IdentityCard:
+    """A node's public identity, valid from construction (signature verified on parse)."""
+
+    party: str
+    node_id: str
+    scheme: str
+    endpoint: str
+    signing_keys: VerifyKeys
+    hpke_public_key: bytes
+    tls_certificate_pem: str
+    tls_fingerprint: str
+    created: str
+    signature: DualSignature
+
+    def body(self) -> dict[str, object]:
+        """The signed part of the card."""
+        return _body(
+            self.party,
+            self.node_id,
+            self.scheme,
+            self.endpoint,
+            self.signing_keys,
+            self.hpke_public_key,
+            self.tls_certificate_pem,
+            self.tls_fingerprint,
+            self.created,
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """The card as JSON-ready data, signature included."""
+        return {**self.body(), "signature": self.signature.to_dict()}
+
+    def to_json(self) -> str:
+        """The card file's text."""
+        return canonical_json(self.to_dict()).decode("utf-8")
+
+    @property
+    def fingerprint(self) -> str:
+        """The signing-key fingerprint an officer reads out when pinning."""
+        return self.signing_keys.fingerprint()
+
+    @classmethod
+    def issue(
+        cls,
+        keys: SigningKeys,
+        *,
+        party: str,
+        node_id: str,
+        scheme: str,
+        endpoint: str,
+        hpke_public_key: bytes,
+        tls_certificate_pem: str,
+        created: str,
+    ) -> IdentityCard:
+        """Make and self-sign this node's card."""
+        fingerprint = certificate_fingerprint(tls_certificate_pem.encode("ascii"))
+        verify_keys = keys.public()
+        body = _body(
+            party,
+            node_id,
+            scheme,
+            endpoint,
+            verify_keys,
+            hpke_public_key,
+            tls_certificate_pem,
+            fingerprint,
+            created,
+        )
+        return cls(
+            party=party,
+            node_id=node_id,
+            scheme=scheme,
+            endpoint=endpoint,
+            signing_keys=verify_keys,
+            hpke_public_key=hpke_public_key,
+            tls_certificate_pem=tls_certificate_pem,
+            tls_fingerprint=fingerprint,
+            created=created,
+            signature=keys.sign("identity", canonical_json(body)),
+        )
+
+    @classmethod
+    def parse(cls, text: str | bytes) -> IdentityCard:
+        """Parse a card and verify its self-signature and certificate fingerprint.
+
+        Raises:
+            InvalidInput: the card is malformed.
+            VerificationFailed: the self-signature or the fingerprint does not match.
+        """
+        data = loads_object(text, "identity card")
+        try:
+            card = cls._from_dict(data)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise InvalidInput(f"identity card is missing or mistypes a field: {exc}") from exc
+        card.signing_keys.verify("identity", canonical_json(card.body()), card.signature)
+        actual = certificate_fingerprint(card.tls_certificate_pem.encode("ascii"))
+        if actual != card.tls_fingerprint:
+            raise VerificationFailed("identity card: TLS certificate does not match its fingerprint")
+        return card
+
+    @classmethod
+    def _from_dict(cls, data: Mapping[str, object]) -> IdentityCard:
+        expected = {
+            "format",
+            "party",
+            "node_id",
+            "scheme",
+            "endpoint",
+            "signing_keys",
+            "hpke",
+            "tls",
+            "created",
+            "signature",
+        }
+        if set(data) != expected:
+            raise InvalidInput(f"identity card fields must be {sorted(expected)}")
+        if data["format"] != CARD_FORMAT:
+            raise InvalidInput(f"identity card format must be {CARD_FORMAT!r}")
+        hpke, tls, keys, sig = data["hpke"], data["tls"], data["signing_keys"], data["signature"]
+        if not (isinstance(hpke, dict) and isinstance(tls, dict) and isinstance(keys, dict)):
+            raise InvalidInput("identity card: hpke, tls and signing_keys must be objects")
+        if not isinstance(sig, dict):
+            raise InvalidInput("identity card: signature must be an object")
+        if hpke.get("suite") != HPKE_SUITE:
+            raise InvalidInput(f"identity card: HPKE suite must be {HPKE_SUITE}")
+        strings = {k: data[k] for k in ("party", "node_id", "scheme", "endpoint", "created")}
+        if not all(isinstance(v, str) for v in strings.values()):
+            raise InvalidInput("identity card: party, node_id, scheme, endpoint, created must be text")
+        if not is_party_code(str(strings["party"])):
+            raise InvalidInput(f"identity card: {strings['party']!r} is not a party code")
+        return cls(
+            party=str(strings["party"]),
+            node_id=str(strings["node_id"]),
+            scheme=str(strings["scheme"]),
+            endpoint=str(strings["endpoint"]),
+            signing_keys=VerifyKeys.from_dict(keys),
+            hpke_public_key=b64d(str(hpke["public_key"])),
+            tls_certificate_pem=str(tls["certificate"]),
+            tls_fingerprint=str(tls["fingerprint"]),
+            created=str(strings["created"]),
+            signature=DualSignature.from_dict(sig),
+        )
+
+
+def _body(  # noqa: PLR0917 (the card's fields, in order)
+    party: str,
+    node_id: str,
+    scheme: str,
+    endpoint: str,
+    signing_keys: VerifyKeys,
+    hpke_public_key: bytes,
+    tls_certificate_pem: str,
+    tls_fingerprint: str,
+    created: str,
+) -> dict[str, object]:
+    return {
+        "format": CARD_FORMAT,
+        "party": party,
+        "node_id": node_id,
+        "scheme": scheme,
+        "endpoint": endpoint,
+        "signing_keys": signing_keys.to_dict(),
+        "hpke": {"suite": HPKE_SUITE, "public_key": b64e(hpke_public_key)},
+        "tls": {"certificate": tls_certificate_pem, "fingerprint": tls_fingerprint},
+        "created": created,
+    }

@@ -1,0 +1,532 @@
+"""Items at a node: create (validate, bind, seal at rest), list, show, verify, attachments.
+
+Creating an item (GSOMIA Art. 2, 4; STANAG 4774/4778):
+
+1. the label is built in this node's own scheme and validated (level, categories, and —
+   when the item is made under an agreement — level in the agreement's scope, releasable
+   parties in the agreement, topics in its topic scope);
+2. the content (kind, title, body, typed fields, purpose) is sealed under a fresh item key
+   that the node's data key wraps; each attachment is streamed through the STREAM AEAD
+   under its own key (wrapped by the item key) into the blob store, so memory stays
+   bounded whatever the size;
+3. the binding signs the canonical label with the SHA-384 digests of content and
+   attachments, with both signature schemes;
+4. item, attachments and journal entry are written in one transaction.
+
+Reading verifies the binding again: an altered label, content or digest is an
+:class:`~accord.errors.IntegrityError`, journalled.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.agreements import Agreement
+from accord.crypto import (
+    Binding,
+    Sha384Stream,
+    bind,
+    decrypt_stream,
+    encrypt_stream,
+    new_data_key,
+    open_sealed,
+    seal,
+    unwrap_key,
+    verify_binding,
+    wrap_key,
+)
+from accord.errors import (
+    AccordError,
+    IntegrityError,
+    ItemError,
+    NotFound,
+    PolicyDenied,
+    TranslationRefused,
+    VerificationFailed,
+)
+from accord.items import AttachmentRef, ItemContent, Precedence, binding_statement
+from accord.markings import (
+    NEED_TO_KNOW,
+    ORIGINATOR_CONTROL,
+    RELEASABLE_TO,
+    Category,
+    CategoryType,
+    ConfidentialityLabel,
+    Marking,
+    banner,
+    derive_alternative,
+    received_banner,
+)
+from accord.node._agreements import AgreementService
+from accord.node._context import NodeContext
+from accord.node._parties import PartyService
+from accord.node._users import Role, UserService
+from accord.store import AttachmentRow, ItemRow, append_event, format_stamp
+
+__all__ = ["Equivalent", "ItemService", "ItemView", "LabelRequest", "Progress"]
+
+Progress = Callable[[int], None]
+_READ = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LabelRequest:
+    """What the originator asks for; the node makes the label from it."""
+
+    classification: str
+    releasable_to: Sequence[str] = ()
+    need_to_know: Sequence[str] = ()
+    originator_controls: Sequence[str] = ()
+    privacy_mark: str | None = None
+    review_time: datetime | None = None
+    agreement: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """An item as shown to a person: marking, banners, verified content."""
+
+    id: str
+    precedence: Precedence
+    marking: Marking
+    content: ItemContent
+    attachments: tuple[AttachmentRef, ...]
+    originator_party: str
+    originator_node: str
+    created_by: str
+    created_at: str
+    status: str
+    binding: Binding
+    banners: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view (content included)."""
+        return {
+            "id": self.id,
+            "precedence": self.precedence.value,
+            "banners": list(self.banners),
+            "marking": self.marking.to_dict(),
+            "content": self.content.to_dict(),
+            "attachments": [a.to_dict() for a in self.attachments],
+            "originator_party": self.originator_party,
+            "originator_node": self.originator_node,
+            "created_by": self.created_by,
+            "created_at": self.created_at,
+            "status": self.status,
+            "binding": {"signer": self.binding.signer, "verified": True},
+        }
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    """The marking an item would carry at a partner under one agreement (Art. 4)."""
+
+    agreement_id: str
+    party: str
+    level: str | None
+    banner: str | None
+    refusal: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view."""
+        return {
+            "agreement_id": self.agreement_id,
+            "party": self.party,
+            "level": self.level,
+            "banner": self.banner,
+            "refusal": self.refusal,
+        }
+
+
+class ItemService:
+    """Items originated at or held by this node."""
+
+    def __init__(
+        self, ctx: NodeContext, parties: PartyService, agreements: AgreementService, users: UserService
+    ) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+        self._parties = parties
+        self._agreements = agreements
+        self._users = users
+
+    # --- create -------------------------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        actor: str,
+        content: ItemContent,
+        label: LabelRequest,
+        precedence: Precedence,
+        attachments: Sequence[Path] = (),
+        progress: Progress | None = None,
+    ) -> ItemView:
+        """Create, bind and store an item originated at this node.
+
+        Raises:
+            NotFound: the user, the agreement or an attachment file does not exist.
+            PolicyDenied: the user may not create items, or holds too low a clearance.
+            LabelError: the label is invalid in this node's scheme.
+            TranslationRefused: the level is out of the agreement's scope.
+            ItemError: the content or an attachment is invalid.
+        """
+        item_id = f"{self._ctx.config.party.lower()}-{uuid.uuid4().hex}"
+        written: list[str] = []
+        try:
+            with self._ctx.work(actor, "item.create", item_id=item_id) as session:
+                user = self._users.get(actor)
+                if user.role not in (Role.ANALYST, Role.OFFICER):
+                    raise PolicyDenied(
+                        f"{actor} is a {user.role.value}; only analysts and officers create items"
+                    )
+                now = self._ctx.now()
+                made = self._label(label, now)
+                if not self._ctx.config.scheme == made.policy:
+                    raise PolicyDenied("labels are made in this node's own scheme")
+                if made.level.rank > user.clearance.rank:
+                    raise PolicyDenied(
+                        f"{actor} holds {user.clearance.native} and cannot originate "
+                        f"{made.classification} (Art. 7)"
+                    )
+                if label.agreement is not None:
+                    self._check_under_agreement(self._agreements.get(label.agreement), made)
+                paths = [self._check_file(p) for p in attachments]
+                item_key = new_data_key()
+                refs: list[AttachmentRef] = []
+                rows: list[AttachmentRow] = []
+                for position, path in enumerate(paths):
+                    ref, row = self._store_attachment(item_id, position, path, item_key, progress)
+                    written.append(row.blob_id)
+                    refs.append(ref)
+                    rows.append(row)
+                content_sha = content.sha384()
+                statement = binding_statement(
+                    item_id=item_id,
+                    originator_node=self._ctx.config.node_id,
+                    label=made,
+                    content_sha384=content_sha,
+                    attachments=refs,
+                )
+                binding = bind(self._ctx.keys, self._ctx.config.node_id, statement)
+                marking = Marking(made)
+                session.add(
+                    ItemRow(
+                        id=item_id,
+                        kind=content.kind.value,
+                        originator_party=self._ctx.config.party,
+                        originator_node=self._ctx.config.node_id,
+                        precedence=precedence.value,
+                        marking_json=marking.canonical_bytes().decode("utf-8"),
+                        content_sealed=seal(item_key, content.canonical_bytes(), _content_aad(item_id)),
+                        wrapped_key=wrap_key(self._ctx.data_key, item_key, _key_aad(item_id)),
+                        content_sha384=content_sha,
+                        binding_json=json.dumps(binding.to_dict(), sort_keys=True),
+                        created_by=actor,
+                        created_at=format_stamp(now),
+                        status="held",
+                    )
+                )
+                session.flush()
+                session.add_all(rows)
+                append_event(
+                    session,
+                    at=now,
+                    actor=actor,
+                    action="item.create",
+                    outcome="ok",
+                    item_id=item_id,
+                    detail={
+                        "kind": content.kind.value,
+                        "classification": made.classification,
+                        "precedence": precedence.value,
+                        "content_sha384": content_sha,
+                        "attachments": len(refs),
+                    },
+                )
+                return self._view(session, session.get_one(ItemRow, item_id))
+        except AccordError:
+            for blob_id in written:
+                self._ctx.blobs.delete(blob_id)
+            raise
+
+    def _label(self, request: LabelRequest, now: datetime) -> ConfidentialityLabel:
+        party = self._ctx.config.party
+        rel = sorted({p.strip().upper() for p in request.releasable_to if p.strip()} | {party})
+        categories = [Category(RELEASABLE_TO, CategoryType.PERMISSIVE, tuple(rel))]
+        topics = [t.strip().upper() for t in request.need_to_know if t.strip()]
+        if topics:
+            categories.append(Category(NEED_TO_KNOW, CategoryType.RESTRICTIVE, tuple(topics)))
+        controls = [c.strip().upper() for c in request.originator_controls if c.strip()]
+        if controls:
+            categories.append(Category(ORIGINATOR_CONTROL, CategoryType.RESTRICTIVE, tuple(controls)))
+        return ConfidentialityLabel(
+            policy=self._ctx.config.scheme,
+            classification=request.classification,
+            originator_id=self._ctx.config.node_id,
+            creation_time=now,
+            categories=tuple(categories),
+            privacy_mark=request.privacy_mark,
+            review_time=request.review_time,
+            agreement=request.agreement,
+        )
+
+    @staticmethod
+    def _check_under_agreement(agreement: Agreement, label: ConfidentialityLabel) -> None:
+        # Art. 4: only levels with an agreed equivalent may be provided under the agreement.
+        for party in agreement.parties:
+            if party.scheme != label.policy:
+                agreement.translate(label, party.scheme)
+        outside = sorted(label.releasable_to - set(agreement.party_codes))
+        if outside:
+            raise PolicyDenied(
+                f"releasable to {', '.join(outside)}, who are not parties to {agreement.id} (Art. 6)"
+            )
+        if agreement.topic_scope is not None and not agreement.topics_in_scope(label.need_to_know):
+            scope = ", ".join(sorted(agreement.topic_scope))
+            raise PolicyDenied(f"{agreement.id} covers only the topics {scope}; tag the item with them")
+
+    @staticmethod
+    def _check_file(path: Path) -> Path:
+        if not path.is_file():
+            raise NotFound(f"attachment {path} does not exist or is not a file")
+        return path
+
+    def _store_attachment(
+        self, item_id: str, position: int, path: Path, item_key: bytes, progress: Progress | None
+    ) -> tuple[AttachmentRef, AttachmentRow]:
+        blob_key = new_data_key()
+        digest = Sha384Stream()
+        size = 0
+
+        def plaintext() -> Iterator[bytes]:
+            nonlocal size
+            with path.open("rb") as handle:
+                while piece := handle.read(_READ):
+                    digest.update(piece)
+                    size += len(piece)
+                    if progress is not None:
+                        progress(len(piece))
+                    yield piece
+
+        try:
+            blob_id, _ = self._ctx.blobs.put(
+                encrypt_stream(blob_key, _blob_aad(item_id, position), plaintext())
+            )
+        except OSError as exc:
+            raise ItemError(f"cannot read attachment {path}: {exc.strerror}") from exc
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        ref = AttachmentRef(name=path.name, media_type=media_type, size=size, sha384=digest.hexdigest())
+        row = AttachmentRow(
+            item_id=item_id,
+            position=position,
+            name=ref.name,
+            media_type=media_type,
+            size=size,
+            sha384=ref.sha384,
+            blob_id=blob_id,
+            wrapped_key=wrap_key(item_key, blob_key, _blob_key_aad(item_id, position)),
+        )
+        return ref, row
+
+    # --- read ---------------------------------------------------------------------------
+
+    def show(self, item_id: str, *, actor: str) -> ItemView:
+        """An item with verified binding and decrypted content.
+
+        Raises:
+            NotFound: no such item.
+            IntegrityError: the stored label, content or digests no longer match the binding.
+        """
+        with self._ctx.work(actor, "item.read", item_id=item_id) as session:
+            row = session.get(ItemRow, item_id)
+            if row is None:
+                raise NotFound(f"no item {item_id!r} at this node")
+            view = self._view(session, row)
+            self._require_clearance(actor, view)
+            append_event(
+                session, at=self._ctx.now(), actor=actor, action="item.read", outcome="ok", item_id=item_id
+            )
+            return view
+
+    def _require_clearance(self, actor: str, view: ItemView) -> None:
+        # Art. 7: no access by rank or position alone; at least the clearance is checked
+        # here, in the reader's own scheme. The full decision point (need-to-know,
+        # nationality, purpose) arrives with the access-control issue.
+        user = self._users.get(actor)
+        label = view.marking.for_scheme(user.clearance.scheme)
+        if label is None:
+            raise PolicyDenied(
+                f"item {view.id} has no marking in {user.clearance.scheme}; it cannot be shown to {actor}"
+            )
+        if label.level.rank > user.clearance.rank:
+            raise PolicyDenied(
+                f"needs clearance {label.classification} or higher; "
+                f"{actor} holds {user.clearance.native} (Art. 7)"
+            )
+
+    def equivalents(self, view: ItemView) -> list[Equivalent]:
+        """The alternative marking each partner would apply, under every agreement held here.
+
+        Only items originated here are translated; a refusal (level out of scope, scheme not
+        in the agreement) is reported, not raised.
+        """
+        own = self._ctx.config
+        label = view.marking.originator
+        out: list[Equivalent] = []
+        for agreement in self._agreements.all():
+            if label.policy != own.scheme or own.party not in agreement.party_codes:
+                continue
+            for party in agreement.parties:
+                if party.code == own.party:
+                    continue
+                try:
+                    level = agreement.translate(label, party.scheme)
+                except TranslationRefused as exc:
+                    out.append(Equivalent(agreement.id, party.code, None, None, str(exc)))
+                    continue
+                alternative = derive_alternative(
+                    label,
+                    level,
+                    provided_by=own.party,
+                    creation_time=self._ctx.now(),
+                    originator_id=party.code,
+                    agreement=agreement.id,
+                )
+                marking = view.marking.with_alternative(alternative)
+                out.append(
+                    Equivalent(
+                        agreement.id, party.code, level.native, received_banner(marking, party.scheme), None
+                    )
+                )
+        return out
+
+    def all(self) -> list[ItemView]:
+        """Every item, by precedence (FLASH first) then newest first; each binding verified."""
+        with self._ctx.db.transaction() as session:
+            rows = session.scalars(select(ItemRow).order_by(ItemRow.created_at.desc())).all()
+            views = [self._view(session, row) for row in rows]
+        return sorted(views, key=lambda v: -v.precedence.rank)
+
+    def attachment(self, item_id: str, position: int, *, actor: str) -> tuple[AttachmentRef, Iterator[bytes]]:
+        """An attachment's reference and a stream of its verified plaintext.
+
+        The stream raises :class:`~accord.errors.IntegrityError` if the stored blob was
+        altered, truncated or swapped, or if the plaintext no longer has the bound digest.
+
+        Raises:
+            NotFound: no such item or attachment.
+            IntegrityError: the item's binding does not verify.
+        """
+        with self._ctx.work(actor, "item.attachment", item_id=item_id) as session:
+            row = session.get(ItemRow, item_id)
+            att = session.get(AttachmentRow, (item_id, position))
+            if row is None or att is None:
+                raise NotFound(f"no attachment {position} of item {item_id!r}")
+            view = self._view(session, row)
+            item_key = self._item_key(row)
+            blob_key = unwrap_key(item_key, att.wrapped_key, _blob_key_aad(item_id, position))
+            ref = view.attachments[position]
+            append_event(
+                session,
+                at=self._ctx.now(),
+                actor=actor,
+                action="item.attachment",
+                outcome="ok",
+                item_id=item_id,
+                detail={"position": position, "name": ref.name},
+            )
+        return ref, self._plaintext(att.blob_id, blob_key, _blob_aad(item_id, position), ref)
+
+    def _plaintext(self, blob_id: str, blob_key: bytes, aad: bytes, ref: AttachmentRef) -> Iterator[bytes]:
+        digest = Sha384Stream()
+        size = 0
+        try:
+            for piece in decrypt_stream(blob_key, aad, self._ctx.blobs.read(blob_id)):
+                digest.update(piece)
+                size += len(piece)
+                yield piece
+        except VerificationFailed as exc:
+            raise IntegrityError(f"attachment {ref.name} was altered at rest: {exc}") from exc
+        if size != ref.size or digest.hexdigest() != ref.sha384:
+            raise IntegrityError(f"attachment {ref.name} no longer has its bound digest")
+
+    def _item_key(self, row: ItemRow) -> bytes:
+        try:
+            return unwrap_key(self._ctx.data_key, row.wrapped_key, _key_aad(row.id))
+        except VerificationFailed as exc:
+            raise IntegrityError(f"item {row.id}: its key no longer unwraps (altered or destroyed)") from exc
+
+    def _view(self, session: Session, row: ItemRow) -> ItemView:
+        try:
+            marking = Marking.from_dict(json.loads(row.marking_json))
+            binding = Binding.from_dict(json.loads(row.binding_json))
+            content = ItemContent.from_dict(
+                json.loads(open_sealed(self._item_key(row), row.content_sealed, _content_aad(row.id)))
+            )
+            att_rows = session.scalars(
+                select(AttachmentRow).where(AttachmentRow.item_id == row.id).order_by(AttachmentRow.position)
+            ).all()
+            refs = tuple(AttachmentRef(a.name, a.media_type, a.size, a.sha384) for a in att_rows)
+            statement = binding_statement(
+                item_id=row.id,
+                originator_node=row.originator_node,
+                label=marking.originator,
+                content_sha384=content.sha384(),
+                attachments=refs,
+            )
+            _, keys = self._parties.signer(session, binding.signer)
+            if binding.signer != row.originator_node:
+                raise VerificationFailed("binding signed by a node other than the originator")
+            verify_binding(binding, keys, statement)
+        except (AccordError, ValueError) as exc:
+            if isinstance(exc, NotFound):
+                raise
+            raise IntegrityError(
+                f"item {row.id}: the binding no longer verifies — label, content or attachments were altered"
+            ) from exc
+        own = self._ctx.config.scheme
+        banners = (
+            (received_banner(marking, own),)
+            if marking.originator.policy != own
+            else (banner(marking.originator),)
+        )
+        return ItemView(
+            id=row.id,
+            precedence=Precedence(row.precedence),
+            marking=marking,
+            content=content,
+            attachments=refs,
+            originator_party=row.originator_party,
+            originator_node=row.originator_node,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            status=row.status,
+            binding=binding,
+            banners=banners,
+        )
+
+
+def _content_aad(item_id: str) -> bytes:
+    return f"accord/item-content/{item_id}".encode()
+
+
+def _key_aad(item_id: str) -> bytes:
+    return f"accord/item-key/{item_id}".encode()
+
+
+def _blob_aad(item_id: str, position: int) -> bytes:
+    return f"accord/attachment/{item_id}/{position}".encode()
+
+
+def _blob_key_aad(item_id: str, position: int) -> bytes:
+    return f"accord/attachment-key/{item_id}/{position}".encode()

@@ -1,0 +1,151 @@
+"""The node: opening a home, creating a new one, and the services over it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from accord.crypto import HpkeKeyPair, SigningKeys, generate_tls_identity, new_data_key
+from accord.errors import InvalidInput, StorageError
+from accord.markings import SCHEMES, is_party_code
+from accord.node._agreements import AgreementService
+from accord.node._context import Clock, NodeContext, utc_now
+from accord.node._home import HomeLayout, NodeConfig, write_private, write_public
+from accord.node._items import ItemService
+from accord.node._parties import PartyService
+from accord.node._users import UserService
+from accord.store import BlobStore, Database, append_event, format_stamp, sqlite_url
+
+__all__ = ["Node"]
+
+_DATA_KEY_LEN = 32
+
+
+class Node:
+    """An open Accord node: one party's competent authority's system."""
+
+    def __init__(self, ctx: NodeContext) -> None:
+        """Wrap an opened context (use :meth:`open` or :meth:`init`)."""
+        self.ctx = ctx
+        self.parties = PartyService(ctx)
+        self.agreements = AgreementService(ctx, self.parties)
+        self.users = UserService(ctx)
+        self.items = ItemService(ctx, self.parties, self.agreements, self.users)
+
+    @property
+    def config(self) -> NodeConfig:
+        """The node's configuration."""
+        return self.ctx.config
+
+    @classmethod
+    def init(
+        cls,
+        root: Path,
+        *,
+        party: str,
+        node_id: str | None = None,
+        scheme: str | None = None,
+        endpoint: str = "https://127.0.0.1:8443",
+        database_url: str | None = None,
+        clock: Clock = utc_now,
+    ) -> Node:
+        """Create a new node home: keys (0600), certificate, config, database.
+
+        Raises:
+            InvalidInput: bad party, scheme or node id.
+            Conflict: a node or other files already exist at ``root``.
+            StorageError: the database cannot be created.
+        """
+        party = party.strip().upper()
+        if not is_party_code(party):
+            raise InvalidInput(f"{party!r} is not an ISO 3166 alpha-3 party code")
+        scheme = (scheme or party).upper()
+        if scheme not in SCHEMES:
+            raise InvalidInput(
+                f"no built-in classification scheme {scheme!r}; use --scheme with one of {sorted(SCHEMES)}"
+            )
+        layout = HomeLayout(root.resolve())
+        layout.ensure_new()
+        now = clock()
+        config = NodeConfig(
+            node_id=node_id or f"{party.lower()}-node-{new_data_key()[:3].hex()}",
+            party=party,
+            scheme=scheme,
+            endpoint=endpoint,
+            database_url=database_url or "",
+            created=format_stamp(now),
+        )
+        layout.root.mkdir(parents=True, exist_ok=True)
+        layout.keys.mkdir(mode=0o700)
+        signing = SigningKeys.generate()
+        write_private(layout.signing_key, signing.to_private_bytes())
+        write_private(layout.hpke_key, HpkeKeyPair.generate().to_private_bytes())
+        tls = generate_tls_identity(config.node_id, now=now)
+        write_private(layout.tls_key, tls.key_pem)
+        write_public(layout.tls_cert, tls.cert_pem)
+        write_private(layout.data_key, new_data_key())
+        node = cls._open(layout, config, clock)
+        node.ctx.db.migrate()
+        with node.ctx.db.transaction() as session:
+            append_event(
+                session,
+                at=now,
+                actor="authority",
+                action="node.init",
+                outcome="ok",
+                detail={
+                    "node_id": config.node_id,
+                    "party": party,
+                    "scheme": scheme,
+                    "fingerprint": signing.public().fingerprint(),
+                },
+            )
+        # Written last: a node exists only once everything it needs is in place.
+        write_public(layout.config, config.to_toml().encode("utf-8"))
+        return node
+
+    @classmethod
+    def open(cls, root: Path, *, clock: Clock = utc_now) -> Node:
+        """Open an existing node home and bring its schema up to date.
+
+        Raises:
+            NotFound: no node at ``root``.
+            InvalidInput: config or key files are malformed.
+            StorageError: the database cannot be opened.
+        """
+        layout = HomeLayout(root.resolve())
+        config = layout.read_config()
+        node = cls._open(layout, config, clock)
+        node.ctx.db.migrate()
+        return node
+
+    @classmethod
+    def _open(cls, layout: HomeLayout, config: NodeConfig, clock: Clock) -> Node:
+        try:
+            signing = SigningKeys.from_private_bytes(layout.signing_key.read_bytes())
+            hpke = HpkeKeyPair.from_private_bytes(layout.hpke_key.read_bytes())
+            cert = layout.tls_cert.read_text(encoding="ascii")
+            data_key = layout.data_key.read_bytes()
+        except OSError as exc:
+            raise StorageError(f"cannot read the node's keys: {exc}") from exc
+        if len(data_key) != _DATA_KEY_LEN:
+            raise InvalidInput("keys/data.key must hold 32 bytes")
+        url = config.database_url or sqlite_url(layout.database)
+        if not re.match(r"^[a-z0-9+]+://", url):
+            raise InvalidInput(f"database_url {url!r} is not an SQLAlchemy URL")
+        ctx = NodeContext(
+            home=layout,
+            config=config,
+            keys=signing,
+            hpke_public_key=hpke.public_bytes(),
+            tls_certificate_pem=cert,
+            data_key=data_key,
+            db=Database(url),
+            blobs=BlobStore(layout.blobs),
+            clock=clock,
+        )
+        return cls(ctx)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.ctx.db.dispose()

@@ -1,0 +1,97 @@
+"""Partners: pinning identity cards, and finding whose keys sign what."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.crypto import VerifyKeys
+from accord.errors import Conflict, NotFound
+from accord.node._context import NodeContext
+from accord.node._identity import IdentityCard
+from accord.store import PartyRow, append_event, format_stamp
+
+__all__ = ["PartyService"]
+
+
+class PartyService:
+    """This node's identity card and the partner cards it has pinned."""
+
+    def __init__(self, ctx: NodeContext) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+
+    def own_card(self) -> IdentityCard:
+        """This node's self-signed identity card."""
+        cfg = self._ctx.config
+        return IdentityCard.issue(
+            self._ctx.keys,
+            party=cfg.party,
+            node_id=cfg.node_id,
+            scheme=cfg.scheme,
+            endpoint=cfg.endpoint,
+            hpke_public_key=self._ctx.hpke_public_key,
+            tls_certificate_pem=self._ctx.tls_certificate_pem,
+            created=cfg.created,
+        )
+
+    def add(self, card_text: str | bytes, *, actor: str) -> tuple[IdentityCard, bool]:
+        """Pin a partner's card. Returns the card and whether it was newly pinned.
+
+        Pinning the same card twice changes nothing; a different card for a node id that is
+        already pinned is refused (key changes are a deliberate act, not a side effect).
+
+        Raises:
+            InvalidInput: the card is malformed.
+            VerificationFailed: its self-signature or certificate fingerprint is wrong.
+            Conflict: it is this node's own card, or the node id is pinned with other keys.
+        """
+        with self._ctx.work(actor, "party.pin") as session:
+            card = IdentityCard.parse(card_text)
+            if card.node_id == self._ctx.config.node_id:
+                raise Conflict("that is this node's own identity card")
+            existing = session.get(PartyRow, card.node_id)
+            if existing is not None:
+                if existing.card_json == card.to_json():
+                    return card, False
+                raise Conflict(f"node {card.node_id} is already pinned with a different card")
+            session.add(
+                PartyRow(
+                    node_id=card.node_id,
+                    party=card.party,
+                    card_json=card.to_json(),
+                    fingerprint=card.fingerprint,
+                    pinned_at=format_stamp(self._ctx.now()),
+                )
+            )
+            append_event(
+                session,
+                at=self._ctx.now(),
+                actor=actor,
+                action="party.pin",
+                outcome="ok",
+                detail={"node_id": card.node_id, "party": card.party, "fingerprint": card.fingerprint},
+            )
+            return card, True
+
+    def all(self) -> list[IdentityCard]:
+        """Every pinned partner card, by party then node id."""
+        with self._ctx.db.transaction() as session:
+            rows = session.scalars(select(PartyRow).order_by(PartyRow.party, PartyRow.node_id)).all()
+            return [IdentityCard.parse(row.card_json) for row in rows]
+
+    def signer(self, session: Session, node_id: str) -> tuple[str, VerifyKeys]:
+        """The party and verification keys of ``node_id``: this node or a pinned partner.
+
+        Raises:
+            NotFound: the node is neither this node nor pinned.
+        """
+        if node_id == self._ctx.config.node_id:
+            return self._ctx.config.party, self._ctx.keys.public()
+        row = session.get(PartyRow, node_id)
+        if row is None:
+            raise NotFound(
+                f"node {node_id!r} is unknown here: pin its identity card first (accord party add)"
+            )
+        card = IdentityCard.parse(row.card_json)
+        return card.party, card.signing_keys

@@ -1,0 +1,165 @@
+"""People at a node: role, clearance in the node's own scheme, need-to-know topics (Art. 7)."""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from accord.errors import Conflict, InvalidInput, NotFound
+from accord.markings import Level, scheme
+from accord.node._context import NodeContext
+from accord.store import UserRow, append_event, format_stamp
+
+__all__ = ["Role", "User", "UserService"]
+
+_NAME = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
+_TOPIC = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,62}$")
+
+
+class Role(enum.Enum):
+    """What a person does at the node (DESIGN.md §2)."""
+
+    ANALYST = "analyst"
+    OFFICER = "officer"
+    AUTHORITY = "authority"
+    AUDITOR = "auditor"
+
+    @classmethod
+    def parse(cls, text: str) -> Role:
+        """Parse a role name.
+
+        Raises:
+            InvalidInput: no such role.
+        """
+        for member in cls:
+            if member.value == text.strip().lower():
+                return member
+        raise InvalidInput(f"unknown role {text!r}; use one of {', '.join(m.value for m in cls)}")
+
+
+@dataclass(frozen=True)
+class User:
+    """A person with a personnel security clearance and need-to-know topics."""
+
+    name: str
+    role: Role
+    nationality: str
+    clearance: Level
+    need_to_know: frozenset[str]
+    created_at: str
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view."""
+        return {
+            "name": self.name,
+            "role": self.role.value,
+            "nationality": self.nationality,
+            "clearance": self.clearance.native,
+            "clearance_scheme": self.clearance.scheme,
+            "clearance_family": self.clearance.family.value,
+            "need_to_know": sorted(self.need_to_know),
+            "created_at": self.created_at,
+        }
+
+
+def parse_topics(topics: Iterable[str]) -> frozenset[str]:
+    """Normalise need-to-know topics (upper case, A–Z, digits, hyphens).
+
+    Raises:
+        InvalidInput: a topic is malformed.
+    """
+    out = set()
+    for topic in topics:
+        token = topic.strip().upper()
+        if not token:
+            continue
+        if not _TOPIC.match(token):
+            raise InvalidInput(f"need-to-know topic {topic!r} must be letters, digits and hyphens")
+        out.add(token)
+    return frozenset(out)
+
+
+class UserService:
+    """Accounts at this node. Authentication arrives with the access-control issue."""
+
+    def __init__(self, ctx: NodeContext) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+
+    def add(self, name: str, *, role: str, clearance: str, ntk: Iterable[str], actor: str) -> User:
+        """Add a person with a clearance given in this node's own scheme.
+
+        Raises:
+            InvalidInput: bad name, role or topic.
+            LabelError: the clearance is not a level of this node's scheme.
+            Conflict: the name is taken.
+        """
+        with self._ctx.work(actor, "user.add", detail={"user": name}) as session:
+            if not _NAME.match(name):
+                raise InvalidInput(
+                    f"user name {name!r} must be 2–63 lower-case letters, digits, '.', '_' or '-'"
+                )
+            level = scheme(self._ctx.config.scheme).level(clearance)
+            user = User(
+                name=name,
+                role=Role.parse(role),
+                nationality=self._ctx.config.party,
+                clearance=level,
+                need_to_know=parse_topics(ntk),
+                created_at=format_stamp(self._ctx.now()),
+            )
+            if session.get(UserRow, name) is not None:
+                raise Conflict(f"user {name!r} already exists")
+            session.add(
+                UserRow(
+                    name=user.name,
+                    role=user.role.value,
+                    scheme=level.scheme,
+                    clearance=level.native,
+                    ntk_json=json.dumps(sorted(user.need_to_know)),
+                    nationality=user.nationality,
+                    created_at=user.created_at,
+                )
+            )
+            append_event(
+                session,
+                at=self._ctx.now(),
+                actor=actor,
+                action="user.add",
+                outcome="ok",
+                detail=user.to_dict(),
+            )
+            return user
+
+    def get(self, name: str) -> User:
+        """One user.
+
+        Raises:
+            NotFound: no such user.
+        """
+        with self._ctx.db.transaction() as session:
+            row = session.get(UserRow, name)
+            if row is None:
+                raise NotFound(f"no user {name!r} at this node")
+            return _user(row)
+
+    def all(self) -> list[User]:
+        """Every user, by name."""
+        with self._ctx.db.transaction() as session:
+            return [_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.name))]
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        name=row.name,
+        role=Role(row.role),
+        nationality=row.nationality,
+        clearance=scheme(row.scheme).level(row.clearance),
+        need_to_know=frozenset(json.loads(row.ntk_json)),
+        created_at=row.created_at,
+    )

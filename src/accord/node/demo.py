@@ -1,0 +1,254 @@
+"""The sample federation: two nodes, JPN and KOR, under the Japan–ROK GSOMIA.
+
+Every step goes through the same services the CLI uses; the demo only orchestrates them
+and reports what happened. ``run_demo`` returns the steps with their outcome, so
+``accord demo --once`` can exit 0 only when every one succeeded.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from accord.agreements import NoteKind
+from accord.errors import AccordError, IntegrityError
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node._context import Clock, utc_now
+from accord.node._items import LabelRequest, Progress
+from accord.node._node import Node
+
+__all__ = ["AGREEMENT_FILE", "DemoResult", "DemoStep", "example_agreement", "run_demo", "write_test_image"]
+
+AGREEMENT_FILE = "jpn-kor-gsomia-2016.toml"
+_ENTRY_INTO_FORCE = date(2016, 11, 23)
+
+
+def example_agreement(name: str) -> str:
+    """The text of a shipped example agreement (``examples/agreements/NAME``)."""
+    return (importlib.resources.files("accord.agreements") / "examples" / name).read_text(encoding="utf-8")
+
+
+class _Stopped(Exception):
+    """A step failed; the demo stops there."""
+
+
+@dataclass
+class DemoStep:
+    """One step and what it showed."""
+
+    name: str
+    ok: bool
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DemoResult:
+    """All steps, in order."""
+
+    steps: list[DemoStep] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every step succeeded."""
+        return bool(self.steps) and all(s.ok for s in self.steps)
+
+
+def write_test_image(path: Path, megabytes: int) -> int:
+    """Write a synthetic greyscale PGM image of about ``megabytes`` MB, row by row.
+
+    The picture is a deterministic pattern (no randomness), generated in bounded memory.
+    Returns the file's size.
+    """
+    width = 4096
+    height = max(1, megabytes * 1024 * 1024 // width)
+    header = f"P5\n# Accord demo imagery (synthetic)\n{width} {height}\n255\n".encode("ascii")
+    base = bytes((x * 7) & 0xFF for x in range(width))
+    with path.open("wb") as handle:
+        handle.write(header)
+        for y in range(height):
+            shift = (y * 3) % width
+            handle.write(base[shift:] + base[:shift])
+    return path.stat().st_size
+
+
+def run_demo(
+    directory: Path,
+    *,
+    image_megabytes: int = 48,
+    on_step: Callable[[DemoStep], None] = lambda _s: None,
+    progress: Callable[[str, int], Progress] | None = None,
+    clock: Clock = utc_now,
+) -> DemoResult:
+    """Run the sample federation under ``directory`` (which must be new or empty).
+
+    ``on_step`` is called after each step; ``progress(label, total_bytes)`` may return a
+    callback that receives byte counts while attachments are sealed.
+    """
+    result = DemoResult()
+    directory.mkdir(parents=True, exist_ok=True)
+    nodes: dict[str, Node] = {}
+
+    @contextmanager
+    def step(name: str) -> Iterator[DemoStep]:
+        current = DemoStep(name, ok=False)
+        result.steps.append(current)
+        try:
+            yield current
+        except AccordError as exc:
+            current.lines.append(f"FAILED: {type(exc).__name__}: {exc}")
+            on_step(current)
+            raise _Stopped from exc
+        current.ok = True
+        on_step(current)
+
+    try:
+        with step("create two nodes") as s:
+            for party, node_id, port in (("JPN", "jpn-mod", 8443), ("KOR", "kor-mnd", 8444)):
+                node = Node.init(
+                    directory / party.lower(),
+                    party=party,
+                    node_id=node_id,
+                    endpoint=f"https://127.0.0.1:{port}",
+                    clock=clock,
+                )
+                nodes[party] = node
+                s.lines.append(
+                    f"{party}: node {node_id} at {directory / party.lower()}, "
+                    f"fingerprint {node.parties.own_card().fingerprint}"
+                )
+        jpn, kor = nodes["JPN"], nodes["KOR"]
+
+        with step("exchange identity cards") as s:
+            for here, there in ((jpn, kor), (kor, jpn)):
+                card, _ = here.parties.add(there.parties.own_card().to_json(), actor="authority")
+                s.lines.append(f"{here.config.party} pinned {card.party} node {card.node_id}")
+
+        with step("sign and import the Japan–ROK GSOMIA") as s:
+            text = example_agreement(AGREEMENT_FILE)
+            signatures = [n.agreements.sign(text, actor="authority").to_json() for n in (jpn, kor)]
+            for n in (jpn, kor):
+                agreement, _ = n.agreements.import_(text, signatures, actor="authority")
+                s.lines.append(f"{n.config.party} imported {agreement.id}, signed by both parties")
+            for n in (jpn, kor):
+                note = n.agreements.issue_note(
+                    agreement.id,
+                    kind=NoteKind.ENTRY_INTO_FORCE,
+                    on=_ENTRY_INTO_FORCE,
+                    actor="authority",
+                    text="Internal procedures for entry into force are complete (Art. 21).",
+                )
+                other = kor if n is jpn else jpn
+                other.agreements.import_note(note.to_json(), actor="authority")
+            status = jpn.agreements.status(agreement.id, clock().date())
+            s.lines.append(f"status today: {status.summary()}")
+            if not status.new_exchange_allowed:
+                raise IntegrityError("the agreement should be in force after both notifications")
+
+        with step("add users") as s:
+            for n, name, level in ((jpn, "sato", "極秘"), (kor, "kim", "군사Ⅱ급비밀")):
+                user = n.users.add(
+                    name,
+                    role="analyst",
+                    clearance=level,
+                    ntk=["DPRK-MISSILE", "DPRK-IMAGERY"],
+                    actor="authority",
+                )
+                s.lines.append(f"{n.config.party}: analyst {user.name} cleared {user.clearance.native}")
+
+        with step("KOR creates a FLASH missile-launch report") as s:
+            _launch_report(s, kor, agreement.id, clock)
+
+        with step(f"JPN creates an imagery item ({image_megabytes} MB)") as s:
+            _imagery(
+                s,
+                jpn,
+                agreement_id=agreement.id,
+                directory=directory,
+                image_megabytes=image_megabytes,
+                progress=progress,
+                clock=clock,
+            )
+    except _Stopped:
+        return result
+    finally:
+        for node in nodes.values():
+            node.close()
+    return result
+
+
+def _launch_report(s: DemoStep, kor: Node, agreement_id: str, clock: Clock) -> None:
+    launch = kor.items.create(
+        actor="kim",
+        content=ItemContent(
+            ItemKind.MISSILE_LAUNCH,
+            "DPRK ballistic missile launch from Sunan area",
+            "One ballistic missile launched eastward; fell outside Japan's EEZ.",
+            "Early warning and assessment of DPRK missile activity",
+            {
+                "detection_time": clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "launch_area": "39.2,125.7",
+                "count": "1",
+                "missile_type": "SRBM",
+                "apogee_km": "50",
+                "range_km": "350",
+                "impact_area": "East Sea, outside Japan's EEZ",
+                "inside_japan_eez": "no",
+            },
+        ),
+        label=LabelRequest(
+            "군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], ["NO-THIRD-PARTY"], agreement=agreement_id
+        ),
+        precedence=Precedence.FLASH,
+    )
+    _describe(s, kor, launch.id, "kim")
+
+
+def _imagery(
+    s: DemoStep,
+    jpn: Node,
+    *,
+    agreement_id: str,
+    directory: Path,
+    image_megabytes: int,
+    progress: Callable[[str, int], Progress] | None,
+    clock: Clock,
+) -> None:
+    image = directory / "sunan-imagery.pgm"
+    size = write_test_image(image, image_megabytes)
+    callback = progress("sealing imagery", size) if progress else None
+    imagery = jpn.items.create(
+        actor="sato",
+        content=ItemContent(
+            ItemKind.IMAGERY,
+            "Sunan airfield, post-launch imagery",
+            "Launch site and support vehicles after the launch.",
+            "Assessment of DPRK missile activity",
+            {
+                "acquisition_time": clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "sensor": "IGS optical",
+                "footprint": "39.1,125.6;39.1,125.8;39.3,125.8;39.3,125.6",
+            },
+        ),
+        label=LabelRequest("秘", ["KOR"], ["DPRK-IMAGERY"], [], agreement=agreement_id),
+        precedence=Precedence.ROUTINE,
+        attachments=[image],
+        progress=callback,
+    )
+    _describe(s, jpn, imagery.id, "sato")
+    _, stream = jpn.items.attachment(imagery.id, 0, actor="sato")
+    restored = sum(len(piece) for piece in stream)
+    if restored != size:
+        raise IntegrityError("decrypted imagery has the wrong size")
+    s.lines.append(f"attachment streamed back: {restored} bytes, SHA-384 verified against the binding")
+
+
+def _describe(s: DemoStep, node: Node, item_id: str, reader: str) -> None:
+    view = node.items.show(item_id, actor=reader)
+    s.lines.append(f"{view.precedence.value} {view.content.kind.value} {view.id}: {view.content.title}")
+    s.lines.append(f"banner at {node.config.party}: {view.banners[0]}")
+    for e in node.items.equivalents(view):
+        s.lines.append(f"would be marked at {e.party}: {e.banner or 'refused: ' + str(e.refusal)}")

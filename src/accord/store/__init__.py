@@ -1,0 +1,35 @@
+"""Storage: SQLAlchemy tables (SQLite default, PostgreSQL), migrations, blob store, journal."""
+
+from accord.store._blobs import BlobStore
+from accord.store._database import Database, sqlite_url
+from accord.store._journal import Event, append_event, format_stamp, read_events
+from accord.store._tables import (
+    AgreementRow,
+    AgreementSignatureRow,
+    AttachmentRow,
+    Base,
+    ItemRow,
+    JournalRow,
+    NoteRow,
+    PartyRow,
+    UserRow,
+)
+
+__all__ = [
+    "AgreementRow",
+    "AgreementSignatureRow",
+    "AttachmentRow",
+    "Base",
+    "BlobStore",
+    "Database",
+    "Event",
+    "ItemRow",
+    "JournalRow",
+    "NoteRow",
+    "PartyRow",
+    "UserRow",
+    "append_event",
+    "format_stamp",
+    "read_events",
+    "sqlite_url",
+]

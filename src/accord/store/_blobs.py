@@ -1,0 +1,94 @@
+"""Content-addressed blob store for attachments, streamed with bounded memory.
+
+Blobs arrive already encrypted (the node seals them with the streaming AEAD before they
+reach the store), so the store never sees plaintext. A blob is named by the SHA-384 of
+the bytes stored, written to a temporary file, synced, then renamed into place: a crash
+leaves either the whole blob or nothing. Reading checks the digest again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from accord.errors import IntegrityError, NotFound, StorageError
+
+__all__ = ["BlobStore"]
+
+_BLOB_ID = re.compile(r"^[0-9a-f]{96}$")
+_READ_SIZE = 1024 * 1024
+
+
+class BlobStore:
+    """Encrypted blobs under ``root``, named by SHA-384 of their stored bytes."""
+
+    def __init__(self, root: Path) -> None:
+        """Use ``root`` (created if missing)."""
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, blob_id: str) -> Path:
+        if not _BLOB_ID.match(blob_id):
+            raise NotFound(f"no blob {blob_id!r}")
+        return self.root / blob_id[:2] / blob_id
+
+    def put(self, pieces: Iterable[bytes]) -> tuple[str, int]:
+        """Store a stream of bytes; return its id (SHA-384 hex) and size.
+
+        Raises:
+            StorageError: the file system failed; nothing is left behind.
+        """
+        digest = hashlib.sha384()
+        size = 0
+        tmp_dir = self.root / "tmp"
+        tmp_dir.mkdir(exist_ok=True)
+        tmp = tmp_dir / f"upload-{os.getpid()}-{os.urandom(8).hex()}"
+        try:
+            with tmp.open("wb") as handle:
+                for piece in pieces:
+                    digest.update(piece)
+                    size += len(piece)
+                    handle.write(piece)
+                handle.flush()
+                os.fsync(handle.fileno())
+            blob_id = digest.hexdigest()
+            final = self._path(blob_id)
+            final.parent.mkdir(exist_ok=True)
+            tmp.replace(final)
+        except OSError as exc:
+            raise StorageError(f"cannot write blob: {exc}") from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+        return blob_id, size
+
+    def exists(self, blob_id: str) -> bool:
+        """Whether the blob is present."""
+        try:
+            return self._path(blob_id).is_file()
+        except NotFound:
+            return False
+
+    def read(self, blob_id: str) -> Iterator[bytes]:
+        """Yield the blob's bytes in pieces; check its digest at the end.
+
+        Raises:
+            NotFound: no such blob.
+            IntegrityError: the stored bytes no longer match their name.
+        """
+        path = self._path(blob_id)
+        if not path.is_file():
+            raise NotFound(f"blob {blob_id[:16]}… is missing from the blob store")
+        digest = hashlib.sha384()
+        with path.open("rb") as handle:
+            while piece := handle.read(_READ_SIZE):
+                digest.update(piece)
+                yield piece
+        if digest.hexdigest() != blob_id:
+            raise IntegrityError(f"blob {blob_id[:16]}… was altered on disk")
+
+    def delete(self, blob_id: str) -> None:
+        """Remove a blob if present."""
+        self._path(blob_id).unlink(missing_ok=True)

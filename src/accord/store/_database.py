@@ -1,0 +1,101 @@
+"""The node's database: SQLite (WAL) by default, any SQLAlchemy URL (PostgreSQL) by config.
+
+Every unit of work runs in one transaction (:meth:`Database.transaction`): either all of
+it is written or none of it. Schema changes are Alembic migrations, applied by
+:meth:`Database.migrate` when a node opens its database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from accord.errors import AccordError, StorageError
+
+__all__ = ["Database", "sqlite_url"]
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of a SQLite database file."""
+    return f"sqlite+pysqlite:///{path}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+class Database:
+    """A node's database connection pool and transactions."""
+
+    def __init__(self, url: str) -> None:
+        """Connect (lazily) to ``url``.
+
+        Raises:
+            StorageError: the URL cannot be used.
+        """
+        try:
+            self.engine: Engine = create_engine(url)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise StorageError(f"cannot use database URL: {exc}") from exc
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    @property
+    def dialect(self) -> str:
+        """The backend's name: ``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision.
+
+        Raises:
+            StorageError: the database cannot be reached or migrated.
+        """
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot migrate the database: {exc.__class__.__name__}: {exc}") from exc
+
+    def tables(self) -> set[str]:
+        """Names of the tables that exist (for checks and tests)."""
+        return set(inspect(self.engine).get_table_names())
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        Raises:
+            StorageError: the database failed (the work is rolled back).
+        """
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except AccordError:
+            raise
+        except SQLAlchemyError as exc:
+            raise StorageError(
+                f"database error: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"
+            ) from exc
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,148 @@
+"""SQLAlchemy 2 tables of a node.
+
+Times are stored as RFC 3339 UTC text (``2016-11-23T09:00:00.000000Z``) so that every
+backend stores and returns the same bytes — the journal's rows become ledger leaves
+later and must hash the same on SQLite and PostgreSQL.
+
+The journal is append-only: rows are never updated or deleted by Accord. ``seq`` is the
+leaf index the Merkle ledger (a later issue) will use; it starts at 1 and has no gaps
+within one database because rows are only inserted inside the transaction that does the
+work they record.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AgreementRow",
+    "AgreementSignatureRow",
+    "AttachmentRow",
+    "Base",
+    "ItemRow",
+    "JournalRow",
+    "NoteRow",
+    "PartyRow",
+    "UserRow",
+]
+
+_NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TIME = String(32)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so migrations are stable."""
+
+    metadata = MetaData(naming_convention=_NAMING)
+
+
+class PartyRow(Base):
+    """A partner node pinned from its identity card."""
+
+    __tablename__ = "parties"
+    node_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    party: Mapped[str] = mapped_column(String(8), index=True)
+    card_json: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(80))
+    pinned_at: Mapped[str] = mapped_column(TIME)
+
+
+class AgreementRow(Base):
+    """An agreement as imported: its TOML text, exactly as signed."""
+
+    __tablename__ = "agreements"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    toml_text: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(96))
+    imported_at: Mapped[str] = mapped_column(TIME)
+
+
+class AgreementSignatureRow(Base):
+    """One party's signature over an agreement's digest."""
+
+    __tablename__ = "agreement_signatures"
+    __table_args__ = (UniqueConstraint("agreement_id", "party"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agreement_id: Mapped[str] = mapped_column(ForeignKey("agreements.id"))
+    party: Mapped[str] = mapped_column(String(8))
+    node_id: Mapped[str] = mapped_column(String(64))
+    signed_json: Mapped[str] = mapped_column(Text)
+
+
+class NoteRow(Base):
+    """A signed diplomatic note about an agreement's lifecycle."""
+
+    __tablename__ = "notes"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(ForeignKey("agreements.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    party: Mapped[str] = mapped_column(String(8))
+    note_date: Mapped[str] = mapped_column(String(10))
+    signed_json: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[str] = mapped_column(TIME)
+
+
+class UserRow(Base):
+    """A person at this node, with a clearance in the node's own scheme."""
+
+    __tablename__ = "users"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    scheme: Mapped[str] = mapped_column(String(8))
+    clearance: Mapped[str] = mapped_column(String(64))
+    ntk_json: Mapped[str] = mapped_column(Text)
+    nationality: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[str] = mapped_column(TIME)
+
+
+class ItemRow(Base):
+    """An item: its marking, its content sealed at rest, and its binding."""
+
+    __tablename__ = "items"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    originator_party: Mapped[str] = mapped_column(String(8))
+    originator_node: Mapped[str] = mapped_column(String(64))
+    precedence: Mapped[str] = mapped_column(String(16))
+    marking_json: Mapped[str] = mapped_column(Text)
+    content_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    content_sha384: Mapped[str] = mapped_column(String(96))
+    binding_json: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(TIME, index=True)
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class AttachmentRow(Base):
+    """One attachment of an item, stored encrypted in the blob store."""
+
+    __tablename__ = "attachments"
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha384: Mapped[str] = mapped_column(String(96))
+    blob_id: Mapped[str] = mapped_column(String(96))
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class JournalRow(Base):
+    """One security-relevant event: who, what, when, which item, outcome."""
+
+    __tablename__ = "journal"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[str] = mapped_column(TIME)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    item_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail_json: Mapped[str] = mapped_column(Text)
