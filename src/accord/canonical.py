@@ -33,8 +33,15 @@ def _normalise(value: object) -> object:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise TypeError(f"canonical JSON keys must be strings, not {type(key).__name__}")
-            out[unicodedata.normalize("NFC", key)] = _normalise(item)
+            normal = unicodedata.normalize("NFC", key)
+            if normal in out:
+                # Two keys that differ only in normalisation would silently drop a value.
+                raise ValueError(f"canonical JSON keys {normal!r} collide after NFC normalisation")
+            out[normal] = _normalise(item)
         return out
+    if isinstance(value, bytes | bytearray | memoryview):
+        # bytes are a Sequence of ints: encoding them as a list of numbers would be a silent surprise.
+        raise TypeError(f"cannot encode {type(value).__name__} as canonical JSON; encode it as text first")
     if isinstance(value, Sequence):
         return [_normalise(item) for item in value]
     raise TypeError(f"cannot encode {type(value).__name__} as canonical JSON")
@@ -68,9 +75,14 @@ def format_time(moment: datetime) -> str:
     Raises:
         InvalidInput: the datetime has no time zone.
     """
-    if moment.tzinfo is None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidInput("a time without a time zone is ambiguous; give it in UTC")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise InvalidInput(f"time {moment.isoformat()} is out of range") from exc
+    # Not strftime: "%Y" does not zero-pad years before 1000 on glibc ("5-01-01T…").
+    return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
 
 
 def parse_time(text: str) -> datetime:
@@ -85,4 +97,7 @@ def parse_time(text: str) -> datetime:
         raise InvalidInput(f"not an RFC 3339 time: {text!r}") from exc
     if moment.tzinfo is None:
         raise InvalidInput(f"time {text!r} has no time zone; add Z for UTC")
-    return moment.astimezone(UTC).replace(microsecond=0)
+    try:
+        return moment.astimezone(UTC).replace(microsecond=0)
+    except OverflowError as exc:
+        raise InvalidInput(f"time {text!r} is out of range") from exc

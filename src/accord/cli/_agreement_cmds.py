@@ -10,7 +10,17 @@ import typer
 from rich.table import Table
 
 from accord.agreements import NoteKind, Status
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, open_node, read_text, refusals
+from accord.cli._common import (
+    HomeOpt,
+    JsonOpt,
+    check_writable,
+    console,
+    emit_json,
+    node_at,
+    read_text,
+    refusals,
+    write_text,
+)
 from accord.errors import InvalidInput
 
 __all__ = ["agreement_app"]
@@ -44,11 +54,12 @@ def agreement_sign(
 ) -> None:
     """Sign an agreement's exact text as this node's party (Ed25519 + ML-DSA-65)."""
     with refusals():
-        node = open_node(home)
-        signature = node.agreements.sign(read_text(file), actor="authority")
-        node.close()
+        if out is not None:
+            check_writable(out)
+        with node_at(home) as node:
+            signature = node.agreements.sign(read_text(file), actor="authority")
         target = out or file.with_name(f"{file.name}.{signature.party}.sig.json")
-        target.write_text(signature.to_json() + "\n", encoding="utf-8")
+        write_text(target, signature.to_json() + "\n")
     console.print(
         f"{signature.party} signed {signature.agreement_id} (SHA-384 {signature.digest[:16]}…) → {target}"
     )
@@ -67,11 +78,10 @@ def agreement_import(
     """Import an agreement signed by every party it names."""
     with refusals():
         sig_files = signature or sorted(file.parent.glob(f"{file.name}.*.sig.json"))
-        node = open_node(home)
-        agreement, new = node.agreements.import_(
-            read_text(file), [read_text(s) for s in sig_files], actor="authority"
-        )
-        node.close()
+        with node_at(home) as node:
+            agreement, new = node.agreements.import_(
+                read_text(file), [read_text(s) for s in sig_files], actor="authority"
+            )
     if json_out:
         emit_json({"agreement_id": agreement.id, "new": new, "parties": list(agreement.party_codes)})
         return
@@ -82,11 +92,9 @@ def agreement_import(
 @agreement_app.command("list")
 def agreement_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """List imported agreements with today's state."""
-    with refusals():
-        node = open_node(home)
+    with refusals(), node_at(home) as node:
         today = datetime.now(UTC).date()
         rows = [(a, node.agreements.status(a.id, today)) for a in node.agreements.all()]
-        node.close()
     if json_out:
         emit_json(
             [
@@ -109,10 +117,8 @@ def agreement_status(
     json_out: JsonOpt = False,
 ) -> None:
     """Show the agreement's state, next renewal and last day for a termination notice (Art. 21)."""
-    with refusals():
-        node = open_node(home)
+    with refusals(), node_at(home) as node:
         st = node.agreements.status(agreement_id, _parse_date(at))
-        node.close()
     if json_out:
         emit_json(status_dict(agreement_id, st))
         return
@@ -168,19 +174,22 @@ def note_issue(
             raise InvalidInput(
                 f"unknown note kind {kind!r}; use one of {', '.join(k.value for k in NoteKind)}"
             ) from exc
-        node = open_node(home)
-        signed = node.agreements.issue_note(
-            agreement_id,
-            kind=note_kind,
-            on=_parse_date(on),
-            actor="authority",
-            text=text,
-            refers_to=refers or (),
-            amendment_digest=amendment_digest,
-        )
-        node.close()
+        # Checked before the note is recorded: a recorded note the partners never receive
+        # would be half of a diplomatic act.
         if out is not None:
-            out.write_text(signed.to_json() + "\n", encoding="utf-8")
+            check_writable(out)
+        with node_at(home) as node:
+            signed = node.agreements.issue_note(
+                agreement_id,
+                kind=note_kind,
+                on=_parse_date(on),
+                actor="authority",
+                text=text,
+                refers_to=refers or (),
+                amendment_digest=amendment_digest,
+            )
+        if out is not None:
+            write_text(out, signed.to_json() + "\n")
     if json_out:
         emit_json({"note_id": signed.note.id, **signed.note.to_dict()})
         return
@@ -194,10 +203,8 @@ def note_import(
     home: HomeOpt = None,
 ) -> None:
     """Record a partner's signed diplomatic note."""
-    with refusals():
-        node = open_node(home)
+    with refusals(), node_at(home) as node:
         signed, new = node.agreements.import_note(read_text(file), actor="authority")
-        node.close()
     verb = "Recorded" if new else "Already recorded:"
     n = signed.note
     console.print(f"{verb} {n.kind.value} by {n.party} on {n.date} for {n.agreement_id} ({n.id})")
@@ -210,10 +217,8 @@ def note_list(
     json_out: JsonOpt = False,
 ) -> None:
     """List the notes recorded for an agreement."""
-    with refusals():
-        node = open_node(home)
+    with refusals(), node_at(home) as node:
         notes = node.agreements.notes(agreement_id)
-        node.close()
     if json_out:
         emit_json([{"note_id": s.note.id, "signer": s.signer, **s.note.to_dict()} for s in notes])
         return

@@ -30,13 +30,16 @@ __all__ = [
     "EXIT_CODES",
     "HomeOpt",
     "JsonOpt",
+    "check_writable",
     "console",
     "emit_json",
     "err_console",
     "fail",
+    "node_at",
     "open_node",
     "read_text",
     "refusals",
+    "write_text",
 ]
 
 console = Console(highlight=False, soft_wrap=True)
@@ -103,6 +106,20 @@ def open_node(home: Path | None) -> Node:
     return Node.open(home)
 
 
+@contextmanager
+def node_at(home: Path | None) -> Iterator[Node]:
+    """Open the node at ``home`` for one command and close it however the command ends.
+
+    Raises:
+        NotFound: no home given or no node there.
+    """
+    node = open_node(home)
+    try:
+        yield node
+    finally:
+        node.close()
+
+
 def emit_json(value: object) -> None:
     """Print JSON to standard output (UTF-8, not escaped)."""
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
@@ -121,3 +138,28 @@ def read_text(path: Path) -> str:
         raise InvalidInput(f"{path} is not UTF-8 text") from exc
     except OSError as exc:
         raise NotFound(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def check_writable(path: Path) -> None:
+    """Refuse an output path whose folder does not exist, before any work is done.
+
+    Raises:
+        NotFound: the folder is missing.
+    """
+    if not path.parent.is_dir():
+        raise NotFound(f"cannot write {path}: the folder {path.parent} does not exist")
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a UTF-8 file named on the command line: whole, or not at all.
+
+    Raises:
+        StorageError: it cannot be written.
+    """
+    part = path.with_name(path.name + ".part")
+    try:
+        part.write_text(text, encoding="utf-8")
+        part.replace(path)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise StorageError(f"cannot write {path}: {exc.strerror}") from exc

@@ -19,8 +19,17 @@ from rich.progress import (
 from rich.table import Table
 
 from accord.canonical import parse_time
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, open_node, read_text, refusals
-from accord.errors import InvalidInput, LabelError
+from accord.cli._common import (
+    HomeOpt,
+    JsonOpt,
+    check_writable,
+    console,
+    emit_json,
+    node_at,
+    read_text,
+    refusals,
+)
+from accord.errors import InvalidInput, LabelError, StorageError
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.markings import ConfidentialityLabel, banner, from_xml, to_xml
 from accord.node import LabelRequest
@@ -49,7 +58,9 @@ def _fields(pairs: list[str]) -> dict[str, object]:
 
 @contextmanager
 def _progress(total: int, enabled: bool) -> Iterator[Progress | None]:
-    if not enabled or total == 0:
+    # Only on a terminal: elsewhere the bar's last refresh would put a stray blank line on
+    # standard output, even when the command is refused.
+    if not enabled or total == 0 or not console.is_terminal:
         yield None
         return
     columns = (
@@ -103,8 +114,7 @@ def item_create(
         )
         files = attach or []
         total = sum(p.stat().st_size for p in files if p.is_file())
-        node = open_node(home)
-        with _progress(total, not json_out) as bar:
+        with node_at(home) as node, _progress(total, not json_out) as bar:
             task = bar.add_task("seal", total=total) if bar is not None else None
 
             def advance(n: int) -> None:
@@ -119,7 +129,6 @@ def item_create(
                 attachments=files,
                 progress=advance,
             )
-        node.close()
     if json_out:
         emit_json(view.to_dict())
         return
@@ -132,10 +141,8 @@ def item_create(
 @item_app.command("list")
 def item_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """List items, FLASH first, with their banners."""
-    with refusals():
-        node = open_node(home)
+    with refusals(), node_at(home) as node:
         views = node.items.all()
-        node.close()
     if json_out:
         emit_json(
             [
@@ -165,11 +172,9 @@ def item_show(
     json_out: JsonOpt = False,
 ) -> None:
     """Show an item after verifying its binding; with the equivalent markings at partners."""
-    with refusals():
-        node = open_node(home)
+    with refusals(), node_at(home) as node:
         view = node.items.show(item_id, actor=as_user)
         equivalents = node.items.equivalents(view)
-        node.close()
     if json_out:
         emit_json({**view.to_dict(), "equivalents": [e.to_dict() for e in equivalents]})
         return
@@ -203,18 +208,22 @@ def item_attachment(
 ) -> None:
     """Decrypt an attachment to a file, verifying it against the item's binding."""
     with refusals():
-        node = open_node(home)
-        node.items.show(item_id, actor=as_user)
-        ref, stream = node.items.attachment(item_id, position, actor=as_user)
-        tmp = out.with_name(out.name + ".part")
-        try:
-            with tmp.open("wb") as handle:
-                for piece in stream:
-                    handle.write(piece)
-            tmp.replace(out)
-        finally:
-            tmp.unlink(missing_ok=True)
-            node.close()
+        check_writable(out)
+        with node_at(home) as node:
+            node.items.show(item_id, actor=as_user)
+            ref, stream = node.items.attachment(item_id, position, actor=as_user)
+            # Written to a side file and renamed only once the whole stream has verified,
+            # so a tampered attachment never leaves a partial plaintext at ``out``.
+            tmp = out.with_name(out.name + ".part")
+            try:
+                with tmp.open("wb") as handle:
+                    for piece in stream:
+                        handle.write(piece)
+                tmp.replace(out)
+            except OSError as exc:
+                raise StorageError(f"cannot write {out}: {exc.strerror}") from exc
+            finally:
+                tmp.unlink(missing_ok=True)
     console.print(f"Wrote {ref.name} ({ref.size} bytes, SHA-384 verified) to {out}")
 
 
@@ -226,10 +235,8 @@ def item_label(
     home: HomeOpt = None,
 ) -> None:
     """Print the originator's label of an item (canonical JSON or STANAG 4774 XML)."""
-    with refusals():
-        node = open_node(home)
+    with refusals(), node_at(home) as node:
         view = node.items.show(item_id, actor=as_user)
-        node.close()
     label = view.marking.originator
     typer.echo(to_xml(label) if xml else label.canonical_bytes().decode("utf-8"))
 

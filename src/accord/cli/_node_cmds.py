@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, open_node, read_text, refusals
+from accord.cli._common import (
+    HomeOpt,
+    JsonOpt,
+    check_writable,
+    console,
+    emit_json,
+    node_at,
+    read_text,
+    refusals,
+    write_text,
+)
 from accord.node import Node
 
 __all__ = ["identity_app", "init", "party_app", "user_app"]
@@ -41,8 +51,10 @@ def init(
             endpoint=endpoint,
             database_url=database_url,
         )
-        card = node.parties.own_card()
-        node.close()
+        try:
+            card = node.parties.own_card()
+        finally:
+            node.close()
     if json_out:
         emit_json(
             {
@@ -71,13 +83,15 @@ def identity_export(
 ) -> None:
     """Print (or write) this node's self-signed identity card as JSON."""
     with refusals():
-        node = open_node(home)
-        card = node.parties.own_card()
-        node.close()
+        if out is not None:
+            check_writable(out)
+        with node_at(home) as node:
+            card = node.parties.own_card()
+        if out is not None:
+            write_text(out, card.to_json() + "\n")
     if out is None:
         typer.echo(card.to_json())
     else:
-        out.write_text(card.to_json() + "\n", encoding="utf-8")
         console.print(f"Wrote {card.party} card of {card.node_id} to {out} (fingerprint {card.fingerprint})")
 
 
@@ -88,10 +102,8 @@ def party_add(
     json_out: JsonOpt = False,
 ) -> None:
     """Pin a partner node from its identity card (check the fingerprint with them out of band)."""
-    with refusals():
-        node = open_node(home)
+    with refusals(), node_at(home) as node:
         parsed, new = node.parties.add(read_text(card), actor="authority")
-        node.close()
     if json_out:
         emit_json(
             {"node_id": parsed.node_id, "party": parsed.party, "fingerprint": parsed.fingerprint, "new": new}
@@ -104,10 +116,8 @@ def party_add(
 @party_app.command("list")
 def party_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """List pinned partner nodes."""
-    with refusals():
-        node = open_node(home)
+    with refusals(), node_at(home) as node:
         cards = node.parties.all()
-        node.close()
     if json_out:
         emit_json(
             [
@@ -132,10 +142,8 @@ def user_add(
     json_out: JsonOpt = False,
 ) -> None:
     """Add a person with a personnel security clearance and need-to-know topics (Art. 7)."""
-    with refusals():
-        node = open_node(home)
+    with refusals(), node_at(home) as node:
         user = node.users.add(name, role=role, clearance=clearance, ntk=ntk.split(","), actor="authority")
-        node.close()
     if json_out:
         emit_json(user.to_dict())
         return
@@ -149,10 +157,8 @@ def user_add(
 @user_app.command("list")
 def user_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """List users with role, clearance and need-to-know."""
-    with refusals():
-        node = open_node(home)
+    with refusals(), node_at(home) as node:
         users = node.users.all()
-        node.close()
     if json_out:
         emit_json([u.to_dict() for u in users])
         return

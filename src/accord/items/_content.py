@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -20,7 +21,7 @@ from accord.markings import ConfidentialityLabel
 
 __all__ = ["AttachmentRef", "ItemContent", "binding_statement"]
 
-_SHA384_HEX = re.compile(r"^[0-9a-f]{96}$")
+_SHA384_HEX = re.compile(r"[0-9a-f]{96}")
 _MAX_TITLE = 300
 
 
@@ -34,11 +35,23 @@ class AttachmentRef:
     sha384: str
 
     def __post_init__(self) -> None:
-        if not self.name or "/" in self.name or "\\" in self.name or self.name in (".", ".."):
+        if not isinstance(self.name, str) or not isinstance(self.media_type, str):
+            raise ItemError("attachment name and media type must be text")
+        if not isinstance(self.size, int) or isinstance(self.size, bool):
+            raise ItemError("attachment size must be a whole number of bytes")
+        if not isinstance(self.sha384, str):
+            raise ItemError("attachment digest must be 96 lower-case hex digits (SHA-384)")
+        if (
+            not self.name
+            or "/" in self.name
+            or "\\" in self.name
+            or self.name in (".", "..")
+            or any(unicodedata.category(ch) in ("Cc", "Cs") for ch in self.name)
+        ):
             raise ItemError(f"attachment name {self.name!r} must be a plain file name")
         if self.size < 0:
             raise ItemError("attachment size cannot be negative")
-        if not _SHA384_HEX.match(self.sha384):
+        if not _SHA384_HEX.fullmatch(self.sha384):
             raise ItemError("attachment digest must be 96 lower-case hex digits (SHA-384)")
 
     def to_dict(self) -> dict[str, object]:
@@ -61,6 +74,14 @@ class ItemContent:
     fields: Mapping[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for name in ("title", "body", "purpose"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise ItemError(f"an item's {name} must be text, not {type(value).__name__}")
+            if any(unicodedata.category(ch) == "Cs" for ch in value):
+                # A lone surrogate (e.g. an undecodable CLI argument) has no UTF-8 form to hash.
+                raise ItemError(f"an item's {name} is not valid Unicode text")
+            object.__setattr__(self, name, unicodedata.normalize("NFC", value))
         title = self.title.strip()
         if not title:
             raise ItemError("an item needs a title")
@@ -91,7 +112,7 @@ class ItemContent:
             ItemError: keys missing or unknown, or values of the wrong type.
         """
         expected = {"v", "kind", "title", "body", "purpose", "fields"}
-        if set(data) != expected or data["v"] != 1:
+        if set(data) != expected or type(data["v"]) is not int or data["v"] != 1:
             raise ItemError("stored item content has an unexpected shape")
         kind, title, body, purpose, fields = (data[k] for k in ("kind", "title", "body", "purpose", "fields"))
         if not (

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import math
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -112,7 +113,7 @@ def parse_fields(kind: ItemKind, raw: Mapping[str, object]) -> dict[str, object]
             continue
         try:
             out[name] = _parse_value(spec, raw[name])
-        except (InvalidInput, ValueError, TypeError) as exc:
+        except (InvalidInput, ValueError, TypeError, OverflowError) as exc:
             raise ItemError(f"field {name} ({spec.type.value}): {exc}") from exc
     return out
 
@@ -122,7 +123,9 @@ def _parse_value(spec: FieldSpec, value: object) -> object:
     if kind is FieldType.TEXT:
         if not isinstance(value, str) or not value.strip():
             raise ValueError("expected non-empty text")
-        return value.strip()
+        if any(unicodedata.category(ch) == "Cs" for ch in value):
+            raise ValueError("not valid Unicode text")
+        return unicodedata.normalize("NFC", value.strip())
     if kind is FieldType.DATETIME:
         if not isinstance(value, str):
             raise ValueError("expected an RFC 3339 time such as 2023-04-13T07:22:00Z")
@@ -168,7 +171,8 @@ def _parse_number(value: object, *, integer: bool) -> int | float:
         raise ValueError("expected a number")
     if not math.isfinite(number):
         raise ValueError("expected a finite number")
-    return number
+    # -0.0 + 0.0 is 0.0: "-0" and "0" are one value and must give one content digest.
+    return number + 0.0
 
 
 def _parse_point(value: object) -> list[float]:

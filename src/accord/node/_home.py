@@ -26,7 +26,7 @@ from accord.errors import Conflict, InvalidInput, NotFound
 
 __all__ = ["HomeLayout", "NodeConfig", "write_private", "write_public"]
 
-_NODE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,62}$")
+_NODE_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,62}")
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class NodeConfig:
     created: str
 
     def __post_init__(self) -> None:
-        if not _NODE_ID.match(self.node_id):
+        if not _NODE_ID.fullmatch(self.node_id):
             raise InvalidInput(f"node id {self.node_id!r} must be 3–63 lower-case letters, digits or hyphens")
 
     def to_toml(self) -> str:

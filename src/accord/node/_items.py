@@ -310,20 +310,20 @@ class ItemService:
 
         def plaintext() -> Iterator[bytes]:
             nonlocal size
-            with path.open("rb") as handle:
-                while piece := handle.read(_READ):
-                    digest.update(piece)
-                    size += len(piece)
-                    if progress is not None:
-                        progress(len(piece))
-                    yield piece
+            # Reading errors are the input's fault, not the blob store's: raise them as
+            # ItemError here, or BlobStore.put would report them as a storage failure.
+            try:
+                with path.open("rb") as handle:
+                    while piece := handle.read(_READ):
+                        digest.update(piece)
+                        size += len(piece)
+                        if progress is not None:
+                            progress(len(piece))
+                        yield piece
+            except OSError as exc:
+                raise ItemError(f"cannot read attachment {path}: {exc.strerror}") from exc
 
-        try:
-            blob_id, _ = self._ctx.blobs.put(
-                encrypt_stream(blob_key, _blob_aad(item_id, position), plaintext())
-            )
-        except OSError as exc:
-            raise ItemError(f"cannot read attachment {path}: {exc.strerror}") from exc
+        blob_id, _ = self._ctx.blobs.put(encrypt_stream(blob_key, _blob_aad(item_id, position), plaintext()))
         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         ref = AttachmentRef(name=path.name, media_type=media_type, size=size, sha384=digest.hexdigest())
         row = AttachmentRow(
@@ -425,7 +425,9 @@ class ItemService:
 
         Raises:
             NotFound: no such item or attachment.
-            IntegrityError: the item's binding does not verify.
+            PolicyDenied: the reader's clearance is too low for the item (Art. 7).
+            IntegrityError: the item's binding does not verify, or the attachment's key
+                no longer unwraps.
         """
         with self._ctx.work(actor, "item.attachment", item_id=item_id) as session:
             row = session.get(ItemRow, item_id)
@@ -433,8 +435,14 @@ class ItemService:
             if row is None or att is None:
                 raise NotFound(f"no attachment {position} of item {item_id!r}")
             view = self._view(session, row)
+            self._require_clearance(actor, view)
             item_key = self._item_key(row)
-            blob_key = unwrap_key(item_key, att.wrapped_key, _blob_key_aad(item_id, position))
+            try:
+                blob_key = unwrap_key(item_key, att.wrapped_key, _blob_key_aad(item_id, position))
+            except VerificationFailed as exc:
+                raise IntegrityError(
+                    f"item {item_id}: the key of attachment {position} no longer unwraps (altered)"
+                ) from exc
             ref = view.attachments[position]
             append_event(
                 session,
@@ -445,7 +453,20 @@ class ItemService:
                 item_id=item_id,
                 detail={"position": position, "name": ref.name},
             )
-        return ref, self._plaintext(att.blob_id, blob_key, _blob_aad(item_id, position), ref)
+        stream = self._plaintext(att.blob_id, blob_key, _blob_aad(item_id, position), ref)
+        return ref, self._journalled(stream, actor, item_id, position)
+
+    def _journalled(
+        self, stream: Iterator[bytes], actor: str, item_id: str, position: int
+    ) -> Iterator[bytes]:
+        # The stream fails after the read was journalled as begun: record that failure too.
+        try:
+            yield from stream
+        except AccordError as exc:
+            self._ctx.journal_refusal(
+                actor, "item.attachment", exc, item_id=item_id, detail={"position": position}
+            )
+            raise
 
     def _plaintext(self, blob_id: str, blob_key: bytes, aad: bytes, ref: AttachmentRef) -> Iterator[bytes]:
         digest = Sha384Stream()
@@ -473,6 +494,8 @@ class ItemService:
             content = ItemContent.from_dict(
                 json.loads(open_sealed(self._item_key(row), row.content_sealed, _content_aad(row.id)))
             )
+            if row.content_sha384 != content.sha384():
+                raise VerificationFailed("the stored content digest does not match the content")
             att_rows = session.scalars(
                 select(AttachmentRow).where(AttachmentRow.item_id == row.id).order_by(AttachmentRow.position)
             ).all()

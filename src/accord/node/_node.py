@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 from accord.crypto import HpkeKeyPair, SigningKeys, generate_tls_identity, new_data_key
@@ -75,33 +76,42 @@ class Node:
             database_url=database_url or "",
             created=format_stamp(now),
         )
+        created_root = not layout.root.exists()
         layout.root.mkdir(parents=True, exist_ok=True)
-        layout.keys.mkdir(mode=0o700)
-        signing = SigningKeys.generate()
-        write_private(layout.signing_key, signing.to_private_bytes())
-        write_private(layout.hpke_key, HpkeKeyPair.generate().to_private_bytes())
-        tls = generate_tls_identity(config.node_id, now=now)
-        write_private(layout.tls_key, tls.key_pem)
-        write_public(layout.tls_cert, tls.cert_pem)
-        write_private(layout.data_key, new_data_key())
-        node = cls._open(layout, config, clock)
-        node.ctx.db.migrate()
-        with node.ctx.db.transaction() as session:
-            append_event(
-                session,
-                at=now,
-                actor="authority",
-                action="node.init",
-                outcome="ok",
-                detail={
-                    "node_id": config.node_id,
-                    "party": party,
-                    "scheme": scheme,
-                    "fingerprint": signing.public().fingerprint(),
-                },
-            )
-        # Written last: a node exists only once everything it needs is in place.
-        write_public(layout.config, config.to_toml().encode("utf-8"))
+        node: Node | None = None
+        try:
+            layout.keys.mkdir(mode=0o700)
+            signing = SigningKeys.generate()
+            write_private(layout.signing_key, signing.to_private_bytes())
+            write_private(layout.hpke_key, HpkeKeyPair.generate().to_private_bytes())
+            tls = generate_tls_identity(config.node_id, now=now)
+            write_private(layout.tls_key, tls.key_pem)
+            write_public(layout.tls_cert, tls.cert_pem)
+            write_private(layout.data_key, new_data_key())
+            node = cls._open(layout, config, clock)
+            node.ctx.db.migrate()
+            with node.ctx.db.transaction() as session:
+                append_event(
+                    session,
+                    at=now,
+                    actor="authority",
+                    action="node.init",
+                    outcome="ok",
+                    detail={
+                        "node_id": config.node_id,
+                        "party": party,
+                        "scheme": scheme,
+                        "fingerprint": signing.public().fingerprint(),
+                    },
+                )
+            # Written last: a node exists only once everything it needs is in place.
+            write_public(layout.config, config.to_toml().encode("utf-8"))
+        except Exception:
+            # Leave the folder as it was (empty or absent) so that init can simply be retried.
+            if node is not None:
+                node.close()
+            _remove_contents(layout.root, remove_root=created_root)
+            raise
         return node
 
     @classmethod
@@ -149,3 +159,14 @@ class Node:
     def close(self) -> None:
         """Release the database connections."""
         self.ctx.db.dispose()
+
+
+def _remove_contents(root: Path, *, remove_root: bool) -> None:
+    """Remove what a failed init wrote into ``root`` (which it found empty or absent)."""
+    for child in root.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+    if remove_root:
+        root.rmdir()

@@ -17,8 +17,8 @@ from accord.store import UserRow, append_event, format_stamp
 
 __all__ = ["Role", "User", "UserService"]
 
-_NAME = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
-_TOPIC = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,62}$")
+_NAME = re.compile(r"[a-z][a-z0-9._-]{1,62}")
+_TOPIC = re.compile(r"[A-Z0-9][A-Z0-9-]{0,62}")
 
 
 class Role(enum.Enum):
@@ -78,7 +78,7 @@ def parse_topics(topics: Iterable[str]) -> frozenset[str]:
         token = topic.strip().upper()
         if not token:
             continue
-        if not _TOPIC.match(token):
+        if not _TOPIC.fullmatch(token):
             raise InvalidInput(f"need-to-know topic {topic!r} must be letters, digits and hyphens")
         out.add(token)
     return frozenset(out)
@@ -100,7 +100,7 @@ class UserService:
             Conflict: the name is taken.
         """
         with self._ctx.work(actor, "user.add", detail={"user": name}) as session:
-            if not _NAME.match(name):
+            if not _NAME.fullmatch(name):
                 raise InvalidInput(
                     f"user name {name!r} must be 2–63 lower-case letters, digits, '.', '_' or '-'"
                 )

@@ -18,7 +18,7 @@ from accord.errors import IntegrityError, NotFound, StorageError
 
 __all__ = ["BlobStore"]
 
-_BLOB_ID = re.compile(r"^[0-9a-f]{96}$")
+_BLOB_ID = re.compile(r"[0-9a-f]{96}")
 _READ_SIZE = 1024 * 1024
 
 
@@ -31,7 +31,7 @@ class BlobStore:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, blob_id: str) -> Path:
-        if not _BLOB_ID.match(blob_id):
+        if not _BLOB_ID.fullmatch(blob_id):
             raise NotFound(f"no blob {blob_id!r}")
         return self.root / blob_id[:2] / blob_id
 

@@ -1,0 +1,128 @@
+"""Fixtures shared by the node, store and CLI tests.
+
+* ``clock`` — a settable fixed clock (2026-11-25 09:00 UTC) injected into nodes;
+* ``database_url`` — parametrised: SQLite always, PostgreSQL when
+  ``ACCORD_TEST_POSTGRES_URL`` is set (each test gets a schema of its own), else skipped
+  with the reason;
+* ``make_node`` — a new node home under ``tmp_path``;
+* ``federation`` — JPN and KOR nodes that pinned each other, imported the Japan–ROK
+  GSOMIA signed by both, exchanged entry-into-force notes, with analysts ``sato`` (JPN,
+  極秘) and ``kim`` (KOR, 군사Ⅱ급비밀), and a low-cleared ``lee`` (KOR, 대외비).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from accord.agreements import NoteKind
+from accord.node import Node
+from accord.node.demo import AGREEMENT_FILE, example_agreement
+
+POSTGRES_ENV = "ACCORD_TEST_POSTGRES_URL"
+START = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
+
+
+class FixedClock:
+    """A clock tests can move."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A fixed, settable clock."""
+    return FixedClock()
+
+
+def _postgres_schema_url(base: str) -> Iterator[str]:
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    plain = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database: SQLite in tmp_path, or a new schema in the test PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+pysqlite:///{tmp_path / 'test.db'}"
+        return
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (set by .ci/run when PostgreSQL answers)")
+    yield from _postgres_schema_url(base)
+
+
+@pytest.fixture
+def make_node(tmp_path: Path, clock: FixedClock) -> Iterator[Callable[..., Node]]:
+    """Make nodes under tmp_path; all are closed at the end."""
+    made: list[Node] = []
+
+    def make(party: str, node_id: str | None = None, database_url: str | None = None) -> Node:
+        node = Node.init(
+            tmp_path / (node_id or party.lower()),
+            party=party,
+            node_id=node_id or f"{party.lower()}-test",
+            database_url=database_url,
+            clock=clock,
+        )
+        made.append(node)
+        return node
+
+    yield make
+    for node in made:
+        node.close()
+
+
+@dataclass
+class Federation:
+    """Two nodes under the Japan–ROK GSOMIA, in force."""
+
+    jpn: Node
+    kor: Node
+    agreement_id: str
+    agreement_text: str
+    clock: FixedClock
+
+
+@pytest.fixture
+def federation(make_node: Callable[..., Node], clock: FixedClock) -> Federation:
+    """JPN and KOR nodes with the Japan–ROK GSOMIA in force and analysts at each."""
+    jpn, kor = make_node("JPN", "jpn-mod"), make_node("KOR", "kor-mnd")
+    jpn.parties.add(kor.parties.own_card().to_json(), actor="authority")
+    kor.parties.add(jpn.parties.own_card().to_json(), actor="authority")
+    text = example_agreement(AGREEMENT_FILE)
+    signatures = [n.agreements.sign(text, actor="authority").to_json() for n in (jpn, kor)]
+    for n in (jpn, kor):
+        agreement, _ = n.agreements.import_(text, signatures, actor="authority")
+    for n, other in ((jpn, kor), (kor, jpn)):
+        note = n.agreements.issue_note(
+            agreement.id, kind=NoteKind.ENTRY_INTO_FORCE, on=date(2016, 11, 23), actor="authority"
+        )
+        other.agreements.import_note(note.to_json(), actor="authority")
+    jpn.users.add("sato", role="analyst", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
+    kor.users.add("kim", role="analyst", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
+    kor.users.add("lee", role="analyst", clearance="대외비", ntk=[], actor="authority")
+    return Federation(jpn, kor, agreement.id, text, clock)

@@ -1,0 +1,128 @@
+"""The installed ``accord`` console script, run as real processes end to end.
+
+The in-process CLI tests use Typer's ``CliRunner``; these run the entry point that
+``pip install`` created, so packaging (the console script, the shipped example agreement
+and migrations), exit codes and the streams are what a user's shell sees.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from accord.node import Node
+from accord.store import read_events
+
+KOR_BANNER = "군사Ⅱ급비밀 (GUNSA 2-GEUP BIMIL) // SECRET"
+JPN_BANNER = "秘 (HI) // CONFIDENTIAL"
+KOR_EQUIVALENT = "군사Ⅲ급비밀 // 일본 제공 (PROVIDED BY JPN: 秘)"
+PRIVATE_KEYS = ("signing.key", "hpke.key", "tls.key", "data.key")
+
+
+def _accord() -> str:
+    # The script next to this interpreter first (the project's venv), then PATH.
+    beside = Path(sys.executable).parent / "accord"
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("accord")
+    if found is None:
+        pytest.fail("the accord console script is not installed (pip install -e .)")
+    return found
+
+
+def run(
+    *args: str | Path, home: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``accord ARGS`` with ACCORD_HOME set to ``home`` (or unset)."""
+    env = {k: v for k, v in os.environ.items() if k != "ACCORD_HOME"}
+    env["PYTHONIOENCODING"] = "utf-8"
+    if home is not None:
+        env["ACCORD_HOME"] = str(home)
+    return subprocess.run(
+        [_accord(), *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_demo_once_prints_both_banners_and_the_equivalent(tmp_path: Path) -> None:
+    done = run("demo", "--dir", tmp_path / "demo", "--once", "--image-mb", "4")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert KOR_BANNER in done.stdout
+    assert JPN_BANNER in done.stdout
+    assert KOR_EQUIVALENT in done.stdout
+    assert "All 6 steps succeeded." in done.stdout
+    assert "✗" not in done.stdout
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "demo" / "jpn" / "config.toml").is_file()
+    assert (tmp_path / "demo" / "kor" / "config.toml").is_file()
+
+
+def test_init_then_identity_export(tmp_path: Path) -> None:
+    home = tmp_path / "jpn"
+    made = run("init", home, "--party", "JPN", "--node-id", "jpn-mod", "--json")
+    assert made.returncode == 0, made.stderr
+    info = json.loads(made.stdout)
+    assert info["node_id"] == "jpn-mod"
+    assert info["home"] == str(home.resolve())
+
+    exported = run("identity", "export", home=home)  # selected by ACCORD_HOME
+    assert exported.returncode == 0, exported.stderr
+    card = json.loads(exported.stdout)
+    assert (card["node_id"], card["party"]) == ("jpn-mod", "JPN")
+    assert exported.stderr == ""
+
+    to_file = run("identity", "export", "--out", tmp_path / "jpn.card.json", "--home", home)
+    assert to_file.returncode == 0, to_file.stderr
+    assert json.loads((tmp_path / "jpn.card.json").read_text(encoding="utf-8"))["node_id"] == "jpn-mod"
+
+    # Private keys are readable by the node's owner only.
+    keys = home / "keys"
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o700
+    for name in PRIVATE_KEYS:
+        assert stat.S_IMODE((keys / name).stat().st_mode) == 0o600, name
+
+
+def test_refusals_exit_codes_and_one_line(tmp_path: Path) -> None:
+    home = tmp_path / "kor"
+    assert run("init", home, "--party", "KOR", "--node-id", "kor-mnd").returncode == 0
+
+    again = run("init", home, "--party", "KOR")
+    assert again.returncode == 5  # Conflict
+    assert again.stdout == ""
+    assert again.stderr.splitlines() == [
+        f"error: a node already exists at {home.resolve()}; refusing to overwrite it"
+    ]
+
+    level = run("user", "add", "park", "--role", "analyst", "--clearance", "군사Ⅳ급비밀", home=home)
+    assert level.returncode == 3  # InvalidInput (LabelError)
+    (line,) = level.stderr.splitlines()
+    assert line.startswith("error: unknown level '군사Ⅳ급비밀' in scheme KOR")
+    node = Node.open(home)
+    try:
+        with node.ctx.db.transaction() as session:
+            last = list(read_events(session))[-1]
+    finally:
+        node.close()
+    assert (last.action, last.outcome) == ("user.add", "refused")
+
+    nowhere = run("party", "list")
+    assert nowhere.returncode == 4  # NotFound
+    assert nowhere.stderr.splitlines() == ["error: no node selected: give --home DIR or set ACCORD_HOME"]
+
+
+def test_help_from_the_console_script() -> None:
+    done = run("--help")
+    assert done.returncode == 0
+    assert "agreement" in done.stdout

@@ -1,0 +1,55 @@
+"""The public names of accord.node and accord.store, exactly."""
+
+from __future__ import annotations
+
+import accord.node
+import accord.store
+
+
+def test_node_exports() -> None:
+    assert accord.node.__all__ == [
+        "AgreementService",
+        "AgreementSignature",
+        "Clock",
+        "HomeLayout",
+        "IdentityCard",
+        "ItemService",
+        "ItemView",
+        "LabelRequest",
+        "Node",
+        "NodeConfig",
+        "NodeContext",
+        "PartyService",
+        "Role",
+        "SignedNote",
+        "User",
+        "UserService",
+        "utc_now",
+    ]
+
+
+def test_store_exports() -> None:
+    assert accord.store.__all__ == [
+        "AgreementRow",
+        "AgreementSignatureRow",
+        "AttachmentRow",
+        "Base",
+        "BlobStore",
+        "Database",
+        "Event",
+        "ItemRow",
+        "JournalRow",
+        "NoteRow",
+        "PartyRow",
+        "UserRow",
+        "append_event",
+        "format_stamp",
+        "read_events",
+        "sqlite_url",
+    ]
+
+
+def test_every_exported_name_exists() -> None:
+    for module in (accord.node, accord.store):
+        for name in module.__all__:
+            assert getattr(module, name) is not None, f"{module.__name__}.{name}"

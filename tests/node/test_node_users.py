@@ -1,0 +1,67 @@
+"""People at a node: clearance in the node's own scheme, need-to-know, roles."""
+
+from __future__ import annotations
+
+import pytest
+from support_node import Maker, events, refused
+
+from accord.errors import Conflict, InvalidInput, LabelError, NotFound
+from accord.node import Node, Role
+
+
+@pytest.fixture
+def kor(make_node: Maker, database_url: str) -> Node:
+    return make_node("KOR", "kor-mnd", database_url)
+
+
+def test_add_get_and_list(kor: Node) -> None:
+    kim = kor.users.add(
+        "kim", role="Analyst", clearance="군사Ⅱ급비밀", ntk=[" dprk-missile ", ""], actor="authority"
+    )
+    assert kim.role is Role.ANALYST
+    assert (kim.nationality, kim.clearance.native, kim.clearance.scheme) == ("KOR", "군사Ⅱ급비밀", "KOR")
+    assert kim.need_to_know == frozenset({"DPRK-MISSILE"})
+    assert kim.created_at == "2026-11-25T09:00:00.000000Z"
+    kor.users.add("lee", role="auditor", clearance="대외비", ntk=[], actor="authority")
+    assert kor.users.get("kim") == kim
+    assert [u.name for u in kor.users.all()] == ["kim", "lee"]
+    event = events(kor)[-2]
+    assert (event.action, event.outcome, event.actor) == ("user.add", "ok", "authority")
+    assert event.detail == kim.to_dict()
+    assert kim.to_dict()["clearance_family"] == "SECRET"
+
+
+def test_a_taken_name_is_a_conflict(kor: Node) -> None:
+    kor.users.add("kim", role="analyst", clearance="대외비", ntk=[], actor="authority")
+    with refused(kor, Conflict, "already exists", action="user.add"):
+        kor.users.add("kim", role="officer", clearance="군사Ⅰ급비밀", ntk=[], actor="authority")
+    assert kor.users.get("kim").clearance.native == "대외비"
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "message"),
+    [
+        pytest.param({"name": "Kim"}, InvalidInput, "user name", id="upper-case name"),
+        pytest.param({"name": "k"}, InvalidInput, "user name", id="name too short"),
+        pytest.param({"name": "kim\n"}, InvalidInput, "user name", id="name trailing newline"),
+        pytest.param({"name": "kim lee"}, InvalidInput, "user name", id="name with space"),
+        pytest.param({"role": "general"}, InvalidInput, "unknown role", id="unknown role"),
+        pytest.param({"clearance": "極秘"}, LabelError, ".", id="level of another scheme"),
+        pytest.param({"clearance": "비밀"}, LabelError, ".", id="not a level"),
+        pytest.param({"ntk": ["DPRK MISSILE"]}, InvalidInput, "need-to-know topic", id="topic with space"),
+    ],
+)
+def test_bad_input_is_refused(
+    kor: Node, changes: dict[str, object], error: type[Exception], message: str
+) -> None:
+    args: dict[str, object] = {"name": "kim", "role": "analyst", "clearance": "대외비", "ntk": [], **changes}
+    name = args.pop("name")
+    with refused(kor, error, message, action="user.add"):  # type: ignore[arg-type]
+        kor.users.add(name, actor="authority", **args)  # type: ignore[arg-type]
+    assert kor.users.all() == []
+    assert events(kor)[-1].detail["user"] == name
+
+
+def test_an_unknown_user_is_not_found(kor: Node) -> None:
+    with pytest.raises(NotFound, match="no user 'park'"):
+        kor.users.get("park")

@@ -1,0 +1,126 @@
+"""Database.transaction: all or nothing; SQLAlchemy errors become StorageError; SQLite in WAL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from accord.errors import NotFound, StorageError
+from accord.store import Database, JournalRow, PartyRow, UserRow, sqlite_url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    database.migrate()
+    yield database
+    database.dispose()
+
+
+def _party(node_id: str) -> PartyRow:
+    return PartyRow(node_id=node_id, party="KOR", card_json="{}", fingerprint="f", pinned_at="t")
+
+
+def _user(name: str) -> UserRow:
+    return UserRow(
+        name=name,
+        role="analyst",
+        scheme="KOR",
+        clearance="대외비",
+        ntk_json="[]",
+        nationality="KOR",
+        created_at="t",
+    )
+
+
+def _count(db: Database, model: type[PartyRow] | type[UserRow] | type[JournalRow]) -> int:
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_a_transaction_commits_when_the_block_ends(db: Database) -> None:
+    with db.transaction() as session:
+        session.add(_party("kor-mnd"))
+        session.add(_user("kim"))
+    assert (_count(db, PartyRow), _count(db, UserRow)) == (1, 1)
+
+
+def _write_then_fail(db: Database, error: Exception) -> None:
+    with db.transaction() as session:
+        session.add(_party("kor-mnd"))
+        session.flush()  # really written inside the transaction …
+        session.add(_user("kim"))
+        session.flush()
+        raise error
+
+
+def test_an_accord_error_rolls_everything_back_and_passes_through(db: Database) -> None:
+    with pytest.raises(NotFound, match="stop here"):
+        _write_then_fail(db, NotFound("stop here"))
+    assert (_count(db, PartyRow), _count(db, UserRow)) == (0, 0)  # … and nothing half-written
+
+
+def test_a_foreign_error_rolls_back_too(db: Database) -> None:
+    with pytest.raises(RuntimeError, match="boom"):
+        _write_then_fail(db, RuntimeError("boom"))
+    assert (_count(db, PartyRow), _count(db, UserRow)) == (0, 0)
+
+
+def test_a_database_error_is_a_storage_error_and_nothing_is_half_written(db: Database) -> None:
+    with db.transaction() as session:
+        session.add(_party("kor-mnd"))
+
+    def duplicate() -> None:
+        with db.transaction() as session:
+            session.add(_user("kim"))
+            session.flush()
+            session.add(_party("kor-mnd"))  # duplicate primary key
+
+    with pytest.raises(StorageError, match=r"database error: IntegrityError") as caught:
+        duplicate()
+    assert caught.value.__cause__ is not None
+    assert (_count(db, PartyRow), _count(db, UserRow)) == (1, 0)
+
+
+def test_a_failed_commit_is_a_storage_error(db: Database) -> None:
+    def twice() -> None:
+        with db.transaction() as session:
+            session.add(_party("kor-mnd"))
+            session.add(_party("kor-mnd"))  # fails only when flushed at commit
+
+    with pytest.raises(StorageError, match="database error"):
+        twice()
+    assert _count(db, PartyRow) == 0
+
+
+def test_bad_sql_is_a_storage_error(db: Database) -> None:
+    with pytest.raises(StorageError, match="database error"), db.transaction() as session:
+        session.execute(text("SELECT * FROM no_such_table"))
+
+
+def test_the_database_is_usable_after_a_failure(db: Database) -> None:
+    with pytest.raises(StorageError), db.transaction() as session:
+        session.execute(text("SELECT * FROM no_such_table"))
+    with db.transaction() as session:
+        session.add(_party("kor-mnd"))
+    assert _count(db, PartyRow) == 1
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    db = Database(sqlite_url(tmp_path / "node.db"))
+    try:
+        db.migrate()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+            assert conn.execute(text("PRAGMA synchronous")).scalar_one() == 2  # FULL
+        assert (tmp_path / "node.db-wal").exists()
+    finally:
+        db.dispose()
+
+
+def test_sqlite_url_names_the_file(tmp_path: Path) -> None:
+    assert sqlite_url(tmp_path / "a.db") == f"sqlite+pysqlite:///{tmp_path / 'a.db'}"
