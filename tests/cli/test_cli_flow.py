@@ -154,8 +154,10 @@ def _kor_items(cli: Cli, f: Flow) -> tuple[str, str]:
         "--agreement", AGREEMENT_ID, home=kor,
     ).stdout  # fmt: skip
     assert created.splitlines()[0].startswith(KOR_SECRET_BANNER)
-    listed = cli.json("item", "list", home=kor)
-    assert isinstance(listed, list)
+    listing = cli.json("item", "list", home=kor)
+    assert isinstance(listing, dict)
+    assert listing["damaged"] == []
+    listed = listing["items"]
     assert [i["precedence"] for i in listed] == ["FLASH", "ROUTINE"]
     flash = listed[0]["id"]
     assert listed[0]["kind"] == "missile-launch"
@@ -193,7 +195,7 @@ def _jpn_imagery(cli: Cli, f: Flow) -> None:
         "--field", "footprint=39.1,125.6;39.1,125.8;39.3,125.8", "--attach", image,
         "--agreement", AGREEMENT_ID, home=jpn,
     )  # fmt: skip
-    (imagery,) = cli.json("item", "list", home=jpn)  # type: ignore[misc]
+    (imagery,) = cli.json("item", "list", home=jpn)["items"]  # type: ignore[index]
     restored = tmp_path / "restored.pgm"
     wrote = cli.ok(
         "item", "attachment", imagery["id"], "0", "--as", "sato", "--out", restored, home=jpn

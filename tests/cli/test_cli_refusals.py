@@ -412,3 +412,19 @@ def test_unreadable_attachment_output_does_not_leave_plaintext(cli: Cli, fed: Fe
     )
     assert result.exit_code == code(NotFound)
     assert result.stderr.count("\n") == 1
+
+
+def test_listing_flags_a_damaged_item_and_lists_the_rest(cli: Cli, fed: Fed, tmp_path: Path) -> None:
+    # One altered row must not hide the other items; it is flagged, journalled, and the
+    # command exits with the integrity code so a script notices.
+    damaged_marking(cli, fed, tmp_path)
+    before = journal(fed.jpn)
+    result = cli("item", "list", "--json", home=fed.jpn)
+    assert result.exit_code == code(IntegrityError)
+    assert result.stderr.count("\n") == 1
+    assert "failed integrity checks" in result.stderr
+    listing = json.loads(result.stdout)
+    assert [d["id"] for d in listing["damaged"]] == [fed.jpn_item]
+    assert fed.jpn_item not in [i["id"] for i in listing["items"]]
+    (event,) = journal(fed.jpn)[len(before) :]
+    assert (event.action, event.outcome, event.item_id) == ("item.list", "refused", fed.jpn_item)

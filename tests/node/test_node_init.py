@@ -180,3 +180,16 @@ def test_a_failed_init_leaves_the_folder_as_it_was(
     if exists:
         assert list(home.iterdir()) == []
     Node.init(home, party="JPN", node_id="jpn-mod").close()  # and it can simply be retried
+
+
+def test_the_sqlite_database_is_owner_only(make_node: Maker, tmp_path: Path) -> None:
+    # The database holds the journal and wrapped item keys: 0600 like the key files.
+    make_node("JPN")
+    assert stat.S_IMODE((tmp_path / "jpn" / "accord.db").stat().st_mode) == 0o600
+
+
+def test_two_nodes_cannot_share_one_database(make_node: Maker, database_url: str, tmp_path: Path) -> None:
+    make_node("JPN", database_url=database_url)
+    with pytest.raises(Conflict, match="already holds an Accord node"):
+        Node.init(tmp_path / "second", party="KOR", node_id="kor-two", database_url=database_url)
+    assert not (tmp_path / "second").exists()

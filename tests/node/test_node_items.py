@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from support_node import FederationLike, Pair, blob_files, events, refused, row_counts
 
-from accord.errors import ItemError, LabelError, NotFound, PolicyDenied, TranslationRefused
+from accord.agreements import NoteKind
+from accord.errors import (
+    AgreementStateError,
+    ItemError,
+    LabelError,
+    NotFound,
+    PolicyDenied,
+    TranslationRefused,
+)
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest
 from accord.node.demo import write_test_image
@@ -406,3 +415,30 @@ def test_a_refused_create_leaves_no_item_row(pair: Pair) -> None:
         assert session.scalars(select(ItemRow)).all() == []
         assert session.scalars(select(AttachmentRow)).all() == []
     assert row_counts(pair.jpn)["journal"] == counts["journal"] + 1
+
+
+def test_nothing_new_is_provided_under_a_terminated_agreement(federation: FederationLike) -> None:
+    # Art. 21: after termination no new CMI is provided under the agreement, but what is
+    # held stays protected and readable under the same rules.
+    jpn, kor, aid = federation.jpn, federation.kor, federation.agreement_id
+    federation.clock.now = federation.clock.now.replace(month=6, day=1)
+    held = jpn.items.create(
+        actor="sato",
+        content=ItemContent(ItemKind.REPORT, "Before termination", "text", "Assessment"),
+        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=aid),
+        precedence=Precedence.ROUTINE,
+    )
+    notice = kor.agreements.issue_note(
+        aid, kind=NoteKind.TERMINATION_NOTICE, on=date(2026, 8, 1), actor="authority"
+    )
+    jpn.agreements.import_note(notice.to_json(), actor="authority")
+    federation.clock.now = federation.clock.now.replace(year=2027, month=1, day=5)
+    assert not jpn.agreements.status(aid, federation.clock.now.date()).new_exchange_allowed
+    with pytest.raises(AgreementStateError, match="no new CMI may be provided under it"):
+        jpn.items.create(
+            actor="sato",
+            content=ItemContent(ItemKind.REPORT, "After termination", "text", "Assessment"),
+            label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=aid),
+            precedence=Precedence.ROUTINE,
+        )
+    assert jpn.items.show(held.id, actor="sato").content.title == "Before termination"

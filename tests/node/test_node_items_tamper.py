@@ -128,6 +128,9 @@ def test_an_altered_item_is_refused_on_show(
         pair.jpn.items.attachment(item.id, 0, actor="sato")
     with pytest.raises(IntegrityError):
         pair.jpn.items.all()
+    listing = pair.jpn.items.listing()
+    assert [d.id for d in listing.damaged] == [item.id]
+    assert "no longer verifies" in listing.damaged[0].reason
 
 
 def _change_digest(row: AttachmentRow) -> None:

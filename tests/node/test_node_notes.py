@@ -71,7 +71,7 @@ def test_the_real_history(pair: Pair) -> None:
             NoteKind.SUSPEND_NOTICE,
             NoteKind.WITHDRAW_NOTICE,
         ]
-    recorded = [e for e in events(pair.jpn) if e.action == "agreement.note"]
+    recorded = [e for e in events(pair.jpn) if e.action == "agreement.note-import"]
     assert [e.detail["kind"] for e in recorded][-3:] == [
         "termination-notice",
         "suspend-notice",

@@ -34,6 +34,7 @@ __all__ = [
     "console",
     "emit_json",
     "err_console",
+    "exit_code",
     "fail",
     "node_at",
     "open_node",

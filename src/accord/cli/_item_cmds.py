@@ -25,11 +25,13 @@ from accord.cli._common import (
     check_writable,
     console,
     emit_json,
+    exit_code,
+    fail,
     node_at,
     read_text,
     refusals,
 )
-from accord.errors import InvalidInput, LabelError, StorageError
+from accord.errors import IntegrityError, InvalidInput, LabelError, StorageError
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.markings import ConfidentialityLabel, banner, from_xml, to_xml
 from accord.node import LabelRequest
@@ -140,28 +142,41 @@ def item_create(
 
 @item_app.command("list")
 def item_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
-    """List items, FLASH first, with their banners."""
+    """List items, FLASH first, with their banners; items that fail integrity checks are flagged."""
     with refusals(), node_at(home) as node:
-        views = node.items.all()
+        listing = node.items.listing()
     if json_out:
         emit_json(
-            [
-                {
-                    "id": v.id,
-                    "precedence": v.precedence.value,
-                    "kind": v.content.kind.value,
-                    "title": v.content.title,
-                    "banner": v.banners[0],
-                    "created_at": v.created_at,
-                }
-                for v in views
-            ]
+            {
+                "items": [
+                    {
+                        "id": v.id,
+                        "precedence": v.precedence.value,
+                        "kind": v.content.kind.value,
+                        "title": v.content.title,
+                        "banner": v.banners[0],
+                        "created_at": v.created_at,
+                    }
+                    for v in listing.views
+                ],
+                "damaged": [
+                    {"id": d.id, "precedence": d.precedence.value, "reason": d.reason}
+                    for d in listing.damaged
+                ],
+            }
         )
-        return
-    table = Table("precedence", "id", "kind", "banner", "title")
-    for v in views:
-        table.add_row(v.precedence.value, v.id, v.content.kind.value, v.banners[0], v.content.title)
-    console.print(table)
+    else:
+        table = Table("precedence", "id", "kind", "banner", "title")
+        for v in listing.views:
+            table.add_row(v.precedence.value, v.id, v.content.kind.value, v.banners[0], v.content.title)
+        for d in listing.damaged:
+            table.add_row(d.precedence.value, d.id, "?", "[red]INTEGRITY FAILURE[/]", d.reason)
+        console.print(table)
+    if listing.damaged:
+        fail(
+            f"{len(listing.damaged)} item(s) failed integrity checks (journalled)",
+            exit_code(IntegrityError("")),
+        )
 
 
 @item_app.command("show")

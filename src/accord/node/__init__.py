@@ -8,7 +8,7 @@ from accord.node._agreements import AgreementService, AgreementSignature, Signed
 from accord.node._context import Clock, NodeContext, utc_now
 from accord.node._home import HomeLayout, NodeConfig
 from accord.node._identity import IdentityCard
-from accord.node._items import ItemService, ItemView, LabelRequest
+from accord.node._items import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest
 from accord.node._node import Node
 from accord.node._parties import PartyService
 from accord.node._users import Role, User, UserService
@@ -17,8 +17,10 @@ __all__ = [
     "AgreementService",
     "AgreementSignature",
     "Clock",
+    "DamagedItem",
     "HomeLayout",
     "IdentityCard",
+    "ItemListing",
     "ItemService",
     "ItemView",
     "LabelRequest",

@@ -332,7 +332,7 @@ class AgreementService:
             )
             signer = self._ctx.config.node_id
             signed = SignedNote(note, signer, self._ctx.keys.sign("note", _note_statement(note, signer)))
-            self._record_note(s, agreement, signed, actor)
+            self._record_note(s, agreement, signed, actor, action="agreement.note")
             return signed
 
     def import_note(self, note_text: str | bytes, *, actor: str) -> tuple[SignedNote, bool]:
@@ -355,10 +355,12 @@ class AgreementService:
             keys.verify("note", signed.statement(), signed.signature)
             if session.get(NoteRow, signed.note.id) is not None:
                 return signed, False
-            self._record_note(session, agreement, signed, actor)
+            self._record_note(session, agreement, signed, actor, action="agreement.note-import")
             return signed, True
 
-    def _record_note(self, session: Session, agreement: Agreement, signed: SignedNote, actor: str) -> None:
+    def _record_note(
+        self, session: Session, agreement: Agreement, signed: SignedNote, actor: str, *, action: str
+    ) -> None:
         note = signed.note
         check_note(agreement, [n.note for n in self._notes(session, agreement.id)], note)
         session.add(
@@ -376,7 +378,7 @@ class AgreementService:
             session,
             at=self._ctx.now(),
             actor=actor,
-            action="agreement.note",
+            action=action,
             outcome="ok",
             detail=_note_detail(signed),
         )

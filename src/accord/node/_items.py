@@ -46,6 +46,7 @@ from accord.crypto import (
 )
 from accord.errors import (
     AccordError,
+    AgreementStateError,
     IntegrityError,
     ItemError,
     NotFound,
@@ -72,7 +73,7 @@ from accord.node._parties import PartyService
 from accord.node._users import Role, UserService
 from accord.store import AttachmentRow, ItemRow, append_event, format_stamp
 
-__all__ = ["Equivalent", "ItemService", "ItemView", "LabelRequest", "Progress"]
+__all__ = ["DamagedItem", "Equivalent", "ItemListing", "ItemService", "ItemView", "LabelRequest", "Progress"]
 
 Progress = Callable[[int], None]
 _READ = 1024 * 1024
@@ -147,6 +148,23 @@ class Equivalent:
         }
 
 
+@dataclass(frozen=True)
+class DamagedItem:
+    """An item whose stored record no longer verifies."""
+
+    id: str
+    precedence: Precedence
+    reason: str
+
+
+@dataclass(frozen=True)
+class ItemListing:
+    """Items that verify, and those that do not."""
+
+    views: list[ItemView]
+    damaged: list[DamagedItem]
+
+
 class ItemService:
     """Items originated at or held by this node."""
 
@@ -178,6 +196,7 @@ class ItemService:
             PolicyDenied: the user may not create items, or holds too low a clearance.
             LabelError: the label is invalid in this node's scheme.
             TranslationRefused: the level is out of the agreement's scope.
+            AgreementStateError: the agreement is not in force (draft or terminated).
             ItemError: the content or an attachment is invalid.
         """
         item_id = f"{self._ctx.config.party.lower()}-{uuid.uuid4().hex}"
@@ -199,6 +218,7 @@ class ItemService:
                         f"{made.classification} (Art. 7)"
                     )
                 if label.agreement is not None:
+                    self._check_in_force(label.agreement, now)
                     self._check_under_agreement(self._agreements.get(label.agreement), made)
                 paths = [self._check_file(p) for p in attachments]
                 item_key = new_data_key()
@@ -279,6 +299,16 @@ class ItemService:
             review_time=request.review_time,
             agreement=request.agreement,
         )
+
+    def _check_in_force(self, agreement_id: str, now: datetime) -> None:
+        # Art. 21: after termination (or before entry into force) nothing new is provided
+        # under the agreement; what is already held stays protected.
+        status = self._agreements.status(agreement_id, now.date())
+        if not status.new_exchange_allowed:
+            raise AgreementStateError(
+                f"{agreement_id} is {status.state.value} on {now.date().isoformat()}: "
+                "no new CMI may be provided under it (Art. 21)"
+            )
 
     @staticmethod
     def _check_under_agreement(agreement: Agreement, label: ConfidentialityLabel) -> None:
@@ -410,12 +440,38 @@ class ItemService:
                 )
         return out
 
-    def all(self) -> list[ItemView]:
-        """Every item, by precedence (FLASH first) then newest first; each binding verified."""
+    def listing(self) -> ItemListing:
+        """Every item, FLASH first then newest first, each binding verified.
+
+        An item that fails its integrity check does not hide the others: it is listed
+        under ``damaged`` with the reason, and the failure is journalled.
+        """
+        views: list[ItemView] = []
+        damaged: list[DamagedItem] = []
         with self._ctx.db.transaction() as session:
             rows = session.scalars(select(ItemRow).order_by(ItemRow.created_at.desc())).all()
-            views = [self._view(session, row) for row in rows]
-        return sorted(views, key=lambda v: -v.precedence.rank)
+            for row in rows:
+                try:
+                    views.append(self._view(session, row))
+                except IntegrityError as exc:
+                    damaged.append(DamagedItem(row.id, Precedence(row.precedence), str(exc)))
+        for bad in damaged:
+            self._ctx.journal_refusal("system", "item.list", IntegrityError(bad.reason), item_id=bad.id)
+        return ItemListing(sorted(views, key=lambda v: -v.precedence.rank), damaged)
+
+    def all(self) -> list[ItemView]:
+        """Every item, FLASH first then newest first, each binding verified.
+
+        Raises:
+            IntegrityError: an item no longer verifies (see :meth:`listing` to list the rest).
+        """
+        listing = self.listing()
+        if listing.damaged:
+            first = listing.damaged[0]
+            raise IntegrityError(
+                f"{len(listing.damaged)} item(s) failed integrity checks, e.g. {first.reason}"
+            )
+        return listing.views
 
     def attachment(self, item_id: str, position: int, *, actor: str) -> tuple[AttachmentRef, Iterator[bytes]]:
         """An attachment's reference and a stream of its verified plaintext.

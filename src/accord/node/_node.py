@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from accord.crypto import HpkeKeyPair, SigningKeys, generate_tls_identity, new_data_key
-from accord.errors import InvalidInput, StorageError
+from accord.errors import Conflict, InvalidInput, StorageError
 from accord.markings import SCHEMES, is_party_code
 from accord.node._agreements import AgreementService
 from accord.node._context import Clock, NodeContext, utc_now
@@ -88,7 +88,12 @@ class Node:
             write_private(layout.tls_key, tls.key_pem)
             write_public(layout.tls_cert, tls.cert_pem)
             write_private(layout.data_key, new_data_key())
+            if not config.database_url:
+                # The database holds the journal and wrapped keys: owner-only, like the keys.
+                write_private(layout.database, b"")
             node = cls._open(layout, config, clock)
+            if "journal" in node.ctx.db.tables():
+                raise Conflict("that database already holds an Accord node; give each node its own database")
             node.ctx.db.migrate()
             with node.ctx.db.transaction() as session:
                 append_event(

@@ -76,8 +76,15 @@ class Database:
             raise StorageError(f"cannot migrate the database: {exc.__class__.__name__}: {exc}") from exc
 
     def tables(self) -> set[str]:
-        """Names of the tables that exist (for checks and tests)."""
-        return set(inspect(self.engine).get_table_names())
+        """Names of the tables that exist (for checks and tests).
+
+        Raises:
+            StorageError: the database cannot be reached.
+        """
+        try:
+            return set(inspect(self.engine).get_table_names())
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot read the database: {exc.__class__.__name__}: {exc}") from exc
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

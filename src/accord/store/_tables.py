@@ -4,10 +4,10 @@ Times are stored as RFC 3339 UTC text (``2016-11-23T09:00:00.000000Z``) so that 
 backend stores and returns the same bytes — the journal's rows become ledger leaves
 later and must hash the same on SQLite and PostgreSQL.
 
-The journal is append-only: rows are never updated or deleted by Accord. ``seq`` is the
-leaf index the Merkle ledger (a later issue) will use; it starts at 1 and has no gaps
-within one database because rows are only inserted inside the transaction that does the
-work they record.
+The journal is append-only: rows are never updated or deleted by Accord. ``seq`` orders
+the events. It is not a gap-free counter: on PostgreSQL a rolled-back transaction still
+consumes sequence values, so the Merkle ledger (a later issue) must number its leaves by
+position in ``seq`` order, not by ``seq`` itself.
 """
 
 from __future__ import annotations
