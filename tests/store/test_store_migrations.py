@@ -14,10 +14,15 @@ TABLES = {
     "agreement_signatures",
     "agreements",
     "attachments",
+    "inbox_messages",
     "items",
     "journal",
     "notes",
+    "outbox",
     "parties",
+    "peer_sequences",
+    "quarantine",
+    "receipts",
     "users",
 }
 
@@ -38,7 +43,22 @@ def test_migrate_creates_every_table(db: Database) -> None:
     db.migrate()
     assert db.tables() == TABLES | {"alembic_version"}
     with db.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [_head()]
+
+
+def _head() -> str:
+    from pathlib import Path
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    import accord.store
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(accord.store.__file__).parent / "migrations"))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
 
 
 def test_migrate_is_idempotent_and_keeps_data(db: Database) -> None:

@@ -295,8 +295,24 @@ class AgreementService:
             NotFound: the agreement is not imported.
         """
         with self._ctx.db.transaction() as session:
-            agreement = self._get(session, agreement_id)
-            return status(agreement, [n.note for n in self._notes(session, agreement_id)], at)
+            return self.status_in(session, agreement_id, at)
+
+    def status_in(self, session: Session, agreement_id: str, at: date) -> Status:
+        """:meth:`status` inside the caller's transaction.
+
+        Raises:
+            NotFound: the agreement is not imported.
+        """
+        agreement = self._get(session, agreement_id)
+        return status(agreement, [n.note for n in self._notes(session, agreement_id)], at)
+
+    def get_in(self, session: Session, agreement_id: str) -> Agreement:
+        """:meth:`get` inside the caller's transaction.
+
+        Raises:
+            NotFound: not imported here.
+        """
+        return self._get(session, agreement_id)
 
     # --- diplomatic notes -------------------------------------------------------------
 

@@ -202,43 +202,32 @@ class ItemService:
         item_id = f"{self._ctx.config.party.lower()}-{uuid.uuid4().hex}"
         written: list[str] = []
         try:
-            with self._ctx.work(actor, "item.create", item_id=item_id) as session:
-                user = self._users.get(actor)
-                if user.role not in (Role.ANALYST, Role.OFFICER):
-                    raise PolicyDenied(
-                        f"{actor} is a {user.role.value}; only analysts and officers create items"
-                    )
+            # 1. Check, in a short transaction: who, which label, which agreement.
+            with self._ctx.db.transaction() as session:
                 now = self._ctx.now()
-                made = self._label(label, now)
-                if not self._ctx.config.scheme == made.policy:
-                    raise PolicyDenied("labels are made in this node's own scheme")
-                if made.level.rank > user.clearance.rank:
-                    raise PolicyDenied(
-                        f"{actor} holds {user.clearance.native} and cannot originate "
-                        f"{made.classification} (Art. 7)"
-                    )
-                if label.agreement is not None:
-                    self._check_in_force(label.agreement, now)
-                    self._check_under_agreement(self._agreements.get(label.agreement), made)
-                paths = [self._check_file(p) for p in attachments]
-                item_key = new_data_key()
-                refs: list[AttachmentRef] = []
-                rows: list[AttachmentRow] = []
-                for position, path in enumerate(paths):
-                    ref, row = self._store_attachment(item_id, position, path, item_key, progress)
-                    written.append(row.blob_id)
-                    refs.append(ref)
-                    rows.append(row)
-                content_sha = content.sha384()
-                statement = binding_statement(
-                    item_id=item_id,
-                    originator_node=self._ctx.config.node_id,
-                    label=made,
-                    content_sha384=content_sha,
-                    attachments=refs,
-                )
-                binding = bind(self._ctx.keys, self._ctx.config.node_id, statement)
-                marking = Marking(made)
+                made = self._check_creation(session, actor, label, now)
+            # 2. Seal the attachments outside any transaction (they may be gigabytes; the
+            #    database must stay available to the peer API and delivery meanwhile).
+            paths = [self._check_file(p) for p in attachments]
+            item_key = new_data_key()
+            refs: list[AttachmentRef] = []
+            rows: list[AttachmentRow] = []
+            for position, path in enumerate(paths):
+                ref, row = self._store_attachment(item_id, position, path, item_key, progress)
+                written.append(row.blob_id)
+                refs.append(ref)
+                rows.append(row)
+            content_sha = content.sha384()
+            statement = binding_statement(
+                item_id=item_id,
+                originator_node=self._ctx.config.node_id,
+                label=made,
+                content_sha384=content_sha,
+                attachments=refs,
+            )
+            binding = bind(self._ctx.keys, self._ctx.config.node_id, statement)
+            # 3. Write item, attachments and journal entry in one transaction.
+            with self._ctx.db.transaction() as session:
                 session.add(
                     ItemRow(
                         id=item_id,
@@ -246,7 +235,7 @@ class ItemService:
                         originator_party=self._ctx.config.party,
                         originator_node=self._ctx.config.node_id,
                         precedence=precedence.value,
-                        marking_json=marking.canonical_bytes().decode("utf-8"),
+                        marking_json=Marking(made).canonical_bytes().decode("utf-8"),
                         content_sealed=seal(item_key, content.canonical_bytes(), _content_aad(item_id)),
                         wrapped_key=wrap_key(self._ctx.data_key, item_key, _key_aad(item_id)),
                         content_sha384=content_sha,
@@ -274,10 +263,29 @@ class ItemService:
                     },
                 )
                 return self._view(session, session.get_one(ItemRow, item_id))
-        except AccordError:
+        except AccordError as exc:
             for blob_id in written:
                 self._ctx.blobs.delete(blob_id)
+            self._ctx.journal_refusal(actor, "item.create", exc, item_id=item_id)
             raise
+
+    def _check_creation(
+        self, session: Session, actor: str, label: LabelRequest, now: datetime
+    ) -> ConfidentialityLabel:
+        user = self._users.get_in(session, actor)
+        if user.role not in (Role.ANALYST, Role.OFFICER):
+            raise PolicyDenied(f"{actor} is a {user.role.value}; only analysts and officers create items")
+        made = self._label(label, now)
+        if self._ctx.config.scheme != made.policy:
+            raise PolicyDenied("labels are made in this node's own scheme")
+        if made.level.rank > user.clearance.rank:
+            raise PolicyDenied(
+                f"{actor} holds {user.clearance.native} and cannot originate {made.classification} (Art. 7)"
+            )
+        if label.agreement is not None:
+            self._check_in_force(session, label.agreement, now)
+            self._check_under_agreement(self._agreements.get_in(session, label.agreement), made)
+        return made
 
     def _label(self, request: LabelRequest, now: datetime) -> ConfidentialityLabel:
         party = self._ctx.config.party
@@ -300,10 +308,10 @@ class ItemService:
             agreement=request.agreement,
         )
 
-    def _check_in_force(self, agreement_id: str, now: datetime) -> None:
+    def _check_in_force(self, session: Session, agreement_id: str, now: datetime) -> None:
         # Art. 21: after termination (or before entry into force) nothing new is provided
         # under the agreement; what is already held stays protected.
-        status = self._agreements.status(agreement_id, now.date())
+        status = self._agreements.status_in(session, agreement_id, now.date())
         if not status.new_exchange_allowed:
             raise AgreementStateError(
                 f"{agreement_id} is {status.state.value} on {now.date().isoformat()}: "
@@ -382,17 +390,17 @@ class ItemService:
             if row is None:
                 raise NotFound(f"no item {item_id!r} at this node")
             view = self._view(session, row)
-            self._require_clearance(actor, view)
+            self._require_clearance(session, actor, view)
             append_event(
                 session, at=self._ctx.now(), actor=actor, action="item.read", outcome="ok", item_id=item_id
             )
             return view
 
-    def _require_clearance(self, actor: str, view: ItemView) -> None:
+    def _require_clearance(self, session: Session, actor: str, view: ItemView) -> None:
         # Art. 7: no access by rank or position alone; at least the clearance is checked
         # here, in the reader's own scheme. The full decision point (need-to-know,
         # nationality, purpose) arrives with the access-control issue.
-        user = self._users.get(actor)
+        user = self._users.get_in(session, actor)
         label = view.marking.for_scheme(user.clearance.scheme)
         if label is None:
             raise PolicyDenied(
@@ -491,7 +499,7 @@ class ItemService:
             if row is None or att is None:
                 raise NotFound(f"no attachment {position} of item {item_id!r}")
             view = self._view(session, row)
-            self._require_clearance(actor, view)
+            self._require_clearance(session, actor, view)
             item_key = self._item_key(row)
             try:
                 blob_key = unwrap_key(item_key, att.wrapped_key, _blob_key_aad(item_id, position))

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, InvalidInput, NotFound
 from accord.markings import Level, scheme
@@ -143,10 +144,18 @@ class UserService:
             NotFound: no such user.
         """
         with self._ctx.db.transaction() as session:
-            row = session.get(UserRow, name)
-            if row is None:
-                raise NotFound(f"no user {name!r} at this node")
-            return _user(row)
+            return self.get_in(session, name)
+
+    def get_in(self, session: Session, name: str) -> User:
+        """One user, inside the caller's transaction.
+
+        Raises:
+            NotFound: no such user.
+        """
+        row = session.get(UserRow, name)
+        if row is None:
+            raise NotFound(f"no user {name!r} at this node")
+        return _user(row)
 
     def all(self) -> list[User]:
         """Every user, by name."""

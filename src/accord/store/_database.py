@@ -31,12 +31,21 @@ def sqlite_url(path: Path) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN IMMEDIATE (below) instead of pysqlite's
+    # implicit deferred BEGIN: several threads (peer API, delivery lanes) write at once, and a
+    # deferred transaction that reads and then writes fails with SQLITE_BUSY at once when
+    # another writer committed in between; an immediate one waits for the lock instead.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -54,6 +63,7 @@ class Database:
             raise StorageError(f"cannot use database URL: {exc}") from exc
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin_immediate)
 
     @property
     def dialect(self) -> str:

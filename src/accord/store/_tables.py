@@ -20,10 +20,15 @@ __all__ = [
     "AgreementSignatureRow",
     "AttachmentRow",
     "Base",
+    "InboxMessageRow",
     "ItemRow",
     "JournalRow",
     "NoteRow",
+    "OutboxRow",
     "PartyRow",
+    "PeerSequenceRow",
+    "QuarantineRow",
+    "ReceiptRow",
     "UserRow",
 ]
 
@@ -119,6 +124,8 @@ class ItemRow(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[str] = mapped_column(TIME, index=True)
     status: Mapped[str] = mapped_column(String(16))
+    received_from: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[str | None] = mapped_column(TIME)
 
 
 class AttachmentRow(Base):
@@ -146,3 +153,80 @@ class JournalRow(Base):
     item_id: Mapped[str | None] = mapped_column(String(64), index=True)
     outcome: Mapped[str] = mapped_column(String(16))
     detail_json: Mapped[str] = mapped_column(Text)
+
+
+class OutboxRow(Base):
+    """An envelope waiting for (or done with) delivery to one peer node.
+
+    Rows are never deleted: a receipted envelope stays as the dissemination record.
+    """
+
+    __tablename__ = "outbox"
+    message_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    peer: Mapped[str] = mapped_column(String(64), index=True)
+    peer_party: Mapped[str] = mapped_column(String(8))
+    item_id: Mapped[str] = mapped_column(String(64), index=True)
+    agreement_id: Mapped[str] = mapped_column(String(100))
+    precedence: Mapped[str] = mapped_column(String(16))
+    rank: Mapped[int] = mapped_column(Integer)
+    lane: Mapped[str] = mapped_column(String(16))
+    seq: Mapped[int] = mapped_column(Integer)
+    header: Mapped[bytes] = mapped_column(LargeBinary)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(96))
+    blobs_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[str] = mapped_column(TIME)
+    last_error: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(TIME)
+    sent_by: Mapped[str] = mapped_column(String(64))
+    receipted_at: Mapped[str | None] = mapped_column(TIME)
+
+
+class PeerSequenceRow(Base):
+    """The last per-peer sequence number used (outgoing) or seen (incoming)."""
+
+    __tablename__ = "peer_sequences"
+    peer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class InboxMessageRow(Base):
+    """An envelope accepted from a peer, with the receipt we gave for it (idempotency)."""
+
+    __tablename__ = "inbox_messages"
+    sender: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(96))
+    seq: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[str] = mapped_column(String(64), index=True)
+    precedence: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[str] = mapped_column(TIME)
+    receipt_json: Mapped[str] = mapped_column(Text)
+
+
+class ReceiptRow(Base):
+    """A signed receipt a peer gave for one of our envelopes."""
+
+    __tablename__ = "receipts"
+    message_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(64), index=True)
+    peer: Mapped[str] = mapped_column(String(64))
+    receipt_json: Mapped[str] = mapped_column(Text)
+    batch_json: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[str] = mapped_column(TIME)
+
+
+class QuarantineRow(Base):
+    """Something a peer sent that was rejected, kept for the officer with the precise reason."""
+
+    __tablename__ = "quarantine"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[str] = mapped_column(TIME)
+    peer: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))

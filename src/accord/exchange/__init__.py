@@ -1,0 +1,1 @@
+"""Secure exchange between nodes (placeholder created by the transport session; the lead owns this file)."""
