@@ -21,6 +21,7 @@ from accord.crypto import (
 from accord.errors import InvalidInput, VerificationFailed
 
 CNSA = HpkeCnsaKeyPair.generate()
+KEM_PART, POINT_PART = CNSA.public_bytes()[:1568], CNSA.public_bytes()[1568:]
 DEFAULT = HpkeKeyPair.generate()
 PAIRS: dict[Suite, HpkeKeyPair | HpkeCnsaKeyPair] = {Suite.DEFAULT: DEFAULT, Suite.CNSA2: CNSA}
 INFO = b"accord-v1:test"
@@ -143,9 +144,7 @@ def _doc(**changes: Any) -> bytes:
         pytest.param(_doc(p384=12345), id="p384-not-string"),
         pytest.param(_doc(mlkem1024_seed=b64e(bytes(32))), id="short-mlkem-seed"),
         pytest.param(_doc(mlkem1024_seed=b64e(bytes(65))), id="long-mlkem-seed"),
-        pytest.param(
-            json.dumps({k: v for k, v in GOOD.items() if k != "p384"}).encode(), id="missing-p384"
-        ),
+        pytest.param(json.dumps({k: v for k, v in GOOD.items() if k != "p384"}).encode(), id="missing-p384"),
         pytest.param(_doc(x25519=GOOD["p384"]), id="unknown-field"),
         pytest.param(DEFAULT.to_private_bytes(), id="default-keys"),
     ],
@@ -219,11 +218,13 @@ def _compressed_cnsa_public() -> bytes:
         pytest.param(Suite.CNSA2, b"", id="cnsa-empty"),
         pytest.param(Suite.CNSA2, CNSA.public_bytes()[:-1], id="cnsa-short"),
         pytest.param(Suite.CNSA2, CNSA.public_bytes() + b"\x00", id="cnsa-long"),
-        pytest.param(Suite.CNSA2, b"\xff" * 1568 + CNSA.public_bytes()[1568:], id="cnsa-invalid-mlkem-key"),
-        pytest.param(Suite.CNSA2, CNSA.public_bytes()[:1568] + b"\x04" + bytes(96), id="cnsa-point-off-curve"),
+        pytest.param(Suite.CNSA2, b"\xff" * 1568 + POINT_PART, id="cnsa-invalid-mlkem-key"),
+        pytest.param(Suite.CNSA2, KEM_PART + b"\x04" + bytes(96), id="cnsa-point-off-curve"),
         pytest.param(Suite.CNSA2, _compressed_cnsa_public(), id="cnsa-compressed-point"),
         pytest.param(
-            Suite.CNSA2, CNSA.public_bytes()[:1568] + b"\x06" + CNSA.public_bytes()[1569:], id="cnsa-hybrid-point"
+            Suite.CNSA2,
+            KEM_PART + b"\x06" + POINT_PART[1:],
+            id="cnsa-hybrid-point",
         ),
         pytest.param(Suite.CNSA2, bytearray(CNSA.public_bytes()), id="cnsa-bytearray"),
         pytest.param(Suite.CNSA2.value, CNSA.public_bytes(), id="suite-as-string"),

@@ -28,6 +28,7 @@ OTHER_PAIRS: dict[Suite, HpkeKeyPair | HpkeCnsaKeyPair] = {
     Suite.DEFAULT: HpkeKeyPair.generate(),
     Suite.CNSA2: HpkeCnsaKeyPair.generate(),
 }
+DEFAULT_PUBLIC, CNSA_PUBLIC = PAIRS[Suite.DEFAULT].public_bytes(), PAIRS[Suite.CNSA2].public_bytes()
 ENC_LEN = {Suite.DEFAULT: 1120, Suite.CNSA2: 1665}
 HEADER = (
     b'{"agreement":"JPN-KOR-GSOMIA-2016","message":"m-0001","precedence":"FLASH",'
@@ -153,8 +154,12 @@ def test_open_rejects_wrong_argument_kinds(suite: Any, keys: Any, header: Any, c
 @pytest.mark.parametrize(
     ("suite", "public", "header", "payload"),
     [
-        pytest.param(Suite.CNSA2, PAIRS[Suite.DEFAULT].public_bytes(), HEADER, PAYLOAD, id="cnsa-default-key"),
-        pytest.param(Suite.DEFAULT, PAIRS[Suite.CNSA2].public_bytes(), HEADER, PAYLOAD, id="default-cnsa-key"),
+        pytest.param(
+            Suite.CNSA2, PAIRS[Suite.DEFAULT].public_bytes(), HEADER, PAYLOAD, id="cnsa-default-key"
+        ),
+        pytest.param(
+            Suite.DEFAULT, PAIRS[Suite.CNSA2].public_bytes(), HEADER, PAYLOAD, id="default-cnsa-key"
+        ),
         pytest.param(Suite.DEFAULT, b"", HEADER, PAYLOAD, id="empty-key"),
         pytest.param("DEFAULT", PAIRS[Suite.DEFAULT].public_bytes(), HEADER, PAYLOAD, id="suite-as-string"),
         pytest.param(Suite.DEFAULT, PAIRS[Suite.DEFAULT].public_bytes(), None, PAYLOAD, id="header-none"),

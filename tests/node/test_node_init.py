@@ -11,7 +11,7 @@ from support_node import Maker, events, row_counts
 from accord.errors import Conflict, InvalidInput, NotFound, StorageError
 from accord.node import Node, NodeConfig
 
-PRIVATE = ("signing.key", "hpke.key", "tls.key", "data.key")
+PRIVATE = ("signing.key", "hpke.key", "hpke-cnsa.key", "tls.key", "data.key")
 
 
 def _mode(path: Path) -> int:

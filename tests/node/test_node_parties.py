@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from support_node import Maker, events, refused, row_counts
 
+from accord.crypto import Suite
 from accord.errors import Conflict, InvalidInput, NotFound, VerificationFailed
 from accord.node import IdentityCard, Node
 
@@ -29,7 +30,8 @@ def test_card_round_trip(kor: Node) -> None:
     assert parsed.to_json() == card.to_json()
     assert (parsed.party, parsed.node_id, parsed.scheme) == ("KOR", "kor-mnd", "KOR")
     assert parsed.tls_certificate_pem == kor.ctx.tls_certificate_pem
-    assert parsed.hpke_public_key == kor.ctx.hpke_public_key
+    assert parsed.hpke_public_key == kor.ctx.hpke.public_bytes()
+    assert parsed.hpke_cnsa_public_key == kor.ctx.hpke_cnsa.public_bytes()
     assert parsed.fingerprint == kor.ctx.keys.public().fingerprint()
     assert IdentityCard.parse(card.to_json().encode()) == card
 
@@ -66,7 +68,8 @@ TAMPERING = [
     pytest.param(_set(("signature", "mldsa65"), lambda s: _flip(s, 100)), id="ml-dsa signature"),
     pytest.param(_set(("signing_keys", "ed25519"), lambda s: _flip(s, 5)), id="ed25519 key"),
     pytest.param(_set(("signing_keys", "mldsa65"), lambda s: _flip(s, 200)), id="ml-dsa key"),
-    pytest.param(_set(("hpke", "public_key"), lambda s: _flip(s, 50)), id="hpke key"),
+    pytest.param(_set(("hpke", Suite.DEFAULT.value), lambda s: _flip(s, 50)), id="hpke key"),
+    pytest.param(_set(("hpke", Suite.CNSA2.value), lambda s: _flip(s, 70)), id="hpke cnsa key"),
     pytest.param(_set(("tls", "certificate"), lambda s: _flip(s, 120)), id="certificate"),
     pytest.param(
         _set(("tls", "fingerprint"), lambda s: s[:-1] + ("0" if s[-1] != "0" else "1")), id="fingerprint"

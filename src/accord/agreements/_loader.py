@@ -13,6 +13,8 @@ agreement (see ``docs/agreements.md``)::
     demonstration = false                  # true when parts are illustrative
     source = "MOFA Japan, treaty text (English authentic)"
 
+    exchange_suite = "cnsa-2.0"            # optional: "default" (ML-KEM-768+X25519) or "cnsa-2.0"
+
     [[parties]]                            # at least two, distinct codes
     code = "JPN"
     name = "Japan"
@@ -70,8 +72,12 @@ _TOP_KEYS = {
     "equivalence",
     "scope",
     "relays",
+    "exchange_suite",
 }
-_TOP_OPTIONAL = {"scope", "relays"}
+_TOP_OPTIONAL = {"scope", "relays", "exchange_suite"}
+# The HPKE suites a node offers (accord.crypto.Suite): the default post-quantum hybrid, or the
+# CNSA 2.0 suite (ML-KEM-1024 + P-384, HKDF-SHA384, AES-256-GCM) an agreement can require.
+EXCHANGE_SUITES = ("default", "cnsa-2.0")
 _PARTY_KEYS = {"code", "name", "competent_authority", "scheme"}
 _SCOPE_KEYS = {"topics"}
 _RELAY_KEYS = {"via", "between", "requires_originator_consent", "topics"}
@@ -318,6 +324,10 @@ def load_agreement(text: str) -> Agreement:
         tables = _array_of_tables(doc["relays"], "relays")
         relays = tuple(_relay(raw, f"relays[{i}]", codes, scope) for i, raw in enumerate(tables))
 
+    suite = _str(doc.get("exchange_suite", "default"), "exchange_suite")
+    if suite not in EXCHANGE_SUITES:
+        _fail("exchange_suite", f"must be one of {', '.join(EXCHANGE_SUITES)}")
+
     return Agreement(
         id=agreement_id,
         title=_str(doc["title"], "title"),
@@ -334,4 +344,5 @@ def load_agreement(text: str) -> Agreement:
         ),
         demonstration=_bool(doc["demonstration"], "demonstration"),
         source=_str(doc["source"], "source"),
+        exchange_suite=suite,
     )

@@ -119,6 +119,8 @@ class Agreement:
         demonstration: True when parts of the file (such as the equivalence table) are
             illustrative rather than taken from a published text.
         source: A short citation of where the terms come from.
+        exchange_suite: The HPKE suite envelopes under this agreement use: ``default``
+            (ML-KEM-768 + X25519) or ``cnsa-2.0`` (ML-KEM-1024 + P-384, SHA-384).
     """
 
     id: str
@@ -134,6 +136,7 @@ class Agreement:
     protection_survives_termination: bool
     demonstration: bool
     source: str
+    exchange_suite: str = "default"
 
     @property
     def party_codes(self) -> tuple[str, ...]:

@@ -190,7 +190,8 @@ class _OpaqueErrors:
                 _log.exception("peer API: unexpected error on %s %s", scope.get("method"), scope.get("path"))
             else:
                 # The node journals the reason; here only the family, for the operator's log.
-                _log.info("peer API: %s -> %d (%s)", scope.get("path"), status, type(exc).__name__)
+                level = logging.WARNING if status == 503 else logging.INFO
+                _log.log(level, "peer API: %s -> %d (%s)", scope.get("path"), status, type(exc).__name__)
             if started:
                 raise
             await _error_response(status)(scope, receive, send)
@@ -257,7 +258,9 @@ async def _pieces(request: Request) -> AsyncIterator[bytes]:
         yield bytes(pending)
 
 
-async def _stream_to_handler(request: Request, handler: PeerHandler, blob_id: str, offset: int, total: int) -> int:
+async def _stream_to_handler(
+    request: Request, handler: PeerHandler, blob_id: str, offset: int, total: int
+) -> int:
     """Feed the request body to ``handler.receive_blob`` running in a worker thread.
 
     The event loop pumps the body into a bounded in-memory stream; the handler's thread pulls
@@ -304,8 +307,8 @@ async def _stream_to_handler(request: Request, handler: PeerHandler, blob_id: st
                 received = await anyio.to_thread.run_sync(
                     handler.receive_blob, blob_id, offset, total, pull()
                 )
-        except Exception as exc:
-            # Raised outside the task group, which would wrap it in an ExceptionGroup.
+        except Exception as exc:  # noqa: BLE001 - re-raised below, outside the task group
+            # Inside the task group it would come out wrapped in an ExceptionGroup.
             failure = exc
         finally:
             # Stop the pump if the handler returned or failed before the end of the body.

@@ -1,1 +1,31 @@
-"""Secure exchange between nodes (placeholder created by the transport session; the lead owns this file)."""
+"""Secure exchange between nodes: wire formats, mutual TLS, the peer client, offline bundles.
+
+Infrastructure layer: it knows formats and transport, not the database; the node composes
+it with storage into the send / deliver / receive use cases.
+"""
+
+from accord.exchange._formats import (
+    FORMAT_VERSION,
+    AttachmentManifest,
+    EnvelopeHeader,
+    ItemPayload,
+    Receipt,
+    ReceiptBatch,
+    Transmission,
+    WireEnvelope,
+    label_digest,
+    lane_of,
+)
+
+__all__ = [
+    "FORMAT_VERSION",
+    "AttachmentManifest",
+    "EnvelopeHeader",
+    "ItemPayload",
+    "Receipt",
+    "ReceiptBatch",
+    "Transmission",
+    "WireEnvelope",
+    "label_digest",
+    "lane_of",
+]

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from accord.crypto import SigningKeys
+from accord.crypto import HpkeCnsaKeyPair, HpkeKeyPair, SigningKeys
 from accord.errors import AccordError, StorageError
 from accord.node._home import HomeLayout, NodeConfig
 from accord.store import BlobStore, Database, append_event
@@ -37,7 +37,8 @@ class NodeContext:
     home: HomeLayout
     config: NodeConfig
     keys: SigningKeys
-    hpke_public_key: bytes
+    hpke: HpkeKeyPair
+    hpke_cnsa: HpkeCnsaKeyPair
     tls_certificate_pem: str
     data_key: bytes
     db: Database

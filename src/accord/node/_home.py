@@ -6,6 +6,7 @@
       config.toml          node id, party, scheme, endpoint, database URL
       keys/signing.key     Ed25519 + ML-DSA-65 seeds            (0600)
       keys/hpke.key        ML-KEM-768 + X25519 private key     (0600)
+      keys/hpke-cnsa.key   ML-KEM-1024 + P-384 private key (CNSA 2.0 suite, 0600)
       keys/tls.key         TLS private key, ECDSA P-384        (0600)
       keys/tls.crt         self-signed certificate for the peer API
       keys/data.key        key-encryption key for data at rest  (0600)
@@ -95,6 +96,11 @@ class HomeLayout:
     def hpke_key(self) -> Path:
         """The HPKE (ML-KEM-768 + X25519) private key."""
         return self.keys / "hpke.key"
+
+    @property
+    def hpke_cnsa_key(self) -> Path:
+        """The HPKE (ML-KEM-1024 + P-384) private key for the CNSA 2.0 suite."""
+        return self.keys / "hpke-cnsa.key"
 
     @property
     def tls_key(self) -> Path:

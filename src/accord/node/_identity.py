@@ -16,6 +16,7 @@ from accord.canonical import canonical_json, loads_object
 from accord.crypto import (
     DualSignature,
     SigningKeys,
+    Suite,
     VerifyKeys,
     b64d,
     b64e,
@@ -24,10 +25,9 @@ from accord.crypto import (
 from accord.errors import InvalidInput, VerificationFailed
 from accord.markings import is_party_code
 
-__all__ = ["CARD_FORMAT", "HPKE_SUITE", "IdentityCard"]
+__all__ = ["CARD_FORMAT", "IdentityCard"]
 
 CARD_FORMAT = "accord-identity/1"
-HPKE_SUITE = "DHKEM-MLKEM768-X25519/HKDF-SHA256/AES-256-GCM"
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class IdentityCard:
     endpoint: str
     signing_keys: VerifyKeys
     hpke_public_key: bytes
+    hpke_cnsa_public_key: bytes
     tls_certificate_pem: str
     tls_fingerprint: str
     created: str
@@ -54,6 +55,7 @@ class IdentityCard:
             self.endpoint,
             self.signing_keys,
             self.hpke_public_key,
+            self.hpke_cnsa_public_key,
             self.tls_certificate_pem,
             self.tls_fingerprint,
             self.created,
@@ -66,6 +68,10 @@ class IdentityCard:
     def to_json(self) -> str:
         """The card file's text."""
         return canonical_json(self.to_dict()).decode("utf-8")
+
+    def hpke_public(self, suite: Suite) -> bytes:
+        """The HPKE public key to seal envelopes to under ``suite``."""
+        return self.hpke_cnsa_public_key if suite is Suite.CNSA2 else self.hpke_public_key
 
     @property
     def fingerprint(self) -> str:
@@ -82,6 +88,7 @@ class IdentityCard:
         scheme: str,
         endpoint: str,
         hpke_public_key: bytes,
+        hpke_cnsa_public_key: bytes,
         tls_certificate_pem: str,
         created: str,
     ) -> IdentityCard:
@@ -95,6 +102,7 @@ class IdentityCard:
             endpoint,
             verify_keys,
             hpke_public_key,
+            hpke_cnsa_public_key,
             tls_certificate_pem,
             fingerprint,
             created,
@@ -106,6 +114,7 @@ class IdentityCard:
             endpoint=endpoint,
             signing_keys=verify_keys,
             hpke_public_key=hpke_public_key,
+            hpke_cnsa_public_key=hpke_cnsa_public_key,
             tls_certificate_pem=tls_certificate_pem,
             tls_fingerprint=fingerprint,
             created=created,
@@ -154,8 +163,9 @@ class IdentityCard:
             raise InvalidInput("identity card: hpke, tls and signing_keys must be objects")
         if not isinstance(sig, dict):
             raise InvalidInput("identity card: signature must be an object")
-        if hpke.get("suite") != HPKE_SUITE:
-            raise InvalidInput(f"identity card: HPKE suite must be {HPKE_SUITE}")
+        suites = {suite.value for suite in Suite}
+        if set(hpke) != suites or not all(isinstance(v, str) for v in hpke.values()):
+            raise InvalidInput(f"identity card: hpke must give a public key for each of {sorted(suites)}")
         strings = {k: data[k] for k in ("party", "node_id", "scheme", "endpoint", "created")}
         if not all(isinstance(v, str) for v in strings.values()):
             raise InvalidInput("identity card: party, node_id, scheme, endpoint, created must be text")
@@ -167,7 +177,8 @@ class IdentityCard:
             scheme=str(strings["scheme"]),
             endpoint=str(strings["endpoint"]),
             signing_keys=VerifyKeys.from_dict(keys),
-            hpke_public_key=b64d(str(hpke["public_key"])),
+            hpke_public_key=b64d(str(hpke[Suite.DEFAULT.value])),
+            hpke_cnsa_public_key=b64d(str(hpke[Suite.CNSA2.value])),
             tls_certificate_pem=str(tls["certificate"]),
             tls_fingerprint=str(tls["fingerprint"]),
             created=str(strings["created"]),
@@ -175,13 +186,14 @@ class IdentityCard:
         )
 
 
-def _body(  # noqa: PLR0917 (the card's fields, in order)
+def _body(
     party: str,
     node_id: str,
     scheme: str,
     endpoint: str,
     signing_keys: VerifyKeys,
     hpke_public_key: bytes,
+    hpke_cnsa_public_key: bytes,
     tls_certificate_pem: str,
     tls_fingerprint: str,
     created: str,
@@ -193,7 +205,7 @@ def _body(  # noqa: PLR0917 (the card's fields, in order)
         "scheme": scheme,
         "endpoint": endpoint,
         "signing_keys": signing_keys.to_dict(),
-        "hpke": {"suite": HPKE_SUITE, "public_key": b64e(hpke_public_key)},
+        "hpke": {Suite.DEFAULT.value: b64e(hpke_public_key), Suite.CNSA2.value: b64e(hpke_cnsa_public_key)},
         "tls": {"certificate": tls_certificate_pem, "fingerprint": tls_fingerprint},
         "created": created,
     }

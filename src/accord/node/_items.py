@@ -108,6 +108,8 @@ class ItemView:
     status: str
     binding: Binding
     banners: tuple[str, ...] = field(default=())
+    received_from: str | None = None
+    received_at: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view (content included)."""
@@ -124,6 +126,8 @@ class ItemView:
             "created_at": self.created_at,
             "status": self.status,
             "binding": {"signer": self.binding.signer, "verified": True},
+            "received_from": self.received_from,
+            "received_at": self.received_at,
         }
 
 
@@ -236,8 +240,8 @@ class ItemService:
                         originator_node=self._ctx.config.node_id,
                         precedence=precedence.value,
                         marking_json=Marking(made).canonical_bytes().decode("utf-8"),
-                        content_sealed=seal(item_key, content.canonical_bytes(), _content_aad(item_id)),
-                        wrapped_key=wrap_key(self._ctx.data_key, item_key, _key_aad(item_id)),
+                        content_sealed=seal(item_key, content.canonical_bytes(), content_aad(item_id)),
+                        wrapped_key=wrap_key(self._ctx.data_key, item_key, key_aad(item_id)),
                         content_sha384=content_sha,
                         binding_json=json.dumps(binding.to_dict(), sort_keys=True),
                         created_by=actor,
@@ -361,7 +365,7 @@ class ItemService:
             except OSError as exc:
                 raise ItemError(f"cannot read attachment {path}: {exc.strerror}") from exc
 
-        blob_id, _ = self._ctx.blobs.put(encrypt_stream(blob_key, _blob_aad(item_id, position), plaintext()))
+        blob_id, _ = self._ctx.blobs.put(encrypt_stream(blob_key, blob_aad(item_id, position), plaintext()))
         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         ref = AttachmentRef(name=path.name, media_type=media_type, size=size, sha384=digest.hexdigest())
         row = AttachmentRow(
@@ -372,7 +376,7 @@ class ItemService:
             size=size,
             sha384=ref.sha384,
             blob_id=blob_id,
-            wrapped_key=wrap_key(item_key, blob_key, _blob_key_aad(item_id, position)),
+            wrapped_key=wrap_key(item_key, blob_key, blob_key_aad(item_id, position)),
         )
         return ref, row
 
@@ -467,6 +471,14 @@ class ItemService:
             self._ctx.journal_refusal("system", "item.list", IntegrityError(bad.reason), item_id=bad.id)
         return ItemListing(sorted(views, key=lambda v: -v.precedence.rank), damaged)
 
+    def inbox(self) -> ItemListing:
+        """Items received from partners, FLASH first then newest first."""
+        listing = self.listing()
+        return ItemListing(
+            [v for v in listing.views if v.received_from is not None],
+            listing.damaged,
+        )
+
     def all(self) -> list[ItemView]:
         """Every item, FLASH first then newest first, each binding verified.
 
@@ -502,7 +514,7 @@ class ItemService:
             self._require_clearance(session, actor, view)
             item_key = self._item_key(row)
             try:
-                blob_key = unwrap_key(item_key, att.wrapped_key, _blob_key_aad(item_id, position))
+                blob_key = unwrap_key(item_key, att.wrapped_key, blob_key_aad(item_id, position))
             except VerificationFailed as exc:
                 raise IntegrityError(
                     f"item {item_id}: the key of attachment {position} no longer unwraps (altered)"
@@ -517,7 +529,7 @@ class ItemService:
                 item_id=item_id,
                 detail={"position": position, "name": ref.name},
             )
-        stream = self._plaintext(att.blob_id, blob_key, _blob_aad(item_id, position), ref)
+        stream = self._plaintext(att.blob_id, blob_key, blob_aad(item_id, position), ref)
         return ref, self._journalled(stream, actor, item_id, position)
 
     def _journalled(
@@ -545,9 +557,25 @@ class ItemService:
         if size != ref.size or digest.hexdigest() != ref.sha384:
             raise IntegrityError(f"attachment {ref.name} no longer has its bound digest")
 
+    def view_in(self, session: Session, row: ItemRow) -> ItemView:
+        """The verified view of a stored item, inside the caller's transaction (no policy check).
+
+        Raises:
+            IntegrityError: the stored record no longer matches its binding.
+        """
+        return self._view(session, row)
+
+    def item_key(self, row: ItemRow) -> bytes:
+        """The item's data key, unwrapped with the node's data key.
+
+        Raises:
+            IntegrityError: the wrapped key was altered or destroyed.
+        """
+        return self._item_key(row)
+
     def _item_key(self, row: ItemRow) -> bytes:
         try:
-            return unwrap_key(self._ctx.data_key, row.wrapped_key, _key_aad(row.id))
+            return unwrap_key(self._ctx.data_key, row.wrapped_key, key_aad(row.id))
         except VerificationFailed as exc:
             raise IntegrityError(f"item {row.id}: its key no longer unwraps (altered or destroyed)") from exc
 
@@ -556,7 +584,7 @@ class ItemService:
             marking = Marking.from_dict(json.loads(row.marking_json))
             binding = Binding.from_dict(json.loads(row.binding_json))
             content = ItemContent.from_dict(
-                json.loads(open_sealed(self._item_key(row), row.content_sealed, _content_aad(row.id)))
+                json.loads(open_sealed(self._item_key(row), row.content_sealed, content_aad(row.id)))
             )
             if row.content_sha384 != content.sha384():
                 raise VerificationFailed("the stored content digest does not match the content")
@@ -582,8 +610,10 @@ class ItemService:
                 f"item {row.id}: the binding no longer verifies — label, content or attachments were altered"
             ) from exc
         own = self._ctx.config.scheme
+        # A received item shows our marking first and the originator's own beneath it:
+        # the originator's label is never overwritten (Art. 4).
         banners = (
-            (received_banner(marking, own),)
+            (received_banner(marking, own), banner(marking.originator))
             if marking.originator.policy != own
             else (banner(marking.originator),)
         )
@@ -600,20 +630,22 @@ class ItemService:
             status=row.status,
             binding=binding,
             banners=banners,
+            received_from=row.received_from,
+            received_at=row.received_at,
         )
 
 
-def _content_aad(item_id: str) -> bytes:
+def content_aad(item_id: str) -> bytes:
     return f"accord/item-content/{item_id}".encode()
 
 
-def _key_aad(item_id: str) -> bytes:
+def key_aad(item_id: str) -> bytes:
     return f"accord/item-key/{item_id}".encode()
 
 
-def _blob_aad(item_id: str, position: int) -> bytes:
+def blob_aad(item_id: str, position: int) -> bytes:
     return f"accord/attachment/{item_id}/{position}".encode()
 
 
-def _blob_key_aad(item_id: str, position: int) -> bytes:
+def blob_key_aad(item_id: str, position: int) -> bytes:
     return f"accord/attachment-key/{item_id}/{position}".encode()

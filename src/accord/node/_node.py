@@ -6,14 +6,17 @@ import re
 import shutil
 from pathlib import Path
 
-from accord.crypto import HpkeKeyPair, SigningKeys, generate_tls_identity, new_data_key
+from accord.crypto import HpkeCnsaKeyPair, HpkeKeyPair, SigningKeys, generate_tls_identity, new_data_key
 from accord.errors import Conflict, InvalidInput, StorageError
 from accord.markings import SCHEMES, is_party_code
 from accord.node._agreements import AgreementService
 from accord.node._context import Clock, NodeContext, utc_now
 from accord.node._home import HomeLayout, NodeConfig, write_private, write_public
 from accord.node._items import ItemService
+from accord.node._delivery import DeliveryService
 from accord.node._parties import PartyService
+from accord.node._receiving import ReceivingService
+from accord.node._sending import SendingService
 from accord.node._users import UserService
 from accord.store import BlobStore, Database, append_event, format_stamp, sqlite_url
 
@@ -32,6 +35,9 @@ class Node:
         self.agreements = AgreementService(ctx, self.parties)
         self.users = UserService(ctx)
         self.items = ItemService(ctx, self.parties, self.agreements, self.users)
+        self.sending = SendingService(ctx, self.agreements, self.users, self.items)
+        self.receiving = ReceivingService(ctx, self.parties, self.agreements)
+        self.delivery = DeliveryService(ctx, self.parties)
 
     @property
     def config(self) -> NodeConfig:
@@ -84,6 +90,7 @@ class Node:
             signing = SigningKeys.generate()
             write_private(layout.signing_key, signing.to_private_bytes())
             write_private(layout.hpke_key, HpkeKeyPair.generate().to_private_bytes())
+            write_private(layout.hpke_cnsa_key, HpkeCnsaKeyPair.generate().to_private_bytes())
             tls = generate_tls_identity(config.node_id, now=now)
             write_private(layout.tls_key, tls.key_pem)
             write_public(layout.tls_cert, tls.cert_pem)
@@ -139,6 +146,7 @@ class Node:
         try:
             signing = SigningKeys.from_private_bytes(layout.signing_key.read_bytes())
             hpke = HpkeKeyPair.from_private_bytes(layout.hpke_key.read_bytes())
+            hpke_cnsa = HpkeCnsaKeyPair.from_private_bytes(layout.hpke_cnsa_key.read_bytes())
             cert = layout.tls_cert.read_text(encoding="ascii")
             data_key = layout.data_key.read_bytes()
         except OSError as exc:
@@ -152,7 +160,8 @@ class Node:
             home=layout,
             config=config,
             keys=signing,
-            hpke_public_key=hpke.public_bytes(),
+            hpke=hpke,
+            hpke_cnsa=hpke_cnsa,
             tls_certificate_pem=cert,
             data_key=data_key,
             db=Database(url),

@@ -30,7 +30,8 @@ class PartyService:
             node_id=cfg.node_id,
             scheme=cfg.scheme,
             endpoint=cfg.endpoint,
-            hpke_public_key=self._ctx.hpke_public_key,
+            hpke_public_key=self._ctx.hpke.public_bytes(),
+            hpke_cnsa_public_key=self._ctx.hpke_cnsa.public_bytes(),
             tls_certificate_pem=self._ctx.tls_certificate_pem,
             created=cfg.created,
         )

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from accord.errors import IntegrityError, NotFound, StorageError
+from accord.errors import IntegrityError, InvalidInput, NotFound, StorageError
 
 __all__ = ["BlobStore"]
 
@@ -92,3 +92,94 @@ class BlobStore:
     def delete(self, blob_id: str) -> None:
         """Remove a blob if present."""
         self._path(blob_id).unlink(missing_ok=True)
+
+    # --- resumable uploads from a peer ------------------------------------------------
+
+    def size(self, blob_id: str) -> int:
+        """Size of a complete blob.
+
+        Raises:
+            NotFound: no such blob.
+        """
+        path = self._path(blob_id)
+        if not path.is_file():
+            raise NotFound(f"blob {blob_id[:16]}… is missing from the blob store")
+        return path.stat().st_size
+
+    def _partial(self, blob_id: str) -> Path:
+        self._path(blob_id)  # validates the id
+        folder = self.root / "partial"
+        folder.mkdir(exist_ok=True)
+        return folder / blob_id
+
+    def received(self, blob_id: str) -> int:
+        """How many bytes of an upload have arrived (the whole size once complete)."""
+        path = self._path(blob_id)
+        if path.is_file():
+            return path.stat().st_size
+        partial = self._partial(blob_id)
+        return partial.stat().st_size if partial.is_file() else 0
+
+    def append(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes], *, limit: int) -> int:
+        """Append part of an upload at ``offset``; complete it when ``total`` bytes are in.
+
+        A completed upload is checked against its name (SHA-384 of its bytes) before it is
+        moved into place; uploads resume where they stopped (the sender asks
+        :meth:`received` first). Returns the number of bytes held after this part.
+
+        Raises:
+            InvalidInput: ``offset`` is not where the upload stands, or the size exceeds
+                ``total`` or ``limit``.
+            IntegrityError: the complete upload does not hash to its name (it is discarded).
+            StorageError: the file system failed.
+        """
+        if total < 0 or total > limit:
+            raise InvalidInput(f"upload of {total} bytes exceeds the limit of {limit}")
+        if self.exists(blob_id):
+            for _ in pieces:
+                pass
+            return self.size(blob_id)
+        partial = self._partial(blob_id)
+        have = partial.stat().st_size if partial.is_file() else 0
+        if offset != have:
+            raise InvalidInput(f"upload resumes at {have}, not {offset}")
+        try:
+            with partial.open("ab") as handle:
+                for piece in pieces:
+                    have += len(piece)
+                    if have > total:
+                        raise InvalidInput(f"upload is longer than the {total} bytes announced")
+                    handle.write(piece)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise StorageError(f"cannot write upload: {exc}") from exc
+        if have == total:
+            self._complete(blob_id, partial)
+        return have
+
+    def _complete(self, blob_id: str, partial: Path) -> None:
+        digest = hashlib.sha384()
+        with partial.open("rb") as handle:
+            while piece := handle.read(_READ_SIZE):
+                digest.update(piece)
+        if digest.hexdigest() != blob_id:
+            partial.unlink(missing_ok=True)
+            raise IntegrityError(f"upload {blob_id[:16]}… does not hash to its name; discarded")
+        final = self._path(blob_id)
+        final.parent.mkdir(exist_ok=True)
+        partial.replace(final)
+
+    def read_from(self, blob_id: str, offset: int) -> Iterator[bytes]:
+        """Yield a complete blob's bytes from ``offset`` on (for resuming a transfer).
+
+        Raises:
+            NotFound: no such blob.
+        """
+        path = self._path(blob_id)
+        if not path.is_file():
+            raise NotFound(f"blob {blob_id[:16]}… is missing from the blob store")
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            while piece := handle.read(_READ_SIZE):
+                yield piece

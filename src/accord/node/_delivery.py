@@ -1,0 +1,288 @@
+"""Delivery: from the outbox to a peer, by precedence, with receipts and backoff.
+
+One call of :meth:`DeliveryService.deliver_once` takes the most urgent pending envelopes
+of one peer in one lane (FLASH alone, at once; the other lanes in batches), uploads any
+attachment blobs the peer does not yet hold (resuming where it stopped), sends one signed
+transmission, and records the signed receipts that come back. A peer that cannot be
+reached leaves the envelopes pending with exponential backoff and jitter; nothing is
+dropped: an envelope the peer rejects is marked ``rejected`` and stays visible.
+
+The worker (``_worker.py``) runs one loop per peer and lane, each with its own connection,
+so a FLASH report never waits behind a ROUTINE batch or an imagery upload.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from accord.canonical import parse_time
+from accord.errors import AccordError, TransportError
+from accord.exchange import ReceiptBatch, Transmission, WireEnvelope
+from accord.items import Precedence
+from accord.node._context import NodeContext
+from accord.node._parties import PartyService
+from accord.store import ItemRow, OutboxRow, ReceiptRow, append_event, format_stamp
+
+__all__ = ["LANES", "DeliveryResult", "DeliveryService", "OutboxEntry", "PeerTransport", "backoff"]
+
+LANES = ("flash", "priority", "routine")
+_BATCH = {"flash": 1, "priority": 50, "routine": 200}
+_MAX_BACKOFF = 300.0
+
+
+class PeerTransport(Protocol):
+    """What delivery needs from a connection to one peer (``accord.exchange.PeerClient``)."""
+
+    def post_transmission(self, body: bytes) -> bytes: ...  # noqa: D102
+
+    def blob_status(self, blob_id: str) -> int: ...  # noqa: D102
+
+    def put_blob(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes]) -> int: ...  # noqa: D102
+
+
+def backoff(attempts: int, rand: Callable[[], float] = random.random) -> timedelta:
+    """Exponential backoff with jitter: about 2^attempts seconds (± 50 %), at most 5 minutes."""
+    base = min(2.0 ** max(attempts, 0), _MAX_BACKOFF)
+    return timedelta(seconds=base * (0.5 + rand()))
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What one delivery attempt did."""
+
+    sent: int = 0
+    receipted: int = 0
+    rejected: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One outbox row as an officer sees it."""
+
+    message_id: str
+    item_id: str
+    peer: str
+    party: str
+    precedence: Precedence
+    status: str
+    attempts: int
+    created_at: str
+    age: timedelta
+    overdue: bool
+    last_error: str
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view."""
+        return {
+            "message_id": self.message_id,
+            "item_id": self.item_id,
+            "peer": self.peer,
+            "party": self.party,
+            "precedence": self.precedence.value,
+            "status": self.status,
+            "attempts": self.attempts,
+            "created_at": self.created_at,
+            "age_seconds": int(self.age.total_seconds()),
+            "objective_seconds": int(self.precedence.objective.total_seconds()),
+            "overdue": self.overdue,
+            "last_error": self.last_error,
+        }
+
+
+class DeliveryService:
+    """The sender's side of the exchange."""
+
+    def __init__(
+        self, ctx: NodeContext, parties: PartyService, rand: Callable[[], float] = random.random
+    ) -> None:
+        """Serve the node behind ``ctx``; ``rand`` is the jitter source (injectable for tests)."""
+        self._ctx = ctx
+        self._parties = parties
+        self._rand = rand
+
+    def peers_with_pending(self) -> list[tuple[str, str]]:
+        """(peer, lane) pairs that have pending envelopes."""
+        with self._ctx.db.transaction() as session:
+            rows = session.execute(
+                select(OutboxRow.peer, OutboxRow.lane).where(OutboxRow.status == "pending").distinct()
+            ).all()
+            return [(peer, lane) for peer, lane in rows]
+
+    def pending_count(self) -> int:
+        """How many envelopes wait for a receipt."""
+        with self._ctx.db.transaction() as session:
+            return (
+                session.scalar(
+                    select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "pending")
+                )
+                or 0
+            )
+
+    def deliver_once(self, peer: str, lane: str, transport: PeerTransport) -> DeliveryResult:
+        """Send the most urgent due envelopes of ``peer`` in ``lane`` and record the receipts."""
+        now = self._ctx.now()
+        with self._ctx.db.transaction() as session:
+            rows = session.scalars(
+                select(OutboxRow)
+                .where(OutboxRow.peer == peer, OutboxRow.lane == lane, OutboxRow.status == "pending")
+                .where(OutboxRow.next_attempt_at <= format_stamp(now))
+                .order_by(OutboxRow.rank.desc(), OutboxRow.created_at, OutboxRow.seq)
+                .limit(_BATCH.get(lane, 50))
+            ).all()
+            if not rows:
+                return DeliveryResult()
+            envelopes = [WireEnvelope(row.header, row.ciphertext) for row in rows]
+            message_ids = [row.message_id for row in rows]
+            blobs = {b["blob_id"]: int(b["size"]) for row in rows for b in json.loads(row.blobs_json)}
+        try:
+            for blob_id, size in blobs.items():
+                have = transport.blob_status(blob_id)
+                if have < size:
+                    transport.put_blob(blob_id, have, size, self._ctx.blobs.read_from(blob_id, have))
+            tx = Transmission.make(
+                self._ctx.keys,
+                tx_id=f"tx-{uuid.uuid4().hex}",
+                sender=self._ctx.config.node_id,
+                recipient=peer,
+                created=format_stamp(now),
+                envelopes=envelopes,
+            )
+            body = transport.post_transmission(tx.to_bytes())
+            return self._record(peer, tx, body, message_ids)
+        except AccordError as exc:
+            self._retry_later(message_ids, exc)
+            return DeliveryResult(sent=len(message_ids), error=str(exc))
+
+    def _retry_later(self, message_ids: list[str], exc: AccordError) -> None:
+        now = self._ctx.now()
+        with self._ctx.db.transaction() as session:
+            for message_id in message_ids:
+                row = session.get_one(OutboxRow, message_id)
+                row.attempts += 1
+                row.next_attempt_at = format_stamp(now + backoff(row.attempts, self._rand))
+                row.last_error = f"{type(exc).__name__}: {exc}"[:500]
+
+    def _record(self, peer: str, tx: Transmission, body: bytes, message_ids: list[str]) -> DeliveryResult:
+        now = self._ctx.now()
+        with self._ctx.db.transaction() as session:
+            _, keys = self._parties.signer(session, peer)
+            batch = ReceiptBatch.parse(body)
+            if (
+                batch.receiver != peer
+                or batch.sender != self._ctx.config.node_id
+                or batch.transmission_id != tx.id
+            ):
+                raise TransportError("the receipt batch does not answer this transmission")
+            batch.verify(keys)
+            receipted = self._store_receipts(session, peer, batch, set(message_ids), now)
+            rejected = 0
+            for message_id in batch.rejected:
+                row = session.get(OutboxRow, message_id)
+                if row is None or row.peer != peer or message_id not in message_ids:
+                    continue
+                row.status = "rejected"
+                row.last_error = "rejected by the peer (the reason is in its quarantine)"
+                rejected += 1
+                append_event(
+                    session,
+                    at=now,
+                    actor="delivery",
+                    action="item.rejected-by-peer",
+                    outcome="refused",
+                    item_id=row.item_id,
+                    detail={"message_id": message_id, "peer": peer},
+                )
+        return DeliveryResult(sent=len(message_ids), receipted=receipted, rejected=rejected)
+
+    def _store_receipts(
+        self, session: Session, peer: str, batch: ReceiptBatch, expected: set[str], now: datetime
+    ) -> int:
+        count = 0
+        batch_json = batch.to_bytes().decode("utf-8")
+        for receipt in batch.receipts:
+            row = session.get(OutboxRow, receipt.message_id)
+            if row is None or row.peer != peer or receipt.message_id not in expected:
+                raise TransportError(
+                    f"receipt for a message we did not send in this transmission: {receipt.message_id}"
+                )
+            item = session.get_one(ItemRow, row.item_id)
+            if receipt.envelope_digest != row.digest or receipt.content_sha384 != item.content_sha384:
+                raise TransportError(f"receipt for {receipt.message_id} does not match what was sent")
+            if row.status != "receipted":
+                row.status = "receipted"
+                row.receipted_at = format_stamp(now)
+            if session.get(ReceiptRow, receipt.message_id) is None:
+                session.add(
+                    ReceiptRow(
+                        message_id=receipt.message_id,
+                        item_id=row.item_id,
+                        peer=peer,
+                        receipt_json=json.dumps(receipt.to_dict(), ensure_ascii=False, sort_keys=True),
+                        batch_json=batch_json,
+                        stored_at=format_stamp(now),
+                    )
+                )
+                append_event(
+                    session,
+                    at=now,
+                    actor="delivery",
+                    action="item.receipted",
+                    outcome="ok",
+                    item_id=row.item_id,
+                    detail={
+                        "message_id": receipt.message_id,
+                        "peer": peer,
+                        "alternative": receipt.alternative_label.classification,
+                    },
+                )
+            count += 1
+        return count
+
+    # --- views --------------------------------------------------------------------------
+
+    def outbox(self, *, include_done: bool = False) -> list[OutboxEntry]:
+        """Envelopes not yet receipted (or all), most urgent first, with age against objective."""
+        now = self._ctx.now()
+        with self._ctx.db.transaction() as session:
+            query = select(OutboxRow).order_by(OutboxRow.rank.desc(), OutboxRow.created_at)
+            if not include_done:
+                query = query.where(OutboxRow.status != "receipted")
+            out = []
+            for row in session.scalars(query):
+                precedence = Precedence(row.precedence)
+                end = parse_time(row.receipted_at) if row.receipted_at else now
+                age = end - parse_time(row.created_at)
+                out.append(
+                    OutboxEntry(
+                        message_id=row.message_id,
+                        item_id=row.item_id,
+                        peer=row.peer,
+                        party=row.peer_party,
+                        precedence=precedence,
+                        status=row.status,
+                        attempts=row.attempts,
+                        created_at=row.created_at,
+                        age=age,
+                        overdue=row.status != "receipted" and age > precedence.objective,
+                        last_error=row.last_error,
+                    )
+                )
+            return out
+
+    def receipts(self, item_id: str) -> list[dict[str, object]]:
+        """The signed receipts partners gave for an item."""
+        with self._ctx.db.transaction() as session:
+            rows = session.scalars(
+                select(ReceiptRow).where(ReceiptRow.item_id == item_id).order_by(ReceiptRow.stored_at)
+            )
+            return [{**json.loads(r.receipt_json), "peer": r.peer, "stored_at": r.stored_at} for r in rows]

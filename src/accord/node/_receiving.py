@@ -1,0 +1,415 @@
+"""Receiving: verify, decrypt, re-check the agreement, hold, receipt (GSOMIA Arts. 4, 9–12).
+
+For each transmission: the sender must be a pinned node, the transmission addressed to
+us and signed by the sender over every envelope digest. Then, for each envelope, in a
+savepoint of one transaction (a bad envelope costs only itself):
+
+1. the header names the same sender and us, is neither stale nor from the future;
+2. a message id seen before with the same digest gets the same receipt again
+   (idempotent); with another digest it is a replay and is refused;
+3. the payload opens with our HPKE key for the suite the agreement requires;
+4. the agreement is checked with **our** copy and **our** clock: imported, in force,
+   both parties in it; the originator's binding verifies with its pinned keys;
+5. the label is in scope: we are in *Releasable To*, its level has an equivalent in our
+   scheme (Art. 4), its topics are in the agreement's topic scope;
+6. every attachment has arrived complete and decrypts to its bound digest;
+7. the holding is stored with the originator's label untouched and our alternative label
+   added, sealed under a new item key; journal entry; receipt.
+
+Anything refused is journalled with its precise reason and kept in quarantine for the
+officer; the peer only learns that the envelope (or transmission) was rejected.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.canonical import parse_time
+from accord.crypto import (
+    Sha384Stream,
+    Suite,
+    decrypt_stream,
+    new_data_key,
+    open_envelope,
+    seal,
+    verify_binding,
+    wrap_key,
+)
+from accord.errors import (
+    AccordError,
+    AgreementStateError,
+    Conflict,
+    IntegrityError,
+    PolicyDenied,
+    VerificationFailed,
+)
+from accord.exchange import (
+    EnvelopeHeader,
+    ItemPayload,
+    Receipt,
+    ReceiptBatch,
+    Transmission,
+    WireEnvelope,
+    label_digest,
+)
+from accord.items import binding_statement
+from accord.markings import Marking, derive_alternative
+from accord.node._agreements import AgreementService
+from accord.node._context import NodeContext
+from accord.node._items import blob_aad, blob_key_aad, content_aad, key_aad
+from accord.node._parties import PartyService
+from accord.node._sending import suite_of
+from accord.store import (
+    AttachmentRow,
+    InboxMessageRow,
+    ItemRow,
+    PeerSequenceRow,
+    QuarantineRow,
+    append_event,
+    format_stamp,
+)
+
+__all__ = ["MAX_ENVELOPE_AGE", "ReceivingService"]
+
+MAX_ENVELOPE_AGE = timedelta(days=60)  # an offline bundle may spend weeks in the pouch
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_BLOB_BYTES = 64 * 1024**3
+_RAW_KEPT = 1024 * 1024
+
+
+class ReceivingService:
+    """The node's side of the peer API (implements ``accord.api.PeerHandler``)."""
+
+    def __init__(self, ctx: NodeContext, parties: PartyService, agreements: AgreementService) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+        self._parties = parties
+        self._agreements = agreements
+
+    # --- peer API ----------------------------------------------------------------------
+
+    def health(self) -> dict[str, object]:
+        """Who we are and our time (for partners' monitoring)."""
+        return {
+            "node_id": self._ctx.config.node_id,
+            "party": self._ctx.config.party,
+            "time": format_stamp(self._ctx.now()),
+        }
+
+    def blob_status(self, blob_id: str) -> int:
+        """Bytes of an upload received so far."""
+        return self._ctx.blobs.received(blob_id)
+
+    def receive_blob(self, blob_id: str, offset: int, total: int, pieces: Iterator[bytes]) -> int:
+        """Append part of an attachment upload (verified against its name when complete).
+
+        Raises:
+            InvalidInput: offset or size wrong.
+            IntegrityError: the complete upload does not match its name.
+        """
+        try:
+            return self._ctx.blobs.append(blob_id, offset, total, pieces, limit=MAX_BLOB_BYTES)
+        except AccordError as exc:
+            self._ctx.journal_refusal("peer", "exchange.blob", exc, detail={"blob_id": blob_id[:96]})
+            raise
+
+    def receive_transmission(self, body: bytes) -> bytes:
+        """Verify and ingest one transmission; return the signed receipt batch.
+
+        Raises:
+            VerificationFailed: the transmission as a whole is refused (malformed, unknown
+                or unpinned sender, not for us, bad signature); details are journalled and
+                the body quarantined.
+        """
+        now = self._ctx.now()
+        claimed = "unknown"
+        try:
+            tx = Transmission.parse(body)
+            claimed = tx.sender
+            if tx.recipient != self._ctx.config.node_id:
+                raise VerificationFailed(f"transmission is addressed to {tx.recipient}, not to this node")
+            with self._ctx.db.transaction() as session:
+                sender_party, keys = self._parties.signer(session, tx.sender)
+            tx.verify(keys)
+        except AccordError as exc:
+            self._quarantine(claimed, None, f"transmission refused: {exc}", body, now)
+            raise VerificationFailed("transmission rejected") from exc
+        receipts: list[Receipt] = []
+        rejected: list[str] = []
+        refusals: list[tuple[WireEnvelope, str, str]] = []
+        with self._ctx.db.transaction() as session:
+            for envelope in tx.envelopes:
+                message_id = _message_id(envelope)
+                try:
+                    with session.begin_nested():
+                        receipts.append(self._envelope(session, tx, envelope, sender_party, now))
+                except AccordError as exc:
+                    rejected.append(message_id)
+                    refusals.append((envelope, message_id, f"{type(exc).__name__}: {exc}"))
+            for envelope, message_id, reason in refusals:
+                self._quarantine_in(session, tx.sender, message_id, reason, _raw(envelope), now)
+        batch = ReceiptBatch.make(
+            self._ctx.keys,
+            batch_id=f"rb-{uuid.uuid4().hex}",
+            transmission_id=tx.id,
+            receiver=self._ctx.config.node_id,
+            sender=tx.sender,
+            created=format_stamp(now),
+            receipts=receipts,
+            rejected=rejected,
+        )
+        return batch.to_bytes()
+
+    # --- one envelope -----------------------------------------------------------------
+
+    def _envelope(
+        self, session: Session, tx: Transmission, envelope: WireEnvelope, sender_party: str, now: datetime
+    ) -> Receipt:
+        me = self._ctx.config
+        header = EnvelopeHeader.parse(envelope.header)
+        if header.recipient != me.node_id or header.sender != tx.sender:
+            raise VerificationFailed(
+                "envelope header names another sender or recipient than its transmission"
+            )
+        created = parse_time(header.created)
+        if now - created > MAX_ENVELOPE_AGE:
+            raise VerificationFailed(
+                f"stale envelope: created {header.created}, older than {MAX_ENVELOPE_AGE.days} days"
+            )
+        if created - now > MAX_CLOCK_SKEW:
+            raise VerificationFailed(f"envelope created in the future ({header.created})")
+        digest = envelope.digest()
+        seen = session.get(InboxMessageRow, (tx.sender, header.message_id))
+        if seen is not None:
+            if seen.digest == digest:
+                return Receipt.from_dict(json.loads(seen.receipt_json))
+            raise VerificationFailed(
+                f"replay: message id {header.message_id} was already received with other content"
+            )
+        agreement = self._agreements.get_in(session, header.agreement_id)
+        status = self._agreements.status_in(session, agreement.id, now.date())
+        if not status.new_exchange_allowed:
+            raise AgreementStateError(
+                f"{agreement.id} is {status.state.value} here on {now.date()} (Art. 21)"
+            )
+        if sender_party not in agreement.party_codes or me.party not in agreement.party_codes:
+            raise PolicyDenied(f"{sender_party} and {me.party} are not both parties to {agreement.id}")
+        if header.suite is not suite_of(agreement):
+            raise VerificationFailed(
+                f"envelope suite {header.suite.value} is not the one {agreement.id} requires"
+            )
+        keys = self._ctx.hpke_cnsa if header.suite is Suite.CNSA2 else self._ctx.hpke
+        payload = ItemPayload.parse(open_envelope(header.suite, keys, envelope.header, envelope.ciphertext))
+        label = payload.label
+        if payload.originator_node != tx.sender or payload.originator_party != sender_party:
+            raise PolicyDenied("relayed items need the originator's prior written consent (Art. 6)")
+        if payload.binding.signer != payload.originator_node:
+            raise VerificationFailed("the binding is not signed by the originator")
+        _, originator_keys = self._parties.signer(session, payload.originator_node)
+        statement = binding_statement(
+            item_id=payload.item_id,
+            originator_node=payload.originator_node,
+            label=label,
+            content_sha384=payload.content.sha384(),
+            attachments=[a.ref for a in payload.attachments],
+        )
+        verify_binding(payload.binding, originator_keys, statement)
+        if label.policy != agreement.party(sender_party).scheme:
+            raise PolicyDenied(
+                f"label scheme {label.policy} is not {sender_party}'s scheme under {agreement.id}"
+            )
+        if label.agreement not in (None, agreement.id):
+            raise PolicyDenied(f"the label says {label.agreement}, the envelope {agreement.id}")
+        if me.party not in label.releasable_to:
+            raise PolicyDenied(f"the item is not releasable to {me.party} (Art. 6)")
+        level = agreement.translate(label, me.scheme)
+        if agreement.topic_scope is not None and not agreement.topics_in_scope(label.need_to_know):
+            raise PolicyDenied(f"the item's topics are outside the scope of {agreement.id}")
+        for position, manifest in enumerate(payload.attachments):
+            self._check_attachment(
+                payload.item_id,
+                position,
+                manifest.blob_id,
+                manifest.key,
+                manifest.ref.size,
+                manifest.ref.sha384,
+            )
+        alternative = derive_alternative(
+            label,
+            level,
+            provided_by=sender_party,
+            creation_time=now,
+            originator_id=me.node_id,
+            agreement=agreement.id,
+        )
+        self._hold(session, payload, Marking(label, (alternative,)), tx.sender, header.precedence.value, now)
+        receipt = Receipt(
+            message_id=header.message_id,
+            item_id=payload.item_id,
+            envelope_digest=digest,
+            content_sha384=payload.content.sha384(),
+            label_sha384=label_digest(label),
+            alternative_label=alternative,
+            received_at=format_stamp(now),
+            receiver=me.node_id,
+            sender=tx.sender,
+        )
+        session.add(
+            InboxMessageRow(
+                sender=tx.sender,
+                message_id=header.message_id,
+                digest=digest,
+                seq=header.seq,
+                item_id=payload.item_id,
+                precedence=header.precedence.value,
+                received_at=format_stamp(now),
+                receipt_json=json.dumps(receipt.to_dict(), ensure_ascii=False, sort_keys=True),
+            )
+        )
+        _note_seq(session, tx.sender, header.seq)
+        append_event(
+            session,
+            at=now,
+            actor=f"peer:{tx.sender}",
+            action="item.receive",
+            outcome="ok",
+            item_id=payload.item_id,
+            detail={
+                "message_id": header.message_id,
+                "from": tx.sender,
+                "agreement_id": agreement.id,
+                "classification": label.classification,
+                "alternative": alternative.classification,
+                "precedence": header.precedence.value,
+                "digest": digest,
+            },
+        )
+        session.flush()
+        return receipt
+
+    def _check_attachment(
+        self, item_id: str, position: int, blob_id: str, key: bytes, size: int, sha384: str
+    ) -> None:
+        if not self._ctx.blobs.exists(blob_id):
+            raise IntegrityError(f"attachment {position} has not arrived (blob {blob_id[:16]}…)")
+        digest = Sha384Stream()
+        total = 0
+        try:
+            for piece in decrypt_stream(key, blob_aad(item_id, position), self._ctx.blobs.read(blob_id)):
+                digest.update(piece)
+                total += len(piece)
+        except VerificationFailed as exc:
+            raise IntegrityError(f"attachment {position} does not decrypt: {exc}") from exc
+        if total != size or digest.hexdigest() != sha384:
+            raise IntegrityError(f"attachment {position} does not have its bound digest")
+
+    def _hold(
+        self,
+        session: Session,
+        payload: ItemPayload,
+        marking: Marking,
+        sender: str,
+        precedence: str,
+        now: datetime,
+    ) -> None:
+        existing = session.get(ItemRow, payload.item_id)
+        if existing is not None:
+            if existing.originator_node != payload.originator_node or (
+                existing.content_sha384 != payload.content.sha384()
+            ):
+                raise Conflict(f"an item {payload.item_id} with other content is already held")
+            return  # the same item by another message: one holding
+        item_key = new_data_key()
+        session.add(
+            ItemRow(
+                id=payload.item_id,
+                kind=payload.content.kind.value,
+                originator_party=payload.originator_party,
+                originator_node=payload.originator_node,
+                precedence=precedence,
+                marking_json=marking.canonical_bytes().decode("utf-8"),
+                content_sealed=seal(
+                    item_key, payload.content.canonical_bytes(), content_aad(payload.item_id)
+                ),
+                wrapped_key=wrap_key(self._ctx.data_key, item_key, key_aad(payload.item_id)),
+                content_sha384=payload.content.sha384(),
+                binding_json=json.dumps(payload.binding.to_dict(), sort_keys=True),
+                created_by=f"peer:{sender}",
+                created_at=format_stamp(now),
+                status="held",
+                received_from=sender,
+                received_at=format_stamp(now),
+            )
+        )
+        session.flush()
+        for position, manifest in enumerate(payload.attachments):
+            session.add(
+                AttachmentRow(
+                    item_id=payload.item_id,
+                    position=position,
+                    name=manifest.ref.name,
+                    media_type=manifest.ref.media_type,
+                    size=manifest.ref.size,
+                    sha384=manifest.ref.sha384,
+                    blob_id=manifest.blob_id,
+                    wrapped_key=wrap_key(item_key, manifest.key, blob_key_aad(payload.item_id, position)),
+                )
+            )
+
+    # --- quarantine -------------------------------------------------------------------
+
+    def _quarantine(self, peer: str, message_id: str | None, reason: str, raw: bytes, now: datetime) -> None:
+        with self._ctx.db.transaction() as session:
+            self._quarantine_in(session, peer, message_id, reason, raw, now)
+
+    def _quarantine_in(
+        self, session: Session, peer: str, message_id: str | None, reason: str, raw: bytes, now: datetime
+    ) -> None:
+        session.add(
+            QuarantineRow(
+                at=format_stamp(now),
+                peer=peer[:64],
+                message_id=message_id,
+                reason=reason,
+                raw=raw[:_RAW_KEPT],
+                status="held",
+            )
+        )
+        append_event(
+            session,
+            at=now,
+            actor=f"peer:{peer[:40]}",
+            action="exchange.reject",
+            outcome="refused",
+            detail={"peer": peer[:64], "message_id": message_id, "reason": reason},
+        )
+
+    def quarantine(self) -> list[QuarantineRow]:
+        """What was refused, newest first."""
+        with self._ctx.db.transaction() as session:
+            return list(session.scalars(select(QuarantineRow).order_by(QuarantineRow.id.desc())))
+
+
+def _message_id(envelope: WireEnvelope) -> str:
+    try:
+        return EnvelopeHeader.parse(envelope.header).message_id
+    except AccordError:
+        return f"digest:{envelope.digest()[:32]}"
+
+
+def _raw(envelope: WireEnvelope) -> bytes:
+    return json.dumps(envelope.to_dict()).encode("ascii")
+
+
+def _note_seq(session: Session, peer: str, seq: int) -> None:
+    row = session.get(PeerSequenceRow, (peer, "in"))
+    if row is None:
+        session.add(PeerSequenceRow(peer=peer, direction="in", last_seq=seq))
+    elif seq > row.last_seq:
+        row.last_seq = seq

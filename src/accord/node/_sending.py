@@ -1,0 +1,259 @@
+"""Sending: checks with reasons, then an envelope per recipient node in the durable outbox.
+
+``send`` refuses, saying why, unless (GSOMIA Arts. 4, 6, 21): the agreement between the two
+parties is in force today; the item's level has an equivalent in the recipient's scheme;
+its topics are within the agreement's topic scope (TISA); the recipient is in the label's
+*Releasable To*; the item was originated here (onward release of what a partner provided
+needs the originator's consent, which arrives with the access-control issue). The
+envelope is sealed at once (HPKE to the recipient's pinned key, the agreement's suite) and
+written to the outbox in the same transaction as the journal entry; the delivery worker
+sends it. Nothing in the outbox is ever deleted: receipted rows are the dissemination
+record.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.agreements import Agreement
+from accord.crypto import Suite, seal_envelope, unwrap_key
+from accord.errors import AgreementStateError, Conflict, NotFound, PolicyDenied
+from accord.exchange import AttachmentManifest, EnvelopeHeader, ItemPayload, WireEnvelope, lane_of
+from accord.items import Precedence
+from accord.node._agreements import AgreementService
+from accord.node._context import NodeContext
+from accord.node._identity import IdentityCard
+from accord.node._items import ItemService, ItemView, blob_key_aad
+from accord.node._users import Role, UserService
+from accord.store import (
+    AgreementRow,
+    AttachmentRow,
+    ItemRow,
+    OutboxRow,
+    PartyRow,
+    PeerSequenceRow,
+    append_event,
+    format_stamp,
+)
+
+__all__ = ["SendingService", "Sent", "suite_of"]
+
+
+def suite_of(agreement: Agreement) -> Suite:
+    """The HPKE suite an agreement's envelopes use."""
+    return Suite.CNSA2 if agreement.exchange_suite == "cnsa-2.0" else Suite.DEFAULT
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One envelope placed in the outbox."""
+
+    message_id: str
+    peer: str
+    party: str
+    agreement_id: str
+    precedence: Precedence
+    seq: int
+
+
+class SendingService:
+    """Release of items to partner nodes."""
+
+    def __init__(
+        self, ctx: NodeContext, agreements: AgreementService, users: UserService, items: ItemService
+    ) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+        self._agreements = agreements
+        self._users = users
+        self._items = items
+
+    def send(
+        self,
+        item_id: str,
+        *,
+        to: str,
+        actor: str,
+        precedence: Precedence | None = None,
+        agreement_id: str | None = None,
+    ) -> list[Sent]:
+        """Check the release and put one envelope per node of party ``to`` in the outbox.
+
+        Raises:
+            NotFound: no such item, user, agreement, or no pinned node of ``to``.
+            PolicyDenied: the user may not release, the item is not releasable to ``to``,
+                its topics are outside the agreement's scope, or it was not originated here.
+            TranslationRefused: the level has no equivalent in the recipient's scheme.
+            AgreementStateError: the agreement is not in force today.
+        """
+        to = to.strip().upper()
+        with self._ctx.work(actor, "item.send", item_id=item_id, detail={"to": to}) as session:
+            user = self._users.get_in(session, actor)
+            if user.role not in (Role.OFFICER, Role.ANALYST):
+                raise PolicyDenied(
+                    f"{actor} is a {user.role.value}; only officers and analysts release items"
+                )
+            row = session.get(ItemRow, item_id)
+            if row is None:
+                raise NotFound(f"no item {item_id!r} at this node")
+            view = self._items.view_in(session, row)
+            now = self._ctx.now()
+            agreement = self._check(session, view, to, agreement_id, now)
+            suite = suite_of(agreement)
+            payload = self._payload(session, row, view)
+            chosen = precedence or view.precedence
+            peers = self._peers(session, to)
+            sent: list[Sent] = []
+            for card in peers:
+                seq = _next_seq(session, card.node_id)
+                header = EnvelopeHeader(
+                    type="item",
+                    suite=suite,
+                    sender=self._ctx.config.node_id,
+                    recipient=card.node_id,
+                    message_id=f"msg-{uuid.uuid4().hex}",
+                    agreement_id=agreement.id,
+                    precedence=chosen,
+                    created=format_stamp(now),
+                    seq=seq,
+                )
+                header_bytes = header.to_bytes()
+                envelope = WireEnvelope(
+                    header_bytes,
+                    seal_envelope(suite, card.hpke_public(suite), header_bytes, payload.to_bytes()),
+                )
+                session.add(
+                    OutboxRow(
+                        message_id=header.message_id,
+                        peer=card.node_id,
+                        peer_party=card.party,
+                        item_id=item_id,
+                        agreement_id=agreement.id,
+                        precedence=chosen.value,
+                        rank=chosen.rank,
+                        lane=lane_of(chosen),
+                        seq=seq,
+                        header=header_bytes,
+                        ciphertext=envelope.ciphertext,
+                        digest=envelope.digest(),
+                        blobs_json=json.dumps(
+                            [{"blob_id": a.blob_id, "size": a.blob_size} for a in payload.attachments]
+                        ),
+                        status="pending",
+                        attempts=0,
+                        next_attempt_at=format_stamp(now),
+                        last_error="",
+                        created_at=format_stamp(now),
+                        sent_by=actor,
+                        receipted_at=None,
+                    )
+                )
+                append_event(
+                    session,
+                    at=now,
+                    actor=actor,
+                    action="item.send",
+                    outcome="ok",
+                    item_id=item_id,
+                    detail={
+                        "to": to,
+                        "peer": card.node_id,
+                        "message_id": header.message_id,
+                        "agreement_id": agreement.id,
+                        "precedence": chosen.value,
+                        "digest": envelope.digest(),
+                    },
+                )
+                sent.append(Sent(header.message_id, card.node_id, to, agreement.id, chosen, seq))
+            return sent
+
+    def _check(
+        self, session: Session, view: ItemView, to: str, agreement_id: str | None, now: datetime
+    ) -> Agreement:
+        own = self._ctx.config
+        label = view.marking.originator
+        if view.originator_node != own.node_id:
+            raise PolicyDenied(
+                f"item {view.id} was provided by {view.originator_party}; passing it on needs the "
+                "originator's prior written consent (Art. 6)"
+            )
+        if to == own.party:
+            raise PolicyDenied(f"{to} is this node's own party")
+        agreement = self._agreement(session, to, agreement_id or label.agreement)
+        status = self._agreements.status_in(session, agreement.id, now.date())
+        if not status.new_exchange_allowed:
+            raise AgreementStateError(
+                f"{agreement.id} is {status.state.value} on {now.date().isoformat()}: "
+                "nothing new may be provided under it (Art. 21)"
+            )
+        recipient_scheme = agreement.party(to).scheme
+        agreement.translate(label, recipient_scheme)  # Art. 4: refuses with the reason
+        if agreement.topic_scope is not None and not agreement.topics_in_scope(label.need_to_know):
+            scope = ", ".join(sorted(agreement.topic_scope))
+            raise PolicyDenied(f"{agreement.id} covers only {scope}; the item's topics are outside it")
+        if to not in label.releasable_to:
+            rel = ", ".join(sorted(label.releasable_to))
+            raise PolicyDenied(f"item {view.id} is not releasable to {to} (REL TO {rel}) (Art. 6)")
+        return agreement
+
+    def _agreement(self, session: Session, to: str, wanted: str | None) -> Agreement:
+        own = self._ctx.config.party
+        if wanted is not None:
+            agreement = self._agreements.get_in(session, wanted)
+            if to not in agreement.party_codes or own not in agreement.party_codes:
+                raise PolicyDenied(f"{to} is not a party to {agreement.id}")
+            return agreement
+        candidates = []
+        for row in session.scalars(select(AgreementRow).order_by(AgreementRow.id)):
+            agreement = self._agreements.get_in(session, row.id)
+            if to in agreement.party_codes and own in agreement.party_codes:
+                candidates.append(agreement)
+        if not candidates:
+            raise NotFound(f"no agreement between {own} and {to} is imported here")
+        if len(candidates) > 1:
+            ids = ", ".join(a.id for a in candidates)
+            raise Conflict(f"several agreements cover {own} and {to} ({ids}); choose one with --agreement")
+        return candidates[0]
+
+    def _peers(self, session: Session, party: str) -> list[IdentityCard]:
+        rows = session.scalars(
+            select(PartyRow).where(PartyRow.party == party).order_by(PartyRow.node_id)
+        ).all()
+        if not rows:
+            raise NotFound(f"no node of {party} is pinned here (accord party add CARD)")
+        return [IdentityCard.parse(row.card_json) for row in rows]
+
+    def _payload(self, session: Session, row: ItemRow, view: ItemView) -> ItemPayload:
+        item_key = self._items.item_key(row)
+        manifests = []
+        attachments = session.scalars(
+            select(AttachmentRow).where(AttachmentRow.item_id == row.id).order_by(AttachmentRow.position)
+        ).all()
+        for att, ref in zip(attachments, view.attachments, strict=True):
+            key = unwrap_key(item_key, att.wrapped_key, blob_key_aad(row.id, att.position))
+            manifests.append(AttachmentManifest(ref, att.blob_id, self._ctx.blobs.size(att.blob_id), key))
+        return ItemPayload(
+            item_id=row.id,
+            originator_node=row.originator_node,
+            originator_party=row.originator_party,
+            label=view.marking.originator,
+            binding=view.binding,
+            content=view.content,
+            attachments=tuple(manifests),
+        )
+
+
+def _next_seq(session: Session, peer: str) -> int:
+    row = session.get(PeerSequenceRow, (peer, "out"))
+    if row is None:
+        row = PeerSequenceRow(peer=peer, direction="out", last_seq=0)
+        session.add(row)
+    row.last_seq += 1
+    session.flush()
+    return row.last_seq

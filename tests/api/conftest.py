@@ -1,0 +1,131 @@
+"""Fixtures for the peer API tests.
+
+* ``tls`` — three TLS identities generated once: ``jpn`` (the server), ``kor`` (a pinned
+  client) and ``rogue`` (valid, but pinned by nobody);
+* ``handler`` — a :class:`FakeHandler` recording what the API hands it;
+* ``serve`` — starts a :class:`PeerServer` on 127.0.0.1, port 0, stopped at teardown;
+* ``client`` — a :class:`PeerClient` of KOR toward the served JPN node.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from fastapi import FastAPI
+
+from accord.api import PeerServer, create_peer_app
+from accord.crypto import TlsIdentity, generate_tls_identity
+from accord.exchange._client import PeerClient
+
+
+@dataclass(frozen=True)
+class Identities:
+    jpn: TlsIdentity
+    kor: TlsIdentity
+    rogue: TlsIdentity
+
+
+@pytest.fixture(scope="session")
+def tls() -> Identities:
+    now = datetime.now(UTC)
+    return Identities(
+        jpn=generate_tls_identity("JPN", now=now),
+        kor=generate_tls_identity("KOR", now=now),
+        rogue=generate_tls_identity("KOR", now=now),
+    )
+
+
+class FakeHandler:
+    """Records calls; raises ``fail`` from every method when it is set."""
+
+    def __init__(self) -> None:
+        self.fail: Exception | None = None
+        self.transmissions: list[bytes] = []
+        self.blobs: dict[str, int] = {}
+        self.piece_sizes: list[int] = []
+        self.consumed = 0
+        self.errors: list[Exception] = []
+        self.lock = threading.Lock()
+
+    def _maybe_fail(self) -> None:
+        if self.fail is not None:
+            raise self.fail
+
+    def receive_transmission(self, body: bytes) -> bytes:
+        self._maybe_fail()
+        self.transmissions.append(body)
+        return b'{"receipts":["r1"]}'
+
+    def blob_status(self, blob_id: str) -> int:
+        self._maybe_fail()
+        return self.blobs.get(blob_id, 0)
+
+    def receive_blob(self, blob_id: str, offset: int, total: int, pieces: Iterator[bytes]) -> int:
+        self._maybe_fail()
+        size = offset
+        try:
+            for piece in pieces:
+                with self.lock:
+                    self.piece_sizes.append(len(piece))
+                    self.consumed += len(piece)
+                size += len(piece)
+        except Exception as exc:
+            self.errors.append(exc)
+            raise
+        self.blobs[blob_id] = size
+        return size
+
+    def health(self) -> dict[str, object]:
+        self._maybe_fail()
+        return {"status": "ok", "node": "JPN"}
+
+
+@pytest.fixture
+def handler() -> FakeHandler:
+    return FakeHandler()
+
+
+ServeFactory = Callable[..., PeerServer]
+
+
+@pytest.fixture
+def serve(tls: Identities, handler: FakeHandler) -> Iterator[ServeFactory]:
+    servers: list[PeerServer] = []
+
+    def start(app: FastAPI | None = None, *, pins: tuple[bytes, ...] | None = None) -> PeerServer:
+        server = PeerServer(
+            app if app is not None else create_peer_app(handler, max_transmission_bytes=1024 * 1024),
+            host="127.0.0.1",
+            port=0,
+            cert_pem=tls.jpn.cert_pem,
+            key_pem=tls.jpn.key_pem,
+            client_cert_pems=pins if pins is not None else (tls.kor.cert_pem,),
+        )
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def server(serve: ServeFactory) -> PeerServer:
+    return serve()
+
+
+@pytest.fixture
+def client(tls: Identities, server: PeerServer) -> Iterator[PeerClient]:
+    with PeerClient(
+        f"https://127.0.0.1:{server.port}",
+        cert_pem=tls.kor.cert_pem,
+        key_pem=tls.kor.key_pem,
+        server_cert_pem=tls.jpn.cert_pem,
+        timeout=10.0,
+    ) as peer:
+        yield peer

@@ -1,0 +1,193 @@
+"""Sending, delivery and receiving between two nodes, in process (no network).
+
+The transport is a loopback that calls the receiving node's peer handler directly, so
+these tests exercise every check on both sides; the real mTLS transport is tested in
+tests/exchange and tests/integration.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+from support_node import FederationLike
+
+from accord.errors import NotFound, PolicyDenied, TranslationRefused, TransportError
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import LabelRequest, Node
+from accord.node.demo import write_test_image
+from accord.store import InboxMessageRow, OutboxRow, QuarantineRow
+
+
+class Loopback:
+    """A PeerTransport that hands bytes straight to another node's receiving service."""
+
+    def __init__(self, node: Node, *, down: bool = False) -> None:
+        self.node = node
+        self.down = down
+        self.posted: list[bytes] = []
+
+    def post_transmission(self, body: bytes) -> bytes:
+        if self.down:
+            raise TransportError("peer unreachable (test)")
+        self.posted.append(body)
+        return self.node.receiving.receive_transmission(body)
+
+    def blob_status(self, blob_id: str) -> int:
+        return self.node.receiving.blob_status(blob_id)
+
+    def put_blob(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes]) -> int:
+        return self.node.receiving.receive_blob(blob_id, offset, total, iter(pieces))
+
+
+def _report(node: Node, actor: str, level: str, rel: list[str], precedence: Precedence, **kw: object) -> str:
+    view = node.items.create(
+        actor=actor,
+        content=ItemContent(ItemKind.REPORT, f"report {level}", "text", "Assessment"),
+        label=LabelRequest(level, rel, ["DPRK-MISSILE"], ["NO-THIRD-PARTY"], agreement=kw.get("agreement")),  # type: ignore[arg-type]
+        precedence=precedence,
+        attachments=kw.get("attachments", []),  # type: ignore[arg-type]
+    )
+    return view.id
+
+
+def _deliver(sender: Node, transport: Loopback) -> None:
+    for peer, lane in sender.delivery.peers_with_pending():
+        sender.delivery.deliver_once(peer, lane, transport)
+
+
+def test_send_deliver_receive_receipt(federation: FederationLike) -> None:
+    jpn, kor = federation.jpn, federation.kor
+    item = _report(jpn, "sato", "秘", ["KOR"], Precedence.ROUTINE)
+    (sent,) = jpn.sending.send(item, to="KOR", actor="sato")
+    assert [e.status for e in jpn.delivery.outbox()] == ["pending"]
+    _deliver(jpn, Loopback(kor))
+    assert jpn.delivery.outbox() == []
+    (receipt,) = jpn.delivery.receipts(item)
+    assert receipt["message_id"] == sent.message_id
+    assert receipt["alternative_label"]["classification"] == "군사Ⅲ급비밀"
+    (held,) = kor.items.inbox().views
+    assert held.id == item
+    assert held.banners[0] == "군사Ⅲ급비밀 // 일본 제공 (PROVIDED BY JPN: 秘) // NO THIRD-PARTY RELEASE"
+    assert held.banners[1].startswith("秘 (HI) // CONFIDENTIAL // REL TO JPN, KOR")
+    assert kor.items.show(item, actor="kim").content.title == "report 秘"
+
+
+def test_receiving_twice_is_idempotent(federation: FederationLike) -> None:
+    jpn, kor = federation.jpn, federation.kor
+    item = _report(jpn, "sato", "秘", ["KOR"], Precedence.FLASH)
+    jpn.sending.send(item, to="KOR", actor="sato")
+    transport = Loopback(kor)
+    _deliver(jpn, transport)
+    first = json.loads(transport.posted[0])
+    again = kor.receiving.receive_transmission(transport.posted[0])
+    with kor.ctx.db.transaction() as session:
+        assert session.query(InboxMessageRow).count() == 1
+    assert (
+        json.loads(again)["receipts"]
+        == json.loads(kor.receiving.receive_transmission(transport.posted[0]))["receipts"]
+    )
+    assert len(kor.items.inbox().views) == 1
+    assert first["id"]
+
+
+def test_flash_goes_first_and_lanes_are_separate(federation: FederationLike) -> None:
+    jpn, kor = federation.jpn, federation.kor
+    routine = [_report(jpn, "sato", "秘", ["KOR"], Precedence.ROUTINE) for _ in range(3)]
+    flash = _report(jpn, "sato", "秘", ["KOR"], Precedence.FLASH)
+    for item in [*routine, flash]:
+        jpn.sending.send(item, to="KOR", actor="sato")
+    lanes = {lane for _, lane in jpn.delivery.peers_with_pending()}
+    assert lanes == {"flash", "routine"}
+    result = jpn.delivery.deliver_once("kor-mnd", "flash", Loopback(kor))
+    assert (result.sent, result.receipted) == (1, 1)
+    assert [v.id for v in kor.items.inbox().views] == [flash]
+
+
+def test_store_and_forward_with_backoff(federation: FederationLike) -> None:
+    jpn, kor = federation.jpn, federation.kor
+    item = _report(jpn, "sato", "秘", ["KOR"], Precedence.IMMEDIATE)
+    jpn.sending.send(item, to="KOR", actor="sato")
+    down = Loopback(kor, down=True)
+    result = jpn.delivery.deliver_once("kor-mnd", "priority", down)
+    assert result.error is not None
+    (entry,) = jpn.delivery.outbox()
+    assert (entry.status, entry.attempts) == ("pending", 1)
+    assert "unreachable" in entry.last_error
+    # not due yet: backoff holds it back
+    assert jpn.delivery.deliver_once("kor-mnd", "priority", Loopback(kor)).sent == 0
+    federation.clock.advance(minutes=10)
+    assert jpn.delivery.deliver_once("kor-mnd", "priority", Loopback(kor)).receipted == 1
+    federation.clock.advance(hours=1)
+    (done,) = jpn.delivery.outbox(include_done=True)
+    assert done.status == "receipted"
+    assert not done.overdue
+
+
+def test_overdue_is_flagged(federation: FederationLike) -> None:
+    jpn = federation.jpn
+    item = _report(jpn, "sato", "秘", ["KOR"], Precedence.FLASH)
+    jpn.sending.send(item, to="KOR", actor="sato")
+    federation.clock.advance(minutes=11)
+    (entry,) = jpn.delivery.outbox()
+    assert entry.overdue
+
+
+def test_imagery_attachment_travels(federation: FederationLike, tmp_path: Path) -> None:
+    jpn, kor = federation.jpn, federation.kor
+    image = tmp_path / "img.pgm"
+    size = write_test_image(image, 3)
+    item = _report(jpn, "sato", "秘", ["KOR"], Precedence.ROUTINE, attachments=[image])
+    jpn.sending.send(item, to="KOR", actor="sato")
+    _deliver(jpn, Loopback(kor))
+    ref, stream = kor.items.attachment(item, 0, actor="kim")
+    assert ref.size == size
+    assert b"".join(stream) == image.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("level", "rel", "to", "error", "reason"),
+    [
+        pytest.param("秘", ["USA"], "KOR", PolicyDenied, "not releasable to KOR", id="not-releasable"),
+        pytest.param(
+            "機密", ["KOR"], "KOR", TranslationRefused, "outside the scope", id="top-secret-out-of-scope"
+        ),
+        pytest.param(
+            "秘", ["KOR", "USA"], "USA", NotFound, "no agreement between JPN and USA", id="no-agreement"
+        ),
+    ],
+)
+def test_send_refusals(
+    federation: FederationLike, level: str, rel: list[str], to: str, error: type[Exception], reason: str
+) -> None:
+    jpn = federation.jpn
+    jpn.users.add("tanaka", role="officer", clearance="機密", ntk=["DPRK-MISSILE"], actor="authority")
+    item = _report(jpn, "tanaka", level, rel, Precedence.ROUTINE)
+    with pytest.raises(error, match=reason):
+        jpn.sending.send(item, to=to, actor="tanaka")
+    with jpn.ctx.db.transaction() as session:
+        assert session.query(OutboxRow).count() == 0
+
+
+def test_tampered_transmission_is_quarantined(federation: FederationLike) -> None:
+    jpn, kor = federation.jpn, federation.kor
+    item = _report(jpn, "sato", "秘", ["KOR"], Precedence.ROUTINE)
+    jpn.sending.send(item, to="KOR", actor="sato")
+    captured: list[bytes] = []
+
+    class Tamper(Loopback):
+        def post_transmission(self, body: bytes) -> bytes:
+            doc = json.loads(body)
+            ct = doc["envelopes"][0]["ciphertext"]
+            doc["envelopes"][0]["ciphertext"] = ct[:-4] + ("AAAA" if ct[-4:] != "AAAA" else "BBBB")
+            captured.append(json.dumps(doc).encode())
+            return super().post_transmission(captured[-1])
+
+    result = jpn.delivery.deliver_once("kor-mnd", "routine", Tamper(kor))
+    assert result.error is not None  # the peer answered with an opaque rejection
+    with kor.ctx.db.transaction() as session:
+        (q,) = session.query(QuarantineRow).all()
+        assert "signature" in q.reason or "verif" in q.reason.lower()
+    assert kor.items.inbox().views == []
