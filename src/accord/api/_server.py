@@ -125,6 +125,10 @@ class PeerServer:
     def serve_forever(self) -> None:
         """Listen and serve in the calling thread until interrupted (Ctrl-C / SIGTERM).
 
+        uvicorn shuts down cleanly on the signal and then re-raises it with the previous
+        handler, so from the main thread Ctrl-C surfaces as ``KeyboardInterrupt`` after the
+        socket is closed; ``accord serve`` catches it.
+
         Raises:
             TransportError: If the address cannot be bound or the server is already running.
         """

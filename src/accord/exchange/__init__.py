@@ -4,6 +4,7 @@ Infrastructure layer: it knows formats and transport, not the database; the node
 it with storage into the send / deliver / receive use cases.
 """
 
+from accord.exchange._client import PeerClient, PeerRejected, PeerUnavailable
 from accord.exchange._formats import (
     FORMAT_VERSION,
     AttachmentManifest,
@@ -22,6 +23,9 @@ __all__ = [
     "AttachmentManifest",
     "EnvelopeHeader",
     "ItemPayload",
+    "PeerClient",
+    "PeerRejected",
+    "PeerUnavailable",
     "Receipt",
     "ReceiptBatch",
     "Transmission",

@@ -6,18 +6,23 @@ call these services and never touch storage or keys themselves.
 
 from accord.node._agreements import AgreementService, AgreementSignature, SignedNote
 from accord.node._context import Clock, NodeContext, utc_now
+from accord.node._delivery import DeliveryResult, DeliveryService, OutboxEntry
 from accord.node._home import HomeLayout, NodeConfig
 from accord.node._identity import IdentityCard
 from accord.node._items import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest
 from accord.node._node import Node
 from accord.node._parties import PartyService
 from accord.node._users import Role, User, UserService
+from accord.node._worker import DeliveryWorker
 
 __all__ = [
     "AgreementService",
     "AgreementSignature",
     "Clock",
     "DamagedItem",
+    "DeliveryResult",
+    "DeliveryService",
+    "DeliveryWorker",
     "HomeLayout",
     "IdentityCard",
     "ItemListing",
@@ -27,6 +32,7 @@ __all__ = [
     "Node",
     "NodeConfig",
     "NodeContext",
+    "OutboxEntry",
     "PartyService",
     "Role",
     "SignedNote",

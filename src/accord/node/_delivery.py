@@ -42,11 +42,11 @@ _MAX_BACKOFF = 300.0
 class PeerTransport(Protocol):
     """What delivery needs from a connection to one peer (``accord.exchange.PeerClient``)."""
 
-    def post_transmission(self, body: bytes) -> bytes: ...  # noqa: D102
+    def post_transmission(self, body: bytes) -> bytes: ...
 
-    def blob_status(self, blob_id: str) -> int: ...  # noqa: D102
+    def blob_status(self, blob_id: str) -> int: ...
 
-    def put_blob(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes]) -> int: ...  # noqa: D102
+    def put_blob(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes]) -> int: ...
 
 
 def backoff(attempts: int, rand: Callable[[], float] = random.random) -> timedelta:

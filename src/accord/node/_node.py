@@ -11,13 +11,14 @@ from accord.errors import Conflict, InvalidInput, StorageError
 from accord.markings import SCHEMES, is_party_code
 from accord.node._agreements import AgreementService
 from accord.node._context import Clock, NodeContext, utc_now
+from accord.node._delivery import DeliveryService
 from accord.node._home import HomeLayout, NodeConfig, write_private, write_public
 from accord.node._items import ItemService
-from accord.node._delivery import DeliveryService
 from accord.node._parties import PartyService
 from accord.node._receiving import ReceivingService
 from accord.node._sending import SendingService
 from accord.node._users import UserService
+from accord.node._worker import DeliveryWorker, TransportFactory
 from accord.store import BlobStore, Database, append_event, format_stamp, sqlite_url
 
 __all__ = ["Node"]
@@ -38,6 +39,21 @@ class Node:
         self.sending = SendingService(ctx, self.agreements, self.users, self.items)
         self.receiving = ReceivingService(ctx, self.parties, self.agreements)
         self.delivery = DeliveryService(ctx, self.parties)
+
+    def worker(self, *, transport_factory: TransportFactory | None = None) -> DeliveryWorker:
+        """A delivery worker for this node (start it; stop it before closing the node)."""
+        return DeliveryWorker(self.ctx, self.parties, self.delivery, transport_factory=transport_factory)
+
+    def tls_identity(self) -> tuple[bytes, bytes]:
+        """This node's TLS certificate and key (PEM), for the peer API server.
+
+        Raises:
+            StorageError: the files cannot be read.
+        """
+        try:
+            return self.ctx.home.tls_cert.read_bytes(), self.ctx.home.tls_key.read_bytes()
+        except OSError as exc:
+            raise StorageError(f"cannot read the TLS identity: {exc}") from exc
 
     @property
     def config(self) -> NodeConfig:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.resources
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,7 +21,16 @@ from accord.node._context import Clock, utc_now
 from accord.node._items import LabelRequest, Progress
 from accord.node._node import Node
 
-__all__ = ["AGREEMENT_FILE", "DemoResult", "DemoStep", "example_agreement", "run_demo", "write_test_image"]
+__all__ = [
+    "AGREEMENT_FILE",
+    "DemoResult",
+    "DemoStep",
+    "Exchange",
+    "StepFactory",
+    "example_agreement",
+    "run_demo",
+    "write_test_image",
+]
 
 AGREEMENT_FILE = "jpn-kor-gsomia-2016.toml"
 _ENTRY_INTO_FORCE = date(2016, 11, 23)
@@ -43,6 +52,10 @@ class DemoStep:
     name: str
     ok: bool
     lines: list[str] = field(default_factory=list)
+
+
+StepFactory = Callable[[str], AbstractContextManager[DemoStep]]
+Exchange = Callable[[Node, Node, dict[str, str], StepFactory], None]
 
 
 @dataclass
@@ -82,11 +95,15 @@ def run_demo(
     on_step: Callable[[DemoStep], None] = lambda _s: None,
     progress: Callable[[str, int], Progress] | None = None,
     clock: Clock = utc_now,
+    ports: tuple[int, int] = (8443, 8444),
+    exchange: Exchange | None = None,
 ) -> DemoResult:
     """Run the sample federation under ``directory`` (which must be new or empty).
 
     ``on_step`` is called after each step; ``progress(label, total_bytes)`` may return a
-    callback that receives byte counts while attachments are sealed.
+    callback that receives byte counts while attachments are sealed. ``exchange``, when
+    given, runs last with both nodes open, the ids of the two items and the step factory
+    (the CLI uses it to serve the nodes on ``ports`` and exchange the items for real).
     """
     result = DemoResult()
     directory.mkdir(parents=True, exist_ok=True)
@@ -107,7 +124,7 @@ def run_demo(
 
     try:
         with step("create two nodes") as s:
-            for party, node_id, port in (("JPN", "jpn-mod", 8443), ("KOR", "kor-mnd", 8444)):
+            for party, node_id, port in (("JPN", "jpn-mod", ports[0]), ("KOR", "kor-mnd", ports[1])):
                 node = Node.init(
                     directory / party.lower(),
                     party=party,
@@ -159,11 +176,12 @@ def run_demo(
                 )
                 s.lines.append(f"{n.config.party}: analyst {user.name} cleared {user.clearance.native}")
 
+        items: dict[str, str] = {}
         with step("KOR creates a FLASH missile-launch report") as s:
-            _launch_report(s, kor, agreement.id, clock)
+            items["launch"] = _launch_report(s, kor, agreement.id, clock)
 
         with step(f"JPN creates an imagery item ({image_megabytes} MB)") as s:
-            _imagery(
+            items["imagery"] = _imagery(
                 s,
                 jpn,
                 agreement_id=agreement.id,
@@ -172,6 +190,8 @@ def run_demo(
                 progress=progress,
                 clock=clock,
             )
+        if exchange is not None:
+            exchange(jpn, kor, items, step)
     except _Stopped:
         return result
     finally:
@@ -180,7 +200,7 @@ def run_demo(
     return result
 
 
-def _launch_report(s: DemoStep, kor: Node, agreement_id: str, clock: Clock) -> None:
+def _launch_report(s: DemoStep, kor: Node, agreement_id: str, clock: Clock) -> str:
     launch = kor.items.create(
         actor="kim",
         content=ItemContent(
@@ -205,6 +225,7 @@ def _launch_report(s: DemoStep, kor: Node, agreement_id: str, clock: Clock) -> N
         precedence=Precedence.FLASH,
     )
     _describe(s, kor, launch.id, "kim")
+    return launch.id
 
 
 def _imagery(
@@ -216,7 +237,7 @@ def _imagery(
     image_megabytes: int,
     progress: Callable[[str, int], Progress] | None,
     clock: Clock,
-) -> None:
+) -> str:
     image = directory / "sunan-imagery.pgm"
     size = write_test_image(image, image_megabytes)
     callback = progress("sealing imagery", size) if progress else None
@@ -244,6 +265,7 @@ def _imagery(
     if restored != size:
         raise IntegrityError("decrypted imagery has the wrong size")
     s.lines.append(f"attachment streamed back: {restored} bytes, SHA-384 verified against the binding")
+    return imagery.id
 
 
 def _describe(s: DemoStep, node: Node, item_id: str, reader: str) -> None:

@@ -1,0 +1,175 @@
+"""Commands for the exchange: send, outbox, inbox, receipts, quarantine."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, node_at, refusals
+from accord.items import Precedence
+
+__all__ = ["inbox", "outbox", "quarantine_app", "receipts", "send"]
+
+quarantine_app = typer.Typer(
+    help="What partners sent that was refused, with the precise reasons.", no_args_is_help=True
+)
+
+
+def send(
+    item_id: Annotated[str, typer.Argument(help="Item id.")],
+    to: Annotated[str, typer.Option(help="Recipient party (e.g. KOR).")],
+    as_user: Annotated[str, typer.Option("--as", help="The officer or analyst releasing the item.")],
+    precedence: Annotated[
+        str | None, typer.Option(help="FLASH, IMMEDIATE, PRIORITY or ROUTINE (default: the item's).")
+    ] = None,
+    agreement: Annotated[
+        str | None, typer.Option(help="Agreement to send under (default: the only one).")
+    ] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Release an item to a partner: check agreement, scope and markings; queue a sealed envelope."""
+    with refusals(), node_at(home) as node:
+        chosen = Precedence.parse(precedence) if precedence else None
+        sent = node.sending.send(item_id, to=to, actor=as_user, precedence=chosen, agreement_id=agreement)
+    if json_out:
+        emit_json(
+            [
+                {
+                    "message_id": s.message_id,
+                    "peer": s.peer,
+                    "party": s.party,
+                    "agreement_id": s.agreement_id,
+                    "precedence": s.precedence.value,
+                    "seq": s.seq,
+                }
+                for s in sent
+            ]
+        )
+        return
+    for s in sent:
+        console.print(
+            f"Queued {s.precedence.value} {s.message_id} for {s.party} node {s.peer} under {s.agreement_id} "
+            f"(seq {s.seq}); `accord serve` delivers it."
+        )
+
+
+def outbox(
+    home: HomeOpt = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include receipted envelopes.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Envelopes waiting for a receipt, most urgent first, with age against the precedence objective."""
+    with refusals(), node_at(home) as node:
+        entries = node.delivery.outbox(include_done=all_)
+    if json_out:
+        emit_json([e.to_dict() for e in entries])
+        return
+    table = Table("precedence", "message", "item", "to", "status", "age / objective", "tries", "last error")
+    for e in entries:
+        age = f"{int(e.age.total_seconds())}s / {int(e.precedence.objective.total_seconds())}s"
+        if e.overdue:
+            age = f"[red]{age} OVERDUE[/]"
+        table.add_row(
+            e.precedence.value,
+            e.message_id,
+            e.item_id,
+            f"{e.party} {e.peer}",
+            e.status,
+            age,
+            str(e.attempts),
+            e.last_error,
+        )
+    console.print(table)
+    if not entries:
+        console.print("Outbox empty.")
+
+
+def inbox(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """Items received from partners, FLASH first, with both banners."""
+    with refusals(), node_at(home) as node:
+        listing = node.items.inbox()
+    if json_out:
+        emit_json(
+            [
+                {
+                    "id": v.id,
+                    "precedence": v.precedence.value,
+                    "kind": v.content.kind.value,
+                    "title": v.content.title,
+                    "banners": list(v.banners),
+                    "from": v.received_from,
+                    "received_at": v.received_at,
+                }
+                for v in listing.views
+            ]
+        )
+        return
+    table = Table("precedence", "id", "from", "banners", "title", "received")
+    for v in listing.views:
+        table.add_row(
+            v.precedence.value,
+            v.id,
+            v.received_from or "",
+            "\n".join(v.banners),
+            v.content.title,
+            v.received_at or "",
+        )
+    console.print(table)
+
+
+def receipts(
+    item_id: Annotated[str, typer.Argument(help="Item id.")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Signed receipts partners returned for an item."""
+    with refusals(), node_at(home) as node:
+        found = node.delivery.receipts(item_id)
+    if json_out:
+        emit_json(found)
+        return
+    table = Table("peer", "message", "received at", "alternative label", "content SHA-384")
+    for r in found:
+        alt = r["alternative_label"]
+        level = alt.get("classification", "") if isinstance(alt, dict) else ""
+        table.add_row(
+            str(r["peer"]),
+            str(r["message_id"]),
+            str(r["received_at"]),
+            str(level),
+            str(r["content_sha384"])[:24] + "…",
+        )
+    console.print(table)
+    if not found:
+        console.print(f"No receipts yet for {item_id}.")
+
+
+@quarantine_app.command("list")
+def quarantine_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """Refused transmissions and envelopes, newest first, with the reason."""
+    with refusals(), node_at(home) as node:
+        rows = node.receiving.quarantine()
+        found = [
+            {
+                "id": r.id,
+                "at": r.at,
+                "peer": r.peer,
+                "message_id": r.message_id,
+                "reason": r.reason,
+                "bytes_kept": len(r.raw),
+                "status": r.status,
+            }
+            for r in rows
+        ]
+    if json_out:
+        emit_json(found)
+        return
+    table = Table("id", "at", "peer", "message", "reason")
+    for r in found:
+        table.add_row(
+            str(r["id"]), str(r["at"]), str(r["peer"]), str(r["message_id"] or ""), str(r["reason"])
+        )
+    console.print(table)

@@ -1,0 +1,140 @@
+"""The delivery worker: one thread per peer and lane, each with its own connection.
+
+FLASH, IMMEDIATE/PRIORITY and ROUTINE envelopes travel in separate lanes with separate
+TLS connections, so a FLASH report is never queued behind a ROUTINE batch or an imagery
+upload (ACP 121 pre-emption). A supervisor thread notices new (peer, lane) pairs with
+pending envelopes and starts their loops; each loop sends what is due and sleeps briefly
+when there is nothing (or when the peer is down: the outbox row's ``next_attempt_at``
+carries the backoff).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from accord.errors import AccordError
+from accord.exchange import PeerClient
+from accord.node._context import NodeContext
+from accord.node._delivery import DeliveryService, PeerTransport
+from accord.node._identity import IdentityCard
+from accord.node._parties import PartyService
+
+__all__ = ["ClosableTransport", "DeliveryWorker"]
+
+log = logging.getLogger("accord.delivery")
+
+
+class ClosableTransport(PeerTransport, Protocol):
+    """A transport the worker closes when it stops."""
+
+    def close(self) -> None: ...
+
+
+TransportFactory = Callable[[IdentityCard, str], ClosableTransport]
+
+
+class DeliveryWorker:
+    """Runs delivery loops in background threads until :meth:`stop`."""
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        parties: PartyService,
+        delivery: DeliveryService,
+        *,
+        transport_factory: TransportFactory | None = None,
+        poll_seconds: float = 0.02,
+    ) -> None:
+        """Prepare the worker for the node behind ``ctx`` (nothing runs until :meth:`start`)."""
+        self._ctx = ctx
+        self._parties = parties
+        self._delivery = delivery
+        self._factory = transport_factory or self._mtls_client
+        self._poll = poll_seconds
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: dict[tuple[str, str], threading.Thread] = {}
+        self._supervisor: threading.Thread | None = None
+
+    def _mtls_client(self, card: IdentityCard, lane: str) -> ClosableTransport:
+        home = self._ctx.home
+        return PeerClient(
+            card.endpoint,
+            cert_pem=home.tls_cert.read_bytes(),
+            key_pem=home.tls_key.read_bytes(),
+            server_cert_pem=card.tls_certificate_pem.encode("ascii"),
+            timeout=120.0 if lane == "routine" else 15.0,
+        )
+
+    def start(self) -> None:
+        """Start the supervisor (idempotent)."""
+        if self._supervisor is not None:
+            return
+        self._supervisor = threading.Thread(target=self._supervise, name="accord-delivery", daemon=True)
+        self._supervisor.start()
+
+    def wake(self) -> None:
+        """Look at the outbox now (after a local send)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop every loop and close the connections."""
+        self._stop.set()
+        self._wake.set()
+        for thread in [*self._threads.values(), *([self._supervisor] if self._supervisor else [])]:
+            thread.join(timeout)
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Wait until nothing is pending (True) or ``timeout`` seconds pass (False)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._delivery.pending_count() == 0:
+                return True
+            time.sleep(0.05)
+        return self._delivery.pending_count() == 0
+
+    def _supervise(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for peer, lane in self._delivery.peers_with_pending():
+                    key = (peer, lane)
+                    if key not in self._threads or not self._threads[key].is_alive():
+                        thread = threading.Thread(
+                            target=self._lane, args=(peer, lane), name=f"accord-{peer}-{lane}", daemon=True
+                        )
+                        self._threads[key] = thread
+                        thread.start()
+            except AccordError as exc:  # the database is unavailable: try again shortly
+                log.warning("delivery supervisor: %s", exc)
+            self._wake.wait(self._poll * 5)
+            self._wake.clear()
+
+    def _lane(self, peer: str, lane: str) -> None:
+        transport: ClosableTransport | None = None
+        try:
+            with self._ctx.db.transaction() as session:
+                _, _ = self._parties.signer(session, peer)
+            card = next(c for c in self._parties.all() if c.node_id == peer)
+            transport = self._factory(card, lane)
+            idle = 0
+            while not self._stop.is_set():
+                result = self._delivery.deliver_once(peer, lane, transport)
+                if result.sent == 0:
+                    idle += 1
+                    if idle > 500:  # nothing for a while: let the supervisor restart us on demand
+                        return
+                    self._stop.wait(self._poll)
+                else:
+                    idle = 0
+                    if result.error:
+                        log.info("delivery to %s (%s): %s", peer, lane, result.error)
+                        self._stop.wait(self._poll)
+        except (AccordError, StopIteration) as exc:
+            log.warning("delivery lane %s/%s stopped: %s", peer, lane, exc)
+        finally:
+            if transport is not None:
+                transport.close()
