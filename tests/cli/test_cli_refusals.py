@@ -428,3 +428,18 @@ def test_listing_flags_a_damaged_item_and_lists_the_rest(cli: Cli, fed: Fed, tmp
     assert fed.jpn_item not in [i["id"] for i in listing["items"]]
     (event,) = journal(fed.jpn)[len(before) :]
     assert (event.action, event.outcome, event.item_id) == ("item.list", "refused", fed.jpn_item)
+
+
+def test_home_may_come_before_the_command(cli: Cli, fed: Fed) -> None:
+    result = cli("--home", str(fed.jpn), "user", "list", "--json")
+    assert result.exit_code == 0, result.output
+    assert "sato" in result.stdout
+
+
+def test_attachment_output_is_not_silently_replaced(cli: Cli, fed: Fed, tmp_path: Path) -> None:
+    out = tmp_path / "exists.bin"
+    out.write_bytes(b"keep me")
+    result = cli("item", "attachment", fed.jpn_item, "0", "--as", "sato", "--out", out, home=fed.jpn)
+    assert result.exit_code == code(Conflict)
+    assert "--force" in result.stderr
+    assert out.read_bytes() == b"keep me"

@@ -280,7 +280,7 @@ def test_an_auditor_cannot_create(pair: Pair) -> None:
     with refused(
         pair.jpn,
         PolicyDenied,
-        "ito is a auditor; only analysts and officers",
+        "ito has the role auditor; only analysts and officers",
         action="item.create",
         new_item=True,
     ):
@@ -428,6 +428,7 @@ def test_nothing_new_is_provided_under_a_terminated_agreement(federation: Federa
         label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=aid),
         precedence=Precedence.ROUTINE,
     )
+    federation.clock.now = federation.clock.now.replace(month=8, day=1)
     notice = kor.agreements.issue_note(
         aid, kind=NoteKind.TERMINATION_NOTICE, on=date(2026, 8, 1), actor="authority"
     )

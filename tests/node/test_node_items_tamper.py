@@ -103,6 +103,14 @@ def _garbage_marking(row: ItemRow) -> None:
     row.marking_json = "{not json"
 
 
+def _other_originator_party(row: ItemRow) -> None:
+    row.originator_party = "KOR"
+
+
+def _other_kind(row: ItemRow) -> None:
+    row.kind = "report" if row.kind != "report" else "imagery"
+
+
 ITEM_TAMPERING = [
     pytest.param(_raise_classification, id="marking classification raised"),
     pytest.param(_drop_releasability, id="marking releasability changed"),
@@ -114,6 +122,8 @@ ITEM_TAMPERING = [
     pytest.param(_flip_item_key, id="wrapped item key flipped"),
     pytest.param(_other_originator, id="originator node swapped"),
     pytest.param(_change_content_digest, id="stored content digest changed"),
+    pytest.param(_other_originator_party, id="originator party column changed"),
+    pytest.param(_other_kind, id="kind column changed"),
 ]
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from support_node import Maker, Pair, events, refused, row_counts
+from support_node import FederationLike, Maker, Pair, events, refused, row_counts
 
 from accord.agreements import Note, NoteKind, State
 from accord.errors import AgreementStateError, InvalidInput, NotFound, VerificationFailed
@@ -190,3 +190,20 @@ def test_issuing_a_note_for_an_agreement_not_held_is_refused(pair: Pair) -> None
 def test_a_malformed_note_file_is_refused(pair: Pair, text: str) -> None:
     with refused(pair.jpn, InvalidInput, ".", action="agreement.note-import"):
         pair.jpn.agreements.import_note(text, actor="authority")
+
+
+def test_a_note_dated_after_today_is_refused(federation: FederationLike) -> None:
+    # It would block every real note after it (notes follow in date order).
+
+    kor, jpn = federation.kor, federation.jpn
+    with pytest.raises(AgreementStateError, match="after today"):
+        kor.agreements.issue_note(
+            federation.agreement_id, kind=NoteKind.TERMINATION_NOTICE, on=date(2099, 1, 1), actor="authority"
+        )
+    federation.clock.now = federation.clock.now.replace(year=2099, month=1, day=2)
+    future = kor.agreements.issue_note(
+        federation.agreement_id, kind=NoteKind.TERMINATION_NOTICE, on=date(2099, 1, 1), actor="authority"
+    )
+    federation.clock.now = federation.clock.now.replace(year=2026, month=11, day=25)
+    with pytest.raises(AgreementStateError, match="after today"):
+        jpn.agreements.import_note(future.to_json(), actor="authority")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -109,3 +110,13 @@ def test_an_unreachable_database_cannot_be_migrated(tmp_path_factory: pytest.Tem
             db.migrate()
     finally:
         db.dispose()
+
+
+def test_a_database_from_a_newer_accord_is_a_storage_error(tmp_path: Path) -> None:
+    db = Database(f"sqlite+pysqlite:///{tmp_path / 'x.db'}")
+    db.migrate()
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StorageError, match="cannot migrate"):
+        db.migrate()
+    db.dispose()

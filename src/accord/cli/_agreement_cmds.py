@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from accord.agreements import NoteKind, Status
 from accord.cli._common import (
@@ -16,6 +15,7 @@ from accord.cli._common import (
     check_writable,
     console,
     emit_json,
+    make_table,
     node_at,
     read_text,
     refusals,
@@ -103,7 +103,7 @@ def agreement_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
             ]
         )
         return
-    table = Table("id", "parties", "state", "title")
+    table = make_table("id", "parties", "state", "title")
     for a, s in rows:
         table.add_row(a.id, ", ".join(a.party_codes), s.state.value, a.title)
     console.print(table)
@@ -201,10 +201,14 @@ def note_issue(
 def note_import(
     file: Annotated[Path, typer.Argument(help="A partner's signed note (JSON).")],
     home: HomeOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Record a partner's signed diplomatic note."""
     with refusals(), node_at(home) as node:
         signed, new = node.agreements.import_note(read_text(file), actor="authority")
+    if json_out:
+        emit_json({"note_id": signed.note.id, "new": new, "signer": signed.signer, **signed.note.to_dict()})
+        return
     verb = "Recorded" if new else "Already recorded:"
     n = signed.note
     console.print(f"{verb} {n.kind.value} by {n.party} on {n.date} for {n.agreement_id} ({n.id})")
@@ -222,7 +226,7 @@ def note_list(
     if json_out:
         emit_json([{"note_id": s.note.id, "signer": s.signer, **s.note.to_dict()} for s in notes])
         return
-    table = Table("date", "party", "kind", "id", "refers to")
+    table = make_table("date", "party", "kind", "id", "refers to")
     for s in notes:
         table.add_row(
             s.note.date.isoformat(), s.note.party, s.note.kind.value, s.note.id, ", ".join(s.note.refers_to)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from accord.cli._agreement_cmds import agreement_app
@@ -20,6 +24,26 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _global(
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help="The node's home folder, for every command (or set ACCORD_HOME).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Accord: exchange classified military information under a GSOMIA, the agreement enforced in code."""
+    # `accord --home DIR COMMAND` works like `accord COMMAND --home DIR`: the commands read
+    # ACCORD_HOME when they are not given --home themselves.
+    if home is not None:
+        os.environ["ACCORD_HOME"] = str(home)
+
+
 app.command("init")(init)
 app.add_typer(identity_app, name="identity")
 app.add_typer(party_app, name="party")

@@ -11,6 +11,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.table import Column, Table
 
 from accord.errors import (
     AccordError,
@@ -36,6 +37,7 @@ __all__ = [
     "err_console",
     "exit_code",
     "fail",
+    "make_table",
     "node_at",
     "open_node",
     "read_text",
@@ -119,6 +121,11 @@ def node_at(home: Path | None) -> Iterator[Node]:
         yield node
     finally:
         node.close()
+
+
+def make_table(*headers: str) -> Table:
+    """A table whose cells wrap instead of being cut: ids must stay copyable."""
+    return Table(*(Column(h, overflow="fold") for h in headers))
 
 
 def emit_json(value: object) -> None:

@@ -99,7 +99,9 @@ def demo(
     once: Annotated[
         bool, typer.Option("--once", help="Run the exchange once and exit 0 only if every step succeeded.")
     ] = False,
-    image_mb: Annotated[int, typer.Option(help="Size of the generated imagery file in MB.")] = 48,
+    image_mb: Annotated[
+        int, typer.Option(help="Size of the generated imagery file in MB.", min=1, max=4096)
+    ] = 48,
 ) -> None:
     """Two nodes, JPN and KOR, on 127.0.0.1: sign the Japan–ROK GSOMIA, exchange a FLASH report, imagery."""
     target = directory or Path(tempfile.mkdtemp(prefix="accord-demo-"))

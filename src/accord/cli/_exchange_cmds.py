@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, node_at, refusals
+from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table, node_at, refusals
 from accord.items import Precedence
 
 __all__ = ["inbox", "outbox", "quarantine_app", "receipts", "send"]
@@ -67,7 +66,9 @@ def outbox(
     if json_out:
         emit_json([e.to_dict() for e in entries])
         return
-    table = Table("precedence", "message", "item", "to", "status", "age / objective", "tries", "last error")
+    table = make_table(
+        "precedence", "message", "item", "to", "status", "age / objective", "tries", "last error"
+    )
     for e in entries:
         age = f"{int(e.age.total_seconds())}s / {int(e.precedence.objective.total_seconds())}s"
         if e.overdue:
@@ -107,7 +108,7 @@ def inbox(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
             ]
         )
         return
-    table = Table("precedence", "id", "from", "banners", "title", "received")
+    table = make_table("precedence", "id", "from", "banners", "title", "received")
     for v in listing.views:
         table.add_row(
             v.precedence.value,
@@ -131,7 +132,7 @@ def receipts(
     if json_out:
         emit_json(found)
         return
-    table = Table("peer", "message", "received at", "alternative label", "content SHA-384")
+    table = make_table("peer", "message", "received at", "alternative label", "content SHA-384")
     for r in found:
         alt = r["alternative_label"]
         level = alt.get("classification", "") if isinstance(alt, dict) else ""
@@ -167,7 +168,7 @@ def quarantine_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     if json_out:
         emit_json(found)
         return
-    table = Table("id", "at", "peer", "message", "reason")
+    table = make_table("id", "at", "peer", "message", "reason")
     for r in found:
         table.add_row(
             str(r["id"]), str(r["at"]), str(r["peer"]), str(r["message_id"] or ""), str(r["reason"])

@@ -16,7 +16,6 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-from rich.table import Table
 
 from accord.canonical import parse_time
 from accord.cli._common import (
@@ -27,11 +26,12 @@ from accord.cli._common import (
     emit_json,
     exit_code,
     fail,
+    make_table,
     node_at,
     read_text,
     refusals,
 )
-from accord.errors import IntegrityError, InvalidInput, LabelError, StorageError
+from accord.errors import Conflict, IntegrityError, InvalidInput, LabelError, StorageError
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.markings import ConfidentialityLabel, banner, from_xml, to_xml
 from accord.node import LabelRequest
@@ -166,7 +166,7 @@ def item_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
             }
         )
     else:
-        table = Table("precedence", "id", "kind", "banner", "title")
+        table = make_table("precedence", "id", "kind", "banner", "title")
         for v in listing.views:
             table.add_row(v.precedence.value, v.id, v.content.kind.value, v.banners[0], v.content.title)
         for d in listing.damaged:
@@ -219,11 +219,14 @@ def item_attachment(
     position: Annotated[int, typer.Argument(help="Attachment number (0 is the first).")],
     as_user: Annotated[str, typer.Option("--as", help="The user reading the attachment.")],
     out: Annotated[Path, typer.Option(help="Where to write the decrypted attachment.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
     home: HomeOpt = None,
 ) -> None:
     """Decrypt an attachment to a file, verifying it against the item's binding."""
     with refusals():
         check_writable(out)
+        if out.exists() and not force:
+            raise Conflict(f"{out} exists; give --force to replace it")
         with node_at(home) as node:
             node.items.show(item_id, actor=as_user)
             ref, stream = node.items.attachment(item_id, position, actor=as_user)

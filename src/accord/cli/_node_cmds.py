@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from accord.cli._common import (
     HomeOpt,
@@ -14,6 +13,7 @@ from accord.cli._common import (
     check_writable,
     console,
     emit_json,
+    make_table,
     node_at,
     read_text,
     refusals,
@@ -126,7 +126,7 @@ def party_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
             ]
         )
         return
-    table = Table("party", "node", "endpoint", "fingerprint")
+    table = make_table("party", "node", "endpoint", "fingerprint")
     for c in cards:
         table.add_row(c.party, c.node_id, c.endpoint, c.fingerprint)
     console.print(table)
@@ -162,7 +162,7 @@ def user_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     if json_out:
         emit_json([u.to_dict() for u in users])
         return
-    table = Table("name", "role", "clearance", "need-to-know")
+    table = make_table("name", "role", "clearance", "need-to-know")
     for u in users:
         table.add_row(
             u.name,

@@ -28,7 +28,14 @@ from accord.agreements import (
 )
 from accord.canonical import canonical_json, loads_object
 from accord.crypto import DualSignature
-from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, VerificationFailed
+from accord.errors import (
+    AgreementStateError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PolicyDenied,
+    VerificationFailed,
+)
 from accord.node._context import NodeContext
 from accord.node._parties import PartyService
 from accord.store import AgreementRow, AgreementSignatureRow, NoteRow, append_event, format_stamp
@@ -378,6 +385,11 @@ class AgreementService:
         self, session: Session, agreement: Agreement, signed: SignedNote, actor: str, *, action: str
     ) -> None:
         note = signed.note
+        today = self._ctx.now().date()
+        if note.date > today:
+            # A note dated ahead of our clock would block every real note after it (notes
+            # must follow in date order), so it is refused until its date comes.
+            raise AgreementStateError(f"note {note.id} is dated {note.date}, after today ({today})")
         check_note(agreement, [n.note for n in self._notes(session, agreement.id)], note)
         session.add(
             NoteRow(

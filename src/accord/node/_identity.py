@@ -134,7 +134,10 @@ class IdentityCard:
             card = cls._from_dict(data)
         except (KeyError, TypeError, AttributeError) as exc:
             raise InvalidInput(f"identity card is missing or mistypes a field: {exc}") from exc
-        card.signing_keys.verify("identity", canonical_json(card.body()), card.signature)
+        try:
+            card.signing_keys.verify("identity", canonical_json(card.body()), card.signature)
+        except VerificationFailed as exc:
+            raise VerificationFailed(f"identity card of {card.node_id}: {exc}") from exc
         actual = certificate_fingerprint(card.tls_certificate_pem.encode("ascii"))
         if actual != card.tls_fingerprint:
             raise VerificationFailed("identity card: TLS certificate does not match its fingerprint")

@@ -267,10 +267,12 @@ class ItemService:
                     },
                 )
                 return self._view(session, session.get_one(ItemRow, item_id))
-        except AccordError as exc:
+        except BaseException as exc:
+            # Any failure, Ctrl-C included, leaves no sealed blob without its item.
             for blob_id in written:
                 self._ctx.blobs.delete(blob_id)
-            self._ctx.journal_refusal(actor, "item.create", exc, item_id=item_id)
+            if isinstance(exc, AccordError):
+                self._ctx.journal_refusal(actor, "item.create", exc, item_id=item_id)
             raise
 
     def _check_creation(
@@ -278,7 +280,9 @@ class ItemService:
     ) -> ConfidentialityLabel:
         user = self._users.get_in(session, actor)
         if user.role not in (Role.ANALYST, Role.OFFICER):
-            raise PolicyDenied(f"{actor} is a {user.role.value}; only analysts and officers create items")
+            raise PolicyDenied(
+                f"{actor} has the role {user.role.value}; only analysts and officers create items"
+            )
         made = self._label(label, now)
         if self._ctx.config.scheme != made.policy:
             raise PolicyDenied("labels are made in this node's own scheme")
@@ -599,9 +603,12 @@ class ItemService:
                 content_sha384=content.sha384(),
                 attachments=refs,
             )
-            _, keys = self._parties.signer(session, binding.signer)
+            signer_party, keys = self._parties.signer(session, binding.signer)
             if binding.signer != row.originator_node:
                 raise VerificationFailed("binding signed by a node other than the originator")
+            # Columns kept beside the binding for queries must agree with what is bound.
+            if signer_party != row.originator_party or content.kind.value != row.kind:
+                raise VerificationFailed("stored originator or kind disagrees with the bound record")
             verify_binding(binding, keys, statement)
         except (AccordError, ValueError) as exc:
             if isinstance(exc, NotFound):

@@ -97,7 +97,7 @@ class SendingService:
             user = self._users.get_in(session, actor)
             if user.role not in (Role.OFFICER, Role.ANALYST):
                 raise PolicyDenied(
-                    f"{actor} is a {user.role.value}; only officers and analysts release items"
+                    f"{actor} has the role {user.role.value}; only officers and analysts release items"
                 )
             row = session.get(ItemRow, item_id)
             if row is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -84,6 +85,9 @@ class Database:
                 command.upgrade(config, "head")
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot migrate the database: {exc.__class__.__name__}: {exc}") from exc
+        except CommandError as exc:
+            # e.g. a database migrated by a newer Accord than this one
+            raise StorageError(f"cannot migrate the database: {exc}") from exc
 
     def tables(self) -> set[str]:
         """Names of the tables that exist (for checks and tests).
