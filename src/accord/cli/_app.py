@@ -10,7 +10,7 @@ import typer
 
 from accord.cli._agreement_cmds import agreement_app
 from accord.cli._demo_cmd import demo
-from accord.cli._exchange_cmds import inbox, outbox, quarantine_app, receipts, send
+from accord.cli._exchange_cmds import bundle_app, inbox, outbox, quarantine_app, receipts, send
 from accord.cli._item_cmds import item_app, label_app
 from accord.cli._node_cmds import identity_app, init, party_app, user_app
 from accord.cli._serve import serve
@@ -57,6 +57,7 @@ app.command("outbox")(outbox)
 app.command("inbox")(inbox)
 app.command("receipts")(receipts)
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(bundle_app, name="bundle")
 app.command("demo")(demo)
 
 

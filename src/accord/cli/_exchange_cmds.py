@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table, node_at, refusals
+from accord.cli._common import (
+    HomeOpt,
+    JsonOpt,
+    check_writable,
+    console,
+    emit_json,
+    make_table,
+    node_at,
+    refusals,
+)
 from accord.items import Precedence
 
-__all__ = ["inbox", "outbox", "quarantine_app", "receipts", "send"]
+__all__ = ["bundle_app", "inbox", "outbox", "quarantine_app", "receipts", "send"]
 
 quarantine_app = typer.Typer(
     help="What partners sent that was refused, with the precise reasons.", no_args_is_help=True
@@ -174,3 +184,62 @@ def quarantine_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
             str(r["id"]), str(r["at"]), str(r["peer"]), str(r["message_id"] or ""), str(r["reason"])
         )
     console.print(table)
+
+
+bundle_app = typer.Typer(
+    help="Offline bundles for an air-gapped link (the diplomatic pouch).", no_args_is_help=True
+)
+
+
+@bundle_app.command("export")
+def bundle_export(
+    file: Annotated[Path, typer.Argument(help="The bundle file to write.")],
+    to: Annotated[str, typer.Option(help="Recipient party (e.g. KOR).")],
+    node: Annotated[
+        str | None, typer.Option(help="Recipient node id, when several nodes of the party are pinned.")
+    ] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write every pending envelope for a partner, with its attachments, into one signed file."""
+    with refusals():
+        check_writable(file)
+        with node_at(home) as opened:
+            summary = opened.bundles.export(to=to, path=file, actor="officer", node_id=node)
+    if json_out:
+        emit_json(summary.to_dict())
+        return
+    console.print(
+        f"Wrote {summary.envelopes} envelope(s) and {summary.blobs} attachment blob(s) for {summary.peer} "
+        f"to {file} ({summary.size} bytes). They stay pending until the return bundle is imported."
+    )
+
+
+@bundle_app.command("import")
+def bundle_import(
+    file: Annotated[Path, typer.Argument(help="A bundle from a partner (envelopes or receipts).")],
+    receipts_out: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the return bundle (default: FILE's stem + .receipts.accord)."),
+    ] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import a bundle: verify and ingest envelopes (writing the return bundle), or record receipts."""
+    with refusals():
+        if receipts_out is not None:
+            check_writable(receipts_out)
+        with node_at(home) as opened:
+            summary = opened.bundles.import_(file, actor="officer", receipts_out=receipts_out)
+    if json_out:
+        emit_json(summary.to_dict())
+        return
+    if summary.kind == "receipts":
+        console.print(
+            f"Recorded {summary.receipts} receipt(s) and {summary.rejected} rejection(s) from {summary.peer}."
+        )
+    else:
+        console.print(
+            f"Accepted {summary.receipts} and rejected {summary.rejected} envelope(s) from {summary.peer}; "
+            f"return bundle with the signed receipts: {summary.return_bundle}"
+        )

@@ -4,6 +4,7 @@ Infrastructure layer: it knows formats and transport, not the database; the node
 it with storage into the send / deliver / receive use cases.
 """
 
+from accord.exchange._bundle import BUNDLE_FORMAT, BlobMember, Bundle, read_bundle, write_bundle
 from accord.exchange._client import PeerClient, PeerRejected, PeerUnavailable
 from accord.exchange._formats import (
     FORMAT_VERSION,
@@ -19,8 +20,11 @@ from accord.exchange._formats import (
 )
 
 __all__ = [
+    "BUNDLE_FORMAT",
     "FORMAT_VERSION",
     "AttachmentManifest",
+    "BlobMember",
+    "Bundle",
     "EnvelopeHeader",
     "ItemPayload",
     "PeerClient",
@@ -32,4 +36,6 @@ __all__ = [
     "WireEnvelope",
     "label_digest",
     "lane_of",
+    "read_bundle",
+    "write_bundle",
 ]

@@ -204,6 +204,57 @@ class DeliveryService:
                 )
         return DeliveryResult(sent=len(message_ids), receipted=receipted, rejected=rejected)
 
+    def record_receipt_batch(self, peer: str, body: bytes) -> DeliveryResult:
+        """Record a receipt batch that came back another way (an offline return bundle).
+
+        Receipts are matched to this node's outbox rows for ``peer``; a batch for messages we
+        never sent, or that does not verify, is refused. Recording the same batch twice
+        changes nothing.
+
+        Raises:
+            InvalidInput: the batch is malformed.
+            VerificationFailed: the peer's signature does not verify.
+            TransportError: the batch does not answer what we sent.
+        """
+        now = self._ctx.now()
+        with self._ctx.db.transaction() as session:
+            _, keys = self._parties.signer(session, peer)
+            batch = ReceiptBatch.parse(body)
+            if batch.receiver != peer or batch.sender != self._ctx.config.node_id:
+                raise TransportError("the receipt batch is not from that peer to this node")
+            batch.verify(keys)
+            sent = set(
+                session.scalars(
+                    select(OutboxRow.message_id).where(
+                        OutboxRow.peer == peer,
+                        OutboxRow.message_id.in_(
+                            [r.message_id for r in batch.receipts] + list(batch.rejected)
+                        ),
+                    )
+                )
+            )
+            receipted = self._store_receipts(session, peer, batch, sent, now)
+            rejected = 0
+            for message_id in batch.rejected:
+                row = session.get(OutboxRow, message_id)
+                if row is not None and row.peer == peer and row.status == "pending":
+                    row.status = "rejected"
+                    row.last_error = "rejected by the peer (the reason is in its quarantine)"
+                    rejected += 1
+        return DeliveryResult(sent=0, receipted=receipted, rejected=rejected)
+
+    def pending_for(self, peer: str, limit: int) -> list[OutboxRow]:
+        """Pending outbox rows of one peer, most urgent first (for offline bundles)."""
+        with self._ctx.db.transaction() as session:
+            return list(
+                session.scalars(
+                    select(OutboxRow)
+                    .where(OutboxRow.peer == peer, OutboxRow.status == "pending")
+                    .order_by(OutboxRow.rank.desc(), OutboxRow.created_at, OutboxRow.seq)
+                    .limit(limit)
+                )
+            )
+
     def _store_receipts(
         self, session: Session, peer: str, batch: ReceiptBatch, expected: set[str], now: datetime
     ) -> int:

@@ -10,6 +10,7 @@ from accord.crypto import HpkeCnsaKeyPair, HpkeKeyPair, SigningKeys, generate_tl
 from accord.errors import Conflict, InvalidInput, StorageError
 from accord.markings import SCHEMES, is_party_code
 from accord.node._agreements import AgreementService
+from accord.node._bundles import BundleService
 from accord.node._context import Clock, NodeContext, utc_now
 from accord.node._delivery import DeliveryService
 from accord.node._home import HomeLayout, NodeConfig, write_private, write_public
@@ -39,6 +40,7 @@ class Node:
         self.sending = SendingService(ctx, self.agreements, self.users, self.items)
         self.receiving = ReceivingService(ctx, self.parties, self.agreements)
         self.delivery = DeliveryService(ctx, self.parties)
+        self.bundles = BundleService(ctx, self.parties, self.delivery, self.receiving)
 
     def worker(self, *, transport_factory: TransportFactory | None = None) -> DeliveryWorker:
         """A delivery worker for this node (start it; stop it before closing the node)."""

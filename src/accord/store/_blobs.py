@@ -170,6 +170,10 @@ class BlobStore:
         final.parent.mkdir(exist_ok=True)
         partial.replace(final)
 
+    def discard_partial(self, blob_id: str) -> None:
+        """Forget a half-done upload of ``blob_id`` (a complete blob is kept)."""
+        self._partial(blob_id).unlink(missing_ok=True)
+
     def read_from(self, blob_id: str, offset: int) -> Iterator[bytes]:
         """Yield a complete blob's bytes from ``offset`` on (for resuming a transfer).
 

@@ -1,0 +1,273 @@
+"""Offline bundles: envelopes (or receipts) in one signed file for an air-gapped link.
+
+A bundle is an uncompressed POSIX tar, written whole to ``FILE.part`` and renamed, holding:
+
+* JSON members — ``transmission.json`` (a signed :class:`Transmission`) or ``receipts.json``
+  (a signed :class:`ReceiptBatch`);
+* ``blobs/<sha384>`` — the sealed attachment blobs the envelopes refer to (content
+  addressed: the name is the SHA-384 of the bytes);
+* ``manifest.json`` last — kind, sender, recipient, time, and the name, size and SHA-384 of
+  every other member, signed by the sender with both keys (purpose ``bundle``).
+
+Reading is defensive: only regular members with the expected names, JSON members capped
+in size, blobs streamed in bounded memory to a callback, no path ever taken from the file
+to the file system. Every member's digest is checked against the signed manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import tarfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Final
+
+from accord.canonical import canonical_json, loads_object
+from accord.crypto import DualSignature, SigningKeys, VerifyKeys
+from accord.errors import InvalidInput, StorageError, VerificationFailed
+
+__all__ = ["BUNDLE_FORMAT", "BlobMember", "Bundle", "read_bundle", "write_bundle"]
+
+BUNDLE_FORMAT: Final = "accord-bundle/1"
+_KINDS = frozenset({"transmission", "receipts"})
+_JSON_NAMES = frozenset({"transmission.json", "receipts.json"})
+_BLOB_NAME = re.compile(r"blobs/([0-9a-f]{96})")
+_MAX_JSON = 256 * 1024 * 1024
+_PIECE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BlobMember:
+    """A blob to put in a bundle: its id (SHA-384), size and a way to read it."""
+
+    blob_id: str
+    size: int
+    read: Callable[[], Iterable[bytes]]
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A bundle that has been read and checked against its signed manifest."""
+
+    kind: str
+    sender: str
+    recipient: str
+    created: str
+    json_members: dict[str, bytes]
+    blob_ids: tuple[str, ...] = field(default=())
+
+
+def _manifest_statement(
+    kind: str, sender: str, recipient: str, created: str, members: Sequence[object]
+) -> bytes:
+    return canonical_json(
+        {
+            "format": BUNDLE_FORMAT,
+            "kind": kind,
+            "sender": sender,
+            "recipient": recipient,
+            "created": created,
+            "members": list(members),
+        }
+    )
+
+
+class _Hashing(io.RawIOBase):
+    """A readable stream over pieces that hashes what is read (for tar's addfile)."""
+
+    def __init__(self, pieces: Iterable[bytes]) -> None:
+        self._pieces: Iterator[bytes] = iter(pieces)
+        self._buffer = b""
+        self.digest = hashlib.sha384()
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._buffer:
+            try:
+                self._buffer = next(self._pieces)
+            except StopIteration:
+                return 0
+        n = min(len(target), len(self._buffer))
+        target[:n] = self._buffer[:n]
+        self.digest.update(self._buffer[:n])
+        self.count += n
+        self._buffer = self._buffer[n:]
+        return n
+
+
+class _Counting:
+    """Reads a member in pieces, hashing and counting what passes."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+        self.digest = hashlib.sha384()
+        self.count = 0
+
+    def pieces(self) -> Iterator[bytes]:
+        while piece := self._handle.read(_PIECE):
+            self.digest.update(piece)
+            self.count += len(piece)
+            yield piece
+
+    def drain(self) -> None:
+        for _ in self.pieces():
+            pass
+
+
+def write_bundle(
+    path: Path,
+    *,
+    keys: SigningKeys,
+    kind: str,
+    sender: str,
+    recipient: str,
+    created: str,
+    json_members: dict[str, bytes],
+    blobs: Sequence[BlobMember] = (),
+) -> int:
+    """Write a bundle to ``path`` (atomically); return its size in bytes.
+
+    Raises:
+        InvalidInput: unknown kind or member name.
+        StorageError: the file cannot be written (nothing is left behind).
+    """
+    if kind not in _KINDS or not set(json_members) <= _JSON_NAMES:
+        raise InvalidInput(f"bundle kind {kind!r} or members {sorted(json_members)} not allowed")
+    part = path.with_name(path.name + ".part")
+    members: list[dict[str, object]] = []
+    try:
+        with tarfile.open(part, "w", format=tarfile.PAX_FORMAT) as tar:
+            for name, data in sorted(json_members.items()):
+                _add_bytes(tar, name, data)
+                members.append({"name": name, "size": len(data), "sha384": hashlib.sha384(data).hexdigest()})
+            for blob in blobs:
+                info = tarfile.TarInfo(f"blobs/{blob.blob_id}")
+                info.size = blob.size
+                stream = _Hashing(blob.read())
+                tar.addfile(info, io.BufferedReader(stream, buffer_size=_PIECE))
+                if stream.count != blob.size or stream.digest.hexdigest() != blob.blob_id:
+                    raise StorageError(f"blob {blob.blob_id[:16]}… changed while it was being bundled")
+                members.append({"name": info.name, "size": blob.size, "sha384": blob.blob_id})
+            statement = _manifest_statement(kind, sender, recipient, created, members)
+            signature = keys.sign("bundle", statement)
+            manifest = canonical_json(
+                {
+                    "format": BUNDLE_FORMAT,
+                    "kind": kind,
+                    "sender": sender,
+                    "recipient": recipient,
+                    "created": created,
+                    "members": members,
+                    "signature": signature.to_dict(),
+                }
+            )
+            _add_bytes(tar, "manifest.json", manifest)
+        with part.open("rb") as handle:
+            os.fsync(handle.fileno())
+        part.replace(path)
+        return path.stat().st_size
+    except OSError as exc:
+        raise StorageError(f"cannot write bundle {path}: {exc.strerror or exc}") from exc
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    tar.addfile(info, io.BytesIO(data))
+
+
+def read_bundle(
+    path: Path,
+    *,
+    keys_of: Callable[[str], VerifyKeys],
+    on_blob: Callable[[str, int, Iterator[bytes]], None],
+) -> Bundle:
+    """Read and check a bundle: members against the manifest, the manifest's signature.
+
+    ``keys_of(sender)`` returns the pinned keys of the node the manifest names (and raises
+    if it is unknown). Blobs are handed to ``on_blob(blob_id, size, pieces)`` as they are
+    read; the receiver must verify them by their name (the blob store does).
+
+    Raises:
+        InvalidInput: not a bundle, unexpected or oversized members, malformed manifest.
+        VerificationFailed: a member does not match the manifest, or the signature fails.
+        NotFound: the sender is unknown (from ``keys_of``).
+    """
+    seen: list[dict[str, object]] = []
+    json_members: dict[str, bytes] = {}
+    blob_ids: list[str] = []
+    manifest: dict[str, object] | None = None
+    try:
+        with tarfile.open(path, "r:") as tar:
+            for info in tar:
+                if manifest is not None:
+                    raise InvalidInput("bundle has members after its manifest")
+                if not info.isreg():
+                    raise InvalidInput(f"bundle member {info.name!r} is not a regular file")
+                handle = tar.extractfile(info)
+                if handle is None:
+                    raise InvalidInput(f"bundle member {info.name!r} cannot be read")
+                if info.name == "manifest.json" or info.name in _JSON_NAMES:
+                    if info.size > _MAX_JSON:
+                        raise InvalidInput(f"bundle member {info.name} is too large")
+                    data = handle.read()
+                    if info.name == "manifest.json":
+                        manifest = loads_object(data, "bundle manifest")
+                        continue
+                    json_members[info.name] = data
+                    seen.append(
+                        {"name": info.name, "size": len(data), "sha384": hashlib.sha384(data).hexdigest()}
+                    )
+                    continue
+                match = _BLOB_NAME.fullmatch(info.name)
+                if match is None:
+                    raise InvalidInput(f"unexpected bundle member {info.name!r}")
+                reader = _Counting(handle)
+                on_blob(match.group(1), info.size, reader.pieces())
+                reader.drain()  # whatever the callback did not read still counts
+                seen.append({"name": info.name, "size": reader.count, "sha384": reader.digest.hexdigest()})
+                blob_ids.append(match.group(1))
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise InvalidInput(f"{path} is not a readable bundle: {exc}") from exc
+    if manifest is None:
+        raise InvalidInput("bundle has no manifest")
+    return _checked(manifest, seen, json_members, tuple(blob_ids), keys_of)
+
+
+def _checked(
+    manifest: dict[str, object],
+    seen: list[dict[str, object]],
+    json_members: dict[str, bytes],
+    blob_ids: tuple[str, ...],
+    keys_of: Callable[[str], VerifyKeys],
+) -> Bundle:
+    expected = {"format", "kind", "sender", "recipient", "created", "members", "signature"}
+    if set(manifest) != expected or manifest["format"] != BUNDLE_FORMAT:
+        raise InvalidInput(f"bundle manifest must have exactly {sorted(expected)} and format {BUNDLE_FORMAT}")
+    kind, sender, recipient, created = (manifest[k] for k in ("kind", "sender", "recipient", "created"))
+    members, signature = manifest["members"], manifest["signature"]
+    if not (isinstance(kind, str) and isinstance(sender, str) and isinstance(recipient, str)):
+        raise InvalidInput("bundle manifest: kind, sender and recipient must be text")
+    if not isinstance(created, str) or not isinstance(members, list) or not isinstance(signature, dict):
+        raise InvalidInput("bundle manifest has fields of the wrong type")
+    if kind not in _KINDS:
+        raise InvalidInput(f"bundle kind {kind!r} is unknown")
+    keys_of(sender).verify(
+        "bundle",
+        _manifest_statement(kind, sender, recipient, created, members),
+        DualSignature.from_dict(signature),
+    )
+    if members != seen:
+        raise VerificationFailed(
+            "bundle members do not match its signed manifest (altered, added or removed)"
+        )
+    return Bundle(kind, sender, recipient, created, json_members, blob_ids)

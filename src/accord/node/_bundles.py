@@ -1,0 +1,190 @@
+"""Offline bundles: the diplomatic pouch for an air gap (issue 3, "Offline bundles").
+
+``export`` writes every pending envelope for one partner node — a signed transmission and
+the attachment blobs it needs — into one signed file. ``import_`` at the partner checks
+the file, ingests the transmission through exactly the same checks as the peer API, and
+writes the signed receipts into a return bundle; importing that return bundle at the
+sender records the receipts. Importing any bundle twice changes nothing: envelopes are
+idempotent by message id, receipts by message id.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from accord.crypto import VerifyKeys
+from accord.errors import AccordError, InvalidInput, NotFound
+from accord.exchange import BlobMember, ReceiptBatch, Transmission, WireEnvelope, read_bundle, write_bundle
+from accord.node._context import NodeContext
+from accord.node._delivery import DeliveryService
+from accord.node._parties import PartyService
+from accord.node._receiving import MAX_BLOB_BYTES, ReceivingService
+from accord.store import append_event, format_stamp
+
+__all__ = ["BundleService", "BundleSummary"]
+
+_MAX_ENVELOPES = 20_000
+
+
+@dataclass(frozen=True)
+class BundleSummary:
+    """What a bundle held and what was done with it."""
+
+    kind: str
+    peer: str
+    envelopes: int = 0
+    blobs: int = 0
+    receipts: int = 0
+    rejected: int = 0
+    size: int = 0
+    return_bundle: Path | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view."""
+        return {
+            "kind": self.kind,
+            "peer": self.peer,
+            "envelopes": self.envelopes,
+            "blobs": self.blobs,
+            "receipts": self.receipts,
+            "rejected": self.rejected,
+            "size": self.size,
+            "return_bundle": str(self.return_bundle) if self.return_bundle else None,
+        }
+
+
+class BundleService:
+    """Export and import of offline bundles."""
+
+    def __init__(
+        self, ctx: NodeContext, parties: PartyService, delivery: DeliveryService, receiving: ReceivingService
+    ) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+        self._parties = parties
+        self._delivery = delivery
+        self._receiving = receiving
+
+    def export(self, *, to: str, path: Path, actor: str, node_id: str | None = None) -> BundleSummary:
+        """Write the pending envelopes for a partner node into a signed bundle file.
+
+        Raises:
+            NotFound: no pinned node of ``to`` (or not the one named), or nothing pending.
+            InvalidInput: several nodes of ``to`` are pinned and none was named.
+            StorageError: the file cannot be written.
+        """
+        to = to.strip().upper()
+        cards = [
+            c for c in self._parties.all() if c.party == to and (node_id is None or c.node_id == node_id)
+        ]
+        if not cards:
+            raise NotFound(f"no pinned node of {to}" + (f" named {node_id}" if node_id else ""))
+        if len(cards) > 1:
+            raise InvalidInput(f"several nodes of {to} are pinned; name one with --node")
+        peer = cards[0].node_id
+        rows = self._delivery.pending_for(peer, _MAX_ENVELOPES)
+        if not rows:
+            raise NotFound(f"nothing is pending for {to} node {peer}")
+        now = self._ctx.now()
+        tx = Transmission.make(
+            self._ctx.keys,
+            tx_id=f"tx-{uuid.uuid4().hex}",
+            sender=self._ctx.config.node_id,
+            recipient=peer,
+            created=format_stamp(now),
+            envelopes=[WireEnvelope(r.header, r.ciphertext) for r in rows],
+        )
+        blob_sizes = {b["blob_id"]: int(b["size"]) for r in rows for b in json.loads(r.blobs_json)}
+        blobs = [
+            BlobMember(blob_id, size, self._reader(blob_id)) for blob_id, size in sorted(blob_sizes.items())
+        ]
+        size = write_bundle(
+            path,
+            keys=self._ctx.keys,
+            kind="transmission",
+            sender=self._ctx.config.node_id,
+            recipient=peer,
+            created=format_stamp(now),
+            json_members={"transmission.json": tx.to_bytes()},
+            blobs=blobs,
+        )
+        with self._ctx.db.transaction() as session:
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="bundle.export",
+                outcome="ok",
+                detail={"to": peer, "transmission_id": tx.id, "envelopes": len(rows), "file": path.name},
+            )
+        return BundleSummary("transmission", peer, envelopes=len(rows), blobs=len(blobs), size=size)
+
+    def import_(self, path: Path, *, actor: str, receipts_out: Path | None = None) -> BundleSummary:
+        """Import a bundle: a transmission (write the return bundle) or receipts.
+
+        Raises:
+            InvalidInput: not a bundle, or not addressed to this node.
+            VerificationFailed: altered, or not signed by its sender.
+            NotFound: the sender is not pinned.
+        """
+        me = self._ctx.config.node_id
+        try:
+            bundle = read_bundle(path, keys_of=self._keys_of, on_blob=self._store_blob)
+            if bundle.recipient != me:
+                raise InvalidInput(f"the bundle is for {bundle.recipient}, not for this node ({me})")
+        except AccordError as exc:
+            self._ctx.journal_refusal(actor, "bundle.import", exc, detail={"file": path.name})
+            raise
+        if bundle.kind == "receipts":
+            result = self._delivery.record_receipt_batch(bundle.sender, bundle.json_members["receipts.json"])
+            summary = BundleSummary(
+                "receipts", bundle.sender, receipts=result.receipted, rejected=result.rejected
+            )
+        else:
+            body = self._receiving.receive_transmission(bundle.json_members["transmission.json"])
+            batch = ReceiptBatch.parse(body)
+            target = receipts_out or path.with_name(path.stem + ".receipts.accord")
+            write_bundle(
+                target,
+                keys=self._ctx.keys,
+                kind="receipts",
+                sender=me,
+                recipient=bundle.sender,
+                created=format_stamp(self._ctx.now()),
+                json_members={"receipts.json": body},
+            )
+            summary = BundleSummary(
+                "transmission",
+                bundle.sender,
+                envelopes=len(batch.receipts) + len(batch.rejected),
+                blobs=len(bundle.blob_ids),
+                receipts=len(batch.receipts),
+                rejected=len(batch.rejected),
+                return_bundle=target,
+            )
+        with self._ctx.db.transaction() as session:
+            append_event(
+                session,
+                at=self._ctx.now(),
+                actor=actor,
+                action="bundle.import",
+                outcome="ok",
+                detail={**summary.to_dict(), "file": path.name},
+            )
+        return summary
+
+    def _reader(self, blob_id: str) -> Callable[[], Iterator[bytes]]:
+        return lambda: self._ctx.blobs.read(blob_id)
+
+    def _keys_of(self, node_id: str) -> VerifyKeys:
+        with self._ctx.db.transaction() as session:
+            return self._parties.signer(session, node_id)[1]
+
+    def _store_blob(self, blob_id: str, size: int, pieces: Iterator[bytes]) -> None:
+        # A bundle carries whole blobs: an upload left half-done earlier starts over.
+        self._ctx.blobs.discard_partial(blob_id)
+        self._ctx.blobs.append(blob_id, 0, size, pieces, limit=MAX_BLOB_BYTES)
