@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= $(CURDIR)/.demo
 
-.PHONY: demo test check lint typecheck layers unit clean
+.PHONY: demo test check lint typecheck layers unit bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ layers: $(STAMP)
 # pytest exit code 5 (no tests collected) is a failure here and is not hidden.
 unit: $(STAMP)
 	$(BIN)/pytest --cov --cov-report=term:skip-covered -q
+
+# Benchmarks (figures in bench/RESULTS.md); needs RabbitMQ on 127.0.0.1:5672 (guest/guest).
+# BENCH_ARGS, e.g. `make bench BENCH_ARGS="--quick"` or `BENCH_ARGS=imagery`.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache .hypothesis

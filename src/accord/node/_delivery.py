@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from accord.canonical import parse_time
 from accord.errors import AccordError, TransportError
-from accord.exchange import ReceiptBatch, Transmission, WireEnvelope
+from accord.exchange import PeerUnavailable, ReceiptBatch, Transmission, WireEnvelope
 from accord.items import Precedence
 from accord.node._context import NodeContext
 from accord.node._parties import PartyService
@@ -37,6 +37,8 @@ __all__ = ["LANES", "DeliveryResult", "DeliveryService", "OutboxEntry", "PeerTra
 LANES = ("flash", "priority", "routine")
 _BATCH = {"flash": 1, "priority": 50, "routine": 200}
 _MAX_BACKOFF = 300.0
+# ``last_error`` of an envelope that waits because the peer could not be reached.
+_WAITING_FOR_PEER = f"{PeerUnavailable.__name__}: %"
 
 
 class PeerTransport(Protocol):
@@ -99,6 +101,36 @@ class OutboxEntry:
         }
 
 
+def _behind_more_urgent(session: Session, peer: str, lane: str) -> bool:
+    """Whether envelopes of a more urgent lane wait for ``peer`` to become reachable again.
+
+    While they do, this lane's retries wait with them instead of probing the peer on their
+    own schedule (a first attempt still goes, and records why it failed), so that when the
+    peer returns what waited goes in precedence order (issue 3: "envelopes wait, then go in
+    precedence order when it returns"); the first receipt then makes everything that waited
+    due at once (:meth:`DeliveryService._record`). Only a peer that could not be reached
+    holds a lane back, never an envelope the peer refused, and the FLASH lane never waits
+    for anything.
+    """
+    if lane not in LANES:
+        return False
+    urgent = LANES[: LANES.index(lane)]
+    if not urgent:
+        return False
+    waiting = session.scalar(
+        select(OutboxRow.message_id)
+        .where(
+            OutboxRow.peer == peer,
+            OutboxRow.lane.in_(urgent),
+            OutboxRow.status == "pending",
+            OutboxRow.attempts > 0,
+            OutboxRow.last_error.like(_WAITING_FOR_PEER),
+        )
+        .limit(1)
+    )
+    return waiting is not None
+
+
 class DeliveryService:
     """The sender's side of the exchange."""
 
@@ -132,12 +164,19 @@ class DeliveryService:
         """Send the most urgent due envelopes of ``peer`` in ``lane`` and record the receipts."""
         now = self._ctx.now()
         with self._ctx.db.transaction() as session:
-            rows = session.scalars(
+            query = (
                 select(OutboxRow)
                 .where(OutboxRow.peer == peer, OutboxRow.lane == lane, OutboxRow.status == "pending")
                 .where(OutboxRow.next_attempt_at <= format_stamp(now))
-                .order_by(OutboxRow.rank.desc(), OutboxRow.created_at, OutboxRow.seq)
-                .limit(_BATCH.get(lane, 50))
+            )
+            if _behind_more_urgent(session, peer, lane):
+                # First attempts still go (each learns and records why it waits); retries
+                # wait until the more urgent envelopes have gone.
+                query = query.where(OutboxRow.attempts == 0)
+            rows = session.scalars(
+                query.order_by(OutboxRow.rank.desc(), OutboxRow.created_at, OutboxRow.seq).limit(
+                    _BATCH.get(lane, 50)
+                )
             ).all()
             if not rows:
                 return DeliveryResult()
@@ -185,6 +224,18 @@ class DeliveryService:
                 raise TransportError("the receipt batch does not answer this transmission")
             batch.verify(keys)
             receipted = self._store_receipts(session, peer, batch, set(message_ids), now)
+            # The peer is back: what waited for it goes now (in precedence order, see
+            # _behind_more_urgent) rather than at the end of its backoff.
+            session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.peer == peer,
+                    OutboxRow.status == "pending",
+                    OutboxRow.next_attempt_at > format_stamp(now),
+                    OutboxRow.last_error.like(_WAITING_FOR_PEER),
+                )
+                .values(next_attempt_at=format_stamp(now))
+            )
             rejected = 0
             for message_id in batch.rejected:
                 row = session.get(OutboxRow, message_id)
@@ -267,7 +318,11 @@ class DeliveryService:
                     f"receipt for a message we did not send in this transmission: {receipt.message_id}"
                 )
             item = session.get_one(ItemRow, row.item_id)
-            if receipt.envelope_digest != row.digest or receipt.content_sha384 != item.content_sha384:
+            if (
+                receipt.envelope_digest != row.digest
+                or receipt.item_id != row.item_id
+                or receipt.content_sha384 != item.content_sha384
+            ):
                 raise TransportError(f"receipt for {receipt.message_id} does not match what was sent")
             if row.status != "receipted":
                 row.status = "receipted"

@@ -4,9 +4,11 @@ For each transmission: the sender must be a pinned node, the transmission addres
 us and signed by the sender over every envelope digest. Then, for each envelope, in a
 savepoint of one transaction (a bad envelope costs only itself):
 
-1. the header names the same sender and us, is neither stale nor from the future;
+1. the header names the same sender and us; unless seen before (2.), it is neither
+   stale nor from the future;
 2. a message id seen before with the same digest gets the same receipt again
-   (idempotent); with another digest it is a replay and is refused;
+   (idempotent, even once it is older than the age limit); with another digest it is
+   a replay and is refused;
 3. the payload opens with our HPKE key for the suite the agreement requires;
 4. the agreement is checked with **our** copy and **our** clock: imported, in force,
    both parties in it; the originator's binding verifies with its pinned keys;
@@ -46,6 +48,7 @@ from accord.errors import (
     AgreementStateError,
     Conflict,
     IntegrityError,
+    InvalidInput,
     PolicyDenied,
     VerificationFailed,
 )
@@ -117,7 +120,24 @@ class ReceivingService:
             return self._ctx.blobs.append(blob_id, offset, total, pieces, limit=MAX_BLOB_BYTES)
         except AccordError as exc:
             self._ctx.journal_refusal("peer", "exchange.blob", exc, detail={"blob_id": blob_id[:96]})
+            self._finish_upload(blob_id, total)
             raise
+
+    def _finish_upload(self, blob_id: str, size: int) -> None:
+        """Complete an upload whose ``size`` bytes are all in but that was never put in place.
+
+        That happens when the request failed after its last byte (more bytes than announced,
+        a disconnect before the end of the body) or the node stopped between writing and
+        completing. The sender, told every byte has arrived, would never upload it again,
+        and the envelope would be refused for a missing attachment. Completing checks the
+        bytes against the blob's name and discards them if they are wrong.
+        """
+        blobs = self._ctx.blobs
+        try:
+            if size > 0 and not blobs.exists(blob_id) and blobs.received(blob_id) == size:
+                blobs.append(blob_id, size, size, iter(()), limit=MAX_BLOB_BYTES)
+        except AccordError:
+            return  # a malformed id, or bytes that were not the blob (now discarded)
 
     def receive_transmission(self, body: bytes) -> bytes:
         """Verify and ingest one transmission; return the signed receipt batch.
@@ -130,7 +150,7 @@ class ReceivingService:
         now = self._ctx.now()
         claimed = "unknown"
         try:
-            tx = Transmission.parse(body)
+            tx = _parse_transmission(body)
             claimed = tx.sender
             if tx.recipient != self._ctx.config.node_id:
                 raise VerificationFailed(f"transmission is addressed to {tx.recipient}, not to this node")
@@ -149,7 +169,7 @@ class ReceivingService:
                 try:
                     with session.begin_nested():
                         receipts.append(self._envelope(session, tx, envelope, sender_party, now))
-                except AccordError as exc:
+                except (AccordError, RecursionError) as exc:  # RecursionError: JSON nested too deeply
                     rejected.append(message_id)
                     refusals.append((envelope, message_id, f"{type(exc).__name__}: {exc}"))
             for envelope, message_id, reason in refusals:
@@ -177,13 +197,9 @@ class ReceivingService:
             raise VerificationFailed(
                 "envelope header names another sender or recipient than its transmission"
             )
-        created = parse_time(header.created)
-        if now - created > MAX_ENVELOPE_AGE:
-            raise VerificationFailed(
-                f"stale envelope: created {header.created}, older than {MAX_ENVELOPE_AGE.days} days"
-            )
-        if created - now > MAX_CLOCK_SKEW:
-            raise VerificationFailed(f"envelope created in the future ({header.created})")
+        # An envelope already accepted gets its receipt again, however old it is by now (a
+        # receipt lost on the way back, a bundle imported twice): the age checks are for
+        # what is new.
         digest = envelope.digest()
         seen = session.get(InboxMessageRow, (tx.sender, header.message_id))
         if seen is not None:
@@ -192,6 +208,13 @@ class ReceivingService:
             raise VerificationFailed(
                 f"replay: message id {header.message_id} was already received with other content"
             )
+        created = parse_time(header.created)
+        if now - created > MAX_ENVELOPE_AGE:
+            raise VerificationFailed(
+                f"stale envelope: created {header.created}, older than {MAX_ENVELOPE_AGE.days} days"
+            )
+        if created - now > MAX_CLOCK_SKEW:
+            raise VerificationFailed(f"envelope created in the future ({header.created})")
         agreement = self._agreements.get_in(session, header.agreement_id)
         status = self._agreements.status_in(session, agreement.id, now.date())
         if not status.new_exchange_allowed:
@@ -232,6 +255,7 @@ class ReceivingService:
         if agreement.topic_scope is not None and not agreement.topics_in_scope(label.need_to_know):
             raise PolicyDenied(f"the item's topics are outside the scope of {agreement.id}")
         for position, manifest in enumerate(payload.attachments):
+            self._finish_upload(manifest.blob_id, manifest.blob_size)
             self._check_attachment(
                 payload.item_id,
                 position,
@@ -396,10 +420,17 @@ class ReceivingService:
             return list(session.scalars(select(QuarantineRow).order_by(QuarantineRow.id.desc())))
 
 
+def _parse_transmission(body: bytes) -> Transmission:
+    try:
+        return Transmission.parse(body)
+    except RecursionError as exc:  # json.loads gives up on deeply nested input
+        raise InvalidInput("transmission is not valid JSON: nested too deeply") from exc
+
+
 def _message_id(envelope: WireEnvelope) -> str:
     try:
         return EnvelopeHeader.parse(envelope.header).message_id
-    except AccordError:
+    except (AccordError, RecursionError):
         return f"digest:{envelope.digest()[:32]}"
 
 

@@ -1,0 +1,279 @@
+"""What the exchange benchmarks share: a served JPN–KOR federation, RSS sampling, percentiles.
+
+The federation is set up as the tests' ``federation`` fixture does (pinned identity cards,
+the Japan–ROK GSOMIA signed by both and imported, entry-into-force notes exchanged, one
+analyst per side), but with the real clock and with endpoints on free ports of 127.0.0.1,
+so that both nodes can be served for real: as ``accord serve`` subprocesses (each node has
+its own interpreter, GIL and core) or in this process with ``accord.cli._serve.running``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import psutil
+
+from accord.agreements import NoteKind
+from accord.cli._demo_cmd import free_ports
+from accord.cli._serve import running
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import LabelRequest, Node
+from accord.node.demo import AGREEMENT_FILE, example_agreement
+
+__all__ = [
+    "Federation",
+    "RssSampler",
+    "Served",
+    "make_federation",
+    "parse_stamp",
+    "percentile",
+    "report_content",
+    "serve_in_process",
+    "serve_subprocesses",
+]
+
+BIN = Path(sys.executable).parent
+ENTRY_INTO_FORCE = date(2016, 11, 23)
+MB = 1_000_000
+MIB = 1024 * 1024
+
+
+@dataclass
+class Federation:
+    """Two open nodes under the Japan–ROK GSOMIA, in force, with their homes and ports."""
+
+    root: Path
+    jpn: Node
+    kor: Node
+    ports: tuple[int, int]
+    agreement_id: str
+
+    @property
+    def homes(self) -> dict[str, Path]:
+        """The node homes by party."""
+        return {"JPN": self.root / "jpn", "KOR": self.root / "kor"}
+
+    def close(self) -> None:
+        """Close both nodes' database connections."""
+        self.jpn.close()
+        self.kor.close()
+
+
+def make_federation(root: Path) -> Federation:
+    """Create JPN and KOR nodes under ``root`` with the agreement in force and analysts."""
+    ports = free_ports(2)
+    jpn = Node.init(root / "jpn", party="JPN", node_id="jpn-mod", endpoint=f"https://127.0.0.1:{ports[0]}")
+    kor = Node.init(root / "kor", party="KOR", node_id="kor-mnd", endpoint=f"https://127.0.0.1:{ports[1]}")
+    jpn.parties.add(kor.parties.own_card().to_json(), actor="authority")
+    kor.parties.add(jpn.parties.own_card().to_json(), actor="authority")
+    text = example_agreement(AGREEMENT_FILE)
+    signatures = [n.agreements.sign(text, actor="authority").to_json() for n in (jpn, kor)]
+    agreement_id = ""
+    for n in (jpn, kor):
+        agreement, _ = n.agreements.import_(text, signatures, actor="authority")
+        agreement_id = agreement.id
+    for n, other in ((jpn, kor), (kor, jpn)):
+        note = n.agreements.issue_note(
+            agreement_id, kind=NoteKind.ENTRY_INTO_FORCE, on=ENTRY_INTO_FORCE, actor="authority"
+        )
+        other.agreements.import_note(note.to_json(), actor="authority")
+    topics = ["DPRK-MISSILE", "DPRK-IMAGERY"]
+    jpn.users.add("sato", role="analyst", clearance="極秘", ntk=topics, actor="authority")
+    kor.users.add("kim", role="analyst", clearance="군사Ⅱ급비밀", ntk=topics, actor="authority")
+    return Federation(root, jpn, kor, (ports[0], ports[1]), agreement_id)
+
+
+def report_content(index: int, size: int = 4096, kind: ItemKind = ItemKind.REPORT) -> ItemContent:
+    """A report whose body is ``size`` characters of ASCII (so ``size`` bytes of UTF-8)."""
+    head = f"Report {index}: DPRK missile activity assessment. "
+    body = (head + "x" * size)[:size]
+    return ItemContent(kind, f"Benchmark report {index}", body, "Assessment of DPRK missile activity")
+
+
+def create_reports(
+    node: Node, count: int, *, precedence: Precedence = Precedence.ROUTINE, size: int = 4096
+) -> tuple[list[str], float]:
+    """Create ``count`` 4-KiB reports at JPN releasable to KOR; return their ids and the seconds taken."""
+    label = LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"])
+    ids = []
+    start = time.perf_counter()
+    for i in range(count):
+        view = node.items.create(
+            actor="sato", content=report_content(i, size), label=label, precedence=precedence
+        )
+        ids.append(view.id)
+    return ids, time.perf_counter() - start
+
+
+# --- serving -----------------------------------------------------------------------------
+
+
+@dataclass
+class Served:
+    """Both nodes being served; ``pids`` are the serving processes (this one when in-process)."""
+
+    pids: dict[str, int]
+    mode: str
+    logs: list[Path] = field(default_factory=list)
+
+
+def _wait_listening(port: int, proc: subprocess.Popen[bytes] | None, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the node serving port {port} exited with {proc.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+@contextlib.contextmanager
+def serve_subprocesses(fed: Federation) -> Iterator[Served]:
+    """Run ``accord serve`` for both nodes (own process each) until the block ends."""
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    logs = []
+    try:
+        for (party, home), port in zip(fed.homes.items(), fed.ports, strict=True):
+            log = fed.root / f"serve-{party.lower()}.log"
+            logs.append(log)
+            with log.open("wb") as out:
+                procs[party] = subprocess.Popen(  # noqa: S603 - our own console script
+                    [str(BIN / "accord"), "--home", str(home), "serve"],
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                )
+            _wait_listening(port, procs[party])
+        yield Served({p: proc.pid for p, proc in procs.items()}, "subprocess", logs)
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        for proc in procs.values():
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextlib.contextmanager
+def serve_in_process(fed: Federation) -> Iterator[Served]:
+    """Serve both nodes from this process (peer API threads and delivery workers)."""
+    with (
+        running(fed.jpn, "127.0.0.1", fed.ports[0]) as _jpn,
+        running(fed.kor, "127.0.0.1", fed.ports[1]) as _kor,
+    ):
+        yield Served({"JPN": os.getpid(), "KOR": os.getpid()}, "in-process")
+
+
+def serve(fed: Federation, mode: str) -> contextlib.AbstractContextManager[Served]:
+    """Serve both nodes as ``subprocess`` or ``in-process``."""
+    return serve_subprocesses(fed) if mode == "subprocess" else serve_in_process(fed)
+
+
+# --- observing -----------------------------------------------------------------------------
+
+
+def _read(node: Node, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+    """Run a query on a read-only connection of its own.
+
+    The node's own transactions all begin with ``BEGIN IMMEDIATE`` (the write lock), so
+    polling through them would queue the benchmark behind the node's writers and slow them
+    down; a read-only WAL reader takes no lock and observes committed state only.
+    """
+    uri = f"file:{node.ctx.home.database}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=30)) as connection:
+        return connection.execute(sql, tuple(params)).fetchall()
+
+
+def pending(node: Node, lane: str | None = None) -> int:
+    """Envelopes of ``node`` still waiting for a receipt (in ``lane``, or in all)."""
+    if lane is None:
+        rows = _read(node, "SELECT count(*) FROM outbox WHERE status = 'pending'")
+    else:
+        rows = _read(node, "SELECT count(*) FROM outbox WHERE status = 'pending' AND lane = ?", (lane,))
+    return int(str(rows[0][0]))
+
+
+def receipt_times(node: Node, message_ids: Sequence[str]) -> dict[str, str]:
+    """``receipted_at`` at the sender of those of ``message_ids`` that have a receipt."""
+    marks = ",".join("?" * len(message_ids))
+    rows = _read(
+        node,
+        f"SELECT message_id, receipted_at FROM outbox WHERE message_id IN ({marks})"  # noqa: S608
+        " AND receipted_at IS NOT NULL",
+        message_ids,
+    )
+    return {str(m): str(r) for m, r in rows}
+
+
+def inbox_times(node: Node, sender: str) -> dict[str, str]:
+    """``received_at`` of every message ``node`` accepted from ``sender``, by message id."""
+    rows = _read(node, "SELECT message_id, received_at FROM inbox_messages WHERE sender = ?", (sender,))
+    return {str(m): str(r) for m, r in rows}
+
+
+def parse_stamp(text: str) -> float:
+    """A stored RFC 3339 stamp (with microseconds) as a POSIX time."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0–100), nearest-rank."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))
+    return ordered[int(rank) - 1]
+
+
+class RssSampler:
+    """Samples the resident set size of some processes in a thread and keeps the peaks."""
+
+    def __init__(self, pids: dict[str, int], interval: float = 0.01) -> None:
+        """Watch ``pids`` (name to pid) every ``interval`` seconds once started."""
+        self._procs = {name: psutil.Process(pid) for name, pid in pids.items()}
+        self.peak = dict.fromkeys(pids, 0)
+        self.samples = 0
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    def current(self) -> dict[str, int]:
+        """RSS now, by name."""
+        return {name: p.memory_info().rss for name, p in self._procs.items()}
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(psutil.Error):
+                for name, rss in self.current().items():
+                    self.peak[name] = max(self.peak[name], rss)
+                self.samples += 1
+            self._stop.wait(self._interval)
+
+    def __enter__(self) -> RssSampler:
+        """Start sampling."""
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop sampling."""
+        self._stop.set()
+        self._thread.join()
+
+
+def rate(count: float, seconds: float) -> str:
+    """``count / seconds`` formatted with thousands separators."""
+    return f"{count / seconds:,.0f}" if seconds > 0 else "inf"
