@@ -25,6 +25,15 @@ _SHA384_HEX = re.compile(r"[0-9a-f]{96}")
 _MAX_TITLE = 300
 
 
+def _encodable(text: str) -> bool:
+    """Whether ``text`` has a UTF-8 form (no lone surrogates); fast, done in C."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class AttachmentRef:
     """What the binding says of one attachment: its name, type, size and SHA-384."""
@@ -78,7 +87,7 @@ class ItemContent:
             value = getattr(self, name)
             if not isinstance(value, str):
                 raise ItemError(f"an item's {name} must be text, not {type(value).__name__}")
-            if any(unicodedata.category(ch) == "Cs" for ch in value):
+            if not _encodable(value):
                 # A lone surrogate (e.g. an undecodable CLI argument) has no UTF-8 form to hash.
                 raise ItemError(f"an item's {name} is not valid Unicode text")
             object.__setattr__(self, name, unicodedata.normalize("NFC", value))

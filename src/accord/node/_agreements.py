@@ -9,6 +9,7 @@ recorded (GSOMIA Art. 21 lifecycle), and kept; ``status`` is computed from them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -262,20 +263,20 @@ class AgreementService:
         Raises:
             NotFound: not imported here.
         """
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             return self._get(session, agreement_id)
 
     def _get(self, session: Session, agreement_id: str) -> Agreement:
         row = session.get(AgreementRow, agreement_id)
         if row is None:
             raise NotFound(f"agreement {agreement_id!r} is not imported at this node")
-        return load_agreement(row.toml_text)
+        return _loaded(row.toml_text)
 
     def all(self) -> list[Agreement]:
         """Every imported agreement, by id."""
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             rows = session.scalars(select(AgreementRow).order_by(AgreementRow.id)).all()
-            return [load_agreement(row.toml_text) for row in rows]
+            return [_loaded(row.toml_text) for row in rows]
 
     def notes(self, agreement_id: str) -> list[SignedNote]:
         """The signed notes recorded for an agreement, in order.
@@ -283,7 +284,7 @@ class AgreementService:
         Raises:
             NotFound: the agreement is not imported.
         """
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             self._get(session, agreement_id)
             return self._notes(session, agreement_id)
 
@@ -293,7 +294,7 @@ class AgreementService:
             .where(NoteRow.agreement_id == agreement_id)
             .order_by(NoteRow.note_date, NoteRow.recorded_at)
         ).all()
-        return [SignedNote.parse(row.signed_json) for row in rows]
+        return [_parsed_note(row.signed_json) for row in rows]
 
     def status(self, agreement_id: str, at: date) -> Status:
         """The agreement's state on ``at`` from its recorded notes (Art. 21).
@@ -301,7 +302,7 @@ class AgreementService:
         Raises:
             NotFound: the agreement is not imported.
         """
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             return self.status_in(session, agreement_id, at)
 
     def status_in(self, session: Session, agreement_id: str, at: date) -> Status:
@@ -422,6 +423,18 @@ def _note_detail(signed: SignedNote) -> Mapping[str, object]:
         "date": note.date.isoformat(),
         "signer": signed.signer,
     }
+
+
+@functools.lru_cache(maxsize=64)
+def _loaded(toml_text: str) -> Agreement:
+    # Stored agreements were checked at import; reading one is frequent (every send and
+    # every received envelope re-checks the agreement), parsing TOML each time is not needed.
+    return load_agreement(toml_text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_note(signed_json: str) -> SignedNote:
+    return SignedNote.parse(signed_json)
 
 
 def _signature_statement(agreement_id: str, digest: str, party: str, node_id: str) -> bytes:

@@ -181,7 +181,7 @@ class BundleService:
         return lambda: self._ctx.blobs.read(blob_id)
 
     def _keys_of(self, node_id: str) -> VerifyKeys:
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             return self._parties.signer(session, node_id)[1]
 
     def _store_blob(self, blob_id: str, size: int, pieces: Iterator[bytes]) -> None:

@@ -144,7 +144,7 @@ class DeliveryService:
 
     def peers_with_pending(self) -> list[tuple[str, str]]:
         """(peer, lane) pairs that have pending envelopes."""
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             rows = session.execute(
                 select(OutboxRow.peer, OutboxRow.lane).where(OutboxRow.status == "pending").distinct()
             ).all()
@@ -152,7 +152,7 @@ class DeliveryService:
 
     def pending_count(self) -> int:
         """How many envelopes wait for a receipt."""
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             return (
                 session.scalar(
                     select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "pending")
@@ -163,7 +163,7 @@ class DeliveryService:
     def deliver_once(self, peer: str, lane: str, transport: PeerTransport) -> DeliveryResult:
         """Send the most urgent due envelopes of ``peer`` in ``lane`` and record the receipts."""
         now = self._ctx.now()
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             query = (
                 select(OutboxRow)
                 .where(OutboxRow.peer == peer, OutboxRow.lane == lane, OutboxRow.status == "pending")
@@ -296,7 +296,7 @@ class DeliveryService:
 
     def pending_for(self, peer: str, limit: int) -> list[OutboxRow]:
         """Pending outbox rows of one peer, most urgent first (for offline bundles)."""
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             return list(
                 session.scalars(
                     select(OutboxRow)
@@ -359,7 +359,7 @@ class DeliveryService:
     def outbox(self, *, include_done: bool = False) -> list[OutboxEntry]:
         """Envelopes not yet receipted (or all), most urgent first, with age against objective."""
         now = self._ctx.now()
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             query = select(OutboxRow).order_by(OutboxRow.rank.desc(), OutboxRow.created_at)
             if not include_done:
                 query = query.where(OutboxRow.status != "receipted")
@@ -387,7 +387,7 @@ class DeliveryService:
 
     def receipts(self, item_id: str) -> list[dict[str, object]]:
         """The signed receipts partners gave for an item."""
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             rows = session.scalars(
                 select(ReceiptRow).where(ReceiptRow.item_id == item_id).order_by(ReceiptRow.stored_at)
             )

@@ -207,7 +207,7 @@ class ItemService:
         written: list[str] = []
         try:
             # 1. Check, in a short transaction: who, which label, which agreement.
-            with self._ctx.db.transaction() as session:
+            with self._ctx.db.transaction(read_only=True) as session:
                 now = self._ctx.now()
                 made = self._check_creation(session, actor, label, now)
             # 2. Seal the attachments outside any transaction (they may be gigabytes; the
@@ -464,7 +464,7 @@ class ItemService:
         """
         views: list[ItemView] = []
         damaged: list[DamagedItem] = []
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             rows = session.scalars(select(ItemRow).order_by(ItemRow.created_at.desc())).all()
             for row in rows:
                 try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,14 @@ from accord.node._identity import IdentityCard
 from accord.store import PartyRow, append_event, format_stamp
 
 __all__ = ["PartyService"]
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_card(card_json: str) -> IdentityCard:
+    # A stored card was verified when it was pinned; parsing it again (X.509, two signature
+    # checks) for every envelope and receipt would dominate the exchange. Keyed by the
+    # exact text, so a changed row is parsed and verified afresh.
+    return IdentityCard.parse(card_json)
 
 
 class PartyService:
@@ -79,7 +89,7 @@ class PartyService:
 
     def all(self) -> list[IdentityCard]:
         """Every pinned partner card, by party then node id."""
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             rows = session.scalars(select(PartyRow).order_by(PartyRow.party, PartyRow.node_id)).all()
             return [IdentityCard.parse(row.card_json) for row in rows]
 
@@ -96,5 +106,5 @@ class PartyService:
             raise NotFound(
                 f"node {node_id!r} is unknown here: pin its identity card first (accord party add)"
             )
-        card = IdentityCard.parse(row.card_json)
+        card = _parsed_card(row.card_json)
         return card.party, card.signing_keys

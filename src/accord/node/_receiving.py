@@ -154,7 +154,7 @@ class ReceivingService:
             claimed = tx.sender
             if tx.recipient != self._ctx.config.node_id:
                 raise VerificationFailed(f"transmission is addressed to {tx.recipient}, not to this node")
-            with self._ctx.db.transaction() as session:
+            with self._ctx.db.transaction(read_only=True) as session:
                 sender_party, keys = self._parties.signer(session, tx.sender)
             tx.verify(keys)
         except AccordError as exc:
@@ -416,7 +416,7 @@ class ReceivingService:
 
     def quarantine(self) -> list[QuarantineRow]:
         """What was refused, newest first."""
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             return list(session.scalars(select(QuarantineRow).order_by(QuarantineRow.id.desc())))
 
 

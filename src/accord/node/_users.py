@@ -143,7 +143,7 @@ class UserService:
         Raises:
             NotFound: no such user.
         """
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             return self.get_in(session, name)
 
     def get_in(self, session: Session, name: str) -> User:
@@ -159,7 +159,7 @@ class UserService:
 
     def all(self) -> list[User]:
         """Every user, by name."""
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(read_only=True) as session:
             return [_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.name))]
 
 

@@ -46,7 +46,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Reads take no lock (WAL readers see a snapshot); writes take the write lock at once.
+    if connection.get_execution_options().get("accord_read_only"):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -65,6 +69,7 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
+        self._read_engine = self.engine.execution_options(accord_read_only=True)
 
     @property
     def dialect(self) -> str:
@@ -101,14 +106,18 @@ class Database:
             raise StorageError(f"cannot read the database: {exc.__class__.__name__}: {exc}") from exc
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error.
+
+        ``read_only`` transactions take no write lock on SQLite (a WAL snapshot), so
+        listings and checks never wait behind a long write; they must not write.
 
         Raises:
             StorageError: the database failed (the work is rolled back).
         """
+        bind = self._read_engine if read_only else self.engine
         try:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            with Session(bind, expire_on_commit=False) as session, session.begin():
                 yield session
         except AccordError:
             raise
