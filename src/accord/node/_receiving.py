@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -84,6 +85,18 @@ MAX_ENVELOPE_AGE = timedelta(days=60)  # an offline bundle may spend weeks in th
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_BLOB_BYTES = 64 * 1024**3
 _RAW_KEPT = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An envelope that passed every check, ready to be stored."""
+
+    header: EnvelopeHeader
+    digest: str
+    payload: ItemPayload
+    marking: Marking
+    agreement_id: str
+    receipt: Receipt
 
 
 class ReceivingService:
@@ -160,19 +173,36 @@ class ReceivingService:
         except AccordError as exc:
             self._quarantine(claimed, None, f"transmission refused: {exc}", body, now)
             raise VerificationFailed("transmission rejected") from exc
-        receipts: list[Receipt] = []
-        rejected: list[str] = []
-        refusals: list[tuple[WireEnvelope, str, str]] = []
-        with self._ctx.db.transaction() as session:
+        # 1. Every check and all the cryptography (HPKE, bindings, attachment digests) in a
+        #    read-only snapshot: no write lock is held meanwhile, so a FLASH transmission on
+        #    another connection is never stuck behind a large batch or an imagery check.
+        prepared: list[tuple[WireEnvelope, str, _Prepared | Receipt | str]] = []
+        with self._ctx.db.transaction(read_only=True) as snapshot:
             for envelope in tx.envelopes:
                 message_id = _message_id(envelope)
+                result: _Prepared | Receipt | str
                 try:
-                    with session.begin_nested():
-                        receipts.append(self._envelope(session, tx, envelope, sender_party, now))
+                    result = self._prepare(snapshot, tx, envelope, sender_party, now)
                 except (AccordError, RecursionError) as exc:  # RecursionError: JSON nested too deeply
-                    rejected.append(message_id)
-                    refusals.append((envelope, message_id, f"{type(exc).__name__}: {exc}"))
-            for envelope, message_id, reason in refusals:
+                    result = f"{type(exc).__name__}: {exc}"
+                prepared.append((envelope, message_id, result))
+        # 2. One short write transaction for the whole batch (a savepoint per envelope).
+        receipts: list[Receipt] = []
+        rejected: list[str] = []
+        with self._ctx.db.transaction() as session:
+            for envelope, message_id, outcome in prepared:
+                if isinstance(outcome, Receipt):
+                    receipts.append(outcome)
+                    continue
+                reason = outcome if isinstance(outcome, str) else ""
+                if isinstance(outcome, _Prepared):
+                    try:
+                        with session.begin_nested():
+                            receipts.append(self._commit(session, tx, outcome, now))
+                        continue
+                    except AccordError as exc:
+                        reason = f"{type(exc).__name__}: {exc}"
+                rejected.append(message_id)
                 self._quarantine_in(session, tx.sender, message_id, reason, _raw(envelope), now)
         batch = ReceiptBatch.make(
             self._ctx.keys,
@@ -188,9 +218,9 @@ class ReceivingService:
 
     # --- one envelope -----------------------------------------------------------------
 
-    def _envelope(
+    def _prepare(
         self, session: Session, tx: Transmission, envelope: WireEnvelope, sender_party: str, now: datetime
-    ) -> Receipt:
+    ) -> _Prepared | Receipt:
         me = self._ctx.config
         header = EnvelopeHeader.parse(envelope.header)
         if header.recipient != me.node_id or header.sender != tx.sender:
@@ -272,7 +302,6 @@ class ReceivingService:
             originator_id=me.node_id,
             agreement=agreement.id,
         )
-        self._hold(session, payload, Marking(label, (alternative,)), tx.sender, header.precedence.value, now)
         receipt = Receipt(
             message_id=header.message_id,
             item_id=payload.item_id,
@@ -284,6 +313,26 @@ class ReceivingService:
             receiver=me.node_id,
             sender=tx.sender,
         )
+        return _Prepared(header, digest, payload, Marking(label, (alternative,)), agreement.id, receipt)
+
+    def _commit(self, session: Session, tx: Transmission, prepared: _Prepared, now: datetime) -> Receipt:
+        header, digest, payload, receipt = (
+            prepared.header,
+            prepared.digest,
+            prepared.payload,
+            prepared.receipt,
+        )
+        # Checked again under the write lock: the same envelope may have arrived meanwhile
+        # on another connection (a retry while the first attempt was still being checked).
+        seen = session.get(InboxMessageRow, (tx.sender, header.message_id))
+        if seen is not None:
+            if seen.digest == digest:
+                return Receipt.from_dict(json.loads(seen.receipt_json))
+            raise VerificationFailed(
+                f"replay: message id {header.message_id} was already received with other content"
+            )
+        self._hold(session, payload, prepared.marking, tx.sender, header.precedence.value, now)
+        label, alternative = prepared.marking.originator, prepared.marking.alternatives[0]
         session.add(
             InboxMessageRow(
                 sender=tx.sender,
@@ -307,7 +356,7 @@ class ReceivingService:
             detail={
                 "message_id": header.message_id,
                 "from": tx.sender,
-                "agreement_id": agreement.id,
+                "agreement_id": prepared.agreement_id,
                 "classification": label.classification,
                 "alternative": alternative.classification,
                 "precedence": header.precedence.value,
