@@ -51,6 +51,7 @@ def test_store_exports() -> None:
         "PartyRow",
         "PeerSequenceRow",
         "QuarantineRow",
+        "ReceiptBatchRow",
         "ReceiptRow",
         "UserRow",
         "append_event",

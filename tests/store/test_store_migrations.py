@@ -23,6 +23,7 @@ TABLES = {
     "parties",
     "peer_sequences",
     "quarantine",
+    "receipt_batches",
     "receipts",
     "users",
 }

@@ -25,12 +25,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from accord.canonical import parse_time
-from accord.errors import AccordError, TransportError
+from accord.errors import AccordError, NotFound, TransportError
 from accord.exchange import PeerUnavailable, ReceiptBatch, Transmission, WireEnvelope
 from accord.items import Precedence
 from accord.node._context import NodeContext
 from accord.node._parties import PartyService
-from accord.store import ItemRow, OutboxRow, ReceiptRow, append_event, format_stamp
+from accord.store import ItemRow, OutboxRow, ReceiptBatchRow, ReceiptRow, append_event, format_stamp
 
 __all__ = ["LANES", "DeliveryResult", "DeliveryService", "OutboxEntry", "PeerTransport", "backoff"]
 
@@ -309,32 +309,53 @@ class DeliveryService:
     def _store_receipts(
         self, session: Session, peer: str, batch: ReceiptBatch, expected: set[str], now: datetime
     ) -> int:
-        count = 0
-        batch_json = batch.to_bytes().decode("utf-8")
+        ids = [r.message_id for r in batch.receipts]
+        rows = {
+            r.message_id: r for r in session.scalars(select(OutboxRow).where(OutboxRow.message_id.in_(ids)))
+        }
+        item_ids = {r.item_id for r in rows.values()}
+        query = select(ItemRow.id, ItemRow.content_sha384).where(ItemRow.id.in_(item_ids))
+        digests: dict[str, str] = dict(session.execute(query).all())
+        stored = set(session.scalars(select(ReceiptRow.message_id).where(ReceiptRow.message_id.in_(ids))))
+        fresh = []
         for receipt in batch.receipts:
-            row = session.get(OutboxRow, receipt.message_id)
+            row = rows.get(receipt.message_id)
             if row is None or row.peer != peer or receipt.message_id not in expected:
                 raise TransportError(
                     f"receipt for a message we did not send in this transmission: {receipt.message_id}"
                 )
-            item = session.get_one(ItemRow, row.item_id)
             if (
                 receipt.envelope_digest != row.digest
                 or receipt.item_id != row.item_id
-                or receipt.content_sha384 != item.content_sha384
+                or receipt.content_sha384 != digests.get(row.item_id)
             ):
                 raise TransportError(f"receipt for {receipt.message_id} does not match what was sent")
             if row.status != "receipted":
                 row.status = "receipted"
                 row.receipted_at = format_stamp(now)
-            if session.get(ReceiptRow, receipt.message_id) is None:
+            if receipt.message_id not in stored:
+                fresh.append((receipt, row))
+        if fresh:
+            # The batch is stored once; each receipt refers to it (its signature is there).
+            if session.get(ReceiptBatchRow, batch.id) is None:
+                session.add(
+                    ReceiptBatchRow(
+                        id=batch.id,
+                        peer=peer,
+                        transmission_id=batch.transmission_id,
+                        batch_json=batch.to_bytes().decode("utf-8"),
+                        stored_at=format_stamp(now),
+                    )
+                )
+                session.flush()
+            for receipt, row in fresh:
                 session.add(
                     ReceiptRow(
                         message_id=receipt.message_id,
                         item_id=row.item_id,
                         peer=peer,
                         receipt_json=json.dumps(receipt.to_dict(), ensure_ascii=False, sort_keys=True),
-                        batch_json=batch_json,
+                        batch_id=batch.id,
                         stored_at=format_stamp(now),
                     )
                 )
@@ -350,9 +371,21 @@ class DeliveryService:
                         "peer": peer,
                         "alternative": receipt.alternative_label.classification,
                     },
+                    flush=False,
                 )
-            count += 1
-        return count
+        return len(batch.receipts)
+
+    def receipt_batch(self, message_id: str) -> ReceiptBatch:
+        """The signed batch a stored receipt came in (to verify it again, or show a partner).
+
+        Raises:
+            NotFound: no receipt for that message.
+        """
+        with self._ctx.db.transaction(read_only=True) as session:
+            row = session.get(ReceiptRow, message_id)
+            if row is None:
+                raise NotFound(f"no receipt for message {message_id!r}")
+            return ReceiptBatch.parse(session.get_one(ReceiptBatchRow, row.batch_id).batch_json)
 
     # --- views --------------------------------------------------------------------------
 

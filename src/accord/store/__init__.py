@@ -16,6 +16,7 @@ from accord.store._tables import (
     PartyRow,
     PeerSequenceRow,
     QuarantineRow,
+    ReceiptBatchRow,
     ReceiptRow,
     UserRow,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "PartyRow",
     "PeerSequenceRow",
     "QuarantineRow",
+    "ReceiptBatchRow",
     "ReceiptRow",
     "UserRow",
     "append_event",

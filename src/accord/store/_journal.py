@@ -62,8 +62,13 @@ def append_event(
     outcome: str,
     item_id: str | None = None,
     detail: Mapping[str, object] | None = None,
+    flush: bool = True,
 ) -> JournalRow:
-    """Append one event inside the caller's transaction."""
+    """Append one event inside the caller's transaction.
+
+    ``flush=False`` leaves the insert to the transaction's end (bulk paths): the row's
+    ``seq`` is then assigned at commit, in insertion order.
+    """
     row = JournalRow(
         at=format_stamp(at),
         actor=actor,
@@ -73,7 +78,8 @@ def append_event(
         detail_json=canonical_json(dict(detail or {})).decode("utf-8"),
     )
     session.add(row)
-    session.flush()
+    if flush:
+        session.flush()
     return row
 
 

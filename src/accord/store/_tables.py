@@ -28,6 +28,7 @@ __all__ = [
     "PartyRow",
     "PeerSequenceRow",
     "QuarantineRow",
+    "ReceiptBatchRow",
     "ReceiptRow",
     "UserRow",
 ]
@@ -207,15 +208,26 @@ class InboxMessageRow(Base):
     receipt_json: Mapped[str] = mapped_column(Text)
 
 
+class ReceiptBatchRow(Base):
+    """A signed receipt batch as a peer returned it (one row per batch, not per receipt)."""
+
+    __tablename__ = "receipt_batches"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    peer: Mapped[str] = mapped_column(String(64))
+    transmission_id: Mapped[str] = mapped_column(String(64))
+    batch_json: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[str] = mapped_column(TIME)
+
+
 class ReceiptRow(Base):
-    """A signed receipt a peer gave for one of our envelopes."""
+    """A signed receipt a peer gave for one of our envelopes; its signature is on its batch."""
 
     __tablename__ = "receipts"
     message_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     item_id: Mapped[str] = mapped_column(String(64), index=True)
     peer: Mapped[str] = mapped_column(String(64))
     receipt_json: Mapped[str] = mapped_column(Text)
-    batch_json: Mapped[str] = mapped_column(Text)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("receipt_batches.id"), index=True)
     stored_at: Mapped[str] = mapped_column(TIME)
 
 
