@@ -191,3 +191,16 @@ def test_tampered_transmission_is_quarantined(federation: FederationLike) -> Non
         (q,) = session.query(QuarantineRow).all()
         assert "signature" in q.reason or "verif" in q.reason.lower()
     assert kor.items.inbox().views == []
+
+
+def test_send_many_is_all_or_nothing(federation: FederationLike) -> None:
+    jpn, kor = federation.jpn, federation.kor
+    good = [_report(jpn, "sato", "秘", ["KOR"], Precedence.ROUTINE) for _ in range(3)]
+    bad = _report(jpn, "sato", "秘", ["USA"], Precedence.ROUTINE)
+    with pytest.raises(PolicyDenied, match="not releasable to KOR"):
+        jpn.sending.send_many([*good, bad], to="KOR", actor="sato")
+    assert jpn.delivery.outbox() == []
+    sent = jpn.sending.send_many(good, to="KOR", actor="sato")
+    assert [s.seq for s in sent] == [1, 2, 3]
+    _deliver(jpn, Loopback(kor))
+    assert {v.id for v in kor.items.inbox().views} == set(good)

@@ -27,7 +27,7 @@ quarantine_app = typer.Typer(
 
 
 def send(
-    item_id: Annotated[str, typer.Argument(help="Item id.")],
+    item_ids: Annotated[list[str], typer.Argument(help="Item id(s); several are queued together, or none.")],
     to: Annotated[str, typer.Option(help="Recipient party (e.g. KOR).")],
     as_user: Annotated[str, typer.Option("--as", help="The officer or analyst releasing the item.")],
     precedence: Annotated[
@@ -42,7 +42,9 @@ def send(
     """Release an item to a partner: check agreement, scope and markings; queue a sealed envelope."""
     with refusals(), node_at(home) as node:
         chosen = Precedence.parse(precedence) if precedence else None
-        sent = node.sending.send(item_id, to=to, actor=as_user, precedence=chosen, agreement_id=agreement)
+        sent = node.sending.send_many(
+            item_ids, to=to, actor=as_user, precedence=chosen, agreement_id=agreement
+        )
     if json_out:
         emit_json(
             [

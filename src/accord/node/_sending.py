@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -92,86 +93,123 @@ class SendingService:
             TranslationRefused: the level has no equivalent in the recipient's scheme.
             AgreementStateError: the agreement is not in force today.
         """
+        return self.send_many([item_id], to=to, actor=actor, precedence=precedence, agreement_id=agreement_id)
+
+    def send_many(
+        self,
+        item_ids: Sequence[str],
+        *,
+        to: str,
+        actor: str,
+        precedence: Precedence | None = None,
+        agreement_id: str | None = None,
+    ) -> list[Sent]:
+        """:meth:`send` for several items in one transaction: all are queued, or none.
+
+        Raises:
+            NotFound, PolicyDenied, TranslationRefused, AgreementStateError: as :meth:`send`,
+                for the first item refused (nothing is queued then).
+        """
         to = to.strip().upper()
-        with self._ctx.work(actor, "item.send", item_id=item_id, detail={"to": to}) as session:
+        first = item_ids[0] if len(item_ids) == 1 else None
+        detail: dict[str, object] = {"to": to, "items": len(item_ids)}
+        with self._ctx.work(actor, "item.send", item_id=first, detail=detail) as session:
             user = self._users.get_in(session, actor)
             if user.role not in (Role.OFFICER, Role.ANALYST):
                 raise PolicyDenied(
                     f"{actor} has the role {user.role.value}; only officers and analysts release items"
                 )
-            row = session.get(ItemRow, item_id)
-            if row is None:
-                raise NotFound(f"no item {item_id!r} at this node")
-            view = self._items.view_in(session, row)
             now = self._ctx.now()
-            agreement = self._check(session, view, to, agreement_id, now)
-            suite = suite_of(agreement)
-            payload = self._payload(session, row, view)
-            chosen = precedence or view.precedence
-            peers = self._peers(session, to)
+            peers: list[IdentityCard] = []
             sent: list[Sent] = []
-            for card in peers:
-                seq = _next_seq(session, card.node_id)
-                header = EnvelopeHeader(
-                    type="item",
-                    suite=suite,
-                    sender=self._ctx.config.node_id,
-                    recipient=card.node_id,
-                    message_id=f"msg-{uuid.uuid4().hex}",
-                    agreement_id=agreement.id,
-                    precedence=chosen,
-                    created=format_stamp(now),
-                    seq=seq,
-                )
-                header_bytes = header.to_bytes()
-                envelope = WireEnvelope(
-                    header_bytes,
-                    seal_envelope(suite, card.hpke_public(suite), header_bytes, payload.to_bytes()),
-                )
-                session.add(
-                    OutboxRow(
-                        message_id=header.message_id,
-                        peer=card.node_id,
-                        peer_party=card.party,
-                        item_id=item_id,
-                        agreement_id=agreement.id,
-                        precedence=chosen.value,
-                        rank=chosen.rank,
-                        lane=lane_of(chosen),
-                        seq=seq,
-                        header=header_bytes,
-                        ciphertext=envelope.ciphertext,
-                        digest=envelope.digest(),
-                        blobs_json=json.dumps(
-                            [{"blob_id": a.blob_id, "size": a.blob_size} for a in payload.attachments]
-                        ),
-                        status="pending",
-                        attempts=0,
-                        next_attempt_at=format_stamp(now),
-                        last_error="",
-                        created_at=format_stamp(now),
-                        sent_by=actor,
-                        receipted_at=None,
-                    )
-                )
-                append_event(
-                    session,
-                    at=now,
-                    actor=actor,
-                    action="item.send",
-                    outcome="ok",
-                    item_id=item_id,
-                    detail={
-                        "to": to,
-                        "peer": card.node_id,
-                        "message_id": header.message_id,
-                        "agreement_id": agreement.id,
-                        "precedence": chosen.value,
-                        "digest": envelope.digest(),
-                    },
-                )
-                sent.append(Sent(header.message_id, card.node_id, to, agreement.id, chosen, seq))
+            for item_id in item_ids:
+                sent.extend(self._send_one(session, item_id, to, peers, actor, precedence, agreement_id, now))
             return sent
+
+    def _send_one(
+        self,
+        session: Session,
+        item_id: str,
+        to: str,
+        peers: list[IdentityCard],
+        actor: str,
+        precedence: Precedence | None,
+        agreement_id: str | None,
+        now: datetime,
+    ) -> list[Sent]:
+        row = session.get(ItemRow, item_id)
+        if row is None:
+            raise NotFound(f"no item {item_id!r} at this node")
+        view = self._items.view_in(session, row)
+        agreement = self._check(session, view, to, agreement_id, now)
+        if not peers:  # looked up once, after the first item's checks (their reasons come first)
+            peers.extend(self._peers(session, to))
+        suite = suite_of(agreement)
+        payload = self._payload(session, row, view)
+        chosen = precedence or view.precedence
+        sent: list[Sent] = []
+        for card in peers:
+            seq = _next_seq(session, card.node_id)
+            header = EnvelopeHeader(
+                type="item",
+                suite=suite,
+                sender=self._ctx.config.node_id,
+                recipient=card.node_id,
+                message_id=f"msg-{uuid.uuid4().hex}",
+                agreement_id=agreement.id,
+                precedence=chosen,
+                created=format_stamp(now),
+                seq=seq,
+            )
+            header_bytes = header.to_bytes()
+            envelope = WireEnvelope(
+                header_bytes,
+                seal_envelope(suite, card.hpke_public(suite), header_bytes, payload.to_bytes()),
+            )
+            session.add(
+                OutboxRow(
+                    message_id=header.message_id,
+                    peer=card.node_id,
+                    peer_party=card.party,
+                    item_id=item_id,
+                    agreement_id=agreement.id,
+                    precedence=chosen.value,
+                    rank=chosen.rank,
+                    lane=lane_of(chosen),
+                    seq=seq,
+                    header=header_bytes,
+                    ciphertext=envelope.ciphertext,
+                    digest=envelope.digest(),
+                    blobs_json=json.dumps(
+                        [{"blob_id": a.blob_id, "size": a.blob_size} for a in payload.attachments]
+                    ),
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=format_stamp(now),
+                    last_error="",
+                    created_at=format_stamp(now),
+                    sent_by=actor,
+                    receipted_at=None,
+                )
+            )
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="item.send",
+                outcome="ok",
+                item_id=item_id,
+                detail={
+                    "to": to,
+                    "peer": card.node_id,
+                    "message_id": header.message_id,
+                    "agreement_id": agreement.id,
+                    "precedence": chosen.value,
+                    "digest": envelope.digest(),
+                },
+            )
+            sent.append(Sent(header.message_id, card.node_id, to, agreement.id, chosen, seq))
+        return sent
 
     def _check(
         self, session: Session, view: ItemView, to: str, agreement_id: str | None, now: datetime

@@ -3,11 +3,13 @@
 Blobs arrive already encrypted (the node seals them with the streaming AEAD before they
 reach the store), so the store never sees plaintext. A blob is named by the SHA-384 of
 the bytes stored, written to a temporary file, synced, then renamed into place: a crash
-leaves either the whole blob or nothing. Reading checks the digest again.
+leaves either the whole blob or nothing (the temporary file of a writer that was killed is
+removed when the store is next opened). Reading checks the digest again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -29,6 +31,19 @@ class BlobStore:
         """Use ``root`` (created if missing)."""
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
+        self._sweep_abandoned()
+
+    def _sweep_abandoned(self) -> None:
+        # A process killed while writing a blob (kill -9, power cut) leaves its temporary
+        # file behind; files are named after the writer's pid, so those of dead writers go.
+        tmp_dir = self.root / "tmp"
+        if os.name != "posix" or not tmp_dir.is_dir():
+            return
+        for path in tmp_dir.glob("upload-*-*"):
+            pid = path.name.split("-")[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                with contextlib.suppress(OSError):  # a file we may not remove stays; no harm
+                    path.unlink(missing_ok=True)
 
     def _path(self, blob_id: str) -> Path:
         if not _BLOB_ID.fullmatch(blob_id):
@@ -187,3 +202,14 @@ class BlobStore:
             handle.seek(offset)
             while piece := handle.read(_READ_SIZE):
                 yield piece
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (POSIX)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
