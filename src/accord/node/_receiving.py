@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.agreements import Agreement, Status
 from accord.canonical import parse_time
 from accord.crypto import (
     Sha384Stream,
@@ -177,12 +178,13 @@ class ReceivingService:
         #    read-only snapshot: no write lock is held meanwhile, so a FLASH transmission on
         #    another connection is never stuck behind a large batch or an imagery check.
         prepared: list[tuple[WireEnvelope, str, _Prepared | Receipt | str]] = []
+        checked: dict[str, tuple[Agreement, Status]] = {}  # per transmission: one look per agreement
         with self._ctx.db.transaction(read_only=True) as snapshot:
             for envelope in tx.envelopes:
                 message_id = _message_id(envelope)
                 result: _Prepared | Receipt | str
                 try:
-                    result = self._prepare(snapshot, tx, envelope, sender_party, now)
+                    result = self._prepare(snapshot, tx, envelope, sender_party, now, checked)
                 except (AccordError, RecursionError) as exc:  # RecursionError: JSON nested too deeply
                     result = f"{type(exc).__name__}: {exc}"
                 prepared.append((envelope, message_id, result))
@@ -219,7 +221,13 @@ class ReceivingService:
     # --- one envelope -----------------------------------------------------------------
 
     def _prepare(
-        self, session: Session, tx: Transmission, envelope: WireEnvelope, sender_party: str, now: datetime
+        self,
+        session: Session,
+        tx: Transmission,
+        envelope: WireEnvelope,
+        sender_party: str,
+        now: datetime,
+        checked: dict[str, tuple[Agreement, Status]],
     ) -> _Prepared | Receipt:
         me = self._ctx.config
         header = EnvelopeHeader.parse(envelope.header)
@@ -245,8 +253,13 @@ class ReceivingService:
             )
         if created - now > MAX_CLOCK_SKEW:
             raise VerificationFailed(f"envelope created in the future ({header.created})")
-        agreement = self._agreements.get_in(session, header.agreement_id)
-        status = self._agreements.status_in(session, agreement.id, now.date())
+        if header.agreement_id not in checked:
+            agreement = self._agreements.get_in(session, header.agreement_id)
+            checked[header.agreement_id] = (
+                agreement,
+                self._agreements.status_in(session, agreement.id, now.date()),
+            )
+        agreement, status = checked[header.agreement_id]
         if not status.new_exchange_allowed:
             raise AgreementStateError(
                 f"{agreement.id} is {status.state.value} here on {now.date()} (Art. 21)"

@@ -122,8 +122,11 @@ class SendingService:
             now = self._ctx.now()
             peers: list[IdentityCard] = []
             sent: list[Sent] = []
+            checked: dict[str | None, Agreement] = {}
             for item_id in item_ids:
-                sent.extend(self._send_one(session, item_id, to, peers, actor, precedence, agreement_id, now))
+                sent.extend(
+                    self._send_one(session, item_id, to, peers, actor, precedence, agreement_id, now, checked)
+                )
             return sent
 
     def _send_one(
@@ -136,12 +139,13 @@ class SendingService:
         precedence: Precedence | None,
         agreement_id: str | None,
         now: datetime,
+        checked: dict[str | None, Agreement],
     ) -> list[Sent]:
         row = session.get(ItemRow, item_id)
         if row is None:
             raise NotFound(f"no item {item_id!r} at this node")
         view = self._items.view_in(session, row)
-        agreement = self._check(session, view, to, agreement_id, now)
+        agreement = self._check(session, view, to, agreement_id, now, checked)
         if not peers:  # looked up once, after the first item's checks (their reasons come first)
             peers.extend(self._peers(session, to))
         suite = suite_of(agreement)
@@ -194,6 +198,7 @@ class SendingService:
             )
             append_event(
                 session,
+                flush=False,
                 at=now,
                 actor=actor,
                 action="item.send",
@@ -212,7 +217,13 @@ class SendingService:
         return sent
 
     def _check(
-        self, session: Session, view: ItemView, to: str, agreement_id: str | None, now: datetime
+        self,
+        session: Session,
+        view: ItemView,
+        to: str,
+        agreement_id: str | None,
+        now: datetime,
+        checked: dict[str | None, Agreement],
     ) -> Agreement:
         own = self._ctx.config
         label = view.marking.originator
@@ -223,13 +234,17 @@ class SendingService:
             )
         if to == own.party:
             raise PolicyDenied(f"{to} is this node's own party")
-        agreement = self._agreement(session, to, agreement_id or label.agreement)
-        status = self._agreements.status_in(session, agreement.id, now.date())
-        if not status.new_exchange_allowed:
-            raise AgreementStateError(
-                f"{agreement.id} is {status.state.value} on {now.date().isoformat()}: "
-                "nothing new may be provided under it (Art. 21)"
-            )
+        wanted = agreement_id or label.agreement
+        if wanted not in checked:  # once per agreement in one send
+            agreement = self._agreement(session, to, wanted)
+            status = self._agreements.status_in(session, agreement.id, now.date())
+            if not status.new_exchange_allowed:
+                raise AgreementStateError(
+                    f"{agreement.id} is {status.state.value} on {now.date().isoformat()}: "
+                    "nothing new may be provided under it (Art. 21)"
+                )
+            checked[wanted] = agreement
+        agreement = checked[wanted]
         recipient_scheme = agreement.party(to).scheme
         agreement.translate(label, recipient_scheme)  # Art. 4: refuses with the reason
         if agreement.topic_scope is not None and not agreement.topics_in_scope(label.need_to_know):
@@ -293,5 +308,4 @@ def _next_seq(session: Session, peer: str) -> int:
         row = PeerSequenceRow(peer=peer, direction="out", last_seq=0)
         session.add(row)
     row.last_seq += 1
-    session.flush()
     return row.last_seq
