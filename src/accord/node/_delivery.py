@@ -52,9 +52,9 @@ class PeerTransport(Protocol):
 
 
 def backoff(attempts: int, rand: Callable[[], float] = random.random) -> timedelta:
-    """Exponential backoff with jitter: about 2^attempts seconds (± 50 %), at most 5 minutes."""
+    """Exponential backoff with jitter: about 2^attempts seconds (± 50 %), never over 5 minutes."""
     base = min(2.0 ** max(attempts, 0), _MAX_BACKOFF)
-    return timedelta(seconds=base * (0.5 + rand()))
+    return timedelta(seconds=min(base * (0.5 + rand()), _MAX_BACKOFF))
 
 
 @dataclass(frozen=True)
