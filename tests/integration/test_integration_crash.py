@@ -245,10 +245,8 @@ def _check_sender(home: Path, precedence_of: dict[str, Precedence]) -> dict[str,
 
 def _receipt_batches(session: Session) -> tuple[list[str], dict[str, str]]:
     """The distinct signed receipt batches, and which batch each receipt refers to."""
-    batch_of = {
-        message_id: batch_id
-        for message_id, batch_id in session.execute(select(ReceiptRow.message_id, ReceiptRow.batch_id))
-    }
+    rows = session.execute(select(ReceiptRow.message_id, ReceiptRow.batch_id)).all()
+    batch_of = {str(message_id): str(batch_id) for message_id, batch_id in rows}
     return list(session.scalars(select(ReceiptBatchRow.batch_json))), batch_of
 
 
