@@ -21,9 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from accord.agreements import NoteKind
 from accord.node import Node
-from accord.node.demo import AGREEMENT_FILE, example_agreement
+from accord.node.demo import AGREEMENT_FILE, example_agreement, federate
 
 POSTGRES_ENV = "ACCORD_TEST_POSTGRES_URL"
 START = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
@@ -111,18 +110,9 @@ class Federation:
 def federation(make_node: Callable[..., Node], clock: FixedClock) -> Federation:
     """JPN and KOR nodes with the Japan–ROK GSOMIA in force and analysts at each."""
     jpn, kor = make_node("JPN", "jpn-mod"), make_node("KOR", "kor-mnd")
-    jpn.parties.add(kor.parties.own_card().to_json(), actor="authority")
-    kor.parties.add(jpn.parties.own_card().to_json(), actor="authority")
     text = example_agreement(AGREEMENT_FILE)
-    signatures = [n.agreements.sign(text, actor="authority").to_json() for n in (jpn, kor)]
-    for n in (jpn, kor):
-        agreement, _ = n.agreements.import_(text, signatures, actor="authority")
-    for n, other in ((jpn, kor), (kor, jpn)):
-        note = n.agreements.issue_note(
-            agreement.id, kind=NoteKind.ENTRY_INTO_FORCE, on=date(2016, 11, 23), actor="authority"
-        )
-        other.agreements.import_note(note.to_json(), actor="authority")
+    agreement_id = federate([jpn, kor], text, in_force_on=date(2016, 11, 23))
     jpn.users.add("sato", role="analyst", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
     kor.users.add("kim", role="analyst", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
     kor.users.add("lee", role="analyst", clearance="대외비", ntk=[], actor="authority")
-    return Federation(jpn, kor, agreement.id, text, clock)
+    return Federation(jpn, kor, agreement_id, text, clock)

@@ -22,12 +22,11 @@ import pytest
 from sqlalchemy import func, select
 from support_exchange_adversarial import FederationLike, Loopback, events, outbox_rows, receipt_count, report
 
-from accord.agreements import NoteKind
 from accord.api import PeerServer, create_peer_app
 from accord.exchange import PeerRejected, PeerUnavailable
 from accord.items import Precedence
 from accord.node import DeliveryService, DeliveryWorker, Node
-from accord.node.demo import AGREEMENT_FILE, example_agreement
+from accord.node.demo import AGREEMENT_FILE, example_agreement, federate
 from accord.store import InboxMessageRow, ItemRow, OutboxRow
 
 KOR = "kor-mnd"
@@ -74,17 +73,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
     }
     jpn, kor = nodes["jpn-mod"], nodes["kor-mnd"]
     try:
-        jpn.parties.add(kor.parties.own_card().to_json(), actor="authority")
-        kor.parties.add(jpn.parties.own_card().to_json(), actor="authority")
         text = example_agreement(AGREEMENT_FILE)
-        signatures = [n.agreements.sign(text, actor="authority").to_json() for n in (jpn, kor)]
-        for n in (jpn, kor):
-            agreement, _ = n.agreements.import_(text, signatures, actor="authority")
-        for n, other in ((jpn, kor), (kor, jpn)):
-            note = n.agreements.issue_note(
-                agreement.id, kind=NoteKind.ENTRY_INTO_FORCE, on=date(2016, 11, 23), actor="authority"
-            )
-            other.agreements.import_note(note.to_json(), actor="authority")
+        federate([jpn, kor], text, in_force_on=date(2016, 11, 23))
         jpn.users.add("sato", role="analyst", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
         kor.users.add("kim", role="analyst", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
         yield Served(jpn, kor, ports)

@@ -23,9 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from accord.agreements import NoteKind
 from accord.node import Node
-from accord.node.demo import AGREEMENT_FILE, example_agreement
+from accord.node.demo import AGREEMENT_FILE, example_agreement, federate
 
 __all__ = [
     "OutboxCounts",
@@ -80,23 +79,14 @@ def make_pair(root: Path) -> Pair:
     jpn = Node.init(root / "jpn", party="JPN", node_id="jpn-mod", endpoint=f"https://127.0.0.1:{jpn_port}")
     kor = Node.init(root / "kor", party="KOR", node_id="kor-mnd", endpoint=f"https://127.0.0.1:{kor_port}")
     try:
-        jpn.parties.add(kor.parties.own_card().to_json(), actor="authority")
-        kor.parties.add(jpn.parties.own_card().to_json(), actor="authority")
         text = example_agreement(AGREEMENT_FILE)
-        signatures = [n.agreements.sign(text, actor="authority").to_json() for n in (jpn, kor)]
-        for n in (jpn, kor):
-            agreement, _ = n.agreements.import_(text, signatures, actor="authority")
-        for n, other in ((jpn, kor), (kor, jpn)):
-            note = n.agreements.issue_note(
-                agreement.id, kind=NoteKind.ENTRY_INTO_FORCE, on=date(2016, 11, 23), actor="authority"
-            )
-            other.agreements.import_note(note.to_json(), actor="authority")
+        agreement_id = federate([jpn, kor], text, in_force_on=date(2016, 11, 23))
         jpn.users.add("sato", role="analyst", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
         kor.users.add("kim", role="analyst", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
     finally:
         jpn.close()
         kor.close()
-    return Pair(root / "jpn", root / "kor", jpn_port, kor_port, agreement.id)
+    return Pair(root / "jpn", root / "kor", jpn_port, kor_port, agreement_id)
 
 
 def wait_for_port(port: int, deadline: float, alive: subprocess.Popen[bytes] | None = None) -> bool:

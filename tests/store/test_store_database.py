@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
 from accord.errors import NotFound, StorageError
-from accord.store import Database, JournalRow, PartyRow, UserRow, sqlite_url
+from accord.store import Database, JournalRow, PartyRow, UserRow, append_event, read_events, sqlite_url
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -124,3 +129,27 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
 
 def test_sqlite_url_names_the_file(tmp_path: Path) -> None:
     assert sqlite_url(tmp_path / "a.db") == f"sqlite+pysqlite:///{tmp_path / 'a.db'}"
+
+
+def test_an_urgent_transaction_waits_for_the_write_lock_then_takes_it(tmp_path: Path) -> None:
+    db = Database(f"sqlite+pysqlite:///{tmp_path / 'u.db'}")
+    db.migrate()
+    holding = threading.Event()
+
+    def hold() -> None:
+        with db.transaction() as session:
+            append_event(session, at=NOW, actor="routine", action="x", outcome="ok")
+            holding.set()
+            time.sleep(0.3)
+
+    worker = threading.Thread(target=hold)
+    worker.start()
+    holding.wait(5)
+    with db.transaction(urgent=True) as session:
+        append_event(session, at=NOW, actor="flash", action="x", outcome="ok")
+    worker.join()
+    with db.transaction(read_only=True) as session:
+        assert [e.actor for e in read_events(session)] == ["routine", "flash"]
+        # the connection's normal busy timeout is back after the urgent begin
+        assert session.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+    db.dispose()

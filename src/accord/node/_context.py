@@ -60,14 +60,17 @@ class NodeContext:
         *,
         item_id: str | None = None,
         detail: Mapping[str, object] | None = None,
+        urgent: bool = False,
     ) -> Iterator[Session]:
         """Run one unit of work in one transaction; journal a refusal if it fails.
+
+        ``urgent`` work (FLASH) takes the database's write lock ahead of routine work.
 
         Raises:
             AccordError: whatever the work raised, after the refusal has been journalled.
         """
         try:
-            with self.db.transaction() as session:
+            with self.db.transaction(urgent=urgent) as session:
                 yield session
         except AccordError as exc:
             self.journal_refusal(actor, action, exc, item_id=item_id, detail=detail)

@@ -197,23 +197,25 @@ class DeliveryService:
                 envelopes=envelopes,
             )
             body = transport.post_transmission(tx.to_bytes())
-            return self._record(peer, tx, body, message_ids)
+            return self._record(peer, tx, body, message_ids, urgent=lane == "flash")
         except AccordError as exc:
-            self._retry_later(message_ids, exc)
+            self._retry_later(message_ids, exc, urgent=lane == "flash")
             return DeliveryResult(sent=len(message_ids), error=str(exc))
 
-    def _retry_later(self, message_ids: list[str], exc: AccordError) -> None:
+    def _retry_later(self, message_ids: list[str], exc: AccordError, *, urgent: bool = False) -> None:
         now = self._ctx.now()
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(urgent=urgent) as session:
             for message_id in message_ids:
                 row = session.get_one(OutboxRow, message_id)
                 row.attempts += 1
                 row.next_attempt_at = format_stamp(now + backoff(row.attempts, self._rand))
                 row.last_error = f"{type(exc).__name__}: {exc}"[:500]
 
-    def _record(self, peer: str, tx: Transmission, body: bytes, message_ids: list[str]) -> DeliveryResult:
+    def _record(
+        self, peer: str, tx: Transmission, body: bytes, message_ids: list[str], *, urgent: bool = False
+    ) -> DeliveryResult:
         now = self._ctx.now()
-        with self._ctx.db.transaction() as session:
+        with self._ctx.db.transaction(urgent=urgent) as session:
             _, keys = self._parties.signer(session, peer)
             batch = ReceiptBatch.parse(body)
             if (

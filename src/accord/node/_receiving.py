@@ -63,7 +63,7 @@ from accord.exchange import (
     WireEnvelope,
     label_digest,
 )
-from accord.items import binding_statement
+from accord.items import Precedence, binding_statement
 from accord.markings import Marking, derive_alternative
 from accord.node._agreements import AgreementService
 from accord.node._context import NodeContext
@@ -191,7 +191,11 @@ class ReceivingService:
         # 2. One short write transaction for the whole batch (a savepoint per envelope).
         receipts: list[Receipt] = []
         rejected: list[str] = []
-        with self._ctx.db.transaction() as session:
+        urgent = any(
+            isinstance(outcome, _Prepared) and outcome.header.precedence is Precedence.FLASH
+            for _, _, outcome in prepared
+        )
+        with self._ctx.db.transaction(urgent=urgent) as session:
             for envelope, message_id, outcome in prepared:
                 if isinstance(outcome, Receipt):
                     receipts.append(outcome)

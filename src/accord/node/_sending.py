@@ -113,7 +113,8 @@ class SendingService:
         to = to.strip().upper()
         first = item_ids[0] if len(item_ids) == 1 else None
         detail: dict[str, object] = {"to": to, "items": len(item_ids)}
-        with self._ctx.work(actor, "item.send", item_id=first, detail=detail) as session:
+        urgent = precedence is Precedence.FLASH or self._any_flash(item_ids)
+        with self._ctx.work(actor, "item.send", item_id=first, detail=detail, urgent=urgent) as session:
             user = self._users.get_in(session, actor)
             if user.role not in (Role.OFFICER, Role.ANALYST):
                 raise PolicyDenied(
@@ -128,6 +129,15 @@ class SendingService:
                     self._send_one(session, item_id, to, peers, actor, precedence, agreement_id, now, checked)
                 )
             return sent
+
+    def _any_flash(self, item_ids: Sequence[str]) -> bool:
+        with self._ctx.db.transaction(read_only=True) as session:
+            found = session.scalar(
+                select(ItemRow.id)
+                .where(ItemRow.id.in_(list(item_ids)), ItemRow.precedence == Precedence.FLASH.value)
+                .limit(1)
+            )
+        return found is not None
 
     def _send_one(
         self,

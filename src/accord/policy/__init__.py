@@ -1,0 +1,30 @@
+"""The policy decision point: who may do what with an item, and why (GSOMIA Arts. 4, 6, 7, 21).
+
+A mechanism layer: pure, no I/O, no clock (the caller passes ``now``). It imports only
+:mod:`accord.markings`, :mod:`accord.agreements` and :mod:`accord.errors`.
+:func:`decide` returns a :class:`Decision` with the reasons of every failing rule; it
+never raises, and only the enforcement point turns a denial into
+:class:`~accord.errors.PolicyDenied`. See ``docs/policy.md`` for the rule and role tables.
+
+* :mod:`._model` — :class:`Action`, :class:`Subject`, :class:`Resource`,
+  :class:`Context`, :class:`Decision`;
+* :mod:`._rules` — :data:`RULES`, :data:`ROLE_ACTIONS`, :data:`OBLIGATIONS` and
+  :func:`decide`.
+"""
+
+from __future__ import annotations
+
+from accord.policy._model import Action, Context, Decision, Resource, Subject
+from accord.policy._rules import OBLIGATIONS, ROLE_ACTIONS, RULES, decide
+
+__all__ = [
+    "OBLIGATIONS",
+    "ROLE_ACTIONS",
+    "RULES",
+    "Action",
+    "Context",
+    "Decision",
+    "Resource",
+    "Subject",
+    "decide",
+]

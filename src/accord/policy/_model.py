@@ -1,0 +1,112 @@
+"""The inputs and the output of the policy decision point.
+
+Every input is a frozen dataclass the caller builds from what it already holds (the
+user, the item's marking, the agreement and its status on ``now``), so a decision needs
+no I/O and reads no clock.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from accord.agreements import Agreement, Status
+from accord.markings import Level, Marking
+
+__all__ = ["Action", "Context", "Decision", "Resource", "Subject"]
+
+
+class Action(enum.Enum):
+    """What a subject asks to do with an item (DESIGN.md §2)."""
+
+    READ = "read"
+    CREATE = "create"
+    RELEASE = "release"
+    COPY = "copy"
+    TRANSLATE = "translate"
+    DESTROY = "destroy"
+    DOWNGRADE = "downgrade"
+    EXPORT = "export"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The person asking, as the node knows them.
+
+    Attributes:
+        name: The user name.
+        role: ``"analyst"``, ``"officer"``, ``"authority"`` or ``"auditor"``; any other
+            value is permitted nothing.
+        nationality: The person's party code, e.g. ``"KOR"``.
+        clearance: The personnel security clearance, a level of the node's own scheme
+            (the reader's scheme, GSOMIA Art. 7).
+        need_to_know: The topics the person has an official need for (Art. 7).
+        purposes: The purposes of provision the person works for. Empty means *none*, not
+            *any*: such a person is refused every PURPOSE-LIMITED item (Art. 6).
+    """
+
+    name: str
+    role: str
+    nationality: str
+    clearance: Level
+    need_to_know: frozenset[str]
+    purposes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Resource:
+    """The item the action is about.
+
+    Attributes:
+        item_id: The item's id.
+        marking: The originator's label plus the alternatives (Art. 4).
+        purpose: The purpose of provision the item was provided for (Art. 6).
+        originator_party: The originating party's code (Art. 2).
+        held_party: The party of the node that holds the item (and decides).
+    """
+
+    item_id: str
+    marking: Marking
+    purpose: str
+    originator_party: str
+    held_party: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the decision depends on besides subject and item.
+
+    Attributes:
+        now: The time of the request (passed in; the policy reads no clock).
+        agreement: The agreement that translates the item's level into the reader's scheme
+            and, for RELEASE and EXPORT, governs the release to ``target_party``.
+        agreement_status: The agreement's status on ``now`` (Art. 21), or None if unknown.
+        target_party: The receiving party for RELEASE and EXPORT.
+        consent: True when a verified originator consent for ``target_party`` exists
+            (Art. 6: the originator's prior written approval).
+    """
+
+    now: datetime
+    agreement: Agreement | None
+    agreement_status: Status | None
+    target_party: str | None = None
+    consent: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer: permit or deny, why, and what the enforcement point must do.
+
+    Attributes:
+        permit: True only when no rule denies.
+        reasons: One sentence per failing rule, citing the article; empty on permit.
+        obligations: What the enforcement point must do on permit, e.g. ``"show-banner"``;
+            empty on deny.
+        rule_ids: The ids of the failing rules, in the order of ``reasons``.
+    """
+
+    permit: bool
+    reasons: tuple[str, ...]
+    obligations: tuple[str, ...]
+    rule_ids: tuple[str, ...]
