@@ -1,0 +1,335 @@
+"""Named cases of the policy decision point (GSOMIA Arts. 4, 6, 7, 21)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+import accord.agreements
+from accord.agreements import Agreement, Note, NoteKind, Status, load_agreement, status
+from accord.markings import (
+    NEED_TO_KNOW,
+    ORIGINATOR_CONTROL,
+    RELEASABLE_TO,
+    Category,
+    CategoryType,
+    ConfidentialityLabel,
+    Marking,
+    derive_alternative,
+    parse_level,
+)
+from accord.policy import Action, Context, Decision, Resource, Subject, decide
+
+EXAMPLES = Path(accord.agreements.__file__).parent / "examples"
+NOW = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+CREATED = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+
+def _load(name: str) -> Agreement:
+    return load_agreement((EXAMPLES / name).read_text(encoding="utf-8"))
+
+
+JPN_KOR = _load("jpn-kor-gsomia-2016.toml")
+USA_KOR = _load("usa-kor-1987.toml")
+
+
+def _status(agreement: Agreement, at: str, *, terminated: bool = False) -> Status:
+    notes = [
+        Note(agreement.id, NoteKind.ENTRY_INTO_FORCE, p, agreement.signed_on) for p in agreement.party_codes
+    ]
+    if terminated:
+        notes.append(Note(agreement.id, NoteKind.TERMINATION_NOTICE, "KOR", dt.date(2019, 8, 23)))
+    return status(agreement, notes, dt.date.fromisoformat(at))
+
+
+IN_FORCE = _status(JPN_KOR, "2024-06-01")
+TERMINATED = _status(JPN_KOR, "2020-01-01", terminated=True)
+USA_KOR_IN_FORCE = _status(USA_KOR, "2024-06-01")
+
+
+def jpn_item(
+    level: str = "秘",
+    *,
+    rel: tuple[str, ...] = ("JPN", "KOR"),
+    ntk: tuple[str, ...] = ("DPRK-MISSILE",),
+    controls: tuple[str, ...] = (),
+    alternative: bool = True,
+    purpose: str = "BMD",
+    held: str = "KOR",
+) -> Resource:
+    """A JPN item as the KOR node holds it: the originator's label plus the KOR alternative."""
+    cats = [Category(RELEASABLE_TO, CategoryType.PERMISSIVE, rel)]
+    if ntk:
+        cats.append(Category(NEED_TO_KNOW, CategoryType.RESTRICTIVE, ntk))
+    if controls:
+        cats.append(Category(ORIGINATOR_CONTROL, CategoryType.RESTRICTIVE, controls))
+    original = ConfidentialityLabel("JPN", level, "node-jpn", CREATED, tuple(cats), agreement=JPN_KOR.id)
+    marking = Marking(original)
+    if alternative:
+        alt = derive_alternative(
+            original,
+            JPN_KOR.translate(original, "KOR"),
+            provided_by="JPN",
+            creation_time=CREATED,
+            originator_id="node-kor",
+            agreement=JPN_KOR.id,
+        )
+        marking = marking.with_alternative(alt)
+    return Resource("item-1", marking, purpose, "JPN", held)
+
+
+def kor_user(
+    role: str = "analyst",
+    clearance: str = "KOR:군사Ⅲ급비밀",
+    *,
+    nationality: str = "KOR",
+    ntk: tuple[str, ...] = ("DPRK-MISSILE",),
+    purposes: tuple[str, ...] = ("BMD",),
+) -> Subject:
+    return Subject("kim", role, nationality, parse_level(clearance), frozenset(ntk), frozenset(purposes))
+
+
+def ctx(
+    agreement: Agreement | None = JPN_KOR,
+    state: Status | None = IN_FORCE,
+    target: str | None = None,
+    *,
+    consent: bool = False,
+) -> Context:
+    return Context(NOW, agreement, state, target, consent)
+
+
+CASES = [
+    # id, subject, action, resource, context, expected rule ids (empty = permit)
+    ("kor-III-reads-jpn-hi", kor_user(), Action.READ, jpn_item("秘"), ctx(), ()),
+    ("kor-III-denied-jpn-gokuhi", kor_user(), Action.READ, jpn_item("極秘"), ctx(), ("clearance",)),
+    (
+        "kor-II-reads-jpn-gokuhi",
+        kor_user(clearance="KOR:군사Ⅱ급비밀"),
+        Action.READ,
+        jpn_item("極秘"),
+        ctx(),
+        (),
+    ),
+    (
+        "kor-III-denied-tokutei-himitsu-translated",
+        kor_user(),
+        Action.READ,
+        jpn_item("特定秘密", alternative=False),
+        ctx(),
+        ("clearance",),
+    ),
+    ("translated-without-alternative", kor_user(), Action.READ, jpn_item("秘", alternative=False), ctx(), ()),
+    (
+        "no-agreement-no-equivalent",
+        kor_user(),
+        Action.READ,
+        jpn_item("秘", alternative=False),
+        ctx(None, None),
+        ("equivalence",),
+    ),
+    (
+        "top-secret-out-of-scope",
+        kor_user(clearance="KOR:군사Ⅰ급비밀"),
+        Action.READ,
+        jpn_item("機密", alternative=False),
+        ctx(),
+        ("equivalence",),
+    ),
+    (
+        "jpn-national-reads-own-item",
+        kor_user(nationality="JPN"),
+        Action.READ,
+        jpn_item(rel=("KOR",)),
+        ctx(),
+        (),
+    ),
+    (
+        "usa-national-not-releasable",
+        kor_user(nationality="USA"),
+        Action.READ,
+        jpn_item(),
+        ctx(),
+        ("nationality", "nationality"),
+    ),
+    (
+        "need-to-know-every-topic",
+        kor_user(ntk=("DPRK-MISSILE",)),
+        Action.READ,
+        jpn_item(ntk=("DPRK-MISSILE", "DPRK-NUCLEAR")),
+        ctx(),
+        ("need-to-know",),
+    ),
+    (
+        "purpose-limited-within-purpose",
+        kor_user(),
+        Action.READ,
+        jpn_item(controls=("PURPOSE-LIMITED",)),
+        ctx(),
+        (),
+    ),
+    (
+        "purpose-limited-other-purpose",
+        kor_user(purposes=("ASW",)),
+        Action.READ,
+        jpn_item(controls=("PURPOSE-LIMITED",)),
+        ctx(),
+        ("purpose",),
+    ),
+    (
+        "purpose-limited-no-purposes",
+        kor_user(purposes=()),
+        Action.READ,
+        jpn_item(controls=("PURPOSE-LIMITED",)),
+        ctx(),
+        ("purpose",),
+    ),
+    ("purposes-ignored-without-control", kor_user(purposes=()), Action.READ, jpn_item(), ctx(), ()),
+    (
+        "no-third-party-release-without-consent",
+        kor_user("officer"),
+        Action.RELEASE,
+        jpn_item(controls=("NO-THIRD-PARTY",)),
+        ctx(USA_KOR, USA_KOR_IN_FORCE, "USA"),
+        ("third-party",),
+    ),
+    (
+        "no-third-party-release-with-consent",
+        kor_user("officer"),
+        Action.RELEASE,
+        jpn_item(controls=("NO-THIRD-PARTY",)),
+        ctx(USA_KOR, USA_KOR_IN_FORCE, "USA", consent=True),
+        (),
+    ),
+    (
+        "release-to-party-in-releasable-to",
+        kor_user("officer", nationality="JPN"),
+        Action.RELEASE,
+        jpn_item(held="JPN"),
+        ctx(target="KOR"),
+        (),
+    ),
+    ("release-names-no-target", kor_user("officer"), Action.RELEASE, jpn_item(), ctx(), ("release-target",)),
+    (
+        "release-to-non-party",
+        kor_user("officer", nationality="JPN"),
+        Action.EXPORT,
+        jpn_item(rel=("JPN", "KOR", "USA"), held="JPN"),
+        ctx(target="USA"),
+        ("agreement-in-force",),
+    ),
+    ("terminated-read-still-permitted", kor_user(), Action.READ, jpn_item(), ctx(state=TERMINATED), ()),
+    (
+        "terminated-release-denied",
+        kor_user("officer", nationality="JPN"),
+        Action.RELEASE,
+        jpn_item(held="JPN"),
+        ctx(state=TERMINATED, target="KOR"),
+        ("agreement-in-force",),
+    ),
+    ("analyst-may-not-release", kor_user(), Action.RELEASE, jpn_item(), ctx(target="KOR"), ("role",)),
+    ("auditor-may-not-read-content", kor_user("auditor"), Action.READ, jpn_item(), ctx(), ("role",)),
+    ("unknown-role-may-do-nothing", kor_user("intern"), Action.READ, jpn_item(), ctx(), ("role",)),
+    ("officer-copies", kor_user("officer"), Action.COPY, jpn_item(), ctx(), ()),
+    (
+        "downgrade-only-at-originator",
+        kor_user("officer"),
+        Action.DOWNGRADE,
+        jpn_item(),
+        ctx(),
+        ("originator-only",),
+    ),
+    ("create-at-originator", kor_user(nationality="JPN"), Action.CREATE, jpn_item(held="JPN"), ctx(), ()),
+    (
+        "every-failing-rule-is-reported",
+        kor_user(nationality="USA", ntk=(), purposes=()),
+        Action.RELEASE,
+        jpn_item("極秘", controls=("PURPOSE-LIMITED", "NO-THIRD-PARTY")),
+        ctx(state=TERMINATED, target="GBR"),
+        (
+            "role",
+            "clearance",
+            "nationality",
+            "nationality",
+            "need-to-know",
+            "purpose",
+            "third-party",
+            "agreement-in-force",
+            "agreement-in-force",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("subject", "action", "resource", "context", "expected"),
+    [pytest.param(*case[1:], id=case[0]) for case in CASES],
+)
+def test_named_case(
+    subject: Subject, action: Action, resource: Resource, context: Context, expected: tuple[str, ...]
+) -> None:
+    decision = decide(subject, action, resource, context)
+    assert decision.rule_ids == expected, decision.reasons
+    assert decision.permit == (not expected)
+    assert len(decision.reasons) == len(decision.rule_ids)
+    if decision.permit:
+        assert decision.obligations
+    else:
+        assert decision.obligations == ()
+
+
+def test_the_issue_example_reason_is_in_words_an_officer_understands() -> None:
+    decision = decide(kor_user(), Action.READ, jpn_item("極秘"), ctx())
+    assert decision.reasons == (
+        "needs clearance 군사Ⅱ급비밀 or higher for JPN 極秘; you hold 군사Ⅲ급비밀 (Art. 7)",
+    )
+
+
+def test_read_obliges_the_banner() -> None:
+    assert decide(kor_user(), Action.READ, jpn_item(), ctx()).obligations == ("show-banner",)
+
+
+def test_consent_release_obliges_attaching_the_consent() -> None:
+    decision = decide(
+        kor_user("officer"),
+        Action.RELEASE,
+        jpn_item(controls=("NO-THIRD-PARTY",)),
+        ctx(USA_KOR, USA_KOR_IN_FORCE, "USA", consent=True),
+    )
+    assert decision == Decision(True, (), ("record-dissemination", "attach-consent"), ())
+
+
+def test_third_party_reason_names_the_control_and_the_originator() -> None:
+    decision = decide(
+        kor_user("officer"),
+        Action.RELEASE,
+        jpn_item(controls=("NO-THIRD-PARTY",)),
+        ctx(USA_KOR, USA_KOR_IN_FORCE, "USA"),
+    )
+    assert "NO-THIRD-PARTY" in decision.reasons[0]
+    assert "JPN's prior written approval (Art. 6)" in decision.reasons[0]
+
+
+def test_the_alternative_label_binds_too() -> None:
+    # The KOR alternative is narrower than the originator's label: both must allow the reader.
+    resource = jpn_item(rel=("JPN", "KOR", "USA"))
+    alt = resource.marking.alternatives[0]
+    narrower = dataclasses.replace(
+        alt,
+        categories=tuple(
+            Category(RELEASABLE_TO, CategoryType.PERMISSIVE, ("KOR",)) if c.tag_name == RELEASABLE_TO else c
+            for c in alt.categories
+        ),
+    )
+    resource = dataclasses.replace(resource, marking=Marking(resource.marking.originator, (narrower,)))
+    decision = decide(kor_user(nationality="USA"), Action.READ, resource, ctx())
+    assert decision.rule_ids == ("nationality",)
+    assert "KOR 군사Ⅲ급비밀 is not releasable to USA" in decision.reasons[0]
+
+
+def test_decide_is_pure() -> None:
+    args = (kor_user(), Action.READ, jpn_item("極秘"), ctx())
+    assert decide(*args) == decide(*args)
