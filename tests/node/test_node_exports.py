@@ -8,6 +8,7 @@ import accord.store
 
 def test_node_exports() -> None:
     assert accord.node.__all__ == [
+        "AccountService",
         "AgreementService",
         "AgreementSignature",
         "Clock",
@@ -28,6 +29,7 @@ def test_node_exports() -> None:
         "PartyService",
         "Role",
         "SignedNote",
+        "TokenInfo",
         "User",
         "UserService",
         "utc_now",
@@ -38,6 +40,7 @@ def test_store_exports() -> None:
     assert accord.store.__all__ == [
         "AgreementRow",
         "AgreementSignatureRow",
+        "ApiTokenRow",
         "AttachmentRow",
         "Base",
         "BlobStore",

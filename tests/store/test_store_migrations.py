@@ -14,6 +14,7 @@ from accord.store import Base, Database, PartyRow
 TABLES = {
     "agreement_signatures",
     "agreements",
+    "api_tokens",
     "attachments",
     "inbox_messages",
     "items",

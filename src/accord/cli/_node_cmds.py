@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -13,13 +14,14 @@ from accord.cli._common import (
     check_writable,
     console,
     emit_json,
+    err_console,
     make_table,
     node_at,
     read_text,
     refusals,
     write_text,
 )
-from accord.node import Node
+from accord.node import Node, TokenInfo
 
 __all__ = ["identity_app", "init", "party_app", "user_app"]
 
@@ -171,3 +173,90 @@ def user_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
             ", ".join(sorted(u.need_to_know)),
         )
     console.print(table)
+
+
+# Scripts give the password in the environment, never on the command line (where `ps` and
+# the shell history would show it).
+PASSWORD_ENV = "ACCORD_PASSWORD"  # noqa: S105 - the name of a variable, not a password
+
+
+def _new_password() -> str:
+    given = os.environ.get(PASSWORD_ENV)
+    if given is not None:
+        return given
+    return str(typer.prompt("New password", hide_input=True, confirmation_prompt=True))
+
+
+@user_app.command("passwd")
+def user_passwd(
+    name: Annotated[str, typer.Argument(help="User whose password is set.")],
+    home: HomeOpt = None,
+) -> None:
+    """Set a user's password (prompted twice, hidden; or from ACCORD_PASSWORD), at least 12 characters.
+
+    Hashed with argon2id; clears failed attempts and any lockout. Done as the local authority.
+    """
+    with refusals(), node_at(home) as node:
+        node.accounts.set_password(name, _new_password(), actor="authority")
+    console.print(f"Password of {name} set.")
+
+
+@user_app.command("token")
+def user_token(
+    name: Annotated[str, typer.Argument(help="User the token acts for.")],
+    days: Annotated[int, typer.Option(help="Days until the token expires (1–365).")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Issue an API token for scripts; its secret is printed once and never stored."""
+    with refusals(), node_at(home) as node:
+        info, secret = node.accounts.issue_token(name, days=days, actor="authority")
+    err_console.print(
+        "warning: this secret will not be shown again; store it now (only its hash is kept).", markup=False
+    )
+    if json_out:
+        emit_json({**info.to_dict(), "secret": secret})
+        return
+    console.print(f"Token {info.id} for {info.user}, expires {info.expires_at}:")
+    typer.echo(secret)
+
+
+def _minute(stamp: str | None) -> str:
+    return stamp[:16].replace("T", " ") if stamp else "never"
+
+
+def _token_rows(tokens: list[TokenInfo]) -> None:
+    # Times to the minute keep the table within 80 columns, so the ids are not folded
+    # (they must stay copyable); --json gives the full stamps.
+    table = make_table("id", "user", "expires (UTC)", "revoked", "last used")
+    for t in tokens:
+        table.add_row(
+            t.id, t.user, _minute(t.expires_at), "yes" if t.revoked else "no", _minute(t.last_used_at)
+        )
+    console.print(table)
+
+
+@user_app.command("tokens")
+def user_tokens(
+    name: Annotated[str | None, typer.Argument(help="Only this user's tokens (default: everyone's).")] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List API tokens (never their secrets)."""
+    with refusals(), node_at(home) as node:
+        tokens = node.accounts.tokens(name)
+    if json_out:
+        emit_json([t.to_dict() for t in tokens])
+        return
+    _token_rows(tokens)
+
+
+@user_app.command("revoke-token")
+def user_revoke_token(
+    token_id: Annotated[str, typer.Argument(metavar="ID", help="Token id (from `accord user tokens`).")],
+    home: HomeOpt = None,
+) -> None:
+    """Revoke an API token at once."""
+    with refusals(), node_at(home) as node:
+        node.accounts.revoke_token(token_id, actor="authority")
+    console.print(f"Token {token_id} revoked.")

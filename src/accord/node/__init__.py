@@ -4,6 +4,7 @@ The only layer that holds a database session and keys together. Interfaces (CLI,
 call these services and never touch storage or keys themselves.
 """
 
+from accord.node._accounts import AccountService, TokenInfo
 from accord.node._agreements import AgreementService, AgreementSignature, SignedNote
 from accord.node._context import Clock, NodeContext, utc_now
 from accord.node._delivery import DeliveryResult, DeliveryService, OutboxEntry
@@ -16,6 +17,7 @@ from accord.node._users import Role, User, UserService
 from accord.node._worker import DeliveryWorker
 
 __all__ = [
+    "AccountService",
     "AgreementService",
     "AgreementSignature",
     "Clock",
@@ -36,6 +38,7 @@ __all__ = [
     "PartyService",
     "Role",
     "SignedNote",
+    "TokenInfo",
     "User",
     "UserService",
     "utc_now",

@@ -9,6 +9,7 @@ from pathlib import Path
 from accord.crypto import HpkeCnsaKeyPair, HpkeKeyPair, SigningKeys, generate_tls_identity, new_data_key
 from accord.errors import Conflict, InvalidInput, StorageError
 from accord.markings import SCHEMES, is_party_code
+from accord.node._accounts import AccountService
 from accord.node._agreements import AgreementService
 from accord.node._bundles import BundleService
 from accord.node._context import Clock, NodeContext, utc_now
@@ -36,6 +37,7 @@ class Node:
         self.parties = PartyService(ctx)
         self.agreements = AgreementService(ctx, self.parties)
         self.users = UserService(ctx)
+        self.accounts = AccountService(ctx, self.users)
         self.items = ItemService(ctx, self.parties, self.agreements, self.users)
         self.sending = SendingService(ctx, self.agreements, self.users, self.items)
         self.receiving = ReceivingService(ctx, self.parties, self.agreements)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.errors import Conflict, InvalidInput, NotFound
+from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.markings import Level, scheme
 from accord.node._context import NodeContext
 from accord.store import UserRow, append_event, format_stamp
@@ -136,6 +136,40 @@ class UserService:
                 detail=user.to_dict(),
             )
             return user
+
+    def set_clearance(self, name: str, level: str, *, actor: str) -> User:
+        """Change a user's clearance (a level of this node's scheme); only an authority may.
+
+        Nobody changes their own clearance, not even an authority (Art. 7: access only by
+        people the designated security authority has cleared — not self-granted).
+
+        Raises:
+            PolicyDenied: the actor is the user themself, or not an authority.
+            NotFound: no such user.
+            LabelError: the level is not one of this node's scheme.
+        """
+        with self._ctx.work(actor, "user.clearance", detail={"user": name, "clearance": level}) as session:
+            if actor == name:
+                raise PolicyDenied("nobody can change their own clearance (Art. 7)")
+            if actor != "authority":
+                actor_row = session.get(UserRow, actor)
+                if actor_row is None or actor_row.role != Role.AUTHORITY.value:
+                    raise PolicyDenied("only an authority may change a clearance (Art. 7)")
+            row = session.get(UserRow, name)
+            if row is None:
+                raise NotFound(f"no user {name!r} at this node")
+            new = scheme(self._ctx.config.scheme).level(level)
+            old = row.clearance
+            row.scheme, row.clearance = new.scheme, new.native
+            append_event(
+                session,
+                at=self._ctx.now(),
+                actor=actor,
+                action="user.clearance",
+                outcome="ok",
+                detail={"user": name, "from": old, "to": new.native},
+            )
+            return _user(row)
 
     def get(self, name: str) -> User:
         """One user.

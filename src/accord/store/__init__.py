@@ -6,6 +6,7 @@ from accord.store._journal import Event, append_event, format_stamp, read_events
 from accord.store._tables import (
     AgreementRow,
     AgreementSignatureRow,
+    ApiTokenRow,
     AttachmentRow,
     Base,
     InboxMessageRow,
@@ -24,6 +25,7 @@ from accord.store._tables import (
 __all__ = [
     "AgreementRow",
     "AgreementSignatureRow",
+    "ApiTokenRow",
     "AttachmentRow",
     "Base",
     "BlobStore",

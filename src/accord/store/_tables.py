@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "AgreementRow",
     "AgreementSignatureRow",
+    "ApiTokenRow",
     "AttachmentRow",
     "Base",
     "InboxMessageRow",
@@ -106,6 +107,26 @@ class UserRow(Base):
     ntk_json: Mapped[str] = mapped_column(Text)
     nationality: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[str] = mapped_column(TIME)
+    # Authentication (0004): an argon2id PHC string, never the password; the count of
+    # consecutive failed logins and, once it reached the limit, the end of the lockout.
+    password_hash: Mapped[str | None] = mapped_column(Text, default=None)
+    password_set_at: Mapped[str | None] = mapped_column(TIME, default=None)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[str | None] = mapped_column(TIME, default=None)
+
+
+class ApiTokenRow(Base):
+    """An API token of a user: only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_name: Mapped[str] = mapped_column(ForeignKey("users.name"), index=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(TIME)
+    expires_at: Mapped[str] = mapped_column(TIME)
+    revoked_at: Mapped[str | None] = mapped_column(TIME, default=None)
+    last_used_at: Mapped[str | None] = mapped_column(TIME, default=None)
 
 
 class ItemRow(Base):
