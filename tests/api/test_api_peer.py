@@ -15,6 +15,7 @@ import anyio
 import httpx
 import pytest
 from fastapi import FastAPI
+from support_api import FakeHandler
 
 from accord.api import MAX_PIECE_BYTES, create_peer_app
 from accord.errors import (
@@ -30,7 +31,6 @@ from accord.errors import (
     VerificationFailed,
 )
 from accord.exchange._client import PeerClient, PeerRejected, PeerUnavailable
-from conftest import FakeHandler
 
 SECRET = "the reason names article 7 and a key id"
 

@@ -10,12 +10,12 @@ from typing import Any, cast
 
 import httpx
 import pytest
+from support_api import FakeHandler, Identities, ServeFactory
 
 from accord.api import PeerServer, create_peer_app
 from accord.api._server import _pinned_protocol
 from accord.errors import InvalidInput, TransportError
 from accord.exchange._client import PeerClient, PeerUnavailable
-from conftest import FakeHandler, Identities, ServeFactory
 
 
 def _client(tls: Identities, server: PeerServer, *, me: str = "kor", pin: str = "jpn") -> PeerClient:

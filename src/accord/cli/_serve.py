@@ -1,18 +1,21 @@
-"""``accord serve``: the peer API over mutual TLS and the delivery worker, in one process."""
+"""``accord serve``: the peer API over mutual TLS, the user API on 127.0.0.1, the delivery worker."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from typing import Annotated
 from urllib.parse import urlsplit
 
 import typer
+import uvicorn
 
-from accord.api import PeerServer, create_peer_app
+from accord.api import PeerServer, create_peer_app, create_user_app
 from accord.cli._common import HomeOpt, console, node_at, refusals
-from accord.errors import InvalidInput
+from accord.errors import InvalidInput, TransportError
 from accord.node import DeliveryWorker, Node
 
 __all__ = ["endpoint_address", "running", "serve"]
@@ -64,22 +67,63 @@ def running(node: Node, host: str, port: int) -> Iterator[tuple[PeerServer, Deli
         server.stop()
 
 
+class UserApiServer:
+    """The user API on 127.0.0.1 (plain HTTP, loopback only), run by uvicorn in a thread."""
+
+    def __init__(self, node: Node, port: int) -> None:
+        """Prepare the server for ``node`` on 127.0.0.1:``port``."""
+        config = uvicorn.Config(
+            create_user_app(node), host="127.0.0.1", port=port, log_level="warning", access_log=False
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="accord-user-api", daemon=True)
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Start serving; return once it listens.
+
+        Raises:
+            TransportError: it did not start in time (port taken?).
+        """
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise TransportError("the user API did not start (is the port taken?)")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.should_exit = True
+        self._thread.join(10)
+
+
 def serve(
     home: HomeOpt = None,
     host: Annotated[str | None, typer.Option(help="Address to listen on (default: the endpoint's).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default: the endpoint's).")] = None,
+    api_port: Annotated[
+        int | None,
+        typer.Option(help="Port of the user API on 127.0.0.1 (default: the peer port + 1; 0: none)."),
+    ] = None,
 ) -> None:
-    """Run the node: the peer API over mutual TLS (pinned certificates only) and the delivery worker."""
+    """Run the node: the peer API over mutual TLS, the user API on 127.0.0.1, and the delivery worker."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     with refusals(), node_at(home) as node:
         default_host, default_port = endpoint_address(node.config.endpoint)
-        server = peer_server(node, host or default_host, port if port is not None else default_port)
+        peer_port = port if port is not None else default_port
+        server = peer_server(node, host or default_host, peer_port)
+        user_port = api_port if api_port is not None else peer_port + 1
+        user_api = UserApiServer(node, user_port) if user_port else None
+        if user_api is not None:
+            user_api.start()
         worker = node.worker()
         worker.start()
         console.print(
             f"{node.config.party} node {node.config.node_id} serving the peer API on "
             f"https://{host or default_host}:{port if port is not None else default_port} "
-            f"(partners: {', '.join(c.party + ' ' + c.node_id for c in node.parties.all())}); Ctrl-C stops."
+            f"(partners: {', '.join(c.party + ' ' + c.node_id for c in node.parties.all())}); "
+            + (f"user API on http://127.0.0.1:{user_port}/api/docs; " if user_api else "")
+            + "Ctrl-C stops."
         )
         try:
             server.serve_forever()
@@ -87,3 +131,5 @@ def serve(
             console.print("Stopping.")
         finally:
             worker.stop()
+            if user_api is not None:
+                user_api.stop()

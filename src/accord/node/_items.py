@@ -70,7 +70,7 @@ from accord.markings import (
 from accord.node._agreements import AgreementService
 from accord.node._context import NodeContext
 from accord.node._parties import PartyService
-from accord.node._users import Role, UserService
+from accord.node._users import Role, User, UserService
 from accord.store import AttachmentRow, ItemRow, append_event, format_stamp
 
 __all__ = ["DamagedItem", "Equivalent", "ItemListing", "ItemService", "ItemView", "LabelRequest", "Progress"]
@@ -403,6 +403,11 @@ class ItemService:
                 session, at=self._ctx.now(), actor=actor, action="item.read", outcome="ok", item_id=item_id
             )
             return view
+
+    def may_read(self, user: User, view: ItemView) -> bool:
+        """Whether ``user`` passes the read check for ``view`` (for filtering listings)."""
+        label = view.marking.for_scheme(user.clearance.scheme)
+        return label is not None and label.level.rank <= user.clearance.rank
 
     def _require_clearance(self, session: Session, actor: str, view: ItemView) -> None:
         # Art. 7: no access by rank or position alone; at least the clearance is checked

@@ -1,0 +1,155 @@
+"""The user API: what analysts and officers (and their scripts) use, behind a bearer token.
+
+Every request authenticates with ``Authorization: Bearer <token>`` (``accord user token``).
+Items a user may not read are invisible: a denied item and a missing one both answer 404
+with the same body, so nobody can probe what exists (issue 4, "Bad input"). Refusals a
+user may see (why a release is refused) carry the reason, in words an officer understands.
+Served by ``accord serve`` on 127.0.0.1 (``--api-port``); OpenAPI at ``/api/openapi.json``
+and the interactive documentation at ``/api/docs``.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from accord.errors import (
+    AccordError,
+    AgreementStateError,
+    IntegrityError,
+    InvalidInput,
+    NotFound,
+    PolicyDenied,
+    StorageError,
+)
+from accord.items import Precedence
+from accord.node import Node, User
+
+# No ``from __future__ import annotations`` here: FastAPI reads the endpoint annotations at
+# run time, and the ``Me`` dependency alias is local to create_user_app.
+
+__all__ = ["create_user_app"]
+
+
+class _Unauthorized(Exception):
+    pass
+
+
+class _Hidden(Exception):
+    pass
+
+
+class SendRequest(BaseModel):
+    """A release of an item to a partner party."""
+
+    to: str
+    precedence: str | None = None
+    agreement: str | None = None
+
+
+def create_user_app(node: Node) -> FastAPI:
+    """The user API of ``node``."""
+    app = FastAPI(
+        title="Accord user API",
+        version="1",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+
+    def current_user(authorization: Annotated[str | None, Header()] = None) -> User:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise _Unauthorized
+        try:
+            return node.accounts.authenticate_token(authorization.removeprefix("Bearer ").strip())
+        except PolicyDenied as exc:
+            raise _Unauthorized from exc
+
+    Me = Annotated[User, Depends(current_user)]  # noqa: N806 (a type alias, named like one)
+
+    @app.exception_handler(_Unauthorized)
+    def _unauthorized(_request: Request, _exc: _Unauthorized) -> JSONResponse:
+        return JSONResponse(
+            {"error": "unauthorized"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+
+    @app.exception_handler(_Hidden)
+    def _hidden(_request: Request, _exc: _Hidden) -> JSONResponse:
+        return JSONResponse({"error": "not found"}, status_code=404)
+
+    @app.exception_handler(AccordError)
+    def _refused(_request: Request, exc: AccordError) -> JSONResponse:
+        return JSONResponse({"error": type(exc).__name__, "reason": str(exc)}, status_code=_status(exc))
+
+    @app.get("/api/v1/me", summary="The authenticated user")
+    def me(user: Me) -> dict[str, object]:
+        return user.to_dict()
+
+    @app.get("/api/v1/inbox", summary="Received items this user may read, FLASH first")
+    def inbox(user: Me) -> list[dict[str, object]]:
+        return [
+            {
+                "id": v.id,
+                "precedence": v.precedence.value,
+                "kind": v.content.kind.value,
+                "title": v.content.title,
+                "banners": list(v.banners),
+                "from": v.received_from,
+                "received_at": v.received_at,
+            }
+            for v in node.items.inbox().views
+            if node.items.may_read(user, v)
+        ]
+
+    @app.get("/api/v1/items/{item_id}", summary="One item, after the read check (404 if denied or missing)")
+    def item(item_id: str, user: Me) -> dict[str, object]:
+        try:
+            return node.items.show(item_id, actor=user.name).to_dict()
+        except (NotFound, PolicyDenied) as exc:
+            raise _Hidden from exc
+
+    @app.get("/api/v1/outbox", summary="Envelopes not yet receipted (officers and authorities)")
+    def outbox(user: Me) -> list[dict[str, object]]:
+        if user.role.value not in ("officer", "authority"):
+            raise PolicyDenied(f"{user.name} has the role {user.role.value}; the outbox is for officers")
+        return [e.to_dict() for e in node.delivery.outbox()]
+
+    @app.post("/api/v1/items/{item_id}/send", summary="Release an item to a partner party")
+    def send(item_id: str, request: SendRequest, user: Me) -> list[dict[str, object]]:
+        try:
+            node.items.show(item_id, actor=user.name)
+        except (NotFound, PolicyDenied) as exc:
+            raise _Hidden from exc
+        precedence = Precedence.parse(request.precedence) if request.precedence else None
+        sent = node.sending.send(
+            item_id, to=request.to, actor=user.name, precedence=precedence, agreement_id=request.agreement
+        )
+        return [
+            {
+                "message_id": s.message_id,
+                "peer": s.peer,
+                "party": s.party,
+                "agreement_id": s.agreement_id,
+                "precedence": s.precedence.value,
+                "seq": s.seq,
+            }
+            for s in sent
+        ]
+
+    return app
+
+
+def _status(exc: AccordError) -> int:
+    # The one place user-API statuses are chosen.
+    if isinstance(exc, InvalidInput):
+        return 400
+    if isinstance(exc, PolicyDenied | AgreementStateError):
+        return 403
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, IntegrityError):
+        return 409
+    if isinstance(exc, StorageError):
+        return 503
+    return 400

@@ -1,0 +1,80 @@
+"""The user API in process (httpx.ASGITransport): bearer tokens, invisible denied items, release."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+from accord.api import create_user_app
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import LabelRequest, Node
+
+
+def _call(node: Node, method: str, path: str, token: str | None = None, **kw: Any) -> httpx.Response:
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_user_app(node))
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            return await client.request(method, path, headers=headers, **kw)
+
+    return asyncio.run(go())
+
+
+def _token(node: Node, name: str) -> str:
+    return node.accounts.issue_token(name, days=1, actor="authority")[1]
+
+
+def _item(node: Node, level: str, rel: list[str]) -> str:
+    return node.items.create(
+        actor="sato",
+        content=ItemContent(ItemKind.REPORT, f"report {level}", "text", "Assessment"),
+        label=LabelRequest(level, rel, ["DPRK-MISSILE"]),
+        precedence=Precedence.ROUTINE,
+    ).id
+
+
+def test_requests_need_a_valid_token(federation: Any) -> None:
+    jpn = federation.jpn
+    assert _call(jpn, "GET", "/api/v1/me").status_code == 401
+    assert _call(jpn, "GET", "/api/v1/me", token="acc_nope_nope").json() == {"error": "unauthorized"}
+    me = _call(jpn, "GET", "/api/v1/me", token=_token(jpn, "sato"))
+    assert me.status_code == 200
+    assert me.json()["name"] == "sato"
+
+
+def test_a_denied_item_looks_like_a_missing_one(federation: Any) -> None:
+    jpn = federation.jpn
+    jpn.users.add("suzuki", role="analyst", clearance="秘", ntk=["DPRK-MISSILE"], actor="authority")
+    secret = _item(jpn, "極秘", ["KOR"])
+    token = _token(jpn, "suzuki")
+    denied = _call(jpn, "GET", f"/api/v1/items/{secret}", token=token)
+    missing = _call(jpn, "GET", "/api/v1/items/jpn-00000000000000000000000000000000", token=token)
+    assert denied.status_code == missing.status_code == 404
+    assert denied.json() == missing.json() == {"error": "not found"}
+    shown = _call(jpn, "GET", f"/api/v1/items/{secret}", token=_token(jpn, "sato"))
+    assert shown.status_code == 200
+    assert shown.json()["banners"][0].startswith("極秘 (GOKUHI) // SECRET")
+
+
+def test_release_and_outbox(federation: Any) -> None:
+    jpn = federation.jpn
+    item = _item(jpn, "秘", ["KOR"])
+    sent = _call(jpn, "POST", f"/api/v1/items/{item}/send", token=_token(jpn, "sato"), json={"to": "KOR"})
+    assert sent.status_code == 200, sent.text
+    assert sent.json()[0]["party"] == "KOR"
+    refused = _call(jpn, "POST", f"/api/v1/items/{item}/send", token=_token(jpn, "sato"), json={"to": "USA"})
+    assert refused.status_code in (403, 404)
+    assert "reason" in refused.json()
+    assert _call(jpn, "GET", "/api/v1/outbox", token=_token(jpn, "sato")).status_code == 403
+    jpn.users.add("tanaka", role="officer", clearance="機密", ntk=[], actor="authority")
+    outbox = _call(jpn, "GET", "/api/v1/outbox", token=_token(jpn, "tanaka"))
+    assert [e["item_id"] for e in outbox.json()] == [item]
+
+
+@pytest.mark.parametrize("path", ["/api/openapi.json"])
+def test_the_api_is_documented(federation: Any, path: str) -> None:
+    doc = _call(federation.jpn, "GET", path).json()
+    assert {"/api/v1/me", "/api/v1/inbox", "/api/v1/items/{item_id}", "/api/v1/outbox"} <= set(doc["paths"])
