@@ -125,17 +125,7 @@ def create_user_app(node: Node) -> FastAPI:
         sent = node.sending.send(
             item_id, to=request.to, actor=user.name, precedence=precedence, agreement_id=request.agreement
         )
-        return [
-            {
-                "message_id": s.message_id,
-                "peer": s.peer,
-                "party": s.party,
-                "agreement_id": s.agreement_id,
-                "precedence": s.precedence.value,
-                "seq": s.seq,
-            }
-            for s in sent
-        ]
+        return [s.to_dict() for s in sent]
 
     return app
 

@@ -46,19 +46,7 @@ def send(
             item_ids, to=to, actor=as_user, precedence=chosen, agreement_id=agreement
         )
     if json_out:
-        emit_json(
-            [
-                {
-                    "message_id": s.message_id,
-                    "peer": s.peer,
-                    "party": s.party,
-                    "agreement_id": s.agreement_id,
-                    "precedence": s.precedence.value,
-                    "seq": s.seq,
-                }
-                for s in sent
-            ]
-        )
+        emit_json([s.to_dict() for s in sent])
         return
     for s in sent:
         console.print(

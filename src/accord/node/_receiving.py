@@ -243,13 +243,9 @@ class ReceivingService:
         # receipt lost on the way back, a bundle imported twice): the age checks are for
         # what is new.
         digest = envelope.digest()
-        seen = session.get(InboxMessageRow, (tx.sender, header.message_id))
+        seen = _seen(session, tx.sender, header.message_id, digest)
         if seen is not None:
-            if seen.digest == digest:
-                return Receipt.from_dict(json.loads(seen.receipt_json))
-            raise VerificationFailed(
-                f"replay: message id {header.message_id} was already received with other content"
-            )
+            return seen
         created = parse_time(header.created)
         if now - created > MAX_ENVELOPE_AGE:
             raise VerificationFailed(
@@ -341,13 +337,9 @@ class ReceivingService:
         )
         # Checked again under the write lock: the same envelope may have arrived meanwhile
         # on another connection (a retry while the first attempt was still being checked).
-        seen = session.get(InboxMessageRow, (tx.sender, header.message_id))
+        seen = _seen(session, tx.sender, header.message_id, digest)
         if seen is not None:
-            if seen.digest == digest:
-                return Receipt.from_dict(json.loads(seen.receipt_json))
-            raise VerificationFailed(
-                f"replay: message id {header.message_id} was already received with other content"
-            )
+            return seen
         self._hold(session, payload, prepared.marking, tx.sender, header.precedence.value, now)
         label, alternative = prepared.marking.originator, prepared.marking.alternatives[0]
         session.add(
@@ -491,6 +483,20 @@ def _parse_transmission(body: bytes) -> Transmission:
         return Transmission.parse(body)
     except RecursionError as exc:  # json.loads gives up on deeply nested input
         raise InvalidInput("transmission is not valid JSON: nested too deeply") from exc
+
+
+def _seen(session: Session, sender: str, message_id: str, digest: str) -> Receipt | None:
+    """The receipt already given for this message, or None if it is new.
+
+    Raises:
+        VerificationFailed: the message id was received before with other content (a replay).
+    """
+    row = session.get(InboxMessageRow, (sender, message_id))
+    if row is None:
+        return None
+    if row.digest != digest:
+        raise VerificationFailed(f"replay: message id {message_id} was already received with other content")
+    return Receipt.from_dict(json.loads(row.receipt_json))
 
 
 def _message_id(envelope: WireEnvelope) -> str:

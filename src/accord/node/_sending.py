@@ -62,6 +62,17 @@ class Sent:
     precedence: Precedence
     seq: int
 
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view."""
+        return {
+            "message_id": self.message_id,
+            "peer": self.peer,
+            "party": self.party,
+            "agreement_id": self.agreement_id,
+            "precedence": self.precedence.value,
+            "seq": self.seq,
+        }
+
 
 class SendingService:
     """Release of items to partner nodes."""
