@@ -178,6 +178,7 @@ def test_refused_upload_does_not_block_a_correct_one(
     refuse(kor, blob_id, blob)
     assert len(events(kor, "exchange.blob")) == refusals + 1
     assert events(kor, "exchange.blob")[-1].outcome == "refused"
+    assert any("attachment upload refused" in q.reason for q in kor.receiving.quarantine())
     assert kor.items.inbox().views == []
     transport = Loopback(kor)
     errors = []

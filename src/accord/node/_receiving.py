@@ -24,6 +24,7 @@ officer; the peer only learns that the envelope (or transmission) was rejected.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Iterator
@@ -134,6 +135,16 @@ class ReceivingService:
             return self._ctx.blobs.append(blob_id, offset, total, pieces, limit=MAX_BLOB_BYTES)
         except AccordError as exc:
             self._ctx.journal_refusal("peer", "exchange.blob", exc, detail={"blob_id": blob_id[:96]})
+            # Kept for the officer like every other refusal (the bytes themselves are not:
+            # a refused upload may be gigabytes; its id, offset and size are what matter).
+            with contextlib.suppress(AccordError):
+                self._quarantine(
+                    "peer",
+                    None,
+                    f"attachment upload refused ({blob_id[:96]} at {offset} of {total}): {exc}",
+                    b"",
+                    self._ctx.now(),
+                )
             self._finish_upload(blob_id, total)
             raise
 
