@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -142,3 +143,12 @@ def test_passwd_lifts_a_lockout(cli: Cli, fed: Fed) -> None:
         assert node.accounts.authenticate("kim", PASSWORD).name == "kim"
     finally:
         node.close()
+
+
+def test_the_authority_changes_a_clearance(cli: Cli, fed: Fed) -> None:
+    done = cli("user", "clearance", "sato", "--level", "秘", "--json", home=fed.jpn)
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["clearance"] == "秘"
+    bad = cli("user", "clearance", "sato", "--level", "군사Ⅱ급비밀", home=fed.jpn)
+    assert bad.exit_code == 3
+    assert bad.stderr.count("\n") == 1

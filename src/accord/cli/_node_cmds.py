@@ -260,3 +260,19 @@ def user_revoke_token(
     with refusals(), node_at(home) as node:
         node.accounts.revoke_token(token_id, actor="authority")
     console.print(f"Token {token_id} revoked.")
+
+
+@user_app.command("clearance")
+def user_clearance(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    level: Annotated[str, typer.Option(help="New clearance in this node's scheme, e.g. 極秘 or gokuhi.")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Change a user's clearance, as the designated security authority (nobody changes their own)."""
+    with refusals(), node_at(home) as node:
+        user = node.users.set_clearance(name, level, actor="authority")
+    if json_out:
+        emit_json(user.to_dict())
+        return
+    console.print(f"{user.name} is now cleared {user.clearance.native} ({user.clearance.family.value}).")
