@@ -93,20 +93,7 @@ def inbox(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     with refusals(), node_at(home) as node:
         listing = node.items.inbox()
     if json_out:
-        emit_json(
-            [
-                {
-                    "id": v.id,
-                    "precedence": v.precedence.value,
-                    "kind": v.content.kind.value,
-                    "title": v.content.title,
-                    "banners": list(v.banners),
-                    "from": v.received_from,
-                    "received_at": v.received_at,
-                }
-                for v in listing.views
-            ]
-        )
+        emit_json([v.summary() for v in listing.views])
         return
     table = make_table("precedence", "id", "from", "banners", "title", "received")
     for v in listing.views:

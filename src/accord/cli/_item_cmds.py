@@ -148,17 +148,7 @@ def item_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     if json_out:
         emit_json(
             {
-                "items": [
-                    {
-                        "id": v.id,
-                        "precedence": v.precedence.value,
-                        "kind": v.content.kind.value,
-                        "title": v.content.title,
-                        "banner": v.banners[0],
-                        "created_at": v.created_at,
-                    }
-                    for v in listing.views
-                ],
+                "items": [{**v.summary(), "banner": v.banners[0]} for v in listing.views],
                 "damaged": [
                     {"id": d.id, "precedence": d.precedence.value, "reason": d.reason}
                     for d in listing.damaged

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
 
+from accord.canonical import format_time as canonical_format_time
 from accord.errors import LabelError
 from accord.markings._schemes import is_party_code
 
@@ -102,12 +103,8 @@ def aware_utc(value: object, what: str) -> datetime:
 
 
 def format_time(value: datetime) -> str:
-    """Formats a UTC datetime as ``YYYY-MM-DDTHH:MM:SSZ``."""
-    # Not strftime: "%Y" does not zero-pad years before 1000 on every platform.
-    return (
-        f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-        f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}Z"
-    )
+    """Formats a UTC datetime as ``YYYY-MM-DDTHH:MM:SSZ`` (the one canonical form)."""
+    return canonical_format_time(value)
 
 
 def parse_time(text: object, what: str) -> datetime:

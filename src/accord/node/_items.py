@@ -111,6 +111,19 @@ class ItemView:
     received_from: str | None = None
     received_at: str | None = None
 
+    def summary(self) -> dict[str, object]:
+        """The listing form (inbox, item list, user API): no body, no fields."""
+        return {
+            "id": self.id,
+            "precedence": self.precedence.value,
+            "kind": self.content.kind.value,
+            "title": self.content.title,
+            "banners": list(self.banners),
+            "from": self.received_from,
+            "received_at": self.received_at,
+            "created_at": self.created_at,
+        }
+
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view (content included)."""
         return {

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from accord.agreements import NoteKind
+from accord.canonical import format_time
 from accord.errors import AccordError, IntegrityError
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node._context import Clock, utc_now
@@ -244,7 +245,7 @@ def _launch_report(s: DemoStep, kor: Node, agreement_id: str, clock: Clock) -> s
             "One ballistic missile launched eastward; fell outside Japan's EEZ.",
             "Early warning and assessment of DPRK missile activity",
             {
-                "detection_time": clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "detection_time": format_time(clock()),
                 "launch_area": "39.2,125.7",
                 "count": "1",
                 "missile_type": "SRBM",
@@ -284,7 +285,7 @@ def _imagery(
             "Launch site and support vehicles after the launch.",
             "Assessment of DPRK missile activity",
             {
-                "acquisition_time": clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "acquisition_time": format_time(clock()),
                 "sensor": "IGS optical",
                 "footprint": "39.1,125.6;39.1,125.8;39.3,125.8;39.3,125.6",
             },
