@@ -90,8 +90,8 @@ def make_federation(root: Path) -> Federation:
         )
         other.agreements.import_note(note.to_json(), actor="authority")
     topics = ["DPRK-MISSILE", "DPRK-IMAGERY"]
-    jpn.users.add("sato", role="analyst", clearance="極秘", ntk=topics, actor="authority")
-    kor.users.add("kim", role="analyst", clearance="군사Ⅱ급비밀", ntk=topics, actor="authority")
+    jpn.users.add("sato", role="officer", clearance="極秘", ntk=topics, actor="authority")
+    kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=topics, actor="authority")
     return Federation(root, jpn, kor, (ports[0], ports[1]), agreement_id)
 
 

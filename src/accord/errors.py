@@ -40,6 +40,7 @@ __all__ = [
     "TranslationRefused",
     "TransportError",
     "VerificationFailed",
+    "Withheld",
 ]
 
 
@@ -85,6 +86,20 @@ class AgreementStateError(AccordError):
 
 class NotFound(AccordError):
     """No such node, party, agreement, note, user or item."""
+
+
+class Withheld(NotFound):
+    """The policy denies reading an item, so the person is told it does not exist.
+
+    Answering "denied" would tell someone probing that the item exists (issue 4, bad
+    input). The message is the not-found message; :attr:`reason` holds the decision point's
+    reasons, which go to the journal only.
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        """Carry the public ``message`` and the journalled ``reason``."""
+        super().__init__(message)
+        self.reason = reason
 
 
 class Conflict(AccordError):

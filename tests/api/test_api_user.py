@@ -68,7 +68,8 @@ def test_release_and_outbox(federation: Any) -> None:
     refused = _call(jpn, "POST", f"/api/v1/items/{item}/send", token=_token(jpn, "sato"), json={"to": "USA"})
     assert refused.status_code in (403, 404)
     assert "reason" in refused.json()
-    assert _call(jpn, "GET", "/api/v1/outbox", token=_token(jpn, "sato")).status_code == 403
+    jpn.users.add("ito", role="analyst", clearance="秘", ntk=[], actor="authority")
+    assert _call(jpn, "GET", "/api/v1/outbox", token=_token(jpn, "ito")).status_code == 403
     jpn.users.add("tanaka", role="officer", clearance="機密", ntk=[], actor="authority")
     outbox = _call(jpn, "GET", "/api/v1/outbox", token=_token(jpn, "tanaka"))
     assert [e["item_id"] for e in outbox.json()] == [item]

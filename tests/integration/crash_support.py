@@ -81,8 +81,8 @@ def make_pair(root: Path) -> Pair:
     try:
         text = example_agreement(AGREEMENT_FILE)
         agreement_id = federate([jpn, kor], text, in_force_on=date(2016, 11, 23))
-        jpn.users.add("sato", role="analyst", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
-        kor.users.add("kim", role="analyst", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
+        jpn.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
+        kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
     finally:
         jpn.close()
         kor.close()

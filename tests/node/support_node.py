@@ -11,7 +11,7 @@ from typing import Protocol
 import pytest
 from sqlalchemy import func, select
 
-from accord.errors import AccordError
+from accord.errors import AccordError, Withheld
 from accord.node import Node
 from accord.store import Base, Event, read_events
 
@@ -66,7 +66,9 @@ def refused(
     else:
         assert last.item_id == item_id
     assert last.detail["error"] == type(caught.value).__name__
-    assert last.detail["reason"] == str(caught.value)
+    # A withheld item is answered as not found; the journal keeps the decision's reasons.
+    journalled = caught.value.reason if isinstance(caught.value, Withheld) else str(caught.value)
+    assert last.detail["reason"] == journalled
 
 
 Maker = Callable[..., Node]

@@ -18,6 +18,7 @@ from accord.errors import (
     NotFound,
     PolicyDenied,
     TranslationRefused,
+    Withheld,
 )
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest
@@ -269,7 +270,7 @@ def test_a_level_above_the_creators_clearance_is_refused(pair: Pair) -> None:
     with refused(
         pair.jpn,
         PolicyDenied,
-        r"suzuki holds 秘 and cannot originate 極秘 \(Art\. 7\)",
+        r"needs clearance 極秘 or higher for JPN 極秘; you hold 秘 \(Art\. 7\)",
         action="item.create",
         new_item=True,
     ):
@@ -280,7 +281,7 @@ def test_an_auditor_cannot_create(pair: Pair) -> None:
     with refused(
         pair.jpn,
         PolicyDenied,
-        "ito has the role auditor; only analysts and officers",
+        r"the auditor role may not create items \(DESIGN.md §2; Art. 7\)",
         action="item.create",
         new_item=True,
     ):
@@ -360,14 +361,12 @@ def test_reading_above_ones_clearance_is_denied(federation: FederationLike) -> N
         label=LabelRequest("군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], agreement=federation.agreement_id),
         precedence=Precedence.FLASH,
     )
-    with refused(
-        kor,
-        PolicyDenied,
-        r"needs clearance 군사Ⅱ급비밀 or higher; lee holds 대외비 \(Art\. 7\)",
-        action="item.read",
-        item_id=made.id,
-    ):
+    # Lee is told the item does not exist (no probing); the journal says why.
+    with refused(kor, Withheld, f"no item '{made.id}' at this node", action="item.read", item_id=made.id):
         kor.items.show(made.id, actor="lee")
+    reason = events(kor)[-1].detail["reason"]
+    assert "needs clearance 군사Ⅱ급비밀 or higher for KOR 군사Ⅱ급비밀; you hold 대외비 (Art. 7)" in reason
+    assert "needs need-to-know DPRK-MISSILE; you lack it (Art. 7)" in reason
     assert kor.items.show(made.id, actor="kim").content == LAUNCH
 
 
@@ -381,10 +380,9 @@ def test_an_attachment_above_ones_clearance_is_denied(federation: FederationLike
         precedence=Precedence.ROUTINE,
         attachments=[image],
     )
-    with refused(
-        kor, PolicyDenied, r"lee holds 대외비 \(Art\. 7\)", action="item.attachment", item_id=made.id
-    ):
+    with refused(kor, Withheld, "no item", action="item.attachment", item_id=made.id):
         kor.items.attachment(made.id, 0, actor="lee")
+    assert "you hold 대외비 (Art. 7)" in events(kor)[-1].detail["reason"]
     _, stream = kor.items.attachment(made.id, 0, actor="kim")
     assert _sha384(stream) == made.attachments[0].sha384
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, given, settings
@@ -75,8 +76,18 @@ def test_item_round_trip_through_the_database(pair: Pair, data: st.DataObject) -
     content = data.draw(st.one_of(reports(), launches()), label="content")
     label = data.draw(labels(pair.agreement_id), label="label")
     precedence = data.draw(st.sampled_from(Precedence), label="precedence")
-    made = pair.jpn.items.create(actor="tanaka", content=content, label=label, precedence=precedence)
-    shown = pair.jpn.items.show(made.id, actor="tanaka")
+    # The writer holds every topic and the purpose (the decision point asks it of a creator too).
+    writer = f"writer-{uuid.uuid4().hex[:12]}"
+    pair.jpn.users.add(
+        writer,
+        role="officer",
+        clearance="機密",
+        ntk=label.need_to_know,
+        purposes=[content.purpose],
+        actor="authority",
+    )
+    made = pair.jpn.items.create(actor=writer, content=content, label=label, precedence=precedence)
+    shown = pair.jpn.items.show(made.id, actor=writer)
     assert shown.content == content
     assert shown.content.canonical_bytes() == content.canonical_bytes()
     assert shown.marking == made.marking

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from accord.crypto import HpkeCnsaKeyPair, HpkeKeyPair, SigningKeys
-from accord.errors import AccordError, StorageError
+from accord.errors import AccordError, StorageError, Withheld
 from accord.node._home import HomeLayout, NodeConfig
 from accord.store import BlobStore, Database, append_event
 
@@ -86,7 +86,9 @@ class NodeContext:
         detail: Mapping[str, object] | None = None,
     ) -> None:
         """Record a refused action in its own transaction (best effort: the refusal still stands)."""
-        record = {**(detail or {}), "error": type(error).__name__, "reason": str(error)}
+        # A withheld item is answered as not found; the journal keeps the real reasons.
+        reason = error.reason if isinstance(error, Withheld) else str(error)
+        record = {**(detail or {}), "error": type(error).__name__, "reason": reason}
         try:
             with self.db.transaction() as session:
                 append_event(

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
@@ -48,6 +49,7 @@ from accord.errors import (
     AccordError,
     AgreementStateError,
     IntegrityError,
+    InvalidInput,
     ItemError,
     NotFound,
     PolicyDenied,
@@ -67,16 +69,19 @@ from accord.markings import (
     derive_alternative,
     received_banner,
 )
+from accord.node._access import AccessService, Decided, journal_detail
 from accord.node._agreements import AgreementService
 from accord.node._context import NodeContext
 from accord.node._parties import PartyService
-from accord.node._users import Role, User, UserService
+from accord.node._users import UserService
+from accord.policy import Action, Resource
 from accord.store import AttachmentRow, ItemRow, append_event, format_stamp
 
 __all__ = ["DamagedItem", "Equivalent", "ItemListing", "ItemService", "ItemView", "LabelRequest", "Progress"]
 
 Progress = Callable[[int], None]
 _READ = 1024 * 1024
+_PURPOSE_LIMITED = "PURPOSE-LIMITED"
 
 
 @dataclass(frozen=True)
@@ -186,13 +191,19 @@ class ItemService:
     """Items originated at or held by this node."""
 
     def __init__(
-        self, ctx: NodeContext, parties: PartyService, agreements: AgreementService, users: UserService
+        self,
+        ctx: NodeContext,
+        parties: PartyService,
+        agreements: AgreementService,
+        users: UserService,
+        access: AccessService,
     ) -> None:
         """Serve the node behind ``ctx``."""
         self._ctx = ctx
         self._parties = parties
         self._agreements = agreements
         self._users = users
+        self._access = access
 
     # --- create -------------------------------------------------------------------------
 
@@ -222,7 +233,7 @@ class ItemService:
             # 1. Check, in a short transaction: who, which label, which agreement.
             with self._ctx.db.transaction(read_only=True) as session:
                 now = self._ctx.now()
-                made = self._check_creation(session, actor, label, now)
+                made = self._check_creation(session, actor, item_id, label, content.purpose, now)
             # 2. Seal the attachments outside any transaction (they may be gigabytes; the
             #    database must stay available to the peer API and delivery meanwhile).
             paths = [self._check_file(p) for p in attachments]
@@ -289,20 +300,18 @@ class ItemService:
             raise
 
     def _check_creation(
-        self, session: Session, actor: str, label: LabelRequest, now: datetime
+        self, session: Session, actor: str, item_id: str, label: LabelRequest, purpose: str, now: datetime
     ) -> ConfidentialityLabel:
         user = self._users.get_in(session, actor)
-        if user.role not in (Role.ANALYST, Role.OFFICER):
-            raise PolicyDenied(
-                f"{actor} has the role {user.role.value}; only analysts and officers create items"
-            )
         made = self._label(label, now)
         if self._ctx.config.scheme != made.policy:
             raise PolicyDenied("labels are made in this node's own scheme")
-        if made.level.rank > user.clearance.rank:
-            raise PolicyDenied(
-                f"{actor} holds {user.clearance.native} and cannot originate {made.classification} (Art. 7)"
-            )
+        # The decision point decides a creation as any other action: role, clearance for the
+        # level, need-to-know of every topic, the purpose (Arts. 6, 7).
+        resource = self._access.resource(
+            item_id=item_id, marking=Marking(made), purpose=purpose, originator_party=self._ctx.config.party
+        )
+        self._access.require_new(session, user, Action.CREATE, resource, now)
         if label.agreement is not None:
             self._check_in_force(session, label.agreement, now)
             self._check_under_agreement(self._agreements.get_in(session, label.agreement), made)
@@ -400,43 +409,66 @@ class ItemService:
     # --- read ---------------------------------------------------------------------------
 
     def show(self, item_id: str, *, actor: str) -> ItemView:
-        """An item with verified binding and decrypted content.
+        """An item with verified binding and decrypted content, if ``actor`` may read it.
+
+        The decision point is asked before anything is decrypted or verified. An item the
+        person may not read is answered exactly as a missing one (the journal keeps why).
 
         Raises:
-            NotFound: no such item.
+            NotFound: no such item, or :class:`~accord.errors.Withheld` — the policy denies it.
             IntegrityError: the stored label, content or digests no longer match the binding.
         """
         with self._ctx.work(actor, "item.read", item_id=item_id) as session:
             row = session.get(ItemRow, item_id)
+            user = self._users.get_in(session, actor)
             if row is None:
                 raise NotFound(f"no item {item_id!r} at this node")
+            now = self._ctx.now()
+            decision = self._access.require_read(session, user, self.resource_of(row), now)
             view = self._view(session, row)
-            self._require_clearance(session, actor, view)
             append_event(
-                session, at=self._ctx.now(), actor=actor, action="item.read", outcome="ok", item_id=item_id
+                session,
+                at=now,
+                actor=actor,
+                action="item.read",
+                outcome="ok",
+                item_id=item_id,
+                detail={"obligations": list(decision.obligations)},
             )
             return view
 
-    def may_read(self, user: User, view: ItemView) -> bool:
-        """Whether ``user`` passes the read check for ``view`` (for filtering listings)."""
-        label = view.marking.for_scheme(user.clearance.scheme)
-        return label is not None and label.level.rank <= user.clearance.rank
+    def resource_of(self, row: ItemRow) -> Resource:
+        """The decision point's view of a stored item, read from its columns.
 
-    def _require_clearance(self, session: Session, actor: str, view: ItemView) -> None:
-        # Art. 7: no access by rank or position alone; at least the clearance is checked
-        # here, in the reader's own scheme. The full decision point (need-to-know,
-        # nationality, purpose) arrives with the access-control issue.
-        user = self._users.get_in(session, actor)
-        label = view.marking.for_scheme(user.clearance.scheme)
-        if label is None:
-            raise PolicyDenied(
-                f"item {view.id} has no marking in {user.clearance.scheme}; it cannot be shown to {actor}"
-            )
-        if label.level.rank > user.clearance.rank:
-            raise PolicyDenied(
-                f"needs clearance {label.classification} or higher; "
-                f"{actor} holds {user.clearance.native} (Art. 7)"
-            )
+        Only an item marked PURPOSE-LIMITED has its content opened (for the purpose of
+        provision, Art. 6); nothing is verified here — the binding is checked when the item
+        is shown, after the decision.
+
+        Raises:
+            IntegrityError: the stored marking or sealed content cannot be read.
+        """
+        return self._resource(row.id, row.marking_json, row.originator_party, lambda: row)
+
+    def _resource(
+        self, item_id: str, marking_json: str, originator_party: str, load: Callable[[], ItemRow]
+    ) -> Resource:
+        try:
+            marking = Marking.from_dict(json.loads(marking_json))
+            purpose = ""
+            if any(
+                _PURPOSE_LIMITED in label.originator_controls
+                for label in (marking.originator, *marking.alternatives)
+            ):
+                row = load()
+                content = open_sealed(self._item_key(row), row.content_sealed, content_aad(row.id))
+                purpose = ItemContent.from_dict(json.loads(content)).purpose
+        except (AccordError, ValueError) as exc:
+            raise IntegrityError(
+                f"item {item_id}: the binding no longer verifies — its stored marking or content was altered"
+            ) from exc
+        return self._access.resource(
+            item_id=item_id, marking=marking, purpose=purpose, originator_party=originator_party
+        )
 
     def equivalents(self, view: ItemView) -> list[Equivalent]:
         """The alternative marking each partner would apply, under every agreement held here.
@@ -474,35 +506,83 @@ class ItemService:
                 )
         return out
 
-    def listing(self) -> ItemListing:
-        """Every item, FLASH first then newest first, each binding verified.
+    def listing(
+        self, *, actor: str | None = None, received_only: bool = False, limit: int | None = None
+    ) -> ItemListing:
+        """Items ``actor`` may read, FLASH first then newest first, each binding verified.
+
+        The decision point filters on the stored columns first; only the items it permits
+        are opened and verified, so a person never learns that a withheld item exists (nor
+        that it is damaged) and a large register costs one pass over its markings. The
+        decisions are journalled as one event (batched).
+
+        ``actor=None`` is the node's own view (the operator holding its keys, tests and
+        benchmarks): every item, no decision. No CLI command or API route calls it so.
 
         An item that fails its integrity check does not hide the others: it is listed
         under ``damaged`` with the reason, and the failure is journalled.
+
+        Raises:
+            NotFound: no such user.
+            InvalidInput: ``limit`` is not positive.
         """
+        if limit is not None and limit < 1:
+            raise InvalidInput("a listing's limit must be at least 1")
         views: list[ItemView] = []
         damaged: list[DamagedItem] = []
+        withheld: list[Decided] = []
+        now = self._ctx.now()
         with self._ctx.db.transaction(read_only=True) as session:
-            rows = session.scalars(select(ItemRow).order_by(ItemRow.created_at.desc())).all()
-            for row in rows:
+            query = select(
+                ItemRow.id, ItemRow.marking_json, ItemRow.originator_party, ItemRow.precedence
+            ).order_by(ItemRow.created_at.desc(), ItemRow.id)
+            if received_only:
+                query = query.where(ItemRow.received_from.is_not(None))
+            heads = session.execute(query).all()
+            if actor is not None:
+                user = self._users.get_in(session, actor)
+                resources: list[Resource] = []
+                for head in heads:
+                    try:
+                        load = partial(session.get_one, ItemRow, head.id)
+                        resources.append(
+                            self._resource(head.id, head.marking_json, head.originator_party, load)
+                        )
+                    except IntegrityError as exc:
+                        damaged.append(DamagedItem(head.id, Precedence(head.precedence), str(exc)))
+                permitted, withheld = self._access.readable(session, user, resources, now)
+                allowed = {r.item_id for r in permitted}
+                heads = [h for h in heads if h.id in allowed]
+            # FLASH first, newest first within a precedence (the query's order is kept).
+            heads = sorted(heads, key=lambda h: -Precedence(h.precedence).rank)[:limit]
+            for head in heads:
+                row = session.get_one(ItemRow, head.id)
                 try:
                     views.append(self._view(session, row))
                 except IntegrityError as exc:
                     damaged.append(DamagedItem(row.id, Precedence(row.precedence), str(exc)))
+        who = actor or "system"
+        action = "item.inbox" if received_only else "item.list"
         for bad in damaged:
-            self._ctx.journal_refusal("system", "item.list", IntegrityError(bad.reason), item_id=bad.id)
-        return ItemListing(sorted(views, key=lambda v: -v.precedence.rank), damaged)
+            self._ctx.journal_refusal(who, action, IntegrityError(bad.reason), item_id=bad.id)
+        if actor is not None:
+            with self._ctx.db.transaction() as session:
+                append_event(
+                    session,
+                    at=now,
+                    actor=actor,
+                    action=action,
+                    outcome="ok",
+                    detail=journal_detail([v.id for v in views], withheld),
+                )
+        return ItemListing(views, damaged)
 
-    def inbox(self) -> ItemListing:
-        """Items received from partners, FLASH first then newest first."""
-        listing = self.listing()
-        return ItemListing(
-            [v for v in listing.views if v.received_from is not None],
-            listing.damaged,
-        )
+    def inbox(self, *, actor: str | None = None, limit: int | None = None) -> ItemListing:
+        """Items received from partners that ``actor`` may read (see :meth:`listing`)."""
+        return self.listing(actor=actor, received_only=True, limit=limit)
 
     def all(self) -> list[ItemView]:
-        """Every item, FLASH first then newest first, each binding verified.
+        """Every item (the node's own view), FLASH first then newest first, each binding verified.
 
         Raises:
             IntegrityError: an item no longer verifies (see :meth:`listing` to list the rest).
@@ -523,17 +603,20 @@ class ItemService:
 
         Raises:
             NotFound: no such item or attachment.
-            PolicyDenied: the reader's clearance is too low for the item (Art. 7).
+            NotFound: also when the policy withholds the item (:class:`~accord.errors.Withheld`).
             IntegrityError: the item's binding does not verify, or the attachment's key
                 no longer unwraps.
         """
         with self._ctx.work(actor, "item.attachment", item_id=item_id) as session:
             row = session.get(ItemRow, item_id)
             att = session.get(AttachmentRow, (item_id, position))
-            if row is None or att is None:
+            user = self._users.get_in(session, actor)
+            if row is None:
+                raise NotFound(f"no attachment {position} of item {item_id!r}")
+            self._access.require_read(session, user, self.resource_of(row), self._ctx.now())
+            if att is None:
                 raise NotFound(f"no attachment {position} of item {item_id!r}")
             view = self._view(session, row)
-            self._require_clearance(session, actor, view)
             item_key = self._item_key(row)
             try:
                 blob_key = unwrap_key(item_key, att.wrapped_key, blob_key_aad(item_id, position))

@@ -9,6 +9,7 @@ from pathlib import Path
 from accord.crypto import HpkeCnsaKeyPair, HpkeKeyPair, SigningKeys, generate_tls_identity, new_data_key
 from accord.errors import Conflict, InvalidInput, StorageError
 from accord.markings import SCHEMES, is_party_code
+from accord.node._access import AccessService
 from accord.node._accounts import AccountService
 from accord.node._agreements import AgreementService
 from accord.node._bundles import BundleService
@@ -38,8 +39,9 @@ class Node:
         self.agreements = AgreementService(ctx, self.parties)
         self.users = UserService(ctx)
         self.accounts = AccountService(ctx, self.users)
-        self.items = ItemService(ctx, self.parties, self.agreements, self.users)
-        self.sending = SendingService(ctx, self.agreements, self.users, self.items)
+        self.access = AccessService(ctx, self.agreements)
+        self.items = ItemService(ctx, self.parties, self.agreements, self.users, self.access)
+        self.sending = SendingService(ctx, self.agreements, self.users, self.items, self.access)
         self.receiving = ReceivingService(ctx, self.parties, self.agreements)
         self.delivery = DeliveryService(ctx, self.parties)
         self.bundles = BundleService(ctx, self.parties, self.delivery, self.receiving)

@@ -27,11 +27,13 @@ from accord.crypto import Suite, seal_envelope, unwrap_key
 from accord.errors import AgreementStateError, Conflict, NotFound, PolicyDenied
 from accord.exchange import AttachmentManifest, EnvelopeHeader, ItemPayload, WireEnvelope, lane_of
 from accord.items import Precedence
+from accord.node._access import AccessService
 from accord.node._agreements import AgreementService
 from accord.node._context import NodeContext
 from accord.node._identity import IdentityCard
 from accord.node._items import ItemService, ItemView, blob_key_aad
-from accord.node._users import Role, UserService
+from accord.node._users import User, UserService
+from accord.policy import Action
 from accord.store import (
     AgreementRow,
     AttachmentRow,
@@ -78,13 +80,19 @@ class SendingService:
     """Release of items to partner nodes."""
 
     def __init__(
-        self, ctx: NodeContext, agreements: AgreementService, users: UserService, items: ItemService
+        self,
+        ctx: NodeContext,
+        agreements: AgreementService,
+        users: UserService,
+        items: ItemService,
+        access: AccessService,
     ) -> None:
         """Serve the node behind ``ctx``."""
         self._ctx = ctx
         self._agreements = agreements
         self._users = users
         self._items = items
+        self._access = access
 
     def send(
         self,
@@ -127,17 +135,13 @@ class SendingService:
         urgent = precedence is Precedence.FLASH or self._any_flash(item_ids)
         with self._ctx.work(actor, "item.send", item_id=first, detail=detail, urgent=urgent) as session:
             user = self._users.get_in(session, actor)
-            if user.role not in (Role.OFFICER, Role.ANALYST):
-                raise PolicyDenied(
-                    f"{actor} has the role {user.role.value}; only officers and analysts release items"
-                )
             now = self._ctx.now()
             peers: list[IdentityCard] = []
             sent: list[Sent] = []
             checked: dict[str | None, Agreement] = {}
             for item_id in item_ids:
                 sent.extend(
-                    self._send_one(session, item_id, to, peers, actor, precedence, agreement_id, now, checked)
+                    self._send_one(session, item_id, to, peers, user, precedence, agreement_id, now, checked)
                 )
             return sent
 
@@ -156,17 +160,24 @@ class SendingService:
         item_id: str,
         to: str,
         peers: list[IdentityCard],
-        actor: str,
+        user: User,
         precedence: Precedence | None,
         agreement_id: str | None,
         now: datetime,
         checked: dict[str | None, Agreement],
     ) -> list[Sent]:
+        actor = user.name
         row = session.get(ItemRow, item_id)
         if row is None:
             raise NotFound(f"no item {item_id!r} at this node")
+        # Someone who may not read the item is told it does not exist (no probing).
+        resource = self._items.resource_of(row)
+        self._access.require_read(session, user, resource, now)
         view = self._items.view_in(session, row)
         agreement = self._check(session, view, to, agreement_id, now, checked)
+        decision = self._access.require(
+            session, user, Action.RELEASE, resource, now, agreement=agreement, target=to
+        )
         if not peers:  # looked up once, after the first item's checks (their reasons come first)
             peers.extend(self._peers(session, to))
         suite = suite_of(agreement)
@@ -232,6 +243,7 @@ class SendingService:
                     "agreement_id": agreement.id,
                     "precedence": chosen.value,
                     "digest": envelope.digest(),
+                    "obligations": list(decision.obligations),
                 },
             )
             sent.append(Sent(header.message_id, card.node_id, to, agreement.id, chosen, seq))

@@ -53,6 +53,7 @@ class User:
     clearance: Level
     need_to_know: frozenset[str]
     created_at: str
+    purposes: frozenset[str] = frozenset()
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view."""
@@ -64,6 +65,7 @@ class User:
             "clearance_scheme": self.clearance.scheme,
             "clearance_family": self.clearance.family.value,
             "need_to_know": sorted(self.need_to_know),
+            "purposes": sorted(self.purposes),
             "created_at": self.created_at,
         }
 
@@ -85,6 +87,23 @@ def parse_topics(topics: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+def parse_purposes(purposes: Iterable[str]) -> frozenset[str]:
+    """Normalise purposes of provision (trimmed text, 1–200 characters, no control characters).
+
+    Raises:
+        InvalidInput: a purpose is too long or holds control characters.
+    """
+    out = set()
+    for purpose in purposes:
+        text = purpose.strip()
+        if not text:
+            continue
+        if len(text) > 200 or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+            raise InvalidInput(f"purpose {purpose[:40]!r} must be 1–200 printable characters")
+        out.add(text)
+    return frozenset(out)
+
+
 class UserService:
     """Accounts at this node. Authentication arrives with the access-control issue."""
 
@@ -92,8 +111,20 @@ class UserService:
         """Serve the node behind ``ctx``."""
         self._ctx = ctx
 
-    def add(self, name: str, *, role: str, clearance: str, ntk: Iterable[str], actor: str) -> User:
+    def add(
+        self,
+        name: str,
+        *,
+        role: str,
+        clearance: str,
+        ntk: Iterable[str],
+        actor: str,
+        purposes: Iterable[str] = (),
+    ) -> User:
         """Add a person with a clearance given in this node's own scheme.
+
+        ``purposes`` are the purposes of provision the person works for; an item marked
+        PURPOSE-LIMITED is shown only to people who work for its purpose (Art. 6).
 
         Raises:
             InvalidInput: bad name, role or topic.
@@ -113,6 +144,7 @@ class UserService:
                 clearance=level,
                 need_to_know=parse_topics(ntk),
                 created_at=format_stamp(self._ctx.now()),
+                purposes=parse_purposes(purposes),
             )
             if session.get(UserRow, name) is not None:
                 raise Conflict(f"user {name!r} already exists")
@@ -123,6 +155,7 @@ class UserService:
                     scheme=level.scheme,
                     clearance=level.native,
                     ntk_json=json.dumps(sorted(user.need_to_know)),
+                    purposes_json=json.dumps(sorted(user.purposes), ensure_ascii=False),
                     nationality=user.nationality,
                     created_at=user.created_at,
                 )
@@ -205,4 +238,5 @@ def _user(row: UserRow) -> User:
         clearance=scheme(row.scheme).level(row.clearance),
         need_to_know=frozenset(json.loads(row.ntk_json)),
         created_at=row.created_at,
+        purposes=frozenset(json.loads(row.purposes_json)),
     )

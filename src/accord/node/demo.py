@@ -205,12 +205,12 @@ def run_demo(
             for n, name, level in ((jpn, "sato", "極秘"), (kor, "kim", "군사Ⅱ급비밀")):
                 user = n.users.add(
                     name,
-                    role="analyst",
+                    role="officer",
                     clearance=level,
                     ntk=["DPRK-MISSILE", "DPRK-IMAGERY"],
                     actor="authority",
                 )
-                s.lines.append(f"{n.config.party}: analyst {user.name} cleared {user.clearance.native}")
+                s.lines.append(f"{n.config.party}: officer {user.name} cleared {user.clearance.native}")
 
         items: dict[str, str] = {}
         with step("KOR creates a FLASH missile-launch report") as s:

@@ -113,6 +113,8 @@ class UserRow(Base):
     password_set_at: Mapped[str | None] = mapped_column(TIME, default=None)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[str | None] = mapped_column(TIME, default=None)
+    # Access control (0005): the purposes of provision the person works for (Art. 6).
+    purposes_json: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
 
 
 class ApiTokenRow(Base):
@@ -263,3 +265,47 @@ class QuarantineRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16))
+
+
+class ConsentRow(Base):
+    """A request for the originator's prior written consent to a third-party release (Art. 6).
+
+    ``direction`` is ``"out"`` at the holder that asked and ``"in"`` at the originator that
+    decides. ``status``: pending, approved, denied or revoked. An approval keeps the signed
+    token; a revocation keeps the signed revocation.
+    """
+
+    __tablename__ = "consents"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8))
+    item_id: Mapped[str] = mapped_column(String(64), index=True)
+    content_sha384: Mapped[str] = mapped_column(String(96))
+    originator_node: Mapped[str] = mapped_column(String(64))
+    holder_party: Mapped[str] = mapped_column(String(8))
+    holder_node: Mapped[str] = mapped_column(String(64))
+    third_party: Mapped[str] = mapped_column(String(8))
+    purpose: Mapped[str] = mapped_column(Text)
+    request_json: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[str] = mapped_column(TIME)
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    decided_at: Mapped[str | None] = mapped_column(TIME, default=None)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    token_id: Mapped[str | None] = mapped_column(String(64), default=None, unique=True, index=True)
+    token_json: Mapped[str | None] = mapped_column(Text, default=None)
+    expires_at: Mapped[str | None] = mapped_column(TIME, default=None)
+    revoked_at: Mapped[str | None] = mapped_column(TIME, default=None)
+    revocation_json: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class ItemNoticeRow(Base):
+    """A classification change the originator signed (downgrade or declassification, Art. 6)."""
+
+    __tablename__ = "item_notices"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(64), index=True)
+    notice_json: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[str] = mapped_column(TIME)
+    applied_at: Mapped[str] = mapped_column(TIME)
+    received_from: Mapped[str | None] = mapped_column(String(64), default=None)

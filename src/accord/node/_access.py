@@ -1,0 +1,203 @@
+"""The policy enforcement point: every read, listing and release asks :mod:`accord.policy`.
+
+The decision point is pure; this module builds its inputs from what the node holds (the
+user, the item's marking and purpose, the agreement and its status today), turns a denial
+into an error and journals every decision.
+
+Probing (issue 4, "bad input"): a person who may not *read* an item is answered exactly as
+if it did not exist (:class:`~accord.errors.Withheld`, a :class:`~accord.errors.NotFound`),
+and listings and counts leave it out, so nobody learns what exists from the answers. The
+real reasons — which rule, which article — go to the journal, where officers and auditors
+see them. Every other denial (release, copy, downgrade of an item the person can read)
+reveals nothing new and states its reasons to the person.
+
+Journalling is batched: a listing is one journal event carrying every decision it made
+(the ids permitted and, for each one withheld, the ids of the rules that denied it), so a
+busy inbox costs one write, not one per item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from accord.agreements import Agreement
+from accord.errors import NotFound, PolicyDenied, Withheld
+from accord.markings import Marking
+from accord.node._agreements import AgreementService
+from accord.node._context import NodeContext
+from accord.node._users import User
+from accord.policy import Action, Context, Decision, Resource, Subject, decide
+
+__all__ = ["AccessService", "Decided", "journal_detail", "subject_of"]
+
+
+def subject_of(user: User) -> Subject:
+    """The decision point's view of a person (Art. 7: clearance, need to know, role)."""
+    return Subject(
+        name=user.name,
+        role=user.role.value,
+        nationality=user.nationality,
+        clearance=user.clearance,
+        need_to_know=user.need_to_know,
+        purposes=user.purposes,
+    )
+
+
+@dataclass(frozen=True)
+class Decided:
+    """One decision about one item, as a listing journals it."""
+
+    item_id: str
+    decision: Decision
+
+
+class AccessService:
+    """Builds requests for the decision point, enforces its answers, journals them."""
+
+    def __init__(self, ctx: NodeContext, agreements: AgreementService) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+        self._agreements = agreements
+
+    # --- inputs -------------------------------------------------------------------------
+
+    def resource(self, *, item_id: str, marking: Marking, purpose: str, originator_party: str) -> Resource:
+        """The decision point's view of an item held here."""
+        return Resource(
+            item_id=item_id,
+            marking=marking,
+            purpose=purpose,
+            originator_party=originator_party,
+            held_party=self._ctx.config.party,
+        )
+
+    def context(
+        self,
+        session: Session,
+        marking: Marking,
+        now: datetime,
+        *,
+        agreement: Agreement | None = None,
+        target: str | None = None,
+        consent: bool = False,
+    ) -> Context:
+        """The context of a request: the agreement that governs it and its status on ``now``.
+
+        For a release the caller names the agreement; otherwise it is the one the label in
+        this node's scheme was issued or received under, when that is imported here (only
+        needed to translate a level that has no label in the reader's scheme, Art. 4).
+        """
+        if agreement is None:
+            agreement = self._label_agreement(session, marking)
+        status = None
+        if agreement is not None:
+            status = self._agreements.status_in(session, agreement.id, now.date())
+        return Context(
+            now=now, agreement=agreement, agreement_status=status, target_party=target, consent=consent
+        )
+
+    def _label_agreement(self, session: Session, marking: Marking) -> Agreement | None:
+        own = marking.for_scheme(self._ctx.config.scheme) or marking.originator
+        wanted = own.agreement or marking.originator.agreement
+        if wanted is None:
+            return None
+        try:
+            return self._agreements.get_in(session, wanted)
+        except NotFound:
+            return None
+
+    # --- enforcement --------------------------------------------------------------------
+
+    def require_read(
+        self, session: Session, user: User, resource: Resource, now: datetime, *, action: Action = Action.READ
+    ) -> Decision:
+        """Permit ``action`` (a read, or another action that shows the item) or withhold the item.
+
+        Raises:
+            Withheld: the decision point denies it; the person is told the item does not
+                exist, the journal gets the reasons.
+        """
+        decision = decide(subject_of(user), action, resource, self.context(session, resource.marking, now))
+        if not decision.permit:
+            raise Withheld(
+                f"no item {resource.item_id!r} at this node",
+                reason=_denial(action, resource, decision),
+            )
+        return decision
+
+    def require(
+        self,
+        session: Session,
+        user: User,
+        action: Action,
+        resource: Resource,
+        now: datetime,
+        *,
+        agreement: Agreement | None = None,
+        target: str | None = None,
+        consent: bool = False,
+    ) -> Decision:
+        """Permit ``action`` on an item the person may read, or say every reason why not.
+
+        Raises:
+            Withheld: the person may not even read the item (answered as not found).
+            PolicyDenied: the action is denied; the message lists every failing rule.
+        """
+        self.require_read(session, user, resource, now)
+        context = self.context(
+            session, resource.marking, now, agreement=agreement, target=target, consent=consent
+        )
+        decision = decide(subject_of(user), action, resource, context)
+        if not decision.permit:
+            raise PolicyDenied(_denial(action, resource, decision))
+        return decision
+
+    def require_new(
+        self, session: Session, user: User, action: Action, resource: Resource, now: datetime
+    ) -> Decision:
+        """Permit an action that brings an item into being (a creation), or say every reason why not.
+
+        Raises:
+            PolicyDenied: the decision point denies it; the message lists every failing rule.
+        """
+        decision = decide(subject_of(user), action, resource, self.context(session, resource.marking, now))
+        if not decision.permit:
+            raise PolicyDenied(_denial(action, resource, decision))
+        return decision
+
+    def readable(
+        self, session: Session, user: User, resources: Sequence[Resource], now: datetime
+    ) -> tuple[list[Resource], list[Decided]]:
+        """Split ``resources`` into those ``user`` may read and the decisions withholding the rest."""
+        subject = subject_of(user)
+        contexts: dict[str | None, Context] = {}
+        permitted: list[Resource] = []
+        withheld: list[Decided] = []
+        for resource in resources:
+            own = resource.marking.for_scheme(self._ctx.config.scheme) or resource.marking.originator
+            key = own.agreement or resource.marking.originator.agreement
+            context = contexts.get(key)
+            if context is None:
+                context = contexts[key] = self.context(session, resource.marking, now)
+            decision = decide(subject, Action.READ, resource, context)
+            if decision.permit:
+                permitted.append(resource)
+            else:
+                withheld.append(Decided(resource.item_id, decision))
+        return permitted, withheld
+
+
+def _denial(action: Action, resource: Resource, decision: Decision) -> str:
+    return f"{action.value} of item {resource.item_id} denied: " + "; ".join(decision.reasons)
+
+
+def journal_detail(permitted: Sequence[str], withheld: Sequence[Decided]) -> dict[str, object]:
+    """The detail of one batched decision event (a listing): what was shown, what was not and why."""
+    return {
+        "permitted": list(permitted),
+        "withheld": {d.item_id: list(d.decision.rule_ids) for d in withheld},
+    }
