@@ -6,6 +6,16 @@ it with storage into the send / deliver / receive use cases.
 
 from accord.exchange._bundle import BUNDLE_FORMAT, BlobMember, Bundle, read_bundle, write_bundle
 from accord.exchange._client import PeerClient, PeerRejected, PeerUnavailable
+from accord.exchange._consent import (
+    ConsentDecision,
+    ConsentRequest,
+    ConsentRevocation,
+    ConsentToken,
+    DowngradeNotice,
+    new_notice_id,
+    new_request_id,
+    new_token_id,
+)
 from accord.exchange._formats import (
     FORMAT_VERSION,
     AttachmentManifest,
@@ -25,6 +35,11 @@ __all__ = [
     "AttachmentManifest",
     "BlobMember",
     "Bundle",
+    "ConsentDecision",
+    "ConsentRequest",
+    "ConsentRevocation",
+    "ConsentToken",
+    "DowngradeNotice",
     "EnvelopeHeader",
     "ItemPayload",
     "PeerClient",
@@ -36,6 +51,9 @@ __all__ = [
     "WireEnvelope",
     "label_digest",
     "lane_of",
+    "new_notice_id",
+    "new_request_id",
+    "new_token_id",
     "read_bundle",
     "write_bundle",
 ]

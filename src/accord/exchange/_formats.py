@@ -21,13 +21,16 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from accord.canonical import canonical_json, loads_object
 from accord.crypto import Binding, DualSignature, SigningKeys, Suite, VerifyKeys, b64d, b64e, envelope_digest
 from accord.errors import InvalidInput
 from accord.items import AttachmentRef, ItemContent, Precedence
 from accord.markings import ConfidentialityLabel
+
+if TYPE_CHECKING:
+    from accord.exchange._consent import ConsentToken
 
 __all__ = [
     "FORMAT_VERSION",
@@ -44,7 +47,7 @@ __all__ = [
 
 FORMAT_VERSION: Final = 1
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
-_TYPES = frozenset({"item"})
+_TYPES = frozenset({"item", "consent-request", "consent-decision", "consent-revocation", "downgrade"})
 
 
 def lane_of(precedence: Precedence) -> str:
@@ -350,7 +353,13 @@ class AttachmentManifest:
 
 @dataclass(frozen=True)
 class ItemPayload:
-    """What an item envelope carries, encrypted: label, binding, content, attachment keys."""
+    """What an item envelope carries, encrypted: label, binding, content, attachment keys.
+
+    An onward release (a relay, or a release to a third party) also carries the
+    originator's signed consent (GSOMIA Art. 6). A consent travels only with the item it
+    names, from the originator it names; the receiver still verifies its signature with
+    the keys of ``originator_node`` and checks it (``ConsentToken.check``).
+    """
 
     item_id: str
     originator_node: str
@@ -359,20 +368,34 @@ class ItemPayload:
     binding: Binding
     content: ItemContent
     attachments: tuple[AttachmentManifest, ...]
+    consent: ConsentToken | None = None
+
+    def __post_init__(self) -> None:
+        consent = self.consent
+        if consent is not None and (
+            consent.item_id != self.item_id
+            or consent.originator_node != self.originator_node
+            or consent.originator_party != self.originator_party
+        ):
+            raise InvalidInput(
+                f"item payload: the consent {consent.token_id} is for item {consent.item_id} of "
+                f"{consent.originator_node}, not for this item"
+            )
 
     def to_bytes(self) -> bytes:
-        """Canonical JSON of the payload."""
-        return canonical_json(
-            {
-                "item_id": self.item_id,
-                "originator_node": self.originator_node,
-                "originator_party": self.originator_party,
-                "label": self.label.to_dict(),
-                "binding": self.binding.to_dict(),
-                "content": self.content.to_dict(),
-                "attachments": [a.to_dict() for a in self.attachments],
-            }
-        )
+        """Canonical JSON of the payload (no ``consent`` key when there is no consent)."""
+        body: dict[str, object] = {
+            "item_id": self.item_id,
+            "originator_node": self.originator_node,
+            "originator_party": self.originator_party,
+            "label": self.label.to_dict(),
+            "binding": self.binding.to_dict(),
+            "content": self.content.to_dict(),
+            "attachments": [a.to_dict() for a in self.attachments],
+        }
+        if self.consent is not None:
+            body["consent"] = self.consent.to_dict()
+        return canonical_json(body)
 
     @classmethod
     def parse(cls, data: bytes) -> ItemPayload:
@@ -381,13 +404,22 @@ class ItemPayload:
         Raises:
             InvalidInput: malformed (including an invalid label or content).
         """
+        # _consent builds on this module's helpers, so it is imported when first needed.
+        from accord.exchange._consent import ConsentToken  # noqa: PLC0415
+
         what = "item payload"
         obj = loads_object(data, what)
-        _keys(
-            obj,
-            {"item_id", "originator_node", "originator_party", "label", "binding", "content", "attachments"},
-            what,
-        )
+        expected = {
+            "item_id",
+            "originator_node",
+            "originator_party",
+            "label",
+            "binding",
+            "content",
+            "attachments",
+        }
+        consent = "consent" in obj  # present only on an onward release
+        _keys(obj, expected | {"consent"} if consent else expected, what)
         return cls(
             item_id=_node_id(_str(obj, "item_id", what), what),
             originator_node=_node_id(_str(obj, "originator_node", what), what),
@@ -396,6 +428,7 @@ class ItemPayload:
             binding=Binding.from_dict(_obj(obj, "binding", what)),
             content=ItemContent.from_dict(_obj(obj, "content", what)),
             attachments=tuple(AttachmentManifest.from_dict(a) for a in _list(obj, "attachments", what)),
+            consent=ConsentToken.from_dict(_obj(obj, "consent", what)) if consent else None,
         )
 
 
