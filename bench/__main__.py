@@ -18,6 +18,7 @@ BENCHMARKS = {
     "imagery": "a 1 GiB attachment end to end: MB/s and peak RSS of each node",
     "flash_under_load": "50 FLASH reports during 1 GiB imagery + 5,000 ROUTINE: p50/p99 latency",
     "bench_foundation": "labels, bindings, streaming AEAD, item creation (no peer)",
+    "ledger": "RFC 9162 Merkle tree at 1,000,000 leaves: appends, proofs, full verify, vs pymerkle",
 }
 QUICK_ARGS = {"bench_foundation": ["--items", "100", "--megabytes", "64"]}
 

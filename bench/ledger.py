@@ -1,0 +1,299 @@
+"""Ledger: the RFC 9162 Merkle tree at 1,000,000 leaves, against pymerkle in the same run.
+
+Run: .venv/bin/python -m bench.ledger [--quick] [--leaves N] [--samples S] [--no-pymerkle]
+
+Accord (``accord.ledger`` over ``MemoryHashStore``, in memory, one process):
+
+* appends/s, one ``append`` call per leaf and ``append_many`` in batches of 1,000;
+* inclusion and consistency proofs against the whole tree: generation and verification,
+  µs per call, median and p99 of ``--samples`` random leaves / old sizes;
+* a full verification: recompute every leaf hash from the data, rebuild every node
+  (``rebuild``), compare the root with the checkpoint's and every node with the store;
+  and a rebuild from the stored leaf hashes alone.
+
+pymerkle 7 (``algorithm="sha256"``: RFC 9162 prefixes), skipped if not installed:
+``InmemoryTree`` (in memory, the comparable one: one ``append_entry`` per leaf) and
+``SqliteTree`` on a temporary file (``append_entry`` is one committed transaction per
+leaf, measured on 500 leaves; ``append_entries`` is its bulk path); proof generation
+(first call, cold, then median and p99) and verification.
+
+Targets (ledger issue): >= 20,000 appends/s *durable on SQLite* — not measured here: the
+in-memory figure is the tree's own cost, to which the durable store adds; proof
+generation and verification <= 1 ms (median); full verification of 1,000,000 leaves
+<= 30 s. The exit status is 1 if a measured target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from accord.ledger import (
+    MemoryHashStore,
+    MerkleTree,
+    leaf_hash,
+    rebuild,
+    verify_consistency,
+    verify_inclusion,
+)
+
+TARGET_APPENDS = 20_000
+TARGET_PROOF_US = 1_000.0
+TARGET_FULL_S = 30.0
+BATCH = 1_000
+ENTRY = '{"seq":%d,"action":"item.create","actor":"sato","node":"jpn-mod"}'
+
+
+def entries(count: int) -> list[bytes]:
+    """Journal-entry-like leaf data (≈ 65 bytes each)."""
+    return [(ENTRY % i).encode() for i in range(count)]
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0–100), nearest-rank (as in ``bench._common``, which needs psutil)."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))
+    return ordered[int(rank) - 1]
+
+
+def timed(func: Callable[[], object]) -> float:
+    """Seconds one call takes."""
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def per_call_us(calls: Sequence[Callable[[], object]]) -> tuple[float, float]:
+    """(median, p99) microseconds of each call, timed one by one."""
+    times = []
+    for call in calls:
+        start = time.perf_counter_ns()
+        call()
+        times.append((time.perf_counter_ns() - start) / 1000)
+    return statistics.median(times), percentile(times, 99)
+
+
+def show_rate(what: str, count: int, seconds: float, note: str = "") -> float:
+    """Print ``count / seconds`` and return it."""
+    per_second = count / seconds
+    print(f"{what:46} {per_second:>11,.0f} appends/s  ({count:,} in {seconds:.2f} s){note}")
+    return per_second
+
+
+def show_us(what: str, figures: tuple[float, float], note: str = "") -> float:
+    """Print a (median, p99) figure in µs and return the median."""
+    median, p99 = figures
+    print(f"{what:46} {median:9.1f} µs median {p99:9.1f} µs p99{note}")
+    return median
+
+
+# --- Accord ----------------------------------------------------------------------------------
+
+
+def accord_single_appends(data: list[bytes]) -> float:
+    """Appends/s with one ``append`` call per leaf (the tree is dropped afterwards)."""
+    tree = MerkleTree(MemoryHashStore())
+    seconds = timed(lambda: [tree.append(d) for d in data])
+    return show_rate("append(), one call per leaf (in memory)", len(data), seconds)
+
+
+def accord_appends(data: list[bytes]) -> tuple[MemoryHashStore, dict[str, float]]:
+    """Append rates; returns the store built with ``append_many``."""
+    figures = {"append": accord_single_appends(data)}
+    gc.collect()
+    store = MemoryHashStore()
+    tree = MerkleTree(store)
+
+    def batches() -> None:
+        for start in range(0, len(data), BATCH):
+            tree.append_many(data[start : start + BATCH])
+
+    seconds = timed(batches)
+    figures["append_many"] = show_rate(f"append_many(), batches of {BATCH:,} (in memory)", len(data), seconds)
+    return store, figures
+
+
+def accord_proofs(
+    store: MemoryHashStore, data: list[bytes], samples: int, rng: random.Random
+) -> dict[str, float]:
+    """Proof generation and verification against the whole tree."""
+    tree, n = MerkleTree(store), len(data)
+    root = tree.root()
+    indices = [rng.randrange(n) for _ in range(samples)]
+    olds = [rng.randrange(1, n) for _ in range(samples)]
+    leaves = [leaf_hash(data[i]) for i in indices]
+    paths = [tree.inclusion_proof(i, n) for i in indices]
+    proofs = [tree.consistency_proof(m, n) for m in olds]
+    old_roots = [tree.root(m) for m in olds]
+    ks = range(samples)
+    figures = {
+        "inclusion_gen": show_us(
+            "inclusion proof, generate",
+            per_call_us([lambda i=i: tree.inclusion_proof(i, n) for i in indices]),
+            f"  ({max(map(len, paths))} hashes at most)",
+        ),
+        "inclusion_verify": show_us(
+            "inclusion proof, verify",
+            per_call_us([lambda k=k: verify_inclusion(leaves[k], indices[k], n, paths[k], root) for k in ks]),
+        ),
+        "consistency_gen": show_us(
+            "consistency proof, generate",
+            per_call_us([lambda m=m: tree.consistency_proof(m, n) for m in olds]),
+            f"  ({max(map(len, proofs))} hashes at most)",
+        ),
+        "consistency_verify": show_us(
+            "consistency proof, verify",
+            per_call_us(
+                [lambda k=k: verify_consistency(olds[k], n, old_roots[k], root, proofs[k]) for k in ks]
+            ),
+        ),
+    }
+    show_us("root of a random historical size", per_call_us([lambda m=m: tree.root(m) for m in olds]))
+    return figures
+
+
+def accord_full_verify(store: MemoryHashStore, data: list[bytes]) -> float:
+    """Seconds to rehash every leaf, rebuild every node and compare root and nodes with the store."""
+    n = len(data)
+    root = MerkleTree(store).root()
+
+    def full_verify() -> None:
+        rebuilt = rebuild(leaf_hash(d) for d in data)
+        if MerkleTree(rebuilt).root() != root:
+            raise SystemExit("full verify: the root differs")
+        level = 0
+        while (count := n >> level) > 0:
+            for index in range(count):
+                if rebuilt.get(level, index) != store.get(level, index):
+                    raise SystemExit(f"full verify: node ({level}, {index}) differs")
+            level += 1
+
+    seconds = timed(full_verify)
+    print(f"{'full verify: rehash, rebuild, compare all nodes':46} {seconds:9.2f} s")
+    hashes = [store.get(0, i) for i in range(n)]
+    print(f"{'rebuild from the stored leaf hashes':46} {timed(lambda: rebuild(hashes)):9.2f} s")
+    return seconds
+
+
+# --- pymerkle ----------------------------------------------------------------------------------
+
+
+def pymerkle_proofs(module: Any, tree: Any, n: int, samples: int, rng: random.Random, name: str) -> None:
+    """pymerkle's proof generation (first call cold, then median) and verification."""
+    first = timed(lambda: tree.prove_inclusion(n // 3 + 1, n)) * 1e6
+    indices = [rng.randrange(1, n + 1) for _ in range(samples)]
+    show_us(
+        f"{name} inclusion, generate",
+        per_call_us([lambda i=i: tree.prove_inclusion(i, n) for i in indices]),
+        f"  (first call {first:,.0f} µs)",
+    )
+    root = tree.get_root(n)
+    paths = [tree.prove_inclusion(i, n) for i in indices]
+    bases = [tree.get_leaf(i) for i in indices]
+    ks = range(samples)
+    show_us(
+        f"{name} inclusion, verify",
+        per_call_us([lambda k=k: module.verify_inclusion(bases[k], root, paths[k]) for k in ks]),
+    )
+    olds = [rng.randrange(1, n) for _ in range(samples)]
+    show_us(
+        f"{name} consistency, generate",
+        per_call_us([lambda m=m: tree.prove_consistency(m, n) for m in olds]),
+    )
+    proofs = [tree.prove_consistency(m, n) for m in olds]
+    old_roots = [tree.get_root(m) for m in olds]
+    show_us(
+        f"{name} consistency, verify",
+        per_call_us([lambda k=k: module.verify_consistency(old_roots[k], root, proofs[k]) for k in ks]),
+    )
+
+
+def pymerkle_inmemory(module: Any, data: list[bytes], samples: int, rng: random.Random) -> None:
+    """pymerkle's InmemoryTree: one append_entry per leaf, then proofs."""
+    tree = module.InmemoryTree(algorithm="sha256")
+    if not tree.security:
+        raise SystemExit("pymerkle is not hashing with the RFC 9162 prefixes")
+    seconds = timed(lambda: [tree.append_entry(d) for d in data])
+    show_rate("InmemoryTree append_entry()", len(data), seconds)
+    pymerkle_proofs(module, tree, len(data), samples, rng, "InmemoryTree")
+
+
+def pymerkle_sqlite(module: Any, data: list[bytes], samples: int, rng: random.Random) -> None:
+    """pymerkle's SqliteTree on a temporary file: per-leaf commits, bulk appends, proofs."""
+    with tempfile.TemporaryDirectory(prefix="accord-bench-ledger-") as tmp:
+        tree = module.SqliteTree(str(Path(tmp) / "pymerkle.db"), algorithm="sha256")
+        try:
+            few = min(500, len(data))
+            seconds = timed(lambda: [tree.append_entry(d) for d in data[:few]])
+            show_rate("SqliteTree append_entry(), 1 commit per leaf", few, seconds)
+            seconds = timed(lambda: tree.append_entries(data[few:]))
+            show_rate("SqliteTree append_entries(), bulk", len(data) - few, seconds)
+            pymerkle_proofs(module, tree, len(data), samples, rng, "SqliteTree")
+        finally:
+            tree.close()
+
+
+def bench_pymerkle(data: list[bytes], samples: int, rng: random.Random) -> None:
+    """pymerkle's figures for the same leaves, if it is installed."""
+    try:
+        import pymerkle  # noqa: PLC0415 - optional: a bench extra
+    except ImportError:
+        print("pymerkle: not installed (pip install -e '.[bench]'), skipped")
+        return
+    print(f"-- pymerkle {pymerkle.__version__}, sha256 with the RFC 9162 prefixes, same leaves --")
+    pymerkle_inmemory(pymerkle, data, samples, rng)
+    gc.collect()
+    pymerkle_sqlite(pymerkle, data, samples, rng)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the figures and the targets; exit 1 if a measured target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 leaves instead of 1,000,000")
+    parser.add_argument("--leaves", type=int, help="tree size (default 1,000,000; 100,000 with --quick)")
+    parser.add_argument("--samples", type=int, default=2_000, help="proofs timed per figure")
+    parser.add_argument("--no-pymerkle", action="store_true", help="skip the pymerkle comparison")
+    args = parser.parse_args(argv)
+    n = args.leaves or (100_000 if args.quick else 1_000_000)
+    samples = min(args.samples, 500) if args.quick else args.samples
+    rng = random.Random(9162)  # noqa: S311 - a reproducible sample, not a secret
+    data = entries(n)
+    print(f"== ledger: RFC 9162 Merkle tree, {n:,} leaves, {samples:,} proofs per figure ==")
+    store, figures = accord_appends(data)
+    figures.update(accord_proofs(store, data, samples, rng))
+    figures["full_verify"] = accord_full_verify(store, data)
+    del store
+    gc.collect()
+    if not args.no_pymerkle:
+        bench_pymerkle(data, min(samples, 500), rng)
+
+    full_target = TARGET_FULL_S * n / 1_000_000
+    checks = [
+        ("inclusion proof, generate", figures["inclusion_gen"], TARGET_PROOF_US, "µs"),
+        ("inclusion proof, verify", figures["inclusion_verify"], TARGET_PROOF_US, "µs"),
+        ("consistency proof, generate", figures["consistency_gen"], TARGET_PROOF_US, "µs"),
+        ("consistency proof, verify", figures["consistency_verify"], TARGET_PROOF_US, "µs"),
+        (f"full verify of {n:,} leaves", figures["full_verify"], full_target, "s"),
+    ]
+    ok = True
+    for what, value, target, unit in checks:
+        met = value <= target
+        ok = ok and met
+        verdict = "met" if met else "MISSED"
+        print(f"RESULT {what} {value:,.2f} {unit} (target <= {target:,.1f} {unit}): {verdict}")
+    print(
+        f"RESULT appends in memory: {figures['append']:,.0f}/s one by one, {figures['append_many']:,.0f}/s "
+        f"in batches (the >= {TARGET_APPENDS:,}/s target is for the durable SQLite store: not measured here)"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

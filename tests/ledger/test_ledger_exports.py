@@ -1,0 +1,37 @@
+"""The public surface of accord.ledger is exactly this list (others code against it)."""
+
+from __future__ import annotations
+
+import accord.ledger
+
+EXPECTED = [
+    "CHECKPOINT_TYPE",
+    "CHECKPOINT_VERSION",
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "Checkpoint",
+    "HashStore",
+    "MemoryHashStore",
+    "MerkleTree",
+    "leaf_hash",
+    "node_hash",
+    "rebuild",
+    "verify_consistency",
+    "verify_inclusion",
+]
+
+
+def test_all_is_exactly_the_documented_api() -> None:
+    assert accord.ledger.__all__ == EXPECTED
+
+
+def test_every_name_in_all_exists_and_is_documented() -> None:
+    for name in accord.ledger.__all__:
+        member = getattr(accord.ledger, name)
+        if callable(member):
+            assert member.__doc__, name
+
+
+def test_the_memory_store_is_a_hash_store() -> None:
+    store: accord.ledger.HashStore = accord.ledger.MemoryHashStore()
+    assert store.size() == 0
