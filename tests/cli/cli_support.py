@@ -33,19 +33,44 @@ _DB_FILES = ("accord.db", "accord.db-wal", "accord.db-shm", "accord.db-journal")
 _TABLES = (PartyRow, AgreementRow, AgreementSignatureRow, NoteRow, UserRow, ItemRow, AttachmentRow)
 
 
+# Each person's password (at least 12 characters), set by `accord user passwd` in the federation.
+PASSWORDS = {
+    "sato": "sato's launch-day passphrase",
+    "suzuki": "suzuki's release passphrase",
+    "kim": "kim's early-warning passphrase",
+}
+# The variables a command reads; never taken from the environment the tests run in.
+_OUTER: dict[str, str | None] = {"ACCORD_HOME": None, "ACCORD_TOKEN": None, "ACCORD_PASSWORD": None}
+
+
+def as_user(name: str) -> dict[str, str]:
+    """The environment in which ``--as NAME`` authenticates: NAME's password in ACCORD_PASSWORD."""
+    return {"ACCORD_PASSWORD": PASSWORDS[name]}
+
+
 class Cli:
-    """``accord`` in-process. ``home`` adds ``--home``; the environment never leaks in."""
+    """``accord`` in-process. ``home`` adds ``--home``; ``stdin`` is what is typed at a prompt.
+
+    The environment never leaks in: ACCORD_HOME, ACCORD_TOKEN and ACCORD_PASSWORD are unset
+    unless ``env`` sets them.
+    """
 
     def __init__(self) -> None:
         self.runner = CliRunner()
 
     def __call__(
-        self, *args: str | Path, home: Path | None = None, env: Mapping[str, str | None] | None = None
+        self,
+        *args: str | Path,
+        home: Path | None = None,
+        env: Mapping[str, str | None] | None = None,
+        stdin: str | None = None,
     ) -> Result:
         argv = [str(a) for a in args]
         if home is not None:
             argv += ["--home", str(home)]
-        return self.runner.invoke(app, argv, env={"ACCORD_HOME": None, **(env or {})}, catch_exceptions=False)
+        return self.runner.invoke(
+            app, argv, input=stdin, env={**_OUTER, **(env or {})}, catch_exceptions=False
+        )
 
     def ok(
         self, *args: str | Path, home: Path | None = None, env: Mapping[str, str | None] | None = None
@@ -58,9 +83,11 @@ class Cli:
         )
         return result
 
-    def json(self, *args: str | Path, home: Path | None = None) -> object:
+    def json(
+        self, *args: str | Path, home: Path | None = None, env: Mapping[str, str | None] | None = None
+    ) -> object:
         """Run a command with ``--json`` and parse its standard output."""
-        return json.loads(self.ok(*args, "--json", home=home).stdout)
+        return json.loads(self.ok(*args, "--json", home=home, env=env).stdout)
 
 
 @dataclass(frozen=True)
@@ -77,7 +104,8 @@ class Fed:
 
 
 def build_federation(cli: Cli, root: Path) -> Fed:
-    """Two nodes under the Japan–ROK GSOMIA, in force, with analysts and one JPN report."""
+    """Two nodes under the Japan–ROK GSOMIA, in force, with analysts, a JPN officer (passwords
+    in :data:`PASSWORDS`) and one JPN report."""
     jpn, kor = root / "jpn", root / "kor"
     agreement = root / EXAMPLE_AGREEMENT.name
     shutil.copyfile(EXAMPLE_AGREEMENT, agreement)
@@ -133,11 +161,18 @@ def build_federation(cli: Cli, root: Path) -> Fed:
         "DPRK-MISSILE",
         home=kor,
     )
+    # The officer who releases JPN's items (analysts write and read; DESIGN.md §2).
+    cli.ok(
+        "user", "add", "suzuki", "--role", "officer", "--clearance", "極秘",
+        "--ntk", "DPRK-MISSILE,DPRK-IMAGERY", home=jpn,
+    )  # fmt: skip
+    for home, name in ((jpn, "sato"), (jpn, "suzuki"), (kor, "kim")):
+        cli.ok("user", "passwd", name, home=home, env=as_user(name))
     item = cli.json(
         "item", "create", "--as", "sato", "--kind", "report", "--title", "Launch assessment",
         "--purpose", "Assessment of DPRK missile activity", "--body", "Assessment follows.",
         "--classification", "秘", "--rel", "KOR", "--ntk", "DPRK-MISSILE",
-        "--agreement", AGREEMENT_ID, home=jpn,
+        "--agreement", AGREEMENT_ID, home=jpn, env=as_user("sato"),
     )  # fmt: skip
     assert isinstance(item, dict)
     return Fed(root, jpn, kor, agreement, notes["JPN"], notes["KOR"], str(item["id"]))

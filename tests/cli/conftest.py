@@ -1,11 +1,14 @@
 """Fixtures for the CLI tests: a runner over ``accord.cli.app`` and a federation built by commands.
 
 * ``cli`` — calls ``accord`` in-process through Typer's ``CliRunner`` (standard output and
-  standard error captured apart; ``ACCORD_HOME`` removed unless a test sets it);
+  standard error captured apart; ``ACCORD_HOME``, ``ACCORD_TOKEN`` and ``ACCORD_PASSWORD``
+  removed unless a test sets them);
 * ``fed`` — a fresh copy of two nodes, JPN ``jpn-mod`` and KOR ``kor-mnd``, set up with
   commands only: identity cards exchanged, the Japan–ROK GSOMIA signed by both and in force,
-  analysts ``sato`` (JPN, 極秘) and ``kim`` (KOR, 군사Ⅱ급비밀), and one JPN report. The
-  federation is built once per session and copied per test, so each test may damage it.
+  analysts ``sato`` (JPN, 極秘) and ``kim`` (KOR, 군사Ⅱ급비밀), the JPN officer ``suzuki``
+  (極秘) who releases, all with the passwords in ``cli_support.PASSWORDS``, and one JPN
+  report. The federation is built once per session and copied per test, so each test may
+  damage it.
 """
 
 from __future__ import annotations
@@ -46,5 +49,7 @@ def fed(fed_template: Fed, tmp_path: Path) -> Fed:
 
 
 @pytest.fixture(autouse=True)
-def _no_accord_home(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ACCORD_HOME", raising=False)
+def _no_outer_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Neither a node nor credentials from the shell that runs the tests.
+    for name in ("ACCORD_HOME", "ACCORD_TOKEN", "ACCORD_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)

@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from cli_support import AGREEMENT_ID, EXAMPLE_AGREEMENT, Cli, Fed, journal
+from cli_support import AGREEMENT_ID, EXAMPLE_AGREEMENT, PASSWORDS, Cli, Fed, as_user, journal
 
 KOR_SECRET_BANNER = "군사Ⅱ급비밀 (GUNSA 2-GEUP BIMIL) // SECRET"
 JPN_EQUIVALENT = "極秘 // 韓国提供 (PROVIDED BY KOR: 군사Ⅱ급비밀)"
@@ -135,6 +135,11 @@ def _people(cli: Cli, f: Flow) -> None:
         home=kor,
     ).stdout
     assert "Added analyst kim (KOR), cleared 군사Ⅱ급비밀 (SECRET)" in added
+    # A person proves who they are before the node acts for them (`--as` below).
+    for home, name in ((jpn, "sato"), (kor, "kim")):
+        done = cli.ok("user", "passwd", name, home=home, env=as_user(name)).stdout
+        assert done == f"Password of {name} set.\n"
+        assert PASSWORDS[name] not in done
 
 
 def _kor_items(cli: Cli, f: Flow) -> tuple[str, str]:
@@ -143,7 +148,7 @@ def _kor_items(cli: Cli, f: Flow) -> tuple[str, str]:
     cli.ok(
         "item", "create", "--as", "kim", "--kind", "report", "--title", "Weekly summary",
         "--purpose", "Assessment", "--classification", "군사Ⅱ급비밀", "--rel", "JPN",
-        "--ntk", "DPRK-MISSILE", "--agreement", AGREEMENT_ID, home=kor,
+        "--ntk", "DPRK-MISSILE", "--agreement", AGREEMENT_ID, home=kor, env=as_user("kim"),
     )  # fmt: skip
     created = cli.ok(
         "item", "create", "--as", "kim", "--kind", "missile-launch",
@@ -151,10 +156,10 @@ def _kor_items(cli: Cli, f: Flow) -> tuple[str, str]:
         "--field", "detection_time=2023-04-13T07:22:00Z", "--field", "launch_area=39.2,125.7",
         "--field", "count=1", "--precedence", "FLASH", "--classification", "군사Ⅱ급비밀",
         "--rel", "JPN", "--ntk", "DPRK-MISSILE", "--control", "NO-THIRD-PARTY",
-        "--agreement", AGREEMENT_ID, home=kor,
+        "--agreement", AGREEMENT_ID, home=kor, env=as_user("kim"),
     ).stdout  # fmt: skip
     assert created.splitlines()[0].startswith(KOR_SECRET_BANNER)
-    listing = cli.json("item", "list", home=kor)
+    listing = cli.json("item", "list", "--as", "kim", home=kor, env=as_user("kim"))
     assert isinstance(listing, dict)
     assert listing["damaged"] == []
     listed = listing["items"]
@@ -162,7 +167,7 @@ def _kor_items(cli: Cli, f: Flow) -> tuple[str, str]:
     flash = listed[0]["id"]
     assert listed[0]["kind"] == "missile-launch"
 
-    shown = cli.json("item", "show", flash, "--as", "kim", home=kor)
+    shown = cli.json("item", "show", flash, "--as", "kim", home=kor, env=as_user("kim"))
     assert isinstance(shown, dict)
     assert shown["banners"][0].startswith(KOR_SECRET_BANNER)
     assert "NO THIRD-PARTY RELEASE" in shown["banners"][0]
@@ -176,7 +181,7 @@ def _kor_items(cli: Cli, f: Flow) -> tuple[str, str]:
     assert equivalent["party"] == "JPN"
     assert equivalent["level"] == "極秘"
     assert equivalent["banner"].startswith(JPN_EQUIVALENT)
-    text = cli.ok("item", "show", flash, "--as", "kim", home=kor).stdout
+    text = cli.ok("item", "show", flash, "--as", "kim", home=kor, env=as_user("kim")).stdout
     assert text.splitlines()[0].startswith(KOR_SECRET_BANNER)
     assert text.splitlines()[-1].startswith(KOR_SECRET_BANNER)  # banner at top and bottom
     assert f"at JPN under {AGREEMENT_ID}: {JPN_EQUIVALENT}" in text
@@ -193,17 +198,18 @@ def _jpn_imagery(cli: Cli, f: Flow) -> None:
         "--purpose", "Assessment", "--classification", "秘", "--rel", "KOR", "--ntk", "DPRK-IMAGERY",
         "--field", "acquisition_time=2023-04-13T08:00:00Z", "--field", "sensor=IGS optical",
         "--field", "footprint=39.1,125.6;39.1,125.8;39.3,125.8", "--attach", image,
-        "--agreement", AGREEMENT_ID, home=jpn,
+        "--agreement", AGREEMENT_ID, home=jpn, env=as_user("sato"),
     )  # fmt: skip
-    (imagery,) = cli.json("item", "list", home=jpn)["items"]  # type: ignore[index]
+    (imagery,) = cli.json("item", "list", "--as", "sato", home=jpn, env=as_user("sato"))["items"]  # type: ignore[index]
     restored = tmp_path / "restored.pgm"
     wrote = cli.ok(
-        "item", "attachment", imagery["id"], "0", "--as", "sato", "--out", restored, home=jpn
-    ).stdout
+        "item", "attachment", imagery["id"], "0", "--as", "sato", "--out", restored,
+        home=jpn, env=as_user("sato"),
+    ).stdout  # fmt: skip
     assert "SHA-384 verified" in wrote
     assert restored.read_bytes() == image.read_bytes()
     assert not restored.with_name("restored.pgm.part").exists()
-    jpn_view = cli.json("item", "show", imagery["id"], "--as", "sato", home=jpn)
+    jpn_view = cli.json("item", "show", imagery["id"], "--as", "sato", home=jpn, env=as_user("sato"))
     assert isinstance(jpn_view, dict)
     assert jpn_view["banners"][0].startswith("秘 (HI) // CONFIDENTIAL")
     assert jpn_view["equivalents"][0]["banner"].startswith("군사Ⅲ급비밀 // 일본 제공 (PROVIDED BY JPN: 秘)")
@@ -212,9 +218,9 @@ def _jpn_imagery(cli: Cli, f: Flow) -> None:
 def _labels(cli: Cli, f: Flow, flash: str, banner: str) -> None:
     """Labels: as STANAG 4774 XML and canonical JSON, each checked back by `label show`."""
     kor, tmp_path = f.kor, f.tmp
-    xml = cli.ok("item", "label", flash, "--as", "kim", "--xml", home=kor).stdout
+    xml = cli.ok("item", "label", flash, "--as", "kim", "--xml", home=kor, env=as_user("kim")).stdout
     assert "<slab:Classification>군사Ⅱ급비밀</slab:Classification>" in xml
-    label_json = cli.ok("item", "label", flash, "--as", "kim", home=kor).stdout
+    label_json = cli.ok("item", "label", flash, "--as", "kim", home=kor, env=as_user("kim")).stdout
     assert json.loads(label_json)["classification"] == "군사Ⅱ급비밀"
     (tmp_path / "label.xml").write_text(xml, encoding="utf-8")
     (tmp_path / "label.json").write_text(label_json, encoding="utf-8")
@@ -283,9 +289,15 @@ def _journals(cli: Cli, f: Flow) -> None:
         "agreement.import",
         "agreement.note",
         "user.add",
+        "user.passwd",
+        "user.login",
         "item.create",
         "item.read",
     } <= actions
+    for home, name in ((jpn, "sato"), (kor, "kim")):
+        logins = [e for e in journal(home) if e.action == "user.login"]
+        assert {e.actor for e in logins} == {name}
+        assert PASSWORDS[name] not in "\n".join(str(dict(e.detail)) for e in journal(home))
 
 
 def test_imports_are_idempotent(cli: Cli, fed: Fed) -> None:

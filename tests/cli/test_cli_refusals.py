@@ -4,7 +4,8 @@ Each case builds its bad input against a fresh copy of the federation, then runs
 command. The command must exit with the code :data:`accord.cli._common.EXIT_CODES` gives
 the error's family, print exactly one line (``error: …`` naming the problem) on standard
 error and nothing on standard output, leave every table and file as it was, and — where it
-reached a node — leave exactly one journal row for the refused action.
+reached a node — leave exactly one journal row for the refused action (besides the
+successful ``user.login`` of the person a command acts for with ``--as``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cli_support import AGREEMENT_ID, Cli, Fed, files_under, journal, row_counts
+from cli_support import AGREEMENT_ID, Cli, Fed, as_user, files_under, journal, row_counts
 
 from accord.cli._common import EXIT_CODES
 from accord.errors import (
@@ -46,6 +47,7 @@ class Case:
     reason: str
     node: str | None  # "jpn" / "kor": the node the command acts on; None: no node involved
     action: str | None  # the journal action refused, or None when the node was never reached
+    login: str | None = None  # the user `--as` names, who logs in with their password first
 
 
 def _other_agreement(fed: Fed, tmp: Path, new_id: str = "JPN-KOR-TEST") -> Path:
@@ -113,7 +115,7 @@ def one_level_to_two_import(cli: Cli, fed: Fed, tmp: Path) -> list[str | Path]:
 
 
 def _label(cli: Cli, fed: Fed) -> dict[str, object]:
-    text = cli.ok("item", "label", fed.jpn_item, "--as", "sato", home=fed.jpn).stdout
+    text = cli.ok("item", "label", fed.jpn_item, "--as", "sato", home=fed.jpn, env=as_user("sato")).stdout
     label: dict[str, object] = json.loads(text)
     return label
 
@@ -151,7 +153,9 @@ def category_values_not_list(cli: Cli, fed: Fed, tmp: Path) -> list[str | Path]:
 
 
 def xml_entities(cli: Cli, fed: Fed, tmp: Path) -> list[str | Path]:
-    xml = cli.ok("item", "label", fed.jpn_item, "--as", "sato", "--xml", home=fed.jpn).stdout
+    xml = cli.ok(
+        "item", "label", fed.jpn_item, "--as", "sato", "--xml", home=fed.jpn, env=as_user("sato")
+    ).stdout
     xml = xml.replace(
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE l [<!ENTITY lvl "秘">]>',
@@ -162,7 +166,9 @@ def xml_entities(cli: Cli, fed: Fed, tmp: Path) -> list[str | Path]:
 
 
 def xml_doctype_only(cli: Cli, fed: Fed, tmp: Path) -> list[str | Path]:
-    xml = cli.ok("item", "label", fed.jpn_item, "--as", "sato", "--xml", home=fed.jpn).stdout
+    xml = cli.ok(
+        "item", "label", fed.jpn_item, "--as", "sato", "--xml", home=fed.jpn, env=as_user("sato")
+    ).stdout
     xml = xml.replace("?>", '?>\n<!DOCTYPE l SYSTEM "http://127.0.0.1:9/l.dtd">', 1)
     (tmp / "label.xml").write_text(xml, encoding="utf-8")
     return ["label", "show", tmp / "label.xml"]
@@ -278,6 +284,7 @@ CASES = [
         "unknown level '超秘' in scheme JPN",
         "jpn",
         "item.create",
+        login="sato",
     ),
     Case(
         "equivalence-one-level-to-two-sign",
@@ -331,6 +338,7 @@ CASES = [
         "absent.pgm does not exist",
         "jpn",
         "item.create",
+        login="sato",
     ),
     Case(
         "item-marking-altered-in-db",
@@ -339,6 +347,7 @@ CASES = [
         "binding no longer verifies",
         "jpn",
         "item.read",
+        login="sato",
     ),
     Case(
         "item-content-altered-in-db",
@@ -347,6 +356,7 @@ CASES = [
         "binding no longer verifies",
         "jpn",
         "item.read",
+        login="sato",
     ),
     Case("init-over-existing-node", init_over_node, Conflict, "a node already exists", "jpn", None),
     Case("no-home-no-env", no_home, NotFound, "give --home DIR or set ACCORD_HOME", None, None),
@@ -364,7 +374,7 @@ def test_refusal(case: Case, cli: Cli, fed: Fed, tmp_path: Path) -> None:
     journal_before = journal(home) if home else []
     files_before = files_under(tmp_path)
 
-    result = cli(*argv)
+    result = cli(*argv, env=as_user(case.login) if case.login else None)
 
     assert result.exit_code == code(case.family), result.output
     assert result.stdout == ""
@@ -378,6 +388,9 @@ def test_refusal(case: Case, cli: Cli, fed: Fed, tmp_path: Path) -> None:
     if home is not None:
         assert row_counts(home) == rows_before
         new = journal(home)[len(journal_before) :]
+        logins = [(e.action, e.actor, e.outcome) for e in new if e.action == "user.login"]
+        assert logins == ([("user.login", case.login, "ok")] if case.login else [])
+        new = [e for e in new if e.action != "user.login"]
         if case.action is None:
             assert new == []
         else:
@@ -408,8 +421,9 @@ def test_usage_error_is_not_a_refusal(cli: Cli, fed: Fed) -> None:
 def test_unreadable_attachment_output_does_not_leave_plaintext(cli: Cli, fed: Fed, tmp_path: Path) -> None:
     # `item attachment` to a folder that does not exist: refused before decrypting anything.
     result = cli(
-        "item", "attachment", fed.jpn_item, "0", "--as", "sato", "--out", tmp_path / "no" / "x", home=fed.jpn
-    )
+        "item", "attachment", fed.jpn_item, "0", "--as", "sato", "--out", tmp_path / "no" / "x",
+        home=fed.jpn, env=as_user("sato"),
+    )  # fmt: skip
     assert result.exit_code == code(NotFound)
     assert result.stderr.count("\n") == 1
 
@@ -419,14 +433,19 @@ def test_listing_flags_a_damaged_item_and_lists_the_rest(cli: Cli, fed: Fed, tmp
     # command exits with the integrity code so a script notices.
     damaged_marking(cli, fed, tmp_path)
     before = journal(fed.jpn)
-    result = cli("item", "list", "--json", home=fed.jpn)
+    result = cli("item", "list", "--as", "sato", "--json", home=fed.jpn, env=as_user("sato"))
     assert result.exit_code == code(IntegrityError)
     assert result.stderr.count("\n") == 1
     assert "failed integrity checks" in result.stderr
     listing = json.loads(result.stdout)
     assert [d["id"] for d in listing["damaged"]] == [fed.jpn_item]
     assert fed.jpn_item not in [i["id"] for i in listing["items"]]
-    (event,) = journal(fed.jpn)[len(before) :]
+    new = journal(fed.jpn)[len(before) :]
+    assert [(e.action, e.actor, e.outcome) for e in new if e.action == "user.login"] == [
+        ("user.login", "sato", "ok")
+    ]
+    assert {e.action for e in new} <= {"user.login", "item.list"}
+    (event,) = [e for e in new if e.outcome == "refused"]
     assert (event.action, event.outcome, event.item_id) == ("item.list", "refused", fed.jpn_item)
 
 
@@ -439,7 +458,10 @@ def test_home_may_come_before_the_command(cli: Cli, fed: Fed) -> None:
 def test_attachment_output_is_not_silently_replaced(cli: Cli, fed: Fed, tmp_path: Path) -> None:
     out = tmp_path / "exists.bin"
     out.write_bytes(b"keep me")
-    result = cli("item", "attachment", fed.jpn_item, "0", "--as", "sato", "--out", out, home=fed.jpn)
+    result = cli(
+        "item", "attachment", fed.jpn_item, "0", "--as", "sato", "--out", out,
+        home=fed.jpn, env=as_user("sato"),
+    )  # fmt: skip
     assert result.exit_code == code(Conflict)
     assert "--force" in result.stderr
     assert out.read_bytes() == b"keep me"

@@ -38,19 +38,26 @@ def _accord() -> str:
 
 
 def run(
-    *args: str | Path, home: Path | None = None, timeout: float = 120
+    *args: str | Path, home: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``accord ARGS`` with ACCORD_HOME set to ``home`` (or unset)."""
-    env = {k: v for k, v in os.environ.items() if k != "ACCORD_HOME"}
-    env["PYTHONIOENCODING"] = "utf-8"
+    """Run ``accord ARGS`` with ACCORD_HOME set to ``home`` (or unset) and ``env`` added.
+
+    Neither a node nor credentials come from the environment the tests run in, and standard
+    input is not a terminal (so nothing ever waits at a password prompt).
+    """
+    outer = ("ACCORD_HOME", "ACCORD_TOKEN", "ACCORD_PASSWORD")
+    full = {k: v for k, v in os.environ.items() if k not in outer}
+    full["PYTHONIOENCODING"] = "utf-8"
     if home is not None:
-        env["ACCORD_HOME"] = str(home)
+        full["ACCORD_HOME"] = str(home)
+    full.update(env or {})
     return subprocess.run(
         [_accord(), *map(str, args)],
         capture_output=True,
         text=True,
         encoding="utf-8",
-        env=env,
+        env=full,
+        stdin=subprocess.DEVNULL,
         timeout=timeout,
         check=False,
     )
@@ -125,6 +132,42 @@ def test_refusals_exit_codes_and_one_line(tmp_path: Path) -> None:
     nowhere = run("party", "list")
     assert nowhere.returncode == 4  # NotFound
     assert nowhere.stderr.splitlines() == ["error: no node selected: give --home DIR or set ACCORD_HOME"]
+
+
+def test_as_user_authenticates(tmp_path: Path) -> None:
+    home = tmp_path / "jpn"
+    password = {"ACCORD_PASSWORD": "sato's launch-day passphrase"}
+    assert run("init", home, "--party", "JPN", "--node-id", "jpn-mod").returncode == 0
+    assert run("user", "add", "sato", "--role", "analyst", "--clearance", "極秘", home=home).returncode == 0
+    assert run("user", "passwd", "sato", home=home, env=password).returncode == 0
+    create = ("item", "create", "--as", "sato", "--kind", "report", "--title", "Launch assessment")
+    create += ("--purpose", "Assessment", "--classification", "秘", "--json")
+
+    # No credentials and no terminal: refused, with how to give them; nothing is created.
+    bare = run(*create, home=home)
+    assert bare.returncode == 7  # PolicyDenied
+    assert bare.stdout == ""
+    assert bare.stderr.splitlines() == [
+        "error: cannot authenticate sato: set ACCORD_TOKEN or ACCORD_PASSWORD, or run in a terminal"
+    ]
+    wrong = run(*create, home=home, env={"ACCORD_PASSWORD": "not sato's passphrase"})
+    assert (wrong.returncode, wrong.stderr) == (7, "error: wrong user name or password\n")
+
+    made = run(*create, home=home, env=password)
+    assert made.returncode == 0, made.stderr
+    item = json.loads(made.stdout)["id"]
+    listed = run("item", "list", "--as", "sato", "--json", home=home, env=password)
+    assert listed.returncode == 0, listed.stderr
+    assert [i["id"] for i in json.loads(listed.stdout)["items"]] == [item]
+
+    issued = run("user", "token", "sato", "--days", "1", "--json", home=home)
+    secret = json.loads(issued.stdout)["secret"]
+    shown = run("item", "show", item, "--as", "sato", home=home, env={"ACCORD_TOKEN": secret})
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(JPN_BANNER)
+    for done in (bare, wrong, made, listed, shown):
+        assert password["ACCORD_PASSWORD"] not in done.stdout + done.stderr
+        assert secret not in done.stdout + done.stderr
 
 
 def test_help_from_the_console_script() -> None:

@@ -68,8 +68,9 @@ def _exchange(once: bool, ports: list[int]) -> Callable[[Node, Node, dict[str, s
                         f"{node.config.party} holds a receipt from {found[0]['peer']}: marked {level}"
                     )
             with step("each inbox shows the received item with both banners") as s:
-                for node, item in ((jpn, items["launch"]), (kor, items["imagery"])):
-                    views = [v for v in node.items.inbox().views if v.id == item]
+                # Each as the person who reads it there: an inbox lists what its reader may read.
+                for node, item, reader in ((jpn, items["launch"], "sato"), (kor, items["imagery"], "kim")):
+                    views = [v for v in node.items.inbox(actor=reader).views if v.id == item]
                     if len(views) != 1:
                         raise IntegrityError(f"{node.config.party} does not hold {item}")
                     s.lines.append(f"at {node.config.party}: {views[0].content.title}")

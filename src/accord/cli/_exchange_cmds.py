@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from accord.cli._auth import as_option, login
 from accord.cli._common import (
     HomeOpt,
     JsonOpt,
@@ -29,7 +30,7 @@ quarantine_app = typer.Typer(
 def send(
     item_ids: Annotated[list[str], typer.Argument(help="Item id(s); several are queued together, or none.")],
     to: Annotated[str, typer.Option(help="Recipient party (e.g. KOR).")],
-    as_user: Annotated[str, typer.Option("--as", help="The officer or analyst releasing the item.")],
+    as_user: Annotated[str, as_option("The officer releasing the item.")],
     precedence: Annotated[
         str | None, typer.Option(help="FLASH, IMMEDIATE, PRIORITY or ROUTINE (default: the item's).")
     ] = None,
@@ -40,11 +41,13 @@ def send(
     json_out: JsonOpt = False,
 ) -> None:
     """Release an item to a partner: check agreement, scope and markings; queue a sealed envelope."""
-    with refusals(), node_at(home) as node:
+    with refusals():
         chosen = Precedence.parse(precedence) if precedence else None
-        sent = node.sending.send_many(
-            item_ids, to=to, actor=as_user, precedence=chosen, agreement_id=agreement
-        )
+        with node_at(home) as node:
+            actor = login(node, as_user)
+            sent = node.sending.send_many(
+                item_ids, to=to, actor=actor, precedence=chosen, agreement_id=agreement
+            )
     if json_out:
         emit_json([s.to_dict() for s in sent])
         return
@@ -88,10 +91,14 @@ def outbox(
         console.print("Outbox empty.")
 
 
-def inbox(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
-    """Items received from partners, FLASH first, with both banners."""
+def inbox(
+    as_user: Annotated[str, as_option("The user reading: only the items they may read are listed.")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Items received from partners that a user may read, FLASH first, with both banners."""
     with refusals(), node_at(home) as node:
-        listing = node.items.inbox()
+        listing = node.items.inbox(actor=login(node, as_user))
     if json_out:
         emit_json([v.summary() for v in listing.views])
         return

@@ -18,6 +18,7 @@ from rich.progress import (
 )
 
 from accord.canonical import parse_time
+from accord.cli._auth import as_option, login
 from accord.cli._common import (
     HomeOpt,
     JsonOpt,
@@ -78,7 +79,7 @@ def _progress(total: int, enabled: bool) -> Iterator[Progress | None]:
 
 @item_app.command("create")
 def item_create(
-    as_user: Annotated[str, typer.Option("--as", help="The user creating the item (analyst or officer).")],
+    as_user: Annotated[str, as_option("The user creating the item (analyst or officer).")],
     kind: Annotated[str, typer.Option(help="report, missile-launch, imagery or sigint-summary.")],
     title: Annotated[str, typer.Option(help="Title.")],
     classification: Annotated[
@@ -116,21 +117,23 @@ def item_create(
         )
         files = attach or []
         total = sum(p.stat().st_size for p in files if p.is_file())
-        with node_at(home) as node, _progress(total, not json_out) as bar:
-            task = bar.add_task("seal", total=total) if bar is not None else None
+        with node_at(home) as node:
+            actor = login(node, as_user)
+            with _progress(total, not json_out) as bar:
+                task = bar.add_task("seal", total=total) if bar is not None else None
 
-            def advance(n: int) -> None:
-                if bar is not None and task is not None:
-                    bar.advance(task, n)
+                def advance(n: int) -> None:
+                    if bar is not None and task is not None:
+                        bar.advance(task, n)
 
-            view = node.items.create(
-                actor=as_user,
-                content=content,
-                label=request,
-                precedence=Precedence.parse(precedence),
-                attachments=files,
-                progress=advance,
-            )
+                view = node.items.create(
+                    actor=actor,
+                    content=content,
+                    label=request,
+                    precedence=Precedence.parse(precedence),
+                    attachments=files,
+                    progress=advance,
+                )
     if json_out:
         emit_json(view.to_dict())
         return
@@ -141,10 +144,14 @@ def item_create(
 
 
 @item_app.command("list")
-def item_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
-    """List items, FLASH first, with their banners; items that fail integrity checks are flagged."""
+def item_list(
+    as_user: Annotated[str, as_option("The user listing: only the items they may read are listed.")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List the items a user may read, FLASH first, with their banners; damaged items are flagged."""
     with refusals(), node_at(home) as node:
-        listing = node.items.listing()
+        listing = node.items.listing(actor=login(node, as_user))
     if json_out:
         emit_json(
             {
@@ -172,13 +179,13 @@ def item_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
 @item_app.command("show")
 def item_show(
     item_id: Annotated[str, typer.Argument(help="Item id.")],
-    as_user: Annotated[str, typer.Option("--as", help="The user reading the item.")],
+    as_user: Annotated[str, as_option("The user reading the item.")],
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Show an item after verifying its binding; with the equivalent markings at partners."""
     with refusals(), node_at(home) as node:
-        view = node.items.show(item_id, actor=as_user)
+        view = node.items.show(item_id, actor=login(node, as_user))
         equivalents = node.items.equivalents(view)
     if json_out:
         emit_json({**view.to_dict(), "equivalents": [e.to_dict() for e in equivalents]})
@@ -207,7 +214,7 @@ def item_show(
 def item_attachment(
     item_id: Annotated[str, typer.Argument(help="Item id.")],
     position: Annotated[int, typer.Argument(help="Attachment number (0 is the first).")],
-    as_user: Annotated[str, typer.Option("--as", help="The user reading the attachment.")],
+    as_user: Annotated[str, as_option("The user reading the attachment.")],
     out: Annotated[Path, typer.Option(help="Where to write the decrypted attachment.")],
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
     home: HomeOpt = None,
@@ -218,8 +225,9 @@ def item_attachment(
         if out.exists() and not force:
             raise Conflict(f"{out} exists; give --force to replace it")
         with node_at(home) as node:
-            node.items.show(item_id, actor=as_user)
-            ref, stream = node.items.attachment(item_id, position, actor=as_user)
+            actor = login(node, as_user)
+            node.items.show(item_id, actor=actor)
+            ref, stream = node.items.attachment(item_id, position, actor=actor)
             # Written to a side file and renamed only once the whole stream has verified,
             # so a tampered attachment never leaves a partial plaintext at ``out``.
             tmp = out.with_name(out.name + ".part")
@@ -238,13 +246,13 @@ def item_attachment(
 @item_app.command("label")
 def item_label(
     item_id: Annotated[str, typer.Argument(help="Item id.")],
-    as_user: Annotated[str, typer.Option("--as", help="The user reading the item.")],
+    as_user: Annotated[str, as_option("The user reading the item.")],
     xml: Annotated[bool, typer.Option("--xml", help="STANAG 4774 XML instead of canonical JSON.")] = False,
     home: HomeOpt = None,
 ) -> None:
     """Print the originator's label of an item (canonical JSON or STANAG 4774 XML)."""
     with refusals(), node_at(home) as node:
-        view = node.items.show(item_id, actor=as_user)
+        view = node.items.show(item_id, actor=login(node, as_user))
     label = view.marking.originator
     typer.echo(to_xml(label) if xml else label.canonical_bytes().decode("utf-8"))
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from accord.cli._auth import PASSWORD_ENV
 from accord.cli._common import (
     HomeOpt,
     JsonOpt,
@@ -175,12 +176,9 @@ def user_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     console.print(table)
 
 
-# Scripts give the password in the environment, never on the command line (where `ps` and
-# the shell history would show it).
-PASSWORD_ENV = "ACCORD_PASSWORD"  # noqa: S105 - the name of a variable, not a password
-
-
 def _new_password() -> str:
+    # Scripts give the password in the environment, never on the command line (where `ps` and
+    # the shell history would show it).
     given = os.environ.get(PASSWORD_ENV)
     if given is not None:
         return given
