@@ -13,6 +13,7 @@ from accord.node._access import AccessService
 from accord.node._accounts import AccountService
 from accord.node._agreements import AgreementService
 from accord.node._bundles import BundleService
+from accord.node._consents import ConsentService
 from accord.node._context import Clock, NodeContext, utc_now
 from accord.node._delivery import DeliveryService
 from accord.node._home import HomeLayout, NodeConfig, write_private, write_public
@@ -41,8 +42,11 @@ class Node:
         self.accounts = AccountService(ctx, self.users)
         self.access = AccessService(ctx, self.agreements)
         self.items = ItemService(ctx, self.parties, self.agreements, self.users, self.access)
-        self.sending = SendingService(ctx, self.agreements, self.users, self.items, self.access)
-        self.receiving = ReceivingService(ctx, self.parties, self.agreements)
+        self.sending = SendingService(ctx, self.agreements, self.users, self.items, self.access, self.parties)
+        self.consents = ConsentService(
+            ctx, self.parties, self.agreements, self.users, self.items, self.access, self.sending
+        )
+        self.receiving = ReceivingService(ctx, self.parties, self.agreements, self.consents)
         self.delivery = DeliveryService(ctx, self.parties)
         self.bundles = BundleService(ctx, self.parties, self.delivery, self.receiving)
 

@@ -67,6 +67,7 @@ from accord.exchange import (
 from accord.items import Precedence, binding_statement
 from accord.markings import Marking, derive_alternative
 from accord.node._agreements import AgreementService
+from accord.node._consents import ConsentService, Incoming
 from accord.node._context import NodeContext
 from accord.node._items import blob_aad, blob_key_aad, content_aad, key_aad
 from accord.node._parties import PartyService
@@ -90,6 +91,16 @@ _RAW_KEPT = 1024 * 1024
 
 
 @dataclass(frozen=True)
+class _PreparedControl:
+    """A consent message that passed every check, ready to be applied."""
+
+    header: EnvelopeHeader
+    digest: str
+    incoming: Incoming
+    receipt: Receipt
+
+
+@dataclass(frozen=True)
 class _Prepared:
     """An envelope that passed every check, ready to be stored."""
 
@@ -104,11 +115,14 @@ class _Prepared:
 class ReceivingService:
     """The node's side of the peer API (implements ``accord.api.PeerHandler``)."""
 
-    def __init__(self, ctx: NodeContext, parties: PartyService, agreements: AgreementService) -> None:
+    def __init__(
+        self, ctx: NodeContext, parties: PartyService, agreements: AgreementService, consents: ConsentService
+    ) -> None:
         """Serve the node behind ``ctx``."""
         self._ctx = ctx
         self._parties = parties
         self._agreements = agreements
+        self._consents = consents
 
     # --- peer API ----------------------------------------------------------------------
 
@@ -188,12 +202,12 @@ class ReceivingService:
         # 1. Every check and all the cryptography (HPKE, bindings, attachment digests) in a
         #    read-only snapshot: no write lock is held meanwhile, so a FLASH transmission on
         #    another connection is never stuck behind a large batch or an imagery check.
-        prepared: list[tuple[WireEnvelope, str, _Prepared | Receipt | str]] = []
+        prepared: list[tuple[WireEnvelope, str, _Prepared | _PreparedControl | Receipt | str]] = []
         checked: dict[str, tuple[Agreement, Status]] = {}  # per transmission: one look per agreement
         with self._ctx.db.transaction(read_only=True) as snapshot:
             for envelope in tx.envelopes:
                 message_id = _message_id(envelope)
-                result: _Prepared | Receipt | str
+                result: _Prepared | _PreparedControl | Receipt | str
                 try:
                     result = self._prepare(snapshot, tx, envelope, sender_party, now, checked)
                 except (AccordError, RecursionError) as exc:  # RecursionError: JSON nested too deeply
@@ -203,7 +217,8 @@ class ReceivingService:
         receipts: list[Receipt] = []
         rejected: list[str] = []
         urgent = any(
-            isinstance(outcome, _Prepared) and outcome.header.precedence is Precedence.FLASH
+            isinstance(outcome, _Prepared | _PreparedControl)
+            and outcome.header.precedence is Precedence.FLASH
             for _, _, outcome in prepared
         )
         with self._ctx.db.transaction(urgent=urgent) as session:
@@ -212,10 +227,13 @@ class ReceivingService:
                     receipts.append(outcome)
                     continue
                 reason = outcome if isinstance(outcome, str) else ""
-                if isinstance(outcome, _Prepared):
+                if isinstance(outcome, _Prepared | _PreparedControl):
                     try:
                         with session.begin_nested():
-                            receipts.append(self._commit(session, tx, outcome, now))
+                            if isinstance(outcome, _Prepared):
+                                receipts.append(self._commit(session, tx, outcome, now))
+                            else:
+                                receipts.append(self._commit_control(session, tx, outcome, now))
                         continue
                     except AccordError as exc:
                         reason = f"{type(exc).__name__}: {exc}"
@@ -243,7 +261,7 @@ class ReceivingService:
         sender_party: str,
         now: datetime,
         checked: dict[str, tuple[Agreement, Status]],
-    ) -> _Prepared | Receipt:
+    ) -> _Prepared | _PreparedControl | Receipt:
         me = self._ctx.config
         header = EnvelopeHeader.parse(envelope.header)
         if header.recipient != me.node_id or header.sender != tx.sender:
@@ -282,10 +300,16 @@ class ReceivingService:
                 f"envelope suite {header.suite.value} is not the one {agreement.id} requires"
             )
         keys = self._ctx.hpke_cnsa if header.suite is Suite.CNSA2 else self._ctx.hpke
-        payload = ItemPayload.parse(open_envelope(header.suite, keys, envelope.header, envelope.ciphertext))
+        plaintext = open_envelope(header.suite, keys, envelope.header, envelope.ciphertext)
+        if header.type != "item":
+            return self._prepare_control(session, tx, header, digest, plaintext, sender_party, now)
+        payload = ItemPayload.parse(plaintext)
         label = payload.label
-        if payload.originator_node != tx.sender or payload.originator_party != sender_party:
-            raise PolicyDenied("relayed items need the originator's prior written consent (Art. 6)")
+        relayed = payload.originator_node != tx.sender
+        if relayed:
+            self._check_consent(session, payload, sender_party, now)
+        elif payload.originator_party != sender_party:
+            raise PolicyDenied("the originator's party is not the sender's")
         if payload.binding.signer != payload.originator_node:
             raise VerificationFailed("the binding is not signed by the originator")
         _, originator_keys = self._parties.signer(session, payload.originator_node)
@@ -297,15 +321,8 @@ class ReceivingService:
             attachments=[a.ref for a in payload.attachments],
         )
         verify_binding(payload.binding, originator_keys, statement)
-        if label.policy != agreement.party(sender_party).scheme:
-            raise PolicyDenied(
-                f"label scheme {label.policy} is not {sender_party}'s scheme under {agreement.id}"
-            )
-        if label.agreement not in (None, agreement.id):
-            raise PolicyDenied(f"the label says {label.agreement}, the envelope {agreement.id}")
-        if me.party not in label.releasable_to:
-            raise PolicyDenied(f"the item is not releasable to {me.party} (Art. 6)")
-        level = agreement.translate(label, me.scheme)
+        translator = self._translator(session, payload, agreement, sender_party, relayed)
+        level = translator.translate(label, me.scheme)
         if agreement.topic_scope is not None and not agreement.topics_in_scope(label.need_to_know):
             raise PolicyDenied(f"the item's topics are outside the scope of {agreement.id}")
         for position, manifest in enumerate(payload.attachments):
@@ -324,7 +341,7 @@ class ReceivingService:
             provided_by=sender_party,
             creation_time=now,
             originator_id=me.node_id,
-            agreement=agreement.id,
+            agreement=translator.id,
         )
         receipt = Receipt(
             message_id=header.message_id,
@@ -339,6 +356,55 @@ class ReceivingService:
         )
         return _Prepared(header, digest, payload, Marking(label, (alternative,)), agreement.id, receipt)
 
+    def _prepare_control(
+        self,
+        session: Session,
+        tx: Transmission,
+        header: EnvelopeHeader,
+        digest: str,
+        plaintext: bytes,
+        sender_party: str,
+        now: datetime,
+    ) -> _PreparedControl:
+        me = self._ctx.config
+        incoming = self._consents.incoming(session, header, plaintext, sender_party, now)
+        receipt = Receipt(
+            message_id=header.message_id,
+            item_id=incoming.item_id,
+            envelope_digest=digest,
+            content_sha384=incoming.content_sha384,
+            label_sha384=incoming.label_sha384,
+            alternative_label=incoming.label,
+            received_at=format_stamp(now),
+            receiver=me.node_id,
+            sender=tx.sender,
+        )
+        return _PreparedControl(header, digest, incoming, receipt)
+
+    def _translator(
+        self, session: Session, payload: ItemPayload, agreement: Agreement, sender_party: str, relayed: bool
+    ) -> Agreement:
+        """The agreement that translates the label into our scheme, after the label's checks."""
+        me = self._ctx.config
+        label = payload.label
+        translator = agreement
+        if relayed:
+            # Passed on with the originator's consent (checked above): its label is in the
+            # originator's scheme, translated under an agreement we have with the originator
+            # when the one it travelled under does not know that scheme (Art. 4).
+            if label.policy not in agreement.schemes:
+                translator = self._with_originator(session, payload.originator_party, label.policy)
+        else:
+            if label.policy != agreement.party(sender_party).scheme:
+                raise PolicyDenied(
+                    f"label scheme {label.policy} is not {sender_party}'s scheme under {agreement.id}"
+                )
+            if label.agreement not in (None, agreement.id):
+                raise PolicyDenied(f"the label says {label.agreement}, the envelope {agreement.id}")
+            if me.party not in label.releasable_to:
+                raise PolicyDenied(f"the item is not releasable to {me.party} (Art. 6)")
+        return translator
+
     def _commit(self, session: Session, tx: Transmission, prepared: _Prepared, now: datetime) -> Receipt:
         header, digest, payload, receipt = (
             prepared.header,
@@ -352,6 +418,8 @@ class ReceivingService:
         if seen is not None:
             return seen
         self._hold(session, payload, prepared.marking, tx.sender, header.precedence.value, now)
+        if payload.consent is not None:
+            self._consents.record_held(session, payload.consent, tx.sender, now)
         label, alternative = prepared.marking.originator, prepared.marking.alternatives[0]
         session.add(
             InboxMessageRow(
@@ -385,6 +453,61 @@ class ReceivingService:
         )
         session.flush()
         return receipt
+
+    def _commit_control(
+        self, session: Session, tx: Transmission, prepared: _PreparedControl, now: datetime
+    ) -> Receipt:
+        header, digest = prepared.header, prepared.digest
+        seen = _seen(session, tx.sender, header.message_id, digest)
+        if seen is not None:
+            return seen
+        prepared.incoming.apply(session, now)
+        session.add(
+            InboxMessageRow(
+                sender=tx.sender,
+                message_id=header.message_id,
+                digest=digest,
+                seq=header.seq,
+                item_id=prepared.incoming.item_id,
+                precedence=header.precedence.value,
+                received_at=format_stamp(now),
+                receipt_json=json.dumps(prepared.receipt.to_dict(), ensure_ascii=False, sort_keys=True),
+            )
+        )
+        _note_seq(session, tx.sender, header.seq)
+        session.flush()
+        return prepared.receipt
+
+    def _check_consent(
+        self, session: Session, payload: ItemPayload, sender_party: str, now: datetime
+    ) -> None:
+        """An item passed on by a holder needs its originator's valid consent (Art. 6)."""
+        token = payload.consent
+        if token is None:
+            raise PolicyDenied(
+                f"item {payload.item_id} of {payload.originator_party} was passed on by {sender_party} "
+                "without the originator's prior written consent (Art. 6)"
+            )
+        _, keys = self._parties.signer(session, token.originator_node)
+        token.verify(keys)
+        token.check(
+            item_id=payload.item_id,
+            content_sha384=payload.content.sha384(),
+            holder_party=sender_party,
+            third_party=self._ctx.config.party,
+            now=now,
+        )
+        if self._consents.revoked(session, token.token_id):
+            raise PolicyDenied(f"consent {token.token_id} was revoked by {payload.originator_party} (Art. 6)")
+
+    def _with_originator(self, session: Session, originator: str, scheme: str) -> Agreement:
+        me = self._ctx.config.party
+        for agreement in self._agreements.all():
+            if {me, originator} <= set(agreement.party_codes) and scheme in agreement.schemes:
+                return agreement
+        raise PolicyDenied(
+            f"no agreement between {me} and {originator} here translates {scheme} labels (Art. 4)"
+        )
 
     def _check_attachment(
         self, item_id: str, position: int, blob_id: str, key: bytes, size: int, sha384: str

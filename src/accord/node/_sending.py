@@ -25,13 +25,22 @@ from sqlalchemy.orm import Session
 from accord.agreements import Agreement
 from accord.crypto import Suite, seal_envelope, unwrap_key
 from accord.errors import AgreementStateError, Conflict, NotFound, PolicyDenied
-from accord.exchange import AttachmentManifest, EnvelopeHeader, ItemPayload, WireEnvelope, lane_of
+from accord.exchange import (
+    AttachmentManifest,
+    ConsentToken,
+    EnvelopeHeader,
+    ItemPayload,
+    WireEnvelope,
+    lane_of,
+)
 from accord.items import Precedence
 from accord.node._access import AccessService
 from accord.node._agreements import AgreementService
+from accord.node._consents import usable_consent
 from accord.node._context import NodeContext
 from accord.node._identity import IdentityCard
 from accord.node._items import ItemService, ItemView, blob_key_aad
+from accord.node._parties import PartyService
 from accord.node._users import User, UserService
 from accord.policy import Action
 from accord.store import (
@@ -63,6 +72,7 @@ class Sent:
     agreement_id: str
     precedence: Precedence
     seq: int
+    digest: str = ""
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view."""
@@ -86,9 +96,11 @@ class SendingService:
         users: UserService,
         items: ItemService,
         access: AccessService,
+        parties: PartyService,
     ) -> None:
         """Serve the node behind ``ctx``."""
         self._ctx = ctx
+        self._parties = parties
         self._agreements = agreements
         self._users = users
         self._items = items
@@ -175,59 +187,50 @@ class SendingService:
         self._access.require_read(session, user, resource, now)
         view = self._items.view_in(session, row)
         agreement = self._check(session, view, to, agreement_id, now, checked)
+        # Art. 6: an item provided by a partner goes on only with its originator's consent.
+        consent = None
+        if view.originator_node != self._ctx.config.node_id:
+            consent = self._consent(session, view, to, now)
         decision = self._access.require(
-            session, user, Action.RELEASE, resource, now, agreement=agreement, target=to
+            session,
+            user,
+            Action.RELEASE,
+            resource,
+            now,
+            agreement=agreement,
+            target=to,
+            consent=consent is not None,
         )
         if not peers:  # looked up once, after the first item's checks (their reasons come first)
-            peers.extend(self._peers(session, to))
-        suite = suite_of(agreement)
-        payload = self._payload(session, row, view)
+            peers.extend(self.peers_in(session, to))
+        payload = self._payload(session, row, view, consent)
         chosen = precedence or view.precedence
+        blobs = [{"blob_id": a.blob_id, "size": a.blob_size} for a in payload.attachments]
         sent: list[Sent] = []
         for card in peers:
-            seq = _next_seq(session, card.node_id)
-            header = EnvelopeHeader(
-                type="item",
-                suite=suite,
-                sender=self._ctx.config.node_id,
-                recipient=card.node_id,
-                message_id=f"msg-{uuid.uuid4().hex}",
-                agreement_id=agreement.id,
+            queued = self.enqueue(
+                session,
+                kind="item",
+                card=card,
+                agreement=agreement,
                 precedence=chosen,
-                created=format_stamp(now),
-                seq=seq,
+                item_id=item_id,
+                payload=payload.to_bytes(),
+                blobs=blobs,
+                actor=actor,
+                now=now,
             )
-            header_bytes = header.to_bytes()
-            envelope = WireEnvelope(
-                header_bytes,
-                seal_envelope(suite, card.hpke_public(suite), header_bytes, payload.to_bytes()),
-            )
-            session.add(
-                OutboxRow(
-                    message_id=header.message_id,
-                    peer=card.node_id,
-                    peer_party=card.party,
-                    item_id=item_id,
-                    agreement_id=agreement.id,
-                    precedence=chosen.value,
-                    rank=chosen.rank,
-                    lane=lane_of(chosen),
-                    seq=seq,
-                    header=header_bytes,
-                    ciphertext=envelope.ciphertext,
-                    digest=envelope.digest(),
-                    blobs_json=json.dumps(
-                        [{"blob_id": a.blob_id, "size": a.blob_size} for a in payload.attachments]
-                    ),
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=format_stamp(now),
-                    last_error="",
-                    created_at=format_stamp(now),
-                    sent_by=actor,
-                    receipted_at=None,
-                )
-            )
+            detail: dict[str, object] = {
+                "to": to,
+                "peer": card.node_id,
+                "message_id": queued.message_id,
+                "agreement_id": agreement.id,
+                "precedence": chosen.value,
+                "digest": queued.digest,
+                "obligations": list(decision.obligations),
+            }
+            if consent is not None:
+                detail["consent"] = consent.token_id
             append_event(
                 session,
                 flush=False,
@@ -236,18 +239,74 @@ class SendingService:
                 action="item.send",
                 outcome="ok",
                 item_id=item_id,
-                detail={
-                    "to": to,
-                    "peer": card.node_id,
-                    "message_id": header.message_id,
-                    "agreement_id": agreement.id,
-                    "precedence": chosen.value,
-                    "digest": envelope.digest(),
-                    "obligations": list(decision.obligations),
-                },
+                detail=detail,
             )
-            sent.append(Sent(header.message_id, card.node_id, to, agreement.id, chosen, seq))
+            sent.append(queued)
         return sent
+
+    def enqueue(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        card: IdentityCard,
+        agreement: Agreement,
+        precedence: Precedence,
+        item_id: str,
+        payload: bytes,
+        actor: str,
+        now: datetime,
+        blobs: Sequence[dict[str, object]] = (),
+    ) -> Sent:
+        """Seal one envelope of type ``kind`` to ``card`` and put it in the outbox.
+
+        Items and the consent and notice messages about them travel the same way: the
+        agreement's suite, the peer's sequence, the delivery worker, receipts.
+        """
+        suite = suite_of(agreement)
+        seq = _next_seq(session, card.node_id)
+        header = EnvelopeHeader(
+            type=kind,
+            suite=suite,
+            sender=self._ctx.config.node_id,
+            recipient=card.node_id,
+            message_id=f"msg-{uuid.uuid4().hex}",
+            agreement_id=agreement.id,
+            precedence=precedence,
+            created=format_stamp(now),
+            seq=seq,
+        )
+        header_bytes = header.to_bytes()
+        envelope = WireEnvelope(
+            header_bytes, seal_envelope(suite, card.hpke_public(suite), header_bytes, payload)
+        )
+        session.add(
+            OutboxRow(
+                message_id=header.message_id,
+                peer=card.node_id,
+                peer_party=card.party,
+                item_id=item_id,
+                agreement_id=agreement.id,
+                precedence=precedence.value,
+                rank=precedence.rank,
+                lane=lane_of(precedence),
+                seq=seq,
+                header=header_bytes,
+                ciphertext=envelope.ciphertext,
+                digest=envelope.digest(),
+                blobs_json=json.dumps(list(blobs)),
+                status="pending",
+                attempts=0,
+                next_attempt_at=format_stamp(now),
+                last_error="",
+                created_at=format_stamp(now),
+                sent_by=actor,
+                receipted_at=None,
+            )
+        )
+        return Sent(
+            header.message_id, card.node_id, card.party, agreement.id, precedence, seq, envelope.digest()
+        )
 
     def _check(
         self,
@@ -260,16 +319,14 @@ class SendingService:
     ) -> Agreement:
         own = self._ctx.config
         label = view.marking.originator
-        if view.originator_node != own.node_id:
-            raise PolicyDenied(
-                f"item {view.id} was provided by {view.originator_party}; passing it on needs the "
-                "originator's prior written consent (Art. 6)"
-            )
+        relayed = view.originator_node != own.node_id
         if to == own.party:
             raise PolicyDenied(f"{to} is this node's own party")
-        wanted = agreement_id or label.agreement
+        # An onward release goes under the agreement with the receiving party, not the one
+        # the originator provided the item under.
+        wanted = agreement_id if relayed else agreement_id or label.agreement
         if wanted not in checked:  # once per agreement in one send
-            agreement = self._agreement(session, to, wanted)
+            agreement = self.agreement_for(session, to, wanted)
             status = self._agreements.status_in(session, agreement.id, now.date())
             if not status.new_exchange_allowed:
                 raise AgreementStateError(
@@ -279,16 +336,41 @@ class SendingService:
             checked[wanted] = agreement
         agreement = checked[wanted]
         recipient_scheme = agreement.party(to).scheme
-        agreement.translate(label, recipient_scheme)  # Art. 4: refuses with the reason
+        # Art. 4: the level must have an equivalent for the recipient; an onward release
+        # translates from the label this node holds the item under when the agreement does
+        # not know the originator's scheme.
+        source = label
+        if relayed and label.policy not in agreement.schemes:
+            source = view.marking.for_scheme(own.scheme) or label
+        agreement.translate(source, recipient_scheme)  # refuses with the reason
         if agreement.topic_scope is not None and not agreement.topics_in_scope(label.need_to_know):
             scope = ", ".join(sorted(agreement.topic_scope))
             raise PolicyDenied(f"{agreement.id} covers only {scope}; the item's topics are outside it")
-        if to not in label.releasable_to:
+        if not relayed and to not in label.releasable_to:
             rel = ", ".join(sorted(label.releasable_to))
             raise PolicyDenied(f"item {view.id} is not releasable to {to} (REL TO {rel}) (Art. 6)")
         return agreement
 
-    def _agreement(self, session: Session, to: str, wanted: str | None) -> Agreement:
+    def _consent(self, session: Session, view: ItemView, to: str, now: datetime) -> ConsentToken:
+        return usable_consent(
+            session,
+            self._parties,
+            item_id=view.id,
+            content_sha384=view.content.sha384(),
+            originator_party=view.originator_party,
+            holder_party=self._ctx.config.party,
+            third_party=to,
+            now=now,
+        )
+
+    def agreement_for(self, session: Session, to: str, wanted: str | None) -> Agreement:
+        """The agreement between this node's party and ``to``: ``wanted``, or the only one.
+
+        Raises:
+            NotFound: none is imported here.
+            Conflict: several are; the caller must choose.
+            PolicyDenied: ``wanted`` does not have both parties.
+        """
         own = self._ctx.config.party
         if wanted is not None:
             agreement = self._agreements.get_in(session, wanted)
@@ -307,7 +389,12 @@ class SendingService:
             raise Conflict(f"several agreements cover {own} and {to} ({ids}); choose one with --agreement")
         return candidates[0]
 
-    def _peers(self, session: Session, party: str) -> list[IdentityCard]:
+    def peers_in(self, session: Session, party: str) -> list[IdentityCard]:
+        """The pinned nodes of ``party``.
+
+        Raises:
+            NotFound: none is pinned here.
+        """
         rows = session.scalars(
             select(PartyRow).where(PartyRow.party == party).order_by(PartyRow.node_id)
         ).all()
@@ -315,7 +402,9 @@ class SendingService:
             raise NotFound(f"no node of {party} is pinned here (accord party add CARD)")
         return [IdentityCard.parse(row.card_json) for row in rows]
 
-    def _payload(self, session: Session, row: ItemRow, view: ItemView) -> ItemPayload:
+    def _payload(
+        self, session: Session, row: ItemRow, view: ItemView, consent: ConsentToken | None
+    ) -> ItemPayload:
         item_key = self._items.item_key(row)
         manifests = []
         attachments = session.scalars(
@@ -332,6 +421,7 @@ class SendingService:
             binding=view.binding,
             content=view.content,
             attachments=tuple(manifests),
+            consent=consent,
         )
 
 

@@ -1,0 +1,782 @@
+"""Originator consent for an onward release, across nodes (GSOMIA Art. 6).
+
+A holder may pass an item a partner provided to a third party only with the originator's
+prior written approval. The flow, each step an envelope through the outbox, delivery and
+receipts like any item:
+
+1. ``request`` at the holder (KOR): a :class:`~accord.exchange.ConsentRequest` to the
+   originator node (JPN), IMMEDIATE, under the agreement the item was provided under;
+2. ``approve`` / ``deny`` at the originator, by an officer who may read the item: the
+   answer is a :class:`~accord.exchange.ConsentDecision`; an approval carries a
+   :class:`~accord.exchange.ConsentToken` signed by the originator node (item, content
+   digest, holder, third party, purpose, conditions, expiry);
+3. the holder keeps the token; ``accord send`` to the third party attaches it
+   (:func:`usable_consent`), and the third party's node verifies the originator's
+   signature before it accepts the item (``_receiving``);
+4. ``revoke`` at the originator sends a signed revocation to the holder and to the third
+   party's nodes; each marks the consent revoked (the third party's holding too).
+
+Table ``consents``: ``direction`` ``out`` at the holder that asked, ``in`` at the
+originator, ``held`` at a third party that received an item with its token.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.agreements import Agreement
+from accord.canonical import format_time
+from accord.errors import (
+    AgreementStateError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PolicyDenied,
+    VerificationFailed,
+)
+from accord.exchange import (
+    ConsentDecision,
+    ConsentRequest,
+    ConsentRevocation,
+    ConsentToken,
+    EnvelopeHeader,
+    label_digest,
+    new_request_id,
+    new_token_id,
+)
+from accord.items import Precedence
+from accord.markings import ConfidentialityLabel, Marking
+from accord.node._access import AccessService
+from accord.node._agreements import AgreementService
+from accord.node._context import NodeContext
+from accord.node._identity import IdentityCard
+from accord.node._items import ItemService
+from accord.node._parties import PartyService
+from accord.node._users import UserService
+from accord.policy import Action
+from accord.store import ConsentRow, ItemRow, OutboxRow, PartyRow, append_event
+
+if TYPE_CHECKING:
+    from accord.node._sending import SendingService
+
+__all__ = ["ConsentService", "ConsentView", "Incoming", "usable_consent"]
+
+MAX_DAYS = 365
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    """A consent request and what became of it, as an officer sees it."""
+
+    id: str
+    direction: str
+    item_id: str
+    originator_node: str
+    holder_party: str
+    third_party: str
+    purpose: str
+    requested_by: str
+    requested_at: str
+    status: str
+    decided_by: str | None
+    decided_at: str | None
+    reason: str | None
+    token_id: str | None
+    expires_at: str | None
+    revoked_at: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view."""
+        return dict(self.__dict__)
+
+
+def _view(row: ConsentRow) -> ConsentView:
+    return ConsentView(
+        id=row.id,
+        direction=row.direction,
+        item_id=row.item_id,
+        originator_node=row.originator_node,
+        holder_party=row.holder_party,
+        third_party=row.third_party,
+        purpose=row.purpose,
+        requested_by=row.requested_by,
+        requested_at=row.requested_at,
+        status=row.status,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        reason=row.reason,
+        token_id=row.token_id,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A consent message checked in the receiver's snapshot, ready to apply in its write transaction."""
+
+    item_id: str
+    content_sha384: str
+    label_sha384: str
+    label: ConfidentialityLabel
+    apply: Callable[[Session, datetime], None]
+
+
+def usable_consent(
+    session: Session,
+    parties: PartyService,
+    *,
+    item_id: str,
+    content_sha384: str,
+    originator_party: str,
+    holder_party: str,
+    third_party: str,
+    now: datetime,
+) -> ConsentToken:
+    """The originator's valid consent for this node to release ``item_id`` to ``third_party``.
+
+    Each stored token is verified again with the originator's pinned keys and checked
+    against the item as it is now and the clock.
+
+    Raises:
+        PolicyDenied: no consent, or none that is approved, unrevoked, unexpired and for
+            this item, with the reason (Art. 6).
+    """
+    rows = session.scalars(
+        select(ConsentRow)
+        .where(
+            ConsentRow.item_id == item_id,
+            ConsentRow.third_party == third_party,
+            ConsentRow.direction == "out",
+        )
+        .order_by(ConsentRow.requested_at.desc())
+    ).all()
+    needs = (
+        f"item {item_id} was provided by {originator_party}; passing it on to {third_party} needs "
+        f"{originator_party}'s prior written consent (Art. 6)"
+    )
+    if not rows:
+        raise PolicyDenied(f"{needs}: ask for it with accord release-request {item_id} --to {third_party}")
+    problems: list[str] = []
+    for row in rows:
+        if row.status == "pending":
+            problems.append(f"request {row.id} is still pending")
+        elif row.status == "denied":
+            problems.append(f"request {row.id} was denied: {row.reason}")
+        elif row.status == "revoked":
+            problems.append(f"consent {row.token_id} was revoked at {row.revoked_at}: {row.reason}")
+        elif row.token_json is not None:
+            token = ConsentToken.parse(row.token_json)
+            try:
+                _, keys = parties.signer(session, token.originator_node)
+                token.verify(keys)
+                token.check(
+                    item_id=item_id,
+                    content_sha384=content_sha384,
+                    holder_party=holder_party,
+                    third_party=third_party,
+                    now=now,
+                )
+            except (VerificationFailed, NotFound) as exc:
+                problems.append(str(exc))
+                continue
+            return token
+    raise PolicyDenied(f"{needs}: " + "; ".join(problems))
+
+
+class ConsentService:
+    """Consent requests, decisions, tokens and revocations at this node."""
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        parties: PartyService,
+        agreements: AgreementService,
+        users: UserService,
+        items: ItemService,
+        access: AccessService,
+        sending: SendingService,
+    ) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+        self._parties = parties
+        self._agreements = agreements
+        self._users = users
+        self._items = items
+        self._access = access
+        self._sending = sending
+
+    # --- at the holder ------------------------------------------------------------------
+
+    def request(self, item_id: str, *, to: str, purpose: str, actor: str) -> ConsentView:
+        """Ask the originator of ``item_id`` to consent to its release to ``to``.
+
+        Raises:
+            NotFound: no such item or user (or the item is withheld from ``actor``), no
+                agreement with ``to``, or the originator's node is not pinned here.
+            InvalidInput: the item was originated here, or ``to`` is its originator or us.
+            PolicyDenied: ``actor`` may not release items.
+            AgreementStateError: the agreement the item came under is no longer in force.
+        """
+        to = to.strip().upper()
+        detail = {"to": to}
+        with self._ctx.work(actor, "consent.request", item_id=item_id, detail=detail) as session:
+            now = self._ctx.now()
+            own = self._ctx.config
+            user = self._users.get_in(session, actor)
+            row = session.get(ItemRow, item_id)
+            if row is None:
+                raise NotFound(f"no item {item_id!r} at this node")
+            resource = self._items.resource_of(row)
+            self._access.require_read(session, user, resource, now)
+            if row.originator_node == own.node_id:
+                raise InvalidInput(f"item {item_id} was originated here: release it with accord send")
+            if to in (own.party, row.originator_party):
+                raise InvalidInput(f"{to} is not a third party for item {item_id}")
+            onward = self._onward(session, to, now)
+            self._access.require(
+                session, user, Action.RELEASE, resource, now, agreement=onward, target=to, consent=True
+            )
+            view = self._items.view_in(session, row)
+            provided_under = self._provided_under(session, view.marking)
+            card = self._card(session, row.originator_node)
+            request = ConsentRequest(
+                request_id=new_request_id(),
+                item_id=item_id,
+                content_sha384=row.content_sha384,
+                holder_party=own.party,
+                holder_node=own.node_id,
+                third_party=to,
+                purpose=purpose,
+                requested_by=actor,
+                requested_at=format_time(now),
+            )
+            sent = self._sending.enqueue(
+                session,
+                kind="consent-request",
+                card=card,
+                agreement=provided_under,
+                precedence=Precedence.IMMEDIATE,
+                item_id=item_id,
+                payload=request.to_bytes(),
+                actor=actor,
+                now=now,
+            )
+            consent = ConsentRow(
+                id=request.request_id,
+                direction="out",
+                item_id=item_id,
+                content_sha384=row.content_sha384,
+                originator_node=row.originator_node,
+                holder_party=own.party,
+                holder_node=own.node_id,
+                third_party=to,
+                purpose=request.purpose,
+                request_json=request.to_bytes().decode("utf-8"),
+                requested_by=actor,
+                requested_at=request.requested_at,
+                status="pending",
+            )
+            session.add(consent)
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="consent.request",
+                outcome="ok",
+                item_id=item_id,
+                detail={"request_id": request.request_id, "to": to, "message_id": sent.message_id},
+            )
+            session.flush()
+            return _view(consent)
+
+    # --- at the originator --------------------------------------------------------------
+
+    def approve(
+        self, request_id: str, *, actor: str, days: int = 30, conditions: Sequence[str] = ()
+    ) -> ConsentView:
+        """Consent to the release asked for: sign a token and send it to the holder.
+
+        Raises:
+            NotFound: no such request here, or its item is withheld from ``actor``.
+            Conflict: the request was already decided.
+            InvalidInput: ``days`` is not 1–365.
+            PolicyDenied: ``actor`` may not release the item.
+        """
+        if not 1 <= days <= MAX_DAYS:
+            raise InvalidInput(f"a consent lasts 1 to {MAX_DAYS} days, not {days}")
+        with self._ctx.work(actor, "consent.approve", detail={"request_id": request_id}) as session:
+            now = self._ctx.now()
+            row, decision_agreement = self._decidable(session, request_id, actor, now)
+            token = ConsentToken.make(
+                self._ctx.keys,
+                token_id=new_token_id(),
+                request_id=row.id,
+                item_id=row.item_id,
+                content_sha384=row.content_sha384,
+                originator_party=self._ctx.config.party,
+                originator_node=self._ctx.config.node_id,
+                holder_party=row.holder_party,
+                third_party=row.third_party,
+                purpose=row.purpose,
+                conditions=tuple(conditions),
+                issued_at=format_time(now),
+                expires_at=format_time(now + timedelta(days=days)),
+                approved_by=actor,
+            )
+            answer = ConsentDecision(row.id, True, token, None, actor, format_time(now))
+            self._answer(session, row, answer, decision_agreement, actor, now)
+            row.status = "approved"
+            row.token_id = token.token_id
+            row.token_json = token.to_bytes().decode("utf-8")
+            row.expires_at = token.expires_at
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="consent.approve",
+                outcome="ok",
+                item_id=row.item_id,
+                detail={
+                    "request_id": row.id,
+                    "token_id": token.token_id,
+                    "holder": row.holder_party,
+                    "third_party": row.third_party,
+                    "expires_at": token.expires_at,
+                },
+            )
+            return _view(row)
+
+    def deny(self, request_id: str, *, reason: str, actor: str) -> ConsentView:
+        """Refuse the release asked for, saying why; the holder is told.
+
+        Raises:
+            NotFound, Conflict, PolicyDenied: as :meth:`approve`.
+        """
+        with self._ctx.work(actor, "consent.deny", detail={"request_id": request_id}) as session:
+            now = self._ctx.now()
+            row, decision_agreement = self._decidable(session, request_id, actor, now)
+            answer = ConsentDecision(row.id, False, None, reason, actor, format_time(now))
+            self._answer(session, row, answer, decision_agreement, actor, now)
+            row.status = "denied"
+            row.reason = answer.reason
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="consent.deny",
+                outcome="ok",
+                item_id=row.item_id,
+                detail={"request_id": row.id, "reason": answer.reason},
+            )
+            return _view(row)
+
+    def revoke(self, token_id: str, *, reason: str, actor: str) -> ConsentView:
+        """Withdraw a consent: the holder and the third party's nodes are told.
+
+        Raises:
+            NotFound: no consent with this token id was given here.
+            Conflict: it is not in force (never approved, or already revoked).
+            PolicyDenied: ``actor`` may not release the item.
+        """
+        with self._ctx.work(actor, "consent.revoke", detail={"token_id": token_id}) as session:
+            now = self._ctx.now()
+            row = session.scalar(
+                select(ConsentRow).where(ConsentRow.token_id == token_id, ConsentRow.direction == "in")
+            )
+            if row is None:
+                raise NotFound(f"no consent {token_id!r} was given here")
+            if row.status != "approved":
+                raise Conflict(f"consent {token_id} is {row.status}, not in force")
+            _, agreement = self._officer_check(session, row, actor, now)
+            revocation = ConsentRevocation.make(
+                self._ctx.keys,
+                token_id=token_id,
+                item_id=row.item_id,
+                originator_node=self._ctx.config.node_id,
+                reason=reason,
+                revoked_at=format_time(now),
+            )
+            told = [row.holder_node]
+            self._sending.enqueue(
+                session,
+                kind="consent-revocation",
+                card=self._card(session, row.holder_node),
+                agreement=agreement,
+                precedence=Precedence.IMMEDIATE,
+                item_id=row.item_id,
+                payload=revocation.to_bytes(),
+                actor=actor,
+                now=now,
+            )
+            # The third party may already hold the item: tell its nodes, under our
+            # agreement with it, when there is one.
+            try:
+                with_third = self._onward(session, row.third_party, now)
+                cards = self._sending.peers_in(session, row.third_party)
+            except (NotFound, Conflict):
+                cards = []
+            for card in cards:
+                self._sending.enqueue(
+                    session,
+                    kind="consent-revocation",
+                    card=card,
+                    agreement=with_third,
+                    precedence=Precedence.IMMEDIATE,
+                    item_id=row.item_id,
+                    payload=revocation.to_bytes(),
+                    actor=actor,
+                    now=now,
+                )
+                told.append(card.node_id)
+            row.status = "revoked"
+            row.revoked_at = revocation.revoked_at
+            row.reason = revocation.reason
+            row.revocation_json = revocation.to_bytes().decode("utf-8")
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="consent.revoke",
+                outcome="ok",
+                item_id=row.item_id,
+                detail={"token_id": token_id, "reason": revocation.reason, "told": told},
+            )
+            return _view(row)
+
+    # --- views --------------------------------------------------------------------------
+
+    def listing(self, *, actor: str, status: str | None = None) -> list[ConsentView]:
+        """The consents about items ``actor`` may read, newest first.
+
+        Raises:
+            NotFound: no such user.
+            PolicyDenied: ``actor`` is not an officer or authority.
+        """
+        with self._ctx.db.transaction(read_only=True) as session:
+            now = self._ctx.now()
+            user = self._users.get_in(session, actor)
+            if user.role.value not in ("officer", "authority"):
+                raise PolicyDenied(f"{actor} has the role {user.role.value}; consents are for officers")
+            query = select(ConsentRow).order_by(ConsentRow.requested_at.desc(), ConsentRow.id)
+            if status is not None:
+                query = query.where(ConsentRow.status == status)
+            rows = session.scalars(query).all()
+            items = {r.item_id: session.get(ItemRow, r.item_id) for r in rows}
+            resources = [self._items.resource_of(item) for item in items.values() if item is not None]
+            permitted, _ = self._access.readable(session, user, resources, now)
+            readable = {r.item_id for r in permitted}
+            return [_view(r) for r in rows if r.item_id in readable]
+
+    # --- incoming -----------------------------------------------------------------------
+
+    def incoming(
+        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
+    ) -> Incoming:
+        """Check a consent message from ``header.sender`` in the receiver's snapshot.
+
+        Raises:
+            InvalidInput: malformed.
+            VerificationFailed: a signature or a digest does not match.
+            NotFound: the item or request it is about is not here.
+            PolicyDenied: the sender has no standing to send it.
+            Conflict: it was already applied.
+        """
+        if header.type == "consent-request":
+            return self._incoming_request(session, ConsentRequest.parse(plaintext), header, sender_party)
+        if header.type == "consent-decision":
+            return self._incoming_decision(session, ConsentDecision.parse(plaintext), header, now)
+        if header.type == "consent-revocation":
+            return self._incoming_revocation(session, ConsentRevocation.parse(plaintext), header)
+        raise InvalidInput(f"envelope type {header.type!r} is not a consent message")
+
+    def record_held(self, session: Session, token: ConsentToken, sender: str, now: datetime) -> None:
+        """Keep the token an item arrived with (direction ``held``), so a revocation finds it."""
+        if session.get(ConsentRow, token.request_id) is not None:
+            return
+        session.add(
+            ConsentRow(
+                id=token.request_id,
+                direction="held",
+                item_id=token.item_id,
+                content_sha384=token.content_sha384,
+                originator_node=token.originator_node,
+                holder_party=token.holder_party,
+                holder_node=sender,
+                third_party=token.third_party,
+                purpose=token.purpose,
+                request_json="{}",
+                requested_by=token.approved_by,
+                requested_at=token.issued_at,
+                status="approved",
+                decided_by=token.approved_by,
+                decided_at=token.issued_at,
+                token_id=token.token_id,
+                token_json=token.to_bytes().decode("utf-8"),
+                expires_at=token.expires_at,
+            )
+        )
+
+    def revoked(self, session: Session, token_id: str) -> bool:
+        """Whether this node has learnt that the consent ``token_id`` was revoked."""
+        found = session.scalar(
+            select(ConsentRow.id).where(ConsentRow.token_id == token_id, ConsentRow.status == "revoked")
+        )
+        return found is not None
+
+    def _incoming_request(
+        self, session: Session, request: ConsentRequest, header: EnvelopeHeader, sender_party: str
+    ) -> Incoming:
+        own = self._ctx.config
+        if request.holder_node != header.sender or request.holder_party != sender_party:
+            raise PolicyDenied("a consent request must come from the holder that asks")
+        item = session.get(ItemRow, request.item_id)
+        if item is None or item.originator_node != own.node_id:
+            raise NotFound(f"consent request for item {request.item_id}, which this node did not originate")
+        if item.content_sha384 != request.content_sha384:
+            raise VerificationFailed(f"consent request for another version of item {request.item_id}")
+        provided = session.scalar(
+            select(OutboxRow.message_id).where(
+                OutboxRow.item_id == request.item_id, OutboxRow.peer == header.sender
+            )
+        )
+        if provided is None:
+            raise PolicyDenied(f"item {request.item_id} was never provided to {header.sender}")
+        if session.get(ConsentRow, request.request_id) is not None:
+            raise Conflict(f"consent request {request.request_id} is already here")
+
+        def apply(session: Session, now: datetime) -> None:
+            session.add(
+                ConsentRow(
+                    id=request.request_id,
+                    direction="in",
+                    item_id=request.item_id,
+                    content_sha384=request.content_sha384,
+                    originator_node=own.node_id,
+                    holder_party=request.holder_party,
+                    holder_node=request.holder_node,
+                    third_party=request.third_party,
+                    purpose=request.purpose,
+                    request_json=request.to_bytes().decode("utf-8"),
+                    requested_by=request.requested_by,
+                    requested_at=request.requested_at,
+                    status="pending",
+                )
+            )
+            append_event(
+                session,
+                at=now,
+                actor=f"peer:{header.sender}",
+                action="consent.request.received",
+                outcome="ok",
+                item_id=request.item_id,
+                detail={
+                    "request_id": request.request_id,
+                    "holder": request.holder_party,
+                    "third_party": request.third_party,
+                    "purpose": request.purpose,
+                    "requested_by": request.requested_by,
+                },
+            )
+
+        return self._incoming_of(item, apply)
+
+    def _incoming_decision(
+        self, session: Session, decision: ConsentDecision, header: EnvelopeHeader, now: datetime
+    ) -> Incoming:
+        row = session.get(ConsentRow, decision.request_id)
+        if row is None or row.direction != "out":
+            raise NotFound(f"a consent decision for {decision.request_id}, which this node did not ask")
+        if row.originator_node != header.sender:
+            raise PolicyDenied("a consent decision must come from the item's originator")
+        if row.status != "pending":
+            raise Conflict(f"consent request {row.id} was already decided ({row.status})")
+        token = decision.token
+        if token is not None:
+            _, keys = self._parties.signer(session, header.sender)
+            token.verify(keys)
+            if token.originator_node != header.sender:
+                raise VerificationFailed("the consent is signed for another originator")
+            token.check(
+                item_id=row.item_id,
+                content_sha384=row.content_sha384,
+                holder_party=self._ctx.config.party,
+                third_party=row.third_party,
+                now=now,
+            )
+        item = session.get(ItemRow, row.item_id)
+        if item is None:
+            raise NotFound(f"item {row.item_id} is no longer held here")
+
+        def apply(session: Session, now: datetime) -> None:
+            target = session.get_one(ConsentRow, decision.request_id)
+            target.decided_by = decision.decided_by
+            target.decided_at = decision.decided_at
+            if token is not None:
+                target.status = "approved"
+                target.token_id = token.token_id
+                target.token_json = token.to_bytes().decode("utf-8")
+                target.expires_at = token.expires_at
+            else:
+                target.status = "denied"
+                target.reason = decision.reason
+            append_event(
+                session,
+                at=now,
+                actor=f"peer:{header.sender}",
+                action="consent.decision.received",
+                outcome="ok",
+                item_id=target.item_id,
+                detail={
+                    "request_id": target.id,
+                    "approved": decision.approved,
+                    "token_id": token.token_id if token is not None else None,
+                    "reason": decision.reason,
+                },
+            )
+
+        return self._incoming_of(item, apply)
+
+    def _incoming_revocation(
+        self, session: Session, revocation: ConsentRevocation, header: EnvelopeHeader
+    ) -> Incoming:
+        if revocation.originator_node != header.sender:
+            raise PolicyDenied("only the originator revokes its consent")
+        _, keys = self._parties.signer(session, header.sender)
+        revocation.verify(keys)
+        row = session.scalar(select(ConsentRow).where(ConsentRow.token_id == revocation.token_id))
+        if row is None or row.originator_node != header.sender or row.item_id != revocation.item_id:
+            raise NotFound(f"a revocation of consent {revocation.token_id}, which this node does not hold")
+        if row.status == "revoked":
+            raise Conflict(f"consent {revocation.token_id} is already revoked")
+        item = session.get(ItemRow, row.item_id)
+        if item is None:
+            raise NotFound(f"item {row.item_id} is not held here")
+
+        def apply(session: Session, now: datetime) -> None:
+            target = session.get_one(ConsentRow, row.id)
+            target.status = "revoked"
+            target.revoked_at = revocation.revoked_at
+            target.reason = revocation.reason
+            target.revocation_json = revocation.to_bytes().decode("utf-8")
+            detail: dict[str, object] = {"token_id": revocation.token_id, "reason": revocation.reason}
+            if target.direction == "held":
+                # The item was received under this consent: it may no longer be used or
+                # passed on; it stays protected and accounted for until returned or destroyed.
+                holding = session.get_one(ItemRow, target.item_id)
+                holding.status = "consent-revoked"
+                detail["holding"] = "consent-revoked"
+            append_event(
+                session,
+                at=now,
+                actor=f"peer:{header.sender}",
+                action="consent.revocation.received",
+                outcome="ok",
+                item_id=target.item_id,
+                detail=detail,
+            )
+
+        return self._incoming_of(item, apply)
+
+    def _incoming_of(self, item: ItemRow, apply: Callable[[Session, datetime], None]) -> Incoming:
+        marking = Marking.from_dict(_loads(item.marking_json))
+        label = marking.for_scheme(self._ctx.config.scheme) or marking.originator
+        return Incoming(item.id, item.content_sha384, label_digest(marking.originator), label, apply)
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _decidable(
+        self, session: Session, request_id: str, actor: str, now: datetime
+    ) -> tuple[ConsentRow, Agreement]:
+        row = session.get(ConsentRow, request_id)
+        if row is None or row.direction != "in":
+            raise NotFound(f"no consent request {request_id!r} here")
+        _, agreement = self._officer_check(session, row, actor, now)
+        if row.status != "pending":
+            raise Conflict(f"consent request {request_id} was already decided ({row.status})")
+        return row, agreement
+
+    def _officer_check(
+        self, session: Session, row: ConsentRow, actor: str, now: datetime
+    ) -> tuple[ItemRow, Agreement]:
+        # Deciding is a release decision about our own item, to the holder, under the
+        # agreement it was provided under: role, clearance, need to know, in force.
+        user = self._users.get_in(session, actor)
+        item = session.get(ItemRow, row.item_id)
+        if item is None:
+            raise NotFound(f"no item {row.item_id!r} at this node")
+        resource = self._items.resource_of(item)
+        view = self._items.view_in(session, item)
+        agreement = self._provided_under(session, view.marking, party=row.holder_party)
+        self._access.require(
+            session, user, Action.RELEASE, resource, now, agreement=agreement, target=row.holder_party
+        )
+        return item, agreement
+
+    def _answer(
+        self,
+        session: Session,
+        row: ConsentRow,
+        answer: ConsentDecision,
+        agreement: Agreement,
+        actor: str,
+        now: datetime,
+    ) -> None:
+        self._sending.enqueue(
+            session,
+            kind="consent-decision",
+            card=self._card(session, row.holder_node),
+            agreement=agreement,
+            precedence=Precedence.IMMEDIATE,
+            item_id=row.item_id,
+            payload=answer.to_bytes(),
+            actor=actor,
+            now=now,
+        )
+
+    def _provided_under(self, session: Session, marking: Marking, *, party: str | None = None) -> Agreement:
+        """The agreement an item was provided under, in force (Art. 21)."""
+        own = marking.for_scheme(self._ctx.config.scheme) or marking.originator
+        wanted = own.agreement or marking.originator.agreement
+        if wanted is None:
+            if party is None:
+                raise NotFound("the item names no agreement it was provided under")
+            agreement = self._sending.agreement_for(session, party, None)
+        else:
+            agreement = self._agreements.get_in(session, wanted)
+        status = self._agreements.status_in(session, agreement.id, self._ctx.now().date())
+        if not status.new_exchange_allowed:
+            raise AgreementStateError(
+                f"{agreement.id} is {status.state.value}: nothing new under it (Art. 21)"
+            )
+        return agreement
+
+    def _onward(self, session: Session, to: str, now: datetime) -> Agreement:
+        """An agreement in force with ``to`` (which one carries the release is chosen at send time)."""
+        own = self._ctx.config.party
+        for agreement in self._agreements.all():
+            if {own, to} <= set(agreement.party_codes):
+                status = self._agreements.status_in(session, agreement.id, now.date())
+                if status.new_exchange_allowed:
+                    return agreement
+        raise NotFound(f"no agreement in force between {own} and {to} is imported here")
+
+    def _card(self, session: Session, node_id: str) -> IdentityCard:
+        row = session.get(PartyRow, node_id)
+        if row is None:
+            raise NotFound(f"node {node_id!r} is not pinned here (accord party add)")
+        return IdentityCard.parse(row.card_json)
+
+
+def _loads(text: str) -> dict[str, object]:
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise InvalidInput("a stored marking must be a JSON object")
+    return value

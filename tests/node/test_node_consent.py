@@ -1,0 +1,276 @@
+"""Originator consent across three nodes (GSOMIA Art. 6): JPN provides, KOR asks, USA receives.
+
+In process, with a loopback transport that hands each transmission to the receiving
+node's peer handler (every check on both sides runs; the real mTLS transport is the
+demo's and tests/integration's). Agreements: Japan–ROK GSOMIA, US–Japan GSOMIA, US–ROK
+and TISA, all in force.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, TransportError
+from accord.exchange import ConsentToken
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import LabelRequest, Node
+from accord.node.demo import example_agreement, federate
+from accord.store import ConsentRow, ItemRow, QuarantineRow
+
+
+class Loopback:
+    """A PeerTransport that hands bytes straight to another node's receiving service."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def post_transmission(self, body: bytes) -> bytes:
+        return self.node.receiving.receive_transmission(body)
+
+    def blob_status(self, blob_id: str) -> int:
+        return self.node.receiving.blob_status(blob_id)
+
+    def put_blob(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes]) -> int:
+        return self.node.receiving.receive_blob(blob_id, offset, total, iter(pieces))
+
+
+@dataclass
+class Trio:
+    jpn: Node
+    kor: Node
+    usa: Node
+    clock: object
+
+    def node(self, node_id: str) -> Node:
+        return {n.config.node_id: n for n in (self.jpn, self.kor, self.usa)}[node_id]
+
+    def deliver(self, *senders: Node) -> None:
+        """Deliver everything pending, until nothing moves."""
+        for _ in range(4):
+            moved = False
+            for sender in senders or (self.jpn, self.kor, self.usa):
+                for peer, lane in sender.delivery.peers_with_pending():
+                    try:
+                        sender.delivery.deliver_once(peer, lane, Loopback(self.node(peer)))
+                    except TransportError:
+                        continue
+                    moved = True
+            if not moved:
+                return
+
+
+@pytest.fixture
+def trio(make_node: Callable[..., Node], clock: object) -> Trio:
+    jpn, kor, usa = make_node("JPN", "jpn-mod"), make_node("KOR", "kor-mnd"), make_node("USA", "usa-dod")
+    federate([jpn, kor], example_agreement("jpn-kor-gsomia-2016.toml"), in_force_on=date(2016, 11, 23))
+    federate([usa, jpn], example_agreement("usa-jpn-gsomia-2007.toml"), in_force_on=date(2007, 8, 10))
+    federate([usa, kor], example_agreement("usa-kor-1987.toml"), in_force_on=date(1987, 9, 24))
+    federate([usa, jpn, kor], example_agreement("tisa-2014.toml"), in_force_on=date(2014, 12, 29))
+    topics = ["DPRK-MISSILE"]
+    jpn.users.add("sato", role="officer", clearance="極秘", ntk=topics, actor="authority")
+    jpn.users.add("suzuki", role="analyst", clearance="極秘", ntk=topics, actor="authority")
+    kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=topics, actor="authority")
+    usa.users.add("smith", role="officer", clearance="SECRET", ntk=topics, actor="authority")
+    return Trio(jpn, kor, usa, clock)
+
+
+def _jpn_report(trio: Trio, level: str = "極秘") -> str:
+    """A JPN report provided to KOR under the Japan–ROK GSOMIA, received at KOR."""
+    made = trio.jpn.items.create(
+        actor="sato",
+        content=ItemContent(
+            ItemKind.REPORT, "KN-23 launch assessment", "Trajectory and impact.", "DPRK-MISSILE"
+        ),
+        label=LabelRequest(level, ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
+        precedence=Precedence.PRIORITY,
+    )
+    trio.jpn.sending.send(made.id, to="KOR", actor="sato")
+    trio.deliver(trio.jpn)
+    return made.id
+
+
+def _ask_and_approve(trio: Trio, item: str, to: str = "USA", holder: Node | None = None) -> str:
+    holder = holder or trio.kor
+    actor = "kim" if holder is trio.kor else "smith"
+    asked = holder.consents.request(item, to=to, purpose="Allied missile-defence cueing", actor=actor)
+    trio.deliver(holder)
+    (pending,) = trio.jpn.consents.listing(actor="sato", status="pending")
+    assert pending.id == asked.id
+    approved = trio.jpn.consents.approve(asked.id, actor="sato", days=30, conditions=["No further release"])
+    trio.deliver(trio.jpn)
+    assert approved.token_id is not None
+    return approved.token_id
+
+
+def test_without_consent_the_send_is_refused_with_the_reason(trio: Trio) -> None:
+    item = _jpn_report(trio)
+    with pytest.raises(PolicyDenied, match=r"needs JPN's prior written consent \(Art\. 6\)"):
+        trio.kor.sending.send(item, to="USA", actor="kim", agreement_id="USA-KOR-1987")
+
+
+def test_consent_flow_kor_asks_jpn_approves_usa_receives(trio: Trio) -> None:
+    item = _jpn_report(trio)
+    token_id = _ask_and_approve(trio, item)
+    (mine,) = trio.kor.consents.listing(actor="kim")
+    assert (mine.status, mine.token_id) == ("approved", token_id)
+    trio.kor.sending.send(item, to="USA", actor="kim", agreement_id="USA-KOR-1987")
+    trio.deliver(trio.kor)
+    held = trio.usa.items.show(item, actor="smith")
+    assert held.originator_party == "JPN"
+    assert held.received_from == "kor-mnd"
+    # The USA label is the equivalent of JPN 極秘 under the US–Japan GSOMIA.
+    assert held.marking.for_scheme("USA") is not None
+    assert held.marking.for_scheme("USA").classification == "SECRET"  # type: ignore[union-attr]
+    with trio.usa.ctx.db.transaction(read_only=True) as session:
+        kept = session.scalar(select(ConsentRow).where(ConsentRow.token_id == token_id))
+    assert kept is not None
+    assert kept.direction == "held"
+
+
+def test_a_denial_comes_back_with_its_reason_and_the_send_stays_refused(trio: Trio) -> None:
+    item = _jpn_report(trio)
+    asked = trio.kor.consents.request(item, to="USA", purpose="Cueing", actor="kim")
+    trio.deliver(trio.kor)
+    trio.jpn.consents.deny(asked.id, reason="Source protection", actor="sato")
+    trio.deliver(trio.jpn)
+    (mine,) = trio.kor.consents.listing(actor="kim")
+    assert (mine.status, mine.reason) == ("denied", "Source protection")
+    with pytest.raises(PolicyDenied, match="was denied: Source protection"):
+        trio.kor.sending.send(item, to="USA", actor="kim", agreement_id="USA-KOR-1987")
+
+
+def test_only_an_officer_who_may_read_the_item_decides(trio: Trio) -> None:
+    item = _jpn_report(trio)
+    asked = trio.kor.consents.request(item, to="USA", purpose="Cueing", actor="kim")
+    trio.deliver(trio.kor)
+    with pytest.raises(PolicyDenied, match="analyst role may not release"):
+        trio.jpn.consents.approve(asked.id, actor="suzuki")
+    trio.jpn.consents.approve(asked.id, actor="sato")
+    with pytest.raises(Conflict, match="already decided"):
+        trio.jpn.consents.approve(asked.id, actor="sato")
+
+
+def test_an_expired_consent_no_longer_allows_the_send(trio: Trio) -> None:
+    item = _jpn_report(trio)
+    asked = trio.kor.consents.request(item, to="USA", purpose="Cueing", actor="kim")
+    trio.deliver(trio.kor)
+    trio.jpn.consents.approve(asked.id, actor="sato", days=1)
+    trio.deliver(trio.jpn)
+    trio.clock.advance(days=2)  # type: ignore[attr-defined]
+    with pytest.raises(PolicyDenied, match="expired"):
+        trio.kor.sending.send(item, to="USA", actor="kim", agreement_id="USA-KOR-1987")
+
+
+def test_a_forged_consent_is_refused_at_the_receiver(trio: Trio) -> None:
+    """KOR signs a 'consent' itself: USA checks it against JPN's keys and quarantines the item."""
+    item = _jpn_report(trio)
+    token_id = _ask_and_approve(trio, item)
+    with trio.kor.ctx.db.transaction() as session:
+        row = session.scalar(select(ConsentRow).where(ConsentRow.token_id == token_id))
+        assert row is not None
+        assert row.token_json is not None
+        genuine = ConsentToken.parse(row.token_json)
+        forged = ConsentToken.make(
+            trio.kor.ctx.keys,
+            **{k: v for k, v in genuine.to_dict().items() if k not in ("signature", "v")},  # type: ignore[arg-type]
+        )
+        row.token_json = forged.to_bytes().decode("utf-8")
+    # KOR's own check refuses it first ...
+    with pytest.raises(PolicyDenied, match="prior written consent"):
+        trio.kor.sending.send(item, to="USA", actor="kim", agreement_id="USA-KOR-1987")
+
+
+def test_revocation_reaches_the_holder_and_the_third_party(trio: Trio) -> None:
+    item = _jpn_report(trio)
+    token_id = _ask_and_approve(trio, item)
+    trio.kor.sending.send(item, to="USA", actor="kim", agreement_id="USA-KOR-1987")
+    trio.deliver(trio.kor)
+    trio.jpn.consents.revoke(token_id, reason="Source compromised", actor="sato")
+    trio.deliver(trio.jpn)
+    for node in (trio.kor, trio.usa):
+        with node.ctx.db.transaction(read_only=True) as session:
+            row = session.scalar(select(ConsentRow).where(ConsentRow.token_id == token_id))
+            assert row is not None
+            assert row.status == "revoked"
+    with trio.usa.ctx.db.transaction(read_only=True) as session:
+        assert session.get_one(ItemRow, item).status == "consent-revoked"
+    with pytest.raises(PolicyDenied, match="revoked"):
+        trio.kor.sending.send(item, to="USA", actor="kim", agreement_id="USA-KOR-1987")
+
+
+def test_tisa_relay_needs_consent_and_stays_in_scope(trio: Trio) -> None:
+    """USA forwards a JPN item to KOR under TISA only with JPN's consent."""
+    made = trio.jpn.items.create(
+        actor="sato",
+        content=ItemContent(ItemKind.REPORT, "Hwasong-18 telemetry", "Stage separation.", "DPRK-MISSILE"),
+        label=LabelRequest("極秘", ["USA"], ["DPRK-MISSILE"], agreement="USA-JPN-GSOMIA-2007"),
+        precedence=Precedence.PRIORITY,
+    )
+    trio.jpn.sending.send(made.id, to="USA", actor="sato")
+    trio.deliver(trio.jpn)
+    with pytest.raises(PolicyDenied, match="prior written consent"):
+        trio.usa.sending.send(made.id, to="KOR", actor="smith", agreement_id="TISA-2014")
+    _ask_and_approve(trio, made.id, to="KOR", holder=trio.usa)
+    trio.usa.sending.send(made.id, to="KOR", actor="smith", agreement_id="TISA-2014")
+    trio.deliver(trio.usa)
+    held = trio.kor.items.show(made.id, actor="kim")
+    assert held.received_from == "usa-dod"
+    assert held.marking.for_scheme("KOR").classification == "군사Ⅱ급비밀"  # type: ignore[union-attr]
+
+
+def test_a_relay_outside_tisa_scope_is_refused(trio: Trio) -> None:
+    trio.jpn.users.add("mori", role="officer", clearance="極秘", ntk=["DPRK-SIGINT"], actor="authority")
+    trio.usa.users.add("jones", role="officer", clearance="SECRET", ntk=["DPRK-SIGINT"], actor="authority")
+    made = trio.jpn.items.create(
+        actor="mori",
+        content=ItemContent(ItemKind.REPORT, "Signals summary", "Out of TISA scope.", "DPRK-SIGINT"),
+        label=LabelRequest("極秘", ["USA"], ["DPRK-SIGINT"], agreement="USA-JPN-GSOMIA-2007"),
+        precedence=Precedence.ROUTINE,
+    )
+    trio.jpn.sending.send(made.id, to="USA", actor="mori")
+    trio.deliver(trio.jpn)
+    with pytest.raises(PolicyDenied, match="TISA-2014 covers only"):
+        trio.usa.sending.send(made.id, to="KOR", actor="jones", agreement_id="TISA-2014")
+
+
+def test_bad_requests_are_refused_and_journalled(trio: Trio) -> None:
+    item = _jpn_report(trio)
+    with pytest.raises(NotFound):
+        trio.kor.consents.request("jpn-" + "0" * 32, to="USA", purpose="x", actor="kim")
+    with pytest.raises(InvalidInput, match="not a third party"):
+        trio.kor.consents.request(item, to="JPN", purpose="x", actor="kim")
+    own = trio.jpn.items.create(
+        actor="sato",
+        content=ItemContent(ItemKind.REPORT, "Own", "Own.", "DPRK-MISSILE"),
+        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"]),
+        precedence=Precedence.ROUTINE,
+    )
+    with pytest.raises(InvalidInput, match="originated here"):
+        trio.jpn.consents.request(own.id, to="USA", purpose="x", actor="sato")
+    with pytest.raises(NotFound):
+        trio.jpn.consents.approve("req-" + "0" * 32, actor="sato")
+
+
+def test_a_request_about_an_item_never_provided_is_quarantined(trio: Trio) -> None:
+    """USA asks JPN about a JPN item JPN never gave USA: refused at JPN, quarantined."""
+    item = _jpn_report(trio)
+    with trio.usa.ctx.db.transaction() as session, trio.kor.ctx.db.transaction(read_only=True) as source:
+        # Copy KOR's holding into USA's database, as a leak would.
+        row = source.get_one(ItemRow, item)
+        session.add(ItemRow(**{c.name: getattr(row, c.name) for c in ItemRow.__table__.columns}))
+    before = _quarantined(trio.jpn)
+    with pytest.raises((NotFound, PolicyDenied)):
+        # USA holds no alternative label from an agreement for it and cannot even read it.
+        trio.usa.consents.request(item, to="KOR", purpose="x", actor="smith")
+    assert _quarantined(trio.jpn) == before
+
+
+def _quarantined(node: Node) -> list[str]:
+    with node.ctx.db.transaction(read_only=True) as session:
+        return [json.dumps(r.reason) for r in session.scalars(select(QuarantineRow))]
