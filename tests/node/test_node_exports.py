@@ -12,6 +12,8 @@ def test_node_exports() -> None:
         "AgreementService",
         "AgreementSignature",
         "Clock",
+        "ConsentService",
+        "ConsentView",
         "DamagedItem",
         "DeliveryResult",
         "DeliveryService",

@@ -6,6 +6,7 @@ call these services and never touch storage or keys themselves.
 
 from accord.node._accounts import AccountService, TokenInfo
 from accord.node._agreements import AgreementService, AgreementSignature, SignedNote
+from accord.node._consents import ConsentService, ConsentView
 from accord.node._context import Clock, NodeContext, utc_now
 from accord.node._delivery import DeliveryResult, DeliveryService, OutboxEntry
 from accord.node._home import HomeLayout, NodeConfig
@@ -21,6 +22,8 @@ __all__ = [
     "AgreementService",
     "AgreementSignature",
     "Clock",
+    "ConsentService",
+    "ConsentView",
     "DamagedItem",
     "DeliveryResult",
     "DeliveryService",

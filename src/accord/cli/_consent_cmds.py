@@ -1,0 +1,130 @@
+"""Commands for originator consent (GSOMIA Art. 6): release-request, consent list|approve|deny|revoke."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from accord.cli._auth import as_option, login
+from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table, node_at, refusals
+from accord.node import ConsentView
+
+__all__ = ["consent_app", "release_request"]
+
+consent_app = typer.Typer(
+    help="The originator's prior written consent to pass an item on (Art. 6).", no_args_is_help=True
+)
+
+
+_DIRECTIONS = {"in": "asked of us", "out": "we asked", "held": "received with item"}
+
+
+def _say(view: ConsentView, json_out: bool, what: str) -> None:
+    if json_out:
+        emit_json(view.to_dict())
+        return
+    console.print(
+        f"{what}: {view.id} — item {view.item_id}, {view.holder_party} → {view.third_party}, {view.status}"
+    )
+    if view.token_id:
+        console.print(f"  consent {view.token_id}, expires {view.expires_at}")
+    if view.reason:
+        console.print(f"  reason: {view.reason}")
+
+
+def release_request(
+    item_id: Annotated[str, typer.Argument(help="An item a partner provided.")],
+    to: Annotated[str, typer.Option(help="The third party to pass it on to (e.g. USA).")],
+    purpose: Annotated[str, typer.Option(help="Why, in words the originator's officer will weigh.")],
+    as_user: Annotated[str, as_option("The officer asking.")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Ask the originator's consent to pass an item on; the request travels as an IMMEDIATE envelope."""
+    with refusals(), node_at(home) as node:
+        actor = login(node, as_user)
+        view = node.consents.request(item_id, to=to, purpose=purpose, actor=actor)
+    _say(view, json_out, "Asked")
+    if not json_out:
+        console.print("`accord serve` delivers the request; the answer arrives the same way.")
+
+
+@consent_app.command("list")
+def list_(
+    as_user: Annotated[str, as_option("The officer looking.")],
+    status: Annotated[str | None, typer.Option(help="Only pending, approved, denied or revoked.")] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Consent requests asked here and of us, about items you may read, newest first."""
+    with refusals(), node_at(home) as node:
+        actor = login(node, as_user)
+        views = node.consents.listing(actor=actor, status=status)
+    if json_out:
+        emit_json([v.to_dict() for v in views])
+        return
+    table = make_table(
+        "request", "direction", "item", "holder → third", "purpose", "status", "consent / reason"
+    )
+    for v in views:
+        table.add_row(
+            v.id,
+            {"in": "asked of us", "out": "we asked", "held": "received with item"}.get(
+                v.direction, v.direction
+            ),
+            v.item_id,
+            f"{v.holder_party} → {v.third_party}",
+            v.purpose,
+            v.status,
+            v.token_id or v.reason or "",
+        )
+    console.print(table)
+
+
+@consent_app.command("approve")
+def approve(
+    request_id: Annotated[str, typer.Argument(help="The request (accord consent list).")],
+    as_user: Annotated[str, as_option("The originator's officer.")],
+    days: Annotated[int, typer.Option(help="How long the consent lasts (1-365 days).")] = 30,
+    condition: Annotated[
+        list[str] | None, typer.Option(help="A condition the holder must keep (repeatable).")
+    ] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Consent: sign a token for the holder (item, digest, third party, purpose, expiry, conditions)."""
+    with refusals(), node_at(home) as node:
+        actor = login(node, as_user)
+        view = node.consents.approve(request_id, actor=actor, days=days, conditions=condition or [])
+    _say(view, json_out, "Approved")
+
+
+@consent_app.command("deny")
+def deny(
+    request_id: Annotated[str, typer.Argument(help="The request (accord consent list).")],
+    reason: Annotated[str, typer.Option(help="Why; the holder is told.")],
+    as_user: Annotated[str, as_option("The originator's officer.")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Refuse consent, saying why; the holder is told."""
+    with refusals(), node_at(home) as node:
+        actor = login(node, as_user)
+        view = node.consents.deny(request_id, reason=reason, actor=actor)
+    _say(view, json_out, "Denied")
+
+
+@consent_app.command("revoke")
+def revoke(
+    token_id: Annotated[str, typer.Argument(help="The consent (its token id).")],
+    reason: Annotated[str, typer.Option(help="Why; the holder and the third party are told.")],
+    as_user: Annotated[str, as_option("The originator's officer.")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Withdraw a consent; the holder and the third party's nodes are told."""
+    with refusals(), node_at(home) as node:
+        actor = login(node, as_user)
+        view = node.consents.revoke(token_id, reason=reason, actor=actor)
+    _say(view, json_out, "Revoked")
