@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from support_node import Pair
+from support_trio import Trio, build_trio
 
 from accord.node import Node
 from accord.node.demo import AGREEMENT_FILE, example_agreement, federate
@@ -25,3 +26,9 @@ def pair(make_node: Callable[..., Node], database_url: str) -> Pair:
     kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
     kor.users.add("lee", role="analyst", clearance="대외비", ntk=[], actor="authority")
     return Pair(jpn, kor, agreement_id, text)
+
+
+@pytest.fixture
+def trio(make_node: Callable[..., Node], clock: object) -> Trio:
+    """JPN, KOR and USA nodes under every agreement among them (see support_trio)."""
+    return build_trio(make_node, clock)

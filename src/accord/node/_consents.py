@@ -22,7 +22,6 @@ originator, ``held`` at a third party that received an item with its token.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,7 +56,7 @@ from accord.node._access import AccessService
 from accord.node._agreements import AgreementService
 from accord.node._context import NodeContext
 from accord.node._identity import IdentityCard
-from accord.node._items import ItemService
+from accord.node._items import ItemService, stored_marking
 from accord.node._parties import PartyService
 from accord.node._users import UserService
 from accord.policy import Action
@@ -240,13 +239,13 @@ class ConsentService:
                 raise InvalidInput(f"item {item_id} was originated here: release it with accord send")
             if to in (own.party, row.originator_party):
                 raise InvalidInput(f"{to} is not a third party for item {item_id}")
-            onward = self._onward(session, to, now)
+            onward = self.agreement_with(session, to, now)
             self._access.require(
                 session, user, Action.RELEASE, resource, now, agreement=onward, target=to, consent=True
             )
             view = self._items.view_in(session, row)
             provided_under = self._provided_under(session, view.marking)
-            card = self._card(session, row.originator_node)
+            card = self.card(session, row.originator_node)
             request = ConsentRequest(
                 request_id=new_request_id(),
                 item_id=item_id,
@@ -408,7 +407,7 @@ class ConsentService:
             self._sending.enqueue(
                 session,
                 kind="consent-revocation",
-                card=self._card(session, row.holder_node),
+                card=self.card(session, row.holder_node),
                 agreement=agreement,
                 precedence=Precedence.IMMEDIATE,
                 item_id=row.item_id,
@@ -419,7 +418,7 @@ class ConsentService:
             # The third party may already hold the item: tell its nodes, under our
             # agreement with it, when there is one.
             try:
-                with_third = self._onward(session, row.third_party, now)
+                with_third = self.agreement_with(session, row.third_party, now)
                 cards = self._sending.peers_in(session, row.third_party)
             except (NotFound, Conflict):
                 cards = []
@@ -686,7 +685,7 @@ class ConsentService:
         return self._incoming_of(item, apply)
 
     def _incoming_of(self, item: ItemRow, apply: Callable[[Session, datetime], None]) -> Incoming:
-        marking = Marking.from_dict(_loads(item.marking_json))
+        marking = stored_marking(item)
         label = marking.for_scheme(self._ctx.config.scheme) or marking.originator
         return Incoming(item.id, item.content_sha384, label_digest(marking.originator), label, apply)
 
@@ -732,7 +731,7 @@ class ConsentService:
         self._sending.enqueue(
             session,
             kind="consent-decision",
-            card=self._card(session, row.holder_node),
+            card=self.card(session, row.holder_node),
             agreement=agreement,
             precedence=Precedence.IMMEDIATE,
             item_id=row.item_id,
@@ -758,8 +757,12 @@ class ConsentService:
             )
         return agreement
 
-    def _onward(self, session: Session, to: str, now: datetime) -> Agreement:
-        """An agreement in force with ``to`` (which one carries the release is chosen at send time)."""
+    def agreement_with(self, session: Session, to: str, now: datetime) -> Agreement:
+        """An agreement in force with ``to`` (which one carries a release is chosen at send time).
+
+        Raises:
+            NotFound: there is none.
+        """
         own = self._ctx.config.party
         for agreement in self._agreements.all():
             if {own, to} <= set(agreement.party_codes):
@@ -768,15 +771,13 @@ class ConsentService:
                     return agreement
         raise NotFound(f"no agreement in force between {own} and {to} is imported here")
 
-    def _card(self, session: Session, node_id: str) -> IdentityCard:
+    def card(self, session: Session, node_id: str) -> IdentityCard:
+        """The pinned identity card of ``node_id``.
+
+        Raises:
+            NotFound: it is not pinned here.
+        """
         row = session.get(PartyRow, node_id)
         if row is None:
             raise NotFound(f"node {node_id!r} is not pinned here (accord party add)")
         return IdentityCard.parse(row.card_json)
-
-
-def _loads(text: str) -> dict[str, object]:
-    value = json.loads(text)
-    if not isinstance(value, dict):
-        raise InvalidInput("a stored marking must be a JSON object")
-    return value

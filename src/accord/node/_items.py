@@ -19,6 +19,7 @@ Reading verifies the binding again: an altered label, content or digest is an
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import mimetypes
 import uuid
@@ -56,6 +57,7 @@ from accord.errors import (
     TranslationRefused,
     VerificationFailed,
 )
+from accord.exchange import DowngradeNotice
 from accord.items import AttachmentRef, ItemContent, Precedence, binding_statement
 from accord.markings import (
     NEED_TO_KNOW,
@@ -75,7 +77,7 @@ from accord.node._context import NodeContext
 from accord.node._parties import PartyService
 from accord.node._users import UserService
 from accord.policy import Action, Resource
-from accord.store import AttachmentRow, ItemRow, append_event, format_stamp
+from accord.store import AttachmentRow, ItemNoticeRow, ItemRow, append_event, format_stamp
 
 __all__ = ["DamagedItem", "Equivalent", "ItemListing", "ItemService", "ItemView", "LabelRequest", "Progress"]
 
@@ -697,10 +699,13 @@ class ItemService:
                 select(AttachmentRow).where(AttachmentRow.item_id == row.id).order_by(AttachmentRow.position)
             ).all()
             refs = tuple(AttachmentRef(a.name, a.media_type, a.size, a.sha384) for a in att_rows)
+            # The binding covers the label as created; the originator's signed notices lead
+            # from the stored (current) label back to it.
+            notices = verified_notices(session, self._parties, row)
             statement = binding_statement(
                 item_id=row.id,
                 originator_node=row.originator_node,
-                label=marking.originator,
+                label=original_label(marking.originator, notices),
                 content_sha384=content.sha384(),
                 attachments=refs,
             )
@@ -725,6 +730,8 @@ class ItemService:
             if marking.originator.policy != own
             else (banner(marking.originator),)
         )
+        if row.status == "declassified":
+            banners = (f"DECLASSIFIED by {row.originator_party} (originator's signed notice)", *banners)
         return ItemView(
             id=row.id,
             precedence=Precedence(row.precedence),
@@ -757,3 +764,54 @@ def blob_aad(item_id: str, position: int) -> bytes:
 
 def blob_key_aad(item_id: str, position: int) -> bytes:
     return f"accord/attachment-key/{item_id}/{position}".encode()
+
+
+def stored_marking(row: ItemRow) -> Marking:
+    """The marking stored with an item (its current one; see :func:`original_label`).
+
+    Raises:
+        IntegrityError: the stored marking cannot be read.
+    """
+    try:
+        return Marking.from_dict(json.loads(row.marking_json))
+    except (AccordError, ValueError) as exc:
+        raise IntegrityError(f"item {row.id}: its stored marking cannot be read") from exc
+
+
+def verified_notices(session: Session, parties: PartyService, row: ItemRow) -> list[DowngradeNotice]:
+    """The stored notices of an item, oldest first, each verified with the originator's keys.
+
+    Raises:
+        IntegrityError: a stored notice no longer verifies or is not about this item.
+    """
+    stored = session.scalars(
+        select(ItemNoticeRow).where(ItemNoticeRow.item_id == row.id).order_by(ItemNoticeRow.issued_at)
+    ).all()
+    notices = []
+    for notice_row in stored:
+        try:
+            notice = DowngradeNotice.parse(notice_row.notice_json)
+            _, keys = parties.signer(session, row.originator_node)
+            notice.verify(keys)
+        except (InvalidInput, VerificationFailed, NotFound) as exc:
+            raise IntegrityError(f"item {row.id}: a stored classification notice no longer verifies") from exc
+        if notice.item_id != row.id or notice.originator_node != row.originator_node:
+            raise IntegrityError(f"item {row.id}: a stored classification notice is about another item")
+        notices.append(notice)
+    return notices
+
+
+def original_label(current: ConfidentialityLabel, notices: Sequence[DowngradeNotice]) -> ConfidentialityLabel:
+    """The label as created, from the current one and the chain of notices that changed it.
+
+    Raises:
+        IntegrityError: the chain does not lead from the current label back to a label.
+    """
+    if not notices:
+        return current
+    expected = current.classification
+    for notice in reversed(notices):
+        if not notice.declassified and notice.new_classification != expected:
+            raise IntegrityError("the classification notices do not lead to the stored label")
+        expected = notice.previous_classification
+    return dataclasses.replace(current, classification=expected)

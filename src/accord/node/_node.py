@@ -18,6 +18,8 @@ from accord.node._context import Clock, NodeContext, utc_now
 from accord.node._delivery import DeliveryService
 from accord.node._home import HomeLayout, NodeConfig, write_private, write_public
 from accord.node._items import ItemService
+from accord.node._ledger import LedgerService
+from accord.node._notices import NoticeService
 from accord.node._parties import PartyService
 from accord.node._receiving import ReceivingService
 from accord.node._sending import SendingService
@@ -46,9 +48,20 @@ class Node:
         self.consents = ConsentService(
             ctx, self.parties, self.agreements, self.users, self.items, self.access, self.sending
         )
-        self.receiving = ReceivingService(ctx, self.parties, self.agreements, self.consents)
+        self.notices = NoticeService(
+            ctx,
+            self.parties,
+            self.agreements,
+            self.users,
+            self.items,
+            self.access,
+            self.sending,
+            self.consents,
+        )
+        self.receiving = ReceivingService(ctx, self.parties, self.agreements, self.consents, self.notices)
         self.delivery = DeliveryService(ctx, self.parties)
         self.bundles = BundleService(ctx, self.parties, self.delivery, self.receiving)
+        self.ledger = LedgerService(ctx)
 
     def worker(self, *, transport_factory: TransportFactory | None = None) -> DeliveryWorker:
         """A delivery worker for this node (start it; stop it before closing the node)."""

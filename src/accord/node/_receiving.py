@@ -70,6 +70,7 @@ from accord.node._agreements import AgreementService
 from accord.node._consents import ConsentService, Incoming
 from accord.node._context import NodeContext
 from accord.node._items import blob_aad, blob_key_aad, content_aad, key_aad
+from accord.node._notices import NoticeService
 from accord.node._parties import PartyService
 from accord.node._sending import suite_of
 from accord.store import (
@@ -116,13 +117,19 @@ class ReceivingService:
     """The node's side of the peer API (implements ``accord.api.PeerHandler``)."""
 
     def __init__(
-        self, ctx: NodeContext, parties: PartyService, agreements: AgreementService, consents: ConsentService
+        self,
+        ctx: NodeContext,
+        parties: PartyService,
+        agreements: AgreementService,
+        consents: ConsentService,
+        notices: NoticeService,
     ) -> None:
         """Serve the node behind ``ctx``."""
         self._ctx = ctx
         self._parties = parties
         self._agreements = agreements
         self._consents = consents
+        self._notices = notices
 
     # --- peer API ----------------------------------------------------------------------
 
@@ -367,7 +374,10 @@ class ReceivingService:
         now: datetime,
     ) -> _PreparedControl:
         me = self._ctx.config
-        incoming = self._consents.incoming(session, header, plaintext, sender_party, now)
+        if header.type == "downgrade":
+            incoming = self._notices.incoming(session, header, plaintext, now)
+        else:
+            incoming = self._consents.incoming(session, header, plaintext, sender_party, now)
         receipt = Receipt(
             message_id=header.message_id,
             item_id=incoming.item_id,

@@ -1,0 +1,257 @@
+"""The originator's classification changes: downgrade and declassification (GSOMIA Art. 6).
+
+Only the originator changes an item's classification. ``downgrade`` at the originator
+signs a :class:`~accord.exchange.DowngradeNotice` and sends it, PRIORITY, to every node
+the dissemination record says holds the item: the nodes it was sent to, and the nodes of
+every third party it consented to. Each receiver checks the originator's signature and
+that it holds the item as the notice describes it, applies the change to the originator's
+label and re-derives its own alternative label through the agreement it was issued under,
+journals it and receipts it.
+
+The binding still covers the label as it was created: the stored marking is the current
+one, and the chain of stored notices (each verified again when the item is shown) leads
+back from it to the bound label. A marking lowered without a notice no longer verifies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.canonical import format_time
+from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
+from accord.exchange import DowngradeNotice, EnvelopeHeader, label_digest, new_notice_id
+from accord.items import Precedence
+from accord.markings import Marking, scheme
+from accord.node._access import AccessService
+from accord.node._agreements import AgreementService
+from accord.node._consents import ConsentService, Incoming
+from accord.node._context import NodeContext
+from accord.node._items import ItemService, stored_marking
+from accord.node._parties import PartyService
+from accord.node._sending import SendingService
+from accord.node._users import UserService
+from accord.policy import Action
+from accord.store import ConsentRow, ItemNoticeRow, ItemRow, OutboxRow, append_event, format_stamp
+
+__all__ = ["NoticeService"]
+
+
+class NoticeService:
+    """Downgrade and declassification at the originator; their application at every holder."""
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        parties: PartyService,
+        agreements: AgreementService,
+        users: UserService,
+        items: ItemService,
+        access: AccessService,
+        sending: SendingService,
+        consents: ConsentService,
+    ) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+        self._parties = parties
+        self._agreements = agreements
+        self._users = users
+        self._items = items
+        self._access = access
+        self._sending = sending
+        self._consents = consents
+
+    def downgrade(
+        self, item_id: str, *, to: str | None, declassify: bool = False, reason: str, actor: str
+    ) -> list[str]:
+        """Lower an item's classification (or declassify it) and tell every holder.
+
+        Returns:
+            The node ids the notice was sent to.
+
+        Raises:
+            NotFound: no such item (or it is withheld from ``actor``).
+            PolicyDenied: not the originator, or ``actor`` may not downgrade.
+            InvalidInput: neither or both of ``to`` and ``declassify``, or ``to`` is not lower.
+            Conflict: the item is already declassified.
+        """
+        if (to is None) == (not declassify):
+            raise InvalidInput("give a lower level (--to LEVEL) or --declassify, not both")
+        with self._ctx.work(actor, "item.downgrade", item_id=item_id, detail={"to": to}) as session:
+            now = self._ctx.now()
+            user = self._users.get_in(session, actor)
+            row = session.get(ItemRow, item_id)
+            if row is None:
+                raise NotFound(f"no item {item_id!r} at this node")
+            resource = self._items.resource_of(row)
+            self._access.require(session, user, Action.DOWNGRADE, resource, now)
+            if row.status == "declassified":
+                raise Conflict(f"item {item_id} is already declassified")
+            view = self._items.view_in(session, row)
+            current = view.marking.originator
+            new = None
+            if to is not None:
+                new = scheme(current.policy).level(to)
+                if new.rank >= current.level.rank:
+                    raise InvalidInput(f"{new.native} is not lower than {current.classification}")
+            notice = DowngradeNotice.make(
+                self._ctx.keys,
+                notice_id=new_notice_id(),
+                item_id=item_id,
+                originator_node=self._ctx.config.node_id,
+                originator_party=self._ctx.config.party,
+                content_sha384=row.content_sha384,
+                previous_classification=current.classification,
+                new_classification=new.native if new is not None else None,
+                declassified=declassify,
+                reason=reason,
+                issued_at=format_time(now),
+            )
+            self._apply(session, row, notice, None, now)
+            told = self._tell_holders(session, row, notice, actor, now)
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="item.downgrade",
+                outcome="ok",
+                item_id=item_id,
+                detail={
+                    "notice_id": notice.notice_id,
+                    "from": notice.previous_classification,
+                    "to": notice.new_classification,
+                    "declassified": declassify,
+                    "told": told,
+                },
+            )
+            return told
+
+    def incoming(self, session: Session, header: EnvelopeHeader, plaintext: bytes, now: datetime) -> Incoming:
+        """Check a notice from ``header.sender`` in the receiver's snapshot.
+
+        Raises:
+            InvalidInput: malformed.
+            VerificationFailed: not signed by the originator, or for another version.
+            NotFound: the item is not held here.
+            Conflict: already applied, or out of order.
+        """
+        notice = DowngradeNotice.parse(plaintext)
+        if notice.originator_node != header.sender:
+            raise PolicyDenied("only the originator changes an item's classification (Art. 6)")
+        _, keys = self._parties.signer(session, header.sender)
+        notice.verify(keys)
+        row = session.get(ItemRow, notice.item_id)
+        if row is None or row.originator_node != header.sender:
+            raise NotFound(f"a classification notice for item {notice.item_id}, which is not held here")
+        if row.content_sha384 != notice.content_sha384:
+            raise VerificationFailed(f"a classification notice for another version of item {notice.item_id}")
+        if session.get(ItemNoticeRow, notice.notice_id) is not None:
+            raise Conflict(f"notice {notice.notice_id} was already applied")
+        marking = stored_marking(row)
+        if (
+            row.status == "declassified"
+            or marking.originator.classification != notice.previous_classification
+        ):
+            raise Conflict(
+                f"notice {notice.notice_id} changes {notice.previous_classification}; "
+                f"the item is {marking.originator.classification} ({row.status}) here"
+            )
+
+        def apply(session: Session, now: datetime) -> None:
+            target = session.get_one(ItemRow, notice.item_id)
+            self._apply(session, target, notice, header.sender, now)
+            append_event(
+                session,
+                at=now,
+                actor=f"peer:{header.sender}",
+                action="item.downgrade.received",
+                outcome="ok",
+                item_id=notice.item_id,
+                detail={
+                    "notice_id": notice.notice_id,
+                    "from": notice.previous_classification,
+                    "to": notice.new_classification,
+                    "declassified": notice.declassified,
+                },
+            )
+
+        label = marking.for_scheme(self._ctx.config.scheme) or marking.originator
+        return Incoming(row.id, row.content_sha384, label_digest(marking.originator), label, apply)
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _apply(
+        self, session: Session, row: ItemRow, notice: DowngradeNotice, sender: str | None, now: datetime
+    ) -> None:
+        """Store the notice and the changed marking (originator's label, our alternative)."""
+        marking = stored_marking(row)
+        if notice.declassified:
+            row.status = "declassified"
+        else:
+            if notice.new_classification is None:  # excluded by the notice's own checks
+                raise IntegrityError(f"notice {notice.notice_id} names no new classification")
+            originator = dataclasses.replace(marking.originator, classification=notice.new_classification)
+            alternatives = []
+            for alt in marking.alternatives:
+                if alt.agreement is None:
+                    raise IntegrityError(f"item {row.id}: an alternative label names no agreement")
+                agreement = self._agreements.get_in(session, alt.agreement)
+                level = agreement.translate(originator, alt.policy)
+                alternatives.append(dataclasses.replace(alt, classification=level.native))
+            row.marking_json = Marking(originator, tuple(alternatives)).canonical_bytes().decode("utf-8")
+            row.status = "downgraded" if row.status == "held" else row.status
+        session.add(
+            ItemNoticeRow(
+                id=notice.notice_id,
+                item_id=row.id,
+                notice_json=notice.to_bytes().decode("utf-8"),
+                issued_at=notice.issued_at,
+                applied_at=format_stamp(now),
+                received_from=sender,
+            )
+        )
+        session.flush()
+
+    def _tell_holders(
+        self, session: Session, row: ItemRow, notice: DowngradeNotice, actor: str, now: datetime
+    ) -> list[str]:
+        """Send the notice to every node the dissemination record names."""
+        told: list[str] = []
+        sent = session.execute(
+            select(OutboxRow.peer, OutboxRow.agreement_id)
+            .where(OutboxRow.item_id == row.id, OutboxRow.status == "receipted")
+            .distinct()
+        ).all()
+        targets: dict[str, str] = {peer: agreement_id for peer, agreement_id in sent}  # noqa: C416
+        # Third parties the originator consented to may hold it too.
+        consented = session.scalars(
+            select(ConsentRow).where(
+                ConsentRow.item_id == row.id, ConsentRow.direction == "in", ConsentRow.status == "approved"
+            )
+        ).all()
+        for consent in consented:
+            try:
+                agreement = self._consents.agreement_with(session, consent.third_party, now).id
+                cards = self._sending.peers_in(session, consent.third_party)
+            except NotFound:
+                continue
+            for card in cards:
+                targets.setdefault(card.node_id, agreement)
+        for peer, agreement_id in sorted(targets.items()):
+            card = self._consents.card(session, peer)
+            self._sending.enqueue(
+                session,
+                kind="downgrade",
+                card=card,
+                agreement=self._agreements.get_in(session, agreement_id),
+                precedence=Precedence.PRIORITY,
+                item_id=row.id,
+                payload=notice.to_bytes(),
+                actor=actor,
+                now=now,
+            )
+            told.append(peer)
+        return told

@@ -1,0 +1,67 @@
+"""Three nodes for the consent and notice tests: JPN, KOR, USA, every agreement among them in force."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from accord.errors import TransportError
+from accord.node import Node
+from accord.node.demo import example_agreement, federate
+
+
+class Loopback:
+    """A PeerTransport that hands bytes straight to another node's receiving service."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def post_transmission(self, body: bytes) -> bytes:
+        return self.node.receiving.receive_transmission(body)
+
+    def blob_status(self, blob_id: str) -> int:
+        return self.node.receiving.blob_status(blob_id)
+
+    def put_blob(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes]) -> int:
+        return self.node.receiving.receive_blob(blob_id, offset, total, iter(pieces))
+
+
+@dataclass
+class Trio:
+    jpn: Node
+    kor: Node
+    usa: Node
+    clock: object
+
+    def node(self, node_id: str) -> Node:
+        return {n.config.node_id: n for n in (self.jpn, self.kor, self.usa)}[node_id]
+
+    def deliver(self, *senders: Node) -> None:
+        """Deliver everything pending, until nothing moves."""
+        for _ in range(4):
+            moved = False
+            for sender in senders or (self.jpn, self.kor, self.usa):
+                for peer, lane in sender.delivery.peers_with_pending():
+                    try:
+                        sender.delivery.deliver_once(peer, lane, Loopback(self.node(peer)))
+                    except TransportError:
+                        continue
+                    moved = True
+            if not moved:
+                return
+
+
+def build_trio(make_node: Callable[..., Node], clock: object) -> Trio:
+    """JPN, KOR and USA nodes, every agreement among them in force, an officer at each."""
+    jpn, kor, usa = make_node("JPN", "jpn-mod"), make_node("KOR", "kor-mnd"), make_node("USA", "usa-dod")
+    federate([jpn, kor], example_agreement("jpn-kor-gsomia-2016.toml"), in_force_on=date(2016, 11, 23))
+    federate([usa, jpn], example_agreement("usa-jpn-gsomia-2007.toml"), in_force_on=date(2007, 8, 10))
+    federate([usa, kor], example_agreement("usa-kor-1987.toml"), in_force_on=date(1987, 9, 24))
+    federate([usa, jpn, kor], example_agreement("tisa-2014.toml"), in_force_on=date(2014, 12, 29))
+    topics = ["DPRK-MISSILE"]
+    jpn.users.add("sato", role="officer", clearance="極秘", ntk=topics, actor="authority")
+    jpn.users.add("suzuki", role="analyst", clearance="極秘", ntk=topics, actor="authority")
+    kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=topics, actor="authority")
+    usa.users.add("smith", role="officer", clearance="SECRET", ntk=topics, actor="authority")
+    return Trio(jpn, kor, usa, clock)
