@@ -70,8 +70,12 @@ def test_release_and_outbox(federation: Any) -> None:
     assert "reason" in refused.json()
     jpn.users.add("ito", role="analyst", clearance="秘", ntk=[], actor="authority")
     assert _call(jpn, "GET", "/api/v1/outbox", token=_token(jpn, "ito")).status_code == 403
+    # The outbox shows only what the officer may read: tanaka lacks the need to know.
     jpn.users.add("tanaka", role="officer", clearance="機密", ntk=[], actor="authority")
     outbox = _call(jpn, "GET", "/api/v1/outbox", token=_token(jpn, "tanaka"))
+    assert outbox.json() == []
+    jpn.users.add("mori", role="officer", clearance="機密", ntk=["DPRK-MISSILE"], actor="authority")
+    outbox = _call(jpn, "GET", "/api/v1/outbox", token=_token(jpn, "mori"))
     assert [e["item_id"] for e in outbox.json()] == [item]
 
 

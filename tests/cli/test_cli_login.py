@@ -40,6 +40,22 @@ FOR_A_PERSON: dict[str, Callable[[Fed, Path], list[str | Path]]] = {
     "accord item list": lambda fed, tmp: ["item", "list", "--as", "sato", "--home", fed.jpn],
     "accord send": lambda fed, tmp: ["send", fed.jpn_item, "--to", "KOR", "--as", "sato", "--home", fed.jpn],
     "accord inbox": lambda fed, tmp: ["inbox", "--as", "sato", "--home", fed.jpn],
+    "accord release-request": lambda fed, tmp: [
+        "release-request", fed.jpn_item, "--to", "USA", "--purpose", "x", "--as", "sato", "--home", fed.jpn,
+    ],
+    "accord downgrade": lambda fed, tmp: [
+        "downgrade", fed.jpn_item, "--to", "秘", "--reason", "x", "--as", "sato", "--home", fed.jpn,
+    ],
+    "accord consent list": lambda fed, tmp: ["consent", "list", "--as", "sato", "--home", fed.jpn],
+    "accord consent approve": lambda fed, tmp: [
+        "consent", "approve", "req-" + "0" * 32, "--as", "sato", "--home", fed.jpn,
+    ],
+    "accord consent deny": lambda fed, tmp: [
+        "consent", "deny", "req-" + "0" * 32, "--reason", "x", "--as", "sato", "--home", fed.jpn,
+    ],
+    "accord consent revoke": lambda fed, tmp: [
+        "consent", "revoke", "consent-" + "0" * 32, "--reason", "x", "--as", "sato", "--home", fed.jpn,
+    ],
 }  # fmt: skip
 
 

@@ -38,6 +38,8 @@ __all__ = [
     "wait_for_port",
 ]
 
+SATO_PASSWORD = "crash-test passphrase for sato"
+
 
 def accord_script() -> str:
     """The installed console script: next to this interpreter (the venv), else on PATH."""
@@ -82,6 +84,7 @@ def make_pair(root: Path) -> Pair:
         text = example_agreement(AGREEMENT_FILE)
         agreement_id = federate([jpn, kor], text, in_force_on=date(2016, 11, 23))
         jpn.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
+        jpn.accounts.set_password("sato", SATO_PASSWORD, actor="authority")
         kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
     finally:
         jpn.close()

@@ -27,7 +27,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from crash_support import Pair, Served, accord_script, make_pair, outbox_counts, received_count
+from crash_support import (
+    SATO_PASSWORD,
+    Pair,
+    Served,
+    accord_script,
+    make_pair,
+    outbox_counts,
+    received_count,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -383,8 +391,10 @@ def test_kill_9_while_sealing_an_attachment_leaves_no_temporary_blob(tmp_path: P
             *("--purpose", "Assessment", "--rel", "KOR", "--ntk", "DPRK-MISSILE"),
             *("--agreement", pair.agreement_id, "--attach", str(image)),
         ],
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "ACCORD_PASSWORD": SATO_PASSWORD},
         start_new_session=True,
     )
     try:

@@ -10,10 +10,12 @@ EXPECTED = [
     "RULES",
     "Action",
     "Context",
+    "Decider",
     "Decision",
     "Resource",
     "Subject",
     "decide",
+    "decide_many",
 ]
 
 

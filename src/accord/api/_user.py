@@ -80,7 +80,9 @@ def create_user_app(node: Node) -> FastAPI:
 
     @app.exception_handler(AccordError)
     def _refused(_request: Request, exc: AccordError) -> JSONResponse:
-        return JSONResponse({"error": type(exc).__name__, "reason": str(exc)}, status_code=_status(exc))
+        # A withheld item answers as a missing one, down to the error's name.
+        name = "NotFound" if isinstance(exc, NotFound) else type(exc).__name__
+        return JSONResponse({"error": name, "reason": str(exc)}, status_code=_status(exc))
 
     @app.get("/api/v1/me", summary="The authenticated user")
     def me(user: Me) -> dict[str, object]:
@@ -94,21 +96,21 @@ def create_user_app(node: Node) -> FastAPI:
     def item(item_id: str, user: Me) -> dict[str, object]:
         try:
             return node.items.show(item_id, actor=user.name).to_dict()
-        except (NotFound, PolicyDenied) as exc:
+        except NotFound as exc:
             raise _Hidden from exc
 
     @app.get("/api/v1/outbox", summary="Envelopes not yet receipted (officers and authorities)")
     def outbox(user: Me) -> list[dict[str, object]]:
         if user.role.value not in ("officer", "authority"):
             raise PolicyDenied(f"{user.name} has the role {user.role.value}; the outbox is for officers")
-        return [e.to_dict() for e in node.delivery.outbox()]
+        entries = node.delivery.outbox()
+        readable = node.items.readable_ids(user.name, [e.item_id for e in entries])
+        return [e.to_dict() for e in entries if e.item_id in readable]
 
     @app.post("/api/v1/items/{item_id}/send", summary="Release an item to a partner party")
     def send(item_id: str, request: SendRequest, user: Me) -> list[dict[str, object]]:
-        try:
-            node.items.show(item_id, actor=user.name)
-        except (NotFound, PolicyDenied) as exc:
-            raise _Hidden from exc
+        # An item the user may not read is refused exactly as a missing one (Withheld is a
+        # NotFound with the same message); other refusals carry their reasons.
         precedence = Precedence.parse(request.precedence) if request.precedence else None
         sent = node.sending.send(
             item_id, to=request.to, actor=user.name, precedence=precedence, agreement_id=request.agreement

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from accord.cli._agreement_cmds import agreement_app
-from accord.cli._consent_cmds import consent_app, release_request
+from accord.cli._consent_cmds import consent_app, downgrade, release_request
 from accord.cli._demo_cmd import demo
 from accord.cli._exchange_cmds import bundle_app, inbox, outbox, quarantine_app, receipts, send
 from accord.cli._item_cmds import item_app, label_app
@@ -59,6 +59,7 @@ app.command("inbox")(inbox)
 app.command("receipts")(receipts)
 app.command("release-request")(release_request)
 app.add_typer(consent_app, name="consent")
+app.command("downgrade")(downgrade)
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(bundle_app, name="bundle")
 app.command("demo")(demo)

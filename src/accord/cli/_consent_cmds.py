@@ -1,4 +1,4 @@
-"""Commands for originator consent (GSOMIA Art. 6): release-request, consent list|approve|deny|revoke."""
+"""The originator's controls (GSOMIA Art. 6): release-request, consent list|approve|deny|revoke, downgrade."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from accord.cli._auth import as_option, login
 from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table, node_at, refusals
 from accord.node import ConsentView
 
-__all__ = ["consent_app", "release_request"]
+__all__ = ["consent_app", "downgrade", "release_request"]
 
 consent_app = typer.Typer(
     help="The originator's prior written consent to pass an item on (Art. 6).", no_args_is_help=True
@@ -128,3 +128,23 @@ def revoke(
         actor = login(node, as_user)
         view = node.consents.revoke(token_id, reason=reason, actor=actor)
     _say(view, json_out, "Revoked")
+
+
+def downgrade(
+    item_id: Annotated[str, typer.Argument(help="An item originated at this node.")],
+    reason: Annotated[str, typer.Option(help="Why; every holder is told.")],
+    as_user: Annotated[str, as_option("The originator's officer.")],
+    to: Annotated[str | None, typer.Option(help="The new, lower level in this node's scheme.")] = None,
+    declassify: Annotated[bool, typer.Option("--declassify", help="Declassify the item.")] = False,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Lower an item's classification (or declassify it); a signed notice goes to every holder."""
+    with refusals(), node_at(home) as node:
+        actor = login(node, as_user)
+        told = node.notices.downgrade(item_id, to=to, declassify=declassify, reason=reason, actor=actor)
+    if json_out:
+        emit_json({"item_id": item_id, "to": to, "declassified": declassify, "told": told})
+        return
+    change = "declassified" if declassify else f"downgraded to {to}"
+    console.print(f"Item {item_id} {change}; notice queued for {', '.join(told) or 'no other node'}.")

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 
 from accord.cli._common import console, fail
 from accord.cli._serve import running
-from accord.errors import IntegrityError, TransportError
+from accord.errors import IntegrityError, PolicyDenied, TransportError
 from accord.node import Node
 from accord.node.demo import DemoStep, StepFactory, run_demo
 
@@ -35,27 +35,31 @@ def free_ports(count: int) -> list[int]:
             sock.close()
 
 
-def _exchange(once: bool, ports: list[int]) -> Callable[[Node, Node, dict[str, str], StepFactory], None]:
-    def exchange(jpn: Node, kor: Node, items: dict[str, str], step: StepFactory) -> None:
+def _exchange(once: bool, ports: list[int]) -> Callable[[dict[str, Node], dict[str, str], StepFactory], None]:
+    def exchange(nodes: dict[str, Node], items: dict[str, str], step: StepFactory) -> None:
+        jpn, kor, usa = nodes["JPN"], nodes["KOR"], nodes["USA"]
         with (
             running(jpn, "127.0.0.1", ports[0]) as (_, jpn_worker),
-            running(kor, "127.0.0.1", ports[1]) as (
-                _,
-                kor_worker,
-            ),
+            running(kor, "127.0.0.1", ports[1]) as (_, kor_worker),
+            running(usa, "127.0.0.1", ports[2]) as (_, usa_worker),
         ):
-            with step("serve both nodes on 127.0.0.1 (mutual TLS, pinned certificates)") as s:
-                s.lines.append(f"JPN peer API: {jpn.config.endpoint}")
-                s.lines.append(f"KOR peer API: {kor.config.endpoint}")
+            workers = (jpn_worker, kor_worker, usa_worker)
+
+            def settle() -> None:
+                for worker in workers:
+                    worker.wake()
+                if not all(worker.wait_until_idle(300) for worker in workers):
+                    pending = [e.to_dict() for n in nodes.values() for e in n.delivery.outbox()]
+                    raise TransportError(f"envelopes still pending: {pending}")
+
+            with step("serve the three nodes on 127.0.0.1 (mutual TLS, pinned certificates)") as s:
+                for node in nodes.values():
+                    s.lines.append(f"{node.config.party} peer API: {node.config.endpoint}")
             with step("KOR sends the FLASH report to JPN; JPN sends the imagery to KOR") as s:
                 start = time.monotonic()
                 kor.sending.send(items["launch"], to="JPN", actor="kim")
                 jpn.sending.send(items["imagery"], to="KOR", actor="sato")
-                kor_worker.wake()
-                jpn_worker.wake()
-                if not (kor_worker.wait_until_idle(300) and jpn_worker.wait_until_idle(300)):
-                    pending = [e.to_dict() for e in [*jpn.delivery.outbox(), *kor.delivery.outbox()]]
-                    raise TransportError(f"envelopes still pending: {pending}")
+                settle()
                 s.lines.append(f"both delivered and receipted in {time.monotonic() - start:.2f} s")
             with step("signed receipts came back") as s:
                 for node, item in ((kor, items["launch"]), (jpn, items["imagery"])):
@@ -70,20 +74,16 @@ def _exchange(once: bool, ports: list[int]) -> Callable[[Node, Node, dict[str, s
             with step("each inbox shows the received item with both banners") as s:
                 # Each as the person who reads it there: an inbox lists what its reader may read.
                 for node, item, reader in ((jpn, items["launch"], "sato"), (kor, items["imagery"], "kim")):
-                    views = [v for v in node.items.inbox(actor=reader).views if v.id == item]
-                    if len(views) != 1:
-                        raise IntegrityError(f"{node.config.party} does not hold {item}")
-                    s.lines.append(f"at {node.config.party}: {views[0].content.title}")
-                    s.lines.extend(f"    {line}" for line in views[0].banners)
-            with step("both outboxes are empty") as s:
-                left = len(jpn.delivery.outbox()) + len(kor.delivery.outbox())
+                    _show_inbox(s, node, item, reader)
+            _consent_flow(nodes, items, step, settle)
+            with step("every outbox is empty") as s:
+                left = sum(len(n.delivery.outbox()) for n in nodes.values())
                 if left:
                     raise IntegrityError(f"{left} envelope(s) still in the outboxes")
                 s.lines.append("nothing pending")
             if not once:
-                console.print(
-                    f"Serving JPN at {jpn.config.endpoint} and KOR at {kor.config.endpoint}; Ctrl-C stops."
-                )
+                endpoints = ", ".join(f"{n.config.party} at {n.config.endpoint}" for n in nodes.values())
+                console.print(f"Serving {endpoints}; Ctrl-C stops.")
                 try:
                     while True:
                         time.sleep(3600)
@@ -91,6 +91,51 @@ def _exchange(once: bool, ports: list[int]) -> Callable[[Node, Node, dict[str, s
                     console.print("Stopping.")
 
     return exchange
+
+
+def _consent_flow(
+    nodes: dict[str, Node], items: dict[str, str], step: StepFactory, settle: Callable[[], None]
+) -> None:
+    """KOR asks JPN to let it pass the imagery to USA; JPN approves; USA receives it (Art. 6)."""
+    jpn, kor, usa = nodes["JPN"], nodes["KOR"], nodes["USA"]
+    with step("KOR may not pass JPN's imagery to USA on its own (Art. 6)") as s:
+        try:
+            kor.sending.send(items["imagery"], to="USA", actor="kim", agreement_id="USA-KOR-1987")
+        except PolicyDenied as exc:
+            s.lines.append(f"refused: {exc}")
+        else:
+            raise IntegrityError("KOR passed JPN's imagery on without consent")
+    with step("KOR asks JPN's consent; JPN's officer approves; the signed consent comes back") as s:
+        asked = kor.consents.request(
+            items["imagery"],
+            to="USA",
+            purpose="Allied assessment of DPRK missile activity",
+            actor="kim",
+        )
+        s.lines.append(f"KOR asked: request {asked.id} (IMMEDIATE envelope to JPN)")
+        settle()
+        pending = [v for v in jpn.consents.listing(actor="sato", status="pending") if v.id == asked.id]
+        if not pending:
+            raise IntegrityError("the consent request did not reach JPN")
+        approved = jpn.consents.approve(
+            asked.id, actor="sato", days=30, conditions=["No further release without JPN consent"]
+        )
+        s.lines.append(f"JPN approved: consent {approved.token_id}, expires {approved.expires_at}")
+        settle()
+        (back,) = [v for v in kor.consents.listing(actor="kim") if v.id == asked.id]
+        s.lines.append(f"KOR holds the consent signed by JPN: {back.status}")
+    with step("KOR sends the imagery to USA with JPN's consent; USA verifies it and receives") as s:
+        kor.sending.send(items["imagery"], to="USA", actor="kim", agreement_id="USA-KOR-1987")
+        settle()
+        _show_inbox(s, usa, items["imagery"], "smith")
+
+
+def _show_inbox(s: DemoStep, node: Node, item: str, reader: str) -> None:
+    views = [v for v in node.items.inbox(actor=reader).views if v.id == item]
+    if len(views) != 1:
+        raise IntegrityError(f"{node.config.party} does not hold {item}")
+    s.lines.append(f"at {node.config.party} ({reader}): {views[0].content.title}")
+    s.lines.extend(f"    {line}" for line in views[0].banners)
 
 
 def demo(
@@ -104,7 +149,7 @@ def demo(
         int, typer.Option(help="Size of the generated imagery file in MB.", min=1, max=4096)
     ] = 48,
 ) -> None:
-    """Two nodes, JPN and KOR, on 127.0.0.1: sign the Japan–ROK GSOMIA, exchange a FLASH report, imagery."""
+    """JPN, KOR and USA nodes on 127.0.0.1: the Japan–ROK GSOMIA, a FLASH report, imagery, consent to USA."""
     target = directory or Path(tempfile.mkdtemp(prefix="accord-demo-"))
     console.print(f"Accord demo in {target}")
 
@@ -114,7 +159,7 @@ def demo(
         for line in step.lines:
             console.print(f"    {line}", markup=False)
 
-    ports = free_ports(2)
+    ports = free_ports(3)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -133,11 +178,12 @@ def demo(
             image_megabytes=image_mb,
             on_step=on_step,
             progress=progress,
-            ports=(ports[0], ports[1]),
+            ports=(ports[0], ports[1], ports[2]),
             exchange=_exchange(once, ports),
         )
     if not result.ok:
         fail("the demo did not complete; see the failed step above", 1)
     console.print(
-        f"[green]All {len(result.steps)} steps succeeded.[/] Nodes: {target / 'jpn'}, {target / 'kor'}"
+        f"[green]All {len(result.steps)} steps succeeded.[/] Nodes: "
+        f"{target / 'jpn'}, {target / 'kor'}, {target / 'usa'}"
     )

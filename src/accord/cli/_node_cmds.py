@@ -141,12 +141,23 @@ def user_add(
     role: Annotated[str, typer.Option(help="analyst, officer, authority or auditor.")],
     clearance: Annotated[str, typer.Option(help="Clearance level in this node's scheme, e.g. 秘 or hi.")],
     ntk: Annotated[str, typer.Option(help="Need-to-know topics, comma-separated.")] = "",
+    purpose: Annotated[
+        list[str] | None,
+        typer.Option(help="A purpose of provision the person works for (repeatable; Art. 6)."),
+    ] = None,
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Add a person with a personnel security clearance and need-to-know topics (Art. 7)."""
+    """Add a person with a personnel security clearance, need-to-know topics (Art. 7) and purposes."""
     with refusals(), node_at(home) as node:
-        user = node.users.add(name, role=role, clearance=clearance, ntk=ntk.split(","), actor="authority")
+        user = node.users.add(
+            name,
+            role=role,
+            clearance=clearance,
+            ntk=ntk.split(","),
+            purposes=purpose or [],
+            actor="authority",
+        )
     if json_out:
         emit_json(user.to_dict())
         return

@@ -65,7 +65,15 @@ class AccessService:
 
     # --- inputs -------------------------------------------------------------------------
 
-    def resource(self, *, item_id: str, marking: Marking, purpose: str, originator_party: str) -> Resource:
+    def resource(
+        self,
+        *,
+        item_id: str,
+        marking: Marking,
+        purpose: str,
+        originator_party: str,
+        consented: frozenset[str] = frozenset(),
+    ) -> Resource:
         """The decision point's view of an item held here."""
         return Resource(
             item_id=item_id,
@@ -73,6 +81,7 @@ class AccessService:
             purpose=purpose,
             originator_party=originator_party,
             held_party=self._ctx.config.party,
+            consented=consented,
         )
 
     def context(

@@ -30,7 +30,7 @@ from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from accord.agreements import Agreement
 from accord.crypto import (
@@ -77,7 +77,7 @@ from accord.node._context import NodeContext
 from accord.node._parties import PartyService
 from accord.node._users import UserService
 from accord.policy import Action, Resource
-from accord.store import AttachmentRow, ItemNoticeRow, ItemRow, append_event, format_stamp
+from accord.store import AttachmentRow, ConsentRow, ItemNoticeRow, ItemRow, append_event, format_stamp
 
 __all__ = ["DamagedItem", "Equivalent", "ItemListing", "ItemService", "ItemView", "LabelRequest", "Progress"]
 
@@ -449,10 +449,28 @@ class ItemService:
         Raises:
             IntegrityError: the stored marking or sealed content cannot be read.
         """
-        return self._resource(row.id, row.marking_json, row.originator_party, lambda: row)
+        session = object_session(row)
+        consented = self._consented(session, row.id) if session is not None else set()
+        return self._resource(row.id, row.marking_json, row.originator_party, lambda: row, consented)
+
+    def _consented(self, session: Session, item_id: str | None = None) -> set[str]:
+        """Items held here with the originator's consent to this node's party, not revoked (Art. 6)."""
+        query = select(ConsentRow.item_id).where(
+            ConsentRow.direction == "held",
+            ConsentRow.status == "approved",
+            ConsentRow.third_party == self._ctx.config.party,
+        )
+        if item_id is not None:
+            query = query.where(ConsentRow.item_id == item_id)
+        return set(session.scalars(query))
 
     def _resource(
-        self, item_id: str, marking_json: str, originator_party: str, load: Callable[[], ItemRow]
+        self,
+        item_id: str,
+        marking_json: str,
+        originator_party: str,
+        load: Callable[[], ItemRow],
+        consented: set[str],
     ) -> Resource:
         try:
             marking = Marking.from_dict(json.loads(marking_json))
@@ -469,7 +487,11 @@ class ItemService:
                 f"item {item_id}: the binding no longer verifies — its stored marking or content was altered"
             ) from exc
         return self._access.resource(
-            item_id=item_id, marking=marking, purpose=purpose, originator_party=originator_party
+            item_id=item_id,
+            marking=marking,
+            purpose=purpose,
+            originator_party=originator_party,
+            consented=frozenset({self._ctx.config.party}) if item_id in consented else frozenset(),
         )
 
     def equivalents(self, view: ItemView) -> list[Equivalent]:
@@ -544,11 +566,12 @@ class ItemService:
             if actor is not None:
                 user = self._users.get_in(session, actor)
                 resources: list[Resource] = []
+                consented = self._consented(session)
                 for head in heads:
                     try:
                         load = partial(session.get_one, ItemRow, head.id)
                         resources.append(
-                            self._resource(head.id, head.marking_json, head.originator_party, load)
+                            self._resource(head.id, head.marking_json, head.originator_party, load, consented)
                         )
                     except IntegrityError as exc:
                         damaged.append(DamagedItem(head.id, Precedence(head.precedence), str(exc)))
@@ -578,6 +601,45 @@ class ItemService:
                     detail=journal_detail([v.id for v in views], withheld),
                 )
         return ItemListing(views, damaged)
+
+    def readable_ids(self, actor: str, item_ids: Sequence[str]) -> set[str]:
+        """Which of ``item_ids`` ``actor`` may read (for views that show item metadata).
+
+        The decisions are journalled as one event, as for a listing. Ids of items not held
+        here are simply not in the answer.
+
+        Raises:
+            NotFound: no such user.
+        """
+        wanted = set(item_ids)
+        now = self._ctx.now()
+        with self._ctx.db.transaction(read_only=True) as session:
+            user = self._users.get_in(session, actor)
+            consented = self._consented(session)
+            rows = session.scalars(select(ItemRow).where(ItemRow.id.in_(wanted))).all()
+            resources = [
+                self._resource(
+                    row.id,
+                    row.marking_json,
+                    row.originator_party,
+                    partial(session.get_one, ItemRow, row.id),
+                    consented,
+                )
+                for row in rows
+            ]
+            permitted, withheld = self._access.readable(session, user, resources, now)
+        shown = {r.item_id for r in permitted}
+        if wanted:
+            with self._ctx.db.transaction() as session:
+                append_event(
+                    session,
+                    at=now,
+                    actor=actor,
+                    action="item.access",
+                    outcome="ok",
+                    detail=journal_detail(sorted(shown), withheld),
+                )
+        return shown
 
     def inbox(self, *, actor: str | None = None, limit: int | None = None) -> ItemListing:
         """Items received from partners that ``actor`` may read (see :meth:`listing`)."""

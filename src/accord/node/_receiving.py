@@ -345,7 +345,7 @@ class ReceivingService:
         alternative = derive_alternative(
             label,
             level,
-            provided_by=sender_party,
+            provided_by=payload.originator_party,
             creation_time=now,
             originator_id=me.node_id,
             agreement=translator.id,

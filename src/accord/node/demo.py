@@ -57,7 +57,7 @@ class DemoStep:
 
 
 StepFactory = Callable[[str], AbstractContextManager[DemoStep]]
-Exchange = Callable[[Node, Node, dict[str, str], StepFactory], None]
+Exchange = Callable[[dict[str, Node], dict[str, str], StepFactory], None]
 
 
 @dataclass
@@ -131,7 +131,7 @@ def run_demo(
     on_step: Callable[[DemoStep], None] = lambda _s: None,
     progress: Callable[[str, int], Progress] | None = None,
     clock: Clock = utc_now,
-    ports: tuple[int, int] = (8443, 8444),
+    ports: tuple[int, int, int] = (8443, 8444, 8445),
     exchange: Exchange | None = None,
 ) -> DemoResult:
     """Run the sample federation under ``directory`` (which must be new or empty).
@@ -181,25 +181,7 @@ def run_demo(
                 s.lines.append(f"{here.config.party} pinned {card.party} node {card.node_id}")
 
         with step("sign and import the Japan–ROK GSOMIA") as s:
-            text = example_agreement(AGREEMENT_FILE)
-            signatures = [n.agreements.sign(text, actor="authority").to_json() for n in (jpn, kor)]
-            for n in (jpn, kor):
-                agreement, _ = n.agreements.import_(text, signatures, actor="authority")
-                s.lines.append(f"{n.config.party} imported {agreement.id}, signed by both parties")
-            for n in (jpn, kor):
-                note = n.agreements.issue_note(
-                    agreement.id,
-                    kind=NoteKind.ENTRY_INTO_FORCE,
-                    on=_ENTRY_INTO_FORCE,
-                    actor="authority",
-                    text="Internal procedures for entry into force are complete (Art. 21).",
-                )
-                other = kor if n is jpn else jpn
-                other.agreements.import_note(note.to_json(), actor="authority")
-            status = jpn.agreements.status(agreement.id, clock().date())
-            s.lines.append(f"status today: {status.summary()}")
-            if not status.new_exchange_allowed:
-                raise IntegrityError("the agreement should be in force after both notifications")
+            agreement_id = _gsomia(s, jpn, kor, clock)
 
         with step("add users") as s:
             for n, name, level in ((jpn, "sato", "極秘"), (kor, "kim", "군사Ⅱ급비밀")):
@@ -214,26 +196,52 @@ def run_demo(
 
         items: dict[str, str] = {}
         with step("KOR creates a FLASH missile-launch report") as s:
-            items["launch"] = _launch_report(s, kor, agreement.id, clock)
+            items["launch"] = _launch_report(s, kor, agreement_id, clock)
 
         with step(f"JPN creates an imagery item ({image_megabytes} MB)") as s:
             items["imagery"] = _imagery(
                 s,
                 jpn,
-                agreement_id=agreement.id,
+                agreement_id=agreement_id,
                 directory=directory,
                 image_megabytes=image_megabytes,
                 progress=progress,
                 clock=clock,
             )
+        with step("USA joins: the US–Japan GSOMIA (2007) and the US–ROK agreement (1987)") as s:
+            nodes["USA"] = _join_usa(s, directory, ports[2], clock, jpn, kor)
         if exchange is not None:
-            exchange(jpn, kor, items, step)
+            exchange(nodes, items, step)
     except _Stopped:
         return result
     finally:
         for node in nodes.values():
             node.close()
     return result
+
+
+def _gsomia(s: DemoStep, jpn: Node, kor: Node, clock: Clock) -> str:
+    """Both sign the Japan–ROK GSOMIA, import it and notify entry into force (Art. 21)."""
+    text = example_agreement(AGREEMENT_FILE)
+    signatures = [n.agreements.sign(text, actor="authority").to_json() for n in (jpn, kor)]
+    for n in (jpn, kor):
+        agreement, _ = n.agreements.import_(text, signatures, actor="authority")
+        s.lines.append(f"{n.config.party} imported {agreement.id}, signed by both parties")
+    for n in (jpn, kor):
+        note = n.agreements.issue_note(
+            agreement.id,
+            kind=NoteKind.ENTRY_INTO_FORCE,
+            on=_ENTRY_INTO_FORCE,
+            actor="authority",
+            text="Internal procedures for entry into force are complete (Art. 21).",
+        )
+        other = kor if n is jpn else jpn
+        other.agreements.import_note(note.to_json(), actor="authority")
+    status = jpn.agreements.status(agreement.id, clock().date())
+    s.lines.append(f"status today: {status.summary()}")
+    if not status.new_exchange_allowed:
+        raise IntegrityError("the agreement should be in force after both notifications")
+    return agreement.id
 
 
 def _launch_report(s: DemoStep, kor: Node, agreement_id: str, clock: Clock) -> str:
@@ -310,3 +318,21 @@ def _describe(s: DemoStep, node: Node, item_id: str, reader: str) -> None:
     s.lines.append(f"banner at {node.config.party}: {view.banners[0]}")
     for e in node.items.equivalents(view):
         s.lines.append(f"would be marked at {e.party}: {e.banner or 'refused: ' + str(e.refusal)}")
+
+
+def _join_usa(s: DemoStep, directory: Path, port: int, clock: Clock, jpn: Node, kor: Node) -> Node:
+    """A USA node, under the US–Japan GSOMIA with JPN and the US–ROK agreement with KOR."""
+    usa = Node.init(
+        directory / "usa", party="USA", node_id="usa-dod", endpoint=f"https://127.0.0.1:{port}", clock=clock
+    )
+    for text, members, since in (
+        (example_agreement("usa-jpn-gsomia-2007.toml"), [usa, jpn], date(2007, 8, 10)),
+        (example_agreement("usa-kor-1987.toml"), [usa, kor], date(1987, 9, 24)),
+    ):
+        joined = federate(members, text, in_force_on=since)
+        parties = ", ".join(m.config.party for m in members)
+        s.lines.append(f"{joined}: signed, imported and in force at {parties}")
+    topics = ["DPRK-MISSILE", "DPRK-IMAGERY"]
+    user = usa.users.add("smith", role="officer", clearance="SECRET", ntk=topics, actor="authority")
+    s.lines.append(f"USA: officer {user.name} cleared {user.clearance.native}")
+    return usa

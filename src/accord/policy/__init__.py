@@ -9,11 +9,14 @@ never raises, and only the enforcement point turns a denial into
 * :mod:`._model` — :class:`Action`, :class:`Subject`, :class:`Resource`,
   :class:`Context`, :class:`Decision`;
 * :mod:`._rules` — :data:`RULES`, :data:`ROLE_ACTIONS`, :data:`OBLIGATIONS` and
-  :func:`decide`.
+  :func:`decide`;
+* :mod:`._batch` — :class:`Decider` and :func:`decide_many`: one subject, action and
+  context, many items (an inbox listing), each distinct question decided once.
 """
 
 from __future__ import annotations
 
+from accord.policy._batch import Decider, decide_many
 from accord.policy._model import Action, Context, Decision, Resource, Subject
 from accord.policy._rules import OBLIGATIONS, ROLE_ACTIONS, RULES, decide
 
@@ -23,8 +26,10 @@ __all__ = [
     "RULES",
     "Action",
     "Context",
+    "Decider",
     "Decision",
     "Resource",
     "Subject",
     "decide",
+    "decide_many",
 ]

@@ -64,6 +64,9 @@ class Resource:
         purpose: The purpose of provision the item was provided for (Art. 6).
         originator_party: The originating party's code (Art. 2).
         held_party: The party of the node that holds the item (and decides).
+        consented: Parties the originator consented to in writing, by a verified consent
+            token the holding arrived with (Art. 6): their nationals count as in
+            *Releasable To*. Empty for every item that arrived without one.
     """
 
     item_id: str
@@ -71,6 +74,7 @@ class Resource:
     purpose: str
     originator_party: str
     held_party: str
+    consented: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

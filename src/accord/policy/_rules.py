@@ -17,11 +17,19 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
+from typing import NamedTuple
 
 from accord.errors import TranslationRefused
-from accord.markings import ConfidentialityLabel, Level
+from accord.markings import (
+    NEED_TO_KNOW,
+    ORIGINATOR_CONTROL,
+    RELEASABLE_TO,
+    SCHEMES,
+    ConfidentialityLabel,
+    Level,
+)
 from accord.policy._model import Action, Context, Decision, Resource, Subject
 
 __all__ = ["OBLIGATIONS", "ROLE_ACTIONS", "RULES", "decide"]
@@ -81,6 +89,73 @@ _NO_THIRD_PARTY = "NO-THIRD-PARTY"
 _PURPOSE_LIMITED = "PURPOSE-LIMITED"
 
 
+class _Plan(NamedTuple):
+    """What :func:`decide` needs to know about an action, looked up once per call."""
+
+    verb: str
+    roles: frozenset[str]
+    release: bool
+    originator_only: bool
+    permit: Decision
+    permit_with_consent: Decision
+
+
+def _plan(action: Action) -> _Plan:
+    obligations = OBLIGATIONS[action]
+    return _Plan(
+        verb=action.value,
+        roles=frozenset(role for role, actions in ROLE_ACTIONS.items() if action in actions),
+        release=action in _RELEASES,
+        originator_only=action in _ORIGINATOR_ACTIONS,
+        # Decisions are immutable, so every permit of an action can be the same object.
+        permit=Decision(True, (), obligations, ()),
+        permit_with_consent=Decision(True, (), (*obligations, "attach-consent"), ()),
+    )
+
+
+_PLANS: Mapping[Action, _Plan] = {action: _plan(action) for action in Action}
+"""Per action: its verb, the roles that may ask for it, its rule sets and its permits.
+
+A plain dict built once at import and never changed (one enum hash per decision instead
+of four: the enum's ``__hash__`` is written in Python)."""
+
+_LEVELS: Mapping[tuple[str, str], Level] = {
+    (lvl.scheme, lvl.native): lvl for each in SCHEMES.values() for lvl in each.levels
+}
+"""The built-in levels by (scheme, native spelling), which is what a label holds once built."""
+
+
+_Bound = tuple[ConfidentialityLabel, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+"""A label that binds the reader, with its Releasable To, Need To Know and controls."""
+
+
+def _bound(label: ConfidentialityLabel) -> _Bound:
+    """Reads Releasable To, Need To Know and the controls in one pass over the categories.
+
+    A label holds one category per tag (checked on construction) and a category's values
+    are sorted and unique, so this gives what ``releasable_to`` & co. give, as tuples (a
+    plain tuple: a named one costs a Python-level ``__new__`` per label).
+    """
+    rel: tuple[str, ...] = ()
+    ntk: tuple[str, ...] = ()
+    ctl: tuple[str, ...] = ()
+    for category in label.categories:
+        tag = category.tag_name
+        if tag == RELEASABLE_TO:
+            rel = category.values
+        elif tag == NEED_TO_KNOW:
+            ntk = category.values
+        elif tag == ORIGINATOR_CONTROL:
+            ctl = category.values
+    return label, rel, ntk, ctl
+
+
+def _level(label: ConfidentialityLabel) -> Level:
+    """``label.level`` without re-parsing the spelling (the label holds the native one)."""
+    found = _LEVELS.get((label.policy, label.classification))
+    return label.level if found is None else found
+
+
 def _named(label: ConfidentialityLabel) -> str:
     return f"{label.policy} {label.classification}"
 
@@ -90,78 +165,76 @@ def _listed(values: frozenset[str]) -> str:
 
 
 def _reader_level(
-    subject: Subject, resource: Resource, context: Context
-) -> tuple[Level | None, str | None, ConfidentialityLabel | None]:
+    reader: str, own: ConfidentialityLabel | None, original: ConfidentialityLabel, context: Context
+) -> tuple[Level | None, str]:
     """The item's level in the reader's scheme (Art. 4), or the reason there is none.
 
+    Args:
+        reader: The reader's scheme.
+        own: The marking's own label in the reader's scheme, if any.
+        original: The originator's label.
+        context: Gives the agreement that translates ``original`` when ``own`` is None.
+
     Returns:
-        ``(level, None, label)`` where ``label`` is the marking's own label in the reader's
-        scheme (None when the level was translated), or ``(None, reason, None)``.
+        ``(level, "")``, or ``(None, reason)``.
     """
-    reader = subject.clearance.scheme
-    marking = resource.marking
-    own = marking.for_scheme(reader)
     if own is not None:
-        return own.level, None, own
-    original = marking.originator
+        return _level(own), ""
     if context.agreement is None:
-        reason = f"{_named(original)} has no equivalent in {reader}: no agreement to translate it (Art. 4)"
-        return None, reason, None
+        return (
+            None,
+            f"{_named(original)} has no equivalent in {reader}: no agreement to translate it (Art. 4)",
+        )
     try:
-        return context.agreement.translate(original, reader), None, None
+        return context.agreement.translate(original, reader), ""
     except TranslationRefused as exc:
-        return None, f"{_named(original)} cannot be read in the {reader} scheme: {exc} (Art. 4)", None
+        return None, f"{_named(original)} cannot be read in the {reader} scheme: {exc} (Art. 4)"
 
 
 def _check_release(
-    action: Action,
+    plan: _Plan,
     resource: Resource,
     context: Context,
-    labels: tuple[ConfidentialityLabel, ...],
-    controls: frozenset[str],
-    obligations: tuple[str, ...],
-    fail: Callable[[str, str], None],
-) -> tuple[str, ...]:
-    """Checks a RELEASE or EXPORT (Arts. 6, 21); returns the obligations on permit."""
+    bound: tuple[_Bound, ...],
+    ids: list[str],
+    reasons: list[str],
+) -> bool:
+    """Checks a RELEASE or EXPORT (Arts. 6, 21); returns whether a consent is relied on."""
+    with_consent = False
     target = context.target_party
     if target is None:
-        fail("release-target", f"a {action.value} must name the receiving party (Art. 6)")
-    else:
+        ids.append("release-target")
+        reasons.append(f"a {plan.verb} must name the receiving party (Art. 6)")
+    elif target != resource.originator_party:
         # Art. 6: a party outside Releasable To is a third party; it needs the
         # originator's prior written approval, with or without NO-THIRD-PARTY.
-        outside = [
-            label
-            for label in labels
-            if target != resource.originator_party and target not in label.releasable_to
-        ]
+        outside = [rel for _, rel, _, _ in bound if target not in rel]
         if outside:
             if context.consent:
-                obligations = (*obligations, "attach-consent")
+                with_consent = True
             else:
-                control = f"; {_NO_THIRD_PARTY}" if _NO_THIRD_PARTY in controls else ""
-                listed = _listed(frozenset().union(*(label.releasable_to for label in outside)))
-                fail(
-                    "third-party",
+                named = any(_NO_THIRD_PARTY in ctl for _, _, _, ctl in bound)
+                control = f"; {_NO_THIRD_PARTY}" if named else ""
+                listed = _listed(frozenset().union(*outside))
+                ids.append("third-party")
+                reasons.append(
                     f"{target} is a third party for this item (Releasable To: {listed}{control}): "
-                    f"needs the originator {resource.originator_party}'s prior written approval (Art. 6)",
+                    f"needs the originator {resource.originator_party}'s prior written approval (Art. 6)"
                 )
     # Art. 21: new exchange only while the agreement is in force; what is held stays
     # protected after termination, so READ and the other actions do not check it.
     agreement, status = context.agreement, context.agreement_status
     if agreement is None or status is None:
-        fail("agreement-in-force", f"no agreement in force governs this {action.value} (Art. 21)")
+        ids.append("agreement-in-force")
+        reasons.append(f"no agreement in force governs this {plan.verb} (Art. 21)")
     else:
         if not status.new_exchange_allowed:
-            fail(
-                "agreement-in-force",
-                f"{agreement.id} is {status.state.value}: no new {action.value} (Art. 21)",
-            )
+            ids.append("agreement-in-force")
+            reasons.append(f"{agreement.id} is {status.state.value}: no new {plan.verb} (Art. 21)")
         if target is not None and target not in agreement.party_codes:
-            fail(
-                "agreement-in-force",
-                f"{target} is not a party to {agreement.id} (Art. 21)",
-            )
-    return obligations
+            ids.append("agreement-in-force")
+            reasons.append(f"{target} is not a party to {agreement.id} (Art. 21)")
+    return with_consent
 
 
 def decide(subject: Subject, action: Action, resource: Resource, context: Context) -> Decision:
@@ -180,72 +253,75 @@ def decide(subject: Subject, action: Action, resource: Resource, context: Contex
         The decision: permit with obligations, or deny with every failing rule's reason
         and id. Never raises: a denial is a value, the enforcement point raises.
     """
-    reasons: list[str] = []
+    plan = _PLANS[action]
     ids: list[str] = []
-
-    def fail(rule: str, reason: str) -> None:
-        ids.append(rule)
-        reasons.append(reason)
+    reasons: list[str] = []
 
     # Role (DESIGN.md §2; Art. 7: access follows the official duty, not rank or position).
-    allowed = ROLE_ACTIONS.get(subject.role)
-    if allowed is None:
-        fail("role", f"the role {subject.role!r} is not known and may do nothing (Art. 7)")
-    elif action not in allowed:
-        fail("role", f"the {subject.role} role may not {action.value} items (DESIGN.md §2; Art. 7)")
+    role = subject.role
+    if role not in plan.roles:
+        ids.append("role")
+        if role in ROLE_ACTIONS:
+            reasons.append(f"the {role} role may not {plan.verb} items (DESIGN.md §2; Art. 7)")
+        else:
+            reasons.append(f"the role {role!r} is not known and may do nothing (Art. 7)")
 
     # Clearance in the reader's own scheme, through the equivalence table (Arts. 4, 7).
-    level, missing, reader_label = _reader_level(subject, resource, context)
-    original = resource.marking.originator
+    clearance = subject.clearance
+    reader = clearance.scheme
+    marking = resource.marking
+    original = marking.originator
+    own = marking.for_scheme(reader)
+    level, missing = _reader_level(reader, own, original, context)
     if level is None:
-        fail("equivalence", missing or "")
-    elif subject.clearance.rank < level.rank:
-        fail(
-            "clearance",
+        ids.append("equivalence")
+        reasons.append(missing)
+    elif clearance.rank < level.rank:
+        ids.append("clearance")
+        reasons.append(
             f"needs clearance {level.native} or higher for {_named(original)}; "
-            f"you hold {subject.clearance.native} (Art. 7)",
+            f"you hold {clearance.native} (Art. 7)"
         )
 
-    labels = (original,) if reader_label is None or reader_label is original else (original, reader_label)
+    bound = (_bound(original),) if own is None or own is original else (_bound(original), _bound(own))
 
     # Releasable To is permissive: any listed party; the originator's own nationals always (Art. 6).
     nationality = subject.nationality
-    for label in labels:
-        rel = label.releasable_to
-        if nationality != resource.originator_party and nationality not in rel:
-            fail(
-                "nationality",
-                f"{_named(label)} is not releasable to {nationality} nationals "
-                f"(Releasable To: {_listed(rel)}) (Art. 6)",
-            )
+    # The originator's prior written consent to a third party counts as its release (Art. 6).
+    if nationality != resource.originator_party and nationality not in resource.consented:
+        for label, rel, _, _ in bound:
+            if nationality not in rel:
+                ids.append("nationality")
+                reasons.append(
+                    f"{_named(label)} is not releasable to {nationality} nationals "
+                    f"(Releasable To: {_listed(frozenset(rel))}) (Art. 6)"
+                )
 
     # Need To Know is restrictive: every topic of every binding label (Art. 7).
-    topics = frozenset().union(*(label.need_to_know for label in labels))
-    lacking = topics - subject.need_to_know
+    held = subject.need_to_know
+    lacking = [topic for _, _, ntk, _ in bound for topic in ntk if topic not in held]
     if lacking:
-        fail("need-to-know", f"needs need-to-know {_listed(lacking)}; you lack it (Art. 7)")
+        ids.append("need-to-know")
+        reasons.append(f"needs need-to-know {_listed(frozenset(lacking))}; you lack it (Art. 7)")
 
-    controls = frozenset().union(*(label.originator_controls for label in labels))
     # Art. 6: no use beyond the purpose of provision.
-    if _PURPOSE_LIMITED in controls and resource.purpose not in subject.purposes:
-        fail(
-            "purpose",
+    if resource.purpose not in subject.purposes and any(_PURPOSE_LIMITED in ctl for _, _, _, ctl in bound):
+        ids.append("purpose")
+        reasons.append(
             f"the item is {_PURPOSE_LIMITED} to {resource.purpose!r}; "
-            f"you work for {_listed(subject.purposes)} (Art. 6)",
+            f"you work for {_listed(subject.purposes)} (Art. 6)"
         )
 
     # Arts. 2, 6: only the originating party marks an item or changes its classification.
-    if action in _ORIGINATOR_ACTIONS and resource.held_party != resource.originator_party:
-        fail(
-            "originator-only",
-            f"only the originator {resource.originator_party} may {action.value} this item; "
-            f"this node is {resource.held_party} (Art. 6)",
+    if plan.originator_only and resource.held_party != resource.originator_party:
+        ids.append("originator-only")
+        reasons.append(
+            f"only the originator {resource.originator_party} may {plan.verb} this item; "
+            f"this node is {resource.held_party} (Art. 6)"
         )
 
-    obligations = OBLIGATIONS[action]
-    if action in _RELEASES:
-        obligations = _check_release(action, resource, context, labels, controls, obligations, fail)
+    with_consent = plan.release and _check_release(plan, resource, context, bound, ids, reasons)
 
     if ids:
         return Decision(False, tuple(reasons), (), tuple(ids))
-    return Decision(True, (), obligations, ())
+    return plan.permit_with_consent if with_consent else plan.permit

@@ -1,0 +1,135 @@
+# Accord's policy decision point, written independently in Rego as the second reference
+# oracle (tests/policy/test_policy_rego.py, bench/policy.py); it mirrors accord.cedar rule
+# for rule. Rego has no national classification schemes, so the harness precomputes only
+# the translation (GSOMIA Art. 4): the item's rank in the reader's scheme
+# (input.resource.rank_in_reader_scheme, or input.resource.no_equivalent) and which
+# alternative label is in the reader's scheme (input.resource.has_alt, alt_*).
+# Every rule below is encoded here, not precomputed.
+#
+# input.principal {role, nationality, clearance_rank, ntk, purposes}
+# input.action    "read" | "create" | "release" | "copy" | "translate" | "destroy" | "downgrade" | "export"
+# input.resource  {originator_party, held_party, purpose, no_equivalent, rank_in_reader_scheme,
+#                  orig_rel, orig_ntk, orig_controls, has_alt, alt_rel, alt_ntk, alt_controls}
+# input.context   {has_target, target, consent, has_agreement, agreement_in_force, agreement_parties}
+#
+# `allow` is the decision; `deny` is the set of the ids of the failing rules, the same ids
+# as Accord's Decision.rule_ids (docs/policy.md).
+
+package accord
+
+import rego.v1
+
+default allow := false
+
+allow if count(deny) == 0
+
+releases := {"release", "export"}
+
+originator_actions := {"create", "downgrade"}
+
+# ---- role table (DESIGN.md §2; Art. 7) ----
+role_permits if {
+	input.principal.role == "analyst"
+	input.action in {"read", "create"}
+}
+
+role_permits if input.principal.role == "officer"
+
+role_permits if {
+	input.principal.role == "authority"
+	input.action == "read"
+}
+
+deny contains "role" if not role_permits
+
+# ---- Art. 4: the item must have an equivalent in the reader's scheme ----
+deny contains "equivalence" if input.resource.no_equivalent
+
+# ---- Art. 7: clearance >= the item's level, in the reader's scheme ----
+deny contains "clearance" if {
+	not input.resource.no_equivalent
+	input.principal.clearance_rank < input.resource.rank_in_reader_scheme
+}
+
+# ---- Art. 6: Releasable To (permissive; the originator's nationals always) ----
+deny contains "nationality" if {
+	input.principal.nationality != input.resource.originator_party
+	not input.principal.nationality in input.resource.orig_rel
+}
+
+deny contains "nationality" if {
+	input.resource.has_alt
+	input.principal.nationality != input.resource.originator_party
+	not input.principal.nationality in input.resource.alt_rel
+}
+
+# ---- Art. 7: Need To Know (restrictive: every topic of every binding label) ----
+deny contains "need-to-know" if {
+	some topic in input.resource.orig_ntk
+	not topic in input.principal.ntk
+}
+
+deny contains "need-to-know" if {
+	input.resource.has_alt
+	some topic in input.resource.alt_ntk
+	not topic in input.principal.ntk
+}
+
+# ---- Art. 6: purpose of provision ----
+purpose_limited if "PURPOSE-LIMITED" in input.resource.orig_controls
+
+purpose_limited if {
+	input.resource.has_alt
+	"PURPOSE-LIMITED" in input.resource.alt_controls
+}
+
+deny contains "purpose" if {
+	purpose_limited
+	not input.resource.purpose in input.principal.purposes
+}
+
+# ---- Arts. 2, 6: only the originator creates or downgrades ----
+deny contains "originator-only" if {
+	input.action in originator_actions
+	input.resource.originator_party != input.resource.held_party
+}
+
+# ---- Art. 6: a release names its receiving party ----
+deny contains "release-target" if {
+	input.action in releases
+	not input.context.has_target
+}
+
+# ---- Art. 6: a third party (outside Releasable To) needs the originator's consent ----
+outside_releasable if not input.context.target in input.resource.orig_rel
+
+outside_releasable if {
+	input.resource.has_alt
+	not input.context.target in input.resource.alt_rel
+}
+
+deny contains "third-party" if {
+	input.action in releases
+	input.context.has_target
+	not input.context.consent
+	input.context.target != input.resource.originator_party
+	outside_releasable
+}
+
+# ---- Art. 21: new exchange only under an agreement in force, with the target party ----
+agreement_in_force if {
+	input.context.has_agreement
+	input.context.agreement_in_force
+}
+
+deny contains "agreement-in-force" if {
+	input.action in releases
+	not agreement_in_force
+}
+
+deny contains "agreement-in-force" if {
+	input.action in releases
+	input.context.has_agreement
+	input.context.has_target
+	not input.context.target in input.context.agreement_parties
+}

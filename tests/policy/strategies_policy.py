@@ -1,0 +1,275 @@
+"""Hypothesis strategies for requests to the policy decision point.
+
+Shared by the differential tests against Cedar and Rego (:func:`cases`: one request
+each) and by the batch test (:func:`batches`: one subject, action and context, many
+items, with markings repeated, copied and distinct).
+
+Items are marked in the JPN, KOR or USA scheme, with 0–2 alternatives that are mostly
+faithful copies (as ``derive_alternative`` makes them) and sometimes diverge; readers are
+often in a scheme the item is marked in, of a nationality it allows, with every topic
+and purpose, so that the rules further down decide alone. The four example agreements
+come in force, terminated, without a status or absent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from hypothesis import strategies as st
+
+import accord.agreements
+from accord.agreements import Agreement, Note, NoteKind, Status, load_agreement, status
+from accord.markings import (
+    NEED_TO_KNOW,
+    ORIGINATOR_CONTROL,
+    PROVIDED_BY,
+    RELEASABLE_TO,
+    SCHEMES,
+    Category,
+    CategoryType,
+    ConfidentialityLabel,
+    Marking,
+)
+from accord.policy import Action, Context, Resource, Subject
+
+EXAMPLES = Path(accord.agreements.__file__).parent / "examples"
+NOW = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+CREATED = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+PARTIES = ("JPN", "KOR", "USA", "GBR")
+ITEM_SCHEMES = ("JPN", "KOR", "USA")
+READER_SCHEMES = ("JPN", "KOR", "USA", "NATO")
+TOPICS = ("DPRK-MISSILE", "DPRK-NUCLEAR", "MARITIME")
+PURPOSES = ("BMD", "ASW", "SAR")
+CONTROLS = ("NO-THIRD-PARTY", "PURPOSE-LIMITED")
+ROLES = ("analyst", "officer", "officer", "officer", "authority", "auditor", "intern")
+
+
+def _agreements() -> tuple[tuple[Agreement, Status, Status], ...]:
+    out = []
+    for name in sorted(EXAMPLES.glob("*.toml")):
+        agreement = load_agreement(name.read_text(encoding="utf-8"))
+        eif = [
+            Note(agreement.id, NoteKind.ENTRY_INTO_FORCE, p, agreement.signed_on)
+            for p in agreement.party_codes
+        ]
+        notice = Note(
+            agreement.id, NoteKind.TERMINATION_NOTICE, agreement.party_codes[0], dt.date(2019, 1, 2)
+        )
+        in_force = status(agreement, eif, dt.date(2018, 6, 1))
+        ended = status(agreement, [*eif, notice], dt.date(2021, 1, 1))
+        assert in_force.new_exchange_allowed
+        assert not ended.new_exchange_allowed
+        out.append((agreement, in_force, ended))
+    return tuple(out)
+
+
+AGREEMENTS = _agreements()
+"""Each example agreement with its status in force (2018) and after termination (2021)."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request, in Accord's own types."""
+
+    subject: Subject
+    action: Action
+    resource: Resource
+    context: Context
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Many items asked about by one subject, for one action, under one context."""
+
+    subject: Subject
+    action: Action
+    resources: tuple[Resource, ...]
+    context: Context
+
+
+def label(
+    scheme: str,
+    native: str,
+    rel: frozenset[str],
+    ntk: frozenset[str],
+    ctl: frozenset[str],
+    by: str | None,
+    created: dt.datetime = CREATED,
+) -> ConfidentialityLabel:
+    """A label with the given categories (each omitted when empty)."""
+    cats = []
+    if rel:
+        cats.append(Category(RELEASABLE_TO, CategoryType.PERMISSIVE, tuple(sorted(rel))))
+    if ntk:
+        cats.append(Category(NEED_TO_KNOW, CategoryType.RESTRICTIVE, tuple(sorted(ntk))))
+    if ctl:
+        cats.append(Category(ORIGINATOR_CONTROL, CategoryType.RESTRICTIVE, tuple(sorted(ctl))))
+    if by is not None:
+        cats.append(Category(PROVIDED_BY, CategoryType.INFORMATIVE, (by,)))
+    return ConfidentialityLabel(scheme, native, f"node-{scheme.lower()}", created, tuple(cats))
+
+
+def _subsets(values: tuple[str, ...]) -> st.SearchStrategy[frozenset[str]]:
+    return st.frozensets(st.sampled_from(values))
+
+
+def _native(scheme: str) -> st.SearchStrategy[str]:
+    return st.sampled_from([lvl.native for lvl in SCHEMES[scheme].levels])
+
+
+@dataclass(frozen=True)
+class _Item:
+    origin: str
+    rel: frozenset[str]
+    marking: Marking
+
+
+def _draw_item(draw: st.DrawFn) -> _Item:
+    origin = draw(st.sampled_from(ITEM_SCHEMES))
+    rel, ntk, ctl = draw(_subsets(PARTIES)), draw(_subsets(TOPICS)), draw(_subsets(CONTROLS))
+    original = label(origin, draw(_native(origin)), rel, ntk, ctl, None)
+    return _Item(origin, rel, Marking(original, _draw_alternatives(draw, origin, rel, ntk, ctl)))
+
+
+def _draw_alternatives(
+    draw: st.DrawFn, origin: str, rel: frozenset[str], ntk: frozenset[str], ctl: frozenset[str]
+) -> tuple[ConfidentialityLabel, ...]:
+    alternatives = []
+    for other in ITEM_SCHEMES:
+        if other == origin or not draw(st.booleans()):
+            continue
+        # Mostly a faithful copy (derive_alternative), sometimes a diverging one.
+        copy = draw(st.booleans())
+        alternatives.append(
+            label(
+                other,
+                draw(_native(other)),
+                rel if copy else draw(_subsets(PARTIES)),
+                ntk if copy else draw(_subsets(TOPICS)),
+                ctl if copy else draw(_subsets(CONTROLS)),
+                origin,
+            )
+        )
+    return tuple(alternatives)
+
+
+def _draw_sibling(draw: st.DrawFn, item: _Item) -> _Item:
+    """The same originator's label object with other alternatives (a receiver's own choice)."""
+    original = item.marking.originator
+    alternatives = _draw_alternatives(
+        draw, item.origin, item.rel, original.need_to_know, original.originator_controls
+    )
+    return _Item(item.origin, item.rel, Marking(original, alternatives))
+
+
+def _draw_subject(draw: st.DrawFn, item: _Item) -> Subject:
+    # Often a reader in a scheme the item is marked in, of a nationality it allows, so
+    # that the rules further down decide alone.
+    marked = (item.origin, *(alt.policy for alt in item.marking.alternatives))
+    reader = draw(st.one_of(st.sampled_from(marked), st.sampled_from(READER_SCHEMES)))
+    return Subject(
+        name="u",
+        role=draw(st.sampled_from(ROLES)),
+        nationality=draw(
+            st.one_of(st.sampled_from(sorted({item.origin, *item.rel})), st.sampled_from(PARTIES))
+        ),
+        clearance=SCHEMES[reader].level(draw(_native(reader))),
+        # Often everything, so that the other rules decide alone.
+        need_to_know=draw(st.one_of(st.just(frozenset(TOPICS)), _subsets(TOPICS))),
+        purposes=draw(st.one_of(st.just(frozenset(PURPOSES)), _subsets(PURPOSES))),
+    )
+
+
+def _draw_resource(draw: st.DrawFn, item: _Item, item_id: str = "i") -> Resource:
+    return Resource(
+        item_id=item_id,
+        marking=item.marking,
+        purpose=draw(st.sampled_from(PURPOSES)),
+        originator_party=item.origin,
+        held_party=draw(st.sampled_from((item.origin, *PARTIES))),
+    )
+
+
+def _draw_context(draw: st.DrawFn, item: _Item) -> Context:
+    which = draw(st.integers(0, len(AGREEMENTS)))
+    agreement: Agreement | None = None
+    agreement_status: Status | None = None
+    if which < len(AGREEMENTS):
+        agreement, in_force, ended = AGREEMENTS[which]
+        agreement_status = draw(st.sampled_from((in_force, in_force, ended, None)))
+    return Context(
+        now=NOW,
+        agreement=agreement,
+        agreement_status=agreement_status,
+        target_party=draw(
+            st.one_of(st.none(), st.sampled_from(PARTIES), st.sampled_from(sorted({item.origin, *item.rel})))
+        ),
+        consent=draw(st.booleans()),
+    )
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> Case:
+    """A subject, an action, an item (with alternatives) and a context."""
+    item = _draw_item(draw)
+    subject = _draw_subject(draw, item)
+    resource = _draw_resource(draw, item)
+    context = _draw_context(draw, item)
+    return Case(subject, draw(st.sampled_from(list(Action))), resource, context)
+
+
+def relabelled(marking: Marking, created: dt.datetime) -> Marking:
+    """An equal-in-substance copy of ``marking``: new label objects, another creation time."""
+
+    def again(old: ConfidentialityLabel) -> ConfidentialityLabel:
+        return ConfidentialityLabel(
+            old.policy,
+            old.classification,
+            f"{old.originator_id}-copy",
+            created,
+            old.categories,
+            privacy_mark=old.privacy_mark,
+            agreement=old.agreement,
+        )
+
+    return Marking(again(marking.originator), tuple(again(alt) for alt in marking.alternatives))
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> Batch:
+    """One subject, action and context; 1–40 items drawn from a pool of 1–6 distinct markings.
+
+    Some markings of the pool share the originator's label and differ in the
+    alternatives. Each item reuses a pool marking object as is (a listing of shared
+    labels), or an equal copy with new label objects and another creation time (a listing
+    built from rows), with its own purpose, holding party and consented parties; so a
+    batch mixes repeated and distinct markings, and the same marking under different
+    purposes, parties and consents.
+    """
+    pool = [_draw_item(draw)]
+    for _ in range(draw(st.integers(0, 5))):
+        # Some share the originator's label with an earlier one and differ in the
+        # alternatives only, which the memo key must tell apart.
+        if draw(st.booleans()):
+            pool.append(_draw_sibling(draw, pool[draw(st.integers(0, len(pool) - 1))]))
+        else:
+            pool.append(_draw_item(draw))
+    subject = _draw_subject(draw, pool[0])
+    context = _draw_context(draw, pool[0])
+    action = draw(st.sampled_from(list(Action)))
+    resources = []
+    for n in range(draw(st.integers(1, 40))):
+        item = pool[draw(st.integers(0, len(pool) - 1))]
+        if draw(st.booleans()):
+            created = CREATED + dt.timedelta(seconds=draw(st.integers(1, 10**6)))
+            item = _Item(item.origin, item.rel, relabelled(item.marking, created))
+        resource = _draw_resource(draw, item, item_id=f"i{n}")
+        # Sometimes the holding arrived with the originator's consent to some parties
+        # (not in cases(): the Cedar and Rego models do not have it).
+        consented = draw(st.one_of(st.just(frozenset[str]()), _subsets(PARTIES)))
+        resources.append(dataclasses.replace(resource, consented=consented))
+    return Batch(subject, action, tuple(resources), context)
