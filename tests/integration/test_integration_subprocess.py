@@ -69,16 +69,23 @@ def test_demo_once_prints_both_banners_and_the_equivalent(tmp_path: Path) -> Non
     assert KOR_BANNER in done.stdout
     assert JPN_BANNER in done.stdout
     assert KOR_EQUIVALENT in done.stdout
-    assert "All 11 steps succeeded." in done.stdout
+    assert "All 15 steps succeeded." in done.stdout
     # the real exchange over mutual TLS: receipts back, both inboxes show both banners
     assert "✓ signed receipts came back" in done.stdout
     assert "        군사Ⅲ급비밀 // 일본 제공 (PROVIDED BY JPN: 秘)" in done.stdout
     assert "        極秘 // 韓国提供 (PROVIDED BY KOR: 군사Ⅱ급비밀) // NO THIRD-PARTY RELEASE" in done.stdout
-    assert "✓ both outboxes are empty" in done.stdout
+    # the consent flow: refused without consent, asked, approved, received at USA
+    assert "✓ KOR may not pass JPN's imagery to USA on its own (Art. 6)" in done.stdout
+    assert "needs JPN's prior written consent (Art. 6)" in done.stdout
+    assert "KOR holds the consent signed by JPN: approved" in done.stdout
+    assert "    at USA (smith): Sunan airfield, post-launch imagery" in done.stdout
+    assert "        CONFIDENTIAL // PROVIDED BY JPN: 秘" in done.stdout
+    assert "✓ every outbox is empty" in done.stdout
     assert "✗" not in done.stdout
     assert "Traceback" not in done.stderr
     assert (tmp_path / "demo" / "jpn" / "config.toml").is_file()
     assert (tmp_path / "demo" / "kor" / "config.toml").is_file()
+    assert (tmp_path / "demo" / "usa" / "config.toml").is_file()
 
 
 def test_init_then_identity_export(tmp_path: Path) -> None:
