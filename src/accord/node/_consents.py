@@ -51,10 +51,11 @@ from accord.exchange import (
     new_token_id,
 )
 from accord.items import Precedence
-from accord.markings import ConfidentialityLabel, Marking
+from accord.markings import Marking
 from accord.node._access import AccessService
 from accord.node._agreements import AgreementService
 from accord.node._context import NodeContext
+from accord.node._control import Incoming
 from accord.node._identity import IdentityCard
 from accord.node._items import ItemService, stored_marking
 from accord.node._parties import PartyService
@@ -65,7 +66,7 @@ from accord.store import ConsentRow, ItemRow, OutboxRow, PartyRow, append_event
 if TYPE_CHECKING:
     from accord.node._sending import SendingService
 
-__all__ = ["ConsentService", "ConsentView", "Incoming", "usable_consent"]
+__all__ = ["ConsentService", "ConsentView", "usable_consent"]
 
 MAX_DAYS = 365
 
@@ -115,17 +116,6 @@ def _view(row: ConsentRow) -> ConsentView:
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
     )
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """A consent message checked in the receiver's snapshot, ready to apply in its write transaction."""
-
-    item_id: str
-    content_sha384: str
-    label_sha384: str
-    label: ConfidentialityLabel
-    apply: Callable[[Session, datetime], None]
 
 
 def usable_consent(

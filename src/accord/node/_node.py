@@ -58,7 +58,10 @@ class Node:
             self.sending,
             self.consents,
         )
-        self.receiving = ReceivingService(ctx, self.parties, self.agreements, self.consents, self.notices)
+        self.receiving = ReceivingService(ctx, self.parties, self.agreements, self.consents)
+        for kind in ("consent-request", "consent-decision", "consent-revocation"):
+            self.receiving.register(kind, self.consents.incoming)
+        self.receiving.register("downgrade", self.notices.incoming)
         self.delivery = DeliveryService(ctx, self.parties)
         self.bundles = BundleService(ctx, self.parties, self.delivery, self.receiving)
         self.ledger = LedgerService(ctx)

@@ -28,8 +28,9 @@ from accord.items import Precedence
 from accord.markings import Marking, scheme
 from accord.node._access import AccessService
 from accord.node._agreements import AgreementService
-from accord.node._consents import ConsentService, Incoming
+from accord.node._consents import ConsentService
 from accord.node._context import NodeContext
+from accord.node._control import Incoming
 from accord.node._items import ItemService, stored_marking
 from accord.node._parties import PartyService
 from accord.node._sending import SendingService
@@ -129,7 +130,9 @@ class NoticeService:
             )
             return told
 
-    def incoming(self, session: Session, header: EnvelopeHeader, plaintext: bytes, now: datetime) -> Incoming:
+    def incoming(
+        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
+    ) -> Incoming:
         """Check a notice from ``header.sender`` in the receiver's snapshot.
 
         Raises:

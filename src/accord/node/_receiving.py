@@ -67,10 +67,10 @@ from accord.exchange import (
 from accord.items import Precedence, binding_statement
 from accord.markings import Marking, derive_alternative
 from accord.node._agreements import AgreementService
-from accord.node._consents import ConsentService, Incoming
+from accord.node._consents import ConsentService
 from accord.node._context import NodeContext
+from accord.node._control import ControlHandler, Incoming
 from accord.node._items import blob_aad, blob_key_aad, content_aad, key_aad
-from accord.node._notices import NoticeService
 from accord.node._parties import PartyService
 from accord.node._sending import suite_of
 from accord.store import (
@@ -122,14 +122,19 @@ class ReceivingService:
         parties: PartyService,
         agreements: AgreementService,
         consents: ConsentService,
-        notices: NoticeService,
     ) -> None:
         """Serve the node behind ``ctx``."""
         self._ctx = ctx
         self._parties = parties
         self._agreements = agreements
         self._consents = consents
-        self._notices = notices
+        self._handlers: dict[str, ControlHandler] = {}
+
+    def register(self, kind: str, handler: ControlHandler) -> None:
+        """Hand envelopes of type ``kind`` (not items) to ``handler`` (see :mod:`._control`)."""
+        if kind == "item" or kind in self._handlers:
+            raise Conflict(f"envelope type {kind!r} already has a handler")
+        self._handlers[kind] = handler
 
     # --- peer API ----------------------------------------------------------------------
 
@@ -374,10 +379,10 @@ class ReceivingService:
         now: datetime,
     ) -> _PreparedControl:
         me = self._ctx.config
-        if header.type == "downgrade":
-            incoming = self._notices.incoming(session, header, plaintext, now)
-        else:
-            incoming = self._consents.incoming(session, header, plaintext, sender_party, now)
+        handler = self._handlers.get(header.type)
+        if handler is None:
+            raise InvalidInput(f"no handler for envelope type {header.type!r} at this node")
+        incoming = handler(session, header, plaintext, sender_party, now)
         receipt = Receipt(
             message_id=header.message_id,
             item_id=incoming.item_id,
