@@ -17,10 +17,21 @@ pymerkle 7 (``algorithm="sha256"``: RFC 9162 prefixes), skipped if not installed
 leaf, measured on 500 leaves; ``append_entries`` is its bulk path); proof generation
 (first call, cold, then median and p99) and verification.
 
-Targets (ledger issue): >= 20,000 appends/s *durable on SQLite* — not measured here: the
-in-memory figure is the tree's own cost, to which the durable store adds; proof
-generation and verification <= 1 ms (median); full verification of 1,000,000 leaves
-<= 30 s. The exit status is 1 if a measured target is missed.
+Durable, on SQLite (``--durable-seconds``, 0 skips it): a real node (``Node.init``, SQLite
+WAL, ``synchronous=FULL``) whose journal a writer thread fills in transactions of 100
+events while the node's own worker (``DeliveryWorker``, as ``accord serve`` runs it) seals
+the ledger and signs a checkpoint every second; sustained appends/s over the window after a
+2 s warm-up, the checkpoints signed in it, and the backlog left unsealed at its end. Two
+writers: ``append_event`` (the ORM path every service uses today) and one Core
+``executemany`` per transaction of the same rows (what a batched journal writer would do);
+each also without the sealer, to show what sealing costs. Then ``LedgerService.seal`` of
+10,000 pending events (median of 5), inclusion proofs generated from the SQLite store, and
+``verify`` of the whole durable ledger.
+
+Targets (ledger issue): >= 20,000 appends/s durable on SQLite with checkpoints signed every
+second (judged on the ``append_event`` path, the one a node uses); proof generation and
+verification <= 1 ms (median); full verification of 1,000,000 leaves <= 30 s. The exit
+status is 1 if a measured target is missed.
 """
 
 from __future__ import annotations
@@ -30,11 +41,16 @@ import gc
 import random
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, insert, select
+
+from accord.canonical import canonical_json
 from accord.ledger import (
     MemoryHashStore,
     MerkleTree,
@@ -43,6 +59,8 @@ from accord.ledger import (
     verify_consistency,
     verify_inclusion,
 )
+from accord.node import Node
+from accord.store import JournalRow, LedgerCheckpointRow, SqlHashStore, append_event, format_stamp
 
 TARGET_APPENDS = 20_000
 TARGET_PROOF_US = 1_000.0
@@ -182,6 +200,146 @@ def accord_full_verify(store: MemoryHashStore, data: list[bytes]) -> float:
     return seconds
 
 
+# --- durable, on SQLite -------------------------------------------------------------------------
+
+DURABLE_BATCH = 100
+DETAIL = {
+    "decision": "permit",
+    "reasons": ["clearance 極秘 >= 秘 (Art. 7)", "need-to-know DPRK-MISSILE"],
+    "scheme": "JPN",
+}
+
+
+def _append_orm(node: Node, count: int) -> None:
+    """One transaction of ``count`` events through ``append_event`` (ORM, inserted at commit)."""
+    with node.ctx.db.transaction() as session:
+        now = datetime.now(UTC)
+        for n in range(count):
+            append_event(
+                session,
+                at=now,
+                actor="sato",
+                action="item.read",
+                outcome="ok",
+                item_id=f"jpn-{n:04d}",
+                detail=DETAIL,
+                flush=False,
+            )
+
+
+def _append_core(node: Node, count: int) -> None:
+    """The same rows as ``_append_orm``, in one Core executemany."""
+    detail = canonical_json(DETAIL).decode("utf-8")
+    with node.ctx.db.transaction() as session:
+        now = format_stamp(datetime.now(UTC))
+        rows = [
+            {
+                "at": now,
+                "actor": "sato",
+                "action": "item.read",
+                "outcome": "ok",
+                "item_id": f"jpn-{n:04d}",
+                "detail_json": detail,
+            }
+            for n in range(count)
+        ]
+        session.execute(insert(JournalRow), rows)
+
+
+def _checkpoints_since(node: Node, size: int) -> int:
+    with node.ctx.db.transaction(read_only=True) as session:
+        return session.scalar(select(func.count()).where(LedgerCheckpointRow.size > size)) or 0
+
+
+def _unsealed(node: Node) -> int:
+    with node.ctx.db.transaction(read_only=True) as session:
+        return session.scalar(select(func.count()).where(JournalRow.leaf.is_(None))) or 0
+
+
+def sustained(
+    root: Path, name: str, append: Callable[[Node, int], None], seconds: float, *, seal: bool
+) -> float:
+    """Appends/s over ``seconds`` after a 2 s warm-up, with the worker sealing every second or not."""
+    node = Node.init(root / name, party="JPN", node_id="jpn-mod")
+    worker = node.worker() if seal else None
+    stop = threading.Event()
+    appended = [0]
+
+    def writer() -> None:
+        while not stop.is_set():
+            append(node, DURABLE_BATCH)
+            appended[0] += DURABLE_BATCH
+
+    thread = threading.Thread(target=writer, name="bench-writer")
+    try:
+        if worker is not None:
+            worker.start()
+        thread.start()
+        time.sleep(2.0)
+        first, size0, start = appended[0], node.ledger.size(), time.perf_counter()
+        time.sleep(seconds)
+        last, elapsed = appended[0], time.perf_counter() - start
+        signed = _checkpoints_since(node, size0)
+        backlog = _unsealed(node)
+    finally:
+        stop.set()
+        thread.join()
+        if worker is not None:
+            worker.stop()
+    rate = (last - first) / elapsed
+    what = f"{name}, {DURABLE_BATCH}/transaction" + (", sealed every second" if seal else ", not sealed")
+    note = f"  {signed} checkpoints in {elapsed:.1f} s, {backlog:,} unsealed at the end" if seal else ""
+    print(f"{what:62} {rate:>9,.0f} appends/s{note}")
+    if seal:
+        report = node.ledger.verify(actor="auditor")
+        if not report.ok:
+            raise SystemExit(f"durable ledger: verify failed: {report.first}")
+    node.close()
+    return rate
+
+
+def seal_time(root: Path, leaves: int = 10_000, rounds: int = 5) -> float:
+    """Median seconds of ``LedgerService.seal`` over ``leaves`` pending events."""
+    node = Node.init(root / "seal-time", party="JPN", node_id="jpn-mod")
+    times = []
+    for _ in range(rounds):
+        for _ in range(leaves // DURABLE_BATCH):
+            _append_core(node, DURABLE_BATCH)
+        times.append(timed(node.ledger.seal))
+    median = statistics.median(times)
+    print(
+        f"{'seal() of 10,000 pending events (median of 5)':62} {median * 1000:9.1f} ms"
+        f"  (max {max(times) * 1000:.1f})"
+    )
+    size = node.ledger.size()
+    rng = random.Random(9162)  # noqa: S311 - a reproducible sample, not a secret
+    indices = [rng.randrange(size) for _ in range(500)]
+    with node.ctx.db.transaction(read_only=True) as session:
+        tree = MerkleTree(SqlHashStore(session))
+        show_us(
+            f"inclusion proof from SQLite ({size:,} leaves), generate",
+            per_call_us([lambda i=i: tree.inclusion_proof(i, size) for i in indices]),
+        )
+    seconds = timed(lambda: node.ledger.verify(actor="auditor"))
+    print(f"{f'verify() of the durable ledger ({size:,} leaves)':62} {seconds:9.2f} s")
+    node.close()
+    return median
+
+
+def bench_durable(seconds: float) -> dict[str, float]:
+    """The durable figures (see the module docstring)."""
+    print(f"-- durable on SQLite: sustained over {seconds:.0f} s after a 2 s warm-up --")
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="accord-bench-ledger-") as tmp:
+        root = Path(tmp)
+        for name, append in (("append_event", _append_orm), ("Core executemany", _append_core)):
+            key = "orm" if append is _append_orm else "core"
+            figures[f"{key}_sealed"] = sustained(root, name, append, seconds, seal=True)
+            figures[f"{key}_unsealed"] = sustained(root, name + " ", append, seconds, seal=False)
+        figures["seal_10k_s"] = seal_time(root)
+    return figures
+
+
 # --- pymerkle ----------------------------------------------------------------------------------
 
 
@@ -260,10 +418,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--leaves", type=int, help="tree size (default 1,000,000; 100,000 with --quick)")
     parser.add_argument("--samples", type=int, default=2_000, help="proofs timed per figure")
     parser.add_argument("--no-pymerkle", action="store_true", help="skip the pymerkle comparison")
+    parser.add_argument(
+        "--durable-seconds", type=float, default=10.0, help="window of the durable SQLite figures (0: skip)"
+    )
+    parser.add_argument("--durable-only", action="store_true", help="only the durable SQLite figures")
     args = parser.parse_args(argv)
     n = args.leaves or (100_000 if args.quick else 1_000_000)
     samples = min(args.samples, 500) if args.quick else args.samples
     rng = random.Random(9162)  # noqa: S311 - a reproducible sample, not a secret
+    if args.durable_only:
+        return durable_verdict(bench_durable(args.durable_seconds or 10.0))
     data = entries(n)
     print(f"== ledger: RFC 9162 Merkle tree, {n:,} leaves, {samples:,} proofs per figure ==")
     store, figures = accord_appends(data)
@@ -290,9 +454,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"RESULT {what} {value:,.2f} {unit} (target <= {target:,.1f} {unit}): {verdict}")
     print(
         f"RESULT appends in memory: {figures['append']:,.0f}/s one by one, {figures['append_many']:,.0f}/s "
-        f"in batches (the >= {TARGET_APPENDS:,}/s target is for the durable SQLite store: not measured here)"
+        "in batches (the tree's own cost)"
     )
+    if args.durable_seconds > 0:
+        ok = durable_verdict(bench_durable(args.durable_seconds)) == 0 and ok
     return 0 if ok else 1
+
+
+def durable_verdict(figures: dict[str, float]) -> int:
+    """Print the durable RESULT lines; 1 if the target is missed."""
+    rate = figures["orm_sealed"]
+    met = rate >= TARGET_APPENDS
+    print(
+        f"RESULT durable appends on SQLite, append_event x {DURABLE_BATCH}, checkpoints every second: "
+        f"{rate:,.0f}/s (target >= {TARGET_APPENDS:,}/s): {'met' if met else 'MISSED'}"
+    )
+    print(
+        f"RESULT the same rows by Core executemany, sealed every second: {figures['core_sealed']:,.0f}/s "
+        f"(not sealed: {figures['core_unsealed']:,.0f}/s; "
+        f"append_event not sealed: {figures['orm_unsealed']:,.0f}/s); "
+        f"seal() of 10,000 events {figures['seal_10k_s'] * 1000:,.0f} ms"
+    )
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

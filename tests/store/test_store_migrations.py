@@ -12,15 +12,21 @@ from accord.errors import StorageError
 from accord.store import Base, Database, PartyRow
 
 TABLES = {
+    "access_keys",
     "agreement_signatures",
     "agreements",
     "api_tokens",
     "attachments",
     "consents",
+    "destructions",
     "inbox_messages",
+    "item_copies",
     "item_notices",
+    "item_translations",
     "items",
     "journal",
+    "ledger_checkpoints",
+    "ledger_nodes",
     "notes",
     "outbox",
     "parties",

@@ -13,6 +13,7 @@ from accord.cli._consent_cmds import consent_app, downgrade, release_request
 from accord.cli._demo_cmd import demo
 from accord.cli._exchange_cmds import bundle_app, inbox, outbox, quarantine_app, receipts, send
 from accord.cli._item_cmds import item_app, label_app
+from accord.cli._ledger_cmds import ledger_app
 from accord.cli._node_cmds import identity_app, init, party_app, user_app
 from accord.cli._serve import serve
 
@@ -62,6 +63,7 @@ app.add_typer(consent_app, name="consent")
 app.command("downgrade")(downgrade)
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(bundle_app, name="bundle")
+app.add_typer(ledger_app, name="ledger")
 app.command("demo")(demo)
 
 

@@ -30,7 +30,7 @@ from accord.markings import Marking
 from accord.node._agreements import AgreementService
 from accord.node._context import NodeContext
 from accord.node._users import User
-from accord.policy import Action, Context, Decision, Resource, Subject, decide
+from accord.policy import Action, Context, Decider, Decision, Resource, Subject, decide
 
 __all__ = ["AccessService", "Decided", "journal_detail", "subject_of"]
 
@@ -183,20 +183,29 @@ class AccessService:
     ) -> tuple[list[Resource], list[Decided]]:
         """Split ``resources`` into those ``user`` may read and the decisions withholding the rest."""
         subject = subject_of(user)
-        contexts: dict[str | None, Context] = {}
+        # Grouped by the agreement that gives the context, then one batched decider per
+        # group: it answers repeated markings (and equal questions) at once.
+        groups: dict[str | None, list[Resource]] = {}
+        keys: dict[int, str | None] = {}
+        scheme = self._ctx.config.scheme
+        for resource in resources:
+            marking = resource.marking
+            if id(marking) in keys:
+                key = keys[id(marking)]
+            else:
+                own = marking.for_scheme(scheme) or marking.originator
+                key = keys[id(marking)] = own.agreement or marking.originator.agreement
+            groups.setdefault(key, []).append(resource)
         permitted: list[Resource] = []
         withheld: list[Decided] = []
-        for resource in resources:
-            own = resource.marking.for_scheme(self._ctx.config.scheme) or resource.marking.originator
-            key = own.agreement or resource.marking.originator.agreement
-            context = contexts.get(key)
-            if context is None:
-                context = contexts[key] = self.context(session, resource.marking, now)
-            decision = decide(subject, Action.READ, resource, context)
-            if decision.permit:
-                permitted.append(resource)
-            else:
-                withheld.append(Decided(resource.item_id, decision))
+        for group in groups.values():
+            context = self.context(session, group[0].marking, now)
+            decisions = Decider(subject, Action.READ, context).decide_many(group)
+            for resource, decision in zip(group, decisions, strict=True):
+                if decision.permit:
+                    permitted.append(resource)
+                else:
+                    withheld.append(Decided(resource.item_id, decision))
         return permitted, withheld
 
 

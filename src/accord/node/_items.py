@@ -20,6 +20,7 @@ Reading verifies the binding again: an altered label, content or digest is an
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import mimetypes
 import uuid
@@ -28,11 +29,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from accord.agreements import Agreement
+from accord.canonical import canonical_json
 from accord.crypto import (
     Binding,
     Sha384Stream,
@@ -77,7 +80,16 @@ from accord.node._context import NodeContext
 from accord.node._parties import PartyService
 from accord.node._users import UserService
 from accord.policy import Action, Resource
-from accord.store import AttachmentRow, ConsentRow, ItemNoticeRow, ItemRow, append_event, format_stamp
+from accord.store import (
+    AttachmentRow,
+    ConsentRow,
+    ItemNoticeRow,
+    ItemRow,
+    access_keys,
+    append_event,
+    format_stamp,
+    remember_access_key,
+)
 
 __all__ = ["DamagedItem", "Equivalent", "ItemListing", "ItemService", "ItemView", "LabelRequest", "Progress"]
 
@@ -266,6 +278,7 @@ class ItemService:
                         originator_node=self._ctx.config.node_id,
                         precedence=precedence.value,
                         marking_json=Marking(made).canonical_bytes().decode("utf-8"),
+                        access_key=keep_access_key(session, Marking(made)),
                         content_sealed=seal(item_key, content.canonical_bytes(), content_aad(item_id)),
                         wrapped_key=wrap_key(self._ctx.data_key, item_key, key_aad(item_id)),
                         content_sha384=content_sha,
@@ -451,7 +464,7 @@ class ItemService:
         """
         session = object_session(row)
         consented = self._consented(session, row.id) if session is not None else set()
-        return self._resource(row.id, row.marking_json, row.originator_party, lambda: row, consented)
+        return self._resource(row.id, None, row.originator_party, lambda: row, consented)
 
     def _consented(self, session: Session, item_id: str | None = None) -> set[str]:
         """Items held here with the originator's consent to this node's party, not revoked (Art. 6)."""
@@ -467,18 +480,21 @@ class ItemService:
     def _resource(
         self,
         item_id: str,
-        marking_json: str,
+        shape: tuple[Marking, bool] | None,
         originator_party: str,
         load: Callable[[], ItemRow],
         consented: set[str],
     ) -> Resource:
+        """The decision point's view: from the stored access shape when given, else the full marking."""
         try:
-            marking = Marking.from_dict(json.loads(marking_json))
+            if shape is not None:
+                marking, limited = shape
+            else:
+                marking = Marking.from_dict(json.loads(load().marking_json))
+                labels = (marking.originator, *marking.alternatives)
+                limited = any(_PURPOSE_LIMITED in label.originator_controls for label in labels)
             purpose = ""
-            if any(
-                _PURPOSE_LIMITED in label.originator_controls
-                for label in (marking.originator, *marking.alternatives)
-            ):
+            if limited:
                 row = load()
                 content = open_sealed(self._item_key(row), row.content_sealed, content_aad(row.id))
                 purpose = ItemContent.from_dict(json.loads(content)).purpose
@@ -493,6 +509,25 @@ class ItemService:
             originator_party=originator_party,
             consented=frozenset({self._ctx.config.party}) if item_id in consented else frozenset(),
         )
+
+    def _resources(self, session: Session, heads: Sequence[Any]) -> tuple[list[Resource], list[DamagedItem]]:
+        """Resources for rows given as (id, access_key, originator_party, precedence), and the damaged."""
+        consented = self._consented(session)
+        shapes = access_views(session, {h.access_key for h in heads if h.access_key is not None})
+        resources: list[Resource] = []
+        damaged: list[DamagedItem] = []
+        for head in heads:
+            try:
+                shape = None
+                if head.access_key is not None:
+                    shape = shapes.get(head.access_key)
+                    if shape is None:
+                        raise IntegrityError(f"item {head.id}: its stored access key is missing or altered")
+                load = partial(session.get_one, ItemRow, head.id)
+                resources.append(self._resource(head.id, shape, head.originator_party, load, consented))
+            except IntegrityError as exc:
+                damaged.append(DamagedItem(head.id, Precedence(head.precedence), str(exc)))
+        return resources, damaged
 
     def equivalents(self, view: ItemView) -> list[Equivalent]:
         """The alternative marking each partner would apply, under every agreement held here.
@@ -558,23 +593,14 @@ class ItemService:
         now = self._ctx.now()
         with self._ctx.db.transaction(read_only=True) as session:
             query = select(
-                ItemRow.id, ItemRow.marking_json, ItemRow.originator_party, ItemRow.precedence
+                ItemRow.id, ItemRow.access_key, ItemRow.originator_party, ItemRow.precedence
             ).order_by(ItemRow.created_at.desc(), ItemRow.id)
             if received_only:
                 query = query.where(ItemRow.received_from.is_not(None))
             heads = session.execute(query).all()
             if actor is not None:
                 user = self._users.get_in(session, actor)
-                resources: list[Resource] = []
-                consented = self._consented(session)
-                for head in heads:
-                    try:
-                        load = partial(session.get_one, ItemRow, head.id)
-                        resources.append(
-                            self._resource(head.id, head.marking_json, head.originator_party, load, consented)
-                        )
-                    except IntegrityError as exc:
-                        damaged.append(DamagedItem(head.id, Precedence(head.precedence), str(exc)))
+                resources, damaged = self._resources(session, heads)
                 permitted, withheld = self._access.readable(session, user, resources, now)
                 allowed = {r.item_id for r in permitted}
                 heads = [h for h in heads if h.id in allowed]
@@ -615,18 +641,10 @@ class ItemService:
         now = self._ctx.now()
         with self._ctx.db.transaction(read_only=True) as session:
             user = self._users.get_in(session, actor)
-            consented = self._consented(session)
-            rows = session.scalars(select(ItemRow).where(ItemRow.id.in_(wanted))).all()
-            resources = [
-                self._resource(
-                    row.id,
-                    row.marking_json,
-                    row.originator_party,
-                    partial(session.get_one, ItemRow, row.id),
-                    consented,
-                )
-                for row in rows
-            ]
+            query = select(ItemRow.id, ItemRow.access_key, ItemRow.originator_party, ItemRow.precedence)
+            resources, _ = self._resources(
+                session, session.execute(query.where(ItemRow.id.in_(wanted))).all()
+            )
             permitted, withheld = self._access.readable(session, user, resources, now)
         shown = {r.item_id for r in permitted}
         if wanted:
@@ -751,6 +769,8 @@ class ItemService:
     def _view(self, session: Session, row: ItemRow) -> ItemView:
         try:
             marking = Marking.from_dict(json.loads(row.marking_json))
+            if row.access_key is not None and row.access_key != access_digest(marking):
+                raise VerificationFailed("the stored access key disagrees with the marking")
             binding = Binding.from_dict(json.loads(row.binding_json))
             content = ItemContent.from_dict(
                 json.loads(open_sealed(self._item_key(row), row.content_sealed, content_aad(row.id)))
@@ -877,3 +897,76 @@ def original_label(current: ConfidentialityLabel, notices: Sequence[DowngradeNot
             raise IntegrityError("the classification notices do not lead to the stored label")
         expected = notice.previous_classification
     return dataclasses.replace(current, classification=expected)
+
+
+_ACCESS_DROPPED = ("originator_id", "creation_time", "privacy_mark", "review_time")
+_ACCESS_TIME = "2000-01-01T00:00:00Z"
+_ACCESS_ISSUER = "access-key"
+_ACCESS_CACHE_LIMIT = 20_000
+_access_views: dict[str, tuple[Marking, bool]] = {}
+
+
+def access_key(marking: Marking) -> str:
+    """What the decision point reads of a marking, as canonical JSON.
+
+    Every label's scheme, classification, categories and agreement; not its creation time,
+    issuer, privacy mark or review time (the policy reads none of them). Items share few
+    distinct keys, so a listing decides once per key rather than once per label.
+    """
+
+    def kept(label: ConfidentialityLabel) -> dict[str, object]:
+        data = label.to_dict()
+        for name in _ACCESS_DROPPED:
+            data.pop(name, None)
+        return data
+
+    document = {"o": kept(marking.originator), "a": [kept(alt) for alt in marking.alternatives]}
+    return canonical_json(document).decode("utf-8")
+
+
+def access_digest(marking: Marking) -> str:
+    """The SHA-256 (hex) of :func:`access_key`: what an item row stores."""
+    return hashlib.sha256(access_key(marking).encode("utf-8")).hexdigest()
+
+
+def keep_access_key(session: Session, marking: Marking) -> str:
+    """Store the access key of ``marking`` (once per shape) and return its digest for the item row."""
+    key = access_key(marking)
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    if digest not in _access_views:
+        remember_access_key(session, digest, key)
+    return digest
+
+
+def access_views(session: Session, digests: set[str]) -> dict[str, tuple[Marking, bool]]:
+    """For each digest: a marking with the decision point's view (times and issuers are
+    placeholders) and whether it is PURPOSE-LIMITED.
+
+    Parsed once per distinct shape and kept (bounded): equal shapes give the same marking
+    object, which the batched decision point answers by identity. A digest whose key is not
+    stored, or whose key does not hash to it, is left out (the caller treats the item as
+    damaged).
+    """
+    missing = {d for d in digests if d not in _access_views}
+    for digest, key in access_keys(session, missing).items():
+        if hashlib.sha256(key.encode("utf-8")).hexdigest() != digest:
+            continue
+        try:
+            document = json.loads(key)
+
+            def label(data: dict[str, object]) -> ConfidentialityLabel:
+                return ConfidentialityLabel.from_dict(
+                    {**data, "originator_id": _ACCESS_ISSUER, "creation_time": _ACCESS_TIME}
+                )
+
+            marking = Marking(label(document["o"]), tuple(label(alt) for alt in document["a"]))
+        except (AccordError, ValueError, KeyError, TypeError):
+            continue
+        limited = any(
+            _PURPOSE_LIMITED in item.originator_controls
+            for item in (marking.originator, *marking.alternatives)
+        )
+        if len(_access_views) >= _ACCESS_CACHE_LIMIT:
+            _access_views.clear()
+        _access_views[digest] = (marking, limited)
+    return {d: _access_views[d] for d in digests if d in _access_views}

@@ -31,7 +31,7 @@ from accord.node._agreements import AgreementService
 from accord.node._consents import ConsentService
 from accord.node._context import NodeContext
 from accord.node._control import Incoming
-from accord.node._items import ItemService, stored_marking
+from accord.node._items import ItemService, keep_access_key, stored_marking
 from accord.node._parties import PartyService
 from accord.node._sending import SendingService
 from accord.node._users import UserService
@@ -204,7 +204,9 @@ class NoticeService:
                 agreement = self._agreements.get_in(session, alt.agreement)
                 level = agreement.translate(originator, alt.policy)
                 alternatives.append(dataclasses.replace(alt, classification=level.native))
-            row.marking_json = Marking(originator, tuple(alternatives)).canonical_bytes().decode("utf-8")
+            changed = Marking(originator, tuple(alternatives))
+            row.marking_json = changed.canonical_bytes().decode("utf-8")
+            row.access_key = keep_access_key(session, changed)
             row.status = "downgraded" if row.status == "held" else row.status
         session.add(
             ItemNoticeRow(

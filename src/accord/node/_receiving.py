@@ -70,7 +70,7 @@ from accord.node._agreements import AgreementService
 from accord.node._consents import ConsentService
 from accord.node._context import NodeContext
 from accord.node._control import ControlHandler, Incoming
-from accord.node._items import blob_aad, blob_key_aad, content_aad, key_aad
+from accord.node._items import blob_aad, blob_key_aad, content_aad, keep_access_key, key_aad
 from accord.node._parties import PartyService
 from accord.node._sending import suite_of
 from accord.store import (
@@ -565,6 +565,7 @@ class ReceivingService:
                 originator_node=payload.originator_node,
                 precedence=precedence,
                 marking_json=marking.canonical_bytes().decode("utf-8"),
+                access_key=keep_access_key(session, marking),
                 content_sealed=seal(
                     item_key, payload.content.canonical_bytes(), content_aad(payload.item_id)
                 ),

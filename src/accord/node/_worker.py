@@ -6,6 +6,9 @@ upload (ACP 121 pre-emption). A supervisor thread notices new (peer, lane) pairs
 pending envelopes and starts their loops; each loop sends what is due and sleeps briefly
 when there is nothing (or when the peer is down: the outbox row's ``next_attempt_at``
 carries the backoff).
+
+A ledger thread seals the journal into the Merkle ledger every second while the worker
+runs, and once more when it stops (:meth:`LedgerService.seal`).
 """
 
 from __future__ import annotations
@@ -21,11 +24,15 @@ from accord.exchange import PeerClient
 from accord.node._context import NodeContext
 from accord.node._delivery import DeliveryService, PeerTransport
 from accord.node._identity import IdentityCard
+from accord.node._ledger import LedgerService
 from accord.node._parties import PartyService
 
 __all__ = ["ClosableTransport", "DeliveryWorker"]
 
 log = logging.getLogger("accord.delivery")
+
+SEAL_SECONDS = 1.0
+"""How often the worker seals the ledger (a signed checkpoint at least every second of activity)."""
 
 
 class ClosableTransport(PeerTransport, Protocol):
@@ -59,6 +66,8 @@ class DeliveryWorker:
         self._wake = threading.Event()
         self._threads: dict[tuple[str, str], threading.Thread] = {}
         self._supervisor: threading.Thread | None = None
+        self._ledger = LedgerService(ctx)
+        self._sealer: threading.Thread | None = None
 
     def _mtls_client(self, card: IdentityCard, lane: str) -> ClosableTransport:
         home = self._ctx.home
@@ -76,6 +85,8 @@ class DeliveryWorker:
             return
         self._supervisor = threading.Thread(target=self._supervise, name="accord-delivery", daemon=True)
         self._supervisor.start()
+        self._sealer = threading.Thread(target=self._seal_loop, name="accord-ledger", daemon=True)
+        self._sealer.start()
 
     def wake(self) -> None:
         """Look at the outbox now (after a local send)."""
@@ -87,6 +98,8 @@ class DeliveryWorker:
         self._wake.set()
         for thread in [*self._threads.values(), *([self._supervisor] if self._supervisor else [])]:
             thread.join(timeout)
+        if self._sealer is not None:
+            self._sealer.join(timeout)
 
     def wait_until_idle(self, timeout: float) -> bool:
         """Wait until nothing is pending (True) or ``timeout`` seconds pass (False)."""
@@ -112,6 +125,22 @@ class DeliveryWorker:
                 log.warning("delivery supervisor: %s", exc)
             self._wake.wait(self._poll * 5)
             self._wake.clear()
+
+    def _seal_loop(self) -> None:
+        # Every SEAL_SECONDS, start to start; once more after stop(), so that nothing
+        # journalled while the worker ran waits for its next start.
+        while not self._stop.wait(max(0.0, SEAL_SECONDS - self._seal())):
+            pass
+        self._seal()
+
+    def _seal(self) -> float:
+        """Seal the ledger now; return the seconds it took."""
+        started = time.monotonic()
+        try:
+            self._ledger.seal()
+        except AccordError as exc:  # the database is unavailable, or the ledger is damaged
+            log.warning("ledger seal: %s", exc)
+        return time.monotonic() - started
 
     def _lane(self, peer: str, lane: str) -> None:
         transport: ClosableTransport | None = None

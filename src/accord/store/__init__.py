@@ -1,9 +1,21 @@
 """Storage: SQLAlchemy tables (SQLite default, PostgreSQL), migrations, blob store, journal."""
 
+from accord.store._access_keys import access_keys, remember_access_key
 from accord.store._blobs import BlobStore
 from accord.store._database import Database, sqlite_url
 from accord.store._journal import Event, append_event, format_stamp, read_events
+from accord.store._ledger_store import (
+    SealedRow,
+    SqlHashStore,
+    assign_leaves,
+    leaf_data,
+    lock_ledger,
+    pending_leaves,
+    read_snapshot,
+    sealed_rows,
+)
 from accord.store._tables import (
+    AccessKeyRow,
     AgreementRow,
     AgreementSignatureRow,
     ApiTokenRow,
@@ -14,6 +26,8 @@ from accord.store._tables import (
     ItemNoticeRow,
     ItemRow,
     JournalRow,
+    LedgerCheckpointRow,
+    LedgerNodeRow,
     NoteRow,
     OutboxRow,
     PartyRow,
@@ -25,6 +39,7 @@ from accord.store._tables import (
 )
 
 __all__ = [
+    "AccessKeyRow",
     "AgreementRow",
     "AgreementSignatureRow",
     "ApiTokenRow",
@@ -38,6 +53,8 @@ __all__ = [
     "ItemNoticeRow",
     "ItemRow",
     "JournalRow",
+    "LedgerCheckpointRow",
+    "LedgerNodeRow",
     "NoteRow",
     "OutboxRow",
     "PartyRow",
@@ -45,9 +62,19 @@ __all__ = [
     "QuarantineRow",
     "ReceiptBatchRow",
     "ReceiptRow",
+    "SealedRow",
+    "SqlHashStore",
     "UserRow",
+    "access_keys",
     "append_event",
+    "assign_leaves",
     "format_stamp",
+    "leaf_data",
+    "lock_ledger",
+    "pending_leaves",
     "read_events",
+    "read_snapshot",
+    "remember_access_key",
+    "sealed_rows",
     "sqlite_url",
 ]

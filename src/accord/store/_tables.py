@@ -24,6 +24,8 @@ __all__ = [
     "InboxMessageRow",
     "ItemRow",
     "JournalRow",
+    "LedgerCheckpointRow",
+    "LedgerNodeRow",
     "NoteRow",
     "OutboxRow",
     "PartyRow",
@@ -150,6 +152,9 @@ class ItemRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     received_from: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[str | None] = mapped_column(TIME)
+    # Access control (0005): the SHA-256 of what the decision point reads of the marking
+    # (see AccessKeyRow), so a listing filters without reading or parsing every label.
+    access_key: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class AttachmentRow(Base):
@@ -177,6 +182,9 @@ class JournalRow(Base):
     item_id: Mapped[str | None] = mapped_column(String(64), index=True)
     outcome: Mapped[str] = mapped_column(String(16))
     detail_json: Mapped[str] = mapped_column(Text)
+    # The ledger (0006): the row's leaf index in the Merkle tree, set when it is sealed;
+    # leaves are numbered in the order rows are sealed, not by ``seq`` (see the docstring).
+    leaf: Mapped[int | None] = mapped_column(BigInteger, default=None, unique=True, index=True)
 
 
 class OutboxRow(Base):
@@ -267,6 +275,14 @@ class QuarantineRow(Base):
     status: Mapped[str] = mapped_column(String(16))
 
 
+class AccessKeyRow(Base):
+    """What the decision point reads of a marking (labels without times and issuers), once per shape."""
+
+    __tablename__ = "access_keys"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(Text)
+
+
 class ConsentRow(Base):
     """A request for the originator's prior written consent to a third-party release (Art. 6).
 
@@ -309,3 +325,29 @@ class ItemNoticeRow(Base):
     issued_at: Mapped[str] = mapped_column(TIME)
     applied_at: Mapped[str] = mapped_column(TIME)
     received_from: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class LedgerNodeRow(Base):
+    """A hash of the ledger's Merkle tree: the perfect subtree of 2^level leaves from leaf idx·2^level.
+
+    Level 0 holds the leaf hashes (RFC 9162 §2.1.1). Rows are only ever added
+    (:mod:`accord.ledger._store`); SQLite keeps them in the primary key's b-tree itself
+    (``WITHOUT ROWID``), so each node is written once, not to a table and an index.
+    """
+
+    __tablename__ = "ledger_nodes"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LedgerCheckpointRow(Base):
+    """A checkpoint the node signed: the ledger held ``size`` leaves with root ``root`` at ``time``."""
+
+    __tablename__ = "ledger_checkpoints"
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root: Mapped[str] = mapped_column(String(64))
+    time: Mapped[str] = mapped_column(TIME)
+    origin: Mapped[str] = mapped_column(String(64))
+    signature_json: Mapped[str] = mapped_column(Text)

@@ -21,6 +21,17 @@ def upgrade() -> None:
     # them until an authority names their purposes (Art. 6).
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("purposes_json", sa.Text(), server_default="[]", nullable=False))
+    # What the decision point reads of an item's marking, for listings that filter many
+    # holdings without parsing every full label. Empty for existing rows: they are read
+    # from their full marking until rewritten.
+    with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("access_key", sa.String(length=64), nullable=True))
+    op.create_table(
+        "access_keys",
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("digest", name=op.f("pk_access_keys")),
+    )
     op.create_table(
         "consents",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -71,5 +82,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_consents_token_id"))
         batch_op.drop_index(batch_op.f("ix_consents_item_id"))
     op.drop_table("consents")
+    op.drop_table("access_keys")
+    with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.drop_column("access_key")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("purposes_json")

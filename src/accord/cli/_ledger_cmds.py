@@ -1,0 +1,191 @@
+"""Commands for the tamper-evident ledger: seal, verify, prove, check-proof, checkpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from accord.cli._common import (
+    HomeOpt,
+    JsonOpt,
+    check_writable,
+    console,
+    emit_json,
+    err_console,
+    exit_code,
+    make_table,
+    node_at,
+    read_text,
+    refusals,
+    write_text,
+)
+from accord.errors import IntegrityError
+from accord.node._ledger import SignedCheckpoint, check_proof
+
+__all__ = ["ledger_app"]
+
+ledger_app = typer.Typer(
+    help="The tamper-evident ledger: every journal event a leaf of a signed Merkle tree (RFC 9162).",
+    no_args_is_help=True,
+)
+
+# The journal's actor for what an operator does here: checking and disclosing evidence is
+# the auditor's part (DESIGN.md §2).
+_ACTOR = "auditor"
+_SHOWN_FINDINGS = 10
+
+
+def _checkpoint_dict(signed: SignedCheckpoint) -> dict[str, object]:
+    return signed.checkpoint.to_dict()
+
+
+def _leaves(count: int) -> str:
+    return f"{count} leaf" if count == 1 else f"{count} leaves"
+
+
+def _describe(signed: SignedCheckpoint) -> str:
+    cp = signed.checkpoint
+    return f"{_leaves(cp.size)}, root {cp.root.hex()}, signed by {cp.origin} at {cp.timestamp}"
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    # On a terminal only (standard error), so that --json output and pipes stay clean.
+    if not enabled or not err_console.is_terminal:
+        yield None
+        return
+    columns = (TextColumn("verifying the ledger"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("verify", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@ledger_app.command("seal")
+def ledger_seal(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """Seal the journal events not sealed yet and sign a checkpoint (`accord serve` does it every second)."""
+    with refusals(), node_at(home) as node:
+        signed = node.ledger.seal()
+        latest = signed or node.ledger.latest_checkpoint()
+    if json_out:
+        emit_json(
+            {"sealed": signed is not None, "checkpoint": None if latest is None else _checkpoint_dict(latest)}
+        )
+        return
+    if signed is not None:
+        console.print(f"Sealed: checkpoint of {_describe(signed)}")
+    elif latest is not None:
+        console.print(f"Nothing new to seal; latest checkpoint: {_describe(latest)}")
+    else:
+        console.print("Nothing to seal: the journal is empty")
+
+
+@ledger_app.command("verify")
+def ledger_verify(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """Recompute the ledger from the journal; exit 9 and name the first bad leaf if anything was altered.
+
+    Every leaf hash, every stored tree node and every checkpoint (its dual signature and its
+    root) is recomputed from the journal rows. Altered, deleted, inserted or reordered rows,
+    altered tree nodes and forged checkpoints are reported at the first leaf they concern.
+    """
+    with refusals(), node_at(home) as node, _progress(not json_out) as progress:
+        report = node.ledger.verify(actor=_ACTOR, progress=progress)
+    if json_out:
+        emit_json(report.to_dict())
+        try:
+            report.check()
+        except IntegrityError as exc:
+            raise typer.Exit(exit_code(exc)) from exc
+        return
+    if report.ok:
+        console.print(
+            f"Ledger intact: {_leaves(report.leaves)}, {report.checkpoints} signed checkpoint(s) verified"
+            + (f"; {report.unsealed} event(s) wait for the next seal" if report.unsealed else "")
+        )
+        return
+    for finding in report.findings[:_SHOWN_FINDINGS]:
+        err_console.print(f"leaf {finding.index} ({finding.kind}): {finding.message}", markup=False)
+    if report.count > _SHOWN_FINDINGS:
+        err_console.print(f"… {report.count - _SHOWN_FINDINGS} more (--json lists up to 1,000)", markup=False)
+    with refusals():
+        report.check()
+
+
+@ledger_app.command("prove")
+def ledger_prove(
+    seq: Annotated[int, typer.Argument(help="The journal event's number (seq).")],
+    out: Annotated[
+        Path | None, typer.Option(help="Write the proof to this file instead of printing it.")
+    ] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Print an inclusion proof of one journal event (check it with `accord ledger check-proof`)."""
+    with refusals():
+        if out is not None:
+            check_writable(out)
+        with node_at(home) as node:
+            proof = node.ledger.prove(seq, actor=_ACTOR)
+        if out is not None:
+            write_text(out, proof.to_json() + "\n")
+    checkpoint = proof.signed.checkpoint
+    if out is None:
+        typer.echo(proof.to_json())
+    elif json_out:
+        emit_json({"seq": seq, "leaf_index": proof.leaf_index, "size": checkpoint.size, "out": str(out)})
+    else:
+        console.print(
+            f"Wrote the proof of event {seq} (leaf {proof.leaf_index} of {checkpoint.size}, "
+            f"{len(proof.path)} hashes) to {out}"
+        )
+
+
+@ledger_app.command("check-proof")
+def ledger_check_proof(
+    file: Annotated[Path, typer.Argument(help="An inclusion proof from `accord ledger prove`.")],
+    card: Annotated[Path, typer.Option(help="The node's public identity card (JSON).")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Check an inclusion proof with the node's identity card only (no node home needed)."""
+    with refusals():
+        proof = check_proof(read_text(file), read_text(card))
+    event, checkpoint = proof.event, proof.signed.checkpoint
+    if json_out:
+        emit_json(
+            {"ok": True, "leaf_index": proof.leaf_index, "event": event, "checkpoint": checkpoint.to_dict()}
+        )
+        return
+    console.print(
+        f"Proof holds: event {event.get('seq')} ({event.get('action')} by {event.get('actor')} at "
+        f"{event.get('at')}, {event.get('outcome')}) is leaf {proof.leaf_index} of the ledger of "
+        f"{checkpoint.origin}",
+        markup=False,
+    )
+    console.print(f"checkpoint: {_describe(proof.signed)}", markup=False)
+
+
+@ledger_app.command("checkpoints")
+def ledger_checkpoints(
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List the newest signed checkpoints (size, root, time)."""
+    with refusals(), node_at(home) as node:
+        found = node.ledger.checkpoints(limit=limit)
+    if json_out:
+        emit_json([_checkpoint_dict(signed) for signed in found])
+        return
+    table = make_table("size", "root", "time", "origin")
+    for signed in found:
+        cp = signed.checkpoint
+        table.add_row(str(cp.size), cp.root.hex(), cp.timestamp, cp.origin)
+    console.print(table)

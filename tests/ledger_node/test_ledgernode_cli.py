@@ -1,0 +1,130 @@
+"""`accord ledger …` in-process (Typer's CliRunner): seal, verify, prove, check-proof, checkpoints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from support_ledgernode import LEAVES, Clock, Maker, journal, sealed_node, sql
+from typer.testing import CliRunner, Result
+
+from accord.cli import app
+from accord.node import Node
+
+# The variables a command reads; never taken from the environment the tests run in.
+_CLEAN_ENV: dict[str, str | None] = {"ACCORD_HOME": None, "ACCORD_TOKEN": None, "ACCORD_PASSWORD": None}
+
+
+def accord(*args: str | Path, home: Path | None = None) -> Result:
+    """Run ``accord ARGS [--home HOME]`` in-process."""
+    argv = [str(a) for a in args] + (["--home", str(home)] if home is not None else [])
+    return CliRunner().invoke(app, argv, env=_CLEAN_ENV, catch_exceptions=False)
+
+
+@pytest.fixture
+def node(make_node: Maker, clock: Clock) -> Node:
+    """A node with 21 sealed events."""
+    return sealed_node(make_node, clock)
+
+
+def test_seal_prints_the_new_checkpoint(node: Node) -> None:
+    home = node.ctx.home.root
+    quiet = accord("ledger", "seal", "--json", home=home)
+    assert quiet.exit_code == 0, quiet.stderr
+    assert json.loads(quiet.stdout) == {
+        "sealed": False,
+        "checkpoint": node.ledger.checkpoints()[0].checkpoint.to_dict(),
+    }
+    journal(node, 1)
+    sealed = accord("ledger", "seal", home=home)
+    assert sealed.exit_code == 0, sealed.stderr
+    assert f"Sealed: checkpoint of {LEAVES + 1} leaves" in sealed.stdout
+    assert "signed by jpn-mod" in sealed.stdout
+
+
+def test_prove_then_check_proof_with_the_card_only(node: Node, tmp_path: Path) -> None:
+    home = node.ctx.home.root
+    proof, card = tmp_path / "event-5.proof.json", tmp_path / "jpn.card.json"
+    wrote = accord("ledger", "prove", "5", "--out", proof, home=home)
+    assert wrote.exit_code == 0, wrote.stderr
+    assert "Wrote the proof of event 5 (leaf 4 of" in wrote.stdout
+    assert accord("identity", "export", "--out", card, home=home).exit_code == 0
+    # No --home and no ACCORD_HOME: a third party holds only the two files.
+    checked = accord("ledger", "check-proof", proof, "--card", card)
+    assert checked.exit_code == 0, checked.stderr
+    assert "Proof holds: event 5 (item.read by sato" in checked.stdout
+    assert "is leaf 4 of the ledger of jpn-mod" in checked.stdout
+    as_json = accord("ledger", "check-proof", proof, "--card", card, "--json")
+    assert json.loads(as_json.stdout)["event"]["seq"] == 5
+
+
+def test_prove_prints_the_proof_without_out(node: Node) -> None:
+    printed = accord("ledger", "prove", "1", home=node.ctx.home.root)
+    assert printed.exit_code == 0, printed.stderr
+    data = json.loads(printed.stdout)
+    assert (data["type"], data["leaf_index"], json.loads(data["leaf"])["action"]) == (
+        "accord-inclusion-proof",
+        0,
+        "node.init",
+    )
+
+
+def test_check_proof_refuses_a_tampered_proof_and_another_card(
+    node: Node, make_node: Maker, tmp_path: Path
+) -> None:
+    home = node.ctx.home.root
+    proof, card, kor_card = tmp_path / "p.json", tmp_path / "jpn.json", tmp_path / "kor.json"
+    accord("ledger", "prove", "5", "--out", proof, home=home)
+    accord("identity", "export", "--out", card, home=home)
+    kor = make_node("KOR", "kor-mnd")
+    accord("identity", "export", "--out", kor_card, home=kor.ctx.home.root)
+    wrong_card = accord("ledger", "check-proof", proof, "--card", kor_card)
+    assert wrong_card.exit_code == 6
+    assert "error: the proof is about the ledger of jpn-mod, the card is of kor-mnd" in wrong_card.stderr
+    data = json.loads(proof.read_text(encoding="utf-8"))
+    data["leaf"] = data["leaf"].replace('"sato"', '"suzuki"')
+    proof.write_text(json.dumps(data), encoding="utf-8")
+    altered = accord("ledger", "check-proof", proof, "--card", card)
+    assert altered.exit_code == 6
+    assert altered.stderr.startswith("error: inclusion proof:")
+    missing = accord("ledger", "check-proof", tmp_path / "absent.json", "--card", card)
+    assert missing.exit_code == 4
+
+
+def test_prove_of_a_missing_event_exits_4(node: Node) -> None:
+    result = accord("ledger", "prove", "999", home=node.ctx.home.root)
+    assert result.exit_code == 4
+    assert result.stderr == "error: no journal event 999\n"
+
+
+def test_verify_exits_0_when_intact_and_9_with_the_first_bad_leaf(node: Node) -> None:
+    home = node.ctx.home.root
+    intact = accord("ledger", "verify", home=home)
+    assert intact.exit_code == 0, intact.stderr
+    assert f"Ledger intact: {LEAVES} leaves, 4 signed checkpoint(s) verified" in intact.stdout
+    sql(node, "UPDATE journal SET outcome = 'refused' WHERE leaf = 12")
+    broken = accord("ledger", "verify", home=home)
+    assert broken.exit_code == 9
+    assert broken.stderr.splitlines()[0].startswith("leaf 12 (altered): journal row seq 13 was altered")
+    assert "error: ledger: first bad leaf 12 (altered)" in broken.stderr
+    as_json = accord("ledger", "verify", "--json", home=home)
+    assert as_json.exit_code == 9
+    report = json.loads(as_json.stdout)
+    assert (report["ok"], report["first"]["index"], report["first"]["kind"]) == (False, 12, "altered")
+
+
+def test_checkpoints_lists_the_newest_first(node: Node) -> None:
+    listed = accord("ledger", "checkpoints", "--json", "--limit", "2", home=node.ctx.home.root)
+    assert listed.exit_code == 0, listed.stderr
+    assert [c["size"] for c in json.loads(listed.stdout)] == [21, 16]
+    table = accord("ledger", "checkpoints", home=node.ctx.home.root)
+    assert table.exit_code == 0
+    assert "jpn-mod" in table.stdout
+
+
+def test_ledger_commands_need_a_node_except_check_proof() -> None:
+    for command in (["seal"], ["verify"], ["prove", "1"], ["checkpoints"]):
+        result = accord("ledger", *command)
+        assert result.exit_code == 4, command
+        assert "no node selected" in result.stderr
