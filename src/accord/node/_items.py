@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, or_, select, tuple_
 from sqlalchemy.orm import Session, object_session
 
 from accord.agreements import Agreement
@@ -78,7 +78,7 @@ from accord.node._access import AccessService, Decided, journal_detail
 from accord.node._agreements import AgreementService
 from accord.node._context import NodeContext
 from accord.node._parties import PartyService
-from accord.node._users import UserService
+from accord.node._users import User, UserService
 from accord.policy import Action, Resource
 from accord.store import (
     AttachmentRow,
@@ -592,22 +592,16 @@ class ItemService:
         withheld: list[Decided] = []
         now = self._ctx.now()
         with self._ctx.db.transaction(read_only=True) as session:
-            query = select(
-                ItemRow.id, ItemRow.access_key, ItemRow.originator_party, ItemRow.precedence
-            ).order_by(ItemRow.created_at.desc(), ItemRow.id)
-            if received_only:
-                query = query.where(ItemRow.received_from.is_not(None))
-            heads = session.execute(query).all()
-            if actor is not None:
+            scope = [ItemRow.received_from.is_not(None)] if received_only else []
+            if actor is None:
+                query = select(ItemRow.id).where(*scope).order_by(*_LISTING_ORDER).limit(limit)
+                ids = list(session.scalars(query))
+            else:
                 user = self._users.get_in(session, actor)
-                resources, damaged = self._resources(session, heads)
-                permitted, withheld = self._access.readable(session, user, resources, now)
-                allowed = {r.item_id for r in permitted}
-                heads = [h for h in heads if h.id in allowed]
-            # FLASH first, newest first within a precedence (the query's order is kept).
-            heads = sorted(heads, key=lambda h: -Precedence(h.precedence).rank)[:limit]
-            for head in heads:
-                row = session.get_one(ItemRow, head.id)
+                ids, withheld, damaged = self._readable_page(session, user, scope, limit, now)
+            for item_id in ids:
+                head = session.get_one(ItemRow, item_id)
+                row = head
                 try:
                     views.append(self._view(session, row))
                 except IntegrityError as exc:
@@ -627,6 +621,76 @@ class ItemService:
                     detail=journal_detail([v.id for v in views], withheld),
                 )
         return ItemListing(views, damaged)
+
+    def _readable_page(
+        self, session: Session, user: User, scope: list[Any], limit: int | None, now: datetime
+    ) -> tuple[list[str], list[Decided], list[DamagedItem]]:
+        """The ids ``user`` may read in ``scope``, most urgent and newest first, up to ``limit``.
+
+        Decided once per stored marking shape and originating party (SQL groups the rows),
+        then the page is one indexed query. Items that need their own decision — without an
+        access key, with a PURPOSE-LIMITED or unreadable shape, held with a consent — are
+        decided one by one. Returns the page, the decisions that withheld items (each item
+        named, for the journal) and the damaged among the items decided one by one.
+        """
+        consented = self._consented(session)
+        groups = [
+            (str(digest), str(party))
+            for digest, party in session.execute(
+                select(ItemRow.access_key, ItemRow.originator_party)
+                .where(*scope, ItemRow.access_key.is_not(None))
+                .group_by(ItemRow.access_key, ItemRow.originator_party)
+            )
+        ]
+        shapes = access_views(session, {digest for digest, _ in groups})
+        pairs: dict[str, tuple[str, str]] = {}
+        resources: list[Resource] = []
+        single_shapes: set[str] = set()
+        for digest, party in groups:
+            shape = shapes.get(digest)
+            if shape is None or shape[1]:
+                single_shapes.add(digest)
+                continue
+            name = f"{digest}/{party}"  # a group stands for every item of this shape and party
+            pairs[name] = (digest, party)
+            resources.append(
+                self._access.resource(item_id=name, marking=shape[0], purpose="", originator_party=party)
+            )
+        allowed, refused = self._access.readable(session, user, resources, now)
+        allowed_pairs = [pairs[r.item_id] for r in allowed]
+        # The items decided one by one.
+        single = select(ItemRow.id, ItemRow.access_key, ItemRow.originator_party, ItemRow.precedence).where(
+            *scope,
+            or_(
+                ItemRow.access_key.is_(None),
+                ItemRow.access_key.in_(single_shapes),
+                ItemRow.id.in_(consented),
+            ),
+        )
+        own_resources, damaged = self._resources(session, session.execute(single).all())
+        own_allowed, withheld = self._access.readable(session, user, own_resources, now)
+        page = select(ItemRow.id).where(
+            *scope,
+            or_(
+                and_(
+                    tuple_(ItemRow.access_key, ItemRow.originator_party).in_(allowed_pairs),
+                    ItemRow.id.not_in(consented),
+                ),
+                ItemRow.id.in_([r.item_id for r in own_allowed]),
+            ),
+        )
+        ids = list(session.scalars(page.order_by(*_LISTING_ORDER).limit(limit)))
+        # Name every withheld item in the journal, with the decision of its shape.
+        for group in refused:
+            digest, party = pairs[group.item_id]
+            hidden = select(ItemRow.id).where(
+                *scope,
+                ItemRow.access_key == digest,
+                ItemRow.originator_party == party,
+                ItemRow.id.not_in(consented),
+            )
+            withheld.extend(Decided(item_id, group.decision) for item_id in session.scalars(hidden))
+        return ids, withheld, damaged
 
     def readable_ids(self, actor: str, item_ids: Sequence[str]) -> set[str]:
         """Which of ``item_ids`` ``actor`` may read (for views that show item metadata).
@@ -898,6 +962,17 @@ def original_label(current: ConfidentialityLabel, notices: Sequence[DowngradeNot
         expected = notice.previous_classification
     return dataclasses.replace(current, classification=expected)
 
+
+_LISTING_ORDER = (
+    case(
+        {p.value: p.rank for p in Precedence},
+        value=ItemRow.precedence,
+        else_=0,
+    ).desc(),
+    ItemRow.created_at.desc(),
+    ItemRow.id,
+)
+"""FLASH first, then newest first (ACP 121 precedence, then time)."""
 
 _ACCESS_DROPPED = ("originator_id", "creation_time", "privacy_mark", "review_time")
 _ACCESS_TIME = "2000-01-01T00:00:00Z"
