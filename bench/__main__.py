@@ -19,6 +19,8 @@ BENCHMARKS = {
     "flash_under_load": "50 FLASH reports during 1 GiB imagery + 5,000 ROUTINE: p50/p99 latency",
     "bench_foundation": "labels, bindings, streaming AEAD, item creation (no peer)",
     "ledger": "RFC 9162 Merkle tree at 1,000,000 leaves: appends, proofs, full verify, vs pymerkle",
+    "policy": "PDP decisions/s on 100,000 requests vs cedarpy and regopy; inbox of 100,000 filtered",
+    "inbox_listing": "an inbox of 100,000 holdings in the database, filtered for one user (<= 200 ms)",
 }
 QUICK_ARGS = {"bench_foundation": ["--items", "100", "--megabytes", "64"]}
 

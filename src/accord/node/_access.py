@@ -213,9 +213,19 @@ def _denial(action: Action, resource: Resource, decision: Decision) -> str:
     return f"{action.value} of item {resource.item_id} denied: " + "; ".join(decision.reasons)
 
 
-def journal_detail(permitted: Sequence[str], withheld: Sequence[Decided]) -> dict[str, object]:
-    """The detail of one batched decision event (a listing): what was shown, what was not and why."""
-    return {
+def journal_detail(
+    permitted: Sequence[str], withheld: Sequence[Decided], shapes: Sequence[dict[str, object]] = ()
+) -> dict[str, object]:
+    """The detail of one batched decision event (a listing): what was shown, what was not and why.
+
+    ``withheld`` are items decided one by one (by id, with the rules that withheld each);
+    ``shapes`` are decisions made once for every item of a stored marking shape and
+    originating party (the shape's digest, the party, the rules, how many items).
+    """
+    detail: dict[str, object] = {
         "permitted": list(permitted),
         "withheld": {d.item_id: list(d.decision.rule_ids) for d in withheld},
     }
+    if shapes:
+        detail["withheld_shapes"] = list(shapes)
+    return detail

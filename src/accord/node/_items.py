@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select, tuple_
+from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session, object_session
 
 from accord.agreements import Agreement
@@ -593,12 +593,14 @@ class ItemService:
         now = self._ctx.now()
         with self._ctx.db.transaction(read_only=True) as session:
             scope = [ItemRow.received_from.is_not(None)] if received_only else []
+            shapes_withheld: list[dict[str, object]] = []
             if actor is None:
-                query = select(ItemRow.id).where(*scope).order_by(*_LISTING_ORDER).limit(limit)
-                ids = list(session.scalars(query))
+                ids = self._page(session, scope, limit)
             else:
                 user = self._users.get_in(session, actor)
-                ids, withheld, damaged = self._readable_page(session, user, scope, limit, now)
+                ids, withheld, shapes_withheld, damaged = self._readable_page(
+                    session, user, scope, limit, now
+                )
             for item_id in ids:
                 head = session.get_one(ItemRow, item_id)
                 row = head
@@ -618,22 +620,24 @@ class ItemService:
                     actor=actor,
                     action=action,
                     outcome="ok",
-                    detail=journal_detail([v.id for v in views], withheld),
+                    detail=journal_detail([v.id for v in views], withheld, shapes_withheld),
                 )
         return ItemListing(views, damaged)
 
     def _readable_page(
         self, session: Session, user: User, scope: list[Any], limit: int | None, now: datetime
-    ) -> tuple[list[str], list[Decided], list[DamagedItem]]:
+    ) -> tuple[list[str], list[Decided], list[dict[str, object]], list[DamagedItem]]:
         """The ids ``user`` may read in ``scope``, most urgent and newest first, up to ``limit``.
 
         Decided once per stored marking shape and originating party (SQL groups the rows),
         then the page is one indexed query. Items that need their own decision — without an
         access key, with a PURPOSE-LIMITED or unreadable shape, held with a consent — are
         decided one by one. Returns the page, the decisions that withheld items (each item
-        named, for the journal) and the damaged among the items decided one by one.
+        named), the withheld shapes (each with its decision and item count, for the
+        journal) and the damaged among the items decided one by one.
         """
         consented = self._consented(session)
+        shapes_withheld: list[dict[str, object]] = []
         groups = [
             (str(digest), str(party))
             for digest, party in session.execute(
@@ -669,28 +673,50 @@ class ItemService:
         )
         own_resources, damaged = self._resources(session, session.execute(single).all())
         own_allowed, withheld = self._access.readable(session, user, own_resources, now)
-        page = select(ItemRow.id).where(
-            *scope,
-            or_(
-                and_(
-                    tuple_(ItemRow.access_key, ItemRow.originator_party).in_(allowed_pairs),
-                    ItemRow.id.not_in(consented),
-                ),
-                ItemRow.id.in_([r.item_id for r in own_allowed]),
+        readable = or_(
+            and_(
+                tuple_(ItemRow.access_key, ItemRow.originator_party).in_(allowed_pairs),
+                ItemRow.id.not_in(consented),
             ),
+            ItemRow.id.in_([r.item_id for r in own_allowed]),
         )
-        ids = list(session.scalars(page.order_by(*_LISTING_ORDER).limit(limit)))
-        # Name every withheld item in the journal, with the decision of its shape.
+        ids = self._page(session, [*scope, readable], limit)
+        # The journal names each withheld shape once, with its decision and how many items
+        # it withheld (one decision was made for all of them); one-by-one decisions by id.
         for group in refused:
             digest, party = pairs[group.item_id]
-            hidden = select(ItemRow.id).where(
-                *scope,
-                ItemRow.access_key == digest,
-                ItemRow.originator_party == party,
-                ItemRow.id.not_in(consented),
+            count = session.scalar(
+                select(func.count()).where(
+                    *scope,
+                    ItemRow.access_key == digest,
+                    ItemRow.originator_party == party,
+                    ItemRow.id.not_in(consented),
+                )
             )
-            withheld.extend(Decided(item_id, group.decision) for item_id in session.scalars(hidden))
-        return ids, withheld, damaged
+            shapes_withheld.append(
+                {"shape": digest, "party": party, "rules": list(group.decision.rule_ids), "items": count}
+            )
+        return ids, withheld, shapes_withheld, damaged
+
+    @staticmethod
+    def _page(session: Session, conditions: list[Any], limit: int | None) -> list[str]:
+        """Ids meeting ``conditions``: FLASH first, then newest first, up to ``limit``.
+
+        One query per precedence, most urgent first, each in the order of the listing index.
+        """
+        ids: list[str] = []
+        for precedence in sorted(Precedence, key=lambda p: -p.rank):
+            left = None if limit is None else limit - len(ids)
+            if left == 0:
+                break
+            query = (
+                select(ItemRow.id)
+                .where(ItemRow.precedence == precedence.value, *conditions)
+                .order_by(ItemRow.created_at.desc(), ItemRow.id.desc())
+                .limit(left)
+            )
+            ids.extend(session.scalars(query))
+        return ids
 
     def readable_ids(self, actor: str, item_ids: Sequence[str]) -> set[str]:
         """Which of ``item_ids`` ``actor`` may read (for views that show item metadata).
@@ -962,17 +988,6 @@ def original_label(current: ConfidentialityLabel, notices: Sequence[DowngradeNot
         expected = notice.previous_classification
     return dataclasses.replace(current, classification=expected)
 
-
-_LISTING_ORDER = (
-    case(
-        {p.value: p.rank for p in Precedence},
-        value=ItemRow.precedence,
-        else_=0,
-    ).desc(),
-    ItemRow.created_at.desc(),
-    ItemRow.id,
-)
-"""FLASH first, then newest first (ACP 121 precedence, then time)."""
 
 _ACCESS_DROPPED = ("originator_id", "creation_time", "privacy_mark", "review_time")
 _ACCESS_TIME = "2000-01-01T00:00:00Z"

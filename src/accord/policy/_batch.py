@@ -3,7 +3,8 @@
 An inbox listing asks the same question about thousands of items, and the items carry
 few distinct labels. :class:`Decider` answers each distinct question once with
 :func:`~accord.policy.decide` and hands the same (immutable) :class:`Decision` to every
-item that asks it again, so a listing costs a dictionary look-up per item.
+item that asks it again: per item, a look-up by marking object, else reading the item's
+memo key and a look-up by content (``bench/policy.py`` measures both).
 
 Invariants:
     * ``Decider(s, a, c).decide(r) == decide(s, a, r, c)`` for every resource, reasons,

@@ -12,7 +12,17 @@ position in ``seq`` order, not by ``seq`` itself.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
@@ -137,6 +147,20 @@ class ItemRow(Base):
     """An item: its marking, its content sealed at rest, and its binding."""
 
     __tablename__ = "items"
+    # Access control (0005): listings group rows by marking shape and page through them in
+    # precedence and time order from these indexes alone, without reading the sealed rows.
+    __table_args__ = (
+        Index("ix_items_access_shape", "access_key", "originator_party", "received_from"),
+        Index(
+            "ix_items_listing_order",
+            "precedence",
+            "created_at",
+            "id",
+            "access_key",
+            "originator_party",
+            "received_from",
+        ),
+    )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     originator_party: Mapped[str] = mapped_column(String(8))

@@ -26,6 +26,15 @@ def upgrade() -> None:
     # from their full marking until rewritten.
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.add_column(sa.Column("access_key", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_items_access_shape", ["access_key", "originator_party", "received_from"], unique=False
+        )
+        batch_op.create_index(
+            "ix_items_listing_order",
+            ["precedence", "created_at", "id", "access_key", "originator_party", "received_from"],
+            unique=False,
+        )
     op.create_table(
         "access_keys",
         sa.Column("digest", sa.String(length=64), nullable=False),
@@ -84,6 +93,8 @@ def downgrade() -> None:
     op.drop_table("consents")
     op.drop_table("access_keys")
     with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.drop_index("ix_items_listing_order")
+        batch_op.drop_index("ix_items_access_shape")
         batch_op.drop_column("access_key")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("purposes_json")
