@@ -56,6 +56,41 @@ FOR_A_PERSON: dict[str, Callable[[Fed, Path], list[str | Path]]] = {
     "accord consent revoke": lambda fed, tmp: [
         "consent", "revoke", "consent-" + "0" * 32, "--reason", "x", "--as", "sato", "--home", fed.jpn,
     ],
+    "accord compromise report": lambda fed, tmp: [
+        "compromise", "report", fed.jpn_item, "--actual", "--circumstances", "x", "--as", "sato",
+        "--home", fed.jpn,
+    ],
+    "accord compromise exposure": lambda fed, tmp: [
+        "compromise", "exposure", fed.jpn_item, "--as", "sato", "--home", fed.jpn,
+    ],
+    "accord compromise close": lambda fed, tmp: [
+        "compromise", "close", "case-" + "0" * 32, "--findings", "x", "--measures", "x", "--as", "sato",
+        "--home", fed.jpn,
+    ],
+    "accord compromise list": lambda fed, tmp: ["compromise", "list", "--as", "sato", "--home", fed.jpn],
+    "accord copy": lambda fed, tmp: ["copy", fed.jpn_item, "--count", "2", "--as", "sato", "--home", fed.jpn],
+    "accord translate": lambda fed, tmp: [
+        "translate", fed.jpn_item, "--file", fed.agreement, "--lang", "ko", "--as", "sato", "--home", fed.jpn,
+    ],
+    "accord translation": lambda fed, tmp: [
+        "translation", "tr-" + "0" * 32, "--as", "sato", "--home", fed.jpn,
+    ],
+    "accord destroy": lambda fed, tmp: [
+        "destroy", fed.jpn_item, "--method", "x", "--witness", "suzuki", "--out", tmp / "cert.json",
+        "--as", "sato", "--home", fed.jpn,
+    ],
+    "accord certificate": lambda fed, tmp: ["certificate", fed.jpn_item, "--as", "sato", "--home", fed.jpn],
+    "accord holdings list": lambda fed, tmp: ["holdings", "list", "--as", "sato", "--home", fed.jpn],
+    "accord holdings summary": lambda fed, tmp: [
+        "holdings", "summary", "--for", "KOR", "--out", tmp / "summary.json",
+        "--as", "sato", "--home", fed.jpn,
+    ],
+    "accord dissemination": lambda fed, tmp: [
+        "dissemination", fed.jpn_item, "--as", "sato", "--home", fed.jpn,
+    ],
+    "accord reconcile": lambda fed, tmp: [
+        "reconcile", "KOR", "--summary", tmp / "summary.json", "--as", "sato", "--home", fed.jpn,
+    ],
 }  # fmt: skip
 
 

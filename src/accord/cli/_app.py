@@ -9,7 +9,18 @@ from typing import Annotated
 import typer
 
 from accord.cli._agreement_cmds import agreement_app
+from accord.cli._compromise_cmds import compromise_app
 from accord.cli._consent_cmds import consent_app, downgrade, release_request
+from accord.cli._custody_cmds import (
+    certificate,
+    copy,
+    destroy,
+    dissemination,
+    holdings_app,
+    reconcile,
+    translate,
+    translation,
+)
 from accord.cli._demo_cmd import demo
 from accord.cli._exchange_cmds import bundle_app, inbox, outbox, quarantine_app, receipts, send
 from accord.cli._item_cmds import item_app, label_app
@@ -61,6 +72,15 @@ app.command("receipts")(receipts)
 app.command("release-request")(release_request)
 app.add_typer(consent_app, name="consent")
 app.command("downgrade")(downgrade)
+app.command("copy")(copy)
+app.command("translate")(translate)
+app.command("translation")(translation)
+app.command("destroy")(destroy)
+app.command("certificate")(certificate)
+app.add_typer(holdings_app, name="holdings")
+app.command("dissemination")(dissemination)
+app.command("reconcile")(reconcile)
+app.add_typer(compromise_app, name="compromise")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(bundle_app, name="bundle")
 app.add_typer(ledger_app, name="ledger")

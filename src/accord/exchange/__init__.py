@@ -6,6 +6,13 @@ it with storage into the send / deliver / receive use cases.
 
 from accord.exchange._bundle import BUNDLE_FORMAT, BlobMember, Bundle, read_bundle, write_bundle
 from accord.exchange._client import PeerClient, PeerRejected, PeerUnavailable
+from accord.exchange._compromise_formats import (
+    CompromisedItem,
+    CompromiseNotice,
+    CompromiseReport,
+    compromise_text,
+    new_case_id,
+)
 from accord.exchange._consent import (
     ConsentDecision,
     ConsentRequest,
@@ -15,6 +22,14 @@ from accord.exchange._consent import (
     new_notice_id,
     new_request_id,
     new_token_id,
+)
+from accord.exchange._custody_formats import (
+    HOLDING_STATUSES,
+    DestructionCertificate,
+    HeldItem,
+    HoldingsSummary,
+    new_certificate_id,
+    new_summary_id,
 )
 from accord.exchange._formats import (
     FORMAT_VERSION,
@@ -28,19 +43,29 @@ from accord.exchange._formats import (
     label_digest,
     lane_of,
 )
+from accord.exchange._witness_formats import CheckpointStatement, Countersignature
 
 __all__ = [
     "BUNDLE_FORMAT",
     "FORMAT_VERSION",
+    "HOLDING_STATUSES",
     "AttachmentManifest",
     "BlobMember",
     "Bundle",
+    "CheckpointStatement",
+    "CompromiseNotice",
+    "CompromiseReport",
+    "CompromisedItem",
     "ConsentDecision",
     "ConsentRequest",
     "ConsentRevocation",
     "ConsentToken",
+    "Countersignature",
+    "DestructionCertificate",
     "DowngradeNotice",
     "EnvelopeHeader",
+    "HeldItem",
+    "HoldingsSummary",
     "ItemPayload",
     "PeerClient",
     "PeerRejected",
@@ -49,10 +74,14 @@ __all__ = [
     "ReceiptBatch",
     "Transmission",
     "WireEnvelope",
+    "compromise_text",
     "label_digest",
     "lane_of",
+    "new_case_id",
+    "new_certificate_id",
     "new_notice_id",
     "new_request_id",
+    "new_summary_id",
     "new_token_id",
     "read_bundle",
     "write_bundle",

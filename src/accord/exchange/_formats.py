@@ -47,7 +47,20 @@ __all__ = [
 
 FORMAT_VERSION: Final = 1
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
-_TYPES = frozenset({"item", "consent-request", "consent-decision", "consent-revocation", "downgrade"})
+_TYPES = frozenset(
+    {
+        "item",
+        "consent-request",
+        "consent-decision",
+        "consent-revocation",
+        "downgrade",
+        "destruction-certificate",
+        "compromise-notice",
+        "compromise-report",
+        "checkpoint",
+        "countersignature",
+    }
+)
 
 
 def lane_of(precedence: Precedence) -> str:

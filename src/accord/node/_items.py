@@ -440,6 +440,8 @@ class ItemService:
                 raise NotFound(f"no item {item_id!r} at this node")
             now = self._ctx.now()
             decision = self._access.require_read(session, user, self.resource_of(row), now)
+            if row.status == "destroyed":  # told only to those the decision lets read it
+                raise NotFound(destroyed_message(row.id, None))
             view = self._view(session, row)
             append_event(
                 session,
@@ -494,8 +496,7 @@ class ItemService:
                 labels = (marking.originator, *marking.alternatives)
                 limited = any(_PURPOSE_LIMITED in label.originator_controls for label in labels)
             purpose = ""
-            if limited:
-                row = load()
+            if limited and (row := load()).status != "destroyed":
                 content = open_sealed(self._item_key(row), row.content_sealed, content_aad(row.id))
                 purpose = ItemContent.from_dict(json.loads(content)).purpose
         except (AccordError, ValueError) as exc:
@@ -592,7 +593,10 @@ class ItemService:
         withheld: list[Decided] = []
         now = self._ctx.now()
         with self._ctx.db.transaction(read_only=True) as session:
-            scope = [ItemRow.received_from.is_not(None)] if received_only else []
+            # Destroyed items stay in the holdings register (accord holdings), not in listings.
+            scope = [ItemRow.status != "destroyed"]
+            if received_only:
+                scope.append(ItemRow.received_from.is_not(None))
             shapes_withheld: list[dict[str, object]] = []
             if actor is None:
                 ids = self._page(session, scope, limit)
@@ -786,6 +790,8 @@ class ItemService:
             if row is None:
                 raise NotFound(f"no attachment {position} of item {item_id!r}")
             self._access.require_read(session, user, self.resource_of(row), self._ctx.now())
+            if row.status == "destroyed":
+                raise NotFound(destroyed_message(row.id, None))
             if att is None:
                 raise NotFound(f"no attachment {position} of item {item_id!r}")
             view = self._view(session, row)
@@ -1060,3 +1066,10 @@ def access_views(session: Session, digests: set[str]) -> dict[str, tuple[Marking
             _access_views.clear()
         _access_views[digest] = (marking, limited)
     return {d: _access_views[d] for d in digests if d in _access_views}
+
+
+def destroyed_message(item_id: str, at: str | None) -> str:
+    """What a person is told about a destroyed item (only after the decision lets them read it)."""
+    when = f" on {at}" if at else ""
+    gone = "its content no longer exists; its record remains (accord holdings)"
+    return f"item {item_id} was destroyed{when}: {gone}"

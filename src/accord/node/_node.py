@@ -13,8 +13,10 @@ from accord.node._access import AccessService
 from accord.node._accounts import AccountService
 from accord.node._agreements import AgreementService
 from accord.node._bundles import BundleService
+from accord.node._compromise import CompromiseService
 from accord.node._consents import ConsentService
 from accord.node._context import Clock, NodeContext, utc_now
+from accord.node._custody import CustodyService
 from accord.node._delivery import DeliveryService
 from accord.node._home import HomeLayout, NodeConfig, write_private, write_public
 from accord.node._items import ItemService
@@ -22,6 +24,7 @@ from accord.node._ledger import LedgerService
 from accord.node._notices import NoticeService
 from accord.node._parties import PartyService
 from accord.node._receiving import ReceivingService
+from accord.node._register import RegisterService
 from accord.node._sending import SendingService
 from accord.node._users import UserService
 from accord.node._worker import DeliveryWorker, TransportFactory
@@ -62,9 +65,34 @@ class Node:
         for kind in ("consent-request", "consent-decision", "consent-revocation"):
             self.receiving.register(kind, self.consents.incoming)
         self.receiving.register("downgrade", self.notices.incoming)
+        self.custody = CustodyService(
+            ctx,
+            self.parties,
+            self.agreements,
+            self.users,
+            self.items,
+            self.access,
+            self.sending,
+            self.consents,
+        )
+        self.receiving.register("destruction-certificate", self.custody.incoming)
+        self.register = RegisterService(ctx, self.parties, self.users, self.items, self.access, self.custody)
         self.delivery = DeliveryService(ctx, self.parties)
         self.bundles = BundleService(ctx, self.parties, self.delivery, self.receiving)
         self.ledger = LedgerService(ctx)
+        self.compromise = CompromiseService(
+            ctx,
+            self.parties,
+            self.agreements,
+            self.users,
+            self.items,
+            self.access,
+            self.sending,
+            self.consents,
+            self.ledger,
+        )
+        for kind in ("compromise-notice", "compromise-report"):
+            self.receiving.register(kind, self.compromise.incoming)
 
     def worker(self, *, transport_factory: TransportFactory | None = None) -> DeliveryWorker:
         """A delivery worker for this node (start it; stop it before closing the node)."""

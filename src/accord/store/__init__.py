@@ -37,6 +37,8 @@ from accord.store._tables import (
     ReceiptRow,
     UserRow,
 )
+from accord.store._tables_compromise import CompromiseCaseRow, CompromiseItemRow, CompromisePartyRow
+from accord.store._tables_custody import CopyRow, DestructionRow, TranslationRow
 
 __all__ = [
     "AccessKeyRow",
@@ -46,8 +48,13 @@ __all__ = [
     "AttachmentRow",
     "Base",
     "BlobStore",
+    "CompromiseCaseRow",
+    "CompromiseItemRow",
+    "CompromisePartyRow",
     "ConsentRow",
+    "CopyRow",
     "Database",
+    "DestructionRow",
     "Event",
     "InboxMessageRow",
     "ItemNoticeRow",
@@ -64,6 +71,7 @@ __all__ = [
     "ReceiptRow",
     "SealedRow",
     "SqlHashStore",
+    "TranslationRow",
     "UserRow",
     "access_keys",
     "append_event",

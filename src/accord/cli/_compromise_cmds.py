@@ -1,0 +1,141 @@
+"""Compromise and loss (GSOMIA Art. 17): compromise report|exposure|close|list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from accord.cli._auth import as_option, login
+from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table, node_at, refusals
+
+__all__ = ["compromise_app"]
+
+compromise_app = typer.Typer(
+    help="Loss or compromise of CMI: notify the originator at once, investigate, report (Art. 17).",
+    no_args_is_help=True,
+)
+
+_DIRECTIONS = {"out": "reported here", "in": "reported to us"}
+
+
+@compromise_app.command("report")
+def report(
+    item_ids: Annotated[list[str], typer.Argument(help="The items lost or compromised (held here).")],
+    actual: Annotated[
+        bool,
+        typer.Option(
+            "--actual/--possible", help="Whether the compromise is actual or possible (both are reported)."
+        ),
+    ],
+    circumstances: Annotated[str, typer.Option(help="What happened, when and where, as far as known.")],
+    as_user: Annotated[str, as_option("The security officer reporting.")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Open a compromise case; every originator concerned is notified at once by a FLASH envelope."""
+    with refusals(), node_at(home) as node:
+        actor = login(node, as_user)
+        view = node.compromise.report(item_ids, actual=actual, circumstances=circumstances, actor=actor)
+    if json_out:
+        emit_json(view.to_dict())
+        return
+    kind = "actual" if view.actual else "possible"
+    console.print(f"Case {view.id} opened: {kind} compromise of {', '.join(view.items)}.")
+    if view.originators:
+        console.print(f"FLASH notice queued for {', '.join(view.originators)}; `accord serve` delivers it.")
+    else:
+        console.print("Every item was originated here: no other node to notify.")
+
+
+@compromise_app.command("exposure")
+def exposure(
+    item_id: Annotated[str, typer.Argument(help="An item held here.")],
+    as_user: Annotated[str, as_option("The security officer investigating.")],
+    proofs: Annotated[
+        bool, typer.Option("--proofs", help="Attach the ledger's inclusion proof of every event cited.")
+    ] = False,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Who could have seen an item: readers, people permitted now, sends, copies, translations, consents."""
+    with refusals(), node_at(home) as node:
+        actor = login(node, as_user)
+        found = node.compromise.exposure(item_id, actor=actor, proofs=proofs)
+    if json_out:
+        emit_json(found.to_dict())
+        return
+    console.print(f"Exposure of item {found.item_id} (originator {found.originator_party}):")
+    table = make_table("what", "who / where", "when", "journal seq / status")
+    for e in found.readers:
+        table.add_row(str(e["action"]), str(e["who"]), str(e["at"]), str(e["seq"]))
+    for e in found.listed:
+        table.add_row(f"listed ({e['action']})", str(e["who"]), str(e["at"]), str(e["seq"]))
+    for p in found.permitted:
+        table.add_row("permitted to read now", f"{p['user']} ({p['role']}, {p['clearance']})", "", "")
+    for s in found.sends:
+        receipted = s["receipted_at"] or "not receipted"
+        table.add_row("sent", f"{s['to']} ({s['party']})", str(s["sent_at"]), f"{s['status']}, {receipted}")
+    for c in found.copies:
+        table.add_row(
+            f"copy {c['number']} of {c['of']}", str(c["made_by"]), str(c["made_at"]), str(c["status"])
+        )
+    for t in found.translations:
+        table.add_row(f"translation ({t['lang']})", str(t["made_by"]), str(t["made_at"]), str(t["status"]))
+    for c in found.consents:
+        table.add_row(
+            "consent to pass on", f"{c['holder_party']} → {c['third_party']}", str(c["decided_at"] or ""),
+            str(c["status"]),
+        )  # fmt: skip
+    console.print(table)
+    if found.seqs and not proofs:
+        console.print("Prove any event with `accord ledger prove SEQ`, or ask again with --proofs.")
+
+
+@compromise_app.command("close")
+def close(
+    case_id: Annotated[str, typer.Argument(help="The case (accord compromise list).")],
+    findings: Annotated[str, typer.Option(help="The results of the investigation.")],
+    measures: Annotated[str, typer.Option(help="The measures taken to prevent a recurrence.")],
+    as_user: Annotated[str, as_option("The security officer closing the case.")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Close a case with its findings and measures; the report goes to every originator notified."""
+    with refusals(), node_at(home) as node:
+        actor = login(node, as_user)
+        view = node.compromise.close(case_id, findings=findings, measures=measures, actor=actor)
+    if json_out:
+        emit_json(view.to_dict())
+        return
+    console.print(f"Case {view.id} closed.")
+    if view.originators:
+        console.print(f"Report queued for {', '.join(view.originators)}; `accord serve` delivers it.")
+
+
+@compromise_app.command("list")
+def list_(
+    as_user: Annotated[str, as_option("The security officer looking.")],
+    status: Annotated[str | None, typer.Option(help="Only open or closed cases.")] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Compromise cases reported here and reported to us, about items you may read, newest first."""
+    with refusals(), node_at(home) as node:
+        actor = login(node, as_user)
+        views = node.compromise.listing(actor=actor, status=status)
+    if json_out:
+        emit_json([v.to_dict() for v in views])
+        return
+    table = make_table("case", "direction", "reported by", "items", "actual", "opened", "status")
+    for v in views:
+        table.add_row(
+            v.id,
+            _DIRECTIONS.get(v.direction, v.direction),
+            f"{v.opened_by} at {v.reporting_node}",
+            ", ".join(v.items),
+            "actual" if v.actual else "possible",
+            v.opened_at,
+            v.status,
+        )
+    console.print(table)

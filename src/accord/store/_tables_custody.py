@@ -1,0 +1,62 @@
+"""Tables of accountability (GSOMIA Arts. 6, 9–16): numbered copies, translations, destructions.
+
+The holdings register and the dissemination record are read from these and from the
+tables of exchange (``items``, ``outbox``, ``receipts``, ``consents``); nothing here is
+deleted. A destroyed item keeps its row in ``items`` (marking, digests, binding) with its
+key and sealed content erased; its copies and translations are marked destroyed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from accord.store._tables import TIME, Base
+
+__all__ = ["CopyRow", "DestructionRow", "TranslationRow"]
+
+
+class CopyRow(Base):
+    """A numbered copy of an item held here: copy ``number`` of ``of`` (Art. 16)."""
+
+    __tablename__ = "item_copies"
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    of: Mapped[int] = mapped_column(Integer)
+    made_by: Mapped[str] = mapped_column(String(64))
+    made_at: Mapped[str] = mapped_column(TIME)
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class TranslationRow(Base):
+    """A translation: a derived item with the source's marking, sealed under its own key.
+
+    ``signature_json`` is this node's signature over the translation statement (source id
+    and digest, label, language, content digest), since the originator never signed it.
+    """
+
+    __tablename__ = "item_translations"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("items.id"), index=True)
+    lang: Mapped[str] = mapped_column(String(35))
+    marking_json: Mapped[str] = mapped_column(Text)
+    content_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    content_sha384: Mapped[str] = mapped_column(String(96))
+    signature_json: Mapped[str] = mapped_column(Text)
+    made_by: Mapped[str] = mapped_column(String(64))
+    made_at: Mapped[str] = mapped_column(TIME)
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class DestructionRow(Base):
+    """A signed destruction certificate: ``issued`` here, or ``received`` from a holder."""
+
+    __tablename__ = "destructions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8))
+    item_id: Mapped[str] = mapped_column(String(64), index=True)
+    holder_node: Mapped[str] = mapped_column(String(64))
+    certificate_json: Mapped[str] = mapped_column(Text)
+    destroyed_at: Mapped[str] = mapped_column(TIME)
+    recorded_at: Mapped[str] = mapped_column(TIME)
