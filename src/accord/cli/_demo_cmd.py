@@ -76,6 +76,7 @@ def _exchange(once: bool, ports: list[int]) -> Callable[[dict[str, Node], dict[s
                 for node, item, reader in ((jpn, items["launch"], "sato"), (kor, items["imagery"], "kim")):
                     _show_inbox(s, node, item, reader)
             _consent_flow(nodes, items, step, settle)
+            _accountability(nodes, items, step, settle)
             with step("every outbox is empty") as s:
                 left = sum(len(n.delivery.outbox()) for n in nodes.values())
                 if left:
@@ -128,6 +129,52 @@ def _consent_flow(
         kor.sending.send(items["imagery"], to="USA", actor="kim", agreement_id="USA-KOR-1987")
         settle()
         _show_inbox(s, usa, items["imagery"], "smith")
+
+
+def _accountability(
+    nodes: dict[str, Node], items: dict[str, str], step: StepFactory, settle: Callable[[], None]
+) -> None:
+    """Copies, a translation, a possible compromise and a destruction, each reaching the originator."""
+    jpn, kor = nodes["JPN"], nodes["KOR"]
+    imagery = items["imagery"]
+    with step("KOR makes two numbered copies and a Korean translation of JPN's imagery report") as s:
+        for copy in kor.custody.copy(imagery, count=2, actor="kim"):
+            s.lines.append(f"copy {copy.number} of {copy.of}, accounted for in the holdings register")
+        with tempfile.TemporaryDirectory(prefix="accord-demo-") as folder:
+            text = Path(folder) / "translation-ko.txt"
+            text.write_text("순안 비행장, 발사 후 영상: 발사장과 지원 차량.", encoding="utf-8")
+            translated = kor.custody.translate(imagery, path=text, lang="ko", actor="kim")
+        s.lines.append(f"translation {translated.id} ({translated.lang}), same markings as its source:")
+        s.lines.extend(f"    {line}" for line in translated.banners)
+    with step("KOR reports a possible compromise; the FLASH notice reaches JPN at once (Art. 17)") as s:
+        case = kor.compromise.report(
+            [imagery], actual=False, circumstances="A copy was left unattended for ten minutes", actor="kim"
+        )
+        s.lines.append(f"KOR opened {case.id} (possible) and notified {', '.join(case.originators)}")
+        settle()
+        seen = [c for c in jpn.compromise.listing(actor="sato") if c.id == case.id]
+        if not seen:
+            raise IntegrityError("the compromise notice did not reach JPN")
+        s.lines.append(f"JPN sees case {seen[0].id}: {seen[0].status}, reported by {seen[0].reporting_party}")
+    with step("KOR destroys the imagery (crypto-erase, witnessed); JPN receives the signed certificate") as s:
+        kor.users.add(
+            "park",
+            role="officer",
+            clearance="군사Ⅱ급비밀",
+            ntk=["DPRK-MISSILE", "DPRK-IMAGERY"],
+            actor="authority",
+        )
+        done = kor.custody.destroy(imagery, method="crypto-erase", witness="park", actor="kim")
+        s.lines.append(
+            f"destroyed at KOR; certificate signed by {done.certificate.destroyed_by}, witness park"
+        )
+        settle()
+        record = jpn.register.dissemination(imagery, actor="sato")
+        if not record.certificates:
+            raise IntegrityError("the destruction certificate did not reach JPN")
+        s.lines.append(
+            f"JPN's dissemination record holds {len(record.certificates)} destruction certificate(s)"
+        )
 
 
 def _show_inbox(s: DemoStep, node: Node, item: str, reader: str) -> None:
