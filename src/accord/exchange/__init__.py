@@ -43,7 +43,6 @@ from accord.exchange._formats import (
     label_digest,
     lane_of,
 )
-from accord.exchange._witness_formats import CheckpointStatement, Countersignature
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -52,7 +51,6 @@ __all__ = [
     "AttachmentManifest",
     "BlobMember",
     "Bundle",
-    "CheckpointStatement",
     "CompromiseNotice",
     "CompromiseReport",
     "CompromisedItem",
@@ -60,7 +58,6 @@ __all__ = [
     "ConsentRequest",
     "ConsentRevocation",
     "ConsentToken",
-    "Countersignature",
     "DestructionCertificate",
     "DowngradeNotice",
     "EnvelopeHeader",

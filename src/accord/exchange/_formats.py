@@ -57,8 +57,6 @@ _TYPES = frozenset(
         "destruction-certificate",
         "compromise-notice",
         "compromise-report",
-        "checkpoint",
-        "countersignature",
     }
 )
 
