@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -44,6 +44,16 @@ class NodeContext:
     db: Database
     blobs: BlobStore
     clock: Clock
+    flash_hooks: list[Callable[[], None]] = field(default_factory=list)
+    """Run after a FLASH send or receipt has committed (the ledger seals a checkpoint at once)."""
+
+    def flash_committed(self) -> None:
+        """Run the FLASH hooks; a failing hook does not undo what committed (best effort)."""
+        for hook in self.flash_hooks:
+            try:
+                hook()
+            except AccordError:
+                continue  # the worker seals again within a second; `ledger verify` reports damage
 
     def now(self) -> datetime:
         """The current time from the injected clock (UTC, aware)."""

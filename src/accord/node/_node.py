@@ -28,6 +28,7 @@ from accord.node._register import RegisterService
 from accord.node._sending import SendingService
 from accord.node._users import UserService
 from accord.node._worker import DeliveryWorker, TransportFactory
+from accord.node._witness import WitnessService
 from accord.store import BlobStore, Database, append_event, format_stamp, sqlite_url
 
 __all__ = ["Node"]
@@ -80,6 +81,8 @@ class Node:
         self.delivery = DeliveryService(ctx, self.parties)
         self.bundles = BundleService(ctx, self.parties, self.delivery, self.receiving)
         self.ledger = LedgerService(ctx)
+        # A signed checkpoint right after every FLASH send or receipt (issue 5).
+        ctx.flash_hooks.append(self._seal_now)
         self.compromise = CompromiseService(
             ctx,
             self.parties,
@@ -93,6 +96,11 @@ class Node:
         )
         for kind in ("compromise-notice", "compromise-report"):
             self.receiving.register(kind, self.compromise.incoming)
+        self.witness = WitnessService(
+            ctx, self.parties, self.agreements, self.consents, self.sending, self.ledger
+        )
+        self.receiving.register("checkpoint", self.witness.incoming_checkpoint)
+        self.receiving.register("countersignature", self.witness.incoming_countersignature)
 
     def worker(self, *, transport_factory: TransportFactory | None = None) -> DeliveryWorker:
         """A delivery worker for this node (start it; stop it before closing the node)."""
@@ -239,6 +247,9 @@ class Node:
             clock=clock,
         )
         return cls(ctx)
+
+    def _seal_now(self) -> None:
+        self.ledger.seal(urgent=True)
 
     def close(self) -> None:
         """Release the database connections."""

@@ -251,6 +251,8 @@ class ReceivingService:
                         reason = f"{type(exc).__name__}: {exc}"
                 rejected.append(message_id)
                 self._quarantine_in(session, tx.sender, message_id, reason, _raw(envelope), now)
+        if urgent:
+            self._ctx.flash_committed()
         batch = ReceiptBatch.make(
             self._ctx.keys,
             batch_id=f"rb-{uuid.uuid4().hex}",

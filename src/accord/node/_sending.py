@@ -155,7 +155,9 @@ class SendingService:
                 sent.extend(
                     self._send_one(session, item_id, to, peers, user, precedence, agreement_id, now, checked)
                 )
-            return sent
+        if urgent:
+            self._ctx.flash_committed()
+        return sent
 
     def _any_flash(self, item_ids: Sequence[str]) -> bool:
         with self._ctx.db.transaction(read_only=True) as session:

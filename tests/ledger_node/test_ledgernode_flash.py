@@ -1,0 +1,41 @@
+"""A FLASH send or receipt is sealed into a signed checkpoint at once, not a second later (issue 5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import LabelRequest, Node
+from accord.store import read_events
+
+
+def _journal_size(node: Node) -> int:
+    with node.ctx.db.transaction(read_only=True) as session:
+        return sum(1 for _ in read_events(session))
+
+
+def _report(node: Node, precedence: Precedence, agreement_id: str) -> str:
+    return node.items.create(
+        actor="sato",
+        content=ItemContent(ItemKind.REPORT, "Launch", "Now.", "Early warning"),
+        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=agreement_id),
+        precedence=precedence,
+    ).id
+
+
+def test_a_flash_send_is_sealed_at_once(federation: Any) -> None:
+    jpn = federation.jpn
+    item = _report(jpn, Precedence.FLASH, federation.agreement_id)
+    assert jpn.ledger.latest_checkpoint() is None or jpn.ledger.size() < _journal_size(jpn)
+    jpn.sending.send(item, to="KOR", actor="sato")
+    latest = jpn.ledger.latest_checkpoint()
+    assert latest is not None
+    assert latest.checkpoint.size == _journal_size(jpn)  # the send itself is in the signed tree
+
+
+def test_a_routine_send_waits_for_the_worker(federation: Any) -> None:
+    jpn = federation.jpn
+    item = _report(jpn, Precedence.ROUTINE, federation.agreement_id)
+    jpn.sending.send(item, to="KOR", actor="sato")
+    latest = jpn.ledger.latest_checkpoint()
+    assert latest is None or latest.checkpoint.size < _journal_size(jpn)
