@@ -42,6 +42,7 @@ PERSON: dict[str, list[str]] = {
     "copy": ["copy", "{item}", "--count", "1"],
     "translate": ["translate", "{item}", "--file", __file__, "--lang", "ko"],
     "translation": ["translation", "tr-" + "0" * 32],
+    "request-disposal": ["request-disposal", "{item}", "--holder", "KOR", "--reason", "probe"],
     "destroy": ["destroy", "{item}", "--method", "probe", "--witness", "sato"],
     "certificate": ["certificate", "{item}"],
     "holdings list": ["holdings", "list"],

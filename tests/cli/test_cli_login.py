@@ -47,6 +47,10 @@ FOR_A_PERSON: dict[str, Callable[[Fed, Path], list[str | Path]]] = {
         "downgrade", fed.jpn_item, "--to", "秘", "--reason", "x", "--as", "sato", "--home", fed.jpn,
     ],
     "accord consent list": lambda fed, tmp: ["consent", "list", "--as", "sato", "--home", fed.jpn],
+    "accord request-disposal": lambda fed, tmp: [
+        "request-disposal", fed.jpn_item, "--holder", "KOR", "--reason", "x", "--as", "sato",
+        "--home", fed.jpn,
+    ],
     "accord consent approve": lambda fed, tmp: [
         "consent", "approve", "req-" + "0" * 32, "--as", "sato", "--home", fed.jpn,
     ],

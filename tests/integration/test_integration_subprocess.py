@@ -69,7 +69,7 @@ def test_demo_once_prints_both_banners_and_the_equivalent(tmp_path: Path) -> Non
     assert KOR_BANNER in done.stdout
     assert JPN_BANNER in done.stdout
     assert KOR_EQUIVALENT in done.stdout
-    assert "All 18 steps succeeded." in done.stdout
+    assert "All 19 steps succeeded." in done.stdout
     # the real exchange over mutual TLS: receipts back, both inboxes show both banners
     assert "✓ signed receipts came back" in done.stdout
     assert "        군사Ⅲ급비밀 // 일본 제공 (PROVIDED BY JPN: 秘)" in done.stdout
@@ -84,6 +84,8 @@ def test_demo_once_prints_both_banners_and_the_equivalent(tmp_path: Path) -> Non
     assert "    copy 2 of 2, accounted for in the holdings register" in done.stdout
     assert "JPN sees case case-" in done.stdout
     assert "JPN's dissemination record holds 1 destruction certificate(s)" in done.stdout
+    assert "✓ JPN and KOR witness each other's ledger: signed checkpoints, countersigned" in done.stdout
+    assert "JPN verified kor-mnd's checkpoint (size " in done.stdout
     assert "✓ every outbox is empty" in done.stdout
     assert "✗" not in done.stdout
     assert "Traceback" not in done.stderr

@@ -38,6 +38,10 @@ TABLES = {
     "receipt_batches",
     "receipts",
     "users",
+    "witness_alarms",
+    "witness_countersignatures",
+    "witness_published",
+    "witness_seen",
 }
 
 

@@ -18,6 +18,7 @@ from accord.cli._custody_cmds import (
     dissemination,
     holdings_app,
     reconcile,
+    request_disposal,
     translate,
     translation,
 )
@@ -27,6 +28,7 @@ from accord.cli._item_cmds import item_app, label_app
 from accord.cli._ledger_cmds import ledger_app
 from accord.cli._node_cmds import identity_app, init, party_app, user_app
 from accord.cli._serve import serve
+from accord.cli._witness_cmds import alarms, publish, witnesses
 
 __all__ = ["app", "main"]
 
@@ -76,6 +78,7 @@ app.command("copy")(copy)
 app.command("translate")(translate)
 app.command("translation")(translation)
 app.command("destroy")(destroy)
+app.command("request-disposal")(request_disposal)
 app.command("certificate")(certificate)
 app.add_typer(holdings_app, name="holdings")
 app.command("dissemination")(dissemination)
@@ -83,6 +86,9 @@ app.command("reconcile")(reconcile)
 app.add_typer(compromise_app, name="compromise")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(bundle_app, name="bundle")
+ledger_app.command("publish")(publish)
+ledger_app.command("witnesses")(witnesses)
+ledger_app.command("alarms")(alarms)
 app.add_typer(ledger_app, name="ledger")
 app.command("demo")(demo)
 

@@ -28,6 +28,7 @@ __all__ = [
     "dissemination",
     "holdings_app",
     "reconcile",
+    "request_disposal",
     "translate",
     "translation",
 ]
@@ -238,3 +239,25 @@ def reconcile(
     )
     for d in result.differences:
         console.print(f"  {d.kind}: {d.detail}")
+
+
+def request_disposal(
+    item_id: Annotated[str, typer.Argument(help="An item originated at this node.")],
+    holder: Annotated[str, typer.Option(help="The party that holds it (e.g. KOR).")],
+    reason: Annotated[str, typer.Option(help="Why; the holder's officers see it.")],
+    as_user: Annotated[str, as_option("The originator's officer.")],
+    return_: Annotated[
+        bool, typer.Option("--return", help="Ask for its return (default: its destruction).")
+    ] = False,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Ask a holder to return or destroy what this node provided (Art. 21: also after termination)."""
+    kind = "return" if return_ else "destroy"
+    with refusals(), node_at(home) as node:
+        actor = login(node, as_user)
+        asked = node.disposal.request(item_id, holder=holder, kind=kind, reason=reason, actor=actor)
+    if json_out:
+        emit_json({"item_id": item_id, "kind": kind, "asked": asked})
+        return
+    console.print(f"Asked {', '.join(asked)} to {kind} item {item_id}; `accord serve` delivers the request.")

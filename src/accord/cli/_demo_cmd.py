@@ -77,6 +77,20 @@ def _exchange(once: bool, ports: list[int]) -> Callable[[dict[str, Node], dict[s
                     _show_inbox(s, node, item, reader)
             _consent_flow(nodes, items, step, settle)
             _accountability(nodes, items, step, settle)
+            with step("JPN and KOR witness each other's ledger: signed checkpoints, countersigned") as s:
+                for node in (jpn, kor):
+                    node.ledger.seal()
+                    node.witness.publish()
+                settle()
+                for node, other in ((jpn, "kor-mnd"), (kor, "jpn-mod")):
+                    (status,) = [w for w in node.witness.witnesses() if w["node"] == other]
+                    seen, signed = status["seen"], status["countersigned"]
+                    if not isinstance(seen, dict) or not isinstance(signed, dict):
+                        raise IntegrityError(f"{node.config.party} has not witnessed {other}'s ledger")
+                    s.lines.append(
+                        f"{node.config.party} verified {other}'s checkpoint (size {seen['size']}, root "
+                        f"{str(seen['root'])[:16]}…); {other} countersigned ours at size {signed['size']}"
+                    )
             with step("every outbox is empty") as s:
                 left = sum(len(n.delivery.outbox()) for n in nodes.values())
                 if left:

@@ -25,7 +25,7 @@ from accord.cli._common import (
     write_text,
 )
 from accord.errors import IntegrityError
-from accord.node._ledger import SignedCheckpoint, check_proof
+from accord.node import SignedCheckpoint, check_proof
 
 __all__ = ["ledger_app"]
 

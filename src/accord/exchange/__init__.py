@@ -43,6 +43,7 @@ from accord.exchange._formats import (
     label_digest,
     lane_of,
 )
+from accord.exchange._witness_formats import CheckpointStatement, Countersignature
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -51,6 +52,7 @@ __all__ = [
     "AttachmentManifest",
     "BlobMember",
     "Bundle",
+    "CheckpointStatement",
     "CompromiseNotice",
     "CompromiseReport",
     "CompromisedItem",
@@ -58,6 +60,7 @@ __all__ = [
     "ConsentRequest",
     "ConsentRevocation",
     "ConsentToken",
+    "Countersignature",
     "DestructionCertificate",
     "DowngradeNotice",
     "EnvelopeHeader",

@@ -59,7 +59,17 @@ MAX_ENTRIES: Final = 100_000
 MAX_MESSAGES: Final = 1000
 _STATUS = re.compile(r"[a-z][a-z-]{1,15}")
 HOLDING_STATUSES: Final = frozenset(
-    {"held", "downgraded", "declassified", "consent-revoked", "destroyed", "returned", "compromised"}
+    {
+        "held",
+        "downgraded",
+        "declassified",
+        "consent-revoked",
+        "destroyed",
+        "returned",
+        "compromised",
+        "to-return",
+        "to-destroy",
+    }
 )
 """The statuses a holder reports today (the status column of ``items``); a summary accepts any
 status word of that form, so that a newer holder's statuses still reconcile."""

@@ -57,6 +57,9 @@ _TYPES = frozenset(
         "destruction-certificate",
         "compromise-notice",
         "compromise-report",
+        "disposal-request",
+        "checkpoint",
+        "countersignature",
     }
 )
 

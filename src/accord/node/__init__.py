@@ -12,6 +12,7 @@ from accord.node._delivery import DeliveryResult, DeliveryService, OutboxEntry
 from accord.node._home import HomeLayout, NodeConfig
 from accord.node._identity import IdentityCard
 from accord.node._items import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest
+from accord.node._ledger import InclusionProof, LedgerService, SignedCheckpoint, check_proof
 from accord.node._node import Node
 from accord.node._parties import PartyService
 from accord.node._users import Role, User, UserService
@@ -30,19 +31,23 @@ __all__ = [
     "DeliveryWorker",
     "HomeLayout",
     "IdentityCard",
+    "InclusionProof",
     "ItemListing",
     "ItemService",
     "ItemView",
     "LabelRequest",
+    "LedgerService",
     "Node",
     "NodeConfig",
     "NodeContext",
     "OutboxEntry",
     "PartyService",
     "Role",
+    "SignedCheckpoint",
     "SignedNote",
     "TokenInfo",
     "User",
     "UserService",
+    "check_proof",
     "utc_now",
 ]

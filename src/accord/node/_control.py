@@ -6,20 +6,33 @@ delivery and signed receipts like items. The receiving side hands each to the ha
 registered for its type (:meth:`ReceivingService.register`): the handler checks it in the
 receiver's read-only snapshot and returns an :class:`Incoming`, whose ``apply`` runs in
 the write transaction that also records the message and its receipt.
+
+A few control messages are about no item (a partner's ledger checkpoint and our
+countersignature of it, :mod:`._witness`). Their outbox rows and receipts name the item
+:data:`NO_ITEM`, which no item id can be (item ids match ``[a-z0-9][a-z0-9-]*``), and
+their receipts the content digest :data:`NO_ITEM_SHA384`; the envelope digest alone binds
+such a receipt to what was sent.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy.orm import Session
 
 from accord.exchange import EnvelopeHeader
 from accord.markings import ConfidentialityLabel
 
-__all__ = ["ControlHandler", "Incoming"]
+__all__ = ["NO_ITEM", "NO_ITEM_SHA384", "ControlHandler", "Incoming"]
+
+NO_ITEM: Final = "(none)"
+"""The item a control message about no item names in the outbox and in its receipt."""
+NO_ITEM_SHA384: Final = hashlib.sha384(b"").hexdigest()
+"""The content digest in the receipt of a control message about no item."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from accord.errors import AccordError, NotFound, TransportError
 from accord.exchange import PeerUnavailable, ReceiptBatch, Transmission, WireEnvelope
 from accord.items import Precedence
 from accord.node._context import NodeContext
+from accord.node._control import NO_ITEM, NO_ITEM_SHA384
 from accord.node._parties import PartyService
 from accord.store import ItemRow, OutboxRow, ReceiptBatchRow, ReceiptRow, append_event, format_stamp
 
@@ -329,7 +330,8 @@ class DeliveryService:
             if (
                 receipt.envelope_digest != row.digest
                 or receipt.item_id != row.item_id
-                or receipt.content_sha384 != digests.get(row.item_id)
+                or receipt.content_sha384
+                != (NO_ITEM_SHA384 if row.item_id == NO_ITEM else digests.get(row.item_id))
             ):
                 raise TransportError(f"receipt for {receipt.message_id} does not match what was sent")
             if row.status != "receipted":

@@ -18,6 +18,7 @@ from accord.node._consents import ConsentService
 from accord.node._context import Clock, NodeContext, utc_now
 from accord.node._custody import CustodyService
 from accord.node._delivery import DeliveryService
+from accord.node._disposal import DisposalService
 from accord.node._home import HomeLayout, NodeConfig, write_private, write_public
 from accord.node._items import ItemService
 from accord.node._ledger import LedgerService
@@ -27,8 +28,8 @@ from accord.node._receiving import ReceivingService
 from accord.node._register import RegisterService
 from accord.node._sending import SendingService
 from accord.node._users import UserService
-from accord.node._worker import DeliveryWorker, TransportFactory
 from accord.node._witness import WitnessService
+from accord.node._worker import DeliveryWorker, TransportFactory
 from accord.store import BlobStore, Database, append_event, format_stamp, sqlite_url
 
 __all__ = ["Node"]
@@ -77,6 +78,10 @@ class Node:
             self.consents,
         )
         self.receiving.register("destruction-certificate", self.custody.incoming)
+        self.disposal = DisposalService(
+            ctx, self.agreements, self.users, self.items, self.access, self.sending, self.consents
+        )
+        self.receiving.register("disposal-request", self.disposal.incoming)
         self.register = RegisterService(ctx, self.parties, self.users, self.items, self.access, self.custody)
         self.delivery = DeliveryService(ctx, self.parties)
         self.bundles = BundleService(ctx, self.parties, self.delivery, self.receiving)
@@ -104,7 +109,13 @@ class Node:
 
     def worker(self, *, transport_factory: TransportFactory | None = None) -> DeliveryWorker:
         """A delivery worker for this node (start it; stop it before closing the node)."""
-        return DeliveryWorker(self.ctx, self.parties, self.delivery, transport_factory=transport_factory)
+        return DeliveryWorker(
+            self.ctx,
+            self.parties,
+            self.delivery,
+            transport_factory=transport_factory,
+            publish=self.witness.publish,
+        )
 
     def tls_identity(self) -> tuple[bytes, bytes]:
         """This node's TLS certificate and key (PEM), for the peer API server.

@@ -85,6 +85,19 @@ from accord.store import (
 
 __all__ = ["MAX_ENVELOPE_AGE", "ReceivingService"]
 
+ABOUT_HELD = frozenset(
+    {
+        "consent-revocation",
+        "downgrade",
+        "disposal-request",
+        "destruction-certificate",
+        "compromise-notice",
+        "compromise-report",
+    }
+)
+"""Control messages about CMI already held: they still travel after the agreement it was
+exchanged under has ended, while its protection survives (Art. 21)."""
+
 MAX_ENVELOPE_AGE = timedelta(days=60)  # an offline bundle may spend weeks in the pouch
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_BLOB_BYTES = 64 * 1024**3
@@ -303,7 +316,10 @@ class ReceivingService:
                 self._agreements.status_in(session, agreement.id, now.date()),
             )
         agreement, status = checked[header.agreement_id]
-        if not status.new_exchange_allowed:
+        # After termination nothing new is received; messages about what is already held
+        # still travel while its protection survives (Art. 21).
+        about_held = header.type in ABOUT_HELD and agreement.protection_survives_termination
+        if not status.new_exchange_allowed and not about_held:
             raise AgreementStateError(
                 f"{agreement.id} is {status.state.value} here on {now.date()} (Art. 21)"
             )

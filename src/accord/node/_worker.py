@@ -8,7 +8,9 @@ when there is nothing (or when the peer is down: the outbox row's ``next_attempt
 carries the backoff).
 
 A ledger thread seals the journal into the Merkle ledger every second while the worker
-runs, and once more when it stops (:meth:`LedgerService.seal`).
+runs, and once more when it stops (:meth:`LedgerService.seal`); after a seal it offers the
+latest checkpoint to the partners (``publish``: :meth:`WitnessService.publish`) at most every
+:data:`~accord.node._witness.PUBLISH_SECONDS`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from accord.node._delivery import DeliveryService, PeerTransport
 from accord.node._identity import IdentityCard
 from accord.node._ledger import LedgerService
 from accord.node._parties import PartyService
+from accord.node._witness import PUBLISH_SECONDS
 
 __all__ = ["ClosableTransport", "DeliveryWorker"]
 
@@ -55,6 +58,7 @@ class DeliveryWorker:
         *,
         transport_factory: TransportFactory | None = None,
         poll_seconds: float = 0.02,
+        publish: Callable[[], object] | None = None,
     ) -> None:
         """Prepare the worker for the node behind ``ctx`` (nothing runs until :meth:`start`)."""
         self._ctx = ctx
@@ -68,6 +72,8 @@ class DeliveryWorker:
         self._supervisor: threading.Thread | None = None
         self._ledger = LedgerService(ctx)
         self._sealer: threading.Thread | None = None
+        self._publish = publish
+        self._published: float | None = None
 
     def _mtls_client(self, card: IdentityCard, lane: str) -> ClosableTransport:
         home = self._ctx.home
@@ -140,6 +146,14 @@ class DeliveryWorker:
             self._ledger.seal()
         except AccordError as exc:  # the database is unavailable, or the ledger is damaged
             log.warning("ledger seal: %s", exc)
+        if self._publish is not None and (
+            self._published is None or started - self._published >= PUBLISH_SECONDS
+        ):
+            self._published = started
+            try:
+                self._publish()
+            except AccordError as exc:
+                log.warning("ledger publish: %s", exc)
         return time.monotonic() - started
 
     def _lane(self, peer: str, lane: str) -> None:

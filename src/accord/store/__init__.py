@@ -39,6 +39,12 @@ from accord.store._tables import (
 )
 from accord.store._tables_compromise import CompromiseCaseRow, CompromiseItemRow, CompromisePartyRow
 from accord.store._tables_custody import CopyRow, DestructionRow, TranslationRow
+from accord.store._tables_witness import (
+    WitnessAlarmRow,
+    WitnessCountersignatureRow,
+    WitnessPublishedRow,
+    WitnessSeenRow,
+)
 
 __all__ = [
     "AccessKeyRow",
@@ -73,6 +79,10 @@ __all__ = [
     "SqlHashStore",
     "TranslationRow",
     "UserRow",
+    "WitnessAlarmRow",
+    "WitnessCountersignatureRow",
+    "WitnessPublishedRow",
+    "WitnessSeenRow",
     "access_keys",
     "append_event",
     "assign_leaves",

@@ -1,0 +1,283 @@
+"""Wire formats of ledger witnessing: partners keep and countersign each other's checkpoints.
+
+A node's ledger (``docs/ledger.md``) is tamper-evident to the node itself only up to its
+newest checkpoint: a node that deletes its newest events together with their tree nodes
+and checkpoints, or rewrites its history and re-signs it, still verifies on its own. Its
+partners see through that when they keep the checkpoints they were given and demand that
+each new one extends the last (RFC 9162 §2.1.4; the "gossip" of RFC 9162 §8.3). Two
+messages, each in an envelope of its own type (``EnvelopeHeader.type``):
+
+* **checkpoint** (origin → partner) — :class:`CheckpointStatement`: the origin's signed
+  checkpoint (its own dual signature, purpose ``checkpoint``), the size of the last
+  checkpoint the origin believes the partner holds, and the consistency proof from that
+  size to this one. The statement needs no signature of its own: the checkpoint is signed,
+  the proof is checked against two signed roots, and the transmission that carries it is
+  signed by the origin; a wrong ``previous_size`` only makes the proof unusable.
+* **countersignature** (partner → origin) — :class:`Countersignature`: the witness names
+  the checkpoint it holds (origin, size, root, time) and signs that with both its keys
+  (purpose ``checkpoint-witness``). The origin keeps it: evidence, towards an auditor,
+  that a partner saw this state of its ledger.
+
+Two signed checkpoints of one origin that are not consistent — the same size with another
+root, a larger one that does not extend the smaller, a later one that is smaller — prove
+that the origin forked or rolled back its ledger; the witness keeps both as evidence.
+
+The habits of ``_formats`` hold: canonical JSON, strict parsing, objects valid from
+construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Final
+
+from accord.canonical import canonical_json, format_time, loads_object, parse_time
+from accord.crypto import DualSignature, SigningKeys, VerifyKeys
+from accord.errors import InvalidInput, VerificationFailed
+from accord.exchange._formats import FORMAT_VERSION, _keys, _list, _node_id, _obj
+from accord.ledger import HASH_SIZE, Checkpoint, verify_consistency
+
+__all__ = ["COUNTERSIGNATURE_PURPOSE", "MAX_PROOF_HASHES", "CheckpointStatement", "Countersignature"]
+
+CHECKPOINT_SIGNATURE_PURPOSE: Final = "checkpoint"
+"""The purpose a node signs its checkpoints for (``accord.node``'s ``CHECKPOINT_PURPOSE``;
+a test checks that they agree: this layer may not import the node)."""
+COUNTERSIGNATURE_PURPOSE: Final = "checkpoint-witness"
+"""The purpose a witness signs a countersignature for: it never verifies as anything else."""
+COUNTERSIGNATURE_TYPE: Final = "accord-checkpoint-witness"
+MAX_PROOF_HASHES: Final = 128
+"""A consistency proof in a tree of up to 2^63 leaves has fewer hashes (RFC 9162 §2.1.4.1)."""
+_HEX: Final = frozenset("0123456789abcdef")
+_STATEMENT_KEYS: Final = {"checkpoint", "signature", "previous_size", "proof"}
+_COUNTER_KEYS: Final = {"witness", "checkpoint", "signed_at", "signature"}
+# A stand-in while the fields are checked and the statement is built; never sent.
+_UNSIGNED = DualSignature(bytes(64), bytes(3309))
+
+
+def _checkpoint(value: object, what: str) -> Checkpoint:
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{what}: checkpoint must be an object")
+    return Checkpoint.from_dict(value)
+
+
+def _size(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput(f"{what}: a size is a number of leaves, not {value!r}")
+    return value
+
+
+def _hash(value: object, what: str) -> bytes:
+    if not isinstance(value, str) or len(value) != 2 * HASH_SIZE or not set(value) <= _HEX:
+        raise InvalidInput(f"{what}: a proof holds {2 * HASH_SIZE}-digit lower-case hex hashes")
+    return bytes.fromhex(value)
+
+
+def _canonical_time(value: object, what: str) -> str:
+    if not isinstance(value, str) or format_time(parse_time(value)) != value:
+        raise InvalidInput(f"{what} is written as 2026-11-25T09:00:00Z")
+    return value
+
+
+@dataclass(frozen=True)
+class CheckpointStatement:
+    """An origin's signed checkpoint, offered to a partner with a proof that it extends the last.
+
+    Attributes:
+        checkpoint: The origin's checkpoint (``checkpoint.origin`` is the sender).
+        signature: The origin's dual signature over ``checkpoint.statement()``.
+        previous_size: The size of the origin's checkpoint the partner last held, as far as
+            the origin knows (0 the first time); not more than ``checkpoint.size``.
+        proof: PROOF(previous_size, D[0:size]) of RFC 9162 §2.1.4.1 (empty when
+            ``previous_size`` is 0 or equals the size).
+    """
+
+    checkpoint: Checkpoint
+    signature: DualSignature
+    previous_size: int
+    proof: tuple[bytes, ...]
+
+    def __post_init__(self) -> None:
+        """Refuse a statement that could not have come from a log.
+
+        Raises:
+            InvalidInput: a field has the wrong type, or the sizes or proof are impossible.
+        """
+        what = "checkpoint statement"
+        if not isinstance(self.checkpoint, Checkpoint) or not isinstance(self.signature, DualSignature):
+            raise InvalidInput(f"{what}: a checkpoint and its dual signature")
+        if _size(self.previous_size, what) > self.checkpoint.size:
+            raise InvalidInput(f"{what}: previous_size {self.previous_size} is beyond the checkpoint's size")
+        proof = tuple(self.proof)
+        if len(proof) > MAX_PROOF_HASHES or not all(
+            isinstance(node, bytes) and len(node) == HASH_SIZE for node in proof
+        ):
+            raise InvalidInput(f"{what}: a proof is at most {MAX_PROOF_HASHES} hashes of {HASH_SIZE} bytes")
+        object.__setattr__(self, "proof", proof)
+
+    def verify(self, keys: VerifyKeys) -> None:
+        """Check the origin's signature over the checkpoint (both halves).
+
+        Raises:
+            VerificationFailed: not signed by ``keys``, or a field of the checkpoint changed.
+        """
+        keys.verify(CHECKPOINT_SIGNATURE_PURPOSE, self.checkpoint.statement(), self.signature)
+
+    def check_extends(self, held: Checkpoint) -> None:
+        """Check that this checkpoint extends ``held``, of the same origin (RFC 9162 §2.1.4.2).
+
+        ``held`` is the checkpoint the partner holds; the proof must start at its size.
+
+        Raises:
+            InvalidInput: ``held`` is of another origin, or the proof starts at another size
+                (it cannot be checked; that proves nothing either way).
+            VerificationFailed: the proof does not prove it: the origin's log was rewritten
+                (or the proof was altered).
+        """
+        new = self.checkpoint
+        if held.origin != new.origin:
+            raise InvalidInput(f"a checkpoint of {held.origin} is not extended by one of {new.origin}")
+        if held.size != self.previous_size:
+            raise InvalidInput(
+                f"the proof starts at size {self.previous_size}; the checkpoint held is of size {held.size}"
+            )
+        verify_consistency(held.size, new.size, held.root, new.root, self.proof)
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON (the envelope's payload)."""
+        return canonical_json(
+            {
+                "v": FORMAT_VERSION,
+                "checkpoint": self.checkpoint.to_dict(),
+                "signature": self.signature.to_dict(),
+                "previous_size": self.previous_size,
+                "proof": [node.hex() for node in self.proof],
+            }
+        )
+
+    @classmethod
+    def parse(cls, data: bytes | str) -> CheckpointStatement:
+        """Parse (not verify) a statement, strictly.
+
+        Raises:
+            InvalidInput: malformed, a key missing or unknown, or a field invalid.
+        """
+        what = "checkpoint statement"
+        obj = loads_object(data, what)
+        _keys(obj, _STATEMENT_KEYS | {"v"}, what)
+        if type(obj["v"]) is not int or obj["v"] != FORMAT_VERSION:
+            raise InvalidInput(f"{what}: unsupported version {obj['v']!r}")
+        proof = _list(obj, "proof", what)
+        if len(proof) > MAX_PROOF_HASHES:
+            raise InvalidInput(f"{what}: a proof is at most {MAX_PROOF_HASHES} hashes")
+        return cls(
+            checkpoint=_checkpoint(obj["checkpoint"], what),
+            signature=DualSignature.from_dict(_obj(obj, "signature", what)),
+            previous_size=_size(obj["previous_size"], what),
+            proof=tuple(_hash(node, what) for node in proof),
+        )
+
+
+@dataclass(frozen=True)
+class Countersignature:
+    """A witness's signed word that it holds a checkpoint of another node's ledger.
+
+    Attributes:
+        witness: The node id of the witness (the signer).
+        checkpoint: The origin's checkpoint it holds (origin, size, root, time).
+        signed_at: When it countersigned, as ``2026-11-25T09:00:00Z``.
+        signature: The witness's dual signature (purpose ``checkpoint-witness``).
+    """
+
+    witness: str
+    checkpoint: Checkpoint
+    signed_at: str
+    signature: DualSignature
+
+    def __post_init__(self) -> None:
+        """Refuse malformed fields.
+
+        Raises:
+            InvalidInput: a field has the wrong type or form.
+        """
+        what = "countersignature"
+        if not isinstance(self.witness, str):
+            raise InvalidInput(f"{what}: witness must be a node id")
+        _node_id(self.witness, what)
+        if not isinstance(self.checkpoint, Checkpoint):
+            raise InvalidInput(f"{what}: checkpoint must be a checkpoint")
+        if self.witness == self.checkpoint.origin:
+            raise InvalidInput(f"{what}: a node does not witness its own ledger")
+        _canonical_time(self.signed_at, f"{what}: signed_at")
+        if not isinstance(self.signature, DualSignature):
+            raise InvalidInput(f"{what}: signature must be a dual signature")
+
+    @classmethod
+    def make(
+        cls, keys: SigningKeys, *, witness: str, checkpoint: Checkpoint, signed_at: str
+    ) -> Countersignature:
+        """Check the fields and sign them with the witness node's keys.
+
+        Raises:
+            InvalidInput: a field is invalid.
+        """
+        unsigned = cls(witness, checkpoint, signed_at, _UNSIGNED)
+        return replace(unsigned, signature=keys.sign(COUNTERSIGNATURE_PURPOSE, unsigned.statement()))
+
+    def statement(self) -> bytes:
+        """The exact bytes the witness signs."""
+        return canonical_json(
+            {
+                "type": COUNTERSIGNATURE_TYPE,
+                "v": FORMAT_VERSION,
+                "witness": self.witness,
+                "checkpoint": self.checkpoint.to_dict(),
+                "signed_at": self.signed_at,
+            }
+        )
+
+    def verify(self, keys: VerifyKeys) -> None:
+        """Check the witness's signature.
+
+        Raises:
+            VerificationFailed: not signed by ``keys``, or a field was changed.
+        """
+        try:
+            keys.verify(COUNTERSIGNATURE_PURPOSE, self.statement(), self.signature)
+        except VerificationFailed as exc:
+            raise VerificationFailed(f"the countersignature of {self.witness} does not verify") from exc
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form, signature included."""
+        return {
+            "v": FORMAT_VERSION,
+            "witness": self.witness,
+            "checkpoint": self.checkpoint.to_dict(),
+            "signed_at": self.signed_at,
+            "signature": self.signature.to_dict(),
+        }
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON (the envelope's payload)."""
+        return canonical_json(self.to_dict())
+
+    @classmethod
+    def parse(cls, data: bytes | str) -> Countersignature:
+        """Parse (not verify) a countersignature, strictly.
+
+        Raises:
+            InvalidInput: malformed, a key missing or unknown, or a field invalid.
+        """
+        what = "countersignature"
+        obj = loads_object(data, what)
+        _keys(obj, _COUNTER_KEYS | {"v"}, what)
+        if type(obj["v"]) is not int or obj["v"] != FORMAT_VERSION:
+            raise InvalidInput(f"{what}: unsupported version {obj['v']!r}")
+        witness, signed_at = obj["witness"], obj["signed_at"]
+        if not isinstance(witness, str) or not isinstance(signed_at, str):
+            raise InvalidInput(f"{what}: witness and signed_at are text")
+        return cls(
+            witness=witness,
+            checkpoint=_checkpoint(obj["checkpoint"], what),
+            signed_at=signed_at,
+            signature=DualSignature.from_dict(_obj(obj, "signature", what)),
+        )

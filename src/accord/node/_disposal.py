@@ -1,0 +1,211 @@
+"""The originator asks a holder to return or destroy what it provided (GSOMIA Arts. 15, 21).
+
+When an agreement ends, or whenever the originator decides, it may ask each holder to
+return or destroy an item. ``request`` at the originator sends a ``disposal-request``
+envelope (IMMEDIATE, authenticated by the transmission's signature like every control
+message) to every node of the holder party that the dissemination record says received the
+item. The holder marks its holding ``to-return`` or ``to-destroy``, journals the request,
+and its officer carries it out with ``accord destroy`` (method "returned to the originator"
+for a return: electronic CMI is returned by destroying the copy and certifying it); the
+destruction certificate then reaches the originator's dissemination record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.canonical import canonical_json, format_time, loads_object
+from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
+from accord.exchange import EnvelopeHeader, label_digest
+from accord.items import Precedence
+from accord.node._access import AccessService
+from accord.node._agreements import AgreementService
+from accord.node._consents import ConsentService
+from accord.node._context import NodeContext
+from accord.node._control import Incoming
+from accord.node._items import ItemService, stored_marking
+from accord.node._sending import SendingService
+from accord.node._users import UserService
+from accord.policy import Action
+from accord.store import ItemRow, OutboxRow, append_event
+
+__all__ = ["DisposalRequest", "DisposalService"]
+
+KINDS = ("return", "destroy")
+_STATUS = {"return": "to-return", "destroy": "to-destroy"}
+_FINAL = frozenset({"destroyed", "returned"})
+
+
+@dataclass(frozen=True)
+class DisposalRequest:
+    """What the originator asks of a holder (the payload of a ``disposal-request`` envelope)."""
+
+    item_id: str
+    kind: str
+    reason: str
+    requested_by: str
+    requested_at: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise InvalidInput(f"a disposal request asks to {' or '.join(KINDS)}, not {self.kind!r}")
+        reason = self.reason.strip()
+        if not reason or len(reason) > 500 or any(ord(ch) < 32 for ch in reason):
+            raise InvalidInput("a disposal request needs a reason of 1–500 printable characters")
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON."""
+        return canonical_json(
+            {
+                "item_id": self.item_id,
+                "kind": self.kind,
+                "reason": self.reason,
+                "requested_by": self.requested_by,
+                "requested_at": self.requested_at,
+            }
+        )
+
+    @classmethod
+    def parse(cls, data: bytes) -> DisposalRequest:
+        """Parse strictly.
+
+        Raises:
+            InvalidInput: malformed, unknown or missing keys.
+        """
+        obj = loads_object(data, "disposal request")
+        keys = {"item_id", "kind", "reason", "requested_by", "requested_at"}
+        if set(obj) != keys or not all(isinstance(obj[k], str) for k in keys):
+            raise InvalidInput(
+                "disposal request: expected exactly the text fields " + ", ".join(sorted(keys))
+            )
+        return cls(**{k: str(obj[k]) for k in keys})
+
+
+class DisposalService:
+    """Return and destruction requests from the originator to its holders."""
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        agreements: AgreementService,
+        users: UserService,
+        items: ItemService,
+        access: AccessService,
+        sending: SendingService,
+        consents: ConsentService,
+    ) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+        self._agreements = agreements
+        self._users = users
+        self._items = items
+        self._access = access
+        self._sending = sending
+        self._consents = consents
+
+    def request(self, item_id: str, *, holder: str, kind: str, reason: str, actor: str) -> list[str]:
+        """Ask every node of ``holder`` that received ``item_id`` to return or destroy it.
+
+        Returns:
+            The node ids asked.
+
+        Raises:
+            NotFound: no such item (or withheld), or it never went to ``holder``.
+            PolicyDenied: not originated here, or ``actor`` may not decide about it.
+            InvalidInput: an unknown kind or an empty reason.
+        """
+        holder = holder.strip().upper()
+        detail = {"holder": holder, "kind": kind}
+        with self._ctx.work(actor, "item.disposal.request", item_id=item_id, detail=detail) as session:
+            now = self._ctx.now()
+            user = self._users.get_in(session, actor)
+            row = session.get(ItemRow, item_id)
+            if row is None:
+                raise NotFound(f"no item {item_id!r} at this node")
+            resource = self._items.resource_of(row)
+            self._access.require(session, user, Action.DESTROY, resource, now)
+            if row.originator_node != self._ctx.config.node_id:
+                raise PolicyDenied(
+                    f"only the originator {row.originator_party} asks for the return or destruction of item "
+                    f"{item_id} (Art. 21)"
+                )
+            request = DisposalRequest(item_id, kind, reason, actor, format_time(now))
+            sent = session.execute(
+                select(OutboxRow.peer, OutboxRow.agreement_id, OutboxRow.header).where(
+                    OutboxRow.item_id == item_id, OutboxRow.peer_party == holder
+                )
+            ).all()
+            targets = {
+                peer: agreement_id
+                for peer, agreement_id, header in sent
+                if EnvelopeHeader.parse(header).type == "item"
+            }
+            if not targets:
+                raise NotFound(f"item {item_id} was never provided to {holder}")
+            for peer, agreement_id in sorted(targets.items()):
+                self._sending.enqueue(
+                    session,
+                    kind="disposal-request",
+                    card=self._consents.card(session, peer),
+                    agreement=self._agreements.get_in(session, agreement_id),
+                    precedence=Precedence.IMMEDIATE,
+                    item_id=item_id,
+                    payload=request.to_bytes(),
+                    actor=actor,
+                    now=now,
+                )
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="item.disposal.request",
+                outcome="ok",
+                item_id=item_id,
+                detail={**detail, "reason": request.reason, "asked": sorted(targets)},
+            )
+            return sorted(targets)
+
+    def incoming(
+        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
+    ) -> Incoming:
+        """Check a disposal request from the originator, in the holder's snapshot.
+
+        Raises:
+            InvalidInput: malformed.
+            NotFound: the item is not held here, or the sender did not originate it.
+            Conflict: it is already destroyed or returned here.
+        """
+        request = DisposalRequest.parse(plaintext)
+        row = session.get(ItemRow, request.item_id)
+        if row is None or row.originator_node != header.sender:
+            raise NotFound(
+                f"a disposal request for item {request.item_id}, which the sender did not provide here"
+            )
+        if row.status in _FINAL:
+            raise Conflict(f"item {row.id} is already {row.status} here")
+
+        def apply(session: Session, now: datetime) -> None:
+            holding = session.get_one(ItemRow, request.item_id)
+            holding.status = _STATUS[request.kind]
+            append_event(
+                session,
+                at=now,
+                actor=f"peer:{header.sender}",
+                action="item.disposal.requested",
+                outcome="ok",
+                item_id=request.item_id,
+                detail={
+                    "kind": request.kind,
+                    "reason": request.reason,
+                    "requested_by": request.requested_by,
+                    "requested_at": request.requested_at,
+                },
+            )
+
+        marking = stored_marking(row)
+        label = marking.for_scheme(self._ctx.config.scheme) or marking.originator
+        return Incoming(row.id, row.content_sha384, label_digest(marking.originator), label, apply)

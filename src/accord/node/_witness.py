@@ -1,0 +1,482 @@
+"""Witnessing: partners keep, check and countersign each other's ledger checkpoints.
+
+One node's ledger shows every change to what it sealed, but not the loss of its newest
+events together with their tree nodes and checkpoints, nor a history rewritten and signed
+again (``docs/ledger.md``). Its partners do: each keeps the last checkpoint it accepted
+from the node and accepts a new one only with a consistency proof from it (RFC 9162
+§2.1.4; the gossip of RFC 9162 §8.3).
+
+* :meth:`WitnessService.publish` (the worker calls it at most every
+  :data:`PUBLISH_SECONDS`; ``accord ledger publish`` at once) offers our latest signed
+  checkpoint to every pinned partner node with an agreement in force, when it is newer
+  than the last we offered that node, in a ``checkpoint`` envelope
+  (:class:`~accord.exchange.CheckpointStatement`) with the proof from the largest size the
+  partner countersigned (0 the first time).
+* The partner (:meth:`WitnessService.incoming_checkpoint`) checks the origin's signature
+  with its pinned keys, then, against the checkpoint it holds from that origin:
+
+  - none held, or the same checkpoint again, or a larger one the proof shows extends it:
+    it keeps the new one and returns a ``countersignature`` (:class:`~accord.exchange.Countersignature`);
+  - the same size with another root, a larger one the proof does not extend, or a smaller
+    one that is not older: a **fork or rollback**. It keeps the one it held, stores both
+    signed checkpoints as evidence (``witness_alarms``), journals ``ledger.fork`` (outcome
+    ``alarm``) with both, and logs an error for the officers;
+  - a larger one whose proof starts from another size than the one held (the origin's
+    idea of what we hold is out of date): it countersigns the one it holds, so that the
+    origin proves the next one from there;
+  - a smaller, older one (delayed on the way): nothing but the journal.
+
+* The origin (:meth:`WitnessService.incoming_countersignature`) checks the witness's
+  signature and that it signed this very checkpoint, and keeps it.
+
+A checkpoint whose signature does not verify, or a countersignature of a checkpoint we
+never signed, is refused like any bad envelope (quarantined with the reason).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from accord.canonical import canonical_json, format_time, loads_object, parse_time
+from accord.errors import InvalidInput, NotFound, PolicyDenied, VerificationFailed
+from accord.exchange import CheckpointStatement, Countersignature, EnvelopeHeader
+from accord.items import Precedence
+from accord.ledger import MerkleTree
+from accord.markings import ConfidentialityLabel, scheme
+from accord.node._agreements import AgreementService
+from accord.node._consents import ConsentService
+from accord.node._context import NodeContext
+from accord.node._control import NO_ITEM, NO_ITEM_SHA384, Incoming
+from accord.node._ledger import LedgerService, SignedCheckpoint
+from accord.node._parties import PartyService
+from accord.node._sending import SendingService
+from accord.store import (
+    LedgerCheckpointRow,
+    PartyRow,
+    SqlHashStore,
+    WitnessAlarmRow,
+    WitnessCountersignatureRow,
+    WitnessPublishedRow,
+    WitnessSeenRow,
+    append_event,
+    format_stamp,
+)
+
+__all__ = ["PUBLISH_SECONDS", "WitnessService"]
+
+log = logging.getLogger("accord.witness")
+
+PUBLISH_SECONDS: Final = 10.0
+"""How often, at most, the worker offers a new checkpoint to the partners."""
+_ACTOR: Final = "witness"
+_NO_ITEM_MARK: Final = "LEDGER CHECKPOINT - NOT CMI"
+
+
+def _signed_json(signed: SignedCheckpoint) -> str:
+    return canonical_json(signed.to_dict()).decode("utf-8")
+
+
+class WitnessService:
+    """Offers our checkpoints to partners, witnesses theirs, and raises fork alarms."""
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        parties: PartyService,
+        agreements: AgreementService,
+        consents: ConsentService,
+        sending: SendingService,
+        ledger: LedgerService,
+    ) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+        self._parties = parties
+        self._agreements = agreements
+        self._consents = consents
+        self._sending = sending
+        self._ledger = ledger
+
+    # --- the origin ----------------------------------------------------------------------
+
+    def publish(self, *, actor: str = _ACTOR) -> list[str]:
+        """Offer our latest checkpoint to every partner node that has not been offered it.
+
+        Returns:
+            The node ids it was offered to (none when the ledger has not grown).
+
+        Raises:
+            StorageError: the database failed.
+        """
+        latest = self._ledger.latest_checkpoint()
+        if latest is None:
+            return []
+        checkpoint = latest.checkpoint
+        me = self._ctx.config
+        told: list[str] = []
+        with self._ctx.work(actor, "ledger.publish", detail={"size": checkpoint.size}) as session:
+            now = self._ctx.now()
+            rows = session.scalars(select(PartyRow).order_by(PartyRow.node_id)).all()
+            for row in rows:
+                if row.node_id == me.node_id or row.party == me.party:
+                    continue
+                published = session.get(WitnessPublishedRow, row.node_id)
+                if published is not None and published.size >= checkpoint.size:
+                    continue
+                try:
+                    agreement = self._consents.agreement_with(session, row.party, now)
+                except NotFound:
+                    continue  # no agreement in force: nothing is exchanged with that party
+                basis = session.scalar(
+                    select(func.max(WitnessCountersignatureRow.size)).where(
+                        WitnessCountersignatureRow.witness == row.node_id,
+                        WitnessCountersignatureRow.size <= checkpoint.size,
+                    )
+                )
+                previous = int(basis or 0)
+                proof = MerkleTree(SqlHashStore(session)).consistency_proof(previous, checkpoint.size)
+                statement = CheckpointStatement(checkpoint, latest.signature, previous, tuple(proof))
+                self._sending.enqueue(
+                    session,
+                    kind="checkpoint",
+                    card=self._consents.card(session, row.node_id),
+                    agreement=agreement,
+                    precedence=Precedence.ROUTINE,
+                    item_id=NO_ITEM,
+                    payload=statement.to_bytes(),
+                    actor=actor,
+                    now=now,
+                )
+                if published is None:
+                    session.add(
+                        WitnessPublishedRow(
+                            peer=row.node_id, size=checkpoint.size, published_at=format_stamp(now)
+                        )
+                    )
+                else:
+                    published.size, published.published_at = checkpoint.size, format_stamp(now)
+                told.append(row.node_id)
+            if told:
+                append_event(
+                    session,
+                    at=now,
+                    actor=actor,
+                    action="ledger.publish",
+                    outcome="ok",
+                    detail={"size": checkpoint.size, "root": checkpoint.root.hex(), "to": told},
+                )
+        return told
+
+    def incoming_countersignature(
+        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
+    ) -> Incoming:
+        """Check a partner's countersignature of one of our checkpoints (receiver's snapshot).
+
+        Raises:
+            InvalidInput: malformed, or about another node's ledger.
+            PolicyDenied: the witness is not the sender.
+            VerificationFailed: not signed by the sender, or a checkpoint we never signed.
+        """
+        counter = Countersignature.parse(plaintext)
+        checkpoint = counter.checkpoint
+        if counter.witness != header.sender:
+            raise PolicyDenied("a node sends only its own countersignatures")
+        if checkpoint.origin != self._ctx.config.node_id:
+            raise InvalidInput(f"a countersignature of the ledger of {checkpoint.origin}, not of this node")
+        _, keys = self._parties.signer(session, header.sender)
+        counter.verify(keys)
+        ours = session.get(LedgerCheckpointRow, checkpoint.size)
+        if ours is None or (ours.root, ours.time) != (checkpoint.root.hex(), checkpoint.timestamp):
+            raise VerificationFailed(
+                f"{header.sender} countersigns a checkpoint of size {checkpoint.size} this node never signed"
+            )
+
+        def apply(session: Session, now: datetime) -> None:
+            exists = session.scalar(
+                select(WitnessCountersignatureRow.id).where(
+                    WitnessCountersignatureRow.witness == counter.witness,
+                    WitnessCountersignatureRow.size == checkpoint.size,
+                )
+            )
+            if exists is None:
+                session.add(
+                    WitnessCountersignatureRow(
+                        witness=counter.witness,
+                        size=checkpoint.size,
+                        root=checkpoint.root.hex(),
+                        signed_at=counter.signed_at,
+                        countersignature_json=counter.to_bytes().decode("utf-8"),
+                        received_at=format_stamp(now),
+                    )
+                )
+            append_event(
+                session,
+                at=now,
+                actor=f"peer:{header.sender}",
+                action="ledger.countersigned",
+                outcome="ok",
+                detail={"witness": counter.witness, "size": checkpoint.size, "root": checkpoint.root.hex()},
+            )
+
+        return self._incoming(apply, now)
+
+    # --- the witness ---------------------------------------------------------------------
+
+    def incoming_checkpoint(
+        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
+    ) -> Incoming:
+        """Check a partner's checkpoint statement in the receiver's snapshot.
+
+        The signature is checked here; the comparison with the checkpoint held runs when
+        it is applied, in the write transaction (two statements may come in one batch).
+
+        Raises:
+            InvalidInput: malformed.
+            PolicyDenied: the checkpoint is not of the sender's ledger.
+            VerificationFailed: not signed by the sender's pinned keys.
+        """
+        statement = CheckpointStatement.parse(plaintext)
+        if statement.checkpoint.origin != header.sender:
+            raise PolicyDenied("a node offers only its own ledger's checkpoints")
+        _, keys = self._parties.signer(session, header.sender)
+        statement.verify(keys)
+
+        def apply(session: Session, now: datetime) -> None:
+            self._witness(session, header, statement, now)
+
+        return self._incoming(apply, now)
+
+    def _witness(
+        self, session: Session, header: EnvelopeHeader, statement: CheckpointStatement, now: datetime
+    ) -> None:
+        new = statement.checkpoint
+        presented = SignedCheckpoint(new, statement.signature)
+        row = session.get(WitnessSeenRow, new.origin)
+        detail: dict[str, object] = {
+            "origin": new.origin,
+            "size": new.size,
+            "root": new.root.hex(),
+            "previous_size": statement.previous_size,
+        }
+        if row is None:
+            self._keep(session, None, presented, now)
+            self._countersign(session, header, presented, now)
+            self._journal(session, header, "ok", {**detail, "first": True}, now)
+            return
+        held = SignedCheckpoint.from_dict(loads_object(row.signed_json, "a checkpoint held"))
+        old = held.checkpoint
+        detail["held_size"] = old.size
+        if new.size == old.size:
+            if new.root != old.root:
+                self._alarm(session, header, "fork", f"two roots for size {new.size}", held, presented, now)
+                return
+            self._countersign(session, header, held, now)
+            self._journal(session, header, "ok", {**detail, "again": True}, now)
+            return
+        if new.size < old.size:
+            if parse_time(new.timestamp) < parse_time(old.timestamp):
+                self._journal(session, header, "stale", detail, now)  # delayed on the way
+                return
+            reason = f"size {new.size} at {new.timestamp} after size {old.size} at {old.timestamp}"
+            self._alarm(session, header, "rollback", reason, held, presented, now)
+            return
+        if statement.previous_size != old.size:
+            # The origin proves from another size than the one we hold: tell it which.
+            self._countersign(session, header, held, now)
+            self._journal(session, header, "resync", detail, now)
+            return
+        try:
+            statement.check_extends(old)
+        except VerificationFailed as exc:
+            reason = f"size {new.size} does not extend size {old.size}: {exc}"
+            self._alarm(session, header, "fork", reason, held, presented, now)
+            return
+        self._keep(session, row, presented, now)
+        self._countersign(session, header, presented, now)
+        self._journal(session, header, "ok", detail, now)
+
+    def _keep(
+        self, session: Session, row: WitnessSeenRow | None, signed: SignedCheckpoint, now: datetime
+    ) -> None:
+        cp = signed.checkpoint
+        if row is None:
+            row = WitnessSeenRow(origin=cp.origin)
+            session.add(row)
+        row.size, row.root, row.time = cp.size, cp.root.hex(), cp.timestamp
+        row.signed_json = _signed_json(signed)
+        row.received_at = format_stamp(now)
+
+    def _countersign(
+        self, session: Session, header: EnvelopeHeader, signed: SignedCheckpoint, now: datetime
+    ) -> None:
+        counter = Countersignature.make(
+            self._ctx.keys,
+            witness=self._ctx.config.node_id,
+            checkpoint=signed.checkpoint,
+            signed_at=format_time(now),
+        )
+        self._sending.enqueue(
+            session,
+            kind="countersignature",
+            card=self._consents.card(session, header.sender),
+            agreement=self._agreements.get_in(session, header.agreement_id),
+            precedence=Precedence.ROUTINE,
+            item_id=NO_ITEM,
+            payload=counter.to_bytes(),
+            actor=_ACTOR,
+            now=now,
+        )
+
+    def _alarm(
+        self,
+        session: Session,
+        header: EnvelopeHeader,
+        kind: str,
+        reason: str,
+        held: SignedCheckpoint,
+        presented: SignedCheckpoint,
+        now: datetime,
+    ) -> None:
+        origin = presented.checkpoint.origin
+        session.add(
+            WitnessAlarmRow(
+                origin=origin,
+                kind=kind,
+                reason=reason,
+                held_json=_signed_json(held),
+                presented_json=_signed_json(presented),
+                message_id=header.message_id,
+                detected_at=format_stamp(now),
+            )
+        )
+        append_event(
+            session,
+            at=now,
+            actor=f"peer:{header.sender}",
+            action="ledger.fork",
+            outcome="alarm",
+            detail={
+                "origin": origin,
+                "kind": kind,
+                "reason": reason,
+                "message_id": header.message_id,
+                "held": held.to_dict(),
+                "presented": presented.to_dict(),
+            },
+        )
+        log.error("LEDGER %s of %s: %s (accord ledger alarms)", kind.upper(), origin, reason)
+
+    @staticmethod
+    def _journal(
+        session: Session, header: EnvelopeHeader, outcome: str, detail: dict[str, object], now: datetime
+    ) -> None:
+        append_event(
+            session,
+            at=now,
+            actor=f"peer:{header.sender}",
+            action="ledger.witness",
+            outcome=outcome,
+            detail={**detail, "message_id": header.message_id},
+        )
+
+    def _incoming(self, apply: Callable[[Session, datetime], None], now: datetime) -> Incoming:
+        """The receipt of a message about no item: :data:`NO_ITEM`, and a label saying so.
+
+        A receipt names a label (:class:`~accord.exchange.Receipt`); a checkpoint is not
+        CMI, so it is the lowest level of our scheme with a privacy mark that says what it is.
+        """
+        me = self._ctx.config
+        label = ConfidentialityLabel(
+            policy=me.scheme,
+            classification=scheme(me.scheme).levels[-1].native,
+            originator_id=me.node_id,
+            creation_time=now,
+            privacy_mark=_NO_ITEM_MARK,
+        )
+        return Incoming(NO_ITEM, NO_ITEM_SHA384, NO_ITEM_SHA384, label, apply)
+
+    # --- views ---------------------------------------------------------------------------
+
+    def witnesses(self) -> list[dict[str, object]]:
+        """Per partner node: its checkpoint we hold, what we offered it, what it countersigned."""
+        me = self._ctx.config.node_id
+        with self._ctx.db.transaction(read_only=True) as session:
+            nodes = [
+                n for n in session.scalars(select(PartyRow.node_id).order_by(PartyRow.node_id)) if n != me
+            ]
+            out: list[dict[str, object]] = []
+            for node in nodes:
+                seen = session.get(WitnessSeenRow, node)
+                published = session.get(WitnessPublishedRow, node)
+                last = session.scalars(
+                    select(WitnessCountersignatureRow)
+                    .where(WitnessCountersignatureRow.witness == node)
+                    .order_by(WitnessCountersignatureRow.size.desc())
+                    .limit(1)
+                ).first()
+                count = session.scalar(
+                    select(func.count())
+                    .select_from(WitnessCountersignatureRow)
+                    .where(WitnessCountersignatureRow.witness == node)
+                )
+                alarms = session.scalar(
+                    select(func.count()).select_from(WitnessAlarmRow).where(WitnessAlarmRow.origin == node)
+                )
+                out.append(
+                    {
+                        "node": node,
+                        "seen": None
+                        if seen is None
+                        else {
+                            "size": seen.size,
+                            "root": seen.root,
+                            "time": seen.time,
+                            "at": seen.received_at,
+                        },
+                        "published": None
+                        if published is None
+                        else {"size": published.size, "at": published.published_at},
+                        "countersigned": None
+                        if last is None
+                        else {"size": last.size, "signed_at": last.signed_at, "at": last.received_at},
+                        "countersignatures": int(count or 0),
+                        "alarms": int(alarms or 0),
+                    }
+                )
+            return out
+
+    def countersignatures(self, witness: str | None = None) -> list[Countersignature]:
+        """The countersignatures partners returned for our checkpoints, newest first.
+
+        Raises:
+            InvalidInput: a stored countersignature is malformed (tampering).
+        """
+        with self._ctx.db.transaction(read_only=True) as session:
+            query = select(WitnessCountersignatureRow).order_by(WitnessCountersignatureRow.id.desc())
+            if witness is not None:
+                query = query.where(WitnessCountersignatureRow.witness == witness)
+            return [Countersignature.parse(row.countersignature_json) for row in session.scalars(query)]
+
+    def alarms(self) -> list[dict[str, object]]:
+        """Every fork or rollback detected, newest first, with both signed checkpoints."""
+        with self._ctx.db.transaction(read_only=True) as session:
+            rows = session.scalars(select(WitnessAlarmRow).order_by(WitnessAlarmRow.id.desc()))
+            return [
+                {
+                    "id": row.id,
+                    "origin": row.origin,
+                    "kind": row.kind,
+                    "reason": row.reason,
+                    "detected_at": row.detected_at,
+                    "message_id": row.message_id,
+                    "held": json.loads(row.held_json),
+                    "presented": json.loads(row.presented_json),
+                }
+                for row in rows
+            ]

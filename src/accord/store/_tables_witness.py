@@ -1,0 +1,72 @@
+"""Tables of ledger witnessing: partners' checkpoints seen, our checkpoints countersigned, alarms.
+
+``witness_seen`` keeps, per partner node, the newest signed checkpoint of its ledger that
+this node accepted: the next one must extend it. ``witness_published`` keeps, per partner,
+the size of our latest checkpoint we offered it (so that an unchanged ledger is not offered
+again). ``witness_countersignatures`` keeps the countersignatures partners returned for our
+checkpoints, ``witness_alarms`` the evidence of a partner's fork or rollback: both of its
+signed checkpoints that are not consistent. Checkpoints are stored as the JSON of
+``SignedCheckpoint.to_dict`` (``{"checkpoint", "signature"}``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from accord.store._tables import TIME, Base
+
+__all__ = ["WitnessAlarmRow", "WitnessCountersignatureRow", "WitnessPublishedRow", "WitnessSeenRow"]
+
+
+class WitnessSeenRow(Base):
+    """The newest checkpoint of ``origin``'s ledger this node accepted, signed by ``origin``."""
+
+    __tablename__ = "witness_seen"
+    origin: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[str] = mapped_column(String(64))
+    time: Mapped[str] = mapped_column(TIME)
+    signed_json: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[str] = mapped_column(TIME)
+
+
+class WitnessPublishedRow(Base):
+    """The size of our newest checkpoint offered to ``peer``, and when."""
+
+    __tablename__ = "witness_published"
+    peer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    published_at: Mapped[str] = mapped_column(TIME)
+
+
+class WitnessCountersignatureRow(Base):
+    """A partner's signed word that it holds our checkpoint of ``size`` (one per witness and size)."""
+
+    __tablename__ = "witness_countersignatures"
+    __table_args__ = (UniqueConstraint("witness", "size"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    witness: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[str] = mapped_column(TIME)
+    countersignature_json: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[str] = mapped_column(TIME)
+
+
+class WitnessAlarmRow(Base):
+    """A partner presented two signed checkpoints that are not consistent: a fork or a rollback.
+
+    ``held_json`` is the checkpoint this node held, ``presented_json`` the one that
+    contradicts it; both carry ``origin``'s signature, so together they prove it.
+    """
+
+    __tablename__ = "witness_alarms"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    origin: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    held_json: Mapped[str] = mapped_column(Text)
+    presented_json: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(64))
+    detected_at: Mapped[str] = mapped_column(TIME, index=True)
