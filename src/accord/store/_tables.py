@@ -150,7 +150,7 @@ class ItemRow(Base):
     # Access control (0005): listings group rows by marking shape and page through them in
     # precedence and time order from these indexes alone, without reading the sealed rows.
     __table_args__ = (
-        Index("ix_items_access_shape", "access_key", "originator_party", "received_from"),
+        Index("ix_items_access_shape", "access_key", "originator_party", "received_from", "status"),
         Index(
             "ix_items_listing_order",
             "precedence",

@@ -28,11 +28,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("access_key", sa.String(length=64), nullable=True))
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_items_access_shape", ["access_key", "originator_party", "received_from"], unique=False
+            "ix_items_access_shape",
+            ["access_key", "originator_party", "received_from", "status"],
+            unique=False,
         )
         batch_op.create_index(
             "ix_items_listing_order",
-            ["precedence", "created_at", "id", "access_key", "originator_party", "received_from"],
+            ["precedence", "created_at", "id", "access_key", "originator_party", "received_from", "status"],
             unique=False,
         )
     op.create_table(
