@@ -284,3 +284,39 @@ def test_witness_messages_have_handlers(trio: Trio, kind: str) -> None:
 
     with pytest.raises(Conflict):
         trio.jpn.receiving.register(kind, trio.jpn.witness.incoming_checkpoint)
+
+
+def test_a_transmission_calls_for_a_checkpoint_at_once_and_witnessing_does_not(trio: Trio) -> None:
+    """Checkpoints follow every transmission and receipt (at the next seal), not only every 10 s."""
+    from accord.items import ItemContent, ItemKind
+    from accord.node import LabelRequest
+
+    made = trio.jpn.items.create(
+        actor="sato",
+        content=ItemContent(ItemKind.REPORT, "Launch", "Now.", "DPRK-MISSILE"),
+        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
+        precedence=Precedence.ROUTINE,
+    )
+    for node in (trio.jpn, trio.kor):
+        node.ctx.exchange_activity.clear()
+    trio.jpn.sending.send(made.id, to="KOR", actor="sato")
+    trio.deliver(trio.jpn)
+    assert trio.jpn.ctx.exchange_activity.is_set()  # it sent a transmission
+    assert trio.kor.ctx.exchange_activity.is_set()  # it received one
+    calls: list[int] = []
+    worker = DeliveryWorker(
+        trio.jpn.ctx, trio.jpn.parties, trio.jpn.delivery, publish=lambda: calls.append(1)
+    )
+    worker._seal()  # the first seal publishes anyway
+    trio.jpn.ctx.exchange_activity.set()
+    worker._seal()  # within PUBLISH_SECONDS, but after a transmission: publishes again
+    worker._seal()  # nothing new: waits for the interval
+    assert calls == [1, 1]
+    # The witnessing itself does not call for more.
+    for node in (trio.jpn, trio.kor):
+        node.ctx.exchange_activity.clear()
+    trio.jpn.ledger.seal()
+    trio.jpn.witness.publish()
+    trio.deliver(trio.jpn, trio.kor)
+    assert not trio.jpn.ctx.exchange_activity.is_set()
+    assert not trio.kor.ctx.exchange_activity.is_set()

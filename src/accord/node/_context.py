@@ -8,6 +8,7 @@ bad input leaves a trace and loses nothing.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,6 +47,9 @@ class NodeContext:
     clock: Clock
     flash_hooks: list[Callable[[], None]] = field(default_factory=list)
     """Run after a FLASH send or receipt has committed (the ledger seals a checkpoint at once)."""
+    exchange_activity: threading.Event = field(default_factory=threading.Event)
+    """Set when a transmission (other than witnessing) went out or came in: the worker then
+    offers partners our next checkpoint at once instead of at its periodic interval."""
 
     def flash_committed(self) -> None:
         """Run the FLASH hooks; a failing hook does not undo what committed (best effort)."""

@@ -27,7 +27,10 @@ from sqlalchemy.orm import Session
 from accord.exchange import EnvelopeHeader
 from accord.markings import ConfidentialityLabel
 
-__all__ = ["NO_ITEM", "NO_ITEM_SHA384", "ControlHandler", "Incoming"]
+__all__ = ["NO_ITEM", "NO_ITEM_SHA384", "WITNESS_TYPES", "ControlHandler", "Incoming"]
+
+WITNESS_TYPES = frozenset({"checkpoint", "countersignature"})
+"""The witnessing messages: the only exchange that does not itself call for a new checkpoint."""
 
 NO_ITEM: Final = "(none)"
 """The item a control message about no item names in the outbox and in its receipt."""

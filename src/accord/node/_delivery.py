@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 
 from accord.canonical import parse_time
 from accord.errors import AccordError, NotFound, TransportError
-from accord.exchange import PeerUnavailable, ReceiptBatch, Transmission, WireEnvelope
+from accord.exchange import EnvelopeHeader, PeerUnavailable, ReceiptBatch, Transmission, WireEnvelope
 from accord.items import Precedence
 from accord.node._context import NodeContext
-from accord.node._control import NO_ITEM, NO_ITEM_SHA384
+from accord.node._control import NO_ITEM, NO_ITEM_SHA384, WITNESS_TYPES
 from accord.node._parties import PartyService
 from accord.store import ItemRow, OutboxRow, ReceiptBatchRow, ReceiptRow, append_event, format_stamp
 
@@ -198,7 +198,12 @@ class DeliveryService:
                 envelopes=envelopes,
             )
             body = transport.post_transmission(tx.to_bytes())
-            return self._record(peer, tx, body, message_ids, urgent=lane == "flash")
+            result = self._record(peer, tx, body, message_ids, urgent=lane == "flash")
+            # A transmission of anything but the witnessing itself: partners get our
+            # checkpoint after it (the worker publishes at its next seal).
+            if any(EnvelopeHeader.parse(e.header).type not in WITNESS_TYPES for e in envelopes):
+                self._ctx.exchange_activity.set()
+            return result
         except AccordError as exc:
             self._retry_later(message_ids, exc, urgent=lane == "flash")
             return DeliveryResult(sent=len(message_ids), error=str(exc))

@@ -69,7 +69,7 @@ from accord.markings import Marking, derive_alternative
 from accord.node._agreements import AgreementService
 from accord.node._consents import ConsentService
 from accord.node._context import NodeContext
-from accord.node._control import ControlHandler, Incoming
+from accord.node._control import WITNESS_TYPES, ControlHandler, Incoming
 from accord.node._items import blob_aad, blob_key_aad, content_aad, keep_access_key, key_aad
 from accord.node._parties import PartyService
 from accord.node._sending import suite_of
@@ -266,6 +266,12 @@ class ReceivingService:
                 self._quarantine_in(session, tx.sender, message_id, reason, _raw(envelope), now)
         if urgent:
             self._ctx.flash_committed()
+        # Anything but the witnessing itself: we offer partners our next checkpoint at once.
+        if any(
+            isinstance(outcome, _Prepared | _PreparedControl) and outcome.header.type not in WITNESS_TYPES
+            for _, _, outcome in prepared
+        ):
+            self._ctx.exchange_activity.set()
         batch = ReceiptBatch.make(
             self._ctx.keys,
             batch_id=f"rb-{uuid.uuid4().hex}",

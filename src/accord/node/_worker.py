@@ -9,8 +9,9 @@ carries the backoff).
 
 A ledger thread seals the journal into the Merkle ledger every second while the worker
 runs, and once more when it stops (:meth:`LedgerService.seal`); after a seal it offers the
-latest checkpoint to the partners (``publish``: :meth:`WitnessService.publish`) at most every
-:data:`~accord.node._witness.PUBLISH_SECONDS`.
+latest checkpoint to the partners (``publish``: :meth:`WitnessService.publish`): right after a
+transmission other than witnessing went out or came in (``NodeContext.exchange_activity``),
+otherwise at most every :data:`~accord.node._witness.PUBLISH_SECONDS`.
 """
 
 from __future__ import annotations
@@ -146,9 +147,11 @@ class DeliveryWorker:
             self._ledger.seal()
         except AccordError as exc:  # the database is unavailable, or the ledger is damaged
             log.warning("ledger seal: %s", exc)
+        activity = self._ctx.exchange_activity
         if self._publish is not None and (
-            self._published is None or started - self._published >= PUBLISH_SECONDS
+            self._published is None or started - self._published >= PUBLISH_SECONDS or activity.is_set()
         ):
+            activity.clear()
             self._published = started
             try:
                 self._publish()
