@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from accord.node import Node
+from accord.node._control import NO_ITEM
 from accord.node.demo import AGREEMENT_FILE, example_agreement, federate
 
 __all__ = [
@@ -188,19 +189,30 @@ class OutboxCounts:
 
 
 def outbox_counts(home: Path) -> OutboxCounts:
-    """Read the outbox of the node at ``home`` directly (read-only; the node may be running)."""
+    """Read the outbox of the node at ``home`` directly (read-only; the node may be running).
+
+    Only envelopes about items count: the ledger witnessing the workers exchange meanwhile
+    (checkpoints, countersignatures) names no item.
+    """
     with _readonly(home) as conn:
-        by_status = dict(conn.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
+        by_status = dict(
+            conn.execute(
+                "SELECT status, count(*) FROM outbox WHERE item_id != ? GROUP BY status", (NO_ITEM,)
+            ).fetchall()
+        )
         (attempts,) = conn.execute(
-            "SELECT coalesce(max(attempts), 0) FROM outbox WHERE status = 'pending'"
+            "SELECT coalesce(max(attempts), 0) FROM outbox WHERE status = 'pending' AND item_id != ?",
+            (NO_ITEM,),
         ).fetchone()
     return OutboxCounts(by_status, int(attempts))
 
 
 def received_count(home: Path) -> int:
-    """Envelopes the node at ``home`` has accepted (read-only; the node may be running)."""
+    """Envelopes about items the node at ``home`` has accepted (read-only; the node may be running)."""
     with _readonly(home) as conn:
-        (count,) = conn.execute("SELECT count(*) FROM inbox_messages").fetchone()
+        (count,) = conn.execute(
+            "SELECT count(*) FROM inbox_messages WHERE item_id != ?", (NO_ITEM,)
+        ).fetchone()
     return int(count)
 
 

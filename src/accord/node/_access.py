@@ -138,6 +138,12 @@ class AccessService:
             )
         return decision
 
+    def permits_read(self, session: Session, user: User, resource: Resource, now: datetime) -> bool:
+        """Whether ``user`` may read ``resource`` (no journal entry, no error)."""
+        return decide(
+            subject_of(user), Action.READ, resource, self.context(session, resource.marking, now)
+        ).permit
+
     def require(
         self,
         session: Session,

@@ -39,6 +39,7 @@ from accord.errors import (
     NotFound,
     PolicyDenied,
     VerificationFailed,
+    Withheld,
 )
 from accord.exchange import (
     ConsentDecision,
@@ -55,9 +56,9 @@ from accord.markings import Marking
 from accord.node._access import AccessService
 from accord.node._agreements import AgreementService
 from accord.node._context import NodeContext
-from accord.node._control import Incoming
+from accord.node._control import NO_ITEM, Incoming, about_no_item
 from accord.node._identity import IdentityCard
-from accord.node._items import ItemService, stored_marking
+from accord.node._items import FINAL_STATUSES, ItemService, stored_marking
 from accord.node._parties import PartyService
 from accord.node._users import UserService
 from accord.policy import Action
@@ -382,9 +383,11 @@ class ConsentService:
             )
             if row is None:
                 raise NotFound(f"no consent {token_id!r} was given here")
+            _, agreement = self._officer_check(
+                session, row, actor, now, f"no consent {token_id!r} was given here"
+            )
             if row.status != "approved":
                 raise Conflict(f"consent {token_id} is {row.status}, not in force")
-            _, agreement = self._officer_check(session, row, actor, now)
             revocation = ConsentRevocation.make(
                 self._ctx.keys,
                 token_id=token_id,
@@ -400,7 +403,7 @@ class ConsentService:
                 card=self.card(session, row.holder_node),
                 agreement=agreement,
                 precedence=Precedence.IMMEDIATE,
-                item_id=row.item_id,
+                item_id=NO_ITEM,  # receipted by nodes that may not hold it yet (see incoming)
                 payload=revocation.to_bytes(),
                 actor=actor,
                 now=now,
@@ -419,7 +422,7 @@ class ConsentService:
                     card=card,
                     agreement=with_third,
                     precedence=Precedence.IMMEDIATE,
-                    item_id=row.item_id,
+                    item_id=NO_ITEM,  # receipted by nodes that may not hold it yet (see incoming)
                     payload=revocation.to_bytes(),
                     actor=actor,
                     now=now,
@@ -483,7 +486,7 @@ class ConsentService:
         if header.type == "consent-decision":
             return self._incoming_decision(session, ConsentDecision.parse(plaintext), header, now)
         if header.type == "consent-revocation":
-            return self._incoming_revocation(session, ConsentRevocation.parse(plaintext), header)
+            return self._incoming_revocation(session, ConsentRevocation.parse(plaintext), header, now)
         raise InvalidInput(f"envelope type {header.type!r} is not a consent message")
 
     def record_held(self, session: Session, token: ConsentToken, sender: str, now: datetime) -> None:
@@ -531,12 +534,13 @@ class ConsentService:
             raise NotFound(f"consent request for item {request.item_id}, which this node did not originate")
         if item.content_sha384 != request.content_sha384:
             raise VerificationFailed(f"consent request for another version of item {request.item_id}")
-        provided = session.scalar(
-            select(OutboxRow.message_id).where(
+        sent = session.scalars(
+            select(OutboxRow.header).where(
                 OutboxRow.item_id == request.item_id, OutboxRow.peer == header.sender
             )
         )
-        if provided is None:
+        # Only the item itself counts (a notice about it does not make the sender a holder).
+        if not any(EnvelopeHeader.parse(h).type == "item" for h in sent):
             raise PolicyDenied(f"item {request.item_id} was never provided to {header.sender}")
         if session.get(ConsentRow, request.request_id) is not None:
             raise Conflict(f"consent request {request.request_id} is already here")
@@ -634,34 +638,66 @@ class ConsentService:
         return self._incoming_of(item, apply)
 
     def _incoming_revocation(
-        self, session: Session, revocation: ConsentRevocation, header: EnvelopeHeader
+        self, session: Session, revocation: ConsentRevocation, header: EnvelopeHeader, now: datetime
     ) -> Incoming:
         if revocation.originator_node != header.sender:
             raise PolicyDenied("only the originator revokes its consent")
         _, keys = self._parties.signer(session, header.sender)
         revocation.verify(keys)
         row = session.scalar(select(ConsentRow).where(ConsentRow.token_id == revocation.token_id))
-        if row is None or row.originator_node != header.sender or row.item_id != revocation.item_id:
-            raise NotFound(f"a revocation of consent {revocation.token_id}, which this node does not hold")
-        if row.status == "revoked":
+        if row is not None and (row.originator_node != header.sender or row.item_id != revocation.item_id):
+            raise PolicyDenied(f"a revocation of consent {revocation.token_id} that does not match it")
+        if row is not None and row.status == "revoked":
             raise Conflict(f"consent {revocation.token_id} is already revoked")
-        item = session.get(ItemRow, row.item_id)
-        if item is None:
-            raise NotFound(f"item {row.item_id} is not held here")
+        me = self._ctx.config
 
         def apply(session: Session, now: datetime) -> None:
-            target = session.get_one(ConsentRow, row.id)
+            detail: dict[str, object] = {"token_id": revocation.token_id, "reason": revocation.reason}
+            target = session.get(ConsentRow, row.id) if row is not None else None
+            if target is None:
+                # Not seen yet (the item may still be on its way from the holder): kept, so the
+                # item is refused when it arrives (``revoked``).
+                target = ConsentRow(
+                    id=f"rev-{revocation.token_id}",
+                    direction="held",
+                    item_id=revocation.item_id,
+                    content_sha384="",
+                    originator_node=revocation.originator_node,
+                    holder_party="",
+                    holder_node="",
+                    third_party=me.party,
+                    purpose="",
+                    request_json="{}",
+                    requested_by="",
+                    requested_at=revocation.revoked_at,
+                    status="revoked",
+                    token_id=revocation.token_id,
+                )
+                session.add(target)
+                detail["before_the_item"] = True
             target.status = "revoked"
             target.revoked_at = revocation.revoked_at
             target.reason = revocation.reason
             target.revocation_json = revocation.to_bytes().decode("utf-8")
-            detail: dict[str, object] = {"token_id": revocation.token_id, "reason": revocation.reason}
-            if target.direction == "held":
+            holding = session.get(ItemRow, target.item_id)
+            if target.direction == "held" and holding is not None and holding.status not in FINAL_STATUSES:
                 # The item was received under this consent: it may no longer be used or
                 # passed on; it stays protected and accounted for until returned or destroyed.
-                holding = session.get_one(ItemRow, target.item_id)
                 holding.status = "consent-revoked"
                 detail["holding"] = "consent-revoked"
+            if target.direction == "out":
+                # Releases still waiting in our outbox under this consent do not go.
+                waiting = session.scalars(
+                    select(OutboxRow).where(
+                        OutboxRow.item_id == target.item_id,
+                        OutboxRow.peer_party == target.third_party,
+                        OutboxRow.status == "pending",
+                    )
+                ).all()
+                for envelope in waiting:
+                    envelope.status = "cancelled"
+                    envelope.last_error = "the originator revoked its consent (Art. 6)"
+                detail["cancelled"] = len(waiting)
             append_event(
                 session,
                 at=now,
@@ -672,7 +708,7 @@ class ConsentService:
                 detail=detail,
             )
 
-        return self._incoming_of(item, apply)
+        return about_no_item(me.scheme, me.node_id, "CONSENT REVOCATION", apply, now)
 
     def _incoming_of(self, item: ItemRow, apply: Callable[[Session, datetime], None]) -> Incoming:
         marking = stored_marking(item)
@@ -687,21 +723,28 @@ class ConsentService:
         row = session.get(ConsentRow, request_id)
         if row is None or row.direction != "in":
             raise NotFound(f"no consent request {request_id!r} here")
-        _, agreement = self._officer_check(session, row, actor, now)
+        _, agreement = self._officer_check(
+            session, row, actor, now, f"no consent request {request_id!r} here"
+        )
         if row.status != "pending":
             raise Conflict(f"consent request {request_id} was already decided ({row.status})")
         return row, agreement
 
     def _officer_check(
-        self, session: Session, row: ConsentRow, actor: str, now: datetime
+        self, session: Session, row: ConsentRow, actor: str, now: datetime, missing: str
     ) -> tuple[ItemRow, Agreement]:
         # Deciding is a release decision about our own item, to the holder, under the
-        # agreement it was provided under: role, clearance, need to know, in force.
+        # agreement it was provided under: role, clearance, need to know, in force. Someone
+        # who may not read the item is told the request (or consent) does not exist.
         user = self._users.get_in(session, actor)
         item = session.get(ItemRow, row.item_id)
         if item is None:
-            raise NotFound(f"no item {row.item_id!r} at this node")
+            raise NotFound(missing)
         resource = self._items.resource_of(item)
+        try:
+            self._access.require_read(session, user, resource, now)
+        except Withheld as exc:
+            raise Withheld(missing, reason=exc.reason) from exc
         view = self._items.view_in(session, item)
         agreement = self._provided_under(session, view.marking, party=row.holder_party)
         self._access.require(

@@ -25,9 +25,9 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from accord.exchange import EnvelopeHeader
-from accord.markings import ConfidentialityLabel
+from accord.markings import ConfidentialityLabel, scheme
 
-__all__ = ["NO_ITEM", "NO_ITEM_SHA384", "WITNESS_TYPES", "ControlHandler", "Incoming"]
+__all__ = ["NO_ITEM", "NO_ITEM_SHA384", "WITNESS_TYPES", "ControlHandler", "Incoming", "about_no_item"]
 
 WITNESS_TYPES = frozenset({"checkpoint", "countersignature"})
 """The witnessing messages: the only exchange that does not itself call for a new checkpoint."""
@@ -56,3 +56,21 @@ class Incoming:
 ControlHandler = Callable[[Session, EnvelopeHeader, bytes, str, datetime], Incoming]
 """``(snapshot session, header, decrypted payload, sender's party, now) -> Incoming``; raises
 an :class:`~accord.errors.AccordError` to refuse (the envelope is then quarantined)."""
+
+
+def about_no_item(
+    own_scheme: str, node_id: str, mark: str, apply: Callable[[Session, datetime], None], now: datetime
+) -> Incoming:
+    """The receipt of a message sent about :data:`NO_ITEM`: a label that says what it is.
+
+    A receipt names a label (:class:`~accord.exchange.Receipt`); such a message is not CMI,
+    so the label is the lowest level of our scheme with ``mark`` as its privacy mark.
+    """
+    label = ConfidentialityLabel(
+        policy=own_scheme,
+        classification=scheme(own_scheme).levels[-1].native,
+        originator_id=node_id,
+        creation_time=now,
+        privacy_mark=mark,
+    )
+    return Incoming(NO_ITEM, NO_ITEM_SHA384, NO_ITEM_SHA384, label, apply)

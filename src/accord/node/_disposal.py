@@ -27,7 +27,7 @@ from accord.node._agreements import AgreementService
 from accord.node._consents import ConsentService
 from accord.node._context import NodeContext
 from accord.node._control import Incoming
-from accord.node._items import ItemService, stored_marking
+from accord.node._items import FINAL_STATUSES, ItemService, stored_marking
 from accord.node._sending import SendingService
 from accord.node._users import UserService
 from accord.policy import Action
@@ -37,7 +37,6 @@ __all__ = ["DisposalRequest", "DisposalService"]
 
 KINDS = ("return", "destroy")
 _STATUS = {"return": "to-return", "destroy": "to-destroy"}
-_FINAL = frozenset({"destroyed", "returned"})
 
 
 @dataclass(frozen=True)
@@ -185,7 +184,7 @@ class DisposalService:
             raise NotFound(
                 f"a disposal request for item {request.item_id}, which the sender did not provide here"
             )
-        if row.status in _FINAL:
+        if row.status in FINAL_STATUSES:
             raise Conflict(f"item {row.id} is already {row.status} here")
 
         def apply(session: Session, now: datetime) -> None:

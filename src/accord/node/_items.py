@@ -511,6 +511,14 @@ class ItemService:
             consented=frozenset({self._ctx.config.party}) if item_id in consented else frozenset(),
         )
 
+    def _reads_stored(self, session: Session, user: User, row: ItemRow, now: datetime) -> bool:
+        """Whether the decision point lets ``user`` read ``row`` by its full stored marking."""
+        try:
+            resource = self.resource_of(row)
+        except IntegrityError:
+            return False
+        return self._access.permits_read(session, user, resource, now)
+
     def _resources(self, session: Session, heads: Sequence[Any]) -> tuple[list[Resource], list[DamagedItem]]:
         """Resources for rows given as (id, access_key, originator_party, precedence), and the damaged."""
         consented = self._consented(session)
@@ -519,11 +527,9 @@ class ItemService:
         damaged: list[DamagedItem] = []
         for head in heads:
             try:
-                shape = None
-                if head.access_key is not None:
-                    shape = shapes.get(head.access_key)
-                    if shape is None:
-                        raise IntegrityError(f"item {head.id}: its stored access key is missing or altered")
+                # A missing or altered access key falls back to the full stored marking: the
+                # decision must not depend on the shortcut being intact.
+                shape = shapes.get(head.access_key) if head.access_key is not None else None
                 load = partial(session.get_one, ItemRow, head.id)
                 resources.append(self._resource(head.id, shape, head.originator_party, load, consented))
             except IntegrityError as exc:
@@ -605,16 +611,25 @@ class ItemService:
                 ids, withheld, shapes_withheld, damaged = self._readable_page(
                     session, user, scope, limit, now
                 )
+            # Damage among the items decided one by one is journalled, never shown: an item
+            # whose marking cannot be read cannot be decided for this person.
+            unseen = damaged
+            damaged = []
             for item_id in ids:
-                head = session.get_one(ItemRow, item_id)
-                row = head
+                row = session.get_one(ItemRow, item_id)
                 try:
                     views.append(self._view(session, row))
                 except IntegrityError as exc:
-                    damaged.append(DamagedItem(row.id, Precedence(row.precedence), str(exc)))
+                    bad = DamagedItem(row.id, Precedence(row.precedence), str(exc))
+                    # Reported only to someone the full stored marking lets read the item (a
+                    # tampered shortcut must not reveal it to anyone else).
+                    if actor is None or self._reads_stored(session, user, row, now):
+                        damaged.append(bad)
+                    else:
+                        unseen.append(bad)
         who = actor or "system"
         action = "item.inbox" if received_only else "item.list"
-        for bad in damaged:
+        for bad in (*damaged, *unseen):
             self._ctx.journal_refusal(who, action, IntegrityError(bad.reason), item_id=bad.id)
         if actor is not None:
             with self._ctx.db.transaction() as session:
@@ -995,6 +1010,9 @@ def original_label(current: ConfidentialityLabel, notices: Sequence[DowngradeNot
     return dataclasses.replace(current, classification=expected)
 
 
+FINAL_STATUSES = frozenset({"destroyed", "returned"})
+"""Holding statuses nothing changes any more (a notice or revocation is recorded, not applied)."""
+
 _ACCESS_DROPPED = ("originator_id", "creation_time", "privacy_mark", "review_time")
 _ACCESS_TIME = "2000-01-01T00:00:00Z"
 _ACCESS_ISSUER = "access-key"
@@ -1029,8 +1047,9 @@ def keep_access_key(session: Session, marking: Marking) -> str:
     """Store the access key of ``marking`` (once per shape) and return its digest for the item row."""
     key = access_key(marking)
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
-    if digest not in _access_views:
-        remember_access_key(session, digest, key)
+    # Always written (an insert that ignores a present row): the parse cache is per process,
+    # the table per database.
+    remember_access_key(session, digest, key)
     return digest
 
 

@@ -31,7 +31,7 @@ from accord.node._agreements import AgreementService
 from accord.node._consents import ConsentService
 from accord.node._context import NodeContext
 from accord.node._control import Incoming
-from accord.node._items import ItemService, keep_access_key, stored_marking
+from accord.node._items import FINAL_STATUSES, ItemService, keep_access_key, stored_marking
 from accord.node._parties import PartyService
 from accord.node._sending import SendingService
 from accord.node._users import UserService
@@ -191,8 +191,10 @@ class NoticeService:
     ) -> None:
         """Store the notice and the changed marking (originator's label, our alternative)."""
         marking = stored_marking(row)
+        final = row.status in FINAL_STATUSES  # a destroyed or returned holding stays so
         if notice.declassified:
-            row.status = "declassified"
+            if not final:
+                row.status = "declassified"
         else:
             if notice.new_classification is None:  # excluded by the notice's own checks
                 raise IntegrityError(f"notice {notice.notice_id} names no new classification")
@@ -207,7 +209,7 @@ class NoticeService:
             changed = Marking(originator, tuple(alternatives))
             row.marking_json = changed.canonical_bytes().decode("utf-8")
             row.access_key = keep_access_key(session, changed)
-            row.status = "downgraded" if row.status == "held" else row.status
+            row.status = "downgraded" if row.status == "held" and not final else row.status
         session.add(
             ItemNoticeRow(
                 id=notice.notice_id,

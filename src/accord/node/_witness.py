@@ -49,11 +49,10 @@ from accord.errors import InvalidInput, NotFound, PolicyDenied, VerificationFail
 from accord.exchange import CheckpointStatement, Countersignature, EnvelopeHeader
 from accord.items import Precedence
 from accord.ledger import MerkleTree
-from accord.markings import ConfidentialityLabel, scheme
 from accord.node._agreements import AgreementService
 from accord.node._consents import ConsentService
 from accord.node._context import NodeContext
-from accord.node._control import NO_ITEM, NO_ITEM_SHA384, Incoming
+from accord.node._control import NO_ITEM, Incoming, about_no_item
 from accord.node._ledger import LedgerService, SignedCheckpoint
 from accord.node._parties import PartyService
 from accord.node._sending import SendingService
@@ -386,20 +385,9 @@ class WitnessService:
         )
 
     def _incoming(self, apply: Callable[[Session, datetime], None], now: datetime) -> Incoming:
-        """The receipt of a message about no item: :data:`NO_ITEM`, and a label saying so.
-
-        A receipt names a label (:class:`~accord.exchange.Receipt`); a checkpoint is not
-        CMI, so it is the lowest level of our scheme with a privacy mark that says what it is.
-        """
+        """The receipt of a message about no item (see :func:`._control.about_no_item`)."""
         me = self._ctx.config
-        label = ConfidentialityLabel(
-            policy=me.scheme,
-            classification=scheme(me.scheme).levels[-1].native,
-            originator_id=me.node_id,
-            creation_time=now,
-            privacy_mark=_NO_ITEM_MARK,
-        )
-        return Incoming(NO_ITEM, NO_ITEM_SHA384, NO_ITEM_SHA384, label, apply)
+        return about_no_item(me.scheme, me.node_id, _NO_ITEM_MARK, apply, now)
 
     # --- views ---------------------------------------------------------------------------
 

@@ -1,0 +1,61 @@
+"""Regression (independent review): denied items reported as 'damaged' in listings."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+import accord.node._items as items_mod
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import LabelRequest
+from accord.store import ItemRow
+from accord.store._tables import AccessKeyRow  # type: ignore[attr-defined]
+
+
+def _secret(pair):
+    """A 極秘 item with need-to-know DPRK-MISSILE: suzuki (秘, no NTK) may not read it."""
+    return pair.jpn.items.create(
+        actor="sato",
+        content=ItemContent(ItemKind.REPORT, "Denied title", "Body.", "DPRK-MISSILE"),
+        label=LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement=pair.agreement_id),
+        precedence=Precedence.FLASH,
+    )
+
+
+def _readable(pair):
+    return pair.jpn.items.create(
+        actor="suzuki",
+        content=ItemContent(ItemKind.REPORT, "Open title", "Body.", "x"),
+        label=LabelRequest("秘", ["KOR"]),
+        precedence=Precedence.ROUTINE,
+    )
+
+
+def test_baseline_denied_item_is_not_listed(pair):
+    denied = _secret(pair)
+    _readable(pair)
+    listing = pair.jpn.items.listing(actor="suzuki")
+    assert denied.id not in [v.id for v in listing.views]
+    assert denied.id not in [d.id for d in listing.damaged]
+
+
+def test_tampered_access_key_reports_denied_item_as_damaged(pair):
+    denied = _secret(pair)
+    ok = _readable(pair)
+    with pair.jpn.ctx.db.transaction() as s:
+        permissive = s.get_one(ItemRow, ok.id).access_key
+        s.get_one(ItemRow, denied.id).access_key = permissive  # point it at a readable shape
+    listing = pair.jpn.items.listing(actor="suzuki")
+    print("damaged:", listing.damaged)
+    assert denied.id not in [d.id for d in listing.damaged], "denied item's id/precedence shown to suzuki"
+
+
+def test_missing_access_keys_row_reports_denied_item_as_damaged(pair):
+    denied = _secret(pair)
+    _readable(pair)
+    with pair.jpn.ctx.db.transaction() as s:
+        key = s.get_one(ItemRow, denied.id).access_key
+        s.execute(delete(AccessKeyRow).where(AccessKeyRow.digest == key))
+    items_mod._access_views.clear()  # a fresh process
+    listing = pair.jpn.items.listing(actor="suzuki")
+    print("damaged:", listing.damaged)
+    assert denied.id not in [d.id for d in listing.damaged], "denied item's id/precedence shown to suzuki"
