@@ -289,7 +289,11 @@ def _check_receiver(
             journal = list(read_events(session))
         received = Counter(e.item_id for e in journal if (e.action, e.outcome) == ("item.receive", "ok"))
         assert received == Counter(list(precedence_of)), "a holding was journalled twice (or never)"
-        refused = [e for e in journal if e.outcome != "ok"]
+        # Witnessing across kills: an older checkpoint arriving after a newer one is "stale",
+        # one proved from another size than we hold is "resync" — protocol, not refusals. A
+        # fork or rollback alarm would still fail here.
+        normal = {("ledger.witness", "stale"), ("ledger.witness", "resync")}
+        refused = [e for e in journal if e.outcome != "ok" and (e.action, e.outcome) not in normal]
         assert refused == [], refused[:5]
 
         listing = kor.items.inbox()  # verifies every holding's binding and content
