@@ -89,6 +89,10 @@ class NoticeService:
                 raise NotFound(f"no item {item_id!r} at this node")
             resource = self._items.resource_of(row)
             self._access.require(session, user, Action.DOWNGRADE, resource, now)
+            if row.originator_node != self._ctx.config.node_id:  # the party's other nodes neither
+                raise PolicyDenied(
+                    f"only the originating node {row.originator_node} changes item {item_id}'s classification"
+                )
             if row.status == "declassified":
                 raise Conflict(f"item {item_id} is already declassified")
             view = self._items.view_in(session, row)
