@@ -86,7 +86,7 @@ def test_demo_once_prints_both_banners_and_the_equivalent(tmp_path: Path) -> Non
     assert "JPN's dissemination record holds 1 destruction certificate(s)" in done.stdout
     assert "✓ JPN and KOR witness each other's ledger: signed checkpoints, countersigned" in done.stdout
     assert "JPN verified kor-mnd's checkpoint (size " in done.stdout
-    assert "✓ every outbox is empty" in done.stdout
+    assert "✓ every outbox is empty of items" in done.stdout
     assert "✗" not in done.stdout
     assert "Traceback" not in done.stderr
     assert (tmp_path / "demo" / "jpn" / "config.toml").is_file()

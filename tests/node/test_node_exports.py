@@ -8,6 +8,7 @@ import accord.store
 
 def test_node_exports() -> None:
     assert accord.node.__all__ == [
+        "NO_ITEM",
         "AccountService",
         "AgreementService",
         "AgreementSignature",

@@ -8,6 +8,7 @@ from accord.node._accounts import AccountService, TokenInfo
 from accord.node._agreements import AgreementService, AgreementSignature, SignedNote
 from accord.node._consents import ConsentService, ConsentView
 from accord.node._context import Clock, NodeContext, utc_now
+from accord.node._control import NO_ITEM
 from accord.node._delivery import DeliveryResult, DeliveryService, OutboxEntry
 from accord.node._home import HomeLayout, NodeConfig
 from accord.node._identity import IdentityCard
@@ -19,6 +20,7 @@ from accord.node._users import Role, User, UserService
 from accord.node._worker import DeliveryWorker
 
 __all__ = [
+    "NO_ITEM",
     "AccountService",
     "AgreementService",
     "AgreementSignature",
