@@ -79,6 +79,10 @@ def served(tmp_path: Path) -> Iterator[Served]:
             _, worker = stack.enter_context(running(node, "127.0.0.1", port))
             workers.append(worker)
         yield Served(nodes, workers)
+        # Every worker stops before any server does: none is left sending (the ledger
+        # witnessing runs in the background) to a server that is going away.
+        for worker in workers:
+            worker.stop()
     for node in nodes.values():
         node.close()
 

@@ -77,20 +77,7 @@ def _exchange(once: bool, ports: list[int]) -> Callable[[dict[str, Node], dict[s
                     _show_inbox(s, node, item, reader)
             _consent_flow(nodes, items, step, settle)
             _accountability(nodes, items, step, settle)
-            with step("JPN and KOR witness each other's ledger: signed checkpoints, countersigned") as s:
-                for node in (jpn, kor):
-                    node.ledger.seal()
-                    node.witness.publish()
-                settle()
-                for node, other in ((jpn, "kor-mnd"), (kor, "jpn-mod")):
-                    (status,) = [w for w in node.witness.witnesses() if w["node"] == other]
-                    seen, signed = status["seen"], status["countersigned"]
-                    if not isinstance(seen, dict) or not isinstance(signed, dict):
-                        raise IntegrityError(f"{node.config.party} has not witnessed {other}'s ledger")
-                    s.lines.append(
-                        f"{node.config.party} verified {other}'s checkpoint (size {seen['size']}, root "
-                        f"{str(seen['root'])[:16]}…); {other} countersigned ours at size {signed['size']}"
-                    )
+            _witnessing(nodes, step, settle)
             with step("every outbox is empty of items") as s:
                 # The ledger witnessing goes on in the background (it names no item).
                 left = sum(1 for n in nodes.values() for e in n.delivery.outbox() if e.item_id != NO_ITEM)
@@ -105,6 +92,9 @@ def _exchange(once: bool, ports: list[int]) -> Callable[[dict[str, Node], dict[s
                         time.sleep(3600)
                 except KeyboardInterrupt:
                     console.print("Stopping.")
+            # Every worker stops before any server does (the witnessing runs in the background).
+            for worker in workers:
+                worker.stop()
 
     return exchange
 
@@ -190,6 +180,25 @@ def _accountability(
         s.lines.append(
             f"JPN's dissemination record holds {len(record.certificates)} destruction certificate(s)"
         )
+
+
+def _witnessing(nodes: dict[str, Node], step: StepFactory, settle: Callable[[], None]) -> None:
+    """JPN and KOR offer each other their signed checkpoints; each verifies and countersigns."""
+    jpn, kor = nodes["JPN"], nodes["KOR"]
+    with step("JPN and KOR witness each other's ledger: signed checkpoints, countersigned") as s:
+        for node in (jpn, kor):
+            node.ledger.seal()
+            node.witness.publish()
+        settle()
+        for node, other in ((jpn, "kor-mnd"), (kor, "jpn-mod")):
+            (status,) = [w for w in node.witness.witnesses() if w["node"] == other]
+            seen, signed = status["seen"], status["countersigned"]
+            if not isinstance(seen, dict) or not isinstance(signed, dict):
+                raise IntegrityError(f"{node.config.party} has not witnessed {other}'s ledger")
+            s.lines.append(
+                f"{node.config.party} verified {other}'s checkpoint (size {seen['size']}, root "
+                f"{str(seen['root'])[:16]}…); {other} countersigned ours at size {signed['size']}"
+            )
 
 
 def _show_inbox(s: DemoStep, node: Node, item: str, reader: str) -> None:
