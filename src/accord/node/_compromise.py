@@ -28,7 +28,7 @@ Every action and every refusal is journalled (``NodeContext.work``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -44,7 +44,6 @@ from accord.exchange import (
     CompromiseReport,
     EnvelopeHeader,
     compromise_text,
-    label_digest,
     new_case_id,
 )
 from accord.items import Precedence
@@ -52,7 +51,7 @@ from accord.node._access import AccessService
 from accord.node._agreements import AgreementService
 from accord.node._consents import ConsentService
 from accord.node._context import NodeContext
-from accord.node._control import Incoming
+from accord.node._control import Incoming, about_item
 from accord.node._items import ItemService, stored_marking
 from accord.node._ledger import LedgerService
 from accord.node._parties import PartyService
@@ -547,7 +546,7 @@ class CompromiseService:
                     },
                 )
 
-        return self._incoming_of(rows[0], apply)
+        return about_item(rows[0], self._ctx.config.scheme, apply)
 
     def _incoming_report(
         self, session: Session, report: CompromiseReport, header: EnvelopeHeader
@@ -596,12 +595,7 @@ class CompromiseService:
                 },
             )
 
-        return self._incoming_of(row, apply)
-
-    def _incoming_of(self, row: ItemRow, apply: Callable[[Session, datetime], None]) -> Incoming:
-        marking = stored_marking(row)
-        label = marking.for_scheme(self._ctx.config.scheme) or marking.originator
-        return Incoming(row.id, row.content_sha384, label_digest(marking.originator), label, apply)
+        return about_item(row, self._ctx.config.scheme, apply)
 
     # --- helpers ------------------------------------------------------------------------
 

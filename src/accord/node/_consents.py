@@ -22,7 +22,7 @@ originator, ``held`` at a third party that received an item with its token.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -47,7 +47,6 @@ from accord.exchange import (
     ConsentRevocation,
     ConsentToken,
     EnvelopeHeader,
-    label_digest,
     new_request_id,
     new_token_id,
 )
@@ -56,9 +55,9 @@ from accord.markings import Marking
 from accord.node._access import AccessService
 from accord.node._agreements import AgreementService
 from accord.node._context import NodeContext
-from accord.node._control import NO_ITEM, Incoming, about_no_item
+from accord.node._control import NO_ITEM, Incoming, about_item, about_no_item
 from accord.node._identity import IdentityCard
-from accord.node._items import FINAL_STATUSES, ItemService, stored_marking
+from accord.node._items import FINAL_STATUSES, ItemService
 from accord.node._parties import PartyService
 from accord.node._users import UserService
 from accord.policy import Action
@@ -579,7 +578,7 @@ class ConsentService:
                 },
             )
 
-        return self._incoming_of(item, apply)
+        return about_item(item, self._ctx.config.scheme, apply)
 
     def _incoming_decision(
         self, session: Session, decision: ConsentDecision, header: EnvelopeHeader, now: datetime
@@ -635,7 +634,7 @@ class ConsentService:
                 },
             )
 
-        return self._incoming_of(item, apply)
+        return about_item(item, self._ctx.config.scheme, apply)
 
     def _incoming_revocation(
         self, session: Session, revocation: ConsentRevocation, header: EnvelopeHeader, now: datetime
@@ -709,11 +708,6 @@ class ConsentService:
             )
 
         return about_no_item(me.scheme, me.node_id, "CONSENT REVOCATION", apply, now)
-
-    def _incoming_of(self, item: ItemRow, apply: Callable[[Session, datetime], None]) -> Incoming:
-        marking = stored_marking(item)
-        label = marking.for_scheme(self._ctx.config.scheme) or marking.originator
-        return Incoming(item.id, item.content_sha384, label_digest(marking.originator), label, apply)
 
     # --- helpers ------------------------------------------------------------------------
 

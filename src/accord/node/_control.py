@@ -24,10 +24,20 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
-from accord.exchange import EnvelopeHeader
+from accord.exchange import EnvelopeHeader, label_digest
 from accord.markings import ConfidentialityLabel, scheme
+from accord.node._items import stored_marking
+from accord.store import ItemRow
 
-__all__ = ["NO_ITEM", "NO_ITEM_SHA384", "WITNESS_TYPES", "ControlHandler", "Incoming", "about_no_item"]
+__all__ = [
+    "NO_ITEM",
+    "NO_ITEM_SHA384",
+    "WITNESS_TYPES",
+    "ControlHandler",
+    "Incoming",
+    "about_item",
+    "about_no_item",
+]
 
 WITNESS_TYPES = frozenset({"checkpoint", "countersignature"})
 """The witnessing messages: the only exchange that does not itself call for a new checkpoint."""
@@ -74,3 +84,14 @@ def about_no_item(
         privacy_mark=mark,
     )
     return Incoming(NO_ITEM, NO_ITEM_SHA384, NO_ITEM_SHA384, label, apply)
+
+
+def about_item(row: ItemRow, own_scheme: str, apply: Callable[[Session, datetime], None]) -> Incoming:
+    """The receipt of a message about an item held here: the item as this node holds it.
+
+    Raises:
+        IntegrityError: the stored marking cannot be read.
+    """
+    marking = stored_marking(row)
+    label = marking.for_scheme(own_scheme) or marking.originator
+    return Incoming(row.id, row.content_sha384, label_digest(marking.originator), label, apply)

@@ -49,15 +49,15 @@ from accord.errors import (
     VerificationFailed,
     Withheld,
 )
-from accord.exchange import DestructionCertificate, EnvelopeHeader, label_digest, new_certificate_id
+from accord.exchange import DestructionCertificate, EnvelopeHeader, new_certificate_id
 from accord.items import ItemContent, Precedence
 from accord.markings import Marking, banner, received_banner
 from accord.node._access import AccessService
 from accord.node._agreements import AgreementService
 from accord.node._consents import ConsentService
 from accord.node._context import NodeContext
-from accord.node._control import Incoming
-from accord.node._items import ItemService, destroyed_message, stored_marking
+from accord.node._control import Incoming, about_item
+from accord.node._items import ItemService, destroyed_message
 from accord.node._parties import PartyService
 from accord.node._sending import SendingService
 from accord.node._users import UserService
@@ -567,9 +567,7 @@ class CustodyService:
                 },
             )
 
-        marking = stored_marking(row)
-        label = marking.for_scheme(own.scheme) or marking.originator
-        return Incoming(row.id, row.content_sha384, label_digest(marking.originator), label, apply)
+        return about_item(row, own.scheme, apply)
 
     # --- helpers ------------------------------------------------------------------------
 

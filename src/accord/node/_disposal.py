@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session
 
 from accord.canonical import canonical_json, format_time, loads_object
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
-from accord.exchange import EnvelopeHeader, label_digest
+from accord.exchange import EnvelopeHeader
 from accord.items import Precedence
 from accord.node._access import AccessService
 from accord.node._agreements import AgreementService
 from accord.node._consents import ConsentService
 from accord.node._context import NodeContext
-from accord.node._control import Incoming
-from accord.node._items import FINAL_STATUSES, ItemService, stored_marking
+from accord.node._control import Incoming, about_item
+from accord.node._items import FINAL_STATUSES, ItemService
 from accord.node._sending import SendingService
 from accord.node._users import UserService
 from accord.policy import Action
@@ -205,6 +205,4 @@ class DisposalService:
                 },
             )
 
-        marking = stored_marking(row)
-        label = marking.for_scheme(self._ctx.config.scheme) or marking.originator
-        return Incoming(row.id, row.content_sha384, label_digest(marking.originator), label, apply)
+        return about_item(row, self._ctx.config.scheme, apply)

@@ -23,14 +23,14 @@ from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
 from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
-from accord.exchange import DowngradeNotice, EnvelopeHeader, label_digest, new_notice_id
+from accord.exchange import DowngradeNotice, EnvelopeHeader, new_notice_id
 from accord.items import Precedence
 from accord.markings import Marking, scheme
 from accord.node._access import AccessService
 from accord.node._agreements import AgreementService
 from accord.node._consents import ConsentService
 from accord.node._context import NodeContext
-from accord.node._control import Incoming
+from accord.node._control import Incoming, about_item
 from accord.node._items import FINAL_STATUSES, ItemService, keep_access_key, stored_marking
 from accord.node._parties import PartyService
 from accord.node._sending import SendingService
@@ -185,8 +185,7 @@ class NoticeService:
                 },
             )
 
-        label = marking.for_scheme(self._ctx.config.scheme) or marking.originator
-        return Incoming(row.id, row.content_sha384, label_digest(marking.originator), label, apply)
+        return about_item(row, self._ctx.config.scheme, apply)
 
     # --- helpers ------------------------------------------------------------------------
 
