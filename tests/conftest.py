@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from accord.node import Node
+from accord.node import UNSAFE_FAST_PASSWORD_HASHING, Node
 from accord.node.demo import AGREEMENT_FILE, example_agreement, federate
 
 POSTGRES_ENV = "ACCORD_TEST_POSTGRES_URL"
@@ -74,19 +75,65 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     yield from _postgres_schema_url(base)
 
 
+@dataclass
+class HomeTemplates:
+    """Node homes made once per test process and copied per test (``make_node``)."""
+
+    root: Path
+    made: dict[tuple[str, str, datetime], Path]
+
+    def home(self, party: str, node_id: str, now: datetime) -> Path:
+        """A closed, freshly initialised home for ``party``/``node_id`` created at ``now``."""
+        key = (party, node_id, now)
+        if key not in self.made:
+            home = self.root / f"{len(self.made)}-{node_id}"
+            Node.init(
+                home,
+                party=party,
+                node_id=node_id,
+                clock=lambda: now,
+                password_hashing=UNSAFE_FAST_PASSWORD_HASHING,
+            ).close()
+            self.made[key] = home
+        return self.made[key]
+
+
+@pytest.fixture(scope="session")
+def home_templates(tmp_path_factory: pytest.TempPathFactory) -> HomeTemplates:
+    """The per-process cache of initialised node homes."""
+    return HomeTemplates(tmp_path_factory.mktemp("home-templates"), {})
+
+
 @pytest.fixture
-def make_node(tmp_path: Path, clock: FixedClock) -> Iterator[Callable[..., Node]]:
-    """Make nodes under tmp_path; all are closed at the end."""
+def make_node(
+    tmp_path: Path, clock: FixedClock, home_templates: HomeTemplates
+) -> Iterator[Callable[..., Node]]:
+    """Make nodes under tmp_path; all are closed at the end.
+
+    A node on its default SQLite database is a copy of a home initialised once per test
+    process for the same party, node id and clock time (keys, certificate, migrated schema,
+    the ``node.init`` journal row): opening it is what ``Node.init`` leaves behind, at a
+    fraction of the cost. A node on another database is initialised for the test.
+    """
     made: list[Node] = []
 
     def make(party: str, node_id: str | None = None, database_url: str | None = None) -> Node:
-        node = Node.init(
-            tmp_path / (node_id or party.lower()),
-            party=party,
-            node_id=node_id or f"{party.lower()}-test",
-            database_url=database_url,
-            clock=clock,
-        )
+        root = tmp_path / (node_id or party.lower())
+        node_id = node_id or f"{party.lower()}-test"
+        # Cheap argon2id: tests log in thousands of times (production parameters are
+        # asserted in tests/node/test_node_accounts.py).
+        if database_url is None:
+            shutil.copytree(home_templates.home(party, node_id, clock.now), root)
+            node = Node.open(root, clock=clock, password_hashing=UNSAFE_FAST_PASSWORD_HASHING)
+        else:
+            node = Node.init(
+                root,
+                party=party,
+                node_id=node_id,
+                database_url=database_url,
+                clock=clock,
+                password_hashing=UNSAFE_FAST_PASSWORD_HASHING,
+            )
         made.append(node)
         return node
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
 
 from accord.cli import app
-from accord.node import Node
+from accord.cli._common import CliSettings
+from accord.node import UNSAFE_FAST_PASSWORD_HASHING, Node
 from accord.store import (
     AgreementRow,
     AgreementSignatureRow,
@@ -41,6 +42,8 @@ PASSWORDS = {
 }
 # The variables a command reads; never taken from the environment the tests run in.
 _OUTER: dict[str, str | None] = {"ACCORD_HOME": None, "ACCORD_TOKEN": None, "ACCORD_PASSWORD": None}
+# Cheap argon2id for in-process runs (the subprocess tests run `accord` with RFC 9106's).
+SETTINGS = CliSettings(password_hashing=UNSAFE_FAST_PASSWORD_HASHING)
 
 
 def as_user(name: str) -> dict[str, str]:
@@ -69,7 +72,7 @@ class Cli:
         if home is not None:
             argv += ["--home", str(home)]
         return self.runner.invoke(
-            app, argv, input=stdin, env={**_OUTER, **(env or {})}, catch_exceptions=False
+            app, argv, input=stdin, env={**_OUTER, **(env or {})}, catch_exceptions=False, obj=SETTINGS
         )
 
     def ok(

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from support_node import FederationLike, events, refused, row_counts
 
+from accord.cli._common import CliSettings
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
-from accord.node import Node
+from accord.node import RFC9106_LOW_MEMORY, UNSAFE_FAST_PASSWORD_HASHING, Node, PasswordHashing
 from accord.store import ApiTokenRow, JournalRow, UserRow
 
 PASSWORD = "correct horse battery"
@@ -46,10 +48,47 @@ def _journal_text(node: Node) -> str:
 # ------------------------------------------------------------------ passwords
 
 
+def test_a_node_hashes_with_rfc9106_parameters_unless_told_otherwise(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert PasswordHashing(time_cost=3, memory_cost_kib=65536, parallelism=4) == RFC9106_LOW_MEMORY
+    assert CliSettings().password_hashing == RFC9106_LOW_MEMORY
+    node = Node.init(tmp_path / "kor", party="KOR", node_id="kor-prod")
+    try:
+        assert node.accounts.password_hashing == RFC9106_LOW_MEMORY
+        node.users.add("kim", role="analyst", clearance="군사Ⅱ급비밀", ntk=[], actor="authority")
+        node.accounts.set_password("kim", PASSWORD, actor="authority")
+        stored = _user_row(node, "kim").password_hash
+        assert stored is not None
+        assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        assert node.accounts.authenticate("kim", PASSWORD).name == "kim"
+    finally:
+        node.close()
+    assert "UNSAFE" not in caplog.text
+
+
+def test_a_cheap_hash_is_logged_and_rehashed_by_a_production_node(
+    kor: Node, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = kor.ctx.home.root
+    with caplog.at_level("WARNING", logger="accord.accounts"):
+        Node.open(root, password_hashing=UNSAFE_FAST_PASSWORD_HASHING).close()
+    assert "UNSAFE password hashing" in caplog.text
+    production = Node.open(root, clock=kor.ctx.clock)
+    try:
+        production.accounts.authenticate("kim", PASSWORD)
+        stored = _user_row(production, "kim").password_hash
+        assert stored is not None
+        assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    finally:
+        production.close()
+
+
 def test_password_is_stored_as_argon2id_and_authenticates(kor: Node) -> None:
     row = _user_row(kor, "kim")
     assert row.password_hash is not None
-    assert row.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    # The test nodes hash cheaply (conftest); production parameters: the next test.
+    assert row.password_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
     assert PASSWORD not in row.password_hash
     assert row.password_set_at == "2026-11-25T09:00:00.000000Z"
     kim = kor.accounts.authenticate("kim", PASSWORD)

@@ -9,6 +9,8 @@ import accord.store
 def test_node_exports() -> None:
     assert accord.node.__all__ == [
         "NO_ITEM",
+        "RFC9106_LOW_MEMORY",
+        "UNSAFE_FAST_PASSWORD_HASHING",
         "AccountService",
         "AgreementService",
         "AgreementSignature",
@@ -31,6 +33,7 @@ def test_node_exports() -> None:
         "NodeConfig",
         "NodeContext",
         "OutboxEntry",
+        "PasswordHashing",
         "PartyService",
         "Role",
         "SignedCheckpoint",

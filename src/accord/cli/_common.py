@@ -6,9 +6,11 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Column, Table
@@ -25,10 +27,11 @@ from accord.errors import (
     TransportError,
     VerificationFailed,
 )
-from accord.node import Node
+from accord.node import RFC9106_LOW_MEMORY, Node, PasswordHashing
 
 __all__ = [
     "EXIT_CODES",
+    "CliSettings",
     "HomeOpt",
     "JsonOpt",
     "check_writable",
@@ -40,6 +43,7 @@ __all__ = [
     "make_table",
     "node_at",
     "open_node",
+    "password_hashing",
     "read_text",
     "refusals",
     "write_text",
@@ -98,6 +102,24 @@ def refusals() -> Iterator[None]:
         fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exit_code(exc))
 
 
+@dataclass(frozen=True)
+class CliSettings:
+    """What a program that embeds the CLI in-process may set: ``app(args, obj=CliSettings(...))``.
+
+    Nothing here is reachable from the command line or the environment; ``accord`` itself
+    always runs with the defaults.
+    """
+
+    password_hashing: PasswordHashing = RFC9106_LOW_MEMORY
+
+
+def password_hashing() -> PasswordHashing:
+    """The argon2id parameters of this run (RFC 9106 unless an embedding program set others)."""
+    ctx = click.get_current_context(silent=True)
+    settings = ctx.find_object(CliSettings) if ctx is not None else None
+    return (settings or CliSettings()).password_hashing
+
+
 def open_node(home: Path | None) -> Node:
     """Open the node at ``home``.
 
@@ -106,7 +128,7 @@ def open_node(home: Path | None) -> Node:
     """
     if home is None:
         raise NotFound("no node selected: give --home DIR or set ACCORD_HOME")
-    return Node.open(home)
+    return Node.open(home, password_hashing=password_hashing())
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from accord.cli._common import (
     err_console,
     make_table,
     node_at,
+    password_hashing,
     read_text,
     refusals,
     write_text,
@@ -53,6 +54,7 @@ def init(
             scheme=scheme,
             endpoint=endpoint,
             database_url=database_url,
+            password_hashing=password_hashing(),
         )
         try:
             card = node.parties.own_card()

@@ -4,7 +4,13 @@ The only layer that holds a database session and keys together. Interfaces (CLI,
 call these services and never touch storage or keys themselves.
 """
 
-from accord.node._accounts import AccountService, TokenInfo
+from accord.node._accounts import (
+    RFC9106_LOW_MEMORY,
+    UNSAFE_FAST_PASSWORD_HASHING,
+    AccountService,
+    PasswordHashing,
+    TokenInfo,
+)
 from accord.node._agreements import AgreementService, AgreementSignature, SignedNote
 from accord.node._consents import ConsentService, ConsentView
 from accord.node._context import Clock, NodeContext, utc_now
@@ -21,6 +27,8 @@ from accord.node._worker import DeliveryWorker
 
 __all__ = [
     "NO_ITEM",
+    "RFC9106_LOW_MEMORY",
+    "UNSAFE_FAST_PASSWORD_HASHING",
     "AccountService",
     "AgreementService",
     "AgreementSignature",
@@ -44,6 +52,7 @@ __all__ = [
     "NodeContext",
     "OutboxEntry",
     "PartyService",
+    "PasswordHashing",
     "Role",
     "SignedCheckpoint",
     "SignedNote",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -35,9 +36,14 @@ __all__ = [
     "LOCKOUT",
     "MAX_FAILURES",
     "MIN_PASSWORD_LENGTH",
+    "RFC9106_LOW_MEMORY",
+    "UNSAFE_FAST_PASSWORD_HASHING",
     "AccountService",
+    "PasswordHashing",
     "TokenInfo",
 ]
+
+_log = logging.getLogger("accord.accounts")
 
 MIN_PASSWORD_LENGTH = 12
 # An upper bound keeps one request from making the node hash megabytes (a cheap denial of service).
@@ -61,6 +67,31 @@ ARGON2_MEMORY_COST_KIB = 64 * 1024
 ARGON2_PARALLELISM = 4
 ARGON2_HASH_LEN = 32
 ARGON2_SALT_LEN = 16
+
+
+@dataclass(frozen=True)
+class PasswordHashing:
+    """The argon2id cost parameters a node hashes new passwords with.
+
+    Verification always uses the parameters stored in each hash (PHC string); a hash made
+    with other parameters than these is rehashed at the next successful login.
+    """
+
+    time_cost: int
+    memory_cost_kib: int
+    parallelism: int
+
+    @property
+    def production(self) -> bool:
+        """Whether these are the RFC 9106 parameters every real node uses."""
+        return self == RFC9106_LOW_MEMORY
+
+
+RFC9106_LOW_MEMORY = PasswordHashing(ARGON2_TIME_COST, ARGON2_MEMORY_COST_KIB, ARGON2_PARALLELISM)
+"""RFC 9106 §4, second recommended option: the default of every node."""
+
+UNSAFE_FAST_PASSWORD_HASHING = PasswordHashing(time_cost=1, memory_cost_kib=8, parallelism=1)
+"""For test suites only: trivially cheap to brute-force. A node using it logs a warning."""
 
 _TOKEN_ID = re.compile(r"[0-9a-f]{16}")
 _TOKEN_PREFIX = "acc_"  # noqa: S105 - a public prefix, not a secret
@@ -89,11 +120,11 @@ class TokenInfo:
         }
 
 
-def _hasher() -> PasswordHasher:
+def _hasher(params: PasswordHashing) -> PasswordHasher:
     return PasswordHasher(
-        time_cost=ARGON2_TIME_COST,
-        memory_cost=ARGON2_MEMORY_COST_KIB,
-        parallelism=ARGON2_PARALLELISM,
+        time_cost=params.time_cost,
+        memory_cost=params.memory_cost_kib,
+        parallelism=params.parallelism,
         hash_len=ARGON2_HASH_LEN,
         salt_len=ARGON2_SALT_LEN,
         type=Type.ID,
@@ -110,11 +141,22 @@ def _secret_digest(secret: str) -> str:
 class AccountService:
     """Passwords, lockout and API tokens of the users at this node."""
 
-    def __init__(self, ctx: NodeContext, users: UserService) -> None:
-        """Serve the node behind ``ctx``, whose people ``users`` knows."""
+    def __init__(self, ctx: NodeContext, users: UserService, *, password_hashing: PasswordHashing) -> None:
+        """Serve the node behind ``ctx``, whose people ``users`` knows.
+
+        ``password_hashing`` is required: production passes :data:`RFC9106_LOW_MEMORY`;
+        anything else is logged as unsafe.
+        """
         self._ctx = ctx
         self._users = users
-        self._hasher = _hasher()
+        if not password_hashing.production:
+            _log.warning(
+                "UNSAFE password hashing %s at node %s: for test suites only",
+                password_hashing,
+                ctx.config.node_id,
+            )
+        self.password_hashing = password_hashing
+        self._hasher = _hasher(password_hashing)
         self._dummy_hash: str | None = None
 
     # ----------------------------------------------------------------- passwords

@@ -6,11 +6,13 @@ import re
 import shutil
 from pathlib import Path
 
+from sqlalchemy import select
+
 from accord.crypto import HpkeCnsaKeyPair, HpkeKeyPair, SigningKeys, generate_tls_identity, new_data_key
 from accord.errors import Conflict, InvalidInput, StorageError
 from accord.markings import SCHEMES, is_party_code
 from accord.node._access import AccessService
-from accord.node._accounts import AccountService
+from accord.node._accounts import RFC9106_LOW_MEMORY, AccountService, PasswordHashing
 from accord.node._agreements import AgreementService
 from accord.node._bundles import BundleService
 from accord.node._compromise import CompromiseService
@@ -30,7 +32,7 @@ from accord.node._sending import SendingService
 from accord.node._users import UserService
 from accord.node._witness import WitnessService
 from accord.node._worker import DeliveryWorker, TransportFactory
-from accord.store import BlobStore, Database, append_event, format_stamp, sqlite_url
+from accord.store import BlobStore, Database, JournalRow, append_event, format_stamp, sqlite_url
 
 __all__ = ["Node"]
 
@@ -40,13 +42,13 @@ _DATA_KEY_LEN = 32
 class Node:
     """An open Accord node: one party's competent authority's system."""
 
-    def __init__(self, ctx: NodeContext) -> None:
+    def __init__(self, ctx: NodeContext, *, password_hashing: PasswordHashing = RFC9106_LOW_MEMORY) -> None:
         """Wrap an opened context (use :meth:`open` or :meth:`init`)."""
         self.ctx = ctx
         self.parties = PartyService(ctx)
         self.agreements = AgreementService(ctx, self.parties)
         self.users = UserService(ctx)
-        self.accounts = AccountService(ctx, self.users)
+        self.accounts = AccountService(ctx, self.users, password_hashing=password_hashing)
         self.access = AccessService(ctx, self.agreements)
         self.items = ItemService(ctx, self.parties, self.agreements, self.users, self.access)
         self.sending = SendingService(ctx, self.agreements, self.users, self.items, self.access, self.parties)
@@ -144,8 +146,11 @@ class Node:
         endpoint: str = "https://127.0.0.1:8443",
         database_url: str | None = None,
         clock: Clock = utc_now,
+        password_hashing: PasswordHashing = RFC9106_LOW_MEMORY,
     ) -> Node:
         """Create a new node home: keys (0600), certificate, config, database.
+
+        ``password_hashing`` stays at its RFC 9106 default outside test suites.
 
         Raises:
             InvalidInput: bad party, scheme or node id.
@@ -187,8 +192,10 @@ class Node:
             if not config.database_url:
                 # The database holds the journal and wrapped keys: owner-only, like the keys.
                 write_private(layout.database, b"")
-            node = cls._open(layout, config, clock)
-            if "journal" in node.ctx.db.tables():
+            node = cls._open(layout, config, clock, password_hashing)
+            # A schema migrated ahead of time (by a DBA, or a test template) holds no node
+            # until something is journalled in it; every node journals its own init first.
+            if "journal" in node.ctx.db.tables() and _journals_anything(node.ctx.db):
                 raise Conflict("that database already holds an Accord node; give each node its own database")
             node.ctx.db.migrate()
             with node.ctx.db.transaction() as session:
@@ -216,8 +223,12 @@ class Node:
         return node
 
     @classmethod
-    def open(cls, root: Path, *, clock: Clock = utc_now) -> Node:
+    def open(
+        cls, root: Path, *, clock: Clock = utc_now, password_hashing: PasswordHashing = RFC9106_LOW_MEMORY
+    ) -> Node:
         """Open an existing node home and bring its schema up to date.
+
+        ``password_hashing`` stays at its RFC 9106 default outside test suites.
 
         Raises:
             NotFound: no node at ``root``.
@@ -226,12 +237,14 @@ class Node:
         """
         layout = HomeLayout(root.resolve())
         config = layout.read_config()
-        node = cls._open(layout, config, clock)
+        node = cls._open(layout, config, clock, password_hashing)
         node.ctx.db.migrate()
         return node
 
     @classmethod
-    def _open(cls, layout: HomeLayout, config: NodeConfig, clock: Clock) -> Node:
+    def _open(
+        cls, layout: HomeLayout, config: NodeConfig, clock: Clock, password_hashing: PasswordHashing
+    ) -> Node:
         try:
             signing = SigningKeys.from_private_bytes(layout.signing_key.read_bytes())
             hpke = HpkeKeyPair.from_private_bytes(layout.hpke_key.read_bytes())
@@ -257,7 +270,7 @@ class Node:
             blobs=BlobStore(layout.blobs),
             clock=clock,
         )
-        return cls(ctx)
+        return cls(ctx, password_hashing=password_hashing)
 
     def _seal_now(self) -> None:
         self.ledger.seal(urgent=True)
@@ -265,6 +278,11 @@ class Node:
     def close(self) -> None:
         """Release the database connections."""
         self.ctx.db.dispose()
+
+
+def _journals_anything(db: Database) -> bool:
+    with db.transaction(read_only=True) as session:
+        return session.scalars(select(JournalRow.seq).limit(1)).first() is not None
 
 
 def _remove_contents(root: Path, *, remove_root: bool) -> None:
