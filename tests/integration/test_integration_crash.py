@@ -290,9 +290,10 @@ def _check_receiver(
         received = Counter(e.item_id for e in journal if (e.action, e.outcome) == ("item.receive", "ok"))
         assert received == Counter(list(precedence_of)), "a holding was journalled twice (or never)"
         # Witnessing across kills: an older checkpoint arriving after a newer one is "stale",
-        # one proved from another size than we hold is "resync" — protocol, not refusals. A
+        # one proved from another size than we hold is a "demand" for the proof from the one we
+        # hold (issue 10; it was "resync") — protocol, not refusals. A
         # fork or rollback alarm would still fail here.
-        normal = {("ledger.witness", "stale"), ("ledger.witness", "resync")}
+        normal = {("ledger.witness", "stale"), ("ledger.witness", "demand")}
         refused = [e for e in journal if e.outcome != "ok" and (e.action, e.outcome) not in normal]
         assert refused == [], refused[:5]
 

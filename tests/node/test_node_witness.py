@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
-from support_trio import Trio
+from sqlalchemy import delete, func, select
+from support_node import Pair
+from support_trio import Loopback, Trio
 
+from accord.agreements import NoteKind
 from accord.canonical import format_time
 from accord.crypto import SigningKeys
 from accord.exchange import CheckpointStatement, Countersignature
@@ -18,8 +23,14 @@ from accord.ledger import Checkpoint
 from accord.node import Node
 from accord.node._control import NO_ITEM
 from accord.node._ledger import CHECKPOINT_PURPOSE, SignedCheckpoint
+from accord.node._witness import PROOF_DEADLINE
 from accord.node._worker import DeliveryWorker
 from accord.store import (
+    BackgroundBackoffRow,
+    JournalRow,
+    LedgerCheckpointRow,
+    NoteRow,
+    OutboxRow,
     QuarantineRow,
     WitnessAlarmRow,
     WitnessCountersignatureRow,
@@ -218,19 +229,27 @@ def test_a_checkpoint_of_another_node_is_refused(trio: Trio) -> None:
     assert any("only its own ledger" in reason for reason in _quarantined(trio.kor))
 
 
-def test_a_proof_from_another_size_gets_the_held_checkpoint_countersigned(trio: Trio) -> None:
+def test_a_proof_from_another_size_makes_the_witness_demand_one_from_the_size_it_holds(trio: Trio) -> None:
+    """Issue 10: no resync for ever; the witness demands the proof, and an honest origin gives it."""
     held = _published(trio)
     with trio.jpn.ctx.db.transaction() as session:  # JPN forgets KOR's countersignatures
         for row in session.scalars(select(WitnessCountersignatureRow)):
             session.delete(row)
     trio.jpn.users.add("ito", role="auditor", clearance="秘", ntk=[], actor="authority")
-    trio.jpn.ledger.seal()
+    grown = trio.jpn.ledger.seal()
+    assert grown is not None
     trio.jpn.witness.publish()  # proves from 0: KOR holds a larger one
     trio.deliver()
+    demands = [e for e in _events(trio.kor, "ledger.witness") if e["outcome"] == "demand"]
+    assert [d["detail"]["from_size"] for d in demands] == [held.checkpoint.size]
+    assert _events(trio.jpn, "ledger.consistency")[-1]["detail"]["from_size"] == held.checkpoint.size
+    seen = _seen(trio.kor, "jpn-mod")
+    assert seen is not None
+    assert seen.size == grown.checkpoint.size  # proven from what KOR held, and kept
+    assert trio.kor.witness.check_demands() == []
+    trio.clock.advance(hours=1)  # type: ignore[attr-defined]
+    assert trio.kor.witness.check_demands() == []  # nothing is left to prove
     assert trio.kor.witness.alarms() == []
-    assert any(e["outcome"] == "resync" for e in _events(trio.kor, "ledger.witness"))
-    sizes = {c.checkpoint.size for c in trio.jpn.witness.countersignatures("kor-mnd")}
-    assert held.checkpoint.size in sizes  # the next offer proves from there
 
 
 def test_a_countersignature_of_a_checkpoint_never_signed_is_quarantined(trio: Trio) -> None:
@@ -320,3 +339,252 @@ def test_a_transmission_calls_for_a_checkpoint_at_once_and_witnessing_does_not(t
     trio.deliver(trio.jpn, trio.kor)
     assert not trio.jpn.ctx.exchange_activity.is_set()
     assert not trio.kor.ctx.exchange_activity.is_set()
+
+
+# --- issue 10: forks shown as larger trees, split views, idle rest, back-off -------------------
+
+
+def _fork(trio: Trio, tmp_path: Path) -> tuple[Node, Node]:
+    """Stop JPN, copy its home (the fork), open both: (the original, the copy)."""
+    root = trio.jpn.ctx.home.root
+    trio.jpn.close()
+    copy = tmp_path / "jpn-copy"
+    shutil.copytree(root, copy)
+    original = Node.open(root, clock=trio.clock)  # type: ignore[arg-type]
+    forked = Node.open(copy, clock=trio.clock)  # type: ignore[arg-type]
+    return original, forked
+
+
+def _grow(node: Node, events: int) -> SignedCheckpoint:
+    """Add ``events`` users, named after the node's home (so that two copies' histories differ)."""
+    tag = node.ctx.home.root.name
+    for i in range(events):
+        node.users.add(f"{tag}-{i:02d}", role="analyst", clearance="秘", ntk=[], actor="authority")
+    signed = node.ledger.seal()
+    assert signed is not None
+    return signed
+
+
+def test_a_forked_copy_showing_a_larger_tree_raises_an_alarm_not_a_resync(trio: Trio, tmp_path: Path) -> None:
+    """Issue 10 item 1: A and a copy A2 of its home grow apart; A2 serves on A's endpoint."""
+    countersigned = _published(trio)
+    a, a2 = _fork(trio, tmp_path)
+    try:
+        trio.jpn = a
+        branch_a = _grow(a, 2)
+        a.witness.publish()
+        trio.deliver()
+        seen = _seen(trio.kor, "jpn-mod")
+        assert seen is not None
+        assert seen.size == branch_a.checkpoint.size  # KOR witnessed A's branch
+        trio.jpn = a2  # A2 now answers for jpn-mod
+        branch_a2 = _grow(a2, 30)
+        # A2 believes KOR holds what A's home held when it was copied.
+        assert a2.witness.countersignatures("kor-mnd")[0].checkpoint == countersigned.checkpoint
+        a2.witness.publish()
+        trio.deliver()
+        # KOR demanded a proof from A's checkpoint to A2's; A2's own proof cannot give it.
+        [alarm] = trio.kor.witness.alarms()
+        assert (alarm["origin"], alarm["kind"]) == ("jpn-mod", "fork")
+        assert "does not extend" in str(alarm["reason"])
+        assert alarm["held"] == branch_a.to_dict()
+        assert alarm["presented"] == branch_a2.to_dict()
+        for signed in (alarm["held"], alarm["presented"]):  # both signed by jpn-mod's keys
+            SignedCheckpoint.from_dict(signed).verify(a.ctx.keys.public())  # type: ignore[arg-type]
+        assert not any(e["outcome"] == "resync" for e in _events(trio.kor, "ledger.witness"))
+        seen = _seen(trio.kor, "jpn-mod")
+        assert seen is not None
+        assert seen.size == branch_a.checkpoint.size  # the branch witnessed first is kept
+    finally:
+        a.close()
+        a2.close()
+
+
+def test_a_demand_the_origin_refuses_is_a_no_proof_alarm_and_the_origin_logs_its_fork(
+    trio: Trio, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The fork again; KOR's demand reaches A (back on the endpoint, or by bundle), which never signed it."""
+    _published(trio)
+    a, a2 = _fork(trio, tmp_path)
+    try:
+        trio.jpn = a
+        branch_a = _grow(a, 2)
+        a.witness.publish()
+        trio.deliver()
+        trio.jpn = a2
+        branch_a2 = _grow(a2, 30)
+        a2.witness.publish()
+        trio.deliver(a2)  # A2's offer reaches KOR; then A is back on the endpoint
+        trio.jpn = a
+        with caplog.at_level(logging.ERROR, logger="accord.witness"):
+            trio.deliver()
+        assert any("never signed" in reason for reason in _quarantined(a))
+        assert any("LEDGER FORK of this node" in r.getMessage() for r in caplog.records)
+        [alarm] = trio.kor.witness.check_demands()
+        assert (alarm["origin"], alarm["kind"]) == ("jpn-mod", "no-proof")
+        assert alarm["held"] == branch_a.to_dict()
+        assert alarm["presented"] == branch_a2.to_dict()
+        assert trio.kor.witness.alarms() == [alarm]
+        assert trio.kor.witness.check_demands() == []  # raised once
+    finally:
+        a.close()
+        a2.close()
+
+
+def test_a_demand_received_and_not_answered_in_time_is_a_no_proof_alarm(trio: Trio) -> None:
+    held = _published(trio)
+    tree_size = held.checkpoint.size + 4
+    larger = _signed(trio.jpn.ctx.keys, "jpn-mod", tree_size, b"\x06" * 32, format_time(trio.jpn.ctx.now()))
+    _offer(trio, CheckpointStatement(larger.checkpoint, larger.signature, 0, ()))  # proven from 0
+    # JPN receives the demand, and cannot answer (it never signed that checkpoint) -- or a
+    # silent origin: KOR only sees that the request was receipted, or refused.
+    trio.deliver()
+    assert trio.kor.witness.alarms() == [] or trio.kor.witness.check_demands() == []
+    trio.clock.advance(seconds=PROOF_DEADLINE.total_seconds() + 1)  # type: ignore[attr-defined]
+    trio.kor.witness.check_demands()
+    [alarm] = trio.kor.witness.alarms()
+    assert alarm["kind"] == "no-proof"
+    assert alarm["presented"] == larger.to_dict()
+
+
+def test_a_split_view_is_caught_by_witnesses_gossiping(trio: Trio, tmp_path: Path) -> None:
+    """A shows KOR one branch and USA another; KOR and USA compare what they hold of it."""
+    _published(trio)
+    a, a2 = _fork(trio, tmp_path)
+    try:
+        branch_a = _grow(a, 2)
+        branch_a2 = _grow(a2, 30)
+        a.witness.publish()
+        a2.witness.publish()
+        a.delivery.deliver_once("kor-mnd", "routine", Loopback(trio.kor))  # KOR sees one branch
+        a2.delivery.deliver_once("usa-dod", "routine", Loopback(trio.usa))  # USA the other
+        kor_seen, usa_seen = _seen(trio.kor, "jpn-mod"), _seen(trio.usa, "jpn-mod")
+        assert kor_seen is not None
+        assert usa_seen is not None
+        assert (kor_seen.size, usa_seen.size) == (branch_a.checkpoint.size, branch_a2.checkpoint.size)
+        assert trio.kor.witness.alarms() == trio.usa.witness.alarms() == []
+        # The witnesses gossip what they hold; USA asks jpn-mod (A2 on the endpoint) for a proof.
+        trio.jpn = a2
+        trio.kor.witness.publish()
+        trio.usa.witness.publish()
+        trio.deliver(trio.kor, trio.usa, a2)
+        alarms = trio.usa.witness.alarms() or trio.usa.witness.check_demands()
+        [alarm] = alarms
+        assert alarm["origin"] == "jpn-mod"
+        assert alarm["held"] == branch_a.to_dict()  # what KOR holds, signed by jpn-mod
+        assert alarm["presented"] == branch_a2.to_dict()
+    finally:
+        a.close()
+        a2.close()
+
+
+def test_a_split_view_at_the_same_size_is_a_fork_alarm_at_once(trio: Trio, tmp_path: Path) -> None:
+    _published(trio)
+    a, a2 = _fork(trio, tmp_path)
+    try:
+        branch_a = _grow(a, 3)
+        a2.users.add("other", role="auditor", clearance="秘", ntk=[], actor="authority")
+        branch_a2 = _grow(a2, 2)
+        assert branch_a.checkpoint.size == branch_a2.checkpoint.size
+        assert branch_a.checkpoint.root != branch_a2.checkpoint.root
+        a.witness.publish()
+        a2.witness.publish()
+        a.delivery.deliver_once("kor-mnd", "routine", Loopback(trio.kor))
+        a2.delivery.deliver_once("usa-dod", "routine", Loopback(trio.usa))
+        trio.kor.witness.publish()
+        trio.deliver(trio.kor)
+        [alarm] = trio.usa.witness.alarms()
+        assert alarm["kind"] == "fork"
+        assert "split view" in str(alarm["reason"])
+        assert alarm["held"] == branch_a2.to_dict()
+        assert alarm["presented"] == branch_a.to_dict()
+    finally:
+        a.close()
+        a2.close()
+
+
+def _footprint(trio: Trio) -> list[tuple[int, int, int]]:
+    out = []
+    for node in (trio.jpn, trio.kor, trio.usa):
+        with node.ctx.db.transaction(read_only=True) as session:
+            out.append(
+                (
+                    session.scalar(select(func.count()).select_from(JournalRow)) or 0,
+                    session.scalar(select(func.count()).select_from(LedgerCheckpointRow)) or 0,
+                    session.scalar(select(func.count()).select_from(OutboxRow)) or 0,
+                )
+            )
+    return out
+
+
+def test_idle_nodes_stop_witnessing(trio: Trio) -> None:
+    """Issue 10 item 4: with no traffic, witnessing settles and then writes nothing at all."""
+
+    def round_of_witnessing() -> None:
+        for node in (trio.jpn, trio.kor, trio.usa):
+            node.ledger.seal()
+            node.witness.publish()
+        trio.deliver()
+        for node in (trio.jpn, trio.kor, trio.usa):
+            node.ledger.seal()
+        trio.clock.advance(seconds=15)  # type: ignore[attr-defined]
+
+    for _ in range(3):
+        round_of_witnessing()
+    settled = _footprint(trio)
+    for _ in range(3):
+        round_of_witnessing()
+    assert _footprint(trio) == settled  # no journal row, no checkpoint, no outbox row
+    # Real activity is witnessed again.
+    trio.jpn.users.add("ito", role="auditor", clearance="秘", ntk=[], actor="authority")
+    grown = trio.jpn.ledger.seal()
+    assert grown is not None
+    assert trio.jpn.witness.publish() == ["kor-mnd", "usa-dod"]
+
+
+def test_the_same_checkpoint_again_writes_nothing(trio: Trio) -> None:
+    held = _published(trio)
+    before = _footprint(trio)[1]
+    _offer(trio, CheckpointStatement(held.checkpoint, held.signature, held.checkpoint.size, ()))
+    after = _footprint(trio)[1]
+    assert after[0] == before[0]  # KOR: no journal row
+    assert after[2] == before[2]  # KOR: no countersignature in its outbox
+
+
+def test_refused_checkpoints_back_off_are_shown_once_and_resume(pair: Pair, clock: Any) -> None:
+    """Issue 10 item 8: KOR holds the agreement terminated, JPN does not: JPN backs off."""
+    jpn, kor = pair.jpn, pair.kor
+    note = kor.agreements.issue_note(
+        pair.agreement_id, kind=NoteKind.TERMINATION_NOTICE, on=clock.now.date(), actor="authority", text="N."
+    )
+    clock.advance(days=400)
+    offered = 0
+    for i in range(8):  # 8 rounds 10 s apart, with something new each time
+        jpn.users.add(f"u{i}", role="analyst", clearance="秘", ntk=[], actor="authority")
+        jpn.ledger.seal()
+        offered += len(jpn.witness.publish())
+        for peer, lane in jpn.delivery.peers_with_pending():
+            jpn.delivery.deliver_once(peer, lane, Loopback(kor))
+        clock.advance(seconds=10)
+    assert 2 <= offered <= 4  # 0 s, 10 s, 30 s, 70 s: exponential, not every round
+    refused = [e for e in jpn.delivery.outbox() if e.status == "rejected"]
+    assert [(e.peer, e.count) for e in refused] == [("kor-mnd", offered)]  # one entry, counted
+    with jpn.ctx.db.transaction(read_only=True) as session:
+        told = list(read_events(session, action="item.rejected-by-peer"))
+    assert len(told) == 1  # the officer is told once
+    groups = [g for g in kor.receiving.quarantine_groups() if g["peer"] == "jpn-mod"]
+    assert [g["count"] for g in groups] == [offered]
+    # The disagreement ends (KOR's officer removes the note recorded in error): offers resume.
+    with kor.ctx.db.transaction() as session:
+        session.execute(delete(NoteRow).where(NoteRow.id == note.note.id))
+    clock.advance(hours=1)
+    jpn.users.add("back", role="analyst", clearance="秘", ntk=[], actor="authority")
+    jpn.ledger.seal()
+    assert jpn.witness.publish() == ["kor-mnd"]
+    for peer, lane in jpn.delivery.peers_with_pending():
+        jpn.delivery.deliver_once(peer, lane, Loopback(kor))
+    with jpn.ctx.db.transaction(read_only=True) as session:
+        assert session.scalars(select(BackgroundBackoffRow)).all() == []
+    jpn.users.add("again", role="analyst", clearance="秘", ntk=[], actor="authority")
+    jpn.ledger.seal()
+    assert jpn.witness.publish() == ["kor-mnd"]  # no back-off any more

@@ -17,6 +17,7 @@ TABLES = {
     "agreements",
     "api_tokens",
     "attachments",
+    "background_backoff",
     "compromise_cases",
     "compromise_items",
     "compromise_parties",
@@ -40,6 +41,8 @@ TABLES = {
     "users",
     "witness_alarms",
     "witness_countersignatures",
+    "witness_demands",
+    "witness_gossip",
     "witness_published",
     "witness_seen",
 }

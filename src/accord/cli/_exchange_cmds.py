@@ -81,7 +81,7 @@ def outbox(
             e.message_id,
             e.item_id,
             f"{e.party} {e.peer}",
-            e.status,
+            e.status if e.count == 1 else f"{e.status} ×{e.count}",
             age,
             str(e.attempts),
             e.last_error,
@@ -144,29 +144,23 @@ def receipts(
 
 @quarantine_app.command("list")
 def quarantine_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
-    """Refused transmissions and envelopes, newest first, with the reason."""
+    """Refused transmissions and envelopes, newest first, with the reason.
+
+    Refused background messages (ledger witnessing) of one kind from one peer for one reason
+    are one line, with their count.
+    """
     with refusals(), node_at(home) as node:
-        rows = node.receiving.quarantine()
-        found = [
-            {
-                "id": r.id,
-                "at": r.at,
-                "peer": r.peer,
-                "message_id": r.message_id,
-                "reason": r.reason,
-                "bytes_kept": len(r.raw),
-                "status": r.status,
-            }
-            for r in rows
-        ]
+        found = node.receiving.quarantine_groups()
     if json_out:
         emit_json(found)
         return
     table = make_table("id", "at", "peer", "message", "reason")
     for r in found:
-        table.add_row(
-            str(r["id"]), str(r["at"]), str(r["peer"]), str(r["message_id"] or ""), str(r["reason"])
+        count = int(str(r["count"]))
+        reason = (
+            str(r["reason"]) if count == 1 else f"{r['reason']} (×{count} {r['kind']} since {r['first_at']})"
         )
+        table.add_row(str(r["id"]), str(r["at"]), str(r["peer"]), str(r["message_id"] or ""), reason)
     console.print(table)
 
 

@@ -43,7 +43,7 @@ from accord.exchange._formats import (
     label_digest,
     lane_of,
 )
-from accord.exchange._witness_formats import CheckpointStatement, Countersignature
+from accord.exchange._witness_formats import CheckpointStatement, Countersignature, Gossip, ProofRequest
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -64,12 +64,14 @@ __all__ = [
     "DestructionCertificate",
     "DowngradeNotice",
     "EnvelopeHeader",
+    "Gossip",
     "HeldItem",
     "HoldingsSummary",
     "ItemPayload",
     "PeerClient",
     "PeerRejected",
     "PeerUnavailable",
+    "ProofRequest",
     "Receipt",
     "ReceiptBatch",
     "Transmission",

@@ -60,6 +60,8 @@ _TYPES = frozenset(
         "disposal-request",
         "checkpoint",
         "countersignature",
+        "proof-request",
+        "gossip",
     }
 )
 

@@ -18,6 +18,15 @@ messages, each in an envelope of its own type (``EnvelopeHeader.type``):
   (purpose ``checkpoint-witness``). The origin keeps it: evidence, towards an auditor,
   that a partner saw this state of its ledger.
 
+* **proof-request** (witness → origin) — :class:`ProofRequest`: a witness that was shown a
+  checkpoint it cannot relate to one it holds (a larger one whose proof starts elsewhere,
+  or one a fellow witness holds) names the origin's checkpoint and the size to prove from;
+  the origin answers with a ``checkpoint`` statement of that very checkpoint whose proof
+  starts at that size. A proof that fails, or that does not come, is an alarm.
+* **gossip** (witness → fellow witness) — :class:`Gossip`: the latest checkpoint it holds of
+  each other node, with that node's signature, so that a node showing one partner one
+  history and another partner another (a *split view*) is caught.
+
 Two signed checkpoints of one origin that are not consistent — the same size with another
 root, a larger one that does not extend the smaller, a later one that is smaller — prove
 that the origin forked or rolled back its ledger; the witness keeps both as evidence.
@@ -37,7 +46,15 @@ from accord.errors import InvalidInput, VerificationFailed
 from accord.exchange._formats import FORMAT_VERSION, _keys, _list, _node_id, _obj
 from accord.ledger import HASH_SIZE, Checkpoint, verify_consistency
 
-__all__ = ["COUNTERSIGNATURE_PURPOSE", "MAX_PROOF_HASHES", "CheckpointStatement", "Countersignature"]
+__all__ = [
+    "COUNTERSIGNATURE_PURPOSE",
+    "MAX_GOSSIP_CHECKPOINTS",
+    "MAX_PROOF_HASHES",
+    "CheckpointStatement",
+    "Countersignature",
+    "Gossip",
+    "ProofRequest",
+]
 
 CHECKPOINT_SIGNATURE_PURPOSE: Final = "checkpoint"
 """The purpose a node signs its checkpoints for (``accord.node``'s ``CHECKPOINT_PURPOSE``;
@@ -50,6 +67,11 @@ MAX_PROOF_HASHES: Final = 128
 _HEX: Final = frozenset("0123456789abcdef")
 _STATEMENT_KEYS: Final = {"checkpoint", "signature", "previous_size", "proof"}
 _COUNTER_KEYS: Final = {"witness", "checkpoint", "signed_at", "signature"}
+_REQUEST_KEYS: Final = {"checkpoint", "from_size"}
+_GOSSIP_KEYS: Final = {"witness", "checkpoints"}
+_SIGNED_KEYS: Final = {"checkpoint", "signature"}
+MAX_GOSSIP_CHECKPOINTS: Final = 1000
+"""Most checkpoints one gossip message carries (one per node the witness holds one of)."""
 # A stand-in while the fields are checked and the statement is built; never sent.
 _UNSIGNED = DualSignature(bytes(64), bytes(3309))
 
@@ -281,3 +303,134 @@ class Countersignature:
             signed_at=signed_at,
             signature=DualSignature.from_dict(_obj(obj, "signature", what)),
         )
+
+
+@dataclass(frozen=True)
+class ProofRequest:
+    """A witness asks the origin to prove that ``checkpoint`` extends its tree of ``from_size``.
+
+    Attributes:
+        checkpoint: A checkpoint of the origin's ledger (the recipient's) that the witness
+            was shown.
+        from_size: The size of the origin's checkpoint the proof must start from (RFC 9162
+            §2.1.4.1: PROOF(from_size, D[0:checkpoint.size])).
+    """
+
+    checkpoint: Checkpoint
+    from_size: int
+
+    def __post_init__(self) -> None:
+        """Refuse impossible sizes.
+
+        Raises:
+            InvalidInput: a field has the wrong type, or ``from_size`` is beyond the checkpoint.
+        """
+        what = "proof request"
+        if not isinstance(self.checkpoint, Checkpoint):
+            raise InvalidInput(f"{what}: checkpoint must be a checkpoint")
+        if _size(self.from_size, what) > self.checkpoint.size:
+            raise InvalidInput(f"{what}: from_size {self.from_size} is beyond the checkpoint's size")
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON (the envelope's payload)."""
+        return canonical_json(
+            {"v": FORMAT_VERSION, "checkpoint": self.checkpoint.to_dict(), "from_size": self.from_size}
+        )
+
+    @classmethod
+    def parse(cls, data: bytes | str) -> ProofRequest:
+        """Parse a request, strictly.
+
+        Raises:
+            InvalidInput: malformed, a key missing or unknown, or a field invalid.
+        """
+        what = "proof request"
+        obj = loads_object(data, what)
+        _keys(obj, _REQUEST_KEYS | {"v"}, what)
+        if type(obj["v"]) is not int or obj["v"] != FORMAT_VERSION:
+            raise InvalidInput(f"{what}: unsupported version {obj['v']!r}")
+        return cls(_checkpoint(obj["checkpoint"], what), _size(obj["from_size"], what))
+
+
+@dataclass(frozen=True)
+class Gossip:
+    """What a witness holds of other nodes' ledgers, told to a fellow witness.
+
+    Attributes:
+        witness: The node id of the witness (the sender).
+        checkpoints: Per node, the latest checkpoint of its ledger the witness holds, with
+            that node's dual signature (purpose ``checkpoint``): ``(checkpoint, signature)``.
+    """
+
+    witness: str
+    checkpoints: tuple[tuple[Checkpoint, DualSignature], ...]
+
+    def __post_init__(self) -> None:
+        """Refuse malformed fields.
+
+        Raises:
+            InvalidInput: a field has the wrong type, or two checkpoints of one node.
+        """
+        what = "gossip"
+        if not isinstance(self.witness, str):
+            raise InvalidInput(f"{what}: witness must be a node id")
+        _node_id(self.witness, what)
+        pairs = tuple(self.checkpoints)
+        if len(pairs) > MAX_GOSSIP_CHECKPOINTS:
+            raise InvalidInput(f"{what}: at most {MAX_GOSSIP_CHECKPOINTS} checkpoints")
+        origins = set()
+        for pair in pairs:
+            if (
+                not isinstance(pair, tuple)
+                or len(pair) != 2
+                or not isinstance(pair[0], Checkpoint)
+                or not isinstance(pair[1], DualSignature)
+            ):
+                raise InvalidInput(f"{what}: each entry is a checkpoint and its dual signature")
+            if pair[0].origin in origins or pair[0].origin == self.witness:
+                raise InvalidInput(f"{what}: one checkpoint per other node")
+            origins.add(pair[0].origin)
+        object.__setattr__(self, "checkpoints", pairs)
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON (the envelope's payload)."""
+        return canonical_json(
+            {
+                "v": FORMAT_VERSION,
+                "witness": self.witness,
+                "checkpoints": [
+                    {"checkpoint": cp.to_dict(), "signature": sig.to_dict()} for cp, sig in self.checkpoints
+                ],
+            }
+        )
+
+    @classmethod
+    def parse(cls, data: bytes | str) -> Gossip:
+        """Parse (not verify) gossip, strictly.
+
+        Raises:
+            InvalidInput: malformed, a key missing or unknown, or a field invalid.
+        """
+        what = "gossip"
+        obj = loads_object(data, what)
+        _keys(obj, _GOSSIP_KEYS | {"v"}, what)
+        if type(obj["v"]) is not int or obj["v"] != FORMAT_VERSION:
+            raise InvalidInput(f"{what}: unsupported version {obj['v']!r}")
+        witness = obj["witness"]
+        if not isinstance(witness, str):
+            raise InvalidInput(f"{what}: witness is a node id")
+        entries = _list(obj, "checkpoints", what)
+        if len(entries) > MAX_GOSSIP_CHECKPOINTS:
+            raise InvalidInput(f"{what}: at most {MAX_GOSSIP_CHECKPOINTS} checkpoints")
+        pairs = []
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise InvalidInput(f"{what}: each entry is an object")
+            _keys(entry, _SIGNED_KEYS, what)
+            pairs.append(
+                (
+                    _checkpoint(entry["checkpoint"], what),
+                    DualSignature.from_dict(_obj(entry, "signature", what)),
+                )
+            )
+        return cls(witness, tuple(pairs))

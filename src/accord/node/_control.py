@@ -32,6 +32,7 @@ from accord.store import ItemRow
 __all__ = [
     "NO_ITEM",
     "NO_ITEM_SHA384",
+    "WITNESS_ACTIONS",
     "WITNESS_TYPES",
     "ControlHandler",
     "Incoming",
@@ -39,8 +40,15 @@ __all__ = [
     "about_no_item",
 ]
 
-WITNESS_TYPES = frozenset({"checkpoint", "countersignature"})
+WITNESS_TYPES = frozenset({"checkpoint", "countersignature", "proof-request", "gossip"})
 """The witnessing messages: the only exchange that does not itself call for a new checkpoint."""
+WITNESS_ACTIONS = frozenset(
+    {"ledger.publish", "ledger.witness", "ledger.countersigned", "ledger.consistency", "ledger.gossip"}
+)
+"""Journal actions of the witnessing itself. Leaves made only of these (and of the receipts
+and refusals of messages about :data:`NO_ITEM`) are not offered to partners on their own:
+otherwise each round of witnessing would call for the next, and idle nodes never rest
+(issue 10). They are offered with the next checkpoint that holds anything else."""
 
 NO_ITEM: Final = "(none)"
 """The item a control message about no item names in the outbox and in its receipt."""

@@ -9,15 +9,23 @@ dropped: an envelope the peer rejects is marked ``rejected`` and stays visible.
 
 The worker (``_worker.py``) runs one loop per peer and lane, each with its own connection,
 so a FLASH report never waits behind a ROUTINE batch or an imagery upload.
+
+Background messages (the ledger witnessing, :data:`~._control.WITNESS_TYPES`) that a peer
+refuses — two nodes that disagree on an agreement's state refuse each other's — are not
+made again and again: each refusal backs that peer and kind off exponentially
+(:func:`backed_off`, ``background_backoff``; the officer is told once, in the log and the
+journal), and a receipt for one ends it. The outbox shows such refusals as one entry with
+a count.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -25,19 +33,40 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from accord.canonical import parse_time
-from accord.errors import AccordError, NotFound, TransportError
+from accord.errors import AccordError, InvalidInput, NotFound, TransportError
 from accord.exchange import EnvelopeHeader, PeerUnavailable, ReceiptBatch, Transmission, WireEnvelope
 from accord.items import Precedence
 from accord.node._context import NodeContext
 from accord.node._control import NO_ITEM, NO_ITEM_SHA384, WITNESS_TYPES
 from accord.node._parties import PartyService
-from accord.store import ItemRow, OutboxRow, ReceiptBatchRow, ReceiptRow, append_event, format_stamp
+from accord.store import (
+    BackgroundBackoffRow,
+    ItemRow,
+    OutboxRow,
+    ReceiptBatchRow,
+    ReceiptRow,
+    append_event,
+    format_stamp,
+)
 
-__all__ = ["LANES", "DeliveryResult", "DeliveryService", "OutboxEntry", "PeerTransport", "backoff"]
+__all__ = [
+    "LANES",
+    "DeliveryResult",
+    "DeliveryService",
+    "OutboxEntry",
+    "PeerTransport",
+    "backed_off",
+    "background_backoff",
+    "backoff",
+]
+
+log = logging.getLogger("accord.delivery")
 
 LANES = ("flash", "priority", "routine")
 _BATCH = {"flash": 1, "priority": 50, "routine": 200}
 _MAX_BACKOFF = 300.0
+_BACKGROUND_FIRST = 10.0
+_BACKGROUND_MAX = 6 * 3600.0
 # ``last_error`` of an envelope that waits because the peer could not be reached.
 _WAITING_FOR_PEER = f"{PeerUnavailable.__name__}: %"
 
@@ -56,6 +85,72 @@ def backoff(attempts: int, rand: Callable[[], float] = random.random) -> timedel
     """Exponential backoff with jitter: about 2^attempts seconds (± 50 %), never over 5 minutes."""
     base = min(2.0 ** max(attempts, 0), _MAX_BACKOFF)
     return timedelta(seconds=min(base * (0.5 + rand()), _MAX_BACKOFF))
+
+
+def background_backoff(refused: int) -> timedelta:
+    """How long a peer that refused ``refused`` background messages of a kind in a row is left alone.
+
+    10 s after the first, doubling with each (20 s, 40 s, …), never over 6 hours.
+    """
+    return timedelta(seconds=min(_BACKGROUND_FIRST * 2.0 ** max(refused - 1, 0), _BACKGROUND_MAX))
+
+
+def backed_off(session: Session, peer: str, kind: str, now: datetime) -> bool:
+    """Whether background messages of ``kind`` to ``peer`` wait, after the peer refused the last ones."""
+    row = session.get(BackgroundBackoffRow, (peer, kind))
+    return row is not None and parse_time(row.until) > now
+
+
+def _kind(row: OutboxRow) -> str | None:
+    """The type of a background message (one about no item), else None."""
+    if row.item_id != NO_ITEM:
+        return None
+    try:
+        return EnvelopeHeader.parse(row.header).type
+    except (InvalidInput, ValueError):
+        return None
+
+
+def _refused(session: Session, row: OutboxRow, now: datetime) -> bool:
+    """Note that ``peer`` refused a background message; True if it is the first of a run (tell once)."""
+    kind = _kind(row)
+    if kind is None:
+        return True
+    backoff_row = session.get(BackgroundBackoffRow, (row.peer, kind))
+    stamp = format_stamp(now)
+    if backoff_row is None:
+        session.add(
+            BackgroundBackoffRow(
+                peer=row.peer,
+                kind=kind,
+                refused=1,
+                first_at=stamp,
+                last_at=stamp,
+                until=format_stamp(now + background_backoff(1)),
+            )
+        )
+        log.warning(
+            "%s refuses our %s messages (the reason is in its quarantine): backing off; "
+            "they resume when it accepts one",
+            row.peer,
+            kind,
+        )
+        return True
+    backoff_row.refused += 1
+    backoff_row.last_at = stamp
+    backoff_row.until = format_stamp(now + background_backoff(backoff_row.refused))
+    return False
+
+
+def _accepted(session: Session, row: OutboxRow) -> None:
+    """A peer receipted a background message: what it refused before is over."""
+    kind = _kind(row)
+    if kind is None:
+        return
+    backoff_row = session.get(BackgroundBackoffRow, (row.peer, kind))
+    if backoff_row is not None:
+        session.delete(backoff_row)
+        log.warning("%s accepts our %s messages again", row.peer, kind)
 
 
 @dataclass(frozen=True)
@@ -83,6 +178,9 @@ class OutboxEntry:
     age: timedelta
     overdue: bool
     last_error: str
+    count: int = 1
+    """How many envelopes the entry stands for: refused background messages of one kind to
+    one peer are shown as one entry (the newest), with their count."""
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view."""
@@ -99,6 +197,7 @@ class OutboxEntry:
             "objective_seconds": int(self.precedence.objective.total_seconds()),
             "overdue": self.overdue,
             "last_error": self.last_error,
+            "count": self.count,
         }
 
 
@@ -252,6 +351,8 @@ class DeliveryService:
                 row.status = "rejected"
                 row.last_error = "rejected by the peer (the reason is in its quarantine)"
                 rejected += 1
+                if not _refused(session, row, now):
+                    continue  # a background message refused again: told once already
                 append_event(
                     session,
                     at=now,
@@ -300,6 +401,7 @@ class DeliveryService:
                     row.status = "rejected"
                     row.last_error = "rejected by the peer (the reason is in its quarantine)"
                     rejected += 1
+                    _refused(session, row, now)
         return DeliveryResult(sent=0, receipted=receipted, rejected=rejected)
 
     def pending_for(self, peer: str, limit: int) -> list[OutboxRow]:
@@ -342,6 +444,7 @@ class DeliveryService:
             if row.status != "receipted":
                 row.status = "receipted"
                 row.receipted_at = format_stamp(now)
+                _accepted(session, row)
             if receipt.message_id not in stored:
                 fresh.append((receipt, row))
         if fresh:
@@ -405,27 +508,41 @@ class DeliveryService:
             query = select(OutboxRow).order_by(OutboxRow.rank.desc(), OutboxRow.created_at)
             if not include_done:
                 query = query.where(OutboxRow.status != "receipted")
-            out = []
+            out: list[OutboxEntry] = []
+            grouped: dict[tuple[str, str], int] = {}  # (peer, kind) -> index in out
             for row in session.scalars(query):
-                precedence = Precedence(row.precedence)
-                end = parse_time(row.receipted_at) if row.receipted_at else now
-                age = end - parse_time(row.created_at)
-                out.append(
-                    OutboxEntry(
-                        message_id=row.message_id,
-                        item_id=row.item_id,
-                        peer=row.peer,
-                        party=row.peer_party,
-                        precedence=precedence,
-                        status=row.status,
-                        attempts=row.attempts,
-                        created_at=row.created_at,
-                        age=age,
-                        overdue=row.status != "receipted" and age > precedence.objective,
-                        last_error=row.last_error,
-                    )
-                )
+                kind = _kind(row) if row.status == "rejected" else None
+                if kind is not None and (row.peer, kind) in grouped:
+                    # Refused background messages of one kind to one peer: one entry, the newest.
+                    at = grouped[row.peer, kind]
+                    shown = out[at]
+                    if row.created_at > shown.created_at:
+                        shown = self._entry(row, now)
+                    out[at] = replace(shown, count=out[at].count + 1)
+                    continue
+                if kind is not None:
+                    grouped[row.peer, kind] = len(out)
+                out.append(self._entry(row, now))
             return out
+
+    @staticmethod
+    def _entry(row: OutboxRow, now: datetime) -> OutboxEntry:
+        precedence = Precedence(row.precedence)
+        end = parse_time(row.receipted_at) if row.receipted_at else now
+        age = end - parse_time(row.created_at)
+        return OutboxEntry(
+            message_id=row.message_id,
+            item_id=row.item_id,
+            peer=row.peer,
+            party=row.peer_party,
+            precedence=precedence,
+            status=row.status,
+            attempts=row.attempts,
+            created_at=row.created_at,
+            age=age,
+            overdue=row.status != "receipted" and age > precedence.objective,
+            last_error=row.last_error,
+        )
 
     def receipts(self, item_id: str) -> list[dict[str, object]]:
         """The signed receipts partners gave for an item."""

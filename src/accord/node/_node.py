@@ -108,6 +108,8 @@ class Node:
         )
         self.receiving.register("checkpoint", self.witness.incoming_checkpoint)
         self.receiving.register("countersignature", self.witness.incoming_countersignature)
+        self.receiving.register("proof-request", self.witness.incoming_proof_request)
+        self.receiving.register("gossip", self.witness.incoming_gossip)
 
     def worker(self, *, transport_factory: TransportFactory | None = None) -> DeliveryWorker:
         """A delivery worker for this node (start it; stop it before closing the node)."""

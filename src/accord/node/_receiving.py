@@ -651,6 +651,42 @@ class ReceivingService:
         with self._ctx.db.transaction(read_only=True) as session:
             return list(session.scalars(select(QuarantineRow).order_by(QuarantineRow.id.desc())))
 
+    def quarantine_groups(self) -> list[dict[str, object]]:
+        """What was refused, newest first, background messages grouped.
+
+        Refused background messages (:data:`~._control.WITNESS_TYPES`) of one kind from one
+        peer for one reason are one entry (the newest), with their ``count`` and the time of
+        the first (``first_at``): two nodes that disagree on an agreement's state would
+        otherwise fill the list with the same refusal (issue 10). Every other refusal is an
+        entry of its own (``count`` 1).
+        """
+        out: list[dict[str, object]] = []
+        grouped: dict[tuple[str, str, str], dict[str, object]] = {}
+        for row in self.quarantine():
+            entry: dict[str, object] = {
+                "id": row.id,
+                "at": row.at,
+                "peer": row.peer,
+                "message_id": row.message_id,
+                "reason": row.reason,
+                "bytes_kept": len(row.raw),
+                "status": row.status,
+                "kind": _kind_of_raw(row.raw),
+                "count": 1,
+                "first_at": row.at,
+            }
+            kind = entry["kind"]
+            if isinstance(kind, str) and kind in WITNESS_TYPES:
+                key = (row.peer, kind, row.reason)
+                if key in grouped:
+                    first = grouped[key]
+                    first["count"] = int(str(first["count"])) + 1
+                    first["first_at"] = row.at
+                    continue
+                grouped[key] = entry
+            out.append(entry)
+        return out
+
 
 def _parse_transmission(body: bytes) -> Transmission:
     try:
@@ -678,6 +714,14 @@ def _message_id(envelope: WireEnvelope) -> str:
         return EnvelopeHeader.parse(envelope.header).message_id
     except (AccordError, RecursionError):
         return f"digest:{envelope.digest()[:32]}"
+
+
+def _kind_of_raw(raw: bytes) -> str | None:
+    """The envelope type of a quarantined envelope, when its header can be read."""
+    try:
+        return EnvelopeHeader.parse(WireEnvelope.from_dict(json.loads(raw)).header).type
+    except (AccordError, ValueError, TypeError, KeyError, RecursionError):
+        return None
 
 
 def _raw(envelope: WireEnvelope) -> bytes:

@@ -40,8 +40,11 @@ from accord.store._tables import (
 from accord.store._tables_compromise import CompromiseCaseRow, CompromiseItemRow, CompromisePartyRow
 from accord.store._tables_custody import CopyRow, DestructionRow, TranslationRow
 from accord.store._tables_witness import (
+    BackgroundBackoffRow,
     WitnessAlarmRow,
     WitnessCountersignatureRow,
+    WitnessDemandRow,
+    WitnessGossipRow,
     WitnessPublishedRow,
     WitnessSeenRow,
 )
@@ -52,6 +55,7 @@ __all__ = [
     "AgreementSignatureRow",
     "ApiTokenRow",
     "AttachmentRow",
+    "BackgroundBackoffRow",
     "Base",
     "BlobStore",
     "CompromiseCaseRow",
@@ -81,6 +85,8 @@ __all__ = [
     "UserRow",
     "WitnessAlarmRow",
     "WitnessCountersignatureRow",
+    "WitnessDemandRow",
+    "WitnessGossipRow",
     "WitnessPublishedRow",
     "WitnessSeenRow",
     "access_keys",

@@ -5,7 +5,11 @@ this node accepted: the next one must extend it. ``witness_published`` keeps, pe
 the size of our latest checkpoint we offered it (so that an unchanged ledger is not offered
 again). ``witness_countersignatures`` keeps the countersignatures partners returned for our
 checkpoints, ``witness_alarms`` the evidence of a partner's fork or rollback: both of its
-signed checkpoints that are not consistent. Checkpoints are stored as the JSON of
+signed checkpoints that are not consistent. ``witness_demands`` keeps the consistency
+proofs this node asked a partner for (a larger checkpoint offered without a proof from the
+one held, or a checkpoint a fellow witness holds), ``witness_gossip`` what we last told a
+fellow witness we hold, and ``background_backoff`` the background messages a peer keeps
+refusing (issue 10). Checkpoints are stored as the JSON of
 ``SignedCheckpoint.to_dict`` (``{"checkpoint", "signature"}``).
 """
 
@@ -16,7 +20,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.store._tables import TIME, Base
 
-__all__ = ["WitnessAlarmRow", "WitnessCountersignatureRow", "WitnessPublishedRow", "WitnessSeenRow"]
+__all__ = [
+    "BackgroundBackoffRow",
+    "WitnessAlarmRow",
+    "WitnessCountersignatureRow",
+    "WitnessDemandRow",
+    "WitnessGossipRow",
+    "WitnessPublishedRow",
+    "WitnessSeenRow",
+]
 
 
 class WitnessSeenRow(Base):
@@ -70,3 +82,50 @@ class WitnessAlarmRow(Base):
     presented_json: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(64))
     detected_at: Mapped[str] = mapped_column(TIME, index=True)
+
+
+class WitnessDemandRow(Base):
+    """A consistency proof this node demanded of ``origin`` and has not had yet.
+
+    ``from_json`` and ``to_json`` are two checkpoints signed by ``origin`` that this node
+    must see related by a consistency proof (RFC 9162 §2.1.4): the one it held and a larger
+    one presented without a proof from it, or one a fellow witness holds and ours.
+    ``message_id`` is the ``proof-request`` envelope we sent; once the origin received it
+    (its receipt) or refused it, a proof that does not come is an alarm.
+    """
+
+    __tablename__ = "witness_demands"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    origin: Mapped[str] = mapped_column(String(64), index=True)
+    from_size: Mapped[int] = mapped_column(BigInteger)
+    to_size: Mapped[int] = mapped_column(BigInteger)
+    from_json: Mapped[str] = mapped_column(Text)
+    to_json: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(64))
+    demanded_at: Mapped[str] = mapped_column(TIME)
+
+
+class WitnessGossipRow(Base):
+    """The size of ``origin``'s checkpoint we last told the fellow witness ``peer`` we hold."""
+
+    __tablename__ = "witness_gossip"
+    peer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+
+
+class BackgroundBackoffRow(Base):
+    """Background messages of ``kind`` that ``peer`` keeps refusing: sent again only after a back-off.
+
+    ``refused`` counts the refusals in a row; the next message of that kind goes to that peer
+    no earlier than ``until``. A receipt for one ends it (the row is deleted).
+    """
+
+    __tablename__ = "background_backoff"
+    peer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    refused: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[str] = mapped_column(TIME)
+    last_at: Mapped[str] = mapped_column(TIME)
+    until: Mapped[str] = mapped_column(TIME)
