@@ -21,6 +21,7 @@ from accord.node._delivery import DeliveryService
 from accord.node._disposal import DisposalService
 from accord.node._home import HomeLayout, NodeConfig, write_private, write_public
 from accord.node._items import ItemService
+from accord.node._journal import JournalService
 from accord.node._ledger import LedgerService
 from accord.node._notices import NoticeService
 from accord.node._parties import PartyService
@@ -48,6 +49,7 @@ class Node:
         self.users = UserService(ctx)
         self.accounts = AccountService(ctx, self.users)
         self.access = AccessService(ctx, self.agreements)
+        self.journal = JournalService(ctx, self.users, self.access)
         self.items = ItemService(ctx, self.parties, self.agreements, self.users, self.access)
         self.sending = SendingService(ctx, self.agreements, self.users, self.items, self.access, self.parties)
         self.consents = ConsentService(

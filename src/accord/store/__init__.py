@@ -40,6 +40,7 @@ from accord.store._tables import (
 from accord.store._tables_compromise import CompromiseCaseRow, CompromiseItemRow, CompromisePartyRow
 from accord.store._tables_custody import CopyRow, DestructionRow, TranslationRow
 from accord.store._tables_witness import (
+    WitnessAlarmAckRow,
     WitnessAlarmRow,
     WitnessCountersignatureRow,
     WitnessPublishedRow,
@@ -79,6 +80,7 @@ __all__ = [
     "SqlHashStore",
     "TranslationRow",
     "UserRow",
+    "WitnessAlarmAckRow",
     "WitnessAlarmRow",
     "WitnessCountersignatureRow",
     "WitnessPublishedRow",

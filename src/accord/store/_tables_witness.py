@@ -5,18 +5,26 @@ this node accepted: the next one must extend it. ``witness_published`` keeps, pe
 the size of our latest checkpoint we offered it (so that an unchanged ledger is not offered
 again). ``witness_countersignatures`` keeps the countersignatures partners returned for our
 checkpoints, ``witness_alarms`` the evidence of a partner's fork or rollback: both of its
-signed checkpoints that are not consistent. Checkpoints are stored as the JSON of
+signed checkpoints that are not consistent, and ``witness_alarm_acks`` who acknowledged an
+alarm, when, and with what finding (one per alarm; an acknowledged alarm is closed).
+Checkpoints are stored as the JSON of
 ``SignedCheckpoint.to_dict`` (``{"checkpoint", "signature"}``).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.store._tables import TIME, Base
 
-__all__ = ["WitnessAlarmRow", "WitnessCountersignatureRow", "WitnessPublishedRow", "WitnessSeenRow"]
+__all__ = [
+    "WitnessAlarmAckRow",
+    "WitnessAlarmRow",
+    "WitnessCountersignatureRow",
+    "WitnessPublishedRow",
+    "WitnessSeenRow",
+]
 
 
 class WitnessSeenRow(Base):
@@ -70,3 +78,13 @@ class WitnessAlarmRow(Base):
     presented_json: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(64))
     detected_at: Mapped[str] = mapped_column(TIME, index=True)
+
+
+class WitnessAlarmAckRow(Base):
+    """An officer's acknowledgement of an alarm: who, when, with what finding (closes it)."""
+
+    __tablename__ = "witness_alarm_acks"
+    alarm_id: Mapped[int] = mapped_column(ForeignKey("witness_alarms.id"), primary_key=True)
+    acknowledged_by: Mapped[str] = mapped_column(String(64))
+    acknowledged_at: Mapped[str] = mapped_column(TIME)
+    finding: Mapped[str] = mapped_column(Text)
