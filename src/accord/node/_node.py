@@ -104,7 +104,14 @@ class Node:
         for kind in ("compromise-notice", "compromise-report"):
             self.receiving.register(kind, self.compromise.incoming)
         self.witness = WitnessService(
-            ctx, self.parties, self.agreements, self.consents, self.sending, self.ledger
+            ctx,
+            self.parties,
+            self.agreements,
+            self.consents,
+            self.sending,
+            self.ledger,
+            self.users,
+            self.access,
         )
         self.receiving.register("checkpoint", self.witness.incoming_checkpoint)
         self.receiving.register("countersignature", self.witness.incoming_countersignature)
