@@ -8,7 +8,11 @@ The command tree is walked from the Typer app itself, so a new command fails
 * ``OPERATOR`` — the node operator, who holds the node's home (its keys and database): no
   person is asked about, so there is no subject to deny (outbox, receipts, quarantine,
   bundles, the ledger); documented in docs/policy.md;
-* ``NO_ITEMS`` — shows no item content or metadata at all.
+* ``NO_ITEMS`` — shows no item content or metadata at all;
+* ``AUDIT`` — reads the journal for a person whose duty it is (``--as``; officers, the
+  authority, auditors: the decision point's ``read-journal``): the audit record shows item
+  ids and refusal reasons whichever items the reader may read (docs/policy.md), never
+  content; a person without the duty is refused and shown nothing.
 """
 
 from __future__ import annotations
@@ -83,6 +87,10 @@ NO_ITEMS = {
     "user clearance",
     "label show",
 }
+AUDIT: dict[str, list[str]] = {
+    "journal list": ["journal", "list"],
+    "journal show": ["journal", "show", "1"],
+}
 PROBE = {"ACCORD_PASSWORD": "ito's probing passphrase"}
 
 
@@ -104,13 +112,14 @@ def test_every_command_is_classified() -> None:
             name in PERSON,
             name in OPERATOR or name.startswith(OPERATOR_PREFIXES),
             name in NO_ITEMS,
+            name in AUDIT,
         ]
         assert classes.count(True) == 1, f"accord {name}: classify it in test_cli_enumeration.py"
 
 
 def test_every_person_command_takes_as() -> None:
     for name in _commands():
-        if name in PERSON:
+        if name in PERSON or name in AUDIT:
             command = typer.main.get_command(app)
             for part in name.split():
                 command = command.commands[part]  # type: ignore[attr-defined]
@@ -155,3 +164,22 @@ def test_no_person_command_reveals_a_denied_item(name: str, probed: tuple[Cli, F
             assert seen.replace(fed.jpn_item, "X") == (missing.stdout + missing.stderr).replace(
                 "jpn-" + "0" * 32, "X"
             ), f"accord {name}: the denied answer differs from the missing one"
+
+
+@pytest.mark.parametrize("name", sorted(AUDIT))
+def test_the_journal_shows_no_content_and_nothing_to_a_person_without_the_duty(
+    name: str, probed: tuple[Cli, Fed]
+) -> None:
+    cli, fed = probed
+    for extra in ([], ["--json"]):
+        # sato, the analyst who wrote the report, has no duty to read the journal.
+        denied = cli(*AUDIT[name], *extra, "--as", "sato", home=fed.jpn, env=as_user("sato"))
+        assert denied.exit_code == 7, denied.stdout + denied.stderr
+        assert denied.stdout == ""
+        assert fed.jpn_item not in denied.stderr
+        assert "may not read the journal" in denied.stderr
+        # ito, an officer the item is withheld from, reads the audit record: never the content.
+        shown = cli(*AUDIT[name], *extra, "--as", "ito", home=fed.jpn, env=PROBE)
+        assert shown.exit_code == 0, shown.stdout + shown.stderr
+        assert "Launch assessment" not in shown.stdout + shown.stderr
+        assert "Assessment follows" not in shown.stdout + shown.stderr

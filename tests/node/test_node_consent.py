@@ -215,3 +215,29 @@ def test_a_request_about_an_item_never_provided_is_quarantined(trio: Trio) -> No
 def _quarantined(node: Node) -> list[str]:
     with node.ctx.db.transaction(read_only=True) as session:
         return [json.dumps(r.reason) for r in session.scalars(select(QuarantineRow))]
+
+
+def test_the_originator_records_who_decided_and_when_like_the_holder(trio: Trio) -> None:
+    """Issue 10 item 18: JPN's own record of an approval or a denial names the officer and the time."""
+    item = _jpn_report(trio)
+    token_id = _ask_and_approve(trio, item)
+    (given,) = trio.jpn.consents.listing(actor="sato", status="approved")
+    (held,) = trio.kor.consents.listing(actor="kim", status="approved")
+    with trio.jpn.ctx.db.transaction(read_only=True) as session:
+        row = session.scalar(select(ConsentRow).where(ConsentRow.token_id == token_id))
+        assert row is not None
+        assert row.token_json is not None
+        token = ConsentToken.parse(row.token_json.encode("utf-8"))
+    assert given.token_id == held.token_id == token_id
+    assert given.decided_by == held.decided_by == token.approved_by == "sato"
+    assert given.decided_at == held.decided_at == token.issued_at
+    assert given.decided_at is not None
+
+    asked = trio.kor.consents.request(item, to="USA", purpose="Cueing", actor="kim")
+    trio.deliver(trio.kor)
+    trio.jpn.consents.deny(asked.id, reason="Source protection", actor="sato")
+    trio.deliver(trio.jpn)
+    (refused,) = trio.jpn.consents.listing(actor="sato", status="denied")
+    (told,) = trio.kor.consents.listing(actor="kim", status="denied")
+    assert refused.decided_by == told.decided_by == "sato"
+    assert refused.decided_at == told.decided_at is not None

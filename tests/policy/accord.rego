@@ -8,9 +8,13 @@
 #
 # input.principal {role, nationality, clearance_rank, ntk, purposes}
 # input.action    "read" | "create" | "release" | "copy" | "translate" | "destroy" | "downgrade" | "export"
+#                 or a duty about the node's own records: "read-journal" | "acknowledge-alarm"
 # input.resource  {originator_party, held_party, purpose, no_equivalent, rank_in_reader_scheme,
 #                  orig_rel, orig_ntk, orig_controls, has_alt, alt_rel, alt_ntk, alt_controls}
 # input.context   {has_target, target, consent, has_agreement, agreement_in_force, agreement_parties}
+#
+# A duty has no item: its input.resource is {"records": true} and its context empty, and only
+# the role table applies (every item rule below is guarded by `item`).
 #
 # `allow` is the decision; `deny` is the set of the ids of the failing rules, the same ids
 # as Accord's Decision.rule_ids (docs/policy.md).
@@ -40,24 +44,43 @@ role_permits if {
 	input.action == "read"
 }
 
+# ---- duties about the node's own records (input.resource {"records": true}), by role alone ----
+role_permits if {
+	input.action == "read-journal"
+	input.principal.role in {"authority", "auditor"}
+}
+
+role_permits if {
+	input.action == "acknowledge-alarm"
+	input.principal.role == "authority"
+}
+
 deny contains "role" if not role_permits
 
+item if not input.resource.records
+
 # ---- Art. 4: the item must have an equivalent in the reader's scheme ----
-deny contains "equivalence" if input.resource.no_equivalent
+deny contains "equivalence" if {
+	item
+	input.resource.no_equivalent
+}
 
 # ---- Art. 7: clearance >= the item's level, in the reader's scheme ----
 deny contains "clearance" if {
+	item
 	not input.resource.no_equivalent
 	input.principal.clearance_rank < input.resource.rank_in_reader_scheme
 }
 
 # ---- Art. 6: Releasable To (permissive; the originator's nationals always) ----
 deny contains "nationality" if {
+	item
 	input.principal.nationality != input.resource.originator_party
 	not input.principal.nationality in input.resource.orig_rel
 }
 
 deny contains "nationality" if {
+	item
 	input.resource.has_alt
 	input.principal.nationality != input.resource.originator_party
 	not input.principal.nationality in input.resource.alt_rel
@@ -65,11 +88,13 @@ deny contains "nationality" if {
 
 # ---- Art. 7: Need To Know (restrictive: every topic of every binding label) ----
 deny contains "need-to-know" if {
+	item
 	some topic in input.resource.orig_ntk
 	not topic in input.principal.ntk
 }
 
 deny contains "need-to-know" if {
+	item
 	input.resource.has_alt
 	some topic in input.resource.alt_ntk
 	not topic in input.principal.ntk
@@ -84,18 +109,21 @@ purpose_limited if {
 }
 
 deny contains "purpose" if {
+	item
 	purpose_limited
 	not input.resource.purpose in input.principal.purposes
 }
 
 # ---- Arts. 2, 6: only the originator creates or downgrades ----
 deny contains "originator-only" if {
+	item
 	input.action in originator_actions
 	input.resource.originator_party != input.resource.held_party
 }
 
 # ---- Art. 6: a release names its receiving party ----
 deny contains "release-target" if {
+	item
 	input.action in releases
 	not input.context.has_target
 }
@@ -109,6 +137,7 @@ outside_releasable if {
 }
 
 deny contains "third-party" if {
+	item
 	input.action in releases
 	input.context.has_target
 	not input.context.consent
@@ -123,11 +152,13 @@ agreement_in_force if {
 }
 
 deny contains "agreement-in-force" if {
+	item
 	input.action in releases
 	not agreement_in_force
 }
 
 deny contains "agreement-in-force" if {
+	item
 	input.action in releases
 	input.context.has_agreement
 	input.context.has_target

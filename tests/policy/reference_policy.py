@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from accord.errors import TranslationRefused
-from accord.policy import Action, Context, Resource, Subject
+from accord.policy import Action, Context, Duty, Resource, Subject
 
 HERE = Path(__file__).parent
 CEDAR_POLICY = HERE / "accord.cedar"
@@ -118,4 +118,27 @@ def rego_input(subject: Subject, action: Action, resource: Resource, context: Co
         "action": action.value,
         "resource": item_attrs(subject, resource, context),
         "context": context_attrs(context),
+    }
+
+
+def cedar_duty_inputs(subject: Subject, duty: Duty, n: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The Cedar request for a duty about the node's own records (``Node::"records"``)."""
+    user = cedar_entity("User", f"u{n}", user_attrs(subject))
+    records = cedar_entity("Node", "records", {})
+    request = {
+        "principal": f'User::"u{n}"',
+        "action": f'Action::"{duty.value}"',
+        "resource": 'Node::"records"',
+        "context": {},
+    }
+    return request, [user, records]
+
+
+def rego_duty_input(subject: Subject, duty: Duty) -> dict[str, Any]:
+    """The Rego ``input`` of a duty: no item, only the person and what they ask."""
+    return {
+        "principal": user_attrs(subject),
+        "action": duty.value,
+        "resource": {"records": True},
+        "context": {},
     }

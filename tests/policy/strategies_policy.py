@@ -184,6 +184,26 @@ def _draw_subject(draw: st.DrawFn, item: _Item) -> Subject:
     )
 
 
+def subjects(role: str) -> list[Subject]:
+    """People of ``role`` across schemes, clearances and nationalities (for the duties, which
+    the role alone decides: every other attribute varies and must not matter)."""
+    out = []
+    for n, scheme in enumerate(READER_SCHEMES):
+        levels = SCHEMES[scheme].levels
+        for level in (levels[0], levels[-1]):
+            out.append(
+                Subject(
+                    name=f"{role}-{scheme}-{level.rank}",
+                    role=role,
+                    nationality=PARTIES[n % len(PARTIES)],
+                    clearance=level,
+                    need_to_know=frozenset(TOPICS[: n % 3]),
+                    purposes=frozenset(PURPOSES[: n % 2]),
+                )
+            )
+    return out
+
+
 def _draw_resource(draw: st.DrawFn, item: _Item, item_id: str = "i") -> Resource:
     return Resource(
         item_id=item_id,

@@ -7,14 +7,17 @@ import accord.policy
 EXPECTED = [
     "OBLIGATIONS",
     "ROLE_ACTIONS",
+    "ROLE_DUTIES",
     "RULES",
     "Action",
     "Context",
     "Decider",
     "Decision",
+    "Duty",
     "Resource",
     "Subject",
     "decide",
+    "decide_duty",
     "decide_many",
 ]
 

@@ -21,7 +21,7 @@ from accord.markings import (
     derive_alternative,
     parse_level,
 )
-from accord.policy import Action, Context, Decision, Resource, Subject, decide
+from accord.policy import Action, Context, Decision, Duty, Resource, Subject, decide, decide_duty
 
 EXAMPLES = Path(accord.agreements.__file__).parent / "examples"
 NOW = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
@@ -333,3 +333,34 @@ def test_the_alternative_label_binds_too() -> None:
 def test_decide_is_pure() -> None:
     args = (kor_user(), Action.READ, jpn_item("極秘"), ctx())
     assert decide(*args) == decide(*args)
+
+
+@pytest.mark.parametrize(
+    ("role", "duty", "permit"),
+    [
+        ("officer", Duty.READ_JOURNAL, True),
+        ("authority", Duty.READ_JOURNAL, True),
+        ("auditor", Duty.READ_JOURNAL, True),
+        ("analyst", Duty.READ_JOURNAL, False),
+        ("intern", Duty.READ_JOURNAL, False),
+        ("officer", Duty.ACKNOWLEDGE_ALARM, True),
+        ("authority", Duty.ACKNOWLEDGE_ALARM, True),
+        ("auditor", Duty.ACKNOWLEDGE_ALARM, False),
+        ("analyst", Duty.ACKNOWLEDGE_ALARM, False),
+    ],
+    ids=lambda v: v.value if isinstance(v, Duty) else str(v),
+)
+def test_duty_is_decided_by_the_role_alone(role: str, duty: Duty, permit: bool) -> None:
+    # A clearance of the lowest level and no need to know: only the role decides a duty.
+    decision = decide_duty(kor_user(role, "KOR:대외비", ntk=(), purposes=()), duty)
+    assert decision.permit is permit
+    assert decision.rule_ids == (() if permit else ("role",))
+    assert decision.obligations == ()
+
+
+def test_a_duty_denial_says_who_may_and_cites_the_rule() -> None:
+    decision = decide_duty(kor_user("analyst"), Duty.READ_JOURNAL)
+    assert decision.reasons == (
+        "the analyst role may not read the journal: only the officer, authority and auditor roles "
+        "may (DESIGN.md §2; Art. 7)",
+    )

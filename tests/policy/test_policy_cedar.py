@@ -16,10 +16,10 @@ from typing import Any
 import cedarpy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference_policy import CEDAR_POLICY, cedar_inputs
-from strategies_policy import Case, cases
+from reference_policy import CEDAR_POLICY, cedar_duty_inputs, cedar_inputs
+from strategies_policy import ROLES, Case, cases, subjects
 
-from accord.policy import Decision, decide
+from accord.policy import Decision, Duty, decide, decide_duty
 
 POLICY = cedarpy.PolicySet.from_str(CEDAR_POLICY.read_text(encoding="utf-8"))
 
@@ -71,3 +71,24 @@ def test_accord_agrees_with_cedar_on_10000_generated_requests() -> None:
     # Both outcomes are well represented, so agreement is not agreement on "deny".
     assert permits >= len(seen) // 50, permits
     assert len(seen) - permits >= len(seen) // 2
+
+
+def test_accord_agrees_with_cedar_on_every_role_and_duty() -> None:
+    """The duties about the node's records (journal, alarms): every role, every duty."""
+    people = [subject for role in sorted(set(ROLES)) for subject in subjects(role)]
+    asked = [(person, duty) for person in people for duty in Duty]
+    requests: list[dict[str, Any]] = []
+    entities: list[dict[str, Any]] = []
+    for n, (person, duty) in enumerate(asked):
+        request, ents = cedar_duty_inputs(person, duty, n)
+        requests.append(request)
+        entities.extend(e for e in ents if e not in entities)
+    results = cedarpy.is_authorized_batch(requests, POLICY, entities)
+    for (person, duty), result in zip(asked, results, strict=True):
+        assert not result.diagnostics.errors, result.diagnostics.errors
+        ours = decide_duty(person, duty)
+        assert ours.permit == result.allowed, (
+            f"{person.role} {duty.value}: accord={ours} cedar={result.allowed}"
+        )
+        assert ours.permit == (not ours.reasons)
+    assert {duty for person, duty in asked if decide_duty(person, duty).permit} == set(Duty)

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from reference_policy import REGO_POLICY, rego_input
-from strategies_policy import Case, cases
+from reference_policy import REGO_POLICY, rego_duty_input, rego_input
+from strategies_policy import ROLES, Case, cases, subjects
 
-from accord.policy import RULES, Decision, decide
+from accord.policy import RULES, Decision, Duty, decide, decide_duty
 
 regopy = pytest.importorskip(
     "regopy", reason="regopy is a bench extra (pip install -e '.[bench]'), not a test dependency"
@@ -85,6 +85,25 @@ def test_accord_agrees_with_rego_on_generated_requests(rego: tuple[Any, Any]) ->
         "third-party",
         "agreement-in-force",
     }
+
+
+def test_accord_agrees_with_rego_on_every_role_and_duty(rego: tuple[Any, Any]) -> None:
+    """The duties about the node's records (journal, alarms): every role, every duty."""
+    interpreter, bundle = rego
+    permitted = set()
+    for person in (subject for role in sorted(set(ROLES)) for subject in subjects(role)):
+        for duty in Duty:
+            interpreter.set_input(regopy.Input(rego_duty_input(person, duty)))
+            output = interpreter.query_bundle(bundle)
+            assert output.ok(), str(output)
+            allow, deny = output[0]["allow"], frozenset(output[0]["deny"])
+            ours = decide_duty(person, duty)
+            explained = f"{person.role} {duty.value}: accord={ours.rule_ids} rego={sorted(deny)}"
+            assert ours.permit == allow, explained
+            assert frozenset(ours.rule_ids) == deny, explained
+            if ours.permit:
+                permitted.add(duty)
+    assert permitted == set(Duty)
 
 
 def test_rego_policy_is_written_for_every_rule() -> None:

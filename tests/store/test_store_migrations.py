@@ -39,6 +39,7 @@ TABLES = {
     "receipt_batches",
     "receipts",
     "users",
+    "witness_alarm_acks",
     "witness_alarms",
     "witness_countersignatures",
     "witness_demands",

@@ -25,10 +25,11 @@ from accord.cli._custody_cmds import (
 from accord.cli._demo_cmd import demo
 from accord.cli._exchange_cmds import bundle_app, inbox, outbox, quarantine_app, receipts, send
 from accord.cli._item_cmds import item_app, label_app
+from accord.cli._journal_cmds import journal_app
 from accord.cli._ledger_cmds import ledger_app
 from accord.cli._node_cmds import identity_app, init, party_app, user_app
 from accord.cli._serve import serve
-from accord.cli._witness_cmds import alarms, publish, witnesses
+from accord.cli._witness_cmds import ack_alarm, alarms, publish, witnesses
 
 __all__ = ["app", "main"]
 
@@ -89,7 +90,9 @@ app.add_typer(bundle_app, name="bundle")
 ledger_app.command("publish")(publish)
 ledger_app.command("witnesses")(witnesses)
 ledger_app.command("alarms")(alarms)
+ledger_app.command("ack-alarm")(ack_alarm)
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(journal_app, name="journal")
 app.command("demo")(demo)
 
 

@@ -1,10 +1,16 @@
-"""Commands for ledger witnessing: publish our checkpoint, see the witnesses, list fork alarms."""
+"""Commands for ledger witnessing: publish our checkpoint, see the witnesses, list and acknowledge alarms."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from accord.cli._auth import as_option, login
 from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table, node_at, refusals
 
-__all__ = ["alarms", "publish", "witnesses"]
+__all__ = ["ack_alarm", "alarms", "publish", "witnesses"]
 
 # Offering the ledger's checkpoint is the node's own routine work; an operator only does it sooner.
 _ACTOR = "witness"
@@ -67,7 +73,7 @@ def alarms(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     if not found:
         console.print("No alarm: every partner's checkpoints are consistent")
         return
-    table = make_table("id", "detected", "node", "kind", "reason")
+    table = make_table("id", "detected", "node", "kind", "reason", "status")
     for alarm in found:
         table.add_row(
             str(alarm["id"]),
@@ -75,6 +81,36 @@ def alarms(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
             str(alarm["origin"]),
             str(alarm["kind"]),
             str(alarm["reason"]),
+            str(alarm["status"]),
         )
     console.print(table)
+    for alarm in found:
+        if alarm["status"] != "open":
+            console.print(Text(f"Alarm {alarm['id']}: {_status(alarm)}"))
     console.print("The two signed checkpoints of each alarm: --json", markup=False)
+
+
+def _status(alarm: dict[str, object]) -> str:
+    ack = alarm.get("acknowledged")
+    if not isinstance(ack, dict):
+        return "open"
+    return f"acknowledged by {ack['by']} at {ack['at']}: {ack['finding']}"
+
+
+def ack_alarm(
+    alarm_id: Annotated[int, typer.Argument(help="The alarm's id (from accord ledger alarms).")],
+    finding: Annotated[
+        str, typer.Option(help="What was found and done, for the record (1–4000 characters).")
+    ],
+    as_user: Annotated[str, as_option("The officer or authority acknowledging.")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Acknowledge (close) a ledger alarm with a finding; who, when and the finding are journalled."""
+    with refusals(), node_at(home) as node:
+        actor = login(node, as_user)
+        alarm = node.witness.acknowledge_alarm(alarm_id, finding=finding, actor=actor)
+    if json_out:
+        emit_json(alarm)
+        return
+    console.print(Text(f"Alarm {alarm['id']} ({alarm['kind']} of {alarm['origin']}): {_status(alarm)}"))

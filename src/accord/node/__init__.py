@@ -19,6 +19,7 @@ from accord.node._delivery import DeliveryResult, DeliveryService, OutboxEntry
 from accord.node._home import HomeLayout, NodeConfig
 from accord.node._identity import IdentityCard
 from accord.node._items import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest
+from accord.node._journal import JournalEntry, JournalFilter, JournalPage, JournalService
 from accord.node._ledger import InclusionProof, LedgerService, SignedCheckpoint, check_proof
 from accord.node._node import Node
 from accord.node._parties import PartyService
@@ -45,6 +46,10 @@ __all__ = [
     "ItemListing",
     "ItemService",
     "ItemView",
+    "JournalEntry",
+    "JournalFilter",
+    "JournalPage",
+    "JournalService",
     "LabelRequest",
     "LedgerService",
     "Node",

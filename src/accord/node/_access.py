@@ -30,7 +30,7 @@ from accord.markings import Marking
 from accord.node._agreements import AgreementService
 from accord.node._context import NodeContext
 from accord.node._users import User
-from accord.policy import Action, Context, Decider, Decision, Resource, Subject, decide
+from accord.policy import Action, Context, Decider, Decision, Duty, Resource, Subject, decide, decide_duty
 
 __all__ = ["AccessService", "Decided", "journal_detail", "subject_of"]
 
@@ -182,6 +182,18 @@ class AccessService:
         decision = decide(subject_of(user), action, resource, self.context(session, resource.marking, now))
         if not decision.permit:
             raise PolicyDenied(_denial(action, resource, decision))
+        return decision
+
+    def require_duty(self, user: User, duty: Duty) -> Decision:
+        """Permit a duty about the node's own records (the journal, ledger alarms), or say why not.
+
+        Raises:
+            PolicyDenied: the decision point denies it (the role rule); the message says which
+                roles may.
+        """
+        decision = decide_duty(subject_of(user), duty)
+        if not decision.permit:
+            raise PolicyDenied(f"{duty.value} denied: " + "; ".join(decision.reasons))
         return decision
 
     def readable(

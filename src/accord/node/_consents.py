@@ -755,6 +755,9 @@ class ConsentService:
         actor: str,
         now: datetime,
     ) -> None:
+        # Our record of the decision is the one the holder gets: who decided, and when.
+        row.decided_by = answer.decided_by
+        row.decided_at = answer.decided_at
         self._sending.enqueue(
             session,
             kind="consent-decision",

@@ -23,6 +23,7 @@ from accord.node._delivery import DeliveryService
 from accord.node._disposal import DisposalService
 from accord.node._home import HomeLayout, NodeConfig, write_private, write_public
 from accord.node._items import ItemService
+from accord.node._journal import JournalService
 from accord.node._ledger import LedgerService
 from accord.node._notices import NoticeService
 from accord.node._parties import PartyService
@@ -50,6 +51,7 @@ class Node:
         self.users = UserService(ctx)
         self.accounts = AccountService(ctx, self.users, password_hashing=password_hashing)
         self.access = AccessService(ctx, self.agreements)
+        self.journal = JournalService(ctx, self.users, self.access)
         self.items = ItemService(ctx, self.parties, self.agreements, self.users, self.access)
         self.sending = SendingService(ctx, self.agreements, self.users, self.items, self.access, self.parties)
         self.consents = ConsentService(
@@ -104,7 +106,14 @@ class Node:
         for kind in ("compromise-notice", "compromise-report"):
             self.receiving.register(kind, self.compromise.incoming)
         self.witness = WitnessService(
-            ctx, self.parties, self.agreements, self.consents, self.sending, self.ledger
+            ctx,
+            self.parties,
+            self.agreements,
+            self.consents,
+            self.sending,
+            self.ledger,
+            self.users,
+            self.access,
         )
         self.receiving.register("checkpoint", self.witness.incoming_checkpoint)
         self.receiving.register("countersignature", self.witness.incoming_countersignature)

@@ -48,6 +48,11 @@ from the node and accepts a new one only with a consistency proof from it (RFC 9
 
 A checkpoint whose signature does not verify, or a countersignature of a checkpoint we
 never signed, is refused like any bad envelope (quarantined with the reason).
+
+An alarm stays **open** until an officer or the authority acknowledges it with a finding
+(:meth:`WitnessService.acknowledge_alarm`, a duty the decision point grants by role):
+who, when and the finding are kept (``witness_alarm_acks``) and journalled
+(``ledger.alarm.ack``); the evidence is never changed.
 """
 
 from __future__ import annotations
@@ -62,10 +67,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.canonical import canonical_json, format_time, loads_object, parse_time
-from accord.errors import InvalidInput, NotFound, PolicyDenied, VerificationFailed
+from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import CheckpointStatement, Countersignature, EnvelopeHeader, Gossip, ProofRequest
 from accord.items import Precedence
 from accord.ledger import MerkleTree, verify_consistency
+from accord.node._access import AccessService
 from accord.node._agreements import AgreementService
 from accord.node._consents import ConsentService
 from accord.node._context import NodeContext
@@ -74,12 +80,15 @@ from accord.node._delivery import backed_off
 from accord.node._ledger import LedgerService, SignedCheckpoint
 from accord.node._parties import PartyService
 from accord.node._sending import SendingService
+from accord.node._users import UserService
+from accord.policy import Duty
 from accord.store import (
     JournalRow,
     LedgerCheckpointRow,
     OutboxRow,
     PartyRow,
     SqlHashStore,
+    WitnessAlarmAckRow,
     WitnessAlarmRow,
     WitnessCountersignatureRow,
     WitnessDemandRow,
@@ -90,7 +99,7 @@ from accord.store import (
     format_stamp,
 )
 
-__all__ = ["PROOF_DEADLINE", "PUBLISH_SECONDS", "WitnessService"]
+__all__ = ["FINDING_MAX", "PROOF_DEADLINE", "PUBLISH_SECONDS", "WitnessService"]
 
 log = logging.getLogger("accord.witness")
 
@@ -100,6 +109,8 @@ PROOF_DEADLINE: Final = timedelta(minutes=10)
 """How long after the origin received a ``proof-request`` its proof may take: then it is missing."""
 _ACTOR: Final = "witness"
 _NO_ITEM_MARK: Final = "LEDGER CHECKPOINT - NOT CMI"
+FINDING_MAX: Final = 4000
+"""The longest finding an alarm is acknowledged with, in characters."""
 
 
 def _signed_json(signed: SignedCheckpoint) -> str:
@@ -144,6 +155,8 @@ class WitnessService:
         consents: ConsentService,
         sending: SendingService,
         ledger: LedgerService,
+        users: UserService,
+        access: AccessService,
     ) -> None:
         """Serve the node behind ``ctx``."""
         self._ctx = ctx
@@ -152,6 +165,8 @@ class WitnessService:
         self._consents = consents
         self._sending = sending
         self._ledger = ledger
+        self._users = users
+        self._access = access
 
     # --- the origin ----------------------------------------------------------------------
 
@@ -823,19 +838,73 @@ class WitnessService:
             return [Countersignature.parse(row.countersignature_json) for row in session.scalars(query)]
 
     def alarms(self) -> list[dict[str, object]]:
-        """Every fork or rollback detected, newest first, with both signed checkpoints."""
+        """Every fork or rollback detected, newest first, with both signed checkpoints.
+
+        Each says whether it is ``open`` or ``acknowledged`` (then who, when, the finding).
+        """
         with self._ctx.db.transaction(read_only=True) as session:
-            rows = session.scalars(select(WitnessAlarmRow).order_by(WitnessAlarmRow.id.desc()))
-            return [
-                {
-                    "id": row.id,
-                    "origin": row.origin,
-                    "kind": row.kind,
-                    "reason": row.reason,
-                    "detected_at": row.detected_at,
-                    "message_id": row.message_id,
-                    "held": json.loads(row.held_json),
-                    "presented": json.loads(row.presented_json),
-                }
-                for row in rows
-            ]
+            rows = session.execute(
+                select(WitnessAlarmRow, WitnessAlarmAckRow)
+                .outerjoin(WitnessAlarmAckRow, WitnessAlarmAckRow.alarm_id == WitnessAlarmRow.id)
+                .order_by(WitnessAlarmRow.id.desc())
+            ).all()
+            return [_alarm_view(row, ack) for row, ack in rows]
+
+    def acknowledge_alarm(self, alarm_id: int, *, finding: str, actor: str) -> dict[str, object]:
+        """Acknowledge an open alarm with a finding: who, when and why are kept and journalled.
+
+        The evidence (both signed checkpoints) stays as it was; an acknowledged alarm is
+        closed and cannot be acknowledged again.
+
+        Raises:
+            NotFound: no such user, or no alarm ``alarm_id``.
+            PolicyDenied: ``actor``'s role may not acknowledge alarms (officers and the authority may).
+            InvalidInput: the finding is empty or longer than :data:`FINDING_MAX` characters.
+            Conflict: the alarm was already acknowledged.
+        """
+        with self._ctx.work(actor, "ledger.alarm.ack", detail={"alarm_id": alarm_id}) as session:
+            self._access.require_duty(self._users.get_in(session, actor), Duty.ACKNOWLEDGE_ALARM)
+            text = finding.strip()
+            if not text or len(text) > FINDING_MAX:
+                raise InvalidInput(f"a finding is 1 to {FINDING_MAX} characters: say what was found and done")
+            row = session.get(WitnessAlarmRow, alarm_id)
+            if row is None:
+                raise NotFound(f"no ledger alarm {alarm_id} (accord ledger alarms lists them)")
+            done = session.get(WitnessAlarmAckRow, alarm_id)
+            if done is not None:
+                raise Conflict(
+                    f"ledger alarm {alarm_id} was already acknowledged by {done.acknowledged_by} "
+                    f"at {done.acknowledged_at}"
+                )
+            now = self._ctx.now()
+            ack = WitnessAlarmAckRow(
+                alarm_id=alarm_id, acknowledged_by=actor, acknowledged_at=format_stamp(now), finding=text
+            )
+            session.add(ack)
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="ledger.alarm.ack",
+                outcome="ok",
+                detail={"alarm_id": alarm_id, "origin": row.origin, "kind": row.kind, "finding": text},
+            )
+            session.flush()
+            return _alarm_view(row, ack)
+
+
+def _alarm_view(row: WitnessAlarmRow, ack: WitnessAlarmAckRow | None) -> dict[str, object]:
+    return {
+        "id": row.id,
+        "origin": row.origin,
+        "kind": row.kind,
+        "reason": row.reason,
+        "detected_at": row.detected_at,
+        "message_id": row.message_id,
+        "status": "open" if ack is None else "acknowledged",
+        "acknowledged": None
+        if ack is None
+        else {"by": ack.acknowledged_by, "at": ack.acknowledged_at, "finding": ack.finding},
+        "held": json.loads(row.held_json),
+        "presented": json.loads(row.presented_json),
+    }

@@ -6,10 +6,11 @@ A mechanism layer: pure, no I/O, no clock (the caller passes ``now``). It import
 never raises, and only the enforcement point turns a denial into
 :class:`~accord.errors.PolicyDenied`. See ``docs/policy.md`` for the rule and role tables.
 
-* :mod:`._model` — :class:`Action`, :class:`Subject`, :class:`Resource`,
+* :mod:`._model` — :class:`Action`, :class:`Duty`, :class:`Subject`, :class:`Resource`,
   :class:`Context`, :class:`Decision`;
-* :mod:`._rules` — :data:`RULES`, :data:`ROLE_ACTIONS`, :data:`OBLIGATIONS` and
-  :func:`decide`;
+* :mod:`._rules` — :data:`RULES`, :data:`ROLE_ACTIONS`, :data:`ROLE_DUTIES`,
+  :data:`OBLIGATIONS`, :func:`decide` and :func:`decide_duty` (the node's own records:
+  the journal, ledger alarms; decided by the role alone);
 * :mod:`._batch` — :class:`Decider` and :func:`decide_many`: one subject, action and
   context, many items (an inbox listing), each distinct question decided once.
 """
@@ -17,19 +18,22 @@ never raises, and only the enforcement point turns a denial into
 from __future__ import annotations
 
 from accord.policy._batch import Decider, decide_many
-from accord.policy._model import Action, Context, Decision, Resource, Subject
-from accord.policy._rules import OBLIGATIONS, ROLE_ACTIONS, RULES, decide
+from accord.policy._model import Action, Context, Decision, Duty, Resource, Subject
+from accord.policy._rules import OBLIGATIONS, ROLE_ACTIONS, ROLE_DUTIES, RULES, decide, decide_duty
 
 __all__ = [
     "OBLIGATIONS",
     "ROLE_ACTIONS",
+    "ROLE_DUTIES",
     "RULES",
     "Action",
     "Context",
     "Decider",
     "Decision",
+    "Duty",
     "Resource",
     "Subject",
     "decide",
+    "decide_duty",
     "decide_many",
 ]

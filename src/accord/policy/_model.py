@@ -14,7 +14,7 @@ from datetime import datetime
 from accord.agreements import Agreement, Status
 from accord.markings import Level, Marking
 
-__all__ = ["Action", "Context", "Decision", "Resource", "Subject"]
+__all__ = ["Action", "Context", "Decision", "Duty", "Resource", "Subject"]
 
 
 class Action(enum.Enum):
@@ -28,6 +28,19 @@ class Action(enum.Enum):
     DESTROY = "destroy"
     DOWNGRADE = "downgrade"
     EXPORT = "export"
+
+
+class Duty(enum.Enum):
+    """What a subject asks to do with the node's own records, not with an item (DESIGN.md §2).
+
+    Decided by the role alone (:func:`~accord.policy.decide_duty`): no item is involved, so
+    no clearance, nationality or need to know applies.
+    """
+
+    READ_JOURNAL = "read-journal"
+    """Read the journal: who did what, when, to which item, with what outcome and why."""
+    ACKNOWLEDGE_ALARM = "acknowledge-alarm"
+    """Acknowledge a ledger alarm (a partner's fork or rollback) with a finding."""
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,9 @@ from accord.markings import (
     ConfidentialityLabel,
     Level,
 )
-from accord.policy._model import Action, Context, Decision, Resource, Subject
+from accord.policy._model import Action, Context, Decision, Duty, Resource, Subject
 
-__all__ = ["OBLIGATIONS", "ROLE_ACTIONS", "RULES", "decide"]
+__all__ = ["OBLIGATIONS", "ROLE_ACTIONS", "ROLE_DUTIES", "RULES", "decide", "decide_duty"]
 
 _ALL = frozenset(Action)
 
@@ -49,6 +49,36 @@ ROLE_ACTIONS: Mapping[str, frozenset[Action]] = MappingProxyType(
     }
 )
 """The actions each role may ask for; any other role may ask for nothing."""
+
+ROLE_DUTIES: Mapping[str, frozenset[Duty]] = MappingProxyType(
+    {
+        # Analysts write and read reports; the journal and the ledger's alarms are not theirs.
+        "analyst": frozenset(),
+        # The officer handles refusals, compromise and the ledger's alarms (Arts. 6, 17).
+        "officer": frozenset(Duty),
+        # The designated security authority answers for the node's protection (Arts. 8, 18).
+        "authority": frozenset(Duty),
+        # The auditor verifies the record (DESIGN.md §2): reads it, decides nothing.
+        "auditor": frozenset({Duty.READ_JOURNAL}),
+    }
+)
+"""The duties about the node's own records each role may ask for; any other role, none."""
+
+_DUTY_VERBS: Mapping[Duty, str] = MappingProxyType(
+    {
+        Duty.READ_JOURNAL: "read the journal",
+        Duty.ACKNOWLEDGE_ALARM: "acknowledge a ledger alarm",
+    }
+)
+
+
+def _holders(duty: Duty) -> str:
+    roles = [role for role, duties in ROLE_DUTIES.items() if duty in duties]
+    return roles[0] if len(roles) == 1 else f"{', '.join(roles[:-1])} and {roles[-1]}"
+
+
+_DUTY_HOLDERS: Mapping[Duty, str] = MappingProxyType({duty: _holders(duty) for duty in Duty})
+_DUTY_PERMIT = Decision(True, (), (), ())
 
 RULES: Mapping[str, str] = MappingProxyType(
     {
@@ -325,3 +355,32 @@ def decide(subject: Subject, action: Action, resource: Resource, context: Contex
     if ids:
         return Decision(False, tuple(reasons), (), tuple(ids))
     return plan.permit_with_consent if with_consent else plan.permit
+
+
+def decide_duty(subject: Subject, duty: Duty) -> Decision:
+    """Decides whether ``subject`` may do ``duty``, a task about the node's own records.
+
+    Only the ``role`` rule applies (:data:`ROLE_DUTIES`): no item is involved. The journal
+    is the node's record of Arts. 6 and 8–18 (identification and control of CMI, receipts,
+    copies, destruction, compromise), kept for those who answer for them and for auditors.
+
+    Args:
+        subject: Who asks.
+        duty: What they ask to do.
+
+    Returns:
+        A permit without obligations, or a denial by the ``role`` rule with its reason.
+        Never raises: the enforcement point raises.
+    """
+    role = subject.role
+    if duty in ROLE_DUTIES.get(role, frozenset()):
+        return _DUTY_PERMIT
+    holders = _DUTY_HOLDERS[duty]
+    if role in ROLE_DUTIES:
+        reason = (
+            f"the {role} role may not {_DUTY_VERBS[duty]}: only the {holders} roles may "
+            "(DESIGN.md §2; Art. 7)"
+        )
+    else:
+        reason = f"the role {role!r} is not known and may do nothing (Art. 7)"
+    return Decision(False, (reason,), (), ("role",))

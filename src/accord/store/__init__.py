@@ -41,6 +41,7 @@ from accord.store._tables_compromise import CompromiseCaseRow, CompromiseItemRow
 from accord.store._tables_custody import CopyRow, DestructionRow, TranslationRow
 from accord.store._tables_witness import (
     BackgroundBackoffRow,
+    WitnessAlarmAckRow,
     WitnessAlarmRow,
     WitnessCountersignatureRow,
     WitnessDemandRow,
@@ -83,6 +84,7 @@ __all__ = [
     "SqlHashStore",
     "TranslationRow",
     "UserRow",
+    "WitnessAlarmAckRow",
     "WitnessAlarmRow",
     "WitnessCountersignatureRow",
     "WitnessDemandRow",

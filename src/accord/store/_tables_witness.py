@@ -5,7 +5,9 @@ this node accepted: the next one must extend it. ``witness_published`` keeps, pe
 the size of our latest checkpoint we offered it (so that an unchanged ledger is not offered
 again). ``witness_countersignatures`` keeps the countersignatures partners returned for our
 checkpoints, ``witness_alarms`` the evidence of a partner's fork or rollback: both of its
-signed checkpoints that are not consistent. ``witness_demands`` keeps the consistency
+signed checkpoints that are not consistent, and ``witness_alarm_acks`` who acknowledged an
+alarm, when, and with what finding (one per alarm; an acknowledged alarm is closed).
+``witness_demands`` keeps the consistency
 proofs this node asked a partner for (a larger checkpoint offered without a proof from the
 one held, or a checkpoint a fellow witness holds), ``witness_gossip`` what we last told a
 fellow witness we hold, and ``background_backoff`` the background messages a peer keeps
@@ -15,13 +17,14 @@ refusing (issue 10). Checkpoints are stored as the JSON of
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.store._tables import TIME, Base
 
 __all__ = [
     "BackgroundBackoffRow",
+    "WitnessAlarmAckRow",
     "WitnessAlarmRow",
     "WitnessCountersignatureRow",
     "WitnessDemandRow",
@@ -129,3 +132,13 @@ class BackgroundBackoffRow(Base):
     first_at: Mapped[str] = mapped_column(TIME)
     last_at: Mapped[str] = mapped_column(TIME)
     until: Mapped[str] = mapped_column(TIME)
+
+
+class WitnessAlarmAckRow(Base):
+    """An officer's acknowledgement of an alarm: who, when, with what finding (closes it)."""
+
+    __tablename__ = "witness_alarm_acks"
+    alarm_id: Mapped[int] = mapped_column(ForeignKey("witness_alarms.id"), primary_key=True)
+    acknowledged_by: Mapped[str] = mapped_column(String(64))
+    acknowledged_at: Mapped[str] = mapped_column(TIME)
+    finding: Mapped[str] = mapped_column(Text)
