@@ -220,24 +220,25 @@ class Agreement:
         """
         for code in (label.policy, to_scheme):
             if code not in self.schemes:
-                raise TranslationRefused(f"scheme {code} is not used by agreement {self.id}")
+                raise TranslationRefused(f"scheme {code} is not used by agreement {self.id} (Art. 4)")
         level = label.level
         row = self._row_of(level)
         described = f"{level.native} ({level.family.value})"
         if row is None:
             # Art. 4: only the markings the table lists may be exchanged at all, so a level
-            # outside it is refused even when no translation is needed.
+            # outside it is refused even when no translation is needed. Every refusal names
+            # the article, like the decision point's reasons.
             where = (
                 f"no equivalent in {to_scheme}"
                 if level.scheme != to_scheme
-                else "not in its equivalence table (Art. 4)"
+                else "not in its equivalence table"
             )
-            raise TranslationRefused(f"{described} is outside the scope of {self.id}: {where}")
+            raise TranslationRefused(f"{described} is outside the scope of {self.id}: {where} (Art. 4)")
         if level.scheme == to_scheme:
             return level
         target = row.primary(to_scheme)
         if target is None:
             raise TranslationRefused(
-                f"{described} is outside the scope of {self.id}: no equivalent in {to_scheme}"
+                f"{described} is outside the scope of {self.id}: no equivalent in {to_scheme} (Art. 4)"
             )
         return target
