@@ -174,6 +174,9 @@ class AgreementService:
     ) -> tuple[Agreement, bool]:
         """Import an agreement signed by every party it names. Returns it and whether it is new.
 
+        The signatures are verified on every import, also when the same text is already
+        imported (then nothing is stored and the result says it is not new).
+
         Raises:
             AgreementFormatError: the file is malformed.
             InvalidInput: a signature file is malformed.
@@ -186,14 +189,16 @@ class AgreementService:
             self._require_member(agreement)
             digest = agreement_digest(toml_text)
             existing = session.get(AgreementRow, agreement.id)
-            if existing is not None:
-                if existing.digest == digest:
-                    return agreement, False
+            if existing is not None and existing.digest != digest:
                 raise Conflict(
                     f"agreement {agreement.id} is already imported with other text; "
                     "changes need amendment notes from every party (Art. 21)"
                 )
+            # Every import verifies every signature it is given, even of a text already
+            # held: an altered signature file is an error whatever is stored.
             verified = self._verify_signatures(session, agreement, digest, signature_texts)
+            if existing is not None:
+                return agreement, False
             session.add(
                 AgreementRow(
                     id=agreement.id,
