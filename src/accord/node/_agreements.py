@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -301,23 +301,36 @@ class AgreementService:
         ).all()
         return [_parsed_note(row.signed_json) for row in rows]
 
-    def status(self, agreement_id: str, at: date) -> Status:
-        """The agreement's state on ``at`` from its recorded notes (Art. 21).
+    def status(self, agreement_id: str, at: datetime | date) -> Status:
+        """The agreement's state at ``at`` from its recorded notes (Art. 21).
+
+        ``at`` is an aware instant (converted to the parties' date in the agreement's time
+        zone) or a calendar date of the agreement.
 
         Raises:
             NotFound: the agreement is not imported.
+            InvalidInput: ``at`` is a naive datetime.
         """
         with self._ctx.db.transaction(read_only=True) as session:
             return self.status_in(session, agreement_id, at)
 
-    def status_in(self, session: Session, agreement_id: str, at: date) -> Status:
+    def status_in(self, session: Session, agreement_id: str, at: datetime | date) -> Status:
         """:meth:`status` inside the caller's transaction.
 
         Raises:
             NotFound: the agreement is not imported.
+            InvalidInput: ``at`` is a naive datetime.
         """
         agreement = self._get(session, agreement_id)
         return status(agreement, [n.note for n in self._notes(session, agreement_id)], at)
+
+    def today(self, agreement_id: str) -> date:
+        """Today's date for the agreement: the parties' calendar date in its time zone.
+
+        Raises:
+            NotFound: the agreement is not imported.
+        """
+        return self.get(agreement_id).local_date(self._ctx.now())
 
     def get_in(self, session: Session, agreement_id: str) -> Agreement:
         """:meth:`get` inside the caller's transaction.
@@ -391,12 +404,23 @@ class AgreementService:
         self, session: Session, agreement: Agreement, signed: SignedNote, actor: str, *, action: str
     ) -> None:
         note = signed.note
-        today = self._ctx.now().date()
+        # Today is the parties' calendar date (the agreement's time zone), not UTC's.
+        today = agreement.local_date(self._ctx.now())
         if note.date > today:
             # A note dated ahead of our clock would block every real note after it (notes
             # must follow in date order), so it is refused until its date comes.
-            raise AgreementStateError(f"note {note.id} is dated {note.date}, after today ({today})")
-        check_note(agreement, [n.note for n in self._notes(session, agreement.id)], note)
+            raise AgreementStateError(
+                f"note {note.id} is dated {note.date}, after today ({today} in {agreement.time_zone})"
+            )
+        notes = [n.note for n in self._notes(session, agreement.id)]
+        check_note(agreement, notes, note)
+        detail = dict(_note_detail(signed))
+        if note.kind is NoteKind.TERMINATION_NOTICE:
+            # Art. 21: a notice after the deadline for the next anniversary takes effect a
+            # term later; the officer is told, and the journal keeps the warning.
+            warning = status(agreement, [*notes, note], note.date).late_notice_warning
+            if warning is not None:
+                detail["warning"] = warning
         session.add(
             NoteRow(
                 id=note.id,
@@ -414,7 +438,7 @@ class AgreementService:
             actor=actor,
             action=action,
             outcome="ok",
-            detail=_note_detail(signed),
+            detail=detail,
         )
 
 

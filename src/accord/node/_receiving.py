@@ -319,7 +319,7 @@ class ReceivingService:
             agreement = self._agreements.get_in(session, header.agreement_id)
             checked[header.agreement_id] = (
                 agreement,
-                self._agreements.status_in(session, agreement.id, now.date()),
+                self._agreements.status_in(session, agreement.id, now),
             )
         agreement, status = checked[header.agreement_id]
         # After termination nothing new is received; messages about what is already held
@@ -327,7 +327,7 @@ class ReceivingService:
         about_held = header.type in ABOUT_HELD and agreement.protection_survives_termination
         if not status.new_exchange_allowed and not about_held:
             raise AgreementStateError(
-                f"{agreement.id} is {status.state.value} here on {now.date()} (Art. 21)"
+                f"{agreement.id} is {status.state.value} here on {status.day} (Art. 21)"
             )
         if sender_party not in agreement.party_codes or me.party not in agreement.party_codes:
             raise PolicyDenied(f"{sender_party} and {me.party} are not both parties to {agreement.id}")
