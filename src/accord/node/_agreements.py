@@ -41,10 +41,46 @@ from accord.node._context import NodeContext
 from accord.node._parties import PartyService
 from accord.store import AgreementRow, AgreementSignatureRow, NoteRow, append_event, format_stamp
 
-__all__ = ["AgreementService", "AgreementSignature", "SignedNote"]
+__all__ = ["ABOUT_HELD", "AgreementService", "AgreementSignature", "SignedNote", "travel_refusal"]
 
 SIGNATURE_FORMAT = "accord-agreement-signature/1"
 NOTE_FORMAT = "accord-note/1"
+
+ABOUT_HELD = frozenset(
+    {
+        "consent-revocation",
+        "downgrade",
+        "disposal-request",
+        "destruction-certificate",
+        "compromise-notice",
+        "compromise-report",
+    }
+)
+"""Control messages about CMI already held: they still travel after the agreement it was
+exchanged under has ended, while its protection survives (Art. 21)."""
+
+
+def travel_refusal(agreement: Agreement, status: Status, message_type: str) -> str | None:
+    """Why an envelope of ``message_type`` may not travel under ``agreement`` now (Art. 21).
+
+    The one rule both ends apply: the receiver when an envelope arrives, the sender when it
+    leaves (an envelope queued while the agreement was in force may no longer go).
+
+    Args:
+        agreement: The agreement the envelope travels under.
+        status: The agreement's status at this node's clock.
+        message_type: The envelope header's ``type`` (``item``, ``destruction-certificate``…).
+
+    Returns:
+        None when it may travel: while new exchange is allowed, or, for a message about CMI
+        already held (:data:`ABOUT_HELD`), while protection survives termination. Otherwise
+        the reason, for the officer.
+    """
+    if status.new_exchange_allowed:
+        return None
+    if message_type in ABOUT_HELD and agreement.protection_survives_termination:
+        return None
+    return f"{agreement.id} is {status.state.value} on {status.day}: nothing new travels under it (Art. 21)"
 
 
 @dataclass(frozen=True)
