@@ -18,6 +18,7 @@ def test_all_lists_the_public_api() -> None:
         "agreement_digest",
         "check_note",
         "load_agreement",
+        "notice_rule",
         "status",
     ]
 

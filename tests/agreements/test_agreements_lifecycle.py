@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from accord.agreements import Agreement, Note, NoteKind, State, check_note, status
-from accord.errors import AgreementStateError
+from accord.errors import AgreementStateError, InvalidInput
 
 EIF, TERMINATE, SUSPEND, WITHDRAW, AMEND = (
     NoteKind.ENTRY_INTO_FORCE,
@@ -127,10 +128,13 @@ def test_real_history(
 
 def test_notice_summary(jpn_kor: Agreement) -> None:
     s = status(jpn_kor, HISTORY, d("2019-09-01"))
+    # The summary names the hour and zone the notice takes effect in (issue 10 item 6).
     assert s.summary() == (
-        "in force since 2016-11-23; notice given by KOR on 2019-08-23: terminates 2019-11-23; "
-        "protection continues after termination (Art. 21)"
+        "in force since 2016-11-23; notice given by KOR on 2019-08-23: terminates 2019-11-23 00:00 "
+        "Asia/Seoul; protection continues after termination (Art. 21); "
+        "dates are calendar days in Asia/Seoul"
     )
+    assert s.late_notice_warning is None
     assert s.next_renewal is None  # the notice ends the agreement at the next anniversary
     assert s.notice_deadline is None
 
@@ -167,6 +171,88 @@ def test_protection_ends_only_if_the_agreement_says_so(jpn_kor: Agreement) -> No
     notes = [*IN_FORCE, NOTICE]
     assert status(mortal, notes, d("2019-11-22")).protection_continues
     assert not status(mortal, notes, d("2019-11-23")).protection_continues
+
+
+# Issue 10 item 6: the agreement's day is the parties' day (Asia/Seoul), not UTC's.
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+@pytest.mark.parametrize(
+    ("instant", "state"),
+    [
+        pytest.param(
+            dt.datetime(2019, 11, 22, 23, 59, tzinfo=SEOUL), State.NOTICE_GIVEN, id="23:59 KST the day before"
+        ),
+        pytest.param(dt.datetime(2019, 11, 23, 0, 0, tzinfo=SEOUL), State.TERMINATED, id="00:00 KST"),
+        pytest.param(dt.datetime(2019, 11, 23, 1, 5, tzinfo=SEOUL), State.TERMINATED, id="01:05 KST"),
+        pytest.param(dt.datetime(2019, 11, 22, 16, 5, tzinfo=dt.UTC), State.TERMINATED, id="16:05 UTC"),
+        pytest.param(
+            dt.datetime(2019, 11, 23, 0, 5, tzinfo=ZoneInfo("Asia/Tokyo")), State.TERMINATED, id="00:05 JST"
+        ),
+        pytest.param(
+            dt.datetime(2019, 11, 22, 14, 59, tzinfo=dt.UTC), State.NOTICE_GIVEN, id="14:59 UTC = 23:59 KST"
+        ),
+    ],
+)
+def test_termination_takes_effect_at_midnight_in_the_parties_zone(
+    jpn_kor: Agreement, instant: dt.datetime, state: State
+) -> None:
+    s = status(jpn_kor, [*IN_FORCE, NOTICE], instant)
+    assert s.state is state
+    assert s.at == instant.astimezone(SEOUL).date()
+    assert s.time_zone == "Asia/Seoul"
+
+
+def test_entry_into_force_and_renewal_count_in_the_parties_zone(jpn_kor: Agreement) -> None:
+    # 2016-11-22 16:00 UTC is already 2016-11-23 in Seoul: the agreement is in force.
+    assert status(jpn_kor, IN_FORCE, dt.datetime(2016, 11, 22, 16, 0, tzinfo=dt.UTC)).state is State.IN_FORCE
+    assert status(jpn_kor, IN_FORCE, dt.datetime(2016, 11, 22, 14, 0, tzinfo=dt.UTC)).state is State.DRAFT
+    # The next renewal is asked about on the Seoul date (2017-11-23 at 00:30 KST).
+    s = status(jpn_kor, IN_FORCE, dt.datetime(2017, 11, 22, 15, 30, tzinfo=dt.UTC))
+    assert s.next_renewal == d("2018-11-23")
+
+
+def test_a_file_without_time_zone_keeps_utc_days(jpn_kor: Agreement) -> None:
+    legacy = dataclasses.replace(jpn_kor, time_zone="UTC")
+    at = dt.datetime(2019, 11, 23, 1, 5, tzinfo=SEOUL)  # 2019-11-22 16:05 UTC
+    assert status(legacy, [*IN_FORCE, NOTICE], at).state is State.NOTICE_GIVEN
+    assert "dates are calendar days in UTC" in status(legacy, IN_FORCE, at).summary()
+
+
+def test_a_naive_instant_is_refused(jpn_kor: Agreement) -> None:
+    with pytest.raises(InvalidInput, match="no time zone"):
+        status(jpn_kor, IN_FORCE, dt.datetime(2019, 11, 23, 1, 5))
+
+
+def test_the_status_shows_the_counting_rule_of_the_notice_deadline(jpn_kor: Agreement) -> None:
+    s = status(jpn_kor, IN_FORCE, d("2020-01-01"))
+    rule = (
+        "Art. 21: a notice given on day D ends the agreement at 00:00 on the first anniversary A of "
+        "entry into force with D ≤ A − 90 days, counted in calendar days in Asia/Seoul; a later notice "
+        "takes effect a term later"
+    )
+    assert s.notice_rule == rule
+    assert s.summary() == (
+        f"in force since 2016-11-23; renews 2020-11-23 unless notice is given by 2020-08-25 ({rule}); "
+        "protection continues after termination (Art. 21); dates are calendar days in Asia/Seoul"
+    )
+
+
+def test_a_late_notice_is_flagged(jpn_kor: Agreement) -> None:
+    late = note(TERMINATE, "KOR", "2019-08-26")  # the day after the deadline for 2019-11-23
+    s = status(jpn_kor, [*IN_FORCE, late], d("2019-08-26"))
+    assert s.missed_term_end == d("2019-11-23")
+    assert s.terminates_on == d("2020-11-23")
+    warning = s.late_notice_warning
+    assert warning is not None
+    assert warning.startswith(
+        "the termination notice by KOR dated 2019-08-26 is after the deadline for 2019-11-23: "
+        "the agreement renews then and terminates 2020-11-23 (Art. 21: "
+    )
+    assert "after the deadline for 2019-11-23: terminates 2020-11-23 00:00 Asia/Seoul" in s.summary()
+    # On the deadline itself the notice is in time.
+    in_time = status(jpn_kor, [*IN_FORCE, note(TERMINATE, "KOR", "2019-08-25")], d("2019-08-25"))
+    assert (in_time.missed_term_end, in_time.late_notice_warning) == (None, None)
 
 
 def test_late_notice_terminates_a_year_later(jpn_kor: Agreement) -> None:

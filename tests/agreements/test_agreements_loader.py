@@ -236,6 +236,14 @@ MALFORMED = [
         "relays[0].requires_originator_consent: missing key",
         id="relay consent not stated",
     ),
+    pytest.param(
+        'time_zone = "Asia/Nowhere"\n' + BASE, "time_zone: 'Asia/Nowhere' is not", id="unknown zone"
+    ),
+    pytest.param('time_zone = "asia/seoul"\n' + BASE, "time_zone: 'asia/seoul' is not", id="zone case"),
+    pytest.param('time_zone = "../etc/passwd"\n' + BASE, "time_zone: '../etc/passwd'", id="zone path"),
+    pytest.param('time_zone = "localtime"\n' + BASE, "time_zone: 'localtime' is not", id="machine zone"),
+    pytest.param('time_zone = "posix/Asia/Seoul"\n' + BASE, "time_zone: 'posix/", id="posix copy"),
+    pytest.param("time_zone = 9\n" + BASE, "time_zone: must be a non-empty string", id="zone as offset"),
 ]
 
 
@@ -322,6 +330,29 @@ def test_every_example_loads(
         signed_on,
         demonstration,
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "zone"),
+    [
+        ("jpn-kor-gsomia-2016.toml", "Asia/Seoul"),
+        ("usa-jpn-gsomia-2007.toml", "Asia/Tokyo"),
+        ("usa-kor-1987.toml", "Asia/Seoul"),
+        ("tisa-2014.toml", "America/New_York"),
+    ],
+)
+def test_every_example_names_its_time_zone(example_text: Callable[[str], str], name: str, zone: str) -> None:
+    text = example_text(name)
+    assert f'\ntime_zone = "{zone}"\n' in text
+    assert load_agreement(text).time_zone == zone
+
+
+def test_a_file_without_time_zone_counts_in_utc_and_keeps_its_digest() -> None:
+    # Files signed before time_zone existed: same bytes, same digest, same (UTC) days.
+    agreement = load_agreement(BASE)
+    assert agreement.time_zone == "UTC"
+    assert agreement_digest(BASE) == hashlib.sha384(BASE.encode("utf-8")).hexdigest()
+    assert load_agreement('time_zone = "Asia/Seoul"\n' + BASE).time_zone == "Asia/Seoul"
 
 
 def test_agreement_digest_is_sha384_of_utf8(example_text: Callable[[str], str]) -> None:

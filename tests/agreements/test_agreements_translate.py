@@ -49,49 +49,51 @@ def test_translate_japan_rok(
             "JPN",
             "機密",
             "KOR",
-            "機密 (TOP SECRET) is outside the scope of JPN-KOR-GSOMIA-2016: no equivalent in KOR",
+            "機密 (TOP SECRET) is outside the scope of JPN-KOR-GSOMIA-2016: no equivalent in KOR (Art. 4)",
             id="JPN 機密 out of scope",
         ),
         pytest.param(
             "KOR",
             "군사Ⅰ급비밀",
             "JPN",
-            "군사Ⅰ급비밀 (TOP SECRET) is outside the scope of JPN-KOR-GSOMIA-2016: no equivalent in JPN",
+            "군사Ⅰ급비밀 (TOP SECRET) is outside the scope of JPN-KOR-GSOMIA-2016: "
+            "no equivalent in JPN (Art. 4)",
             id="KOR 군사Ⅰ급비밀 out of scope",
         ),
         pytest.param(
             "KOR",
             "대외비",
             "JPN",
-            "대외비 (RESTRICTED) is outside the scope of JPN-KOR-GSOMIA-2016: no equivalent in JPN",
+            "대외비 (RESTRICTED) is outside the scope of JPN-KOR-GSOMIA-2016: no equivalent in JPN (Art. 4)",
             id="KOR 대외비 out of scope",
         ),
         pytest.param(
             "KOR",
             "군사Ⅰ급비밀",
             "KOR",
-            "군사Ⅰ급비밀 (TOP SECRET) is outside the scope of JPN-KOR-GSOMIA-2016",
+            "군사Ⅰ급비밀 (TOP SECRET) is outside the scope of JPN-KOR-GSOMIA-2016: "
+            "not in its equivalence table (Art. 4)",
             id="out of scope even within the same scheme",
         ),
         pytest.param(
             "USA",
             "SECRET",
             "KOR",
-            "scheme USA is not used by agreement JPN-KOR-GSOMIA-2016",
+            "scheme USA is not used by agreement JPN-KOR-GSOMIA-2016 (Art. 4)",
             id="USA label under Japan-ROK",
         ),
         pytest.param(
             "JPN",
             "秘",
             "USA",
-            "scheme USA is not used by agreement JPN-KOR-GSOMIA-2016",
+            "scheme USA is not used by agreement JPN-KOR-GSOMIA-2016 (Art. 4)",
             id="into USA under Japan-ROK",
         ),
         pytest.param(
             "JPN",
             "秘",
             "NOPE",
-            "scheme NOPE is not used by agreement JPN-KOR-GSOMIA-2016",
+            "scheme NOPE is not used by agreement JPN-KOR-GSOMIA-2016 (Art. 4)",
             id="unknown target scheme",
         ),
     ],
@@ -101,7 +103,8 @@ def test_translate_refusals(
 ) -> None:
     with pytest.raises(TranslationRefused) as caught:
         jpn_kor.translate(label(policy, classification), to_scheme)
-    assert str(caught.value).startswith(message)
+    # The whole reason, article included (issue 10 item 9: name the article, Art. 4).
+    assert str(caught.value) == message
 
 
 @pytest.mark.parametrize(
@@ -166,6 +169,6 @@ def test_a_row_without_the_target_scheme_refuses(tisa: Agreement) -> None:
     agreement = dataclasses.replace(tisa, equivalence=(tisa.equivalence[0], partial))
     with pytest.raises(
         TranslationRefused,
-        match="秘 \\(CONFIDENTIAL\\) is outside the scope of TISA-2014: no equivalent in KOR",
+        match=r"^秘 \(CONFIDENTIAL\) is outside the scope of TISA-2014: no equivalent in KOR \(Art\. 4\)$",
     ):
         agreement.translate(label("JPN", "秘"), "KOR")

@@ -260,7 +260,7 @@ def _termination_notice(cli: Cli, f: Flow) -> None:
     at = cli.ok("agreement", "status", AGREEMENT_ID, "--at", "2019-09-01", home=jpn).stdout
     assert at.startswith(f"{AGREEMENT_ID}: ")
     assert "notice given by KOR on 2019-08-23" in at
-    assert "terminates 2019-11-23" in at
+    assert "terminates 2019-11-23 00:00 Asia/Seoul" in at
     notice = cli.json("agreement", "status", AGREEMENT_ID, "--at", "2019-09-01", home=jpn)
     assert isinstance(notice, dict)
     assert notice["terminates_on"] == "2019-11-23"

@@ -79,6 +79,19 @@ def test_re_import_of_the_same_text_is_idempotent(jpn: Node, kor: Node) -> None:
     assert row_counts(jpn) == counts
 
 
+@pytest.mark.parametrize("half", ["ed25519", "mldsa65"])
+def test_re_import_verifies_every_signature_again(jpn: Node, kor: Node, half: str) -> None:
+    signatures = [_sign(jpn), _sign(kor)]
+    jpn.agreements.import_(TEXT, signatures, actor="authority")
+    data = json.loads(signatures[1])
+    value = data["signature"][half]
+    data["signature"][half] = value[:20] + ("A" if value[20] != "A" else "B") + value[21:]
+    with refused(jpn, VerificationFailed, ".", action="agreement.import"):
+        jpn.agreements.import_(TEXT, [signatures[0], json.dumps(data)], actor="authority")
+    with refused(jpn, VerificationFailed, "not signed by KOR", action="agreement.import"):
+        jpn.agreements.import_(TEXT, [signatures[0]], actor="authority")
+
+
 def test_other_text_with_the_same_id_is_a_conflict(jpn: Node, kor: Node) -> None:
     jpn.agreements.import_(TEXT, [_sign(jpn), _sign(kor)], actor="authority")
     signatures = [_sign(jpn, AMENDED), _sign(kor, AMENDED)]

@@ -152,7 +152,13 @@ def test_imagery_attachment_travels(federation: FederationLike, tmp_path: Path) 
     [
         pytest.param("秘", ["USA"], "KOR", PolicyDenied, "not releasable to KOR", id="not-releasable"),
         pytest.param(
-            "機密", ["KOR"], "KOR", TranslationRefused, "outside the scope", id="top-secret-out-of-scope"
+            "機密",
+            ["KOR"],
+            "KOR",
+            TranslationRefused,
+            r"^機密 \(TOP SECRET\) is outside the scope of JPN-KOR-GSOMIA-2016: "
+            r"no equivalent in KOR \(Art\. 4\)$",
+            id="top-secret-out-of-scope",
         ),
         pytest.param(
             "秘", ["KOR", "USA"], "USA", NotFound, "no agreement between JPN and USA", id="no-agreement"

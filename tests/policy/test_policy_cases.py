@@ -288,6 +288,16 @@ def test_the_issue_example_reason_is_in_words_an_officer_understands() -> None:
     )
 
 
+def test_out_of_scope_reason_names_the_article_once() -> None:
+    decision = decide(
+        kor_user(clearance="KOR:군사Ⅰ급비밀"), Action.READ, jpn_item("機密", alternative=False), ctx()
+    )
+    assert decision.reasons == (
+        "JPN 機密 cannot be read in the KOR scheme: 機密 (TOP SECRET) is outside the scope of "
+        "JPN-KOR-GSOMIA-2016: no equivalent in KOR (Art. 4)",
+    )
+
+
 def test_read_obliges_the_banner() -> None:
     assert decide(kor_user(), Action.READ, jpn_item(), ctx()).obligations == ("show-banner",)
 

@@ -1,7 +1,9 @@
 """Security agreements: the model, the TOML loader and the Art. 21 lifecycle.
 
 Pure domain code: no I/O and no clock. The caller passes the TOML text of an agreement
-and the date it asks about. See ``docs/agreements.md`` for the file format.
+and the instant (an aware datetime) or calendar date it asks about; an instant is turned
+into the parties' date in the agreement's time zone (``time_zone``, read from the IANA tz
+database with :mod:`zoneinfo`). See ``docs/agreements.md`` for the file format.
 
 * :func:`load_agreement` parses and checks an agreement file into an :class:`Agreement`,
   whose :meth:`Agreement.translate` applies the equivalence table (Japan–ROK GSOMIA Art. 4);
@@ -13,7 +15,7 @@ and the date it asks about. See ``docs/agreements.md`` for the file format.
 
 from __future__ import annotations
 
-from accord.agreements._lifecycle import State, Status, check_note, status
+from accord.agreements._lifecycle import State, Status, check_note, notice_rule, status
 from accord.agreements._loader import agreement_digest, load_agreement
 from accord.agreements._model import Agreement, EquivalenceRow, Party, RelayRule
 from accord.agreements._notes import Note, NoteKind
@@ -30,5 +32,6 @@ __all__ = [
     "agreement_digest",
     "check_note",
     "load_agreement",
+    "notice_rule",
     "status",
 ]

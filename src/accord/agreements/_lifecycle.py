@@ -9,12 +9,17 @@ the protection of CMI exchanged continues after termination.
 States: DRAFT → IN_FORCE ⇄ NOTICE_GIVEN → TERMINATED, with NOTICE_SUSPENDED for a notice
 whose effect is suspended (ROK, 2019-11-22) until it is withdrawn (ROK, 2023-03-21).
 
-Invariants this module keeps (pure: the caller passes the notes and the date):
+Invariants this module keeps (pure: the caller passes the notes and the instant or date):
 
+* every date is a calendar date in the agreement's time zone (``Agreement.time_zone``):
+  an instant ``at`` is converted to the parties' date before any rule is applied, so a
+  termination on 2019-11-23 takes effect at 00:00 in Seoul and Tokyo, not at 09:00;
 * notes are applied in date order, and only those dated on or before ``at``;
 * a term ends on an anniversary of entry into force (29 February → 28 February);
 * a termination notice given on D ends the agreement at 00:00 on the first term end A with
-  D <= A − notice period, so on A itself the agreement is already TERMINATED;
+  D <= A − notice period, so on A itself the agreement is already TERMINATED; a notice
+  given after the deadline of the next term end is *late* and takes effect a term later,
+  and the status says so;
 * a suspended notice never takes effect; the agreement keeps renewing;
 * withdrawing only the suspension reinstates the notice as if given on the withdrawal date;
 * without automatic renewal the agreement ends at the end of its first term;
@@ -33,7 +38,7 @@ from accord.agreements._model import Agreement
 from accord.agreements._notes import DIGEST, Note, NoteKind
 from accord.errors import AgreementStateError
 
-__all__ = ["State", "Status", "anniversary", "check_note", "status"]
+__all__ = ["State", "Status", "anniversary", "check_note", "notice_rule", "status"]
 
 
 class State(enum.Enum):
@@ -76,6 +81,14 @@ def _term_end_after(agreement: Agreement, since: dt.date, after: dt.date) -> dt.
     return end
 
 
+def _missed(agreement: Agreement, since: dt.date, given: dt.date, effect: dt.date) -> dt.date | None:
+    """The term end a notice given on ``given`` was too late for, if it takes effect later."""
+    if not agreement.automatic_renewal:
+        return None
+    first = _term_end_after(agreement, since, given)
+    return first if effect > first else None
+
+
 def _takes_effect(agreement: Agreement, since: dt.date, given: dt.date) -> dt.date:
     """When a termination notice given on ``given`` ends the agreement (Art. 21)."""
     if not agreement.automatic_renewal:
@@ -106,6 +119,10 @@ class Status:
         protection_continues: Whether CMI held stays protected (always, when the agreement
             says protection survives termination).
         new_exchange_allowed: Whether new CMI may be provided (only while in force).
+        time_zone: The agreement's time zone: every date above is a calendar date there.
+        notice_rule: How the notice deadline is counted (Art. 21), in words.
+        missed_term_end: For a pending notice given after the deadline of the term end
+            that followed it, that term end (the notice takes effect a term later).
     """
 
     state: State
@@ -119,6 +136,31 @@ class Status:
     amendments: tuple[str, ...]
     protection_continues: bool
     new_exchange_allowed: bool
+    time_zone: str
+    notice_rule: str
+    missed_term_end: dt.date | None
+
+    @property
+    def day(self) -> str:
+        """The date asked about and its zone, for an officer: ``2019-11-23 in Asia/Seoul``."""
+        return f"{self.at.isoformat()} in {self.time_zone}"
+
+    @property
+    def late_notice_warning(self) -> str | None:
+        """Why a pending notice ends the agreement a term later than the next term end, if so.
+
+        Returns:
+            A sentence for the officer, or None when no pending notice is late.
+        """
+        notice, missed = self.pending_notice, self.missed_term_end
+        if self.state is not State.NOTICE_GIVEN or notice is None or missed is None:
+            return None
+        ends = self.terminates_on.isoformat() if self.terminates_on else "a term later"
+        return (
+            f"the termination notice by {notice.party} dated {notice.date.isoformat()} is after the "
+            f"deadline for {missed.isoformat()}: the agreement renews then and terminates {ends} "
+            f"({self.notice_rule})"
+        )
 
     def summary(self) -> str:
         """One line for an officer, for example ``in force since 2016-11-23; ...``.
@@ -132,10 +174,16 @@ class Status:
         elif self.in_force_since is not None:
             parts.append(f"in force since {self.in_force_since.isoformat()}")
         notice = self.pending_notice
+        zone = self.time_zone
         if self.state is State.NOTICE_GIVEN and notice is not None and self.terminates_on is not None:
+            late = (
+                f", after the deadline for {self.missed_term_end.isoformat()}"
+                if self.missed_term_end is not None
+                else ""
+            )
             parts.append(
-                f"notice given by {notice.party} on {notice.date.isoformat()}: "
-                f"terminates {self.terminates_on.isoformat()}"
+                f"notice given by {notice.party} on {notice.date.isoformat()}{late}: "
+                f"terminates {self.terminates_on.isoformat()} 00:00 {zone}"
             )
         if self.state is State.NOTICE_SUSPENDED and self.suspended_notice is not None:
             s = self.suspended_notice
@@ -144,12 +192,12 @@ class Status:
             if self.next_renewal is not None and self.notice_deadline is not None:
                 parts.append(
                     f"renews {self.next_renewal.isoformat()} unless notice is given by "
-                    f"{self.notice_deadline.isoformat()}"
+                    f"{self.notice_deadline.isoformat()} ({self.notice_rule})"
                 )
             elif self.terminates_on is not None:
                 parts.append(f"ends {self.terminates_on.isoformat()} (no automatic renewal)")
         if self.state is State.TERMINATED and self.terminates_on is not None:
-            ended = f"terminated on {self.terminates_on.isoformat()}"
+            ended = f"terminated on {self.terminates_on.isoformat()} 00:00 {zone}"
             if notice is not None:
                 ended += f" (notice given by {notice.party} on {notice.date.isoformat()})"
             parts.append(ended + "; no new exchange")
@@ -161,6 +209,7 @@ class Status:
                 if self.protection_continues
                 else "protection ends with the agreement"
             )
+        parts.append(f"dates are calendar days in {zone}")
         return "; ".join(parts)
 
 
@@ -175,6 +224,7 @@ class _Replay:
     in_force_since: dt.date | None = None
     pending: Note | None = None
     terminates_on: dt.date | None = None
+    missed: dt.date | None = None
     suspended: Note | None = None
     suspension: Note | None = None
     terminated_on: dt.date | None = None
@@ -261,6 +311,7 @@ class _Replay:
             )
         self.pending = note
         self.terminates_on = _takes_effect(self.agreement, since, note.date)
+        self.missed = _missed(self.agreement, since, note.date, self.terminates_on)
 
     def _suspend(self, note: Note) -> None:
         pending = self.pending
@@ -273,7 +324,7 @@ class _Replay:
         if note.party != pending.party:
             raise self.reject(note, f"only {pending.party}, which gave the notice, can suspend it")
         self.suspended, self.suspension = pending, note
-        self.pending = self.terminates_on = None
+        self.pending = self.terminates_on = self.missed = None
 
     def _withdraw(self, note: Note) -> None:
         known = {n.id: n for n in (self.pending, self.suspended, self.suspension) if n is not None}
@@ -297,12 +348,13 @@ class _Replay:
         if revive and pending is not None and not drop_pending:
             raise self.reject(note, "cannot revive a suspended notice while another notice is pending")
         if drop_pending:
-            self.pending = self.terminates_on = None
+            self.pending = self.terminates_on = self.missed = None
         if drop_suspension:
             self.suspended = self.suspension = None
         if revive and suspended is not None and self.in_force_since is not None:
             self.pending = suspended
             self.terminates_on = _takes_effect(self.agreement, self.in_force_since, note.date)
+            self.missed = _missed(self.agreement, self.in_force_since, note.date, self.terminates_on)
 
     def _amendment(self, note: Note) -> None:
         digest = note.amendment_digest
@@ -348,22 +400,49 @@ def check_note(agreement: Agreement, notes: Sequence[Note], note: Note) -> None:
     replay.apply(note)
 
 
-def status(agreement: Agreement, notes: Iterable[Note], at: dt.date) -> Status:
-    """The agreement's status on ``at``, from its notes (Art. 21).
+def notice_rule(agreement: Agreement) -> str:
+    """How the deadline for a termination notice is counted under ``agreement`` (Art. 21).
+
+    Args:
+        agreement: The agreement.
+
+    Returns:
+        The rule in words, naming the agreement's time zone.
+    """
+    if not agreement.automatic_renewal:
+        return (
+            f"no automatic renewal: the agreement ends at the end of its first term "
+            f"(calendar days in {agreement.time_zone}, Art. 21)"
+        )
+    n = agreement.notice_period_days
+    return (
+        f"Art. 21: a notice given on day D ends the agreement at 00:00 on the first anniversary A "
+        f"of entry into force with D ≤ A − {n} days, counted in calendar days in "
+        f"{agreement.time_zone}; a later notice takes effect a term later"
+    )
+
+
+def status(agreement: Agreement, notes: Iterable[Note], at: dt.datetime | dt.date) -> Status:
+    """The agreement's status at ``at``, from its notes (Art. 21).
 
     Args:
         agreement: The agreement.
         notes: Its notes, in any order; they are applied in date order (notes of the same
-            date in the order given), and only those dated on or before ``at``.
-        at: The date asked about (the caller's clock).
+            date in the order given), and only those dated on or before the day asked about.
+        at: The instant asked about (the caller's clock, an aware datetime), converted to
+            the parties' calendar date in the agreement's time zone; or that calendar date
+            itself.
 
     Returns:
-        The status.
+        The status on the agreement's calendar date.
 
     Raises:
         AgreementStateError: If the notes do not form a valid history (see
             :func:`check_note`).
+        InvalidInput: If ``at`` is a naive datetime.
     """
+    if isinstance(at, dt.datetime):
+        at = agreement.local_date(at)
     applied = sorted((n for n in notes if n.date <= at), key=lambda n: n.date)
     r = _replay(agreement, applied)
     r.advance(at)
@@ -399,4 +478,7 @@ def status(agreement: Agreement, notes: Iterable[Note], at: dt.date) -> Status:
         amendments=tuple(r.amendments),
         protection_continues=agreement.protection_survives_termination or state is not State.TERMINATED,
         new_exchange_allowed=state in _EXCHANGE_STATES,
+        time_zone=agreement.time_zone,
+        notice_rule=notice_rule(agreement),
+        missed_term_end=r.missed if state is State.NOTICE_GIVEN else None,
     )

@@ -14,6 +14,7 @@ agreement (see ``docs/agreements.md``)::
     source = "MOFA Japan, treaty text (English authentic)"
 
     exchange_suite = "cnsa-2.0"            # optional: "default" (ML-KEM-768+X25519) or "cnsa-2.0"
+    time_zone = "Asia/Seoul"               # optional: IANA zone the dates are counted in (UTC)
 
     [[parties]]                            # at least two, distinct codes
     code = "JPN"
@@ -45,10 +46,11 @@ import datetime as dt
 import hashlib
 import re
 import tomllib
+import zoneinfo
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-from accord.agreements._model import Agreement, EquivalenceRow, Party, RelayRule
+from accord.agreements._model import DEFAULT_TIME_ZONE, Agreement, EquivalenceRow, Party, RelayRule
 from accord.errors import AgreementFormatError, LabelError
 from accord.markings import Level, is_party_code, scheme
 
@@ -73,11 +75,13 @@ _TOP_KEYS = {
     "scope",
     "relays",
     "exchange_suite",
+    "time_zone",
 }
-_TOP_OPTIONAL = {"scope", "relays", "exchange_suite"}
+_TOP_OPTIONAL = {"scope", "relays", "exchange_suite", "time_zone"}
 # The HPKE suites a node offers (accord.crypto.Suite): the default post-quantum hybrid, or the
 # CNSA 2.0 suite (ML-KEM-1024 + P-384, HKDF-SHA384, AES-256-GCM) an agreement can require.
 EXCHANGE_SUITES = ("default", "cnsa-2.0")
+_MACHINE_ZONES = {"localtime", "posixrules", "Factory"}
 _PARTY_KEYS = {"code", "name", "competent_authority", "scheme"}
 _SCOPE_KEYS = {"topics"}
 _RELAY_KEYS = {"via", "between", "requires_originator_consent", "topics"}
@@ -147,6 +151,20 @@ def _date(value: object, path: str) -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
         _fail(path, "must be a TOML local date (YYYY-MM-DD)")
     return value
+
+
+def _time_zone(value: object, path: str) -> str:
+    key = _str(value, path)
+    problem = f"{key!r} is not a time zone of the IANA tz database (for example Asia/Seoul)"
+    # "localtime" and "posixrules" are the machine's own zone: the agreement's days must
+    # not depend on which node reads it.
+    if key in _MACHINE_ZONES or key.startswith(("posix/", "right/")):
+        _fail(path, problem)
+    try:
+        zoneinfo.ZoneInfo(key)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise AgreementFormatError(f"{path}: {problem}") from exc
+    return key
 
 
 def _str_list(value: object, path: str) -> list[str]:
@@ -290,7 +308,8 @@ def load_agreement(text: str) -> Agreement:
         AgreementFormatError: If the text is not TOML, a key is unknown or missing or of
             the wrong type, a party code or scheme or level is unknown, a party is listed
             twice or there are fewer than two, the equivalence table maps one level to two
-            or names a scheme no party uses, or the term and notice period make no sense.
+            or names a scheme no party uses, the term and notice period make no sense, or
+            the time zone is not one of the tz database.
     """
     try:
         doc = tomllib.loads(text)
@@ -328,6 +347,10 @@ def load_agreement(text: str) -> Agreement:
     if suite not in EXCHANGE_SUITES:
         _fail("exchange_suite", f"must be one of {', '.join(EXCHANGE_SUITES)}")
 
+    # Absent in files written before the field existed: they keep their UTC days, and
+    # their exact text (hence every signature over its digest) is unchanged.
+    time_zone = _time_zone(doc.get("time_zone", DEFAULT_TIME_ZONE), "time_zone")
+
     return Agreement(
         id=agreement_id,
         title=_str(doc["title"], "title"),
@@ -345,4 +368,5 @@ def load_agreement(text: str) -> Agreement:
         demonstration=_bool(doc["demonstration"], "demonstration"),
         source=_str(doc["source"], "source"),
         exchange_suite=suite,
+        time_zone=time_zone,
     )

@@ -13,20 +13,27 @@ that holds an ``Agreement`` can rely on them:
 * a level that appears in no row is out of scope: it may not be exchanged or translated
   (Art. 4: only agreed markings);
 * relays name parties of the agreement and narrow, never widen, the topic scope
-  (TISA 2014: Japan and the ROK exchange through the United States).
+  (TISA 2014: Japan and the ROK exchange through the United States);
+* ``time_zone`` is an IANA time zone the tz database knows: the agreement's dates are
+  calendar dates there (Art. 21 counts in the parties' days, not in UTC's).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import types
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from accord.errors import NotFound, TranslationRefused
+from accord.errors import InvalidInput, NotFound, TranslationRefused
 from accord.markings import ConfidentialityLabel, Level
 
-__all__ = ["Agreement", "EquivalenceRow", "Party", "RelayRule"]
+__all__ = ["DEFAULT_TIME_ZONE", "Agreement", "EquivalenceRow", "Party", "RelayRule"]
+
+DEFAULT_TIME_ZONE = "UTC"
+"""The zone of an agreement file that names none (files written before ``time_zone``
+existed): their dates keep the meaning they had when they were signed, UTC days."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,9 @@ class Agreement:
         source: A short citation of where the terms come from.
         exchange_suite: The HPKE suite envelopes under this agreement use: ``default``
             (ML-KEM-768 + X25519) or ``cnsa-2.0`` (ML-KEM-1024 + P-384, SHA-384).
+        time_zone: The IANA time zone whose calendar the agreement's dates are counted
+            in (``Asia/Seoul``); for parties in different zones, the one the agreement
+            names as governing. :data:`DEFAULT_TIME_ZONE` when the file names none.
     """
 
     id: str
@@ -137,6 +147,40 @@ class Agreement:
     demonstration: bool
     source: str
     exchange_suite: str = "default"
+    time_zone: str = DEFAULT_TIME_ZONE
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        """The agreement's time zone (the loader checked that the tz database knows it)."""
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local_date(self, at: dt.datetime) -> dt.date:
+        """The parties' calendar date at the instant ``at`` (Art. 21 counts in their days).
+
+        Args:
+            at: An aware instant (the caller's clock).
+
+        Returns:
+            The date in the agreement's time zone: 2019-11-22 16:05 UTC is 2019-11-23 in
+            Asia/Seoul.
+
+        Raises:
+            InvalidInput: If ``at`` is naive (its zone unknown, its date ambiguous).
+        """
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise InvalidInput(f"{at.isoformat()} has no time zone: the agreement's day cannot be known")
+        return at.astimezone(self.zone).date()
+
+    def day_starts(self, day: dt.date) -> dt.datetime:
+        """The instant a calendar date of the agreement begins (00:00 in its time zone).
+
+        Args:
+            day: A date of the agreement (entry into force, a term end).
+
+        Returns:
+            An aware datetime in the agreement's zone.
+        """
+        return dt.datetime.combine(day, dt.time(0), tzinfo=self.zone)
 
     @property
     def party_codes(self) -> tuple[str, ...]:
@@ -220,24 +264,25 @@ class Agreement:
         """
         for code in (label.policy, to_scheme):
             if code not in self.schemes:
-                raise TranslationRefused(f"scheme {code} is not used by agreement {self.id}")
+                raise TranslationRefused(f"scheme {code} is not used by agreement {self.id} (Art. 4)")
         level = label.level
         row = self._row_of(level)
         described = f"{level.native} ({level.family.value})"
         if row is None:
             # Art. 4: only the markings the table lists may be exchanged at all, so a level
-            # outside it is refused even when no translation is needed.
+            # outside it is refused even when no translation is needed. Every refusal names
+            # the article, like the decision point's reasons.
             where = (
                 f"no equivalent in {to_scheme}"
                 if level.scheme != to_scheme
-                else "not in its equivalence table (Art. 4)"
+                else "not in its equivalence table"
             )
-            raise TranslationRefused(f"{described} is outside the scope of {self.id}: {where}")
+            raise TranslationRefused(f"{described} is outside the scope of {self.id}: {where} (Art. 4)")
         if level.scheme == to_scheme:
             return level
         target = row.primary(to_scheme)
         if target is None:
             raise TranslationRefused(
-                f"{described} is outside the scope of {self.id}: no equivalent in {to_scheme}"
+                f"{described} is outside the scope of {self.id}: no equivalent in {to_scheme} (Art. 4)"
             )
         return target

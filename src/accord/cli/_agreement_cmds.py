@@ -8,13 +8,14 @@ from typing import Annotated
 
 import typer
 
-from accord.agreements import NoteKind, Status
+from accord.agreements import Note, NoteKind, Status
 from accord.cli._common import (
     HomeOpt,
     JsonOpt,
     check_writable,
     console,
     emit_json,
+    err_console,
     make_table,
     node_at,
     read_text,
@@ -22,6 +23,7 @@ from accord.cli._common import (
     write_text,
 )
 from accord.errors import InvalidInput
+from accord.node import Node
 
 __all__ = ["agreement_app"]
 
@@ -35,9 +37,15 @@ note_app = typer.Typer(
 agreement_app.add_typer(note_app, name="note")
 
 
-def _parse_date(text: str | None) -> date:
+def _parse_date(text: str | None) -> datetime | date:
+    # Without a date: now, an instant the node turns into the parties' calendar date in the
+    # agreement's time zone (Art. 21 counts their days, not UTC's).
     if text is None:
-        return datetime.now(UTC).date()
+        return datetime.now(UTC)
+    return _parse_day(text)
+
+
+def _parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
@@ -93,8 +101,8 @@ def agreement_import(
 def agreement_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """List imported agreements with today's state."""
     with refusals(), node_at(home) as node:
-        today = datetime.now(UTC).date()
-        rows = [(a, node.agreements.status(a.id, today)) for a in node.agreements.all()]
+        now = datetime.now(UTC)
+        rows = [(a, node.agreements.status(a.id, now)) for a in node.agreements.all()]
     if json_out:
         emit_json(
             [
@@ -112,11 +120,18 @@ def agreement_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
 @agreement_app.command("status")
 def agreement_status(
     agreement_id: Annotated[str, typer.Argument(help="Agreement id.")],
-    at: Annotated[str | None, typer.Option(help="Date to evaluate (YYYY-MM-DD; default today, UTC).")] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(help="Date to evaluate (YYYY-MM-DD, in the agreement's time zone; default now)."),
+    ] = None,
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Show the agreement's state, next renewal and last day for a termination notice (Art. 21)."""
+    """Show the agreement's state, next renewal and last day for a termination notice (Art. 21).
+
+    Dates are the parties' calendar dates in the agreement's time zone; the summary says how
+    the notice deadline is counted.
+    """
     with refusals(), node_at(home) as node:
         st = node.agreements.status(agreement_id, _parse_date(at))
     if json_out:
@@ -144,6 +159,10 @@ def status_dict(agreement_id: str, st: Status) -> dict[str, object]:
         "amendments": list(st.amendments),
         "protection_continues": st.protection_continues,
         "new_exchange_allowed": st.new_exchange_allowed,
+        "time_zone": st.time_zone,
+        "notice_rule": st.notice_rule,
+        "missed_term_end": iso(st.missed_term_end),
+        "late_notice_warning": st.late_notice_warning,
         "summary": st.summary(),
     }
 
@@ -153,7 +172,10 @@ def note_issue(
     agreement_id: Annotated[str, typer.Argument(help="Agreement id.")],
     kind: Annotated[str, typer.Option(help=", ".join(k.value for k in NoteKind))],
     on: Annotated[
-        str | None, typer.Option("--date", help="Date of the note (YYYY-MM-DD; default today).")
+        str | None,
+        typer.Option(
+            "--date", help="Date of the note (YYYY-MM-DD; default today in the agreement's time zone)."
+        ),
     ] = None,
     refers: Annotated[
         list[str] | None, typer.Option(help="Id of an earlier note this one refers to.")
@@ -179,22 +201,33 @@ def note_issue(
         if out is not None:
             check_writable(out)
         with node_at(home) as node:
+            day = _parse_day(on) if on else node.agreements.today(agreement_id)
             signed = node.agreements.issue_note(
                 agreement_id,
                 kind=note_kind,
-                on=_parse_date(on),
+                on=day,
                 actor="authority",
                 text=text,
                 refers_to=refers or (),
                 amendment_digest=amendment_digest,
             )
+            warning = _late_warning(node, signed.note)
         if out is not None:
             write_text(out, signed.to_json() + "\n")
     if json_out:
-        emit_json({"note_id": signed.note.id, **signed.note.to_dict()})
+        emit_json({"note_id": signed.note.id, **signed.note.to_dict(), "warning": warning})
         return
     where = f" → {out}" if out else ""
     console.print(f"{signed.note.party} gave {note_kind.value} {signed.note.id} on {signed.note.date}{where}")
+    if warning:
+        err_console.print(f"warning: {warning}", markup=False)
+
+
+def _late_warning(node: Node, note: Note) -> str | None:
+    """Art. 21: a termination notice after the deadline takes effect a term later; say so."""
+    if note.kind is not NoteKind.TERMINATION_NOTICE:
+        return None
+    return node.agreements.status(note.agreement_id, note.date).late_notice_warning
 
 
 @note_app.command("import")
@@ -206,12 +239,23 @@ def note_import(
     """Record a partner's signed diplomatic note."""
     with refusals(), node_at(home) as node:
         signed, new = node.agreements.import_note(read_text(file), actor="authority")
+        warning = _late_warning(node, signed.note)
     if json_out:
-        emit_json({"note_id": signed.note.id, "new": new, "signer": signed.signer, **signed.note.to_dict()})
+        emit_json(
+            {
+                "note_id": signed.note.id,
+                "new": new,
+                "signer": signed.signer,
+                **signed.note.to_dict(),
+                "warning": warning,
+            }
+        )
         return
     verb = "Recorded" if new else "Already recorded:"
     n = signed.note
     console.print(f"{verb} {n.kind.value} by {n.party} on {n.date} for {n.agreement_id} ({n.id})")
+    if warning:
+        err_console.print(f"warning: {warning}", markup=False)
 
 
 @note_app.command("list")

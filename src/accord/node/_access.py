@@ -104,7 +104,7 @@ class AccessService:
             agreement = self._label_agreement(session, marking)
         status = None
         if agreement is not None:
-            status = self._agreements.status_in(session, agreement.id, now.date())
+            status = self._agreements.status_in(session, agreement.id, now)
         return Context(
             now=now, agreement=agreement, agreement_status=status, target_party=target, consent=consent
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,10 +41,46 @@ from accord.node._context import NodeContext
 from accord.node._parties import PartyService
 from accord.store import AgreementRow, AgreementSignatureRow, NoteRow, append_event, format_stamp
 
-__all__ = ["AgreementService", "AgreementSignature", "SignedNote"]
+__all__ = ["ABOUT_HELD", "AgreementService", "AgreementSignature", "SignedNote", "travel_refusal"]
 
 SIGNATURE_FORMAT = "accord-agreement-signature/1"
 NOTE_FORMAT = "accord-note/1"
+
+ABOUT_HELD = frozenset(
+    {
+        "consent-revocation",
+        "downgrade",
+        "disposal-request",
+        "destruction-certificate",
+        "compromise-notice",
+        "compromise-report",
+    }
+)
+"""Control messages about CMI already held: they still travel after the agreement it was
+exchanged under has ended, while its protection survives (Art. 21)."""
+
+
+def travel_refusal(agreement: Agreement, status: Status, message_type: str) -> str | None:
+    """Why an envelope of ``message_type`` may not travel under ``agreement`` now (Art. 21).
+
+    The one rule both ends apply: the receiver when an envelope arrives, the sender when it
+    leaves (an envelope queued while the agreement was in force may no longer go).
+
+    Args:
+        agreement: The agreement the envelope travels under.
+        status: The agreement's status at this node's clock.
+        message_type: The envelope header's ``type`` (``item``, ``destruction-certificate``…).
+
+    Returns:
+        None when it may travel: while new exchange is allowed, or, for a message about CMI
+        already held (:data:`ABOUT_HELD`), while protection survives termination. Otherwise
+        the reason, for the officer.
+    """
+    if status.new_exchange_allowed:
+        return None
+    if message_type in ABOUT_HELD and agreement.protection_survives_termination:
+        return None
+    return f"{agreement.id} is {status.state.value} on {status.day}: nothing new travels under it (Art. 21)"
 
 
 @dataclass(frozen=True)
@@ -174,6 +210,9 @@ class AgreementService:
     ) -> tuple[Agreement, bool]:
         """Import an agreement signed by every party it names. Returns it and whether it is new.
 
+        The signatures are verified on every import, also when the same text is already
+        imported (then nothing is stored and the result says it is not new).
+
         Raises:
             AgreementFormatError: the file is malformed.
             InvalidInput: a signature file is malformed.
@@ -186,14 +225,16 @@ class AgreementService:
             self._require_member(agreement)
             digest = agreement_digest(toml_text)
             existing = session.get(AgreementRow, agreement.id)
-            if existing is not None:
-                if existing.digest == digest:
-                    return agreement, False
+            if existing is not None and existing.digest != digest:
                 raise Conflict(
                     f"agreement {agreement.id} is already imported with other text; "
                     "changes need amendment notes from every party (Art. 21)"
                 )
+            # Every import verifies every signature it is given, even of a text already
+            # held: an altered signature file is an error whatever is stored.
             verified = self._verify_signatures(session, agreement, digest, signature_texts)
+            if existing is not None:
+                return agreement, False
             session.add(
                 AgreementRow(
                     id=agreement.id,
@@ -296,23 +337,36 @@ class AgreementService:
         ).all()
         return [_parsed_note(row.signed_json) for row in rows]
 
-    def status(self, agreement_id: str, at: date) -> Status:
-        """The agreement's state on ``at`` from its recorded notes (Art. 21).
+    def status(self, agreement_id: str, at: datetime | date) -> Status:
+        """The agreement's state at ``at`` from its recorded notes (Art. 21).
+
+        ``at`` is an aware instant (converted to the parties' date in the agreement's time
+        zone) or a calendar date of the agreement.
 
         Raises:
             NotFound: the agreement is not imported.
+            InvalidInput: ``at`` is a naive datetime.
         """
         with self._ctx.db.transaction(read_only=True) as session:
             return self.status_in(session, agreement_id, at)
 
-    def status_in(self, session: Session, agreement_id: str, at: date) -> Status:
+    def status_in(self, session: Session, agreement_id: str, at: datetime | date) -> Status:
         """:meth:`status` inside the caller's transaction.
 
         Raises:
             NotFound: the agreement is not imported.
+            InvalidInput: ``at`` is a naive datetime.
         """
         agreement = self._get(session, agreement_id)
         return status(agreement, [n.note for n in self._notes(session, agreement_id)], at)
+
+    def today(self, agreement_id: str) -> date:
+        """Today's date for the agreement: the parties' calendar date in its time zone.
+
+        Raises:
+            NotFound: the agreement is not imported.
+        """
+        return self.get(agreement_id).local_date(self._ctx.now())
 
     def get_in(self, session: Session, agreement_id: str) -> Agreement:
         """:meth:`get` inside the caller's transaction.
@@ -386,12 +440,23 @@ class AgreementService:
         self, session: Session, agreement: Agreement, signed: SignedNote, actor: str, *, action: str
     ) -> None:
         note = signed.note
-        today = self._ctx.now().date()
+        # Today is the parties' calendar date (the agreement's time zone), not UTC's.
+        today = agreement.local_date(self._ctx.now())
         if note.date > today:
             # A note dated ahead of our clock would block every real note after it (notes
             # must follow in date order), so it is refused until its date comes.
-            raise AgreementStateError(f"note {note.id} is dated {note.date}, after today ({today})")
-        check_note(agreement, [n.note for n in self._notes(session, agreement.id)], note)
+            raise AgreementStateError(
+                f"note {note.id} is dated {note.date}, after today ({today} in {agreement.time_zone})"
+            )
+        notes = [n.note for n in self._notes(session, agreement.id)]
+        check_note(agreement, notes, note)
+        detail = dict(_note_detail(signed))
+        if note.kind is NoteKind.TERMINATION_NOTICE:
+            # Art. 21: a notice after the deadline for the next anniversary takes effect a
+            # term later; the officer is told, and the journal keeps the warning.
+            warning = status(agreement, [*notes, note], note.date).late_notice_warning
+            if warning is not None:
+                detail["warning"] = warning
         session.add(
             NoteRow(
                 id=note.id,
@@ -409,7 +474,7 @@ class AgreementService:
             actor=actor,
             action=action,
             outcome="ok",
-            detail=_note_detail(signed),
+            detail=detail,
         )
 
 

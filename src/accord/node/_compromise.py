@@ -706,7 +706,7 @@ class CompromiseService:
             except NotFound:
                 continue
             if {own.party, party} <= set(agreement.party_codes):
-                status = self._agreements.status_in(session, agreement.id, now.date())
+                status = self._agreements.status_in(session, agreement.id, now)
                 if status.new_exchange_allowed:
                     return agreement
         try:

@@ -780,10 +780,10 @@ class ConsentService:
             agreement = self._sending.agreement_for(session, party, None)
         else:
             agreement = self._agreements.get_in(session, wanted)
-        status = self._agreements.status_in(session, agreement.id, self._ctx.now().date())
+        status = self._agreements.status_in(session, agreement.id, self._ctx.now())
         if not status.new_exchange_allowed:
             raise AgreementStateError(
-                f"{agreement.id} is {status.state.value}: nothing new under it (Art. 21)"
+                f"{agreement.id} is {status.state.value} on {status.day}: nothing new under it (Art. 21)"
             )
         return agreement
 
@@ -796,7 +796,7 @@ class ConsentService:
         own = self._ctx.config.party
         for agreement in self._agreements.all():
             if {own, to} <= set(agreement.party_codes):
-                status = self._agreements.status_in(session, agreement.id, now.date())
+                status = self._agreements.status_in(session, agreement.id, now)
                 if status.new_exchange_allowed:
                     return agreement
         raise NotFound(f"no agreement in force between {own} and {to} is imported here")

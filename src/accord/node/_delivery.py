@@ -36,8 +36,10 @@ from accord.canonical import parse_time
 from accord.errors import AccordError, InvalidInput, NotFound, TransportError
 from accord.exchange import EnvelopeHeader, PeerUnavailable, ReceiptBatch, Transmission, WireEnvelope
 from accord.items import Precedence
+from accord.node._agreements import AgreementService
 from accord.node._context import NodeContext
 from accord.node._control import NO_ITEM, NO_ITEM_SHA384, WITNESS_TYPES
+from accord.node._departure import hold_what_may_not_leave
 from accord.node._parties import PartyService
 from accord.store import (
     BackgroundBackoffRow,
@@ -235,11 +237,19 @@ class DeliveryService:
     """The sender's side of the exchange."""
 
     def __init__(
-        self, ctx: NodeContext, parties: PartyService, rand: Callable[[], float] = random.random
+        self,
+        ctx: NodeContext,
+        parties: PartyService,
+        agreements: AgreementService,
+        rand: Callable[[], float] = random.random,
     ) -> None:
-        """Serve the node behind ``ctx``; ``rand`` is the jitter source (injectable for tests)."""
+        """Serve the node behind ``ctx``; ``rand`` is the jitter source (injectable for tests).
+
+        ``agreements`` re-checks each envelope's agreement at the moment of sending (Art. 21).
+        """
         self._ctx = ctx
         self._parties = parties
+        self._agreements = agreements
         self._rand = rand
 
     def peers_with_pending(self) -> list[tuple[str, str]]:
@@ -263,6 +273,8 @@ class DeliveryService:
     def deliver_once(self, peer: str, lane: str, transport: PeerTransport) -> DeliveryResult:
         """Send the most urgent due envelopes of ``peer`` in ``lane`` and record the receipts."""
         now = self._ctx.now()
+        # Art. 21: what the agreement no longer lets leave is held, not sent (_departure).
+        hold_what_may_not_leave(self._ctx, self._agreements, peer, now)
         with self._ctx.db.transaction(read_only=True) as session:
             query = (
                 select(OutboxRow)
@@ -405,7 +417,11 @@ class DeliveryService:
         return DeliveryResult(sent=0, receipted=receipted, rejected=rejected)
 
     def pending_for(self, peer: str, limit: int) -> list[OutboxRow]:
-        """Pending outbox rows of one peer, most urgent first (for offline bundles)."""
+        """Pending outbox rows of one peer, most urgent first (for offline bundles).
+
+        What the agreement no longer lets leave is held first, not exported (Art. 21).
+        """
+        hold_what_may_not_leave(self._ctx, self._agreements, peer, self._ctx.now())
         with self._ctx.db.transaction(read_only=True) as session:
             return list(
                 session.scalars(

@@ -356,10 +356,10 @@ class ItemService:
     def _check_in_force(self, session: Session, agreement_id: str, now: datetime) -> None:
         # Art. 21: after termination (or before entry into force) nothing new is provided
         # under the agreement; what is already held stays protected.
-        status = self._agreements.status_in(session, agreement_id, now.date())
+        status = self._agreements.status_in(session, agreement_id, now)
         if not status.new_exchange_allowed:
             raise AgreementStateError(
-                f"{agreement_id} is {status.state.value} on {now.date().isoformat()}: "
+                f"{agreement_id} is {status.state.value} on {status.day}: "
                 "no new CMI may be provided under it (Art. 21)"
             )
 

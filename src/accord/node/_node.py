@@ -87,7 +87,7 @@ class Node:
         )
         self.receiving.register("disposal-request", self.disposal.incoming)
         self.register = RegisterService(ctx, self.parties, self.users, self.items, self.access, self.custody)
-        self.delivery = DeliveryService(ctx, self.parties)
+        self.delivery = DeliveryService(ctx, self.parties, self.agreements)
         self.bundles = BundleService(ctx, self.parties, self.delivery, self.receiving)
         self.ledger = LedgerService(ctx)
         # A signed checkpoint right after every FLASH send or receipt (issue 5).

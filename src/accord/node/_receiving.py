@@ -66,7 +66,7 @@ from accord.exchange import (
 )
 from accord.items import Precedence, binding_statement
 from accord.markings import Marking, derive_alternative
-from accord.node._agreements import AgreementService
+from accord.node._agreements import AgreementService, travel_refusal
 from accord.node._consents import ConsentService
 from accord.node._context import NodeContext
 from accord.node._control import WITNESS_TYPES, ControlHandler, Incoming
@@ -85,18 +85,6 @@ from accord.store import (
 
 __all__ = ["MAX_ENVELOPE_AGE", "ReceivingService"]
 
-ABOUT_HELD = frozenset(
-    {
-        "consent-revocation",
-        "downgrade",
-        "disposal-request",
-        "destruction-certificate",
-        "compromise-notice",
-        "compromise-report",
-    }
-)
-"""Control messages about CMI already held: they still travel after the agreement it was
-exchanged under has ended, while its protection survives (Art. 21)."""
 
 MAX_ENVELOPE_AGE = timedelta(days=60)  # an offline bundle may spend weeks in the pouch
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -319,16 +307,15 @@ class ReceivingService:
             agreement = self._agreements.get_in(session, header.agreement_id)
             checked[header.agreement_id] = (
                 agreement,
-                self._agreements.status_in(session, agreement.id, now.date()),
+                self._agreements.status_in(session, agreement.id, now),
             )
         agreement, status = checked[header.agreement_id]
         # After termination nothing new is received; messages about what is already held
-        # still travel while its protection survives (Art. 21).
-        about_held = header.type in ABOUT_HELD and agreement.protection_survives_termination
-        if not status.new_exchange_allowed and not about_held:
-            raise AgreementStateError(
-                f"{agreement.id} is {status.state.value} here on {now.date()} (Art. 21)"
-            )
+        # still travel while its protection survives (Art. 21). The sender applies the same
+        # rule when the envelope leaves (accord.node._departure).
+        refusal = travel_refusal(agreement, status, header.type)
+        if refusal is not None:
+            raise AgreementStateError(refusal)
         if sender_party not in agreement.party_codes or me.party not in agreement.party_codes:
             raise PolicyDenied(f"{sender_party} and {me.party} are not both parties to {agreement.id}")
         if header.suite is not suite_of(agreement):

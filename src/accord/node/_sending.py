@@ -329,10 +329,10 @@ class SendingService:
         wanted = agreement_id if relayed else agreement_id or label.agreement
         if wanted not in checked:  # once per agreement in one send
             agreement = self.agreement_for(session, to, wanted)
-            status = self._agreements.status_in(session, agreement.id, now.date())
+            status = self._agreements.status_in(session, agreement.id, now)
             if not status.new_exchange_allowed:
                 raise AgreementStateError(
-                    f"{agreement.id} is {status.state.value} on {now.date().isoformat()}: "
+                    f"{agreement.id} is {status.state.value} on {status.day}: "
                     "nothing new may be provided under it (Art. 21)"
                 )
             checked[wanted] = agreement

@@ -237,7 +237,7 @@ def _gsomia(s: DemoStep, jpn: Node, kor: Node, clock: Clock) -> str:
         )
         other = kor if n is jpn else jpn
         other.agreements.import_note(note.to_json(), actor="authority")
-    status = jpn.agreements.status(agreement.id, clock().date())
+    status = jpn.agreements.status(agreement.id, clock())
     s.lines.append(f"status today: {status.summary()}")
     if not status.new_exchange_allowed:
         raise IntegrityError("the agreement should be in force after both notifications")

@@ -218,7 +218,8 @@ def _reader_level(
     try:
         return context.agreement.translate(original, reader), ""
     except TranslationRefused as exc:
-        return None, f"{_named(original)} cannot be read in the {reader} scheme: {exc} (Art. 4)"
+        # The agreement's refusal already names its article (Art. 4).
+        return None, f"{_named(original)} cannot be read in the {reader} scheme: {exc}"
 
 
 def _check_release(

@@ -1,0 +1,105 @@
+"""Art. 21 at the moment of sending: an envelope leaves only if it may still travel.
+
+An envelope is queued while its agreement is in force; the agreement may end before the
+envelope leaves (a termination note imported, its date reached). Delivery and bundle export
+call :func:`hold_what_may_not_leave` just before they send. It re-checks each pending
+envelope of the peer with the rule the receiver applies
+(:func:`accord.node._agreements.travel_refusal`, one rule for both ends) at this node's
+clock, in the agreement's time zone:
+
+* what may no longer go is *held*: status ``held``, the reason in ``last_error``; it is
+  never deleted (it stays in the outbox and the dissemination record) and never sent;
+* the officer is told: one journal entry per held envelope (``outbox.held``, refused, with
+  the reason);
+* messages about CMI already held (destruction certificates, compromise notices and reports,
+  disposal requests, consent revocations, downgrade notices) still go while its protection
+  survives termination.
+
+Cheap when nothing has ended: one query for the agreements of the peer's pending envelopes
+and one status per agreement; headers are read only under an agreement that no longer
+allows new exchange.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from accord.errors import NotFound
+from accord.exchange import EnvelopeHeader
+from accord.node._agreements import AgreementService, travel_refusal
+from accord.node._context import NodeContext
+from accord.store import OutboxRow, append_event
+
+__all__ = ["HELD", "hold_what_may_not_leave"]
+
+HELD = "held"
+"""Outbox status of an envelope the agreement no longer lets leave (Art. 21)."""
+
+
+def hold_what_may_not_leave(ctx: NodeContext, agreements: AgreementService, peer: str, now: datetime) -> int:
+    """Hold the pending envelopes for ``peer`` that may no longer travel (Art. 21).
+
+    Args:
+        ctx: The node.
+        agreements: The node's agreements (their notes and status).
+        peer: The node the envelopes are for.
+        now: This node's clock, an aware instant.
+
+    Returns:
+        How many envelopes were held now.
+    """
+    refusals: dict[str, str] = {}
+    with ctx.db.transaction(read_only=True) as session:
+        pending = OutboxRow.peer == peer, OutboxRow.status == "pending"
+        ids = session.scalars(select(OutboxRow.agreement_id).where(*pending).distinct()).all()
+        for agreement_id in ids:
+            try:
+                agreement = agreements.get_in(session, agreement_id)
+                status = agreements.status_in(session, agreement_id, now)
+            except NotFound as exc:
+                # Cannot happen for what this node queued; if it does, nothing goes blind.
+                lost = session.scalars(
+                    select(OutboxRow.message_id).where(*pending, OutboxRow.agreement_id == agreement_id)
+                ).all()
+                refusals.update((message_id, str(exc)) for message_id in lost)
+                continue
+            if status.new_exchange_allowed:
+                continue
+            rows = session.execute(
+                select(OutboxRow.message_id, OutboxRow.header).where(
+                    *pending, OutboxRow.agreement_id == agreement_id
+                )
+            ).all()
+            for message_id, header in rows:
+                reason = travel_refusal(agreement, status, EnvelopeHeader.parse(header).type)
+                if reason is not None:
+                    refusals[message_id] = reason
+    if not refusals:
+        return 0
+    held = 0
+    with ctx.db.transaction() as session:
+        for message_id, reason in refusals.items():
+            row = session.get(OutboxRow, message_id)
+            if row is None or row.status != "pending":
+                continue  # receipted or cancelled meanwhile
+            row.status = HELD
+            row.last_error = f"held: {reason}"[:500]
+            held += 1
+            append_event(
+                session,
+                at=now,
+                actor="delivery",
+                action="outbox.held",
+                outcome="refused",
+                item_id=row.item_id,
+                detail={
+                    "message_id": message_id,
+                    "peer": peer,
+                    "agreement_id": row.agreement_id,
+                    "reason": reason,
+                },
+                flush=False,
+            )
+    return held
