@@ -9,8 +9,10 @@
 # input.principal {role, nationality, clearance_rank, ntk, purposes}
 # input.action    "read" | "create" | "release" | "copy" | "translate" | "destroy" | "downgrade" | "export"
 # input.resource  {originator_party, held_party, purpose, no_equivalent, rank_in_reader_scheme,
-#                  orig_rel, orig_ntk, orig_controls, has_alt, alt_rel, alt_ntk, alt_controls}
-# input.context   {has_target, target, consent, has_agreement, agreement_in_force, agreement_parties}
+#                  orig_rel, orig_ntk, orig_controls, has_alt, alt_rel, alt_ntk, alt_controls,
+#                  consented, consent_purposes, onward_forbidden}
+# input.context   {has_target, target, has_consent, consent_party, has_agreement, agreement_in_force,
+#                  agreement_parties}
 #
 # `allow` is the decision; `deny` is the set of the ids of the failing rules, the same ids
 # as Accord's Decision.rule_ids (docs/policy.md).
@@ -54,12 +56,14 @@ deny contains "clearance" if {
 # ---- Art. 6: Releasable To (permissive; the originator's nationals always) ----
 deny contains "nationality" if {
 	input.principal.nationality != input.resource.originator_party
+	not input.principal.nationality in input.resource.consented
 	not input.principal.nationality in input.resource.orig_rel
 }
 
 deny contains "nationality" if {
 	input.resource.has_alt
 	input.principal.nationality != input.resource.originator_party
+	not input.principal.nationality in input.resource.consented
 	not input.principal.nationality in input.resource.alt_rel
 }
 
@@ -88,6 +92,12 @@ deny contains "purpose" if {
 	not input.resource.purpose in input.principal.purposes
 }
 
+# ---- Art. 6: a consent for one purpose binds every use of the holding ----
+deny contains "consent-purpose" if {
+	some purpose in input.resource.consent_purposes
+	not purpose in input.principal.purposes
+}
+
 # ---- Arts. 2, 6: only the originator creates or downgrades ----
 deny contains "originator-only" if {
 	input.action in originator_actions
@@ -111,9 +121,22 @@ outside_releasable if {
 deny contains "third-party" if {
 	input.action in releases
 	input.context.has_target
-	not input.context.consent
+	not consent_for_target
 	input.context.target != input.resource.originator_party
 	outside_releasable
+}
+
+consent_for_target if {
+	input.context.has_consent
+	input.context.consent_party == input.context.target
+}
+
+# ---- Art. 6: a consent that forbids onward release: back to the originator only ----
+deny contains "onward-release" if {
+	input.action in releases
+	input.resource.onward_forbidden
+	input.context.has_target
+	input.context.target != input.resource.originator_party
 }
 
 # ---- Art. 21: new exchange only under an agreement in force, with the target party ----

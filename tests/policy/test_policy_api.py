@@ -9,6 +9,7 @@ EXPECTED = [
     "ROLE_ACTIONS",
     "RULES",
     "Action",
+    "ConsentTerms",
     "Context",
     "Decider",
     "Decision",

@@ -7,7 +7,7 @@ never raises, and only the enforcement point turns a denial into
 :class:`~accord.errors.PolicyDenied`. See ``docs/policy.md`` for the rule and role tables.
 
 * :mod:`._model` — :class:`Action`, :class:`Subject`, :class:`Resource`,
-  :class:`Context`, :class:`Decision`;
+  :class:`Context`, :class:`ConsentTerms`, :class:`Decision`;
 * :mod:`._rules` — :data:`RULES`, :data:`ROLE_ACTIONS`, :data:`OBLIGATIONS` and
   :func:`decide`;
 * :mod:`._batch` — :class:`Decider` and :func:`decide_many`: one subject, action and
@@ -17,7 +17,7 @@ never raises, and only the enforcement point turns a denial into
 from __future__ import annotations
 
 from accord.policy._batch import Decider, decide_many
-from accord.policy._model import Action, Context, Decision, Resource, Subject
+from accord.policy._model import Action, ConsentTerms, Context, Decision, Resource, Subject
 from accord.policy._rules import OBLIGATIONS, ROLE_ACTIONS, RULES, decide
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "ROLE_ACTIONS",
     "RULES",
     "Action",
+    "ConsentTerms",
     "Context",
     "Decider",
     "Decision",
