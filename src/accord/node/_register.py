@@ -213,10 +213,11 @@ class RegisterService:
             select(ConsentRow.item_id, ConsentRow.token_json).where(
                 ConsentRow.direction == "held",
                 ConsentRow.third_party == self._ctx.config.party,
-                ConsentRow.token_json.is_not(None),
             )
         ):
-            limit = ConsentToken.parse(token_json or "").limits.destroy_by
+            if token_json is None:
+                continue
+            limit = ConsentToken.parse(token_json).limits.destroy_by
             if limit is not None and (item_id not in out or parse_time(limit) < parse_time(out[item_id])):
                 out[item_id] = limit
         return out
