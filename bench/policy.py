@@ -80,7 +80,7 @@ from accord.markings import (
     Marking,
     derive_alternative,
 )
-from accord.policy import Action, Context, Decision, Resource, Subject, decide, decide_many
+from accord.policy import Action, ConsentTerms, Context, Decision, Resource, Subject, decide, decide_many
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -302,10 +302,14 @@ class World:
         else:
             pair = frozenset({holder, origin})
         found = self.agreements.get(pair) if len(pair) == 2 else None
-        key = (None if found is None else found[0].id, target, consent)
+        key = (None if found is None else found[0].id, target, origin if consent else None)
         if key not in self._contexts:
             agreement, state = found if found is not None else (None, None)
-            self._contexts[key] = Context(NOW, agreement, state, target, consent)
+            # A verified consent of the originator to this target (Art. 6), no conditions.
+            terms = (
+                ConsentTerms(f"consent-{origin}-{target}", origin, target, "") if consent and target else None
+            )
+            self._contexts[key] = Context(NOW, agreement, state, target, terms)
         return self._contexts[key]
 
     def requests(self, count: int) -> list[Request]:

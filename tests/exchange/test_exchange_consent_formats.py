@@ -24,6 +24,7 @@ from accord.canonical import format_time, parse_time
 from accord.crypto import DualSignature, SigningKeys, Suite, bind
 from accord.errors import InvalidInput, VerificationFailed
 from accord.exchange import (
+    ConsentConditions,
     ConsentDecision,
     ConsentRequest,
     ConsentRevocation,
@@ -161,6 +162,7 @@ def test_new_ids_have_their_forms_and_differ() -> None:
 
 def test_the_package_exports_the_consent_formats() -> None:
     for name in (
+        "ConsentConditions",
         "ConsentDecision",
         "ConsentRequest",
         "ConsentRevocation",
@@ -925,3 +927,59 @@ def test_a_payload_refuses_a_consent_for_another_item_or_originator(changes: dic
 def test_a_payload_refuses_a_malformed_consent(consent: object, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         ItemPayload.parse(mutate(a_payload().to_bytes(), consent=consent))
+
+
+# --- Enforced conditions (limits) ------------------------------------------------------
+
+
+def test_a_token_without_limits_has_no_limits_key() -> None:
+    token = a_token()
+    assert "limits" not in json.loads(token.to_bytes())
+    assert "limits" not in json.loads(token.statement())
+
+
+def test_limits_are_signed_and_round_trip() -> None:
+    limits = ConsentConditions(purpose_only=True, no_onward_release=True, destroy_by="2026-12-01T00:00:00Z")
+    token = a_token(limits=limits)
+    token.verify(KEYS.public())
+    again = ConsentToken.parse(token.to_bytes())
+    assert again == token
+    assert again.limits == limits
+    assert json.loads(token.statement())["limits"] == limits.to_dict()
+    # A limit taken off (or changed) no longer verifies: the limits are part of what is signed.
+    with pytest.raises(VerificationFailed):
+        dataclasses.replace(token, limits=ConsentConditions(purpose_only=True)).verify(KEYS.public())
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        pytest.param(
+            {"purpose_only": False, "no_onward_release": False, "destroy_by": None},
+            "sets no condition",
+            id="empty",
+        ),
+        pytest.param(
+            {"purpose_only": 1, "no_onward_release": False, "destroy_by": None},
+            "true or false",
+            id="not-bool",
+        ),
+        pytest.param({"purpose_only": True, "no_onward_release": False}, "destroy_by", id="missing-key"),
+        pytest.param(
+            {"purpose_only": True, "no_onward_release": False, "destroy_by": "tomorrow"},
+            "destroy_by",
+            id="bad-time",
+        ),
+        pytest.param("purpose-only", "must be an object", id="not-object"),
+    ],
+)
+def test_malformed_limits_are_refused(limits: object, message: str) -> None:
+    obj = json.loads(a_token().to_bytes())
+    obj["limits"] = limits
+    with pytest.raises(InvalidInput, match=message):
+        ConsentToken.parse(json.dumps(obj))
+
+
+def test_destroy_by_must_come_after_the_consent_is_issued() -> None:
+    with pytest.raises(InvalidInput, match="destroy by"):
+        a_token(limits=ConsentConditions(destroy_by=ISSUED))

@@ -9,6 +9,7 @@ and TISA, all in force.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import ConsentToken
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, Node
-from accord.store import ConsentRow, ItemRow, QuarantineRow
+from accord.store import ConsentRow, ItemRow, QuarantineRow, read_events
 
 
 def _jpn_report(trio: Trio, level: str = "極秘") -> str:
@@ -36,14 +37,25 @@ def _jpn_report(trio: Trio, level: str = "極秘") -> str:
     return made.id
 
 
-def _ask_and_approve(trio: Trio, item: str, to: str = "USA", holder: Node | None = None) -> str:
+PURPOSE = "Allied missile-defence cueing"
+
+
+def _ask_and_approve(
+    trio: Trio, item: str, to: str = "USA", holder: Node | None = None, **conditions: object
+) -> str:
     holder = holder or trio.kor
     actor = "kim" if holder is trio.kor else "smith"
-    asked = holder.consents.request(item, to=to, purpose="Allied missile-defence cueing", actor=actor)
+    asked = holder.consents.request(item, to=to, purpose=PURPOSE, actor=actor)
     trio.deliver(holder)
     (pending,) = trio.jpn.consents.listing(actor="sato", status="pending")
     assert pending.id == asked.id
-    approved = trio.jpn.consents.approve(asked.id, actor="sato", days=30, conditions=["No further release"])
+    approved = trio.jpn.consents.approve(
+        asked.id,
+        actor="sato",
+        days=30,
+        conditions=["No further release"],
+        **conditions,  # type: ignore[arg-type]
+    )
     trio.deliver(trio.jpn)
     assert approved.token_id is not None
     return approved.token_id
@@ -241,3 +253,98 @@ def test_the_originator_records_who_decided_and_when_like_the_holder(trio: Trio)
     (told,) = trio.kor.consents.listing(actor="kim", status="denied")
     assert refused.decided_by == told.decided_by == "sato"
     assert refused.decided_at == told.decided_at is not None
+
+
+# --- the conditions of a consent bind the third party (Art. 6) -------------------------------
+
+
+def _passed_on_to_usa(trio: Trio, **conditions: object) -> tuple[str, str]:
+    """A JPN item KOR passes on to USA under a consent with ``conditions``: (item, token)."""
+    item = _jpn_report(trio)
+    token_id = _ask_and_approve(trio, item, **conditions)
+    trio.kor.sending.send(item, to="USA", actor="kim", agreement_id="USA-KOR-1987")
+    trio.deliver(trio.kor)
+    return item, token_id
+
+
+def _last_refusal(node: Node, action: str) -> str:
+    with node.ctx.db.transaction(read_only=True) as session:
+        events = [e for e in read_events(session, action=action) if e.outcome != "ok"]
+    return str(events[-1].detail["reason"])
+
+
+def test_a_purpose_only_consent_admits_readers_working_for_its_purpose(trio: Trio) -> None:
+    item, _ = _passed_on_to_usa(trio, purpose_only=True)
+    trio.usa.users.add(
+        "brown",
+        role="officer",
+        clearance="SECRET",
+        ntk=["DPRK-MISSILE"],
+        purposes=[PURPOSE],
+        actor="authority",
+    )
+    assert trio.usa.items.show(item, actor="brown").id == item
+    (consent,) = trio.usa.consents.listing(actor="brown")
+    assert consent.limits == {"destroy_by": None, "no_onward_release": False, "purpose_only": True}
+
+
+def test_a_purpose_only_consent_withholds_the_item_from_other_purposes_with_the_reason(trio: Trio) -> None:
+    item, token_id = _passed_on_to_usa(trio, purpose_only=True)
+    trio.usa.users.add(
+        "jones", role="analyst", clearance="SECRET", ntk=["DPRK-MISSILE"], purposes=["ASW"], actor="authority"
+    )
+    with pytest.raises(NotFound):
+        trio.usa.items.show(item, actor="jones")
+    assert trio.usa.items.inbox(actor="jones").views == []
+    reason = _last_refusal(trio.usa, "item.read")
+    assert f"JPN consented to USA holding this item for {PURPOSE!r} only (consent {token_id})" in reason
+    assert reason.endswith("(Art. 6)")
+
+
+def test_without_the_condition_any_cleared_reader_of_the_third_party_reads(trio: Trio) -> None:
+    item, _ = _passed_on_to_usa(trio)
+    trio.usa.users.add(
+        "jones", role="analyst", clearance="SECRET", ntk=["DPRK-MISSILE"], purposes=["ASW"], actor="authority"
+    )
+    assert trio.usa.items.show(item, actor="jones").id == item
+
+
+def test_a_consent_forbidding_onward_release_refuses_the_third_partys_release(trio: Trio) -> None:
+    item, token_id = _passed_on_to_usa(trio, no_onward_release=True)
+    forbidden = rf"condition that it is not passed on \(consent {token_id}\): no release to KOR \(Art\. 6\)"
+    with pytest.raises(PolicyDenied, match=forbidden):
+        trio.usa.sending.send(item, to="KOR", actor="smith", agreement_id="USA-KOR-1987")
+    with pytest.raises(PolicyDenied, match=forbidden):
+        trio.usa.consents.request(item, to="KOR", purpose="Back to the holder", actor="smith")
+    assert trio.usa.consents.listing(actor="smith", status="pending") == []
+
+
+def test_without_the_condition_the_third_party_may_ask_to_pass_it_on(trio: Trio) -> None:
+    item, _ = _passed_on_to_usa(trio)
+    asked = trio.usa.consents.request(item, to="KOR", purpose="Back to the holder", actor="smith")
+    assert asked.status == "pending"
+    # Sending still needs the originator's consent of its own (Art. 6), not the condition's reason.
+    with pytest.raises(PolicyDenied, match="needs JPN's prior written consent"):
+        trio.usa.sending.send(item, to="KOR", actor="smith", agreement_id="USA-KOR-1987")
+
+
+def test_the_destroy_by_date_is_tracked_by_the_third_partys_register(trio: Trio) -> None:
+    deadline = trio.clock.now + timedelta(days=3)  # type: ignore[attr-defined]
+    item, _ = _passed_on_to_usa(trio, destroy_by=deadline)
+    (held,) = [h for h in trio.usa.register.holdings(actor="smith") if h.item_id == item]
+    assert (held.destroy_by, held.overdue) == (deadline.strftime("%Y-%m-%dT%H:%M:%SZ"), False)
+    assert trio.usa.register.holdings(actor="smith", overdue_only=True) == []
+    trio.clock.advance(days=4)  # type: ignore[attr-defined]
+    (late,) = trio.usa.register.holdings(actor="smith", overdue_only=True)
+    assert (late.item_id, late.overdue, late.to_dict()["overdue"]) == (item, True, True)
+    # Destroyed, it is no longer overdue.
+    trio.usa.users.add("white", role="officer", clearance="SECRET", ntk=["DPRK-MISSILE"], actor="authority")
+    trio.usa.custody.destroy(item, method="shredded", witness="white", actor="smith")
+    assert trio.usa.register.holdings(actor="smith", overdue_only=True) == []
+
+
+def test_a_consent_without_a_destroy_by_date_is_never_overdue(trio: Trio) -> None:
+    item, _ = _passed_on_to_usa(trio)
+    trio.clock.advance(days=400)  # type: ignore[attr-defined]
+    (held,) = [h for h in trio.usa.register.holdings(actor="smith") if h.item_id == item]
+    assert (held.destroy_by, held.overdue) == (None, False)

@@ -10,8 +10,10 @@
 # input.action    "read" | "create" | "release" | "copy" | "translate" | "destroy" | "downgrade" | "export"
 #                 or a duty about the node's own records: "read-journal" | "acknowledge-alarm"
 # input.resource  {originator_party, held_party, purpose, no_equivalent, rank_in_reader_scheme,
-#                  orig_rel, orig_ntk, orig_controls, has_alt, alt_rel, alt_ntk, alt_controls}
-# input.context   {has_target, target, consent, has_agreement, agreement_in_force, agreement_parties}
+#                  orig_rel, orig_ntk, orig_controls, has_alt, alt_rel, alt_ntk, alt_controls,
+#                  consented, consent_purposes, onward_forbidden}
+# input.context   {has_target, target, has_consent, consent_party, has_agreement, agreement_in_force,
+#                  agreement_parties}
 #
 # A duty has no item: its input.resource is {"records": true} and its context empty, and only
 # the role table applies (every item rule below is guarded by `item`).
@@ -76,6 +78,7 @@ deny contains "clearance" if {
 deny contains "nationality" if {
 	item
 	input.principal.nationality != input.resource.originator_party
+	not input.principal.nationality in input.resource.consented
 	not input.principal.nationality in input.resource.orig_rel
 }
 
@@ -83,6 +86,7 @@ deny contains "nationality" if {
 	item
 	input.resource.has_alt
 	input.principal.nationality != input.resource.originator_party
+	not input.principal.nationality in input.resource.consented
 	not input.principal.nationality in input.resource.alt_rel
 }
 
@@ -114,6 +118,13 @@ deny contains "purpose" if {
 	not input.resource.purpose in input.principal.purposes
 }
 
+# ---- Art. 6: a consent for one purpose binds every use of the holding ----
+deny contains "consent-purpose" if {
+	item
+	some purpose in input.resource.consent_purposes
+	not purpose in input.principal.purposes
+}
+
 # ---- Arts. 2, 6: only the originator creates or downgrades ----
 deny contains "originator-only" if {
 	item
@@ -140,9 +151,23 @@ deny contains "third-party" if {
 	item
 	input.action in releases
 	input.context.has_target
-	not input.context.consent
+	not consent_for_target
 	input.context.target != input.resource.originator_party
 	outside_releasable
+}
+
+consent_for_target if {
+	input.context.has_consent
+	input.context.consent_party == input.context.target
+}
+
+# ---- Art. 6: a consent that forbids onward release: back to the originator only ----
+deny contains "onward-release" if {
+	item
+	input.action in releases
+	input.resource.onward_forbidden
+	input.context.has_target
+	input.context.target != input.resource.originator_party
 }
 
 # ---- Art. 21: new exchange only under an agreement in force, with the target party ----

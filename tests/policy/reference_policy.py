@@ -70,6 +70,11 @@ def item_attrs(subject: Subject, resource: Resource, context: Context) -> dict[s
         "alt_rel": sorted(alt.releasable_to) if alt else [],
         "alt_ntk": sorted(alt.need_to_know) if alt else [],
         "alt_controls": sorted(alt.originator_controls) if alt else [],
+        # The consents the holding arrived with (Art. 6), as plain data: the parties they
+        # name, the purposes the purpose-only ones approve, whether one forbids passing it on.
+        "consented": sorted({c.third_party for c in resource.consents}),
+        "consent_purposes": sorted({c.purpose for c in resource.consents if c.purpose_only}),
+        "onward_forbidden": any(not c.onward_release for c in resource.consents),
     }
 
 
@@ -80,7 +85,8 @@ def context_attrs(context: Context) -> dict[str, Any]:
     return {
         "has_target": context.target_party is not None,
         "target": context.target_party or "",
-        "consent": context.consent,
+        "has_consent": context.consent is not None,
+        "consent_party": context.consent.third_party if context.consent is not None else "",
         "has_agreement": has_agreement,
         "agreement_in_force": status is not None and has_agreement and status.new_exchange_allowed,
         "agreement_parties": list(agreement.party_codes) if agreement else [],

@@ -33,7 +33,7 @@ from accord.markings import (
     ConfidentialityLabel,
     Marking,
 )
-from accord.policy import Action, Context, Resource, Subject
+from accord.policy import Action, ConsentTerms, Context, Resource, Subject
 
 EXAMPLES = Path(accord.agreements.__file__).parent / "examples"
 NOW = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
@@ -204,6 +204,25 @@ def subjects(role: str) -> list[Subject]:
     return out
 
 
+def _draw_terms(draw: st.DrawFn, origin: str, third_party: str | None = None) -> ConsentTerms:
+    """The terms of an originator's consent (Art. 6), with or without its conditions."""
+    return ConsentTerms(
+        token_id="consent-" + "0" * 32,
+        originator_party=origin,
+        third_party=third_party or draw(st.sampled_from(PARTIES)),
+        purpose=draw(st.sampled_from(PURPOSES)),
+        purpose_only=draw(st.booleans()),
+        onward_release=draw(st.booleans()),
+    )
+
+
+def _draw_consents(draw: st.DrawFn, origin: str) -> tuple[ConsentTerms, ...]:
+    """Mostly none: the consents a holding arrived with."""
+    if draw(st.integers(0, 3)):
+        return ()
+    return tuple(_draw_terms(draw, origin) for _ in range(draw(st.integers(1, 2))))
+
+
 def _draw_resource(draw: st.DrawFn, item: _Item, item_id: str = "i") -> Resource:
     return Resource(
         item_id=item_id,
@@ -211,6 +230,7 @@ def _draw_resource(draw: st.DrawFn, item: _Item, item_id: str = "i") -> Resource
         purpose=draw(st.sampled_from(PURPOSES)),
         originator_party=item.origin,
         held_party=draw(st.sampled_from((item.origin, *PARTIES))),
+        consents=_draw_consents(draw, item.origin),
     )
 
 
@@ -221,14 +241,19 @@ def _draw_context(draw: st.DrawFn, item: _Item) -> Context:
     if which < len(AGREEMENTS):
         agreement, in_force, ended = AGREEMENTS[which]
         agreement_status = draw(st.sampled_from((in_force, in_force, ended, None)))
+    target = draw(
+        st.one_of(st.none(), st.sampled_from(PARTIES), st.sampled_from(sorted({item.origin, *item.rel})))
+    )
+    # A verified consent, most often to the target, sometimes to another party (it must not count).
+    consent = None
+    if draw(st.booleans()):
+        consent = _draw_terms(draw, item.origin, draw(st.one_of(st.just(target), st.sampled_from(PARTIES))))
     return Context(
         now=NOW,
         agreement=agreement,
         agreement_status=agreement_status,
-        target_party=draw(
-            st.one_of(st.none(), st.sampled_from(PARTIES), st.sampled_from(sorted({item.origin, *item.rel})))
-        ),
-        consent=draw(st.booleans()),
+        target_party=target,
+        consent=consent,
     )
 
 
@@ -288,8 +313,6 @@ def batches(draw: st.DrawFn) -> Batch:
             created = CREATED + dt.timedelta(seconds=draw(st.integers(1, 10**6)))
             item = _Item(item.origin, item.rel, relabelled(item.marking, created))
         resource = _draw_resource(draw, item, item_id=f"i{n}")
-        # Sometimes the holding arrived with the originator's consent to some parties
-        # (not in cases(): the Cedar and Rego models do not have it).
-        consented = draw(st.one_of(st.just(frozenset[str]()), _subsets(PARTIES)))
-        resources.append(dataclasses.replace(resource, consented=consented))
+        # Sometimes the holding arrived with the originator's consents, with their conditions.
+        resources.append(dataclasses.replace(resource, consents=_draw_consents(draw, item.origin)))
     return Batch(subject, action, tuple(resources), context)

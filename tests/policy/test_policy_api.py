@@ -10,6 +10,7 @@ EXPECTED = [
     "ROLE_DUTIES",
     "RULES",
     "Action",
+    "ConsentTerms",
     "Context",
     "Decider",
     "Decision",

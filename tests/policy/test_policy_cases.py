@@ -21,7 +21,17 @@ from accord.markings import (
     derive_alternative,
     parse_level,
 )
-from accord.policy import Action, Context, Decision, Duty, Resource, Subject, decide, decide_duty
+from accord.policy import (
+    Action,
+    ConsentTerms,
+    Context,
+    Decision,
+    Duty,
+    Resource,
+    Subject,
+    decide,
+    decide_duty,
+)
 
 EXAMPLES = Path(accord.agreements.__file__).parent / "examples"
 NOW = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
@@ -34,6 +44,7 @@ def _load(name: str) -> Agreement:
 
 JPN_KOR = _load("jpn-kor-gsomia-2016.toml")
 USA_KOR = _load("usa-kor-1987.toml")
+USA_JPN = _load("usa-jpn-gsomia-2007.toml")
 
 
 def _status(agreement: Agreement, at: str, *, terminated: bool = False) -> Status:
@@ -92,14 +103,45 @@ def kor_user(
     return Subject("kim", role, nationality, parse_level(clearance), frozenset(ntk), frozenset(purposes))
 
 
+def terms(
+    third_party: str = "USA", *, purpose: str = "BMD", purpose_only: bool = False, onward_release: bool = True
+) -> ConsentTerms:
+    """The terms of a verified JPN consent (Art. 6)."""
+    return ConsentTerms("consent-" + "0" * 32, "JPN", third_party, purpose, purpose_only, onward_release)
+
+
+def at_usa(*consents: ConsentTerms) -> Resource:
+    """A JPN item (REL JPN, KOR) held at the USA node under the given consents, with its USA label."""
+    item = jpn_item(alternative=False, held="USA")
+    original = item.marking.originator
+    alt = derive_alternative(
+        original,
+        USA_JPN.translate(original, "USA"),
+        provided_by="JPN",
+        creation_time=CREATED,
+        originator_id="node-usa",
+        agreement=USA_JPN.id,
+    )
+    return dataclasses.replace(item, marking=item.marking.with_alternative(alt), consents=consents)
+
+
+def usa_user(role: str = "analyst", *, purposes: tuple[str, ...] = ("BMD",)) -> Subject:
+    return Subject(
+        "smith", role, "USA", parse_level("USA:SECRET"), frozenset({"DPRK-MISSILE"}), frozenset(purposes)
+    )
+
+
 def ctx(
     agreement: Agreement | None = JPN_KOR,
     state: Status | None = IN_FORCE,
     target: str | None = None,
     *,
     consent: bool = False,
+    consent_to: str | None = None,
 ) -> Context:
-    return Context(NOW, agreement, state, target, consent)
+    """A context; ``consent`` gives a verified consent to ``target`` (or to ``consent_to``)."""
+    given = terms(consent_to or target or "USA") if consent or consent_to else None
+    return Context(NOW, agreement, state, target, given)
 
 
 CASES = [
@@ -202,6 +244,47 @@ CASES = [
         Action.RELEASE,
         jpn_item(controls=("NO-THIRD-PARTY",)),
         ctx(USA_KOR, USA_KOR_IN_FORCE, "USA", consent=True),
+        (),
+    ),
+    (
+        "a-consent-to-another-party-does-not-count",
+        kor_user("officer"),
+        Action.RELEASE,
+        jpn_item(controls=("NO-THIRD-PARTY",)),
+        ctx(USA_KOR, USA_KOR_IN_FORCE, "USA", consent_to="GBR"),
+        ("third-party",),
+    ),
+    ("read-under-consent", usa_user(purposes=()), Action.READ, at_usa(terms()), ctx(), ()),
+    (
+        "read-under-purpose-only-consent-for-its-purpose",
+        usa_user(purposes=("BMD",)),
+        Action.READ,
+        at_usa(terms(purpose_only=True)),
+        ctx(),
+        (),
+    ),
+    (
+        "read-under-purpose-only-consent-for-another-purpose",
+        usa_user(purposes=("ASW",)),
+        Action.READ,
+        at_usa(terms(purpose_only=True)),
+        ctx(),
+        ("consent-purpose",),
+    ),
+    (
+        "onward-release-forbidden-by-the-consent",
+        usa_user("officer"),
+        Action.RELEASE,
+        at_usa(terms(onward_release=False)),
+        ctx(USA_KOR, USA_KOR_IN_FORCE, "KOR"),
+        ("onward-release",),
+    ),
+    (
+        "onward-release-allowed-by-the-consent",
+        usa_user("officer"),
+        Action.RELEASE,
+        at_usa(terms()),
+        ctx(USA_KOR, USA_KOR_IN_FORCE, "KOR"),
         (),
     ),
     (
@@ -310,6 +393,24 @@ def test_consent_release_obliges_attaching_the_consent() -> None:
         ctx(USA_KOR, USA_KOR_IN_FORCE, "USA", consent=True),
     )
     assert decision == Decision(True, (), ("record-dissemination", "attach-consent"), ())
+
+
+def test_consent_condition_reasons_cite_the_consent_and_article_6() -> None:
+    limited = decide(usa_user(purposes=("ASW",)), Action.READ, at_usa(terms(purpose_only=True)), ctx())
+    assert limited.reasons == (
+        f"JPN consented to USA holding this item for 'BMD' only (consent consent-{'0' * 32}); "
+        "you work for ASW (Art. 6)",
+    )
+    onward = decide(
+        usa_user("officer"),
+        Action.RELEASE,
+        at_usa(terms(onward_release=False)),
+        ctx(USA_KOR, USA_KOR_IN_FORCE, "KOR"),
+    )
+    assert onward.reasons == (
+        f"JPN consented to USA holding this item on condition that it is not passed on "
+        f"(consent consent-{'0' * 32}): no release to KOR (Art. 6)",
+    )
 
 
 def test_third_party_reason_names_the_control_and_the_originator() -> None:

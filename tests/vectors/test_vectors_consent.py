@@ -36,6 +36,7 @@ Message = ConsentRequest | ConsentToken | ConsentDecision | ConsentRevocation | 
 PARSERS: dict[str, Callable[[bytes], Message]] = {
     "request": ConsentRequest.parse,
     "token": ConsentToken.parse,
+    "token_limited": ConsentToken.parse,
     "decision_approved": ConsentDecision.parse,
     "decision_denied": ConsentDecision.parse,
     "revocation": ConsentRevocation.parse,
@@ -102,3 +103,16 @@ def test_the_exchange_payload_without_consent_keeps_its_exact_bytes() -> None:
     payload = ItemPayload.parse(committed.encode())
     assert payload.consent is None
     assert payload.to_bytes().decode() == committed
+
+
+def test_the_committed_token_with_limits_verifies_and_carries_them() -> None:
+    token = ConsentToken.parse(COMMITTED["token_limited"])
+    token.verify(ORIGINATOR)
+    assert token.statement().decode() == COMMITTED["token_limited_statement"]
+    assert (token.limits.purpose_only, token.limits.no_onward_release, token.limits.destroy_by) == (
+        True,
+        True,
+        "2023-06-30T00:00:00Z",
+    )
+    # The token without limits keeps the format it had before they existed.
+    assert "limits" not in COMMITTED["token"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 import typer
 
 from accord.cli._auth import as_option, login
 from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table, node_at, refusals
+from accord.errors import InvalidInput
 from accord.node import ConsentView
 
 __all__ = ["consent_app", "downgrade", "release_request"]
@@ -29,6 +31,8 @@ def _say(view: ConsentView, json_out: bool, what: str) -> None:
     )
     if view.token_id:
         console.print(f"  consent {view.token_id}, expires {view.expires_at}")
+    if view.limits:
+        console.print(f"  enforced conditions: {_limits_text(view.limits)}")
     if view.reason:
         console.print(f"  reason: {view.reason}")
 
@@ -90,14 +94,57 @@ def approve(
     condition: Annotated[
         list[str] | None, typer.Option(help="A condition the holder must keep (repeatable).")
     ] = None,
+    purpose_only: Annotated[
+        bool,
+        typer.Option("--purpose-only", help="The third party may use it for the request's purpose only."),
+    ] = False,
+    no_onward_release: Annotated[
+        bool, typer.Option("--no-onward-release", help="The third party may not pass it on.")
+    ] = False,
+    destroy_by: Annotated[
+        str | None,
+        typer.Option(help="The third party destroys it by the end of this day (YYYY-MM-DD, UTC)."),
+    ] = None,
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Consent: sign a token for the holder (item, digest, third party, purpose, expiry, conditions)."""
     with refusals(), node_at(home) as node:
         actor = login(node, as_user)
-        view = node.consents.approve(request_id, actor=actor, days=days, conditions=condition or [])
+        view = node.consents.approve(
+            request_id,
+            actor=actor,
+            days=days,
+            conditions=condition or [],
+            purpose_only=purpose_only,
+            no_onward_release=no_onward_release,
+            destroy_by=_end_of_day(destroy_by) if destroy_by is not None else None,
+        )
     _say(view, json_out, "Approved")
+
+
+def _limits_text(limits: dict[str, object]) -> str:
+    said = []
+    if limits.get("purpose_only"):
+        said.append("for its purpose only")
+    if limits.get("no_onward_release"):
+        said.append("no onward release")
+    if limits.get("destroy_by"):
+        said.append(f"destroy before {limits['destroy_by']}")
+    return "; ".join(said)
+
+
+def _end_of_day(day: str) -> datetime:
+    """The moment a destroy-by day (UTC) ends: the item is overdue from then on.
+
+    Raises:
+        InvalidInput: not a date such as 2024-06-01.
+    """
+    try:
+        parsed = date.fromisoformat(day.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"--destroy-by {day[:40]!r} is not a date such as 2024-06-01") from exc
+    return datetime.combine(parsed + timedelta(days=1), time(0), tzinfo=UTC)
 
 
 @consent_app.command("deny")

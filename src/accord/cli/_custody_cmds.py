@@ -147,17 +147,22 @@ def certificate(
 @holdings_app.command("list")
 def holdings_list(
     as_user: Annotated[str, as_option("The person looking.")],
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only items past the destroy-by date of their consent.")
+    ] = False,
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Items held here that you may read: origin, status, location, copies, translations."""
+    """Items held here that you may read: origin, status, location, copies, translations, destroy-by."""
     with refusals(), node_at(home) as node:
         actor = login(node, as_user)
-        held = node.register.holdings(actor=actor)
+        held = node.register.holdings(actor=actor, overdue_only=overdue)
     if json_out:
         emit_json([h.to_dict() for h in held])
         return
-    table = make_table("item", "marking", "from", "status", "copies", "translations", "certificate")
+    table = make_table(
+        "item", "marking", "from", "status", "copies", "translations", "certificate", "destroy by"
+    )
     for h in held:
         origin = f"{h.received_from} at {h.received_at}" if h.received_from else "originated here"
         live = sum(1 for c in h.copies if c.status == "held")
@@ -169,6 +174,7 @@ def holdings_list(
             f"{live} held of {len(h.copies)}" if h.copies else "",
             ", ".join(f"{i} ({lang})" for i, lang, _ in h.translations),
             h.certificate_id or "",
+            (f"{h.destroy_by} OVERDUE" if h.overdue else h.destroy_by) or "",
         )
     console.print(table)
 

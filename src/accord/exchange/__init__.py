@@ -14,6 +14,7 @@ from accord.exchange._compromise_formats import (
     new_case_id,
 )
 from accord.exchange._consent import (
+    ConsentConditions,
     ConsentDecision,
     ConsentRequest,
     ConsentRevocation,
@@ -56,6 +57,7 @@ __all__ = [
     "CompromiseNotice",
     "CompromiseReport",
     "CompromisedItem",
+    "ConsentConditions",
     "ConsentDecision",
     "ConsentRequest",
     "ConsentRevocation",

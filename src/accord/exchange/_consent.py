@@ -42,6 +42,7 @@ from accord.errors import InvalidInput, VerificationFailed
 from accord.exchange._formats import FORMAT_VERSION, _keys, _list, _node_id, _obj, _str
 
 __all__ = [
+    "ConsentConditions",
     "ConsentDecision",
     "ConsentRequest",
     "ConsentRevocation",
@@ -240,6 +241,65 @@ class ConsentRequest:
         return cls(*(_str(obj, name, what) for name in _REQUEST_FIELDS))
 
 
+@dataclass(frozen=True)
+class ConsentConditions:
+    """The conditions of a consent that nodes enforce (Art. 6), besides its free-text ones.
+
+    Attributes:
+        purpose_only: The third party may use the item for the consent's purpose only:
+            its readers must work for that purpose.
+        no_onward_release: The third party may not pass the item on (to anyone but the
+            originator).
+        destroy_by: A canonical time by which the third party destroys the item, or None.
+    """
+
+    purpose_only: bool = False
+    no_onward_release: bool = False
+    destroy_by: str | None = None
+
+    def __post_init__(self) -> None:
+        what = "consent conditions"
+        _bool(self.purpose_only, f"{what}: purpose_only")
+        _bool(self.no_onward_release, f"{what}: no_onward_release")
+        if self.destroy_by is not None:
+            _time(self.destroy_by, f"{what}: destroy_by")
+
+    def __bool__(self) -> bool:
+        """Whether any condition is set (a token without any carries no ``limits`` key)."""
+        return self.purpose_only or self.no_onward_release or self.destroy_by is not None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form (every key present)."""
+        return {
+            "destroy_by": self.destroy_by,
+            "no_onward_release": self.no_onward_release,
+            "purpose_only": self.purpose_only,
+        }
+
+    @classmethod
+    def from_dict(cls, obj: object) -> ConsentConditions:
+        """Parse the JSON form; an object that sets no condition is refused (it has one spelling: absent).
+
+        Raises:
+            InvalidInput: malformed, a key missing or unknown, or a field invalid.
+        """
+        what = "consent conditions"
+        if not isinstance(obj, dict):
+            raise InvalidInput(f"{what} must be an object")
+        _keys(obj, {"destroy_by", "no_onward_release", "purpose_only"}, what)
+        destroy_by = obj["destroy_by"]
+        if destroy_by is not None and not isinstance(destroy_by, str):
+            raise InvalidInput(f"{what}: destroy_by must be a time or null")
+        parsed = cls(
+            purpose_only=_bool(obj["purpose_only"], f"{what}: purpose_only"),
+            no_onward_release=_bool(obj["no_onward_release"], f"{what}: no_onward_release"),
+            destroy_by=destroy_by,
+        )
+        if not parsed:
+            raise InvalidInput(f"{what}: an object that sets no condition is not sent (leave it out)")
+        return parsed
+
+
 _TOKEN_FIELDS: Final = (
     "token_id",
     "request_id",
@@ -263,6 +323,10 @@ class ConsentToken:
     Signed by the originator node with both keys. It covers one item *as it was* (its
     content digest), released by one holder to one third party for one purpose, under
     its conditions, from ``issued_at`` until (not including) ``expires_at``.
+
+    ``conditions`` are free text for the officers; ``limits`` are the conditions nodes
+    enforce at the third party (purpose only, no onward release, destroy by). A token
+    without limits has no ``limits`` key, byte for byte the format before they existed.
     """
 
     token_id: str
@@ -279,6 +343,7 @@ class ConsentToken:
     expires_at: str
     approved_by: str
     signature: DualSignature
+    limits: ConsentConditions = ConsentConditions()
 
     def __post_init__(self) -> None:
         what = "consent token"
@@ -303,6 +368,12 @@ class ConsentToken:
             raise InvalidInput(
                 f"{what}: expires at {self.expires_at}, not after it is issued ({self.issued_at})"
             )
+        if not isinstance(self.limits, ConsentConditions):
+            raise InvalidInput(f"{what}: limits must be consent conditions")
+        if self.limits.destroy_by is not None and parse_time(self.limits.destroy_by) <= issued:
+            raise InvalidInput(
+                f"{what}: destroy by {self.limits.destroy_by}, not after it is issued ({self.issued_at})"
+            )
         if self.holder_party == self.originator_party:
             raise InvalidInput(f"{what}: the originator {self.originator_party} needs no consent of its own")
         if self.third_party in (self.holder_party, self.originator_party):
@@ -326,6 +397,7 @@ class ConsentToken:
         issued_at: str,
         expires_at: str,
         approved_by: str,
+        limits: ConsentConditions = ConsentConditions(),
     ) -> ConsentToken:
         """Check the fields and sign them with the originator node's keys.
 
@@ -347,15 +419,20 @@ class ConsentToken:
             expires_at,
             approved_by,
             _UNSIGNED,
+            limits,
         )
         return replace(unsigned, signature=keys.sign("consent", unsigned.statement()))
 
+    def _body(self) -> dict[str, object]:
+        body: dict[str, object] = {name: getattr(self, name) for name in _TOKEN_FIELDS}
+        body["conditions"] = list(self.conditions)
+        if self.limits:
+            body["limits"] = self.limits.to_dict()
+        return body
+
     def statement(self) -> bytes:
         """The exact bytes the originator signs (canonical JSON, without the signature)."""
-        body: dict[str, object] = {name: getattr(self, name) for name in _TOKEN_FIELDS}
-        return canonical_json(
-            {"type": "accord-consent", "v": FORMAT_VERSION, **body, "conditions": list(self.conditions)}
-        )
+        return canonical_json({"type": "accord-consent", "v": FORMAT_VERSION, **self._body()})
 
     def verify(self, keys: VerifyKeys) -> None:
         """Check the originator's signature; call :meth:`check` as well before relying on it.
@@ -400,13 +477,7 @@ class ConsentToken:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form, signature included."""
-        body: dict[str, object] = {name: getattr(self, name) for name in _TOKEN_FIELDS}
-        return {
-            "v": FORMAT_VERSION,
-            **body,
-            "conditions": list(self.conditions),
-            "signature": self.signature.to_dict(),
-        }
+        return {"v": FORMAT_VERSION, **self._body(), "signature": self.signature.to_dict()}
 
     @classmethod
     def from_dict(cls, obj: object) -> ConsentToken:
@@ -416,7 +487,11 @@ class ConsentToken:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = "consent token"
-        fields = _fields(obj, {*_TOKEN_FIELDS, "conditions", "signature"}, what)
+        names = {*_TOKEN_FIELDS, "conditions", "signature"}
+        # ``limits`` is there only when the originator set an enforced condition.
+        if isinstance(obj, dict) and "limits" in obj:
+            names.add("limits")
+        fields = _fields(obj, names, what)
         conditions = _list(fields, "conditions", what)
         if not all(isinstance(c, str) for c in conditions):
             raise InvalidInput(f"{what}: conditions must be a list of text")
@@ -436,6 +511,9 @@ class ConsentToken:
             expires_at=text["expires_at"],
             approved_by=text["approved_by"],
             signature=DualSignature.from_dict(_obj(fields, "signature", what)),
+            limits=ConsentConditions.from_dict(fields["limits"])
+            if "limits" in fields
+            else ConsentConditions(),
         )
 
     def to_bytes(self) -> bytes:

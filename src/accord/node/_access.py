@@ -26,13 +26,25 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement
 from accord.errors import NotFound, PolicyDenied, Withheld
+from accord.exchange import ConsentToken
 from accord.markings import Marking
 from accord.node._agreements import AgreementService
 from accord.node._context import NodeContext
 from accord.node._users import User
-from accord.policy import Action, Context, Decider, Decision, Duty, Resource, Subject, decide, decide_duty
+from accord.policy import (
+    Action,
+    ConsentTerms,
+    Context,
+    Decider,
+    Decision,
+    Duty,
+    Resource,
+    Subject,
+    decide,
+    decide_duty,
+)
 
-__all__ = ["AccessService", "Decided", "journal_detail", "subject_of"]
+__all__ = ["AccessService", "Decided", "consent_terms", "journal_detail", "subject_of"]
 
 
 def subject_of(user: User) -> Subject:
@@ -44,6 +56,22 @@ def subject_of(user: User) -> Subject:
         clearance=user.clearance,
         need_to_know=user.need_to_know,
         purposes=user.purposes,
+    )
+
+
+def consent_terms(token: ConsentToken) -> ConsentTerms:
+    """The decision point's view of a consent token this node verified (Art. 6).
+
+    The caller has checked the originator's signature: on receipt for a token a holding
+    arrived with, just now for a token about to be attached to a release.
+    """
+    return ConsentTerms(
+        token_id=token.token_id,
+        originator_party=token.originator_party,
+        third_party=token.third_party,
+        purpose=token.purpose,
+        purpose_only=token.limits.purpose_only,
+        onward_release=not token.limits.no_onward_release,
     )
 
 
@@ -72,16 +100,16 @@ class AccessService:
         marking: Marking,
         purpose: str,
         originator_party: str,
-        consented: frozenset[str] = frozenset(),
+        consents: tuple[ConsentTerms, ...] = (),
     ) -> Resource:
-        """The decision point's view of an item held here."""
+        """The decision point's view of an item held here (with the consents it arrived under)."""
         return Resource(
             item_id=item_id,
             marking=marking,
             purpose=purpose,
             originator_party=originator_party,
             held_party=self._ctx.config.party,
-            consented=consented,
+            consents=consents,
         )
 
     def context(
@@ -92,7 +120,7 @@ class AccessService:
         *,
         agreement: Agreement | None = None,
         target: str | None = None,
-        consent: bool = False,
+        consent: ConsentTerms | None = None,
     ) -> Context:
         """The context of a request: the agreement that governs it and its status on ``now``.
 
@@ -154,9 +182,12 @@ class AccessService:
         *,
         agreement: Agreement | None = None,
         target: str | None = None,
-        consent: bool = False,
+        consent: ConsentTerms | None = None,
     ) -> Decision:
         """Permit ``action`` on an item the person may read, or say every reason why not.
+
+        ``consent`` is the terms of the originator's verified consent to this release
+        (Art. 6), when there is one.
 
         Raises:
             Withheld: the person may not even read the item (answered as not found).

@@ -42,6 +42,7 @@ from accord.errors import (
     Withheld,
 )
 from accord.exchange import (
+    ConsentConditions,
     ConsentDecision,
     ConsentRequest,
     ConsentRevocation,
@@ -60,7 +61,7 @@ from accord.node._identity import IdentityCard
 from accord.node._items import FINAL_STATUSES, ItemService
 from accord.node._parties import PartyService
 from accord.node._users import UserService
-from accord.policy import Action
+from accord.policy import Action, ConsentTerms
 from accord.store import ConsentRow, ItemRow, OutboxRow, PartyRow, append_event
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class ConsentView:
     token_id: str | None
     expires_at: str | None
     revoked_at: str | None
+    limits: dict[str, object] | None = None  # the enforced conditions of the token, if any
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view."""
@@ -115,7 +117,15 @@ def _view(row: ConsentRow) -> ConsentView:
         token_id=row.token_id,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
+        limits=_limits(row.token_json),
     )
+
+
+def _limits(token_json: str | None) -> dict[str, object] | None:
+    if token_json is None:
+        return None
+    limits = ConsentToken.parse(token_json).limits
+    return limits.to_dict() if limits else None
 
 
 def usable_consent(
@@ -230,14 +240,19 @@ class ConsentService:
             if to in (own.party, row.originator_party):
                 raise InvalidInput(f"{to} is not a third party for item {item_id}")
             onward = self.agreement_with(session, to, now)
+            request_id = new_request_id()
+            # Decided as the release would be with the consent asked for (its terms: this
+            # party, this purpose, no condition): every other rule still applies, and so do
+            # the conditions of a consent this node received the item under (Art. 6).
+            asked = ConsentTerms(request_id, row.originator_party, to, purpose)
             self._access.require(
-                session, user, Action.RELEASE, resource, now, agreement=onward, target=to, consent=True
+                session, user, Action.RELEASE, resource, now, agreement=onward, target=to, consent=asked
             )
             view = self._items.view_in(session, row)
             provided_under = self._provided_under(session, view.marking)
             card = self.card(session, row.originator_node)
             request = ConsentRequest(
-                request_id=new_request_id(),
+                request_id=request_id,
                 item_id=item_id,
                 content_sha384=row.content_sha384,
                 holder_party=own.party,
@@ -289,18 +304,37 @@ class ConsentService:
     # --- at the originator --------------------------------------------------------------
 
     def approve(
-        self, request_id: str, *, actor: str, days: int = 30, conditions: Sequence[str] = ()
+        self,
+        request_id: str,
+        *,
+        actor: str,
+        days: int = 30,
+        conditions: Sequence[str] = (),
+        purpose_only: bool = False,
+        no_onward_release: bool = False,
+        destroy_by: datetime | None = None,
     ) -> ConsentView:
         """Consent to the release asked for: sign a token and send it to the holder.
+
+        ``conditions`` are free text for the officers. The other conditions are signed
+        into the token and enforced by the third party's node (Art. 6): ``purpose_only``
+        (its readers must work for the request's purpose), ``no_onward_release`` (it may
+        not pass the item on), ``destroy_by`` (its holdings register shows the item
+        overdue from that moment until it is destroyed).
 
         Raises:
             NotFound: no such request here, or its item is withheld from ``actor``.
             Conflict: the request was already decided.
-            InvalidInput: ``days`` is not 1–365.
+            InvalidInput: ``days`` is not 1–365, or the destroy-by time is not after now.
             PolicyDenied: ``actor`` may not release the item.
         """
         if not 1 <= days <= MAX_DAYS:
             raise InvalidInput(f"a consent lasts 1 to {MAX_DAYS} days, not {days}")
+        limits = ConsentConditions(
+            purpose_only=purpose_only,
+            no_onward_release=no_onward_release,
+            destroy_by=format_time(destroy_by) if destroy_by is not None else None,
+        )
         with self._ctx.work(actor, "consent.approve", detail={"request_id": request_id}) as session:
             now = self._ctx.now()
             row, decision_agreement = self._decidable(session, request_id, actor, now)
@@ -319,6 +353,7 @@ class ConsentService:
                 issued_at=format_time(now),
                 expires_at=format_time(now + timedelta(days=days)),
                 approved_by=actor,
+                limits=limits,
             )
             answer = ConsentDecision(row.id, True, token, None, actor, format_time(now))
             self._answer(session, row, answer, decision_agreement, actor, now)
@@ -339,6 +374,7 @@ class ConsentService:
                     "holder": row.holder_party,
                     "third_party": row.third_party,
                     "expires_at": token.expires_at,
+                    "limits": token.limits.to_dict() if token.limits else None,
                 },
             )
             return _view(row)

@@ -60,7 +60,7 @@ from accord.errors import (
     TranslationRefused,
     VerificationFailed,
 )
-from accord.exchange import DowngradeNotice
+from accord.exchange import ConsentToken, DowngradeNotice
 from accord.items import AttachmentRef, ItemContent, Precedence, binding_statement
 from accord.markings import (
     NEED_TO_KNOW,
@@ -74,12 +74,12 @@ from accord.markings import (
     derive_alternative,
     received_banner,
 )
-from accord.node._access import AccessService, Decided, journal_detail
+from accord.node._access import AccessService, Decided, consent_terms, journal_detail
 from accord.node._agreements import AgreementService
 from accord.node._context import NodeContext
 from accord.node._parties import PartyService
 from accord.node._users import User, UserService
-from accord.policy import Action, Resource
+from accord.policy import Action, ConsentTerms, Resource
 from accord.store import (
     AttachmentRow,
     ConsentRow,
@@ -465,19 +465,32 @@ class ItemService:
             IntegrityError: the stored marking or sealed content cannot be read.
         """
         session = object_session(row)
-        consented = self._consented(session, row.id) if session is not None else set()
+        consented = self._consented(session, row.id) if session is not None else {}
         return self._resource(row.id, None, row.originator_party, lambda: row, consented)
 
-    def _consented(self, session: Session, item_id: str | None = None) -> set[str]:
-        """Items held here with the originator's consent to this node's party, not revoked (Art. 6)."""
-        query = select(ConsentRow.item_id).where(
+    def _consented(self, session: Session, item_id: str | None = None) -> dict[str, tuple[ConsentTerms, ...]]:
+        """Items held here with the originator's consent to this node's party, not revoked (Art. 6).
+
+        Each with the terms of its consents (verified when the item arrived with them), whose
+        conditions bind the holding here.
+        """
+        query = select(ConsentRow.item_id, ConsentRow.token_json).where(
             ConsentRow.direction == "held",
             ConsentRow.status == "approved",
             ConsentRow.third_party == self._ctx.config.party,
         )
         if item_id is not None:
             query = query.where(ConsentRow.item_id == item_id)
-        return set(session.scalars(query))
+        out: dict[str, tuple[ConsentTerms, ...]] = {}
+        for held, token_json in session.execute(query.order_by(ConsentRow.requested_at)):
+            if token_json is None:
+                continue
+            try:
+                terms = consent_terms(ConsentToken.parse(token_json))
+            except InvalidInput as exc:
+                raise IntegrityError(f"item {held}: the stored consent no longer parses") from exc
+            out[held] = (*out.get(held, ()), terms)
+        return out
 
     def _resource(
         self,
@@ -485,7 +498,7 @@ class ItemService:
         shape: tuple[Marking, bool] | None,
         originator_party: str,
         load: Callable[[], ItemRow],
-        consented: set[str],
+        consented: dict[str, tuple[ConsentTerms, ...]],
     ) -> Resource:
         """The decision point's view: from the stored access shape when given, else the full marking."""
         try:
@@ -508,7 +521,7 @@ class ItemService:
             marking=marking,
             purpose=purpose,
             originator_party=originator_party,
-            consented=frozenset({self._ctx.config.party}) if item_id in consented else frozenset(),
+            consents=consented.get(item_id, ()),
         )
 
     def _reads_stored(self, session: Session, user: User, row: ItemRow, now: datetime) -> bool:

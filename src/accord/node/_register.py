@@ -26,18 +26,26 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.canonical import format_time
+from accord.canonical import format_time, parse_time
 from accord.errors import IntegrityError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
-from accord.exchange import DestructionCertificate, EnvelopeHeader, HeldItem, HoldingsSummary, new_summary_id
+from accord.exchange import (
+    ConsentToken,
+    DestructionCertificate,
+    EnvelopeHeader,
+    HeldItem,
+    HoldingsSummary,
+    new_summary_id,
+)
 from accord.markings import banner, received_banner
 from accord.node._access import AccessService
 from accord.node._context import NodeContext
 from accord.node._custody import CopyView, CustodyService
-from accord.node._items import ItemService, stored_marking
+from accord.node._items import FINAL_STATUSES, ItemService, stored_marking
 from accord.node._parties import PartyService
 from accord.node._users import Role, User, UserService
 from accord.policy import Resource
@@ -69,6 +77,8 @@ class Holding:
     copies: tuple[CopyView, ...]
     translations: tuple[tuple[str, str, str], ...]
     certificate_id: str | None
+    destroy_by: str | None = None
+    overdue: bool = False
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view."""
@@ -85,6 +95,8 @@ class Holding:
             "copies": [c.to_dict() for c in self.copies],
             "translations": [{"id": i, "lang": lang, "status": s} for i, lang, s in self.translations],
             "certificate_id": self.certificate_id,
+            "destroy_by": self.destroy_by,
+            "overdue": self.overdue,
         }
 
 
@@ -161,8 +173,13 @@ class RegisterService:
         self._access = access
         self._custody = custody
 
-    def holdings(self, *, actor: str) -> list[Holding]:
+    def holdings(self, *, actor: str, overdue_only: bool = False) -> list[Holding]:
         """Every item held here that ``actor`` may read, newest first.
+
+        An item received under a consent that asks for its destruction by a date carries
+        that date, and is *overdue* once it has passed while the item is still held here
+        (Art. 6: the conditions of the originator's approval bind the third party).
+        ``overdue_only`` lists only those.
 
         Raises:
             NotFound: no such user.
@@ -172,16 +189,38 @@ class RegisterService:
             user = self._users.get_in(session, actor)
             rows = session.scalars(select(ItemRow).order_by(ItemRow.created_at.desc(), ItemRow.id)).all()
             readable, withheld = self._readable(session, user, rows)
-            out = [self._holding(session, row) for row in rows if row.id in readable]
+            deadlines = self._destroy_by(session)
+            out = [
+                self._holding(session, row, deadlines.get(row.id), now) for row in rows if row.id in readable
+            ]
+            if overdue_only:
+                out = [h for h in out if h.overdue]
+            overdue = sum(h.overdue for h in out)
             append_event(
                 session,
                 at=now,
                 actor=actor,
                 action="register.holdings",
                 outcome="ok",
-                detail={"shown": len(out), "withheld": withheld},
+                detail={"shown": len(out), "withheld": withheld, "overdue": overdue},
             )
             return out
+
+    def _destroy_by(self, session: Session) -> dict[str, str]:
+        """Per item received here under consent: the earliest destroy-by its consents set."""
+        out: dict[str, str] = {}
+        for item_id, token_json in session.execute(
+            select(ConsentRow.item_id, ConsentRow.token_json).where(
+                ConsentRow.direction == "held",
+                ConsentRow.third_party == self._ctx.config.party,
+            )
+        ):
+            if token_json is None:
+                continue
+            limit = ConsentToken.parse(token_json).limits.destroy_by
+            if limit is not None and (item_id not in out or parse_time(limit) < parse_time(out[item_id])):
+                out[item_id] = limit
+        return out
 
     def dissemination(self, item_id: str, *, actor: str) -> Dissemination:
         """Every envelope sent about ``item_id``, its receipts, consents and certificates.
@@ -473,7 +512,7 @@ class RegisterService:
             )
         return user
 
-    def _holding(self, session: Session, row: ItemRow) -> Holding:
+    def _holding(self, session: Session, row: ItemRow, destroy_by: str | None, now: datetime) -> Holding:
         own = self._ctx.config
         marking = stored_marking(row)
         shown = (
@@ -500,4 +539,8 @@ class RegisterService:
             copies=tuple(self._custody.copies(session, row.id)),
             translations=translations,
             certificate_id=certificate,
+            destroy_by=destroy_by,
+            overdue=(
+                destroy_by is not None and row.status not in FINAL_STATUSES and now >= parse_time(destroy_by)
+            ),
         )

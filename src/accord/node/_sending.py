@@ -34,7 +34,7 @@ from accord.exchange import (
     lane_of,
 )
 from accord.items import Precedence
-from accord.node._access import AccessService
+from accord.node._access import AccessService, consent_terms
 from accord.node._agreements import AgreementService
 from accord.node._consents import usable_consent
 from accord.node._context import NodeContext
@@ -192,7 +192,16 @@ class SendingService:
         # Art. 6: an item provided by a partner goes on only with its originator's consent.
         consent = None
         if view.originator_node != self._ctx.config.node_id:
-            consent = self._consent(session, view, to, now)
+            try:
+                consent = self._consent(session, view, to, now)
+            except PolicyDenied:
+                # Held under a consent that forbids passing it on (Art. 6): the decision
+                # point's reason (the condition, the consent) comes first.
+                if any(not terms.onward_release for terms in resource.consents):
+                    self._access.require(
+                        session, user, Action.RELEASE, resource, now, agreement=agreement, target=to
+                    )
+                raise
         decision = self._access.require(
             session,
             user,
@@ -201,7 +210,7 @@ class SendingService:
             now,
             agreement=agreement,
             target=to,
-            consent=consent is not None,
+            consent=consent_terms(consent) if consent is not None else None,
         )
         if not peers:  # looked up once, after the first item's checks (their reasons come first)
             peers.extend(self.peers_in(session, to))

@@ -7,7 +7,7 @@ never raises, and only the enforcement point turns a denial into
 :class:`~accord.errors.PolicyDenied`. See ``docs/policy.md`` for the rule and role tables.
 
 * :mod:`._model` — :class:`Action`, :class:`Duty`, :class:`Subject`, :class:`Resource`,
-  :class:`Context`, :class:`Decision`;
+  :class:`Context`, :class:`ConsentTerms`, :class:`Decision`;
 * :mod:`._rules` — :data:`RULES`, :data:`ROLE_ACTIONS`, :data:`ROLE_DUTIES`,
   :data:`OBLIGATIONS`, :func:`decide` and :func:`decide_duty` (the node's own records:
   the journal, ledger alarms; decided by the role alone);
@@ -18,7 +18,7 @@ never raises, and only the enforcement point turns a denial into
 from __future__ import annotations
 
 from accord.policy._batch import Decider, decide_many
-from accord.policy._model import Action, Context, Decision, Duty, Resource, Subject
+from accord.policy._model import Action, ConsentTerms, Context, Decision, Duty, Resource, Subject
 from accord.policy._rules import OBLIGATIONS, ROLE_ACTIONS, ROLE_DUTIES, RULES, decide, decide_duty
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "ROLE_DUTIES",
     "RULES",
     "Action",
+    "ConsentTerms",
     "Context",
     "Decider",
     "Decision",

@@ -12,7 +12,7 @@ Invariants:
     * what an item's decision depends on is exactly its *memo key*: the originator's
       label and the label in the reader's scheme (scheme, level, and every category's tag
       and values: Releasable To, Need To Know, the controls), the purpose of provision,
-      the originating party, the holding party and the consented parties. Not the item
+      the originating party, the holding party and the consents it arrived with (their terms). Not the item
       id, not a label's creation time, issuer or privacy mark, not the alternatives in
       other schemes. Two items equal on the key get the same decision from
       :func:`~accord.policy.decide`, because it reads nothing else;
@@ -25,12 +25,12 @@ import operator
 from collections.abc import Iterable
 
 from accord.markings import Marking
-from accord.policy._model import Action, Context, Decision, Resource, Subject
+from accord.policy._model import Action, ConsentTerms, Context, Decision, Resource, Subject
 from accord.policy._rules import decide
 
 __all__ = ["Decider", "decide_many"]
 
-_ByMarking = dict[tuple[int, str, str, str, frozenset[str]], tuple[Marking, Decision]]
+_ByMarking = dict[tuple[int, str, str, str, tuple[ConsentTerms, ...]], tuple[Marking, Decision]]
 
 _category = operator.attrgetter("tag_name", "values")
 """A category's (tag, values), read in C: no Python frame per category, and tuples of
@@ -48,8 +48,8 @@ class Decider:
     * by content: the memo key of every item (module docstring) to its decision; a
       listing built from database rows, where every item has label objects of its own,
       is answered here after one decision per distinct question;
-    * by marking object (its ``id``, with the purpose, both parties and the consented
-      parties): the marking
+    * by marking object (its ``id``, with the purpose, both parties and the consents'
+      terms): the marking
       object that brought each new question is remembered, so when items share parsed
       label objects the following ones are answered without reading their labels. The
       memo holds those markings (as many as there are distinct questions), so their
@@ -125,8 +125,8 @@ class Decider:
         for resource in resources:
             marking = resource.marking
             purpose, origin, held = resource.purpose, resource.originator_party, resource.held_party
-            consented = resource.consented
-            key = (id(marking), purpose, origin, held, consented)
+            consents = resource.consents
+            key = (id(marking), purpose, origin, held, consents)
             hit = by_marking.get(key)
             if hit is not None:
                 append(hit[1])
@@ -142,7 +142,7 @@ class Decider:
                     purpose,
                     origin,
                     held,
-                    consented,
+                    consents,
                     policy,
                     original.classification,
                     *map(_category, original.categories),
@@ -154,7 +154,7 @@ class Decider:
                             purpose,
                             origin,
                             held,
-                            consented,
+                            consents,
                             policy,
                             original.classification,
                             *map(_category, original.categories),
@@ -167,7 +167,7 @@ class Decider:
                         purpose,
                         origin,
                         held,
-                        consented,
+                        consents,
                         policy,
                         original.classification,
                         *map(_category, original.categories),

@@ -14,7 +14,7 @@ from datetime import datetime
 from accord.agreements import Agreement, Status
 from accord.markings import Level, Marking
 
-__all__ = ["Action", "Context", "Decision", "Duty", "Resource", "Subject"]
+__all__ = ["Action", "ConsentTerms", "Context", "Decision", "Duty", "Resource", "Subject"]
 
 
 class Action(enum.Enum):
@@ -68,6 +68,33 @@ class Subject:
 
 
 @dataclass(frozen=True)
+class ConsentTerms:
+    """The originator's written approval of a release to a third party, as the decision point reads it.
+
+    Built by the enforcement point from a consent token whose signature it verified
+    (Art. 6: prior written approval); the decision point trusts no bare flag, only these
+    terms, and applies the conditions that bind the third party.
+
+    Attributes:
+        token_id: The consent token's id (cited in reasons).
+        originator_party: The party that consented (the item's originator).
+        third_party: The party the release is approved to.
+        purpose: The purpose the release was approved for.
+        purpose_only: The third party may use the item for ``purpose`` only: its readers
+            must work for it.
+        onward_release: Whether the third party may pass the item on (to anyone but the
+            originator); False when the consent forbids onward release.
+    """
+
+    token_id: str
+    originator_party: str
+    third_party: str
+    purpose: str
+    purpose_only: bool = False
+    onward_release: bool = True
+
+
+@dataclass(frozen=True)
 class Resource:
     """The item the action is about.
 
@@ -77,9 +104,10 @@ class Resource:
         purpose: The purpose of provision the item was provided for (Art. 6).
         originator_party: The originating party's code (Art. 2).
         held_party: The party of the node that holds the item (and decides).
-        consented: Parties the originator consented to in writing, by a verified consent
-            token the holding arrived with (Art. 6): their nationals count as in
-            *Releasable To*. Empty for every item that arrived without one.
+        consents: The originator's verified, unrevoked consents the holding arrived with
+            (Art. 6): the consented party's nationals count as in *Releasable To*, and their
+            conditions bind this holding (purpose only, no onward release). Empty for every
+            item that arrived without one.
     """
 
     item_id: str
@@ -87,7 +115,12 @@ class Resource:
     purpose: str
     originator_party: str
     held_party: str
-    consented: frozenset[str] = frozenset()
+    consents: tuple[ConsentTerms, ...] = ()
+
+    @property
+    def consented(self) -> frozenset[str]:
+        """The parties the originator consented to, by the consents this holding arrived with."""
+        return frozenset(c.third_party for c in self.consents)
 
 
 @dataclass(frozen=True)
@@ -100,15 +133,16 @@ class Context:
             and, for RELEASE and EXPORT, governs the release to ``target_party``.
         agreement_status: The agreement's status on ``now`` (Art. 21), or None if unknown.
         target_party: The receiving party for RELEASE and EXPORT.
-        consent: True when a verified originator consent for ``target_party`` exists
-            (Art. 6: the originator's prior written approval).
+        consent: The terms of a verified originator consent to this release, when the
+            enforcement point found one (Art. 6: the originator's prior written approval);
+            it counts only for the party it names (``third_party == target_party``).
     """
 
     now: datetime
     agreement: Agreement | None
     agreement_status: Status | None
     target_party: str | None = None
-    consent: bool = False
+    consent: ConsentTerms | None = None
 
 
 @dataclass(frozen=True)

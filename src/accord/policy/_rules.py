@@ -91,6 +91,8 @@ RULES: Mapping[str, str] = MappingProxyType(
         "originator-only": "Arts. 2, 6 (only the originator marks and changes classification)",
         "release-target": "Art. 6 (a release names its receiving party)",
         "third-party": "Art. 6 (prior written approval for a third party)",
+        "consent-purpose": "Art. 6 (use only for the purpose the originator approved)",
+        "onward-release": "Art. 6 (the originator's approval forbids passing the item on)",
         "agreement-in-force": "Art. 21 (new exchange only while in force)",
     }
 )
@@ -240,8 +242,10 @@ def _check_release(
         # Art. 6: a party outside Releasable To is a third party; it needs the
         # originator's prior written approval, with or without NO-THIRD-PARTY.
         outside = [rel for _, rel, _, _ in bound if target not in rel]
+        consent = context.consent
         if outside:
-            if context.consent:
+            # Only a consent to this very party counts (the enforcement point verified it).
+            if consent is not None and consent.third_party == target:
                 with_consent = True
             else:
                 named = any(_NO_THIRD_PARTY in ctl for _, _, _, ctl in bound)
@@ -251,6 +255,17 @@ def _check_release(
                 reasons.append(
                     f"{target} is a third party for this item (Releasable To: {listed}{control}): "
                     f"needs the originator {resource.originator_party}'s prior written approval (Art. 6)"
+                )
+    # Art. 6: a holding received under a consent that forbids passing it on goes nowhere
+    # but back to its originator, whatever else would allow it.
+    if target is not None and target != resource.originator_party:
+        for terms in resource.consents:
+            if not terms.onward_release:
+                ids.append("onward-release")
+                reasons.append(
+                    f"{terms.originator_party} consented to {terms.third_party} holding this item on "
+                    f"condition that it is not passed on (consent {terms.token_id}): "
+                    f"no {plan.verb} to {target} (Art. 6)"
                 )
     # Art. 21: new exchange only while the agreement is in force; what is held stays
     # protected after termination, so READ and the other actions do not check it.
@@ -319,7 +334,8 @@ def decide(subject: Subject, action: Action, resource: Resource, context: Contex
     # Releasable To is permissive: any listed party; the originator's own nationals always (Art. 6).
     nationality = subject.nationality
     # The originator's prior written consent to a third party counts as its release (Art. 6).
-    if nationality != resource.originator_party and nationality not in resource.consented:
+    consents = resource.consents
+    if nationality != resource.originator_party and not any(c.third_party == nationality for c in consents):
         for label, rel, _, _ in bound:
             if nationality not in rel:
                 ids.append("nationality")
@@ -342,6 +358,17 @@ def decide(subject: Subject, action: Action, resource: Resource, context: Contex
             f"the item is {_PURPOSE_LIMITED} to {resource.purpose!r}; "
             f"you work for {_listed(subject.purposes)} (Art. 6)"
         )
+
+    # Art. 6: the originator approved the release to a third party for one purpose only;
+    # what it approved binds every use of the holding there.
+    for terms in consents:
+        if terms.purpose_only and terms.purpose not in subject.purposes:
+            ids.append("consent-purpose")
+            reasons.append(
+                f"{terms.originator_party} consented to {terms.third_party} holding this item for "
+                f"{terms.purpose!r} only (consent {terms.token_id}); you work for "
+                f"{_listed(subject.purposes)} (Art. 6)"
+            )
 
     # Arts. 2, 6: only the originating party marks an item or changes its classification.
     if plan.originator_only and resource.held_party != resource.originator_party:
