@@ -250,6 +250,7 @@ class DeliveryService:
                 if row is None or row.peer != peer or message_id not in message_ids:
                     continue
                 row.status = "rejected"
+                row.attempts += 1  # it was delivered, and answered: that try counts
                 row.last_error = "rejected by the peer (the reason is in its quarantine)"
                 rejected += 1
                 append_event(
@@ -298,6 +299,7 @@ class DeliveryService:
                 row = session.get(OutboxRow, message_id)
                 if row is not None and row.peer == peer and row.status == "pending":
                     row.status = "rejected"
+                    row.attempts += 1  # carried in a bundle, and answered: that try counts
                     row.last_error = "rejected by the peer (the reason is in its quarantine)"
                     rejected += 1
         return DeliveryResult(sent=0, receipted=receipted, rejected=rejected)
