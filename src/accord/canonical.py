@@ -57,9 +57,20 @@ def canonical_json(value: object) -> bytes:
 def loads_object(data: bytes | str, what: str) -> dict[str, object]:
     """Parse JSON text that must hold one object.
 
+    Bytes must be UTF-8, without a byte order mark (RFC 8259 §8.1: JSON exchanged between
+    systems is UTF-8). ``json.loads`` would also guess UTF-16 and UTF-32 from the first
+    bytes; a peer, a bundle or a file in those encodings is refused, not guessed at.
+
     Raises:
-        InvalidInput: the text is not JSON, or not an object.
+        InvalidInput: the text is not UTF-8, not JSON, or not an object.
     """
+    if isinstance(data, bytes | bytearray | memoryview):
+        try:
+            data = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                f"{what} is not valid JSON: not UTF-8 ({exc.reason} at byte {exc.start})"
+            ) from exc
     try:
         value = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:

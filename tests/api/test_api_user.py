@@ -17,6 +17,7 @@ def _call(node: Node, method: str, path: str, token: str | None = None, **kw: An
     async def go() -> httpx.Response:
         transport = httpx.ASGITransport(app=create_user_app(node))
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers.update(kw.pop("headers", {}))
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
             return await client.request(method, path, headers=headers, **kw)
 
@@ -83,3 +84,29 @@ def test_release_and_outbox(federation: Any) -> None:
 def test_the_api_is_documented(federation: Any, path: str) -> None:
     doc = _call(federation.jpn, "GET", path).json()
     assert {"/api/v1/me", "/api/v1/inbox", "/api/v1/items/{item_id}", "/api/v1/outbox"} <= set(doc["paths"])
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        pytest.param(b'{"to": "KOR",', "body", id="malformed-json"),
+        pytest.param(b'{"precedence": "FLASH"}', "body.to", id="missing-field"),
+        pytest.param(b'["KOR"]', "body", id="not-an-object"),
+    ],
+)
+def test_malformed_input_is_400_with_the_documented_body(federation: Any, body: bytes, where: str) -> None:
+    jpn = federation.jpn
+    item = _item(jpn, "秘", ["KOR"])
+    answer = _call(
+        jpn,
+        "POST",
+        f"/api/v1/items/{item}/send",
+        token=_token(jpn, "sato"),
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
+    assert set(answer.json()) == {"error", "reason"}
+    assert answer.json()["error"] == "InvalidInput"
+    assert answer.json()["reason"].startswith(f"malformed request: {where}")
+    assert '"to": "KOR",' not in answer.text  # the input is not echoed back

@@ -201,6 +201,11 @@ def test_loads_object_accepts_an_object() -> None:
     [
         pytest.param(b"not json", "a card is not valid JSON", id="garbage"),
         pytest.param(b"\xff\xfe", "a card is not valid JSON", id="not-utf8"),
+        pytest.param('{"a":1}'.encode("utf-16"), "a card is not valid JSON: not UTF-8", id="utf-16-with-bom"),
+        pytest.param('{"a":1}'.encode("utf-16-le"), "a card is not valid JSON", id="utf-16-le"),
+        pytest.param('{"a":1}'.encode("utf-16-be"), "a card is not valid JSON", id="utf-16-be"),
+        pytest.param('{"a":1}'.encode("utf-32"), "a card is not valid JSON: not UTF-8", id="utf-32"),
+        pytest.param('{"a":1}'.encode("utf-8-sig"), "a card is not valid JSON", id="utf-8-bom"),
         pytest.param(b"", "a card is not valid JSON", id="empty"),
         pytest.param(b"[1,2]", "a card must be a JSON object", id="list"),
         pytest.param(b'"text"', "a card must be a JSON object", id="string"),

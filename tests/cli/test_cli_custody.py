@@ -64,3 +64,30 @@ def test_a_summary_and_its_reconciliation(cli: Cli, fed: Fed, tmp_path: Path) ->
     refused = cli("reconcile", "USA", "--summary", summary, "--as", "park", home=fed.kor, env=env)
     assert refused.exit_code != 0
     assert "made by JPN, not by USA" in refused.stdout + refused.stderr
+
+
+def test_reconcile_exits_non_zero_and_names_the_item_of_each_difference(
+    cli: Cli, fed: Fed, tmp_path: Path
+) -> None:
+    # JPN sends its item to KOR; KOR has not received it yet when it makes its summary: our
+    # record says "provided, no receipt", the summary does not hold it.
+    cli.ok("send", fed.jpn_item, "--to", "KOR", "--as", "suzuki", home=fed.jpn, env=as_user("suzuki"))
+    cli.ok("user", "add", "park", "--role", "officer", "--clearance", "군사Ⅱ급비밀", home=fed.kor)
+    park = {"ACCORD_PASSWORD": "park's long passphrase"}
+    cli.ok("user", "passwd", "park", home=fed.kor, env=park)
+    summary = tmp_path / "kor-holdings.json"
+    cli.ok("holdings", "summary", "--for", "JPN", "--out", summary, "--as", "park", home=fed.kor, env=park)
+    officer = {"home": fed.jpn, "env": as_user("suzuki")}
+    text = cli("reconcile", "KOR", "--summary", summary, "--as", "suzuki", **officer)
+    assert text.exit_code == 5  # the two records disagree (docs/errors.md)
+    lines = [line.strip() for line in text.stdout.splitlines() if line.startswith("  ")]
+    assert sorted(line.split(":")[0] for line in lines) == [
+        f"missing-receipt {fed.jpn_item}",
+        f"recorded-not-held {fed.jpn_item}",
+    ]
+    assert all(fed.jpn_item in line.split(":", 1)[1] for line in lines)  # the words name it too
+    assert text.stderr.startswith("error: 2 difference(s) between ")
+    as_json = cli("reconcile", "KOR", "--summary", summary, "--as", "suzuki", "--json", **officer)
+    assert as_json.exit_code == 5
+    found = json.loads(as_json.stdout)
+    assert {d["item_id"] for d in found["differences"]} == {fed.jpn_item}

@@ -110,7 +110,26 @@ def test_altered_or_misaddressed_bundles_are_refused(cli: Cli, fed: Fed, tmp_pat
     nothing = cli("bundle", "import", tmp_path / "absent.accord", home=fed.kor)
     assert nothing.exit_code != 0
     _one_line(nothing.stderr)
-    assert json.loads(cli.ok("quarantine", "list", "--json", home=fed.kor).stdout) == []
+    # Refused bundles are kept in quarantine with the reason (issue 10, item 15); a missing
+    # file is not something a partner sent.
+    (kept,) = json.loads(cli.ok("quarantine", "list", "--json", home=fed.kor).stdout)
+    assert kept["reason"].startswith("bundle altered.accord refused: ")
+    assert kept["bytes_kept"] == len(data)
+    (wrong,) = json.loads(cli.ok("quarantine", "list", "--json", home=fed.jpn).stdout)
+    assert "not for this node" in wrong["reason"]
+    assert "altered.accord" in cli.ok("quarantine", "list", home=fed.kor).stdout
+
+
+def test_reimporting_a_bundle_says_how_many_envelopes_were_new(cli: Cli, fed: Fed, tmp_path: Path) -> None:
+    cli.ok("send", fed.jpn_item, "--to", "KOR", "--as", "suzuki", home=fed.jpn, env=as_user("suzuki"))
+    pouch = tmp_path / "pouch.accord"
+    cli.ok("bundle", "export", pouch, "--to", "KOR", home=fed.jpn)
+    first = cli.ok("bundle", "import", pouch, home=fed.kor).stdout
+    assert "Accepted 1 new envelope(s)" in first
+    assert "0 already received before" in first
+    again = cli.ok("bundle", "import", pouch, home=fed.kor).stdout
+    assert "Accepted 0 new envelope(s)" in again
+    assert "1 already received before" in again
 
 
 def test_listings_show_only_what_the_user_may_read(cli: Cli, fed: Fed, tmp_path: Path) -> None:

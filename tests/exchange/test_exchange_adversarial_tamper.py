@@ -324,6 +324,14 @@ def not_utf8(s: Scene) -> Tampered:
     return Tampered(b"\xff\xfe" + s.good)
 
 
+def utf16(s: Scene) -> Tampered:
+    return Tampered(s.good.decode("utf-8").encode("utf-16"))
+
+
+def utf32_without_bom(s: Scene) -> Tampered:
+    return Tampered(s.good.decode("utf-8").encode("utf-32-le"))
+
+
 def deeply_nested_json(s: Scene) -> Tampered:
     return Tampered(b"[" * 100_000 + b"]" * 100_000)
 
@@ -424,6 +432,8 @@ TABLE = [
     pytest.param(relayed, "without the originator's prior written consent", id="relayed-item"),
     pytest.param(malformed_json, "is not valid JSON", id="malformed-json"),
     pytest.param(not_utf8, "is not valid JSON", id="not-utf8"),
+    pytest.param(utf16, "not UTF-8", id="utf-16"),
+    pytest.param(utf32_without_bom, "is not valid JSON", id="utf-32-le-without-bom"),
     pytest.param(deeply_nested_json, "nested too deeply", id="deeply-nested-json"),
     pytest.param(unknown_key, "unknown ['smuggled']", id="unknown-key"),
     pytest.param(unknown_envelope_key, "unknown ['note']", id="unknown-envelope-key"),

@@ -128,3 +128,89 @@ def test_a_bundle_for_another_node_is_refused(federation: FederationLike, tmp_pa
     jpn.bundles.export(to="KOR", path=bundle, actor="officer")
     with pytest.raises(InvalidInput, match="not for this node"):
         jpn.bundles.import_(bundle, actor="officer")
+
+
+def test_reimporting_a_bundle_says_nothing_new_was_stored(federation: FederationLike, tmp_path: Path) -> None:
+    jpn, kor = federation.jpn, federation.kor
+    for _ in range(3):
+        jpn.sending.send(_item(jpn), to="KOR", actor="sato")
+    bundle = tmp_path / "to-kor.accord"
+    jpn.bundles.export(to="KOR", path=bundle, actor="officer")
+    first = kor.bundles.import_(bundle, actor="officer")
+    assert (first.new, first.already_received, first.rejected) == (3, 0, 0)
+    again = kor.bundles.import_(bundle, actor="officer", receipts_out=tmp_path / "again.accord")
+    assert (again.new, again.already_received, again.rejected) == (0, 3, 0)
+    assert again.receipts == 3  # the receipts are given again, for a return bundle lost on the way
+    assert again.to_dict()["new"] == 0
+    assert again.to_dict()["already_received"] == 3
+
+
+def _regions(data: bytes) -> list[int]:
+    """One or two byte positions in every kind of region of a bundle (a sample for the full import)."""
+    positions: list[int] = []
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        for info in tar:
+            header_start, content_start = info.offset, info.offset_data
+            content_end = content_start + info.size
+            positions += [
+                header_start,
+                content_start - 512 + 155,
+                content_start - 1,
+            ]  # 155: checksum's last byte
+            positions += [content_start, content_end - 1]
+            if content_end % 512:
+                positions.append(content_end)  # the padding after the content
+            end = -(-content_end // 512) * 512
+    positions += [end, end + 1023, len(data) - 1]  # the end of the archive and the record's padding
+    return sorted(set(positions))
+
+
+def test_a_bundle_altered_anywhere_is_refused_quarantined_and_nothing_stored(
+    federation: FederationLike, tmp_path: Path
+) -> None:
+    """A sample of positions through the full import: headers (with the checksum's last byte,
+    which tar does not read), contents, padding and the end of the archive. Every byte
+    position is flipped through the parse-and-verify stage in
+    ``tests/exchange/test_exchange_bundle_bytes.py``."""
+    jpn, kor = federation.jpn, federation.kor
+    image = tmp_path / "small.pgm"  # small: the whole refused file is kept in quarantine
+    image.write_bytes(b"P5\n4 4\n255\n" + bytes(range(16)))
+    jpn.sending.send(_item(jpn, [image]), to="KOR", actor="sato")
+    good = tmp_path / "good.accord"
+    jpn.bundles.export(to="KOR", path=good, actor="officer")
+    genuine = good.read_bytes()
+    positions = _regions(genuine)
+    assert len(positions) > 20
+    for n, position in enumerate(positions, start=1):
+        altered = bytearray(genuine)
+        altered[position] ^= 0x01
+        bad = tmp_path / f"altered-{position}.accord"
+        bad.write_bytes(bytes(altered))
+        with pytest.raises((InvalidInput, VerificationFailed, IntegrityError)):
+            kor.bundles.import_(bad, actor="officer")
+        held = kor.receiving.quarantine()
+        assert len(held) == n, f"byte {position}: not quarantined"
+        assert held[0].reason.startswith(f"bundle {bad.name} refused: ")
+        assert held[0].raw == bytes(altered)  # the refused file itself, for the officer
+        assert not (tmp_path / f"altered-{position}.receipts.accord").exists()
+    assert kor.items.inbox().views == []
+    with kor.ctx.db.transaction() as session:
+        assert session.query(InboxMessageRow).count() == 0
+        assert session.query(ItemRow).filter(ItemRow.received_from.is_not(None)).count() == 0
+    assert kor.bundles.import_(good, actor="officer").new == 1  # the genuine one still goes in
+
+
+def test_a_refused_bundle_is_quarantined_with_its_reason(federation: FederationLike, tmp_path: Path) -> None:
+    jpn = federation.jpn
+    jpn.sending.send(_item(jpn), to="KOR", actor="sato")
+    bundle = tmp_path / "to-kor.accord"
+    jpn.bundles.export(to="KOR", path=bundle, actor="officer")
+    with pytest.raises(InvalidInput, match="not for this node"):
+        jpn.bundles.import_(bundle, actor="officer")
+    (row,) = jpn.receiving.quarantine()
+    assert row.peer == jpn.ctx.config.node_id  # the sender its signed manifest names
+    assert "not for this node" in row.reason
+    assert row.raw == bundle.read_bytes()
+    with pytest.raises(NotFound, match="no bundle file"):
+        jpn.bundles.import_(tmp_path / "absent.accord", actor="officer")
+    assert len(jpn.receiving.quarantine()) == 1  # a missing file is not something a partner sent

@@ -9,12 +9,15 @@ and TISA, all in force.
 from __future__ import annotations
 
 import json
+import shlex
 from datetime import timedelta
 
 import pytest
+import typer
 from sqlalchemy import select
 from support_trio import Trio
 
+from accord.cli import app
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import ConsentToken
 from accord.items import ItemContent, ItemKind, Precedence
@@ -65,6 +68,20 @@ def test_without_consent_the_send_is_refused_with_the_reason(trio: Trio) -> None
     item = _jpn_report(trio)
     with pytest.raises(PolicyDenied, match=r"needs JPN's prior written consent \(Art\. 6\)"):
         trio.kor.sending.send(item, to="USA", actor="kim", agreement_id="USA-KOR-1987")
+
+
+def test_the_refusal_hint_is_a_release_request_the_cli_accepts(trio: Trio) -> None:
+    item = _jpn_report(trio)
+    with pytest.raises(PolicyDenied) as refused:
+        trio.kor.sending.send(item, to="USA", actor="kim", agreement_id="USA-KOR-1987")
+    _, hint = str(refused.value).split("ask for it with ", 1)
+    program, name, *args = shlex.split(hint)
+    assert (program, name) == ("accord", "release-request")
+    command = typer.main.get_command(app).commands[name]  # type: ignore[attr-defined]
+    parsed = command.make_context(name, args).params  # raises if a required option is missing
+    assert (parsed["item_id"], parsed["to"]) == (item, "USA")
+    assert parsed["purpose"]
+    assert parsed["as_user"]
 
 
 def test_consent_flow_kor_asks_jpn_approves_usa_receives(trio: Trio) -> None:

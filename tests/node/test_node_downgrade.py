@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select, update
+from support_node import events
 from support_trio import Trio
 
 from accord.errors import IntegrityError, InvalidInput, NotFound, PolicyDenied
@@ -85,3 +88,19 @@ def test_a_notice_for_an_item_not_held_is_quarantined(trio: Trio) -> None:
     assert any("not held here" in r for r in reasons)
     with pytest.raises(NotFound):
         trio.kor.items.show(item, actor="kim")
+
+
+def test_a_repeated_notice_is_already_applied_and_not_applied_again(trio: Trio, tmp_path: Path) -> None:
+    """The same notice twice (its bundle imported again) is answered as already applied."""
+    item = _provided(trio)
+    trio.jpn.notices.downgrade(item, to="秘", reason="Source declassified in part", actor="sato")
+    pouch = tmp_path / "notice.accord"
+    trio.jpn.bundles.export(to="KOR", path=pouch, actor="officer")
+    first = trio.kor.bundles.import_(pouch, actor="officer")
+    assert (first.new, first.already_received, first.rejected) == (1, 0, 0)
+    again = trio.kor.bundles.import_(pouch, actor="officer", receipts_out=tmp_path / "again.accord")
+    assert (again.new, again.already_received, again.rejected) == (0, 1, 0)
+    with trio.kor.ctx.db.transaction() as session:
+        assert len(session.scalars(select(ItemNoticeRow).where(ItemNoticeRow.item_id == item)).all()) == 1
+    applied = [e for e in events(trio.kor) if e.action == "item.downgrade.received"]
+    assert len(applied) == 1

@@ -15,10 +15,11 @@ import pytest
 from support_node import FederationLike
 
 from accord.errors import NotFound, PolicyDenied, TranslationRefused, TransportError
+from accord.exchange import EnvelopeHeader, ReceiptBatch, Transmission
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, Node
 from accord.node.demo import write_test_image
-from accord.store import InboxMessageRow, OutboxRow, QuarantineRow
+from accord.store import InboxMessageRow, OutboxRow, QuarantineRow, format_stamp
 
 
 class Loopback:
@@ -73,6 +74,33 @@ def test_send_deliver_receive_receipt(federation: FederationLike) -> None:
     assert held.banners[0] == "군사Ⅲ급비밀 // 일본 제공 (PROVIDED BY JPN: 秘) // NO THIRD-PARTY RELEASE"
     assert held.banners[1].startswith("秘 (HI) // CONFIDENTIAL // REL TO JPN, KOR")
     assert kor.items.show(item, actor="kim").content.title == "report 秘"
+
+
+class RejectingPeer(Loopback):
+    """The peer answers with its signed batch, every envelope rejected (as after a refusal)."""
+
+    def post_transmission(self, body: bytes) -> bytes:
+        tx = Transmission.parse(body)
+        return ReceiptBatch.make(
+            self.node.ctx.keys,
+            batch_id="rb-rejecting",
+            transmission_id=tx.id,
+            receiver=self.node.ctx.config.node_id,
+            sender=tx.sender,
+            created=format_stamp(self.node.ctx.now()),
+            receipts=[],
+            rejected=[EnvelopeHeader.parse(e.header).message_id for e in tx.envelopes],
+        ).to_bytes()
+
+
+def test_an_envelope_the_peer_rejected_counts_its_try(federation: FederationLike) -> None:
+    jpn, kor = federation.jpn, federation.kor
+    item = _report(jpn, "sato", "秘", ["KOR"], Precedence.ROUTINE)
+    jpn.sending.send(item, to="KOR", actor="sato")
+    _deliver(jpn, RejectingPeer(kor))
+    (entry,) = [e for e in jpn.delivery.outbox(include_done=True) if e.item_id == item]
+    assert entry.status == "rejected"
+    assert entry.attempts == 1
 
 
 def test_receiving_twice_is_idempotent(federation: FederationLike) -> None:

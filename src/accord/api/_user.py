@@ -11,6 +11,7 @@ and the interactive documentation at ``/api/docs``.
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -84,6 +85,12 @@ def create_user_app(node: Node) -> FastAPI:
         name = "NotFound" if isinstance(exc, NotFound) else type(exc).__name__
         return JSONResponse({"error": name, "reason": str(exc)}, status_code=_status(exc))
 
+    @app.exception_handler(RequestValidationError)
+    def _malformed(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default is 422 with the input echoed back; docs/errors.md promises 400 and
+        # the same body as every other refusal. Where and what, never the input itself.
+        return JSONResponse({"error": "InvalidInput", "reason": _malformed_reason(exc)}, status_code=400)
+
     @app.get("/api/v1/me", summary="The authenticated user")
     def me(user: Me) -> dict[str, object]:
         return user.to_dict()
@@ -118,6 +125,14 @@ def create_user_app(node: Node) -> FastAPI:
         return [s.to_dict() for s in sent]
 
     return app
+
+
+def _malformed_reason(exc: RequestValidationError) -> str:
+    problems = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "malformed request: " + "; ".join(problems)
 
 
 def _status(exc: AccordError) -> int:

@@ -14,12 +14,15 @@ from accord.cli._common import (
     check_writable,
     console,
     emit_json,
+    exit_code,
+    fail,
     make_table,
     node_at,
     read_text,
     refusals,
     write_text,
 )
+from accord.errors import Conflict
 
 __all__ = [
     "certificate",
@@ -231,20 +234,29 @@ def reconcile(
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Compare a partner's signed holdings summary with what we provided to it; report every difference."""
+    """Compare a partner's signed holdings summary with what we provided to it; report every difference.
+
+    Exits 5 (the two records disagree) when there is any difference, after reporting them all.
+    """
     with refusals(), node_at(home) as node:
         actor = login(node, as_user)
         text = read_text(summary)
         result = node.register.reconcile(party, text, actor=actor)
+    found = len(result.differences)
+    code = exit_code(Conflict(""))
     if json_out:
         emit_json(result.to_dict())
+        if found:
+            raise typer.Exit(code)
         return
     console.print(
         f"{result.summary_id} from {result.holder_node}: {result.items_compared} item(s) compared, "
-        f"{len(result.differences)} difference(s)"
+        f"{found} difference(s)"
     )
     for d in result.differences:
-        console.print(f"  {d.kind}: {d.detail}")
+        console.print(f"  {d.kind} {d.item_id}: {d.detail}" if d.item_id else f"  {d.kind}: {d.detail}")
+    if found:
+        fail(f"{found} difference(s) between {result.holder_node}'s summary and our record", code)
 
 
 def request_disposal(

@@ -144,7 +144,7 @@ def receipts(
 
 @quarantine_app.command("list")
 def quarantine_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
-    """Refused transmissions and envelopes, newest first, with the reason.
+    """Refused transmissions, envelopes and bundles, newest first, with the reason.
 
     Refused background messages (ledger witnessing) of one kind from one peer for one reason
     are one line, with their count.
@@ -218,6 +218,7 @@ def bundle_import(
         )
     else:
         console.print(
-            f"Accepted {summary.receipts} and rejected {summary.rejected} envelope(s) from {summary.peer}; "
-            f"return bundle with the signed receipts: {summary.return_bundle}"
+            f"Accepted {summary.new} new envelope(s) from {summary.peer}, {summary.already_received} "
+            f"already received before (already held or applied: nothing changed, receipt given again), "
+            f"rejected {summary.rejected}; return bundle with the signed receipts: {summary.return_bundle}"
         )

@@ -12,6 +12,17 @@ A bundle is an uncompressed POSIX tar, written whole to ``FILE.part`` and rename
 Reading is defensive: only regular members with the expected names, JSON members capped
 in size, blobs streamed in bounded memory to a callback, no path ever taken from the file
 to the file system. Every member's digest is checked against the signed manifest.
+
+A file carried through an air gap is verified **whole**, not only its members: every byte
+that is not a member's content is fixed by the signed names and sizes. Each member's
+header (with its PAX header) must be exactly the one this writer produces for that name
+and size, members must follow one another with nothing between them, the padding to
+each 512-byte block and the end of the archive (two zero blocks, zeros to the 10 KiB
+record) must be zeros, the file must end there, and the manifest must be the canonical
+JSON of what it says. So flipping any byte of a bundle gets it refused.
+
+The file is written readable by its owner only (0600), like the node's keys: it holds
+classified envelopes (sealed, but still not for other accounts of the machine).
 """
 
 from __future__ import annotations
@@ -38,6 +49,12 @@ _JSON_NAMES = frozenset({"transmission.json", "receipts.json"})
 _BLOB_NAME = re.compile(r"blobs/([0-9a-f]{96})")
 _MAX_JSON = 256 * 1024 * 1024
 _PIECE = 1024 * 1024
+_FORMAT: Final = tarfile.PAX_FORMAT
+_ENCODING: Final = "utf-8"
+_ERRORS: Final = "surrogateescape"
+_BLOCK: Final = tarfile.BLOCKSIZE  # 512
+_RECORD: Final = tarfile.RECORDSIZE  # 20 blocks: tar pads the end of an archive to it
+_ALTERED: Final = "the bundle was altered outside its signed members"
 
 
 @dataclass(frozen=True)
@@ -143,13 +160,17 @@ def write_bundle(
     part = path.with_name(path.name + ".part")
     members: list[dict[str, object]] = []
     try:
-        with tarfile.open(part, "w", format=tarfile.PAX_FORMAT) as tar:
+        part.unlink(missing_ok=True)  # a crash's leftover; O_EXCL below then creates ours 0600
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with (
+            os.fdopen(fd, "wb") as out,
+            tarfile.open(fileobj=out, mode="w", format=_FORMAT, encoding=_ENCODING, errors=_ERRORS) as tar,
+        ):
             for name, data in sorted(json_members.items()):
                 _add_bytes(tar, name, data)
                 members.append({"name": name, "size": len(data), "sha384": hashlib.sha384(data).hexdigest()})
             for blob in blobs:
-                info = tarfile.TarInfo(f"blobs/{blob.blob_id}")
-                info.size = blob.size
+                info = _member_info(f"blobs/{blob.blob_id}", blob.size)
                 stream = _Hashing(blob.read())
                 tar.addfile(info, io.BufferedReader(stream, buffer_size=_PIECE))
                 if stream.count != blob.size or stream.digest.hexdigest() != blob.blob_id:
@@ -180,9 +201,66 @@ def write_bundle(
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    tar.addfile(_member_info(name, len(data)), io.BytesIO(data))
+
+
+def _member_info(name: str, size: int) -> tarfile.TarInfo:
+    """The header of a member: only its name and size vary (time 0, mode 0644, no owner)."""
     info = tarfile.TarInfo(name)
-    info.size = len(data)
-    tar.addfile(info, io.BytesIO(data))
+    info.size = size
+    return info
+
+
+def _header_bytes(name: str, size: int) -> bytes:
+    """The exact bytes the writer puts before a member's content (PAX header included)."""
+    return _member_info(name, size).tobuf(_FORMAT, _ENCODING, _ERRORS)
+
+
+class _Layout:
+    """Checks, member by member, that no byte outside the members' contents was changed.
+
+    The reader hands it each member as tar parsed it; it reads the raw bytes around the
+    member from the same file: the header must be exactly :func:`_header_bytes` of the
+    parsed name and size (which the manifest signs), start where the previous member's
+    padding ended, and the padding must be zeros.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.end = 0  # where the next member's header must start
+
+    def member(self, info: tarfile.TarInfo) -> None:
+        """Check the header of ``info`` and the padding after its content.
+
+        Raises:
+            VerificationFailed: a header byte, the position or the padding is not as written.
+        """
+        expected = _header_bytes(info.name, info.size)
+        if info.offset != self.end or info.offset_data - info.offset != len(expected):
+            raise VerificationFailed(f"{_ALTERED}: bytes before member {info.name!r}")
+        self._raw.seek(info.offset)
+        if self._raw.read(len(expected)) != expected:
+            raise VerificationFailed(f"{_ALTERED}: the header of member {info.name!r}")
+        content_end = info.offset_data + info.size
+        self.end = -(-content_end // _BLOCK) * _BLOCK
+        self._zeros(content_end, self.end, f"the padding after member {info.name!r}")
+
+    def finish(self) -> None:
+        """Check the end of the archive: zeros to the record, then the end of the file.
+
+        Raises:
+            VerificationFailed: a byte of the end is not zero, or the file is longer or shorter.
+        """
+        size = -(-(self.end + 2 * _BLOCK) // _RECORD) * _RECORD
+        self._raw.seek(0, os.SEEK_END)
+        if self._raw.tell() != size:
+            raise VerificationFailed(f"{_ALTERED}: the file does not end where the archive ends")
+        self._zeros(self.end, size, "the end of the archive")
+
+    def _zeros(self, start: int, stop: int, where: str) -> None:
+        self._raw.seek(start)
+        if self._raw.read(stop - start).strip(b"\0"):
+            raise VerificationFailed(f"{_ALTERED}: {where}")
 
 
 def read_bundle(
@@ -199,15 +277,18 @@ def read_bundle(
 
     Raises:
         InvalidInput: not a bundle, unexpected or oversized members, malformed manifest.
-        VerificationFailed: a member does not match the manifest, or the signature fails.
+        VerificationFailed: a member does not match the manifest, the signature fails, or
+            a byte outside the members (header, padding, end of the archive) was altered.
         NotFound: the sender is unknown (from ``keys_of``).
     """
     seen: list[dict[str, object]] = []
     json_members: dict[str, bytes] = {}
     blob_ids: list[str] = []
     manifest: dict[str, object] | None = None
+    manifest_bytes = b""
     try:
-        with tarfile.open(path, "r:") as tar:
+        with path.open("rb") as raw, tarfile.open(fileobj=raw, mode="r:") as tar:
+            layout = _Layout(raw)
             for info in tar:
                 if manifest is not None:
                     raise InvalidInput("bundle has members after its manifest")
@@ -219,9 +300,10 @@ def read_bundle(
                 if info.name == "manifest.json" or info.name in _JSON_NAMES:
                     if info.size > _MAX_JSON:
                         raise InvalidInput(f"bundle member {info.name} is too large")
+                    layout.member(info)
                     data = handle.read()
                     if info.name == "manifest.json":
-                        manifest = loads_object(data, "bundle manifest")
+                        manifest, manifest_bytes = loads_object(data, "bundle manifest"), data
                         continue
                     json_members[info.name] = data
                     seen.append(
@@ -231,16 +313,21 @@ def read_bundle(
                 match = _BLOB_NAME.fullmatch(info.name)
                 if match is None:
                     raise InvalidInput(f"unexpected bundle member {info.name!r}")
+                layout.member(info)
                 reader = _Counting(handle)
                 on_blob(match.group(1), info.size, reader.pieces())
                 reader.drain()  # whatever the callback did not read still counts
                 seen.append({"name": info.name, "size": reader.count, "sha384": reader.digest.hexdigest()})
                 blob_ids.append(match.group(1))
+            if manifest is None:
+                raise InvalidInput("bundle has no manifest")
+            layout.finish()
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise InvalidInput(f"{path} is not a readable bundle: {exc}") from exc
-    if manifest is None:
-        raise InvalidInput("bundle has no manifest")
-    return _checked(manifest, seen, json_members, tuple(blob_ids), keys_of)
+    bundle = _checked(manifest, seen, json_members, tuple(blob_ids), keys_of)
+    if canonical_json(manifest) != manifest_bytes:
+        raise VerificationFailed(f"{_ALTERED}: the manifest is not as it was signed")
+    return bundle
 
 
 def _checked(

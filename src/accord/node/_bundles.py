@@ -5,7 +5,12 @@ the attachment blobs it needs — into one signed file. ``import_`` at the partn
 the file, ingests the transmission through exactly the same checks as the peer API, and
 writes the signed receipts into a return bundle; importing that return bundle at the
 sender records the receipts. Importing any bundle twice changes nothing: envelopes are
-idempotent by message id, receipts by message id.
+idempotent by message id, receipts by message id; the summary says how many envelopes were
+new and how many had been received before.
+
+A bundle refused as a whole (altered anywhere, not signed by its sender, not for this
+node) is journalled and kept in quarantine — its first MiB and the reason — like every
+other refusal (``accord quarantine list``).
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ class BundleSummary:
     rejected: int = 0
     size: int = 0
     return_bundle: Path | None = None
+    new: int = 0
+    already_received: int = 0
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view."""
@@ -51,6 +58,8 @@ class BundleSummary:
             "envelopes": self.envelopes,
             "blobs": self.blobs,
             "receipts": self.receipts,
+            "new": self.new,
+            "already_received": self.already_received,
             "rejected": self.rejected,
             "size": self.size,
             "return_bundle": str(self.return_bundle) if self.return_bundle else None,
@@ -126,18 +135,29 @@ class BundleService:
     def import_(self, path: Path, *, actor: str, receipts_out: Path | None = None) -> BundleSummary:
         """Import a bundle: a transmission (write the return bundle) or receipts.
 
+        A bundle refused as a whole is journalled and quarantined (its first MiB and the reason).
+
         Raises:
             InvalidInput: not a bundle, or not addressed to this node.
-            VerificationFailed: altered, or not signed by its sender.
-            NotFound: the sender is not pinned.
+            VerificationFailed: altered (any byte), or not signed by its sender.
+            NotFound: no such file, or the sender is not pinned.
         """
         me = self._ctx.config.node_id
+        if not path.is_file():  # the officer's mistake, not something a partner sent: no quarantine
+            missing = NotFound(f"no bundle file {path}")
+            self._ctx.journal_refusal(actor, "bundle.import", missing, detail={"file": path.name})
+            raise missing
+        sender = "unknown"  # until the signed manifest names it
         try:
             bundle = read_bundle(path, keys_of=self._keys_of, on_blob=self._store_blob)
+            sender = bundle.sender
             if bundle.recipient != me:
                 raise InvalidInput(f"the bundle is for {bundle.recipient}, not for this node ({me})")
         except AccordError as exc:
             self._ctx.journal_refusal(actor, "bundle.import", exc, detail={"file": path.name})
+            self._receiving.quarantine_file(
+                sender, f"bundle {path.name} refused: {type(exc).__name__}: {exc}", path
+            )
             raise
         if bundle.kind == "receipts":
             result = self._delivery.record_receipt_batch(bundle.sender, bundle.json_members["receipts.json"])
@@ -145,7 +165,8 @@ class BundleService:
                 "receipts", bundle.sender, receipts=result.receipted, rejected=result.rejected
             )
         else:
-            body = self._receiving.receive_transmission(bundle.json_members["transmission.json"])
+            ingested = self._receiving.ingest_transmission(bundle.json_members["transmission.json"])
+            body = ingested.body
             batch = ReceiptBatch.parse(body)
             target = receipts_out or path.with_name(path.stem + ".receipts.accord")
             write_bundle(
@@ -165,6 +186,8 @@ class BundleService:
                 receipts=len(batch.receipts),
                 rejected=len(batch.rejected),
                 return_bundle=target,
+                new=ingested.new,
+                already_received=ingested.repeated,
             )
         with self._ctx.db.transaction() as session:
             append_event(

@@ -162,7 +162,10 @@ def usable_consent(
         f"{originator_party}'s prior written consent (Art. 6)"
     )
     if not rows:
-        raise PolicyDenied(f"{needs}: ask for it with accord release-request {item_id} --to {third_party}")
+        raise PolicyDenied(
+            f"{needs}: ask for it with accord release-request {item_id} --to {third_party} "
+            f'--purpose "WHY IT IS NEEDED" --as OFFICER'
+        )
     problems: list[str] = []
     for row in rows:
         if row.status == "pending":

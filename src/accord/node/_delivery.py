@@ -361,6 +361,7 @@ class DeliveryService:
                 if row is None or row.peer != peer or message_id not in message_ids:
                     continue
                 row.status = "rejected"
+                row.attempts += 1  # it was delivered, and answered: that try counts
                 row.last_error = "rejected by the peer (the reason is in its quarantine)"
                 rejected += 1
                 if not _refused(session, row, now):
@@ -411,6 +412,7 @@ class DeliveryService:
                 row = session.get(OutboxRow, message_id)
                 if row is not None and row.peer == peer and row.status == "pending":
                     row.status = "rejected"
+                    row.attempts += 1  # carried in a bundle, and answered: that try counts
                     row.last_error = "rejected by the peer (the reason is in its quarantine)"
                     rejected += 1
                     _refused(session, row, now)

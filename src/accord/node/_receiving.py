@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -83,13 +84,31 @@ from accord.store import (
     format_stamp,
 )
 
-__all__ = ["MAX_ENVELOPE_AGE", "ReceivingService"]
+__all__ = ["MAX_ENVELOPE_AGE", "Ingested", "ReceivingService"]
 
 
 MAX_ENVELOPE_AGE = timedelta(days=60)  # an offline bundle may spend weeks in the pouch
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_BLOB_BYTES = 64 * 1024**3
 _RAW_KEPT = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What one transmission did here: the signed receipt batch, and how much was new.
+
+    Attributes:
+        body: The signed receipt batch (what the peer API answers).
+        new: Envelopes stored or applied now.
+        repeated: Envelopes received before: nothing was stored or applied again; their
+            receipt is given again (a bundle imported twice, a receipt lost on the way).
+        rejected: Envelopes refused (quarantined with the reason).
+    """
+
+    body: bytes
+    new: int
+    repeated: int
+    rejected: int
 
 
 @dataclass(frozen=True)
@@ -199,6 +218,16 @@ class ReceivingService:
                 or unpinned sender, not for us, bad signature); details are journalled and
                 the body quarantined.
         """
+        return self.ingest_transmission(body).body
+
+    def ingest_transmission(self, body: bytes) -> Ingested:
+        """Verify and ingest one transmission; say how many envelopes were new.
+
+        Raises:
+            VerificationFailed: the transmission as a whole is refused (malformed, unknown
+                or unpinned sender, not for us, bad signature); details are journalled and
+                the body quarantined.
+        """
         now = self._ctx.now()
         claimed = "unknown"
         try:
@@ -229,6 +258,7 @@ class ReceivingService:
         # 2. One short write transaction for the whole batch (a savepoint per envelope).
         receipts: list[Receipt] = []
         rejected: list[str] = []
+        repeated = 0
         urgent = any(
             isinstance(outcome, _Prepared | _PreparedControl)
             and outcome.header.precedence is Precedence.FLASH
@@ -238,15 +268,14 @@ class ReceivingService:
             for envelope, message_id, outcome in prepared:
                 if isinstance(outcome, Receipt):
                     receipts.append(outcome)
+                    repeated += 1
                     continue
                 reason = outcome if isinstance(outcome, str) else ""
                 if isinstance(outcome, _Prepared | _PreparedControl):
                     try:
-                        with session.begin_nested():
-                            if isinstance(outcome, _Prepared):
-                                receipts.append(self._commit(session, tx, outcome, now))
-                            else:
-                                receipts.append(self._commit_control(session, tx, outcome, now))
+                        receipt = self._commit_one(session, tx, outcome, now)
+                        receipts.append(receipt)
+                        repeated += receipt is not outcome.receipt  # stored meanwhile by another connection
                         continue
                     except AccordError as exc:
                         reason = f"{type(exc).__name__}: {exc}"
@@ -270,7 +299,7 @@ class ReceivingService:
             receipts=receipts,
             rejected=rejected,
         )
-        return batch.to_bytes()
+        return Ingested(batch.to_bytes(), len(receipts) - repeated, repeated, len(rejected))
 
     # --- one envelope -----------------------------------------------------------------
 
@@ -430,6 +459,15 @@ class ReceivingService:
             if me.party not in label.releasable_to:
                 raise PolicyDenied(f"the item is not releasable to {me.party} (Art. 6)")
         return translator
+
+    def _commit_one(
+        self, session: Session, tx: Transmission, prepared: _Prepared | _PreparedControl, now: datetime
+    ) -> Receipt:
+        """Store or apply one checked envelope in its own savepoint; return its receipt."""
+        with session.begin_nested():
+            if isinstance(prepared, _Prepared):
+                return self._commit(session, tx, prepared, now)
+            return self._commit_control(session, tx, prepared, now)
 
     def _commit(self, session: Session, tx: Transmission, prepared: _Prepared, now: datetime) -> Receipt:
         header, digest, payload, receipt = (
@@ -606,6 +644,20 @@ class ReceivingService:
             )
 
     # --- quarantine -------------------------------------------------------------------
+
+    def quarantine_file(self, peer: str, reason: str, path: Path) -> None:
+        """Keep a refused file (its first MiB) and the reason, like every other refusal.
+
+        For an offline bundle refused as a whole: ``accord quarantine list`` shows it. Best
+        effort: the refusal stands even if the copy cannot be kept.
+        """
+        try:
+            with path.open("rb") as handle:
+                raw = handle.read(_RAW_KEPT)
+        except OSError:
+            raw = b""
+        with contextlib.suppress(AccordError):
+            self._quarantine(peer, None, reason, raw, self._ctx.now())
 
     def _quarantine(self, peer: str, message_id: str | None, reason: str, raw: bytes, now: datetime) -> None:
         with self._ctx.db.transaction() as session:

@@ -456,7 +456,7 @@ class RegisterService:
                 report(
                     "recorded-not-held",
                     item_id,
-                    f"provided to {node} (message {sends[0].message_id}), "
+                    f"{item_id} was provided to {node} (message {sends[0].message_id}), "
                     f"but {party} does not report it{kept}",
                 )
             else:
@@ -487,7 +487,8 @@ class RegisterService:
                     report(
                         "missing-receipt",
                         item_id,
-                        f"message {sent.message_id} to {node} has no signed receipt ({sent.status}){also}",
+                        f"message {sent.message_id} carrying {item_id} to {node} has no signed receipt "
+                        f"({sent.status}){also}",
                     )
         return differences, hidden, len(set(theirs) | set(record))
 
