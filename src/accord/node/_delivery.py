@@ -85,10 +85,10 @@ class OutboxEntry:
     last_error: str
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
+        """JSON-ready view; ``item_id`` is null for a message about no item (witnessing, consents)."""
         return {
             "message_id": self.message_id,
-            "item_id": self.item_id,
+            "item_id": None if self.item_id == NO_ITEM else self.item_id,
             "peer": self.peer,
             "party": self.party,
             "precedence": self.precedence.value,
