@@ -20,6 +20,7 @@ from accord.cli._common import (
     refusals,
     write_text,
 )
+from accord.limits import MAX_SUMMARY_BYTES
 
 __all__ = [
     "certificate",
@@ -228,7 +229,7 @@ def reconcile(
     """Compare a partner's signed holdings summary with what we provided to it; report every difference."""
     with refusals(), node_at(home) as node:
         actor = login(node, as_user)
-        text = read_text(summary)
+        text = read_text(summary, limit=MAX_SUMMARY_BYTES, what="holdings summary")
         result = node.register.reconcile(party, text, actor=actor)
     if json_out:
         emit_json(result.to_dict())
