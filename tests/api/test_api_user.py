@@ -110,3 +110,23 @@ def test_malformed_input_is_400_with_the_documented_body(federation: Any, body: 
     assert answer.json()["error"] == "InvalidInput"
     assert answer.json()["reason"].startswith(f"malformed request: {where}")
     assert '"to": "KOR",' not in answer.text  # the input is not echoed back
+
+
+def test_an_oversized_request_body_is_refused_before_it_is_read(federation: Any) -> None:
+    jpn = federation.jpn
+    item = _item(jpn, "秘", ["KOR"])
+    token = _token(jpn, "sato")
+    padded = '{"to": "KOR", "pad": "' + "x" * (64 * 1024) + '"}'
+    declared = _call(jpn, "POST", f"/api/v1/items/{item}/send", token=token, content=padded)
+    assert declared.status_code == 413
+    assert declared.json() == {"error": "InvalidInput", "reason": "a request body is limited to 64 KiB"}
+
+    async def chunks() -> Any:  # no Content-Length: sent chunked, refused once past the cap
+        for _ in range(100):
+            yield b"x" * 1024
+
+    chunked = _call(jpn, "POST", f"/api/v1/items/{item}/send", token=token, content=chunks())
+    assert chunked.status_code == 413
+    assert jpn.delivery.outbox() == []  # nothing was released
+    small = _call(jpn, "POST", f"/api/v1/items/{item}/send", token=token, json={"to": "KOR"})
+    assert small.status_code == 200, small.text

@@ -13,7 +13,7 @@ def test_publish_offers_the_checkpoint_once(cli: Cli, fed: Fed) -> None:
     assert first["size"] > 0
     outbox = cli.json("outbox", home=fed.jpn)
     assert isinstance(outbox, list)
-    assert any(entry["item_id"] == "(none)" and entry["peer"] == "kor-mnd" for entry in outbox)
+    assert any(entry["item_id"] is None and entry["peer"] == "kor-mnd" for entry in outbox)
     shown = cli.json("ledger", "witnesses", home=fed.jpn)
     assert isinstance(shown, list)
     [kor] = shown

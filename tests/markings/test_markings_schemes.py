@@ -88,10 +88,19 @@ def test_designation_is_secret_but_not_chosen_by_family() -> None:
     assert [lvl.native for lvl in scheme("JPN").levels if lvl.designation] == ["特定秘密"]
 
 
-def test_unknown_level_message_lists_known_levels() -> None:
+def test_unknown_level_message_lists_native_and_romanised_spellings() -> None:
     with pytest.raises(LabelError) as info:
         scheme("JPN").level("X")
-    assert str(info.value) == "unknown level 'X' in scheme JPN; known: 機密, 特定秘密, 極秘, 秘"
+    assert str(info.value) == (
+        "unknown level 'X' in scheme JPN; "
+        "known: 機密 (kimitsu), 特定秘密 (tokutei himitsu), 極秘 (gokuhi), 秘 (hi)"
+    )
+
+
+def test_unknown_level_message_names_each_english_level_once() -> None:
+    with pytest.raises(LabelError) as info:
+        scheme("USA").level("RESTRICTED")
+    assert str(info.value).endswith("known: TOP SECRET, SECRET, CONFIDENTIAL")
 
 
 @pytest.mark.parametrize(

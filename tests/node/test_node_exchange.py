@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,30 @@ def _report(node: Node, actor: str, level: str, rel: list[str], precedence: Prec
 def _deliver(sender: Node, transport: Loopback) -> None:
     for peer, lane in sender.delivery.peers_with_pending():
         sender.delivery.deliver_once(peer, lane, transport)
+
+
+def test_a_received_item_shows_the_originators_creation_time_and_its_receipt_time(
+    federation: FederationLike,
+) -> None:
+    jpn, kor = federation.jpn, federation.kor
+    created = federation.clock.now
+    item = _report(jpn, "sato", "秘", ["KOR"], Precedence.ROUTINE)
+    jpn.sending.send(item, to="KOR", actor="sato")
+    federation.clock.advance(hours=3)
+    received = federation.clock.now
+    _deliver(jpn, Loopback(kor))
+
+    def stamp(moment: datetime) -> str:
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    (summary,) = [v.summary() for v in kor.items.inbox(actor="kim").views]
+    assert (summary["created_at"], summary["received_at"]) == (stamp(created), stamp(received))
+    shown = kor.items.show(item, actor="kim").to_dict()
+    assert (shown["created_at"], shown["received_at"]) == (stamp(created), stamp(received))
+    (held,) = [h.to_dict() for h in kor.register.holdings(actor="kim") if h.item_id == item]
+    assert (held["created_at"], held["received_at"]) == (stamp(created), stamp(received))
+    # At the originator, the item's own creation time, and no receipt.
+    assert jpn.items.show(item, actor="sato").to_dict()["created_at"] == stamp(created)
 
 
 def test_send_deliver_receive_receipt(federation: FederationLike) -> None:

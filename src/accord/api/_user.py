@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accord.errors import (
     AccordError,
@@ -25,6 +26,7 @@ from accord.errors import (
     StorageError,
 )
 from accord.items import Precedence
+from accord.limits import MAX_USER_API_BODY_BYTES
 from accord.node import Node, User
 
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoint annotations at
@@ -58,6 +60,7 @@ def create_user_app(node: Node) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
+    app.add_middleware(_BodyCap, cap=MAX_USER_API_BODY_BYTES)
 
     def current_user(authorization: Annotated[str | None, Header()] = None) -> User:
         if not authorization or not authorization.startswith("Bearer "):
@@ -133,6 +136,63 @@ def _malformed_reason(exc: RequestValidationError) -> str:
         where = ".".join(str(part) for part in error.get("loc", ()))
         problems.append(f"{where}: {error.get('msg', 'invalid')}")
     return "malformed request: " + "; ".join(problems)
+
+
+class _BodyCap:
+    """Reads a request's body before the application does, at most ``cap`` bytes, or answers 413.
+
+    A declared ``Content-Length`` above the cap is refused before any of the body is read;
+    a body sent without one (chunked) is refused as soon as it passes the cap. What was read
+    is handed to the application unchanged.
+    """
+
+    def __init__(self, app: ASGIApp, cap: int) -> None:
+        self.app = app
+        self.cap = cap
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.cap):
+            await self._refuse(scope, receive, send)
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay({"type": "http.disconnect"}, receive), send)
+                return
+            body += message.get("body", b"")
+            if len(body) > self.cap:
+                await self._refuse(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        whole: Message = {"type": "http.request", "body": bytes(body), "more_body": False}
+        await self.app(scope, _replay(whole, receive), send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        reason = f"a request body is limited to {self.cap // 1024} KiB"
+        # Connection: close, so that an unread body is never parsed as the next request.
+        response = JSONResponse(
+            {"error": "InvalidInput", "reason": reason}, status_code=413, headers={"connection": "close"}
+        )
+        await response(scope, receive, send)
+
+
+def _replay(first: Message, receive: Receive) -> Receive:
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return first
+
+    return replayed
 
 
 def _status(exc: AccordError) -> int:

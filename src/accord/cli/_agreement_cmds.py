@@ -23,6 +23,7 @@ from accord.cli._common import (
     write_text,
 )
 from accord.errors import InvalidInput
+from accord.limits import MAX_DOCUMENT_BYTES
 from accord.node import Node
 
 __all__ = ["agreement_app"]
@@ -65,7 +66,9 @@ def agreement_sign(
         if out is not None:
             check_writable(out)
         with node_at(home) as node:
-            signature = node.agreements.sign(read_text(file), actor="authority")
+            signature = node.agreements.sign(
+                read_text(file, limit=MAX_DOCUMENT_BYTES, what="agreement"), actor="authority"
+            )
         target = out or file.with_name(f"{file.name}.{signature.party}.sig.json")
         write_text(target, signature.to_json() + "\n")
     console.print(
@@ -88,7 +91,9 @@ def agreement_import(
         sig_files = signature or sorted(file.parent.glob(f"{file.name}.*.sig.json"))
         with node_at(home) as node:
             agreement, new = node.agreements.import_(
-                read_text(file), [read_text(s) for s in sig_files], actor="authority"
+                read_text(file, limit=MAX_DOCUMENT_BYTES, what="agreement"),
+                [read_text(s, limit=MAX_DOCUMENT_BYTES, what="signature") for s in sig_files],
+                actor="authority",
             )
     if json_out:
         emit_json({"agreement_id": agreement.id, "new": new, "parties": list(agreement.party_codes)})
@@ -238,7 +243,9 @@ def note_import(
 ) -> None:
     """Record a partner's signed diplomatic note."""
     with refusals(), node_at(home) as node:
-        signed, new = node.agreements.import_note(read_text(file), actor="authority")
+        signed, new = node.agreements.import_note(
+            read_text(file, limit=MAX_DOCUMENT_BYTES, what="note"), actor="authority"
+        )
         warning = _late_warning(node, signed.note)
     if json_out:
         emit_json(

@@ -27,6 +27,7 @@ from accord.errors import (
     TransportError,
     VerificationFailed,
 )
+from accord.limits import read_bounded
 from accord.node import RFC9106_LOW_MEMORY, Node, PasswordHashing
 
 __all__ = [
@@ -155,19 +156,23 @@ def emit_json(value: object) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
 
 
-def read_text(path: Path) -> str:
-    """Read a UTF-8 file given on the command line.
+def read_text(path: Path, *, limit: int, what: str) -> str:
+    """Read a UTF-8 file given on the command line, refusing it unread above ``limit`` bytes.
+
+    Args:
+        path: The file.
+        limit: Its largest accepted size (one of the ``accord.limits.MAX_*`` sizes).
+        what: What it is, for messages, e.g. ``"label file"``.
 
     Raises:
         NotFound: it cannot be read.
-        InvalidInput: it is not UTF-8 text.
+        InvalidInput: it is larger than ``limit``, or not UTF-8 text.
     """
+    data = read_bounded(path, limit=limit, what=f"{what} {path}")
     try:
-        return path.read_text(encoding="utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{path} is not UTF-8 text") from exc
-    except OSError as exc:
-        raise NotFound(f"cannot read {path}: {exc.strerror}") from exc
 
 
 def check_writable(path: Path) -> None:

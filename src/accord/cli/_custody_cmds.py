@@ -23,6 +23,7 @@ from accord.cli._common import (
     write_text,
 )
 from accord.errors import Conflict
+from accord.limits import MAX_SUMMARY_BYTES
 
 __all__ = [
     "certificate",
@@ -240,7 +241,7 @@ def reconcile(
     """
     with refusals(), node_at(home) as node:
         actor = login(node, as_user)
-        text = read_text(summary)
+        text = read_text(summary, limit=MAX_SUMMARY_BYTES, what="holdings summary")
         result = node.register.reconcile(party, text, actor=actor)
     found = len(result.differences)
     code = exit_code(Conflict(""))

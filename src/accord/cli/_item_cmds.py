@@ -34,6 +34,7 @@ from accord.cli._common import (
 )
 from accord.errors import Conflict, IntegrityError, InvalidInput, LabelError, StorageError
 from accord.items import ItemContent, ItemKind, Precedence
+from accord.limits import MAX_DOCUMENT_BYTES, MAX_TEXT_BYTES
 from accord.markings import ConfidentialityLabel, banner, from_xml, to_xml
 from accord.node import LabelRequest
 
@@ -104,7 +105,7 @@ def item_create(
 ) -> None:
     """Create an item: validate its label, bind label and content, seal it at rest."""
     with refusals():
-        text = read_text(body_file) if body_file is not None else body
+        text = read_text(body_file, limit=MAX_TEXT_BYTES, what="body file") if body_file is not None else body
         content = ItemContent(ItemKind.parse(kind), title, text, purpose, _fields(field or []))
         request = LabelRequest(
             classification=classification,
@@ -265,7 +266,7 @@ def label_show(
 ) -> None:
     """Check a label file (JSON or XML) and print its banner, or convert it."""
     with refusals():
-        text = read_text(file)
+        text = read_text(file, limit=MAX_DOCUMENT_BYTES, what="label file")
         label = _parse_label(text)
     if xml:
         typer.echo(to_xml(label))

@@ -25,6 +25,7 @@ from accord.cli._common import (
     write_text,
 )
 from accord.errors import IntegrityError
+from accord.limits import MAX_DOCUMENT_BYTES
 from accord.node import SignedCheckpoint, check_proof
 
 __all__ = ["ledger_app"]
@@ -156,7 +157,10 @@ def ledger_check_proof(
 ) -> None:
     """Check an inclusion proof with the node's identity card only (no node home needed)."""
     with refusals():
-        proof = check_proof(read_text(file), read_text(card))
+        proof = check_proof(
+            read_text(file, limit=MAX_DOCUMENT_BYTES, what="proof"),
+            read_text(card, limit=MAX_DOCUMENT_BYTES, what="identity card"),
+        )
     event, checkpoint = proof.event, proof.signed.checkpoint
     if json_out:
         emit_json(

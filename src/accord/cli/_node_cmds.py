@@ -23,6 +23,7 @@ from accord.cli._common import (
     refusals,
     write_text,
 )
+from accord.limits import MAX_DOCUMENT_BYTES
 from accord.node import Node, TokenInfo
 
 __all__ = ["identity_app", "init", "party_app", "user_app"]
@@ -108,7 +109,9 @@ def party_add(
 ) -> None:
     """Pin a partner node from its identity card (check the fingerprint with them out of band)."""
     with refusals(), node_at(home) as node:
-        parsed, new = node.parties.add(read_text(card), actor="authority")
+        parsed, new = node.parties.add(
+            read_text(card, limit=MAX_DOCUMENT_BYTES, what="identity card"), actor="authority"
+        )
     if json_out:
         emit_json(
             {"node_id": parsed.node_id, "party": parsed.party, "fingerprint": parsed.fingerprint, "new": new}

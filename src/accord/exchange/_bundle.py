@@ -40,6 +40,7 @@ from typing import IO, Final
 from accord.canonical import canonical_json, loads_object
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
 from accord.errors import InvalidInput, StorageError, VerificationFailed
+from accord.limits import MAX_BUNDLE_JSON_BYTES, read_bounded
 
 __all__ = ["BUNDLE_FORMAT", "BlobMember", "Bundle", "read_bundle", "write_bundle"]
 
@@ -47,7 +48,6 @@ BUNDLE_FORMAT: Final = "accord-bundle/1"
 _KINDS = frozenset({"transmission", "receipts"})
 _JSON_NAMES = frozenset({"transmission.json", "receipts.json"})
 _BLOB_NAME = re.compile(r"blobs/([0-9a-f]{96})")
-_MAX_JSON = 256 * 1024 * 1024
 _PIECE = 1024 * 1024
 _FORMAT: Final = tarfile.PAX_FORMAT
 _ENCODING: Final = "utf-8"
@@ -298,10 +298,10 @@ def read_bundle(
                 if handle is None:
                     raise InvalidInput(f"bundle member {info.name!r} cannot be read")
                 if info.name == "manifest.json" or info.name in _JSON_NAMES:
-                    if info.size > _MAX_JSON:
-                        raise InvalidInput(f"bundle member {info.name} is too large")
                     layout.member(info)
-                    data = handle.read()
+                    data = read_bounded(
+                        handle, limit=MAX_BUNDLE_JSON_BYTES, what=f"bundle member {info.name}", size=info.size
+                    )
                     if info.name == "manifest.json":
                         manifest, manifest_bytes = loads_object(data, "bundle manifest"), data
                         continue

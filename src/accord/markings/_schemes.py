@@ -7,8 +7,9 @@ not done here: that is what an agreement's equivalence table is for (GSOMIA Art.
 
 Invariants:
     * a scheme's levels are listed highest first and their ranks never increase;
-    * the native spelling of a level is unique within its scheme, and so is its
-      romanised spelling once normalised;
+    * every spelling a level is looked up by (native, romanised, and the English family
+      where one plain level has it) names exactly one level of its scheme once normalised
+      (NFKC, case, spacing, Roman numerals as digits: :func:`_spelling_key`);
     * Japan's 特定秘密 is a *designation* treated at SECRET under the Japan–ROK text, so it
       shares rank 3 with 極秘 and is never chosen by the bare family name "SECRET".
 """
@@ -19,7 +20,7 @@ import enum
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from accord.errors import LabelError
@@ -50,11 +51,31 @@ _RANKS: Mapping[Family, int] = MappingProxyType(
 )
 
 
-def _fold(text: str) -> str:
-    """Folds a spelling for lenient comparison: NFC, case, hyphens and runs of spaces."""
-    text = unicodedata.normalize("NFC", text).casefold()
-    text = text.replace("-", " ").replace("_", " ")
-    return " ".join(text.split())
+# Roman numerals written with Latin letters (군사II급비밀: the agreement's published text writes
+# the Korean levels with ASCII "II"; ｇｏｋｕｈｉ-style full-width letters become ASCII under NFKC)
+# are numerals only where they stand alone or between non-Latin letters; "hi" stays "hi".
+_LATIN_NUMERAL = re.compile(r"(?<![a-z])(i{1,3})(?![a-z])")
+_SEPARATORS = re.compile(r"[\s\-_\u00b7\u30fb]+")
+
+
+def _unicode_numeral(ch: str) -> str:
+    # Ⅰ Ⅱ Ⅲ … ⅰ ⅱ ⅲ (U+2160–U+2188) are numerals wherever they stand: their value in digits.
+    return str(int(unicodedata.numeric(ch))) if "\u2160" <= ch <= "\u2188" else ch
+
+
+def _spelling_key(text: str) -> str:
+    """The key two spellings of one level share: the comparison the lookup makes.
+
+    Unicode Roman numerals as Arabic digits, then NFKC (full-width letters and digits),
+    case folded, the Latin-letter Roman numerals I, II and III standing alone as digits, and
+    every space, hyphen, underscore and middle dot removed. ``군사Ⅱ급비밀``, ``군사II급비밀``,
+    ``군사 2급 비밀`` and ``gunsa ii-geup bimil`` differ only in what this key removes.
+    """
+    text = "".join(_unicode_numeral(ch) for ch in text)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _SEPARATORS.sub(" ", text)
+    text = _LATIN_NUMERAL.sub(lambda m: str(len(m.group(1))), text)
+    return text.replace(" ", "")
 
 
 @dataclass(frozen=True)
@@ -96,6 +117,7 @@ class Scheme:
     code: str
     name: str
     levels: tuple[Level, ...]
+    _by_key: Mapping[str, Level] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         ranks = [lvl.rank for lvl in self.levels]
@@ -103,17 +125,28 @@ class Scheme:
             raise LabelError(f"levels of scheme {self.code} are not listed highest first")
         if any(lvl.scheme != self.code for lvl in self.levels):
             raise LabelError(f"a level of scheme {self.code} names another scheme")
-        natives = [lvl.native for lvl in self.levels]
-        romanised = [_fold(lvl.romanised) for lvl in self.levels]
-        if len(set(natives)) != len(natives) or len(set(romanised)) != len(romanised):
-            raise LabelError(f"scheme {self.code} spells two levels the same way")
+        by_key: dict[str, Level] = {}
+        for lvl in self.levels:
+            for spelling in (lvl.native, lvl.romanised):
+                if by_key.setdefault(_spelling_key(spelling), lvl) != lvl:
+                    raise LabelError(f"scheme {self.code} spells two levels the same way")
+        for family in Family:
+            plain = [lvl for lvl in self.levels if lvl.family is family and not lvl.designation]
+            if len(plain) == 1 and by_key.setdefault(_spelling_key(family.value), plain[0]) != plain[0]:
+                raise LabelError(f"scheme {self.code} spells two levels the same way")
+        object.__setattr__(self, "_by_key", MappingProxyType(by_key))
 
     def level(self, text: str) -> Level:
-        """Finds a level by its native or romanised spelling, or its English family.
+        """Finds a level by any unambiguous spelling of it.
 
-        The native spelling must match exactly (after NFC normalisation); the romanised
-        spelling is compared ignoring case, hyphens and repeated spaces. An English family
-        name is accepted only when exactly one non-designation level has that family.
+        The text is compared after NFKC normalisation (so full-width letters and digits and
+        the Unicode Roman numerals Ⅰ Ⅱ Ⅲ are their plain forms), ignoring case, spaces,
+        hyphens, underscores and middle dots, with the Roman numerals I, II and III read as
+        the digits 1, 2 and 3: ``군사Ⅱ급비밀``, ``군사II급비밀`` (as the Japan–ROK text writes it),
+        ``군사 2급 비밀``, ``gunsa II-geup bimil`` and ``ｇｏｋｕｈｉ`` are all accepted. It may be
+        the native spelling, the romanisation, or an English family name where exactly one
+        non-designation level has that family. Every accepted spelling names one level;
+        labels store and show only its native spelling (:attr:`Level.native`).
 
         Args:
             text: The spelling to look up.
@@ -122,23 +155,16 @@ class Scheme:
             The level.
 
         Raises:
-            LabelError: No level of this scheme is spelled that way.
+            LabelError: No level of this scheme is spelled that way; the message lists
+                each level's native spelling and its romanisation.
         """
-        if isinstance(text, str):
-            nfc = unicodedata.normalize("NFC", text).strip()
-            for lvl in self.levels:
-                if lvl.native == nfc:
-                    return lvl
-            folded = _fold(nfc)
-            for lvl in self.levels:
-                if _fold(lvl.romanised) == folded:
-                    return lvl
-            by_family = [
-                lvl for lvl in self.levels if not lvl.designation and _fold(lvl.family.value) == folded
-            ]
-            if len(by_family) == 1:
-                return by_family[0]
-        known = ", ".join(lvl.native for lvl in self.levels)
+        found = self._by_key.get(_spelling_key(text)) if isinstance(text, str) else None
+        if found is not None:
+            return found
+        known = ", ".join(
+            lvl.native if lvl.native == lvl.romanised else f"{lvl.native} ({lvl.romanised})"
+            for lvl in self.levels
+        )
         raise LabelError(f"unknown level {text!r} in scheme {self.code}; known: {known}")
 
     def dominates(self, a: Level, b: Level) -> bool:

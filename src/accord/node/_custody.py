@@ -51,6 +51,7 @@ from accord.errors import (
 )
 from accord.exchange import DestructionCertificate, EnvelopeHeader, new_certificate_id
 from accord.items import ItemContent, Precedence
+from accord.limits import MAX_TEXT_BYTES, read_bounded
 from accord.markings import Marking, banner, received_banner
 from accord.node._access import AccessService
 from accord.node._agreements import AgreementService
@@ -77,7 +78,6 @@ from accord.store import (
 __all__ = ["CopyView", "CustodyService", "Destroyed", "TranslationView"]
 
 MAX_COPIES = 100
-MAX_TRANSLATION_BYTES = 4 * 1024 * 1024
 _LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}")
 
 
@@ -259,9 +259,11 @@ class CustodyService:
         """Make a translation of an item from the text in ``path``, in language ``lang``.
 
         Raises:
-            InvalidInput: ``lang`` is not a language tag such as ``ko`` or ``ja``.
-            ItemError: the file cannot be read, is not UTF-8 text, or is too long.
-            NotFound: no such item or user (or the item is withheld from ``actor``).
+            InvalidInput: ``lang`` is not a language tag such as ``ko`` or ``ja``, or the file
+                is larger than ``accord.limits.MAX_TEXT_BYTES`` (4 MiB; refused unread).
+            ItemError: the file is not UTF-8 text.
+            NotFound: the file cannot be read; no such item or user (or the item is withheld
+                from ``actor``).
             PolicyDenied: ``actor`` may not translate it.
             Conflict: the item was destroyed.
             IntegrityError: the item no longer verifies.
@@ -666,13 +668,7 @@ class CustodyService:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_TRANSLATION_BYTES + 1)
-    except OSError as exc:
-        raise ItemError(f"cannot read {path}: {exc.strerror}") from exc
-    if len(data) > MAX_TRANSLATION_BYTES:
-        raise ItemError(f"{path} is longer than {MAX_TRANSLATION_BYTES // (1024 * 1024)} MiB")
+    data = read_bounded(path, limit=MAX_TEXT_BYTES, what=f"translation file {path}")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -185,10 +185,10 @@ class OutboxEntry:
     one peer are shown as one entry (the newest), with their count."""
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
+        """JSON-ready view; ``item_id`` is null for a message about no item (witnessing, consents)."""
         return {
             "message_id": self.message_id,
-            "item_id": self.item_id,
+            "item_id": None if self.item_id == NO_ITEM else self.item_id,
             "peer": self.peer,
             "party": self.party,
             "precedence": self.precedence.value,

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from accord.errors import Conflict, InvalidInput, NotFound
+from accord.limits import MAX_DOCUMENT_BYTES, read_bounded
 
 __all__ = ["HomeLayout", "NodeConfig", "write_private", "write_public"]
 
@@ -142,12 +143,17 @@ class HomeLayout:
         """Load ``config.toml``.
 
         Raises:
-            NotFound: no node at this home.
-            InvalidInput: the file is malformed.
+            NotFound: no node at this home, or its configuration cannot be read.
+            InvalidInput: the file is malformed, or larger than ``MAX_DOCUMENT_BYTES``.
         """
         if not self.config.is_file():
             raise NotFound(f"no Accord node at {self.root} (run `accord init {self.root} --party …`)")
-        return NodeConfig.from_toml(self.config.read_text(encoding="utf-8"))
+        data = read_bounded(self.config, limit=MAX_DOCUMENT_BYTES, what=f"configuration {self.config}")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"{self.config} is not UTF-8 text") from exc
+        return NodeConfig.from_toml(text)
 
 
 def write_private(path: Path, data: bytes) -> None:

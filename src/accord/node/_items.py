@@ -123,7 +123,7 @@ class ItemView:
     originator_party: str
     originator_node: str
     created_by: str
-    created_at: str
+    created_at: str  # the originator's creation time (received_at: when this node received it)
     status: str
     binding: Binding
     banners: tuple[str, ...] = field(default=())
@@ -947,7 +947,7 @@ class ItemService:
             originator_party=row.originator_party,
             originator_node=row.originator_node,
             created_by=row.created_by,
-            created_at=row.created_at,
+            created_at=originated_at(row, marking),
             status=row.status,
             binding=binding,
             banners=banners,
@@ -982,6 +982,18 @@ def stored_marking(row: ItemRow) -> Marking:
         return Marking.from_dict(json.loads(row.marking_json))
     except (AccordError, ValueError) as exc:
         raise IntegrityError(f"item {row.id}: its stored marking cannot be read") from exc
+
+
+def originated_at(row: ItemRow, marking: Marking) -> str:
+    """When the originator created an item, as a stored time.
+
+    An item made here was stored when it was created; a received item's row was created on
+    receipt (``received_at``), so its creation time is the one in the originator's signed
+    label (STANAG 4774 creation time, set when the originator created the item).
+    """
+    if row.received_at is None:
+        return row.created_at
+    return format_stamp(marking.originator.creation_time)
 
 
 def verified_notices(session: Session, parties: PartyService, row: ItemRow) -> list[DowngradeNotice]:

@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from accord.crypto import HpkeCnsaKeyPair, HpkeKeyPair, SigningKeys, generate_tls_identity, new_data_key
-from accord.errors import Conflict, InvalidInput, StorageError
+from accord.errors import Conflict, InvalidInput, NotFound, StorageError
+from accord.limits import MAX_DOCUMENT_BYTES, read_bounded
 from accord.markings import SCHEMES, is_party_code
 from accord.node._access import AccessService
 from accord.node._accounts import RFC9106_LOW_MEMORY, AccountService, PasswordHashing
@@ -137,8 +138,8 @@ class Node:
             StorageError: the files cannot be read.
         """
         try:
-            return self.ctx.home.tls_cert.read_bytes(), self.ctx.home.tls_key.read_bytes()
-        except OSError as exc:
+            return _own_file(self.ctx.home.tls_cert), _own_file(self.ctx.home.tls_key)
+        except (OSError, NotFound) as exc:
             raise StorageError(f"cannot read the TLS identity: {exc}") from exc
 
     @property
@@ -257,12 +258,12 @@ class Node:
         cls, layout: HomeLayout, config: NodeConfig, clock: Clock, password_hashing: PasswordHashing
     ) -> Node:
         try:
-            signing = SigningKeys.from_private_bytes(layout.signing_key.read_bytes())
-            hpke = HpkeKeyPair.from_private_bytes(layout.hpke_key.read_bytes())
-            hpke_cnsa = HpkeCnsaKeyPair.from_private_bytes(layout.hpke_cnsa_key.read_bytes())
-            cert = layout.tls_cert.read_text(encoding="ascii")
-            data_key = layout.data_key.read_bytes()
-        except OSError as exc:
+            signing = SigningKeys.from_private_bytes(_own_file(layout.signing_key))
+            hpke = HpkeKeyPair.from_private_bytes(_own_file(layout.hpke_key))
+            hpke_cnsa = HpkeCnsaKeyPair.from_private_bytes(_own_file(layout.hpke_cnsa_key))
+            cert = _own_file(layout.tls_cert).decode("ascii")
+            data_key = _own_file(layout.data_key)
+        except (OSError, NotFound) as exc:
             raise StorageError(f"cannot read the node's keys: {exc}") from exc
         if len(data_key) != _DATA_KEY_LEN:
             raise InvalidInput("keys/data.key must hold 32 bytes")
@@ -294,6 +295,11 @@ class Node:
 def _journals_anything(db: Database) -> bool:
     with db.transaction(read_only=True) as session:
         return session.scalars(select(JournalRow.seq).limit(1)).first() is not None
+
+
+def _own_file(path: Path) -> bytes:
+    """One of the node's own key or certificate files, refused unread above 1 MiB."""
+    return read_bounded(path, limit=MAX_DOCUMENT_BYTES, what=f"the node's file {path.name}")
 
 
 def _remove_contents(root: Path, *, remove_root: bool) -> None:

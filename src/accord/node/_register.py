@@ -45,7 +45,7 @@ from accord.markings import banner, received_banner
 from accord.node._access import AccessService
 from accord.node._context import NodeContext
 from accord.node._custody import CopyView, CustodyService
-from accord.node._items import FINAL_STATUSES, ItemService, stored_marking
+from accord.node._items import FINAL_STATUSES, ItemService, originated_at, stored_marking
 from accord.node._parties import PartyService
 from accord.node._users import Role, User, UserService
 from accord.policy import Resource
@@ -536,7 +536,7 @@ class RegisterService:
             location=own.node_id,
             received_from=row.received_from,
             received_at=row.received_at,
-            created_at=row.created_at,
+            created_at=originated_at(row, marking),
             copies=tuple(self._custody.copies(session, row.id)),
             translations=translations,
             certificate_id=certificate,

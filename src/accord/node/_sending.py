@@ -3,12 +3,11 @@
 ``send`` refuses, saying why, unless (GSOMIA Arts. 4, 6, 21): the agreement between the two
 parties is in force today; the item's level has an equivalent in the recipient's scheme;
 its topics are within the agreement's topic scope (TISA); the recipient is in the label's
-*Releasable To*; the item was originated here (onward release of what a partner provided
-needs the originator's consent, which arrives with the access-control issue). The
-envelope is sealed at once (HPKE to the recipient's pinned key, the agreement's suite) and
-written to the outbox in the same transaction as the journal entry; the delivery worker
-sends it. Nothing in the outbox is ever deleted: receipted rows are the dissemination
-record.
+*Releasable To*; the item was originated here, or its originator's consent to this onward
+release is held (Art. 6). The envelope is sealed at once (HPKE to the recipient's pinned
+key, the agreement's suite) and written to the outbox in the same transaction as the
+journal entry; the delivery worker sends it. Nothing in the outbox is ever deleted:
+receipted rows are the dissemination record.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from typing import Protocol
 
 from accord.errors import AccordError
 from accord.exchange import PeerClient
+from accord.limits import MAX_DOCUMENT_BYTES, read_bounded
 from accord.node._context import NodeContext
 from accord.node._delivery import DeliveryService, PeerTransport
 from accord.node._identity import IdentityCard
@@ -80,8 +81,8 @@ class DeliveryWorker:
         home = self._ctx.home
         return PeerClient(
             card.endpoint,
-            cert_pem=home.tls_cert.read_bytes(),
-            key_pem=home.tls_key.read_bytes(),
+            cert_pem=read_bounded(home.tls_cert, limit=MAX_DOCUMENT_BYTES, what="the node's TLS certificate"),
+            key_pem=read_bounded(home.tls_key, limit=MAX_DOCUMENT_BYTES, what="the node's TLS key"),
             server_cert_pem=card.tls_certificate_pem.encode("ascii"),
             timeout=120.0 if lane == "routine" else 15.0,
         )

@@ -1,0 +1,111 @@
+"""How large a file or body the node parses may be, and the one way to read it within that.
+
+Every file a person or a partner hands the node (a label, an identity card, an agreement and
+its signatures, a note, a proof, a holdings summary, an item's body or translation, a member
+of an offline bundle, the node's own configuration and keys) is read with
+:func:`read_bounded`, which refuses an oversized file *before* reading it: the size is taken
+from the open file (``fstat``) or the archive's header, and whatever has no size (a pipe, a
+device) is read at most one byte past the limit. So a 50 MB "label" is refused at once, in
+constant memory, instead of being read whole and then found wrong (issue 10, item 10).
+The limits are documented in ``docs/errors.md``; the HTTP bodies of the user API are capped
+by :data:`MAX_USER_API_BODY_BYTES` and a peer's transmissions by the peer API's own cap.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import IO, Final
+
+from accord.errors import InvalidInput, NotFound
+
+__all__ = [
+    "MAX_BUNDLE_JSON_BYTES",
+    "MAX_DOCUMENT_BYTES",
+    "MAX_SUMMARY_BYTES",
+    "MAX_TEXT_BYTES",
+    "MAX_USER_API_BODY_BYTES",
+    "read_bounded",
+]
+
+_MiB: Final = 1024 * 1024
+
+MAX_DOCUMENT_BYTES: Final = 1 * _MiB
+"""A label, identity card, agreement, signature, note, proof, or the node's config and keys."""
+
+MAX_TEXT_BYTES: Final = 4 * _MiB
+"""An item's body or a translation (UTF-8 text)."""
+
+MAX_SUMMARY_BYTES: Final = 64 * _MiB
+"""A partner's signed holdings summary (one entry per holding)."""
+
+MAX_BUNDLE_JSON_BYTES: Final = 256 * _MiB
+"""The envelopes (or receipts) and the manifest of one offline bundle; blobs are streamed."""
+
+MAX_USER_API_BODY_BYTES: Final = 64 * 1024
+"""The body of one request to the user API (413 above it)."""
+
+_PIECE: Final = 1024 * 1024
+
+
+def _size_words(size: int) -> str:
+    if size >= _MiB and size % _MiB == 0:
+        return f"{size // _MiB} MiB"
+    if size >= 1024 and size % 1024 == 0:
+        return f"{size // 1024} KiB"
+    return f"{size:,} bytes"
+
+
+def _too_large(what: str, limit: int, size: int | None) -> InvalidInput:
+    told = f" ({size:,} bytes)" if size is not None else ""
+    return InvalidInput(f"{what} is larger than {_size_words(limit)}{told}, the most Accord reads for it")
+
+
+def _read_at_most(handle: IO[bytes], limit: int, what: str) -> bytes:
+    data = bytearray()
+    while len(data) <= limit:
+        piece = handle.read(min(_PIECE, limit + 1 - len(data)))
+        if not piece:
+            return bytes(data)
+        data += piece
+    raise _too_large(what, limit, None)
+
+
+def read_bounded(source: Path | IO[bytes], *, limit: int, what: str, size: int | None = None) -> bytes:
+    """Reads a whole file, or refuses it unread when it is larger than ``limit`` bytes.
+
+    A path is opened and its size taken from the open file before anything is read; an open
+    stream is checked against ``size`` when the caller knows it (a tar member's header). In
+    every case at most ``limit + 1`` bytes are read, so a file that grows, or that has no
+    size (a pipe), is refused in bounded memory too.
+
+    Args:
+        source: The file's path, or an open binary stream.
+        limit: The largest size accepted, in bytes (see the ``MAX_*`` constants).
+        what: What the file is, for the message, e.g. ``"label file x.json"``.
+        size: The stream's declared size, if known.
+
+    Returns:
+        The file's bytes.
+
+    Raises:
+        InvalidInput: the file is larger than ``limit`` bytes, or is a folder.
+        NotFound: the path cannot be opened or read.
+    """
+    if size is not None and size > limit:
+        raise _too_large(what, limit, size)
+    if not isinstance(source, Path):
+        return _read_at_most(source, limit, what)
+    try:
+        with source.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise InvalidInput(f"{what} is a folder, not a file")
+            if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+                raise _too_large(what, limit, info.st_size)
+            return _read_at_most(handle, limit, what)
+    except IsADirectoryError as exc:
+        raise InvalidInput(f"{what} is a folder, not a file") from exc
+    except OSError as exc:
+        raise NotFound(f"cannot read {what}: {exc.strerror or exc}") from exc
