@@ -291,3 +291,61 @@ def test_small_chunks_find_the_same(
     first = node.ledger.verify(actor="auditor").first
     assert first is not None
     assert (first.index, first.kind) == (case.index, case.kind)
+
+
+def _highest_node(node: Node) -> tuple[int, int]:
+    level = scalar(node, "SELECT MAX(level) FROM ledger_nodes")
+    index = scalar(node, "SELECT MAX(idx) FROM ledger_nodes WHERE level = :l", l=level)
+    return int(level), int(index)
+
+
+@pytest.mark.parametrize("how", ["alter", "delete"])
+def test_seal_refuses_a_tree_node_it_builds_on_that_no_longer_gives_the_signed_root(
+    make_node: Maker, clock: Clock, database_url: str, how: str
+) -> None:
+    """Issue 10 item 2: comparing sizes only signed a checkpoint over a corrupted right edge."""
+    node = sealed_node(make_node, clock, database_url)
+    latest = node.ledger.latest_checkpoint()
+    assert latest is not None
+    level, index = _highest_node(node)
+    if how == "alter":
+        sql(
+            node,
+            "UPDATE ledger_nodes SET hash = :h WHERE level = :l AND idx = :i",
+            h=b"\x5a" * 32,
+            l=level,
+            i=index,
+        )
+    else:
+        sql(node, "DELETE FROM ledger_nodes WHERE level = :l AND idx = :i", l=level, i=index)
+    journal(node, 1)
+    with pytest.raises(IntegrityError, match="not the signed root"):
+        node.ledger.seal()
+    assert node.ledger.latest_checkpoint() == latest  # nothing signed over it
+    assert scalar(node, "SELECT COUNT(*) FROM journal WHERE leaf IS NULL") == 2  # the event, the alarm
+    (alarm,) = node.witness.alarms()
+    assert (alarm["origin"], alarm["kind"]) == ("jpn-mod", "damaged")
+    assert alarm["held"] == latest.to_dict()
+    (journalled,) = [e for e in events(node) if e.action == "ledger.seal"]
+    assert journalled.outcome == "alarm"
+    assert "not the signed root" in str(journalled.detail["reason"])
+    # Sealing again (serve does it every second) refuses again but raises the alarm once.
+    with pytest.raises(IntegrityError, match="not the signed root"):
+        node.ledger.seal()
+    assert len(node.witness.alarms()) == 1
+    assert len([e for e in events(node) if e.action == "ledger.seal"]) == 1
+
+
+def test_seal_refuses_a_latest_checkpoint_whose_signature_does_not_verify(
+    make_node: Maker, clock: Clock
+) -> None:
+    node = sealed_node(make_node, clock)
+    _corrupt_signature_of_latest(node)
+    journal(node, 1)
+    with pytest.raises(IntegrityError, match="does not carry this node's signature"):
+        node.ledger.seal()
+
+
+def _corrupt_signature_of_latest(node: Node) -> None:
+    signature = json.dumps(SigningKeys.generate().sign("checkpoint", b"something else").to_dict())
+    sql(node, "UPDATE ledger_checkpoints SET signature_json = :s WHERE size = :n", s=signature, n=LEAVES)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -41,8 +42,10 @@ from accord.store import (
     JournalRow,
     LedgerCheckpointRow,
     SqlHashStore,
+    WitnessAlarmRow,
     append_event,
     assign_leaves,
+    format_stamp,
     leaf_data,
     lock_ledger,
     pending_leaves,
@@ -67,6 +70,9 @@ SEAL_BATCH = 65_536
 _OPTIMISTIC_TRIES = 3
 _PROOF_KEYS = frozenset({"type", "v", "leaf_index", "leaf", "checkpoint", "signature", "path"})
 _SIGNED_KEYS = frozenset({"checkpoint", "signature"})
+DAMAGED = "damaged"
+"""The kind of the alarm a seal raises when it refuses a damaged ledger (``accord ledger alarms``)."""
+log = logging.getLogger("accord.ledger")
 
 
 @dataclass(frozen=True)
@@ -263,6 +269,16 @@ class _Overlay:
         return self._size
 
 
+class _Damaged(IntegrityError):
+    """A seal refused to build on the ledger: what it held and what the stored tree gives."""
+
+    def __init__(self, reason: str, held: Mapping[str, object] | None, tree: Mapping[str, object]) -> None:
+        super().__init__(f"{reason}: not sealing over it (run `accord ledger verify`)")
+        self.reason = reason
+        self.held = held
+        self.tree = tree
+
+
 @dataclass(frozen=True)
 class _Batch:
     start: int
@@ -295,11 +311,56 @@ class LedgerService:
             StorageError: the database failed (nothing is sealed by the failed transaction).
         """
         last: SignedCheckpoint | None = None
-        while (sealed := self._seal_batch(urgent)) is not None:
+        while True:
+            try:
+                sealed = self._seal_batch(urgent)
+            except _Damaged as exc:
+                self._raise_alarm(exc)
+                raise
+            if sealed is None:
+                break
             last, count = sealed
             if count < SEAL_BATCH:
                 break
         return last
+
+    def _raise_alarm(self, damaged: _Damaged) -> None:
+        """Journal a refused seal and keep it as an alarm (once per distinct damage: serve retries)."""
+        me = self._ctx.config.node_id
+        with self._ctx.db.transaction() as session:
+            known = session.scalar(
+                select(func.count())
+                .select_from(WitnessAlarmRow)
+                .where(
+                    WitnessAlarmRow.origin == me,
+                    WitnessAlarmRow.kind == DAMAGED,
+                    WitnessAlarmRow.reason == damaged.reason,
+                )
+            )
+            if known:
+                return
+            now = self._ctx.now()
+            held, tree = dict(damaged.held or {}), dict(damaged.tree)
+            session.add(
+                WitnessAlarmRow(
+                    origin=me,
+                    kind=DAMAGED,
+                    reason=damaged.reason,
+                    held_json=json.dumps(held or None, sort_keys=True),
+                    presented_json=json.dumps(tree, sort_keys=True),
+                    message_id="",
+                    detected_at=format_stamp(now),
+                )
+            )
+            append_event(
+                session,
+                at=now,
+                actor="ledger",
+                action="ledger.seal",
+                outcome="alarm",
+                detail={"reason": damaged.reason, "held": held or None, "tree": tree},
+            )
+        log.error("LEDGER DAMAGED at %s: %s; not sealing (accord ledger verify)", me, damaged.reason)
 
     def _seal_batch(self, urgent: bool) -> tuple[SignedCheckpoint, int] | None:
         db = self._ctx.db
@@ -334,20 +395,25 @@ class LedgerService:
 
     def _prepare(self, session: Session) -> _Batch | None:
         start, covered = self._head(session)
+        held = self._held(session, covered)
         if start != covered:
-            raise IntegrityError(
-                f"the ledger holds {start} leaves but its latest checkpoint covers {covered}: "
-                "not sealing over it (run `accord ledger verify`)"
+            raise _Damaged(
+                f"the ledger holds {start} leaves but its latest checkpoint covers {covered}",
+                None if held is None else held.to_dict(),
+                {"size": start},
             )
         beyond = session.execute(select(func.max(JournalRow.leaf))).scalar()
         if beyond is not None and beyond >= start:
-            raise IntegrityError(
-                f"a journal row holds leaf {beyond} but the ledger has {start} leaves: "
-                "not sealing over it (run `accord ledger verify`)"
+            raise _Damaged(
+                f"a journal row holds leaf {beyond} but the ledger has {start} leaves",
+                None if held is None else held.to_dict(),
+                {"size": start, "leaf": int(beyond)},
             )
         rows = pending_leaves(session, SEAL_BATCH)
         if not rows:
             return None
+        if held is not None:
+            self._check_right_edge(session, held)
         overlay = _Overlay(SqlHashStore(session))
         tree = MerkleTree(overlay)
         tree.append_leaf_hashes([leaf_hash(data) for _, data in rows])
@@ -358,6 +424,61 @@ class LedgerService:
             timestamp=format_time(self._ctx.now()),
         )
         return _Batch(start, [seq for seq, _ in rows], overlay.writes, checkpoint)
+
+    @staticmethod
+    def _held(session: Session, size: int) -> SignedCheckpoint | None:
+        """The latest checkpoint (of ``size`` leaves), or None before the first seal.
+
+        Raises:
+            _Damaged: it is malformed.
+        """
+        row = session.scalars(select(LedgerCheckpointRow).where(LedgerCheckpointRow.size == size)).first()
+        if row is None:
+            return None
+        try:
+            return SignedCheckpoint.from_row(row)
+        except InvalidInput as exc:
+            raise _Damaged(f"the latest checkpoint ({size} leaves) is malformed: {exc}", None, {}) from exc
+
+    def _check_right_edge(self, session: Session, held: SignedCheckpoint) -> None:
+        """Refuse unless the stored nodes a seal builds on give the latest signed root.
+
+        Appending reads only the right edge of the tree (the perfect subtrees of the binary
+        digits of its size, RFC 9162 §2.1.1), and exactly those give the root of that size:
+        recomputing it checks every stored hash the new checkpoint would vouch for. Checking
+        sizes alone would sign a new root over a corrupted node.
+
+        Raises:
+            _Damaged: the latest checkpoint is not this node's signature, or the stored tree
+                no longer gives its root.
+        """
+        signed = held.checkpoint
+        try:
+            held.verify(self._ctx.keys.public())
+        except VerificationFailed as exc:
+            raise _Damaged(
+                f"the latest checkpoint ({signed.size} leaves) does not carry this node's signature",
+                held.to_dict(),
+                {"size": signed.size},
+            ) from exc
+        if signed.origin != self._ctx.config.node_id:
+            raise _Damaged(
+                f"the latest checkpoint ({signed.size} leaves) names the node {signed.origin!r}",
+                held.to_dict(),
+                {"size": signed.size},
+            )
+        try:
+            root: bytes | None = MerkleTree(SqlHashStore(session)).root(signed.size)
+        except IntegrityError:
+            root = None
+        if root != signed.root:
+            found = "lacks a node" if root is None else f"gives the root {root.hex()}"
+            raise _Damaged(
+                f"the stored tree of {signed.size} leaves {found}, not the signed root "
+                f"{signed.root.hex()}: a tree node it builds on was altered or deleted",
+                held.to_dict(),
+                {"size": signed.size, "root": None if root is None else root.hex()},
+            )
 
     def _sign(self, checkpoint: Checkpoint) -> SignedCheckpoint:
         return SignedCheckpoint(checkpoint, self._ctx.keys.sign(CHECKPOINT_PURPOSE, checkpoint.statement()))
