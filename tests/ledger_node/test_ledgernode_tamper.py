@@ -349,3 +349,50 @@ def test_seal_refuses_a_latest_checkpoint_whose_signature_does_not_verify(
 def _corrupt_signature_of_latest(node: Node) -> None:
     signature = json.dumps(SigningKeys.generate().sign("checkpoint", b"something else").to_dict())
     sql(node, "UPDATE ledger_checkpoints SET signature_json = :s WHERE size = :n", s=signature, n=LEAVES)
+
+
+def test_one_altered_row_is_one_finding_and_later_checkpoints_are_its_consequence(
+    make_node: Maker, clock: Clock
+) -> None:
+    """Issue 10 item 3: every later checkpoint was reported as 'rewritten to agree'."""
+    node = sealed_node(make_node, clock)
+    _edit_detail(node)  # leaf 7, under the checkpoint of 11 leaves
+    report = node.ledger.verify(actor="auditor")
+    assert [(f.index, f.kind) for f in report.findings] == [(7, "altered")]
+    assert report.count == 1
+    assert report.consequences == (16, 21)
+    assert (
+        report.consequence is not None and "2 later checkpoint(s) (of 16 to 21 leaves)" in report.consequence
+    )
+    assert report.to_dict()["consequences"] == [16, 21]
+    assert not any("rewritten" in f.message for f in report.findings)
+
+
+def test_a_stray_leaf_node_beyond_the_ledger_is_reported_as_an_added_node(
+    make_node: Maker, clock: Clock
+) -> None:
+    node = sealed_node(make_node, clock)
+    sql(node, "INSERT INTO ledger_nodes (level, idx, hash) VALUES (0, :i, :h)", i=LEAVES, h=b"\x07" * 32)
+    report = node.ledger.verify(actor="auditor")
+    assert [(f.index, f.kind) for f in report.findings] == [(LEAVES, "node")]
+    assert "a tree node was added" in report.findings[0].message
+    assert "deleted" not in report.findings[0].message
+
+
+def test_a_stray_leaf_node_far_beyond_the_ledger_is_one_added_node(make_node: Maker, clock: Clock) -> None:
+    node = sealed_node(make_node, clock)
+    sql(node, "INSERT INTO ledger_nodes (level, idx, hash) VALUES (0, :i, :h)", i=1000, h=b"\x07" * 32)
+    report = node.ledger.verify(actor="auditor")
+    assert [(f.index, f.kind) for f in report.findings] == [(1000, "node")]
+
+
+def test_a_stray_inner_node_beyond_the_tree_is_reported_as_an_added_node(
+    make_node: Maker, clock: Clock
+) -> None:
+    node = sealed_node(make_node, clock)
+    sql(node, "INSERT INTO ledger_nodes (level, idx, hash) VALUES (2, 5, :h)", h=b"\x07" * 32)
+    report = node.ledger.verify(actor="auditor")
+    assert [(f.index, f.kind) for f in report.findings] == [(LEAVES, "node")]
+    assert (
+        "ledger node (2, 5) over leaves 20–23 lies beyond the tree of 21 leaves" in report.findings[0].message
+    )

@@ -115,6 +115,8 @@ def ledger_verify(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
         err_console.print(f"leaf {finding.index} ({finding.kind}): {finding.message}", markup=False)
     if report.count > _SHOWN_FINDINGS:
         err_console.print(f"… {report.count - _SHOWN_FINDINGS} more (--json lists up to 1,000)", markup=False)
+    if report.consequence is not None:
+        err_console.print(f"({report.consequence})", markup=False)
     with refusals():
         report.check()
 
