@@ -361,9 +361,8 @@ def test_one_altered_row_is_one_finding_and_later_checkpoints_are_its_consequenc
     assert [(f.index, f.kind) for f in report.findings] == [(7, "altered")]
     assert report.count == 1
     assert report.consequences == (16, 21)
-    assert (
-        report.consequence is not None and "2 later checkpoint(s) (of 16 to 21 leaves)" in report.consequence
-    )
+    assert report.consequence is not None
+    assert "2 later checkpoint(s) (of 16 to 21 leaves)" in report.consequence
     assert report.to_dict()["consequences"] == [16, 21]
     assert not any("rewritten" in f.message for f in report.findings)
 
