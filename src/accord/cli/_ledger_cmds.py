@@ -1,4 +1,4 @@
-"""Commands for the tamper-evident ledger: seal, verify, prove, check-proof, checkpoints."""
+"""Commands for the tamper-evident ledger: seal, verify, prove, check-proof, checkpoints, export, …"""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from accord.cli._common import (
     write_text,
 )
 from accord.errors import IntegrityError
-from accord.node import SignedCheckpoint, check_proof
+from accord.node import IdentityCard, SignedCheckpoint, check_proof
 
 __all__ = ["ledger_app"]
 
@@ -158,11 +158,20 @@ def ledger_check_proof(
 ) -> None:
     """Check an inclusion proof with the node's identity card only (no node home needed)."""
     with refusals():
-        proof = check_proof(read_text(file), read_text(card))
+        card_text = read_text(card)
+        proof = check_proof(read_text(file), card_text)
+        # The reader must compare it with the one the node's authority gave out of band.
+        fingerprint = IdentityCard.parse(card_text).fingerprint
     event, checkpoint = proof.event, proof.signed.checkpoint
     if json_out:
         emit_json(
-            {"ok": True, "leaf_index": proof.leaf_index, "event": event, "checkpoint": checkpoint.to_dict()}
+            {
+                "ok": True,
+                "leaf_index": proof.leaf_index,
+                "event": event,
+                "checkpoint": checkpoint.to_dict(),
+                "card": {"node_id": checkpoint.origin, "fingerprint": fingerprint},
+            }
         )
         return
     console.print(
@@ -172,6 +181,11 @@ def ledger_check_proof(
         markup=False,
     )
     console.print(f"checkpoint: {_describe(proof.signed)}", markup=False)
+    console.print(
+        f"card used: {checkpoint.origin}, fingerprint {fingerprint} "
+        "(compare it with the one the node's authority gave you)",
+        markup=False,
+    )
 
 
 @ledger_app.command("checkpoints")
@@ -191,3 +205,52 @@ def ledger_checkpoints(
         cp = signed.checkpoint
         table.add_row(str(cp.size), cp.root.hex(), cp.timestamp, cp.origin)
     console.print(table)
+
+
+@ledger_app.command("consistency")
+def ledger_consistency(
+    old: Annotated[int, typer.Argument(help="The smaller tree size (a checkpoint you hold).")],
+    new: Annotated[int, typer.Argument(help="The larger tree size (at most the ledger's size).")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Print the RFC 9162 §2.1.4 consistency proof from the tree of OLD leaves to the tree of NEW leaves.
+
+    With the two signed checkpoints of those sizes (`ledger checkpoints`), an auditor checks
+    with their own RFC 9162 code that the ledger of NEW leaves extends the one of OLD leaves.
+    """
+    with refusals(), node_at(home) as node:
+        proof = node.ledger.consistency(old, new)
+    hashes = [digest.hex() for digest in proof]
+    if json_out:
+        emit_json({"old_size": old, "new_size": new, "proof": hashes})
+        return
+    console.print(f"Consistency proof from {_leaves(old)} to {_leaves(new)}: {len(hashes)} hash(es)")
+    for digest in hashes:
+        typer.echo(digest)
+
+
+@ledger_app.command("export")
+def ledger_export(
+    start: Annotated[int, typer.Option("--from", help="The first leaf index (0-based).")],
+    end: Annotated[
+        int, typer.Option("--to", help="One past the last leaf index (at most the ledger's size).")
+    ],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Print the leaves [FROM, TO) of the ledger: each one's exact leaf data, one per line.
+
+    A leaf's data is the event's canonical JSON (docs/ledger.md "What is hashed"), which holds
+    no newline; its leaf hash is SHA-256(0x00 || the line's bytes, without the newline).
+    `--json` gives `[{"leaf_index", "leaf"}]`.
+    """
+    with refusals(), node_at(home) as node:
+        leaves = node.ledger.leaves(start, end)
+    if json_out:
+        emit_json([{"leaf_index": start + n, "leaf": data.decode("utf-8")} for n, data in enumerate(leaves)])
+        return
+    out = typer.get_binary_stream("stdout")
+    for data in leaves:
+        out.write(data + b"\n")
+    out.flush()

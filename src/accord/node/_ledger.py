@@ -50,6 +50,7 @@ from accord.store import (
     lock_ledger,
     pending_leaves,
     read_snapshot,
+    sealed_rows,
 )
 
 __all__ = [
@@ -585,6 +586,28 @@ class LedgerService:
         with self._ctx.db.transaction(read_only=True) as session:
             read_snapshot(session)
             return MerkleTree(SqlHashStore(session)).consistency_proof(old_size, new_size)
+
+    def leaves(self, start: int, end: int) -> list[bytes]:
+        """The leaf data of leaves [start, end): the events' canonical JSON (:func:`~accord.store.leaf_data`).
+
+        Raises:
+            InvalidInput: not ``0 <= start <= end <= size()``, or more than :data:`SEAL_BATCH` leaves.
+            IntegrityError: a leaf in the range is held by no journal row, or by several (run
+                ``accord ledger verify``).
+        """
+        with self._ctx.db.transaction(read_only=True) as session:
+            read_snapshot(session)
+            size = SqlHashStore(session).size()
+            if not 0 <= start <= end <= size:
+                raise InvalidInput(f"leaves {start} to {end}: the ledger holds leaves 0 to {size}")
+            if end - start > SEAL_BATCH:
+                raise InvalidInput(f"at most {SEAL_BATCH} leaves at a time")
+            rows = sealed_rows(session, start, end)
+        if [row.leaf for row in rows] != list(range(start, end)):
+            raise IntegrityError(
+                f"leaves {start} to {end}: not one journal row per leaf (run `accord ledger verify`)"
+            )
+        return [row.data for row in rows]
 
     # --- verifying -----------------------------------------------------------------------------
 
