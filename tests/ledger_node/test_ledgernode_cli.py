@@ -1,12 +1,14 @@
-"""`accord ledger …` in-process (Typer's CliRunner): seal, verify, prove, check-proof, checkpoints."""
+"""`accord ledger …` in-process (Typer's CliRunner): seal, verify, prove, check-proof, checkpoints, note."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from support_ledgernode import LEAVES, Clock, Maker, journal, sealed_node, sql
 from typer.testing import CliRunner, Result
 
@@ -200,3 +202,39 @@ def test_alarms_exit_non_zero_when_there_is_an_alarm(node: Node) -> None:
     as_json = accord("ledger", "alarms", "--json", home=home)
     assert as_json.exit_code == 9
     assert json.loads(as_json.stdout)[0]["kind"] == "damaged"
+
+
+def test_note_is_a_c2sp_checkpoint_an_auditor_checks_with_the_vkey_and_own_code(
+    node: Node, tmp_path: Path
+) -> None:
+    home = node.ctx.home.root
+    card = tmp_path / "jpn.card.json"
+    assert accord("identity", "export", "--out", card, home=home).exit_code == 0
+    vkeys = accord("ledger", "vkeys", "--card", card)  # no node home: the card alone
+    assert vkeys.exit_code == 0, vkeys.stderr
+    roles = dict(line.split(" ", 1) for line in vkeys.stdout.splitlines())
+    assert set(roles) == {"checkpoint", "checkpoint-mldsa65", "cosignature", "cosignature-mldsa65"}
+    assert accord("ledger", "vkeys", "--json", home=home).stdout.count(roles["checkpoint"]) == 1
+    printed = accord("ledger", "note", home=home)
+    assert printed.exit_code == 0, printed.stderr
+    # What any C2SP verifier does, written out: vkey name+id+base64(0x01 || key) ...
+    name, key_hex, material = roles["checkpoint"].split("+", 2)
+    public = base64.b64decode(material)
+    assert public[0] == 1
+    assert hashlib.sha256(name.encode() + b"\n" + public).digest()[:4].hex() == key_hex
+    text, signatures = printed.stdout.rsplit("\n\n", 1)
+    text += "\n"
+    ours = [line.split(" ")[2] for line in signatures.splitlines() if line.startswith(f"\u2014 {name} ")]
+    blobs = [base64.b64decode(sig) for sig in ours]
+    ed = next(blob[4:] for blob in blobs if blob[:4].hex() == key_hex)
+    Ed25519PublicKey.from_public_bytes(public[1:]).verify(ed, text.encode())
+    # ... and the checkpoint it states: origin, size, base64 root (RFC 9162 MTH), time.
+    origin, size, root, time = text.splitlines()
+    assert (origin, int(size)) == ("accord/jpn-mod", LEAVES)
+    leaves = accord("ledger", "export", "--from", "0", "--to", size, home=home).stdout_bytes.split(b"\n")[:-1]
+    assert base64.b64decode(root) == _rfc9162_root(leaves)
+    assert time == "time " + node.ledger.checkpoints()[0].checkpoint.timestamp
+    out = tmp_path / "checkpoint.note"
+    assert accord("ledger", "note", "--size", size, "--out", out, home=home).exit_code == 0
+    assert out.read_text(encoding="utf-8").startswith(text)
+    assert accord("ledger", "note", "--size", "999", home=home).exit_code == 4

@@ -39,6 +39,7 @@ def test_node_exports() -> None:
         "User",
         "UserService",
         "check_proof",
+        "note_vkeys",
         "utc_now",
     ]
 

@@ -1,4 +1,4 @@
-"""Commands for the tamper-evident ledger: seal, verify, prove, check-proof, checkpoints, export, …"""
+"""Commands for the tamper-evident ledger: seal, verify, prove, check-proof, checkpoints, note, export, …"""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from accord.cli._common import (
     write_text,
 )
 from accord.errors import IntegrityError
-from accord.node import IdentityCard, SignedCheckpoint, check_proof
+from accord.node import IdentityCard, SignedCheckpoint, check_proof, note_vkeys
 
 __all__ = ["ledger_app"]
 
@@ -170,6 +170,7 @@ def ledger_check_proof(
                 "leaf_index": proof.leaf_index,
                 "event": event,
                 "checkpoint": checkpoint.to_dict(),
+                "checkpoint_note": proof.note is not None,
                 "card": {"node_id": checkpoint.origin, "fingerprint": fingerprint},
             }
         )
@@ -181,6 +182,8 @@ def ledger_check_proof(
         markup=False,
     )
     console.print(f"checkpoint: {_describe(proof.signed)}", markup=False)
+    if proof.note is not None:
+        console.print("checkpoint note (C2SP tlog-checkpoint): signed, the same checkpoint", markup=False)
     console.print(
         f"card used: {checkpoint.origin}, fingerprint {fingerprint} "
         "(compare it with the one the node's authority gave you)",
@@ -205,6 +208,65 @@ def ledger_checkpoints(
         cp = signed.checkpoint
         table.add_row(str(cp.size), cp.root.hex(), cp.timestamp, cp.origin)
     console.print(table)
+
+
+@ledger_app.command("note")
+def ledger_note(
+    size: Annotated[
+        int | None, typer.Option(help="The checkpoint of this many leaves (default: the latest).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the note to this file instead of printing it.")
+    ] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Print a signed checkpoint as a C2SP tlog-checkpoint signed note, with partners' cosignatures.
+
+    Any transparency-log tool checks it with the node's vkeys (`accord ledger vkeys`):
+    the node's Ed25519 line (type 0x01) and each partner's tlog-cosignature v1 line (0x04);
+    the ML-DSA-65 lines are Accord's (docs/ledger.md).
+    """
+    with refusals():
+        if out is not None:
+            check_writable(out)
+        with node_at(home) as node:
+            text = node.ledger.note(size)
+        if out is not None:
+            write_text(out, text)
+    if json_out:
+        emit_json({"note": text} if out is None else {"out": str(out)})
+    elif out is None:
+        typer.echo(text, nl=False)
+    else:
+        console.print(f"Wrote the checkpoint note to {out}")
+
+
+@ledger_app.command("vkeys")
+def ledger_vkeys(
+    card: Annotated[
+        Path | None, typer.Option(help="A node's public identity card (default: this node's own).")
+    ] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Print the C2SP verifier keys (vkeys) of a node's checkpoint notes and cosignatures.
+
+    From a card, no node home is needed: check the card's fingerprint with the node's
+    authority first, as for `check-proof`.
+    """
+    with refusals():
+        if card is not None:
+            parsed = IdentityCard.parse(read_text(card))
+        else:
+            with node_at(home) as node:
+                parsed = node.parties.own_card()
+        keys = note_vkeys(parsed)
+    if json_out:
+        emit_json({"node_id": parsed.node_id, "fingerprint": parsed.fingerprint, "vkeys": keys})
+        return
+    for role, value in keys.items():
+        typer.echo(f"{role} {value}")
 
 
 @ledger_app.command("consistency")
