@@ -38,6 +38,7 @@ EXPECTED = [
     "sha384_hex",
     "unwrap_key",
     "verify_binding",
+    "verify_ed25519_note",
     "wrap_key",
 ]
 

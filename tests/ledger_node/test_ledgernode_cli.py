@@ -1,15 +1,19 @@
-"""`accord ledger …` in-process (Typer's CliRunner): seal, verify, prove, check-proof, checkpoints."""
+"""`accord ledger …` in-process (Typer's CliRunner): seal, verify, prove, check-proof, checkpoints, note."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from support_ledgernode import LEAVES, Clock, Maker, journal, sealed_node, sql
 from typer.testing import CliRunner, Result
 
 from accord.cli import app
+from accord.ledger import verify_consistency
 from accord.node import Node
 
 # The variables a command reads; never taken from the environment the tests run in.
@@ -128,3 +132,109 @@ def test_ledger_commands_need_a_node_except_check_proof() -> None:
         result = accord("ledger", *command)
         assert result.exit_code == 4, command
         assert "no node selected" in result.stderr
+
+
+def test_check_proof_prints_the_fingerprint_of_the_card_it_used(node: Node, tmp_path: Path) -> None:
+    home = node.ctx.home.root
+    proof, card = tmp_path / "event-5.proof.json", tmp_path / "jpn.card.json"
+    assert accord("ledger", "prove", "5", "--out", proof, home=home).exit_code == 0
+    assert accord("identity", "export", "--out", card, home=home).exit_code == 0
+    fingerprint = node.ctx.keys.public().fingerprint()
+    checked = accord("ledger", "check-proof", proof, "--card", card)
+    assert f"card used: jpn-mod, fingerprint {fingerprint}" in checked.stdout
+    as_json = json.loads(accord("ledger", "check-proof", proof, "--card", card, "--json").stdout)
+    assert as_json["card"] == {"node_id": "jpn-mod", "fingerprint": fingerprint}
+
+
+def _rfc9162_root(leaves: list[bytes]) -> bytes:
+    """MTH of RFC 9162 §2.1.1, written out here as an auditor's own code would be."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return hashlib.sha256(b"\x00" + leaves[0]).digest()
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return hashlib.sha256(b"\x01" + _rfc9162_root(leaves[:k]) + _rfc9162_root(leaves[k:])).digest()
+
+
+def test_export_gives_leaves_an_auditor_hashes_to_the_signed_roots(node: Node) -> None:
+    home = node.ctx.home.root
+    exported = accord("ledger", "export", "--from", "0", "--to", str(LEAVES), home=home)
+    assert exported.exit_code == 0, exported.stderr
+    leaves = exported.stdout_bytes.split(b"\n")[:-1]
+    assert len(leaves) == LEAVES
+    for signed in node.ledger.checkpoints():
+        size = signed.checkpoint.size
+        assert _rfc9162_root(leaves[:size]) == signed.checkpoint.root
+    part = json.loads(accord("ledger", "export", "--from", "3", "--to", "5", "--json", home=home).stdout)
+    assert part == [
+        {"leaf_index": 3, "leaf": leaves[3].decode()},
+        {"leaf_index": 4, "leaf": leaves[4].decode()},
+    ]
+    beyond = accord("ledger", "export", "--from", "0", "--to", str(LEAVES + 1), home=home)
+    assert beyond.exit_code != 0
+    assert "the ledger holds leaves 0 to 21" in beyond.stderr
+
+
+def test_consistency_prints_a_proof_that_verifies_between_two_signed_checkpoints(node: Node) -> None:
+    home = node.ctx.home.root
+    roots = {s.checkpoint.size: s.checkpoint.root for s in node.ledger.checkpoints()}
+    shown = accord("ledger", "consistency", "6", "16", "--json", home=home)
+    assert shown.exit_code == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert (data["old_size"], data["new_size"]) == (6, 16)
+    verify_consistency(6, 16, roots[6], roots[16], [bytes.fromhex(h) for h in data["proof"]])
+    text = accord("ledger", "consistency", "6", "16", home=home)
+    assert text.stdout.splitlines()[1:] == data["proof"]
+    assert accord("ledger", "consistency", "16", "6", home=home).exit_code != 0
+
+
+def test_alarms_exit_non_zero_when_there_is_an_alarm(node: Node) -> None:
+    home = node.ctx.home.root
+    calm = accord("ledger", "alarms", home=home)
+    assert calm.exit_code == 0
+    assert "No alarm" in calm.stdout
+    sql(node, "UPDATE ledger_nodes SET hash = :h WHERE level = 0 AND idx = 20", h=b"\x5a" * 32)
+    journal(node, 1)
+    assert accord("ledger", "seal", home=home).exit_code == 9
+    alarmed = accord("ledger", "alarms", home=home)
+    assert alarmed.exit_code == 9
+    assert "damaged" in alarmed.stdout
+    as_json = accord("ledger", "alarms", "--json", home=home)
+    assert as_json.exit_code == 9
+    assert json.loads(as_json.stdout)[0]["kind"] == "damaged"
+
+
+def test_note_is_a_c2sp_checkpoint_an_auditor_checks_with_the_vkey_and_own_code(
+    node: Node, tmp_path: Path
+) -> None:
+    home = node.ctx.home.root
+    card = tmp_path / "jpn.card.json"
+    assert accord("identity", "export", "--out", card, home=home).exit_code == 0
+    vkeys = accord("ledger", "vkeys", "--card", card)  # no node home: the card alone
+    assert vkeys.exit_code == 0, vkeys.stderr
+    roles = dict(line.split(" ", 1) for line in vkeys.stdout.splitlines())
+    assert set(roles) == {"checkpoint", "checkpoint-mldsa65", "cosignature", "cosignature-mldsa65"}
+    assert accord("ledger", "vkeys", "--json", home=home).stdout.count(roles["checkpoint"]) == 1
+    printed = accord("ledger", "note", home=home)
+    assert printed.exit_code == 0, printed.stderr
+    # What any C2SP verifier does, written out: vkey name+id+base64(0x01 || key) ...
+    name, key_hex, material = roles["checkpoint"].split("+", 2)
+    public = base64.b64decode(material)
+    assert public[0] == 1
+    assert hashlib.sha256(name.encode() + b"\n" + public).digest()[:4].hex() == key_hex
+    text, signatures = printed.stdout.rsplit("\n\n", 1)
+    text += "\n"
+    ours = [line.split(" ")[2] for line in signatures.splitlines() if line.startswith(f"\u2014 {name} ")]
+    blobs = [base64.b64decode(sig) for sig in ours]
+    ed = next(blob[4:] for blob in blobs if blob[:4].hex() == key_hex)
+    Ed25519PublicKey.from_public_bytes(public[1:]).verify(ed, text.encode())
+    # ... and the checkpoint it states: origin, size, base64 root (RFC 9162 MTH), time.
+    origin, size, root, time = text.splitlines()
+    assert (origin, int(size)) == ("accord/jpn-mod", LEAVES)
+    leaves = accord("ledger", "export", "--from", "0", "--to", size, home=home).stdout_bytes.split(b"\n")[:-1]
+    assert base64.b64decode(root) == _rfc9162_root(leaves)
+    assert time == "time " + node.ledger.checkpoints()[0].checkpoint.timestamp
+    out = tmp_path / "checkpoint.note"
+    assert accord("ledger", "note", "--size", size, "--out", out, home=home).exit_code == 0
+    assert out.read_text(encoding="utf-8").startswith(text)
+    assert accord("ledger", "note", "--size", "999", home=home).exit_code == 4

@@ -291,3 +291,107 @@ def test_small_chunks_find_the_same(
     first = node.ledger.verify(actor="auditor").first
     assert first is not None
     assert (first.index, first.kind) == (case.index, case.kind)
+
+
+def _highest_node(node: Node) -> tuple[int, int]:
+    level = scalar(node, "SELECT MAX(level) FROM ledger_nodes")
+    index = scalar(node, "SELECT MAX(idx) FROM ledger_nodes WHERE level = :l", l=level)
+    return int(level), int(index)
+
+
+@pytest.mark.parametrize("how", ["alter", "delete"])
+def test_seal_refuses_a_tree_node_it_builds_on_that_no_longer_gives_the_signed_root(
+    make_node: Maker, clock: Clock, database_url: str, how: str
+) -> None:
+    """Issue 10 item 2: comparing sizes only signed a checkpoint over a corrupted right edge."""
+    node = sealed_node(make_node, clock, database_url)
+    latest = node.ledger.latest_checkpoint()
+    assert latest is not None
+    level, index = _highest_node(node)
+    if how == "alter":
+        sql(
+            node,
+            "UPDATE ledger_nodes SET hash = :h WHERE level = :l AND idx = :i",
+            h=b"\x5a" * 32,
+            l=level,
+            i=index,
+        )
+    else:
+        sql(node, "DELETE FROM ledger_nodes WHERE level = :l AND idx = :i", l=level, i=index)
+    journal(node, 1)
+    with pytest.raises(IntegrityError, match="not the signed root"):
+        node.ledger.seal()
+    assert node.ledger.latest_checkpoint() == latest  # nothing signed over it
+    assert scalar(node, "SELECT COUNT(*) FROM journal WHERE leaf IS NULL") == 2  # the event, the alarm
+    (alarm,) = node.witness.alarms()
+    assert (alarm["origin"], alarm["kind"]) == ("jpn-mod", "damaged")
+    assert alarm["held"] == latest.to_dict()
+    (journalled,) = [e for e in events(node) if e.action == "ledger.seal"]
+    assert journalled.outcome == "alarm"
+    assert "not the signed root" in str(journalled.detail["reason"])
+    # Sealing again (serve does it every second) refuses again but raises the alarm once.
+    with pytest.raises(IntegrityError, match="not the signed root"):
+        node.ledger.seal()
+    assert len(node.witness.alarms()) == 1
+    assert len([e for e in events(node) if e.action == "ledger.seal"]) == 1
+
+
+def test_seal_refuses_a_latest_checkpoint_whose_signature_does_not_verify(
+    make_node: Maker, clock: Clock
+) -> None:
+    node = sealed_node(make_node, clock)
+    _corrupt_signature_of_latest(node)
+    journal(node, 1)
+    with pytest.raises(IntegrityError, match="does not carry this node's signature"):
+        node.ledger.seal()
+
+
+def _corrupt_signature_of_latest(node: Node) -> None:
+    signature = json.dumps(SigningKeys.generate().sign("checkpoint", b"something else").to_dict())
+    sql(node, "UPDATE ledger_checkpoints SET signature_json = :s WHERE size = :n", s=signature, n=LEAVES)
+
+
+def test_one_altered_row_is_one_finding_and_later_checkpoints_are_its_consequence(
+    make_node: Maker, clock: Clock
+) -> None:
+    """Issue 10 item 3: every later checkpoint was reported as 'rewritten to agree'."""
+    node = sealed_node(make_node, clock)
+    _edit_detail(node)  # leaf 7, under the checkpoint of 11 leaves
+    report = node.ledger.verify(actor="auditor")
+    assert [(f.index, f.kind) for f in report.findings] == [(7, "altered")]
+    assert report.count == 1
+    assert report.consequences == (16, 21)
+    assert report.consequence is not None
+    assert "2 later checkpoint(s) (of 16 to 21 leaves)" in report.consequence
+    assert report.to_dict()["consequences"] == [16, 21]
+    assert not any("rewritten" in f.message for f in report.findings)
+
+
+def test_a_stray_leaf_node_beyond_the_ledger_is_reported_as_an_added_node(
+    make_node: Maker, clock: Clock
+) -> None:
+    node = sealed_node(make_node, clock)
+    sql(node, "INSERT INTO ledger_nodes (level, idx, hash) VALUES (0, :i, :h)", i=LEAVES, h=b"\x07" * 32)
+    report = node.ledger.verify(actor="auditor")
+    assert [(f.index, f.kind) for f in report.findings] == [(LEAVES, "node")]
+    assert "a tree node was added" in report.findings[0].message
+    assert "deleted" not in report.findings[0].message
+
+
+def test_a_stray_leaf_node_far_beyond_the_ledger_is_one_added_node(make_node: Maker, clock: Clock) -> None:
+    node = sealed_node(make_node, clock)
+    sql(node, "INSERT INTO ledger_nodes (level, idx, hash) VALUES (0, :i, :h)", i=1000, h=b"\x07" * 32)
+    report = node.ledger.verify(actor="auditor")
+    assert [(f.index, f.kind) for f in report.findings] == [(1000, "node")]
+
+
+def test_a_stray_inner_node_beyond_the_tree_is_reported_as_an_added_node(
+    make_node: Maker, clock: Clock
+) -> None:
+    node = sealed_node(make_node, clock)
+    sql(node, "INSERT INTO ledger_nodes (level, idx, hash) VALUES (2, 5, :h)", h=b"\x07" * 32)
+    report = node.ledger.verify(actor="auditor")
+    assert [(f.index, f.kind) for f in report.findings] == [(LEAVES, "node")]
+    assert (
+        "ledger node (2, 5) over leaves 20–23 lies beyond the tree of 21 leaves" in report.findings[0].message
+    )

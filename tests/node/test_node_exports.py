@@ -46,6 +46,7 @@ def test_node_exports() -> None:
         "User",
         "UserService",
         "check_proof",
+        "note_vkeys",
         "utc_now",
     ]
 

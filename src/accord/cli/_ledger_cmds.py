@@ -1,4 +1,4 @@
-"""Commands for the tamper-evident ledger: seal, verify, prove, check-proof, checkpoints."""
+"""Commands for the tamper-evident ledger: seal, verify, prove, check-proof, checkpoints, note, export, …"""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from accord.cli._common import (
 )
 from accord.errors import IntegrityError
 from accord.limits import MAX_DOCUMENT_BYTES
-from accord.node import SignedCheckpoint, check_proof
+from accord.node import IdentityCard, SignedCheckpoint, check_proof, note_vkeys
 
 __all__ = ["ledger_app"]
 
@@ -116,6 +116,8 @@ def ledger_verify(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
         err_console.print(f"leaf {finding.index} ({finding.kind}): {finding.message}", markup=False)
     if report.count > _SHOWN_FINDINGS:
         err_console.print(f"… {report.count - _SHOWN_FINDINGS} more (--json lists up to 1,000)", markup=False)
+    if report.consequence is not None:
+        err_console.print(f"({report.consequence})", markup=False)
     with refusals():
         report.check()
 
@@ -157,14 +159,21 @@ def ledger_check_proof(
 ) -> None:
     """Check an inclusion proof with the node's identity card only (no node home needed)."""
     with refusals():
-        proof = check_proof(
-            read_text(file, limit=MAX_DOCUMENT_BYTES, what="proof"),
-            read_text(card, limit=MAX_DOCUMENT_BYTES, what="identity card"),
-        )
+        card_text = read_text(card, limit=MAX_DOCUMENT_BYTES, what="identity card")
+        proof = check_proof(read_text(file, limit=MAX_DOCUMENT_BYTES, what="proof"), card_text)
+        # The reader must compare it with the one the node's authority gave out of band.
+        fingerprint = IdentityCard.parse(card_text).fingerprint
     event, checkpoint = proof.event, proof.signed.checkpoint
     if json_out:
         emit_json(
-            {"ok": True, "leaf_index": proof.leaf_index, "event": event, "checkpoint": checkpoint.to_dict()}
+            {
+                "ok": True,
+                "leaf_index": proof.leaf_index,
+                "event": event,
+                "checkpoint": checkpoint.to_dict(),
+                "checkpoint_note": proof.note is not None,
+                "card": {"node_id": checkpoint.origin, "fingerprint": fingerprint},
+            }
         )
         return
     console.print(
@@ -174,6 +183,13 @@ def ledger_check_proof(
         markup=False,
     )
     console.print(f"checkpoint: {_describe(proof.signed)}", markup=False)
+    if proof.note is not None:
+        console.print("checkpoint note (C2SP tlog-checkpoint): signed, the same checkpoint", markup=False)
+    console.print(
+        f"card used: {checkpoint.origin}, fingerprint {fingerprint} "
+        "(compare it with the one the node's authority gave you)",
+        markup=False,
+    )
 
 
 @ledger_app.command("checkpoints")
@@ -193,3 +209,111 @@ def ledger_checkpoints(
         cp = signed.checkpoint
         table.add_row(str(cp.size), cp.root.hex(), cp.timestamp, cp.origin)
     console.print(table)
+
+
+@ledger_app.command("note")
+def ledger_note(
+    size: Annotated[
+        int | None, typer.Option(help="The checkpoint of this many leaves (default: the latest).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the note to this file instead of printing it.")
+    ] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Print a signed checkpoint as a C2SP tlog-checkpoint signed note, with partners' cosignatures.
+
+    Any transparency-log tool checks it with the node's vkeys (`accord ledger vkeys`):
+    the node's Ed25519 line (type 0x01) and each partner's tlog-cosignature v1 line (0x04);
+    the ML-DSA-65 lines are Accord's (docs/ledger.md).
+    """
+    with refusals():
+        if out is not None:
+            check_writable(out)
+        with node_at(home) as node:
+            text = node.ledger.note(size)
+        if out is not None:
+            write_text(out, text)
+    if json_out:
+        emit_json({"note": text} if out is None else {"out": str(out)})
+    elif out is None:
+        typer.echo(text, nl=False)
+    else:
+        console.print(f"Wrote the checkpoint note to {out}")
+
+
+@ledger_app.command("vkeys")
+def ledger_vkeys(
+    card: Annotated[
+        Path | None, typer.Option(help="A node's public identity card (default: this node's own).")
+    ] = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Print the C2SP verifier keys (vkeys) of a node's checkpoint notes and cosignatures.
+
+    From a card, no node home is needed: check the card's fingerprint with the node's
+    authority first, as for `check-proof`.
+    """
+    with refusals():
+        if card is not None:
+            parsed = IdentityCard.parse(read_text(card, limit=MAX_DOCUMENT_BYTES, what="identity card"))
+        else:
+            with node_at(home) as node:
+                parsed = node.parties.own_card()
+        keys = note_vkeys(parsed)
+    if json_out:
+        emit_json({"node_id": parsed.node_id, "fingerprint": parsed.fingerprint, "vkeys": keys})
+        return
+    for role, value in keys.items():
+        typer.echo(f"{role} {value}")
+
+
+@ledger_app.command("consistency")
+def ledger_consistency(
+    old: Annotated[int, typer.Argument(help="The smaller tree size (a checkpoint you hold).")],
+    new: Annotated[int, typer.Argument(help="The larger tree size (at most the ledger's size).")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Print the RFC 9162 §2.1.4 consistency proof from the tree of OLD leaves to the tree of NEW leaves.
+
+    With the two signed checkpoints of those sizes (`ledger checkpoints`), an auditor checks
+    with their own RFC 9162 code that the ledger of NEW leaves extends the one of OLD leaves.
+    """
+    with refusals(), node_at(home) as node:
+        proof = node.ledger.consistency(old, new)
+    hashes = [digest.hex() for digest in proof]
+    if json_out:
+        emit_json({"old_size": old, "new_size": new, "proof": hashes})
+        return
+    console.print(f"Consistency proof from {_leaves(old)} to {_leaves(new)}: {len(hashes)} hash(es)")
+    for digest in hashes:
+        typer.echo(digest)
+
+
+@ledger_app.command("export")
+def ledger_export(
+    start: Annotated[int, typer.Option("--from", help="The first leaf index (0-based).")],
+    end: Annotated[
+        int, typer.Option("--to", help="One past the last leaf index (at most the ledger's size).")
+    ],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Print the leaves [FROM, TO) of the ledger: each one's exact leaf data, one per line.
+
+    A leaf's data is the event's canonical JSON (docs/ledger.md "What is hashed"), which holds
+    no newline; its leaf hash is SHA-256(0x00 || the line's bytes, without the newline).
+    `--json` gives `[{"leaf_index", "leaf"}]`.
+    """
+    with refusals(), node_at(home) as node:
+        leaves = node.ledger.leaves(start, end)
+    if json_out:
+        emit_json([{"leaf_index": start + n, "leaf": data.decode("utf-8")} for n, data in enumerate(leaves)])
+        return
+    out = typer.get_binary_stream("stdout")
+    for data in leaves:
+        out.write(data + b"\n")
+    out.flush()

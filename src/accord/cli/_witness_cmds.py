@@ -8,12 +8,14 @@ import typer
 from rich.text import Text
 
 from accord.cli._auth import as_option, login
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table, node_at, refusals
+from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, exit_code, make_table, node_at, refusals
+from accord.errors import IntegrityError
 
 __all__ = ["ack_alarm", "alarms", "publish", "witnesses"]
 
 # Offering the ledger's checkpoint is the node's own routine work; an operator only does it sooner.
 _ACTOR = "witness"
+_ALARM_EXIT = exit_code(IntegrityError(""))
 
 
 def publish(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
@@ -64,14 +66,18 @@ def witnesses(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
 
 
 def alarms(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
-    """Forks and rollbacks of partners' ledgers, each with the two signed checkpoints that prove it."""
+    """Partners' forks and rollbacks, and seals refused over a damaged ledger; exit 9 if any is open.
+
+    Each alarm comes with the two checkpoints that prove it (--json).
+    """
     with refusals(), node_at(home) as node:
         found = node.witness.alarms()
     if json_out:
         emit_json(found)
+        _exit_on_alarm(found)
         return
     if not found:
-        console.print("No alarm: every partner's checkpoints are consistent")
+        console.print("No alarm: every partner's checkpoints are consistent, and our ledger sealed cleanly")
         return
     table = make_table("id", "detected", "node", "kind", "reason", "status")
     for alarm in found:
@@ -88,6 +94,14 @@ def alarms(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
         if alarm["status"] != "open":
             console.print(Text(f"Alarm {alarm['id']}: {_status(alarm)}"))
     console.print("The two signed checkpoints of each alarm: --json", markup=False)
+    _exit_on_alarm(found)
+
+
+def _exit_on_alarm(found: list[dict[str, object]]) -> None:
+    # A script or a monitor polls this command: an open alarm is a failure of the ledger's
+    # integrity; one an officer acknowledged with a finding is on record and no longer fails it.
+    if any(alarm.get("status", "open") == "open" for alarm in found):
+        raise typer.Exit(_ALARM_EXIT)
 
 
 def _status(alarm: dict[str, object]) -> str:

@@ -7,7 +7,8 @@ short message that holds no secret; malformed key material is
 reads no clock (callers pass ``now``).
 
 * signatures — :class:`SigningKeys`, :class:`VerifyKeys`, :class:`DualSignature`
-  (Ed25519 and ML-DSA-65, both required, domain-separated by purpose);
+  (Ed25519 and ML-DSA-65, both required, domain-separated by purpose); C2SP signed notes
+  (:meth:`SigningKeys.sign_note`, :meth:`VerifyKeys.verify_note`, :func:`verify_ed25519_note`);
 * bindings — :func:`bind`, :func:`verify_binding` (STANAG 4778 idea);
 * public-key encryption — :class:`HpkeKeyPair`, :func:`hpke_seal` (HPKE, ML-KEM-768 + X25519);
   :class:`Suite`, :class:`HpkeCnsaKeyPair` (CNSA 2.0: ML-KEM-1024 + P-384),
@@ -27,7 +28,7 @@ from accord.crypto._binding import Binding, bind, verify_binding
 from accord.crypto._encoding import Sha384Stream, b64d, b64e, sha384_hex
 from accord.crypto._envelope import ENVELOPE_INFO_PREFIX, envelope_digest, open_envelope, seal_envelope
 from accord.crypto._keys import HpkeKeyPair, hpke_seal
-from accord.crypto._signing import DualSignature, SigningKeys, VerifyKeys
+from accord.crypto._signing import DualSignature, SigningKeys, VerifyKeys, verify_ed25519_note
 from accord.crypto._stream import (
     CHUNK_SIZE,
     SEALED_CHUNK_SIZE,
@@ -73,5 +74,6 @@ __all__ = [
     "sha384_hex",
     "unwrap_key",
     "verify_binding",
+    "verify_ed25519_note",
     "wrap_key",
 ]

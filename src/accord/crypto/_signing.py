@@ -13,6 +13,13 @@ Domain separation: a signature made for one purpose never verifies for another.
 A purpose is 1 to 128 printable ASCII characters without spaces (``"binding"``,
 ``"agreement"``, ``"note"``, ``"identity"``), so neither encoding is ambiguous and the
 context stays within FIPS 204's 255 bytes.
+
+C2SP signed notes (checkpoints and cosignatures that transparency-log tools read,
+:mod:`accord.ledger._note`) are signed without the prefix, as c2sp.org/signed-note
+requires: :meth:`SigningKeys.sign_note` signs the bytes as given with Ed25519, and with
+ML-DSA-65 under the empty context. They cannot pass for each other: a note holds no NUL
+byte (:meth:`SigningKeys.sign_note` refuses one), so it never begins with
+``b"accord-v1\x00"``, and the ML-DSA contexts differ.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA65PrivateKey, M
 from accord.crypto._encoding import b64e, field_b64, load_json, require_bytes, require_keys
 from accord.errors import InvalidInput, VerificationFailed
 
-__all__ = ["DualSignature", "SigningKeys", "VerifyKeys"]
+__all__ = ["DualSignature", "SigningKeys", "VerifyKeys", "verify_ed25519_note"]
 
 ED25519_PUBLIC_LEN: Final = 32
 ED25519_SIGNATURE_LEN: Final = 64
@@ -58,6 +65,41 @@ def _ed25519_message(purpose: bytes, message: bytes) -> bytes:
 
 def _mldsa_context(purpose: bytes) -> bytes:
     return b"accord-v1:" + purpose
+
+
+def _check_note(message: bytes) -> bytes:
+    require_bytes("note", message)
+    # The domain separation from purpose-signed messages (module docstring).
+    if not message or b"\x00" in message:
+        raise InvalidInput("a signed note's bytes are not empty and hold no NUL byte")
+    return message
+
+
+def verify_ed25519_note(public_key: bytes, message: bytes, signature: bytes) -> None:
+    """Verify one Ed25519 signature over a note's bytes (RFC 8032, no prefix: c2sp.org/signed-note).
+
+    For a known-answer check against another implementation's signed note; Accord's own
+    notes are checked with both keys (:meth:`VerifyKeys.verify_note`).
+
+    Args:
+        public_key: The raw 32-byte Ed25519 public key.
+        message: The exact bytes signed (the note text, or a cosignature message).
+        signature: The 64-byte signature.
+
+    Raises:
+        VerificationFailed: the signature does not verify.
+        InvalidInput: the key is malformed, or ``message`` is empty or holds a NUL byte.
+    """
+    require_bytes("ed25519 public key", public_key, ED25519_PUBLIC_LEN)
+    _check_note(message)
+    try:
+        key = Ed25519PublicKey.from_public_bytes(public_key)
+    except ValueError as exc:
+        raise InvalidInput("not a valid public key") from exc
+    try:
+        key.verify(signature, message)
+    except (InvalidSignature, TypeError) as exc:
+        raise VerificationFailed("signature does not verify") from exc
 
 
 @dataclass(frozen=True)
@@ -163,6 +205,33 @@ class VerifyKeys:
             ok = False
         try:
             ml_key.verify(signature.mldsa65, message, _mldsa_context(tag))
+        except InvalidSignature:
+            ok = False
+        if not ok:
+            raise VerificationFailed("signature does not verify")
+
+    def verify_note(self, message: bytes, signature: DualSignature) -> None:
+        """Verify a signature made by :meth:`SigningKeys.sign_note` (both halves must verify).
+
+        Args:
+            message: The exact bytes signed (a note's text, or a cosignature message).
+            signature: The Ed25519 signature and the ML-DSA-65 signature (empty context).
+
+        Raises:
+            VerificationFailed: either signature does not verify.
+            InvalidInput: ``message`` is empty or holds a NUL byte.
+        """
+        _check_note(message)
+        if not isinstance(signature, DualSignature):
+            raise VerificationFailed("signature does not verify")
+        ed_key, ml_key = self._load()
+        ok = True
+        try:
+            ed_key.verify(signature.ed25519, message)
+        except InvalidSignature:
+            ok = False
+        try:
+            ml_key.verify(signature.mldsa65, message, b"")
         except InvalidSignature:
             ok = False
         if not ok:
@@ -276,6 +345,24 @@ class SigningKeys:
             ed25519=self._ed25519.sign(_ed25519_message(tag, message)),
             mldsa65=self._mldsa65.sign(message, _mldsa_context(tag)),
         )
+
+    def sign_note(self, message: bytes) -> DualSignature:
+        """Sign a C2SP signed note's bytes as they are: Ed25519 (RFC 8032) and ML-DSA-65, empty context.
+
+        No purpose prefix, as c2sp.org/signed-note requires, so any note verifier checks the
+        Ed25519 half; the module docstring says why it cannot pass for a purpose signature.
+
+        Args:
+            message: The note text, or a cosignature message (tlog-cosignature), as UTF-8.
+
+        Returns:
+            The dual signature.
+
+        Raises:
+            InvalidInput: ``message`` is not bytes, is empty or holds a NUL byte.
+        """
+        _check_note(message)
+        return DualSignature(ed25519=self._ed25519.sign(message), mldsa65=self._mldsa65.sign(message, b""))
 
     def to_private_bytes(self) -> bytes:
         """Serialise both seeds as compact JSON with sorted keys.

@@ -5,6 +5,14 @@ it with storage into the send / deliver / receive use cases.
 """
 
 from accord.exchange._bundle import BUNDLE_FORMAT, BlobMember, Bundle, read_bundle, write_bundle
+from accord.exchange._checkpoint_notes import (
+    checkpoint_vkeys,
+    cosign_checkpoint,
+    cosigner_vkeys,
+    sign_checkpoint_note,
+    verify_checkpoint_note,
+    verify_cosignature,
+)
 from accord.exchange._client import PeerClient, PeerRejected, PeerUnavailable
 from accord.exchange._compromise_formats import (
     CompromisedItem,
@@ -78,7 +86,10 @@ __all__ = [
     "ReceiptBatch",
     "Transmission",
     "WireEnvelope",
+    "checkpoint_vkeys",
     "compromise_text",
+    "cosign_checkpoint",
+    "cosigner_vkeys",
     "label_digest",
     "lane_of",
     "new_case_id",
@@ -88,5 +99,8 @@ __all__ = [
     "new_summary_id",
     "new_token_id",
     "read_bundle",
+    "sign_checkpoint_note",
+    "verify_checkpoint_note",
+    "verify_cosignature",
     "write_bundle",
 ]

@@ -16,7 +16,11 @@ messages, each in an envelope of its own type (``EnvelopeHeader.type``):
 * **countersignature** (partner → origin) — :class:`Countersignature`: the witness names
   the checkpoint it holds (origin, size, root, time) and signs that with both its keys
   (purpose ``checkpoint-witness``). The origin keeps it: evidence, towards an auditor,
-  that a partner saw this state of its ledger.
+  that a partner saw this state of its ledger. Since the C2SP forms were added, it also
+  carries ``cosignature``: the same statement as c2sp.org/tlog-cosignature v1 signature
+  lines (:mod:`accord.exchange._checkpoint_notes`), which the origin appends to its
+  checkpoint note for tools other than Accord. A countersignature without it (the first
+  form) is still read.
 
 * **proof-request** (witness → origin) — :class:`ProofRequest`: a witness that was shown a
   checkpoint it cannot relate to one it holds (a larger one whose proof starts elsewhere,
@@ -43,8 +47,9 @@ from typing import Final
 from accord.canonical import canonical_json, format_time, loads_object, parse_time
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
 from accord.errors import InvalidInput, VerificationFailed
+from accord.exchange._checkpoint_notes import cosign_checkpoint, verify_cosignature
 from accord.exchange._formats import FORMAT_VERSION, _keys, _list, _node_id, _obj
-from accord.ledger import HASH_SIZE, Checkpoint, verify_consistency
+from accord.ledger import HASH_SIZE, Checkpoint, NoteSignature, signature_lines, verify_consistency
 
 __all__ = [
     "COUNTERSIGNATURE_PURPOSE",
@@ -208,12 +213,15 @@ class Countersignature:
         checkpoint: The origin's checkpoint it holds (origin, size, root, time).
         signed_at: When it countersigned, as ``2026-11-25T09:00:00Z``.
         signature: The witness's dual signature (purpose ``checkpoint-witness``).
+        cosignature: The same, as tlog-cosignature v1 signature lines (Ed25519 and
+            ML-DSA-65) timestamped ``signed_at``; None in the first form, which had none.
     """
 
     witness: str
     checkpoint: Checkpoint
     signed_at: str
     signature: DualSignature
+    cosignature: tuple[NoteSignature, ...] | None = None
 
     def __post_init__(self) -> None:
         """Refuse malformed fields.
@@ -232,6 +240,17 @@ class Countersignature:
         _canonical_time(self.signed_at, f"{what}: signed_at")
         if not isinstance(self.signature, DualSignature):
             raise InvalidInput(f"{what}: signature must be a dual signature")
+        if self.cosignature is not None and (
+            not isinstance(self.cosignature, tuple)
+            or len(self.cosignature) != 2
+            or not all(isinstance(line, NoteSignature) for line in self.cosignature)
+        ):
+            raise InvalidInput(f"{what}: cosignature is two note signature lines")
+
+    @property
+    def timestamp(self) -> int:
+        """``signed_at`` in POSIX seconds: the cosignature's timestamp."""
+        return int(parse_time(self.signed_at).timestamp())
 
     @classmethod
     def make(
@@ -243,7 +262,11 @@ class Countersignature:
             InvalidInput: a field is invalid.
         """
         unsigned = cls(witness, checkpoint, signed_at, _UNSIGNED)
-        return replace(unsigned, signature=keys.sign(COUNTERSIGNATURE_PURPOSE, unsigned.statement()))
+        return replace(
+            unsigned,
+            signature=keys.sign(COUNTERSIGNATURE_PURPOSE, unsigned.statement()),
+            cosignature=cosign_checkpoint(keys, witness, checkpoint, unsigned.timestamp),
+        )
 
     def statement(self) -> bytes:
         """The exact bytes the witness signs."""
@@ -258,25 +281,38 @@ class Countersignature:
         )
 
     def verify(self, keys: VerifyKeys) -> None:
-        """Check the witness's signature.
+        """Check the witness's signature, and its cosignature lines when it carries them.
 
         Raises:
-            VerificationFailed: not signed by ``keys``, or a field was changed.
+            VerificationFailed: not signed by ``keys``, a field was changed, or the
+                cosignature does not verify or is timestamped other than ``signed_at``.
         """
         try:
             keys.verify(COUNTERSIGNATURE_PURPOSE, self.statement(), self.signature)
         except VerificationFailed as exc:
             raise VerificationFailed(f"the countersignature of {self.witness} does not verify") from exc
+        if self.cosignature is not None:
+            when = verify_cosignature(self.cosignature, self.witness, keys, self.checkpoint)
+            if when != self.timestamp:
+                raise VerificationFailed(f"the cosignature of {self.witness} is not of the time it signed")
+
+    def cosignature_text(self) -> str | None:
+        """The cosignature's signature lines, to append to the checkpoint's note (or None)."""
+        return None if self.cosignature is None else "".join(line.line() for line in self.cosignature)
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON form, signature included."""
-        return {
+        """The JSON form, signature included (and ``cosignature``, the lines' text, when carried)."""
+        out: dict[str, object] = {
             "v": FORMAT_VERSION,
             "witness": self.witness,
             "checkpoint": self.checkpoint.to_dict(),
             "signed_at": self.signed_at,
             "signature": self.signature.to_dict(),
         }
+        text = self.cosignature_text()
+        if text is not None:
+            out["cosignature"] = text
+        return out
 
     def to_bytes(self) -> bytes:
         """Canonical JSON (the envelope's payload)."""
@@ -291,17 +327,25 @@ class Countersignature:
         """
         what = "countersignature"
         obj = loads_object(data, what)
-        _keys(obj, _COUNTER_KEYS | {"v"}, what)
+        # The first form had no cosignature; both are read.
+        _keys(obj, _COUNTER_KEYS | {"v"} | ({"cosignature"} & set(obj)), what)
         if type(obj["v"]) is not int or obj["v"] != FORMAT_VERSION:
             raise InvalidInput(f"{what}: unsupported version {obj['v']!r}")
         witness, signed_at = obj["witness"], obj["signed_at"]
         if not isinstance(witness, str) or not isinstance(signed_at, str):
             raise InvalidInput(f"{what}: witness and signed_at are text")
+        cosignature = None
+        if "cosignature" in obj:
+            text = obj["cosignature"]
+            if not isinstance(text, str):
+                raise InvalidInput(f"{what}: cosignature is the text of signature lines")
+            cosignature = signature_lines(text)
         return cls(
             witness=witness,
             checkpoint=_checkpoint(obj["checkpoint"], what),
             signed_at=signed_at,
             signature=DualSignature.from_dict(_obj(obj, "signature", what)),
+            cosignature=cosignature,
         )
 
 

@@ -15,7 +15,9 @@ which need no store.
   :func:`rebuild`;
 * :mod:`._proofs` — :func:`verify_inclusion` (§2.1.3.2) and
   :func:`verify_consistency` (§2.1.4.2);
-* :mod:`._checkpoint` — :class:`Checkpoint`, the statement a node signs.
+* :mod:`._checkpoint` — :class:`Checkpoint`, the statement a node signs;
+* :mod:`._note` — C2SP signed notes (:class:`SignedNote`), checkpoints as tlog-checkpoint
+  note text (:func:`checkpoint_text`) and tlog-cosignature messages.
 """
 
 from __future__ import annotations
@@ -23,21 +25,53 @@ from __future__ import annotations
 from accord.ledger._checkpoint import CHECKPOINT_TYPE, CHECKPOINT_VERSION, Checkpoint
 from accord.ledger._hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
 from accord.ledger._merkle import MerkleTree, rebuild
+from accord.ledger._note import (
+    COSIGNATURE_V1,
+    ED25519,
+    MLDSA65_COSIGNATURE,
+    MLDSA65_NOTE,
+    NoteSignature,
+    SignedNote,
+    checkpoint_from_text,
+    checkpoint_text,
+    cosignature_message,
+    key_id,
+    note_name,
+    signature_lines,
+    split_timestamped,
+    timestamped,
+    vkey,
+)
 from accord.ledger._proofs import verify_consistency, verify_inclusion
 from accord.ledger._store import HashStore, MemoryHashStore
 
 __all__ = [
     "CHECKPOINT_TYPE",
     "CHECKPOINT_VERSION",
+    "COSIGNATURE_V1",
+    "ED25519",
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "MLDSA65_COSIGNATURE",
+    "MLDSA65_NOTE",
     "Checkpoint",
     "HashStore",
     "MemoryHashStore",
     "MerkleTree",
+    "NoteSignature",
+    "SignedNote",
+    "checkpoint_from_text",
+    "checkpoint_text",
+    "cosignature_message",
+    "key_id",
     "leaf_hash",
     "node_hash",
+    "note_name",
     "rebuild",
+    "signature_lines",
+    "split_timestamped",
+    "timestamped",
     "verify_consistency",
     "verify_inclusion",
+    "vkey",
 ]

@@ -20,7 +20,7 @@ from accord.node._home import HomeLayout, NodeConfig
 from accord.node._identity import IdentityCard
 from accord.node._items import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest
 from accord.node._journal import JournalEntry, JournalFilter, JournalPage, JournalService
-from accord.node._ledger import InclusionProof, LedgerService, SignedCheckpoint, check_proof
+from accord.node._ledger import InclusionProof, LedgerService, SignedCheckpoint, check_proof, note_vkeys
 from accord.node._node import Node
 from accord.node._parties import PartyService
 from accord.node._users import Role, User, UserService
@@ -65,5 +65,6 @@ __all__ = [
     "User",
     "UserService",
     "check_proof",
+    "note_vkeys",
     "utc_now",
 ]

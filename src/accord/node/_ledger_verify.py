@@ -90,6 +90,8 @@ class VerifyReport:
         unsealed: Journal rows not sealed yet (the next seal takes them).
         findings: The differences, by leaf index (at most 1,000: the first ones).
         count: How many findings there were in all.
+        consequences: The sizes of later checkpoints whose signed root the journal no longer
+            gives *because of* an earlier leaf-level finding: not causes of their own.
     """
 
     leaves: int
@@ -97,6 +99,19 @@ class VerifyReport:
     unsealed: int
     findings: tuple[Finding, ...]
     count: int
+    consequences: tuple[int, ...] = ()
+
+    @property
+    def consequence(self) -> str | None:
+        """What follows from the findings for later checkpoints, in words, or None."""
+        if not self.consequences:
+            return None
+        sizes = self.consequences
+        which = f"of {sizes[0]} leaves" if len(sizes) == 1 else f"of {sizes[0]} to {sizes[-1]} leaves"
+        return (
+            f"as a consequence, the signed root of {len(sizes)} later checkpoint(s) ({which}) no longer "
+            "matches the journal; repair the findings above and verify again"
+        )
 
     @property
     def ok(self) -> bool:
@@ -131,6 +146,7 @@ class VerifyReport:
             "first": None if self.first is None else self.first.to_dict(),
             "findings": [f.to_dict() for f in self.findings],
             "count": self.count,
+            "consequences": list(self.consequences),
         }
 
 
@@ -159,6 +175,7 @@ class _State:
     sizes: array[int] = field(default_factory=lambda: array("q"))  # verified checkpoints
     root_ok: bytearray = field(default_factory=bytearray)
     rewritten: list[tuple[int, int]] = field(default_factory=list)
+    consequences: list[int] = field(default_factory=list)
     previous_size: int = 0
     checkpoints: int = 0
     last_intact_seq: int | None = None
@@ -228,8 +245,10 @@ def verify_ledger(
             # Nothing holds these leaves (or a forged number lies far beyond the rest): report
             # the whole range once and go on where something is, rather than leaf by leaf.
             resume = _next_held(session, hi, total)
-            if lo < (ledger := max(stored_size, signed_size)):
-                last = min(resume, ledger) - 1
+            # Only signed leaves can have been deleted; a gap beyond them ends at something
+            # added there (a stray row or tree node), which is reported where it is.
+            if lo < signed_size:
+                last = min(resume, signed_size) - 1
                 state.add(lo, "deleted", f"leaves {lo}–{last}: no journal row and no ledger node hold them")
             state.problem(lo, resume)
             state.skipped = True
@@ -252,10 +271,13 @@ def verify_ledger(
     unsealed = int(session.execute(select(func.count()).where(JournalRow.leaf.is_(None))).scalar() or 0)
     if strict_order and unsealed:
         _unsealed_below(session, state)
+    _stray_nodes(session, state, stored_size)
     _classify(state)
     _rewritten(state)
     findings = _ordered(state.findings)[:_MAX_FINDINGS]
-    return VerifyReport(total, state.checkpoints, unsealed, tuple(findings), state.count)
+    return VerifyReport(
+        total, state.checkpoints, unsealed, tuple(findings), state.count, tuple(state.consequences)
+    )
 
 
 def _held(session: Session, lo: int, hi: int) -> bool:
@@ -354,8 +376,18 @@ def _chunk(
 def _leaf(state: _State, index: int, here: list[SealedRow], stored: bytes | None, signed_size: int) -> bytes:
     """Check one leaf index; return the hash the rebuild continues with."""
     if not here:
-        if stored is None and index >= signed_size:
-            return _MISSING  # beyond the ledger and held by nothing: never a leaf
+        if index >= signed_size:
+            if stored is not None:
+                state.add(
+                    index,
+                    "node",
+                    f"ledger node (0, {index}) lies beyond the last signed checkpoint ({signed_size} "
+                    "leaves) and no journal row holds it: a tree node was added",
+                    leaf=True,
+                )
+            # Beyond the ledger and held by no row: never a leaf, and no tree node over it is due.
+            state.problem(index)
+            return _MISSING
         state.add(index, "deleted", "no journal row holds this leaf: a sealed row was deleted", leaf=True)
         return stored if stored is not None else _MISSING
     hashes = [leaf_hash(row.data) for row in here]
@@ -501,10 +533,38 @@ def _classify(state: _State) -> None:
             )
 
 
+def _stray_nodes(session: Session, state: _State, stored_size: int) -> None:
+    """Inner tree nodes over leaves beyond the stored tree: no seal wrote them (leaves: :func:`_leaf`)."""
+    levels = session.scalars(select(LedgerNodeRow.level).where(LedgerNodeRow.level > 0).distinct()).all()
+    for level in sorted(levels):
+        # Node (level, i) covers leaves [i·2^level, (i+1)·2^level): it exists once they all do.
+        beyond = session.execute(
+            select(func.min(LedgerNodeRow.idx)).where(
+                LedgerNodeRow.level == level, LedgerNodeRow.idx >= stored_size >> level
+            )
+        ).scalar()
+        if beyond is None:
+            continue
+        start = int(beyond) << level
+        state.add(
+            max(start, stored_size),
+            "node",
+            f"ledger node ({level}, {beyond}) over leaves {start}–{start + (1 << level) - 1} lies beyond the "
+            f"tree of {stored_size} leaves: no seal wrote it, a tree node was added",
+        )
+
+
 def _rewritten(state: _State) -> None:
-    """Signed roots the journal no longer gives, where no leaf-level finding explains it."""
+    """Signed roots the journal no longer gives, where no leaf-level finding explains it.
+
+    A leaf-level finding below a checkpoint's span changes the root recomputed for it and for
+    every later checkpoint: those are its consequences (:attr:`VerifyReport.consequences`),
+    not findings of their own — one altered row is one finding, not one per later checkpoint.
+    """
     for first, size in state.rewritten:
-        if not state.problem_in(first, size):
+        if state.problem_in(0, first):
+            state.consequences.append(size)
+        elif not state.problem_in(first, size):
             state.add(
                 first,
                 "altered",
