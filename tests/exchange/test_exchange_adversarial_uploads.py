@@ -22,7 +22,7 @@ from support_exchange_adversarial import FederationLike, Loopback, events, flip,
 from accord.api import create_peer_app
 from accord.errors import AccordError, IntegrityError, InvalidInput, TransportError
 from accord.node import Node
-from accord.node._receiving import MAX_BLOB_BYTES
+from accord.node.transfer._receiving import MAX_BLOB_BYTES
 
 KOR = "kor-mnd"
 SIZE = 2_600_000  # plaintext bytes: three stream chunks, three 1 MiB read pieces

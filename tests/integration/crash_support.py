@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from accord.node import Node
-from accord.node._control import NO_ITEM
 from accord.node.demo import AGREEMENT_FILE, example_agreement, federate
+from accord.node.transfer._control import NO_ITEM
 
 __all__ = [
     "OutboxCounts",

@@ -42,8 +42,8 @@ from sqlalchemy.orm import Session
 from accord.exchange import ReceiptBatch
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, Node
-from accord.node._control import NO_ITEM  # witnessing messages name no item
 from accord.node.demo import write_test_image
+from accord.node.transfer._control import NO_ITEM  # witnessing messages name no item
 from accord.store import (
     AttachmentRow,
     InboxMessageRow,

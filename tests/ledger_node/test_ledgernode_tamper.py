@@ -18,7 +18,7 @@ from accord.crypto import SigningKeys
 from accord.errors import IntegrityError
 from accord.ledger import Checkpoint, leaf_hash, rebuild
 from accord.node import Node
-from accord.node._ledger import Finding
+from accord.node.audit._ledger import Finding
 from accord.store import Event, leaf_data
 
 _INSERT = (
@@ -270,7 +270,7 @@ def test_a_leaf_number_far_beyond_the_ledger_does_not_stall_verify(
 def test_a_range_of_rows_and_nodes_removed_together_is_one_finding(
     make_node: Maker, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("accord.node._ledger_verify._CHUNK", 4)
+    monkeypatch.setattr("accord.node.audit._ledger_verify._CHUNK", 4)
     node = sealed_node(make_node, clock)
     sql(node, "DELETE FROM journal WHERE leaf >= 16 AND leaf < 20")
     sql(node, "DELETE FROM ledger_nodes WHERE level = 0 AND idx >= 16 AND idx < 20")
@@ -284,7 +284,7 @@ def test_small_chunks_find_the_same(
     make_node: Maker, clock: Clock, monkeypatch: pytest.MonkeyPatch, case: Case
 ) -> None:
     """Chunk boundaries inside the tree change nothing (verify reads 65,536 leaves at a time)."""
-    monkeypatch.setattr("accord.node._ledger_verify._CHUNK", 4)
+    monkeypatch.setattr("accord.node.audit._ledger_verify._CHUNK", 4)
     node = sealed_node(make_node, clock)
     assert node.ledger.verify(actor="auditor").ok
     case.tamper(node)

@@ -295,7 +295,7 @@ def _inject(sender: Node, to: str, agreement_id: str, kind: str, payload: bytes,
         sender.sending.enqueue(
             session,
             kind=kind,
-            card=sender.consents.card(session, to),
+            card=sender.parties.card(session, to),
             agreement=sender.agreements.get_in(session, agreement_id),
             precedence=Precedence.FLASH,
             item_id=item,

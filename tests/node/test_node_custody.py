@@ -192,7 +192,7 @@ def _send_control(trio: Trio, sender_is_usa: bool, payload: bytes, item: str) ->
         sender.sending.enqueue(
             session,
             kind="destruction-certificate",
-            card=sender.consents.card(session, "jpn-mod"),
+            card=sender.parties.card(session, "jpn-mod"),
             agreement=agreement,
             precedence=Precedence.ROUTINE,
             item_id=item,

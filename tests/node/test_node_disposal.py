@@ -12,7 +12,7 @@ from accord.agreements import NoteKind
 from accord.errors import NotFound, PolicyDenied
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest
-from accord.node._disposal import DisposalRequest
+from accord.node.originator._disposal import DisposalRequest
 from accord.store import ItemRow, QuarantineRow
 
 AGREEMENT = "JPN-KOR-GSOMIA-2016"
@@ -84,7 +84,7 @@ def test_a_request_from_a_non_originator_is_quarantined(trio: Trio) -> None:
     """USA (which did not originate the item) asks KOR to destroy it: refused at KOR."""
     item = _provided(trio)
     with trio.usa.ctx.db.transaction() as session:
-        card = trio.usa.consents.card(session, "kor-mnd")
+        card = trio.usa.parties.card(session, "kor-mnd")
         agreement = trio.usa.agreements.get_in(session, "USA-KOR-1987")
         trio.usa.sending.enqueue(
             session,

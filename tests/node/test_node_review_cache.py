@@ -3,7 +3,7 @@ for another database."""
 
 from __future__ import annotations
 
-import accord.node._items as items_mod
+import accord.node.holdings._items as items_mod
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest
 

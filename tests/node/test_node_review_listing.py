@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete
 
-import accord.node._items as items_mod
+import accord.node.holdings._items as items_mod
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest
 from accord.store import ItemRow

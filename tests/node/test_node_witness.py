@@ -21,10 +21,10 @@ from accord.exchange import CheckpointStatement, Countersignature
 from accord.items import Precedence
 from accord.ledger import Checkpoint
 from accord.node import Node
-from accord.node._control import NO_ITEM
-from accord.node._ledger import CHECKPOINT_PURPOSE, SignedCheckpoint
-from accord.node._witness import PROOF_DEADLINE
 from accord.node._worker import DeliveryWorker
+from accord.node.audit._ledger import CHECKPOINT_PURPOSE, SignedCheckpoint
+from accord.node.audit._witness import PROOF_DEADLINE
+from accord.node.transfer._control import NO_ITEM
 from accord.store import (
     BackgroundBackoffRow,
     JournalRow,
@@ -79,8 +79,8 @@ def _offer(trio: Trio, statement: CheckpointStatement, sender: Node | None = Non
         sender.sending.enqueue(
             session,
             kind="checkpoint",
-            card=sender.consents.card(session, "kor-mnd"),
-            agreement=sender.consents.agreement_with(session, "KOR", now),
+            card=sender.parties.card(session, "kor-mnd"),
+            agreement=sender.agreements.any_in_force_with(session, "KOR", now),
             precedence=Precedence.ROUTINE,
             item_id=NO_ITEM,
             payload=statement.to_bytes(),
@@ -263,8 +263,8 @@ def test_a_countersignature_of_a_checkpoint_never_signed_is_quarantined(trio: Tr
         trio.kor.sending.enqueue(
             session,
             kind="countersignature",
-            card=trio.kor.consents.card(session, "jpn-mod"),
-            agreement=trio.kor.consents.agreement_with(session, "JPN", now),
+            card=trio.kor.parties.card(session, "jpn-mod"),
+            agreement=trio.kor.agreements.any_in_force_with(session, "JPN", now),
             precedence=Precedence.ROUTINE,
             item_id=NO_ITEM,
             payload=counter.to_bytes(),

@@ -10,8 +10,8 @@ from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import CheckpointStatement
 from accord.items import Precedence
 from accord.ledger import Checkpoint
-from accord.node._control import NO_ITEM
-from accord.node._ledger import CHECKPOINT_PURPOSE, SignedCheckpoint
+from accord.node.audit._ledger import CHECKPOINT_PURPOSE, SignedCheckpoint
+from accord.node.transfer._control import NO_ITEM
 
 
 def _fork(trio: Trio) -> int:
@@ -29,8 +29,8 @@ def _fork(trio: Trio) -> int:
         trio.jpn.sending.enqueue(
             session,
             kind="checkpoint",
-            card=trio.jpn.consents.card(session, "kor-mnd"),
-            agreement=trio.jpn.consents.agreement_with(session, "KOR", now),
+            card=trio.jpn.parties.card(session, "kor-mnd"),
+            agreement=trio.jpn.agreements.any_in_force_with(session, "KOR", now),
             precedence=Precedence.ROUTINE,
             item_id=NO_ITEM,
             payload=statement.to_bytes(),

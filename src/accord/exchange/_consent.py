@@ -59,7 +59,7 @@ _TOKEN_ID = re.compile(r"consent-[0-9a-f]{32}")
 _NOTICE_ID = re.compile(r"notice-[0-9a-f]{32}")
 _SHA384_HEX = re.compile(r"[0-9a-f]{96}")
 _PARTY = re.compile(r"[A-Z]{3}")
-# The form of a user name at a node (accord.node._users), which this layer may not import.
+# The form of a user name at a node (accord.node.registry._users), which this layer may not import.
 _USER = re.compile(r"[a-z][a-z0-9._-]{1,62}")
 # Bidirectional embeddings, overrides and isolates can make a reason read otherwise on an
 # officer's screen than it was signed ("Trojan Source").

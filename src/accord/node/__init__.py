@@ -2,29 +2,55 @@
 
 The only layer that holds a database session and keys together. Interfaces (CLI, API)
 call these services and never touch storage or keys themselves.
+
+The package is cut into wings, each a sub-package with one concern; a wing imports only
+the wings below it (an import-linter contract; docs/adr/0005-node-wings.md):
+
+    demo → _node (the composition root) → _worker (the serving loops)
+    custody     copies, translations, destruction, register, compromise   Arts. 9–17
+    audit       journal, Merkle ledger, witnessing                        Arts. 8, 18
+    originator  consents, downgrade notices, disposal requests            Arts. 6, 15
+    transfer    outbox, sending, delivery, receiving, bundles, control    Arts. 9–12, 21
+    holdings    items, the enforcement point, consents held               Arts. 2, 4, 7
+    registry    parties, agreements, users, accounts                      Arts. 4, 7, 21
+    core        home, configuration, context, unit of work
+
+``docs/articles.md`` names, for each article of the agreement, the one function that
+enforces it.
 """
 
-from accord.node._accounts import (
+from accord.node._node import Node
+from accord.node._worker import DeliveryWorker
+from accord.node.audit import (
+    InclusionProof,
+    JournalEntry,
+    JournalFilter,
+    JournalPage,
+    JournalService,
+    LedgerService,
+    SignedCheckpoint,
+    check_proof,
+    note_vkeys,
+)
+from accord.node.core import Clock, HomeLayout, NodeConfig, NodeContext, utc_now
+from accord.node.holdings import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest
+from accord.node.originator import ConsentService, ConsentView
+from accord.node.registry import (
     RFC9106_LOW_MEMORY,
     UNSAFE_FAST_PASSWORD_HASHING,
     AccountService,
+    AgreementService,
+    AgreementSignature,
+    IdentityCard,
+    PartyService,
     PasswordHashing,
+    Role,
+    SignedNote,
     TokenInfo,
+    User,
+    UserService,
 )
-from accord.node._agreements import AgreementService, AgreementSignature, SignedNote
-from accord.node._consents import ConsentService, ConsentView
-from accord.node._context import Clock, NodeContext, utc_now
-from accord.node._control import NO_ITEM
-from accord.node._delivery import DeliveryResult, DeliveryService, OutboxEntry
-from accord.node._home import HomeLayout, NodeConfig
-from accord.node._identity import IdentityCard
-from accord.node._items import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest
-from accord.node._journal import JournalEntry, JournalFilter, JournalPage, JournalService
-from accord.node._ledger import InclusionProof, LedgerService, SignedCheckpoint, check_proof, note_vkeys
-from accord.node._node import Node
-from accord.node._parties import PartyService
-from accord.node._users import Role, User, UserService
-from accord.node._worker import DeliveryWorker
+from accord.node.transfer import NO_ITEM, DeliveryResult, DeliveryService, OutboxEntry
 
 __all__ = [
     "NO_ITEM",

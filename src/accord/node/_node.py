@@ -12,28 +12,28 @@ from accord.crypto import HpkeCnsaKeyPair, HpkeKeyPair, SigningKeys, generate_tl
 from accord.errors import Conflict, InvalidInput, NotFound, StorageError
 from accord.limits import MAX_DOCUMENT_BYTES, read_bounded
 from accord.markings import SCHEMES, is_party_code
-from accord.node._access import AccessService
-from accord.node._accounts import RFC9106_LOW_MEMORY, AccountService, PasswordHashing
-from accord.node._agreements import AgreementService
-from accord.node._bundles import BundleService
-from accord.node._compromise import CompromiseService
-from accord.node._consents import ConsentService
-from accord.node._context import Clock, NodeContext, utc_now
-from accord.node._custody import CustodyService
-from accord.node._delivery import DeliveryService
-from accord.node._disposal import DisposalService
-from accord.node._home import HomeLayout, NodeConfig, write_private, write_public
-from accord.node._items import ItemService
-from accord.node._journal import JournalService
-from accord.node._ledger import LedgerService
-from accord.node._notices import NoticeService
-from accord.node._parties import PartyService
-from accord.node._receiving import ReceivingService
-from accord.node._register import RegisterService
-from accord.node._sending import SendingService
-from accord.node._users import UserService
-from accord.node._witness import WitnessService
 from accord.node._worker import DeliveryWorker, TransportFactory
+from accord.node.audit._journal import JournalService
+from accord.node.audit._ledger import LedgerService
+from accord.node.audit._witness import WitnessService
+from accord.node.core._context import Clock, NodeContext, utc_now
+from accord.node.core._home import HomeLayout, NodeConfig, write_private, write_public
+from accord.node.custody._compromise import CompromiseService
+from accord.node.custody._custody import CustodyService
+from accord.node.custody._register import RegisterService
+from accord.node.holdings._access import AccessService
+from accord.node.holdings._items import ItemService
+from accord.node.originator._consents import ConsentService
+from accord.node.originator._disposal import DisposalService
+from accord.node.originator._notices import NoticeService
+from accord.node.registry._accounts import RFC9106_LOW_MEMORY, AccountService, PasswordHashing
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import UserService
+from accord.node.transfer._bundles import BundleService
+from accord.node.transfer._delivery import DeliveryService
+from accord.node.transfer._receiving import ReceivingService
+from accord.node.transfer._sending import SendingService
 from accord.store import BlobStore, Database, JournalRow, append_event, format_stamp, sqlite_url
 
 __all__ = ["Node"]
@@ -68,7 +68,7 @@ class Node:
             self.sending,
             self.consents,
         )
-        self.receiving = ReceivingService(ctx, self.parties, self.agreements, self.consents)
+        self.receiving = ReceivingService(ctx, self.parties, self.agreements)
         for kind in ("consent-request", "consent-decision", "consent-revocation"):
             self.receiving.register(kind, self.consents.incoming)
         self.receiving.register("downgrade", self.notices.incoming)
@@ -84,7 +84,14 @@ class Node:
         )
         self.receiving.register("destruction-certificate", self.custody.incoming)
         self.disposal = DisposalService(
-            ctx, self.agreements, self.users, self.items, self.access, self.sending, self.consents
+            ctx,
+            self.agreements,
+            self.users,
+            self.items,
+            self.access,
+            self.sending,
+            self.consents,
+            self.parties,
         )
         self.receiving.register("disposal-request", self.disposal.incoming)
         self.register = RegisterService(ctx, self.parties, self.users, self.items, self.access, self.custody)

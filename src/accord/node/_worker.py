@@ -11,7 +11,7 @@ A ledger thread seals the journal into the Merkle ledger every second while the 
 runs, and once more when it stops (:meth:`LedgerService.seal`); after a seal it offers the
 latest checkpoint to the partners (``publish``: :meth:`WitnessService.publish`): right after a
 transmission other than witnessing went out or came in (``NodeContext.exchange_activity``),
-otherwise at most every :data:`~accord.node._witness.PUBLISH_SECONDS`.
+otherwise at most every :data:`~accord.node.audit._witness.PUBLISH_SECONDS`.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from typing import Protocol
 from accord.errors import AccordError
 from accord.exchange import PeerClient
 from accord.limits import MAX_DOCUMENT_BYTES, read_bounded
-from accord.node._context import NodeContext
-from accord.node._delivery import DeliveryService, PeerTransport
-from accord.node._identity import IdentityCard
-from accord.node._ledger import LedgerService
-from accord.node._parties import PartyService
-from accord.node._witness import PUBLISH_SECONDS
+from accord.node.audit._ledger import LedgerService
+from accord.node.audit._witness import PUBLISH_SECONDS
+from accord.node.core._context import NodeContext
+from accord.node.registry._identity import IdentityCard
+from accord.node.registry._parties import PartyService
+from accord.node.transfer._delivery import DeliveryService, PeerTransport
 
 __all__ = ["ClosableTransport", "DeliveryWorker"]
 

@@ -18,9 +18,9 @@ from accord.agreements import NoteKind
 from accord.canonical import format_time
 from accord.errors import AccordError, IntegrityError
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node._context import Clock, utc_now
-from accord.node._items import LabelRequest, Progress
 from accord.node._node import Node
+from accord.node.core._context import Clock, utc_now
+from accord.node.holdings._items import LabelRequest, Progress
 
 __all__ = [
     "AGREEMENT_FILE",

@@ -53,21 +53,20 @@ from accord.exchange import (
 )
 from accord.items import Precedence
 from accord.markings import Marking
-from accord.node._access import AccessService
-from accord.node._agreements import AgreementService
-from accord.node._context import NodeContext
-from accord.node._control import NO_ITEM, Incoming, about_item, about_no_item
-from accord.node._identity import IdentityCard
-from accord.node._items import FINAL_STATUSES, ItemService
-from accord.node._parties import PartyService
-from accord.node._users import UserService
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import AccessService
+from accord.node.holdings._items import FINAL_STATUSES, ItemService
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import UserService
+from accord.node.transfer._control import NO_ITEM, Incoming, about_item, about_no_item
 from accord.policy import Action, ConsentTerms
-from accord.store import ConsentRow, ItemRow, OutboxRow, PartyRow, append_event
+from accord.store import ConsentRow, ItemRow, OutboxRow, append_event
 
 if TYPE_CHECKING:
-    from accord.node._sending import SendingService
+    from accord.node.transfer._sending import SendingService
 
-__all__ = ["ConsentService", "ConsentView", "usable_consent"]
+__all__ = ["ConsentService", "ConsentView"]
 
 MAX_DAYS = 365
 
@@ -128,71 +127,6 @@ def _limits(token_json: str | None) -> dict[str, object] | None:
     return limits.to_dict() if limits else None
 
 
-def usable_consent(
-    session: Session,
-    parties: PartyService,
-    *,
-    item_id: str,
-    content_sha384: str,
-    originator_party: str,
-    holder_party: str,
-    third_party: str,
-    now: datetime,
-) -> ConsentToken:
-    """The originator's valid consent for this node to release ``item_id`` to ``third_party``.
-
-    Each stored token is verified again with the originator's pinned keys and checked
-    against the item as it is now and the clock.
-
-    Raises:
-        PolicyDenied: no consent, or none that is approved, unrevoked, unexpired and for
-            this item, with the reason (Art. 6).
-    """
-    rows = session.scalars(
-        select(ConsentRow)
-        .where(
-            ConsentRow.item_id == item_id,
-            ConsentRow.third_party == third_party,
-            ConsentRow.direction == "out",
-        )
-        .order_by(ConsentRow.requested_at.desc())
-    ).all()
-    needs = (
-        f"item {item_id} was provided by {originator_party}; passing it on to {third_party} needs "
-        f"{originator_party}'s prior written consent (Art. 6)"
-    )
-    if not rows:
-        raise PolicyDenied(
-            f"{needs}: ask for it with accord release-request {item_id} --to {third_party} "
-            f'--purpose "WHY IT IS NEEDED" --as OFFICER'
-        )
-    problems: list[str] = []
-    for row in rows:
-        if row.status == "pending":
-            problems.append(f"request {row.id} is still pending")
-        elif row.status == "denied":
-            problems.append(f"request {row.id} was denied: {row.reason}")
-        elif row.status == "revoked":
-            problems.append(f"consent {row.token_id} was revoked at {row.revoked_at}: {row.reason}")
-        elif row.token_json is not None:
-            token = ConsentToken.parse(row.token_json)
-            try:
-                _, keys = parties.signer(session, token.originator_node)
-                token.verify(keys)
-                token.check(
-                    item_id=item_id,
-                    content_sha384=content_sha384,
-                    holder_party=holder_party,
-                    third_party=third_party,
-                    now=now,
-                )
-            except (VerificationFailed, NotFound) as exc:
-                problems.append(str(exc))
-                continue
-            return token
-    raise PolicyDenied(f"{needs}: " + "; ".join(problems))
-
-
 class ConsentService:
     """Consent requests, decisions, tokens and revocations at this node."""
 
@@ -242,7 +176,7 @@ class ConsentService:
                 raise InvalidInput(f"item {item_id} was originated here: release it with accord send")
             if to in (own.party, row.originator_party):
                 raise InvalidInput(f"{to} is not a third party for item {item_id}")
-            onward = self.agreement_with(session, to, now)
+            onward = self._agreements.any_in_force_with(session, to, now)
             request_id = new_request_id()
             # Decided as the release would be with the consent asked for (its terms: this
             # party, this purpose, no condition): every other rule still applies, and so do
@@ -253,7 +187,7 @@ class ConsentService:
             )
             view = self._items.view_in(session, row)
             provided_under = self._provided_under(session, view.marking)
-            card = self.card(session, row.originator_node)
+            card = self._parties.card(session, row.originator_node)
             request = ConsentRequest(
                 request_id=request_id,
                 item_id=item_id,
@@ -438,7 +372,7 @@ class ConsentService:
             self._sending.enqueue(
                 session,
                 kind="consent-revocation",
-                card=self.card(session, row.holder_node),
+                card=self._parties.card(session, row.holder_node),
                 agreement=agreement,
                 precedence=Precedence.IMMEDIATE,
                 item_id=NO_ITEM,  # receipted by nodes that may not hold it yet (see incoming)
@@ -449,7 +383,7 @@ class ConsentService:
             # The third party may already hold the item: tell its nodes, under our
             # agreement with it, when there is one.
             try:
-                with_third = self.agreement_with(session, row.third_party, now)
+                with_third = self._agreements.any_in_force_with(session, row.third_party, now)
                 cards = self._sending.peers_in(session, row.third_party)
             except (NotFound, Conflict):
                 cards = []
@@ -526,40 +460,6 @@ class ConsentService:
         if header.type == "consent-revocation":
             return self._incoming_revocation(session, ConsentRevocation.parse(plaintext), header, now)
         raise InvalidInput(f"envelope type {header.type!r} is not a consent message")
-
-    def record_held(self, session: Session, token: ConsentToken, sender: str, now: datetime) -> None:
-        """Keep the token an item arrived with (direction ``held``), so a revocation finds it."""
-        if session.get(ConsentRow, token.request_id) is not None:
-            return
-        session.add(
-            ConsentRow(
-                id=token.request_id,
-                direction="held",
-                item_id=token.item_id,
-                content_sha384=token.content_sha384,
-                originator_node=token.originator_node,
-                holder_party=token.holder_party,
-                holder_node=sender,
-                third_party=token.third_party,
-                purpose=token.purpose,
-                request_json="{}",
-                requested_by=token.approved_by,
-                requested_at=token.issued_at,
-                status="approved",
-                decided_by=token.approved_by,
-                decided_at=token.issued_at,
-                token_id=token.token_id,
-                token_json=token.to_bytes().decode("utf-8"),
-                expires_at=token.expires_at,
-            )
-        )
-
-    def revoked(self, session: Session, token_id: str) -> bool:
-        """Whether this node has learnt that the consent ``token_id`` was revoked."""
-        found = session.scalar(
-            select(ConsentRow.id).where(ConsentRow.token_id == token_id, ConsentRow.status == "revoked")
-        )
-        return found is not None
 
     def _incoming_request(
         self, session: Session, request: ConsentRequest, header: EnvelopeHeader, sender_party: str
@@ -800,7 +700,7 @@ class ConsentService:
         self._sending.enqueue(
             session,
             kind="consent-decision",
-            card=self.card(session, row.holder_node),
+            card=self._parties.card(session, row.holder_node),
             agreement=agreement,
             precedence=Precedence.IMMEDIATE,
             item_id=row.item_id,
@@ -816,7 +716,7 @@ class ConsentService:
         if wanted is None:
             if party is None:
                 raise NotFound("the item names no agreement it was provided under")
-            agreement = self._sending.agreement_for(session, party, None)
+            agreement = self._agreements.covering(session, party)
         else:
             agreement = self._agreements.get_in(session, wanted)
         status = self._agreements.status_in(session, agreement.id, self._ctx.now())
@@ -825,28 +725,3 @@ class ConsentService:
                 f"{agreement.id} is {status.state.value} on {status.day}: nothing new under it (Art. 21)"
             )
         return agreement
-
-    def agreement_with(self, session: Session, to: str, now: datetime) -> Agreement:
-        """An agreement in force with ``to`` (which one carries a release is chosen at send time).
-
-        Raises:
-            NotFound: there is none.
-        """
-        own = self._ctx.config.party
-        for agreement in self._agreements.all():
-            if {own, to} <= set(agreement.party_codes):
-                status = self._agreements.status_in(session, agreement.id, now)
-                if status.new_exchange_allowed:
-                    return agreement
-        raise NotFound(f"no agreement in force between {own} and {to} is imported here")
-
-    def card(self, session: Session, node_id: str) -> IdentityCard:
-        """The pinned identity card of ``node_id``.
-
-        Raises:
-            NotFound: it is not pinned here.
-        """
-        row = session.get(PartyRow, node_id)
-        if row is None:
-            raise NotFound(f"node {node_id!r} is not pinned here (accord party add)")
-        return IdentityCard.parse(row.card_json)

@@ -26,9 +26,9 @@ from sqlalchemy.sql import Select
 
 from accord.canonical import parse_time
 from accord.errors import InvalidInput, NotFound
-from accord.node._access import AccessService
-from accord.node._context import NodeContext
-from accord.node._users import UserService
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import AccessService
+from accord.node.registry._users import UserService
 from accord.policy import Duty
 from accord.store import JournalRow, append_event, format_stamp
 

@@ -20,7 +20,7 @@ An :class:`InclusionProof` carries the event, its leaf index, the latest signed 
 :meth:`LedgerService.note` hands out a checkpoint as a signed note, with the partners'
 C2SP cosignatures of it (:mod:`accord.exchange._checkpoint_notes`).
 :meth:`LedgerService.verify` recomputes everything from the journal
-(:mod:`accord.node._ledger_verify`).
+(:mod:`accord.node.audit._ledger_verify`).
 """
 
 from __future__ import annotations
@@ -45,9 +45,9 @@ from accord.exchange import (
     verify_checkpoint_note,
 )
 from accord.ledger import HASH_SIZE, Checkpoint, HashStore, MerkleTree, leaf_hash, verify_inclusion
-from accord.node._context import NodeContext
-from accord.node._identity import IdentityCard
-from accord.node._ledger_verify import CHECKPOINT_PURPOSE, Finding, VerifyReport, verify_ledger
+from accord.node.audit._ledger_verify import CHECKPOINT_PURPOSE, Finding, VerifyReport, verify_ledger
+from accord.node.core._context import NodeContext
+from accord.node.registry._identity import IdentityCard
 from accord.store import (
     JournalRow,
     LedgerCheckpointRow,
@@ -729,7 +729,7 @@ class LedgerService:
 
         Reads one snapshot; changes nothing but journals the check (``ledger.verify``,
         outcome ``ok`` or ``failed`` with the first finding). ``progress(done, total)`` is
-        called as leaves are checked. See :mod:`accord.node._ledger_verify` for what is
+        called as leaves are checked. See :mod:`accord.node.audit._ledger_verify` for what is
         checked and how each kind of tampering shows.
 
         Raises:

@@ -53,15 +53,15 @@ from accord.exchange import DestructionCertificate, EnvelopeHeader, new_certific
 from accord.items import ItemContent, Precedence
 from accord.limits import MAX_TEXT_BYTES, read_bounded
 from accord.markings import Marking, banner, received_banner
-from accord.node._access import AccessService
-from accord.node._agreements import AgreementService
-from accord.node._consents import ConsentService
-from accord.node._context import NodeContext
-from accord.node._control import Incoming, about_item
-from accord.node._items import ItemService, destroyed_message
-from accord.node._parties import PartyService
-from accord.node._sending import SendingService
-from accord.node._users import UserService
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import AccessService
+from accord.node.holdings._items import ItemService, destroyed_message
+from accord.node.originator._consents import ConsentService
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import UserService
+from accord.node.transfer._control import Incoming, about_item
+from accord.node.transfer._sending import SendingService
 from accord.policy import Action
 from accord.store import (
     AttachmentRow,
@@ -441,7 +441,7 @@ class CustodyService:
             notified = None
             if row.originator_node != own.node_id:
                 # Arts. 6, 16: the originator accounts for what it provided; it gets the certificate.
-                card = self._consents.card(session, row.originator_node)
+                card = self._parties.card(session, row.originator_node)
                 self._sending.enqueue(
                     session,
                     kind="destruction-certificate",
@@ -640,7 +640,7 @@ class CustodyService:
                 return self._agreements.get_in(session, wanted)
             except NotFound:
                 pass
-        return self._sending.agreement_for(session, originator_party, None)
+        return self._agreements.covering(session, originator_party)
 
     @staticmethod
     def _provided(session: Session, item_id: str, node_id: str, party: str) -> bool:

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from accord.crypto import VerifyKeys
 from accord.errors import Conflict, NotFound
-from accord.node._context import NodeContext
-from accord.node._identity import IdentityCard
+from accord.node.core._context import NodeContext
+from accord.node.registry._identity import IdentityCard
 from accord.store import PartyRow, append_event, format_stamp
 
 __all__ = ["PartyService"]
@@ -108,3 +108,14 @@ class PartyService:
             )
         card = _parsed_card(row.card_json)
         return card.party, card.signing_keys
+
+    def card(self, session: Session, node_id: str) -> IdentityCard:
+        """The pinned identity card of ``node_id``.
+
+        Raises:
+            NotFound: it is not pinned here.
+        """
+        row = session.get(PartyRow, node_id)
+        if row is None:
+            raise NotFound(f"node {node_id!r} is not pinned here (accord party add)")
+        return IdentityCard.parse(row.card_json)

@@ -74,11 +74,11 @@ from accord.markings import (
     derive_alternative,
     received_banner,
 )
-from accord.node._access import AccessService, Decided, consent_terms, journal_detail
-from accord.node._agreements import AgreementService
-from accord.node._context import NodeContext
-from accord.node._parties import PartyService
-from accord.node._users import User, UserService
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import AccessService, Decided, consent_terms, journal_detail
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import User, UserService
 from accord.policy import Action, ConsentTerms, Resource
 from accord.store import (
     AttachmentRow,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.markings import Level, scheme
-from accord.node._context import NodeContext
+from accord.node.core._context import NodeContext
 from accord.store import UserRow, append_event, format_stamp
 
 __all__ = ["Role", "User", "UserService"]

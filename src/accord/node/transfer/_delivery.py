@@ -36,11 +36,11 @@ from accord.canonical import parse_time
 from accord.errors import AccordError, InvalidInput, NotFound, TransportError
 from accord.exchange import EnvelopeHeader, PeerUnavailable, ReceiptBatch, Transmission, WireEnvelope
 from accord.items import Precedence
-from accord.node._agreements import AgreementService
-from accord.node._context import NodeContext
-from accord.node._control import NO_ITEM, NO_ITEM_SHA384, WITNESS_TYPES
-from accord.node._departure import hold_what_may_not_leave
-from accord.node._parties import PartyService
+from accord.node.core._context import NodeContext
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.transfer._control import NO_ITEM, NO_ITEM_SHA384, WITNESS_TYPES
+from accord.node.transfer._departure import hold_what_may_not_leave
 from accord.store import (
     BackgroundBackoffRow,
     ItemRow,

@@ -42,12 +42,12 @@ from accord.exchange import (
     new_summary_id,
 )
 from accord.markings import banner, received_banner
-from accord.node._access import AccessService
-from accord.node._context import NodeContext
-from accord.node._custody import CopyView, CustodyService
-from accord.node._items import FINAL_STATUSES, ItemService, originated_at, stored_marking
-from accord.node._parties import PartyService
-from accord.node._users import Role, User, UserService
+from accord.node.core._context import NodeContext
+from accord.node.custody._custody import CopyView, CustodyService
+from accord.node.holdings._access import AccessService
+from accord.node.holdings._items import FINAL_STATUSES, ItemService, originated_at, stored_marking
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import Role, User, UserService
 from accord.policy import Resource
 from accord.store import (
     ConsentRow,

@@ -28,8 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
-from accord.node._context import NodeContext
-from accord.node._users import Role, User, UserService
+from accord.node.core._context import NodeContext
+from accord.node.registry._users import Role, User, UserService
 from accord.store import ApiTokenRow, UserRow, append_event, format_stamp
 
 __all__ = [

@@ -22,14 +22,15 @@ from accord.canonical import canonical_json, format_time, loads_object
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import EnvelopeHeader
 from accord.items import Precedence
-from accord.node._access import AccessService
-from accord.node._agreements import AgreementService
-from accord.node._consents import ConsentService
-from accord.node._context import NodeContext
-from accord.node._control import Incoming, about_item
-from accord.node._items import FINAL_STATUSES, ItemService
-from accord.node._sending import SendingService
-from accord.node._users import UserService
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import AccessService
+from accord.node.holdings._items import FINAL_STATUSES, ItemService
+from accord.node.originator._consents import ConsentService
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import UserService
+from accord.node.transfer._control import Incoming, about_item
+from accord.node.transfer._sending import SendingService
 from accord.policy import Action
 from accord.store import ItemRow, OutboxRow, append_event
 
@@ -96,9 +97,11 @@ class DisposalService:
         access: AccessService,
         sending: SendingService,
         consents: ConsentService,
+        parties: PartyService,
     ) -> None:
         """Serve the node behind ``ctx``."""
         self._ctx = ctx
+        self._parties = parties
         self._agreements = agreements
         self._users = users
         self._items = items
@@ -149,7 +152,7 @@ class DisposalService:
                 self._sending.enqueue(
                     session,
                     kind="disposal-request",
-                    card=self._consents.card(session, peer),
+                    card=self._parties.card(session, peer),
                     agreement=self._agreements.get_in(session, agreement_id),
                     precedence=Precedence.IMMEDIATE,
                     item_id=item_id,

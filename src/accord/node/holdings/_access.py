@@ -28,9 +28,9 @@ from accord.agreements import Agreement
 from accord.errors import NotFound, PolicyDenied, Withheld
 from accord.exchange import ConsentToken
 from accord.markings import Marking
-from accord.node._agreements import AgreementService
-from accord.node._context import NodeContext
-from accord.node._users import User
+from accord.node.core._context import NodeContext
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._users import User
 from accord.policy import (
     Action,
     ConsentTerms,

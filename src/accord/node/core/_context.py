@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from accord.crypto import HpkeCnsaKeyPair, HpkeKeyPair, SigningKeys
 from accord.errors import AccordError, StorageError, Withheld
-from accord.node._home import HomeLayout, NodeConfig
+from accord.node.core._home import HomeLayout, NodeConfig
 from accord.store import BlobStore, Database, append_event
 
 __all__ = ["Clock", "NodeContext", "utc_now"]

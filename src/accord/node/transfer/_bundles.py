@@ -24,10 +24,10 @@ from pathlib import Path
 from accord.crypto import VerifyKeys
 from accord.errors import AccordError, InvalidInput, NotFound
 from accord.exchange import BlobMember, ReceiptBatch, Transmission, WireEnvelope, read_bundle, write_bundle
-from accord.node._context import NodeContext
-from accord.node._delivery import DeliveryService
-from accord.node._parties import PartyService
-from accord.node._receiving import MAX_BLOB_BYTES, ReceivingService
+from accord.node.core._context import NodeContext
+from accord.node.registry._parties import PartyService
+from accord.node.transfer._delivery import DeliveryService
+from accord.node.transfer._receiving import MAX_BLOB_BYTES, ReceivingService
 from accord.store import append_event, format_stamp
 
 __all__ = ["BundleService", "BundleSummary"]

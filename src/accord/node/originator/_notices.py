@@ -26,15 +26,15 @@ from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, Poli
 from accord.exchange import DowngradeNotice, EnvelopeHeader, new_notice_id
 from accord.items import Precedence
 from accord.markings import Marking, scheme
-from accord.node._access import AccessService
-from accord.node._agreements import AgreementService
-from accord.node._consents import ConsentService
-from accord.node._context import NodeContext
-from accord.node._control import Incoming, about_item
-from accord.node._items import FINAL_STATUSES, ItemService, keep_access_key, stored_marking
-from accord.node._parties import PartyService
-from accord.node._sending import SendingService
-from accord.node._users import UserService
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import AccessService
+from accord.node.holdings._items import FINAL_STATUSES, ItemService, keep_access_key, stored_marking
+from accord.node.originator._consents import ConsentService
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import UserService
+from accord.node.transfer._control import Incoming, about_item
+from accord.node.transfer._sending import SendingService
 from accord.policy import Action
 from accord.store import ConsentRow, ItemNoticeRow, ItemRow, OutboxRow, append_event, format_stamp
 
@@ -244,14 +244,14 @@ class NoticeService:
         ).all()
         for consent in consented:
             try:
-                agreement = self._consents.agreement_with(session, consent.third_party, now).id
+                agreement = self._agreements.any_in_force_with(session, consent.third_party, now).id
                 cards = self._sending.peers_in(session, consent.third_party)
             except NotFound:
                 continue
             for card in cards:
                 targets.setdefault(card.node_id, agreement)
         for peer, agreement_id in sorted(targets.items()):
-            card = self._consents.card(session, peer)
+            card = self._parties.card(session, peer)
             self._sending.enqueue(
                 session,
                 kind="downgrade",

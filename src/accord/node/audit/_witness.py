@@ -71,16 +71,16 @@ from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, Verifi
 from accord.exchange import CheckpointStatement, Countersignature, EnvelopeHeader, Gossip, ProofRequest
 from accord.items import Precedence
 from accord.ledger import MerkleTree, verify_consistency
-from accord.node._access import AccessService
-from accord.node._agreements import AgreementService
-from accord.node._consents import ConsentService
-from accord.node._context import NodeContext
-from accord.node._control import NO_ITEM, WITNESS_ACTIONS, Incoming, about_no_item
-from accord.node._delivery import backed_off
-from accord.node._ledger import LedgerService, SignedCheckpoint
-from accord.node._parties import PartyService
-from accord.node._sending import SendingService
-from accord.node._users import UserService
+from accord.node.audit._ledger import LedgerService, SignedCheckpoint
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import AccessService
+from accord.node.originator._consents import ConsentService
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import UserService
+from accord.node.transfer._control import NO_ITEM, WITNESS_ACTIONS, Incoming, about_no_item
+from accord.node.transfer._delivery import backed_off
+from accord.node.transfer._sending import SendingService
 from accord.policy import Duty
 from accord.store import (
     JournalRow,
@@ -198,7 +198,7 @@ class WitnessService:
                 if row.node_id == me.node_id or row.party == me.party:
                     continue
                 try:
-                    agreement = self._consents.agreement_with(session, row.party, now)
+                    agreement = self._agreements.any_in_force_with(session, row.party, now)
                 except NotFound:
                     continue  # no agreement in force: nothing is exchanged with that party
                 if self._gossip(session, row.node_id, agreement, actor, now):
@@ -224,7 +224,7 @@ class WitnessService:
                 self._sending.enqueue(
                     session,
                     kind="checkpoint",
-                    card=self._consents.card(session, row.node_id),
+                    card=self._parties.card(session, row.node_id),
                     agreement=agreement,
                     precedence=Precedence.ROUTINE,
                     item_id=NO_ITEM,
@@ -275,7 +275,7 @@ class WitnessService:
         self._sending.enqueue(
             session,
             kind="gossip",
-            card=self._consents.card(session, peer),
+            card=self._parties.card(session, peer),
             agreement=agreement,  # type: ignore[arg-type]
             precedence=Precedence.ROUTINE,
             item_id=NO_ITEM,
@@ -405,7 +405,7 @@ class WitnessService:
             self._sending.enqueue(
                 session,
                 kind="checkpoint",
-                card=self._consents.card(session, header.sender),
+                card=self._parties.card(session, header.sender),
                 agreement=self._agreements.get_in(session, header.agreement_id),
                 precedence=Precedence.ROUTINE,
                 item_id=NO_ITEM,
@@ -505,8 +505,8 @@ class WitnessService:
         if open_demand is not None:
             return True
         try:
-            card = self._consents.card(session, origin)
-            agreement = self._consents.agreement_with(session, card.party, now)
+            card = self._parties.card(session, origin)
+            agreement = self._agreements.any_in_force_with(session, card.party, now)
         except NotFound:
             return False
         sent = self._sending.enqueue(
@@ -707,7 +707,7 @@ class WitnessService:
         self._sending.enqueue(
             session,
             kind="countersignature",
-            card=self._consents.card(session, header.sender),
+            card=self._parties.card(session, header.sender),
             agreement=self._agreements.get_in(session, header.agreement_id),
             precedence=Precedence.ROUTINE,
             item_id=NO_ITEM,

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement
 from accord.crypto import Suite, seal_envelope, unwrap_key
-from accord.errors import AgreementStateError, Conflict, NotFound, PolicyDenied
+from accord.errors import AgreementStateError, NotFound, PolicyDenied
 from accord.exchange import (
     AttachmentManifest,
     ConsentToken,
@@ -33,17 +33,16 @@ from accord.exchange import (
     lane_of,
 )
 from accord.items import Precedence
-from accord.node._access import AccessService, consent_terms
-from accord.node._agreements import AgreementService
-from accord.node._consents import usable_consent
-from accord.node._context import NodeContext
-from accord.node._identity import IdentityCard
-from accord.node._items import ItemService, ItemView, blob_key_aad
-from accord.node._parties import PartyService
-from accord.node._users import User, UserService
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import AccessService, consent_terms
+from accord.node.holdings._consent_book import usable_consent
+from accord.node.holdings._items import ItemService, ItemView, blob_key_aad
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._identity import IdentityCard
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import User, UserService
 from accord.policy import Action
 from accord.store import (
-    AgreementRow,
     AttachmentRow,
     ItemRow,
     OutboxRow,
@@ -336,7 +335,7 @@ class SendingService:
         # the originator provided the item under.
         wanted = agreement_id if relayed else agreement_id or label.agreement
         if wanted not in checked:  # once per agreement in one send
-            agreement = self.agreement_for(session, to, wanted)
+            agreement = self._agreements.covering(session, to, wanted=wanted)
             status = self._agreements.status_in(session, agreement.id, now)
             if not status.new_exchange_allowed:
                 raise AgreementStateError(
@@ -372,32 +371,6 @@ class SendingService:
             third_party=to,
             now=now,
         )
-
-    def agreement_for(self, session: Session, to: str, wanted: str | None) -> Agreement:
-        """The agreement between this node's party and ``to``: ``wanted``, or the only one.
-
-        Raises:
-            NotFound: none is imported here.
-            Conflict: several are; the caller must choose.
-            PolicyDenied: ``wanted`` does not have both parties.
-        """
-        own = self._ctx.config.party
-        if wanted is not None:
-            agreement = self._agreements.get_in(session, wanted)
-            if to not in agreement.party_codes or own not in agreement.party_codes:
-                raise PolicyDenied(f"{to} is not a party to {agreement.id}")
-            return agreement
-        candidates = []
-        for row in session.scalars(select(AgreementRow).order_by(AgreementRow.id)):
-            agreement = self._agreements.get_in(session, row.id)
-            if to in agreement.party_codes and own in agreement.party_codes:
-                candidates.append(agreement)
-        if not candidates:
-            raise NotFound(f"no agreement between {own} and {to} is imported here")
-        if len(candidates) > 1:
-            ids = ", ".join(a.id for a in candidates)
-            raise Conflict(f"several agreements cover {own} and {to} ({ids}); choose one with --agreement")
-        return candidates[0]
 
     def peers_in(self, session: Session, party: str) -> list[IdentityCard]:
         """The pinned nodes of ``party``.

@@ -47,16 +47,16 @@ from accord.exchange import (
     new_case_id,
 )
 from accord.items import Precedence
-from accord.node._access import AccessService
-from accord.node._agreements import AgreementService
-from accord.node._consents import ConsentService
-from accord.node._context import NodeContext
-from accord.node._control import Incoming, about_item
-from accord.node._items import ItemService, stored_marking
-from accord.node._ledger import LedgerService
-from accord.node._parties import PartyService
-from accord.node._sending import SendingService
-from accord.node._users import Role, User, UserService
+from accord.node.audit._ledger import LedgerService
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import AccessService
+from accord.node.holdings._items import ItemService, stored_marking
+from accord.node.originator._consents import ConsentService
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import Role, User, UserService
+from accord.node.transfer._control import Incoming, about_item
+from accord.node.transfer._sending import SendingService
 from accord.store import (
     CompromiseCaseRow,
     CompromiseItemRow,
@@ -285,7 +285,7 @@ class CompromiseService:
                     closed_at=format_time(now),
                 )
                 theirs = [i for i in items if i.originator_node == party.originator_node]
-                card = self._consents.card(session, party.originator_node)
+                card = self._parties.card(session, party.originator_node)
                 sent = self._sending.enqueue(
                     session,
                     kind="compromise-report",
@@ -645,7 +645,7 @@ class CompromiseService:
                 by_originator.setdefault(row.originator_node, []).append(row)
         told: list[str] = []
         for node_id, theirs in sorted(by_originator.items()):
-            card = self._consents.card(session, node_id)
+            card = self._parties.card(session, node_id)
             items = tuple(CompromisedItem(r.id, r.content_sha384) for r in sorted(theirs, key=lambda r: r.id))
             notice = CompromiseNotice.make(
                 self._ctx.keys,
@@ -710,7 +710,7 @@ class CompromiseService:
                 if status.new_exchange_allowed:
                     return agreement
         try:
-            return self._consents.agreement_with(session, party, now)
+            return self._agreements.any_in_force_with(session, party, now)
         except NotFound as exc:
             raise AgreementStateError(
                 f"cannot notify {party}: no agreement in force with {party} carries the message; "

@@ -37,8 +37,8 @@ from accord.errors import (
     PolicyDenied,
     VerificationFailed,
 )
-from accord.node._context import NodeContext
-from accord.node._parties import PartyService
+from accord.node.core._context import NodeContext
+from accord.node.registry._parties import PartyService
 from accord.store import AgreementRow, AgreementSignatureRow, NoteRow, append_event, format_stamp
 
 __all__ = ["ABOUT_HELD", "AgreementService", "AgreementSignature", "SignedNote", "travel_refusal"]
@@ -349,6 +349,56 @@ class AgreementService:
         """
         with self._ctx.db.transaction(read_only=True) as session:
             return self.status_in(session, agreement_id, at)
+
+    def covering(self, session: Session, party: str, *, wanted: str | None = None) -> Agreement:
+        """The agreement under which this node's party deals with ``party`` (Arts. 4, 6, 21).
+
+        ``wanted`` if given (both parties must be among its parties), else the only agreement
+        imported here between the two. Whether it is in force, and whether a label may travel
+        under it, are asked separately (:meth:`status_in`, :func:`accord.policy.may_travel`).
+
+        Raises:
+            NotFound: none is imported here.
+            Conflict: several are; the caller must choose.
+            PolicyDenied: ``wanted`` does not have both parties.
+        """
+        own = self._ctx.config.party
+        if wanted is not None:
+            agreement = self.get_in(session, wanted)
+            if party not in agreement.party_codes or own not in agreement.party_codes:
+                raise PolicyDenied(f"{party} is not a party to {agreement.id}")
+            return agreement
+        candidates = [
+            agreement
+            for agreement in (self.get_in(session, row.id) for row in self._rows(session))
+            if {own, party} <= set(agreement.party_codes)
+        ]
+        if not candidates:
+            raise NotFound(f"no agreement between {own} and {party} is imported here")
+        if len(candidates) > 1:
+            ids = ", ".join(a.id for a in candidates)
+            raise Conflict(f"several agreements cover {own} and {party} ({ids}); choose one with --agreement")
+        return candidates[0]
+
+    def any_in_force_with(self, session: Session, party: str, at: datetime) -> Agreement:
+        """Some agreement in force at ``at`` with ``party``, for messages that concern no item
+        (witnessing) or that any agreement between the two may carry; the first by id.
+
+        Raises:
+            NotFound: there is none.
+        """
+        own = self._ctx.config.party
+        for row in self._rows(session):
+            agreement = self.get_in(session, row.id)
+            if {own, party} <= set(agreement.party_codes) and self.status_in(
+                session, agreement.id, at
+            ).new_exchange_allowed:
+                return agreement
+        raise NotFound(f"no agreement in force between {own} and {party} is imported here")
+
+    @staticmethod
+    def _rows(session: Session) -> list[AgreementRow]:
+        return list(session.scalars(select(AgreementRow).order_by(AgreementRow.id)))
 
     def status_in(self, session: Session, agreement_id: str, at: datetime | date) -> Status:
         """:meth:`status` inside the caller's transaction.

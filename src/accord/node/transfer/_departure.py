@@ -4,7 +4,7 @@ An envelope is queued while its agreement is in force; the agreement may end bef
 envelope leaves (a termination note imported, its date reached). Delivery and bundle export
 call :func:`hold_what_may_not_leave` just before they send. It re-checks each pending
 envelope of the peer with the rule the receiver applies
-(:func:`accord.node._agreements.travel_refusal`, one rule for both ends) at this node's
+(:func:`accord.node.registry._agreements.travel_refusal`, one rule for both ends) at this node's
 clock, in the agreement's time zone:
 
 * what may no longer go is *held*: status ``held``, the reason in ``last_error``; it is
@@ -28,8 +28,8 @@ from sqlalchemy import select
 
 from accord.errors import NotFound
 from accord.exchange import EnvelopeHeader
-from accord.node._agreements import AgreementService, travel_refusal
-from accord.node._context import NodeContext
+from accord.node.core._context import NodeContext
+from accord.node.registry._agreements import AgreementService, travel_refusal
 from accord.store import OutboxRow, append_event
 
 __all__ = ["HELD", "hold_what_may_not_leave"]

@@ -67,13 +67,13 @@ from accord.exchange import (
 )
 from accord.items import Precedence, binding_statement
 from accord.markings import Marking, derive_alternative
-from accord.node._agreements import AgreementService, travel_refusal
-from accord.node._consents import ConsentService
-from accord.node._context import NodeContext
-from accord.node._control import WITNESS_TYPES, ControlHandler, Incoming
-from accord.node._items import blob_aad, blob_key_aad, content_aad, keep_access_key, key_aad
-from accord.node._parties import PartyService
-from accord.node._sending import suite_of
+from accord.node.core._context import NodeContext
+from accord.node.holdings._consent_book import record_held, revoked
+from accord.node.holdings._items import blob_aad, blob_key_aad, content_aad, keep_access_key, key_aad
+from accord.node.registry._agreements import AgreementService, travel_refusal
+from accord.node.registry._parties import PartyService
+from accord.node.transfer._control import WITNESS_TYPES, ControlHandler, Incoming
+from accord.node.transfer._sending import suite_of
 from accord.store import (
     AttachmentRow,
     InboxMessageRow,
@@ -141,13 +141,11 @@ class ReceivingService:
         ctx: NodeContext,
         parties: PartyService,
         agreements: AgreementService,
-        consents: ConsentService,
     ) -> None:
         """Serve the node behind ``ctx``."""
         self._ctx = ctx
         self._parties = parties
         self._agreements = agreements
-        self._consents = consents
         self._handlers: dict[str, ControlHandler] = {}
 
     def register(self, kind: str, handler: ControlHandler) -> None:
@@ -341,7 +339,7 @@ class ReceivingService:
         agreement, status = checked[header.agreement_id]
         # After termination nothing new is received; messages about what is already held
         # still travel while its protection survives (Art. 21). The sender applies the same
-        # rule when the envelope leaves (accord.node._departure).
+        # rule when the envelope leaves (accord.node.transfer._departure).
         refusal = travel_refusal(agreement, status, header.type)
         if refusal is not None:
             raise AgreementStateError(refusal)
@@ -483,7 +481,7 @@ class ReceivingService:
             return seen
         self._hold(session, payload, prepared.marking, tx.sender, header.precedence.value, now)
         if payload.consent is not None:
-            self._consents.record_held(session, payload.consent, tx.sender, now)
+            record_held(session, payload.consent, tx.sender)
         label, alternative = prepared.marking.originator, prepared.marking.alternatives[0]
         session.add(
             InboxMessageRow(
@@ -561,7 +559,7 @@ class ReceivingService:
             third_party=self._ctx.config.party,
             now=now,
         )
-        if self._consents.revoked(session, token.token_id):
+        if revoked(session, token.token_id):
             raise PolicyDenied(f"consent {token.token_id} was revoked by {payload.originator_party} (Art. 6)")
 
     def _with_originator(self, session: Session, originator: str, scheme: str) -> Agreement:

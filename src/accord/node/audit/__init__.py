@@ -1,0 +1,27 @@
+"""Audit: the evidence — the journal, its Merkle ledger, and partners witnessing it (Arts. 8, 18).
+
+* :class:`LedgerService` — seal journal rows as RFC 9162 leaves in signed checkpoints,
+  inclusion and consistency proofs, C2SP notes, ``verify``;
+* :class:`WitnessService` — partners countersign each other's checkpoints and raise
+  alarms on a fork, a rollback or a split view;
+* :class:`JournalService` — officers and auditors read the journal.
+
+Imports the originator wing and those below it.
+"""
+
+from accord.node.audit._journal import JournalEntry, JournalFilter, JournalPage, JournalService
+from accord.node.audit._ledger import InclusionProof, LedgerService, SignedCheckpoint, check_proof, note_vkeys
+from accord.node.audit._witness import WitnessService
+
+__all__ = [
+    "InclusionProof",
+    "JournalEntry",
+    "JournalFilter",
+    "JournalPage",
+    "JournalService",
+    "LedgerService",
+    "SignedCheckpoint",
+    "WitnessService",
+    "check_proof",
+    "note_vkeys",
+]

@@ -1,0 +1,11 @@
+"""Core: what every service of a node shares — its home, configuration and context.
+
+:class:`NodeContext` holds the keys, the database, the blob store and the injected clock;
+:meth:`NodeContext.work` is the one unit of work (one transaction with its journal entry;
+a refusal rolled back and journalled on its own). Imports no other wing.
+"""
+
+from accord.node.core._context import Clock, NodeContext, utc_now
+from accord.node.core._home import HomeLayout, NodeConfig
+
+__all__ = ["Clock", "HomeLayout", "NodeConfig", "NodeContext", "utc_now"]

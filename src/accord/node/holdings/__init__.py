@@ -1,0 +1,14 @@
+"""Holdings: the classified items this node holds and who may see them.
+
+* :class:`ItemService` — create (bound, sealed at rest), show, list, inbox (Arts. 2, 4);
+* :class:`AccessService` — the one enforcement point: every read, release, copy, … asks the
+  policy decision point and journals the decision (Art. 7);
+* :mod:`._consent_book` — the consents held for items passed on (Art. 6).
+
+Imports :mod:`accord.node.registry` and :mod:`accord.node.core`.
+"""
+
+from accord.node.holdings._access import AccessService
+from accord.node.holdings._items import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest
+
+__all__ = ["AccessService", "DamagedItem", "ItemListing", "ItemService", "ItemView", "LabelRequest"]

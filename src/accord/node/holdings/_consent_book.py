@@ -1,0 +1,124 @@
+"""The consents this node holds for items it passes on or received (GSOMIA Art. 6).
+
+One home for the SQL of the ``consents`` table that the exchange needs below the
+originator's workflow (:mod:`accord.node.originator`): the holder finds a valid token
+before it sends an item to a third party (:func:`usable_consent`), the third party keeps
+the token an item arrived with (:func:`record_held`) and checks whether it was revoked
+(:func:`revoked`). Rows: ``direction`` ``out`` at the holder that asked, ``in`` at the
+originator, ``held`` at a third party that received an item with its token.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.errors import NotFound, PolicyDenied, VerificationFailed
+from accord.exchange import ConsentToken
+from accord.node.registry._parties import PartyService
+from accord.store import ConsentRow
+
+__all__ = ["record_held", "revoked", "usable_consent"]
+
+
+def usable_consent(
+    session: Session,
+    parties: PartyService,
+    *,
+    item_id: str,
+    content_sha384: str,
+    originator_party: str,
+    holder_party: str,
+    third_party: str,
+    now: datetime,
+) -> ConsentToken:
+    """The originator's valid consent for this node to release ``item_id`` to ``third_party``.
+
+    Each stored token is verified again with the originator's pinned keys and checked
+    against the item as it is now and the clock.
+
+    Raises:
+        PolicyDenied: no consent, or none that is approved, unrevoked, unexpired and for
+            this item, with the reason (Art. 6).
+    """
+    rows = session.scalars(
+        select(ConsentRow)
+        .where(
+            ConsentRow.item_id == item_id,
+            ConsentRow.third_party == third_party,
+            ConsentRow.direction == "out",
+        )
+        .order_by(ConsentRow.requested_at.desc())
+    ).all()
+    needs = (
+        f"item {item_id} was provided by {originator_party}; passing it on to {third_party} needs "
+        f"{originator_party}'s prior written consent (Art. 6)"
+    )
+    if not rows:
+        raise PolicyDenied(
+            f"{needs}: ask for it with accord release-request {item_id} --to {third_party} "
+            f'--purpose "WHY IT IS NEEDED" --as OFFICER'
+        )
+    problems: list[str] = []
+    for row in rows:
+        if row.status == "pending":
+            problems.append(f"request {row.id} is still pending")
+        elif row.status == "denied":
+            problems.append(f"request {row.id} was denied: {row.reason}")
+        elif row.status == "revoked":
+            problems.append(f"consent {row.token_id} was revoked at {row.revoked_at}: {row.reason}")
+        elif row.token_json is not None:
+            token = ConsentToken.parse(row.token_json)
+            try:
+                _, keys = parties.signer(session, token.originator_node)
+                token.verify(keys)
+                token.check(
+                    item_id=item_id,
+                    content_sha384=content_sha384,
+                    holder_party=holder_party,
+                    third_party=third_party,
+                    now=now,
+                )
+            except (VerificationFailed, NotFound) as exc:
+                problems.append(str(exc))
+                continue
+            return token
+    raise PolicyDenied(f"{needs}: " + "; ".join(problems))
+
+
+def record_held(session: Session, token: ConsentToken, sender: str) -> None:
+    """Keep the token an item arrived with (direction ``held``), so a revocation finds it."""
+    if session.get(ConsentRow, token.request_id) is not None:
+        return
+    session.add(
+        ConsentRow(
+            id=token.request_id,
+            direction="held",
+            item_id=token.item_id,
+            content_sha384=token.content_sha384,
+            originator_node=token.originator_node,
+            holder_party=token.holder_party,
+            holder_node=sender,
+            third_party=token.third_party,
+            purpose=token.purpose,
+            request_json="{}",
+            requested_by=token.approved_by,
+            requested_at=token.issued_at,
+            status="approved",
+            decided_by=token.approved_by,
+            decided_at=token.issued_at,
+            token_id=token.token_id,
+            token_json=token.to_bytes().decode("utf-8"),
+            expires_at=token.expires_at,
+        )
+    )
+
+
+def revoked(session: Session, token_id: str) -> bool:
+    """Whether this node has learnt that the consent ``token_id`` was revoked."""
+    found = session.scalar(
+        select(ConsentRow.id).where(ConsentRow.token_id == token_id, ConsentRow.status == "revoked")
+    )
+    return found is not None

@@ -1,0 +1,15 @@
+"""Originator: what the party that provided an item keeps deciding about it (Arts. 6, 15).
+
+* :class:`ConsentService` — release requests, the originator's signed consent and its
+  conditions, revocation (Art. 6);
+* :class:`NoticeService` — downgrade and declassification notices to every holder (Art. 6);
+* :class:`DisposalService` — requests to return or destroy (Arts. 6, 15).
+
+Imports the transfer wing and those below it.
+"""
+
+from accord.node.originator._consents import ConsentService, ConsentView
+from accord.node.originator._disposal import DisposalRequest, DisposalService
+from accord.node.originator._notices import NoticeService
+
+__all__ = ["ConsentService", "ConsentView", "DisposalRequest", "DisposalService", "NoticeService"]

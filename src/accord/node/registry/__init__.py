@@ -1,0 +1,39 @@
+"""Registry: who and what this node deals with — partner nodes, agreements, people.
+
+* :class:`PartyService` — pinned identity cards of partner nodes (:class:`IdentityCard`);
+* :class:`AgreementService` — agreements signed by every party, diplomatic notes, the
+  lifecycle (Art. 21) and :meth:`~AgreementService.covering`, the one answer to "which
+  agreement covers us and party X";
+* :class:`UserService` — people with their clearance, need to know and purposes (Art. 7);
+* :class:`AccountService` — passwords (argon2id) and API tokens.
+
+Imports only :mod:`accord.node.core`.
+"""
+
+from accord.node.registry._accounts import (
+    RFC9106_LOW_MEMORY,
+    UNSAFE_FAST_PASSWORD_HASHING,
+    AccountService,
+    PasswordHashing,
+    TokenInfo,
+)
+from accord.node.registry._agreements import AgreementService, AgreementSignature, SignedNote
+from accord.node.registry._identity import IdentityCard
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import Role, User, UserService
+
+__all__ = [
+    "RFC9106_LOW_MEMORY",
+    "UNSAFE_FAST_PASSWORD_HASHING",
+    "AccountService",
+    "AgreementService",
+    "AgreementSignature",
+    "IdentityCard",
+    "PartyService",
+    "PasswordHashing",
+    "Role",
+    "SignedNote",
+    "TokenInfo",
+    "User",
+    "UserService",
+]

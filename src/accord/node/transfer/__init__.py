@@ -1,0 +1,29 @@
+"""Transfer: items and control messages between nodes (Arts. 9–12, 21).
+
+* :class:`SendingService` — seal envelopes into the outbox (the release);
+* :class:`DeliveryService` — the outbox by precedence lane, receipts, back-off, and the
+  departure check that holds what may no longer leave (:mod:`._departure`);
+* :class:`ReceivingService` — verify, decrypt, check and hold what arrives; quarantine;
+  dispatch control messages to their wing's handler (:mod:`._control`);
+* :class:`BundleService` — the same across an air gap.
+
+Imports the holdings, registry and core wings.
+"""
+
+from accord.node.transfer._bundles import BundleService, BundleSummary
+from accord.node.transfer._control import NO_ITEM
+from accord.node.transfer._delivery import DeliveryResult, DeliveryService, OutboxEntry
+from accord.node.transfer._receiving import ReceivingService
+from accord.node.transfer._sending import SendingService, Sent
+
+__all__ = [
+    "NO_ITEM",
+    "BundleService",
+    "BundleSummary",
+    "DeliveryResult",
+    "DeliveryService",
+    "OutboxEntry",
+    "ReceivingService",
+    "SendingService",
+    "Sent",
+]
