@@ -9,6 +9,7 @@ EXPECTED = [
     "ROLE_ACTIONS",
     "ROLE_DUTIES",
     "RULES",
+    "SCOPE_RULES",
     "Action",
     "ConsentTerms",
     "Context",
@@ -20,6 +21,8 @@ EXPECTED = [
     "decide",
     "decide_duty",
     "decide_many",
+    "may_mark",
+    "may_travel",
 ]
 
 

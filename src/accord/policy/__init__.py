@@ -11,6 +11,9 @@ never raises, and only the enforcement point turns a denial into
 * :mod:`._rules` — :data:`RULES`, :data:`ROLE_ACTIONS`, :data:`ROLE_DUTIES`,
   :data:`OBLIGATIONS`, :func:`decide` and :func:`decide_duty` (the node's own records:
   the journal, ledger alarms; decided by the role alone);
+* :mod:`._scope` — :func:`may_mark` and :func:`may_travel`: may a label be marked, or
+  travel, under an agreement to a party now (Arts. 4, 6, 21) — the one answer that
+  creation, sending, relaying and receiving all ask;
 * :mod:`._batch` — :class:`Decider` and :func:`decide_many`: one subject, action and
   context, many items (an inbox listing), each distinct question decided once.
 """
@@ -20,12 +23,14 @@ from __future__ import annotations
 from accord.policy._batch import Decider, decide_many
 from accord.policy._model import Action, ConsentTerms, Context, Decision, Duty, Resource, Subject
 from accord.policy._rules import OBLIGATIONS, ROLE_ACTIONS, ROLE_DUTIES, RULES, decide, decide_duty
+from accord.policy._scope import SCOPE_RULES, may_mark, may_travel
 
 __all__ = [
     "OBLIGATIONS",
     "ROLE_ACTIONS",
     "ROLE_DUTIES",
     "RULES",
+    "SCOPE_RULES",
     "Action",
     "ConsentTerms",
     "Context",
@@ -37,4 +42,6 @@ __all__ = [
     "decide",
     "decide_duty",
     "decide_many",
+    "may_mark",
+    "may_travel",
 ]

@@ -25,7 +25,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement
-from accord.errors import NotFound, PolicyDenied, Withheld
+from accord.errors import AgreementStateError, NotFound, PolicyDenied, TranslationRefused, Withheld
 from accord.exchange import ConsentToken
 from accord.markings import Marking
 from accord.node.core._context import NodeContext
@@ -44,7 +44,7 @@ from accord.policy import (
     decide_duty,
 )
 
-__all__ = ["AccessService", "Decided", "consent_terms", "journal_detail", "subject_of"]
+__all__ = ["AccessService", "Decided", "consent_terms", "journal_detail", "require_scope", "subject_of"]
 
 
 def subject_of(user: User) -> Subject:
@@ -256,6 +256,24 @@ class AccessService:
                 else:
                     withheld.append(Decided(resource.item_id, decision))
         return permitted, withheld
+
+
+def require_scope(decision: Decision) -> None:
+    """Enforce a scope decision (:func:`accord.policy.may_mark` / :func:`~accord.policy.may_travel`).
+
+    Raises:
+        AgreementStateError: the agreement is not in force (Art. 21).
+        TranslationRefused: the level has no equivalent under the agreement (Art. 4).
+        PolicyDenied: any other scope rule, with its reason (Arts. 4, 6).
+    """
+    if decision.permit:
+        return
+    rule, reason = decision.rule_ids[0], decision.reasons[0]
+    if rule == "in-force":
+        raise AgreementStateError(reason)
+    if rule == "equivalent":
+        raise TranslationRefused(reason)
+    raise PolicyDenied(reason)
 
 
 def _denial(action: Action, resource: Resource, decision: Decision) -> str:

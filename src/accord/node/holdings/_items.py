@@ -34,7 +34,6 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session, object_session
 
-from accord.agreements import Agreement
 from accord.canonical import canonical_json
 from accord.crypto import (
     Binding,
@@ -51,7 +50,6 @@ from accord.crypto import (
 )
 from accord.errors import (
     AccordError,
-    AgreementStateError,
     IntegrityError,
     InvalidInput,
     ItemError,
@@ -75,11 +73,11 @@ from accord.markings import (
     received_banner,
 )
 from accord.node.core._context import NodeContext
-from accord.node.holdings._access import AccessService, Decided, consent_terms, journal_detail
+from accord.node.holdings._access import AccessService, Decided, consent_terms, journal_detail, require_scope
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import User, UserService
-from accord.policy import Action, ConsentTerms, Resource
+from accord.policy import Action, ConsentTerms, Resource, may_mark
 from accord.store import (
     AttachmentRow,
     ConsentRow,
@@ -328,8 +326,8 @@ class ItemService:
         )
         self._access.require_new(session, user, Action.CREATE, resource, now)
         if label.agreement is not None:
-            self._check_in_force(session, label.agreement, now)
-            self._check_under_agreement(self._agreements.get_in(session, label.agreement), made)
+            agreement = self._agreements.get_in(session, label.agreement)
+            require_scope(may_mark(made, agreement, self._agreements.status_in(session, agreement.id, now)))
         return made
 
     def _label(self, request: LabelRequest, now: datetime) -> ConfidentialityLabel:
@@ -352,31 +350,6 @@ class ItemService:
             review_time=request.review_time,
             agreement=request.agreement,
         )
-
-    def _check_in_force(self, session: Session, agreement_id: str, now: datetime) -> None:
-        # Art. 21: after termination (or before entry into force) nothing new is provided
-        # under the agreement; what is already held stays protected.
-        status = self._agreements.status_in(session, agreement_id, now)
-        if not status.new_exchange_allowed:
-            raise AgreementStateError(
-                f"{agreement_id} is {status.state.value} on {status.day}: "
-                "no new CMI may be provided under it (Art. 21)"
-            )
-
-    @staticmethod
-    def _check_under_agreement(agreement: Agreement, label: ConfidentialityLabel) -> None:
-        # Art. 4: only levels with an agreed equivalent may be provided under the agreement.
-        for party in agreement.parties:
-            if party.scheme != label.policy:
-                agreement.translate(label, party.scheme)
-        outside = sorted(label.releasable_to - set(agreement.party_codes))
-        if outside:
-            raise PolicyDenied(
-                f"releasable to {', '.join(outside)}, who are not parties to {agreement.id} (Art. 6)"
-            )
-        if agreement.topic_scope is not None and not agreement.topics_in_scope(label.need_to_know):
-            scope = ", ".join(sorted(agreement.topic_scope))
-            raise PolicyDenied(f"{agreement.id} covers only the topics {scope}; tag the item with them")
 
     @staticmethod
     def _check_file(path: Path) -> Path:

@@ -68,12 +68,14 @@ from accord.exchange import (
 from accord.items import Precedence, binding_statement
 from accord.markings import Marking, derive_alternative
 from accord.node.core._context import NodeContext
+from accord.node.holdings._access import require_scope
 from accord.node.holdings._consent_book import record_held, revoked
 from accord.node.holdings._items import blob_aad, blob_key_aad, content_aad, keep_access_key, key_aad
 from accord.node.registry._agreements import AgreementService, travel_refusal
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._control import WITNESS_TYPES, ControlHandler, Incoming
 from accord.node.transfer._sending import suite_of
+from accord.policy import may_travel
 from accord.store import (
     AttachmentRow,
     InboxMessageRow,
@@ -372,9 +374,10 @@ class ReceivingService:
         )
         verify_binding(payload.binding, originator_keys, statement)
         translator = self._translator(session, payload, agreement, sender_party, relayed)
+        require_scope(
+            may_travel(label, agreement, status, to=me.party, direct=not relayed, translate_under=translator)
+        )
         level = translator.translate(label, me.scheme)
-        if agreement.topic_scope is not None and not agreement.topics_in_scope(label.need_to_know):
-            raise PolicyDenied(f"the item's topics are outside the scope of {agreement.id}")
         for position, manifest in enumerate(payload.attachments):
             self._finish_upload(manifest.blob_id, manifest.blob_size)
             self._check_attachment(
@@ -437,8 +440,9 @@ class ReceivingService:
     def _translator(
         self, session: Session, payload: ItemPayload, agreement: Agreement, sender_party: str, relayed: bool
     ) -> Agreement:
-        """The agreement that translates the label into our scheme, after the label's checks."""
-        me = self._ctx.config
+        """The agreement whose equivalence table translates the label into our scheme, after
+        checking that a direct provision's label is the sender's, under this agreement (the
+        scope itself — in force, equivalent, topics, releasable — is :func:`may_travel`'s)."""
         label = payload.label
         translator = agreement
         if relayed:
@@ -454,8 +458,6 @@ class ReceivingService:
                 )
             if label.agreement not in (None, agreement.id):
                 raise PolicyDenied(f"the label says {label.agreement}, the envelope {agreement.id}")
-            if me.party not in label.releasable_to:
-                raise PolicyDenied(f"the item is not releasable to {me.party} (Art. 6)")
         return translator
 
     def _commit_one(

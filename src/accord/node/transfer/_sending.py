@@ -21,9 +21,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.agreements import Agreement
+from accord.agreements import Agreement, Status
 from accord.crypto import Suite, seal_envelope, unwrap_key
-from accord.errors import AgreementStateError, NotFound, PolicyDenied
+from accord.errors import NotFound, PolicyDenied
 from accord.exchange import (
     AttachmentManifest,
     ConsentToken,
@@ -34,14 +34,14 @@ from accord.exchange import (
 )
 from accord.items import Precedence
 from accord.node.core._context import NodeContext
-from accord.node.holdings._access import AccessService, consent_terms
+from accord.node.holdings._access import AccessService, consent_terms, require_scope
 from accord.node.holdings._consent_book import usable_consent
 from accord.node.holdings._items import ItemService, ItemView, blob_key_aad
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._identity import IdentityCard
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import User, UserService
-from accord.policy import Action
+from accord.policy import Action, may_travel
 from accord.store import (
     AttachmentRow,
     ItemRow,
@@ -148,7 +148,7 @@ class SendingService:
             now = self._ctx.now()
             peers: list[IdentityCard] = []
             sent: list[Sent] = []
-            checked: dict[str | None, Agreement] = {}
+            checked: dict[str | None, tuple[Agreement, Status]] = {}
             for item_id in item_ids:
                 sent.extend(
                     self._send_one(session, item_id, to, peers, user, precedence, agreement_id, now, checked)
@@ -176,7 +176,7 @@ class SendingService:
         precedence: Precedence | None,
         agreement_id: str | None,
         now: datetime,
-        checked: dict[str | None, Agreement],
+        checked: dict[str | None, tuple[Agreement, Status]],
     ) -> list[Sent]:
         actor = user.name
         row = session.get(ItemRow, item_id)
@@ -324,7 +324,7 @@ class SendingService:
         to: str,
         agreement_id: str | None,
         now: datetime,
-        checked: dict[str | None, Agreement],
+        checked: dict[str | None, tuple[Agreement, Status]],
     ) -> Agreement:
         own = self._ctx.config
         label = view.marking.originator
@@ -336,28 +336,14 @@ class SendingService:
         wanted = agreement_id if relayed else agreement_id or label.agreement
         if wanted not in checked:  # once per agreement in one send
             agreement = self._agreements.covering(session, to, wanted=wanted)
-            status = self._agreements.status_in(session, agreement.id, now)
-            if not status.new_exchange_allowed:
-                raise AgreementStateError(
-                    f"{agreement.id} is {status.state.value} on {status.day}: "
-                    "nothing new may be provided under it (Art. 21)"
-                )
-            checked[wanted] = agreement
-        agreement = checked[wanted]
-        recipient_scheme = agreement.party(to).scheme
-        # Art. 4: the level must have an equivalent for the recipient; an onward release
-        # translates from the label this node holds the item under when the agreement does
-        # not know the originator's scheme.
+            checked[wanted] = (agreement, self._agreements.status_in(session, agreement.id, now))
+        agreement, status = checked[wanted]
+        # An onward release translates from the label this node holds the item under when
+        # the agreement does not know the originator's scheme (Art. 4).
         source = label
         if relayed and label.policy not in agreement.schemes:
             source = view.marking.for_scheme(own.scheme) or label
-        agreement.translate(source, recipient_scheme)  # refuses with the reason
-        if agreement.topic_scope is not None and not agreement.topics_in_scope(label.need_to_know):
-            scope = ", ".join(sorted(agreement.topic_scope))
-            raise PolicyDenied(f"{agreement.id} covers only {scope}; the item's topics are outside it")
-        if not relayed and to not in label.releasable_to:
-            rel = ", ".join(sorted(label.releasable_to))
-            raise PolicyDenied(f"item {view.id} is not releasable to {to} (REL TO {rel}) (Art. 6)")
+        require_scope(may_travel(label, agreement, status, to=to, direct=not relayed, source=source))
         return agreement
 
     def _consent(self, session: Session, view: ItemView, to: str, now: datetime) -> ConsentToken:
