@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement
 from accord.canonical import canonical_json, format_time
-from accord.crypto import DualSignature, new_data_key, open_sealed, seal, unwrap_key, wrap_key
+from accord.crypto import DualSignature, new_data_key
 from accord.errors import (
     AccordError,
     Conflict,
@@ -56,6 +56,12 @@ from accord.markings import Marking, banner, received_banner
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
 from accord.node.holdings._items import ItemService, destroyed_message
+from accord.node.holdings._vault import (
+    open_translation,
+    seal_translation,
+    unwrap_translation_key,
+    wrap_translation_key,
+)
 from accord.node.originator._consents import ConsentService
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
@@ -151,14 +157,6 @@ class Destroyed:
 
 def _copy_view(row: CopyRow) -> CopyView:
     return CopyView(row.item_id, row.number, row.of, row.made_by, row.made_at, row.status)
-
-
-def translation_content_aad(translation_id: str) -> bytes:
-    return f"accord/translation-content/{translation_id}".encode()
-
-
-def translation_key_aad(translation_id: str) -> bytes:
-    return f"accord/translation-key/{translation_id}".encode()
 
 
 def translation_statement(row: TranslationRow, source: ItemRow, node_id: str) -> bytes:
@@ -292,8 +290,8 @@ class CustodyService:
                 lang=lang,
                 # The source's marking, unchanged: the same label and controls (Arts. 4, 16).
                 marking_json=row.marking_json,
-                content_sealed=seal(key, content.canonical_bytes(), translation_content_aad(translation_id)),
-                wrapped_key=wrap_key(self._ctx.data_key, key, translation_key_aad(translation_id)),
+                content_sealed=seal_translation(key, content.canonical_bytes(), translation_id),
+                wrapped_key=wrap_translation_key(self._ctx.data_key, key, translation_id),
                 content_sha384=content.sha384(),
                 signature_json="",
                 made_by=actor,
@@ -345,8 +343,8 @@ class CustodyService:
                 self._ctx.keys.public().verify(
                     "translation", translation_statement(made, source, self._ctx.config.node_id), signature
                 )
-                key = unwrap_key(self._ctx.data_key, made.wrapped_key, translation_key_aad(made.id))
-                plain = open_sealed(key, made.content_sealed, translation_content_aad(made.id))
+                key = unwrap_translation_key(self._ctx.data_key, made.wrapped_key, made.id)
+                plain = open_translation(key, made.content_sealed, made.id)
                 content = ItemContent.from_dict(json.loads(plain))
                 if content.sha384() != made.content_sha384:
                     raise VerificationFailed("the translated text does not match its digest")

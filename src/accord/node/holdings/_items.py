@@ -39,14 +39,8 @@ from accord.crypto import (
     Binding,
     Sha384Stream,
     bind,
-    decrypt_stream,
-    encrypt_stream,
     new_data_key,
-    open_sealed,
-    seal,
-    unwrap_key,
     verify_binding,
-    wrap_key,
 )
 from accord.errors import (
     AccordError,
@@ -74,6 +68,16 @@ from accord.markings import (
 )
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService, Decided, consent_terms, journal_detail, require_scope
+from accord.node.holdings._vault import (
+    decrypt_blob,
+    encrypt_blob,
+    open_content,
+    seal_content,
+    unwrap_blob_key,
+    unwrap_item_key,
+    wrap_blob_key,
+    wrap_item_key,
+)
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import User, UserService
@@ -277,8 +281,8 @@ class ItemService:
                         precedence=precedence.value,
                         marking_json=Marking(made).canonical_bytes().decode("utf-8"),
                         access_key=keep_access_key(session, Marking(made)),
-                        content_sealed=seal(item_key, content.canonical_bytes(), content_aad(item_id)),
-                        wrapped_key=wrap_key(self._ctx.data_key, item_key, key_aad(item_id)),
+                        content_sealed=seal_content(item_key, content.canonical_bytes(), item_id),
+                        wrapped_key=wrap_item_key(self._ctx.data_key, item_key, item_id),
                         content_sha384=content_sha,
                         binding_json=json.dumps(binding.to_dict(), sort_keys=True),
                         created_by=actor,
@@ -379,7 +383,7 @@ class ItemService:
             except OSError as exc:
                 raise ItemError(f"cannot read attachment {path}: {exc.strerror}") from exc
 
-        blob_id, _ = self._ctx.blobs.put(encrypt_stream(blob_key, blob_aad(item_id, position), plaintext()))
+        blob_id, _ = self._ctx.blobs.put(encrypt_blob(blob_key, item_id, position, plaintext()))
         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         ref = AttachmentRef(name=path.name, media_type=media_type, size=size, sha384=digest.hexdigest())
         row = AttachmentRow(
@@ -390,7 +394,7 @@ class ItemService:
             size=size,
             sha384=ref.sha384,
             blob_id=blob_id,
-            wrapped_key=wrap_key(item_key, blob_key, blob_key_aad(item_id, position)),
+            wrapped_key=wrap_blob_key(item_key, blob_key, item_id, position),
         )
         return ref, row
 
@@ -483,7 +487,7 @@ class ItemService:
                 limited = any(_PURPOSE_LIMITED in label.originator_controls for label in labels)
             purpose = ""
             if limited and (row := load()).status != "destroyed":
-                content = open_sealed(self._item_key(row), row.content_sealed, content_aad(row.id))
+                content = open_content(self._item_key(row), row.content_sealed, row.id)
                 purpose = ItemContent.from_dict(json.loads(content)).purpose
         except (AccordError, ValueError) as exc:
             raise IntegrityError(
@@ -798,7 +802,7 @@ class ItemService:
             view = self._view(session, row)
             item_key = self._item_key(row)
             try:
-                blob_key = unwrap_key(item_key, att.wrapped_key, blob_key_aad(item_id, position))
+                blob_key = unwrap_blob_key(item_key, att.wrapped_key, item_id, position)
             except VerificationFailed as exc:
                 raise IntegrityError(
                     f"item {item_id}: the key of attachment {position} no longer unwraps (altered)"
@@ -813,7 +817,7 @@ class ItemService:
                 item_id=item_id,
                 detail={"position": position, "name": ref.name},
             )
-        stream = self._plaintext(att.blob_id, blob_key, blob_aad(item_id, position), ref)
+        stream = self._plaintext(att.blob_id, blob_key, item_id, position, ref)
         return ref, self._journalled(stream, actor, item_id, position)
 
     def _journalled(
@@ -828,11 +832,13 @@ class ItemService:
             )
             raise
 
-    def _plaintext(self, blob_id: str, blob_key: bytes, aad: bytes, ref: AttachmentRef) -> Iterator[bytes]:
+    def _plaintext(
+        self, blob_id: str, blob_key: bytes, item_id: str, position: int, ref: AttachmentRef
+    ) -> Iterator[bytes]:
         digest = Sha384Stream()
         size = 0
         try:
-            for piece in decrypt_stream(blob_key, aad, self._ctx.blobs.read(blob_id)):
+            for piece in decrypt_blob(blob_key, item_id, position, self._ctx.blobs.read(blob_id)):
                 digest.update(piece)
                 size += len(piece)
                 yield piece
@@ -859,7 +865,7 @@ class ItemService:
 
     def _item_key(self, row: ItemRow) -> bytes:
         try:
-            return unwrap_key(self._ctx.data_key, row.wrapped_key, key_aad(row.id))
+            return unwrap_item_key(self._ctx.data_key, row.wrapped_key, row.id)
         except VerificationFailed as exc:
             raise IntegrityError(f"item {row.id}: its key no longer unwraps (altered or destroyed)") from exc
 
@@ -870,7 +876,7 @@ class ItemService:
                 raise VerificationFailed("the stored access key disagrees with the marking")
             binding = Binding.from_dict(json.loads(row.binding_json))
             content = ItemContent.from_dict(
-                json.loads(open_sealed(self._item_key(row), row.content_sealed, content_aad(row.id)))
+                json.loads(open_content(self._item_key(row), row.content_sealed, row.id))
             )
             if row.content_sha384 != content.sha384():
                 raise VerificationFailed("the stored content digest does not match the content")
@@ -927,22 +933,6 @@ class ItemService:
             received_from=row.received_from,
             received_at=row.received_at,
         )
-
-
-def content_aad(item_id: str) -> bytes:
-    return f"accord/item-content/{item_id}".encode()
-
-
-def key_aad(item_id: str) -> bytes:
-    return f"accord/item-key/{item_id}".encode()
-
-
-def blob_aad(item_id: str, position: int) -> bytes:
-    return f"accord/attachment/{item_id}/{position}".encode()
-
-
-def blob_key_aad(item_id: str, position: int) -> bytes:
-    return f"accord/attachment-key/{item_id}/{position}".encode()
 
 
 def stored_marking(row: ItemRow) -> Marking:

@@ -40,12 +40,9 @@ from accord.canonical import parse_time
 from accord.crypto import (
     Sha384Stream,
     Suite,
-    decrypt_stream,
     new_data_key,
     open_envelope,
-    seal,
     verify_binding,
-    wrap_key,
 )
 from accord.errors import (
     AccordError,
@@ -70,7 +67,8 @@ from accord.markings import Marking, derive_alternative
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import require_scope
 from accord.node.holdings._consent_book import record_held, revoked
-from accord.node.holdings._items import blob_aad, blob_key_aad, content_aad, keep_access_key, key_aad
+from accord.node.holdings._items import keep_access_key
+from accord.node.holdings._vault import decrypt_blob, seal_content, wrap_blob_key, wrap_item_key
 from accord.node.registry._agreements import AgreementService, travel_refusal
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._control import WITNESS_TYPES, ControlHandler, Incoming
@@ -581,7 +579,7 @@ class ReceivingService:
         digest = Sha384Stream()
         total = 0
         try:
-            for piece in decrypt_stream(key, blob_aad(item_id, position), self._ctx.blobs.read(blob_id)):
+            for piece in decrypt_blob(key, item_id, position, self._ctx.blobs.read(blob_id)):
                 digest.update(piece)
                 total += len(piece)
         except VerificationFailed as exc:
@@ -615,10 +613,8 @@ class ReceivingService:
                 precedence=precedence,
                 marking_json=marking.canonical_bytes().decode("utf-8"),
                 access_key=keep_access_key(session, marking),
-                content_sealed=seal(
-                    item_key, payload.content.canonical_bytes(), content_aad(payload.item_id)
-                ),
-                wrapped_key=wrap_key(self._ctx.data_key, item_key, key_aad(payload.item_id)),
+                content_sealed=seal_content(item_key, payload.content.canonical_bytes(), payload.item_id),
+                wrapped_key=wrap_item_key(self._ctx.data_key, item_key, payload.item_id),
                 content_sha384=payload.content.sha384(),
                 binding_json=json.dumps(payload.binding.to_dict(), sort_keys=True),
                 created_by=f"peer:{sender}",
@@ -639,7 +635,7 @@ class ReceivingService:
                     size=manifest.ref.size,
                     sha384=manifest.ref.sha384,
                     blob_id=manifest.blob_id,
-                    wrapped_key=wrap_key(item_key, manifest.key, blob_key_aad(payload.item_id, position)),
+                    wrapped_key=wrap_blob_key(item_key, manifest.key, payload.item_id, position),
                 )
             )
 

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement, Status
-from accord.crypto import Suite, seal_envelope, unwrap_key
+from accord.crypto import Suite, seal_envelope
 from accord.errors import NotFound, PolicyDenied
 from accord.exchange import (
     AttachmentManifest,
@@ -36,7 +36,8 @@ from accord.items import Precedence
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService, consent_terms, require_scope
 from accord.node.holdings._consent_book import usable_consent
-from accord.node.holdings._items import ItemService, ItemView, blob_key_aad
+from accord.node.holdings._items import ItemService, ItemView
+from accord.node.holdings._vault import unwrap_blob_key
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._identity import IdentityCard
 from accord.node.registry._parties import PartyService
@@ -380,7 +381,7 @@ class SendingService:
             select(AttachmentRow).where(AttachmentRow.item_id == row.id).order_by(AttachmentRow.position)
         ).all()
         for att, ref in zip(attachments, view.attachments, strict=True):
-            key = unwrap_key(item_key, att.wrapped_key, blob_key_aad(row.id, att.position))
+            key = unwrap_blob_key(item_key, att.wrapped_key, row.id, att.position)
             manifests.append(AttachmentManifest(ref, att.blob_id, self._ctx.blobs.size(att.blob_id), key))
         return ItemPayload(
             item_id=row.id,
