@@ -146,7 +146,7 @@ def _exactly_once_in_order(served: Served, warmup: str, queued: dict[Precedence,
 def test_partner_down_then_back_delivers_everything_once_in_precedence_order(served: Served) -> None:
     jpn, kor = served.jpn, served.kor
     jpn_server, kor_server = served.server(jpn, kor), served.server(kor, jpn)
-    delivery = DeliveryService(jpn.ctx, jpn.parties, rand=lambda: 0.0)
+    delivery = DeliveryService(jpn.ctx, jpn.parties, jpn.agreements, rand=lambda: 0.0)
     worker = DeliveryWorker(jpn.ctx, jpn.parties, delivery)
     jpn_server.start()
     kor_server.start()
@@ -193,7 +193,7 @@ class Link(Loopback):
 
 
 def _service(node: Node) -> DeliveryService:
-    return DeliveryService(node.ctx, node.parties, rand=lambda: 0.0)
+    return DeliveryService(node.ctx, node.parties, node.agreements, rand=lambda: 0.0)
 
 
 def test_retries_wait_behind_more_urgent_envelopes_waiting_for_the_peer(federation: FederationLike) -> None:

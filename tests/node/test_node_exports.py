@@ -39,6 +39,7 @@ def test_node_exports() -> None:
         "OutboxEntry",
         "PartyService",
         "PasswordHashing",
+        "Principal",
         "Role",
         "SignedCheckpoint",
         "SignedNote",

@@ -6,7 +6,8 @@ import pytest
 from support_node import Maker, events, refused
 
 from accord.errors import Conflict, InvalidInput, LabelError, NotFound
-from accord.node import Node, Role
+from accord.node import Node, Principal, Role
+from accord.node.core import RESERVED_NAMES
 
 
 @pytest.fixture
@@ -65,3 +66,19 @@ def test_bad_input_is_refused(
 def test_an_unknown_user_is_not_found(kor: Node) -> None:
     with pytest.raises(NotFound, match="no user 'park'"):
         kor.users.get("park")
+
+
+@pytest.mark.parametrize("name", sorted(RESERVED_NAMES))
+def test_reserved_principal_names_are_refused_as_user_names(kor: Node, name: str) -> None:
+    with pytest.raises(InvalidInput, match="is reserved"):
+        kor.users.add(name, role="analyst", clearance="대외비", ntk=[], actor="authority")
+    assert name not in {user.name for user in kor.users.all()}
+
+
+def test_principals_have_journal_names_no_user_name_can_take() -> None:
+    assert Principal.user("kim").journal_name == "kim"
+    assert Principal.local_authority().journal_name == "authority"
+    assert Principal.operator("root").journal_name == "operator:root"
+    assert Principal.peer("jpn-mod").journal_name == "peer:jpn-mod"
+    assert Principal.system("delivery").journal_name == "system:delivery"
+    assert Principal.operator().journal_name.startswith("operator:")

@@ -19,6 +19,7 @@ from accord.cli._common import (
     refusals,
 )
 from accord.items import Precedence
+from accord.node import Principal
 
 __all__ = ["bundle_app", "inbox", "outbox", "quarantine_app", "receipts", "send"]
 
@@ -183,7 +184,7 @@ def bundle_export(
     with refusals():
         check_writable(file)
         with node_at(home) as opened:
-            summary = opened.bundles.export(to=to, path=file, actor="officer", node_id=node)
+            summary = opened.bundles.export(to=to, path=file, actor=str(Principal.operator()), node_id=node)
     if json_out:
         emit_json(summary.to_dict())
         return
@@ -208,7 +209,7 @@ def bundle_import(
         if receipts_out is not None:
             check_writable(receipts_out)
         with node_at(home) as opened:
-            summary = opened.bundles.import_(file, actor="officer", receipts_out=receipts_out)
+            summary = opened.bundles.import_(file, actor=str(Principal.operator()), receipts_out=receipts_out)
     if json_out:
         emit_json(summary.to_dict())
         return

@@ -32,7 +32,7 @@ from accord.node.audit import (
     check_proof,
     note_vkeys,
 )
-from accord.node.core import Clock, HomeLayout, NodeConfig, NodeContext, utc_now
+from accord.node.core import Clock, HomeLayout, NodeConfig, NodeContext, Principal, utc_now
 from accord.node.holdings import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest
 from accord.node.originator import ConsentService, ConsentView
 from accord.node.registry import (
@@ -84,6 +84,7 @@ __all__ = [
     "OutboxEntry",
     "PartyService",
     "PasswordHashing",
+    "Principal",
     "Role",
     "SignedCheckpoint",
     "SignedNote",

@@ -7,5 +7,15 @@ a refusal rolled back and journalled on its own). Imports no other wing.
 
 from accord.node.core._context import Clock, NodeContext, utc_now
 from accord.node.core._home import HomeLayout, NodeConfig
+from accord.node.core._principal import RESERVED_NAMES, Principal, PrincipalKind
 
-__all__ = ["Clock", "HomeLayout", "NodeConfig", "NodeContext", "utc_now"]
+__all__ = [
+    "RESERVED_NAMES",
+    "Clock",
+    "HomeLayout",
+    "NodeConfig",
+    "NodeContext",
+    "Principal",
+    "PrincipalKind",
+    "utc_now",
+]

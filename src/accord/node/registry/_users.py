@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.markings import Level, scheme
 from accord.node.core._context import NodeContext
+from accord.node.core._principal import RESERVED_NAMES, Principal
 from accord.store import UserRow, append_event, format_stamp
 
 __all__ = ["Role", "User", "UserService"]
@@ -136,6 +137,11 @@ class UserService:
                 raise InvalidInput(
                     f"user name {name!r} must be 2–63 lower-case letters, digits, '.', '_' or '-'"
                 )
+            if name in RESERVED_NAMES:
+                # The journal names principals and roles by these words (core/_principal.py).
+                raise InvalidInput(
+                    f"user name {name!r} is reserved; reserved: {', '.join(sorted(RESERVED_NAMES))}"
+                )
             level = scheme(self._ctx.config.scheme).level(clearance)
             user = User(
                 name=name,
@@ -184,7 +190,7 @@ class UserService:
         with self._ctx.work(actor, "user.clearance", detail={"user": name, "clearance": level}) as session:
             if actor == name:
                 raise PolicyDenied("nobody can change their own clearance (Art. 7)")
-            if actor != "authority":
+            if actor != Principal.local_authority().journal_name:
                 actor_row = session.get(UserRow, actor)
                 if actor_row is None or actor_row.role != Role.AUTHORITY.value:
                     raise PolicyDenied("only an authority may change a clearance (Art. 7)")
