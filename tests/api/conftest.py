@@ -3,7 +3,8 @@
 * ``tls`` — three TLS identities generated once: ``jpn`` (the server), ``kor`` (a pinned
   client) and ``rogue`` (valid, but pinned by nobody);
 * ``handler`` — a :class:`FakeHandler` recording what the API hands it;
-* ``serve`` — starts a :class:`PeerServer` on 127.0.0.1, port 0, stopped at teardown;
+* ``serve`` — starts a :class:`PeerServer` on 127.0.0.1, port 0 (timeouts as keywords), stopped
+  at teardown;
 * ``client`` — a :class:`PeerClient` of KOR toward the served JPN node.
 """
 
@@ -40,7 +41,9 @@ def handler() -> FakeHandler:
 def serve(tls: Identities, handler: FakeHandler) -> Iterator[ServeFactory]:
     servers: list[PeerServer] = []
 
-    def start(app: FastAPI | None = None, *, pins: tuple[bytes, ...] | None = None) -> PeerServer:
+    def start(
+        app: FastAPI | None = None, *, pins: tuple[bytes, ...] | None = None, **timeouts: float
+    ) -> PeerServer:
         server = PeerServer(
             app if app is not None else create_peer_app(handler, max_transmission_bytes=1024 * 1024),
             host="127.0.0.1",
@@ -48,6 +51,7 @@ def serve(tls: Identities, handler: FakeHandler) -> Iterator[ServeFactory]:
             cert_pem=tls.jpn.cert_pem,
             key_pem=tls.jpn.key_pem,
             client_cert_pems=pins if pins is not None else (tls.kor.cert_pem,),
+            **timeouts,
         )
         server.start()
         servers.append(server)

@@ -162,6 +162,9 @@ class _FakeTransport(asyncio.Transport):
     def abort(self) -> None:
         self.aborted = True
 
+    def is_closing(self) -> bool:
+        return self.aborted
+
 
 @pytest.mark.parametrize(
     ("who", "aborted"),

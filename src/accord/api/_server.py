@@ -6,6 +6,12 @@ the TLS context with :func:`accord.exchange._tls.server_context` and hands both 
 (``ssl_context_factory``), so no key is ever written to a file. On top of the handshake's
 chain check, every accepted connection's client certificate must be byte-for-byte one of the
 pinned ones, otherwise it is closed before any HTTP is read.
+
+No connection is held by a client that does not go on: the TLS handshake must finish within
+:data:`HANDSHAKE_TIMEOUT_SECONDS`, a request head must arrive whole within
+:data:`REQUEST_HEAD_TIMEOUT_SECONDS` of the connection (or of the previous response), and a
+request body may not stall for more than :data:`BODY_IDLE_TIMEOUT_SECONDS`; otherwise the
+connection is dropped (see docs/exchange.md, "Peer API").
 """
 
 from __future__ import annotations
@@ -17,20 +23,38 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
+import h11
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from accord.errors import TransportError
+from accord.errors import InvalidInput, TransportError
 from accord.exchange._tls import server_context
 
-__all__ = ["PeerServer"]
+__all__ = [
+    "BODY_IDLE_TIMEOUT_SECONDS",
+    "HANDSHAKE_TIMEOUT_SECONDS",
+    "REQUEST_HEAD_TIMEOUT_SECONDS",
+    "DeadlineH11Protocol",
+    "PeerServer",
+    "deadline_protocol",
+]
 
 _log = logging.getLogger("accord.api")
 
 _BACKLOG = 128
 _GRACEFUL_SHUTDOWN_SECONDS = 5
+
+HANDSHAKE_TIMEOUT_SECONDS = 5.0
+"""Seconds a client has to finish the TLS handshake (asyncio's default is 60)."""
+
+REQUEST_HEAD_TIMEOUT_SECONDS = 5.0
+"""Seconds a client has to send a whole request head, from the connection or the last response."""
+
+BODY_IDLE_TIMEOUT_SECONDS = 10.0
+"""Seconds a request body may stall (no bytes while the server is ready to read)."""
 
 
 class PeerServer:
@@ -49,6 +73,9 @@ class PeerServer:
         cert_pem: bytes,
         key_pem: bytes,
         client_cert_pems: Sequence[bytes],
+        handshake_timeout: float = HANDSHAKE_TIMEOUT_SECONDS,
+        request_head_timeout: float = REQUEST_HEAD_TIMEOUT_SECONDS,
+        body_idle_timeout: float = BODY_IDLE_TIMEOUT_SECONDS,
     ) -> None:
         """Prepare the server; nothing is bound until :meth:`start` or :meth:`serve_forever`.
 
@@ -59,15 +86,23 @@ class PeerServer:
             cert_pem: Our self-signed certificate, PEM.
             key_pem: Its private key, PEM.
             client_cert_pems: The pinned partner certificates; no other client is served.
+            handshake_timeout: Seconds to finish the TLS handshake before the connection is
+                dropped.
+            request_head_timeout: Seconds to send a whole request head (see
+                :func:`deadline_protocol`).
+            body_idle_timeout: Seconds a request body may stall.
 
         Raises:
-            InvalidInput: If a certificate or the key is invalid, or no partner certificate
-                is given.
+            InvalidInput: If a certificate or the key is invalid, no partner certificate is
+                given, or a timeout is not positive.
         """
+        if not handshake_timeout > 0:
+            raise InvalidInput(f"the TLS handshake timeout must be positive, not {handshake_timeout}")
         self._context = server_context(cert_pem, key_pem, client_cert_pems)
         self._host = host
         self._requested_port = port
-        self._protocol = _pinned_protocol(client_cert_pems)
+        self._handshake_timeout = handshake_timeout
+        self._protocol = _pinned_protocol(client_cert_pems, request_head_timeout, body_idle_timeout)
         self._app = app
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
@@ -197,13 +232,161 @@ class PeerServer:
             timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
             ssl_context_factory=context_factory,
         )
-        server = uvicorn.Server(config)
+        server = _Server(config, handshake_timeout=self._handshake_timeout)
         self._server = server
         return server
 
 
-def _pinned_protocol(client_cert_pems: Sequence[bytes]) -> type[H11Protocol]:
-    """Return an HTTP/1.1 protocol class that serves only the pinned client certificates.
+class _Server(uvicorn.Server):
+    """A uvicorn server whose TLS handshakes time out after ``handshake_timeout`` seconds.
+
+    uvicorn (0.54) calls ``loop.create_server(..., ssl=...)`` without
+    ``ssl_handshake_timeout`` and has no setting for it, so a client that connects and
+    sends nothing (or part of a TLS record) would hold the connection for asyncio's
+    default of 60 s. The only change here is the event loop the server runs on: one whose
+    ``create_server`` passes our timeout (see :class:`_HandshakeDeadlineLoop`).
+    """
+
+    def __init__(self, config: uvicorn.Config, *, handshake_timeout: float) -> None:
+        super().__init__(config)
+        self._handshake_timeout = handshake_timeout
+
+    def run(self, sockets: list[socket.socket] | None = None) -> None:
+        # As uvicorn.Server.run, with our loop instead of ``config.get_loop_factory()``.
+        with asyncio.Runner(loop_factory=lambda: _HandshakeDeadlineLoop(self._handshake_timeout)) as runner:
+            runner.run(self.serve(sockets=sockets))
+
+
+class _HandshakeDeadlineLoop(asyncio.SelectorEventLoop):
+    """An asyncio event loop whose servers drop a TLS handshake not done in time."""
+
+    def __init__(self, handshake_timeout: float) -> None:
+        super().__init__()
+        self._handshake_timeout = handshake_timeout
+
+    async def create_server(self, *args: Any, **kwargs: Any) -> asyncio.Server:
+        kwargs.setdefault("ssl_handshake_timeout", self._handshake_timeout)
+        return await super().create_server(*args, **kwargs)
+
+
+class DeadlineH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, dropping clients that do not send their request.
+
+    uvicorn starts its keep-alive timer only once a response is sent, and cancels it at the
+    first byte received, so a client that connects and sends nothing, or sends part of a
+    request head and stops, would otherwise hold the connection for ever. Here:
+
+    * the whole request head must arrive within :attr:`head_timeout` seconds of the
+      connection (after TLS) or of the previous response; a trickle of bytes does not
+      extend it;
+    * while a request body is being received, each chunk restarts a
+      :attr:`body_idle_timeout` deadline; it does not run while the server itself has
+      stopped reading (the application is behind, not the client), and a large body on a
+      slow but live link is never cut.
+
+    A connection that misses a deadline is aborted (no TLS close_notify exchange to wait
+    for) and a warning is logged. Make a subclass with other durations with
+    :func:`deadline_protocol`.
+    """
+
+    head_timeout: ClassVar[float] = REQUEST_HEAD_TIMEOUT_SECONDS
+    body_idle_timeout: ClassVar[float] = BODY_IDLE_TIMEOUT_SECONDS
+    server_name: ClassVar[str] = "HTTP server"
+
+    _deadline: asyncio.TimerHandle | None = None
+    _head_deadline_set = False
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Start the request-head deadline (uvicorn's protocol callback)."""
+        super().connection_made(transport)
+        self._follow()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Cancel the deadline (uvicorn's protocol callback)."""
+        self._cancel()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        """Handle the bytes, then set the deadline for what is due next."""
+        super().data_received(data)
+        self._follow()
+
+    def on_response_complete(self) -> None:
+        """Start the deadline for the next request head."""
+        super().on_response_complete()
+        self._follow()
+
+    def _follow(self) -> None:
+        # Set the deadline for what the client must send next: a head (IDLE), more of the
+        # body (SEND_BODY), or nothing while its request is being answered.
+        if self.transport.is_closing():
+            self._cancel()
+        elif self.conn.their_state is h11.IDLE:
+            if not self._head_deadline_set:  # once per request: bytes do not extend it
+                self._arm(self.head_timeout)
+                self._head_deadline_set = True
+        elif self.conn.their_state is h11.SEND_BODY:
+            self._arm(self.body_idle_timeout)
+            self._head_deadline_set = False
+        else:
+            self._cancel()
+            self._head_deadline_set = False
+
+    def _arm(self, seconds: float) -> None:
+        self._cancel()
+        self._deadline = self.loop.call_later(seconds, self._expired)
+
+    def _cancel(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _expired(self) -> None:
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        if self.conn.their_state is h11.SEND_BODY and self.flow.read_paused:
+            self._arm(self.body_idle_timeout)  # we stopped reading: not the client's stall
+            return
+        what = "a whole request head" if self.conn.their_state is h11.IDLE else "its request body"
+        _log.warning("%s: closed a connection that did not send %s in time", self.server_name, what)
+        self.transport.abort()
+
+
+def deadline_protocol(
+    name: str,
+    head_timeout: float = REQUEST_HEAD_TIMEOUT_SECONDS,
+    body_idle_timeout: float = BODY_IDLE_TIMEOUT_SECONDS,
+) -> type[DeadlineH11Protocol]:
+    """Return a :class:`DeadlineH11Protocol` with these durations.
+
+    Args:
+        name: The server's name in the warning, e.g. ``"user API"``.
+        head_timeout: Seconds for a whole request head.
+        body_idle_timeout: Seconds a request body may stall.
+
+    Returns:
+        The protocol class, to pass as ``uvicorn.Config(http=...)``.
+
+    Raises:
+        InvalidInput: If a timeout is not positive.
+    """
+    _check_timeouts(head_timeout, body_idle_timeout)
+    attributes = {"head_timeout": head_timeout, "body_idle_timeout": body_idle_timeout, "server_name": name}
+    return type("DeadlineH11Protocol", (DeadlineH11Protocol,), attributes)
+
+
+def _check_timeouts(head_timeout: float, body_idle_timeout: float) -> None:
+    if not head_timeout > 0 or not body_idle_timeout > 0:
+        raise InvalidInput(f"request timeouts must be positive, not {head_timeout} and {body_idle_timeout}")
+
+
+def _pinned_protocol(
+    client_cert_pems: Sequence[bytes],
+    head_timeout: float = REQUEST_HEAD_TIMEOUT_SECONDS,
+    body_idle_timeout: float = BODY_IDLE_TIMEOUT_SECONDS,
+) -> type[DeadlineH11Protocol]:
+    """Return a :class:`DeadlineH11Protocol` that serves only the pinned client certificates.
 
     The TLS context already requires a certificate that chains to a pinned one; this closes
     any connection whose leaf is not exactly one of them (a pinned certificate that could
@@ -212,7 +395,14 @@ def _pinned_protocol(client_cert_pems: Sequence[bytes]) -> type[H11Protocol]:
     # (SSLContext.get_ca_certs() lists only CA certificates, so the pins come from the PEMs.)
     pins = frozenset(ssl.PEM_cert_to_DER_cert(pem.decode("ascii").strip()) for pem in client_cert_pems)
 
-    class PinnedH11Protocol(H11Protocol):
+    _check_timeouts(head_timeout, body_idle_timeout)
+    head, body = head_timeout, body_idle_timeout
+
+    class PinnedH11Protocol(DeadlineH11Protocol):
+        server_name = "peer API"
+        head_timeout = head
+        body_idle_timeout = body
+
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             ssl_object = transport.get_extra_info("ssl_object")

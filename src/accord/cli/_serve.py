@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import typer
 import uvicorn
 
-from accord.api import PeerServer, create_peer_app, create_user_app
+from accord.api import PeerServer, create_peer_app, create_user_app, deadline_protocol
 from accord.cli._common import HomeOpt, console, node_at, refusals
 from accord.errors import InvalidInput, TransportError
 from accord.node import DeliveryWorker, Node
@@ -70,10 +70,23 @@ def running(node: Node, host: str, port: int) -> Iterator[tuple[PeerServer, Deli
 class UserApiServer:
     """The user API on 127.0.0.1 (plain HTTP, loopback only), run by uvicorn in a thread."""
 
-    def __init__(self, node: Node, port: int) -> None:
-        """Prepare the server for ``node`` on 127.0.0.1:``port``."""
+    def __init__(self, node: Node, port: int, **timeouts: float) -> None:
+        """Prepare the server for ``node`` on 127.0.0.1:``port``.
+
+        A client that does not send a whole request head in time, or stalls its body, is
+        dropped (:func:`accord.api.deadline_protocol`; ``timeouts`` are its ``head_timeout``
+        and ``body_idle_timeout``, for tests).
+
+        Raises:
+            InvalidInput: A timeout is not positive.
+        """
         config = uvicorn.Config(
-            create_user_app(node), host="127.0.0.1", port=port, log_level="warning", access_log=False
+            create_user_app(node),
+            host="127.0.0.1",
+            port=port,
+            http=deadline_protocol("user API", **timeouts),
+            log_level="warning",
+            access_log=False,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="accord-user-api", daemon=True)
