@@ -36,7 +36,9 @@ def _commands(text: str) -> Iterator[tuple[str, list[str] | None]]:
             try:
                 tokens = shlex.split(line, comments=True)
             except ValueError:
-                yield line, None
+                # Not shell (a diagram, a note's text): only a line that runs accord must parse.
+                if re.search(r"(^|[\s/])accord\s", line):
+                    yield line, None
                 continue
             for i, token in enumerate(tokens):
                 if token == "accord" or token.endswith("/accord"):
