@@ -104,7 +104,9 @@ def _alarm_at(home: object) -> int:
 
 def test_an_officer_acknowledges_an_alarm_and_the_listing_says_so(cli: Cli, fed: Fed) -> None:
     alarm = _alarm_at(fed.jpn)
-    assert "open" in cli.ok("ledger", "alarms", home=fed.jpn).stdout
+    listing = cli("ledger", "alarms", home=fed.jpn)
+    assert listing.exit_code == 9  # an open alarm fails the check (issue 10 item 5)
+    assert "open" in listing.stdout
     denied = cli(
         "ledger", "ack-alarm", str(alarm), "--finding", "x", "--as", "sato", home=fed.jpn, env=as_user("sato")
     )
@@ -119,7 +121,8 @@ def test_an_officer_acknowledges_an_alarm_and_the_listing_says_so(cli: Cli, fed:
     assert acked["acknowledged"]["by"] == "suzuki"
     [listed] = cli.json("ledger", "alarms", home=fed.jpn)  # type: ignore[misc]
     assert listed["acknowledged"]["finding"] == "Backup restored at JPN; confirmed by phone."
-    assert "acknowledged by suzuki" in cli.ok("ledger", "alarms", home=fed.jpn).stdout
+    closed = cli.ok("ledger", "alarms", home=fed.jpn)  # acknowledged: on record, exit 0
+    assert "acknowledged by suzuki" in closed.stdout
     again = cli(
         "ledger",
         "ack-alarm",

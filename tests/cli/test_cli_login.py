@@ -95,6 +95,11 @@ FOR_A_PERSON: dict[str, Callable[[Fed, Path], list[str | Path]]] = {
     "accord reconcile": lambda fed, tmp: [
         "reconcile", "KOR", "--summary", tmp / "summary.json", "--as", "sato", "--home", fed.jpn,
     ],
+    "accord journal list": lambda fed, tmp: ["journal", "list", "--as", "sato", "--home", fed.jpn],
+    "accord journal show": lambda fed, tmp: ["journal", "show", "1", "--as", "sato", "--home", fed.jpn],
+    "accord ledger ack-alarm": lambda fed, tmp: [
+        "ledger", "ack-alarm", "1", "--finding", "x", "--as", "sato", "--home", fed.jpn,
+    ],
 }  # fmt: skip
 
 
