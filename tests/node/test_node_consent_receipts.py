@@ -76,6 +76,7 @@ def test_the_originators_dissemination_record_shows_what_the_third_party_receive
         token,
     )
     assert received["message_id"] == arrived
+    assert received["agreement"] in ("USA-JPN-GSOMIA-2007", "TISA-2014")  # one with the originator
     assert record.to_dict()["third_party_receipts"] == [received]
     with trio.jpn.ctx.db.transaction(read_only=True) as session:
         (event,) = read_events(session, action="consent.receipt.received")
@@ -222,3 +223,17 @@ def test_a_consent_receipt_still_travels_after_the_agreement_ended(trio: Trio) -
     assert not ended.new_exchange_allowed
     assert travel_refusal(agreement, ended, "consent-receipt") is None
     assert travel_refusal(agreement, ended, "item") is not None
+
+
+def test_the_originator_asks_the_third_party_on_record_to_destroy_the_item(trio: Trio) -> None:
+    """Before consent receipts, request-disposal --holder USA found no record and was refused."""
+    item, _ = _passed_on(trio)
+    asked = trio.jpn.disposal.request(
+        item, holder="USA", kind="destroy", reason="Exercise over", actor="sato"
+    )
+    assert asked == ["usa-dod"]
+    trio.deliver(trio.jpn)
+    with trio.usa.ctx.db.transaction(read_only=True) as session:
+        (event,) = read_events(session, action="item.disposal.requested")
+    assert (event.item_id, event.detail["kind"]) == (item, "destroy")
+    assert trio.usa.register.holdings(actor="smith")[0].status == "to-destroy"

@@ -67,7 +67,9 @@ class ConsentReceiptRow(Base):
 
     The dissemination record of what third parties received (Art. 6): ``third_party_node``
     received ``item_id`` from ``holder_node`` in the envelope ``message_id`` under the
-    consent ``token_id``. ``receipt_json`` is the signed :class:`~accord.exchange.ConsentReceipt`.
+    consent ``token_id``; the receipt came under ``agreement_id`` (the agreement with the third
+    party under which it protects the item). ``receipt_json`` is the signed
+    :class:`~accord.exchange.ConsentReceipt`.
     """
 
     __tablename__ = "consent_receipts"
@@ -81,6 +83,7 @@ class ConsentReceiptRow(Base):
     third_party: Mapped[str] = mapped_column(String(3))
     third_party_node: Mapped[str] = mapped_column(String(64), index=True)
     message_id: Mapped[str] = mapped_column(String(64))
+    agreement_id: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[str] = mapped_column(TIME)
     recorded_at: Mapped[str] = mapped_column(TIME)
     receipt_json: Mapped[str] = mapped_column(Text)

@@ -288,6 +288,7 @@ class RegisterService:
                         "node": received.third_party_node,
                         "from": received.holder_node,
                         "message_id": received.message_id,
+                        "agreement": received.agreement_id,
                         "received_at": received.received_at,
                     }
                 )

@@ -105,6 +105,7 @@ class ConsentReceiptService:
                     third_party=receipt.third_party,
                     third_party_node=sender,
                     message_id=receipt.message_id,
+                    agreement_id=header.agreement_id,
                     received_at=receipt.received_at,
                     recorded_at=format_stamp(now),
                     receipt_json=receipt.to_bytes().decode("utf-8"),

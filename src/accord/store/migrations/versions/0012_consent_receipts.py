@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("third_party", sa.String(length=3), nullable=False),
         sa.Column("third_party_node", sa.String(length=64), nullable=False),
         sa.Column("message_id", sa.String(length=64), nullable=False),
+        sa.Column("agreement_id", sa.String(length=64), nullable=False),
         sa.Column("received_at", sa.String(length=32), nullable=False),
         sa.Column("recorded_at", sa.String(length=32), nullable=False),
         sa.Column("receipt_json", sa.Text(), nullable=False),
