@@ -26,12 +26,14 @@ from accord.errors import InvalidInput, VerificationFailed
 from accord.exchange import (
     ConsentConditions,
     ConsentDecision,
+    ConsentReceipt,
     ConsentRequest,
     ConsentRevocation,
     ConsentToken,
     DowngradeNotice,
     EnvelopeHeader,
     ItemPayload,
+    new_consent_receipt_id,
     new_notice_id,
     new_request_id,
     new_token_id,
@@ -176,7 +178,9 @@ def test_the_package_exports_the_consent_formats() -> None:
         assert getattr(accord.exchange, name) is not None
 
 
-@pytest.mark.parametrize("kind", ["consent-request", "consent-decision", "consent-revocation", "downgrade"])
+@pytest.mark.parametrize(
+    "kind", ["consent-request", "consent-decision", "consent-revocation", "consent-receipt", "downgrade"]
+)
 def test_envelope_headers_accept_the_consent_types(kind: str) -> None:
     header = EnvelopeHeader(
         type=kind,
@@ -983,3 +987,88 @@ def test_malformed_limits_are_refused(limits: object, message: str) -> None:
 def test_destroy_by_must_come_after_the_consent_is_issued() -> None:
     with pytest.raises(InvalidInput, match="destroy by"):
         a_token(limits=ConsentConditions(destroy_by=ISSUED))
+
+
+# --- consent receipts (third party → originator) ----------------------------------------
+
+
+def a_consent_receipt(keys: SigningKeys, **changes: str) -> ConsentReceipt:
+    fields = {
+        "receipt_id": "received-" + "a" * 32,
+        "token_id": "consent-" + "b" * 32,
+        "item_id": "jpn-" + "0" * 32,
+        "content_sha384": "c" * 96,
+        "originator_node": "jpn-mod",
+        "holder_party": "KOR",
+        "holder_node": "kor-mnd",
+        "third_party": "USA",
+        "third_party_node": "usa-dod",
+        "message_id": "msg-" + "d" * 32,
+        "received_at": "2026-11-25T09:00:00Z",
+        **changes,
+    }
+    return ConsentReceipt.make(keys, **fields)
+
+
+def test_a_consent_receipt_round_trips_and_verifies() -> None:
+    keys = SigningKeys.generate()
+    receipt = a_consent_receipt(keys)
+    parsed = ConsentReceipt.parse(receipt.to_bytes())
+    assert parsed == receipt
+    parsed.verify(keys.public())
+    assert json.loads(receipt.statement())["type"] == "accord-consent-receipt"
+    assert new_consent_receipt_id().startswith("received-")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("receipt_id", "received-" + "e" * 32),
+        ("token_id", "consent-" + "e" * 32),
+        ("item_id", "jpn-" + "1" * 32),
+        ("content_sha384", "1" * 96),
+        ("originator_node", "usa-dod"),
+        ("holder_party", "JPN"),
+        ("holder_node", "jpn-mod"),
+        ("third_party", "CAN"),
+        ("third_party_node", "can-dnd"),
+        ("message_id", "msg-" + "1" * 32),
+        ("received_at", "2026-11-25T09:00:01Z"),
+    ],
+)
+def test_any_changed_consent_receipt_field_fails_verification(name: str, value: str) -> None:
+    keys = SigningKeys.generate()
+    receipt = a_consent_receipt(keys)
+    with pytest.raises(VerificationFailed):
+        dataclasses.replace(receipt, **{name: value}).verify(keys.public())  # type: ignore[arg-type]
+
+
+def test_a_consent_receipt_signature_is_not_a_certificate_or_revocation_signature() -> None:
+    keys = SigningKeys.generate()
+    receipt = a_consent_receipt(keys)
+    with pytest.raises(VerificationFailed):
+        keys.public().verify("destruction-certificate", receipt.statement(), receipt.signature)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        pytest.param(lambda d: d.pop("token_id"), "missing", id="missing-key"),
+        pytest.param(lambda d: d.update(extra=1), "unknown", id="unknown-key"),
+        pytest.param(lambda d: d.update(v=2), "version", id="version"),
+        pytest.param(lambda d: d.update(token_id="req-" + "0" * 32), "consent token id", id="bad-token-id"),
+        pytest.param(lambda d: d.update(receipt_id="x"), "consent receipt id", id="bad-receipt-id"),
+        pytest.param(lambda d: d.update(content_sha384="ab"), "SHA-384", id="bad-digest"),
+        pytest.param(lambda d: d.update(third_party="usa"), "party code", id="bad-party"),
+        pytest.param(lambda d: d.update(third_party="KOR"), "cannot be the holder", id="holder-is-third"),
+        pytest.param(lambda d: d.update(received_at="2026-11-25 09:00"), "received_at", id="bad-time"),
+        pytest.param(lambda d: d.update(message_id=7), "must be text", id="not-text"),
+    ],
+)
+def test_malformed_consent_receipts_are_refused(
+    mutate: Callable[[dict[str, Any]], object], message: str
+) -> None:
+    data = json.loads(a_consent_receipt(SigningKeys.generate()).to_bytes())
+    mutate(data)
+    with pytest.raises(InvalidInput, match=message):
+        ConsentReceipt.parse(json.dumps(data))

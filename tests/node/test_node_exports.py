@@ -65,6 +65,7 @@ def test_store_exports() -> None:
         "CompromiseCaseRow",
         "CompromiseItemRow",
         "CompromisePartyRow",
+        "ConsentReceiptRow",
         "ConsentRow",
         "CopyRow",
         "Database",

@@ -21,6 +21,7 @@ TABLES = {
     "compromise_cases",
     "compromise_items",
     "compromise_parties",
+    "consent_receipts",
     "consents",
     "destructions",
     "inbox_messages",

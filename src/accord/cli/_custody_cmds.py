@@ -207,7 +207,7 @@ def dissemination(
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Where an item went from here: sends and receipts, consents, destruction certificates."""
+    """Where an item went from here: sends and receipts, consents, third parties' receipts, certificates."""
     with refusals(), node_at(home) as node:
         actor = login(node, as_user)
         record = node.register.dissemination(item_id, actor=actor)
@@ -222,6 +222,11 @@ def dissemination(
     console.print(table)
     for c in record.consents:
         console.print(f"consent {c['request_id']}: {c['holder']} → {c['third_party']}, {c['status']}")
+    for r in record.third_party_receipts:
+        console.print(
+            f"received by {r['node']} ({r['third_party']}) from {r['from']} on {r['received_at']} "
+            f"under consent {r['token_id']}: {r['receipt_id']}"
+        )
     for d in record.certificates:
         console.print(
             f"destroyed at {d['holder']} on {d['destroyed_at']}: {d['certificate_id']} ({d['method']})"

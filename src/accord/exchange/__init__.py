@@ -34,10 +34,12 @@ from accord.exchange._consent import (
 )
 from accord.exchange._custody_formats import (
     HOLDING_STATUSES,
+    ConsentReceipt,
     DestructionCertificate,
     HeldItem,
     HoldingsSummary,
     new_certificate_id,
+    new_consent_receipt_id,
     new_summary_id,
 )
 from accord.exchange._formats import (
@@ -67,6 +69,7 @@ __all__ = [
     "CompromisedItem",
     "ConsentConditions",
     "ConsentDecision",
+    "ConsentReceipt",
     "ConsentRequest",
     "ConsentRevocation",
     "ConsentToken",
@@ -94,6 +97,7 @@ __all__ = [
     "lane_of",
     "new_case_id",
     "new_certificate_id",
+    "new_consent_receipt_id",
     "new_notice_id",
     "new_request_id",
     "new_summary_id",

@@ -9,6 +9,12 @@ statements carry that between nodes:
   ``destruction-certificate``): which item (id and content digest), whose it is, how it
   was destroyed, by whom, before which witness, when, and how many numbered copies went
   with it.
+* **consent-receipt** (third party → originator, in an envelope of that type) —
+  :class:`ConsentReceipt`, signed by the third party's node (purpose ``consent-receipt``):
+  it received an item the holder passed on under the originator's consent (which token,
+  which item and content digest, from which holder, in which message, when). The
+  originator files it in its dissemination record: the third party is then on record as
+  holding the item, as a direct recipient is by the originator's outbox.
 * :class:`HoldingsSummary` — signed by the holder node (purpose ``holdings-summary``),
   exchanged as a file: every item of one originating party the holder holds, with its
   status, its number of copies and the message ids it arrived in. The originator
@@ -30,6 +36,7 @@ from accord.canonical import canonical_json, loads_object
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
 from accord.errors import InvalidInput
 from accord.exchange._consent import (
+    _TOKEN_ID,
     _UNSIGNED,
     _digest,
     _fields,
@@ -46,14 +53,17 @@ from accord.exchange._formats import FORMAT_VERSION, _int, _list, _obj, _str
 
 __all__ = [
     "HOLDING_STATUSES",
+    "ConsentReceipt",
     "DestructionCertificate",
     "HeldItem",
     "HoldingsSummary",
     "new_certificate_id",
+    "new_consent_receipt_id",
     "new_summary_id",
 ]
 
 _CERTIFICATE_ID = re.compile(r"destruction-[0-9a-f]{32}")
+_CONSENT_RECEIPT_ID = re.compile(r"received-[0-9a-f]{32}")
 _SUMMARY_ID = re.compile(r"summary-[0-9a-f]{32}")
 MAX_ENTRIES: Final = 100_000
 MAX_MESSAGES: Final = 1000
@@ -78,6 +88,11 @@ status word of that form, so that a newer holder's statuses still reconcile."""
 def new_certificate_id() -> str:
     """A fresh destruction certificate id: ``destruction-`` and 32 hex digits."""
     return f"destruction-{uuid.uuid4().hex}"
+
+
+def new_consent_receipt_id() -> str:
+    """A fresh consent receipt id: ``received-`` and 32 hex digits."""
+    return f"received-{uuid.uuid4().hex}"
 
 
 def new_summary_id() -> str:
@@ -225,6 +240,131 @@ class DestructionCertificate:
             copies=_count(fields["copies"], f"{what}: copies"),
             signature=DualSignature.from_dict(_obj(fields, "signature", what)),
         )
+
+
+_CONSENT_RECEIPT_FIELDS: Final = (
+    "receipt_id",
+    "token_id",
+    "item_id",
+    "content_sha384",
+    "originator_node",
+    "holder_party",
+    "holder_node",
+    "third_party",
+    "third_party_node",
+    "message_id",
+    "received_at",
+)
+
+
+@dataclass(frozen=True)
+class ConsentReceipt:
+    """A third party's signed statement that it received an item under a consent (Art. 6).
+
+    Signed by the third party's node (``third_party_node``) with both keys. ``holder_party``
+    and ``holder_node`` passed the item on, in the envelope ``message_id``, under the consent
+    ``token_id`` the originator ``originator_node`` gave; ``received_at`` is the third
+    party's clock when it accepted the item.
+    """
+
+    receipt_id: str
+    token_id: str
+    item_id: str
+    content_sha384: str
+    originator_node: str
+    holder_party: str
+    holder_node: str
+    third_party: str
+    third_party_node: str
+    message_id: str
+    received_at: str
+    signature: DualSignature
+
+    def __post_init__(self) -> None:
+        what = "consent receipt"
+        _match(self.receipt_id, _CONSENT_RECEIPT_ID, what, "a consent receipt id")
+        _match(self.token_id, _TOKEN_ID, what, "a consent token id")
+        _node(self.item_id, what)
+        _digest(self.content_sha384, what)
+        _node(self.originator_node, what)
+        _party(self.holder_party, what)
+        _node(self.holder_node, what)
+        _party(self.third_party, what)
+        _node(self.third_party_node, what)
+        _node(self.message_id, what)
+        _time(self.received_at, f"{what}: received_at")
+        _signature(self.signature, what)
+        if self.third_party == self.holder_party:
+            raise InvalidInput(f"{what}: the third party cannot be the holder itself ({self.holder_party})")
+
+    @classmethod
+    def make(
+        cls,
+        keys: SigningKeys,
+        *,
+        receipt_id: str,
+        token_id: str,
+        item_id: str,
+        content_sha384: str,
+        originator_node: str,
+        holder_party: str,
+        holder_node: str,
+        third_party: str,
+        third_party_node: str,
+        message_id: str,
+        received_at: str,
+    ) -> ConsentReceipt:
+        """Check the fields and sign them with the third party node's keys.
+
+        Raises:
+            InvalidInput: a field is invalid.
+        """
+        unsigned = cls(
+            receipt_id,
+            token_id,
+            item_id,
+            content_sha384,
+            originator_node,
+            holder_party,
+            holder_node,
+            third_party,
+            third_party_node,
+            message_id,
+            received_at,
+            _UNSIGNED,
+        )
+        return replace(unsigned, signature=keys.sign("consent-receipt", unsigned.statement()))
+
+    def _body(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in _CONSENT_RECEIPT_FIELDS}
+
+    def statement(self) -> bytes:
+        """The exact bytes the third party signs."""
+        return canonical_json({"type": "accord-consent-receipt", "v": FORMAT_VERSION, **self._body()})
+
+    def verify(self, keys: VerifyKeys) -> None:
+        """Check the third party's signature.
+
+        Raises:
+            VerificationFailed: it was not signed by these keys, or a field was changed.
+        """
+        keys.verify("consent-receipt", self.statement(), self.signature)
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON, signature included."""
+        return canonical_json({"v": FORMAT_VERSION, **self._body(), "signature": self.signature.to_dict()})
+
+    @classmethod
+    def parse(cls, data: bytes | str) -> ConsentReceipt:
+        """Parse (not verify) a consent receipt.
+
+        Raises:
+            InvalidInput: malformed, a key missing or unknown, or a field invalid.
+        """
+        what = "consent receipt"
+        fields = _load(data, {*_CONSENT_RECEIPT_FIELDS, "signature"}, what)
+        text = {name: _str(fields, name, what) for name in _CONSENT_RECEIPT_FIELDS}
+        return cls(**text, signature=DualSignature.from_dict(_obj(fields, "signature", what)))
 
 
 @dataclass(frozen=True)

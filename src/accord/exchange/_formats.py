@@ -53,6 +53,7 @@ _TYPES = frozenset(
         "consent-request",
         "consent-decision",
         "consent-revocation",
+        "consent-receipt",
         "downgrade",
         "destruction-certificate",
         "compromise-notice",

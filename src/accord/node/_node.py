@@ -26,6 +26,7 @@ from accord.node.holdings._items import ItemService
 from accord.node.originator._consents import ConsentService
 from accord.node.originator._disposal import DisposalService
 from accord.node.originator._notices import NoticeService
+from accord.node.originator._receipts import ConsentReceiptService
 from accord.node.registry._accounts import RFC9106_LOW_MEMORY, AccountService, PasswordHashing
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
@@ -68,10 +69,12 @@ class Node:
             self.sending,
             self.consents,
         )
-        self.receiving = ReceivingService(ctx, self.parties, self.agreements)
+        self.receiving = ReceivingService(ctx, self.parties, self.agreements, self.sending)
         for kind in ("consent-request", "consent-decision", "consent-revocation"):
             self.receiving.register(kind, self.consents.incoming)
         self.receiving.register("downgrade", self.notices.incoming)
+        self.consent_receipts = ConsentReceiptService(ctx, self.parties)
+        self.receiving.register("consent-receipt", self.consent_receipts.incoming)
         self.custody = CustodyService(
             ctx,
             self.parties,

@@ -38,7 +38,7 @@ from accord.store._tables import (
     UserRow,
 )
 from accord.store._tables_compromise import CompromiseCaseRow, CompromiseItemRow, CompromisePartyRow
-from accord.store._tables_custody import CopyRow, DestructionRow, TranslationRow
+from accord.store._tables_custody import ConsentReceiptRow, CopyRow, DestructionRow, TranslationRow
 from accord.store._tables_witness import (
     BackgroundBackoffRow,
     WitnessAlarmAckRow,
@@ -62,6 +62,7 @@ __all__ = [
     "CompromiseCaseRow",
     "CompromiseItemRow",
     "CompromisePartyRow",
+    "ConsentReceiptRow",
     "ConsentRow",
     "CopyRow",
     "Database",

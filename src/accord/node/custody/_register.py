@@ -8,13 +8,15 @@ CMI it holds. Three views, read from what the node already keeps:
   its numbered copies, its translations, its destruction certificate;
 * **dissemination** — for one item: every envelope sent about it (the item itself, and the
   consent, notice and certificate messages) with its receipt, every consent asked or given
-  for an onward release, and every destruction certificate holders returned;
+  for an onward release, every third party's signed receipt of the item passed on to it
+  under such a consent, and every destruction certificate holders returned;
 * **reconciliation** — the holder makes a :class:`~accord.exchange.HoldingsSummary` of one
   originating party's items, signed by its node, and hands it over (as a file); the
   originator verifies it with the holder's pinned keys and compares it with its record of
-  what it provided to that node. Each difference is reported in words: held but not
-  recorded, recorded but not held, destroyed at one side only, another version, a missing
-  receipt.
+  what that node received: what it provided to it (the outbox), and what a holder passed on
+  to it under the originator's consent (the third party's consent receipts). Each
+  difference is reported in words: held but not recorded, recorded but not held, destroyed
+  at one side only, another version, a missing receipt.
 
 A person sees only items the decision point lets them read: the register and the summary
 leave the others out (the journal counts them), and a reconciliation names a difference
@@ -50,6 +52,7 @@ from accord.node.registry._parties import PartyService
 from accord.node.registry._users import Role, User, UserService
 from accord.policy import Resource
 from accord.store import (
+    ConsentReceiptRow,
     ConsentRow,
     DestructionRow,
     InboxMessageRow,
@@ -108,6 +111,7 @@ class Dissemination:
     originated_here: bool
     sends: list[dict[str, object]] = field(default_factory=list)
     consents: list[dict[str, object]] = field(default_factory=list)
+    third_party_receipts: list[dict[str, object]] = field(default_factory=list)
     certificates: list[dict[str, object]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
@@ -117,6 +121,7 @@ class Dissemination:
             "originated_here": self.originated_here,
             "sends": self.sends,
             "consents": self.consents,
+            "third_party_receipts": self.third_party_receipts,
             "certificates": self.certificates,
         }
 
@@ -225,6 +230,9 @@ class RegisterService:
     def dissemination(self, item_id: str, *, actor: str) -> Dissemination:
         """Every envelope sent about ``item_id``, its receipts, consents and certificates.
 
+        At the originator, also every third party's signed receipt of the item passed on to
+        it under a consent given here (Art. 6).
+
         Raises:
             NotFound: no such item or user (or the item is withheld from ``actor``).
         """
@@ -267,6 +275,23 @@ class RegisterService:
                         "expires_at": consent.expires_at,
                     }
                 )
+            for received in session.scalars(
+                select(ConsentReceiptRow)
+                .where(ConsentReceiptRow.item_id == item_id)
+                .order_by(ConsentReceiptRow.received_at, ConsentReceiptRow.id)
+            ):
+                record.third_party_receipts.append(
+                    {
+                        "receipt_id": received.id,
+                        "token_id": received.token_id,
+                        "third_party": received.third_party,
+                        "node": received.third_party_node,
+                        "from": received.holder_node,
+                        "message_id": received.message_id,
+                        "agreement": received.agreement_id,
+                        "received_at": received.received_at,
+                    }
+                )
             for cert in session.scalars(
                 select(DestructionRow)
                 .where(DestructionRow.item_id == item_id)
@@ -291,7 +316,11 @@ class RegisterService:
                 action="register.dissemination",
                 outcome="ok",
                 item_id=item_id,
-                detail={"sends": len(record.sends), "consents": len(record.consents)},
+                detail={
+                    "sends": len(record.sends),
+                    "consents": len(record.consents),
+                    "third_party_receipts": len(record.third_party_receipts),
+                },
             )
             return record
 
@@ -414,6 +443,15 @@ class RegisterService:
         ):
             if EnvelopeHeader.parse(sent.header).type == "item":
                 record.setdefault(sent.item_id, []).append(sent)
+        # What a holder passed on to that node under our consent: its signed receipts are
+        # our record of it, as the outbox is of what we provided ourselves (Art. 6).
+        consented: dict[str, list[ConsentReceiptRow]] = {}
+        for received in session.scalars(
+            select(ConsentReceiptRow)
+            .where(ConsentReceiptRow.third_party_node == node, ConsentReceiptRow.third_party == party)
+            .order_by(ConsentReceiptRow.received_at, ConsentReceiptRow.id)
+        ):
+            consented.setdefault(received.item_id, []).append(received)
         certified = {
             c.item_id: c.id
             for c in session.scalars(
@@ -425,7 +463,9 @@ class RegisterService:
         theirs = {entry.item_id: entry for entry in summary.items}
         ours = {
             row.id: row
-            for row in session.scalars(select(ItemRow).where(ItemRow.id.in_(set(record) | set(theirs))))
+            for row in session.scalars(
+                select(ItemRow).where(ItemRow.id.in_(set(record) | set(consented) | set(theirs)))
+            )
             if row.originator_node == own.node_id
         }
         readable, _ = self._readable(session, user, list(ours.values()))
@@ -438,10 +478,11 @@ class RegisterService:
             else:
                 differences.append(Difference(kind, item_id, detail))
 
-        for item_id in sorted(set(theirs) | set(record)):
+        for item_id in sorted(set(theirs) | set(record) | set(consented)):
             entry, sends = theirs.get(item_id), record.get(item_id, [])
+            receipts = consented.get(item_id, [])
             row = ours.get(item_id)
-            if entry is not None and not sends:
+            if entry is not None and not sends and not receipts:
                 where = (
                     "this node did not originate" if row is None else "our record does not show as provided"
                 )
@@ -453,12 +494,13 @@ class RegisterService:
                 continue
             if entry is None:
                 kept = f"; we hold certificate {certified[item_id]}" if item_id in certified else ""
-                report(
-                    "recorded-not-held",
-                    item_id,
-                    f"{item_id} was provided to {node} (message {sends[0].message_id}), "
-                    f"but {party} does not report it{kept}",
+                how = (
+                    f"was provided to {node} (message {sends[0].message_id})"
+                    if sends
+                    else f"was received by {node} from {receipts[0].holder_node} under our consent "
+                    f"{receipts[0].token_id} (its signed receipt {receipts[0].id})"
                 )
+                report("recorded-not-held", item_id, f"{item_id} {how}, but {party} does not report it{kept}")
             else:
                 if row is not None and entry.content_sha384 != row.content_sha384:
                     report(
@@ -490,7 +532,7 @@ class RegisterService:
                         f"message {sent.message_id} carrying {item_id} to {node} has no signed receipt "
                         f"({sent.status}){also}",
                     )
-        return differences, hidden, len(set(theirs) | set(record))
+        return differences, hidden, len(set(theirs) | set(record) | set(consented))
 
     def _readable(self, session: Session, user: User, rows: Sequence[ItemRow]) -> tuple[set[str], int]:
         """The ids of ``rows`` that ``user`` may read, and how many were withheld or unreadable."""

@@ -3,7 +3,9 @@
 * :class:`ConsentService` — release requests, the originator's signed consent and its
   conditions, revocation (Art. 6);
 * :class:`NoticeService` — downgrade and declassification notices to every holder (Art. 6);
-* :class:`DisposalService` — requests to return or destroy (Arts. 6, 15).
+* :class:`DisposalService` — requests to return or destroy (Arts. 6, 15);
+* :class:`ConsentReceiptService` — third parties' receipts of items passed on under a
+  consent, filed in the dissemination record (Art. 6).
 
 Imports the transfer wing and those below it.
 """
@@ -11,5 +13,13 @@ Imports the transfer wing and those below it.
 from accord.node.originator._consents import ConsentService, ConsentView
 from accord.node.originator._disposal import DisposalRequest, DisposalService
 from accord.node.originator._notices import NoticeService
+from accord.node.originator._receipts import ConsentReceiptService
 
-__all__ = ["ConsentService", "ConsentView", "DisposalRequest", "DisposalService", "NoticeService"]
+__all__ = [
+    "ConsentReceiptService",
+    "ConsentService",
+    "ConsentView",
+    "DisposalRequest",
+    "DisposalService",
+    "NoticeService",
+]

@@ -4,10 +4,12 @@ When an agreement ends, or whenever the originator decides, it may ask each hold
 return or destroy an item. ``request`` at the originator sends a ``disposal-request``
 envelope (IMMEDIATE, authenticated by the transmission's signature like every control
 message) to every node of the holder party that the dissemination record says received the
-item. The holder marks its holding ``to-return`` or ``to-destroy``, journals the request,
-and its officer carries it out with ``accord destroy`` (method "returned to the originator"
-for a return: electronic CMI is returned by destroying the copy and certifying it); the
-destruction certificate then reaches the originator's dissemination record.
+item: the nodes it was sent to, and the third party's nodes whose consent receipts say a
+holder passed it on to them under this node's consent (:mod:`._receipts`). The holder marks
+its holding ``to-return`` or ``to-destroy``, journals the request, and its officer carries
+it out with ``accord destroy`` (method "returned to the originator" for a return:
+electronic CMI is returned by destroying the copy and certifying it); the destruction
+certificate then reaches the originator's dissemination record.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from accord.node.registry._users import UserService
 from accord.node.transfer._control import Incoming, about_item
 from accord.node.transfer._sending import SendingService
 from accord.policy import Action
-from accord.store import ItemRow, OutboxRow, append_event
+from accord.store import ConsentReceiptRow, ItemRow, OutboxRow, append_event
 
 __all__ = ["DisposalRequest", "DisposalService"]
 
@@ -146,6 +148,14 @@ class DisposalService:
                 for peer, agreement_id, header in sent
                 if EnvelopeHeader.parse(header).type == "item"
             }
+            # A third party that received it under our consent (Art. 6), under the agreement
+            # its receipt came under.
+            for node, agreement_id in session.execute(
+                select(ConsentReceiptRow.third_party_node, ConsentReceiptRow.agreement_id).where(
+                    ConsentReceiptRow.item_id == item_id, ConsentReceiptRow.third_party == holder
+                )
+            ):
+                targets.setdefault(node, agreement_id)
             if not targets:
                 raise NotFound(f"item {item_id} was never provided to {holder}")
             for peer, agreement_id in sorted(targets.items()):

@@ -49,6 +49,7 @@ NOTE_FORMAT = "accord-note/1"
 ABOUT_HELD = frozenset(
     {
         "consent-revocation",
+        "consent-receipt",
         "downgrade",
         "disposal-request",
         "destruction-certificate",
@@ -57,7 +58,10 @@ ABOUT_HELD = frozenset(
     }
 )
 """Control messages about CMI already held: they still travel after the agreement it was
-exchanged under has ended, while its protection survives (Art. 21)."""
+exchanged under has ended, while its protection survives (Art. 21). A ``consent-receipt``
+is one: it accounts to the originator for an item a third party already holds (Art. 6),
+carries none of its content, and the originator needs it most when the agreement with the
+third party has ended and the item is still to be returned or destroyed."""
 
 
 def travel_refusal(agreement: Agreement, status: Status, message_type: str) -> str | None:

@@ -17,6 +17,9 @@ savepoint of one transaction (a bad envelope costs only itself):
 6. every attachment has arrived complete and decrypts to its bound digest;
 7. the holding is stored with the originator's label untouched and our alternative label
    added, sealed under a new item key; journal entry; receipt.
+8. an item passed on to us under the originator's consent is acknowledged to the
+   originator too: a signed ``consent-receipt`` goes in our outbox in the same
+   transaction, so the originator's dissemination record names us as a holder (Art. 6).
 
 Anything refused is journalled with its precise reason and kept in quarantine for the
 officer; the peer only learns that the envelope (or transmission) was rejected.
@@ -36,7 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement, Status
-from accord.canonical import parse_time
+from accord.canonical import format_time, parse_time
 from accord.crypto import (
     Sha384Stream,
     Suite,
@@ -54,6 +57,8 @@ from accord.errors import (
     VerificationFailed,
 )
 from accord.exchange import (
+    ConsentReceipt,
+    ConsentToken,
     EnvelopeHeader,
     ItemPayload,
     Receipt,
@@ -61,6 +66,7 @@ from accord.exchange import (
     Transmission,
     WireEnvelope,
     label_digest,
+    new_consent_receipt_id,
 )
 from accord.items import Precedence, binding_statement
 from accord.markings import Marking, derive_alternative
@@ -72,7 +78,7 @@ from accord.node.holdings._vault import decrypt_blob, seal_content, wrap_blob_ke
 from accord.node.registry._agreements import AgreementService, travel_refusal
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._control import WITNESS_TYPES, ControlHandler, Incoming
-from accord.node.transfer._sending import suite_of
+from accord.node.transfer._sending import SendingService, suite_of
 from accord.policy import may_travel
 from accord.store import (
     AttachmentRow,
@@ -131,6 +137,7 @@ class _Prepared:
     marking: Marking
     agreement_id: str
     receipt: Receipt
+    translator: Agreement
 
 
 class ReceivingService:
@@ -141,11 +148,13 @@ class ReceivingService:
         ctx: NodeContext,
         parties: PartyService,
         agreements: AgreementService,
+        sending: SendingService,
     ) -> None:
         """Serve the node behind ``ctx``."""
         self._ctx = ctx
         self._parties = parties
         self._agreements = agreements
+        self._sending = sending
         self._handlers: dict[str, ControlHandler] = {}
 
     def register(self, kind: str, handler: ControlHandler) -> None:
@@ -405,7 +414,9 @@ class ReceivingService:
             receiver=me.node_id,
             sender=tx.sender,
         )
-        return _Prepared(header, digest, payload, Marking(label, (alternative,)), agreement.id, receipt)
+        return _Prepared(
+            header, digest, payload, Marking(label, (alternative,)), agreement.id, receipt, translator
+        )
 
     def _prepare_control(
         self,
@@ -482,6 +493,8 @@ class ReceivingService:
         self._hold(session, payload, prepared.marking, tx.sender, header.precedence.value, now)
         if payload.consent is not None:
             record_held(session, payload.consent, tx.sender)
+            if payload.originator_node != tx.sender:  # passed on under the consent (checked above)
+                self._acknowledge_consent(session, prepared, payload.consent, tx.sender, now)
         label, alternative = prepared.marking.originator, prepared.marking.alternatives[0]
         session.add(
             InboxMessageRow(
@@ -515,6 +528,62 @@ class ReceivingService:
         )
         session.flush()
         return receipt
+
+    def _acknowledge_consent(
+        self, session: Session, prepared: _Prepared, token: ConsentToken, sender: str, now: datetime
+    ) -> None:
+        """Tell the originator we received its item under its consent (Art. 6).
+
+        A signed :class:`~accord.exchange.ConsentReceipt` in our outbox, in the transaction
+        that holds the item: the originator's dissemination record then names this node as
+        holding it, as its outbox does for the nodes it provided the item to itself, and its
+        reconciliation of our holdings summary finds the item on record. It travels under
+        the agreement with the originator that our label of the item was translated under
+        (the one under which we protect it, Art. 4), which always has the originator as a
+        party; being about CMI held, it still travels after that agreement has ended
+        (``ABOUT_HELD``, Art. 21).
+        """
+        header, me = prepared.header, self._ctx.config
+        receipt = ConsentReceipt.make(
+            self._ctx.keys,
+            receipt_id=new_consent_receipt_id(),
+            token_id=token.token_id,
+            item_id=token.item_id,
+            content_sha384=token.content_sha384,
+            originator_node=token.originator_node,
+            holder_party=token.holder_party,
+            holder_node=sender,
+            third_party=me.party,
+            third_party_node=me.node_id,
+            message_id=header.message_id,
+            received_at=format_time(now),
+        )
+        sent = self._sending.enqueue(
+            session,
+            kind="consent-receipt",
+            card=self._parties.card(session, token.originator_node),
+            agreement=prepared.translator,
+            precedence=Precedence.ROUTINE,
+            item_id=token.item_id,
+            payload=receipt.to_bytes(),
+            actor=f"peer:{sender}",
+            now=now,
+        )
+        append_event(
+            session,
+            at=now,
+            actor=f"peer:{sender}",
+            action="consent.receipt.send",
+            outcome="ok",
+            item_id=token.item_id,
+            detail={
+                "receipt_id": receipt.receipt_id,
+                "token_id": token.token_id,
+                "to": token.originator_node,
+                "message_id": sent.message_id,
+                "received_in": header.message_id,
+            },
+        )
 
     def _commit_control(
         self, session: Session, tx: Transmission, prepared: _PreparedControl, now: datetime

@@ -1,0 +1,132 @@
+"""At the originator: third parties' receipts of items passed on under its consent (GSOMIA Art. 6).
+
+When a holder passes an item on under the originator's consent, the third party's node
+accepts it only with the originator's signed token, and then tells the originator with a
+signed ``consent-receipt`` (:class:`~accord.exchange.ConsentReceipt`, sent by
+``accord.node.transfer._receiving``). The originator files it in table
+``consent_receipts``: its dissemination record of the item then names the third party's
+node as a holder (``accord dissemination``), and ``accord reconcile`` of that node's
+holdings summary finds the item on record, as the outbox does for the nodes the originator
+provided the item to itself.
+
+A receipt is accepted only from the third party's node it names, signed by that node, for
+an item this node originated (same content digest), under a consent this node gave (token
+id) for that very item, holder and third party, approved (or since revoked: the item may
+have arrived before the revocation). Anything else is refused, journalled and quarantined
+like every bad control message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.errors import Conflict, NotFound, PolicyDenied, VerificationFailed
+from accord.exchange import ConsentReceipt, EnvelopeHeader
+from accord.node.core._context import NodeContext
+from accord.node.registry._parties import PartyService
+from accord.node.transfer._control import Incoming, about_item
+from accord.store import ConsentReceiptRow, ConsentRow, ItemRow, append_event, format_stamp
+
+__all__ = ["ConsentReceiptService"]
+
+
+class ConsentReceiptService:
+    """Files third parties' consent receipts in the originator's dissemination record."""
+
+    def __init__(self, ctx: NodeContext, parties: PartyService) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+        self._parties = parties
+
+    def incoming(
+        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
+    ) -> Incoming:
+        """Check a consent receipt from a third party, in the originator's snapshot.
+
+        Raises:
+            InvalidInput: malformed.
+            PolicyDenied: not from the third party's node it names, or not under a consent
+                this node gave for that item, holder and third party.
+            VerificationFailed: not signed by the sender, or for another version of the item.
+            NotFound: this node did not originate the item.
+            Conflict: a receipt of that delivery is already on record.
+        """
+        receipt = ConsentReceipt.parse(plaintext)
+        sender = header.sender
+        if receipt.third_party_node != sender or receipt.third_party != sender_party:
+            raise PolicyDenied(
+                "a consent receipt must come from the third party's node that received the item"
+            )
+        _, keys = self._parties.signer(session, sender)
+        receipt.verify(keys)
+        own = self._ctx.config
+        item = session.get(ItemRow, receipt.item_id)
+        if item is None or item.originator_node != own.node_id or receipt.originator_node != own.node_id:
+            raise NotFound(f"a consent receipt for item {receipt.item_id}, which this node did not originate")
+        if item.content_sha384 != receipt.content_sha384:
+            raise VerificationFailed(f"a consent receipt for another version of item {item.id}")
+        consent = session.scalar(
+            select(ConsentRow).where(ConsentRow.token_id == receipt.token_id, ConsentRow.direction == "in")
+        )
+        if (
+            consent is None
+            or consent.status not in ("approved", "revoked")
+            or consent.item_id != receipt.item_id
+            or consent.holder_party != receipt.holder_party
+            or consent.holder_node != receipt.holder_node
+            or consent.third_party != receipt.third_party
+        ):
+            raise PolicyDenied(
+                f"a consent receipt from {sender} under {receipt.token_id}, which is not a consent "
+                f"this node gave for {receipt.holder_party} to pass item {receipt.item_id} on to "
+                f"{receipt.third_party} (Art. 6)"
+            )
+        if session.get(ConsentReceiptRow, receipt.receipt_id) is not None or session.scalar(
+            select(ConsentReceiptRow.id).where(
+                ConsentReceiptRow.third_party_node == sender,
+                ConsentReceiptRow.holder_node == receipt.holder_node,
+                ConsentReceiptRow.message_id == receipt.message_id,
+            )
+        ):
+            raise Conflict(f"the receipt of message {receipt.message_id} by {sender} is already on record")
+
+        def apply(session: Session, now: datetime) -> None:
+            session.add(
+                ConsentReceiptRow(
+                    id=receipt.receipt_id,
+                    token_id=receipt.token_id,
+                    item_id=receipt.item_id,
+                    content_sha384=receipt.content_sha384,
+                    holder_party=receipt.holder_party,
+                    holder_node=receipt.holder_node,
+                    third_party=receipt.third_party,
+                    third_party_node=sender,
+                    message_id=receipt.message_id,
+                    agreement_id=header.agreement_id,
+                    received_at=receipt.received_at,
+                    recorded_at=format_stamp(now),
+                    receipt_json=receipt.to_bytes().decode("utf-8"),
+                )
+            )
+            append_event(
+                session,
+                at=now,
+                actor=f"peer:{sender}",
+                action="consent.receipt.received",
+                outcome="ok",
+                item_id=receipt.item_id,
+                detail={
+                    "receipt_id": receipt.receipt_id,
+                    "token_id": receipt.token_id,
+                    "third_party": receipt.third_party,
+                    "node": sender,
+                    "from": receipt.holder_node,
+                    "message_id": receipt.message_id,
+                    "received_at": receipt.received_at,
+                },
+            )
+
+        return about_item(item, own.scheme, apply)
