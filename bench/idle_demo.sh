@@ -1,11 +1,11 @@
 #!/bin/bash
 # Measure an idle `accord demo` (bench/RESULTS.md, "Idle").
 # Usage: bench/idle_demo.sh DIR SRC LABEL  (SRC: a checkout; results in $OUT/LABEL.txt, OUT defaults to /tmp)
-OUT=${OUT:-/tmp}
+OUT=${OUT:-/tmp}  # PYBIN: the venv bin folder with accord (default SRC/.venv/bin)
 DIR=$1; SRC=$2; LABEL=$3
 rm -rf $DIR; mkdir -p $DIR
 cd /tmp
-PYTHONPATH=$SRC/src nohup /work/main/.venv/bin/accord demo --dir $DIR > $OUT/$LABEL.demo.log 2>&1 &
+PYTHONPATH=$SRC/src nohup ${PYBIN:-$SRC/.venv/bin}/accord demo --dir $DIR > $OUT/$LABEL.demo.log 2>&1 &
 PID=$!
 echo "pid $PID" > $OUT/$LABEL.txt
 for i in $(seq 600); do grep -q 'Ctrl-C stops' $OUT/$LABEL.demo.log && break; sleep 1; done
