@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 from alembic import command
 from alembic.config import Config
 from hypothesis import given, settings
@@ -276,3 +277,37 @@ def test_check_proof_needs_the_nodes_card_only(make_node: Maker, clock: Clock) -
     node.close()
     # No node, no database: the card and the proof are enough.
     assert check_proof(proof_text, card_text).event["seq"] == 3
+
+
+def test_an_idle_worker_runs_no_query_to_seal_or_to_look_at_the_outbox(make_node: Maker) -> None:
+    """Issue 10 item 4: with nothing committed, the sealer and the supervisor run no SQL at all."""
+    node = make_node("JPN", "jpn-mod")
+    worker = node.worker()
+    watch, looks = node.ctx.db.watch(), node.ctx.db.watch()
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = node.ctx.db.engine
+    try:
+        worker._seal(watch)  # the first look seals what is there
+        worker._look(looks)  # and looks at the outbox: nothing pending
+        worker._seal(watch)  # that seal committed: one more look
+        worker._look(looks)
+        sqlalchemy.event.listen(engine, "before_cursor_execute", record)
+        for _ in range(5):
+            worker._seal(watch)
+            worker._look(looks)
+        assert statements == []
+        journal(node, 1)
+        worker._seal(watch)
+        assert statements  # something was committed: it seals
+        assert node.ledger.size() == scalar(node, "SELECT count(*) FROM journal")
+        statements.clear()
+        worker._look(looks)
+        assert any("outbox" in s for s in statements)  # and the supervisor looks again
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", record)
+        watch.close()
+        looks.close()

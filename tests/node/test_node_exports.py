@@ -62,6 +62,7 @@ def test_store_exports() -> None:
         "BackgroundBackoffRow",
         "Base",
         "BlobStore",
+        "ChangeWatch",
         "CompromiseCaseRow",
         "CompromiseItemRow",
         "CompromisePartyRow",

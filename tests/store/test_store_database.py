@@ -153,3 +153,30 @@ def test_an_urgent_transaction_waits_for_the_write_lock_then_takes_it(tmp_path: 
         # the connection's normal busy timeout is back after the urgent begin
         assert session.execute(text("PRAGMA busy_timeout")).scalar() == 10000
     db.dispose()
+
+
+def test_a_change_watch_sees_commits_of_other_connections_and_nothing_else(
+    db: Database, database_url: str
+) -> None:
+    """Issue 10 item 4: idle loops look with one PRAGMA, not a query in a transaction."""
+    watch = db.watch()
+    other = Database(database_url)  # another pool: as another process's would be
+    try:
+        assert watch.changed()  # the first look: unknown, so look
+        if db.dialect != "sqlite":
+            assert watch.changed()  # no cheap signal: always look
+            return
+        assert not watch.changed()
+        with db.transaction(read_only=True) as session:
+            session.scalar(select(func.count()).select_from(PartyRow))
+        assert not watch.changed()  # a read commits nothing
+        with other.transaction() as session:
+            session.add(_party("kor-mnd"))
+        assert watch.changed()
+        assert not watch.changed()
+        with db.transaction() as session:
+            session.add(_party("usa-dod"))
+        assert watch.changed()
+    finally:
+        watch.close()
+        other.dispose()

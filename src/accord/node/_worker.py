@@ -12,6 +12,13 @@ runs, and once more when it stops (:meth:`LedgerService.seal`); after a seal it 
 latest checkpoint to the partners (``publish``: :meth:`WitnessService.publish`): right after a
 transmission other than witnessing went out or came in (``NodeContext.exchange_activity``),
 otherwise at most every :data:`~accord.node.audit._witness.PUBLISH_SECONDS`.
+
+An idle node costs (almost) nothing (issue 10 item 4): the supervisor and the sealer look
+at the database with a :class:`~accord.store.ChangeWatch` (one ``PRAGMA`` on SQLite) and
+query the outbox or seal only when something was committed since they last looked — by
+this process or another (``accord send`` beside ``accord serve``), so nothing waits longer
+than before. FLASH work does not wait for the sealer at all: it seals at once
+(``NodeContext.flash_hooks``).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from accord.node.core._context import NodeContext
 from accord.node.registry._identity import IdentityCard
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._delivery import DeliveryService, PeerTransport
+from accord.store import ChangeWatch
 
 __all__ = ["ClosableTransport", "DeliveryWorker"]
 
@@ -38,6 +46,9 @@ log = logging.getLogger("accord.delivery")
 
 SEAL_SECONDS = 1.0
 """How often the worker seals the ledger (a signed checkpoint at least every second of activity)."""
+RECHECK_SECONDS = 1.0
+"""How often the supervisor looks at an outbox that held pending envelopes although nothing was
+committed (a lane that stopped while its peer was backed off is started again)."""
 
 
 class ClosableTransport(PeerTransport, Protocol):
@@ -76,6 +87,8 @@ class DeliveryWorker:
         self._sealer: threading.Thread | None = None
         self._publish = publish
         self._published: float | None = None
+        self._pending = True  # whether envelopes were pending at the supervisor's last query
+        self._looked = 0.0
 
     def _mtls_client(self, card: IdentityCard, lane: str) -> ClosableTransport:
         home = self._ctx.home
@@ -119,35 +132,69 @@ class DeliveryWorker:
         return self._delivery.pending_count() == 0
 
     def _supervise(self) -> None:
-        while not self._stop.is_set():
-            try:
-                for peer, lane in self._delivery.peers_with_pending():
-                    key = (peer, lane)
-                    if key not in self._threads or not self._threads[key].is_alive():
-                        thread = threading.Thread(
-                            target=self._lane, args=(peer, lane), name=f"accord-{peer}-{lane}", daemon=True
-                        )
-                        self._threads[key] = thread
-                        thread.start()
-            except AccordError as exc:  # the database is unavailable: try again shortly
-                log.warning("delivery supervisor: %s", exc)
-            self._wake.wait(self._poll * 5)
-            self._wake.clear()
+        watch = self._ctx.db.watch()
+        try:
+            while not self._stop.is_set():
+                self._look(watch)
+                self._wake.wait(self._poll * 5)
+        finally:
+            watch.close()
+
+    def _look(self, watch: ChangeWatch) -> None:
+        """One round of the supervisor: start the lanes needed, querying only if it may find any.
+
+        It queries when something was committed since the last round, when woken, or every
+        :data:`RECHECK_SECONDS` while envelopes were pending at the last query (their lanes
+        may have stopped while the peer was backed off).
+        """
+        woken = self._wake.is_set()
+        self._wake.clear()
+        now = time.monotonic()
+        if watch.changed() or woken or (self._pending and now - self._looked >= RECHECK_SECONDS):
+            self._looked = now
+            self._pending = self._start_lanes()
+
+    def _start_lanes(self) -> bool:
+        """Start a loop for every (peer, lane) with pending envelopes; True if there were any."""
+        found = True
+        try:
+            pairs = self._delivery.peers_with_pending()
+            found = bool(pairs)
+            for peer, lane in pairs:
+                key = (peer, lane)
+                if key not in self._threads or not self._threads[key].is_alive():
+                    thread = threading.Thread(
+                        target=self._lane, args=(peer, lane), name=f"accord-{peer}-{lane}", daemon=True
+                    )
+                    self._threads[key] = thread
+                    thread.start()
+        except AccordError as exc:  # the database is unavailable: try again shortly
+            log.warning("delivery supervisor: %s", exc)
+        return found
 
     def _seal_loop(self) -> None:
         # Every SEAL_SECONDS, start to start; once more after stop(), so that nothing
         # journalled while the worker ran waits for its next start.
-        while not self._stop.wait(max(0.0, SEAL_SECONDS - self._seal())):
-            pass
-        self._seal()
-
-    def _seal(self) -> float:
-        """Seal the ledger now; return the seconds it took."""
-        started = time.monotonic()
+        watch = self._ctx.db.watch()
         try:
-            self._ledger.seal()
-        except AccordError as exc:  # the database is unavailable, or the ledger is damaged
-            log.warning("ledger seal: %s", exc)
+            while not self._stop.wait(max(0.0, SEAL_SECONDS - self._seal(watch))):
+                pass
+            self._seal()
+        finally:
+            watch.close()
+
+    def _seal(self, watch: ChangeWatch | None = None) -> float:
+        """Seal the ledger now (with a ``watch``: if anything was committed since it last looked).
+
+        Returns:
+            The seconds it took.
+        """
+        started = time.monotonic()
+        if watch is None or watch.changed():
+            try:
+                self._ledger.seal()
+            except AccordError as exc:  # the database is unavailable, or the ledger is damaged
+                log.warning("ledger seal: %s", exc)
         activity = self._ctx.exchange_activity
         if self._publish is not None and (
             self._published is None or started - self._published >= PUBLISH_SECONDS or activity.is_set()

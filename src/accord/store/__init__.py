@@ -2,7 +2,7 @@
 
 from accord.store._access_keys import access_keys, remember_access_key
 from accord.store._blobs import BlobStore
-from accord.store._database import Database, sqlite_url
+from accord.store._database import ChangeWatch, Database, sqlite_url
 from accord.store._journal import Event, append_event, format_stamp, read_events
 from accord.store._ledger_store import (
     SealedRow,
@@ -59,6 +59,7 @@ __all__ = [
     "BackgroundBackoffRow",
     "Base",
     "BlobStore",
+    "ChangeWatch",
     "CompromiseCaseRow",
     "CompromiseItemRow",
     "CompromisePartyRow",
