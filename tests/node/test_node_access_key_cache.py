@@ -1,5 +1,6 @@
-"""Regression (independent review): the process-wide access-view cache suppresses the access_keys insert
-for another database."""
+"""The parsed access-key shapes are kept per node: a node's cache never stands in for another node's
+database (regression: a process-wide cache once suppressed the access_keys insert of a second node),
+and the cache keeps no more than its bound."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Regression (independent review): denied items reported as 'damaged' in listings."""
+"""Listings never report a withheld item as damaged, even when its access key is tampered or missing (Art. 7;
+regression)."""
 
 from __future__ import annotations
 
