@@ -56,7 +56,11 @@ _READ = 1024 * 1024
 
 
 def make_label(config: NodeConfig, request: LabelRequest, now: datetime) -> ConfidentialityLabel:
-    """The label this node makes for ``request``, in its own scheme (releasable to its own party too)."""
+    """The label this node makes for ``request``, in its own scheme (releasable to its own party too).
+
+    Raises:
+        LabelError: the level or a category is not valid in this node's scheme.
+    """
     party = config.party
     rel = sorted({p.strip().upper() for p in request.releasable_to if p.strip()} | {party})
     categories = [Category(RELEASABLE_TO, CategoryType.PERMISSIVE, tuple(rel))]
