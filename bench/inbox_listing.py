@@ -26,7 +26,7 @@ from sqlalchemy import insert, select
 from accord.items import Precedence
 from accord.markings import Marking
 from accord.node import LabelRequest, Node
-from accord.node.holdings._items import keep_access_key
+from accord.node.holdings._access_keys import keep_access_key
 from accord.store import ItemRow
 from bench._common import make_federation, report_content
 

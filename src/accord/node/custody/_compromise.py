@@ -50,7 +50,8 @@ from accord.items import Precedence
 from accord.node.audit._ledger import LedgerService
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import ItemService, stored_marking
+from accord.node.holdings._items import ItemService
+from accord.node.holdings._stored import stored_marking
 from accord.node.originator._consents import ConsentService
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService

@@ -55,7 +55,8 @@ from accord.limits import MAX_TEXT_BYTES, read_bounded
 from accord.markings import Marking, banner, received_banner
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import ItemService, destroyed_message
+from accord.node.holdings._items import ItemService
+from accord.node.holdings._stored import destroyed_message
 from accord.node.holdings._vault import (
     open_translation,
     seal_translation,

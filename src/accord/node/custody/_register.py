@@ -47,7 +47,8 @@ from accord.markings import banner, received_banner
 from accord.node.core._context import NodeContext
 from accord.node.custody._custody import CopyView, CustodyService
 from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import FINAL_STATUSES, ItemService, originated_at, stored_marking
+from accord.node.holdings._items import ItemService
+from accord.node.holdings._stored import FINAL_STATUSES, originated_at, stored_marking
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import Role, User, UserService
 from accord.policy import Resource

@@ -1,6 +1,7 @@
 """Holdings: the classified items this node holds and who may see them.
 
-* :class:`ItemService` — create (bound, sealed at rest), show, list, inbox (Arts. 2, 4);
+* :class:`ItemService` — create (bound, sealed at rest), show, list, inbox (Arts. 2, 4); its
+  units are listed in :mod:`._items` (creating, verifying, reading, listing, access keys);
 * :class:`AccessService` — the one enforcement point: every read, release, copy, … asks the
   policy decision point and journals the decision (Art. 7);
 * :mod:`._consent_book` — the consents held for items passed on (Art. 6).

@@ -63,29 +63,45 @@ def usable_consent(
         )
     problems: list[str] = []
     for row in rows:
-        if row.status == "pending":
-            problems.append(f"request {row.id} is still pending")
-        elif row.status == "denied":
-            problems.append(f"request {row.id} was denied: {row.reason}")
-        elif row.status == "revoked":
-            problems.append(f"consent {row.token_id} was revoked at {row.revoked_at}: {row.reason}")
-        elif row.token_json is not None:
-            token = ConsentToken.parse(row.token_json)
-            try:
-                _, keys = parties.signer(session, token.originator_node)
-                token.verify(keys)
-                token.check(
-                    item_id=item_id,
-                    content_sha384=content_sha384,
-                    holder_party=holder_party,
-                    third_party=third_party,
-                    now=now,
-                )
-            except (VerificationFailed, NotFound) as exc:
-                problems.append(str(exc))
-                continue
-            return token
+        found = _usable(session, parties, row, content_sha384, holder_party, now)
+        if isinstance(found, ConsentToken):
+            return found
+        if found is not None:
+            problems.append(found)
     raise PolicyDenied(f"{needs}: " + "; ".join(problems))
+
+
+def _usable(
+    session: Session,
+    parties: PartyService,
+    row: ConsentRow,
+    content_sha384: str,
+    holder_party: str,
+    now: datetime,
+) -> ConsentToken | str | None:
+    """The row's token if it is usable now, else why not (``None``: an approved row without a token)."""
+    if row.status == "pending":
+        return f"request {row.id} is still pending"
+    if row.status == "denied":
+        return f"request {row.id} was denied: {row.reason}"
+    if row.status == "revoked":
+        return f"consent {row.token_id} was revoked at {row.revoked_at}: {row.reason}"
+    if row.token_json is None:
+        return None
+    token = ConsentToken.parse(row.token_json)
+    try:
+        _, keys = parties.signer(session, token.originator_node)
+        token.verify(keys)
+        token.check(
+            item_id=row.item_id,
+            content_sha384=content_sha384,
+            holder_party=holder_party,
+            third_party=row.third_party,
+            now=now,
+        )
+    except (VerificationFailed, NotFound) as exc:
+        return str(exc)
+    return token
 
 
 def record_held(session: Session, token: ConsentToken, sender: str) -> None:

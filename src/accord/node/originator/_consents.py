@@ -55,7 +55,8 @@ from accord.items import Precedence
 from accord.markings import Marking
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import FINAL_STATUSES, ItemService
+from accord.node.holdings._items import ItemService
+from accord.node.holdings._stored import FINAL_STATUSES
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService

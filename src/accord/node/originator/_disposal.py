@@ -26,7 +26,8 @@ from accord.exchange import EnvelopeHeader
 from accord.items import Precedence
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import FINAL_STATUSES, ItemService
+from accord.node.holdings._items import ItemService
+from accord.node.holdings._stored import FINAL_STATUSES
 from accord.node.originator._consents import ConsentService
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService

@@ -28,7 +28,9 @@ from accord.items import Precedence
 from accord.markings import Marking, scheme
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import FINAL_STATUSES, ItemService, keep_access_key, stored_marking
+from accord.node.holdings._access_keys import keep_access_key
+from accord.node.holdings._items import ItemService
+from accord.node.holdings._stored import FINAL_STATUSES, stored_marking
 from accord.node.originator._consents import ConsentService
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from accord.exchange import EnvelopeHeader, label_digest
 from accord.markings import ConfidentialityLabel, scheme
-from accord.node.holdings._items import stored_marking
+from accord.node.holdings._stored import stored_marking
 from accord.store import ItemRow
 
 __all__ = [

@@ -72,8 +72,8 @@ from accord.items import Precedence, binding_statement
 from accord.markings import Marking, derive_alternative
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import require_scope
+from accord.node.holdings._access_keys import keep_access_key
 from accord.node.holdings._consent_book import record_held, revoked
-from accord.node.holdings._items import keep_access_key
 from accord.node.holdings._vault import decrypt_blob, seal_content, wrap_blob_key, wrap_item_key
 from accord.node.registry._agreements import AgreementService, travel_refusal
 from accord.node.registry._parties import PartyService

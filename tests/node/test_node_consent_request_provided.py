@@ -1,4 +1,5 @@
-"""Regression (independent review): any envelope about an item (not just the item) counts as 'provided'."""
+"""A consent request is accepted only from a node the item itself was provided to, not one that only received
+a notice about it (Art. 6; regression)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Regression (independent review): a declassification notice 'un-destroys' a destroyed holding."""
+"""A declassification notice never revives a destroyed holding (Arts. 6, 16; regression)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Regression (independent review): consent decisions answer a withheld item as a missing request."""
+"""Consent decisions about an item the officer may not read answer as a missing request (Arts. 6, 7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Regression (independent review): a revocation that reaches the third party before the item.
+"""A consent revocation that reaches the third party before the item (Art. 6; regression).
 
 KOR holds JPN's consent and queues the item for USA; JPN revokes; the IMMEDIATE revocation reaches
 KOR and USA first. KOR cancels what waits in its outbox; USA keeps the revocation of a consent it

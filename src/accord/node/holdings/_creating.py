@@ -1,0 +1,278 @@
+"""Creating an item: label, seal at rest, bind, store (GSOMIA Arts. 2, 4, 6, 7, 11; STANAG 4774/4778).
+
+1. the label is built in this node's own scheme (:func:`make_label`) and checked: the
+   decision point decides the creation (role, clearance for the level, need to know of
+   every topic, purpose; Arts. 6, 7) and, when the item is made under an agreement,
+   :func:`accord.policy.may_mark` its scope (Art. 4);
+2. the content is sealed under a fresh item key that the node's data key wraps; each
+   attachment is streamed through the STREAM AEAD under its own key (wrapped by the item
+   key) into the blob store, so memory stays bounded whatever the size (Art. 11);
+3. the binding signs the canonical label with the SHA-384 digests of content and
+   attachments, with both signature schemes (Art. 2);
+4. item, attachments and journal entry are written in one transaction; on any failure no
+   sealed blob is left without its item.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from accord.crypto import Binding, Sha384Stream, bind, new_data_key
+from accord.errors import AccordError, ItemError, NotFound, PolicyDenied
+from accord.items import AttachmentRef, ItemContent, Precedence, binding_statement
+from accord.markings import (
+    NEED_TO_KNOW,
+    ORIGINATOR_CONTROL,
+    RELEASABLE_TO,
+    Category,
+    CategoryType,
+    ConfidentialityLabel,
+    Marking,
+)
+from accord.node.core._context import NodeContext
+from accord.node.core._home import NodeConfig
+from accord.node.holdings._access import AccessService, require_scope
+from accord.node.holdings._access_keys import keep_access_key
+from accord.node.holdings._item_types import ItemView, LabelRequest, Progress
+from accord.node.holdings._vault import encrypt_blob, seal_content, wrap_blob_key, wrap_item_key
+from accord.node.holdings._verifying import verified_view
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import UserService
+from accord.policy import Action, may_mark
+from accord.store import AttachmentRow, ItemRow, append_event, format_stamp
+
+__all__ = ["ItemCreation", "make_label", "seal_attachment"]
+
+_READ = 1024 * 1024
+
+
+def make_label(config: NodeConfig, request: LabelRequest, now: datetime) -> ConfidentialityLabel:
+    """The label this node makes for ``request``, in its own scheme (releasable to its own party too).
+
+    Raises:
+        LabelError: the level or a category is not valid in this node's scheme.
+    """
+    party = config.party
+    rel = sorted({p.strip().upper() for p in request.releasable_to if p.strip()} | {party})
+    categories = [Category(RELEASABLE_TO, CategoryType.PERMISSIVE, tuple(rel))]
+    topics = [t.strip().upper() for t in request.need_to_know if t.strip()]
+    if topics:
+        categories.append(Category(NEED_TO_KNOW, CategoryType.RESTRICTIVE, tuple(topics)))
+    controls = [c.strip().upper() for c in request.originator_controls if c.strip()]
+    if controls:
+        categories.append(Category(ORIGINATOR_CONTROL, CategoryType.RESTRICTIVE, tuple(controls)))
+    return ConfidentialityLabel(
+        policy=config.scheme,
+        classification=request.classification,
+        originator_id=config.node_id,
+        creation_time=now,
+        categories=tuple(categories),
+        privacy_mark=request.privacy_mark,
+        review_time=request.review_time,
+        agreement=request.agreement,
+    )
+
+
+def seal_attachment(
+    ctx: NodeContext, item_id: str, position: int, path: Path, item_key: bytes, progress: Progress | None
+) -> tuple[AttachmentRef, AttachmentRow]:
+    """Stream the file at ``path`` sealed into the blob store; its reference and row (Art. 11).
+
+    Raises:
+        ItemError: the file cannot be read.
+        StorageError: the blob store cannot keep it.
+    """
+    blob_key = new_data_key()
+    digest = Sha384Stream()
+    size = 0
+
+    def plaintext() -> Iterator[bytes]:
+        nonlocal size
+        # Reading errors are the input's fault, not the blob store's: raise them as
+        # ItemError here, or BlobStore.put would report them as a storage failure.
+        try:
+            with path.open("rb") as handle:
+                while piece := handle.read(_READ):
+                    digest.update(piece)
+                    size += len(piece)
+                    if progress is not None:
+                        progress(len(piece))
+                    yield piece
+        except OSError as exc:
+            raise ItemError(f"cannot read attachment {path}: {exc.strerror}") from exc
+
+    blob_id, _ = ctx.blobs.put(encrypt_blob(blob_key, item_id, position, plaintext()))
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    ref = AttachmentRef(name=path.name, media_type=media_type, size=size, sha384=digest.hexdigest())
+    row = AttachmentRow(
+        item_id=item_id,
+        position=position,
+        name=ref.name,
+        media_type=media_type,
+        size=size,
+        sha384=ref.sha384,
+        blob_id=blob_id,
+        wrapped_key=wrap_blob_key(item_key, blob_key, item_id, position),
+    )
+    return ref, row
+
+
+def _existing_file(path: Path) -> Path:
+    if not path.is_file():
+        raise NotFound(f"attachment {path} does not exist or is not a file")
+    return path
+
+
+@dataclass
+class _Draft:
+    """An item being created: checked, its attachments sealed, not yet bound nor stored."""
+
+    item_id: str
+    actor: str
+    content: ItemContent
+    label: ConfidentialityLabel
+    precedence: Precedence
+    item_key: bytes
+    now: datetime
+    refs: list[AttachmentRef] = field(default_factory=list)
+    rows: list[AttachmentRow] = field(default_factory=list)
+
+
+class ItemCreation:
+    """Creates items originated at this node (Arts. 2, 4, 11)."""
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        parties: PartyService,
+        agreements: AgreementService,
+        users: UserService,
+        access: AccessService,
+    ) -> None:
+        """Create items at the node behind ``ctx``."""
+        self._ctx = ctx
+        self._parties = parties
+        self._agreements = agreements
+        self._users = users
+        self._access = access
+
+    def create(
+        self,
+        *,
+        actor: str,
+        content: ItemContent,
+        label: LabelRequest,
+        precedence: Precedence,
+        attachments: Sequence[Path],
+        progress: Progress | None,
+    ) -> ItemView:
+        """Create, bind and store an item (see :meth:`accord.node.holdings.ItemService.create`).
+
+        Raises:
+            AccordError: any refusal, journalled (the kinds are listed on ``ItemService.create``).
+        """
+        item_id = f"{self._ctx.config.party.lower()}-{uuid.uuid4().hex}"
+        written: list[str] = []
+        try:
+            # 1. Check, in a short transaction: who, which label, which agreement.
+            with self._ctx.db.transaction(read_only=True) as session:
+                now = self._ctx.now()
+                made = self._check(session, actor, item_id, label, content.purpose, now)
+            # 2. Seal the attachments outside any transaction (they may be gigabytes; the
+            #    database must stay available to the peer API and delivery meanwhile).
+            paths = [_existing_file(p) for p in attachments]
+            draft = _Draft(item_id, actor, content, made, precedence, new_data_key(), now)
+            for position, path in enumerate(paths):
+                ref, row = seal_attachment(self._ctx, item_id, position, path, draft.item_key, progress)
+                written.append(row.blob_id)
+                draft.refs.append(ref)
+                draft.rows.append(row)
+            # 3. Bind, then write item, attachments and journal entry in one transaction.
+            return self._store(draft)
+        except BaseException as exc:
+            # Any failure, Ctrl-C included, leaves no sealed blob without its item.
+            for blob_id in written:
+                self._ctx.blobs.delete(blob_id)
+            if isinstance(exc, AccordError):
+                self._ctx.journal_refusal(actor, "item.create", exc, item_id=item_id)
+            raise
+
+    def _check(
+        self, session: Session, actor: str, item_id: str, label: LabelRequest, purpose: str, now: datetime
+    ) -> ConfidentialityLabel:
+        user = self._users.get_in(session, actor)
+        made = make_label(self._ctx.config, label, now)
+        if self._ctx.config.scheme != made.policy:
+            raise PolicyDenied("labels are made in this node's own scheme")
+        # The decision point decides a creation as any other action: role, clearance for the
+        # level, need-to-know of every topic, the purpose (Arts. 6, 7).
+        resource = self._access.resource(
+            item_id=item_id, marking=Marking(made), purpose=purpose, originator_party=self._ctx.config.party
+        )
+        self._access.require_new(session, user, Action.CREATE, resource, now)
+        if label.agreement is not None:
+            agreement = self._agreements.get_in(session, label.agreement)
+            require_scope(may_mark(made, agreement, self._agreements.status_in(session, agreement.id, now)))
+        return made
+
+    def _bind(self, draft: _Draft, content_sha: str) -> Binding:
+        statement = binding_statement(
+            item_id=draft.item_id,
+            originator_node=self._ctx.config.node_id,
+            label=draft.label,
+            content_sha384=content_sha,
+            attachments=draft.refs,
+        )
+        return bind(self._ctx.keys, self._ctx.config.node_id, statement)
+
+    def _store(self, draft: _Draft) -> ItemView:
+        content, item_id, made = draft.content, draft.item_id, draft.label
+        content_sha = content.sha384()
+        binding = self._bind(draft, content_sha)
+        config = self._ctx.config
+        with self._ctx.db.transaction() as session:
+            session.add(
+                ItemRow(
+                    id=item_id,
+                    kind=content.kind.value,
+                    originator_party=config.party,
+                    originator_node=config.node_id,
+                    precedence=draft.precedence.value,
+                    marking_json=Marking(made).canonical_bytes().decode("utf-8"),
+                    access_key=keep_access_key(session, Marking(made)),
+                    content_sealed=seal_content(draft.item_key, content.canonical_bytes(), item_id),
+                    wrapped_key=wrap_item_key(self._ctx.data_key, draft.item_key, item_id),
+                    content_sha384=content_sha,
+                    binding_json=json.dumps(binding.to_dict(), sort_keys=True),
+                    created_by=draft.actor,
+                    created_at=format_stamp(draft.now),
+                    status="held",
+                )
+            )
+            session.flush()
+            session.add_all(draft.rows)
+            append_event(
+                session,
+                at=draft.now,
+                actor=draft.actor,
+                action="item.create",
+                outcome="ok",
+                item_id=item_id,
+                detail={
+                    "kind": content.kind.value,
+                    "classification": made.classification,
+                    "precedence": draft.precedence.value,
+                    "content_sha384": content_sha,
+                    "attachments": len(draft.refs),
+                },
+            )
+            return verified_view(self._ctx, self._parties, session, session.get_one(ItemRow, item_id))

@@ -1,0 +1,125 @@
+"""The records the item service hands out: what is asked for, what is shown (GSOMIA Arts. 2, 4).
+
+* :class:`LabelRequest` — what an originator asks for; the node makes the label from it;
+* :class:`ItemView` — a verified item as shown to a person, banners first;
+* :class:`Equivalent` — the marking an item would carry at a partner (Art. 4);
+* :class:`DamagedItem`, :class:`ItemListing` — a listing, with the items that no longer verify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from accord.crypto import Binding
+from accord.items import AttachmentRef, ItemContent, Precedence
+from accord.markings import Marking
+
+__all__ = ["DamagedItem", "Equivalent", "ItemListing", "ItemView", "LabelRequest", "Progress"]
+
+Progress = Callable[[int], None]
+"""Told how many more bytes of an attachment were sealed."""
+
+
+@dataclass(frozen=True)
+class LabelRequest:
+    """What the originator asks for; the node makes the label from it."""
+
+    classification: str
+    releasable_to: Sequence[str] = ()
+    need_to_know: Sequence[str] = ()
+    originator_controls: Sequence[str] = ()
+    privacy_mark: str | None = None
+    review_time: datetime | None = None
+    agreement: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """An item as shown to a person: marking, banners, verified content."""
+
+    id: str
+    precedence: Precedence
+    marking: Marking
+    content: ItemContent
+    attachments: tuple[AttachmentRef, ...]
+    originator_party: str
+    originator_node: str
+    created_by: str
+    created_at: str  # the originator's creation time (received_at: when this node received it)
+    status: str
+    binding: Binding
+    banners: tuple[str, ...] = field(default=())
+    received_from: str | None = None
+    received_at: str | None = None
+
+    def summary(self) -> dict[str, object]:
+        """The listing form (inbox, item list, user API): no body, no fields."""
+        return {
+            "id": self.id,
+            "precedence": self.precedence.value,
+            "kind": self.content.kind.value,
+            "title": self.content.title,
+            "banners": list(self.banners),
+            "from": self.received_from,
+            "received_at": self.received_at,
+            "created_at": self.created_at,
+        }
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view (content included)."""
+        return {
+            "id": self.id,
+            "precedence": self.precedence.value,
+            "banners": list(self.banners),
+            "marking": self.marking.to_dict(),
+            "content": self.content.to_dict(),
+            "attachments": [a.to_dict() for a in self.attachments],
+            "originator_party": self.originator_party,
+            "originator_node": self.originator_node,
+            "created_by": self.created_by,
+            "created_at": self.created_at,
+            "status": self.status,
+            "binding": {"signer": self.binding.signer, "verified": True},
+            "received_from": self.received_from,
+            "received_at": self.received_at,
+        }
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    """The marking an item would carry at a partner under one agreement (Art. 4)."""
+
+    agreement_id: str
+    party: str
+    level: str | None
+    banner: str | None
+    refusal: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view."""
+        return {
+            "agreement_id": self.agreement_id,
+            "party": self.party,
+            "level": self.level,
+            "banner": self.banner,
+            "refusal": self.refusal,
+        }
+
+
+@dataclass(frozen=True)
+class DamagedItem:
+    """An item whose stored record no longer verifies."""
+
+    id: str
+    precedence: Precedence
+    reason: str
+
+
+@dataclass(frozen=True)
+class ItemListing:
+    """Items that verify, and those that do not."""
+
+    views: list[ItemView]
+    damaged: list[DamagedItem]

@@ -1,0 +1,282 @@
+"""Listings of the items a person may read: the inbox and the item list (GSOMIA Art. 7).
+
+The decision point filters on the stored columns first; only the items it permits are
+opened and verified, so a person never learns that a withheld item exists (nor that it is
+damaged). Rows are grouped by their stored access-key shape and originating party
+(:mod:`._access_keys`) and each group is decided once; the items that need a decision of
+their own (no access key, a PURPOSE-LIMITED or unreadable shape, held with a consent,
+Art. 6) are decided one by one. A listing's decisions are journalled as one event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from accord.errors import IntegrityError, InvalidInput
+from accord.items import Precedence
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import AccessService, Decided, journal_detail
+from accord.node.holdings._access_keys import AccessShapes
+from accord.node.holdings._item_types import DamagedItem, ItemListing, ItemView
+from accord.node.holdings._resources import Consented, ItemResources
+from accord.node.holdings._verifying import verified_view
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import User, UserService
+from accord.policy import Resource
+from accord.store import ItemRow, append_event
+
+__all__ = ["ItemListings", "page"]
+
+
+def page(session: Session, conditions: list[Any], limit: int | None) -> list[str]:
+    """Ids meeting ``conditions``: FLASH first, then newest first, up to ``limit``.
+
+    One query per precedence, most urgent first, each in the order of the listing index.
+    """
+    ids: list[str] = []
+    for precedence in sorted(Precedence, key=lambda p: -p.rank):
+        left = None if limit is None else limit - len(ids)
+        if left == 0:
+            break
+        query = (
+            select(ItemRow.id)
+            .where(ItemRow.precedence == precedence.value, *conditions)
+            .order_by(ItemRow.created_at.desc(), ItemRow.id.desc())
+            .limit(left)
+        )
+        ids.extend(session.scalars(query))
+    return ids
+
+
+@dataclass
+class _Page:
+    """The ids a listing shows and the decisions behind them (for the journal)."""
+
+    ids: list[str]
+    user: User | None = None
+    withheld: list[Decided] = field(default_factory=list)
+    shapes_withheld: list[dict[str, object]] = field(default_factory=list)
+    unseen: list[DamagedItem] = field(default_factory=list)
+    """Damaged items the person is not told about (journalled only)."""
+
+
+@dataclass
+class _ShapeDecisions:
+    """One decision per stored shape and originating party."""
+
+    pairs: dict[str, tuple[str, str]]
+    """Group name (``digest/party``) → (digest, party)."""
+    allowed: list[tuple[str, str]]
+    refused: list[Decided]
+    single: set[str]
+    """Shapes whose items are decided one by one."""
+
+
+class ItemListings:
+    """The inbox, the item list and the batched read check of one node (Art. 7)."""
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        parties: PartyService,
+        users: UserService,
+        access: AccessService,
+        resources: ItemResources,
+        shapes: AccessShapes,
+    ) -> None:
+        """List the items of the node behind ``ctx``."""
+        self._ctx = ctx
+        self._parties = parties
+        self._users = users
+        self._access = access
+        self._resources = resources
+        self._shapes = shapes
+
+    def listing(self, *, actor: str | None, received_only: bool, limit: int | None) -> ItemListing:
+        """Items ``actor`` may read (all, for ``None``), FLASH first then newest first, each verified.
+
+        Raises:
+            NotFound: no such user.
+            InvalidInput: ``limit`` is not positive.
+        """
+        if limit is not None and limit < 1:
+            raise InvalidInput("a listing's limit must be at least 1")
+        now = self._ctx.now()
+        with self._ctx.db.transaction(read_only=True) as session:
+            # Destroyed items stay in the holdings register (accord holdings), not in listings.
+            scope = [ItemRow.status != "destroyed"]
+            if received_only:
+                scope.append(ItemRow.received_from.is_not(None))
+            if actor is None:
+                decided = _Page(page(session, scope, limit))
+            else:
+                user = self._users.get_in(session, actor)
+                decided = self._readable_page(session, user, scope, limit, now)
+            views, damaged = self._verified(session, decided, now)
+        self._journal(actor, "item.inbox" if received_only else "item.list", decided, views, damaged, now)
+        return ItemListing(views, damaged)
+
+    def _verified(
+        self, session: Session, decided: _Page, now: datetime
+    ) -> tuple[list[ItemView], list[DamagedItem]]:
+        """The verified views of the page and the damaged items the person may be told about.
+
+        Damage among the items decided one by one is journalled, never shown: an item whose
+        marking cannot be read cannot be decided for this person.
+        """
+        views: list[ItemView] = []
+        damaged: list[DamagedItem] = []
+        for item_id in decided.ids:
+            row = session.get_one(ItemRow, item_id)
+            try:
+                views.append(verified_view(self._ctx, self._parties, session, row))
+            except IntegrityError as exc:
+                bad = DamagedItem(row.id, Precedence(row.precedence), str(exc))
+                # Reported only to someone the full stored marking lets read the item (a
+                # tampered shortcut must not reveal it to anyone else).
+                user = decided.user
+                if user is None or self._resources.reads_stored(session, user, row, now):
+                    damaged.append(bad)
+                else:
+                    decided.unseen.append(bad)
+        return views, damaged
+
+    def _journal(
+        self,
+        actor: str | None,
+        action: str,
+        decided: _Page,
+        views: list[ItemView],
+        damaged: list[DamagedItem],
+        now: datetime,
+    ) -> None:
+        for bad in (*damaged, *decided.unseen):
+            self._ctx.journal_refusal(actor or "system", action, IntegrityError(bad.reason), item_id=bad.id)
+        if actor is None:
+            return
+        with self._ctx.db.transaction() as session:
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action=action,
+                outcome="ok",
+                detail=journal_detail([v.id for v in views], decided.withheld, decided.shapes_withheld),
+            )
+
+    def _readable_page(
+        self, session: Session, user: User, scope: list[Any], limit: int | None, now: datetime
+    ) -> _Page:
+        """The ids ``user`` may read in ``scope``, most urgent and newest first, up to ``limit``.
+
+        Decided once per stored marking shape and originating party (SQL groups the rows),
+        then the page is one indexed query; the items that need their own decision are
+        decided one by one. Returns the page with the decisions that withheld items (each
+        item named), the withheld shapes (each with its decision and item count, for the
+        journal) and the damaged among the items decided one by one.
+        """
+        consented = self._resources.consented(session)
+        shapes = self._by_shape(session, user, scope, now)
+        single = select(ItemRow.id, ItemRow.access_key, ItemRow.originator_party, ItemRow.precedence).where(
+            *scope,
+            or_(
+                ItemRow.access_key.is_(None),
+                ItemRow.access_key.in_(shapes.single),
+                ItemRow.id.in_(consented),
+            ),
+        )
+        own_resources, damaged = self._resources.of_heads(session, session.execute(single).all())
+        own_allowed, withheld = self._access.readable(session, user, own_resources, now)
+        readable = or_(
+            and_(
+                tuple_(ItemRow.access_key, ItemRow.originator_party).in_(shapes.allowed),
+                ItemRow.id.not_in(consented),
+            ),
+            ItemRow.id.in_([r.item_id for r in own_allowed]),
+        )
+        ids = page(session, [*scope, readable], limit)
+        shapes_withheld = _withheld_shapes(session, scope, shapes, consented)
+        return _Page(ids, user, withheld, shapes_withheld, damaged)
+
+    def _by_shape(self, session: Session, user: User, scope: list[Any], now: datetime) -> _ShapeDecisions:
+        """One decision per (access key, originating party) present in ``scope``."""
+        groups = [
+            (str(digest), str(party))
+            for digest, party in session.execute(
+                select(ItemRow.access_key, ItemRow.originator_party)
+                .where(*scope, ItemRow.access_key.is_not(None))
+                .group_by(ItemRow.access_key, ItemRow.originator_party)
+            )
+        ]
+        shapes = self._shapes.views(session, {digest for digest, _ in groups})
+        pairs: dict[str, tuple[str, str]] = {}
+        resources: list[Resource] = []
+        single: set[str] = set()
+        for digest, party in groups:
+            shape = shapes.get(digest)
+            if shape is None or shape[1]:
+                single.add(digest)
+                continue
+            name = f"{digest}/{party}"  # a group stands for every item of this shape and party
+            pairs[name] = (digest, party)
+            resources.append(
+                self._access.resource(item_id=name, marking=shape[0], purpose="", originator_party=party)
+            )
+        allowed, refused = self._access.readable(session, user, resources, now)
+        return _ShapeDecisions(pairs, [pairs[r.item_id] for r in allowed], refused, single)
+
+    def readable_ids(self, actor: str, item_ids: Sequence[str]) -> set[str]:
+        """Which of ``item_ids`` ``actor`` may read; the decisions journalled as one event.
+
+        Raises:
+            NotFound: no such user.
+        """
+        wanted = set(item_ids)
+        now = self._ctx.now()
+        with self._ctx.db.transaction(read_only=True) as session:
+            user = self._users.get_in(session, actor)
+            query = select(ItemRow.id, ItemRow.access_key, ItemRow.originator_party, ItemRow.precedence)
+            resources, _ = self._resources.of_heads(
+                session, session.execute(query.where(ItemRow.id.in_(wanted))).all()
+            )
+            permitted, withheld = self._access.readable(session, user, resources, now)
+        shown = {r.item_id for r in permitted}
+        if wanted:
+            with self._ctx.db.transaction() as session:
+                append_event(
+                    session,
+                    at=now,
+                    actor=actor,
+                    action="item.access",
+                    outcome="ok",
+                    detail=journal_detail(sorted(shown), withheld),
+                )
+        return shown
+
+
+def _withheld_shapes(
+    session: Session, scope: list[Any], shapes: _ShapeDecisions, consented: Consented
+) -> list[dict[str, object]]:
+    """Each withheld shape once, with its decision and how many items it withheld.
+
+    One decision was made for all of them; the journal names the shape, not every item.
+    """
+    out: list[dict[str, object]] = []
+    for group in shapes.refused:
+        digest, party = shapes.pairs[group.item_id]
+        count = session.scalar(
+            select(func.count()).where(
+                *scope,
+                ItemRow.access_key == digest,
+                ItemRow.originator_party == party,
+                ItemRow.id.not_in(consented),
+            )
+        )
+        out.append({"shape": digest, "party": party, "rules": list(group.decision.rule_ids), "items": count})
+    return out

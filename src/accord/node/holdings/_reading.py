@@ -1,0 +1,163 @@
+"""Reading one item: show it, stream an attachment, its equivalents at partners (GSOMIA Arts. 4, 7).
+
+The decision point is asked before anything is decrypted or verified; an item the person
+may not read is answered exactly as a missing one (the journal keeps why). What is shown
+was verified against its binding (:mod:`._verifying`), and every read is journalled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from accord.errors import AccordError, IntegrityError, NotFound, TranslationRefused, VerificationFailed
+from accord.items import AttachmentRef
+from accord.markings import derive_alternative, received_banner
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import AccessService
+from accord.node.holdings._item_types import Equivalent, ItemView
+from accord.node.holdings._resources import ItemResources
+from accord.node.holdings._stored import destroyed_message
+from accord.node.holdings._vault import unwrap_blob_key
+from accord.node.holdings._verifying import item_key, verified_plaintext, verified_view
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import UserService
+from accord.store import AttachmentRow, ItemRow, append_event
+
+__all__ = ["ItemReader"]
+
+
+class ItemReader:
+    """Shows one item, or one of its attachments, to a person the decision point lets read it."""
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        parties: PartyService,
+        agreements: AgreementService,
+        users: UserService,
+        access: AccessService,
+        resources: ItemResources,
+    ) -> None:
+        """Read the items of the node behind ``ctx``."""
+        self._ctx = ctx
+        self._parties = parties
+        self._agreements = agreements
+        self._users = users
+        self._access = access
+        self._resources = resources
+
+    def show(self, item_id: str, *, actor: str) -> ItemView:
+        """An item with verified binding and decrypted content, if ``actor`` may read it.
+
+        Raises:
+            NotFound: no such item, or :class:`~accord.errors.Withheld` — the policy denies it.
+            IntegrityError: the stored label, content or digests no longer match the binding.
+        """
+        with self._ctx.work(actor, "item.read", item_id=item_id) as session:
+            row = session.get(ItemRow, item_id)
+            user = self._users.get_in(session, actor)
+            if row is None:
+                raise NotFound(f"no item {item_id!r} at this node")
+            now = self._ctx.now()
+            decision = self._access.require_read(session, user, self._resources.resource_of(row), now)
+            if row.status == "destroyed":  # told only to those the decision lets read it
+                raise NotFound(destroyed_message(row.id, None))
+            view = verified_view(self._ctx, self._parties, session, row)
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="item.read",
+                outcome="ok",
+                item_id=item_id,
+                detail={"obligations": list(decision.obligations)},
+            )
+            return view
+
+    def attachment(self, item_id: str, position: int, *, actor: str) -> tuple[AttachmentRef, Iterator[bytes]]:
+        """An attachment's reference and a stream of its verified plaintext.
+
+        Raises:
+            NotFound: no such item or attachment, or the policy withholds the item.
+            IntegrityError: the item's binding does not verify, or the attachment's key
+                no longer unwraps.
+        """
+        with self._ctx.work(actor, "item.attachment", item_id=item_id) as session:
+            row = session.get(ItemRow, item_id)
+            att = session.get(AttachmentRow, (item_id, position))
+            user = self._users.get_in(session, actor)
+            if row is None:
+                raise NotFound(f"no attachment {position} of item {item_id!r}")
+            self._access.require_read(session, user, self._resources.resource_of(row), self._ctx.now())
+            if row.status == "destroyed":
+                raise NotFound(destroyed_message(row.id, None))
+            if att is None:
+                raise NotFound(f"no attachment {position} of item {item_id!r}")
+            view = verified_view(self._ctx, self._parties, session, row)
+            try:
+                blob_key = unwrap_blob_key(item_key(self._ctx, row), att.wrapped_key, item_id, position)
+            except VerificationFailed as exc:
+                raise IntegrityError(
+                    f"item {item_id}: the key of attachment {position} no longer unwraps (altered)"
+                ) from exc
+            ref = view.attachments[position]
+            append_event(
+                session,
+                at=self._ctx.now(),
+                actor=actor,
+                action="item.attachment",
+                outcome="ok",
+                item_id=item_id,
+                detail={"position": position, "name": ref.name},
+            )
+        stream = verified_plaintext(self._ctx, att.blob_id, blob_key, item_id, position, ref)
+        return ref, self._journalled(stream, actor, item_id, position)
+
+    def _journalled(
+        self, stream: Iterator[bytes], actor: str, item_id: str, position: int
+    ) -> Iterator[bytes]:
+        # The stream fails after the read was journalled as begun: record that failure too.
+        try:
+            yield from stream
+        except AccordError as exc:
+            self._ctx.journal_refusal(
+                actor, "item.attachment", exc, item_id=item_id, detail={"position": position}
+            )
+            raise
+
+    def equivalents(self, view: ItemView) -> list[Equivalent]:
+        """The alternative marking each partner would apply, under every agreement held here (Art. 4).
+
+        Only items originated here are translated; a refusal (level out of scope, scheme not
+        in the agreement) is reported, not raised.
+        """
+        own = self._ctx.config
+        label = view.marking.originator
+        out: list[Equivalent] = []
+        for agreement in self._agreements.all():
+            if label.policy != own.scheme or own.party not in agreement.party_codes:
+                continue
+            for party in agreement.parties:
+                if party.code == own.party:
+                    continue
+                try:
+                    level = agreement.translate(label, party.scheme)
+                except TranslationRefused as exc:
+                    out.append(Equivalent(agreement.id, party.code, None, None, str(exc)))
+                    continue
+                alternative = derive_alternative(
+                    label,
+                    level,
+                    provided_by=own.party,
+                    creation_time=self._ctx.now(),
+                    originator_id=party.code,
+                    agreement=agreement.id,
+                )
+                marking = view.marking.with_alternative(alternative)
+                out.append(
+                    Equivalent(
+                        agreement.id, party.code, level.native, received_banner(marking, party.scheme), None
+                    )
+                )
+        return out

@@ -1,0 +1,157 @@
+"""A stored item read back and verified against its binding (GSOMIA Arts. 2, 4, 11).
+
+Nothing is shown that does not verify: the item key unwraps with the node's data key
+(:func:`item_key`), the content opens and has its stored digest, the originator's signed
+notices lead from the current label back to the label as created, and the binding signed
+by the originating node covers that label with the digests of content and attachments
+(:func:`verified_view`). An attachment's plaintext is checked against its bound digest as
+it streams (:func:`verified_plaintext`). Any disagreement is an
+:class:`~accord.errors.IntegrityError`.
+
+These functions decide nothing: the caller has asked the decision point first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.crypto import Binding, Sha384Stream, verify_binding
+from accord.errors import AccordError, IntegrityError, NotFound, VerificationFailed
+from accord.items import AttachmentRef, ItemContent, Precedence, binding_statement
+from accord.markings import Marking, banner, received_banner
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access_keys import access_digest
+from accord.node.holdings._item_types import ItemView
+from accord.node.holdings._stored import original_label, originated_at, verified_notices
+from accord.node.holdings._vault import decrypt_blob, open_content, unwrap_item_key
+from accord.node.registry._parties import PartyService
+from accord.store import AttachmentRow, ItemRow
+
+__all__ = ["item_key", "verified_plaintext", "verified_view"]
+
+
+def item_key(ctx: NodeContext, row: ItemRow) -> bytes:
+    """The item's data key, unwrapped with the node's data key (Art. 11).
+
+    Raises:
+        IntegrityError: the wrapped key was altered or destroyed.
+    """
+    try:
+        return unwrap_item_key(ctx.data_key, row.wrapped_key, row.id)
+    except VerificationFailed as exc:
+        raise IntegrityError(f"item {row.id}: its key no longer unwraps (altered or destroyed)") from exc
+
+
+@dataclass(frozen=True)
+class _Verified:
+    """What a stored row holds, once its binding verified."""
+
+    marking: Marking
+    binding: Binding
+    content: ItemContent
+    attachments: tuple[AttachmentRef, ...]
+
+
+def verified_view(ctx: NodeContext, parties: PartyService, session: Session, row: ItemRow) -> ItemView:
+    """The view of a stored item, its binding verified (no policy check: the caller decided).
+
+    Raises:
+        IntegrityError: the stored label, content or digests no longer match the binding.
+        NotFound: the originating node is not known here.
+    """
+    try:
+        verified = _verify(ctx, parties, session, row)
+    except (AccordError, ValueError) as exc:
+        if isinstance(exc, NotFound):
+            raise
+        raise IntegrityError(
+            f"item {row.id}: the binding no longer verifies — label, content or attachments were altered"
+        ) from exc
+    return ItemView(
+        id=row.id,
+        precedence=Precedence(row.precedence),
+        marking=verified.marking,
+        content=verified.content,
+        attachments=verified.attachments,
+        originator_party=row.originator_party,
+        originator_node=row.originator_node,
+        created_by=row.created_by,
+        created_at=originated_at(row, verified.marking),
+        status=row.status,
+        binding=verified.binding,
+        banners=_banners(verified.marking, ctx.config.scheme, row),
+        received_from=row.received_from,
+        received_at=row.received_at,
+    )
+
+
+def _verify(ctx: NodeContext, parties: PartyService, session: Session, row: ItemRow) -> _Verified:
+    marking = Marking.from_dict(json.loads(row.marking_json))
+    if row.access_key is not None and row.access_key != access_digest(marking):
+        raise VerificationFailed("the stored access key disagrees with the marking")
+    binding = Binding.from_dict(json.loads(row.binding_json))
+    content = ItemContent.from_dict(json.loads(open_content(item_key(ctx, row), row.content_sealed, row.id)))
+    if row.content_sha384 != content.sha384():
+        raise VerificationFailed("the stored content digest does not match the content")
+    att_rows = session.scalars(
+        select(AttachmentRow).where(AttachmentRow.item_id == row.id).order_by(AttachmentRow.position)
+    ).all()
+    refs = tuple(AttachmentRef(a.name, a.media_type, a.size, a.sha384) for a in att_rows)
+    # The binding covers the label as created; the originator's signed notices lead
+    # from the stored (current) label back to it.
+    notices = verified_notices(session, parties, row)
+    statement = binding_statement(
+        item_id=row.id,
+        originator_node=row.originator_node,
+        label=original_label(marking.originator, notices),
+        content_sha384=content.sha384(),
+        attachments=refs,
+    )
+    signer_party, keys = parties.signer(session, binding.signer)
+    if binding.signer != row.originator_node:
+        raise VerificationFailed("binding signed by a node other than the originator")
+    # Columns kept beside the binding for queries must agree with what is bound.
+    if signer_party != row.originator_party or content.kind.value != row.kind:
+        raise VerificationFailed("stored originator or kind disagrees with the bound record")
+    verify_binding(binding, keys, statement)
+    return _Verified(marking, binding, content, refs)
+
+
+def _banners(marking: Marking, own_scheme: str, row: ItemRow) -> tuple[str, ...]:
+    # A received item shows our marking first and the originator's own beneath it:
+    # the originator's label is never overwritten (Art. 4).
+    banners = (
+        (received_banner(marking, own_scheme), banner(marking.originator))
+        if marking.originator.policy != own_scheme
+        else (banner(marking.originator),)
+    )
+    if row.status == "declassified":
+        banners = (f"DECLASSIFIED by {row.originator_party} (originator's signed notice)", *banners)
+    return banners
+
+
+def verified_plaintext(
+    ctx: NodeContext, blob_id: str, blob_key: bytes, item_id: str, position: int, ref: AttachmentRef
+) -> Iterator[bytes]:
+    """The plaintext of a stored attachment, checked against its bound size and digest as it streams.
+
+    Raises:
+        IntegrityError: (while streaming) the blob was altered, truncated or swapped, or its
+            plaintext no longer has the bound digest.
+    """
+    digest = Sha384Stream()
+    size = 0
+    try:
+        for piece in decrypt_blob(blob_key, item_id, position, ctx.blobs.read(blob_id)):
+            digest.update(piece)
+            size += len(piece)
+            yield piece
+    except VerificationFailed as exc:
+        raise IntegrityError(f"attachment {ref.name} was altered at rest: {exc}") from exc
+    if size != ref.size or digest.hexdigest() != ref.sha384:
+        raise IntegrityError(f"attachment {ref.name} no longer has its bound digest")
