@@ -49,6 +49,7 @@ from accord.exchange import (
 from accord.items import Precedence
 from accord.node.audit._ledger import LedgerService
 from accord.node.core._context import NodeContext
+from accord.node.custody._provision import provided_to
 from accord.node.holdings._access import AccessService
 from accord.node.holdings._items import ItemService, stored_marking
 from accord.node.originator._consents import ConsentService
@@ -151,6 +152,9 @@ class Exposure:
 
 class CompromiseService:
     """Compromise and loss reports, exposure, investigation reports (Art. 17)."""
+
+    # The one answer to "was this item provided to that node?" (Arts. 6, 17).
+    _provided = staticmethod(provided_to)
 
     def __init__(
         self,
@@ -716,27 +720,6 @@ class CompromiseService:
                 f"cannot notify {party}: no agreement in force with {party} carries the message; "
                 "tell its competent authority by other means (Art. 17)"
             ) from exc
-
-    def _provided(self, session: Session, item_id: str, node_id: str, party: str) -> bool:
-        """Whether our dissemination record shows ``item_id`` provided to ``node_id`` (or its party)."""
-        headers = session.scalars(
-            select(OutboxRow.header).where(OutboxRow.item_id == item_id, OutboxRow.peer == node_id)
-        ).all()
-        for raw in headers:
-            try:
-                if EnvelopeHeader.parse(raw).type == "item":
-                    return True
-            except AccordError:
-                continue
-        consented = session.scalar(
-            select(ConsentRow.id).where(
-                ConsentRow.item_id == item_id,
-                ConsentRow.direction == "in",
-                ConsentRow.third_party == party,
-                ConsentRow.status.in_(("approved", "revoked")),
-            )
-        )
-        return consented is not None
 
     def _view(self, session: Session, case: CompromiseCaseRow) -> CaseView:
         items = tuple(i.item_id for i in self._case_items(session, case.id))
