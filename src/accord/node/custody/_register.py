@@ -21,142 +21,38 @@ CMI it holds. Three views, read from what the node already keeps:
 A person sees only items the decision point lets them read: the register and the summary
 leave the others out (the journal counts them), and a reconciliation names a difference
 about such an item only by its kind.
+
+:class:`RegisterService` is the façade (the CLI, both APIs and the tests call it); the
+register's lines live in :mod:`._holdings_register`, the dissemination record in
+:mod:`._dissemination`, the comparison and its six kinds of difference in
+:mod:`._reconciliation`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.canonical import format_time, parse_time
+from accord.canonical import format_time
 from accord.errors import IntegrityError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
-from accord.exchange import (
-    ConsentToken,
-    DestructionCertificate,
-    EnvelopeHeader,
-    HeldItem,
-    HoldingsSummary,
-    new_summary_id,
-)
-from accord.markings import banner, received_banner
+from accord.exchange import HeldItem, HoldingsSummary, new_summary_id
 from accord.node.core._context import NodeContext
-from accord.node.custody._custody import CopyView, CustodyService
+from accord.node.custody._copies import copies_of
+from accord.node.custody._custody import CustodyService
+from accord.node.custody._dissemination import Dissemination, dissemination_record
+from accord.node.custody._holdings_register import Holding, destroy_by_dates, holding_line
+from accord.node.custody._reconciliation import Difference, Reconciliation, differences, holder_record
 from accord.node.holdings._access import AccessService
 from accord.node.holdings._items import ItemService
-from accord.node.holdings._stored import FINAL_STATUSES, originated_at, stored_marking
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import Role, User, UserService
 from accord.policy import Resource
-from accord.store import (
-    ConsentReceiptRow,
-    ConsentRow,
-    DestructionRow,
-    InboxMessageRow,
-    ItemRow,
-    OutboxRow,
-    append_event,
-)
+from accord.store import InboxMessageRow, ItemRow, append_event
 
 __all__ = ["Difference", "Dissemination", "Holding", "Reconciliation", "RegisterService"]
-
-
-@dataclass(frozen=True)
-class Holding:
-    """One line of the holdings register."""
-
-    item_id: str
-    originator_party: str
-    originator_node: str
-    banner: str
-    status: str
-    location: str
-    received_from: str | None
-    received_at: str | None
-    created_at: str
-    copies: tuple[CopyView, ...]
-    translations: tuple[tuple[str, str, str], ...]
-    certificate_id: str | None
-    destroy_by: str | None = None
-    overdue: bool = False
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return {
-            "item_id": self.item_id,
-            "originator_party": self.originator_party,
-            "originator_node": self.originator_node,
-            "banner": self.banner,
-            "status": self.status,
-            "location": self.location,
-            "received_from": self.received_from,
-            "received_at": self.received_at,
-            "created_at": self.created_at,
-            "copies": [c.to_dict() for c in self.copies],
-            "translations": [{"id": i, "lang": lang, "status": s} for i, lang, s in self.translations],
-            "certificate_id": self.certificate_id,
-            "destroy_by": self.destroy_by,
-            "overdue": self.overdue,
-        }
-
-
-@dataclass(frozen=True)
-class Dissemination:
-    """Where one item went from here, and what came back."""
-
-    item_id: str
-    originated_here: bool
-    sends: list[dict[str, object]] = field(default_factory=list)
-    consents: list[dict[str, object]] = field(default_factory=list)
-    third_party_receipts: list[dict[str, object]] = field(default_factory=list)
-    certificates: list[dict[str, object]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return {
-            "item_id": self.item_id,
-            "originated_here": self.originated_here,
-            "sends": self.sends,
-            "consents": self.consents,
-            "third_party_receipts": self.third_party_receipts,
-            "certificates": self.certificates,
-        }
-
-
-@dataclass(frozen=True)
-class Difference:
-    """One disagreement between the holder's summary and the originator's record."""
-
-    kind: str
-    item_id: str | None
-    detail: str
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return {"kind": self.kind, "item_id": self.item_id, "detail": self.detail}
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    """The outcome of comparing a holder's signed summary with this node's record."""
-
-    summary_id: str
-    holder_node: str
-    items_compared: int
-    differences: list[Difference]
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return {
-            "summary_id": self.summary_id,
-            "holder_node": self.holder_node,
-            "items_compared": self.items_compared,
-            "differences": [d.to_dict() for d in self.differences],
-        }
 
 
 class RegisterService:
@@ -195,9 +91,12 @@ class RegisterService:
             user = self._users.get_in(session, actor)
             rows = session.scalars(select(ItemRow).order_by(ItemRow.created_at.desc(), ItemRow.id)).all()
             readable, withheld = self._readable(session, user, rows)
-            deadlines = self._destroy_by(session)
+            deadlines = destroy_by_dates(session, self._ctx.config.party)
+            own = self._ctx.config
             out = [
-                self._holding(session, row, deadlines.get(row.id), now) for row in rows if row.id in readable
+                holding_line(session, own, row, deadlines.get(row.id), now)
+                for row in rows
+                if row.id in readable
             ]
             if overdue_only:
                 out = [h for h in out if h.overdue]
@@ -211,22 +110,6 @@ class RegisterService:
                 detail={"shown": len(out), "withheld": withheld, "overdue": overdue},
             )
             return out
-
-    def _destroy_by(self, session: Session) -> dict[str, str]:
-        """Per item received here under consent: the earliest destroy-by its consents set."""
-        out: dict[str, str] = {}
-        for item_id, token_json in session.execute(
-            select(ConsentRow.item_id, ConsentRow.token_json).where(
-                ConsentRow.direction == "held",
-                ConsentRow.third_party == self._ctx.config.party,
-            )
-        ):
-            if token_json is None:
-                continue
-            limit = ConsentToken.parse(token_json).limits.destroy_by
-            if limit is not None and (item_id not in out or parse_time(limit) < parse_time(out[item_id])):
-                out[item_id] = limit
-        return out
 
     def dissemination(self, item_id: str, *, actor: str) -> Dissemination:
         """Every envelope sent about ``item_id``, its receipts, consents and certificates.
@@ -244,72 +127,8 @@ class RegisterService:
             if row is None:
                 raise NotFound(f"no item {item_id!r} at this node")
             self._access.require_read(session, user, self._items.resource_of(row), now)
-            record = Dissemination(item_id, row.originator_node == self._ctx.config.node_id)
-            for sent in session.scalars(
-                select(OutboxRow).where(OutboxRow.item_id == item_id).order_by(OutboxRow.created_at)
-            ):
-                record.sends.append(
-                    {
-                        "message_id": sent.message_id,
-                        "kind": EnvelopeHeader.parse(sent.header).type,
-                        "to": sent.peer,
-                        "party": sent.peer_party,
-                        "agreement": sent.agreement_id,
-                        "sent_by": sent.sent_by,
-                        "created_at": sent.created_at,
-                        "status": sent.status,
-                        "receipted_at": sent.receipted_at,
-                    }
-                )
-            for consent in session.scalars(
-                select(ConsentRow).where(ConsentRow.item_id == item_id).order_by(ConsentRow.requested_at)
-            ):
-                record.consents.append(
-                    {
-                        "request_id": consent.id,
-                        "direction": consent.direction,
-                        "holder": consent.holder_party,
-                        "third_party": consent.third_party,
-                        "purpose": consent.purpose,
-                        "status": consent.status,
-                        "token_id": consent.token_id,
-                        "expires_at": consent.expires_at,
-                    }
-                )
-            for received in session.scalars(
-                select(ConsentReceiptRow)
-                .where(ConsentReceiptRow.item_id == item_id)
-                .order_by(ConsentReceiptRow.received_at, ConsentReceiptRow.id)
-            ):
-                record.third_party_receipts.append(
-                    {
-                        "receipt_id": received.id,
-                        "token_id": received.token_id,
-                        "third_party": received.third_party,
-                        "node": received.third_party_node,
-                        "from": received.holder_node,
-                        "message_id": received.message_id,
-                        "agreement": received.agreement_id,
-                        "received_at": received.received_at,
-                    }
-                )
-            for cert in session.scalars(
-                select(DestructionRow)
-                .where(DestructionRow.item_id == item_id)
-                .order_by(DestructionRow.destroyed_at)
-            ):
-                parsed = DestructionCertificate.parse(cert.certificate_json)
-                record.certificates.append(
-                    {
-                        "certificate_id": cert.id,
-                        "direction": cert.direction,
-                        "holder": cert.holder_node,
-                        "destroyed_at": cert.destroyed_at,
-                        "method": parsed.method,
-                        "witness": parsed.witness,
-                        "copies": parsed.copies,
-                    }
-                )
+            originated_here = row.originator_node == self._ctx.config.node_id
+            record = dissemination_record(session, item_id, originated_here=originated_here)
             append_event(
                 session,
                 at=now,
@@ -353,7 +172,7 @@ class RegisterService:
             for row in rows:
                 if row.id not in readable:
                     continue
-                copies = [c for c in self._custody.copies(session, row.id) if c.status == "held"]
+                copies = [c for c in copies_of(session, row.id) if c.status == "held"]
                 messages = session.scalars(
                     select(InboxMessageRow.message_id).where(InboxMessageRow.item_id == row.id)
                 ).all()
@@ -435,105 +254,21 @@ class RegisterService:
     def _compare(
         self, session: Session, user: User, summary: HoldingsSummary
     ) -> tuple[list[Difference], Counter[str], int]:
-        node = summary.holder_node
-        party = summary.holder_party
-        own = self._ctx.config
-        record: dict[str, list[OutboxRow]] = {}
-        for sent in session.scalars(
-            select(OutboxRow).where(OutboxRow.peer == node).order_by(OutboxRow.created_at)
-        ):
-            if EnvelopeHeader.parse(sent.header).type == "item":
-                record.setdefault(sent.item_id, []).append(sent)
-        # What a holder passed on to that node under our consent: its signed receipts are
-        # our record of it, as the outbox is of what we provided ourselves (Art. 6).
-        consented: dict[str, list[ConsentReceiptRow]] = {}
-        for received in session.scalars(
-            select(ConsentReceiptRow)
-            .where(ConsentReceiptRow.third_party_node == node, ConsentReceiptRow.third_party == party)
-            .order_by(ConsentReceiptRow.received_at, ConsentReceiptRow.id)
-        ):
-            consented.setdefault(received.item_id, []).append(received)
-        certified = {
-            c.item_id: c.id
-            for c in session.scalars(
-                select(DestructionRow).where(
-                    DestructionRow.direction == "received", DestructionRow.holder_node == node
-                )
-            )
-        }
-        theirs = {entry.item_id: entry for entry in summary.items}
-        ours = {
-            row.id: row
-            for row in session.scalars(
-                select(ItemRow).where(ItemRow.id.in_(set(record) | set(consented) | set(theirs)))
-            )
-            if row.originator_node == own.node_id
-        }
-        readable, _ = self._readable(session, user, list(ours.values()))
-        differences: list[Difference] = []
+        """The differences ``user`` may see, a count per kind of the others, and how many items were compared.
+
+        A difference about an item this node originated that ``user`` may not read is only
+        counted: its kind is shown, not the item (nor its words).
+        """
+        record = holder_record(session, summary, self._ctx.config.node_id)
+        readable, _ = self._readable(session, user, list(record.ours.values()))
+        shown: list[Difference] = []
         hidden: Counter[str] = Counter()
-
-        def report(kind: str, item_id: str, detail: str) -> None:
-            if item_id in ours and item_id not in readable:
-                hidden[kind] += 1
+        for difference in differences(record):
+            if difference.item_id in record.ours and difference.item_id not in readable:
+                hidden[difference.kind] += 1
             else:
-                differences.append(Difference(kind, item_id, detail))
-
-        for item_id in sorted(set(theirs) | set(record) | set(consented)):
-            entry, sends = theirs.get(item_id), record.get(item_id, [])
-            receipts = consented.get(item_id, [])
-            row = ours.get(item_id)
-            if entry is not None and not sends and not receipts:
-                where = (
-                    "this node did not originate" if row is None else "our record does not show as provided"
-                )
-                report(
-                    "held-not-recorded",
-                    item_id,
-                    f"{party} reports holding {item_id}, which {where} to {node}",
-                )
-                continue
-            if entry is None:
-                kept = f"; we hold certificate {certified[item_id]}" if item_id in certified else ""
-                how = (
-                    f"was provided to {node} (message {sends[0].message_id})"
-                    if sends
-                    else f"was received by {node} from {receipts[0].holder_node} under our consent "
-                    f"{receipts[0].token_id} (its signed receipt {receipts[0].id})"
-                )
-                report("recorded-not-held", item_id, f"{item_id} {how}, but {party} does not report it{kept}")
-            else:
-                if row is not None and entry.content_sha384 != row.content_sha384:
-                    report(
-                        "other-version",
-                        item_id,
-                        f"{party} holds another version of {item_id} (digest differs)",
-                    )
-                if entry.status == "destroyed" and item_id not in certified:
-                    report(
-                        "destroyed-without-certificate",
-                        item_id,
-                        f"{party} reports {item_id} destroyed; "
-                        f"no destruction certificate from {node} is on record",
-                    )
-                if entry.status != "destroyed" and item_id in certified:
-                    report(
-                        "certified-but-held",
-                        item_id,
-                        f"{node} certified the destruction of {item_id} ({certified[item_id]}), "
-                        f"but {party} reports it {entry.status}",
-                    )
-            for sent in sends:
-                if sent.status != "receipted":
-                    seen = entry is not None and sent.message_id in entry.message_ids
-                    also = f", though {party} reports receiving it" if seen else ""
-                    report(
-                        "missing-receipt",
-                        item_id,
-                        f"message {sent.message_id} carrying {item_id} to {node} has no signed receipt "
-                        f"({sent.status}){also}",
-                    )
-        return differences, hidden, len(set(theirs) | set(record) | set(consented))
+                shown.append(difference)
+        return shown, hidden, len(record.item_ids)
 
     def _readable(self, session: Session, user: User, rows: Sequence[ItemRow]) -> tuple[set[str], int]:
         """The ids of ``rows`` that ``user`` may read, and how many were withheld or unreadable."""
@@ -555,36 +290,3 @@ class RegisterService:
                 "a registry / security officer does (DESIGN.md §2; Art. 6)"
             )
         return user
-
-    def _holding(self, session: Session, row: ItemRow, destroy_by: str | None, now: datetime) -> Holding:
-        own = self._ctx.config
-        marking = stored_marking(row)
-        shown = (
-            received_banner(marking, own.scheme)
-            if marking.originator.policy != own.scheme
-            else banner(marking.originator)
-        )
-        translations = tuple((t.id, t.lang, t.status) for t in self._custody.translations(session, row.id))
-        certificate = session.scalar(
-            select(DestructionRow.id).where(
-                DestructionRow.item_id == row.id, DestructionRow.direction == "issued"
-            )
-        )
-        return Holding(
-            item_id=row.id,
-            originator_party=row.originator_party,
-            originator_node=row.originator_node,
-            banner=shown,
-            status=row.status,
-            location=own.node_id,
-            received_from=row.received_from,
-            received_at=row.received_at,
-            created_at=originated_at(row, marking),
-            copies=tuple(self._custody.copies(session, row.id)),
-            translations=translations,
-            certificate_id=certificate,
-            destroy_by=destroy_by,
-            overdue=(
-                destroy_by is not None and row.status not in FINAL_STATUSES and now >= parse_time(destroy_by)
-            ),
-        )

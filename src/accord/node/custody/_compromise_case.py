@@ -1,0 +1,187 @@
+"""A compromise case on record, and the checks every Art. 17 action shares.
+
+A case is opened here (direction ``out``) when an officer reports a loss or compromise,
+or recorded here (direction ``in``) when a holder's notice about our items arrives. Every
+action on a case is for the security officer, and about items the officer may read: a case
+about an item withheld from them is answered as missing, so it reveals nothing
+(:class:`CaseDesk`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.agreements import Agreement
+from accord.errors import AgreementStateError, NotFound, PolicyDenied
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import AccessService
+from accord.node.holdings._items import ItemService
+from accord.node.holdings._stored import stored_marking
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._users import Role, User, UserService
+from accord.store import CompromiseCaseRow, CompromiseItemRow, CompromisePartyRow, ItemRow
+
+__all__ = ["CaseDesk", "CaseView", "case_items", "case_view"]
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A compromise case as an officer sees it (here, or at the originator it was reported to)."""
+
+    id: str
+    direction: str
+    reporting_node: str
+    reporting_party: str
+    actual: bool
+    circumstances: str
+    opened_by: str
+    opened_at: str
+    received_at: str | None
+    status: str
+    items: tuple[str, ...]
+    originators: tuple[str, ...]
+    findings: str | None
+    measures: str | None
+    closed_by: str | None
+    closed_at: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view."""
+        return {**self.__dict__, "items": list(self.items), "originators": list(self.originators)}
+
+
+def case_items(session: Session, case_id: str) -> list[CompromiseItemRow]:
+    """The items of a case, in the order it named them."""
+    return list(
+        session.scalars(
+            select(CompromiseItemRow)
+            .where(CompromiseItemRow.case_id == case_id)
+            .order_by(CompromiseItemRow.position)
+        )
+    )
+
+
+def case_view(session: Session, case: CompromiseCaseRow) -> CaseView:
+    """The officer's view of a stored case, with its items and the originators told."""
+    items = tuple(i.item_id for i in case_items(session, case.id))
+    originators = tuple(
+        session.scalars(
+            select(CompromisePartyRow.originator_node)
+            .where(CompromisePartyRow.case_id == case.id)
+            .order_by(CompromisePartyRow.originator_node)
+        )
+    )
+    return CaseView(
+        id=case.id,
+        direction=case.direction,
+        reporting_node=case.reporting_node,
+        reporting_party=case.reporting_party,
+        actual=case.actual,
+        circumstances=case.circumstances,
+        opened_by=case.opened_by,
+        opened_at=case.opened_at,
+        received_at=case.received_at,
+        status=case.status,
+        items=items,
+        originators=originators,
+        findings=case.findings,
+        measures=case.measures,
+        closed_by=case.closed_by,
+        closed_at=case.closed_at,
+    )
+
+
+class CaseDesk:
+    """Who may act on a case, which items they may name, and what carries the messages (Art. 17)."""
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        agreements: AgreementService,
+        users: UserService,
+        items: ItemService,
+        access: AccessService,
+    ) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+        self._agreements = agreements
+        self.users = users
+        self.items = items
+        self.access = access
+
+    def officer(self, session: Session, actor: str) -> User:
+        """``actor``, who must be a security officer.
+
+        Raises:
+            NotFound: no such user.
+            PolicyDenied: ``actor`` has another role.
+        """
+        user = self.users.get_in(session, actor)
+        if user.role is not Role.OFFICER:
+            raise PolicyDenied(
+                f"{actor} has the role {user.role.value}; compromise reports and investigations "
+                "are for the security officer (Art. 17)"
+            )
+        return user
+
+    def readable_item(self, session: Session, user: User, item_id: str, now: datetime) -> ItemRow:
+        """The item, if held here and ``user`` may read it; withheld items are answered as missing.
+
+        Raises:
+            NotFound: no such item, or it is withheld from ``user``.
+        """
+        row = session.get(ItemRow, item_id)
+        if row is None:
+            raise NotFound(f"no item {item_id[:80]!r} at this node")
+        self.access.require_read(session, user, self.items.resource_of(row), now)
+        return row
+
+    def may_see(self, session: Session, user: User, case: CompromiseCaseRow, now: datetime) -> bool:
+        """Whether ``user`` may read every item of the case still held here (so the case reveals none)."""
+        ids = [i.item_id for i in case_items(session, case.id)]
+        rows = [r for r in (session.get(ItemRow, i) for i in ids) if r is not None]
+        resources = [self.items.resource_of(r) for r in rows]
+        _, withheld = self.access.readable(session, user, resources, now)
+        return not withheld
+
+    def agreement_to(
+        self, session: Session, rows: Sequence[ItemRow | CompromiseItemRow], party: str, now: datetime
+    ) -> Agreement:
+        """The agreement that carries a message about ``rows`` to ``party``, in force today.
+
+        The one the item was received under when it still is; otherwise any in force with
+        ``party`` (the obligation to protect, and to report, survives the agreement, Art. 21).
+
+        Raises:
+            AgreementStateError: no agreement in force with ``party`` carries the message.
+        """
+        own = self._ctx.config
+        for item in rows:
+            held = session.get(ItemRow, item.item_id) if isinstance(item, CompromiseItemRow) else item
+            if held is None:
+                continue
+            marking = stored_marking(held)
+            label = marking.for_scheme(own.scheme) or marking.originator
+            wanted = label.agreement or marking.originator.agreement
+            if wanted is None:
+                continue
+            try:
+                agreement = self._agreements.get_in(session, wanted)
+            except NotFound:
+                continue
+            if {own.party, party} <= set(agreement.party_codes):
+                status = self._agreements.status_in(session, agreement.id, now)
+                if status.new_exchange_allowed:
+                    return agreement
+        try:
+            return self._agreements.any_in_force_with(session, party, now)
+        except NotFound as exc:
+            raise AgreementStateError(
+                f"cannot notify {party}: no agreement in force with {party} carries the message; "
+                "tell its competent authority by other means (Art. 17)"
+            ) from exc

@@ -1,0 +1,142 @@
+"""The case workflow at the reporting node: close with findings and measures, list (GSOMIA Art. 17).
+
+Art. 17 asks the receiving party to investigate and to report the results and the measures
+taken to prevent a recurrence. The findings and measures close a case opened here; a signed
+:class:`~accord.exchange.CompromiseReport` goes to every originator node told of it, which
+records it on its copy of the case (status ``closed``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.canonical import format_time
+from accord.errors import Conflict, InvalidInput, NotFound
+from accord.exchange import CompromiseReport, compromise_text
+from accord.items import Precedence
+from accord.node.core._context import NodeContext
+from accord.node.custody._compromise_case import CaseDesk, CaseView, case_items, case_view
+from accord.node.registry._parties import PartyService
+from accord.node.transfer._sending import SendingService
+from accord.store import CompromiseCaseRow, CompromiseItemRow, CompromisePartyRow, append_event
+
+__all__ = ["CaseWorkflow"]
+
+
+class CaseWorkflow:
+    """Close a case opened here and report it to the originators; list the cases (Art. 17)."""
+
+    def __init__(
+        self, ctx: NodeContext, desk: CaseDesk, parties: PartyService, sending: SendingService
+    ) -> None:
+        """Serve the node behind ``ctx``; ``desk`` holds the checks every case action shares."""
+        self._ctx = ctx
+        self._desk = desk
+        self._parties = parties
+        self._sending = sending
+
+    def close(self, case_id: str, *, findings: str, measures: str, actor: str) -> CaseView:
+        """Close a case opened here; see :meth:`CompromiseService.close` (same ``Raises``)."""
+        with self._ctx.work(actor, "compromise.close", detail={"case_id": case_id[:80]}) as session:
+            findings = compromise_text(findings, "the findings")
+            measures = compromise_text(measures, "the measures")
+            now = self._ctx.now()
+            user = self._desk.officer(session, actor)
+            case = session.get(CompromiseCaseRow, case_id)
+            if case is None or case.direction != "out" or not self._desk.may_see(session, user, case, now):
+                raise NotFound(f"no compromise case {case_id[:80]!r} was opened here")
+            if case.status == "closed":
+                raise Conflict(f"case {case_id} was already closed at {case.closed_at} by {case.closed_by}")
+            told = session.scalars(
+                select(CompromisePartyRow)
+                .where(CompromisePartyRow.case_id == case.id)
+                .order_by(CompromisePartyRow.originator_node)
+            ).all()
+            items = case_items(session, case.id)
+            for party in told:
+                self._report_to(session, case, party, items, findings, measures, actor, now)
+            case.status = "closed"
+            case.findings = findings
+            case.measures = measures
+            case.closed_by = actor
+            case.closed_at = format_time(now)
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="compromise.close",
+                outcome="ok",
+                detail={
+                    "case_id": case.id,
+                    "items": [i.item_id for i in items],
+                    "findings": findings,
+                    "measures": measures,
+                    "told": [p.originator_node for p in told],
+                },
+            )
+            return case_view(session, case)
+
+    def _report_to(
+        self,
+        session: Session,
+        case: CompromiseCaseRow,
+        party: CompromisePartyRow,
+        items: list[CompromiseItemRow],
+        findings: str,
+        measures: str,
+        actor: str,
+        now: datetime,
+    ) -> None:
+        """Send the signed report to one originator node told of the case, and keep it on record."""
+        report = CompromiseReport.make(
+            self._ctx.keys,
+            case_id=case.id,
+            reporting_node=self._ctx.config.node_id,
+            originator_node=party.originator_node,
+            findings=findings,
+            measures=measures,
+            closed_by=actor,
+            closed_at=format_time(now),
+        )
+        theirs = [i for i in items if i.originator_node == party.originator_node]
+        card = self._parties.card(session, party.originator_node)
+        sent = self._sending.enqueue(
+            session,
+            kind="compromise-report",
+            card=card,
+            agreement=self._desk.agreement_to(session, theirs, card.party, now),
+            precedence=Precedence.IMMEDIATE,
+            item_id=theirs[0].item_id,
+            payload=report.to_bytes(),
+            actor=actor,
+            now=now,
+        )
+        party.report_json = report.to_bytes().decode("utf-8")
+        party.report_message_id = sent.message_id
+
+    def listing(self, *, actor: str, status: str | None = None) -> list[CaseView]:
+        """The cases ``actor`` may see; see :meth:`CompromiseService.listing` (same ``Raises``)."""
+        if status not in (None, "open", "closed"):
+            raise InvalidInput(f"a case is open or closed, not {status!r}")
+        with self._ctx.work(actor, "compromise.list") as session:
+            now = self._ctx.now()
+            user = self._desk.officer(session, actor)
+            query = select(CompromiseCaseRow).order_by(
+                CompromiseCaseRow.opened_at.desc(), CompromiseCaseRow.id
+            )
+            if status is not None:
+                query = query.where(CompromiseCaseRow.status == status)
+            cases = [c for c in session.scalars(query).all() if self._desk.may_see(session, user, c, now)]
+            views = [case_view(session, c) for c in cases]
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="compromise.list",
+                outcome="ok",
+                detail={"cases": [v.id for v in views]},
+            )
+            return views

@@ -1,0 +1,256 @@
+"""Destruction before a witness, with a signed certificate to the originator (GSOMIA Arts. 6, 16).
+
+Destruction is a crypto-erase: the item's wrapped key and sealed content are overwritten
+(SQLite's ``secure_delete`` zeroes the freed bytes, the write-ahead log is truncated), the
+attachment keys are erased and their blobs deleted; copies and translations go with it. The
+metadata stays (marking, digests, binding, status ``destroyed``). The node signs a
+:class:`~accord.exchange.DestructionCertificate`; for a received item it goes to the
+originator as a ``destruction-certificate`` envelope (the originator's side is
+``CustodyService.incoming``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from accord.agreements import Agreement
+from accord.canonical import format_time
+from accord.errors import InvalidInput, NotFound, PolicyDenied, Withheld
+from accord.exchange import DestructionCertificate, new_certificate_id
+from accord.items import Precedence
+from accord.markings import Marking
+from accord.node.core._context import NodeContext
+from accord.node.custody._gate import ItemGate
+from accord.node.custody._translations import translations_of
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.transfer._sending import SendingService
+from accord.policy import Action
+from accord.store import AttachmentRow, CopyRow, DestructionRow, ItemRow, append_event, format_stamp
+
+__all__ = ["Destroyed", "Destruction"]
+
+
+@dataclass(frozen=True)
+class Destroyed:
+    """The outcome of a destruction: the signed certificate and who was told."""
+
+    certificate: DestructionCertificate
+    notified: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view."""
+        return {"certificate": self.certificate.to_dict(), "notified": self.notified}
+
+
+class Destruction:
+    """Destroy items held here, certify it, tell the originator (Arts. 6, 16)."""
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        gate: ItemGate,
+        parties: PartyService,
+        agreements: AgreementService,
+        sending: SendingService,
+    ) -> None:
+        """Serve the node behind ``ctx``; ``gate`` asks the decision point."""
+        self._ctx = ctx
+        self._gate = gate
+        self._parties = parties
+        self._agreements = agreements
+        self._sending = sending
+
+    def destroy(self, item_id: str, *, method: str, witness: str, actor: str) -> Destroyed:
+        """Destroy an item before a witness; see :meth:`CustodyService.destroy` (same ``Raises``)."""
+        detail = {"method": method[:100], "witness": witness}
+        blobs: list[str] = []
+        with self._ctx.work(actor, "item.destroy", item_id=item_id, detail=detail) as session:
+            now = self._ctx.now()
+            row = self._gate.permitted(session, item_id, Action.DESTROY, actor, now)
+            self._check_witness(session, row, witness, actor, now)
+            marking = self._gate.items.view_in(session, row).marking
+            copies = session.scalars(
+                select(CopyRow).where(CopyRow.item_id == item_id, CopyRow.status == "held")
+            ).all()
+            certificate = self._certificate(row, method, witness, len(copies), actor, now)
+            blobs = self._erase(session, row)
+            for copy in copies:
+                copy.status = "destroyed"
+            self._file(session, certificate, now)
+            notified = self._tell_originator(session, row, marking, certificate, actor, now)
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="item.destroy",
+                outcome="ok",
+                item_id=item_id,
+                detail={
+                    "certificate_id": certificate.certificate_id,
+                    "method": certificate.method,
+                    "witness": witness,
+                    "copies": len(copies),
+                    "attachments": len(blobs),
+                    "notified": notified,
+                },
+            )
+        # The keys are gone with the commit; the ciphertext blobs go after it (a failure here
+        # leaves only ciphertext that nothing can open).
+        for blob_id in blobs:
+            self._ctx.blobs.delete(blob_id)
+        self._truncate_log()
+        return Destroyed(certificate, notified)
+
+    def _certificate(
+        self, row: ItemRow, method: str, witness: str, copies: int, actor: str, now: datetime
+    ) -> DestructionCertificate:
+        """The certificate this node signs for the destruction of ``row``."""
+        own = self._ctx.config
+        return DestructionCertificate.make(
+            self._ctx.keys,
+            certificate_id=new_certificate_id(),
+            item_id=row.id,
+            content_sha384=row.content_sha384,
+            originator_party=row.originator_party,
+            originator_node=row.originator_node,
+            holder_party=own.party,
+            holder_node=own.node_id,
+            method=method,
+            destroyed_by=actor,
+            witness=witness,
+            destroyed_at=format_time(now),
+            copies=copies,
+        )
+
+    def _file(self, session: Session, certificate: DestructionCertificate, now: datetime) -> None:
+        """Keep the certificate issued here on record."""
+        session.add(
+            DestructionRow(
+                id=certificate.certificate_id,
+                direction="issued",
+                item_id=certificate.item_id,
+                holder_node=self._ctx.config.node_id,
+                certificate_json=certificate.to_bytes().decode("utf-8"),
+                destroyed_at=certificate.destroyed_at,
+                recorded_at=format_stamp(now),
+            )
+        )
+
+    def _tell_originator(
+        self,
+        session: Session,
+        row: ItemRow,
+        marking: Marking,
+        certificate: DestructionCertificate,
+        actor: str,
+        now: datetime,
+    ) -> str | None:
+        """Send the certificate to the originator of a received item; return its node (or None)."""
+        if row.originator_node == self._ctx.config.node_id:
+            return None
+        # Arts. 6, 16: the originator accounts for what it provided; it gets the certificate.
+        card = self._parties.card(session, row.originator_node)
+        self._sending.enqueue(
+            session,
+            kind="destruction-certificate",
+            card=card,
+            agreement=self._agreement_of(session, marking, row.originator_party),
+            precedence=Precedence.ROUTINE,
+            item_id=row.id,
+            payload=certificate.to_bytes(),
+            actor=actor,
+            now=now,
+        )
+        return card.node_id
+
+    def certificate(self, item_id: str, *, actor: str) -> DestructionCertificate:
+        """The certificate issued here; see :meth:`CustodyService.certificate` (same ``Raises``)."""
+        with self._ctx.work(actor, "item.certificate", item_id=item_id) as session:
+            now = self._ctx.now()
+            user = self._gate.users.get_in(session, actor)
+            row = session.get(ItemRow, item_id)
+            if row is None:
+                raise NotFound(f"no item {item_id!r} at this node")
+            self._gate.access.require_read(session, user, self._gate.items.resource_of(row), now)
+            found = session.scalar(
+                select(DestructionRow).where(
+                    DestructionRow.item_id == item_id, DestructionRow.direction == "issued"
+                )
+            )
+            if found is None:
+                raise NotFound(f"item {item_id} was not destroyed here: there is no certificate")
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="item.certificate",
+                outcome="ok",
+                item_id=item_id,
+                detail={"certificate_id": found.id},
+            )
+            return DestructionCertificate.parse(found.certificate_json)
+
+    def _check_witness(self, session: Session, row: ItemRow, witness: str, actor: str, now: datetime) -> None:
+        if witness == actor:
+            raise InvalidInput("the witness must be another person than the one who destroys the item")
+        try:
+            user = self._gate.users.get_in(session, witness)
+        except NotFound as exc:
+            raise NotFound(f"the witness {witness!r} is not a user of this node") from exc
+        try:
+            self._gate.access.require_read(session, user, self._gate.items.resource_of(row), now)
+        except Withheld as exc:
+            # The actor may read the item: naming the witness's missing clearance reveals nothing.
+            raise PolicyDenied(f"the witness {witness} may not see this item: {exc.reason}") from exc
+
+    @staticmethod
+    def _erase(session: Session, row: ItemRow) -> list[str]:
+        """Crypto-erase the item, its attachments' keys and its translations; return the blob ids."""
+        if session.get_bind().dialect.name == "sqlite":
+            # Zero the bytes the overwritten key and content leave in the database file.
+            session.execute(text("PRAGMA secure_delete=ON"))
+        row.wrapped_key = b""
+        row.content_sealed = b""
+        row.status = "destroyed"
+        blobs = []
+        for att in session.scalars(select(AttachmentRow).where(AttachmentRow.item_id == row.id)):
+            att.wrapped_key = b""
+            blobs.append(att.blob_id)
+        for made in translations_of(session, row.id):
+            made.wrapped_key = b""
+            made.content_sealed = b""
+            made.status = "destroyed"
+        session.flush()
+        return blobs
+
+    def _truncate_log(self) -> None:
+        """Empty SQLite's write-ahead log, which still holds the pages as they were before."""
+        engine = self._ctx.db.engine
+        if engine.dialect.name != "sqlite":
+            return
+        # Outside any transaction (a checkpoint cannot run inside one). Best effort: a reader
+        # holding an old snapshot makes it wait and give up; the next destruction retries.
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+        except sqlite3.Error:
+            pass
+        finally:
+            raw.close()
+
+    def _agreement_of(self, session: Session, marking: Marking, originator_party: str) -> Agreement:
+        """The agreement the item was provided under (the certificate travels under it)."""
+        own = marking.for_scheme(self._ctx.config.scheme) or marking.originator
+        wanted = own.agreement or marking.originator.agreement
+        if wanted is not None:
+            try:
+                return self._agreements.get_in(session, wanted)
+            except NotFound:
+                pass
+        return self._agreements.covering(session, originator_party)

@@ -1,0 +1,249 @@
+"""Who could have seen an item (GSOMIA Art. 17: the investigation's first question).
+
+The people the journal shows reading it or listing it, everyone the decision point permits
+to read it now, every send, copy, translation and consent for onward release; with the
+journal sequence numbers, and on request the ledger's inclusion proofs of those events
+(``accord ledger prove SEQ`` gives the same).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.errors import AccordError
+from accord.exchange import EnvelopeHeader
+from accord.node.audit._ledger import LedgerService
+from accord.node.core._context import NodeContext
+from accord.node.custody._compromise_case import CaseDesk
+from accord.store import (
+    ConsentRow,
+    CopyRow,
+    ItemRow,
+    JournalRow,
+    OutboxRow,
+    TranslationRow,
+    UserRow,
+    append_event,
+    read_events,
+)
+
+__all__ = ["Exposure", "ExposureInquiry"]
+
+# Journal actions that show a person the item itself.
+_READS = ("item.read", "item.attachment")
+# Batched decisions (listings) whose ``detail.permitted`` names the items shown.
+_LISTINGS = ("item.list", "item.inbox", "item.access")
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Who could have seen an item (Art. 17): the answer to "who could have seen it"."""
+
+    item_id: str
+    originator_party: str
+    received_from: str | None
+    readers: list[dict[str, object]] = field(default_factory=list)
+    listed: list[dict[str, object]] = field(default_factory=list)
+    permitted: list[dict[str, object]] = field(default_factory=list)
+    sends: list[dict[str, object]] = field(default_factory=list)
+    copies: list[dict[str, object]] = field(default_factory=list)
+    translations: list[dict[str, object]] = field(default_factory=list)
+    consents: list[dict[str, object]] = field(default_factory=list)
+    proofs: dict[int, dict[str, object]] = field(default_factory=dict)
+
+    @property
+    def seqs(self) -> list[int]:
+        """The journal events this answer rests on (prove each with ``accord ledger prove SEQ``)."""
+        return sorted({int(str(e["seq"])) for e in (*self.readers, *self.listed)})
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view."""
+        return {
+            "item_id": self.item_id,
+            "originator_party": self.originator_party,
+            "received_from": self.received_from,
+            "readers": self.readers,
+            "listed": self.listed,
+            "permitted": self.permitted,
+            "sends": self.sends,
+            "copies": self.copies,
+            "translations": self.translations,
+            "consents": self.consents,
+            "seqs": self.seqs,
+            "proofs": {str(seq): proof for seq, proof in sorted(self.proofs.items())},
+        }
+
+
+class ExposureInquiry:
+    """Answer "who could have seen it" from the journal, the decision point and the records (Art. 17)."""
+
+    def __init__(self, ctx: NodeContext, desk: CaseDesk, ledger: LedgerService) -> None:
+        """Serve the node behind ``ctx``; ``desk`` holds the checks every case action shares."""
+        self._ctx = ctx
+        self._desk = desk
+        self._ledger = ledger
+
+    def exposure(self, item_id: str, *, actor: str, proofs: bool = False) -> Exposure:
+        """Who could have seen ``item_id``; see :meth:`CompromiseService.exposure` (same ``Raises``)."""
+        with self._ctx.work(actor, "compromise.exposure", item_id=item_id[:64]) as session:
+            now = self._ctx.now()
+            user = self._desk.officer(session, actor)
+            row = self._desk.readable_item(session, user, item_id, now)
+            translations = _translations(session, row.id)
+            about = {row.id, *(str(t["id"]) for t in translations)}
+            exposure = Exposure(
+                item_id=row.id,
+                originator_party=row.originator_party,
+                received_from=row.received_from,
+                readers=self._readers(session, about),
+                listed=self._listed(session, row.id),
+                permitted=self._permitted(session, row, now),
+                sends=self._sends(session, row.id),
+                copies=_copies(session, row.id),
+                translations=translations,
+                consents=_consents(session, row.id),
+            )
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="compromise.exposure",
+                outcome="ok",
+                item_id=row.id,
+                detail={
+                    "readers": len(exposure.readers),
+                    "listed": len(exposure.listed),
+                    "permitted": len(exposure.permitted),
+                    "sends": len(exposure.sends),
+                    "seqs": exposure.seqs,
+                },
+            )
+        if proofs:
+            for seq in exposure.seqs:
+                exposure.proofs[seq] = self._ledger.prove(seq, actor=actor).to_dict()
+        return exposure
+
+    @staticmethod
+    def _readers(session: Session, about: set[str]) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = []
+        for item_id in sorted(about):
+            for event in read_events(session, item_id=item_id):
+                if event.action in _READS and event.outcome == "ok":
+                    out.append(
+                        {
+                            "seq": event.seq,
+                            "at": event.at,
+                            "who": event.actor,
+                            "action": event.action,
+                            "item_id": item_id,
+                        }
+                    )
+        return sorted(out, key=lambda e: int(str(e["seq"])))
+
+    @staticmethod
+    def _listed(session: Session, item_id: str) -> list[dict[str, object]]:
+        """Listings that showed the item to a person (batched decisions name what they permitted)."""
+        rows = session.scalars(
+            select(JournalRow)
+            .where(
+                JournalRow.action.in_(_LISTINGS),
+                JournalRow.outcome == "ok",
+                JournalRow.detail_json.contains(item_id),
+            )
+            .order_by(JournalRow.seq)
+        )
+        out: list[dict[str, object]] = []
+        for row in rows:
+            permitted = json.loads(row.detail_json).get("permitted", [])
+            if isinstance(permitted, list) and item_id in permitted:
+                out.append({"seq": row.seq, "at": row.at, "who": row.actor, "action": row.action})
+        return out
+
+    def _permitted(self, session: Session, row: ItemRow, now: datetime) -> list[dict[str, object]]:
+        resource = self._desk.items.resource_of(row)
+        out: list[dict[str, object]] = []
+        for name in session.scalars(select(UserRow.name).order_by(UserRow.name)):
+            user = self._desk.users.get_in(session, name)
+            permitted, _ = self._desk.access.readable(session, user, [resource], now)
+            if permitted:
+                out.append({"user": user.name, "role": user.role.value, "clearance": user.clearance.native})
+        return out
+
+    @staticmethod
+    def _sends(session: Session, item_id: str) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = []
+        for sent in session.scalars(
+            select(OutboxRow).where(OutboxRow.item_id == item_id).order_by(OutboxRow.created_at)
+        ):
+            try:
+                kind = EnvelopeHeader.parse(sent.header).type
+            except AccordError:
+                kind = "unreadable"
+            if kind != "item":
+                continue
+            out.append(
+                {
+                    "message_id": sent.message_id,
+                    "to": sent.peer,
+                    "party": sent.peer_party,
+                    "agreement_id": sent.agreement_id,
+                    "sent_by": sent.sent_by,
+                    "sent_at": sent.created_at,
+                    "status": sent.status,
+                    "receipted_at": sent.receipted_at,
+                }
+            )
+        return out
+
+
+def _translations(session: Session, item_id: str) -> list[dict[str, object]]:
+    """The translations made of the item (each read is journalled under its own id)."""
+    return [
+        {
+            "id": t.id,
+            "lang": t.lang,
+            "made_by": t.made_by,
+            "made_at": t.made_at,
+            "status": t.status,
+        }
+        for t in session.scalars(
+            select(TranslationRow).where(TranslationRow.source_id == item_id).order_by(TranslationRow.id)
+        )
+    ]
+
+
+def _copies(session: Session, item_id: str) -> list[dict[str, object]]:
+    """The numbered copies made of the item."""
+    return [
+        {
+            "number": c.number,
+            "of": c.of,
+            "made_by": c.made_by,
+            "made_at": c.made_at,
+            "status": c.status,
+        }
+        for c in session.scalars(select(CopyRow).where(CopyRow.item_id == item_id).order_by(CopyRow.number))
+    ]
+
+
+def _consents(session: Session, item_id: str) -> list[dict[str, object]]:
+    """Every consent asked or given for an onward release of the item."""
+    return [
+        {
+            "id": c.id,
+            "direction": c.direction,
+            "holder_party": c.holder_party,
+            "third_party": c.third_party,
+            "status": c.status,
+            "token_id": c.token_id,
+            "decided_at": c.decided_at,
+        }
+        for c in session.scalars(
+            select(ConsentRow).where(ConsentRow.item_id == item_id).order_by(ConsentRow.requested_at)
+        )
+    ]

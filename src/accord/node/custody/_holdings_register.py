@@ -1,0 +1,118 @@
+"""The holdings register: identification, location, inventory and control (GSOMIA Art. 6).
+
+One line per item held here: whose it is, where it came from and when, its status (held,
+downgraded, declassified, consent-revoked, destroyed…), its numbered copies, its
+translations, its destruction certificate, and the destroy-by date a consent set for it
+(Art. 6: the conditions of the originator's approval bind the third party).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.canonical import parse_time
+from accord.exchange import ConsentToken
+from accord.markings import banner, received_banner
+from accord.node.core._home import NodeConfig
+from accord.node.custody._copies import CopyView, copies_of
+from accord.node.custody._translations import translations_of
+from accord.node.holdings._stored import FINAL_STATUSES, originated_at, stored_marking
+from accord.store import ConsentRow, DestructionRow, ItemRow
+
+__all__ = ["Holding", "destroy_by_dates", "holding_line"]
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One line of the holdings register."""
+
+    item_id: str
+    originator_party: str
+    originator_node: str
+    banner: str
+    status: str
+    location: str
+    received_from: str | None
+    received_at: str | None
+    created_at: str
+    copies: tuple[CopyView, ...]
+    translations: tuple[tuple[str, str, str], ...]
+    certificate_id: str | None
+    destroy_by: str | None = None
+    overdue: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view."""
+        return {
+            "item_id": self.item_id,
+            "originator_party": self.originator_party,
+            "originator_node": self.originator_node,
+            "banner": self.banner,
+            "status": self.status,
+            "location": self.location,
+            "received_from": self.received_from,
+            "received_at": self.received_at,
+            "created_at": self.created_at,
+            "copies": [c.to_dict() for c in self.copies],
+            "translations": [{"id": i, "lang": lang, "status": s} for i, lang, s in self.translations],
+            "certificate_id": self.certificate_id,
+            "destroy_by": self.destroy_by,
+            "overdue": self.overdue,
+        }
+
+
+def destroy_by_dates(session: Session, own_party: str) -> dict[str, str]:
+    """Per item received here under consent: the earliest destroy-by its consents set."""
+    out: dict[str, str] = {}
+    for item_id, token_json in session.execute(
+        select(ConsentRow.item_id, ConsentRow.token_json).where(
+            ConsentRow.direction == "held",
+            ConsentRow.third_party == own_party,
+        )
+    ):
+        if token_json is None:
+            continue
+        limit = ConsentToken.parse(token_json).limits.destroy_by
+        if limit is not None and (item_id not in out or parse_time(limit) < parse_time(out[item_id])):
+            out[item_id] = limit
+    return out
+
+
+def holding_line(
+    session: Session, own: NodeConfig, row: ItemRow, destroy_by: str | None, now: datetime
+) -> Holding:
+    """The register's line for ``row``; *overdue* once its destroy-by date passed while still held."""
+    marking = stored_marking(row)
+    shown = (
+        received_banner(marking, own.scheme)
+        if marking.originator.policy != own.scheme
+        else banner(marking.originator)
+    )
+    translations = tuple((t.id, t.lang, t.status) for t in translations_of(session, row.id))
+    certificate = session.scalar(
+        select(DestructionRow.id).where(
+            DestructionRow.item_id == row.id, DestructionRow.direction == "issued"
+        )
+    )
+    return Holding(
+        item_id=row.id,
+        originator_party=row.originator_party,
+        originator_node=row.originator_node,
+        banner=shown,
+        status=row.status,
+        location=own.node_id,
+        received_from=row.received_from,
+        received_at=row.received_at,
+        created_at=originated_at(row, marking),
+        copies=tuple(copies_of(session, row.id)),
+        translations=translations,
+        certificate_id=certificate,
+        destroy_by=destroy_by,
+        overdue=(
+            destroy_by is not None and row.status not in FINAL_STATUSES and now >= parse_time(destroy_by)
+        ),
+    )

@@ -1,0 +1,67 @@
+"""Was this item provided to that node? The originator's dissemination record (GSOMIA Arts. 6, 16, 17).
+
+A holder's destruction certificate (Art. 16) and its compromise notice (Art. 17) are
+accepted only about an item the originator provided to that holder: sent to its node (an
+``item`` envelope in the outbox), or released to its party by a holder with the
+originator's consent (Art. 6). :func:`provided_to` is the one answer both handlers ask.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.errors import AccordError, IntegrityError
+from accord.exchange import EnvelopeHeader
+from accord.store import ConsentRow, OutboxRow
+
+__all__ = ["provided_to"]
+
+
+def provided_to(session: Session, item_id: str, node_id: str, party: str) -> bool:
+    """Whether the dissemination record shows ``item_id`` provided to ``node_id`` (or its party).
+
+    Provided means: an ``item`` envelope about it was sent to ``node_id``, or a consent to
+    release it to ``party`` was approved here (and perhaps revoked since: it was provided
+    all the same).
+
+    A stored envelope header that no longer parses is damage to the record, and must not
+    hide a provision: answering "never provided" would refuse a true certificate or
+    notice with a false reason. So when no readable header and no consent shows the
+    provision but some header about the item to ``node_id`` cannot be read, the answer
+    is refused with an :class:`~accord.errors.IntegrityError` naming the damaged
+    messages (the caller's message is quarantined with that reason, nothing is
+    recorded). A damaged header never aborts an answer it cannot change: when another
+    record shows the provision, it is ``True``.
+
+    Raises:
+        IntegrityError: the answer depends on a stored envelope header that cannot be read.
+    """
+    damaged: list[str] = []
+    for message_id, raw in session.execute(
+        select(OutboxRow.message_id, OutboxRow.header)
+        .where(OutboxRow.item_id == item_id, OutboxRow.peer == node_id)
+        .order_by(OutboxRow.created_at, OutboxRow.message_id)
+    ):
+        try:
+            if EnvelopeHeader.parse(raw).type == "item":
+                return True
+        except AccordError:
+            damaged.append(message_id)
+    consented = session.scalar(
+        select(ConsentRow.id).where(
+            ConsentRow.item_id == item_id,
+            ConsentRow.direction == "in",
+            ConsentRow.third_party == party,
+            ConsentRow.status.in_(("approved", "revoked")),
+        )
+    )
+    if consented is not None:
+        return True
+    if damaged:
+        raise IntegrityError(
+            f"the dissemination record of item {item_id} is damaged: the stored header of message(s) "
+            f"{', '.join(damaged)} to {node_id} cannot be read, so whether the item was provided to "
+            f"{node_id} cannot be told (Art. 6)"
+        )
+    return False
