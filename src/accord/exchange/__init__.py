@@ -21,17 +21,8 @@ from accord.exchange._compromise_formats import (
     compromise_text,
     new_case_id,
 )
-from accord.exchange._consent import (
-    ConsentConditions,
-    ConsentDecision,
-    ConsentRequest,
-    ConsentRevocation,
-    ConsentToken,
-    DowngradeNotice,
-    new_notice_id,
-    new_request_id,
-    new_token_id,
-)
+from accord.exchange._consent import ConsentConditions, ConsentToken, new_token_id
+from accord.exchange._consent_requests import ConsentDecision, ConsentRequest, new_request_id
 from accord.exchange._custody_formats import (
     HOLDING_STATUSES,
     ConsentReceipt,
@@ -47,13 +38,13 @@ from accord.exchange._formats import (
     AttachmentManifest,
     EnvelopeHeader,
     ItemPayload,
-    Receipt,
-    ReceiptBatch,
     Transmission,
     WireEnvelope,
     label_digest,
     lane_of,
 )
+from accord.exchange._originator_notices import ConsentRevocation, DowngradeNotice, new_notice_id
+from accord.exchange._receipt_formats import Receipt, ReceiptBatch
 from accord.exchange._witness_formats import CheckpointStatement, Countersignature, Gossip, ProofRequest
 
 __all__ = [

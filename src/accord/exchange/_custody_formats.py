@@ -35,21 +35,25 @@ from typing import Final
 from accord.canonical import canonical_json, loads_object
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
 from accord.errors import InvalidInput
-from accord.exchange._consent import (
-    _TOKEN_ID,
-    _UNSIGNED,
-    _digest,
-    _fields,
-    _load,
-    _match,
-    _node,
-    _party,
-    _set_text,
-    _signature,
-    _time,
-    _user,
+from accord.exchange._fields import (
+    FORMAT_VERSION,
+    TOKEN_ID,
+    UNSIGNED,
+    int_field,
+    list_field,
+    load_versioned,
+    matching,
+    obj_field,
+    party_code,
+    require_dual_signature,
+    set_text,
+    sha384_hex,
+    str_field,
+    user_name,
+    versioned,
+    wire_id,
+    wire_time,
 )
-from accord.exchange._formats import FORMAT_VERSION, _int, _list, _obj, _str
 
 __all__ = [
     "HOLDING_STATUSES",
@@ -145,19 +149,19 @@ class DestructionCertificate:
 
     def __post_init__(self) -> None:
         what = "destruction certificate"
-        _match(self.certificate_id, _CERTIFICATE_ID, what, "a destruction certificate id")
-        _node(self.item_id, what)
-        _digest(self.content_sha384, what)
-        _party(self.originator_party, what)
-        _node(self.originator_node, what)
-        _party(self.holder_party, what)
-        _node(self.holder_node, what)
-        _set_text(self, "method", what)
-        _user(self.destroyed_by, what)
-        _user(self.witness, what)
-        _time(self.destroyed_at, f"{what}: destroyed_at")
+        matching(self.certificate_id, _CERTIFICATE_ID, what, "a destruction certificate id")
+        wire_id(self.item_id, what)
+        sha384_hex(self.content_sha384, what)
+        party_code(self.originator_party, what)
+        wire_id(self.originator_node, what)
+        party_code(self.holder_party, what)
+        wire_id(self.holder_node, what)
+        set_text(self, "method", what)
+        user_name(self.destroyed_by, what)
+        user_name(self.witness, what)
+        wire_time(self.destroyed_at, f"{what}: destroyed_at")
         _count(self.copies, f"{what}: copies")
-        _signature(self.signature, what)
+        require_dual_signature(self.signature, what)
         if self.witness == self.destroyed_by:
             raise InvalidInput(f"{what}: the witness must be another person than {self.destroyed_by}")
 
@@ -197,7 +201,7 @@ class DestructionCertificate:
             witness,
             destroyed_at,
             copies,
-            _UNSIGNED,
+            UNSIGNED,
         )
         return replace(unsigned, signature=keys.sign("destruction-certificate", unsigned.statement()))
 
@@ -233,12 +237,12 @@ class DestructionCertificate:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = "destruction certificate"
-        fields = _load(data, {*_CERTIFICATE_FIELDS, "copies", "signature"}, what)
-        text = {name: _str(fields, name, what) for name in _CERTIFICATE_FIELDS}
+        fields = load_versioned(data, {*_CERTIFICATE_FIELDS, "copies", "signature"}, what)
+        text = {name: str_field(fields, name, what) for name in _CERTIFICATE_FIELDS}
         return cls(
             **text,
             copies=_count(fields["copies"], f"{what}: copies"),
-            signature=DualSignature.from_dict(_obj(fields, "signature", what)),
+            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
         )
 
 
@@ -282,18 +286,18 @@ class ConsentReceipt:
 
     def __post_init__(self) -> None:
         what = "consent receipt"
-        _match(self.receipt_id, _CONSENT_RECEIPT_ID, what, "a consent receipt id")
-        _match(self.token_id, _TOKEN_ID, what, "a consent token id")
-        _node(self.item_id, what)
-        _digest(self.content_sha384, what)
-        _node(self.originator_node, what)
-        _party(self.holder_party, what)
-        _node(self.holder_node, what)
-        _party(self.third_party, what)
-        _node(self.third_party_node, what)
-        _node(self.message_id, what)
-        _time(self.received_at, f"{what}: received_at")
-        _signature(self.signature, what)
+        matching(self.receipt_id, _CONSENT_RECEIPT_ID, what, "a consent receipt id")
+        matching(self.token_id, TOKEN_ID, what, "a consent token id")
+        wire_id(self.item_id, what)
+        sha384_hex(self.content_sha384, what)
+        wire_id(self.originator_node, what)
+        party_code(self.holder_party, what)
+        wire_id(self.holder_node, what)
+        party_code(self.third_party, what)
+        wire_id(self.third_party_node, what)
+        wire_id(self.message_id, what)
+        wire_time(self.received_at, f"{what}: received_at")
+        require_dual_signature(self.signature, what)
         if self.third_party == self.holder_party:
             raise InvalidInput(f"{what}: the third party cannot be the holder itself ({self.holder_party})")
 
@@ -331,7 +335,7 @@ class ConsentReceipt:
             third_party_node,
             message_id,
             received_at,
-            _UNSIGNED,
+            UNSIGNED,
         )
         return replace(unsigned, signature=keys.sign("consent-receipt", unsigned.statement()))
 
@@ -362,9 +366,9 @@ class ConsentReceipt:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = "consent receipt"
-        fields = _load(data, {*_CONSENT_RECEIPT_FIELDS, "signature"}, what)
-        text = {name: _str(fields, name, what) for name in _CONSENT_RECEIPT_FIELDS}
-        return cls(**text, signature=DualSignature.from_dict(_obj(fields, "signature", what)))
+        fields = load_versioned(data, {*_CONSENT_RECEIPT_FIELDS, "signature"}, what)
+        text = {name: str_field(fields, name, what) for name in _CONSENT_RECEIPT_FIELDS}
+        return cls(**text, signature=DualSignature.from_dict(obj_field(fields, "signature", what)))
 
 
 @dataclass(frozen=True)
@@ -379,13 +383,13 @@ class HeldItem:
 
     def __post_init__(self) -> None:
         what = "holdings summary entry"
-        _node(self.item_id, what)
-        _digest(self.content_sha384, what)
-        _match(self.status, _STATUS, what, "a holding status such as held or destroyed")
+        wire_id(self.item_id, what)
+        sha384_hex(self.content_sha384, what)
+        matching(self.status, _STATUS, what, "a holding status such as held or destroyed")
         _count(self.copies, f"{what}: copies")
         if not isinstance(self.message_ids, tuple | list) or len(self.message_ids) > MAX_MESSAGES:
             raise InvalidInput(f"{what}: message_ids must be a list of at most {MAX_MESSAGES} ids")
-        ids = tuple(sorted({_node(m, what) for m in self.message_ids}))
+        ids = tuple(sorted({wire_id(m, what) for m in self.message_ids}))
         if len(ids) != len(self.message_ids):
             raise InvalidInput(f"{what}: a message id is listed twice")
         object.__setattr__(self, "message_ids", ids)
@@ -413,14 +417,14 @@ class HeldItem:
         names = {"item_id", "content_sha384", "status", "copies", "message_ids"}
         if set(obj) != names:
             raise InvalidInput(f"{what}: expected exactly the keys {sorted(names)}")
-        ids = _list(obj, "message_ids", what)
+        ids = list_field(obj, "message_ids", what)
         if not all(isinstance(m, str) for m in ids):
             raise InvalidInput(f"{what}: message_ids must be a list of ids")
         return cls(
-            item_id=_str(obj, "item_id", what),
-            content_sha384=_str(obj, "content_sha384", what),
-            status=_str(obj, "status", what),
-            copies=_int(obj, "copies", what),
+            item_id=str_field(obj, "item_id", what),
+            content_sha384=str_field(obj, "content_sha384", what),
+            status=str_field(obj, "status", what),
+            copies=int_field(obj, "copies", what),
             message_ids=tuple(str(m) for m in ids),
         )
 
@@ -443,12 +447,12 @@ class HoldingsSummary:
 
     def __post_init__(self) -> None:
         what = "holdings summary"
-        _match(self.summary_id, _SUMMARY_ID, what, "a holdings summary id")
-        _party(self.holder_party, what)
-        _node(self.holder_node, what)
-        _party(self.for_party, what)
-        _user(self.made_by, what)
-        _time(self.made_at, f"{what}: made_at")
+        matching(self.summary_id, _SUMMARY_ID, what, "a holdings summary id")
+        party_code(self.holder_party, what)
+        wire_id(self.holder_node, what)
+        party_code(self.for_party, what)
+        user_name(self.made_by, what)
+        wire_time(self.made_at, f"{what}: made_at")
         if not isinstance(self.items, tuple | list) or not all(isinstance(i, HeldItem) for i in self.items):
             raise InvalidInput(f"{what}: items must be a list of entries")
         if len(self.items) > MAX_ENTRIES:
@@ -457,7 +461,7 @@ class HoldingsSummary:
         if len({i.item_id for i in items}) != len(items):
             raise InvalidInput(f"{what}: an item is listed twice")
         object.__setattr__(self, "items", items)
-        _signature(self.signature, what)
+        require_dual_signature(self.signature, what)
         if self.for_party == self.holder_party:
             raise InvalidInput(f"{what}: a holder does not summarise its own items for itself")
 
@@ -479,7 +483,7 @@ class HoldingsSummary:
         Raises:
             InvalidInput: a field is invalid.
         """
-        unsigned = cls(summary_id, holder_party, holder_node, for_party, made_by, made_at, items, _UNSIGNED)
+        unsigned = cls(summary_id, holder_party, holder_node, for_party, made_by, made_at, items, UNSIGNED)
         return replace(unsigned, signature=keys.sign("holdings-summary", unsigned.statement()))
 
     def _body(self) -> dict[str, object]:
@@ -510,13 +514,13 @@ class HoldingsSummary:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = "holdings summary"
-        fields = _fields(loads_object(data, what), {*_SUMMARY_FIELDS, "items", "signature"}, what)
-        entries = _list(fields, "items", what)
+        fields = versioned(loads_object(data, what), {*_SUMMARY_FIELDS, "items", "signature"}, what)
+        entries = list_field(fields, "items", what)
         if len(entries) > MAX_ENTRIES:
             raise InvalidInput(f"{what}: more than {MAX_ENTRIES} entries")
-        text = {name: _str(fields, name, what) for name in _SUMMARY_FIELDS}
+        text = {name: str_field(fields, name, what) for name in _SUMMARY_FIELDS}
         return cls(
             **text,
             items=tuple(HeldItem.from_dict(e) for e in entries),
-            signature=DualSignature.from_dict(_obj(fields, "signature", what)),
+            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
         )
