@@ -43,7 +43,12 @@ from accord.exchange._formats import (
     label_digest,
     lane_of,
 )
-from accord.exchange._originator_notices import ConsentRevocation, DowngradeNotice, new_notice_id
+from accord.exchange._originator_notices import (
+    ConsentRevocation,
+    DisposalRequest,
+    DowngradeNotice,
+    new_notice_id,
+)
 from accord.exchange._receipt_formats import Receipt, ReceiptBatch
 from accord.exchange._witness_formats import CheckpointStatement, Countersignature, Gossip, ProofRequest
 
@@ -66,6 +71,7 @@ __all__ = [
     "ConsentToken",
     "Countersignature",
     "DestructionCertificate",
+    "DisposalRequest",
     "DowngradeNotice",
     "EnvelopeHeader",
     "Gossip",

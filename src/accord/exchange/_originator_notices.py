@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Final
 
-from accord.canonical import canonical_json
+from accord.canonical import canonical_json, loads_object
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
 from accord.errors import InvalidInput
 from accord.exchange._fields import (
@@ -28,6 +28,7 @@ from accord.exchange._fields import (
     NOTICE_ID,
     TOKEN_ID,
     UNSIGNED,
+    exact_keys,
     flag,
     load_versioned,
     matching,
@@ -37,11 +38,15 @@ from accord.exchange._fields import (
     set_text,
     sha384_hex,
     str_field,
+    user_name,
     wire_id,
     wire_time,
 )
 
-__all__ = ["ConsentRevocation", "DowngradeNotice", "new_notice_id"]
+__all__ = ["DISPOSAL_KINDS", "ConsentRevocation", "DisposalRequest", "DowngradeNotice", "new_notice_id"]
+
+DISPOSAL_KINDS: Final = ("return", "destroy")
+"""What an originator may ask of a holder: to return the item, or to destroy it."""
 
 
 def new_notice_id() -> str:
@@ -264,3 +269,47 @@ class DowngradeNotice:
             issued_at=str_field(fields, "issued_at", what),
             signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
         )
+
+
+_DISPOSAL_FIELDS: Final = ("item_id", "kind", "reason", "requested_by", "requested_at")
+
+
+@dataclass(frozen=True)
+class DisposalRequest:
+    """What the originator asks of a holder (the payload of a ``disposal-request`` envelope).
+
+    Return or destroy ``item_id`` (Arts. 15, 21), for ``reason``, asked by the user
+    ``requested_by`` at ``requested_at``. Not signed itself: the transmission that carries
+    it is. Its bytes carry no ``v`` (they never did).
+    """
+
+    item_id: str
+    kind: str
+    reason: str
+    requested_by: str
+    requested_at: str
+
+    def __post_init__(self) -> None:
+        what = "disposal request"
+        if self.kind not in DISPOSAL_KINDS:
+            raise InvalidInput(f"a disposal request asks to {' or '.join(DISPOSAL_KINDS)}, not {self.kind!r}")
+        wire_id(self.item_id, what)
+        set_text(self, "reason", what)
+        user_name(self.requested_by, what)
+        wire_time(self.requested_at, f"{what}: requested_at")
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON."""
+        return canonical_json({name: getattr(self, name) for name in _DISPOSAL_FIELDS})
+
+    @classmethod
+    def parse(cls, data: bytes) -> DisposalRequest:
+        """Parse strictly.
+
+        Raises:
+            InvalidInput: malformed, unknown or missing keys, or a field invalid.
+        """
+        what = "disposal request"
+        obj = loads_object(data, what)
+        exact_keys(obj, set(_DISPOSAL_FIELDS), what)
+        return cls(*(str_field(obj, name, what) for name in _DISPOSAL_FIELDS))
