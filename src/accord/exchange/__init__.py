@@ -4,6 +4,12 @@ Infrastructure layer: it knows formats and transport, not the database; the node
 it with storage into the send / deliver / receive use cases.
 """
 
+from accord.exchange._agreement_formats import (
+    AgreementSignature,
+    SignedNote,
+    agreement_statement,
+    note_statement,
+)
 from accord.exchange._bundle import BUNDLE_FORMAT, BlobMember, Bundle, read_bundle, write_bundle
 from accord.exchange._checkpoint_notes import (
     checkpoint_vkeys,
@@ -43,6 +49,7 @@ from accord.exchange._formats import (
     label_digest,
     lane_of,
 )
+from accord.exchange._identity import IdentityCard
 from accord.exchange._originator_notices import (
     ConsentRevocation,
     DisposalRequest,
@@ -56,6 +63,7 @@ __all__ = [
     "BUNDLE_FORMAT",
     "FORMAT_VERSION",
     "HOLDING_STATUSES",
+    "AgreementSignature",
     "AttachmentManifest",
     "BlobMember",
     "Bundle",
@@ -77,6 +85,7 @@ __all__ = [
     "Gossip",
     "HeldItem",
     "HoldingsSummary",
+    "IdentityCard",
     "ItemPayload",
     "PeerClient",
     "PeerRejected",
@@ -84,8 +93,10 @@ __all__ = [
     "ProofRequest",
     "Receipt",
     "ReceiptBatch",
+    "SignedNote",
     "Transmission",
     "WireEnvelope",
+    "agreement_statement",
     "checkpoint_vkeys",
     "compromise_text",
     "cosign_checkpoint",
@@ -99,6 +110,7 @@ __all__ = [
     "new_request_id",
     "new_summary_id",
     "new_token_id",
+    "note_statement",
     "read_bundle",
     "sign_checkpoint_note",
     "verify_checkpoint_note",
