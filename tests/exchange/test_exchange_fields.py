@@ -12,6 +12,7 @@ from accord.errors import InvalidInput
 from accord.exchange._fields import (
     MAX_TEXT,
     REQUEST_ID,
+    count,
     exact_keys,
     flag,
     int_field,
@@ -36,6 +37,10 @@ DIGEST = "ab" * 48
 
 def _prose(value: object, what: str) -> object:
     return peer_text(value, what, limit=4000, lines=True)
+
+
+def _copies(value: object, what: str) -> object:
+    return count(value, what, 100)
 
 
 def _request_id(value: object, what: str) -> object:
@@ -105,6 +110,11 @@ BAD: list[tuple[Callable[[object, str], object], object, str]] = [
     (wire_time, 1764061200, "must be a time"),
     (time_text, "2026-11-25T09:00:00+09:00", "is written as"),
     (time_text, 1764061200, "is written as"),
+    # counts
+    (_copies, -1, "whole number from 0 to 100"),
+    (_copies, 101, "whole number from 0 to 100"),
+    (_copies, True, "whole number from 0 to 100"),
+    (_copies, 2.0, "whole number from 0 to 100"),
     # booleans and signatures
     (flag, 1, "true or false"),
     (flag, "true", "true or false"),
@@ -140,6 +150,7 @@ def test_good_fields_pass_unchanged() -> None:
     assert wire_time("2026-11-25T09:00:00Z", "what") == datetime(2026, 11, 25, 9, tzinfo=UTC)
     assert time_text("2026-11-25T09:00:00Z", "what") == "2026-11-25T09:00:00Z"
     assert flag(False, "what") is False
+    assert count(100, "what", 100) == 100
 
 
 @pytest.mark.parametrize(

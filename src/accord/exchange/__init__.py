@@ -30,14 +30,10 @@ from accord.exchange._compromise_formats import (
 from accord.exchange._consent import ConsentConditions, ConsentToken, new_token_id
 from accord.exchange._consent_requests import ConsentDecision, ConsentRequest, new_request_id
 from accord.exchange._custody_formats import (
-    HOLDING_STATUSES,
     ConsentReceipt,
     DestructionCertificate,
-    HeldItem,
-    HoldingsSummary,
     new_certificate_id,
     new_consent_receipt_id,
-    new_summary_id,
 )
 from accord.exchange._formats import (
     FORMAT_VERSION,
@@ -49,6 +45,7 @@ from accord.exchange._formats import (
     label_digest,
     lane_of,
 )
+from accord.exchange._holdings_formats import HOLDING_STATUSES, HeldItem, HoldingsSummary, new_summary_id
 from accord.exchange._identity import IdentityCard
 from accord.exchange._originator_notices import (
     ConsentRevocation,

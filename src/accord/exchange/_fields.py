@@ -33,6 +33,7 @@ __all__ = [
     "REQUEST_ID",
     "TOKEN_ID",
     "UNSIGNED",
+    "count",
     "exact_keys",
     "flag",
     "int_field",
@@ -197,6 +198,17 @@ def time_text(value: object, what: str) -> str:
     """
     if not isinstance(value, str) or format_time(parse_time(value)) != value:
         raise InvalidInput(f"{what} is written as 2026-11-25T09:00:00Z")
+    return value
+
+
+def count(value: object, what: str, most: int) -> int:
+    """Check a count: a JSON whole number from 0 to ``most`` (a boolean is not one).
+
+    Raises:
+        InvalidInput: not such a number.
+    """
+    if type(value) is not int or value < 0 or value > most:
+        raise InvalidInput(f"{what} must be a whole number from 0 to {most}")
     return value
 
 
