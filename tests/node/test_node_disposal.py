@@ -10,9 +10,9 @@ from support_trio import Trio
 
 from accord.agreements import NoteKind
 from accord.errors import NotFound, PolicyDenied
+from accord.exchange import DisposalRequest
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest
-from accord.node.originator._disposal import DisposalRequest
 from accord.store import ItemRow, QuarantineRow
 
 AGREEMENT = "JPN-KOR-GSOMIA-2016"

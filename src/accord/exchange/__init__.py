@@ -4,6 +4,12 @@ Infrastructure layer: it knows formats and transport, not the database; the node
 it with storage into the send / deliver / receive use cases.
 """
 
+from accord.exchange._agreement_formats import (
+    AgreementSignature,
+    SignedNote,
+    agreement_statement,
+    note_statement,
+)
 from accord.exchange._bundle import BUNDLE_FORMAT, BlobMember, Bundle, read_bundle, write_bundle
 from accord.exchange._checkpoint_notes import (
     checkpoint_vkeys,
@@ -21,45 +27,40 @@ from accord.exchange._compromise_formats import (
     compromise_text,
     new_case_id,
 )
-from accord.exchange._consent import (
-    ConsentConditions,
-    ConsentDecision,
-    ConsentRequest,
-    ConsentRevocation,
-    ConsentToken,
-    DowngradeNotice,
-    new_notice_id,
-    new_request_id,
-    new_token_id,
-)
+from accord.exchange._consent import ConsentConditions, ConsentToken, new_token_id
+from accord.exchange._consent_requests import ConsentDecision, ConsentRequest, new_request_id
 from accord.exchange._custody_formats import (
-    HOLDING_STATUSES,
     ConsentReceipt,
     DestructionCertificate,
-    HeldItem,
-    HoldingsSummary,
     new_certificate_id,
     new_consent_receipt_id,
-    new_summary_id,
 )
 from accord.exchange._formats import (
     FORMAT_VERSION,
     AttachmentManifest,
     EnvelopeHeader,
     ItemPayload,
-    Receipt,
-    ReceiptBatch,
     Transmission,
     WireEnvelope,
     label_digest,
     lane_of,
 )
+from accord.exchange._holdings_formats import HOLDING_STATUSES, HeldItem, HoldingsSummary, new_summary_id
+from accord.exchange._identity import IdentityCard
+from accord.exchange._originator_notices import (
+    ConsentRevocation,
+    DisposalRequest,
+    DowngradeNotice,
+    new_notice_id,
+)
+from accord.exchange._receipt_formats import Receipt, ReceiptBatch
 from accord.exchange._witness_formats import CheckpointStatement, Countersignature, Gossip, ProofRequest
 
 __all__ = [
     "BUNDLE_FORMAT",
     "FORMAT_VERSION",
     "HOLDING_STATUSES",
+    "AgreementSignature",
     "AttachmentManifest",
     "BlobMember",
     "Bundle",
@@ -75,11 +76,13 @@ __all__ = [
     "ConsentToken",
     "Countersignature",
     "DestructionCertificate",
+    "DisposalRequest",
     "DowngradeNotice",
     "EnvelopeHeader",
     "Gossip",
     "HeldItem",
     "HoldingsSummary",
+    "IdentityCard",
     "ItemPayload",
     "PeerClient",
     "PeerRejected",
@@ -87,8 +90,10 @@ __all__ = [
     "ProofRequest",
     "Receipt",
     "ReceiptBatch",
+    "SignedNote",
     "Transmission",
     "WireEnvelope",
+    "agreement_statement",
     "checkpoint_vkeys",
     "compromise_text",
     "cosign_checkpoint",
@@ -102,6 +107,7 @@ __all__ = [
     "new_request_id",
     "new_summary_id",
     "new_token_id",
+    "note_statement",
     "read_bundle",
     "sign_checkpoint_note",
     "verify_checkpoint_note",

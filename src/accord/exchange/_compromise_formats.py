@@ -23,7 +23,6 @@ own purpose, so that neither verifies as the other or as any other statement.
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 from dataclasses import dataclass, replace
 from typing import Final
@@ -31,20 +30,23 @@ from typing import Final
 from accord.canonical import canonical_json
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
 from accord.errors import InvalidInput
-from accord.exchange._consent import (
-    _BIDI,
-    _UNSIGNED,
-    _bool,
-    _digest,
-    _load,
-    _match,
-    _node,
-    _party,
-    _signature,
-    _time,
-    _user,
+from accord.exchange._fields import (
+    FORMAT_VERSION,
+    UNSIGNED,
+    flag,
+    list_field,
+    load_versioned,
+    matching,
+    obj_field,
+    party_code,
+    peer_text,
+    require_dual_signature,
+    sha384_hex,
+    str_field,
+    user_name,
+    wire_id,
+    wire_time,
 )
-from accord.exchange._formats import FORMAT_VERSION, _list, _obj, _str
 
 __all__ = ["CompromiseNotice", "CompromiseReport", "CompromisedItem", "compromise_text", "new_case_id"]
 
@@ -60,21 +62,7 @@ def new_case_id() -> str:
 
 def _prose(value: object, what: str) -> str:
     """Circumstances, findings or measures: printable text (line breaks allowed), NFC, stripped."""
-    if not isinstance(value, str):
-        raise InvalidInput(f"{what} must be text")
-    for ch in value:
-        # Paragraphs are allowed; other controls, separators and bidi overrides are not
-        # (they can make a statement read otherwise on an officer's screen than it was signed).
-        if ch == "\n":
-            continue
-        if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in _BIDI or ch in "\ufffe\uffff":
-            raise InvalidInput(f"{what} contains the control character U+{ord(ch):04X}")
-    text = unicodedata.normalize("NFC", value).strip()
-    if not text:
-        raise InvalidInput(f"{what} must not be empty")
-    if len(text) > MAX_PROSE:
-        raise InvalidInput(f"{what} is longer than {MAX_PROSE} characters")
-    return text
+    return peer_text(value, what, limit=MAX_PROSE, lines=True)
 
 
 def compromise_text(value: object, what: str) -> str:
@@ -87,7 +75,7 @@ def compromise_text(value: object, what: str) -> str:
 
 
 def _case(value: object, what: str) -> str:
-    return _match(value, _CASE_ID, what, "a case id (case- and 32 hex digits)")
+    return matching(value, _CASE_ID, what, "a case id (case- and 32 hex digits)")
 
 
 @dataclass(frozen=True)
@@ -99,8 +87,8 @@ class CompromisedItem:
 
     def __post_init__(self) -> None:
         what = "compromised item"
-        _node(self.item_id, what)
-        _digest(self.content_sha384, what)
+        wire_id(self.item_id, what)
+        sha384_hex(self.content_sha384, what)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -116,7 +104,7 @@ class CompromisedItem:
         what = "compromised item"
         if not isinstance(obj, dict) or set(obj) != {"item_id", "content_sha384"}:
             raise InvalidInput(f"{what} must be an object with exactly item_id and content_sha384")
-        return cls(_str(obj, "item_id", what), _str(obj, "content_sha384", what))
+        return cls(str_field(obj, "item_id", what), str_field(obj, "content_sha384", what))
 
 
 _NOTICE_FIELDS: Final = (
@@ -155,10 +143,10 @@ class CompromiseNotice:
     def __post_init__(self) -> None:
         what = "compromise notice"
         _case(self.case_id, what)
-        _node(self.reporting_node, what)
-        _party(self.reporting_party, what)
-        _node(self.originator_node, what)
-        _party(self.originator_party, what)
+        wire_id(self.reporting_node, what)
+        party_code(self.reporting_party, what)
+        wire_id(self.originator_node, what)
+        party_code(self.originator_party, what)
         if not isinstance(self.items, tuple | list) or not all(
             isinstance(i, CompromisedItem) for i in self.items
         ):
@@ -170,11 +158,11 @@ class CompromiseNotice:
         if ids != sorted(set(ids)):
             raise InvalidInput(f"{what}: items must be sorted by id, each once")
         object.__setattr__(self, "items", items)
-        _bool(self.actual, f"{what}: actual")
+        flag(self.actual, f"{what}: actual")
         object.__setattr__(self, "circumstances", _prose(self.circumstances, f"{what}: circumstances"))
-        _user(self.reported_by, what)
-        _time(self.reported_at, f"{what}: reported_at")
-        _signature(self.signature, what)
+        user_name(self.reported_by, what)
+        wire_time(self.reported_at, f"{what}: reported_at")
+        require_dual_signature(self.signature, what)
         if self.reporting_node == self.originator_node:
             raise InvalidInput(f"{what}: a node does not notify itself")
 
@@ -215,7 +203,7 @@ class CompromiseNotice:
             circumstances,
             reported_by,
             reported_at,
-            _UNSIGNED,
+            UNSIGNED,
         )
         return replace(unsigned, signature=keys.sign("compromise-notice", unsigned.statement()))
 
@@ -247,22 +235,22 @@ class CompromiseNotice:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = "compromise notice"
-        fields = _load(data, {*_NOTICE_FIELDS, "items", "signature"}, what)
-        items = _list(fields, "items", what)
+        fields = load_versioned(data, {*_NOTICE_FIELDS, "items", "signature"}, what)
+        items = list_field(fields, "items", what)
         if len(items) > MAX_ITEMS:
             raise InvalidInput(f"{what}: names 1 to {MAX_ITEMS} items, not {len(items)}")
         return cls(
-            case_id=_str(fields, "case_id", what),
-            reporting_node=_str(fields, "reporting_node", what),
-            reporting_party=_str(fields, "reporting_party", what),
-            originator_node=_str(fields, "originator_node", what),
-            originator_party=_str(fields, "originator_party", what),
+            case_id=str_field(fields, "case_id", what),
+            reporting_node=str_field(fields, "reporting_node", what),
+            reporting_party=str_field(fields, "reporting_party", what),
+            originator_node=str_field(fields, "originator_node", what),
+            originator_party=str_field(fields, "originator_party", what),
             items=tuple(CompromisedItem.from_dict(i) for i in items),
-            actual=_bool(fields["actual"], f"{what}: actual"),
-            circumstances=_str(fields, "circumstances", what),
-            reported_by=_str(fields, "reported_by", what),
-            reported_at=_str(fields, "reported_at", what),
-            signature=DualSignature.from_dict(_obj(fields, "signature", what)),
+            actual=flag(fields["actual"], f"{what}: actual"),
+            circumstances=str_field(fields, "circumstances", what),
+            reported_by=str_field(fields, "reported_by", what),
+            reported_at=str_field(fields, "reported_at", what),
+            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
         )
 
 
@@ -293,13 +281,13 @@ class CompromiseReport:
     def __post_init__(self) -> None:
         what = "compromise report"
         _case(self.case_id, what)
-        _node(self.reporting_node, what)
-        _node(self.originator_node, what)
+        wire_id(self.reporting_node, what)
+        wire_id(self.originator_node, what)
         object.__setattr__(self, "findings", _prose(self.findings, f"{what}: findings"))
         object.__setattr__(self, "measures", _prose(self.measures, f"{what}: measures"))
-        _user(self.closed_by, what)
-        _time(self.closed_at, f"{what}: closed_at")
-        _signature(self.signature, what)
+        user_name(self.closed_by, what)
+        wire_time(self.closed_at, f"{what}: closed_at")
+        require_dual_signature(self.signature, what)
         if self.reporting_node == self.originator_node:
             raise InvalidInput(f"{what}: a node does not report to itself")
 
@@ -322,7 +310,7 @@ class CompromiseReport:
             InvalidInput: a field is invalid.
         """
         unsigned = cls(
-            case_id, reporting_node, originator_node, findings, measures, closed_by, closed_at, _UNSIGNED
+            case_id, reporting_node, originator_node, findings, measures, closed_by, closed_at, UNSIGNED
         )
         return replace(unsigned, signature=keys.sign("compromise-report", unsigned.statement()))
 
@@ -352,14 +340,14 @@ class CompromiseReport:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = "compromise report"
-        fields = _load(data, {*_REPORT_FIELDS, "signature"}, what)
+        fields = load_versioned(data, {*_REPORT_FIELDS, "signature"}, what)
         return cls(
-            case_id=_str(fields, "case_id", what),
-            reporting_node=_str(fields, "reporting_node", what),
-            originator_node=_str(fields, "originator_node", what),
-            findings=_str(fields, "findings", what),
-            measures=_str(fields, "measures", what),
-            closed_by=_str(fields, "closed_by", what),
-            closed_at=_str(fields, "closed_at", what),
-            signature=DualSignature.from_dict(_obj(fields, "signature", what)),
+            case_id=str_field(fields, "case_id", what),
+            reporting_node=str_field(fields, "reporting_node", what),
+            originator_node=str_field(fields, "originator_node", what),
+            findings=str_field(fields, "findings", what),
+            measures=str_field(fields, "measures", what),
+            closed_by=str_field(fields, "closed_by", what),
+            closed_at=str_field(fields, "closed_at", what),
+            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
         )

@@ -1,4 +1,4 @@
-"""Wire formats of accountability: destruction certificates and holdings summaries (Arts. 6, 9–16).
+"""Wire formats of accountability: destruction certificates and consent receipts (Arts. 6, 9–16).
 
 GSOMIA Art. 6 asks each party for "identification, location, inventory and control" of
 the CMI it holds, and for CMI no longer needed to be returned or destroyed. Two signed
@@ -15,10 +15,9 @@ statements carry that between nodes:
   which item and content digest, from which holder, in which message, when). The
   originator files it in its dissemination record: the third party is then on record as
   holding the item, as a direct recipient is by the originator's outbox.
-* :class:`HoldingsSummary` — signed by the holder node (purpose ``holdings-summary``),
-  exchanged as a file: every item of one originating party the holder holds, with its
-  status, its number of copies and the message ids it arrived in. The originator
-  reconciles it against its dissemination record (``accord reconcile``).
+
+The holdings summary the originator reconciles against its dissemination record is in
+:mod:`._holdings_formats`.
 
 The habits of ``_consent`` hold: canonical JSON, strict parsing (unknown or missing keys
 refused), objects valid from construction, each statement naming its own ``type`` and
@@ -32,57 +31,37 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Final
 
-from accord.canonical import canonical_json, loads_object
+from accord.canonical import canonical_json
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
 from accord.errors import InvalidInput
-from accord.exchange._consent import (
-    _TOKEN_ID,
-    _UNSIGNED,
-    _digest,
-    _fields,
-    _load,
-    _match,
-    _node,
-    _party,
-    _set_text,
-    _signature,
-    _time,
-    _user,
+from accord.exchange._fields import (
+    FORMAT_VERSION,
+    TOKEN_ID,
+    UNSIGNED,
+    count,
+    load_versioned,
+    matching,
+    obj_field,
+    party_code,
+    require_dual_signature,
+    set_text,
+    sha384_hex,
+    str_field,
+    user_name,
+    wire_id,
+    wire_time,
 )
-from accord.exchange._formats import FORMAT_VERSION, _int, _list, _obj, _str
 
 __all__ = [
-    "HOLDING_STATUSES",
     "ConsentReceipt",
     "DestructionCertificate",
-    "HeldItem",
-    "HoldingsSummary",
     "new_certificate_id",
     "new_consent_receipt_id",
-    "new_summary_id",
 ]
 
 _CERTIFICATE_ID = re.compile(r"destruction-[0-9a-f]{32}")
 _CONSENT_RECEIPT_ID = re.compile(r"received-[0-9a-f]{32}")
-_SUMMARY_ID = re.compile(r"summary-[0-9a-f]{32}")
 MAX_ENTRIES: Final = 100_000
-MAX_MESSAGES: Final = 1000
-_STATUS = re.compile(r"[a-z][a-z-]{1,15}")
-HOLDING_STATUSES: Final = frozenset(
-    {
-        "held",
-        "downgraded",
-        "declassified",
-        "consent-revoked",
-        "destroyed",
-        "returned",
-        "compromised",
-        "to-return",
-        "to-destroy",
-    }
-)
-"""The statuses a holder reports today (the status column of ``items``); a summary accepts any
-status word of that form, so that a newer holder's statuses still reconcile."""
 
 
 def new_certificate_id() -> str:
@@ -93,17 +72,6 @@ def new_certificate_id() -> str:
 def new_consent_receipt_id() -> str:
     """A fresh consent receipt id: ``received-`` and 32 hex digits."""
     return f"received-{uuid.uuid4().hex}"
-
-
-def new_summary_id() -> str:
-    """A fresh holdings summary id: ``summary-`` and 32 hex digits."""
-    return f"summary-{uuid.uuid4().hex}"
-
-
-def _count(value: object, what: str) -> int:
-    if type(value) is not int or value < 0 or value > MAX_ENTRIES:
-        raise InvalidInput(f"{what} must be a whole number from 0 to {MAX_ENTRIES}")
-    return value
 
 
 _CERTIFICATE_FIELDS: Final = (
@@ -145,19 +113,19 @@ class DestructionCertificate:
 
     def __post_init__(self) -> None:
         what = "destruction certificate"
-        _match(self.certificate_id, _CERTIFICATE_ID, what, "a destruction certificate id")
-        _node(self.item_id, what)
-        _digest(self.content_sha384, what)
-        _party(self.originator_party, what)
-        _node(self.originator_node, what)
-        _party(self.holder_party, what)
-        _node(self.holder_node, what)
-        _set_text(self, "method", what)
-        _user(self.destroyed_by, what)
-        _user(self.witness, what)
-        _time(self.destroyed_at, f"{what}: destroyed_at")
-        _count(self.copies, f"{what}: copies")
-        _signature(self.signature, what)
+        matching(self.certificate_id, _CERTIFICATE_ID, what, "a destruction certificate id")
+        wire_id(self.item_id, what)
+        sha384_hex(self.content_sha384, what)
+        party_code(self.originator_party, what)
+        wire_id(self.originator_node, what)
+        party_code(self.holder_party, what)
+        wire_id(self.holder_node, what)
+        set_text(self, "method", what)
+        user_name(self.destroyed_by, what)
+        user_name(self.witness, what)
+        wire_time(self.destroyed_at, f"{what}: destroyed_at")
+        count(self.copies, f"{what}: copies", MAX_ENTRIES)
+        require_dual_signature(self.signature, what)
         if self.witness == self.destroyed_by:
             raise InvalidInput(f"{what}: the witness must be another person than {self.destroyed_by}")
 
@@ -197,7 +165,7 @@ class DestructionCertificate:
             witness,
             destroyed_at,
             copies,
-            _UNSIGNED,
+            UNSIGNED,
         )
         return replace(unsigned, signature=keys.sign("destruction-certificate", unsigned.statement()))
 
@@ -233,12 +201,12 @@ class DestructionCertificate:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = "destruction certificate"
-        fields = _load(data, {*_CERTIFICATE_FIELDS, "copies", "signature"}, what)
-        text = {name: _str(fields, name, what) for name in _CERTIFICATE_FIELDS}
+        fields = load_versioned(data, {*_CERTIFICATE_FIELDS, "copies", "signature"}, what)
+        text = {name: str_field(fields, name, what) for name in _CERTIFICATE_FIELDS}
         return cls(
             **text,
-            copies=_count(fields["copies"], f"{what}: copies"),
-            signature=DualSignature.from_dict(_obj(fields, "signature", what)),
+            copies=count(fields["copies"], f"{what}: copies", MAX_ENTRIES),
+            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
         )
 
 
@@ -282,18 +250,18 @@ class ConsentReceipt:
 
     def __post_init__(self) -> None:
         what = "consent receipt"
-        _match(self.receipt_id, _CONSENT_RECEIPT_ID, what, "a consent receipt id")
-        _match(self.token_id, _TOKEN_ID, what, "a consent token id")
-        _node(self.item_id, what)
-        _digest(self.content_sha384, what)
-        _node(self.originator_node, what)
-        _party(self.holder_party, what)
-        _node(self.holder_node, what)
-        _party(self.third_party, what)
-        _node(self.third_party_node, what)
-        _node(self.message_id, what)
-        _time(self.received_at, f"{what}: received_at")
-        _signature(self.signature, what)
+        matching(self.receipt_id, _CONSENT_RECEIPT_ID, what, "a consent receipt id")
+        matching(self.token_id, TOKEN_ID, what, "a consent token id")
+        wire_id(self.item_id, what)
+        sha384_hex(self.content_sha384, what)
+        wire_id(self.originator_node, what)
+        party_code(self.holder_party, what)
+        wire_id(self.holder_node, what)
+        party_code(self.third_party, what)
+        wire_id(self.third_party_node, what)
+        wire_id(self.message_id, what)
+        wire_time(self.received_at, f"{what}: received_at")
+        require_dual_signature(self.signature, what)
         if self.third_party == self.holder_party:
             raise InvalidInput(f"{what}: the third party cannot be the holder itself ({self.holder_party})")
 
@@ -331,7 +299,7 @@ class ConsentReceipt:
             third_party_node,
             message_id,
             received_at,
-            _UNSIGNED,
+            UNSIGNED,
         )
         return replace(unsigned, signature=keys.sign("consent-receipt", unsigned.statement()))
 
@@ -362,161 +330,6 @@ class ConsentReceipt:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = "consent receipt"
-        fields = _load(data, {*_CONSENT_RECEIPT_FIELDS, "signature"}, what)
-        text = {name: _str(fields, name, what) for name in _CONSENT_RECEIPT_FIELDS}
-        return cls(**text, signature=DualSignature.from_dict(_obj(fields, "signature", what)))
-
-
-@dataclass(frozen=True)
-class HeldItem:
-    """One line of a holdings summary: an item as the holder holds it."""
-
-    item_id: str
-    content_sha384: str
-    status: str
-    copies: int
-    message_ids: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        what = "holdings summary entry"
-        _node(self.item_id, what)
-        _digest(self.content_sha384, what)
-        _match(self.status, _STATUS, what, "a holding status such as held or destroyed")
-        _count(self.copies, f"{what}: copies")
-        if not isinstance(self.message_ids, tuple | list) or len(self.message_ids) > MAX_MESSAGES:
-            raise InvalidInput(f"{what}: message_ids must be a list of at most {MAX_MESSAGES} ids")
-        ids = tuple(sorted({_node(m, what) for m in self.message_ids}))
-        if len(ids) != len(self.message_ids):
-            raise InvalidInput(f"{what}: a message id is listed twice")
-        object.__setattr__(self, "message_ids", ids)
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        return {
-            "item_id": self.item_id,
-            "content_sha384": self.content_sha384,
-            "status": self.status,
-            "copies": self.copies,
-            "message_ids": list(self.message_ids),
-        }
-
-    @classmethod
-    def from_dict(cls, obj: object) -> HeldItem:
-        """Parse one entry.
-
-        Raises:
-            InvalidInput: malformed, a key missing or unknown, or a field invalid.
-        """
-        what = "holdings summary entry"
-        if not isinstance(obj, dict):
-            raise InvalidInput(f"{what} must be an object")
-        names = {"item_id", "content_sha384", "status", "copies", "message_ids"}
-        if set(obj) != names:
-            raise InvalidInput(f"{what}: expected exactly the keys {sorted(names)}")
-        ids = _list(obj, "message_ids", what)
-        if not all(isinstance(m, str) for m in ids):
-            raise InvalidInput(f"{what}: message_ids must be a list of ids")
-        return cls(
-            item_id=_str(obj, "item_id", what),
-            content_sha384=_str(obj, "content_sha384", what),
-            status=_str(obj, "status", what),
-            copies=_int(obj, "copies", what),
-            message_ids=tuple(str(m) for m in ids),
-        )
-
-
-_SUMMARY_FIELDS: Final = ("summary_id", "holder_party", "holder_node", "for_party", "made_by", "made_at")
-
-
-@dataclass(frozen=True)
-class HoldingsSummary:
-    """What a holder holds of one originating party's CMI, signed by the holder node (Art. 6)."""
-
-    summary_id: str
-    holder_party: str
-    holder_node: str
-    for_party: str
-    made_by: str
-    made_at: str
-    items: tuple[HeldItem, ...]
-    signature: DualSignature
-
-    def __post_init__(self) -> None:
-        what = "holdings summary"
-        _match(self.summary_id, _SUMMARY_ID, what, "a holdings summary id")
-        _party(self.holder_party, what)
-        _node(self.holder_node, what)
-        _party(self.for_party, what)
-        _user(self.made_by, what)
-        _time(self.made_at, f"{what}: made_at")
-        if not isinstance(self.items, tuple | list) or not all(isinstance(i, HeldItem) for i in self.items):
-            raise InvalidInput(f"{what}: items must be a list of entries")
-        if len(self.items) > MAX_ENTRIES:
-            raise InvalidInput(f"{what}: more than {MAX_ENTRIES} entries")
-        items = tuple(sorted(self.items, key=lambda i: i.item_id))
-        if len({i.item_id for i in items}) != len(items):
-            raise InvalidInput(f"{what}: an item is listed twice")
-        object.__setattr__(self, "items", items)
-        _signature(self.signature, what)
-        if self.for_party == self.holder_party:
-            raise InvalidInput(f"{what}: a holder does not summarise its own items for itself")
-
-    @classmethod
-    def make(
-        cls,
-        keys: SigningKeys,
-        *,
-        summary_id: str,
-        holder_party: str,
-        holder_node: str,
-        for_party: str,
-        made_by: str,
-        made_at: str,
-        items: tuple[HeldItem, ...],
-    ) -> HoldingsSummary:
-        """Check the fields and sign them with the holder node's keys.
-
-        Raises:
-            InvalidInput: a field is invalid.
-        """
-        unsigned = cls(summary_id, holder_party, holder_node, for_party, made_by, made_at, items, _UNSIGNED)
-        return replace(unsigned, signature=keys.sign("holdings-summary", unsigned.statement()))
-
-    def _body(self) -> dict[str, object]:
-        body: dict[str, object] = {name: getattr(self, name) for name in _SUMMARY_FIELDS}
-        return {**body, "items": [i.to_dict() for i in self.items]}
-
-    def statement(self) -> bytes:
-        """The exact bytes the holder signs."""
-        return canonical_json({"type": "accord-holdings-summary", "v": FORMAT_VERSION, **self._body()})
-
-    def verify(self, keys: VerifyKeys) -> None:
-        """Check the holder's signature.
-
-        Raises:
-            VerificationFailed: it was not signed by these keys, or a field was changed.
-        """
-        keys.verify("holdings-summary", self.statement(), self.signature)
-
-    def to_bytes(self) -> bytes:
-        """Canonical JSON, signature included."""
-        return canonical_json({"v": FORMAT_VERSION, **self._body(), "signature": self.signature.to_dict()})
-
-    @classmethod
-    def parse(cls, data: bytes | str) -> HoldingsSummary:
-        """Parse (not verify) a summary.
-
-        Raises:
-            InvalidInput: malformed, a key missing or unknown, or a field invalid.
-        """
-        what = "holdings summary"
-        fields = _fields(loads_object(data, what), {*_SUMMARY_FIELDS, "items", "signature"}, what)
-        entries = _list(fields, "items", what)
-        if len(entries) > MAX_ENTRIES:
-            raise InvalidInput(f"{what}: more than {MAX_ENTRIES} entries")
-        text = {name: _str(fields, name, what) for name in _SUMMARY_FIELDS}
-        return cls(
-            **text,
-            items=tuple(HeldItem.from_dict(e) for e in entries),
-            signature=DualSignature.from_dict(_obj(fields, "signature", what)),
-        )
+        fields = load_versioned(data, {*_CONSENT_RECEIPT_FIELDS, "signature"}, what)
+        text = {name: str_field(fields, name, what) for name in _CONSENT_RECEIPT_FIELDS}
+        return cls(**text, signature=DualSignature.from_dict(obj_field(fields, "signature", what)))

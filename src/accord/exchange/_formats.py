@@ -1,4 +1,4 @@
-"""Wire formats of the exchange: envelope headers, transmissions, item payloads, receipts.
+"""Wire formats of the exchange: envelope headers, transmissions, item payloads.
 
 Everything that is signed or bound is canonical JSON (``accord.canonical``). Binary
 fields travel as base64url without padding. Parsing is strict (unknown or missing keys
@@ -9,44 +9,47 @@ are refused) and every parsed object is valid from construction.
 * **Transmission** — a batch of envelopes from one node to one peer, signed once with
   both node keys over the list of envelope digests (ML-DSA costs ~0.7 ms, so one
   signature per batch; a FLASH envelope travels in a transmission of its own at once).
-* **Receipt batch** — the receiver's answer: one receipt per accepted envelope (message
-  id, item id, content digest, label digest, the alternative label it applied, time),
-  the ids of rejected envelopes (without reasons: toward a peer every failure is one
-  opaque error), signed once by the receiver.
+* **Item payload** — what an ``item`` envelope carries: the item, its label and binding,
+  its attachments' manifests and, for an onward release, the originator's consent.
+
+The receiver's answer, the receipt batch, is in :mod:`._receipt_formats`; the shared
+field checks in :mod:`._fields`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
 
 from accord.canonical import canonical_json, loads_object
 from accord.crypto import Binding, DualSignature, SigningKeys, Suite, VerifyKeys, b64d, b64e, envelope_digest
 from accord.errors import InvalidInput
+from accord.exchange._consent import ConsentToken
+from accord.exchange._fields import (
+    FORMAT_VERSION,
+    exact_keys,
+    int_field,
+    list_field,
+    obj_field,
+    str_field,
+    wire_id,
+)
 from accord.items import AttachmentRef, ItemContent, Precedence
 from accord.markings import ConfidentialityLabel
-
-if TYPE_CHECKING:
-    from accord.exchange._consent import ConsentToken
 
 __all__ = [
     "FORMAT_VERSION",
     "AttachmentManifest",
     "EnvelopeHeader",
     "ItemPayload",
-    "Receipt",
-    "ReceiptBatch",
     "Transmission",
     "WireEnvelope",
     "label_digest",
     "lane_of",
 ]
 
-FORMAT_VERSION: Final = 1
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 _TYPES = frozenset(
     {
         "item",
@@ -81,47 +84,6 @@ def label_digest(label: ConfidentialityLabel) -> str:
     return hashlib.sha384(label.canonical_bytes()).hexdigest()
 
 
-def _keys(data: Mapping[str, object], expected: set[str], what: str) -> None:
-    if set(data) != expected:
-        missing = sorted(expected - set(data))
-        unknown = sorted(set(data) - expected)
-        raise InvalidInput(f"{what}: missing {missing or 'nothing'}, unknown {unknown or 'nothing'}")
-
-
-def _str(data: Mapping[str, object], key: str, what: str) -> str:
-    value = data[key]
-    if not isinstance(value, str):
-        raise InvalidInput(f"{what}: {key} must be text")
-    return value
-
-
-def _int(data: Mapping[str, object], key: str, what: str) -> int:
-    value = data[key]
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidInput(f"{what}: {key} must be a non-negative whole number")
-    return value
-
-
-def _obj(data: Mapping[str, object], key: str, what: str) -> dict[str, object]:
-    value = data[key]
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{what}: {key} must be an object")
-    return value
-
-
-def _list(data: Mapping[str, object], key: str, what: str) -> list[object]:
-    value = data[key]
-    if not isinstance(value, list):
-        raise InvalidInput(f"{what}: {key} must be a list")
-    return value
-
-
-def _node_id(value: str, what: str) -> str:
-    if not _ID.fullmatch(value):
-        raise InvalidInput(f"{what}: {value[:40]!r} is not a node or message id")
-    return value
-
-
 @dataclass(frozen=True)
 class EnvelopeHeader:
     """What travels in the clear, bound to the ciphertext as HPKE ``info``."""
@@ -140,7 +102,7 @@ class EnvelopeHeader:
         if self.type not in _TYPES:
             raise InvalidInput(f"envelope header: unknown type {self.type!r}")
         for value in (self.sender, self.recipient, self.message_id):
-            _node_id(value, "envelope header")
+            wire_id(value, "envelope header")
 
     def to_bytes(self) -> bytes:
         """The exact header bytes (canonical JSON)."""
@@ -168,7 +130,7 @@ class EnvelopeHeader:
         """
         obj = loads_object(data, "envelope header")
         what = "envelope header"
-        _keys(
+        exact_keys(
             obj,
             {
                 "v",
@@ -187,15 +149,15 @@ class EnvelopeHeader:
         if obj["v"] != FORMAT_VERSION:
             raise InvalidInput(f"envelope header: unsupported version {obj['v']!r}")
         header = cls(
-            type=_str(obj, "type", what),
-            suite=Suite.parse(_str(obj, "suite", what)),
-            sender=_str(obj, "sender", what),
-            recipient=_str(obj, "recipient", what),
-            message_id=_str(obj, "message_id", what),
-            agreement_id=_str(obj, "agreement_id", what),
-            precedence=Precedence.parse(_str(obj, "precedence", what)),
-            created=_str(obj, "created", what),
-            seq=_int(obj, "seq", what),
+            type=str_field(obj, "type", what),
+            suite=Suite.parse(str_field(obj, "suite", what)),
+            sender=str_field(obj, "sender", what),
+            recipient=str_field(obj, "recipient", what),
+            message_id=str_field(obj, "message_id", what),
+            agreement_id=str_field(obj, "agreement_id", what),
+            precedence=Precedence.parse(str_field(obj, "precedence", what)),
+            created=str_field(obj, "created", what),
+            seq=int_field(obj, "seq", what),
         )
         if header.to_bytes() != data:
             raise InvalidInput("envelope header is not in canonical form")
@@ -226,8 +188,10 @@ class WireEnvelope:
         """
         if not isinstance(data, dict):
             raise InvalidInput("envelope must be an object")
-        _keys(data, {"header", "ciphertext"}, "envelope")
-        return cls(b64d(_str(data, "header", "envelope")), b64d(_str(data, "ciphertext", "envelope")))
+        exact_keys(data, {"header", "ciphertext"}, "envelope")
+        return cls(
+            b64d(str_field(data, "header", "envelope")), b64d(str_field(data, "ciphertext", "envelope"))
+        )
 
 
 def _transmission_statement(
@@ -308,19 +272,19 @@ class Transmission:
         """
         obj = loads_object(data, "transmission")
         what = "transmission"
-        _keys(obj, {"v", "id", "sender", "recipient", "created", "envelopes", "signature"}, what)
+        exact_keys(obj, {"v", "id", "sender", "recipient", "created", "envelopes", "signature"}, what)
         if obj["v"] != FORMAT_VERSION:
             raise InvalidInput(f"transmission: unsupported version {obj['v']!r}")
-        envelopes = tuple(WireEnvelope.from_dict(e) for e in _list(obj, "envelopes", what))
+        envelopes = tuple(WireEnvelope.from_dict(e) for e in list_field(obj, "envelopes", what))
         if not envelopes:
             raise InvalidInput("transmission: no envelopes")
         return cls(
-            id=_node_id(_str(obj, "id", what), what),
-            sender=_node_id(_str(obj, "sender", what), what),
-            recipient=_node_id(_str(obj, "recipient", what), what),
-            created=_str(obj, "created", what),
+            id=wire_id(str_field(obj, "id", what), what),
+            sender=wire_id(str_field(obj, "sender", what), what),
+            recipient=wire_id(str_field(obj, "recipient", what), what),
+            created=str_field(obj, "created", what),
             envelopes=envelopes,
-            signature=DualSignature.from_dict(_obj(obj, "signature", what)),
+            signature=DualSignature.from_dict(obj_field(obj, "signature", what)),
         )
 
 
@@ -352,20 +316,20 @@ class AttachmentManifest:
         what = "attachment manifest"
         if not isinstance(data, dict):
             raise InvalidInput(f"{what} must be an object")
-        _keys(data, {"name", "media_type", "size", "sha384", "blob_id", "blob_size", "key"}, what)
+        exact_keys(data, {"name", "media_type", "size", "sha384", "blob_id", "blob_size", "key"}, what)
         ref = AttachmentRef(
-            _str(data, "name", what),
-            _str(data, "media_type", what),
-            _int(data, "size", what),
-            _str(data, "sha384", what),
+            str_field(data, "name", what),
+            str_field(data, "media_type", what),
+            int_field(data, "size", what),
+            str_field(data, "sha384", what),
         )
-        key = b64d(_str(data, "key", what))
+        key = b64d(str_field(data, "key", what))
         if len(key) != 32:
             raise InvalidInput(f"{what}: key must be 32 bytes")
-        blob_id = _str(data, "blob_id", what)
+        blob_id = str_field(data, "blob_id", what)
         if not re.fullmatch(r"[0-9a-f]{96}", blob_id):
             raise InvalidInput(f"{what}: blob_id must be a SHA-384 hex digest")
-        return cls(ref, blob_id, _int(data, "blob_size", what), key)
+        return cls(ref, blob_id, int_field(data, "blob_size", what), key)
 
 
 @dataclass(frozen=True)
@@ -422,7 +386,6 @@ class ItemPayload:
             InvalidInput: malformed (including an invalid label or content).
         """
         # _consent builds on this module's helpers, so it is imported when first needed.
-        from accord.exchange._consent import ConsentToken  # noqa: PLC0415
 
         what = "item payload"
         obj = loads_object(data, what)
@@ -436,215 +399,14 @@ class ItemPayload:
             "attachments",
         }
         consent = "consent" in obj  # present only on an onward release
-        _keys(obj, expected | {"consent"} if consent else expected, what)
+        exact_keys(obj, expected | {"consent"} if consent else expected, what)
         return cls(
-            item_id=_node_id(_str(obj, "item_id", what), what),
-            originator_node=_node_id(_str(obj, "originator_node", what), what),
-            originator_party=_str(obj, "originator_party", what),
-            label=ConfidentialityLabel.from_dict(_obj(obj, "label", what)),
-            binding=Binding.from_dict(_obj(obj, "binding", what)),
-            content=ItemContent.from_dict(_obj(obj, "content", what)),
-            attachments=tuple(AttachmentManifest.from_dict(a) for a in _list(obj, "attachments", what)),
-            consent=ConsentToken.from_dict(_obj(obj, "consent", what)) if consent else None,
-        )
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """The receiver's acknowledgement of one envelope (GSOMIA Art. 12: receipts)."""
-
-    message_id: str
-    item_id: str
-    envelope_digest: str
-    content_sha384: str
-    label_sha384: str
-    alternative_label: ConfidentialityLabel
-    received_at: str
-    receiver: str
-    sender: str
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        return {
-            "message_id": self.message_id,
-            "item_id": self.item_id,
-            "envelope_digest": self.envelope_digest,
-            "content_sha384": self.content_sha384,
-            "label_sha384": self.label_sha384,
-            "alternative_label": self.alternative_label.to_dict(),
-            "received_at": self.received_at,
-            "receiver": self.receiver,
-            "sender": self.sender,
-        }
-
-    @classmethod
-    def from_dict(cls, data: object) -> Receipt:
-        """Parse the JSON form.
-
-        Raises:
-            InvalidInput: malformed.
-        """
-        what = "receipt"
-        if not isinstance(data, dict):
-            raise InvalidInput(f"{what} must be an object")
-        _keys(
-            data,
-            {
-                "message_id",
-                "item_id",
-                "envelope_digest",
-                "content_sha384",
-                "label_sha384",
-                "alternative_label",
-                "received_at",
-                "receiver",
-                "sender",
-            },
-            what,
-        )
-        return cls(
-            message_id=_str(data, "message_id", what),
-            item_id=_str(data, "item_id", what),
-            envelope_digest=_str(data, "envelope_digest", what),
-            content_sha384=_str(data, "content_sha384", what),
-            label_sha384=_str(data, "label_sha384", what),
-            alternative_label=ConfidentialityLabel.from_dict(_obj(data, "alternative_label", what)),
-            received_at=_str(data, "received_at", what),
-            receiver=_str(data, "receiver", what),
-            sender=_str(data, "sender", what),
-        )
-
-
-def _batch_statement(
-    batch_id: str,
-    transmission_id: str,
-    receiver: str,
-    sender: str,
-    created: str,
-    receipts: Sequence[Receipt],
-    rejected: Sequence[str],
-) -> bytes:
-    return canonical_json(
-        {
-            "type": "accord-receipts",
-            "v": FORMAT_VERSION,
-            "id": batch_id,
-            "transmission_id": transmission_id,
-            "receiver": receiver,
-            "sender": sender,
-            "created": created,
-            "receipts": [r.to_dict() for r in receipts],
-            "rejected": list(rejected),
-        }
-    )
-
-
-@dataclass(frozen=True)
-class ReceiptBatch:
-    """Receipts for one transmission, signed once by the receiver."""
-
-    id: str
-    transmission_id: str
-    receiver: str
-    sender: str
-    created: str
-    receipts: tuple[Receipt, ...]
-    rejected: tuple[str, ...]
-    signature: DualSignature
-
-    @classmethod
-    def make(
-        cls,
-        keys: SigningKeys,
-        *,
-        batch_id: str,
-        transmission_id: str,
-        receiver: str,
-        sender: str,
-        created: str,
-        receipts: Sequence[Receipt],
-        rejected: Sequence[str],
-    ) -> ReceiptBatch:
-        """Sign the receipts of one transmission."""
-        statement = _batch_statement(batch_id, transmission_id, receiver, sender, created, receipts, rejected)
-        return cls(
-            batch_id,
-            transmission_id,
-            receiver,
-            sender,
-            created,
-            tuple(receipts),
-            tuple(rejected),
-            keys.sign("receipts", statement),
-        )
-
-    def verify(self, keys: VerifyKeys) -> None:
-        """Check the receiver's signature.
-
-        Raises:
-            VerificationFailed: it does not verify.
-        """
-        statement = _batch_statement(
-            self.id,
-            self.transmission_id,
-            self.receiver,
-            self.sender,
-            self.created,
-            self.receipts,
-            self.rejected,
-        )
-        keys.verify("receipts", statement, self.signature)
-
-    def to_bytes(self) -> bytes:
-        """Canonical JSON, signature included."""
-        return canonical_json(
-            {
-                "v": FORMAT_VERSION,
-                "id": self.id,
-                "transmission_id": self.transmission_id,
-                "receiver": self.receiver,
-                "sender": self.sender,
-                "created": self.created,
-                "receipts": [r.to_dict() for r in self.receipts],
-                "rejected": list(self.rejected),
-                "signature": self.signature.to_dict(),
-            }
-        )
-
-    @classmethod
-    def parse(cls, data: bytes | str) -> ReceiptBatch:
-        """Parse (not verify) a receipt batch.
-
-        Raises:
-            InvalidInput: malformed.
-        """
-        what = "receipt batch"
-        obj = loads_object(data, what)
-        _keys(
-            obj,
-            {
-                "v",
-                "id",
-                "transmission_id",
-                "receiver",
-                "sender",
-                "created",
-                "receipts",
-                "rejected",
-                "signature",
-            },
-            what,
-        )
-        rejected = _list(obj, "rejected", what)
-        if not all(isinstance(r, str) for r in rejected):
-            raise InvalidInput(f"{what}: rejected must list message ids")
-        return cls(
-            id=_str(obj, "id", what),
-            transmission_id=_str(obj, "transmission_id", what),
-            receiver=_str(obj, "receiver", what),
-            sender=_str(obj, "sender", what),
-            created=_str(obj, "created", what),
-            receipts=tuple(Receipt.from_dict(r) for r in _list(obj, "receipts", what)),
-            rejected=tuple(str(r) for r in rejected),
-            signature=DualSignature.from_dict(_obj(obj, "signature", what)),
+            item_id=wire_id(str_field(obj, "item_id", what), what),
+            originator_node=wire_id(str_field(obj, "originator_node", what), what),
+            originator_party=str_field(obj, "originator_party", what),
+            label=ConfidentialityLabel.from_dict(obj_field(obj, "label", what)),
+            binding=Binding.from_dict(obj_field(obj, "binding", what)),
+            content=ItemContent.from_dict(obj_field(obj, "content", what)),
+            attachments=tuple(AttachmentManifest.from_dict(a) for a in list_field(obj, "attachments", what)),
+            consent=ConsentToken.from_dict(obj_field(obj, "consent", what)) if consent else None,
         )

@@ -44,11 +44,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Final
 
-from accord.canonical import canonical_json, format_time, loads_object, parse_time
+from accord.canonical import canonical_json, loads_object, parse_time
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
 from accord.errors import InvalidInput, VerificationFailed
 from accord.exchange._checkpoint_notes import cosign_checkpoint, verify_cosignature
-from accord.exchange._formats import FORMAT_VERSION, _keys, _list, _node_id, _obj
+from accord.exchange._fields import (
+    FORMAT_VERSION,
+    UNSIGNED,
+    exact_keys,
+    list_field,
+    obj_field,
+    time_text,
+    wire_id,
+)
 from accord.ledger import HASH_SIZE, Checkpoint, NoteSignature, signature_lines, verify_consistency
 
 __all__ = [
@@ -77,8 +85,6 @@ _GOSSIP_KEYS: Final = {"witness", "checkpoints"}
 _SIGNED_KEYS: Final = {"checkpoint", "signature"}
 MAX_GOSSIP_CHECKPOINTS: Final = 1000
 """Most checkpoints one gossip message carries (one per node the witness holds one of)."""
-# A stand-in while the fields are checked and the statement is built; never sent.
-_UNSIGNED = DualSignature(bytes(64), bytes(3309))
 
 
 def _checkpoint(value: object, what: str) -> Checkpoint:
@@ -97,12 +103,6 @@ def _hash(value: object, what: str) -> bytes:
     if not isinstance(value, str) or len(value) != 2 * HASH_SIZE or not set(value) <= _HEX:
         raise InvalidInput(f"{what}: a proof holds {2 * HASH_SIZE}-digit lower-case hex hashes")
     return bytes.fromhex(value)
-
-
-def _canonical_time(value: object, what: str) -> str:
-    if not isinstance(value, str) or format_time(parse_time(value)) != value:
-        raise InvalidInput(f"{what} is written as 2026-11-25T09:00:00Z")
-    return value
 
 
 @dataclass(frozen=True)
@@ -190,15 +190,15 @@ class CheckpointStatement:
         """
         what = "checkpoint statement"
         obj = loads_object(data, what)
-        _keys(obj, _STATEMENT_KEYS | {"v"}, what)
+        exact_keys(obj, _STATEMENT_KEYS | {"v"}, what)
         if type(obj["v"]) is not int or obj["v"] != FORMAT_VERSION:
             raise InvalidInput(f"{what}: unsupported version {obj['v']!r}")
-        proof = _list(obj, "proof", what)
+        proof = list_field(obj, "proof", what)
         if len(proof) > MAX_PROOF_HASHES:
             raise InvalidInput(f"{what}: a proof is at most {MAX_PROOF_HASHES} hashes")
         return cls(
             checkpoint=_checkpoint(obj["checkpoint"], what),
-            signature=DualSignature.from_dict(_obj(obj, "signature", what)),
+            signature=DualSignature.from_dict(obj_field(obj, "signature", what)),
             previous_size=_size(obj["previous_size"], what),
             proof=tuple(_hash(node, what) for node in proof),
         )
@@ -232,12 +232,12 @@ class Countersignature:
         what = "countersignature"
         if not isinstance(self.witness, str):
             raise InvalidInput(f"{what}: witness must be a node id")
-        _node_id(self.witness, what)
+        wire_id(self.witness, what)
         if not isinstance(self.checkpoint, Checkpoint):
             raise InvalidInput(f"{what}: checkpoint must be a checkpoint")
         if self.witness == self.checkpoint.origin:
             raise InvalidInput(f"{what}: a node does not witness its own ledger")
-        _canonical_time(self.signed_at, f"{what}: signed_at")
+        time_text(self.signed_at, f"{what}: signed_at")
         if not isinstance(self.signature, DualSignature):
             raise InvalidInput(f"{what}: signature must be a dual signature")
         if self.cosignature is not None and (
@@ -261,7 +261,7 @@ class Countersignature:
         Raises:
             InvalidInput: a field is invalid.
         """
-        unsigned = cls(witness, checkpoint, signed_at, _UNSIGNED)
+        unsigned = cls(witness, checkpoint, signed_at, UNSIGNED)
         return replace(
             unsigned,
             signature=keys.sign(COUNTERSIGNATURE_PURPOSE, unsigned.statement()),
@@ -328,7 +328,7 @@ class Countersignature:
         what = "countersignature"
         obj = loads_object(data, what)
         # The first form had no cosignature; both are read.
-        _keys(obj, _COUNTER_KEYS | {"v"} | ({"cosignature"} & set(obj)), what)
+        exact_keys(obj, _COUNTER_KEYS | {"v"} | ({"cosignature"} & set(obj)), what)
         if type(obj["v"]) is not int or obj["v"] != FORMAT_VERSION:
             raise InvalidInput(f"{what}: unsupported version {obj['v']!r}")
         witness, signed_at = obj["witness"], obj["signed_at"]
@@ -344,7 +344,7 @@ class Countersignature:
             witness=witness,
             checkpoint=_checkpoint(obj["checkpoint"], what),
             signed_at=signed_at,
-            signature=DualSignature.from_dict(_obj(obj, "signature", what)),
+            signature=DualSignature.from_dict(obj_field(obj, "signature", what)),
             cosignature=cosignature,
         )
 
@@ -390,7 +390,7 @@ class ProofRequest:
         """
         what = "proof request"
         obj = loads_object(data, what)
-        _keys(obj, _REQUEST_KEYS | {"v"}, what)
+        exact_keys(obj, _REQUEST_KEYS | {"v"}, what)
         if type(obj["v"]) is not int or obj["v"] != FORMAT_VERSION:
             raise InvalidInput(f"{what}: unsupported version {obj['v']!r}")
         return cls(_checkpoint(obj["checkpoint"], what), _size(obj["from_size"], what))
@@ -418,7 +418,7 @@ class Gossip:
         what = "gossip"
         if not isinstance(self.witness, str):
             raise InvalidInput(f"{what}: witness must be a node id")
-        _node_id(self.witness, what)
+        wire_id(self.witness, what)
         pairs = tuple(self.checkpoints)
         if len(pairs) > MAX_GOSSIP_CHECKPOINTS:
             raise InvalidInput(f"{what}: at most {MAX_GOSSIP_CHECKPOINTS} checkpoints")
@@ -457,24 +457,24 @@ class Gossip:
         """
         what = "gossip"
         obj = loads_object(data, what)
-        _keys(obj, _GOSSIP_KEYS | {"v"}, what)
+        exact_keys(obj, _GOSSIP_KEYS | {"v"}, what)
         if type(obj["v"]) is not int or obj["v"] != FORMAT_VERSION:
             raise InvalidInput(f"{what}: unsupported version {obj['v']!r}")
         witness = obj["witness"]
         if not isinstance(witness, str):
             raise InvalidInput(f"{what}: witness is a node id")
-        entries = _list(obj, "checkpoints", what)
+        entries = list_field(obj, "checkpoints", what)
         if len(entries) > MAX_GOSSIP_CHECKPOINTS:
             raise InvalidInput(f"{what}: at most {MAX_GOSSIP_CHECKPOINTS} checkpoints")
         pairs = []
         for entry in entries:
             if not isinstance(entry, dict):
                 raise InvalidInput(f"{what}: each entry is an object")
-            _keys(entry, _SIGNED_KEYS, what)
+            exact_keys(entry, _SIGNED_KEYS, what)
             pairs.append(
                 (
                     _checkpoint(entry["checkpoint"], what),
-                    DualSignature.from_dict(_obj(entry, "signature", what)),
+                    DualSignature.from_dict(obj_field(entry, "signature", what)),
                 )
             )
         return cls(witness, tuple(pairs))

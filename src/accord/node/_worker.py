@@ -30,12 +30,11 @@ from collections.abc import Callable
 from typing import Protocol
 
 from accord.errors import AccordError
-from accord.exchange import PeerClient
+from accord.exchange import IdentityCard, PeerClient
 from accord.limits import MAX_DOCUMENT_BYTES, read_bounded
 from accord.node.audit._ledger import LedgerService
 from accord.node.audit._witness import PUBLISH_SECONDS
 from accord.node.core._context import NodeContext
-from accord.node.registry._identity import IdentityCard
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._delivery import DeliveryService, PeerTransport
 from accord.store import ChangeWatch

@@ -39,6 +39,7 @@ from accord.crypto import DualSignature, VerifyKeys
 from accord.errors import IntegrityError, InvalidInput, NotFound, VerificationFailed
 from accord.exchange import (
     Countersignature,
+    IdentityCard,
     checkpoint_vkeys,
     cosigner_vkeys,
     sign_checkpoint_note,
@@ -47,7 +48,6 @@ from accord.exchange import (
 from accord.ledger import HASH_SIZE, Checkpoint, HashStore, MerkleTree, leaf_hash, verify_inclusion
 from accord.node.audit._ledger_verify import CHECKPOINT_PURPOSE, Finding, VerifyReport, verify_ledger
 from accord.node.core._context import NodeContext
-from accord.node.registry._identity import IdentityCard
 from accord.store import (
     JournalRow,
     LedgerCheckpointRow,

@@ -14,15 +14,14 @@ certificate then reaches the originator's dissemination record.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.canonical import canonical_json, format_time, loads_object
-from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
-from accord.exchange import EnvelopeHeader
+from accord.canonical import format_time
+from accord.errors import Conflict, NotFound, PolicyDenied
+from accord.exchange import DisposalRequest, EnvelopeHeader
 from accord.items import Precedence
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
@@ -39,53 +38,7 @@ from accord.store import ConsentReceiptRow, ItemRow, OutboxRow, append_event
 
 __all__ = ["DisposalRequest", "DisposalService"]
 
-KINDS = ("return", "destroy")
 _STATUS = {"return": "to-return", "destroy": "to-destroy"}
-
-
-@dataclass(frozen=True)
-class DisposalRequest:
-    """What the originator asks of a holder (the payload of a ``disposal-request`` envelope)."""
-
-    item_id: str
-    kind: str
-    reason: str
-    requested_by: str
-    requested_at: str
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise InvalidInput(f"a disposal request asks to {' or '.join(KINDS)}, not {self.kind!r}")
-        reason = self.reason.strip()
-        if not reason or len(reason) > 500 or any(ord(ch) < 32 for ch in reason):
-            raise InvalidInput("a disposal request needs a reason of 1–500 printable characters")
-
-    def to_bytes(self) -> bytes:
-        """Canonical JSON."""
-        return canonical_json(
-            {
-                "item_id": self.item_id,
-                "kind": self.kind,
-                "reason": self.reason,
-                "requested_by": self.requested_by,
-                "requested_at": self.requested_at,
-            }
-        )
-
-    @classmethod
-    def parse(cls, data: bytes) -> DisposalRequest:
-        """Parse strictly.
-
-        Raises:
-            InvalidInput: malformed, unknown or missing keys.
-        """
-        obj = loads_object(data, "disposal request")
-        keys = {"item_id", "kind", "reason", "requested_by", "requested_at"}
-        if set(obj) != keys or not all(isinstance(obj[k], str) for k in keys):
-            raise InvalidInput(
-                "disposal request: expected exactly the text fields " + ", ".join(sorted(keys))
-            )
-        return cls(**{k: str(obj[k]) for k in keys})
 
 
 class DisposalService:

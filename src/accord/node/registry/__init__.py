@@ -1,6 +1,6 @@
 """Registry: who and what this node deals with — partner nodes, agreements, people.
 
-* :class:`PartyService` — pinned identity cards of partner nodes (:class:`IdentityCard`);
+* :class:`PartyService` — pinned identity cards of partner nodes (:class:`~accord.exchange.IdentityCard`);
 * :class:`AgreementService` — agreements signed by every party, diplomatic notes, the
   lifecycle (Art. 21) and :meth:`~AgreementService.covering`, the one answer to "which
   agreement covers us and party X";
@@ -10,6 +10,7 @@
 Imports only :mod:`accord.node.core`.
 """
 
+from accord.exchange import AgreementSignature, IdentityCard, SignedNote
 from accord.node.registry._accounts import (
     RFC9106_LOW_MEMORY,
     UNSAFE_FAST_PASSWORD_HASHING,
@@ -17,8 +18,7 @@ from accord.node.registry._accounts import (
     PasswordHashing,
     TokenInfo,
 )
-from accord.node.registry._agreements import AgreementService, AgreementSignature, SignedNote
-from accord.node.registry._identity import IdentityCard
+from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import Role, User, UserService
 

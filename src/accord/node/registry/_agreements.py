@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -27,24 +26,19 @@ from accord.agreements import (
     load_agreement,
     status,
 )
-from accord.canonical import canonical_json, loads_object
-from accord.crypto import DualSignature
 from accord.errors import (
     AgreementStateError,
     Conflict,
-    InvalidInput,
     NotFound,
     PolicyDenied,
     VerificationFailed,
 )
+from accord.exchange import AgreementSignature, SignedNote, agreement_statement, note_statement
 from accord.node.core._context import NodeContext
 from accord.node.registry._parties import PartyService
 from accord.store import AgreementRow, AgreementSignatureRow, NoteRow, append_event, format_stamp
 
-__all__ = ["ABOUT_HELD", "AgreementService", "AgreementSignature", "SignedNote", "travel_refusal"]
-
-SIGNATURE_FORMAT = "accord-agreement-signature/1"
-NOTE_FORMAT = "accord-note/1"
+__all__ = ["ABOUT_HELD", "AgreementService", "travel_refusal"]
 
 ABOUT_HELD = frozenset(
     {
@@ -87,94 +81,6 @@ def travel_refusal(agreement: Agreement, status: Status, message_type: str) -> s
     return f"{agreement.id} is {status.state.value} on {status.day}: nothing new travels under it (Art. 21)"
 
 
-@dataclass(frozen=True)
-class AgreementSignature:
-    """One party's signature over an agreement's exact text (its SHA-384 digest)."""
-
-    agreement_id: str
-    digest: str
-    party: str
-    node_id: str
-    signature: DualSignature
-
-    def statement(self) -> bytes:
-        """The bytes that are signed."""
-        return _signature_statement(self.agreement_id, self.digest, self.party, self.node_id)
-
-    def to_json(self) -> str:
-        """The signature file's text."""
-        return canonical_json(
-            {
-                "format": SIGNATURE_FORMAT,
-                "agreement_id": self.agreement_id,
-                "digest": self.digest,
-                "party": self.party,
-                "node_id": self.node_id,
-                "signature": self.signature.to_dict(),
-            }
-        ).decode("utf-8")
-
-    @classmethod
-    def parse(cls, text: str | bytes) -> AgreementSignature:
-        """Parse a signature file (not yet verified).
-
-        Raises:
-            InvalidInput: malformed.
-        """
-        data = loads_object(text, "agreement signature")
-        keys = {"format", "agreement_id", "digest", "party", "node_id", "signature"}
-        if set(data) != keys or data["format"] != SIGNATURE_FORMAT:
-            raise InvalidInput(
-                f"agreement signature must have exactly {sorted(keys)} and format {SIGNATURE_FORMAT}"
-            )
-        fields = [data[k] for k in ("agreement_id", "digest", "party", "node_id")]
-        sig = data["signature"]
-        if not all(isinstance(f, str) for f in fields) or not isinstance(sig, dict):
-            raise InvalidInput("agreement signature has fields of the wrong type")
-        agreement_id, digest, party, node_id = (str(f) for f in fields)
-        return cls(agreement_id, digest, party, node_id, DualSignature.from_dict(sig))
-
-
-@dataclass(frozen=True)
-class SignedNote:
-    """A diplomatic note and the signature of the node of the party that gave it."""
-
-    note: Note
-    signer: str
-    signature: DualSignature
-
-    def statement(self) -> bytes:
-        """The bytes that are signed."""
-        return _note_statement(self.note, self.signer)
-
-    def to_json(self) -> str:
-        """The note file's text."""
-        return canonical_json(
-            {
-                "format": NOTE_FORMAT,
-                "note": self.note.to_dict(),
-                "signer": self.signer,
-                "signature": self.signature.to_dict(),
-            }
-        ).decode("utf-8")
-
-    @classmethod
-    def parse(cls, text: str | bytes) -> SignedNote:
-        """Parse a note file (not yet verified).
-
-        Raises:
-            InvalidInput: malformed.
-        """
-        data = loads_object(text, "diplomatic note")
-        keys = {"format", "note", "signer", "signature"}
-        if set(data) != keys or data["format"] != NOTE_FORMAT:
-            raise InvalidInput(f"note file must have exactly {sorted(keys)} and format {NOTE_FORMAT}")
-        note, signer, sig = data["note"], data["signer"], data["signature"]
-        if not isinstance(note, dict) or not isinstance(signer, str) or not isinstance(sig, dict):
-            raise InvalidInput("note file has fields of the wrong type")
-        return cls(Note.from_dict(note), signer, DualSignature.from_dict(sig))
-
-
 class AgreementService:
     """Agreements and their lifecycle at this node."""
 
@@ -197,7 +103,7 @@ class AgreementService:
             self._require_member(agreement)
             cfg = self._ctx.config
             digest = agreement_digest(toml_text)
-            statement = _signature_statement(agreement.id, digest, cfg.party, cfg.node_id)
+            statement = agreement_statement(agreement.id, digest, cfg.party, cfg.node_id)
             signature = self._ctx.keys.sign("agreement", statement)
             append_event(
                 session,
@@ -463,7 +369,7 @@ class AgreementService:
                 amendment_digest=amendment_digest,
             )
             signer = self._ctx.config.node_id
-            signed = SignedNote(note, signer, self._ctx.keys.sign("note", _note_statement(note, signer)))
+            signed = SignedNote(note, signer, self._ctx.keys.sign("note", note_statement(note, signer)))
             self._record_note(s, agreement, signed, actor, action="agreement.note")
             return signed
 
@@ -554,19 +460,3 @@ def _loaded(toml_text: str) -> Agreement:
 @functools.lru_cache(maxsize=1024)
 def _parsed_note(signed_json: str) -> SignedNote:
     return SignedNote.parse(signed_json)
-
-
-def _signature_statement(agreement_id: str, digest: str, party: str, node_id: str) -> bytes:
-    return canonical_json(
-        {
-            "format": SIGNATURE_FORMAT,
-            "agreement_id": agreement_id,
-            "digest": digest,
-            "party": party,
-            "node_id": node_id,
-        }
-    )
-
-
-def _note_statement(note: Note, signer: str) -> bytes:
-    return canonical_json({"format": NOTE_FORMAT, "note": note.to_dict(), "signer": signer})

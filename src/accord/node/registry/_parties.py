@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from accord.crypto import VerifyKeys
 from accord.errors import Conflict, NotFound
+from accord.exchange import IdentityCard
 from accord.node.core._context import NodeContext
-from accord.node.registry._identity import IdentityCard
 from accord.store import PartyRow, append_event, format_stamp
 
 __all__ = ["PartyService"]

@@ -28,6 +28,7 @@ from accord.exchange import (
     AttachmentManifest,
     ConsentToken,
     EnvelopeHeader,
+    IdentityCard,
     ItemPayload,
     WireEnvelope,
     lane_of,
@@ -39,7 +40,6 @@ from accord.node.holdings._consent_book import usable_consent
 from accord.node.holdings._items import ItemService, ItemView
 from accord.node.holdings._vault import unwrap_blob_key
 from accord.node.registry._agreements import AgreementService
-from accord.node.registry._identity import IdentityCard
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import User, UserService
 from accord.policy import Action, may_travel

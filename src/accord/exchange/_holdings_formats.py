@@ -1,0 +1,221 @@
+"""Wire format of a holdings summary: what a holder holds of one originator's CMI (Art. 6).
+
+GSOMIA Art. 6 asks each party for "identification, location, inventory and control" of
+the CMI it holds. :class:`HoldingsSummary` is signed by the holder node (purpose
+``holdings-summary``) and exchanged as a file: every item of one originating party the
+holder holds (:class:`HeldItem`), with its status, its number of copies and the message ids
+it arrived in. The originator reconciles it against its dissemination record
+(``accord reconcile``).
+
+The habits of :mod:`._custody_formats` hold; fields are checked by :mod:`._fields`.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, replace
+from typing import Final
+
+from accord.canonical import canonical_json, loads_object
+from accord.crypto import DualSignature, SigningKeys, VerifyKeys
+from accord.errors import InvalidInput
+from accord.exchange._custody_formats import MAX_ENTRIES
+from accord.exchange._fields import (
+    FORMAT_VERSION,
+    UNSIGNED,
+    count,
+    int_field,
+    list_field,
+    matching,
+    obj_field,
+    party_code,
+    require_dual_signature,
+    sha384_hex,
+    str_field,
+    user_name,
+    versioned,
+    wire_id,
+    wire_time,
+)
+
+__all__ = ["HOLDING_STATUSES", "HeldItem", "HoldingsSummary", "new_summary_id"]
+
+_SUMMARY_ID = re.compile(r"summary-[0-9a-f]{32}")
+MAX_MESSAGES: Final = 1000
+_STATUS = re.compile(r"[a-z][a-z-]{1,15}")
+HOLDING_STATUSES: Final = frozenset(
+    {
+        "held",
+        "downgraded",
+        "declassified",
+        "consent-revoked",
+        "destroyed",
+        "returned",
+        "compromised",
+        "to-return",
+        "to-destroy",
+    }
+)
+"""The statuses a holder reports today (the status column of ``items``); a summary accepts any
+status word of that form, so that a newer holder's statuses still reconcile."""
+
+
+def new_summary_id() -> str:
+    """A fresh holdings summary id: ``summary-`` and 32 hex digits."""
+    return f"summary-{uuid.uuid4().hex}"
+
+
+@dataclass(frozen=True)
+class HeldItem:
+    """One line of a holdings summary: an item as the holder holds it."""
+
+    item_id: str
+    content_sha384: str
+    status: str
+    copies: int
+    message_ids: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        what = "holdings summary entry"
+        wire_id(self.item_id, what)
+        sha384_hex(self.content_sha384, what)
+        matching(self.status, _STATUS, what, "a holding status such as held or destroyed")
+        count(self.copies, f"{what}: copies", MAX_ENTRIES)
+        if not isinstance(self.message_ids, tuple | list) or len(self.message_ids) > MAX_MESSAGES:
+            raise InvalidInput(f"{what}: message_ids must be a list of at most {MAX_MESSAGES} ids")
+        ids = tuple(sorted({wire_id(m, what) for m in self.message_ids}))
+        if len(ids) != len(self.message_ids):
+            raise InvalidInput(f"{what}: a message id is listed twice")
+        object.__setattr__(self, "message_ids", ids)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "item_id": self.item_id,
+            "content_sha384": self.content_sha384,
+            "status": self.status,
+            "copies": self.copies,
+            "message_ids": list(self.message_ids),
+        }
+
+    @classmethod
+    def from_dict(cls, obj: object) -> HeldItem:
+        """Parse one entry.
+
+        Raises:
+            InvalidInput: malformed, a key missing or unknown, or a field invalid.
+        """
+        what = "holdings summary entry"
+        if not isinstance(obj, dict):
+            raise InvalidInput(f"{what} must be an object")
+        names = {"item_id", "content_sha384", "status", "copies", "message_ids"}
+        if set(obj) != names:
+            raise InvalidInput(f"{what}: expected exactly the keys {sorted(names)}")
+        ids = list_field(obj, "message_ids", what)
+        if not all(isinstance(m, str) for m in ids):
+            raise InvalidInput(f"{what}: message_ids must be a list of ids")
+        return cls(
+            item_id=str_field(obj, "item_id", what),
+            content_sha384=str_field(obj, "content_sha384", what),
+            status=str_field(obj, "status", what),
+            copies=int_field(obj, "copies", what),
+            message_ids=tuple(str(m) for m in ids),
+        )
+
+
+_SUMMARY_FIELDS: Final = ("summary_id", "holder_party", "holder_node", "for_party", "made_by", "made_at")
+
+
+@dataclass(frozen=True)
+class HoldingsSummary:
+    """What a holder holds of one originating party's CMI, signed by the holder node (Art. 6)."""
+
+    summary_id: str
+    holder_party: str
+    holder_node: str
+    for_party: str
+    made_by: str
+    made_at: str
+    items: tuple[HeldItem, ...]
+    signature: DualSignature
+
+    def __post_init__(self) -> None:
+        what = "holdings summary"
+        matching(self.summary_id, _SUMMARY_ID, what, "a holdings summary id")
+        party_code(self.holder_party, what)
+        wire_id(self.holder_node, what)
+        party_code(self.for_party, what)
+        user_name(self.made_by, what)
+        wire_time(self.made_at, f"{what}: made_at")
+        if not isinstance(self.items, tuple | list) or not all(isinstance(i, HeldItem) for i in self.items):
+            raise InvalidInput(f"{what}: items must be a list of entries")
+        if len(self.items) > MAX_ENTRIES:
+            raise InvalidInput(f"{what}: more than {MAX_ENTRIES} entries")
+        items = tuple(sorted(self.items, key=lambda i: i.item_id))
+        if len({i.item_id for i in items}) != len(items):
+            raise InvalidInput(f"{what}: an item is listed twice")
+        object.__setattr__(self, "items", items)
+        require_dual_signature(self.signature, what)
+        if self.for_party == self.holder_party:
+            raise InvalidInput(f"{what}: a holder does not summarise its own items for itself")
+
+    @classmethod
+    def make(
+        cls,
+        keys: SigningKeys,
+        *,
+        summary_id: str,
+        holder_party: str,
+        holder_node: str,
+        for_party: str,
+        made_by: str,
+        made_at: str,
+        items: tuple[HeldItem, ...],
+    ) -> HoldingsSummary:
+        """Check the fields and sign them with the holder node's keys.
+
+        Raises:
+            InvalidInput: a field is invalid.
+        """
+        unsigned = cls(summary_id, holder_party, holder_node, for_party, made_by, made_at, items, UNSIGNED)
+        return replace(unsigned, signature=keys.sign("holdings-summary", unsigned.statement()))
+
+    def _body(self) -> dict[str, object]:
+        body: dict[str, object] = {name: getattr(self, name) for name in _SUMMARY_FIELDS}
+        return {**body, "items": [i.to_dict() for i in self.items]}
+
+    def statement(self) -> bytes:
+        """The exact bytes the holder signs."""
+        return canonical_json({"type": "accord-holdings-summary", "v": FORMAT_VERSION, **self._body()})
+
+    def verify(self, keys: VerifyKeys) -> None:
+        """Check the holder's signature.
+
+        Raises:
+            VerificationFailed: it was not signed by these keys, or a field was changed.
+        """
+        keys.verify("holdings-summary", self.statement(), self.signature)
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON, signature included."""
+        return canonical_json({"v": FORMAT_VERSION, **self._body(), "signature": self.signature.to_dict()})
+
+    @classmethod
+    def parse(cls, data: bytes | str) -> HoldingsSummary:
+        """Parse (not verify) a summary.
+
+        Raises:
+            InvalidInput: malformed, a key missing or unknown, or a field invalid.
+        """
+        what = "holdings summary"
+        fields = versioned(loads_object(data, what), {*_SUMMARY_FIELDS, "items", "signature"}, what)
+        entries = list_field(fields, "items", what)
+        if len(entries) > MAX_ENTRIES:
+            raise InvalidInput(f"{what}: more than {MAX_ENTRIES} entries")
+        text = {name: str_field(fields, name, what) for name in _SUMMARY_FIELDS}
+        return cls(
+            **text,
+            items=tuple(HeldItem.from_dict(e) for e in entries),
+            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
+        )

@@ -1,0 +1,315 @@
+"""Wire formats of the originator's notices to every holder (GSOMIA Arts. 6, 15, 21).
+
+The originator keeps deciding about what it provided. Three messages carry its decisions
+to the holders, each in an envelope of its own type (``EnvelopeHeader.type``):
+
+* **consent-revocation** — :class:`ConsentRevocation`, signed (purpose
+  ``consent-revocation``): a consent it gave is withdrawn (Art. 6).
+* **downgrade** — :class:`DowngradeNotice`, signed (purpose ``downgrade``): a lower
+  classification or a declassification, which every holder applies (Art. 6).
+* **disposal-request** — :class:`DisposalRequest`: return or destroy an item (Arts. 15,
+  21). Not signed itself: the transmission that carries it is.
+
+The habits of :mod:`._consent` hold: canonical JSON, strict parsing, objects valid from
+construction, every field checked by the shared vocabulary of :mod:`._fields`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from typing import Final
+
+from accord.canonical import canonical_json, loads_object
+from accord.crypto import DualSignature, SigningKeys, VerifyKeys
+from accord.errors import InvalidInput
+from accord.exchange._fields import (
+    FORMAT_VERSION,
+    NOTICE_ID,
+    TOKEN_ID,
+    UNSIGNED,
+    exact_keys,
+    flag,
+    load_versioned,
+    matching,
+    obj_field,
+    party_code,
+    require_dual_signature,
+    set_text,
+    sha384_hex,
+    str_field,
+    user_name,
+    wire_id,
+    wire_time,
+)
+
+__all__ = ["DISPOSAL_KINDS", "ConsentRevocation", "DisposalRequest", "DowngradeNotice", "new_notice_id"]
+
+DISPOSAL_KINDS: Final = ("return", "destroy")
+"""What an originator may ask of a holder: to return the item, or to destroy it."""
+
+
+def new_notice_id() -> str:
+    """A fresh downgrade notice id: ``notice-`` and 32 hex digits."""
+    return f"notice-{uuid.uuid4().hex}"
+
+
+_REVOCATION_FIELDS: Final = ("token_id", "item_id", "originator_node", "reason", "revoked_at")
+
+
+@dataclass(frozen=True)
+class ConsentRevocation:
+    """The originator withdraws a consent it gave; signed by the originator node."""
+
+    token_id: str
+    item_id: str
+    originator_node: str
+    reason: str
+    revoked_at: str
+    signature: DualSignature
+
+    def __post_init__(self) -> None:
+        what = "consent revocation"
+        matching(self.token_id, TOKEN_ID, what, "a consent token id")
+        wire_id(self.item_id, what)
+        wire_id(self.originator_node, what)
+        set_text(self, "reason", what)
+        wire_time(self.revoked_at, f"{what}: revoked_at")
+        require_dual_signature(self.signature, what)
+
+    @classmethod
+    def make(
+        cls,
+        keys: SigningKeys,
+        *,
+        token_id: str,
+        item_id: str,
+        originator_node: str,
+        reason: str,
+        revoked_at: str,
+    ) -> ConsentRevocation:
+        """Check the fields and sign them with the originator node's keys.
+
+        Raises:
+            InvalidInput: a field is invalid.
+        """
+        unsigned = cls(token_id, item_id, originator_node, reason, revoked_at, UNSIGNED)
+        return replace(unsigned, signature=keys.sign("consent-revocation", unsigned.statement()))
+
+    def statement(self) -> bytes:
+        """The exact bytes the originator signs."""
+        body = {name: getattr(self, name) for name in _REVOCATION_FIELDS}
+        return canonical_json({"type": "accord-consent-revocation", "v": FORMAT_VERSION, **body})
+
+    def verify(self, keys: VerifyKeys) -> None:
+        """Check the originator's signature.
+
+        Raises:
+            VerificationFailed: it was not signed by these keys, or a field was changed.
+        """
+        keys.verify("consent-revocation", self.statement(), self.signature)
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON, signature included."""
+        body = {name: getattr(self, name) for name in _REVOCATION_FIELDS}
+        return canonical_json({"v": FORMAT_VERSION, **body, "signature": self.signature.to_dict()})
+
+    @classmethod
+    def parse(cls, data: bytes | str) -> ConsentRevocation:
+        """Parse (not verify) a revocation.
+
+        Raises:
+            InvalidInput: malformed, a key missing or unknown, or a field invalid.
+        """
+        what = "consent revocation"
+        fields = load_versioned(data, {*_REVOCATION_FIELDS, "signature"}, what)
+        return cls(
+            token_id=str_field(fields, "token_id", what),
+            item_id=str_field(fields, "item_id", what),
+            originator_node=str_field(fields, "originator_node", what),
+            reason=str_field(fields, "reason", what),
+            revoked_at=str_field(fields, "revoked_at", what),
+            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
+        )
+
+
+_DOWNGRADE_FIELDS: Final = (
+    "notice_id",
+    "item_id",
+    "originator_node",
+    "originator_party",
+    "content_sha384",
+    "previous_classification",
+    "new_classification",
+    "declassified",
+    "reason",
+    "issued_at",
+)
+
+
+@dataclass(frozen=True)
+class DowngradeNotice:
+    """The originator lowers an item's classification or declassifies it (Art. 6).
+
+    Every holder applies it. The classifications are words of the originator's scheme
+    (``極秘``, ``군사Ⅱ급비밀``); ``new_classification`` is None exactly when the item is
+    declassified.
+    """
+
+    notice_id: str
+    item_id: str
+    originator_node: str
+    originator_party: str
+    content_sha384: str
+    previous_classification: str
+    new_classification: str | None
+    declassified: bool
+    reason: str
+    issued_at: str
+    signature: DualSignature
+
+    def __post_init__(self) -> None:
+        what = "downgrade notice"
+        matching(self.notice_id, NOTICE_ID, what, "a notice id")
+        wire_id(self.item_id, what)
+        wire_id(self.originator_node, what)
+        party_code(self.originator_party, what)
+        sha384_hex(self.content_sha384, what)
+        set_text(self, "previous_classification", what)
+        flag(self.declassified, f"{what}: declassified")
+        if self.declassified:
+            if self.new_classification is not None:
+                raise InvalidInput(f"{what}: a declassified item has no new classification")
+        else:
+            if self.new_classification is None:
+                raise InvalidInput(f"{what}: give the new classification, or declassify")
+            set_text(self, "new_classification", what)
+            if self.new_classification == self.previous_classification:
+                raise InvalidInput(f"{what}: the item is already {self.previous_classification}")
+        set_text(self, "reason", what)
+        wire_time(self.issued_at, f"{what}: issued_at")
+        require_dual_signature(self.signature, what)
+
+    @classmethod
+    def make(
+        cls,
+        keys: SigningKeys,
+        *,
+        notice_id: str,
+        item_id: str,
+        originator_node: str,
+        originator_party: str,
+        content_sha384: str,
+        previous_classification: str,
+        new_classification: str | None,
+        declassified: bool,
+        reason: str,
+        issued_at: str,
+    ) -> DowngradeNotice:
+        """Check the fields and sign them with the originator node's keys.
+
+        Raises:
+            InvalidInput: a field is invalid.
+        """
+        unsigned = cls(
+            notice_id,
+            item_id,
+            originator_node,
+            originator_party,
+            content_sha384,
+            previous_classification,
+            new_classification,
+            declassified,
+            reason,
+            issued_at,
+            UNSIGNED,
+        )
+        return replace(unsigned, signature=keys.sign("downgrade", unsigned.statement()))
+
+    def statement(self) -> bytes:
+        """The exact bytes the originator signs."""
+        body = {name: getattr(self, name) for name in _DOWNGRADE_FIELDS}
+        return canonical_json({"type": "accord-downgrade", "v": FORMAT_VERSION, **body})
+
+    def verify(self, keys: VerifyKeys) -> None:
+        """Check the originator's signature.
+
+        Raises:
+            VerificationFailed: it was not signed by these keys, or a field was changed.
+        """
+        keys.verify("downgrade", self.statement(), self.signature)
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON, signature included."""
+        body = {name: getattr(self, name) for name in _DOWNGRADE_FIELDS}
+        return canonical_json({"v": FORMAT_VERSION, **body, "signature": self.signature.to_dict()})
+
+    @classmethod
+    def parse(cls, data: bytes | str) -> DowngradeNotice:
+        """Parse (not verify) a downgrade notice.
+
+        Raises:
+            InvalidInput: malformed, a key missing or unknown, or a field invalid.
+        """
+        what = "downgrade notice"
+        fields = load_versioned(data, {*_DOWNGRADE_FIELDS, "signature"}, what)
+        new = fields["new_classification"]
+        if new is not None and not isinstance(new, str):
+            raise InvalidInput(f"{what}: new_classification must be text or null")
+        return cls(
+            notice_id=str_field(fields, "notice_id", what),
+            item_id=str_field(fields, "item_id", what),
+            originator_node=str_field(fields, "originator_node", what),
+            originator_party=str_field(fields, "originator_party", what),
+            content_sha384=str_field(fields, "content_sha384", what),
+            previous_classification=str_field(fields, "previous_classification", what),
+            new_classification=new,
+            declassified=flag(fields["declassified"], f"{what}: declassified"),
+            reason=str_field(fields, "reason", what),
+            issued_at=str_field(fields, "issued_at", what),
+            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
+        )
+
+
+_DISPOSAL_FIELDS: Final = ("item_id", "kind", "reason", "requested_by", "requested_at")
+
+
+@dataclass(frozen=True)
+class DisposalRequest:
+    """What the originator asks of a holder (the payload of a ``disposal-request`` envelope).
+
+    Return or destroy ``item_id`` (Arts. 15, 21), for ``reason``, asked by the user
+    ``requested_by`` at ``requested_at``. Not signed itself: the transmission that carries
+    it is. Its bytes carry no ``v`` (they never did).
+    """
+
+    item_id: str
+    kind: str
+    reason: str
+    requested_by: str
+    requested_at: str
+
+    def __post_init__(self) -> None:
+        what = "disposal request"
+        if self.kind not in DISPOSAL_KINDS:
+            raise InvalidInput(f"a disposal request asks to {' or '.join(DISPOSAL_KINDS)}, not {self.kind!r}")
+        wire_id(self.item_id, what)
+        set_text(self, "reason", what)
+        user_name(self.requested_by, what)
+        wire_time(self.requested_at, f"{what}: requested_at")
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON."""
+        return canonical_json({name: getattr(self, name) for name in _DISPOSAL_FIELDS})
+
+    @classmethod
+    def parse(cls, data: bytes) -> DisposalRequest:
+        """Parse strictly.
+
+        Raises:
+            InvalidInput: malformed, unknown or missing keys, or a field invalid.
+        """
+        what = "disposal request"
+        obj = loads_object(data, what)
+        exact_keys(obj, set(_DISPOSAL_FIELDS), what)
+        return cls(*(str_field(obj, name, what) for name in _DISPOSAL_FIELDS))
