@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement
 from accord.canonical import format_time
-from accord.errors import AccordError, AgreementStateError, Conflict, InvalidInput, NotFound, PolicyDenied
+from accord.errors import AgreementStateError, Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import (
     CompromisedItem,
     CompromiseNotice,
@@ -719,15 +719,13 @@ class CompromiseService:
 
     def _provided(self, session: Session, item_id: str, node_id: str, party: str) -> bool:
         """Whether our dissemination record shows ``item_id`` provided to ``node_id`` (or its party)."""
-        headers = session.scalars(
-            select(OutboxRow.header).where(OutboxRow.item_id == item_id, OutboxRow.peer == node_id)
-        ).all()
-        for raw in headers:
-            try:
-                if EnvelopeHeader.parse(raw).type == "item":
-                    return True
-            except AccordError:
-                continue
+        sent = session.scalar(
+            select(OutboxRow.message_id).where(
+                OutboxRow.item_id == item_id, OutboxRow.peer == node_id, OutboxRow.kind == "item"
+            )
+        )
+        if sent is not None:
+            return True
         consented = session.scalar(
             select(ConsentRow.id).where(
                 ConsentRow.item_id == item_id,
@@ -818,14 +816,10 @@ class CompromiseService:
     def _sends(session: Session, item_id: str) -> list[dict[str, object]]:
         out: list[dict[str, object]] = []
         for sent in session.scalars(
-            select(OutboxRow).where(OutboxRow.item_id == item_id).order_by(OutboxRow.created_at)
+            select(OutboxRow)
+            .where(OutboxRow.item_id == item_id, OutboxRow.kind == "item")
+            .order_by(OutboxRow.created_at)
         ):
-            try:
-                kind = EnvelopeHeader.parse(sent.header).type
-            except AccordError:
-                kind = "unreadable"
-            if kind != "item":
-                continue
             out.append(
                 {
                     "message_id": sent.message_id,

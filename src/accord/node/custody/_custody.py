@@ -643,10 +643,12 @@ class CustodyService:
     @staticmethod
     def _provided(session: Session, item_id: str, node_id: str, party: str) -> bool:
         """Whether the dissemination record shows the item went to ``node_id`` (or its party, by consent)."""
-        sent = session.scalars(
-            select(OutboxRow.header).where(OutboxRow.item_id == item_id, OutboxRow.peer == node_id)
+        sent = session.scalar(
+            select(OutboxRow.message_id).where(
+                OutboxRow.item_id == item_id, OutboxRow.peer == node_id, OutboxRow.kind == "item"
+            )
         )
-        if any(EnvelopeHeader.parse(h).type == "item" for h in sent):
+        if sent is not None:
             return True
         consented = session.scalar(
             select(ConsentRow.id).where(

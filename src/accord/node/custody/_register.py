@@ -38,7 +38,6 @@ from accord.errors import IntegrityError, InvalidInput, NotFound, PolicyDenied, 
 from accord.exchange import (
     ConsentToken,
     DestructionCertificate,
-    EnvelopeHeader,
     HeldItem,
     HoldingsSummary,
     new_summary_id,
@@ -250,7 +249,7 @@ class RegisterService:
                 record.sends.append(
                     {
                         "message_id": sent.message_id,
-                        "kind": EnvelopeHeader.parse(sent.header).type,
+                        "kind": sent.kind,
                         "to": sent.peer,
                         "party": sent.peer_party,
                         "agreement": sent.agreement_id,
@@ -439,10 +438,11 @@ class RegisterService:
         own = self._ctx.config
         record: dict[str, list[OutboxRow]] = {}
         for sent in session.scalars(
-            select(OutboxRow).where(OutboxRow.peer == node).order_by(OutboxRow.created_at)
+            select(OutboxRow)
+            .where(OutboxRow.peer == node, OutboxRow.kind == "item")
+            .order_by(OutboxRow.created_at)
         ):
-            if EnvelopeHeader.parse(sent.header).type == "item":
-                record.setdefault(sent.item_id, []).append(sent)
+            record.setdefault(sent.item_id, []).append(sent)
         # What a holder passed on to that node under our consent: its signed receipts are
         # our record of it, as the outbox is of what we provided ourselves (Art. 6).
         consented: dict[str, list[ConsentReceiptRow]] = {}

@@ -472,13 +472,15 @@ class ConsentService:
             raise NotFound(f"consent request for item {request.item_id}, which this node did not originate")
         if item.content_sha384 != request.content_sha384:
             raise VerificationFailed(f"consent request for another version of item {request.item_id}")
-        sent = session.scalars(
-            select(OutboxRow.header).where(
-                OutboxRow.item_id == request.item_id, OutboxRow.peer == header.sender
+        # Only the item itself counts (a notice about it does not make the sender a holder).
+        sent = session.scalar(
+            select(OutboxRow.message_id).where(
+                OutboxRow.item_id == request.item_id,
+                OutboxRow.peer == header.sender,
+                OutboxRow.kind == "item",
             )
         )
-        # Only the item itself counts (a notice about it does not make the sender a holder).
-        if not any(EnvelopeHeader.parse(h).type == "item" for h in sent):
+        if sent is None:
             raise PolicyDenied(f"item {request.item_id} was never provided to {header.sender}")
         if session.get(ConsentRow, request.request_id) is not None:
             raise Conflict(f"consent request {request.request_id} is already here")

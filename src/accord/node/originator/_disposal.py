@@ -139,15 +139,11 @@ class DisposalService:
                 )
             request = DisposalRequest(item_id, kind, reason, actor, format_time(now))
             sent = session.execute(
-                select(OutboxRow.peer, OutboxRow.agreement_id, OutboxRow.header).where(
-                    OutboxRow.item_id == item_id, OutboxRow.peer_party == holder
+                select(OutboxRow.peer, OutboxRow.agreement_id).where(
+                    OutboxRow.item_id == item_id, OutboxRow.peer_party == holder, OutboxRow.kind == "item"
                 )
             ).all()
-            targets = {
-                peer: agreement_id
-                for peer, agreement_id, header in sent
-                if EnvelopeHeader.parse(header).type == "item"
-            }
+            targets = {to.peer: to.agreement_id for to in sent}
             # A third party that received it under our consent (Art. 6), under the agreement
             # its receipt came under.
             for node, agreement_id in session.execute(
