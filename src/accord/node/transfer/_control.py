@@ -168,9 +168,11 @@ def handle(
     2. **authenticate**: whoever the message names as its author is the envelope's
        sender (its signature and pinned keys were checked by the receiving side), and a
        message that carries its own signature is signed by that sender's pinned keys
-       (:func:`require_author`, :func:`verify_signed`). ``None`` only where the author
-       is known from the record the message answers (a consent decision answers our
-       request: ``check`` then names the originator it went to);
+       (:func:`require_author`, :func:`verify_signed`; together :func:`signed_by`).
+       ``None`` only where the message names no author and the record it is about
+       does: a consent decision answers our request (``check`` requires the
+       originator it went to), a disposal request is about an item (``locate`` finds
+       it only among those the sender originated);
     3. **locate** what the message is about in the receiver's snapshot (``NotFound``
        when it is not here, or not the sender's to speak of);
     4. **check** the state it finds: the same version of the item, the sender's
