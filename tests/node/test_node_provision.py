@@ -35,10 +35,13 @@ def _provided(trio: Trio) -> str:
 
 
 def _damage_sends(node: Node, item_id: str) -> list[str]:
-    """Overwrite the stored headers of every envelope ``node`` sent about ``item_id``."""
+    """Damage the stored envelopes ``node`` sent about ``item_id``: headers that no longer parse,
+    whose kind migration 0013 could only record as unreadable."""
     with node.ctx.db.transaction() as session:
         ids = list(session.scalars(select(OutboxRow.message_id).where(OutboxRow.item_id == item_id)))
-        session.execute(update(OutboxRow).where(OutboxRow.item_id == item_id).values(header=DAMAGED))
+        session.execute(
+            update(OutboxRow).where(OutboxRow.item_id == item_id).values(header=DAMAGED, kind="unreadable")
+        )
     return ids
 
 

@@ -142,3 +142,41 @@ def test_a_database_from_a_newer_accord_is_a_storage_error(tmp_path: Path) -> No
     with pytest.raises(StorageError, match="cannot migrate"):
         db.migrate()
     db.dispose()
+
+
+def _upgrade(db: Database, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    import accord.store
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(accord.store.__file__).parent / "migrations"))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def test_migration_0013_fills_the_outbox_kind_from_the_stored_headers(db: Database) -> None:
+    _upgrade(db, "0012")
+    rows = {
+        "m-item": b'{"type":"item","v":1}',
+        "m-notice": b'{"type":"downgrade","v":1}',
+        "m-broken": b"not a header",
+    }
+    with db.engine.begin() as conn:
+        for message_id, header in rows.items():
+            conn.execute(
+                text(
+                    "INSERT INTO outbox (message_id, peer, peer_party, item_id, agreement_id, precedence, "
+                    "rank, lane, seq, header, ciphertext, digest, blobs_json, status, attempts, "
+                    "next_attempt_at, last_error, created_at, sent_by, receipted_at) "
+                    "VALUES (:m, 'kor-mnd', 'KOR', 'it-1', 'a', 'ROUTINE', 1, 'routine', 1, :h, :c, 'd', "
+                    "'[]', 'pending', 0, 't', '', 't', 'officer', NULL)"
+                ),
+                {"m": message_id, "h": header, "c": b""},
+            )
+    db.migrate()
+    with db.engine.connect() as conn:
+        kinds = dict(conn.execute(text("SELECT message_id, kind FROM outbox")).all())
+    assert kinds == {"m-item": "item", "m-notice": "downgrade", "m-broken": "unreadable"}

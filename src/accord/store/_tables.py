@@ -222,6 +222,9 @@ class OutboxRow(Base):
     peer: Mapped[str] = mapped_column(String(64), index=True)
     peer_party: Mapped[str] = mapped_column(String(8))
     item_id: Mapped[str] = mapped_column(String(64), index=True)
+    # The envelope's type, as in its header (0013): the dissemination record is read by
+    # kind (an item, a notice about it, a control message) without parsing stored headers.
+    kind: Mapped[str] = mapped_column(String(32))
     agreement_id: Mapped[str] = mapped_column(String(100))
     precedence: Mapped[str] = mapped_column(String(16))
     rank: Mapped[int] = mapped_column(Integer)

@@ -67,7 +67,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.canonical import canonical_json, format_time, loads_object, parse_time
-from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, VerificationFailed
+from accord.errors import Conflict, InvalidInput, NotFound, VerificationFailed
 from accord.exchange import CheckpointStatement, Countersignature, EnvelopeHeader, Gossip, ProofRequest
 from accord.items import Precedence
 from accord.ledger import MerkleTree, verify_consistency
@@ -78,7 +78,18 @@ from accord.node.originator._consents import ConsentService
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
-from accord.node.transfer._control import NO_ITEM, WITNESS_ACTIONS, Incoming, about_no_item
+from accord.node.transfer._control import (
+    NO_ITEM,
+    WITNESS_ACTIONS,
+    Entry,
+    Incoming,
+    about_no_item,
+    authored_by,
+    handle,
+    require_author,
+    signed_by,
+    verify_signed,
+)
 from accord.node.transfer._delivery import backed_off
 from accord.node.transfer._sending import SendingService
 from accord.policy import Duty
@@ -301,23 +312,33 @@ class WitnessService:
             PolicyDenied: the witness is not the sender.
             VerificationFailed: not signed by the sender, or a checkpoint we never signed.
         """
-        counter = Countersignature.parse(plaintext)
-        checkpoint = counter.checkpoint
-        if counter.witness != header.sender:
-            raise PolicyDenied("a node sends only its own countersignatures")
-        if checkpoint.origin != self._ctx.config.node_id:
-            raise InvalidInput(f"a countersignature of the ledger of {checkpoint.origin}, not of this node")
-        _, keys = self._parties.signer(session, header.sender)
-        counter.verify(keys)
-        ours = session.get(LedgerCheckpointRow, checkpoint.size)
-        if ours is None or (ours.root, ours.time) != (checkpoint.root.hex(), checkpoint.timestamp):
-            reason = (
-                f"{header.sender} countersigns a checkpoint of size {checkpoint.size} this node never signed"
-            )
-            _own_fork(reason)
-            raise VerificationFailed(reason)
+        me = self._ctx.config.node_id
 
-        def apply(session: Session, now: datetime) -> None:
+        def authenticate(counter: Countersignature) -> None:
+            require_author(
+                header,
+                sender_party,
+                node=counter.witness,
+                denial="a node sends only its own countersignatures",
+            )
+            if counter.checkpoint.origin != me:
+                raise InvalidInput(
+                    f"a countersignature of the ledger of {counter.checkpoint.origin}, not of this node"
+                )
+            verify_signed(session, self._parties.signer, header, counter)
+
+        def check(counter: Countersignature, ours: LedgerCheckpointRow | None) -> None:
+            checkpoint = counter.checkpoint
+            if ours is None or (ours.root, ours.time) != (checkpoint.root.hex(), checkpoint.timestamp):
+                reason = (
+                    f"{header.sender} countersigns a checkpoint of size {checkpoint.size} "
+                    "this node never signed"
+                )
+                _own_fork(reason)
+                raise VerificationFailed(reason)
+
+        def apply(session: Session, counter: Countersignature, _: object, now: datetime) -> Entry:
+            checkpoint = counter.checkpoint
             exists = session.scalar(
                 select(WitnessCountersignatureRow.id).where(
                     WitnessCountersignatureRow.witness == counter.witness,
@@ -335,16 +356,20 @@ class WitnessService:
                         received_at=format_stamp(now),
                     )
                 )
-            append_event(
-                session,
-                at=now,
-                actor=f"peer:{header.sender}",
-                action="ledger.countersigned",
-                outcome="ok",
-                detail={"witness": counter.witness, "size": checkpoint.size, "root": checkpoint.root.hex()},
-            )
+            return Entry({"witness": counter.witness, "size": checkpoint.size, "root": checkpoint.root.hex()})
 
-        return self._incoming(apply, now)
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=Countersignature.parse,
+            authenticate=authenticate,
+            locate=lambda counter: session.get(LedgerCheckpointRow, counter.checkpoint.size),
+            check=check,
+            apply=apply,
+            journal="ledger.countersigned",
+            receipt=lambda _, __, applied: self._incoming(applied, now),
+        )
 
     # --- the witness ---------------------------------------------------------------------
 
@@ -361,16 +386,31 @@ class WitnessService:
             PolicyDenied: the checkpoint is not of the sender's ledger.
             VerificationFailed: not signed by the sender's pinned keys.
         """
-        statement = CheckpointStatement.parse(plaintext)
-        if statement.checkpoint.origin != header.sender:
-            raise PolicyDenied("a node offers only its own ledger's checkpoints")
-        _, keys = self._parties.signer(session, header.sender)
-        statement.verify(keys)
 
-        def apply(session: Session, now: datetime) -> None:
+        def apply(session: Session, statement: CheckpointStatement, _: None, now: datetime) -> list[Entry]:
             self._witness(session, header, statement, now)
+            return []
 
-        return self._incoming(apply, now)
+        # The comparison decides what is journalled (``_witness``): no one action here.
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=CheckpointStatement.parse,
+            authenticate=signed_by(
+                session,
+                header,
+                sender_party,
+                self._parties.signer,
+                lambda statement: (statement.checkpoint.origin, None),
+                "a node offers only its own ledger's checkpoints",
+            ),
+            locate=lambda _: None,
+            check=None,
+            apply=apply,
+            journal=None,
+            receipt=lambda _, __, applied: self._incoming(applied, now),
+        )
 
     def incoming_proof_request(
         self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
@@ -385,23 +425,32 @@ class WitnessService:
             VerificationFailed: a checkpoint this node never signed (logged as an error: a
                 copy of this node, or an older state of it, signed a history of its own).
         """
-        request = ProofRequest.parse(plaintext)
-        checkpoint = request.checkpoint
-        if checkpoint.origin != self._ctx.config.node_id:
-            raise InvalidInput(f"a proof request about the ledger of {checkpoint.origin}, not of this node")
-        ours = session.get(LedgerCheckpointRow, checkpoint.size)
-        if ours is None or (ours.root, ours.time) != (checkpoint.root.hex(), checkpoint.timestamp):
-            reason = (
-                f"{header.sender} asks for a proof to a checkpoint of size {checkpoint.size} "
-                "this node never signed"
-            )
-            _own_fork(reason)
-            raise VerificationFailed(reason)
-        signed = SignedCheckpoint.from_row(ours)
 
-        def apply(session: Session, now: datetime) -> None:
+        def authenticate(request: ProofRequest) -> None:
+            # No author to name: anyone we exchange with may ask; the envelope says who.
+            origin = request.checkpoint.origin
+            if origin != self._ctx.config.node_id:
+                raise InvalidInput(f"a proof request about the ledger of {origin}, not of this node")
+
+        def check(request: ProofRequest, ours: LedgerCheckpointRow | None) -> None:
+            checkpoint = request.checkpoint
+            if ours is None or (ours.root, ours.time) != (checkpoint.root.hex(), checkpoint.timestamp):
+                reason = (
+                    f"{header.sender} asks for a proof to a checkpoint of size {checkpoint.size} "
+                    "this node never signed"
+                )
+                _own_fork(reason)
+                raise VerificationFailed(reason)
+
+        def apply(
+            session: Session, request: ProofRequest, ours: LedgerCheckpointRow | None, now: datetime
+        ) -> Entry:
+            checkpoint = request.checkpoint
+            signature = SignedCheckpoint.from_row(
+                session.get_one(LedgerCheckpointRow, checkpoint.size)
+            ).signature
             proof = MerkleTree(SqlHashStore(session)).consistency_proof(request.from_size, checkpoint.size)
-            statement = CheckpointStatement(checkpoint, signed.signature, request.from_size, tuple(proof))
+            statement = CheckpointStatement(checkpoint, signature, request.from_size, tuple(proof))
             self._sending.enqueue(
                 session,
                 kind="checkpoint",
@@ -413,16 +462,20 @@ class WitnessService:
                 actor=_ACTOR,
                 now=now,
             )
-            append_event(
-                session,
-                at=now,
-                actor=f"peer:{header.sender}",
-                action="ledger.consistency",
-                outcome="ok",
-                detail={"to": header.sender, "from_size": request.from_size, "size": checkpoint.size},
-            )
+            return Entry({"to": header.sender, "from_size": request.from_size, "size": checkpoint.size})
 
-        return self._incoming(apply, now)
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=ProofRequest.parse,
+            authenticate=authenticate,
+            locate=lambda request: session.get(LedgerCheckpointRow, request.checkpoint.size),
+            check=check,
+            apply=apply,
+            journal="ledger.consistency",
+            receipt=lambda _, __, applied: self._incoming(applied, now),
+        )
 
     def incoming_gossip(
         self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
@@ -440,34 +493,54 @@ class WitnessService:
             VerificationFailed: a checkpoint is not signed by the node it names (or, of
                 this node's own ledger, one it never signed: logged as an error).
         """
-        gossip = Gossip.parse(plaintext)
-        if gossip.witness != header.sender:
-            raise PolicyDenied("a node gossips only what it holds itself")
         me = self._ctx.config.node_id
-        checked: list[SignedCheckpoint] = []
-        for checkpoint, signature in gossip.checkpoints:
-            signed = SignedCheckpoint(checkpoint, signature)
-            try:
-                _, keys = self._parties.signer(session, checkpoint.origin)
-            except NotFound:
-                continue  # a node we do not know: nothing to compare with
-            signed.verify(keys)
-            if checkpoint.origin == me:
-                ours = session.get(LedgerCheckpointRow, checkpoint.size)
-                if ours is None or ours.root != checkpoint.root.hex():
-                    reason = (
-                        f"{header.sender} holds a checkpoint of size {checkpoint.size} this node never signed"
-                    )
-                    _own_fork(reason)
-                    raise VerificationFailed(reason)
-                continue
-            checked.append(signed)
 
-        def apply(session: Session, now: datetime) -> None:
+        def locate(gossip: Gossip) -> list[SignedCheckpoint]:
+            """The checkpoints told of other nodes we pin, each signed by its origin."""
+            checked: list[SignedCheckpoint] = []
+            for checkpoint, signature in gossip.checkpoints:
+                signed = SignedCheckpoint(checkpoint, signature)
+                try:
+                    _, keys = self._parties.signer(session, checkpoint.origin)
+                except NotFound:
+                    continue  # a node we do not know: nothing to compare with
+                signed.verify(keys)
+                if checkpoint.origin == me:
+                    ours = session.get(LedgerCheckpointRow, checkpoint.size)
+                    if ours is None or ours.root != checkpoint.root.hex():
+                        reason = (
+                            f"{header.sender} holds a checkpoint of size {checkpoint.size} "
+                            "this node never signed"
+                        )
+                        _own_fork(reason)
+                        raise VerificationFailed(reason)
+                    continue
+                checked.append(signed)
+            return checked
+
+        def apply(session: Session, _: Gossip, checked: list[SignedCheckpoint], now: datetime) -> list[Entry]:
             for signed in checked:
                 self._compare_gossip(session, header, signed, now)
+            return []
 
-        return self._incoming(apply, now)
+        # The comparison decides what is journalled (an alarm, a demand): no one action here.
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=Gossip.parse,
+            authenticate=authored_by(
+                header,
+                sender_party,
+                lambda gossip: (gossip.witness, None),
+                "a node gossips only what it holds itself",
+            ),
+            locate=locate,
+            check=None,
+            apply=apply,
+            journal=None,
+            receipt=lambda _, __, applied: self._incoming(applied, now),
+        )
 
     def _compare_gossip(
         self, session: Session, header: EnvelopeHeader, told: SignedCheckpoint, now: datetime

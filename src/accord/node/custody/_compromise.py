@@ -39,7 +39,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
-from accord.exchange import CompromiseNotice, CompromiseReport, EnvelopeHeader
+from accord.exchange import (
+    CompromiseNotice,
+    CompromiseReport,
+    EnvelopeHeader,
+)
 from accord.node.audit._ledger import LedgerService
 from accord.node.core._context import NodeContext
 from accord.node.custody._compromise_case import CaseDesk, CaseView, case_items
@@ -53,14 +57,23 @@ from accord.node.originator._consents import ConsentService
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
-from accord.node.transfer._control import Incoming, about_item
+from accord.node.transfer._control import (
+    Apply,
+    Entry,
+    Incoming,
+    about_item,
+    handle,
+    not_on_record,
+    originated_item,
+    require_author,
+    verify_signed,
+)
 from accord.node.transfer._sending import SendingService
 from accord.store import (
     CompromiseCaseRow,
     CompromiseItemRow,
     CompromisePartyRow,
     ItemRow,
-    append_event,
     format_stamp,
 )
 
@@ -163,86 +176,48 @@ class CompromiseService:
             Conflict: already recorded.
         """
         if header.type == "compromise-notice":
-            return self._incoming_notice(session, CompromiseNotice.parse(plaintext), header, sender_party)
+            return self._incoming_notice(session, header, plaintext, sender_party)
         if header.type == "compromise-report":
-            return self._incoming_report(session, CompromiseReport.parse(plaintext), header)
+            return self._incoming_report(session, header, plaintext, sender_party)
         raise InvalidInput(f"envelope type {header.type!r} is not a compromise message")
 
     def _incoming_notice(
-        self, session: Session, notice: CompromiseNotice, header: EnvelopeHeader, sender_party: str
+        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str
     ) -> Incoming:
         own = self._ctx.config
-        if notice.reporting_node != header.sender or notice.reporting_party != sender_party:
-            raise PolicyDenied("a compromise notice must come from the node that reports it (Art. 17)")
-        if notice.originator_node != own.node_id:
-            raise PolicyDenied(f"the compromise notice is for {notice.originator_node}, not this node")
-        _, keys = self._parties.signer(session, header.sender)
-        notice.verify(keys)
-        rows: list[ItemRow] = []
-        for item in notice.items:
-            row = session.get(ItemRow, item.item_id)
-            if row is None or row.originator_node != own.node_id:
-                raise NotFound(
-                    f"a compromise notice about item {item.item_id}, which this node did not originate"
-                )
-            if not self._provided(session, row.id, header.sender, sender_party):
-                raise PolicyDenied(
-                    f"a compromise notice about item {row.id}, which was never provided to {header.sender}"
-                )
-            rows.append(row)
-        if session.get(CompromiseCaseRow, notice.case_id) is not None:
-            raise Conflict(f"compromise case {notice.case_id} is already recorded here")
-        # A holding of an earlier version (before a change the originator made) is still a
-        # compromise of our information: recorded, and the difference journalled.
-        other_versions = [
-            row.id
-            for row, item in zip(rows, notice.items, strict=True)
-            if row.content_sha384 != item.content_sha384
-        ]
 
-        def apply(session: Session, now: datetime) -> None:
-            session.add(
-                CompromiseCaseRow(
-                    id=notice.case_id,
-                    direction="in",
-                    reporting_node=notice.reporting_node,
-                    reporting_party=notice.reporting_party,
-                    actual=notice.actual,
-                    circumstances=notice.circumstances,
-                    opened_by=notice.reported_by,
-                    opened_at=notice.reported_at,
-                    received_at=format_stamp(now),
-                    status="open",
-                )
+        def authenticate(notice: CompromiseNotice) -> None:
+            denial = "a compromise notice must come from the node that reports it (Art. 17)"
+            require_author(
+                header, sender_party, node=notice.reporting_node, party=notice.reporting_party, denial=denial
             )
-            session.flush()
-            for position, item in enumerate(notice.items):
-                session.add(
-                    CompromiseItemRow(
-                        case_id=notice.case_id,
-                        item_id=item.item_id,
-                        position=position,
-                        content_sha384=item.content_sha384,
-                        originator_node=own.node_id,
-                        originator_party=own.party,
-                    )
-                )
-            session.add(
-                CompromisePartyRow(
-                    case_id=notice.case_id,
-                    originator_node=own.node_id,
-                    originator_party=own.party,
-                    notice_json=notice.to_bytes().decode("utf-8"),
-                    notice_message_id=header.message_id,
-                )
-            )
+            if notice.originator_node != own.node_id:
+                raise PolicyDenied(f"the compromise notice is for {notice.originator_node}, not this node")
+            verify_signed(session, self._parties.signer, header, notice)
+
+        def locate(notice: CompromiseNotice) -> list[ItemRow]:
+            rows: list[ItemRow] = []
             for item in notice.items:
-                append_event(
-                    session,
-                    at=now,
-                    actor=f"peer:{header.sender}",
-                    action="compromise.notice.received",
-                    outcome="ok",
+                missing = f"a compromise notice about item {item.item_id}, which this node did not originate"
+                row = originated_item(session, item.item_id, own.node_id, missing)
+                if not self._provided(session, row.id, header.sender, sender_party):
+                    never = f"which was never provided to {header.sender}"
+                    raise PolicyDenied(f"a compromise notice about item {row.id}, {never}")
+                rows.append(row)
+            return rows
+
+        def check(notice: CompromiseNotice, _: list[ItemRow]) -> None:
+            refusal = f"compromise case {notice.case_id} is already recorded here"
+            not_on_record(session, CompromiseCaseRow, notice.case_id, refusal)
+
+        def apply(
+            session: Session, notice: CompromiseNotice, rows: list[ItemRow], now: datetime
+        ) -> list[Entry]:
+            self._record_notice(session, notice, header, now)
+            # A holding of an earlier version (before a change the originator made) is still a
+            # compromise of our information: recorded, and the difference journalled.
+            return [
+                Entry(
                     item_id=item.item_id,
                     detail={
                         "case_id": notice.case_id,
@@ -253,33 +228,96 @@ class CompromiseService:
                         "reported_by": notice.reported_by,
                         "reported_at": notice.reported_at,
                         "precedence": header.precedence.value,
-                        "other_version": item.item_id in other_versions,
+                        "other_version": row.content_sha384 != item.content_sha384,
                     },
                 )
+                for row, item in zip(rows, notice.items, strict=True)
+            ]
 
-        return about_item(rows[0], self._ctx.config.scheme, apply)
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=CompromiseNotice.parse,
+            authenticate=authenticate,
+            locate=locate,
+            check=check,
+            apply=apply,
+            journal="compromise.notice.received",
+            receipt=lambda _, rows, applied: about_item(rows[0], own.scheme, applied),
+        )
+
+    def _record_notice(
+        self, session: Session, notice: CompromiseNotice, header: EnvelopeHeader, now: datetime
+    ) -> None:
+        """Open the case a holder reported to us, with its items and the notice as received."""
+        own = self._ctx.config
+        session.add(
+            CompromiseCaseRow(
+                id=notice.case_id,
+                direction="in",
+                reporting_node=notice.reporting_node,
+                reporting_party=notice.reporting_party,
+                actual=notice.actual,
+                circumstances=notice.circumstances,
+                opened_by=notice.reported_by,
+                opened_at=notice.reported_at,
+                received_at=format_stamp(now),
+                status="open",
+            )
+        )
+        session.flush()
+        for position, item in enumerate(notice.items):
+            session.add(
+                CompromiseItemRow(
+                    case_id=notice.case_id,
+                    item_id=item.item_id,
+                    position=position,
+                    content_sha384=item.content_sha384,
+                    originator_node=own.node_id,
+                    originator_party=own.party,
+                )
+            )
+        session.add(
+            CompromisePartyRow(
+                case_id=notice.case_id,
+                originator_node=own.node_id,
+                originator_party=own.party,
+                notice_json=notice.to_bytes().decode("utf-8"),
+                notice_message_id=header.message_id,
+            )
+        )
 
     def _incoming_report(
-        self, session: Session, report: CompromiseReport, header: EnvelopeHeader
+        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str
     ) -> Incoming:
         own = self._ctx.config
-        if report.reporting_node != header.sender:
-            raise PolicyDenied("a compromise report must come from the node that reported the case (Art. 17)")
-        if report.originator_node != own.node_id:
-            raise PolicyDenied(f"the compromise report is for {report.originator_node}, not this node")
-        _, keys = self._parties.signer(session, header.sender)
-        report.verify(keys)
-        case = session.get(CompromiseCaseRow, report.case_id)
-        if case is None or case.direction != "in" or case.reporting_node != header.sender:
-            raise NotFound(f"a compromise report for case {report.case_id}, which this node was not told of")
-        if case.status == "closed":
-            raise Conflict(f"compromise case {report.case_id} is already closed here")
-        items = self._case_items(session, case.id)
-        row = session.get(ItemRow, items[0].item_id)
-        if row is None:
-            raise NotFound(f"item {items[0].item_id} is no longer held here")
 
-        def apply(session: Session, now: datetime) -> None:
+        def authenticate(report: CompromiseReport) -> None:
+            denial = "a compromise report must come from the node that reported the case (Art. 17)"
+            require_author(header, sender_party, node=report.reporting_node, denial=denial)
+            if report.originator_node != own.node_id:
+                raise PolicyDenied(f"the compromise report is for {report.originator_node}, not this node")
+            verify_signed(session, self._parties.signer, header, report)
+
+        def locate(report: CompromiseReport) -> tuple[CompromiseCaseRow, list[CompromiseItemRow]]:
+            case = session.get(CompromiseCaseRow, report.case_id)
+            if case is None or case.direction != "in" or case.reporting_node != header.sender:
+                raise NotFound(
+                    f"a compromise report for case {report.case_id}, which this node was not told of"
+                )
+            return case, self._case_items(session, case.id)
+
+        def check(report: CompromiseReport, found: tuple[CompromiseCaseRow, list[CompromiseItemRow]]) -> None:
+            if found[0].status == "closed":
+                raise Conflict(f"compromise case {report.case_id} is already closed here")
+
+        def apply(
+            session: Session,
+            report: CompromiseReport,
+            found: tuple[CompromiseCaseRow, list[CompromiseItemRow]],
+            now: datetime,
+        ) -> Entry:
             target = session.get_one(CompromiseCaseRow, report.case_id)
             target.status = "closed"
             target.findings = report.findings
@@ -289,21 +327,36 @@ class CompromiseService:
             party = session.get_one(CompromisePartyRow, (report.case_id, own.node_id))
             party.report_json = report.to_bytes().decode("utf-8")
             party.report_message_id = header.message_id
-            append_event(
-                session,
-                at=now,
-                actor=f"peer:{header.sender}",
-                action="compromise.report.received",
-                outcome="ok",
+            return Entry(
                 detail={
                     "case_id": report.case_id,
                     "from": header.sender,
-                    "items": [i.item_id for i in items],
+                    "items": [i.item_id for i in found[1]],
                     "findings": report.findings,
                     "measures": report.measures,
                     "closed_by": report.closed_by,
                     "closed_at": report.closed_at,
-                },
+                }
             )
 
-        return about_item(row, self._ctx.config.scheme, apply)
+        def receipt(
+            _: CompromiseReport, found: tuple[CompromiseCaseRow, list[CompromiseItemRow]], applied: Apply
+        ) -> Incoming:
+            first = found[1][0].item_id
+            row = session.get(ItemRow, first)
+            if row is None:
+                raise NotFound(f"item {first} is no longer held here")
+            return about_item(row, own.scheme, applied)
+
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=CompromiseReport.parse,
+            authenticate=authenticate,
+            locate=locate,
+            check=check,
+            apply=apply,
+            journal="compromise.report.received",
+            receipt=receipt,
+        )

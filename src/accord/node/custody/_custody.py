@@ -23,7 +23,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, VerificationFailed
+from accord.errors import (
+    InvalidInput,
+    NotFound,
+    PolicyDenied,
+)
 from accord.exchange import DestructionCertificate, EnvelopeHeader
 from accord.node.core._context import NodeContext
 from accord.node.custody._copies import MAX_COPIES, CopyView, copies_of, copy_view, number_copies
@@ -37,7 +41,16 @@ from accord.node.originator._consents import ConsentService
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
-from accord.node.transfer._control import Incoming, about_item
+from accord.node.transfer._control import (
+    Entry,
+    Incoming,
+    about_item,
+    handle,
+    not_on_record,
+    originated_item,
+    same_version,
+    signed_by,
+)
 from accord.node.transfer._sending import SendingService
 from accord.policy import Action
 from accord.store import DestructionRow, ItemRow, TranslationRow, append_event, format_stamp
@@ -174,28 +187,34 @@ class CustodyService:
             NotFound: this node did not originate the item.
             Conflict: the certificate is already on record.
         """
-        certificate = DestructionCertificate.parse(plaintext)
-        sender = header.sender
-        if certificate.holder_node != sender or certificate.holder_party != sender_party:
-            raise PolicyDenied("a destruction certificate must come from the holder that destroyed the item")
-        _, keys = self._parties.signer(session, sender)
-        certificate.verify(keys)
         own = self._ctx.config
-        row = session.get(ItemRow, certificate.item_id)
-        if row is None or row.originator_node != own.node_id or certificate.originator_node != own.node_id:
-            raise NotFound(
+        sender = header.sender
+
+        def locate(certificate: DestructionCertificate) -> ItemRow:
+            missing = (
                 f"a destruction certificate for item {certificate.item_id}, which this node did not originate"
             )
-        if row.content_sha384 != certificate.content_sha384:
-            raise VerificationFailed(f"a destruction certificate for another version of item {row.id}")
-        if not self._provided(session, row.id, sender, sender_party):
-            raise PolicyDenied(
-                f"a destruction certificate for item {row.id}, which was never provided to {sender}"
-            )
-        if session.get(DestructionRow, certificate.certificate_id) is not None:
-            raise Conflict(f"destruction certificate {certificate.certificate_id} is already on record")
+            if certificate.originator_node != own.node_id:
+                raise NotFound(missing)
+            return originated_item(session, certificate.item_id, own.node_id, missing)
 
-        def apply(session: Session, now: datetime) -> None:
+        def check(certificate: DestructionCertificate, row: ItemRow) -> None:
+            refusal = f"a destruction certificate for another version of item {row.id}"
+            same_version(row, certificate.content_sha384, refusal)
+            if not self._provided(session, row.id, sender, sender_party):
+                raise PolicyDenied(
+                    f"a destruction certificate for item {row.id}, which was never provided to {sender}"
+                )
+            not_on_record(
+                session,
+                DestructionRow,
+                certificate.certificate_id,
+                f"destruction certificate {certificate.certificate_id} is already on record",
+            )
+
+        def apply(
+            session: Session, certificate: DestructionCertificate, row: ItemRow, now: datetime
+        ) -> Entry:
             session.add(
                 DestructionRow(
                     id=certificate.certificate_id,
@@ -207,12 +226,7 @@ class CustodyService:
                     recorded_at=format_stamp(now),
                 )
             )
-            append_event(
-                session,
-                at=now,
-                actor=f"peer:{sender}",
-                action="item.destroy.received",
-                outcome="ok",
+            return Entry(
                 item_id=certificate.item_id,
                 detail={
                     "certificate_id": certificate.certificate_id,
@@ -223,4 +237,22 @@ class CustodyService:
                 },
             )
 
-        return about_item(row, own.scheme, apply)
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=DestructionCertificate.parse,
+            authenticate=signed_by(
+                session,
+                header,
+                sender_party,
+                self._parties.signer,
+                lambda c: (c.holder_node, c.holder_party),
+                "a destruction certificate must come from the holder that destroyed the item",
+            ),
+            locate=locate,
+            check=check,
+            apply=apply,
+            journal="item.destroy.received",
+            receipt=lambda _, row, applied: about_item(row, own.scheme, applied),
+        )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.exchange import DestructionCertificate, EnvelopeHeader
+from accord.exchange import DestructionCertificate
 from accord.store import ConsentReceiptRow, ConsentRow, DestructionRow, OutboxRow
 
 __all__ = ["Dissemination", "dissemination_record"]
@@ -63,7 +63,7 @@ def _sends(session: Session, item_id: str) -> list[dict[str, object]]:
     return [
         {
             "message_id": sent.message_id,
-            "kind": EnvelopeHeader.parse(sent.header).type,
+            "kind": sent.kind,
             "to": sent.peer,
             "party": sent.peer_party,
             "agreement": sent.agreement_id,

@@ -15,8 +15,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.errors import AccordError
-from accord.exchange import EnvelopeHeader
 from accord.node.audit._ledger import LedgerService
 from accord.node.core._context import NodeContext
 from accord.node.custody._compromise_case import CaseDesk
@@ -178,14 +176,10 @@ class ExposureInquiry:
     def _sends(session: Session, item_id: str) -> list[dict[str, object]]:
         out: list[dict[str, object]] = []
         for sent in session.scalars(
-            select(OutboxRow).where(OutboxRow.item_id == item_id).order_by(OutboxRow.created_at)
+            select(OutboxRow)
+            .where(OutboxRow.item_id == item_id, OutboxRow.kind == "item")
+            .order_by(OutboxRow.created_at)
         ):
-            try:
-                kind = EnvelopeHeader.parse(sent.header).type
-            except AccordError:
-                kind = "unreadable"
-            if kind != "item":
-                continue
             out.append(
                 {
                     "message_id": sent.message_id,

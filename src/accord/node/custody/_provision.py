@@ -11,9 +11,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.errors import AccordError, IntegrityError
-from accord.exchange import EnvelopeHeader
+from accord.errors import IntegrityError
 from accord.store import ConsentRow, OutboxRow
+
+UNREADABLE = "unreadable"
+"""The outbox kind migration 0013 gave an envelope whose stored header no longer parsed."""
 
 __all__ = ["provided_to"]
 
@@ -25,7 +27,9 @@ def provided_to(session: Session, item_id: str, node_id: str, party: str) -> boo
     release it to ``party`` was approved here (and perhaps revoked since: it was provided
     all the same).
 
-    A stored envelope header that no longer parses is damage to the record, and must not
+    The outbox's ``kind`` column says what each stored envelope was (written when it was
+    queued; migration 0013 filled it from the stored headers, ``unreadable`` where a header
+    no longer parsed). An envelope of unknown kind is damage to the record, and must not
     hide a provision: answering "never provided" would refuse a true certificate or
     notice with a false reason. So when no readable header and no consent shows the
     provision but some header about the item to ``node_id`` cannot be read, the answer
@@ -38,15 +42,14 @@ def provided_to(session: Session, item_id: str, node_id: str, party: str) -> boo
         IntegrityError: the answer depends on a stored envelope header that cannot be read.
     """
     damaged: list[str] = []
-    for message_id, raw in session.execute(
-        select(OutboxRow.message_id, OutboxRow.header)
+    for message_id, kind in session.execute(
+        select(OutboxRow.message_id, OutboxRow.kind)
         .where(OutboxRow.item_id == item_id, OutboxRow.peer == node_id)
         .order_by(OutboxRow.created_at, OutboxRow.message_id)
     ):
-        try:
-            if EnvelopeHeader.parse(raw).type == "item":
-                return True
-        except AccordError:
+        if kind == "item":
+            return True
+        if kind == UNREADABLE:
             damaged.append(message_id)
     consented = session.scalar(
         select(ConsentRow.id).where(

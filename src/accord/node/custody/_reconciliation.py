@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.exchange import EnvelopeHeader, HeldItem, HoldingsSummary
+from accord.exchange import HeldItem, HoldingsSummary
 from accord.store import ConsentReceiptRow, DestructionRow, ItemRow, OutboxRow
 
 __all__ = [
@@ -100,10 +100,11 @@ def holder_record(session: Session, summary: HoldingsSummary, own_node: str) -> 
     node, party = summary.holder_node, summary.holder_party
     sends: dict[str, list[OutboxRow]] = {}
     for sent in session.scalars(
-        select(OutboxRow).where(OutboxRow.peer == node).order_by(OutboxRow.created_at)
+        select(OutboxRow)
+        .where(OutboxRow.peer == node, OutboxRow.kind == "item")
+        .order_by(OutboxRow.created_at)
     ):
-        if EnvelopeHeader.parse(sent.header).type == "item":
-            sends.setdefault(sent.item_id, []).append(sent)
+        sends.setdefault(sent.item_id, []).append(sent)
     # What a holder passed on to that node under our consent: its signed receipts are
     # our record of it, as the outbox is of what we provided ourselves (Art. 6).
     receipts: dict[str, list[ConsentReceiptRow]] = {}

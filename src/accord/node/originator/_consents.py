@@ -60,7 +60,21 @@ from accord.node.holdings._stored import FINAL_STATUSES
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
-from accord.node.transfer._control import NO_ITEM, Incoming, about_item, about_no_item
+from accord.node.transfer._control import (
+    NO_ITEM,
+    Apply,
+    Entry,
+    Incoming,
+    about_item,
+    about_no_item,
+    authored_by,
+    handle,
+    not_on_record,
+    originated_item,
+    same_version,
+    signed_by,
+    verify_signed,
+)
 from accord.policy import Action, ConsentTerms
 from accord.store import ConsentRow, ItemRow, OutboxRow, append_event
 
@@ -455,36 +469,39 @@ class ConsentService:
             Conflict: it was already applied.
         """
         if header.type == "consent-request":
-            return self._incoming_request(session, ConsentRequest.parse(plaintext), header, sender_party)
+            return self._incoming_request(session, header, plaintext, sender_party)
         if header.type == "consent-decision":
-            return self._incoming_decision(session, ConsentDecision.parse(plaintext), header, now)
+            return self._incoming_decision(session, header, plaintext, now)
         if header.type == "consent-revocation":
-            return self._incoming_revocation(session, ConsentRevocation.parse(plaintext), header, now)
+            return self._incoming_revocation(session, header, plaintext, sender_party, now)
         raise InvalidInput(f"envelope type {header.type!r} is not a consent message")
 
     def _incoming_request(
-        self, session: Session, request: ConsentRequest, header: EnvelopeHeader, sender_party: str
+        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str
     ) -> Incoming:
         own = self._ctx.config
-        if request.holder_node != header.sender or request.holder_party != sender_party:
-            raise PolicyDenied("a consent request must come from the holder that asks")
-        item = session.get(ItemRow, request.item_id)
-        if item is None or item.originator_node != own.node_id:
-            raise NotFound(f"consent request for item {request.item_id}, which this node did not originate")
-        if item.content_sha384 != request.content_sha384:
-            raise VerificationFailed(f"consent request for another version of item {request.item_id}")
-        sent = session.scalars(
-            select(OutboxRow.header).where(
-                OutboxRow.item_id == request.item_id, OutboxRow.peer == header.sender
-            )
-        )
-        # Only the item itself counts (a notice about it does not make the sender a holder).
-        if not any(EnvelopeHeader.parse(h).type == "item" for h in sent):
-            raise PolicyDenied(f"item {request.item_id} was never provided to {header.sender}")
-        if session.get(ConsentRow, request.request_id) is not None:
-            raise Conflict(f"consent request {request.request_id} is already here")
 
-        def apply(session: Session, now: datetime) -> None:
+        def locate(request: ConsentRequest) -> ItemRow:
+            missing = f"consent request for item {request.item_id}, which this node did not originate"
+            return originated_item(session, request.item_id, own.node_id, missing)
+
+        def check(request: ConsentRequest, item: ItemRow) -> None:
+            refusal = f"consent request for another version of item {request.item_id}"
+            same_version(item, request.content_sha384, refusal)
+            # Only the item itself counts (a notice about it does not make the sender a holder).
+            sent = session.scalar(
+                select(OutboxRow.message_id).where(
+                    OutboxRow.item_id == request.item_id,
+                    OutboxRow.peer == header.sender,
+                    OutboxRow.kind == "item",
+                )
+            )
+            if sent is None:
+                raise PolicyDenied(f"item {request.item_id} was never provided to {header.sender}")
+            refusal = f"consent request {request.request_id} is already here"
+            not_on_record(session, ConsentRow, request.request_id, refusal)
+
+        def apply(session: Session, request: ConsentRequest, _: ItemRow, now: datetime) -> Entry:
             session.add(
                 ConsentRow(
                     id=request.request_id,
@@ -502,12 +519,7 @@ class ConsentService:
                     status="pending",
                 )
             )
-            append_event(
-                session,
-                at=now,
-                actor=f"peer:{header.sender}",
-                action="consent.request.received",
-                outcome="ok",
+            return Entry(
                 item_id=request.item_id,
                 detail={
                     "request_id": request.request_id,
@@ -518,36 +530,54 @@ class ConsentService:
                 },
             )
 
-        return about_item(item, self._ctx.config.scheme, apply)
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=ConsentRequest.parse,
+            authenticate=authored_by(
+                header,
+                sender_party,
+                lambda r: (r.holder_node, r.holder_party),
+                "a consent request must come from the holder that asks",
+            ),
+            locate=locate,
+            check=check,
+            apply=apply,
+            journal="consent.request.received",
+            receipt=lambda _, item, applied: about_item(item, own.scheme, applied),
+        )
 
     def _incoming_decision(
-        self, session: Session, decision: ConsentDecision, header: EnvelopeHeader, now: datetime
+        self, session: Session, header: EnvelopeHeader, plaintext: bytes, now: datetime
     ) -> Incoming:
-        row = session.get(ConsentRow, decision.request_id)
-        if row is None or row.direction != "out":
-            raise NotFound(f"a consent decision for {decision.request_id}, which this node did not ask")
-        if row.originator_node != header.sender:
-            raise PolicyDenied("a consent decision must come from the item's originator")
-        if row.status != "pending":
-            raise Conflict(f"consent request {row.id} was already decided ({row.status})")
-        token = decision.token
-        if token is not None:
-            _, keys = self._parties.signer(session, header.sender)
-            token.verify(keys)
-            if token.originator_node != header.sender:
-                raise VerificationFailed("the consent is signed for another originator")
-            token.check(
-                item_id=row.item_id,
-                content_sha384=row.content_sha384,
-                holder_party=self._ctx.config.party,
-                third_party=row.third_party,
-                now=now,
-            )
-        item = session.get(ItemRow, row.item_id)
-        if item is None:
-            raise NotFound(f"item {row.item_id} is no longer held here")
+        def locate(decision: ConsentDecision) -> ConsentRow:
+            row = session.get(ConsentRow, decision.request_id)
+            if row is None or row.direction != "out":
+                raise NotFound(f"a consent decision for {decision.request_id}, which this node did not ask")
+            return row
 
-        def apply(session: Session, now: datetime) -> None:
+        def check(decision: ConsentDecision, row: ConsentRow) -> None:
+            # The author is the originator our request went to; its token is signed by it.
+            if row.originator_node != header.sender:
+                raise PolicyDenied("a consent decision must come from the item's originator")
+            if row.status != "pending":
+                raise Conflict(f"consent request {row.id} was already decided ({row.status})")
+            token = decision.token
+            if token is not None:
+                verify_signed(session, self._parties.signer, header, token)
+                if token.originator_node != header.sender:
+                    raise VerificationFailed("the consent is signed for another originator")
+                token.check(
+                    item_id=row.item_id,
+                    content_sha384=row.content_sha384,
+                    holder_party=self._ctx.config.party,
+                    third_party=row.third_party,
+                    now=now,
+                )
+
+        def apply(session: Session, decision: ConsentDecision, _: ConsentRow, now: datetime) -> Entry:
+            token = decision.token
             target = session.get_one(ConsentRow, decision.request_id)
             target.decided_by = decision.decided_by
             target.decided_at = decision.decided_at
@@ -559,12 +589,7 @@ class ConsentService:
             else:
                 target.status = "denied"
                 target.reason = decision.reason
-            append_event(
-                session,
-                at=now,
-                actor=f"peer:{header.sender}",
-                action="consent.decision.received",
-                outcome="ok",
+            return Entry(
                 item_id=target.item_id,
                 detail={
                     "request_id": target.id,
@@ -574,44 +599,51 @@ class ConsentService:
                 },
             )
 
-        return about_item(item, self._ctx.config.scheme, apply)
+        def receipt(_: ConsentDecision, row: ConsentRow, applied: Apply) -> Incoming:
+            item = session.get(ItemRow, row.item_id)
+            if item is None:
+                raise NotFound(f"item {row.item_id} is no longer held here")
+            return about_item(item, self._ctx.config.scheme, applied)
+
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=ConsentDecision.parse,
+            authenticate=None,
+            locate=locate,
+            check=check,
+            apply=apply,
+            journal="consent.decision.received",
+            receipt=receipt,
+        )
 
     def _incoming_revocation(
-        self, session: Session, revocation: ConsentRevocation, header: EnvelopeHeader, now: datetime
+        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
     ) -> Incoming:
-        if revocation.originator_node != header.sender:
-            raise PolicyDenied("only the originator revokes its consent")
-        _, keys = self._parties.signer(session, header.sender)
-        revocation.verify(keys)
-        row = session.scalar(select(ConsentRow).where(ConsentRow.token_id == revocation.token_id))
-        if row is not None and (row.originator_node != header.sender or row.item_id != revocation.item_id):
-            raise PolicyDenied(f"a revocation of consent {revocation.token_id} that does not match it")
-        if row is not None and row.status == "revoked":
-            raise Conflict(f"consent {revocation.token_id} is already revoked")
         me = self._ctx.config
 
-        def apply(session: Session, now: datetime) -> None:
+        def locate(revocation: ConsentRevocation) -> ConsentRow | None:
+            # Not found is no refusal: the item may still be on its way (kept, see apply).
+            return session.scalar(select(ConsentRow).where(ConsentRow.token_id == revocation.token_id))
+
+        def check(revocation: ConsentRevocation, row: ConsentRow | None) -> None:
+            if row is not None and (
+                row.originator_node != header.sender or row.item_id != revocation.item_id
+            ):
+                raise PolicyDenied(f"a revocation of consent {revocation.token_id} that does not match it")
+            if row is not None and row.status == "revoked":
+                raise Conflict(f"consent {revocation.token_id} is already revoked")
+
+        def apply(
+            session: Session, revocation: ConsentRevocation, row: ConsentRow | None, now: datetime
+        ) -> Entry:
             detail: dict[str, object] = {"token_id": revocation.token_id, "reason": revocation.reason}
             target = session.get(ConsentRow, row.id) if row is not None else None
             if target is None:
                 # Not seen yet (the item may still be on its way from the holder): kept, so the
                 # item is refused when it arrives (``revoked``).
-                target = ConsentRow(
-                    id=f"rev-{revocation.token_id}",
-                    direction="held",
-                    item_id=revocation.item_id,
-                    content_sha384="",
-                    originator_node=revocation.originator_node,
-                    holder_party="",
-                    holder_node="",
-                    third_party=me.party,
-                    purpose="",
-                    request_json="{}",
-                    requested_by="",
-                    requested_at=revocation.revoked_at,
-                    status="revoked",
-                    token_id=revocation.token_id,
-                )
+                target = _held_revocation(revocation, me.party)
                 session.add(target)
                 detail["before_the_item"] = True
             target.status = "revoked"
@@ -625,29 +657,30 @@ class ConsentService:
                 holding.status = "consent-revoked"
                 detail["holding"] = "consent-revoked"
             if target.direction == "out":
-                # Releases still waiting in our outbox under this consent do not go.
-                waiting = session.scalars(
-                    select(OutboxRow).where(
-                        OutboxRow.item_id == target.item_id,
-                        OutboxRow.peer_party == target.third_party,
-                        OutboxRow.status == "pending",
-                    )
-                ).all()
-                for envelope in waiting:
-                    envelope.status = "cancelled"
-                    envelope.last_error = "the originator revoked its consent (Art. 6)"
-                detail["cancelled"] = len(waiting)
-            append_event(
-                session,
-                at=now,
-                actor=f"peer:{header.sender}",
-                action="consent.revocation.received",
-                outcome="ok",
-                item_id=target.item_id,
-                detail=detail,
-            )
+                detail["cancelled"] = _cancel_waiting(session, target)
+            return Entry(item_id=target.item_id, detail=detail)
 
-        return about_no_item(me.scheme, me.node_id, "CONSENT REVOCATION", apply, now)
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=ConsentRevocation.parse,
+            authenticate=signed_by(
+                session,
+                header,
+                sender_party,
+                self._parties.signer,
+                lambda r: (r.originator_node, None),
+                "only the originator revokes its consent",
+            ),
+            locate=locate,
+            check=check,
+            apply=apply,
+            journal="consent.revocation.received",
+            receipt=lambda _, __, applied: about_no_item(
+                me.scheme, me.node_id, "CONSENT REVOCATION", applied, now
+            ),
+        )
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -726,3 +759,38 @@ class ConsentService:
                 f"{agreement.id} is {status.state.value} on {status.day}: nothing new under it (Art. 21)"
             )
         return agreement
+
+
+def _held_revocation(revocation: ConsentRevocation, third_party: str) -> ConsentRow:
+    """The record of a revocation that came before the item it revokes the consent for."""
+    return ConsentRow(
+        id=f"rev-{revocation.token_id}",
+        direction="held",
+        item_id=revocation.item_id,
+        content_sha384="",
+        originator_node=revocation.originator_node,
+        holder_party="",
+        holder_node="",
+        third_party=third_party,
+        purpose="",
+        request_json="{}",
+        requested_by="",
+        requested_at=revocation.revoked_at,
+        status="revoked",
+        token_id=revocation.token_id,
+    )
+
+
+def _cancel_waiting(session: Session, consent: ConsentRow) -> int:
+    """Cancel the releases still waiting in our outbox under a revoked consent (Art. 6)."""
+    waiting = session.scalars(
+        select(OutboxRow).where(
+            OutboxRow.item_id == consent.item_id,
+            OutboxRow.peer_party == consent.third_party,
+            OutboxRow.status == "pending",
+        )
+    ).all()
+    for envelope in waiting:
+        envelope.status = "cancelled"
+        envelope.last_error = "the originator revoked its consent (Art. 6)"
+    return len(waiting)

@@ -31,7 +31,7 @@ from accord.node.originator._consents import ConsentService
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
-from accord.node.transfer._control import Incoming, about_item
+from accord.node.transfer._control import Entry, Incoming, about_item, handle, originated_item
 from accord.node.transfer._sending import SendingService
 from accord.policy import Action
 from accord.store import ConsentReceiptRow, ItemRow, OutboxRow, append_event
@@ -93,15 +93,11 @@ class DisposalService:
                 )
             request = DisposalRequest(item_id, kind, reason, actor, format_time(now))
             sent = session.execute(
-                select(OutboxRow.peer, OutboxRow.agreement_id, OutboxRow.header).where(
-                    OutboxRow.item_id == item_id, OutboxRow.peer_party == holder
+                select(OutboxRow.peer, OutboxRow.agreement_id).where(
+                    OutboxRow.item_id == item_id, OutboxRow.peer_party == holder, OutboxRow.kind == "item"
                 )
             ).all()
-            targets = {
-                peer: agreement_id
-                for peer, agreement_id, header in sent
-                if EnvelopeHeader.parse(header).type == "item"
-            }
+            targets = {to.peer: to.agreement_id for to in sent}
             # A third party that received it under our consent (Art. 6), under the agreement
             # its receipt came under.
             for node, agreement_id in session.execute(
@@ -145,24 +141,19 @@ class DisposalService:
             NotFound: the item is not held here, or the sender did not originate it.
             Conflict: it is already destroyed or returned here.
         """
-        request = DisposalRequest.parse(plaintext)
-        row = session.get(ItemRow, request.item_id)
-        if row is None or row.originator_node != header.sender:
-            raise NotFound(
-                f"a disposal request for item {request.item_id}, which the sender did not provide here"
-            )
-        if row.status in FINAL_STATUSES:
-            raise Conflict(f"item {row.id} is already {row.status} here")
 
-        def apply(session: Session, now: datetime) -> None:
+        def locate(request: DisposalRequest) -> ItemRow:
+            missing = f"a disposal request for item {request.item_id}, which the sender did not provide here"
+            return originated_item(session, request.item_id, header.sender, missing)
+
+        def check(_: DisposalRequest, row: ItemRow) -> None:
+            if row.status in FINAL_STATUSES:
+                raise Conflict(f"item {row.id} is already {row.status} here")
+
+        def apply(session: Session, request: DisposalRequest, _: ItemRow, now: datetime) -> Entry:
             holding = session.get_one(ItemRow, request.item_id)
             holding.status = _STATUS[request.kind]
-            append_event(
-                session,
-                at=now,
-                actor=f"peer:{header.sender}",
-                action="item.disposal.requested",
-                outcome="ok",
+            return Entry(
                 item_id=request.item_id,
                 detail={
                     "kind": request.kind,
@@ -172,4 +163,16 @@ class DisposalService:
                 },
             )
 
-        return about_item(row, self._ctx.config.scheme, apply)
+        # The originator is known from the item (it must be the sender), not from the request.
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=DisposalRequest.parse,
+            authenticate=None,
+            locate=locate,
+            check=check,
+            apply=apply,
+            journal="item.disposal.requested",
+            receipt=lambda _, row, applied: about_item(row, self._ctx.config.scheme, applied),
+        )

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
-from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
+from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import DowngradeNotice, EnvelopeHeader, new_notice_id
 from accord.items import Precedence
 from accord.markings import Marking, scheme
@@ -35,7 +35,16 @@ from accord.node.originator._consents import ConsentService
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
-from accord.node.transfer._control import Incoming, about_item
+from accord.node.transfer._control import (
+    Entry,
+    Incoming,
+    about_item,
+    handle,
+    not_on_record,
+    originated_item,
+    same_version,
+    signed_by,
+)
 from accord.node.transfer._sending import SendingService
 from accord.policy import Action
 from accord.store import ConsentRow, ItemNoticeRow, ItemRow, OutboxRow, append_event, format_stamp
@@ -147,37 +156,31 @@ class NoticeService:
             NotFound: the item is not held here.
             Conflict: already applied, or out of order.
         """
-        notice = DowngradeNotice.parse(plaintext)
-        if notice.originator_node != header.sender:
-            raise PolicyDenied("only the originator changes an item's classification (Art. 6)")
-        _, keys = self._parties.signer(session, header.sender)
-        notice.verify(keys)
-        row = session.get(ItemRow, notice.item_id)
-        if row is None or row.originator_node != header.sender:
-            raise NotFound(f"a classification notice for item {notice.item_id}, which is not held here")
-        if row.content_sha384 != notice.content_sha384:
-            raise VerificationFailed(f"a classification notice for another version of item {notice.item_id}")
-        if session.get(ItemNoticeRow, notice.notice_id) is not None:
-            raise Conflict(f"notice {notice.notice_id} was already applied")
-        marking = stored_marking(row)
-        if (
-            row.status == "declassified"
-            or marking.originator.classification != notice.previous_classification
-        ):
-            raise Conflict(
-                f"notice {notice.notice_id} changes {notice.previous_classification}; "
-                f"the item is {marking.originator.classification} ({row.status}) here"
-            )
 
-        def apply(session: Session, now: datetime) -> None:
+        def locate(notice: DowngradeNotice) -> ItemRow:
+            missing = f"a classification notice for item {notice.item_id}, which is not held here"
+            return originated_item(session, notice.item_id, header.sender, missing)
+
+        def check(notice: DowngradeNotice, row: ItemRow) -> None:
+            refusal = f"a classification notice for another version of item {notice.item_id}"
+            same_version(row, notice.content_sha384, refusal)
+            not_on_record(
+                session, ItemNoticeRow, notice.notice_id, f"notice {notice.notice_id} was already applied"
+            )
+            marking = stored_marking(row)
+            if (
+                row.status == "declassified"
+                or marking.originator.classification != notice.previous_classification
+            ):
+                raise Conflict(
+                    f"notice {notice.notice_id} changes {notice.previous_classification}; "
+                    f"the item is {marking.originator.classification} ({row.status}) here"
+                )
+
+        def apply(session: Session, notice: DowngradeNotice, _: ItemRow, now: datetime) -> Entry:
             target = session.get_one(ItemRow, notice.item_id)
             self._apply(session, target, notice, header.sender, now)
-            append_event(
-                session,
-                at=now,
-                actor=f"peer:{header.sender}",
-                action="item.downgrade.received",
-                outcome="ok",
+            return Entry(
                 item_id=notice.item_id,
                 detail={
                     "notice_id": notice.notice_id,
@@ -187,7 +190,25 @@ class NoticeService:
                 },
             )
 
-        return about_item(row, self._ctx.config.scheme, apply)
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=DowngradeNotice.parse,
+            authenticate=signed_by(
+                session,
+                header,
+                sender_party,
+                self._parties.signer,
+                lambda n: (n.originator_node, None),
+                "only the originator changes an item's classification (Art. 6)",
+            ),
+            locate=locate,
+            check=check,
+            apply=apply,
+            journal="item.downgrade.received",
+            receipt=lambda _, row, applied: about_item(row, self._ctx.config.scheme, applied),
+        )
 
     # --- helpers ------------------------------------------------------------------------
 

@@ -23,12 +23,20 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.errors import Conflict, NotFound, PolicyDenied, VerificationFailed
+from accord.errors import Conflict, NotFound, PolicyDenied
 from accord.exchange import ConsentReceipt, EnvelopeHeader
 from accord.node.core._context import NodeContext
 from accord.node.registry._parties import PartyService
-from accord.node.transfer._control import Incoming, about_item
-from accord.store import ConsentReceiptRow, ConsentRow, ItemRow, append_event, format_stamp
+from accord.node.transfer._control import (
+    Entry,
+    Incoming,
+    about_item,
+    handle,
+    originated_item,
+    same_version,
+    signed_by,
+)
+from accord.store import ConsentReceiptRow, ConsentRow, ItemRow, format_stamp
 
 __all__ = ["ConsentReceiptService"]
 
@@ -54,46 +62,49 @@ class ConsentReceiptService:
             NotFound: this node did not originate the item.
             Conflict: a receipt of that delivery is already on record.
         """
-        receipt = ConsentReceipt.parse(plaintext)
         sender = header.sender
-        if receipt.third_party_node != sender or receipt.third_party != sender_party:
-            raise PolicyDenied(
-                "a consent receipt must come from the third party's node that received the item"
-            )
-        _, keys = self._parties.signer(session, sender)
-        receipt.verify(keys)
         own = self._ctx.config
-        item = session.get(ItemRow, receipt.item_id)
-        if item is None or item.originator_node != own.node_id or receipt.originator_node != own.node_id:
-            raise NotFound(f"a consent receipt for item {receipt.item_id}, which this node did not originate")
-        if item.content_sha384 != receipt.content_sha384:
-            raise VerificationFailed(f"a consent receipt for another version of item {item.id}")
-        consent = session.scalar(
-            select(ConsentRow).where(ConsentRow.token_id == receipt.token_id, ConsentRow.direction == "in")
-        )
-        if (
-            consent is None
-            or consent.status not in ("approved", "revoked")
-            or consent.item_id != receipt.item_id
-            or consent.holder_party != receipt.holder_party
-            or consent.holder_node != receipt.holder_node
-            or consent.third_party != receipt.third_party
-        ):
-            raise PolicyDenied(
-                f"a consent receipt from {sender} under {receipt.token_id}, which is not a consent "
-                f"this node gave for {receipt.holder_party} to pass item {receipt.item_id} on to "
-                f"{receipt.third_party} (Art. 6)"
-            )
-        if session.get(ConsentReceiptRow, receipt.receipt_id) is not None or session.scalar(
-            select(ConsentReceiptRow.id).where(
-                ConsentReceiptRow.third_party_node == sender,
-                ConsentReceiptRow.holder_node == receipt.holder_node,
-                ConsentReceiptRow.message_id == receipt.message_id,
-            )
-        ):
-            raise Conflict(f"the receipt of message {receipt.message_id} by {sender} is already on record")
 
-        def apply(session: Session, now: datetime) -> None:
+        def locate(receipt: ConsentReceipt) -> ItemRow:
+            missing = f"a consent receipt for item {receipt.item_id}, which this node did not originate"
+            if receipt.originator_node != own.node_id:
+                raise NotFound(missing)
+            return originated_item(session, receipt.item_id, own.node_id, missing)
+
+        def check(receipt: ConsentReceipt, item: ItemRow) -> None:
+            same_version(
+                item, receipt.content_sha384, f"a consent receipt for another version of item {item.id}"
+            )
+            consent = session.scalar(
+                select(ConsentRow).where(
+                    ConsentRow.token_id == receipt.token_id, ConsentRow.direction == "in"
+                )
+            )
+            if (
+                consent is None
+                or consent.status not in ("approved", "revoked")
+                or consent.item_id != receipt.item_id
+                or consent.holder_party != receipt.holder_party
+                or consent.holder_node != receipt.holder_node
+                or consent.third_party != receipt.third_party
+            ):
+                raise PolicyDenied(
+                    f"a consent receipt from {sender} under {receipt.token_id}, which is not a consent "
+                    f"this node gave for {receipt.holder_party} to pass item {receipt.item_id} on to "
+                    f"{receipt.third_party} (Art. 6)"
+                )
+            if session.get(ConsentReceiptRow, receipt.receipt_id) is not None or session.scalar(
+                select(ConsentReceiptRow.id).where(
+                    ConsentReceiptRow.third_party_node == sender,
+                    ConsentReceiptRow.holder_node == receipt.holder_node,
+                    ConsentReceiptRow.message_id == receipt.message_id,
+                )
+            ):
+                raise Conflict(
+                    f"the receipt of message {receipt.message_id} by {sender} is already on record"
+                )
+
+        def apply(session: Session, receipt: ConsentReceipt, _: ItemRow, now: datetime) -> Entry:
             session.add(
                 ConsentReceiptRow(
                     id=receipt.receipt_id,
@@ -111,12 +122,7 @@ class ConsentReceiptService:
                     receipt_json=receipt.to_bytes().decode("utf-8"),
                 )
             )
-            append_event(
-                session,
-                at=now,
-                actor=f"peer:{sender}",
-                action="consent.receipt.received",
-                outcome="ok",
+            return Entry(
                 item_id=receipt.item_id,
                 detail={
                     "receipt_id": receipt.receipt_id,
@@ -129,4 +135,22 @@ class ConsentReceiptService:
                 },
             )
 
-        return about_item(item, own.scheme, apply)
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=ConsentReceipt.parse,
+            authenticate=signed_by(
+                session,
+                header,
+                sender_party,
+                self._parties.signer,
+                lambda r: (r.third_party_node, r.third_party),
+                "a consent receipt must come from the third party's node that received the item",
+            ),
+            locate=locate,
+            check=check,
+            apply=apply,
+            journal="consent.receipt.received",
+            receipt=lambda _, item, applied: about_item(item, own.scheme, applied),
+        )

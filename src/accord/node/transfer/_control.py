@@ -12,32 +12,53 @@ countersignature of it, :mod:`._witness`). Their outbox rows and receipts name t
 :data:`NO_ITEM`, which no item id can be (item ids match ``[a-z0-9][a-z0-9-]*``), and
 their receipts the content digest :data:`NO_ITEM_SHA384`; the envelope digest alone binds
 such a receipt to what was sent.
+
+Every handler follows one template, :func:`handle` (authenticate → locate → check →
+apply → journal → receipt); its docstring states the invariants each handler keeps.
+The small steps several handlers share (:func:`require_author`, :func:`verify_signed`,
+:func:`originated_item`, :func:`same_version`, :func:`not_on_record`) live here too, so
+that a refusal reads the same whichever message it refuses.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import Final, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
+from accord.crypto import VerifyKeys
+from accord.errors import Conflict, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import EnvelopeHeader, label_digest
 from accord.markings import ConfidentialityLabel, scheme
+from accord.node.core._principal import Principal
 from accord.node.holdings._stored import stored_marking
-from accord.store import ItemRow
+from accord.store import Base, ItemRow, append_event
 
 __all__ = [
     "NO_ITEM",
     "NO_ITEM_SHA384",
     "WITNESS_ACTIONS",
     "WITNESS_TYPES",
+    "Apply",
     "ControlHandler",
+    "Entry",
     "Incoming",
+    "Signed",
+    "Signer",
     "about_item",
     "about_no_item",
+    "authored_by",
+    "handle",
+    "not_on_record",
+    "originated_item",
+    "require_author",
+    "same_version",
+    "signed_by",
+    "verify_signed",
 ]
 
 WITNESS_TYPES = frozenset({"checkpoint", "countersignature", "proof-request", "gossip"})
@@ -56,6 +77,10 @@ NO_ITEM_SHA384: Final = hashlib.sha384(b"").hexdigest()
 """The content digest in the receipt of a control message about no item."""
 
 
+Apply = Callable[[Session, datetime], None]
+"""Applies a checked message in the write transaction that records it and its receipt."""
+
+
 @dataclass(frozen=True)
 class Incoming:
     """A control message checked in the receiver's snapshot, ready to apply in its write transaction.
@@ -68,7 +93,7 @@ class Incoming:
     content_sha384: str
     label_sha384: str
     label: ConfidentialityLabel
-    apply: Callable[[Session, datetime], None]
+    apply: Apply
 
 
 ControlHandler = Callable[[Session, EnvelopeHeader, bytes, str, datetime], Incoming]
@@ -76,9 +101,7 @@ ControlHandler = Callable[[Session, EnvelopeHeader, bytes, str, datetime], Incom
 an :class:`~accord.errors.AccordError` to refuse (the envelope is then quarantined)."""
 
 
-def about_no_item(
-    own_scheme: str, node_id: str, mark: str, apply: Callable[[Session, datetime], None], now: datetime
-) -> Incoming:
+def about_no_item(own_scheme: str, node_id: str, mark: str, apply: Apply, now: datetime) -> Incoming:
     """The receipt of a message sent about :data:`NO_ITEM`: a label that says what it is.
 
     A receipt names a label (:class:`~accord.exchange.Receipt`); such a message is not CMI,
@@ -94,7 +117,7 @@ def about_no_item(
     return Incoming(NO_ITEM, NO_ITEM_SHA384, NO_ITEM_SHA384, label, apply)
 
 
-def about_item(row: ItemRow, own_scheme: str, apply: Callable[[Session, datetime], None]) -> Incoming:
+def about_item(row: ItemRow, own_scheme: str, apply: Apply) -> Incoming:
     """The receipt of a message about an item held here: the item as this node holds it.
 
     Raises:
@@ -103,3 +126,204 @@ def about_item(row: ItemRow, own_scheme: str, apply: Callable[[Session, datetime
     marking = stored_marking(row)
     label = marking.for_scheme(own_scheme) or marking.originator
     return Incoming(row.id, row.content_sha384, label_digest(marking.originator), label, apply)
+
+
+# --- the template ----------------------------------------------------------------------
+
+M = TypeVar("M")
+"""The message, as parsed from the decrypted payload."""
+T = TypeVar("T")
+"""What the message is about, as located here (a row, several, or nothing)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One journal row of an applied control message: its item (if any) and its detail.
+
+    The action is the handler's (:func:`handle`'s ``journal``), the actor the sending
+    peer (``peer:<node>``) and the outcome ``ok``: a refusal is journalled by the
+    receiving side, not by the handler.
+    """
+
+    detail: dict[str, object] = field(default_factory=dict)
+    item_id: str | None = None
+
+
+def handle(
+    session: Session,
+    header: EnvelopeHeader,
+    payload: bytes,
+    *,
+    parse: Callable[[bytes], M],
+    authenticate: Callable[[M], None] | None,
+    locate: Callable[[M], T],
+    check: Callable[[M, T], None] | None,
+    apply: Callable[[Session, M, T, datetime], Entry | Sequence[Entry]],
+    journal: str | None,
+    receipt: Callable[[M, T, Apply], Incoming],
+) -> Incoming:
+    """The one skeleton of an incoming control message, step by step.
+
+    1. **parse** the decrypted payload into a valid message (``InvalidInput`` otherwise);
+    2. **authenticate**: whoever the message names as its author is the envelope's
+       sender (its signature and pinned keys were checked by the receiving side), and a
+       message that carries its own signature is signed by that sender's pinned keys
+       (:func:`require_author`, :func:`verify_signed`; together :func:`signed_by`).
+       ``None`` only where the message names no author and the record it is about
+       does: a consent decision answers our request (``check`` requires the
+       originator it went to), a disposal request is about an item (``locate`` finds
+       it only among those the sender originated);
+    3. **locate** what the message is about in the receiver's snapshot (``NotFound``
+       when it is not here, or not the sender's to speak of);
+    4. **check** the state it finds: the same version of the item, the sender's
+       standing, not already on record (``VerificationFailed``, ``PolicyDenied``,
+       ``Conflict``);
+    5. **apply** runs later, in the write transaction that records the message and its
+       receipt: it changes state and returns the journal rows, which this template
+       writes under one action (``journal``) with the sending peer as actor and ``ok``
+       as outcome; ``journal`` is ``None`` only where applying decides what to record
+       (witnessing: a comparison that agrees records nothing, a fork raises an alarm);
+    6. **receipt**: the :class:`Incoming` names the item as this node holds it
+       (:func:`about_item`) or :data:`NO_ITEM` (:func:`about_no_item`).
+
+    Invariants: steps 1–4 and the receipt only read (the snapshot is read-only) and
+    refuse by raising an :class:`~accord.errors.AccordError`, before anything is
+    written, so a refused message is quarantined and journalled by the receiving side
+    and the node keeps running; nothing of a message is applied without its journal
+    rows and its receipt, in the same transaction.
+
+    Raises:
+        AccordError: the message is refused (any step but apply).
+    """
+    message = parse(payload)
+    if authenticate is not None:
+        authenticate(message)
+    target = locate(message)
+    if check is not None:
+        check(message, target)
+    actor = Principal.peer(header.sender).journal_name
+
+    def applied(write: Session, now: datetime) -> None:
+        entries = apply(write, message, target, now)
+        if journal is None:
+            return
+        for entry in [entries] if isinstance(entries, Entry) else entries:
+            append_event(
+                write,
+                at=now,
+                actor=actor,
+                action=journal,
+                outcome="ok",
+                item_id=entry.item_id,
+                detail=entry.detail,
+            )
+
+    return receipt(message, target, applied)
+
+
+# --- steps several handlers share ---------------------------------------------------------
+
+
+class Signed(Protocol):
+    """A peer-facing format that carries its author's signature."""
+
+    def verify(self, keys: VerifyKeys) -> None:
+        """Raise ``VerificationFailed`` unless signed by ``keys``."""
+
+
+Signer = Callable[[Session, str], tuple[str, VerifyKeys]]
+"""``(session, node) -> (party, keys)``: a pinned node's keys (``PartyService.signer``)."""
+
+
+def require_author(
+    header: EnvelopeHeader, sender_party: str, *, node: str, party: str | None = None, denial: str
+) -> None:
+    """Authenticate: the node (and party, when the message names one) it names as author is the sender.
+
+    Raises:
+        PolicyDenied: ``denial``, when the message names another author.
+    """
+    if node != header.sender or (party is not None and party != sender_party):
+        raise PolicyDenied(denial)
+
+
+S = TypeVar("S", bound=Signed)
+
+
+def authored_by(
+    header: EnvelopeHeader, sender_party: str, author: Callable[[M], tuple[str, str | None]], denial: str
+) -> Callable[[M], None]:
+    """The authenticate step of a message that names its author and carries no signature of its own.
+
+    ``author`` gives the node and party (or ``None``) the message names; see :func:`require_author`.
+    """
+
+    def authenticate(message: M) -> None:
+        node, party = author(message)
+        require_author(header, sender_party, node=node, party=party, denial=denial)
+
+    return authenticate
+
+
+def signed_by(
+    session: Session,
+    header: EnvelopeHeader,
+    sender_party: str,
+    signer: Signer,
+    author: Callable[[S], tuple[str, str | None]],
+    denial: str,
+) -> Callable[[S], None]:
+    """The authenticate step of a signed message: named author first, then its signature.
+
+    See :func:`require_author` and :func:`verify_signed`.
+    """
+
+    def authenticate(message: S) -> None:
+        node, party = author(message)
+        require_author(header, sender_party, node=node, party=party, denial=denial)
+        verify_signed(session, signer, header, message)
+
+    return authenticate
+
+
+def verify_signed(session: Session, signer: Signer, header: EnvelopeHeader, message: Signed) -> None:
+    """Authenticate: the message's own signature is the sender's, by its pinned keys.
+
+    Raises:
+        NotFound: the sender is not pinned here.
+        VerificationFailed: not signed by the sender.
+    """
+    _, keys = signer(session, header.sender)
+    message.verify(keys)
+
+
+def originated_item(session: Session, item_id: str, originator: str, missing: str) -> ItemRow:
+    """Locate: an item held here whose originator is ``originator``.
+
+    Raises:
+        NotFound: ``missing``, when there is no such item here.
+    """
+    row = session.get(ItemRow, item_id)
+    if row is None or row.originator_node != originator:
+        raise NotFound(missing)
+    return row
+
+
+def same_version(row: ItemRow, content_sha384: str, refusal: str) -> None:
+    """Check: the message is about the version of the item held here.
+
+    Raises:
+        VerificationFailed: ``refusal``, for another version.
+    """
+    if row.content_sha384 != content_sha384:
+        raise VerificationFailed(refusal)
+
+
+def not_on_record(session: Session, table: type[Base], key: object, refusal: str) -> None:
+    """Check: the message was not applied before (its record's primary key is free).
+
+    Raises:
+        Conflict: ``refusal``, when it is already on record.
+    """
+    if session.get(table, key) is not None:
+        raise Conflict(refusal)

@@ -33,8 +33,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from accord.canonical import parse_time
-from accord.errors import AccordError, InvalidInput, NotFound, TransportError
-from accord.exchange import EnvelopeHeader, PeerUnavailable, ReceiptBatch, Transmission, WireEnvelope
+from accord.errors import AccordError, NotFound, TransportError
+from accord.exchange import PeerUnavailable, ReceiptBatch, Transmission, WireEnvelope
 from accord.items import Precedence
 from accord.node.core._context import NodeContext
 from accord.node.registry._agreements import AgreementService
@@ -105,12 +105,7 @@ def backed_off(session: Session, peer: str, kind: str, now: datetime) -> bool:
 
 def _kind(row: OutboxRow) -> str | None:
     """The type of a background message (one about no item), else None."""
-    if row.item_id != NO_ITEM:
-        return None
-    try:
-        return EnvelopeHeader.parse(row.header).type
-    except (InvalidInput, ValueError):
-        return None
+    return row.kind if row.item_id == NO_ITEM else None
 
 
 def _refused(session: Session, row: OutboxRow, now: datetime) -> bool:
@@ -293,6 +288,7 @@ class DeliveryService:
             if not rows:
                 return DeliveryResult()
             envelopes = [WireEnvelope(row.header, row.ciphertext) for row in rows]
+            kinds = {row.kind for row in rows}
             message_ids = [row.message_id for row in rows]
             blobs = {b["blob_id"]: int(b["size"]) for row in rows for b in json.loads(row.blobs_json)}
         try:
@@ -312,7 +308,7 @@ class DeliveryService:
             result = self._record(peer, tx, body, message_ids, urgent=lane == "flash")
             # A transmission of anything but the witnessing itself: partners get our
             # checkpoint after it (the worker publishes at its next seal).
-            if any(EnvelopeHeader.parse(e.header).type not in WITNESS_TYPES for e in envelopes):
+            if kinds - WITNESS_TYPES:
                 self._ctx.exchange_activity.set()
             return result
         except AccordError as exc:

@@ -27,7 +27,6 @@ from datetime import datetime
 from sqlalchemy import select
 
 from accord.errors import NotFound
-from accord.exchange import EnvelopeHeader
 from accord.node.core._context import NodeContext
 from accord.node.registry._agreements import AgreementService, travel_refusal
 from accord.store import OutboxRow, append_event
@@ -68,12 +67,12 @@ def hold_what_may_not_leave(ctx: NodeContext, agreements: AgreementService, peer
             if status.new_exchange_allowed:
                 continue
             rows = session.execute(
-                select(OutboxRow.message_id, OutboxRow.header).where(
+                select(OutboxRow.message_id, OutboxRow.kind).where(
                     *pending, OutboxRow.agreement_id == agreement_id
                 )
             ).all()
-            for message_id, header in rows:
-                reason = travel_refusal(agreement, status, EnvelopeHeader.parse(header).type)
+            for message_id, kind in rows:
+                reason = travel_refusal(agreement, status, kind)
                 if reason is not None:
                     refusals[message_id] = reason
     if not refusals:

@@ -296,6 +296,7 @@ class SendingService:
                 peer=card.node_id,
                 peer_party=card.party,
                 item_id=item_id,
+                kind=kind,
                 agreement_id=agreement.id,
                 precedence=precedence.value,
                 rank=precedence.rank,
