@@ -71,7 +71,8 @@ from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, Verifi
 from accord.exchange import CheckpointStatement, Countersignature, EnvelopeHeader, Gossip, ProofRequest
 from accord.items import Precedence
 from accord.ledger import MerkleTree, verify_consistency
-from accord.node.audit._ledger import LedgerService, SignedCheckpoint
+from accord.node.audit._checkpoints import SignedCheckpoint
+from accord.node.audit._ledger import LedgerService
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
 from accord.node.originator._consents import ConsentService
