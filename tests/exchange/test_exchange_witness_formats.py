@@ -18,7 +18,7 @@ from accord.errors import InvalidInput, VerificationFailed
 from accord.exchange import CheckpointStatement, Countersignature
 from accord.exchange._witness_formats import CHECKPOINT_SIGNATURE_PURPOSE, COUNTERSIGNATURE_PURPOSE
 from accord.ledger import Checkpoint, MemoryHashStore, MerkleTree, leaf_hash
-from accord.node.audit._ledger import CHECKPOINT_PURPOSE
+from accord.node.audit._checkpoints import CHECKPOINT_PURPOSE
 
 ORIGIN = SigningKeys.generate()
 WITNESS = SigningKeys.generate()

@@ -12,7 +12,7 @@ from support_ledgernode import Clock, Maker, sealed_node
 
 from accord.errors import InvalidInput, VerificationFailed
 from accord.node import Node
-from accord.node.audit._ledger import InclusionProof, check_proof
+from accord.node.audit._checkpoints import InclusionProof, check_proof
 
 Edit = Callable[[dict[str, Any]], None]
 

@@ -20,7 +20,8 @@ from accord.canonical import canonical_json
 from accord.errors import InvalidInput, NotFound
 from accord.ledger import EMPTY_ROOT, MerkleTree, leaf_hash, rebuild, verify_consistency, verify_inclusion
 from accord.node import Node
-from accord.node.audit._ledger import SEAL_BATCH, InclusionProof, SignedCheckpoint, check_proof
+from accord.node.audit._checkpoints import InclusionProof, SignedCheckpoint, check_proof
+from accord.node.audit._seal import SEAL_BATCH
 from accord.store import Event, leaf_data
 
 
@@ -135,7 +136,7 @@ def test_verify_is_journalled(make_node: Maker, clock: Clock) -> None:
 
 def test_a_backlog_is_sealed_in_batches(make_node: Maker, monkeypatch: pytest.MonkeyPatch) -> None:
     node = make_node("JPN", "jpn-mod")
-    monkeypatch.setattr("accord.node.audit._ledger.SEAL_BATCH", 4)
+    monkeypatch.setattr("accord.node.audit._seal.SEAL_BATCH", 4)
     journal(node, 9)
     latest = node.ledger.seal()
     assert latest is not None

@@ -18,7 +18,7 @@ from accord.crypto import SigningKeys
 from accord.errors import IntegrityError
 from accord.ledger import Checkpoint, leaf_hash, rebuild
 from accord.node import Node
-from accord.node.audit._ledger import Finding
+from accord.node.audit._verify_report import Finding
 from accord.store import Event, leaf_data
 
 _INSERT = (

@@ -22,8 +22,8 @@ from accord.items import Precedence
 from accord.ledger import Checkpoint
 from accord.node import Node
 from accord.node._worker import DeliveryWorker
-from accord.node.audit._ledger import CHECKPOINT_PURPOSE, SignedCheckpoint
-from accord.node.audit._witness import PROOF_DEADLINE
+from accord.node.audit._checkpoints import CHECKPOINT_PURPOSE, SignedCheckpoint
+from accord.node.audit._demands import PROOF_DEADLINE
 from accord.node.transfer._control import NO_ITEM
 from accord.store import (
     BackgroundBackoffRow,

@@ -10,7 +10,7 @@ from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import CheckpointStatement
 from accord.items import Precedence
 from accord.ledger import Checkpoint
-from accord.node.audit._ledger import CHECKPOINT_PURPOSE, SignedCheckpoint
+from accord.node.audit._checkpoints import CHECKPOINT_PURPOSE, SignedCheckpoint
 from accord.node.transfer._control import NO_ITEM
 
 

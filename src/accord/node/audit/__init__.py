@@ -9,8 +9,9 @@
 Imports the originator wing and those below it.
 """
 
+from accord.node.audit._checkpoints import InclusionProof, SignedCheckpoint, check_proof, note_vkeys
 from accord.node.audit._journal import JournalEntry, JournalFilter, JournalPage, JournalService
-from accord.node.audit._ledger import InclusionProof, LedgerService, SignedCheckpoint, check_proof, note_vkeys
+from accord.node.audit._ledger import LedgerService
 from accord.node.audit._witness import WitnessService
 
 __all__ = [

@@ -10,7 +10,8 @@ the stored tree nodes and the checkpoints, and
 3. checks every checkpoint: well formed, of this node, its dual signature, and its root
    against the root recomputed from the journal at its size.
 
-Each difference is a :class:`Finding` at the first leaf index it concerns, of one kind:
+Each difference is a :class:`~accord.node.audit._verify_report.Finding` at the first leaf
+index it concerns, of one kind:
 
 * ``altered`` — a row's content differs from the leaf sealed for it; or, when the rows and
   nodes were rewritten together so that they agree, a signed root no longer matches: then
@@ -45,109 +46,18 @@ from sqlalchemy.orm import Session
 
 from accord.canonical import loads_object
 from accord.crypto import DualSignature, VerifyKeys
-from accord.errors import IntegrityError, InvalidInput, VerificationFailed
+from accord.errors import InvalidInput, VerificationFailed
 from accord.ledger import Checkpoint, leaf_hash, node_hash
+from accord.node.audit._checkpoints import CHECKPOINT_PURPOSE
+from accord.node.audit._verify_report import KINDS, Finding, VerifyReport
 from accord.store import JournalRow, LedgerCheckpointRow, LedgerNodeRow, SealedRow, SqlHashStore, sealed_rows
 
-__all__ = ["KINDS", "Finding", "VerifyReport", "verify_ledger"]
+__all__ = ["verify_ledger"]
 
-KINDS = ("altered", "deleted", "inserted", "reordered", "node", "checkpoint")
-"""The kinds of :class:`Finding`, in the order they are listed at the same leaf index."""
 _CHUNK = 1 << 16
 _MAX_FINDINGS = 1_000
 _MAX_MISMATCHES = 100_000
-CHECKPOINT_PURPOSE = "checkpoint"
-"""The signature purpose of a checkpoint (:meth:`accord.crypto.SigningKeys.sign`)."""
 _MISSING = hashlib.sha256(b"accord: no leaf here").digest()
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One difference between the journal and the ledger.
-
-    Attributes:
-        index: The first leaf index it concerns.
-        kind: One of :data:`KINDS`.
-        message: What differs, in words an officer can act on.
-    """
-
-    index: int
-    kind: str
-    message: str
-
-    def to_dict(self) -> dict[str, object]:
-        """``{"index", "kind", "message"}``."""
-        return {"index": self.index, "kind": self.kind, "message": self.message}
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    """What :func:`verify_ledger` found.
-
-    Attributes:
-        leaves: Leaf indices checked.
-        checkpoints: Checkpoints checked.
-        unsealed: Journal rows not sealed yet (the next seal takes them).
-        findings: The differences, by leaf index (at most 1,000: the first ones).
-        count: How many findings there were in all.
-        consequences: The sizes of later checkpoints whose signed root the journal no longer
-            gives *because of* an earlier leaf-level finding: not causes of their own.
-    """
-
-    leaves: int
-    checkpoints: int
-    unsealed: int
-    findings: tuple[Finding, ...]
-    count: int
-    consequences: tuple[int, ...] = ()
-
-    @property
-    def consequence(self) -> str | None:
-        """What follows from the findings for later checkpoints, in words, or None."""
-        if not self.consequences:
-            return None
-        sizes = self.consequences
-        which = f"of {sizes[0]} leaves" if len(sizes) == 1 else f"of {sizes[0]} to {sizes[-1]} leaves"
-        return (
-            f"as a consequence, the signed root of {len(sizes)} later checkpoint(s) ({which}) no longer "
-            "matches the journal; repair the findings above and verify again"
-        )
-
-    @property
-    def ok(self) -> bool:
-        """Whether nothing differs."""
-        return not self.findings
-
-    @property
-    def first(self) -> Finding | None:
-        """The finding at the lowest leaf index, or None."""
-        return self.findings[0] if self.findings else None
-
-    def check(self) -> None:
-        """Return if the ledger is intact.
-
-        Raises:
-            IntegrityError: something differs; the message names the first leaf index and why.
-        """
-        first = self.first
-        if first is not None:
-            more = f" (and {self.count - 1} more)" if self.count > 1 else ""
-            raise IntegrityError(
-                f"ledger: first bad leaf {first.index} ({first.kind}): {first.message}{more}"
-            )
-
-    def to_dict(self) -> dict[str, object]:
-        """The report as JSON-ready data."""
-        return {
-            "ok": self.ok,
-            "leaves": self.leaves,
-            "checkpoints": self.checkpoints,
-            "unsealed": self.unsealed,
-            "first": None if self.first is None else self.first.to_dict(),
-            "findings": [f.to_dict() for f in self.findings],
-            "count": self.count,
-            "consequences": list(self.consequences),
-        }
 
 
 @dataclass
@@ -242,17 +152,7 @@ def verify_ledger(
     while lo < total:
         hi = min(lo + _CHUNK, total)
         if not _held(session, lo, hi):
-            # Nothing holds these leaves (or a forged number lies far beyond the rest): report
-            # the whole range once and go on where something is, rather than leaf by leaf.
-            resume = _next_held(session, hi, total)
-            # Only signed leaves can have been deleted; a gap beyond them ends at something
-            # added there (a stray row or tree node), which is reported where it is.
-            if lo < signed_size:
-                last = min(resume, signed_size) - 1
-                state.add(lo, "deleted", f"leaves {lo}–{last}: no journal row and no ledger node hold them")
-            state.problem(lo, resume)
-            state.skipped = True
-            lo = resume
+            lo = _skip(session, state, lo, _next_held(session, hi, total), signed_size)
             continue
         hi = _chunk(
             session,
@@ -308,6 +208,20 @@ def _next_held(session: Session, start: int, total: int) -> int:
     return min([int(f) for f in found if f is not None] + [total])
 
 
+def _skip(session: Session, state: _State, lo: int, resume: int, signed_size: int) -> int:
+    """Report the leaves [lo, resume) that nothing holds once; return ``resume``."""
+    # Nothing holds these leaves (or a forged number lies far beyond the rest): report the
+    # whole range once and go on where something is, rather than leaf by leaf.
+    # Only signed leaves can have been deleted; a gap beyond them ends at something added
+    # there (a stray row or tree node), which is reported where it is.
+    if lo < signed_size:
+        last = min(resume, signed_size) - 1
+        state.add(lo, "deleted", f"leaves {lo}–{last}: no journal row and no ledger node hold them")
+    state.problem(lo, resume)
+    state.skipped = True
+    return resume
+
+
 def _chunk(
     session: Session,
     store: SqlHashStore,
@@ -351,6 +265,14 @@ def _chunk(
             frontier[level] = node
         if index + 1 in checkpoints:
             _checkpoint(state, checkpoints[index + 1], keys=keys, origin=origin)
+    _compare_nodes(store, state, built, stored_size)
+    return hi
+
+
+def _compare_nodes(
+    store: SqlHashStore, state: _State, built: dict[int, dict[int, bytes]], stored_size: int
+) -> None:
+    """Compare the inner nodes a chunk rebuilt, by ``built[level][index]``, with the stored ones."""
     for level, nodes in sorted(built.items()):
         first, last = min(nodes), max(nodes)
         held = store.level_range(level, first, last + 1)
@@ -370,7 +292,6 @@ def _chunk(
                     f"ledger node ({level}, {at}) over leaves {start}–{end - 1} was altered: "
                     "the journal rows under it are intact",
                 )
-    return hi
 
 
 def _leaf(state: _State, index: int, here: list[SealedRow], stored: bytes | None, signed_size: int) -> bytes:

@@ -11,7 +11,7 @@ from the node and accepts a new one only with a consistency proof from it (RFC 9
   checkpoint to every pinned partner node with an agreement in force, when it is newer
   than the last we offered that node, in a ``checkpoint`` envelope
   (:class:`~accord.exchange.CheckpointStatement`) with the proof from the largest size the
-  partner countersigned (0 the first time).
+  partner countersigned (0 the first time) (:mod:`._offering`).
 * The partner (:meth:`WitnessService.incoming_checkpoint`) checks the origin's signature
   with its pinned keys, then, against the checkpoint it holds from that origin:
 
@@ -25,16 +25,19 @@ from the node and accepts a new one only with a consistency proof from it (RFC 9
     the proof from the one it holds (a ``proof-request``, :class:`~accord.exchange.ProofRequest`;
     ``witness_demands``). The origin answers with that checkpoint and the proof; a proof
     that fails is a fork alarm, and one that does not come — the origin refused the
-    request, or received it :data:`PROOF_DEADLINE` ago and did not answer — is a
+    request, or received it :data:`~._demands.PROOF_DEADLINE` ago and did not answer — is a
     ``no-proof`` alarm with both signed checkpoints (issue 10: a forked copy of a node
     cannot prove that its branch extends the other);
   - a smaller, older one (delayed on the way): nothing but the journal;
-  - the same checkpoint again: nothing at all (no journal row, no countersignature).
+  - the same checkpoint again: nothing at all (no journal row, no countersignature)
+
+  (:mod:`._witnessing`).
 
 * Witnesses tell each other (:meth:`WitnessService.publish`, ``gossip``) the latest
   checkpoint they hold of every other node; one that differs from ours at the same size
   is a fork alarm (a *split view*: the origin showed two partners two histories), a
-  smaller one is related to ours by a proof demanded of the origin, as above.
+  smaller one is related to ours by a proof demanded of the origin, as above
+  (:mod:`._demands`).
 * The origin answers a ``proof-request`` for a checkpoint it signed
   (:meth:`WitnessService.incoming_proof_request`); one for a checkpoint it never signed
   — or a countersignature of one — means that another copy of this node, or an older
@@ -52,26 +55,34 @@ never signed, is refused like any bad envelope (quarantined with the reason).
 An alarm stays **open** until an officer or the authority acknowledges it with a finding
 (:meth:`WitnessService.acknowledge_alarm`, a duty the decision point grants by role):
 who, when and the finding are kept (``witness_alarm_acks``) and journalled
-(``ledger.alarm.ack``); the evidence is never changed.
+(``ledger.alarm.ack``); the evidence is never changed (:mod:`._alarms`).
+
+:class:`WitnessService` is the façade: the composition root registers its ``incoming_*``
+handlers for the four witnessing messages, and the worker calls :meth:`~WitnessService.publish`.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Final
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.canonical import canonical_json, format_time, loads_object, parse_time
-from accord.errors import Conflict, InvalidInput, NotFound, VerificationFailed
+from accord.errors import InvalidInput, NotFound, VerificationFailed
 from accord.exchange import CheckpointStatement, Countersignature, EnvelopeHeader, Gossip, ProofRequest
 from accord.items import Precedence
-from accord.ledger import MerkleTree, verify_consistency
-from accord.node.audit._ledger import LedgerService, SignedCheckpoint
+from accord.ledger import MerkleTree
+from accord.node.audit._alarms import AlarmBook
+from accord.node.audit._alarms import own_fork as _own_fork
+from accord.node.audit._checkpoints import SignedCheckpoint
+from accord.node.audit._demands import Demands
+from accord.node.audit._ledger import LedgerService
+from accord.node.audit._offering import Offering
+from accord.node.audit._partners import ACTOR as _ACTOR
+from accord.node.audit._partners import Partners
+from accord.node.audit._witnessing import Witnessing
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
 from accord.node.originator._consents import ConsentService
@@ -80,7 +91,6 @@ from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
 from accord.node.transfer._control import (
     NO_ITEM,
-    WITNESS_ACTIONS,
     Entry,
     Incoming,
     about_no_item,
@@ -90,73 +100,23 @@ from accord.node.transfer._control import (
     signed_by,
     verify_signed,
 )
-from accord.node.transfer._delivery import backed_off
 from accord.node.transfer._sending import SendingService
-from accord.policy import Duty
 from accord.store import (
-    JournalRow,
     LedgerCheckpointRow,
-    OutboxRow,
-    PartyRow,
     SqlHashStore,
-    WitnessAlarmAckRow,
-    WitnessAlarmRow,
     WitnessCountersignatureRow,
-    WitnessDemandRow,
-    WitnessGossipRow,
-    WitnessPublishedRow,
-    WitnessSeenRow,
-    append_event,
     format_stamp,
 )
 
-__all__ = ["FINDING_MAX", "PROOF_DEADLINE", "PUBLISH_SECONDS", "WitnessService"]
-
-log = logging.getLogger("accord.witness")
+__all__ = ["PUBLISH_SECONDS", "WitnessService"]
 
 PUBLISH_SECONDS: Final = 10.0
 """How often, at most, the worker offers a new checkpoint to the partners."""
-PROOF_DEADLINE: Final = timedelta(minutes=10)
-"""How long after the origin received a ``proof-request`` its proof may take: then it is missing."""
-_ACTOR: Final = "witness"
 _NO_ITEM_MARK: Final = "LEDGER CHECKPOINT - NOT CMI"
-FINDING_MAX: Final = 4000
-"""The longest finding an alarm is acknowledged with, in characters."""
-
-
-def _signed_json(signed: SignedCheckpoint) -> str:
-    return canonical_json(signed.to_dict()).decode("utf-8")
-
-
-def _signed(text: str) -> SignedCheckpoint:
-    return SignedCheckpoint.from_dict(loads_object(text, "a checkpoint held"))
-
-
-def _has_news(session: Session, since: int, size: int) -> bool:
-    """Whether leaves ``[since, size)`` hold anything but the witnessing itself."""
-    news = session.scalar(
-        select(JournalRow.seq)
-        .where(
-            JournalRow.leaf >= since,
-            JournalRow.leaf < size,
-            JournalRow.action.not_in(WITNESS_ACTIONS),
-            (JournalRow.item_id.is_(None)) | (JournalRow.item_id != NO_ITEM),
-        )
-        .limit(1)
-    )
-    return news is not None
-
-
-def _own_fork(reason: str) -> None:
-    log.error(
-        "LEDGER FORK of this node: %s; another copy of this node, or an older state of it, "
-        "signed a history of its own (accord ledger verify; compare with the partners)",
-        reason,
-    )
 
 
 class WitnessService:
-    """Offers our checkpoints to partners, witnesses theirs, and raises fork alarms."""
+    """Offers our checkpoints to partners, witnesses theirs, and raises fork alarms (the façade)."""
 
     def __init__(
         self,
@@ -169,15 +129,16 @@ class WitnessService:
         users: UserService,
         access: AccessService,
     ) -> None:
-        """Serve the node behind ``ctx``."""
+        """Serve the node behind ``ctx`` (``consents`` is not used by the witnessing)."""
         self._ctx = ctx
         self._parties = parties
         self._agreements = agreements
-        self._consents = consents
         self._sending = sending
-        self._ledger = ledger
-        self._users = users
-        self._access = access
+        partners = Partners(ctx, parties, agreements, sending)
+        self._alarms = AlarmBook(ctx, users, access)
+        self._demands = Demands(partners, self._alarms)
+        self._witnessing = Witnessing(partners, self._demands)
+        self._offering = Offering(partners, ledger, self._demands)
 
     # --- the origin ----------------------------------------------------------------------
 
@@ -188,7 +149,7 @@ class WitnessService:
         offered hold something besides the witnessing itself, and not while it is backed
         off for refusing them. The same call gossips what we hold of other nodes to every
         partner whose copy of it is out of date, and raises the alarms of proofs demanded
-        that did not come (:data:`PROOF_DEADLINE`).
+        that did not come (:data:`~._demands.PROOF_DEADLINE`).
 
         Returns:
             The node ids it was offered to (none when the ledger has not grown).
@@ -196,111 +157,7 @@ class WitnessService:
         Raises:
             StorageError: the database failed.
         """
-        self.check_demands()
-        latest = self._ledger.latest_checkpoint()
-        size = 0 if latest is None else latest.checkpoint.size
-        me = self._ctx.config
-        told: list[str] = []
-        gossiped: list[str] = []
-        with self._ctx.work(actor, "ledger.publish", detail={"size": size}) as session:
-            now = self._ctx.now()
-            rows = session.scalars(select(PartyRow).order_by(PartyRow.node_id)).all()
-            for row in rows:
-                if row.node_id == me.node_id or row.party == me.party:
-                    continue
-                try:
-                    agreement = self._agreements.any_in_force_with(session, row.party, now)
-                except NotFound:
-                    continue  # no agreement in force: nothing is exchanged with that party
-                if self._gossip(session, row.node_id, agreement, actor, now):
-                    gossiped.append(row.node_id)
-                if latest is None:
-                    continue  # nothing sealed yet: nothing of ours to offer
-                checkpoint = latest.checkpoint
-                published = session.get(WitnessPublishedRow, row.node_id)
-                since = 0 if published is None else published.size
-                if since >= checkpoint.size or not _has_news(session, since, checkpoint.size):
-                    continue
-                if backed_off(session, row.node_id, "checkpoint", now):
-                    continue
-                basis = session.scalar(
-                    select(func.max(WitnessCountersignatureRow.size)).where(
-                        WitnessCountersignatureRow.witness == row.node_id,
-                        WitnessCountersignatureRow.size <= checkpoint.size,
-                    )
-                )
-                previous = int(basis or 0)
-                proof = MerkleTree(SqlHashStore(session)).consistency_proof(previous, checkpoint.size)
-                statement = CheckpointStatement(checkpoint, latest.signature, previous, tuple(proof))
-                self._sending.enqueue(
-                    session,
-                    kind="checkpoint",
-                    card=self._parties.card(session, row.node_id),
-                    agreement=agreement,
-                    precedence=Precedence.ROUTINE,
-                    item_id=NO_ITEM,
-                    payload=statement.to_bytes(),
-                    actor=actor,
-                    now=now,
-                )
-                if published is None:
-                    session.add(
-                        WitnessPublishedRow(
-                            peer=row.node_id, size=checkpoint.size, published_at=format_stamp(now)
-                        )
-                    )
-                else:
-                    published.size, published.published_at = checkpoint.size, format_stamp(now)
-                told.append(row.node_id)
-            if told or gossiped:
-                append_event(
-                    session,
-                    at=now,
-                    actor=actor,
-                    action="ledger.publish",
-                    outcome="ok",
-                    detail={
-                        "size": size,
-                        "root": None if latest is None else latest.checkpoint.root.hex(),
-                        "to": told,
-                        "gossip_to": gossiped,
-                    },
-                )
-        return told
-
-    def _gossip(self, session: Session, peer: str, agreement: object, actor: str, now: datetime) -> bool:
-        """Tell ``peer`` the checkpoints we hold of other nodes that it was not told yet."""
-        told = {
-            row.origin: row.size
-            for row in session.scalars(select(WitnessGossipRow).where(WitnessGossipRow.peer == peer))
-        }
-        fresh = [
-            seen
-            for seen in session.scalars(select(WitnessSeenRow).order_by(WitnessSeenRow.origin))
-            if seen.origin != peer and told.get(seen.origin) != seen.size
-        ]
-        if not fresh or backed_off(session, peer, "gossip", now):
-            return False
-        held = [_signed(seen.signed_json) for seen in fresh]
-        gossip = Gossip(self._ctx.config.node_id, tuple((s.checkpoint, s.signature) for s in held))
-        self._sending.enqueue(
-            session,
-            kind="gossip",
-            card=self._parties.card(session, peer),
-            agreement=agreement,  # type: ignore[arg-type]
-            precedence=Precedence.ROUTINE,
-            item_id=NO_ITEM,
-            payload=gossip.to_bytes(),
-            actor=actor,
-            now=now,
-        )
-        for seen in fresh:
-            row = session.get(WitnessGossipRow, (peer, seen.origin))
-            if row is None:
-                session.add(WitnessGossipRow(peer=peer, origin=seen.origin, size=seen.size))
-            else:
-                row.size = seen.size
-        return True
+        return self._offering.publish(actor=actor)
 
     def incoming_countersignature(
         self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
@@ -545,88 +402,14 @@ class WitnessService:
     def _compare_gossip(
         self, session: Session, header: EnvelopeHeader, told: SignedCheckpoint, now: datetime
     ) -> None:
-        cp = told.checkpoint
-        row = session.get(WitnessSeenRow, cp.origin)
-        if row is None or row.size < cp.size:
-            return
-        held = _signed(row.signed_json)
-        if row.size == cp.size:
-            if row.root != cp.root.hex():
-                reason = f"split view: {header.sender} holds another root for size {cp.size}"
-                self._alarm(session, header.sender, header.message_id, "fork", reason, held, told, now)
-            return
-        self._demand(session, told, held, source=header.sender, now=now)
-
-    def _demand(
-        self,
-        session: Session,
-        base: SignedCheckpoint,
-        target: SignedCheckpoint,
-        *,
-        source: str,
-        now: datetime,
-    ) -> bool:
-        """Ask ``target``'s origin for PROOF(base.size, target.size), once; False if it cannot be asked."""
-        origin = target.checkpoint.origin
-        open_demand = session.scalar(
-            select(WitnessDemandRow.id).where(
-                WitnessDemandRow.origin == origin,
-                WitnessDemandRow.from_size == base.checkpoint.size,
-                WitnessDemandRow.to_size == target.checkpoint.size,
-            )
-        )
-        if open_demand is not None:
-            return True
-        try:
-            card = self._parties.card(session, origin)
-            agreement = self._agreements.any_in_force_with(session, card.party, now)
-        except NotFound:
-            return False
-        sent = self._sending.enqueue(
-            session,
-            kind="proof-request",
-            card=card,
-            agreement=agreement,
-            precedence=Precedence.ROUTINE,
-            item_id=NO_ITEM,
-            payload=ProofRequest(target.checkpoint, base.checkpoint.size).to_bytes(),
-            actor=_ACTOR,
-            now=now,
-        )
-        session.add(
-            WitnessDemandRow(
-                origin=origin,
-                from_size=base.checkpoint.size,
-                to_size=target.checkpoint.size,
-                from_json=_signed_json(base),
-                to_json=_signed_json(target),
-                source=source,
-                message_id=sent.message_id,
-                demanded_at=format_stamp(now),
-            )
-        )
-        append_event(
-            session,
-            at=now,
-            actor=_ACTOR,
-            action="ledger.witness",
-            outcome="demand",
-            detail={
-                "origin": origin,
-                "from_size": base.checkpoint.size,
-                "size": target.checkpoint.size,
-                "source": source,
-                "message_id": sent.message_id,
-            },
-        )
-        return True
+        self._demands.compare_gossip(session, header, told, now)
 
     def check_demands(self) -> list[dict[str, object]]:
         """Raise the alarms of consistency proofs demanded that did not come.
 
         A proof is missing when the origin refused the request, or received it
-        :data:`PROOF_DEADLINE` ago and has not answered: a ``no-proof`` alarm with both
-        signed checkpoints. A request still on its way is waited for.
+        :data:`~._demands.PROOF_DEADLINE` ago and has not answered: a ``no-proof`` alarm
+        with both signed checkpoints. A request still on its way is waited for.
 
         Returns:
             The alarms raised (as :meth:`alarms` lists them).
@@ -634,214 +417,12 @@ class WitnessService:
         Raises:
             StorageError: the database failed.
         """
-        raised: list[int] = []
-        with self._ctx.db.transaction() as session:
-            now = self._ctx.now()
-            for demand in session.scalars(select(WitnessDemandRow).order_by(WitnessDemandRow.id)).all():
-                sent = session.get(OutboxRow, demand.message_id)
-                if sent is None or sent.status == "pending":
-                    continue
-                if sent.status == "rejected":
-                    why = "refused the request"
-                elif sent.receipted_at is not None and parse_time(sent.receipted_at) + PROOF_DEADLINE <= now:
-                    why = f"received the request at {sent.receipted_at} and has not answered"
-                else:
-                    continue
-                reason = (
-                    f"no proof that size {demand.to_size} extends size {demand.from_size}: "
-                    f"{demand.origin} {why}"
-                )
-                base, target = _signed(demand.from_json), _signed(demand.to_json)
-                raised.append(
-                    self._alarm(
-                        session, demand.origin, demand.message_id, "no-proof", reason, base, target, now
-                    )
-                )
-                session.delete(demand)
-        return [a for a in self.alarms() if a["id"] in raised]
-
-    def _answered(
-        self, session: Session, header: EnvelopeHeader, statement: CheckpointStatement, now: datetime
-    ) -> bool:
-        """Check a statement against a proof we demanded of it; True if that settled it."""
-        new = statement.checkpoint
-        demand = session.scalars(
-            select(WitnessDemandRow).where(
-                WitnessDemandRow.origin == new.origin,
-                WitnessDemandRow.from_size == statement.previous_size,
-                WitnessDemandRow.to_size == new.size,
-            )
-        ).first()
-        if demand is None:
-            return False
-        base, target = _signed(demand.from_json), _signed(demand.to_json)
-        presented = SignedCheckpoint(new, statement.signature)
-        session.delete(demand)
-        if target.checkpoint.root != new.root:
-            reason = f"two roots for size {new.size}"
-            self._alarm(session, header.sender, header.message_id, "fork", reason, target, presented, now)
-            return True
-        try:
-            if base.checkpoint.size > 0:
-                verify_consistency(
-                    base.checkpoint.size, new.size, base.checkpoint.root, new.root, statement.proof
-                )
-        except VerificationFailed as exc:
-            reason = f"size {new.size} does not extend size {base.checkpoint.size}: {exc}"
-            self._alarm(session, header.sender, header.message_id, "fork", reason, base, presented, now)
-            return True
-        held = session.get(WitnessSeenRow, new.origin)
-        # The demand was ours (held -> larger): the normal course keeps it; a gossiped one is settled.
-        return held is None or held.size >= new.size
+        return self._demands.check_overdue()
 
     def _witness(
         self, session: Session, header: EnvelopeHeader, statement: CheckpointStatement, now: datetime
     ) -> None:
-        new = statement.checkpoint
-        presented = SignedCheckpoint(new, statement.signature)
-        if self._answered(session, header, statement, now):
-            self._journal(
-                session, header, "ok", {"origin": new.origin, "size": new.size, "proven": True}, now
-            )
-            return
-        row = session.get(WitnessSeenRow, new.origin)
-        detail: dict[str, object] = {
-            "origin": new.origin,
-            "size": new.size,
-            "root": new.root.hex(),
-            "previous_size": statement.previous_size,
-        }
-        if row is None:
-            self._keep(session, None, presented, now)
-            self._countersign(session, header, presented, now)
-            self._journal(session, header, "ok", {**detail, "first": True}, now)
-            return
-        held = _signed(row.signed_json)
-        old = held.checkpoint
-        detail["held_size"] = old.size
-        sender, message_id = header.sender, header.message_id
-        if new.size == old.size:
-            if new.root != old.root:
-                self._alarm(
-                    session,
-                    sender,
-                    message_id,
-                    "fork",
-                    f"two roots for size {new.size}",
-                    held,
-                    presented,
-                    now,
-                )
-            # The same checkpoint again: witnessed already; nothing is written (issue 10).
-            return
-        if new.size < old.size:
-            if parse_time(new.timestamp) < parse_time(old.timestamp):
-                self._journal(session, header, "stale", detail, now)  # delayed on the way
-                return
-            reason = f"size {new.size} at {new.timestamp} after size {old.size} at {old.timestamp}"
-            self._alarm(session, sender, message_id, "rollback", reason, held, presented, now)
-            return
-        if statement.previous_size != old.size:
-            # Larger, but proven from another size than the one we hold (issue 10: a forked
-            # copy of the origin proves from what it believes we hold). Demand the proof
-            # from ours; a proof that fails or does not come is an alarm (check_demands).
-            self._demand(session, held, presented, source=sender, now=now)
-            return
-        try:
-            statement.check_extends(old)
-        except VerificationFailed as exc:
-            reason = f"size {new.size} does not extend size {old.size}: {exc}"
-            self._alarm(session, sender, message_id, "fork", reason, held, presented, now)
-            return
-        self._keep(session, row, presented, now)
-        self._countersign(session, header, presented, now)
-        self._journal(session, header, "ok", detail, now)
-
-    def _keep(
-        self, session: Session, row: WitnessSeenRow | None, signed: SignedCheckpoint, now: datetime
-    ) -> None:
-        cp = signed.checkpoint
-        if row is None:
-            row = WitnessSeenRow(origin=cp.origin)
-            session.add(row)
-        row.size, row.root, row.time = cp.size, cp.root.hex(), cp.timestamp
-        row.signed_json = _signed_json(signed)
-        row.received_at = format_stamp(now)
-
-    def _countersign(
-        self, session: Session, header: EnvelopeHeader, signed: SignedCheckpoint, now: datetime
-    ) -> None:
-        counter = Countersignature.make(
-            self._ctx.keys,
-            witness=self._ctx.config.node_id,
-            checkpoint=signed.checkpoint,
-            signed_at=format_time(now),
-        )
-        self._sending.enqueue(
-            session,
-            kind="countersignature",
-            card=self._parties.card(session, header.sender),
-            agreement=self._agreements.get_in(session, header.agreement_id),
-            precedence=Precedence.ROUTINE,
-            item_id=NO_ITEM,
-            payload=counter.to_bytes(),
-            actor=_ACTOR,
-            now=now,
-        )
-
-    def _alarm(
-        self,
-        session: Session,
-        sender: str,
-        message_id: str,
-        kind: str,
-        reason: str,
-        held: SignedCheckpoint,
-        presented: SignedCheckpoint,
-        now: datetime,
-    ) -> int:
-        origin = presented.checkpoint.origin
-        row = WitnessAlarmRow(
-            origin=origin,
-            kind=kind,
-            reason=reason,
-            held_json=_signed_json(held),
-            presented_json=_signed_json(presented),
-            message_id=message_id,
-            detected_at=format_stamp(now),
-        )
-        session.add(row)
-        session.flush()
-        append_event(
-            session,
-            at=now,
-            actor=f"peer:{sender}",
-            action="ledger.fork",
-            outcome="alarm",
-            detail={
-                "origin": origin,
-                "kind": kind,
-                "reason": reason,
-                "message_id": message_id,
-                "held": held.to_dict(),
-                "presented": presented.to_dict(),
-            },
-        )
-        log.error("LEDGER %s of %s: %s (accord ledger alarms)", kind.upper(), origin, reason)
-        return row.id
-
-    @staticmethod
-    def _journal(
-        session: Session, header: EnvelopeHeader, outcome: str, detail: dict[str, object], now: datetime
-    ) -> None:
-        append_event(
-            session,
-            at=now,
-            actor=f"peer:{header.sender}",
-            action="ledger.witness",
-            outcome=outcome,
-            detail={**detail, "message_id": header.message_id},
-        )
+        self._witnessing.witness(session, header, statement, now)
 
     def _incoming(self, apply: Callable[[Session, datetime], None], now: datetime) -> Incoming:
         """The receipt of a message about no item (see :func:`._control.about_no_item`)."""
@@ -852,51 +433,7 @@ class WitnessService:
 
     def witnesses(self) -> list[dict[str, object]]:
         """Per partner node: its checkpoint we hold, what we offered it, what it countersigned."""
-        me = self._ctx.config.node_id
-        with self._ctx.db.transaction(read_only=True) as session:
-            nodes = [
-                n for n in session.scalars(select(PartyRow.node_id).order_by(PartyRow.node_id)) if n != me
-            ]
-            out: list[dict[str, object]] = []
-            for node in nodes:
-                seen = session.get(WitnessSeenRow, node)
-                published = session.get(WitnessPublishedRow, node)
-                last = session.scalars(
-                    select(WitnessCountersignatureRow)
-                    .where(WitnessCountersignatureRow.witness == node)
-                    .order_by(WitnessCountersignatureRow.size.desc())
-                    .limit(1)
-                ).first()
-                count = session.scalar(
-                    select(func.count())
-                    .select_from(WitnessCountersignatureRow)
-                    .where(WitnessCountersignatureRow.witness == node)
-                )
-                alarms = session.scalar(
-                    select(func.count()).select_from(WitnessAlarmRow).where(WitnessAlarmRow.origin == node)
-                )
-                out.append(
-                    {
-                        "node": node,
-                        "seen": None
-                        if seen is None
-                        else {
-                            "size": seen.size,
-                            "root": seen.root,
-                            "time": seen.time,
-                            "at": seen.received_at,
-                        },
-                        "published": None
-                        if published is None
-                        else {"size": published.size, "at": published.published_at},
-                        "countersigned": None
-                        if last is None
-                        else {"size": last.size, "signed_at": last.signed_at, "at": last.received_at},
-                        "countersignatures": int(count or 0),
-                        "alarms": int(alarms or 0),
-                    }
-                )
-            return out
+        return self._offering.witnesses()
 
     def countersignatures(self, witness: str | None = None) -> list[Countersignature]:
         """The countersignatures partners returned for our checkpoints, newest first.
@@ -904,24 +441,14 @@ class WitnessService:
         Raises:
             InvalidInput: a stored countersignature is malformed (tampering).
         """
-        with self._ctx.db.transaction(read_only=True) as session:
-            query = select(WitnessCountersignatureRow).order_by(WitnessCountersignatureRow.id.desc())
-            if witness is not None:
-                query = query.where(WitnessCountersignatureRow.witness == witness)
-            return [Countersignature.parse(row.countersignature_json) for row in session.scalars(query)]
+        return self._offering.countersignatures(witness)
 
     def alarms(self) -> list[dict[str, object]]:
         """Every fork or rollback detected, newest first, with both signed checkpoints.
 
         Each says whether it is ``open`` or ``acknowledged`` (then who, when, the finding).
         """
-        with self._ctx.db.transaction(read_only=True) as session:
-            rows = session.execute(
-                select(WitnessAlarmRow, WitnessAlarmAckRow)
-                .outerjoin(WitnessAlarmAckRow, WitnessAlarmAckRow.alarm_id == WitnessAlarmRow.id)
-                .order_by(WitnessAlarmRow.id.desc())
-            ).all()
-            return [_alarm_view(row, ack) for row, ack in rows]
+        return self._alarms.alarms()
 
     def acknowledge_alarm(self, alarm_id: int, *, finding: str, actor: str) -> dict[str, object]:
         """Acknowledge an open alarm with a finding: who, when and why are kept and journalled.
@@ -932,52 +459,7 @@ class WitnessService:
         Raises:
             NotFound: no such user, or no alarm ``alarm_id``.
             PolicyDenied: ``actor``'s role may not acknowledge alarms (officers and the authority may).
-            InvalidInput: the finding is empty or longer than :data:`FINDING_MAX` characters.
+            InvalidInput: the finding is empty or longer than :data:`~._alarms.FINDING_MAX` characters.
             Conflict: the alarm was already acknowledged.
         """
-        with self._ctx.work(actor, "ledger.alarm.ack", detail={"alarm_id": alarm_id}) as session:
-            self._access.require_duty(self._users.get_in(session, actor), Duty.ACKNOWLEDGE_ALARM)
-            text = finding.strip()
-            if not text or len(text) > FINDING_MAX:
-                raise InvalidInput(f"a finding is 1 to {FINDING_MAX} characters: say what was found and done")
-            row = session.get(WitnessAlarmRow, alarm_id)
-            if row is None:
-                raise NotFound(f"no ledger alarm {alarm_id} (accord ledger alarms lists them)")
-            done = session.get(WitnessAlarmAckRow, alarm_id)
-            if done is not None:
-                raise Conflict(
-                    f"ledger alarm {alarm_id} was already acknowledged by {done.acknowledged_by} "
-                    f"at {done.acknowledged_at}"
-                )
-            now = self._ctx.now()
-            ack = WitnessAlarmAckRow(
-                alarm_id=alarm_id, acknowledged_by=actor, acknowledged_at=format_stamp(now), finding=text
-            )
-            session.add(ack)
-            append_event(
-                session,
-                at=now,
-                actor=actor,
-                action="ledger.alarm.ack",
-                outcome="ok",
-                detail={"alarm_id": alarm_id, "origin": row.origin, "kind": row.kind, "finding": text},
-            )
-            session.flush()
-            return _alarm_view(row, ack)
-
-
-def _alarm_view(row: WitnessAlarmRow, ack: WitnessAlarmAckRow | None) -> dict[str, object]:
-    return {
-        "id": row.id,
-        "origin": row.origin,
-        "kind": row.kind,
-        "reason": row.reason,
-        "detected_at": row.detected_at,
-        "message_id": row.message_id,
-        "status": "open" if ack is None else "acknowledged",
-        "acknowledged": None
-        if ack is None
-        else {"by": ack.acknowledged_by, "at": ack.acknowledged_at, "finding": ack.finding},
-        "held": json.loads(row.held_json),
-        "presented": json.loads(row.presented_json),
-    }
+        return self._alarms.acknowledge(alarm_id, finding=finding, actor=actor)

@@ -1,0 +1,67 @@
+"""How the witnessing reaches partner nodes: a message about no item through the outbox (Arts. 8, 18).
+
+Every witnessing message — a checkpoint offered, a countersignature, a proof request,
+gossip — is a control message about no item (:data:`~accord.node.transfer._control.NO_ITEM`),
+sent at routine precedence through the outbox, delivery and signed receipts like any other
+envelope, under an agreement in force with the partner's party.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy.orm import Session
+
+from accord.agreements import Agreement
+from accord.exchange import IdentityCard
+from accord.items import Precedence
+from accord.node.core._context import NodeContext
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.transfer._control import NO_ITEM
+from accord.node.transfer._sending import SendingService, Sent
+
+__all__ = ["ACTOR", "Partners"]
+
+ACTOR: Final = "witness"
+"""The journal's actor for what the witnessing does on its own (not on a partner's message)."""
+
+
+@dataclass(frozen=True)
+class Partners:
+    """The services the witnessing uses: the node, its pinned partners, agreements, the outbox."""
+
+    ctx: NodeContext
+    parties: PartyService
+    agreements: AgreementService
+    sending: SendingService
+
+    def send(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        card: IdentityCard,
+        agreement: Agreement,
+        payload: bytes,
+        actor: str,
+        now: datetime,
+    ) -> Sent:
+        """Put one witnessing message of type ``kind`` to ``card`` in the outbox.
+
+        Raises:
+            StorageError: the database failed.
+        """
+        return self.sending.enqueue(
+            session,
+            kind=kind,
+            card=card,
+            agreement=agreement,
+            precedence=Precedence.ROUTINE,
+            item_id=NO_ITEM,
+            payload=payload,
+            actor=actor,
+            now=now,
+        )

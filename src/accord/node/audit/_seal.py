@@ -1,0 +1,301 @@
+"""Sealing the journal into the ledger: leaves, tree nodes and a signed checkpoint in one go (Arts. 8, 18).
+
+Every journal row becomes a leaf of an RFC 9162 Merkle tree (:mod:`accord.ledger`) when it
+is *sealed*: :meth:`Sealer.seal` numbers the rows not sealed yet as the next leaves (in
+``seq`` order), stores the tree's new nodes (:class:`~accord.store.SqlHashStore`) and a
+:class:`~accord.node.audit._checkpoints.SignedCheckpoint` — all in one transaction. The
+node seals every second while it serves (:class:`~accord.node.DeliveryWorker`) and after a
+FLASH event.
+
+Invariants:
+
+* leaves, nodes and checkpoints are only ever added; a leaf number is given once;
+* the tree's size equals the size of the latest checkpoint after every seal (they are
+  written in one transaction); a seal refuses to build on a ledger where they differ, or
+  whose stored right edge no longer gives the latest signed root, and raises a
+  :data:`DAMAGED` alarm once per distinct damage;
+* a leaf's data is :func:`~accord.store.leaf_data` of its row: the event's canonical JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from accord.canonical import format_time
+from accord.errors import IntegrityError, InvalidInput, VerificationFailed
+from accord.ledger import Checkpoint, HashStore, MerkleTree, leaf_hash
+from accord.node.audit._checkpoints import CHECKPOINT_PURPOSE, SignedCheckpoint
+from accord.node.core._context import NodeContext
+from accord.store import (
+    JournalRow,
+    LedgerCheckpointRow,
+    SqlHashStore,
+    WitnessAlarmRow,
+    append_event,
+    assign_leaves,
+    format_stamp,
+    lock_ledger,
+    pending_leaves,
+    read_snapshot,
+)
+
+__all__ = ["DAMAGED", "SEAL_BATCH", "Sealer"]
+
+SEAL_BATCH = 65_536
+"""Most rows one seal transaction takes; a backlog is sealed in several (one checkpoint each)."""
+_OPTIMISTIC_TRIES = 3
+DAMAGED = "damaged"
+"""The kind of the alarm a seal raises when it refuses a damaged ledger (``accord ledger alarms``)."""
+log = logging.getLogger("accord.ledger")
+
+
+class _Overlay:
+    """A :class:`HashStore` that reads through to another and keeps the writes in memory.
+
+    A seal computes its nodes and root in a read transaction (no write lock held) and
+    writes them afterwards.
+    """
+
+    def __init__(self, base: HashStore) -> None:
+        self._base = base
+        self._size = base.size()
+        self._new: dict[tuple[int, int], bytes] = {}
+        self.writes: list[tuple[int, int, bytes]] = []
+
+    def get(self, level: int, index: int) -> bytes:
+        found = self._new.get((level, index))
+        return found if found is not None else self._base.get(level, index)
+
+    def put_many(self, items: Iterable[tuple[int, int, bytes]]) -> None:
+        for level, index, digest in items:
+            self._new[level, index] = digest
+            self.writes.append((level, index, digest))
+            self._size += level == 0
+
+    def size(self) -> int:
+        return self._size
+
+
+class _Damaged(IntegrityError):
+    """A seal refused to build on the ledger: what it held and what the stored tree gives."""
+
+    def __init__(self, reason: str, held: Mapping[str, object] | None, tree: Mapping[str, object]) -> None:
+        super().__init__(f"{reason}: not sealing over it (run `accord ledger verify`)")
+        self.reason = reason
+        self.held = held
+        self.tree = tree
+
+
+@dataclass(frozen=True)
+class _Batch:
+    start: int
+    seqs: list[int]
+    writes: list[tuple[int, int, bytes]]
+    checkpoint: Checkpoint
+
+
+class Sealer:
+    """Seals the journal rows not sealed yet into leaves, tree nodes and a signed checkpoint."""
+
+    def __init__(self, ctx: NodeContext) -> None:
+        """Seal the ledger of the node behind ``ctx``."""
+        self._ctx = ctx
+
+    def seal(self, *, urgent: bool = False) -> SignedCheckpoint | None:
+        """Seal every journal row not sealed yet; return the new checkpoint, or None if none was new.
+
+        Rows become leaves in ``seq`` order; each transaction takes at most
+        :data:`SEAL_BATCH` rows and stores their leaf numbers, the tree's new nodes and a
+        signed checkpoint together. ``urgent`` (after a FLASH event) takes the write lock
+        ahead of routine work. Safe to call from several threads or processes: sealers are
+        serialised by the database.
+
+        Raises:
+            IntegrityError: the ledger's tree and its latest checkpoint disagree, or a row
+                holds a leaf number beyond them (tampering: run ``accord ledger verify``).
+            StorageError: the database failed (nothing is sealed by the failed transaction).
+        """
+        last: SignedCheckpoint | None = None
+        while True:
+            try:
+                sealed = self._seal_batch(urgent)
+            except _Damaged as exc:
+                self._raise_alarm(exc)
+                raise
+            if sealed is None:
+                break
+            last, count = sealed
+            if count < SEAL_BATCH:
+                break
+        return last
+
+    def _raise_alarm(self, damaged: _Damaged) -> None:
+        """Journal a refused seal and keep it as an alarm (once per distinct damage: serve retries)."""
+        me = self._ctx.config.node_id
+        with self._ctx.db.transaction() as session:
+            known = session.scalar(
+                select(func.count())
+                .select_from(WitnessAlarmRow)
+                .where(
+                    WitnessAlarmRow.origin == me,
+                    WitnessAlarmRow.kind == DAMAGED,
+                    WitnessAlarmRow.reason == damaged.reason,
+                )
+            )
+            if known:
+                return
+            now = self._ctx.now()
+            held, tree = dict(damaged.held or {}), dict(damaged.tree)
+            session.add(
+                WitnessAlarmRow(
+                    origin=me,
+                    kind=DAMAGED,
+                    reason=damaged.reason,
+                    held_json=json.dumps(held or None, sort_keys=True),
+                    presented_json=json.dumps(tree, sort_keys=True),
+                    message_id="",
+                    detected_at=format_stamp(now),
+                )
+            )
+            append_event(
+                session,
+                at=now,
+                actor="ledger",
+                action="ledger.seal",
+                outcome="alarm",
+                detail={"reason": damaged.reason, "held": held or None, "tree": tree},
+            )
+        log.error("LEDGER DAMAGED at %s: %s; not sealing (accord ledger verify)", me, damaged.reason)
+
+    def _seal_batch(self, urgent: bool) -> tuple[SignedCheckpoint, int] | None:
+        db = self._ctx.db
+        # Optimistic: hash and sign without the write lock (a WAL read snapshot), so journal
+        # writers wait only for the inserts; redo if another sealer got in between.
+        for _ in range(_OPTIMISTIC_TRIES):
+            with db.transaction(read_only=True) as session:
+                read_snapshot(session)
+                batch = self._prepare(session)
+            if batch is None:
+                return None
+            signed = self._sign(batch.checkpoint)
+            with db.transaction(urgent=urgent) as session:
+                lock_ledger(session)
+                if self._head(session) == (batch.start, batch.start):
+                    self._write(session, batch, signed)
+                    return signed, len(batch.seqs)
+        with db.transaction(urgent=urgent) as session:
+            lock_ledger(session)
+            batch = self._prepare(session)
+            if batch is None:
+                return None
+            signed = self._sign(batch.checkpoint)
+            self._write(session, batch, signed)
+            return signed, len(batch.seqs)
+
+    @staticmethod
+    def _head(session: Session) -> tuple[int, int]:
+        """(leaves in the tree, size of the latest checkpoint)."""
+        latest = session.execute(select(func.max(LedgerCheckpointRow.size))).scalar()
+        return SqlHashStore(session).size(), int(latest or 0)
+
+    def _prepare(self, session: Session) -> _Batch | None:
+        start, covered = self._head(session)
+        held = self._held(session, covered)
+        if start != covered:
+            raise _Damaged(
+                f"the ledger holds {start} leaves but its latest checkpoint covers {covered}",
+                None if held is None else held.to_dict(),
+                {"size": start},
+            )
+        beyond = session.execute(select(func.max(JournalRow.leaf))).scalar()
+        if beyond is not None and beyond >= start:
+            raise _Damaged(
+                f"a journal row holds leaf {beyond} but the ledger has {start} leaves",
+                None if held is None else held.to_dict(),
+                {"size": start, "leaf": int(beyond)},
+            )
+        rows = pending_leaves(session, SEAL_BATCH)
+        if not rows:
+            return None
+        if held is not None:
+            self._check_right_edge(session, held)
+        overlay = _Overlay(SqlHashStore(session))
+        tree = MerkleTree(overlay)
+        tree.append_leaf_hashes([leaf_hash(data) for _, data in rows])
+        checkpoint = Checkpoint(
+            origin=self._ctx.config.node_id,
+            size=tree.size(),
+            root=tree.root(),
+            timestamp=format_time(self._ctx.now()),
+        )
+        return _Batch(start, [seq for seq, _ in rows], overlay.writes, checkpoint)
+
+    @staticmethod
+    def _held(session: Session, size: int) -> SignedCheckpoint | None:
+        """The latest checkpoint (of ``size`` leaves), or None before the first seal.
+
+        Raises:
+            _Damaged: it is malformed.
+        """
+        row = session.scalars(select(LedgerCheckpointRow).where(LedgerCheckpointRow.size == size)).first()
+        if row is None:
+            return None
+        try:
+            return SignedCheckpoint.from_row(row)
+        except InvalidInput as exc:
+            raise _Damaged(f"the latest checkpoint ({size} leaves) is malformed: {exc}", None, {}) from exc
+
+    def _check_right_edge(self, session: Session, held: SignedCheckpoint) -> None:
+        """Refuse unless the stored nodes a seal builds on give the latest signed root.
+
+        Appending reads only the right edge of the tree (the perfect subtrees of the binary
+        digits of its size, RFC 9162 §2.1.1), and exactly those give the root of that size:
+        recomputing it checks every stored hash the new checkpoint would vouch for. Checking
+        sizes alone would sign a new root over a corrupted node.
+
+        Raises:
+            _Damaged: the latest checkpoint is not this node's signature, or the stored tree
+                no longer gives its root.
+        """
+        signed = held.checkpoint
+        try:
+            held.verify(self._ctx.keys.public())
+        except VerificationFailed as exc:
+            raise _Damaged(
+                f"the latest checkpoint ({signed.size} leaves) does not carry this node's signature",
+                held.to_dict(),
+                {"size": signed.size},
+            ) from exc
+        if signed.origin != self._ctx.config.node_id:
+            raise _Damaged(
+                f"the latest checkpoint ({signed.size} leaves) names the node {signed.origin!r}",
+                held.to_dict(),
+                {"size": signed.size},
+            )
+        try:
+            root: bytes | None = MerkleTree(SqlHashStore(session)).root(signed.size)
+        except IntegrityError:
+            root = None
+        if root != signed.root:
+            found = "lacks a node" if root is None else f"gives the root {root.hex()}"
+            raise _Damaged(
+                f"the stored tree of {signed.size} leaves {found}, not the signed root "
+                f"{signed.root.hex()}: a tree node it builds on was altered or deleted",
+                held.to_dict(),
+                {"size": signed.size, "root": None if root is None else root.hex()},
+            )
+
+    def _sign(self, checkpoint: Checkpoint) -> SignedCheckpoint:
+        return SignedCheckpoint(checkpoint, self._ctx.keys.sign(CHECKPOINT_PURPOSE, checkpoint.statement()))
+
+    @staticmethod
+    def _write(session: Session, batch: _Batch, signed: SignedCheckpoint) -> None:
+        assign_leaves(session, batch.seqs, batch.start)
+        SqlHashStore(session).put_many(batch.writes)
+        session.add(signed.to_row())
