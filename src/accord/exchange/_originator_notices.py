@@ -17,14 +17,13 @@ construction, every field checked by the shared vocabulary of :mod:`._fields`.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
-from typing import Final
+from dataclasses import dataclass
+from typing import ClassVar, Final
 
 from accord.canonical import canonical_json, loads_object
-from accord.crypto import DualSignature, SigningKeys, VerifyKeys
+from accord.crypto import DualSignature, SigningKeys
 from accord.errors import InvalidInput
 from accord.exchange._fields import (
-    FORMAT_VERSION,
     NOTICE_ID,
     TOKEN_ID,
     UNSIGNED,
@@ -32,7 +31,6 @@ from accord.exchange._fields import (
     flag,
     load_versioned,
     matching,
-    obj_field,
     party_code,
     require_dual_signature,
     set_text,
@@ -42,6 +40,7 @@ from accord.exchange._fields import (
     wire_id,
     wire_time,
 )
+from accord.exchange._signed import SignedStatement, signature_field
 
 __all__ = ["DISPOSAL_KINDS", "ConsentRevocation", "DisposalRequest", "DowngradeNotice", "new_notice_id"]
 
@@ -58,8 +57,11 @@ _REVOCATION_FIELDS: Final = ("token_id", "item_id", "originator_node", "reason",
 
 
 @dataclass(frozen=True)
-class ConsentRevocation:
+class ConsentRevocation(SignedStatement):
     """The originator withdraws a consent it gave; signed by the originator node."""
+
+    PURPOSE: ClassVar[str] = "consent-revocation"
+    FIELDS: ClassVar[tuple[str, ...]] = _REVOCATION_FIELDS
 
     token_id: str
     item_id: str
@@ -94,25 +96,7 @@ class ConsentRevocation:
             InvalidInput: a field is invalid.
         """
         unsigned = cls(token_id, item_id, originator_node, reason, revoked_at, UNSIGNED)
-        return replace(unsigned, signature=keys.sign("consent-revocation", unsigned.statement()))
-
-    def statement(self) -> bytes:
-        """The exact bytes the originator signs."""
-        body = {name: getattr(self, name) for name in _REVOCATION_FIELDS}
-        return canonical_json({"type": "accord-consent-revocation", "v": FORMAT_VERSION, **body})
-
-    def verify(self, keys: VerifyKeys) -> None:
-        """Check the originator's signature.
-
-        Raises:
-            VerificationFailed: it was not signed by these keys, or a field was changed.
-        """
-        keys.verify("consent-revocation", self.statement(), self.signature)
-
-    def to_bytes(self) -> bytes:
-        """Canonical JSON, signature included."""
-        body = {name: getattr(self, name) for name in _REVOCATION_FIELDS}
-        return canonical_json({"v": FORMAT_VERSION, **body, "signature": self.signature.to_dict()})
+        return unsigned.signed_with(keys)
 
     @classmethod
     def parse(cls, data: bytes | str) -> ConsentRevocation:
@@ -129,7 +113,7 @@ class ConsentRevocation:
             originator_node=str_field(fields, "originator_node", what),
             reason=str_field(fields, "reason", what),
             revoked_at=str_field(fields, "revoked_at", what),
-            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
+            signature=signature_field(fields, what),
         )
 
 
@@ -148,13 +132,16 @@ _DOWNGRADE_FIELDS: Final = (
 
 
 @dataclass(frozen=True)
-class DowngradeNotice:
+class DowngradeNotice(SignedStatement):
     """The originator lowers an item's classification or declassifies it (Art. 6).
 
     Every holder applies it. The classifications are words of the originator's scheme
     (``極秘``, ``군사Ⅱ급비밀``); ``new_classification`` is None exactly when the item is
     declassified.
     """
+
+    PURPOSE: ClassVar[str] = "downgrade"
+    FIELDS: ClassVar[tuple[str, ...]] = _DOWNGRADE_FIELDS
 
     notice_id: str
     item_id: str
@@ -224,25 +211,7 @@ class DowngradeNotice:
             issued_at,
             UNSIGNED,
         )
-        return replace(unsigned, signature=keys.sign("downgrade", unsigned.statement()))
-
-    def statement(self) -> bytes:
-        """The exact bytes the originator signs."""
-        body = {name: getattr(self, name) for name in _DOWNGRADE_FIELDS}
-        return canonical_json({"type": "accord-downgrade", "v": FORMAT_VERSION, **body})
-
-    def verify(self, keys: VerifyKeys) -> None:
-        """Check the originator's signature.
-
-        Raises:
-            VerificationFailed: it was not signed by these keys, or a field was changed.
-        """
-        keys.verify("downgrade", self.statement(), self.signature)
-
-    def to_bytes(self) -> bytes:
-        """Canonical JSON, signature included."""
-        body = {name: getattr(self, name) for name in _DOWNGRADE_FIELDS}
-        return canonical_json({"v": FORMAT_VERSION, **body, "signature": self.signature.to_dict()})
+        return unsigned.signed_with(keys)
 
     @classmethod
     def parse(cls, data: bytes | str) -> DowngradeNotice:
@@ -267,7 +236,7 @@ class DowngradeNotice:
             declassified=flag(fields["declassified"], f"{what}: declassified"),
             reason=str_field(fields, "reason", what),
             issued_at=str_field(fields, "issued_at", what),
-            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
+            signature=signature_field(fields, what),
         )
 
 
