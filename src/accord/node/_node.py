@@ -35,7 +35,7 @@ from accord.node.transfer._bundles import BundleService
 from accord.node.transfer._delivery import DeliveryService
 from accord.node.transfer._receiving import ReceivingService
 from accord.node.transfer._sending import SendingService
-from accord.node.transfer._services import Services
+from accord.node.transfer._services import Footing, Services
 from accord.store import BlobStore, Database, JournalRow, append_event, format_stamp, sqlite_url
 
 __all__ = ["Node"]
@@ -56,16 +56,16 @@ class Node:
         self.access = AccessService(ctx, self.agreements)
         self.journal = JournalService(ctx, self.users, self.access)
         self.items = ItemService(ctx, self.parties, self.agreements, self.users, self.access)
-        self.sending = SendingService(ctx, self.agreements, self.users, self.items, self.access, self.parties)
-        services = Services(
+        footing = Footing(
             ctx=ctx,
             parties=self.parties,
             agreements=self.agreements,
             users=self.users,
             items=self.items,
             access=self.access,
-            sending=self.sending,
         )
+        self.sending = SendingService(footing)
+        services = Services.on(footing, self.sending)
         self.consents = ConsentService(services)
         self.notices = NoticeService(services, self.consents)
         self.receiving = ReceivingService(ctx, self.parties, self.agreements, self.sending)
