@@ -33,7 +33,6 @@ from accord.exchange._fields import (
     UNSIGNED,
     flag,
     list_field,
-    load_versioned,
     matching,
     party_code,
     peer_text,
@@ -128,6 +127,7 @@ class CompromiseNotice(SignedStatement):
 
     PURPOSE: ClassVar[str] = "compromise-notice"
     FIELDS: ClassVar[tuple[str, ...]] = _NOTICE_FIELDS
+    WHAT: ClassVar[str] = "compromise notice"
 
     case_id: str
     reporting_node: str
@@ -218,8 +218,8 @@ class CompromiseNotice(SignedStatement):
         Raises:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
-        what = "compromise notice"
-        fields = load_versioned(data, {*_NOTICE_FIELDS, "items", "signature"}, what)
+        what = cls.WHAT
+        fields = cls._load(data, "items")
         items = list_field(fields, "items", what)
         if len(items) > MAX_ITEMS:
             raise InvalidInput(f"{what}: names 1 to {MAX_ITEMS} items, not {len(items)}")
@@ -255,6 +255,7 @@ class CompromiseReport(SignedStatement):
 
     PURPOSE: ClassVar[str] = "compromise-report"
     FIELDS: ClassVar[tuple[str, ...]] = _REPORT_FIELDS
+    WHAT: ClassVar[str] = "compromise report"
 
     case_id: str
     reporting_node: str
@@ -300,23 +301,3 @@ class CompromiseReport(SignedStatement):
             case_id, reporting_node, originator_node, findings, measures, closed_by, closed_at, UNSIGNED
         )
         return unsigned.signed_with(keys)
-
-    @classmethod
-    def parse(cls, data: bytes | str) -> CompromiseReport:
-        """Parse (not verify) a compromise report.
-
-        Raises:
-            InvalidInput: malformed, a key missing or unknown, or a field invalid.
-        """
-        what = "compromise report"
-        fields = load_versioned(data, {*_REPORT_FIELDS, "signature"}, what)
-        return cls(
-            case_id=str_field(fields, "case_id", what),
-            reporting_node=str_field(fields, "reporting_node", what),
-            originator_node=str_field(fields, "originator_node", what),
-            findings=str_field(fields, "findings", what),
-            measures=str_field(fields, "measures", what),
-            closed_by=str_field(fields, "closed_by", what),
-            closed_at=str_field(fields, "closed_at", what),
-            signature=signature_field(fields, what),
-        )

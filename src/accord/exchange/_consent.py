@@ -151,6 +151,7 @@ class ConsentToken(SignedStatement):
 
     PURPOSE: ClassVar[str] = "consent"
     FIELDS: ClassVar[tuple[str, ...]] = _TOKEN_FIELDS
+    WHAT: ClassVar[str] = "consent token"
 
     token_id: str
     request_id: str

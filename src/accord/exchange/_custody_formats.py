@@ -38,7 +38,6 @@ from accord.exchange._fields import (
     TOKEN_ID,
     UNSIGNED,
     count,
-    load_versioned,
     matching,
     party_code,
     require_dual_signature,
@@ -97,6 +96,7 @@ class DestructionCertificate(SignedStatement):
 
     PURPOSE: ClassVar[str] = "destruction-certificate"
     FIELDS: ClassVar[tuple[str, ...]] = _CERTIFICATE_FIELDS
+    WHAT: ClassVar[str] = "destruction certificate"
 
     certificate_id: str
     item_id: str
@@ -184,8 +184,8 @@ class DestructionCertificate(SignedStatement):
         Raises:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
-        what = "destruction certificate"
-        fields = load_versioned(data, {*_CERTIFICATE_FIELDS, "copies", "signature"}, what)
+        what = cls.WHAT
+        fields = cls._load(data, "copies")
         text = text_fields(fields, _CERTIFICATE_FIELDS, what)
         return cls(
             **text,
@@ -221,6 +221,7 @@ class ConsentReceipt(SignedStatement):
 
     PURPOSE: ClassVar[str] = "consent-receipt"
     FIELDS: ClassVar[tuple[str, ...]] = _CONSENT_RECEIPT_FIELDS
+    WHAT: ClassVar[str] = "consent receipt"
 
     receipt_id: str
     token_id: str
@@ -289,15 +290,3 @@ class ConsentReceipt(SignedStatement):
             UNSIGNED,
         )
         return unsigned.signed_with(keys)
-
-    @classmethod
-    def parse(cls, data: bytes | str) -> ConsentReceipt:
-        """Parse (not verify) a consent receipt.
-
-        Raises:
-            InvalidInput: malformed, a key missing or unknown, or a field invalid.
-        """
-        what = "consent receipt"
-        fields = load_versioned(data, {*_CONSENT_RECEIPT_FIELDS, "signature"}, what)
-        text = text_fields(fields, _CONSENT_RECEIPT_FIELDS, what)
-        return cls(**text, signature=signature_field(fields, what))

@@ -17,7 +17,6 @@ import uuid
 from dataclasses import dataclass
 from typing import ClassVar, Final
 
-from accord.canonical import loads_object
 from accord.crypto import DualSignature, SigningKeys
 from accord.errors import InvalidInput
 from accord.exchange._custody_formats import MAX_ENTRIES
@@ -32,7 +31,6 @@ from accord.exchange._fields import (
     sha384_hex,
     str_field,
     user_name,
-    versioned,
     wire_id,
     wire_time,
 )
@@ -132,6 +130,7 @@ class HoldingsSummary(SignedStatement):
 
     PURPOSE: ClassVar[str] = "holdings-summary"
     FIELDS: ClassVar[tuple[str, ...]] = _SUMMARY_FIELDS
+    WHAT: ClassVar[str] = "holdings summary"
 
     summary_id: str
     holder_party: str
@@ -193,8 +192,8 @@ class HoldingsSummary(SignedStatement):
         Raises:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
-        what = "holdings summary"
-        fields = versioned(loads_object(data, what), {*_SUMMARY_FIELDS, "items", "signature"}, what)
+        what = cls.WHAT
+        fields = cls._load(data, "items")
         entries = list_field(fields, "items", what)
         if len(entries) > MAX_ENTRIES:
             raise InvalidInput(f"{what}: more than {MAX_ENTRIES} entries")

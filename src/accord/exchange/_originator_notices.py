@@ -29,7 +29,6 @@ from accord.exchange._fields import (
     UNSIGNED,
     exact_keys,
     flag,
-    load_versioned,
     matching,
     party_code,
     require_dual_signature,
@@ -62,6 +61,7 @@ class ConsentRevocation(SignedStatement):
 
     PURPOSE: ClassVar[str] = "consent-revocation"
     FIELDS: ClassVar[tuple[str, ...]] = _REVOCATION_FIELDS
+    WHAT: ClassVar[str] = "consent revocation"
 
     token_id: str
     item_id: str
@@ -98,24 +98,6 @@ class ConsentRevocation(SignedStatement):
         unsigned = cls(token_id, item_id, originator_node, reason, revoked_at, UNSIGNED)
         return unsigned.signed_with(keys)
 
-    @classmethod
-    def parse(cls, data: bytes | str) -> ConsentRevocation:
-        """Parse (not verify) a revocation.
-
-        Raises:
-            InvalidInput: malformed, a key missing or unknown, or a field invalid.
-        """
-        what = "consent revocation"
-        fields = load_versioned(data, {*_REVOCATION_FIELDS, "signature"}, what)
-        return cls(
-            token_id=str_field(fields, "token_id", what),
-            item_id=str_field(fields, "item_id", what),
-            originator_node=str_field(fields, "originator_node", what),
-            reason=str_field(fields, "reason", what),
-            revoked_at=str_field(fields, "revoked_at", what),
-            signature=signature_field(fields, what),
-        )
-
 
 _DOWNGRADE_FIELDS: Final = (
     "notice_id",
@@ -142,6 +124,7 @@ class DowngradeNotice(SignedStatement):
 
     PURPOSE: ClassVar[str] = "downgrade"
     FIELDS: ClassVar[tuple[str, ...]] = _DOWNGRADE_FIELDS
+    WHAT: ClassVar[str] = "downgrade notice"
 
     notice_id: str
     item_id: str
@@ -220,8 +203,8 @@ class DowngradeNotice(SignedStatement):
         Raises:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
-        what = "downgrade notice"
-        fields = load_versioned(data, {*_DOWNGRADE_FIELDS, "signature"}, what)
+        what = cls.WHAT
+        fields = cls._load(data)
         new = fields["new_classification"]
         if new is not None and not isinstance(new, str):
             raise InvalidInput(f"{what}: new_classification must be text or null")

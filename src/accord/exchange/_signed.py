@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from accord.canonical import canonical_json
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
-from accord.exchange._fields import FORMAT_VERSION, obj_field, str_field
+from accord.exchange._fields import FORMAT_VERSION, load_versioned, obj_field, str_field
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 __all__ = ["SignedStatement", "signature_field", "text_fields"]
 
@@ -32,6 +32,8 @@ class SignedStatement:
     """The signing purpose; the signed bytes are typed ``accord-<purpose>``."""
     FIELDS: ClassVar[tuple[str, ...]]
     """The names of the fields carried as they are (text, mostly)."""
+    WHAT: ClassVar[str]
+    """What the format is called in an error message."""
     __dataclass_fields__: ClassVar[dict[str, Any]]
     signature: DualSignature
 
@@ -53,6 +55,22 @@ class SignedStatement:
     def to_bytes(self) -> bytes:
         """Canonical JSON, signature included."""
         return canonical_json({"v": FORMAT_VERSION, **self._body(), "signature": self.signature.to_dict()})
+
+    @classmethod
+    def parse(cls, data: bytes | str) -> Self:
+        """Parse (not verify) one whose ``FIELDS`` are all text, strictly.
+
+        Raises:
+            InvalidInput: malformed, a key missing or unknown, or a field invalid.
+        """
+        fields = cls._load(data)
+        make: Callable[..., Self] = cls
+        return make(**text_fields(fields, cls.FIELDS, cls.WHAT), signature=signature_field(fields, cls.WHAT))
+
+    @classmethod
+    def _load(cls, data: bytes | str, *more: str) -> dict[str, object]:
+        """The fields of one in wire form: exactly ``FIELDS``, ``more``, ``signature`` and ``v``."""
+        return load_versioned(data, {*cls.FIELDS, *more, "signature"}, cls.WHAT)
 
     def signed_with(self, keys: SigningKeys) -> Self:
         """This statement signed with ``keys`` (it was made with an unsigned placeholder)."""
