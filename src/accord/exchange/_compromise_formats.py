@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from typing import ClassVar, Final
+from typing import Final
 
 from accord.crypto import DualSignature, SigningKeys
 from accord.errors import InvalidInput
@@ -125,9 +125,9 @@ class CompromiseNotice(SignedStatement):
     items, sorted by id, each once.
     """
 
-    PURPOSE: ClassVar[str] = "compromise-notice"
-    FIELDS: ClassVar[tuple[str, ...]] = _NOTICE_FIELDS
-    WHAT: ClassVar[str] = "compromise notice"
+    PURPOSE = "compromise-notice"
+    FIELDS = _NOTICE_FIELDS
+    WHAT = "compromise notice"
 
     case_id: str
     reporting_node: str
@@ -253,9 +253,9 @@ _REPORT_FIELDS: Final = (
 class CompromiseReport(SignedStatement):
     """The results of the investigation and the measures taken, closing a case (Art. 17)."""
 
-    PURPOSE: ClassVar[str] = "compromise-report"
-    FIELDS: ClassVar[tuple[str, ...]] = _REPORT_FIELDS
-    WHAT: ClassVar[str] = "compromise report"
+    PURPOSE = "compromise-report"
+    FIELDS = _REPORT_FIELDS
+    WHAT = "compromise report"
 
     case_id: str
     reporting_node: str

@@ -23,7 +23,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, Final
+from typing import Final
 
 from accord.canonical import canonical_json, loads_object, parse_time
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
@@ -149,9 +149,9 @@ class ConsentToken(SignedStatement):
     without limits has no ``limits`` key, byte for byte the format before they existed.
     """
 
-    PURPOSE: ClassVar[str] = "consent"
-    FIELDS: ClassVar[tuple[str, ...]] = _TOKEN_FIELDS
-    WHAT: ClassVar[str] = "consent token"
+    PURPOSE = "consent"
+    FIELDS = _TOKEN_FIELDS
+    WHAT = "consent token"
 
     token_id: str
     request_id: str

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from typing import ClassVar, Final
+from typing import Final
 
 from accord.crypto import DualSignature, SigningKeys
 from accord.errors import InvalidInput
@@ -94,9 +94,9 @@ class DestructionCertificate(SignedStatement):
     destroyed with the item.
     """
 
-    PURPOSE: ClassVar[str] = "destruction-certificate"
-    FIELDS: ClassVar[tuple[str, ...]] = _CERTIFICATE_FIELDS
-    WHAT: ClassVar[str] = "destruction certificate"
+    PURPOSE = "destruction-certificate"
+    FIELDS = _CERTIFICATE_FIELDS
+    WHAT = "destruction certificate"
 
     certificate_id: str
     item_id: str
@@ -219,9 +219,9 @@ class ConsentReceipt(SignedStatement):
     party's clock when it accepted the item.
     """
 
-    PURPOSE: ClassVar[str] = "consent-receipt"
-    FIELDS: ClassVar[tuple[str, ...]] = _CONSENT_RECEIPT_FIELDS
-    WHAT: ClassVar[str] = "consent receipt"
+    PURPOSE = "consent-receipt"
+    FIELDS = _CONSENT_RECEIPT_FIELDS
+    WHAT = "consent receipt"
 
     receipt_id: str
     token_id: str

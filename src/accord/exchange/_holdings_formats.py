@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from typing import ClassVar, Final
+from typing import Final
 
 from accord.crypto import DualSignature, SigningKeys
 from accord.errors import InvalidInput
@@ -128,9 +128,9 @@ _SUMMARY_FIELDS: Final = ("summary_id", "holder_party", "holder_node", "for_part
 class HoldingsSummary(SignedStatement):
     """What a holder holds of one originating party's CMI, signed by the holder node (Art. 6)."""
 
-    PURPOSE: ClassVar[str] = "holdings-summary"
-    FIELDS: ClassVar[tuple[str, ...]] = _SUMMARY_FIELDS
-    WHAT: ClassVar[str] = "holdings summary"
+    PURPOSE = "holdings-summary"
+    FIELDS = _SUMMARY_FIELDS
+    WHAT = "holdings summary"
 
     summary_id: str
     holder_party: str

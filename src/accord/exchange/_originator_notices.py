@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import ClassVar, Final
+from typing import Final
 
 from accord.canonical import canonical_json, loads_object
 from accord.crypto import DualSignature, SigningKeys
@@ -59,9 +59,9 @@ _REVOCATION_FIELDS: Final = ("token_id", "item_id", "originator_node", "reason",
 class ConsentRevocation(SignedStatement):
     """The originator withdraws a consent it gave; signed by the originator node."""
 
-    PURPOSE: ClassVar[str] = "consent-revocation"
-    FIELDS: ClassVar[tuple[str, ...]] = _REVOCATION_FIELDS
-    WHAT: ClassVar[str] = "consent revocation"
+    PURPOSE = "consent-revocation"
+    FIELDS = _REVOCATION_FIELDS
+    WHAT = "consent revocation"
 
     token_id: str
     item_id: str
@@ -122,9 +122,9 @@ class DowngradeNotice(SignedStatement):
     declassified.
     """
 
-    PURPOSE: ClassVar[str] = "downgrade"
-    FIELDS: ClassVar[tuple[str, ...]] = _DOWNGRADE_FIELDS
-    WHAT: ClassVar[str] = "downgrade notice"
+    PURPOSE = "downgrade"
+    FIELDS = _DOWNGRADE_FIELDS
+    WHAT = "downgrade notice"
 
     notice_id: str
     item_id: str
