@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
 
+from accord.cli._common import node_at, refusals
 from accord.errors import PolicyDenied
 from accord.node import Node
 
-__all__ = ["HOW_TO_LOGIN", "PASSWORD_ENV", "TOKEN_ENV", "as_option", "login", "stdin_is_terminal"]
+__all__ = ["HOW_TO_LOGIN", "PASSWORD_ENV", "TOKEN_ENV", "acting", "as_option", "login", "stdin_is_terminal"]
 
 TOKEN_ENV = "ACCORD_TOKEN"  # noqa: S105 - the name of a variable, not a token
 PASSWORD_ENV = "ACCORD_PASSWORD"  # noqa: S105 - the name of a variable, not a password
@@ -73,3 +77,14 @@ def login(node: Node, name: str) -> str:
         # To standard error, so that the prompt never mixes with --json output.
         password = str(typer.prompt(f"Password for {name[:64]}", hide_input=True, err=True))
     return node.accounts.authenticate(name, password).name
+
+
+@contextmanager
+def acting(home: Path | None, as_user: str) -> Iterator[tuple[Node, str]]:
+    """The node at ``home`` and ``as_user`` authenticated there (:func:`login`), for one command.
+
+    A refusal inside ends the command with its message and exit code, as in every command
+    (:func:`~accord.cli._common.refusals`).
+    """
+    with refusals(), node_at(home) as node:
+        yield node, login(node, as_user)

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import as_option, login
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table, node_at, refusals
+from accord.cli._auth import acting, as_option
+from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table
 
 __all__ = ["compromise_app"]
 
@@ -34,8 +34,7 @@ def report(
     json_out: JsonOpt = False,
 ) -> None:
     """Open a compromise case; every originator concerned is notified at once by a FLASH envelope."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         view = node.compromise.report(item_ids, actual=actual, circumstances=circumstances, actor=actor)
     if json_out:
         emit_json(view.to_dict())
@@ -59,8 +58,7 @@ def exposure(
     json_out: JsonOpt = False,
 ) -> None:
     """Who could have seen an item: readers, people permitted now, sends, copies, translations, consents."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         found = node.compromise.exposure(item_id, actor=actor, proofs=proofs)
     if json_out:
         emit_json(found.to_dict())
@@ -102,8 +100,7 @@ def close(
     json_out: JsonOpt = False,
 ) -> None:
     """Close a case with its findings and measures; the report goes to every originator notified."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         view = node.compromise.close(case_id, findings=findings, measures=measures, actor=actor)
     if json_out:
         emit_json(view.to_dict())
@@ -121,8 +118,7 @@ def list_(
     json_out: JsonOpt = False,
 ) -> None:
     """Compromise cases reported here and reported to us, about items you may read, newest first."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         views = node.compromise.listing(actor=actor, status=status)
     if json_out:
         emit_json([v.to_dict() for v in views])

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import as_option, login
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table, node_at, refusals
+from accord.cli._auth import acting, as_option
+from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table
 from accord.errors import InvalidInput
 from accord.node import ConsentView
 
@@ -46,8 +46,7 @@ def release_request(
     json_out: JsonOpt = False,
 ) -> None:
     """Ask the originator's consent to pass an item on; the request travels as an IMMEDIATE envelope."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         view = node.consents.request(item_id, to=to, purpose=purpose, actor=actor)
     _say(view, json_out, "Asked")
     if not json_out:
@@ -62,8 +61,7 @@ def list_(
     json_out: JsonOpt = False,
 ) -> None:
     """Consent requests asked here and of us, about items you may read, newest first."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         views = node.consents.listing(actor=actor, status=status)
     if json_out:
         emit_json([v.to_dict() for v in views])
@@ -109,8 +107,7 @@ def approve(
     json_out: JsonOpt = False,
 ) -> None:
     """Consent: sign a token for the holder (item, digest, third party, purpose, expiry, conditions)."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         view = node.consents.approve(
             request_id,
             actor=actor,
@@ -156,8 +153,7 @@ def deny(
     json_out: JsonOpt = False,
 ) -> None:
     """Refuse consent, saying why; the holder is told."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         view = node.consents.deny(request_id, reason=reason, actor=actor)
     _say(view, json_out, "Denied")
 
@@ -171,8 +167,7 @@ def revoke(
     json_out: JsonOpt = False,
 ) -> None:
     """Withdraw a consent; the holder and the third party's nodes are told."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         view = node.consents.revoke(token_id, reason=reason, actor=actor)
     _say(view, json_out, "Revoked")
 
@@ -187,8 +182,7 @@ def downgrade(
     json_out: JsonOpt = False,
 ) -> None:
     """Lower an item's classification (or declassify it); a signed notice goes to every holder."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         told = node.notices.downgrade(item_id, to=to, declassify=declassify, reason=reason, actor=actor)
     if json_out:
         emit_json({"item_id": item_id, "to": to, "declassified": declassify, "told": told})

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import as_option, login
+from accord.cli._auth import acting, as_option, login
 from accord.cli._common import (
     HomeOpt,
     JsonOpt,
@@ -51,8 +51,7 @@ def copy(
     json_out: JsonOpt = False,
 ) -> None:
     """Make numbered copies of an item (copy 1 of N…), each accounted for in the register."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         made = node.custody.copy(item_id, count=count, actor=actor)
     if json_out:
         emit_json([c.to_dict() for c in made])
@@ -70,8 +69,7 @@ def translate(
     json_out: JsonOpt = False,
 ) -> None:
     """Record a translation: a derived item with the source's markings, linked to it."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         made = node.custody.translate(item_id, path=file, lang=lang, actor=actor)
     if json_out:
         emit_json({"id": made.id, "translation_of": made.source_id, "lang": made.lang})
@@ -88,8 +86,7 @@ def translation(
     json_out: JsonOpt = False,
 ) -> None:
     """Show a translation, under its source's markings and access decision."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         view = node.custody.show_translation(translation_id, actor=actor)
     if json_out:
         emit_json(view.to_dict())
@@ -158,8 +155,7 @@ def holdings_list(
     json_out: JsonOpt = False,
 ) -> None:
     """Items held here that you may read: origin, status, location, copies, translations, destroy-by."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         held = node.register.holdings(actor=actor, overdue_only=overdue)
     if json_out:
         emit_json([h.to_dict() for h in held])
@@ -208,8 +204,7 @@ def dissemination(
     json_out: JsonOpt = False,
 ) -> None:
     """Where an item went from here: sends and receipts, consents, third parties' receipts, certificates."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         record = node.register.dissemination(item_id, actor=actor)
     if json_out:
         emit_json(record.to_dict())
@@ -244,8 +239,7 @@ def reconcile(
 
     Exits 5 (the two records disagree) when there is any difference, after reporting them all.
     """
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         text = read_text(summary, limit=MAX_SUMMARY_BYTES, what="holdings summary")
         result = node.register.reconcile(party, text, actor=actor)
     found = len(result.differences)
@@ -278,8 +272,7 @@ def request_disposal(
 ) -> None:
     """Ask a holder to return or destroy what this node provided (Art. 21: also after termination)."""
     kind = "return" if return_ else "destroy"
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         asked = node.disposal.request(item_id, holder=holder, kind=kind, reason=reason, actor=actor)
     if json_out:
         emit_json({"item_id": item_id, "kind": kind, "asked": asked})

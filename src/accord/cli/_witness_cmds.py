@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from accord.cli._auth import as_option, login
+from accord.cli._auth import acting, as_option
 from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, exit_code, make_table, node_at, refusals
 from accord.errors import IntegrityError
 
@@ -121,8 +121,7 @@ def ack_alarm(
     json_out: JsonOpt = False,
 ) -> None:
     """Acknowledge (close) a ledger alarm with a finding; who, when and the finding are journalled."""
-    with refusals(), node_at(home) as node:
-        actor = login(node, as_user)
+    with acting(home, as_user) as (node, actor):
         alarm = node.witness.acknowledge_alarm(alarm_id, finding=finding, actor=actor)
     if json_out:
         emit_json(alarm)

@@ -24,20 +24,16 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Final
 
-from accord.canonical import canonical_json
-from accord.crypto import DualSignature, SigningKeys, VerifyKeys
+from accord.crypto import DualSignature, SigningKeys
 from accord.errors import InvalidInput
 from accord.exchange._fields import (
-    FORMAT_VERSION,
     UNSIGNED,
     flag,
     list_field,
-    load_versioned,
     matching,
-    obj_field,
     party_code,
     peer_text,
     require_dual_signature,
@@ -47,6 +43,7 @@ from accord.exchange._fields import (
     wire_id,
     wire_time,
 )
+from accord.exchange._signed import SignedStatement, signature_field
 
 __all__ = ["CompromiseNotice", "CompromiseReport", "CompromisedItem", "compromise_text", "new_case_id"]
 
@@ -121,12 +118,16 @@ _NOTICE_FIELDS: Final = (
 
 
 @dataclass(frozen=True)
-class CompromiseNotice:
+class CompromiseNotice(SignedStatement):
     """The holder's immediate notice of a loss or compromise, actual or possible (Art. 17).
 
     One notice goes to each originator node concerned and names only that originator's
     items, sorted by id, each once.
     """
+
+    PURPOSE = "compromise-notice"
+    FIELDS = _NOTICE_FIELDS
+    WHAT = "compromise notice"
 
     case_id: str
     reporting_node: str
@@ -205,27 +206,10 @@ class CompromiseNotice:
             reported_at,
             UNSIGNED,
         )
-        return replace(unsigned, signature=keys.sign("compromise-notice", unsigned.statement()))
+        return unsigned.signed_with(keys)
 
     def _body(self) -> dict[str, object]:
-        body: dict[str, object] = {name: getattr(self, name) for name in _NOTICE_FIELDS}
-        return {**body, "items": [i.to_dict() for i in self.items]}
-
-    def statement(self) -> bytes:
-        """The exact bytes the reporting node signs (canonical JSON, without the signature)."""
-        return canonical_json({"type": "accord-compromise-notice", "v": FORMAT_VERSION, **self._body()})
-
-    def verify(self, keys: VerifyKeys) -> None:
-        """Check the reporting node's signature.
-
-        Raises:
-            VerificationFailed: it was not signed by these keys, or a field was changed.
-        """
-        keys.verify("compromise-notice", self.statement(), self.signature)
-
-    def to_bytes(self) -> bytes:
-        """Canonical JSON, signature included."""
-        return canonical_json({"v": FORMAT_VERSION, **self._body(), "signature": self.signature.to_dict()})
+        return {**super()._body(), "items": [i.to_dict() for i in self.items]}
 
     @classmethod
     def parse(cls, data: bytes | str) -> CompromiseNotice:
@@ -234,8 +218,8 @@ class CompromiseNotice:
         Raises:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
-        what = "compromise notice"
-        fields = load_versioned(data, {*_NOTICE_FIELDS, "items", "signature"}, what)
+        what = cls.WHAT
+        fields = cls._load(data, "items")
         items = list_field(fields, "items", what)
         if len(items) > MAX_ITEMS:
             raise InvalidInput(f"{what}: names 1 to {MAX_ITEMS} items, not {len(items)}")
@@ -250,7 +234,7 @@ class CompromiseNotice:
             circumstances=str_field(fields, "circumstances", what),
             reported_by=str_field(fields, "reported_by", what),
             reported_at=str_field(fields, "reported_at", what),
-            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
+            signature=signature_field(fields, what),
         )
 
 
@@ -266,8 +250,12 @@ _REPORT_FIELDS: Final = (
 
 
 @dataclass(frozen=True)
-class CompromiseReport:
+class CompromiseReport(SignedStatement):
     """The results of the investigation and the measures taken, closing a case (Art. 17)."""
+
+    PURPOSE = "compromise-report"
+    FIELDS = _REPORT_FIELDS
+    WHAT = "compromise report"
 
     case_id: str
     reporting_node: str
@@ -312,42 +300,4 @@ class CompromiseReport:
         unsigned = cls(
             case_id, reporting_node, originator_node, findings, measures, closed_by, closed_at, UNSIGNED
         )
-        return replace(unsigned, signature=keys.sign("compromise-report", unsigned.statement()))
-
-    def statement(self) -> bytes:
-        """The exact bytes the reporting node signs."""
-        body = {name: getattr(self, name) for name in _REPORT_FIELDS}
-        return canonical_json({"type": "accord-compromise-report", "v": FORMAT_VERSION, **body})
-
-    def verify(self, keys: VerifyKeys) -> None:
-        """Check the reporting node's signature.
-
-        Raises:
-            VerificationFailed: it was not signed by these keys, or a field was changed.
-        """
-        keys.verify("compromise-report", self.statement(), self.signature)
-
-    def to_bytes(self) -> bytes:
-        """Canonical JSON, signature included."""
-        body = {name: getattr(self, name) for name in _REPORT_FIELDS}
-        return canonical_json({"v": FORMAT_VERSION, **body, "signature": self.signature.to_dict()})
-
-    @classmethod
-    def parse(cls, data: bytes | str) -> CompromiseReport:
-        """Parse (not verify) a compromise report.
-
-        Raises:
-            InvalidInput: malformed, a key missing or unknown, or a field invalid.
-        """
-        what = "compromise report"
-        fields = load_versioned(data, {*_REPORT_FIELDS, "signature"}, what)
-        return cls(
-            case_id=str_field(fields, "case_id", what),
-            reporting_node=str_field(fields, "reporting_node", what),
-            originator_node=str_field(fields, "originator_node", what),
-            findings=str_field(fields, "findings", what),
-            measures=str_field(fields, "measures", what),
-            closed_by=str_field(fields, "closed_by", what),
-            closed_at=str_field(fields, "closed_at", what),
-            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
-        )
+        return unsigned.signed_with(keys)

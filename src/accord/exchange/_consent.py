@@ -21,7 +21,7 @@ another.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -37,18 +37,17 @@ from accord.exchange._fields import (
     flag,
     list_field,
     matching,
-    obj_field,
     party_code,
     peer_text,
     require_dual_signature,
     set_text,
     sha384_hex,
-    str_field,
     user_name,
     versioned,
     wire_id,
     wire_time,
 )
+from accord.exchange._signed import SignedStatement, signature_field, text_fields
 
 __all__ = [
     "ConsentConditions",
@@ -138,7 +137,7 @@ _TOKEN_FIELDS: Final = (
 
 
 @dataclass(frozen=True)
-class ConsentToken:
+class ConsentToken(SignedStatement):
     """The originator's prior written approval of one onward release (Art. 6).
 
     Signed by the originator node with both keys. It covers one item *as it was* (its
@@ -149,6 +148,10 @@ class ConsentToken:
     enforce at the third party (purpose only, no onward release, destroy by). A token
     without limits has no ``limits`` key, byte for byte the format before they existed.
     """
+
+    PURPOSE = "consent"
+    FIELDS = _TOKEN_FIELDS
+    WHAT = "consent token"
 
     token_id: str
     request_id: str
@@ -242,18 +245,14 @@ class ConsentToken:
             UNSIGNED,
             limits,
         )
-        return replace(unsigned, signature=keys.sign("consent", unsigned.statement()))
+        return unsigned.signed_with(keys)
 
     def _body(self) -> dict[str, object]:
-        body: dict[str, object] = {name: getattr(self, name) for name in _TOKEN_FIELDS}
+        body = super()._body()
         body["conditions"] = list(self.conditions)
         if self.limits:
             body["limits"] = self.limits.to_dict()
         return body
-
-    def statement(self) -> bytes:
-        """The exact bytes the originator signs (canonical JSON, without the signature)."""
-        return canonical_json({"type": "accord-consent", "v": FORMAT_VERSION, **self._body()})
 
     def verify(self, keys: VerifyKeys) -> None:
         """Check the originator's signature; call :meth:`check` as well before relying on it.
@@ -316,7 +315,7 @@ class ConsentToken:
         conditions = list_field(fields, "conditions", what)
         if not all(isinstance(c, str) for c in conditions):
             raise InvalidInput(f"{what}: conditions must be a list of text")
-        text = {name: str_field(fields, name, what) for name in _TOKEN_FIELDS}
+        text = text_fields(fields, _TOKEN_FIELDS, what)
         return cls(
             token_id=text["token_id"],
             request_id=text["request_id"],
@@ -331,7 +330,7 @@ class ConsentToken:
             issued_at=text["issued_at"],
             expires_at=text["expires_at"],
             approved_by=text["approved_by"],
-            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
+            signature=signature_field(fields, what),
             limits=ConsentConditions.from_dict(fields["limits"])
             if "limits" in fields
             else ConsentConditions(),

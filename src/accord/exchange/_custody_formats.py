@@ -28,29 +28,26 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Final
 
-from accord.canonical import canonical_json
-from accord.crypto import DualSignature, SigningKeys, VerifyKeys
+from accord.crypto import DualSignature, SigningKeys
 from accord.errors import InvalidInput
 from accord.exchange._fields import (
     FORMAT_VERSION,
     TOKEN_ID,
     UNSIGNED,
     count,
-    load_versioned,
     matching,
-    obj_field,
     party_code,
     require_dual_signature,
     set_text,
     sha384_hex,
-    str_field,
     user_name,
     wire_id,
     wire_time,
 )
+from accord.exchange._signed import SignedStatement, signature_field, text_fields
 
 __all__ = [
     "ConsentReceipt",
@@ -90,12 +87,16 @@ _CERTIFICATE_FIELDS: Final = (
 
 
 @dataclass(frozen=True)
-class DestructionCertificate:
+class DestructionCertificate(SignedStatement):
     """A holder's signed statement that it destroyed an item (Arts. 6, 16).
 
     Signed by the holder node with both keys. ``copies`` is the number of numbered copies
     destroyed with the item.
     """
+
+    PURPOSE = "destruction-certificate"
+    FIELDS = _CERTIFICATE_FIELDS
+    WHAT = "destruction certificate"
 
     certificate_id: str
     item_id: str
@@ -167,31 +168,14 @@ class DestructionCertificate:
             copies,
             UNSIGNED,
         )
-        return replace(unsigned, signature=keys.sign("destruction-certificate", unsigned.statement()))
+        return unsigned.signed_with(keys)
 
     def _body(self) -> dict[str, object]:
-        body: dict[str, object] = {name: getattr(self, name) for name in _CERTIFICATE_FIELDS}
-        return {**body, "copies": self.copies}
-
-    def statement(self) -> bytes:
-        """The exact bytes the holder signs."""
-        return canonical_json({"type": "accord-destruction-certificate", "v": FORMAT_VERSION, **self._body()})
-
-    def verify(self, keys: VerifyKeys) -> None:
-        """Check the holder's signature.
-
-        Raises:
-            VerificationFailed: it was not signed by these keys, or a field was changed.
-        """
-        keys.verify("destruction-certificate", self.statement(), self.signature)
+        return {**super()._body(), "copies": self.copies}
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form, signature included."""
         return {"v": FORMAT_VERSION, **self._body(), "signature": self.signature.to_dict()}
-
-    def to_bytes(self) -> bytes:
-        """Canonical JSON, signature included."""
-        return canonical_json(self.to_dict())
 
     @classmethod
     def parse(cls, data: bytes | str) -> DestructionCertificate:
@@ -200,13 +184,13 @@ class DestructionCertificate:
         Raises:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
-        what = "destruction certificate"
-        fields = load_versioned(data, {*_CERTIFICATE_FIELDS, "copies", "signature"}, what)
-        text = {name: str_field(fields, name, what) for name in _CERTIFICATE_FIELDS}
+        what = cls.WHAT
+        fields = cls._load(data, "copies")
+        text = text_fields(fields, _CERTIFICATE_FIELDS, what)
         return cls(
             **text,
             copies=count(fields["copies"], f"{what}: copies", MAX_ENTRIES),
-            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
+            signature=signature_field(fields, what),
         )
 
 
@@ -226,7 +210,7 @@ _CONSENT_RECEIPT_FIELDS: Final = (
 
 
 @dataclass(frozen=True)
-class ConsentReceipt:
+class ConsentReceipt(SignedStatement):
     """A third party's signed statement that it received an item under a consent (Art. 6).
 
     Signed by the third party's node (``third_party_node``) with both keys. ``holder_party``
@@ -234,6 +218,10 @@ class ConsentReceipt:
     ``token_id`` the originator ``originator_node`` gave; ``received_at`` is the third
     party's clock when it accepted the item.
     """
+
+    PURPOSE = "consent-receipt"
+    FIELDS = _CONSENT_RECEIPT_FIELDS
+    WHAT = "consent receipt"
 
     receipt_id: str
     token_id: str
@@ -301,35 +289,4 @@ class ConsentReceipt:
             received_at,
             UNSIGNED,
         )
-        return replace(unsigned, signature=keys.sign("consent-receipt", unsigned.statement()))
-
-    def _body(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in _CONSENT_RECEIPT_FIELDS}
-
-    def statement(self) -> bytes:
-        """The exact bytes the third party signs."""
-        return canonical_json({"type": "accord-consent-receipt", "v": FORMAT_VERSION, **self._body()})
-
-    def verify(self, keys: VerifyKeys) -> None:
-        """Check the third party's signature.
-
-        Raises:
-            VerificationFailed: it was not signed by these keys, or a field was changed.
-        """
-        keys.verify("consent-receipt", self.statement(), self.signature)
-
-    def to_bytes(self) -> bytes:
-        """Canonical JSON, signature included."""
-        return canonical_json({"v": FORMAT_VERSION, **self._body(), "signature": self.signature.to_dict()})
-
-    @classmethod
-    def parse(cls, data: bytes | str) -> ConsentReceipt:
-        """Parse (not verify) a consent receipt.
-
-        Raises:
-            InvalidInput: malformed, a key missing or unknown, or a field invalid.
-        """
-        what = "consent receipt"
-        fields = load_versioned(data, {*_CONSENT_RECEIPT_FIELDS, "signature"}, what)
-        text = {name: str_field(fields, name, what) for name in _CONSENT_RECEIPT_FIELDS}
-        return cls(**text, signature=DualSignature.from_dict(obj_field(fields, "signature", what)))
+        return unsigned.signed_with(keys)

@@ -14,30 +14,27 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Final
 
-from accord.canonical import canonical_json, loads_object
-from accord.crypto import DualSignature, SigningKeys, VerifyKeys
+from accord.crypto import DualSignature, SigningKeys
 from accord.errors import InvalidInput
 from accord.exchange._custody_formats import MAX_ENTRIES
 from accord.exchange._fields import (
-    FORMAT_VERSION,
     UNSIGNED,
     count,
     int_field,
     list_field,
     matching,
-    obj_field,
     party_code,
     require_dual_signature,
     sha384_hex,
     str_field,
     user_name,
-    versioned,
     wire_id,
     wire_time,
 )
+from accord.exchange._signed import SignedStatement, signature_field, text_fields
 
 __all__ = ["HOLDING_STATUSES", "HeldItem", "HoldingsSummary", "new_summary_id"]
 
@@ -128,8 +125,12 @@ _SUMMARY_FIELDS: Final = ("summary_id", "holder_party", "holder_node", "for_part
 
 
 @dataclass(frozen=True)
-class HoldingsSummary:
+class HoldingsSummary(SignedStatement):
     """What a holder holds of one originating party's CMI, signed by the holder node (Art. 6)."""
+
+    PURPOSE = "holdings-summary"
+    FIELDS = _SUMMARY_FIELDS
+    WHAT = "holdings summary"
 
     summary_id: str
     holder_party: str
@@ -179,27 +180,10 @@ class HoldingsSummary:
             InvalidInput: a field is invalid.
         """
         unsigned = cls(summary_id, holder_party, holder_node, for_party, made_by, made_at, items, UNSIGNED)
-        return replace(unsigned, signature=keys.sign("holdings-summary", unsigned.statement()))
+        return unsigned.signed_with(keys)
 
     def _body(self) -> dict[str, object]:
-        body: dict[str, object] = {name: getattr(self, name) for name in _SUMMARY_FIELDS}
-        return {**body, "items": [i.to_dict() for i in self.items]}
-
-    def statement(self) -> bytes:
-        """The exact bytes the holder signs."""
-        return canonical_json({"type": "accord-holdings-summary", "v": FORMAT_VERSION, **self._body()})
-
-    def verify(self, keys: VerifyKeys) -> None:
-        """Check the holder's signature.
-
-        Raises:
-            VerificationFailed: it was not signed by these keys, or a field was changed.
-        """
-        keys.verify("holdings-summary", self.statement(), self.signature)
-
-    def to_bytes(self) -> bytes:
-        """Canonical JSON, signature included."""
-        return canonical_json({"v": FORMAT_VERSION, **self._body(), "signature": self.signature.to_dict()})
+        return {**super()._body(), "items": [i.to_dict() for i in self.items]}
 
     @classmethod
     def parse(cls, data: bytes | str) -> HoldingsSummary:
@@ -208,14 +192,14 @@ class HoldingsSummary:
         Raises:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
-        what = "holdings summary"
-        fields = versioned(loads_object(data, what), {*_SUMMARY_FIELDS, "items", "signature"}, what)
+        what = cls.WHAT
+        fields = cls._load(data, "items")
         entries = list_field(fields, "items", what)
         if len(entries) > MAX_ENTRIES:
             raise InvalidInput(f"{what}: more than {MAX_ENTRIES} entries")
-        text = {name: str_field(fields, name, what) for name in _SUMMARY_FIELDS}
+        text = text_fields(fields, _SUMMARY_FIELDS, what)
         return cls(
             **text,
             items=tuple(HeldItem.from_dict(e) for e in entries),
-            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
+            signature=signature_field(fields, what),
         )

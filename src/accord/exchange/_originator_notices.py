@@ -17,22 +17,19 @@ construction, every field checked by the shared vocabulary of :mod:`._fields`.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Final
 
 from accord.canonical import canonical_json, loads_object
-from accord.crypto import DualSignature, SigningKeys, VerifyKeys
+from accord.crypto import DualSignature, SigningKeys
 from accord.errors import InvalidInput
 from accord.exchange._fields import (
-    FORMAT_VERSION,
     NOTICE_ID,
     TOKEN_ID,
     UNSIGNED,
     exact_keys,
     flag,
-    load_versioned,
     matching,
-    obj_field,
     party_code,
     require_dual_signature,
     set_text,
@@ -42,6 +39,7 @@ from accord.exchange._fields import (
     wire_id,
     wire_time,
 )
+from accord.exchange._signed import SignedStatement, signature_field
 
 __all__ = ["DISPOSAL_KINDS", "ConsentRevocation", "DisposalRequest", "DowngradeNotice", "new_notice_id"]
 
@@ -58,8 +56,12 @@ _REVOCATION_FIELDS: Final = ("token_id", "item_id", "originator_node", "reason",
 
 
 @dataclass(frozen=True)
-class ConsentRevocation:
+class ConsentRevocation(SignedStatement):
     """The originator withdraws a consent it gave; signed by the originator node."""
+
+    PURPOSE = "consent-revocation"
+    FIELDS = _REVOCATION_FIELDS
+    WHAT = "consent revocation"
 
     token_id: str
     item_id: str
@@ -94,43 +96,7 @@ class ConsentRevocation:
             InvalidInput: a field is invalid.
         """
         unsigned = cls(token_id, item_id, originator_node, reason, revoked_at, UNSIGNED)
-        return replace(unsigned, signature=keys.sign("consent-revocation", unsigned.statement()))
-
-    def statement(self) -> bytes:
-        """The exact bytes the originator signs."""
-        body = {name: getattr(self, name) for name in _REVOCATION_FIELDS}
-        return canonical_json({"type": "accord-consent-revocation", "v": FORMAT_VERSION, **body})
-
-    def verify(self, keys: VerifyKeys) -> None:
-        """Check the originator's signature.
-
-        Raises:
-            VerificationFailed: it was not signed by these keys, or a field was changed.
-        """
-        keys.verify("consent-revocation", self.statement(), self.signature)
-
-    def to_bytes(self) -> bytes:
-        """Canonical JSON, signature included."""
-        body = {name: getattr(self, name) for name in _REVOCATION_FIELDS}
-        return canonical_json({"v": FORMAT_VERSION, **body, "signature": self.signature.to_dict()})
-
-    @classmethod
-    def parse(cls, data: bytes | str) -> ConsentRevocation:
-        """Parse (not verify) a revocation.
-
-        Raises:
-            InvalidInput: malformed, a key missing or unknown, or a field invalid.
-        """
-        what = "consent revocation"
-        fields = load_versioned(data, {*_REVOCATION_FIELDS, "signature"}, what)
-        return cls(
-            token_id=str_field(fields, "token_id", what),
-            item_id=str_field(fields, "item_id", what),
-            originator_node=str_field(fields, "originator_node", what),
-            reason=str_field(fields, "reason", what),
-            revoked_at=str_field(fields, "revoked_at", what),
-            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
-        )
+        return unsigned.signed_with(keys)
 
 
 _DOWNGRADE_FIELDS: Final = (
@@ -148,13 +114,17 @@ _DOWNGRADE_FIELDS: Final = (
 
 
 @dataclass(frozen=True)
-class DowngradeNotice:
+class DowngradeNotice(SignedStatement):
     """The originator lowers an item's classification or declassifies it (Art. 6).
 
     Every holder applies it. The classifications are words of the originator's scheme
     (``極秘``, ``군사Ⅱ급비밀``); ``new_classification`` is None exactly when the item is
     declassified.
     """
+
+    PURPOSE = "downgrade"
+    FIELDS = _DOWNGRADE_FIELDS
+    WHAT = "downgrade notice"
 
     notice_id: str
     item_id: str
@@ -224,25 +194,7 @@ class DowngradeNotice:
             issued_at,
             UNSIGNED,
         )
-        return replace(unsigned, signature=keys.sign("downgrade", unsigned.statement()))
-
-    def statement(self) -> bytes:
-        """The exact bytes the originator signs."""
-        body = {name: getattr(self, name) for name in _DOWNGRADE_FIELDS}
-        return canonical_json({"type": "accord-downgrade", "v": FORMAT_VERSION, **body})
-
-    def verify(self, keys: VerifyKeys) -> None:
-        """Check the originator's signature.
-
-        Raises:
-            VerificationFailed: it was not signed by these keys, or a field was changed.
-        """
-        keys.verify("downgrade", self.statement(), self.signature)
-
-    def to_bytes(self) -> bytes:
-        """Canonical JSON, signature included."""
-        body = {name: getattr(self, name) for name in _DOWNGRADE_FIELDS}
-        return canonical_json({"v": FORMAT_VERSION, **body, "signature": self.signature.to_dict()})
+        return unsigned.signed_with(keys)
 
     @classmethod
     def parse(cls, data: bytes | str) -> DowngradeNotice:
@@ -251,8 +203,8 @@ class DowngradeNotice:
         Raises:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
-        what = "downgrade notice"
-        fields = load_versioned(data, {*_DOWNGRADE_FIELDS, "signature"}, what)
+        what = cls.WHAT
+        fields = cls._load(data)
         new = fields["new_classification"]
         if new is not None and not isinstance(new, str):
             raise InvalidInput(f"{what}: new_classification must be text or null")
@@ -267,7 +219,7 @@ class DowngradeNotice:
             declassified=flag(fields["declassified"], f"{what}: declassified"),
             reason=str_field(fields, "reason", what),
             issued_at=str_field(fields, "issued_at", what),
-            signature=DualSignature.from_dict(obj_field(fields, "signature", what)),
+            signature=signature_field(fields, what),
         )
 
 

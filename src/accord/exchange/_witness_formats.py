@@ -53,8 +53,10 @@ from accord.exchange._fields import (
     UNSIGNED,
     exact_keys,
     list_field,
+    load_versioned,
     obj_field,
     time_text,
+    versioned,
     wire_id,
 )
 from accord.ledger import HASH_SIZE, Checkpoint, NoteSignature, signature_lines, verify_consistency
@@ -189,10 +191,7 @@ class CheckpointStatement:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = "checkpoint statement"
-        obj = loads_object(data, what)
-        exact_keys(obj, _STATEMENT_KEYS | {"v"}, what)
-        if type(obj["v"]) is not int or obj["v"] != FORMAT_VERSION:
-            raise InvalidInput(f"{what}: unsupported version {obj['v']!r}")
+        obj = load_versioned(data, _STATEMENT_KEYS, what)
         proof = list_field(obj, "proof", what)
         if len(proof) > MAX_PROOF_HASHES:
             raise InvalidInput(f"{what}: a proof is at most {MAX_PROOF_HASHES} hashes")
@@ -328,9 +327,7 @@ class Countersignature:
         what = "countersignature"
         obj = loads_object(data, what)
         # The first form had no cosignature; both are read.
-        exact_keys(obj, _COUNTER_KEYS | {"v"} | ({"cosignature"} & set(obj)), what)
-        if type(obj["v"]) is not int or obj["v"] != FORMAT_VERSION:
-            raise InvalidInput(f"{what}: unsupported version {obj['v']!r}")
+        obj = versioned(obj, _COUNTER_KEYS | ({"cosignature"} & set(obj)), what)
         witness, signed_at = obj["witness"], obj["signed_at"]
         if not isinstance(witness, str) or not isinstance(signed_at, str):
             raise InvalidInput(f"{what}: witness and signed_at are text")
@@ -389,10 +386,7 @@ class ProofRequest:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = "proof request"
-        obj = loads_object(data, what)
-        exact_keys(obj, _REQUEST_KEYS | {"v"}, what)
-        if type(obj["v"]) is not int or obj["v"] != FORMAT_VERSION:
-            raise InvalidInput(f"{what}: unsupported version {obj['v']!r}")
+        obj = load_versioned(data, _REQUEST_KEYS, what)
         return cls(_checkpoint(obj["checkpoint"], what), _size(obj["from_size"], what))
 
 
@@ -456,10 +450,7 @@ class Gossip:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = "gossip"
-        obj = loads_object(data, what)
-        exact_keys(obj, _GOSSIP_KEYS | {"v"}, what)
-        if type(obj["v"]) is not int or obj["v"] != FORMAT_VERSION:
-            raise InvalidInput(f"{what}: unsupported version {obj['v']!r}")
+        obj = load_versioned(data, _GOSSIP_KEYS, what)
         witness = obj["witness"]
         if not isinstance(witness, str):
             raise InvalidInput(f"{what}: witness is a node id")

@@ -35,6 +35,7 @@ from accord.node.transfer._bundles import BundleService
 from accord.node.transfer._delivery import DeliveryService
 from accord.node.transfer._receiving import ReceivingService
 from accord.node.transfer._sending import SendingService
+from accord.node.transfer._services import Footing, Services
 from accord.store import BlobStore, Database, JournalRow, append_event, format_stamp, sqlite_url
 
 __all__ = ["Node"]
@@ -55,77 +56,38 @@ class Node:
         self.access = AccessService(ctx, self.agreements)
         self.journal = JournalService(ctx, self.users, self.access)
         self.items = ItemService(ctx, self.parties, self.agreements, self.users, self.access)
-        self.sending = SendingService(ctx, self.agreements, self.users, self.items, self.access, self.parties)
-        self.consents = ConsentService(
-            ctx, self.parties, self.agreements, self.users, self.items, self.access, self.sending
+        footing = Footing(
+            ctx=ctx,
+            parties=self.parties,
+            agreements=self.agreements,
+            users=self.users,
+            items=self.items,
+            access=self.access,
         )
-        self.notices = NoticeService(
-            ctx,
-            self.parties,
-            self.agreements,
-            self.users,
-            self.items,
-            self.access,
-            self.sending,
-            self.consents,
-        )
+        self.sending = SendingService(footing)
+        services = Services.on(footing, self.sending)
+        self.consents = ConsentService(services)
+        self.notices = NoticeService(services, self.consents)
         self.receiving = ReceivingService(ctx, self.parties, self.agreements, self.sending)
         for kind in ("consent-request", "consent-decision", "consent-revocation"):
             self.receiving.register(kind, self.consents.incoming)
         self.receiving.register("downgrade", self.notices.incoming)
         self.consent_receipts = ConsentReceiptService(ctx, self.parties)
         self.receiving.register("consent-receipt", self.consent_receipts.incoming)
-        self.custody = CustodyService(
-            ctx,
-            self.parties,
-            self.agreements,
-            self.users,
-            self.items,
-            self.access,
-            self.sending,
-            self.consents,
-        )
+        self.custody = CustodyService(services, self.consents)
         self.receiving.register("destruction-certificate", self.custody.incoming)
-        self.disposal = DisposalService(
-            ctx,
-            self.agreements,
-            self.users,
-            self.items,
-            self.access,
-            self.sending,
-            self.consents,
-            self.parties,
-        )
+        self.disposal = DisposalService(services, self.consents)
         self.receiving.register("disposal-request", self.disposal.incoming)
-        self.register = RegisterService(ctx, self.parties, self.users, self.items, self.access, self.custody)
+        self.register = RegisterService(services, self.custody)
         self.delivery = DeliveryService(ctx, self.parties, self.agreements)
         self.bundles = BundleService(ctx, self.parties, self.delivery, self.receiving)
         self.ledger = LedgerService(ctx)
         # A signed checkpoint right after every FLASH send or receipt (issue 5).
         ctx.flash_hooks.append(self._seal_now)
-        self.compromise = CompromiseService(
-            ctx,
-            self.parties,
-            self.agreements,
-            self.users,
-            self.items,
-            self.access,
-            self.sending,
-            self.consents,
-            self.ledger,
-        )
+        self.compromise = CompromiseService(services, self.consents, self.ledger)
         for kind in ("compromise-notice", "compromise-report"):
             self.receiving.register(kind, self.compromise.incoming)
-        self.witness = WitnessService(
-            ctx,
-            self.parties,
-            self.agreements,
-            self.consents,
-            self.sending,
-            self.ledger,
-            self.users,
-            self.access,
-        )
+        self.witness = WitnessService(services, self.ledger)
         self.receiving.register("checkpoint", self.witness.incoming_checkpoint)
         self.receiving.register("countersignature", self.witness.incoming_countersignature)
         self.receiving.register("proof-request", self.witness.incoming_proof_request)

@@ -83,12 +83,6 @@ from accord.node.audit._offering import Offering
 from accord.node.audit._partners import ACTOR as _ACTOR
 from accord.node.audit._partners import Partners
 from accord.node.audit._witnessing import Witnessing
-from accord.node.core._context import NodeContext
-from accord.node.holdings._access import AccessService
-from accord.node.originator._consents import ConsentService
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._parties import PartyService
-from accord.node.registry._users import UserService
 from accord.node.transfer._control import (
     NO_ITEM,
     Entry,
@@ -100,7 +94,7 @@ from accord.node.transfer._control import (
     signed_by,
     verify_signed,
 )
-from accord.node.transfer._sending import SendingService
+from accord.node.transfer._services import ServiceBase, Services
 from accord.store import (
     LedgerCheckpointRow,
     SqlHashStore,
@@ -115,27 +109,14 @@ PUBLISH_SECONDS: Final = 10.0
 _NO_ITEM_MARK: Final = "LEDGER CHECKPOINT - NOT CMI"
 
 
-class WitnessService:
+class WitnessService(ServiceBase):
     """Offers our checkpoints to partners, witnesses theirs, and raises fork alarms (the façade)."""
 
-    def __init__(
-        self,
-        ctx: NodeContext,
-        parties: PartyService,
-        agreements: AgreementService,
-        consents: ConsentService,
-        sending: SendingService,
-        ledger: LedgerService,
-        users: UserService,
-        access: AccessService,
-    ) -> None:
-        """Serve the node behind ``ctx`` (``consents`` is not used by the witnessing)."""
-        self._ctx = ctx
-        self._parties = parties
-        self._agreements = agreements
-        self._sending = sending
-        partners = Partners(ctx, parties, agreements, sending)
-        self._alarms = AlarmBook(ctx, users, access)
+    def __init__(self, services: Services, ledger: LedgerService) -> None:
+        """Serve the node behind ``services.ctx``."""
+        super().__init__(services)
+        partners = Partners(services.ctx, services.parties, services.agreements, services.sending)
+        self._alarms = AlarmBook(services.ctx, services.users, services.access)
         self._demands = Demands(partners, self._alarms)
         self._witnessing = Witnessing(partners, self._demands)
         self._offering = Offering(partners, ledger, self._demands)

@@ -45,18 +45,12 @@ from accord.exchange import (
     EnvelopeHeader,
 )
 from accord.node.audit._ledger import LedgerService
-from accord.node.core._context import NodeContext
 from accord.node.custody._compromise_case import CaseDesk, CaseView, case_items
 from accord.node.custody._compromise_cases import CaseWorkflow
 from accord.node.custody._compromise_notice import Reporting
 from accord.node.custody._exposure import Exposure, ExposureInquiry
 from accord.node.custody._provision import provided_to
-from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import ItemService
 from accord.node.originator._consents import ConsentService
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._parties import PartyService
-from accord.node.registry._users import UserService
 from accord.node.transfer._control import (
     Apply,
     Entry,
@@ -68,7 +62,7 @@ from accord.node.transfer._control import (
     require_author,
     verify_signed,
 )
-from accord.node.transfer._sending import SendingService
+from accord.node.transfer._services import ServiceBase, Services
 from accord.store import (
     CompromiseCaseRow,
     CompromiseItemRow,
@@ -80,36 +74,20 @@ from accord.store import (
 __all__ = ["CaseView", "CompromiseService", "Exposure"]
 
 
-class CompromiseService:
+class CompromiseService(ServiceBase):
     """Compromise and loss reports, exposure, investigation reports (Art. 17)."""
 
     # The one answer to "was this item provided to that node?" (Arts. 6, 17).
     _provided = staticmethod(provided_to)
     _case_items = staticmethod(case_items)
 
-    def __init__(
-        self,
-        ctx: NodeContext,
-        parties: PartyService,
-        agreements: AgreementService,
-        users: UserService,
-        items: ItemService,
-        access: AccessService,
-        sending: SendingService,
-        consents: ConsentService,
-        ledger: LedgerService,
-    ) -> None:
-        """Serve the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
-        self._agreements = agreements
-        self._users = users
-        self._items = items
-        self._access = access
-        self._sending = sending
+    def __init__(self, services: Services, consents: ConsentService, ledger: LedgerService) -> None:
+        """Serve the node behind ``services.ctx``."""
+        super().__init__(services)
         self._consents = consents
         self._ledger = ledger
-        desk = CaseDesk(ctx, agreements, users, items, access)
+        ctx, parties, sending = services.ctx, services.parties, services.sending
+        desk = CaseDesk(ctx, services.agreements, services.users, services.items, services.access)
         self._reporting = Reporting(ctx, desk, parties, sending)
         self._cases = CaseWorkflow(ctx, desk, parties, sending)
         self._exposure = ExposureInquiry(ctx, desk, ledger)

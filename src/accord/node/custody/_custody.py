@@ -29,18 +29,12 @@ from accord.errors import (
     PolicyDenied,
 )
 from accord.exchange import DestructionCertificate, EnvelopeHeader
-from accord.node.core._context import NodeContext
 from accord.node.custody._copies import MAX_COPIES, CopyView, copies_of, copy_view, number_copies
 from accord.node.custody._destruction import Destroyed, Destruction
 from accord.node.custody._gate import ItemGate
 from accord.node.custody._provision import provided_to
 from accord.node.custody._translations import Translations, TranslationView, translations_of
-from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import ItemService
 from accord.node.originator._consents import ConsentService
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._parties import PartyService
-from accord.node.registry._users import UserService
 from accord.node.transfer._control import (
     Entry,
     Incoming,
@@ -51,42 +45,28 @@ from accord.node.transfer._control import (
     same_version,
     signed_by,
 )
-from accord.node.transfer._sending import SendingService
+from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Action
 from accord.store import DestructionRow, ItemRow, TranslationRow, append_event, format_stamp
 
 __all__ = ["CopyView", "CustodyService", "Destroyed", "TranslationView"]
 
 
-class CustodyService:
+class CustodyService(ServiceBase):
     """Copies, translations and destruction of items held here."""
 
     # The one answer to "was this item provided to that node?" (Arts. 6, 16).
     _provided = staticmethod(provided_to)
 
-    def __init__(
-        self,
-        ctx: NodeContext,
-        parties: PartyService,
-        agreements: AgreementService,
-        users: UserService,
-        items: ItemService,
-        access: AccessService,
-        sending: SendingService,
-        consents: ConsentService,
-    ) -> None:
-        """Serve the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
-        self._agreements = agreements
-        self._users = users
-        self._items = items
-        self._access = access
-        self._sending = sending
+    def __init__(self, services: Services, consents: ConsentService) -> None:
+        """Serve the node behind ``services.ctx``."""
+        super().__init__(services)
         self._consents = consents
-        self._gate = ItemGate(users, items, access)
-        self._translations = Translations(ctx, self._gate)
-        self._destruction = Destruction(ctx, self._gate, parties, agreements, sending)
+        self._gate = ItemGate(services.users, services.items, services.access)
+        self._translations = Translations(services.ctx, self._gate)
+        self._destruction = Destruction(
+            services.ctx, self._gate, services.parties, services.agreements, services.sending
+        )
 
     # --- copies -------------------------------------------------------------------------
 

@@ -39,40 +39,25 @@ from sqlalchemy.orm import Session
 from accord.canonical import format_time
 from accord.errors import IntegrityError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import HeldItem, HoldingsSummary, new_summary_id
-from accord.node.core._context import NodeContext
 from accord.node.custody._copies import copies_of
 from accord.node.custody._custody import CustodyService
 from accord.node.custody._dissemination import Dissemination, dissemination_record
 from accord.node.custody._holdings_register import Holding, destroy_by_dates, holding_line
 from accord.node.custody._reconciliation import Difference, Reconciliation, differences, holder_record
-from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import ItemService
-from accord.node.registry._parties import PartyService
-from accord.node.registry._users import Role, User, UserService
+from accord.node.registry._users import Role, User
+from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Resource
 from accord.store import InboxMessageRow, ItemRow, append_event
 
 __all__ = ["Difference", "Dissemination", "Holding", "Reconciliation", "RegisterService"]
 
 
-class RegisterService:
+class RegisterService(ServiceBase):
     """Holdings register, dissemination record, holdings summaries and reconciliation."""
 
-    def __init__(
-        self,
-        ctx: NodeContext,
-        parties: PartyService,
-        users: UserService,
-        items: ItemService,
-        access: AccessService,
-        custody: CustodyService,
-    ) -> None:
-        """Serve the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
-        self._users = users
-        self._items = items
-        self._access = access
+    def __init__(self, services: Services, custody: CustodyService) -> None:
+        """Serve the node behind ``services.ctx``."""
+        super().__init__(services)
         self._custody = custody
 
     def holdings(self, *, actor: str, overdue_only: bool = False) -> list[Holding]:

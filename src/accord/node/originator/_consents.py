@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,13 +52,7 @@ from accord.exchange import (
 )
 from accord.items import Precedence
 from accord.markings import Marking
-from accord.node.core._context import NodeContext
-from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import ItemService
 from accord.node.holdings._stored import FINAL_STATUSES
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._parties import PartyService
-from accord.node.registry._users import UserService
 from accord.node.transfer._control import (
     NO_ITEM,
     Apply,
@@ -75,11 +68,9 @@ from accord.node.transfer._control import (
     signed_by,
     verify_signed,
 )
+from accord.node.transfer._services import ServiceBase
 from accord.policy import Action, ConsentTerms
 from accord.store import ConsentRow, ItemRow, OutboxRow, append_event
-
-if TYPE_CHECKING:
-    from accord.node.transfer._sending import SendingService
 
 __all__ = ["ConsentService", "ConsentView"]
 
@@ -142,27 +133,8 @@ def _limits(token_json: str | None) -> dict[str, object] | None:
     return limits.to_dict() if limits else None
 
 
-class ConsentService:
+class ConsentService(ServiceBase):
     """Consent requests, decisions, tokens and revocations at this node."""
-
-    def __init__(
-        self,
-        ctx: NodeContext,
-        parties: PartyService,
-        agreements: AgreementService,
-        users: UserService,
-        items: ItemService,
-        access: AccessService,
-        sending: SendingService,
-    ) -> None:
-        """Serve the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
-        self._agreements = agreements
-        self._users = users
-        self._items = items
-        self._access = access
-        self._sending = sending
 
     # --- at the holder ------------------------------------------------------------------
 

@@ -23,16 +23,10 @@ from accord.canonical import format_time
 from accord.errors import Conflict, NotFound, PolicyDenied
 from accord.exchange import DisposalRequest, EnvelopeHeader
 from accord.items import Precedence
-from accord.node.core._context import NodeContext
-from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import ItemService
 from accord.node.holdings._stored import FINAL_STATUSES
 from accord.node.originator._consents import ConsentService
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._parties import PartyService
-from accord.node.registry._users import UserService
 from accord.node.transfer._control import Entry, Incoming, about_item, handle, originated_item
-from accord.node.transfer._sending import SendingService
+from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Action
 from accord.store import ConsentReceiptRow, ItemRow, OutboxRow, append_event
 
@@ -41,28 +35,12 @@ __all__ = ["DisposalRequest", "DisposalService"]
 _STATUS = {"return": "to-return", "destroy": "to-destroy"}
 
 
-class DisposalService:
+class DisposalService(ServiceBase):
     """Return and destruction requests from the originator to its holders."""
 
-    def __init__(
-        self,
-        ctx: NodeContext,
-        agreements: AgreementService,
-        users: UserService,
-        items: ItemService,
-        access: AccessService,
-        sending: SendingService,
-        consents: ConsentService,
-        parties: PartyService,
-    ) -> None:
-        """Serve the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
-        self._agreements = agreements
-        self._users = users
-        self._items = items
-        self._access = access
-        self._sending = sending
+    def __init__(self, services: Services, consents: ConsentService) -> None:
+        """Serve the node behind ``services.ctx``."""
+        super().__init__(services)
         self._consents = consents
 
     def request(self, item_id: str, *, holder: str, kind: str, reason: str, actor: str) -> list[str]:

@@ -26,15 +26,9 @@ from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, Poli
 from accord.exchange import DowngradeNotice, EnvelopeHeader, new_notice_id
 from accord.items import Precedence
 from accord.markings import Marking, scheme
-from accord.node.core._context import NodeContext
-from accord.node.holdings._access import AccessService
 from accord.node.holdings._access_keys import keep_access_key
-from accord.node.holdings._items import ItemService
 from accord.node.holdings._stored import FINAL_STATUSES, stored_marking
 from accord.node.originator._consents import ConsentService
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._parties import PartyService
-from accord.node.registry._users import UserService
 from accord.node.transfer._control import (
     Entry,
     Incoming,
@@ -45,35 +39,19 @@ from accord.node.transfer._control import (
     same_version,
     signed_by,
 )
-from accord.node.transfer._sending import SendingService
+from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Action
 from accord.store import ConsentRow, ItemNoticeRow, ItemRow, OutboxRow, append_event, format_stamp
 
 __all__ = ["NoticeService"]
 
 
-class NoticeService:
+class NoticeService(ServiceBase):
     """Downgrade and declassification at the originator; their application at every holder."""
 
-    def __init__(
-        self,
-        ctx: NodeContext,
-        parties: PartyService,
-        agreements: AgreementService,
-        users: UserService,
-        items: ItemService,
-        access: AccessService,
-        sending: SendingService,
-        consents: ConsentService,
-    ) -> None:
-        """Serve the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
-        self._agreements = agreements
-        self._users = users
-        self._items = items
-        self._access = access
-        self._sending = sending
+    def __init__(self, services: Services, consents: ConsentService) -> None:
+        """Serve the node behind ``services.ctx``."""
+        super().__init__(services)
         self._consents = consents
 
     def downgrade(

@@ -34,14 +34,12 @@ from accord.exchange import (
     lane_of,
 )
 from accord.items import Precedence
-from accord.node.core._context import NodeContext
-from accord.node.holdings._access import AccessService, consent_terms, require_scope
+from accord.node.holdings._access import consent_terms, require_scope
 from accord.node.holdings._consent_book import usable_consent
-from accord.node.holdings._items import ItemService, ItemView
+from accord.node.holdings._items import ItemView
 from accord.node.holdings._vault import unwrap_blob_key
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._parties import PartyService
-from accord.node.registry._users import User, UserService
+from accord.node.registry._users import User
+from accord.node.transfer._services import FootingBase
 from accord.policy import Action, may_travel
 from accord.store import (
     AttachmentRow,
@@ -85,25 +83,8 @@ class Sent:
         }
 
 
-class SendingService:
+class SendingService(FootingBase):
     """Release of items to partner nodes."""
-
-    def __init__(
-        self,
-        ctx: NodeContext,
-        agreements: AgreementService,
-        users: UserService,
-        items: ItemService,
-        access: AccessService,
-        parties: PartyService,
-    ) -> None:
-        """Serve the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
-        self._agreements = agreements
-        self._users = users
-        self._items = items
-        self._access = access
 
     def send(
         self,

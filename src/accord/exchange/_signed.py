@@ -1,0 +1,95 @@
+"""The steps every statement a node signs with both keys shares (Arts. 6, 13, 17).
+
+A consent token, revocation, downgrade notice, destruction certificate, consent receipt,
+holdings summary, compromise notice and compromise report are each one frozen dataclass
+of named fields and a :class:`~accord.crypto.DualSignature`. They sign and send the same
+way: the signed bytes are the canonical JSON of ``{"type": "accord-<purpose>", "v": 1,
+...fields}``; the wire form is the canonical JSON of ``{"v": 1, ...fields, "signature":
+...}``; both keys sign under the purpose. :class:`SignedStatement` holds those steps once;
+each format names its ``PURPOSE`` and ``FIELDS`` and adds to :meth:`SignedStatement._body`
+what is not plain text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+from accord.canonical import canonical_json
+from accord.crypto import DualSignature, SigningKeys, VerifyKeys
+from accord.exchange._fields import FORMAT_VERSION, load_versioned, obj_field, str_field
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+__all__ = ["SignedStatement", "signature_field", "text_fields"]
+
+
+class SignedStatement:
+    """A statement signed by one node with both keys: its signed bytes and wire bytes."""
+
+    PURPOSE: ClassVar[str]
+    """The signing purpose; the signed bytes are typed ``accord-<purpose>``."""
+    FIELDS: ClassVar[tuple[str, ...]]
+    """The names of the fields carried as they are (text, mostly)."""
+    WHAT: ClassVar[str]
+    """What the format is called in an error message."""
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+    signature: DualSignature
+
+    def _body(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+    def statement(self) -> bytes:
+        """The exact bytes the node signs (canonical JSON, without the signature)."""
+        return canonical_json({"type": f"accord-{self.PURPOSE}", "v": FORMAT_VERSION, **self._body()})
+
+    def verify(self, keys: VerifyKeys) -> None:
+        """Check the signing node's signature.
+
+        Raises:
+            VerificationFailed: it was not signed by these keys, or a field was changed.
+        """
+        keys.verify(self.PURPOSE, self.statement(), self.signature)
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON, signature included."""
+        return canonical_json({"v": FORMAT_VERSION, **self._body(), "signature": self.signature.to_dict()})
+
+    @classmethod
+    def parse(cls, data: bytes | str) -> Self:
+        """Parse (not verify) one whose ``FIELDS`` are all text, strictly.
+
+        Raises:
+            InvalidInput: malformed, a key missing or unknown, or a field invalid.
+        """
+        fields = cls._load(data)
+        make: Callable[..., Self] = cls
+        return make(**text_fields(fields, cls.FIELDS, cls.WHAT), signature=signature_field(fields, cls.WHAT))
+
+    @classmethod
+    def _load(cls, data: bytes | str, *more: str) -> dict[str, object]:
+        """The fields of one in wire form: exactly ``FIELDS``, ``more``, ``signature`` and ``v``."""
+        return load_versioned(data, {*cls.FIELDS, *more, "signature"}, cls.WHAT)
+
+    def signed_with(self, keys: SigningKeys) -> Self:
+        """This statement signed with ``keys`` (it was made with an unsigned placeholder)."""
+        return replace(self, signature=keys.sign(self.PURPOSE, self.statement()))
+
+
+def text_fields(fields: Mapping[str, object], names: tuple[str, ...], what: str) -> dict[str, str]:
+    """The text fields ``names`` of a parsed object.
+
+    Raises:
+        InvalidInput: one of them is missing or not text.
+    """
+    return {name: str_field(fields, name, what) for name in names}
+
+
+def signature_field(fields: Mapping[str, object], what: str) -> DualSignature:
+    """The ``signature`` of a parsed object.
+
+    Raises:
+        InvalidInput: it is missing or malformed.
+    """
+    return DualSignature.from_dict(obj_field(fields, "signature", what))

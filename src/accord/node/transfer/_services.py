@@ -1,0 +1,77 @@
+"""The services a wing above transfer is built from, passed as one typed object.
+
+The release (:class:`SendingService`) acts on a :class:`Footing`: the node's context, the
+registry (parties, agreements, users) and the holdings (items, access). The consent,
+notice, disposal, custody, compromise, register and witness services act on the same
+footing and the release (Arts. 6, 9, 17): :class:`Services`. ``Node`` builds both once;
+:class:`FootingBase` and :class:`ServiceBase` name each member as the private attribute
+those services read, so no constructor repeats the list.
+
+It lives in transfer because :class:`Services` holds the sending service: a wing may
+import only the wings below it (ADR 0005).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
+
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import AccessService
+from accord.node.holdings._items import ItemService
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import UserService
+
+if TYPE_CHECKING:
+    # A type only: the sending service is itself built from a Footing.
+    from accord.node.transfer._sending import SendingService
+
+__all__ = ["Footing", "FootingBase", "ServiceBase", "Services"]
+
+
+@dataclass(frozen=True, slots=True)
+class Footing:
+    """The node's context, its registry and its holdings: what the release acts on."""
+
+    ctx: NodeContext
+    parties: PartyService
+    agreements: AgreementService
+    users: UserService
+    items: ItemService
+    access: AccessService
+
+
+@dataclass(frozen=True, slots=True)
+class Services(Footing):
+    """A :class:`Footing` and the release: what the originator, custody and audit wings act on."""
+
+    sending: SendingService
+
+    @classmethod
+    def on(cls, footing: Footing, sending: SendingService) -> Services:
+        """``footing`` with the release ``sending``."""
+        return cls(**{f.name: getattr(footing, f.name) for f in fields(footing)}, sending=sending)
+
+
+class FootingBase:
+    """A service of the node built from a :class:`Footing` (the release)."""
+
+    def __init__(self, footing: Footing) -> None:
+        """Serve the node behind ``footing.ctx``."""
+        self._ctx = footing.ctx
+        self._parties = footing.parties
+        self._agreements = footing.agreements
+        self._users = footing.users
+        self._items = footing.items
+        self._access = footing.access
+
+
+class ServiceBase(FootingBase):
+    """A service of the node built from :class:`Services` (the originator, custody and audit wings)."""
+
+    def __init__(self, services: Services) -> None:
+        """Serve the node behind ``services.ctx``."""
+        super().__init__(services)
+        self._services = services
+        self._sending = services.sending
