@@ -1,7 +1,7 @@
 """Originator: what the party that provided an item keeps deciding about it (Arts. 6, 15).
 
 * :class:`ConsentService` — release requests, the originator's signed consent and its
-  conditions, revocation (Art. 6);
+  conditions, revocation (Art. 6; the steps in ``_consent_*``);
 * :class:`NoticeService` — downgrade and declassification notices to every holder (Art. 6);
 * :class:`DisposalService` — requests to return or destroy (Arts. 6, 15);
 * :class:`ConsentReceiptService` — third parties' receipts of items passed on under a

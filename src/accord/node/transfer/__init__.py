@@ -1,10 +1,13 @@
 """Transfer: items and control messages between nodes (Arts. 9–12, 21).
 
-* :class:`SendingService` — seal envelopes into the outbox (the release);
-* :class:`DeliveryService` — the outbox by precedence lane, receipts, back-off, and the
-  departure check that holds what may no longer leave (:mod:`._departure`);
-* :class:`ReceivingService` — verify, decrypt, check and hold what arrives; quarantine;
-  dispatch control messages to their wing's handler (:mod:`._control`);
+* :class:`SendingService` — seal envelopes into the outbox (the release): checks in
+  :mod:`._release`, sealing in :mod:`._sealing`;
+* :class:`DeliveryService` — the outbox by precedence lane, receipts (:mod:`._receipt_book`),
+  back-off (:mod:`._backoff`), and the departure check that holds what may no longer leave
+  (:mod:`._departure`);
+* :class:`ReceivingService` — verify, decrypt, check and hold what arrives (:mod:`._intake`,
+  :mod:`._acceptance`, :mod:`._holding`); quarantine (:mod:`._quarantine`); dispatch control
+  messages to their wing's handler (:mod:`._dispatch`, the template in :mod:`._control`);
 * :class:`BundleService` — the same across an air gap.
 
 Imports the holdings, registry and core wings.

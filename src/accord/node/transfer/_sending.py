@@ -8,83 +8,46 @@ release is held (Art. 6). The envelope is sealed at once (HPKE to the recipient'
 key, the agreement's suite) and written to the outbox in the same transaction as the
 journal entry; the delivery worker sends it. Nothing in the outbox is ever deleted:
 receipted rows are the dissemination record.
+
+:class:`SendingService` is the façade; the checks live in :mod:`._release`, the sealing of
+an envelope into the outbox in :mod:`._sealing`.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement, Status
-from accord.crypto import Suite, seal_envelope
-from accord.errors import NotFound, PolicyDenied
-from accord.exchange import (
-    AttachmentManifest,
-    ConsentToken,
-    EnvelopeHeader,
-    IdentityCard,
-    ItemPayload,
-    WireEnvelope,
-    lane_of,
-)
+from accord.errors import NotFound
+from accord.exchange import IdentityCard, ItemPayload
 from accord.items import Precedence
-from accord.node.holdings._access import consent_terms, require_scope
-from accord.node.holdings._consent_book import usable_consent
-from accord.node.holdings._items import ItemView
-from accord.node.holdings._vault import unwrap_blob_key
 from accord.node.registry._users import User
-from accord.node.transfer._services import FootingBase
-from accord.policy import Action, may_travel
-from accord.store import (
-    AttachmentRow,
-    ItemRow,
-    OutboxRow,
-    PartyRow,
-    PeerSequenceRow,
-    append_event,
-    format_stamp,
-)
+from accord.node.transfer._release import Authorised, ReleaseChecks
+from accord.node.transfer._sealing import Sent, seal_into_outbox, suite_of
+from accord.node.transfer._services import Footing
+from accord.store import ItemRow, PartyRow, append_event
 
 __all__ = ["SendingService", "Sent", "suite_of"]
 
 
-def suite_of(agreement: Agreement) -> Suite:
-    """The HPKE suite an agreement's envelopes use."""
-    return Suite.CNSA2 if agreement.exchange_suite == "cnsa-2.0" else Suite.DEFAULT
-
-
-@dataclass(frozen=True)
-class Sent:
-    """One envelope placed in the outbox."""
-
-    message_id: str
-    peer: str
-    party: str
-    agreement_id: str
-    precedence: Precedence
-    seq: int
-    digest: str = ""
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return {
-            "message_id": self.message_id,
-            "peer": self.peer,
-            "party": self.party,
-            "agreement_id": self.agreement_id,
-            "precedence": self.precedence.value,
-            "seq": self.seq,
-        }
-
-
-class SendingService(FootingBase):
+class SendingService:
     """Release of items to partner nodes."""
+
+    def __init__(self, footing: Footing) -> None:
+        """Serve the node behind ``footing.ctx`` (its registry and holdings)."""
+        ctx, parties, agreements = footing.ctx, footing.parties, footing.agreements
+        items, access = footing.items, footing.access
+        self._ctx = ctx
+        self._parties = parties
+        self._agreements = agreements
+        self._users = footing.users
+        self._items = items
+        self._access = access
+        self._release = ReleaseChecks(ctx, agreements, items, access, parties)
 
     def send(
         self,
@@ -160,80 +123,66 @@ class SendingService(FootingBase):
         now: datetime,
         checked: dict[str | None, tuple[Agreement, Status]],
     ) -> list[Sent]:
-        actor = user.name
         row = session.get(ItemRow, item_id)
         if row is None:
             raise NotFound(f"no item {item_id!r} at this node")
-        # Someone who may not read the item is told it does not exist (no probing).
-        resource = self._items.resource_of(row)
-        self._access.require_read(session, user, resource, now)
-        view = self._items.view_in(session, row)
-        agreement = self._check(session, view, to, agreement_id, now, checked)
-        # Art. 6: an item provided by a partner goes on only with its originator's consent.
-        consent = None
-        if view.originator_node != self._ctx.config.node_id:
-            try:
-                consent = self._consent(session, view, to, now)
-            except PolicyDenied:
-                # Held under a consent that forbids passing it on (Art. 6): the decision
-                # point's reason (the condition, the consent) comes first.
-                if any(not terms.onward_release for terms in resource.consents):
-                    self._access.require(
-                        session, user, Action.RELEASE, resource, now, agreement=agreement, target=to
-                    )
-                raise
-        decision = self._access.require(
-            session,
-            user,
-            Action.RELEASE,
-            resource,
-            now,
-            agreement=agreement,
-            target=to,
-            consent=consent_terms(consent) if consent is not None else None,
-        )
+        release = self._release.authorise(session, row, user, to, agreement_id, now, checked)
         if not peers:  # looked up once, after the first item's checks (their reasons come first)
             peers.extend(self.peers_in(session, to))
-        payload = self._payload(session, row, view, consent)
-        chosen = precedence or view.precedence
+        payload = self._release.payload(session, row, release.view, release.consent)
+        chosen = precedence or release.view.precedence
+        return [
+            self._queue(session, row.id, to, card, release, chosen, payload, user.name, now) for card in peers
+        ]
+
+    def _queue(
+        self,
+        session: Session,
+        item_id: str,
+        to: str,
+        card: IdentityCard,
+        release: Authorised,
+        chosen: Precedence,
+        payload: ItemPayload,
+        actor: str,
+        now: datetime,
+    ) -> Sent:
+        """Put the item's envelope to one node in the outbox; journal ``item.send``."""
         blobs = [{"blob_id": a.blob_id, "size": a.blob_size} for a in payload.attachments]
-        sent: list[Sent] = []
-        for card in peers:
-            queued = self.enqueue(
-                session,
-                kind="item",
-                card=card,
-                agreement=agreement,
-                precedence=chosen,
-                item_id=item_id,
-                payload=payload.to_bytes(),
-                blobs=blobs,
-                actor=actor,
-                now=now,
-            )
-            detail: dict[str, object] = {
-                "to": to,
-                "peer": card.node_id,
-                "message_id": queued.message_id,
-                "agreement_id": agreement.id,
-                "precedence": chosen.value,
-                "digest": queued.digest,
-                "obligations": list(decision.obligations),
-            }
-            if consent is not None:
-                detail["consent"] = consent.token_id
-            append_event(
-                session,
-                flush=False,
-                at=now,
-                actor=actor,
-                action="item.send",
-                outcome="ok",
-                item_id=item_id,
-                detail=detail,
-            )
-            sent.append(queued)
-        return sent
+        queued = self.enqueue(
+            session,
+            kind="item",
+            card=card,
+            agreement=release.agreement,
+            precedence=chosen,
+            item_id=item_id,
+            payload=payload.to_bytes(),
+            blobs=blobs,
+            actor=actor,
+            now=now,
+        )
+        detail: dict[str, object] = {
+            "to": to,
+            "peer": card.node_id,
+            "message_id": queued.message_id,
+            "agreement_id": release.agreement.id,
+            "precedence": chosen.value,
+            "digest": queued.digest,
+            "obligations": list(release.decision.obligations),
+        }
+        if release.consent is not None:
+            detail["consent"] = release.consent.token_id
+        append_event(
+            session,
+            flush=False,
+            at=now,
+            actor=actor,
+            action="item.send",
+            outcome="ok",
+            item_id=item_id,
+            detail=detail,
+        )
+        return queued
 
     def enqueue(
         self,
@@ -254,91 +203,18 @@ class SendingService(FootingBase):
         Items and the consent and notice messages about them travel the same way: the
         agreement's suite, the peer's sequence, the delivery worker, receipts.
         """
-        suite = suite_of(agreement)
-        seq = _next_seq(session, card.node_id)
-        header = EnvelopeHeader(
-            type=kind,
-            suite=suite,
-            sender=self._ctx.config.node_id,
-            recipient=card.node_id,
-            message_id=f"msg-{uuid.uuid4().hex}",
-            agreement_id=agreement.id,
-            precedence=precedence,
-            created=format_stamp(now),
-            seq=seq,
-        )
-        header_bytes = header.to_bytes()
-        envelope = WireEnvelope(
-            header_bytes, seal_envelope(suite, card.hpke_public(suite), header_bytes, payload)
-        )
-        session.add(
-            OutboxRow(
-                message_id=header.message_id,
-                peer=card.node_id,
-                peer_party=card.party,
-                item_id=item_id,
-                kind=kind,
-                agreement_id=agreement.id,
-                precedence=precedence.value,
-                rank=precedence.rank,
-                lane=lane_of(precedence),
-                seq=seq,
-                header=header_bytes,
-                ciphertext=envelope.ciphertext,
-                digest=envelope.digest(),
-                blobs_json=json.dumps(list(blobs)),
-                status="pending",
-                attempts=0,
-                next_attempt_at=format_stamp(now),
-                last_error="",
-                created_at=format_stamp(now),
-                sent_by=actor,
-                receipted_at=None,
-            )
-        )
-        return Sent(
-            header.message_id, card.node_id, card.party, agreement.id, precedence, seq, envelope.digest()
-        )
-
-    def _check(
-        self,
-        session: Session,
-        view: ItemView,
-        to: str,
-        agreement_id: str | None,
-        now: datetime,
-        checked: dict[str | None, tuple[Agreement, Status]],
-    ) -> Agreement:
-        own = self._ctx.config
-        label = view.marking.originator
-        relayed = view.originator_node != own.node_id
-        if to == own.party:
-            raise PolicyDenied(f"{to} is this node's own party")
-        # An onward release goes under the agreement with the receiving party, not the one
-        # the originator provided the item under.
-        wanted = agreement_id if relayed else agreement_id or label.agreement
-        if wanted not in checked:  # once per agreement in one send
-            agreement = self._agreements.covering(session, to, wanted=wanted)
-            checked[wanted] = (agreement, self._agreements.status_in(session, agreement.id, now))
-        agreement, status = checked[wanted]
-        # An onward release translates from the label this node holds the item under when
-        # the agreement does not know the originator's scheme (Art. 4).
-        source = label
-        if relayed and label.policy not in agreement.schemes:
-            source = view.marking.for_scheme(own.scheme) or label
-        require_scope(may_travel(label, agreement, status, to=to, direct=not relayed, source=source))
-        return agreement
-
-    def _consent(self, session: Session, view: ItemView, to: str, now: datetime) -> ConsentToken:
-        return usable_consent(
+        return seal_into_outbox(
             session,
-            self._parties,
-            item_id=view.id,
-            content_sha384=view.content.sha384(),
-            originator_party=view.originator_party,
-            holder_party=self._ctx.config.party,
-            third_party=to,
+            self._ctx.config.node_id,
+            kind=kind,
+            card=card,
+            agreement=agreement,
+            precedence=precedence,
+            item_id=item_id,
+            payload=payload,
+            actor=actor,
             now=now,
+            blobs=blobs,
         )
 
     def peers_in(self, session: Session, party: str) -> list[IdentityCard]:
@@ -353,34 +229,3 @@ class SendingService(FootingBase):
         if not rows:
             raise NotFound(f"no node of {party} is pinned here (accord party add CARD)")
         return [IdentityCard.parse(row.card_json) for row in rows]
-
-    def _payload(
-        self, session: Session, row: ItemRow, view: ItemView, consent: ConsentToken | None
-    ) -> ItemPayload:
-        item_key = self._items.item_key(row)
-        manifests = []
-        attachments = session.scalars(
-            select(AttachmentRow).where(AttachmentRow.item_id == row.id).order_by(AttachmentRow.position)
-        ).all()
-        for att, ref in zip(attachments, view.attachments, strict=True):
-            key = unwrap_blob_key(item_key, att.wrapped_key, row.id, att.position)
-            manifests.append(AttachmentManifest(ref, att.blob_id, self._ctx.blobs.size(att.blob_id), key))
-        return ItemPayload(
-            item_id=row.id,
-            originator_node=row.originator_node,
-            originator_party=row.originator_party,
-            label=view.marking.originator,
-            binding=view.binding,
-            content=view.content,
-            attachments=tuple(manifests),
-            consent=consent,
-        )
-
-
-def _next_seq(session: Session, peer: str) -> int:
-    row = session.get(PeerSequenceRow, (peer, "out"))
-    if row is None:
-        row = PeerSequenceRow(peer=peer, direction="out", last_seq=0)
-        session.add(row)
-    row.last_seq += 1
-    return row.last_seq

@@ -1,0 +1,194 @@
+"""At the originator: approve or deny a consent request, with conditions (Art. 6).
+
+The decision is taken by an officer who may read the item and release it to the holder
+(:meth:`~._consent_grounds.ConsentGrounds.officer_check`). It travels back to the holder
+as a :class:`~accord.exchange.ConsentDecision`, IMMEDIATE, under the agreement the item was
+provided under. An approval carries a :class:`~accord.exchange.ConsentToken` signed by this
+node: item, content digest, holder, third party, purpose, free-text conditions, expiry,
+and the conditions the third party's node enforces (:class:`~accord.exchange.ConsentConditions`:
+purpose only, no onward release, destroy by).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from accord.agreements import Agreement
+from accord.canonical import format_time
+from accord.errors import Conflict, InvalidInput, NotFound
+from accord.exchange import ConsentConditions, ConsentDecision, ConsentToken, new_token_id
+from accord.items import Precedence
+from accord.node.core._context import NodeContext
+from accord.node.originator._consent_grounds import ConsentGrounds
+from accord.node.originator._consent_views import ConsentView, view_of
+from accord.node.registry._parties import PartyService
+from accord.store import ConsentRow, append_event
+
+if TYPE_CHECKING:
+    from accord.node.transfer._sending import SendingService
+
+__all__ = ["MAX_DAYS", "ConsentDecisions"]
+
+MAX_DAYS = 365
+
+
+class ConsentDecisions:
+    """The originator's answers to consent requests (Art. 6)."""
+
+    def __init__(
+        self, ctx: NodeContext, parties: PartyService, sending: SendingService, grounds: ConsentGrounds
+    ) -> None:
+        """Decide for the node behind ``ctx``."""
+        self._ctx = ctx
+        self._parties = parties
+        self._sending = sending
+        self._grounds = grounds
+
+    def approve(
+        self,
+        request_id: str,
+        *,
+        actor: str,
+        days: int = 30,
+        conditions: Sequence[str] = (),
+        purpose_only: bool = False,
+        no_onward_release: bool = False,
+        destroy_by: datetime | None = None,
+    ) -> ConsentView:
+        """Consent to the release asked for: sign a token and send it to the holder.
+
+        See :meth:`accord.node.originator.ConsentService.approve`.
+
+        Raises:
+            NotFound: no such request here, or its item is withheld from ``actor``.
+            Conflict: the request was already decided.
+            InvalidInput: ``days`` is not 1–365, or the destroy-by time is not after now.
+            PolicyDenied: ``actor`` may not release the item.
+        """
+        if not 1 <= days <= MAX_DAYS:
+            raise InvalidInput(f"a consent lasts 1 to {MAX_DAYS} days, not {days}")
+        limits = ConsentConditions(
+            purpose_only=purpose_only,
+            no_onward_release=no_onward_release,
+            destroy_by=format_time(destroy_by) if destroy_by is not None else None,
+        )
+        with self._ctx.work(actor, "consent.approve", detail={"request_id": request_id}) as session:
+            now = self._ctx.now()
+            row, decision_agreement = self._decidable(session, request_id, actor, now)
+            token = self._token(row, actor, days, conditions, limits, now)
+            answer = ConsentDecision(row.id, True, token, None, actor, format_time(now))
+            self._answer(session, row, answer, decision_agreement, actor, now)
+            row.status = "approved"
+            row.token_id = token.token_id
+            row.token_json = token.to_bytes().decode("utf-8")
+            row.expires_at = token.expires_at
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="consent.approve",
+                outcome="ok",
+                item_id=row.item_id,
+                detail={
+                    "request_id": row.id,
+                    "token_id": token.token_id,
+                    "holder": row.holder_party,
+                    "third_party": row.third_party,
+                    "expires_at": token.expires_at,
+                    "limits": token.limits.to_dict() if token.limits else None,
+                },
+            )
+            return view_of(row)
+
+    def deny(self, request_id: str, *, reason: str, actor: str) -> ConsentView:
+        """Refuse the release asked for, saying why; the holder is told.
+
+        Raises:
+            NotFound, Conflict, PolicyDenied: as :meth:`approve`.
+        """
+        with self._ctx.work(actor, "consent.deny", detail={"request_id": request_id}) as session:
+            now = self._ctx.now()
+            row, decision_agreement = self._decidable(session, request_id, actor, now)
+            answer = ConsentDecision(row.id, False, None, reason, actor, format_time(now))
+            self._answer(session, row, answer, decision_agreement, actor, now)
+            row.status = "denied"
+            row.reason = answer.reason
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="consent.deny",
+                outcome="ok",
+                item_id=row.item_id,
+                detail={"request_id": row.id, "reason": answer.reason},
+            )
+            return view_of(row)
+
+    def _token(
+        self,
+        row: ConsentRow,
+        actor: str,
+        days: int,
+        conditions: Sequence[str],
+        limits: ConsentConditions,
+        now: datetime,
+    ) -> ConsentToken:
+        """The consent token this node signs for the request in ``row``."""
+        return ConsentToken.make(
+            self._ctx.keys,
+            token_id=new_token_id(),
+            request_id=row.id,
+            item_id=row.item_id,
+            content_sha384=row.content_sha384,
+            originator_party=self._ctx.config.party,
+            originator_node=self._ctx.config.node_id,
+            holder_party=row.holder_party,
+            third_party=row.third_party,
+            purpose=row.purpose,
+            conditions=tuple(conditions),
+            issued_at=format_time(now),
+            expires_at=format_time(now + timedelta(days=days)),
+            approved_by=actor,
+            limits=limits,
+        )
+
+    def _decidable(
+        self, session: Session, request_id: str, actor: str, now: datetime
+    ) -> tuple[ConsentRow, Agreement]:
+        row = session.get(ConsentRow, request_id)
+        if row is None or row.direction != "in":
+            raise NotFound(f"no consent request {request_id!r} here")
+        _, agreement = self._grounds.officer_check(
+            session, row, actor, now, f"no consent request {request_id!r} here"
+        )
+        if row.status != "pending":
+            raise Conflict(f"consent request {request_id} was already decided ({row.status})")
+        return row, agreement
+
+    def _answer(
+        self,
+        session: Session,
+        row: ConsentRow,
+        answer: ConsentDecision,
+        agreement: Agreement,
+        actor: str,
+        now: datetime,
+    ) -> None:
+        # Our record of the decision is the one the holder gets: who decided, and when.
+        row.decided_by = answer.decided_by
+        row.decided_at = answer.decided_at
+        self._sending.enqueue(
+            session,
+            kind="consent-decision",
+            card=self._parties.card(session, row.holder_node),
+            agreement=agreement,
+            precedence=Precedence.IMMEDIATE,
+            item_id=row.item_id,
+            payload=answer.to_bytes(),
+            actor=actor,
+            now=now,
+        )

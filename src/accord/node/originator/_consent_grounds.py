@@ -1,0 +1,99 @@
+"""The grounds every consent step stands on: the agreement an item was provided under,
+and the officer's standing to decide about it (Arts. 6, 21).
+
+Asking, deciding and revoking each travel under the agreement the item was provided under,
+which must still be in force (:meth:`ConsentGrounds.provided_under`, Art. 21). Deciding or
+revoking at the originator is a release decision about its own item, to the holder:
+role, clearance, need to know (:meth:`ConsentGrounds.officer_check`); someone who may not
+read the item is told the request (or consent) does not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from accord.agreements import Agreement
+from accord.errors import AgreementStateError, NotFound, Withheld
+from accord.markings import Marking
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import AccessService
+from accord.node.holdings._items import ItemService
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._users import UserService
+from accord.policy import Action
+from accord.store import ConsentRow, ItemRow
+
+__all__ = ["ConsentGrounds"]
+
+
+class ConsentGrounds:
+    """The agreement a consent step travels under, and who may decide (Arts. 6, 21)."""
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        agreements: AgreementService,
+        users: UserService,
+        items: ItemService,
+        access: AccessService,
+    ) -> None:
+        """Answer for the node behind ``ctx``."""
+        self._ctx = ctx
+        self._agreements = agreements
+        self._users = users
+        self._items = items
+        self._access = access
+
+    def provided_under(self, session: Session, marking: Marking, *, party: str | None = None) -> Agreement:
+        """The agreement an item was provided under, in force (Art. 21).
+
+        Raises:
+            NotFound: the item names no agreement and ``party`` is not given, or no
+                agreement covers us and ``party``.
+            AgreementStateError: that agreement allows nothing new any more.
+        """
+        own = marking.for_scheme(self._ctx.config.scheme) or marking.originator
+        wanted = own.agreement or marking.originator.agreement
+        if wanted is None:
+            if party is None:
+                raise NotFound("the item names no agreement it was provided under")
+            agreement = self._agreements.covering(session, party)
+        else:
+            agreement = self._agreements.get_in(session, wanted)
+        status = self._agreements.status_in(session, agreement.id, self._ctx.now())
+        if not status.new_exchange_allowed:
+            raise AgreementStateError(
+                f"{agreement.id} is {status.state.value} on {status.day}: nothing new under it (Art. 21)"
+            )
+        return agreement
+
+    def officer_check(
+        self, session: Session, row: ConsentRow, actor: str, now: datetime, missing: str
+    ) -> tuple[ItemRow, Agreement]:
+        """Check that ``actor`` may decide about ``row``'s item; return it and its agreement.
+
+        Raises:
+            NotFound: no such user, or the item is gone (``missing``).
+            Withheld: ``actor`` may not read the item (``missing``, with the reason kept).
+            PolicyDenied: ``actor`` may not release the item to the holder.
+        """
+        # Deciding is a release decision about our own item, to the holder, under the
+        # agreement it was provided under: role, clearance, need to know, in force. Someone
+        # who may not read the item is told the request (or consent) does not exist.
+        user = self._users.get_in(session, actor)
+        item = session.get(ItemRow, row.item_id)
+        if item is None:
+            raise NotFound(missing)
+        resource = self._items.resource_of(item)
+        try:
+            self._access.require_read(session, user, resource, now)
+        except Withheld as exc:
+            raise Withheld(missing, reason=exc.reason) from exc
+        view = self._items.view_in(session, item)
+        agreement = self.provided_under(session, view.marking, party=row.holder_party)
+        self._access.require(
+            session, user, Action.RELEASE, resource, now, agreement=agreement, target=row.holder_party
+        )
+        return item, agreement

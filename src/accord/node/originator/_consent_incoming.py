@@ -1,0 +1,279 @@
+"""Consent messages that arrive: requests, decisions, revocations (Art. 6).
+
+Each runs the template of :mod:`accord.node.transfer._control` (authenticate → locate →
+check → apply → journal → receipt):
+
+* a ``consent-request`` at the originator, from a holder it provided the item to, is kept
+  (``direction`` ``in``) for an officer to decide;
+* a ``consent-decision`` at the holder, from the originator its request went to, records
+  the answer and keeps the signed token, checked against the request;
+* a ``consent-revocation`` from the originator marks the consent revoked: the holder
+  cancels the releases still waiting under it, a third party's holding becomes
+  ``consent-revoked``; one that arrives before the item is kept, so the item is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, VerificationFailed
+from accord.exchange import ConsentDecision, ConsentRequest, ConsentRevocation, EnvelopeHeader
+from accord.node.core._context import NodeContext
+from accord.node.holdings._stored import FINAL_STATUSES
+from accord.node.originator._consent_revocation import cancel_waiting, held_revocation
+from accord.node.registry._parties import PartyService
+from accord.node.transfer._control import (
+    Apply,
+    Entry,
+    Incoming,
+    about_item,
+    about_no_item,
+    authored_by,
+    handle,
+    not_on_record,
+    originated_item,
+    same_version,
+    signed_by,
+    verify_signed,
+)
+from accord.store import ConsentRow, ItemRow, OutboxRow
+
+__all__ = ["ConsentIncoming"]
+
+
+class ConsentIncoming:
+    """The handlers of the three consent messages (registered by the composition root)."""
+
+    def __init__(self, ctx: NodeContext, parties: PartyService) -> None:
+        """Handle for the node behind ``ctx``."""
+        self._ctx = ctx
+        self._parties = parties
+
+    def incoming(
+        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
+    ) -> Incoming:
+        """Check a consent message from ``header.sender`` in the receiver's snapshot.
+
+        Raises:
+            InvalidInput: malformed.
+            VerificationFailed: a signature or a digest does not match.
+            NotFound: the item or request it is about is not here.
+            PolicyDenied: the sender has no standing to send it.
+            Conflict: it was already applied.
+        """
+        if header.type == "consent-request":
+            return self._incoming_request(session, header, plaintext, sender_party)
+        if header.type == "consent-decision":
+            return self._incoming_decision(session, header, plaintext, now)
+        if header.type == "consent-revocation":
+            return self._incoming_revocation(session, header, plaintext, sender_party, now)
+        raise InvalidInput(f"envelope type {header.type!r} is not a consent message")
+
+    def _incoming_request(
+        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str
+    ) -> Incoming:
+        own = self._ctx.config
+
+        def locate(request: ConsentRequest) -> ItemRow:
+            missing = f"consent request for item {request.item_id}, which this node did not originate"
+            return originated_item(session, request.item_id, own.node_id, missing)
+
+        def check(request: ConsentRequest, item: ItemRow) -> None:
+            refusal = f"consent request for another version of item {request.item_id}"
+            same_version(item, request.content_sha384, refusal)
+            # Only the item itself counts (a notice about it does not make the sender a holder).
+            sent = session.scalar(
+                select(OutboxRow.message_id).where(
+                    OutboxRow.item_id == request.item_id,
+                    OutboxRow.peer == header.sender,
+                    OutboxRow.kind == "item",
+                )
+            )
+            if sent is None:
+                raise PolicyDenied(f"item {request.item_id} was never provided to {header.sender}")
+            refusal = f"consent request {request.request_id} is already here"
+            not_on_record(session, ConsentRow, request.request_id, refusal)
+
+        def apply(session: Session, request: ConsentRequest, _: ItemRow, now: datetime) -> Entry:
+            session.add(
+                ConsentRow(
+                    id=request.request_id,
+                    direction="in",
+                    item_id=request.item_id,
+                    content_sha384=request.content_sha384,
+                    originator_node=own.node_id,
+                    holder_party=request.holder_party,
+                    holder_node=request.holder_node,
+                    third_party=request.third_party,
+                    purpose=request.purpose,
+                    request_json=request.to_bytes().decode("utf-8"),
+                    requested_by=request.requested_by,
+                    requested_at=request.requested_at,
+                    status="pending",
+                )
+            )
+            return Entry(
+                item_id=request.item_id,
+                detail={
+                    "request_id": request.request_id,
+                    "holder": request.holder_party,
+                    "third_party": request.third_party,
+                    "purpose": request.purpose,
+                    "requested_by": request.requested_by,
+                },
+            )
+
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=ConsentRequest.parse,
+            authenticate=authored_by(
+                header,
+                sender_party,
+                lambda r: (r.holder_node, r.holder_party),
+                "a consent request must come from the holder that asks",
+            ),
+            locate=locate,
+            check=check,
+            apply=apply,
+            journal="consent.request.received",
+            receipt=lambda _, item, applied: about_item(item, own.scheme, applied),
+        )
+
+    def _incoming_decision(
+        self, session: Session, header: EnvelopeHeader, plaintext: bytes, now: datetime
+    ) -> Incoming:
+        def locate(decision: ConsentDecision) -> ConsentRow:
+            row = session.get(ConsentRow, decision.request_id)
+            if row is None or row.direction != "out":
+                raise NotFound(f"a consent decision for {decision.request_id}, which this node did not ask")
+            return row
+
+        def check(decision: ConsentDecision, row: ConsentRow) -> None:
+            # The author is the originator our request went to; its token is signed by it.
+            if row.originator_node != header.sender:
+                raise PolicyDenied("a consent decision must come from the item's originator")
+            if row.status != "pending":
+                raise Conflict(f"consent request {row.id} was already decided ({row.status})")
+            token = decision.token
+            if token is not None:
+                verify_signed(session, self._parties.signer, header, token)
+                if token.originator_node != header.sender:
+                    raise VerificationFailed("the consent is signed for another originator")
+                token.check(
+                    item_id=row.item_id,
+                    content_sha384=row.content_sha384,
+                    holder_party=self._ctx.config.party,
+                    third_party=row.third_party,
+                    now=now,
+                )
+
+        def apply(session: Session, decision: ConsentDecision, _: ConsentRow, now: datetime) -> Entry:
+            token = decision.token
+            target = session.get_one(ConsentRow, decision.request_id)
+            target.decided_by = decision.decided_by
+            target.decided_at = decision.decided_at
+            if token is not None:
+                target.status = "approved"
+                target.token_id = token.token_id
+                target.token_json = token.to_bytes().decode("utf-8")
+                target.expires_at = token.expires_at
+            else:
+                target.status = "denied"
+                target.reason = decision.reason
+            return Entry(
+                item_id=target.item_id,
+                detail={
+                    "request_id": target.id,
+                    "approved": decision.approved,
+                    "token_id": token.token_id if token is not None else None,
+                    "reason": decision.reason,
+                },
+            )
+
+        def receipt(_: ConsentDecision, row: ConsentRow, applied: Apply) -> Incoming:
+            item = session.get(ItemRow, row.item_id)
+            if item is None:
+                raise NotFound(f"item {row.item_id} is no longer held here")
+            return about_item(item, self._ctx.config.scheme, applied)
+
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=ConsentDecision.parse,
+            authenticate=None,
+            locate=locate,
+            check=check,
+            apply=apply,
+            journal="consent.decision.received",
+            receipt=receipt,
+        )
+
+    def _incoming_revocation(
+        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
+    ) -> Incoming:
+        me = self._ctx.config
+
+        def locate(revocation: ConsentRevocation) -> ConsentRow | None:
+            # Not found is no refusal: the item may still be on its way (kept, see apply).
+            return session.scalar(select(ConsentRow).where(ConsentRow.token_id == revocation.token_id))
+
+        def check(revocation: ConsentRevocation, row: ConsentRow | None) -> None:
+            if row is not None and (
+                row.originator_node != header.sender or row.item_id != revocation.item_id
+            ):
+                raise PolicyDenied(f"a revocation of consent {revocation.token_id} that does not match it")
+            if row is not None and row.status == "revoked":
+                raise Conflict(f"consent {revocation.token_id} is already revoked")
+
+        def apply(
+            session: Session, revocation: ConsentRevocation, row: ConsentRow | None, now: datetime
+        ) -> Entry:
+            detail: dict[str, object] = {"token_id": revocation.token_id, "reason": revocation.reason}
+            target = session.get(ConsentRow, row.id) if row is not None else None
+            if target is None:
+                # Not seen yet (the item may still be on its way from the holder): kept, so the
+                # item is refused when it arrives (``revoked``).
+                target = held_revocation(revocation, me.party)
+                session.add(target)
+                detail["before_the_item"] = True
+            target.status = "revoked"
+            target.revoked_at = revocation.revoked_at
+            target.reason = revocation.reason
+            target.revocation_json = revocation.to_bytes().decode("utf-8")
+            holding = session.get(ItemRow, target.item_id)
+            if target.direction == "held" and holding is not None and holding.status not in FINAL_STATUSES:
+                # The item was received under this consent: it may no longer be used or
+                # passed on; it stays protected and accounted for until returned or destroyed.
+                holding.status = "consent-revoked"
+                detail["holding"] = "consent-revoked"
+            if target.direction == "out":
+                detail["cancelled"] = cancel_waiting(session, target)
+            return Entry(item_id=target.item_id, detail=detail)
+
+        return handle(
+            session,
+            header,
+            plaintext,
+            parse=ConsentRevocation.parse,
+            authenticate=signed_by(
+                session,
+                header,
+                sender_party,
+                self._parties.signer,
+                lambda r: (r.originator_node, None),
+                "only the originator revokes its consent",
+            ),
+            locate=locate,
+            check=check,
+            apply=apply,
+            journal="consent.revocation.received",
+            receipt=lambda _, __, applied: about_no_item(
+                me.scheme, me.node_id, "CONSENT REVOCATION", applied, now
+            ),
+        )

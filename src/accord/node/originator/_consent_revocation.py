@@ -1,0 +1,180 @@
+"""Revoking a consent: the originator withdraws it, holder and third party are told (Art. 6).
+
+:meth:`ConsentRevoking.revoke` (at the originator, by an officer who may release the item)
+signs a :class:`~accord.exchange.ConsentRevocation` and sends it, IMMEDIATE, to the holder
+under the agreement the item was provided under, and to the third party's nodes under our
+agreement with it when there is one (it may already hold the item).
+
+Where it arrives (:mod:`._consent_incoming`): a holder cancels the releases still waiting
+in its outbox under the consent (:func:`cancel_waiting`); a third party that holds the item
+marks its holding ``consent-revoked``, and one that does not hold it yet keeps the
+revocation (:func:`held_revocation`) so that the item is refused when it arrives.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.agreements import Agreement
+from accord.canonical import format_time
+from accord.errors import Conflict, NotFound
+from accord.exchange import ConsentRevocation
+from accord.items import Precedence
+from accord.node.core._context import NodeContext
+from accord.node.originator._consent_grounds import ConsentGrounds
+from accord.node.originator._consent_views import ConsentView, view_of
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.transfer._control import NO_ITEM
+from accord.store import ConsentRow, OutboxRow, append_event
+
+if TYPE_CHECKING:
+    from accord.node.transfer._sending import SendingService
+
+__all__ = ["ConsentRevoking", "cancel_waiting", "held_revocation"]
+
+
+class ConsentRevoking:
+    """The originator's revocations of consents it gave (Art. 6)."""
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        parties: PartyService,
+        agreements: AgreementService,
+        sending: SendingService,
+        grounds: ConsentGrounds,
+    ) -> None:
+        """Revoke for the node behind ``ctx``."""
+        self._ctx = ctx
+        self._parties = parties
+        self._agreements = agreements
+        self._sending = sending
+        self._grounds = grounds
+
+    def revoke(self, token_id: str, *, reason: str, actor: str) -> ConsentView:
+        """Withdraw a consent: the holder and the third party's nodes are told.
+
+        Raises:
+            NotFound: no consent with this token id was given here.
+            Conflict: it is not in force (never approved, or already revoked).
+            PolicyDenied: ``actor`` may not release the item.
+        """
+        with self._ctx.work(actor, "consent.revoke", detail={"token_id": token_id}) as session:
+            now = self._ctx.now()
+            row = session.scalar(
+                select(ConsentRow).where(ConsentRow.token_id == token_id, ConsentRow.direction == "in")
+            )
+            if row is None:
+                raise NotFound(f"no consent {token_id!r} was given here")
+            _, agreement = self._grounds.officer_check(
+                session, row, actor, now, f"no consent {token_id!r} was given here"
+            )
+            if row.status != "approved":
+                raise Conflict(f"consent {token_id} is {row.status}, not in force")
+            revocation = ConsentRevocation.make(
+                self._ctx.keys,
+                token_id=token_id,
+                item_id=row.item_id,
+                originator_node=self._ctx.config.node_id,
+                reason=reason,
+                revoked_at=format_time(now),
+            )
+            told = self._tell(session, row, revocation, agreement, actor, now)
+            row.status = "revoked"
+            row.revoked_at = revocation.revoked_at
+            row.reason = revocation.reason
+            row.revocation_json = revocation.to_bytes().decode("utf-8")
+            append_event(
+                session,
+                at=now,
+                actor=actor,
+                action="consent.revoke",
+                outcome="ok",
+                item_id=row.item_id,
+                detail={"token_id": token_id, "reason": revocation.reason, "told": told},
+            )
+            return view_of(row)
+
+    def _tell(
+        self,
+        session: Session,
+        row: ConsentRow,
+        revocation: ConsentRevocation,
+        agreement: Agreement,
+        actor: str,
+        now: datetime,
+    ) -> list[str]:
+        """Send the revocation to the holder and the third party's nodes; return who was told."""
+        told = [row.holder_node]
+        self._sending.enqueue(
+            session,
+            kind="consent-revocation",
+            card=self._parties.card(session, row.holder_node),
+            agreement=agreement,
+            precedence=Precedence.IMMEDIATE,
+            item_id=NO_ITEM,  # receipted by nodes that may not hold it yet (see incoming)
+            payload=revocation.to_bytes(),
+            actor=actor,
+            now=now,
+        )
+        # The third party may already hold the item: tell its nodes, under our
+        # agreement with it, when there is one.
+        try:
+            with_third = self._agreements.any_in_force_with(session, row.third_party, now)
+            cards = self._sending.peers_in(session, row.third_party)
+        except (NotFound, Conflict):
+            cards = []
+        for card in cards:
+            self._sending.enqueue(
+                session,
+                kind="consent-revocation",
+                card=card,
+                agreement=with_third,
+                precedence=Precedence.IMMEDIATE,
+                item_id=NO_ITEM,  # receipted by nodes that may not hold it yet (see incoming)
+                payload=revocation.to_bytes(),
+                actor=actor,
+                now=now,
+            )
+            told.append(card.node_id)
+        return told
+
+
+def held_revocation(revocation: ConsentRevocation, third_party: str) -> ConsentRow:
+    """The record of a revocation that came before the item it revokes the consent for."""
+    return ConsentRow(
+        id=f"rev-{revocation.token_id}",
+        direction="held",
+        item_id=revocation.item_id,
+        content_sha384="",
+        originator_node=revocation.originator_node,
+        holder_party="",
+        holder_node="",
+        third_party=third_party,
+        purpose="",
+        request_json="{}",
+        requested_by="",
+        requested_at=revocation.revoked_at,
+        status="revoked",
+        token_id=revocation.token_id,
+    )
+
+
+def cancel_waiting(session: Session, consent: ConsentRow) -> int:
+    """Cancel the releases still waiting in our outbox under a revoked consent (Art. 6)."""
+    waiting = session.scalars(
+        select(OutboxRow).where(
+            OutboxRow.item_id == consent.item_id,
+            OutboxRow.peer_party == consent.third_party,
+            OutboxRow.status == "pending",
+        )
+    ).all()
+    for envelope in waiting:
+        envelope.status = "cancelled"
+        envelope.last_error = "the originator revoked its consent (Art. 6)"
+    return len(waiting)

@@ -1,0 +1,67 @@
+"""The inbox: every envelope accepted, with the receipt it was given (Arts. 9–10).
+
+An envelope is received once: the inbox keeps its message id, digest and receipt, so the
+same envelope again gets the same receipt (idempotent, however old it is by then) and
+another envelope under the same message id is a replay (:func:`seen`). The highest
+sequence number seen from each peer is kept beside it (:func:`record_arrival`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from accord.errors import VerificationFailed
+from accord.exchange import EnvelopeHeader, Receipt
+from accord.store import InboxMessageRow, PeerSequenceRow, format_stamp
+
+__all__ = ["record_arrival", "seen"]
+
+
+def seen(session: Session, sender: str, message_id: str, digest: str) -> Receipt | None:
+    """The receipt already given for this message, or None if it is new.
+
+    Raises:
+        VerificationFailed: the message id was received before with other content (a replay).
+    """
+    row = session.get(InboxMessageRow, (sender, message_id))
+    if row is None:
+        return None
+    if row.digest != digest:
+        raise VerificationFailed(f"replay: message id {message_id} was already received with other content")
+    return Receipt.from_dict(json.loads(row.receipt_json))
+
+
+def record_arrival(
+    session: Session,
+    sender: str,
+    header: EnvelopeHeader,
+    digest: str,
+    item_id: str,
+    receipt: Receipt,
+    now: datetime,
+) -> None:
+    """Keep an accepted envelope and its receipt in the inbox; note the peer's sequence."""
+    session.add(
+        InboxMessageRow(
+            sender=sender,
+            message_id=header.message_id,
+            digest=digest,
+            seq=header.seq,
+            item_id=item_id,
+            precedence=header.precedence.value,
+            received_at=format_stamp(now),
+            receipt_json=json.dumps(receipt.to_dict(), ensure_ascii=False, sort_keys=True),
+        )
+    )
+    _note_seq(session, sender, header.seq)
+
+
+def _note_seq(session: Session, peer: str, seq: int) -> None:
+    row = session.get(PeerSequenceRow, (peer, "in"))
+    if row is None:
+        session.add(PeerSequenceRow(peer=peer, direction="in", last_seq=seq))
+    elif seq > row.last_seq:
+        row.last_seq = seq

@@ -1,0 +1,102 @@
+"""The outbox as an officer sees it: each envelope's age against its objective (Arts. 9–10).
+
+Refused background messages of one kind to one peer are shown as one entry (the newest)
+with their count (:func:`~._backoff.background_kind`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.canonical import parse_time
+from accord.items import Precedence
+from accord.node.transfer._backoff import background_kind
+from accord.node.transfer._control import NO_ITEM
+from accord.store import OutboxRow
+
+__all__ = ["OutboxEntry", "outbox_entries"]
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One outbox row as an officer sees it."""
+
+    message_id: str
+    item_id: str
+    peer: str
+    party: str
+    precedence: Precedence
+    status: str
+    attempts: int
+    created_at: str
+    age: timedelta
+    overdue: bool
+    last_error: str
+    count: int = 1
+    """How many envelopes the entry stands for: refused background messages of one kind to
+    one peer are shown as one entry (the newest), with their count."""
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view; ``item_id`` is null for a message about no item (witnessing, consents)."""
+        return {
+            "message_id": self.message_id,
+            "item_id": None if self.item_id == NO_ITEM else self.item_id,
+            "peer": self.peer,
+            "party": self.party,
+            "precedence": self.precedence.value,
+            "status": self.status,
+            "attempts": self.attempts,
+            "created_at": self.created_at,
+            "age_seconds": int(self.age.total_seconds()),
+            "objective_seconds": int(self.precedence.objective.total_seconds()),
+            "overdue": self.overdue,
+            "last_error": self.last_error,
+            "count": self.count,
+        }
+
+
+def outbox_entries(session: Session, now: datetime, *, include_done: bool = False) -> list[OutboxEntry]:
+    """Envelopes not yet receipted (or all), most urgent first, with age against objective."""
+    query = select(OutboxRow).order_by(OutboxRow.rank.desc(), OutboxRow.created_at)
+    if not include_done:
+        query = query.where(OutboxRow.status != "receipted")
+    out: list[OutboxEntry] = []
+    grouped: dict[tuple[str, str], int] = {}  # (peer, kind) -> index in out
+    for row in session.scalars(query):
+        kind = background_kind(row) if row.status == "rejected" else None
+        if kind is not None and (row.peer, kind) in grouped:
+            # Refused background messages of one kind to one peer: one entry, the newest.
+            at = grouped[row.peer, kind]
+            shown = out[at]
+            if row.created_at > shown.created_at:
+                shown = _entry(row, now)
+            out[at] = replace(shown, count=out[at].count + 1)
+            continue
+        if kind is not None:
+            grouped[row.peer, kind] = len(out)
+        out.append(_entry(row, now))
+    return out
+
+
+def _entry(row: OutboxRow, now: datetime) -> OutboxEntry:
+    """One row as an officer sees it: its age against its precedence's objective."""
+    precedence = Precedence(row.precedence)
+    end = parse_time(row.receipted_at) if row.receipted_at else now
+    age = end - parse_time(row.created_at)
+    return OutboxEntry(
+        message_id=row.message_id,
+        item_id=row.item_id,
+        peer=row.peer,
+        party=row.peer_party,
+        precedence=precedence,
+        status=row.status,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        age=age,
+        overdue=row.status != "receipted" and age > precedence.objective,
+        last_error=row.last_error,
+    )

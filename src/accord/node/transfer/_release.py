@@ -1,0 +1,189 @@
+"""The release checks of ``send``, with reasons (Arts. 4, 6, 21).
+
+:meth:`ReleaseChecks.authorise` runs them for one item, as named steps: the officer may
+read it (someone who may not is told it does not exist); the agreement with the receiving
+party is in force and the label may travel under it (:meth:`~ReleaseChecks.agreement_for`:
+equivalent level, topics, *Releasable To*, Art. 4); an item provided by a partner goes on
+only with its originator's consent (:meth:`~ReleaseChecks.consent_for`, Art. 6); the
+decision point allows the release (role, clearance, the consent's conditions).
+:meth:`ReleaseChecks.payload` then builds what travels: label, binding, content, the
+attachments' keys, and the consent token when there is one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.agreements import Agreement, Status
+from accord.errors import PolicyDenied
+from accord.exchange import AttachmentManifest, ConsentToken, ItemPayload
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import AccessService, consent_terms, require_scope
+from accord.node.holdings._consent_book import usable_consent
+from accord.node.holdings._items import ItemService, ItemView
+from accord.node.holdings._vault import unwrap_blob_key
+from accord.node.registry._agreements import AgreementService
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import User
+from accord.policy import Action, Decision, may_travel
+from accord.store import AttachmentRow, ItemRow
+
+__all__ = ["Authorised", "ReleaseChecks"]
+
+
+@dataclass(frozen=True)
+class Authorised:
+    """A release that passed every check: what it goes under, and the decision's obligations."""
+
+    view: ItemView
+    agreement: Agreement
+    consent: ConsentToken | None
+    decision: Decision
+
+
+class ReleaseChecks:
+    """The sender's checks of one item's release (Arts. 4, 6, 21)."""
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        agreements: AgreementService,
+        items: ItemService,
+        access: AccessService,
+        parties: PartyService,
+    ) -> None:
+        """Check releases for the node behind ``ctx``."""
+        self._ctx = ctx
+        self._agreements = agreements
+        self._items = items
+        self._access = access
+        self._parties = parties
+
+    def authorise(
+        self,
+        session: Session,
+        row: ItemRow,
+        user: User,
+        to: str,
+        agreement_id: str | None,
+        now: datetime,
+        checked: dict[str | None, tuple[Agreement, Status]],
+    ) -> Authorised:
+        """Run every check of releasing ``row`` to party ``to``.
+
+        Raises:
+            NotFound: the item is withheld from ``user``, or no agreement covers ``to``.
+            PolicyDenied: not releasable, out of scope, no consent, or the decision point refuses.
+            TranslationRefused: the level has no equivalent in the recipient's scheme.
+            AgreementStateError: the agreement is not in force today.
+        """
+        # Someone who may not read the item is told it does not exist (no probing).
+        resource = self._items.resource_of(row)
+        self._access.require_read(session, user, resource, now)
+        view = self._items.view_in(session, row)
+        agreement = self.agreement_for(session, view, to, agreement_id, now, checked)
+        # Art. 6: an item provided by a partner goes on only with its originator's consent.
+        consent = None
+        if view.originator_node != self._ctx.config.node_id:
+            try:
+                consent = self.consent_for(session, view, to, now)
+            except PolicyDenied:
+                # Held under a consent that forbids passing it on (Art. 6): the decision
+                # point's reason (the condition, the consent) comes first.
+                if any(not terms.onward_release for terms in resource.consents):
+                    self._access.require(
+                        session, user, Action.RELEASE, resource, now, agreement=agreement, target=to
+                    )
+                raise
+        decision = self._access.require(
+            session,
+            user,
+            Action.RELEASE,
+            resource,
+            now,
+            agreement=agreement,
+            target=to,
+            consent=consent_terms(consent) if consent is not None else None,
+        )
+        return Authorised(view, agreement, consent, decision)
+
+    def agreement_for(
+        self,
+        session: Session,
+        view: ItemView,
+        to: str,
+        agreement_id: str | None,
+        now: datetime,
+        checked: dict[str | None, tuple[Agreement, Status]],
+    ) -> Agreement:
+        """The agreement the release goes under, once the label may travel under it (Arts. 4, 21).
+
+        Raises:
+            NotFound: no agreement covers ``to``.
+            PolicyDenied: ``to`` is our own party, or the label may not travel.
+            TranslationRefused: the level has no equivalent in the recipient's scheme.
+            AgreementStateError: the agreement is not in force today.
+        """
+        own = self._ctx.config
+        label = view.marking.originator
+        relayed = view.originator_node != own.node_id
+        if to == own.party:
+            raise PolicyDenied(f"{to} is this node's own party")
+        # An onward release goes under the agreement with the receiving party, not the one
+        # the originator provided the item under.
+        wanted = agreement_id if relayed else agreement_id or label.agreement
+        if wanted not in checked:  # once per agreement in one send
+            agreement = self._agreements.covering(session, to, wanted=wanted)
+            checked[wanted] = (agreement, self._agreements.status_in(session, agreement.id, now))
+        agreement, status = checked[wanted]
+        # An onward release translates from the label this node holds the item under when
+        # the agreement does not know the originator's scheme (Art. 4).
+        source = label
+        if relayed and label.policy not in agreement.schemes:
+            source = view.marking.for_scheme(own.scheme) or label
+        require_scope(may_travel(label, agreement, status, to=to, direct=not relayed, source=source))
+        return agreement
+
+    def consent_for(self, session: Session, view: ItemView, to: str, now: datetime) -> ConsentToken:
+        """The originator's consent this node holds to pass the item on to ``to`` (Art. 6).
+
+        Raises:
+            PolicyDenied: none usable is held.
+        """
+        return usable_consent(
+            session,
+            self._parties,
+            item_id=view.id,
+            content_sha384=view.content.sha384(),
+            originator_party=view.originator_party,
+            holder_party=self._ctx.config.party,
+            third_party=to,
+            now=now,
+        )
+
+    def payload(
+        self, session: Session, row: ItemRow, view: ItemView, consent: ConsentToken | None
+    ) -> ItemPayload:
+        """What travels: label, binding, content, the attachments' keys, the consent token."""
+        item_key = self._items.item_key(row)
+        manifests = []
+        attachments = session.scalars(
+            select(AttachmentRow).where(AttachmentRow.item_id == row.id).order_by(AttachmentRow.position)
+        ).all()
+        for att, ref in zip(attachments, view.attachments, strict=True):
+            key = unwrap_blob_key(item_key, att.wrapped_key, row.id, att.position)
+            manifests.append(AttachmentManifest(ref, att.blob_id, self._ctx.blobs.size(att.blob_id), key))
+        return ItemPayload(
+            item_id=row.id,
+            originator_node=row.originator_node,
+            originator_party=row.originator_party,
+            label=view.marking.originator,
+            binding=view.binding,
+            content=view.content,
+            attachments=tuple(manifests),
+            consent=consent,
+        )
