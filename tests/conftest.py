@@ -63,74 +63,16 @@ def _postgres_schema_url(base: str) -> Iterator[str]:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-def _postgres_admin(base: str) -> str:
-    return base.replace("postgresql+psycopg://", "postgresql://")
-
-
-@pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str | None]:
-    """A PostgreSQL database migrated to the newest schema once per test process (or None).
-
-    Each test that wants a node's database gets a copy of it (``CREATE DATABASE … TEMPLATE``,
-    a file copy) instead of running every migration again.
-    """
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        yield None
-        return
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    from accord.store import Database
-
-    name = f"accord_tpl_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_postgres_admin(base), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    db = Database(make_url(base).set(database=name).render_as_string(hide_password=False))
-    try:
-        db.migrate()
-    finally:
-        db.dispose()
-    yield name
-    with psycopg.connect(_postgres_admin(base), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _postgres_copy_url(base: str, template: str) -> Iterator[str]:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_postgres_admin(base), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(_postgres_admin(base), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_template: str | None
-) -> Iterator[str]:
-    """A fresh database: SQLite in tmp_path, or a database of its own in the test PostgreSQL.
-
-    On PostgreSQL it is a copy of a database already migrated to the newest schema (a node
-    initialised on it finds no node there and migrates nothing), unless the test is marked
-    ``empty_database`` (the migration and init tests): then an empty schema, as a new
-    deployment has.
-    """
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database: SQLite in tmp_path, or a new schema in the test PostgreSQL."""
     if request.param == "sqlite":
         yield f"sqlite+pysqlite:///{tmp_path / 'test.db'}"
         return
     base = os.environ.get(POSTGRES_ENV)
     if not base:
         pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (set by .ci/run when PostgreSQL answers)")
-    if request.node.get_closest_marker("empty_database") is not None or postgres_template is None:
-        yield from _postgres_schema_url(base)
-    else:
-        yield from _postgres_copy_url(base, postgres_template)
+    yield from _postgres_schema_url(base)
 
 
 @dataclass

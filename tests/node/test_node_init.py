@@ -11,9 +11,6 @@ from support_node import Maker, events, row_counts
 from accord.errors import Conflict, InvalidInput, NotFound, StorageError
 from accord.node import Node, NodeConfig
 
-# On PostgreSQL these start from an empty schema, as a new deployment does (conftest).
-pytestmark = pytest.mark.empty_database
-
 PRIVATE = ("signing.key", "hpke.key", "hpke-cnsa.key", "tls.key", "data.key")
 
 

@@ -14,9 +14,6 @@ from sqlalchemy import func, select, text
 from accord.errors import NotFound, StorageError
 from accord.store import Database, JournalRow, PartyRow, UserRow, append_event, read_events, sqlite_url
 
-# On PostgreSQL these start from an empty schema, as a new deployment does (conftest).
-pytestmark = pytest.mark.empty_database
-
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 

@@ -10,9 +10,6 @@ import pytest
 
 from accord.store import Database, Event, append_event, format_stamp, read_events
 
-# On PostgreSQL these start from an empty schema, as a new deployment does (conftest).
-pytestmark = pytest.mark.empty_database
-
 T0 = datetime(2019, 8, 23, 6, 0, 0, tzinfo=UTC)
 
 

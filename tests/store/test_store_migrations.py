@@ -11,9 +11,6 @@ from sqlalchemy import func, select, text
 from accord.errors import StorageError
 from accord.store import Base, Database, PartyRow
 
-# On PostgreSQL these start from an empty schema, as a new deployment does (conftest).
-pytestmark = pytest.mark.empty_database
-
 TABLES = {
     "access_keys",
     "agreement_signatures",
