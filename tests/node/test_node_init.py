@@ -193,3 +193,19 @@ def test_two_nodes_cannot_share_one_database(make_node: Maker, database_url: str
     with pytest.raises(Conflict, match="already holds an Accord node"):
         Node.init(tmp_path / "second", party="KOR", node_id="kor-two", database_url=database_url)
     assert not (tmp_path / "second").exists()
+
+
+def test_a_schema_migrated_ahead_of_time_holds_no_node_until_init(
+    make_node: Maker, database_url: str, tmp_path: Path
+) -> None:
+    # A DBA may run the migrations before the node exists: a schema with no journal row holds no
+    # node, and init takes it; once init journalled, the same database is refused to another node.
+    from accord.store import Database
+
+    db = Database(database_url)
+    db.migrate()
+    db.dispose()
+    node = make_node("JPN", database_url=database_url)
+    assert [e.action for e in events(node)] == ["node.init"]
+    with pytest.raises(Conflict, match="already holds an Accord node"):
+        Node.init(tmp_path / "second", party="KOR", node_id="kor-two", database_url=database_url)
