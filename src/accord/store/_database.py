@@ -7,6 +7,7 @@ it is written or none of it. Schema changes are Alembic migrations, applied by
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -16,6 +17,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import SQLAlchemyError
@@ -162,8 +165,11 @@ class Database:
         Raises:
             StorageError: the database cannot be reached or migrated.
         """
-        config = Config()
-        config.set_main_option("script_location", str(_MIGRATIONS))
+        # Every open brings the schema up to date; when it already is (one read of
+        # alembic_version), Alembic's environment is not loaded at all.
+        if self._current_revision() == _head_revision():
+            return
+        config = _alembic_config()
         try:
             with self.engine.begin() as connection:
                 config.attributes["connection"] = connection
@@ -173,6 +179,14 @@ class Database:
         except CommandError as exc:
             # e.g. a database migrated by a newer Accord than this one
             raise StorageError(f"cannot migrate the database: {exc}") from exc
+
+    def _current_revision(self) -> str | None:
+        """The schema's Alembic revision, or None if it cannot be read (then migrate fully)."""
+        try:
+            with self.engine.connect() as connection:
+                return MigrationContext.configure(connection).get_current_revision()
+        except SQLAlchemyError:
+            return None
 
     def tables(self) -> set[str]:
         """Names of the tables that exist (for checks and tests).
@@ -216,3 +230,15 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+@functools.cache
+def _head_revision() -> str | None:
+    """The newest revision this Accord ships (read once: the migration files do not change)."""
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
