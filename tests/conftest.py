@@ -163,3 +163,15 @@ def federation(make_node: Callable[..., Node], clock: FixedClock) -> Federation:
     kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
     kor.users.add("lee", role="analyst", clearance="대외비", ntk=[], actor="authority")
     return Federation(jpn, kor, agreement_id, text, clock)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests marked ``slow`` first (a stable sort: the rest keep their order).
+
+    On two pytest-xdist workers the longest test (the crash test, ~100 s) must not start last:
+    started first, it runs beside everything else, and work stealing balances the short ones.
+    """
+    # Among them the integration tests (real processes, the longest) go first.
+    items.sort(
+        key=lambda item: (item.get_closest_marker("slow") is None, "tests/integration/" not in item.nodeid)
+    )

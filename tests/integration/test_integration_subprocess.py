@@ -147,6 +147,7 @@ def test_refusals_exit_codes_and_one_line(tmp_path: Path) -> None:
     assert nowhere.stderr.splitlines() == ["error: no node selected: give --home DIR or set ACCORD_HOME"]
 
 
+@pytest.mark.slow
 def test_as_user_authenticates(tmp_path: Path) -> None:
     home = tmp_path / "jpn"
     password = {"ACCORD_PASSWORD": "sato's launch-day passphrase"}

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import overload
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from strategies_policy import AGREEMENTS, CREATED, NOW, Batch, batches, label, relabelled
 
@@ -32,12 +33,14 @@ def _one_by_one(batch: Batch) -> list[object]:
     return [decide(batch.subject, batch.action, r, batch.context) for r in batch.resources]
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(batches())
 def test_decide_many_is_decide_for_each(batch: Batch) -> None:
     assert decide_many(batch.subject, batch.action, batch.resources, batch.context) == _one_by_one(batch)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(batches())
 def test_a_decider_reused_across_calls_and_orders_is_decide_for_each(batch: Batch) -> None:

@@ -46,6 +46,7 @@ def _explained(case: Case, ours: Decision, theirs: bool) -> str:
     return f"accord={ours.permit} cedar={theirs} rules={ours.rule_ids} reasons={ours.reasons} case={case}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_accord_agrees_with_cedar_on_10000_generated_requests(shard: int) -> None:
     seen: list[Decision] = []
