@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.node.core._context import NodeContext
+from accord.node.core._principal import Principal
 from accord.node.registry._users import Role, User, UserService
 from accord.store import ApiTokenRow, UserRow, append_event, format_stamp
 
@@ -52,8 +53,9 @@ MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 MAX_TOKEN_DAYS = 365
 
-# The local designated security authority acting at the CLI (as ``user add`` does).
-LOCAL_AUTHORITY = "authority"
+# The local designated security authority acting at the CLI (as ``user add`` does): one
+# principal, named in one place (core/_principal.py).
+LOCAL_AUTHORITY = Principal.local_authority().journal_name
 
 WRONG_LOGIN = "wrong user name or password"
 BAD_TOKEN = "invalid, expired or revoked token"  # noqa: S105 - a message, not a secret
