@@ -6,14 +6,28 @@ Pure domain: no I/O, no clock.
 from accord.items._content import AttachmentRef, ItemContent, binding_statement
 from accord.items._kinds import KINDS, FieldSpec, FieldType, ItemKind, parse_fields
 from accord.items._precedence import Precedence
+from accord.items._states import (
+    FINAL_HOLDING_STATES,
+    CaseState,
+    ConsentState,
+    Direction,
+    HoldingState,
+    OutboxState,
+)
 
 __all__ = [
+    "FINAL_HOLDING_STATES",
     "KINDS",
     "AttachmentRef",
+    "CaseState",
+    "ConsentState",
+    "Direction",
     "FieldSpec",
     "FieldType",
+    "HoldingState",
     "ItemContent",
     "ItemKind",
+    "OutboxState",
     "Precedence",
     "binding_statement",
     "parse_fields",
