@@ -19,7 +19,10 @@ demo: $(STAMP)
 	rm -rf "$(DEMO_DIR)"
 	$(BIN)/accord demo --dir "$(DEMO_DIR)" --once
 
-test: check unit
+# The checks (mypy is single-threaded) run beside the tests rather than before them: on two
+# cores this saves their ~25 s from the wall time; any failure still fails `make test`.
+test: $(STAMP)
+	$(MAKE) --no-print-directory -j2 check unit
 
 check: lint typecheck layers
 
