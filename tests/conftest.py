@@ -4,6 +4,10 @@
 * ``database_url`` — parametrised: SQLite always, PostgreSQL when
   ``ACCORD_TEST_POSTGRES_URL`` is set (each test gets a schema of its own), else skipped
   with the reason;
+* ``node_database_url`` — the same two backends, already migrated to head and empty: the
+  SQLite file is copied from one migrated once per test process, the PostgreSQL schema is
+  one per test process, emptied before each test (``Node.init`` accepts a migrated, empty
+  schema; ``database_url`` stays for the tests of migrations and of ``init`` itself);
 * ``make_node`` — a new node home under ``tmp_path``;
 * ``federation`` — JPN and KOR nodes that pinned each other, imported the Japan–ROK
   GSOMIA signed by both, exchanged entry-into-force notes, with analysts ``sato`` (JPN,
@@ -16,7 +20,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +28,7 @@ import pytest
 
 from accord.node import UNSAFE_FAST_PASSWORD_HASHING, Node
 from accord.node.demo import AGREEMENT_FILE, example_agreement, federate
+from accord.store import Database
 
 POSTGRES_ENV = "ACCORD_TEST_POSTGRES_URL"
 START = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
@@ -48,19 +53,123 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
+def _schema_url(base: str, schema: str) -> str:
+    # Tests do not survive a PostgreSQL crash, so commits need not wait for the WAL flush
+    # (each would cost an fsync); everything else about the server is as configured.
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
+
+
+def _plain(base: str) -> str:
+    return base.replace("postgresql+psycopg://", "postgresql://")
+
+
 def _postgres_schema_url(base: str) -> Iterator[str]:
     import psycopg
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    plain = base.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
+    with psycopg.connect(_plain(base), autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in base else "?"
     try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+        yield _schema_url(base, schema)
     finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
+        with psycopg.connect(_plain(base), autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@dataclass
+class MigratedDatabases:
+    """Databases migrated to head once per test process, handed out empty (``node_database_url``)."""
+
+    root: Path
+    sqlite_template: Path | None = None
+    postgres_url: str | None = None
+    postgres_schema: str | None = None
+    postgres_shape: list[tuple[str, str]] = field(default_factory=list)
+
+    def sqlite(self, target: Path) -> str:
+        """A copy of the migrated SQLite template at ``target``, as a URL."""
+        if self.sqlite_template is None:
+            template = self.root / "migrated.db"
+            db = Database(f"sqlite+pysqlite:///{template}")
+            db.migrate()
+            db.dispose()
+            self.sqlite_template = template
+        shutil.copyfile(self.sqlite_template, target)
+        wal = self.sqlite_template.with_name(self.sqlite_template.name + "-wal")
+        if wal.exists():  # not checkpointed on close: the copy needs it too
+            shutil.copyfile(wal, target.with_name(target.name + "-wal"))
+        return f"sqlite+pysqlite:///{target}"
+
+    def postgres(self, base: str) -> str:
+        """This process's migrated schema with every table emptied (sequences restarted).
+
+        A test that changed the schema itself (dropped a table or an index, to see a refusal)
+        leaves a different shape behind: the schema is then made again from scratch.
+        """
+        import psycopg
+
+        if self.postgres_url is not None and self._shape(base) != self.postgres_shape:
+            self.drop(base)
+            self.postgres_url = None
+        if self.postgres_url is None:
+            schema = f"m_{uuid.uuid4().hex[:12]}"
+            with psycopg.connect(_plain(base), autocommit=True) as conn:
+                conn.execute(f'CREATE SCHEMA "{schema}"')
+            url = _schema_url(base, schema)
+            db = Database(url)
+            db.migrate()
+            db.dispose()
+            self.postgres_url, self.postgres_schema = url, schema
+            self.postgres_shape = self._shape(base)
+        tables = [name for kind, name in self.postgres_shape if kind == "table" and name != "alembic_version"]
+        names = ", ".join(f'"{self.postgres_schema}"."{t}"' for t in tables)
+        with psycopg.connect(_plain(base), autocommit=True) as conn:
+            conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        return self.postgres_url
+
+    def _shape(self, base: str) -> list[tuple[str, str]]:
+        import psycopg
+
+        with psycopg.connect(_plain(base), autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT 'table', tablename FROM pg_tables WHERE schemaname = %(s)s"
+                " UNION ALL SELECT 'index', indexname FROM pg_indexes WHERE schemaname = %(s)s"
+                " UNION ALL SELECT 'trigger', trigger_name FROM information_schema.triggers"
+                " WHERE trigger_schema = %(s)s ORDER BY 1, 2",
+                {"s": self.postgres_schema},
+            ).fetchall()
+        return [(str(kind), str(name)) for kind, name in rows]
+
+    def drop(self, base: str | None) -> None:
+        """Drop this process's PostgreSQL schema, if one was made."""
+        if base and self.postgres_schema:
+            import psycopg
+
+            with psycopg.connect(_plain(base), autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{self.postgres_schema}" CASCADE')
+            self.postgres_schema = None
+
+
+@pytest.fixture(scope="session")
+def migrated_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabases]:
+    """The per-process migrated databases behind ``node_database_url``."""
+    made = MigratedDatabases(tmp_path_factory.mktemp("migrated"))
+    yield made
+    made.drop(os.environ.get(POSTGRES_ENV))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def node_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_databases: MigratedDatabases
+) -> str:
+    """An empty database at the schema's head: SQLite in tmp_path, or this process's PostgreSQL schema."""
+    if request.param == "sqlite":
+        return migrated_databases.sqlite(tmp_path / "test.db")
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (set by .ci/run when PostgreSQL answers)")
+    return migrated_databases.postgres(base)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -33,9 +33,9 @@ def test_a_new_node_has_nothing_sealed(make_node: Maker) -> None:
 
 
 def test_seal_makes_every_event_a_leaf_in_seq_order(
-    make_node: Maker, clock: Clock, database_url: str
+    make_node: Maker, clock: Clock, node_database_url: str
 ) -> None:
-    node = sealed_node(make_node, clock, database_url)
+    node = sealed_node(make_node, clock, node_database_url)
     journalled = events(node)
     assert node.ledger.size() == LEAVES == len(journalled)
     # The tree is exactly the RFC 9162 tree of the events' canonical bytes, in seq order.
@@ -72,9 +72,9 @@ def test_a_signed_checkpoint_survives_storage_and_json(make_node: Maker, clock: 
 
 
 def test_consistency_proofs_between_checkpoints_verify(
-    make_node: Maker, clock: Clock, database_url: str
+    make_node: Maker, clock: Clock, node_database_url: str
 ) -> None:
-    node = sealed_node(make_node, clock, database_url)
+    node = sealed_node(make_node, clock, node_database_url)
     signed = {s.checkpoint.size: s.checkpoint for s in node.ledger.checkpoints()}
     for old in CHECKPOINT_SIZES:
         for new in CHECKPOINT_SIZES:
@@ -87,8 +87,8 @@ def test_consistency_proofs_between_checkpoints_verify(
         node.ledger.consistency(1, LEAVES + 1)
 
 
-def test_prove_and_check_proof_round_trip(make_node: Maker, clock: Clock, database_url: str) -> None:
-    node = sealed_node(make_node, clock, database_url)
+def test_prove_and_check_proof_round_trip(make_node: Maker, clock: Clock, node_database_url: str) -> None:
+    node = sealed_node(make_node, clock, node_database_url)
     card = node.parties.own_card().to_json()
     for event in events(node)[:LEAVES]:
         proof = node.ledger.prove(event.seq, actor="auditor")
@@ -180,8 +180,8 @@ def test_rows_journalled_before_the_ledger_existed_become_the_first_leaves(
         reopened.close()
 
 
-def test_concurrent_sealers_and_writers_lose_nothing(make_node: Maker, database_url: str) -> None:
-    node = make_node("JPN", "jpn-mod", database_url)
+def test_concurrent_sealers_and_writers_lose_nothing(make_node: Maker, node_database_url: str) -> None:
+    node = make_node("JPN", "jpn-mod", node_database_url)
     stop = threading.Event()
     errors: list[BaseException] = []
 

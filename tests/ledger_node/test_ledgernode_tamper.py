@@ -158,9 +158,9 @@ CASES = {
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
 def test_verify_finds_the_first_bad_leaf(
-    make_node: Maker, clock: Clock, database_url: str, case: Case
+    make_node: Maker, clock: Clock, node_database_url: str, case: Case
 ) -> None:
-    node = sealed_node(make_node, clock, database_url)
+    node = sealed_node(make_node, clock, node_database_url)
     assert node.ledger.verify(actor="auditor").ok
     case.tamper(node)
     before = events(node)
@@ -181,8 +181,8 @@ def test_verify_finds_the_first_bad_leaf(
     assert (last.detail["first"], last.detail["kind"]) == (case.index, case.kind)
 
 
-def test_an_intact_ledger_has_no_findings(make_node: Maker, clock: Clock, database_url: str) -> None:
-    node = sealed_node(make_node, clock, database_url)
+def test_an_intact_ledger_has_no_findings(make_node: Maker, clock: Clock, node_database_url: str) -> None:
+    node = sealed_node(make_node, clock, node_database_url)
     journal(node, 3)
     report = node.ledger.verify(actor="auditor")
     assert report.ok
@@ -210,8 +210,10 @@ def test_a_row_sealed_out_of_seq_order_is_found_on_sqlite(make_node: Maker, cloc
     assert "sealed after seq" in report.first.message
 
 
-def test_seal_refuses_to_build_on_a_damaged_ledger(make_node: Maker, clock: Clock, database_url: str) -> None:
-    node = sealed_node(make_node, clock, database_url)
+def test_seal_refuses_to_build_on_a_damaged_ledger(
+    make_node: Maker, clock: Clock, node_database_url: str
+) -> None:
+    node = sealed_node(make_node, clock, node_database_url)
     sql(node, "DELETE FROM ledger_checkpoints WHERE size = :s", s=LEAVES)
     journal(node, 1)
     with pytest.raises(IntegrityError, match="latest checkpoint covers 16"):
@@ -259,9 +261,9 @@ def test_a_checkpoint_of_another_node_is_found(make_node: Maker, clock: Clock) -
 
 
 def test_a_leaf_number_far_beyond_the_ledger_does_not_stall_verify(
-    make_node: Maker, clock: Clock, database_url: str
+    make_node: Maker, clock: Clock, node_database_url: str
 ) -> None:
-    node = sealed_node(make_node, clock, database_url)
+    node = sealed_node(make_node, clock, node_database_url)
     sql(node, "UPDATE journal SET leaf = :far WHERE leaf = 20", far=10**15)
     report = node.ledger.verify(actor="auditor")
     assert [(f.index, f.kind) for f in report.findings] == [(20, "deleted"), (10**15, "inserted")]
@@ -301,10 +303,10 @@ def _highest_node(node: Node) -> tuple[int, int]:
 
 @pytest.mark.parametrize("how", ["alter", "delete"])
 def test_seal_refuses_a_tree_node_it_builds_on_that_no_longer_gives_the_signed_root(
-    make_node: Maker, clock: Clock, database_url: str, how: str
+    make_node: Maker, clock: Clock, node_database_url: str, how: str
 ) -> None:
     """Issue 10 item 2: comparing sizes only signed a checkpoint over a corrupted right edge."""
-    node = sealed_node(make_node, clock, database_url)
+    node = sealed_node(make_node, clock, node_database_url)
     latest = node.ledger.latest_checkpoint()
     assert latest is not None
     level, index = _highest_node(node)

@@ -14,9 +14,9 @@ from accord.node.demo import AGREEMENT_FILE, example_agreement, federate
 
 
 @pytest.fixture
-def pair(make_node: Callable[..., Node], database_url: str) -> Pair:
+def pair(make_node: Callable[..., Node], node_database_url: str) -> Pair:
     """Like ``federation``, but JPN stores its data in the parametrised database."""
-    jpn, kor = make_node("JPN", "jpn-mod", database_url), make_node("KOR", "kor-mnd")
+    jpn, kor = make_node("JPN", "jpn-mod", node_database_url), make_node("KOR", "kor-mnd")
     text = example_agreement(AGREEMENT_FILE)
     agreement_id = federate([jpn, kor], text, in_force_on=date(2016, 11, 23))
     jpn.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")

@@ -26,8 +26,8 @@ AGREEMENT_ID = "JPN-KOR-GSOMIA-2016"
 
 
 @pytest.fixture
-def jpn(make_node: Maker, database_url: str) -> Node:
-    return make_node("JPN", "jpn-mod", database_url)
+def jpn(make_node: Maker, node_database_url: str) -> Node:
+    return make_node("JPN", "jpn-mod", node_database_url)
 
 
 @pytest.fixture

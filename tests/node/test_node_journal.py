@@ -14,8 +14,8 @@ from accord.store import PartyRow, append_event
 
 
 @pytest.fixture
-def node(make_node: Maker, database_url: str) -> Node:
-    return make_node("JPN", "jpn-mod", database_url)
+def node(make_node: Maker, node_database_url: str) -> Node:
+    return make_node("JPN", "jpn-mod", node_database_url)
 
 
 def _party(node_id: str) -> PartyRow:

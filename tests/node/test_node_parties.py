@@ -14,8 +14,8 @@ from accord.node import IdentityCard, Node
 
 
 @pytest.fixture
-def jpn(make_node: Maker, database_url: str) -> Node:
-    return make_node("JPN", "jpn-mod", database_url)
+def jpn(make_node: Maker, node_database_url: str) -> Node:
+    return make_node("JPN", "jpn-mod", node_database_url)
 
 
 @pytest.fixture

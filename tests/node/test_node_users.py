@@ -11,8 +11,8 @@ from accord.node.core import RESERVED_NAMES
 
 
 @pytest.fixture
-def kor(make_node: Maker, database_url: str) -> Node:
-    return make_node("KOR", "kor-mnd", database_url)
+def kor(make_node: Maker, node_database_url: str) -> Node:
+    return make_node("KOR", "kor-mnd", node_database_url)
 
 
 def test_add_get_and_list(kor: Node) -> None:
