@@ -67,6 +67,7 @@ def test_store_exports() -> None:
         "CompromiseItemRow",
         "CompromisePartyRow",
         "ConsentReceiptRow",
+        "ConsentRepository",
         "ConsentRow",
         "CopyRow",
         "Database",

@@ -186,7 +186,7 @@ class CompromiseService(ServiceBase):
 
         def check(notice: CompromiseNotice, _: list[ItemRow]) -> None:
             refusal = f"compromise case {notice.case_id} is already recorded here"
-            not_on_record(session, CompromiseCaseRow, notice.case_id, refusal)
+            not_on_record(session.get(CompromiseCaseRow, notice.case_id), refusal)
 
         def apply(
             session: Session, notice: CompromiseNotice, rows: list[ItemRow], now: datetime

@@ -186,9 +186,7 @@ class CustodyService(ServiceBase):
                     f"a destruction certificate for item {row.id}, which was never provided to {sender}"
                 )
             not_on_record(
-                session,
-                DestructionRow,
-                certificate.certificate_id,
+                session.get(DestructionRow, certificate.certificate_id),
                 f"destruction certificate {certificate.certificate_id} is already on record",
             )
 

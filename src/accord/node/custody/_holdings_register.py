@@ -21,7 +21,7 @@ from accord.node.core._home import NodeConfig
 from accord.node.custody._copies import CopyView, copies_of
 from accord.node.custody._translations import translations_of
 from accord.node.holdings._stored import FINAL_STATUSES, originated_at, stored_marking
-from accord.store import ConsentRow, DestructionRow, ItemRow
+from accord.store import ConsentRepository, DestructionRow, ItemRow
 
 __all__ = ["Holding", "destroy_by_dates", "holding_line"]
 
@@ -68,12 +68,7 @@ class Holding:
 def destroy_by_dates(session: Session, own_party: str) -> dict[str, str]:
     """Per item received here under consent: the earliest destroy-by its consents set."""
     out: dict[str, str] = {}
-    for item_id, token_json in session.execute(
-        select(ConsentRow.item_id, ConsentRow.token_json).where(
-            ConsentRow.direction == "held",
-            ConsentRow.third_party == own_party,
-        )
-    ):
+    for item_id, token_json in ConsentRepository(session).held_tokens(own_party):
         if token_json is None:
             continue
         limit = ConsentToken.parse(token_json).limits.destroy_by
