@@ -22,6 +22,10 @@ OWNED: dict[str, str] = {
     "ConsentRow": "ConsentRepository",
     "ConsentReceiptRow": "ConsentRepository",
     "ItemNoticeRow": "ConsentRepository",
+    "CompromiseCaseRow": "CompromiseRepository",
+    "CompromiseItemRow": "CompromiseRepository",
+    "CompromisePartyRow": "CompromiseRepository",
+    "DestructionRow": "DestructionRepository",
 }
 QUERIES = frozenset({"select", "update", "delete", "insert"})
 FETCHES = frozenset({"get", "get_one"})

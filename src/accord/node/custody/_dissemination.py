@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.exchange import DestructionCertificate
-from accord.store import ConsentRepository, DestructionRow, OutboxRow
+from accord.store import ConsentRepository, DestructionRepository, OutboxRow
 
 __all__ = ["Dissemination", "dissemination_record"]
 
@@ -115,9 +115,7 @@ def _third_party_receipts(session: Session, item_id: str) -> list[dict[str, obje
 def _certificates(session: Session, item_id: str) -> list[dict[str, object]]:
     """Every destruction certificate issued here or returned by a holder (Art. 16)."""
     out: list[dict[str, object]] = []
-    for cert in session.scalars(
-        select(DestructionRow).where(DestructionRow.item_id == item_id).order_by(DestructionRow.destroyed_at)
-    ):
+    for cert in DestructionRepository(session).of_item(item_id):
         parsed = DestructionCertificate.parse(cert.certificate_json)
         out.append(
             {
