@@ -8,11 +8,18 @@ import accord.items
 def test_all_is_exactly_the_public_api() -> None:
     assert sorted(accord.items.__all__) == [
         "AttachmentRef",
+        "CaseState",
+        "ConsentState",
+        "DestructionDirection",
+        "Direction",
+        "FINAL_HOLDING_STATES",
         "FieldSpec",
         "FieldType",
+        "HoldingState",
         "ItemContent",
         "ItemKind",
         "KINDS",
+        "OutboxState",
         "Precedence",
         "binding_statement",
         "parse_fields",

@@ -19,6 +19,13 @@ SRC = Path(accord.__file__).parent
 ABOVE_STORE = ("node", "api", "cli")
 OWNED: dict[str, str] = {
     # row class name: the repository that owns its SQL
+    "ConsentRow": "ConsentRepository",
+    "ConsentReceiptRow": "ConsentRepository",
+    "ItemNoticeRow": "ConsentRepository",
+    "CompromiseCaseRow": "CompromiseRepository",
+    "CompromiseItemRow": "CompromiseRepository",
+    "CompromisePartyRow": "CompromiseRepository",
+    "DestructionRow": "DestructionRepository",
 }
 QUERIES = frozenset({"select", "update", "delete", "insert"})
 FETCHES = frozenset({"get", "get_one"})

@@ -8,6 +8,7 @@ import typer
 
 from accord.cli._auth import acting, as_option
 from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table
+from accord.items import Direction
 
 __all__ = ["compromise_app"]
 
@@ -16,7 +17,7 @@ compromise_app = typer.Typer(
     no_args_is_help=True,
 )
 
-_DIRECTIONS = {"out": "reported here", "in": "reported to us"}
+_DIRECTIONS: dict[str, str] = {Direction.OUT: "reported here", Direction.IN: "reported to us"}
 
 
 @compromise_app.command("report")

@@ -10,6 +10,7 @@ import typer
 from accord.cli._auth import acting, as_option
 from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table
 from accord.errors import InvalidInput
+from accord.items import Direction
 from accord.node import ConsentView
 
 __all__ = ["consent_app", "downgrade", "release_request"]
@@ -19,7 +20,11 @@ consent_app = typer.Typer(
 )
 
 
-_DIRECTIONS = {"in": "asked of us", "out": "we asked", "held": "received with item"}
+_DIRECTIONS: dict[str, str] = {
+    Direction.IN: "asked of us",
+    Direction.OUT: "we asked",
+    Direction.HELD: "received with item",
+}
 
 
 def _say(view: ConsentView, json_out: bool, what: str) -> None:
@@ -72,9 +77,7 @@ def list_(
     for v in views:
         table.add_row(
             v.id,
-            {"in": "asked of us", "out": "we asked", "held": "received with item"}.get(
-                v.direction, v.direction
-            ),
+            _DIRECTIONS.get(v.direction, v.direction),
             v.item_id,
             f"{v.holder_party} → {v.third_party}",
             v.purpose,

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 from accord.cli._common import console, fail
 from accord.cli._serve import running
 from accord.errors import IntegrityError, PolicyDenied, TransportError
+from accord.items import ConsentState
 from accord.node import NO_ITEM, Node
 from accord.node.demo import DemoStep, StepFactory, run_demo
 
@@ -120,7 +121,9 @@ def _consent_flow(
         )
         s.lines.append(f"KOR asked: request {asked.id} (IMMEDIATE envelope to JPN)")
         settle()
-        pending = [v for v in jpn.consents.listing(actor="sato", status="pending") if v.id == asked.id]
+        pending = [
+            v for v in jpn.consents.listing(actor="sato", status=ConsentState.PENDING) if v.id == asked.id
+        ]
         if not pending:
             raise IntegrityError("the consent request did not reach JPN")
         approved = jpn.consents.approve(

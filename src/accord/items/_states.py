@@ -25,6 +25,11 @@ Consent request (``consents.status``, Art. 6)::
 Compromise case (``compromise_cases.status``, Art. 17)::
 
     open ──findings and measures──► closed
+
+Sides of an exchange (``direction`` of consents and compromise cases): ``out`` where this
+node acted, ``in`` where a peer did; a consent is also ``held`` at a third party that
+received an item with its token. A destruction certificate (``destructions.direction``,
+Art. 16) is ``issued`` by the holder that destroyed the item, ``received`` at its originator.
 """
 
 from __future__ import annotations
@@ -32,7 +37,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
-__all__ = ["FINAL_HOLDING_STATES", "CaseState", "ConsentState", "Direction", "HoldingState", "OutboxState"]
+__all__ = [
+    "FINAL_HOLDING_STATES",
+    "CaseState",
+    "ConsentState",
+    "DestructionDirection",
+    "Direction",
+    "HoldingState",
+    "OutboxState",
+]
 
 
 class HoldingState(StrEnum):
@@ -80,7 +93,21 @@ class CaseState(StrEnum):
 
 
 class Direction(StrEnum):
-    """Which side of an exchange a row records: ``out`` where this node acted, ``in`` where a peer did."""
+    """Which side of an exchange a row records: ``out`` where this node acted, ``in`` where a peer did.
+
+    A consent has a third side, ``held``: the third party's record of the token an item
+    arrived with (or of a revocation that came before the item), Art. 6.
+    """
 
     OUT = "out"
     IN = "in"
+    HELD = "held"
+
+
+class DestructionDirection(StrEnum):
+    """Which side of a destruction certificate a row records (Art. 16)."""
+
+    ISSUED = "issued"
+    """Signed here, by the holder that destroyed the item."""
+    RECEIVED = "received"
+    """Received here, the originator, from a holder that destroyed it."""

@@ -2,6 +2,8 @@
 
 from accord.store._access_keys import access_keys, remember_access_key
 from accord.store._blobs import BlobStore
+from accord.store._compromise_repository import CompromiseRepository, DestructionRepository
+from accord.store._consent_repository import ConsentRepository
 from accord.store._database import ChangeWatch, Database, sqlite_url
 from accord.store._journal import Event, append_event, format_stamp, read_events
 from accord.store._ledger_store import (
@@ -63,10 +65,13 @@ __all__ = [
     "CompromiseCaseRow",
     "CompromiseItemRow",
     "CompromisePartyRow",
+    "CompromiseRepository",
     "ConsentReceiptRow",
+    "ConsentRepository",
     "ConsentRow",
     "CopyRow",
     "Database",
+    "DestructionRepository",
     "DestructionRow",
     "Event",
     "InboxMessageRow",

@@ -44,8 +44,9 @@ from accord.exchange import (
     CompromiseReport,
     EnvelopeHeader,
 )
+from accord.items import CaseState, Direction
 from accord.node.audit._ledger import LedgerService
-from accord.node.custody._compromise_case import CaseDesk, CaseView, case_items
+from accord.node.custody._compromise_case import CaseDesk, CaseView
 from accord.node.custody._compromise_cases import CaseWorkflow
 from accord.node.custody._compromise_notice import Reporting
 from accord.node.custody._exposure import Exposure, ExposureInquiry
@@ -67,6 +68,7 @@ from accord.store import (
     CompromiseCaseRow,
     CompromiseItemRow,
     CompromisePartyRow,
+    CompromiseRepository,
     ItemRow,
     format_stamp,
 )
@@ -79,7 +81,6 @@ class CompromiseService(ServiceBase):
 
     # The one answer to "was this item provided to that node?" (Arts. 6, 17).
     _provided = staticmethod(provided_to)
-    _case_items = staticmethod(case_items)
 
     def __init__(self, services: Services, consents: ConsentService, ledger: LedgerService) -> None:
         """Serve the node behind ``services.ctx``."""
@@ -186,7 +187,7 @@ class CompromiseService(ServiceBase):
 
         def check(notice: CompromiseNotice, _: list[ItemRow]) -> None:
             refusal = f"compromise case {notice.case_id} is already recorded here"
-            not_on_record(session, CompromiseCaseRow, notice.case_id, refusal)
+            not_on_record(CompromiseRepository(session).get(notice.case_id), refusal)
 
         def apply(
             session: Session, notice: CompromiseNotice, rows: list[ItemRow], now: datetime
@@ -230,33 +231,32 @@ class CompromiseService(ServiceBase):
     ) -> None:
         """Open the case a holder reported to us, with its items and the notice as received."""
         own = self._ctx.config
-        session.add(
-            CompromiseCaseRow(
-                id=notice.case_id,
-                direction="in",
-                reporting_node=notice.reporting_node,
-                reporting_party=notice.reporting_party,
-                actual=notice.actual,
-                circumstances=notice.circumstances,
-                opened_by=notice.reported_by,
-                opened_at=notice.reported_at,
-                received_at=format_stamp(now),
-                status="open",
-            )
+        case = CompromiseCaseRow(
+            id=notice.case_id,
+            direction=Direction.IN,
+            reporting_node=notice.reporting_node,
+            reporting_party=notice.reporting_party,
+            actual=notice.actual,
+            circumstances=notice.circumstances,
+            opened_by=notice.reported_by,
+            opened_at=notice.reported_at,
+            received_at=format_stamp(now),
+            status=CaseState.OPEN,
         )
-        session.flush()
-        for position, item in enumerate(notice.items):
-            session.add(
-                CompromiseItemRow(
-                    case_id=notice.case_id,
-                    item_id=item.item_id,
-                    position=position,
-                    content_sha384=item.content_sha384,
-                    originator_node=own.node_id,
-                    originator_party=own.party,
-                )
+        items = [
+            CompromiseItemRow(
+                case_id=notice.case_id,
+                item_id=item.item_id,
+                position=position,
+                content_sha384=item.content_sha384,
+                originator_node=own.node_id,
+                originator_party=own.party,
             )
-        session.add(
+            for position, item in enumerate(notice.items)
+        ]
+        cases = CompromiseRepository(session)
+        cases.open(case, items)
+        cases.add_party(
             CompromisePartyRow(
                 case_id=notice.case_id,
                 originator_node=own.node_id,
@@ -279,15 +279,15 @@ class CompromiseService(ServiceBase):
             verify_signed(session, self._parties.signer, header, report)
 
         def locate(report: CompromiseReport) -> tuple[CompromiseCaseRow, list[CompromiseItemRow]]:
-            case = session.get(CompromiseCaseRow, report.case_id)
-            if case is None or case.direction != "in" or case.reporting_node != header.sender:
+            case = CompromiseRepository(session).get(report.case_id)
+            if case is None or case.direction != Direction.IN or case.reporting_node != header.sender:
                 raise NotFound(
                     f"a compromise report for case {report.case_id}, which this node was not told of"
                 )
-            return case, self._case_items(session, case.id)
+            return case, CompromiseRepository(session).items(case.id)
 
         def check(report: CompromiseReport, found: tuple[CompromiseCaseRow, list[CompromiseItemRow]]) -> None:
-            if found[0].status == "closed":
+            if found[0].status == CaseState.CLOSED:
                 raise Conflict(f"compromise case {report.case_id} is already closed here")
 
         def apply(
@@ -296,13 +296,14 @@ class CompromiseService(ServiceBase):
             found: tuple[CompromiseCaseRow, list[CompromiseItemRow]],
             now: datetime,
         ) -> Entry:
-            target = session.get_one(CompromiseCaseRow, report.case_id)
-            target.status = "closed"
+            cases = CompromiseRepository(session)
+            target = cases.get_one(report.case_id)
+            target.status = CaseState.CLOSED
             target.findings = report.findings
             target.measures = report.measures
             target.closed_by = report.closed_by
             target.closed_at = report.closed_at
-            party = session.get_one(CompromisePartyRow, (report.case_id, own.node_id))
+            party = cases.party_one(report.case_id, own.node_id)
             party.report_json = report.to_bytes().decode("utf-8")
             party.report_message_id = header.message_id
             return Entry(

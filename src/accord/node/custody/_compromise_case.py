@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement
@@ -24,9 +23,9 @@ from accord.node.holdings._items import ItemService
 from accord.node.holdings._stored import stored_marking
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._users import Role, User, UserService
-from accord.store import CompromiseCaseRow, CompromiseItemRow, CompromisePartyRow, ItemRow
+from accord.store import CompromiseCaseRow, CompromiseItemRow, CompromiseRepository, ItemRow
 
-__all__ = ["CaseDesk", "CaseView", "case_items", "case_view"]
+__all__ = ["CaseDesk", "CaseView", "case_view"]
 
 
 @dataclass(frozen=True)
@@ -55,27 +54,11 @@ class CaseView:
         return {**self.__dict__, "items": list(self.items), "originators": list(self.originators)}
 
 
-def case_items(session: Session, case_id: str) -> list[CompromiseItemRow]:
-    """The items of a case, in the order it named them."""
-    return list(
-        session.scalars(
-            select(CompromiseItemRow)
-            .where(CompromiseItemRow.case_id == case_id)
-            .order_by(CompromiseItemRow.position)
-        )
-    )
-
-
 def case_view(session: Session, case: CompromiseCaseRow) -> CaseView:
     """The officer's view of a stored case, with its items and the originators told."""
-    items = tuple(i.item_id for i in case_items(session, case.id))
-    originators = tuple(
-        session.scalars(
-            select(CompromisePartyRow.originator_node)
-            .where(CompromisePartyRow.case_id == case.id)
-            .order_by(CompromisePartyRow.originator_node)
-        )
-    )
+    cases = CompromiseRepository(session)
+    items = tuple(i.item_id for i in cases.items(case.id))
+    originators = cases.originators(case.id)
     return CaseView(
         id=case.id,
         direction=case.direction,
@@ -143,7 +126,7 @@ class CaseDesk:
 
     def may_see(self, session: Session, user: User, case: CompromiseCaseRow, now: datetime) -> bool:
         """Whether ``user`` may read every item of the case still held here (so the case reveals none)."""
-        ids = [i.item_id for i in case_items(session, case.id)]
+        ids = [i.item_id for i in CompromiseRepository(session).items(case.id)]
         rows = [r for r in (session.get(ItemRow, i) for i in ids) if r is not None]
         resources = [self.items.resource_of(r) for r in rows]
         _, withheld = self.access.readable(session, user, resources, now)

@@ -10,18 +10,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
 from accord.errors import Conflict, InvalidInput, NotFound
 from accord.exchange import CompromiseReport, compromise_text
-from accord.items import Precedence
+from accord.items import CaseState, Direction, Precedence
 from accord.node.core._context import NodeContext
-from accord.node.custody._compromise_case import CaseDesk, CaseView, case_items, case_view
+from accord.node.custody._compromise_case import CaseDesk, CaseView, case_view
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._sending import SendingService
-from accord.store import CompromiseCaseRow, CompromiseItemRow, CompromisePartyRow, append_event
+from accord.store import (
+    CompromiseCaseRow,
+    CompromiseItemRow,
+    CompromisePartyRow,
+    CompromiseRepository,
+    append_event,
+)
 
 __all__ = ["CaseWorkflow"]
 
@@ -45,20 +50,21 @@ class CaseWorkflow:
             measures = compromise_text(measures, "the measures")
             now = self._ctx.now()
             user = self._desk.officer(session, actor)
-            case = session.get(CompromiseCaseRow, case_id)
-            if case is None or case.direction != "out" or not self._desk.may_see(session, user, case, now):
+            cases = CompromiseRepository(session)
+            case = cases.get(case_id)
+            if (
+                case is None
+                or case.direction != Direction.OUT
+                or not self._desk.may_see(session, user, case, now)
+            ):
                 raise NotFound(f"no compromise case {case_id[:80]!r} was opened here")
-            if case.status == "closed":
+            if case.status == CaseState.CLOSED:
                 raise Conflict(f"case {case_id} was already closed at {case.closed_at} by {case.closed_by}")
-            told = session.scalars(
-                select(CompromisePartyRow)
-                .where(CompromisePartyRow.case_id == case.id)
-                .order_by(CompromisePartyRow.originator_node)
-            ).all()
-            items = case_items(session, case.id)
+            told = cases.parties(case.id)
+            items = cases.items(case.id)
             for party in told:
                 self._report_to(session, case, party, items, findings, measures, actor, now)
-            case.status = "closed"
+            case.status = CaseState.CLOSED
             case.findings = findings
             case.measures = measures
             case.closed_by = actor
@@ -119,17 +125,13 @@ class CaseWorkflow:
 
     def listing(self, *, actor: str, status: str | None = None) -> list[CaseView]:
         """The cases ``actor`` may see; see :meth:`CompromiseService.listing` (same ``Raises``)."""
-        if status not in (None, "open", "closed"):
+        if status not in (None, CaseState.OPEN, CaseState.CLOSED):
             raise InvalidInput(f"a case is open or closed, not {status!r}")
         with self._ctx.work(actor, "compromise.list") as session:
             now = self._ctx.now()
             user = self._desk.officer(session, actor)
-            query = select(CompromiseCaseRow).order_by(
-                CompromiseCaseRow.opened_at.desc(), CompromiseCaseRow.id
-            )
-            if status is not None:
-                query = query.where(CompromiseCaseRow.status == status)
-            cases = [c for c in session.scalars(query).all() if self._desk.may_see(session, user, c, now)]
+            listed = CompromiseRepository(session).listing(status)
+            cases = [c for c in listed if self._desk.may_see(session, user, c, now)]
             views = [case_view(session, c) for c in cases]
             append_event(
                 session,

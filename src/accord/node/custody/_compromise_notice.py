@@ -19,12 +19,19 @@ from sqlalchemy.orm import Session
 from accord.canonical import format_time
 from accord.errors import InvalidInput
 from accord.exchange import CompromisedItem, CompromiseNotice, compromise_text, new_case_id
-from accord.items import Precedence
+from accord.items import CaseState, Direction, Precedence
 from accord.node.core._context import NodeContext
 from accord.node.custody._compromise_case import CaseDesk, CaseView, case_view
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._sending import SendingService
-from accord.store import CompromiseCaseRow, CompromiseItemRow, CompromisePartyRow, ItemRow, append_event
+from accord.store import (
+    CompromiseCaseRow,
+    CompromiseItemRow,
+    CompromisePartyRow,
+    CompromiseRepository,
+    ItemRow,
+    append_event,
+)
 
 __all__ = ["MAX_ITEMS", "Reporting"]
 
@@ -89,7 +96,7 @@ class Reporting:
         own = self._ctx.config
         case = CompromiseCaseRow(
             id=new_case_id(),
-            direction="out",
+            direction=Direction.OUT,
             reporting_node=own.node_id,
             reporting_party=own.party,
             actual=actual,
@@ -97,21 +104,20 @@ class Reporting:
             opened_by=actor,
             opened_at=format_time(now),
             received_at=None,
-            status="open",
+            status=CaseState.OPEN,
         )
-        session.add(case)
-        session.flush()
-        for position, row in enumerate(rows):
-            session.add(
-                CompromiseItemRow(
-                    case_id=case.id,
-                    item_id=row.id,
-                    position=position,
-                    content_sha384=row.content_sha384,
-                    originator_node=row.originator_node,
-                    originator_party=row.originator_party,
-                )
+        items = [
+            CompromiseItemRow(
+                case_id=case.id,
+                item_id=row.id,
+                position=position,
+                content_sha384=row.content_sha384,
+                originator_node=row.originator_node,
+                originator_party=row.originator_party,
             )
+            for position, row in enumerate(rows)
+        ]
+        CompromiseRepository(session).open(case, items)
         return case
 
     def _notify(
@@ -151,7 +157,7 @@ class Reporting:
                 actor=actor,
                 now=now,
             )
-            session.add(
+            CompromiseRepository(session).add_party(
                 CompromisePartyRow(
                     case_id=case.id,
                     originator_node=node_id,

@@ -29,6 +29,7 @@ from accord.errors import (
     PolicyDenied,
 )
 from accord.exchange import DestructionCertificate, EnvelopeHeader
+from accord.items import DestructionDirection
 from accord.node.custody._copies import MAX_COPIES, CopyView, copies_of, copy_view, number_copies
 from accord.node.custody._destruction import Destroyed, Destruction
 from accord.node.custody._gate import ItemGate
@@ -47,7 +48,14 @@ from accord.node.transfer._control import (
 )
 from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Action
-from accord.store import DestructionRow, ItemRow, TranslationRow, append_event, format_stamp
+from accord.store import (
+    DestructionRepository,
+    DestructionRow,
+    ItemRow,
+    TranslationRow,
+    append_event,
+    format_stamp,
+)
 
 __all__ = ["CopyView", "CustodyService", "Destroyed", "TranslationView"]
 
@@ -186,19 +194,17 @@ class CustodyService(ServiceBase):
                     f"a destruction certificate for item {row.id}, which was never provided to {sender}"
                 )
             not_on_record(
-                session,
-                DestructionRow,
-                certificate.certificate_id,
+                DestructionRepository(session).get(certificate.certificate_id),
                 f"destruction certificate {certificate.certificate_id} is already on record",
             )
 
         def apply(
             session: Session, certificate: DestructionCertificate, row: ItemRow, now: datetime
         ) -> Entry:
-            session.add(
+            DestructionRepository(session).add(
                 DestructionRow(
                     id=certificate.certificate_id,
-                    direction="received",
+                    direction=DestructionDirection.RECEIVED,
                     item_id=certificate.item_id,
                     holder_node=sender,
                     certificate_json=certificate.to_bytes().decode("utf-8"),

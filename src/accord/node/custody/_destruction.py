@@ -22,7 +22,7 @@ from accord.agreements import Agreement
 from accord.canonical import format_time
 from accord.errors import InvalidInput, NotFound, PolicyDenied, Withheld
 from accord.exchange import DestructionCertificate, new_certificate_id
-from accord.items import Precedence
+from accord.items import DestructionDirection, Precedence
 from accord.markings import Marking
 from accord.node.core._context import NodeContext
 from accord.node.custody._gate import ItemGate
@@ -31,7 +31,15 @@ from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._sending import SendingService
 from accord.policy import Action
-from accord.store import AttachmentRow, CopyRow, DestructionRow, ItemRow, append_event, format_stamp
+from accord.store import (
+    AttachmentRow,
+    CopyRow,
+    DestructionRepository,
+    DestructionRow,
+    ItemRow,
+    append_event,
+    format_stamp,
+)
 
 __all__ = ["Destroyed", "Destruction"]
 
@@ -130,10 +138,10 @@ class Destruction:
 
     def _file(self, session: Session, certificate: DestructionCertificate, now: datetime) -> None:
         """Keep the certificate issued here on record."""
-        session.add(
+        DestructionRepository(session).add(
             DestructionRow(
                 id=certificate.certificate_id,
-                direction="issued",
+                direction=DestructionDirection.ISSUED,
                 item_id=certificate.item_id,
                 holder_node=self._ctx.config.node_id,
                 certificate_json=certificate.to_bytes().decode("utf-8"),
@@ -178,11 +186,7 @@ class Destruction:
             if row is None:
                 raise NotFound(f"no item {item_id!r} at this node")
             self._gate.access.require_read(session, user, self._gate.items.resource_of(row), now)
-            found = session.scalar(
-                select(DestructionRow).where(
-                    DestructionRow.item_id == item_id, DestructionRow.direction == "issued"
-                )
-            )
+            found = DestructionRepository(session).issued_for(item_id)
             if found is None:
                 raise NotFound(f"item {item_id} was not destroyed here: there is no certificate")
             append_event(

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.exchange import DestructionCertificate
-from accord.store import ConsentReceiptRow, ConsentRow, DestructionRow, OutboxRow
+from accord.store import ConsentRepository, DestructionRepository, OutboxRow
 
 __all__ = ["Dissemination", "dissemination_record"]
 
@@ -91,9 +91,7 @@ def _consents(session: Session, item_id: str) -> list[dict[str, object]]:
             "token_id": consent.token_id,
             "expires_at": consent.expires_at,
         }
-        for consent in session.scalars(
-            select(ConsentRow).where(ConsentRow.item_id == item_id).order_by(ConsentRow.requested_at)
-        )
+        for consent in ConsentRepository(session).of_item(item_id)
     ]
 
 
@@ -110,20 +108,14 @@ def _third_party_receipts(session: Session, item_id: str) -> list[dict[str, obje
             "agreement": received.agreement_id,
             "received_at": received.received_at,
         }
-        for received in session.scalars(
-            select(ConsentReceiptRow)
-            .where(ConsentReceiptRow.item_id == item_id)
-            .order_by(ConsentReceiptRow.received_at, ConsentReceiptRow.id)
-        )
+        for received in ConsentRepository(session).receipts_of_item(item_id)
     ]
 
 
 def _certificates(session: Session, item_id: str) -> list[dict[str, object]]:
     """Every destruction certificate issued here or returned by a holder (Art. 16)."""
     out: list[dict[str, object]] = []
-    for cert in session.scalars(
-        select(DestructionRow).where(DestructionRow.item_id == item_id).order_by(DestructionRow.destroyed_at)
-    ):
+    for cert in DestructionRepository(session).of_item(item_id):
         parsed = DestructionCertificate.parse(cert.certificate_json)
         out.append(
             {

@@ -19,7 +19,7 @@ from accord.node.audit._ledger import LedgerService
 from accord.node.core._context import NodeContext
 from accord.node.custody._compromise_case import CaseDesk
 from accord.store import (
-    ConsentRow,
+    ConsentRepository,
     CopyRow,
     ItemRow,
     JournalRow,
@@ -237,7 +237,5 @@ def _consents(session: Session, item_id: str) -> list[dict[str, object]]:
             "token_id": c.token_id,
             "decided_at": c.decided_at,
         }
-        for c in session.scalars(
-            select(ConsentRow).where(ConsentRow.item_id == item_id).order_by(ConsentRow.requested_at)
-        )
+        for c in ConsentRepository(session).of_item(item_id)
     ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.canonical import parse_time
@@ -21,7 +20,7 @@ from accord.node.core._home import NodeConfig
 from accord.node.custody._copies import CopyView, copies_of
 from accord.node.custody._translations import translations_of
 from accord.node.holdings._stored import FINAL_STATUSES, originated_at, stored_marking
-from accord.store import ConsentRow, DestructionRow, ItemRow
+from accord.store import ConsentRepository, DestructionRepository, ItemRow
 
 __all__ = ["Holding", "destroy_by_dates", "holding_line"]
 
@@ -68,12 +67,7 @@ class Holding:
 def destroy_by_dates(session: Session, own_party: str) -> dict[str, str]:
     """Per item received here under consent: the earliest destroy-by its consents set."""
     out: dict[str, str] = {}
-    for item_id, token_json in session.execute(
-        select(ConsentRow.item_id, ConsentRow.token_json).where(
-            ConsentRow.direction == "held",
-            ConsentRow.third_party == own_party,
-        )
-    ):
+    for item_id, token_json in ConsentRepository(session).held_tokens(own_party):
         if token_json is None:
             continue
         limit = ConsentToken.parse(token_json).limits.destroy_by
@@ -93,11 +87,7 @@ def holding_line(
         else banner(marking.originator)
     )
     translations = tuple((t.id, t.lang, t.status) for t in translations_of(session, row.id))
-    certificate = session.scalar(
-        select(DestructionRow.id).where(
-            DestructionRow.item_id == row.id, DestructionRow.direction == "issued"
-        )
-    )
+    certificate = DestructionRepository(session).issued_id(row.id)
     return Holding(
         item_id=row.id,
         originator_party=row.originator_party,

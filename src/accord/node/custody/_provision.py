@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.errors import IntegrityError
-from accord.store import ConsentRow, OutboxRow
+from accord.items import ConsentState
+from accord.store import ConsentRepository, OutboxRow
 
 UNREADABLE = "unreadable"
 """The outbox kind migration 0013 gave an envelope whose stored header no longer parsed."""
@@ -51,15 +52,8 @@ def provided_to(session: Session, item_id: str, node_id: str, party: str) -> boo
             return True
         if kind == UNREADABLE:
             damaged.append(message_id)
-    consented = session.scalar(
-        select(ConsentRow.id).where(
-            ConsentRow.item_id == item_id,
-            ConsentRow.direction == "in",
-            ConsentRow.third_party == party,
-            ConsentRow.status.in_(("approved", "revoked")),
-        )
-    )
-    if consented is not None:
+    # A consent since revoked still means the third party may hold the item (Art. 6).
+    if ConsentRepository(session).given_to(item_id, party, (ConsentState.APPROVED, ConsentState.REVOKED)):
         return True
     if damaged:
         raise IntegrityError(

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.exchange import HeldItem, HoldingsSummary
-from accord.store import ConsentReceiptRow, DestructionRow, ItemRow, OutboxRow
+from accord.store import ConsentReceiptRow, ConsentRepository, DestructionRepository, ItemRow, OutboxRow
 
 __all__ = [
     "CHECKS",
@@ -108,20 +108,9 @@ def holder_record(session: Session, summary: HoldingsSummary, own_node: str) -> 
     # What a holder passed on to that node under our consent: its signed receipts are
     # our record of it, as the outbox is of what we provided ourselves (Art. 6).
     receipts: dict[str, list[ConsentReceiptRow]] = {}
-    for received in session.scalars(
-        select(ConsentReceiptRow)
-        .where(ConsentReceiptRow.third_party_node == node, ConsentReceiptRow.third_party == party)
-        .order_by(ConsentReceiptRow.received_at, ConsentReceiptRow.id)
-    ):
+    for received in ConsentRepository(session).receipts_by(node, party):
         receipts.setdefault(received.item_id, []).append(received)
-    certified = {
-        c.item_id: c.id
-        for c in session.scalars(
-            select(DestructionRow).where(
-                DestructionRow.direction == "received", DestructionRow.holder_node == node
-            )
-        )
-    }
+    certified = {c.item_id: c.id for c in DestructionRepository(session).received_from(node)}
     theirs = {entry.item_id: entry for entry in summary.items}
     ours = {
         row.id: row

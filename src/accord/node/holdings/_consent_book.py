@@ -1,24 +1,25 @@
 """The consents this node holds for items it passes on or received (GSOMIA Art. 6).
 
-One home for the SQL of the ``consents`` table that the exchange needs below the
-originator's workflow (:mod:`accord.node.originator`): the holder finds a valid token
-before it sends an item to a third party (:func:`usable_consent`), the third party keeps
-the token an item arrived with (:func:`record_held`) and checks whether it was revoked
-(:func:`revoked`). Rows: ``direction`` ``out`` at the holder that asked, ``in`` at the
-originator, ``held`` at a third party that received an item with its token.
+The consent questions the exchange asks below the originator's workflow
+(:mod:`accord.node.originator`), answered from :class:`~accord.store.ConsentRepository`:
+the holder finds a valid token before it sends an item to a third party
+(:func:`usable_consent`), the third party keeps the token an item arrived with
+(:func:`record_held`) and checks whether it was revoked (:func:`revoked`). Rows:
+``direction`` ``out`` at the holder that asked, ``in`` at the originator, ``held`` at a
+third party that received an item with its token.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.errors import NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import ConsentToken
+from accord.items import ConsentState, Direction
 from accord.node.registry._parties import PartyService
-from accord.store import ConsentRow
+from accord.store import ConsentRepository, ConsentRow
 
 __all__ = ["record_held", "revoked", "usable_consent"]
 
@@ -43,15 +44,7 @@ def usable_consent(
         PolicyDenied: no consent, or none that is approved, unrevoked, unexpired and for
             this item, with the reason (Art. 6).
     """
-    rows = session.scalars(
-        select(ConsentRow)
-        .where(
-            ConsentRow.item_id == item_id,
-            ConsentRow.third_party == third_party,
-            ConsentRow.direction == "out",
-        )
-        .order_by(ConsentRow.requested_at.desc())
-    ).all()
+    rows = ConsentRepository(session).asked(item_id, third_party)
     needs = (
         f"item {item_id} was provided by {originator_party}; passing it on to {third_party} needs "
         f"{originator_party}'s prior written consent (Art. 6)"
@@ -80,11 +73,11 @@ def _usable(
     now: datetime,
 ) -> ConsentToken | str | None:
     """The row's token if it is usable now, else why not (``None``: an approved row without a token)."""
-    if row.status == "pending":
+    if row.status == ConsentState.PENDING:
         return f"request {row.id} is still pending"
-    if row.status == "denied":
+    if row.status == ConsentState.DENIED:
         return f"request {row.id} was denied: {row.reason}"
-    if row.status == "revoked":
+    if row.status == ConsentState.REVOKED:
         return f"consent {row.token_id} was revoked at {row.revoked_at}: {row.reason}"
     if row.token_json is None:
         return None
@@ -106,12 +99,13 @@ def _usable(
 
 def record_held(session: Session, token: ConsentToken, sender: str) -> None:
     """Keep the token an item arrived with (direction ``held``), so a revocation finds it."""
-    if session.get(ConsentRow, token.request_id) is not None:
+    consents = ConsentRepository(session)
+    if consents.get(token.request_id) is not None:
         return
-    session.add(
+    consents.add(
         ConsentRow(
             id=token.request_id,
-            direction="held",
+            direction=Direction.HELD,
             item_id=token.item_id,
             content_sha384=token.content_sha384,
             originator_node=token.originator_node,
@@ -122,7 +116,7 @@ def record_held(session: Session, token: ConsentToken, sender: str) -> None:
             request_json="{}",
             requested_by=token.approved_by,
             requested_at=token.issued_at,
-            status="approved",
+            status=ConsentState.APPROVED,
             decided_by=token.approved_by,
             decided_at=token.issued_at,
             token_id=token.token_id,
@@ -134,7 +128,4 @@ def record_held(session: Session, token: ConsentToken, sender: str) -> None:
 
 def revoked(session: Session, token_id: str) -> bool:
     """Whether this node has learnt that the consent ``token_id`` was revoked."""
-    found = session.scalar(
-        select(ConsentRow.id).where(ConsentRow.token_id == token_id, ConsentRow.status == "revoked")
-    )
-    return found is not None
+    return ConsentRepository(session).is_revoked(token_id)

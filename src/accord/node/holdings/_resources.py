@@ -14,12 +14,11 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from accord.errors import AccordError, IntegrityError, InvalidInput
 from accord.exchange import ConsentToken
-from accord.items import ItemContent, Precedence
+from accord.items import ConsentState, ItemContent, Precedence
 from accord.markings import Marking
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService, consent_terms
@@ -29,7 +28,7 @@ from accord.node.holdings._vault import open_content
 from accord.node.holdings._verifying import item_key
 from accord.node.registry._users import User
 from accord.policy import ConsentTerms, Resource
-from accord.store import ConsentRow, ItemRow
+from accord.store import ConsentRepository, ItemRow
 
 __all__ = ["Consented", "ItemResources"]
 
@@ -65,15 +64,11 @@ class ItemResources:
         Raises:
             IntegrityError: a stored consent no longer parses.
         """
-        query = select(ConsentRow.item_id, ConsentRow.token_json).where(
-            ConsentRow.direction == "held",
-            ConsentRow.status == "approved",
-            ConsentRow.third_party == self._ctx.config.party,
+        held_here = ConsentRepository(session).held_tokens(
+            self._ctx.config.party, status=ConsentState.APPROVED, item_id=item_id
         )
-        if item_id is not None:
-            query = query.where(ConsentRow.item_id == item_id)
         out: Consented = {}
-        for held, token_json in session.execute(query.order_by(ConsentRow.requested_at)):
+        for held, token_json in held_here:
             if token_json is None:
                 continue
             try:

@@ -12,14 +12,13 @@ import dataclasses
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.errors import AccordError, IntegrityError, InvalidInput, NotFound, VerificationFailed
 from accord.exchange import DowngradeNotice
 from accord.markings import ConfidentialityLabel, Marking
 from accord.node.registry._parties import PartyService
-from accord.store import ItemNoticeRow, ItemRow, format_stamp
+from accord.store import ConsentRepository, ItemRow, format_stamp
 
 __all__ = [
     "FINAL_STATUSES",
@@ -64,11 +63,8 @@ def verified_notices(session: Session, parties: PartyService, row: ItemRow) -> l
     Raises:
         IntegrityError: a stored notice no longer verifies or is not about this item.
     """
-    stored = session.scalars(
-        select(ItemNoticeRow).where(ItemNoticeRow.item_id == row.id).order_by(ItemNoticeRow.issued_at)
-    ).all()
     notices = []
-    for notice_row in stored:
+    for notice_row in ConsentRepository(session).notices_of(row.id):
         try:
             notice = DowngradeNotice.parse(notice_row.notice_json)
             _, keys = parties.signer(session, row.originator_node)

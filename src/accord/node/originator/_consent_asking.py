@@ -19,7 +19,7 @@ from accord.agreements import Agreement
 from accord.canonical import format_time
 from accord.errors import InvalidInput, NotFound
 from accord.exchange import ConsentRequest, new_request_id
-from accord.items import Precedence
+from accord.items import ConsentState, Direction, Precedence
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
 from accord.node.holdings._items import ItemService
@@ -29,7 +29,7 @@ from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
 from accord.policy import Action, ConsentTerms
-from accord.store import ConsentRow, ItemRow, append_event
+from accord.store import ConsentRepository, ConsentRow, ItemRow, append_event
 
 if TYPE_CHECKING:
     from accord.node.transfer._sending import SendingService
@@ -141,7 +141,7 @@ class ConsentAsking:
             now=now,
         )
         consent = _out_row(request, row)
-        session.add(consent)
+        ConsentRepository(session).add(consent)
         append_event(
             session,
             at=now,
@@ -163,7 +163,7 @@ def _out_row(request: ConsentRequest, row: ItemRow) -> ConsentRow:
     """The holder's record of a request it sent (``direction`` ``out``, pending)."""
     return ConsentRow(
         id=request.request_id,
-        direction="out",
+        direction=Direction.OUT,
         item_id=request.item_id,
         content_sha384=row.content_sha384,
         originator_node=row.originator_node,
@@ -174,5 +174,5 @@ def _out_row(request: ConsentRequest, row: ItemRow) -> ConsentRow:
         request_json=request.to_bytes().decode("utf-8"),
         requested_by=request.requested_by,
         requested_at=request.requested_at,
-        status="pending",
+        status=ConsentState.PENDING,
     )

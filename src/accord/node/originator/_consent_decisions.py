@@ -21,12 +21,12 @@ from accord.agreements import Agreement
 from accord.canonical import format_time
 from accord.errors import Conflict, InvalidInput, NotFound
 from accord.exchange import ConsentConditions, ConsentDecision, ConsentToken, new_token_id
-from accord.items import Precedence
+from accord.items import ConsentState, Direction, Precedence
 from accord.node.core._context import NodeContext
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.registry._parties import PartyService
-from accord.store import ConsentRow, append_event
+from accord.store import ConsentRepository, ConsentRow, append_event
 
 if TYPE_CHECKING:
     from accord.node.transfer._sending import SendingService
@@ -82,7 +82,7 @@ class ConsentDecisions:
             token = self._token(row, actor, days, conditions, limits, now)
             answer = ConsentDecision(row.id, True, token, None, actor, format_time(now))
             self._answer(session, row, answer, decision_agreement, actor, now)
-            row.status = "approved"
+            row.status = ConsentState.APPROVED
             row.token_id = token.token_id
             row.token_json = token.to_bytes().decode("utf-8")
             row.expires_at = token.expires_at
@@ -115,7 +115,7 @@ class ConsentDecisions:
             row, decision_agreement = self._decidable(session, request_id, actor, now)
             answer = ConsentDecision(row.id, False, None, reason, actor, format_time(now))
             self._answer(session, row, answer, decision_agreement, actor, now)
-            row.status = "denied"
+            row.status = ConsentState.DENIED
             row.reason = answer.reason
             append_event(
                 session,
@@ -159,13 +159,13 @@ class ConsentDecisions:
     def _decidable(
         self, session: Session, request_id: str, actor: str, now: datetime
     ) -> tuple[ConsentRow, Agreement]:
-        row = session.get(ConsentRow, request_id)
-        if row is None or row.direction != "in":
+        row = ConsentRepository(session).get(request_id)
+        if row is None or row.direction != Direction.IN:
             raise NotFound(f"no consent request {request_id!r} here")
         _, agreement = self._grounds.officer_check(
             session, row, actor, now, f"no consent request {request_id!r} here"
         )
-        if row.status != "pending":
+        if row.status != ConsentState.PENDING:
             raise Conflict(f"consent request {request_id} was already decided ({row.status})")
         return row, agreement
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import ConsentDecision, ConsentRequest, ConsentRevocation, EnvelopeHeader
+from accord.items import ConsentState, Direction
 from accord.node.core._context import NodeContext
 from accord.node.holdings._stored import FINAL_STATUSES
 from accord.node.originator._consent_revocation import cancel_waiting, held_revocation
@@ -39,7 +40,7 @@ from accord.node.transfer._control import (
     signed_by,
     verify_signed,
 )
-from accord.store import ConsentRow, ItemRow, OutboxRow
+from accord.store import ConsentRepository, ConsentRow, ItemRow, OutboxRow
 
 __all__ = ["ConsentIncoming"]
 
@@ -95,13 +96,13 @@ class ConsentIncoming:
             if sent is None:
                 raise PolicyDenied(f"item {request.item_id} was never provided to {header.sender}")
             refusal = f"consent request {request.request_id} is already here"
-            not_on_record(session, ConsentRow, request.request_id, refusal)
+            not_on_record(ConsentRepository(session).get(request.request_id), refusal)
 
         def apply(session: Session, request: ConsentRequest, _: ItemRow, now: datetime) -> Entry:
-            session.add(
+            ConsentRepository(session).add(
                 ConsentRow(
                     id=request.request_id,
-                    direction="in",
+                    direction=Direction.IN,
                     item_id=request.item_id,
                     content_sha384=request.content_sha384,
                     originator_node=own.node_id,
@@ -112,7 +113,7 @@ class ConsentIncoming:
                     request_json=request.to_bytes().decode("utf-8"),
                     requested_by=request.requested_by,
                     requested_at=request.requested_at,
-                    status="pending",
+                    status=ConsentState.PENDING,
                 )
             )
             return Entry(
@@ -148,8 +149,8 @@ class ConsentIncoming:
         self, session: Session, header: EnvelopeHeader, plaintext: bytes, now: datetime
     ) -> Incoming:
         def locate(decision: ConsentDecision) -> ConsentRow:
-            row = session.get(ConsentRow, decision.request_id)
-            if row is None or row.direction != "out":
+            row = ConsentRepository(session).get(decision.request_id)
+            if row is None or row.direction != Direction.OUT:
                 raise NotFound(f"a consent decision for {decision.request_id}, which this node did not ask")
             return row
 
@@ -157,7 +158,7 @@ class ConsentIncoming:
             # The author is the originator our request went to; its token is signed by it.
             if row.originator_node != header.sender:
                 raise PolicyDenied("a consent decision must come from the item's originator")
-            if row.status != "pending":
+            if row.status != ConsentState.PENDING:
                 raise Conflict(f"consent request {row.id} was already decided ({row.status})")
             token = decision.token
             if token is not None:
@@ -174,16 +175,16 @@ class ConsentIncoming:
 
         def apply(session: Session, decision: ConsentDecision, _: ConsentRow, now: datetime) -> Entry:
             token = decision.token
-            target = session.get_one(ConsentRow, decision.request_id)
+            target = ConsentRepository(session).get_one(decision.request_id)
             target.decided_by = decision.decided_by
             target.decided_at = decision.decided_at
             if token is not None:
-                target.status = "approved"
+                target.status = ConsentState.APPROVED
                 target.token_id = token.token_id
                 target.token_json = token.to_bytes().decode("utf-8")
                 target.expires_at = token.expires_at
             else:
-                target.status = "denied"
+                target.status = ConsentState.DENIED
                 target.reason = decision.reason
             return Entry(
                 item_id=target.item_id,
@@ -221,38 +222,43 @@ class ConsentIncoming:
 
         def locate(revocation: ConsentRevocation) -> ConsentRow | None:
             # Not found is no refusal: the item may still be on its way (kept, see apply).
-            return session.scalar(select(ConsentRow).where(ConsentRow.token_id == revocation.token_id))
+            return ConsentRepository(session).by_token(revocation.token_id)
 
         def check(revocation: ConsentRevocation, row: ConsentRow | None) -> None:
             if row is not None and (
                 row.originator_node != header.sender or row.item_id != revocation.item_id
             ):
                 raise PolicyDenied(f"a revocation of consent {revocation.token_id} that does not match it")
-            if row is not None and row.status == "revoked":
+            if row is not None and row.status == ConsentState.REVOKED:
                 raise Conflict(f"consent {revocation.token_id} is already revoked")
 
         def apply(
             session: Session, revocation: ConsentRevocation, row: ConsentRow | None, now: datetime
         ) -> Entry:
             detail: dict[str, object] = {"token_id": revocation.token_id, "reason": revocation.reason}
-            target = session.get(ConsentRow, row.id) if row is not None else None
+            consents = ConsentRepository(session)
+            target = consents.get(row.id) if row is not None else None
             if target is None:
                 # Not seen yet (the item may still be on its way from the holder): kept, so the
                 # item is refused when it arrives (``revoked``).
                 target = held_revocation(revocation, me.party)
-                session.add(target)
+                consents.add(target)
                 detail["before_the_item"] = True
-            target.status = "revoked"
+            target.status = ConsentState.REVOKED
             target.revoked_at = revocation.revoked_at
             target.reason = revocation.reason
             target.revocation_json = revocation.to_bytes().decode("utf-8")
             holding = session.get(ItemRow, target.item_id)
-            if target.direction == "held" and holding is not None and holding.status not in FINAL_STATUSES:
+            if (
+                target.direction == Direction.HELD
+                and holding is not None
+                and holding.status not in FINAL_STATUSES
+            ):
                 # The item was received under this consent: it may no longer be used or
                 # passed on; it stays protected and accounted for until returned or destroyed.
                 holding.status = "consent-revoked"
                 detail["holding"] = "consent-revoked"
-            if target.direction == "out":
+            if target.direction == Direction.OUT:
                 detail["cancelled"] = cancel_waiting(session, target)
             return Entry(item_id=target.item_id, detail=detail)
 

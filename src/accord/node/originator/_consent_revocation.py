@@ -23,14 +23,14 @@ from accord.agreements import Agreement
 from accord.canonical import format_time
 from accord.errors import Conflict, NotFound
 from accord.exchange import ConsentRevocation
-from accord.items import Precedence
+from accord.items import ConsentState, Direction, Precedence
 from accord.node.core._context import NodeContext
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._control import NO_ITEM
-from accord.store import ConsentRow, OutboxRow, append_event
+from accord.store import ConsentRepository, ConsentRow, OutboxRow, append_event
 
 if TYPE_CHECKING:
     from accord.node.transfer._sending import SendingService
@@ -66,15 +66,13 @@ class ConsentRevoking:
         """
         with self._ctx.work(actor, "consent.revoke", detail={"token_id": token_id}) as session:
             now = self._ctx.now()
-            row = session.scalar(
-                select(ConsentRow).where(ConsentRow.token_id == token_id, ConsentRow.direction == "in")
-            )
+            row = ConsentRepository(session).by_token(token_id, Direction.IN)
             if row is None:
                 raise NotFound(f"no consent {token_id!r} was given here")
             _, agreement = self._grounds.officer_check(
                 session, row, actor, now, f"no consent {token_id!r} was given here"
             )
-            if row.status != "approved":
+            if row.status != ConsentState.APPROVED:
                 raise Conflict(f"consent {token_id} is {row.status}, not in force")
             revocation = ConsentRevocation.make(
                 self._ctx.keys,
@@ -85,7 +83,7 @@ class ConsentRevoking:
                 revoked_at=format_time(now),
             )
             told = self._tell(session, row, revocation, agreement, actor, now)
-            row.status = "revoked"
+            row.status = ConsentState.REVOKED
             row.revoked_at = revocation.revoked_at
             row.reason = revocation.reason
             row.revocation_json = revocation.to_bytes().decode("utf-8")
@@ -149,7 +147,7 @@ def held_revocation(revocation: ConsentRevocation, third_party: str) -> ConsentR
     """The record of a revocation that came before the item it revokes the consent for."""
     return ConsentRow(
         id=f"rev-{revocation.token_id}",
-        direction="held",
+        direction=Direction.HELD,
         item_id=revocation.item_id,
         content_sha384="",
         originator_node=revocation.originator_node,
@@ -160,7 +158,7 @@ def held_revocation(revocation: ConsentRevocation, third_party: str) -> ConsentR
         request_json="{}",
         requested_by="",
         requested_at=revocation.revoked_at,
-        status="revoked",
+        status=ConsentState.REVOKED,
         token_id=revocation.token_id,
     )
 

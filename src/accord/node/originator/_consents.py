@@ -31,7 +31,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.errors import PolicyDenied
@@ -44,7 +43,7 @@ from accord.node.originator._consent_revocation import ConsentRevoking
 from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.transfer._control import Incoming
 from accord.node.transfer._services import Services
-from accord.store import ConsentRow, ItemRow
+from accord.store import ConsentRepository, ItemRow
 
 if TYPE_CHECKING:
     pass
@@ -152,10 +151,7 @@ class ConsentService:
             user = self._users.get_in(session, actor)
             if user.role.value not in ("officer", "authority"):
                 raise PolicyDenied(f"{actor} has the role {user.role.value}; consents are for officers")
-            query = select(ConsentRow).order_by(ConsentRow.requested_at.desc(), ConsentRow.id)
-            if status is not None:
-                query = query.where(ConsentRow.status == status)
-            rows = session.scalars(query).all()
+            rows = ConsentRepository(session).listing(status)
             items = {r.item_id: session.get(ItemRow, r.item_id) for r in rows}
             resources = [self._items.resource_of(item) for item in items.values() if item is not None]
             permitted, _ = self._access.readable(session, user, resources, now)

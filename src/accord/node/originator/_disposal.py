@@ -28,7 +28,7 @@ from accord.node.originator._consents import ConsentService
 from accord.node.transfer._control import Entry, Incoming, about_item, handle, originated_item
 from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Action
-from accord.store import ConsentReceiptRow, ItemRow, OutboxRow, append_event
+from accord.store import ConsentRepository, ItemRow, OutboxRow, append_event
 
 __all__ = ["DisposalRequest", "DisposalService"]
 
@@ -78,11 +78,7 @@ class DisposalService(ServiceBase):
             targets = {to.peer: to.agreement_id for to in sent}
             # A third party that received it under our consent (Art. 6), under the agreement
             # its receipt came under.
-            for node, agreement_id in session.execute(
-                select(ConsentReceiptRow.third_party_node, ConsentReceiptRow.agreement_id).where(
-                    ConsentReceiptRow.item_id == item_id, ConsentReceiptRow.third_party == holder
-                )
-            ):
+            for node, agreement_id in ConsentRepository(session).receiving_nodes(item_id, holder):
                 targets.setdefault(node, agreement_id)
             if not targets:
                 raise NotFound(f"item {item_id} was never provided to {holder}")

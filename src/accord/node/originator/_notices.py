@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from accord.canonical import format_time
 from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import DowngradeNotice, EnvelopeHeader, new_notice_id
-from accord.items import Precedence
+from accord.items import ConsentState, Precedence
 from accord.markings import Marking, scheme
 from accord.node.holdings._access_keys import keep_access_key
 from accord.node.holdings._stored import FINAL_STATUSES, stored_marking
@@ -41,7 +41,7 @@ from accord.node.transfer._control import (
 )
 from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Action
-from accord.store import ConsentRow, ItemNoticeRow, ItemRow, OutboxRow, append_event, format_stamp
+from accord.store import ConsentRepository, ItemNoticeRow, ItemRow, OutboxRow, append_event, format_stamp
 
 __all__ = ["NoticeService"]
 
@@ -143,7 +143,8 @@ class NoticeService(ServiceBase):
             refusal = f"a classification notice for another version of item {notice.item_id}"
             same_version(row, notice.content_sha384, refusal)
             not_on_record(
-                session, ItemNoticeRow, notice.notice_id, f"notice {notice.notice_id} was already applied"
+                ConsentRepository(session).notice(notice.notice_id),
+                f"notice {notice.notice_id} was already applied",
             )
             marking = stored_marking(row)
             if (
@@ -214,7 +215,7 @@ class NoticeService(ServiceBase):
             row.marking_json = changed.canonical_bytes().decode("utf-8")
             row.access_key = keep_access_key(session, changed)
             row.status = "downgraded" if row.status == "held" and not final else row.status
-        session.add(
+        ConsentRepository(session).add_notice(
             ItemNoticeRow(
                 id=notice.notice_id,
                 item_id=row.id,
@@ -238,12 +239,7 @@ class NoticeService(ServiceBase):
         ).all()
         targets: dict[str, str] = {peer: agreement_id for peer, agreement_id in sent}  # noqa: C416
         # Third parties the originator consented to may hold it too.
-        consented = session.scalars(
-            select(ConsentRow).where(
-                ConsentRow.item_id == row.id, ConsentRow.direction == "in", ConsentRow.status == "approved"
-            )
-        ).all()
-        for consent in consented:
+        for consent in ConsentRepository(session).given(row.id, ConsentState.APPROVED):
             try:
                 agreement = self._agreements.any_in_force_with(session, consent.third_party, now).id
                 cards = self._sending.peers_in(session, consent.third_party)

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, NotFound, PolicyDenied
 from accord.exchange import ConsentReceipt, EnvelopeHeader
+from accord.items import ConsentState, Direction
 from accord.node.core._context import NodeContext
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._control import (
@@ -36,7 +36,7 @@ from accord.node.transfer._control import (
     same_version,
     signed_by,
 )
-from accord.store import ConsentReceiptRow, ConsentRow, ItemRow, format_stamp
+from accord.store import ConsentReceiptRow, ConsentRepository, ItemRow, format_stamp
 
 __all__ = ["ConsentReceiptService"]
 
@@ -75,14 +75,11 @@ class ConsentReceiptService:
             same_version(
                 item, receipt.content_sha384, f"a consent receipt for another version of item {item.id}"
             )
-            consent = session.scalar(
-                select(ConsentRow).where(
-                    ConsentRow.token_id == receipt.token_id, ConsentRow.direction == "in"
-                )
-            )
+            consents = ConsentRepository(session)
+            consent = consents.by_token(receipt.token_id, Direction.IN)
             if (
                 consent is None
-                or consent.status not in ("approved", "revoked")
+                or consent.status not in (ConsentState.APPROVED, ConsentState.REVOKED)
                 or consent.item_id != receipt.item_id
                 or consent.holder_party != receipt.holder_party
                 or consent.holder_node != receipt.holder_node
@@ -93,19 +90,15 @@ class ConsentReceiptService:
                     f"this node gave for {receipt.holder_party} to pass item {receipt.item_id} on to "
                     f"{receipt.third_party} (Art. 6)"
                 )
-            if session.get(ConsentReceiptRow, receipt.receipt_id) is not None or session.scalar(
-                select(ConsentReceiptRow.id).where(
-                    ConsentReceiptRow.third_party_node == sender,
-                    ConsentReceiptRow.holder_node == receipt.holder_node,
-                    ConsentReceiptRow.message_id == receipt.message_id,
-                )
+            if consents.receipt_on_record(
+                receipt.receipt_id, sender, receipt.holder_node, receipt.message_id
             ):
                 raise Conflict(
                     f"the receipt of message {receipt.message_id} by {sender} is already on record"
                 )
 
         def apply(session: Session, receipt: ConsentReceipt, _: ItemRow, now: datetime) -> Entry:
-            session.add(
+            ConsentRepository(session).add_receipt(
                 ConsentReceiptRow(
                     id=receipt.receipt_id,
                     token_id=receipt.token_id,

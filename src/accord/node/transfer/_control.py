@@ -36,7 +36,7 @@ from accord.exchange import EnvelopeHeader, label_digest
 from accord.markings import ConfidentialityLabel, scheme
 from accord.node.core._principal import Principal
 from accord.node.holdings._stored import stored_marking
-from accord.store import Base, ItemRow, append_event
+from accord.store import ItemRow, append_event
 
 __all__ = [
     "NO_ITEM",
@@ -319,11 +319,13 @@ def same_version(row: ItemRow, content_sha384: str, refusal: str) -> None:
         raise VerificationFailed(refusal)
 
 
-def not_on_record(session: Session, table: type[Base], key: object, refusal: str) -> None:
-    """Check: the message was not applied before (its record's primary key is free).
+def not_on_record(found: object | None, refusal: str) -> None:
+    """Check: the message was not applied before (``found``, its record looked up by key, is ``None``).
+
+    The caller looks the record up in its table's repository (``accord.store``).
 
     Raises:
         Conflict: ``refusal``, when it is already on record.
     """
-    if session.get(table, key) is not None:
+    if found is not None:
         raise Conflict(refusal)
