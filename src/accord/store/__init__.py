@@ -2,7 +2,9 @@
 
 from accord.store._access_keys import access_keys, remember_access_key
 from accord.store._blobs import BlobStore
+from accord.store._copy_repository import CopyRepository
 from accord.store._database import ChangeWatch, Database, sqlite_url
+from accord.store._item_repository import ItemRepository
 from accord.store._journal import Event, append_event, format_stamp, read_events
 from accord.store._ledger_store import (
     SealedRow,
@@ -65,12 +67,14 @@ __all__ = [
     "CompromisePartyRow",
     "ConsentReceiptRow",
     "ConsentRow",
+    "CopyRepository",
     "CopyRow",
     "Database",
     "DestructionRow",
     "Event",
     "InboxMessageRow",
     "ItemNoticeRow",
+    "ItemRepository",
     "ItemRow",
     "JournalRow",
     "LedgerCheckpointRow",

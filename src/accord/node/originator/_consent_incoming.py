@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import ConsentDecision, ConsentRequest, ConsentRevocation, EnvelopeHeader
+from accord.items import FINAL_HOLDING_STATES
 from accord.node.core._context import NodeContext
-from accord.node.holdings._stored import FINAL_STATUSES
 from accord.node.originator._consent_revocation import cancel_waiting, held_revocation
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._control import (
@@ -247,7 +247,11 @@ class ConsentIncoming:
             target.reason = revocation.reason
             target.revocation_json = revocation.to_bytes().decode("utf-8")
             holding = session.get(ItemRow, target.item_id)
-            if target.direction == "held" and holding is not None and holding.status not in FINAL_STATUSES:
+            if (
+                target.direction == "held"
+                and holding is not None
+                and holding.status not in FINAL_HOLDING_STATES
+            ):
                 # The item was received under this consent: it may no longer be used or
                 # passed on; it stays protected and accounted for until returned or destroyed.
                 holding.status = "consent-revoked"

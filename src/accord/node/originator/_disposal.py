@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 from accord.canonical import format_time
 from accord.errors import Conflict, NotFound, PolicyDenied
 from accord.exchange import DisposalRequest, EnvelopeHeader
-from accord.items import Precedence
-from accord.node.holdings._stored import FINAL_STATUSES
+from accord.items import FINAL_HOLDING_STATES, Precedence
 from accord.node.originator._consents import ConsentService
 from accord.node.transfer._control import Entry, Incoming, about_item, handle, originated_item
 from accord.node.transfer._services import ServiceBase, Services
@@ -125,7 +124,7 @@ class DisposalService(ServiceBase):
             return originated_item(session, request.item_id, header.sender, missing)
 
         def check(_: DisposalRequest, row: ItemRow) -> None:
-            if row.status in FINAL_STATUSES:
+            if row.status in FINAL_HOLDING_STATES:
                 raise Conflict(f"item {row.id} is already {row.status} here")
 
         def apply(session: Session, request: DisposalRequest, _: ItemRow, now: datetime) -> Entry:

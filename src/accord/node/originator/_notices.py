@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from accord.canonical import format_time
 from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import DowngradeNotice, EnvelopeHeader, new_notice_id
-from accord.items import Precedence
+from accord.items import FINAL_HOLDING_STATES, Precedence
 from accord.markings import Marking, scheme
 from accord.node.holdings._access_keys import keep_access_key
-from accord.node.holdings._stored import FINAL_STATUSES, stored_marking
+from accord.node.holdings._stored import stored_marking
 from accord.node.originator._consents import ConsentService
 from accord.node.transfer._control import (
     Entry,
@@ -195,7 +195,7 @@ class NoticeService(ServiceBase):
     ) -> None:
         """Store the notice and the changed marking (originator's label, our alternative)."""
         marking = stored_marking(row)
-        final = row.status in FINAL_STATUSES  # a destroyed or returned holding stays so
+        final = row.status in FINAL_HOLDING_STATES  # a destroyed or returned holding stays so
         if notice.declassified:
             if not final:
                 row.status = "declassified"
