@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import ConsentDecision, ConsentRequest, ConsentRevocation, EnvelopeHeader
-from accord.items import FINAL_HOLDING_STATES
+from accord.items import FINAL_HOLDING_STATES, HoldingState
 from accord.node.core._context import NodeContext
 from accord.node.originator._consent_revocation import cancel_waiting, held_revocation
 from accord.node.registry._parties import PartyService
@@ -39,7 +39,7 @@ from accord.node.transfer._control import (
     signed_by,
     verify_signed,
 )
-from accord.store import ConsentRow, ItemRow, OutboxRow
+from accord.store import ConsentRow, ItemRepository, ItemRow, OutboxRow
 
 __all__ = ["ConsentIncoming"]
 
@@ -196,7 +196,7 @@ class ConsentIncoming:
             )
 
         def receipt(_: ConsentDecision, row: ConsentRow, applied: Apply) -> Incoming:
-            item = session.get(ItemRow, row.item_id)
+            item = ItemRepository(session).get(row.item_id)
             if item is None:
                 raise NotFound(f"item {row.item_id} is no longer held here")
             return about_item(item, self._ctx.config.scheme, applied)
@@ -246,7 +246,7 @@ class ConsentIncoming:
             target.revoked_at = revocation.revoked_at
             target.reason = revocation.reason
             target.revocation_json = revocation.to_bytes().decode("utf-8")
-            holding = session.get(ItemRow, target.item_id)
+            holding = ItemRepository(session).get(target.item_id)
             if (
                 target.direction == "held"
                 and holding is not None
@@ -254,8 +254,8 @@ class ConsentIncoming:
             ):
                 # The item was received under this consent: it may no longer be used or
                 # passed on; it stays protected and accounted for until returned or destroyed.
-                holding.status = "consent-revoked"
-                detail["holding"] = "consent-revoked"
+                holding.status = HoldingState.CONSENT_REVOKED
+                detail["holding"] = HoldingState.CONSENT_REVOKED
             if target.direction == "out":
                 detail["cancelled"] = cancel_waiting(session, target)
             return Entry(item_id=target.item_id, detail=detail)
