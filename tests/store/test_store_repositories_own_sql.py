@@ -19,6 +19,11 @@ SRC = Path(accord.__file__).parent
 ABOVE_STORE = ("node", "api", "cli")
 OWNED: dict[str, str] = {
     # row class name: the repository that owns its SQL
+    "AccessKeyRow": "accord.store.access_keys / remember_access_key",
+    "AttachmentRow": "ItemRepository",
+    "CopyRow": "CopyRepository",
+    "ItemRow": "ItemRepository",
+    "TranslationRow": "CopyRepository",
 }
 QUERIES = frozenset({"select", "update", "delete", "insert"})
 FETCHES = frozenset({"get", "get_one"})
