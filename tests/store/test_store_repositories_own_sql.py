@@ -26,6 +26,11 @@ OWNED: dict[str, str] = {
     "CompromiseItemRow": "CompromiseRepository",
     "CompromisePartyRow": "CompromiseRepository",
     "DestructionRow": "DestructionRepository",
+    "AccessKeyRow": "accord.store.access_keys / remember_access_key",
+    "AttachmentRow": "ItemRepository",
+    "CopyRow": "CopyRepository",
+    "ItemRow": "ItemRepository",
+    "TranslationRow": "CopyRepository",
 }
 QUERIES = frozenset({"select", "update", "delete", "insert"})
 FETCHES = frozenset({"get", "get_one"})

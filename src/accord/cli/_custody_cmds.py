@@ -23,6 +23,7 @@ from accord.cli._common import (
     write_text,
 )
 from accord.errors import Conflict
+from accord.items import HoldingState
 from accord.limits import MAX_SUMMARY_BYTES
 
 __all__ = [
@@ -165,7 +166,7 @@ def holdings_list(
     )
     for h in held:
         origin = f"{h.received_from} at {h.received_at}" if h.received_from else "originated here"
-        live = sum(1 for c in h.copies if c.status == "held")
+        live = sum(1 for c in h.copies if c.status == HoldingState.HELD)
         table.add_row(
             h.item_id,
             h.banner,

@@ -35,25 +35,14 @@ from accord.exchange._fields import (
     wire_time,
 )
 from accord.exchange._signed import SignedStatement, signature_field, text_fields
+from accord.items import HoldingState
 
 __all__ = ["HOLDING_STATUSES", "HeldItem", "HoldingsSummary", "new_summary_id"]
 
 _SUMMARY_ID = re.compile(r"summary-[0-9a-f]{32}")
 MAX_MESSAGES: Final = 1000
 _STATUS = re.compile(r"[a-z][a-z-]{1,15}")
-HOLDING_STATUSES: Final = frozenset(
-    {
-        "held",
-        "downgraded",
-        "declassified",
-        "consent-revoked",
-        "destroyed",
-        "returned",
-        "compromised",
-        "to-return",
-        "to-destroy",
-    }
-)
+HOLDING_STATUSES: Final = frozenset(HoldingState)
 """The statuses a holder reports today (the status column of ``items``); a summary accepts any
 status word of that form, so that a newer holder's statuses still reconcile."""
 

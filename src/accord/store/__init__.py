@@ -4,7 +4,9 @@ from accord.store._access_keys import access_keys, remember_access_key
 from accord.store._blobs import BlobStore
 from accord.store._compromise_repository import CompromiseRepository, DestructionRepository
 from accord.store._consent_repository import ConsentRepository
+from accord.store._copy_repository import CopyRepository
 from accord.store._database import ChangeWatch, Database, sqlite_url
+from accord.store._item_repository import ItemRepository
 from accord.store._journal import Event, append_event, format_stamp, read_events
 from accord.store._ledger_store import (
     SealedRow,
@@ -69,6 +71,7 @@ __all__ = [
     "ConsentReceiptRow",
     "ConsentRepository",
     "ConsentRow",
+    "CopyRepository",
     "CopyRow",
     "Database",
     "DestructionRepository",
@@ -76,6 +79,7 @@ __all__ = [
     "Event",
     "InboxMessageRow",
     "ItemNoticeRow",
+    "ItemRepository",
     "ItemRow",
     "JournalRow",
     "LedgerCheckpointRow",

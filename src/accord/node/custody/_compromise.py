@@ -69,6 +69,7 @@ from accord.store import (
     CompromiseItemRow,
     CompromisePartyRow,
     CompromiseRepository,
+    ItemRepository,
     ItemRow,
     format_stamp,
 )
@@ -322,7 +323,7 @@ class CompromiseService(ServiceBase):
             _: CompromiseReport, found: tuple[CompromiseCaseRow, list[CompromiseItemRow]], applied: Apply
         ) -> Incoming:
             first = found[1][0].item_id
-            row = session.get(ItemRow, first)
+            row = ItemRepository(session).get(first)
             if row is None:
                 raise NotFound(f"item {first} is no longer held here")
             return about_item(row, own.scheme, applied)

@@ -23,7 +23,13 @@ from accord.node.holdings._items import ItemService
 from accord.node.holdings._stored import stored_marking
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._users import Role, User, UserService
-from accord.store import CompromiseCaseRow, CompromiseItemRow, CompromiseRepository, ItemRow
+from accord.store import (
+    CompromiseCaseRow,
+    CompromiseItemRow,
+    CompromiseRepository,
+    ItemRepository,
+    ItemRow,
+)
 
 __all__ = ["CaseDesk", "CaseView", "case_view"]
 
@@ -118,7 +124,7 @@ class CaseDesk:
         Raises:
             NotFound: no such item, or it is withheld from ``user``.
         """
-        row = session.get(ItemRow, item_id)
+        row = ItemRepository(session).get(item_id)
         if row is None:
             raise NotFound(f"no item {item_id[:80]!r} at this node")
         self.access.require_read(session, user, self.items.resource_of(row), now)
@@ -127,7 +133,7 @@ class CaseDesk:
     def may_see(self, session: Session, user: User, case: CompromiseCaseRow, now: datetime) -> bool:
         """Whether ``user`` may read every item of the case still held here (so the case reveals none)."""
         ids = [i.item_id for i in CompromiseRepository(session).items(case.id)]
-        rows = [r for r in (session.get(ItemRow, i) for i in ids) if r is not None]
+        rows = ItemRepository(session).found(ids)
         resources = [self.items.resource_of(r) for r in rows]
         _, withheld = self.access.readable(session, user, resources, now)
         return not withheld
@@ -145,7 +151,7 @@ class CaseDesk:
         """
         own = self._ctx.config
         for item in rows:
-            held = session.get(ItemRow, item.item_id) if isinstance(item, CompromiseItemRow) else item
+            held = ItemRepository(session).get(item.item_id) if isinstance(item, CompromiseItemRow) else item
             if held is None:
                 continue
             marking = stored_marking(held)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from accord.canonical import format_time
 from accord.errors import InvalidInput
 from accord.exchange import CompromisedItem, CompromiseNotice, compromise_text, new_case_id
-from accord.items import CaseState, Direction, Precedence
+from accord.items import FINAL_HOLDING_STATES, CaseState, Direction, HoldingState, Precedence
 from accord.node.core._context import NodeContext
 from accord.node.custody._compromise_case import CaseDesk, CaseView, case_view
 from accord.node.registry._parties import PartyService
@@ -36,8 +36,8 @@ from accord.store import (
 __all__ = ["MAX_ITEMS", "Reporting"]
 
 MAX_ITEMS = 1000
-# Statuses a compromise does not overwrite: the item is no longer here, or no longer classified.
-_FINAL = frozenset({"destroyed", "returned", "declassified"})
+_UNAFFECTED_BY_COMPROMISE = FINAL_HOLDING_STATES | {HoldingState.DECLASSIFIED}
+"""Statuses a compromise does not overwrite: the item is no longer here, or no longer classified."""
 
 
 class Reporting:
@@ -68,8 +68,8 @@ class Reporting:
             case = self._open(session, rows, actual, text, actor, now)
             told = self._notify(session, case, rows, actor, now)
             for row in rows:
-                if row.status not in _FINAL:
-                    row.status = "compromised"
+                if row.status not in _UNAFFECTED_BY_COMPROMISE:
+                    row.status = HoldingState.COMPROMISED
             for row in rows:
                 append_event(
                     session,

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from accord.store import CopyRow, format_stamp
+from accord.items import HoldingState
+from accord.store import CopyRepository, CopyRow, format_stamp
 
 __all__ = ["MAX_COPIES", "CopyView", "copies_of", "copy_view", "number_copies"]
 
@@ -57,7 +57,8 @@ def copy_view(row: CopyRow) -> CopyView:
 
 def number_copies(session: Session, item_id: str, count: int, actor: str, now: datetime) -> list[CopyRow]:
     """Add ``count`` copies, numbered on from the last one made ("copy 5 of 6", "copy 6 of 6")."""
-    last = session.scalar(select(func.max(CopyRow.number)).where(CopyRow.item_id == item_id)) or 0
+    copies = CopyRepository(session)
+    last = copies.last_number(item_id)
     of = last + count
     rows = [
         CopyRow(
@@ -66,15 +67,14 @@ def number_copies(session: Session, item_id: str, count: int, actor: str, now: d
             of=of,
             made_by=actor,
             made_at=format_stamp(now),
-            status="held",
+            status=HoldingState.HELD,
         )
         for n in range(1, count + 1)
     ]
-    session.add_all(rows)
+    copies.add_copies(rows)
     return rows
 
 
 def copies_of(session: Session, item_id: str) -> list[CopyView]:
     """The copies of an item, in number order (no policy check: callers decide)."""
-    rows = session.scalars(select(CopyRow).where(CopyRow.item_id == item_id).order_by(CopyRow.number))
-    return [copy_view(r) for r in rows]
+    return [copy_view(r) for r in CopyRepository(session).copies(item_id)]

@@ -15,14 +15,14 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement
 from accord.canonical import format_time
 from accord.errors import InvalidInput, NotFound, PolicyDenied, Withheld
 from accord.exchange import DestructionCertificate, new_certificate_id
-from accord.items import DestructionDirection, Precedence
+from accord.items import DestructionDirection, HoldingState, Precedence
 from accord.markings import Marking
 from accord.node.core._context import NodeContext
 from accord.node.custody._gate import ItemGate
@@ -32,10 +32,10 @@ from accord.node.registry._parties import PartyService
 from accord.node.transfer._sending import SendingService
 from accord.policy import Action
 from accord.store import (
-    AttachmentRow,
-    CopyRow,
+    CopyRepository,
     DestructionRepository,
     DestructionRow,
+    ItemRepository,
     ItemRow,
     append_event,
     format_stamp,
@@ -83,13 +83,11 @@ class Destruction:
             row = self._gate.permitted(session, item_id, Action.DESTROY, actor, now)
             self._check_witness(session, row, witness, actor, now)
             marking = self._gate.items.view_in(session, row).marking
-            copies = session.scalars(
-                select(CopyRow).where(CopyRow.item_id == item_id, CopyRow.status == "held")
-            ).all()
+            copies = CopyRepository(session).held_copies(item_id)
             certificate = self._certificate(row, method, witness, len(copies), actor, now)
             blobs = self._erase(session, row)
             for copy in copies:
-                copy.status = "destroyed"
+                copy.status = HoldingState.DESTROYED
             self._file(session, certificate, now)
             notified = self._tell_originator(session, row, marking, certificate, actor, now)
             append_event(
@@ -182,7 +180,7 @@ class Destruction:
         with self._ctx.work(actor, "item.certificate", item_id=item_id) as session:
             now = self._ctx.now()
             user = self._gate.users.get_in(session, actor)
-            row = session.get(ItemRow, item_id)
+            row = ItemRepository(session).get(item_id)
             if row is None:
                 raise NotFound(f"no item {item_id!r} at this node")
             self._gate.access.require_read(session, user, self._gate.items.resource_of(row), now)
@@ -221,15 +219,15 @@ class Destruction:
             session.execute(text("PRAGMA secure_delete=ON"))
         row.wrapped_key = b""
         row.content_sealed = b""
-        row.status = "destroyed"
+        row.status = HoldingState.DESTROYED
         blobs = []
-        for att in session.scalars(select(AttachmentRow).where(AttachmentRow.item_id == row.id)):
+        for att in ItemRepository(session).attachments(row.id):
             att.wrapped_key = b""
             blobs.append(att.blob_id)
         for made in translations_of(session, row.id):
             made.wrapped_key = b""
             made.content_sealed = b""
-            made.status = "destroyed"
+            made.status = HoldingState.DESTROYED
         session.flush()
         return blobs
 

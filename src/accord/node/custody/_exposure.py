@@ -20,11 +20,10 @@ from accord.node.core._context import NodeContext
 from accord.node.custody._compromise_case import CaseDesk
 from accord.store import (
     ConsentRepository,
-    CopyRow,
+    CopyRepository,
     ItemRow,
     JournalRow,
     OutboxRow,
-    TranslationRow,
     UserRow,
     append_event,
     read_events,
@@ -205,9 +204,7 @@ def _translations(session: Session, item_id: str) -> list[dict[str, object]]:
             "made_at": t.made_at,
             "status": t.status,
         }
-        for t in session.scalars(
-            select(TranslationRow).where(TranslationRow.source_id == item_id).order_by(TranslationRow.id)
-        )
+        for t in CopyRepository(session).translations_by_id(item_id)
     ]
 
 
@@ -221,7 +218,7 @@ def _copies(session: Session, item_id: str) -> list[dict[str, object]]:
             "made_at": c.made_at,
             "status": c.status,
         }
-        for c in session.scalars(select(CopyRow).where(CopyRow.item_id == item_id).order_by(CopyRow.number))
+        for c in CopyRepository(session).copies(item_id)
     ]
 
 

@@ -13,12 +13,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, NotFound
+from accord.items import HoldingState
 from accord.node.holdings._access import AccessService
 from accord.node.holdings._items import ItemService
 from accord.node.holdings._stored import destroyed_message
 from accord.node.registry._users import UserService
 from accord.policy import Action
-from accord.store import ItemRow
+from accord.store import ItemRepository, ItemRow
 
 __all__ = ["ItemGate"]
 
@@ -40,10 +41,10 @@ class ItemGate:
             Conflict: the item was destroyed.
         """
         user = self.users.get_in(session, actor)
-        row = session.get(ItemRow, item_id)
+        row = ItemRepository(session).get(item_id)
         if row is None:
             raise NotFound(f"no item {item_id!r} at this node")
         self.access.require(session, user, action, self.items.resource_of(row), now)
-        if row.status == "destroyed":
+        if row.status == HoldingState.DESTROYED:
             raise Conflict(destroyed_message(item_id, None))
         return row

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from accord.canonical import parse_time
 from accord.exchange import ConsentToken
+from accord.items import FINAL_HOLDING_STATES
 from accord.markings import banner, received_banner
 from accord.node.core._home import NodeConfig
 from accord.node.custody._copies import CopyView, copies_of
 from accord.node.custody._translations import translations_of
-from accord.node.holdings._stored import FINAL_STATUSES, originated_at, stored_marking
+from accord.node.holdings._stored import originated_at, stored_marking
 from accord.store import ConsentRepository, DestructionRepository, ItemRow
 
 __all__ = ["Holding", "destroy_by_dates", "holding_line"]
@@ -103,6 +104,8 @@ def holding_line(
         certificate_id=certificate,
         destroy_by=destroy_by,
         overdue=(
-            destroy_by is not None and row.status not in FINAL_STATUSES and now >= parse_time(destroy_by)
+            destroy_by is not None
+            and row.status not in FINAL_HOLDING_STATES
+            and now >= parse_time(destroy_by)
         ),
     )

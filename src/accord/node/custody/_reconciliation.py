@@ -25,7 +25,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.exchange import HeldItem, HoldingsSummary
-from accord.store import ConsentReceiptRow, ConsentRepository, DestructionRepository, ItemRow, OutboxRow
+from accord.items import HoldingState
+from accord.store import (
+    ConsentReceiptRow,
+    ConsentRepository,
+    DestructionRepository,
+    ItemRepository,
+    ItemRow,
+    OutboxRow,
+)
 
 __all__ = [
     "CHECKS",
@@ -114,9 +122,7 @@ def holder_record(session: Session, summary: HoldingsSummary, own_node: str) -> 
     theirs = {entry.item_id: entry for entry in summary.items}
     ours = {
         row.id: row
-        for row in session.scalars(
-            select(ItemRow).where(ItemRow.id.in_(set(sends) | set(receipts) | set(theirs)))
-        )
+        for row in ItemRepository(session).among(set(sends) | set(receipts) | set(theirs))
         if row.originator_node == own_node
     }
     return HolderRecord(node, party, sends, receipts, certified, theirs, ours)
@@ -165,7 +171,7 @@ def destroyed_without_certificate(record: HolderRecord, item_id: str) -> Iterato
     entry = record.theirs.get(item_id)
     if entry is None or not record.recorded(item_id):
         return
-    if entry.status == "destroyed" and item_id not in record.certified:
+    if entry.status == HoldingState.DESTROYED and item_id not in record.certified:
         yield (
             f"{record.party} reports {item_id} destroyed; "
             f"no destruction certificate from {record.node} is on record"
@@ -177,7 +183,7 @@ def certified_but_held(record: HolderRecord, item_id: str) -> Iterator[str]:
     entry = record.theirs.get(item_id)
     if entry is None or not record.recorded(item_id):
         return
-    if entry.status != "destroyed" and item_id in record.certified:
+    if entry.status != HoldingState.DESTROYED and item_id in record.certified:
         yield (
             f"{record.node} certified the destruction of {item_id} ({record.certified[item_id]}), "
             f"but {record.party} reports it {entry.status}"

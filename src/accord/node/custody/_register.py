@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from accord.canonical import format_time
 from accord.errors import IntegrityError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import HeldItem, HoldingsSummary, new_summary_id
+from accord.items import HoldingState
 from accord.node.custody._copies import copies_of
 from accord.node.custody._custody import CustodyService
 from accord.node.custody._dissemination import Dissemination, dissemination_record
@@ -47,7 +48,7 @@ from accord.node.custody._reconciliation import Difference, Reconciliation, diff
 from accord.node.registry._users import Role, User
 from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Resource
-from accord.store import InboxMessageRow, ItemRow, append_event
+from accord.store import InboxMessageRow, ItemRepository, ItemRow, append_event
 
 __all__ = ["Difference", "Dissemination", "Holding", "Reconciliation", "RegisterService"]
 
@@ -74,7 +75,7 @@ class RegisterService(ServiceBase):
         with self._ctx.work(actor, "register.holdings") as session:
             now = self._ctx.now()
             user = self._users.get_in(session, actor)
-            rows = session.scalars(select(ItemRow).order_by(ItemRow.created_at.desc(), ItemRow.id)).all()
+            rows = ItemRepository(session).newest_first()
             readable, withheld = self._readable(session, user, rows)
             deadlines = destroy_by_dates(session, self._ctx.config.party)
             own = self._ctx.config
@@ -108,7 +109,7 @@ class RegisterService(ServiceBase):
         with self._ctx.work(actor, "register.dissemination", item_id=item_id) as session:
             now = self._ctx.now()
             user = self._users.get_in(session, actor)
-            row = session.get(ItemRow, item_id)
+            row = ItemRepository(session).get(item_id)
             if row is None:
                 raise NotFound(f"no item {item_id!r} at this node")
             self._access.require_read(session, user, self._items.resource_of(row), now)
@@ -149,15 +150,13 @@ class RegisterService(ServiceBase):
                 raise InvalidInput(
                     f"{for_party} is this node's own party: a summary is made for an originator"
                 )
-            rows = session.scalars(
-                select(ItemRow).where(ItemRow.originator_party == for_party).order_by(ItemRow.id)
-            ).all()
+            rows = ItemRepository(session).originated_by(for_party)
             readable, withheld = self._readable(session, user, rows)
             entries = []
             for row in rows:
                 if row.id not in readable:
                     continue
-                copies = [c for c in copies_of(session, row.id) if c.status == "held"]
+                copies = [c for c in copies_of(session, row.id) if c.status == HoldingState.HELD]
                 messages = session.scalars(
                     select(InboxMessageRow.message_id).where(InboxMessageRow.item_id == row.id)
                 ).all()

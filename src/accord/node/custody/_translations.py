@@ -21,13 +21,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.canonical import canonical_json
 from accord.crypto import DualSignature, new_data_key
 from accord.errors import AccordError, IntegrityError, InvalidInput, ItemError, NotFound, VerificationFailed
-from accord.items import ItemContent
+from accord.items import HoldingState, ItemContent
 from accord.limits import MAX_TEXT_BYTES, read_bounded
 from accord.markings import Marking, banner, received_banner
 from accord.node.core._context import NodeContext
@@ -40,7 +39,7 @@ from accord.node.holdings._vault import (
     wrap_translation_key,
 )
 from accord.policy import Action
-from accord.store import ItemRow, TranslationRow, append_event, format_stamp
+from accord.store import CopyRepository, ItemRepository, ItemRow, TranslationRow, append_event, format_stamp
 
 __all__ = ["TranslationView", "Translations", "translation_statement", "translations_of"]
 
@@ -96,11 +95,7 @@ def translation_statement(row: TranslationRow, source: ItemRow, node_id: str) ->
 
 def translations_of(session: Session, item_id: str) -> list[TranslationRow]:
     """The translations of an item (no policy check: callers decide)."""
-    return list(
-        session.scalars(
-            select(TranslationRow).where(TranslationRow.source_id == item_id).order_by(TranslationRow.made_at)
-        )
-    )
+    return CopyRepository(session).translations(item_id)
 
 
 class Translations:
@@ -130,7 +125,7 @@ class Translations:
                 source.content.fields,
             )
             made = self._sealed(row, lang, content, actor, now)
-            session.add(made)
+            CopyRepository(session).add_translation(made)
             append_event(
                 session,
                 at=now,
@@ -162,7 +157,7 @@ class Translations:
             signature_json="",
             made_by=actor,
             made_at=format_stamp(now),
-            status="held",
+            status=HoldingState.HELD,
         )
         signature = self._ctx.keys.sign(
             "translation", translation_statement(made, source, self._ctx.config.node_id)
@@ -175,13 +170,13 @@ class Translations:
         with self._ctx.work(actor, "translation.read", item_id=translation_id) as session:
             now = self._ctx.now()
             user = self._gate.users.get_in(session, actor)
-            made = session.get(TranslationRow, translation_id)
-            source = None if made is None else session.get(ItemRow, made.source_id)
+            made = CopyRepository(session).translation(translation_id)
+            source = None if made is None else ItemRepository(session).get(made.source_id)
             if made is None or source is None:
                 raise NotFound(f"no item {translation_id!r} at this node")
             resource = replace(self._gate.items.resource_of(source), item_id=translation_id)
             decision = self._gate.access.require_read(session, user, resource, now)
-            if made.status == "destroyed":
+            if made.status == HoldingState.DESTROYED:
                 raise NotFound(destroyed_message(translation_id, None))
             content, marking = self._opened(made, source)
             append_event(

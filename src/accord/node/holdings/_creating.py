@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from accord.crypto import Binding, Sha384Stream, bind, new_data_key
 from accord.errors import AccordError, ItemError, NotFound, PolicyDenied
-from accord.items import AttachmentRef, ItemContent, Precedence, binding_statement
+from accord.items import AttachmentRef, HoldingState, ItemContent, Precedence, binding_statement
 from accord.markings import (
     NEED_TO_KNOW,
     ORIGINATOR_CONTROL,
@@ -48,7 +48,7 @@ from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
 from accord.policy import Action, may_mark
-from accord.store import AttachmentRow, ItemRow, append_event, format_stamp
+from accord.store import AttachmentRow, ItemRepository, ItemRow, append_event, format_stamp
 
 __all__ = ["ItemCreation", "make_label", "seal_attachment"]
 
@@ -240,7 +240,8 @@ class ItemCreation:
         binding = self._bind(draft, content_sha)
         config = self._ctx.config
         with self._ctx.db.transaction() as session:
-            session.add(
+            items = ItemRepository(session)
+            items.add(
                 ItemRow(
                     id=item_id,
                     kind=content.kind.value,
@@ -255,11 +256,10 @@ class ItemCreation:
                     binding_json=json.dumps(binding.to_dict(), sort_keys=True),
                     created_by=draft.actor,
                     created_at=format_stamp(draft.now),
-                    status="held",
-                )
+                    status=HoldingState.HELD,
+                ),
+                draft.rows,
             )
-            session.flush()
-            session.add_all(draft.rows)
             append_event(
                 session,
                 at=draft.now,
@@ -275,4 +275,4 @@ class ItemCreation:
                     "attachments": len(draft.refs),
                 },
             )
-            return verified_view(self._ctx, self._parties, session, session.get_one(ItemRow, item_id))
+            return verified_view(self._ctx, self._parties, session, items.require(item_id))

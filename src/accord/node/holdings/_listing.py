@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from accord.errors import IntegrityError, InvalidInput
@@ -29,29 +28,9 @@ from accord.node.holdings._verifying import verified_view
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import User, UserService
 from accord.policy import Resource
-from accord.store import ItemRow, append_event
+from accord.store import ItemRepository, append_event
 
-__all__ = ["ItemListings", "page"]
-
-
-def page(session: Session, conditions: list[Any], limit: int | None) -> list[str]:
-    """Ids meeting ``conditions``: FLASH first, then newest first, up to ``limit``.
-
-    One query per precedence, most urgent first, each in the order of the listing index.
-    """
-    ids: list[str] = []
-    for precedence in sorted(Precedence, key=lambda p: -p.rank):
-        left = None if limit is None else limit - len(ids)
-        if left == 0:
-            break
-        query = (
-            select(ItemRow.id)
-            .where(ItemRow.precedence == precedence.value, *conditions)
-            .order_by(ItemRow.created_at.desc(), ItemRow.id.desc())
-            .limit(left)
-        )
-        ids.extend(session.scalars(query))
-    return ids
+__all__ = ["ItemListings"]
 
 
 @dataclass
@@ -109,12 +88,11 @@ class ItemListings:
             raise InvalidInput("a listing's limit must be at least 1")
         now = self._ctx.now()
         with self._ctx.db.transaction(read_only=True) as session:
+            items = ItemRepository(session)
             # Destroyed items stay in the holdings register (accord holdings), not in listings.
-            scope = [ItemRow.status != "destroyed"]
-            if received_only:
-                scope.append(ItemRow.received_from.is_not(None))
+            scope = items.listed(received_only=received_only)
             if actor is None:
-                decided = _Page(page(session, scope, limit))
+                decided = _Page(items.page(scope, limit))
             else:
                 user = self._users.get_in(session, actor)
                 decided = self._readable_page(session, user, scope, limit, now)
@@ -132,8 +110,9 @@ class ItemListings:
         """
         views: list[ItemView] = []
         damaged: list[DamagedItem] = []
+        items = ItemRepository(session)
         for item_id in decided.ids:
-            row = session.get_one(ItemRow, item_id)
+            row = items.require(item_id)
             try:
                 views.append(verified_view(self._ctx, self._parties, session, row))
             except IntegrityError as exc:
@@ -181,39 +160,20 @@ class ItemListings:
         item named), the withheld shapes (each with its decision and item count, for the
         journal) and the damaged among the items decided one by one.
         """
+        items = ItemRepository(session)
         consented = self._resources.consented(session)
         shapes = self._by_shape(session, user, scope, now)
-        single = select(ItemRow.id, ItemRow.access_key, ItemRow.originator_party, ItemRow.precedence).where(
-            *scope,
-            or_(
-                ItemRow.access_key.is_(None),
-                ItemRow.access_key.in_(shapes.single),
-                ItemRow.id.in_(consented),
-            ),
-        )
-        own_resources, damaged = self._resources.of_heads(session, session.execute(single).all())
+        single = items.heads_deciding_alone(scope, shapes.single, consented)
+        own_resources, damaged = self._resources.of_heads(session, single)
         own_allowed, withheld = self._access.readable(session, user, own_resources, now)
-        readable = or_(
-            and_(
-                tuple_(ItemRow.access_key, ItemRow.originator_party).in_(shapes.allowed),
-                ItemRow.id.not_in(consented),
-            ),
-            ItemRow.id.in_([r.item_id for r in own_allowed]),
-        )
-        ids = page(session, [*scope, readable], limit)
+        readable = items.readable(shapes.allowed, consented, [r.item_id for r in own_allowed])
+        ids = items.page([*scope, readable], limit)
         shapes_withheld = _withheld_shapes(session, scope, shapes, consented)
         return _Page(ids, user, withheld, shapes_withheld, damaged)
 
     def _by_shape(self, session: Session, user: User, scope: list[Any], now: datetime) -> _ShapeDecisions:
         """One decision per (access key, originating party) present in ``scope``."""
-        groups = [
-            (str(digest), str(party))
-            for digest, party in session.execute(
-                select(ItemRow.access_key, ItemRow.originator_party)
-                .where(*scope, ItemRow.access_key.is_not(None))
-                .group_by(ItemRow.access_key, ItemRow.originator_party)
-            )
-        ]
+        groups = ItemRepository(session).shape_groups(scope)
         shapes = self._shapes.views(session, {digest for digest, _ in groups})
         pairs: dict[str, tuple[str, str]] = {}
         resources: list[Resource] = []
@@ -241,10 +201,8 @@ class ItemListings:
         now = self._ctx.now()
         with self._ctx.db.transaction(read_only=True) as session:
             user = self._users.get_in(session, actor)
-            query = select(ItemRow.id, ItemRow.access_key, ItemRow.originator_party, ItemRow.precedence)
-            resources, _ = self._resources.of_heads(
-                session, session.execute(query.where(ItemRow.id.in_(wanted))).all()
-            )
+            heads = ItemRepository(session).heads_of(wanted)
+            resources, _ = self._resources.of_heads(session, heads)
             permitted, withheld = self._access.readable(session, user, resources, now)
         shown = {r.item_id for r in permitted}
         if wanted:
@@ -268,15 +226,9 @@ def _withheld_shapes(
     One decision was made for all of them; the journal names the shape, not every item.
     """
     out: list[dict[str, object]] = []
+    items = ItemRepository(session)
     for group in shapes.refused:
         digest, party = shapes.pairs[group.item_id]
-        count = session.scalar(
-            select(func.count()).where(
-                *scope,
-                ItemRow.access_key == digest,
-                ItemRow.originator_party == party,
-                ItemRow.id.not_in(consented),
-            )
-        )
+        count = items.count_of_shape(scope, digest, party, consented)
         out.append({"shape": digest, "party": party, "rules": list(group.decision.rule_ids), "items": count})
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from accord.errors import AccordError, IntegrityError, NotFound, TranslationRefused, VerificationFailed
-from accord.items import AttachmentRef
+from accord.items import AttachmentRef, HoldingState
 from accord.markings import derive_alternative, received_banner
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
@@ -22,7 +22,7 @@ from accord.node.holdings._verifying import item_key, verified_plaintext, verifi
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
-from accord.store import AttachmentRow, ItemRow, append_event
+from accord.store import ItemRepository, append_event
 
 __all__ = ["ItemReader"]
 
@@ -55,13 +55,13 @@ class ItemReader:
             IntegrityError: the stored label, content or digests no longer match the binding.
         """
         with self._ctx.work(actor, "item.read", item_id=item_id) as session:
-            row = session.get(ItemRow, item_id)
+            row = ItemRepository(session).get(item_id)
             user = self._users.get_in(session, actor)
             if row is None:
                 raise NotFound(f"no item {item_id!r} at this node")
             now = self._ctx.now()
             decision = self._access.require_read(session, user, self._resources.resource_of(row), now)
-            if row.status == "destroyed":  # told only to those the decision lets read it
+            if row.status == HoldingState.DESTROYED:  # told only to those the decision lets read it
                 raise NotFound(destroyed_message(row.id, None))
             view = verified_view(self._ctx, self._parties, session, row)
             append_event(
@@ -84,13 +84,14 @@ class ItemReader:
                 no longer unwraps.
         """
         with self._ctx.work(actor, "item.attachment", item_id=item_id) as session:
-            row = session.get(ItemRow, item_id)
-            att = session.get(AttachmentRow, (item_id, position))
+            items = ItemRepository(session)
+            row = items.get(item_id)
+            att = items.attachment(item_id, position)
             user = self._users.get_in(session, actor)
             if row is None:
                 raise NotFound(f"no attachment {position} of item {item_id!r}")
             self._access.require_read(session, user, self._resources.resource_of(row), self._ctx.now())
-            if row.status == "destroyed":
+            if row.status == HoldingState.DESTROYED:
                 raise NotFound(destroyed_message(row.id, None))
             if att is None:
                 raise NotFound(f"no attachment {position} of item {item_id!r}")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, object_session
 
 from accord.errors import AccordError, IntegrityError, InvalidInput
 from accord.exchange import ConsentToken
-from accord.items import ConsentState, ItemContent, Precedence
+from accord.items import ConsentState, HoldingState, ItemContent, Precedence
 from accord.markings import Marking
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService, consent_terms
@@ -28,7 +28,7 @@ from accord.node.holdings._vault import open_content
 from accord.node.holdings._verifying import item_key
 from accord.node.registry._users import User
 from accord.policy import ConsentTerms, Resource
-from accord.store import ConsentRepository, ItemRow
+from accord.store import ConsentRepository, ItemRepository, ItemRow
 
 __all__ = ["Consented", "ItemResources"]
 
@@ -98,7 +98,7 @@ class ItemResources:
                 marking = Marking.from_dict(json.loads(load().marking_json))
                 limited = purpose_limited(marking)
             purpose = ""
-            if limited and (row := load()).status != "destroyed":
+            if limited and (row := load()).status != HoldingState.DESTROYED:
                 content = open_content(item_key(self._ctx, row), row.content_sealed, row.id)
                 purpose = ItemContent.from_dict(json.loads(content)).purpose
         except (AccordError, ValueError) as exc:
@@ -127,6 +127,7 @@ class ItemResources:
         Raises:
             IntegrityError: a stored consent no longer parses.
         """
+        items = ItemRepository(session)
         consented = self.consented(session)
         shapes = self._shapes.views(session, {h.access_key for h in heads if h.access_key is not None})
         resources: list[Resource] = []
@@ -136,7 +137,7 @@ class ItemResources:
                 # A missing or altered access key falls back to the full stored marking: the
                 # decision must not depend on the shortcut being intact.
                 shape = shapes.get(head.access_key) if head.access_key is not None else None
-                load = partial(session.get_one, ItemRow, head.id)
+                load = partial(items.require, head.id)
                 resources.append(self.resource(head.id, shape, head.originator_party, load, consented))
             except IntegrityError as exc:
                 damaged.append(DamagedItem(head.id, Precedence(head.precedence), str(exc)))

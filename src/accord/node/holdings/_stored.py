@@ -3,7 +3,8 @@
 An item row keeps the *current* marking (changed by the originator's signed downgrade and
 declassification notices, Art. 6) while its binding covers the label *as created*:
 :func:`verified_notices` and :func:`original_label` lead from one to the other. A holding
-whose status is in :data:`FINAL_STATUSES` no longer changes (Art. 16: destroyed or returned).
+whose status is in :data:`~accord.items.FINAL_HOLDING_STATES` no longer changes (Art. 16:
+destroyed or returned).
 """
 
 from __future__ import annotations
@@ -21,16 +22,12 @@ from accord.node.registry._parties import PartyService
 from accord.store import ConsentRepository, ItemRow, format_stamp
 
 __all__ = [
-    "FINAL_STATUSES",
     "destroyed_message",
     "original_label",
     "originated_at",
     "stored_marking",
     "verified_notices",
 ]
-
-FINAL_STATUSES = frozenset({"destroyed", "returned"})
-"""Holding statuses nothing changes any more (a notice or revocation is recorded, not applied)."""
 
 
 def stored_marking(row: ItemRow) -> Marking:

@@ -17,12 +17,11 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.crypto import Binding, Sha384Stream, verify_binding
 from accord.errors import AccordError, IntegrityError, NotFound, VerificationFailed
-from accord.items import AttachmentRef, ItemContent, Precedence, binding_statement
+from accord.items import AttachmentRef, HoldingState, ItemContent, Precedence, binding_statement
 from accord.markings import Marking, banner, received_banner
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access_keys import access_digest
@@ -30,7 +29,7 @@ from accord.node.holdings._item_types import ItemView
 from accord.node.holdings._stored import original_label, originated_at, verified_notices
 from accord.node.holdings._vault import decrypt_blob, open_content, unwrap_item_key
 from accord.node.registry._parties import PartyService
-from accord.store import AttachmentRow, ItemRow
+from accord.store import ItemRepository, ItemRow
 
 __all__ = ["item_key", "verified_plaintext", "verified_view"]
 
@@ -98,9 +97,7 @@ def _verify(ctx: NodeContext, parties: PartyService, session: Session, row: Item
     content = ItemContent.from_dict(json.loads(open_content(item_key(ctx, row), row.content_sealed, row.id)))
     if row.content_sha384 != content.sha384():
         raise VerificationFailed("the stored content digest does not match the content")
-    att_rows = session.scalars(
-        select(AttachmentRow).where(AttachmentRow.item_id == row.id).order_by(AttachmentRow.position)
-    ).all()
+    att_rows = ItemRepository(session).attachments(row.id)
     refs = tuple(AttachmentRef(a.name, a.media_type, a.size, a.sha384) for a in att_rows)
     # The binding covers the label as created; the originator's signed notices lead
     # from the stored (current) label back to it.
@@ -130,7 +127,7 @@ def _banners(marking: Marking, own_scheme: str, row: ItemRow) -> tuple[str, ...]
         if marking.originator.policy != own_scheme
         else (banner(marking.originator),)
     )
-    if row.status == "declassified":
+    if row.status == HoldingState.DECLASSIFIED:
         banners = (f"DECLASSIFIED by {row.originator_party} (originator's signed notice)", *banners)
     return banners
 

@@ -29,7 +29,7 @@ from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
 from accord.policy import Action, ConsentTerms
-from accord.store import ConsentRepository, ConsentRow, ItemRow, append_event
+from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow, append_event
 
 if TYPE_CHECKING:
     from accord.node.transfer._sending import SendingService
@@ -84,7 +84,7 @@ class ConsentAsking:
         """Check the request may be made; return the item, a new request id and its agreement."""
         own = self._ctx.config
         user = self._users.get_in(session, actor)
-        row = session.get(ItemRow, item_id)
+        row = ItemRepository(session).get(item_id)
         if row is None:
             raise NotFound(f"no item {item_id!r} at this node")
         resource = self._items.resource_of(row)

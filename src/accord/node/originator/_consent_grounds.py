@@ -23,7 +23,7 @@ from accord.node.holdings._items import ItemService
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._users import UserService
 from accord.policy import Action
-from accord.store import ConsentRow, ItemRow
+from accord.store import ConsentRow, ItemRepository, ItemRow
 
 __all__ = ["ConsentGrounds"]
 
@@ -83,7 +83,7 @@ class ConsentGrounds:
         # agreement it was provided under: role, clearance, need to know, in force. Someone
         # who may not read the item is told the request (or consent) does not exist.
         user = self._users.get_in(session, actor)
-        item = session.get(ItemRow, row.item_id)
+        item = ItemRepository(session).get(row.item_id)
         if item is None:
             raise NotFound(missing)
         resource = self._items.resource_of(item)

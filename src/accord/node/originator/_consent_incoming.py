@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import ConsentDecision, ConsentRequest, ConsentRevocation, EnvelopeHeader
-from accord.items import ConsentState, Direction
+from accord.items import FINAL_HOLDING_STATES, ConsentState, Direction, HoldingState
 from accord.node.core._context import NodeContext
-from accord.node.holdings._stored import FINAL_STATUSES
 from accord.node.originator._consent_revocation import cancel_waiting, held_revocation
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._control import (
@@ -40,7 +39,7 @@ from accord.node.transfer._control import (
     signed_by,
     verify_signed,
 )
-from accord.store import ConsentRepository, ConsentRow, ItemRow, OutboxRow
+from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow, OutboxRow
 
 __all__ = ["ConsentIncoming"]
 
@@ -197,7 +196,7 @@ class ConsentIncoming:
             )
 
         def receipt(_: ConsentDecision, row: ConsentRow, applied: Apply) -> Incoming:
-            item = session.get(ItemRow, row.item_id)
+            item = ItemRepository(session).get(row.item_id)
             if item is None:
                 raise NotFound(f"item {row.item_id} is no longer held here")
             return about_item(item, self._ctx.config.scheme, applied)
@@ -248,16 +247,16 @@ class ConsentIncoming:
             target.revoked_at = revocation.revoked_at
             target.reason = revocation.reason
             target.revocation_json = revocation.to_bytes().decode("utf-8")
-            holding = session.get(ItemRow, target.item_id)
+            holding = ItemRepository(session).get(target.item_id)
             if (
                 target.direction == Direction.HELD
                 and holding is not None
-                and holding.status not in FINAL_STATUSES
+                and holding.status not in FINAL_HOLDING_STATES
             ):
                 # The item was received under this consent: it may no longer be used or
                 # passed on; it stays protected and accounted for until returned or destroyed.
-                holding.status = "consent-revoked"
-                detail["holding"] = "consent-revoked"
+                holding.status = HoldingState.CONSENT_REVOKED
+                detail["holding"] = HoldingState.CONSENT_REVOKED
             if target.direction == Direction.OUT:
                 detail["cancelled"] = cancel_waiting(session, target)
             return Entry(item_id=target.item_id, detail=detail)

@@ -43,7 +43,7 @@ from accord.node.originator._consent_revocation import ConsentRevoking
 from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.transfer._control import Incoming
 from accord.node.transfer._services import Services
-from accord.store import ConsentRepository, ItemRow
+from accord.store import ConsentRepository, ItemRepository
 
 if TYPE_CHECKING:
     pass
@@ -152,7 +152,8 @@ class ConsentService:
             if user.role.value not in ("officer", "authority"):
                 raise PolicyDenied(f"{actor} has the role {user.role.value}; consents are for officers")
             rows = ConsentRepository(session).listing(status)
-            items = {r.item_id: session.get(ItemRow, r.item_id) for r in rows}
+            held = ItemRepository(session)
+            items = {r.item_id: held.get(r.item_id) for r in rows}
             resources = [self._items.resource_of(item) for item in items.values() if item is not None]
             permitted, _ = self._access.readable(session, user, resources, now)
             readable = {r.item_id for r in permitted}

@@ -22,17 +22,22 @@ from sqlalchemy.orm import Session
 from accord.canonical import format_time
 from accord.errors import Conflict, NotFound, PolicyDenied
 from accord.exchange import DisposalRequest, EnvelopeHeader
-from accord.items import Precedence
-from accord.node.holdings._stored import FINAL_STATUSES
+from accord.items import FINAL_HOLDING_STATES, HoldingState, Precedence
 from accord.node.originator._consents import ConsentService
 from accord.node.transfer._control import Entry, Incoming, about_item, handle, originated_item
 from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Action
-from accord.store import ConsentRepository, ItemRow, OutboxRow, append_event
+from accord.store import (
+    ConsentRepository,
+    ItemRepository,
+    ItemRow,
+    OutboxRow,
+    append_event,
+)
 
 __all__ = ["DisposalRequest", "DisposalService"]
 
-_STATUS = {"return": "to-return", "destroy": "to-destroy"}
+_STATUS = {"return": HoldingState.TO_RETURN, "destroy": HoldingState.TO_DESTROY}
 
 
 class DisposalService(ServiceBase):
@@ -59,7 +64,7 @@ class DisposalService(ServiceBase):
         with self._ctx.work(actor, "item.disposal.request", item_id=item_id, detail=detail) as session:
             now = self._ctx.now()
             user = self._users.get_in(session, actor)
-            row = session.get(ItemRow, item_id)
+            row = ItemRepository(session).get(item_id)
             if row is None:
                 raise NotFound(f"no item {item_id!r} at this node")
             resource = self._items.resource_of(row)
@@ -121,11 +126,11 @@ class DisposalService(ServiceBase):
             return originated_item(session, request.item_id, header.sender, missing)
 
         def check(_: DisposalRequest, row: ItemRow) -> None:
-            if row.status in FINAL_STATUSES:
+            if row.status in FINAL_HOLDING_STATES:
                 raise Conflict(f"item {row.id} is already {row.status} here")
 
         def apply(session: Session, request: DisposalRequest, _: ItemRow, now: datetime) -> Entry:
-            holding = session.get_one(ItemRow, request.item_id)
+            holding = ItemRepository(session).require(request.item_id)
             holding.status = _STATUS[request.kind]
             return Entry(
                 item_id=request.item_id,

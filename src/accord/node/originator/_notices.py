@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from accord.canonical import format_time
 from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import DowngradeNotice, EnvelopeHeader, new_notice_id
-from accord.items import ConsentState, Precedence
+from accord.items import FINAL_HOLDING_STATES, ConsentState, HoldingState, Precedence
 from accord.markings import Marking, scheme
 from accord.node.holdings._access_keys import keep_access_key
-from accord.node.holdings._stored import FINAL_STATUSES, stored_marking
+from accord.node.holdings._stored import stored_marking
 from accord.node.originator._consents import ConsentService
 from accord.node.transfer._control import (
     Entry,
@@ -41,7 +41,15 @@ from accord.node.transfer._control import (
 )
 from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Action
-from accord.store import ConsentRepository, ItemNoticeRow, ItemRow, OutboxRow, append_event, format_stamp
+from accord.store import (
+    ConsentRepository,
+    ItemNoticeRow,
+    ItemRepository,
+    ItemRow,
+    OutboxRow,
+    append_event,
+    format_stamp,
+)
 
 __all__ = ["NoticeService"]
 
@@ -73,7 +81,7 @@ class NoticeService(ServiceBase):
         with self._ctx.work(actor, "item.downgrade", item_id=item_id, detail={"to": to}) as session:
             now = self._ctx.now()
             user = self._users.get_in(session, actor)
-            row = session.get(ItemRow, item_id)
+            row = ItemRepository(session).get(item_id)
             if row is None:
                 raise NotFound(f"no item {item_id!r} at this node")
             resource = self._items.resource_of(row)
@@ -82,7 +90,7 @@ class NoticeService(ServiceBase):
                 raise PolicyDenied(
                     f"only the originating node {row.originator_node} changes item {item_id}'s classification"
                 )
-            if row.status == "declassified":
+            if row.status == HoldingState.DECLASSIFIED:
                 raise Conflict(f"item {item_id} is already declassified")
             view = self._items.view_in(session, row)
             current = view.marking.originator
@@ -148,7 +156,7 @@ class NoticeService(ServiceBase):
             )
             marking = stored_marking(row)
             if (
-                row.status == "declassified"
+                row.status == HoldingState.DECLASSIFIED
                 or marking.originator.classification != notice.previous_classification
             ):
                 raise Conflict(
@@ -157,7 +165,7 @@ class NoticeService(ServiceBase):
                 )
 
         def apply(session: Session, notice: DowngradeNotice, _: ItemRow, now: datetime) -> Entry:
-            target = session.get_one(ItemRow, notice.item_id)
+            target = ItemRepository(session).require(notice.item_id)
             self._apply(session, target, notice, header.sender, now)
             return Entry(
                 item_id=notice.item_id,
@@ -196,10 +204,10 @@ class NoticeService(ServiceBase):
     ) -> None:
         """Store the notice and the changed marking (originator's label, our alternative)."""
         marking = stored_marking(row)
-        final = row.status in FINAL_STATUSES  # a destroyed or returned holding stays so
+        final = row.status in FINAL_HOLDING_STATES  # a destroyed or returned holding stays so
         if notice.declassified:
             if not final:
-                row.status = "declassified"
+                row.status = HoldingState.DECLASSIFIED
         else:
             if notice.new_classification is None:  # excluded by the notice's own checks
                 raise IntegrityError(f"notice {notice.notice_id} names no new classification")
@@ -214,7 +222,9 @@ class NoticeService(ServiceBase):
             changed = Marking(originator, tuple(alternatives))
             row.marking_json = changed.canonical_bytes().decode("utf-8")
             row.access_key = keep_access_key(session, changed)
-            row.status = "downgraded" if row.status == "held" and not final else row.status
+            row.status = (
+                HoldingState.DOWNGRADED if row.status == HoldingState.HELD and not final else row.status
+            )
         ConsentRepository(session).add_notice(
             ItemNoticeRow(
                 id=notice.notice_id,

@@ -36,7 +36,7 @@ from accord.exchange import EnvelopeHeader, label_digest
 from accord.markings import ConfidentialityLabel, scheme
 from accord.node.core._principal import Principal
 from accord.node.holdings._stored import stored_marking
-from accord.store import ItemRow, append_event
+from accord.store import ItemRepository, ItemRow, append_event
 
 __all__ = [
     "NO_ITEM",
@@ -303,7 +303,7 @@ def originated_item(session: Session, item_id: str, originator: str, missing: st
     Raises:
         NotFound: ``missing``, when there is no such item here.
     """
-    row = session.get(ItemRow, item_id)
+    row = ItemRepository(session).get(item_id)
     if row is None or row.originator_node != originator:
         raise NotFound(missing)
     return row

@@ -27,7 +27,7 @@ from accord.exchange import (
     Transmission,
     new_consent_receipt_id,
 )
-from accord.items import Precedence
+from accord.items import HoldingState, Precedence
 from accord.markings import Marking
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access_keys import keep_access_key
@@ -37,7 +37,7 @@ from accord.node.registry._parties import PartyService
 from accord.node.transfer._acceptance import PreparedItem
 from accord.node.transfer._inbox import record_arrival, seen
 from accord.node.transfer._sending import SendingService
-from accord.store import AttachmentRow, ItemRow, append_event, format_stamp
+from accord.store import AttachmentRow, ItemRepository, ItemRow, append_event, format_stamp
 
 __all__ = ["ItemHolding"]
 
@@ -160,7 +160,8 @@ class ItemHolding:
         precedence: str,
         now: datetime,
     ) -> None:
-        existing = session.get(ItemRow, payload.item_id)
+        items = ItemRepository(session)
+        existing = items.get(payload.item_id)
         if existing is not None:
             if existing.originator_node != payload.originator_node or (
                 existing.content_sha384 != payload.content.sha384()
@@ -168,7 +169,7 @@ class ItemHolding:
                 raise Conflict(f"an item {payload.item_id} with other content is already held")
             return  # the same item by another message: one holding
         item_key = new_data_key()
-        session.add(
+        items.add(
             ItemRow(
                 id=payload.item_id,
                 kind=payload.content.kind.value,
@@ -183,14 +184,11 @@ class ItemHolding:
                 binding_json=json.dumps(payload.binding.to_dict(), sort_keys=True),
                 created_by=f"peer:{sender}",
                 created_at=format_stamp(now),
-                status="held",
+                status=HoldingState.HELD,
                 received_from=sender,
                 received_at=format_stamp(now),
-            )
-        )
-        session.flush()
-        for position, manifest in enumerate(payload.attachments):
-            session.add(
+            ),
+            [
                 AttachmentRow(
                     item_id=payload.item_id,
                     position=position,
@@ -201,4 +199,6 @@ class ItemHolding:
                     blob_id=manifest.blob_id,
                     wrapped_key=wrap_blob_key(item_key, manifest.key, payload.item_id, position),
                 )
-            )
+                for position, manifest in enumerate(payload.attachments)
+            ],
+        )

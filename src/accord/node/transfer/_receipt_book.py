@@ -18,7 +18,7 @@ from accord.errors import TransportError
 from accord.exchange import Receipt, ReceiptBatch
 from accord.node.transfer._backoff import note_accepted
 from accord.node.transfer._control import NO_ITEM, NO_ITEM_SHA384
-from accord.store import ItemRow, OutboxRow, ReceiptBatchRow, ReceiptRow, append_event, format_stamp
+from accord.store import ItemRepository, OutboxRow, ReceiptBatchRow, ReceiptRow, append_event, format_stamp
 
 __all__ = ["store_receipts"]
 
@@ -45,8 +45,7 @@ def _match(
     ids = [r.message_id for r in batch.receipts]
     rows = {r.message_id: r for r in session.scalars(select(OutboxRow).where(OutboxRow.message_id.in_(ids)))}
     item_ids = {r.item_id for r in rows.values()}
-    query = select(ItemRow.id, ItemRow.content_sha384).where(ItemRow.id.in_(item_ids))
-    digests: dict[str, str] = dict(session.execute(query).all())
+    digests = ItemRepository(session).digests(item_ids)
     stored = set(session.scalars(select(ReceiptRow.message_id).where(ReceiptRow.message_id.in_(ids))))
     fresh = []
     for receipt in batch.receipts:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement, Status
@@ -30,7 +29,7 @@ from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import User
 from accord.policy import Action, Decision, may_travel
-from accord.store import AttachmentRow, ItemRow
+from accord.store import ItemRepository, ItemRow
 
 __all__ = ["Authorised", "ReleaseChecks"]
 
@@ -171,9 +170,7 @@ class ReleaseChecks:
         """What travels: label, binding, content, the attachments' keys, the consent token."""
         item_key = self._items.item_key(row)
         manifests = []
-        attachments = session.scalars(
-            select(AttachmentRow).where(AttachmentRow.item_id == row.id).order_by(AttachmentRow.position)
-        ).all()
+        attachments = ItemRepository(session).attachments(row.id)
         for att, ref in zip(attachments, view.attachments, strict=True):
             key = unwrap_blob_key(item_key, att.wrapped_key, row.id, att.position)
             manifests.append(AttachmentManifest(ref, att.blob_id, self._ctx.blobs.size(att.blob_id), key))

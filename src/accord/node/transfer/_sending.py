@@ -29,7 +29,7 @@ from accord.node.registry._users import User
 from accord.node.transfer._release import Authorised, ReleaseChecks
 from accord.node.transfer._sealing import Sent, seal_into_outbox, suite_of
 from accord.node.transfer._services import Footing
-from accord.store import ItemRow, PartyRow, append_event
+from accord.store import ItemRepository, PartyRow, append_event
 
 __all__ = ["SendingService", "Sent", "suite_of"]
 
@@ -104,12 +104,7 @@ class SendingService:
 
     def _any_flash(self, item_ids: Sequence[str]) -> bool:
         with self._ctx.db.transaction(read_only=True) as session:
-            found = session.scalar(
-                select(ItemRow.id)
-                .where(ItemRow.id.in_(list(item_ids)), ItemRow.precedence == Precedence.FLASH.value)
-                .limit(1)
-            )
-        return found is not None
+            return ItemRepository(session).any_of_precedence(item_ids, Precedence.FLASH)
 
     def _send_one(
         self,
@@ -123,7 +118,7 @@ class SendingService:
         now: datetime,
         checked: dict[str | None, tuple[Agreement, Status]],
     ) -> list[Sent]:
-        row = session.get(ItemRow, item_id)
+        row = ItemRepository(session).get(item_id)
         if row is None:
             raise NotFound(f"no item {item_id!r} at this node")
         release = self._release.authorise(session, row, user, to, agreement_id, now, checked)

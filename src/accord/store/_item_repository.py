@@ -1,0 +1,182 @@
+"""The SQL of the ``items`` and ``attachments`` tables, in one place (issue 9).
+
+Services ask :class:`ItemRepository` within their own unit of work; it reads and writes rows
+and decides nothing. The listing queries (:meth:`ItemRepository.page`,
+:meth:`ItemRepository.shape_groups`, …) are shaped for the indexes of ``items``
+(``ix_items_listing_order``, ``ix_items_access_shape``): a listing of 100,000 items reads the
+indexes, not the sealed rows. The marking shapes themselves (``access_keys``) are kept by
+:mod:`._access_keys`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from accord.items import HoldingState, Precedence
+from accord.store._tables import AttachmentRow, ItemRow
+
+__all__ = ["ItemRepository"]
+
+Condition = ColumnElement[bool]
+Head = Row[str, str | None, str, str]
+"""An item's id, access key, originating party and precedence: what a decision needs first."""
+
+
+class ItemRepository:
+    """Items and their attachments, read and written on one ``Session``."""
+
+    def __init__(self, session: Session) -> None:
+        """Work in ``session`` (the caller's unit of work)."""
+        self._session = session
+
+    # -- one item -------------------------------------------------------------------------
+
+    def get(self, item_id: str) -> ItemRow | None:
+        """The item ``item_id``, or ``None`` when this node holds no such item."""
+        return self._session.get(ItemRow, item_id)
+
+    def require(self, item_id: str) -> ItemRow:
+        """The item ``item_id``, which the caller knows to exist.
+
+        Raises:
+            sqlalchemy.exc.NoResultFound: it does not (a broken invariant, not a user error).
+        """
+        return self._session.get_one(ItemRow, item_id)
+
+    def add(self, row: ItemRow, attachments: Iterable[AttachmentRow] = ()) -> None:
+        """Store a new item, then its attachments (which refer to it)."""
+        self._session.add(row)
+        self._session.flush()
+        self._session.add_all(attachments)
+
+    # -- several items --------------------------------------------------------------------
+
+    def among(self, item_ids: Collection[str]) -> Sequence[ItemRow]:
+        """The items held here among ``item_ids`` (in no particular order)."""
+        return self._session.scalars(select(ItemRow).where(ItemRow.id.in_(item_ids))).all()
+
+    def found(self, item_ids: Iterable[str]) -> list[ItemRow]:
+        """The items held here among ``item_ids``, in the order given (missing ones left out)."""
+        return [row for row in (self.get(i) for i in item_ids) if row is not None]
+
+    def newest_first(self) -> Sequence[ItemRow]:
+        """Every item, newest first (ties by id)."""
+        return self._session.scalars(select(ItemRow).order_by(ItemRow.created_at.desc(), ItemRow.id)).all()
+
+    def originated_by(self, party: str) -> Sequence[ItemRow]:
+        """Every item ``party`` originated that this node holds, by id."""
+        query = select(ItemRow).where(ItemRow.originator_party == party).order_by(ItemRow.id)
+        return self._session.scalars(query).all()
+
+    def digests(self, item_ids: Collection[str]) -> dict[str, str]:
+        """The content digests (SHA-384) of the items held here among ``item_ids``."""
+        query = select(ItemRow.id, ItemRow.content_sha384).where(ItemRow.id.in_(item_ids))
+        return {str(item_id): str(digest) for item_id, digest in self._session.execute(query)}
+
+    def any_of_precedence(self, item_ids: Collection[str], precedence: Precedence) -> bool:
+        """Whether any of ``item_ids`` is held here with ``precedence``."""
+        query = (
+            select(ItemRow.id)
+            .where(ItemRow.id.in_(list(item_ids)), ItemRow.precedence == precedence.value)
+            .limit(1)
+        )
+        return self._session.scalar(query) is not None
+
+    # -- listings -------------------------------------------------------------------------
+
+    @staticmethod
+    def listed(*, received_only: bool) -> list[Condition]:
+        """The items a listing shows: all but the destroyed, or only those received from a peer."""
+        scope = [ItemRow.status != HoldingState.DESTROYED]
+        if received_only:
+            scope.append(ItemRow.received_from.is_not(None))
+        return scope
+
+    @staticmethod
+    def readable(
+        shapes: Collection[tuple[str, str]], consented: Collection[str], own: Collection[str]
+    ) -> Condition:
+        """Items of an allowed (access key, party) shape held without consent, or allowed one by one."""
+        return or_(
+            and_(
+                tuple_(ItemRow.access_key, ItemRow.originator_party).in_(shapes),
+                ItemRow.id.not_in(consented),
+            ),
+            ItemRow.id.in_(own),
+        )
+
+    def page(self, conditions: Sequence[Condition], limit: int | None) -> list[str]:
+        """Ids meeting ``conditions``: FLASH first, then newest first, up to ``limit``.
+
+        One query per precedence, most urgent first, each in the order of the listing index.
+        """
+        ids: list[str] = []
+        for precedence in sorted(Precedence, key=lambda p: -p.rank):
+            left = None if limit is None else limit - len(ids)
+            if left == 0:
+                break
+            query = (
+                select(ItemRow.id)
+                .where(ItemRow.precedence == precedence.value, *conditions)
+                .order_by(ItemRow.created_at.desc(), ItemRow.id.desc())
+                .limit(left)
+            )
+            ids.extend(self._session.scalars(query))
+        return ids
+
+    def shape_groups(self, scope: Sequence[Condition]) -> list[tuple[str, str]]:
+        """Each (access key, originating party) present in ``scope`` once (items with a key)."""
+        query = (
+            select(ItemRow.access_key, ItemRow.originator_party)
+            .where(*scope, ItemRow.access_key.is_not(None))
+            .group_by(ItemRow.access_key, ItemRow.originator_party)
+        )
+        return [(str(digest), str(party)) for digest, party in self._session.execute(query)]
+
+    def heads_deciding_alone(
+        self, scope: Sequence[Condition], shapes: Collection[str], consented: Collection[str]
+    ) -> Sequence[Head]:
+        """Heads in ``scope`` with no access key, a key among ``shapes``, or held with a consent."""
+        query = self._heads().where(
+            *scope,
+            or_(
+                ItemRow.access_key.is_(None),
+                ItemRow.access_key.in_(shapes),
+                ItemRow.id.in_(consented),
+            ),
+        )
+        return self._session.execute(query).all()
+
+    def heads_of(self, item_ids: Collection[str]) -> Sequence[Head]:
+        """Heads of the items held here among ``item_ids``."""
+        return self._session.execute(self._heads().where(ItemRow.id.in_(item_ids))).all()
+
+    def count_of_shape(
+        self, scope: Sequence[Condition], digest: str, party: str, consented: Collection[str]
+    ) -> int:
+        """How many items in ``scope`` have the access key ``digest`` and ``party``, held without consent."""
+        query = select(func.count()).where(
+            *scope,
+            ItemRow.access_key == digest,
+            ItemRow.originator_party == party,
+            ItemRow.id.not_in(consented),
+        )
+        return self._session.scalar(query) or 0
+
+    @staticmethod
+    def _heads() -> Select[str, str | None, str, str]:
+        return select(ItemRow.id, ItemRow.access_key, ItemRow.originator_party, ItemRow.precedence)
+
+    # -- attachments ----------------------------------------------------------------------
+
+    def attachment(self, item_id: str, position: int) -> AttachmentRow | None:
+        """Attachment ``position`` of ``item_id``, or ``None``."""
+        return self._session.get(AttachmentRow, (item_id, position))
+
+    def attachments(self, item_id: str) -> Sequence[AttachmentRow]:
+        """The attachments of ``item_id``, in position order."""
+        query = select(AttachmentRow).where(AttachmentRow.item_id == item_id).order_by(AttachmentRow.position)
+        return self._session.scalars(query).all()
