@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 from support_api import FakeHandler, Identities, ServeFactory
 
-from accord.api import PeerServer, create_peer_app
+from accord.api import PeerServer, ServerDeadlines, create_peer_app
 from accord.crypto import generate_tls_identity
 from accord.exchange._client import PeerClient
 
@@ -46,12 +46,10 @@ def serve(tls: Identities, handler: FakeHandler) -> Iterator[ServeFactory]:
     ) -> PeerServer:
         server = PeerServer(
             app if app is not None else create_peer_app(handler, max_transmission_bytes=1024 * 1024),
-            host="127.0.0.1",
-            port=0,
-            cert_pem=tls.jpn.cert_pem,
-            key_pem=tls.jpn.key_pem,
+            ("127.0.0.1", 0),
+            identity=tls.jpn,
             client_cert_pems=pins if pins is not None else (tls.kor.cert_pem,),
-            **timeouts,
+            deadlines=ServerDeadlines(**timeouts),
         )
         server.start()
         servers.append(server)
@@ -71,8 +69,7 @@ def server(serve: ServeFactory) -> PeerServer:
 def client(tls: Identities, server: PeerServer) -> Iterator[PeerClient]:
     with PeerClient(
         f"https://127.0.0.1:{server.port}",
-        cert_pem=tls.kor.cert_pem,
-        key_pem=tls.kor.key_pem,
+        identity=tls.kor,
         server_cert_pem=tls.jpn.cert_pem,
         timeout=10.0,
     ) as peer:

@@ -14,6 +14,7 @@ from support_api import FakeHandler, Identities, ServeFactory
 
 from accord.api import PeerServer, create_peer_app
 from accord.api._server import _pinned_protocol
+from accord.crypto import TlsIdentity
 from accord.errors import InvalidInput, TransportError
 from accord.exchange._client import PeerClient, PeerUnavailable
 
@@ -23,8 +24,7 @@ def _client(tls: Identities, server: PeerServer, *, me: str = "kor", pin: str = 
     theirs = getattr(tls, pin)
     return PeerClient(
         f"https://127.0.0.1:{server.port}",
-        cert_pem=mine.cert_pem,
-        key_pem=mine.key_pem,
+        identity=mine,
         server_cert_pem=theirs.cert_pem,
         timeout=5.0,
     )
@@ -96,10 +96,8 @@ def test_port_zero_picks_a_free_port_and_a_taken_port_is_a_transport_error(
     assert server.port > 0
     clash = PeerServer(
         create_peer_app(handler),
-        host="127.0.0.1",
-        port=server.port,
-        cert_pem=tls.jpn.cert_pem,
-        key_pem=tls.jpn.key_pem,
+        ("127.0.0.1", server.port),
+        identity=tls.jpn,
         client_cert_pems=[tls.kor.cert_pem],
     )
     with pytest.raises(TransportError, match="cannot listen"):
@@ -111,10 +109,8 @@ def test_port_zero_picks_a_free_port_and_a_taken_port_is_a_transport_error(
 def test_start_twice_is_refused_and_stop_is_idempotent(tls: Identities, handler: FakeHandler) -> None:
     server = PeerServer(
         create_peer_app(handler),
-        host="127.0.0.1",
-        port=0,
-        cert_pem=tls.jpn.cert_pem,
-        key_pem=tls.jpn.key_pem,
+        ("127.0.0.1", 0),
+        identity=tls.jpn,
         client_cert_pems=[tls.kor.cert_pem],
     )
     with server:
@@ -130,10 +126,8 @@ def test_bad_key_material_is_refused_at_construction(tls: Identities, handler: F
     with pytest.raises(InvalidInput):
         PeerServer(
             create_peer_app(handler),
-            host="127.0.0.1",
-            port=0,
-            cert_pem=tls.jpn.cert_pem,
-            key_pem=tls.kor.key_pem,
+            ("127.0.0.1", 0),
+            identity=TlsIdentity(tls.kor.key_pem, tls.jpn.cert_pem, tls.jpn.fingerprint),
             client_cert_pems=[tls.kor.cert_pem],
         )
 

@@ -168,8 +168,7 @@ def test_requests_are_served_as_usual_with_the_deadlines(
     assert _health(pinned_tls).startswith(b"HTTP/1.1 200 OK")  # kept alive for a second one
     with PeerClient(
         f"https://127.0.0.1:{quick.port}",
-        cert_pem=tls.kor.cert_pem,
-        key_pem=tls.kor.key_pem,
+        identity=tls.kor,
         server_cert_pem=tls.jpn.cert_pem,
         timeout=5.0,
     ) as peer:

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from accord.crypto import SigningKeys, Suite, VerifyKeys, bind, open_envelope, seal_envelope
 from accord.errors import TransportError
-from accord.exchange import EnvelopeHeader, ItemPayload, Transmission, WireEnvelope
+from accord.exchange import UNSIGNED, EnvelopeHeader, ItemPayload, Transmission, WireEnvelope
 from accord.items import ItemContent, ItemKind, Precedence, binding_statement
 from accord.markings import ConfidentialityLabel
 from accord.node import IdentityCard, LabelRequest, Node
@@ -198,14 +198,18 @@ def sign(
     created: datetime,
 ) -> bytes:
     """A transmission of ``envelopes`` signed with ``keys``."""
-    return Transmission.make(
-        keys,
-        tx_id=f"tx-{uuid.uuid4().hex}",
-        sender=sender,
-        recipient=recipient,
-        created=format_stamp(created),
-        envelopes=envelopes,
-    ).to_bytes()
+    return (
+        Transmission(
+            id=f"tx-{uuid.uuid4().hex}",
+            sender=sender,
+            recipient=recipient,
+            created=format_stamp(created),
+            envelopes=tuple(envelopes),
+            signature=UNSIGNED,
+        )
+        .signed_with(keys)
+        .to_bytes()
+    )
 
 
 def mutate(body: bytes, change: Callable[[dict[str, object]], None]) -> bytes:

@@ -31,17 +31,7 @@ Forge = Callable[[Node, ReceiptBatch], bytes]
 
 def _resign(kor: Node, batch: ReceiptBatch, **changes: object) -> bytes:
     """The batch with ``changes``, signed again with KOR's real keys (a lying or broken receiver)."""
-    values = {
-        "batch_id": batch.id,
-        "transmission_id": batch.transmission_id,
-        "receiver": batch.receiver,
-        "sender": batch.sender,
-        "created": batch.created,
-        "receipts": batch.receipts,
-        "rejected": batch.rejected,
-        **changes,
-    }
-    return ReceiptBatch.make(kor.ctx.keys, **values).to_bytes()  # type: ignore[arg-type]
+    return dataclasses.replace(batch, **changes).signed_with(kor.ctx.keys).to_bytes()  # type: ignore[arg-type]
 
 
 def bad_signature(kor: Node, batch: ReceiptBatch) -> bytes:
@@ -149,10 +139,7 @@ def test_receipts_signed_by_the_sender_itself_are_refused(federation: Federation
     jpn.sending.send(item, to="KOR", actor="sato")
 
     def forge(node: Node, batch: ReceiptBatch) -> bytes:
-        values = dataclasses.asdict(batch)
-        del values["signature"]
-        values["batch_id"] = values.pop("id")
-        return ReceiptBatch.make(jpn.ctx.keys, **{**values, "receipts": batch.receipts}).to_bytes()
+        return batch.signed_with(jpn.ctx.keys).to_bytes()
 
     result = jpn.delivery.deliver_once(KOR, "routine", Tampering(kor, forge))
     assert result.error is not None

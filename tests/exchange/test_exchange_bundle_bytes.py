@@ -20,23 +20,22 @@ import pytest
 
 from accord.crypto import SigningKeys
 from accord.errors import InvalidInput, VerificationFailed
-from accord.exchange import BlobMember, read_bundle, write_bundle
+from accord.exchange import BlobMember, Bundle, read_bundle, write_bundle
 
 _BLOB = b"imagery bytes " * 40
 _BLOB_ID = hashlib.sha384(_BLOB).hexdigest()
 
 
 def _write(path: Path, keys: SigningKeys) -> None:
-    write_bundle(
-        path,
-        keys=keys,
-        kind="transmission",
-        sender="jpn-1",
-        recipient="kor-1",
-        created="2016-11-23T09:00:00Z",
-        json_members={"transmission.json": b'{"envelopes":[]}'},
-        blobs=[BlobMember(_BLOB_ID, len(_BLOB), lambda: iter([_BLOB]))],
+    contents = Bundle(
+        "transmission",
+        "jpn-1",
+        "kor-1",
+        "2016-11-23T09:00:00Z",
+        {"transmission.json": b'{"envelopes":[]}'},
+        (_BLOB_ID,),
     )
+    write_bundle(path, contents, keys=keys, blobs=[BlobMember(_BLOB_ID, len(_BLOB), lambda: iter([_BLOB]))])
 
 
 def _drain(_blob_id: str, _size: int, pieces: Iterator[bytes]) -> None:

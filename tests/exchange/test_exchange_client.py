@@ -69,10 +69,8 @@ def peer() -> Peer:
 def server(ids: Ids, peer: Peer) -> Iterator[PeerServer]:
     server = PeerServer(
         _app(peer),
-        host="127.0.0.1",
-        port=0,
-        cert_pem=ids.jpn.cert_pem,
-        key_pem=ids.jpn.key_pem,
+        ("127.0.0.1", 0),
+        identity=ids.jpn,
         client_cert_pems=[ids.kor.cert_pem],
     )
     server.start()
@@ -84,8 +82,7 @@ def server(ids: Ids, peer: Peer) -> Iterator[PeerServer]:
 def _client(ids: Ids, port: int, **kwargs: float) -> PeerClient:
     return PeerClient(
         f"https://127.0.0.1:{port}",
-        cert_pem=ids.kor.cert_pem,
-        key_pem=ids.kor.key_pem,
+        identity=ids.kor,
         server_cert_pem=ids.jpn.cert_pem,
         **kwargs,  # type: ignore[arg-type]
     )
@@ -203,9 +200,7 @@ def test_connection_refused_is_unavailable(ids: Ids) -> None:
 )
 def test_endpoint_must_be_an_https_origin(ids: Ids, endpoint: str) -> None:
     with pytest.raises(InvalidInput):
-        PeerClient(
-            endpoint, cert_pem=ids.kor.cert_pem, key_pem=ids.kor.key_pem, server_cert_pem=ids.jpn.cert_pem
-        )
+        PeerClient(endpoint, identity=ids.kor, server_cert_pem=ids.jpn.cert_pem)
 
 
 @pytest.mark.parametrize(
@@ -225,8 +220,10 @@ def test_bad_client_settings_are_refused(ids: Ids, kwargs: dict[str, object]) ->
         "server_cert_pem": ids.jpn.cert_pem,
     }
     settings.update(kwargs)
+    cert_pem, key_pem = settings.pop("cert_pem"), settings.pop("key_pem")
+    identity = TlsIdentity(key_pem, cert_pem, ids.kor.fingerprint)  # type: ignore[arg-type]
     with pytest.raises(InvalidInput):
-        PeerClient("https://127.0.0.1:1", **settings)  # type: ignore[arg-type]
+        PeerClient("https://127.0.0.1:1", identity=identity, **settings)  # type: ignore[arg-type]
 
 
 def test_errors_are_transport_errors_with_the_right_flag() -> None:

@@ -24,6 +24,7 @@ from accord.canonical import format_time, parse_time
 from accord.crypto import DualSignature, SigningKeys, Suite, bind
 from accord.errors import InvalidInput, VerificationFailed
 from accord.exchange import (
+    UNSIGNED,
     ConsentConditions,
     ConsentDecision,
     ConsentReceipt,
@@ -114,7 +115,7 @@ def token_fields(**changes: Any) -> dict[str, Any]:
 
 
 def a_token(keys: SigningKeys = KEYS, **changes: Any) -> ConsentToken:
-    return ConsentToken.make(keys, **token_fields(**changes))
+    return ConsentToken(**token_fields(**changes), signature=UNSIGNED).signed_with(keys)
 
 
 def a_revocation(keys: SigningKeys = KEYS, **changes: Any) -> ConsentRevocation:
@@ -125,7 +126,7 @@ def a_revocation(keys: SigningKeys = KEYS, **changes: Any) -> ConsentRevocation:
         "reason": "The exercise was cancelled.",
         "revoked_at": ISSUED,
     }
-    return ConsentRevocation.make(keys, **(fields | changes))
+    return ConsentRevocation(**fields | changes, signature=UNSIGNED).signed_with(keys)
 
 
 def a_notice(keys: SigningKeys = KEYS, **changes: Any) -> DowngradeNotice:
@@ -141,7 +142,7 @@ def a_notice(keys: SigningKeys = KEYS, **changes: Any) -> DowngradeNotice:
         "reason": "Announced publicly.",
         "issued_at": ISSUED,
     }
-    return DowngradeNotice.make(keys, **(fields | changes))
+    return DowngradeNotice(**fields | changes, signature=UNSIGNED).signed_with(keys)
 
 
 TOKEN_OBJ = a_token()
@@ -247,8 +248,7 @@ def tokens(draw: st.DrawFn) -> ConsentToken:
     originator, holder, third = draw(st.lists(PARTY, min_size=3, max_size=3, unique=True))
     issued = draw(MOMENTS)
     lasting = draw(st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(days=3650)))
-    return ConsentToken.make(
-        KEYS,
+    return ConsentToken(
         token_id=draw(TOKEN_IDS),
         request_id=draw(REQUEST_IDS),
         item_id=draw(NODE),
@@ -262,7 +262,8 @@ def tokens(draw: st.DrawFn) -> ConsentToken:
         issued_at=format_time(issued),
         expires_at=format_time(issued + lasting),
         approved_by=draw(USER),
-    )
+        signature=UNSIGNED,
+    ).signed_with(KEYS)
 
 
 @settings(max_examples=40, deadline=None)
@@ -309,9 +310,14 @@ def test_a_decision_round_trips(token: ConsentToken, user: str, at: str, reason:
 def test_a_revocation_round_trips_and_verifies(
     token_id: str, item_id: str, node: str, reason: str, at: str
 ) -> None:
-    revocation = ConsentRevocation.make(
-        KEYS, token_id=token_id, item_id=item_id, originator_node=node, reason=reason, revoked_at=at
-    )
+    revocation = ConsentRevocation(
+        token_id=token_id,
+        item_id=item_id,
+        originator_node=node,
+        reason=reason,
+        revoked_at=at,
+        signature=UNSIGNED,
+    ).signed_with(KEYS)
     assert revocation.reason == clean(reason)
     parsed = ConsentRevocation.parse(revocation.to_bytes())
     assert parsed == revocation
@@ -341,8 +347,7 @@ def test_a_downgrade_notice_round_trips_and_verifies(
     reason: str,
     at: str,
 ) -> None:
-    notice = DowngradeNotice.make(
-        KEYS,
+    notice = DowngradeNotice(
         notice_id=notice_id,
         item_id=item_id,
         originator_node=node,
@@ -353,7 +358,8 @@ def test_a_downgrade_notice_round_trips_and_verifies(
         declassified=declassified,
         reason=reason,
         issued_at=at,
-    )
+        signature=UNSIGNED,
+    ).signed_with(KEYS)
     parsed = DowngradeNotice.parse(notice.to_bytes())
     assert parsed == notice
     parsed.verify(KEYS.public())
@@ -375,7 +381,7 @@ def test_text_of_exactly_500_characters_is_accepted() -> None:
 
 def test_conditions_may_be_empty_and_are_held_as_a_tuple() -> None:
     assert a_token(conditions=()).conditions == ()
-    listed = ConsentToken.make(KEYS, **token_fields(conditions=["a", "b"]))
+    listed = ConsentToken(**token_fields(conditions=["a", "b"]), signature=UNSIGNED).signed_with(KEYS)
     assert listed.conditions == ("a", "b")
     assert ConsentToken.parse(listed.to_bytes()) == listed
 
@@ -1007,7 +1013,7 @@ def a_consent_receipt(keys: SigningKeys, **changes: str) -> ConsentReceipt:
         "received_at": "2026-11-25T09:00:00Z",
         **changes,
     }
-    return ConsentReceipt.make(keys, **fields)
+    return ConsentReceipt(**fields, signature=UNSIGNED).signed_with(keys)
 
 
 def test_a_consent_receipt_round_trips_and_verifies() -> None:

@@ -48,14 +48,11 @@ class Served:
     ports: dict[str, int]
 
     def server(self, node: Node, partner: Node) -> PeerServer:
-        cert, key = node.tls_identity()
         return PeerServer(
             create_peer_app(node.receiving),
-            host="127.0.0.1",
-            port=self.ports[node.config.node_id],
-            cert_pem=cert,
-            key_pem=key,
-            client_cert_pems=[partner.tls_identity()[0]],
+            ("127.0.0.1", self.ports[node.config.node_id]),
+            identity=node.tls_identity(),
+            client_cert_pems=[partner.tls_identity().cert_pem],
         )
 
 

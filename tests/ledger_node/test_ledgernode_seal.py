@@ -22,7 +22,7 @@ from accord.ledger import EMPTY_ROOT, MerkleTree, leaf_hash, rebuild, verify_con
 from accord.node import Node
 from accord.node.audit._checkpoints import InclusionProof, SignedCheckpoint, check_proof
 from accord.node.audit._seal import SEAL_BATCH
-from accord.store import Event, leaf_data
+from accord.store import Event, StoredEvent, leaf_data
 
 
 def test_a_new_node_has_nothing_sealed(make_node: Maker) -> None:
@@ -268,7 +268,7 @@ def test_leaf_data_is_the_events_canonical_bytes(
         expected = event.canonical_bytes()
     except UnicodeEncodeError:
         return  # a lone surrogate: not storable as UTF-8 text
-    assert leaf_data(seq, at, actor, action, item_id, outcome, stored) == expected
+    assert leaf_data(StoredEvent(seq, at, actor, action, item_id, outcome, stored)) == expected
 
 
 def test_check_proof_needs_the_nodes_card_only(make_node: Maker, clock: Clock) -> None:

@@ -19,7 +19,7 @@ from accord.errors import IntegrityError
 from accord.ledger import Checkpoint, leaf_hash, rebuild
 from accord.node import Node
 from accord.node.audit._verify_report import Finding
-from accord.store import Event, leaf_data
+from accord.store import Event, StoredEvent, leaf_data
 
 _INSERT = (
     "INSERT INTO journal (seq, at, actor, action, item_id, outcome, detail_json, leaf) "
@@ -109,7 +109,7 @@ def _rewrite_consistently(node: Node) -> None:
             "SELECT seq, at, actor, action, item_id, outcome, detail_json FROM journal "
             "WHERE leaf IS NOT NULL ORDER BY leaf"
         ).all()
-    store = rebuild(leaf_hash(leaf_data(*row)) for row in rows)
+    store = rebuild(leaf_hash(leaf_data(StoredEvent(*row))) for row in rows)
     level = 0
     while (count := LEAVES >> level) > 0:
         for index in range(count):

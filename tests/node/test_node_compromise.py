@@ -19,7 +19,7 @@ from accord.canonical import format_time
 from accord.cli import app
 from accord.crypto import SigningKeys
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, VerificationFailed
-from accord.exchange import CompromisedItem, CompromiseNotice, CompromiseReport, new_case_id
+from accord.exchange import UNSIGNED, CompromisedItem, CompromiseNotice, CompromiseReport, new_case_id
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, Node
 from accord.store import (
@@ -84,12 +84,11 @@ def _notice(keys: SigningKeys, **changes: object) -> CompromiseNotice:
         "reported_at": AT,
     }
     fields.update(changes)
-    return CompromiseNotice.make(keys, **fields)  # type: ignore[arg-type]
+    return CompromiseNotice(**fields, signature=UNSIGNED).signed_with(keys)  # type: ignore[arg-type]
 
 
 def _report(keys: SigningKeys) -> CompromiseReport:
-    return CompromiseReport.make(
-        keys,
+    return CompromiseReport(
         case_id="case-" + "1" * 32,
         reporting_node="kor-mnd",
         originator_node="jpn-mod",
@@ -97,7 +96,8 @@ def _report(keys: SigningKeys) -> CompromiseReport:
         measures="Laptops no longer leave the registry.",
         closed_by="kim",
         closed_at=AT,
-    )
+        signature=UNSIGNED,
+    ).signed_with(keys)
 
 
 @pytest.fixture(scope="module")
@@ -351,8 +351,7 @@ def test_a_notice_about_an_item_the_receiver_did_not_originate_is_quarantined(tr
 
 def test_a_report_for_a_case_never_notified_is_quarantined(trio: Trio) -> None:
     item = _provided(trio)
-    report = CompromiseReport.make(
-        trio.kor.ctx.keys,
+    report = CompromiseReport(
         case_id=new_case_id(),
         reporting_node="kor-mnd",
         originator_node="jpn-mod",
@@ -360,7 +359,8 @@ def test_a_report_for_a_case_never_notified_is_quarantined(trio: Trio) -> None:
         measures="y",
         closed_by="kim",
         closed_at=format_time(trio.kor.ctx.now()),
-    )
+        signature=UNSIGNED,
+    ).signed_with(trio.kor.ctx.keys)
     _inject(trio.kor, "jpn-mod", "JPN-KOR-GSOMIA-2016", "compromise-report", report.to_bytes(), item)
     trio.deliver(trio.kor)
     assert any("was not told of" in r for r in _quarantined(trio.jpn))

@@ -19,7 +19,7 @@ from support_trio import Trio
 
 from accord.cli import app
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
-from accord.exchange import ConsentToken
+from accord.exchange import UNSIGNED, ConsentToken
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, Node
 from accord.store import ConsentRow, ItemRow, QuarantineRow, read_events
@@ -146,10 +146,9 @@ def test_a_forged_consent_is_refused_at_the_receiver(trio: Trio) -> None:
         assert row is not None
         assert row.token_json is not None
         genuine = ConsentToken.parse(row.token_json)
-        forged = ConsentToken.make(
-            trio.kor.ctx.keys,
-            **{k: v for k, v in genuine.to_dict().items() if k not in ("signature", "v")},  # type: ignore[arg-type]
-        )
+        forged = ConsentToken(
+            **{k: v for k, v in genuine.to_dict().items() if k not in ("signature", "v")}, signature=UNSIGNED
+        ).signed_with(trio.kor.ctx.keys)
         row.token_json = forged.to_bytes().decode("utf-8")
     # KOR's own check refuses it first ...
     with pytest.raises(PolicyDenied, match="prior written consent"):

@@ -15,7 +15,7 @@ from support_trio import Trio
 
 from accord.agreements import NoteKind
 from accord.crypto import SigningKeys
-from accord.exchange import ConsentReceipt, HoldingsSummary
+from accord.exchange import UNSIGNED, ConsentReceipt, HoldingsSummary
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, Node
 from accord.node.registry._agreements import travel_refusal
@@ -110,8 +110,7 @@ def test_an_item_the_third_party_no_longer_reports_is_recorded_but_not_held(trio
     made = trio.usa.register.summary("JPN", actor="smith")
     # USA's signed summary without the item (its record lost it).
     keys = trio.usa.ctx.keys
-    without = HoldingsSummary.make(
-        keys,
+    without = HoldingsSummary(
         summary_id=made.summary_id,
         holder_party="USA",
         holder_node="usa-dod",
@@ -119,7 +118,8 @@ def test_an_item_the_third_party_no_longer_reports_is_recorded_but_not_held(trio
         made_by="smith",
         made_at=made.made_at,
         items=(),
-    )
+        signature=UNSIGNED,
+    ).signed_with(keys)
     result = trio.jpn.register.reconcile("USA", without.to_bytes(), actor="sato")
     (difference,) = result.differences
     assert (difference.kind, difference.item_id) == ("recorded-not-held", item)
@@ -133,7 +133,7 @@ def _forge(trio: Trio, sender: Node, keys: SigningKeys, item: str, **changes: st
         k: v for k, v in ConsentReceipt.parse(genuine.receipt_json).__dict__.items() if k != "signature"
     }
     fields.update({"receipt_id": "received-" + "f" * 32, "message_id": "msg-" + "f" * 32, **changes})
-    receipt = ConsentReceipt.make(keys, **fields)
+    receipt = ConsentReceipt(**fields, signature=UNSIGNED).signed_with(keys)
     with sender.ctx.db.transaction() as session:
         sender.sending.enqueue(
             session,

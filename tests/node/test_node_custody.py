@@ -10,7 +10,7 @@ from support_trio import Trio
 
 from accord.crypto import SigningKeys
 from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
-from accord.exchange import DestructionCertificate
+from accord.exchange import UNSIGNED, DestructionCertificate
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest
 from accord.store import AttachmentRow, DestructionRow, ItemRow, QuarantineRow, read_events
@@ -182,7 +182,7 @@ def _certificate(trio: Trio, item: str, keys: SigningKeys, **changes: object) ->
         if row is not None:
             fields["content_sha384"] = row.content_sha384
     fields.update(changes)
-    return DestructionCertificate.make(keys, **fields).to_bytes()  # type: ignore[arg-type]
+    return DestructionCertificate(**fields, signature=UNSIGNED).signed_with(keys).to_bytes()  # type: ignore[arg-type]
 
 
 def _send_control(trio: Trio, sender_is_usa: bool, payload: bytes, item: str) -> None:
@@ -258,8 +258,7 @@ def test_a_certificate_from_another_holder_than_it_names_is_refused(trio: Trio) 
 )
 def test_any_changed_certificate_field_fails_verification(name: str, value: object) -> None:
     keys = SigningKeys.generate()
-    cert = DestructionCertificate.make(
-        keys,
+    cert = DestructionCertificate(
         certificate_id="destruction-" + "a" * 32,
         item_id="jpn-" + "0" * 32,
         content_sha384="0" * 96,
@@ -272,7 +271,8 @@ def test_any_changed_certificate_field_fails_verification(name: str, value: obje
         witness="jones",
         destroyed_at="2024-01-01T00:00:00Z",
         copies=0,
-    )
+        signature=UNSIGNED,
+    ).signed_with(keys)
     assert DestructionCertificate.parse(cert.to_bytes()) == cert
     cert.verify(keys.public())
     from dataclasses import replace
@@ -295,8 +295,7 @@ def test_malformed_certificates_are_refused(mutate: object) -> None:
     import json
 
     keys = SigningKeys.generate()
-    cert = DestructionCertificate.make(
-        keys,
+    cert = DestructionCertificate(
         certificate_id="destruction-" + "a" * 32,
         item_id="jpn-" + "0" * 32,
         content_sha384="0" * 96,
@@ -309,7 +308,8 @@ def test_malformed_certificates_are_refused(mutate: object) -> None:
         witness="jones",
         destroyed_at="2024-01-01T00:00:00Z",
         copies=0,
-    )
+        signature=UNSIGNED,
+    ).signed_with(keys)
     data = json.loads(cert.to_bytes())
     mutate(data)  # type: ignore[operator]
     with pytest.raises(InvalidInput):

@@ -16,7 +16,7 @@ import pytest
 from support_node import FederationLike
 
 from accord.errors import NotFound, PolicyDenied, TranslationRefused, TransportError
-from accord.exchange import EnvelopeHeader, ReceiptBatch, Transmission
+from accord.exchange import UNSIGNED, EnvelopeHeader, ReceiptBatch, Transmission
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, Node
 from accord.node.demo import write_test_image
@@ -106,16 +106,20 @@ class RejectingPeer(Loopback):
 
     def post_transmission(self, body: bytes) -> bytes:
         tx = Transmission.parse(body)
-        return ReceiptBatch.make(
-            self.node.ctx.keys,
-            batch_id="rb-rejecting",
-            transmission_id=tx.id,
-            receiver=self.node.ctx.config.node_id,
-            sender=tx.sender,
-            created=format_stamp(self.node.ctx.now()),
-            receipts=[],
-            rejected=[EnvelopeHeader.parse(e.header).message_id for e in tx.envelopes],
-        ).to_bytes()
+        return (
+            ReceiptBatch(
+                id="rb-rejecting",
+                transmission_id=tx.id,
+                receiver=self.node.ctx.config.node_id,
+                sender=tx.sender,
+                created=format_stamp(self.node.ctx.now()),
+                receipts=(),
+                rejected=tuple([EnvelopeHeader.parse(e.header).message_id for e in tx.envelopes]),
+                signature=UNSIGNED,
+            )
+            .signed_with(self.node.ctx.keys)
+            .to_bytes()
+        )
 
 
 def test_an_envelope_the_peer_rejected_counts_its_try(federation: FederationLike) -> None:

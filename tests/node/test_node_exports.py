@@ -92,6 +92,7 @@ def test_store_exports() -> None:
         "ReceiptRow",
         "SealedRow",
         "SqlHashStore",
+        "StoredEvent",
         "TranslationRow",
         "UserRow",
         "WitnessAlarmAckRow",

@@ -11,7 +11,7 @@ from support_trio import Trio
 
 from accord.crypto import SigningKeys
 from accord.errors import InvalidInput, PolicyDenied, VerificationFailed
-from accord.exchange import HeldItem, HoldingsSummary
+from accord.exchange import UNSIGNED, HeldItem, HoldingsSummary
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest
 from accord.store import DestructionRow, InboxMessageRow, ItemRow, OutboxRow, read_events
@@ -148,8 +148,7 @@ def test_missing_receipts_and_other_versions(trio: Trio) -> None:
 def test_a_summary_signed_by_another_key_is_refused(trio: Trio) -> None:
     _provided(trio)
     summary = trio.kor.register.summary("JPN", actor="kim")
-    forged = HoldingsSummary.make(
-        SigningKeys.generate(),
+    forged = HoldingsSummary(
         summary_id=summary.summary_id,
         holder_party="KOR",
         holder_node="kor-mnd",
@@ -157,7 +156,8 @@ def test_a_summary_signed_by_another_key_is_refused(trio: Trio) -> None:
         made_by="kim",
         made_at=summary.made_at,
         items=(),
-    )
+        signature=UNSIGNED,
+    ).signed_with(SigningKeys.generate())
     with pytest.raises(VerificationFailed):
         trio.jpn.register.reconcile("KOR", forged.to_bytes(), actor="sato")
     with trio.jpn.ctx.db.transaction(read_only=True) as session:
@@ -178,8 +178,7 @@ def test_only_an_officer_makes_or_reconciles_a_summary(trio: Trio) -> None:
 
 
 def _summary(keys: SigningKeys) -> HoldingsSummary:
-    return HoldingsSummary.make(
-        keys,
+    return HoldingsSummary(
         summary_id="summary-" + "a" * 32,
         holder_party="KOR",
         holder_node="kor-mnd",
@@ -187,7 +186,8 @@ def _summary(keys: SigningKeys) -> HoldingsSummary:
         made_by="kim",
         made_at="2024-01-01T00:00:00Z",
         items=(HeldItem("jpn-" + "0" * 32, "0" * 96, "held", 2, ("msg-" + "1" * 32,)),),
-    )
+        signature=UNSIGNED,
+    ).signed_with(keys)
 
 
 @pytest.mark.parametrize(

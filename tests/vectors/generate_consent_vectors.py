@@ -33,6 +33,7 @@ from typing import Any
 
 from accord.crypto import DualSignature, SigningKeys, b64d, b64e
 from accord.exchange import (
+    UNSIGNED,
     ConsentConditions,
     ConsentDecision,
     ConsentRequest,
@@ -94,8 +95,7 @@ def derive(mldsa: dict[str, bytes] | None = None) -> dict[str, Any]:
         requested_by="kim",
         requested_at="2023-04-14T01:00:00Z",
     )
-    token = ConsentToken.make(
-        originator,
+    token = ConsentToken(
         token_id=TOKEN_ID,
         request_id=REQUEST_ID,
         item_id=ITEM_ID,
@@ -109,17 +109,18 @@ def derive(mldsa: dict[str, bytes] | None = None) -> dict[str, Any]:
         issued_at="2023-04-14T02:00:00Z",
         expires_at="2023-05-14T02:00:00Z",
         approved_by="sato",
-    )
+        signature=UNSIGNED,
+    ).signed_with(originator)
     token = replace(token, signature=_with_mldsa(token.signature, mldsa, "token_mldsa65"))
     # The same consent with the conditions nodes enforce (purpose only, no onward release,
     # destroy by): the token then carries ``limits``.
-    limited = ConsentToken.make(
-        originator,
-        **{k: v for k, v in token.to_dict().items() if k not in ("v", "signature", "limits")},  # type: ignore[arg-type]
+    limited = ConsentToken(
+        **{k: v for k, v in token.to_dict().items() if k not in ("v", "signature", "limits")},
         limits=ConsentConditions(
             purpose_only=True, no_onward_release=True, destroy_by="2023-06-30T00:00:00Z"
         ),
-    )
+        signature=UNSIGNED,
+    ).signed_with(originator)
     limited = replace(limited, signature=_with_mldsa(limited.signature, mldsa, "token_limited_mldsa65"))
     approved = ConsentDecision(
         request_id=REQUEST_ID,
@@ -137,17 +138,16 @@ def derive(mldsa: dict[str, bytes] | None = None) -> dict[str, Any]:
         decided_by="sato",
         decided_at="2023-04-14T02:05:00Z",
     )
-    revocation = ConsentRevocation.make(
-        originator,
+    revocation = ConsentRevocation(
         token_id=TOKEN_ID,
         item_id=ITEM_ID,
         originator_node="jpn-mod",
         reason="The exercise was cancelled.",
         revoked_at="2023-04-20T00:00:00Z",
-    )
+        signature=UNSIGNED,
+    ).signed_with(originator)
     revocation = replace(revocation, signature=_with_mldsa(revocation.signature, mldsa, "revocation_mldsa65"))
-    downgrade = DowngradeNotice.make(
-        originator,
+    downgrade = DowngradeNotice(
         notice_id=DOWNGRADE_ID,
         item_id=OTHER_ITEM_ID,
         originator_node="jpn-mod",
@@ -158,10 +158,10 @@ def derive(mldsa: dict[str, bytes] | None = None) -> dict[str, Any]:
         declassified=False,
         reason="The launch has been announced publicly.",
         issued_at="2023-06-01T00:00:00Z",
-    )
+        signature=UNSIGNED,
+    ).signed_with(originator)
     downgrade = replace(downgrade, signature=_with_mldsa(downgrade.signature, mldsa, "downgrade_mldsa65"))
-    declassify = DowngradeNotice.make(
-        originator,
+    declassify = DowngradeNotice(
         notice_id=DECLASSIFY_ID,
         item_id=ITEM_ID,
         originator_node="jpn-mod",
@@ -172,7 +172,8 @@ def derive(mldsa: dict[str, bytes] | None = None) -> dict[str, Any]:
         declassified=True,
         reason="Declassified on review.",
         issued_at="2023-06-01T00:00:00Z",
-    )
+        signature=UNSIGNED,
+    ).signed_with(originator)
     declassify = replace(declassify, signature=_with_mldsa(declassify.signature, mldsa, "declassify_mldsa65"))
     return {
         "request": request.to_bytes().decode("utf-8"),

@@ -36,6 +36,7 @@ from accord.crypto import (
     seal_envelope,
 )
 from accord.exchange import (
+    UNSIGNED,
     AttachmentManifest,
     EnvelopeHeader,
     ItemPayload,
@@ -155,14 +156,14 @@ def derive(ciphertext: bytes | None = None, mldsa: dict[str, bytes] | None = Non
     if ciphertext is None:
         ciphertext = seal_envelope(Suite.DEFAULT, keys.public_bytes(), head, body)
     envelope = WireEnvelope(head, ciphertext)
-    tx = Transmission.make(
-        sender,
-        tx_id=TX_ID,
+    tx = Transmission(
+        id=TX_ID,
         sender="jpn-mod",
         recipient="kor-mnd",
         created=header().created,
-        envelopes=[envelope],
-    )
+        envelopes=(envelope,),
+        signature=UNSIGNED,
+    ).signed_with(sender)
     if mldsa is not None:
         tx = Transmission(
             tx.id,
@@ -192,16 +193,16 @@ def derive(ciphertext: bytes | None = None, mldsa: dict[str, bytes] | None = Non
         receiver="kor-mnd",
         sender="jpn-mod",
     )
-    batch = ReceiptBatch.make(
-        receiver,
-        batch_id=BATCH_ID,
+    batch = ReceiptBatch(
+        id=BATCH_ID,
         transmission_id=TX_ID,
         receiver="kor-mnd",
         sender="jpn-mod",
         created="2023-04-13T07:30:01.000000Z",
-        receipts=[receipt],
-        rejected=[],
-    )
+        receipts=(receipt,),
+        rejected=(),
+        signature=UNSIGNED,
+    ).signed_with(receiver)
     if mldsa is not None:
         batch = ReceiptBatch(
             batch.id,

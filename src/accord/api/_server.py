@@ -23,6 +23,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import h11
@@ -30,6 +31,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from accord.crypto import TlsIdentity
 from accord.errors import InvalidInput, TransportError
 from accord.exchange._tls import server_context
 
@@ -39,6 +41,7 @@ __all__ = [
     "REQUEST_HEAD_TIMEOUT_SECONDS",
     "DeadlineH11Protocol",
     "PeerServer",
+    "ServerDeadlines",
     "deadline_protocol",
 ]
 
@@ -57,6 +60,21 @@ BODY_IDLE_TIMEOUT_SECONDS = 10.0
 """Seconds a request body may stall (no bytes while the server is ready to read)."""
 
 
+@dataclass(frozen=True, slots=True)
+class ServerDeadlines:
+    """The peer server's deadlines, in seconds (see :func:`deadline_protocol`).
+
+    Attributes:
+        handshake_timeout: To finish the TLS handshake before the connection is dropped.
+        request_head_timeout: To send a whole request head.
+        body_idle_timeout: That a request body may stall.
+    """
+
+    handshake_timeout: float = HANDSHAKE_TIMEOUT_SECONDS
+    request_head_timeout: float = REQUEST_HEAD_TIMEOUT_SECONDS
+    body_idle_timeout: float = BODY_IDLE_TIMEOUT_SECONDS
+
+
 class PeerServer:
     """An HTTPS server with client certificates pinned, run by uvicorn.
 
@@ -67,42 +85,36 @@ class PeerServer:
     def __init__(
         self,
         app: FastAPI,
+        address: tuple[str, int],
         *,
-        host: str,
-        port: int,
-        cert_pem: bytes,
-        key_pem: bytes,
+        identity: TlsIdentity,
         client_cert_pems: Sequence[bytes],
-        handshake_timeout: float = HANDSHAKE_TIMEOUT_SECONDS,
-        request_head_timeout: float = REQUEST_HEAD_TIMEOUT_SECONDS,
-        body_idle_timeout: float = BODY_IDLE_TIMEOUT_SECONDS,
+        deadlines: ServerDeadlines = ServerDeadlines(),
     ) -> None:
         """Prepare the server; nothing is bound until :meth:`start` or :meth:`serve_forever`.
 
         Args:
             app: The ASGI application (e.g. from :func:`accord.api.create_peer_app`).
-            host: The address to listen on, e.g. ``"127.0.0.1"``.
-            port: The port; 0 picks a free one (read it back from :attr:`port`).
-            cert_pem: Our self-signed certificate, PEM.
-            key_pem: Its private key, PEM.
+            address: The host and port to listen on, e.g. ``("127.0.0.1", 0)``; port 0 picks a
+                free one (read it back from :attr:`port`).
+            identity: Our self-signed certificate and its private key.
             client_cert_pems: The pinned partner certificates; no other client is served.
-            handshake_timeout: Seconds to finish the TLS handshake before the connection is
-                dropped.
-            request_head_timeout: Seconds to send a whole request head (see
-                :func:`deadline_protocol`).
-            body_idle_timeout: Seconds a request body may stall.
+            deadlines: The handshake, request-head and body-idle deadlines.
 
         Raises:
             InvalidInput: If a certificate or the key is invalid, no partner certificate is
                 given, or a timeout is not positive.
         """
-        if not handshake_timeout > 0:
-            raise InvalidInput(f"the TLS handshake timeout must be positive, not {handshake_timeout}")
-        self._context = server_context(cert_pem, key_pem, client_cert_pems)
-        self._host = host
-        self._requested_port = port
-        self._handshake_timeout = handshake_timeout
-        self._protocol = _pinned_protocol(client_cert_pems, request_head_timeout, body_idle_timeout)
+        if not deadlines.handshake_timeout > 0:
+            raise InvalidInput(
+                f"the TLS handshake timeout must be positive, not {deadlines.handshake_timeout}"
+            )
+        self._context = server_context(identity.cert_pem, identity.key_pem, client_cert_pems)
+        self._host, self._requested_port = address
+        self._handshake_timeout = deadlines.handshake_timeout
+        self._protocol = _pinned_protocol(
+            client_cert_pems, deadlines.request_head_timeout, deadlines.body_idle_timeout
+        )
         self._app = app
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None

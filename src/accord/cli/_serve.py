@@ -42,13 +42,10 @@ def peer_server(node: Node, host: str, port: int) -> PeerServer:
     cards = node.parties.all()
     if not cards:
         raise InvalidInput("no partner is pinned yet: `accord party add CARD` first")
-    cert, key = node.tls_identity()
     return PeerServer(
         create_peer_app(node.receiving),
-        host=host,
-        port=port,
-        cert_pem=cert,
-        key_pem=key,
+        (host, port),
+        identity=node.tls_identity(),
         client_cert_pems=[c.tls_certificate_pem.encode("ascii") for c in cards],
     )
 

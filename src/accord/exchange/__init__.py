@@ -35,6 +35,7 @@ from accord.exchange._custody_formats import (
     new_certificate_id,
     new_consent_receipt_id,
 )
+from accord.exchange._fields import UNSIGNED
 from accord.exchange._formats import (
     FORMAT_VERSION,
     AttachmentManifest,
@@ -60,6 +61,7 @@ __all__ = [
     "BUNDLE_FORMAT",
     "FORMAT_VERSION",
     "HOLDING_STATUSES",
+    "UNSIGNED",
     "AgreementSignature",
     "AttachmentManifest",
     "BlobMember",

@@ -138,25 +138,21 @@ class _Counting:
             pass
 
 
-def write_bundle(
-    path: Path,
-    *,
-    keys: SigningKeys,
-    kind: str,
-    sender: str,
-    recipient: str,
-    created: str,
-    json_members: dict[str, bytes],
-    blobs: Sequence[BlobMember] = (),
-) -> int:
-    """Write a bundle to ``path`` (atomically); return its size in bytes.
+def write_bundle(path: Path, bundle: Bundle, *, keys: SigningKeys, blobs: Sequence[BlobMember] = ()) -> int:
+    """Write ``bundle`` to ``path`` (atomically), signed with ``keys``; return its size in bytes.
+
+    The blobs are streamed from ``blobs``, which must be the ones ``bundle.blob_ids`` names, in order.
 
     Raises:
-        InvalidInput: unknown kind or member name.
+        InvalidInput: unknown kind or member name, or ``blobs`` not those of ``bundle.blob_ids``.
         StorageError: the file cannot be written (nothing is left behind).
     """
+    kind, sender, recipient, created = bundle.kind, bundle.sender, bundle.recipient, bundle.created
+    json_members = bundle.json_members
     if kind not in _KINDS or not set(json_members) <= _JSON_NAMES:
         raise InvalidInput(f"bundle kind {kind!r} or members {sorted(json_members)} not allowed")
+    if bundle.blob_ids != tuple(blob.blob_id for blob in blobs):
+        raise InvalidInput("the blobs streamed into a bundle must be the ones it names")
     part = path.with_name(path.name + ".part")
     members: list[dict[str, object]] = []
     try:

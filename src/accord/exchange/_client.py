@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from accord.crypto import TlsIdentity
 from accord.errors import InvalidInput, TransportError
 from accord.exchange._tls import client_context
 
@@ -48,8 +49,7 @@ class PeerClient:
         self,
         endpoint: str,
         *,
-        cert_pem: bytes,
-        key_pem: bytes,
+        identity: TlsIdentity,
         server_cert_pem: bytes,
         timeout: float = 30.0,
         max_response_bytes: int = 64 * 1024 * 1024,
@@ -58,8 +58,7 @@ class PeerClient:
 
         Args:
             endpoint: The partner's base URL, ``https://host:port`` (no path).
-            cert_pem: Our certificate, PEM, presented as the client certificate.
-            key_pem: Its private key, PEM.
+            identity: Our certificate (presented as the client certificate) and its private key.
             server_cert_pem: The partner's pinned certificate, PEM; no other is accepted.
             timeout: Seconds allowed to connect and for each read or write.
             max_response_bytes: The largest response body accepted from the peer.
@@ -77,7 +76,7 @@ class PeerClient:
             raise InvalidInput("max_response_bytes must be a positive integer")
         if max_response_bytes <= 0:
             raise InvalidInput("max_response_bytes must be a positive integer")
-        context = client_context(cert_pem, key_pem, server_cert_pem)
+        context = client_context(identity.cert_pem, identity.key_pem, server_cert_pem)
         try:
             self._pinned_der = ssl.PEM_cert_to_DER_cert(server_cert_pem.decode("ascii").strip())
         except ValueError as exc:

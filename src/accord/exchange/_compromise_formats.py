@@ -27,10 +27,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Final
 
-from accord.crypto import DualSignature, SigningKeys
+from accord.crypto import DualSignature
 from accord.errors import InvalidInput
 from accord.exchange._fields import (
-    UNSIGNED,
     flag,
     list_field,
     matching,
@@ -172,42 +171,6 @@ class CompromiseNotice(SignedStatement):
         """The ids of the items, sorted."""
         return [i.item_id for i in self.items]
 
-    @classmethod
-    def make(
-        cls,
-        keys: SigningKeys,
-        *,
-        case_id: str,
-        reporting_node: str,
-        reporting_party: str,
-        originator_node: str,
-        originator_party: str,
-        items: tuple[CompromisedItem, ...],
-        actual: bool,
-        circumstances: str,
-        reported_by: str,
-        reported_at: str,
-    ) -> CompromiseNotice:
-        """Check the fields and sign them with the reporting node's keys.
-
-        Raises:
-            InvalidInput: a field is invalid.
-        """
-        unsigned = cls(
-            case_id,
-            reporting_node,
-            reporting_party,
-            originator_node,
-            originator_party,
-            items,
-            actual,
-            circumstances,
-            reported_by,
-            reported_at,
-            UNSIGNED,
-        )
-        return unsigned.signed_with(keys)
-
     def _body(self) -> dict[str, object]:
         return {**super()._body(), "items": [i.to_dict() for i in self.items]}
 
@@ -278,26 +241,3 @@ class CompromiseReport(SignedStatement):
         require_dual_signature(self.signature, what)
         if self.reporting_node == self.originator_node:
             raise InvalidInput(f"{what}: a node does not report to itself")
-
-    @classmethod
-    def make(
-        cls,
-        keys: SigningKeys,
-        *,
-        case_id: str,
-        reporting_node: str,
-        originator_node: str,
-        findings: str,
-        measures: str,
-        closed_by: str,
-        closed_at: str,
-    ) -> CompromiseReport:
-        """Check the fields and sign them with the reporting node's keys.
-
-        Raises:
-            InvalidInput: a field is invalid.
-        """
-        unsigned = cls(
-            case_id, reporting_node, originator_node, findings, measures, closed_by, closed_at, UNSIGNED
-        )
-        return unsigned.signed_with(keys)

@@ -26,13 +26,12 @@ from datetime import datetime
 from typing import Final
 
 from accord.canonical import canonical_json, loads_object, parse_time
-from accord.crypto import DualSignature, SigningKeys, VerifyKeys
+from accord.crypto import DualSignature, VerifyKeys
 from accord.errors import InvalidInput, VerificationFailed
 from accord.exchange._fields import (
     FORMAT_VERSION,
     REQUEST_ID,
     TOKEN_ID,
-    UNSIGNED,
     exact_keys,
     flag,
     list_field,
@@ -202,50 +201,6 @@ class ConsentToken(SignedStatement):
             raise InvalidInput(f"{what}: the originator {self.originator_party} needs no consent of its own")
         if self.third_party in (self.holder_party, self.originator_party):
             raise InvalidInput(f"{what}: {self.third_party} is not a third party to this release")
-
-    @classmethod
-    def make(
-        cls,
-        keys: SigningKeys,
-        *,
-        token_id: str,
-        request_id: str,
-        item_id: str,
-        content_sha384: str,
-        originator_party: str,
-        originator_node: str,
-        holder_party: str,
-        third_party: str,
-        purpose: str,
-        conditions: tuple[str, ...],
-        issued_at: str,
-        expires_at: str,
-        approved_by: str,
-        limits: ConsentConditions = ConsentConditions(),
-    ) -> ConsentToken:
-        """Check the fields and sign them with the originator node's keys.
-
-        Raises:
-            InvalidInput: a field is invalid.
-        """
-        unsigned = cls(
-            token_id,
-            request_id,
-            item_id,
-            content_sha384,
-            originator_party,
-            originator_node,
-            holder_party,
-            third_party,
-            purpose,
-            conditions,
-            issued_at,
-            expires_at,
-            approved_by,
-            UNSIGNED,
-            limits,
-        )
-        return unsigned.signed_with(keys)
 
     def _body(self) -> dict[str, object]:
         body = super()._body()

@@ -31,12 +31,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Final
 
-from accord.crypto import DualSignature, SigningKeys
+from accord.crypto import DualSignature
 from accord.errors import InvalidInput
 from accord.exchange._fields import (
     FORMAT_VERSION,
     TOKEN_ID,
-    UNSIGNED,
     count,
     matching,
     party_code,
@@ -130,46 +129,6 @@ class DestructionCertificate(SignedStatement):
         if self.witness == self.destroyed_by:
             raise InvalidInput(f"{what}: the witness must be another person than {self.destroyed_by}")
 
-    @classmethod
-    def make(
-        cls,
-        keys: SigningKeys,
-        *,
-        certificate_id: str,
-        item_id: str,
-        content_sha384: str,
-        originator_party: str,
-        originator_node: str,
-        holder_party: str,
-        holder_node: str,
-        method: str,
-        destroyed_by: str,
-        witness: str,
-        destroyed_at: str,
-        copies: int,
-    ) -> DestructionCertificate:
-        """Check the fields and sign them with the holder node's keys.
-
-        Raises:
-            InvalidInput: a field is invalid.
-        """
-        unsigned = cls(
-            certificate_id,
-            item_id,
-            content_sha384,
-            originator_party,
-            originator_node,
-            holder_party,
-            holder_node,
-            method,
-            destroyed_by,
-            witness,
-            destroyed_at,
-            copies,
-            UNSIGNED,
-        )
-        return unsigned.signed_with(keys)
-
     def _body(self) -> dict[str, object]:
         return {**super()._body(), "copies": self.copies}
 
@@ -252,41 +211,3 @@ class ConsentReceipt(SignedStatement):
         require_dual_signature(self.signature, what)
         if self.third_party == self.holder_party:
             raise InvalidInput(f"{what}: the third party cannot be the holder itself ({self.holder_party})")
-
-    @classmethod
-    def make(
-        cls,
-        keys: SigningKeys,
-        *,
-        receipt_id: str,
-        token_id: str,
-        item_id: str,
-        content_sha384: str,
-        originator_node: str,
-        holder_party: str,
-        holder_node: str,
-        third_party: str,
-        third_party_node: str,
-        message_id: str,
-        received_at: str,
-    ) -> ConsentReceipt:
-        """Check the fields and sign them with the third party node's keys.
-
-        Raises:
-            InvalidInput: a field is invalid.
-        """
-        unsigned = cls(
-            receipt_id,
-            token_id,
-            item_id,
-            content_sha384,
-            originator_node,
-            holder_party,
-            holder_node,
-            third_party,
-            third_party_node,
-            message_id,
-            received_at,
-            UNSIGNED,
-        )
-        return unsigned.signed_with(keys)

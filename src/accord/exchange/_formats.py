@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from accord.canonical import canonical_json, loads_object
 from accord.crypto import Binding, DualSignature, SigningKeys, Suite, VerifyKeys, b64d, b64e, envelope_digest
@@ -221,22 +221,12 @@ class Transmission:
     envelopes: tuple[WireEnvelope, ...]
     signature: DualSignature
 
-    @classmethod
-    def make(
-        cls,
-        keys: SigningKeys,
-        *,
-        tx_id: str,
-        sender: str,
-        recipient: str,
-        created: str,
-        envelopes: Sequence[WireEnvelope],
-    ) -> Transmission:
-        """Sign a batch (one dual signature over the envelope digests)."""
+    def signed_with(self, keys: SigningKeys) -> Transmission:
+        """This batch signed with ``keys``: one dual signature over the envelope digests."""
         statement = _transmission_statement(
-            tx_id, sender, recipient, created, [e.digest() for e in envelopes]
+            self.id, self.sender, self.recipient, self.created, [e.digest() for e in self.envelopes]
         )
-        return cls(tx_id, sender, recipient, created, tuple(envelopes), keys.sign("transmission", statement))
+        return replace(self, signature=keys.sign("transmission", statement))
 
     def verify(self, keys: VerifyKeys) -> None:
         """Check the sender's signature over every envelope digest.

@@ -17,11 +17,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Final
 
-from accord.crypto import DualSignature, SigningKeys
+from accord.crypto import DualSignature
 from accord.errors import InvalidInput
 from accord.exchange._custody_formats import MAX_ENTRIES
 from accord.exchange._fields import (
-    UNSIGNED,
     count,
     int_field,
     list_field,
@@ -149,27 +148,6 @@ class HoldingsSummary(SignedStatement):
         require_dual_signature(self.signature, what)
         if self.for_party == self.holder_party:
             raise InvalidInput(f"{what}: a holder does not summarise its own items for itself")
-
-    @classmethod
-    def make(
-        cls,
-        keys: SigningKeys,
-        *,
-        summary_id: str,
-        holder_party: str,
-        holder_node: str,
-        for_party: str,
-        made_by: str,
-        made_at: str,
-        items: tuple[HeldItem, ...],
-    ) -> HoldingsSummary:
-        """Check the fields and sign them with the holder node's keys.
-
-        Raises:
-            InvalidInput: a field is invalid.
-        """
-        unsigned = cls(summary_id, holder_party, holder_node, for_party, made_by, made_at, items, UNSIGNED)
-        return unsigned.signed_with(keys)
 
     def _body(self) -> dict[str, object]:
         return {**super()._body(), "items": [i.to_dict() for i in self.items]}

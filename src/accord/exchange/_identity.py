@@ -10,7 +10,7 @@ the card (``accord party add``) after checking the fingerprint out of band.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from accord.canonical import canonical_json, loads_object
 from accord.crypto import (
@@ -48,18 +48,20 @@ class IdentityCard:
 
     def body(self) -> dict[str, object]:
         """The signed part of the card."""
-        return _body(
-            self.party,
-            self.node_id,
-            self.scheme,
-            self.endpoint,
-            self.signing_keys,
-            self.hpke_public_key,
-            self.hpke_cnsa_public_key,
-            self.tls_certificate_pem,
-            self.tls_fingerprint,
-            self.created,
-        )
+        return {
+            "format": CARD_FORMAT,
+            "party": self.party,
+            "node_id": self.node_id,
+            "scheme": self.scheme,
+            "endpoint": self.endpoint,
+            "signing_keys": self.signing_keys.to_dict(),
+            "hpke": {
+                Suite.DEFAULT.value: b64e(self.hpke_public_key),
+                Suite.CNSA2.value: b64e(self.hpke_cnsa_public_key),
+            },
+            "tls": {"certificate": self.tls_certificate_pem, "fingerprint": self.tls_fingerprint},
+            "created": self.created,
+        }
 
     def to_dict(self) -> dict[str, object]:
         """The card as JSON-ready data, signature included."""
@@ -78,48 +80,18 @@ class IdentityCard:
         """The signing-key fingerprint an officer reads out when pinning."""
         return self.signing_keys.fingerprint()
 
-    @classmethod
-    def issue(
-        cls,
-        keys: SigningKeys,
-        *,
-        party: str,
-        node_id: str,
-        scheme: str,
-        endpoint: str,
-        hpke_public_key: bytes,
-        hpke_cnsa_public_key: bytes,
-        tls_certificate_pem: str,
-        created: str,
-    ) -> IdentityCard:
-        """Make and self-sign this node's card."""
-        fingerprint = certificate_fingerprint(tls_certificate_pem.encode("ascii"))
-        verify_keys = keys.public()
-        body = _body(
-            party,
-            node_id,
-            scheme,
-            endpoint,
-            verify_keys,
-            hpke_public_key,
-            hpke_cnsa_public_key,
-            tls_certificate_pem,
-            fingerprint,
-            created,
-        )
-        return cls(
-            party=party,
-            node_id=node_id,
-            scheme=scheme,
-            endpoint=endpoint,
-            signing_keys=verify_keys,
-            hpke_public_key=hpke_public_key,
-            hpke_cnsa_public_key=hpke_cnsa_public_key,
-            tls_certificate_pem=tls_certificate_pem,
-            tls_fingerprint=fingerprint,
-            created=created,
-            signature=keys.sign("identity", canonical_json(body)),
-        )
+    def signed_with(self, keys: SigningKeys) -> IdentityCard:
+        """This card, made with an unsigned placeholder, self-signed with ``keys``.
+
+        Raises:
+            InvalidInput: the card's signing keys are not ``keys``, or its TLS fingerprint is not
+                its certificate's.
+        """
+        if self.signing_keys.fingerprint() != keys.public().fingerprint():
+            raise InvalidInput("identity card: its signing keys must be the keys that sign it")
+        if certificate_fingerprint(self.tls_certificate_pem.encode("ascii")) != self.tls_fingerprint:
+            raise InvalidInput("identity card: TLS certificate does not match its fingerprint")
+        return replace(self, signature=keys.sign("identity", canonical_json(self.body())))
 
     @classmethod
     def parse(cls, text: str | bytes) -> IdentityCard:
@@ -187,28 +159,3 @@ class IdentityCard:
             created=str(strings["created"]),
             signature=DualSignature.from_dict(sig),
         )
-
-
-def _body(
-    party: str,
-    node_id: str,
-    scheme: str,
-    endpoint: str,
-    signing_keys: VerifyKeys,
-    hpke_public_key: bytes,
-    hpke_cnsa_public_key: bytes,
-    tls_certificate_pem: str,
-    tls_fingerprint: str,
-    created: str,
-) -> dict[str, object]:
-    return {
-        "format": CARD_FORMAT,
-        "party": party,
-        "node_id": node_id,
-        "scheme": scheme,
-        "endpoint": endpoint,
-        "signing_keys": signing_keys.to_dict(),
-        "hpke": {Suite.DEFAULT.value: b64e(hpke_public_key), Suite.CNSA2.value: b64e(hpke_cnsa_public_key)},
-        "tls": {"certificate": tls_certificate_pem, "fingerprint": tls_fingerprint},
-        "created": created,
-    }

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from typing import Final
 
 from accord.canonical import canonical_json, loads_object
-from accord.crypto import DualSignature, SigningKeys
+from accord.crypto import DualSignature
 from accord.errors import InvalidInput
 from accord.exchange._fields import (
     NOTICE_ID,
     TOKEN_ID,
-    UNSIGNED,
     exact_keys,
     flag,
     matching,
@@ -78,25 +77,6 @@ class ConsentRevocation(SignedStatement):
         set_text(self, "reason", what)
         wire_time(self.revoked_at, f"{what}: revoked_at")
         require_dual_signature(self.signature, what)
-
-    @classmethod
-    def make(
-        cls,
-        keys: SigningKeys,
-        *,
-        token_id: str,
-        item_id: str,
-        originator_node: str,
-        reason: str,
-        revoked_at: str,
-    ) -> ConsentRevocation:
-        """Check the fields and sign them with the originator node's keys.
-
-        Raises:
-            InvalidInput: a field is invalid.
-        """
-        unsigned = cls(token_id, item_id, originator_node, reason, revoked_at, UNSIGNED)
-        return unsigned.signed_with(keys)
 
 
 _DOWNGRADE_FIELDS: Final = (
@@ -159,42 +139,6 @@ class DowngradeNotice(SignedStatement):
         set_text(self, "reason", what)
         wire_time(self.issued_at, f"{what}: issued_at")
         require_dual_signature(self.signature, what)
-
-    @classmethod
-    def make(
-        cls,
-        keys: SigningKeys,
-        *,
-        notice_id: str,
-        item_id: str,
-        originator_node: str,
-        originator_party: str,
-        content_sha384: str,
-        previous_classification: str,
-        new_classification: str | None,
-        declassified: bool,
-        reason: str,
-        issued_at: str,
-    ) -> DowngradeNotice:
-        """Check the fields and sign them with the originator node's keys.
-
-        Raises:
-            InvalidInput: a field is invalid.
-        """
-        unsigned = cls(
-            notice_id,
-            item_id,
-            originator_node,
-            originator_party,
-            content_sha384,
-            previous_classification,
-            new_classification,
-            declassified,
-            reason,
-            issued_at,
-            UNSIGNED,
-        )
-        return unsigned.signed_with(keys)
 
     @classmethod
     def parse(cls, data: bytes | str) -> DowngradeNotice:

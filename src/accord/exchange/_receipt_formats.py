@@ -11,8 +11,7 @@ construction, fields checked by the shared vocabulary of :mod:`._fields`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from accord.canonical import canonical_json, loads_object
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
@@ -95,30 +94,6 @@ class Receipt:
         )
 
 
-def _batch_statement(
-    batch_id: str,
-    transmission_id: str,
-    receiver: str,
-    sender: str,
-    created: str,
-    receipts: Sequence[Receipt],
-    rejected: Sequence[str],
-) -> bytes:
-    return canonical_json(
-        {
-            "type": "accord-receipts",
-            "v": FORMAT_VERSION,
-            "id": batch_id,
-            "transmission_id": transmission_id,
-            "receiver": receiver,
-            "sender": sender,
-            "created": created,
-            "receipts": [r.to_dict() for r in receipts],
-            "rejected": list(rejected),
-        }
-    )
-
-
 @dataclass(frozen=True)
 class ReceiptBatch:
     """Receipts for one transmission, signed once by the receiver."""
@@ -132,31 +107,25 @@ class ReceiptBatch:
     rejected: tuple[str, ...]
     signature: DualSignature
 
-    @classmethod
-    def make(
-        cls,
-        keys: SigningKeys,
-        *,
-        batch_id: str,
-        transmission_id: str,
-        receiver: str,
-        sender: str,
-        created: str,
-        receipts: Sequence[Receipt],
-        rejected: Sequence[str],
-    ) -> ReceiptBatch:
-        """Sign the receipts of one transmission."""
-        statement = _batch_statement(batch_id, transmission_id, receiver, sender, created, receipts, rejected)
-        return cls(
-            batch_id,
-            transmission_id,
-            receiver,
-            sender,
-            created,
-            tuple(receipts),
-            tuple(rejected),
-            keys.sign("receipts", statement),
+    def statement(self) -> bytes:
+        """The exact bytes the receiver signs (canonical JSON, without the signature)."""
+        return canonical_json(
+            {
+                "type": "accord-receipts",
+                "v": FORMAT_VERSION,
+                "id": self.id,
+                "transmission_id": self.transmission_id,
+                "receiver": self.receiver,
+                "sender": self.sender,
+                "created": self.created,
+                "receipts": [r.to_dict() for r in self.receipts],
+                "rejected": list(self.rejected),
+            }
         )
+
+    def signed_with(self, keys: SigningKeys) -> ReceiptBatch:
+        """These receipts signed with ``keys`` (made with an unsigned placeholder)."""
+        return replace(self, signature=keys.sign("receipts", self.statement()))
 
     def verify(self, keys: VerifyKeys) -> None:
         """Check the receiver's signature.
@@ -164,16 +133,7 @@ class ReceiptBatch:
         Raises:
             VerificationFailed: it does not verify.
         """
-        statement = _batch_statement(
-            self.id,
-            self.transmission_id,
-            self.receiver,
-            self.sender,
-            self.created,
-            self.receipts,
-            self.rejected,
-        )
-        keys.verify("receipts", statement, self.signature)
+        keys.verify("receipts", self.statement(), self.signature)
 
     def to_bytes(self) -> bytes:
         """Canonical JSON, signature included."""

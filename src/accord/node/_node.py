@@ -8,7 +8,15 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from accord.crypto import HpkeCnsaKeyPair, HpkeKeyPair, SigningKeys, generate_tls_identity, new_data_key
+from accord.crypto import (
+    HpkeCnsaKeyPair,
+    HpkeKeyPair,
+    SigningKeys,
+    TlsIdentity,
+    certificate_fingerprint,
+    generate_tls_identity,
+    new_data_key,
+)
 from accord.errors import Conflict, InvalidInput, NotFound, StorageError
 from accord.limits import MAX_DOCUMENT_BYTES, read_bounded
 from accord.markings import SCHEMES, is_party_code
@@ -103,16 +111,17 @@ class Node:
             publish=self.witness.publish,
         )
 
-    def tls_identity(self) -> tuple[bytes, bytes]:
+    def tls_identity(self) -> TlsIdentity:
         """This node's TLS certificate and key (PEM), for the peer API server.
 
         Raises:
             StorageError: the files cannot be read.
         """
         try:
-            return _own_file(self.ctx.home.tls_cert), _own_file(self.ctx.home.tls_key)
+            cert, key = _own_file(self.ctx.home.tls_cert), _own_file(self.ctx.home.tls_key)
         except (OSError, NotFound) as exc:
             raise StorageError(f"cannot read the TLS identity: {exc}") from exc
+        return TlsIdentity(key, cert, certificate_fingerprint(cert))
 
     @property
     def config(self) -> NodeConfig:

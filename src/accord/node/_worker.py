@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from accord.crypto import TlsIdentity, certificate_fingerprint
 from accord.errors import AccordError
 from accord.exchange import IdentityCard, PeerClient
 from accord.limits import MAX_DOCUMENT_BYTES, read_bounded
@@ -91,10 +92,11 @@ class DeliveryWorker:
 
     def _mtls_client(self, card: IdentityCard, lane: str) -> ClosableTransport:
         home = self._ctx.home
+        cert_pem = read_bounded(home.tls_cert, limit=MAX_DOCUMENT_BYTES, what="the node's TLS certificate")
+        key_pem = read_bounded(home.tls_key, limit=MAX_DOCUMENT_BYTES, what="the node's TLS key")
         return PeerClient(
             card.endpoint,
-            cert_pem=read_bounded(home.tls_cert, limit=MAX_DOCUMENT_BYTES, what="the node's TLS certificate"),
-            key_pem=read_bounded(home.tls_key, limit=MAX_DOCUMENT_BYTES, what="the node's TLS key"),
+            identity=TlsIdentity(key_pem, cert_pem, certificate_fingerprint(cert_pem)),
             server_cert_pem=card.tls_certificate_pem.encode("ascii"),
             timeout=120.0 if lane == "routine" else 15.0,
         )

@@ -225,14 +225,14 @@ def _reader_level(
 
 
 def _check_release(
-    plan: _Plan,
-    resource: Resource,
-    context: Context,
-    bound: tuple[_Bound, ...],
-    ids: list[str],
-    reasons: list[str],
-) -> bool:
-    """Checks a RELEASE or EXPORT (Arts. 6, 21); returns whether a consent is relied on."""
+    plan: _Plan, resource: Resource, context: Context, bound: tuple[_Bound, ...]
+) -> tuple[bool, list[str], list[str]]:
+    """Checks a RELEASE or EXPORT (Arts. 6, 21).
+
+    Returns whether a consent is relied on, and the ids and reasons of the rules it breaks.
+    """
+    ids: list[str] = []
+    reasons: list[str] = []
     with_consent = False
     target = context.target_party
     if target is None:
@@ -280,7 +280,7 @@ def _check_release(
         if target is not None and target not in agreement.party_codes:
             ids.append("agreement-in-force")
             reasons.append(f"{target} is not a party to {agreement.id} (Art. 21)")
-    return with_consent
+    return with_consent, ids, reasons
 
 
 def decide(subject: Subject, action: Action, resource: Resource, context: Context) -> Decision:
@@ -378,7 +378,11 @@ def decide(subject: Subject, action: Action, resource: Resource, context: Contex
             f"this node is {resource.held_party} (Art. 6)"
         )
 
-    with_consent = plan.release and _check_release(plan, resource, context, bound, ids, reasons)
+    with_consent = False
+    if plan.release:
+        with_consent, release_ids, release_reasons = _check_release(plan, resource, context, bound)
+        ids += release_ids
+        reasons += release_reasons
 
     if ids:
         return Decision(False, tuple(reasons), (), tuple(ids))

@@ -11,6 +11,7 @@ from accord.store._journal import Event, append_event, format_stamp, read_events
 from accord.store._ledger_store import (
     SealedRow,
     SqlHashStore,
+    StoredEvent,
     assign_leaves,
     leaf_data,
     lock_ledger,
@@ -93,6 +94,7 @@ __all__ = [
     "ReceiptRow",
     "SealedRow",
     "SqlHashStore",
+    "StoredEvent",
     "TranslationRow",
     "UserRow",
     "WitnessAlarmAckRow",

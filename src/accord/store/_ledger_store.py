@@ -22,7 +22,7 @@ import json
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
@@ -54,9 +54,19 @@ def _json_text(value: str) -> str:
     return _encode_text(value)
 
 
-def leaf_data(
-    seq: int, at: str, actor: str, action: str, item_id: str | None, outcome: str, detail_json: str
-) -> bytes:
+class StoredEvent(NamedTuple):
+    """One journal row as stored (the columns a ledger leaf stands for, in table order)."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    item_id: str | None
+    outcome: str
+    detail_json: str
+
+
+def leaf_data(row: StoredEvent) -> bytes:
     """The bytes one journal row stands for: the leaf data the ledger hashes.
 
     Canonical JSON (:func:`accord.canonical.canonical_json`) of the object ``{action, actor,
@@ -67,6 +77,7 @@ def leaf_data(
     must keep up with a busy journal). Any other stored text — even an equivalent spelling —
     gives other bytes, and the verifier reports the row as altered.
     """
+    seq, at, actor, action, item_id, outcome, detail_json = row
     return (
         _LEAF
         % (
@@ -113,7 +124,7 @@ def pending_leaves(session: Session, limit: int) -> list[tuple[int, bytes]]:
         "WHERE leaf IS NULL ORDER BY seq LIMIT ?",
         (limit,),
     )
-    return [(row[0], leaf_data(*row)) for row in rows]
+    return [(row[0], leaf_data(StoredEvent(*row))) for row in rows]
 
 
 def assign_leaves(session: Session, seqs: Sequence[int], start: int) -> None:
@@ -140,7 +151,7 @@ def sealed_rows(session: Session, lo: int, hi: int) -> list[SealedRow]:
         "WHERE leaf >= ? AND leaf < ? ORDER BY leaf, seq",
         (lo, hi),
     )
-    return [SealedRow(row[0], row[1], leaf_data(*row[1:])) for row in rows]
+    return [SealedRow(row[0], row[1], leaf_data(StoredEvent(*row[1:]))) for row in rows]
 
 
 def lock_ledger(session: Session) -> None:

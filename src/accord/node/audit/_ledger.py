@@ -37,6 +37,7 @@ from accord.store import (
     JournalRow,
     LedgerCheckpointRow,
     SqlHashStore,
+    StoredEvent,
     WitnessCountersignatureRow,
     append_event,
     leaf_data,
@@ -141,7 +142,7 @@ class LedgerService:
                 raise IntegrityError(f"journal event {seq} claims leaf {leaf}, beyond the signed ledger")
             path = MerkleTree(SqlHashStore(session)).inclusion_proof(leaf, signed.checkpoint.size)
             note = self._note(session, signed)
-            proof = InclusionProof(leaf, leaf_data(*found[1:]), signed, tuple(path), note)
+            proof = InclusionProof(leaf, leaf_data(StoredEvent(*found[1:])), signed, tuple(path), note)
             try:
                 proof.verify(self._ctx.keys.public())
             except VerificationFailed as exc:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
 from accord.errors import Conflict, InvalidInput, NotFound
-from accord.exchange import CompromiseReport, compromise_text
+from accord.exchange import UNSIGNED, CompromiseReport, compromise_text
 from accord.items import CaseState, Direction, Precedence
 from accord.node.core._context import NodeContext
 from accord.node.custody._compromise_case import CaseDesk, CaseView, case_view
@@ -97,8 +97,7 @@ class CaseWorkflow:
         now: datetime,
     ) -> None:
         """Send the signed report to one originator node told of the case, and keep it on record."""
-        report = CompromiseReport.make(
-            self._ctx.keys,
+        report = CompromiseReport(
             case_id=case.id,
             reporting_node=self._ctx.config.node_id,
             originator_node=party.originator_node,
@@ -106,7 +105,8 @@ class CaseWorkflow:
             measures=measures,
             closed_by=actor,
             closed_at=format_time(now),
-        )
+            signature=UNSIGNED,
+        ).signed_with(self._ctx.keys)
         theirs = [i for i in items if i.originator_node == party.originator_node]
         card = self._parties.card(session, party.originator_node)
         sent = self._sending.enqueue(

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
 from accord.errors import InvalidInput
-from accord.exchange import CompromisedItem, CompromiseNotice, compromise_text, new_case_id
+from accord.exchange import UNSIGNED, CompromisedItem, CompromiseNotice, compromise_text, new_case_id
 from accord.items import FINAL_HOLDING_STATES, CaseState, Direction, HoldingState, Precedence
 from accord.node.core._context import NodeContext
 from accord.node.custody._compromise_case import CaseDesk, CaseView, case_view
@@ -133,8 +133,7 @@ class Reporting:
         for node_id, theirs in sorted(by_originator.items()):
             card = self._parties.card(session, node_id)
             items = tuple(CompromisedItem(r.id, r.content_sha384) for r in sorted(theirs, key=lambda r: r.id))
-            notice = CompromiseNotice.make(
-                self._ctx.keys,
+            notice = CompromiseNotice(
                 case_id=case.id,
                 reporting_node=own.node_id,
                 reporting_party=own.party,
@@ -145,7 +144,8 @@ class Reporting:
                 circumstances=case.circumstances,
                 reported_by=case.opened_by,
                 reported_at=case.opened_at,
-            )
+                signature=UNSIGNED,
+            ).signed_with(self._ctx.keys)
             sent = self._sending.enqueue(
                 session,
                 kind="compromise-notice",

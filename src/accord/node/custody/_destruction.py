@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from accord.agreements import Agreement
 from accord.canonical import format_time
 from accord.errors import InvalidInput, NotFound, PolicyDenied, Withheld
-from accord.exchange import DestructionCertificate, new_certificate_id
+from accord.exchange import UNSIGNED, DestructionCertificate, new_certificate_id
 from accord.items import DestructionDirection, HoldingState, Precedence
 from accord.markings import Marking
 from accord.node.core._context import NodeContext
@@ -118,8 +118,7 @@ class Destruction:
     ) -> DestructionCertificate:
         """The certificate this node signs for the destruction of ``row``."""
         own = self._ctx.config
-        return DestructionCertificate.make(
-            self._ctx.keys,
+        return DestructionCertificate(
             certificate_id=new_certificate_id(),
             item_id=row.id,
             content_sha384=row.content_sha384,
@@ -132,7 +131,8 @@ class Destruction:
             witness=witness,
             destroyed_at=format_time(now),
             copies=copies,
-        )
+            signature=UNSIGNED,
+        ).signed_with(self._ctx.keys)
 
     def _file(self, session: Session, certificate: DestructionCertificate, now: datetime) -> None:
         """Keep the certificate issued here on record."""

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
 from accord.errors import IntegrityError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
-from accord.exchange import HeldItem, HoldingsSummary, new_summary_id
+from accord.exchange import UNSIGNED, HeldItem, HoldingsSummary, new_summary_id
 from accord.items import HoldingState
 from accord.node.custody._copies import copies_of
 from accord.node.custody._custody import CustodyService
@@ -161,8 +161,7 @@ class RegisterService(ServiceBase):
                     select(InboxMessageRow.message_id).where(InboxMessageRow.item_id == row.id)
                 ).all()
                 entries.append(HeldItem(row.id, row.content_sha384, row.status, len(copies), tuple(messages)))
-            summary = HoldingsSummary.make(
-                self._ctx.keys,
+            summary = HoldingsSummary(
                 summary_id=new_summary_id(),
                 holder_party=own.party,
                 holder_node=own.node_id,
@@ -170,7 +169,8 @@ class RegisterService(ServiceBase):
                 made_by=actor,
                 made_at=format_time(now),
                 items=tuple(entries),
-            )
+                signature=UNSIGNED,
+            ).signed_with(self._ctx.keys)
             append_event(
                 session,
                 at=now,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from accord.agreements import Agreement
 from accord.canonical import format_time
 from accord.errors import Conflict, InvalidInput, NotFound
-from accord.exchange import ConsentConditions, ConsentDecision, ConsentToken, new_token_id
+from accord.exchange import UNSIGNED, ConsentConditions, ConsentDecision, ConsentToken, new_token_id
 from accord.items import ConsentState, Direction, Precedence
 from accord.node.core._context import NodeContext
 from accord.node.originator._consent_grounds import ConsentGrounds
@@ -138,8 +138,7 @@ class ConsentDecisions:
         now: datetime,
     ) -> ConsentToken:
         """The consent token this node signs for the request in ``row``."""
-        return ConsentToken.make(
-            self._ctx.keys,
+        return ConsentToken(
             token_id=new_token_id(),
             request_id=row.id,
             item_id=row.item_id,
@@ -154,7 +153,8 @@ class ConsentDecisions:
             expires_at=format_time(now + timedelta(days=days)),
             approved_by=actor,
             limits=limits,
-        )
+            signature=UNSIGNED,
+        ).signed_with(self._ctx.keys)
 
     def _decidable(
         self, session: Session, request_id: str, actor: str, now: datetime

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from accord.agreements import Agreement
 from accord.canonical import format_time
 from accord.errors import Conflict, NotFound
-from accord.exchange import ConsentRevocation
+from accord.exchange import UNSIGNED, ConsentRevocation
 from accord.items import ConsentState, Direction, Precedence
 from accord.node.core._context import NodeContext
 from accord.node.originator._consent_grounds import ConsentGrounds
@@ -74,14 +74,14 @@ class ConsentRevoking:
             )
             if row.status != ConsentState.APPROVED:
                 raise Conflict(f"consent {token_id} is {row.status}, not in force")
-            revocation = ConsentRevocation.make(
-                self._ctx.keys,
+            revocation = ConsentRevocation(
                 token_id=token_id,
                 item_id=row.item_id,
                 originator_node=self._ctx.config.node_id,
                 reason=reason,
                 revoked_at=format_time(now),
-            )
+                signature=UNSIGNED,
+            ).signed_with(self._ctx.keys)
             told = self._tell(session, row, revocation, agreement, actor, now)
             row.status = ConsentState.REVOKED
             row.revoked_at = revocation.revoked_at

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
 from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, PolicyDenied
-from accord.exchange import DowngradeNotice, EnvelopeHeader, new_notice_id
+from accord.exchange import UNSIGNED, DowngradeNotice, EnvelopeHeader, new_notice_id
 from accord.items import FINAL_HOLDING_STATES, ConsentState, HoldingState, Precedence
 from accord.markings import Marking, scheme
 from accord.node.holdings._access_keys import keep_access_key
@@ -99,8 +99,7 @@ class NoticeService(ServiceBase):
                 new = scheme(current.policy).level(to)
                 if new.rank >= current.level.rank:
                     raise InvalidInput(f"{new.native} is not lower than {current.classification}")
-            notice = DowngradeNotice.make(
-                self._ctx.keys,
+            notice = DowngradeNotice(
                 notice_id=new_notice_id(),
                 item_id=item_id,
                 originator_node=self._ctx.config.node_id,
@@ -111,7 +110,8 @@ class NoticeService(ServiceBase):
                 declassified=declassify,
                 reason=reason,
                 issued_at=format_time(now),
-            )
+                signature=UNSIGNED,
+            ).signed_with(self._ctx.keys)
             self._apply(session, row, notice, None, now)
             told = self._tell_holders(session, row, notice, actor, now)
             append_event(

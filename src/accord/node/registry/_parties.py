@@ -7,9 +7,9 @@ import functools
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.crypto import VerifyKeys
+from accord.crypto import VerifyKeys, certificate_fingerprint
 from accord.errors import Conflict, NotFound
-from accord.exchange import IdentityCard
+from accord.exchange import UNSIGNED, IdentityCard
 from accord.node.core._context import NodeContext
 from accord.store import PartyRow, append_event, format_stamp
 
@@ -34,17 +34,21 @@ class PartyService:
     def own_card(self) -> IdentityCard:
         """This node's self-signed identity card."""
         cfg = self._ctx.config
-        return IdentityCard.issue(
-            self._ctx.keys,
+        keys, pem = self._ctx.keys, self._ctx.tls_certificate_pem
+        unsigned = IdentityCard(
             party=cfg.party,
             node_id=cfg.node_id,
             scheme=cfg.scheme,
             endpoint=cfg.endpoint,
+            signing_keys=keys.public(),
             hpke_public_key=self._ctx.hpke.public_bytes(),
             hpke_cnsa_public_key=self._ctx.hpke_cnsa.public_bytes(),
-            tls_certificate_pem=self._ctx.tls_certificate_pem,
+            tls_certificate_pem=pem,
+            tls_fingerprint=certificate_fingerprint(pem.encode("ascii")),
             created=cfg.created,
+            signature=UNSIGNED,
         )
+        return unsigned.signed_with(keys)
 
     def add(self, card_text: str | bytes, *, actor: str) -> tuple[IdentityCard, bool]:
         """Pin a partner's card. Returns the card and whether it was newly pinned.

@@ -23,7 +23,16 @@ from pathlib import Path
 
 from accord.crypto import VerifyKeys
 from accord.errors import AccordError, InvalidInput, NotFound
-from accord.exchange import BlobMember, ReceiptBatch, Transmission, WireEnvelope, read_bundle, write_bundle
+from accord.exchange import (
+    UNSIGNED,
+    BlobMember,
+    Bundle,
+    ReceiptBatch,
+    Transmission,
+    WireEnvelope,
+    read_bundle,
+    write_bundle,
+)
 from accord.node.core._context import NodeContext
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._delivery import DeliveryService
@@ -99,28 +108,27 @@ class BundleService:
         if not rows:
             raise NotFound(f"nothing is pending for {to} node {peer}")
         now = self._ctx.now()
-        tx = Transmission.make(
-            self._ctx.keys,
-            tx_id=f"tx-{uuid.uuid4().hex}",
+        tx = Transmission(
+            id=f"tx-{uuid.uuid4().hex}",
             sender=self._ctx.config.node_id,
             recipient=peer,
             created=format_stamp(now),
-            envelopes=[WireEnvelope(r.header, r.ciphertext) for r in rows],
-        )
+            envelopes=tuple([WireEnvelope(r.header, r.ciphertext) for r in rows]),
+            signature=UNSIGNED,
+        ).signed_with(self._ctx.keys)
         blob_sizes = {b["blob_id"]: int(b["size"]) for r in rows for b in json.loads(r.blobs_json)}
         blobs = [
             BlobMember(blob_id, size, self._reader(blob_id)) for blob_id, size in sorted(blob_sizes.items())
         ]
-        size = write_bundle(
-            path,
-            keys=self._ctx.keys,
-            kind="transmission",
-            sender=self._ctx.config.node_id,
-            recipient=peer,
-            created=format_stamp(now),
-            json_members={"transmission.json": tx.to_bytes()},
-            blobs=blobs,
+        contents = Bundle(
+            "transmission",
+            self._ctx.config.node_id,
+            peer,
+            format_stamp(now),
+            {"transmission.json": tx.to_bytes()},
+            tuple(blob.blob_id for blob in blobs),
         )
+        size = write_bundle(path, contents, keys=self._ctx.keys, blobs=blobs)
         with self._ctx.db.transaction() as session:
             append_event(
                 session,
@@ -169,15 +177,10 @@ class BundleService:
             body = ingested.body
             batch = ReceiptBatch.parse(body)
             target = receipts_out or path.with_name(path.stem + ".receipts.accord")
-            write_bundle(
-                target,
-                keys=self._ctx.keys,
-                kind="receipts",
-                sender=me,
-                recipient=bundle.sender,
-                created=format_stamp(self._ctx.now()),
-                json_members={"receipts.json": body},
+            receipts = Bundle(
+                "receipts", me, bundle.sender, format_stamp(self._ctx.now()), {"receipts.json": body}
             )
+            write_bundle(target, receipts, keys=self._ctx.keys)
             summary = BundleSummary(
                 "transmission",
                 bundle.sender,

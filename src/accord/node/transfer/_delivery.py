@@ -34,7 +34,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from accord.errors import AccordError, NotFound, TransportError
-from accord.exchange import PeerUnavailable, ReceiptBatch, Transmission, WireEnvelope
+from accord.exchange import UNSIGNED, PeerUnavailable, ReceiptBatch, Transmission, WireEnvelope
 from accord.node.core._context import NodeContext
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
@@ -180,14 +180,14 @@ class DeliveryService:
                 have = transport.blob_status(blob_id)
                 if have < size:
                     transport.put_blob(blob_id, have, size, self._ctx.blobs.read_from(blob_id, have))
-            tx = Transmission.make(
-                self._ctx.keys,
-                tx_id=f"tx-{uuid.uuid4().hex}",
+            tx = Transmission(
+                id=f"tx-{uuid.uuid4().hex}",
                 sender=self._ctx.config.node_id,
                 recipient=peer,
                 created=format_stamp(now),
-                envelopes=envelopes,
-            )
+                envelopes=tuple(envelopes),
+                signature=UNSIGNED,
+            ).signed_with(self._ctx.keys)
             body = transport.post_transmission(tx.to_bytes())
             result = self._record(peer, tx, body, message_ids, urgent=lane == "flash")
             # A transmission of anything but the witnessing itself: partners get our

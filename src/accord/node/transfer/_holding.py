@@ -20,6 +20,7 @@ from accord.canonical import format_time
 from accord.crypto import new_data_key
 from accord.errors import Conflict
 from accord.exchange import (
+    UNSIGNED,
     ConsentReceipt,
     ConsentToken,
     ItemPayload,
@@ -110,8 +111,7 @@ class ItemHolding:
         (``ABOUT_HELD``, Art. 21).
         """
         header, me = prepared.header, self._ctx.config
-        receipt = ConsentReceipt.make(
-            self._ctx.keys,
+        receipt = ConsentReceipt(
             receipt_id=new_consent_receipt_id(),
             token_id=token.token_id,
             item_id=token.item_id,
@@ -123,7 +123,8 @@ class ItemHolding:
             third_party_node=me.node_id,
             message_id=header.message_id,
             received_at=format_time(now),
-        )
+            signature=UNSIGNED,
+        ).signed_with(self._ctx.keys)
         sent = self._sending.enqueue(
             session,
             kind="consent-receipt",

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement, Status
 from accord.errors import AccordError, VerificationFailed
-from accord.exchange import Receipt, ReceiptBatch, Transmission, WireEnvelope
+from accord.exchange import UNSIGNED, Receipt, ReceiptBatch, Transmission, WireEnvelope
 from accord.items import Precedence
 from accord.node.core._context import NodeContext
 from accord.node.registry._agreements import AgreementService
@@ -182,16 +182,16 @@ class ReceivingService:
             for _, _, outcome in prepared
         ):
             self._ctx.exchange_activity.set()
-        batch = ReceiptBatch.make(
-            self._ctx.keys,
-            batch_id=f"rb-{uuid.uuid4().hex}",
+        batch = ReceiptBatch(
+            id=f"rb-{uuid.uuid4().hex}",
             transmission_id=tx.id,
             receiver=self._ctx.config.node_id,
             sender=tx.sender,
             created=format_stamp(now),
-            receipts=receipts,
-            rejected=rejected,
-        )
+            receipts=tuple(receipts),
+            rejected=tuple(rejected),
+            signature=UNSIGNED,
+        ).signed_with(self._ctx.keys)
         return Ingested(batch.to_bytes(), len(receipts) - repeated, repeated, len(rejected))
 
     # --- one transmission -------------------------------------------------------------
