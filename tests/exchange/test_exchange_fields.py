@@ -10,6 +10,7 @@ import pytest
 
 from accord.errors import InvalidInput
 from accord.exchange._fields import (
+    MAX_PROOF_HASHES,
     MAX_TEXT,
     REQUEST_ID,
     count,
@@ -19,6 +20,8 @@ from accord.exchange._fields import (
     list_field,
     load_versioned,
     matching,
+    merkle_hash,
+    merkle_path,
     obj_field,
     party_code,
     peer_text,
@@ -186,3 +189,23 @@ def test_typed_fields_refuse_the_wrong_json_type() -> None:
         list_field(data, "l", "what")
     with pytest.raises(InvalidInput, match=r"missing \['b'\], unknown \['s'\]"):
         exact_keys({"s": 1}, {"b"}, "what")
+
+
+def test_exact_keys_allows_the_optional_keys_only() -> None:
+    exact_keys({"a": 1}, {"a"}, "what", optional=frozenset({"b"}))
+    exact_keys({"a": 1, "b": 2}, {"a"}, "what", optional=frozenset({"b"}))
+    only = r"exactly the keys \['a'\], and optionally \['b'\].*unknown \['c'\]"
+    with pytest.raises(InvalidInput, match=only):
+        exact_keys({"a": 1, "c": 2}, {"a"}, "what", optional=frozenset({"b"}))
+    with pytest.raises(InvalidInput, match=r"missing \['a'\]"):
+        exact_keys({"b": 1}, {"a"}, "what", optional=frozenset({"b"}))
+
+
+def test_a_merkle_path_is_a_short_list_of_hashes() -> None:
+    assert merkle_path(["ab" * 32], "path") == (bytes([0xAB]) * 32,)
+    assert merkle_hash("00" * 32, "node") == bytes(32)
+    for bad in ("ab" * 31, "AB" * 32, 7, "zz" * 32):
+        with pytest.raises(InvalidInput, match="hash"):
+            merkle_path([bad], "path")
+    with pytest.raises(InvalidInput, match=f"at most {MAX_PROOF_HASHES}"):
+        merkle_path(["ab" * 32] * (MAX_PROOF_HASHES + 1), "path")

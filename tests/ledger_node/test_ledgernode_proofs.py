@@ -11,8 +11,8 @@ import pytest
 from support_ledgernode import Clock, Maker, sealed_node
 
 from accord.errors import InvalidInput, VerificationFailed
+from accord.exchange import InclusionProof, check_proof
 from accord.node import Node
-from accord.node.audit._checkpoints import InclusionProof, check_proof
 
 Edit = Callable[[dict[str, Any]], None]
 

@@ -18,9 +18,10 @@ from support_ledgernode import CHECKPOINT_SIZES, LEAVES, Clock, Maker, events, j
 import accord.store
 from accord.canonical import canonical_json
 from accord.errors import InvalidInput, NotFound
+from accord.exchange import InclusionProof, SignedCheckpoint, check_proof
 from accord.ledger import EMPTY_ROOT, MerkleTree, leaf_hash, rebuild, verify_consistency, verify_inclusion
 from accord.node import Node
-from accord.node.audit._checkpoints import InclusionProof, SignedCheckpoint, check_proof
+from accord.node.audit._checkpoint_rows import checkpoint_from_row, checkpoint_row
 from accord.node.audit._seal import SEAL_BATCH
 from accord.store import Event, StoredEvent, leaf_data
 
@@ -66,7 +67,7 @@ def test_a_signed_checkpoint_survives_storage_and_json(make_node: Maker, clock: 
     latest = node.ledger.latest_checkpoint()
     assert latest is not None
     assert SignedCheckpoint.from_dict(latest.to_dict()) == latest
-    assert SignedCheckpoint.from_row(latest.to_row()) == latest
+    assert checkpoint_from_row(checkpoint_row(latest)) == latest
     with pytest.raises(InvalidInput, match="exactly the keys"):
         SignedCheckpoint.from_dict({**latest.to_dict(), "extra": 1})
 

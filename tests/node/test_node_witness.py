@@ -17,12 +17,11 @@ from support_trio import Loopback, Trio
 from accord.agreements import NoteKind
 from accord.canonical import format_time
 from accord.crypto import SigningKeys
-from accord.exchange import CheckpointStatement, Countersignature
+from accord.exchange import CHECKPOINT_PURPOSE, CheckpointStatement, Countersignature, SignedCheckpoint
 from accord.items import Precedence
 from accord.ledger import Checkpoint
 from accord.node import Node
 from accord.node._worker import DeliveryWorker
-from accord.node.audit._checkpoints import CHECKPOINT_PURPOSE, SignedCheckpoint
 from accord.node.audit._demands import PROOF_DEADLINE
 from accord.node.transfer._control import NO_ITEM
 from accord.store import (

@@ -7,10 +7,9 @@ from support_node import events, refused
 from support_trio import Trio
 
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
-from accord.exchange import CheckpointStatement
+from accord.exchange import CHECKPOINT_PURPOSE, CheckpointStatement, SignedCheckpoint
 from accord.items import Precedence
 from accord.ledger import Checkpoint
-from accord.node.audit._checkpoints import CHECKPOINT_PURPOSE, SignedCheckpoint
 from accord.node.transfer._control import NO_ITEM
 
 

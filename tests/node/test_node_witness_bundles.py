@@ -13,8 +13,8 @@ from typing import Any
 
 from support_trio import Trio
 
+from accord.exchange import SignedCheckpoint
 from accord.node import Node
-from accord.node.audit._checkpoints import SignedCheckpoint
 from accord.node.audit._demands import PROOF_DEADLINE
 from accord.store import JournalRow, WitnessDemandRow, WitnessSeenRow, read_events
 

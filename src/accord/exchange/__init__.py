@@ -11,6 +11,13 @@ from accord.exchange._agreement_formats import (
     note_statement,
 )
 from accord.exchange._bundle import BUNDLE_FORMAT, BlobMember, Bundle, read_bundle, write_bundle
+from accord.exchange._checkpoint_formats import (
+    CHECKPOINT_PURPOSE,
+    InclusionProof,
+    SignedCheckpoint,
+    check_proof,
+    note_vkeys,
+)
 from accord.exchange._checkpoint_notes import (
     checkpoint_vkeys,
     cosign_checkpoint,
@@ -59,6 +66,7 @@ from accord.exchange._witness_formats import CheckpointStatement, Countersignatu
 
 __all__ = [
     "BUNDLE_FORMAT",
+    "CHECKPOINT_PURPOSE",
     "FORMAT_VERSION",
     "HOLDING_STATUSES",
     "UNSIGNED",
@@ -85,6 +93,7 @@ __all__ = [
     "HeldItem",
     "HoldingsSummary",
     "IdentityCard",
+    "InclusionProof",
     "ItemPayload",
     "PeerClient",
     "PeerRejected",
@@ -92,10 +101,12 @@ __all__ = [
     "ProofRequest",
     "Receipt",
     "ReceiptBatch",
+    "SignedCheckpoint",
     "SignedNote",
     "Transmission",
     "WireEnvelope",
     "agreement_statement",
+    "check_proof",
     "checkpoint_vkeys",
     "compromise_text",
     "cosign_checkpoint",
@@ -110,6 +121,7 @@ __all__ = [
     "new_summary_id",
     "new_token_id",
     "note_statement",
+    "note_vkeys",
     "read_bundle",
     "sign_checkpoint_note",
     "verify_checkpoint_note",

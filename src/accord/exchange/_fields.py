@@ -24,10 +24,12 @@ from typing import Final
 from accord.canonical import format_time, loads_object, parse_time
 from accord.crypto import DualSignature
 from accord.errors import InvalidInput
+from accord.ledger import HASH_SIZE
 
 __all__ = [
     "BIDI_CONTROLS",
     "FORMAT_VERSION",
+    "MAX_PROOF_HASHES",
     "MAX_TEXT",
     "NOTICE_ID",
     "REQUEST_ID",
@@ -40,6 +42,8 @@ __all__ = [
     "list_field",
     "load_versioned",
     "matching",
+    "merkle_hash",
+    "merkle_path",
     "obj_field",
     "party_code",
     "peer_text",
@@ -60,6 +64,8 @@ MAX_TEXT: Final = 500
 """Most characters of one line of free text (a purpose, reason, condition or classification)."""
 BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 """Bidirectional embeddings, overrides and isolates, refused in every peer text."""
+MAX_PROOF_HASHES: Final = 128
+"""An audit path or consistency proof in a tree of up to 2^63 leaves has fewer hashes (RFC 9162 §2.1)."""
 UNSIGNED: Final = DualSignature(bytes(64), bytes(3309))
 """A stand-in while the fields are checked and a statement is built; never sent."""
 
@@ -72,6 +78,7 @@ NOTICE_ID: Final = re.compile(r"notice-[0-9a-f]{32}")
 
 _WIRE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 _SHA384_HEX = re.compile(r"[0-9a-f]{96}")
+_MERKLE_HEX = re.compile(f"[0-9a-f]{{{2 * HASH_SIZE}}}")
 _PARTY = re.compile(r"[A-Z]{3}")
 # The form of a user name at a node (accord.node.registry._users), which this layer may not import.
 _USER = re.compile(r"[a-z][a-z0-9._-]{1,62}")
@@ -160,6 +167,26 @@ def sha384_hex(value: object, what: str) -> str:
     return matching(value, _SHA384_HEX, what, "a SHA-384 digest (96 lower-case hex digits)")
 
 
+def merkle_hash(value: object, what: str) -> bytes:
+    """Check one node of a Merkle proof (RFC 9162 §2.1): a SHA-256 hash in lower-case hex; its bytes.
+
+    Raises:
+        InvalidInput: not text of exactly that form.
+    """
+    return bytes.fromhex(matching(value, _MERKLE_HEX, what, f"a {HASH_SIZE}-byte hash in lower-case hex"))
+
+
+def merkle_path(value: object, what: str) -> tuple[bytes, ...]:
+    """Check an audit path or consistency proof: a list of at most :data:`MAX_PROOF_HASHES` hashes.
+
+    Raises:
+        InvalidInput: not a list, too long, or holding something other than a hash in hex.
+    """
+    if not isinstance(value, list) or len(value) > MAX_PROOF_HASHES:
+        raise InvalidInput(f"{what} is a list of at most {MAX_PROOF_HASHES} hashes in hex")
+    return tuple(merkle_hash(node, f"{what}, a list of hashes in hex") for node in value)
+
+
 def wire_id(value: object, what: str) -> str:
     """Check a node, item or message id: 3 to 64 lower-case letters, digits and hyphens.
 
@@ -233,16 +260,22 @@ def require_dual_signature(value: object, what: str) -> None:
         raise InvalidInput(f"{what}: signature must be a dual signature")
 
 
-def exact_keys(data: Mapping[str, object], expected: set[str], what: str) -> None:
-    """Check that a JSON object has exactly the keys ``expected``.
+def exact_keys(
+    data: Mapping[str, object], expected: set[str], what: str, *, optional: frozenset[str] = frozenset()
+) -> None:
+    """Check that a JSON object has exactly the keys ``expected``, and maybe some of ``optional``.
 
     Raises:
         InvalidInput: a key is missing or unknown (both are named).
     """
-    if set(data) != expected:
-        missing = sorted(expected - set(data))
-        unknown = sorted(set(data) - expected)
-        raise InvalidInput(f"{what}: missing {missing or 'nothing'}, unknown {unknown or 'nothing'}")
+    missing = sorted(expected - set(data))
+    unknown = sorted(set(data) - expected - optional)
+    if missing or unknown:
+        also = f", and optionally {sorted(optional)}" if optional else ""
+        raise InvalidInput(
+            f"{what} has exactly the keys {sorted(expected)}{also}: "
+            f"missing {missing or 'nothing'}, unknown {unknown or 'nothing'}"
+        )
 
 
 def versioned(obj: object, names: set[str], what: str) -> dict[str, object]:

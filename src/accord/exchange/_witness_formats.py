@@ -47,13 +47,16 @@ from typing import Final
 from accord.canonical import canonical_json, loads_object, parse_time
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
 from accord.errors import InvalidInput, VerificationFailed
+from accord.exchange._checkpoint_formats import CHECKPOINT_PURPOSE
 from accord.exchange._checkpoint_notes import cosign_checkpoint, verify_cosignature
 from accord.exchange._fields import (
     FORMAT_VERSION,
+    MAX_PROOF_HASHES,
     UNSIGNED,
     exact_keys,
     list_field,
     load_versioned,
+    merkle_path,
     obj_field,
     time_text,
     versioned,
@@ -71,15 +74,9 @@ __all__ = [
     "ProofRequest",
 ]
 
-CHECKPOINT_SIGNATURE_PURPOSE: Final = "checkpoint"
-"""The purpose a node signs its checkpoints for (``accord.node``'s ``CHECKPOINT_PURPOSE``;
-a test checks that they agree: this layer may not import the node)."""
 COUNTERSIGNATURE_PURPOSE: Final = "checkpoint-witness"
 """The purpose a witness signs a countersignature for: it never verifies as anything else."""
 COUNTERSIGNATURE_TYPE: Final = "accord-checkpoint-witness"
-MAX_PROOF_HASHES: Final = 128
-"""A consistency proof in a tree of up to 2^63 leaves has fewer hashes (RFC 9162 §2.1.4.1)."""
-_HEX: Final = frozenset("0123456789abcdef")
 _STATEMENT_KEYS: Final = {"checkpoint", "signature", "previous_size", "proof"}
 _COUNTER_KEYS: Final = {"witness", "checkpoint", "signed_at", "signature"}
 _REQUEST_KEYS: Final = {"checkpoint", "from_size"}
@@ -99,12 +96,6 @@ def _size(value: object, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidInput(f"{what}: a size is a number of leaves, not {value!r}")
     return value
-
-
-def _hash(value: object, what: str) -> bytes:
-    if not isinstance(value, str) or len(value) != 2 * HASH_SIZE or not set(value) <= _HEX:
-        raise InvalidInput(f"{what}: a proof holds {2 * HASH_SIZE}-digit lower-case hex hashes")
-    return bytes.fromhex(value)
 
 
 @dataclass(frozen=True)
@@ -149,7 +140,7 @@ class CheckpointStatement:
         Raises:
             VerificationFailed: not signed by ``keys``, or a field of the checkpoint changed.
         """
-        keys.verify(CHECKPOINT_SIGNATURE_PURPOSE, self.checkpoint.statement(), self.signature)
+        keys.verify(CHECKPOINT_PURPOSE, self.checkpoint.statement(), self.signature)
 
     def check_extends(self, held: Checkpoint) -> None:
         """Check that this checkpoint extends ``held``, of the same origin (RFC 9162 §2.1.4.2).
@@ -192,14 +183,11 @@ class CheckpointStatement:
         """
         what = "checkpoint statement"
         obj = load_versioned(data, _STATEMENT_KEYS, what)
-        proof = list_field(obj, "proof", what)
-        if len(proof) > MAX_PROOF_HASHES:
-            raise InvalidInput(f"{what}: a proof is at most {MAX_PROOF_HASHES} hashes")
         return cls(
             checkpoint=_checkpoint(obj["checkpoint"], what),
             signature=DualSignature.from_dict(obj_field(obj, "signature", what)),
             previous_size=_size(obj["previous_size"], what),
-            proof=tuple(_hash(node, what) for node in proof),
+            proof=merkle_path(obj["proof"], f"{what}: proof"),
         )
 
 

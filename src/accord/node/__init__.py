@@ -19,19 +19,10 @@ the wings below it (an import-linter contract; docs/adr/0005-node-wings.md):
 enforces it.
 """
 
+from accord.exchange import InclusionProof, SignedCheckpoint, check_proof, note_vkeys
 from accord.node._node import Node
 from accord.node._worker import DeliveryWorker
-from accord.node.audit import (
-    InclusionProof,
-    JournalEntry,
-    JournalFilter,
-    JournalPage,
-    JournalService,
-    LedgerService,
-    SignedCheckpoint,
-    check_proof,
-    note_vkeys,
-)
+from accord.node.audit import JournalEntry, JournalFilter, JournalPage, JournalService, LedgerService
 from accord.node.core import Clock, HomeLayout, NodeConfig, NodeContext, Principal, utc_now
 from accord.node.holdings import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest
 from accord.node.originator import ConsentService, ConsentView

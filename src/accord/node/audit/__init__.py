@@ -9,20 +9,15 @@
 Imports the originator wing and those below it.
 """
 
-from accord.node.audit._checkpoints import InclusionProof, SignedCheckpoint, check_proof, note_vkeys
 from accord.node.audit._journal import JournalEntry, JournalFilter, JournalPage, JournalService
 from accord.node.audit._ledger import LedgerService
 from accord.node.audit._witness import WitnessService
 
 __all__ = [
-    "InclusionProof",
     "JournalEntry",
     "JournalFilter",
     "JournalPage",
     "JournalService",
     "LedgerService",
-    "SignedCheckpoint",
     "WitnessService",
-    "check_proof",
-    "note_vkeys",
 ]

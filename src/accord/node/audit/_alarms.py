@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from accord.canonical import canonical_json, loads_object
 from accord.errors import Conflict, InvalidInput, NotFound
-from accord.node.audit._checkpoints import SignedCheckpoint
+from accord.exchange import SignedCheckpoint
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
 from accord.node.registry._users import UserService

@@ -27,10 +27,9 @@ from sqlalchemy.orm import Session
 from accord.agreements import Agreement
 from accord.canonical import parse_time
 from accord.errors import NotFound, VerificationFailed
-from accord.exchange import CheckpointStatement, EnvelopeHeader, Gossip, ProofRequest
+from accord.exchange import CheckpointStatement, EnvelopeHeader, Gossip, ProofRequest, SignedCheckpoint
 from accord.ledger import verify_consistency
 from accord.node.audit._alarms import AlarmBook, evidence, raise_alarm, signed_json
-from accord.node.audit._checkpoints import SignedCheckpoint
 from accord.node.audit._partners import ACTOR, Partners
 from accord.node.transfer._delivery import backed_off
 from accord.store import (

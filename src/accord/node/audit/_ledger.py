@@ -4,10 +4,10 @@
 
 * :meth:`LedgerService.seal` seals the journal rows not sealed yet as RFC 9162 leaves with a
   signed checkpoint (:mod:`accord.node.audit._seal`, where its invariants are listed);
-* :meth:`LedgerService.prove` hands out an :class:`~accord.node.audit._checkpoints.InclusionProof`
-  of one journal event, which :func:`~accord.node.audit._checkpoints.check_proof` checks with
+* :meth:`LedgerService.prove` hands out an :class:`~accord.exchange.InclusionProof`
+  of one journal event, which :func:`~accord.exchange.check_proof` checks with
   the node's public identity card alone (the signed formats:
-  :mod:`accord.node.audit._checkpoints`);
+  :mod:`accord.exchange._checkpoint_formats`);
 * :meth:`LedgerService.note` hands out a checkpoint as a C2SP tlog-checkpoint signed note,
   with the partners' C2SP cosignatures of it (:mod:`accord.exchange._checkpoint_notes`);
 * :meth:`LedgerService.consistency` and :meth:`LedgerService.leaves` serve partners and
@@ -26,9 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.errors import IntegrityError, InvalidInput, NotFound, VerificationFailed
-from accord.exchange import Countersignature, sign_checkpoint_note
+from accord.exchange import Countersignature, InclusionProof, SignedCheckpoint, sign_checkpoint_note
 from accord.ledger import MerkleTree
-from accord.node.audit._checkpoints import InclusionProof, SignedCheckpoint
+from accord.node.audit._checkpoint_rows import checkpoint_from_row
 from accord.node.audit._ledger_verify import verify_ledger
 from accord.node.audit._seal import SEAL_BATCH, Sealer
 from accord.node.audit._verify_report import VerifyReport
@@ -98,7 +98,7 @@ class LedgerService:
             rows = session.scalars(
                 select(LedgerCheckpointRow).order_by(LedgerCheckpointRow.size.desc()).limit(max(limit, 0))
             )
-            return [SignedCheckpoint.from_row(row) for row in rows]
+            return [checkpoint_from_row(row) for row in rows]
 
     def prove(self, seq: int, *, actor: str) -> InclusionProof:
         """An inclusion proof of journal event ``seq`` in the latest signed checkpoint.
@@ -135,7 +135,7 @@ class LedgerService:
             if row is None or leaf is None:
                 raise NotFound(f"journal event {seq} is not sealed into the ledger yet")
             try:
-                signed = SignedCheckpoint.from_row(row)
+                signed = checkpoint_from_row(row)
             except InvalidInput as exc:
                 raise IntegrityError(f"the latest checkpoint is damaged: {exc}") from exc
             if leaf >= signed.checkpoint.size:
@@ -185,7 +185,7 @@ class LedgerService:
                     "no signed checkpoint yet" if size is None else f"no checkpoint of {size} leaves"
                 )
             try:
-                signed = SignedCheckpoint.from_row(row)
+                signed = checkpoint_from_row(row)
             except InvalidInput as exc:
                 raise IntegrityError(f"the checkpoint of {row.size} leaves is damaged: {exc}") from exc
             return self._note(session, signed)

@@ -47,8 +47,8 @@ from sqlalchemy.orm import Session
 from accord.canonical import loads_object
 from accord.crypto import DualSignature, VerifyKeys
 from accord.errors import InvalidInput, VerificationFailed
+from accord.exchange import CHECKPOINT_PURPOSE
 from accord.ledger import Checkpoint, leaf_hash, node_hash
-from accord.node.audit._checkpoints import CHECKPOINT_PURPOSE
 from accord.node.audit._verify_report import KINDS, Finding, VerifyReport
 from accord.store import JournalRow, LedgerCheckpointRow, LedgerNodeRow, SealedRow, SqlHashStore, sealed_rows
 

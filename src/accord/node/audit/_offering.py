@@ -23,9 +23,8 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement
 from accord.errors import NotFound
-from accord.exchange import CheckpointStatement, Countersignature
+from accord.exchange import CheckpointStatement, Countersignature, SignedCheckpoint
 from accord.ledger import MerkleTree
-from accord.node.audit._checkpoints import SignedCheckpoint
 from accord.node.audit._demands import Demands
 from accord.node.audit._ledger import LedgerService
 from accord.node.audit._partners import Partners

@@ -3,7 +3,7 @@
 Every journal row becomes a leaf of an RFC 9162 Merkle tree (:mod:`accord.ledger`) when it
 is *sealed*: :meth:`Sealer.seal` numbers the rows not sealed yet as the next leaves (in
 ``seq`` order), stores the tree's new nodes (:class:`~accord.store.SqlHashStore`) and a
-:class:`~accord.node.audit._checkpoints.SignedCheckpoint` — all in one transaction. The
+:class:`~accord.exchange.SignedCheckpoint` — all in one transaction. The
 node seals every second while it serves (:class:`~accord.node.DeliveryWorker`) and after a
 FLASH event.
 
@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
 from accord.errors import IntegrityError, InvalidInput, VerificationFailed
+from accord.exchange import CHECKPOINT_PURPOSE, SignedCheckpoint
 from accord.ledger import Checkpoint, HashStore, MerkleTree, leaf_hash
-from accord.node.audit._checkpoints import CHECKPOINT_PURPOSE, SignedCheckpoint
+from accord.node.audit._checkpoint_rows import checkpoint_from_row, checkpoint_row
 from accord.node.core._context import NodeContext
 from accord.store import (
     JournalRow,
@@ -247,7 +248,7 @@ class Sealer:
         if row is None:
             return None
         try:
-            return SignedCheckpoint.from_row(row)
+            return checkpoint_from_row(row)
         except InvalidInput as exc:
             raise _Damaged(f"the latest checkpoint ({size} leaves) is malformed: {exc}", None, {}) from exc
 
@@ -298,4 +299,4 @@ class Sealer:
     def _write(session: Session, batch: _Batch, signed: SignedCheckpoint) -> None:
         assign_leaves(session, batch.seqs, batch.start)
         SqlHashStore(session).put_many(batch.writes)
-        session.add(signed.to_row())
+        session.add(checkpoint_row(signed))

@@ -71,12 +71,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.errors import InvalidInput, NotFound, VerificationFailed
-from accord.exchange import CheckpointStatement, Countersignature, EnvelopeHeader, Gossip, ProofRequest
+from accord.exchange import (
+    CheckpointStatement,
+    Countersignature,
+    EnvelopeHeader,
+    Gossip,
+    ProofRequest,
+    SignedCheckpoint,
+)
 from accord.items import Precedence
 from accord.ledger import MerkleTree
 from accord.node.audit._alarms import AlarmBook
 from accord.node.audit._alarms import own_fork as _own_fork
-from accord.node.audit._checkpoints import SignedCheckpoint
+from accord.node.audit._checkpoint_rows import checkpoint_from_row
 from accord.node.audit._demands import Demands
 from accord.node.audit._ledger import LedgerService
 from accord.node.audit._offering import Offering
@@ -284,9 +291,7 @@ class WitnessService(ServiceBase):
             session: Session, request: ProofRequest, ours: LedgerCheckpointRow | None, now: datetime
         ) -> Entry:
             checkpoint = request.checkpoint
-            signature = SignedCheckpoint.from_row(
-                session.get_one(LedgerCheckpointRow, checkpoint.size)
-            ).signature
+            signature = checkpoint_from_row(session.get_one(LedgerCheckpointRow, checkpoint.size)).signature
             proof = MerkleTree(SqlHashStore(session)).consistency_proof(request.from_size, checkpoint.size)
             statement = CheckpointStatement(checkpoint, signature, request.from_size, tuple(proof))
             self._sending.enqueue(

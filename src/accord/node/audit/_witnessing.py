@@ -25,9 +25,8 @@ from sqlalchemy.orm import Session
 
 from accord.canonical import format_time, parse_time
 from accord.errors import VerificationFailed
-from accord.exchange import CheckpointStatement, Countersignature, EnvelopeHeader
+from accord.exchange import CheckpointStatement, Countersignature, EnvelopeHeader, SignedCheckpoint
 from accord.node.audit._alarms import evidence, raise_alarm, signed_json
-from accord.node.audit._checkpoints import SignedCheckpoint
 from accord.node.audit._demands import Demands
 from accord.node.audit._partners import ACTOR, Partners
 from accord.store import WitnessSeenRow, append_event, format_stamp

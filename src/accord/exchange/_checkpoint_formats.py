@@ -3,7 +3,8 @@
 A :class:`SignedCheckpoint` is a :class:`~accord.ledger.Checkpoint` — the size and root of
 the node's RFC 9162 Merkle tree at a time — with the node's dual signature (Ed25519 and
 ML-DSA-65) over its statement, under the purpose :data:`CHECKPOINT_PURPOSE`. It is what
-the node stores after each seal (``ledger_checkpoints``) and what partners witness.
+the node stores after each seal (``ledger_checkpoints``, mapped by
+:mod:`accord.node.audit._checkpoint_rows`) and what partners witness.
 
 An :class:`InclusionProof` carries one journal event, its leaf index, the latest signed
 checkpoint (in Accord's JSON form and as a C2SP tlog-checkpoint signed note) and the audit
@@ -11,7 +12,11 @@ path; :func:`check_proof` checks it with the node's public identity card alone �
 partner's security representative needs to verify the node's evidence (Arts. 8, 18).
 :func:`note_vkeys` gives the C2SP verifier keys a transparency-log tool is configured with.
 
-These are peer-facing formats: nothing here reads the database or the clock.
+Fields are checked by the exchange's vocabulary (:mod:`accord.exchange._fields`): the
+checkpoint's origin is a node id, the path a list of hashes. The leaf and the note are
+taken byte for byte, not normalised: the leaf's bytes are what the audit path proves and
+the note's are what its signature lines sign, so both are checked by verifying them.
+Nothing here reads the database or the clock.
 """
 
 from __future__ import annotations
@@ -19,13 +24,23 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
-from accord.canonical import canonical_json, loads_object
+from accord.canonical import loads_object
 from accord.crypto import DualSignature, VerifyKeys
 from accord.errors import InvalidInput, VerificationFailed
-from accord.exchange import IdentityCard, checkpoint_vkeys, cosigner_vkeys, verify_checkpoint_note
+from accord.exchange._checkpoint_notes import checkpoint_vkeys, cosigner_vkeys, verify_checkpoint_note
+from accord.exchange._fields import (
+    exact_keys,
+    int_field,
+    merkle_path,
+    obj_field,
+    require_dual_signature,
+    str_field,
+    wire_id,
+)
+from accord.exchange._identity import IdentityCard
 from accord.ledger import HASH_SIZE, Checkpoint, leaf_hash, verify_inclusion
-from accord.store import LedgerCheckpointRow
 
 __all__ = [
     "CHECKPOINT_PURPOSE",
@@ -37,14 +52,14 @@ __all__ = [
     "note_vkeys",
 ]
 
-CHECKPOINT_PURPOSE = "checkpoint"
+CHECKPOINT_PURPOSE: Final = "checkpoint"
 """The signature purpose of a checkpoint (:meth:`accord.crypto.SigningKeys.sign`)."""
-PROOF_TYPE = "accord-inclusion-proof"
-PROOF_VERSION = 1
-_PROOF_KEYS = frozenset({"type", "v", "leaf_index", "leaf", "checkpoint", "signature", "path"})
-_PROOF_NOTE = "checkpoint_note"
+PROOF_TYPE: Final = "accord-inclusion-proof"
+PROOF_VERSION: Final = 1
+_PROOF_KEYS: Final = {"type", "v", "leaf_index", "leaf", "checkpoint", "signature", "path"}
+_PROOF_NOTE: Final = "checkpoint_note"
 """The proof's optional key: the checkpoint as a C2SP signed note (proofs made before have none)."""
-_SIGNED_KEYS = frozenset({"checkpoint", "signature"})
+_SIGNED_KEYS: Final = {"checkpoint", "signature"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,18 @@ class SignedCheckpoint:
 
     checkpoint: Checkpoint
     signature: DualSignature
+
+    def __post_init__(self) -> None:
+        """Refuse a checkpoint that is not a node's.
+
+        Raises:
+            InvalidInput: not a checkpoint and a dual signature, or its origin is not a node id.
+        """
+        what = "signed checkpoint"
+        if not isinstance(self.checkpoint, Checkpoint):
+            raise InvalidInput(f"{what}: checkpoint must be a checkpoint")
+        wire_id(self.checkpoint.origin, f"{what}: origin")
+        require_dual_signature(self.signature, what)
 
     def verify(self, keys: VerifyKeys) -> None:
         """Check the signature with the node's public keys (both halves must verify).
@@ -73,39 +100,10 @@ class SignedCheckpoint:
         Raises:
             InvalidInput: keys missing or unknown, or a malformed checkpoint or signature.
         """
-        if set(data) != _SIGNED_KEYS:
-            raise InvalidInput(f"a signed checkpoint has exactly the keys {sorted(_SIGNED_KEYS)}")
-        checkpoint, signature = data["checkpoint"], data["signature"]
-        if not isinstance(checkpoint, dict) or not isinstance(signature, dict):
-            raise InvalidInput("a signed checkpoint's checkpoint and signature are objects")
-        return cls(Checkpoint.from_dict(checkpoint), DualSignature.from_dict(signature))
-
-    @classmethod
-    def from_row(cls, row: LedgerCheckpointRow) -> SignedCheckpoint:
-        """The checkpoint a ``ledger_checkpoints`` row holds (the signature is not checked here).
-
-        Raises:
-            InvalidInput: the row does not hold a well-formed checkpoint and signature.
-        """
-        try:
-            root = bytes.fromhex(row.root)
-        except (ValueError, TypeError) as exc:
-            raise InvalidInput(f"checkpoint of size {row.size}: its root is not hex") from exc
-        checkpoint = Checkpoint(row.origin, row.size, root, row.time)
-        return cls(
-            checkpoint, DualSignature.from_dict(loads_object(row.signature_json, "a checkpoint signature"))
-        )
-
-    def to_row(self) -> LedgerCheckpointRow:
-        """The row that stores it."""
-        cp = self.checkpoint
-        return LedgerCheckpointRow(
-            size=cp.size,
-            root=cp.root.hex(),
-            time=cp.timestamp,
-            origin=cp.origin,
-            signature_json=canonical_json(self.signature.to_dict()).decode("ascii"),
-        )
+        what = "a signed checkpoint"
+        exact_keys(data, _SIGNED_KEYS, what)
+        checkpoint = Checkpoint.from_dict(obj_field(data, "checkpoint", what))
+        return cls(checkpoint, DualSignature.from_dict(obj_field(data, "signature", what)))
 
 
 @dataclass(frozen=True)
@@ -127,6 +125,24 @@ class InclusionProof:
     signed: SignedCheckpoint
     path: tuple[bytes, ...]
     note: str | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse a proof that could not have come from a ledger.
+
+        Raises:
+            InvalidInput: a field has the wrong type or form, or the leaf is not an event.
+        """
+        what = "inclusion proof"
+        if type(self.leaf_index) is not int or self.leaf_index < 0:
+            raise InvalidInput(f"an {what}'s leaf_index is a leaf number")
+        if not isinstance(self.leaf, bytes) or not isinstance(self.signed, SignedCheckpoint):
+            raise InvalidInput(f"an {what} holds the leaf's bytes and a signed checkpoint")
+        if not all(isinstance(node, bytes) and len(node) == HASH_SIZE for node in self.path):
+            raise InvalidInput(f"an {what}'s path is a list of {HASH_SIZE}-byte hashes in hex")
+        if self.note is not None and not isinstance(self.note, str):
+            raise InvalidInput(f"an {what}'s {_PROOF_NOTE} is the text of a signed note")
+        object.__setattr__(self, "path", tuple(self.path))
+        _ = self.event  # the leaf must be an event: a JSON object
 
     @property
     def event(self) -> dict[str, object]:
@@ -178,35 +194,21 @@ class InclusionProof:
         Raises:
             InvalidInput: not a proof of this version, or a field is malformed.
         """
-        data = loads_object(text, "an inclusion proof")
-        if set(data) - {_PROOF_NOTE} != _PROOF_KEYS:
-            raise InvalidInput(
-                f"an inclusion proof has exactly the keys {sorted(_PROOF_KEYS)}, and optionally {_PROOF_NOTE}"
-            )
-        note = data.get(_PROOF_NOTE)
-        if note is not None and not isinstance(note, str):
-            raise InvalidInput(f"an inclusion proof's {_PROOF_NOTE} is the text of a signed note")
-        if data["type"] != PROOF_TYPE or data["v"] != PROOF_VERSION or isinstance(data["v"], bool):
+        what = "an inclusion proof"
+        data = loads_object(text, what)
+        exact_keys(data, _PROOF_KEYS, what, optional=frozenset({_PROOF_NOTE}))
+        version = data["v"]
+        if data["type"] != PROOF_TYPE or type(version) is not int or version != PROOF_VERSION:
             raise InvalidInput(f"not an {PROOF_TYPE} version {PROOF_VERSION}")
-        index, leaf, path = data["leaf_index"], data["leaf"], data["path"]
-        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
-            raise InvalidInput("an inclusion proof's leaf_index is a leaf number")
-        if not isinstance(leaf, str):
-            raise InvalidInput("an inclusion proof's leaf is the event's JSON text")
-        if not isinstance(path, list) or not all(_is_hash_hex(node) for node in path):
-            raise InvalidInput(f"an inclusion proof's path is a list of {HASH_SIZE}-byte hashes in hex")
-        signed = SignedCheckpoint.from_dict(
-            {"checkpoint": data["checkpoint"], "signature": data["signature"]}
+        note = str_field(data, _PROOF_NOTE, f"{what}'s signed note") if _PROOF_NOTE in data else None
+        signed = SignedCheckpoint.from_dict({key: data[key] for key in _SIGNED_KEYS})
+        return cls(
+            leaf_index=int_field(data, "leaf_index", f"{what}'s leaf number"),
+            leaf=str_field(data, "leaf", f"{what}'s event JSON text").encode("utf-8"),
+            signed=signed,
+            path=merkle_path(data["path"], f"{what}'s path"),
+            note=note,
         )
-        proof = cls(index, leaf.encode("utf-8"), signed, tuple(bytes.fromhex(node) for node in path), note)
-        _ = proof.event  # the leaf must be an event: a JSON object
-        return proof
-
-
-def _is_hash_hex(value: object) -> bool:
-    return (
-        isinstance(value, str) and len(value) == 2 * HASH_SIZE and set(value) <= frozenset("0123456789abcdef")
-    )
 
 
 def note_vkeys(card: IdentityCard) -> dict[str, str]:
