@@ -29,8 +29,7 @@ from accord.agreements import NoteKind
 from accord.cli._demo_cmd import free_ports
 from accord.cli._serve import running
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node
-from accord.node.demo import AGREEMENT_FILE, example_agreement
+from accord.node import LabelRequest, Node, example_agreement
 
 __all__ = [
     "Federation",
@@ -45,6 +44,7 @@ __all__ = [
 ]
 
 BIN = Path(sys.executable).parent
+AGREEMENT_FILE = "jpn-kor-gsomia-2016.toml"
 ENTRY_INTO_FORCE = date(2016, 11, 23)
 MB = 1_000_000
 MIB = 1024 * 1024

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, Node
-from accord.node.demo import write_test_image
+from accord.node.demo import write_sample_image
 from bench._common import MB, MIB, RssSampler, make_federation, pending, serve_subprocesses
 
 TARGET_MB_S = 150.0
@@ -46,7 +46,7 @@ def imagery_content(index: int = 0) -> ItemContent:
 def create_imagery(jpn: Node, root: Path, megabytes: int) -> tuple[str, int, float]:
     """Write a ``megabytes`` MiB image and create it as an item at JPN; (id, size, seconds)."""
     image = root / "imagery.pgm"
-    size = write_test_image(image, megabytes)
+    size = write_sample_image(image, megabytes)
     start = time.perf_counter()
     view = jpn.items.create(
         actor="sato",

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from accord.node import UNSAFE_FAST_PASSWORD_HASHING, Node
-from accord.node.demo import AGREEMENT_FILE, example_agreement, federate
+from accord.node import UNSAFE_FAST_PASSWORD_HASHING, Node, example_agreement, federate
 from accord.store import Database
+from support_federation import JPN_KOR_GSOMIA
 
 POSTGRES_ENV = "ACCORD_TEST_POSTGRES_URL"
 START = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
@@ -266,7 +266,7 @@ class Federation:
 def federation(make_node: Callable[..., Node], clock: FixedClock) -> Federation:
     """JPN and KOR nodes with the Japan–ROK GSOMIA in force and analysts at each."""
     jpn, kor = make_node("JPN", "jpn-mod"), make_node("KOR", "kor-mnd")
-    text = example_agreement(AGREEMENT_FILE)
+    text = example_agreement(JPN_KOR_GSOMIA)
     agreement_id = federate([jpn, kor], text, in_force_on=date(2016, 11, 23))
     jpn.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
     kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")

@@ -25,9 +25,9 @@ from support_exchange_adversarial import FederationLike, Loopback, events, outbo
 from accord.api import PeerServer, create_peer_app
 from accord.exchange import PeerRejected, PeerUnavailable
 from accord.items import Precedence
-from accord.node import DeliveryService, DeliveryWorker, Node
-from accord.node.demo import AGREEMENT_FILE, example_agreement, federate
+from accord.node import DeliveryService, DeliveryWorker, Node, example_agreement, federate
 from accord.store import InboxMessageRow, ItemRow, OutboxRow
+from support_federation import JPN_KOR_GSOMIA
 
 KOR = "kor-mnd"
 
@@ -70,7 +70,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     }
     jpn, kor = nodes["jpn-mod"], nodes["kor-mnd"]
     try:
-        text = example_agreement(AGREEMENT_FILE)
+        text = example_agreement(JPN_KOR_GSOMIA)
         federate([jpn, kor], text, in_force_on=date(2016, 11, 23))
         jpn.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
         kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")

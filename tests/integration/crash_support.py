@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from accord.node import Node
-from accord.node.demo import AGREEMENT_FILE, example_agreement, federate
+from accord.node import Node, example_agreement, federate
 from accord.node.transfer._control import NO_ITEM
+from support_federation import JPN_KOR_GSOMIA
 
 __all__ = [
     "OutboxCounts",
@@ -82,7 +82,7 @@ def make_pair(root: Path) -> Pair:
     jpn = Node.init(root / "jpn", party="JPN", node_id="jpn-mod", endpoint=f"https://127.0.0.1:{jpn_port}")
     kor = Node.init(root / "kor", party="KOR", node_id="kor-mnd", endpoint=f"https://127.0.0.1:{kor_port}")
     try:
-        text = example_agreement(AGREEMENT_FILE)
+        text = example_agreement(JPN_KOR_GSOMIA)
         agreement_id = federate([jpn, kor], text, in_force_on=date(2016, 11, 23))
         jpn.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
         jpn.accounts.set_password("sato", SATO_PASSWORD, actor="authority")

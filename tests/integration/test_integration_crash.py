@@ -42,7 +42,6 @@ from sqlalchemy.orm import Session
 from accord.exchange import ReceiptBatch
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, Node
-from accord.node.demo import write_test_image
 from accord.node.transfer._control import NO_ITEM  # witnessing messages name no item
 from accord.store import (
     AttachmentRow,
@@ -54,6 +53,7 @@ from accord.store import (
     ReceiptRow,
     read_events,
 )
+from support_federation import write_image
 
 ITEMS = 2000
 UP_FRONT = 1000  # in the outbox before the processes start; the rest go in waves between kills
@@ -339,7 +339,7 @@ def test_kill_9_mid_upload_resumes_the_attachment(nodes: tuple[Pair, Served, Ser
     """The receiver, then the sender, dies mid-upload: it resumes, completes, nothing is left over."""
     pair, kor, jpn = nodes
     image = tmp_path / "imagery.pgm"
-    write_test_image(image, UPLOAD_MB)
+    write_image(image, UPLOAD_MB)
     node = Node.open(pair.jpn)
     try:
         view = node.items.create(
@@ -399,7 +399,7 @@ def test_kill_9_while_sealing_an_attachment_leaves_no_temporary_blob(tmp_path: P
     """Regression: a writer killed mid-blob left its temporary file (here 100+ MB) forever."""
     pair = make_pair(tmp_path)
     image = tmp_path / "imagery.pgm"
-    write_test_image(image, UPLOAD_MB)
+    write_image(image, UPLOAD_MB)
     tmp_dir = pair.jpn / "blobs" / "tmp"
     process = subprocess.Popen(
         [

@@ -19,8 +19,7 @@ from sqlalchemy import select
 from accord.cli._serve import running
 from accord.errors import PolicyDenied, TransportError
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import NO_ITEM, DeliveryWorker, LabelRequest, Node
-from accord.node.demo import example_agreement, federate
+from accord.node import NO_ITEM, DeliveryWorker, LabelRequest, Node, example_agreement, federate
 from accord.store import ConsentRow, ItemRow
 
 pytestmark = pytest.mark.slow

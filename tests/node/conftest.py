@@ -9,15 +9,15 @@ import pytest
 from support_node import Pair
 from support_trio import Trio, build_trio
 
-from accord.node import Node
-from accord.node.demo import AGREEMENT_FILE, example_agreement, federate
+from accord.node import Node, example_agreement, federate
+from support_federation import JPN_KOR_GSOMIA
 
 
 @pytest.fixture
 def pair(make_node: Callable[..., Node], node_database_url: str) -> Pair:
     """Like ``federation``, but JPN stores its data in the parametrised database."""
     jpn, kor = make_node("JPN", "jpn-mod", node_database_url), make_node("KOR", "kor-mnd")
-    text = example_agreement(AGREEMENT_FILE)
+    text = example_agreement(JPN_KOR_GSOMIA)
     agreement_id = federate([jpn, kor], text, in_force_on=date(2016, 11, 23))
     jpn.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
     jpn.users.add("tanaka", role="officer", clearance="機密", ntk=["DPRK-MISSILE"], actor="authority")

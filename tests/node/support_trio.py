@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from accord.errors import TransportError
-from accord.node import Node
-from accord.node.demo import example_agreement, federate
+from accord.node import Node, example_agreement, federate
 
 
 class Loopback:

@@ -17,10 +17,10 @@ from accord.errors import (
     PolicyDenied,
     VerificationFailed,
 )
-from accord.node import AgreementSignature, Node
-from accord.node.demo import AGREEMENT_FILE, example_agreement
+from accord.node import AgreementSignature, Node, example_agreement
+from support_federation import JPN_KOR_GSOMIA
 
-TEXT = example_agreement(AGREEMENT_FILE)
+TEXT = example_agreement(JPN_KOR_GSOMIA)
 AMENDED = TEXT + "\n# a sentence added after signature\n"
 AGREEMENT_ID = "JPN-KOR-GSOMIA-2016"
 

@@ -12,8 +12,8 @@ from support_node import FederationLike
 from accord.errors import IntegrityError, InvalidInput, NotFound, VerificationFailed
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, Node
-from accord.node.demo import write_test_image
 from accord.store import InboxMessageRow, ItemRow, ReceiptRow
+from support_federation import write_image
 
 
 def _item(
@@ -31,7 +31,7 @@ def _item(
 def test_round_trip_through_the_pouch(federation: FederationLike, tmp_path: Path) -> None:
     jpn, kor = federation.jpn, federation.kor
     image = tmp_path / "img.pgm"
-    write_test_image(image, 2)
+    write_image(image, 2)
     items = [_item(jpn, [image]), _item(jpn, precedence=Precedence.FLASH)]
     for item in items:
         jpn.sending.send(item, to="KOR", actor="sato")
@@ -107,7 +107,7 @@ def test_altered_bundles_are_refused(
 ) -> None:
     jpn, kor = federation.jpn, federation.kor
     image = tmp_path / "img.pgm"
-    write_test_image(image, 1)
+    write_image(image, 1)
     jpn.sending.send(_item(jpn, [image]), to="KOR", actor="sato")
     good = tmp_path / "good.accord"
     jpn.bundles.export(to="KOR", path=good, actor="officer")

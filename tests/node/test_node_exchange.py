@@ -19,8 +19,8 @@ from accord.errors import NotFound, PolicyDenied, TranslationRefused, TransportE
 from accord.exchange import UNSIGNED, EnvelopeHeader, ReceiptBatch, Transmission
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, Node
-from accord.node.demo import write_test_image
 from accord.store import InboxMessageRow, OutboxRow, QuarantineRow, format_stamp
+from support_federation import write_image
 
 
 class Loopback:
@@ -195,7 +195,7 @@ def test_overdue_is_flagged(federation: FederationLike) -> None:
 def test_imagery_attachment_travels(federation: FederationLike, tmp_path: Path) -> None:
     jpn, kor = federation.jpn, federation.kor
     image = tmp_path / "img.pgm"
-    size = write_test_image(image, 3)
+    size = write_image(image, 3)
     item = _report(jpn, "sato", "秘", ["KOR"], Precedence.ROUTINE, attachments=[image])
     jpn.sending.send(item, to="KOR", actor="sato")
     _deliver(jpn, Loopback(kor))

@@ -47,6 +47,8 @@ def test_node_exports() -> None:
         "User",
         "UserService",
         "check_proof",
+        "example_agreement",
+        "federate",
         "note_vkeys",
         "utc_now",
     ]

@@ -22,8 +22,8 @@ from accord.errors import (
 )
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest
-from accord.node.demo import write_test_image
 from accord.store import AttachmentRow, ItemRow
+from support_federation import write_image
 
 MB = 1024 * 1024
 
@@ -72,7 +72,7 @@ def _hi(pair: Pair, **changes: object) -> LabelRequest:
 
 def _image(tmp_path: Path, megabytes: int = 3) -> Path:
     path = tmp_path / "sunan-imagery.pgm"
-    write_test_image(path, megabytes)
+    write_image(path, megabytes)
     return path
 
 

@@ -6,7 +6,8 @@ call these services and never touch storage or keys themselves.
 The package is cut into wings, each a sub-package with one concern; a wing imports only
 the wings below it (an import-linter contract; docs/adr/0005-node-wings.md):
 
-    demo → _node (the composition root) → _worker (the serving loops)
+    demo (``accord demo``) → _federation (:func:`federate`: nodes into one agreement)
+    → _node (the composition root) → _worker (the serving loops)
     custody     copies, translations, destruction, register, compromise   Arts. 9–17
     audit       journal, Merkle ledger, witnessing                        Arts. 8, 18
     originator  consents, downgrade notices, disposal requests            Arts. 6, 15
@@ -20,6 +21,7 @@ enforces it.
 """
 
 from accord.exchange import InclusionProof, SignedCheckpoint, check_proof, note_vkeys
+from accord.node._federation import example_agreement, federate
 from accord.node._node import Node
 from accord.node._worker import DeliveryWorker
 from accord.node.audit import JournalEntry, JournalFilter, JournalPage, JournalService, LedgerService
@@ -83,6 +85,8 @@ __all__ = [
     "User",
     "UserService",
     "check_proof",
+    "example_agreement",
+    "federate",
     "note_vkeys",
     "utc_now",
 ]

@@ -7,8 +7,7 @@ and reports what happened. ``run_demo`` returns the steps with their outcome, so
 
 from __future__ import annotations
 
-import importlib.resources
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,29 +17,22 @@ from accord.agreements import NoteKind
 from accord.canonical import format_time
 from accord.errors import AccordError, IntegrityError
 from accord.items import ItemContent, ItemKind, Precedence
+from accord.node._federation import example_agreement, federate
 from accord.node._node import Node
 from accord.node.core._context import Clock, utc_now
 from accord.node.holdings._items import LabelRequest, Progress
 
 __all__ = [
-    "AGREEMENT_FILE",
     "DemoResult",
     "DemoStep",
     "Exchange",
     "StepFactory",
-    "example_agreement",
-    "federate",
     "run_demo",
-    "write_test_image",
+    "write_sample_image",
 ]
 
-AGREEMENT_FILE = "jpn-kor-gsomia-2016.toml"
+_AGREEMENT_FILE = "jpn-kor-gsomia-2016.toml"
 _ENTRY_INTO_FORCE = date(2016, 11, 23)
-
-
-def example_agreement(name: str) -> str:
-    """The text of a shipped example agreement (``examples/agreements/NAME``)."""
-    return (importlib.resources.files("accord.agreements") / "examples" / name).read_text(encoding="utf-8")
 
 
 class _Stopped(Exception):
@@ -72,41 +64,7 @@ class DemoResult:
         return bool(self.steps) and all(s.ok for s in self.steps)
 
 
-def federate(nodes: Sequence[Node], agreement_text: str, *, in_force_on: date) -> str:
-    """Bring nodes of different parties into one agreement, as their authorities would.
-
-    Every node pins every other's identity card, signs the agreement's text, imports it with
-    all the signatures, and gives its entry-into-force note dated ``in_force_on``, which the
-    others import. Returns the agreement's id. (Used by the demo, the benchmarks and the
-    tests; in real life each step is an officer's act on a separate machine.)
-
-    Raises:
-        AccordError: any step is refused (see the step's own errors).
-    """
-    for here in nodes:
-        for there in nodes:
-            if here is not there:
-                here.parties.add(there.parties.own_card().to_json(), actor="authority")
-    signatures = [n.agreements.sign(agreement_text, actor="authority").to_json() for n in nodes]
-    agreement_id = ""
-    for n in nodes:
-        agreement, _ = n.agreements.import_(agreement_text, signatures, actor="authority")
-        agreement_id = agreement.id
-    for n in nodes:
-        note = n.agreements.issue_note(
-            agreement_id,
-            kind=NoteKind.ENTRY_INTO_FORCE,
-            on=in_force_on,
-            actor="authority",
-            text="Internal procedures for entry into force are complete (Art. 21).",
-        )
-        for other in nodes:
-            if other is not n:
-                other.agreements.import_note(note.to_json(), actor="authority")
-    return agreement_id
-
-
-def write_test_image(path: Path, megabytes: int) -> int:
+def write_sample_image(path: Path, megabytes: int) -> int:
     """Write a synthetic greyscale PGM image of about ``megabytes`` MB, row by row.
 
     The picture is a deterministic pattern (no randomness), generated in bounded memory.
@@ -222,7 +180,7 @@ def run_demo(
 
 def _gsomia(s: DemoStep, jpn: Node, kor: Node, clock: Clock) -> str:
     """Both sign the Japan–ROK GSOMIA, import it and notify entry into force (Art. 21)."""
-    text = example_agreement(AGREEMENT_FILE)
+    text = example_agreement(_AGREEMENT_FILE)
     signatures = [n.agreements.sign(text, actor="authority").to_json() for n in (jpn, kor)]
     for n in (jpn, kor):
         agreement, _ = n.agreements.import_(text, signatures, actor="authority")
@@ -283,7 +241,7 @@ def _imagery(
     clock: Clock,
 ) -> str:
     image = directory / "sunan-imagery.pgm"
-    size = write_test_image(image, image_megabytes)
+    size = write_sample_image(image, image_megabytes)
     callback = progress("sealing imagery", size) if progress else None
     imagery = jpn.items.create(
         actor="sato",

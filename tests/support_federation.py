@@ -1,0 +1,37 @@
+"""What tests across the suite build their nodes and items with (importable from any test directory).
+
+The federations themselves are built with :func:`accord.node.federate`, the same call
+``accord demo`` and the benchmarks use; this module holds only what the tests add to it:
+the file of the Japan–ROK GSOMIA most fixtures bring into force, and a synthetic image to
+attach to items.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+__all__ = ["JPN_KOR_GSOMIA", "JPN_KOR_IN_FORCE", "write_image"]
+
+JPN_KOR_GSOMIA = "jpn-kor-gsomia-2016.toml"
+"""The shipped example file of the Japan–ROK GSOMIA (:func:`accord.node.example_agreement`)."""
+JPN_KOR_IN_FORCE = date(2016, 11, 23)
+"""The day the Japan–ROK GSOMIA entered into force (Art. 21)."""
+
+
+def write_image(path: Path, megabytes: int) -> int:
+    """Write a synthetic greyscale PGM image of about ``megabytes`` MB, row by row; its size.
+
+    A deterministic pattern (no randomness), in bounded memory: large attachments without
+    shipping large files.
+    """
+    width = 4096
+    height = max(1, megabytes * 1024 * 1024 // width)
+    header = f"P5\n# Accord test imagery (synthetic)\n{width} {height}\n255\n".encode("ascii")
+    base = bytes((x * 7) & 0xFF for x in range(width))
+    with path.open("wb") as handle:
+        handle.write(header)
+        for y in range(height):
+            shift = (y * 3) % width
+            handle.write(base[shift:] + base[:shift])
+    return path.stat().st_size
