@@ -6,6 +6,12 @@ from accord.store._compromise_repository import CompromiseRepository, Destructio
 from accord.store._consent_repository import ConsentRepository
 from accord.store._copy_repository import CopyRepository
 from accord.store._database import ChangeWatch, Database, sqlite_url
+from accord.store._exchange_repositories import (
+    InboxRepository,
+    QuarantineRepository,
+    ReceiptRepository,
+    SequenceRepository,
+)
 from accord.store._item_repository import ItemRepository
 from accord.store._journal import Event, append_event, format_stamp, read_events
 from accord.store._ledger_store import (
@@ -19,6 +25,7 @@ from accord.store._ledger_store import (
     read_snapshot,
     sealed_rows,
 )
+from accord.store._outbox_repository import OutboxRepository
 from accord.store._tables import (
     AccessKeyRow,
     AgreementRow,
@@ -79,6 +86,7 @@ __all__ = [
     "DestructionRow",
     "Event",
     "InboxMessageRow",
+    "InboxRepository",
     "ItemNoticeRow",
     "ItemRepository",
     "ItemRow",
@@ -86,13 +94,17 @@ __all__ = [
     "LedgerCheckpointRow",
     "LedgerNodeRow",
     "NoteRow",
+    "OutboxRepository",
     "OutboxRow",
     "PartyRow",
     "PeerSequenceRow",
+    "QuarantineRepository",
     "QuarantineRow",
     "ReceiptBatchRow",
+    "ReceiptRepository",
     "ReceiptRow",
     "SealedRow",
+    "SequenceRepository",
     "SqlHashStore",
     "StoredEvent",
     "TranslationRow",

@@ -6,6 +6,8 @@ attachment blobs the peer does not yet hold (resuming where it stopped), sends o
 transmission, and records the signed receipts that come back. A peer that cannot be
 reached leaves the envelopes pending with exponential backoff and jitter; nothing is
 dropped: an envelope the peer rejects is marked ``rejected`` and stays visible.
+The SQL is the outbox's repository's (:class:`~accord.store.OutboxRepository`); the lanes
+open the transactions and choose their lock (FLASH work is ``urgent``).
 
 The worker (``_worker.py``) runs one loop per peer and lane, each with its own connection,
 so a FLASH report never waits behind a ROUTINE batch or an imagery upload.
@@ -30,11 +32,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from accord.errors import AccordError, NotFound, TransportError
 from accord.exchange import UNSIGNED, PeerUnavailable, ReceiptBatch, Transmission, WireEnvelope
+from accord.items import OutboxState
 from accord.node.core._context import NodeContext
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
@@ -43,7 +45,7 @@ from accord.node.transfer._control import WITNESS_TYPES
 from accord.node.transfer._departure import hold_what_may_not_leave
 from accord.node.transfer._outbox_view import OutboxEntry, outbox_entries
 from accord.node.transfer._receipt_book import store_receipts
-from accord.store import OutboxRow, ReceiptBatchRow, ReceiptRow, append_event, format_stamp
+from accord.store import OutboxRepository, OutboxRow, ReceiptRepository, append_event, format_stamp
 
 __all__ = [
     "LANES",
@@ -98,18 +100,7 @@ def _behind_more_urgent(session: Session, peer: str, lane: str) -> bool:
     urgent = LANES[: LANES.index(lane)]
     if not urgent:
         return False
-    waiting = session.scalar(
-        select(OutboxRow.message_id)
-        .where(
-            OutboxRow.peer == peer,
-            OutboxRow.lane.in_(urgent),
-            OutboxRow.status == "pending",
-            OutboxRow.attempts > 0,
-            OutboxRow.last_error.like(_WAITING_FOR_PEER),
-        )
-        .limit(1)
-    )
-    return waiting is not None
+    return OutboxRepository(session).retrying_in(peer, urgent, error_like=_WAITING_FOR_PEER)
 
 
 class DeliveryService:
@@ -134,20 +125,12 @@ class DeliveryService:
     def peers_with_pending(self) -> list[tuple[str, str]]:
         """(peer, lane) pairs that have pending envelopes."""
         with self._ctx.db.transaction(read_only=True) as session:
-            rows = session.execute(
-                select(OutboxRow.peer, OutboxRow.lane).where(OutboxRow.status == "pending").distinct()
-            ).all()
-            return [(peer, lane) for peer, lane in rows]
+            return OutboxRepository(session).pending_lanes()
 
     def pending_count(self) -> int:
         """How many envelopes wait for a receipt."""
         with self._ctx.db.transaction(read_only=True) as session:
-            return (
-                session.scalar(
-                    select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "pending")
-                )
-                or 0
-            )
+            return OutboxRepository(session).pending_count()
 
     def deliver_once(self, peer: str, lane: str, transport: PeerTransport) -> DeliveryResult:
         """Send the most urgent due envelopes of ``peer`` in ``lane`` and record the receipts."""
@@ -155,20 +138,15 @@ class DeliveryService:
         # Art. 21: what the agreement no longer lets leave is held, not sent (_departure).
         hold_what_may_not_leave(self._ctx, self._agreements, peer, now)
         with self._ctx.db.transaction(read_only=True) as session:
-            query = (
-                select(OutboxRow)
-                .where(OutboxRow.peer == peer, OutboxRow.lane == lane, OutboxRow.status == "pending")
-                .where(OutboxRow.next_attempt_at <= format_stamp(now))
+            # First attempts still go (each learns and records why it waits); retries wait
+            # until the more urgent envelopes have gone.
+            rows = OutboxRepository(session).due(
+                peer,
+                lane,
+                at=format_stamp(now),
+                first_tries_only=_behind_more_urgent(session, peer, lane),
+                limit=_BATCH.get(lane, 50),
             )
-            if _behind_more_urgent(session, peer, lane):
-                # First attempts still go (each learns and records why it waits); retries
-                # wait until the more urgent envelopes have gone.
-                query = query.where(OutboxRow.attempts == 0)
-            rows = session.scalars(
-                query.order_by(OutboxRow.rank.desc(), OutboxRow.created_at, OutboxRow.seq).limit(
-                    _BATCH.get(lane, 50)
-                )
-            ).all()
             if not rows:
                 return DeliveryResult()
             envelopes = [WireEnvelope(row.header, row.ciphertext) for row in rows]
@@ -202,8 +180,9 @@ class DeliveryService:
     def _retry_later(self, message_ids: list[str], exc: AccordError, *, urgent: bool = False) -> None:
         now = self._ctx.now()
         with self._ctx.db.transaction(urgent=urgent) as session:
+            outbox = OutboxRepository(session)
             for message_id in message_ids:
-                row = session.get_one(OutboxRow, message_id)
+                row = outbox.one(message_id)
                 row.attempts += 1
                 row.next_attempt_at = format_stamp(now + backoff(row.attempts, self._rand))
                 row.last_error = f"{type(exc).__name__}: {exc}"[:500]
@@ -225,22 +204,14 @@ class DeliveryService:
             receipted = store_receipts(session, peer, batch, set(message_ids), now)
             # The peer is back: what waited for it goes now (in precedence order, see
             # _behind_more_urgent) rather than at the end of its backoff.
-            session.execute(
-                update(OutboxRow)
-                .where(
-                    OutboxRow.peer == peer,
-                    OutboxRow.status == "pending",
-                    OutboxRow.next_attempt_at > format_stamp(now),
-                    OutboxRow.last_error.like(_WAITING_FOR_PEER),
-                )
-                .values(next_attempt_at=format_stamp(now))
-            )
+            outbox = OutboxRepository(session)
+            outbox.make_due(peer, at=format_stamp(now), error_like=_WAITING_FOR_PEER)
             rejected = 0
             for message_id in batch.rejected:
-                row = session.get(OutboxRow, message_id)
+                row = outbox.get(message_id)
                 if row is None or row.peer != peer or message_id not in message_ids:
                     continue
-                row.status = "rejected"
+                row.status = OutboxState.REJECTED
                 row.attempts += 1  # it was delivered, and answered: that try counts
                 row.last_error = "rejected by the peer (the reason is in its quarantine)"
                 rejected += 1
@@ -276,22 +247,14 @@ class DeliveryService:
             if batch.receiver != peer or batch.sender != self._ctx.config.node_id:
                 raise TransportError("the receipt batch is not from that peer to this node")
             batch.verify(keys)
-            sent = set(
-                session.scalars(
-                    select(OutboxRow.message_id).where(
-                        OutboxRow.peer == peer,
-                        OutboxRow.message_id.in_(
-                            [r.message_id for r in batch.receipts] + list(batch.rejected)
-                        ),
-                    )
-                )
-            )
+            outbox = OutboxRepository(session)
+            sent = outbox.sent_among(peer, [r.message_id for r in batch.receipts] + list(batch.rejected))
             receipted = store_receipts(session, peer, batch, sent, now)
             rejected = 0
             for message_id in batch.rejected:
-                row = session.get(OutboxRow, message_id)
-                if row is not None and row.peer == peer and row.status == "pending":
-                    row.status = "rejected"
+                row = outbox.get(message_id)
+                if row is not None and row.peer == peer and row.status == OutboxState.PENDING:
+                    row.status = OutboxState.REJECTED
                     row.attempts += 1  # carried in a bundle, and answered: that try counts
                     row.last_error = "rejected by the peer (the reason is in its quarantine)"
                     rejected += 1
@@ -305,14 +268,7 @@ class DeliveryService:
         """
         hold_what_may_not_leave(self._ctx, self._agreements, peer, self._ctx.now())
         with self._ctx.db.transaction(read_only=True) as session:
-            return list(
-                session.scalars(
-                    select(OutboxRow)
-                    .where(OutboxRow.peer == peer, OutboxRow.status == "pending")
-                    .order_by(OutboxRow.rank.desc(), OutboxRow.created_at, OutboxRow.seq)
-                    .limit(limit)
-                )
-            )
+            return OutboxRepository(session).pending(peer, limit)
 
     def receipt_batch(self, message_id: str) -> ReceiptBatch:
         """The signed batch a stored receipt came in (to verify it again, or show a partner).
@@ -321,10 +277,11 @@ class DeliveryService:
             NotFound: no receipt for that message.
         """
         with self._ctx.db.transaction(read_only=True) as session:
-            row = session.get(ReceiptRow, message_id)
+            receipts = ReceiptRepository(session)
+            row = receipts.get(message_id)
             if row is None:
                 raise NotFound(f"no receipt for message {message_id!r}")
-            return ReceiptBatch.parse(session.get_one(ReceiptBatchRow, row.batch_id).batch_json)
+            return ReceiptBatch.parse(receipts.batch(row.batch_id).batch_json)
 
     # --- views --------------------------------------------------------------------------
 
@@ -337,7 +294,5 @@ class DeliveryService:
     def receipts(self, item_id: str) -> list[dict[str, object]]:
         """The signed receipts partners gave for an item."""
         with self._ctx.db.transaction(read_only=True) as session:
-            rows = session.scalars(
-                select(ReceiptRow).where(ReceiptRow.item_id == item_id).order_by(ReceiptRow.stored_at)
-            )
+            rows = ReceiptRepository(session).for_item(item_id)
             return [{**json.loads(r.receipt_json), "peer": r.peer, "stored_at": r.stored_at} for r in rows]

@@ -7,8 +7,9 @@ envelope of the peer with the rule the receiver applies
 (:func:`accord.node.registry._agreements.travel_refusal`, one rule for both ends) at this node's
 clock, in the agreement's time zone:
 
-* what may no longer go is *held*: status ``held``, the reason in ``last_error``; it is
-  never deleted (it stays in the outbox and the dissemination record) and never sent;
+* what may no longer go is *held*: status ``held`` (:attr:`~accord.items.OutboxState.HELD`),
+  the reason in ``last_error``; it is never deleted (it stays in the outbox and the
+  dissemination record) and never sent;
 * the officer is told: one journal entry per held envelope (``outbox.held``, refused, with
   the reason);
 * messages about CMI already held (destruction certificates, compromise notices and reports,
@@ -24,17 +25,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-
 from accord.errors import NotFound
+from accord.items import OutboxState
 from accord.node.core._context import NodeContext
 from accord.node.registry._agreements import AgreementService, travel_refusal
-from accord.store import OutboxRow, append_event
+from accord.store import OutboxRepository, append_event
 
-__all__ = ["HELD", "hold_what_may_not_leave"]
-
-HELD = "held"
-"""Outbox status of an envelope the agreement no longer lets leave (Art. 21)."""
+__all__ = ["hold_what_may_not_leave"]
 
 
 def hold_what_may_not_leave(ctx: NodeContext, agreements: AgreementService, peer: str, now: datetime) -> int:
@@ -51,27 +48,19 @@ def hold_what_may_not_leave(ctx: NodeContext, agreements: AgreementService, peer
     """
     refusals: dict[str, str] = {}
     with ctx.db.transaction(read_only=True) as session:
-        pending = OutboxRow.peer == peer, OutboxRow.status == "pending"
-        ids = session.scalars(select(OutboxRow.agreement_id).where(*pending).distinct()).all()
-        for agreement_id in ids:
+        outbox = OutboxRepository(session)
+        for agreement_id in outbox.pending_agreements(peer):
             try:
                 agreement = agreements.get_in(session, agreement_id)
                 status = agreements.status_in(session, agreement_id, now)
             except NotFound as exc:
                 # Cannot happen for what this node queued; if it does, nothing goes blind.
-                lost = session.scalars(
-                    select(OutboxRow.message_id).where(*pending, OutboxRow.agreement_id == agreement_id)
-                ).all()
-                refusals.update((message_id, str(exc)) for message_id in lost)
+                lost = outbox.pending_under(peer, agreement_id)
+                refusals.update((message_id, str(exc)) for message_id, _ in lost)
                 continue
             if status.new_exchange_allowed:
                 continue
-            rows = session.execute(
-                select(OutboxRow.message_id, OutboxRow.kind).where(
-                    *pending, OutboxRow.agreement_id == agreement_id
-                )
-            ).all()
-            for message_id, kind in rows:
+            for message_id, kind in outbox.pending_under(peer, agreement_id):
                 reason = travel_refusal(agreement, status, kind)
                 if reason is not None:
                     refusals[message_id] = reason
@@ -79,11 +68,12 @@ def hold_what_may_not_leave(ctx: NodeContext, agreements: AgreementService, peer
         return 0
     held = 0
     with ctx.db.transaction() as session:
+        outbox = OutboxRepository(session)
         for message_id, reason in refusals.items():
-            row = session.get(OutboxRow, message_id)
-            if row is None or row.status != "pending":
+            row = outbox.get(message_id)
+            if row is None or row.status != OutboxState.PENDING:
                 continue  # receipted or cancelled meanwhile
-            row.status = HELD
+            row.status = OutboxState.HELD
             row.last_error = f"held: {reason}"[:500]
             held += 1
             append_event(

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from accord.errors import VerificationFailed
 from accord.exchange import EnvelopeHeader, Receipt
-from accord.store import InboxMessageRow, PeerSequenceRow, format_stamp
+from accord.items import Direction
+from accord.store import InboxMessageRow, InboxRepository, SequenceRepository, format_stamp
 
 __all__ = ["record_arrival", "seen"]
 
@@ -26,7 +27,7 @@ def seen(session: Session, sender: str, message_id: str, digest: str) -> Receipt
     Raises:
         VerificationFailed: the message id was received before with other content (a replay).
     """
-    row = session.get(InboxMessageRow, (sender, message_id))
+    row = InboxRepository(session).get(sender, message_id)
     if row is None:
         return None
     if row.digest != digest:
@@ -44,7 +45,7 @@ def record_arrival(
     now: datetime,
 ) -> None:
     """Keep an accepted envelope and its receipt in the inbox; note the peer's sequence."""
-    session.add(
+    InboxRepository(session).add(
         InboxMessageRow(
             sender=sender,
             message_id=header.message_id,
@@ -56,12 +57,4 @@ def record_arrival(
             receipt_json=json.dumps(receipt.to_dict(), ensure_ascii=False, sort_keys=True),
         )
     )
-    _note_seq(session, sender, header.seq)
-
-
-def _note_seq(session: Session, peer: str, seq: int) -> None:
-    row = session.get(PeerSequenceRow, (peer, "in"))
-    if row is None:
-        session.add(PeerSequenceRow(peer=peer, direction="in", last_seq=seq))
-    elif seq > row.last_seq:
-        row.last_seq = seq
+    SequenceRepository(session).raise_to(sender, Direction.IN, header.seq)

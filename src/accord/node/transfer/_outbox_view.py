@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.canonical import parse_time
-from accord.items import Precedence
+from accord.items import OutboxState, Precedence
 from accord.node.transfer._backoff import background_kind
 from accord.node.transfer._control import NO_ITEM
-from accord.store import OutboxRow
+from accord.store import OutboxRepository, OutboxRow
 
 __all__ = ["OutboxEntry", "outbox_entries"]
 
@@ -61,13 +60,10 @@ class OutboxEntry:
 
 def outbox_entries(session: Session, now: datetime, *, include_done: bool = False) -> list[OutboxEntry]:
     """Envelopes not yet receipted (or all), most urgent first, with age against objective."""
-    query = select(OutboxRow).order_by(OutboxRow.rank.desc(), OutboxRow.created_at)
-    if not include_done:
-        query = query.where(OutboxRow.status != "receipted")
     out: list[OutboxEntry] = []
     grouped: dict[tuple[str, str], int] = {}  # (peer, kind) -> index in out
-    for row in session.scalars(query):
-        kind = background_kind(row) if row.status == "rejected" else None
+    for row in OutboxRepository(session).listing(include_done=include_done):
+        kind = background_kind(row) if row.status == OutboxState.REJECTED else None
         if kind is not None and (row.peer, kind) in grouped:
             # Refused background messages of one kind to one peer: one entry, the newest.
             at = grouped[row.peer, kind]
@@ -97,6 +93,6 @@ def _entry(row: OutboxRow, now: datetime) -> OutboxEntry:
         attempts=row.attempts,
         created_at=row.created_at,
         age=age,
-        overdue=row.status != "receipted" and age > precedence.objective,
+        overdue=row.status != OutboxState.RECEIPTED and age > precedence.objective,
         last_error=row.last_error,
     )

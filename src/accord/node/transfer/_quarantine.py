@@ -12,14 +12,13 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.errors import AccordError
 from accord.exchange import EnvelopeHeader, WireEnvelope
 from accord.node.core._context import NodeContext
 from accord.node.transfer._control import WITNESS_TYPES
-from accord.store import QuarantineRow, append_event, format_stamp
+from accord.store import QuarantineRepository, QuarantineRow, append_event, format_stamp
 
 __all__ = ["RAW_KEPT", "Quarantine"]
 
@@ -56,7 +55,7 @@ class Quarantine:
         self, session: Session, peer: str, message_id: str | None, reason: str, raw: bytes, now: datetime
     ) -> None:
         """Keep ``raw`` (its first MiB) with ``reason`` and journal ``exchange.reject``."""
-        session.add(
+        QuarantineRepository(session).add(
             QuarantineRow(
                 at=format_stamp(now),
                 peer=peer[:64],
@@ -78,7 +77,7 @@ class Quarantine:
     def rows(self) -> list[QuarantineRow]:
         """What was refused, newest first."""
         with self._ctx.db.transaction(read_only=True) as session:
-            return list(session.scalars(select(QuarantineRow).order_by(QuarantineRow.id.desc())))
+            return QuarantineRepository(session).newest_first()
 
     def groups(self) -> list[dict[str, object]]:
         """What was refused, newest first, background messages grouped.

@@ -11,14 +11,23 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.errors import TransportError
 from accord.exchange import Receipt, ReceiptBatch
+from accord.items import OutboxState
 from accord.node.transfer._backoff import note_accepted
 from accord.node.transfer._control import NO_ITEM, NO_ITEM_SHA384
-from accord.store import ItemRepository, OutboxRow, ReceiptBatchRow, ReceiptRow, append_event, format_stamp
+from accord.store import (
+    ItemRepository,
+    OutboxRepository,
+    OutboxRow,
+    ReceiptBatchRow,
+    ReceiptRepository,
+    ReceiptRow,
+    append_event,
+    format_stamp,
+)
 
 __all__ = ["store_receipts"]
 
@@ -43,10 +52,10 @@ def _match(
 ) -> list[tuple[Receipt, OutboxRow]]:
     """Check every receipt against its outbox row, mark the row receipted; return those not kept yet."""
     ids = [r.message_id for r in batch.receipts]
-    rows = {r.message_id: r for r in session.scalars(select(OutboxRow).where(OutboxRow.message_id.in_(ids)))}
+    rows = OutboxRepository(session).by_ids(ids)
     item_ids = {r.item_id for r in rows.values()}
     digests = ItemRepository(session).digests(item_ids)
-    stored = set(session.scalars(select(ReceiptRow.message_id).where(ReceiptRow.message_id.in_(ids))))
+    stored = ReceiptRepository(session).kept_among(ids)
     fresh = []
     for receipt in batch.receipts:
         row = rows.get(receipt.message_id)
@@ -61,8 +70,8 @@ def _match(
             != (NO_ITEM_SHA384 if row.item_id == NO_ITEM else digests.get(row.item_id))
         ):
             raise TransportError(f"receipt for {receipt.message_id} does not match what was sent")
-        if row.status != "receipted":
-            row.status = "receipted"
+        if row.status != OutboxState.RECEIPTED:
+            row.status = OutboxState.RECEIPTED
             row.receipted_at = format_stamp(now)
             note_accepted(session, row)
         if receipt.message_id not in stored:
@@ -75,8 +84,9 @@ def _keep(
 ) -> None:
     """Keep the batch once and each new receipt referring to it; journal ``item.receipted``."""
     # The batch is stored once; each receipt refers to it (its signature is there).
-    if session.get(ReceiptBatchRow, batch.id) is None:
-        session.add(
+    receipts = ReceiptRepository(session)
+    if not receipts.has_batch(batch.id):
+        receipts.add_batch(
             ReceiptBatchRow(
                 id=batch.id,
                 peer=peer,
@@ -85,9 +95,8 @@ def _keep(
                 stored_at=format_stamp(now),
             )
         )
-        session.flush()
     for receipt, row in fresh:
-        session.add(
+        receipts.add(
             ReceiptRow(
                 message_id=receipt.message_id,
                 item_id=row.item_id,

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from accord.agreements import Agreement
 from accord.crypto import Suite, seal_envelope
 from accord.exchange import EnvelopeHeader, IdentityCard, WireEnvelope, lane_of
-from accord.items import Precedence
-from accord.store import OutboxRow, PeerSequenceRow, format_stamp
+from accord.items import Direction, OutboxState, Precedence
+from accord.store import OutboxRepository, OutboxRow, SequenceRepository, format_stamp
 
 __all__ = ["Sent", "seal_into_outbox", "suite_of"]
 
@@ -72,7 +72,7 @@ def seal_into_outbox(
 ) -> Sent:
     """Seal one envelope of type ``kind`` from node ``sender`` to ``card``; put it in the outbox."""
     suite = suite_of(agreement)
-    seq = _next_seq(session, card.node_id)
+    seq = SequenceRepository(session).advance(card.node_id, Direction.OUT)
     header = EnvelopeHeader(
         type=kind,
         suite=suite,
@@ -88,7 +88,7 @@ def seal_into_outbox(
     envelope = WireEnvelope(
         header_bytes, seal_envelope(suite, card.hpke_public(suite), header_bytes, payload)
     )
-    session.add(
+    OutboxRepository(session).add(
         OutboxRow(
             message_id=header.message_id,
             peer=card.node_id,
@@ -104,7 +104,7 @@ def seal_into_outbox(
             ciphertext=envelope.ciphertext,
             digest=envelope.digest(),
             blobs_json=json.dumps(list(blobs)),
-            status="pending",
+            status=OutboxState.PENDING,
             attempts=0,
             next_attempt_at=format_stamp(now),
             last_error="",
@@ -114,12 +114,3 @@ def seal_into_outbox(
         )
     )
     return Sent(header.message_id, card.node_id, card.party, agreement.id, precedence, seq, envelope.digest())
-
-
-def _next_seq(session: Session, peer: str) -> int:
-    row = session.get(PeerSequenceRow, (peer, "out"))
-    if row is None:
-        row = PeerSequenceRow(peer=peer, direction="out", last_seq=0)
-        session.add(row)
-    row.last_seq += 1
-    return row.last_seq

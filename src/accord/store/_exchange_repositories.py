@@ -1,0 +1,130 @@
+"""The SQL of what an exchange leaves behind besides the outbox, in one place (issue 9).
+
+* :class:`ReceiptRepository`: the signed receipts peers gave for our envelopes
+  (``receipts``), each referring to the signed batch it came in (``receipt_batches``);
+* :class:`InboxRepository`: the envelopes accepted from peers with the receipt each was
+  given (``inbox_messages``);
+* :class:`SequenceRepository`: the last per-peer sequence number used or seen
+  (``peer_sequences``);
+* :class:`QuarantineRepository`: what a peer sent that was refused (``quarantine``).
+
+Each works within the caller's session and holds no rule (those stay in ``transfer``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.items import Direction
+from accord.store._tables import InboxMessageRow, PeerSequenceRow, QuarantineRow, ReceiptBatchRow, ReceiptRow
+
+__all__ = ["InboxRepository", "QuarantineRepository", "ReceiptRepository", "SequenceRepository"]
+
+
+class ReceiptRepository:
+    """The ``receipts`` and ``receipt_batches`` tables, read and written within one session."""
+
+    def __init__(self, session: Session) -> None:
+        """Work within ``session`` (the caller's transaction)."""
+        self._session = session
+
+    def get(self, message_id: str) -> ReceiptRow | None:
+        """The receipt kept for our envelope ``message_id``, or None."""
+        return self._session.get(ReceiptRow, message_id)
+
+    def batch(self, batch_id: str) -> ReceiptBatchRow:
+        """The signed batch ``batch_id``, which must exist (a kept receipt refers to it).
+
+        Raises:
+            sqlalchemy.exc.NoResultFound: there is none (the transaction turns it into a
+                ``StorageError``).
+        """
+        return self._session.get_one(ReceiptBatchRow, batch_id)
+
+    def has_batch(self, batch_id: str) -> bool:
+        """Whether the signed batch ``batch_id`` is kept."""
+        return self._session.get(ReceiptBatchRow, batch_id) is not None
+
+    def add_batch(self, row: ReceiptBatchRow) -> None:
+        """Keep a signed batch, written at once so that its receipts may refer to it."""
+        self._session.add(row)
+        self._session.flush()
+
+    def add(self, row: ReceiptRow) -> None:
+        """Keep one receipt."""
+        self._session.add(row)
+
+    def kept_among(self, message_ids: Collection[str]) -> set[str]:
+        """Which of ``message_ids`` already have a kept receipt (one query)."""
+        query = select(ReceiptRow.message_id).where(ReceiptRow.message_id.in_(message_ids))
+        return set(self._session.scalars(query))
+
+    def for_item(self, item_id: str) -> Sequence[ReceiptRow]:
+        """The receipts kept for envelopes about ``item_id``, in the order they were kept."""
+        query = select(ReceiptRow).where(ReceiptRow.item_id == item_id).order_by(ReceiptRow.stored_at)
+        return self._session.scalars(query).all()
+
+
+class InboxRepository:
+    """The ``inbox_messages`` table, read and written within one session."""
+
+    def __init__(self, session: Session) -> None:
+        """Work within ``session`` (the caller's transaction)."""
+        self._session = session
+
+    def get(self, sender: str, message_id: str) -> InboxMessageRow | None:
+        """The envelope ``message_id`` accepted from ``sender``, or None."""
+        return self._session.get(InboxMessageRow, (sender, message_id))
+
+    def add(self, row: InboxMessageRow) -> None:
+        """Keep an accepted envelope."""
+        self._session.add(row)
+
+    def message_ids_about(self, item_id: str) -> Sequence[str]:
+        """The message ids of the accepted envelopes about ``item_id``."""
+        query = select(InboxMessageRow.message_id).where(InboxMessageRow.item_id == item_id)
+        return self._session.scalars(query).all()
+
+
+class SequenceRepository:
+    """The ``peer_sequences`` table, read and written within one session."""
+
+    def __init__(self, session: Session) -> None:
+        """Work within ``session`` (the caller's transaction)."""
+        self._session = session
+
+    def advance(self, peer: str, direction: Direction) -> int:
+        """Count one more in ``peer``'s sequence (from 0 when new) and return the new number."""
+        row = self._session.get(PeerSequenceRow, (peer, direction))
+        if row is None:
+            row = PeerSequenceRow(peer=peer, direction=direction, last_seq=0)
+            self._session.add(row)
+        row.last_seq += 1
+        return row.last_seq
+
+    def raise_to(self, peer: str, direction: Direction, seq: int) -> None:
+        """Keep ``seq`` as ``peer``'s last number if it is higher than the one kept (or none is)."""
+        row = self._session.get(PeerSequenceRow, (peer, direction))
+        if row is None:
+            self._session.add(PeerSequenceRow(peer=peer, direction=direction, last_seq=seq))
+        elif seq > row.last_seq:
+            row.last_seq = seq
+
+
+class QuarantineRepository:
+    """The ``quarantine`` table, read and written within one session."""
+
+    def __init__(self, session: Session) -> None:
+        """Work within ``session`` (the caller's transaction)."""
+        self._session = session
+
+    def add(self, row: QuarantineRow) -> None:
+        """Keep a refusal."""
+        self._session.add(row)
+
+    def newest_first(self) -> list[QuarantineRow]:
+        """Everything refused, newest first."""
+        return list(self._session.scalars(select(QuarantineRow).order_by(QuarantineRow.id.desc())))
