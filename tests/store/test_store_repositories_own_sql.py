@@ -31,6 +31,12 @@ OWNED: dict[str, str] = {
     "CopyRow": "CopyRepository",
     "ItemRow": "ItemRepository",
     "TranslationRow": "CopyRepository",
+    "InboxMessageRow": "InboxRepository",
+    "OutboxRow": "OutboxRepository",
+    "PeerSequenceRow": "SequenceRepository",
+    "QuarantineRow": "QuarantineRepository",
+    "ReceiptBatchRow": "ReceiptRepository",
+    "ReceiptRow": "ReceiptRepository",
 }
 QUERIES = frozenset({"select", "update", "delete", "insert"})
 FETCHES = frozenset({"get", "get_one"})

@@ -186,7 +186,8 @@ class OutboxRepository:
             .where(OutboxRow.item_id == item_id, OutboxRow.peer == peer)
             .order_by(OutboxRow.created_at, OutboxRow.message_id)
         )
-        return iter(self._session.execute(query).tuples())
+        # Lazily: the caller stops at the first envelope that answers its question.
+        return ((message_id, kind) for message_id, kind in self._session.execute(query))
 
     def first_sent(self, item_id: str, peer: str, *, kind: str) -> str | None:
         """The message id of an envelope of type ``kind`` about ``item_id`` to ``peer``, or None."""

@@ -28,12 +28,13 @@ from accord.agreements import Agreement
 from accord.canonical import parse_time
 from accord.errors import NotFound, VerificationFailed
 from accord.exchange import CheckpointStatement, EnvelopeHeader, Gossip, ProofRequest, SignedCheckpoint
+from accord.items import OutboxState
 from accord.ledger import verify_consistency
 from accord.node.audit._alarms import AlarmBook, evidence, raise_alarm, signed_json
 from accord.node.audit._partners import ACTOR, Partners
 from accord.node.transfer._delivery import backed_off
 from accord.store import (
-    OutboxRow,
+    OutboxRepository,
     WitnessDemandRow,
     WitnessGossipRow,
     WitnessSeenRow,
@@ -129,11 +130,12 @@ class Demands:
         raised: list[int] = []
         with ctx.db.transaction() as session:
             now = ctx.now()
+            outbox = OutboxRepository(session)
             for demand in session.scalars(select(WitnessDemandRow).order_by(WitnessDemandRow.id)).all():
-                sent = session.get(OutboxRow, demand.message_id)
-                if sent is None or sent.status == "pending":
+                sent = outbox.get(demand.message_id)
+                if sent is None or sent.status == OutboxState.PENDING:
                     continue
-                if sent.status == "rejected":
+                if sent.status == OutboxState.REJECTED:
                     why = "refused the request"
                 elif sent.receipted_at is not None and parse_time(sent.receipted_at) + PROOF_DEADLINE <= now:
                     why = f"received the request at {sent.receipted_at} and has not answered"

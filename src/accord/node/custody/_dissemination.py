@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.exchange import DestructionCertificate
-from accord.store import ConsentRepository, DestructionRepository, OutboxRow
+from accord.store import (
+    ConsentRepository,
+    DestructionRepository,
+    OutboxRepository,
+)
 
 __all__ = ["Dissemination", "dissemination_record"]
 
@@ -72,9 +75,7 @@ def _sends(session: Session, item_id: str) -> list[dict[str, object]]:
             "status": sent.status,
             "receipted_at": sent.receipted_at,
         }
-        for sent in session.scalars(
-            select(OutboxRow).where(OutboxRow.item_id == item_id).order_by(OutboxRow.created_at)
-        )
+        for sent in OutboxRepository(session).about_item(item_id)
     ]
 
 

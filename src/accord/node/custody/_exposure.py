@@ -23,7 +23,7 @@ from accord.store import (
     CopyRepository,
     ItemRow,
     JournalRow,
-    OutboxRow,
+    OutboxRepository,
     UserRow,
     append_event,
     read_events,
@@ -174,11 +174,7 @@ class ExposureInquiry:
     @staticmethod
     def _sends(session: Session, item_id: str) -> list[dict[str, object]]:
         out: list[dict[str, object]] = []
-        for sent in session.scalars(
-            select(OutboxRow)
-            .where(OutboxRow.item_id == item_id, OutboxRow.kind == "item")
-            .order_by(OutboxRow.created_at)
-        ):
+        for sent in OutboxRepository(session).about_item(item_id, kind="item"):
             out.append(
                 {
                     "message_id": sent.message_id,

@@ -8,12 +8,11 @@ originator's consent (Art. 6). :func:`provided_to` is the one answer both handle
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.errors import IntegrityError
 from accord.items import ConsentState
-from accord.store import ConsentRepository, OutboxRow
+from accord.store import ConsentRepository, OutboxRepository
 
 UNREADABLE = "unreadable"
 """The outbox kind migration 0013 gave an envelope whose stored header no longer parsed."""
@@ -43,11 +42,7 @@ def provided_to(session: Session, item_id: str, node_id: str, party: str) -> boo
         IntegrityError: the answer depends on a stored envelope header that cannot be read.
     """
     damaged: list[str] = []
-    for message_id, kind in session.execute(
-        select(OutboxRow.message_id, OutboxRow.kind)
-        .where(OutboxRow.item_id == item_id, OutboxRow.peer == node_id)
-        .order_by(OutboxRow.created_at, OutboxRow.message_id)
-    ):
+    for message_id, kind in OutboxRepository(session).kinds_sent(item_id, node_id):
         if kind == "item":
             return True
         if kind == UNREADABLE:

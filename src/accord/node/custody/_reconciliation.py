@@ -21,17 +21,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.exchange import HeldItem, HoldingsSummary
-from accord.items import HoldingState
+from accord.items import HoldingState, OutboxState
 from accord.store import (
     ConsentReceiptRow,
     ConsentRepository,
     DestructionRepository,
     ItemRepository,
     ItemRow,
+    OutboxRepository,
     OutboxRow,
 )
 
@@ -107,11 +107,7 @@ def holder_record(session: Session, summary: HoldingsSummary, own_node: str) -> 
     """
     node, party = summary.holder_node, summary.holder_party
     sends: dict[str, list[OutboxRow]] = {}
-    for sent in session.scalars(
-        select(OutboxRow)
-        .where(OutboxRow.peer == node, OutboxRow.kind == "item")
-        .order_by(OutboxRow.created_at)
-    ):
+    for sent in OutboxRepository(session).sent_to(node, kind="item"):
         sends.setdefault(sent.item_id, []).append(sent)
     # What a holder passed on to that node under our consent: its signed receipts are
     # our record of it, as the outbox is of what we provided ourselves (Art. 6).
@@ -194,7 +190,7 @@ def missing_receipt(record: HolderRecord, item_id: str) -> Iterator[str]:
     """A message that carried the item to the holder has no signed receipt."""
     entry = record.theirs.get(item_id)
     for sent in record.sends.get(item_id, []):
-        if sent.status != "receipted":
+        if sent.status != OutboxState.RECEIPTED:
             seen = entry is not None and sent.message_id in entry.message_ids
             also = f", though {record.party} reports receiving it" if seen else ""
             yield (

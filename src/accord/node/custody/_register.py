@@ -33,7 +33,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
@@ -48,7 +47,7 @@ from accord.node.custody._reconciliation import Difference, Reconciliation, diff
 from accord.node.registry._users import Role, User
 from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Resource
-from accord.store import InboxMessageRow, ItemRepository, ItemRow, append_event
+from accord.store import InboxRepository, ItemRepository, ItemRow, append_event
 
 __all__ = ["Difference", "Dissemination", "Holding", "Reconciliation", "RegisterService"]
 
@@ -157,9 +156,7 @@ class RegisterService(ServiceBase):
                 if row.id not in readable:
                     continue
                 copies = [c for c in copies_of(session, row.id) if c.status == HoldingState.HELD]
-                messages = session.scalars(
-                    select(InboxMessageRow.message_id).where(InboxMessageRow.item_id == row.id)
-                ).all()
+                messages = InboxRepository(session).message_ids_about(row.id)
                 entries.append(HeldItem(row.id, row.content_sha384, row.status, len(copies), tuple(messages)))
             summary = HoldingsSummary(
                 summary_id=new_summary_id(),

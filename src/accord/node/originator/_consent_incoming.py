@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, VerificationFailed
@@ -39,7 +38,7 @@ from accord.node.transfer._control import (
     signed_by,
     verify_signed,
 )
-from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow, OutboxRow
+from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow, OutboxRepository
 
 __all__ = ["ConsentIncoming"]
 
@@ -85,13 +84,7 @@ class ConsentIncoming:
             refusal = f"consent request for another version of item {request.item_id}"
             same_version(item, request.content_sha384, refusal)
             # Only the item itself counts (a notice about it does not make the sender a holder).
-            sent = session.scalar(
-                select(OutboxRow.message_id).where(
-                    OutboxRow.item_id == request.item_id,
-                    OutboxRow.peer == header.sender,
-                    OutboxRow.kind == "item",
-                )
-            )
+            sent = OutboxRepository(session).first_sent(request.item_id, header.sender, kind="item")
             if sent is None:
                 raise PolicyDenied(f"item {request.item_id} was never provided to {header.sender}")
             refusal = f"consent request {request.request_id} is already here"

@@ -16,21 +16,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement
 from accord.canonical import format_time
 from accord.errors import Conflict, NotFound
 from accord.exchange import UNSIGNED, ConsentRevocation
-from accord.items import ConsentState, Direction, Precedence
+from accord.items import ConsentState, Direction, OutboxState, Precedence
 from accord.node.core._context import NodeContext
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._control import NO_ITEM
-from accord.store import ConsentRepository, ConsentRow, OutboxRow, append_event
+from accord.store import ConsentRepository, ConsentRow, OutboxRepository, append_event
 
 if TYPE_CHECKING:
     from accord.node.transfer._sending import SendingService
@@ -165,14 +164,8 @@ def held_revocation(revocation: ConsentRevocation, third_party: str) -> ConsentR
 
 def cancel_waiting(session: Session, consent: ConsentRow) -> int:
     """Cancel the releases still waiting in our outbox under a revoked consent (Art. 6)."""
-    waiting = session.scalars(
-        select(OutboxRow).where(
-            OutboxRow.item_id == consent.item_id,
-            OutboxRow.peer_party == consent.third_party,
-            OutboxRow.status == "pending",
-        )
-    ).all()
+    waiting = OutboxRepository(session).pending_to_party(consent.item_id, consent.third_party)
     for envelope in waiting:
-        envelope.status = "cancelled"
+        envelope.status = OutboxState.CANCELLED
         envelope.last_error = "the originator revoked its consent (Art. 6)"
     return len(waiting)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
@@ -31,7 +30,7 @@ from accord.store import (
     ConsentRepository,
     ItemRepository,
     ItemRow,
-    OutboxRow,
+    OutboxRepository,
     append_event,
 )
 
@@ -75,12 +74,8 @@ class DisposalService(ServiceBase):
                     f"{item_id} (Art. 21)"
                 )
             request = DisposalRequest(item_id, kind, reason, actor, format_time(now))
-            sent = session.execute(
-                select(OutboxRow.peer, OutboxRow.agreement_id).where(
-                    OutboxRow.item_id == item_id, OutboxRow.peer_party == holder, OutboxRow.kind == "item"
-                )
-            ).all()
-            targets = {to.peer: to.agreement_id for to in sent}
+            sent = OutboxRepository(session).destinations(item_id, party=holder, kind="item")
+            targets = dict(sent)
             # A third party that received it under our consent (Art. 6), under the agreement
             # its receipt came under.
             for node, agreement_id in ConsentRepository(session).receiving_nodes(item_id, holder):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
@@ -46,7 +45,7 @@ from accord.store import (
     ItemNoticeRow,
     ItemRepository,
     ItemRow,
-    OutboxRow,
+    OutboxRepository,
     append_event,
     format_stamp,
 )
@@ -242,12 +241,7 @@ class NoticeService(ServiceBase):
     ) -> list[str]:
         """Send the notice to every node the dissemination record names."""
         told: list[str] = []
-        sent = session.execute(
-            select(OutboxRow.peer, OutboxRow.agreement_id)
-            .where(OutboxRow.item_id == row.id, OutboxRow.status == "receipted")
-            .distinct()
-        ).all()
-        targets: dict[str, str] = {peer: agreement_id for peer, agreement_id in sent}  # noqa: C416
+        targets: dict[str, str] = dict(OutboxRepository(session).receipted_destinations(row.id))
         # Third parties the originator consented to may hold it too.
         for consent in ConsentRepository(session).given(row.id, ConsentState.APPROVED):
             try:
