@@ -7,6 +7,7 @@ import accord.items
 
 def test_all_is_exactly_the_public_api() -> None:
     assert sorted(accord.items.__all__) == [
+        "AlarmState",
         "AttachmentRef",
         "CaseState",
         "ConsentState",
@@ -21,6 +22,7 @@ def test_all_is_exactly_the_public_api() -> None:
         "KINDS",
         "OutboxState",
         "Precedence",
+        "QuarantineState",
         "binding_statement",
         "parse_fields",
     ]

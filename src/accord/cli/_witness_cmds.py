@@ -10,6 +10,7 @@ from rich.text import Text
 from accord.cli._auth import acting, as_option
 from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, exit_code, make_table, node_at, refusals
 from accord.errors import IntegrityError
+from accord.items import AlarmState
 
 __all__ = ["ack_alarm", "alarms", "publish", "witnesses"]
 
@@ -91,7 +92,7 @@ def alarms(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
         )
     console.print(table)
     for alarm in found:
-        if alarm["status"] != "open":
+        if alarm["status"] != AlarmState.OPEN:
             console.print(Text(f"Alarm {alarm['id']}: {_status(alarm)}"))
     console.print("The two signed checkpoints of each alarm: --json", markup=False)
     _exit_on_alarm(found)
@@ -100,14 +101,14 @@ def alarms(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
 def _exit_on_alarm(found: list[dict[str, object]]) -> None:
     # A script or a monitor polls this command: an open alarm is a failure of the ledger's
     # integrity; one an officer acknowledged with a finding is on record and no longer fails it.
-    if any(alarm.get("status", "open") == "open" for alarm in found):
+    if any(alarm.get("status", AlarmState.OPEN) == AlarmState.OPEN for alarm in found):
         raise typer.Exit(_ALARM_EXIT)
 
 
 def _status(alarm: dict[str, object]) -> str:
     ack = alarm.get("acknowledged")
     if not isinstance(ack, dict):
-        return "open"
+        return AlarmState.OPEN
     return f"acknowledged by {ack['by']} at {ack['at']}: {ack['finding']}"
 
 

@@ -8,17 +8,20 @@ from accord.items._kinds import KINDS, FieldSpec, FieldType, ItemKind, parse_fie
 from accord.items._precedence import Precedence
 from accord.items._states import (
     FINAL_HOLDING_STATES,
+    AlarmState,
     CaseState,
     ConsentState,
     DestructionDirection,
     Direction,
     HoldingState,
     OutboxState,
+    QuarantineState,
 )
 
 __all__ = [
     "FINAL_HOLDING_STATES",
     "KINDS",
+    "AlarmState",
     "AttachmentRef",
     "CaseState",
     "ConsentState",
@@ -31,6 +34,7 @@ __all__ = [
     "ItemKind",
     "OutboxState",
     "Precedence",
+    "QuarantineState",
     "binding_statement",
     "parse_fields",
 ]

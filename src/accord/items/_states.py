@@ -26,6 +26,8 @@ Compromise case (``compromise_cases.status``, Art. 17)::
 
     open ──findings and measures──► closed
 
+A refused message in quarantine is ``held``; a witness alarm is ``open`` until acknowledged.
+
 Sides of an exchange (``direction`` of consents and compromise cases): ``out`` where this
 node acted, ``in`` where a peer did; a consent is also ``held`` at a third party that
 received an item with its token. A destruction certificate (``destructions.direction``,
@@ -39,12 +41,14 @@ from typing import Final
 
 __all__ = [
     "FINAL_HOLDING_STATES",
+    "AlarmState",
     "CaseState",
     "ConsentState",
     "DestructionDirection",
     "Direction",
     "HoldingState",
     "OutboxState",
+    "QuarantineState",
 ]
 
 
@@ -111,3 +115,19 @@ class DestructionDirection(StrEnum):
     """Signed here, by the holder that destroyed the item."""
     RECEIVED = "received"
     """Received here, the originator, from a holder that destroyed it."""
+
+
+class QuarantineState(StrEnum):
+    """Where a message a peer sent and this node refused stands (``quarantine.status``).
+
+    It is kept, with the precise reason, for the officer: nothing releases it.
+    """
+
+    HELD = "held"
+
+
+class AlarmState(StrEnum):
+    """Where a witness alarm stands: open until an officer acknowledges it with a finding (Art. 18)."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"

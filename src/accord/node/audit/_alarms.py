@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from accord.canonical import canonical_json, loads_object
 from accord.errors import Conflict, InvalidInput, NotFound
 from accord.exchange import SignedCheckpoint
+from accord.items import AlarmState
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
 from accord.node.registry._users import UserService
@@ -117,7 +118,7 @@ def alarm_view(row: WitnessAlarmRow, ack: WitnessAlarmAckRow | None) -> dict[str
         "reason": row.reason,
         "detected_at": row.detected_at,
         "message_id": row.message_id,
-        "status": "open" if ack is None else "acknowledged",
+        "status": AlarmState.OPEN if ack is None else AlarmState.ACKNOWLEDGED,
         "acknowledged": None
         if ack is None
         else {"by": ack.acknowledged_by, "at": ack.acknowledged_at, "finding": ack.finding},

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from accord.errors import AccordError
 from accord.exchange import EnvelopeHeader, WireEnvelope
+from accord.items import QuarantineState
 from accord.node.core._context import NodeContext
 from accord.node.transfer._control import WITNESS_TYPES
 from accord.store import QuarantineRepository, QuarantineRow, append_event, format_stamp
@@ -62,7 +63,7 @@ class Quarantine:
                 message_id=message_id,
                 reason=reason,
                 raw=raw[:RAW_KEPT],
-                status="held",
+                status=QuarantineState.HELD,
             )
         )
         append_event(
