@@ -37,6 +37,8 @@ OWNED: dict[str, str] = {
     "QuarantineRow": "QuarantineRepository",
     "ReceiptBatchRow": "ReceiptRepository",
     "ReceiptRow": "ReceiptRepository",
+    "ConsoleSessionRow": "ConsoleSessionStore",
+    "ConsolePreferenceRow": "ConsoleSessionStore",
 }
 QUERIES = frozenset({"select", "update", "delete", "insert"})
 FETCHES = frozenset({"get", "get_one"})
