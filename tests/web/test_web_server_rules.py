@@ -131,6 +131,9 @@ def test_malformed_and_oversized_posts_are_refused(console: ConsoleWorld, signed
     assert huge.status_code == 413
     assert _item_count(console) == before
     assert _refusals(console, "console.malformed")
+    assert [d["reason"] for d in _refusals(console, "console.oversized")] == [
+        "a body over 64 MiB to /items/new"
+    ]
 
 
 def test_an_idle_session_ends(console: ConsoleWorld, signed_in: ConsoleClient) -> None:

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.types import ASGIApp, Scope
 
 from accord.limits import MAX_CONSOLE_BODY_BYTES
 from accord.node import Node
@@ -29,7 +31,16 @@ class _ConsoleApp(FastAPI):
     body_cap: int = MAX_CONSOLE_BODY_BYTES
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(BodyCap(super().build_middleware_stack(), self.body_cap))
+        return SecurityHeaders(
+            BodyCap(super().build_middleware_stack(), self.body_cap, self._journal_oversized)
+        )
+
+    async def _journal_oversized(self, scope: Scope) -> None:
+        console: Console = self.state.console
+        request = Request(scope)
+        who = await run_in_threadpool(console.who_or_none, request)
+        reason = f"a body over {self.body_cap // (1024 * 1024)} MiB to {request.url.path[:100]}"
+        await run_in_threadpool(console.refuse, who.name if who else "unknown", "console.oversized", reason)
 
 
 def create_console_app(node: Node, settings: ConsoleSettings) -> FastAPI:

@@ -141,6 +141,13 @@ class Console:
         language = choose_language(session.language, request.headers.get("accept-language"))
         return Who(session, language)
 
+    def who_or_none(self, request: Request) -> Who | None:
+        """The signed-in person, or None (for pages shown to anyone, and refusals)."""
+        try:
+            return self.who(request)
+        except SignInFirst:
+            return None
+
     def language_of(self, request: Request) -> str:
         """The language for a page shown before anyone signs in."""
         return choose_language(None, request.headers.get("accept-language"))
@@ -198,7 +205,7 @@ def install_error_pages(app: FastAPI, console: Console) -> None:
     """Map every refusal to its page: the one place console statuses are chosen."""
 
     def simple(request: Request, template: str, status: int, **context: object) -> HTMLResponse:
-        who = _maybe_who(console, request)
+        who = console.who_or_none(request)
         return console.page(request, who, template, context, status_code=status)
 
     @app.exception_handler(SignInFirst)
@@ -222,7 +229,7 @@ def install_error_pages(app: FastAPI, console: Console) -> None:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, _exc: RequestValidationError) -> HTMLResponse:
-        who = _maybe_who(console, request)
+        who = console.who_or_none(request)
         console.refuse(who.name if who else "unknown", "console.malformed", f"malformed {request.url.path}")
         reason = N_("The form is malformed.")
         return console.page(request, who, "refused.html", {"reason": reason}, status_code=400)
@@ -264,10 +271,3 @@ Con = Annotated[Console, Depends(current_console)]
 """A route parameter: the console (its node, templates and helpers)."""
 Me = Annotated[Who, Depends(current_who)]
 """A route parameter: the signed-in person; a route that takes it needs a session."""
-
-
-def _maybe_who(console: Console, request: Request) -> Who | None:
-    try:
-        return console.who(request)
-    except SignInFirst:
-        return None

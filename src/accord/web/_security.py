@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -57,13 +58,18 @@ class _TooLarge(Exception):
     pass
 
 
+Refused = Callable[[Scope], Awaitable[None]]
+"""Told of each request refused for its size (to journal it)."""
+
+
 class BodyCap:
     """Refuses a request body over ``cap`` bytes with 413 (the page says why), in bounded memory."""
 
-    def __init__(self, app: ASGIApp, cap: int) -> None:
-        """Wrap ``app``."""
+    def __init__(self, app: ASGIApp, cap: int, on_refused: Refused | None = None) -> None:
+        """Wrap ``app``; ``on_refused`` is told of every refusal."""
         self.app = app
         self.cap = cap
+        self.on_refused = on_refused
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the request unless its body is over the cap."""
@@ -72,7 +78,7 @@ class BodyCap:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.cap):
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         seen = 0
         started = over = False
@@ -97,9 +103,11 @@ class BodyCap:
         with contextlib.suppress(_TooLarge):
             await self.app(scope, counted, watched)
         if over and not started:
-            await self._refuse(send)
+            await self._refuse(scope, send)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        if self.on_refused is not None:
+            await self.on_refused(scope)
         body = f"413: a request to the console is limited to {self.cap // (1024 * 1024)} MiB\n".encode()
         # Connection: close, so that an unread body is never parsed as the next request.
         headers = [
