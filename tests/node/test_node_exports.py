@@ -8,6 +8,7 @@ import accord.store
 
 def test_node_exports() -> None:
     assert accord.node.__all__ == [
+        "CONSOLE_LANGUAGES",
         "NO_ITEM",
         "RFC9106_LOW_MEMORY",
         "UNSAFE_FAST_PASSWORD_HASHING",

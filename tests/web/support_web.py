@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,10 @@ class ConsoleClient:
                 self.cookies = client.cookies
                 return response
 
-        return asyncio.run(go())
+        # In a thread of its own: a test worker that ran the browser tests may hold Playwright's
+        # event loop in this thread.
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, go()).result()
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, **kwargs)

@@ -1,6 +1,6 @@
 """The console in a real browser: Chromium headless, a real node on 127.0.0.1 (issue 11).
 
-One browser per test session; each test serves KOR's console (uvicorn, a thread) over the
+One browser per worker for this module; each test serves KOR's console (uvicorn, a thread) over the
 federation of tests/conftest.py, in which JPN sent KOR a FLASH 極秘 report. Every page visited
 is checked with axe-core (serious or critical violations fail) and its screenshot kept in the
 run's output folder (``ACCORD_SCREENSHOTS``, else ``<pytest basetemp>/console-screenshots``);
@@ -32,8 +32,11 @@ from accord.web import ConsoleSettings, create_console_app
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # One browser for this module's tests on each worker. Not session-wide: while Playwright's
+    # sync API is open it runs an event loop in this thread, and tests of other modules that
+    # call asyncio.run() (the API's in-process tests) must not run under it.
     executable = chromium_path()
     from playwright.sync_api import sync_playwright
 

@@ -19,6 +19,7 @@ from babel.core import UnknownLocaleError
 
 from accord.canonical import parse_time
 from accord.errors import InvalidInput
+from accord.node import CONSOLE_LANGUAGES
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -32,8 +33,8 @@ __all__ = [
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "console"
-LANGUAGES = ("en", "ko", "ja")
-"""The console's languages, as the node's session service knows them."""
+LANGUAGES = CONSOLE_LANGUAGES
+"""The console's languages: those the node keeps as a person's setting."""
 DEFAULT_LANGUAGE = "en"
 _MAX_ACCEPT = 512
 

@@ -20,11 +20,12 @@ from accord.node.registry._accounts import (
     TokenInfo,
 )
 from accord.node.registry._agreements import AgreementService
-from accord.node.registry._console_sessions import ConsoleSession, ConsoleSessionService
+from accord.node.registry._console_sessions import CONSOLE_LANGUAGES, ConsoleSession, ConsoleSessionService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import Role, User, UserService
 
 __all__ = [
+    "CONSOLE_LANGUAGES",
     "RFC9106_LOW_MEMORY",
     "UNSAFE_FAST_PASSWORD_HASHING",
     "AccountService",

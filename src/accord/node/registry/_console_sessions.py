@@ -22,11 +22,11 @@ from accord.node.registry._accounts import AccountService
 from accord.node.registry._users import User, UserService
 from accord.store import ConsoleSessionRow, ConsoleSessionStore, append_event, format_stamp
 
-__all__ = ["LANGUAGES", "SESSION_ENDED", "ConsoleSession", "ConsoleSessionService"]
+__all__ = ["CONSOLE_LANGUAGES", "SESSION_ENDED", "ConsoleSession", "ConsoleSessionService"]
 
 SESSION_ENDED = "your session has ended; sign in again"
-LANGUAGES = ("en", "ko", "ja")
-"""The languages the console speaks (its message catalogs)."""
+CONSOLE_LANGUAGES = ("en", "ko", "ja")
+"""The languages the console speaks (its message catalogs in ``accord.web``)."""
 
 
 @dataclass(frozen=True)
@@ -142,8 +142,8 @@ class ConsoleSessionService:
             InvalidInput: not a language the console speaks.
             NotFound: no such user.
         """
-        if language not in LANGUAGES:
-            raise InvalidInput(f"the console speaks {', '.join(LANGUAGES)}, not {language[:16]!r}")
+        if language not in CONSOLE_LANGUAGES:
+            raise InvalidInput(f"the console speaks {', '.join(CONSOLE_LANGUAGES)}, not {language[:16]!r}")
         with self._ctx.db.transaction() as session:
             self._users.get_in(session, name)
             ConsoleSessionStore(session).set_language(name, language)
