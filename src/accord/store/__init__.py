@@ -4,7 +4,7 @@ from accord.store._access_keys import access_keys, remember_access_key
 from accord.store._blobs import BlobStore
 from accord.store._compromise_repository import CompromiseRepository, DestructionRepository
 from accord.store._consent_repository import ConsentRepository
-from accord.store._console_sessions import ConsolePreferenceRow, ConsoleSessionRow, ConsoleSessionStore
+from accord.store._console_sessions import ConsolePreferenceRow, ConsoleSessionRepository, ConsoleSessionRow
 from accord.store._copy_repository import CopyRepository
 from accord.store._database import ChangeWatch, Database, sqlite_url
 from accord.store._exchange_repositories import (
@@ -81,8 +81,8 @@ __all__ = [
     "ConsentRepository",
     "ConsentRow",
     "ConsolePreferenceRow",
+    "ConsoleSessionRepository",
     "ConsoleSessionRow",
-    "ConsoleSessionStore",
     "CopyRepository",
     "CopyRow",
     "Database",

@@ -5,7 +5,7 @@
   was opened and last used, and its CSRF token;
 * ``console_preferences`` — a person's console settings (the language), kept across sessions.
 
-:class:`ConsoleSessionStore` holds every query on both tables (see
+:class:`ConsoleSessionRepository` holds every query on both tables (see
 ``tests/store/test_store_repositories_own_sql.py``): the node's session service asks it, no
 other module selects or deletes these rows.
 """
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from accord.store._tables import TIME, Base
 
-__all__ = ["ConsolePreferenceRow", "ConsoleSessionRow", "ConsoleSessionStore"]
+__all__ = ["ConsolePreferenceRow", "ConsoleSessionRepository", "ConsoleSessionRow"]
 
 
 class ConsoleSessionRow(Base):
@@ -42,7 +42,7 @@ class ConsolePreferenceRow(Base):
 
 
 @dataclass(frozen=True)
-class ConsoleSessionStore:
+class ConsoleSessionRepository:
     """Every statement on the console's tables, within the caller's transaction."""
 
     session: Session

@@ -20,7 +20,7 @@ from accord.errors import InvalidInput, PolicyDenied
 from accord.node.core._context import NodeContext
 from accord.node.registry._accounts import AccountService
 from accord.node.registry._users import User, UserService
-from accord.store import ConsoleSessionRow, ConsoleSessionStore, append_event, format_stamp
+from accord.store import ConsoleSessionRepository, ConsoleSessionRow, append_event, format_stamp
 
 __all__ = ["CONSOLE_LANGUAGES", "SESSION_ENDED", "ConsoleSession", "ConsoleSessionService"]
 
@@ -70,7 +70,7 @@ class ConsoleSessionService:
         session_id = secrets.token_urlsafe(32)
         now = self._ctx.now()
         with self._ctx.db.transaction() as session:
-            store = ConsoleSessionStore(session)
+            store = ConsoleSessionRepository(session)
             row = ConsoleSessionRow(
                 id_sha256=_digest(session_id),
                 user_name=user.name,
@@ -98,7 +98,7 @@ class ConsoleSessionService:
         """
         now = self._ctx.now()
         with self._ctx.db.transaction() as session:
-            store = ConsoleSessionStore(session)
+            store = ConsoleSessionRepository(session)
             row = store.get(_digest(session_id)) if 0 < len(session_id) <= 128 else None
             if row is None:
                 raise PolicyDenied(SESSION_ENDED)
@@ -122,7 +122,7 @@ class ConsoleSessionService:
         """Sign out: delete the session (nothing happens for an unknown id)."""
         now = self._ctx.now()
         with self._ctx.db.transaction() as session:
-            store = ConsoleSessionStore(session)
+            store = ConsoleSessionRepository(session)
             row = store.get(_digest(session_id)) if 0 < len(session_id) <= 128 else None
             if row is not None:
                 store.remove(row.id_sha256)
@@ -146,4 +146,4 @@ class ConsoleSessionService:
             raise InvalidInput(f"the console speaks {', '.join(CONSOLE_LANGUAGES)}, not {language[:16]!r}")
         with self._ctx.db.transaction() as session:
             self._users.get_in(session, name)
-            ConsoleSessionStore(session).set_language(name, language)
+            ConsoleSessionRepository(session).set_language(name, language)
