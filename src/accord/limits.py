@@ -22,6 +22,7 @@ from accord.errors import InvalidInput, NotFound
 
 __all__ = [
     "MAX_BUNDLE_JSON_BYTES",
+    "MAX_CONSOLE_BODY_BYTES",
     "MAX_DOCUMENT_BYTES",
     "MAX_SUMMARY_BYTES",
     "MAX_TEXT_BYTES",
@@ -45,6 +46,9 @@ MAX_BUNDLE_JSON_BYTES: Final = 256 * _MiB
 
 MAX_USER_API_BODY_BYTES: Final = 64 * 1024
 """The body of one request to the user API (413 above it)."""
+
+MAX_CONSOLE_BODY_BYTES: Final = 64 * _MiB
+"""The body of one request to the web console, attachments of a new item included (413 above it)."""
 
 _PIECE: Final = 1024 * 1024
 

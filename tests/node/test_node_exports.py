@@ -8,6 +8,7 @@ import accord.store
 
 def test_node_exports() -> None:
     assert accord.node.__all__ == [
+        "CONSOLE_LANGUAGES",
         "NO_ITEM",
         "RFC9106_LOW_MEMORY",
         "UNSAFE_FAST_PASSWORD_HASHING",
@@ -17,6 +18,8 @@ def test_node_exports() -> None:
         "Clock",
         "ConsentService",
         "ConsentView",
+        "ConsoleSession",
+        "ConsoleSessionService",
         "DamagedItem",
         "DeliveryResult",
         "DeliveryService",
@@ -72,6 +75,9 @@ def test_store_exports() -> None:
         "ConsentReceiptRow",
         "ConsentRepository",
         "ConsentRow",
+        "ConsolePreferenceRow",
+        "ConsoleSessionRepository",
+        "ConsoleSessionRow",
         "CopyRepository",
         "CopyRow",
         "Database",

@@ -16,7 +16,7 @@ import pytest
 import accord
 
 SRC = Path(accord.__file__).parent
-ABOVE_STORE = ("node", "api", "cli")
+ABOVE_STORE = ("node", "api", "web", "cli")
 OWNED: dict[str, str] = {
     # row class name: the repository that owns its SQL
     "ConsentRow": "ConsentRepository",
@@ -37,6 +37,8 @@ OWNED: dict[str, str] = {
     "QuarantineRow": "QuarantineRepository",
     "ReceiptBatchRow": "ReceiptRepository",
     "ReceiptRow": "ReceiptRepository",
+    "ConsoleSessionRow": "ConsoleSessionRepository",
+    "ConsolePreferenceRow": "ConsoleSessionRepository",
 }
 QUERIES = frozenset({"select", "update", "delete", "insert"})
 FETCHES = frozenset({"get", "get_one"})

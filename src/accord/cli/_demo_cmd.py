@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import socket
 import tempfile
 import time
@@ -13,7 +14,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from accord.cli._common import console, fail
-from accord.cli._serve import running
+from accord.cli._serve import UserApiServer, running
 from accord.errors import IntegrityError, PolicyDenied, TransportError
 from accord.items import ConsentState
 from accord.node import NO_ITEM, Node
@@ -86,18 +87,65 @@ def _exchange(once: bool, ports: list[int]) -> Callable[[dict[str, Node], dict[s
                     raise IntegrityError(f"{left} envelope(s) about items still in the outboxes")
                 s.lines.append("nothing about an item is pending")
             if not once:
-                endpoints = ", ".join(f"{n.config.party} at {n.config.endpoint}" for n in nodes.values())
-                console.print(f"Serving {endpoints}; Ctrl-C stops.")
-                try:
-                    while True:
-                        time.sleep(3600)
-                except KeyboardInterrupt:
-                    console.print("Stopping.")
+                _serve_until_interrupted(nodes)
             # Every worker stops before any server does (the witnessing runs in the background).
             for worker in workers:
                 worker.stop()
 
     return exchange
+
+
+# One demo person per role at each node (the officers exist already); ADR 0006.
+_DEMO_PEOPLE = {
+    "JPN": {"analyst": "suzuki", "officer": "sato", "authority": "tanaka", "auditor": "ito"},
+    "KOR": {"analyst": "choi", "officer": "kim", "authority": "kang", "auditor": "yoon"},
+    "USA": {"analyst": "jones", "officer": "smith", "authority": "miller", "auditor": "davis"},
+}
+
+
+def _serve_until_interrupted(nodes: dict[str, Node]) -> None:
+    """Keep the nodes and their web consoles up until Ctrl-C."""
+    endpoints = ", ".join(f"{n.config.party} at {n.config.endpoint}" for n in nodes.values())
+    consoles = _serve_consoles(nodes)
+    console.print(f"Serving {endpoints}; Ctrl-C stops.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        console.print("Stopping.")
+    finally:
+        for server in consoles:
+            server.stop()
+
+
+def _serve_consoles(nodes: dict[str, Node]) -> list[UserApiServer]:
+    """Serve each node's web console on 127.0.0.1 and print a demo sign-in for every role.
+
+    The demo's passwords are made here at random and printed once: the demo runs on loopback
+    only, with nothing of value in it.
+    """
+    servers = []
+    ports = free_ports(len(nodes))
+    for (party, node), port in zip(nodes.items(), ports, strict=True):
+        password = secrets.token_urlsafe(12)
+        officer = node.users.get(_DEMO_PEOPLE[party]["officer"])
+        for role, name in _DEMO_PEOPLE[party].items():
+            if role != "officer":
+                node.users.add(
+                    name,
+                    role=role,
+                    clearance=officer.clearance.native,
+                    ntk=sorted(officer.need_to_know),
+                    actor="authority",
+                )
+            node.accounts.set_password(name, password, actor="authority")
+        server = UserApiServer(node, port)
+        server.start()
+        servers.append(server)
+        people = ", ".join(f"{role} {name}" for role, name in _DEMO_PEOPLE[party].items())
+        console.print(f"{party} web console: http://127.0.0.1:{port}/  sign in as {people}")
+        console.print(f"    password for each of them: {password}", markup=False)
+    return servers
 
 
 def _consent_flow(

@@ -13,7 +13,7 @@ from Accord but :mod:`accord.errors`, and every label or scheme problem is a
 
 from __future__ import annotations
 
-from accord.markings._banner import banner, received_banner
+from accord.markings._banner import PageBanner, banner, page_banner, received_banner
 from accord.markings._category import (
     NEED_TO_KNOW,
     ORIGINATOR_CONTROL,
@@ -50,11 +50,13 @@ __all__ = [
     "Family",
     "Level",
     "Marking",
+    "PageBanner",
     "Scheme",
     "banner",
     "derive_alternative",
     "from_xml",
     "is_party_code",
+    "page_banner",
     "parse_level",
     "party_name",
     "received_banner",

@@ -29,11 +29,14 @@ from accord.node.core import Clock, HomeLayout, NodeConfig, NodeContext, Princip
 from accord.node.holdings import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest
 from accord.node.originator import ConsentService, ConsentView
 from accord.node.registry import (
+    CONSOLE_LANGUAGES,
     RFC9106_LOW_MEMORY,
     UNSAFE_FAST_PASSWORD_HASHING,
     AccountService,
     AgreementService,
     AgreementSignature,
+    ConsoleSession,
+    ConsoleSessionService,
     IdentityCard,
     PartyService,
     PasswordHashing,
@@ -46,6 +49,7 @@ from accord.node.registry import (
 from accord.node.transfer import NO_ITEM, DeliveryResult, DeliveryService, OutboxEntry
 
 __all__ = [
+    "CONSOLE_LANGUAGES",
     "NO_ITEM",
     "RFC9106_LOW_MEMORY",
     "UNSAFE_FAST_PASSWORD_HASHING",
@@ -55,6 +59,8 @@ __all__ = [
     "Clock",
     "ConsentService",
     "ConsentView",
+    "ConsoleSession",
+    "ConsoleSessionService",
     "DamagedItem",
     "DeliveryResult",
     "DeliveryService",

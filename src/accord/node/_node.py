@@ -37,6 +37,7 @@ from accord.node.originator._notices import NoticeService
 from accord.node.originator._receipts import ConsentReceiptService
 from accord.node.registry._accounts import RFC9106_LOW_MEMORY, AccountService, PasswordHashing
 from accord.node.registry._agreements import AgreementService
+from accord.node.registry._console_sessions import ConsoleSessionService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
 from accord.node.transfer._bundles import BundleService
@@ -61,6 +62,7 @@ class Node:
         self.agreements = AgreementService(ctx, self.parties)
         self.users = UserService(ctx)
         self.accounts = AccountService(ctx, self.users, password_hashing=password_hashing)
+        self.sessions = ConsoleSessionService(ctx, self.users, self.accounts)
         self.access = AccessService(ctx, self.agreements)
         self.journal = JournalService(ctx, self.users, self.access)
         self.items = ItemService(ctx, self.parties, self.agreements, self.users, self.access)

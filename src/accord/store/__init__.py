@@ -4,6 +4,7 @@ from accord.store._access_keys import access_keys, remember_access_key
 from accord.store._blobs import BlobStore
 from accord.store._compromise_repository import CompromiseRepository, DestructionRepository
 from accord.store._consent_repository import ConsentRepository
+from accord.store._console_sessions import ConsolePreferenceRow, ConsoleSessionRepository, ConsoleSessionRow
 from accord.store._copy_repository import CopyRepository
 from accord.store._database import ChangeWatch, Database, sqlite_url
 from accord.store._exchange_repositories import (
@@ -79,6 +80,9 @@ __all__ = [
     "ConsentReceiptRow",
     "ConsentRepository",
     "ConsentRow",
+    "ConsolePreferenceRow",
+    "ConsoleSessionRepository",
+    "ConsoleSessionRow",
     "CopyRepository",
     "CopyRow",
     "Database",

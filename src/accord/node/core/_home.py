@@ -4,6 +4,7 @@
 
     HOME/
       config.toml          node id, party, scheme, endpoint, database URL
+                           (optionally console_idle_minutes, 15 when absent)
       keys/signing.key     Ed25519 + ML-DSA-65 seeds            (0600)
       keys/hpke.key        ML-KEM-768 + X25519 private key     (0600)
       keys/hpke-cnsa.key   ML-KEM-1024 + P-384 private key (CNSA 2.0 suite, 0600)
@@ -26,9 +27,14 @@ from pathlib import Path
 from accord.errors import Conflict, InvalidInput, NotFound
 from accord.limits import MAX_DOCUMENT_BYTES, read_bounded
 
-__all__ = ["HomeLayout", "NodeConfig", "write_private", "write_public"]
+__all__ = ["CONSOLE_IDLE_MINUTES", "HomeLayout", "NodeConfig", "write_private", "write_public"]
 
 _NODE_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,62}")
+_KEYS = ("node_id", "party", "scheme", "endpoint", "database_url", "created")
+
+CONSOLE_IDLE_MINUTES = 15
+"""Minutes a console session may stay unused before it ends (issue 11; ``console_idle_minutes``)."""
+_MAX_IDLE_MINUTES = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -41,16 +47,22 @@ class NodeConfig:
     endpoint: str
     database_url: str
     created: str
+    console_idle_minutes: int = CONSOLE_IDLE_MINUTES
 
     def __post_init__(self) -> None:
         if not _NODE_ID.fullmatch(self.node_id):
             raise InvalidInput(f"node id {self.node_id!r} must be 3–63 lower-case letters, digits or hyphens")
+        idle = self.console_idle_minutes
+        if isinstance(idle, bool) or not isinstance(idle, int) or not 1 <= idle <= _MAX_IDLE_MINUTES:
+            raise InvalidInput(f"console_idle_minutes must be 1 to {_MAX_IDLE_MINUTES}, not {idle!r}")
 
     def to_toml(self) -> str:
-        """The file text (TOML basic strings are JSON-escaped)."""
+        """The file text (TOML basic strings are JSON-escaped); a default setting is not written."""
         lines = ["# Accord node configuration. Keys live in keys/ beside this file."]
-        for key in ("node_id", "party", "scheme", "endpoint", "database_url", "created"):
+        for key in _KEYS:
             lines.append(f"{key} = {json.dumps(getattr(self, key), ensure_ascii=False)}")
+        if self.console_idle_minutes != CONSOLE_IDLE_MINUTES:
+            lines.append(f"console_idle_minutes = {self.console_idle_minutes}")
         return "\n".join(lines) + "\n"
 
     @classmethod
@@ -64,10 +76,11 @@ class NodeConfig:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InvalidInput(f"config.toml is malformed: {exc}") from exc
-        keys = {"node_id", "party", "scheme", "endpoint", "database_url", "created"}
-        if set(data) != keys or not all(isinstance(v, str) for v in data.values()):
-            missing = sorted(keys - set(data))
-            unknown = sorted(set(data) - keys)
+        keys = set(_KEYS)
+        given = set(data) - {"console_idle_minutes"}
+        if given != keys or not all(isinstance(data[k], str) for k in keys):
+            missing = sorted(keys - given)
+            unknown = sorted(given - keys)
             raise InvalidInput(f"config.toml: missing {missing or 'nothing'}, unknown {unknown or 'nothing'}")
         return cls(**data)
 

@@ -35,11 +35,13 @@ from accord.markings import (
     Category,
     CategoryType,
     ConfidentialityLabel,
+    Level,
     Marking,
+    scheme,
 )
 from accord.node.core._context import NodeContext
 from accord.node.core._home import NodeConfig
-from accord.node.holdings._access import AccessService, require_scope
+from accord.node.holdings._access import AccessService, require_scope, subject_of
 from accord.node.holdings._access_keys import keep_access_key
 from accord.node.holdings._item_types import ItemView, LabelRequest, Progress
 from accord.node.holdings._vault import encrypt_blob, seal_content, wrap_blob_key, wrap_item_key
@@ -47,7 +49,7 @@ from accord.node.holdings._verifying import verified_view
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
-from accord.policy import Action, may_mark
+from accord.policy import Action, decide, may_mark
 from accord.store import AttachmentRow, ItemRepository, ItemRow, append_event, format_stamp
 
 __all__ = ["ItemCreation", "make_label", "seal_attachment"]
@@ -205,6 +207,30 @@ class ItemCreation:
             if isinstance(exc, AccordError):
                 self._ctx.journal_refusal(actor, "item.create", exc, item_id=item_id)
             raise
+
+    def creatable_levels(self, actor: str) -> list[Level]:
+        """The levels of this node's scheme the decision point lets ``actor`` create an item at.
+
+        Asked as a creation with no need-to-know topic and no control: role and clearance
+        decide (Art. 7). A question, not an action: nothing is journalled.
+
+        Raises:
+            NotFound: no such user.
+        """
+        config = self._ctx.config
+        with self._ctx.db.transaction(read_only=True) as session:
+            now = self._ctx.now()
+            subject = subject_of(self._users.get_in(session, actor))
+            allowed = []
+            for level in scheme(config.scheme).levels:
+                marking = Marking(make_label(config, LabelRequest(level.native), now))
+                resource = self._access.resource(
+                    item_id="new", marking=marking, purpose="", originator_party=config.party
+                )
+                context = self._access.context(session, marking, now)
+                if decide(subject, Action.CREATE, resource, context).permit:
+                    allowed.append(level)
+            return allowed
 
     def _check(
         self, session: Session, actor: str, item_id: str, label: LabelRequest, purpose: str, now: datetime

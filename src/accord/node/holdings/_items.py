@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from accord.errors import IntegrityError
 from accord.items import AttachmentRef, ItemContent, Precedence
+from accord.markings import Level
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
 from accord.node.holdings._access_keys import AccessShapes
@@ -99,6 +100,17 @@ class ItemService:
             attachments=attachments,
             progress=progress,
         )
+
+    def creatable_levels(self, actor: str) -> list[Level]:
+        """The levels of this node's scheme ``actor`` may create an item at, highest first.
+
+        The decision point answers (role and clearance, Art. 7), as for a creation; a form
+        offers only these. Nothing is journalled.
+
+        Raises:
+            NotFound: no such user.
+        """
+        return self._creation.creatable_levels(actor)
 
     # --- read ---------------------------------------------------------------------------
 

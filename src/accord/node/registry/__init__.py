@@ -5,7 +5,8 @@
   lifecycle (Art. 21) and :meth:`~AgreementService.covering`, the one answer to "which
   agreement covers us and party X";
 * :class:`UserService` — people with their clearance, need to know and purposes (Art. 7);
-* :class:`AccountService` — passwords (argon2id) and API tokens.
+* :class:`AccountService` — passwords (argon2id) and API tokens;
+* :class:`ConsoleSessionService` — the web console's sessions and language setting.
 
 Imports only :mod:`accord.node.core`.
 """
@@ -19,15 +20,19 @@ from accord.node.registry._accounts import (
     TokenInfo,
 )
 from accord.node.registry._agreements import AgreementService
+from accord.node.registry._console_sessions import CONSOLE_LANGUAGES, ConsoleSession, ConsoleSessionService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import Role, User, UserService
 
 __all__ = [
+    "CONSOLE_LANGUAGES",
     "RFC9106_LOW_MEMORY",
     "UNSAFE_FAST_PASSWORD_HASHING",
     "AccountService",
     "AgreementService",
     "AgreementSignature",
+    "ConsoleSession",
+    "ConsoleSessionService",
     "IdentityCard",
     "PartyService",
     "PasswordHashing",

@@ -1,0 +1,149 @@
+"""The web console's sessions: who a browser is signed in as, until they sign out or go idle.
+
+A person signs in with the password the CLI and the user API accept
+(:meth:`AccountService.authenticate`: argon2id, the same lockout, every attempt journalled);
+the node then opens a session and hands back its id once. Only the id's SHA-256 is stored, with
+the user, when the session was opened and last used, and a CSRF token for its forms (GSOMIA
+Art. 7: the node must know who is asking, at every request). A session unused for longer than
+the node's ``console_idle_minutes`` (15 by default) has ended: resuming it is refused and the
+row deleted. Opening, closing and expiry are journalled (``console.session``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from accord.errors import InvalidInput, PolicyDenied
+from accord.node.core._context import NodeContext
+from accord.node.registry._accounts import AccountService
+from accord.node.registry._users import User, UserService
+from accord.store import ConsoleSessionRepository, ConsoleSessionRow, append_event, format_stamp
+
+__all__ = ["CONSOLE_LANGUAGES", "SESSION_ENDED", "ConsoleSession", "ConsoleSessionService"]
+
+SESSION_ENDED = "your session has ended; sign in again"
+CONSOLE_LANGUAGES = ("en", "ko", "ja")
+"""The languages the console speaks (its message catalogs in ``accord.web``)."""
+
+
+@dataclass(frozen=True)
+class ConsoleSession:
+    """A live console session, as the console uses it (never the id's hash)."""
+
+    user: User
+    csrf_token: str
+    created_at: str
+    language: str | None
+    """The person's chosen language, if they chose one."""
+
+
+def _digest(session_id: str) -> str:
+    # 256 random bits: a fast hash suffices (nobody can search for a preimage), as for API tokens.
+    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+
+class ConsoleSessionService:
+    """Opens, resumes and closes console sessions; keeps each person's console language."""
+
+    def __init__(self, ctx: NodeContext, users: UserService, accounts: AccountService) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+        self._users = users
+        self._accounts = accounts
+
+    @property
+    def idle_timeout(self) -> timedelta:
+        """How long a session may stay unused (the node's ``console_idle_minutes``)."""
+        return timedelta(minutes=self._ctx.config.console_idle_minutes)
+
+    def open(self, name: str, password: str) -> tuple[str, ConsoleSession]:
+        """Check the password and open a session; return its id (shown once) and the session.
+
+        Raises:
+            PolicyDenied: wrong user name or password, or the account is locked (journalled
+                by the account service, in the same words as at the CLI).
+        """
+        user = self._accounts.authenticate(name, password)
+        session_id = secrets.token_urlsafe(32)
+        now = self._ctx.now()
+        with self._ctx.db.transaction() as session:
+            store = ConsoleSessionRepository(session)
+            row = ConsoleSessionRow(
+                id_sha256=_digest(session_id),
+                user_name=user.name,
+                created_at=format_stamp(now),
+                last_seen_at=format_stamp(now),
+                csrf_token=secrets.token_urlsafe(32),
+            )
+            store.add(row)
+            append_event(
+                session,
+                at=now,
+                actor=user.name,
+                action="console.session",
+                outcome="ok",
+                detail={"event": "open"},
+            )
+            return session_id, ConsoleSession(user, row.csrf_token, row.created_at, store.language(user.name))
+
+    def resume(self, session_id: str) -> ConsoleSession:
+        """The session behind a browser's cookie, marked as used now.
+
+        Raises:
+            PolicyDenied: no such session, or it has been idle longer than :attr:`idle_timeout`
+                (then it is deleted and its end journalled).
+        """
+        now = self._ctx.now()
+        with self._ctx.db.transaction() as session:
+            store = ConsoleSessionRepository(session)
+            row = store.get(_digest(session_id)) if 0 < len(session_id) <= 128 else None
+            if row is None:
+                raise PolicyDenied(SESSION_ENDED)
+            if row.last_seen_at < format_stamp(now - self.idle_timeout):
+                store.remove(row.id_sha256)
+                append_event(
+                    session,
+                    at=now,
+                    actor=row.user_name,
+                    action="console.session",
+                    outcome="ok",
+                    detail={"event": "expired", "last_seen_at": row.last_seen_at},
+                )
+            else:
+                row.last_seen_at = format_stamp(now)
+                user = self._users.get_in(session, row.user_name)
+                return ConsoleSession(user, row.csrf_token, row.created_at, store.language(user.name))
+        raise PolicyDenied(SESSION_ENDED)
+
+    def close(self, session_id: str) -> None:
+        """Sign out: delete the session (nothing happens for an unknown id)."""
+        now = self._ctx.now()
+        with self._ctx.db.transaction() as session:
+            store = ConsoleSessionRepository(session)
+            row = store.get(_digest(session_id)) if 0 < len(session_id) <= 128 else None
+            if row is not None:
+                store.remove(row.id_sha256)
+                append_event(
+                    session,
+                    at=now,
+                    actor=row.user_name,
+                    action="console.session",
+                    outcome="ok",
+                    detail={"event": "close"},
+                )
+
+    def set_language(self, name: str, language: str) -> None:
+        """Record the console language ``name`` chose (one of :data:`LANGUAGES`).
+
+        Raises:
+            InvalidInput: not a language the console speaks.
+            NotFound: no such user.
+        """
+        if language not in CONSOLE_LANGUAGES:
+            raise InvalidInput(f"the console speaks {', '.join(CONSOLE_LANGUAGES)}, not {language[:16]!r}")
+        with self._ctx.db.transaction() as session:
+            self._users.get_in(session, name)
+            ConsoleSessionRepository(session).set_language(name, language)

@@ -1,0 +1,273 @@
+"""The console's frame: who is signed in, the page around every view, the refusals (issue 11).
+
+:class:`Console` is what every route module receives: the node, the templates in each language,
+and the helpers every page uses —
+
+* :meth:`Console.who` (a FastAPI dependency): the person behind the session cookie, resumed
+  at the node (``node.sessions``; an ended session sends the browser to the sign-in page);
+* :meth:`Console.page`: renders a template inside ``base.html`` with the **banner** of what the
+  page shows — the route passes the markings it displays, ``accord.markings.page_banner``
+  decides the level (never a template);
+* :meth:`Console.check_csrf`: a form's token against the session's, or a refusal journalled
+  as ``console.csrf`` that changes nothing.
+
+Refusals map to pages in one place (:func:`install_error_pages`): a withheld item and a
+missing one are the same 404 page (GSOMIA Art. 7: nobody learns what exists).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from accord.errors import AccordError, NotFound, PolicyDenied
+from accord.markings import Marking, page_banner
+from accord.node import ConsoleSession, Node
+from accord.web._i18n import LANGUAGES, N_, choose_language, local_time, translations
+
+__all__ = [
+    "LOGIN_COOKIE",
+    "SESSION_COOKIE",
+    "Con",
+    "Console",
+    "ConsoleSettings",
+    "Me",
+    "Who",
+    "current_console",
+    "current_who",
+    "install_error_pages",
+]
+
+_log = logging.getLogger("accord.web")
+
+SESSION_COOKIE = "accord_session"
+LOGIN_COOKIE = "accord_login"
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """How the console is served.
+
+    Attributes:
+        secure_cookies: Served over TLS: cookies get ``Secure`` (required whenever the console
+            is reachable from another host).
+        poll_seconds: How often the inbox asks for new arrivals (htmx polling).
+    """
+
+    secure_cookies: bool
+    poll_seconds: int = 15
+
+
+@dataclass(frozen=True)
+class Who:
+    """The signed-in person of one request."""
+
+    session: ConsoleSession
+    language: str
+
+    @property
+    def name(self) -> str:
+        """The user name, the actor of every service call."""
+        return self.session.user.name
+
+    @property
+    def role(self) -> str:
+        """The user's role (for the navigation only; the node decides what they may do)."""
+        return self.session.user.role.value
+
+
+class SignInFirst(Exception):
+    """No live session: the browser goes to the sign-in page."""
+
+    def __init__(self, ended: bool) -> None:
+        super().__init__("sign in first")
+        self.ended = ended
+
+
+class CsrfRefused(Exception):
+    """A form's token did not match its session's (or the login cookie's)."""
+
+
+class Malformed(Exception):
+    """A form that cannot be what the console sent (wrong fields or types)."""
+
+
+class Console:
+    """The node, the templates, and the helpers every console page uses."""
+
+    def __init__(self, node: Node, settings: ConsoleSettings) -> None:
+        """Serve ``node`` with ``settings``."""
+        self.node = node
+        self.settings = settings
+        self._environments = {language: self._environment(language) for language in LANGUAGES}
+
+    def _environment(self, language: str) -> Environment:
+        env = Environment(
+            loader=PackageLoader("accord.web", "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+        env.filters["local_time"] = partial(local_time, language=language)
+        return env
+
+    # --- who ----------------------------------------------------------------------------
+
+    def who(self, request: Request) -> Who:
+        """The person behind the request's session cookie (a FastAPI dependency).
+
+        Raises:
+            SignInFirst: no cookie, or its session has ended (idle, signed out, unknown).
+        """
+        session_id = request.cookies.get(SESSION_COOKIE)
+        if not session_id:
+            raise SignInFirst(ended=False)
+        try:
+            session = self.node.sessions.resume(session_id)
+        except PolicyDenied as exc:
+            raise SignInFirst(ended=True) from exc
+        language = choose_language(session.language, request.headers.get("accept-language"))
+        return Who(session, language)
+
+    def who_or_none(self, request: Request) -> Who | None:
+        """The signed-in person, or None (for pages shown to anyone, and refusals)."""
+        try:
+            return self.who(request)
+        except SignInFirst:
+            return None
+
+    def language_of(self, request: Request) -> str:
+        """The language for a page shown before anyone signs in."""
+        return choose_language(None, request.headers.get("accept-language"))
+
+    def check_csrf(self, who: Who, token: str, what: str) -> None:
+        """Refuse a form whose token is not the session's (compared in constant time).
+
+        Raises:
+            CsrfRefused: journalled as ``console.csrf``; nothing was changed.
+        """
+        if not hmac.compare_digest(token.encode("utf-8"), who.session.csrf_token.encode("utf-8")):
+            self.refuse(who.name, "console.csrf", f"a form for {what} without its session's token")
+            raise CsrfRefused
+
+    def refuse(self, actor: str, action: str, reason: str) -> None:
+        """Journal a refused request (a forged or malformed form), never its content."""
+        self.node.ctx.journal_refusal(actor[:64], action, PolicyDenied(reason))
+
+    # --- pages --------------------------------------------------------------------------
+
+    def gettext(self, language: str, message: str) -> str:
+        """``message`` in ``language``."""
+        return translations(language).gettext(message)
+
+    def page(
+        self,
+        request: Request,
+        who: Who | None,
+        template: str,
+        context: Mapping[str, Any],
+        *,
+        markings: Iterable[Marking] = (),
+        status_code: int = 200,
+        language: str | None = None,
+    ) -> HTMLResponse:
+        """Render ``template`` for ``who`` with the banner of the ``markings`` it displays."""
+        lang = language or (who.language if who is not None else self.language_of(request))
+        env = self._environments[lang]
+        banner = page_banner(list(markings), self.node.config.scheme)
+        html = env.get_template(template).render(
+            **context,
+            lang=lang,
+            languages=LANGUAGES,
+            who=who,
+            csrf=who.session.csrf_token if who is not None else "",
+            banner=banner,
+            node=self.node.config,
+            path=request.url.path,
+            poll_seconds=self.settings.poll_seconds,
+        )
+        return HTMLResponse(html, status_code=status_code)
+
+
+def install_error_pages(app: FastAPI, console: Console) -> None:
+    """Map every refusal to its page: the one place console statuses are chosen."""
+
+    def simple(request: Request, template: str, status: int, **context: object) -> HTMLResponse:
+        who = console.who_or_none(request)
+        return console.page(request, who, template, context, status_code=status)
+
+    @app.exception_handler(SignInFirst)
+    def _sign_in(request: Request, exc: SignInFirst) -> Response:
+        target = "/login?ended=1" if exc.ended else "/login"
+        if request.headers.get("hx-request"):
+            # htmx follows HX-Redirect with a full page load (a fragment must not become a page).
+            response: Response = Response(status_code=401, headers={"HX-Redirect": target})
+        else:
+            response = RedirectResponse(target, status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @app.exception_handler(CsrfRefused)
+    def _forged(request: Request, _exc: CsrfRefused) -> HTMLResponse:
+        return simple(request, "refused.html", 403, reason=N_("The form was not sent by this console."))
+
+    @app.exception_handler(Malformed)
+    def _malformed(request: Request, _exc: Malformed) -> HTMLResponse:
+        return simple(request, "refused.html", 400, reason=N_("The form is malformed."))
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(request: Request, _exc: RequestValidationError) -> HTMLResponse:
+        who = console.who_or_none(request)
+        console.refuse(who.name if who else "unknown", "console.malformed", f"malformed {request.url.path}")
+        reason = N_("The form is malformed.")
+        return console.page(request, who, "refused.html", {"reason": reason}, status_code=400)
+
+    @app.exception_handler(NotFound)
+    def _not_found(request: Request, _exc: NotFound) -> HTMLResponse:
+        # A Withheld item is a NotFound: the same page, word for word, as a missing one.
+        return simple(request, "not_found.html", 404)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+        if exc.status_code == 404:
+            return simple(request, "not_found.html", 404)
+        return simple(request, "refused.html", exc.status_code, reason=N_("The request was refused."))
+
+    @app.exception_handler(AccordError)
+    def _refused(request: Request, exc: AccordError) -> HTMLResponse:
+        # Refusals a person may see carry the node's reason, in the CLI's words.
+        status = 403 if isinstance(exc, PolicyDenied) else 400
+        return simple(request, "refused.html", status, reason=str(exc), untranslated=True)
+
+
+def current_console(request: Request) -> Console:
+    """The :class:`Console` of the application serving ``request`` (a FastAPI dependency)."""
+    console: Console = request.app.state.console
+    return console
+
+
+def current_who(request: Request) -> Who:
+    """The signed-in person (a FastAPI dependency; see :meth:`Console.who`).
+
+    Raises:
+        SignInFirst: no live session.
+    """
+    return current_console(request).who(request)
+
+
+Con = Annotated[Console, Depends(current_console)]
+"""A route parameter: the console (its node, templates and helpers)."""
+Me = Annotated[Who, Depends(current_who)]
+"""A route parameter: the signed-in person; a route that takes it needs a session."""

@@ -1,0 +1,237 @@
+"""The console in a real browser: Chromium headless, a real node on 127.0.0.1 (issue 11).
+
+One browser per worker for this module; each test serves KOR's console (uvicorn, a thread) over the
+federation of tests/conftest.py, in which JPN sent KOR a FLASH 極秘 report. Every page visited
+is checked with axe-core (serious or critical violations fail) and its screenshot kept in the
+run's output folder (``ACCORD_SCREENSHOTS``, else ``<pytest basetemp>/console-screenshots``);
+a Content-Security-Policy violation reported by the browser fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from support_browser import check_accessibility, chromium_path, screenshot, visit
+from support_web import PASSWORD, ConsoleWorld, deliver_to_kor
+
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import LabelRequest
+from accord.web import ConsoleSettings, create_console_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    # One browser for this module's tests on each worker. Not session-wide: while Playwright's
+    # sync API is open it runs an event loop in this thread, and tests of other modules that
+    # call asyncio.run() (the API's in-process tests) must not run under it.
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chosen = os.environ.get("ACCORD_SCREENSHOTS")
+    return Path(chosen) if chosen else tmp_path_factory.getbasetemp() / "console-screenshots"
+
+
+@dataclass
+class Served:
+    world: ConsoleWorld
+    url: str
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served(console: ConsoleWorld) -> Iterator[Served]:
+    port = _free_port()
+    # The inbox polls every second here, so that a new arrival shows within the test.
+    app = create_console_app(console.kor, ConsoleSettings(secure_cookies=False, poll_seconds=1))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the console did not start"
+        time.sleep(0.02)
+    yield Served(console, f"http://127.0.0.1:{port}")
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def page_in(browser: Any) -> Iterator[Any]:
+    contexts: list[Any] = []
+    violations: list[str] = []
+
+    def open_page(locale: str) -> Any:
+        context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.on(
+            "console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None
+        )
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert violations == [], "the browser reported Content-Security-Policy violations"
+
+
+def _sign_in(page: Any, served: Served, user: str, password: str = PASSWORD) -> None:
+    page.goto(served.url + "/login")
+    page.fill("#user", user)
+    page.fill("#password", password)
+    page.click("form.form button[type=submit]")
+
+
+def _png(path: Path, width: int = 64, height: int = 48) -> Path:
+    """A small RGB PNG, written without any imaging library."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in (x * 4 % 256, y * 5 % 256, 128))
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+    return path
+
+
+def test_an_analyst_reads_creates_and_sees_new_arrivals(
+    served: Served, page_in: Any, shots: Path, tmp_path: Path
+) -> None:
+    page = page_in("ko-KR")
+    visit(page, served.url + "/login", shots, "login-ko")
+    _sign_in(page, served, "kim")
+    page.wait_for_url("**/inbox")
+    assert page.get_attribute("html", "lang") == "ko"
+    assert page.inner_text("#banner-top").startswith("군사Ⅱ급비밀 (GUNSA 2-GEUP BIMIL) // SECRET")
+    assert page.inner_text("#banner-bottom") == page.inner_text("#banner-top")
+    assert "banner-secret" in (page.get_attribute("#banner-top", "class") or "")
+    assert page.inner_text("table.inbox tbody tr:first-child .prec") == "FLASH"
+    check_accessibility(page, "inbox-ko")
+    screenshot(page, shots, "inbox-ko")
+
+    page.click("table.inbox a")
+    page.wait_for_selector("article.item")
+    assert "Hwasong launch-site survey" in page.inner_text("h1")
+    assert "極秘 (GOKUHI)" in page.inner_text("dl.labels")  # the originator's label, beside ours
+    check_accessibility(page, "item-ko")
+    screenshot(page, shots, "item-ko")
+
+    # A new item with an image: only the levels kim may create are offered.
+    visit(page, served.url + "/items/new?kind=missile-launch", shots, "create-missile-launch-ko")
+    page.goto(served.url + "/items/new?kind=imagery")
+    offered = page.eval_on_selector_all("#classification option", "els => els.map(e => e.value)")
+    assert offered == ["군사Ⅱ급비밀", "군사Ⅲ급비밀", "대외비"]
+    page.fill("#title", "Sunan airfield, morning pass")
+    page.select_option("#classification", "대외비")
+    page.fill("#purpose", "Assessment")
+    page.fill("#field-acquisition_time", "2026-11-25T08:00:00Z")
+    page.fill("#field-sensor", "KOMPSAT-3")
+    page.fill("#field-footprint", "39.1,125.6;39.1,125.8;39.3,125.8")
+    page.set_input_files("#attachments", str(_png(tmp_path / "sunan.png")))
+    screenshot(page, shots, "create-imagery-filled-ko")
+    page.click("form.form button[type=submit]")
+    page.wait_for_selector("img.preview")
+    assert page.evaluate("document.querySelector('img.preview').naturalWidth") == 64
+    assert page.inner_text("#banner-top").startswith("대외비 (DAEOEBI)")
+    check_accessibility(page, "item-imagery-ko")
+    screenshot(page, shots, "item-imagery-ko")
+
+    # A FLASH arrival appears in the open inbox without a reload (htmx polling).
+    page.goto(served.url + "/inbox")
+    world = served.world
+    second = world.jpn.items.create(
+        actor="sato",
+        content=ItemContent(ItemKind.REPORT, "Second launch detected", "One more.", "Assessment"),
+        label=LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement=world.federation.agreement_id),
+        precedence=Precedence.FLASH,
+    ).id
+    deliver_to_kor(world.federation, second)
+    page.wait_for_selector("text=Second launch detected", timeout=10_000)
+
+    page.click("text=로그아웃")
+    page.wait_for_url("**/login")
+    page.goto(served.url + "/inbox")
+    page.wait_for_url("**/login")
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "ja-JP"])
+def test_banners_stay_native_in_every_language(
+    served: Served, page_in: Any, shots: Path, locale: str
+) -> None:
+    page = page_in(locale)
+    _sign_in(page, served, "kim")
+    page.wait_for_url("**/inbox")
+    language = locale[:2]
+    assert page.get_attribute("html", "lang") == language
+    assert page.inner_text("h1") == {"en": "Inbox", "ja": "受信箱"}[language]
+    assert page.inner_text("#banner-top").startswith("군사Ⅱ급비밀")
+    check_accessibility(page, f"inbox-{language}")
+    screenshot(page, shots, f"inbox-{language}")
+    page.click("table.inbox a")
+    page.wait_for_selector("article.item")
+    check_accessibility(page, f"item-{language}")
+    screenshot(page, shots, f"item-{language}")
+
+
+def test_a_denied_user_sees_nothing_then_times_out_and_a_guesser_is_locked_out(
+    served: Served, page_in: Any, shots: Path
+) -> None:
+    page = page_in("en-US")
+    _sign_in(page, served, "lee")
+    page.wait_for_url("**/inbox")
+    assert "Hwasong" not in page.content()
+    assert page.inner_text("#banner-top") == "평문 (UNCLASSIFIED)"
+    check_accessibility(page, "inbox-denied-en")
+    screenshot(page, shots, "inbox-denied-en")
+    response = visit(page, f"{served.url}/items/{served.world.report}", shots, "not-found-en")
+    assert response.status == 404
+    assert "Hwasong" not in page.content()
+
+    served.world.federation.clock.advance(minutes=16)
+    page.goto(served.url + "/inbox")
+    page.wait_for_url("**/login?ended=1")
+    assert "Your session has ended" in page.inner_text("main")
+    screenshot(page, shots, "session-ended-en")
+
+    for _ in range(5):
+        _sign_in(page, served, "lee", "not the password")
+        assert "wrong user name or password" in page.inner_text("#login-error")
+    _sign_in(page, served, "lee")
+    assert "account locked until" in page.inner_text("#login-error")
+    check_accessibility(page, "login-locked-en")
+    screenshot(page, shots, "login-locked-en")

@@ -1,0 +1,85 @@
+"""Every console route is classified, and none shows an item the policy denies (issue 11).
+
+The routes are read from the app itself: a new route fails ``test_every_route_is_classified``
+until it is listed here with a request that probes it. Each probe is made by ``lee`` (KOR analyst,
+대외비, no need to know), whom the decision point denies the FLASH 極秘 report: no page may
+show its id or title, and a route that names an item answers exactly as for a missing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from fastapi.routing import APIRoute
+from support_web import ConsoleClient, ConsoleWorld
+
+from accord.node import Node
+from accord.web import ConsoleSettings, create_console_app
+
+MISSING = "jpn-" + "0" * 32
+# (method, path) -> (path to call with {item}, form fields or None)
+ROUTES: dict[tuple[str, str], tuple[str, dict[str, str] | None]] = {
+    ("GET", "/"): ("/", None),
+    ("GET", "/login"): ("/login", None),
+    ("POST", "/login"): ("/login", {"user": "lee", "password": "wrong", "login_token": "x"}),
+    ("POST", "/logout"): ("/logout", {"csrf": "{csrf}"}),
+    ("POST", "/settings/language"): ("/settings/language", {"csrf": "{csrf}", "lang": "en"}),
+    ("GET", "/inbox"): ("/inbox", None),
+    ("GET", "/inbox/rows"): ("/inbox/rows", None),
+    ("GET", "/items/new"): ("/items/new?kind=missile-launch", None),
+    ("POST", "/items/new"): ("/items/new", {"csrf": "{csrf}", "kind": "report"}),
+    ("GET", "/items/{item_id}"): ("/items/{item}", None),
+    ("GET", "/items/{item_id}/attachments/{position}"): ("/items/{item}/attachments/0", None),
+    ("POST", "/items/{item_id}/release"): (
+        "/items/{item}/release",
+        {"csrf": "{csrf}", "to": "USA", "purpose": "p"},
+    ),
+}
+NAMES_AN_ITEM = {path for path, _ in ROUTES.values() if "{item}" in path}
+NOT_ROUTES = {"/static"}  # the mounted static files: no item, no session
+
+
+def _routes(routes: list[Any]) -> Iterator[Any]:
+    for route in routes:
+        included = getattr(route, "original_router", None)  # an included router, kept as such
+        yield from _routes(included.routes) if included is not None else (route,)
+
+
+def test_every_route_is_classified(make_node: Callable[..., Node]) -> None:
+    app = create_console_app(make_node("KOR"), ConsoleSettings(secure_cookies=False))
+    found = set()
+    for route in _routes(app.routes):
+        if isinstance(route, APIRoute):
+            found |= {(method, route.path) for method in route.methods}
+        else:
+            assert getattr(route, "path", None) in NOT_ROUTES, f"unclassified route {route}"
+    assert found == set(ROUTES), "classify every console route in test_web_enumeration.py"
+
+
+def _call(client: ConsoleClient, method: str, path: str, form: dict[str, str] | None, csrf: str) -> str:
+    data = {k: v.replace("{csrf}", csrf) for k, v in (form or {}).items()}
+    response = client.request(method, path, data=data) if method == "POST" else client.get(path)
+    return f"{response.status_code}\n{response.text}"
+
+
+def test_no_route_reveals_a_denied_item(console: ConsoleWorld) -> None:
+    title = "Hwasong launch-site survey"
+    kim = console.client()
+    kim.sign_in("kim")
+    assert title in kim.get(f"/items/{console.report}").text  # kim may: the probe is meaningful
+    lee = console.client()
+    lee.sign_in("lee")
+    for (method, _), (path, form) in sorted(ROUTES.items()):
+        if path == "/logout":
+            continue  # probed last: it ends the session
+        csrf = lee.csrf()
+        denied = _call(lee, method, path.format(item=console.report), form, csrf)
+        assert title not in denied, path
+        if path in NAMES_AN_ITEM:
+            missing = _call(lee, method, path.format(item=MISSING), form, csrf)
+            assert denied.split("\n")[0] == "404", path
+            assert denied.replace(console.report, "ID") == missing.replace(MISSING, "ID"), path
+        else:
+            assert console.report not in denied, path
+    assert _call(lee, "POST", "/logout", {"csrf": "{csrf}"}, lee.csrf()).startswith("200")
