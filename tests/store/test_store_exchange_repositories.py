@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.exc import NoResultFound
 
-from accord.items import Direction
+from accord.items import Direction, QuarantineState
 from accord.store import (
     Database,
     InboxMessageRow,
@@ -119,7 +119,12 @@ def test_the_quarantine_lists_newest_first(db: Database) -> None:
         for reason in ["first", "second"]:
             quarantine.add(
                 QuarantineRow(
-                    at=STAMP, peer="kor-mnd", message_id=None, reason=reason, raw=b"x", status="held"
+                    at=STAMP,
+                    peer="kor-mnd",
+                    message_id=None,
+                    reason=reason,
+                    raw=b"x",
+                    status=QuarantineState.HELD,
                 )
             )
     with db.transaction(read_only=True) as session:
