@@ -25,10 +25,17 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from accord.node import UNSAFE_FAST_PASSWORD_HASHING, Node, example_agreement, federate
 from accord.store import Database
 from support_federation import JPN_KOR_GSOMIA
+
+# Hypothesis checks how fast examples are generated and run; on a loaded two-core machine that
+# measures the load, not the code (the property tests failed that way in parallel runs). The
+# number of examples and every assertion stay as each test sets them.
+settings.register_profile("accord", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("accord")
 
 POSTGRES_ENV = "ACCORD_TEST_POSTGRES_URL"
 START = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
