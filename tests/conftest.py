@@ -21,7 +21,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, settings
 
 from accord.node import UNSAFE_FAST_PASSWORD_HASHING, Node, example_agreement, federate
 from accord.store import Database
-from support_federation import JPN_KOR_GSOMIA
+from support_federation import JPN_KOR_GSOMIA, JPN_KOR_IN_FORCE
 
 # Hypothesis checks how fast examples are generated and run; on a loaded two-core machine that
 # measures the load, not the code (the property tests failed that way in parallel runs). The
@@ -38,6 +38,9 @@ settings.register_profile("accord", deadline=None, suppress_health_check=[Health
 settings.load_profile("accord")
 
 POSTGRES_ENV = "ACCORD_TEST_POSTGRES_URL"
+CHEAP = UNSAFE_FAST_PASSWORD_HASHING
+Builder = Callable[[Callable[[str, str], Node]], object]
+"""Prepares a group of nodes from a maker of fresh ones (party, node id): see ``HomeTemplates.group``."""
 START = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
 
 
@@ -197,6 +200,7 @@ class HomeTemplates:
 
     root: Path
     made: dict[tuple[str, str, datetime], Path]
+    groups: dict[tuple[str, datetime], list[Path]] = field(default_factory=dict)
 
     def home(self, party: str, node_id: str, now: datetime) -> Path:
         """A closed, freshly initialised home for ``party``/``node_id`` created at ``now``."""
@@ -212,6 +216,36 @@ class HomeTemplates:
             ).close()
             self.made[key] = home
         return self.made[key]
+
+    def group(
+        self, name: str, now: datetime, build: Callable[[Callable[[str, str], Node]], object]
+    ) -> list[Path]:
+        """Closed homes of nodes that ``build`` prepared together at ``now``, once per test process.
+
+        ``build`` gets a maker of fresh nodes (party, node id) and brings them into the state
+        the tests start from (pinned, federated, users added); the homes are then copied per test.
+        """
+        key = (name, now)
+        if key not in self.groups:
+            root = self.root / f"group-{len(self.groups)}-{name}"
+            opened: list[Node] = []
+
+            def make(party: str, node_id: str) -> Node:
+                shutil.copytree(self.home(party, node_id, now), root / node_id)
+                opened.append(
+                    Node.open(
+                        root / node_id, clock=lambda: now, password_hashing=UNSAFE_FAST_PASSWORD_HASHING
+                    )
+                )
+                return opened[-1]
+
+            try:
+                build(make)
+            finally:
+                for node in opened:
+                    node.close()
+            self.groups[key] = [root / n.config.node_id for n in opened]
+        return self.groups[key]
 
 
 @pytest.fixture(scope="session")
@@ -258,6 +292,30 @@ def make_node(
         node.close()
 
 
+@pytest.fixture
+def open_group(
+    tmp_path: Path, clock: FixedClock, home_templates: HomeTemplates
+) -> Iterator[Callable[[str, Builder], list[Node]]]:
+    """Open copies of a group of nodes prepared together once per test process (see ``HomeTemplates.group``).
+
+    The copies are what the builder left behind — the same as running it in the test, without
+    the cost of signing and importing agreements again for every test. All are closed at the end.
+    """
+    made: list[Node] = []
+
+    def open_(name: str, build: Callable[[Callable[[str, str], Node]], object]) -> list[Node]:
+        for home in home_templates.group(name, clock.now, build):
+            shutil.copytree(home, tmp_path / home.name)
+            made.append(
+                Node.open(tmp_path / home.name, clock=clock, password_hashing=UNSAFE_FAST_PASSWORD_HASHING)
+            )
+        return made[-len(home_templates.group(name, clock.now, build)) :]
+
+    yield open_
+    for node in made:
+        node.close()
+
+
 @dataclass
 class Federation:
     """Two nodes under the Japan–ROK GSOMIA, in force."""
@@ -269,15 +327,22 @@ class Federation:
     clock: FixedClock
 
 
-@pytest.fixture
-def federation(make_node: Callable[..., Node], clock: FixedClock) -> Federation:
-    """JPN and KOR nodes with the Japan–ROK GSOMIA in force and analysts at each."""
-    jpn, kor = make_node("JPN", "jpn-mod"), make_node("KOR", "kor-mnd")
-    text = example_agreement(JPN_KOR_GSOMIA)
-    agreement_id = federate([jpn, kor], text, in_force_on=date(2016, 11, 23))
+def _jpn_kor(make: Callable[[str, str], Node]) -> str:
+    """JPN and KOR under the Japan–ROK GSOMIA in force, an officer at each and a low-cleared KOR analyst."""
+    jpn, kor = make("JPN", "jpn-mod"), make("KOR", "kor-mnd")
+    agreement_id = federate([jpn, kor], example_agreement(JPN_KOR_GSOMIA), in_force_on=JPN_KOR_IN_FORCE)
     jpn.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
     kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
     kor.users.add("lee", role="analyst", clearance="대외비", ntk=[], actor="authority")
+    return agreement_id
+
+
+@pytest.fixture
+def federation(open_group: Callable[..., list[Node]], clock: FixedClock) -> Federation:
+    """JPN and KOR nodes with the Japan–ROK GSOMIA in force and analysts at each."""
+    jpn, kor = open_group("jpn-kor", _jpn_kor)
+    text = example_agreement(JPN_KOR_GSOMIA)
+    (agreement_id,) = {a.id for a in jpn.agreements.all()}
     return Federation(jpn, kor, agreement_id, text, clock)
 
 

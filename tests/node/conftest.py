@@ -29,6 +29,6 @@ def pair(make_node: Callable[..., Node], node_database_url: str) -> Pair:
 
 
 @pytest.fixture
-def trio(make_node: Callable[..., Node], clock: object) -> Trio:
+def trio(open_group: Callable[..., list[Node]], clock: object) -> Trio:
     """JPN, KOR and USA nodes under every agreement among them (see support_trio)."""
-    return build_trio(make_node, clock)
+    return build_trio(open_group, clock)

@@ -51,9 +51,9 @@ class Trio:
                 return
 
 
-def build_trio(make_node: Callable[..., Node], clock: object) -> Trio:
+def prepare_trio(make: Callable[[str, str], Node]) -> None:
     """JPN, KOR and USA nodes, every agreement among them in force, an officer at each."""
-    jpn, kor, usa = make_node("JPN", "jpn-mod"), make_node("KOR", "kor-mnd"), make_node("USA", "usa-dod")
+    jpn, kor, usa = make("JPN", "jpn-mod"), make("KOR", "kor-mnd"), make("USA", "usa-dod")
     federate([jpn, kor], example_agreement("jpn-kor-gsomia-2016.toml"), in_force_on=date(2016, 11, 23))
     federate([usa, jpn], example_agreement("usa-jpn-gsomia-2007.toml"), in_force_on=date(2007, 8, 10))
     federate([usa, kor], example_agreement("usa-kor-1987.toml"), in_force_on=date(1987, 9, 24))
@@ -63,4 +63,9 @@ def build_trio(make_node: Callable[..., Node], clock: object) -> Trio:
     jpn.users.add("suzuki", role="analyst", clearance="極秘", ntk=topics, actor="authority")
     kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=topics, actor="authority")
     usa.users.add("smith", role="officer", clearance="SECRET", ntk=topics, actor="authority")
+
+
+def build_trio(open_group: Callable[..., list[Node]], clock: object) -> Trio:
+    """Copies of the trio :func:`prepare_trio` made once per test process."""
+    jpn, kor, usa = open_group("trio", prepare_trio)
     return Trio(jpn, kor, usa, clock)
