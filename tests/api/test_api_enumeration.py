@@ -26,6 +26,7 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, object] | None]] = {
     ("GET", "/api/v1/inbox"): ("/api/v1/inbox", None),
     ("GET", "/api/v1/items/{item_id}"): ("/api/v1/items/{item}", None),
     ("GET", "/api/v1/outbox"): ("/api/v1/outbox", None),
+    ("GET", "/api/v1/search"): ("/api/v1/search?q=Hwasong", None),
     ("POST", "/api/v1/items/{item_id}/send"): ("/api/v1/items/{item}/send", {"to": "KOR"}),
 }
 NAMES_AN_ITEM = {"/api/v1/items/{item}", "/api/v1/items/{item}/send"}

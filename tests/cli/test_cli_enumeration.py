@@ -53,6 +53,7 @@ PERSON: dict[str, list[str]] = {
     "holdings summary": ["holdings", "summary", "--for", "KOR", "--out", "{out}.summary"],
     "dissemination": ["dissemination", "{item}"],
     "reconcile": ["reconcile", "KOR", "--summary", "{out}.summary"],
+    "search query": ["search", "launch"],
     # Creates; shows only the new item.
     "item create": [],
 }
@@ -64,6 +65,8 @@ OPERATOR = {
     "bundle import",
     "serve",
     "demo",
+    "search reindex",
+    "search check",
 }
 OPERATOR_PREFIXES = ("ledger ",)
 NO_ITEMS = {

@@ -17,6 +17,7 @@ def test_the_associated_data_strings_are_the_stored_format() -> None:
     assert vault.blob_key_aad("i1", 2) == b"accord/attachment-key/i1/2"
     assert vault.translation_content_aad("t1") == b"accord/translation-content/t1"
     assert vault.translation_key_aad("t1") == b"accord/translation-key/t1"
+    assert vault.index_key_info() == b"accord/search-index-key"
 
 
 def test_each_level_opens_for_its_own_item_and_position_only() -> None:

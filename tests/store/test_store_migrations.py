@@ -41,6 +41,7 @@ TABLES = {
     "quarantine",
     "receipt_batches",
     "receipts",
+    "search_docs",
     "users",
     "witness_alarm_acks",
     "witness_alarms",
@@ -49,6 +50,12 @@ TABLES = {
     "witness_gossip",
     "witness_published",
     "witness_seen",
+}
+
+BACKEND_TABLES = {
+    # The search index's FTS5 table and its shadow tables (PostgreSQL: a column of search_docs).
+    "sqlite": {"search_fts", "search_fts_config", "search_fts_content", "search_fts_data", "search_fts_idx"},
+    "postgresql": set(),
 }
 
 
@@ -66,7 +73,7 @@ def test_the_tables_match_the_models() -> None:
 def test_migrate_creates_every_table(db: Database) -> None:
     assert db.tables() == set()
     db.migrate()
-    assert db.tables() == TABLES | {"alembic_version"}
+    assert db.tables() == TABLES | {"alembic_version"} | BACKEND_TABLES[db.dialect]
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [_head()]
 
@@ -92,7 +99,7 @@ def test_migrate_is_idempotent_and_keeps_data(db: Database) -> None:
         session.add(PartyRow(node_id="kor-mnd", party="KOR", card_json="{}", fingerprint="f", pinned_at="t"))
     db.migrate()
     db.migrate()
-    assert db.tables() == TABLES | {"alembic_version"}
+    assert db.tables() == TABLES | {"alembic_version"} | BACKEND_TABLES[db.dialect]
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(PartyRow)) == 1
     with db.engine.connect() as conn:
@@ -198,6 +205,11 @@ def test_an_up_to_date_schema_is_not_migrated_again(db: Database) -> None:
         connection.execute(text("ALTER TABLE outbox DROP COLUMN kind"))
         connection.execute(text("DROP TABLE console_preferences"))
         connection.execute(text("DROP TABLE console_sessions"))
+        # and what the revisions after 0013 made (0015: the search index)
+        if db.dialect == "sqlite":
+            connection.execute(text("DROP TABLE search_fts"))
+        connection.execute(text("DROP TABLE search_docs"))
+        connection.execute(text("DROP INDEX ix_items_search"))
     db.migrate()
     with db.engine.begin() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head

@@ -39,6 +39,7 @@ OWNED: dict[str, str] = {
     "ReceiptRow": "ReceiptRepository",
     "ConsoleSessionRow": "ConsoleSessionRepository",
     "ConsolePreferenceRow": "ConsoleSessionRepository",
+    "SearchDocRow": "accord.store._search_index (the search index's functions)",
 }
 QUERIES = frozenset({"select", "update", "delete", "insert"})
 FETCHES = frozenset({"get", "get_one"})

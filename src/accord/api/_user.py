@@ -8,9 +8,10 @@ Served by ``accord serve`` on 127.0.0.1 (``--api-port``); OpenAPI at ``/api/open
 and the interactive documentation at ``/api/docs``.
 """
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -25,9 +26,9 @@ from accord.errors import (
     PolicyDenied,
     StorageError,
 )
-from accord.items import Precedence
+from accord.items import ItemKind, Precedence
 from accord.limits import MAX_USER_API_BODY_BYTES
-from accord.node import Node, User
+from accord.node import Node, SearchFilters, User
 
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoint annotations at
 # run time, and the ``Me`` dependency alias is local to create_user_app.
@@ -102,6 +103,29 @@ def create_user_app(node: Node) -> FastAPI:
     def inbox(user: Me) -> list[dict[str, object]]:
         return [v.summary() for v in node.items.inbox(actor=user.name).views]
 
+    @app.get("/api/v1/search", summary="Search the items this user may read, newest first, with the total")
+    def search(
+        user: Me,
+        q: str,
+        kind: str | None = None,
+        precedence: str | None = None,
+        party: Annotated[str | None, Query(alias="from")] = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        classification: str | None = None,
+        limit: int = 20,
+    ) -> dict[str, object]:
+        # Enforced before the count (withheld items change no total); one journal event.
+        filters = SearchFilters(
+            kind=ItemKind.parse(kind) if kind else None,
+            precedence=Precedence.parse(precedence) if precedence else None,
+            from_party=party,
+            since=_aware(since),
+            until=_aware(until),
+            classification=classification,
+        )
+        return node.items.search.search(q, actor=user.name, filters=filters, limit=limit).to_dict()
+
     @app.get("/api/v1/items/{item_id}", summary="One item, after the read check (404 if denied or missing)")
     def item(item_id: str, user: Me) -> dict[str, object]:
         try:
@@ -128,6 +152,13 @@ def create_user_app(node: Node) -> FastAPI:
         return [s.to_dict() for s in sent]
 
     return app
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A time without a zone is UTC (the node's stored times are)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 def _malformed_reason(exc: RequestValidationError) -> str:

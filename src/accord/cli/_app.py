@@ -28,6 +28,7 @@ from accord.cli._item_cmds import item_app, label_app
 from accord.cli._journal_cmds import journal_app
 from accord.cli._ledger_cmds import ledger_app
 from accord.cli._node_cmds import identity_app, init, party_app, user_app
+from accord.cli._search_cmds import search_app
 from accord.cli._serve import serve
 from accord.cli._witness_cmds import ack_alarm, alarms, publish, witnesses
 
@@ -67,6 +68,7 @@ app.add_typer(agreement_app, name="agreement")
 app.add_typer(user_app, name="user")
 app.add_typer(item_app, name="item")
 app.add_typer(label_app, name="label")
+app.add_typer(search_app, name="search")
 app.command("serve")(serve)
 app.command("send")(send)
 app.command("outbox")(outbox)

@@ -18,6 +18,8 @@ reads no clock (callers pass ``now``).
 * encryption at rest — :func:`seal`, :func:`open_sealed`, :func:`wrap_key`, :func:`unwrap_key`;
 * large attachments — :func:`encrypt_stream`, :func:`decrypt_stream` (STREAM over AES-256-GCM);
 * TLS — :func:`generate_tls_identity`, :func:`certificate_fingerprint`;
+* keyed digests — :func:`derive_key` (HKDF-SHA256), :func:`keyed_tokens` (the blind search
+  index's HMAC tokens), :func:`keyed_digest`;
 * encodings — :func:`b64e`, :func:`b64d`, :func:`sha384_hex`, :class:`Sha384Stream`.
 """
 
@@ -27,6 +29,7 @@ from accord.crypto._aead import new_data_key, open_sealed, seal, unwrap_key, wra
 from accord.crypto._binding import Binding, bind, verify_binding
 from accord.crypto._encoding import Sha384Stream, b64d, b64e, sha384_hex
 from accord.crypto._envelope import ENVELOPE_INFO_PREFIX, envelope_digest, open_envelope, seal_envelope
+from accord.crypto._keyed import derive_key, keyed_digest, keyed_tokens
 from accord.crypto._keys import HpkeKeyPair, hpke_seal
 from accord.crypto._signing import DualSignature, SigningKeys, VerifyKeys, verify_ed25519_note
 from accord.crypto._stream import (
@@ -60,12 +63,15 @@ __all__ = [
     "bind",
     "certificate_fingerprint",
     "decrypt_stream",
+    "derive_key",
     "encrypt_stream",
     "envelope_digest",
     "generate_tls_identity",
     "hpke_open_with",
     "hpke_seal",
     "hpke_seal_with",
+    "keyed_digest",
+    "keyed_tokens",
     "new_data_key",
     "open_envelope",
     "open_sealed",

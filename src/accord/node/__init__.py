@@ -26,7 +26,18 @@ from accord.node._node import Node
 from accord.node._worker import DeliveryWorker
 from accord.node.audit import JournalEntry, JournalFilter, JournalPage, JournalService, LedgerService
 from accord.node.core import Clock, HomeLayout, NodeConfig, NodeContext, Principal, utc_now
-from accord.node.holdings import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest
+from accord.node.holdings import (
+    DamagedItem,
+    IndexCheck,
+    ItemListing,
+    ItemService,
+    ItemView,
+    LabelRequest,
+    NodeSearch,
+    SearchFilters,
+    SearchHit,
+    SearchPage,
+)
 from accord.node.originator import ConsentService, ConsentView
 from accord.node.registry import (
     CONSOLE_LANGUAGES,
@@ -68,6 +79,7 @@ __all__ = [
     "HomeLayout",
     "IdentityCard",
     "InclusionProof",
+    "IndexCheck",
     "ItemListing",
     "ItemService",
     "ItemView",
@@ -80,11 +92,15 @@ __all__ = [
     "Node",
     "NodeConfig",
     "NodeContext",
+    "NodeSearch",
     "OutboxEntry",
     "PartyService",
     "PasswordHashing",
     "Principal",
     "Role",
+    "SearchFilters",
+    "SearchHit",
+    "SearchPage",
     "SignedCheckpoint",
     "SignedNote",
     "TokenInfo",

@@ -160,6 +160,18 @@ class ItemRow(Base):
             "originator_party",
             "received_from",
         ),
+        # Search (0015): the columns a search filters, orders and decides on, so that the
+        # rows its text index matched are narrowed without reading their sealed content.
+        Index(
+            "ix_items_search",
+            "id",
+            "status",
+            "created_at",
+            "access_key",
+            "originator_party",
+            "precedence",
+            "kind",
+        ),
     )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))

@@ -27,6 +27,7 @@ from accord.markings import Marking
 from accord.node.core._context import NodeContext
 from accord.node.custody._gate import ItemGate
 from accord.node.custody._translations import translations_of
+from accord.node.holdings._search_index import SearchIndex
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._sending import SendingService
@@ -86,6 +87,7 @@ class Destruction:
             copies = CopyRepository(session).held_copies(item_id)
             certificate = self._certificate(row, method, witness, len(copies), actor, now)
             blobs = self._erase(session, row)
+            SearchIndex(self._ctx).forget(session, row.id)
             for copy in copies:
                 copy.status = HoldingState.DESTROYED
             self._file(session, certificate, now)

@@ -31,6 +31,7 @@ from accord.limits import MAX_TEXT_BYTES, read_bounded
 from accord.markings import Marking, banner, received_banner
 from accord.node.core._context import NodeContext
 from accord.node.custody._gate import ItemGate
+from accord.node.holdings._search_index import SearchIndex
 from accord.node.holdings._stored import destroyed_message
 from accord.node.holdings._vault import (
     open_translation,
@@ -126,6 +127,7 @@ class Translations:
             )
             made = self._sealed(row, lang, content, actor, now)
             CopyRepository(session).add_translation(made)
+            SearchIndex(self._ctx).index_translation(session, made, content)
             append_event(
                 session,
                 at=now,

@@ -4,12 +4,28 @@
   units are listed in :mod:`._items` (creating, verifying, reading, listing, access keys);
 * :class:`AccessService` — the one enforcement point: every read, release, copy, … asks the
   policy decision point and journals the decision (Art. 7);
-* :mod:`._consent_book` — the consents held for items passed on (Art. 6).
+* :mod:`._consent_book` — the consents held for items passed on (Art. 6);
+* :class:`NodeSearch` — search in Korean, Japanese and English over a blind index, enforced
+  before counting (issue 12).
 
 Imports :mod:`accord.node.registry` and :mod:`accord.node.core`.
 """
 
 from accord.node.holdings._access import AccessService
 from accord.node.holdings._items import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest
+from accord.node.holdings._search import NodeSearch, SearchFilters, SearchHit, SearchPage
+from accord.node.holdings._search_index import IndexCheck
 
-__all__ = ["AccessService", "DamagedItem", "ItemListing", "ItemService", "ItemView", "LabelRequest"]
+__all__ = [
+    "AccessService",
+    "DamagedItem",
+    "IndexCheck",
+    "ItemListing",
+    "ItemService",
+    "ItemView",
+    "LabelRequest",
+    "NodeSearch",
+    "SearchFilters",
+    "SearchHit",
+    "SearchPage",
+]

@@ -44,6 +44,7 @@ from accord.node.core._home import NodeConfig
 from accord.node.holdings._access import AccessService, require_scope, subject_of
 from accord.node.holdings._access_keys import keep_access_key
 from accord.node.holdings._item_types import ItemView, LabelRequest, Progress
+from accord.node.holdings._search_index import SearchIndex
 from accord.node.holdings._vault import encrypt_blob, seal_content, wrap_blob_key, wrap_item_key
 from accord.node.holdings._verifying import verified_view
 from accord.node.registry._agreements import AgreementService
@@ -285,6 +286,9 @@ class ItemCreation:
                     status=HoldingState.HELD,
                 ),
                 draft.rows,
+            )
+            SearchIndex(self._ctx).index_item(
+                session, ItemRepository(session).require(item_id), content, [r.name for r in draft.refs]
             )
             append_event(
                 session,

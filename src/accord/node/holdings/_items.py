@@ -9,6 +9,7 @@ unit of its own, which the service composes:
 * :mod:`._reading` — show one item, stream an attachment, its equivalents at partners;
 * :mod:`._resources` — the decision point's view of stored items (asked before verifying);
 * :mod:`._listing` — the inbox and the item list, decided per access-key shape;
+* :mod:`._search` — search (its text in :mod:`._search_text`, its index in :mod:`._search_index`);
 * :mod:`._access_keys` — the stored shapes of markings and this node's parsed copies of them;
 * :mod:`._stored` — the stored marking, its notices and times, final statuses;
 * :mod:`._item_types` — the records handed out.
@@ -39,6 +40,7 @@ from accord.node.holdings._item_types import (
 from accord.node.holdings._listing import ItemListings
 from accord.node.holdings._reading import ItemReader
 from accord.node.holdings._resources import ItemResources
+from accord.node.holdings._search import NodeSearch
 from accord.node.holdings._verifying import item_key, verified_view
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
@@ -69,6 +71,8 @@ class ItemService:
         self._creation = ItemCreation(ctx, parties, agreements, users, access)
         self._reader = ItemReader(ctx, parties, agreements, users, access, self._resources)
         self._listings = ItemListings(ctx, parties, users, access, self._resources, self.access_shapes)
+        self.search = NodeSearch(ctx, parties, users, self._listings)
+        """Search across what a person may read (issue 12), enforced as the listings are."""
 
     # --- create -------------------------------------------------------------------------
 

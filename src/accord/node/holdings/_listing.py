@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from accord.errors import IntegrityError, InvalidInput
 from accord.items import Precedence
@@ -30,7 +31,7 @@ from accord.node.registry._users import User, UserService
 from accord.policy import Resource
 from accord.store import ItemRepository, append_event
 
-__all__ = ["ItemListings"]
+__all__ = ["ItemListings", "Readable"]
 
 
 @dataclass
@@ -43,6 +44,21 @@ class _Page:
     shapes_withheld: list[dict[str, object]] = field(default_factory=list)
     unseen: list[DamagedItem] = field(default_factory=list)
     """Damaged items the person is not told about (journalled only)."""
+
+
+@dataclass
+class Readable:
+    """What a person may read among some items: a condition, and what it withheld."""
+
+    condition: ColumnElement[bool]
+    withheld: list[Decided]
+    shapes_withheld: list[dict[str, object]]
+    unseen: list[DamagedItem]
+    """Damaged items among those decided one by one (journalled only)."""
+
+    def journal(self) -> tuple[list[Decided], list[dict[str, object]], list[DamagedItem]]:
+        """(withheld, shapes withheld, unseen) as a :class:`_Page` takes them."""
+        return self.withheld, self.shapes_withheld, self.unseen
 
 
 @dataclass
@@ -154,11 +170,21 @@ class ItemListings:
     ) -> _Page:
         """The ids ``user`` may read in ``scope``, most urgent and newest first, up to ``limit``.
 
-        Decided once per stored marking shape and originating party (SQL groups the rows),
-        then the page is one indexed query; the items that need their own decision are
-        decided one by one. Returns the page with the decisions that withheld items (each
-        item named), the withheld shapes (each with its decision and item count, for the
-        journal) and the damaged among the items decided one by one.
+        Returns the page with the decisions that withheld items (see :meth:`readable`).
+        """
+        readable = self.readable(session, user, scope, now)
+        ids = ItemRepository(session).page([*scope, readable.condition], limit)
+        return _Page(ids, user, *readable.journal())
+
+    def readable(self, session: Session, user: User, scope: list[Any], now: datetime) -> Readable:
+        """The condition on ``items`` that selects what ``user`` may read in ``scope`` (Art. 7).
+
+        Decided once per stored marking shape and originating party (SQL groups the rows);
+        the items that need their own decision are decided one by one. Returned with the
+        decisions that withheld items (each item named), the withheld shapes (each with its
+        decision and item count, for the journal) and the damaged among the items decided
+        one by one. Put the condition in the query *before* its limit and count: totals
+        then never reveal a withheld item.
         """
         items = ItemRepository(session)
         consented = self._resources.consented(session)
@@ -166,10 +192,9 @@ class ItemListings:
         single = items.heads_deciding_alone(scope, shapes.single, consented)
         own_resources, damaged = self._resources.of_heads(session, single)
         own_allowed, withheld = self._access.readable(session, user, own_resources, now)
-        readable = items.readable(shapes.allowed, consented, [r.item_id for r in own_allowed])
-        ids = items.page([*scope, readable], limit)
+        condition = items.readable(shapes.allowed, consented, [r.item_id for r in own_allowed])
         shapes_withheld = _withheld_shapes(session, scope, shapes, consented)
-        return _Page(ids, user, withheld, shapes_withheld, damaged)
+        return Readable(condition, withheld, shapes_withheld, damaged)
 
     def _by_shape(self, session: Session, user: User, scope: list[Any], now: datetime) -> _ShapeDecisions:
         """One decision per (access key, originating party) present in ``scope``."""

@@ -11,9 +11,11 @@ and its associated-data strings are written once::
     │       │                          wrapped: AES-256-GCM, AAD "accord/attachment-key/{item}/{position}"
     │       └── blob (the attachment)  STREAM over AES-256-GCM in 1 MiB chunks,
     │                                  AAD "accord/attachment/{item}/{position}"
-    └── translation key (fresh per translation this node made)
-        │                              wrapped: AES-256-GCM, AAD "accord/translation-key/{translation}"
-        └── translation text           sealed:  AES-256-GCM, AAD "accord/translation-content/{translation}"
+    ├── translation key (fresh per translation this node made)
+    │   │                              wrapped: AES-256-GCM, AAD "accord/translation-key/{translation}"
+    │   └── translation text           sealed:  AES-256-GCM, AAD "accord/translation-content/{translation}"
+    └── search index key (derived)     HKDF-SHA256, info "accord/search-index-key": keys the
+                                       HMAC tokens of the blind search index (issue 12)
 
 Why the associated data names the item (and the position): a wrapped key or a sealed body
 copied onto another row does not open there — a swap is a verification failure, not a
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from accord.crypto import decrypt_stream, encrypt_stream, open_sealed, seal, unwrap_key, wrap_key
+from accord.crypto import decrypt_stream, derive_key, encrypt_stream, open_sealed, seal, unwrap_key, wrap_key
 
 __all__ = [
     "blob_aad",
@@ -39,6 +41,8 @@ __all__ = [
     "content_aad",
     "decrypt_blob",
     "encrypt_blob",
+    "index_key",
+    "index_key_info",
     "key_aad",
     "open_content",
     "open_translation",
@@ -83,6 +87,21 @@ def translation_content_aad(translation_id: str) -> bytes:
 def translation_key_aad(translation_id: str) -> bytes:
     """Associated data of a translation key wrapped by the data key: names the translation."""
     return f"accord/translation-key/{translation_id}".encode()
+
+
+def index_key_info() -> bytes:
+    """HKDF info of the search index key: names its one use."""
+    return b"accord/search-index-key"
+
+
+def index_key(data_key: bytes) -> bytes:
+    """The key of the search index's HMAC tokens, derived from the data key.
+
+    Derived rather than stored: it needs no file of its own, a restored backup with its
+    data key finds its index again, and a new data key means a new index (``accord search
+    reindex``). Destroying the data key makes the index as unreadable as the holdings.
+    """
+    return derive_key(data_key, index_key_info())
 
 
 def wrap_item_key(data_key: bytes, item_key: bytes, item_id: str) -> bytes:

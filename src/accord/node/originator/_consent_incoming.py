@@ -22,6 +22,7 @@ from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, Verifi
 from accord.exchange import ConsentDecision, ConsentRequest, ConsentRevocation, EnvelopeHeader
 from accord.items import FINAL_HOLDING_STATES, ConsentState, Direction, HoldingState
 from accord.node.core._context import NodeContext
+from accord.node.holdings._search_index import SearchIndex
 from accord.node.originator._consent_revocation import cancel_waiting, held_revocation
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._control import (
@@ -249,6 +250,7 @@ class ConsentIncoming:
                 # The item was received under this consent: it may no longer be used or
                 # passed on; it stays protected and accounted for until returned or destroyed.
                 holding.status = HoldingState.CONSENT_REVOKED
+                SearchIndex(self._ctx).forget(session, holding.id)
                 detail["holding"] = HoldingState.CONSENT_REVOKED
             if target.direction == Direction.OUT:
                 detail["cancelled"] = cancel_waiting(session, target)

@@ -26,6 +26,7 @@ from accord.exchange import UNSIGNED, DowngradeNotice, EnvelopeHeader, new_notic
 from accord.items import FINAL_HOLDING_STATES, ConsentState, HoldingState, Precedence
 from accord.markings import Marking, scheme
 from accord.node.holdings._access_keys import keep_access_key
+from accord.node.holdings._search_index import SearchIndex
 from accord.node.holdings._stored import stored_marking
 from accord.node.originator._consents import ConsentService
 from accord.node.transfer._control import (
@@ -224,6 +225,7 @@ class NoticeService(ServiceBase):
             row.status = (
                 HoldingState.DOWNGRADED if row.status == HoldingState.HELD and not final else row.status
             )
+        SearchIndex(self._ctx).relabel(session, row)
         ConsentRepository(session).add_notice(
             ItemNoticeRow(
                 id=notice.notice_id,

@@ -33,6 +33,7 @@ from accord.markings import Marking
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access_keys import keep_access_key
 from accord.node.holdings._consent_book import record_held
+from accord.node.holdings._search_index import SearchIndex
 from accord.node.holdings._vault import seal_content, wrap_blob_key, wrap_item_key
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._acceptance import PreparedItem
@@ -203,3 +204,5 @@ class ItemHolding:
                 for position, manifest in enumerate(payload.attachments)
             ],
         )
+        names = [m.ref.name for m in payload.attachments]
+        SearchIndex(self._ctx).index_item(session, items.require(payload.item_id), payload.content, names)

@@ -1,0 +1,273 @@
+"""Search over N holdings of mixed Korean/Japanese/English reports (issue 12).
+
+Run: .venv/bin/python -m bench.search [--holdings N] [--quick] [--postgres URL]
+
+One JPN node; 60 real reports are created through ``items.create`` (signed, sealed, indexed),
+then the database is filled to N holdings with rows of their shape under new ids, each with
+its own generated text sealed under its own item key (older than the real ones; a third on a
+topic the reader lacks, withheld). The index is then rebuilt from the holdings with
+``accord search reindex``'s code (decrypt, tokenize, key, insert): its rate is the build
+figure. For ``suzuki`` (who may read two thirds), one- and two-character Korean and Japanese
+queries and an English word are timed (p95 of repeated runs):
+
+* ids of the newest 50 readable matches and their total (index and enforcement; targets
+  SQLite <= 20 ms, PostgreSQL <= 60 ms);
+* the whole result page: 20 decrypted, verified items with snippets, and the journal event
+  (target <= 100 ms).
+
+In the same run, on the same texts kept in a plain table of the benchmark's own (the node
+never stores plain text): a ``LIKE '%term%'`` scan (count and newest 50), and on PostgreSQL
+``pg_trgm`` (GIN ``gin_trgm_ops``); the ratios are printed. Index size is reported as a
+fraction of the holdings' size. Exit status 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import insert, select, text
+
+from accord.crypto import new_data_key
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import UNSAFE_FAST_PASSWORD_HASHING, LabelRequest, Node, SearchFilters
+from accord.node.holdings._vault import seal_content, wrap_item_key
+from accord.store import ItemRow, search_index_size
+
+KOREAN = (
+    "대한민국정보보호협정군사국방부합동참모본부미사일발사탐지레이더해군공군육군작전훈련경계태세북한동해서해"
+)
+JAPANESE = "日本国防衛省統合幕僚監部情報保護協定弾道発射探知警戒海上航空陸上自衛隊作戦訓練北朝鮮日本海東シナ"
+KANA = "あいうえおかきくけこさしすせそたちつてとなにぬねのアイウエオカキクケコサシスセソミサイルレーダー"
+ENGLISH = [
+    "missile",
+    "launch",
+    "radar",
+    "track",
+    "ballistic",
+    "trajectory",
+    "assessment",
+    "report",
+    "navy",
+    "air",
+    "army",
+    "exercise",
+    "alert",
+    "coast",
+    "sea",
+    "altitude",
+    "range",
+    "warning",
+    "intercept",
+    "satellite",
+    "signal",
+    "summary",
+    "imagery",
+    "survey",
+    "base",
+    "unit",
+]
+QUERIES = ["군", "사일", "弾", "発射", "ミサ", "北", "radar", "launch*"]
+ROUNDS = 20
+
+
+def _text(rng: random.Random, words: int) -> str:
+    parts = []
+    for _ in range(words):
+        pick = rng.random()
+        if pick < 0.35:
+            parts.append("".join(rng.choice(KOREAN) for _ in range(rng.randint(1, 4))) + " ")
+        elif pick < 0.7:
+            alphabet = JAPANESE if rng.random() < 0.6 else KANA
+            parts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 5))))
+            parts.append(rng.choice(["", "、", "。"]))
+        else:
+            parts.append(rng.choice(ENGLISH) + " ")
+    return "".join(parts)
+
+
+def _node(root: Path, postgres: str | None) -> Node:
+    url = None
+    if postgres:
+        import psycopg  # noqa: PLC0415 (only for a PostgreSQL run)
+
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(
+            postgres.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+        ) as c:
+            c.execute(f'CREATE SCHEMA "{schema}"')
+            c.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        url = f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema},public"
+    node = Node.init(
+        root / "jpn",
+        party="JPN",
+        node_id="jpn-mod",
+        database_url=url,
+        password_hashing=UNSAFE_FAST_PASSWORD_HASHING,
+    )
+    node.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
+    node.users.add("suzuki", role="analyst", clearance="秘", ntk=[], actor="authority")
+    return node
+
+
+def _fill(node: Node, holdings: int, rng: random.Random) -> dict[str, str]:
+    """Real reports, then rows of their shape with texts of their own; returns id -> text."""
+    texts: dict[str, str] = {}
+    for n in range(60):
+        secret = n % 3 == 0
+        label = LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"]) if secret else LabelRequest("秘", ["KOR"])
+        body = _text(rng, 120)
+        content = ItemContent(ItemKind.REPORT, f"report {n}", body, "DPRK-MISSILE" if secret else "x")
+        view = node.items.create(actor="sato", content=content, label=label, precedence=Precedence.ROUTINE)
+        texts[view.id] = f"report {n}\n{body}"
+    with node.ctx.db.transaction() as session:
+        templates = [
+            {c.name: getattr(r, c.name) for c in ItemRow.__table__.columns}
+            for r in session.scalars(select(ItemRow).order_by(ItemRow.created_at).limit(2))
+        ]  # the first is withheld from suzuki (n = 0), the second not
+    rows = []
+    for n in range(holdings - len(texts)):
+        row = dict(templates[0 if n % 3 == 0 else 1])
+        item_id = f"jpn-{n:032x}"
+        body = _text(rng, 120)
+        content = ItemContent(ItemKind.REPORT, f"copy {n}", body, "x")
+        key = new_data_key()
+        stamp = f"2026-10-{1 + n % 28:02d}T{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}.000000Z"
+        row.update(
+            id=item_id,
+            created_at=stamp,
+            content_sealed=seal_content(key, content.canonical_bytes(), item_id),
+            wrapped_key=wrap_item_key(node.ctx.data_key, key, item_id),
+            content_sha384=content.sha384(),
+        )
+        rows.append(row)
+        texts[item_id] = f"copy {n}\n{body}"
+    with node.ctx.db.transaction() as session:
+        for start in range(0, len(rows), 5_000):
+            session.execute(insert(ItemRow), rows[start : start + 5_000])
+    return texts
+
+
+def _p95(values: list[float]) -> float:
+    # bench._common.percentile's nearest rank, without importing bench._common (psutil).
+    ordered = sorted(values)
+    return ordered[max(1, -(-len(ordered) * 95 // 100)) - 1]
+
+
+def _timed(call: Callable[[], object], rounds: int = ROUNDS) -> tuple[float, float]:
+    """(median, p95) in milliseconds."""
+    call()  # warm
+    seen = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        call()
+        seen.append((time.perf_counter() - start) * 1000)
+    return statistics.median(seen), _p95(seen)
+
+
+def _plain_table(node: Node, texts: dict[str, str], postgres: bool) -> None:
+    """The benchmark's own plain copy of the texts, for the LIKE and pg_trgm baselines."""
+    with node.ctx.db.transaction() as session:
+        session.execute(
+            text("CREATE TABLE bench_plain (id VARCHAR(64) PRIMARY KEY, created_at TEXT, body TEXT)")
+        )
+        stamps = dict(session.execute(select(ItemRow.id, ItemRow.created_at)).all())
+        rows = [{"i": i, "c": stamps[i], "b": t.casefold()} for i, t in texts.items()]
+        for start in range(0, len(rows), 5_000):
+            session.execute(text("INSERT INTO bench_plain VALUES (:i, :c, :b)"), rows[start : start + 5_000])
+        if postgres:
+            session.execute(
+                text("CREATE INDEX bench_plain_trgm ON bench_plain USING gin (body gin_trgm_ops)")
+            )
+
+
+def _like(node: Node, term: str, readable: set[str] | None = None) -> None:
+    with node.ctx.db.transaction(read_only=True) as session:
+        pattern = f"%{term.rstrip('*').casefold()}%"
+        session.execute(
+            text("SELECT id FROM bench_plain WHERE body LIKE :p ORDER BY created_at DESC LIMIT 50"),
+            {"p": pattern},
+        ).all()
+        session.scalar(text("SELECT count(*) FROM bench_plain WHERE body LIKE :p"), {"p": pattern})
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; exit status 1 if a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--holdings", type=int, default=200_000)
+    parser.add_argument("--quick", action="store_true", help="20,000 holdings")
+    parser.add_argument(
+        "--postgres", default=os.environ.get("ACCORD_BENCH_POSTGRES_URL"), help="PostgreSQL URL"
+    )
+    args = parser.parse_args(argv)
+    holdings = 20_000 if args.quick else args.holdings
+    backend = "postgresql" if args.postgres else "sqlite"
+    target = 60.0 if args.postgres else 20.0
+    missed = False
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
+        node = _node(Path(tmp), args.postgres)
+        try:
+            rng = random.Random(2026)  # noqa: S311 (a reproducible corpus)
+            start = time.perf_counter()
+            texts = _fill(node, holdings, rng)
+            print(f"{backend}: {holdings:,} holdings filled in {time.perf_counter() - start:.0f} s")
+            start = time.perf_counter()
+            indexed = node.items.search.reindex()
+            took = time.perf_counter() - start
+            rate = indexed / took
+            print(f"index build: {indexed:,} items in {took:.1f} s = {rate:,.0f} items/s (target >= 5,000)")
+            missed |= rate < 5000
+            with node.ctx.db.transaction(read_only=True) as session:
+                size = search_index_size(session)
+                if backend == "postgresql":
+                    held = int(session.scalar(text("SELECT pg_total_relation_size('items')")) or 0)
+                else:
+                    held = int(
+                        session.scalar(text("SELECT sum(pgsize) FROM dbstat WHERE name LIKE '%items%'")) or 0
+                    )
+            print(
+                f"index size: {size / 2**20:,.1f} MiB = {size / held:.2f} x "
+                f"the holdings' {held / 2**20:,.1f} MiB"
+            )
+            _plain_table(node, texts, backend == "postgresql")
+            search = node.items.search
+            # On PostgreSQL the LIKE scan has pg_trgm's GIN index (used for patterns of 3+ characters).
+            baseline = "trgm p95" if backend == "postgresql" else "LIKE p95"
+            print(
+                f"{'query':>9} {'total':>7} {'ids p50':>8} {'ids p95':>8} {'page p95':>9} {baseline:>9} ratio"
+            )
+            for query in QUERIES:
+                _, total = search.matching_ids(query, actor="suzuki", filters=SearchFilters(), limit=50)
+                _, ids_p95 = _timed(
+                    lambda q=query: search.matching_ids(q, actor="suzuki", filters=SearchFilters(), limit=50)
+                )
+                ids_p50, _ = _timed(
+                    lambda q=query: search.matching_ids(q, actor="suzuki", filters=SearchFilters(), limit=50)
+                )
+                _, page_p95 = _timed(
+                    lambda q=query: search.search(q, actor="suzuki", filters=SearchFilters(), limit=20),
+                    rounds=10,
+                )
+                _, like_p95 = _timed(lambda q=query: _like(node, q), rounds=5)
+                print(
+                    f"{query:>9} {total:>7,} {ids_p50:>7.1f}ms {ids_p95:>7.1f}ms {page_p95:>8.1f}ms "
+                    f"{like_p95:>8.1f}ms {like_p95 / ids_p95:.1f}x"
+                )
+                if len(query.rstrip("*")) <= 2 and not query.isascii():
+                    missed |= ids_p95 > target
+                missed |= page_p95 > 100.0
+        finally:
+            node.close()
+    print("targets missed" if missed else "targets met")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

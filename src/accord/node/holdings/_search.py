@@ -1,0 +1,247 @@
+"""Search across the holdings a person may read (issue 12; GSOMIA Art. 7).
+
+A query is parsed and tokenized (:mod:`._search_text`), its tokens keyed
+(:class:`~._search_index.SearchIndex`), and matched in the database's text index, one
+subquery per term. The decision point's condition (:meth:`ItemListings.readable`, the one
+the listings use) is part of the same query *before* its limit and its count, so the total
+never counts an item the person may not read. Only the rows shown are opened: each is
+verified against its binding and its snippet is cut from the decrypted text. One journal
+event per search names who searched, the query's keyed digest (not its words), how many
+items were shown and the decisions that withheld items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from accord.errors import IntegrityError, InvalidInput
+from accord.items import ItemKind, Precedence
+from accord.node.core._context import NodeContext
+from accord.node.holdings._access import journal_detail
+from accord.node.holdings._item_types import DamagedItem, ItemView
+from accord.node.holdings._listing import ItemListings, Readable
+from accord.node.holdings._search_index import UNSEARCHED_STATUSES, IndexCheck, SearchIndex, item_text
+from accord.node.holdings._search_text import Query, normalise, parse_query
+from accord.node.holdings._verifying import verified_view
+from accord.node.registry._parties import PartyService
+from accord.node.registry._users import UserService
+from accord.store import (
+    ItemRepository,
+    ItemRow,
+    append_event,
+    classified_items,
+    format_stamp,
+    matching_items,
+    search_page,
+)
+
+__all__ = ["MAX_SEARCH_LIMIT", "NodeSearch", "SearchFilters", "SearchHit", "SearchPage"]
+
+MAX_SEARCH_LIMIT = 200
+"""Most results one page may show (each is decrypted and verified)."""
+_SNIPPET = 160
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Filters on the stored columns, applied with the match and the decision point."""
+
+    kind: ItemKind | None = None
+    precedence: Precedence | None = None
+    from_party: str | None = None
+    """The originating party (``JPN``, ``KOR``)."""
+    since: datetime | None = None
+    """Held at or after (inclusive)."""
+    until: datetime | None = None
+    """Held before (exclusive)."""
+    classification: str | None = None
+    """The level in this node's own scheme, as its banner shows it."""
+
+    def conditions(self) -> list[Any]:
+        """SQL conditions on ``items``."""
+        out: list[Any] = []
+        if self.kind is not None:
+            out.append(ItemRow.kind == self.kind.value)
+        if self.precedence is not None:
+            out.append(ItemRow.precedence == self.precedence.value)
+        if self.from_party:
+            out.append(ItemRow.originator_party == self.from_party.strip().upper())
+        if self.since is not None:
+            out.append(ItemRow.created_at >= format_stamp(self.since))
+        if self.until is not None:
+            out.append(ItemRow.created_at < format_stamp(self.until))
+        if self.classification:
+            out.append(classified_items(self.classification.strip()))
+        return out
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result: the verified item and a snippet of its text around the first match."""
+
+    view: ItemView
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]
+    """(start, end) of each match inside ``snippet``."""
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view: the listing summary, banners first, and the snippet."""
+        return {
+            **self.view.summary(),
+            "snippet": self.snippet,
+            "highlights": [list(h) for h in self.highlights],
+        }
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """The results shown, newest first, and how many readable items match in all."""
+
+    total: int
+    hits: list[SearchHit]
+    damaged: list[DamagedItem] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view."""
+        return {
+            "total": self.total,
+            "shown": len(self.hits),
+            "results": [h.to_dict() for h in self.hits],
+            "damaged": [{"id": d.id, "reason": d.reason} for d in self.damaged],
+        }
+
+
+class NodeSearch:
+    """Search the holdings of one node for one person at a time."""
+
+    def __init__(
+        self, ctx: NodeContext, parties: PartyService, users: UserService, listings: ItemListings
+    ) -> None:
+        """Search the node behind ``ctx``; enforcement is the listings' (the decision point's)."""
+        self._ctx = ctx
+        self._parties = parties
+        self._users = users
+        self._listings = listings
+
+    def index(self) -> SearchIndex:
+        """The node's search index (for rebuilding and checking)."""
+        return SearchIndex(self._ctx)
+
+    def search(self, query: str, *, actor: str, filters: SearchFilters, limit: int = 20) -> SearchPage:
+        """The newest ``limit`` items ``actor`` may read that match ``query``, with the total.
+
+        Raises:
+            InvalidInput: the query cannot be searched (empty, only punctuation, too long, not
+                valid text), or ``limit`` is out of range.
+            NotFound: no such user.
+        """
+        if not 1 <= limit <= MAX_SEARCH_LIMIT:
+            raise InvalidInput(f"a search shows 1 to {MAX_SEARCH_LIMIT} results")
+        parsed = parse_query(query)
+        index = SearchIndex(self._ctx)
+        now = self._ctx.now()
+        with self._ctx.db.transaction(read_only=True) as session:
+            user = self._users.get_in(session, actor)
+            scope = self._scope(session, index, parsed, filters)
+            readable = self._listings.readable(session, user, scope, now)
+            ids, total = search_page(session, [*scope, readable.condition], limit)
+            hits, damaged = self._shown(session, ids, parsed)
+        self._journal(actor, index.digest(parsed.canonical()), hits, total, readable, now)
+        return SearchPage(total, hits, damaged)
+
+    def matching_ids(
+        self, query: str, *, actor: str, filters: SearchFilters, limit: int
+    ) -> tuple[list[str], int]:
+        """Ids (newest first, up to ``limit``) and total of what ``actor`` may read that matches.
+
+        The first half of :meth:`search` without opening any item and without journalling
+        (for benchmarks and the console's counts; a person's search goes through :meth:`search`).
+
+        Raises:
+            InvalidInput: the query cannot be searched.
+            NotFound: no such user.
+        """
+        parsed = parse_query(query)
+        index = SearchIndex(self._ctx)
+        with self._ctx.db.transaction(read_only=True) as session:
+            user = self._users.get_in(session, actor)
+            scope = self._scope(session, index, parsed, filters)
+            readable = self._listings.readable(session, user, scope, self._ctx.now())
+            return search_page(session, [*scope, readable.condition], limit)
+
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild the whole index (a restored backup, a new data key); returns items indexed."""
+        return SearchIndex(self._ctx).rebuild(progress)
+
+    def check(self) -> IndexCheck:
+        """How the index disagrees with the holdings."""
+        return SearchIndex(self._ctx).check()
+
+    @staticmethod
+    def _scope(session: Session, index: SearchIndex, parsed: Query, filters: SearchFilters) -> list[Any]:
+        terms = [index.key_tokens(t.tokens) for t in parsed.terms]
+        return [
+            ItemRow.status.not_in(UNSEARCHED_STATUSES),
+            *filters.conditions(),
+            *matching_items(session, terms),
+        ]
+
+    def _shown(
+        self, session: Session, ids: list[str], parsed: Query
+    ) -> tuple[list[SearchHit], list[DamagedItem]]:
+        hits: list[SearchHit] = []
+        damaged: list[DamagedItem] = []
+        for item_id in ids:
+            row = ItemRepository(session).require(item_id)
+            try:
+                view = verified_view(self._ctx, self._parties, session, row)
+            except IntegrityError as exc:
+                damaged.append(DamagedItem(row.id, Precedence(row.precedence), str(exc)))
+                continue
+            text = item_text(view.content, [a.name for a in view.attachments])
+            snippet, spans = snippet_of(text, [t.text for t in parsed.terms])
+            hits.append(SearchHit(view, snippet, spans))
+        return hits, damaged
+
+    def _journal(
+        self, actor: str, digest: str, hits: list[SearchHit], total: int, readable: Readable, now: datetime
+    ) -> None:
+        detail = journal_detail([h.view.id for h in hits], readable.withheld, readable.shapes_withheld)
+        detail.update({"query_digest": digest, "shown": len(hits), "total": total})
+        with self._ctx.db.transaction() as session:
+            append_event(session, at=now, actor=actor, action="item.search", outcome="ok", detail=detail)
+
+
+def snippet_of(text: str, terms: list[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """About :data:`_SNIPPET` characters of ``text`` around the first match, and the matches in it.
+
+    Matching is on the normalised text, character by character, so offsets map back to the
+    text as written.
+    """
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        for piece in normalise(char):
+            folded.append(piece)
+            origin.append(index)
+    flat = "".join(folded)
+    found: list[tuple[int, int]] = []
+    for term in terms:
+        needle = term.strip('"').strip()
+        at = flat.find(needle) if needle else -1
+        if at >= 0:
+            found.append((origin[at], origin[at + len(needle) - 1] + 1))
+    first = min((s for s, _ in found), default=0)
+    start = max(0, first - _SNIPPET // 4)
+    end = min(len(text), start + _SNIPPET)
+    window = text[start:end].replace("\n", " ")
+    spans = tuple(sorted((s - start, min(e, end) - start) for s, e in found if start <= s < end))
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix)
+    return prefix + window + suffix, tuple((s + shift, e + shift) for s, e in spans)

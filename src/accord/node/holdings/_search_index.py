@@ -1,0 +1,267 @@
+"""Keeping the blind search index in step with the holdings (issue 12; GSOMIA Arts. 6, 11, 16).
+
+What is indexed of an item: its title, typed fields, body and attachment names, and the
+text of each translation this node made of it — as keyed tokens (:mod:`._search_text`
+tokenizes, :func:`accord.crypto.keyed_tokens` keys them under the search index key that
+:mod:`._vault` derives from the data key). The index never holds a word: crypto-erasing an
+item (Art. 16) leaves nothing readable behind, and its rows are removed in the same
+transaction as the erasure.
+
+One call at each place where an item's searchable text appears or changes, inside that
+place's transaction:
+
+* creation, receipt — :meth:`SearchIndex.index_item`;
+* a translation made here — :meth:`SearchIndex.index_translation`;
+* a downgrade or declassification (the level shown and filtered on) — :meth:`SearchIndex.relabel`;
+* destruction, return, consent revocation (the item is no longer held for use, Arts. 6, 16)
+  — :meth:`SearchIndex.forget`.
+
+:meth:`SearchIndex.rebuild` re-indexes everything (a restored backup, a new data key);
+:meth:`SearchIndex.check` compares the index with what the holdings say it should be.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from accord.crypto import keyed_digest, keyed_tokens
+from accord.errors import AccordError
+from accord.items import FINAL_HOLDING_STATES, HoldingState, ItemContent
+from accord.markings import Marking
+from accord.node.core._context import NodeContext
+from accord.node.holdings._search_text import GAP, chunks, searchable_text
+from accord.node.holdings._vault import index_key, open_content, open_translation, unwrap_translation_key
+from accord.node.holdings._verifying import item_key
+from accord.store import (
+    GAP_TOKEN,
+    IndexedChunk,
+    IndexSource,
+    ItemRepository,
+    ItemRow,
+    TranslationRow,
+    add_search_chunks,
+    all_item_ids,
+    analyze_search_tables,
+    clear_search_index,
+    forget_search_item,
+    index_sources,
+    relabel_search_item,
+    search_digests,
+    search_level,
+)
+
+__all__ = ["UNSEARCHED_STATUSES", "IndexCheck", "SearchIndex", "item_text", "own_level"]
+
+UNSEARCHED_STATUSES = FINAL_HOLDING_STATES | {HoldingState.CONSENT_REVOKED}
+"""Holdings no longer held for use: not indexed, never found."""
+_CACHE_LIMIT = 500_000
+
+
+def item_text(content: ItemContent, attachment_names: Iterable[str]) -> str:
+    """What is searched of an item: title, typed fields, body, attachment names."""
+    values = [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in content.fields.values()]
+    return searchable_text([content.title, *values, content.body, *attachment_names])
+
+
+def _translation_text(content: ItemContent) -> str:
+    return item_text(content, ())
+
+
+def own_level(marking: Marking, scheme: str) -> str:
+    """The item's level in this node's scheme (its alternative label, if it came from a partner)."""
+    for label in (marking.originator, *marking.alternatives):
+        if label.policy == scheme:
+            return label.classification
+    return marking.originator.classification
+
+
+@dataclass
+class IndexCheck:
+    """How the index disagrees with the holdings (empty lists: it agrees)."""
+
+    checked: int = 0
+    missing: list[str] = field(default_factory=list)
+    """Items whose index rows are missing or stale."""
+    extra: list[str] = field(default_factory=list)
+    """Index rows for items that should not be found (destroyed, returned, unknown)."""
+    damaged: list[str] = field(default_factory=list)
+    """Items whose text could not be opened to check (``accord items verify`` tells more)."""
+
+    @property
+    def agrees(self) -> bool:
+        """True when nothing is missing, stale or extra."""
+        return not (self.missing or self.extra)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view."""
+        return {
+            "checked": self.checked,
+            "agrees": self.agrees,
+            "missing_or_stale": self.missing,
+            "extra": self.extra,
+            "unreadable": self.damaged,
+        }
+
+
+@functools.lru_cache(maxsize=_CACHE_LIMIT)
+def _keyed(key: bytes, token: str) -> str:
+    # Cached: a vocabulary repeats, and an HMAC per token is most of the cost of indexing.
+    # The cache is per key (the key is part of what is looked up), so nodes never share it.
+    [keyed] = keyed_tokens(key, [token])
+    return keyed
+
+
+class SearchIndex:
+    """The node's blind search index: written with the holdings, rebuilt and checked on demand.
+
+    Cheap to make (one key derivation): each place that changes the holdings makes one.
+    """
+
+    def __init__(self, ctx: NodeContext) -> None:
+        """Index the holdings of the node behind ``ctx``."""
+        self._ctx = ctx
+        self._key = index_key(ctx.data_key)
+
+    def key_tokens(self, tokens: Iterable[str]) -> list[str]:
+        """The keyed form of plain tokens (a gap stays a gap)."""
+        key = self._key
+        return [GAP_TOKEN if token == GAP else _keyed(key, token) for token in tokens]
+
+    def digest(self, canonical_query: str) -> str:
+        """The journal's digest of a query: keyed, so a short query cannot be guessed back."""
+        return keyed_digest(self._key, canonical_query)
+
+    def _chunks(self, text: str) -> list[IndexedChunk]:
+        return [
+            IndexedChunk(tuple(self.key_tokens(c.stream)), tuple(sorted(self.key_tokens(c.sets))))
+            for c in chunks(text)
+        ]
+
+    def index_item(self, session: Session, row: ItemRow, content: ItemContent, names: Iterable[str]) -> None:
+        """Index a new holding (created here or received), in the caller's transaction."""
+        level = own_level(Marking.from_dict(json.loads(row.marking_json)), self._ctx.config.scheme)
+        add_search_chunks(
+            session,
+            item_id=row.id,
+            source_id=row.id,
+            classification=level,
+            chunks=self._chunks(item_text(content, names)),
+        )
+
+    def index_translation(self, session: Session, made: TranslationRow, content: ItemContent) -> None:
+        """Index a translation this node made, under its source item."""
+        level = search_level(session, made.source_id)
+        if level is None:
+            source = ItemRepository(session).require(made.source_id)
+            level = own_level(Marking.from_dict(json.loads(source.marking_json)), self._ctx.config.scheme)
+        add_search_chunks(
+            session,
+            item_id=made.source_id,
+            source_id=made.id,
+            classification=level,
+            chunks=self._chunks(_translation_text(content)),
+        )
+
+    def relabel(self, session: Session, row: ItemRow) -> None:
+        """Record the item's new level after a downgrade or declassification notice."""
+        marking = Marking.from_dict(json.loads(row.marking_json))
+        relabel_search_item(session, row.id, own_level(marking, self._ctx.config.scheme))
+
+    def forget(self, session: Session, item_id: str) -> None:
+        """Remove every index row of the item (destroyed, returned, consent revoked)."""
+        forget_search_item(session, item_id)
+
+    def expected(self, source: IndexSource) -> list[tuple[str, list[IndexedChunk]]]:
+        """(source id, chunks) the index should hold for an item: itself, then its translations.
+
+        Raises:
+            IntegrityError: the item's key no longer unwraps.
+            VerificationFailed: its sealed text no longer opens.
+        """
+        return self._expected(source.row, source.names, source.translations)
+
+    def _expected(
+        self, row: ItemRow, names: list[str], made_here: list[TranslationRow]
+    ) -> list[tuple[str, list[IndexedChunk]]]:
+        if row.status in UNSEARCHED_STATUSES:
+            return []
+        content = ItemContent.from_dict(
+            json.loads(open_content(item_key(self._ctx, row), row.content_sealed, row.id))
+        )
+        out = [(row.id, self._chunks(item_text(content, names)))]
+        for made in made_here:
+            key = unwrap_translation_key(self._ctx.data_key, made.wrapped_key, made.id)
+            text = ItemContent.from_dict(json.loads(open_translation(key, made.content_sealed, made.id)))
+            out.append((made.id, self._chunks(_translation_text(text))))
+        return out
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None, batch: int = 500) -> int:
+        """Re-index every item, in batches of one transaction each; returns how many were indexed.
+
+        ``progress`` is told (done, total) after each batch. An item whose text no longer
+        opens is left out (and reported by :meth:`check`).
+        """
+        with self._ctx.db.transaction() as session:
+            # Start from nothing: rows of items no longer held, and text-index rows left
+            # without their chunk row, go too.
+            clear_search_index(session)
+            ids = all_item_ids(session)
+        indexed = 0
+        for start in range(0, len(ids), batch):
+            with self._ctx.db.transaction() as session:
+                indexed += self._rebuild_batch(session, ids[start : start + batch])
+            if progress is not None:
+                progress(min(start + batch, len(ids)), len(ids))
+        with self._ctx.db.transaction() as session:
+            analyze_search_tables(session)
+        return indexed
+
+    def _rebuild_batch(self, session: Session, ids: list[str]) -> int:
+        """Index the items ``ids`` (three queries for the batch, then the inserts)."""
+        indexed = 0
+        for source in index_sources(session, ids):
+            row = source.row
+            try:
+                parts = self.expected(source)
+            except AccordError:
+                continue
+            level = own_level(Marking.from_dict(json.loads(row.marking_json)), self._ctx.config.scheme)
+            for source_id, chunked in parts:
+                add_search_chunks(
+                    session, item_id=row.id, source_id=source_id, classification=level, chunks=chunked
+                )
+            indexed += 1 if parts else 0
+        return indexed
+
+    def check(self) -> IndexCheck:
+        """Compare the index with the holdings: missing, stale and extra rows."""
+        result = IndexCheck()
+        with self._ctx.db.transaction(read_only=True) as session:
+            stored = search_digests(session)
+            ids = all_item_ids(session)
+            for start in range(0, len(ids), 500):
+                for source in index_sources(session, ids[start : start + 500]):
+                    item_id = source.row.id
+                    result.checked += 1
+                    try:
+                        parts = self.expected(source)
+                    except AccordError:
+                        result.damaged.append(item_id)
+                        stored.pop(item_id, None)
+                        continue
+                    want = _digests(parts)
+                    have = sorted(stored.pop(item_id, []))
+                    if want != have:
+                        (result.missing if want else result.extra).append(item_id)
+        result.extra.extend(sorted(k or "(text index rows without a chunk row)" for k in stored))
+        return result
+
+
+def _digests(parts: list[tuple[str, list[IndexedChunk]]]) -> list[tuple[str, int, str]]:
+    rows = [(source, number, c.digest()) for source, made in parts for number, c in enumerate(made)]
+    return sorted(rows)

@@ -1,0 +1,288 @@
+"""Search text: how an item's text and a person's query become tokens (pure; no keys, no I/O).
+
+The index must find a Korean or Japanese term of any length as a substring — one- and
+two-character words are the common case — and a Latin-script word as a word, on SQLite and
+PostgreSQL alike, without a trigram index (terms under three characters never match) and
+without ``LIKE`` (a scan). So the application tokenizes (issue 12):
+
+* text and query are normalised the same way: NFKC, case folding, NFKC again (half-width
+  kana, full-width Latin and decomposed Hangul become their ordinary forms);
+* a *run* of CJK characters (Hangul, kana, kanji) becomes its overlapping character bigrams
+  in order (``b:``), or one ``c:`` token when the run is one character; a CJK query term of
+  two or more characters is the phrase of its bigrams, which matches exactly where the term
+  is a substring of a run;
+* any other run of letters, digits and combining marks is a word (``w:``);
+* two consecutive CJK runs (separated only by spaces or punctuation) are kept apart by a gap
+  (:data:`GAP`), so the phrase of ``대한국`` never matches ``대한 한국``;
+* tokens that only a lookup of one token needs, and that have no place in a phrase, form a
+  *set* per chunk: every CJK character (``u:``, for one-character queries) and every prefix
+  of every word up to :data:`PREFIX_MAX` characters (``p:``, for ``word*``). The index keeps
+  keyed hashes of tokens, which cannot be matched by prefix, so prefixes are tokens too.
+
+A document's stream is cut into chunks of :data:`CHUNK_TOKENS` positions (PostgreSQL
+records phrase positions only up to 16,383, and a ``tsvector`` holds at most 1 MB), each
+overlapping the previous by :data:`MAX_PHRASE` - 1 positions, so any phrase of up to
+:data:`MAX_PHRASE` tokens lies whole in one chunk.
+
+Query syntax: terms separated by spaces are ANDed; ``"…"`` is a phrase; ``word*`` a
+prefix. Every other character (``AND``, ``-``, ``:``, ``(``, ``^``…) is plain text: the
+query reaches the database only as keyed tokens, never as syntax.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from accord.errors import InvalidInput
+
+__all__ = [
+    "CHUNK_TOKENS",
+    "GAP",
+    "MAX_PHRASE",
+    "MAX_QUERY_CHARS",
+    "MAX_TERMS",
+    "PREFIX_MAX",
+    "Chunk",
+    "Query",
+    "Term",
+    "chunks",
+    "is_cjk",
+    "normalise",
+    "parse_query",
+    "pieces",
+    "searchable_text",
+    "words",
+]
+
+PREFIX_MAX = 24
+"""Longest prefix a ``word*`` query may have (every word's prefixes up to it are indexed)."""
+MAX_PHRASE = 32
+"""Most tokens in one phrase (a CJK term of n characters is n - 1 tokens)."""
+CHUNK_TOKENS = 1000
+"""Stream positions per indexed chunk."""
+MAX_QUERY_CHARS = 1000
+"""Longest query accepted (a longer one is refused before it is read further)."""
+MAX_TERMS = 16
+"""Most terms in one query."""
+GAP = ""
+"""Stands between two consecutive CJK runs of the stream (one position, matched by nothing)."""
+
+_CJK_RANGES = (
+    (0x1100, 0x11FF),  # Hangul Jamo
+    (0x3005, 0x3007),  # 々 〆 〇
+    (0x303B, 0x303B),  # 〻
+    (0x3040, 0x30FF),  # Hiragana, Katakana (with ー)
+    (0x3130, 0x318F),  # Hangul Compatibility Jamo
+    (0x31F0, 0x31FF),  # Katakana Phonetic Extensions
+    (0x3400, 0x4DBF),  # CJK Extension A
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0xA960, 0xA97F),  # Hangul Jamo Extended-A
+    (0xAC00, 0xD7FF),  # Hangul Syllables, Jamo Extended-B
+    (0xF900, 0xFAFF),  # CJK Compatibility Ideographs
+    (0x1B000, 0x1B16F),  # Kana Supplement, Extended-A
+    (0x20000, 0x3134F),  # CJK Extensions B–G
+)
+
+
+def is_cjk(char: str) -> bool:
+    """Whether ``char`` is Hangul, kana or a CJK ideograph (searched as a substring)."""
+    code = ord(char)
+    return any(low <= code <= high for low, high in _CJK_RANGES)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or unicodedata.category(char).startswith("M")
+
+
+def normalise(text: str) -> str:
+    """NFKC, case folding, NFKC (case folding may undo a composition)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A run of normalised text: a CJK run or a word."""
+
+    text: str
+    cjk: bool
+
+
+def _kind(char: str) -> bool | None:
+    """True for a CJK character, False for a word character, None for a separator (memoised)."""
+    try:
+        return _KINDS[char]
+    except KeyError:
+        kind = True if is_cjk(char) else False if _is_word_char(char) else None
+        _KINDS[char] = kind
+        return kind
+
+
+_KINDS: dict[str, bool | None] = {}
+"""Each character's kind, once looked up (at most one entry per Unicode character)."""
+
+
+def pieces(normalised: str) -> Iterator[_Piece]:
+    """The CJK runs and words of normalised text, in order (everything else separates them)."""
+    start = 0
+    kind: bool | None = None  # True: CJK run, False: word, None: between pieces
+    for index, char in enumerate(normalised):
+        now = _kind(char)
+        if now != kind:
+            if kind is not None:
+                yield _Piece(normalised[start:index], kind)
+            start, kind = index, now
+    if kind is not None:
+        yield _Piece(normalised[start:], kind)
+
+
+def words(normalised: str) -> list[str]:
+    """The words (not CJK runs) of normalised text: what a Latin-script term is compared with."""
+    return [p.text for p in pieces(normalised) if not p.cjk]
+
+
+def _stream(piece: _Piece) -> list[str]:
+    if not piece.cjk:
+        return [f"w:{piece.text}"]
+    if len(piece.text) == 1:
+        return [f"c:{piece.text}"]
+    return [f"b:{piece.text[i : i + 2]}" for i in range(len(piece.text) - 1)]
+
+
+def _sets(piece: _Piece) -> set[str]:
+    if piece.cjk:
+        return {f"u:{char}" for char in piece.text}
+    return {f"p:{piece.text[:n]}" for n in range(1, min(len(piece.text), PREFIX_MAX) + 1)}
+
+
+def _positions(normalised: str) -> Iterator[tuple[str, _Piece | None]]:
+    """The stream: each token with the piece it came from (``GAP`` with None)."""
+    previous_cjk = False
+    for piece in pieces(normalised):
+        if piece.cjk and previous_cjk:
+            yield GAP, None
+        previous_cjk = piece.cjk
+        for token in _stream(piece):
+            yield token, piece
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One indexed chunk of a document: its positional stream and its set tokens."""
+
+    stream: tuple[str, ...]
+    """Tokens in position order; :data:`GAP` marks a gap."""
+    sets: frozenset[str]
+
+
+def chunks(text: str) -> list[Chunk]:
+    """The chunks a document's text is indexed as (none for text without words).
+
+    Consecutive chunks overlap by ``MAX_PHRASE - 1`` positions so that every phrase of up to
+    :data:`MAX_PHRASE` tokens lies whole in one of them.
+    """
+    stream = list(_positions(normalise(text)))
+    step = CHUNK_TOKENS - (MAX_PHRASE - 1)
+    out: list[Chunk] = []
+    start = 0
+    while start < len(stream):
+        part = stream[start : start + CHUNK_TOKENS]
+        sets: set[str] = set()
+        for _, piece in part:
+            if piece is not None:
+                sets |= _sets(piece)
+        out.append(Chunk(tuple(token for token, _ in part), frozenset(sets)))
+        if start + CHUNK_TOKENS >= len(stream):
+            break
+        start += step
+    return out
+
+
+@dataclass(frozen=True)
+class Term:
+    """One ANDed query term: a phrase of stream tokens, or one set token.
+
+    ``tokens`` of a phrase may hold :data:`GAP` between its parts (never first or last).
+    """
+
+    tokens: tuple[str, ...]
+    text: str
+    """The normalised text the person typed for this term (for snippets)."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query: its terms, all of which an item must match."""
+
+    terms: tuple[Term, ...]
+
+    def canonical(self) -> str:
+        """One string per distinct query (what the journal's digest is taken of)."""
+        return "\x1f".join("\x1e".join(t.tokens) for t in self.terms)
+
+
+def _check_text(query: str) -> None:
+    if len(query) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"a search query may have at most {MAX_QUERY_CHARS} characters")
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInput("the search query is not valid UTF-8 text") from exc
+
+
+def _raw_terms(query: str) -> Iterator[tuple[str, bool]]:
+    """(text, quoted) of each term: quoted phrases, then whitespace-separated words."""
+    parts = query.split('"')
+    for index, part in enumerate(parts):
+        # An unbalanced quote: its tail is read as unquoted words.
+        quoted = index % 2 == 1 and index < len(parts) - 1
+        if quoted:
+            yield part, True
+        else:
+            for bare in part.split():
+                yield bare, False
+
+
+def _term(raw: str, quoted: bool) -> Term | None:
+    prefix = not quoted and raw.endswith("*")
+    text = normalise(raw[:-1] if prefix else raw)
+    found = list(pieces(text))
+    if not found:
+        return None
+    if prefix and len(found) == 1 and not found[0].cjk:
+        word = found[0].text
+        if len(word) > PREFIX_MAX:
+            raise InvalidInput(f"a prefix (word*) may have at most {PREFIX_MAX} characters")
+        return Term((f"p:{word}",), text)
+    if len(found) == 1 and found[0].cjk and len(found[0].text) == 1:
+        return Term((f"u:{found[0].text}",), text)
+    tokens = tuple(token for token, _ in _positions(text))
+    if len(tokens) > MAX_PHRASE:
+        raise InvalidInput(f"a search term or phrase may have at most {MAX_PHRASE} tokens")
+    return Term(tokens, text)
+
+
+def parse_query(query: str) -> Query:
+    """The terms of ``query`` (ANDed; ``"…"`` a phrase; ``word*`` a prefix).
+
+    Raises:
+        InvalidInput: the query is empty or only punctuation, too long, not valid text, has
+            too many terms, or a phrase or prefix that is too long.
+    """
+    _check_text(query)
+    terms: list[Term] = []
+    for raw, quoted in _raw_terms(query):
+        term = _term(raw, quoted)
+        if term is not None and term not in terms:
+            terms.append(term)
+    if not terms:
+        raise InvalidInput("the search query has no word to search for")
+    if len(terms) > MAX_TERMS:
+        raise InvalidInput(f"a search query may have at most {MAX_TERMS} terms")
+    return Query(tuple(terms))
+
+
+def searchable_text(parts: Sequence[str]) -> str:
+    """The text of an item's parts as indexed: one part per line."""
+    return "\n".join(p for p in parts if p)

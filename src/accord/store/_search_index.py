@@ -1,0 +1,298 @@
+"""The blind search index's tables and their SQL, one design on SQLite and PostgreSQL (issue 12).
+
+``search_docs`` holds one row per indexed chunk of an item's text (its own text or a
+translation this node made): which item, which source, which chunk, the item's level in
+this node's scheme (for ``--classification``) and the SHA-256 of the chunk's tokens (for
+``accord search check``). The tokens themselves — keyed hashes, never words — are in
+
+* SQLite: the FTS5 table ``search_fts`` (``unicode61 remove_diacritics 0``), rowid = the
+  chunk's id; a stream token is a 13-character base32 word, a gap is ``0``;
+* PostgreSQL: the ``tsvector`` column ``search_docs.tokens`` (built from a literal, so no
+  text search configuration parses it; GIN index); a gap is a skipped position.
+
+A term is matched by one subquery per term (the terms of a query are ANDed per item, not
+per chunk). Only tokens this module is given — base32 hashes, ``0`` — are ever written
+into a ``MATCH`` or ``tsquery`` literal, each quoted; the literal is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, String, bindparam, delete, func, select, text, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
+
+from accord.errors import StorageError
+from accord.items import HoldingState
+from accord.store._tables import AttachmentRow, Base, ItemRow
+from accord.store._tables_custody import TranslationRow
+
+__all__ = [
+    "GAP_TOKEN",
+    "IndexSource",
+    "IndexedChunk",
+    "SearchDocRow",
+    "add_search_chunks",
+    "all_item_ids",
+    "analyze_search_tables",
+    "classified_items",
+    "clear_search_index",
+    "forget_search_item",
+    "index_sources",
+    "matching_items",
+    "relabel_search_item",
+    "search_digests",
+    "search_index_size",
+    "search_level",
+    "search_page",
+]
+
+GAP_TOKEN = "0"  # noqa: S105 (a marker, not a secret)
+"""What stands for a gap between CJK runs in a stream (no keyed token is all digits)."""
+_TOKEN = re.compile(r"[a-z2-7]{13}|0")
+
+
+class SearchDocRow(Base):
+    """One indexed chunk of an item's text (the tokens are in the backend's text index)."""
+
+    __tablename__ = "search_docs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # No foreign key: the index is derived data, rebuilt at will; `accord search check`
+    # reports rows of items that are not held.
+    item_id: Mapped[str] = mapped_column(String(64), index=True)
+    source_id: Mapped[str] = mapped_column(String(64))
+    """The item itself, or the translation whose text this is."""
+    chunk: Mapped[int] = mapped_column(Integer)
+    classification: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
+
+
+@dataclass(frozen=True)
+class IndexedChunk:
+    """A chunk's keyed tokens: the stream in order (``GAP_TOKEN`` for gaps) and the set."""
+
+    stream: tuple[str, ...]
+    sets: tuple[str, ...]
+
+    def digest(self) -> str:
+        """SHA-256 of the tokens, as stored for checks."""
+        return hashlib.sha256(f"{' '.join(self.stream)}|{' '.join(self.sets)}".encode("ascii")).hexdigest()
+
+
+def _checked(tokens: Iterable[str]) -> list[str]:
+    out = list(tokens)
+    if not all(_TOKEN.fullmatch(t) for t in out):
+        raise StorageError("the search index takes keyed tokens only")
+    return out
+
+
+def _tsvector(chunk: IndexedChunk) -> str:
+    positions: dict[str, list[int]] = {}
+    for position, token in enumerate(_checked(chunk.stream), start=1):
+        if token != GAP_TOKEN:
+            positions.setdefault(token, []).append(position)
+    lexemes = [f"'{t}':{','.join(map(str, p))}" for t, p in positions.items()]
+    lexemes += [f"'{t}'" for t in _checked(chunk.sets) if t not in positions]
+    return " ".join(lexemes)
+
+
+def add_search_chunks(
+    session: Session, *, item_id: str, source_id: str, classification: str, chunks: Sequence[IndexedChunk]
+) -> None:
+    """Index ``chunks`` of the text of ``source_id`` under ``item_id``."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for number, chunk in enumerate(chunks):
+        row = SearchDocRow(
+            item_id=item_id,
+            source_id=source_id,
+            chunk=number,
+            classification=classification,
+            digest=chunk.digest(),
+        )
+        session.add(row)
+        session.flush()
+        if postgres:
+            session.execute(
+                text("UPDATE search_docs SET tokens = CAST(:v AS tsvector) WHERE id = :id"),
+                {"v": _tsvector(chunk), "id": row.id},
+            )
+        else:
+            session.execute(
+                text("INSERT INTO search_fts (rowid, tokens) VALUES (:id, :t)"),
+                {"id": row.id, "t": " ".join(_checked([*chunk.stream, *chunk.sets]))},
+            )
+
+
+def forget_search_item(session: Session, item_id: str, *, source_id: str | None = None) -> None:
+    """Remove the index rows of ``item_id`` (of one source only, if given)."""
+    where = [SearchDocRow.item_id == item_id]
+    if source_id is not None:
+        where.append(SearchDocRow.source_id == source_id)
+    if session.get_bind().dialect.name != "postgresql":
+        ids = list(session.scalars(select(SearchDocRow.id).where(*where)))
+        if ids:
+            session.execute(
+                text("DELETE FROM search_fts WHERE rowid IN (SELECT value FROM json_each(:ids))"),
+                {"ids": str(ids)},
+            )
+    session.execute(delete(SearchDocRow).where(*where))
+
+
+def clear_search_index(session: Session) -> None:
+    """Remove every row of the index (before a rebuild), orphaned text-index rows included."""
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(text("DELETE FROM search_fts"))
+    session.execute(delete(SearchDocRow))
+
+
+def analyze_search_tables(session: Session) -> None:
+    """Refresh the planner's statistics of the tables a search reads.
+
+    Without them SQLite looks matched ids up in the primary key (reading every sealed row)
+    instead of the covering ``ix_items_search``; a rebuild refreshes them.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE items, search_docs"))
+    else:
+        session.execute(text("ANALYZE items"))
+        session.execute(text("ANALYZE search_docs"))
+
+
+def relabel_search_item(session: Session, item_id: str, classification: str) -> None:
+    """Record an item's new level (after a downgrade or declassification)."""
+    session.execute(
+        update(SearchDocRow).where(SearchDocRow.item_id == item_id).values(classification=classification)
+    )
+
+
+def _fts_phrase(tokens: Sequence[str]) -> str:
+    return '"' + " ".join(_checked(tokens)) + '"'
+
+
+def _tsquery(tokens: Sequence[str]) -> str:
+    parts: list[str] = []
+    distance = 0
+    for token in _checked(tokens):
+        distance += 1
+        if token == GAP_TOKEN:
+            continue
+        parts.append(f"'{token}'" if not parts else f"<{distance}> '{token}'")
+        distance = 0
+    return " ".join(parts)
+
+
+_PG_TERM = "SELECT item_id FROM search_docs WHERE tokens @@ CAST(:term AS tsquery)"
+# The text index is read first (rowids of the matching chunks), then their chunk rows: joined
+# the other way, SQLite evaluates MATCH once per chunk row.
+_FTS_TERM = (
+    "SELECT item_id FROM search_docs WHERE id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :term)"
+)
+
+
+def matching_items(session: Session, terms: Sequence[Sequence[str]]) -> list[ColumnElement[bool]]:
+    """One condition on ``items.id`` per term: the item has a chunk that matches the term.
+
+    A term is a phrase of keyed stream tokens (``GAP_TOKEN`` between runs) or one set token.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    conditions: list[ColumnElement[bool]] = []
+    sql = _PG_TERM if postgres else _FTS_TERM
+    for term in terms:
+        literal = _tsquery(term) if postgres else _fts_phrase(term)
+        # unique: each term's literal is its own parameter in the one statement
+        subquery = text(sql).bindparams(bindparam("term", literal, unique=True)).columns(item_id=String)
+        conditions.append(ItemRow.id.in_(subquery))
+    return conditions
+
+
+def classified_items(level: str) -> ColumnElement[bool]:
+    """The condition on ``items.id``: indexed at ``level`` (in this node's scheme)."""
+    return ItemRow.id.in_(select(SearchDocRow.item_id).where(SearchDocRow.classification == level))
+
+
+def search_level(session: Session, item_id: str) -> str | None:
+    """The level an item is indexed at, if it is indexed."""
+    return session.scalar(select(SearchDocRow.classification).where(SearchDocRow.item_id == item_id).limit(1))
+
+
+def search_page(
+    session: Session, conditions: Sequence[ColumnElement[bool]], limit: int
+) -> tuple[list[str], int]:
+    """Ids of items meeting ``conditions``, newest first, up to ``limit``; and how many meet them.
+
+    The count has the same conditions as the page (the decision point's among them).
+    """
+    query = select(ItemRow.id).where(*conditions).order_by(ItemRow.created_at.desc(), ItemRow.id.desc())
+    ids = list(session.scalars(query.limit(limit)))
+    if len(ids) < limit:
+        return ids, len(ids)
+    return ids, int(session.scalar(select(func.count()).where(*conditions)) or 0)
+
+
+@dataclass(frozen=True)
+class IndexSource:
+    """What an item's index rows are made from: its row, attachment names, translations made here."""
+
+    row: ItemRow
+    names: list[str]
+    translations: list[TranslationRow]
+
+
+def all_item_ids(session: Session) -> list[str]:
+    """Every item's id, in order (a rebuild or a check walks them in batches)."""
+    return list(session.scalars(select(ItemRow.id).order_by(ItemRow.id)))
+
+
+def index_sources(session: Session, item_ids: Sequence[str]) -> list[IndexSource]:
+    """The items ``item_ids`` with their attachment names and live translations (three queries)."""
+    rows = session.scalars(select(ItemRow).where(ItemRow.id.in_(item_ids)).order_by(ItemRow.id)).all()
+    names: dict[str, list[str]] = {}
+    query = (
+        select(AttachmentRow.item_id, AttachmentRow.name)
+        .where(AttachmentRow.item_id.in_(item_ids))
+        .order_by(AttachmentRow.item_id, AttachmentRow.position)
+    )
+    for item_id, name in session.execute(query):
+        names.setdefault(item_id, []).append(name)
+    made: dict[str, list[TranslationRow]] = {}
+    translations = (
+        select(TranslationRow)
+        .where(TranslationRow.source_id.in_(item_ids), TranslationRow.status != HoldingState.DESTROYED)
+        .order_by(TranslationRow.id)
+    )
+    for translation in session.scalars(translations):
+        made.setdefault(translation.source_id, []).append(translation)
+    return [IndexSource(row, names.get(row.id, []), made.get(row.id, [])) for row in rows]
+
+
+def search_digests(session: Session) -> dict[str, list[tuple[str, int, str]]]:
+    """Each indexed item's (source, chunk, digest) rows, in order (for ``accord search check``)."""
+    out: dict[str, list[tuple[str, int, str]]] = {}
+    query = select(
+        SearchDocRow.item_id, SearchDocRow.source_id, SearchDocRow.chunk, SearchDocRow.digest
+    ).order_by(SearchDocRow.item_id, SearchDocRow.source_id, SearchDocRow.chunk)
+    for item_id, source_id, chunk, digest in session.execute(query):
+        out.setdefault(item_id, []).append((source_id, chunk, digest))
+    if session.get_bind().dialect.name != "postgresql":
+        fts = session.scalar(text("SELECT count(*) FROM search_fts"))
+        docs = session.scalar(select(func.count()).select_from(SearchDocRow))
+        if fts != docs:
+            out.setdefault("", []).append(("search_fts", int(fts or 0), f"{docs} chunk rows"))
+    return out
+
+
+def search_index_size(session: Session) -> int:
+    """Bytes the index takes (tables and indexes), as far as the backend tells."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.scalar(text("SELECT pg_total_relation_size('search_docs')")) or 0)
+    total = session.scalar(
+        text(
+            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search_fts%' OR name = 'search_docs' "
+            "OR name LIKE 'ix_search_docs%'"
+        )
+    )
+    return int(total or 0)

@@ -1,0 +1,134 @@
+"""The search index follows the holdings in the same transaction (issue 12; Arts. 6, 16).
+
+Destroyed items are no longer found; a translation made here is found under its item; a
+downgrade changes the level filtered on; a withheld item changes no count; the SQLite file
+holds no searched word; ``check`` sees a damaged index and ``reindex`` repairs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, text
+from support_trio import Loopback
+
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import LabelRequest, Node, SearchFilters
+from accord.store import SearchDocRow
+
+EVERYTHING = SearchFilters()
+
+
+@pytest.fixture
+def jpn(make_node: Callable[..., Node], database_url: str) -> Node:
+    node = make_node("JPN", "jpn-mod", database_url)
+    node.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
+    node.users.add("tanaka", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
+    node.users.add("suzuki", role="analyst", clearance="秘", ntk=[], actor="authority")
+    return node
+
+
+def _create(node: Node, body: str, *, secret: bool = False, title: str = "報告") -> str:
+    label = LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"]) if secret else LabelRequest("秘", ["KOR"])
+    content = ItemContent(ItemKind.REPORT, title, body, "DPRK-MISSILE" if secret else "x")
+    return node.items.create(actor="sato", content=content, label=label, precedence=Precedence.ROUTINE).id
+
+
+def _ids(
+    node: Node, query: str, actor: str = "sato", filters: SearchFilters = EVERYTHING
+) -> tuple[list[str], int]:
+    return node.items.search.matching_ids(query, actor=actor, filters=filters, limit=100)
+
+
+def test_a_destroyed_item_is_no_longer_found(jpn: Node) -> None:
+    kept, gone = _create(jpn, "독도 경비 보고"), _create(jpn, "독도 방공 식별")
+    assert set(_ids(jpn, "독도")[0]) == {kept, gone}
+    jpn.custody.destroy(gone, method="crypto-erase", witness="tanaka", actor="sato")
+    assert _ids(jpn, "독도") == ([kept], 1)
+    assert _ids(jpn, "방공") == ([], 0)
+    assert jpn.items.search.check().agrees
+
+
+def test_a_translation_made_here_is_found_under_its_item(jpn: Node, tmp_path: Path) -> None:
+    item = _create(jpn, "Missile launch observed")
+    assert _ids(jpn, "미사일") == ([], 0)
+    path = tmp_path / "ko.txt"
+    path.write_text("미사일 발사 관측", encoding="utf-8")
+    jpn.custody.translate(item, path=path, lang="ko", actor="sato")
+    assert _ids(jpn, "미사일") == ([item], 1)
+    assert _ids(jpn, "사") == ([item], 1)
+    assert jpn.items.search.check().agrees
+
+
+def test_a_withheld_item_changes_no_count(jpn: Node) -> None:
+    _create(jpn, "ミサイル発射")
+    assert _ids(jpn, "発射", actor="suzuki")[1] == 1
+    secret = _create(jpn, "ミサイル発射 極秘", secret=True)
+    assert _ids(jpn, "発射", actor="suzuki")[1] == 1
+    assert secret not in _ids(jpn, "発射", actor="suzuki")[0]
+    assert _ids(jpn, "発射", actor="sato")[1] == 2
+    page = jpn.items.search.search("発射", actor="suzuki", filters=EVERYTHING)
+    assert page.total == 1
+    assert [h.view.id for h in page.hits] != [secret]
+
+
+def test_a_downgrade_changes_the_level_searched_by(jpn: Node) -> None:
+    item = _create(jpn, "radar track", secret=True)
+    assert _ids(jpn, "radar", filters=SearchFilters(classification="極秘")) == ([item], 1)
+    jpn.notices.downgrade(item, to="秘", reason="no longer sensitive", actor="sato")
+    assert _ids(jpn, "radar", filters=SearchFilters(classification="極秘")) == ([], 0)
+    assert _ids(jpn, "radar", filters=SearchFilters(classification="秘")) == ([item], 1)
+    assert jpn.items.search.check().agrees
+
+
+def test_check_sees_a_damaged_index_and_reindex_repairs_it(jpn: Node) -> None:
+    first, second = _create(jpn, "대한민국 정보"), _create(jpn, "日本国 情報")
+    with jpn.ctx.db.transaction() as session:
+        session.execute(delete(SearchDocRow).where(SearchDocRow.item_id == first))
+    check = jpn.items.search.check()
+    assert not check.agrees
+    assert check.missing == [first]
+    seen: list[tuple[int, int]] = []
+    assert jpn.items.search.reindex(lambda done, total: seen.append((done, total))) == 2
+    assert seen[-1] == (2, 2)
+    assert jpn.items.search.check().agrees
+    assert _ids(jpn, "민국") == ([first], 1)
+    assert _ids(jpn, "情報") == ([second], 1)
+
+
+def test_the_database_file_holds_no_searched_word(make_node: Callable[..., Node]) -> None:
+    node = make_node("JPN", "jpn-mod")
+    node.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
+    _create(node, "Zanzibarite 잠수함기지 潜水艦基地", title="Quokkaesque")
+    assert _ids(node, "zanzibarite")[1] == 1
+    # The database file and its write-ahead log, as they are on disk.
+    raw = b"".join(p.read_bytes() for p in node.ctx.home.root.rglob("*.db*"))
+    for word in ("zanzibarite", "Zanzibarite", "quokka", "잠수함", "潜水艦", "基地"):
+        for form in (word, word.casefold()):
+            assert form.encode("utf-8") not in raw
+            assert form.encode("utf-16-le") not in raw
+    with node.ctx.db.engine.connect() as conn:
+        tokens = conn.execute(text("SELECT tokens FROM search_fts")).scalars().all()
+    assert tokens
+    assert all(t == "0" or (len(t) == 13 and t.isalnum()) for doc in tokens for t in doc.split())
+
+
+def test_a_received_item_is_found_at_the_receiver_in_its_own_scheme(federation: Any) -> None:
+    jpn, kor = federation.jpn, federation.kor
+    item = jpn.items.create(
+        actor="sato",
+        content=ItemContent(ItemKind.REPORT, "弾道ミサイル発射", "Launch at 06:12.", "DPRK-MISSILE"),
+        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=federation.agreement_id),
+        precedence=Precedence.ROUTINE,
+    ).id
+    jpn.sending.send(item, to="KOR", actor="sato")
+    for peer, lane in jpn.delivery.peers_with_pending():
+        jpn.delivery.deliver_once(peer, lane, Loopback(kor))
+    assert _ids(kor, "ミサイル", actor="kim") == ([item], 1)
+    level = kor.items.show(item, actor="kim").marking.alternatives[0].classification
+    assert _ids(kor, "launch", actor="kim", filters=SearchFilters(classification=level)) == ([item], 1)
+    assert _ids(kor, "launch", actor="kim", filters=SearchFilters(from_party="JPN")) == ([item], 1)
+    assert kor.items.search.check().agrees

@@ -1,0 +1,131 @@
+"""Search text (holdings/_search_text.py): tokens and queries against a plain substring scan.
+
+The reference matcher below reads chunks as the databases do: a set token is looked up, a
+phrase is a run of consecutive stream positions. Hypothesis checks it finds exactly what a
+plain scan of the normalised text finds.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support_search import oracle_all, oracle_matches, term_from, texts
+
+from accord.errors import InvalidInput
+from accord.node.holdings._search_text import (
+    CHUNK_TOKENS,
+    GAP,
+    MAX_PHRASE,
+    MAX_QUERY_CHARS,
+    PREFIX_MAX,
+    Chunk,
+    Term,
+    chunks,
+    normalise,
+    parse_query,
+)
+
+
+def _in_chunk(chunk: Chunk, term: Term) -> bool:
+    if len(term.tokens) == 1 and term.tokens[0] in chunk.sets:
+        return True
+    n = len(term.tokens)
+    return any(chunk.stream[i : i + n] == term.tokens for i in range(len(chunk.stream) - n + 1))
+
+
+def matches(text: str, query: str) -> bool:
+    parts = chunks(text)
+    return all(any(_in_chunk(c, t) for c in parts) for t in parse_query(query).terms)
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts, st.data())
+def test_one_term_matches_exactly_where_a_plain_scan_does(text: str, data: st.DataObject) -> None:
+    term = term_from(text, data)
+    assert matches(text, term) == oracle_matches(text, term)
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts, st.data())
+def test_terms_are_anded(text: str, data: st.DataObject) -> None:
+    terms = [term_from(text, data) for _ in range(data.draw(st.integers(1, 3)))]
+    assert matches(text, " ".join(terms)) == oracle_all(text, terms)
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "found"),
+    [
+        pytest.param("대한 한국", "대한국", False, id="bigrams-of-two-runs-do-not-join"),
+        pytest.param("대한민국", "한민", True, id="korean-two-syllables-inside-a-word"),
+        pytest.param("대한민국", "민", True, id="one-syllable"),
+        pytest.param("防衛省", "衛", True, id="one-kanji"),
+        pytest.param("ﾚｰﾀﾞｰ", "レーダー", True, id="half-width-kana"),
+        pytest.param("ＧＳＯＭＩＡ", "gsomia", True, id="full-width-latin"),
+        pytest.param("\u1100\u1161\u11a8", "각", True, id="decomposed-hangul"),
+        pytest.param("naval report", "nav*", True, id="prefix"),
+        pytest.param("naval report", "nav", False, id="a-word-is-a-word"),
+        pytest.param("the naval report", '"naval report"', True, id="phrase"),
+        pytest.param("the report naval", '"naval report"', False, id="phrase-order"),
+        pytest.param("AND OR NEAR", "and", True, id="fts-words-are-words"),
+    ],
+)
+def test_examples(text: str, query: str, found: bool) -> None:
+    assert matches(text, query) is found
+
+
+def test_a_long_document_is_chunked_and_phrases_across_chunk_borders_still_match() -> None:
+    text = " ".join(f"w{i}" for i in range(3 * CHUNK_TOKENS))
+    parts = chunks(text)
+    assert len(parts) == 4
+    assert all(len(c.stream) <= CHUNK_TOKENS for c in parts)
+    border = CHUNK_TOKENS - 5
+    phrase = " ".join(f"w{i}" for i in range(border, border + MAX_PHRASE))
+    assert matches(text, f'"{phrase}"')
+    assert matches(text, f"w{3 * CHUNK_TOKENS - 1}")
+
+
+def test_runs_are_separated_by_a_gap_only_between_cjk_runs() -> None:
+    [chunk] = chunks("대한 한국 army 일본")
+    assert chunk.stream == ("b:대한", GAP, "b:한국", "w:army", "b:일본")
+    assert {"u:대", "u:한", "u:국", "p:a", "p:army"} <= chunk.sets
+
+
+def test_normalise_is_nfkc_casefold() -> None:
+    assert normalise("ＡＢＣ ｱ Straße") == "abc ア strasse"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("   ", id="blank"),
+        pytest.param("!?.,、。", id="punctuation-only"),
+        pytest.param('"', id="lone-quote"),
+        pytest.param("*", id="star-only"),
+        pytest.param("x" * (MAX_QUERY_CHARS + 1), id="too-long"),
+        pytest.param("a" * 10 * 1024 * 1024, id="ten-megabytes"),
+        pytest.param(b"caf\xe9".decode("utf-8", "surrogateescape"), id="invalid-utf8"),
+        pytest.param("a" * (PREFIX_MAX + 1) + "*", id="prefix-too-long"),
+        pytest.param("가" * (MAX_PHRASE + 2), id="cjk-term-too-long"),
+        pytest.param(" ".join(f"t{i}" for i in range(17)), id="too-many-terms"),
+    ],
+)
+def test_bad_queries_are_clear_errors(query: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_query(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['a" OR 1=1 --', "NEAR(a b)", "a AND b", "col:a", "^a", "-a", "a'b", "(a)", "{a}", "a+b", "a'", "a\\"],
+)
+def test_fts_syntax_characters_are_plain_text(query: str) -> None:
+    parsed = parse_query(query)
+    for term in parsed.terms:
+        for token in term.tokens:
+            assert token == GAP or token[:2] in {"w:", "b:", "c:", "u:", "p:"}
+
+
+def test_the_same_query_in_other_forms_is_the_same_query() -> None:
+    assert parse_query("ARMY  대한").canonical() == parse_query("army 대한 army").canonical()
