@@ -30,6 +30,7 @@ from accord.cli._ledger_cmds import ledger_app
 from accord.cli._node_cmds import identity_app, init, party_app, user_app
 from accord.cli._search_cmds import search_app
 from accord.cli._serve import serve
+from accord.cli._stix_cmds import stix_app
 from accord.cli._witness_cmds import ack_alarm, alarms, publish, witnesses
 
 __all__ = ["app", "main"]
@@ -95,6 +96,7 @@ ledger_app.command("alarms")(alarms)
 ledger_app.command("ack-alarm")(ack_alarm)
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(journal_app, name="journal")
+app.add_typer(stix_app, name="stix")
 app.command("demo")(demo)
 
 

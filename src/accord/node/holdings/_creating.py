@@ -233,6 +233,16 @@ class ItemCreation:
                     allowed.append(level)
             return allowed
 
+    def check(self, *, actor: str, label: LabelRequest, purpose: str) -> None:
+        """Run the creation checks of :meth:`create` without creating anything.
+
+        Raises:
+            AccordError: the refusal :meth:`create` would raise for this label and purpose.
+        """
+        item_id = f"{self._ctx.config.party.lower()}-{uuid.uuid4().hex}"
+        with self._ctx.db.transaction(read_only=True) as session:
+            self._check(session, actor, item_id, label, purpose, self._ctx.now())
+
     def _check(
         self, session: Session, actor: str, item_id: str, label: LabelRequest, purpose: str, now: datetime
     ) -> ConfidentialityLabel:

@@ -116,6 +116,21 @@ class ItemService:
         """
         return self._creation.creatable_levels(actor)
 
+    def check_create(self, *, actor: str, label: LabelRequest, purpose: str) -> None:
+        """Whether :meth:`create` would accept an item of this label and purpose; nothing is stored.
+
+        An importer checks every item of a batch first, so that a refused batch stores none
+        of them (issue 13).
+
+        Raises:
+            NotFound: the user or the agreement does not exist.
+            PolicyDenied: the user may not create items, or holds too low a clearance.
+            LabelError: the label is invalid in this node's scheme.
+            TranslationRefused: the level is out of the agreement's scope.
+            AgreementStateError: the agreement is not in force (draft or terminated).
+        """
+        self._creation.check(actor=actor, label=label, purpose=purpose)
+
     # --- read ---------------------------------------------------------------------------
 
     def show(self, item_id: str, *, actor: str) -> ItemView:

@@ -1,0 +1,61 @@
+"""``accord stix export`` and ``accord stix import``: items as STIX 2.1 bundles, markings kept (issue 13)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from accord.cli._auth import acting, as_option
+from accord.cli._common import HomeOpt, JsonOpt, check_writable, console, emit_json
+from accord.interop import MAX_STIX_BYTES, StixExchange
+from accord.limits import read_bounded
+
+__all__ = ["stix_app"]
+
+stix_app = typer.Typer(
+    help="STIX 2.1: export items with their ACS 3.0 and national markings, import bundles.",
+    no_args_is_help=True,
+)
+
+
+@stix_app.command("export")
+def stix_export(
+    items: Annotated[list[str], typer.Argument(help="Item ids.")],
+    as_user: Annotated[str, as_option("The user reading the items (each is read as by `item show`).")],
+    out: Annotated[
+        Path | None, typer.Option(help="Write the bundle here (default: standard output).")
+    ] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Export items as one STIX 2.1 bundle, validated by stix2 and stix2-validator."""
+    with acting(home, as_user) as (node, actor):
+        if out is not None:
+            check_writable(out)
+        bundle = StixExchange(node).export(items, actor=actor)
+    text = json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    console.print(f"Wrote {len(items)} item(s) as a STIX 2.1 bundle to {out}.")
+
+
+@stix_app.command("import")
+def stix_import(
+    file: Annotated[Path, typer.Argument(help="A STIX 2.1 bundle (JSON).")],
+    as_user: Annotated[str, as_option("The user creating the items (their creation checks apply).")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import a STIX 2.1 bundle: every item created under its national marking, or none."""
+    with acting(home, as_user) as (node, actor):
+        data = read_bounded(file, limit=MAX_STIX_BYTES, what="STIX bundle")
+        views = StixExchange(node).import_bundle(data, actor=actor)
+    if json_out:
+        emit_json([v.summary() for v in views])
+        return
+    for view in views:
+        console.print(f"Created {view.id}  {view.banners[0] if view.banners else ''}  {view.content.title}")

@@ -1,0 +1,39 @@
+"""The interoperability layer: STIX 2.1 and TAXII 2.1 (issue 13), beside ``cli``, ``api`` and ``web``.
+
+It calls only :mod:`accord.node` and the pure codecs, so nothing leaves a node through these
+doors unmarked, and nothing reaches a person that the decision point would withhold:
+
+* :class:`StixExchange` — ``accord stix export`` / ``accord stix import``: an item as a
+  STIX 2.1 bundle with ACS 3.0 and Accord's national markings, and back (``docs/stix.md``);
+* :func:`bundle_of`, :func:`read_bundle`, :func:`check_bundle` — the pure codec and the
+  ``stix2`` / ``stix2-validator`` gate it passes both ways;
+* the extension ids and their JSON schemas (:func:`json_schemas`).
+"""
+
+from __future__ import annotations
+
+from accord.interop._stix import StixExchange
+from accord.interop._stix_check import MAX_STIX_BYTES, check_bundle, load_json
+from accord.interop._stix_codec import ItemDraft, bundle_of, read_bundle
+from accord.interop._stix_ext import (
+    ACS_EXT,
+    ITEM_EXT,
+    NATIONAL_MARKING_EXT,
+    TLP2_MARKINGS,
+    json_schemas,
+)
+
+__all__ = [
+    "ACS_EXT",
+    "ITEM_EXT",
+    "MAX_STIX_BYTES",
+    "NATIONAL_MARKING_EXT",
+    "TLP2_MARKINGS",
+    "ItemDraft",
+    "StixExchange",
+    "bundle_of",
+    "check_bundle",
+    "json_schemas",
+    "load_json",
+    "read_bundle",
+]

@@ -1,0 +1,118 @@
+"""Checking STIX 2.1 input and output: bounded JSON, ``stix2`` and ``stix2-validator`` (issue 13).
+
+Every bundle Accord writes or reads passes the same three gates:
+
+1. :func:`load_json` — at most :data:`MAX_STIX_BYTES`, UTF-8, no repeated key, nested at
+   most :data:`MAX_DEPTH` deep (a deeply nested document is refused before it is walked);
+2. ``stix2.parse(…, allow_custom=False)`` with Accord's extensions registered
+   (:mod:`._stix_ext`), so a bad value in a known extension is refused;
+3. ``stix2-validator`` in strict mode against the OASIS JSON schemas vendored in
+   ``_vendor/schemas-2.1`` (their references resolve to those files, never the internet)
+   and Accord's own extension schemas in ``_vendor/accord``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import stix2
+import stix2validator.validator as _validator
+from stix2.exceptions import STIXError
+
+from accord.errors import InvalidInput
+from accord.interop import _stix_ext  # noqa: F401 (registers the extensions with stix2)
+
+__all__ = ["MAX_DEPTH", "MAX_STIX_BYTES", "SCHEMA_DIR", "check_bundle", "load_json"]
+
+MAX_STIX_BYTES = 4 * 1024 * 1024
+"""The largest STIX document read (4 MiB)."""
+MAX_DEPTH = 12
+"""The deepest nesting of arrays and objects accepted in a STIX document."""
+
+_VENDOR = Path(__file__).parent / "_vendor"
+SCHEMA_DIR = _VENDOR / "accord"
+"""Accord's extension schemas, one file per extension-definition id (stix2-validator's schema_dir)."""
+
+_lock = threading.Lock()
+
+
+def _point_validator_at_vendored_schemas() -> None:
+    # stix2-validator finds its OASIS schemas beside its module file (`schemas-2.1/` next to
+    # validator.py), and the wheel on PyPI ships none: it would then fail, or fetch the
+    # schemas' own $id URLs from the internet. Pointing that one module-level name at our
+    # vendored copy makes every lookup a local file; nothing else reads it.
+    _validator.__file__ = str(_VENDOR / "validator.py")
+
+
+def load_json(data: bytes, what: str = "STIX document") -> Any:
+    """Decode a STIX JSON document, bounded in size and depth, refusing repeated keys.
+
+    Raises:
+        InvalidInput: too large, not UTF-8 JSON, a repeated key, or nested too deeply.
+    """
+    if len(data) > MAX_STIX_BYTES:
+        raise InvalidInput(f"{what} refused: larger than {MAX_STIX_BYTES // (1024 * 1024)} MiB")
+    _check_depth(data, what)
+
+    def no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        result: dict[str, object] = {}
+        for key, value in pairs:
+            if key in result:
+                raise InvalidInput(f"{what} refused: the key {key!r} is repeated")
+            result[key] = value
+        return result
+
+    try:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=no_duplicates)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{what} refused: not UTF-8") from exc
+    except ValueError as exc:
+        raise InvalidInput(f"{what} refused: not JSON ({exc})") from exc
+
+
+def _check_depth(data: bytes, what: str) -> None:
+    # Counted on the bytes before decoding, so a hostile nesting never reaches the parser.
+    depth = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InvalidInput(f"{what} refused: nested deeper than {MAX_DEPTH} levels")
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+
+
+def check_bundle(bundle: Mapping[str, object]) -> None:
+    """Check a bundle with ``stix2`` (extensions registered, nothing custom) and ``stix2-validator``.
+
+    Raises:
+        InvalidInput: either refuses it; the message holds their first reasons.
+    """
+    try:
+        stix2.parse(dict(bundle), allow_custom=False, version="2.1")
+    except (STIXError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise InvalidInput(f"STIX bundle refused by stix2: {exc}") from exc
+    options = _validator.ValidationOptions(version="2.1", strict=True, schema_dir=str(SCHEMA_DIR))
+    with _lock:
+        _point_validator_at_vendored_schemas()
+        try:
+            result = _validator.validate_instance(dict(bundle), options)
+        except Exception as exc:  # a foreign validator: any failure of it is a refusal
+            raise InvalidInput(f"STIX bundle refused by stix2-validator: {exc}") from exc
+    if not result.is_valid:
+        reasons = "; ".join(str(e) for e in list(result.errors)[:3])
+        raise InvalidInput(f"STIX bundle refused by stix2-validator: {reasons}")
