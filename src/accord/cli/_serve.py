@@ -20,15 +20,17 @@ from urllib.parse import urlsplit
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from accord.api import PeerServer, create_peer_app, create_user_app, deadline_protocol
 from accord.cli._common import HomeOpt, console, node_at, refusals
 from accord.errors import InvalidInput, TransportError
+from accord.interop import create_taxii_router
 from accord.node import DeliveryWorker, Node
 from accord.web import ConsoleSettings, create_console_app
 
-__all__ = ["UserApiServer", "endpoint_address", "running", "serve", "user_and_console_app"]
+__all__ = ["UserApiServer", "endpoint_address", "running", "serve", "user_and_console_app", "user_app"]
 
 _log = logging.getLogger("accord.serve")
 
@@ -76,18 +78,28 @@ def running(node: Node, host: str, port: int) -> Iterator[tuple[PeerServer, Deli
         server.stop()
 
 
+def user_app(node: Node) -> FastAPI:
+    """The app served under ``/api/`` and ``/taxii2/``: the user API and the TAXII 2.1 router."""
+    app = create_user_app(node)
+    app.include_router(create_taxii_router(node))
+    return app
+
+
 def user_and_console_app(node: Node, *, secure_cookies: bool) -> ASGIApp:
-    """The user API under ``/api/`` and the web console everywhere else, on one port (ADR 0006).
+    """The user API under ``/api/``, the TAXII 2.1 server under ``/taxii2/`` (issue 13), and the
+    web console everywhere else, on one port (ADR 0006).
 
     Two applications with their own middleware (the API's body cap and JSON errors, the
-    console's headers and pages), side by side: neither imports the other.
+    console's headers and pages), side by side: neither imports the other. The TAXII routes
+    are a router of the user API app (same body cap, same accounts).
     """
-    api = create_user_app(node)
+    api = user_app(node)
     console = create_console_app(node, ConsoleSettings(secure_cookies=secure_cookies))
 
     async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] in ("http", "websocket") else ""
-        target = api if path == "/api" or path.startswith("/api/") else console
+        served_by_api = any(path == p or path.startswith(f"{p}/") for p in ("/api", "/taxii2"))
+        target = api if served_by_api else console
         await target(scope, receive, send)
 
     return dispatch

@@ -7,7 +7,9 @@ doors unmarked, and nothing reaches a person that the decision point would withh
   STIX 2.1 bundle with ACS 3.0 and Accord's national markings, and back (``docs/stix.md``);
 * :func:`bundle_of`, :func:`read_bundle`, :func:`check_bundle` — the pure codec and the
   ``stix2`` / ``stix2-validator`` gate it passes both ways;
-* the extension ids and their JSON schemas (:func:`json_schemas`).
+* the extension ids and their JSON schemas (:func:`json_schemas`);
+* :func:`create_taxii_router` — the TAXII 2.1 server at ``/taxii2/`` that ``accord serve``
+  composes into the user API app (``docs/taxii.md``).
 """
 
 from __future__ import annotations
@@ -22,17 +24,20 @@ from accord.interop._stix_ext import (
     TLP2_MARKINGS,
     json_schemas,
 )
+from accord.interop._taxii import TAXII_MEDIA_TYPE, create_taxii_router
 
 __all__ = [
     "ACS_EXT",
     "ITEM_EXT",
     "MAX_STIX_BYTES",
     "NATIONAL_MARKING_EXT",
+    "TAXII_MEDIA_TYPE",
     "TLP2_MARKINGS",
     "ItemDraft",
     "StixExchange",
     "bundle_of",
     "check_bundle",
+    "create_taxii_router",
     "json_schemas",
     "load_json",
     "read_bundle",

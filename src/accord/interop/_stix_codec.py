@@ -47,7 +47,7 @@ from accord.markings import (
 )
 from accord.node import ItemView
 
-__all__ = ["ItemDraft", "bundle_of", "read_bundle"]
+__all__ = ["ItemDraft", "bundle_of", "objects_of", "read_bundle"]
 
 _NAMESPACE = uuid.UUID("5d8e2f4a-9c1b-4e57-8a3f-0c6b7d2e1f90")
 # Identities and extension definitions never change, so their times are fixed: the day the
@@ -254,19 +254,25 @@ def _item_objects(view: ItemView) -> list[dict[str, object]]:
     return [*objects, report]
 
 
-def bundle_of(views: Sequence[ItemView]) -> dict[str, object]:
-    """A STIX 2.1 bundle of ``views``: each item marked, its originator's identity, the extensions."""
-    objects: dict[str, dict[str, object]] = {}
+def objects_of(view: ItemView) -> list[dict[str, object]]:
+    """The STIX objects of one item: the publishers' identities, the extensions, markings, report."""
     accord = _identity("accord", "Accord")
     accord["id"] = _ACCORD_IDENTITY
     accord["name"] = "Accord (publisher of the accord-* STIX extensions)"
-    for obj in [accord, *extension_definitions(_FIXED_TIME, _ACCORD_IDENTITY)]:
-        objects[str(obj["id"])] = obj
+    return [
+        accord,
+        *extension_definitions(_FIXED_TIME, _ACCORD_IDENTITY),
+        _identity(view.originator_node, view.originator_party),
+        *_item_objects(view),
+    ]
+
+
+def bundle_of(views: Sequence[ItemView]) -> dict[str, object]:
+    """A STIX 2.1 bundle of ``views``: each item marked, its originator's identity, the extensions."""
+    objects: dict[str, dict[str, object]] = {}
     for view in views:
-        identity = _identity(view.originator_node, view.originator_party)
-        objects.setdefault(str(identity["id"]), identity)
-        for obj in _item_objects(view):
-            objects[str(obj["id"])] = obj
+        for obj in objects_of(view):
+            objects.setdefault(str(obj["id"]), obj)
     ids = canonical_json(sorted(objects)).decode("utf-8")
     return {"type": "bundle", "id": _stix_id("bundle", ids), "objects": list(objects.values())}
 

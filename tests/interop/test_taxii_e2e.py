@@ -1,0 +1,131 @@
+"""The TAXII 2.1 server, end to end with taxii2-client against a node served on 127.0.0.1 (issue 13)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from taxii2client.v21 import Server, as_pages
+
+from accord.cli._serve import UserApiServer
+from accord.interop import TAXII_MEDIA_TYPE, StixExchange
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import LabelRequest
+
+PASSWORD = "correct horse battery staple"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served(federation: Any) -> Iterator[tuple[Any, str]]:
+    """JPN with 25 reports (20 need DPRK-MISSILE, 5 need nothing), sato and ito, served."""
+    jpn = federation.jpn
+    for n in range(25):
+        ntk = ["DPRK-MISSILE"] if n < 20 else []
+        jpn.items.create(
+            actor="sato",
+            content=ItemContent(ItemKind.REPORT, f"Report {n:02d}", "text", "Assessment"),
+            label=LabelRequest("極秘", ["KOR"], ntk, agreement=federation.agreement_id),
+            precedence=Precedence.ROUTINE,
+        )
+        federation.clock.advance(seconds=1)
+    jpn.users.add("ito", role="officer", clearance="極秘", ntk=[], actor="authority")
+    for name in ("sato", "ito"):
+        jpn.accounts.set_password(name, PASSWORD, actor="authority")
+    port = _free_port()
+    server = UserApiServer(jpn, port)
+    server.start()
+    try:
+        yield federation, f"http://127.0.0.1:{port}/taxii2/"
+    finally:
+        server.stop()
+
+
+def _collection(url: str, user: str, agreement_id: str) -> Any:
+    root = Server(url, user=user, password=PASSWORD).api_roots[0]
+    return next(c for c in root.collections if c.title == f"Agreement {agreement_id}")
+
+
+def test_paging_filters_and_partial_reader(served: tuple[Any, str]) -> None:
+    federation, url = served
+    sato = _collection(url, "sato", federation.agreement_id)
+    pages = list(as_pages(sato.get_objects, per_request=10, type="report"))
+    assert [len(p.get("objects", [])) for p in pages] == [10, 10, 5]
+    assert [p["more"] for p in pages] == [True, True, False]
+    reports = [o for p in pages for o in p["objects"]]
+    assert [r["name"] for r in reports] == [f"Report {n:02d}" for n in range(25)]
+    # added_after: the manifest's 20th report's date_added leaves the last five.
+    manifest = sato.get_manifest(type="report")["objects"]
+    later = sato.get_objects(added_after=manifest[19]["date_added"], type="report")["objects"]
+    assert [r["name"] for r in later] == [f"Report {n:02d}" for n in range(20, 25)]
+    # match[id] and the object endpoints.
+    wanted = reports[3]["id"]
+    assert [o["id"] for o in sato.get_objects(id=wanted)["objects"]] == [wanted]
+    assert sato.get_object(wanted)["objects"][0]["name"] == "Report 03"
+    assert sato.object_versions(wanted)["versions"] == [reports[3]["modified"]]
+    # Every object is marked: nothing leaves unmarked.
+    assert all(r["object_marking_refs"] for r in reports)
+    # ito may read only the five without a need-to-know: filtered before paging.
+    ito = _collection(url, "ito", federation.agreement_id)
+    seen = [o for p in as_pages(ito.get_objects, per_request=10, type="report") for o in p.get("objects", [])]
+    assert [r["name"] for r in seen] == [f"Report {n:02d}" for n in range(20, 25)]
+    ito_manifest = ito.get_manifest()["objects"]
+    assert wanted not in {m["id"] for m in ito_manifest}
+    with pytest.raises(requests.HTTPError) as hidden:
+        ito.get_object(wanted)
+    assert hidden.value.response.status_code == 404
+
+
+def test_post_and_status(served: tuple[Any, str]) -> None:
+    federation, url = served
+    jpn = federation.jpn
+    item = jpn.items.listing(actor="sato").views[0].id
+    bundle = StixExchange(jpn).export([item], actor="sato")
+    sato = _collection(url, "sato", federation.agreement_id)
+    before = len(jpn.items.all())
+    status = sato.add_objects({"objects": bundle["objects"]}, wait_for_completion=False)
+    assert status.status == "complete"
+    assert status.success_count == len(bundle["objects"])
+    assert len(jpn.items.all()) == before + 1
+    # A refused envelope stores nothing; its status says why.
+    broken = [o for o in bundle["objects"] if o["type"] != "marking-definition"]
+    refused = sato.add_objects({"objects": broken}, wait_for_completion=False)
+    assert refused.failure_count == len(broken)
+    assert "not in the bundle" in refused.failures[0]["message"]
+    assert len(jpn.items.all()) == before + 1
+
+
+def test_credentials_and_media_types(served: tuple[Any, str]) -> None:
+    federation, url = served
+    wrong = requests.get(url, auth=("sato", "wrong"), headers={"Accept": TAXII_MEDIA_TYPE}, timeout=30)
+    assert wrong.status_code == 401
+    assert wrong.headers["content-type"] == TAXII_MEDIA_TYPE
+    nobody = requests.get(url, headers={"Accept": TAXII_MEDIA_TYPE}, timeout=30)
+    assert nobody.status_code == 401
+    token = federation.jpn.accounts.issue_token("sato", days=1, actor="authority")[1]
+    bearer = {"Authorization": f"Bearer {token}"}
+    ok = requests.get(url, headers={**bearer, "Accept": TAXII_MEDIA_TYPE}, timeout=30)
+    assert ok.status_code == 200
+    assert ok.headers["content-type"] == TAXII_MEDIA_TYPE
+    not_acceptable = requests.get(url, headers={**bearer, "Accept": "text/html"}, timeout=30)
+    assert not_acceptable.status_code == 406
+    assert not_acceptable.headers["content-type"] == TAXII_MEDIA_TYPE
+    objects_url = ok.json()["default"] + "collections/"
+    collection = requests.get(objects_url, headers=bearer, timeout=30).json()["collections"][1]["id"]
+    posted = requests.post(
+        f"{objects_url}{collection}/objects/",
+        headers={**bearer, "Content-Type": "application/json"},
+        data=b'{"objects": []}',
+        timeout=30,
+    )
+    assert posted.status_code == 415
+    assert posted.headers["content-type"] == TAXII_MEDIA_TYPE
