@@ -83,3 +83,34 @@ def test_no_route_reveals_a_denied_item(federation: Any, route: tuple[str, str])
         assert denied.text.replace(item, "ID") == missing.text.replace(MISSING, "ID")
     else:
         assert item not in denied.text
+
+
+# The TAXII 2.1 routes `accord serve` composes into the same app (accord.interop; per-user
+# enforcement before paging is probed end to end in tests/interop/test_taxii_e2e.py).
+TAXII_ROUTES = {
+    ("GET", "/taxii2/"),
+    ("GET", "/taxii2/api/"),
+    ("GET", "/taxii2/api/status/{status_id}/"),
+    ("GET", "/taxii2/api/collections/"),
+    ("GET", "/taxii2/api/collections/{collection_id}/"),
+    ("GET", "/taxii2/api/collections/{collection_id}/objects/"),
+    ("POST", "/taxii2/api/collections/{collection_id}/objects/"),
+    ("GET", "/taxii2/api/collections/{collection_id}/objects/{object_id}/"),
+    ("GET", "/taxii2/api/collections/{collection_id}/objects/{object_id}/versions/"),
+    ("GET", "/taxii2/api/collections/{collection_id}/manifest/"),
+}
+
+
+def test_every_served_route_is_classified(federation: Any) -> None:
+    from accord.cli._serve import user_app
+
+    found = set()
+    routes = list(user_app(federation.jpn).routes)
+    while routes:
+        route = routes.pop()
+        included = getattr(route, "original_router", None)  # FastAPI keeps an included router whole
+        if included is not None:
+            routes.extend(included.routes)
+        elif isinstance(route, APIRoute):
+            found |= {(method, route.path) for method in route.methods}
+    assert found == set(ROUTES) | TAXII_ROUTES, "classify every served route in test_api_enumeration.py"
