@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from support_interop import FederationTemplate, build_template
 from taxii2client.v21 import Server, as_pages
 
 from accord.cli._serve import UserApiServer
@@ -25,9 +27,8 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def served(federation: Any) -> Iterator[tuple[Any, str]]:
-    """JPN with 25 reports (20 need DPRK-MISSILE, 5 need nothing), sato and ito, served."""
+def _fill(federation: Any) -> None:
+    """JPN with 25 reports (20 need DPRK-MISSILE, 5 need nothing), sato and ito with passwords."""
     jpn = federation.jpn
     for n in range(25):
         ntk = ["DPRK-MISSILE"] if n < 20 else []
@@ -41,13 +42,29 @@ def served(federation: Any) -> Iterator[tuple[Any, str]]:
     jpn.users.add("ito", role="officer", clearance="極秘", ntk=[], actor="authority")
     for name in ("sato", "ito"):
         jpn.accounts.set_password(name, PASSWORD, actor="authority")
+
+
+@pytest.fixture(scope="module")
+def filled(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, home_templates: Any
+) -> FederationTemplate:
+    """The federation with the 25 reports, built once for the module."""
+    return build_template(tmp_path_factory.mktemp("taxii"), request.config, home_templates, _fill)
+
+
+@pytest.fixture
+def served(filled: FederationTemplate, tmp_path: Path) -> Iterator[tuple[Any, str]]:
+    """A copy of the filled JPN, served in-process on 127.0.0.1 (uvicorn in a thread)."""
+    federation = filled.open(tmp_path)
     port = _free_port()
-    server = UserApiServer(jpn, port)
+    server = UserApiServer(federation.jpn, port)
     server.start()
     try:
         yield federation, f"http://127.0.0.1:{port}/taxii2/"
     finally:
         server.stop()
+        federation.jpn.close()
+        federation.kor.close()
 
 
 def _collection(url: str, user: str, agreement_id: str) -> Any:

@@ -17,14 +17,10 @@ import json
 import threading
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-import stix2
-import stix2validator.validator as _validator
-from stix2.exceptions import STIXError
-
 from accord.errors import InvalidInput
-from accord.interop import _stix_ext  # noqa: F401 (registers the extensions with stix2)
 
 __all__ = ["MAX_DEPTH", "MAX_STIX_BYTES", "SCHEMA_DIR", "check_bundle", "load_json"]
 
@@ -40,12 +36,21 @@ SCHEMA_DIR = _VENDOR / "accord"
 _lock = threading.Lock()
 
 
-def _point_validator_at_vendored_schemas() -> None:
+def _validator() -> ModuleType:
+    # stix2-validator (jsonschema's format checkers, an RFC 3987 grammar) takes seconds to
+    # load: loaded on the first check, never by `accord --help` or a node without STIX.
+    from stix2validator import validator  # noqa: PLC0415 (lazy, see above)
+
+    loaded: ModuleType = validator
+    return loaded
+
+
+def _point_validator_at_vendored_schemas(validator: ModuleType) -> None:
     # stix2-validator finds its OASIS schemas beside its module file (`schemas-2.1/` next to
     # validator.py), and the wheel on PyPI ships none: it would then fail, or fetch the
     # schemas' own $id URLs from the internet. Pointing that one module-level name at our
     # vendored copy makes every lookup a local file; nothing else reads it.
-    _validator.__file__ = str(_VENDOR / "validator.py")
+    validator.__file__ = str(_VENDOR / "validator.py")
 
 
 def load_json(data: bytes, what: str = "STIX document") -> Any:
@@ -102,15 +107,22 @@ def check_bundle(bundle: Mapping[str, object]) -> None:
     Raises:
         InvalidInput: either refuses it; the message holds their first reasons.
     """
+    # Loaded on the first check, as the validator is (stix2 takes a second to load).
+    import stix2  # noqa: PLC0415
+    from stix2.exceptions import STIXError  # noqa: PLC0415
+
+    from accord.interop import _stix_register  # noqa: F401, PLC0415 (registers the extensions)
+
     try:
         stix2.parse(dict(bundle), allow_custom=False, version="2.1")
     except (STIXError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise InvalidInput(f"STIX bundle refused by stix2: {exc}") from exc
-    options = _validator.ValidationOptions(version="2.1", strict=True, schema_dir=str(SCHEMA_DIR))
+    validator = _validator()
+    options = validator.ValidationOptions(version="2.1", strict=True, schema_dir=str(SCHEMA_DIR))
     with _lock:
-        _point_validator_at_vendored_schemas()
+        _point_validator_at_vendored_schemas(validator)
         try:
-            result = _validator.validate_instance(dict(bundle), options)
+            result = validator.validate_instance(dict(bundle), options)
         except Exception as exc:  # a foreign validator: any failure of it is a refusal
             raise InvalidInput(f"STIX bundle refused by stix2-validator: {exc}") from exc
     if not result.is_valid:

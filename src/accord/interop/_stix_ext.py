@@ -13,8 +13,9 @@
 * TLP 2.0 — the five standard marking definitions, recognised on import, never a
   substitute for a national marking.
 
-Registering the extensions with :func:`stix2.v21.CustomExtension` makes ``stix2`` refuse
-bad values and unexpected properties even with ``allow_custom=False``. :func:`json_schemas`
+Registering the extensions with :func:`stix2.v21.CustomExtension` (:mod:`._stix_register`,
+imported only when a bundle is checked, so that ``stix2`` loads on first use) makes ``stix2``
+refuse bad values and unexpected properties even with ``allow_custom=False``. :func:`json_schemas`
 gives the JSON schemas published in ``docs/stix.md`` and handed to ``stix2-validator``.
 Pure: no I/O.
 """
@@ -23,19 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
-
-from stix2.properties import (
-    BooleanProperty,
-    DictionaryProperty,
-    EnumProperty,
-    FloatProperty,
-    IntegerProperty,
-    ListProperty,
-    StringProperty,
-    TimestampProperty,
-)
-from stix2.v21 import CustomExtension
 
 from accord.items import KINDS, FieldSpec, FieldType, ItemKind, Precedence
 from accord.markings import SCHEMES, Family
@@ -49,6 +37,7 @@ __all__ = [
     "TLP2_MARKINGS",
     "extension_definitions",
     "json_schemas",
+    "typed_fields",
 ]
 
 NATIONAL_MARKING_EXT = "extension-definition--6f1c1b5e-2d0a-4c55-9a59-3c1f5e0a7d41"
@@ -84,93 +73,9 @@ TLP2_MARKINGS: Mapping[str, str] = MappingProxyType(
 """The TLP 2.0 marking definitions (FIRST TLP 2.0, their published STIX ids)."""
 
 
-class _ListedFloat(FloatProperty):  # type: ignore[misc]
-    # stix2 3.0.2's ListProperty passes an ``interoperability`` flag that FloatProperty.clean
-    # does not take; a float inside a list is otherwise the same check.
-    def clean(self, value: object, allow_custom: bool = False, interoperability: bool = False) -> Any:
-        return super().clean(value, allow_custom)
-
-
-_PROPERTY_EXTENSION = EnumProperty(["property-extension"], required=True)
-_CODES = ListProperty(StringProperty())
-
-_NATIONAL_PROPERTIES: list[tuple[str, Any]] = [
-    ("extension_type", _PROPERTY_EXTENSION),
-    ("role", EnumProperty(["originator", "alternative"], required=True)),
-    ("policy", EnumProperty(sorted(SCHEMES), required=True)),
-    ("classification", StringProperty(required=True)),
-    ("originator_id", StringProperty(required=True)),
-    ("creation_time", TimestampProperty(required=True, precision="second")),
-    ("releasable_to", _CODES),
-    ("need_to_know", _CODES),
-    ("originator_controls", _CODES),
-    ("provided_by", StringProperty()),
-    ("other_categories", ListProperty(StringProperty())),
-    ("privacy_mark", StringProperty()),
-    ("review_time", TimestampProperty(precision="second")),
-    ("agreement", StringProperty()),
-]
-
-
-def _field_property(spec: FieldSpec) -> Any:
-    kind = spec.type
-    if kind is FieldType.DATETIME:
-        return TimestampProperty(precision="second")
-    if kind is FieldType.INT:
-        return IntegerProperty(min=None if spec.minimum is None else int(spec.minimum))
-    if kind is FieldType.FLOAT:
-        return FloatProperty(min=spec.minimum)
-    if kind is FieldType.BOOL:
-        return BooleanProperty()
-    if kind is FieldType.POINT:
-        return ListProperty(_ListedFloat())
-    if kind is FieldType.POLYGON:
-        # STIX lists do not nest; a vertex travels as "lat,lon", as `accord item create` takes it.
-        return ListProperty(StringProperty())
-    return StringProperty()
-
-
-def _typed_fields() -> list[FieldSpec]:
+def typed_fields() -> list[FieldSpec]:
+    """Every typed field of every item kind (the item extension's properties)."""
     return [spec for kind in ItemKind for spec in KINDS[kind]]
-
-
-_ITEM_PROPERTIES: list[tuple[str, Any]] = [
-    ("extension_type", _PROPERTY_EXTENSION),
-    ("kind", EnumProperty([k.value for k in ItemKind], required=True)),
-    ("purpose", StringProperty(required=True)),
-    ("precedence", EnumProperty([p.value for p in Precedence], required=True)),
-    ("originator_party", StringProperty(required=True)),
-    ("originator_node", StringProperty(required=True)),
-    ("item_id", StringProperty(required=True)),
-    *[(spec.name, _field_property(spec)) for spec in _typed_fields()],
-]
-
-
-@CustomExtension(NATIONAL_MARKING_EXT, _NATIONAL_PROPERTIES)
-class _NationalMarking:
-    extension_type = "property-extension"
-
-
-@CustomExtension(ITEM_EXT, _ITEM_PROPERTIES)
-class _ItemExtension:
-    extension_type = "property-extension"
-
-
-@CustomExtension(
-    ACS_EXT,
-    [
-        ("extension_type", _PROPERTY_EXTENSION),
-        ("identifier", StringProperty(required=True)),
-        ("name", StringProperty()),
-        ("create_date_time", TimestampProperty(required=True)),
-        ("responsible_entity_custodian", StringProperty(required=True)),
-        ("responsible_entity_originator", StringProperty()),
-        ("policy_reference", EnumProperty([ACS_POLICY_REFERENCE], required=True)),
-        ("control_set", DictionaryProperty(required=True)),
-    ],
-)
-class _AcsMarking:
-    extension_type = "property-extension"
 
 
 # --- JSON schemas (docs/stix.md; stix2-validator's schema_dir) -------------------------
@@ -244,7 +149,7 @@ def json_schemas() -> dict[str, dict[str, object]]:
             "agreement": {"type": "string", "pattern": r"^\S+$"},
         },
     }
-    fields = {spec.name: _field_schema(spec) for spec in _typed_fields()}
+    fields = {spec.name: _field_schema(spec) for spec in typed_fields()}
     item = {
         "type": "object",
         "additionalProperties": False,
