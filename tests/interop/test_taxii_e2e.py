@@ -97,6 +97,10 @@ def test_paging_filters_and_partial_reader(served: tuple[Any, str]) -> None:
     assert [r["name"] for r in seen] == [f"Report {n:02d}" for n in range(20, 25)]
     ito_manifest = ito.get_manifest()["objects"]
     assert wanted not in {m["id"] for m in ito_manifest}
+    # date_added is the collection's, the same for every person (no gap betrays a withheld one).
+    sato_added = {m["id"]: m["date_added"] for m in sato.get_manifest()["objects"]}
+    assert all(sato_added[m["id"]] == m["date_added"] for m in ito_manifest)
+    assert len(ito_manifest) < len(sato_added)
     with pytest.raises(requests.HTTPError) as hidden:
         ito.get_object(wanted)
     assert hidden.value.response.status_code == 404
@@ -109,10 +113,16 @@ def test_post_and_status(served: tuple[Any, str]) -> None:
     bundle = StixExchange(jpn).export([item], actor="sato")
     sato = _collection(url, "sato", federation.agreement_id)
     before = len(jpn.items.all())
+    assert len(sato.get_objects(type="report")["objects"]) == 25  # the index is built now
     status = sato.add_objects({"objects": bundle["objects"]}, wait_for_completion=False)
     assert status.status == "complete"
     assert status.success_count == len(bundle["objects"])
     assert len(jpn.items.all()) == before + 1
+    # The new report is served after the 25, past the index built by the first request.
+    pages = as_pages(sato.get_objects, per_request=10, type="report")
+    names = [o["name"] for p in pages for o in p["objects"]]
+    title = jpn.items.show(item, actor="sato").content.title
+    assert names == [f"Report {n:02d}" for n in range(25)] + [title]
     # A refused envelope stores nothing; its status says why.
     broken = [o for o in bundle["objects"] if o["type"] != "marking-definition"]
     refused = sato.add_objects({"objects": broken}, wait_for_completion=False)

@@ -47,7 +47,7 @@ from accord.markings import (
 )
 from accord.node import ItemView
 
-__all__ = ["ItemDraft", "bundle_of", "objects_of", "read_bundle"]
+__all__ = ["ItemDraft", "bundle_of", "item_objects", "objects_of", "publisher_objects", "read_bundle"]
 
 _NAMESPACE = uuid.UUID("5d8e2f4a-9c1b-4e57-8a3f-0c6b7d2e1f90")
 # Identities and extension definitions never change, so their times are fixed: the day the
@@ -254,17 +254,27 @@ def _item_objects(view: ItemView) -> list[dict[str, object]]:
     return [*objects, report]
 
 
-def objects_of(view: ItemView) -> list[dict[str, object]]:
-    """The STIX objects of one item: the publishers' identities, the extensions, markings, report."""
+def publisher_objects(nodes: Sequence[tuple[str, str]] = ()) -> list[dict[str, object]]:
+    """Objects that carry no item data: Accord's identity, its extension definitions, and the
+    identities of ``nodes`` (``(node id, party)``)."""
     accord = _identity("accord", "Accord")
     accord["id"] = _ACCORD_IDENTITY
     accord["name"] = "Accord (publisher of the accord-* STIX extensions)"
     return [
         accord,
         *extension_definitions(_FIXED_TIME, _ACCORD_IDENTITY),
-        _identity(view.originator_node, view.originator_party),
-        *_item_objects(view),
+        *(_identity(node_id, party) for node_id, party in nodes),
     ]
+
+
+def item_objects(view: ItemView) -> list[dict[str, object]]:
+    """The objects that carry one item: its markings, the report and the SDOs it implies."""
+    return _item_objects(view)
+
+
+def objects_of(view: ItemView) -> list[dict[str, object]]:
+    """The STIX objects of one item: the publishers' identities, the extensions, markings, report."""
+    return [*publisher_objects([(view.originator_node, view.originator_party)]), *_item_objects(view)]
 
 
 def bundle_of(views: Sequence[ItemView]) -> dict[str, object]:

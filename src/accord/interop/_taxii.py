@@ -93,21 +93,20 @@ class _Server:
             raise _Refusal(401, "Unauthorized", "wrong user name, password or token") from exc
         raise _Refusal(401, "Unauthorized", "HTTP Basic or a bearer token is required")
 
-    def page(self, request: Request, collection: Collection, user: User) -> tuple[Page, list[StoredObject]]:
+    def page(self, request: Request, collection: Collection, user: User) -> Page:
         params = request.query_params
         match = {k[6:-1]: v for k, v in params.items() if k.startswith("match[") and k.endswith("]")}
         raw_limit = params.get("limit")
         if raw_limit is not None and not raw_limit.isdigit():
             raise InvalidInput("limit must be a positive whole number")
-        everything = self.views.objects(collection, user.name)
-        page = TaxiiViews.page(
-            everything,
+        return self.views.page(
+            collection,
+            user.name,
             added_after=params.get("added_after"),
             match=match,
             limit=None if raw_limit is None else int(raw_limit),
             next_token=params.get("next"),
         )
-        return page, everything
 
     def add(self, request_body: bytes, user: User) -> dict[str, object]:
         try:
@@ -170,7 +169,7 @@ class _Server:
     def objects(self, request: Request, user: User, _body: bytes) -> Response:
         """A page of a collection's objects that this user may read."""
         found = self.views.collection(request.path_params["collection_id"])
-        page, _ = self.page(request, found, user)
+        page = self.page(request, found, user)
         records: list[object] = [o.obj for o in page.objects]
         return _respond(_envelope(page, records), headers=_objects_headers(page.objects))
 
@@ -196,14 +195,14 @@ class _Server:
     def manifest(self, request: Request, user: User, _body: bytes) -> Response:
         """A page of the manifest of what this user may read."""
         found = self.views.collection(request.path_params["collection_id"])
-        page, _ = self.page(request, found, user)
+        page = self.page(request, found, user)
         records: list[object] = [o.manifest() for o in page.objects]
         return _respond(_envelope(page, records), headers=_objects_headers(page.objects))
 
     def _chosen(self, request: Request, user: User) -> list[StoredObject]:
         found = self.views.collection(request.path_params["collection_id"])
         wanted = request.path_params["object_id"]
-        chosen = [o for o in self.views.objects(found, user.name) if o.id == wanted]
+        chosen = self.views.by_id(found, user.name, wanted)
         if not chosen:
             raise NotFound("no such object")
         return chosen

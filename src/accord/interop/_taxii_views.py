@@ -1,29 +1,38 @@
 """What one person sees of a node as TAXII 2.1 collections: filtered first, then paged (issue 13).
 
-A collection is a view of the items the decision point lets *this* person read
-(:meth:`accord.node.ItemService.listing` with the person as actor), as STIX objects: one
-collection per agreement held at the node (items whose labels name it) and one for the
-node's own items. The person's filter runs before ``added_after``, ``match[…]`` and
-``limit``, so a short page means the end, and counts and manifests never reveal a
-withheld object.
+A collection holds the STIX objects of the items whose labels name its agreement (or that
+this node originated), and a person sees the part the decision point lets them read. The
+node keeps, per collection, an index of (``date_added``, item id, STIX id, type, version),
+built on first use from the node's own view and extended with what arrived since
+(:meth:`accord.node.ItemService.arrivals`) before each request. A page is then a walk of
+the index from ``added_after``/``next``, with ``match[…]`` on the index's columns and the
+person's decision asked for the walked items a batch at a time
+(:meth:`~accord.node.ItemService.readable_ids`) — filtered before ``limit``, so a short
+page means the end, and counts and manifests never reveal a withheld object — and only
+the page's items are opened (:meth:`~accord.node.ItemService.show`, as the person).
 
-``date_added`` is the time the item came to the node (created here or received), made
-strictly increasing within a collection by a microsecond step where two coincide; the
-``next`` token is the ``date_added`` of the page's last object, so it is opaque to the
-client, stable, and can be reused.
+``date_added`` is the time the item came to the node (created here or received), or just
+after the collection's last object if that is later, made strictly increasing within a
+collection by a microsecond step: the same for every person. Objects that carry no item
+data — Accord's identity and extension definitions, and the identities of this node and
+its pinned partners — are added first, at the collection's start. The ``next`` token is
+the ``date_added`` of the page's last object, so it is opaque to the client, stable, and
+can be reused.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import bisect
+import threading
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from accord.errors import InvalidInput, NotFound
-from accord.interop._stix_codec import objects_of
+from accord.errors import IntegrityError, InvalidInput, NotFound
+from accord.interop._stix_codec import item_objects, publisher_objects
 from accord.node import ItemView, Node
 
 __all__ = ["Collection", "Page", "StoredObject", "TaxiiViews"]
@@ -31,6 +40,11 @@ __all__ = ["Collection", "Page", "StoredObject", "TaxiiViews"]
 _NAMESPACE = uuid.UUID("7a4e0c1d-3b2f-4e8a-9d6c-5f1e2a3b4c5d")
 MAX_PAGE = 1000
 """The most objects one page holds (a larger ``limit`` is lowered to it)."""
+_BATCH = 64
+"""Items decided at a time while a page fills."""
+_LATE = timedelta(minutes=5)
+"""How far back the refresh looks for items that arrived out of order (slow transactions)."""
+_START = datetime(2016, 11, 23, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -90,6 +104,38 @@ class Page:
     next: str | None
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One object of a collection's index (``item`` is None for the publisher objects)."""
+
+    date_added: datetime
+    item: str | None
+    stix_id: str
+    type: str
+    version: str
+
+
+@dataclass
+class _Index:
+    """A collection's objects in ``date_added`` order, for every person alike."""
+
+    entries: list[_Entry] = field(default_factory=list)
+    keys: list[datetime] = field(default_factory=list)
+
+    def add(self, moment: datetime, item: str | None, obj: Mapping[str, object]) -> None:
+        last = self.keys[-1] if self.keys else None
+        if last is not None and moment <= last:
+            moment = last + timedelta(microseconds=1)
+        stored = StoredObject(obj, moment)
+        self.entries.append(_Entry(moment, item, stored.id, str(obj.get("type")), stored.version))
+        self.keys.append(moment)
+
+    def after(self, moment: datetime | None) -> Iterator[_Entry]:
+        start = 0 if moment is None else bisect.bisect_right(self.keys, moment)
+        for position in range(start, len(self.entries)):
+            yield self.entries[position]
+
+
 def taxii_time(moment: datetime) -> str:
     """A TAXII timestamp, to the microsecond."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -122,17 +168,16 @@ def _untoken(token: str) -> datetime:
     return parse_taxii_time(text, "next")
 
 
-def _arrived(view: ItemView) -> datetime:
-    stamp = view.received_at or view.created_at
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC)
-
-
 class TaxiiViews:
     """The collections of one node, as each person may see them."""
 
     def __init__(self, node: Node) -> None:
         """Serve ``node``."""
         self._node = node
+        self._lock = threading.Lock()
+        self._indexes: dict[str, _Index] = {}
+        self._indexed: set[str] = set()
+        self._seen_until: datetime | None = None
 
     def collections(self) -> list[Collection]:
         """One collection per agreement held here, and the node's own."""
@@ -165,26 +210,135 @@ class TaxiiViews:
                 return found
         raise NotFound(f"no collection {collection_id}")
 
-    def objects(self, collection: Collection, actor: str) -> list[StoredObject]:
-        """Every object of ``collection`` that ``actor`` may read, in ``date_added`` order."""
-        views = sorted(
-            (v for v in self._node.items.listing(actor=actor).views if self._holds(collection, v)),
-            key=lambda v: (_arrived(v), v.id),
-        )
-        stored: list[StoredObject] = []
-        seen: set[str] = set()
-        last: datetime | None = None
-        for view in views:
-            for obj in objects_of(view):
-                if str(obj["id"]) in seen:
-                    continue  # identities and extension definitions: once per collection
-                seen.add(str(obj["id"]))
-                added = _arrived(view)
-                if last is not None and added <= last:
-                    added = last + timedelta(microseconds=1)
-                last = added
-                stored.append(StoredObject(obj, added))
-        return stored
+    def page(
+        self,
+        collection: Collection,
+        actor: str,
+        *,
+        added_after: str | None,
+        match: Mapping[str, str],
+        limit: int | None,
+        next_token: str | None,
+    ) -> Page:
+        """The next page of what ``actor`` may read in ``collection``: filtered, then paged.
+
+        Raises:
+            InvalidInput: a malformed timestamp, token, limit or match filter.
+            NotFound: no such user.
+        """
+        size = MAX_PAGE if limit is None else min(limit, MAX_PAGE)
+        if size < 1:
+            raise InvalidInput("limit must be a positive whole number")
+        after = None if not added_after else parse_taxii_time(added_after, "added_after")
+        if next_token:
+            resume = _untoken(next_token)
+            after = resume if after is None else max(after, resume)
+        for key in match:
+            _check_filter(key)
+        wanted = (e for e in self._index(collection).after(after) if _matches(e, match))
+        shown = self._readable(wanted, actor, size + 1)
+        more = len(shown) > size
+        objects = self._build(shown[:size], actor)
+        return Page(objects, more, _token(objects[-1].date_added) if more and objects else None)
+
+    def by_id(self, collection: Collection, actor: str, stix_id: str) -> list[StoredObject]:
+        """The object ``stix_id`` of ``collection``, if ``actor`` may read it (else empty)."""
+        wanted = (e for e in self._index(collection).after(None) if e.stix_id == stix_id)
+        return self._build(self._readable(wanted, actor, MAX_PAGE), actor)
+
+    # --- the index ---------------------------------------------------------------------
+
+    def _index(self, collection: Collection) -> _Index:
+        with self._lock:
+            if collection.id not in self._indexes:
+                # A collection new to this index (first use, or an agreement imported since):
+                # every collection is rebuilt from the node's own view, once.
+                self._indexes, self._indexed, self._seen_until = {}, set(), None
+                for known in self.collections():
+                    self._indexes[known.id] = self._started()
+            self._refresh()
+            return self._indexes[collection.id]
+
+    def _started(self) -> _Index:
+        index = _Index()
+        for obj in publisher_objects(self._publisher_nodes()):
+            index.add(_START, None, obj)
+        return index
+
+    def _refresh(self) -> None:
+        since = None if self._seen_until is None else taxii_time(self._seen_until - _LATE)
+        arrived = [(i, at) for i, at in self._node.items.arrivals(since=since) if i not in self._indexed]
+        if not arrived:
+            return
+        collections = [c for c in self.collections() if c.id in self._indexes]
+        for start in range(0, len(arrived), _BATCH * 4):
+            batch = arrived[start : start + _BATCH * 4]
+            views = {v.id: v for v in self._node.items.views_of([i for i, _ in batch]).views}
+            for item_id, at in batch:
+                self._indexed.add(item_id)
+                moment = _parse_stamp(at)
+                self._seen_until = moment if self._seen_until is None else max(self._seen_until, moment)
+                view = views.get(item_id)
+                if view is None:
+                    continue  # damaged (journalled by the node): never served
+                for collection in collections:
+                    if self._holds(collection, view):
+                        for obj in item_objects(view):
+                            self._indexes[collection.id].add(moment, item_id, obj)
+
+    # --- one person's page ----------------------------------------------------------------
+
+    def _readable(self, entries: Iterator[_Entry], actor: str, wanted: int) -> list[_Entry]:
+        """The first ``wanted`` entries ``actor`` may read, deciding a batch of items at a time."""
+        shown: list[_Entry] = []
+        readable: dict[str, bool] = {}
+        pending: list[_Entry] = []
+
+        def settle() -> None:
+            undecided = {e.item for e in pending if e.item is not None} - readable.keys()
+            if undecided:
+                allowed = self._node.items.readable_ids(actor, sorted(undecided))
+                readable.update((i, i in allowed) for i in undecided)
+            shown.extend(e for e in pending if e.item is None or readable[e.item])
+            pending.clear()
+
+        for entry in entries:
+            pending.append(entry)
+            # Decide once the batch names enough items to fill what the page still lacks.
+            if len({e.item for e in pending}) > min(_BATCH, wanted - len(shown)):
+                settle()
+                if len(shown) >= wanted:
+                    break
+        settle()
+        return shown[:wanted]
+
+    def _build(self, entries: list[_Entry], actor: str) -> list[StoredObject]:
+        """The STIX objects of ``entries``, opening each item once, as ``actor``."""
+        views: dict[str, ItemView | None] = {}
+        publisher = {str(o["id"]): o for o in publisher_objects(self._publisher_nodes())}
+        built: list[StoredObject] = []
+        for entry in entries:
+            if entry.item is None:
+                if entry.stix_id in publisher:
+                    built.append(StoredObject(publisher[entry.stix_id], entry.date_added))
+                continue
+            if entry.item not in views:
+                try:
+                    views[entry.item] = self._node.items.show(entry.item, actor=actor)
+                except (NotFound, IntegrityError):
+                    views[entry.item] = None  # withdrawn or damaged since it was decided
+            view = views[entry.item]
+            if view is None:
+                continue
+            obj = next((o for o in item_objects(view) if o["id"] == entry.stix_id), None)
+            if obj is not None:
+                built.append(StoredObject(obj, entry.date_added))
+        return built
+
+    def _publisher_nodes(self) -> list[tuple[str, str]]:
+        config = self._node.config
+        partners = sorted((c.node_id, c.party) for c in self._node.parties.all())
+        return [(config.node_id, config.party), *partners]
 
     def _holds(self, collection: Collection, view: ItemView) -> bool:
         if collection.agreement is None:
@@ -192,42 +346,23 @@ class TaxiiViews:
         labels = (view.marking.originator, *view.marking.alternatives)
         return any(label.agreement == collection.agreement for label in labels)
 
-    @staticmethod
-    def page(
-        objects: Sequence[StoredObject],
-        *,
-        added_after: str | None,
-        match: Mapping[str, str],
-        limit: int | None,
-        next_token: str | None,
-    ) -> Page:
-        """Filter, then page.
 
-        Raises:
-            InvalidInput: a malformed timestamp, token, limit or match filter.
-        """
-        chosen = list(objects)
-        if added_after:
-            after = parse_taxii_time(added_after, "added_after")
-            chosen = [o for o in chosen if o.date_added > after]
-        if next_token:
-            after = _untoken(next_token)
-            chosen = [o for o in chosen if o.date_added > after]
-        chosen = [o for o in chosen if _matches(o, match)]
-        size = MAX_PAGE if limit is None else min(limit, MAX_PAGE)
-        if size < 1:
-            raise InvalidInput("limit must be a positive whole number")
-        shown, more = chosen[:size], len(chosen) > size
-        return Page(shown, more, _token(shown[-1].date_added) if more and shown else None)
+def _parse_stamp(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def _matches(stored: StoredObject, match: Mapping[str, str]) -> bool:
+def _check_filter(key: str) -> None:
+    if key not in ("id", "type", "spec_version", "version"):
+        raise InvalidInput(f"match[{key}] is not a filter this server knows")
+
+
+def _matches(stored: _Entry, match: Mapping[str, str]) -> bool:
     for key, raw in match.items():
         wanted = [w.strip() for w in raw.split(",") if w.strip()]
         if key == "id":
-            ok = stored.id in wanted
+            ok = stored.stix_id in wanted
         elif key == "type":
-            ok = str(stored.obj.get("type")) in wanted
+            ok = stored.type in wanted
         elif key == "spec_version":
             ok = "2.1" in wanted
         elif key == "version":

@@ -108,6 +108,18 @@ class ItemRepository:
             ItemRow.id.in_(own),
         )
 
+    def arrivals(self, since: str | None) -> list[tuple[str, str]]:
+        """(id, arrival) of the listed items that arrived at or after ``since``, in arrival order.
+
+        An item arrives when it is created here or received (``received_at``, else
+        ``created_at``). Only the two time columns and the id are read.
+        """
+        arrived = func.coalesce(ItemRow.received_at, ItemRow.created_at)
+        query = select(ItemRow.id, arrived).where(*self.listed(received_only=False))
+        if since is not None:
+            query = query.where(arrived >= since)
+        return [(str(i), str(at)) for i, at in self._session.execute(query.order_by(arrived, ItemRow.id))]
+
     def page(self, conditions: Sequence[Condition], limit: int | None) -> list[str]:
         """Ids meeting ``conditions``: FLASH first, then newest first, up to ``limit``.
 

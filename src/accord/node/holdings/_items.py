@@ -46,7 +46,7 @@ from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
 from accord.policy import Resource
-from accord.store import ItemRow
+from accord.store import ItemRepository, ItemRow
 
 __all__ = ["DamagedItem", "Equivalent", "ItemListing", "ItemService", "ItemView", "LabelRequest", "Progress"]
 
@@ -197,6 +197,24 @@ class ItemService:
             NotFound: no such user.
         """
         return self._listings.readable_ids(actor, item_ids)
+
+    def arrivals(self, *, since: str | None = None) -> list[tuple[str, str]]:
+        """``(item id, arrival time)`` of the listed items that arrived at or after ``since``.
+
+        The node's own view of two columns (nothing opened, nothing decided), in arrival
+        order: an interface that keeps an index of the items (the TAXII collections, issue
+        13) asks it for what is new, then decides per person with :meth:`readable_ids`.
+        """
+        with self._ctx.db.transaction(read_only=True) as session:
+            return ItemRepository(session).arrivals(since)
+
+    def views_of(self, item_ids: Sequence[str]) -> ItemListing:
+        """The node's own verified views of the listed items among ``item_ids`` (see :meth:`listing`).
+
+        Like ``listing(actor=None)`` restricted to these items; no CLI command or API route
+        hands its views to a person without a decision for that person.
+        """
+        return self._listings.views_of(item_ids)
 
     def inbox(self, *, actor: str | None = None, limit: int | None = None) -> ItemListing:
         """Items received from partners that ``actor`` may read (see :meth:`listing`)."""

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from accord.errors import IntegrityError, InvalidInput
-from accord.items import Precedence
+from accord.items import HoldingState, Precedence
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService, Decided, journal_detail
 from accord.node.holdings._access_keys import AccessShapes
@@ -114,6 +114,17 @@ class ItemListings:
                 decided = self._readable_page(session, user, scope, limit, now)
             views, damaged = self._verified(session, decided, now)
         self._journal(actor, "item.inbox" if received_only else "item.list", decided, views, damaged, now)
+        return ItemListing(views, damaged)
+
+    def views_of(self, item_ids: Sequence[str]) -> ItemListing:
+        """The node's own verified views of the listed items among ``item_ids``, in that order."""
+        now = self._ctx.now()
+        with self._ctx.db.transaction(read_only=True) as session:
+            rows = ItemRepository(session).found(dict.fromkeys(item_ids))
+            # Destroyed items stay in the holdings register, not in listings.
+            decided = _Page([r.id for r in rows if r.status != HoldingState.DESTROYED])
+            views, damaged = self._verified(session, decided, now)
+        self._journal(None, "item.list", decided, views, damaged, now)
         return ItemListing(views, damaged)
 
     def _verified(
