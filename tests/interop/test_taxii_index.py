@@ -17,8 +17,11 @@ def test_arrivals_in_order_since_a_time(federation: Any) -> None:
     arrived = jpn.items.arrivals()
     assert [i for i, _ in arrived] == [first, second]
     assert [i for i, _ in jpn.items.arrivals(since=arrived[1][1])] == [second]
-    views = jpn.items.views_of([second, "jpn-missing", first]).views
+    views = jpn.items.views_of([second, "jpn-missing", first], actor=None).views
     assert [v.id for v in views] == [second, first]
+    jpn.users.add("ito", role="officer", clearance="極秘", ntk=[], actor="authority")
+    assert jpn.items.views_of([first], actor="ito").views == []
+    assert [v.id for v in jpn.items.views_of([first], actor="sato").views] == [first]
 
 
 def test_index_is_strictly_increasing_and_filters_per_person(federation: Any) -> None:

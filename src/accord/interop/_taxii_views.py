@@ -31,7 +31,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from accord.errors import IntegrityError, InvalidInput, NotFound
+from accord.errors import InvalidInput, NotFound
 from accord.interop._stix_codec import item_objects, publisher_objects
 from accord.node import ItemView, Node
 
@@ -273,7 +273,7 @@ class TaxiiViews:
         collections = [c for c in self.collections() if c.id in self._indexes]
         for start in range(0, len(arrived), _BATCH * 4):
             batch = arrived[start : start + _BATCH * 4]
-            views = {v.id: v for v in self._node.items.views_of([i for i, _ in batch]).views}
+            views = {v.id: v for v in self._node.items.views_of([i for i, _ in batch], actor=None).views}
             for item_id, at in batch:
                 self._indexed.add(item_id)
                 moment = _parse_stamp(at)
@@ -313,26 +313,17 @@ class TaxiiViews:
         return shown[:wanted]
 
     def _build(self, entries: list[_Entry], actor: str) -> list[StoredObject]:
-        """The STIX objects of ``entries``, opening each item once, as ``actor``."""
-        views: dict[str, ItemView | None] = {}
+        """The STIX objects of ``entries``: the page's items opened in one call, as ``actor``."""
         publisher = {str(o["id"]): o for o in publisher_objects(self._publisher_nodes())}
+        wanted = list(dict.fromkeys(e.item for e in entries if e.item is not None))
+        # Decided again as they are opened: an item withdrawn since is left out.
+        views = {v.id: v for v in self._node.items.views_of(wanted, actor=actor).views} if wanted else {}
+        objects = {v.id: {str(o["id"]): o for o in item_objects(v)} for v in views.values()}
         built: list[StoredObject] = []
         for entry in entries:
-            if entry.item is None:
-                if entry.stix_id in publisher:
-                    built.append(StoredObject(publisher[entry.stix_id], entry.date_added))
-                continue
-            if entry.item not in views:
-                try:
-                    views[entry.item] = self._node.items.show(entry.item, actor=actor)
-                except (NotFound, IntegrityError):
-                    views[entry.item] = None  # withdrawn or damaged since it was decided
-            view = views[entry.item]
-            if view is None:
-                continue
-            obj = next((o for o in item_objects(view) if o["id"] == entry.stix_id), None)
-            if obj is not None:
-                built.append(StoredObject(obj, entry.date_added))
+            source = publisher if entry.item is None else objects.get(entry.item, {})
+            if entry.stix_id in source:
+                built.append(StoredObject(source[entry.stix_id], entry.date_added))
         return built
 
     def _publisher_nodes(self) -> list[tuple[str, str]]:

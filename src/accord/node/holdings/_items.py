@@ -208,13 +208,16 @@ class ItemService:
         with self._ctx.db.transaction(read_only=True) as session:
             return ItemRepository(session).arrivals(since)
 
-    def views_of(self, item_ids: Sequence[str]) -> ItemListing:
-        """The node's own verified views of the listed items among ``item_ids`` (see :meth:`listing`).
+    def views_of(self, item_ids: Sequence[str], *, actor: str | None) -> ItemListing:
+        """:meth:`listing` restricted to ``item_ids``, in their order: what ``actor`` may read.
 
-        Like ``listing(actor=None)`` restricted to these items; no CLI command or API route
-        hands its views to a person without a decision for that person.
+        The decision point is asked before anything is opened, and the whole call is one
+        journal event. ``actor=None`` is the node's own view (an interface's index).
+
+        Raises:
+            NotFound: no such user.
         """
-        return self._listings.views_of(item_ids)
+        return self._listings.views_of(item_ids, actor)
 
     def inbox(self, *, actor: str | None = None, limit: int | None = None) -> ItemListing:
         """Items received from partners that ``actor`` may read (see :meth:`listing`)."""

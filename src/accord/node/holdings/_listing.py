@@ -116,15 +116,31 @@ class ItemListings:
         self._journal(actor, "item.inbox" if received_only else "item.list", decided, views, damaged, now)
         return ItemListing(views, damaged)
 
-    def views_of(self, item_ids: Sequence[str]) -> ItemListing:
-        """The node's own verified views of the listed items among ``item_ids``, in that order."""
+    def views_of(self, item_ids: Sequence[str], actor: str | None) -> ItemListing:
+        """Verified views of the listed items among ``item_ids`` that ``actor`` may read, in that order.
+
+        ``actor=None`` is the node's own view. The decisions and the listing are journalled
+        as one event, as for :meth:`listing`.
+
+        Raises:
+            NotFound: no such user.
+        """
         now = self._ctx.now()
         with self._ctx.db.transaction(read_only=True) as session:
-            rows = ItemRepository(session).found(dict.fromkeys(item_ids))
+            items = ItemRepository(session)
+            rows = items.found(dict.fromkeys(item_ids))
             # Destroyed items stay in the holdings register, not in listings.
-            decided = _Page([r.id for r in rows if r.status != HoldingState.DESTROYED])
+            listed = [r.id for r in rows if r.status != HoldingState.DESTROYED]
+            if actor is None:
+                decided = _Page(listed)
+            else:
+                user = self._users.get_in(session, actor)
+                resources, _ = self._resources.of_heads(session, items.heads_of(set(listed)))
+                permitted, withheld = self._access.readable(session, user, resources, now)
+                allowed = {r.item_id for r in permitted}
+                decided = _Page([i for i in listed if i in allowed], user, withheld)
             views, damaged = self._verified(session, decided, now)
-        self._journal(None, "item.list", decided, views, damaged, now)
+        self._journal(actor, "item.list", decided, views, damaged, now)
         return ItemListing(views, damaged)
 
     def _verified(
