@@ -28,7 +28,7 @@ from accord.node.holdings._vault import unwrap_blob_key
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import User
-from accord.policy import Action, Decision, may_travel
+from accord.policy import Action, Decision, Passage, may_travel
 from accord.store import ItemRepository, ItemRow
 
 __all__ = ["Authorised", "ReleaseChecks"]
@@ -144,7 +144,7 @@ class ReleaseChecks:
         source = label
         if relayed and label.policy not in agreement.schemes:
             source = view.marking.for_scheme(own.scheme) or label
-        require_scope(may_travel(label, agreement, status, to=to, direct=not relayed, source=source))
+        require_scope(may_travel(label, agreement, status, Passage(to=to, direct=not relayed, source=source)))
         return agreement
 
     def consent_for(self, session: Session, view: ItemView, to: str, now: datetime) -> ConsentToken:
