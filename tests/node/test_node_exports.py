@@ -100,6 +100,7 @@ def test_store_exports() -> None:
         "JournalRow",
         "LedgerCheckpointRow",
         "LedgerNodeRow",
+        "NewEvent",
         "NoteRow",
         "OutboxRepository",
         "OutboxRow",

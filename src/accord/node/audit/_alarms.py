@@ -30,7 +30,7 @@ from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
 from accord.node.registry._users import UserService
 from accord.policy import Duty
-from accord.store import WitnessAlarmAckRow, WitnessAlarmRow, append_event, format_stamp
+from accord.store import NewEvent, WitnessAlarmAckRow, WitnessAlarmRow, append_event, format_stamp
 
 __all__ = ["FINDING_MAX", "AlarmBook", "alarm_view", "evidence", "own_fork", "raise_alarm", "signed_json"]
 
@@ -92,18 +92,20 @@ def raise_alarm(
     session.flush()
     append_event(
         session,
-        at=now,
-        actor=f"peer:{sender}",
-        action="ledger.fork",
-        outcome="alarm",
-        detail={
-            "origin": origin,
-            "kind": kind,
-            "reason": reason,
-            "message_id": message_id,
-            "held": held.to_dict(),
-            "presented": presented.to_dict(),
-        },
+        NewEvent(
+            at=now,
+            actor=f"peer:{sender}",
+            action="ledger.fork",
+            outcome="alarm",
+            detail={
+                "origin": origin,
+                "kind": kind,
+                "reason": reason,
+                "message_id": message_id,
+                "held": held.to_dict(),
+                "presented": presented.to_dict(),
+            },
+        ),
     )
     log.error("LEDGER %s of %s: %s (accord ledger alarms)", kind.upper(), origin, reason)
     return row.id
@@ -182,11 +184,13 @@ class AlarmBook:
             session.add(ack)
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="ledger.alarm.ack",
-                outcome="ok",
-                detail={"alarm_id": alarm_id, "origin": row.origin, "kind": row.kind, "finding": text},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="ledger.alarm.ack",
+                    outcome="ok",
+                    detail={"alarm_id": alarm_id, "origin": row.origin, "kind": row.kind, "finding": text},
+                ),
             )
             session.flush()
             return alarm_view(row, ack)

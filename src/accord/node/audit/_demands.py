@@ -34,6 +34,7 @@ from accord.node.audit._alarms import AlarmBook, evidence, raise_alarm, signed_j
 from accord.node.audit._partners import ACTOR, Partners
 from accord.node.transfer._delivery import backed_off
 from accord.store import (
+    NewEvent,
     OutboxRepository,
     WitnessDemandRow,
     WitnessGossipRow,
@@ -99,17 +100,19 @@ class Demands:
         )
         append_event(
             session,
-            at=now,
-            actor=ACTOR,
-            action="ledger.witness",
-            outcome="demand",
-            detail={
-                "origin": origin,
-                "from_size": base.checkpoint.size,
-                "size": target.checkpoint.size,
-                "source": source,
-                "message_id": sent.message_id,
-            },
+            NewEvent(
+                at=now,
+                actor=ACTOR,
+                action="ledger.witness",
+                outcome="demand",
+                detail={
+                    "origin": origin,
+                    "from_size": base.checkpoint.size,
+                    "size": target.checkpoint.size,
+                    "source": source,
+                    "message_id": sent.message_id,
+                },
+            ),
         )
         return True
 

@@ -32,6 +32,7 @@ from accord.node.transfer._control import NO_ITEM, WITNESS_ACTIONS
 from accord.node.transfer._delivery import backed_off
 from accord.store import (
     JournalRow,
+    NewEvent,
     PartyRow,
     SqlHashStore,
     WitnessAlarmRow,
@@ -106,16 +107,18 @@ class Offering:
             if told or gossiped:
                 append_event(
                     session,
-                    at=now,
-                    actor=actor,
-                    action="ledger.publish",
-                    outcome="ok",
-                    detail={
-                        "size": size,
-                        "root": None if latest is None else latest.checkpoint.root.hex(),
-                        "to": told,
-                        "gossip_to": gossiped,
-                    },
+                    NewEvent(
+                        at=now,
+                        actor=actor,
+                        action="ledger.publish",
+                        outcome="ok",
+                        detail={
+                            "size": size,
+                            "root": None if latest is None else latest.checkpoint.root.hex(),
+                            "to": told,
+                            "gossip_to": gossiped,
+                        },
+                    ),
                 )
         return told
 

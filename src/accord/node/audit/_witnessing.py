@@ -29,7 +29,7 @@ from accord.exchange import CheckpointStatement, Countersignature, EnvelopeHeade
 from accord.node.audit._alarms import evidence, raise_alarm, signed_json
 from accord.node.audit._demands import Demands
 from accord.node.audit._partners import ACTOR, Partners
-from accord.store import WitnessSeenRow, append_event, format_stamp
+from accord.store import NewEvent, WitnessSeenRow, append_event, format_stamp
 
 __all__ = ["Witnessing"]
 
@@ -146,9 +146,11 @@ def _journal(
 ) -> None:
     append_event(
         session,
-        at=now,
-        actor=f"peer:{header.sender}",
-        action="ledger.witness",
-        outcome=outcome,
-        detail={**detail, "message_id": header.message_id},
+        NewEvent(
+            at=now,
+            actor=f"peer:{header.sender}",
+            action="ledger.witness",
+            outcome=outcome,
+            detail={**detail, "message_id": header.message_id},
+        ),
     )

@@ -30,6 +30,7 @@ from accord.store import (
     CompromisePartyRow,
     CompromiseRepository,
     ItemRow,
+    NewEvent,
     append_event,
 )
 
@@ -73,19 +74,21 @@ class Reporting:
             for row in rows:
                 append_event(
                     session,
-                    at=now,
-                    actor=actor,
-                    action="compromise.report",
-                    outcome="ok",
-                    item_id=row.id,
-                    detail={
-                        "case_id": case.id,
-                        "actual": actual,
-                        "circumstances": text,
-                        "items": ids,
-                        "told": told,
-                        "precedence": Precedence.FLASH.value,
-                    },
+                    NewEvent(
+                        at=now,
+                        actor=actor,
+                        action="compromise.report",
+                        outcome="ok",
+                        item_id=row.id,
+                        detail={
+                            "case_id": case.id,
+                            "actual": actual,
+                            "circumstances": text,
+                            "items": ids,
+                            "told": told,
+                            "precedence": Precedence.FLASH.value,
+                        },
+                    ),
                 )
             return case_view(session, case)
 

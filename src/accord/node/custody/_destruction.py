@@ -38,6 +38,7 @@ from accord.store import (
     DestructionRow,
     ItemRepository,
     ItemRow,
+    NewEvent,
     append_event,
     format_stamp,
 )
@@ -94,19 +95,21 @@ class Destruction:
             notified = self._tell_originator(session, row, marking, certificate, actor, now)
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="item.destroy",
-                outcome="ok",
-                item_id=item_id,
-                detail={
-                    "certificate_id": certificate.certificate_id,
-                    "method": certificate.method,
-                    "witness": witness,
-                    "copies": len(copies),
-                    "attachments": len(blobs),
-                    "notified": notified,
-                },
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="item.destroy",
+                    outcome="ok",
+                    item_id=item_id,
+                    detail={
+                        "certificate_id": certificate.certificate_id,
+                        "method": certificate.method,
+                        "witness": witness,
+                        "copies": len(copies),
+                        "attachments": len(blobs),
+                        "notified": notified,
+                    },
+                ),
             )
         # The keys are gone with the commit; the ciphertext blobs go after it (a failure here
         # leaves only ciphertext that nothing can open).
@@ -191,12 +194,14 @@ class Destruction:
                 raise NotFound(f"item {item_id} was not destroyed here: there is no certificate")
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="item.certificate",
-                outcome="ok",
-                item_id=item_id,
-                detail={"certificate_id": found.id},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="item.certificate",
+                    outcome="ok",
+                    item_id=item_id,
+                    detail={"certificate_id": found.id},
+                ),
             )
             return DestructionCertificate.parse(found.certificate_json)
 

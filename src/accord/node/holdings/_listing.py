@@ -29,7 +29,7 @@ from accord.node.holdings._verifying import verified_view
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import User, UserService
 from accord.policy import Resource
-from accord.store import ItemRepository, append_event
+from accord.store import ItemRepository, NewEvent, append_event
 
 __all__ = ["ItemListings", "Readable"]
 
@@ -158,11 +158,13 @@ class ItemListings:
         with self._ctx.db.transaction() as session:
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action=action,
-                outcome="ok",
-                detail=journal_detail([v.id for v in views], decided.withheld, decided.shapes_withheld),
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action=action,
+                    outcome="ok",
+                    detail=journal_detail([v.id for v in views], decided.withheld, decided.shapes_withheld),
+                ),
             )
 
     def _readable_page(
@@ -234,11 +236,13 @@ class ItemListings:
             with self._ctx.db.transaction() as session:
                 append_event(
                     session,
-                    at=now,
-                    actor=actor,
-                    action="item.access",
-                    outcome="ok",
-                    detail=journal_detail(sorted(shown), withheld),
+                    NewEvent(
+                        at=now,
+                        actor=actor,
+                        action="item.access",
+                        outcome="ok",
+                        detail=journal_detail(sorted(shown), withheld),
+                    ),
                 )
         return shown
 

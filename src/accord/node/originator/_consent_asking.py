@@ -29,7 +29,7 @@ from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
 from accord.policy import Action, ConsentTerms
-from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow, append_event
+from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow, NewEvent, append_event
 
 if TYPE_CHECKING:
     from accord.node.transfer._sending import SendingService
@@ -144,16 +144,18 @@ class ConsentAsking:
         ConsentRepository(session).add(consent)
         append_event(
             session,
-            at=now,
-            actor=actor,
-            action="consent.request",
-            outcome="ok",
-            item_id=request.item_id,
-            detail={
-                "request_id": request.request_id,
-                "to": request.third_party,
-                "message_id": sent.message_id,
-            },
+            NewEvent(
+                at=now,
+                actor=actor,
+                action="consent.request",
+                outcome="ok",
+                item_id=request.item_id,
+                detail={
+                    "request_id": request.request_id,
+                    "to": request.third_party,
+                    "message_id": sent.message_id,
+                },
+            ),
         )
         session.flush()
         return consent

@@ -26,7 +26,7 @@ from accord.node.core._context import NodeContext
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.registry._parties import PartyService
-from accord.store import ConsentRepository, ConsentRow, append_event
+from accord.store import ConsentRepository, ConsentRow, NewEvent, append_event
 
 if TYPE_CHECKING:
     from accord.node.transfer._sending import SendingService
@@ -88,19 +88,21 @@ class ConsentDecisions:
             row.expires_at = token.expires_at
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="consent.approve",
-                outcome="ok",
-                item_id=row.item_id,
-                detail={
-                    "request_id": row.id,
-                    "token_id": token.token_id,
-                    "holder": row.holder_party,
-                    "third_party": row.third_party,
-                    "expires_at": token.expires_at,
-                    "limits": token.limits.to_dict() if token.limits else None,
-                },
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="consent.approve",
+                    outcome="ok",
+                    item_id=row.item_id,
+                    detail={
+                        "request_id": row.id,
+                        "token_id": token.token_id,
+                        "holder": row.holder_party,
+                        "third_party": row.third_party,
+                        "expires_at": token.expires_at,
+                        "limits": token.limits.to_dict() if token.limits else None,
+                    },
+                ),
             )
             return view_of(row)
 
@@ -119,12 +121,14 @@ class ConsentDecisions:
             row.reason = answer.reason
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="consent.deny",
-                outcome="ok",
-                item_id=row.item_id,
-                detail={"request_id": row.id, "reason": answer.reason},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="consent.deny",
+                    outcome="ok",
+                    item_id=row.item_id,
+                    detail={"request_id": row.id, "reason": answer.reason},
+                ),
             )
             return view_of(row)
 

@@ -29,7 +29,7 @@ from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._control import NO_ITEM
-from accord.store import ConsentRepository, ConsentRow, OutboxRepository, append_event
+from accord.store import ConsentRepository, ConsentRow, NewEvent, OutboxRepository, append_event
 
 if TYPE_CHECKING:
     from accord.node.transfer._sending import SendingService
@@ -88,12 +88,14 @@ class ConsentRevoking:
             row.revocation_json = revocation.to_bytes().decode("utf-8")
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="consent.revoke",
-                outcome="ok",
-                item_id=row.item_id,
-                detail={"token_id": token_id, "reason": revocation.reason, "told": told},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="consent.revoke",
+                    outcome="ok",
+                    item_id=row.item_id,
+                    detail={"token_id": token_id, "reason": revocation.reason, "told": told},
+                ),
             )
             return view_of(row)
 
