@@ -16,6 +16,7 @@ def test_node_exports() -> None:
         "AgreementService",
         "AgreementSignature",
         "Clock",
+        "ConsentGrant",
         "ConsentService",
         "ConsentView",
         "ConsoleSession",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -32,7 +33,16 @@ from accord.node.registry._users import UserService
 from accord.policy import Duty
 from accord.store import NewEvent, WitnessAlarmAckRow, WitnessAlarmRow, append_event, format_stamp
 
-__all__ = ["FINDING_MAX", "AlarmBook", "alarm_view", "evidence", "own_fork", "raise_alarm", "signed_json"]
+__all__ = [
+    "FINDING_MAX",
+    "AlarmBook",
+    "Discrepancy",
+    "alarm_view",
+    "evidence",
+    "own_fork",
+    "raise_alarm",
+    "signed_json",
+]
 
 log = logging.getLogger("accord.witness")
 
@@ -63,21 +73,29 @@ def own_fork(reason: str) -> None:
     )
 
 
-def raise_alarm(
-    session: Session,
-    sender: str,
-    message_id: str,
-    kind: str,
-    reason: str,
-    held: SignedCheckpoint,
-    presented: SignedCheckpoint,
-    now: datetime,
-) -> int:
+@dataclass(frozen=True)
+class Discrepancy:
+    """Two signed checkpoints of one ledger that cannot both be honest, and why.
+
+    Attributes:
+        kind: ``fork``, ``rollback`` or ``no-proof``.
+        reason: What the two disagree about, for the officer.
+        held: The checkpoint this node held (or demanded a proof from).
+        presented: The checkpoint the message presented.
+    """
+
+    kind: str
+    reason: str
+    held: SignedCheckpoint
+    presented: SignedCheckpoint
+
+
+def raise_alarm(session: Session, sender: str, message_id: str, found: Discrepancy, now: datetime) -> int:
     """Keep both checkpoints as the evidence of an alarm, journal and log it; return its id.
 
-    ``kind`` is ``fork``, ``rollback`` or ``no-proof``; ``sender`` and ``message_id`` name
-    the message that showed it.
+    ``sender`` and ``message_id`` name the message that showed the discrepancy.
     """
+    kind, reason, held, presented = found.kind, found.reason, found.held, found.presented
     origin = presented.checkpoint.origin
     row = WitnessAlarmRow(
         origin=origin,

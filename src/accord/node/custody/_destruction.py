@@ -25,6 +25,7 @@ from accord.exchange import UNSIGNED, DestructionCertificate, new_certificate_id
 from accord.items import DestructionDirection, HoldingState, Precedence
 from accord.markings import Marking
 from accord.node.core._context import NodeContext
+from accord.node.core._principal import Act
 from accord.node.custody._gate import ItemGate
 from accord.node.custody._translations import translations_of
 from accord.node.holdings._search_index import SearchIndex
@@ -86,13 +87,13 @@ class Destruction:
             self._check_witness(session, row, witness, actor, now)
             marking = self._gate.items.view_in(session, row).marking
             copies = CopyRepository(session).held_copies(item_id)
-            certificate = self._certificate(row, method, witness, len(copies), actor, now)
+            certificate = self._certificate(row, method, witness, len(copies), Act(actor, now))
             blobs = self._erase(session, row)
             SearchIndex(self._ctx).forget(session, row.id)
             for copy in copies:
                 copy.status = HoldingState.DESTROYED
             self._file(session, certificate, now)
-            notified = self._tell_originator(session, row, marking, certificate, actor, now)
+            notified = self._tell_originator(session, row, marking, certificate, Act(actor, now))
             append_event(
                 session,
                 NewEvent(
@@ -119,7 +120,7 @@ class Destruction:
         return Destroyed(certificate, notified)
 
     def _certificate(
-        self, row: ItemRow, method: str, witness: str, copies: int, actor: str, now: datetime
+        self, row: ItemRow, method: str, witness: str, copies: int, act: Act
     ) -> DestructionCertificate:
         """The certificate this node signs for the destruction of ``row``."""
         own = self._ctx.config
@@ -132,9 +133,9 @@ class Destruction:
             holder_party=own.party,
             holder_node=own.node_id,
             method=method,
-            destroyed_by=actor,
+            destroyed_by=act.actor,
             witness=witness,
-            destroyed_at=format_time(now),
+            destroyed_at=format_time(act.now),
             copies=copies,
             signature=UNSIGNED,
         ).signed_with(self._ctx.keys)
@@ -159,8 +160,7 @@ class Destruction:
         row: ItemRow,
         marking: Marking,
         certificate: DestructionCertificate,
-        actor: str,
-        now: datetime,
+        act: Act,
     ) -> str | None:
         """Send the certificate to the originator of a received item; return its node (or None)."""
         if row.originator_node == self._ctx.config.node_id:
@@ -175,8 +175,8 @@ class Destruction:
             precedence=Precedence.ROUTINE,
             item_id=row.id,
             payload=certificate.to_bytes(),
-            actor=actor,
-            now=now,
+            actor=act.actor,
+            now=act.now,
         )
         return card.node_id
 

@@ -22,7 +22,7 @@ from accord.errors import PolicyDenied
 from accord.exchange import AttachmentManifest, ConsentToken, ItemPayload
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService, consent_terms, require_scope
-from accord.node.holdings._consent_book import usable_consent
+from accord.node.holdings._consent_book import PassingOn, usable_consent
 from accord.node.holdings._items import ItemService, ItemView
 from accord.node.holdings._vault import unwrap_blob_key
 from accord.node.registry._agreements import AgreementService
@@ -153,16 +153,14 @@ class ReleaseChecks:
         Raises:
             PolicyDenied: none usable is held.
         """
-        return usable_consent(
-            session,
-            self._parties,
+        passing = PassingOn(
             item_id=view.id,
             content_sha384=view.content.sha384(),
             originator_party=view.originator_party,
             holder_party=self._ctx.config.party,
             third_party=to,
-            now=now,
         )
+        return usable_consent(session, self._parties, passing, now)
 
     def payload(
         self, session: Session, row: ItemRow, view: ItemView, consent: ConsentToken | None
