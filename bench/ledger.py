@@ -60,7 +60,7 @@ from accord.ledger import (
     verify_inclusion,
 )
 from accord.node import Node
-from accord.store import JournalRow, LedgerCheckpointRow, SqlHashStore, append_event, format_stamp
+from accord.store import JournalRow, LedgerCheckpointRow, NewEvent, SqlHashStore, append_event, format_stamp
 
 TARGET_APPENDS = 20_000
 TARGET_PROOF_US = 1_000.0
@@ -217,12 +217,14 @@ def _append_orm(node: Node, count: int) -> None:
         for n in range(count):
             append_event(
                 session,
-                at=now,
-                actor="sato",
-                action="item.read",
-                outcome="ok",
-                item_id=f"jpn-{n:04d}",
-                detail=DETAIL,
+                NewEvent(
+                    at=now,
+                    actor="sato",
+                    action="item.read",
+                    outcome="ok",
+                    item_id=f"jpn-{n:04d}",
+                    detail=DETAIL,
+                ),
                 flush=False,
             )
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from accord.cli._serve import running
 from accord.errors import PolicyDenied, TransportError
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import NO_ITEM, DeliveryWorker, LabelRequest, Node, example_agreement, federate
+from accord.node import NO_ITEM, ConsentGrant, DeliveryWorker, LabelRequest, Node, example_agreement, federate
 from accord.store import ConsentRow, ItemRow
 
 pytestmark = pytest.mark.slow
@@ -102,7 +102,7 @@ def _consent(s: Served, holder: Node, actor: str, item: str, to: str) -> str:
     s.settle()
     jpn = s.nodes["JPN"]
     assert [v.id for v in jpn.consents.listing(actor="sato", status="pending")] == [asked.id]
-    approved = jpn.consents.approve(asked.id, actor="sato", days=7)
+    approved = jpn.consents.approve(asked.id, actor="sato", grant=ConsentGrant(days=7))
     s.settle()
     (back,) = [v for v in holder.consents.listing(actor=actor) if v.id == asked.id]
     assert back.status == "approved"

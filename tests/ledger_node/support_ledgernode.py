@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from sqlalchemy import text
 
 from accord.node import Node
-from accord.store import Event, append_event, read_events
+from accord.store import Event, NewEvent, append_event, read_events
 
 Maker = Callable[..., Node]
 
@@ -36,12 +36,14 @@ def journal(node: Node, count: int, *, action: str = "item.read", actor: str = "
         for n in range(count):
             append_event(
                 session,
-                at=node.ctx.now(),
-                actor=actor,
-                action=action,
-                outcome="ok",
-                item_id=f"jpn-{n:04d}",
-                detail={"n": n, "reason": "need-to-know DPRK-MISSILE", "秘": True},
+                NewEvent(
+                    at=node.ctx.now(),
+                    actor=actor,
+                    action=action,
+                    outcome="ok",
+                    item_id=f"jpn-{n:04d}",
+                    detail={"n": n, "reason": "need-to-know DPRK-MISSILE", "秘": True},
+                ),
             )
 
 

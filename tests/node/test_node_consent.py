@@ -21,7 +21,7 @@ from accord.cli import app
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import UNSIGNED, ConsentToken
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node
+from accord.node import ConsentGrant, LabelRequest, Node
 from accord.store import ConsentRow, ItemRow, QuarantineRow, read_events
 
 
@@ -55,9 +55,7 @@ def _ask_and_approve(
     approved = trio.jpn.consents.approve(
         asked.id,
         actor="sato",
-        days=30,
-        conditions=["No further release"],
-        **conditions,  # type: ignore[arg-type]
+        grant=ConsentGrant(days=30, conditions=["No further release"], **conditions),  # type: ignore[arg-type]
     )
     trio.deliver(trio.jpn)
     assert approved.token_id is not None
@@ -130,7 +128,7 @@ def test_an_expired_consent_no_longer_allows_the_send(trio: Trio) -> None:
     item = _jpn_report(trio)
     asked = trio.kor.consents.request(item, to="USA", purpose="Cueing", actor="kim")
     trio.deliver(trio.kor)
-    trio.jpn.consents.approve(asked.id, actor="sato", days=1)
+    trio.jpn.consents.approve(asked.id, actor="sato", grant=ConsentGrant(days=1))
     trio.deliver(trio.jpn)
     trio.clock.advance(days=2)  # type: ignore[attr-defined]
     with pytest.raises(PolicyDenied, match="expired"):

@@ -17,7 +17,7 @@ from accord.agreements import NoteKind
 from accord.crypto import SigningKeys
 from accord.exchange import UNSIGNED, ConsentReceipt, HoldingsSummary
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node
+from accord.node import ConsentGrant, LabelRequest, Node
 from accord.node.registry._agreements import travel_refusal
 from accord.store import ConsentReceiptRow, InboxMessageRow, OutboxRow, QuarantineRow, read_events
 
@@ -34,7 +34,7 @@ def _passed_on(trio: Trio) -> tuple[str, str]:
     trio.deliver(trio.jpn)
     asked = trio.kor.consents.request(made.id, to="USA", purpose="Cueing", actor="kim")
     trio.deliver(trio.kor)
-    token = trio.jpn.consents.approve(asked.id, actor="sato", days=30).token_id
+    token = trio.jpn.consents.approve(asked.id, actor="sato", grant=ConsentGrant(days=30)).token_id
     assert token is not None
     trio.deliver(trio.jpn)
     trio.kor.sending.send(made.id, to="USA", actor="kim", agreement_id="USA-KOR-1987")

@@ -10,7 +10,7 @@ from support_node import Maker, events, row_counts
 
 from accord.errors import Conflict, NotFound, StorageError
 from accord.node import Node
-from accord.store import PartyRow, append_event
+from accord.store import NewEvent, PartyRow, append_event
 
 
 @pytest.fixture
@@ -25,7 +25,9 @@ def _party(node_id: str) -> PartyRow:
 def test_work_commits_the_work_and_its_event_together(node: Node) -> None:
     with node.ctx.work("authority", "test.work") as session:
         session.add(_party("kor-mnd"))
-        append_event(session, at=node.ctx.now(), actor="authority", action="test.work", outcome="ok")
+        append_event(
+            session, NewEvent(at=node.ctx.now(), actor="authority", action="test.work", outcome="ok")
+        )
     assert row_counts(node)["parties"] == 1
     assert events(node)[-1].action == "test.work"
 
@@ -36,7 +38,7 @@ def test_a_refusal_rolls_back_and_is_journalled_with_its_detail(node: Node) -> N
     def refuse() -> None:
         with node.ctx.work("sato", "test.work", item_id="jpn-1", detail={"why": "testing"}) as session:
             session.add(_party("kor-mnd"))
-            append_event(session, at=node.ctx.now(), actor="sato", action="test.work", outcome="ok")
+            append_event(session, NewEvent(at=node.ctx.now(), actor="sato", action="test.work", outcome="ok"))
             raise Conflict("no, thank you")
 
     with pytest.raises(Conflict, match="no, thank you"):

@@ -16,6 +16,7 @@ EXPECTED = [
     "Decider",
     "Decision",
     "Duty",
+    "Passage",
     "Resource",
     "Subject",
     "decide",

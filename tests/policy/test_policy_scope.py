@@ -19,7 +19,7 @@ from accord.markings import (
     CategoryType,
     ConfidentialityLabel,
 )
-from accord.policy import SCOPE_RULES, may_mark, may_travel
+from accord.policy import SCOPE_RULES, Passage, may_mark, may_travel
 
 EXAMPLES = Path(accord.agreements.__file__).parent / "examples"
 CREATED = dt.datetime(2024, 5, 1, 9, 0, tzinfo=dt.UTC)
@@ -138,7 +138,7 @@ def test_may_travel(
     rules: tuple[str, ...],
     first_reason: str | None,
 ) -> None:
-    decision = may_travel(item, JPN_KOR, status, to=to, direct=direct)
+    decision = may_travel(item, JPN_KOR, status, Passage(to=to, direct=direct))
     assert decision.permit is (not rules)
     assert decision.rule_ids == rules
     assert len(decision.reasons) == len(rules)
@@ -150,13 +150,13 @@ def test_may_travel(
 def test_a_topic_limited_arrangement_refuses_other_topics() -> None:
     in_force = _status(TISA, in_force=True)
     outside = label("JPN", "秘", ("KOR", "USA"), topics=("CHN-NAVY",))
-    decision = may_travel(outside, TISA, in_force, to="KOR", direct=True)
+    decision = may_travel(outside, TISA, in_force, Passage(to="KOR", direct=True))
     assert decision.rule_ids == ("topics",)
     assert decision.reasons == (
         "TISA-2014 covers only the topics DPRK-MISSILE, DPRK-NUCLEAR; the item's are outside it (Art. 4)",
     )
     inside = label("JPN", "秘", ("KOR", "USA"))
-    assert may_travel(inside, TISA, in_force, to="KOR", direct=True).permit
+    assert may_travel(inside, TISA, in_force, Passage(to="KOR", direct=True)).permit
 
 
 def test_a_relay_translates_from_the_label_it_holds_or_under_another_table() -> None:
@@ -166,10 +166,12 @@ def test_a_relay_translates_from_the_label_it_holds_or_under_another_table() -> 
     in_force = _status(kor_usa, in_force=True)
     original = label("JPN", "秘", ("KOR",))
     held = label("KOR", "군사Ⅲ급비밀", ("KOR",))
-    assert may_travel(original, kor_usa, in_force, to="USA", direct=False).rule_ids == ("equivalent",)
-    assert may_travel(original, kor_usa, in_force, to="USA", direct=False, source=held).permit
+    assert may_travel(original, kor_usa, in_force, Passage(to="USA", direct=False)).rule_ids == (
+        "equivalent",
+    )
+    assert may_travel(original, kor_usa, in_force, Passage(to="USA", direct=False, source=held)).permit
     us_jpn = _agreement("usa-jpn-gsomia-2007.toml")
-    relayed = may_travel(original, kor_usa, in_force, to="USA", direct=False, translate_under=us_jpn)
+    relayed = may_travel(original, kor_usa, in_force, Passage(to="USA", direct=False, translate_under=us_jpn))
     assert relayed.permit
 
 
@@ -199,7 +201,9 @@ def test_may_travel_agrees_with_a_reference_of_the_rules(
     level: str, rel: set[str], to: str, in_force: bool, direct: bool
 ) -> None:
     item = label("JPN", level, tuple(sorted(rel)))
-    decision = may_travel(item, JPN_KOR, IN_FORCE if in_force else NOT_IN_FORCE, to=to, direct=direct)
+    decision = may_travel(
+        item, JPN_KOR, IN_FORCE if in_force else NOT_IN_FORCE, Passage(to=to, direct=direct)
+    )
     expected = []
     if not in_force:
         expected.append("in-force")

@@ -12,7 +12,16 @@ import pytest
 from sqlalchemy import func, select, text
 
 from accord.errors import NotFound, StorageError
-from accord.store import Database, JournalRow, PartyRow, UserRow, append_event, read_events, sqlite_url
+from accord.store import (
+    Database,
+    JournalRow,
+    NewEvent,
+    PartyRow,
+    UserRow,
+    append_event,
+    read_events,
+    sqlite_url,
+)
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -138,7 +147,7 @@ def test_an_urgent_transaction_waits_for_the_write_lock_then_takes_it(tmp_path: 
 
     def hold() -> None:
         with db.transaction() as session:
-            append_event(session, at=NOW, actor="routine", action="x", outcome="ok")
+            append_event(session, NewEvent(at=NOW, actor="routine", action="x", outcome="ok"))
             holding.set()
             time.sleep(0.3)
 
@@ -146,7 +155,7 @@ def test_an_urgent_transaction_waits_for_the_write_lock_then_takes_it(tmp_path: 
     worker.start()
     holding.wait(5)
     with db.transaction(urgent=True) as session:
-        append_event(session, at=NOW, actor="flash", action="x", outcome="ok")
+        append_event(session, NewEvent(at=NOW, actor="flash", action="x", outcome="ok"))
     worker.join()
     with db.transaction(read_only=True) as session:
         assert [e.actor for e in read_events(session)] == ["routine", "flash"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from accord.store import Database, Event, append_event, format_stamp, read_events
+from accord.store import Database, Event, NewEvent, append_event, format_stamp, read_events
 
 T0 = datetime(2019, 8, 23, 6, 0, 0, tzinfo=UTC)
 
@@ -33,12 +33,14 @@ def _fill(db: Database) -> None:
         with db.transaction() as session:
             append_event(
                 session,
-                at=T0 + timedelta(seconds=n),
-                actor=actor,
-                action=action,
-                outcome=outcome,
-                item_id=item_id,
-                detail=detail,
+                NewEvent(
+                    at=T0 + timedelta(seconds=n),
+                    actor=actor,
+                    action=action,
+                    outcome=outcome,
+                    item_id=item_id,
+                    detail=detail,
+                ),
             )
 
 
@@ -67,7 +69,7 @@ def test_events_come_back_in_the_order_appended(db: Database) -> None:
 
 def test_append_returns_the_row_with_its_seq(db: Database) -> None:
     with db.transaction() as session:
-        row = append_event(session, at=T0, actor="a", action="x", outcome="ok")
+        row = append_event(session, NewEvent(at=T0, actor="a", action="x", outcome="ok"))
         assert row.seq == 1
         assert row.detail_json == "{}"
 
@@ -91,7 +93,7 @@ def test_filters(db: Database, filters: dict[str, str | int], seqs: list[int]) -
 def test_a_rolled_back_append_leaves_no_row(db: Database) -> None:
     def fail() -> None:
         with db.transaction() as session:
-            append_event(session, at=T0, actor="a", action="x", outcome="ok")
+            append_event(session, NewEvent(at=T0, actor="a", action="x", outcome="ok"))
             raise RuntimeError
 
     with pytest.raises(RuntimeError):
@@ -103,11 +105,13 @@ def test_canonical_bytes_are_exact_and_stable(db: Database) -> None:
     with db.transaction() as session:
         append_event(
             session,
-            at=datetime(2019, 11, 22, 18, 0, tzinfo=timezone(timedelta(hours=9))),
-            actor="authority",
-            action="agreement.note",
-            outcome="ok",
-            detail={"party": "KOR", "kind": "suspend-notice", "n": 1},
+            NewEvent(
+                at=datetime(2019, 11, 22, 18, 0, tzinfo=timezone(timedelta(hours=9))),
+                actor="authority",
+                action="agreement.note",
+                outcome="ok",
+                detail={"party": "KOR", "kind": "suspend-notice", "n": 1},
+            ),
         )
     (event,) = _read(db)
     expected = (

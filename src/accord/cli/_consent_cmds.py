@@ -11,7 +11,7 @@ from accord.cli._auth import acting, as_option
 from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table
 from accord.errors import InvalidInput
 from accord.items import Direction
-from accord.node import ConsentView
+from accord.node import ConsentGrant, ConsentView
 
 __all__ = ["consent_app", "downgrade", "release_request"]
 
@@ -114,11 +114,13 @@ def approve(
         view = node.consents.approve(
             request_id,
             actor=actor,
-            days=days,
-            conditions=condition or [],
-            purpose_only=purpose_only,
-            no_onward_release=no_onward_release,
-            destroy_by=_end_of_day(destroy_by) if destroy_by is not None else None,
+            grant=ConsentGrant(
+                days=days,
+                conditions=condition or [],
+                purpose_only=purpose_only,
+                no_onward_release=no_onward_release,
+                destroy_by=_end_of_day(destroy_by) if destroy_by is not None else None,
+            ),
         )
     _say(view, json_out, "Approved")
 

@@ -17,7 +17,7 @@ from accord.cli._common import console, fail
 from accord.cli._serve import UserApiServer, running
 from accord.errors import IntegrityError, PolicyDenied, TransportError
 from accord.items import ConsentState
-from accord.node import NO_ITEM, Node
+from accord.node import NO_ITEM, ConsentGrant, Node
 from accord.node.demo import DemoStep, StepFactory, run_demo
 
 __all__ = ["demo", "free_ports"]
@@ -175,7 +175,9 @@ def _consent_flow(
         if not pending:
             raise IntegrityError("the consent request did not reach JPN")
         approved = jpn.consents.approve(
-            asked.id, actor="sato", days=30, conditions=["No further release without JPN consent"]
+            asked.id,
+            actor="sato",
+            grant=ConsentGrant(days=30, conditions=["No further release without JPN consent"]),
         )
         s.lines.append(f"JPN approved: consent {approved.token_id}, expires {approved.expires_at}")
         settle()

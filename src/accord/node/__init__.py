@@ -38,7 +38,7 @@ from accord.node.holdings import (
     SearchHit,
     SearchPage,
 )
-from accord.node.originator import ConsentService, ConsentView
+from accord.node.originator import ConsentGrant, ConsentService, ConsentView
 from accord.node.registry import (
     CONSOLE_LANGUAGES,
     RFC9106_LOW_MEMORY,
@@ -68,6 +68,7 @@ __all__ = [
     "AgreementService",
     "AgreementSignature",
     "Clock",
+    "ConsentGrant",
     "ConsentService",
     "ConsentView",
     "ConsoleSession",

@@ -45,7 +45,7 @@ from accord.node.transfer._delivery import DeliveryService
 from accord.node.transfer._receiving import ReceivingService
 from accord.node.transfer._sending import SendingService
 from accord.node.transfer._services import Footing, Services
-from accord.store import BlobStore, Database, JournalRow, append_event, format_stamp, sqlite_url
+from accord.store import BlobStore, Database, JournalRow, NewEvent, append_event, format_stamp, sqlite_url
 
 __all__ = ["Node"]
 
@@ -196,16 +196,18 @@ class Node:
             with node.ctx.db.transaction() as session:
                 append_event(
                     session,
-                    at=now,
-                    actor="authority",
-                    action="node.init",
-                    outcome="ok",
-                    detail={
-                        "node_id": config.node_id,
-                        "party": party,
-                        "scheme": scheme,
-                        "fingerprint": signing.public().fingerprint(),
-                    },
+                    NewEvent(
+                        at=now,
+                        actor="authority",
+                        action="node.init",
+                        outcome="ok",
+                        detail={
+                            "node_id": config.node_id,
+                            "party": party,
+                            "scheme": scheme,
+                            "fingerprint": signing.public().fingerprint(),
+                        },
+                    ),
                 )
             # Written last: a node exists only once everything it needs is in place.
             write_public(layout.config, config.to_toml().encode("utf-8"))

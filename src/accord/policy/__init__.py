@@ -11,7 +11,7 @@ never raises, and only the enforcement point turns a denial into
 * :mod:`._rules` — :data:`RULES`, :data:`ROLE_ACTIONS`, :data:`ROLE_DUTIES`,
   :data:`OBLIGATIONS`, :func:`decide` and :func:`decide_duty` (the node's own records:
   the journal, ledger alarms; decided by the role alone);
-* :mod:`._scope` — :func:`may_mark` and :func:`may_travel`: may a label be marked, or
+* :mod:`._scope` — :func:`may_mark` and :func:`may_travel` (of a :class:`Passage`): may a label be marked, or
   travel, under an agreement to a party now (Arts. 4, 6, 21) — the one answer that
   creation, sending, relaying and receiving all ask;
 * :mod:`._batch` — :class:`Decider` and :func:`decide_many`: one subject, action and
@@ -23,7 +23,7 @@ from __future__ import annotations
 from accord.policy._batch import Decider, decide_many
 from accord.policy._model import Action, ConsentTerms, Context, Decision, Duty, Resource, Subject
 from accord.policy._rules import OBLIGATIONS, ROLE_ACTIONS, ROLE_DUTIES, RULES, decide, decide_duty
-from accord.policy._scope import SCOPE_RULES, may_mark, may_travel
+from accord.policy._scope import SCOPE_RULES, Passage, may_mark, may_travel
 
 __all__ = [
     "OBLIGATIONS",
@@ -37,6 +37,7 @@ __all__ = [
     "Decider",
     "Decision",
     "Duty",
+    "Passage",
     "Resource",
     "Subject",
     "decide",

@@ -20,12 +20,14 @@ The rules, each with its id:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from accord.agreements import Agreement, Status
 from accord.errors import PolicyDenied
 from accord.markings import ConfidentialityLabel
 from accord.policy._model import Decision
 
-__all__ = ["SCOPE_RULES", "may_mark", "may_travel"]
+__all__ = ["SCOPE_RULES", "Passage", "may_mark", "may_travel"]
 
 SCOPE_RULES = ("in-force", "parties", "equivalent", "topics", "releasable")
 """The rule ids a scope decision may name, in the order they are checked."""
@@ -52,38 +54,47 @@ def may_mark(label: ConfidentialityLabel, agreement: Agreement, status: Status) 
     return _decision(failed)
 
 
-def may_travel(
-    label: ConfidentialityLabel,
-    agreement: Agreement,
-    status: Status,
-    *,
-    to: str,
-    direct: bool,
-    source: ConfidentialityLabel | None = None,
-    translate_under: Agreement | None = None,
-) -> Decision:
-    """May the item labelled ``label`` go to party ``to`` under ``agreement`` now?
+@dataclass(frozen=True)
+class Passage:
+    """Where an item goes and on whose authority: one hop of its travel.
 
-    Args:
-        label: The originator's label (it never changes hands: Art. 4).
-        agreement: The agreement the envelope travels under.
-        status: The agreement's status at the moment of sending or receiving.
+    Attributes:
         to: The receiving party.
         direct: True when the originator provides the item (its Releasable To applies);
             False for a release passed on under the originator's consent (Art. 6), whose
             consent is checked by the caller.
         source: The label to translate from when the agreement does not know the
             originator's scheme (a holder passing the item on translates from the label it
-            holds the item under); ``label`` when None.
+            holds the item under); the originator's label when None.
         translate_under: The agreement whose equivalence table applies when it is not the
             one the envelope travels under (a third party translating an item passed on to
-            it under its own agreement with the originator); ``agreement`` when None.
+            it under its own agreement with the originator); that agreement when None.
     """
+
+    to: str
+    direct: bool
+    source: ConfidentialityLabel | None = None
+    translate_under: Agreement | None = None
+
+
+def may_travel(
+    label: ConfidentialityLabel, agreement: Agreement, status: Status, passage: Passage
+) -> Decision:
+    """May the item labelled ``label`` make ``passage`` under ``agreement`` now?
+
+    Args:
+        label: The originator's label (it never changes hands: Art. 4).
+        agreement: The agreement the envelope travels under.
+        status: The agreement's status at the moment of sending or receiving.
+        passage: To whom the item goes, whether directly from its originator, and which
+            label and table translate it.
+    """
+    to, direct = passage.to, passage.direct
     failed: list[tuple[str, str]] = []
     _in_force(agreement, status, failed, "nothing new may be provided under it")
     if to in agreement.party_codes:
-        table = translate_under or agreement
-        _equivalent(table, source or label, table.party(to).scheme, failed)
+        table = passage.translate_under or agreement
+        _equivalent(table, passage.source or label, table.party(to).scheme, failed)
     else:
         failed.append(("parties", f"{to} is not a party to {agreement.id} (Art. 6)"))
     _topics(agreement, label, failed)

@@ -14,7 +14,7 @@ from accord.store._exchange_repositories import (
     SequenceRepository,
 )
 from accord.store._item_repository import ItemRepository
-from accord.store._journal import Event, append_event, format_stamp, read_events
+from accord.store._journal import Event, NewEvent, append_event, format_stamp, read_events
 from accord.store._ledger_store import (
     SealedRow,
     SqlHashStore,
@@ -119,6 +119,7 @@ __all__ = [
     "JournalRow",
     "LedgerCheckpointRow",
     "LedgerNodeRow",
+    "NewEvent",
     "NoteRow",
     "OutboxRepository",
     "OutboxRow",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from accord.canonical import canonical_json
 from accord.store._tables import JournalRow
 
-__all__ = ["Event", "append_event", "format_stamp", "read_events"]
+__all__ = ["Event", "NewEvent", "append_event", "format_stamp", "read_events"]
 
 
 def format_stamp(moment: datetime) -> str:
@@ -49,33 +49,39 @@ class Event:
                 "item_id": self.item_id,
                 "outcome": self.outcome,
                 "detail": dict(self.detail),
-            }
+            },
         )
 
 
-def append_event(
-    session: Session,
-    *,
-    at: datetime,
-    actor: str,
-    action: str,
-    outcome: str,
-    item_id: str | None = None,
-    detail: Mapping[str, object] | None = None,
-    flush: bool = True,
-) -> JournalRow:
+@dataclass(frozen=True)
+class NewEvent:
+    """One event to append: who did what, when, to which item, with what outcome.
+
+    The journal gives it its ``seq`` when the row is written; :class:`Event` is the same
+    entry as read back.
+    """
+
+    at: datetime
+    actor: str
+    action: str
+    outcome: str
+    item_id: str | None = None
+    detail: Mapping[str, object] = field(default_factory=dict)
+
+
+def append_event(session: Session, event: NewEvent, *, flush: bool = True) -> JournalRow:
     """Append one event inside the caller's transaction.
 
     ``flush=False`` leaves the insert to the transaction's end (bulk paths): the row's
     ``seq`` is then assigned at commit, in insertion order.
     """
     row = JournalRow(
-        at=format_stamp(at),
-        actor=actor,
-        action=action,
-        item_id=item_id,
-        outcome=outcome,
-        detail_json=canonical_json(dict(detail or {})).decode("utf-8"),
+        at=format_stamp(event.at),
+        actor=event.actor,
+        action=event.action,
+        item_id=event.item_id,
+        outcome=event.outcome,
+        detail_json=canonical_json(dict(event.detail)).decode("utf-8"),
     )
     session.add(row)
     if flush:
@@ -84,7 +90,11 @@ def append_event(
 
 
 def read_events(
-    session: Session, *, item_id: str | None = None, action: str | None = None, limit: int | None = None
+    session: Session,
+    *,
+    item_id: str | None = None,
+    action: str | None = None,
+    limit: int | None = None,
 ) -> Iterator[Event]:
     """Events in order, optionally only those about one item or of one action."""
     query = select(JournalRow).order_by(JournalRow.seq)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -30,9 +31,18 @@ from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
 from accord.node.registry._users import UserService
 from accord.policy import Duty
-from accord.store import WitnessAlarmAckRow, WitnessAlarmRow, append_event, format_stamp
+from accord.store import NewEvent, WitnessAlarmAckRow, WitnessAlarmRow, append_event, format_stamp
 
-__all__ = ["FINDING_MAX", "AlarmBook", "alarm_view", "evidence", "own_fork", "raise_alarm", "signed_json"]
+__all__ = [
+    "FINDING_MAX",
+    "AlarmBook",
+    "Discrepancy",
+    "alarm_view",
+    "evidence",
+    "own_fork",
+    "raise_alarm",
+    "signed_json",
+]
 
 log = logging.getLogger("accord.witness")
 
@@ -63,21 +73,29 @@ def own_fork(reason: str) -> None:
     )
 
 
-def raise_alarm(
-    session: Session,
-    sender: str,
-    message_id: str,
-    kind: str,
-    reason: str,
-    held: SignedCheckpoint,
-    presented: SignedCheckpoint,
-    now: datetime,
-) -> int:
+@dataclass(frozen=True)
+class Discrepancy:
+    """Two signed checkpoints of one ledger that cannot both be honest, and why.
+
+    Attributes:
+        kind: ``fork``, ``rollback`` or ``no-proof``.
+        reason: What the two disagree about, for the officer.
+        held: The checkpoint this node held (or demanded a proof from).
+        presented: The checkpoint the message presented.
+    """
+
+    kind: str
+    reason: str
+    held: SignedCheckpoint
+    presented: SignedCheckpoint
+
+
+def raise_alarm(session: Session, sender: str, message_id: str, found: Discrepancy, now: datetime) -> int:
     """Keep both checkpoints as the evidence of an alarm, journal and log it; return its id.
 
-    ``kind`` is ``fork``, ``rollback`` or ``no-proof``; ``sender`` and ``message_id`` name
-    the message that showed it.
+    ``sender`` and ``message_id`` name the message that showed the discrepancy.
     """
+    kind, reason, held, presented = found.kind, found.reason, found.held, found.presented
     origin = presented.checkpoint.origin
     row = WitnessAlarmRow(
         origin=origin,
@@ -92,18 +110,20 @@ def raise_alarm(
     session.flush()
     append_event(
         session,
-        at=now,
-        actor=f"peer:{sender}",
-        action="ledger.fork",
-        outcome="alarm",
-        detail={
-            "origin": origin,
-            "kind": kind,
-            "reason": reason,
-            "message_id": message_id,
-            "held": held.to_dict(),
-            "presented": presented.to_dict(),
-        },
+        NewEvent(
+            at=now,
+            actor=f"peer:{sender}",
+            action="ledger.fork",
+            outcome="alarm",
+            detail={
+                "origin": origin,
+                "kind": kind,
+                "reason": reason,
+                "message_id": message_id,
+                "held": held.to_dict(),
+                "presented": presented.to_dict(),
+            },
+        ),
     )
     log.error("LEDGER %s of %s: %s (accord ledger alarms)", kind.upper(), origin, reason)
     return row.id
@@ -182,11 +202,13 @@ class AlarmBook:
             session.add(ack)
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="ledger.alarm.ack",
-                outcome="ok",
-                detail={"alarm_id": alarm_id, "origin": row.origin, "kind": row.kind, "finding": text},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="ledger.alarm.ack",
+                    outcome="ok",
+                    detail={"alarm_id": alarm_id, "origin": row.origin, "kind": row.kind, "finding": text},
+                ),
             )
             session.flush()
             return alarm_view(row, ack)

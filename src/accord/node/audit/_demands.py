@@ -30,10 +30,11 @@ from accord.errors import NotFound, VerificationFailed
 from accord.exchange import CheckpointStatement, EnvelopeHeader, Gossip, ProofRequest, SignedCheckpoint
 from accord.items import OutboxState
 from accord.ledger import verify_consistency
-from accord.node.audit._alarms import AlarmBook, evidence, raise_alarm, signed_json
+from accord.node.audit._alarms import AlarmBook, Discrepancy, evidence, raise_alarm, signed_json
 from accord.node.audit._partners import ACTOR, Partners
 from accord.node.transfer._delivery import backed_off
 from accord.store import (
+    NewEvent,
     OutboxRepository,
     WitnessDemandRow,
     WitnessGossipRow,
@@ -99,17 +100,19 @@ class Demands:
         )
         append_event(
             session,
-            at=now,
-            actor=ACTOR,
-            action="ledger.witness",
-            outcome="demand",
-            detail={
-                "origin": origin,
-                "from_size": base.checkpoint.size,
-                "size": target.checkpoint.size,
-                "source": source,
-                "message_id": sent.message_id,
-            },
+            NewEvent(
+                at=now,
+                actor=ACTOR,
+                action="ledger.witness",
+                outcome="demand",
+                detail={
+                    "origin": origin,
+                    "from_size": base.checkpoint.size,
+                    "size": target.checkpoint.size,
+                    "source": source,
+                    "message_id": sent.message_id,
+                },
+            ),
         )
         return True
 
@@ -148,7 +151,11 @@ class Demands:
                 base, target = evidence(demand.from_json), evidence(demand.to_json)
                 raised.append(
                     raise_alarm(
-                        session, demand.origin, demand.message_id, "no-proof", reason, base, target, now
+                        session,
+                        demand.origin,
+                        demand.message_id,
+                        Discrepancy("no-proof", reason, base, target),
+                        now,
                     )
                 )
                 session.delete(demand)
@@ -173,7 +180,9 @@ class Demands:
         session.delete(demand)
         if target.checkpoint.root != new.root:
             reason = f"two roots for size {new.size}"
-            raise_alarm(session, header.sender, header.message_id, "fork", reason, target, presented, now)
+            raise_alarm(
+                session, header.sender, header.message_id, Discrepancy("fork", reason, target, presented), now
+            )
             return True
         try:
             if base.checkpoint.size > 0:
@@ -182,7 +191,9 @@ class Demands:
                 )
         except VerificationFailed as exc:
             reason = f"size {new.size} does not extend size {base.checkpoint.size}: {exc}"
-            raise_alarm(session, header.sender, header.message_id, "fork", reason, base, presented, now)
+            raise_alarm(
+                session, header.sender, header.message_id, Discrepancy("fork", reason, base, presented), now
+            )
             return True
         held = session.get(WitnessSeenRow, new.origin)
         # The demand was ours (held -> larger): the normal course keeps it; a gossiped one is settled.
@@ -234,7 +245,9 @@ class Demands:
         if row.size == cp.size:
             if row.root != cp.root.hex():
                 reason = f"split view: {header.sender} holds another root for size {cp.size}"
-                raise_alarm(session, header.sender, header.message_id, "fork", reason, held, told, now)
+                raise_alarm(
+                    session, header.sender, header.message_id, Discrepancy("fork", reason, held, told), now
+                )
             return
         self.demand(session, told, held, source=header.sender, now=now)
 

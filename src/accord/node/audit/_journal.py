@@ -30,7 +30,7 @@ from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
 from accord.node.registry._users import UserService
 from accord.policy import Duty
-from accord.store import JournalRow, append_event, format_stamp
+from accord.store import JournalRow, NewEvent, append_event, format_stamp
 
 __all__ = ["MAX_PAGE", "JournalEntry", "JournalFilter", "JournalPage", "JournalService"]
 
@@ -191,11 +191,13 @@ class JournalService:
             more = len(rows) > limit
             append_event(
                 session,
-                at=self._ctx.now(),
-                actor=actor,
-                action="journal.read",
-                outcome="ok",
-                detail={**asked, "shown": len(events)},
+                NewEvent(
+                    at=self._ctx.now(),
+                    actor=actor,
+                    action="journal.read",
+                    outcome="ok",
+                    detail={**asked, "shown": len(events)},
+                ),
             )
             return JournalPage(events, events[-1].seq if more else None)
 
@@ -213,11 +215,9 @@ class JournalService:
                 raise NotFound(f"no journal event {seq}")
             append_event(
                 session,
-                at=self._ctx.now(),
-                actor=actor,
-                action="journal.read",
-                outcome="ok",
-                detail={"seq": seq},
+                NewEvent(
+                    at=self._ctx.now(), actor=actor, action="journal.read", outcome="ok", detail={"seq": seq}
+                ),
             )
             return _entry(row)
 

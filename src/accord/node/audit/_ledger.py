@@ -36,6 +36,7 @@ from accord.node.core._context import NodeContext
 from accord.store import (
     JournalRow,
     LedgerCheckpointRow,
+    NewEvent,
     SqlHashStore,
     StoredEvent,
     WitnessCountersignatureRow,
@@ -50,6 +51,18 @@ __all__ = ["LedgerService"]
 _MAX_COSIGNERS = 15
 """Cosignatures put on a note (two lines each, after the node's two: 32, C2SP's ``MAX_NOTE_SIGNATURES``)."""
 log = logging.getLogger("accord.ledger")
+
+
+# The columns of a StoredEvent, in its order (what a ledger leaf stands for).
+_STORED_EVENT = (
+    JournalRow.seq,
+    JournalRow.at,
+    JournalRow.actor,
+    JournalRow.action,
+    JournalRow.item_id,
+    JournalRow.outcome,
+    JournalRow.detail_json,
+)
 
 
 class LedgerService:
@@ -115,16 +128,7 @@ class LedgerService:
             self.seal()
         with self._ctx.work(actor, "ledger.prove", detail={"seq": seq}) as session:
             found = session.execute(
-                select(
-                    JournalRow.leaf,
-                    JournalRow.seq,
-                    JournalRow.at,
-                    JournalRow.actor,
-                    JournalRow.action,
-                    JournalRow.item_id,
-                    JournalRow.outcome,
-                    JournalRow.detail_json,
-                ).where(JournalRow.seq == seq)
+                select(JournalRow.leaf, *_STORED_EVENT).where(JournalRow.seq == seq)
             ).first()
             if found is None:
                 raise NotFound(f"no journal event {seq}")
@@ -152,11 +156,13 @@ class LedgerService:
                 ) from exc
             append_event(
                 session,
-                at=self._ctx.now(),
-                actor=actor,
-                action="ledger.prove",
-                outcome="ok",
-                detail={"seq": seq, "leaf": leaf, "size": signed.checkpoint.size},
+                NewEvent(
+                    at=self._ctx.now(),
+                    actor=actor,
+                    action="ledger.prove",
+                    outcome="ok",
+                    detail={"seq": seq, "leaf": leaf, "size": signed.checkpoint.size},
+                ),
             )
             return proof
 
@@ -280,10 +286,12 @@ class LedgerService:
         with self._ctx.db.transaction() as session:
             append_event(
                 session,
-                at=self._ctx.now(),
-                actor=actor,
-                action="ledger.verify",
-                outcome="ok" if report.ok else "failed",
-                detail=detail,
+                NewEvent(
+                    at=self._ctx.now(),
+                    actor=actor,
+                    action="ledger.verify",
+                    outcome="ok" if report.ok else "failed",
+                    detail=detail,
+                ),
             )
         return report

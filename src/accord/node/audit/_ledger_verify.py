@@ -146,6 +146,7 @@ def verify_ledger(
     highest, lowest = session.execute(select(func.max(JournalRow.leaf), func.min(JournalRow.leaf))).one()
     total = max(stored_size, signed_size, 0 if highest is None else int(highest) + 1)
     state = _State(strict_order=strict_order)
+    ledger = _Ledger(store, stored_size, signed_size, keys, origin)
     if lowest is not None and lowest < 0:
         state.add(0, "inserted", f"a journal row holds the negative leaf number {lowest}", leaf=True)
     lo = 0
@@ -154,17 +155,7 @@ def verify_ledger(
         if not _held(session, lo, hi):
             lo = _skip(session, state, lo, _next_held(session, hi, total), signed_size)
             continue
-        hi = _chunk(
-            session,
-            store,
-            state,
-            lo,
-            hi,
-            stored_size=stored_size,
-            signed_size=signed_size,
-            keys=keys,
-            origin=origin,
-        )
+        hi = _chunk(session, ledger, state, lo, hi)
         if progress is not None:
             progress(hi, total)
         lo = hi
@@ -222,27 +213,27 @@ def _skip(session: Session, state: _State, lo: int, resume: int, signed_size: in
     return resume
 
 
-def _chunk(
-    session: Session,
-    store: SqlHashStore,
-    state: _State,
-    lo: int,
-    hi: int,
-    *,
-    stored_size: int,
-    signed_size: int,
-    keys: VerifyKeys,
-    origin: str,
-) -> int:
+@dataclass(frozen=True)
+class _Ledger:
+    """The ledger under verification: its stored tree, its sizes, and whose checkpoints it holds."""
+
+    store: SqlHashStore
+    stored_size: int
+    signed_size: int
+    keys: VerifyKeys
+    origin: str
+
+
+def _chunk(session: Session, ledger: _Ledger, state: _State, lo: int, hi: int) -> int:
     """Check leaves from ``lo`` up to ``hi`` at most; return where it stopped."""
     rows = sealed_rows(session, lo, hi)
-    stored = store.level_range(0, lo, hi)
+    stored = ledger.store.level_range(0, lo, hi)
     checkpoints = _checkpoint_rows(session, lo, hi)
     # Read leaf by leaf only as far as something holds; a stretch held by nothing is skipped
     # as a whole by the caller.
     hi = max([lo + 1, *(r.leaf + 1 for r in rows[-1:]), *(i + 1 for i in stored), *checkpoints])
     if lo == 0 and 0 in checkpoints:
-        _checkpoint(state, checkpoints[0], keys=keys, origin=origin)
+        _checkpoint(state, checkpoints[0], keys=ledger.keys, origin=ledger.origin)
     built: dict[int, dict[int, bytes]] = {}
     position = 0
     frontier = state.frontier
@@ -251,7 +242,7 @@ def _chunk(
         while position < len(rows) and rows[position].leaf == index:
             here.append(rows[position])
             position += 1
-        digest = _leaf(state, index, here, stored.get(index), signed_size)
+        digest = _leaf(state, index, here, stored.get(index), ledger.signed_size)
         # Rebuild: the completed perfect subtrees above this leaf (RFC 9162 §2.1.1).
         level, node, at = 0, digest, index
         while at & 1:
@@ -264,8 +255,8 @@ def _chunk(
         else:
             frontier[level] = node
         if index + 1 in checkpoints:
-            _checkpoint(state, checkpoints[index + 1], keys=keys, origin=origin)
-    _compare_nodes(store, state, built, stored_size)
+            _checkpoint(state, checkpoints[index + 1], keys=ledger.keys, origin=ledger.origin)
+    _compare_nodes(ledger.store, state, built, ledger.stored_size)
     return hi
 
 

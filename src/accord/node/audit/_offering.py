@@ -16,8 +16,6 @@ we hold of it, what we offered it and what it countersigned.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -28,10 +26,12 @@ from accord.ledger import MerkleTree
 from accord.node.audit._demands import Demands
 from accord.node.audit._ledger import LedgerService
 from accord.node.audit._partners import Partners
+from accord.node.core._principal import Act
 from accord.node.transfer._control import NO_ITEM, WITNESS_ACTIONS
 from accord.node.transfer._delivery import backed_off
 from accord.store import (
     JournalRow,
+    NewEvent,
     PartyRow,
     SqlHashStore,
     WitnessAlarmRow,
@@ -101,21 +101,23 @@ class Offering:
                     gossiped.append(row.node_id)
                 if latest is None:
                     continue  # nothing sealed yet: nothing of ours to offer
-                if self._offer(session, row.node_id, latest, agreement, actor=actor, now=now):
+                if self._offer(session, row.node_id, latest, agreement, act=Act(actor, now)):
                     told.append(row.node_id)
             if told or gossiped:
                 append_event(
                     session,
-                    at=now,
-                    actor=actor,
-                    action="ledger.publish",
-                    outcome="ok",
-                    detail={
-                        "size": size,
-                        "root": None if latest is None else latest.checkpoint.root.hex(),
-                        "to": told,
-                        "gossip_to": gossiped,
-                    },
+                    NewEvent(
+                        at=now,
+                        actor=actor,
+                        action="ledger.publish",
+                        outcome="ok",
+                        detail={
+                            "size": size,
+                            "root": None if latest is None else latest.checkpoint.root.hex(),
+                            "to": told,
+                            "gossip_to": gossiped,
+                        },
+                    ),
                 )
         return told
 
@@ -126,8 +128,7 @@ class Offering:
         latest: SignedCheckpoint,
         agreement: Agreement,
         *,
-        actor: str,
-        now: datetime,
+        act: Act,
     ) -> bool:
         """Offer ``latest`` to ``peer`` if it has news for it and ``peer`` is not backed off."""
         checkpoint = latest.checkpoint
@@ -135,7 +136,7 @@ class Offering:
         since = 0 if published is None else published.size
         if since >= checkpoint.size or not _has_news(session, since, checkpoint.size):
             return False
-        if backed_off(session, peer, "checkpoint", now):
+        if backed_off(session, peer, "checkpoint", act.now):
             return False
         basis = session.scalar(
             select(func.max(WitnessCountersignatureRow.size)).where(
@@ -152,13 +153,15 @@ class Offering:
             card=self._partners.parties.card(session, peer),
             agreement=agreement,
             payload=statement.to_bytes(),
-            actor=actor,
-            now=now,
+            actor=act.actor,
+            now=act.now,
         )
         if published is None:
-            session.add(WitnessPublishedRow(peer=peer, size=checkpoint.size, published_at=format_stamp(now)))
+            session.add(
+                WitnessPublishedRow(peer=peer, size=checkpoint.size, published_at=format_stamp(act.now))
+            )
         else:
-            published.size, published.published_at = checkpoint.size, format_stamp(now)
+            published.size, published.published_at = checkpoint.size, format_stamp(act.now)
         return True
 
     def witnesses(self) -> list[dict[str, object]]:

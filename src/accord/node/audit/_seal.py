@@ -36,6 +36,7 @@ from accord.node.core._context import NodeContext
 from accord.store import (
     JournalRow,
     LedgerCheckpointRow,
+    NewEvent,
     SqlHashStore,
     WitnessAlarmRow,
     append_event,
@@ -166,11 +167,13 @@ class Sealer:
             )
             append_event(
                 session,
-                at=now,
-                actor="ledger",
-                action="ledger.seal",
-                outcome="alarm",
-                detail={"reason": damaged.reason, "held": held or None, "tree": tree},
+                NewEvent(
+                    at=now,
+                    actor="ledger",
+                    action="ledger.seal",
+                    outcome="alarm",
+                    detail={"reason": damaged.reason, "held": held or None, "tree": tree},
+                ),
             )
         log.error("LEDGER DAMAGED at %s: %s; not sealing (accord ledger verify)", me, damaged.reason)
 

@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from accord.canonical import format_time, parse_time
 from accord.errors import VerificationFailed
 from accord.exchange import CheckpointStatement, Countersignature, EnvelopeHeader, SignedCheckpoint
-from accord.node.audit._alarms import evidence, raise_alarm, signed_json
+from accord.node.audit._alarms import Discrepancy, evidence, raise_alarm, signed_json
 from accord.node.audit._demands import Demands
 from accord.node.audit._partners import ACTOR, Partners
-from accord.store import WitnessSeenRow, append_event, format_stamp
+from accord.store import NewEvent, WitnessSeenRow, append_event, format_stamp
 
 __all__ = ["Witnessing"]
 
@@ -84,7 +84,7 @@ class Witnessing:
         if new.size == old.size:
             if new.root != old.root:
                 reason = f"two roots for size {new.size}"
-                raise_alarm(session, sender, message_id, "fork", reason, held, presented, now)
+                raise_alarm(session, sender, message_id, Discrepancy("fork", reason, held, presented), now)
             # The same checkpoint again: witnessed already; nothing is written (issue 10).
             return
         if new.size < old.size:
@@ -92,7 +92,7 @@ class Witnessing:
                 _journal(session, header, "stale", detail, now)  # delayed on the way
                 return
             reason = f"size {new.size} at {new.timestamp} after size {old.size} at {old.timestamp}"
-            raise_alarm(session, sender, message_id, "rollback", reason, held, presented, now)
+            raise_alarm(session, sender, message_id, Discrepancy("rollback", reason, held, presented), now)
             return
         if statement.previous_size != old.size:
             # Larger, but proven from another size than the one we hold (issue 10: a forked
@@ -104,7 +104,7 @@ class Witnessing:
             statement.check_extends(old)
         except VerificationFailed as exc:
             reason = f"size {new.size} does not extend size {old.size}: {exc}"
-            raise_alarm(session, sender, message_id, "fork", reason, held, presented, now)
+            raise_alarm(session, sender, message_id, Discrepancy("fork", reason, held, presented), now)
             return
         self._keep(session, row, presented, now)
         self._countersign(session, header, presented, now)
@@ -146,9 +146,11 @@ def _journal(
 ) -> None:
     append_event(
         session,
-        at=now,
-        actor=f"peer:{header.sender}",
-        action="ledger.witness",
-        outcome=outcome,
-        detail={**detail, "message_id": header.message_id},
+        NewEvent(
+            at=now,
+            actor=f"peer:{header.sender}",
+            action="ledger.witness",
+            outcome=outcome,
+            detail={**detail, "message_id": header.message_id},
+        ),
     )

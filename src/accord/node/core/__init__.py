@@ -7,10 +7,11 @@ a refusal rolled back and journalled on its own). Imports no other wing.
 
 from accord.node.core._context import Clock, NodeContext, utc_now
 from accord.node.core._home import HomeLayout, NodeConfig
-from accord.node.core._principal import RESERVED_NAMES, Principal, PrincipalKind
+from accord.node.core._principal import RESERVED_NAMES, Act, Principal, PrincipalKind
 
 __all__ = [
     "RESERVED_NAMES",
+    "Act",
     "Clock",
     "HomeLayout",
     "NodeConfig",

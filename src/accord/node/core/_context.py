@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from accord.crypto import HpkeCnsaKeyPair, HpkeKeyPair, SigningKeys
 from accord.errors import AccordError, StorageError, Withheld
 from accord.node.core._home import HomeLayout, NodeConfig
-from accord.store import BlobStore, Database, append_event
+from accord.store import BlobStore, Database, NewEvent, append_event
 
 __all__ = ["Clock", "NodeContext", "utc_now"]
 
@@ -107,12 +107,14 @@ class NodeContext:
             with self.db.transaction() as session:
                 append_event(
                     session,
-                    at=self.now(),
-                    actor=actor,
-                    action=action,
-                    outcome="refused",
-                    item_id=item_id,
-                    detail=record,
+                    NewEvent(
+                        at=self.now(),
+                        actor=actor,
+                        action=action,
+                        outcome="refused",
+                        item_id=item_id,
+                        detail=record,
+                    ),
                 )
         except StorageError:
             # The database itself is failing; the caller still gets the original error.

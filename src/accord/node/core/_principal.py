@@ -20,8 +20,9 @@ from __future__ import annotations
 import enum
 import getpass
 from dataclasses import dataclass
+from datetime import datetime
 
-__all__ = ["RESERVED_NAMES", "Principal", "PrincipalKind"]
+__all__ = ["RESERVED_NAMES", "Act", "Principal", "PrincipalKind"]
 
 RESERVED_NAMES = frozenset(
     {"authority", "operator", "peer", "system", "officer", "analyst", "auditor", "node"}
@@ -92,3 +93,15 @@ def _login() -> str:
         return getpass.getuser()[:40] or "unknown"
     except (OSError, KeyError):  # no login name in this environment (a container, a service)
         return "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    """Who acts, and the one moment their act happens: the who and when of its journal entries.
+
+    A service reads the clock once per act and passes this down, so every row and entry the
+    act writes carries the same time.
+    """
+
+    actor: str
+    now: datetime

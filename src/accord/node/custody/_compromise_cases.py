@@ -25,6 +25,7 @@ from accord.store import (
     CompromiseItemRow,
     CompromisePartyRow,
     CompromiseRepository,
+    NewEvent,
     append_event,
 )
 
@@ -71,17 +72,19 @@ class CaseWorkflow:
             case.closed_at = format_time(now)
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="compromise.close",
-                outcome="ok",
-                detail={
-                    "case_id": case.id,
-                    "items": [i.item_id for i in items],
-                    "findings": findings,
-                    "measures": measures,
-                    "told": [p.originator_node for p in told],
-                },
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="compromise.close",
+                    outcome="ok",
+                    detail={
+                        "case_id": case.id,
+                        "items": [i.item_id for i in items],
+                        "findings": findings,
+                        "measures": measures,
+                        "told": [p.originator_node for p in told],
+                    },
+                ),
             )
             return case_view(session, case)
 
@@ -135,10 +138,12 @@ class CaseWorkflow:
             views = [case_view(session, c) for c in cases]
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="compromise.list",
-                outcome="ok",
-                detail={"cases": [v.id for v in views]},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="compromise.list",
+                    outcome="ok",
+                    detail={"cases": [v.id for v in views]},
+                ),
             )
             return views

@@ -21,6 +21,7 @@ from accord.errors import InvalidInput
 from accord.exchange import UNSIGNED, CompromisedItem, CompromiseNotice, compromise_text, new_case_id
 from accord.items import FINAL_HOLDING_STATES, CaseState, Direction, HoldingState, Precedence
 from accord.node.core._context import NodeContext
+from accord.node.core._principal import Act
 from accord.node.custody._compromise_case import CaseDesk, CaseView, case_view
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._sending import SendingService
@@ -30,6 +31,7 @@ from accord.store import (
     CompromisePartyRow,
     CompromiseRepository,
     ItemRow,
+    NewEvent,
     append_event,
 )
 
@@ -65,7 +67,7 @@ class Reporting:
             now = self._ctx.now()
             user = self._desk.officer(session, actor)
             rows = [self._desk.readable_item(session, user, item_id, now) for item_id in ids]
-            case = self._open(session, rows, actual, text, actor, now)
+            case = self._open(session, rows, actual, text, Act(actor, now))
             told = self._notify(session, case, rows, actor, now)
             for row in rows:
                 if row.status not in _UNAFFECTED_BY_COMPROMISE:
@@ -73,24 +75,26 @@ class Reporting:
             for row in rows:
                 append_event(
                     session,
-                    at=now,
-                    actor=actor,
-                    action="compromise.report",
-                    outcome="ok",
-                    item_id=row.id,
-                    detail={
-                        "case_id": case.id,
-                        "actual": actual,
-                        "circumstances": text,
-                        "items": ids,
-                        "told": told,
-                        "precedence": Precedence.FLASH.value,
-                    },
+                    NewEvent(
+                        at=now,
+                        actor=actor,
+                        action="compromise.report",
+                        outcome="ok",
+                        item_id=row.id,
+                        detail={
+                            "case_id": case.id,
+                            "actual": actual,
+                            "circumstances": text,
+                            "items": ids,
+                            "told": told,
+                            "precedence": Precedence.FLASH.value,
+                        },
+                    ),
                 )
             return case_view(session, case)
 
     def _open(
-        self, session: Session, rows: list[ItemRow], actual: bool, text: str, actor: str, now: datetime
+        self, session: Session, rows: list[ItemRow], actual: bool, text: str, act: Act
     ) -> CompromiseCaseRow:
         """Record the case opened here (direction ``out``) and the items it names, in order."""
         own = self._ctx.config
@@ -101,8 +105,8 @@ class Reporting:
             reporting_party=own.party,
             actual=actual,
             circumstances=text,
-            opened_by=actor,
-            opened_at=format_time(now),
+            opened_by=act.actor,
+            opened_at=format_time(act.now),
             received_at=None,
             status=CaseState.OPEN,
         )

@@ -52,6 +52,7 @@ from accord.store import (
     DestructionRepository,
     DestructionRow,
     ItemRow,
+    NewEvent,
     TranslationRow,
     append_event,
     format_stamp,
@@ -97,12 +98,14 @@ class CustodyService(ServiceBase):
             rows = number_copies(session, item_id, count, actor, now)
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="item.copy",
-                outcome="ok",
-                item_id=item_id,
-                detail={"numbers": [r.number for r in rows], "of": rows[-1].of},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="item.copy",
+                    outcome="ok",
+                    item_id=item_id,
+                    detail={"numbers": [r.number for r in rows], "of": rows[-1].of},
+                ),
             )
             return [copy_view(r) for r in rows]
 

@@ -25,6 +25,7 @@ from accord.exchange import UNSIGNED, DestructionCertificate, new_certificate_id
 from accord.items import DestructionDirection, HoldingState, Precedence
 from accord.markings import Marking
 from accord.node.core._context import NodeContext
+from accord.node.core._principal import Act
 from accord.node.custody._gate import ItemGate
 from accord.node.custody._translations import translations_of
 from accord.node.holdings._search_index import SearchIndex
@@ -38,6 +39,7 @@ from accord.store import (
     DestructionRow,
     ItemRepository,
     ItemRow,
+    NewEvent,
     append_event,
     format_stamp,
 )
@@ -85,28 +87,30 @@ class Destruction:
             self._check_witness(session, row, witness, actor, now)
             marking = self._gate.items.view_in(session, row).marking
             copies = CopyRepository(session).held_copies(item_id)
-            certificate = self._certificate(row, method, witness, len(copies), actor, now)
+            certificate = self._certificate(row, method, witness, len(copies), Act(actor, now))
             blobs = self._erase(session, row)
             SearchIndex(self._ctx).forget(session, row.id)
             for copy in copies:
                 copy.status = HoldingState.DESTROYED
             self._file(session, certificate, now)
-            notified = self._tell_originator(session, row, marking, certificate, actor, now)
+            notified = self._tell_originator(session, row, marking, certificate, Act(actor, now))
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="item.destroy",
-                outcome="ok",
-                item_id=item_id,
-                detail={
-                    "certificate_id": certificate.certificate_id,
-                    "method": certificate.method,
-                    "witness": witness,
-                    "copies": len(copies),
-                    "attachments": len(blobs),
-                    "notified": notified,
-                },
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="item.destroy",
+                    outcome="ok",
+                    item_id=item_id,
+                    detail={
+                        "certificate_id": certificate.certificate_id,
+                        "method": certificate.method,
+                        "witness": witness,
+                        "copies": len(copies),
+                        "attachments": len(blobs),
+                        "notified": notified,
+                    },
+                ),
             )
         # The keys are gone with the commit; the ciphertext blobs go after it (a failure here
         # leaves only ciphertext that nothing can open).
@@ -116,7 +120,7 @@ class Destruction:
         return Destroyed(certificate, notified)
 
     def _certificate(
-        self, row: ItemRow, method: str, witness: str, copies: int, actor: str, now: datetime
+        self, row: ItemRow, method: str, witness: str, copies: int, act: Act
     ) -> DestructionCertificate:
         """The certificate this node signs for the destruction of ``row``."""
         own = self._ctx.config
@@ -129,9 +133,9 @@ class Destruction:
             holder_party=own.party,
             holder_node=own.node_id,
             method=method,
-            destroyed_by=actor,
+            destroyed_by=act.actor,
             witness=witness,
-            destroyed_at=format_time(now),
+            destroyed_at=format_time(act.now),
             copies=copies,
             signature=UNSIGNED,
         ).signed_with(self._ctx.keys)
@@ -156,8 +160,7 @@ class Destruction:
         row: ItemRow,
         marking: Marking,
         certificate: DestructionCertificate,
-        actor: str,
-        now: datetime,
+        act: Act,
     ) -> str | None:
         """Send the certificate to the originator of a received item; return its node (or None)."""
         if row.originator_node == self._ctx.config.node_id:
@@ -172,8 +175,8 @@ class Destruction:
             precedence=Precedence.ROUTINE,
             item_id=row.id,
             payload=certificate.to_bytes(),
-            actor=actor,
-            now=now,
+            actor=act.actor,
+            now=act.now,
         )
         return card.node_id
 
@@ -191,12 +194,14 @@ class Destruction:
                 raise NotFound(f"item {item_id} was not destroyed here: there is no certificate")
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="item.certificate",
-                outcome="ok",
-                item_id=item_id,
-                detail={"certificate_id": found.id},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="item.certificate",
+                    outcome="ok",
+                    item_id=item_id,
+                    detail={"certificate_id": found.id},
+                ),
             )
             return DestructionCertificate.parse(found.certificate_json)
 

@@ -23,6 +23,7 @@ from accord.store import (
     CopyRepository,
     ItemRow,
     JournalRow,
+    NewEvent,
     OutboxRepository,
     UserRow,
     append_event,
@@ -107,18 +108,20 @@ class ExposureInquiry:
             )
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="compromise.exposure",
-                outcome="ok",
-                item_id=row.id,
-                detail={
-                    "readers": len(exposure.readers),
-                    "listed": len(exposure.listed),
-                    "permitted": len(exposure.permitted),
-                    "sends": len(exposure.sends),
-                    "seqs": exposure.seqs,
-                },
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="compromise.exposure",
+                    outcome="ok",
+                    item_id=row.id,
+                    detail={
+                        "readers": len(exposure.readers),
+                        "listed": len(exposure.listed),
+                        "permitted": len(exposure.permitted),
+                        "sends": len(exposure.sends),
+                        "seqs": exposure.seqs,
+                    },
+                ),
             )
         if proofs:
             for seq in exposure.seqs:

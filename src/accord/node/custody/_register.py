@@ -47,7 +47,7 @@ from accord.node.custody._reconciliation import Difference, Reconciliation, diff
 from accord.node.registry._users import Role, User
 from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Resource
-from accord.store import InboxRepository, ItemRepository, ItemRow, append_event
+from accord.store import InboxRepository, ItemRepository, ItemRow, NewEvent, append_event
 
 __all__ = ["Difference", "Dissemination", "Holding", "Reconciliation", "RegisterService"]
 
@@ -88,11 +88,13 @@ class RegisterService(ServiceBase):
             overdue = sum(h.overdue for h in out)
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="register.holdings",
-                outcome="ok",
-                detail={"shown": len(out), "withheld": withheld, "overdue": overdue},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="register.holdings",
+                    outcome="ok",
+                    detail={"shown": len(out), "withheld": withheld, "overdue": overdue},
+                ),
             )
             return out
 
@@ -116,16 +118,18 @@ class RegisterService(ServiceBase):
             record = dissemination_record(session, item_id, originated_here=originated_here)
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="register.dissemination",
-                outcome="ok",
-                item_id=item_id,
-                detail={
-                    "sends": len(record.sends),
-                    "consents": len(record.consents),
-                    "third_party_receipts": len(record.third_party_receipts),
-                },
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="register.dissemination",
+                    outcome="ok",
+                    item_id=item_id,
+                    detail={
+                        "sends": len(record.sends),
+                        "consents": len(record.consents),
+                        "third_party_receipts": len(record.third_party_receipts),
+                    },
+                ),
             )
             return record
 
@@ -170,16 +174,18 @@ class RegisterService(ServiceBase):
             ).signed_with(self._ctx.keys)
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="register.summary",
-                outcome="ok",
-                detail={
-                    "for": for_party,
-                    "summary_id": summary.summary_id,
-                    "items": len(entries),
-                    "withheld": withheld,
-                },
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="register.summary",
+                    outcome="ok",
+                    detail={
+                        "for": for_party,
+                        "summary_id": summary.summary_id,
+                        "items": len(entries),
+                        "withheld": withheld,
+                    },
+                ),
             )
             return summary
 
@@ -216,17 +222,19 @@ class RegisterService(ServiceBase):
                     )
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="register.reconcile",
-                outcome="ok",
-                detail={
-                    "party": party,
-                    "holder_node": parsed.holder_node,
-                    "summary_id": parsed.summary_id,
-                    "compared": compared,
-                    "differences": dict(sorted(counts.items())),
-                },
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="register.reconcile",
+                    outcome="ok",
+                    detail={
+                        "party": party,
+                        "holder_node": parsed.holder_node,
+                        "summary_id": parsed.summary_id,
+                        "compared": compared,
+                        "differences": dict(sorted(counts.items())),
+                    },
+                ),
             )
             return Reconciliation(parsed.summary_id, parsed.holder_node, compared, differences)
 

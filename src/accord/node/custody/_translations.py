@@ -40,7 +40,15 @@ from accord.node.holdings._vault import (
     wrap_translation_key,
 )
 from accord.policy import Action
-from accord.store import CopyRepository, ItemRepository, ItemRow, TranslationRow, append_event, format_stamp
+from accord.store import (
+    CopyRepository,
+    ItemRepository,
+    ItemRow,
+    NewEvent,
+    TranslationRow,
+    append_event,
+    format_stamp,
+)
 
 __all__ = ["TranslationView", "Translations", "translation_statement", "translations_of"]
 
@@ -130,12 +138,14 @@ class Translations:
             SearchIndex(self._ctx).index_translation(session, made, content)
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="item.translate",
-                outcome="ok",
-                item_id=item_id,
-                detail={"translation_id": made.id, "lang": lang, "content_sha384": made.content_sha384},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="item.translate",
+                    outcome="ok",
+                    item_id=item_id,
+                    detail={"translation_id": made.id, "lang": lang, "content_sha384": made.content_sha384},
+                ),
             )
             return TranslationView(
                 made.id, item_id, lang, source.marking, content, source.banners, actor, made.made_at
@@ -183,12 +193,14 @@ class Translations:
             content, marking = self._opened(made, source)
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="translation.read",
-                outcome="ok",
-                item_id=translation_id,
-                detail={"translation_of": source.id, "obligations": list(decision.obligations)},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="translation.read",
+                    outcome="ok",
+                    item_id=translation_id,
+                    detail={"translation_of": source.id, "obligations": list(decision.obligations)},
+                ),
             )
             return TranslationView(
                 made.id,

@@ -11,6 +11,7 @@ third party that received an item with its token.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -21,21 +22,32 @@ from accord.items import ConsentState, Direction
 from accord.node.registry._parties import PartyService
 from accord.store import ConsentRepository, ConsentRow
 
-__all__ = ["record_held", "revoked", "usable_consent"]
+__all__ = ["PassingOn", "record_held", "revoked", "usable_consent"]
+
+
+@dataclass(frozen=True)
+class PassingOn:
+    """A release of another party's item that needs its originator's prior consent (Art. 6).
+
+    Attributes:
+        item_id: The item passed on.
+        content_sha384: Its content digest as it is now (a consent is for that content).
+        originator_party: The party that provided it.
+        holder_party: This node's party, which passes it on.
+        third_party: The party it is passed on to.
+    """
+
+    item_id: str
+    content_sha384: str
+    originator_party: str
+    holder_party: str
+    third_party: str
 
 
 def usable_consent(
-    session: Session,
-    parties: PartyService,
-    *,
-    item_id: str,
-    content_sha384: str,
-    originator_party: str,
-    holder_party: str,
-    third_party: str,
-    now: datetime,
+    session: Session, parties: PartyService, passing: PassingOn, now: datetime
 ) -> ConsentToken:
-    """The originator's valid consent for this node to release ``item_id`` to ``third_party``.
+    """The originator's valid consent for this node to make the release ``passing``.
 
     Each stored token is verified again with the originator's pinned keys and checked
     against the item as it is now and the clock.
@@ -44,6 +56,7 @@ def usable_consent(
         PolicyDenied: no consent, or none that is approved, unrevoked, unexpired and for
             this item, with the reason (Art. 6).
     """
+    item_id, originator_party, third_party = passing.item_id, passing.originator_party, passing.third_party
     rows = ConsentRepository(session).asked(item_id, third_party)
     needs = (
         f"item {item_id} was provided by {originator_party}; passing it on to {third_party} needs "
@@ -56,7 +69,7 @@ def usable_consent(
         )
     problems: list[str] = []
     for row in rows:
-        found = _usable(session, parties, row, content_sha384, holder_party, now)
+        found = _usable(session, parties, row, passing, now)
         if isinstance(found, ConsentToken):
             return found
         if found is not None:
@@ -68,8 +81,7 @@ def _usable(
     session: Session,
     parties: PartyService,
     row: ConsentRow,
-    content_sha384: str,
-    holder_party: str,
+    passing: PassingOn,
     now: datetime,
 ) -> ConsentToken | str | None:
     """The row's token if it is usable now, else why not (``None``: an approved row without a token)."""
@@ -87,8 +99,8 @@ def _usable(
         token.verify(keys)
         token.check(
             item_id=row.item_id,
-            content_sha384=content_sha384,
-            holder_party=holder_party,
+            content_sha384=passing.content_sha384,
+            holder_party=passing.holder_party,
             third_party=row.third_party,
             now=now,
         )

@@ -51,7 +51,7 @@ from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
 from accord.policy import Action, decide, may_mark
-from accord.store import AttachmentRow, ItemRepository, ItemRow, append_event, format_stamp
+from accord.store import AttachmentRow, ItemRepository, ItemRow, NewEvent, append_event, format_stamp
 
 __all__ = ["ItemCreation", "make_label", "seal_attachment"]
 
@@ -302,17 +302,19 @@ class ItemCreation:
             )
             append_event(
                 session,
-                at=draft.now,
-                actor=draft.actor,
-                action="item.create",
-                outcome="ok",
-                item_id=item_id,
-                detail={
-                    "kind": content.kind.value,
-                    "classification": made.classification,
-                    "precedence": draft.precedence.value,
-                    "content_sha384": content_sha,
-                    "attachments": len(draft.refs),
-                },
+                NewEvent(
+                    at=draft.now,
+                    actor=draft.actor,
+                    action="item.create",
+                    outcome="ok",
+                    item_id=item_id,
+                    detail={
+                        "kind": content.kind.value,
+                        "classification": made.classification,
+                        "precedence": draft.precedence.value,
+                        "content_sha384": content_sha,
+                        "attachments": len(draft.refs),
+                    },
+                ),
             )
             return verified_view(self._ctx, self._parties, session, items.require(item_id))

@@ -70,7 +70,7 @@ class ItemService:
         self._resources = ItemResources(ctx, access, self.access_shapes)
         self._creation = ItemCreation(ctx, parties, agreements, users, access)
         self._reader = ItemReader(ctx, parties, agreements, users, access, self._resources)
-        self._listings = ItemListings(ctx, parties, users, access, self._resources, self.access_shapes)
+        self._listings = ItemListings(ctx, parties, users, access, self._resources)
         self.search = NodeSearch(ctx, parties, users, self._listings)
         """Search across what a person may read (issue 12), enforced as the listings are."""
 

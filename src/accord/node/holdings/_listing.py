@@ -22,14 +22,13 @@ from accord.errors import IntegrityError, InvalidInput
 from accord.items import HoldingState, Precedence
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService, Decided, journal_detail
-from accord.node.holdings._access_keys import AccessShapes
 from accord.node.holdings._item_types import DamagedItem, ItemListing, ItemView
 from accord.node.holdings._resources import Consented, ItemResources
 from accord.node.holdings._verifying import verified_view
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import User, UserService
 from accord.policy import Resource
-from accord.store import ItemRepository, append_event
+from accord.store import ItemRepository, NewEvent, append_event
 
 __all__ = ["ItemListings", "Readable"]
 
@@ -83,15 +82,13 @@ class ItemListings:
         users: UserService,
         access: AccessService,
         resources: ItemResources,
-        shapes: AccessShapes,
     ) -> None:
-        """List the items of the node behind ``ctx``."""
+        """List the items of the node behind ``ctx`` (with the access-key shapes of ``resources``)."""
         self._ctx = ctx
         self._parties = parties
         self._users = users
         self._access = access
         self._resources = resources
-        self._shapes = shapes
 
     def listing(self, *, actor: str | None, received_only: bool, limit: int | None) -> ItemListing:
         """Items ``actor`` may read (all, for ``None``), FLASH first then newest first, each verified.
@@ -112,9 +109,9 @@ class ItemListings:
             else:
                 user = self._users.get_in(session, actor)
                 decided = self._readable_page(session, user, scope, limit, now)
-            views, damaged = self._verified(session, decided, now)
-        self._journal(actor, "item.inbox" if received_only else "item.list", decided, views, damaged, now)
-        return ItemListing(views, damaged)
+            listing = ItemListing(*self._verified(session, decided, now))
+        self._journal(actor, "item.inbox" if received_only else "item.list", decided, listing, now)
+        return listing
 
     def views_of(self, item_ids: Sequence[str], actor: str | None) -> ItemListing:
         """Verified views of the listed items among ``item_ids`` that ``actor`` may read, in that order.
@@ -174,22 +171,25 @@ class ItemListings:
         actor: str | None,
         action: str,
         decided: _Page,
-        views: list[ItemView],
-        damaged: list[DamagedItem],
+        listing: ItemListing,
         now: datetime,
     ) -> None:
-        for bad in (*damaged, *decided.unseen):
+        for bad in (*listing.damaged, *decided.unseen):
             self._ctx.journal_refusal(actor or "system", action, IntegrityError(bad.reason), item_id=bad.id)
         if actor is None:
             return
         with self._ctx.db.transaction() as session:
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action=action,
-                outcome="ok",
-                detail=journal_detail([v.id for v in views], decided.withheld, decided.shapes_withheld),
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action=action,
+                    outcome="ok",
+                    detail=journal_detail(
+                        [v.id for v in listing.views], decided.withheld, decided.shapes_withheld
+                    ),
+                ),
             )
 
     def _readable_page(
@@ -226,7 +226,7 @@ class ItemListings:
     def _by_shape(self, session: Session, user: User, scope: list[Any], now: datetime) -> _ShapeDecisions:
         """One decision per (access key, originating party) present in ``scope``."""
         groups = ItemRepository(session).shape_groups(scope)
-        shapes = self._shapes.views(session, {digest for digest, _ in groups})
+        shapes = self._resources.shapes.views(session, {digest for digest, _ in groups})
         pairs: dict[str, tuple[str, str]] = {}
         resources: list[Resource] = []
         single: set[str] = set()
@@ -261,11 +261,13 @@ class ItemListings:
             with self._ctx.db.transaction() as session:
                 append_event(
                     session,
-                    at=now,
-                    actor=actor,
-                    action="item.access",
-                    outcome="ok",
-                    detail=journal_detail(sorted(shown), withheld),
+                    NewEvent(
+                        at=now,
+                        actor=actor,
+                        action="item.access",
+                        outcome="ok",
+                        detail=journal_detail(sorted(shown), withheld),
+                    ),
                 )
         return shown
 

@@ -22,7 +22,7 @@ from accord.node.holdings._verifying import item_key, verified_plaintext, verifi
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
-from accord.store import ItemRepository, append_event
+from accord.store import ItemRepository, NewEvent, append_event
 
 __all__ = ["ItemReader"]
 
@@ -66,12 +66,14 @@ class ItemReader:
             view = verified_view(self._ctx, self._parties, session, row)
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="item.read",
-                outcome="ok",
-                item_id=item_id,
-                detail={"obligations": list(decision.obligations)},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="item.read",
+                    outcome="ok",
+                    item_id=item_id,
+                    detail={"obligations": list(decision.obligations)},
+                ),
             )
             return view
 
@@ -105,12 +107,14 @@ class ItemReader:
             ref = view.attachments[position]
             append_event(
                 session,
-                at=self._ctx.now(),
-                actor=actor,
-                action="item.attachment",
-                outcome="ok",
-                item_id=item_id,
-                detail={"position": position, "name": ref.name},
+                NewEvent(
+                    at=self._ctx.now(),
+                    actor=actor,
+                    action="item.attachment",
+                    outcome="ok",
+                    item_id=item_id,
+                    detail={"position": position, "name": ref.name},
+                ),
             )
         stream = verified_plaintext(self._ctx, att.blob_id, blob_key, item_id, position, ref)
         return ref, self._journalled(stream, actor, item_id, position)

@@ -45,6 +45,11 @@ class ItemResources:
         self._access = access
         self._shapes = shapes
 
+    @property
+    def shapes(self) -> AccessShapes:
+        """The node's parsed access-key shapes these resources are read with."""
+        return self._shapes
+
     def resource_of(self, row: ItemRow) -> Resource:
         """The decision point's view of a stored item, read from its columns.
 

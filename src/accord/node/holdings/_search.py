@@ -33,6 +33,7 @@ from accord.node.registry._users import UserService
 from accord.store import (
     ItemRepository,
     ItemRow,
+    NewEvent,
     append_event,
     classified_items,
     format_stamp,
@@ -214,7 +215,9 @@ class NodeSearch:
         detail = journal_detail([h.view.id for h in hits], readable.withheld, readable.shapes_withheld)
         detail.update({"query_digest": digest, "shown": len(hits), "total": total})
         with self._ctx.db.transaction() as session:
-            append_event(session, at=now, actor=actor, action="item.search", outcome="ok", detail=detail)
+            append_event(
+                session, NewEvent(at=now, actor=actor, action="item.search", outcome="ok", detail=detail)
+            )
 
 
 def snippet_of(text: str, terms: list[str]) -> tuple[str, tuple[tuple[int, int], ...]]:

@@ -10,12 +10,13 @@
 Imports the transfer wing and those below it.
 """
 
-from accord.node.originator._consents import ConsentService, ConsentView
+from accord.node.originator._consents import ConsentGrant, ConsentService, ConsentView
 from accord.node.originator._disposal import DisposalRequest, DisposalService
 from accord.node.originator._notices import NoticeService
 from accord.node.originator._receipts import ConsentReceiptService
 
 __all__ = [
+    "ConsentGrant",
     "ConsentReceiptService",
     "ConsentService",
     "ConsentView",

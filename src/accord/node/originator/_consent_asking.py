@@ -11,7 +11,6 @@ agreement the item was provided under, and the request is kept (``direction`` ``
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -20,45 +19,22 @@ from accord.canonical import format_time
 from accord.errors import InvalidInput, NotFound
 from accord.exchange import ConsentRequest, new_request_id
 from accord.items import ConsentState, Direction, Precedence
-from accord.node.core._context import NodeContext
-from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import ItemService
+from accord.node.core._principal import Act
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._parties import PartyService
-from accord.node.registry._users import UserService
+from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Action, ConsentTerms
-from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow, append_event
-
-if TYPE_CHECKING:
-    from accord.node.transfer._sending import SendingService
+from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow, NewEvent, append_event
 
 __all__ = ["ConsentAsking"]
 
 
-class ConsentAsking:
+class ConsentAsking(ServiceBase):
     """The holder's consent requests (Art. 6)."""
 
-    def __init__(
-        self,
-        ctx: NodeContext,
-        parties: PartyService,
-        agreements: AgreementService,
-        users: UserService,
-        items: ItemService,
-        access: AccessService,
-        sending: SendingService,
-        grounds: ConsentGrounds,
-    ) -> None:
-        """Ask for the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
-        self._agreements = agreements
-        self._users = users
-        self._items = items
-        self._access = access
-        self._sending = sending
+    def __init__(self, services: Services, grounds: ConsentGrounds) -> None:
+        """Ask for the node behind ``services.ctx`` (its registry, holdings and release)."""
+        super().__init__(services)
         self._grounds = grounds
 
     def request(self, item_id: str, *, to: str, purpose: str, actor: str) -> ConsentView:
@@ -75,32 +51,32 @@ class ConsentAsking:
         detail = {"to": to}
         with self._ctx.work(actor, "consent.request", item_id=item_id, detail=detail) as session:
             now = self._ctx.now()
-            row, request_id, provided_under = self._askable(session, item_id, to, purpose, actor, now)
+            row, request_id, provided_under = self._askable(session, item_id, to, purpose, Act(actor, now))
             return view_of(self._ask(session, row, request_id, to, purpose, provided_under, actor, now))
 
     def _askable(
-        self, session: Session, item_id: str, to: str, purpose: str, actor: str, now: datetime
+        self, session: Session, item_id: str, to: str, purpose: str, act: Act
     ) -> tuple[ItemRow, str, Agreement]:
         """Check the request may be made; return the item, a new request id and its agreement."""
         own = self._ctx.config
-        user = self._users.get_in(session, actor)
+        user = self._users.get_in(session, act.actor)
         row = ItemRepository(session).get(item_id)
         if row is None:
             raise NotFound(f"no item {item_id!r} at this node")
         resource = self._items.resource_of(row)
-        self._access.require_read(session, user, resource, now)
+        self._access.require_read(session, user, resource, act.now)
         if row.originator_node == own.node_id:
             raise InvalidInput(f"item {item_id} was originated here: release it with accord send")
         if to in (own.party, row.originator_party):
             raise InvalidInput(f"{to} is not a third party for item {item_id}")
-        onward = self._agreements.any_in_force_with(session, to, now)
+        onward = self._agreements.any_in_force_with(session, to, act.now)
         request_id = new_request_id()
         # Decided as the release would be with the consent asked for (its terms: this
         # party, this purpose, no condition): every other rule still applies, and so do
         # the conditions of a consent this node received the item under (Art. 6).
         asked = ConsentTerms(request_id, row.originator_party, to, purpose)
         self._access.require(
-            session, user, Action.RELEASE, resource, now, agreement=onward, target=to, consent=asked
+            session, user, Action.RELEASE, resource, act.now, agreement=onward, target=to, consent=asked
         )
         view = self._items.view_in(session, row)
         return row, request_id, self._grounds.provided_under(session, view.marking)
@@ -144,16 +120,18 @@ class ConsentAsking:
         ConsentRepository(session).add(consent)
         append_event(
             session,
-            at=now,
-            actor=actor,
-            action="consent.request",
-            outcome="ok",
-            item_id=request.item_id,
-            detail={
-                "request_id": request.request_id,
-                "to": request.third_party,
-                "message_id": sent.message_id,
-            },
+            NewEvent(
+                at=now,
+                actor=actor,
+                action="consent.request",
+                outcome="ok",
+                item_id=request.item_id,
+                detail={
+                    "request_id": request.request_id,
+                    "to": request.third_party,
+                    "message_id": sent.message_id,
+                },
+            ),
         )
         session.flush()
         return consent

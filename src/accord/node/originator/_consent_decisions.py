@@ -12,6 +12,7 @@ purpose only, no onward release, destroy by).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -23,17 +24,46 @@ from accord.errors import Conflict, InvalidInput, NotFound
 from accord.exchange import UNSIGNED, ConsentConditions, ConsentDecision, ConsentToken, new_token_id
 from accord.items import ConsentState, Direction, Precedence
 from accord.node.core._context import NodeContext
+from accord.node.core._principal import Act
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.registry._parties import PartyService
-from accord.store import ConsentRepository, ConsentRow, append_event
+from accord.store import ConsentRepository, ConsentRow, NewEvent, append_event
 
 if TYPE_CHECKING:
     from accord.node.transfer._sending import SendingService
 
-__all__ = ["MAX_DAYS", "ConsentDecisions"]
+__all__ = ["MAX_DAYS", "ConsentDecisions", "ConsentGrant"]
 
 MAX_DAYS = 365
+
+
+@dataclass(frozen=True)
+class ConsentGrant:
+    """What the originator consents to: how long, and on which conditions (Art. 6).
+
+    Attributes:
+        days: How long the consent lasts, 1 to :data:`MAX_DAYS` days from the approval.
+        conditions: Free text for the officers.
+        purpose_only: The third party's readers must work for the request's purpose.
+        no_onward_release: The third party may not pass the item on.
+        destroy_by: The third party's holdings register shows the item overdue from this
+            moment until it is destroyed; None for no deadline.
+    """
+
+    days: int = 30
+    conditions: Sequence[str] = ()
+    purpose_only: bool = False
+    no_onward_release: bool = False
+    destroy_by: datetime | None = None
+
+    def limits(self) -> ConsentConditions:
+        """The conditions signed into the token, which the third party's node enforces."""
+        return ConsentConditions(
+            purpose_only=self.purpose_only,
+            no_onward_release=self.no_onward_release,
+            destroy_by=format_time(self.destroy_by) if self.destroy_by is not None else None,
+        )
 
 
 class ConsentDecisions:
@@ -53,11 +83,7 @@ class ConsentDecisions:
         request_id: str,
         *,
         actor: str,
-        days: int = 30,
-        conditions: Sequence[str] = (),
-        purpose_only: bool = False,
-        no_onward_release: bool = False,
-        destroy_by: datetime | None = None,
+        grant: ConsentGrant | None = None,
     ) -> ConsentView:
         """Consent to the release asked for: sign a token and send it to the holder.
 
@@ -66,41 +92,39 @@ class ConsentDecisions:
         Raises:
             NotFound: no such request here, or its item is withheld from ``actor``.
             Conflict: the request was already decided.
-            InvalidInput: ``days`` is not 1–365, or the destroy-by time is not after now.
+            InvalidInput: ``grant.days`` is not 1–365, or the destroy-by time is not after now.
             PolicyDenied: ``actor`` may not release the item.
         """
-        if not 1 <= days <= MAX_DAYS:
-            raise InvalidInput(f"a consent lasts 1 to {MAX_DAYS} days, not {days}")
-        limits = ConsentConditions(
-            purpose_only=purpose_only,
-            no_onward_release=no_onward_release,
-            destroy_by=format_time(destroy_by) if destroy_by is not None else None,
-        )
+        grant = grant or ConsentGrant()
+        if not 1 <= grant.days <= MAX_DAYS:
+            raise InvalidInput(f"a consent lasts 1 to {MAX_DAYS} days, not {grant.days}")
         with self._ctx.work(actor, "consent.approve", detail={"request_id": request_id}) as session:
             now = self._ctx.now()
             row, decision_agreement = self._decidable(session, request_id, actor, now)
-            token = self._token(row, actor, days, conditions, limits, now)
+            token = self._token(row, grant, actor, now)
             answer = ConsentDecision(row.id, True, token, None, actor, format_time(now))
-            self._answer(session, row, answer, decision_agreement, actor, now)
+            self._answer(session, row, answer, decision_agreement, Act(actor, now))
             row.status = ConsentState.APPROVED
             row.token_id = token.token_id
             row.token_json = token.to_bytes().decode("utf-8")
             row.expires_at = token.expires_at
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="consent.approve",
-                outcome="ok",
-                item_id=row.item_id,
-                detail={
-                    "request_id": row.id,
-                    "token_id": token.token_id,
-                    "holder": row.holder_party,
-                    "third_party": row.third_party,
-                    "expires_at": token.expires_at,
-                    "limits": token.limits.to_dict() if token.limits else None,
-                },
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="consent.approve",
+                    outcome="ok",
+                    item_id=row.item_id,
+                    detail={
+                        "request_id": row.id,
+                        "token_id": token.token_id,
+                        "holder": row.holder_party,
+                        "third_party": row.third_party,
+                        "expires_at": token.expires_at,
+                        "limits": token.limits.to_dict() if token.limits else None,
+                    },
+                ),
             )
             return view_of(row)
 
@@ -114,29 +138,23 @@ class ConsentDecisions:
             now = self._ctx.now()
             row, decision_agreement = self._decidable(session, request_id, actor, now)
             answer = ConsentDecision(row.id, False, None, reason, actor, format_time(now))
-            self._answer(session, row, answer, decision_agreement, actor, now)
+            self._answer(session, row, answer, decision_agreement, Act(actor, now))
             row.status = ConsentState.DENIED
             row.reason = answer.reason
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="consent.deny",
-                outcome="ok",
-                item_id=row.item_id,
-                detail={"request_id": row.id, "reason": answer.reason},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="consent.deny",
+                    outcome="ok",
+                    item_id=row.item_id,
+                    detail={"request_id": row.id, "reason": answer.reason},
+                ),
             )
             return view_of(row)
 
-    def _token(
-        self,
-        row: ConsentRow,
-        actor: str,
-        days: int,
-        conditions: Sequence[str],
-        limits: ConsentConditions,
-        now: datetime,
-    ) -> ConsentToken:
+    def _token(self, row: ConsentRow, grant: ConsentGrant, actor: str, now: datetime) -> ConsentToken:
         """The consent token this node signs for the request in ``row``."""
         return ConsentToken(
             token_id=new_token_id(),
@@ -148,11 +166,11 @@ class ConsentDecisions:
             holder_party=row.holder_party,
             third_party=row.third_party,
             purpose=row.purpose,
-            conditions=tuple(conditions),
+            conditions=tuple(grant.conditions),
             issued_at=format_time(now),
-            expires_at=format_time(now + timedelta(days=days)),
+            expires_at=format_time(now + timedelta(days=grant.days)),
             approved_by=actor,
-            limits=limits,
+            limits=grant.limits(),
             signature=UNSIGNED,
         ).signed_with(self._ctx.keys)
 
@@ -175,8 +193,7 @@ class ConsentDecisions:
         row: ConsentRow,
         answer: ConsentDecision,
         agreement: Agreement,
-        actor: str,
-        now: datetime,
+        act: Act,
     ) -> None:
         # Our record of the decision is the one the holder gets: who decided, and when.
         row.decided_by = answer.decided_by
@@ -189,6 +206,6 @@ class ConsentDecisions:
             precedence=Precedence.IMMEDIATE,
             item_id=row.item_id,
             payload=answer.to_bytes(),
-            actor=actor,
-            now=now,
+            actor=act.actor,
+            now=act.now,
         )

@@ -13,7 +13,6 @@ revocation (:func:`held_revocation`) so that the item is refused when it arrives
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -24,12 +23,13 @@ from accord.errors import Conflict, NotFound
 from accord.exchange import UNSIGNED, ConsentRevocation
 from accord.items import ConsentState, Direction, OutboxState, Precedence
 from accord.node.core._context import NodeContext
+from accord.node.core._principal import Act
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._control import NO_ITEM
-from accord.store import ConsentRepository, ConsentRow, OutboxRepository, append_event
+from accord.store import ConsentRepository, ConsentRow, NewEvent, OutboxRepository, append_event
 
 if TYPE_CHECKING:
     from accord.node.transfer._sending import SendingService
@@ -81,19 +81,21 @@ class ConsentRevoking:
                 revoked_at=format_time(now),
                 signature=UNSIGNED,
             ).signed_with(self._ctx.keys)
-            told = self._tell(session, row, revocation, agreement, actor, now)
+            told = self._tell(session, row, revocation, agreement, Act(actor, now))
             row.status = ConsentState.REVOKED
             row.revoked_at = revocation.revoked_at
             row.reason = revocation.reason
             row.revocation_json = revocation.to_bytes().decode("utf-8")
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="consent.revoke",
-                outcome="ok",
-                item_id=row.item_id,
-                detail={"token_id": token_id, "reason": revocation.reason, "told": told},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="consent.revoke",
+                    outcome="ok",
+                    item_id=row.item_id,
+                    detail={"token_id": token_id, "reason": revocation.reason, "told": told},
+                ),
             )
             return view_of(row)
 
@@ -103,8 +105,7 @@ class ConsentRevoking:
         row: ConsentRow,
         revocation: ConsentRevocation,
         agreement: Agreement,
-        actor: str,
-        now: datetime,
+        act: Act,
     ) -> list[str]:
         """Send the revocation to the holder and the third party's nodes; return who was told."""
         told = [row.holder_node]
@@ -116,13 +117,13 @@ class ConsentRevoking:
             precedence=Precedence.IMMEDIATE,
             item_id=NO_ITEM,  # receipted by nodes that may not hold it yet (see incoming)
             payload=revocation.to_bytes(),
-            actor=actor,
-            now=now,
+            actor=act.actor,
+            now=act.now,
         )
         # The third party may already hold the item: tell its nodes, under our
         # agreement with it, when there is one.
         try:
-            with_third = self._agreements.any_in_force_with(session, row.third_party, now)
+            with_third = self._agreements.any_in_force_with(session, row.third_party, act.now)
             cards = self._sending.peers_in(session, row.third_party)
         except (NotFound, Conflict):
             cards = []
@@ -135,8 +136,8 @@ class ConsentRevoking:
                 precedence=Precedence.IMMEDIATE,
                 item_id=NO_ITEM,  # receipted by nodes that may not hold it yet (see incoming)
                 payload=revocation.to_bytes(),
-                actor=actor,
-                now=now,
+                actor=act.actor,
+                now=act.now,
             )
             told.append(card.node_id)
         return told

@@ -27,16 +27,14 @@ handlers in :mod:`._consent_incoming`, the agreement and officer checks they sha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from accord.errors import PolicyDenied
 from accord.exchange import EnvelopeHeader
 from accord.node.originator._consent_asking import ConsentAsking
-from accord.node.originator._consent_decisions import MAX_DAYS, ConsentDecisions
+from accord.node.originator._consent_decisions import MAX_DAYS, ConsentDecisions, ConsentGrant
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_incoming import ConsentIncoming
 from accord.node.originator._consent_revocation import ConsentRevoking
@@ -45,10 +43,7 @@ from accord.node.transfer._control import Incoming
 from accord.node.transfer._services import Services
 from accord.store import ConsentRepository, ItemRepository
 
-if TYPE_CHECKING:
-    pass
-
-__all__ = ["MAX_DAYS", "ConsentService", "ConsentView"]
+__all__ = ["MAX_DAYS", "ConsentGrant", "ConsentService", "ConsentView"]
 
 
 class ConsentService:
@@ -63,7 +58,7 @@ class ConsentService:
         self._items = items
         self._access = access
         grounds = ConsentGrounds(ctx, agreements, users, items, access)
-        self._asking = ConsentAsking(ctx, parties, agreements, users, items, access, sending, grounds)
+        self._asking = ConsentAsking(services, grounds)
         self._decisions = ConsentDecisions(ctx, parties, sending, grounds)
         self._revoking = ConsentRevoking(ctx, parties, agreements, sending, grounds)
         self._incoming = ConsentIncoming(ctx, parties)
@@ -89,35 +84,24 @@ class ConsentService:
         request_id: str,
         *,
         actor: str,
-        days: int = 30,
-        conditions: Sequence[str] = (),
-        purpose_only: bool = False,
-        no_onward_release: bool = False,
-        destroy_by: datetime | None = None,
+        grant: ConsentGrant | None = None,
     ) -> ConsentView:
         """Consent to the release asked for: sign a token and send it to the holder.
 
-        ``conditions`` are free text for the officers. The other conditions are signed
-        into the token and enforced by the third party's node (Art. 6): ``purpose_only``
-        (its readers must work for the request's purpose), ``no_onward_release`` (it may
-        not pass the item on), ``destroy_by`` (its holdings register shows the item
-        overdue from that moment until it is destroyed).
+        ``grant`` (30 days, no conditions when None): its ``conditions`` are free text for
+        the officers. The other conditions are signed into the token and enforced by the
+        third party's node (Art. 6): ``purpose_only`` (its readers must work for the
+        request's purpose), ``no_onward_release`` (it may not pass the item on),
+        ``destroy_by`` (its holdings register shows the item overdue from that moment until
+        it is destroyed).
 
         Raises:
             NotFound: no such request here, or its item is withheld from ``actor``.
             Conflict: the request was already decided.
-            InvalidInput: ``days`` is not 1–365, or the destroy-by time is not after now.
+            InvalidInput: ``grant.days`` is not 1–365, or the destroy-by time is not after now.
             PolicyDenied: ``actor`` may not release the item.
         """
-        return self._decisions.approve(
-            request_id,
-            actor=actor,
-            days=days,
-            conditions=conditions,
-            purpose_only=purpose_only,
-            no_onward_release=no_onward_release,
-            destroy_by=destroy_by,
-        )
+        return self._decisions.approve(request_id, actor=actor, grant=grant)
 
     def deny(self, request_id: str, *, reason: str, actor: str) -> ConsentView:
         """Refuse the release asked for, saying why; the holder is told.

@@ -30,6 +30,7 @@ from accord.store import (
     ConsentRepository,
     ItemRepository,
     ItemRow,
+    NewEvent,
     OutboxRepository,
     append_event,
 )
@@ -96,12 +97,14 @@ class DisposalService(ServiceBase):
                 )
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="item.disposal.request",
-                outcome="ok",
-                item_id=item_id,
-                detail={**detail, "reason": request.reason, "asked": sorted(targets)},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="item.disposal.request",
+                    outcome="ok",
+                    item_id=item_id,
+                    detail={**detail, "reason": request.reason, "asked": sorted(targets)},
+                ),
             )
             return sorted(targets)
 

@@ -46,6 +46,7 @@ from accord.store import (
     ItemNoticeRow,
     ItemRepository,
     ItemRow,
+    NewEvent,
     OutboxRepository,
     append_event,
     format_stamp,
@@ -116,18 +117,20 @@ class NoticeService(ServiceBase):
             told = self._tell_holders(session, row, notice, actor, now)
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="item.downgrade",
-                outcome="ok",
-                item_id=item_id,
-                detail={
-                    "notice_id": notice.notice_id,
-                    "from": notice.previous_classification,
-                    "to": notice.new_classification,
-                    "declassified": declassify,
-                    "told": told,
-                },
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="item.downgrade",
+                    outcome="ok",
+                    item_id=item_id,
+                    detail={
+                        "notice_id": notice.notice_id,
+                        "from": notice.previous_classification,
+                        "to": notice.new_classification,
+                        "declassified": declassify,
+                        "told": told,
+                    },
+                ),
             )
             return told
 

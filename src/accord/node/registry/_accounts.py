@@ -31,7 +31,7 @@ from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.node.core._context import NodeContext
 from accord.node.core._principal import Principal
 from accord.node.registry._users import Role, User, UserService
-from accord.store import ApiTokenRow, UserRow, append_event, format_stamp
+from accord.store import ApiTokenRow, NewEvent, UserRow, append_event, format_stamp
 
 __all__ = [
     "LOCKOUT",
@@ -185,7 +185,8 @@ class AccountService:
             row.failed_logins = 0
             row.locked_until = None
             append_event(
-                session, at=now, actor=actor, action="user.passwd", outcome="ok", detail={"user": name}
+                session,
+                NewEvent(at=now, actor=actor, action="user.passwd", outcome="ok", detail={"user": name}),
             )
 
     def authenticate(self, name: str, password: str) -> User:
@@ -216,7 +217,8 @@ class AccountService:
                 row.failed_logins = 0
                 row.locked_until = None
                 append_event(
-                    session, at=now, actor=actor, action="user.login", outcome="ok", detail={"user": name}
+                    session,
+                    NewEvent(at=now, actor=actor, action="user.login", outcome="ok", detail={"user": name}),
                 )
                 return self._users.get_in(session, name)
             else:
@@ -229,11 +231,13 @@ class AccountService:
                     row.locked_until = format_stamp(now + LOCKOUT)
                     append_event(
                         session,
-                        at=now,
-                        actor=actor,
-                        action="user.lockout",
-                        outcome="ok",
-                        detail={"user": name, "failures": MAX_FAILURES, "locked_until": row.locked_until},
+                        NewEvent(
+                            at=now,
+                            actor=actor,
+                            action="user.lockout",
+                            outcome="ok",
+                            detail={"user": name, "failures": MAX_FAILURES, "locked_until": row.locked_until},
+                        ),
                     )
         # Committed: the failure count and the journal entry stand; now refuse.
         raise refusal
@@ -274,11 +278,13 @@ class AccountService:
             session.add(row)
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="user.token.issue",
-                outcome="ok",
-                detail={"user": name, "token_id": token_id, "expires_at": row.expires_at},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="user.token.issue",
+                    outcome="ok",
+                    detail={"user": name, "token_id": token_id, "expires_at": row.expires_at},
+                ),
             )
             return _token(row), secret
 
@@ -301,11 +307,13 @@ class AccountService:
             row.revoked_at = format_stamp(now)
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="user.token.revoke",
-                outcome="ok",
-                detail={"user": row.user_name, "token_id": token_id},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="user.token.revoke",
+                    outcome="ok",
+                    detail={"user": row.user_name, "token_id": token_id},
+                ),
             )
 
     def authenticate_token(self, secret: str) -> User:
@@ -329,12 +337,14 @@ class AccountService:
                 return self._users.get_in(session, row.user_name)
             append_event(
                 session,
-                at=now,
-                actor=row.user_name if row is not None and matches else "unknown",
-                action="user.token.auth",
-                outcome="refused",
-                # The id is not secret and helps the auditor; the secret never goes in.
-                detail={"token_id": token_id, "error": "PolicyDenied", "reason": BAD_TOKEN},
+                NewEvent(
+                    at=now,
+                    actor=row.user_name if row is not None and matches else "unknown",
+                    action="user.token.auth",
+                    outcome="refused",
+                    # The id is not secret and helps the auditor; the secret never goes in.
+                    detail={"token_id": token_id, "error": "PolicyDenied", "reason": BAD_TOKEN},
+                ),
             )
         raise PolicyDenied(BAD_TOKEN)
 
@@ -379,7 +389,9 @@ class AccountService:
         detail: dict[str, object] = {"user": actor, "error": "PolicyDenied", "reason": str(refusal)}
         if failures is not None:
             detail["failures"] = failures
-        append_event(session, at=now, actor=actor, action="user.login", outcome="refused", detail=detail)
+        append_event(
+            session, NewEvent(at=now, actor=actor, action="user.login", outcome="refused", detail=detail)
+        )
 
 
 def _user_row(session: Session, name: str) -> UserRow:

@@ -36,7 +36,7 @@ from accord.errors import (
 from accord.exchange import AgreementSignature, SignedNote, agreement_statement, note_statement
 from accord.node.core._context import NodeContext
 from accord.node.registry._parties import PartyService
-from accord.store import AgreementRow, AgreementSignatureRow, NoteRow, append_event, format_stamp
+from accord.store import AgreementRow, AgreementSignatureRow, NewEvent, NoteRow, append_event, format_stamp
 
 __all__ = ["ABOUT_HELD", "AgreementService", "travel_refusal"]
 
@@ -107,11 +107,13 @@ class AgreementService:
             signature = self._ctx.keys.sign("agreement", statement)
             append_event(
                 session,
-                at=self._ctx.now(),
-                actor=actor,
-                action="agreement.sign",
-                outcome="ok",
-                detail={"agreement_id": agreement.id, "digest": digest},
+                NewEvent(
+                    at=self._ctx.now(),
+                    actor=actor,
+                    action="agreement.sign",
+                    outcome="ok",
+                    detail={"agreement_id": agreement.id, "digest": digest},
+                ),
             )
             return AgreementSignature(agreement.id, digest, cfg.party, cfg.node_id, signature)
 
@@ -165,15 +167,17 @@ class AgreementService:
                 )
             append_event(
                 session,
-                at=self._ctx.now(),
-                actor=actor,
-                action="agreement.import",
-                outcome="ok",
-                detail={
-                    "agreement_id": agreement.id,
-                    "digest": digest,
-                    "signed_by": [s.node_id for s in verified],
-                },
+                NewEvent(
+                    at=self._ctx.now(),
+                    actor=actor,
+                    action="agreement.import",
+                    outcome="ok",
+                    detail={
+                        "agreement_id": agreement.id,
+                        "digest": digest,
+                        "signed_by": [s.node_id for s in verified],
+                    },
+                ),
             )
             return agreement, True
 
@@ -429,12 +433,7 @@ class AgreementService:
             )
         )
         append_event(
-            session,
-            at=self._ctx.now(),
-            actor=actor,
-            action=action,
-            outcome="ok",
-            detail=detail,
+            session, NewEvent(at=self._ctx.now(), actor=actor, action=action, outcome="ok", detail=detail)
         )
 
 

@@ -20,7 +20,7 @@ from accord.errors import InvalidInput, PolicyDenied
 from accord.node.core._context import NodeContext
 from accord.node.registry._accounts import AccountService
 from accord.node.registry._users import User, UserService
-from accord.store import ConsoleSessionRepository, ConsoleSessionRow, append_event, format_stamp
+from accord.store import ConsoleSessionRepository, ConsoleSessionRow, NewEvent, append_event, format_stamp
 
 __all__ = ["CONSOLE_LANGUAGES", "SESSION_ENDED", "ConsoleSession", "ConsoleSessionService"]
 
@@ -81,11 +81,9 @@ class ConsoleSessionService:
             store.add(row)
             append_event(
                 session,
-                at=now,
-                actor=user.name,
-                action="console.session",
-                outcome="ok",
-                detail={"event": "open"},
+                NewEvent(
+                    at=now, actor=user.name, action="console.session", outcome="ok", detail={"event": "open"}
+                ),
             )
             return session_id, ConsoleSession(user, row.csrf_token, row.created_at, store.language(user.name))
 
@@ -106,11 +104,13 @@ class ConsoleSessionService:
                 store.remove(row.id_sha256)
                 append_event(
                     session,
-                    at=now,
-                    actor=row.user_name,
-                    action="console.session",
-                    outcome="ok",
-                    detail={"event": "expired", "last_seen_at": row.last_seen_at},
+                    NewEvent(
+                        at=now,
+                        actor=row.user_name,
+                        action="console.session",
+                        outcome="ok",
+                        detail={"event": "expired", "last_seen_at": row.last_seen_at},
+                    ),
                 )
             else:
                 row.last_seen_at = format_stamp(now)
@@ -128,11 +128,13 @@ class ConsoleSessionService:
                 store.remove(row.id_sha256)
                 append_event(
                     session,
-                    at=now,
-                    actor=row.user_name,
-                    action="console.session",
-                    outcome="ok",
-                    detail={"event": "close"},
+                    NewEvent(
+                        at=now,
+                        actor=row.user_name,
+                        action="console.session",
+                        outcome="ok",
+                        detail={"event": "close"},
+                    ),
                 )
 
     def set_language(self, name: str, language: str) -> None:

@@ -11,7 +11,7 @@ from accord.crypto import VerifyKeys, certificate_fingerprint
 from accord.errors import Conflict, NotFound
 from accord.exchange import UNSIGNED, IdentityCard
 from accord.node.core._context import NodeContext
-from accord.store import PartyRow, append_event, format_stamp
+from accord.store import NewEvent, PartyRow, append_event, format_stamp
 
 __all__ = ["PartyService"]
 
@@ -83,11 +83,13 @@ class PartyService:
             )
             append_event(
                 session,
-                at=self._ctx.now(),
-                actor=actor,
-                action="party.pin",
-                outcome="ok",
-                detail={"node_id": card.node_id, "party": card.party, "fingerprint": card.fingerprint},
+                NewEvent(
+                    at=self._ctx.now(),
+                    actor=actor,
+                    action="party.pin",
+                    outcome="ok",
+                    detail={"node_id": card.node_id, "party": card.party, "fingerprint": card.fingerprint},
+                ),
             )
             return card, True
 

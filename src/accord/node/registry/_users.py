@@ -15,7 +15,7 @@ from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.markings import Level, scheme
 from accord.node.core._context import NodeContext
 from accord.node.core._principal import RESERVED_NAMES, Principal
-from accord.store import UserRow, append_event, format_stamp
+from accord.store import NewEvent, UserRow, append_event, format_stamp
 
 __all__ = ["Role", "User", "UserService"]
 
@@ -168,11 +168,9 @@ class UserService:
             )
             append_event(
                 session,
-                at=self._ctx.now(),
-                actor=actor,
-                action="user.add",
-                outcome="ok",
-                detail=user.to_dict(),
+                NewEvent(
+                    at=self._ctx.now(), actor=actor, action="user.add", outcome="ok", detail=user.to_dict()
+                ),
             )
             return user
 
@@ -202,11 +200,13 @@ class UserService:
             row.scheme, row.clearance = new.scheme, new.native
             append_event(
                 session,
-                at=self._ctx.now(),
-                actor=actor,
-                action="user.clearance",
-                outcome="ok",
-                detail={"user": name, "from": old, "to": new.native},
+                NewEvent(
+                    at=self._ctx.now(),
+                    actor=actor,
+                    action="user.clearance",
+                    outcome="ok",
+                    detail={"user": name, "from": old, "to": new.native},
+                ),
             )
             return _user(row)
 

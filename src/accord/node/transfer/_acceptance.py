@@ -38,7 +38,7 @@ from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._attachments import check_attachment, finish_upload
 from accord.node.transfer._intake import Opened
-from accord.policy import may_travel
+from accord.policy import Passage, may_travel
 from accord.store import format_stamp
 
 __all__ = ["ItemAcceptance", "PreparedItem"]
@@ -88,9 +88,7 @@ class ItemAcceptance:
                 payload.label,
                 agreement,
                 opened.status,
-                to=me.party,
-                direct=not relayed,
-                translate_under=translator,
+                Passage(to=me.party, direct=not relayed, translate_under=translator),
             )
         )
         level = translator.translate(payload.label, me.scheme)

@@ -37,7 +37,7 @@ from accord.node.core._context import NodeContext
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._delivery import DeliveryService
 from accord.node.transfer._receiving import MAX_BLOB_BYTES, ReceivingService
-from accord.store import append_event, format_stamp
+from accord.store import NewEvent, append_event, format_stamp
 
 __all__ = ["BundleService", "BundleSummary"]
 
@@ -132,11 +132,13 @@ class BundleService:
         with self._ctx.db.transaction() as session:
             append_event(
                 session,
-                at=now,
-                actor=actor,
-                action="bundle.export",
-                outcome="ok",
-                detail={"to": peer, "transmission_id": tx.id, "envelopes": len(rows), "file": path.name},
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action="bundle.export",
+                    outcome="ok",
+                    detail={"to": peer, "transmission_id": tx.id, "envelopes": len(rows), "file": path.name},
+                ),
             )
         return BundleSummary("transmission", peer, envelopes=len(rows), blobs=len(blobs), size=size)
 
@@ -195,11 +197,13 @@ class BundleService:
         with self._ctx.db.transaction() as session:
             append_event(
                 session,
-                at=self._ctx.now(),
-                actor=actor,
-                action="bundle.import",
-                outcome="ok",
-                detail={**summary.to_dict(), "file": path.name},
+                NewEvent(
+                    at=self._ctx.now(),
+                    actor=actor,
+                    action="bundle.import",
+                    outcome="ok",
+                    detail={**summary.to_dict(), "file": path.name},
+                ),
             )
         return summary
 

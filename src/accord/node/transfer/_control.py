@@ -36,7 +36,7 @@ from accord.exchange import EnvelopeHeader, label_digest
 from accord.markings import ConfidentialityLabel, scheme
 from accord.node.core._principal import Principal
 from accord.node.holdings._stored import stored_marking
-from accord.store import ItemRepository, ItemRow, append_event
+from accord.store import ItemRepository, ItemRow, NewEvent, append_event
 
 __all__ = [
     "NO_ITEM",
@@ -210,12 +210,14 @@ def handle(
         for entry in [entries] if isinstance(entries, Entry) else entries:
             append_event(
                 write,
-                at=now,
-                actor=actor,
-                action=journal,
-                outcome="ok",
-                item_id=entry.item_id,
-                detail=entry.detail,
+                NewEvent(
+                    at=now,
+                    actor=actor,
+                    action=journal,
+                    outcome="ok",
+                    item_id=entry.item_id,
+                    detail=entry.detail,
+                ),
             )
 
     return receipt(message, target, applied)

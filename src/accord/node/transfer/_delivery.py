@@ -45,7 +45,7 @@ from accord.node.transfer._control import WITNESS_TYPES
 from accord.node.transfer._departure import hold_what_may_not_leave
 from accord.node.transfer._outbox_view import OutboxEntry, outbox_entries
 from accord.node.transfer._receipt_book import store_receipts
-from accord.store import OutboxRepository, OutboxRow, ReceiptRepository, append_event, format_stamp
+from accord.store import NewEvent, OutboxRepository, OutboxRow, ReceiptRepository, append_event, format_stamp
 
 __all__ = [
     "LANES",
@@ -219,12 +219,14 @@ class DeliveryService:
                     continue  # a background message refused again: told once already
                 append_event(
                     session,
-                    at=now,
-                    actor="delivery",
-                    action="item.rejected-by-peer",
-                    outcome="refused",
-                    item_id=row.item_id,
-                    detail={"message_id": message_id, "peer": peer},
+                    NewEvent(
+                        at=now,
+                        actor="delivery",
+                        action="item.rejected-by-peer",
+                        outcome="refused",
+                        item_id=row.item_id,
+                        detail={"message_id": message_id, "peer": peer},
+                    ),
                 )
         return DeliveryResult(sent=len(message_ids), receipted=receipted, rejected=rejected)
 

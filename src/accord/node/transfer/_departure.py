@@ -29,7 +29,7 @@ from accord.errors import NotFound
 from accord.items import OutboxState
 from accord.node.core._context import NodeContext
 from accord.node.registry._agreements import AgreementService, travel_refusal
-from accord.store import OutboxRepository, append_event
+from accord.store import NewEvent, OutboxRepository, append_event
 
 __all__ = ["hold_what_may_not_leave"]
 
@@ -78,17 +78,19 @@ def hold_what_may_not_leave(ctx: NodeContext, agreements: AgreementService, peer
             held += 1
             append_event(
                 session,
-                at=now,
-                actor="delivery",
-                action="outbox.held",
-                outcome="refused",
-                item_id=row.item_id,
-                detail={
-                    "message_id": message_id,
-                    "peer": peer,
-                    "agreement_id": row.agreement_id,
-                    "reason": reason,
-                },
+                NewEvent(
+                    at=now,
+                    actor="delivery",
+                    action="outbox.held",
+                    outcome="refused",
+                    item_id=row.item_id,
+                    detail={
+                        "message_id": message_id,
+                        "peer": peer,
+                        "agreement_id": row.agreement_id,
+                        "reason": reason,
+                    },
+                ),
                 flush=False,
             )
     return held

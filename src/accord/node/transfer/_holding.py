@@ -39,7 +39,7 @@ from accord.node.registry._parties import PartyService
 from accord.node.transfer._acceptance import PreparedItem
 from accord.node.transfer._inbox import record_arrival, seen
 from accord.node.transfer._sending import SendingService
-from accord.store import AttachmentRow, ItemRepository, ItemRow, append_event, format_stamp
+from accord.store import AttachmentRow, ItemRepository, ItemRow, NewEvent, append_event, format_stamp
 
 __all__ = ["ItemHolding"]
 
@@ -79,20 +79,22 @@ class ItemHolding:
         record_arrival(session, tx.sender, header, digest, payload.item_id, receipt, now)
         append_event(
             session,
-            at=now,
-            actor=f"peer:{tx.sender}",
-            action="item.receive",
-            outcome="ok",
-            item_id=payload.item_id,
-            detail={
-                "message_id": header.message_id,
-                "from": tx.sender,
-                "agreement_id": prepared.agreement_id,
-                "classification": label.classification,
-                "alternative": alternative.classification,
-                "precedence": header.precedence.value,
-                "digest": digest,
-            },
+            NewEvent(
+                at=now,
+                actor=f"peer:{tx.sender}",
+                action="item.receive",
+                outcome="ok",
+                item_id=payload.item_id,
+                detail={
+                    "message_id": header.message_id,
+                    "from": tx.sender,
+                    "agreement_id": prepared.agreement_id,
+                    "classification": label.classification,
+                    "alternative": alternative.classification,
+                    "precedence": header.precedence.value,
+                    "digest": digest,
+                },
+            ),
         )
         session.flush()
         return receipt
@@ -139,18 +141,20 @@ class ItemHolding:
         )
         append_event(
             session,
-            at=now,
-            actor=f"peer:{sender}",
-            action="consent.receipt.send",
-            outcome="ok",
-            item_id=token.item_id,
-            detail={
-                "receipt_id": receipt.receipt_id,
-                "token_id": token.token_id,
-                "to": token.originator_node,
-                "message_id": sent.message_id,
-                "received_in": header.message_id,
-            },
+            NewEvent(
+                at=now,
+                actor=f"peer:{sender}",
+                action="consent.receipt.send",
+                outcome="ok",
+                item_id=token.item_id,
+                detail={
+                    "receipt_id": receipt.receipt_id,
+                    "token_id": token.token_id,
+                    "to": token.originator_node,
+                    "message_id": sent.message_id,
+                    "received_in": header.message_id,
+                },
+            ),
         )
 
     def _hold(

@@ -19,7 +19,7 @@ from accord.exchange import EnvelopeHeader, WireEnvelope
 from accord.items import QuarantineState
 from accord.node.core._context import NodeContext
 from accord.node.transfer._control import WITNESS_TYPES
-from accord.store import QuarantineRepository, QuarantineRow, append_event, format_stamp
+from accord.store import NewEvent, QuarantineRepository, QuarantineRow, append_event, format_stamp
 
 __all__ = ["RAW_KEPT", "Quarantine"]
 
@@ -68,11 +68,13 @@ class Quarantine:
         )
         append_event(
             session,
-            at=now,
-            actor=f"peer:{peer[:40]}",
-            action="exchange.reject",
-            outcome="refused",
-            detail={"peer": peer[:64], "message_id": message_id, "reason": reason},
+            NewEvent(
+                at=now,
+                actor=f"peer:{peer[:40]}",
+                action="exchange.reject",
+                outcome="refused",
+                detail={"peer": peer[:64], "message_id": message_id, "reason": reason},
+            ),
         )
 
     def rows(self) -> list[QuarantineRow]:

@@ -20,6 +20,7 @@ from accord.node.transfer._backoff import note_accepted
 from accord.node.transfer._control import NO_ITEM, NO_ITEM_SHA384
 from accord.store import (
     ItemRepository,
+    NewEvent,
     OutboxRepository,
     OutboxRow,
     ReceiptBatchRow,
@@ -108,15 +109,17 @@ def _keep(
         )
         append_event(
             session,
-            at=now,
-            actor="delivery",
-            action="item.receipted",
-            outcome="ok",
-            item_id=row.item_id,
-            detail={
-                "message_id": receipt.message_id,
-                "peer": peer,
-                "alternative": receipt.alternative_label.classification,
-            },
+            NewEvent(
+                at=now,
+                actor="delivery",
+                action="item.receipted",
+                outcome="ok",
+                item_id=row.item_id,
+                detail={
+                    "message_id": receipt.message_id,
+                    "peer": peer,
+                    "alternative": receipt.alternative_label.classification,
+                },
+            ),
             flush=False,
         )

@@ -22,13 +22,13 @@ from accord.errors import PolicyDenied
 from accord.exchange import AttachmentManifest, ConsentToken, ItemPayload
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService, consent_terms, require_scope
-from accord.node.holdings._consent_book import usable_consent
+from accord.node.holdings._consent_book import PassingOn, usable_consent
 from accord.node.holdings._items import ItemService, ItemView
 from accord.node.holdings._vault import unwrap_blob_key
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import User
-from accord.policy import Action, Decision, may_travel
+from accord.policy import Action, Decision, Passage, may_travel
 from accord.store import ItemRepository, ItemRow
 
 __all__ = ["Authorised", "ReleaseChecks"]
@@ -144,7 +144,7 @@ class ReleaseChecks:
         source = label
         if relayed and label.policy not in agreement.schemes:
             source = view.marking.for_scheme(own.scheme) or label
-        require_scope(may_travel(label, agreement, status, to=to, direct=not relayed, source=source))
+        require_scope(may_travel(label, agreement, status, Passage(to=to, direct=not relayed, source=source)))
         return agreement
 
     def consent_for(self, session: Session, view: ItemView, to: str, now: datetime) -> ConsentToken:
@@ -153,16 +153,14 @@ class ReleaseChecks:
         Raises:
             PolicyDenied: none usable is held.
         """
-        return usable_consent(
-            session,
-            self._parties,
+        passing = PassingOn(
             item_id=view.id,
             content_sha384=view.content.sha384(),
             originator_party=view.originator_party,
             holder_party=self._ctx.config.party,
             third_party=to,
-            now=now,
         )
+        return usable_consent(session, self._parties, passing, now)
 
     def payload(
         self, session: Session, row: ItemRow, view: ItemView, consent: ConsentToken | None

@@ -29,7 +29,7 @@ from accord.node.registry._users import User
 from accord.node.transfer._release import Authorised, ReleaseChecks
 from accord.node.transfer._sealing import Sent, seal_into_outbox, suite_of
 from accord.node.transfer._services import Footing
-from accord.store import ItemRepository, PartyRow, append_event
+from accord.store import ItemRepository, NewEvent, PartyRow, append_event
 
 __all__ = ["SendingService", "Sent", "suite_of"]
 
@@ -169,13 +169,8 @@ class SendingService:
             detail["consent"] = release.consent.token_id
         append_event(
             session,
+            NewEvent(at=now, actor=actor, action="item.send", outcome="ok", item_id=item_id, detail=detail),
             flush=False,
-            at=now,
-            actor=actor,
-            action="item.send",
-            outcome="ok",
-            item_id=item_id,
-            detail=detail,
         )
         return queued
 
