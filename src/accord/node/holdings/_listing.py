@@ -137,8 +137,9 @@ class ItemListings:
                 allowed = {r.item_id for r in permitted}
                 decided = _Page([i for i in listed if i in allowed], user, withheld)
             views, damaged = self._verified(session, decided, now)
-        self._journal(actor, "item.list", decided, views, damaged, now)
-        return ItemListing(views, damaged)
+        listing = ItemListing(views, damaged)
+        self._journal(actor, "item.list", decided, listing, now)
+        return listing
 
     def _verified(
         self, session: Session, decided: _Page, now: datetime
