@@ -63,57 +63,27 @@ handlers for the four witnessing messages, and the worker calls :meth:`~WitnessS
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.errors import InvalidInput, NotFound, VerificationFailed
-from accord.exchange import (
-    CheckpointStatement,
-    Countersignature,
-    EnvelopeHeader,
-    Gossip,
-    ProofRequest,
-    SignedCheckpoint,
-)
-from accord.items import Precedence
-from accord.ledger import MerkleTree
+from accord.exchange import Countersignature, EnvelopeHeader
 from accord.node.audit._alarms import AlarmBook
-from accord.node.audit._alarms import own_fork as _own_fork
-from accord.node.audit._checkpoint_rows import checkpoint_from_row
 from accord.node.audit._demands import Demands
 from accord.node.audit._ledger import LedgerService
 from accord.node.audit._offering import Offering
 from accord.node.audit._partners import ACTOR as _ACTOR
 from accord.node.audit._partners import Partners
+from accord.node.audit._witness_incoming import WitnessIncoming
 from accord.node.audit._witnessing import Witnessing
-from accord.node.transfer._control import (
-    NO_ITEM,
-    Entry,
-    Incoming,
-    about_no_item,
-    authored_by,
-    handle,
-    require_author,
-    signed_by,
-    verify_signed,
-)
+from accord.node.transfer._control import Incoming
 from accord.node.transfer._services import ServiceBase, Services
-from accord.store import (
-    LedgerCheckpointRow,
-    SqlHashStore,
-    WitnessCountersignatureRow,
-    format_stamp,
-)
 
 __all__ = ["PUBLISH_SECONDS", "WitnessService"]
 
 PUBLISH_SECONDS: Final = 10.0
 """How often, at most, the worker offers a new checkpoint to the partners."""
-_NO_ITEM_MARK: Final = "LEDGER CHECKPOINT - NOT CMI"
 
 
 class WitnessService(ServiceBase):
@@ -127,6 +97,7 @@ class WitnessService(ServiceBase):
         self._demands = Demands(partners, self._alarms)
         self._witnessing = Witnessing(partners, self._demands)
         self._offering = Offering(partners, ledger, self._demands)
+        self._incoming = WitnessIncoming(services, self._demands, self._witnessing)
 
     # --- the origin ----------------------------------------------------------------------
 
@@ -147,248 +118,31 @@ class WitnessService(ServiceBase):
         """
         return self._offering.publish(actor=actor)
 
+    # --- the four incoming witnessing messages (registered by the composition root) ------
+
     def incoming_countersignature(
         self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
     ) -> Incoming:
-        """Check a partner's countersignature of one of our checkpoints (receiver's snapshot).
-
-        Raises:
-            InvalidInput: malformed, or about another node's ledger.
-            PolicyDenied: the witness is not the sender.
-            VerificationFailed: not signed by the sender, or a checkpoint we never signed.
-        """
-        me = self._ctx.config.node_id
-
-        def authenticate(counter: Countersignature) -> None:
-            require_author(
-                header,
-                sender_party,
-                node=counter.witness,
-                denial="a node sends only its own countersignatures",
-            )
-            if counter.checkpoint.origin != me:
-                raise InvalidInput(
-                    f"a countersignature of the ledger of {counter.checkpoint.origin}, not of this node"
-                )
-            verify_signed(session, self._parties.signer, header, counter)
-
-        def check(counter: Countersignature, ours: LedgerCheckpointRow | None) -> None:
-            checkpoint = counter.checkpoint
-            if ours is None or (ours.root, ours.time) != (checkpoint.root.hex(), checkpoint.timestamp):
-                reason = (
-                    f"{header.sender} countersigns a checkpoint of size {checkpoint.size} "
-                    "this node never signed"
-                )
-                _own_fork(reason)
-                raise VerificationFailed(reason)
-
-        def apply(session: Session, counter: Countersignature, _: object, now: datetime) -> Entry:
-            checkpoint = counter.checkpoint
-            exists = session.scalar(
-                select(WitnessCountersignatureRow.id).where(
-                    WitnessCountersignatureRow.witness == counter.witness,
-                    WitnessCountersignatureRow.size == checkpoint.size,
-                )
-            )
-            if exists is None:
-                session.add(
-                    WitnessCountersignatureRow(
-                        witness=counter.witness,
-                        size=checkpoint.size,
-                        root=checkpoint.root.hex(),
-                        signed_at=counter.signed_at,
-                        countersignature_json=counter.to_bytes().decode("utf-8"),
-                        received_at=format_stamp(now),
-                    )
-                )
-            return Entry({"witness": counter.witness, "size": checkpoint.size, "root": checkpoint.root.hex()})
-
-        return handle(
-            session,
-            header,
-            plaintext,
-            parse=Countersignature.parse,
-            authenticate=authenticate,
-            locate=lambda counter: session.get(LedgerCheckpointRow, counter.checkpoint.size),
-            check=check,
-            apply=apply,
-            journal="ledger.countersigned",
-            receipt=lambda _, __, applied: self._incoming(applied, now),
-        )
-
-    # --- the witness ---------------------------------------------------------------------
+        """A partner's countersignature of our checkpoint (:meth:`.WitnessIncoming.countersignature`)."""
+        return self._incoming.countersignature(session, header, plaintext, sender_party, now)
 
     def incoming_checkpoint(
         self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
     ) -> Incoming:
-        """Check a partner's checkpoint statement in the receiver's snapshot.
-
-        The signature is checked here; the comparison with the checkpoint held runs when
-        it is applied, in the write transaction (two statements may come in one batch).
-
-        Raises:
-            InvalidInput: malformed.
-            PolicyDenied: the checkpoint is not of the sender's ledger.
-            VerificationFailed: not signed by the sender's pinned keys.
-        """
-
-        def apply(session: Session, statement: CheckpointStatement, _: None, now: datetime) -> list[Entry]:
-            self._witness(session, header, statement, now)
-            return []
-
-        # The comparison decides what is journalled (``_witness``): no one action here.
-        return handle(
-            session,
-            header,
-            plaintext,
-            parse=CheckpointStatement.parse,
-            authenticate=signed_by(
-                session,
-                header,
-                sender_party,
-                self._parties.signer,
-                lambda statement: (statement.checkpoint.origin, None),
-                "a node offers only its own ledger's checkpoints",
-            ),
-            locate=lambda _: None,
-            check=None,
-            apply=apply,
-            journal=None,
-            receipt=lambda _, __, applied: self._incoming(applied, now),
-        )
+        """A partner's checkpoint statement, to witness (:meth:`.WitnessIncoming.checkpoint`)."""
+        return self._incoming.checkpoint(session, header, plaintext, sender_party, now)
 
     def incoming_proof_request(
         self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
     ) -> Incoming:
-        """Answer a witness that demands a consistency proof to one of our checkpoints.
-
-        The answer is a ``checkpoint`` statement of that checkpoint, with its signature as
-        stored, and the proof from the size asked.
-
-        Raises:
-            InvalidInput: malformed, about another node's ledger, or a size beyond ours.
-            VerificationFailed: a checkpoint this node never signed (logged as an error: a
-                copy of this node, or an older state of it, signed a history of its own).
-        """
-
-        def authenticate(request: ProofRequest) -> None:
-            # No author to name: anyone we exchange with may ask; the envelope says who.
-            origin = request.checkpoint.origin
-            if origin != self._ctx.config.node_id:
-                raise InvalidInput(f"a proof request about the ledger of {origin}, not of this node")
-
-        def check(request: ProofRequest, ours: LedgerCheckpointRow | None) -> None:
-            checkpoint = request.checkpoint
-            if ours is None or (ours.root, ours.time) != (checkpoint.root.hex(), checkpoint.timestamp):
-                reason = (
-                    f"{header.sender} asks for a proof to a checkpoint of size {checkpoint.size} "
-                    "this node never signed"
-                )
-                _own_fork(reason)
-                raise VerificationFailed(reason)
-
-        def apply(
-            session: Session, request: ProofRequest, ours: LedgerCheckpointRow | None, now: datetime
-        ) -> Entry:
-            checkpoint = request.checkpoint
-            signature = checkpoint_from_row(session.get_one(LedgerCheckpointRow, checkpoint.size)).signature
-            proof = MerkleTree(SqlHashStore(session)).consistency_proof(request.from_size, checkpoint.size)
-            statement = CheckpointStatement(checkpoint, signature, request.from_size, tuple(proof))
-            self._sending.enqueue(
-                session,
-                kind="checkpoint",
-                card=self._parties.card(session, header.sender),
-                agreement=self._agreements.get_in(session, header.agreement_id),
-                precedence=Precedence.ROUTINE,
-                item_id=NO_ITEM,
-                payload=statement.to_bytes(),
-                actor=_ACTOR,
-                now=now,
-            )
-            return Entry({"to": header.sender, "from_size": request.from_size, "size": checkpoint.size})
-
-        return handle(
-            session,
-            header,
-            plaintext,
-            parse=ProofRequest.parse,
-            authenticate=authenticate,
-            locate=lambda request: session.get(LedgerCheckpointRow, request.checkpoint.size),
-            check=check,
-            apply=apply,
-            journal="ledger.consistency",
-            receipt=lambda _, __, applied: self._incoming(applied, now),
-        )
+        """A witness's demand of a consistency proof (:meth:`.WitnessIncoming.proof_request`)."""
+        return self._incoming.proof_request(session, header, plaintext, sender_party, now)
 
     def incoming_gossip(
         self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
     ) -> Incoming:
-        """Compare what a fellow witness holds of other nodes' ledgers with what we hold.
-
-        A checkpoint of a node we do not pin is passed over. One of the same size as ours
-        with another root is a fork alarm (a split view); a smaller one must be extended by
-        ours, and the proof is demanded of its origin; a larger one is the sender's to
-        check against ours (we gossip ours to it). Nothing is written when all agree.
-
-        Raises:
-            InvalidInput: malformed.
-            PolicyDenied: the witness is not the sender.
-            VerificationFailed: a checkpoint is not signed by the node it names (or, of
-                this node's own ledger, one it never signed: logged as an error).
-        """
-        me = self._ctx.config.node_id
-
-        def locate(gossip: Gossip) -> list[SignedCheckpoint]:
-            """The checkpoints told of other nodes we pin, each signed by its origin."""
-            checked: list[SignedCheckpoint] = []
-            for checkpoint, signature in gossip.checkpoints:
-                signed = SignedCheckpoint(checkpoint, signature)
-                try:
-                    _, keys = self._parties.signer(session, checkpoint.origin)
-                except NotFound:
-                    continue  # a node we do not know: nothing to compare with
-                signed.verify(keys)
-                if checkpoint.origin == me:
-                    ours = session.get(LedgerCheckpointRow, checkpoint.size)
-                    if ours is None or ours.root != checkpoint.root.hex():
-                        reason = (
-                            f"{header.sender} holds a checkpoint of size {checkpoint.size} "
-                            "this node never signed"
-                        )
-                        _own_fork(reason)
-                        raise VerificationFailed(reason)
-                    continue
-                checked.append(signed)
-            return checked
-
-        def apply(session: Session, _: Gossip, checked: list[SignedCheckpoint], now: datetime) -> list[Entry]:
-            for signed in checked:
-                self._compare_gossip(session, header, signed, now)
-            return []
-
-        # The comparison decides what is journalled (an alarm, a demand): no one action here.
-        return handle(
-            session,
-            header,
-            plaintext,
-            parse=Gossip.parse,
-            authenticate=authored_by(
-                header,
-                sender_party,
-                lambda gossip: (gossip.witness, None),
-                "a node gossips only what it holds itself",
-            ),
-            locate=locate,
-            check=None,
-            apply=apply,
-            journal=None,
-            receipt=lambda _, __, applied: self._incoming(applied, now),
-        )
-
-    def _compare_gossip(
-        self, session: Session, header: EnvelopeHeader, told: SignedCheckpoint, now: datetime
-    ) -> None:
-        self._demands.compare_gossip(session, header, told, now)
+        """What a fellow witness holds of other nodes' ledgers (:meth:`.WitnessIncoming.gossip`)."""
+        return self._incoming.gossip(session, header, plaintext, sender_party, now)
 
     def check_demands(self) -> list[dict[str, object]]:
         """Raise the alarms of consistency proofs demanded that did not come.
@@ -404,16 +158,6 @@ class WitnessService(ServiceBase):
             StorageError: the database failed.
         """
         return self._demands.check_overdue()
-
-    def _witness(
-        self, session: Session, header: EnvelopeHeader, statement: CheckpointStatement, now: datetime
-    ) -> None:
-        self._witnessing.witness(session, header, statement, now)
-
-    def _incoming(self, apply: Callable[[Session, datetime], None], now: datetime) -> Incoming:
-        """The receipt of a message about no item (see :func:`._control.about_no_item`)."""
-        me = self._ctx.config
-        return about_no_item(me.scheme, me.node_id, _NO_ITEM_MARK, apply, now)
 
     # --- views ---------------------------------------------------------------------------
 

@@ -194,25 +194,7 @@ class CompromiseService(ServiceBase):
             session: Session, notice: CompromiseNotice, rows: list[ItemRow], now: datetime
         ) -> list[Entry]:
             self._record_notice(session, notice, header, now)
-            # A holding of an earlier version (before a change the originator made) is still a
-            # compromise of our information: recorded, and the difference journalled.
-            return [
-                Entry(
-                    item_id=item.item_id,
-                    detail={
-                        "case_id": notice.case_id,
-                        "from": header.sender,
-                        "party": notice.reporting_party,
-                        "actual": notice.actual,
-                        "circumstances": notice.circumstances,
-                        "reported_by": notice.reported_by,
-                        "reported_at": notice.reported_at,
-                        "precedence": header.precedence.value,
-                        "other_version": row.content_sha384 != item.content_sha384,
-                    },
-                )
-                for row, item in zip(rows, notice.items, strict=True)
-            ]
+            return _notice_entries(notice, rows, header)
 
         return handle(
             session,
@@ -291,34 +273,6 @@ class CompromiseService(ServiceBase):
             if found[0].status == CaseState.CLOSED:
                 raise Conflict(f"compromise case {report.case_id} is already closed here")
 
-        def apply(
-            session: Session,
-            report: CompromiseReport,
-            found: tuple[CompromiseCaseRow, list[CompromiseItemRow]],
-            now: datetime,
-        ) -> Entry:
-            cases = CompromiseRepository(session)
-            target = cases.get_one(report.case_id)
-            target.status = CaseState.CLOSED
-            target.findings = report.findings
-            target.measures = report.measures
-            target.closed_by = report.closed_by
-            target.closed_at = report.closed_at
-            party = cases.party_one(report.case_id, own.node_id)
-            party.report_json = report.to_bytes().decode("utf-8")
-            party.report_message_id = header.message_id
-            return Entry(
-                detail={
-                    "case_id": report.case_id,
-                    "from": header.sender,
-                    "items": [i.item_id for i in found[1]],
-                    "findings": report.findings,
-                    "measures": report.measures,
-                    "closed_by": report.closed_by,
-                    "closed_at": report.closed_at,
-                }
-            )
-
         def receipt(
             _: CompromiseReport, found: tuple[CompromiseCaseRow, list[CompromiseItemRow]], applied: Apply
         ) -> Incoming:
@@ -336,7 +290,61 @@ class CompromiseService(ServiceBase):
             authenticate=authenticate,
             locate=locate,
             check=check,
-            apply=apply,
+            apply=lambda write, report, found, now: _close_case(write, report, found[1], header, own.node_id),
             journal="compromise.report.received",
             receipt=receipt,
         )
+
+
+def _notice_entries(notice: CompromiseNotice, rows: list[ItemRow], header: EnvelopeHeader) -> list[Entry]:
+    """The journal rows of a holder's compromise notice: one per item it reports."""
+    # A holding of an earlier version (before a change the originator made) is still a
+    # compromise of our information: recorded, and the difference journalled.
+    return [
+        Entry(
+            item_id=item.item_id,
+            detail={
+                "case_id": notice.case_id,
+                "from": header.sender,
+                "party": notice.reporting_party,
+                "actual": notice.actual,
+                "circumstances": notice.circumstances,
+                "reported_by": notice.reported_by,
+                "reported_at": notice.reported_at,
+                "precedence": header.precedence.value,
+                "other_version": row.content_sha384 != item.content_sha384,
+            },
+        )
+        for row, item in zip(rows, notice.items, strict=True)
+    ]
+
+
+def _close_case(
+    session: Session,
+    report: CompromiseReport,
+    items: list[CompromiseItemRow],
+    header: EnvelopeHeader,
+    own_node: str,
+) -> Entry:
+    """Apply the reporting holder's report: close the case with its findings and measures."""
+    cases = CompromiseRepository(session)
+    target = cases.get_one(report.case_id)
+    target.status = CaseState.CLOSED
+    target.findings = report.findings
+    target.measures = report.measures
+    target.closed_by = report.closed_by
+    target.closed_at = report.closed_at
+    party = cases.party_one(report.case_id, own_node)
+    party.report_json = report.to_bytes().decode("utf-8")
+    party.report_message_id = header.message_id
+    return Entry(
+        detail={
+            "case_id": report.case_id,
+            "from": header.sender,
+            "items": [i.item_id for i in items],
+            "findings": report.findings,
+            "measures": report.measures,
+            "closed_by": report.closed_by,
+            "closed_at": report.closed_at,
+        }
+    )

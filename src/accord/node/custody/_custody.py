@@ -201,31 +201,6 @@ class CustodyService(ServiceBase):
                 f"destruction certificate {certificate.certificate_id} is already on record",
             )
 
-        def apply(
-            session: Session, certificate: DestructionCertificate, row: ItemRow, now: datetime
-        ) -> Entry:
-            DestructionRepository(session).add(
-                DestructionRow(
-                    id=certificate.certificate_id,
-                    direction=DestructionDirection.RECEIVED,
-                    item_id=certificate.item_id,
-                    holder_node=sender,
-                    certificate_json=certificate.to_bytes().decode("utf-8"),
-                    destroyed_at=certificate.destroyed_at,
-                    recorded_at=format_stamp(now),
-                )
-            )
-            return Entry(
-                item_id=certificate.item_id,
-                detail={
-                    "certificate_id": certificate.certificate_id,
-                    "holder": sender,
-                    "method": certificate.method,
-                    "witness": certificate.witness,
-                    "copies": certificate.copies,
-                },
-            )
-
         return handle(
             session,
             header,
@@ -241,7 +216,34 @@ class CustodyService(ServiceBase):
             ),
             locate=locate,
             check=check,
-            apply=apply,
+            apply=lambda write, certificate, _, now: _file_certificate(write, certificate, sender, now),
             journal="item.destroy.received",
             receipt=lambda _, row, applied: about_item(row, own.scheme, applied),
         )
+
+
+def _file_certificate(
+    session: Session, certificate: DestructionCertificate, sender: str, now: datetime
+) -> Entry:
+    """Apply a holder's destruction certificate: file it as received, for the journal."""
+    DestructionRepository(session).add(
+        DestructionRow(
+            id=certificate.certificate_id,
+            direction=DestructionDirection.RECEIVED,
+            item_id=certificate.item_id,
+            holder_node=sender,
+            certificate_json=certificate.to_bytes().decode("utf-8"),
+            destroyed_at=certificate.destroyed_at,
+            recorded_at=format_stamp(now),
+        )
+    )
+    return Entry(
+        item_id=certificate.item_id,
+        detail={
+            "certificate_id": certificate.certificate_id,
+            "holder": sender,
+            "method": certificate.method,
+            "witness": certificate.witness,
+            "copies": certificate.copies,
+        },
+    )

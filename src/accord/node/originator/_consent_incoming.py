@@ -91,35 +91,6 @@ class ConsentIncoming:
             refusal = f"consent request {request.request_id} is already here"
             not_on_record(ConsentRepository(session).get(request.request_id), refusal)
 
-        def apply(session: Session, request: ConsentRequest, _: ItemRow, now: datetime) -> Entry:
-            ConsentRepository(session).add(
-                ConsentRow(
-                    id=request.request_id,
-                    direction=Direction.IN,
-                    item_id=request.item_id,
-                    content_sha384=request.content_sha384,
-                    originator_node=own.node_id,
-                    holder_party=request.holder_party,
-                    holder_node=request.holder_node,
-                    third_party=request.third_party,
-                    purpose=request.purpose,
-                    request_json=request.to_bytes().decode("utf-8"),
-                    requested_by=request.requested_by,
-                    requested_at=request.requested_at,
-                    status=ConsentState.PENDING,
-                )
-            )
-            return Entry(
-                item_id=request.item_id,
-                detail={
-                    "request_id": request.request_id,
-                    "holder": request.holder_party,
-                    "third_party": request.third_party,
-                    "purpose": request.purpose,
-                    "requested_by": request.requested_by,
-                },
-            )
-
         return handle(
             session,
             header,
@@ -133,7 +104,7 @@ class ConsentIncoming:
             ),
             locate=locate,
             check=check,
-            apply=apply,
+            apply=lambda write, request, _, now: _file_request(write, request, own.node_id),
             journal="consent.request.received",
             receipt=lambda _, item, applied: about_item(item, own.scheme, applied),
         )
@@ -166,29 +137,6 @@ class ConsentIncoming:
                     now=now,
                 )
 
-        def apply(session: Session, decision: ConsentDecision, _: ConsentRow, now: datetime) -> Entry:
-            token = decision.token
-            target = ConsentRepository(session).get_one(decision.request_id)
-            target.decided_by = decision.decided_by
-            target.decided_at = decision.decided_at
-            if token is not None:
-                target.status = ConsentState.APPROVED
-                target.token_id = token.token_id
-                target.token_json = token.to_bytes().decode("utf-8")
-                target.expires_at = token.expires_at
-            else:
-                target.status = ConsentState.DENIED
-                target.reason = decision.reason
-            return Entry(
-                item_id=target.item_id,
-                detail={
-                    "request_id": target.id,
-                    "approved": decision.approved,
-                    "token_id": token.token_id if token is not None else None,
-                    "reason": decision.reason,
-                },
-            )
-
         def receipt(_: ConsentDecision, row: ConsentRow, applied: Apply) -> Incoming:
             item = ItemRepository(session).get(row.item_id)
             if item is None:
@@ -203,7 +151,7 @@ class ConsentIncoming:
             authenticate=None,
             locate=locate,
             check=check,
-            apply=apply,
+            apply=lambda write, decision, _, now: _file_decision(write, decision),
             journal="consent.decision.received",
             receipt=receipt,
         )
@@ -225,37 +173,6 @@ class ConsentIncoming:
             if row is not None and row.status == ConsentState.REVOKED:
                 raise Conflict(f"consent {revocation.token_id} is already revoked")
 
-        def apply(
-            session: Session, revocation: ConsentRevocation, row: ConsentRow | None, now: datetime
-        ) -> Entry:
-            detail: dict[str, object] = {"token_id": revocation.token_id, "reason": revocation.reason}
-            consents = ConsentRepository(session)
-            target = consents.get(row.id) if row is not None else None
-            if target is None:
-                # Not seen yet (the item may still be on its way from the holder): kept, so the
-                # item is refused when it arrives (``revoked``).
-                target = held_revocation(revocation, me.party)
-                consents.add(target)
-                detail["before_the_item"] = True
-            target.status = ConsentState.REVOKED
-            target.revoked_at = revocation.revoked_at
-            target.reason = revocation.reason
-            target.revocation_json = revocation.to_bytes().decode("utf-8")
-            holding = ItemRepository(session).get(target.item_id)
-            if (
-                target.direction == Direction.HELD
-                and holding is not None
-                and holding.status not in FINAL_HOLDING_STATES
-            ):
-                # The item was received under this consent: it may no longer be used or
-                # passed on; it stays protected and accounted for until returned or destroyed.
-                holding.status = HoldingState.CONSENT_REVOKED
-                SearchIndex(self._ctx).forget(session, holding.id)
-                detail["holding"] = HoldingState.CONSENT_REVOKED
-            if target.direction == Direction.OUT:
-                detail["cancelled"] = cancel_waiting(session, target)
-            return Entry(item_id=target.item_id, detail=detail)
-
         return handle(
             session,
             header,
@@ -271,9 +188,98 @@ class ConsentIncoming:
             ),
             locate=locate,
             check=check,
-            apply=apply,
+            apply=lambda write, revocation, row, now: _revoke(write, revocation, row, self._ctx),
             journal="consent.revocation.received",
             receipt=lambda _, __, applied: about_no_item(
                 me.scheme, me.node_id, "CONSENT REVOCATION", applied, now
             ),
         )
+
+
+def _file_request(session: Session, request: ConsentRequest, originator_node: str) -> Entry:
+    """Apply a holder's consent request: file it as pending, for the originator's decision."""
+    ConsentRepository(session).add(
+        ConsentRow(
+            id=request.request_id,
+            direction=Direction.IN,
+            item_id=request.item_id,
+            content_sha384=request.content_sha384,
+            originator_node=originator_node,
+            holder_party=request.holder_party,
+            holder_node=request.holder_node,
+            third_party=request.third_party,
+            purpose=request.purpose,
+            request_json=request.to_bytes().decode("utf-8"),
+            requested_by=request.requested_by,
+            requested_at=request.requested_at,
+            status=ConsentState.PENDING,
+        )
+    )
+    return Entry(
+        item_id=request.item_id,
+        detail={
+            "request_id": request.request_id,
+            "holder": request.holder_party,
+            "third_party": request.third_party,
+            "purpose": request.purpose,
+            "requested_by": request.requested_by,
+        },
+    )
+
+
+def _file_decision(session: Session, decision: ConsentDecision) -> Entry:
+    """Apply the originator's decision to our request: approved with its token, or denied."""
+    token = decision.token
+    target = ConsentRepository(session).get_one(decision.request_id)
+    target.decided_by = decision.decided_by
+    target.decided_at = decision.decided_at
+    if token is not None:
+        target.status = ConsentState.APPROVED
+        target.token_id = token.token_id
+        target.token_json = token.to_bytes().decode("utf-8")
+        target.expires_at = token.expires_at
+    else:
+        target.status = ConsentState.DENIED
+        target.reason = decision.reason
+    return Entry(
+        item_id=target.item_id,
+        detail={
+            "request_id": target.id,
+            "approved": decision.approved,
+            "token_id": token.token_id if token is not None else None,
+            "reason": decision.reason,
+        },
+    )
+
+
+def _revoke(
+    session: Session, revocation: ConsentRevocation, row: ConsentRow | None, ctx: NodeContext
+) -> Entry:
+    """Apply the originator's revocation of a consent, kept when its consent is not seen yet."""
+    detail: dict[str, object] = {"token_id": revocation.token_id, "reason": revocation.reason}
+    consents = ConsentRepository(session)
+    target = consents.get(row.id) if row is not None else None
+    if target is None:
+        # Not seen yet (the item may still be on its way from the holder): kept, so the
+        # item is refused when it arrives (``revoked``).
+        target = held_revocation(revocation, ctx.config.party)
+        consents.add(target)
+        detail["before_the_item"] = True
+    target.status = ConsentState.REVOKED
+    target.revoked_at = revocation.revoked_at
+    target.reason = revocation.reason
+    target.revocation_json = revocation.to_bytes().decode("utf-8")
+    holding = ItemRepository(session).get(target.item_id)
+    if (
+        target.direction == Direction.HELD
+        and holding is not None
+        and holding.status not in FINAL_HOLDING_STATES
+    ):
+        # The item was received under this consent: it may no longer be used or
+        # passed on; it stays protected and accounted for until returned or destroyed.
+        holding.status = HoldingState.CONSENT_REVOKED
+        SearchIndex(ctx).forget(session, holding.id)
+        detail["holding"] = HoldingState.CONSENT_REVOKED
+    if target.direction == Direction.OUT:
+        detail["cancelled"] = cancel_waiting(session, target)
+    return Entry(item_id=target.item_id, detail=detail)

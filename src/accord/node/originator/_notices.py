@@ -150,23 +150,6 @@ class NoticeService(ServiceBase):
             missing = f"a classification notice for item {notice.item_id}, which is not held here"
             return originated_item(session, notice.item_id, header.sender, missing)
 
-        def check(notice: DowngradeNotice, row: ItemRow) -> None:
-            refusal = f"a classification notice for another version of item {notice.item_id}"
-            same_version(row, notice.content_sha384, refusal)
-            not_on_record(
-                ConsentRepository(session).notice(notice.notice_id),
-                f"notice {notice.notice_id} was already applied",
-            )
-            marking = stored_marking(row)
-            if (
-                row.status == HoldingState.DECLASSIFIED
-                or marking.originator.classification != notice.previous_classification
-            ):
-                raise Conflict(
-                    f"notice {notice.notice_id} changes {notice.previous_classification}; "
-                    f"the item is {marking.originator.classification} ({row.status}) here"
-                )
-
         def apply(session: Session, notice: DowngradeNotice, _: ItemRow, now: datetime) -> Entry:
             target = ItemRepository(session).require(notice.item_id)
             self._apply(session, target, notice, header.sender, now)
@@ -194,7 +177,7 @@ class NoticeService(ServiceBase):
                 "only the originator changes an item's classification (Art. 6)",
             ),
             locate=locate,
-            check=check,
+            check=lambda notice, row: _check_incoming(session, notice, row),
             apply=apply,
             journal="item.downgrade.received",
             receipt=lambda _, row, applied: about_item(row, self._ctx.config.scheme, applied),
@@ -271,3 +254,27 @@ class NoticeService(ServiceBase):
             )
             told.append(peer)
         return told
+
+
+def _check_incoming(session: Session, notice: DowngradeNotice, row: ItemRow) -> None:
+    """Check an incoming notice: the version held here, not yet applied, changing the level held here.
+
+    Raises:
+        VerificationFailed: for another version of the item.
+        Conflict: already applied, or out of order.
+    """
+    refusal = f"a classification notice for another version of item {notice.item_id}"
+    same_version(row, notice.content_sha384, refusal)
+    not_on_record(
+        ConsentRepository(session).notice(notice.notice_id),
+        f"notice {notice.notice_id} was already applied",
+    )
+    marking = stored_marking(row)
+    if (
+        row.status == HoldingState.DECLASSIFIED
+        or marking.originator.classification != notice.previous_classification
+    ):
+        raise Conflict(
+            f"notice {notice.notice_id} changes {notice.previous_classification}; "
+            f"the item is {marking.originator.classification} ({row.status}) here"
+        )

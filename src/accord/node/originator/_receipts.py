@@ -18,6 +18,7 @@ like every bad control message.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ from accord.node.registry._parties import PartyService
 from accord.node.transfer._control import (
     Entry,
     Incoming,
+    Received,
     about_item,
     handle,
     originated_item,
@@ -62,72 +64,7 @@ class ConsentReceiptService:
             NotFound: this node did not originate the item.
             Conflict: a receipt of that delivery is already on record.
         """
-        sender = header.sender
-        own = self._ctx.config
-
-        def locate(receipt: ConsentReceipt) -> ItemRow:
-            missing = f"a consent receipt for item {receipt.item_id}, which this node did not originate"
-            if receipt.originator_node != own.node_id:
-                raise NotFound(missing)
-            return originated_item(session, receipt.item_id, own.node_id, missing)
-
-        def check(receipt: ConsentReceipt, item: ItemRow) -> None:
-            same_version(
-                item, receipt.content_sha384, f"a consent receipt for another version of item {item.id}"
-            )
-            consents = ConsentRepository(session)
-            consent = consents.by_token(receipt.token_id, Direction.IN)
-            if (
-                consent is None
-                or consent.status not in (ConsentState.APPROVED, ConsentState.REVOKED)
-                or consent.item_id != receipt.item_id
-                or consent.holder_party != receipt.holder_party
-                or consent.holder_node != receipt.holder_node
-                or consent.third_party != receipt.third_party
-            ):
-                raise PolicyDenied(
-                    f"a consent receipt from {sender} under {receipt.token_id}, which is not a consent "
-                    f"this node gave for {receipt.holder_party} to pass item {receipt.item_id} on to "
-                    f"{receipt.third_party} (Art. 6)"
-                )
-            if consents.receipt_on_record(
-                receipt.receipt_id, sender, receipt.holder_node, receipt.message_id
-            ):
-                raise Conflict(
-                    f"the receipt of message {receipt.message_id} by {sender} is already on record"
-                )
-
-        def apply(session: Session, receipt: ConsentReceipt, _: ItemRow, now: datetime) -> Entry:
-            ConsentRepository(session).add_receipt(
-                ConsentReceiptRow(
-                    id=receipt.receipt_id,
-                    token_id=receipt.token_id,
-                    item_id=receipt.item_id,
-                    content_sha384=receipt.content_sha384,
-                    holder_party=receipt.holder_party,
-                    holder_node=receipt.holder_node,
-                    third_party=receipt.third_party,
-                    third_party_node=sender,
-                    message_id=receipt.message_id,
-                    agreement_id=header.agreement_id,
-                    received_at=receipt.received_at,
-                    recorded_at=format_stamp(now),
-                    receipt_json=receipt.to_bytes().decode("utf-8"),
-                )
-            )
-            return Entry(
-                item_id=receipt.item_id,
-                detail={
-                    "receipt_id": receipt.receipt_id,
-                    "token_id": receipt.token_id,
-                    "third_party": receipt.third_party,
-                    "node": sender,
-                    "from": receipt.holder_node,
-                    "message_id": receipt.message_id,
-                    "received_at": receipt.received_at,
-                },
-            )
-
+        steps = _ReceiptSteps(session, header, sender_party, self._ctx.config.node_id)
         return handle(
             session,
             header,
@@ -141,9 +78,78 @@ class ConsentReceiptService:
                 lambda r: (r.third_party_node, r.third_party),
                 "a consent receipt must come from the third party's node that received the item",
             ),
-            locate=locate,
-            check=check,
-            apply=apply,
+            locate=steps.locate,
+            check=steps.check,
+            apply=steps.apply,
             journal="consent.receipt.received",
-            receipt=lambda _, item, applied: about_item(item, own.scheme, applied),
+            receipt=lambda _, item, applied: about_item(item, self._ctx.config.scheme, applied),
+        )
+
+
+@dataclass(frozen=True)
+class _ReceiptSteps(Received):
+    """The steps of one incoming consent receipt (:func:`~accord.node.transfer._control.handle`)."""
+
+    own_node: str
+
+    def locate(self, receipt: ConsentReceipt) -> ItemRow:
+        """An item this node originated."""
+        missing = f"a consent receipt for item {receipt.item_id}, which this node did not originate"
+        if receipt.originator_node != self.own_node:
+            raise NotFound(missing)
+        return originated_item(self.session, receipt.item_id, self.own_node, missing)
+
+    def check(self, receipt: ConsentReceipt, item: ItemRow) -> None:
+        """Same version, under a consent this node gave for that delivery, not yet on record."""
+        sender = self.sender
+        same_version(item, receipt.content_sha384, f"a consent receipt for another version of item {item.id}")
+        consents = ConsentRepository(self.session)
+        consent = consents.by_token(receipt.token_id, Direction.IN)
+        if (
+            consent is None
+            or consent.status not in (ConsentState.APPROVED, ConsentState.REVOKED)
+            or consent.item_id != receipt.item_id
+            or consent.holder_party != receipt.holder_party
+            or consent.holder_node != receipt.holder_node
+            or consent.third_party != receipt.third_party
+        ):
+            raise PolicyDenied(
+                f"a consent receipt from {sender} under {receipt.token_id}, which is not a consent "
+                f"this node gave for {receipt.holder_party} to pass item {receipt.item_id} on to "
+                f"{receipt.third_party} (Art. 6)"
+            )
+        if consents.receipt_on_record(receipt.receipt_id, sender, receipt.holder_node, receipt.message_id):
+            raise Conflict(f"the receipt of message {receipt.message_id} by {sender} is already on record")
+
+    def apply(self, write: Session, receipt: ConsentReceipt, _: ItemRow, now: datetime) -> Entry:
+        """File the receipt in the item's dissemination record."""
+        sender = self.sender
+        ConsentRepository(write).add_receipt(
+            ConsentReceiptRow(
+                id=receipt.receipt_id,
+                token_id=receipt.token_id,
+                item_id=receipt.item_id,
+                content_sha384=receipt.content_sha384,
+                holder_party=receipt.holder_party,
+                holder_node=receipt.holder_node,
+                third_party=receipt.third_party,
+                third_party_node=sender,
+                message_id=receipt.message_id,
+                agreement_id=self.header.agreement_id,
+                received_at=receipt.received_at,
+                recorded_at=format_stamp(now),
+                receipt_json=receipt.to_bytes().decode("utf-8"),
+            )
+        )
+        return Entry(
+            item_id=receipt.item_id,
+            detail={
+                "receipt_id": receipt.receipt_id,
+                "token_id": receipt.token_id,
+                "third_party": receipt.third_party,
+                "node": sender,
+                "from": receipt.holder_node,
+                "message_id": receipt.message_id,
+                "received_at": receipt.received_at,
+            },
         )

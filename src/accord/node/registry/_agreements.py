@@ -10,7 +10,7 @@ recorded (GSOMIA Art. 21 lifecycle), and kept; ``status`` is computed from them.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -22,21 +22,20 @@ from accord.agreements import (
     NoteKind,
     Status,
     agreement_digest,
-    check_note,
     load_agreement,
     status,
 )
 from accord.errors import (
-    AgreementStateError,
     Conflict,
     NotFound,
     PolicyDenied,
     VerificationFailed,
 )
-from accord.exchange import AgreementSignature, SignedNote, agreement_statement, note_statement
+from accord.exchange import AgreementSignature, SignedNote, agreement_statement
 from accord.node.core._context import NodeContext
+from accord.node.registry._agreement_notes import NoteRecord, recorded_notes
 from accord.node.registry._parties import PartyService
-from accord.store import AgreementRow, AgreementSignatureRow, NewEvent, NoteRow, append_event, format_stamp
+from accord.store import AgreementRow, AgreementSignatureRow, NewEvent, append_event, format_stamp
 
 __all__ = ["ABOUT_HELD", "AgreementService", "travel_refusal"]
 
@@ -88,6 +87,7 @@ class AgreementService:
         """Serve the node behind ``ctx``."""
         self._ctx = ctx
         self._parties = parties
+        self._note_record = NoteRecord(ctx, parties)
 
     # --- signing and import -------------------------------------------------------------
 
@@ -241,15 +241,7 @@ class AgreementService:
         """
         with self._ctx.db.transaction(read_only=True) as session:
             self._get(session, agreement_id)
-            return self._notes(session, agreement_id)
-
-    def _notes(self, session: Session, agreement_id: str) -> list[SignedNote]:
-        rows = session.scalars(
-            select(NoteRow)
-            .where(NoteRow.agreement_id == agreement_id)
-            .order_by(NoteRow.note_date, NoteRow.recorded_at)
-        ).all()
-        return [_parsed_note(row.signed_json) for row in rows]
+            return recorded_notes(session, agreement_id)
 
     def status(self, agreement_id: str, at: datetime | date) -> Status:
         """The agreement's state at ``at`` from its recorded notes (Art. 21).
@@ -322,7 +314,7 @@ class AgreementService:
             InvalidInput: ``at`` is a naive datetime.
         """
         agreement = self._get(session, agreement_id)
-        return status(agreement, [n.note for n in self._notes(session, agreement_id)], at)
+        return status(agreement, [n.note for n in recorded_notes(session, agreement_id)], at)
 
     def today(self, agreement_id: str) -> date:
         """Today's date for the agreement: the parties' calendar date in its time zone.
@@ -372,10 +364,7 @@ class AgreementService:
                 refers_to=tuple(refers_to),
                 amendment_digest=amendment_digest,
             )
-            signer = self._ctx.config.node_id
-            signed = SignedNote(note, signer, self._ctx.keys.sign("note", note_statement(note, signer)))
-            self._record_note(s, agreement, signed, actor, action="agreement.note")
-            return signed
+            return self._note_record.issue(s, agreement, note, actor)
 
     def import_note(self, note_text: str | bytes, *, actor: str) -> tuple[SignedNote, bool]:
         """Record a partner's signed note. Returns it and whether it is new.
@@ -389,64 +378,7 @@ class AgreementService:
         with self._ctx.work(actor, "agreement.note-import") as session:
             signed = SignedNote.parse(note_text)
             agreement = self._get(session, signed.note.agreement_id)
-            party, keys = self._parties.signer(session, signed.signer)
-            if party != signed.note.party:
-                raise VerificationFailed(
-                    f"note {signed.note.id} is given by {signed.note.party} but signed by a node of {party}"
-                )
-            keys.verify("note", signed.statement(), signed.signature)
-            if session.get(NoteRow, signed.note.id) is not None:
-                return signed, False
-            self._record_note(session, agreement, signed, actor, action="agreement.note-import")
-            return signed, True
-
-    def _record_note(
-        self, session: Session, agreement: Agreement, signed: SignedNote, actor: str, *, action: str
-    ) -> None:
-        note = signed.note
-        # Today is the parties' calendar date (the agreement's time zone), not UTC's.
-        today = agreement.local_date(self._ctx.now())
-        if note.date > today:
-            # A note dated ahead of our clock would block every real note after it (notes
-            # must follow in date order), so it is refused until its date comes.
-            raise AgreementStateError(
-                f"note {note.id} is dated {note.date}, after today ({today} in {agreement.time_zone})"
-            )
-        notes = [n.note for n in self._notes(session, agreement.id)]
-        check_note(agreement, notes, note)
-        detail = dict(_note_detail(signed))
-        if note.kind is NoteKind.TERMINATION_NOTICE:
-            # Art. 21: a notice after the deadline for the next anniversary takes effect a
-            # term later; the officer is told, and the journal keeps the warning.
-            warning = status(agreement, [*notes, note], note.date).late_notice_warning
-            if warning is not None:
-                detail["warning"] = warning
-        session.add(
-            NoteRow(
-                id=note.id,
-                agreement_id=agreement.id,
-                kind=note.kind.value,
-                party=note.party,
-                note_date=note.date.isoformat(),
-                signed_json=signed.to_json(),
-                recorded_at=format_stamp(self._ctx.now()),
-            )
-        )
-        append_event(
-            session, NewEvent(at=self._ctx.now(), actor=actor, action=action, outcome="ok", detail=detail)
-        )
-
-
-def _note_detail(signed: SignedNote) -> Mapping[str, object]:
-    note = signed.note
-    return {
-        "agreement_id": note.agreement_id,
-        "note_id": note.id,
-        "kind": note.kind.value,
-        "party": note.party,
-        "date": note.date.isoformat(),
-        "signer": signed.signer,
-    }
+            return signed, self._note_record.import_(session, agreement, signed, actor)
 
 
 @functools.lru_cache(maxsize=64)
@@ -454,8 +386,3 @@ def _loaded(toml_text: str) -> Agreement:
     # Stored agreements were checked at import; reading one is frequent (every send and
     # every received envelope re-checks the agreement), parsing TOML each time is not needed.
     return load_agreement(toml_text)
-
-
-@functools.lru_cache(maxsize=1024)
-def _parsed_note(signed_json: str) -> SignedNote:
-    return SignedNote.parse(signed_json)

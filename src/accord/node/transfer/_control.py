@@ -47,6 +47,7 @@ __all__ = [
     "ControlHandler",
     "Entry",
     "Incoming",
+    "Received",
     "Signed",
     "Signer",
     "about_item",
@@ -129,6 +130,28 @@ def about_item(row: ItemRow, own_scheme: str, apply: Apply) -> Incoming:
 
 
 # --- the template ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Received:
+    """What every step of one incoming control message may ask: the snapshot, envelope and sender.
+
+    A handler keeps only its short steps inline; a longer step is a module function (its
+    ``apply`` usually: what it writes and journals), or the steps are the methods of a small
+    frozen subclass of this (one per message type, with whatever else they need), passed
+    to :func:`handle` one by one. ``session`` is the receiver's read-only snapshot;
+    ``apply`` is given the write session.
+    """
+
+    session: Session
+    header: EnvelopeHeader
+    sender_party: str
+
+    @property
+    def sender(self) -> str:
+        """The sending node, as authenticated by the receiving side."""
+        return self.header.sender
+
 
 M = TypeVar("M")
 """The message, as parsed from the decrypted payload."""

@@ -1,0 +1,127 @@
+"""Diplomatic notes of an agreement at a node: signed, checked against the record, kept (Art. 21).
+
+A note (entry into force, termination notice, suspension, withdrawal, amendment) is given
+by one party and signed by a node of that party; :class:`NoteRecord` signs our own, checks
+a partner's signature, and records either only when it can follow the notes already
+recorded (:func:`accord.agreements.check_note`). The agreement's ``status`` is computed
+from :func:`recorded_notes` by :class:`~._agreements.AgreementService`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.agreements import Agreement, Note, NoteKind, check_note, status
+from accord.errors import AgreementStateError, VerificationFailed
+from accord.exchange import SignedNote, note_statement
+from accord.node.core._context import NodeContext
+from accord.node.registry._parties import PartyService
+from accord.store import NewEvent, NoteRow, append_event, format_stamp
+
+__all__ = ["NoteRecord", "recorded_notes"]
+
+
+def recorded_notes(session: Session, agreement_id: str) -> list[SignedNote]:
+    """The signed notes recorded for an agreement, in date order (then as recorded)."""
+    rows = session.scalars(
+        select(NoteRow)
+        .where(NoteRow.agreement_id == agreement_id)
+        .order_by(NoteRow.note_date, NoteRow.recorded_at)
+    ).all()
+    return [_parsed_note(row.signed_json) for row in rows]
+
+
+class NoteRecord:
+    """Signs, verifies and records the diplomatic notes of the agreements imported here."""
+
+    def __init__(self, ctx: NodeContext, parties: PartyService) -> None:
+        """Serve the node behind ``ctx``."""
+        self._ctx = ctx
+        self._parties = parties
+
+    def issue(self, session: Session, agreement: Agreement, note: Note, actor: str) -> SignedNote:
+        """Sign our own party's note as this node and record it.
+
+        Raises:
+            AgreementStateError: the note cannot follow the notes already recorded.
+        """
+        signer = self._ctx.config.node_id
+        signed = SignedNote(note, signer, self._ctx.keys.sign("note", note_statement(note, signer)))
+        self._record(session, agreement, signed, actor, action="agreement.note")
+        return signed
+
+    def import_(self, session: Session, agreement: Agreement, signed: SignedNote, actor: str) -> bool:
+        """Record a partner's signed note; whether it is new.
+
+        Raises:
+            NotFound: the signer is not pinned.
+            VerificationFailed: signed by a node of another party, or the signature is wrong.
+            AgreementStateError: the note cannot follow the notes already recorded.
+        """
+        party, keys = self._parties.signer(session, signed.signer)
+        if party != signed.note.party:
+            raise VerificationFailed(
+                f"note {signed.note.id} is given by {signed.note.party} but signed by a node of {party}"
+            )
+        keys.verify("note", signed.statement(), signed.signature)
+        if session.get(NoteRow, signed.note.id) is not None:
+            return False
+        self._record(session, agreement, signed, actor, action="agreement.note-import")
+        return True
+
+    def _record(
+        self, session: Session, agreement: Agreement, signed: SignedNote, actor: str, *, action: str
+    ) -> None:
+        note = signed.note
+        # Today is the parties' calendar date (the agreement's time zone), not UTC's.
+        today = agreement.local_date(self._ctx.now())
+        if note.date > today:
+            # A note dated ahead of our clock would block every real note after it (notes
+            # must follow in date order), so it is refused until its date comes.
+            raise AgreementStateError(
+                f"note {note.id} is dated {note.date}, after today ({today} in {agreement.time_zone})"
+            )
+        notes = [n.note for n in recorded_notes(session, agreement.id)]
+        check_note(agreement, notes, note)
+        detail = dict(_note_detail(signed))
+        if note.kind is NoteKind.TERMINATION_NOTICE:
+            # Art. 21: a notice after the deadline for the next anniversary takes effect a
+            # term later; the officer is told, and the journal keeps the warning.
+            warning = status(agreement, [*notes, note], note.date).late_notice_warning
+            if warning is not None:
+                detail["warning"] = warning
+        session.add(
+            NoteRow(
+                id=note.id,
+                agreement_id=agreement.id,
+                kind=note.kind.value,
+                party=note.party,
+                note_date=note.date.isoformat(),
+                signed_json=signed.to_json(),
+                recorded_at=format_stamp(self._ctx.now()),
+            )
+        )
+        append_event(
+            session, NewEvent(at=self._ctx.now(), actor=actor, action=action, outcome="ok", detail=detail)
+        )
+
+
+def _note_detail(signed: SignedNote) -> Mapping[str, object]:
+    note = signed.note
+    return {
+        "agreement_id": note.agreement_id,
+        "note_id": note.id,
+        "kind": note.kind.value,
+        "party": note.party,
+        "date": note.date.isoformat(),
+        "signer": signed.signer,
+    }
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_note(signed_json: str) -> SignedNote:
+    return SignedNote.parse(signed_json)
