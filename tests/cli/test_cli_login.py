@@ -101,7 +101,9 @@ FOR_A_PERSON: dict[str, Callable[[Fed, Path], list[str | Path]]] = {
         "ledger", "ack-alarm", "1", "--finding", "x", "--as", "sato", "--home", fed.jpn,
     ],
     "accord search query": lambda fed, tmp: ["search", "query", "発射", "--as", "sato", "--home", fed.jpn],
-    "accord stix export": lambda fed, tmp: ["stix", "export", fed.jpn_item, "--as", "sato", "--home", fed.jpn],
+    "accord stix export": lambda fed, tmp: [
+        "stix", "export", fed.jpn_item, "--as", "sato", "--home", fed.jpn,
+    ],
     "accord stix import": lambda fed, tmp: [
         "stix", "import", tmp / "bundle.json", "--as", "sato", "--home", fed.jpn,
     ],
