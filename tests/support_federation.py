@@ -2,14 +2,17 @@
 
 The federations themselves are built with :func:`accord.node.federate`, the same call
 ``accord demo`` and the benchmarks use; this module holds only what the tests add to it:
-the file of the Japan–ROK GSOMIA most fixtures bring into force, and a synthetic image to
-attach to items.
+the file of the Japan–ROK GSOMIA most fixtures bring into force, a synthetic image to
+attach to items, and the in-process transport that delivers between nodes without sockets.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+
+from accord.node import Node
 
 __all__ = ["JPN_KOR_GSOMIA", "JPN_KOR_IN_FORCE", "write_image"]
 
@@ -35,3 +38,19 @@ def write_image(path: Path, megabytes: int) -> int:
             shift = (y * 3) % width
             handle.write(base[shift:] + base[:shift])
     return path.stat().st_size
+
+
+class Loopback:
+    """A PeerTransport that hands bytes straight to another node's receiving service (no sockets)."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def post_transmission(self, body: bytes) -> bytes:
+        return self.node.receiving.receive_transmission(body)
+
+    def blob_status(self, blob_id: str) -> int:
+        return self.node.receiving.blob_status(blob_id)
+
+    def put_blob(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes]) -> int:
+        return self.node.receiving.receive_blob(blob_id, offset, total, iter(pieces))

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from accord.errors import TransportError
 from accord.node import Node, example_agreement, federate
-
-
-class Loopback:
-    """A PeerTransport that hands bytes straight to another node's receiving service."""
-
-    def __init__(self, node: Node) -> None:
-        self.node = node
-
-    def post_transmission(self, body: bytes) -> bytes:
-        return self.node.receiving.receive_transmission(body)
-
-    def blob_status(self, blob_id: str) -> int:
-        return self.node.receiving.blob_status(blob_id)
-
-    def put_blob(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes]) -> int:
-        return self.node.receiving.receive_blob(blob_id, offset, total, iter(pieces))
+from support_federation import Loopback
 
 
 @dataclass

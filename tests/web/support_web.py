@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from accord.node import Node
+from support_federation import Loopback
 
 PASSWORD = "correct horse battery"
 TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
@@ -79,22 +80,6 @@ class ConsoleWorld:
     jpn: Node
     report: str
     client: Callable[..., ConsoleClient]
-
-
-class Loopback:
-    """A PeerTransport that hands bytes straight to another node's receiving service."""
-
-    def __init__(self, node: Node) -> None:
-        self.node = node
-
-    def post_transmission(self, body: bytes) -> bytes:
-        return self.node.receiving.receive_transmission(body)
-
-    def blob_status(self, blob_id: str) -> int:
-        return self.node.receiving.blob_status(blob_id)
-
-    def put_blob(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes]) -> int:
-        return self.node.receiving.receive_blob(blob_id, offset, total, iter(pieces))
 
 
 def deliver_to_kor(federation: Any, item_id: str) -> None:
