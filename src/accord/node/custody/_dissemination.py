@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from accord.exchange import DestructionCertificate
+from accord.node.custody._field_table import FieldTable
 from accord.store import (
     ConsentRepository,
     DestructionRepository,
@@ -20,6 +21,21 @@ from accord.store import (
 )
 
 __all__ = ["Dissemination", "dissemination_record"]
+
+# The views of the rows the record shows (Art. 6).
+_SENDS = FieldTable.of(
+    "message_id kind to=peer party=peer_party agreement=agreement_id sent_by created_at status receipted_at"
+)
+_CONSENTS = FieldTable.of(
+    "request_id=id direction holder=holder_party third_party purpose status token_id expires_at"
+)
+_THIRD_PARTY_RECEIPTS = FieldTable.of(
+    "receipt_id=id token_id third_party node=third_party_node from=holder_node message_id"
+    " agreement=agreement_id received_at"
+)
+_CERTIFICATES = FieldTable.of("certificate_id=id direction holder=holder_node destroyed_at")
+_CERTIFIED = FieldTable.of("method witness copies")
+"""What a certificate's view adds from the signed certificate itself (Art. 16)."""
 
 
 @dataclass(frozen=True)
@@ -35,14 +51,7 @@ class Dissemination:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view."""
-        return {
-            "item_id": self.item_id,
-            "originated_here": self.originated_here,
-            "sends": self.sends,
-            "consents": self.consents,
-            "third_party_receipts": self.third_party_receipts,
-            "certificates": self.certificates,
-        }
+        return dict(self.__dict__)
 
 
 def dissemination_record(session: Session, item_id: str, *, originated_here: bool) -> Dissemination:
@@ -54,79 +63,19 @@ def dissemination_record(session: Session, item_id: str, *, originated_here: boo
     return Dissemination(
         item_id,
         originated_here,
-        sends=_sends(session, item_id),
-        consents=_consents(session, item_id),
-        third_party_receipts=_third_party_receipts(session, item_id),
+        # Every envelope sent about the item, with its receipt.
+        sends=_SENDS.rows(OutboxRepository(session).about_item(item_id)),
+        # Every consent asked or given for an onward release of the item.
+        consents=_CONSENTS.rows(ConsentRepository(session).of_item(item_id)),
+        # At the originator: each third party's signed receipt of the item passed on under consent.
+        third_party_receipts=_THIRD_PARTY_RECEIPTS.rows(ConsentRepository(session).receipts_of_item(item_id)),
         certificates=_certificates(session, item_id),
     )
 
 
-def _sends(session: Session, item_id: str) -> list[dict[str, object]]:
-    """Every envelope sent about the item, with its receipt."""
-    return [
-        {
-            "message_id": sent.message_id,
-            "kind": sent.kind,
-            "to": sent.peer,
-            "party": sent.peer_party,
-            "agreement": sent.agreement_id,
-            "sent_by": sent.sent_by,
-            "created_at": sent.created_at,
-            "status": sent.status,
-            "receipted_at": sent.receipted_at,
-        }
-        for sent in OutboxRepository(session).about_item(item_id)
-    ]
-
-
-def _consents(session: Session, item_id: str) -> list[dict[str, object]]:
-    """Every consent asked or given for an onward release of the item."""
-    return [
-        {
-            "request_id": consent.id,
-            "direction": consent.direction,
-            "holder": consent.holder_party,
-            "third_party": consent.third_party,
-            "purpose": consent.purpose,
-            "status": consent.status,
-            "token_id": consent.token_id,
-            "expires_at": consent.expires_at,
-        }
-        for consent in ConsentRepository(session).of_item(item_id)
-    ]
-
-
-def _third_party_receipts(session: Session, item_id: str) -> list[dict[str, object]]:
-    """At the originator: each third party's signed receipt of the item passed on under consent."""
-    return [
-        {
-            "receipt_id": received.id,
-            "token_id": received.token_id,
-            "third_party": received.third_party,
-            "node": received.third_party_node,
-            "from": received.holder_node,
-            "message_id": received.message_id,
-            "agreement": received.agreement_id,
-            "received_at": received.received_at,
-        }
-        for received in ConsentRepository(session).receipts_of_item(item_id)
-    ]
-
-
 def _certificates(session: Session, item_id: str) -> list[dict[str, object]]:
     """Every destruction certificate issued here or returned by a holder (Art. 16)."""
-    out: list[dict[str, object]] = []
-    for cert in DestructionRepository(session).of_item(item_id):
-        parsed = DestructionCertificate.parse(cert.certificate_json)
-        out.append(
-            {
-                "certificate_id": cert.id,
-                "direction": cert.direction,
-                "holder": cert.holder_node,
-                "destroyed_at": cert.destroyed_at,
-                "method": parsed.method,
-                "witness": parsed.witness,
-                "copies": parsed.copies,
-            }
-        )
-    return out
+    return [
+        {**_CERTIFICATES.row(cert), **_CERTIFIED.row(DestructionCertificate.parse(cert.certificate_json))}
+        for cert in DestructionRepository(session).of_item(item_id)
+    ]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from accord.node.audit._ledger import LedgerService
 from accord.node.core._context import NodeContext
 from accord.node.custody._compromise_case import CaseDesk
+from accord.node.custody._field_table import FieldTable
 from accord.store import (
     ConsentRepository,
     CopyRepository,
@@ -36,6 +37,16 @@ __all__ = ["Exposure", "ExposureInquiry"]
 _READS = ("item.read", "item.attachment")
 # Batched decisions (listings) whose ``detail.permitted`` names the items shown.
 _LISTINGS = ("item.list", "item.inbox", "item.access")
+
+# The views of the journal events and the rows the answer shows.
+_SEEN = FieldTable.of("seq at who=actor action")
+"""A journal event that showed the item to a person (a read, or a listing)."""
+_SENDS = FieldTable.of(
+    "message_id to=peer party=peer_party agreement_id sent_by sent_at=created_at status receipted_at"
+)
+_COPIES = FieldTable.of("number of made_by made_at status")
+_TRANSLATIONS = FieldTable.of("id lang made_by made_at status")
+_CONSENTS = FieldTable.of("id direction holder_party third_party status token_id decided_at")
 
 
 @dataclass(frozen=True)
@@ -61,17 +72,9 @@ class Exposure:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view."""
+        shown = {name: value for name, value in self.__dict__.items() if name != "proofs"}
         return {
-            "item_id": self.item_id,
-            "originator_party": self.originator_party,
-            "received_from": self.received_from,
-            "readers": self.readers,
-            "listed": self.listed,
-            "permitted": self.permitted,
-            "sends": self.sends,
-            "copies": self.copies,
-            "translations": self.translations,
-            "consents": self.consents,
+            **shown,
             "seqs": self.seqs,
             "proofs": {str(seq): proof for seq, proof in sorted(self.proofs.items())},
         }
@@ -92,7 +95,8 @@ class ExposureInquiry:
             now = self._ctx.now()
             user = self._desk.officer(session, actor)
             row = self._desk.readable_item(session, user, item_id, now)
-            translations = _translations(session, row.id)
+            # Each translation's reads are journalled under its own id.
+            translations = _TRANSLATIONS.rows(CopyRepository(session).translations_by_id(row.id))
             about = {row.id, *(str(t["id"]) for t in translations)}
             exposure = Exposure(
                 item_id=row.id,
@@ -101,10 +105,10 @@ class ExposureInquiry:
                 readers=self._readers(session, about),
                 listed=self._listed(session, row.id),
                 permitted=self._permitted(session, row, now),
-                sends=self._sends(session, row.id),
-                copies=_copies(session, row.id),
+                sends=_SENDS.rows(OutboxRepository(session).about_item(row.id, kind="item")),
+                copies=_COPIES.rows(CopyRepository(session).copies(row.id)),
                 translations=translations,
-                consents=_consents(session, row.id),
+                consents=_CONSENTS.rows(ConsentRepository(session).of_item(row.id)),
             )
             append_event(
                 session,
@@ -134,15 +138,7 @@ class ExposureInquiry:
         for item_id in sorted(about):
             for event in read_events(session, item_id=item_id):
                 if event.action in _READS and event.outcome == "ok":
-                    out.append(
-                        {
-                            "seq": event.seq,
-                            "at": event.at,
-                            "who": event.actor,
-                            "action": event.action,
-                            "item_id": item_id,
-                        }
-                    )
+                    out.append({**_SEEN.row(event), "item_id": item_id})
         return sorted(out, key=lambda e: int(str(e["seq"])))
 
     @staticmethod
@@ -161,7 +157,7 @@ class ExposureInquiry:
         for row in rows:
             permitted = json.loads(row.detail_json).get("permitted", [])
             if isinstance(permitted, list) and item_id in permitted:
-                out.append({"seq": row.seq, "at": row.at, "who": row.actor, "action": row.action})
+                out.append(_SEEN.row(row))
         return out
 
     def _permitted(self, session: Session, row: ItemRow, now: datetime) -> list[dict[str, object]]:
@@ -173,65 +169,3 @@ class ExposureInquiry:
             if permitted:
                 out.append({"user": user.name, "role": user.role.value, "clearance": user.clearance.native})
         return out
-
-    @staticmethod
-    def _sends(session: Session, item_id: str) -> list[dict[str, object]]:
-        out: list[dict[str, object]] = []
-        for sent in OutboxRepository(session).about_item(item_id, kind="item"):
-            out.append(
-                {
-                    "message_id": sent.message_id,
-                    "to": sent.peer,
-                    "party": sent.peer_party,
-                    "agreement_id": sent.agreement_id,
-                    "sent_by": sent.sent_by,
-                    "sent_at": sent.created_at,
-                    "status": sent.status,
-                    "receipted_at": sent.receipted_at,
-                }
-            )
-        return out
-
-
-def _translations(session: Session, item_id: str) -> list[dict[str, object]]:
-    """The translations made of the item (each read is journalled under its own id)."""
-    return [
-        {
-            "id": t.id,
-            "lang": t.lang,
-            "made_by": t.made_by,
-            "made_at": t.made_at,
-            "status": t.status,
-        }
-        for t in CopyRepository(session).translations_by_id(item_id)
-    ]
-
-
-def _copies(session: Session, item_id: str) -> list[dict[str, object]]:
-    """The numbered copies made of the item."""
-    return [
-        {
-            "number": c.number,
-            "of": c.of,
-            "made_by": c.made_by,
-            "made_at": c.made_at,
-            "status": c.status,
-        }
-        for c in CopyRepository(session).copies(item_id)
-    ]
-
-
-def _consents(session: Session, item_id: str) -> list[dict[str, object]]:
-    """Every consent asked or given for an onward release of the item."""
-    return [
-        {
-            "id": c.id,
-            "direction": c.direction,
-            "holder_party": c.holder_party,
-            "third_party": c.third_party,
-            "status": c.status,
-            "token_id": c.token_id,
-            "decided_at": c.decided_at,
-        }
-        for c in ConsentRepository(session).of_item(item_id)
-    ]

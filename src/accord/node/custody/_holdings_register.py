@@ -48,20 +48,9 @@ class Holding:
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view."""
         return {
-            "item_id": self.item_id,
-            "originator_party": self.originator_party,
-            "originator_node": self.originator_node,
-            "banner": self.banner,
-            "status": self.status,
-            "location": self.location,
-            "received_from": self.received_from,
-            "received_at": self.received_at,
-            "created_at": self.created_at,
+            **self.__dict__,
             "copies": [c.to_dict() for c in self.copies],
             "translations": [{"id": i, "lang": lang, "status": s} for i, lang, s in self.translations],
-            "certificate_id": self.certificate_id,
-            "destroy_by": self.destroy_by,
-            "overdue": self.overdue,
         }
 
 
