@@ -289,17 +289,18 @@ def test_bad_reports_are_refused_and_journalled(
     assert [e["outcome"] for e in _events(trio.jpn, "compromise.report")] == ["refused"]
 
 
-def _inject(sender: Node, to: str, agreement_id: str, kind: str, payload: bytes, item: str) -> None:
-    """Put a control envelope in ``sender``'s outbox, as a compromised or misbehaving node would."""
+def _inject(sender: Node, agreement_id: str, message: CompromiseNotice | CompromiseReport, item: str) -> None:
+    """Put ``message`` for JPN in ``sender``'s outbox, as a compromised or misbehaving node would."""
+    kind = "compromise-notice" if isinstance(message, CompromiseNotice) else "compromise-report"
     with sender.ctx.db.transaction() as session:
         sender.sending.enqueue(
             session,
             kind=kind,
-            card=sender.parties.card(session, to),
+            card=sender.parties.card(session, "jpn-mod"),
             agreement=sender.agreements.get_in(session, agreement_id),
             precedence=Precedence.FLASH,
             item_id=item,
-            payload=payload,
+            payload=message.to_bytes(),
             actor="kim",
             now=sender.ctx.now(),
         )
@@ -313,7 +314,7 @@ def test_a_forged_notice_is_quarantined_at_the_originator(trio: Trio) -> None:
     forged = _notice(
         trio.usa.ctx.keys, items=(CompromisedItem(item, digest),), reported_at=format_time(trio.kor.ctx.now())
     )
-    _inject(trio.kor, "jpn-mod", "JPN-KOR-GSOMIA-2016", "compromise-notice", forged.to_bytes(), item)
+    _inject(trio.kor, "JPN-KOR-GSOMIA-2016", forged, item)
     trio.deliver(trio.kor)
     assert _cases(trio.jpn) == []
     assert any(r.startswith("VerificationFailed") for r in _quarantined(trio.jpn))
@@ -328,7 +329,7 @@ def test_a_notice_about_an_item_never_provided_to_the_sender_is_quarantined(trio
         items=(CompromisedItem(item, DIGEST),),
         reported_at=format_time(trio.usa.ctx.now()),
     )
-    _inject(trio.usa, "jpn-mod", "USA-JPN-GSOMIA-2007", "compromise-notice", notice.to_bytes(), item)
+    _inject(trio.usa, "USA-JPN-GSOMIA-2007", notice, item)
     trio.deliver(trio.usa)
     assert _cases(trio.jpn) == []
     assert any("never provided to usa-dod" in r for r in _quarantined(trio.jpn))
@@ -341,9 +342,7 @@ def test_a_notice_about_an_item_the_receiver_did_not_originate_is_quarantined(tr
         items=(CompromisedItem("kor-nothing-0001", DIGEST),),
         reported_at=format_time(trio.kor.ctx.now()),
     )
-    _inject(
-        trio.kor, "jpn-mod", "JPN-KOR-GSOMIA-2016", "compromise-notice", notice.to_bytes(), "kor-nothing-0001"
-    )
+    _inject(trio.kor, "JPN-KOR-GSOMIA-2016", notice, "kor-nothing-0001")
     trio.deliver(trio.kor)
     assert _cases(trio.jpn) == []
     assert any("did not originate" in r for r in _quarantined(trio.jpn))
@@ -361,7 +360,7 @@ def test_a_report_for_a_case_never_notified_is_quarantined(trio: Trio) -> None:
         closed_at=format_time(trio.kor.ctx.now()),
         signature=UNSIGNED,
     ).signed_with(trio.kor.ctx.keys)
-    _inject(trio.kor, "jpn-mod", "JPN-KOR-GSOMIA-2016", "compromise-report", report.to_bytes(), item)
+    _inject(trio.kor, "JPN-KOR-GSOMIA-2016", report, item)
     trio.deliver(trio.kor)
     assert any("was not told of" in r for r in _quarantined(trio.jpn))
 

@@ -46,7 +46,7 @@ from accord.exchange import (
 )
 from accord.items import CaseState, Direction
 from accord.node.audit._ledger import LedgerService
-from accord.node.custody._compromise_case import CaseDesk, CaseView
+from accord.node.custody._compromise_case import CaseView
 from accord.node.custody._compromise_cases import CaseWorkflow
 from accord.node.custody._compromise_notice import Reporting
 from accord.node.custody._exposure import Exposure, ExposureInquiry
@@ -88,11 +88,9 @@ class CompromiseService(ServiceBase):
         super().__init__(services)
         self._consents = consents
         self._ledger = ledger
-        ctx, parties, sending = services.ctx, services.parties, services.sending
-        desk = CaseDesk(ctx, services.agreements, services.users, services.items, services.access)
-        self._reporting = Reporting(ctx, desk, parties, sending)
-        self._cases = CaseWorkflow(ctx, desk, parties, sending)
-        self._exposure = ExposureInquiry(ctx, desk, ledger)
+        self._reporting = Reporting(services)
+        self._cases = CaseWorkflow(services)
+        self._exposure = ExposureInquiry(services, ledger)
 
     # --- at the node that finds the compromise ------------------------------------------
 

@@ -17,12 +17,9 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement
 from accord.errors import AgreementStateError, NotFound, PolicyDenied
-from accord.node.core._context import NodeContext
-from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import ItemService
 from accord.node.holdings._stored import stored_marking
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._users import Role, User, UserService
+from accord.node.registry._users import Role, User
+from accord.node.transfer._services import ServiceBase
 from accord.store import (
     CompromiseCaseRow,
     CompromiseItemRow,
@@ -85,23 +82,12 @@ def case_view(session: Session, case: CompromiseCaseRow) -> CaseView:
     )
 
 
-class CaseDesk:
-    """Who may act on a case, which items they may name, and what carries the messages (Art. 17)."""
+class CaseDesk(ServiceBase):
+    """Who may act on a case, which items they may name, and what carries the messages (Art. 17).
 
-    def __init__(
-        self,
-        ctx: NodeContext,
-        agreements: AgreementService,
-        users: UserService,
-        items: ItemService,
-        access: AccessService,
-    ) -> None:
-        """Serve the node behind ``ctx``."""
-        self._ctx = ctx
-        self._agreements = agreements
-        self.users = users
-        self.items = items
-        self.access = access
+    The base of every case action (:class:`~._compromise_notice.Reporting`,
+    :class:`~._compromise_cases.CaseWorkflow`, :class:`~._exposure.ExposureInquiry`).
+    """
 
     def officer(self, session: Session, actor: str) -> User:
         """``actor``, who must be a security officer.
@@ -110,7 +96,7 @@ class CaseDesk:
             NotFound: no such user.
             PolicyDenied: ``actor`` has another role.
         """
-        user = self.users.get_in(session, actor)
+        user = self._users.get_in(session, actor)
         if user.role is not Role.OFFICER:
             raise PolicyDenied(
                 f"{actor} has the role {user.role.value}; compromise reports and investigations "
@@ -127,15 +113,15 @@ class CaseDesk:
         row = ItemRepository(session).get(item_id)
         if row is None:
             raise NotFound(f"no item {item_id[:80]!r} at this node")
-        self.access.require_read(session, user, self.items.resource_of(row), now)
+        self._access.require_read(session, user, self._items.resource_of(row), now)
         return row
 
     def may_see(self, session: Session, user: User, case: CompromiseCaseRow, now: datetime) -> bool:
         """Whether ``user`` may read every item of the case still held here (so the case reveals none)."""
         ids = [i.item_id for i in CompromiseRepository(session).items(case.id)]
         rows = ItemRepository(session).found(ids)
-        resources = [self.items.resource_of(r) for r in rows]
-        _, withheld = self.access.readable(session, user, resources, now)
+        resources = [self._items.resource_of(r) for r in rows]
+        _, withheld = self._access.readable(session, user, resources, now)
         return not withheld
 
     def agreement_to(

@@ -16,12 +16,8 @@ from accord.canonical import format_time
 from accord.errors import Conflict, InvalidInput, NotFound
 from accord.exchange import UNSIGNED, CompromiseReport, compromise_text
 from accord.items import CaseState, Direction, Precedence
-from accord.node.core._context import NodeContext
 from accord.node.custody._compromise_case import CaseDesk, CaseView, case_view
-from accord.node.registry._parties import PartyService
-from accord.node.transfer._sending import SendingService
 from accord.store import (
-    CompromiseCaseRow,
     CompromiseItemRow,
     CompromisePartyRow,
     CompromiseRepository,
@@ -32,17 +28,8 @@ from accord.store import (
 __all__ = ["CaseWorkflow"]
 
 
-class CaseWorkflow:
+class CaseWorkflow(CaseDesk):
     """Close a case opened here and report it to the originators; list the cases (Art. 17)."""
-
-    def __init__(
-        self, ctx: NodeContext, desk: CaseDesk, parties: PartyService, sending: SendingService
-    ) -> None:
-        """Serve the node behind ``ctx``; ``desk`` holds the checks every case action shares."""
-        self._ctx = ctx
-        self._desk = desk
-        self._parties = parties
-        self._sending = sending
 
     def close(self, case_id: str, *, findings: str, measures: str, actor: str) -> CaseView:
         """Close a case opened here; see :meth:`CompromiseService.close` (same ``Raises``)."""
@@ -50,21 +37,27 @@ class CaseWorkflow:
             findings = compromise_text(findings, "the findings")
             measures = compromise_text(measures, "the measures")
             now = self._ctx.now()
-            user = self._desk.officer(session, actor)
+            user = self.officer(session, actor)
             cases = CompromiseRepository(session)
             case = cases.get(case_id)
-            if (
-                case is None
-                or case.direction != Direction.OUT
-                or not self._desk.may_see(session, user, case, now)
-            ):
+            if case is None or case.direction != Direction.OUT or not self.may_see(session, user, case, now):
                 raise NotFound(f"no compromise case {case_id[:80]!r} was opened here")
             if case.status == CaseState.CLOSED:
                 raise Conflict(f"case {case_id} was already closed at {case.closed_at} by {case.closed_by}")
             told = cases.parties(case.id)
             items = cases.items(case.id)
             for party in told:
-                self._report_to(session, case, party, items, findings, measures, actor, now)
+                report = CompromiseReport(
+                    case_id=case.id,
+                    reporting_node=self._ctx.config.node_id,
+                    originator_node=party.originator_node,
+                    findings=findings,
+                    measures=measures,
+                    closed_by=actor,
+                    closed_at=format_time(now),
+                    signature=UNSIGNED,
+                ).signed_with(self._ctx.keys)
+                self._report_to(session, party, items, report, now)
             case.status = CaseState.CLOSED
             case.findings = findings
             case.measures = measures
@@ -91,36 +84,23 @@ class CaseWorkflow:
     def _report_to(
         self,
         session: Session,
-        case: CompromiseCaseRow,
         party: CompromisePartyRow,
         items: list[CompromiseItemRow],
-        findings: str,
-        measures: str,
-        actor: str,
+        report: CompromiseReport,
         now: datetime,
     ) -> None:
-        """Send the signed report to one originator node told of the case, and keep it on record."""
-        report = CompromiseReport(
-            case_id=case.id,
-            reporting_node=self._ctx.config.node_id,
-            originator_node=party.originator_node,
-            findings=findings,
-            measures=measures,
-            closed_by=actor,
-            closed_at=format_time(now),
-            signature=UNSIGNED,
-        ).signed_with(self._ctx.keys)
+        """Send the signed ``report`` to the originator node ``party`` names, and keep it on record."""
         theirs = [i for i in items if i.originator_node == party.originator_node]
         card = self._parties.card(session, party.originator_node)
         sent = self._sending.enqueue(
             session,
             kind="compromise-report",
             card=card,
-            agreement=self._desk.agreement_to(session, theirs, card.party, now),
+            agreement=self.agreement_to(session, theirs, card.party, now),
             precedence=Precedence.IMMEDIATE,
             item_id=theirs[0].item_id,
             payload=report.to_bytes(),
-            actor=actor,
+            actor=report.closed_by,
             now=now,
         )
         party.report_json = report.to_bytes().decode("utf-8")
@@ -132,9 +112,9 @@ class CaseWorkflow:
             raise InvalidInput(f"a case is open or closed, not {status!r}")
         with self._ctx.work(actor, "compromise.list") as session:
             now = self._ctx.now()
-            user = self._desk.officer(session, actor)
+            user = self.officer(session, actor)
             listed = CompromiseRepository(session).listing(status)
-            cases = [c for c in listed if self._desk.may_see(session, user, c, now)]
+            cases = [c for c in listed if self.may_see(session, user, c, now)]
             views = [case_view(session, c) for c in cases]
             append_event(
                 session,

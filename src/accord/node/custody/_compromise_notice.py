@@ -20,11 +20,8 @@ from accord.canonical import format_time
 from accord.errors import InvalidInput
 from accord.exchange import UNSIGNED, CompromisedItem, CompromiseNotice, compromise_text, new_case_id
 from accord.items import FINAL_HOLDING_STATES, CaseState, Direction, HoldingState, Precedence
-from accord.node.core._context import NodeContext
 from accord.node.core._principal import Act
 from accord.node.custody._compromise_case import CaseDesk, CaseView, case_view
-from accord.node.registry._parties import PartyService
-from accord.node.transfer._sending import SendingService
 from accord.store import (
     CompromiseCaseRow,
     CompromiseItemRow,
@@ -42,17 +39,8 @@ _UNAFFECTED_BY_COMPROMISE = FINAL_HOLDING_STATES | {HoldingState.DECLASSIFIED}
 """Statuses a compromise does not overwrite: the item is no longer here, or no longer classified."""
 
 
-class Reporting:
+class Reporting(CaseDesk):
     """Open a case here and send the FLASH notices (Art. 17: immediately)."""
-
-    def __init__(
-        self, ctx: NodeContext, desk: CaseDesk, parties: PartyService, sending: SendingService
-    ) -> None:
-        """Serve the node behind ``ctx``; ``desk`` holds the checks every case action shares."""
-        self._ctx = ctx
-        self._desk = desk
-        self._parties = parties
-        self._sending = sending
 
     def report(self, item_ids: Sequence[str], *, actual: bool, circumstances: str, actor: str) -> CaseView:
         """Open a case and notify; see :meth:`CompromiseService.report` (same ``Raises``)."""
@@ -65,8 +53,8 @@ class Reporting:
                 raise InvalidInput(f"one report covers at most {MAX_ITEMS} items")
             text = compromise_text(circumstances, "the circumstances")
             now = self._ctx.now()
-            user = self._desk.officer(session, actor)
-            rows = [self._desk.readable_item(session, user, item_id, now) for item_id in ids]
+            user = self.officer(session, actor)
+            rows = [self.readable_item(session, user, item_id, now) for item_id in ids]
             case = self._open(session, rows, actual, text, Act(actor, now))
             told = self._notify(session, case, rows, actor, now)
             for row in rows:
@@ -154,7 +142,7 @@ class Reporting:
                 session,
                 kind="compromise-notice",
                 card=card,
-                agreement=self._desk.agreement_to(session, theirs, card.party, now),
+                agreement=self.agreement_to(session, theirs, card.party, now),
                 precedence=Precedence.FLASH,
                 item_id=items[0].item_id,
                 payload=notice.to_bytes(),

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.node.audit._ledger import LedgerService
-from accord.node.core._context import NodeContext
 from accord.node.custody._compromise_case import CaseDesk
 from accord.node.custody._field_table import FieldTable
+from accord.node.transfer._services import Services
 from accord.store import (
     ConsentRepository,
     CopyRepository,
@@ -80,21 +80,20 @@ class Exposure:
         }
 
 
-class ExposureInquiry:
+class ExposureInquiry(CaseDesk):
     """Answer "who could have seen it" from the journal, the decision point and the records (Art. 17)."""
 
-    def __init__(self, ctx: NodeContext, desk: CaseDesk, ledger: LedgerService) -> None:
-        """Serve the node behind ``ctx``; ``desk`` holds the checks every case action shares."""
-        self._ctx = ctx
-        self._desk = desk
+    def __init__(self, services: Services, ledger: LedgerService) -> None:
+        """Serve the node behind ``services.ctx``; ``ledger`` proves the events the answer rests on."""
+        super().__init__(services)
         self._ledger = ledger
 
     def exposure(self, item_id: str, *, actor: str, proofs: bool = False) -> Exposure:
         """Who could have seen ``item_id``; see :meth:`CompromiseService.exposure` (same ``Raises``)."""
         with self._ctx.work(actor, "compromise.exposure", item_id=item_id[:64]) as session:
             now = self._ctx.now()
-            user = self._desk.officer(session, actor)
-            row = self._desk.readable_item(session, user, item_id, now)
+            user = self.officer(session, actor)
+            row = self.readable_item(session, user, item_id, now)
             # Each translation's reads are journalled under its own id.
             translations = _TRANSLATIONS.rows(CopyRepository(session).translations_by_id(row.id))
             about = {row.id, *(str(t["id"]) for t in translations)}
@@ -161,11 +160,11 @@ class ExposureInquiry:
         return out
 
     def _permitted(self, session: Session, row: ItemRow, now: datetime) -> list[dict[str, object]]:
-        resource = self._desk.items.resource_of(row)
+        resource = self._items.resource_of(row)
         out: list[dict[str, object]] = []
         for name in session.scalars(select(UserRow.name).order_by(UserRow.name)):
-            user = self._desk.users.get_in(session, name)
-            permitted, _ = self._desk.access.readable(session, user, [resource], now)
+            user = self._users.get_in(session, name)
+            permitted, _ = self._access.readable(session, user, [resource], now)
             if permitted:
                 out.append({"user": user.name, "role": user.role.value, "clearance": user.clearance.native})
         return out
