@@ -82,7 +82,7 @@ class Node:
         for kind in ("consent-request", "consent-decision", "consent-revocation"):
             self.receiving.register(kind, self.consents.incoming)
         self.receiving.register("downgrade", self.notices.incoming)
-        self.consent_receipts = ConsentReceiptService(ctx, self.parties)
+        self.consent_receipts = ConsentReceiptService(services)
         self.receiving.register("consent-receipt", self.consent_receipts.incoming)
         self.custody = CustodyService(services, self.consents)
         self.receiving.register("destruction-certificate", self.custody.incoming)

@@ -10,8 +10,6 @@ agreement the item was provided under, and the request is kept (``direction`` ``
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement
@@ -22,42 +20,33 @@ from accord.items import ConsentState, Direction, Precedence
 from accord.node.core._principal import Act
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
-from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Action, ConsentTerms
 from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow, NewEvent, append_event
 
 __all__ = ["ConsentAsking"]
 
 
-class ConsentAsking(ServiceBase):
+class ConsentAsking(ConsentGrounds):
     """The holder's consent requests (Art. 6)."""
 
-    def __init__(self, services: Services, grounds: ConsentGrounds) -> None:
-        """Ask for the node behind ``services.ctx`` (its registry, holdings and release)."""
-        super().__init__(services)
-        self._grounds = grounds
-
     def request(self, item_id: str, *, to: str, purpose: str, actor: str) -> ConsentView:
-        """Ask the originator of ``item_id`` to consent to its release to ``to``.
-
-        Raises:
-            NotFound: no such item or user (or the item is withheld from ``actor``), no
-                agreement with ``to``, or the originator's node is not pinned here.
-            InvalidInput: the item was originated here, or ``to`` is its originator or us.
-            PolicyDenied: ``actor`` may not release items.
-            AgreementStateError: the agreement the item came under is no longer in force.
-        """
+        """Ask the originator's consent; see :meth:`ConsentService.request` (same ``Raises``)."""
         to = to.strip().upper()
         detail = {"to": to}
         with self._ctx.work(actor, "consent.request", item_id=item_id, detail=detail) as session:
             now = self._ctx.now()
-            row, request_id, provided_under = self._askable(session, item_id, to, purpose, Act(actor, now))
-            return view_of(self._ask(session, row, request_id, to, purpose, provided_under, actor, now))
+            act = Act(actor, now)
+            row, asked, provided_under = self._askable(session, item_id, to, purpose, act)
+            return view_of(self._ask(session, row, asked, provided_under, act))
 
     def _askable(
         self, session: Session, item_id: str, to: str, purpose: str, act: Act
-    ) -> tuple[ItemRow, str, Agreement]:
-        """Check the request may be made; return the item, a new request id and its agreement."""
+    ) -> tuple[ItemRow, ConsentTerms, Agreement]:
+        """Check the request may be made; return the item, the consent asked for and its agreement.
+
+        The consent asked for carries the new request's id where a token's would be (no
+        token exists yet).
+        """
         own = self._ctx.config
         user = self._users.get_in(session, act.actor)
         row = ItemRepository(session).get(item_id)
@@ -79,29 +68,22 @@ class ConsentAsking(ServiceBase):
             session, user, Action.RELEASE, resource, act.now, agreement=onward, target=to, consent=asked
         )
         view = self._items.view_in(session, row)
-        return row, request_id, self._grounds.provided_under(session, view.marking)
+        return row, asked, self.provided_under(session, view.marking)
 
     def _ask(
-        self,
-        session: Session,
-        row: ItemRow,
-        request_id: str,
-        to: str,
-        purpose: str,
-        provided_under: Agreement,
-        actor: str,
-        now: datetime,
+        self, session: Session, row: ItemRow, asked: ConsentTerms, provided_under: Agreement, act: Act
     ) -> ConsentRow:
-        """Send the request to the originator node and keep it (``direction`` ``out``)."""
+        """Send the request for the consent ``asked`` to the originator node; keep it (direction ``out``)."""
+        actor, now = act.actor, act.now
         card = self._parties.card(session, row.originator_node)
         request = ConsentRequest(
-            request_id=request_id,
+            request_id=asked.token_id,
             item_id=row.id,
             content_sha384=row.content_sha384,
             holder_party=self._ctx.config.party,
             holder_node=self._ctx.config.node_id,
-            third_party=to,
-            purpose=purpose,
+            third_party=asked.third_party,
+            purpose=asked.purpose,
             requested_by=actor,
             requested_at=format_time(now),
         )

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -23,15 +22,10 @@ from accord.canonical import format_time
 from accord.errors import Conflict, InvalidInput, NotFound
 from accord.exchange import UNSIGNED, ConsentConditions, ConsentDecision, ConsentToken, new_token_id
 from accord.items import ConsentState, Direction, Precedence
-from accord.node.core._context import NodeContext
 from accord.node.core._principal import Act
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
-from accord.node.registry._parties import PartyService
 from accord.store import ConsentRepository, ConsentRow, NewEvent, append_event
-
-if TYPE_CHECKING:
-    from accord.node.transfer._sending import SendingService
 
 __all__ = ["MAX_DAYS", "ConsentDecisions", "ConsentGrant"]
 
@@ -66,35 +60,11 @@ class ConsentGrant:
         )
 
 
-class ConsentDecisions:
+class ConsentDecisions(ConsentGrounds):
     """The originator's answers to consent requests (Art. 6)."""
 
-    def __init__(
-        self, ctx: NodeContext, parties: PartyService, sending: SendingService, grounds: ConsentGrounds
-    ) -> None:
-        """Decide for the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
-        self._sending = sending
-        self._grounds = grounds
-
-    def approve(
-        self,
-        request_id: str,
-        *,
-        actor: str,
-        grant: ConsentGrant | None = None,
-    ) -> ConsentView:
-        """Consent to the release asked for: sign a token and send it to the holder.
-
-        See :meth:`accord.node.originator.ConsentService.approve`.
-
-        Raises:
-            NotFound: no such request here, or its item is withheld from ``actor``.
-            Conflict: the request was already decided.
-            InvalidInput: ``grant.days`` is not 1–365, or the destroy-by time is not after now.
-            PolicyDenied: ``actor`` may not release the item.
-        """
+    def approve(self, request_id: str, *, actor: str, grant: ConsentGrant | None = None) -> ConsentView:
+        """Sign a token and send it to the holder; see :meth:`ConsentService.approve` (same ``Raises``)."""
         grant = grant or ConsentGrant()
         if not 1 <= grant.days <= MAX_DAYS:
             raise InvalidInput(f"a consent lasts 1 to {MAX_DAYS} days, not {grant.days}")
@@ -129,11 +99,7 @@ class ConsentDecisions:
             return view_of(row)
 
     def deny(self, request_id: str, *, reason: str, actor: str) -> ConsentView:
-        """Refuse the release asked for, saying why; the holder is told.
-
-        Raises:
-            NotFound, Conflict, PolicyDenied: as :meth:`approve`.
-        """
+        """Refuse the release, saying why; see :meth:`ConsentService.deny` (same ``Raises``)."""
         with self._ctx.work(actor, "consent.deny", detail={"request_id": request_id}) as session:
             now = self._ctx.now()
             row, decision_agreement = self._decidable(session, request_id, actor, now)
@@ -180,9 +146,7 @@ class ConsentDecisions:
         row = ConsentRepository(session).get(request_id)
         if row is None or row.direction != Direction.IN:
             raise NotFound(f"no consent request {request_id!r} here")
-        _, agreement = self._grounds.officer_check(
-            session, row, actor, now, f"no consent request {request_id!r} here"
-        )
+        _, agreement = self.officer_check(session, row, actor, now, f"no consent request {request_id!r} here")
         if row.status != ConsentState.PENDING:
             raise Conflict(f"consent request {request_id} was already decided ({row.status})")
         return row, agreement

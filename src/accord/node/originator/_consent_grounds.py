@@ -17,34 +17,19 @@ from sqlalchemy.orm import Session
 from accord.agreements import Agreement
 from accord.errors import AgreementStateError, NotFound, Withheld
 from accord.markings import Marking
-from accord.node.core._context import NodeContext
-from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import ItemService
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._users import UserService
+from accord.node.transfer._services import ServiceBase
 from accord.policy import Action
 from accord.store import ConsentRow, ItemRepository, ItemRow
 
 __all__ = ["ConsentGrounds"]
 
 
-class ConsentGrounds:
-    """The agreement a consent step travels under, and who may decide (Arts. 6, 21)."""
+class ConsentGrounds(ServiceBase):
+    """The agreement a consent step travels under, and who may decide (Arts. 6, 21).
 
-    def __init__(
-        self,
-        ctx: NodeContext,
-        agreements: AgreementService,
-        users: UserService,
-        items: ItemService,
-        access: AccessService,
-    ) -> None:
-        """Answer for the node behind ``ctx``."""
-        self._ctx = ctx
-        self._agreements = agreements
-        self._users = users
-        self._items = items
-        self._access = access
+    The base of every consent step (:class:`~._consent_asking.ConsentAsking`,
+    :class:`~._consent_decisions.ConsentDecisions`, :class:`~._consent_revocation.ConsentRevoking`).
+    """
 
     def provided_under(self, session: Session, marking: Marking, *, party: str | None = None) -> Agreement:
         """The agreement an item was provided under, in force (Art. 21).

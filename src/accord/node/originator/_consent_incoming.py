@@ -24,7 +24,6 @@ from accord.items import FINAL_HOLDING_STATES, ConsentState, Direction, HoldingS
 from accord.node.core._context import NodeContext
 from accord.node.holdings._search_index import SearchIndex
 from accord.node.originator._consent_revocation import cancel_waiting, held_revocation
-from accord.node.registry._parties import PartyService
 from accord.node.transfer._control import (
     Apply,
     Entry,
@@ -39,31 +38,19 @@ from accord.node.transfer._control import (
     signed_by,
     verify_signed,
 )
+from accord.node.transfer._services import ServiceBase
 from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow, OutboxRepository
 
 __all__ = ["ConsentIncoming"]
 
 
-class ConsentIncoming:
+class ConsentIncoming(ServiceBase):
     """The handlers of the three consent messages (registered by the composition root)."""
-
-    def __init__(self, ctx: NodeContext, parties: PartyService) -> None:
-        """Handle for the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
 
     def incoming(
         self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
     ) -> Incoming:
-        """Check a consent message from ``header.sender`` in the receiver's snapshot.
-
-        Raises:
-            InvalidInput: malformed.
-            VerificationFailed: a signature or a digest does not match.
-            NotFound: the item or request it is about is not here.
-            PolicyDenied: the sender has no standing to send it.
-            Conflict: it was already applied.
-        """
+        """Check a consent message; see :meth:`ConsentService.incoming` (same ``Raises``)."""
         if header.type == "consent-request":
             return self._incoming_request(session, header, plaintext, sender_party)
         if header.type == "consent-decision":

@@ -13,8 +13,6 @@ revocation (:func:`held_revocation`) so that the item is refused when it arrives
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement
@@ -22,53 +20,26 @@ from accord.canonical import format_time
 from accord.errors import Conflict, NotFound
 from accord.exchange import UNSIGNED, ConsentRevocation
 from accord.items import ConsentState, Direction, OutboxState, Precedence
-from accord.node.core._context import NodeContext
 from accord.node.core._principal import Act
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._parties import PartyService
 from accord.node.transfer._control import NO_ITEM
 from accord.store import ConsentRepository, ConsentRow, NewEvent, OutboxRepository, append_event
-
-if TYPE_CHECKING:
-    from accord.node.transfer._sending import SendingService
 
 __all__ = ["ConsentRevoking", "cancel_waiting", "held_revocation"]
 
 
-class ConsentRevoking:
+class ConsentRevoking(ConsentGrounds):
     """The originator's revocations of consents it gave (Art. 6)."""
 
-    def __init__(
-        self,
-        ctx: NodeContext,
-        parties: PartyService,
-        agreements: AgreementService,
-        sending: SendingService,
-        grounds: ConsentGrounds,
-    ) -> None:
-        """Revoke for the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
-        self._agreements = agreements
-        self._sending = sending
-        self._grounds = grounds
-
     def revoke(self, token_id: str, *, reason: str, actor: str) -> ConsentView:
-        """Withdraw a consent: the holder and the third party's nodes are told.
-
-        Raises:
-            NotFound: no consent with this token id was given here.
-            Conflict: it is not in force (never approved, or already revoked).
-            PolicyDenied: ``actor`` may not release the item.
-        """
+        """Withdraw a consent; see :meth:`ConsentService.revoke` (same ``Raises``)."""
         with self._ctx.work(actor, "consent.revoke", detail={"token_id": token_id}) as session:
             now = self._ctx.now()
             row = ConsentRepository(session).by_token(token_id, Direction.IN)
             if row is None:
                 raise NotFound(f"no consent {token_id!r} was given here")
-            _, agreement = self._grounds.officer_check(
+            _, agreement = self.officer_check(
                 session, row, actor, now, f"no consent {token_id!r} was given here"
             )
             if row.status != ConsentState.APPROVED:

@@ -35,33 +35,26 @@ from accord.errors import PolicyDenied
 from accord.exchange import EnvelopeHeader
 from accord.node.originator._consent_asking import ConsentAsking
 from accord.node.originator._consent_decisions import MAX_DAYS, ConsentDecisions, ConsentGrant
-from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_incoming import ConsentIncoming
 from accord.node.originator._consent_revocation import ConsentRevoking
 from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.transfer._control import Incoming
-from accord.node.transfer._services import Services
+from accord.node.transfer._services import ServiceBase, Services
 from accord.store import ConsentRepository, ItemRepository
 
 __all__ = ["MAX_DAYS", "ConsentGrant", "ConsentService", "ConsentView"]
 
 
-class ConsentService:
+class ConsentService(ServiceBase):
     """Consent requests, decisions, tokens and revocations at this node."""
 
     def __init__(self, services: Services) -> None:
         """Serve the node behind ``services.ctx`` (its registry, holdings and release)."""
-        ctx, parties, agreements = services.ctx, services.parties, services.agreements
-        users, items, access, sending = services.users, services.items, services.access, services.sending
-        self._ctx = ctx
-        self._users = users
-        self._items = items
-        self._access = access
-        grounds = ConsentGrounds(ctx, agreements, users, items, access)
-        self._asking = ConsentAsking(services, grounds)
-        self._decisions = ConsentDecisions(ctx, parties, sending, grounds)
-        self._revoking = ConsentRevoking(ctx, parties, agreements, sending, grounds)
-        self._incoming = ConsentIncoming(ctx, parties)
+        super().__init__(services)
+        self._asking = ConsentAsking(services)
+        self._decisions = ConsentDecisions(services)
+        self._revoking = ConsentRevoking(services)
+        self._incoming = ConsentIncoming(services)
 
     # --- at the holder ------------------------------------------------------------------
 
@@ -79,13 +72,7 @@ class ConsentService:
 
     # --- at the originator --------------------------------------------------------------
 
-    def approve(
-        self,
-        request_id: str,
-        *,
-        actor: str,
-        grant: ConsentGrant | None = None,
-    ) -> ConsentView:
+    def approve(self, request_id: str, *, actor: str, grant: ConsentGrant | None = None) -> ConsentView:
         """Consent to the release asked for: sign a token and send it to the holder.
 
         ``grant`` (30 days, no conditions when None): its ``conditions`` are free text for

@@ -26,8 +26,6 @@ from sqlalchemy.orm import Session
 from accord.errors import Conflict, NotFound, PolicyDenied
 from accord.exchange import ConsentReceipt, EnvelopeHeader
 from accord.items import ConsentState, Direction
-from accord.node.core._context import NodeContext
-from accord.node.registry._parties import PartyService
 from accord.node.transfer._control import (
     Entry,
     Incoming,
@@ -38,18 +36,14 @@ from accord.node.transfer._control import (
     same_version,
     signed_by,
 )
+from accord.node.transfer._services import ServiceBase
 from accord.store import ConsentReceiptRow, ConsentRepository, ItemRow, format_stamp
 
 __all__ = ["ConsentReceiptService"]
 
 
-class ConsentReceiptService:
+class ConsentReceiptService(ServiceBase):
     """Files third parties' consent receipts in the originator's dissemination record."""
-
-    def __init__(self, ctx: NodeContext, parties: PartyService) -> None:
-        """Serve the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
 
     def incoming(
         self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
