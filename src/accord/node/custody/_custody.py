@@ -46,7 +46,7 @@ from accord.node.transfer._control import (
     same_version,
     signed_by,
 )
-from accord.node.transfer._services import ServiceBase, Services
+from accord.node.transfer._services import Services
 from accord.policy import Action
 from accord.store import (
     DestructionRepository,
@@ -61,7 +61,7 @@ from accord.store import (
 __all__ = ["CopyView", "CustodyService", "Destroyed", "TranslationView"]
 
 
-class CustodyService(ServiceBase):
+class CustodyService(ItemGate):
     """Copies, translations and destruction of items held here."""
 
     # The one answer to "was this item provided to that node?" (Arts. 6, 16).
@@ -71,11 +71,8 @@ class CustodyService(ServiceBase):
         """Serve the node behind ``services.ctx``."""
         super().__init__(services)
         self._consents = consents
-        self._gate = ItemGate(services.users, services.items, services.access)
-        self._translations = Translations(services.ctx, self._gate)
-        self._destruction = Destruction(
-            services.ctx, self._gate, services.parties, services.agreements, services.sending
-        )
+        self._translations = Translations(services)
+        self._destruction = Destruction(services)
 
     # --- copies -------------------------------------------------------------------------
 
@@ -93,7 +90,7 @@ class CustodyService(ServiceBase):
             if not 1 <= count <= MAX_COPIES:
                 raise InvalidInput(f"make from 1 to {MAX_COPIES} copies at a time, not {count}")
             now = self._ctx.now()
-            row = self._gate.permitted(session, item_id, Action.COPY, actor, now)
+            row = self.permitted(session, item_id, Action.COPY, actor, now)
             self._items.view_in(session, row)  # never copy what no longer verifies
             rows = number_copies(session, item_id, count, actor, now)
             append_event(

@@ -24,14 +24,10 @@ from accord.errors import InvalidInput, NotFound, PolicyDenied, Withheld
 from accord.exchange import UNSIGNED, DestructionCertificate, new_certificate_id
 from accord.items import DestructionDirection, HoldingState, Precedence
 from accord.markings import Marking
-from accord.node.core._context import NodeContext
 from accord.node.core._principal import Act
 from accord.node.custody._gate import ItemGate
 from accord.node.custody._translations import translations_of
 from accord.node.holdings._search_index import SearchIndex
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._parties import PartyService
-from accord.node.transfer._sending import SendingService
 from accord.policy import Action
 from accord.store import (
     CopyRepository,
@@ -59,23 +55,8 @@ class Destroyed:
         return {"certificate": self.certificate.to_dict(), "notified": self.notified}
 
 
-class Destruction:
+class Destruction(ItemGate):
     """Destroy items held here, certify it, tell the originator (Arts. 6, 16)."""
-
-    def __init__(
-        self,
-        ctx: NodeContext,
-        gate: ItemGate,
-        parties: PartyService,
-        agreements: AgreementService,
-        sending: SendingService,
-    ) -> None:
-        """Serve the node behind ``ctx``; ``gate`` asks the decision point."""
-        self._ctx = ctx
-        self._gate = gate
-        self._parties = parties
-        self._agreements = agreements
-        self._sending = sending
 
     def destroy(self, item_id: str, *, method: str, witness: str, actor: str) -> Destroyed:
         """Destroy an item before a witness; see :meth:`CustodyService.destroy` (same ``Raises``)."""
@@ -83,9 +64,9 @@ class Destruction:
         blobs: list[str] = []
         with self._ctx.work(actor, "item.destroy", item_id=item_id, detail=detail) as session:
             now = self._ctx.now()
-            row = self._gate.permitted(session, item_id, Action.DESTROY, actor, now)
+            row = self.permitted(session, item_id, Action.DESTROY, actor, now)
             self._check_witness(session, row, witness, actor, now)
-            marking = self._gate.items.view_in(session, row).marking
+            marking = self._items.view_in(session, row).marking
             copies = CopyRepository(session).held_copies(item_id)
             certificate = self._certificate(row, method, witness, len(copies), Act(actor, now))
             blobs = self._erase(session, row)
@@ -184,11 +165,11 @@ class Destruction:
         """The certificate issued here; see :meth:`CustodyService.certificate` (same ``Raises``)."""
         with self._ctx.work(actor, "item.certificate", item_id=item_id) as session:
             now = self._ctx.now()
-            user = self._gate.users.get_in(session, actor)
+            user = self._users.get_in(session, actor)
             row = ItemRepository(session).get(item_id)
             if row is None:
                 raise NotFound(f"no item {item_id!r} at this node")
-            self._gate.access.require_read(session, user, self._gate.items.resource_of(row), now)
+            self._access.require_read(session, user, self._items.resource_of(row), now)
             found = DestructionRepository(session).issued_for(item_id)
             if found is None:
                 raise NotFound(f"item {item_id} was not destroyed here: there is no certificate")
@@ -209,11 +190,11 @@ class Destruction:
         if witness == actor:
             raise InvalidInput("the witness must be another person than the one who destroys the item")
         try:
-            user = self._gate.users.get_in(session, witness)
+            user = self._users.get_in(session, witness)
         except NotFound as exc:
             raise NotFound(f"the witness {witness!r} is not a user of this node") from exc
         try:
-            self._gate.access.require_read(session, user, self._gate.items.resource_of(row), now)
+            self._access.require_read(session, user, self._items.resource_of(row), now)
         except Withheld as exc:
             # The actor may read the item: naming the witness's missing clearance reveals nothing.
             raise PolicyDenied(f"the witness {witness} may not see this item: {exc.reason}") from exc

@@ -29,7 +29,6 @@ from accord.errors import AccordError, IntegrityError, InvalidInput, ItemError, 
 from accord.items import HoldingState, ItemContent
 from accord.limits import MAX_TEXT_BYTES, read_bounded
 from accord.markings import Marking, banner, received_banner
-from accord.node.core._context import NodeContext
 from accord.node.custody._gate import ItemGate
 from accord.node.holdings._search_index import SearchIndex
 from accord.node.holdings._stored import destroyed_message
@@ -107,13 +106,8 @@ def translations_of(session: Session, item_id: str) -> list[TranslationRow]:
     return CopyRepository(session).translations(item_id)
 
 
-class Translations:
+class Translations(ItemGate):
     """Make and show translations under their source's marking and decision (Arts. 13–14)."""
-
-    def __init__(self, ctx: NodeContext, gate: ItemGate) -> None:
-        """Serve the node behind ``ctx``; ``gate`` asks the decision point."""
-        self._ctx = ctx
-        self._gate = gate
 
     def translate(self, item_id: str, *, path: Path, lang: str, actor: str) -> TranslationView:
         """Make a translation of an item; see :meth:`CustodyService.translate` (same ``Raises``)."""
@@ -124,8 +118,8 @@ class Translations:
                 raise InvalidInput(f"{lang[:20]!r} is not a language tag such as ko, ja or en")
             translated = _read_text(path)
             now = self._ctx.now()
-            row = self._gate.permitted(session, item_id, Action.TRANSLATE, actor, now)
-            source = self._gate.items.view_in(session, row)
+            row = self.permitted(session, item_id, Action.TRANSLATE, actor, now)
+            source = self._items.view_in(session, row)
             content = ItemContent(
                 source.content.kind,
                 source.content.title,
@@ -181,13 +175,13 @@ class Translations:
         """A translation; see :meth:`CustodyService.show_translation` (same ``Raises``)."""
         with self._ctx.work(actor, "translation.read", item_id=translation_id) as session:
             now = self._ctx.now()
-            user = self._gate.users.get_in(session, actor)
+            user = self._users.get_in(session, actor)
             made = CopyRepository(session).translation(translation_id)
             source = None if made is None else ItemRepository(session).get(made.source_id)
             if made is None or source is None:
                 raise NotFound(f"no item {translation_id!r} at this node")
-            resource = replace(self._gate.items.resource_of(source), item_id=translation_id)
-            decision = self._gate.access.require_read(session, user, resource, now)
+            resource = replace(self._items.resource_of(source), item_id=translation_id)
+            decision = self._access.require_read(session, user, resource, now)
             if made.status == HoldingState.DESTROYED:
                 raise NotFound(destroyed_message(translation_id, None))
             content, marking = self._opened(made, source)
