@@ -16,13 +16,13 @@ from accord.canonical import format_time
 from accord.errors import Conflict, InvalidInput, NotFound
 from accord.exchange import UNSIGNED, CompromiseReport, compromise_text
 from accord.items import CaseState, Direction, Precedence
+from accord.node.core._principal import Act
 from accord.node.custody._compromise_case import CaseDesk, CaseView, case_view
+from accord.node.originator._journal_done import journal_done
 from accord.store import (
     CompromiseItemRow,
     CompromisePartyRow,
     CompromiseRepository,
-    NewEvent,
-    append_event,
 )
 
 __all__ = ["CaseWorkflow"]
@@ -63,21 +63,17 @@ class CaseWorkflow(CaseDesk):
             case.measures = measures
             case.closed_by = actor
             case.closed_at = format_time(now)
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="compromise.close",
-                    outcome="ok",
-                    detail={
-                        "case_id": case.id,
-                        "items": [i.item_id for i in items],
-                        "findings": findings,
-                        "measures": measures,
-                        "told": [p.originator_node for p in told],
-                    },
-                ),
+                Act(actor, now),
+                "compromise.close",
+                detail={
+                    "case_id": case.id,
+                    "items": [i.item_id for i in items],
+                    "findings": findings,
+                    "measures": measures,
+                    "told": [p.originator_node for p in told],
+                },
             )
             return case_view(session, case)
 
@@ -116,14 +112,5 @@ class CaseWorkflow(CaseDesk):
             listed = CompromiseRepository(session).listing(status)
             cases = [c for c in listed if self.may_see(session, user, c, now)]
             views = [case_view(session, c) for c in cases]
-            append_event(
-                session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="compromise.list",
-                    outcome="ok",
-                    detail={"cases": [v.id for v in views]},
-                ),
-            )
+            journal_done(session, Act(actor, now), "compromise.list", detail={"cases": [v.id for v in views]})
             return views

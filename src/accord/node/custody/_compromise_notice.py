@@ -22,14 +22,13 @@ from accord.exchange import UNSIGNED, CompromisedItem, CompromiseNotice, comprom
 from accord.items import FINAL_HOLDING_STATES, CaseState, Direction, HoldingState, Precedence
 from accord.node.core._principal import Act
 from accord.node.custody._compromise_case import CaseDesk, CaseView, case_view
+from accord.node.originator._journal_done import journal_done
 from accord.store import (
     CompromiseCaseRow,
     CompromiseItemRow,
     CompromisePartyRow,
     CompromiseRepository,
     ItemRow,
-    NewEvent,
-    append_event,
 )
 
 __all__ = ["MAX_ITEMS", "Reporting"]
@@ -53,31 +52,28 @@ class Reporting(CaseDesk):
                 raise InvalidInput(f"one report covers at most {MAX_ITEMS} items")
             text = compromise_text(circumstances, "the circumstances")
             now = self._ctx.now()
+            act = Act(actor, now)
             user = self.officer(session, actor)
             rows = [self.readable_item(session, user, item_id, now) for item_id in ids]
-            case = self._open(session, rows, actual, text, Act(actor, now))
+            case = self._open(session, rows, actual, text, act)
             told = self._notify(session, case, rows, actor, now)
             for row in rows:
                 if row.status not in _UNAFFECTED_BY_COMPROMISE:
                     row.status = HoldingState.COMPROMISED
             for row in rows:
-                append_event(
+                journal_done(
                     session,
-                    NewEvent(
-                        at=now,
-                        actor=actor,
-                        action="compromise.report",
-                        outcome="ok",
-                        item_id=row.id,
-                        detail={
-                            "case_id": case.id,
-                            "actual": actual,
-                            "circumstances": text,
-                            "items": ids,
-                            "told": told,
-                            "precedence": Precedence.FLASH.value,
-                        },
-                    ),
+                    act,
+                    "compromise.report",
+                    item_id=row.id,
+                    detail={
+                        "case_id": case.id,
+                        "actual": actual,
+                        "circumstances": text,
+                        "items": ids,
+                        "told": told,
+                        "precedence": Precedence.FLASH.value,
+                    },
                 )
             return case_view(session, case)
 

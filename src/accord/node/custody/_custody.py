@@ -30,12 +30,14 @@ from accord.errors import (
 )
 from accord.exchange import DestructionCertificate, EnvelopeHeader
 from accord.items import DestructionDirection
+from accord.node.core._principal import Act
 from accord.node.custody._copies import MAX_COPIES, CopyView, copies_of, copy_view, number_copies
 from accord.node.custody._destruction import Destroyed, Destruction
 from accord.node.custody._gate import ItemGate
 from accord.node.custody._provision import provided_to
 from accord.node.custody._translations import Translations, TranslationView, translations_of
 from accord.node.originator._consents import ConsentService
+from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._control import (
     Entry,
     Incoming,
@@ -52,9 +54,7 @@ from accord.store import (
     DestructionRepository,
     DestructionRow,
     ItemRow,
-    NewEvent,
     TranslationRow,
-    append_event,
     format_stamp,
 )
 
@@ -93,16 +93,12 @@ class CustodyService(ItemGate):
             row = self.permitted(session, item_id, Action.COPY, actor, now)
             self._items.view_in(session, row)  # never copy what no longer verifies
             rows = number_copies(session, item_id, count, actor, now)
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="item.copy",
-                    outcome="ok",
-                    item_id=item_id,
-                    detail={"numbers": [r.number for r in rows], "of": rows[-1].of},
-                ),
+                Act(actor, now),
+                "item.copy",
+                item_id=item_id,
+                detail={"numbers": [r.number for r in rows], "of": rows[-1].of},
             )
             return [copy_view(r) for r in rows]
 

@@ -28,6 +28,7 @@ from accord.node.core._principal import Act
 from accord.node.custody._gate import ItemGate
 from accord.node.custody._translations import translations_of
 from accord.node.holdings._search_index import SearchIndex
+from accord.node.originator._journal_done import journal_done
 from accord.policy import Action
 from accord.store import (
     CopyRepository,
@@ -35,8 +36,6 @@ from accord.store import (
     DestructionRow,
     ItemRepository,
     ItemRow,
-    NewEvent,
-    append_event,
     format_stamp,
 )
 
@@ -64,34 +63,31 @@ class Destruction(ItemGate):
         blobs: list[str] = []
         with self._ctx.work(actor, "item.destroy", item_id=item_id, detail=detail) as session:
             now = self._ctx.now()
+            act = Act(actor, now)
             row = self.permitted(session, item_id, Action.DESTROY, actor, now)
             self._check_witness(session, row, witness, actor, now)
             marking = self._items.view_in(session, row).marking
             copies = CopyRepository(session).held_copies(item_id)
-            certificate = self._certificate(row, method, witness, len(copies), Act(actor, now))
+            certificate = self._certificate(row, method, witness, len(copies), act)
             blobs = self._erase(session, row)
             SearchIndex(self._ctx).forget(session, row.id)
             for copy in copies:
                 copy.status = HoldingState.DESTROYED
             self._file(session, certificate, now)
-            notified = self._tell_originator(session, row, marking, certificate, Act(actor, now))
-            append_event(
+            notified = self._tell_originator(session, row, marking, certificate, act)
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="item.destroy",
-                    outcome="ok",
-                    item_id=item_id,
-                    detail={
-                        "certificate_id": certificate.certificate_id,
-                        "method": certificate.method,
-                        "witness": witness,
-                        "copies": len(copies),
-                        "attachments": len(blobs),
-                        "notified": notified,
-                    },
-                ),
+                act,
+                "item.destroy",
+                item_id=item_id,
+                detail={
+                    "certificate_id": certificate.certificate_id,
+                    "method": certificate.method,
+                    "witness": witness,
+                    "copies": len(copies),
+                    "attachments": len(blobs),
+                    "notified": notified,
+                },
             )
         # The keys are gone with the commit; the ciphertext blobs go after it (a failure here
         # leaves only ciphertext that nothing can open).
@@ -173,16 +169,12 @@ class Destruction(ItemGate):
             found = DestructionRepository(session).issued_for(item_id)
             if found is None:
                 raise NotFound(f"item {item_id} was not destroyed here: there is no certificate")
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="item.certificate",
-                    outcome="ok",
-                    item_id=item_id,
-                    detail={"certificate_id": found.id},
-                ),
+                Act(actor, now),
+                "item.certificate",
+                item_id=item_id,
+                detail={"certificate_id": found.id},
             )
             return DestructionCertificate.parse(found.certificate_json)
 

@@ -16,18 +16,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.node.audit._ledger import LedgerService
+from accord.node.core._principal import Act
 from accord.node.custody._compromise_case import CaseDesk
 from accord.node.custody._field_table import FieldTable
+from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._services import Services
 from accord.store import (
     ConsentRepository,
     CopyRepository,
     ItemRow,
     JournalRow,
-    NewEvent,
     OutboxRepository,
     UserRow,
-    append_event,
     read_events,
 )
 
@@ -109,22 +109,18 @@ class ExposureInquiry(CaseDesk):
                 translations=translations,
                 consents=_CONSENTS.rows(ConsentRepository(session).of_item(row.id)),
             )
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="compromise.exposure",
-                    outcome="ok",
-                    item_id=row.id,
-                    detail={
-                        "readers": len(exposure.readers),
-                        "listed": len(exposure.listed),
-                        "permitted": len(exposure.permitted),
-                        "sends": len(exposure.sends),
-                        "seqs": exposure.seqs,
-                    },
-                ),
+                Act(actor, now),
+                "compromise.exposure",
+                item_id=row.id,
+                detail={
+                    "readers": len(exposure.readers),
+                    "listed": len(exposure.listed),
+                    "permitted": len(exposure.permitted),
+                    "sends": len(exposure.sends),
+                    "seqs": exposure.seqs,
+                },
             )
         if proofs:
             for seq in exposure.seqs:

@@ -39,15 +39,17 @@ from accord.canonical import format_time
 from accord.errors import IntegrityError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import UNSIGNED, HeldItem, HoldingsSummary, new_summary_id
 from accord.items import HoldingState
+from accord.node.core._principal import Act
 from accord.node.custody._copies import copies_of
 from accord.node.custody._custody import CustodyService
 from accord.node.custody._dissemination import Dissemination, dissemination_record
 from accord.node.custody._holdings_register import Holding, destroy_by_dates, holding_line
 from accord.node.custody._reconciliation import Difference, Reconciliation, differences, holder_record
+from accord.node.originator._journal_done import journal_done
 from accord.node.registry._users import Role, User
 from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Resource
-from accord.store import InboxRepository, ItemRepository, ItemRow, NewEvent, append_event
+from accord.store import InboxRepository, ItemRepository, ItemRow
 
 __all__ = ["Difference", "Dissemination", "Holding", "Reconciliation", "RegisterService"]
 
@@ -86,15 +88,11 @@ class RegisterService(ServiceBase):
             if overdue_only:
                 out = [h for h in out if h.overdue]
             overdue = sum(h.overdue for h in out)
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="register.holdings",
-                    outcome="ok",
-                    detail={"shown": len(out), "withheld": withheld, "overdue": overdue},
-                ),
+                Act(actor, now),
+                "register.holdings",
+                detail={"shown": len(out), "withheld": withheld, "overdue": overdue},
             )
             return out
 
@@ -116,20 +114,16 @@ class RegisterService(ServiceBase):
             self._access.require_read(session, user, self._items.resource_of(row), now)
             originated_here = row.originator_node == self._ctx.config.node_id
             record = dissemination_record(session, item_id, originated_here=originated_here)
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="register.dissemination",
-                    outcome="ok",
-                    item_id=item_id,
-                    detail={
-                        "sends": len(record.sends),
-                        "consents": len(record.consents),
-                        "third_party_receipts": len(record.third_party_receipts),
-                    },
-                ),
+                Act(actor, now),
+                "register.dissemination",
+                item_id=item_id,
+                detail={
+                    "sends": len(record.sends),
+                    "consents": len(record.consents),
+                    "third_party_receipts": len(record.third_party_receipts),
+                },
             )
             return record
 
@@ -172,20 +166,16 @@ class RegisterService(ServiceBase):
                 items=tuple(entries),
                 signature=UNSIGNED,
             ).signed_with(self._ctx.keys)
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="register.summary",
-                    outcome="ok",
-                    detail={
-                        "for": for_party,
-                        "summary_id": summary.summary_id,
-                        "items": len(entries),
-                        "withheld": withheld,
-                    },
-                ),
+                Act(actor, now),
+                "register.summary",
+                detail={
+                    "for": for_party,
+                    "summary_id": summary.summary_id,
+                    "items": len(entries),
+                    "withheld": withheld,
+                },
             )
             return summary
 
@@ -220,21 +210,17 @@ class RegisterService(ServiceBase):
                     differences.append(
                         Difference(kind, None, f"{n} difference(s) of this kind about items you may not read")
                     )
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="register.reconcile",
-                    outcome="ok",
-                    detail={
-                        "party": party,
-                        "holder_node": parsed.holder_node,
-                        "summary_id": parsed.summary_id,
-                        "compared": compared,
-                        "differences": dict(sorted(counts.items())),
-                    },
-                ),
+                Act(actor, now),
+                "register.reconcile",
+                detail={
+                    "party": party,
+                    "holder_node": parsed.holder_node,
+                    "summary_id": parsed.summary_id,
+                    "compared": compared,
+                    "differences": dict(sorted(counts.items())),
+                },
             )
             return Reconciliation(parsed.summary_id, parsed.holder_node, compared, differences)
 

@@ -29,6 +29,7 @@ from accord.errors import AccordError, IntegrityError, InvalidInput, ItemError, 
 from accord.items import HoldingState, ItemContent
 from accord.limits import MAX_TEXT_BYTES, read_bounded
 from accord.markings import Marking, banner, received_banner
+from accord.node.core._principal import Act
 from accord.node.custody._gate import ItemGate
 from accord.node.holdings._search_index import SearchIndex
 from accord.node.holdings._stored import destroyed_message
@@ -38,14 +39,13 @@ from accord.node.holdings._vault import (
     unwrap_translation_key,
     wrap_translation_key,
 )
+from accord.node.originator._journal_done import journal_done
 from accord.policy import Action
 from accord.store import (
     CopyRepository,
     ItemRepository,
     ItemRow,
-    NewEvent,
     TranslationRow,
-    append_event,
     format_stamp,
 )
 
@@ -130,16 +130,12 @@ class Translations(ItemGate):
             made = self._sealed(row, lang, content, actor, now)
             CopyRepository(session).add_translation(made)
             SearchIndex(self._ctx).index_translation(session, made, content)
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="item.translate",
-                    outcome="ok",
-                    item_id=item_id,
-                    detail={"translation_id": made.id, "lang": lang, "content_sha384": made.content_sha384},
-                ),
+                Act(actor, now),
+                "item.translate",
+                item_id=item_id,
+                detail={"translation_id": made.id, "lang": lang, "content_sha384": made.content_sha384},
             )
             return TranslationView(
                 made.id, item_id, lang, source.marking, content, source.banners, actor, made.made_at
@@ -185,16 +181,12 @@ class Translations(ItemGate):
             if made.status == HoldingState.DESTROYED:
                 raise NotFound(destroyed_message(translation_id, None))
             content, marking = self._opened(made, source)
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="translation.read",
-                    outcome="ok",
-                    item_id=translation_id,
-                    detail={"translation_of": source.id, "obligations": list(decision.obligations)},
-                ),
+                Act(actor, now),
+                "translation.read",
+                item_id=translation_id,
+                detail={"translation_of": source.id, "obligations": list(decision.obligations)},
             )
             return TranslationView(
                 made.id,

@@ -20,8 +20,9 @@ from accord.items import ConsentState, Direction, Precedence
 from accord.node.core._principal import Act
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
+from accord.node.originator._journal_done import journal_done
 from accord.policy import Action, ConsentTerms
-from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow, NewEvent, append_event
+from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow
 
 __all__ = ["ConsentAsking"]
 
@@ -100,20 +101,16 @@ class ConsentAsking(ConsentGrounds):
         )
         consent = _out_row(request, row)
         ConsentRepository(session).add(consent)
-        append_event(
+        journal_done(
             session,
-            NewEvent(
-                at=now,
-                actor=actor,
-                action="consent.request",
-                outcome="ok",
-                item_id=request.item_id,
-                detail={
-                    "request_id": request.request_id,
-                    "to": request.third_party,
-                    "message_id": sent.message_id,
-                },
-            ),
+            act,
+            "consent.request",
+            item_id=request.item_id,
+            detail={
+                "request_id": request.request_id,
+                "to": request.third_party,
+                "message_id": sent.message_id,
+            },
         )
         session.flush()
         return consent

@@ -25,7 +25,8 @@ from accord.items import ConsentState, Direction, Precedence
 from accord.node.core._principal import Act
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
-from accord.store import ConsentRepository, ConsentRow, NewEvent, append_event
+from accord.node.originator._journal_done import journal_done
+from accord.store import ConsentRepository, ConsentRow
 
 __all__ = ["MAX_DAYS", "ConsentDecisions", "ConsentGrant"]
 
@@ -70,31 +71,28 @@ class ConsentDecisions(ConsentGrounds):
             raise InvalidInput(f"a consent lasts 1 to {MAX_DAYS} days, not {grant.days}")
         with self._ctx.work(actor, "consent.approve", detail={"request_id": request_id}) as session:
             now = self._ctx.now()
+            act = Act(actor, now)
             row, decision_agreement = self._decidable(session, request_id, actor, now)
             token = self._token(row, grant, actor, now)
             answer = ConsentDecision(row.id, True, token, None, actor, format_time(now))
-            self._answer(session, row, answer, decision_agreement, Act(actor, now))
+            self._answer(session, row, answer, decision_agreement, act)
             row.status = ConsentState.APPROVED
             row.token_id = token.token_id
             row.token_json = token.to_bytes().decode("utf-8")
             row.expires_at = token.expires_at
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="consent.approve",
-                    outcome="ok",
-                    item_id=row.item_id,
-                    detail={
-                        "request_id": row.id,
-                        "token_id": token.token_id,
-                        "holder": row.holder_party,
-                        "third_party": row.third_party,
-                        "expires_at": token.expires_at,
-                        "limits": token.limits.to_dict() if token.limits else None,
-                    },
-                ),
+                act,
+                "consent.approve",
+                item_id=row.item_id,
+                detail={
+                    "request_id": row.id,
+                    "token_id": token.token_id,
+                    "holder": row.holder_party,
+                    "third_party": row.third_party,
+                    "expires_at": token.expires_at,
+                    "limits": token.limits.to_dict() if token.limits else None,
+                },
             )
             return view_of(row)
 
@@ -102,21 +100,18 @@ class ConsentDecisions(ConsentGrounds):
         """Refuse the release, saying why; see :meth:`ConsentService.deny` (same ``Raises``)."""
         with self._ctx.work(actor, "consent.deny", detail={"request_id": request_id}) as session:
             now = self._ctx.now()
+            act = Act(actor, now)
             row, decision_agreement = self._decidable(session, request_id, actor, now)
             answer = ConsentDecision(row.id, False, None, reason, actor, format_time(now))
-            self._answer(session, row, answer, decision_agreement, Act(actor, now))
+            self._answer(session, row, answer, decision_agreement, act)
             row.status = ConsentState.DENIED
             row.reason = answer.reason
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="consent.deny",
-                    outcome="ok",
-                    item_id=row.item_id,
-                    detail={"request_id": row.id, "reason": answer.reason},
-                ),
+                act,
+                "consent.deny",
+                item_id=row.item_id,
+                detail={"request_id": row.id, "reason": answer.reason},
             )
             return view_of(row)
 

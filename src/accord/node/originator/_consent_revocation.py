@@ -23,8 +23,9 @@ from accord.items import ConsentState, Direction, OutboxState, Precedence
 from accord.node.core._principal import Act
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
+from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._control import NO_ITEM
-from accord.store import ConsentRepository, ConsentRow, NewEvent, OutboxRepository, append_event
+from accord.store import ConsentRepository, ConsentRow, OutboxRepository
 
 __all__ = ["ConsentRevoking", "cancel_waiting", "held_revocation"]
 
@@ -52,21 +53,18 @@ class ConsentRevoking(ConsentGrounds):
                 revoked_at=format_time(now),
                 signature=UNSIGNED,
             ).signed_with(self._ctx.keys)
-            told = self._tell(session, row, revocation, agreement, Act(actor, now))
+            act = Act(actor, now)
+            told = self._tell(session, row, revocation, agreement, act)
             row.status = ConsentState.REVOKED
             row.revoked_at = revocation.revoked_at
             row.reason = revocation.reason
             row.revocation_json = revocation.to_bytes().decode("utf-8")
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="consent.revoke",
-                    outcome="ok",
-                    item_id=row.item_id,
-                    detail={"token_id": token_id, "reason": revocation.reason, "told": told},
-                ),
+                act,
+                "consent.revoke",
+                item_id=row.item_id,
+                detail={"token_id": token_id, "reason": revocation.reason, "told": told},
             )
             return view_of(row)
 

@@ -22,7 +22,9 @@ from accord.canonical import format_time
 from accord.errors import Conflict, NotFound, PolicyDenied
 from accord.exchange import DisposalRequest, EnvelopeHeader
 from accord.items import FINAL_HOLDING_STATES, HoldingState, Precedence
+from accord.node.core._principal import Act
 from accord.node.originator._consents import ConsentService
+from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._control import Entry, Incoming, about_item, handle, originated_item
 from accord.node.transfer._services import ServiceBase, Services
 from accord.policy import Action
@@ -30,9 +32,7 @@ from accord.store import (
     ConsentRepository,
     ItemRepository,
     ItemRow,
-    NewEvent,
     OutboxRepository,
-    append_event,
 )
 
 __all__ = ["DisposalRequest", "DisposalService"]
@@ -95,16 +95,12 @@ class DisposalService(ServiceBase):
                     actor=actor,
                     now=now,
                 )
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="item.disposal.request",
-                    outcome="ok",
-                    item_id=item_id,
-                    detail={**detail, "reason": request.reason, "asked": sorted(targets)},
-                ),
+                Act(actor, now),
+                "item.disposal.request",
+                item_id=item_id,
+                detail={**detail, "reason": request.reason, "asked": sorted(targets)},
             )
             return sorted(targets)
 

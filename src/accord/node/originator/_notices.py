@@ -25,10 +25,12 @@ from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, Poli
 from accord.exchange import UNSIGNED, DowngradeNotice, EnvelopeHeader, new_notice_id
 from accord.items import FINAL_HOLDING_STATES, ConsentState, HoldingState, Precedence
 from accord.markings import Marking, scheme
+from accord.node.core._principal import Act
 from accord.node.holdings._access_keys import keep_access_key
 from accord.node.holdings._search_index import SearchIndex
 from accord.node.holdings._stored import stored_marking
 from accord.node.originator._consents import ConsentService
+from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._control import (
     Entry,
     Incoming,
@@ -46,9 +48,7 @@ from accord.store import (
     ItemNoticeRow,
     ItemRepository,
     ItemRow,
-    NewEvent,
     OutboxRepository,
-    append_event,
     format_stamp,
 )
 
@@ -115,22 +115,18 @@ class NoticeService(ServiceBase):
             ).signed_with(self._ctx.keys)
             self._apply(session, row, notice, None, now)
             told = self._tell_holders(session, row, notice, actor, now)
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="item.downgrade",
-                    outcome="ok",
-                    item_id=item_id,
-                    detail={
-                        "notice_id": notice.notice_id,
-                        "from": notice.previous_classification,
-                        "to": notice.new_classification,
-                        "declassified": declassify,
-                        "told": told,
-                    },
-                ),
+                Act(actor, now),
+                "item.downgrade",
+                item_id=item_id,
+                detail={
+                    "notice_id": notice.notice_id,
+                    "from": notice.previous_classification,
+                    "to": notice.new_classification,
+                    "declassified": declassify,
+                    "told": told,
+                },
             )
             return told
 
