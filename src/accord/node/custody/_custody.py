@@ -32,7 +32,7 @@ from accord.exchange import DestructionCertificate, EnvelopeHeader
 from accord.items import DestructionDirection
 from accord.node.core._principal import Act
 from accord.node.custody._copies import MAX_COPIES, CopyView, copies_of, copy_view, number_copies
-from accord.node.custody._destruction import Destroyed, Destruction
+from accord.node.custody._destruction import Destroyed, Destruction, certificate_row
 from accord.node.custody._gate import ItemGate
 from accord.node.custody._provision import provided_to
 from accord.node.custody._translations import Translations, TranslationView, translations_of
@@ -52,10 +52,8 @@ from accord.node.transfer._services import Services
 from accord.policy import Action
 from accord.store import (
     DestructionRepository,
-    DestructionRow,
     ItemRow,
     TranslationRow,
-    format_stamp,
 )
 
 __all__ = ["CopyView", "CustodyService", "Destroyed", "TranslationView"]
@@ -220,15 +218,7 @@ def _file_certificate(
 ) -> Entry:
     """Apply a holder's destruction certificate: file it as received, for the journal."""
     DestructionRepository(session).add(
-        DestructionRow(
-            id=certificate.certificate_id,
-            direction=DestructionDirection.RECEIVED,
-            item_id=certificate.item_id,
-            holder_node=sender,
-            certificate_json=certificate.to_bytes().decode("utf-8"),
-            destroyed_at=certificate.destroyed_at,
-            recorded_at=format_stamp(now),
-        )
+        certificate_row(certificate, DestructionDirection.RECEIVED, sender, now)
     )
     return Entry(
         item_id=certificate.item_id,

@@ -39,7 +39,7 @@ from accord.store import (
     format_stamp,
 )
 
-__all__ = ["Destroyed", "Destruction"]
+__all__ = ["Destroyed", "Destruction", "certificate_row"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,9 @@ class Destruction(ItemGate):
             SearchIndex(self._ctx).forget(session, row.id)
             for copy in copies:
                 copy.status = HoldingState.DESTROYED
-            self._file(session, certificate, now)
+            DestructionRepository(session).add(
+                certificate_row(certificate, DestructionDirection.ISSUED, self._ctx.config.node_id, now)
+            )
             notified = self._tell_originator(session, row, marking, certificate, act)
             journal_done(
                 session,
@@ -117,20 +119,6 @@ class Destruction(ItemGate):
             signature=UNSIGNED,
         ).signed_with(self._ctx.keys)
 
-    def _file(self, session: Session, certificate: DestructionCertificate, now: datetime) -> None:
-        """Keep the certificate issued here on record."""
-        DestructionRepository(session).add(
-            DestructionRow(
-                id=certificate.certificate_id,
-                direction=DestructionDirection.ISSUED,
-                item_id=certificate.item_id,
-                holder_node=self._ctx.config.node_id,
-                certificate_json=certificate.to_bytes().decode("utf-8"),
-                destroyed_at=certificate.destroyed_at,
-                recorded_at=format_stamp(now),
-            )
-        )
-
     def _tell_originator(
         self,
         session: Session,
@@ -161,11 +149,7 @@ class Destruction(ItemGate):
         """The certificate issued here; see :meth:`CustodyService.certificate` (same ``Raises``)."""
         with self._ctx.work(actor, "item.certificate", item_id=item_id) as session:
             now = self._ctx.now()
-            user = self._users.get_in(session, actor)
-            row = ItemRepository(session).get(item_id)
-            if row is None:
-                raise NotFound(f"no item {item_id!r} at this node")
-            self._access.require_read(session, user, self._items.resource_of(row), now)
+            self.readable(session, item_id, actor, now)
             found = DestructionRepository(session).issued_for(item_id)
             if found is None:
                 raise NotFound(f"item {item_id} was not destroyed here: there is no certificate")
@@ -236,3 +220,18 @@ class Destruction(ItemGate):
             except NotFound:
                 pass
         return self._agreements.covering(session, originator_party)
+
+
+def certificate_row(
+    certificate: DestructionCertificate, direction: DestructionDirection, holder_node: str, now: datetime
+) -> DestructionRow:
+    """The record of a destruction certificate: issued here, or received from the holder ``holder_node``."""
+    return DestructionRow(
+        id=certificate.certificate_id,
+        direction=direction,
+        item_id=certificate.item_id,
+        holder_node=holder_node,
+        certificate_json=certificate.to_bytes().decode("utf-8"),
+        destroyed_at=certificate.destroyed_at,
+        recorded_at=format_stamp(now),
+    )

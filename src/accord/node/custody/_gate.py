@@ -4,7 +4,8 @@ Copying, translating and destroying an item are actions of the decision point (`
 ``translate``, ``destroy``): :class:`ItemGate` asks it, and refuses an item already
 destroyed, before the custody wing does anything. It is the base of the services that act
 on one item (:class:`~._custody.CustodyService`, :class:`~._translations.Translations`,
-:class:`~._destruction.Destruction`).
+:class:`~._destruction.Destruction`, and :class:`~._register.RegisterService` for an item's
+dissemination record).
 """
 
 from __future__ import annotations
@@ -35,10 +36,26 @@ class ItemGate(ServiceBase):
             Conflict: the item was destroyed.
         """
         user = self._users.get_in(session, actor)
-        row = ItemRepository(session).get(item_id)
-        if row is None:
-            raise NotFound(f"no item {item_id!r} at this node")
+        row = _held(session, item_id)
         self._access.require(session, user, action, self._items.resource_of(row), now)
         if row.status == HoldingState.DESTROYED:
             raise Conflict(destroyed_message(item_id, None))
         return row
+
+    def readable(self, session: Session, item_id: str, actor: str, now: datetime) -> ItemRow:
+        """The item, if ``actor`` may read it (destroyed or not: its record stays).
+
+        Raises:
+            NotFound: no such item or user (or the item is withheld from ``actor``).
+        """
+        user = self._users.get_in(session, actor)
+        row = _held(session, item_id)
+        self._access.require_read(session, user, self._items.resource_of(row), now)
+        return row
+
+
+def _held(session: Session, item_id: str) -> ItemRow:
+    row = ItemRepository(session).get(item_id)
+    if row is None:
+        raise NotFound(f"no item {item_id!r} at this node")
+    return row

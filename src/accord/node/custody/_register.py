@@ -36,25 +36,26 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
-from accord.errors import IntegrityError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
+from accord.errors import IntegrityError, InvalidInput, PolicyDenied, VerificationFailed
 from accord.exchange import UNSIGNED, HeldItem, HoldingsSummary, new_summary_id
 from accord.items import HoldingState
 from accord.node.core._principal import Act
 from accord.node.custody._copies import copies_of
 from accord.node.custody._custody import CustodyService
 from accord.node.custody._dissemination import Dissemination, dissemination_record
+from accord.node.custody._gate import ItemGate
 from accord.node.custody._holdings_register import Holding, destroy_by_dates, holding_line
 from accord.node.custody._reconciliation import Difference, Reconciliation, differences, holder_record
 from accord.node.originator._journal_done import journal_done
 from accord.node.registry._users import Role, User
-from accord.node.transfer._services import ServiceBase, Services
+from accord.node.transfer._services import Services
 from accord.policy import Resource
 from accord.store import InboxRepository, ItemRepository, ItemRow
 
 __all__ = ["Difference", "Dissemination", "Holding", "Reconciliation", "RegisterService"]
 
 
-class RegisterService(ServiceBase):
+class RegisterService(ItemGate):
     """Holdings register, dissemination record, holdings summaries and reconciliation."""
 
     def __init__(self, services: Services, custody: CustodyService) -> None:
@@ -107,11 +108,7 @@ class RegisterService(ServiceBase):
         """
         with self._ctx.work(actor, "register.dissemination", item_id=item_id) as session:
             now = self._ctx.now()
-            user = self._users.get_in(session, actor)
-            row = ItemRepository(session).get(item_id)
-            if row is None:
-                raise NotFound(f"no item {item_id!r} at this node")
-            self._access.require_read(session, user, self._items.resource_of(row), now)
+            row = self.readable(session, item_id, actor, now)
             originated_here = row.originator_node == self._ctx.config.node_id
             record = dissemination_record(session, item_id, originated_here=originated_here)
             journal_done(

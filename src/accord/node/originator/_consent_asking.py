@@ -24,7 +24,7 @@ from accord.node.originator._journal_done import journal_done
 from accord.policy import Action, ConsentTerms
 from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow
 
-__all__ = ["ConsentAsking"]
+__all__ = ["ConsentAsking", "request_row"]
 
 
 class ConsentAsking(ConsentGrounds):
@@ -99,7 +99,7 @@ class ConsentAsking(ConsentGrounds):
             actor=actor,
             now=now,
         )
-        consent = _out_row(request, row)
+        consent = request_row(request, Direction.OUT, row.originator_node)
         ConsentRepository(session).add(consent)
         journal_done(
             session,
@@ -116,14 +116,18 @@ class ConsentAsking(ConsentGrounds):
         return consent
 
 
-def _out_row(request: ConsentRequest, row: ItemRow) -> ConsentRow:
-    """The holder's record of a request it sent (``direction`` ``out``, pending)."""
+def request_row(request: ConsentRequest, direction: Direction, originator_node: str) -> ConsentRow:
+    """The record of a consent request, pending a decision.
+
+    ``direction`` is ``out`` at the holder that sent it, ``in`` at the originator node
+    ``originator_node`` it was sent to.
+    """
     return ConsentRow(
         id=request.request_id,
-        direction=Direction.OUT,
+        direction=direction,
         item_id=request.item_id,
-        content_sha384=row.content_sha384,
-        originator_node=row.originator_node,
+        content_sha384=request.content_sha384,
+        originator_node=originator_node,
         holder_party=request.holder_party,
         holder_node=request.holder_node,
         third_party=request.third_party,

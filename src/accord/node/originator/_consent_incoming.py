@@ -23,6 +23,7 @@ from accord.exchange import ConsentDecision, ConsentRequest, ConsentRevocation, 
 from accord.items import FINAL_HOLDING_STATES, ConsentState, Direction, HoldingState
 from accord.node.core._context import NodeContext
 from accord.node.holdings._search_index import SearchIndex
+from accord.node.originator._consent_asking import request_row
 from accord.node.originator._consent_revocation import cancel_waiting, held_revocation
 from accord.node.transfer._control import (
     Apply,
@@ -185,23 +186,7 @@ class ConsentIncoming(ServiceBase):
 
 def _file_request(session: Session, request: ConsentRequest, originator_node: str) -> Entry:
     """Apply a holder's consent request: file it as pending, for the originator's decision."""
-    ConsentRepository(session).add(
-        ConsentRow(
-            id=request.request_id,
-            direction=Direction.IN,
-            item_id=request.item_id,
-            content_sha384=request.content_sha384,
-            originator_node=originator_node,
-            holder_party=request.holder_party,
-            holder_node=request.holder_node,
-            third_party=request.third_party,
-            purpose=request.purpose,
-            request_json=request.to_bytes().decode("utf-8"),
-            requested_by=request.requested_by,
-            requested_at=request.requested_at,
-            status=ConsentState.PENDING,
-        )
-    )
+    ConsentRepository(session).add(request_row(request, Direction.IN, originator_node))
     return Entry(
         item_id=request.item_id,
         detail={

@@ -77,39 +77,27 @@ class ConsentRevoking(ConsentGrounds):
         act: Act,
     ) -> list[str]:
         """Send the revocation to the holder and the third party's nodes; return who was told."""
-        told = [row.holder_node]
-        self._sending.enqueue(
-            session,
-            kind="consent-revocation",
-            card=self._parties.card(session, row.holder_node),
-            agreement=agreement,
-            precedence=Precedence.IMMEDIATE,
-            item_id=NO_ITEM,  # receipted by nodes that may not hold it yet (see incoming)
-            payload=revocation.to_bytes(),
-            actor=act.actor,
-            now=act.now,
-        )
+        told = [(self._parties.card(session, row.holder_node), agreement)]
         # The third party may already hold the item: tell its nodes, under our
         # agreement with it, when there is one.
         try:
             with_third = self._agreements.any_in_force_with(session, row.third_party, act.now)
-            cards = self._sending.peers_in(session, row.third_party)
+            told += [(card, with_third) for card in self._sending.peers_in(session, row.third_party)]
         except (NotFound, Conflict):
-            cards = []
-        for card in cards:
+            pass
+        for card, under in told:
             self._sending.enqueue(
                 session,
                 kind="consent-revocation",
                 card=card,
-                agreement=with_third,
+                agreement=under,
                 precedence=Precedence.IMMEDIATE,
                 item_id=NO_ITEM,  # receipted by nodes that may not hold it yet (see incoming)
                 payload=revocation.to_bytes(),
                 actor=act.actor,
                 now=act.now,
             )
-            told.append(card.node_id)
-        return told
+        return [card.node_id for card, _ in told]
 
 
 def held_revocation(revocation: ConsentRevocation, third_party: str) -> ConsentRow:

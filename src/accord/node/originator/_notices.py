@@ -120,13 +120,7 @@ class NoticeService(ServiceBase):
                 Act(actor, now),
                 "item.downgrade",
                 item_id=item_id,
-                detail={
-                    "notice_id": notice.notice_id,
-                    "from": notice.previous_classification,
-                    "to": notice.new_classification,
-                    "declassified": declassify,
-                    "told": told,
-                },
+                detail={**_change(notice), "told": told},
             )
             return told
 
@@ -149,15 +143,7 @@ class NoticeService(ServiceBase):
         def apply(session: Session, notice: DowngradeNotice, _: ItemRow, now: datetime) -> Entry:
             target = ItemRepository(session).require(notice.item_id)
             self._apply(session, target, notice, header.sender, now)
-            return Entry(
-                item_id=notice.item_id,
-                detail={
-                    "notice_id": notice.notice_id,
-                    "from": notice.previous_classification,
-                    "to": notice.new_classification,
-                    "declassified": notice.declassified,
-                },
-            )
+            return Entry(item_id=notice.item_id, detail=_change(notice))
 
         return handle(
             session,
@@ -250,6 +236,16 @@ class NoticeService(ServiceBase):
             )
             told.append(peer)
         return told
+
+
+def _change(notice: DowngradeNotice) -> dict[str, object]:
+    """What a notice changes, as its journal entries show it (at the originator and at each holder)."""
+    return {
+        "notice_id": notice.notice_id,
+        "from": notice.previous_classification,
+        "to": notice.new_classification,
+        "declassified": notice.declassified,
+    }
 
 
 def _check_incoming(session: Session, notice: DowngradeNotice, row: ItemRow) -> None:
