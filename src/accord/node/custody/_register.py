@@ -43,9 +43,9 @@ from accord.node.core._principal import Act
 from accord.node.custody._copies import copies_of
 from accord.node.custody._custody import CustodyService
 from accord.node.custody._dissemination import Dissemination, dissemination_record
-from accord.node.custody._gate import ItemGate
 from accord.node.custody._holdings_register import Holding, destroy_by_dates, holding_line
 from accord.node.custody._reconciliation import Difference, Reconciliation, differences, holder_record
+from accord.node.originator._gate import ItemGate
 from accord.node.originator._journal_done import journal_done
 from accord.node.registry._users import Role, User
 from accord.node.transfer._services import Services

@@ -30,7 +30,6 @@ from accord.items import HoldingState, ItemContent
 from accord.limits import MAX_TEXT_BYTES, read_bounded
 from accord.markings import Marking, banner, received_banner
 from accord.node.core._principal import Act
-from accord.node.custody._gate import ItemGate
 from accord.node.holdings._search_index import SearchIndex
 from accord.node.holdings._stored import destroyed_message
 from accord.node.holdings._vault import (
@@ -39,6 +38,7 @@ from accord.node.holdings._vault import (
     unwrap_translation_key,
     wrap_translation_key,
 )
+from accord.node.originator._gate import ItemGate
 from accord.node.originator._journal_done import journal_done
 from accord.policy import Action
 from accord.store import (

@@ -7,6 +7,10 @@
 * :class:`ConsentReceiptService` — third parties' receipts of items passed on under a
   consent, filed in the dissemination record (Art. 6).
 
+What the custody wing above shares with this one lives here too: the decision point's gate
+before an action on one item (``_gate``) and the journal entry of an act done
+(``_journal_done``).
+
 Imports the transfer wing and those below it.
 """
 

@@ -24,9 +24,10 @@ from accord.exchange import DisposalRequest, EnvelopeHeader
 from accord.items import FINAL_HOLDING_STATES, HoldingState, Precedence
 from accord.node.core._principal import Act
 from accord.node.originator._consents import ConsentService
+from accord.node.originator._gate import ItemGate
 from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._control import Entry, Incoming, about_item, handle, originated_item
-from accord.node.transfer._services import ServiceBase, Services
+from accord.node.transfer._services import Services
 from accord.policy import Action
 from accord.store import (
     ConsentRepository,
@@ -40,7 +41,7 @@ __all__ = ["DisposalRequest", "DisposalService"]
 _STATUS = {"return": HoldingState.TO_RETURN, "destroy": HoldingState.TO_DESTROY}
 
 
-class DisposalService(ServiceBase):
+class DisposalService(ItemGate):
     """Return and destruction requests from the originator to its holders."""
 
     def __init__(self, services: Services, consents: ConsentService) -> None:
@@ -63,12 +64,7 @@ class DisposalService(ServiceBase):
         detail = {"holder": holder, "kind": kind}
         with self._ctx.work(actor, "item.disposal.request", item_id=item_id, detail=detail) as session:
             now = self._ctx.now()
-            user = self._users.get_in(session, actor)
-            row = ItemRepository(session).get(item_id)
-            if row is None:
-                raise NotFound(f"no item {item_id!r} at this node")
-            resource = self._items.resource_of(row)
-            self._access.require(session, user, Action.DESTROY, resource, now)
+            row = self.allowed(session, item_id, Action.DESTROY, actor, now)
             if row.originator_node != self._ctx.config.node_id:
                 raise PolicyDenied(
                     f"only the originator {row.originator_party} asks for the return or destruction of item "

@@ -30,6 +30,7 @@ from accord.node.holdings._access_keys import keep_access_key
 from accord.node.holdings._search_index import SearchIndex
 from accord.node.holdings._stored import stored_marking
 from accord.node.originator._consents import ConsentService
+from accord.node.originator._gate import ItemGate
 from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._control import (
     Entry,
@@ -41,7 +42,7 @@ from accord.node.transfer._control import (
     same_version,
     signed_by,
 )
-from accord.node.transfer._services import ServiceBase, Services
+from accord.node.transfer._services import Services
 from accord.policy import Action
 from accord.store import (
     ConsentRepository,
@@ -55,7 +56,7 @@ from accord.store import (
 __all__ = ["NoticeService"]
 
 
-class NoticeService(ServiceBase):
+class NoticeService(ItemGate):
     """Downgrade and declassification at the originator; their application at every holder."""
 
     def __init__(self, services: Services, consents: ConsentService) -> None:
@@ -81,12 +82,7 @@ class NoticeService(ServiceBase):
             raise InvalidInput("give a lower level (--to LEVEL) or --declassify, not both")
         with self._ctx.work(actor, "item.downgrade", item_id=item_id, detail={"to": to}) as session:
             now = self._ctx.now()
-            user = self._users.get_in(session, actor)
-            row = ItemRepository(session).get(item_id)
-            if row is None:
-                raise NotFound(f"no item {item_id!r} at this node")
-            resource = self._items.resource_of(row)
-            self._access.require(session, user, Action.DOWNGRADE, resource, now)
+            row = self.allowed(session, item_id, Action.DOWNGRADE, actor, now)
             if row.originator_node != self._ctx.config.node_id:  # the party's other nodes neither
                 raise PolicyDenied(
                     f"only the originating node {row.originator_node} changes item {item_id}'s classification"

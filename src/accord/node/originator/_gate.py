@@ -1,11 +1,13 @@
-"""The decision point's gate before a custody action on one item (GSOMIA Arts. 13–16).
+"""The decision point's gate before an action on one item held here (GSOMIA Arts. 6, 13–16).
 
-Copying, translating and destroying an item are actions of the decision point (``copy``,
-``translate``, ``destroy``): :class:`ItemGate` asks it, and refuses an item already
-destroyed, before the custody wing does anything. It is the base of the services that act
-on one item (:class:`~._custody.CustodyService`, :class:`~._translations.Translations`,
-:class:`~._destruction.Destruction`, and :class:`~._register.RegisterService` for an item's
-dissemination record).
+Copying, translating and destroying an item, asking its holders to dispose of it and
+changing its classification are actions of the decision point (``copy``, ``translate``,
+``destroy``, ``downgrade``): :class:`ItemGate` asks it before the service does anything,
+and for a custody action refuses an item already destroyed. It is the base of the services
+that act on one item: in the custody wing :class:`~accord.node.custody.CustodyService`,
+its translations and destruction, and the register (an item's dissemination record); here
+:class:`~._disposal.DisposalService` and :class:`~._notices.NoticeService`. It lives in the
+lower of the two wings so that both can use it (ADR 0005).
 """
 
 from __future__ import annotations
@@ -25,19 +27,29 @@ __all__ = ["ItemGate"]
 
 
 class ItemGate(ServiceBase):
-    """Who may do what to an item held here: the decision point, asked before a custody action."""
+    """Who may do what to an item held here: the decision point, asked before an action on it."""
+
+    def allowed(self, session: Session, item_id: str, action: Action, actor: str, now: datetime) -> ItemRow:
+        """The item, once the decision point permits ``action`` to ``actor``.
+
+        Raises:
+            NotFound: no such item or user (or the item is withheld from ``actor``).
+            PolicyDenied: the decision point refuses ``action`` to ``actor``.
+        """
+        user = self._users.get_in(session, actor)
+        row = _held(session, item_id)
+        self._access.require(session, user, action, self._items.resource_of(row), now)
+        return row
 
     def permitted(self, session: Session, item_id: str, action: Action, actor: str, now: datetime) -> ItemRow:
-        """The item, once the decision point permits ``action``; refused if destroyed.
+        """The item, once the decision point permits the custody ``action``; refused if destroyed.
 
         Raises:
             NotFound: no such item or user (or the item is withheld from ``actor``).
             PolicyDenied: the decision point refuses ``action`` to ``actor``.
             Conflict: the item was destroyed.
         """
-        user = self._users.get_in(session, actor)
-        row = _held(session, item_id)
-        self._access.require(session, user, action, self._items.resource_of(row), now)
+        row = self.allowed(session, item_id, action, actor, now)
         if row.status == HoldingState.DESTROYED:
             raise Conflict(destroyed_message(item_id, None))
         return row
