@@ -113,12 +113,40 @@ def label(
     return ConfidentialityLabel(scheme, native, f"node-{scheme.lower()}", created, tuple(cats))
 
 
+# Every strategy is built once, here: a strategy built inside a draw is validated again on
+# every draw, which cost these tests most of their time (60 s of CPU a Cedar shard).
+_SUBSETS = {
+    values: st.frozensets(st.sampled_from(values)) for values in (PARTIES, TOPICS, CONTROLS, PURPOSES)
+}
+_NATIVE = {
+    scheme: st.sampled_from([lvl.native for lvl in SCHEMES[scheme].levels]) for scheme in READER_SCHEMES
+}
+_BOOLEANS = st.booleans()
+_ROLE = st.sampled_from(ROLES)
+_PARTY = st.sampled_from(PARTIES)
+_PURPOSE = st.sampled_from(PURPOSES)
+_ITEM_SCHEME = st.sampled_from(ITEM_SCHEMES)
+_ACTION = st.sampled_from(list(Action))
+_EVERY_TOPIC_OR_SOME = st.one_of(st.just(frozenset(TOPICS)), _SUBSETS[TOPICS])
+_EVERY_PURPOSE_OR_SOME = st.one_of(st.just(frozenset(PURPOSES)), _SUBSETS[PURPOSES])
+
+
 def _subsets(values: tuple[str, ...]) -> st.SearchStrategy[frozenset[str]]:
-    return st.frozensets(st.sampled_from(values))
+    return _SUBSETS[values]
 
 
 def _native(scheme: str) -> st.SearchStrategy[str]:
-    return st.sampled_from([lvl.native for lvl in SCHEMES[scheme].levels])
+    return _NATIVE[scheme]
+
+
+def _one(draw: st.DrawFn, values: tuple[str, ...]) -> str:
+    """One of ``values`` (which vary per draw, so they get no strategy of their own)."""
+    return values[draw(st.integers(0, len(values) - 1))]
+
+
+def _one_of(draw: st.DrawFn, first: tuple[str, ...], second: tuple[str, ...]) -> str:
+    """As ``one_of(sampled_from(first), sampled_from(second))``: a branch, then a value."""
+    return _one(draw, first if draw(_BOOLEANS) else second)
 
 
 @dataclass(frozen=True)
@@ -129,7 +157,7 @@ class _Item:
 
 
 def _draw_item(draw: st.DrawFn) -> _Item:
-    origin = draw(st.sampled_from(ITEM_SCHEMES))
+    origin = draw(_ITEM_SCHEME)
     rel, ntk, ctl = draw(_subsets(PARTIES)), draw(_subsets(TOPICS)), draw(_subsets(CONTROLS))
     original = label(origin, draw(_native(origin)), rel, ntk, ctl, None)
     return _Item(origin, rel, Marking(original, _draw_alternatives(draw, origin, rel, ntk, ctl)))
@@ -140,10 +168,10 @@ def _draw_alternatives(
 ) -> tuple[ConfidentialityLabel, ...]:
     alternatives = []
     for other in ITEM_SCHEMES:
-        if other == origin or not draw(st.booleans()):
+        if other == origin or not draw(_BOOLEANS):
             continue
         # Mostly a faithful copy (derive_alternative), sometimes a diverging one.
-        copy = draw(st.booleans())
+        copy = draw(_BOOLEANS)
         alternatives.append(
             label(
                 other,
@@ -170,17 +198,15 @@ def _draw_subject(draw: st.DrawFn, item: _Item) -> Subject:
     # Often a reader in a scheme the item is marked in, of a nationality it allows, so
     # that the rules further down decide alone.
     marked = (item.origin, *(alt.policy for alt in item.marking.alternatives))
-    reader = draw(st.one_of(st.sampled_from(marked), st.sampled_from(READER_SCHEMES)))
+    reader = _one_of(draw, marked, READER_SCHEMES)
     return Subject(
         name="u",
-        role=draw(st.sampled_from(ROLES)),
-        nationality=draw(
-            st.one_of(st.sampled_from(sorted({item.origin, *item.rel})), st.sampled_from(PARTIES))
-        ),
+        role=draw(_ROLE),
+        nationality=_one_of(draw, tuple(sorted({item.origin, *item.rel})), PARTIES),
         clearance=SCHEMES[reader].level(draw(_native(reader))),
         # Often everything, so that the other rules decide alone.
-        need_to_know=draw(st.one_of(st.just(frozenset(TOPICS)), _subsets(TOPICS))),
-        purposes=draw(st.one_of(st.just(frozenset(PURPOSES)), _subsets(PURPOSES))),
+        need_to_know=draw(_EVERY_TOPIC_OR_SOME),
+        purposes=draw(_EVERY_PURPOSE_OR_SOME),
     )
 
 
@@ -209,10 +235,10 @@ def _draw_terms(draw: st.DrawFn, origin: str, third_party: str | None = None) ->
     return ConsentTerms(
         token_id="consent-" + "0" * 32,
         originator_party=origin,
-        third_party=third_party or draw(st.sampled_from(PARTIES)),
-        purpose=draw(st.sampled_from(PURPOSES)),
-        purpose_only=draw(st.booleans()),
-        onward_release=draw(st.booleans()),
+        third_party=third_party or draw(_PARTY),
+        purpose=draw(_PURPOSE),
+        purpose_only=draw(_BOOLEANS),
+        onward_release=draw(_BOOLEANS),
     )
 
 
@@ -227,9 +253,9 @@ def _draw_resource(draw: st.DrawFn, item: _Item, item_id: str = "i") -> Resource
     return Resource(
         item_id=item_id,
         marking=item.marking,
-        purpose=draw(st.sampled_from(PURPOSES)),
+        purpose=draw(_PURPOSE),
         originator_party=item.origin,
-        held_party=draw(st.sampled_from((item.origin, *PARTIES))),
+        held_party=_one(draw, (item.origin, *PARTIES)),
         consents=_draw_consents(draw, item.origin),
     )
 
@@ -240,14 +266,17 @@ def _draw_context(draw: st.DrawFn, item: _Item) -> Context:
     agreement_status: Status | None = None
     if which < len(AGREEMENTS):
         agreement, in_force, ended = AGREEMENTS[which]
-        agreement_status = draw(st.sampled_from((in_force, in_force, ended, None)))
-    target = draw(
-        st.one_of(st.none(), st.sampled_from(PARTIES), st.sampled_from(sorted({item.origin, *item.rel})))
+        agreement_status = (in_force, in_force, ended, None)[draw(st.integers(0, 3))]
+    branch = draw(st.integers(0, 2))
+    target = (
+        None
+        if branch == 0
+        else _one(draw, PARTIES if branch == 1 else tuple(sorted({item.origin, *item.rel})))
     )
     # A verified consent, most often to the target, sometimes to another party (it must not count).
     consent = None
-    if draw(st.booleans()):
-        consent = _draw_terms(draw, item.origin, draw(st.one_of(st.just(target), st.sampled_from(PARTIES))))
+    if draw(_BOOLEANS):
+        consent = _draw_terms(draw, item.origin, target if draw(_BOOLEANS) else draw(_PARTY))
     return Context(
         now=NOW,
         agreement=agreement,
@@ -264,7 +293,7 @@ def cases(draw: st.DrawFn) -> Case:
     subject = _draw_subject(draw, item)
     resource = _draw_resource(draw, item)
     context = _draw_context(draw, item)
-    return Case(subject, draw(st.sampled_from(list(Action))), resource, context)
+    return Case(subject, draw(_ACTION), resource, context)
 
 
 def relabelled(marking: Marking, created: dt.datetime) -> Marking:
@@ -299,17 +328,17 @@ def batches(draw: st.DrawFn) -> Batch:
     for _ in range(draw(st.integers(0, 5))):
         # Some share the originator's label with an earlier one and differ in the
         # alternatives only, which the memo key must tell apart.
-        if draw(st.booleans()):
+        if draw(_BOOLEANS):
             pool.append(_draw_sibling(draw, pool[draw(st.integers(0, len(pool) - 1))]))
         else:
             pool.append(_draw_item(draw))
     subject = _draw_subject(draw, pool[0])
     context = _draw_context(draw, pool[0])
-    action = draw(st.sampled_from(list(Action)))
+    action = draw(_ACTION)
     resources = []
     for n in range(draw(st.integers(1, 40))):
         item = pool[draw(st.integers(0, len(pool) - 1))]
-        if draw(st.booleans()):
+        if draw(_BOOLEANS):
             created = CREATED + dt.timedelta(seconds=draw(st.integers(1, 10**6)))
             item = _Item(item.origin, item.rel, relabelled(item.marking, created))
         resource = _draw_resource(draw, item, item_id=f"i{n}")
