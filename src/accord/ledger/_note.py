@@ -80,6 +80,7 @@ KEY_ID_SIZE: Final = 4
 TIMESTAMP_SIZE: Final = 8
 _DASH: Final = "\u2014 "
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f]")
 _TIME_PREFIX: Final = "time "
 _COSIGNATURE_HEADER: Final = "cosignature/v1\n"
 
@@ -196,7 +197,7 @@ class NoteSignature:
 
 
 def _check_text(text: str, what: str) -> None:
-    if any(ch < " " and ch != "\n" for ch in text):
+    if _CONTROL_BUT_NEWLINE.search(text):
         raise InvalidInput(f"{what} holds a control character other than newline")
 
 
