@@ -97,7 +97,7 @@ class WitnessService(ServiceBase):
         self._demands = Demands(partners, self._alarms)
         self._witnessing = Witnessing(partners, self._demands)
         self._offering = Offering(partners, ledger, self._demands)
-        self._incoming = WitnessIncoming(services, self._demands, self._witnessing)
+        self._incoming = WitnessIncoming(services, partners, self._demands, self._witnessing)
 
     # --- the origin ----------------------------------------------------------------------
 

@@ -24,15 +24,14 @@ from accord.exchange import (
     ProofRequest,
     SignedCheckpoint,
 )
-from accord.items import Precedence
 from accord.ledger import Checkpoint, MerkleTree
 from accord.node.audit._alarms import own_fork
 from accord.node.audit._checkpoint_rows import checkpoint_from_row
 from accord.node.audit._demands import Demands
-from accord.node.audit._partners import ACTOR
+from accord.node.audit._partners import ACTOR, Partners
 from accord.node.audit._witnessing import Witnessing
+from accord.node.core._principal import Act
 from accord.node.transfer._control import (
-    NO_ITEM,
     Apply,
     Entry,
     Incoming,
@@ -54,9 +53,12 @@ _NO_ITEM_MARK: Final = "LEDGER CHECKPOINT - NOT CMI"
 class WitnessIncoming(ServiceBase):
     """The handlers of the witnessing messages a partner sends us."""
 
-    def __init__(self, services: Services, demands: Demands, witnessing: Witnessing) -> None:
-        """Serve the node behind ``services.ctx``, with the façade's demands and witnessing."""
+    def __init__(
+        self, services: Services, partners: Partners, demands: Demands, witnessing: Witnessing
+    ) -> None:
+        """Serve the node behind ``services.ctx``, with the façade's partners, demands and witnessing."""
         super().__init__(services)
+        self._partners = partners
         self._demands = demands
         self._witnessing = witnessing
 
@@ -253,17 +255,9 @@ class WitnessIncoming(ServiceBase):
         signature = checkpoint_from_row(session.get_one(LedgerCheckpointRow, checkpoint.size)).signature
         proof = MerkleTree(SqlHashStore(session)).consistency_proof(request.from_size, checkpoint.size)
         statement = CheckpointStatement(checkpoint, signature, request.from_size, tuple(proof))
-        self._sending.enqueue(
-            session,
-            kind="checkpoint",
-            card=self._parties.card(session, header.sender),
-            agreement=self._agreements.get_in(session, header.agreement_id),
-            precedence=Precedence.ROUTINE,
-            item_id=NO_ITEM,
-            payload=statement.to_bytes(),
-            actor=ACTOR,
-            now=now,
-        )
+        card = self._parties.card(session, header.sender)
+        agreement = self._agreements.get_in(session, header.agreement_id)
+        self._partners.send(session, statement, card, agreement, Act(ACTOR, now))
         return Entry({"to": header.sender, "from_size": request.from_size, "size": checkpoint.size})
 
     def _receipt(self, apply: Apply, now: datetime) -> Incoming:

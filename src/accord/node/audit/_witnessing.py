@@ -29,6 +29,7 @@ from accord.exchange import CheckpointStatement, Countersignature, EnvelopeHeade
 from accord.node.audit._alarms import Discrepancy, evidence, raise_alarm, signed_json
 from accord.node.audit._demands import Demands
 from accord.node.audit._partners import ACTOR, Partners
+from accord.node.core._principal import Act
 from accord.store import NewEvent, WitnessSeenRow, append_event, format_stamp
 
 __all__ = ["Witnessing"]
@@ -130,15 +131,10 @@ class Witnessing:
             checkpoint=signed.checkpoint,
             signed_at=format_time(now),
         )
-        self._partners.send(
-            session,
-            kind="countersignature",
-            card=self._partners.parties.card(session, header.sender),
-            agreement=self._partners.agreements.get_in(session, header.agreement_id),
-            payload=counter.to_bytes(),
-            actor=ACTOR,
-            now=now,
-        )
+        partners = self._partners
+        card = partners.parties.card(session, header.sender)
+        agreement = partners.agreements.get_in(session, header.agreement_id)
+        partners.send(session, counter, card, agreement, Act(ACTOR, now))
 
 
 def _journal(

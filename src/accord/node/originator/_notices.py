@@ -42,6 +42,7 @@ from accord.node.transfer._control import (
     same_version,
     signed_by,
 )
+from accord.node.transfer._sealing import Outgoing
 from accord.node.transfer._services import Services
 from accord.policy import Action
 from accord.store import (
@@ -221,14 +222,15 @@ class NoticeService(ItemGate):
             card = self._parties.card(session, peer)
             self._sending.enqueue(
                 session,
-                kind="downgrade",
-                card=card,
-                agreement=self._agreements.get_in(session, agreement_id),
-                precedence=Precedence.PRIORITY,
-                item_id=row.id,
-                payload=notice.to_bytes(),
-                actor=actor,
-                now=now,
+                Outgoing(
+                    kind="downgrade",
+                    card=card,
+                    agreement=self._agreements.get_in(session, agreement_id),
+                    precedence=Precedence.PRIORITY,
+                    item_id=row.id,
+                    payload=notice.to_bytes(),
+                ),
+                Act(actor, now),
             )
             told.append(peer)
         return told

@@ -31,6 +31,7 @@ from accord.exchange import (
 from accord.items import HoldingState, Precedence
 from accord.markings import Marking
 from accord.node.core._context import NodeContext
+from accord.node.core._principal import Act
 from accord.node.holdings._access_keys import keep_access_key
 from accord.node.holdings._consent_book import record_held
 from accord.node.holdings._search_index import SearchIndex
@@ -38,6 +39,7 @@ from accord.node.holdings._vault import seal_content, wrap_blob_key, wrap_item_k
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._acceptance import PreparedItem
 from accord.node.transfer._inbox import record_arrival, seen
+from accord.node.transfer._sealing import Outgoing
 from accord.node.transfer._sending import SendingService
 from accord.store import AttachmentRow, ItemRepository, ItemRow, NewEvent, append_event, format_stamp
 
@@ -130,14 +132,15 @@ class ItemHolding:
         ).signed_with(self._ctx.keys)
         sent = self._sending.enqueue(
             session,
-            kind="consent-receipt",
-            card=self._parties.card(session, token.originator_node),
-            agreement=prepared.translator,
-            precedence=Precedence.ROUTINE,
-            item_id=token.item_id,
-            payload=receipt.to_bytes(),
-            actor=f"peer:{sender}",
-            now=now,
+            Outgoing(
+                kind="consent-receipt",
+                card=self._parties.card(session, token.originator_node),
+                agreement=prepared.translator,
+                precedence=Precedence.ROUTINE,
+                item_id=token.item_id,
+                payload=receipt.to_bytes(),
+            ),
+            Act(f"peer:{sender}", now),
         )
         append_event(
             session,
