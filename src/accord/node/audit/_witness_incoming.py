@@ -35,6 +35,8 @@ from accord.node.transfer._control import (
     Apply,
     Entry,
     Incoming,
+    Received,
+    Steps,
     about_no_item,
     authored_by,
     handle,
@@ -88,18 +90,19 @@ class WitnessIncoming(ServiceBase):
             verify_signed(session, self._parties.signer, header, counter)
 
         return handle(
-            session,
             header,
             plaintext,
-            parse=Countersignature.parse,
-            authenticate=authenticate,
-            locate=lambda counter: session.get(LedgerCheckpointRow, counter.checkpoint.size),
-            check=lambda counter, ours: _signed_here(
-                ours, counter.checkpoint, f"{header.sender} countersigns a checkpoint"
+            Steps(
+                parse=Countersignature.parse,
+                authenticate=authenticate,
+                locate=lambda counter: session.get(LedgerCheckpointRow, counter.checkpoint.size),
+                check=lambda counter, ours: _signed_here(
+                    ours, counter.checkpoint, f"{header.sender} countersigns a checkpoint"
+                ),
+                apply=lambda write, counter, _, now: _file_countersignature(write, counter, now),
+                journal="ledger.countersigned",
+                receipt=lambda _, __, applied: self._receipt(applied, now),
             ),
-            apply=lambda write, counter, _, now: _file_countersignature(write, counter, now),
-            journal="ledger.countersigned",
-            receipt=lambda _, __, applied: self._receipt(applied, now),
         )
 
     def checkpoint(
@@ -122,23 +125,22 @@ class WitnessIncoming(ServiceBase):
 
         # The comparison decides what is journalled (``Witnessing.witness``): no one action here.
         return handle(
-            session,
             header,
             plaintext,
-            parse=CheckpointStatement.parse,
-            authenticate=signed_by(
-                session,
-                header,
-                sender_party,
-                self._parties.signer,
-                lambda statement: (statement.checkpoint.origin, None),
-                "a node offers only its own ledger's checkpoints",
+            Steps(
+                parse=CheckpointStatement.parse,
+                authenticate=signed_by(
+                    Received(session, header, sender_party),
+                    self._parties.signer,
+                    lambda statement: (statement.checkpoint.origin, None),
+                    "a node offers only its own ledger's checkpoints",
+                ),
+                locate=lambda _: None,
+                check=None,
+                apply=apply,
+                journal=None,
+                receipt=lambda _, __, applied: self._receipt(applied, now),
             ),
-            locate=lambda _: None,
-            check=None,
-            apply=apply,
-            journal=None,
-            receipt=lambda _, __, applied: self._receipt(applied, now),
         )
 
     def proof_request(
@@ -162,18 +164,19 @@ class WitnessIncoming(ServiceBase):
                 raise InvalidInput(f"a proof request about the ledger of {origin}, not of this node")
 
         return handle(
-            session,
             header,
             plaintext,
-            parse=ProofRequest.parse,
-            authenticate=authenticate,
-            locate=lambda request: session.get(LedgerCheckpointRow, request.checkpoint.size),
-            check=lambda request, ours: _signed_here(
-                ours, request.checkpoint, f"{header.sender} asks for a proof to a checkpoint"
+            Steps(
+                parse=ProofRequest.parse,
+                authenticate=authenticate,
+                locate=lambda request: session.get(LedgerCheckpointRow, request.checkpoint.size),
+                check=lambda request, ours: _signed_here(
+                    ours, request.checkpoint, f"{header.sender} asks for a proof to a checkpoint"
+                ),
+                apply=lambda write, request, _, now: self._answer_proof(write, header, request, now),
+                journal="ledger.consistency",
+                receipt=lambda _, __, applied: self._receipt(applied, now),
             ),
-            apply=lambda write, request, _, now: self._answer_proof(write, header, request, now),
-            journal="ledger.consistency",
-            receipt=lambda _, __, applied: self._receipt(applied, now),
         )
 
     def gossip(
@@ -200,21 +203,22 @@ class WitnessIncoming(ServiceBase):
 
         # The comparison decides what is journalled (an alarm, a demand): no one action here.
         return handle(
-            session,
             header,
             plaintext,
-            parse=Gossip.parse,
-            authenticate=authored_by(
-                header,
-                sender_party,
-                lambda gossip: (gossip.witness, None),
-                "a node gossips only what it holds itself",
+            Steps(
+                parse=Gossip.parse,
+                authenticate=authored_by(
+                    header,
+                    sender_party,
+                    lambda gossip: (gossip.witness, None),
+                    "a node gossips only what it holds itself",
+                ),
+                locate=lambda gossip: self._told_of_others(session, header, gossip),
+                check=None,
+                apply=apply,
+                journal=None,
+                receipt=lambda _, __, applied: self._receipt(applied, now),
             ),
-            locate=lambda gossip: self._told_of_others(session, header, gossip),
-            check=None,
-            apply=apply,
-            journal=None,
-            receipt=lambda _, __, applied: self._receipt(applied, now),
         )
 
     # --- steps ---------------------------------------------------------------------------

@@ -35,6 +35,8 @@ from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._control import (
     Entry,
     Incoming,
+    Received,
+    Steps,
     about_item,
     handle,
     not_on_record,
@@ -143,23 +145,22 @@ class NoticeService(ItemGate):
             return Entry(item_id=notice.item_id, detail=_change(notice))
 
         return handle(
-            session,
             header,
             plaintext,
-            parse=DowngradeNotice.parse,
-            authenticate=signed_by(
-                session,
-                header,
-                sender_party,
-                self._parties.signer,
-                lambda n: (n.originator_node, None),
-                "only the originator changes an item's classification (Art. 6)",
+            Steps(
+                parse=DowngradeNotice.parse,
+                authenticate=signed_by(
+                    Received(session, header, sender_party),
+                    self._parties.signer,
+                    lambda n: (n.originator_node, None),
+                    "only the originator changes an item's classification (Art. 6)",
+                ),
+                locate=locate,
+                check=lambda notice, row: _check_incoming(session, notice, row),
+                apply=apply,
+                journal="item.downgrade.received",
+                receipt=lambda _, row, applied: about_item(row, self._ctx.config.scheme, applied),
             ),
-            locate=locate,
-            check=lambda notice, row: _check_incoming(session, notice, row),
-            apply=apply,
-            journal="item.downgrade.received",
-            receipt=lambda _, row, applied: about_item(row, self._ctx.config.scheme, applied),
         )
 
     # --- helpers ------------------------------------------------------------------------

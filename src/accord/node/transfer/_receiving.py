@@ -41,7 +41,6 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from accord.agreements import Agreement, Status
 from accord.errors import AccordError, VerificationFailed
 from accord.exchange import UNSIGNED, Receipt, ReceiptBatch, Transmission, WireEnvelope
 from accord.items import Precedence
@@ -55,12 +54,13 @@ from accord.node.transfer._dispatch import ControlDispatch, PreparedControl
 from accord.node.transfer._holding import ItemHolding
 from accord.node.transfer._intake import (
     MAX_ENVELOPE_AGE,
+    Arrival,
     message_id,
     open_checked,
     parse_transmission,
     raw,
 )
-from accord.node.transfer._quarantine import Quarantine
+from accord.node.transfer._quarantine import Quarantine, Refusal
 from accord.node.transfer._sending import SendingService
 from accord.store import QuarantineRow, format_stamp
 
@@ -144,13 +144,8 @@ class ReceivingService:
             # Kept for the officer like every other refusal (the bytes themselves are not:
             # a refused upload may be gigabytes; its id, offset and size are what matter).
             with contextlib.suppress(AccordError):
-                self._quarantine_book.record(
-                    "peer",
-                    None,
-                    f"attachment upload refused ({blob_id[:96]} at {offset} of {total}): {exc}",
-                    b"",
-                    self._ctx.now(),
-                )
+                reason = f"attachment upload refused ({blob_id[:96]} at {offset} of {total}): {exc}"
+                self._quarantine_book.record(Refusal("peer", None, reason, b""), self._ctx.now())
             finish_upload(self._ctx.blobs, blob_id, total)
             raise
 
@@ -212,7 +207,7 @@ class ReceivingService:
                 sender_party, keys = self._parties.signer(session, tx.sender)
             tx.verify(keys)
         except AccordError as exc:
-            self._quarantine_book.record(claimed, None, f"transmission refused: {exc}", body, now)
+            self._quarantine_book.record(Refusal(claimed, None, f"transmission refused: {exc}", body), now)
             raise VerificationFailed("transmission rejected") from exc
         return tx, sender_party
 
@@ -223,12 +218,12 @@ class ReceivingService:
         read-only snapshot: no write lock is held meanwhile, so a FLASH transmission on
         another connection is never stuck behind a large batch or an imagery check."""
         prepared: list[tuple[WireEnvelope, str, _Outcome]] = []
-        checked: dict[str, tuple[Agreement, Status]] = {}  # per transmission: one look per agreement
         with self._ctx.db.transaction(read_only=True) as snapshot:
+            arrival = Arrival(snapshot, tx, sender_party, now)
             for envelope in tx.envelopes:
                 result: _Outcome
                 try:
-                    result = self._prepare(snapshot, tx, envelope, sender_party, now, checked)
+                    result = self._prepare(arrival, envelope)
                 except (AccordError, RecursionError) as exc:  # RecursionError: JSON nested too deeply
                     result = f"{type(exc).__name__}: {exc}"
                 prepared.append((envelope, message_id(envelope), result))
@@ -266,28 +261,21 @@ class ReceivingService:
                     except AccordError as exc:
                         reason = f"{type(exc).__name__}: {exc}"
                 rejected.append(msg_id)
-                self._quarantine_book.record_in(session, tx.sender, msg_id, reason, raw(envelope), now)
+                refusal = Refusal(tx.sender, msg_id, reason, raw(envelope))
+                self._quarantine_book.record_in(session, refusal, now)
         if urgent:
             self._ctx.flash_committed()
         return receipts, rejected, repeated
 
     # --- one envelope -----------------------------------------------------------------
 
-    def _prepare(
-        self,
-        session: Session,
-        tx: Transmission,
-        envelope: WireEnvelope,
-        sender_party: str,
-        now: datetime,
-        checked: dict[str, tuple[Agreement, Status]],
-    ) -> PreparedItem | PreparedControl | Receipt:
-        opened = open_checked(self._ctx, self._agreements, session, tx, envelope, sender_party, now, checked)
+    def _prepare(self, arrival: Arrival, envelope: WireEnvelope) -> PreparedItem | PreparedControl | Receipt:
+        opened = open_checked(self._ctx, self._agreements, arrival, envelope)
         if isinstance(opened, Receipt):
             return opened
         if opened.header.type != "item":
-            return self._dispatch.prepare(session, tx, opened, sender_party, now)
-        return self._acceptance.prepare(session, tx, opened, sender_party, now)
+            return self._dispatch.prepare(arrival, opened)
+        return self._acceptance.prepare(arrival, opened)
 
     def _commit_one(
         self, session: Session, tx: Transmission, prepared: PreparedItem | PreparedControl, now: datetime
