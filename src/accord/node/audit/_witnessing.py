@@ -53,18 +53,12 @@ class Witnessing:
             _journal(session, header, "ok", {"origin": new.origin, "size": new.size, "proven": True}, now)
             return
         row = session.get(WitnessSeenRow, new.origin)
-        detail: dict[str, object] = {
-            "origin": new.origin,
-            "size": new.size,
-            "root": new.root.hex(),
-            "previous_size": statement.previous_size,
-        }
         if row is None:
             self._keep(session, None, presented, now)
             self._countersign(session, header, presented, now)
-            _journal(session, header, "ok", {**detail, "first": True}, now)
+            _journal(session, header, "ok", {**_detail(statement), "first": True}, now)
             return
-        self._against_held(session, header, statement, row, detail, now)
+        self._against_held(session, header, statement, row, now)
 
     def _against_held(
         self,
@@ -72,7 +66,6 @@ class Witnessing:
         header: EnvelopeHeader,
         statement: CheckpointStatement,
         row: WitnessSeenRow,
-        detail: dict[str, object],
         now: datetime,
     ) -> None:
         """Compare a statement with the checkpoint held from its origin (``row``)."""
@@ -80,7 +73,7 @@ class Witnessing:
         presented = SignedCheckpoint(new, statement.signature)
         held = evidence(row.signed_json)
         old = held.checkpoint
-        detail["held_size"] = old.size
+        detail = {**_detail(statement), "held_size": old.size}
         sender, message_id = header.sender, header.message_id
         if new.size == old.size:
             if new.root != old.root:
@@ -135,6 +128,17 @@ class Witnessing:
         card = partners.parties.card(session, header.sender)
         agreement = partners.agreements.get_in(session, header.agreement_id)
         partners.send(session, counter, card, agreement, Act(ACTOR, now))
+
+
+def _detail(statement: CheckpointStatement) -> dict[str, object]:
+    """What the journal says of a statement witnessed."""
+    new = statement.checkpoint
+    return {
+        "origin": new.origin,
+        "size": new.size,
+        "root": new.root.hex(),
+        "previous_size": statement.previous_size,
+    }
 
 
 def _journal(
