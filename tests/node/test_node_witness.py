@@ -305,7 +305,7 @@ def test_witness_messages_have_handlers(trio: Trio, kind: str) -> None:
     from accord.errors import Conflict
 
     with pytest.raises(Conflict):
-        trio.jpn.receiving.register(kind, trio.jpn.witness.incoming_checkpoint)
+        trio.jpn.receiving.register(kind, trio.jpn.witness.handlers()[kind])
 
 
 def test_a_transmission_calls_for_a_checkpoint_at_once_and_witnessing_does_not(trio: Trio) -> None:

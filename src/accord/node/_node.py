@@ -118,7 +118,7 @@ class Node:
         services = Services.on(footing, self.sending)
         self.consents = ConsentService(services)
         self.notices = NoticeService(services, self.consents)
-        self.receiving = ReceivingService(ctx, self.parties, self.agreements, self.sending)
+        self.receiving = ReceivingService(services)
         for kind in ("consent-request", "consent-decision", "consent-revocation"):
             self.receiving.register(kind, self.consents.incoming)
         self.receiving.register("downgrade", self.notices.incoming)
@@ -138,10 +138,8 @@ class Node:
         for kind in ("compromise-notice", "compromise-report"):
             self.receiving.register(kind, self.compromise.incoming)
         self.witness = WitnessService(services, self.ledger)
-        self.receiving.register("checkpoint", self.witness.incoming_checkpoint)
-        self.receiving.register("countersignature", self.witness.incoming_countersignature)
-        self.receiving.register("proof-request", self.witness.incoming_proof_request)
-        self.receiving.register("gossip", self.witness.incoming_gossip)
+        for kind, handler in self.witness.handlers().items():
+            self.receiving.register(kind, handler)
 
     def worker(self, *, transport_factory: TransportFactory | None = None) -> DeliveryWorker:
         """A delivery worker for this node (start it; stop it before closing the node)."""

@@ -2,7 +2,7 @@
 
 A partner offers its checkpoint in a ``checkpoint`` statement, whose signature the
 receiving handler has checked with the partner's pinned keys
-(:meth:`~accord.node.audit.WitnessService.incoming_checkpoint`). :meth:`Witnessing.witness`
+(:meth:`~._witness_incoming.WitnessIncoming.checkpoint`). :meth:`Witnessing.witness`
 then compares it, in the write transaction, with the checkpoint held from that origin:
 
 - none held, or a larger one the proof shows extends it: it keeps the new one and returns a
