@@ -44,9 +44,6 @@ from sqlalchemy.orm import Session
 from accord.errors import AccordError, VerificationFailed
 from accord.exchange import UNSIGNED, Receipt, ReceiptBatch, Transmission, WireEnvelope
 from accord.items import Precedence
-from accord.node.core._context import NodeContext
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._parties import PartyService
 from accord.node.transfer._acceptance import ItemAcceptance, PreparedItem
 from accord.node.transfer._attachments import MAX_BLOB_BYTES, finish_upload
 from accord.node.transfer._control import WITNESS_TYPES, ControlHandler
@@ -61,7 +58,7 @@ from accord.node.transfer._intake import (
     raw,
 )
 from accord.node.transfer._quarantine import Quarantine, Refusal
-from accord.node.transfer._sending import SendingService
+from accord.node.transfer._services import ServiceBase, Services
 from accord.store import QuarantineRow, format_stamp
 
 __all__ = ["MAX_BLOB_BYTES", "MAX_ENVELOPE_AGE", "Ingested", "ReceivingService"]
@@ -88,24 +85,16 @@ class Ingested:
     rejected: int
 
 
-class ReceivingService:
+class ReceivingService(ServiceBase):
     """The node's side of the peer API (implements ``accord.api.PeerHandler``)."""
 
-    def __init__(
-        self,
-        ctx: NodeContext,
-        parties: PartyService,
-        agreements: AgreementService,
-        sending: SendingService,
-    ) -> None:
-        """Serve the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
-        self._agreements = agreements
-        self._sending = sending
+    def __init__(self, services: Services) -> None:
+        """Serve the node behind ``services.ctx``."""
+        super().__init__(services)
+        ctx = services.ctx
         self._dispatch = ControlDispatch(ctx)
-        self._acceptance = ItemAcceptance(ctx, parties, agreements)
-        self._holding = ItemHolding(ctx, parties, sending)
+        self._acceptance = ItemAcceptance(ctx, services.parties, services.agreements)
+        self._holding = ItemHolding(ctx, services.parties, services.sending)
         self._quarantine_book = Quarantine(ctx)
 
     def register(self, kind: str, handler: ControlHandler) -> None:
