@@ -1,14 +1,14 @@
 """The release checks of ``send``, with reasons (Arts. 4, 6, 21).
 
 :meth:`ReleaseChecks.authorise` runs them for one item of a :class:`ReleaseRequest` (who
-releases to which party, when), as named steps: the officer may
-read it (someone who may not is told it does not exist); the agreement with the receiving
-party is in force and the label may travel under it (:meth:`~ReleaseChecks.agreement_for`:
-equivalent level, topics, *Releasable To*, Art. 4); an item provided by a partner goes on
-only with its originator's consent (:meth:`~ReleaseChecks.consent_for`, Art. 6); the
-decision point allows the release (role, clearance, the consent's conditions).
-:meth:`ReleaseChecks.payload` then builds what travels: label, binding, content, the
-attachments' keys, and the consent token when there is one.
+releases to which party, when), as named steps: the officer may read it (someone who may
+not is told it does not exist); the agreement with the receiving party is in force and the
+label may travel under it (:meth:`~ReleaseChecks.agreement_for`: equivalent level, topics,
+*Releasable To*, Art. 4); an item provided by a partner goes on only with its originator's
+consent (:meth:`~ReleaseChecks.consent_for`, Art. 6); the decision point allows the release
+(role, clearance, the consent's conditions). :meth:`ReleaseChecks.payload` then builds what
+travels: label, binding, content, the attachments' keys, and the consent token when there
+is one.
 """
 
 from __future__ import annotations
