@@ -29,7 +29,7 @@ from accord.agreements import NoteKind
 from accord.cli._demo_cmd import free_ports
 from accord.cli._serve import running
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node, example_agreement
+from accord.node import LabelRequest, NewNode, Node, example_agreement
 
 __all__ = [
     "Federation",
@@ -74,8 +74,12 @@ class Federation:
 def make_federation(root: Path) -> Federation:
     """Create JPN and KOR nodes under ``root`` with the agreement in force and analysts."""
     ports = free_ports(2)
-    jpn = Node.init(root / "jpn", party="JPN", node_id="jpn-mod", endpoint=f"https://127.0.0.1:{ports[0]}")
-    kor = Node.init(root / "kor", party="KOR", node_id="kor-mnd", endpoint=f"https://127.0.0.1:{ports[1]}")
+    jpn = Node.init(
+        root / "jpn", NewNode(party="JPN", node_id="jpn-mod", endpoint=f"https://127.0.0.1:{ports[0]}")
+    )
+    kor = Node.init(
+        root / "kor", NewNode(party="KOR", node_id="kor-mnd", endpoint=f"https://127.0.0.1:{ports[1]}")
+    )
     jpn.parties.add(kor.parties.own_card().to_json(), actor="authority")
     kor.parties.add(jpn.parties.own_card().to_json(), actor="authority")
     text = example_agreement(AGREEMENT_FILE)

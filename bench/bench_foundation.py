@@ -27,7 +27,7 @@ from accord.markings import (
     from_xml,
     to_xml,
 )
-from accord.node import LabelRequest, Node
+from accord.node import LabelRequest, NewNode, Node
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -87,7 +87,7 @@ def main() -> None:
     print(f"streaming AEAD seal: {args.megabytes / elapsed:8.1f} MB/s ({total} bytes out)")
 
     with tempfile.TemporaryDirectory() as tmp:
-        node = Node.init(Path(tmp) / "jpn", party="JPN", node_id="jpn-bench")
+        node = Node.init(Path(tmp) / "jpn", NewNode(party="JPN", node_id="jpn-bench"))
         node.users.add("sato", role="analyst", clearance="極秘", ntk=[], actor="authority")
         content = ItemContent(ItemKind.REPORT, "Benchmark report", "body " * 100, "benchmark")
         start = time.perf_counter()

@@ -59,7 +59,7 @@ from accord.ledger import (
     verify_consistency,
     verify_inclusion,
 )
-from accord.node import Node
+from accord.node import NewNode, Node
 from accord.store import JournalRow, LedgerCheckpointRow, NewEvent, SqlHashStore, append_event, format_stamp
 
 TARGET_APPENDS = 20_000
@@ -262,7 +262,7 @@ def sustained(
     root: Path, name: str, append: Callable[[Node, int], None], seconds: float, *, seal: bool
 ) -> float:
     """Appends/s over ``seconds`` after a 2 s warm-up, with the worker sealing every second or not."""
-    node = Node.init(root / name, party="JPN", node_id="jpn-mod")
+    node = Node.init(root / name, NewNode(party="JPN", node_id="jpn-mod"))
     worker = node.worker() if seal else None
     stop = threading.Event()
     appended = [0]
@@ -302,7 +302,7 @@ def sustained(
 
 def seal_time(root: Path, leaves: int = 10_000, rounds: int = 5) -> float:
     """Median seconds of ``LedgerService.seal`` over ``leaves`` pending events."""
-    node = Node.init(root / "seal-time", party="JPN", node_id="jpn-mod")
+    node = Node.init(root / "seal-time", NewNode(party="JPN", node_id="jpn-mod"))
     times = []
     for _ in range(rounds):
         for _ in range(leaves // DURABLE_BATCH):
@@ -331,7 +331,7 @@ def seal_time(root: Path, leaves: int = 10_000, rounds: int = 5) -> float:
 def durable_verify(leaves: int) -> float:
     """``ledger verify`` of a node whose journal holds ``leaves`` sealed events; seconds."""
     with tempfile.TemporaryDirectory(prefix="accord-bench-ledger-") as tmp:
-        node = Node.init(Path(tmp) / "jpn", party="JPN", node_id="jpn-mod")
+        node = Node.init(Path(tmp) / "jpn", NewNode(party="JPN", node_id="jpn-mod"))
         try:
             chunk = 50_000
             for start in range(0, leaves, chunk):

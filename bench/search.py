@@ -37,7 +37,7 @@ from sqlalchemy import insert, select, text
 
 from accord.crypto import new_data_key
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import UNSAFE_FAST_PASSWORD_HASHING, LabelRequest, Node, SearchFilters
+from accord.node import UNSAFE_FAST_PASSWORD_HASHING, LabelRequest, NewNode, Node, SearchFilters
 from accord.node.holdings._vault import seal_content, wrap_item_key
 from accord.store import ItemRow, search_index_size
 
@@ -107,9 +107,7 @@ def _node(root: Path, postgres: str | None) -> Node:
         url = f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema},public"
     node = Node.init(
         root / "jpn",
-        party="JPN",
-        node_id="jpn-mod",
-        database_url=url,
+        NewNode(party="JPN", node_id="jpn-mod", database_url=url),
         password_hashing=UNSAFE_FAST_PASSWORD_HASHING,
     )
     node.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")

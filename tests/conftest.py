@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from accord.node import UNSAFE_FAST_PASSWORD_HASHING, Node, example_agreement, federate
+from accord.node import UNSAFE_FAST_PASSWORD_HASHING, NewNode, Node, example_agreement, federate
 from accord.store import Database
 from support_federation import JPN_KOR_GSOMIA, JPN_KOR_IN_FORCE
 
@@ -209,8 +209,7 @@ class HomeTemplates:
             home = self.root / f"{len(self.made)}-{node_id}"
             Node.init(
                 home,
-                party=party,
-                node_id=node_id,
+                NewNode(party=party, node_id=node_id),
                 clock=lambda: now,
                 password_hashing=UNSAFE_FAST_PASSWORD_HASHING,
             ).close()
@@ -278,9 +277,7 @@ def make_node(
         else:
             node = Node.init(
                 root,
-                party=party,
-                node_id=node_id,
-                database_url=database_url,
+                NewNode(party=party, node_id=node_id, database_url=database_url),
                 clock=clock,
                 password_hashing=UNSAFE_FAST_PASSWORD_HASHING,
             )

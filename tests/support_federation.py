@@ -14,7 +14,7 @@ from pathlib import Path
 
 from accord.node import Node
 
-__all__ = ["JPN_KOR_GSOMIA", "JPN_KOR_IN_FORCE", "write_image"]
+__all__ = ["JPN_KOR_GSOMIA", "JPN_KOR_IN_FORCE", "Loopback", "write_image"]
 
 JPN_KOR_GSOMIA = "jpn-kor-gsomia-2016.toml"
 """The shipped example file of the Japan–ROK GSOMIA (:func:`accord.node.example_agreement`)."""
@@ -41,16 +41,23 @@ def write_image(path: Path, megabytes: int) -> int:
 
 
 class Loopback:
-    """A PeerTransport that hands bytes straight to another node's receiving service (no sockets)."""
+    """A PeerTransport that hands bytes straight to another node's receiving service (no sockets).
+
+    It keeps what it was given: the transmissions posted and each upload's (blob id, offset, total).
+    """
 
     def __init__(self, node: Node) -> None:
         self.node = node
+        self.posted: list[bytes] = []
+        self.uploads: list[tuple[str, int, int]] = []
 
     def post_transmission(self, body: bytes) -> bytes:
+        self.posted.append(body)
         return self.node.receiving.receive_transmission(body)
 
     def blob_status(self, blob_id: str) -> int:
         return self.node.receiving.blob_status(blob_id)
 
     def put_blob(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes]) -> int:
+        self.uploads.append((blob_id, offset, total))
         return self.node.receiving.receive_blob(blob_id, offset, total, iter(pieces))

@@ -1,10 +1,11 @@
 """Helpers for the adversarial exchange tests: in-process transports, forgers, state probes.
 
-The transports follow ``tests/node/test_node_exchange.py``'s loopback: they hand the bytes
-JPN's real delivery produced straight to KOR's receiving service, so every check on both
-sides runs. The forgers build what a hostile or broken sender could send: envelopes sealed
-with ``accord.crypto.seal_envelope`` to KOR's pinned key and transmissions signed with
-``Transmission.make``.
+The tests deliver with the suite's in-process loopback (``Loopback`` in
+``tests/support_federation.py``), which hands the bytes JPN's real delivery produced straight
+to KOR's receiving service, so every check on both sides runs; :class:`Capture` keeps them
+from KOR instead. The forgers build what a hostile or broken sender could send: envelopes
+sealed with ``accord.crypto.seal_envelope`` to KOR's pinned key and transmissions signed
+with ``Transmission.make``.
 """
 
 from __future__ import annotations
@@ -59,26 +60,6 @@ class FederationLike(Protocol):
     clock: Clock
 
 
-class Loopback:
-    """A PeerTransport that calls another node's receiving service in process."""
-
-    def __init__(self, node: Node) -> None:
-        self.node = node
-        self.posted: list[bytes] = []
-        self.uploads: list[tuple[str, int, int]] = []
-
-    def post_transmission(self, body: bytes) -> bytes:
-        self.posted.append(body)
-        return self.node.receiving.receive_transmission(body)
-
-    def blob_status(self, blob_id: str) -> int:
-        return self.node.receiving.blob_status(blob_id)
-
-    def put_blob(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes]) -> int:
-        self.uploads.append((blob_id, offset, total))
-        return self.node.receiving.receive_blob(blob_id, offset, total, iter(pieces))
-
-
 class Capture:
     """A PeerTransport that keeps what the sender posts and never reaches the peer.
 
@@ -106,17 +87,14 @@ def report(
     node: Node,
     precedence: Precedence = Precedence.ROUTINE,
     *,
-    actor: str = "sato",
-    level: str = "秘",
-    rel: tuple[str, ...] = ("KOR",),
     attachments: tuple[Path, ...] = (),
     title: str = "launch report",
 ) -> str:
-    """Create a report at ``node`` and return its id."""
+    """Create a report at JPN's ``node`` (by sato, 秘, releasable to KOR) and return its id."""
     view = node.items.create(
-        actor=actor,
+        actor="sato",
         content=ItemContent(ItemKind.REPORT, title, "text", "Assessment"),
-        label=LabelRequest(level, list(rel), ["DPRK-MISSILE"], ["NO-THIRD-PARTY"]),
+        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], ["NO-THIRD-PARTY"]),
         precedence=precedence,
         attachments=list(attachments),
     )

@@ -14,7 +14,6 @@ from collections.abc import Callable
 import pytest
 from support_exchange_adversarial import (
     FederationLike,
-    Loopback,
     flip,
     outbox_rows,
     receipt_count,
@@ -24,6 +23,7 @@ from support_exchange_adversarial import (
 from accord.exchange import ReceiptBatch
 from accord.items import Precedence
 from accord.node import Node
+from support_federation import Loopback
 
 KOR = "kor-mnd"
 Forge = Callable[[Node, ReceiptBatch], bytes]

@@ -26,7 +26,6 @@ import pytest
 from support_exchange_adversarial import (
     Capture,
     FederationLike,
-    Loopback,
     capture,
     card_of,
     envelopes_of,
@@ -51,6 +50,7 @@ from accord.exchange import EnvelopeHeader, ReceiptBatch, WireEnvelope
 from accord.items import Precedence
 from accord.markings import RELEASABLE_TO, Category
 from accord.node import IdentityCard, Node
+from support_federation import Loopback
 
 JPN, KOR = "jpn-mod", "kor-mnd"
 _BATCH_KEYS = {

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support_exchange_adversarial import FederationLike, Loopback, events, flip, outbox_rows, report
+from support_exchange_adversarial import FederationLike, events, flip, outbox_rows, report
 
 from accord.api import create_peer_app
 from accord.errors import AccordError, IntegrityError, InvalidInput, TransportError
 from accord.node import Node
 from accord.node.transfer._receiving import MAX_BLOB_BYTES
+from support_federation import Loopback
 
 KOR = "kor-mnd"
 SIZE = 2_600_000  # plaintext bytes: three stream chunks, three 1 MiB read pieces

@@ -20,14 +20,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from support_exchange_adversarial import FederationLike, Loopback, events, outbox_rows, receipt_count, report
+from support_exchange_adversarial import FederationLike, events, outbox_rows, receipt_count, report
 
 from accord.api import PeerServer, create_peer_app
 from accord.exchange import PeerRejected, PeerUnavailable
 from accord.items import Precedence
-from accord.node import DeliveryService, DeliveryWorker, Node, example_agreement, federate
+from accord.node import DeliveryService, DeliveryWorker, NewNode, Node, example_agreement, federate
 from accord.store import InboxMessageRow, ItemRow, OutboxRow
-from support_federation import JPN_KOR_GSOMIA
+from support_federation import JPN_KOR_GSOMIA, Loopback
 
 KOR = "kor-mnd"
 
@@ -62,9 +62,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     nodes = {
         node_id: Node.init(
             tmp_path / node_id,
-            party=node_id[:3].upper(),
-            node_id=node_id,
-            endpoint=f"https://127.0.0.1:{port}",
+            NewNode(party=node_id[:3].upper(), node_id=node_id, endpoint=f"https://127.0.0.1:{port}"),
         )
         for node_id, port in ports.items()
     }

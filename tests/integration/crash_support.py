@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from accord.node import Node, example_agreement, federate
+from accord.node import NewNode, Node, example_agreement, federate
 from accord.node.transfer._control import NO_ITEM
 from support_federation import JPN_KOR_GSOMIA
 
@@ -79,8 +79,12 @@ def make_pair(root: Path) -> Pair:
     jpn_port, kor_port = free_port(), free_port()
     while kor_port == jpn_port:
         kor_port = free_port()
-    jpn = Node.init(root / "jpn", party="JPN", node_id="jpn-mod", endpoint=f"https://127.0.0.1:{jpn_port}")
-    kor = Node.init(root / "kor", party="KOR", node_id="kor-mnd", endpoint=f"https://127.0.0.1:{kor_port}")
+    jpn = Node.init(
+        root / "jpn", NewNode(party="JPN", node_id="jpn-mod", endpoint=f"https://127.0.0.1:{jpn_port}")
+    )
+    kor = Node.init(
+        root / "kor", NewNode(party="KOR", node_id="kor-mnd", endpoint=f"https://127.0.0.1:{kor_port}")
+    )
     try:
         text = example_agreement(JPN_KOR_GSOMIA)
         agreement_id = federate([jpn, kor], text, in_force_on=date(2016, 11, 23))

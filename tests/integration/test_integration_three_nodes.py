@@ -19,7 +19,16 @@ from sqlalchemy import select
 from accord.cli._serve import running
 from accord.errors import PolicyDenied, TransportError
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import NO_ITEM, ConsentGrant, DeliveryWorker, LabelRequest, Node, example_agreement, federate
+from accord.node import (
+    NO_ITEM,
+    ConsentGrant,
+    DeliveryWorker,
+    LabelRequest,
+    NewNode,
+    Node,
+    example_agreement,
+    federate,
+)
 from accord.store import ConsentRow, ItemRow
 
 pytestmark = pytest.mark.slow
@@ -61,7 +70,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
         (("JPN", "jpn-mod"), ("KOR", "kor-mnd"), ("USA", "usa-dod")), ports, strict=True
     ):
         nodes[party] = Node.init(
-            tmp_path / party.lower(), party=party, node_id=node_id, endpoint=f"https://127.0.0.1:{port}"
+            tmp_path / party.lower(),
+            NewNode(party=party, node_id=node_id, endpoint=f"https://127.0.0.1:{port}"),
         )
     jpn, kor, usa = nodes["JPN"], nodes["KOR"], nodes["USA"]
     federate([jpn, kor], example_agreement("jpn-kor-gsomia-2016.toml"), in_force_on=date(2016, 11, 23))

@@ -12,7 +12,7 @@ from support_ledgernode import Clock, Maker, sealed_node
 
 from accord.errors import InvalidInput, VerificationFailed
 from accord.exchange import InclusionProof, check_proof
-from accord.node import Node
+from accord.node import NewNode, Node
 
 Edit = Callable[[dict[str, Any]], None]
 
@@ -116,7 +116,7 @@ def test_an_impostor_card_with_the_same_node_id_is_refused(
     make_node: Maker, clock: Clock, tmp_path: Path
 ) -> None:
     node = sealed_node(make_node, clock)
-    impostor = Node.init(tmp_path / "impostor", party="JPN", node_id="jpn-mod", clock=clock)
+    impostor = Node.init(tmp_path / "impostor", NewNode(party="JPN", node_id="jpn-mod"), clock=clock)
     try:
         card = impostor.parties.own_card().to_json()
     finally:

@@ -36,20 +36,22 @@ def blob_files(node: Node) -> list[str]:
     return sorted(str(p) for p in node.ctx.home.blobs.rglob("*") if p.is_file())
 
 
+class _NewItem:
+    """The type of :data:`NEW_ITEM`."""
+
+
+NEW_ITEM = _NewItem()
+"""``refused(..., item_id=NEW_ITEM)``: the refusal names the id the refused item would have had."""
+
+
 @contextmanager
 def refused(
-    node: Node,
-    error: type[AccordError],
-    match: str,
-    *,
-    action: str,
-    item_id: str | None = None,
-    new_item: bool = False,
+    node: Node, error: type[AccordError], match: str, *, action: str, item_id: str | _NewItem | None = None
 ) -> Iterator[None]:
     """Expect ``error``; then exactly one new journal row, ``refused`` with the reason, and nothing else.
 
-    A refusal must leave a trace and lose nothing: every other table is unchanged.
-    ``new_item``: the refusal names the id the refused item would have had.
+    A refusal must leave a trace and lose nothing: every other table is unchanged. The row
+    names ``item_id``, or a new id of this node's party (:data:`NEW_ITEM`).
     """
     before = row_counts(node)
     blobs = blob_files(node)
@@ -60,7 +62,7 @@ def refused(
     assert blob_files(node) == blobs, "a refusal left blobs behind"
     last = events(node)[-1]
     assert (last.action, last.outcome) == (action, "refused")
-    if new_item:
+    if isinstance(item_id, _NewItem):
         assert last.item_id is not None
         assert last.item_id.startswith(node.config.party.lower() + "-")
     else:

@@ -12,7 +12,7 @@ from support_node import FederationLike, events, refused, row_counts
 
 from accord.cli._common import CliSettings
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
-from accord.node import RFC9106_LOW_MEMORY, UNSAFE_FAST_PASSWORD_HASHING, Node, PasswordHashing
+from accord.node import RFC9106_LOW_MEMORY, UNSAFE_FAST_PASSWORD_HASHING, NewNode, Node, PasswordHashing
 from accord.store import ApiTokenRow, JournalRow, UserRow
 
 PASSWORD = "correct horse battery"
@@ -53,7 +53,7 @@ def test_a_node_hashes_with_rfc9106_parameters_unless_told_otherwise(
 ) -> None:
     assert PasswordHashing(time_cost=3, memory_cost_kib=65536, parallelism=4) == RFC9106_LOW_MEMORY
     assert CliSettings().password_hashing == RFC9106_LOW_MEMORY
-    node = Node.init(tmp_path / "kor", party="KOR", node_id="kor-prod")
+    node = Node.init(tmp_path / "kor", NewNode(party="KOR", node_id="kor-prod"))
     try:
         assert node.accounts.password_hashing == RFC9106_LOW_MEMORY
         node.users.add("kim", role="analyst", clearance="군사Ⅱ급비밀", ntk=[], actor="authority")

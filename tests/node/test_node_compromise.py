@@ -22,6 +22,8 @@ from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, Verifi
 from accord.exchange import UNSIGNED, CompromisedItem, CompromiseNotice, CompromiseReport, new_case_id
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, Node
+from accord.node.core import Act
+from accord.node.transfer import Outgoing
 from accord.store import (
     CompromiseCaseRow,
     CompromiseItemRow,
@@ -295,14 +297,15 @@ def _inject(sender: Node, agreement_id: str, message: CompromiseNotice | Comprom
     with sender.ctx.db.transaction() as session:
         sender.sending.enqueue(
             session,
-            kind=kind,
-            card=sender.parties.card(session, "jpn-mod"),
-            agreement=sender.agreements.get_in(session, agreement_id),
-            precedence=Precedence.FLASH,
-            item_id=item,
-            payload=message.to_bytes(),
-            actor="kim",
-            now=sender.ctx.now(),
+            Outgoing(
+                kind=kind,
+                card=sender.parties.card(session, "jpn-mod"),
+                agreement=sender.agreements.get_in(session, agreement_id),
+                precedence=Precedence.FLASH,
+                item_id=item,
+                payload=message.to_bytes(),
+            ),
+            Act("kim", sender.ctx.now()),
         )
 
 

@@ -18,7 +18,9 @@ from accord.crypto import SigningKeys
 from accord.exchange import UNSIGNED, ConsentReceipt, HoldingsSummary
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import ConsentGrant, LabelRequest, Node
+from accord.node.core import Act
 from accord.node.registry._agreements import travel_refusal
+from accord.node.transfer import Outgoing
 from accord.store import ConsentReceiptRow, InboxMessageRow, OutboxRow, QuarantineRow, read_events
 
 
@@ -137,14 +139,15 @@ def _forge(trio: Trio, sender: Node, keys: SigningKeys, item: str, **changes: st
     with sender.ctx.db.transaction() as session:
         sender.sending.enqueue(
             session,
-            kind="consent-receipt",
-            card=sender.parties.card(session, "jpn-mod"),
-            agreement=sender.agreements.get_in(session, "TISA-2014"),
-            precedence=Precedence.ROUTINE,
-            item_id=item,
-            payload=receipt.to_bytes(),
-            actor="authority",
-            now=sender.ctx.now(),
+            Outgoing(
+                kind="consent-receipt",
+                card=sender.parties.card(session, "jpn-mod"),
+                agreement=sender.agreements.get_in(session, "TISA-2014"),
+                precedence=Precedence.ROUTINE,
+                item_id=item,
+                payload=receipt.to_bytes(),
+            ),
+            Act("authority", sender.ctx.now()),
         )
     trio.deliver(sender)
 

@@ -13,6 +13,8 @@ from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, Poli
 from accord.exchange import UNSIGNED, DestructionCertificate
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest
+from accord.node.core import Act
+from accord.node.transfer import Outgoing
 from accord.store import AttachmentRow, DestructionRow, ItemRow, QuarantineRow, read_events
 
 
@@ -191,14 +193,15 @@ def _send_control(trio: Trio, sender_is_usa: bool, payload: bytes, item: str) ->
         agreement = sender.agreements.get_in(session, "USA-JPN-GSOMIA-2007")
         sender.sending.enqueue(
             session,
-            kind="destruction-certificate",
-            card=sender.parties.card(session, "jpn-mod"),
-            agreement=agreement,
-            precedence=Precedence.ROUTINE,
-            item_id=item,
-            payload=payload,
-            actor="smith",
-            now=sender.ctx.now(),
+            Outgoing(
+                kind="destruction-certificate",
+                card=sender.parties.card(session, "jpn-mod"),
+                agreement=agreement,
+                precedence=Precedence.ROUTINE,
+                item_id=item,
+                payload=payload,
+            ),
+            Act("smith", sender.ctx.now()),
         )
     trio.deliver(trio.usa)
 

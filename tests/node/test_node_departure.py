@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from support_node import FederationLike, events
-from test_node_exchange import Loopback
 
 from accord.agreements import NoteKind
 from accord.errors import NotFound
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, Node
+from support_federation import Loopback
 
 TERMINATED = datetime(2027, 11, 22, 15, 30, tzinfo=UTC)  # 2027-11-23 00:30 in Seoul
 

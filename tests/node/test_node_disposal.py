@@ -13,6 +13,8 @@ from accord.errors import NotFound, PolicyDenied
 from accord.exchange import DisposalRequest
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest
+from accord.node.core import Act
+from accord.node.transfer import Outgoing
 from accord.store import ItemRow, QuarantineRow
 
 AGREEMENT = "JPN-KOR-GSOMIA-2016"
@@ -88,14 +90,17 @@ def test_a_request_from_a_non_originator_is_quarantined(trio: Trio) -> None:
         agreement = trio.usa.agreements.get_in(session, "USA-KOR-1987")
         trio.usa.sending.enqueue(
             session,
-            kind="disposal-request",
-            card=card,
-            agreement=agreement,
-            precedence=Precedence.IMMEDIATE,
-            item_id=item,
-            payload=DisposalRequest(item, "destroy", "forged", "smith", "2026-11-25T09:00:00Z").to_bytes(),
-            actor="smith",
-            now=trio.usa.ctx.now(),
+            Outgoing(
+                kind="disposal-request",
+                card=card,
+                agreement=agreement,
+                precedence=Precedence.IMMEDIATE,
+                item_id=item,
+                payload=DisposalRequest(
+                    item, "destroy", "forged", "smith", "2026-11-25T09:00:00Z"
+                ).to_bytes(),
+            ),
+            Act("smith", trio.usa.ctx.now()),
         )
     trio.deliver(trio.usa)
     assert _status(trio, item) == "held"

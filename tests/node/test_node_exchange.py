@@ -1,14 +1,14 @@
 """Sending, delivery and receiving between two nodes, in process (no network).
 
-The transport is a loopback that calls the receiving node's peer handler directly, so
-these tests exercise every check on both sides; the real mTLS transport is tested in
-tests/exchange and tests/integration.
+The transport is the suite's loopback (``tests/support_federation.py``), which calls the
+receiving node's peer handler directly, so these tests exercise every check on both sides;
+the real mTLS transport is tested in tests/exchange and tests/integration.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,28 +20,25 @@ from accord.exchange import UNSIGNED, EnvelopeHeader, ReceiptBatch, Transmission
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, Node
 from accord.store import InboxMessageRow, OutboxRow, QuarantineRow, format_stamp
-from support_federation import write_image
+from support_federation import Loopback, write_image
 
 
-class Loopback:
-    """A PeerTransport that hands bytes straight to another node's receiving service."""
-
-    def __init__(self, node: Node, *, down: bool = False) -> None:
-        self.node = node
-        self.down = down
-        self.posted: list[bytes] = []
+class Unreachable(Loopback):
+    """The peer is down: the transmission never reaches it."""
 
     def post_transmission(self, body: bytes) -> bytes:
-        if self.down:
-            raise TransportError("peer unreachable (test)")
-        self.posted.append(body)
-        return self.node.receiving.receive_transmission(body)
+        raise TransportError("peer unreachable (test)")
 
-    def blob_status(self, blob_id: str) -> int:
-        return self.node.receiving.blob_status(blob_id)
 
-    def put_blob(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes]) -> int:
-        return self.node.receiving.receive_blob(blob_id, offset, total, iter(pieces))
+@dataclass(frozen=True)
+class Refused:
+    """A send the sender refuses: the item's level and *Releasable To*, the party it goes to, and why."""
+
+    level: str
+    rel: list[str]
+    to: str
+    error: type[Exception]
+    reason: str
 
 
 def _report(node: Node, actor: str, level: str, rel: list[str], precedence: Precedence, **kw: object) -> str:
@@ -167,7 +164,7 @@ def test_store_and_forward_with_backoff(federation: FederationLike) -> None:
     jpn, kor = federation.jpn, federation.kor
     item = _report(jpn, "sato", "秘", ["KOR"], Precedence.IMMEDIATE)
     jpn.sending.send(item, to="KOR", actor="sato")
-    down = Loopback(kor, down=True)
+    down = Unreachable(kor)
     result = jpn.delivery.deliver_once("kor-mnd", "priority", down)
     assert result.error is not None
     (entry,) = jpn.delivery.outbox()
@@ -205,31 +202,34 @@ def test_imagery_attachment_travels(federation: FederationLike, tmp_path: Path) 
 
 
 @pytest.mark.parametrize(
-    ("level", "rel", "to", "error", "reason"),
+    "refused",
     [
-        pytest.param("秘", ["USA"], "KOR", PolicyDenied, "not releasable to KOR", id="not-releasable"),
         pytest.param(
-            "機密",
-            ["KOR"],
-            "KOR",
-            TranslationRefused,
-            r"^機密 \(TOP SECRET\) is outside the scope of JPN-KOR-GSOMIA-2016: "
-            r"no equivalent in KOR \(Art\. 4\)$",
+            Refused("秘", ["USA"], "KOR", PolicyDenied, "not releasable to KOR"), id="not-releasable"
+        ),
+        pytest.param(
+            Refused(
+                "機密",
+                ["KOR"],
+                "KOR",
+                TranslationRefused,
+                r"^機密 \(TOP SECRET\) is outside the scope of JPN-KOR-GSOMIA-2016: "
+                r"no equivalent in KOR \(Art\. 4\)$",
+            ),
             id="top-secret-out-of-scope",
         ),
         pytest.param(
-            "秘", ["KOR", "USA"], "USA", NotFound, "no agreement between JPN and USA", id="no-agreement"
+            Refused("秘", ["KOR", "USA"], "USA", NotFound, "no agreement between JPN and USA"),
+            id="no-agreement",
         ),
     ],
 )
-def test_send_refusals(
-    federation: FederationLike, level: str, rel: list[str], to: str, error: type[Exception], reason: str
-) -> None:
+def test_send_refusals(federation: FederationLike, refused: Refused) -> None:
     jpn = federation.jpn
     jpn.users.add("tanaka", role="officer", clearance="機密", ntk=["DPRK-MISSILE"], actor="authority")
-    item = _report(jpn, "tanaka", level, rel, Precedence.ROUTINE)
-    with pytest.raises(error, match=reason):
-        jpn.sending.send(item, to=to, actor="tanaka")
+    item = _report(jpn, "tanaka", refused.level, refused.rel, Precedence.ROUTINE)
+    with pytest.raises(refused.error, match=refused.reason):
+        jpn.sending.send(item, to=refused.to, actor="tanaka")
     with jpn.ctx.db.transaction() as session:
         assert session.query(OutboxRow).count() == 0
 

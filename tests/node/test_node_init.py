@@ -9,7 +9,7 @@ import pytest
 from support_node import Maker, events, row_counts
 
 from accord.errors import Conflict, InvalidInput, NotFound, StorageError
-from accord.node import Node, NodeConfig
+from accord.node import NewNode, Node, NodeConfig
 
 PRIVATE = ("signing.key", "hpke.key", "hpke-cnsa.key", "tls.key", "data.key")
 
@@ -46,7 +46,7 @@ def test_default_database_is_sqlite_in_the_home(make_node: Maker, tmp_path: Path
 
 
 def test_init_normalises_party_and_picks_a_node_id(tmp_path: Path) -> None:
-    node = Node.init(tmp_path / "n", party=" kor ")
+    node = Node.init(tmp_path / "n", NewNode(party=" kor "))
     try:
         assert node.config.party == "KOR"
         assert node.config.scheme == "KOR"
@@ -56,7 +56,7 @@ def test_init_normalises_party_and_picks_a_node_id(tmp_path: Path) -> None:
 
 
 def test_init_with_another_scheme(tmp_path: Path) -> None:
-    node = Node.init(tmp_path / "n", party="NLD", node_id="nld-mod", scheme="nato")
+    node = Node.init(tmp_path / "n", NewNode(party="NLD", node_id="nld-mod", scheme="nato"))
     try:
         assert node.config.scheme == "NATO"
     finally:
@@ -83,7 +83,7 @@ def test_init_refuses_an_existing_node(make_node: Maker, database_url: str, tmp_
     make_node("JPN", "jpn-mod", database_url)
     key = (tmp_path / "jpn-mod" / "keys" / "signing.key").read_bytes()
     with pytest.raises(Conflict, match="already exists"):
-        Node.init(tmp_path / "jpn-mod", party="JPN", node_id="jpn-mod", database_url=database_url)
+        Node.init(tmp_path / "jpn-mod", NewNode(party="JPN", node_id="jpn-mod", database_url=database_url))
     assert (tmp_path / "jpn-mod" / "keys" / "signing.key").read_bytes() == key
 
 
@@ -92,13 +92,13 @@ def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     home.mkdir()
     (home / "notes.txt").write_text("mine")
     with pytest.raises(Conflict, match="not empty"):
-        Node.init(home, party="JPN")
+        Node.init(home, NewNode(party="JPN"))
     assert sorted(p.name for p in home.iterdir()) == ["notes.txt"]
 
 
 def test_init_accepts_an_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    Node.init(tmp_path / "empty", party="JPN", node_id="jpn-mod").close()
+    Node.init(tmp_path / "empty", NewNode(party="JPN", node_id="jpn-mod")).close()
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,7 @@ def test_init_refuses_bad_input_and_writes_nothing(
 ) -> None:
     home = tmp_path / "home"
     with pytest.raises(InvalidInput, match=message):
-        Node.init(home, **kwargs)  # type: ignore[arg-type]
+        Node.init(home, NewNode(**kwargs))
     assert not home.exists()
 
 
@@ -175,11 +175,11 @@ def test_a_failed_init_leaves_the_folder_as_it_was(
     if exists:
         home.mkdir()
     with pytest.raises(error):
-        Node.init(home, party="JPN", node_id="jpn-mod", database_url=url)
+        Node.init(home, NewNode(party="JPN", node_id="jpn-mod", database_url=url))
     assert home.exists() == exists
     if exists:
         assert list(home.iterdir()) == []
-    Node.init(home, party="JPN", node_id="jpn-mod").close()  # and it can simply be retried
+    Node.init(home, NewNode(party="JPN", node_id="jpn-mod")).close()  # and it can simply be retried
 
 
 def test_the_sqlite_database_is_owner_only(make_node: Maker, tmp_path: Path) -> None:
@@ -191,7 +191,7 @@ def test_the_sqlite_database_is_owner_only(make_node: Maker, tmp_path: Path) -> 
 def test_two_nodes_cannot_share_one_database(make_node: Maker, database_url: str, tmp_path: Path) -> None:
     make_node("JPN", database_url=database_url)
     with pytest.raises(Conflict, match="already holds an Accord node"):
-        Node.init(tmp_path / "second", party="KOR", node_id="kor-two", database_url=database_url)
+        Node.init(tmp_path / "second", NewNode(party="KOR", node_id="kor-two", database_url=database_url))
     assert not (tmp_path / "second").exists()
 
 
@@ -208,4 +208,4 @@ def test_a_schema_migrated_ahead_of_time_holds_no_node_until_init(
     node = make_node("JPN", database_url=database_url)
     assert [e.action for e in events(node)] == ["node.init"]
     with pytest.raises(Conflict, match="already holds an Accord node"):
-        Node.init(tmp_path / "second", party="KOR", node_id="kor-two", database_url=database_url)
+        Node.init(tmp_path / "second", NewNode(party="KOR", node_id="kor-two", database_url=database_url))

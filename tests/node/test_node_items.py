@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from support_node import FederationLike, Pair, blob_files, events, refused, row_counts
+from support_node import NEW_ITEM, FederationLike, Pair, blob_files, events, refused, row_counts
 
 from accord.agreements import NoteKind
 from accord.errors import (
@@ -249,7 +249,7 @@ def test_items_are_listed_flash_first_then_newest(federation: FederationLike) ->
 
 def test_top_secret_under_the_agreement_is_refused(pair: Pair) -> None:
     label = _hi(pair, classification="機密")
-    with refused(pair.jpn, TranslationRefused, "機密", action="item.create", new_item=True):
+    with refused(pair.jpn, TranslationRefused, "機密", action="item.create", item_id=NEW_ITEM):
         pair.jpn.items.create(actor="tanaka", content=REPORT, label=label, precedence=Precedence.FLASH)
 
 
@@ -260,7 +260,7 @@ def test_release_to_a_third_country_under_the_agreement_is_refused(pair: Pair) -
         PolicyDenied,
         r"releasable to USA, who are not parties .*\(Art\. 6\)",
         action="item.create",
-        new_item=True,
+        item_id=NEW_ITEM,
     ):
         pair.jpn.items.create(actor="sato", content=REPORT, label=label, precedence=Precedence.FLASH)
 
@@ -272,7 +272,7 @@ def test_a_level_above_the_creators_clearance_is_refused(pair: Pair) -> None:
         PolicyDenied,
         r"needs clearance 極秘 or higher for JPN 極秘; you hold 秘 \(Art\. 7\)",
         action="item.create",
-        new_item=True,
+        item_id=NEW_ITEM,
     ):
         pair.jpn.items.create(actor="suzuki", content=REPORT, label=label, precedence=Precedence.FLASH)
 
@@ -283,25 +283,25 @@ def test_an_auditor_cannot_create(pair: Pair) -> None:
         PolicyDenied,
         r"the auditor role may not create items \(DESIGN.md §2; Art. 7\)",
         action="item.create",
-        new_item=True,
+        item_id=NEW_ITEM,
     ):
         pair.jpn.items.create(actor="ito", content=REPORT, label=_hi(pair), precedence=Precedence.FLASH)
 
 
 def test_an_unknown_user_cannot_create(pair: Pair) -> None:
-    with refused(pair.jpn, NotFound, "no user 'nobody'", action="item.create", new_item=True):
+    with refused(pair.jpn, NotFound, "no user 'nobody'", action="item.create", item_id=NEW_ITEM):
         pair.jpn.items.create(actor="nobody", content=REPORT, label=_hi(pair), precedence=Precedence.FLASH)
 
 
 def test_an_agreement_not_held_is_not_found(pair: Pair) -> None:
     label = _hi(pair, agreement="USA-JPN-GSOMIA-2007")
-    with refused(pair.jpn, NotFound, "USA-JPN-GSOMIA-2007", action="item.create", new_item=True):
+    with refused(pair.jpn, NotFound, "USA-JPN-GSOMIA-2007", action="item.create", item_id=NEW_ITEM):
         pair.jpn.items.create(actor="sato", content=REPORT, label=label, precedence=Precedence.FLASH)
 
 
 def test_a_level_of_another_scheme_is_refused(pair: Pair) -> None:
     label = _hi(pair, classification="군사Ⅲ급비밀")
-    with refused(pair.jpn, LabelError, "군사Ⅲ급비밀", action="item.create", new_item=True):
+    with refused(pair.jpn, LabelError, "군사Ⅲ급비밀", action="item.create", item_id=NEW_ITEM):
         pair.jpn.items.create(actor="sato", content=REPORT, label=label, precedence=Precedence.FLASH)
 
 
@@ -309,7 +309,7 @@ def test_a_missing_attachment_writes_nothing(pair: Pair, tmp_path: Path) -> None
     present = tmp_path / "present.txt"
     present.write_text("here")
     missing = tmp_path / "missing.pgm"
-    with refused(pair.jpn, NotFound, "missing.pgm does not exist", action="item.create", new_item=True):
+    with refused(pair.jpn, NotFound, "missing.pgm does not exist", action="item.create", item_id=NEW_ITEM):
         pair.jpn.items.create(
             actor="sato",
             content=IMAGERY,
@@ -321,7 +321,7 @@ def test_a_missing_attachment_writes_nothing(pair: Pair, tmp_path: Path) -> None
 
 
 def test_a_folder_is_not_an_attachment(pair: Pair, tmp_path: Path) -> None:
-    with refused(pair.jpn, NotFound, "not a file", action="item.create", new_item=True):
+    with refused(pair.jpn, NotFound, "not a file", action="item.create", item_id=NEW_ITEM):
         pair.jpn.items.create(
             actor="sato",
             content=IMAGERY,
@@ -340,7 +340,7 @@ def test_an_attachment_that_vanishes_while_sealing_leaves_no_blob(pair: Pair, tm
         second.unlink(missing_ok=True)  # the first blob is already being written
 
     with refused(
-        pair.jpn, ItemError, "cannot read attachment .*second.txt", action="item.create", new_item=True
+        pair.jpn, ItemError, "cannot read attachment .*second.txt", action="item.create", item_id=NEW_ITEM
     ):
         pair.jpn.items.create(
             actor="sato",

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from support_node import Maker, events, row_counts
 
 from accord.errors import Conflict, NotFound, StorageError
-from accord.node import Node
+from accord.node import NewNode, Node
 from accord.store import NewEvent, PartyRow, append_event
 
 
@@ -87,7 +87,7 @@ def test_the_journal_has_no_gaps_after_refusals(node: Node, make_node: Maker) ->
 
 
 def test_a_naive_clock_is_refused(tmp_path_factory: pytest.TempPathFactory) -> None:
-    node = Node.init(tmp_path_factory.mktemp("naive") / "n", party="JPN", node_id="jpn-mod")
+    node = Node.init(tmp_path_factory.mktemp("naive") / "n", NewNode(party="JPN", node_id="jpn-mod"))
     try:
         node.ctx.clock = lambda: datetime(2026, 11, 25, 9, 0)
         with pytest.raises(StorageError, match="aware"):

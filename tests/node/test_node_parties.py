@@ -10,7 +10,7 @@ from support_node import Maker, events, refused, row_counts
 
 from accord.crypto import Suite
 from accord.errors import Conflict, InvalidInput, NotFound, VerificationFailed
-from accord.node import IdentityCard, Node
+from accord.node import IdentityCard, NewNode, Node
 
 
 @pytest.fixture
@@ -143,7 +143,7 @@ def test_same_node_id_with_another_card_is_refused(
     jpn: Node, kor: Node, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     jpn.parties.add(kor.parties.own_card().to_json(), actor="authority")
-    impostor = Node.init(tmp_path_factory.mktemp("impostor") / "kor", party="KOR", node_id="kor-mnd")
+    impostor = Node.init(tmp_path_factory.mktemp("impostor") / "kor", NewNode(party="KOR", node_id="kor-mnd"))
     try:
         with refused(jpn, Conflict, "already pinned with a different card", action="party.pin"):
             jpn.parties.add(impostor.parties.own_card().to_json(), actor="authority")

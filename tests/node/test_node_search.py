@@ -24,7 +24,7 @@ from support_search import ENGLISH, JAPANESE, KOREAN, SEPARATORS, oracle_all, te
 
 from accord.errors import InvalidInput
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import UNSAFE_FAST_PASSWORD_HASHING, LabelRequest, Node, SearchFilters
+from accord.node import UNSAFE_FAST_PASSWORD_HASHING, LabelRequest, NewNode, Node, SearchFilters
 from accord.store import JournalRow
 
 POSTGRES_ENV = "ACCORD_TEST_POSTGRES_URL"
@@ -86,9 +86,7 @@ def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     for url in _database(request.param, tmp):
         node = Node.init(
             tmp / "jpn",
-            party="JPN",
-            node_id="jpn-mod",
-            database_url=url,
+            NewNode(party="JPN", node_id="jpn-mod", database_url=url),
             password_hashing=UNSAFE_FAST_PASSWORD_HASHING,
         )
         try:

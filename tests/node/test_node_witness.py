@@ -23,6 +23,8 @@ from accord.ledger import Checkpoint
 from accord.node import Node
 from accord.node._worker import DeliveryWorker
 from accord.node.audit._demands import PROOF_DEADLINE
+from accord.node.core import Act
+from accord.node.transfer import Outgoing
 from accord.node.transfer._control import NO_ITEM
 from accord.store import (
     BackgroundBackoffRow,
@@ -77,14 +79,15 @@ def _offer(trio: Trio, statement: CheckpointStatement, sender: Node | None = Non
     with sender.ctx.db.transaction() as session:
         sender.sending.enqueue(
             session,
-            kind="checkpoint",
-            card=sender.parties.card(session, "kor-mnd"),
-            agreement=sender.agreements.any_in_force_with(session, "KOR", now),
-            precedence=Precedence.ROUTINE,
-            item_id=NO_ITEM,
-            payload=statement.to_bytes(),
-            actor="test",
-            now=now,
+            Outgoing(
+                kind="checkpoint",
+                card=sender.parties.card(session, "kor-mnd"),
+                agreement=sender.agreements.any_in_force_with(session, "KOR", now),
+                precedence=Precedence.ROUTINE,
+                item_id=NO_ITEM,
+                payload=statement.to_bytes(),
+            ),
+            Act("test", now),
         )
     trio.deliver(sender)
 
@@ -261,14 +264,15 @@ def test_a_countersignature_of_a_checkpoint_never_signed_is_quarantined(trio: Tr
     with trio.kor.ctx.db.transaction() as session:
         trio.kor.sending.enqueue(
             session,
-            kind="countersignature",
-            card=trio.kor.parties.card(session, "jpn-mod"),
-            agreement=trio.kor.agreements.any_in_force_with(session, "JPN", now),
-            precedence=Precedence.ROUTINE,
-            item_id=NO_ITEM,
-            payload=counter.to_bytes(),
-            actor="test",
-            now=now,
+            Outgoing(
+                kind="countersignature",
+                card=trio.kor.parties.card(session, "jpn-mod"),
+                agreement=trio.kor.agreements.any_in_force_with(session, "JPN", now),
+                precedence=Precedence.ROUTINE,
+                item_id=NO_ITEM,
+                payload=counter.to_bytes(),
+            ),
+            Act("test", now),
         )
     trio.deliver(trio.kor)
     assert any("never signed" in reason for reason in _quarantined(trio.jpn))
@@ -301,7 +305,7 @@ def test_witness_messages_have_handlers(trio: Trio, kind: str) -> None:
     from accord.errors import Conflict
 
     with pytest.raises(Conflict):
-        trio.jpn.receiving.register(kind, trio.jpn.witness.incoming_checkpoint)
+        trio.jpn.receiving.register(kind, trio.jpn.witness.handlers()[kind])
 
 
 def test_a_transmission_calls_for_a_checkpoint_at_once_and_witnessing_does_not(trio: Trio) -> None:

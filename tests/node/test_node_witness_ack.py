@@ -10,6 +10,8 @@ from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import CHECKPOINT_PURPOSE, CheckpointStatement, SignedCheckpoint
 from accord.items import Precedence
 from accord.ledger import Checkpoint
+from accord.node.core import Act
+from accord.node.transfer import Outgoing
 from accord.node.transfer._control import NO_ITEM
 
 
@@ -27,14 +29,15 @@ def _fork(trio: Trio) -> int:
     with trio.jpn.ctx.db.transaction() as session:
         trio.jpn.sending.enqueue(
             session,
-            kind="checkpoint",
-            card=trio.jpn.parties.card(session, "kor-mnd"),
-            agreement=trio.jpn.agreements.any_in_force_with(session, "KOR", now),
-            precedence=Precedence.ROUTINE,
-            item_id=NO_ITEM,
-            payload=statement.to_bytes(),
-            actor="test",
-            now=now,
+            Outgoing(
+                kind="checkpoint",
+                card=trio.jpn.parties.card(session, "kor-mnd"),
+                agreement=trio.jpn.agreements.any_in_force_with(session, "KOR", now),
+                precedence=Precedence.ROUTINE,
+                item_id=NO_ITEM,
+                payload=statement.to_bytes(),
+            ),
+            Act("test", now),
         )
     trio.deliver(trio.jpn)
     [alarm] = trio.kor.witness.alarms()

@@ -18,7 +18,7 @@ from accord.cli._serve import UserApiServer, running
 from accord.errors import IntegrityError, PolicyDenied, TransportError
 from accord.items import ConsentState
 from accord.node import NO_ITEM, ConsentGrant, Node
-from accord.node.demo import DemoStep, StepFactory, run_demo
+from accord.node.demo import DemoPlan, DemoStep, StepFactory, run_demo
 
 __all__ = ["demo", "free_ports"]
 
@@ -298,11 +298,9 @@ def demo(
             return lambda n: bar.advance(task, n)
 
         result = run_demo(
-            target,
-            image_megabytes=image_mb,
+            DemoPlan(target, image_megabytes=image_mb, ports=(ports[0], ports[1], ports[2])),
             on_step=on_step,
             progress=progress,
-            ports=(ports[0], ports[1], ports[2]),
             exchange=_exchange(once, ports),
         )
     if not result.ok:

@@ -24,7 +24,7 @@ from accord.cli._common import (
     write_text,
 )
 from accord.limits import MAX_DOCUMENT_BYTES
-from accord.node import Node, TokenInfo
+from accord.node import NewNode, Node, TokenInfo
 
 __all__ = ["identity_app", "init", "party_app", "user_app"]
 
@@ -50,11 +50,9 @@ def init(
     with refusals():
         node = Node.init(
             directory,
-            party=party,
-            node_id=node_id,
-            scheme=scheme,
-            endpoint=endpoint,
-            database_url=database_url,
+            NewNode(
+                party=party, node_id=node_id, scheme=scheme, endpoint=endpoint, database_url=database_url
+            ),
             password_hashing=password_hashing(),
         )
         try:

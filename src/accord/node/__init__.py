@@ -22,7 +22,7 @@ enforces it.
 
 from accord.exchange import InclusionProof, SignedCheckpoint, check_proof, note_vkeys
 from accord.node._federation import example_agreement, federate
-from accord.node._node import Node
+from accord.node._node import NewNode, Node
 from accord.node._worker import DeliveryWorker
 from accord.node.audit import JournalEntry, JournalFilter, JournalPage, JournalService, LedgerService
 from accord.node.core import Clock, HomeLayout, NodeConfig, NodeContext, Principal, utc_now
@@ -90,6 +90,7 @@ __all__ = [
     "JournalService",
     "LabelRequest",
     "LedgerService",
+    "NewNode",
     "Node",
     "NodeConfig",
     "NodeContext",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -47,9 +49,47 @@ from accord.node.transfer._sending import SendingService
 from accord.node.transfer._services import Footing, Services
 from accord.store import BlobStore, Database, JournalRow, NewEvent, append_event, format_stamp, sqlite_url
 
-__all__ = ["Node"]
+__all__ = ["NewNode", "Node"]
 
 _DATA_KEY_LEN = 32
+
+
+@dataclass(frozen=True, slots=True)
+class NewNode:
+    """What a new node is to be (``accord init``): its party, id, scheme, endpoint and database.
+
+    ``node_id`` is ``<party>-node-<6 hex digits>`` when not given, ``scheme`` the party's
+    own, ``database_url`` an SQLite file in the node's home.
+    """
+
+    party: str
+    node_id: str | None = None
+    scheme: str | None = None
+    endpoint: str = "https://127.0.0.1:8443"
+    database_url: str | None = None
+
+    def config(self, now: datetime) -> NodeConfig:
+        """The new node's configuration, created at ``now``: party and scheme checked, defaults filled in.
+
+        Raises:
+            InvalidInput: bad party, scheme or node id.
+        """
+        party = self.party.strip().upper()
+        if not is_party_code(party):
+            raise InvalidInput(f"{party!r} is not an ISO 3166 alpha-3 party code")
+        scheme = (self.scheme or party).upper()
+        if scheme not in SCHEMES:
+            raise InvalidInput(
+                f"no built-in classification scheme {scheme!r}; use --scheme with one of {sorted(SCHEMES)}"
+            )
+        return NodeConfig(
+            node_id=self.node_id or f"{party.lower()}-node-{new_data_key()[:3].hex()}",
+            party=party,
+            scheme=scheme,
+            endpoint=self.endpoint,
+            database_url=self.database_url or "",
+            created=format_stamp(now),
+        )
 
 
 class Node:
@@ -78,7 +118,7 @@ class Node:
         services = Services.on(footing, self.sending)
         self.consents = ConsentService(services)
         self.notices = NoticeService(services, self.consents)
-        self.receiving = ReceivingService(ctx, self.parties, self.agreements, self.sending)
+        self.receiving = ReceivingService(services)
         for kind in ("consent-request", "consent-decision", "consent-revocation"):
             self.receiving.register(kind, self.consents.incoming)
         self.receiving.register("downgrade", self.notices.incoming)
@@ -98,10 +138,8 @@ class Node:
         for kind in ("compromise-notice", "compromise-report"):
             self.receiving.register(kind, self.compromise.incoming)
         self.witness = WitnessService(services, self.ledger)
-        self.receiving.register("checkpoint", self.witness.incoming_checkpoint)
-        self.receiving.register("countersignature", self.witness.incoming_countersignature)
-        self.receiving.register("proof-request", self.witness.incoming_proof_request)
-        self.receiving.register("gossip", self.witness.incoming_gossip)
+        for kind, handler in self.witness.handlers().items():
+            self.receiving.register(kind, handler)
 
     def worker(self, *, transport_factory: TransportFactory | None = None) -> DeliveryWorker:
         """A delivery worker for this node (start it; stop it before closing the node)."""
@@ -134,16 +172,12 @@ class Node:
     def init(
         cls,
         root: Path,
+        new: NewNode,
         *,
-        party: str,
-        node_id: str | None = None,
-        scheme: str | None = None,
-        endpoint: str = "https://127.0.0.1:8443",
-        database_url: str | None = None,
         clock: Clock = utc_now,
         password_hashing: PasswordHashing = RFC9106_LOW_MEMORY,
     ) -> Node:
-        """Create a new node home: keys (0600), certificate, config, database.
+        """Create a new node home for ``new``: keys (0600), certificate, config, database.
 
         ``password_hashing`` stays at its RFC 9106 default outside test suites.
 
@@ -152,25 +186,10 @@ class Node:
             Conflict: a node or other files already exist at ``root``.
             StorageError: the database cannot be created.
         """
-        party = party.strip().upper()
-        if not is_party_code(party):
-            raise InvalidInput(f"{party!r} is not an ISO 3166 alpha-3 party code")
-        scheme = (scheme or party).upper()
-        if scheme not in SCHEMES:
-            raise InvalidInput(
-                f"no built-in classification scheme {scheme!r}; use --scheme with one of {sorted(SCHEMES)}"
-            )
+        now = clock()
+        config = new.config(now)
         layout = HomeLayout(root.resolve())
         layout.ensure_new()
-        now = clock()
-        config = NodeConfig(
-            node_id=node_id or f"{party.lower()}-node-{new_data_key()[:3].hex()}",
-            party=party,
-            scheme=scheme,
-            endpoint=endpoint,
-            database_url=database_url or "",
-            created=format_stamp(now),
-        )
         created_root = not layout.root.exists()
         layout.root.mkdir(parents=True, exist_ok=True)
         node: Node | None = None
@@ -203,8 +222,8 @@ class Node:
                         outcome="ok",
                         detail={
                             "node_id": config.node_id,
-                            "party": party,
-                            "scheme": scheme,
+                            "party": config.party,
+                            "scheme": config.scheme,
                             "fingerprint": signing.public().fingerprint(),
                         },
                     ),

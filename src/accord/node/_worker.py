@@ -4,8 +4,8 @@ FLASH, IMMEDIATE/PRIORITY and ROUTINE envelopes travel in separate lanes with se
 TLS connections, so a FLASH report is never queued behind a ROUTINE batch or an imagery
 upload (ACP 121 pre-emption). A supervisor thread notices new (peer, lane) pairs with
 pending envelopes and starts their loops; each loop sends what is due and sleeps briefly
-when there is nothing (or when the peer is down: the outbox row's ``next_attempt_at``
-carries the backoff).
+(:data:`POLL_SECONDS`) when there is nothing (or when the peer is down: the outbox row's
+``next_attempt_at`` carries the backoff).
 
 A ledger thread seals the journal into the Merkle ledger every second while the worker
 runs, and once more when it stops (:meth:`LedgerService.seal`); after a seal it offers the
@@ -44,6 +44,8 @@ __all__ = ["ClosableTransport", "DeliveryWorker"]
 
 log = logging.getLogger("accord.delivery")
 
+POLL_SECONDS = 0.02
+"""How long a lane sleeps when it had nothing to send (the supervisor looks every five times that)."""
 SEAL_SECONDS = 1.0
 """How often the worker seals the ledger (a signed checkpoint at least every second of activity)."""
 RECHECK_SECONDS = 1.0
@@ -70,7 +72,6 @@ class DeliveryWorker:
         delivery: DeliveryService,
         *,
         transport_factory: TransportFactory | None = None,
-        poll_seconds: float = 0.02,
         publish: Callable[[], object] | None = None,
     ) -> None:
         """Prepare the worker for the node behind ``ctx`` (nothing runs until :meth:`start`)."""
@@ -78,7 +79,6 @@ class DeliveryWorker:
         self._parties = parties
         self._delivery = delivery
         self._factory = transport_factory or self._mtls_client
-        self._poll = poll_seconds
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: dict[tuple[str, str], threading.Thread] = {}
@@ -137,7 +137,7 @@ class DeliveryWorker:
         try:
             while not self._stop.is_set():
                 self._look(watch)
-                self._wake.wait(self._poll * 5)
+                self._wake.wait(POLL_SECONDS * 5)
         finally:
             watch.close()
 
@@ -222,12 +222,12 @@ class DeliveryWorker:
                     idle += 1
                     if idle > 500:  # nothing for a while: let the supervisor restart us on demand
                         return
-                    self._stop.wait(self._poll)
+                    self._stop.wait(POLL_SECONDS)
                 else:
                     idle = 0
                     if result.error:
                         log.info("delivery to %s (%s): %s", peer, lane, result.error)
-                        self._stop.wait(self._poll)
+                        self._stop.wait(POLL_SECONDS)
         except (AccordError, StopIteration) as exc:
             log.warning("delivery lane %s/%s stopped: %s", peer, lane, exc)
         finally:

@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from accord.agreements import NoteKind
 from accord.canonical import format_time
 from accord.errors import AccordError, IntegrityError
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node._federation import example_agreement, federate
-from accord.node._node import Node
+from accord.node._federation import bring_into_force, example_agreement, federate, pin_each_other
+from accord.node._node import NewNode, Node
 from accord.node.core._context import Clock, utc_now
 from accord.node.holdings._items import LabelRequest, Progress
 
 __all__ = [
+    "DemoPlan",
     "DemoResult",
     "DemoStep",
     "Exchange",
@@ -64,6 +64,31 @@ class DemoResult:
         return bool(self.steps) and all(s.ok for s in self.steps)
 
 
+@dataclass(frozen=True)
+class DemoPlan:
+    """The sample federation to build.
+
+    Attributes:
+        directory: Its folder (new or empty); each node's home is a folder in it.
+        image_megabytes: The size of the imagery JPN attaches.
+        ports: The ports the JPN, KOR and USA nodes are reached on (their endpoints).
+        clock: The nodes' clock.
+    """
+
+    directory: Path
+    image_megabytes: int = 48
+    ports: tuple[int, int, int] = (8443, 8444, 8445)
+    clock: Clock = utc_now
+
+    def node(self, party: str, node_id: str, port: int) -> Node:
+        """Create the node of ``party`` in its folder, its endpoint on ``port`` of 127.0.0.1."""
+        return Node.init(
+            self.directory / party.lower(),
+            NewNode(party=party, node_id=node_id, endpoint=f"https://127.0.0.1:{port}"),
+            clock=self.clock,
+        )
+
+
 def write_sample_image(path: Path, megabytes: int) -> int:
     """Write a synthetic greyscale PGM image of about ``megabytes`` MB, row by row.
 
@@ -83,23 +108,21 @@ def write_sample_image(path: Path, megabytes: int) -> int:
 
 
 def run_demo(
-    directory: Path,
+    plan: DemoPlan,
     *,
-    image_megabytes: int = 48,
     on_step: Callable[[DemoStep], None] = lambda _s: None,
     progress: Callable[[str, int], Progress] | None = None,
-    clock: Clock = utc_now,
-    ports: tuple[int, int, int] = (8443, 8444, 8445),
     exchange: Exchange | None = None,
 ) -> DemoResult:
-    """Run the sample federation under ``directory`` (which must be new or empty).
+    """Build the sample federation of ``plan``, step by step.
 
     ``on_step`` is called after each step; ``progress(label, total_bytes)`` may return a
     callback that receives byte counts while attachments are sealed. ``exchange``, when
     given, runs last with both nodes open, the ids of the two items and the step factory
-    (the CLI uses it to serve the nodes on ``ports`` and exchange the items for real).
+    (the CLI uses it to serve the nodes on the plan's ports and exchange the items for real).
     """
     result = DemoResult()
+    directory, clock = plan.directory, plan.clock
     directory.mkdir(parents=True, exist_ok=True)
     nodes: dict[str, Node] = {}
 
@@ -118,14 +141,11 @@ def run_demo(
 
     try:
         with step("create two nodes") as s:
-            for party, node_id, port in (("JPN", "jpn-mod", ports[0]), ("KOR", "kor-mnd", ports[1])):
-                node = Node.init(
-                    directory / party.lower(),
-                    party=party,
-                    node_id=node_id,
-                    endpoint=f"https://127.0.0.1:{port}",
-                    clock=clock,
-                )
+            for party, node_id, port in (
+                ("JPN", "jpn-mod", plan.ports[0]),
+                ("KOR", "kor-mnd", plan.ports[1]),
+            ):
+                node = plan.node(party, node_id, port)
                 nodes[party] = node
                 s.lines.append(
                     f"{party}: node {node_id} at {directory / party.lower()}, "
@@ -134,8 +154,7 @@ def run_demo(
         jpn, kor = nodes["JPN"], nodes["KOR"]
 
         with step("exchange identity cards") as s:
-            for here, there in ((jpn, kor), (kor, jpn)):
-                card, _ = here.parties.add(there.parties.own_card().to_json(), actor="authority")
+            for here, card in pin_each_other([jpn, kor]):
                 s.lines.append(f"{here.config.party} pinned {card.party} node {card.node_id}")
 
         with step("sign and import the Japan–ROK GSOMIA") as s:
@@ -156,18 +175,10 @@ def run_demo(
         with step("KOR creates a FLASH missile-launch report") as s:
             items["launch"] = _launch_report(s, kor, agreement_id, clock)
 
-        with step(f"JPN creates an imagery item ({image_megabytes} MB)") as s:
-            items["imagery"] = _imagery(
-                s,
-                jpn,
-                agreement_id=agreement_id,
-                directory=directory,
-                image_megabytes=image_megabytes,
-                progress=progress,
-                clock=clock,
-            )
+        with step(f"JPN creates an imagery item ({plan.image_megabytes} MB)") as s:
+            items["imagery"] = _imagery(s, jpn, agreement_id, plan, progress)
         with step("USA joins: the US–Japan GSOMIA (2007) and the US–ROK agreement (1987)") as s:
-            nodes["USA"] = _join_usa(s, directory, ports[2], clock, jpn, kor)
+            nodes["USA"] = _join_usa(s, plan, jpn, kor)
         if exchange is not None:
             exchange(nodes, items, step)
     except _Stopped:
@@ -180,26 +191,16 @@ def run_demo(
 
 def _gsomia(s: DemoStep, jpn: Node, kor: Node, clock: Clock) -> str:
     """Both sign the Japan–ROK GSOMIA, import it and notify entry into force (Art. 21)."""
-    text = example_agreement(_AGREEMENT_FILE)
-    signatures = [n.agreements.sign(text, actor="authority").to_json() for n in (jpn, kor)]
+    agreement_id = bring_into_force(
+        [jpn, kor], example_agreement(_AGREEMENT_FILE), in_force_on=_ENTRY_INTO_FORCE
+    )
     for n in (jpn, kor):
-        agreement, _ = n.agreements.import_(text, signatures, actor="authority")
-        s.lines.append(f"{n.config.party} imported {agreement.id}, signed by both parties")
-    for n in (jpn, kor):
-        note = n.agreements.issue_note(
-            agreement.id,
-            kind=NoteKind.ENTRY_INTO_FORCE,
-            on=_ENTRY_INTO_FORCE,
-            actor="authority",
-            text="Internal procedures for entry into force are complete (Art. 21).",
-        )
-        other = kor if n is jpn else jpn
-        other.agreements.import_note(note.to_json(), actor="authority")
-    status = jpn.agreements.status(agreement.id, clock())
+        s.lines.append(f"{n.config.party} imported {agreement_id}, signed by both parties")
+    status = jpn.agreements.status(agreement_id, clock())
     s.lines.append(f"status today: {status.summary()}")
     if not status.new_exchange_allowed:
         raise IntegrityError("the agreement should be in force after both notifications")
-    return agreement.id
+    return agreement_id
 
 
 def _launch_report(s: DemoStep, kor: Node, agreement_id: str, clock: Clock) -> str:
@@ -231,17 +232,10 @@ def _launch_report(s: DemoStep, kor: Node, agreement_id: str, clock: Clock) -> s
 
 
 def _imagery(
-    s: DemoStep,
-    jpn: Node,
-    *,
-    agreement_id: str,
-    directory: Path,
-    image_megabytes: int,
-    progress: Callable[[str, int], Progress] | None,
-    clock: Clock,
+    s: DemoStep, jpn: Node, agreement_id: str, plan: DemoPlan, progress: Callable[[str, int], Progress] | None
 ) -> str:
-    image = directory / "sunan-imagery.pgm"
-    size = write_sample_image(image, image_megabytes)
+    image = plan.directory / "sunan-imagery.pgm"
+    size = write_sample_image(image, plan.image_megabytes)
     callback = progress("sealing imagery", size) if progress else None
     imagery = jpn.items.create(
         actor="sato",
@@ -251,7 +245,7 @@ def _imagery(
             "Launch site and support vehicles after the launch.",
             "Assessment of DPRK missile activity",
             {
-                "acquisition_time": format_time(clock()),
+                "acquisition_time": format_time(plan.clock()),
                 "sensor": "IGS optical",
                 "footprint": "39.1,125.6;39.1,125.8;39.3,125.8;39.3,125.6",
             },
@@ -278,11 +272,9 @@ def _describe(s: DemoStep, node: Node, item_id: str, reader: str) -> None:
         s.lines.append(f"would be marked at {e.party}: {e.banner or 'refused: ' + str(e.refusal)}")
 
 
-def _join_usa(s: DemoStep, directory: Path, port: int, clock: Clock, jpn: Node, kor: Node) -> Node:
+def _join_usa(s: DemoStep, plan: DemoPlan, jpn: Node, kor: Node) -> Node:
     """A USA node, under the US–Japan GSOMIA with JPN and the US–ROK agreement with KOR."""
-    usa = Node.init(
-        directory / "usa", party="USA", node_id="usa-dod", endpoint=f"https://127.0.0.1:{port}", clock=clock
-    )
+    usa = plan.node("USA", "usa-dod", plan.ports[2])
     for text, members, since in (
         (example_agreement("usa-jpn-gsomia-2007.toml"), [usa, jpn], date(2007, 8, 10)),
         (example_agreement("usa-kor-1987.toml"), [usa, kor], date(1987, 9, 24)),

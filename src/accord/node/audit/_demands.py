@@ -32,6 +32,7 @@ from accord.items import OutboxState
 from accord.ledger import verify_consistency
 from accord.node.audit._alarms import AlarmBook, Discrepancy, evidence, raise_alarm, signed_json
 from accord.node.audit._partners import ACTOR, Partners
+from accord.node.core._principal import Act
 from accord.node.transfer._delivery import backed_off
 from accord.store import (
     NewEvent,
@@ -77,15 +78,8 @@ class Demands:
             agreement = self._partners.agreements.any_in_force_with(session, card.party, now)
         except NotFound:
             return False
-        sent = self._partners.send(
-            session,
-            kind="proof-request",
-            card=card,
-            agreement=agreement,
-            payload=ProofRequest(target.checkpoint, base.checkpoint.size).to_bytes(),
-            actor=ACTOR,
-            now=now,
-        )
+        request = ProofRequest(target.checkpoint, base.checkpoint.size)
+        sent = self._partners.send(session, request, card, agreement, Act(ACTOR, now))
         session.add(
             WitnessDemandRow(
                 origin=origin,
@@ -216,15 +210,8 @@ class Demands:
             return False
         held = [evidence(seen.signed_json) for seen in fresh]
         gossip = Gossip(self._partners.ctx.config.node_id, tuple((s.checkpoint, s.signature) for s in held))
-        self._partners.send(
-            session,
-            kind="gossip",
-            card=self._partners.parties.card(session, peer),
-            agreement=agreement,
-            payload=gossip.to_bytes(),
-            actor=actor,
-            now=now,
-        )
+        card = self._partners.parties.card(session, peer)
+        self._partners.send(session, gossip, card, agreement, Act(actor, now))
         for seen in fresh:
             row = session.get(WitnessGossipRow, (peer, seen.origin))
             if row is None:

@@ -147,15 +147,7 @@ class Offering:
         previous = int(basis or 0)
         proof = MerkleTree(SqlHashStore(session)).consistency_proof(previous, checkpoint.size)
         statement = CheckpointStatement(checkpoint, latest.signature, previous, tuple(proof))
-        self._partners.send(
-            session,
-            kind="checkpoint",
-            card=self._partners.parties.card(session, peer),
-            agreement=agreement,
-            payload=statement.to_bytes(),
-            actor=act.actor,
-            now=act.now,
-        )
+        self._partners.send(session, statement, self._partners.parties.card(session, peer), agreement, act)
         if published is None:
             session.add(
                 WitnessPublishedRow(peer=peer, size=checkpoint.size, published_at=format_stamp(act.now))

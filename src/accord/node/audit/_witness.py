@@ -12,7 +12,7 @@ from the node and accepts a new one only with a consistency proof from it (RFC 9
   than the last we offered that node, in a ``checkpoint`` envelope
   (:class:`~accord.exchange.CheckpointStatement`) with the proof from the largest size the
   partner countersigned (0 the first time) (:mod:`._offering`).
-* The partner (:meth:`WitnessService.incoming_checkpoint`) checks the origin's signature
+* The partner (:meth:`~._witness_incoming.WitnessIncoming.checkpoint`) checks the origin's signature
   with its pinned keys, then, against the checkpoint it holds from that origin:
 
   - none held, or the same checkpoint again, or a larger one the proof shows extends it:
@@ -39,11 +39,11 @@ from the node and accepts a new one only with a consistency proof from it (RFC 9
   smaller one is related to ours by a proof demanded of the origin, as above
   (:mod:`._demands`).
 * The origin answers a ``proof-request`` for a checkpoint it signed
-  (:meth:`WitnessService.incoming_proof_request`); one for a checkpoint it never signed
+  (:meth:`~._witness_incoming.WitnessIncoming.proof_request`); one for a checkpoint it never signed
   — or a countersignature of one — means that another copy of this node, or an older
   state of it, signed a history of its own: it is refused and logged as an error.
 
-* The origin (:meth:`WitnessService.incoming_countersignature`) checks the witness's
+* The origin (:meth:`~._witness_incoming.WitnessIncoming.countersignature`) checks the witness's
   signature and that it signed this very checkpoint, and keeps it.
 * An idle pair rests: a checkpoint is offered only when the ledger holds something new
   besides the witnessing itself (:data:`~._control.WITNESS_ACTIONS`); a partner that keeps
@@ -57,18 +57,16 @@ An alarm stays **open** until an officer or the authority acknowledges it with a
 who, when and the finding are kept (``witness_alarm_acks``) and journalled
 (``ledger.alarm.ack``); the evidence is never changed (:mod:`._alarms`).
 
-:class:`WitnessService` is the façade: the composition root registers its ``incoming_*``
-handlers for the four witnessing messages, and the worker calls :meth:`~WitnessService.publish`.
+:class:`WitnessService` is the façade: the composition root registers its
+:meth:`~WitnessService.handlers` of the four witnessing messages, and the worker calls
+:meth:`~WitnessService.publish`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Final
 
-from sqlalchemy.orm import Session
-
-from accord.exchange import Countersignature, EnvelopeHeader
+from accord.exchange import Countersignature
 from accord.node.audit._alarms import AlarmBook
 from accord.node.audit._demands import Demands
 from accord.node.audit._ledger import LedgerService
@@ -77,7 +75,7 @@ from accord.node.audit._partners import ACTOR as _ACTOR
 from accord.node.audit._partners import Partners
 from accord.node.audit._witness_incoming import WitnessIncoming
 from accord.node.audit._witnessing import Witnessing
-from accord.node.transfer._control import Incoming
+from accord.node.transfer._control import ControlHandler
 from accord.node.transfer._services import ServiceBase, Services
 
 __all__ = ["PUBLISH_SECONDS", "WitnessService"]
@@ -97,7 +95,7 @@ class WitnessService(ServiceBase):
         self._demands = Demands(partners, self._alarms)
         self._witnessing = Witnessing(partners, self._demands)
         self._offering = Offering(partners, ledger, self._demands)
-        self._incoming = WitnessIncoming(services, self._demands, self._witnessing)
+        self._incoming = WitnessIncoming(services, partners, self._demands, self._witnessing)
 
     # --- the origin ----------------------------------------------------------------------
 
@@ -120,29 +118,15 @@ class WitnessService(ServiceBase):
 
     # --- the four incoming witnessing messages (registered by the composition root) ------
 
-    def incoming_countersignature(
-        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
-    ) -> Incoming:
-        """A partner's countersignature of our checkpoint (:meth:`.WitnessIncoming.countersignature`)."""
-        return self._incoming.countersignature(session, header, plaintext, sender_party, now)
-
-    def incoming_checkpoint(
-        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
-    ) -> Incoming:
-        """A partner's checkpoint statement, to witness (:meth:`.WitnessIncoming.checkpoint`)."""
-        return self._incoming.checkpoint(session, header, plaintext, sender_party, now)
-
-    def incoming_proof_request(
-        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
-    ) -> Incoming:
-        """A witness's demand of a consistency proof (:meth:`.WitnessIncoming.proof_request`)."""
-        return self._incoming.proof_request(session, header, plaintext, sender_party, now)
-
-    def incoming_gossip(
-        self, session: Session, header: EnvelopeHeader, plaintext: bytes, sender_party: str, now: datetime
-    ) -> Incoming:
-        """What a fellow witness holds of other nodes' ledgers (:meth:`.WitnessIncoming.gossip`)."""
-        return self._incoming.gossip(session, header, plaintext, sender_party, now)
+    def handlers(self) -> dict[str, ControlHandler]:
+        """The handler of each incoming witnessing message, by envelope type (:class:`.WitnessIncoming`)."""
+        incoming = self._incoming
+        return {
+            "checkpoint": incoming.checkpoint,
+            "countersignature": incoming.countersignature,
+            "proof-request": incoming.proof_request,
+            "gossip": incoming.gossip,
+        }
 
     def check_demands(self) -> list[dict[str, object]]:
         """Raise the alarms of consistency proofs demanded that did not come.

@@ -24,18 +24,19 @@ from accord.exchange import (
     ProofRequest,
     SignedCheckpoint,
 )
-from accord.items import Precedence
 from accord.ledger import Checkpoint, MerkleTree
 from accord.node.audit._alarms import own_fork
 from accord.node.audit._checkpoint_rows import checkpoint_from_row
 from accord.node.audit._demands import Demands
-from accord.node.audit._partners import ACTOR
+from accord.node.audit._partners import ACTOR, Partners
 from accord.node.audit._witnessing import Witnessing
+from accord.node.core._principal import Act
 from accord.node.transfer._control import (
-    NO_ITEM,
     Apply,
     Entry,
     Incoming,
+    Received,
+    Steps,
     about_no_item,
     authored_by,
     handle,
@@ -54,9 +55,12 @@ _NO_ITEM_MARK: Final = "LEDGER CHECKPOINT - NOT CMI"
 class WitnessIncoming(ServiceBase):
     """The handlers of the witnessing messages a partner sends us."""
 
-    def __init__(self, services: Services, demands: Demands, witnessing: Witnessing) -> None:
-        """Serve the node behind ``services.ctx``, with the façade's demands and witnessing."""
+    def __init__(
+        self, services: Services, partners: Partners, demands: Demands, witnessing: Witnessing
+    ) -> None:
+        """Serve the node behind ``services.ctx``, with the façade's partners, demands and witnessing."""
         super().__init__(services)
+        self._partners = partners
         self._demands = demands
         self._witnessing = witnessing
 
@@ -86,18 +90,19 @@ class WitnessIncoming(ServiceBase):
             verify_signed(session, self._parties.signer, header, counter)
 
         return handle(
-            session,
             header,
             plaintext,
-            parse=Countersignature.parse,
-            authenticate=authenticate,
-            locate=lambda counter: session.get(LedgerCheckpointRow, counter.checkpoint.size),
-            check=lambda counter, ours: _signed_here(
-                ours, counter.checkpoint, f"{header.sender} countersigns a checkpoint"
+            Steps(
+                parse=Countersignature.parse,
+                authenticate=authenticate,
+                locate=lambda counter: session.get(LedgerCheckpointRow, counter.checkpoint.size),
+                check=lambda counter, ours: _signed_here(
+                    ours, counter.checkpoint, f"{header.sender} countersigns a checkpoint"
+                ),
+                apply=lambda write, counter, _, now: _file_countersignature(write, counter, now),
+                journal="ledger.countersigned",
+                receipt=lambda _, __, applied: self._receipt(applied, now),
             ),
-            apply=lambda write, counter, _, now: _file_countersignature(write, counter, now),
-            journal="ledger.countersigned",
-            receipt=lambda _, __, applied: self._receipt(applied, now),
         )
 
     def checkpoint(
@@ -120,23 +125,22 @@ class WitnessIncoming(ServiceBase):
 
         # The comparison decides what is journalled (``Witnessing.witness``): no one action here.
         return handle(
-            session,
             header,
             plaintext,
-            parse=CheckpointStatement.parse,
-            authenticate=signed_by(
-                session,
-                header,
-                sender_party,
-                self._parties.signer,
-                lambda statement: (statement.checkpoint.origin, None),
-                "a node offers only its own ledger's checkpoints",
+            Steps(
+                parse=CheckpointStatement.parse,
+                authenticate=signed_by(
+                    Received(session, header, sender_party),
+                    self._parties.signer,
+                    lambda statement: (statement.checkpoint.origin, None),
+                    "a node offers only its own ledger's checkpoints",
+                ),
+                locate=lambda _: None,
+                check=None,
+                apply=apply,
+                journal=None,
+                receipt=lambda _, __, applied: self._receipt(applied, now),
             ),
-            locate=lambda _: None,
-            check=None,
-            apply=apply,
-            journal=None,
-            receipt=lambda _, __, applied: self._receipt(applied, now),
         )
 
     def proof_request(
@@ -160,18 +164,19 @@ class WitnessIncoming(ServiceBase):
                 raise InvalidInput(f"a proof request about the ledger of {origin}, not of this node")
 
         return handle(
-            session,
             header,
             plaintext,
-            parse=ProofRequest.parse,
-            authenticate=authenticate,
-            locate=lambda request: session.get(LedgerCheckpointRow, request.checkpoint.size),
-            check=lambda request, ours: _signed_here(
-                ours, request.checkpoint, f"{header.sender} asks for a proof to a checkpoint"
+            Steps(
+                parse=ProofRequest.parse,
+                authenticate=authenticate,
+                locate=lambda request: session.get(LedgerCheckpointRow, request.checkpoint.size),
+                check=lambda request, ours: _signed_here(
+                    ours, request.checkpoint, f"{header.sender} asks for a proof to a checkpoint"
+                ),
+                apply=lambda write, request, _, now: self._answer_proof(write, header, request, now),
+                journal="ledger.consistency",
+                receipt=lambda _, __, applied: self._receipt(applied, now),
             ),
-            apply=lambda write, request, _, now: self._answer_proof(write, header, request, now),
-            journal="ledger.consistency",
-            receipt=lambda _, __, applied: self._receipt(applied, now),
         )
 
     def gossip(
@@ -198,21 +203,22 @@ class WitnessIncoming(ServiceBase):
 
         # The comparison decides what is journalled (an alarm, a demand): no one action here.
         return handle(
-            session,
             header,
             plaintext,
-            parse=Gossip.parse,
-            authenticate=authored_by(
-                header,
-                sender_party,
-                lambda gossip: (gossip.witness, None),
-                "a node gossips only what it holds itself",
+            Steps(
+                parse=Gossip.parse,
+                authenticate=authored_by(
+                    header,
+                    sender_party,
+                    lambda gossip: (gossip.witness, None),
+                    "a node gossips only what it holds itself",
+                ),
+                locate=lambda gossip: self._told_of_others(session, header, gossip),
+                check=None,
+                apply=apply,
+                journal=None,
+                receipt=lambda _, __, applied: self._receipt(applied, now),
             ),
-            locate=lambda gossip: self._told_of_others(session, header, gossip),
-            check=None,
-            apply=apply,
-            journal=None,
-            receipt=lambda _, __, applied: self._receipt(applied, now),
         )
 
     # --- steps ---------------------------------------------------------------------------
@@ -253,17 +259,9 @@ class WitnessIncoming(ServiceBase):
         signature = checkpoint_from_row(session.get_one(LedgerCheckpointRow, checkpoint.size)).signature
         proof = MerkleTree(SqlHashStore(session)).consistency_proof(request.from_size, checkpoint.size)
         statement = CheckpointStatement(checkpoint, signature, request.from_size, tuple(proof))
-        self._sending.enqueue(
-            session,
-            kind="checkpoint",
-            card=self._parties.card(session, header.sender),
-            agreement=self._agreements.get_in(session, header.agreement_id),
-            precedence=Precedence.ROUTINE,
-            item_id=NO_ITEM,
-            payload=statement.to_bytes(),
-            actor=ACTOR,
-            now=now,
-        )
+        card = self._parties.card(session, header.sender)
+        agreement = self._agreements.get_in(session, header.agreement_id)
+        self._partners.send(session, statement, card, agreement, Act(ACTOR, now))
         return Entry({"to": header.sender, "from_size": request.from_size, "size": checkpoint.size})
 
     def _receipt(self, apply: Apply, now: datetime) -> Incoming:

@@ -2,7 +2,7 @@
 
 A partner offers its checkpoint in a ``checkpoint`` statement, whose signature the
 receiving handler has checked with the partner's pinned keys
-(:meth:`~accord.node.audit.WitnessService.incoming_checkpoint`). :meth:`Witnessing.witness`
+(:meth:`~._witness_incoming.WitnessIncoming.checkpoint`). :meth:`Witnessing.witness`
 then compares it, in the write transaction, with the checkpoint held from that origin:
 
 - none held, or a larger one the proof shows extends it: it keeps the new one and returns a
@@ -29,6 +29,7 @@ from accord.exchange import CheckpointStatement, Countersignature, EnvelopeHeade
 from accord.node.audit._alarms import Discrepancy, evidence, raise_alarm, signed_json
 from accord.node.audit._demands import Demands
 from accord.node.audit._partners import ACTOR, Partners
+from accord.node.core._principal import Act
 from accord.store import NewEvent, WitnessSeenRow, append_event, format_stamp
 
 __all__ = ["Witnessing"]
@@ -52,18 +53,12 @@ class Witnessing:
             _journal(session, header, "ok", {"origin": new.origin, "size": new.size, "proven": True}, now)
             return
         row = session.get(WitnessSeenRow, new.origin)
-        detail: dict[str, object] = {
-            "origin": new.origin,
-            "size": new.size,
-            "root": new.root.hex(),
-            "previous_size": statement.previous_size,
-        }
         if row is None:
             self._keep(session, None, presented, now)
             self._countersign(session, header, presented, now)
-            _journal(session, header, "ok", {**detail, "first": True}, now)
+            _journal(session, header, "ok", {**_detail(statement), "first": True}, now)
             return
-        self._against_held(session, header, statement, row, detail, now)
+        self._against_held(session, header, statement, row, now)
 
     def _against_held(
         self,
@@ -71,7 +66,6 @@ class Witnessing:
         header: EnvelopeHeader,
         statement: CheckpointStatement,
         row: WitnessSeenRow,
-        detail: dict[str, object],
         now: datetime,
     ) -> None:
         """Compare a statement with the checkpoint held from its origin (``row``)."""
@@ -79,7 +73,7 @@ class Witnessing:
         presented = SignedCheckpoint(new, statement.signature)
         held = evidence(row.signed_json)
         old = held.checkpoint
-        detail["held_size"] = old.size
+        detail = {**_detail(statement), "held_size": old.size}
         sender, message_id = header.sender, header.message_id
         if new.size == old.size:
             if new.root != old.root:
@@ -130,15 +124,21 @@ class Witnessing:
             checkpoint=signed.checkpoint,
             signed_at=format_time(now),
         )
-        self._partners.send(
-            session,
-            kind="countersignature",
-            card=self._partners.parties.card(session, header.sender),
-            agreement=self._partners.agreements.get_in(session, header.agreement_id),
-            payload=counter.to_bytes(),
-            actor=ACTOR,
-            now=now,
-        )
+        partners = self._partners
+        card = partners.parties.card(session, header.sender)
+        agreement = partners.agreements.get_in(session, header.agreement_id)
+        partners.send(session, counter, card, agreement, Act(ACTOR, now))
+
+
+def _detail(statement: CheckpointStatement) -> dict[str, object]:
+    """What the journal says of a statement witnessed."""
+    new = statement.checkpoint
+    return {
+        "origin": new.origin,
+        "size": new.size,
+        "root": new.root.hex(),
+        "previous_size": statement.previous_size,
+    }
 
 
 def _journal(

@@ -56,6 +56,7 @@ from accord.node.transfer._control import (
     Apply,
     Entry,
     Incoming,
+    Steps,
     about_item,
     handle,
     not_on_record,
@@ -195,16 +196,17 @@ class CompromiseService(ServiceBase):
             return _notice_entries(notice, rows, header)
 
         return handle(
-            session,
             header,
             plaintext,
-            parse=CompromiseNotice.parse,
-            authenticate=authenticate,
-            locate=locate,
-            check=check,
-            apply=apply,
-            journal="compromise.notice.received",
-            receipt=lambda _, rows, applied: about_item(rows[0], own.scheme, applied),
+            Steps(
+                parse=CompromiseNotice.parse,
+                authenticate=authenticate,
+                locate=locate,
+                check=check,
+                apply=apply,
+                journal="compromise.notice.received",
+                receipt=lambda _, rows, applied: about_item(rows[0], own.scheme, applied),
+            ),
         )
 
     def _record_notice(
@@ -281,16 +283,19 @@ class CompromiseService(ServiceBase):
             return about_item(row, own.scheme, applied)
 
         return handle(
-            session,
             header,
             plaintext,
-            parse=CompromiseReport.parse,
-            authenticate=authenticate,
-            locate=locate,
-            check=check,
-            apply=lambda write, report, found, now: _close_case(write, report, found[1], header, own.node_id),
-            journal="compromise.report.received",
-            receipt=receipt,
+            Steps(
+                parse=CompromiseReport.parse,
+                authenticate=authenticate,
+                locate=locate,
+                check=check,
+                apply=lambda write, report, found, now: _close_case(
+                    write, report, found[1], header, own.node_id
+                ),
+                journal="compromise.report.received",
+                receipt=receipt,
+            ),
         )
 
 

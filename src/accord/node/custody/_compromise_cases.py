@@ -19,6 +19,7 @@ from accord.items import CaseState, Direction, Precedence
 from accord.node.core._principal import Act
 from accord.node.custody._compromise_case import CaseDesk, CaseView, case_view
 from accord.node.originator._journal_done import journal_done
+from accord.node.transfer._sealing import Outgoing
 from accord.store import (
     CompromiseItemRow,
     CompromisePartyRow,
@@ -90,14 +91,15 @@ class CaseWorkflow(CaseDesk):
         card = self._parties.card(session, party.originator_node)
         sent = self._sending.enqueue(
             session,
-            kind="compromise-report",
-            card=card,
-            agreement=self.agreement_to(session, theirs, card.party, now),
-            precedence=Precedence.IMMEDIATE,
-            item_id=theirs[0].item_id,
-            payload=report.to_bytes(),
-            actor=report.closed_by,
-            now=now,
+            Outgoing(
+                kind="compromise-report",
+                card=card,
+                agreement=self.agreement_to(session, theirs, card.party, now),
+                precedence=Precedence.IMMEDIATE,
+                item_id=theirs[0].item_id,
+                payload=report.to_bytes(),
+            ),
+            Act(report.closed_by, now),
         )
         party.report_json = report.to_bytes().decode("utf-8")
         party.report_message_id = sent.message_id

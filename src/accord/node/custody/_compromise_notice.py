@@ -23,6 +23,7 @@ from accord.items import FINAL_HOLDING_STATES, CaseState, Direction, HoldingStat
 from accord.node.core._principal import Act
 from accord.node.custody._compromise_case import CaseDesk, CaseView, case_view
 from accord.node.originator._journal_done import journal_done
+from accord.node.transfer._sealing import Outgoing
 from accord.store import (
     CompromiseCaseRow,
     CompromiseItemRow,
@@ -136,14 +137,15 @@ class Reporting(CaseDesk):
             ).signed_with(self._ctx.keys)
             sent = self._sending.enqueue(
                 session,
-                kind="compromise-notice",
-                card=card,
-                agreement=self.agreement_to(session, theirs, card.party, now),
-                precedence=Precedence.FLASH,
-                item_id=items[0].item_id,
-                payload=notice.to_bytes(),
-                actor=actor,
-                now=now,
+                Outgoing(
+                    kind="compromise-notice",
+                    card=card,
+                    agreement=self.agreement_to(session, theirs, card.party, now),
+                    precedence=Precedence.FLASH,
+                    item_id=items[0].item_id,
+                    payload=notice.to_bytes(),
+                ),
+                Act(actor, now),
             )
             CompromiseRepository(session).add_party(
                 CompromisePartyRow(

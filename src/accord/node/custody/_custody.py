@@ -41,6 +41,8 @@ from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._control import (
     Entry,
     Incoming,
+    Received,
+    Steps,
     about_item,
     handle,
     not_on_record,
@@ -193,23 +195,22 @@ class CustodyService(ItemGate):
             )
 
         return handle(
-            session,
             header,
             plaintext,
-            parse=DestructionCertificate.parse,
-            authenticate=signed_by(
-                session,
-                header,
-                sender_party,
-                self._parties.signer,
-                lambda c: (c.holder_node, c.holder_party),
-                "a destruction certificate must come from the holder that destroyed the item",
+            Steps(
+                parse=DestructionCertificate.parse,
+                authenticate=signed_by(
+                    Received(session, header, sender_party),
+                    self._parties.signer,
+                    lambda c: (c.holder_node, c.holder_party),
+                    "a destruction certificate must come from the holder that destroyed the item",
+                ),
+                locate=locate,
+                check=check,
+                apply=lambda write, certificate, _, now: _file_certificate(write, certificate, sender, now),
+                journal="item.destroy.received",
+                receipt=lambda _, row, applied: about_item(row, own.scheme, applied),
             ),
-            locate=locate,
-            check=check,
-            apply=lambda write, certificate, _, now: _file_certificate(write, certificate, sender, now),
-            journal="item.destroy.received",
-            receipt=lambda _, row, applied: about_item(row, own.scheme, applied),
         )
 
 

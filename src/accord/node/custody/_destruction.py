@@ -29,6 +29,7 @@ from accord.node.custody._translations import translations_of
 from accord.node.holdings._search_index import SearchIndex
 from accord.node.originator._gate import ItemGate
 from accord.node.originator._journal_done import journal_done
+from accord.node.transfer._sealing import Outgoing
 from accord.policy import Action
 from accord.store import (
     CopyRepository,
@@ -134,14 +135,15 @@ class Destruction(ItemGate):
         card = self._parties.card(session, row.originator_node)
         self._sending.enqueue(
             session,
-            kind="destruction-certificate",
-            card=card,
-            agreement=self._agreement_of(session, marking, row.originator_party),
-            precedence=Precedence.ROUTINE,
-            item_id=row.id,
-            payload=certificate.to_bytes(),
-            actor=act.actor,
-            now=act.now,
+            Outgoing(
+                kind="destruction-certificate",
+                card=card,
+                agreement=self._agreement_of(session, marking, row.originator_party),
+                precedence=Precedence.ROUTINE,
+                item_id=row.id,
+                payload=certificate.to_bytes(),
+            ),
+            act,
         )
         return card.node_id
 

@@ -21,6 +21,7 @@ from accord.node.core._principal import Act
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.originator._journal_done import journal_done
+from accord.node.transfer._sealing import Outgoing
 from accord.policy import Action, ConsentTerms
 from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow
 
@@ -90,14 +91,15 @@ class ConsentAsking(ConsentGrounds):
         )
         sent = self._sending.enqueue(
             session,
-            kind="consent-request",
-            card=card,
-            agreement=provided_under,
-            precedence=Precedence.IMMEDIATE,
-            item_id=request.item_id,
-            payload=request.to_bytes(),
-            actor=actor,
-            now=now,
+            Outgoing(
+                kind="consent-request",
+                card=card,
+                agreement=provided_under,
+                precedence=Precedence.IMMEDIATE,
+                item_id=request.item_id,
+                payload=request.to_bytes(),
+            ),
+            Act(actor, now),
         )
         consent = request_row(request, Direction.OUT, row.originator_node)
         ConsentRepository(session).add(consent)

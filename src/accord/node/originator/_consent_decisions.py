@@ -26,6 +26,7 @@ from accord.node.core._principal import Act
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.originator._journal_done import journal_done
+from accord.node.transfer._sealing import Outgoing
 from accord.store import ConsentRepository, ConsentRow
 
 __all__ = ["MAX_DAYS", "ConsentDecisions", "ConsentGrant"]
@@ -159,12 +160,13 @@ class ConsentDecisions(ConsentGrounds):
         row.decided_at = answer.decided_at
         self._sending.enqueue(
             session,
-            kind="consent-decision",
-            card=self._parties.card(session, row.holder_node),
-            agreement=agreement,
-            precedence=Precedence.IMMEDIATE,
-            item_id=row.item_id,
-            payload=answer.to_bytes(),
-            actor=act.actor,
-            now=act.now,
+            Outgoing(
+                kind="consent-decision",
+                card=self._parties.card(session, row.holder_node),
+                agreement=agreement,
+                precedence=Precedence.IMMEDIATE,
+                item_id=row.item_id,
+                payload=answer.to_bytes(),
+            ),
+            act,
         )

@@ -29,6 +29,8 @@ from accord.node.transfer._control import (
     Apply,
     Entry,
     Incoming,
+    Received,
+    Steps,
     about_item,
     about_no_item,
     authored_by,
@@ -80,21 +82,22 @@ class ConsentIncoming(ServiceBase):
             not_on_record(ConsentRepository(session).get(request.request_id), refusal)
 
         return handle(
-            session,
             header,
             plaintext,
-            parse=ConsentRequest.parse,
-            authenticate=authored_by(
-                header,
-                sender_party,
-                lambda r: (r.holder_node, r.holder_party),
-                "a consent request must come from the holder that asks",
+            Steps(
+                parse=ConsentRequest.parse,
+                authenticate=authored_by(
+                    header,
+                    sender_party,
+                    lambda r: (r.holder_node, r.holder_party),
+                    "a consent request must come from the holder that asks",
+                ),
+                locate=locate,
+                check=check,
+                apply=lambda write, request, _, now: _file_request(write, request, own.node_id),
+                journal="consent.request.received",
+                receipt=lambda _, item, applied: about_item(item, own.scheme, applied),
             ),
-            locate=locate,
-            check=check,
-            apply=lambda write, request, _, now: _file_request(write, request, own.node_id),
-            journal="consent.request.received",
-            receipt=lambda _, item, applied: about_item(item, own.scheme, applied),
         )
 
     def _incoming_decision(
@@ -132,16 +135,17 @@ class ConsentIncoming(ServiceBase):
             return about_item(item, self._ctx.config.scheme, applied)
 
         return handle(
-            session,
             header,
             plaintext,
-            parse=ConsentDecision.parse,
-            authenticate=None,
-            locate=locate,
-            check=check,
-            apply=lambda write, decision, _, now: _file_decision(write, decision),
-            journal="consent.decision.received",
-            receipt=receipt,
+            Steps(
+                parse=ConsentDecision.parse,
+                authenticate=None,
+                locate=locate,
+                check=check,
+                apply=lambda write, decision, _, now: _file_decision(write, decision),
+                journal="consent.decision.received",
+                receipt=receipt,
+            ),
         )
 
     def _incoming_revocation(
@@ -162,24 +166,23 @@ class ConsentIncoming(ServiceBase):
                 raise Conflict(f"consent {revocation.token_id} is already revoked")
 
         return handle(
-            session,
             header,
             plaintext,
-            parse=ConsentRevocation.parse,
-            authenticate=signed_by(
-                session,
-                header,
-                sender_party,
-                self._parties.signer,
-                lambda r: (r.originator_node, None),
-                "only the originator revokes its consent",
-            ),
-            locate=locate,
-            check=check,
-            apply=lambda write, revocation, row, now: _revoke(write, revocation, row, self._ctx),
-            journal="consent.revocation.received",
-            receipt=lambda _, __, applied: about_no_item(
-                me.scheme, me.node_id, "CONSENT REVOCATION", applied, now
+            Steps(
+                parse=ConsentRevocation.parse,
+                authenticate=signed_by(
+                    Received(session, header, sender_party),
+                    self._parties.signer,
+                    lambda r: (r.originator_node, None),
+                    "only the originator revokes its consent",
+                ),
+                locate=locate,
+                check=check,
+                apply=lambda write, revocation, row, now: _revoke(write, revocation, row, self._ctx),
+                journal="consent.revocation.received",
+                receipt=lambda _, __, applied: about_no_item(
+                    me.scheme, me.node_id, "CONSENT REVOCATION", applied, now
+                ),
             ),
         )
 

@@ -25,6 +25,7 @@ from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._control import NO_ITEM
+from accord.node.transfer._sealing import Outgoing
 from accord.store import ConsentRepository, ConsentRow, OutboxRepository
 
 __all__ = ["ConsentRevoking", "cancel_waiting", "held_revocation"]
@@ -88,14 +89,15 @@ class ConsentRevoking(ConsentGrounds):
         for card, under in told:
             self._sending.enqueue(
                 session,
-                kind="consent-revocation",
-                card=card,
-                agreement=under,
-                precedence=Precedence.IMMEDIATE,
-                item_id=NO_ITEM,  # receipted by nodes that may not hold it yet (see incoming)
-                payload=revocation.to_bytes(),
-                actor=act.actor,
-                now=act.now,
+                Outgoing(
+                    kind="consent-revocation",
+                    card=card,
+                    agreement=under,
+                    precedence=Precedence.IMMEDIATE,
+                    item_id=NO_ITEM,  # receipted by nodes that may not hold it yet (see incoming)
+                    payload=revocation.to_bytes(),
+                ),
+                act,
             )
         return [card.node_id for card, _ in told]
 

@@ -26,7 +26,8 @@ from accord.node.core._principal import Act
 from accord.node.originator._consents import ConsentService
 from accord.node.originator._gate import ItemGate
 from accord.node.originator._journal_done import journal_done
-from accord.node.transfer._control import Entry, Incoming, about_item, handle, originated_item
+from accord.node.transfer._control import Entry, Incoming, Steps, about_item, handle, originated_item
+from accord.node.transfer._sealing import Outgoing
 from accord.node.transfer._services import Services
 from accord.policy import Action
 from accord.store import (
@@ -82,14 +83,15 @@ class DisposalService(ItemGate):
             for peer, agreement_id in sorted(targets.items()):
                 self._sending.enqueue(
                     session,
-                    kind="disposal-request",
-                    card=self._parties.card(session, peer),
-                    agreement=self._agreements.get_in(session, agreement_id),
-                    precedence=Precedence.IMMEDIATE,
-                    item_id=item_id,
-                    payload=request.to_bytes(),
-                    actor=actor,
-                    now=now,
+                    Outgoing(
+                        kind="disposal-request",
+                        card=self._parties.card(session, peer),
+                        agreement=self._agreements.get_in(session, agreement_id),
+                        precedence=Precedence.IMMEDIATE,
+                        item_id=item_id,
+                        payload=request.to_bytes(),
+                    ),
+                    Act(actor, now),
                 )
             journal_done(
                 session,
@@ -134,14 +136,15 @@ class DisposalService(ItemGate):
 
         # The originator is known from the item (it must be the sender), not from the request.
         return handle(
-            session,
             header,
             plaintext,
-            parse=DisposalRequest.parse,
-            authenticate=None,
-            locate=locate,
-            check=check,
-            apply=apply,
-            journal="item.disposal.requested",
-            receipt=lambda _, row, applied: about_item(row, self._ctx.config.scheme, applied),
+            Steps(
+                parse=DisposalRequest.parse,
+                authenticate=None,
+                locate=locate,
+                check=check,
+                apply=apply,
+                journal="item.disposal.requested",
+                receipt=lambda _, row, applied: about_item(row, self._ctx.config.scheme, applied),
+            ),
         )

@@ -35,6 +35,8 @@ from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._control import (
     Entry,
     Incoming,
+    Received,
+    Steps,
     about_item,
     handle,
     not_on_record,
@@ -42,6 +44,7 @@ from accord.node.transfer._control import (
     same_version,
     signed_by,
 )
+from accord.node.transfer._sealing import Outgoing
 from accord.node.transfer._services import Services
 from accord.policy import Action
 from accord.store import (
@@ -142,23 +145,22 @@ class NoticeService(ItemGate):
             return Entry(item_id=notice.item_id, detail=_change(notice))
 
         return handle(
-            session,
             header,
             plaintext,
-            parse=DowngradeNotice.parse,
-            authenticate=signed_by(
-                session,
-                header,
-                sender_party,
-                self._parties.signer,
-                lambda n: (n.originator_node, None),
-                "only the originator changes an item's classification (Art. 6)",
+            Steps(
+                parse=DowngradeNotice.parse,
+                authenticate=signed_by(
+                    Received(session, header, sender_party),
+                    self._parties.signer,
+                    lambda n: (n.originator_node, None),
+                    "only the originator changes an item's classification (Art. 6)",
+                ),
+                locate=locate,
+                check=lambda notice, row: _check_incoming(session, notice, row),
+                apply=apply,
+                journal="item.downgrade.received",
+                receipt=lambda _, row, applied: about_item(row, self._ctx.config.scheme, applied),
             ),
-            locate=locate,
-            check=lambda notice, row: _check_incoming(session, notice, row),
-            apply=apply,
-            journal="item.downgrade.received",
-            receipt=lambda _, row, applied: about_item(row, self._ctx.config.scheme, applied),
         )
 
     # --- helpers ------------------------------------------------------------------------
@@ -221,14 +223,15 @@ class NoticeService(ItemGate):
             card = self._parties.card(session, peer)
             self._sending.enqueue(
                 session,
-                kind="downgrade",
-                card=card,
-                agreement=self._agreements.get_in(session, agreement_id),
-                precedence=Precedence.PRIORITY,
-                item_id=row.id,
-                payload=notice.to_bytes(),
-                actor=actor,
-                now=now,
+                Outgoing(
+                    kind="downgrade",
+                    card=card,
+                    agreement=self._agreements.get_in(session, agreement_id),
+                    precedence=Precedence.PRIORITY,
+                    item_id=row.id,
+                    payload=notice.to_bytes(),
+                ),
+                Act(actor, now),
             )
             told.append(peer)
         return told

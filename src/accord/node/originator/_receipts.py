@@ -30,6 +30,7 @@ from accord.node.transfer._control import (
     Entry,
     Incoming,
     Received,
+    Steps,
     about_item,
     handle,
     originated_item,
@@ -60,23 +61,22 @@ class ConsentReceiptService(ServiceBase):
         """
         steps = _ReceiptSteps(session, header, sender_party, self._ctx.config.node_id)
         return handle(
-            session,
             header,
             plaintext,
-            parse=ConsentReceipt.parse,
-            authenticate=signed_by(
-                session,
-                header,
-                sender_party,
-                self._parties.signer,
-                lambda r: (r.third_party_node, r.third_party),
-                "a consent receipt must come from the third party's node that received the item",
+            Steps(
+                parse=ConsentReceipt.parse,
+                authenticate=signed_by(
+                    Received(session, header, sender_party),
+                    self._parties.signer,
+                    lambda r: (r.third_party_node, r.third_party),
+                    "a consent receipt must come from the third party's node that received the item",
+                ),
+                locate=steps.locate,
+                check=steps.check,
+                apply=steps.apply,
+                journal="consent.receipt.received",
+                receipt=lambda _, item, applied: about_item(item, self._ctx.config.scheme, applied),
             ),
-            locate=steps.locate,
-            check=steps.check,
-            apply=steps.apply,
-            journal="consent.receipt.received",
-            receipt=lambda _, item, applied: about_item(item, self._ctx.config.scheme, applied),
         )
 
 

@@ -1,7 +1,7 @@
 """Transfer: items and control messages between nodes (Arts. 9–12, 21).
 
 * :class:`SendingService` — seal envelopes into the outbox (the release): checks in
-  :mod:`._release`, sealing in :mod:`._sealing`;
+  :mod:`._release`, sealing an :class:`Outgoing` envelope in :mod:`._sealing`;
 * :class:`DeliveryService` — the outbox by precedence lane, receipts (:mod:`._receipt_book`),
   back-off (:mod:`._backoff`), and the departure check that holds what may no longer leave
   (:mod:`._departure`);
@@ -17,6 +17,7 @@ from accord.node.transfer._bundles import BundleService, BundleSummary
 from accord.node.transfer._control import NO_ITEM
 from accord.node.transfer._delivery import DeliveryResult, DeliveryService, OutboxEntry
 from accord.node.transfer._receiving import ReceivingService
+from accord.node.transfer._sealing import Outgoing
 from accord.node.transfer._sending import SendingService, Sent
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "DeliveryResult",
     "DeliveryService",
     "OutboxEntry",
+    "Outgoing",
     "ReceivingService",
     "SendingService",
     "Sent",

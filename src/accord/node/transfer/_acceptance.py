@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from accord.agreements import Agreement
 from accord.crypto import verify_binding
 from accord.errors import PolicyDenied, VerificationFailed
-from accord.exchange import EnvelopeHeader, ItemPayload, Receipt, Transmission, label_digest
+from accord.exchange import EnvelopeHeader, ItemPayload, Receipt, label_digest
 from accord.items import binding_statement
 from accord.markings import Marking, derive_alternative
 from accord.node.core._context import NodeContext
@@ -37,7 +37,7 @@ from accord.node.holdings._consent_book import revoked
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._attachments import check_attachment, finish_upload
-from accord.node.transfer._intake import Opened
+from accord.node.transfer._intake import Arrival, Opened
 from accord.policy import Passage, may_travel
 from accord.store import format_stamp
 
@@ -66,9 +66,7 @@ class ItemAcceptance:
         self._parties = parties
         self._agreements = agreements
 
-    def prepare(
-        self, session: Session, tx: Transmission, opened: Opened, sender_party: str, now: datetime
-    ) -> PreparedItem:
+    def prepare(self, arrival: Arrival, opened: Opened) -> PreparedItem:
         """Run every check on an opened item; return it with our label and its receipt.
 
         Raises:
@@ -76,10 +74,10 @@ class ItemAcceptance:
             VerificationFailed: the binding or the consent does not verify.
             IntegrityError: an attachment is missing or not the one bound.
         """
-        me = self._ctx.config
+        me, session, sender_party, now = self._ctx.config, arrival.session, arrival.sender_party, arrival.now
         header, agreement = opened.header, opened.agreement
         payload = ItemPayload.parse(opened.plaintext)
-        relayed = payload.originator_node != tx.sender
+        relayed = payload.originator_node != arrival.sender
         self.check_origin(session, payload, sender_party, relayed, now)
         self.check_binding(session, payload)
         translator = self.translator(session, payload, agreement, sender_party, relayed)
@@ -110,7 +108,7 @@ class ItemAcceptance:
             alternative_label=alternative,
             received_at=format_stamp(now),
             receiver=me.node_id,
-            sender=tx.sender,
+            sender=arrival.sender,
         )
         marking = Marking(payload.label, (alternative,))
         return PreparedItem(header, opened.digest, payload, marking, agreement.id, receipt, translator)
@@ -209,15 +207,7 @@ class ItemAcceptance:
         blobs = self._ctx.blobs
         for position, manifest in enumerate(payload.attachments):
             finish_upload(blobs, manifest.blob_id, manifest.blob_size)
-            check_attachment(
-                blobs,
-                payload.item_id,
-                position,
-                manifest.blob_id,
-                manifest.key,
-                manifest.ref.size,
-                manifest.ref.sha384,
-            )
+            check_attachment(blobs, payload.item_id, position, manifest)
 
     def _with_originator(self, originator: str, scheme: str) -> Agreement:
         me = self._ctx.config.party

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from accord.crypto import Sha384Stream
 from accord.errors import AccordError, IntegrityError, VerificationFailed
+from accord.exchange import AttachmentManifest
 from accord.node.holdings._vault import decrypt_blob
 from accord.store import BlobStore
 
@@ -34,23 +35,22 @@ def finish_upload(blobs: BlobStore, blob_id: str, size: int) -> None:
         return  # a malformed id, or bytes that were not the blob (now discarded)
 
 
-def check_attachment(
-    blobs: BlobStore, item_id: str, position: int, blob_id: str, key: bytes, size: int, sha384: str
-) -> None:
-    """Check that attachment ``position`` has arrived and decrypts to its bound digest.
+def check_attachment(blobs: BlobStore, item_id: str, position: int, manifest: AttachmentManifest) -> None:
+    """Check that attachment ``position`` (``manifest``) has arrived and decrypts to its bound digest.
 
     Raises:
         IntegrityError: the blob is missing, does not decrypt, or has another size or digest.
     """
+    blob_id = manifest.blob_id
     if not blobs.exists(blob_id):
         raise IntegrityError(f"attachment {position} has not arrived (blob {blob_id[:16]}…)")
     digest = Sha384Stream()
     total = 0
     try:
-        for piece in decrypt_blob(key, item_id, position, blobs.read(blob_id)):
+        for piece in decrypt_blob(manifest.key, item_id, position, blobs.read(blob_id)):
             digest.update(piece)
             total += len(piece)
     except VerificationFailed as exc:
         raise IntegrityError(f"attachment {position} does not decrypt: {exc}") from exc
-    if total != size or digest.hexdigest() != sha384:
+    if total != manifest.ref.size or digest.hexdigest() != manifest.ref.sha384:
         raise IntegrityError(f"attachment {position} does not have its bound digest")

@@ -14,7 +14,8 @@ their receipts the content digest :data:`NO_ITEM_SHA384`; the envelope digest al
 such a receipt to what was sent.
 
 Every handler follows one template, :func:`handle` (authenticate → locate → check →
-apply → journal → receipt); its docstring states the invariants each handler keeps.
+apply → journal → receipt), given its message type's :class:`Steps`; its docstring states
+the invariants each handler keeps.
 The small steps several handlers share (:func:`require_author`, :func:`verify_signed`,
 :func:`originated_item`, :func:`same_version`, :func:`not_on_record`) live here too, so
 that a refusal reads the same whichever message it refuses.
@@ -26,7 +27,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final, Protocol, TypeVar
+from typing import Final, Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -50,6 +51,7 @@ __all__ = [
     "Received",
     "Signed",
     "Signer",
+    "Steps",
     "about_item",
     "about_no_item",
     "authored_by",
@@ -138,8 +140,8 @@ class Received:
 
     A handler keeps only its short steps inline; a longer step is a module function (its
     ``apply`` usually: what it writes and journals), or the steps are the methods of a small
-    frozen subclass of this (one per message type, with whatever else they need), passed
-    to :func:`handle` one by one. ``session`` is the receiver's read-only snapshot;
+    frozen subclass of this (one per message type, with whatever else they need), given to
+    :func:`handle` as the fields of its :class:`Steps`. ``session`` is the receiver's read-only snapshot;
     ``apply`` is given the write session.
     """
 
@@ -172,20 +174,28 @@ class Entry:
     item_id: str | None = None
 
 
-def handle(
-    session: Session,
-    header: EnvelopeHeader,
-    payload: bytes,
-    *,
-    parse: Callable[[bytes], M],
-    authenticate: Callable[[M], None] | None,
-    locate: Callable[[M], T],
-    check: Callable[[M, T], None] | None,
-    apply: Callable[[Session, M, T, datetime], Entry | Sequence[Entry]],
-    journal: str | None,
-    receipt: Callable[[M, T, Apply], Incoming],
-) -> Incoming:
-    """The one skeleton of an incoming control message, step by step.
+@dataclass(frozen=True)
+class Steps(Generic[M, T]):
+    """The steps of one type of incoming control message, run by :func:`handle` in this order.
+
+    ``parse`` the payload into message ``M``; ``authenticate`` its author (``None`` only as
+    :func:`handle` says); ``locate`` what it is about (``T``); ``check`` the state found
+    (``None``: nothing to check); ``apply`` it in the write transaction, returning its journal
+    rows, written under action ``journal`` (``None``: applying records what it decides);
+    give the ``receipt``.
+    """
+
+    parse: Callable[[bytes], M]
+    authenticate: Callable[[M], None] | None
+    locate: Callable[[M], T]
+    check: Callable[[M, T], None] | None
+    apply: Callable[[Session, M, T, datetime], Entry | Sequence[Entry]]
+    journal: str | None
+    receipt: Callable[[M, T, Apply], Incoming]
+
+
+def handle(header: EnvelopeHeader, payload: bytes, steps: Steps[M, T]) -> Incoming:
+    """The one skeleton of an incoming control message, step by step (``steps``).
 
     1. **parse** the decrypted payload into a valid message (``InvalidInput`` otherwise);
     2. **authenticate**: whoever the message names as its author is the envelope's
@@ -218,16 +228,17 @@ def handle(
     Raises:
         AccordError: the message is refused (any step but apply).
     """
-    message = parse(payload)
-    if authenticate is not None:
-        authenticate(message)
-    target = locate(message)
-    if check is not None:
-        check(message, target)
+    message = steps.parse(payload)
+    if steps.authenticate is not None:
+        steps.authenticate(message)
+    target = steps.locate(message)
+    if steps.check is not None:
+        steps.check(message, target)
     actor = Principal.peer(header.sender).journal_name
+    journal = steps.journal
 
     def applied(write: Session, now: datetime) -> None:
-        entries = apply(write, message, target, now)
+        entries = steps.apply(write, message, target, now)
         if journal is None:
             return
         for entry in [entries] if isinstance(entries, Entry) else entries:
@@ -243,7 +254,7 @@ def handle(
                 ),
             )
 
-    return receipt(message, target, applied)
+    return steps.receipt(message, target, applied)
 
 
 # --- steps several handlers share ---------------------------------------------------------
@@ -291,12 +302,7 @@ def authored_by(
 
 
 def signed_by(
-    session: Session,
-    header: EnvelopeHeader,
-    sender_party: str,
-    signer: Signer,
-    author: Callable[[S], tuple[str, str | None]],
-    denial: str,
+    received: Received, signer: Signer, author: Callable[[S], tuple[str, str | None]], denial: str
 ) -> Callable[[S], None]:
     """The authenticate step of a signed message: named author first, then its signature.
 
@@ -305,8 +311,8 @@ def signed_by(
 
     def authenticate(message: S) -> None:
         node, party = author(message)
-        require_author(header, sender_party, node=node, party=party, denial=denial)
-        verify_signed(session, signer, header, message)
+        require_author(received.header, received.sender_party, node=node, party=party, denial=denial)
+        verify_signed(received.session, signer, received.header, message)
 
     return authenticate
 

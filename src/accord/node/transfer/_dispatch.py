@@ -19,7 +19,7 @@ from accord.exchange import EnvelopeHeader, Receipt, Transmission
 from accord.node.core._context import NodeContext
 from accord.node.transfer._control import ControlHandler, Incoming
 from accord.node.transfer._inbox import record_arrival, seen
-from accord.node.transfer._intake import Opened
+from accord.node.transfer._intake import Arrival, Opened
 from accord.store import format_stamp
 
 __all__ = ["ControlDispatch", "PreparedControl"]
@@ -53,9 +53,7 @@ class ControlDispatch:
             raise Conflict(f"envelope type {kind!r} already has a handler")
         self._handlers[kind] = handler
 
-    def prepare(
-        self, session: Session, tx: Transmission, opened: Opened, sender_party: str, now: datetime
-    ) -> PreparedControl:
+    def prepare(self, arrival: Arrival, opened: Opened) -> PreparedControl:
         """Check an opened control message with its handler; build its receipt.
 
         Raises:
@@ -66,7 +64,8 @@ class ControlDispatch:
         handler = self._handlers.get(header.type)
         if handler is None:
             raise InvalidInput(f"no handler for envelope type {header.type!r} at this node")
-        incoming = handler(session, header, opened.plaintext, sender_party, now)
+        now = arrival.now
+        incoming = handler(arrival.session, header, opened.plaintext, arrival.sender_party, now)
         receipt = Receipt(
             message_id=header.message_id,
             item_id=incoming.item_id,
@@ -76,7 +75,7 @@ class ControlDispatch:
             alternative_label=incoming.label,
             received_at=format_stamp(now),
             receiver=self._ctx.config.node_id,
-            sender=tx.sender,
+            sender=arrival.sender,
         )
         return PreparedControl(header, opened.digest, incoming, receipt)
 
@@ -87,6 +86,6 @@ class ControlDispatch:
         if earlier is not None:
             return earlier
         prepared.incoming.apply(session, now)
-        record_arrival(session, tx.sender, header, digest, prepared.incoming.item_id, prepared.receipt, now)
+        record_arrival(session, header, prepared.receipt, now)
         session.flush()
         return prepared.receipt

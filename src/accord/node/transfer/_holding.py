@@ -23,14 +23,13 @@ from accord.exchange import (
     UNSIGNED,
     ConsentReceipt,
     ConsentToken,
-    ItemPayload,
     Receipt,
     Transmission,
     new_consent_receipt_id,
 )
 from accord.items import HoldingState, Precedence
-from accord.markings import Marking
 from accord.node.core._context import NodeContext
+from accord.node.core._principal import Act
 from accord.node.holdings._access_keys import keep_access_key
 from accord.node.holdings._consent_book import record_held
 from accord.node.holdings._search_index import SearchIndex
@@ -38,6 +37,7 @@ from accord.node.holdings._vault import seal_content, wrap_blob_key, wrap_item_k
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._acceptance import PreparedItem
 from accord.node.transfer._inbox import record_arrival, seen
+from accord.node.transfer._sealing import Outgoing
 from accord.node.transfer._sending import SendingService
 from accord.store import AttachmentRow, ItemRepository, ItemRow, NewEvent, append_event, format_stamp
 
@@ -70,13 +70,13 @@ class ItemHolding:
         earlier = seen(session, tx.sender, header.message_id, digest)
         if earlier is not None:
             return earlier
-        self._hold(session, payload, prepared.marking, tx.sender, header.precedence.value, now)
+        self._hold(session, prepared, tx.sender, now)
         if payload.consent is not None:
             record_held(session, payload.consent, tx.sender)
             if payload.originator_node != tx.sender:  # passed on under the consent (checked above)
                 self._acknowledge_consent(session, prepared, payload.consent, tx.sender, now)
         label, alternative = prepared.marking.originator, prepared.marking.alternatives[0]
-        record_arrival(session, tx.sender, header, digest, payload.item_id, receipt, now)
+        record_arrival(session, header, receipt, now)
         append_event(
             session,
             NewEvent(
@@ -130,14 +130,15 @@ class ItemHolding:
         ).signed_with(self._ctx.keys)
         sent = self._sending.enqueue(
             session,
-            kind="consent-receipt",
-            card=self._parties.card(session, token.originator_node),
-            agreement=prepared.translator,
-            precedence=Precedence.ROUTINE,
-            item_id=token.item_id,
-            payload=receipt.to_bytes(),
-            actor=f"peer:{sender}",
-            now=now,
+            Outgoing(
+                kind="consent-receipt",
+                card=self._parties.card(session, token.originator_node),
+                agreement=prepared.translator,
+                precedence=Precedence.ROUTINE,
+                item_id=token.item_id,
+                payload=receipt.to_bytes(),
+            ),
+            Act(f"peer:{sender}", now),
         )
         append_event(
             session,
@@ -157,15 +158,8 @@ class ItemHolding:
             ),
         )
 
-    def _hold(
-        self,
-        session: Session,
-        payload: ItemPayload,
-        marking: Marking,
-        sender: str,
-        precedence: str,
-        now: datetime,
-    ) -> None:
+    def _hold(self, session: Session, prepared: PreparedItem, sender: str, now: datetime) -> None:
+        payload, marking = prepared.payload, prepared.marking
         items = ItemRepository(session)
         existing = items.get(payload.item_id)
         if existing is not None:
@@ -181,7 +175,7 @@ class ItemHolding:
                 kind=payload.content.kind.value,
                 originator_party=payload.originator_party,
                 originator_node=payload.originator_node,
-                precedence=precedence,
+                precedence=prepared.header.precedence.value,
                 marking_json=marking.canonical_bytes().decode("utf-8"),
                 access_key=keep_access_key(session, marking),
                 content_sealed=seal_content(item_key, payload.content.canonical_bytes(), payload.item_id),

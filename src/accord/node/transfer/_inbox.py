@@ -35,23 +35,19 @@ def seen(session: Session, sender: str, message_id: str, digest: str) -> Receipt
     return Receipt.from_dict(json.loads(row.receipt_json))
 
 
-def record_arrival(
-    session: Session,
-    sender: str,
-    header: EnvelopeHeader,
-    digest: str,
-    item_id: str,
-    receipt: Receipt,
-    now: datetime,
-) -> None:
-    """Keep an accepted envelope and its receipt in the inbox; note the peer's sequence."""
+def record_arrival(session: Session, header: EnvelopeHeader, receipt: Receipt, now: datetime) -> None:
+    """Keep an accepted envelope and the receipt it was given in the inbox; note the peer's sequence.
+
+    The receipt names what the inbox keeps of it: the item and the envelope's digest.
+    """
+    sender = header.sender
     InboxRepository(session).add(
         InboxMessageRow(
             sender=sender,
             message_id=header.message_id,
-            digest=digest,
+            digest=receipt.envelope_digest,
             seq=header.seq,
-            item_id=item_id,
+            item_id=receipt.item_id,
             precedence=header.precedence.value,
             received_at=format_stamp(now),
             receipt_json=json.dumps(receipt.to_dict(), ensure_ascii=False, sort_keys=True),

@@ -1,7 +1,8 @@
 """Transmission intake: parse, check each envelope's header and agreement, open it (Arts. 9–12, 21).
 
 A transmission is parsed (:func:`parse_transmission`); then each of its envelopes is
-opened by :func:`open_checked`, in this order:
+opened by :func:`open_checked`, in the :class:`Arrival` of the transmission (the receiver's
+snapshot, the sender's party, the time of receipt), in this order:
 
 1. the header names the same sender and us (the transmission's);
 2. a message id seen before with the same digest gets the same receipt again
@@ -21,7 +22,7 @@ message's handler (:mod:`._dispatch`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -39,6 +40,7 @@ from accord.node.transfer._sending import suite_of
 __all__ = [
     "MAX_CLOCK_SKEW",
     "MAX_ENVELOPE_AGE",
+    "Arrival",
     "Opened",
     "check_fresh",
     "message_id",
@@ -49,6 +51,28 @@ __all__ = [
 
 MAX_ENVELOPE_AGE = timedelta(days=60)  # an offline bundle may spend weeks in the pouch
 MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One transmission whose envelopes are being checked: what every envelope's checks ask.
+
+    ``session`` is the receiver's read-only snapshot; ``sender_party`` the party of the
+    transmission's (authenticated) sender; ``now`` the time of receipt, one for the whole
+    transmission; ``checked`` caches each agreement and its status for the transmission
+    (one look per agreement).
+    """
+
+    session: Session
+    tx: Transmission
+    sender_party: str
+    now: datetime
+    checked: dict[str, tuple[Agreement, Status]] = field(default_factory=dict)
+
+    @property
+    def sender(self) -> str:
+        """The sending node (the transmission's, verified against its signature)."""
+        return self.tx.sender
 
 
 @dataclass(frozen=True)
@@ -104,19 +128,9 @@ def check_fresh(header: EnvelopeHeader, now: datetime) -> None:
 
 
 def open_checked(
-    ctx: NodeContext,
-    agreements: AgreementService,
-    session: Session,
-    tx: Transmission,
-    envelope: WireEnvelope,
-    sender_party: str,
-    now: datetime,
-    checked: dict[str, tuple[Agreement, Status]],
+    ctx: NodeContext, agreements: AgreementService, arrival: Arrival, envelope: WireEnvelope
 ) -> Opened | Receipt:
     """Check an envelope's header and agreement and open it, or give its earlier receipt.
-
-    ``checked`` caches each agreement and its status for the transmission (one look per
-    agreement).
 
     Raises:
         VerificationFailed: wrong sender or recipient, a replay, stale, from the future,
@@ -124,21 +138,22 @@ def open_checked(
         AgreementStateError: the agreement no longer lets this message travel (Art. 21).
         PolicyDenied: the sender's party or ours is not a party to the agreement.
     """
-    me = ctx.config
+    me, session, sender_party = ctx.config, arrival.session, arrival.sender_party
     header = EnvelopeHeader.parse(envelope.header)
-    if header.recipient != me.node_id or header.sender != tx.sender:
+    if header.recipient != me.node_id or header.sender != arrival.sender:
         raise VerificationFailed("envelope header names another sender or recipient than its transmission")
     # An envelope already accepted gets its receipt again, however old it is by now (a
     # receipt lost on the way back, a bundle imported twice): the age checks are for
     # what is new.
     digest = envelope.digest()
-    earlier = seen(session, tx.sender, header.message_id, digest)
+    earlier = seen(session, arrival.sender, header.message_id, digest)
     if earlier is not None:
         return earlier
-    check_fresh(header, now)
+    check_fresh(header, arrival.now)
+    checked = arrival.checked
     if header.agreement_id not in checked:
         agreement = agreements.get_in(session, header.agreement_id)
-        checked[header.agreement_id] = (agreement, agreements.status_in(session, agreement.id, now))
+        checked[header.agreement_id] = (agreement, agreements.status_in(session, agreement.id, arrival.now))
     agreement, status = checked[header.agreement_id]
     # After termination nothing new is received; messages about what is already held
     # still travel while its protection survives (Art. 21). The sender applies the same

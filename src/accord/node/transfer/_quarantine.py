@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -21,9 +22,23 @@ from accord.node.core._context import NodeContext
 from accord.node.transfer._control import WITNESS_TYPES
 from accord.store import NewEvent, QuarantineRepository, QuarantineRow, append_event, format_stamp
 
-__all__ = ["RAW_KEPT", "Quarantine"]
+__all__ = ["RAW_KEPT", "Quarantine", "Refusal"]
 
 RAW_KEPT = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One refusal to keep: from which peer, which message, why, and the bytes refused.
+
+    ``message_id`` is ``None`` for what is refused as a whole (a transmission, an upload,
+    a bundle); ``raw`` is kept up to :data:`RAW_KEPT` bytes.
+    """
+
+    peer: str
+    message_id: str | None
+    reason: str
+    raw: bytes
 
 
 class Quarantine:
@@ -45,24 +60,23 @@ class Quarantine:
         except OSError:
             raw = b""
         with contextlib.suppress(AccordError):
-            self.record(peer, None, reason, raw, self._ctx.now())
+            self.record(Refusal(peer, None, reason, raw), self._ctx.now())
 
-    def record(self, peer: str, message_id: str | None, reason: str, raw: bytes, now: datetime) -> None:
+    def record(self, refusal: Refusal, now: datetime) -> None:
         """Record a refusal in a transaction of its own (see :meth:`record_in`)."""
         with self._ctx.db.transaction() as session:
-            self.record_in(session, peer, message_id, reason, raw, now)
+            self.record_in(session, refusal, now)
 
-    def record_in(
-        self, session: Session, peer: str, message_id: str | None, reason: str, raw: bytes, now: datetime
-    ) -> None:
-        """Keep ``raw`` (its first MiB) with ``reason`` and journal ``exchange.reject``."""
+    def record_in(self, session: Session, refusal: Refusal, now: datetime) -> None:
+        """Keep the bytes refused (their first MiB) with the reason and journal ``exchange.reject``."""
+        peer, message_id, reason = refusal.peer, refusal.message_id, refusal.reason
         QuarantineRepository(session).add(
             QuarantineRow(
                 at=format_stamp(now),
                 peer=peer[:64],
                 message_id=message_id,
                 reason=reason,
-                raw=raw[:RAW_KEPT],
+                raw=refusal.raw[:RAW_KEPT],
                 status=QuarantineState.HELD,
             )
         )

@@ -41,13 +41,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from accord.agreements import Agreement, Status
 from accord.errors import AccordError, VerificationFailed
 from accord.exchange import UNSIGNED, Receipt, ReceiptBatch, Transmission, WireEnvelope
 from accord.items import Precedence
-from accord.node.core._context import NodeContext
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._parties import PartyService
 from accord.node.transfer._acceptance import ItemAcceptance, PreparedItem
 from accord.node.transfer._attachments import MAX_BLOB_BYTES, finish_upload
 from accord.node.transfer._control import WITNESS_TYPES, ControlHandler
@@ -55,13 +51,14 @@ from accord.node.transfer._dispatch import ControlDispatch, PreparedControl
 from accord.node.transfer._holding import ItemHolding
 from accord.node.transfer._intake import (
     MAX_ENVELOPE_AGE,
+    Arrival,
     message_id,
     open_checked,
     parse_transmission,
     raw,
 )
-from accord.node.transfer._quarantine import Quarantine
-from accord.node.transfer._sending import SendingService
+from accord.node.transfer._quarantine import Quarantine, Refusal
+from accord.node.transfer._services import ServiceBase, Services
 from accord.store import QuarantineRow, format_stamp
 
 __all__ = ["MAX_BLOB_BYTES", "MAX_ENVELOPE_AGE", "Ingested", "ReceivingService"]
@@ -88,24 +85,16 @@ class Ingested:
     rejected: int
 
 
-class ReceivingService:
+class ReceivingService(ServiceBase):
     """The node's side of the peer API (implements ``accord.api.PeerHandler``)."""
 
-    def __init__(
-        self,
-        ctx: NodeContext,
-        parties: PartyService,
-        agreements: AgreementService,
-        sending: SendingService,
-    ) -> None:
-        """Serve the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
-        self._agreements = agreements
-        self._sending = sending
+    def __init__(self, services: Services) -> None:
+        """Serve the node behind ``services.ctx``."""
+        super().__init__(services)
+        ctx = services.ctx
         self._dispatch = ControlDispatch(ctx)
-        self._acceptance = ItemAcceptance(ctx, parties, agreements)
-        self._holding = ItemHolding(ctx, parties, sending)
+        self._acceptance = ItemAcceptance(ctx, services.parties, services.agreements)
+        self._holding = ItemHolding(ctx, services.parties, services.sending)
         self._quarantine_book = Quarantine(ctx)
 
     def register(self, kind: str, handler: ControlHandler) -> None:
@@ -144,13 +133,8 @@ class ReceivingService:
             # Kept for the officer like every other refusal (the bytes themselves are not:
             # a refused upload may be gigabytes; its id, offset and size are what matter).
             with contextlib.suppress(AccordError):
-                self._quarantine_book.record(
-                    "peer",
-                    None,
-                    f"attachment upload refused ({blob_id[:96]} at {offset} of {total}): {exc}",
-                    b"",
-                    self._ctx.now(),
-                )
+                reason = f"attachment upload refused ({blob_id[:96]} at {offset} of {total}): {exc}"
+                self._quarantine_book.record(Refusal("peer", None, reason, b""), self._ctx.now())
             finish_upload(self._ctx.blobs, blob_id, total)
             raise
 
@@ -212,7 +196,7 @@ class ReceivingService:
                 sender_party, keys = self._parties.signer(session, tx.sender)
             tx.verify(keys)
         except AccordError as exc:
-            self._quarantine_book.record(claimed, None, f"transmission refused: {exc}", body, now)
+            self._quarantine_book.record(Refusal(claimed, None, f"transmission refused: {exc}", body), now)
             raise VerificationFailed("transmission rejected") from exc
         return tx, sender_party
 
@@ -223,12 +207,12 @@ class ReceivingService:
         read-only snapshot: no write lock is held meanwhile, so a FLASH transmission on
         another connection is never stuck behind a large batch or an imagery check."""
         prepared: list[tuple[WireEnvelope, str, _Outcome]] = []
-        checked: dict[str, tuple[Agreement, Status]] = {}  # per transmission: one look per agreement
         with self._ctx.db.transaction(read_only=True) as snapshot:
+            arrival = Arrival(snapshot, tx, sender_party, now)
             for envelope in tx.envelopes:
                 result: _Outcome
                 try:
-                    result = self._prepare(snapshot, tx, envelope, sender_party, now, checked)
+                    result = self._prepare(arrival, envelope)
                 except (AccordError, RecursionError) as exc:  # RecursionError: JSON nested too deeply
                     result = f"{type(exc).__name__}: {exc}"
                 prepared.append((envelope, message_id(envelope), result))
@@ -266,28 +250,21 @@ class ReceivingService:
                     except AccordError as exc:
                         reason = f"{type(exc).__name__}: {exc}"
                 rejected.append(msg_id)
-                self._quarantine_book.record_in(session, tx.sender, msg_id, reason, raw(envelope), now)
+                refusal = Refusal(tx.sender, msg_id, reason, raw(envelope))
+                self._quarantine_book.record_in(session, refusal, now)
         if urgent:
             self._ctx.flash_committed()
         return receipts, rejected, repeated
 
     # --- one envelope -----------------------------------------------------------------
 
-    def _prepare(
-        self,
-        session: Session,
-        tx: Transmission,
-        envelope: WireEnvelope,
-        sender_party: str,
-        now: datetime,
-        checked: dict[str, tuple[Agreement, Status]],
-    ) -> PreparedItem | PreparedControl | Receipt:
-        opened = open_checked(self._ctx, self._agreements, session, tx, envelope, sender_party, now, checked)
+    def _prepare(self, arrival: Arrival, envelope: WireEnvelope) -> PreparedItem | PreparedControl | Receipt:
+        opened = open_checked(self._ctx, self._agreements, arrival, envelope)
         if isinstance(opened, Receipt):
             return opened
         if opened.header.type != "item":
-            return self._dispatch.prepare(session, tx, opened, sender_party, now)
-        return self._acceptance.prepare(session, tx, opened, sender_party, now)
+            return self._dispatch.prepare(arrival, opened)
+        return self._acceptance.prepare(arrival, opened)
 
     def _commit_one(
         self, session: Session, tx: Transmission, prepared: PreparedItem | PreparedControl, now: datetime

@@ -1,18 +1,19 @@
 """The release checks of ``send``, with reasons (Arts. 4, 6, 21).
 
-:meth:`ReleaseChecks.authorise` runs them for one item, as named steps: the officer may
-read it (someone who may not is told it does not exist); the agreement with the receiving
-party is in force and the label may travel under it (:meth:`~ReleaseChecks.agreement_for`:
-equivalent level, topics, *Releasable To*, Art. 4); an item provided by a partner goes on
-only with its originator's consent (:meth:`~ReleaseChecks.consent_for`, Art. 6); the
-decision point allows the release (role, clearance, the consent's conditions).
-:meth:`ReleaseChecks.payload` then builds what travels: label, binding, content, the
-attachments' keys, and the consent token when there is one.
+:meth:`ReleaseChecks.authorise` runs them for one item of a :class:`ReleaseRequest` (who
+releases to which party, when), as named steps: the officer may read it (someone who may
+not is told it does not exist); the agreement with the receiving party is in force and the
+label may travel under it (:meth:`~ReleaseChecks.agreement_for`: equivalent level, topics,
+*Releasable To*, Art. 4); an item provided by a partner goes on only with its originator's
+consent (:meth:`~ReleaseChecks.consent_for`, Art. 6); the decision point allows the release
+(role, clearance, the consent's conditions). :meth:`ReleaseChecks.payload` then builds what
+travels: label, binding, content, the attachments' keys, and the consent token when there
+is one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -20,18 +21,39 @@ from sqlalchemy.orm import Session
 from accord.agreements import Agreement, Status
 from accord.errors import PolicyDenied
 from accord.exchange import AttachmentManifest, ConsentToken, ItemPayload
-from accord.node.core._context import NodeContext
-from accord.node.holdings._access import AccessService, consent_terms, require_scope
+from accord.node.core._principal import Act
+from accord.node.holdings._access import consent_terms, require_scope
 from accord.node.holdings._consent_book import PassingOn, usable_consent
-from accord.node.holdings._items import ItemService, ItemView
+from accord.node.holdings._items import ItemView
 from accord.node.holdings._vault import unwrap_blob_key
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._parties import PartyService
 from accord.node.registry._users import User
+from accord.node.transfer._services import FootingBase
 from accord.policy import Action, Decision, Passage, may_travel
 from accord.store import ItemRepository, ItemRow
 
-__all__ = ["Authorised", "ReleaseChecks"]
+__all__ = ["Authorised", "ReleaseChecks", "ReleaseRequest"]
+
+
+@dataclass(frozen=True)
+class ReleaseRequest:
+    """One release of items by ``user`` to party ``to``, at one moment, in one transaction.
+
+    ``agreement_id`` is the agreement asked for (``None``: the one that covers ``to``);
+    ``checked`` caches each agreement wanted and its status for the request (one look per
+    agreement, however many items).
+    """
+
+    session: Session
+    user: User
+    to: str
+    agreement_id: str | None
+    now: datetime
+    checked: dict[str | None, tuple[Agreement, Status]] = field(default_factory=dict)
+
+    @property
+    def act(self) -> Act:
+        """The releasing user, now: who and when of what the release writes."""
+        return Act(self.user.name, self.now)
 
 
 @dataclass(frozen=True)
@@ -44,35 +66,11 @@ class Authorised:
     decision: Decision
 
 
-class ReleaseChecks:
+class ReleaseChecks(FootingBase):
     """The sender's checks of one item's release (Arts. 4, 6, 21)."""
 
-    def __init__(
-        self,
-        ctx: NodeContext,
-        agreements: AgreementService,
-        items: ItemService,
-        access: AccessService,
-        parties: PartyService,
-    ) -> None:
-        """Check releases for the node behind ``ctx``."""
-        self._ctx = ctx
-        self._agreements = agreements
-        self._items = items
-        self._access = access
-        self._parties = parties
-
-    def authorise(
-        self,
-        session: Session,
-        row: ItemRow,
-        user: User,
-        to: str,
-        agreement_id: str | None,
-        now: datetime,
-        checked: dict[str | None, tuple[Agreement, Status]],
-    ) -> Authorised:
-        """Run every check of releasing ``row`` to party ``to``.
+    def authorise(self, request: ReleaseRequest, row: ItemRow) -> Authorised:
+        """Run every check of releasing ``row`` to party ``request.to``.
 
         Raises:
             NotFound: the item is withheld from ``user``, or no agreement covers ``to``.
@@ -80,11 +78,12 @@ class ReleaseChecks:
             TranslationRefused: the level has no equivalent in the recipient's scheme.
             AgreementStateError: the agreement is not in force today.
         """
+        session, user, to, now = request.session, request.user, request.to, request.now
         # Someone who may not read the item is told it does not exist (no probing).
         resource = self._items.resource_of(row)
         self._access.require_read(session, user, resource, now)
         view = self._items.view_in(session, row)
-        agreement = self.agreement_for(session, view, to, agreement_id, now, checked)
+        agreement = self.agreement_for(request, view)
         # Art. 6: an item provided by a partner goes on only with its originator's consent.
         consent = None
         if view.originator_node != self._ctx.config.node_id:
@@ -110,15 +109,7 @@ class ReleaseChecks:
         )
         return Authorised(view, agreement, consent, decision)
 
-    def agreement_for(
-        self,
-        session: Session,
-        view: ItemView,
-        to: str,
-        agreement_id: str | None,
-        now: datetime,
-        checked: dict[str | None, tuple[Agreement, Status]],
-    ) -> Agreement:
+    def agreement_for(self, request: ReleaseRequest, view: ItemView) -> Agreement:
         """The agreement the release goes under, once the label may travel under it (Arts. 4, 21).
 
         Raises:
@@ -127,7 +118,7 @@ class ReleaseChecks:
             TranslationRefused: the level has no equivalent in the recipient's scheme.
             AgreementStateError: the agreement is not in force today.
         """
-        own = self._ctx.config
+        own, to, agreement_id, checked = self._ctx.config, request.to, request.agreement_id, request.checked
         label = view.marking.originator
         relayed = view.originator_node != own.node_id
         if to == own.party:
@@ -136,8 +127,11 @@ class ReleaseChecks:
         # the originator provided the item under.
         wanted = agreement_id if relayed else agreement_id or label.agreement
         if wanted not in checked:  # once per agreement in one send
-            agreement = self._agreements.covering(session, to, wanted=wanted)
-            checked[wanted] = (agreement, self._agreements.status_in(session, agreement.id, now))
+            agreement = self._agreements.covering(request.session, to, wanted=wanted)
+            checked[wanted] = (
+                agreement,
+                self._agreements.status_in(request.session, agreement.id, request.now),
+            )
         agreement, status = checked[wanted]
         # An onward release translates from the label this node holds the item under when
         # the agreement does not know the originator's scheme (Art. 4).

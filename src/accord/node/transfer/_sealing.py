@@ -1,11 +1,11 @@
 """Sealing: one envelope to one partner node, into the durable outbox (Arts. 9–10).
 
 Items and the consent, notice and witnessing messages about them travel the same way
-(:func:`seal_into_outbox`): a header naming the type, the agreement and its suite
-(:func:`suite_of`), the precedence and the peer's next sequence number; the payload sealed
-with HPKE to the peer's pinned key, bound to that header; one ``outbox`` row, pending, for
-the delivery worker. Nothing in the outbox is ever deleted: receipted rows are the
-dissemination record.
+(:func:`seal_into_outbox`, an :class:`Outgoing` envelope): a header naming the type, the
+agreement and its suite (:func:`suite_of`), the precedence and the peer's next sequence
+number; the payload sealed with HPKE to the peer's pinned key, bound to that header; one
+``outbox`` row, pending, for the delivery worker. Nothing in the outbox is ever deleted:
+receipted rows are the dissemination record.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -22,14 +21,39 @@ from accord.agreements import Agreement
 from accord.crypto import Suite, seal_envelope
 from accord.exchange import EnvelopeHeader, IdentityCard, WireEnvelope, lane_of
 from accord.items import Direction, OutboxState, Precedence
+from accord.node.core._principal import Act
 from accord.store import OutboxRepository, OutboxRow, SequenceRepository, format_stamp
 
-__all__ = ["Sent", "seal_into_outbox", "suite_of"]
+__all__ = ["Outgoing", "Sent", "seal_into_outbox", "suite_of"]
 
 
 def suite_of(agreement: Agreement) -> Suite:
     """The HPKE suite an agreement's envelopes use."""
     return Suite.CNSA2 if agreement.exchange_suite == "cnsa-2.0" else Suite.DEFAULT
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One envelope to seal: its type, the node it goes to, under which agreement, and what it carries.
+
+    Attributes:
+        kind: The envelope type (``item``, ``consent-request``, ``checkpoint``…).
+        card: The recipient node's pinned identity card (its HPKE key).
+        agreement: The agreement it travels under (its suite: :func:`suite_of`).
+        precedence: Its precedence, which picks the delivery lane.
+        item_id: The item it is about, or :data:`~._control.NO_ITEM`.
+        payload: The plaintext to seal.
+        blobs: The attachments' blobs to upload before it (an item's), as
+            ``{"blob_id", "size"}``.
+    """
+
+    kind: str
+    card: IdentityCard
+    agreement: Agreement
+    precedence: Precedence
+    item_id: str
+    payload: bytes
+    blobs: Sequence[dict[str, object]] = ()
 
 
 @dataclass(frozen=True)
@@ -56,25 +80,13 @@ class Sent:
         }
 
 
-def seal_into_outbox(
-    session: Session,
-    sender: str,
-    *,
-    kind: str,
-    card: IdentityCard,
-    agreement: Agreement,
-    precedence: Precedence,
-    item_id: str,
-    payload: bytes,
-    actor: str,
-    now: datetime,
-    blobs: Sequence[dict[str, object]] = (),
-) -> Sent:
-    """Seal one envelope of type ``kind`` from node ``sender`` to ``card``; put it in the outbox."""
+def seal_into_outbox(session: Session, sender: str, outgoing: Outgoing, act: Act) -> Sent:
+    """Seal ``outgoing`` from node ``sender``, as ``act``; put it in the outbox."""
+    card, agreement, precedence, now = outgoing.card, outgoing.agreement, outgoing.precedence, act.now
     suite = suite_of(agreement)
     seq = SequenceRepository(session).advance(card.node_id, Direction.OUT)
     header = EnvelopeHeader(
-        type=kind,
+        type=outgoing.kind,
         suite=suite,
         sender=sender,
         recipient=card.node_id,
@@ -86,15 +98,15 @@ def seal_into_outbox(
     )
     header_bytes = header.to_bytes()
     envelope = WireEnvelope(
-        header_bytes, seal_envelope(suite, card.hpke_public(suite), header_bytes, payload)
+        header_bytes, seal_envelope(suite, card.hpke_public(suite), header_bytes, outgoing.payload)
     )
     OutboxRepository(session).add(
         OutboxRow(
             message_id=header.message_id,
             peer=card.node_id,
             peer_party=card.party,
-            item_id=item_id,
-            kind=kind,
+            item_id=outgoing.item_id,
+            kind=outgoing.kind,
             agreement_id=agreement.id,
             precedence=precedence.value,
             rank=precedence.rank,
@@ -103,13 +115,13 @@ def seal_into_outbox(
             header=header_bytes,
             ciphertext=envelope.ciphertext,
             digest=envelope.digest(),
-            blobs_json=json.dumps(list(blobs)),
+            blobs_json=json.dumps(list(outgoing.blobs)),
             status=OutboxState.PENDING,
             attempts=0,
             next_attempt_at=format_stamp(now),
             last_error="",
             created_at=format_stamp(now),
-            sent_by=actor,
+            sent_by=act.actor,
             receipted_at=None,
         )
     )

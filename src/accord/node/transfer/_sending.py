@@ -16,38 +16,29 @@ an envelope into the outbox in :mod:`._sealing`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.agreements import Agreement, Status
 from accord.errors import NotFound
 from accord.exchange import IdentityCard, ItemPayload
 from accord.items import Precedence
-from accord.node.registry._users import User
-from accord.node.transfer._release import Authorised, ReleaseChecks
-from accord.node.transfer._sealing import Sent, seal_into_outbox, suite_of
-from accord.node.transfer._services import Footing
+from accord.node.core._principal import Act
+from accord.node.transfer._release import Authorised, ReleaseChecks, ReleaseRequest
+from accord.node.transfer._sealing import Outgoing, Sent, seal_into_outbox, suite_of
+from accord.node.transfer._services import Footing, FootingBase
 from accord.store import ItemRepository, NewEvent, PartyRow, append_event
 
-__all__ = ["SendingService", "Sent", "suite_of"]
+__all__ = ["Outgoing", "SendingService", "Sent", "suite_of"]
 
 
-class SendingService:
+class SendingService(FootingBase):
     """Release of items to partner nodes."""
 
     def __init__(self, footing: Footing) -> None:
         """Serve the node behind ``footing.ctx`` (its registry and holdings)."""
-        ctx, parties, agreements = footing.ctx, footing.parties, footing.agreements
-        items, access = footing.items, footing.access
-        self._ctx = ctx
-        self._parties = parties
-        self._agreements = agreements
-        self._users = footing.users
-        self._items = items
-        self._access = access
-        self._release = ReleaseChecks(ctx, agreements, items, access, parties)
+        super().__init__(footing)
+        self._release = ReleaseChecks(footing)
 
     def send(
         self,
@@ -90,14 +81,11 @@ class SendingService:
         urgent = precedence is Precedence.FLASH or self._any_flash(item_ids)
         with self._ctx.work(actor, "item.send", item_id=first, detail=detail, urgent=urgent) as session:
             user = self._users.get_in(session, actor)
-            now = self._ctx.now()
+            request = ReleaseRequest(session, user, to, agreement_id, self._ctx.now())
             peers: list[IdentityCard] = []
             sent: list[Sent] = []
-            checked: dict[str | None, tuple[Agreement, Status]] = {}
             for item_id in item_ids:
-                sent.extend(
-                    self._send_one(session, item_id, to, peers, user, precedence, agreement_id, now, checked)
-                )
+                sent.extend(self._send_one(request, item_id, precedence, peers))
         if urgent:
             self._ctx.flash_committed()
         return sent
@@ -107,105 +95,71 @@ class SendingService:
             return ItemRepository(session).any_of_precedence(item_ids, Precedence.FLASH)
 
     def _send_one(
-        self,
-        session: Session,
-        item_id: str,
-        to: str,
-        peers: list[IdentityCard],
-        user: User,
-        precedence: Precedence | None,
-        agreement_id: str | None,
-        now: datetime,
-        checked: dict[str | None, tuple[Agreement, Status]],
+        self, request: ReleaseRequest, item_id: str, precedence: Precedence | None, peers: list[IdentityCard]
     ) -> list[Sent]:
+        session = request.session
         row = ItemRepository(session).get(item_id)
         if row is None:
             raise NotFound(f"no item {item_id!r} at this node")
-        release = self._release.authorise(session, row, user, to, agreement_id, now, checked)
+        release = self._release.authorise(request, row)
         if not peers:  # looked up once, after the first item's checks (their reasons come first)
-            peers.extend(self.peers_in(session, to))
+            peers.extend(self.peers_in(session, request.to))
         payload = self._release.payload(session, row, release.view, release.consent)
         chosen = precedence or release.view.precedence
-        return [
-            self._queue(session, row.id, to, card, release, chosen, payload, user.name, now) for card in peers
-        ]
+        return [self._queue(request, card, release, payload, chosen) for card in peers]
 
     def _queue(
         self,
-        session: Session,
-        item_id: str,
-        to: str,
+        request: ReleaseRequest,
         card: IdentityCard,
         release: Authorised,
-        chosen: Precedence,
         payload: ItemPayload,
-        actor: str,
-        now: datetime,
+        precedence: Precedence,
     ) -> Sent:
         """Put the item's envelope to one node in the outbox; journal ``item.send``."""
         blobs = [{"blob_id": a.blob_id, "size": a.blob_size} for a in payload.attachments]
-        queued = self.enqueue(
-            session,
+        outgoing = Outgoing(
             kind="item",
             card=card,
             agreement=release.agreement,
-            precedence=chosen,
-            item_id=item_id,
+            precedence=precedence,
+            item_id=payload.item_id,
             payload=payload.to_bytes(),
             blobs=blobs,
-            actor=actor,
-            now=now,
         )
+        queued = self.enqueue(request.session, outgoing, request.act)
         detail: dict[str, object] = {
-            "to": to,
+            "to": request.to,
             "peer": card.node_id,
             "message_id": queued.message_id,
             "agreement_id": release.agreement.id,
-            "precedence": chosen.value,
+            "precedence": precedence.value,
             "digest": queued.digest,
             "obligations": list(release.decision.obligations),
         }
         if release.consent is not None:
             detail["consent"] = release.consent.token_id
         append_event(
-            session,
-            NewEvent(at=now, actor=actor, action="item.send", outcome="ok", item_id=item_id, detail=detail),
+            request.session,
+            NewEvent(
+                at=request.now,
+                actor=request.user.name,
+                action="item.send",
+                outcome="ok",
+                item_id=payload.item_id,
+                detail=detail,
+            ),
             flush=False,
         )
         return queued
 
-    def enqueue(
-        self,
-        session: Session,
-        *,
-        kind: str,
-        card: IdentityCard,
-        agreement: Agreement,
-        precedence: Precedence,
-        item_id: str,
-        payload: bytes,
-        actor: str,
-        now: datetime,
-        blobs: Sequence[dict[str, object]] = (),
-    ) -> Sent:
-        """Seal one envelope of type ``kind`` to ``card`` and put it in the outbox.
+    def enqueue(self, session: Session, outgoing: Outgoing, act: Act) -> Sent:
+        """Seal ``outgoing`` to its node and put it in the outbox, as ``act``.
 
         Items and the consent and notice messages about them travel the same way: the
         agreement's suite, the peer's sequence, the delivery worker, receipts.
         """
-        return seal_into_outbox(
-            session,
-            self._ctx.config.node_id,
-            kind=kind,
-            card=card,
-            agreement=agreement,
-            precedence=precedence,
-            item_id=item_id,
-            payload=payload,
-            actor=actor,
-            now=now,
-            blobs=blobs,
-        )
+        return seal_into_outbox(session, self._ctx.config.node_id, outgoing, act)
 
     def peers_in(self, session: Session, party: str) -> list[IdentityCard]:
         """The pinned nodes of ``party``.

@@ -1,7 +1,8 @@
 """The services a wing above transfer is built from, passed as one typed object.
 
 The release (:class:`SendingService`) acts on a :class:`Footing`: the node's context, the
-registry (parties, agreements, users) and the holdings (items, access). The consent,
+registry (parties, agreements, users) and the holdings (items, access). The receiving
+side (its receipts of items passed on go out through the release) and the consent,
 notice, disposal, custody, compromise, register and witness services act on the same
 footing and the release (Arts. 6, 9, 17): :class:`Services`. ``Node`` builds both once;
 :class:`FootingBase` and :class:`ServiceBase` name each member as the private attribute
@@ -68,7 +69,7 @@ class FootingBase:
 
 
 class ServiceBase(FootingBase):
-    """A service of the node built from :class:`Services` (the originator, custody and audit wings)."""
+    """A service built from :class:`Services` (receiving; the originator, custody and audit wings)."""
 
     def __init__(self, services: Services) -> None:
         """Serve the node behind ``services.ctx``."""
