@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from cli_support import Cli, Fed, journal
+from sqlalchemy import select
 
 from accord.cli import app
 from accord.cli._common import EXIT_CODES
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
-from accord.node import Node
+from accord.node import RFC9106_LOW_MEMORY, Node
+from accord.store import UserRow
 
 PASSWORD = "correct horse battery"
 SECRET = re.compile(r"acc_([0-9a-f]{16})_[A-Za-z0-9_-]{43}")
@@ -45,6 +48,32 @@ def test_passwd_from_the_environment(cli: Cli, fed: Fed) -> None:
         node.close()
     last = journal(fed.kor)[-2]  # then the node's own login above
     assert (last.action, last.outcome, dict(last.detail)) == ("user.passwd", "ok", {"user": "kim"})
+
+
+def _stored_hash(home: Path, name: str) -> str:
+    node = Node.open(home)
+    try:
+        with node.ctx.db.transaction(read_only=True) as session:
+            row = session.scalars(select(UserRow).where(UserRow.name == name)).one()
+            assert row.password_hash is not None
+            return row.password_hash
+    finally:
+        node.close()
+
+
+def test_an_embedding_program_sets_the_password_hashing(cli: Cli, fed: Fed) -> None:
+    # `app(args, obj=CliSettings(...))` is how these tests get cheap argon2id; the settings were
+    # once silently ignored (Typer stopped sharing click's current context) and every
+    # in-process `passwd` paid RFC 9106's cost. Without settings, `accord` uses RFC 9106.
+    cli.ok("user", "passwd", "kim", home=fed.kor, env={"ACCORD_PASSWORD": PASSWORD})
+    assert "$m=8,t=1,p=1$" in _stored_hash(fed.kor, "kim")
+    result = cli.runner.invoke(
+        app, ["user", "passwd", "kim", "--home", str(fed.kor)], env={"ACCORD_PASSWORD": PASSWORD}
+    )
+    assert result.exit_code == 0, result.output
+    production = RFC9106_LOW_MEMORY
+    expected = f"$m={production.memory_cost_kib},t={production.time_cost},p={production.parallelism}$"
+    assert expected in _stored_hash(fed.kor, "kim")
 
 
 def test_passwd_prompts_twice_with_hidden_input(cli: Cli, fed: Fed) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from accord.cli._agreement_cmds import agreement_app
+from accord.cli._common import use_settings
 from accord.cli._compromise_cmds import compromise_app
 from accord.cli._consent_cmds import consent_app, downgrade, release_request
 from accord.cli._custody_cmds import (
@@ -46,6 +47,7 @@ app = typer.Typer(
 
 @app.callback()
 def _global(
+    ctx: typer.Context,
     home: Annotated[
         Path | None,
         typer.Option(
@@ -56,6 +58,7 @@ def _global(
     ] = None,
 ) -> None:
     """Accord: exchange classified military information under a GSOMIA, the agreement enforced in code."""
+    use_settings(ctx.obj)
     # `accord --home DIR COMMAND` works like `accord COMMAND --home DIR`: the commands read
     # ACCORD_HOME when they are not given --home themselves.
     if home is not None:

@@ -6,11 +6,11 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, NoReturn
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Column, Table
@@ -47,6 +47,7 @@ __all__ = [
     "password_hashing",
     "read_text",
     "refusals",
+    "use_settings",
     "write_text",
 ]
 
@@ -114,11 +115,20 @@ class CliSettings:
     password_hashing: PasswordHashing = RFC9106_LOW_MEMORY
 
 
+_SETTINGS: ContextVar[CliSettings | None] = ContextVar("accord_cli_settings", default=None)
+
+
+def use_settings(obj: object) -> None:
+    """Take the run's settings from the ``obj`` the program passed (the root callback calls this).
+
+    Anything but a :class:`CliSettings` (``accord`` itself passes nothing) means the defaults.
+    """
+    _SETTINGS.set(obj if isinstance(obj, CliSettings) else CliSettings())
+
+
 def password_hashing() -> PasswordHashing:
     """The argon2id parameters of this run (RFC 9106 unless an embedding program set others)."""
-    ctx = click.get_current_context(silent=True)
-    settings = ctx.find_object(CliSettings) if ctx is not None else None
-    return (settings or CliSettings()).password_hashing
+    return (_SETTINGS.get() or CliSettings()).password_hashing
 
 
 def open_node(home: Path | None) -> Node:
