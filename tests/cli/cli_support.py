@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from accord.cli import app
 from accord.cli._common import CliSettings
@@ -26,6 +26,7 @@ from accord.store import (
     UserRow,
     read_events,
 )
+from support_cli import CliRunner
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_AGREEMENT = REPO / "examples" / "agreements" / "jpn-kor-gsomia-2016.toml"

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from support_ledgernode import LEAVES, Clock, Maker, journal, sealed_node, sql
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from accord.cli import app
 from accord.ledger import verify_consistency
 from accord.node import Node
+from support_cli import CliRunner
 
 # The variables a command reads; never taken from the environment the tests run in.
 _CLEAN_ENV: dict[str, str | None] = {"ACCORD_HOME": None, "ACCORD_TOKEN": None, "ACCORD_PASSWORD": None}
