@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import coverage
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -55,6 +56,25 @@ class FixedClock:
 
     def advance(self, **kwargs: float) -> None:
         self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def untraced() -> Iterator[None]:
+    """Coverage paused for the test (when it runs under coverage).
+
+    For the end-to-end tests whose worth is their outcome, not the lines they pass through:
+    the crash test makes and sends 2,000 items in-process, paths the node tests cover, and
+    tracing them cost more CPU than everything else it does.
+    """
+    current = coverage.Coverage.current()
+    if current is None:
+        yield
+        return
+    current.stop()
+    try:
+        yield
+    finally:
+        current.start()
 
 
 @pytest.fixture

@@ -128,6 +128,7 @@ def _stop(served: Served) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("untraced")
 def test_kill_9_receiver_then_sender_delivers_every_item_exactly_once(
     nodes: tuple[Pair, Served, Served],
 ) -> None:
