@@ -163,7 +163,7 @@ def _acs(view: ItemView) -> dict[str, object]:
 
 
 def _marking_definition(
-    md_id: str, created: datetime, by: str, name: str, ext_id: str, ext: dict[str, object]
+    md_id: str, created: datetime, by: str, name: str, extensions: dict[str, object]
 ) -> dict[str, object]:
     return {
         "type": "marking-definition",
@@ -172,7 +172,7 @@ def _marking_definition(
         "created": _stix_time(created),
         "created_by_ref": by,
         "name": name,
-        "extensions": {ext_id: ext},
+        "extensions": extensions,
     }
 
 
@@ -205,13 +205,15 @@ def _item_objects(view: ItemView) -> list[dict[str, object]]:
     ]
     acs_id = _stix_id("marking-definition", "acs", view.id, view.marking.canonical_bytes().decode())
     markings.append(
-        _marking_definition(acs_id, view.marking.originator.creation_time, by, "ACS 3.0", ACS_EXT, _acs(view))
+        _marking_definition(
+            acs_id, view.marking.originator.creation_time, by, "ACS 3.0", {ACS_EXT: _acs(view)}
+        )
     )
     for label, role in labels:
         md_id = _stix_id("marking-definition", "national", view.id, label.canonical_bytes().decode())
         markings.append(
             _marking_definition(
-                md_id, label.creation_time, by, banner(label), NATIONAL_MARKING_EXT, _national(label, role)
+                md_id, label.creation_time, by, banner(label), {NATIONAL_MARKING_EXT: _national(label, role)}
             )
         )
     refs = [str(m["id"]) for m in markings]
