@@ -32,6 +32,7 @@ from accord.markings._schemes import Level, scheme
 
 __all__ = [
     "ConfidentialityLabel",
+    "Issuance",
     "check_keys",
     "derive_alternative",
     "load_json_object",
@@ -293,14 +294,24 @@ def _optional_str(data: Mapping[str, object], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+@dataclass(frozen=True)
+class Issuance:
+    """Who issues a label, when, and under which agreement: a label's ``originator_id``,
+    ``creation_time`` and ``agreement``.
+
+    Attributes:
+        originator_id: Who issues it, e.g. the receiving node.
+        creation_time: When (the caller's clock).
+        agreement: The agreement it is issued under, or None.
+    """
+
+    originator_id: str
+    creation_time: datetime
+    agreement: str | None = None
+
+
 def derive_alternative(
-    original: ConfidentialityLabel,
-    level: Level,
-    *,
-    provided_by: str,
-    creation_time: datetime,
-    originator_id: str,
-    agreement: str | None,
+    original: ConfidentialityLabel, level: Level, *, provided_by: str, issued: Issuance
 ) -> ConfidentialityLabel:
     """Builds the receiver's alternative label for a received item (GSOMIA Art. 4).
 
@@ -311,9 +322,8 @@ def derive_alternative(
         original: The originator's label.
         level: The equivalent level in the receiver's scheme (from the agreement's table).
         provided_by: The originating party's code, recorded as *Provided By*.
-        creation_time: When the alternative is issued (the caller's clock).
-        originator_id: Who issues the alternative, e.g. the receiving node.
-        agreement: The agreement the item was received under.
+        issued: Who issues the alternative (the receiving node, usually), when, and under
+            the agreement the item was received under.
 
     Returns:
         A label in ``level.scheme`` carrying *Releasable To*, *Need To Know* and
@@ -333,8 +343,8 @@ def derive_alternative(
     return ConfidentialityLabel(
         policy=level.scheme,
         classification=level.native,
-        originator_id=originator_id,
-        creation_time=creation_time,
+        originator_id=issued.originator_id,
+        creation_time=issued.creation_time,
         categories=tuple(copied),
-        agreement=agreement,
+        agreement=issued.agreement,
     )
