@@ -37,12 +37,13 @@ from accord.exchange._fields import (
     peer_text,
     require_dual_signature,
     sha384_hex,
+    signature_field,
     str_field,
     user_name,
     wire_id,
     wire_time,
 )
-from accord.exchange._signed import SignedStatement, signature_field
+from accord.exchange._signed import SignedStatement
 
 __all__ = ["CompromiseNotice", "CompromiseReport", "CompromisedItem", "compromise_text", "new_case_id"]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Final
 
@@ -50,7 +50,9 @@ __all__ = [
     "require_dual_signature",
     "set_text",
     "sha384_hex",
+    "signature_field",
     "str_field",
+    "text_fields",
     "time_text",
     "user_name",
     "versioned",
@@ -348,3 +350,21 @@ def list_field(data: Mapping[str, object], key: str, what: str) -> list[object]:
     if not isinstance(value, list):
         raise InvalidInput(f"{what}: {key} must be a list")
     return value
+
+
+def text_fields(fields: Mapping[str, object], names: Iterable[str], what: str) -> dict[str, str]:
+    """The text fields ``names`` of a parsed object.
+
+    Raises:
+        InvalidInput: one of them is missing or not text.
+    """
+    return {name: str_field(fields, name, what) for name in names}
+
+
+def signature_field(fields: Mapping[str, object], what: str) -> DualSignature:
+    """The ``signature`` of a parsed object.
+
+    Raises:
+        InvalidInput: it is missing or malformed.
+    """
+    return DualSignature.from_dict(obj_field(fields, "signature", what))

@@ -28,12 +28,14 @@ from accord.exchange._fields import (
     party_code,
     require_dual_signature,
     sha384_hex,
+    signature_field,
     str_field,
+    text_fields,
     user_name,
     wire_id,
     wire_time,
 )
-from accord.exchange._signed import SignedStatement, signature_field, text_fields
+from accord.exchange._signed import SignedStatement
 from accord.items import HoldingState
 
 __all__ = ["HOLDING_STATUSES", "HeldItem", "HoldingsSummary", "new_summary_id"]

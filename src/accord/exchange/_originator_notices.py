@@ -33,12 +33,13 @@ from accord.exchange._fields import (
     require_dual_signature,
     set_text,
     sha384_hex,
+    signature_field,
     str_field,
     user_name,
     wire_id,
     wire_time,
 )
-from accord.exchange._signed import SignedStatement, signature_field
+from accord.exchange._signed import SignedStatement
 
 __all__ = ["DISPOSAL_KINDS", "ConsentRevocation", "DisposalRequest", "DowngradeNotice", "new_notice_id"]
 
