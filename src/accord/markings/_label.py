@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import pairwise
 
-from accord.canonical import canonical_json
+from accord.canonical import canonical_json, unique_keys
 from accord.errors import LabelError
 from accord.markings._category import (
     NEED_TO_KNOW,
@@ -63,26 +63,22 @@ def check_keys(
     return data
 
 
-def load_json_object(data: bytes | str, what: str) -> object:
-    """Decodes UTF-8 JSON, refusing duplicate keys.
+def load_json_object(data: bytes | str, what: str) -> Mapping[str, object]:
+    """Decodes UTF-8 JSON that must hold one object, refusing duplicate keys.
 
     Raises:
-        LabelError: The data is not UTF-8 or not JSON, or an object repeats a key.
+        LabelError: The data is not UTF-8 or not JSON, an object repeats a key, or it is
+            not an object.
     """
-
-    def no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
-        result: dict[str, object] = {}
-        for key, value in pairs:
-            if key in result:
-                raise LabelError(f"{what} repeats the key {key!r}")
-            result[key] = value
-        return result
-
+    hook = unique_keys(lambda key: LabelError(f"{what} repeats the key {key!r}"))
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(text, object_pairs_hook=no_duplicates)
+        loaded = json.loads(text, object_pairs_hook=hook)
     except (UnicodeDecodeError, ValueError, TypeError) as exc:
         raise LabelError(f"{what} is not valid UTF-8 JSON: {exc}") from exc
+    if not isinstance(loaded, Mapping):
+        raise LabelError(f"{what} must be a JSON object")
+    return loaded
 
 
 def _category_from_dict(raw: object) -> Category:
@@ -266,10 +262,7 @@ class ConfidentialityLabel:
         Raises:
             LabelError: The JSON is malformed or the label is invalid.
         """
-        loaded = load_json_object(data, "a label")
-        if not isinstance(loaded, Mapping):
-            raise LabelError("a label must be a JSON object")
-        return cls.from_dict(loaded)
+        return cls.from_dict(load_json_object(data, "a label"))
 
     def with_classification(self, level: Level) -> ConfidentialityLabel:
         """Returns a copy at another level of the same scheme (e.g. after a downgrade).
