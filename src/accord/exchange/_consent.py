@@ -31,7 +31,7 @@ from accord.errors import InvalidInput, VerificationFailed
 from accord.exchange._fields import (
     REQUEST_ID,
     TOKEN_ID,
-    exact_keys,
+    exact_object,
     flag,
     list_field,
     matching,
@@ -104,9 +104,7 @@ class ConsentConditions:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = "consent conditions"
-        if not isinstance(obj, dict):
-            raise InvalidInput(f"{what} must be an object")
-        exact_keys(obj, {"destroy_by", "no_onward_release", "purpose_only"}, what)
+        obj = exact_object(obj, {"destroy_by", "no_onward_release", "purpose_only"}, what)
         destroy_by = obj["destroy_by"]
         if destroy_by is not None and not isinstance(destroy_by, str):
             raise InvalidInput(f"{what}: destroy_by must be a time or null")

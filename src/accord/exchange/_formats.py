@@ -29,6 +29,7 @@ from accord.exchange._consent import ConsentToken
 from accord.exchange._fields import (
     FORMAT_VERSION,
     exact_keys,
+    exact_object,
     int_field,
     list_field,
     obj_field,
@@ -185,9 +186,7 @@ class WireEnvelope:
         Raises:
             InvalidInput: malformed.
         """
-        if not isinstance(data, dict):
-            raise InvalidInput("envelope must be an object")
-        exact_keys(data, {"header", "ciphertext"}, "envelope")
+        data = exact_object(data, {"header", "ciphertext"}, "envelope")
         return cls(
             b64d(str_field(data, "header", "envelope")), b64d(str_field(data, "ciphertext", "envelope"))
         )
@@ -295,9 +294,9 @@ class AttachmentManifest:
             InvalidInput: malformed.
         """
         what = "attachment manifest"
-        if not isinstance(data, dict):
-            raise InvalidInput(f"{what} must be an object")
-        exact_keys(data, {"name", "media_type", "size", "sha384", "blob_id", "blob_size", "key"}, what)
+        data = exact_object(
+            data, {"name", "media_type", "size", "sha384", "blob_id", "blob_size", "key"}, what
+        )
         ref = AttachmentRef(
             str_field(data, "name", what),
             str_field(data, "media_type", what),

@@ -17,7 +17,14 @@ from typing import Final
 from accord.canonical import loads_object
 from accord.crypto import DualSignature
 from accord.errors import InvalidInput
-from accord.exchange._fields import exact_keys, list_field, obj_field, signature_field, text_fields
+from accord.exchange._fields import (
+    exact_keys,
+    exact_object,
+    list_field,
+    obj_field,
+    signature_field,
+    text_fields,
+)
 from accord.exchange._signed import SignedStatement
 from accord.markings import ConfidentialityLabel
 
@@ -65,9 +72,7 @@ class Receipt:
             InvalidInput: malformed.
         """
         what = "receipt"
-        if not isinstance(data, dict):
-            raise InvalidInput(f"{what} must be an object")
-        exact_keys(data, {*_RECEIPT_TEXT, "alternative_label"}, what)
+        data = exact_object(data, {*_RECEIPT_TEXT, "alternative_label"}, what)
         return cls(
             **text_fields(data, _RECEIPT_TEXT, what),
             alternative_label=ConfidentialityLabel.from_dict(obj_field(data, "alternative_label", what)),
