@@ -127,6 +127,7 @@ class CompromiseNotice(SignedStatement):
 
     PURPOSE = "compromise-notice"
     FIELDS = _NOTICE_FIELDS
+    ENTRIES = ("items",)
     WHAT = "compromise notice"
 
     case_id: str
@@ -172,9 +173,6 @@ class CompromiseNotice(SignedStatement):
         """The ids of the items, sorted."""
         return [i.item_id for i in self.items]
 
-    def _body(self) -> dict[str, object]:
-        return {**super()._body(), "items": [i.to_dict() for i in self.items]}
-
     @classmethod
     def parse(cls, data: bytes | str) -> CompromiseNotice:
         """Parse (not verify) a compromise notice.
@@ -183,7 +181,7 @@ class CompromiseNotice(SignedStatement):
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = cls.WHAT
-        fields = cls._load(data, "items")
+        fields = cls._load(data)
         items = list_field(fields, "items", what)
         if len(items) > MAX_ITEMS:
             raise InvalidInput(f"{what}: names 1 to {MAX_ITEMS} items, not {len(items)}")

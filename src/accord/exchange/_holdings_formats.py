@@ -120,6 +120,7 @@ class HoldingsSummary(SignedStatement):
 
     PURPOSE = "holdings-summary"
     FIELDS = _SUMMARY_FIELDS
+    ENTRIES = ("items",)
     WHAT = "holdings summary"
 
     summary_id: str
@@ -151,9 +152,6 @@ class HoldingsSummary(SignedStatement):
         if self.for_party == self.holder_party:
             raise InvalidInput(f"{what}: a holder does not summarise its own items for itself")
 
-    def _body(self) -> dict[str, object]:
-        return {**super()._body(), "items": [i.to_dict() for i in self.items]}
-
     @classmethod
     def parse(cls, data: bytes | str) -> HoldingsSummary:
         """Parse (not verify) a summary.
@@ -162,7 +160,7 @@ class HoldingsSummary(SignedStatement):
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = cls.WHAT
-        fields = cls._load(data, "items")
+        fields = cls._load(data)
         entries = list_field(fields, "items", what)
         if len(entries) > MAX_ENTRIES:
             raise InvalidInput(f"{what}: more than {MAX_ENTRIES} entries")

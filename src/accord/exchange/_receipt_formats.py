@@ -85,6 +85,7 @@ class ReceiptBatch(SignedStatement):
 
     PURPOSE = "receipts"
     FIELDS = ("id", "transmission_id", "receiver", "sender", "created")
+    ENTRIES = ("receipts",)
     WHAT = "receipt batch"
 
     id: str
@@ -97,11 +98,7 @@ class ReceiptBatch(SignedStatement):
     signature: DualSignature
 
     def _body(self) -> dict[str, object]:
-        return {
-            **super()._body(),
-            "receipts": [r.to_dict() for r in self.receipts],
-            "rejected": list(self.rejected),
-        }
+        return {**super()._body(), "rejected": list(self.rejected)}
 
     @classmethod
     def parse(cls, data: bytes | str) -> ReceiptBatch:
@@ -112,7 +109,7 @@ class ReceiptBatch(SignedStatement):
         """
         what = cls.WHAT
         obj = loads_object(data, what)
-        exact_keys(obj, {"v", *cls.FIELDS, "receipts", "rejected", "signature"}, what)
+        exact_keys(obj, {"v", *cls.FIELDS, *cls.ENTRIES, "rejected", "signature"}, what)
         rejected = list_field(obj, "rejected", what)
         if not all(isinstance(r, str) for r in rejected):
             raise InvalidInput(f"{what}: rejected must list message ids")

@@ -6,8 +6,8 @@ frozen dataclass of named fields and a :class:`~accord.crypto.DualSignature`. Th
 and send the same way: the signed bytes are the canonical JSON of ``{"type":
 "accord-<purpose>", "v": 1, ...fields}``; the wire form is the canonical JSON of ``{"v": 1,
 ...fields, "signature": ...}``; both keys sign under the purpose. :class:`SignedStatement`
-holds those steps once; each format names its ``PURPOSE`` and ``FIELDS`` and adds to
-:meth:`SignedStatement._body` what is not plain text.
+holds those steps once; each format names its ``PURPOSE``, ``FIELDS`` and ``ENTRIES``, and
+adds to :meth:`SignedStatement._body` what is neither.
 """
 
 from __future__ import annotations
@@ -32,13 +32,18 @@ class SignedStatement:
     """The signing purpose; the signed bytes are typed ``accord-<purpose>``."""
     FIELDS: ClassVar[tuple[str, ...]]
     """The names of the fields carried as they are (text, mostly)."""
+    ENTRIES: ClassVar[tuple[str, ...]] = ()
+    """The names of the fields that hold a tuple of entries, each carried as its ``to_dict()``."""
     WHAT: ClassVar[str]
     """What the format is called in an error message."""
     __dataclass_fields__: ClassVar[dict[str, Any]]
     signature: DualSignature
 
     def _body(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self.FIELDS}
+        body = {name: getattr(self, name) for name in self.FIELDS}
+        for name in self.ENTRIES:
+            body[name] = [entry.to_dict() for entry in getattr(self, name)]
+        return body
 
     def statement(self) -> bytes:
         """The exact bytes the node signs (canonical JSON, without the signature)."""
@@ -73,8 +78,8 @@ class SignedStatement:
 
     @classmethod
     def _load(cls, data: bytes | str, *more: str) -> dict[str, object]:
-        """The fields of one in wire form: exactly ``FIELDS``, ``more``, ``signature`` and ``v``."""
-        return load_versioned(data, {*cls.FIELDS, *more, "signature"}, cls.WHAT)
+        """Its fields in wire form: exactly ``FIELDS``, ``ENTRIES``, ``more``, ``signature`` and ``v``."""
+        return load_versioned(data, {*cls.FIELDS, *cls.ENTRIES, *more, "signature"}, cls.WHAT)
 
     def signed_with(self, keys: SigningKeys) -> Self:
         """This statement signed with ``keys`` (it was made with an unsigned placeholder)."""
