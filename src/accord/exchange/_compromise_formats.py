@@ -39,6 +39,7 @@ from accord.exchange._fields import (
     sha384_hex,
     signature_field,
     str_field,
+    text_fields,
     user_name,
     wire_id,
     wire_time,
@@ -104,13 +105,12 @@ class CompromisedItem:
         return cls(str_field(obj, "item_id", what), str_field(obj, "content_sha384", what))
 
 
-_NOTICE_FIELDS: Final = (
+_NOTICE_TEXT: Final = (
     "case_id",
     "reporting_node",
     "reporting_party",
     "originator_node",
     "originator_party",
-    "actual",
     "circumstances",
     "reported_by",
     "reported_at",
@@ -126,7 +126,7 @@ class CompromiseNotice(SignedStatement):
     """
 
     PURPOSE = "compromise-notice"
-    FIELDS = _NOTICE_FIELDS
+    FIELDS = (*_NOTICE_TEXT, "actual")
     ENTRIES = ("items",)
     WHAT = "compromise notice"
 
@@ -186,16 +186,9 @@ class CompromiseNotice(SignedStatement):
         if len(items) > MAX_ITEMS:
             raise InvalidInput(f"{what}: names 1 to {MAX_ITEMS} items, not {len(items)}")
         return cls(
-            case_id=str_field(fields, "case_id", what),
-            reporting_node=str_field(fields, "reporting_node", what),
-            reporting_party=str_field(fields, "reporting_party", what),
-            originator_node=str_field(fields, "originator_node", what),
-            originator_party=str_field(fields, "originator_party", what),
+            **text_fields(fields, _NOTICE_TEXT, what),
             items=tuple(CompromisedItem.from_dict(i) for i in items),
             actual=flag(fields["actual"], f"{what}: actual"),
-            circumstances=str_field(fields, "circumstances", what),
-            reported_by=str_field(fields, "reported_by", what),
-            reported_at=str_field(fields, "reported_at", what),
             signature=signature_field(fields, what),
         )
 
