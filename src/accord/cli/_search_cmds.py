@@ -23,6 +23,7 @@ from accord.cli._common import (
     emit_json,
     exit_code,
     fail,
+    fail_if_damaged,
     make_table,
     node_at,
     refusals,
@@ -112,10 +113,7 @@ def search_query(
             table.add_row(hit.view.id, hit.view.banners[0], Text(hit.view.content.title), snippet)
         console.print(table)
         console.print(f"{len(page.hits)} shown of {page.total} matching")
-    if page.damaged:
-        fail(
-            f"{len(page.damaged)} item(s) failed integrity checks (journalled)", exit_code(IntegrityError(""))
-        )
+    fail_if_damaged(page.damaged)
 
 
 @search_app.command("reindex")
