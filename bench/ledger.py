@@ -44,6 +44,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -373,8 +374,18 @@ def bench_durable(seconds: float) -> dict[str, float]:
 # --- pymerkle ----------------------------------------------------------------------------------
 
 
-def pymerkle_proofs(module: Any, tree: Any, n: int, samples: int, rng: random.Random, name: str) -> None:
+@dataclass(frozen=True)
+class Measured:
+    """A pymerkle tree under measure: its module (for the verify functions), the tree, its name."""
+
+    module: Any
+    tree: Any
+    name: str
+
+
+def pymerkle_proofs(measured: Measured, n: int, samples: int, rng: random.Random) -> None:
     """pymerkle's proof generation (first call cold, then median) and verification."""
+    module, tree, name = measured.module, measured.tree, measured.name
     first = timed(lambda: tree.prove_inclusion(n // 3 + 1, n)) * 1e6
     indices = [rng.randrange(1, n + 1) for _ in range(samples)]
     show_us(
@@ -410,7 +421,7 @@ def pymerkle_inmemory(module: Any, data: list[bytes], samples: int, rng: random.
         raise SystemExit("pymerkle is not hashing with the RFC 9162 prefixes")
     seconds = timed(lambda: [tree.append_entry(d) for d in data])
     show_rate("InmemoryTree append_entry()", len(data), seconds)
-    pymerkle_proofs(module, tree, len(data), samples, rng, "InmemoryTree")
+    pymerkle_proofs(Measured(module, tree, "InmemoryTree"), len(data), samples, rng)
 
 
 def pymerkle_sqlite(module: Any, data: list[bytes], samples: int, rng: random.Random) -> None:
@@ -423,7 +434,7 @@ def pymerkle_sqlite(module: Any, data: list[bytes], samples: int, rng: random.Ra
             show_rate("SqliteTree append_entry(), 1 commit per leaf", few, seconds)
             seconds = timed(lambda: tree.append_entries(data[few:]))
             show_rate("SqliteTree append_entries(), bulk", len(data) - few, seconds)
-            pymerkle_proofs(module, tree, len(data), samples, rng, "SqliteTree")
+            pymerkle_proofs(Measured(module, tree, "SqliteTree"), len(data), samples, rng)
         finally:
             tree.close()
 

@@ -77,6 +77,7 @@ from accord.markings import (
     Category,
     CategoryType,
     ConfidentialityLabel,
+    Issuance,
     Marking,
     derive_alternative,
 )
@@ -248,9 +249,7 @@ class World:
                     original,
                     level,
                     provided_by=template.origin,
-                    creation_time=NOW,
-                    originator_id=f"node-{holder.lower()}",
-                    agreement=agreement.id,
+                    issued=Issuance(f"node-{holder.lower()}", NOW, agreement.id),
                 )
         return self._alternatives[key]
 
@@ -450,26 +449,30 @@ def rego_run(
 # --- checks ---------------------------------------------------------------------------------
 
 
-def disagreements(
-    requests: list[Request],
-    single: list[Decision],
-    batched: list[Decision],
-    cedar_one: list[bool],
-    cedar_many: list[bool],
-    rego: list[tuple[bool, list[str]]],
-) -> list[str]:
+@dataclass(frozen=True)
+class Answers:
+    """What the other engines answered to the same requests, in request order."""
+
+    batched: list[Decision]
+    cedar_one: list[bool]
+    cedar_many: list[bool]
+    rego: list[tuple[bool, list[str]]]
+
+
+def disagreements(requests: list[Request], single: list[Decision], others: Answers) -> list[str]:
     """Every request on which an engine differs from Accord's ``decide``."""
     out = []
     for n, d in enumerate(single):
         wrong = []
-        if batched[n] != d:
-            wrong.append(f"decide_many={batched[n]}")
-        if cedar_one[n] != d.permit:
-            wrong.append(f"cedar={cedar_one[n]}")
-        if cedar_many[n] != d.permit:
-            wrong.append(f"cedar_batch={cedar_many[n]}")
-        if rego[n][0] != d.permit or set(rego[n][1]) != set(d.rule_ids):
-            wrong.append(f"rego={rego[n]}")
+        if others.batched[n] != d:
+            wrong.append(f"decide_many={others.batched[n]}")
+        if others.cedar_one[n] != d.permit:
+            wrong.append(f"cedar={others.cedar_one[n]}")
+        if others.cedar_many[n] != d.permit:
+            wrong.append(f"cedar_batch={others.cedar_many[n]}")
+        rego = others.rego[n]
+        if rego[0] != d.permit or set(rego[1]) != set(d.rule_ids):
+            wrong.append(f"rego={rego}")
         if d.permit == bool(d.reasons) or len(d.reasons) != len(d.rule_ids):
             wrong.append("a denial without reasons")
         if wrong:
@@ -568,7 +571,7 @@ def measure(requests: list[Request], *, freeze: bool) -> Figures:
     for (*_, positions), decisions in zip(groups, batched_groups, strict=True):
         for n, d in zip(positions, decisions, strict=True):
             batched[n] = d
-    wrong = disagreements(requests, single, batched, cedar_one, cedar_many, rego_results)
+    wrong = disagreements(requests, single, Answers(batched, cedar_one, cedar_many, rego_results))
     if [d for ds in shared_decisions for d in ds] != [d for ds in batched_groups for d in ds]:
         wrong.append("decide_many over shared label objects differs from decide_many over rows")
     denials = sum(not d.permit for d in single)

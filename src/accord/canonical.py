@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import math
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from accord.errors import InvalidInput
 
-__all__ = ["canonical_json", "format_time", "loads_object", "parse_time"]
+__all__ = ["canonical_json", "format_time", "loads_object", "parse_time", "unique_keys"]
 
 
 def _normalise(value: object) -> object:
@@ -52,6 +52,26 @@ def canonical_json(value: object) -> bytes:
     return json.dumps(
         _normalise(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
     ).encode("utf-8")
+
+
+def unique_keys(
+    refuse: Callable[[str], Exception],
+) -> Callable[[list[tuple[str, object]]], dict[str, object]]:
+    """A ``json.loads`` ``object_pairs_hook`` that raises ``refuse(key)`` for a key an object repeats.
+
+    ``json.loads`` alone keeps the last of two equal keys: what a reader sees would then
+    depend on the parser, so a document that repeats one is refused instead.
+    """
+
+    def hook(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        result: dict[str, object] = {}
+        for key, value in pairs:
+            if key in result:
+                raise refuse(key)
+            result[key] = value
+        return result
+
+    return hook
 
 
 def loads_object(data: bytes | str, what: str) -> dict[str, object]:

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 
 import anyio
 import httpx
@@ -112,37 +113,47 @@ def test_a_body_at_the_cap_is_accepted(web: Web, handler: FakeHandler) -> None:
     assert web.post("/peer/v1/transmissions", content=b"x" * 1000).status_code == 200
 
 
+@dataclass(frozen=True)
+class Mapped:
+    """An error a handler raises, the status it maps to, and the one word the peer is told."""
+
+    error: Exception
+    status: int
+    word: str
+
+
 @pytest.mark.parametrize(
-    ("error", "status", "word"),
+    "mapped",
     [
-        pytest.param(InvalidInput(SECRET), 400, "rejected", id="invalid-input"),
-        pytest.param(VerificationFailed(SECRET), 400, "rejected", id="verification-failed"),
-        pytest.param(PolicyDenied(SECRET), 400, "rejected", id="policy-denied"),
-        pytest.param(AgreementStateError(SECRET), 400, "rejected", id="agreement-state"),
-        pytest.param(NotFound(SECRET), 400, "rejected", id="not-found"),
-        pytest.param(Conflict(SECRET), 400, "rejected", id="conflict"),
-        pytest.param(IntegrityError(SECRET), 400, "rejected", id="integrity"),
-        pytest.param(StorageError(SECRET), 503, "unavailable", id="storage"),
-        pytest.param(TransportError(SECRET), 500, "internal", id="other-accord-error"),
-        pytest.param(RuntimeError(SECRET), 500, "internal", id="bug"),
+        pytest.param(Mapped(InvalidInput(SECRET), 400, "rejected"), id="invalid-input"),
+        pytest.param(Mapped(VerificationFailed(SECRET), 400, "rejected"), id="verification-failed"),
+        pytest.param(Mapped(PolicyDenied(SECRET), 400, "rejected"), id="policy-denied"),
+        pytest.param(Mapped(AgreementStateError(SECRET), 400, "rejected"), id="agreement-state"),
+        pytest.param(Mapped(NotFound(SECRET), 400, "rejected"), id="not-found"),
+        pytest.param(Mapped(Conflict(SECRET), 400, "rejected"), id="conflict"),
+        pytest.param(Mapped(IntegrityError(SECRET), 400, "rejected"), id="integrity"),
+        pytest.param(Mapped(StorageError(SECRET), 503, "unavailable"), id="storage"),
+        pytest.param(Mapped(TransportError(SECRET), 500, "internal"), id="other-accord-error"),
+        pytest.param(Mapped(RuntimeError(SECRET), 500, "internal"), id="bug"),
     ],
 )
 @pytest.mark.parametrize(
-    ("method", "path"),
+    "route",
     [
-        pytest.param("POST", "/peer/v1/transmissions", id="transmission"),
-        pytest.param("GET", "/peer/v1/blobs/b1", id="blob-status"),
-        pytest.param("PUT", "/peer/v1/blobs/b1?offset=0&total=3", id="blob-put"),
-        pytest.param("GET", "/peer/v1/health", id="health"),
+        pytest.param(("POST", "/peer/v1/transmissions"), id="transmission"),
+        pytest.param(("GET", "/peer/v1/blobs/b1"), id="blob-status"),
+        pytest.param(("PUT", "/peer/v1/blobs/b1?offset=0&total=3"), id="blob-put"),
+        pytest.param(("GET", "/peer/v1/health"), id="health"),
     ],
 )
 def test_errors_are_mapped_and_opaque(
-    web: Web, handler: FakeHandler, error: Exception, status: int, word: str, method: str, path: str
+    web: Web, handler: FakeHandler, mapped: Mapped, route: tuple[str, str]
 ) -> None:
-    handler.fail = error
+    method, path = route
+    handler.fail = mapped.error
     response = web.request(method, path, content=b"abc" if method != "GET" else None)
-    assert response.status_code == status
-    assert response.content == b'{"error":"' + word.encode() + b'"}'
+    assert response.status_code == mapped.status
+    assert response.content == b'{"error":"' + mapped.word.encode() + b'"}'
     assert SECRET.encode() not in response.content
 
 

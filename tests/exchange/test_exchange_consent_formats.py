@@ -215,29 +215,28 @@ def test_envelope_headers_still_refuse_an_unknown_type() -> None:
 # --- Round trips ---------------------------------------------------------------------------
 
 
-@given(
-    request_id=REQUEST_IDS,
-    item_id=NODE,
-    digest=DIGESTS,
-    parties=st.lists(PARTY, min_size=2, max_size=2, unique=True),
-    holder_node=NODE,
-    purpose=TEXT,
-    user=USER,
-    at=TIMES,
-)
-def test_a_request_round_trips(
-    request_id: str,
-    item_id: str,
-    digest: str,
-    parties: list[str],
-    holder_node: str,
-    purpose: str,
-    user: str,
-    at: str,
-) -> None:
+@st.composite
+def requests(draw: st.DrawFn) -> tuple[ConsentRequest, str]:
+    """A consent request, and its purpose as it was typed."""
+    holder, third = draw(st.lists(PARTY, min_size=2, max_size=2, unique=True))
+    purpose = draw(TEXT)
     request = ConsentRequest(
-        request_id, item_id, digest, parties[0], holder_node, parties[1], purpose, user, at
+        request_id=draw(REQUEST_IDS),
+        item_id=draw(NODE),
+        content_sha384=draw(DIGESTS),
+        holder_party=holder,
+        holder_node=draw(NODE),
+        third_party=third,
+        purpose=purpose,
+        requested_by=draw(USER),
+        requested_at=draw(TIMES),
     )
+    return request, purpose
+
+
+@given(requests())
+def test_a_request_round_trips(drawn: tuple[ConsentRequest, str]) -> None:
+    request, purpose = drawn
     assert request.purpose == clean(purpose)
     assert ConsentRequest.parse(request.to_bytes()) == request
     assert ConsentRequest.parse(request.to_bytes()).to_bytes() == request.to_bytes()
@@ -324,42 +323,29 @@ def test_a_revocation_round_trips_and_verifies(
     parsed.verify(KEYS.public())
 
 
-@settings(max_examples=40, deadline=None)
-@given(
-    notice_id=NOTICE_IDS,
-    item_id=NODE,
-    node=NODE,
-    party=PARTY,
-    digest=DIGESTS,
-    words=st.lists(TEXT, min_size=2, max_size=2, unique_by=clean),
-    declassified=st.booleans(),
-    reason=TEXT,
-    at=TIMES,
-)
-def test_a_downgrade_notice_round_trips_and_verifies(
-    notice_id: str,
-    item_id: str,
-    node: str,
-    party: str,
-    digest: str,
-    words: list[str],
-    declassified: bool,
-    reason: str,
-    at: str,
-) -> None:
-    notice = DowngradeNotice(
-        notice_id=notice_id,
-        item_id=item_id,
-        originator_node=node,
-        originator_party=party,
-        content_sha384=digest,
-        previous_classification=words[0],
-        new_classification=None if declassified else words[1],
+@st.composite
+def notices(draw: st.DrawFn) -> DowngradeNotice:
+    """A signed downgrade notice: to another classification, or a declassification."""
+    previous, lower = draw(st.lists(TEXT, min_size=2, max_size=2, unique_by=clean))
+    declassified = draw(st.booleans())
+    return DowngradeNotice(
+        notice_id=draw(NOTICE_IDS),
+        item_id=draw(NODE),
+        originator_node=draw(NODE),
+        originator_party=draw(PARTY),
+        content_sha384=draw(DIGESTS),
+        previous_classification=previous,
+        new_classification=None if declassified else lower,
         declassified=declassified,
-        reason=reason,
-        issued_at=at,
+        reason=draw(TEXT),
+        issued_at=draw(TIMES),
         signature=UNSIGNED,
     ).signed_with(KEYS)
+
+
+@settings(max_examples=40, deadline=None)
+@given(notices())
+def test_a_downgrade_notice_round_trips_and_verifies(notice: DowngradeNotice) -> None:
     parsed = DowngradeNotice.parse(notice.to_bytes())
     assert parsed == notice
     parsed.verify(KEYS.public())

@@ -6,7 +6,7 @@ from typing import Any
 
 from support_interop import make_launch
 
-from accord.interop._taxii_views import TaxiiViews
+from accord.interop._taxii_views import PageRequest, TaxiiViews
 
 
 def test_arrivals_in_order_since_a_time(federation: Any) -> None:
@@ -33,7 +33,7 @@ def test_index_is_strictly_increasing_and_filters_per_person(federation: Any) ->
     collection = next(c for c in views.collections() if c.agreement == federation.agreement_id)
 
     def page(actor: str, limit: int | None = None) -> Any:
-        return views.page(collection, actor, added_after=None, match={}, limit=limit, next_token=None)
+        return views.page(collection, actor, PageRequest(limit=limit))
 
     everything = page("sato").objects
     added = [o.date_added for o in everything]

@@ -20,6 +20,7 @@ from accord.markings import (
     Category,
     CategoryType,
     ConfidentialityLabel,
+    Issuance,
     Level,
     Marking,
     derive_alternative,
@@ -131,9 +132,7 @@ def markings(draw: st.DrawFn) -> Marking:
             original,
             draw(st.sampled_from(SCHEMES[code].levels)),
             provided_by=original.policy if original.policy != "NATO" else "NATO",
-            creation_time=draw(aware_times),
-            originator_id=f"{code.lower()}-node-1",
-            agreement=original.agreement,
+            issued=Issuance(f"{code.lower()}-node-1", draw(aware_times), original.agreement),
         )
         marking = marking.with_alternative(alt)
     return marking

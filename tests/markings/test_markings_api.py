@@ -15,6 +15,7 @@ EXPECTED = [
     "CategoryType",
     "ConfidentialityLabel",
     "Family",
+    "Issuance",
     "Level",
     "Marking",
     "PageBanner",

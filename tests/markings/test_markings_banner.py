@@ -13,6 +13,7 @@ from accord.markings import (
     Category,
     CategoryType,
     ConfidentialityLabel,
+    Issuance,
     Marking,
     banner,
     derive_alternative,
@@ -76,9 +77,7 @@ def _received(original: ConfidentialityLabel, level: str, provider: str) -> Mark
         original,
         parse_level(level),
         provided_by=provider,
-        creation_time=T0,
-        originator_id="recv-1",
-        agreement=None,
+        issued=Issuance("recv-1", T0),
     )
     return Marking(original).with_alternative(alt)
 

@@ -18,6 +18,7 @@ from accord.markings import (
     Category,
     CategoryType,
     ConfidentialityLabel,
+    Issuance,
     Marking,
     derive_alternative,
     parse_level,
@@ -168,9 +169,7 @@ def test_derive_alternative() -> None:
         original,
         scheme("KOR").level("군사Ⅲ급비밀"),
         provided_by="JPN",
-        creation_time=later,
-        originator_id="kor-mnd-1",
-        agreement="jpn-kor-gsomia",
+        issued=Issuance("kor-mnd-1", later, "jpn-kor-gsomia"),
     )
     assert alt.policy == "KOR"
     assert alt.classification == "군사Ⅲ급비밀"
@@ -196,9 +195,7 @@ def test_derive_alternative_refuses_the_original_scheme() -> None:
             jpn_label(),
             scheme("JPN").level("極秘"),
             provided_by="JPN",
-            creation_time=T0,
-            originator_id="jpn-mod-1",
-            agreement=None,
+            issued=Issuance("jpn-mod-1", T0),
         )
 
 
@@ -208,9 +205,7 @@ def test_derive_alternative_refuses_a_bad_provider() -> None:
             jpn_label(),
             scheme("KOR").level("군사Ⅲ급비밀"),
             provided_by="Japan",
-            creation_time=T0,
-            originator_id="kor-mnd-1",
-            agreement=None,
+            issued=Issuance("kor-mnd-1", T0),
         )
 
 
@@ -219,9 +214,7 @@ def _alt(level: str, *, node: str = "kor-mnd-1") -> ConfidentialityLabel:
         jpn_label(),
         parse_level(level),
         provided_by="JPN",
-        creation_time=T0,
-        originator_id=node,
-        agreement="jpn-kor-gsomia",
+        issued=Issuance(node, T0, "jpn-kor-gsomia"),
     )
 
 

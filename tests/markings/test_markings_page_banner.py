@@ -6,7 +6,7 @@ import pytest
 from test_markings_banner import T0, make
 
 from accord.errors import LabelError
-from accord.markings import Family, Marking, derive_alternative, page_banner, parse_level
+from accord.markings import Family, Issuance, Marking, derive_alternative, page_banner, parse_level
 
 
 def _received(original_level: str, alternative: str, **kw: tuple[str, ...]) -> Marking:
@@ -15,9 +15,7 @@ def _received(original_level: str, alternative: str, **kw: tuple[str, ...]) -> M
         original,
         parse_level(alternative),
         provided_by=original.policy,
-        creation_time=T0,
-        originator_id="recv-1",
-        agreement=None,
+        issued=Issuance("recv-1", T0),
     )
     return Marking(original).with_alternative(alt)
 

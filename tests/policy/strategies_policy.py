@@ -91,23 +91,26 @@ class Batch:
     context: Context
 
 
+@dataclass(frozen=True)
+class Tags:
+    """What a label's categories say: Releasable To, Need To Know, Originator Control."""
+
+    rel: frozenset[str] = frozenset()
+    ntk: frozenset[str] = frozenset()
+    ctl: frozenset[str] = frozenset()
+
+
 def label(
-    scheme: str,
-    native: str,
-    rel: frozenset[str],
-    ntk: frozenset[str],
-    ctl: frozenset[str],
-    by: str | None,
-    created: dt.datetime = CREATED,
+    scheme: str, native: str, tags: Tags, by: str | None = None, created: dt.datetime = CREATED
 ) -> ConfidentialityLabel:
-    """A label with the given categories (each omitted when empty)."""
+    """A label with the given categories (each omitted when empty), *Provided By* ``by``."""
     cats = []
-    if rel:
-        cats.append(Category(RELEASABLE_TO, CategoryType.PERMISSIVE, tuple(sorted(rel))))
-    if ntk:
-        cats.append(Category(NEED_TO_KNOW, CategoryType.RESTRICTIVE, tuple(sorted(ntk))))
-    if ctl:
-        cats.append(Category(ORIGINATOR_CONTROL, CategoryType.RESTRICTIVE, tuple(sorted(ctl))))
+    if tags.rel:
+        cats.append(Category(RELEASABLE_TO, CategoryType.PERMISSIVE, tuple(sorted(tags.rel))))
+    if tags.ntk:
+        cats.append(Category(NEED_TO_KNOW, CategoryType.RESTRICTIVE, tuple(sorted(tags.ntk))))
+    if tags.ctl:
+        cats.append(Category(ORIGINATOR_CONTROL, CategoryType.RESTRICTIVE, tuple(sorted(tags.ctl))))
     if by is not None:
         cats.append(Category(PROVIDED_BY, CategoryType.INFORMATIVE, (by,)))
     return ConfidentialityLabel(scheme, native, f"node-{scheme.lower()}", created, tuple(cats))
@@ -158,39 +161,32 @@ class _Item:
 
 def _draw_item(draw: st.DrawFn) -> _Item:
     origin = draw(_ITEM_SCHEME)
-    rel, ntk, ctl = draw(_subsets(PARTIES)), draw(_subsets(TOPICS)), draw(_subsets(CONTROLS))
-    original = label(origin, draw(_native(origin)), rel, ntk, ctl, None)
-    return _Item(origin, rel, Marking(original, _draw_alternatives(draw, origin, rel, ntk, ctl)))
+    tags = _draw_tags(draw)
+    original = label(origin, draw(_native(origin)), tags)
+    return _Item(origin, tags.rel, Marking(original, _draw_alternatives(draw, origin, tags)))
 
 
-def _draw_alternatives(
-    draw: st.DrawFn, origin: str, rel: frozenset[str], ntk: frozenset[str], ctl: frozenset[str]
-) -> tuple[ConfidentialityLabel, ...]:
+def _draw_tags(draw: st.DrawFn) -> Tags:
+    return Tags(draw(_subsets(PARTIES)), draw(_subsets(TOPICS)), draw(_subsets(CONTROLS)))
+
+
+def _draw_alternatives(draw: st.DrawFn, origin: str, tags: Tags) -> tuple[ConfidentialityLabel, ...]:
     alternatives = []
     for other in ITEM_SCHEMES:
         if other == origin or not draw(_BOOLEANS):
             continue
         # Mostly a faithful copy (derive_alternative), sometimes a diverging one.
         copy = draw(_BOOLEANS)
-        alternatives.append(
-            label(
-                other,
-                draw(_native(other)),
-                rel if copy else draw(_subsets(PARTIES)),
-                ntk if copy else draw(_subsets(TOPICS)),
-                ctl if copy else draw(_subsets(CONTROLS)),
-                origin,
-            )
-        )
+        native = draw(_native(other))
+        alternatives.append(label(other, native, tags if copy else _draw_tags(draw), origin))
     return tuple(alternatives)
 
 
 def _draw_sibling(draw: st.DrawFn, item: _Item) -> _Item:
     """The same originator's label object with other alternatives (a receiver's own choice)."""
     original = item.marking.originator
-    alternatives = _draw_alternatives(
-        draw, item.origin, item.rel, original.need_to_know, original.originator_controls
-    )
+    tags = Tags(item.rel, original.need_to_know, original.originator_controls)
+    alternatives = _draw_alternatives(draw, item.origin, tags)
     return _Item(item.origin, item.rel, Marking(original, alternatives))
 
 

@@ -15,7 +15,7 @@ from typing import overload
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from strategies_policy import AGREEMENTS, CREATED, NOW, Batch, batches, label, relabelled
+from strategies_policy import AGREEMENTS, CREATED, NOW, Batch, Tags, batches, label, relabelled
 
 from accord.markings import SCHEMES, Marking
 from accord.policy import Action, Context, Decider, Resource, Subject, decide, decide_many
@@ -64,7 +64,7 @@ READ_CONTEXT = Context(NOW, JPN_KOR[0], JPN_KOR[1])
 
 
 def _marking(releasable: frozenset[str], created: dt.datetime = CREATED) -> Marking:
-    return Marking(label("JPN", "秘", releasable, frozenset({"DPRK-MISSILE"}), frozenset(), None, created))
+    return Marking(label("JPN", "秘", Tags(releasable, frozenset({"DPRK-MISSILE"})), created=created))
 
 
 def test_an_inbox_of_equal_labels_asks_each_question_once() -> None:
@@ -90,9 +90,7 @@ def test_an_inbox_of_equal_labels_asks_each_question_once() -> None:
 
 
 def test_the_same_marking_under_another_purpose_or_party_is_asked_again() -> None:
-    limited = Marking(
-        label("JPN", "秘", frozenset({"KOR"}), frozenset(), frozenset({"PURPOSE-LIMITED"}), None)
-    )
+    limited = Marking(label("JPN", "秘", Tags(frozenset({"KOR"}), ctl=frozenset({"PURPOSE-LIMITED"}))))
     resources = [
         Resource("a", limited, "BMD", "JPN", "KOR"),
         Resource("b", limited, "ASW", "JPN", "KOR"),

@@ -17,6 +17,7 @@ from accord.markings import (
     Category,
     CategoryType,
     ConfidentialityLabel,
+    Issuance,
     Marking,
     derive_alternative,
     parse_level,
@@ -68,10 +69,8 @@ def jpn_item(
     ntk: tuple[str, ...] = ("DPRK-MISSILE",),
     controls: tuple[str, ...] = (),
     alternative: bool = True,
-    purpose: str = "BMD",
-    held: str = "KOR",
 ) -> Resource:
-    """A JPN item as the KOR node holds it: the originator's label plus the KOR alternative."""
+    """A JPN item for BMD as the KOR node holds it: the originator's label plus the KOR alternative."""
     cats = [Category(RELEASABLE_TO, CategoryType.PERMISSIVE, rel)]
     if ntk:
         cats.append(Category(NEED_TO_KNOW, CategoryType.RESTRICTIVE, ntk))
@@ -84,12 +83,15 @@ def jpn_item(
             original,
             JPN_KOR.translate(original, "KOR"),
             provided_by="JPN",
-            creation_time=CREATED,
-            originator_id="node-kor",
-            agreement=JPN_KOR.id,
+            issued=Issuance("node-kor", CREATED, JPN_KOR.id),
         )
         marking = marking.with_alternative(alt)
-    return Resource("item-1", marking, purpose, "JPN", held)
+    return Resource("item-1", marking, "BMD", "JPN", "KOR")
+
+
+def at_jpn(item: Resource) -> Resource:
+    """The same item held at its originator's node."""
+    return dataclasses.replace(item, held_party="JPN")
 
 
 def kor_user(
@@ -112,15 +114,13 @@ def terms(
 
 def at_usa(*consents: ConsentTerms) -> Resource:
     """A JPN item (REL JPN, KOR) held at the USA node under the given consents, with its USA label."""
-    item = jpn_item(alternative=False, held="USA")
+    item = dataclasses.replace(jpn_item(alternative=False), held_party="USA")
     original = item.marking.originator
     alt = derive_alternative(
         original,
         USA_JPN.translate(original, "USA"),
         provided_by="JPN",
-        creation_time=CREATED,
-        originator_id="node-usa",
-        agreement=USA_JPN.id,
+        issued=Issuance("node-usa", CREATED, USA_JPN.id),
     )
     return dataclasses.replace(item, marking=item.marking.with_alternative(alt), consents=consents)
 
@@ -291,7 +291,7 @@ CASES = [
         "release-to-party-in-releasable-to",
         kor_user("officer", nationality="JPN"),
         Action.RELEASE,
-        jpn_item(held="JPN"),
+        at_jpn(jpn_item()),
         ctx(target="KOR"),
         (),
     ),
@@ -300,7 +300,7 @@ CASES = [
         "release-to-non-party",
         kor_user("officer", nationality="JPN"),
         Action.EXPORT,
-        jpn_item(rel=("JPN", "KOR", "USA"), held="JPN"),
+        at_jpn(jpn_item(rel=("JPN", "KOR", "USA"))),
         ctx(target="USA"),
         ("agreement-in-force",),
     ),
@@ -309,7 +309,7 @@ CASES = [
         "terminated-release-denied",
         kor_user("officer", nationality="JPN"),
         Action.RELEASE,
-        jpn_item(held="JPN"),
+        at_jpn(jpn_item()),
         ctx(state=TERMINATED, target="KOR"),
         ("agreement-in-force",),
     ),
@@ -325,7 +325,7 @@ CASES = [
         ctx(),
         ("originator-only",),
     ),
-    ("create-at-originator", kor_user(nationality="JPN"), Action.CREATE, jpn_item(held="JPN"), ctx(), ()),
+    ("create-at-originator", kor_user(nationality="JPN"), Action.CREATE, at_jpn(jpn_item()), ctx(), ()),
     (
         "every-failing-rule-is-reported",
         kor_user(nationality="USA", ntk=(), purposes=()),

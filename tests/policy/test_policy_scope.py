@@ -71,13 +71,14 @@ NOT_IN_FORCE = _status(JPN_KOR, in_force=False)
 
 
 @pytest.mark.parametrize(
-    ("item", "to", "direct", "status", "rules", "first_reason"),
+    ("item", "passage", "status", "rules", "first_reason"),
     [
-        pytest.param(label("JPN", "秘", ("KOR",)), "KOR", True, IN_FORCE, (), None, id="permitted"),
+        pytest.param(
+            label("JPN", "秘", ("KOR",)), Passage("KOR", direct=True), IN_FORCE, (), None, id="permitted"
+        ),
         pytest.param(
             label("JPN", "秘", ("KOR",)),
-            "KOR",
-            True,
+            Passage("KOR", direct=True),
             NOT_IN_FORCE,
             ("in-force",),
             DRAFT,
@@ -85,8 +86,7 @@ NOT_IN_FORCE = _status(JPN_KOR, in_force=False)
         ),
         pytest.param(
             label("JPN", "機密", ("KOR",)),
-            "KOR",
-            True,
+            Passage("KOR", direct=True),
             IN_FORCE,
             ("equivalent",),
             "機密 (TOP SECRET) is outside the scope of JPN-KOR-GSOMIA-2016: no equivalent in KOR (Art. 4)",
@@ -94,8 +94,7 @@ NOT_IN_FORCE = _status(JPN_KOR, in_force=False)
         ),
         pytest.param(
             label("JPN", "秘", ()),
-            "KOR",
-            True,
+            Passage("KOR", direct=True),
             IN_FORCE,
             ("releasable",),
             "the item is not releasable to KOR (REL TO JPN) (Art. 6)",
@@ -103,8 +102,7 @@ NOT_IN_FORCE = _status(JPN_KOR, in_force=False)
         ),
         pytest.param(
             label("JPN", "秘", ()),
-            "KOR",
-            False,
+            Passage("KOR", direct=False),
             IN_FORCE,
             (),
             None,
@@ -112,8 +110,7 @@ NOT_IN_FORCE = _status(JPN_KOR, in_force=False)
         ),
         pytest.param(
             label("JPN", "秘", ("USA",)),
-            "USA",
-            True,
+            Passage("USA", direct=True),
             IN_FORCE,
             ("parties",),
             "USA is not a party to JPN-KOR-GSOMIA-2016 (Art. 6)",
@@ -121,8 +118,7 @@ NOT_IN_FORCE = _status(JPN_KOR, in_force=False)
         ),
         pytest.param(
             label("JPN", "機密", ()),
-            "KOR",
-            True,
+            Passage("KOR", direct=True),
             NOT_IN_FORCE,
             ("in-force", "equivalent", "releasable"),
             DRAFT,
@@ -132,13 +128,12 @@ NOT_IN_FORCE = _status(JPN_KOR, in_force=False)
 )
 def test_may_travel(
     item: ConfidentialityLabel,
-    to: str,
-    direct: bool,
+    passage: Passage,
     status: Status,
     rules: tuple[str, ...],
     first_reason: str | None,
 ) -> None:
-    decision = may_travel(item, JPN_KOR, status, Passage(to=to, direct=direct))
+    decision = may_travel(item, JPN_KOR, status, passage)
     assert decision.permit is (not rules)
     assert decision.rule_ids == rules
     assert len(decision.reasons) == len(rules)

@@ -53,6 +53,7 @@ from accord.markings import (
     Category,
     CategoryType,
     ConfidentialityLabel,
+    Issuance,
     derive_alternative,
     scheme,
 )
@@ -178,9 +179,7 @@ def derive(ciphertext: bytes | None = None, mldsa: dict[str, bytes] | None = Non
         item.label,
         scheme("KOR").level("군사Ⅲ급비밀"),
         provided_by="JPN",
-        creation_time=NOW,
-        originator_id="kor-mnd",
-        agreement="JPN-KOR-GSOMIA-2016",
+        issued=Issuance("kor-mnd", NOW, "JPN-KOR-GSOMIA-2016"),
     )
     receipt = Receipt(
         message_id=MESSAGE_ID,

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accord.errors import (
@@ -50,6 +50,34 @@ class SendRequest(BaseModel):
     to: str
     precedence: str | None = None
     agreement: str | None = None
+
+
+class SearchQuery(BaseModel):
+    """The query string of a search: the terms, the filters on stored columns, how many results."""
+
+    q: str
+    kind: str | None = None
+    precedence: str | None = None
+    party: str | None = Field(default=None, alias="from")
+    since: datetime | None = None
+    until: datetime | None = None
+    classification: str | None = None
+    limit: int = 20
+
+    def filters(self) -> SearchFilters:
+        """The node's filters (a time without a zone is UTC).
+
+        Raises:
+            InvalidInput: an unknown kind or precedence.
+        """
+        return SearchFilters(
+            kind=ItemKind.parse(self.kind) if self.kind else None,
+            precedence=Precedence.parse(self.precedence) if self.precedence else None,
+            from_party=self.party,
+            since=_aware(self.since),
+            until=_aware(self.until),
+            classification=self.classification,
+        )
 
 
 def create_user_app(node: Node) -> FastAPI:
@@ -104,27 +132,11 @@ def create_user_app(node: Node) -> FastAPI:
         return [v.summary() for v in node.items.inbox(actor=user.name).views]
 
     @app.get("/api/v1/search", summary="Search the items this user may read, newest first, with the total")
-    def search(
-        user: Me,
-        q: str,
-        kind: str | None = None,
-        precedence: str | None = None,
-        party: Annotated[str | None, Query(alias="from")] = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        classification: str | None = None,
-        limit: int = 20,
-    ) -> dict[str, object]:
+    def search(user: Me, query: Annotated[SearchQuery, Query()]) -> dict[str, object]:
         # Enforced before the count (withheld items change no total); one journal event.
-        filters = SearchFilters(
-            kind=ItemKind.parse(kind) if kind else None,
-            precedence=Precedence.parse(precedence) if precedence else None,
-            from_party=party,
-            since=_aware(since),
-            until=_aware(until),
-            classification=classification,
-        )
-        return node.items.search.search(q, actor=user.name, filters=filters, limit=limit).to_dict()
+        return node.items.search.search(
+            query.q, actor=user.name, filters=query.filters(), limit=query.limit
+        ).to_dict()
 
     @app.get("/api/v1/items/{item_id}", summary="One item, after the read check (404 if denied or missing)")
     def item(item_id: str, user: Me) -> dict[str, object]:

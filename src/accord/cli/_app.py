@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -65,42 +66,55 @@ def _global(
         os.environ["ACCORD_HOME"] = str(home)
 
 
-app.command("init")(init)
-app.add_typer(identity_app, name="identity")
-app.add_typer(party_app, name="party")
-app.add_typer(agreement_app, name="agreement")
-app.add_typer(user_app, name="user")
-app.add_typer(item_app, name="item")
-app.add_typer(label_app, name="label")
-app.add_typer(search_app, name="search")
-app.command("serve")(serve)
-app.command("send")(send)
-app.command("outbox")(outbox)
-app.command("inbox")(inbox)
-app.command("receipts")(receipts)
-app.command("release-request")(release_request)
-app.add_typer(consent_app, name="consent")
-app.command("downgrade")(downgrade)
-app.command("copy")(copy)
-app.command("translate")(translate)
-app.command("translation")(translation)
-app.command("destroy")(destroy)
-app.command("request-disposal")(request_disposal)
-app.command("certificate")(certificate)
-app.add_typer(holdings_app, name="holdings")
-app.command("dissemination")(dissemination)
-app.command("reconcile")(reconcile)
-app.add_typer(compromise_app, name="compromise")
-app.add_typer(quarantine_app, name="quarantine")
-app.add_typer(bundle_app, name="bundle")
-ledger_app.command("publish")(publish)
-ledger_app.command("witnesses")(witnesses)
-ledger_app.command("alarms")(alarms)
-ledger_app.command("ack-alarm")(ack_alarm)
-app.add_typer(ledger_app, name="ledger")
-app.add_typer(journal_app, name="journal")
-app.add_typer(stix_app, name="stix")
-app.command("demo")(demo)
+# Commands, then groups, each in the order `accord --help` lists them.
+_COMMANDS: tuple[tuple[str, Callable[..., None]], ...] = (
+    ("init", init),
+    ("serve", serve),
+    ("send", send),
+    ("outbox", outbox),
+    ("inbox", inbox),
+    ("receipts", receipts),
+    ("release-request", release_request),
+    ("downgrade", downgrade),
+    ("copy", copy),
+    ("translate", translate),
+    ("translation", translation),
+    ("destroy", destroy),
+    ("request-disposal", request_disposal),
+    ("certificate", certificate),
+    ("dissemination", dissemination),
+    ("reconcile", reconcile),
+    ("demo", demo),
+)
+_LEDGER_COMMANDS: tuple[tuple[str, Callable[..., None]], ...] = (
+    ("publish", publish),
+    ("witnesses", witnesses),
+    ("alarms", alarms),
+    ("ack-alarm", ack_alarm),
+)
+_GROUPS: tuple[tuple[str, typer.Typer], ...] = (
+    ("identity", identity_app),
+    ("party", party_app),
+    ("agreement", agreement_app),
+    ("user", user_app),
+    ("item", item_app),
+    ("label", label_app),
+    ("search", search_app),
+    ("consent", consent_app),
+    ("holdings", holdings_app),
+    ("compromise", compromise_app),
+    ("quarantine", quarantine_app),
+    ("bundle", bundle_app),
+    ("ledger", ledger_app),
+    ("journal", journal_app),
+    ("stix", stix_app),
+)
+for name, command in _COMMANDS:
+    app.command(name)(command)
+for name, command in _LEDGER_COMMANDS:
+    ledger_app.command(name)(command)
+for name, group in _GROUPS:
+    app.add_typer(group, name=name)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sized
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -41,6 +41,7 @@ __all__ = [
     "err_console",
     "exit_code",
     "fail",
+    "fail_if_damaged",
     "make_table",
     "node_at",
     "open_node",
@@ -93,6 +94,12 @@ def fail(message: str, code: int = 3) -> NoReturn:
     """Print one line to standard error and exit with ``code``."""
     err_console.print(f"error: {message}", markup=False)
     raise typer.Exit(code)
+
+
+def fail_if_damaged(damaged: Sized) -> None:
+    """After the output: exit as an integrity failure when items failed their checks (journalled)."""
+    if damaged:
+        fail(f"{len(damaged)} item(s) failed integrity checks (journalled)", exit_code(IntegrityError("")))
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import as_option, login
+from accord.cli._auth import acting, as_option, login
 from accord.cli._common import (
     HomeOpt,
     JsonOpt,
@@ -98,8 +98,8 @@ def inbox(
     json_out: JsonOpt = False,
 ) -> None:
     """Items received from partners that a user may read, FLASH first, with both banners."""
-    with refusals(), node_at(home) as node:
-        listing = node.items.inbox(actor=login(node, as_user))
+    with acting(home, as_user) as (node, actor):
+        listing = node.items.inbox(actor=actor)
     if json_out:
         emit_json([v.summary() for v in listing.views])
         return

@@ -18,21 +18,20 @@ from rich.progress import (
 )
 
 from accord.canonical import parse_time
-from accord.cli._auth import as_option, login
+from accord.cli._auth import acting, as_option, login
 from accord.cli._common import (
     HomeOpt,
     JsonOpt,
     check_writable,
     console,
     emit_json,
-    exit_code,
-    fail,
+    fail_if_damaged,
     make_table,
     node_at,
     read_text,
     refusals,
 )
-from accord.errors import Conflict, IntegrityError, InvalidInput, LabelError, StorageError
+from accord.errors import Conflict, InvalidInput, LabelError, StorageError
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.limits import MAX_DOCUMENT_BYTES, MAX_TEXT_BYTES
 from accord.markings import ConfidentialityLabel, banner, from_xml, to_xml
@@ -151,8 +150,8 @@ def item_list(
     json_out: JsonOpt = False,
 ) -> None:
     """List the items a user may read, FLASH first, with their banners; damaged items are flagged."""
-    with refusals(), node_at(home) as node:
-        listing = node.items.listing(actor=login(node, as_user))
+    with acting(home, as_user) as (node, actor):
+        listing = node.items.listing(actor=actor)
     if json_out:
         emit_json(
             {
@@ -170,11 +169,7 @@ def item_list(
         for d in listing.damaged:
             table.add_row(d.precedence.value, d.id, "?", "[red]INTEGRITY FAILURE[/]", d.reason)
         console.print(table)
-    if listing.damaged:
-        fail(
-            f"{len(listing.damaged)} item(s) failed integrity checks (journalled)",
-            exit_code(IntegrityError("")),
-        )
+    fail_if_damaged(listing.damaged)
 
 
 @item_app.command("show")
@@ -185,8 +180,8 @@ def item_show(
     json_out: JsonOpt = False,
 ) -> None:
     """Show an item after verifying its binding; with the equivalent markings at partners."""
-    with refusals(), node_at(home) as node:
-        view = node.items.show(item_id, actor=login(node, as_user))
+    with acting(home, as_user) as (node, actor):
+        view = node.items.show(item_id, actor=actor)
         equivalents = node.items.equivalents(view)
     if json_out:
         emit_json({**view.to_dict(), "equivalents": [e.to_dict() for e in equivalents]})
@@ -252,8 +247,8 @@ def item_label(
     home: HomeOpt = None,
 ) -> None:
     """Print the originator's label of an item (canonical JSON or STANAG 4774 XML)."""
-    with refusals(), node_at(home) as node:
-        view = node.items.show(item_id, actor=login(node, as_user))
+    with acting(home, as_user) as (node, actor):
+        view = node.items.show(item_id, actor=actor)
     label = view.marking.originator
     typer.echo(to_xml(label) if xml else label.canonical_bytes().decode("utf-8"))
 

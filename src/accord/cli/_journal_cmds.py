@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from accord.cli._auth import as_option, login
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table, node_at, refusals
+from accord.cli._auth import acting, as_option
+from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table
 from accord.node import JournalEntry, JournalFilter
 
 __all__ = ["journal_app"]
@@ -52,8 +52,7 @@ def list_(
     where = JournalFilter(
         actor=actor, action=action, item_id=item, since=since, until=until, refusals=refusals_only
     )
-    with refusals(), node_at(home) as node:
-        reader = login(node, as_user)
+    with acting(home, as_user) as (node, reader):
         page = node.journal.listing(actor=reader, where=where, after=after, limit=limit)
     if json_out:
         emit_json(page.to_dict())
@@ -87,8 +86,7 @@ def show(
     json_out: JsonOpt = False,
 ) -> None:
     """One journal event in full, its detail included."""
-    with refusals(), node_at(home) as node:
-        reader = login(node, as_user)
+    with acting(home, as_user) as (node, reader):
         event = node.journal.show(seq, actor=reader)
     if json_out:
         emit_json(event.to_dict())

@@ -23,6 +23,7 @@ from accord.cli._common import (
     emit_json,
     exit_code,
     fail,
+    fail_if_damaged,
     make_table,
     node_at,
     refusals,
@@ -51,33 +52,19 @@ search_app = typer.Typer(
 )
 
 
-def _day(text: str | None, option: str) -> date | None:
+def _midnight(text: str | None, option: str, *, days_after: int = 0) -> datetime | None:
+    """The start (UTC) of the day ``text`` names, or of a day after it.
+
+    Raises:
+        InvalidInput: not a date such as 2026-11-25.
+    """
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise InvalidInput(f"{option} wants a date such as 2026-11-25, not {text[:40]!r}") from exc
-
-
-def _filters(
-    kind: str | None,
-    precedence: str | None,
-    party: str | None,
-    since: str | None,
-    until: str | None,
-    level: str | None,
-) -> SearchFilters:
-    start, end = _day(since, "--since"), _day(until, "--until")
-    return SearchFilters(
-        kind=ItemKind.parse(kind) if kind else None,
-        precedence=Precedence.parse(precedence) if precedence else None,
-        from_party=party,
-        since=datetime.combine(start, datetime.min.time(), UTC) if start else None,
-        # --until is the last day included
-        until=datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC) if end else None,
-        classification=level,
-    )
+    return datetime.combine(day + timedelta(days=days_after), datetime.min.time(), UTC)
 
 
 @search_app.command("query")
@@ -104,7 +91,16 @@ def search_query(
 ) -> None:
     """Search the items a user may read, newest first, with a snippet of each and the total."""
     with refusals(), node_at(home) as node:
-        filters = _filters(kind, precedence, party, since, until, level)
+        # --until is the last day included
+        after, before = _midnight(since, "--since"), _midnight(until, "--until", days_after=1)
+        filters = SearchFilters(
+            kind=ItemKind.parse(kind) if kind else None,
+            precedence=Precedence.parse(precedence) if precedence else None,
+            from_party=party,
+            since=after,
+            until=before,
+            classification=level,
+        )
         page = node.items.search.search(query, actor=login(node, as_user), filters=filters, limit=limit)
     if json_out:
         emit_json(page.to_dict())
@@ -117,10 +113,7 @@ def search_query(
             table.add_row(hit.view.id, hit.view.banners[0], Text(hit.view.content.title), snippet)
         console.print(table)
         console.print(f"{len(page.hits)} shown of {page.total} matching")
-    if page.damaged:
-        fail(
-            f"{len(page.damaged)} item(s) failed integrity checks (journalled)", exit_code(IntegrityError(""))
-        )
+    fail_if_damaged(page.damaged)
 
 
 @search_app.command("reindex")

@@ -148,3 +148,27 @@ def load_json(data: object, what: str) -> object:
         return json.loads(data.decode("utf-8"))
     except (ValueError, RecursionError) as exc:
         raise InvalidInput(f"{what}: not valid JSON") from exc
+
+
+def private_document(form: str, secrets: Mapping[str, bytes]) -> bytes:
+    """A private key file: compact JSON with sorted keys, its ``format`` and each secret in base64url.
+
+    It is a secret: the caller writes it with mode 0600.
+    """
+    doc = {"format": form, **{name: b64e(value) for name, value in secrets.items()}}
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("ascii")
+
+
+def read_private_document(data: object, form: str, keys: frozenset[str], what: str) -> Mapping[str, object]:
+    """The fields of a private key file written by :func:`private_document` in ``form``.
+
+    ``keys`` are all its keys, ``format`` included.
+
+    Raises:
+        InvalidInput: If ``data`` is not bytes holding that JSON, has other keys, or names
+            another format.
+    """
+    doc = require_keys(load_json(data, what), keys, what)
+    if doc["format"] != form:
+        raise InvalidInput(f"{what}: unknown format")
+    return doc

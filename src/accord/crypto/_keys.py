@@ -17,23 +17,24 @@ Encodings (fixed lengths, so unambiguous):
 
 from __future__ import annotations
 
-import json
 from typing import Final
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 
-from accord.crypto._encoding import b64e, field_b64, load_json, require_bytes, require_keys
+from accord.crypto._encoding import field_b64, private_document, read_private_document, require_bytes
 from accord.errors import InvalidInput, VerificationFailed
 
-__all__ = ["HpkeKeyPair", "hpke_seal"]
+__all__ = ["OPEN_FAILED", "HpkeKeyPair", "hpke_decrypt", "hpke_seal"]
 
 MLKEM768_PUBLIC_LEN: Final = 1184
 MLKEM768_SEED_LEN: Final = 64
 X25519_LEN: Final = 32
 HPKE_PUBLIC_LEN: Final = MLKEM768_PUBLIC_LEN + X25519_LEN
 
+OPEN_FAILED: Final = "hpke ciphertext does not verify"
+"""The one reason given for any ciphertext that does not open."""
 _PRIVATE_FORMAT: Final = "accord-hpke-keys/1"
 _PRIVATE_KEYS: Final = frozenset({"format", "mlkem768_seed", "x25519"})
 
@@ -73,12 +74,10 @@ class HpkeKeyPair:
 
     def to_private_bytes(self) -> bytes:
         """Serialise the private key (see the module docstring); the caller writes it 0600."""
-        doc = {
-            "format": _PRIVATE_FORMAT,
-            "mlkem768_seed": b64e(self._mlkem.private_bytes_raw()),
-            "x25519": b64e(self._x25519.private_bytes_raw()),
-        }
-        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("ascii")
+        return private_document(
+            _PRIVATE_FORMAT,
+            {"mlkem768_seed": self._mlkem.private_bytes_raw(), "x25519": self._x25519.private_bytes_raw()},
+        )
 
     @classmethod
     def from_private_bytes(cls, data: bytes) -> HpkeKeyPair:
@@ -94,9 +93,7 @@ class HpkeKeyPair:
             InvalidInput: If ``data`` is not that JSON form, names another format, or
                 holds keys of the wrong length.
         """
-        doc = require_keys(load_json(data, "hpke keys"), _PRIVATE_KEYS, "hpke keys")
-        if doc["format"] != _PRIVATE_FORMAT:
-            raise InvalidInput("hpke keys: unknown format")
+        doc = read_private_document(data, _PRIVATE_FORMAT, _PRIVATE_KEYS, "hpke keys")
         seed = field_b64(doc, "mlkem768_seed", MLKEM768_SEED_LEN)
         x_raw = field_b64(doc, "x25519", X25519_LEN)
         try:
@@ -121,12 +118,27 @@ class HpkeKeyPair:
             VerificationFailed: If the ciphertext was altered, is for another key, or
                 ``info`` differs.
         """
-        if not isinstance(ciphertext, bytes) or not isinstance(info, bytes):
-            raise VerificationFailed("hpke ciphertext does not verify")
-        try:
-            return _suite().decrypt(ciphertext, self._private, info=info)
-        except (InvalidTag, ValueError) as exc:
-            raise VerificationFailed("hpke ciphertext does not verify") from exc
+        return hpke_decrypt(_suite(), self._private, ciphertext, info)
+
+
+def hpke_decrypt(
+    suite: hpke.Suite,
+    private: hpke.MLKEM768X25519PrivateKey | hpke.MLKEM1024P384PrivateKey,
+    ciphertext: object,
+    info: object,
+) -> bytes:
+    """Open an HPKE ciphertext with a key pair's private key; every failure is one opaque error.
+
+    Raises:
+        VerificationFailed: ``ciphertext`` or ``info`` is not bytes, or the ciphertext was
+            altered, is for another key, or ``info`` differs.
+    """
+    if not isinstance(ciphertext, bytes) or not isinstance(info, bytes):
+        raise VerificationFailed(OPEN_FAILED)
+    try:
+        return suite.decrypt(ciphertext, private, info=info)
+    except (InvalidTag, ValueError) as exc:
+        raise VerificationFailed(OPEN_FAILED) from exc
 
 
 def hpke_seal(public_bytes: bytes, plaintext: bytes, info: bytes) -> bytes:

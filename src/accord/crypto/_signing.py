@@ -25,7 +25,6 @@ byte (:meth:`SigningKeys.sign_note` refuses one), so it never begins with
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,7 +34,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA65PrivateKey, MLDSA65PublicKey
 
-from accord.crypto._encoding import b64e, field_b64, load_json, require_bytes, require_keys
+from accord.crypto._encoding import (
+    b64e,
+    field_b64,
+    private_document,
+    read_private_document,
+    require_bytes,
+    require_keys,
+)
 from accord.errors import InvalidInput, VerificationFailed
 
 __all__ = ["DualSignature", "SigningKeys", "VerifyKeys", "verify_ed25519_note"]
@@ -370,12 +376,13 @@ class SigningKeys:
         The form is ``{"ed25519_seed": b64url, "format": "accord-signing-keys/1",
         "mldsa65_seed": b64url}``. It is a secret: the caller writes it with mode 0600.
         """
-        doc = {
-            "format": _PRIVATE_FORMAT,
-            "ed25519_seed": b64e(self._ed25519.private_bytes_raw()),
-            "mldsa65_seed": b64e(self._mldsa65.private_bytes_raw()),
-        }
-        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("ascii")
+        return private_document(
+            _PRIVATE_FORMAT,
+            {
+                "ed25519_seed": self._ed25519.private_bytes_raw(),
+                "mldsa65_seed": self._mldsa65.private_bytes_raw(),
+            },
+        )
 
     @classmethod
     def from_private_bytes(cls, data: bytes) -> SigningKeys:
@@ -391,9 +398,7 @@ class SigningKeys:
             InvalidInput: If ``data`` is not that JSON form, names another format, or
                 holds seeds of the wrong length.
         """
-        doc = require_keys(load_json(data, "signing keys"), _PRIVATE_KEYS, "signing keys")
-        if doc["format"] != _PRIVATE_FORMAT:
-            raise InvalidInput("signing keys: unknown format")
+        doc = read_private_document(data, _PRIVATE_FORMAT, _PRIVATE_KEYS, "signing keys")
         return cls.from_seeds(
             field_b64(doc, "ed25519_seed", SEED_LEN),
             field_b64(doc, "mldsa65_seed", SEED_LEN),

@@ -28,16 +28,14 @@ ciphertext that does not open, so a downgrade cannot be smuggled through a misma
 from __future__ import annotations
 
 import enum
-import json
 from typing import Final
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric import ec, mlkem
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from accord.crypto._encoding import b64e, field_b64, load_json, require_bytes, require_keys
-from accord.crypto._keys import HpkeKeyPair, hpke_seal
+from accord.crypto._encoding import field_b64, private_document, read_private_document, require_bytes
+from accord.crypto._keys import OPEN_FAILED, HpkeKeyPair, hpke_decrypt, hpke_seal
 from accord.errors import InvalidInput, VerificationFailed
 
 __all__ = ["HpkeCnsaKeyPair", "Suite", "hpke_open_with", "hpke_seal_with"]
@@ -50,7 +48,6 @@ CNSA_PUBLIC_LEN: Final = MLKEM1024_PUBLIC_LEN + P384_PUBLIC_LEN
 
 _PRIVATE_FORMAT: Final = "accord-hpke-cnsa-keys/1"
 _PRIVATE_KEYS: Final = frozenset({"format", "mlkem1024_seed", "p384"})
-_OPEN_FAILED: Final = "hpke ciphertext does not verify"
 
 
 class Suite(enum.Enum):
@@ -123,12 +120,9 @@ class HpkeCnsaKeyPair:
     def to_private_bytes(self) -> bytes:
         """Serialise the private key (see the module docstring); the caller writes it 0600."""
         scalar = self._p384.private_numbers().private_value.to_bytes(P384_SCALAR_LEN, "big")
-        doc = {
-            "format": _PRIVATE_FORMAT,
-            "mlkem1024_seed": b64e(self._mlkem.private_bytes_raw()),
-            "p384": b64e(scalar),
-        }
-        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("ascii")
+        return private_document(
+            _PRIVATE_FORMAT, {"mlkem1024_seed": self._mlkem.private_bytes_raw(), "p384": scalar}
+        )
 
     @classmethod
     def from_private_bytes(cls, data: bytes) -> HpkeCnsaKeyPair:
@@ -144,9 +138,7 @@ class HpkeCnsaKeyPair:
             InvalidInput: If ``data`` is not that JSON form, names another format, holds
                 fields of the wrong length, or a P-384 scalar outside ``[1, n - 1]``.
         """
-        doc = require_keys(load_json(data, "hpke cnsa keys"), _PRIVATE_KEYS, "hpke cnsa keys")
-        if doc["format"] != _PRIVATE_FORMAT:
-            raise InvalidInput("hpke cnsa keys: unknown format")
+        doc = read_private_document(data, _PRIVATE_FORMAT, _PRIVATE_KEYS, "hpke cnsa keys")
         seed = field_b64(doc, "mlkem1024_seed", MLKEM1024_SEED_LEN)
         scalar = int.from_bytes(field_b64(doc, "p384", P384_SCALAR_LEN), "big")
         try:
@@ -171,12 +163,7 @@ class HpkeCnsaKeyPair:
             VerificationFailed: If the ciphertext was altered, is for another key or
                 suite, or ``info`` differs.
         """
-        if not isinstance(ciphertext, bytes) or not isinstance(info, bytes):
-            raise VerificationFailed(_OPEN_FAILED)
-        try:
-            return _hpke_suite(Suite.CNSA2).decrypt(ciphertext, self._private, info=info)
-        except (InvalidTag, ValueError) as exc:
-            raise VerificationFailed(_OPEN_FAILED) from exc
+        return hpke_decrypt(_hpke_suite(Suite.CNSA2), self._private, ciphertext, info)
 
 
 def _cnsa_public(public_bytes: bytes) -> hpke.MLKEM1024P384PublicKey:
@@ -244,4 +231,4 @@ def hpke_open_with(
         return keys.open(ciphertext, info)
     if suite is Suite.CNSA2 and isinstance(keys, HpkeCnsaKeyPair):
         return keys.open(ciphertext, info)
-    raise VerificationFailed(_OPEN_FAILED)
+    raise VerificationFailed(OPEN_FAILED)

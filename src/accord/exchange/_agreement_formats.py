@@ -46,17 +46,9 @@ class AgreementSignature:
         return agreement_statement(self.agreement_id, self.digest, self.party, self.node_id)
 
     def to_json(self) -> str:
-        """The signature file's text."""
-        return canonical_json(
-            {
-                "format": SIGNATURE_FORMAT,
-                "agreement_id": self.agreement_id,
-                "digest": self.digest,
-                "party": self.party,
-                "node_id": self.node_id,
-                "signature": self.signature.to_dict(),
-            }
-        ).decode("utf-8")
+        """The signature file's text: the statement and the signature."""
+        body = _agreement_body(self.agreement_id, self.digest, self.party, self.node_id)
+        return canonical_json({**body, "signature": self.signature.to_dict()}).decode("utf-8")
 
     @classmethod
     def parse(cls, text: str | bytes) -> AgreementSignature:
@@ -92,15 +84,9 @@ class SignedNote:
         return note_statement(self.note, self.signer)
 
     def to_json(self) -> str:
-        """The note file's text."""
-        return canonical_json(
-            {
-                "format": NOTE_FORMAT,
-                "note": self.note.to_dict(),
-                "signer": self.signer,
-                "signature": self.signature.to_dict(),
-            }
-        ).decode("utf-8")
+        """The note file's text: the statement and the signature."""
+        body = _note_body(self.note, self.signer)
+        return canonical_json({**body, "signature": self.signature.to_dict()}).decode("utf-8")
 
     @classmethod
     def parse(cls, text: str | bytes) -> SignedNote:
@@ -119,19 +105,25 @@ class SignedNote:
         return cls(Note.from_dict(note), signer, DualSignature.from_dict(sig))
 
 
+def _agreement_body(agreement_id: str, digest: str, party: str, node_id: str) -> dict[str, object]:
+    return {
+        "format": SIGNATURE_FORMAT,
+        "agreement_id": agreement_id,
+        "digest": digest,
+        "party": party,
+        "node_id": node_id,
+    }
+
+
+def _note_body(note: Note, signer: str) -> dict[str, object]:
+    return {"format": NOTE_FORMAT, "note": note.to_dict(), "signer": signer}
+
+
 def agreement_statement(agreement_id: str, digest: str, party: str, node_id: str) -> bytes:
     """The bytes a party's node signs (purpose ``agreement``) to sign an agreement's exact text."""
-    return canonical_json(
-        {
-            "format": SIGNATURE_FORMAT,
-            "agreement_id": agreement_id,
-            "digest": digest,
-            "party": party,
-            "node_id": node_id,
-        }
-    )
+    return canonical_json(_agreement_body(agreement_id, digest, party, node_id))
 
 
 def note_statement(note: Note, signer: str) -> bytes:
     """The bytes the node ``signer`` signs (purpose ``note``) to give a diplomatic note."""
-    return canonical_json({"format": NOTE_FORMAT, "note": note.to_dict(), "signer": signer})
+    return canonical_json(_note_body(note, signer))

@@ -37,12 +37,14 @@ from accord.exchange._fields import (
     peer_text,
     require_dual_signature,
     sha384_hex,
+    signature_field,
     str_field,
+    text_fields,
     user_name,
     wire_id,
     wire_time,
 )
-from accord.exchange._signed import SignedStatement, signature_field
+from accord.exchange._signed import SignedStatement
 
 __all__ = ["CompromiseNotice", "CompromiseReport", "CompromisedItem", "compromise_text", "new_case_id"]
 
@@ -103,13 +105,12 @@ class CompromisedItem:
         return cls(str_field(obj, "item_id", what), str_field(obj, "content_sha384", what))
 
 
-_NOTICE_FIELDS: Final = (
+_NOTICE_TEXT: Final = (
     "case_id",
     "reporting_node",
     "reporting_party",
     "originator_node",
     "originator_party",
-    "actual",
     "circumstances",
     "reported_by",
     "reported_at",
@@ -125,7 +126,8 @@ class CompromiseNotice(SignedStatement):
     """
 
     PURPOSE = "compromise-notice"
-    FIELDS = _NOTICE_FIELDS
+    FIELDS = (*_NOTICE_TEXT, "actual")
+    ENTRIES = ("items",)
     WHAT = "compromise notice"
 
     case_id: str
@@ -171,9 +173,6 @@ class CompromiseNotice(SignedStatement):
         """The ids of the items, sorted."""
         return [i.item_id for i in self.items]
 
-    def _body(self) -> dict[str, object]:
-        return {**super()._body(), "items": [i.to_dict() for i in self.items]}
-
     @classmethod
     def parse(cls, data: bytes | str) -> CompromiseNotice:
         """Parse (not verify) a compromise notice.
@@ -182,21 +181,14 @@ class CompromiseNotice(SignedStatement):
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = cls.WHAT
-        fields = cls._load(data, "items")
+        fields = cls._load(data)
         items = list_field(fields, "items", what)
         if len(items) > MAX_ITEMS:
             raise InvalidInput(f"{what}: names 1 to {MAX_ITEMS} items, not {len(items)}")
         return cls(
-            case_id=str_field(fields, "case_id", what),
-            reporting_node=str_field(fields, "reporting_node", what),
-            reporting_party=str_field(fields, "reporting_party", what),
-            originator_node=str_field(fields, "originator_node", what),
-            originator_party=str_field(fields, "originator_party", what),
+            **text_fields(fields, _NOTICE_TEXT, what),
             items=tuple(CompromisedItem.from_dict(i) for i in items),
             actual=flag(fields["actual"], f"{what}: actual"),
-            circumstances=str_field(fields, "circumstances", what),
-            reported_by=str_field(fields, "reported_by", what),
-            reported_at=str_field(fields, "reported_at", what),
             signature=signature_field(fields, what),
         )
 

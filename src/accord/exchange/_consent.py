@@ -25,14 +25,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from accord.canonical import canonical_json, loads_object, parse_time
+from accord.canonical import loads_object, parse_time
 from accord.crypto import DualSignature, VerifyKeys
 from accord.errors import InvalidInput, VerificationFailed
 from accord.exchange._fields import (
-    FORMAT_VERSION,
     REQUEST_ID,
     TOKEN_ID,
-    exact_keys,
+    exact_object,
     flag,
     list_field,
     matching,
@@ -41,12 +40,14 @@ from accord.exchange._fields import (
     require_dual_signature,
     set_text,
     sha384_hex,
+    signature_field,
+    text_fields,
     user_name,
     versioned,
     wire_id,
     wire_time,
 )
-from accord.exchange._signed import SignedStatement, signature_field, text_fields
+from accord.exchange._signed import SignedStatement
 
 __all__ = [
     "ConsentConditions",
@@ -103,9 +104,7 @@ class ConsentConditions:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = "consent conditions"
-        if not isinstance(obj, dict):
-            raise InvalidInput(f"{what} must be an object")
-        exact_keys(obj, {"destroy_by", "no_onward_release", "purpose_only"}, what)
+        obj = exact_object(obj, {"destroy_by", "no_onward_release", "purpose_only"}, what)
         destroy_by = obj["destroy_by"]
         if destroy_by is not None and not isinstance(destroy_by, str):
             raise InvalidInput(f"{what}: destroy_by must be a time or null")
@@ -215,7 +214,7 @@ class ConsentToken(SignedStatement):
         Raises:
             VerificationFailed: it was not signed by these keys, or a field was changed.
         """
-        keys.verify("consent", self.statement(), self.signature)
+        super().verify(keys)
 
     def check(
         self, *, item_id: str, content_sha384: str, holder_party: str, third_party: str, now: datetime
@@ -250,10 +249,6 @@ class ConsentToken(SignedStatement):
         if now >= parse_time(self.expires_at):
             raise VerificationFailed(f"{token} expired at {self.expires_at}: ask again (Art. 6)")
 
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready form, signature included."""
-        return {"v": FORMAT_VERSION, **self._body(), "signature": self.signature.to_dict()}
-
     @classmethod
     def from_dict(cls, obj: object) -> ConsentToken:
         """Parse (not verify) the JSON form.
@@ -270,30 +265,14 @@ class ConsentToken(SignedStatement):
         conditions = list_field(fields, "conditions", what)
         if not all(isinstance(c, str) for c in conditions):
             raise InvalidInput(f"{what}: conditions must be a list of text")
-        text = text_fields(fields, _TOKEN_FIELDS, what)
         return cls(
-            token_id=text["token_id"],
-            request_id=text["request_id"],
-            item_id=text["item_id"],
-            content_sha384=text["content_sha384"],
-            originator_party=text["originator_party"],
-            originator_node=text["originator_node"],
-            holder_party=text["holder_party"],
-            third_party=text["third_party"],
-            purpose=text["purpose"],
+            **text_fields(fields, _TOKEN_FIELDS, what),
             conditions=tuple(str(c) for c in conditions),
-            issued_at=text["issued_at"],
-            expires_at=text["expires_at"],
-            approved_by=text["approved_by"],
             signature=signature_field(fields, what),
             limits=ConsentConditions.from_dict(fields["limits"])
             if "limits" in fields
             else ConsentConditions(),
         )
-
-    def to_bytes(self) -> bytes:
-        """Canonical JSON of :meth:`to_dict`."""
-        return canonical_json(self.to_dict())
 
     @classmethod
     def parse(cls, data: bytes | str) -> ConsentToken:

@@ -90,18 +90,7 @@ class ConsentRequest:
     def to_bytes(self) -> bytes:
         """Canonical JSON of the request."""
         return canonical_json(
-            {
-                "v": FORMAT_VERSION,
-                "request_id": self.request_id,
-                "item_id": self.item_id,
-                "content_sha384": self.content_sha384,
-                "holder_party": self.holder_party,
-                "holder_node": self.holder_node,
-                "third_party": self.third_party,
-                "purpose": self.purpose,
-                "requested_by": self.requested_by,
-                "requested_at": self.requested_at,
-            }
+            {"v": FORMAT_VERSION, **{name: getattr(self, name) for name in _REQUEST_FIELDS}}
         )
 
     @classmethod

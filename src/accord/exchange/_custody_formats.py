@@ -34,7 +34,6 @@ from typing import Final
 from accord.crypto import DualSignature
 from accord.errors import InvalidInput
 from accord.exchange._fields import (
-    FORMAT_VERSION,
     TOKEN_ID,
     count,
     matching,
@@ -42,11 +41,13 @@ from accord.exchange._fields import (
     require_dual_signature,
     set_text,
     sha384_hex,
+    signature_field,
+    text_fields,
     user_name,
     wire_id,
     wire_time,
 )
-from accord.exchange._signed import SignedStatement, signature_field, text_fields
+from accord.exchange._signed import SignedStatement
 
 __all__ = [
     "ConsentReceipt",
@@ -131,10 +132,6 @@ class DestructionCertificate(SignedStatement):
 
     def _body(self) -> dict[str, object]:
         return {**super()._body(), "copies": self.copies}
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready form, signature included."""
-        return {"v": FORMAT_VERSION, **self._body(), "signature": self.signature.to_dict()}
 
     @classmethod
     def parse(cls, data: bytes | str) -> DestructionCertificate:

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Final
+from typing import Final, TypeVar
 
 from accord.canonical import format_time, loads_object, parse_time
 from accord.crypto import DualSignature
@@ -37,6 +37,7 @@ __all__ = [
     "UNSIGNED",
     "count",
     "exact_keys",
+    "exact_object",
     "flag",
     "int_field",
     "list_field",
@@ -50,7 +51,9 @@ __all__ = [
     "require_dual_signature",
     "set_text",
     "sha384_hex",
+    "signature_field",
     "str_field",
+    "text_fields",
     "time_text",
     "user_name",
     "versioned",
@@ -83,6 +86,7 @@ _PARTY = re.compile(r"[A-Z]{3}")
 # The form of a user name at a node (accord.node.registry._users), which this layer may not import.
 _USER = re.compile(r"[a-z][a-z0-9._-]{1,62}")
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_T = TypeVar("_T")
 
 
 def peer_text(value: object, what: str, *, limit: int = MAX_TEXT, lines: bool = False) -> str:
@@ -278,15 +282,25 @@ def exact_keys(
         )
 
 
+def exact_object(obj: object, names: set[str], what: str) -> dict[str, object]:
+    """Check a JSON object with exactly the keys ``names``; the object.
+
+    Raises:
+        InvalidInput: not an object, or a key missing or unknown.
+    """
+    if not isinstance(obj, dict):
+        raise InvalidInput(f"{what} must be an object")
+    exact_keys(obj, names, what)
+    return obj
+
+
 def versioned(obj: object, names: set[str], what: str) -> dict[str, object]:
     """Check a JSON object with exactly ``names`` and ``v`` (:data:`FORMAT_VERSION`); its fields.
 
     Raises:
         InvalidInput: not an object, a key missing or unknown, or another version.
     """
-    if not isinstance(obj, dict):
-        raise InvalidInput(f"{what} must be an object")
-    exact_keys(obj, names | {"v"}, what)
+    obj = exact_object(obj, names | {"v"}, what)
     version = obj["v"]
     if type(version) is not int or version != FORMAT_VERSION:
         raise InvalidInput(f"{what}: unsupported version {version!r}")
@@ -302,16 +316,20 @@ def load_versioned(data: bytes | str, names: set[str], what: str) -> dict[str, o
     return versioned(loads_object(data, what), names, what)
 
 
+def _typed(data: Mapping[str, object], key: str, what: str, kind: type[_T], words: str) -> _T:
+    value = data[key]
+    if not isinstance(value, kind):
+        raise InvalidInput(f"{what}: {key} must be {words}")
+    return value
+
+
 def str_field(data: Mapping[str, object], key: str, what: str) -> str:
     """The text field ``key`` of a parsed object.
 
     Raises:
         InvalidInput: it is not text.
     """
-    value = data[key]
-    if not isinstance(value, str):
-        raise InvalidInput(f"{what}: {key} must be text")
-    return value
+    return _typed(data, key, what, str, "text")
 
 
 def int_field(data: Mapping[str, object], key: str, what: str) -> int:
@@ -332,10 +350,7 @@ def obj_field(data: Mapping[str, object], key: str, what: str) -> dict[str, obje
     Raises:
         InvalidInput: it is not an object.
     """
-    value = data[key]
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{what}: {key} must be an object")
-    return value
+    return _typed(data, key, what, dict, "an object")
 
 
 def list_field(data: Mapping[str, object], key: str, what: str) -> list[object]:
@@ -344,7 +359,22 @@ def list_field(data: Mapping[str, object], key: str, what: str) -> list[object]:
     Raises:
         InvalidInput: it is not a list.
     """
-    value = data[key]
-    if not isinstance(value, list):
-        raise InvalidInput(f"{what}: {key} must be a list")
-    return value
+    return _typed(data, key, what, list, "a list")
+
+
+def text_fields(fields: Mapping[str, object], names: Iterable[str], what: str) -> dict[str, str]:
+    """The text fields ``names`` of a parsed object.
+
+    Raises:
+        InvalidInput: one of them is missing or not text.
+    """
+    return {name: str_field(fields, name, what) for name in names}
+
+
+def signature_field(fields: Mapping[str, object], what: str) -> DualSignature:
+    """The ``signature`` of a parsed object.
+
+    Raises:
+        InvalidInput: it is missing or malformed.
+    """
+    return DualSignature.from_dict(obj_field(fields, "signature", what))

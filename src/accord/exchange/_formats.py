@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from accord.canonical import canonical_json, loads_object
@@ -30,6 +29,7 @@ from accord.exchange._consent import ConsentToken
 from accord.exchange._fields import (
     FORMAT_VERSION,
     exact_keys,
+    exact_object,
     int_field,
     list_field,
     obj_field,
@@ -186,28 +186,10 @@ class WireEnvelope:
         Raises:
             InvalidInput: malformed.
         """
-        if not isinstance(data, dict):
-            raise InvalidInput("envelope must be an object")
-        exact_keys(data, {"header", "ciphertext"}, "envelope")
+        data = exact_object(data, {"header", "ciphertext"}, "envelope")
         return cls(
             b64d(str_field(data, "header", "envelope")), b64d(str_field(data, "ciphertext", "envelope"))
         )
-
-
-def _transmission_statement(
-    tx_id: str, sender: str, recipient: str, created: str, digests: Sequence[str]
-) -> bytes:
-    return canonical_json(
-        {
-            "type": "accord-transmission",
-            "v": FORMAT_VERSION,
-            "id": tx_id,
-            "sender": sender,
-            "recipient": recipient,
-            "created": created,
-            "digests": list(digests),
-        }
-    )
 
 
 @dataclass(frozen=True)
@@ -221,12 +203,23 @@ class Transmission:
     envelopes: tuple[WireEnvelope, ...]
     signature: DualSignature
 
+    def statement(self) -> bytes:
+        """The exact bytes the sender signs: the batch with its envelopes' digests (canonical JSON)."""
+        return canonical_json(
+            {
+                "type": "accord-transmission",
+                "v": FORMAT_VERSION,
+                "id": self.id,
+                "sender": self.sender,
+                "recipient": self.recipient,
+                "created": self.created,
+                "digests": [e.digest() for e in self.envelopes],
+            }
+        )
+
     def signed_with(self, keys: SigningKeys) -> Transmission:
         """This batch signed with ``keys``: one dual signature over the envelope digests."""
-        statement = _transmission_statement(
-            self.id, self.sender, self.recipient, self.created, [e.digest() for e in self.envelopes]
-        )
-        return replace(self, signature=keys.sign("transmission", statement))
+        return replace(self, signature=keys.sign("transmission", self.statement()))
 
     def verify(self, keys: VerifyKeys) -> None:
         """Check the sender's signature over every envelope digest.
@@ -234,10 +227,7 @@ class Transmission:
         Raises:
             VerificationFailed: the signature does not cover these envelopes.
         """
-        statement = _transmission_statement(
-            self.id, self.sender, self.recipient, self.created, [e.digest() for e in self.envelopes]
-        )
-        keys.verify("transmission", statement, self.signature)
+        keys.verify("transmission", self.statement(), self.signature)
 
     def to_bytes(self) -> bytes:
         """The transmission as sent (canonical JSON)."""
@@ -304,9 +294,9 @@ class AttachmentManifest:
             InvalidInput: malformed.
         """
         what = "attachment manifest"
-        if not isinstance(data, dict):
-            raise InvalidInput(f"{what} must be an object")
-        exact_keys(data, {"name", "media_type", "size", "sha384", "blob_id", "blob_size", "key"}, what)
+        data = exact_object(
+            data, {"name", "media_type", "size", "sha384", "blob_id", "blob_size", "key"}, what
+        )
         ref = AttachmentRef(
             str_field(data, "name", what),
             str_field(data, "media_type", what),
@@ -375,8 +365,6 @@ class ItemPayload:
         Raises:
             InvalidInput: malformed (including an invalid label or content).
         """
-        # _consent builds on this module's helpers, so it is imported when first needed.
-
         what = "item payload"
         obj = loads_object(data, what)
         expected = {

@@ -28,12 +28,14 @@ from accord.exchange._fields import (
     party_code,
     require_dual_signature,
     sha384_hex,
+    signature_field,
     str_field,
+    text_fields,
     user_name,
     wire_id,
     wire_time,
 )
-from accord.exchange._signed import SignedStatement, signature_field, text_fields
+from accord.exchange._signed import SignedStatement
 from accord.items import HoldingState
 
 __all__ = ["HOLDING_STATUSES", "HeldItem", "HoldingsSummary", "new_summary_id"]
@@ -118,6 +120,7 @@ class HoldingsSummary(SignedStatement):
 
     PURPOSE = "holdings-summary"
     FIELDS = _SUMMARY_FIELDS
+    ENTRIES = ("items",)
     WHAT = "holdings summary"
 
     summary_id: str
@@ -149,9 +152,6 @@ class HoldingsSummary(SignedStatement):
         if self.for_party == self.holder_party:
             raise InvalidInput(f"{what}: a holder does not summarise its own items for itself")
 
-    def _body(self) -> dict[str, object]:
-        return {**super()._body(), "items": [i.to_dict() for i in self.items]}
-
     @classmethod
     def parse(cls, data: bytes | str) -> HoldingsSummary:
         """Parse (not verify) a summary.
@@ -160,7 +160,7 @@ class HoldingsSummary(SignedStatement):
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
         what = cls.WHAT
-        fields = cls._load(data, "items")
+        fields = cls._load(data)
         entries = list_field(fields, "items", what)
         if len(entries) > MAX_ENTRIES:
             raise InvalidInput(f"{what}: more than {MAX_ENTRIES} entries")

@@ -33,12 +33,14 @@ from accord.exchange._fields import (
     require_dual_signature,
     set_text,
     sha384_hex,
+    signature_field,
     str_field,
+    text_fields,
     user_name,
     wire_id,
     wire_time,
 )
-from accord.exchange._signed import SignedStatement, signature_field
+from accord.exchange._signed import SignedStatement
 
 __all__ = ["DISPOSAL_KINDS", "ConsentRevocation", "DisposalRequest", "DowngradeNotice", "new_notice_id"]
 
@@ -79,15 +81,13 @@ class ConsentRevocation(SignedStatement):
         require_dual_signature(self.signature, what)
 
 
-_DOWNGRADE_FIELDS: Final = (
+_DOWNGRADE_TEXT: Final = (
     "notice_id",
     "item_id",
     "originator_node",
     "originator_party",
     "content_sha384",
     "previous_classification",
-    "new_classification",
-    "declassified",
     "reason",
     "issued_at",
 )
@@ -103,7 +103,7 @@ class DowngradeNotice(SignedStatement):
     """
 
     PURPOSE = "downgrade"
-    FIELDS = _DOWNGRADE_FIELDS
+    FIELDS = (*_DOWNGRADE_TEXT, "new_classification", "declassified")
     WHAT = "downgrade notice"
 
     notice_id: str
@@ -153,16 +153,9 @@ class DowngradeNotice(SignedStatement):
         if new is not None and not isinstance(new, str):
             raise InvalidInput(f"{what}: new_classification must be text or null")
         return cls(
-            notice_id=str_field(fields, "notice_id", what),
-            item_id=str_field(fields, "item_id", what),
-            originator_node=str_field(fields, "originator_node", what),
-            originator_party=str_field(fields, "originator_party", what),
-            content_sha384=str_field(fields, "content_sha384", what),
-            previous_classification=str_field(fields, "previous_classification", what),
+            **text_fields(fields, _DOWNGRADE_TEXT, what),
             new_classification=new,
             declassified=flag(fields["declassified"], f"{what}: declassified"),
-            reason=str_field(fields, "reason", what),
-            issued_at=str_field(fields, "issued_at", what),
             signature=signature_field(fields, what),
         )
 

@@ -11,21 +11,36 @@ construction, fields checked by the shared vocabulary of :mod:`._fields`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Final
 
-from accord.canonical import canonical_json, loads_object
-from accord.crypto import DualSignature, SigningKeys, VerifyKeys
+from accord.canonical import loads_object
+from accord.crypto import DualSignature
 from accord.errors import InvalidInput
 from accord.exchange._fields import (
-    FORMAT_VERSION,
     exact_keys,
+    exact_object,
     list_field,
     obj_field,
-    str_field,
+    signature_field,
+    text_fields,
 )
+from accord.exchange._signed import SignedStatement
 from accord.markings import ConfidentialityLabel
 
 __all__ = ["Receipt", "ReceiptBatch"]
+
+
+_RECEIPT_TEXT: Final = (
+    "message_id",
+    "item_id",
+    "envelope_digest",
+    "content_sha384",
+    "label_sha384",
+    "received_at",
+    "receiver",
+    "sender",
+)
 
 
 @dataclass(frozen=True)
@@ -45,15 +60,8 @@ class Receipt:
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
         return {
-            "message_id": self.message_id,
-            "item_id": self.item_id,
-            "envelope_digest": self.envelope_digest,
-            "content_sha384": self.content_sha384,
-            "label_sha384": self.label_sha384,
+            **{name: getattr(self, name) for name in _RECEIPT_TEXT},
             "alternative_label": self.alternative_label.to_dict(),
-            "received_at": self.received_at,
-            "receiver": self.receiver,
-            "sender": self.sender,
         }
 
     @classmethod
@@ -64,39 +72,21 @@ class Receipt:
             InvalidInput: malformed.
         """
         what = "receipt"
-        if not isinstance(data, dict):
-            raise InvalidInput(f"{what} must be an object")
-        exact_keys(
-            data,
-            {
-                "message_id",
-                "item_id",
-                "envelope_digest",
-                "content_sha384",
-                "label_sha384",
-                "alternative_label",
-                "received_at",
-                "receiver",
-                "sender",
-            },
-            what,
-        )
+        data = exact_object(data, {*_RECEIPT_TEXT, "alternative_label"}, what)
         return cls(
-            message_id=str_field(data, "message_id", what),
-            item_id=str_field(data, "item_id", what),
-            envelope_digest=str_field(data, "envelope_digest", what),
-            content_sha384=str_field(data, "content_sha384", what),
-            label_sha384=str_field(data, "label_sha384", what),
+            **text_fields(data, _RECEIPT_TEXT, what),
             alternative_label=ConfidentialityLabel.from_dict(obj_field(data, "alternative_label", what)),
-            received_at=str_field(data, "received_at", what),
-            receiver=str_field(data, "receiver", what),
-            sender=str_field(data, "sender", what),
         )
 
 
 @dataclass(frozen=True)
-class ReceiptBatch:
-    """Receipts for one transmission, signed once by the receiver."""
+class ReceiptBatch(SignedStatement):
+    """Receipts for one transmission, signed once by the receiver (purpose ``receipts``)."""
+
+    PURPOSE = "receipts"
+    FIELDS = ("id", "transmission_id", "receiver", "sender", "created")
+    ENTRIES = ("receipts",)
+    WHAT = "receipt batch"
 
     id: str
     transmission_id: str
@@ -107,49 +97,8 @@ class ReceiptBatch:
     rejected: tuple[str, ...]
     signature: DualSignature
 
-    def statement(self) -> bytes:
-        """The exact bytes the receiver signs (canonical JSON, without the signature)."""
-        return canonical_json(
-            {
-                "type": "accord-receipts",
-                "v": FORMAT_VERSION,
-                "id": self.id,
-                "transmission_id": self.transmission_id,
-                "receiver": self.receiver,
-                "sender": self.sender,
-                "created": self.created,
-                "receipts": [r.to_dict() for r in self.receipts],
-                "rejected": list(self.rejected),
-            }
-        )
-
-    def signed_with(self, keys: SigningKeys) -> ReceiptBatch:
-        """These receipts signed with ``keys`` (made with an unsigned placeholder)."""
-        return replace(self, signature=keys.sign("receipts", self.statement()))
-
-    def verify(self, keys: VerifyKeys) -> None:
-        """Check the receiver's signature.
-
-        Raises:
-            VerificationFailed: it does not verify.
-        """
-        keys.verify("receipts", self.statement(), self.signature)
-
-    def to_bytes(self) -> bytes:
-        """Canonical JSON, signature included."""
-        return canonical_json(
-            {
-                "v": FORMAT_VERSION,
-                "id": self.id,
-                "transmission_id": self.transmission_id,
-                "receiver": self.receiver,
-                "sender": self.sender,
-                "created": self.created,
-                "receipts": [r.to_dict() for r in self.receipts],
-                "rejected": list(self.rejected),
-                "signature": self.signature.to_dict(),
-            }
-        )
+    def _body(self) -> dict[str, object]:
+        return {**super()._body(), "rejected": list(self.rejected)}
 
     @classmethod
     def parse(cls, data: bytes | str) -> ReceiptBatch:
@@ -158,33 +107,15 @@ class ReceiptBatch:
         Raises:
             InvalidInput: malformed.
         """
-        what = "receipt batch"
+        what = cls.WHAT
         obj = loads_object(data, what)
-        exact_keys(
-            obj,
-            {
-                "v",
-                "id",
-                "transmission_id",
-                "receiver",
-                "sender",
-                "created",
-                "receipts",
-                "rejected",
-                "signature",
-            },
-            what,
-        )
+        exact_keys(obj, {"v", *cls.FIELDS, *cls.ENTRIES, "rejected", "signature"}, what)
         rejected = list_field(obj, "rejected", what)
         if not all(isinstance(r, str) for r in rejected):
             raise InvalidInput(f"{what}: rejected must list message ids")
         return cls(
-            id=str_field(obj, "id", what),
-            transmission_id=str_field(obj, "transmission_id", what),
-            receiver=str_field(obj, "receiver", what),
-            sender=str_field(obj, "sender", what),
-            created=str_field(obj, "created", what),
+            **text_fields(obj, cls.FIELDS, what),
             receipts=tuple(Receipt.from_dict(r) for r in list_field(obj, "receipts", what)),
             rejected=tuple(str(r) for r in rejected),
-            signature=DualSignature.from_dict(obj_field(obj, "signature", what)),
+            signature=signature_field(obj, what),
         )

@@ -1,13 +1,13 @@
 """The steps every statement a node signs with both keys shares (Arts. 6, 13, 17).
 
 A consent token, revocation, downgrade notice, destruction certificate, consent receipt,
-holdings summary, compromise notice and compromise report are each one frozen dataclass
-of named fields and a :class:`~accord.crypto.DualSignature`. They sign and send the same
-way: the signed bytes are the canonical JSON of ``{"type": "accord-<purpose>", "v": 1,
-...fields}``; the wire form is the canonical JSON of ``{"v": 1, ...fields, "signature":
-...}``; both keys sign under the purpose. :class:`SignedStatement` holds those steps once;
-each format names its ``PURPOSE`` and ``FIELDS`` and adds to :meth:`SignedStatement._body`
-what is not plain text.
+holdings summary, compromise notice, compromise report and receipt batch are each one
+frozen dataclass of named fields and a :class:`~accord.crypto.DualSignature`. They sign
+and send the same way: the signed bytes are the canonical JSON of ``{"type":
+"accord-<purpose>", "v": 1, ...fields}``; the wire form is the canonical JSON of ``{"v": 1,
+...fields, "signature": ...}``; both keys sign under the purpose. :class:`SignedStatement`
+holds those steps once; each format names its ``PURPOSE``, ``FIELDS`` and ``ENTRIES``, and
+adds to :meth:`SignedStatement._body` what is neither.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from accord.canonical import canonical_json
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
-from accord.exchange._fields import FORMAT_VERSION, load_versioned, obj_field, str_field
+from accord.exchange._fields import FORMAT_VERSION, load_versioned, signature_field, text_fields
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
-__all__ = ["SignedStatement", "signature_field", "text_fields"]
+__all__ = ["SignedStatement"]
 
 
 class SignedStatement:
@@ -32,13 +32,18 @@ class SignedStatement:
     """The signing purpose; the signed bytes are typed ``accord-<purpose>``."""
     FIELDS: ClassVar[tuple[str, ...]]
     """The names of the fields carried as they are (text, mostly)."""
+    ENTRIES: ClassVar[tuple[str, ...]] = ()
+    """The names of the fields that hold a tuple of entries, each carried as its ``to_dict()``."""
     WHAT: ClassVar[str]
     """What the format is called in an error message."""
     __dataclass_fields__: ClassVar[dict[str, Any]]
     signature: DualSignature
 
     def _body(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self.FIELDS}
+        body = {name: getattr(self, name) for name in self.FIELDS}
+        for name in self.ENTRIES:
+            body[name] = [entry.to_dict() for entry in getattr(self, name)]
+        return body
 
     def statement(self) -> bytes:
         """The exact bytes the node signs (canonical JSON, without the signature)."""
@@ -52,9 +57,13 @@ class SignedStatement:
         """
         keys.verify(self.PURPOSE, self.statement(), self.signature)
 
+    def to_dict(self) -> dict[str, object]:
+        """The wire form as JSON-ready data, signature included."""
+        return {"v": FORMAT_VERSION, **self._body(), "signature": self.signature.to_dict()}
+
     def to_bytes(self) -> bytes:
-        """Canonical JSON, signature included."""
-        return canonical_json({"v": FORMAT_VERSION, **self._body(), "signature": self.signature.to_dict()})
+        """Canonical JSON of :meth:`to_dict`."""
+        return canonical_json(self.to_dict())
 
     @classmethod
     def parse(cls, data: bytes | str) -> Self:
@@ -69,27 +78,9 @@ class SignedStatement:
 
     @classmethod
     def _load(cls, data: bytes | str, *more: str) -> dict[str, object]:
-        """The fields of one in wire form: exactly ``FIELDS``, ``more``, ``signature`` and ``v``."""
-        return load_versioned(data, {*cls.FIELDS, *more, "signature"}, cls.WHAT)
+        """Its fields in wire form: exactly ``FIELDS``, ``ENTRIES``, ``more``, ``signature`` and ``v``."""
+        return load_versioned(data, {*cls.FIELDS, *cls.ENTRIES, *more, "signature"}, cls.WHAT)
 
     def signed_with(self, keys: SigningKeys) -> Self:
         """This statement signed with ``keys`` (it was made with an unsigned placeholder)."""
         return replace(self, signature=keys.sign(self.PURPOSE, self.statement()))
-
-
-def text_fields(fields: Mapping[str, object], names: tuple[str, ...], what: str) -> dict[str, str]:
-    """The text fields ``names`` of a parsed object.
-
-    Raises:
-        InvalidInput: one of them is missing or not text.
-    """
-    return {name: str_field(fields, name, what) for name in names}
-
-
-def signature_field(fields: Mapping[str, object], what: str) -> DualSignature:
-    """The ``signature`` of a parsed object.
-
-    Raises:
-        InvalidInput: it is missing or malformed.
-    """
-    return DualSignature.from_dict(obj_field(fields, "signature", what))

@@ -92,6 +92,12 @@ def _checkpoint(value: object, what: str) -> Checkpoint:
     return Checkpoint.from_dict(value)
 
 
+def _witness(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{what}: witness must be a node id")
+    return wire_id(value, what)
+
+
 def _size(value: object, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidInput(f"{what}: a size is a number of leaves, not {value!r}")
@@ -217,9 +223,7 @@ class Countersignature:
             InvalidInput: a field has the wrong type or form.
         """
         what = "countersignature"
-        if not isinstance(self.witness, str):
-            raise InvalidInput(f"{what}: witness must be a node id")
-        wire_id(self.witness, what)
+        _witness(self.witness, what)
         if not isinstance(self.checkpoint, Checkpoint):
             raise InvalidInput(f"{what}: checkpoint must be a checkpoint")
         if self.witness == self.checkpoint.origin:
@@ -398,9 +402,7 @@ class Gossip:
             InvalidInput: a field has the wrong type, or two checkpoints of one node.
         """
         what = "gossip"
-        if not isinstance(self.witness, str):
-            raise InvalidInput(f"{what}: witness must be a node id")
-        wire_id(self.witness, what)
+        _witness(self.witness, what)
         pairs = tuple(self.checkpoints)
         if len(pairs) > MAX_GOSSIP_CHECKPOINTS:
             raise InvalidInput(f"{what}: at most {MAX_GOSSIP_CHECKPOINTS} checkpoints")

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from accord.canonical import unique_keys
 from accord.errors import InvalidInput
 
 __all__ = ["MAX_DEPTH", "MAX_STIX_BYTES", "SCHEMA_DIR", "check_bundle", "load_json"]
@@ -63,16 +64,9 @@ def load_json(data: bytes, what: str = "STIX document") -> Any:
         raise InvalidInput(f"{what} refused: larger than {MAX_STIX_BYTES // (1024 * 1024)} MiB")
     _check_depth(data, what)
 
-    def no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
-        result: dict[str, object] = {}
-        for key, value in pairs:
-            if key in result:
-                raise InvalidInput(f"{what} refused: the key {key!r} is repeated")
-            result[key] = value
-        return result
-
+    hook = unique_keys(lambda key: InvalidInput(f"{what} refused: the key {key!r} is repeated"))
     try:
-        return json.loads(data.decode("utf-8"), object_pairs_hook=no_duplicates)
+        return json.loads(data.decode("utf-8"), object_pairs_hook=hook)
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{what} refused: not UTF-8") from exc
     except ValueError as exc:

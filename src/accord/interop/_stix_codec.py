@@ -31,6 +31,7 @@ from accord.interop._stix_ext import (
     ACS_EXT,
     ACS_POLICY_REFERENCE,
     ITEM_EXT,
+    ITEM_KEYS,
     NATIONAL_MARKING_EXT,
     TLP2_MARKINGS,
     extension_definitions,
@@ -55,15 +56,6 @@ _NAMESPACE = uuid.UUID("5d8e2f4a-9c1b-4e57-8a3f-0c6b7d2e1f90")
 _FIXED_TIME = "2016-11-23T00:00:00.000Z"
 _ACCORD_IDENTITY = "identity--8c2d3b4a-5e6f-4a1b-9c2d-3e4f5a6b7c8d"
 _KNOWN_TAGS = (RELEASABLE_TO, NEED_TO_KNOW, ORIGINATOR_CONTROL, PROVIDED_BY)
-_ITEM_KEYS = {
-    "extension_type",
-    "kind",
-    "purpose",
-    "precedence",
-    "originator_party",
-    "originator_node",
-    "item_id",
-}
 _MARKED_TYPES = ("report", "location")
 _KNOWN_TYPES = {"report", "location", "identity", "marking-definition", "extension-definition"}
 
@@ -163,7 +155,7 @@ def _acs(view: ItemView) -> dict[str, object]:
 
 
 def _marking_definition(
-    md_id: str, created: datetime, by: str, name: str, ext_id: str, ext: dict[str, object]
+    md_id: str, created: datetime, by: str, name: str, extensions: dict[str, object]
 ) -> dict[str, object]:
     return {
         "type": "marking-definition",
@@ -172,7 +164,7 @@ def _marking_definition(
         "created": _stix_time(created),
         "created_by_ref": by,
         "name": name,
-        "extensions": {ext_id: ext},
+        "extensions": extensions,
     }
 
 
@@ -205,13 +197,15 @@ def _item_objects(view: ItemView) -> list[dict[str, object]]:
     ]
     acs_id = _stix_id("marking-definition", "acs", view.id, view.marking.canonical_bytes().decode())
     markings.append(
-        _marking_definition(acs_id, view.marking.originator.creation_time, by, "ACS 3.0", ACS_EXT, _acs(view))
+        _marking_definition(
+            acs_id, view.marking.originator.creation_time, by, "ACS 3.0", {ACS_EXT: _acs(view)}
+        )
     )
     for label, role in labels:
         md_id = _stix_id("marking-definition", "national", view.id, label.canonical_bytes().decode())
         markings.append(
             _marking_definition(
-                md_id, label.creation_time, by, banner(label), NATIONAL_MARKING_EXT, _national(label, role)
+                md_id, label.creation_time, by, banner(label), {NATIONAL_MARKING_EXT: _national(label, role)}
             )
         )
     refs = [str(m["id"]) for m in markings]
@@ -431,7 +425,7 @@ def _draft(report: Mapping[str, object], markings: _Markings) -> ItemDraft:
     marking, tlp = _marking_of(report, markings)
     try:
         kind = ItemKind.parse(str(ext.get("kind")))
-        fields = {k: v for k, v in ext.items() if k not in _ITEM_KEYS}
+        fields = {k: v for k, v in ext.items() if k not in ITEM_KEYS}
         content = ItemContent(
             kind,
             str(report.get("name", "")),

@@ -33,6 +33,7 @@ __all__ = [
     "ACS_EXT",
     "ACS_POLICY_REFERENCE",
     "ITEM_EXT",
+    "ITEM_KEYS",
     "NATIONAL_MARKING_EXT",
     "TLP2_MARKINGS",
     "extension_definitions",
@@ -44,6 +45,16 @@ NATIONAL_MARKING_EXT = "extension-definition--6f1c1b5e-2d0a-4c55-9a59-3c1f5e0a7d
 """Accord's national-marking extension (a property extension of marking-definition)."""
 ITEM_EXT = "extension-definition--0b8a0f8e-7b9e-4d1e-8f6a-51a2c3d4e5f6"
 """Accord's item extension (a property extension of report)."""
+ITEM_KEYS = (
+    "extension_type",
+    "kind",
+    "purpose",
+    "precedence",
+    "originator_party",
+    "originator_node",
+    "item_id",
+)
+"""The properties every item extension has; its typed fields (:func:`typed_fields`) come beside them."""
 ACS_EXT = "extension-definition--3a65884d-005a-4290-8335-cb2d778a83ce"
 """ISA ACS 3.0 data marking (OASIS cti-stix-common-objects)."""
 ACS_POLICY_REFERENCE = "urn:isa:policy:acs:ns:v3.0?privdefault=deny&sharedefault=deny"
@@ -153,15 +164,7 @@ def json_schemas() -> dict[str, dict[str, object]]:
     item = {
         "type": "object",
         "additionalProperties": False,
-        "required": [
-            "extension_type",
-            "kind",
-            "purpose",
-            "precedence",
-            "originator_party",
-            "originator_node",
-            "item_id",
-        ],
+        "required": list(ITEM_KEYS),
         "properties": {
             "extension_type": {"const": "property-extension"},
             "kind": {"enum": [k.value for k in ItemKind]},

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from accord.errors import AccordError, InvalidInput, NotFound, PolicyDenied
 from accord.interop._stix import StixExchange
-from accord.interop._taxii_views import Collection, Page, StoredObject, TaxiiViews, taxii_time
+from accord.interop._taxii_views import Collection, Page, PageRequest, StoredObject, TaxiiViews, taxii_time
 from accord.limits import MAX_USER_API_BODY_BYTES
 from accord.node import Node, User
 
@@ -99,14 +99,13 @@ class _Server:
         raw_limit = params.get("limit")
         if raw_limit is not None and not raw_limit.isdigit():
             raise InvalidInput("limit must be a positive whole number")
-        return self.views.page(
-            collection,
-            user.name,
+        asked = PageRequest(
             added_after=params.get("added_after"),
             match=match,
             limit=None if raw_limit is None else int(raw_limit),
             next_token=params.get("next"),
         )
+        return self.views.page(collection, user.name, asked)
 
     def add(self, request_body: bytes, user: User) -> dict[str, object]:
         try:

@@ -35,7 +35,7 @@ from accord.errors import InvalidInput, NotFound
 from accord.interop._stix_codec import item_objects, publisher_objects
 from accord.node import ItemView, Node
 
-__all__ = ["Collection", "Page", "StoredObject", "TaxiiViews"]
+__all__ = ["Collection", "Page", "PageRequest", "StoredObject", "TaxiiViews"]
 
 _NAMESPACE = uuid.UUID("7a4e0c1d-3b2f-4e8a-9d6c-5f1e2a3b4c5d")
 MAX_PAGE = 1000
@@ -102,6 +102,16 @@ class Page:
     objects: list[StoredObject]
     more: bool
     next: str | None
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What a request asks of a page: its ``added_after``, ``match[…]`` filters, ``limit`` and ``next``."""
+
+    added_after: str | None = None
+    match: Mapping[str, str] = field(default_factory=dict)
+    limit: int | None = None
+    next_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -210,32 +220,23 @@ class TaxiiViews:
                 return found
         raise NotFound(f"no collection {collection_id}")
 
-    def page(
-        self,
-        collection: Collection,
-        actor: str,
-        *,
-        added_after: str | None,
-        match: Mapping[str, str],
-        limit: int | None,
-        next_token: str | None,
-    ) -> Page:
+    def page(self, collection: Collection, actor: str, request: PageRequest) -> Page:
         """The next page of what ``actor`` may read in ``collection``: filtered, then paged.
 
         Raises:
             InvalidInput: a malformed timestamp, token, limit or match filter.
             NotFound: no such user.
         """
-        size = MAX_PAGE if limit is None else min(limit, MAX_PAGE)
+        size = MAX_PAGE if request.limit is None else min(request.limit, MAX_PAGE)
         if size < 1:
             raise InvalidInput("limit must be a positive whole number")
-        after = None if not added_after else parse_taxii_time(added_after, "added_after")
-        if next_token:
-            resume = _untoken(next_token)
+        after = None if not request.added_after else parse_taxii_time(request.added_after, "added_after")
+        if request.next_token:
+            resume = _untoken(request.next_token)
             after = resume if after is None else max(after, resume)
-        for key in match:
+        for key in request.match:
             _check_filter(key)
-        wanted = (e for e in self._index(collection).after(after) if _matches(e, match))
+        wanted = (e for e in self._index(collection).after(after) if _matches(e, request.match))
         shown = self._readable(wanted, actor, size + 1)
         more = len(shown) > size
         objects = self._build(shown[:size], actor)

@@ -23,7 +23,7 @@ from accord.markings._category import (
     Category,
     CategoryType,
 )
-from accord.markings._label import ConfidentialityLabel, derive_alternative
+from accord.markings._label import ConfidentialityLabel, Issuance, derive_alternative
 from accord.markings._marking import Marking
 from accord.markings._schemes import (
     SCHEMES,
@@ -48,6 +48,7 @@ __all__ = [
     "CategoryType",
     "ConfidentialityLabel",
     "Family",
+    "Issuance",
     "Level",
     "Marking",
     "PageBanner",

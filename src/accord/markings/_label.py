@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import pairwise
 
-from accord.canonical import canonical_json
+from accord.canonical import canonical_json, unique_keys
 from accord.errors import LabelError
 from accord.markings._category import (
     NEED_TO_KNOW,
@@ -32,6 +32,7 @@ from accord.markings._schemes import Level, scheme
 
 __all__ = [
     "ConfidentialityLabel",
+    "Issuance",
     "check_keys",
     "derive_alternative",
     "load_json_object",
@@ -62,26 +63,22 @@ def check_keys(
     return data
 
 
-def load_json_object(data: bytes | str, what: str) -> object:
-    """Decodes UTF-8 JSON, refusing duplicate keys.
+def load_json_object(data: bytes | str, what: str) -> Mapping[str, object]:
+    """Decodes UTF-8 JSON that must hold one object, refusing duplicate keys.
 
     Raises:
-        LabelError: The data is not UTF-8 or not JSON, or an object repeats a key.
+        LabelError: The data is not UTF-8 or not JSON, an object repeats a key, or it is
+            not an object.
     """
-
-    def no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
-        result: dict[str, object] = {}
-        for key, value in pairs:
-            if key in result:
-                raise LabelError(f"{what} repeats the key {key!r}")
-            result[key] = value
-        return result
-
+    hook = unique_keys(lambda key: LabelError(f"{what} repeats the key {key!r}"))
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(text, object_pairs_hook=no_duplicates)
+        loaded = json.loads(text, object_pairs_hook=hook)
     except (UnicodeDecodeError, ValueError, TypeError) as exc:
         raise LabelError(f"{what} is not valid UTF-8 JSON: {exc}") from exc
+    if not isinstance(loaded, Mapping):
+        raise LabelError(f"{what} must be a JSON object")
+    return loaded
 
 
 def _category_from_dict(raw: object) -> Category:
@@ -265,10 +262,7 @@ class ConfidentialityLabel:
         Raises:
             LabelError: The JSON is malformed or the label is invalid.
         """
-        loaded = load_json_object(data, "a label")
-        if not isinstance(loaded, Mapping):
-            raise LabelError("a label must be a JSON object")
-        return cls.from_dict(loaded)
+        return cls.from_dict(load_json_object(data, "a label"))
 
     def with_classification(self, level: Level) -> ConfidentialityLabel:
         """Returns a copy at another level of the same scheme (e.g. after a downgrade).
@@ -293,14 +287,24 @@ def _optional_str(data: Mapping[str, object], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+@dataclass(frozen=True)
+class Issuance:
+    """Who issues a label, when, and under which agreement: a label's ``originator_id``,
+    ``creation_time`` and ``agreement``.
+
+    Attributes:
+        originator_id: Who issues it, e.g. the receiving node.
+        creation_time: When (the caller's clock).
+        agreement: The agreement it is issued under, or None.
+    """
+
+    originator_id: str
+    creation_time: datetime
+    agreement: str | None = None
+
+
 def derive_alternative(
-    original: ConfidentialityLabel,
-    level: Level,
-    *,
-    provided_by: str,
-    creation_time: datetime,
-    originator_id: str,
-    agreement: str | None,
+    original: ConfidentialityLabel, level: Level, *, provided_by: str, issued: Issuance
 ) -> ConfidentialityLabel:
     """Builds the receiver's alternative label for a received item (GSOMIA Art. 4).
 
@@ -311,9 +315,8 @@ def derive_alternative(
         original: The originator's label.
         level: The equivalent level in the receiver's scheme (from the agreement's table).
         provided_by: The originating party's code, recorded as *Provided By*.
-        creation_time: When the alternative is issued (the caller's clock).
-        originator_id: Who issues the alternative, e.g. the receiving node.
-        agreement: The agreement the item was received under.
+        issued: Who issues the alternative (the receiving node, usually), when, and under
+            the agreement the item was received under.
 
     Returns:
         A label in ``level.scheme`` carrying *Releasable To*, *Need To Know* and
@@ -333,8 +336,8 @@ def derive_alternative(
     return ConfidentialityLabel(
         policy=level.scheme,
         classification=level.native,
-        originator_id=originator_id,
-        creation_time=creation_time,
+        originator_id=issued.originator_id,
+        creation_time=issued.creation_time,
         categories=tuple(copied),
-        agreement=agreement,
+        agreement=issued.agreement,
     )

@@ -134,10 +134,7 @@ class Marking:
         Raises:
             LabelError: The JSON is malformed or the marking is invalid.
         """
-        loaded = load_json_object(data, "a marking")
-        if not isinstance(loaded, Mapping):
-            raise LabelError("a marking must be a JSON object")
-        return cls.from_dict(loaded)
+        return cls.from_dict(load_json_object(data, "a marking"))
 
 
 def _overwrite_message(originator: ConfidentialityLabel, policy: str) -> str:

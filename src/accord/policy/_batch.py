@@ -137,42 +137,22 @@ class Decider:
             # of the label in the reader's scheme (as Marking.for_scheme finds it), or None.
             original = marking.originator
             policy = original.policy
-            if policy == reader:
-                content: tuple[object, ...] = (
-                    purpose,
-                    origin,
-                    held,
-                    consents,
-                    policy,
-                    original.classification,
-                    *map(_category, original.categories),
-                )
-            else:
+            content: tuple[object, ...] = (
+                purpose,
+                origin,
+                held,
+                consents,
+                policy,
+                original.classification,
+                *map(_category, original.categories),
+            )
+            if policy != reader:
                 for own in marking.alternatives:
                     if own.policy == reader:
-                        content = (
-                            purpose,
-                            origin,
-                            held,
-                            consents,
-                            policy,
-                            original.classification,
-                            *map(_category, original.categories),
-                            own.classification,
-                            *map(_category, own.categories),
-                        )
+                        content = (*content, own.classification, *map(_category, own.categories))
                         break
                 else:
-                    content = (
-                        purpose,
-                        origin,
-                        held,
-                        consents,
-                        policy,
-                        original.classification,
-                        *map(_category, original.categories),
-                        None,
-                    )
+                    content = (*content, None)
             decision = by_content.get(content)
             if decision is None:
                 decision = by_content[content] = decide(self._subject, self._action, resource, self._context)

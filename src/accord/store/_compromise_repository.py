@@ -16,21 +16,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from accord.items import DestructionDirection
+from accord.store._repository import Repository
 from accord.store._tables_compromise import CompromiseCaseRow, CompromiseItemRow, CompromisePartyRow
 from accord.store._tables_custody import DestructionRow
 
 __all__ = ["CompromiseRepository", "DestructionRepository"]
 
 
-class CompromiseRepository:
+class CompromiseRepository(Repository):
     """Compromise cases, their items and the originators told, on one session."""
-
-    def __init__(self, session: Session) -> None:
-        """Read and write through ``session`` (the caller's unit of work)."""
-        self._session = session
 
     def get(self, case_id: str) -> CompromiseCaseRow | None:
         """The case ``case_id`` (either direction), or ``None``."""
@@ -98,12 +94,8 @@ class CompromiseRepository:
         return self._session.scalars(query).all()
 
 
-class DestructionRepository:
+class DestructionRepository(Repository):
     """Destruction certificates issued here or received from holders, on one session."""
-
-    def __init__(self, session: Session) -> None:
-        """Read and write through ``session`` (the caller's unit of work)."""
-        self._session = session
 
     def get(self, certificate_id: str) -> DestructionRow | None:
         """The certificate ``certificate_id`` (either direction), or ``None``."""

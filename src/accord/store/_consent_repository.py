@@ -18,21 +18,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from accord.items import ConsentState, Direction
+from accord.store._repository import Repository
 from accord.store._tables import ConsentRow, ItemNoticeRow
 from accord.store._tables_custody import ConsentReceiptRow
 
 __all__ = ["ConsentRepository"]
 
 
-class ConsentRepository:
+class ConsentRepository(Repository):
     """Consents, consent receipts and item notices, on one session."""
-
-    def __init__(self, session: Session) -> None:
-        """Read and write through ``session`` (the caller's unit of work)."""
-        self._session = session
 
     # --- consents -----------------------------------------------------------------------
 

@@ -10,20 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from accord.items import HoldingState
+from accord.store._repository import Repository
 from accord.store._tables_custody import CopyRow, TranslationRow
 
 __all__ = ["CopyRepository"]
 
 
-class CopyRepository:
+class CopyRepository(Repository):
     """The copies and translations made of items held here, on one ``Session``."""
-
-    def __init__(self, session: Session) -> None:
-        """Work in ``session`` (the caller's unit of work)."""
-        self._session = session
 
     def copies(self, item_id: str) -> Sequence[CopyRow]:
         """The copies of ``item_id``, in number order."""

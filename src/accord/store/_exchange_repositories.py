@@ -16,20 +16,16 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from accord.items import Direction
+from accord.store._repository import Repository
 from accord.store._tables import InboxMessageRow, PeerSequenceRow, QuarantineRow, ReceiptBatchRow, ReceiptRow
 
 __all__ = ["InboxRepository", "QuarantineRepository", "ReceiptRepository", "SequenceRepository"]
 
 
-class ReceiptRepository:
+class ReceiptRepository(Repository):
     """The ``receipts`` and ``receipt_batches`` tables, read and written within one session."""
-
-    def __init__(self, session: Session) -> None:
-        """Work within ``session`` (the caller's transaction)."""
-        self._session = session
 
     def get(self, message_id: str) -> ReceiptRow | None:
         """The receipt kept for our envelope ``message_id``, or None."""
@@ -68,12 +64,8 @@ class ReceiptRepository:
         return self._session.scalars(query).all()
 
 
-class InboxRepository:
+class InboxRepository(Repository):
     """The ``inbox_messages`` table, read and written within one session."""
-
-    def __init__(self, session: Session) -> None:
-        """Work within ``session`` (the caller's transaction)."""
-        self._session = session
 
     def get(self, sender: str, message_id: str) -> InboxMessageRow | None:
         """The envelope ``message_id`` accepted from ``sender``, or None."""
@@ -89,12 +81,8 @@ class InboxRepository:
         return self._session.scalars(query).all()
 
 
-class SequenceRepository:
+class SequenceRepository(Repository):
     """The ``peer_sequences`` table, read and written within one session."""
-
-    def __init__(self, session: Session) -> None:
-        """Work within ``session`` (the caller's transaction)."""
-        self._session = session
 
     def advance(self, peer: str, direction: Direction) -> int:
         """Count one more in ``peer``'s sequence (from 0 when new) and return the new number."""
@@ -114,12 +102,8 @@ class SequenceRepository:
             row.last_seq = seq
 
 
-class QuarantineRepository:
+class QuarantineRepository(Repository):
     """The ``quarantine`` table, read and written within one session."""
-
-    def __init__(self, session: Session) -> None:
-        """Work within ``session`` (the caller's transaction)."""
-        self._session = session
 
     def add(self, row: QuarantineRow) -> None:
         """Keep a refusal."""

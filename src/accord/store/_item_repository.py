@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 
 from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, tuple_
-from sqlalchemy.orm import Session
 
 from accord.items import HoldingState, Precedence
+from accord.store._repository import Repository
 from accord.store._tables import AttachmentRow, ItemRow
 
 __all__ = ["ItemRepository"]
@@ -25,12 +25,8 @@ Head = Row[str, str | None, str, str]
 """An item's id, access key, originating party and precedence: what a decision needs first."""
 
 
-class ItemRepository:
+class ItemRepository(Repository):
     """Items and their attachments, read and written on one ``Session``."""
-
-    def __init__(self, session: Session) -> None:
-        """Work in ``session`` (the caller's unit of work)."""
-        self._session = session
 
     # -- one item -------------------------------------------------------------------------
 

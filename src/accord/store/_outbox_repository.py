@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.orm import Session
 
 from accord.items import OutboxState
+from accord.store._repository import Repository
 from accord.store._tables import OutboxRow
 
 __all__ = ["OutboxRepository"]
@@ -26,12 +26,8 @@ __all__ = ["OutboxRepository"]
 _MOST_URGENT_FIRST = (OutboxRow.rank.desc(), OutboxRow.created_at, OutboxRow.seq)
 
 
-class OutboxRepository:
+class OutboxRepository(Repository):
     """The ``outbox`` table, read and written within one session."""
-
-    def __init__(self, session: Session) -> None:
-        """Work within ``session`` (the caller's transaction)."""
-        self._session = session
 
     # --- one envelope ---------------------------------------------------------------------
 

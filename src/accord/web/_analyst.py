@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
@@ -29,7 +30,7 @@ from accord.canonical import parse_time
 from accord.errors import AccordError, InvalidInput
 from accord.items import KINDS, FieldSpec, ItemContent, ItemKind, Precedence
 from accord.node import ItemView, LabelRequest
-from accord.web._console import Con, Console, Malformed, Me, Who
+from accord.web._console import Con, Console, Malformed, Me, Screen, Who
 
 __all__ = ["InboxRow", "inbox_rows", "router"]
 
@@ -41,6 +42,14 @@ _MAX_FILES = 8
 _MAX_FIELD_CHARS = 4 * 1024 * 1024
 _CONTROLS = ("NO-THIRD-PARTY", "PURPOSE-LIMITED")
 _SAFE_NAME = re.compile(r"[^\w.\- ]+")
+
+
+class ReleaseForm(BaseModel):
+    """The release request form of an item page: the session's token, the third party, the purpose."""
+
+    csrf: str = Field(max_length=128)
+    to: str = Field(min_length=3, max_length=8)
+    purpose: str = Field(min_length=1, max_length=1000)
 
 
 @dataclass(frozen=True)
@@ -77,19 +86,20 @@ def _inbox(console: Console, who: Who) -> tuple[dict[str, object], list[ItemView
 def inbox(request: Request, console: Con, who: Me) -> HTMLResponse:
     """Received items the person may read, FLASH first, delivery against the objective."""
     context, views = _inbox(console, who)
-    return console.page(request, who, "inbox.html", context, markings=[v.marking for v in views])
+    return console.page(request, who, Screen("inbox.html", context, [v.marking for v in views]))
 
 
 @router.get("/inbox/rows", response_class=HTMLResponse)
 def inbox_fragment(request: Request, console: Con, who: Me) -> HTMLResponse:
     """The inbox rows for htmx polling, with both banners out of band (an arrival may raise them)."""
     context, views = _inbox(console, who)
-    return console.page(request, who, "inbox_rows.html", context, markings=[v.marking for v in views])
+    return console.page(request, who, Screen("inbox_rows.html", context, [v.marking for v in views]))
 
 
-def _create_page(
-    request: Request, console: Con, who: Who, kind: ItemKind, values: dict[str, object], error: str | None
-) -> HTMLResponse:
+def _create_form(
+    console: Console, who: Who, kind: ItemKind, values: dict[str, object], error: str | None
+) -> Screen:
+    """The form for a new item of ``kind``: as typed and refused with ``error``, or new (empty, None)."""
     node = console.node
     context = {
         "kind": kind,
@@ -103,13 +113,13 @@ def _create_page(
         "values": values,
         "error": error,
     }
-    return console.page(request, who, "create.html", context, status_code=400 if error else 200)
+    return Screen("create.html", context)
 
 
 @router.get("/items/new", response_class=HTMLResponse)
 def new_item(request: Request, console: Con, who: Me, kind: str = "report") -> HTMLResponse:
     """The form for a new item of ``kind``, with its typed fields."""
-    return _create_page(request, console, who, _kind(kind), {}, None)
+    return console.page(request, who, _create_form(console, who, _kind(kind), {}, None))
 
 
 @router.post("/items/new", response_class=HTMLResponse)
@@ -131,7 +141,8 @@ async def create_item(request: Request, console: Con, who: Me) -> Response:
             view = await run_in_threadpool(_create, console, who, kind, form, uploads)
         except AccordError as exc:
             # The node's words, as the CLI prints them.
-            return await run_in_threadpool(_create_page, request, console, who, kind, values, str(exc))
+            refused = await run_in_threadpool(_create_form, console, who, kind, values, str(exc))
+            return await run_in_threadpool(console.page, request, who, refused, status_code=400)
     finally:
         await form.close()
     return Response(status_code=303, headers={"Location": f"/items/{view.id}"})
@@ -149,7 +160,7 @@ def item(request: Request, item_id: str, console: Con, who: Me) -> HTMLResponse:
         "previews": [i for i, a in enumerate(view.attachments) if a.media_type in _INLINE_IMAGES],
         "partners": [c.party for c in node.parties.all() if c.party != view.originator_party],
     }
-    return console.page(request, who, "item.html", context, markings=[view.marking])
+    return console.page(request, who, Screen("item.html", context, [view.marking]))
 
 
 @router.get("/items/{item_id}/attachments/{position}")
@@ -165,21 +176,15 @@ def attachment(item_id: str, position: int, console: Con, who: Me, inline: bool 
 
 @router.post("/items/{item_id}/release", response_class=HTMLResponse)
 def release_request(
-    request: Request,
-    item_id: str,
-    console: Con,
-    who: Me,
-    csrf: Annotated[str, Form(max_length=128)],
-    to: Annotated[str, Form(min_length=3, max_length=8)],
-    purpose: Annotated[str, Form(min_length=1, max_length=1000)],
+    request: Request, item_id: str, console: Con, who: Me, form: Annotated[ReleaseForm, Form()]
 ) -> HTMLResponse:
     """Ask the originator to consent to a release to a third party (Art. 6)."""
-    console.check_csrf(who, csrf, "a release request")
+    console.check_csrf(who, form.csrf, "a release request")
     node = console.node
-    asked = node.consents.request(item_id, to=to.strip().upper(), purpose=purpose, actor=who.name)
+    asked = node.consents.request(item_id, to=form.to.strip().upper(), purpose=form.purpose, actor=who.name)
     view = node.items.show(item_id, actor=who.name)
     return console.page(
-        request, who, "release_sent.html", {"asked": asked, "item": view}, markings=[view.marking]
+        request, who, Screen("release_sent.html", {"asked": asked, "item": view}, [view.marking])
     )
 
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from accord.errors import InvalidInput, PolicyDenied
-from accord.web._console import LOGIN_COOKIE, SESSION_COOKIE, Con, Console, CsrfRefused, Me
+from accord.web._console import LOGIN_COOKIE, SESSION_COOKIE, Con, Console, CsrfRefused, Me, Screen
 from accord.web._i18n import LANGUAGES
 
 __all__ = ["router"]
@@ -35,7 +35,7 @@ def _login_page(
 ) -> Response:
     token = secrets.token_urlsafe(32)
     context = {"login_token": token, "error": error, "ended": request.query_params.get("ended") == "1"}
-    response = console.page(request, None, "login.html", context, status_code=status)
+    response = console.page(request, None, Screen("login.html", context), status_code=status)
     secure = console.settings.secure_cookies
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/login")
     return response

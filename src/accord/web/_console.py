@@ -5,9 +5,9 @@ and the helpers every page uses —
 
 * :meth:`Console.who` (a FastAPI dependency): the person behind the session cookie, resumed
   at the node (``node.sessions``; an ended session sends the browser to the sign-in page);
-* :meth:`Console.page`: renders a template inside ``base.html`` with the **banner** of what the
-  page shows — the route passes the markings it displays, ``accord.markings.page_banner``
-  decides the level (never a template);
+* :meth:`Console.page`: renders a :class:`Screen` (a template, its values, the markings it
+  displays) inside ``base.html`` with the **banner** of what the page shows — the route passes
+  the markings, ``accord.markings.page_banner`` decides the level (never a template);
 * :meth:`Console.check_csrf`: a form's token against the session's, or a refusal journalled
   as ``console.csrf`` that changes nothing.
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Annotated, Any
 
@@ -42,6 +42,7 @@ __all__ = [
     "Console",
     "ConsoleSettings",
     "Me",
+    "Screen",
     "Who",
     "current_console",
     "current_who",
@@ -84,6 +85,18 @@ class Who:
     def role(self) -> str:
         """The user's role (for the navigation only; the node decides what they may do)."""
         return self.session.user.role.value
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What a page shows: a template, the values it renders, and the markings of what it displays.
+
+    The markings decide the page's banner (:meth:`Console.page`), never the template.
+    """
+
+    template: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    markings: Iterable[Marking] = ()
 
 
 class SignInFirst(Exception):
@@ -173,22 +186,14 @@ class Console:
         return translations(language).gettext(message)
 
     def page(
-        self,
-        request: Request,
-        who: Who | None,
-        template: str,
-        context: Mapping[str, Any],
-        *,
-        markings: Iterable[Marking] = (),
-        status_code: int = 200,
-        language: str | None = None,
+        self, request: Request, who: Who | None, screen: Screen, *, status_code: int = 200
     ) -> HTMLResponse:
-        """Render ``template`` for ``who`` with the banner of the ``markings`` it displays."""
-        lang = language or (who.language if who is not None else self.language_of(request))
+        """Render ``screen`` for ``who`` with the banner of the markings it displays."""
+        lang = who.language if who is not None else self.language_of(request)
         env = self._environments[lang]
-        banner = page_banner(list(markings), self.node.config.scheme)
-        html = env.get_template(template).render(
-            **context,
+        banner = page_banner(list(screen.markings), self.node.config.scheme)
+        html = env.get_template(screen.template).render(
+            **screen.context,
             lang=lang,
             languages=LANGUAGES,
             who=who,
@@ -206,7 +211,7 @@ def install_error_pages(app: FastAPI, console: Console) -> None:
 
     def simple(request: Request, template: str, status: int, **context: object) -> HTMLResponse:
         who = console.who_or_none(request)
-        return console.page(request, who, template, context, status_code=status)
+        return console.page(request, who, Screen(template, context), status_code=status)
 
     @app.exception_handler(SignInFirst)
     def _sign_in(request: Request, exc: SignInFirst) -> Response:
@@ -232,7 +237,7 @@ def install_error_pages(app: FastAPI, console: Console) -> None:
         who = console.who_or_none(request)
         console.refuse(who.name if who else "unknown", "console.malformed", f"malformed {request.url.path}")
         reason = N_("The form is malformed.")
-        return console.page(request, who, "refused.html", {"reason": reason}, status_code=400)
+        return console.page(request, who, Screen("refused.html", {"reason": reason}), status_code=400)
 
     @app.exception_handler(NotFound)
     def _not_found(request: Request, _exc: NotFound) -> HTMLResponse:

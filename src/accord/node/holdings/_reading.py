@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from accord.errors import AccordError, IntegrityError, NotFound, TranslationRefused, VerificationFailed
 from accord.items import AttachmentRef, HoldingState
-from accord.markings import derive_alternative, received_banner
+from accord.markings import Issuance, derive_alternative, received_banner
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
 from accord.node.holdings._item_types import Equivalent, ItemView
@@ -155,9 +155,7 @@ class ItemReader:
                     label,
                     level,
                     provided_by=own.party,
-                    creation_time=self._ctx.now(),
-                    originator_id=party.code,
-                    agreement=agreement.id,
+                    issued=Issuance(party.code, self._ctx.now(), agreement.id),
                 )
                 marking = view.marking.with_alternative(alternative)
                 out.append(

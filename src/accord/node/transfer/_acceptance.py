@@ -30,7 +30,7 @@ from accord.crypto import verify_binding
 from accord.errors import PolicyDenied, VerificationFailed
 from accord.exchange import EnvelopeHeader, ItemPayload, Receipt, label_digest
 from accord.items import binding_statement
-from accord.markings import Marking, derive_alternative
+from accord.markings import Issuance, Marking, derive_alternative
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import require_scope
 from accord.node.holdings._consent_book import revoked
@@ -95,9 +95,7 @@ class ItemAcceptance:
             payload.label,
             level,
             provided_by=payload.originator_party,
-            creation_time=now,
-            originator_id=me.node_id,
-            agreement=translator.id,
+            issued=Issuance(me.node_id, now, translator.id),
         )
         receipt = Receipt(
             message_id=header.message_id,
