@@ -40,7 +40,7 @@ layers: $(STAMP)
 # One worker per core (pytest-xdist); work stealing keeps the long tests from queueing.
 PYTEST_WORKERS ?= auto
 unit: $(STAMP)
-	$(BIN)/pytest --cov --cov-report=term:skip-covered -q -n $(PYTEST_WORKERS) --dist worksteal
+	$(BIN)/pytest --cov --cov-report=term:skip-covered -q -n $(PYTEST_WORKERS) --dist worksteal --durations=25
 
 # Benchmarks (figures in bench/RESULTS.md); needs RabbitMQ on 127.0.0.1:5672 (guest/guest).
 # BENCH_ARGS, e.g. `make bench BENCH_ARGS="--quick"` or `BENCH_ARGS=imagery`.
