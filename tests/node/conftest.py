@@ -13,19 +13,37 @@ from accord.node import Node, example_agreement, federate
 from support_federation import JPN_KOR_GSOMIA
 
 
-@pytest.fixture
-def pair(make_node: Callable[..., Node], node_database_url: str) -> Pair:
-    """Like ``federation``, but JPN stores its data in the parametrised database."""
-    jpn, kor = make_node("JPN", "jpn-mod", node_database_url), make_node("KOR", "kor-mnd")
-    text = example_agreement(JPN_KOR_GSOMIA)
-    agreement_id = federate([jpn, kor], text, in_force_on=date(2016, 11, 23))
+def _people(jpn: Node, kor: Node) -> str:
+    """The Japan–ROK GSOMIA in force between ``jpn`` and ``kor``, and their people; the agreement's id."""
+    agreement_id = federate([jpn, kor], example_agreement(JPN_KOR_GSOMIA), in_force_on=date(2016, 11, 23))
     jpn.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
     jpn.users.add("tanaka", role="officer", clearance="機密", ntk=["DPRK-MISSILE"], actor="authority")
     jpn.users.add("suzuki", role="analyst", clearance="秘", ntk=[], actor="authority")
     jpn.users.add("ito", role="auditor", clearance="極秘", ntk=[], actor="authority")
     kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
     kor.users.add("lee", role="analyst", clearance="대외비", ntk=[], actor="authority")
-    return Pair(jpn, kor, agreement_id, text)
+    return agreement_id
+
+
+def _pair_group(make: Callable[[str, str], Node]) -> None:
+    _people(make("JPN", "jpn-mod"), make("KOR", "kor-mnd"))
+
+
+@pytest.fixture
+def pair(
+    make_node: Callable[..., Node], open_group: Callable[..., list[Node]], node_database_url: str
+) -> Pair:
+    """Like ``federation``, but JPN stores its data in the parametrised database.
+
+    On SQLite (a node's own database) the pair is a copy of one made once per test process.
+    """
+    text = example_agreement(JPN_KOR_GSOMIA)
+    if node_database_url.startswith("sqlite"):
+        jpn, kor = open_group("pair", _pair_group)
+        (agreement_id,) = {a.id for a in jpn.agreements.all()}
+        return Pair(jpn, kor, agreement_id, text)
+    jpn, kor = make_node("JPN", "jpn-mod", node_database_url), make_node("KOR", "kor-mnd")
+    return Pair(jpn, kor, _people(jpn, kor), text)
 
 
 @pytest.fixture
