@@ -33,6 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from accord.errors import AccordError, NotFound, PolicyDenied
 from accord.markings import Marking, page_banner
 from accord.node import ConsoleSession, Node
+from accord.policy import Duty
 from accord.web._i18n import LANGUAGES, N_, choose_language, local_time, translations
 
 __all__ = [
@@ -181,6 +182,18 @@ class Console:
 
     # --- pages --------------------------------------------------------------------------
 
+    def duties(self, who: Who) -> frozenset[str]:
+        """The duties the node's decision point lets ``who`` do (``read-journal``, …), for the
+        navigation and the forms shown; the node decides again on every action."""
+        allowed = set()
+        for duty in Duty:
+            try:
+                self.node.access.require_duty(who.session.user, duty)
+            except PolicyDenied:
+                continue
+            allowed.add(duty.value)
+        return frozenset(allowed)
+
     def gettext(self, language: str, message: str) -> str:
         """``message`` in ``language``."""
         return translations(language).gettext(message)
@@ -198,6 +211,7 @@ class Console:
             languages=LANGUAGES,
             who=who,
             csrf=who.session.csrf_token if who is not None else "",
+            duties=self.duties(who) if who is not None else frozenset(),
             banner=banner,
             node=self.node.config,
             path=request.url.path,

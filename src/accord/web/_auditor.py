@@ -1,0 +1,167 @@
+"""The auditor's pages: journal, ledger, witnesses, alarms (issue 11).
+
+Each route calls the node service the CLI calls, as the signed-in person. The journal is
+``node.journal.listing(actor=…)``: the node decides who may read it (the ``read-journal`` duty)
+and journals the read. The ledger's status, its witnesses and alarms are the sealed record of
+that journal, so their pages ask the same duty of the node's enforcement point first
+(:func:`_require_records`). An alarm is acknowledged by ``node.witness.acknowledge_alarm``,
+which decides who may (the ``acknowledge-alarm`` duty: officers and the authority).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from accord.errors import AccordError, InvalidInput, NotFound, PolicyDenied
+from accord.node import JournalFilter
+from accord.policy import Duty
+from accord.web._console import Con, Console, Me, Screen, Who
+
+__all__ = ["JournalQuery", "router"]
+
+router = APIRouter()
+"""The auditor's pages."""
+
+_PAGE = 50
+
+
+class JournalQuery(BaseModel):
+    """The journal page's filters (a GET form: reading changes nothing) and where the page starts."""
+
+    actor: str = Field("", max_length=200)
+    action: str = Field("", max_length=200)
+    item: str = Field("", max_length=200)
+    since: str = Field("", max_length=64)
+    until: str = Field("", max_length=64)
+    refusals: bool = False
+    after: int = Field(0, ge=0)
+
+    def where(self) -> JournalFilter:
+        """The node's filter: empty fields filter nothing."""
+        return JournalFilter(
+            actor=self.actor.strip() or None,
+            action=self.action.strip() or None,
+            item_id=self.item.strip() or None,
+            since=self.since.strip() or None,
+            until=self.until.strip() or None,
+            refusals=self.refusals,
+        )
+
+    def next_link(self, after: int) -> str:
+        """The query of the next page: the same filters, after ``after``."""
+        fields = self.model_dump(exclude={"after"}, exclude_defaults=True)
+        return "?" + urlencode({**fields, "after": after})
+
+
+class AckForm(BaseModel):
+    """An alarm's acknowledgement: the session's token and the finding for the record."""
+
+    csrf: str = Field(max_length=128)
+    finding: str = Field(min_length=1, max_length=4000)
+
+
+def _require_records(console: Console, who: Who, what: str) -> None:
+    """The ledger is the journal's sealed record: its pages need the ``read-journal`` duty.
+
+    Raises:
+        PolicyDenied: the decision point denies it (journalled as ``console.records``).
+    """
+    node = console.node
+    try:
+        node.access.require_duty(node.users.get(who.name), Duty.READ_JOURNAL)
+    except PolicyDenied as exc:
+        console.refuse(who.name, "console.records", f"{what}: {exc}")
+        raise
+
+
+@router.get("/audit/journal", response_class=HTMLResponse)
+def journal(request: Request, console: Con, who: Me, query: Annotated[JournalQuery, Query()]) -> HTMLResponse:
+    """Journal events in seq order, filtered by actor, action, item and time, a page at a time."""
+    context: dict[str, object] = {"query": query, "events": (), "next": None, "error": None}
+    try:
+        page = console.node.journal.listing(
+            actor=who.name, where=query.where(), after=query.after, limit=_PAGE
+        )
+    except InvalidInput as exc:
+        # A filter the node cannot read: its words beside the filters, as the CLI prints them.
+        context["error"] = str(exc)
+        return console.page(request, who, Screen("audit_journal.html", context), status_code=400)
+    context["events"] = page.events
+    context["next"] = None if page.next_after is None else query.next_link(page.next_after)
+    return console.page(request, who, Screen("audit_journal.html", context))
+
+
+@router.get("/audit/journal/{seq}", response_class=HTMLResponse)
+def journal_event(request: Request, seq: int, console: Con, who: Me) -> HTMLResponse:
+    """One journal event in full, its detail included."""
+    event = console.node.journal.show(seq, actor=who.name)
+    return console.page(request, who, Screen("audit_event.html", {"event": event}))
+
+
+@router.get("/audit/ledger", response_class=HTMLResponse)
+def ledger(request: Request, console: Con, who: Me) -> HTMLResponse:
+    """The ledger's size, its latest signed checkpoints, and a button to verify it."""
+    _require_records(console, who, "the ledger")
+    return console.page(request, who, Screen("audit_ledger.html", _ledger_context(console)))
+
+
+def _ledger_context(console: Console) -> dict[str, object]:
+    ledger = console.node.ledger
+    return {"size": ledger.size(), "checkpoints": ledger.checkpoints(limit=10), "report": None}
+
+
+@router.post("/audit/ledger/verify", response_class=HTMLResponse)
+def verify(
+    request: Request, console: Con, who: Me, csrf: Annotated[str, Form(max_length=128)]
+) -> HTMLResponse:
+    """Recompute the whole ledger from the journal and show every difference (journalled)."""
+    console.check_csrf(who, csrf, "a ledger verification")
+    _require_records(console, who, "a ledger verification")
+    report = console.node.ledger.verify(actor=who.name)
+    context = {**_ledger_context(console), "report": report}
+    return console.page(request, who, Screen("audit_ledger.html", context))
+
+
+@router.get("/audit/witnesses", response_class=HTMLResponse)
+def witnesses(request: Request, console: Con, who: Me) -> HTMLResponse:
+    """Per partner node: its checkpoint held here, and its countersignatures of ours."""
+    _require_records(console, who, "the witnesses")
+    witness = console.node.witness
+    context = {"rows": witness.witnesses(), "countersignatures": witness.countersignatures()[:50]}
+    return console.page(request, who, Screen("audit_witnesses.html", context))
+
+
+def _alarms_screen(console: Console, who: Who, error: tuple[int, str] | None = None) -> Screen:
+    """The alarms; ``error`` is (alarm id, the node's refusal) beside that alarm's form."""
+    return Screen("audit_alarms.html", {"alarms": console.node.witness.alarms(), "error": error})
+
+
+@router.get("/audit/alarms", response_class=HTMLResponse)
+def alarms(request: Request, console: Con, who: Me) -> HTMLResponse:
+    """Partners' forks and rollbacks, and refused seals; open ones first in the node's order."""
+    _require_records(console, who, "the alarms")
+    return console.page(request, who, _alarms_screen(console, who))
+
+
+@router.post("/audit/alarms/{alarm_id}/ack", response_class=HTMLResponse)
+def acknowledge(
+    request: Request, alarm_id: int, console: Con, who: Me, form: Annotated[AckForm, Form()]
+) -> Response:
+    """Acknowledge (close) an alarm with a finding; the node decides who may."""
+    console.check_csrf(who, form.csrf, "an alarm's acknowledgement")
+    _require_records(console, who, "the alarms")
+    try:
+        console.node.witness.acknowledge_alarm(alarm_id, finding=form.finding, actor=who.name)
+    except NotFound:
+        raise
+    except AccordError as exc:
+        status = 403 if isinstance(exc, PolicyDenied) else 400
+        return console.page(
+            request, who, _alarms_screen(console, who, (alarm_id, str(exc))), status_code=status
+        )
+    return RedirectResponse(f"/audit/alarms#alarm-{alarm_id}", status_code=303)
