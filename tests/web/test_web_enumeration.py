@@ -35,6 +35,22 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, str] | None]] = {
         "/items/{item}/release",
         {"csrf": "{csrf}", "to": "USA", "purpose": "p"},
     ),
+    ("GET", "/authority/users"): ("/authority/users", None),
+    ("POST", "/authority/users/{name}/clearance"): (
+        "/authority/users/lee/clearance",
+        {"csrf": "{csrf}", "level": "군사Ⅰ급비밀"},
+    ),
+    ("GET", "/authority/partners"): ("/authority/partners", None),
+    ("GET", "/authority/agreements"): ("/authority/agreements", None),
+    ("GET", "/authority/agreements/{agreement_id}"): ("/authority/agreements/JPN-KOR-GSOMIA-2016", None),
+    ("GET", "/authority/keys"): ("/authority/keys", None),
+    ("GET", "/audit/journal"): ("/audit/journal?action=item.*", None),
+    ("GET", "/audit/journal/{seq}"): ("/audit/journal/1", None),
+    ("GET", "/audit/ledger"): ("/audit/ledger", None),
+    ("POST", "/audit/ledger/verify"): ("/audit/ledger/verify", {"csrf": "{csrf}"}),
+    ("GET", "/audit/witnesses"): ("/audit/witnesses", None),
+    ("GET", "/audit/alarms"): ("/audit/alarms", None),
+    ("POST", "/audit/alarms/{alarm_id}/ack"): ("/audit/alarms/1/ack", {"csrf": "{csrf}", "finding": "x"}),
 }
 NAMES_AN_ITEM = {path for path, _ in ROUTES.values() if "{item}" in path}
 NOT_ROUTES = {"/static"}  # the mounted static files: no item, no session

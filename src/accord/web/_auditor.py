@@ -40,6 +40,7 @@ class JournalQuery(BaseModel):
     until: str = Field("", max_length=64)
     refusals: bool = False
     after: int = Field(0, ge=0)
+    limit: int = Field(_PAGE, ge=1, le=1000)
 
     def where(self) -> JournalFilter:
         """The node's filter: empty fields filter nothing."""
@@ -55,6 +56,8 @@ class JournalQuery(BaseModel):
     def next_link(self, after: int) -> str:
         """The query of the next page: the same filters, after ``after``."""
         fields = self.model_dump(exclude={"after"}, exclude_defaults=True)
+        if "refusals" in fields:
+            fields["refusals"] = "true"
         return "?" + urlencode({**fields, "after": after})
 
 
@@ -85,7 +88,7 @@ def journal(request: Request, console: Con, who: Me, query: Annotated[JournalQue
     context: dict[str, object] = {"query": query, "events": (), "next": None, "error": None}
     try:
         page = console.node.journal.listing(
-            actor=who.name, where=query.where(), after=query.after, limit=_PAGE
+            actor=who.name, where=query.where(), after=query.after, limit=query.limit
         )
     except InvalidInput as exc:
         # A filter the node cannot read: its words beside the filters, as the CLI prints them.

@@ -1,0 +1,161 @@
+"""The auditor's pages in process: journal with filters and paging, ledger, witnesses, alarms."""
+
+from __future__ import annotations
+
+import re
+
+from support_web import PASSWORD, ConsoleClient, ConsoleWorld
+
+from accord.exchange import CHECKPOINT_PURPOSE, CheckpointStatement, SignedCheckpoint
+from accord.items import Precedence
+from accord.ledger import Checkpoint
+from accord.node import Node
+from accord.node.core import Act
+from accord.node.transfer import Outgoing
+from accord.node.transfer._control import NO_ITEM
+from support_federation import Loopback
+
+
+def _auditor(console: ConsoleWorld) -> ConsoleClient:
+    """``choi``, KOR's auditor, signed in."""
+    console.kor.users.add("choi", role="auditor", clearance="대외비", ntk=[], actor="authority")
+    console.kor.accounts.set_password("choi", PASSWORD, actor="authority")
+    client = console.client()
+    assert client.sign_in("choi").status_code == 200
+    return client
+
+
+def _deliver(sender: Node, receiver: Node) -> None:
+    for peer, lane in sender.delivery.peers_with_pending():
+        sender.delivery.deliver_once(peer, lane, Loopback(receiver))
+
+
+def _fork(console: ConsoleWorld) -> int:
+    """JPN shows KOR two roots for one size: KOR raises a fork alarm; its id."""
+    jpn, kor = console.jpn, console.kor
+    held = jpn.ledger.seal() or jpn.ledger.latest_checkpoint()
+    assert held is not None
+    jpn.witness.publish()
+    _deliver(jpn, kor)
+    cp = held.checkpoint
+    forged = Checkpoint("jpn-mod", cp.size, b"\x09" * 32, cp.timestamp)
+    signed = SignedCheckpoint(forged, jpn.ctx.keys.sign(CHECKPOINT_PURPOSE, forged.statement()))
+    statement = CheckpointStatement(signed.checkpoint, signed.signature, cp.size, ())
+    now = jpn.ctx.now()
+    with jpn.ctx.db.transaction() as session:
+        jpn.sending.enqueue(
+            session,
+            Outgoing(
+                kind="checkpoint",
+                card=jpn.parties.card(session, "kor-mnd"),
+                agreement=jpn.agreements.any_in_force_with(session, "KOR", now),
+                precedence=Precedence.ROUTINE,
+                item_id=NO_ITEM,
+                payload=statement.to_bytes(),
+            ),
+            Act("test", now),
+        )
+    _deliver(jpn, kor)
+    [alarm] = kor.witness.alarms()
+    return int(str(alarm["id"]))
+
+
+def _seqs(page: str) -> list[int]:
+    return [int(seq) for seq in re.findall(r'<a href="/audit/journal/(\d+)">', page)]
+
+
+def test_the_auditor_reads_the_journal_filtered_and_by_pages(console: ConsoleWorld) -> None:
+    choi = _auditor(console)
+    page = choi.get("/audit/journal?action=user.*")
+    assert page.status_code == 200
+    assert 'href="/audit/journal"' in page.text  # the auditor's own links
+    assert 'href="/authority/users"' not in page.text
+    rows = page.text.split("<tbody>")[1]
+    assert "user.add" in rows
+    assert "item.create" not in rows
+    first_page = choi.get("/audit/journal?limit=5").text
+    first = _seqs(first_page)
+    assert len(first) == 5
+    more = re.search(r'href="/audit/journal(\?[^"]+)" rel="next"', first_page)
+    assert more is not None
+    assert f"after={first[-1]}" in more[1]
+    assert "limit=5" in more[1]
+    second = _seqs(choi.get("/audit/journal" + more[1].replace("&amp;", "&")).text)
+    assert second[0] > first[-1]
+    refusals = choi.get("/audit/journal?refusals=true").text.split("<tbody>")[1]
+    assert "item.create" not in refusals
+    event = choi.get(f"/audit/journal/{first[0]}")
+    assert event.status_code == 200
+    assert choi.get("/audit/journal/999999").status_code == 404
+
+
+def test_a_bad_filter_is_shown_beside_the_filters(console: ConsoleWorld) -> None:
+    choi = _auditor(console)
+    refused = choi.get("/audit/journal?since=yesterday")
+    assert refused.status_code == 400
+    assert "yesterday" in refused.text.split('role="search"')[1].split("</form>")[0]
+    assert choi.get("/audit/journal?after=-1").status_code == 400  # malformed: refused, journalled
+
+
+def test_an_analyst_is_refused_the_journal_and_the_ledger(console: ConsoleWorld) -> None:
+    lee = console.client()
+    lee.sign_in("lee")
+    for path in ("/audit/journal", "/audit/ledger", "/audit/witnesses", "/audit/alarms"):
+        refused = lee.get(path)
+        assert refused.status_code == 403, path
+        assert "the analyst role may not" in refused.text, path
+
+
+def test_the_ledger_is_verified_from_its_page(console: ConsoleWorld) -> None:
+    choi = _auditor(console)
+    console.kor.ledger.seal()
+    page = choi.get("/audit/ledger")
+    assert page.status_code == 200
+    assert str(console.kor.ledger.size()) in page.text
+    verified = choi.post("/audit/ledger/verify", data={"csrf": choi.csrf("/audit/ledger")})
+    assert verified.status_code == 200
+    assert "Ledger intact" in verified.text
+    last = console.kor.journal.listing(actor="choi", after=0, limit=1000).events
+    assert [(e.actor, e.outcome) for e in last if e.action == "ledger.verify"] == [("choi", "ok")]
+    assert choi.post("/audit/ledger/verify", data={"csrf": "forged"}).status_code == 403
+
+
+def test_witnesses_show_the_partner_and_its_countersignatures(console: ConsoleWorld) -> None:
+    choi = _auditor(console)
+    page = choi.get("/audit/witnesses")
+    assert page.status_code == 200
+    assert "jpn-mod" in page.text
+
+
+def test_an_officer_acknowledges_an_alarm_and_an_auditor_may_not(
+    console: ConsoleWorld, signed_in: ConsoleClient
+) -> None:
+    alarm_id = _fork(console)
+    choi = _auditor(console)
+    page = choi.get("/audit/alarms").text
+    assert f'id="alarm-{alarm_id}"' in page
+    assert f'action="/audit/alarms/{alarm_id}/ack"' not in page  # the auditor decides nothing
+    refused = choi.post(f"/audit/alarms/{alarm_id}/ack", data={"csrf": choi.csrf(), "finding": "seen"})
+    assert refused.status_code == 403
+    assert "the auditor role may not" in refused.text
+    assert f'action="/audit/alarms/{alarm_id}/ack"' in signed_in.get("/audit/alarms").text
+    bad = signed_in.post(f"/audit/alarms/{alarm_id}/ack", data={"csrf": signed_in.csrf(), "finding": " "})
+    assert bad.status_code == 400
+    assert "a finding is 1 to" in bad.text
+    done = signed_in.post(
+        f"/audit/alarms/{alarm_id}/ack", data={"csrf": signed_in.csrf(), "finding": "JPN restored a backup."}
+    )
+    assert done.status_code == 200
+    assert "JPN restored a backup." in done.text
+    assert console.kor.witness.alarms()[0]["status"] == "acknowledged"
+    missing = signed_in.post("/audit/alarms/999/ack", data={"csrf": signed_in.csrf(), "finding": "x"})
+    assert missing.status_code == 404
+
+
+def test_a_forged_acknowledgement_changes_nothing(console: ConsoleWorld, signed_in: ConsoleClient) -> None:
+    alarm_id = _fork(console)
+    forged = signed_in.post(f"/audit/alarms/{alarm_id}/ack", data={"csrf": "forged", "finding": "x"})
+    assert forged.status_code == 403
+    malformed = signed_in.post(f"/audit/alarms/{alarm_id}/ack", data={"csrf": signed_in.csrf()})
+    assert malformed.status_code == 400
+    assert console.kor.witness.alarms()[0]["status"] == "open"
