@@ -235,3 +235,43 @@ def test_a_denied_user_sees_nothing_then_times_out_and_a_guesser_is_locked_out(
     assert "account locked until" in page.inner_text("#login-error")
     check_accessibility(page, "login-locked-en")
     screenshot(page, shots, "login-locked-en")
+
+
+def test_the_authority_changes_a_clearance_and_the_journal_shows_it(
+    served: Served, page_in: Any, shots: Path
+) -> None:
+    kor = served.world.kor
+    kor.users.add("park", role="authority", clearance="군사Ⅰ급비밀", ntk=[], actor="authority")
+    kor.accounts.set_password("park", PASSWORD, actor="authority")
+    page = page_in("ja-JP")
+    _sign_in(page, served, "park")
+    page.wait_for_url("**/inbox")
+    page.click("nav a[href='/authority/users']")
+    page.wait_for_selector("#user-lee")
+    assert page.query_selector("#user-park form") is None  # never one's own
+    check_accessibility(page, "authority-users-ja")
+    page.select_option("#level-lee", "군사Ⅲ급비밀")
+    page.click("#user-lee button[type=submit]")
+    page.wait_for_selector("#user-lee")
+    assert "군사Ⅲ급비밀" in page.inner_text("#user-lee td.marking")
+    screenshot(page, shots, "authority-users-ja")
+    visit(page, served.url + "/authority/partners", shots, "authority-partners-ja")
+    assert served.world.jpn.parties.own_card().fingerprint in page.inner_text("table.inbox")
+    visit(page, served.url + "/authority/keys", shots, "authority-keys-ja")
+    visit(page, served.url + "/authority/agreements", shots, "authority-agreements-ja")
+    page.click("table.inbox tbody a")
+    page.wait_for_selector("ol.timeline")
+    assert "entry-into-force" in page.inner_text("ol.timeline")
+    check_accessibility(page, "authority-agreement-ja")
+    screenshot(page, shots, "authority-agreement-ja")
+
+    visit(page, served.url + "/audit/journal?actor=park&action=user.*", shots, "audit-journal-ja")
+    assert "user.clearance" in page.inner_text("table.inbox tbody")
+    visit(page, served.url + "/audit/ledger", shots, "audit-ledger-ja")
+    page.click("#h-verify ~ form button[type=submit]")  # htmx swaps the result in place
+    page.wait_for_selector("#verify-result p.notice")
+    assert page.url.endswith("/audit/ledger")
+    screenshot(page, shots, "audit-ledger-verified-ja")
+    for path, name in [("/audit/witnesses", "witnesses"), ("/audit/alarms", "alarms")]:
+        visit(page, served.url + path, shots, f"audit-{name}-ja")
+    assert page.inner_text("#banner-top") == "평문 (UNCLASSIFIED)"
