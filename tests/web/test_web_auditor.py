@@ -94,7 +94,10 @@ def test_a_bad_filter_is_shown_beside_the_filters(console: ConsoleWorld) -> None
     refused = choi.get("/audit/journal?since=yesterday")
     assert refused.status_code == 400
     assert "yesterday" in refused.text.split('role="search"')[1].split("</form>")[0]
-    assert choi.get("/audit/journal?after=-1").status_code == 400  # malformed: refused, journalled
+    assert "a page holds 1 to 1000 events" in choi.get("/audit/journal?limit=5000").text
+    assert choi.get("/audit/journal?after=x").status_code == 400  # malformed: refused, journalled
+    last = console.kor.journal.listing(actor="choi", after=0, limit=1000).events
+    assert [e.action for e in last if e.outcome == "refused"][-1] == "console.malformed"
 
 
 def test_an_analyst_is_refused_the_journal_and_the_ledger(console: ConsoleWorld) -> None:
