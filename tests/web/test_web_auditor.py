@@ -86,6 +86,9 @@ def test_the_auditor_reads_the_journal_filtered_and_by_pages(console: ConsoleWor
     assert "item.create" not in refusals
     event = choi.get(f"/audit/journal/{first[0]}")
     assert event.status_code == 200
+    shown = console.kor.journal.show(first[0], actor="choi")
+    assert shown.action in event.text
+    assert all(key in event.text.split('class="detail"')[1] for key in shown.detail)
     assert choi.get("/audit/journal/999999").status_code == 404
 
 
@@ -138,6 +141,8 @@ def test_an_officer_acknowledges_an_alarm_and_an_auditor_may_not(
     page = choi.get("/audit/alarms").text
     assert f'id="alarm-{alarm_id}"' in page
     assert f'action="/audit/alarms/{alarm_id}/ack"' not in page  # the auditor decides nothing
+    assert page.count('<pre class="detail">') == 2  # the held and the presented checkpoints
+    assert "0909090909" in page  # the forged root
     refused = choi.post(f"/audit/alarms/{alarm_id}/ack", data={"csrf": choi.csrf(), "finding": "seen"})
     assert refused.status_code == 403
     assert "the auditor role may not" in refused.text

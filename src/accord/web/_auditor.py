@@ -10,6 +10,7 @@ which decides who may (the ``acknowledge-alarm`` duty: officers and the authorit
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -102,7 +103,8 @@ def journal(request: Request, console: Con, who: Me, query: Annotated[JournalQue
 def journal_event(request: Request, seq: int, console: Con, who: Me) -> HTMLResponse:
     """One journal event in full, its detail included."""
     event = console.node.journal.show(seq, actor=who.name)
-    return console.page(request, who, Screen("audit_event.html", {"event": event}))
+    context = {"event": event, "detail": _json(dict(event.detail))}  # as `accord journal show`
+    return console.page(request, who, Screen("audit_event.html", context))
 
 
 @router.get("/audit/ledger", response_class=HTMLResponse)
@@ -139,8 +141,17 @@ def witnesses(request: Request, console: Con, who: Me) -> HTMLResponse:
 
 
 def _alarms_screen(console: Console, who: Who, error: tuple[int, str] | None = None) -> Screen:
-    """The alarms; ``error`` is (alarm id, the node's refusal) beside that alarm's form."""
-    return Screen("audit_alarms.html", {"alarms": console.node.witness.alarms(), "error": error})
+    """The alarms, each with its evidence as the CLI's ``--json`` gives it; ``error`` is
+    (alarm id, the node's refusal) beside that alarm's form."""
+    alarms = [
+        (alarm, {"held": _json(alarm["held"]), "presented": _json(alarm["presented"])})
+        for alarm in console.node.witness.alarms()
+    ]
+    return Screen("audit_alarms.html", {"alarms": alarms, "error": error})
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
 
 
 @router.get("/audit/alarms", response_class=HTMLResponse)
