@@ -127,3 +127,26 @@ def test_an_agreement_shows_its_timeline_of_notes(console: ConsoleWorld) -> None
     assert "termination-notice" in timeline
     assert "notice given" in timeline.split("termination-notice")[-1]
     assert park.get("/authority/agreements/NO-SUCH-AGREEMENT").status_code == 404
+
+
+def test_the_authority_revokes_a_token_and_an_analyst_may_not(console: ConsoleWorld) -> None:
+    info, _ = console.kor.accounts.issue_token("kim", days=30, actor="authority")
+    lee = console.client()
+    lee.sign_in("lee")
+    refused = lee.post(f"/authority/tokens/{info.id}/revoke", data={"csrf": lee.csrf()})
+    assert refused.status_code == 403
+    assert "only kim or an authority may revoke a token of kim" in refused.text
+    assert not console.kor.accounts.tokens("kim")[0].revoked
+    park = _authority(console)
+    page = park.get("/authority/users").text
+    assert f'id="token-{info.id}"' in page
+    assert park.post(f"/authority/tokens/{info.id}/revoke", data={"csrf": "forged"}).status_code == 403
+    assert not console.kor.accounts.tokens("kim")[0].revoked
+    done = park.post(f"/authority/tokens/{info.id}/revoke", data={"csrf": park.csrf()})
+    assert done.status_code == 200
+    assert console.kor.accounts.tokens("kim")[0].revoked
+    assert _last(console) == ("park", "user.token.revoke", "ok")
+    again = park.post(f"/authority/tokens/{info.id}/revoke", data={"csrf": park.csrf()})
+    assert again.status_code == 400  # already revoked: the node's words beside the row
+    missing = park.post("/authority/tokens/nosuchtoken/revoke", data={"csrf": park.csrf()})
+    assert missing.status_code == 404

@@ -40,6 +40,7 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, str] | None]] = {
         "/authority/users/lee/clearance",
         {"csrf": "{csrf}", "level": "군사Ⅰ급비밀"},
     ),
+    ("POST", "/authority/tokens/{token_id}/revoke"): ("/authority/tokens/x/revoke", {"csrf": "{csrf}"}),
     ("GET", "/authority/partners"): ("/authority/partners", None),
     ("GET", "/authority/agreements"): ("/authority/agreements", None),
     ("GET", "/authority/agreements/{agreement_id}"): ("/authority/agreements/JPN-KOR-GSOMIA-2016", None),

@@ -4,7 +4,8 @@ Each route calls the node service the CLI calls, as the signed-in person. A clea
 changed by ``node.users.set_clearance(…, actor=…)``, which decides: only an authority may, and
 nobody changes their own (Art. 7) — the page offers no form for one's own row, and a forged
 post is refused by the node in the CLI's words. Partners, agreements and keys are shown as the
-CLI lists them (``party list``, ``agreement status``, ``note list``, ``ledger vkeys``); pinning,
+CLI lists them (``party list``, ``agreement status``, ``note list``, ``ledger vkeys``); an API
+token is revoked by ``node.accounts.revoke_token`` (its owner or an authority may); pinning,
 importing and issuing notes stay at the CLI, where the node's home and keys are.
 """
 
@@ -52,10 +53,12 @@ def timeline(console: Console, agreement_id: str, notes: list[SignedNote]) -> li
 
 
 def _users_screen(console: Console, who: Who, error: tuple[str, str] | None = None) -> Screen:
-    """The users with their clearances; ``error`` is (user, the node's refusal) beside that row."""
+    """The users with their clearances, and the API tokens; ``error`` is (user name or token id,
+    the node's refusal) beside that row."""
     context = {
         "users": console.node.users.all(),
         "levels": scheme(console.node.config.scheme).levels,
+        "tokens": console.node.accounts.tokens(),
         "error": error,
     }
     return Screen("authority_users.html", context)
@@ -82,6 +85,22 @@ def set_clearance(
         screen = _users_screen(console, who, (name, str(exc)))
         return console.page(request, who, screen, status_code=403 if isinstance(exc, PolicyDenied) else 400)
     return RedirectResponse(f"/authority/users#user-{name}", status_code=303)
+
+
+@router.post("/authority/tokens/{token_id}/revoke", response_class=HTMLResponse)
+def revoke_token(
+    request: Request, token_id: str, console: Con, who: Me, csrf: Annotated[str, Form(max_length=128)]
+) -> Response:
+    """Revoke an API token at once; the node lets its owner or an authority do it."""
+    console.check_csrf(who, csrf, "a token's revocation")
+    try:
+        console.node.accounts.revoke_token(token_id, actor=who.name)
+    except NotFound:
+        raise
+    except AccordError as exc:
+        screen = _users_screen(console, who, (token_id, str(exc)))
+        return console.page(request, who, screen, status_code=403 if isinstance(exc, PolicyDenied) else 400)
+    return RedirectResponse(f"/authority/users#token-{token_id}", status_code=303)
 
 
 @router.get("/authority/partners", response_class=HTMLResponse)
