@@ -39,7 +39,7 @@ class ClearanceForm(BaseModel):
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One diplomatic note of an agreement and the agreement's state on the note's date."""
+    """One diplomatic note of an agreement and the agreement's state at the end of the note's date."""
 
     note: Note
     signer: str
@@ -47,7 +47,7 @@ class TimelineEntry:
 
 
 def timeline(console: Console, agreement_id: str, notes: list[SignedNote]) -> list[TimelineEntry]:
-    """The notes in their recorded order, each with the state they left the agreement in (Art. 21)."""
+    """The notes in their recorded order, each with the agreement's state on its date (Art. 21)."""
     agreements = console.node.agreements
     return [TimelineEntry(n.note, n.signer, agreements.status(agreement_id, n.note.date)) for n in notes]
 
