@@ -126,6 +126,9 @@ def test_an_agreement_shows_its_timeline_of_notes(console: ConsoleWorld) -> None
     assert timeline.count("entry-into-force") >= 2  # one note from each party
     assert "termination-notice" in timeline
     assert "notice given" in timeline.split("termination-notice")[-1]
+    state = page.split('id="h-state"')[1].split("</dl>")[0]
+    assert "notice given" in state
+    assert "KOR, " in state.split("Termination notice")[1]  # the pending notice, by KOR
     assert park.get("/authority/agreements/NO-SUCH-AGREEMENT").status_code == 404
 
 
