@@ -8,7 +8,7 @@
 #
 # input.principal {role, nationality, clearance_rank, ntk, purposes}
 # input.action    "read" | "create" | "release" | "copy" | "translate" | "destroy" | "downgrade" | "export"
-#                 or a duty about the node's own records: "read-journal" | "acknowledge-alarm"
+#                 or a duty about the node's own records: "read-journal" | "acknowledge-alarm" | "administer"
 # input.resource  {originator_party, held_party, purpose, no_equivalent, rank_in_reader_scheme,
 #                  orig_rel, orig_ntk, orig_controls, has_alt, alt_rel, alt_ntk, alt_controls,
 #                  consented, consent_purposes, onward_forbidden}
@@ -57,7 +57,18 @@ role_permits if {
 	input.principal.role == "authority"
 }
 
+role_permits if {
+	input.action == "administer"
+	input.principal.role == "authority"
+}
+
 deny contains "role" if not role_permits
+
+# The node's people, partners, agreements and keys: the authority's alone (not the officer's).
+deny contains "role" if {
+	input.action == "administer"
+	input.principal.role != "authority"
+}
 
 item if not input.resource.records
 

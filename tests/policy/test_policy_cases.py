@@ -458,6 +458,10 @@ def test_decide_is_pure() -> None:
         ("authority", Duty.ACKNOWLEDGE_ALARM, True),
         ("auditor", Duty.ACKNOWLEDGE_ALARM, False),
         ("analyst", Duty.ACKNOWLEDGE_ALARM, False),
+        ("authority", Duty.ADMINISTER, True),
+        ("officer", Duty.ADMINISTER, False),
+        ("auditor", Duty.ADMINISTER, False),
+        ("analyst", Duty.ADMINISTER, False),
     ],
     ids=lambda v: v.value if isinstance(v, Duty) else str(v),
 )

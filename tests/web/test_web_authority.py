@@ -46,6 +46,28 @@ def test_an_analyst_sees_neither_the_authority_nor_the_audit_links(
     assert 'href="/audit/journal"' not in page
 
 
+def test_only_the_authority_sees_the_users_partners_agreements_and_keys(
+    console: ConsoleWorld, signed_in: ConsoleClient
+) -> None:
+    # The users page shows every clearance: the decision point's "administer" duty, the
+    # authority's alone, guards each page; the officer (kim) and the analyst are refused.
+    lee = console.client()
+    lee.sign_in("lee")
+    paths = ("/authority/users", "/authority/partners", "/authority/agreements", "/authority/keys")
+    for client, role in ((signed_in, "officer"), (lee, "analyst")):
+        for path in paths:
+            refused = client.get(path)
+            assert refused.status_code == 403, (role, path)
+            assert f"the {role} role may not administer" in refused.text, (role, path)
+            assert "대외비" not in refused.text
+    refusals = [
+        e
+        for e in console.kor.journal.listing(actor="kim", after=0, limit=1000).events
+        if e.outcome == "refused"
+    ]
+    assert [e.action for e in refusals][-1] == "console.administer"
+
+
 def test_the_authority_changes_a_clearance(console: ConsoleWorld) -> None:
     park = _authority(console)
     done = park.post("/authority/users/lee/clearance", data={"csrf": park.csrf(), "level": "군사Ⅲ급비밀"})

@@ -41,6 +41,8 @@ class Duty(enum.Enum):
     """Read the journal: who did what, when, to which item, with what outcome and why."""
     ACKNOWLEDGE_ALARM = "acknowledge-alarm"
     """Acknowledge a ledger alarm (a partner's fork or rollback) with a finding."""
+    ADMINISTER = "administer"
+    """See and manage the node's people and their clearances, partners, agreements and keys."""
 
 
 @dataclass(frozen=True)

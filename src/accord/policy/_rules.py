@@ -55,8 +55,9 @@ ROLE_DUTIES: Mapping[str, frozenset[Duty]] = MappingProxyType(
         # Analysts write and read reports; the journal and the ledger's alarms are not theirs.
         "analyst": frozenset(),
         # The officer handles refusals, compromise and the ledger's alarms (Arts. 6, 17).
-        "officer": frozenset(Duty),
-        # The designated security authority answers for the node's protection (Arts. 8, 18).
+        "officer": frozenset({Duty.READ_JOURNAL, Duty.ACKNOWLEDGE_ALARM}),
+        # The designated security authority answers for the node's protection (Arts. 8, 18)
+        # and alone administers its people, clearances, partners, agreements and keys (Art. 7).
         "authority": frozenset(Duty),
         # The auditor verifies the record (DESIGN.md §2): reads it, decides nothing.
         "auditor": frozenset({Duty.READ_JOURNAL}),
@@ -68,6 +69,7 @@ _DUTY_VERBS: Mapping[Duty, str] = MappingProxyType(
     {
         Duty.READ_JOURNAL: "read the journal",
         Duty.ACKNOWLEDGE_ALARM: "acknowledge a ledger alarm",
+        Duty.ADMINISTER: "administer the node's people, partners, agreements and keys",
     }
 )
 

@@ -75,11 +75,7 @@ def _require_records(console: Console, who: Who, what: str) -> None:
     Raises:
         PolicyDenied: the decision point denies it (journalled as ``console.records``).
     """
-    try:
-        console.node.access.require_duty(who.session.user, Duty.READ_JOURNAL)
-    except PolicyDenied as exc:
-        console.refuse(who.name, "console.records", f"{what}: {exc}")
-        raise
+    console.require_duty(who, Duty.READ_JOURNAL, "console.records", what)
 
 
 @router.get("/audit/journal", response_class=HTMLResponse)

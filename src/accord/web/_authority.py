@@ -7,6 +7,10 @@ post is refused by the node in the CLI's words. Partners, agreements and keys ar
 CLI lists them (``party list``, ``agreement status``, ``note list``, ``ledger vkeys``); an API
 token is revoked by ``node.accounts.revoke_token`` (its owner or an authority may); pinning,
 importing and issuing notes stay at the CLI, where the node's home and keys are.
+
+Every page first asks the node's decision point for the ``administer`` duty (the authority's
+alone): the users page shows every clearance, which is nobody else's business; a refusal is
+journalled as ``console.administer`` and answered with the refused page.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from accord.agreements import Note, Status
 from accord.errors import AccordError, NotFound, PolicyDenied
 from accord.markings import scheme
 from accord.node import SignedNote, note_vkeys
+from accord.policy import Duty
 from accord.web._console import Con, Console, Me, Screen, Who
 
 __all__ = ["TimelineEntry", "router", "timeline"]
@@ -67,6 +72,7 @@ def _users_screen(console: Console, who: Who, error: tuple[str, str] | None = No
 @router.get("/authority/users", response_class=HTMLResponse)
 def users(request: Request, console: Con, who: Me) -> HTMLResponse:
     """Every user with role, clearance, need-to-know and purposes; a clearance form on the others."""
+    console.require_duty(who, Duty.ADMINISTER, "console.administer", "the users")
     return console.page(request, who, _users_screen(console, who))
 
 
@@ -106,6 +112,7 @@ def revoke_token(
 @router.get("/authority/partners", response_class=HTMLResponse)
 def partners(request: Request, console: Con, who: Me) -> HTMLResponse:
     """The pinned partner nodes and the fingerprints checked with them out of band."""
+    console.require_duty(who, Duty.ADMINISTER, "console.administer", "the partners")
     node = console.node
     context = {"own": node.parties.own_card(), "partners": node.parties.all()}
     return console.page(request, who, Screen("authority_partners.html", context))
@@ -114,6 +121,7 @@ def partners(request: Request, console: Con, who: Me) -> HTMLResponse:
 @router.get("/authority/agreements", response_class=HTMLResponse)
 def agreements(request: Request, console: Con, who: Me) -> HTMLResponse:
     """Every imported agreement and its state today (in the agreement's time zone)."""
+    console.require_duty(who, Duty.ADMINISTER, "console.administer", "the agreements")
     service = console.node.agreements
     rows = [(a, service.status(a.id, service.today(a.id))) for a in service.all()]
     return console.page(request, who, Screen("authority_agreements.html", {"rows": rows}))
@@ -122,6 +130,7 @@ def agreements(request: Request, console: Con, who: Me) -> HTMLResponse:
 @router.get("/authority/agreements/{agreement_id}", response_class=HTMLResponse)
 def agreement(request: Request, agreement_id: str, console: Con, who: Me) -> HTMLResponse:
     """One agreement: its terms, its state today, and the timeline of its diplomatic notes."""
+    console.require_duty(who, Duty.ADMINISTER, "console.administer", "an agreement")
     service = console.node.agreements
     found = service.get(agreement_id)
     context = {
@@ -135,6 +144,7 @@ def agreement(request: Request, agreement_id: str, console: Con, who: Me) -> HTM
 @router.get("/authority/keys", response_class=HTMLResponse)
 def keys(request: Request, console: Con, who: Me) -> HTMLResponse:
     """This node's public keys: its card's fingerprints and its ledger's verifier keys."""
+    console.require_duty(who, Duty.ADMINISTER, "console.administer", "the keys")
     card = console.node.parties.own_card()
     context = {"card": card, "vkeys": note_vkeys(card)}
     return console.page(request, who, Screen("authority_keys.html", context))

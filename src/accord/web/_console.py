@@ -180,6 +180,18 @@ class Console:
         """Journal a refused request (a forged or malformed form), never its content."""
         self.node.ctx.journal_refusal(actor[:64], action, PolicyDenied(reason))
 
+    def require_duty(self, who: Who, duty: Duty, refusal: str, what: str) -> None:
+        """Ask the node's decision point whether ``who`` may do ``duty`` before showing ``what``.
+
+        Raises:
+            PolicyDenied: it denies (journalled as ``refusal``, e.g. ``console.records``).
+        """
+        try:
+            self.node.access.require_duty(who.session.user, duty)
+        except PolicyDenied as exc:
+            self.refuse(who.name, refusal, f"{what}: {exc}")
+            raise
+
     # --- pages --------------------------------------------------------------------------
 
     def duties(self, who: Who) -> frozenset[str]:
