@@ -41,15 +41,13 @@ from accord.markings import (
 )
 from accord.node.core._context import NodeContext
 from accord.node.core._home import NodeConfig
-from accord.node.holdings._access import AccessService, require_scope, subject_of
+from accord.node.holdings._access import require_scope, subject_of
 from accord.node.holdings._access_keys import keep_access_key
 from accord.node.holdings._item_types import ItemView, LabelRequest, Progress
 from accord.node.holdings._search_index import SearchIndex
+from accord.node.holdings._units import ItemUnit
 from accord.node.holdings._vault import encrypt_blob, seal_content, wrap_blob_key, wrap_item_key
 from accord.node.holdings._verifying import verified_view
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._parties import PartyService
-from accord.node.registry._users import UserService
 from accord.policy import Action, decide, may_mark
 from accord.store import AttachmentRow, ItemRepository, ItemRow, NewEvent, append_event, format_stamp
 
@@ -150,23 +148,8 @@ class _Draft:
     rows: list[AttachmentRow] = field(default_factory=list)
 
 
-class ItemCreation:
+class ItemCreation(ItemUnit):
     """Creates items originated at this node (Arts. 2, 4, 11)."""
-
-    def __init__(
-        self,
-        ctx: NodeContext,
-        parties: PartyService,
-        agreements: AgreementService,
-        users: UserService,
-        access: AccessService,
-    ) -> None:
-        """Create items at the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
-        self._agreements = agreements
-        self._users = users
-        self._access = access
 
     def create(
         self,

@@ -1,7 +1,7 @@
 """Items at a node: create, show, list, verify, attachments (GSOMIA Arts. 2, 4, 6, 7, 11).
 
 :class:`ItemService` is the one door to the items a node holds; each concern lives in a
-unit of its own, which the service composes:
+unit of its own, built from one :class:`~._units.ItemFooting`, which the service composes:
 
 * :mod:`._creating` — validate the label, seal content and attachments at rest, bind, store;
 * :mod:`._verifying` — read a stored item back and check it against its binding (an altered
@@ -41,6 +41,7 @@ from accord.node.holdings._listing import ItemListings
 from accord.node.holdings._reading import ItemReader
 from accord.node.holdings._resources import ItemResources
 from accord.node.holdings._search import NodeSearch
+from accord.node.holdings._units import ItemFooting
 from accord.node.holdings._verifying import item_key, verified_view
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
@@ -68,10 +69,11 @@ class ItemService:
         self.access_shapes = AccessShapes()
         """This node's parsed access-key shapes (bounded; never shared with another node)."""
         self._resources = ItemResources(ctx, access, self.access_shapes)
-        self._creation = ItemCreation(ctx, parties, agreements, users, access)
-        self._reader = ItemReader(ctx, parties, agreements, users, access, self._resources)
-        self._listings = ItemListings(ctx, parties, users, access, self._resources)
-        self.search = NodeSearch(ctx, parties, users, self._listings)
+        footing = ItemFooting(ctx, parties, agreements, users, access, self._resources)
+        self._creation = ItemCreation(footing)
+        self._reader = ItemReader(footing)
+        self._listings = ItemListings(footing)
+        self.search = NodeSearch(footing, self._listings)
         """Search across what a person may read (issue 12), enforced as the listings are."""
 
     # --- create -------------------------------------------------------------------------

@@ -20,13 +20,12 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from accord.errors import IntegrityError, InvalidInput
 from accord.items import HoldingState, Precedence
-from accord.node.core._context import NodeContext
-from accord.node.holdings._access import AccessService, Decided, journal_detail
+from accord.node.holdings._access import Decided, journal_detail
 from accord.node.holdings._item_types import DamagedItem, ItemListing, ItemView
-from accord.node.holdings._resources import Consented, ItemResources
+from accord.node.holdings._resources import Consented
+from accord.node.holdings._units import ItemUnit
 from accord.node.holdings._verifying import verified_view
-from accord.node.registry._parties import PartyService
-from accord.node.registry._users import User, UserService
+from accord.node.registry._users import User
 from accord.policy import Resource
 from accord.store import ItemRepository, NewEvent, append_event
 
@@ -72,23 +71,8 @@ class _ShapeDecisions:
     """Shapes whose items are decided one by one."""
 
 
-class ItemListings:
+class ItemListings(ItemUnit):
     """The inbox, the item list and the batched read check of one node (Art. 7)."""
-
-    def __init__(
-        self,
-        ctx: NodeContext,
-        parties: PartyService,
-        users: UserService,
-        access: AccessService,
-        resources: ItemResources,
-    ) -> None:
-        """List the items of the node behind ``ctx`` (with the access-key shapes of ``resources``)."""
-        self._ctx = ctx
-        self._parties = parties
-        self._users = users
-        self._access = access
-        self._resources = resources
 
     def listing(self, *, actor: str | None, received_only: bool, limit: int | None) -> ItemListing:
         """Items ``actor`` may read (all, for ``None``), FLASH first then newest first, each verified.

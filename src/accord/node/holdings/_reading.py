@@ -12,40 +12,18 @@ from collections.abc import Iterator
 from accord.errors import AccordError, IntegrityError, NotFound, TranslationRefused, VerificationFailed
 from accord.items import AttachmentRef, HoldingState
 from accord.markings import Issuance, derive_alternative, received_banner
-from accord.node.core._context import NodeContext
-from accord.node.holdings._access import AccessService
 from accord.node.holdings._item_types import Equivalent, ItemView
-from accord.node.holdings._resources import ItemResources
 from accord.node.holdings._stored import destroyed_message
+from accord.node.holdings._units import ItemUnit
 from accord.node.holdings._vault import unwrap_blob_key
 from accord.node.holdings._verifying import item_key, verified_plaintext, verified_view
-from accord.node.registry._agreements import AgreementService
-from accord.node.registry._parties import PartyService
-from accord.node.registry._users import UserService
 from accord.store import ItemRepository, NewEvent, append_event
 
 __all__ = ["ItemReader"]
 
 
-class ItemReader:
+class ItemReader(ItemUnit):
     """Shows one item, or one of its attachments, to a person the decision point lets read it."""
-
-    def __init__(
-        self,
-        ctx: NodeContext,
-        parties: PartyService,
-        agreements: AgreementService,
-        users: UserService,
-        access: AccessService,
-        resources: ItemResources,
-    ) -> None:
-        """Read the items of the node behind ``ctx``."""
-        self._ctx = ctx
-        self._parties = parties
-        self._agreements = agreements
-        self._users = users
-        self._access = access
-        self._resources = resources
 
     def show(self, item_id: str, *, actor: str) -> ItemView:
         """An item with verified binding and decrypted content, if ``actor`` may read it.

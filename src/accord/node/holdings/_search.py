@@ -21,15 +21,13 @@ from sqlalchemy.orm import Session
 
 from accord.errors import IntegrityError, InvalidInput
 from accord.items import ItemKind, Precedence
-from accord.node.core._context import NodeContext
 from accord.node.holdings._access import journal_detail
 from accord.node.holdings._item_types import DamagedItem, ItemView
 from accord.node.holdings._listing import ItemListings, Readable
 from accord.node.holdings._search_index import UNSEARCHED_STATUSES, IndexCheck, SearchIndex, item_text
 from accord.node.holdings._search_text import Query, normalise, parse_query
+from accord.node.holdings._units import ItemFooting, ItemUnit
 from accord.node.holdings._verifying import verified_view
-from accord.node.registry._parties import PartyService
-from accord.node.registry._users import UserService
 from accord.store import (
     ItemRepository,
     ItemRow,
@@ -117,16 +115,12 @@ class SearchPage:
         }
 
 
-class NodeSearch:
+class NodeSearch(ItemUnit):
     """Search the holdings of one node for one person at a time."""
 
-    def __init__(
-        self, ctx: NodeContext, parties: PartyService, users: UserService, listings: ItemListings
-    ) -> None:
-        """Search the node behind ``ctx``; enforcement is the listings' (the decision point's)."""
-        self._ctx = ctx
-        self._parties = parties
-        self._users = users
+    def __init__(self, footing: ItemFooting, listings: ItemListings) -> None:
+        """Search the node behind ``footing.ctx``; enforcement is the listings' (the decision point's)."""
+        super().__init__(footing)
         self._listings = listings
 
     def index(self) -> SearchIndex:
