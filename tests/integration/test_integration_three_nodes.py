@@ -172,7 +172,7 @@ def test_forged_relay_is_refused_by_the_third_party(served: Served, monkeypatch:
     served.settle()
     skip: Callable[..., None] = lambda *args, **kwargs: None  # noqa: E731
     monkeypatch.setattr(kor.sending._release, "consent_for", skip)
-    monkeypatch.setattr(kor.access, "require", lambda *a, **k: _permit())
+    monkeypatch.setattr(kor.access, "require_release", lambda *a, **k: _permit())
     kor.sending.send(item, to="USA", actor="kim", agreement_id="USA-KOR-1987")
     served.settle(strict=False)
     assert [e.status for e in kor.delivery.outbox() if e.item_id != NO_ITEM] == ["rejected"]

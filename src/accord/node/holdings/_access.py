@@ -19,7 +19,7 @@ busy inbox costs one write, not one per item.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -44,7 +44,15 @@ from accord.policy import (
     decide_duty,
 )
 
-__all__ = ["AccessService", "Decided", "consent_terms", "journal_detail", "require_scope", "subject_of"]
+__all__ = [
+    "AccessService",
+    "Decided",
+    "Release",
+    "consent_terms",
+    "journal_detail",
+    "require_scope",
+    "subject_of",
+]
 
 
 def subject_of(user: User) -> Subject:
@@ -73,6 +81,22 @@ def consent_terms(token: ConsentToken) -> ConsentTerms:
         purpose_only=token.limits.purpose_only,
         onward_release=not token.limits.no_onward_release,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """A release the enforcement point is asked to permit: under which agreement, to whom (Arts. 6, 21).
+
+    Attributes:
+        agreement: The agreement that governs the release (the decision point checks it is in force).
+        to: The receiving party.
+        consent: The terms of the originator's verified consent to this release (Art. 6),
+            when there is one.
+    """
+
+    agreement: Agreement
+    to: str
+    consent: ConsentTerms | None = None
 
 
 @dataclass(frozen=True)
@@ -113,29 +137,22 @@ class AccessService:
         )
 
     def context(
-        self,
-        session: Session,
-        marking: Marking,
-        now: datetime,
-        *,
-        agreement: Agreement | None = None,
-        target: str | None = None,
-        consent: ConsentTerms | None = None,
+        self, session: Session, marking: Marking, now: datetime, release: Release | None = None
     ) -> Context:
         """The context of a request: the agreement that governs it and its status on ``now``.
 
-        For a release the caller names the agreement; otherwise it is the one the label in
-        this node's scheme was issued or received under, when that is imported here (only
-        needed to translate a level that has no label in the reader's scheme, Art. 4).
+        For a release the caller names the agreement (in ``release``); otherwise it is the one
+        the label in this node's scheme was issued or received under, when that is imported
+        here (only needed to translate a level that has no label in the reader's scheme, Art. 4).
         """
-        if agreement is None:
-            agreement = self._label_agreement(session, marking)
+        agreement = release.agreement if release is not None else self._label_agreement(session, marking)
         status = None
         if agreement is not None:
             status = self._agreements.status_in(session, agreement.id, now)
-        return Context(
-            now=now, agreement=agreement, agreement_status=status, target_party=target, consent=consent
-        )
+        context = Context(now=now, agreement=agreement, agreement_status=status)
+        if release is None:
+            return context
+        return replace(context, target_party=release.to, consent=release.consent)
 
     def _label_agreement(self, session: Session, marking: Marking) -> Agreement | None:
         own = marking.for_scheme(self._ctx.config.scheme) or marking.originator
@@ -173,34 +190,29 @@ class AccessService:
         ).permit
 
     def require(
-        self,
-        session: Session,
-        user: User,
-        action: Action,
-        resource: Resource,
-        now: datetime,
-        *,
-        agreement: Agreement | None = None,
-        target: str | None = None,
-        consent: ConsentTerms | None = None,
+        self, session: Session, user: User, action: Action, resource: Resource, now: datetime
     ) -> Decision:
         """Permit ``action`` on an item the person may read, or say every reason why not.
-
-        ``consent`` is the terms of the originator's verified consent to this release
-        (Art. 6), when there is one.
 
         Raises:
             Withheld: the person may not even read the item (answered as not found).
             PolicyDenied: the action is denied; the message lists every failing rule.
         """
         self.require_read(session, user, resource, now)
-        context = self.context(
-            session, resource.marking, now, agreement=agreement, target=target, consent=consent
-        )
-        decision = decide(subject_of(user), action, resource, context)
-        if not decision.permit:
-            raise PolicyDenied(_denial(action, resource, decision))
-        return decision
+        return _enforce(user, action, resource, self.context(session, resource.marking, now))
+
+    def require_release(
+        self, session: Session, user: User, resource: Resource, now: datetime, release: Release
+    ) -> Decision:
+        """Permit ``release`` of an item the person may read, or say every reason why not.
+
+        Raises:
+            Withheld: the person may not even read the item (answered as not found).
+            PolicyDenied: the release is denied; the message lists every failing rule.
+        """
+        self.require_read(session, user, resource, now)
+        context = self.context(session, resource.marking, now, release)
+        return _enforce(user, Action.RELEASE, resource, context)
 
     def require_new(
         self, session: Session, user: User, action: Action, resource: Resource, now: datetime
@@ -210,10 +222,7 @@ class AccessService:
         Raises:
             PolicyDenied: the decision point denies it; the message lists every failing rule.
         """
-        decision = decide(subject_of(user), action, resource, self.context(session, resource.marking, now))
-        if not decision.permit:
-            raise PolicyDenied(_denial(action, resource, decision))
-        return decision
+        return _enforce(user, action, resource, self.context(session, resource.marking, now))
 
     def require_duty(self, user: User, duty: Duty) -> Decision:
         """Permit a duty about the node's own records (the journal, ledger alarms), or say why not.
@@ -274,6 +283,13 @@ def require_scope(decision: Decision) -> None:
     if rule == "equivalent":
         raise TranslationRefused(reason)
     raise PolicyDenied(reason)
+
+
+def _enforce(user: User, action: Action, resource: Resource, context: Context) -> Decision:
+    decision = decide(subject_of(user), action, resource, context)
+    if not decision.permit:
+        raise PolicyDenied(_denial(action, resource, decision))
+    return decision
 
 
 def _denial(action: Action, resource: Resource, decision: Decision) -> str:

@@ -18,11 +18,12 @@ from accord.errors import InvalidInput, NotFound
 from accord.exchange import ConsentRequest, new_request_id
 from accord.items import ConsentState, Direction, Precedence
 from accord.node.core._principal import Act
+from accord.node.holdings._access import Release
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._sealing import Outgoing
-from accord.policy import Action, ConsentTerms
+from accord.policy import ConsentTerms
 from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow
 
 __all__ = ["ConsentAsking", "request_row"]
@@ -66,9 +67,7 @@ class ConsentAsking(ConsentGrounds):
         # party, this purpose, no condition): every other rule still applies, and so do
         # the conditions of a consent this node received the item under (Art. 6).
         asked = ConsentTerms(request_id, row.originator_party, to, purpose)
-        self._access.require(
-            session, user, Action.RELEASE, resource, act.now, agreement=onward, target=to, consent=asked
-        )
+        self._access.require_release(session, user, resource, act.now, Release(onward, to, asked))
         view = self._items.view_in(session, row)
         return row, asked, self.provided_under(session, view.marking)
 

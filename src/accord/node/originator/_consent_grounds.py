@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from accord.agreements import Agreement
 from accord.errors import AgreementStateError, NotFound, Withheld
 from accord.markings import Marking
+from accord.node.holdings._access import Release
 from accord.node.transfer._services import ServiceBase
-from accord.policy import Action
 from accord.store import ConsentRow, ItemRepository, ItemRow
 
 __all__ = ["ConsentGrounds"]
@@ -78,7 +78,5 @@ class ConsentGrounds(ServiceBase):
             raise Withheld(missing, reason=exc.reason) from exc
         view = self._items.view_in(session, item)
         agreement = self.provided_under(session, view.marking, party=row.holder_party)
-        self._access.require(
-            session, user, Action.RELEASE, resource, now, agreement=agreement, target=row.holder_party
-        )
+        self._access.require_release(session, user, resource, now, Release(agreement, row.holder_party))
         return item, agreement

@@ -22,13 +22,13 @@ from accord.agreements import Agreement, Status
 from accord.errors import PolicyDenied
 from accord.exchange import AttachmentManifest, ConsentToken, ItemPayload
 from accord.node.core._principal import Act
-from accord.node.holdings._access import consent_terms, require_scope
+from accord.node.holdings._access import Release, consent_terms, require_scope
 from accord.node.holdings._consent_book import PassingOn, usable_consent
 from accord.node.holdings._items import ItemView
 from accord.node.holdings._vault import unwrap_blob_key
 from accord.node.registry._users import User
 from accord.node.transfer._services import FootingBase
-from accord.policy import Action, Decision, Passage, may_travel
+from accord.policy import Decision, Passage, may_travel
 from accord.store import ItemRepository, ItemRow
 
 __all__ = ["Authorised", "ReleaseChecks", "ReleaseRequest"]
@@ -93,20 +93,10 @@ class ReleaseChecks(FootingBase):
                 # Held under a consent that forbids passing it on (Art. 6): the decision
                 # point's reason (the condition, the consent) comes first.
                 if any(not terms.onward_release for terms in resource.consents):
-                    self._access.require(
-                        session, user, Action.RELEASE, resource, now, agreement=agreement, target=to
-                    )
+                    self._access.require_release(session, user, resource, now, Release(agreement, to))
                 raise
-        decision = self._access.require(
-            session,
-            user,
-            Action.RELEASE,
-            resource,
-            now,
-            agreement=agreement,
-            target=to,
-            consent=consent_terms(consent) if consent is not None else None,
-        )
+        terms = consent_terms(consent) if consent is not None else None
+        decision = self._access.require_release(session, user, resource, now, Release(agreement, to, terms))
         return Authorised(view, agreement, consent, decision)
 
     def agreement_for(self, request: ReleaseRequest, view: ItemView) -> Agreement:
