@@ -41,6 +41,7 @@ from accord.markings import (
 )
 from accord.node.core._context import NodeContext
 from accord.node.core._home import NodeConfig
+from accord.node.core._principal import Act
 from accord.node.holdings._access import require_scope, subject_of
 from accord.node.holdings._access_keys import keep_access_key
 from accord.node.holdings._item_types import ItemView, LabelRequest, Progress
@@ -51,7 +52,7 @@ from accord.node.holdings._verifying import verified_view
 from accord.policy import Action, decide, may_mark
 from accord.store import AttachmentRow, ItemRepository, ItemRow, NewEvent, append_event, format_stamp
 
-__all__ = ["ItemCreation", "make_label", "seal_attachment"]
+__all__ = ["ItemCreation", "make_label"]
 
 _READ = 1024 * 1024
 
@@ -83,50 +84,6 @@ def make_label(config: NodeConfig, request: LabelRequest, now: datetime) -> Conf
     )
 
 
-def seal_attachment(
-    ctx: NodeContext, item_id: str, position: int, path: Path, item_key: bytes, progress: Progress | None
-) -> tuple[AttachmentRef, AttachmentRow]:
-    """Stream the file at ``path`` sealed into the blob store; its reference and row (Art. 11).
-
-    Raises:
-        ItemError: the file cannot be read.
-        StorageError: the blob store cannot keep it.
-    """
-    blob_key = new_data_key()
-    digest = Sha384Stream()
-    size = 0
-
-    def plaintext() -> Iterator[bytes]:
-        nonlocal size
-        # Reading errors are the input's fault, not the blob store's: raise them as
-        # ItemError here, or BlobStore.put would report them as a storage failure.
-        try:
-            with path.open("rb") as handle:
-                while piece := handle.read(_READ):
-                    digest.update(piece)
-                    size += len(piece)
-                    if progress is not None:
-                        progress(len(piece))
-                    yield piece
-        except OSError as exc:
-            raise ItemError(f"cannot read attachment {path}: {exc.strerror}") from exc
-
-    blob_id, _ = ctx.blobs.put(encrypt_blob(blob_key, item_id, position, plaintext()))
-    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    ref = AttachmentRef(name=path.name, media_type=media_type, size=size, sha384=digest.hexdigest())
-    row = AttachmentRow(
-        item_id=item_id,
-        position=position,
-        name=ref.name,
-        media_type=media_type,
-        size=size,
-        sha384=ref.sha384,
-        blob_id=blob_id,
-        wrapped_key=wrap_blob_key(item_key, blob_key, item_id, position),
-    )
-    return ref, row
-
-
 def _existing_file(path: Path) -> Path:
     if not path.is_file():
         raise NotFound(f"attachment {path} does not exist or is not a file")
@@ -146,6 +103,53 @@ class _Draft:
     now: datetime
     refs: list[AttachmentRef] = field(default_factory=list)
     rows: list[AttachmentRow] = field(default_factory=list)
+
+    def seal(self, ctx: NodeContext, path: Path, progress: Progress | None) -> str:
+        """Stream the file at ``path`` sealed into the blob store as the next attachment (Art. 11).
+
+        Returns the blob's id; the attachment's reference and row are added to the draft.
+
+        Raises:
+            ItemError: the file cannot be read.
+            StorageError: the blob store cannot keep it.
+        """
+        item_id, position = self.item_id, len(self.rows)
+        blob_key = new_data_key()
+        digest = Sha384Stream()
+        size = 0
+
+        def plaintext() -> Iterator[bytes]:
+            nonlocal size
+            # Reading errors are the input's fault, not the blob store's: raise them as
+            # ItemError here, or BlobStore.put would report them as a storage failure.
+            try:
+                with path.open("rb") as handle:
+                    while piece := handle.read(_READ):
+                        digest.update(piece)
+                        size += len(piece)
+                        if progress is not None:
+                            progress(len(piece))
+                        yield piece
+            except OSError as exc:
+                raise ItemError(f"cannot read attachment {path}: {exc.strerror}") from exc
+
+        blob_id, _ = ctx.blobs.put(encrypt_blob(blob_key, item_id, position, plaintext()))
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        ref = AttachmentRef(name=path.name, media_type=media_type, size=size, sha384=digest.hexdigest())
+        self.refs.append(ref)
+        self.rows.append(
+            AttachmentRow(
+                item_id=item_id,
+                position=position,
+                name=ref.name,
+                media_type=media_type,
+                size=size,
+                sha384=ref.sha384,
+                blob_id=blob_id,
+                wrapped_key=wrap_blob_key(self.item_key, blob_key, item_id, position),
+            )
+        )
+        return blob_id
 
 
 class ItemCreation(ItemUnit):
@@ -172,16 +176,13 @@ class ItemCreation(ItemUnit):
             # 1. Check, in a short transaction: who, which label, which agreement.
             with self._ctx.db.transaction(read_only=True) as session:
                 now = self._ctx.now()
-                made = self._check(session, actor, item_id, label, content.purpose, now)
+                made = self._check(session, Act(actor, now), item_id, label, content.purpose)
             # 2. Seal the attachments outside any transaction (they may be gigabytes; the
             #    database must stay available to the peer API and delivery meanwhile).
             paths = [_existing_file(p) for p in attachments]
             draft = _Draft(item_id, actor, content, made, precedence, new_data_key(), now)
-            for position, path in enumerate(paths):
-                ref, row = seal_attachment(self._ctx, item_id, position, path, draft.item_key, progress)
-                written.append(row.blob_id)
-                draft.refs.append(ref)
-                draft.rows.append(row)
+            for path in paths:
+                written.append(draft.seal(self._ctx, path, progress))
             # 3. Bind, then write item, attachments and journal entry in one transaction.
             return self._store(draft)
         except BaseException as exc:
@@ -224,13 +225,13 @@ class ItemCreation(ItemUnit):
         """
         item_id = f"{self._ctx.config.party.lower()}-{uuid.uuid4().hex}"
         with self._ctx.db.transaction(read_only=True) as session:
-            self._check(session, actor, item_id, label, purpose, self._ctx.now())
+            self._check(session, Act(actor, self._ctx.now()), item_id, label, purpose)
 
     def _check(
-        self, session: Session, actor: str, item_id: str, label: LabelRequest, purpose: str, now: datetime
+        self, session: Session, act: Act, item_id: str, label: LabelRequest, purpose: str
     ) -> ConfidentialityLabel:
-        user = self._users.get_in(session, actor)
-        made = make_label(self._ctx.config, label, now)
+        user = self._users.get_in(session, act.actor)
+        made = make_label(self._ctx.config, label, act.now)
         if self._ctx.config.scheme != made.policy:
             raise PolicyDenied("labels are made in this node's own scheme")
         # The decision point decides a creation as any other action: role, clearance for the
@@ -238,10 +239,11 @@ class ItemCreation(ItemUnit):
         resource = self._access.resource(
             item_id=item_id, marking=Marking(made), purpose=purpose, originator_party=self._ctx.config.party
         )
-        self._access.require_new(session, user, Action.CREATE, resource, now)
+        self._access.require_new(session, user, Action.CREATE, resource, act.now)
         if label.agreement is not None:
             agreement = self._agreements.get_in(session, label.agreement)
-            require_scope(may_mark(made, agreement, self._agreements.status_in(session, agreement.id, now)))
+            status = self._agreements.status_in(session, agreement.id, act.now)
+            require_scope(may_mark(made, agreement, status))
         return made
 
     def _bind(self, draft: _Draft, content_sha: str) -> Binding:

@@ -94,7 +94,7 @@ class ItemReader(ItemUnit):
                     detail={"position": position, "name": ref.name},
                 ),
             )
-        stream = verified_plaintext(self._ctx, att.blob_id, blob_key, item_id, position, ref)
+        stream = verified_plaintext(self._ctx, att, blob_key, ref)
         return ref, self._journalled(stream, actor, item_id, position)
 
     def _journalled(

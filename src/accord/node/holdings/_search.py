@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from accord.errors import IntegrityError, InvalidInput
 from accord.items import ItemKind, Precedence
+from accord.node.core._principal import Act
 from accord.node.holdings._access import journal_detail
 from accord.node.holdings._item_types import DamagedItem, ItemView
 from accord.node.holdings._listing import ItemListings, Readable
@@ -146,8 +147,9 @@ class NodeSearch(ItemUnit):
             readable = self._listings.readable(session, user, scope, now)
             ids, total = search_page(session, [*scope, readable.condition], limit)
             hits, damaged = self._shown(session, ids, parsed)
-        self._journal(actor, index.digest(parsed.canonical()), hits, total, readable, now)
-        return SearchPage(total, hits, damaged)
+        page = SearchPage(total, hits, damaged)
+        self._journal(Act(actor, now), index.digest(parsed.canonical()), page, readable)
+        return page
 
     def matching_ids(
         self, query: str, *, actor: str, filters: SearchFilters, limit: int
@@ -203,14 +205,13 @@ class NodeSearch(ItemUnit):
             hits.append(SearchHit(view, snippet, spans))
         return hits, damaged
 
-    def _journal(
-        self, actor: str, digest: str, hits: list[SearchHit], total: int, readable: Readable, now: datetime
-    ) -> None:
-        detail = journal_detail([h.view.id for h in hits], readable.withheld, readable.shapes_withheld)
-        detail.update({"query_digest": digest, "shown": len(hits), "total": total})
+    def _journal(self, act: Act, digest: str, page: SearchPage, readable: Readable) -> None:
+        detail = journal_detail([h.view.id for h in page.hits], readable.withheld, readable.shapes_withheld)
+        detail.update({"query_digest": digest, "shown": len(page.hits), "total": page.total})
         with self._ctx.db.transaction() as session:
             append_event(
-                session, NewEvent(at=now, actor=actor, action="item.search", outcome="ok", detail=detail)
+                session,
+                NewEvent(at=act.now, actor=act.actor, action="item.search", outcome="ok", detail=detail),
             )
 
 

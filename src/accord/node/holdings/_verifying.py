@@ -29,7 +29,7 @@ from accord.node.holdings._item_types import ItemView
 from accord.node.holdings._stored import original_label, originated_at, verified_notices
 from accord.node.holdings._vault import decrypt_blob, open_content, unwrap_item_key
 from accord.node.registry._parties import PartyService
-from accord.store import ItemRepository, ItemRow
+from accord.store import AttachmentRow, ItemRepository, ItemRow
 
 __all__ = ["item_key", "verified_plaintext", "verified_view"]
 
@@ -133,9 +133,11 @@ def _banners(marking: Marking, own_scheme: str, row: ItemRow) -> tuple[str, ...]
 
 
 def verified_plaintext(
-    ctx: NodeContext, blob_id: str, blob_key: bytes, item_id: str, position: int, ref: AttachmentRef
+    ctx: NodeContext, att: AttachmentRow, blob_key: bytes, ref: AttachmentRef
 ) -> Iterator[bytes]:
-    """The plaintext of a stored attachment, checked against its bound size and digest as it streams.
+    """The plaintext of the stored attachment ``att``, checked against its bound ``ref`` as it streams.
+
+    ``blob_key`` is its key, unwrapped by the caller.
 
     Raises:
         IntegrityError: (while streaming) the blob was altered, truncated or swapped, or its
@@ -144,7 +146,7 @@ def verified_plaintext(
     digest = Sha384Stream()
     size = 0
     try:
-        for piece in decrypt_blob(blob_key, item_id, position, ctx.blobs.read(blob_id)):
+        for piece in decrypt_blob(blob_key, att.item_id, att.position, ctx.blobs.read(att.blob_id)):
             digest.update(piece)
             size += len(piece)
             yield piece
