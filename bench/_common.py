@@ -29,7 +29,7 @@ from accord.agreements import NoteKind
 from accord.cli._demo_cmd import free_ports
 from accord.cli._serve import running
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewNode, Node, example_agreement
+from accord.node import LabelRequest, NewItem, NewNode, Node, example_agreement
 
 __all__ = [
     "Federation",
@@ -114,9 +114,7 @@ def create_reports(
     ids = []
     start = time.perf_counter()
     for i in range(count):
-        view = node.items.create(
-            actor="sato", content=report_content(i, size), label=label, precedence=precedence
-        )
+        view = node.items.create(NewItem(report_content(i, size), label, precedence), actor="sato")
         ids.append(view.id)
     return ids, time.perf_counter() - start
 

@@ -27,7 +27,7 @@ from accord.markings import (
     from_xml,
     to_xml,
 )
-from accord.node import LabelRequest, NewNode, Node
+from accord.node import LabelRequest, NewItem, NewNode, Node
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -93,10 +93,8 @@ def main() -> None:
         start = time.perf_counter()
         for _ in range(args.items):
             node.items.create(
+                NewItem(content, LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"]), Precedence.ROUTINE),
                 actor="sato",
-                content=content,
-                label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"]),
-                precedence=Precedence.ROUTINE,
             )
         elapsed = time.perf_counter() - start
         print(f"item create (SQLite, bind + seal + journal): {args.items / elapsed:8.1f} items/s")

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node
+from accord.node import LabelRequest, NewItem, Node
 from accord.node.demo import write_sample_image
 from bench._common import MB, MIB, RssSampler, make_federation, pending, serve_subprocesses
 
@@ -49,11 +49,13 @@ def create_imagery(jpn: Node, root: Path, megabytes: int) -> tuple[str, int, flo
     size = write_sample_image(image, megabytes)
     start = time.perf_counter()
     view = jpn.items.create(
+        NewItem(
+            imagery_content(),
+            LabelRequest("秘", ["KOR"], ["DPRK-IMAGERY"]),
+            Precedence.ROUTINE,
+            attachments=[image],
+        ),
         actor="sato",
-        content=imagery_content(),
-        label=LabelRequest("秘", ["KOR"], ["DPRK-IMAGERY"]),
-        precedence=Precedence.ROUTINE,
-        attachments=[image],
     )
     seconds = time.perf_counter() - start
     image.unlink()

@@ -25,7 +25,7 @@ from sqlalchemy import insert, select
 
 from accord.items import Precedence
 from accord.markings import Marking
-from accord.node import LabelRequest, Node
+from accord.node import LabelRequest, NewItem, Node
 from accord.node.holdings._access_keys import keep_access_key
 from accord.store import ItemRow
 from bench._common import make_federation, report_content
@@ -92,7 +92,7 @@ def main() -> int:
             label = LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=fed.agreement_id)
             for i in range(60):
                 made = fed.jpn.items.create(
-                    actor="sato", content=report_content(i, 512), label=label, precedence=Precedence.ROUTINE
+                    NewItem(report_content(i, 512), label, Precedence.ROUTINE), actor="sato"
                 )
                 fed.jpn.sending.send(made.id, to="KOR", actor="sato")
             for peer, lane in fed.jpn.delivery.peers_with_pending():

@@ -37,7 +37,7 @@ from sqlalchemy import insert, select, text
 
 from accord.crypto import new_data_key
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import UNSAFE_FAST_PASSWORD_HASHING, LabelRequest, NewNode, Node, SearchFilters
+from accord.node import UNSAFE_FAST_PASSWORD_HASHING, LabelRequest, NewItem, NewNode, Node, SearchFilters
 from accord.node.holdings._vault import seal_content, wrap_item_key
 from accord.store import ItemRow, search_index_size
 
@@ -123,7 +123,7 @@ def _fill(node: Node, holdings: int, rng: random.Random) -> dict[str, str]:
         label = LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"]) if secret else LabelRequest("秘", ["KOR"])
         body = _text(rng, 120)
         content = ItemContent(ItemKind.REPORT, f"report {n}", body, "DPRK-MISSILE" if secret else "x")
-        view = node.items.create(actor="sato", content=content, label=label, precedence=Precedence.ROUTINE)
+        view = node.items.create(NewItem(content, label, Precedence.ROUTINE), actor="sato")
         texts[view.id] = f"report {n}\n{body}"
     with node.ctx.db.transaction() as session:
         templates = [

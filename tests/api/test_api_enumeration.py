@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 
 from accord.api import create_user_app
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node
+from accord.node import LabelRequest, NewItem, Node
 
 MISSING = "jpn-" + "0" * 32
 # (method, path) -> (path to call with {item}, JSON body or None)
@@ -59,10 +59,12 @@ def test_no_route_reveals_a_denied_item(federation: Any, route: tuple[str, str])
     jpn = federation.jpn
     title = "Hwasong launch-site survey"
     item = jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, title, "text", "Assessment"),
+            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement=federation.agreement_id),
+            Precedence.ROUTINE,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, title, "text", "Assessment"),
-        label=LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement=federation.agreement_id),
-        precedence=Precedence.ROUTINE,
     ).id
     jpn.sending.send(item, to="KOR", actor="sato")  # in the outbox too
     # An officer cleared 極秘 without the need to know DPRK-MISSILE: denied.

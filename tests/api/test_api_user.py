@@ -10,7 +10,7 @@ import pytest
 
 from accord.api import create_user_app
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node
+from accord.node import LabelRequest, NewItem, Node
 
 
 def _call(node: Node, method: str, path: str, token: str | None = None, **kw: Any) -> httpx.Response:
@@ -30,10 +30,12 @@ def _token(node: Node, name: str) -> str:
 
 def _item(node: Node, level: str, rel: list[str]) -> str:
     return node.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, f"report {level}", "text", "Assessment"),
+            LabelRequest(level, rel, ["DPRK-MISSILE"]),
+            Precedence.ROUTINE,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, f"report {level}", "text", "Assessment"),
-        label=LabelRequest(level, rel, ["DPRK-MISSILE"]),
-        precedence=Precedence.ROUTINE,
     ).id
 
 

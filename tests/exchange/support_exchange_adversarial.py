@@ -26,7 +26,7 @@ from accord.errors import TransportError
 from accord.exchange import UNSIGNED, EnvelopeHeader, ItemPayload, Transmission, WireEnvelope
 from accord.items import ItemContent, ItemKind, Precedence, binding_statement
 from accord.markings import ConfidentialityLabel
-from accord.node import IdentityCard, LabelRequest, Node
+from accord.node import IdentityCard, LabelRequest, NewItem, Node
 from accord.store import (
     AttachmentRow,
     Event,
@@ -92,11 +92,13 @@ def report(
 ) -> str:
     """Create a report at JPN's ``node`` (by sato, 秘, releasable to KOR) and return its id."""
     view = node.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, title, "text", "Assessment"),
+            LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], ["NO-THIRD-PARTY"]),
+            precedence,
+            attachments=list(attachments),
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, title, "text", "Assessment"),
-        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], ["NO-THIRD-PARTY"]),
-        precedence=precedence,
-        attachments=list(attachments),
     )
     return view.id
 

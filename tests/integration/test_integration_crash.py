@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from accord.exchange import ReceiptBatch
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node
+from accord.node import LabelRequest, NewItem, Node
 from accord.node.transfer._control import NO_ITEM  # witnessing messages name no item
 from accord.store import (
     AttachmentRow,
@@ -84,15 +84,17 @@ def _create(jpn: Node, agreement_id: str, rng: random.Random) -> dict[str, Prece
     made: dict[str, Precedence] = {}
     for number, precedence in enumerate(rng.choices(PRECEDENCES, WEIGHTS, k=ITEMS)):
         view = jpn.items.create(
-            actor="sato",
-            content=ItemContent(
-                ItemKind.REPORT,
-                f"DPRK missile activity report {number:04d}",
-                f"Observation {number}: launcher movement near Sunan.",
-                "Early warning and assessment of DPRK missile activity",
+            NewItem(
+                ItemContent(
+                    ItemKind.REPORT,
+                    f"DPRK missile activity report {number:04d}",
+                    f"Observation {number}: launcher movement near Sunan.",
+                    "Early warning and assessment of DPRK missile activity",
+                ),
+                LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], [], agreement=agreement_id),
+                precedence,
             ),
-            label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], [], agreement=agreement_id),
-            precedence=precedence,
+            actor="sato",
         )
         made[view.id] = precedence
     return made
@@ -344,11 +346,13 @@ def test_kill_9_mid_upload_resumes_the_attachment(nodes: tuple[Pair, Served, Ser
     node = Node.open(pair.jpn)
     try:
         view = node.items.create(
+            NewItem(
+                ItemContent(ItemKind.REPORT, "Sunan airfield", "Imagery attached.", "Assessment"),
+                LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], [], agreement=pair.agreement_id),
+                Precedence.ROUTINE,
+                attachments=[image],
+            ),
             actor="sato",
-            content=ItemContent(ItemKind.REPORT, "Sunan airfield", "Imagery attached.", "Assessment"),
-            label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], [], agreement=pair.agreement_id),
-            precedence=Precedence.ROUTINE,
-            attachments=[image],
         )
         node.sending.send(view.id, to="KOR", actor="sato")
         with node.ctx.db.transaction() as session:

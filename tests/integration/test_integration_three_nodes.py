@@ -24,6 +24,7 @@ from accord.node import (
     ConsentGrant,
     DeliveryWorker,
     LabelRequest,
+    NewItem,
     NewNode,
     Node,
     example_agreement,
@@ -98,12 +99,14 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 def _report(node: Node, actor: str, rel: list[str], agreement: str) -> str:
     return node.items.create(
-        actor=actor,
-        content=ItemContent(
-            ItemKind.REPORT, "Hwasong-18 telemetry", "Stage separation at T+140 s.", "DPRK-MISSILE"
+        NewItem(
+            ItemContent(
+                ItemKind.REPORT, "Hwasong-18 telemetry", "Stage separation at T+140 s.", "DPRK-MISSILE"
+            ),
+            LabelRequest("極秘", rel, ["DPRK-MISSILE"], agreement=agreement),
+            Precedence.PRIORITY,
         ),
-        label=LabelRequest("極秘", rel, ["DPRK-MISSILE"], agreement=agreement),
-        precedence=Precedence.PRIORITY,
+        actor=actor,
     ).id
 
 

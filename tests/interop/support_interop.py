@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import UNSAFE_FAST_PASSWORD_HASHING, LabelRequest, Node, example_agreement, federate
+from accord.node import UNSAFE_FAST_PASSWORD_HASHING, LabelRequest, NewItem, Node, example_agreement, federate
 from support_federation import JPN_KOR_GSOMIA, JPN_KOR_IN_FORCE
 
 Prepare = Callable[[Any], None]
@@ -43,7 +43,7 @@ def make_launch(node: Node, agreement_id: str, *, actor: str = "sato", title: st
         },
     )
     label = LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], ["NO-THIRD-PARTY"], agreement=agreement_id)
-    return node.items.create(actor=actor, content=content, label=label, precedence=Precedence.IMMEDIATE).id
+    return node.items.create(NewItem(content, label, Precedence.IMMEDIATE), actor=actor).id
 
 
 @dataclass(frozen=True)

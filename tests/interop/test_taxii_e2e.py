@@ -15,7 +15,7 @@ from taxii2client.v21 import Server, as_pages
 from accord.cli._serve import UserApiServer
 from accord.interop import TAXII_MEDIA_TYPE, StixExchange
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest
+from accord.node import LabelRequest, NewItem
 
 PASSWORD = "correct horse battery staple"
 
@@ -33,10 +33,12 @@ def _fill(federation: Any) -> None:
     for n in range(25):
         ntk = ["DPRK-MISSILE"] if n < 20 else []
         jpn.items.create(
+            NewItem(
+                ItemContent(ItemKind.REPORT, f"Report {n:02d}", "text", "Assessment"),
+                LabelRequest("極秘", ["KOR"], ntk, agreement=federation.agreement_id),
+                Precedence.ROUTINE,
+            ),
             actor="sato",
-            content=ItemContent(ItemKind.REPORT, f"Report {n:02d}", "text", "Assessment"),
-            label=LabelRequest("極秘", ["KOR"], ntk, agreement=federation.agreement_id),
-            precedence=Precedence.ROUTINE,
         )
         federation.clock.advance(seconds=1)
     jpn.users.add("ito", role="officer", clearance="極秘", ntk=[], actor="authority")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node
+from accord.node import LabelRequest, NewItem, Node
 from accord.store import read_events
 
 
@@ -16,10 +16,12 @@ def _journal_size(node: Node) -> int:
 
 def _report(node: Node, precedence: Precedence, agreement_id: str) -> str:
     return node.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "Launch", "Now.", "Early warning"),
+            LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=agreement_id),
+            precedence,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "Launch", "Now.", "Early warning"),
-        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=agreement_id),
-        precedence=precedence,
     ).id
 
 

@@ -7,17 +7,15 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest
+from accord.node import LabelRequest, NewItem
 from accord.node.holdings._access_keys import AccessShapes
 from accord.store import ItemRow
 
 
 def _make(node, actor):
     return node.items.create(
+        NewItem(ItemContent(ItemKind.REPORT, "t", "b", "p"), LabelRequest("秘", ["KOR"]), Precedence.ROUTINE),
         actor=actor,
-        content=ItemContent(ItemKind.REPORT, "t", "b", "p"),
-        label=LabelRequest("秘", ["KOR"]),
-        precedence=Precedence.ROUTINE,
     )
 
 
@@ -54,10 +52,10 @@ def test_the_shape_cache_keeps_no_more_than_its_bound(make_node):
     node.users.add("sato", role="officer", clearance="極秘", ntk=[], actor="authority")
     for level, parties in (("秘", ["KOR"]), ("極秘", ["KOR"]), ("秘", [])):
         node.items.create(
+            NewItem(
+                ItemContent(ItemKind.REPORT, "t", "b", "p"), LabelRequest(level, parties), Precedence.ROUTINE
+            ),
             actor="sato",
-            content=ItemContent(ItemKind.REPORT, "t", "b", "p"),
-            label=LabelRequest(level, parties),
-            precedence=Precedence.ROUTINE,
         )
     shapes = AccessShapes(limit=2)
     with node.ctx.db.transaction(read_only=True) as session:

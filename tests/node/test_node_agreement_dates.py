@@ -14,7 +14,7 @@ from support_node import FederationLike, events
 from accord.agreements import NoteKind, State
 from accord.errors import AgreementStateError
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node
+from accord.node import LabelRequest, NewItem, Node
 
 NOTICE_DAY = date(2026, 11, 25)  # the federation's clock: 2026-11-25 09:00 UTC (18:00 KST)
 ENDS = date(2027, 11, 23)  # the next anniversary of entry into force (2016-11-23)
@@ -22,10 +22,12 @@ ENDS = date(2027, 11, 23)  # the next anniversary of entry into force (2016-11-2
 
 def _item(node: Node, aid: str) -> str:
     return node.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "report", "text", "Assessment"),
+            LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=aid),
+            Precedence.ROUTINE,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "report", "text", "Assessment"),
-        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=aid),
-        precedence=Precedence.ROUTINE,
     ).id
 
 

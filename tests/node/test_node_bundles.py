@@ -11,7 +11,7 @@ from support_node import FederationLike
 
 from accord.errors import IntegrityError, InvalidInput, NotFound, VerificationFailed
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node
+from accord.node import LabelRequest, NewItem, Node
 from accord.store import InboxMessageRow, ItemRow, ReceiptRow
 from support_federation import write_image
 
@@ -20,11 +20,13 @@ def _item(
     node: Node, attachments: list[Path] | None = None, precedence: Precedence = Precedence.ROUTINE
 ) -> str:
     return node.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "pouch report", "text", "Assessment"),
+            LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"]),
+            precedence,
+            attachments=attachments or [],
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "pouch report", "text", "Assessment"),
-        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"]),
-        precedence=precedence,
-        attachments=attachments or [],
     ).id
 
 

@@ -20,7 +20,7 @@ from accord.crypto import SigningKeys
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import UNSIGNED, CompromisedItem, CompromiseNotice, CompromiseReport, new_case_id
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node
+from accord.node import LabelRequest, NewItem, Node
 from accord.node.core import Act
 from accord.node.transfer import Outgoing
 from accord.store import (
@@ -41,10 +41,12 @@ AT = "2026-11-25T09:00:00Z"
 def _provided(trio: Trio, title: str = "KN-23 launch assessment") -> str:
     """A JPN report provided to KOR and received there."""
     made = trio.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, title, "Trajectory and impact.", "DPRK-MISSILE"),
+            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
+            Precedence.ROUTINE,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, title, "Trajectory and impact.", "DPRK-MISSILE"),
-        label=LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
-        precedence=Precedence.ROUTINE,
     )
     trio.jpn.sending.send(made.id, to="KOR", actor="sato")
     trio.deliver(trio.jpn)
@@ -238,10 +240,12 @@ def test_the_originator_is_told_at_once_flash_and_then_gets_the_report(trio: Tri
 def test_one_notice_per_originator_and_none_for_own_items(trio: Trio) -> None:
     first, second = _provided(trio, "First"), _provided(trio, "Second")
     own = trio.kor.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "KOR own", "Own.", "DPRK-MISSILE"),
+            LabelRequest("군사Ⅲ급비밀", ["JPN"], ["DPRK-MISSILE"]),
+            Precedence.ROUTINE,
+        ),
         actor="kim",
-        content=ItemContent(ItemKind.REPORT, "KOR own", "Own.", "DPRK-MISSILE"),
-        label=LabelRequest("군사Ⅲ급비밀", ["JPN"], ["DPRK-MISSILE"]),
-        precedence=Precedence.ROUTINE,
     )
     case = trio.kor.compromise.report(
         [first, own.id, second], actual=False, circumstances="Possible.", actor="kim"

@@ -21,19 +21,19 @@ from accord.cli import app
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import UNSIGNED, ConsentToken
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import ConsentGrant, LabelRequest, Node
+from accord.node import ConsentGrant, LabelRequest, NewItem, Node
 from accord.store import ConsentRow, ItemRow, QuarantineRow, read_events
 
 
 def _jpn_report(trio: Trio, level: str = "極秘") -> str:
     """A JPN report provided to KOR under the Japan–ROK GSOMIA, received at KOR."""
     made = trio.jpn.items.create(
-        actor="sato",
-        content=ItemContent(
-            ItemKind.REPORT, "KN-23 launch assessment", "Trajectory and impact.", "DPRK-MISSILE"
+        NewItem(
+            ItemContent(ItemKind.REPORT, "KN-23 launch assessment", "Trajectory and impact.", "DPRK-MISSILE"),
+            LabelRequest(level, ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
+            Precedence.PRIORITY,
         ),
-        label=LabelRequest(level, ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
-        precedence=Precedence.PRIORITY,
+        actor="sato",
     )
     trio.jpn.sending.send(made.id, to="KOR", actor="sato")
     trio.deliver(trio.jpn)
@@ -174,10 +174,12 @@ def test_revocation_reaches_the_holder_and_the_third_party(trio: Trio) -> None:
 def test_tisa_relay_needs_consent_and_stays_in_scope(trio: Trio) -> None:
     """USA forwards a JPN item to KOR under TISA only with JPN's consent."""
     made = trio.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "Hwasong-18 telemetry", "Stage separation.", "DPRK-MISSILE"),
+            LabelRequest("極秘", ["USA"], ["DPRK-MISSILE"], agreement="USA-JPN-GSOMIA-2007"),
+            Precedence.PRIORITY,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "Hwasong-18 telemetry", "Stage separation.", "DPRK-MISSILE"),
-        label=LabelRequest("極秘", ["USA"], ["DPRK-MISSILE"], agreement="USA-JPN-GSOMIA-2007"),
-        precedence=Precedence.PRIORITY,
     )
     trio.jpn.sending.send(made.id, to="USA", actor="sato")
     trio.deliver(trio.jpn)
@@ -195,10 +197,12 @@ def test_a_relay_outside_tisa_scope_is_refused(trio: Trio) -> None:
     trio.jpn.users.add("mori", role="officer", clearance="極秘", ntk=["DPRK-SIGINT"], actor="authority")
     trio.usa.users.add("jones", role="officer", clearance="SECRET", ntk=["DPRK-SIGINT"], actor="authority")
     made = trio.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "Signals summary", "Out of TISA scope.", "DPRK-SIGINT"),
+            LabelRequest("極秘", ["USA"], ["DPRK-SIGINT"], agreement="USA-JPN-GSOMIA-2007"),
+            Precedence.ROUTINE,
+        ),
         actor="mori",
-        content=ItemContent(ItemKind.REPORT, "Signals summary", "Out of TISA scope.", "DPRK-SIGINT"),
-        label=LabelRequest("極秘", ["USA"], ["DPRK-SIGINT"], agreement="USA-JPN-GSOMIA-2007"),
-        precedence=Precedence.ROUTINE,
     )
     trio.jpn.sending.send(made.id, to="USA", actor="mori")
     trio.deliver(trio.jpn)
@@ -213,10 +217,12 @@ def test_bad_requests_are_refused_and_journalled(trio: Trio) -> None:
     with pytest.raises(InvalidInput, match="not a third party"):
         trio.kor.consents.request(item, to="JPN", purpose="x", actor="kim")
     own = trio.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "Own", "Own.", "DPRK-MISSILE"),
+            LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"]),
+            Precedence.ROUTINE,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "Own", "Own.", "DPRK-MISSILE"),
-        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"]),
-        precedence=Precedence.ROUTINE,
     )
     with pytest.raises(InvalidInput, match="originated here"):
         trio.jpn.consents.request(own.id, to="USA", purpose="x", actor="sato")

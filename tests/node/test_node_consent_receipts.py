@@ -17,7 +17,7 @@ from accord.agreements import NoteKind
 from accord.crypto import SigningKeys
 from accord.exchange import UNSIGNED, ConsentReceipt, HoldingsSummary
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import ConsentGrant, LabelRequest, Node
+from accord.node import ConsentGrant, LabelRequest, NewItem, Node
 from accord.node.core import Act
 from accord.node.registry._agreements import travel_refusal
 from accord.node.transfer import Outgoing
@@ -27,10 +27,12 @@ from accord.store import ConsentReceiptRow, InboxMessageRow, OutboxRow, Quaranti
 def _passed_on(trio: Trio) -> tuple[str, str]:
     """A JPN item provided to KOR and passed on by KOR to USA under JPN's consent; (item, token)."""
     made = trio.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "KN-23 launch", "Trajectory.", "DPRK-MISSILE"),
+            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
+            Precedence.PRIORITY,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "KN-23 launch", "Trajectory.", "DPRK-MISSILE"),
-        label=LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
-        precedence=Precedence.PRIORITY,
     )
     trio.jpn.sending.send(made.id, to="KOR", actor="sato")
     trio.deliver(trio.jpn)

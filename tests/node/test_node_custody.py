@@ -12,7 +12,7 @@ from accord.crypto import SigningKeys
 from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import UNSIGNED, DestructionCertificate
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest
+from accord.node import LabelRequest, NewItem
 from accord.node.core import Act
 from accord.node.transfer import Outgoing
 from accord.store import AttachmentRow, DestructionRow, ItemRow, QuarantineRow, read_events
@@ -25,11 +25,13 @@ def _provided(trio: Trio, tmp_path: Path | None = None) -> str:
         image.write_bytes(b"imagery " * 1000)
         attachments.append(image)
     made = trio.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "KN-25 salvo", "Six rounds.", "DPRK-MISSILE"),
+            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
+            Precedence.PRIORITY,
+            attachments=attachments,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "KN-25 salvo", "Six rounds.", "DPRK-MISSILE"),
-        label=LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
-        precedence=Precedence.PRIORITY,
-        attachments=attachments,
     )
     trio.jpn.sending.send(made.id, to="KOR", actor="sato")
     trio.deliver(trio.jpn)

@@ -16,7 +16,7 @@ from support_node import FederationLike, events
 from accord.agreements import NoteKind
 from accord.errors import NotFound
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node
+from accord.node import LabelRequest, NewItem, Node
 from support_federation import Loopback
 
 TERMINATED = datetime(2027, 11, 22, 15, 30, tzinfo=UTC)  # 2027-11-23 00:30 in Seoul
@@ -24,10 +24,12 @@ TERMINATED = datetime(2027, 11, 22, 15, 30, tzinfo=UTC)  # 2027-11-23 00:30 in S
 
 def _item(node: Node, actor: str, level: str, rel: list[str]) -> str:
     return node.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "report", "text", "Assessment"),
+            LabelRequest(level, rel, ["DPRK-MISSILE"]),
+            Precedence.ROUTINE,
+        ),
         actor=actor,
-        content=ItemContent(ItemKind.REPORT, "report", "text", "Assessment"),
-        label=LabelRequest(level, rel, ["DPRK-MISSILE"]),
-        precedence=Precedence.ROUTINE,
     ).id
 
 

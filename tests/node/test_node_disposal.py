@@ -12,7 +12,7 @@ from accord.agreements import NoteKind
 from accord.errors import NotFound, PolicyDenied
 from accord.exchange import DisposalRequest
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest
+from accord.node import LabelRequest, NewItem
 from accord.node.core import Act
 from accord.node.transfer import Outgoing
 from accord.store import ItemRow, QuarantineRow
@@ -22,10 +22,12 @@ AGREEMENT = "JPN-KOR-GSOMIA-2016"
 
 def _provided(trio: Trio) -> str:
     made = trio.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "KN-24 launch", "Details.", "DPRK-MISSILE"),
+            LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=AGREEMENT),
+            Precedence.ROUTINE,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "KN-24 launch", "Details.", "DPRK-MISSILE"),
-        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=AGREEMENT),
-        precedence=Precedence.ROUTINE,
     )
     trio.jpn.sending.send(made.id, to="KOR", actor="sato")
     trio.deliver(trio.jpn)

@@ -11,16 +11,18 @@ from support_trio import Trio
 
 from accord.errors import IntegrityError, InvalidInput, NotFound, PolicyDenied
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest
+from accord.node import LabelRequest, NewItem
 from accord.store import ItemNoticeRow, ItemRow, QuarantineRow
 
 
 def _provided(trio: Trio, level: str = "極秘") -> str:
     made = trio.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "KN-25 salvo", "Six rounds.", "DPRK-MISSILE"),
+            LabelRequest(level, ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
+            Precedence.PRIORITY,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "KN-25 salvo", "Six rounds.", "DPRK-MISSILE"),
-        label=LabelRequest(level, ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
-        precedence=Precedence.PRIORITY,
     )
     trio.jpn.sending.send(made.id, to="KOR", actor="sato")
     trio.deliver(trio.jpn)

@@ -18,7 +18,7 @@ from support_node import FederationLike
 from accord.errors import NotFound, PolicyDenied, TranslationRefused, TransportError
 from accord.exchange import UNSIGNED, EnvelopeHeader, ReceiptBatch, Transmission
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node
+from accord.node import LabelRequest, NewItem, Node
 from accord.store import InboxMessageRow, OutboxRow, QuarantineRow, format_stamp
 from support_federation import Loopback, write_image
 
@@ -42,13 +42,13 @@ class Refused:
 
 
 def _report(node: Node, actor: str, level: str, rel: list[str], precedence: Precedence, **kw: object) -> str:
-    view = node.items.create(
-        actor=actor,
-        content=ItemContent(ItemKind.REPORT, f"report {level}", "text", "Assessment"),
-        label=LabelRequest(level, rel, ["DPRK-MISSILE"], ["NO-THIRD-PARTY"], agreement=kw.get("agreement")),  # type: ignore[arg-type]
-        precedence=precedence,
+    new = NewItem(
+        ItemContent(ItemKind.REPORT, f"report {level}", "text", "Assessment"),
+        LabelRequest(level, rel, ["DPRK-MISSILE"], ["NO-THIRD-PARTY"], agreement=kw.get("agreement")),  # type: ignore[arg-type]
+        precedence,
         attachments=kw.get("attachments", []),  # type: ignore[arg-type]
     )
+    view = node.items.create(new, actor=actor)
     return view.id
 
 

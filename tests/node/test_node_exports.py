@@ -38,6 +38,7 @@ def test_node_exports() -> None:
         "JournalService",
         "LabelRequest",
         "LedgerService",
+        "NewItem",
         "NewNode",
         "Node",
         "NodeConfig",

@@ -21,7 +21,7 @@ from accord.errors import (
     Withheld,
 )
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest
+from accord.node import LabelRequest, NewItem
 from accord.store import AttachmentRow, ItemRow
 from support_federation import write_image
 
@@ -89,12 +89,14 @@ def _sha384(pieces: object) -> str:
 def test_flash_missile_launch_report_at_kor(pair: Pair) -> None:
     kor = pair.kor
     made = kor.items.create(
-        actor="kim",
-        content=LAUNCH,
-        label=LabelRequest(
-            "군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], ["NO-THIRD-PARTY"], agreement=pair.agreement_id
+        NewItem(
+            LAUNCH,
+            LabelRequest(
+                "군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], ["NO-THIRD-PARTY"], agreement=pair.agreement_id
+            ),
+            Precedence.FLASH,
         ),
-        precedence=Precedence.FLASH,
+        actor="kim",
     )
     assert made.id.startswith("kor-")
     shown = kor.items.show(made.id, actor="kim")
@@ -120,9 +122,7 @@ def test_flash_missile_launch_report_at_kor(pair: Pair) -> None:
 
 
 def test_content_is_sealed_at_rest(pair: Pair) -> None:
-    made = pair.jpn.items.create(
-        actor="sato", content=REPORT, label=_hi(pair), precedence=Precedence.IMMEDIATE
-    )
+    made = pair.jpn.items.create(NewItem(REPORT, _hi(pair), Precedence.IMMEDIATE), actor="sato")
     with pair.jpn.ctx.db.transaction() as session:
         row = session.get_one(ItemRow, made.id)
         assert REPORT.title.encode() not in row.content_sealed
@@ -136,11 +136,8 @@ def test_imagery_with_a_multi_megabyte_attachment(pair: Pair, tmp_path: Path) ->
     image = _image(tmp_path, 3)
     seen: list[int] = []
     made = jpn.items.create(
+        NewItem(IMAGERY, _hi(pair), Precedence.ROUTINE, attachments=[image]),
         actor="sato",
-        content=IMAGERY,
-        label=_hi(pair),
-        precedence=Precedence.ROUTINE,
-        attachments=[image],
         progress=seen.append,
     )
     assert sum(seen) == image.stat().st_size
@@ -178,11 +175,8 @@ def test_an_empty_attachment_and_several_attachments(pair: Pair, tmp_path: Path)
     notes = tmp_path / "notes.txt"
     notes.write_text("미사일 발사 관련 메모", encoding="utf-8")
     made = pair.jpn.items.create(
+        NewItem(REPORT, _hi(pair), Precedence.PRIORITY, attachments=[empty, notes]),
         actor="sato",
-        content=REPORT,
-        label=_hi(pair),
-        precedence=Precedence.PRIORITY,
-        attachments=[empty, notes],
     )
     assert [a.size for a in made.attachments] == [0, notes.stat().st_size]
     for position, path in enumerate((empty, notes)):
@@ -192,10 +186,8 @@ def test_an_empty_attachment_and_several_attachments(pair: Pair, tmp_path: Path)
 
 def test_banner_with_originator_controls(pair: Pair) -> None:
     made = pair.jpn.items.create(
+        NewItem(REPORT, _hi(pair, originator_controls=["NO-THIRD-PARTY"]), Precedence.FLASH),
         actor="sato",
-        content=REPORT,
-        label=_hi(pair, originator_controls=["NO-THIRD-PARTY"]),
-        precedence=Precedence.FLASH,
     )
     assert made.banners == (
         "秘 (HI) // CONFIDENTIAL // REL TO JPN, KOR // NTK DPRK-MISSILE // NO THIRD-PARTY RELEASE",
@@ -206,10 +198,12 @@ def test_banner_with_originator_controls(pair: Pair) -> None:
 
 def test_equivalents_report_a_refusal_instead_of_raising(pair: Pair) -> None:
     made = pair.jpn.items.create(
+        NewItem(
+            REPORT,
+            LabelRequest("機密", ["KOR"], ["DPRK-MISSILE"]),  # not under the agreement
+            Precedence.ROUTINE,
+        ),
         actor="tanaka",
-        content=REPORT,
-        label=LabelRequest("機密", ["KOR"], ["DPRK-MISSILE"]),  # not under the agreement
-        precedence=Precedence.ROUTINE,
     )
     (equivalent,) = pair.jpn.items.equivalents(made)
     assert (equivalent.party, equivalent.level, equivalent.banner) == ("KOR", None, None)
@@ -228,10 +222,12 @@ def test_items_are_listed_flash_first_then_newest(federation: FederationLike) ->
     ):
         federation.clock.advance(minutes=1)
         jpn.items.create(
+            NewItem(
+                ItemContent(ItemKind.REPORT, name, "", "assessment"),
+                LabelRequest("秘", ["KOR"], agreement=federation.agreement_id),
+                precedence,
+            ),
             actor="sato",
-            content=ItemContent(ItemKind.REPORT, name, "", "assessment"),
-            label=LabelRequest("秘", ["KOR"], agreement=federation.agreement_id),
-            precedence=precedence,
         )
     listed = [(v.precedence.value, v.content.title) for v in jpn.items.all()]
     assert listed == [
@@ -250,7 +246,7 @@ def test_items_are_listed_flash_first_then_newest(federation: FederationLike) ->
 def test_top_secret_under_the_agreement_is_refused(pair: Pair) -> None:
     label = _hi(pair, classification="機密")
     with refused(pair.jpn, TranslationRefused, "機密", action="item.create", item_id=NEW_ITEM):
-        pair.jpn.items.create(actor="tanaka", content=REPORT, label=label, precedence=Precedence.FLASH)
+        pair.jpn.items.create(NewItem(REPORT, label, Precedence.FLASH), actor="tanaka")
 
 
 def test_release_to_a_third_country_under_the_agreement_is_refused(pair: Pair) -> None:
@@ -262,7 +258,7 @@ def test_release_to_a_third_country_under_the_agreement_is_refused(pair: Pair) -
         action="item.create",
         item_id=NEW_ITEM,
     ):
-        pair.jpn.items.create(actor="sato", content=REPORT, label=label, precedence=Precedence.FLASH)
+        pair.jpn.items.create(NewItem(REPORT, label, Precedence.FLASH), actor="sato")
 
 
 def test_a_level_above_the_creators_clearance_is_refused(pair: Pair) -> None:
@@ -274,7 +270,7 @@ def test_a_level_above_the_creators_clearance_is_refused(pair: Pair) -> None:
         action="item.create",
         item_id=NEW_ITEM,
     ):
-        pair.jpn.items.create(actor="suzuki", content=REPORT, label=label, precedence=Precedence.FLASH)
+        pair.jpn.items.create(NewItem(REPORT, label, Precedence.FLASH), actor="suzuki")
 
 
 def test_an_auditor_cannot_create(pair: Pair) -> None:
@@ -285,24 +281,24 @@ def test_an_auditor_cannot_create(pair: Pair) -> None:
         action="item.create",
         item_id=NEW_ITEM,
     ):
-        pair.jpn.items.create(actor="ito", content=REPORT, label=_hi(pair), precedence=Precedence.FLASH)
+        pair.jpn.items.create(NewItem(REPORT, _hi(pair), Precedence.FLASH), actor="ito")
 
 
 def test_an_unknown_user_cannot_create(pair: Pair) -> None:
     with refused(pair.jpn, NotFound, "no user 'nobody'", action="item.create", item_id=NEW_ITEM):
-        pair.jpn.items.create(actor="nobody", content=REPORT, label=_hi(pair), precedence=Precedence.FLASH)
+        pair.jpn.items.create(NewItem(REPORT, _hi(pair), Precedence.FLASH), actor="nobody")
 
 
 def test_an_agreement_not_held_is_not_found(pair: Pair) -> None:
     label = _hi(pair, agreement="USA-JPN-GSOMIA-2007")
     with refused(pair.jpn, NotFound, "USA-JPN-GSOMIA-2007", action="item.create", item_id=NEW_ITEM):
-        pair.jpn.items.create(actor="sato", content=REPORT, label=label, precedence=Precedence.FLASH)
+        pair.jpn.items.create(NewItem(REPORT, label, Precedence.FLASH), actor="sato")
 
 
 def test_a_level_of_another_scheme_is_refused(pair: Pair) -> None:
     label = _hi(pair, classification="군사Ⅲ급비밀")
     with refused(pair.jpn, LabelError, "군사Ⅲ급비밀", action="item.create", item_id=NEW_ITEM):
-        pair.jpn.items.create(actor="sato", content=REPORT, label=label, precedence=Precedence.FLASH)
+        pair.jpn.items.create(NewItem(REPORT, label, Precedence.FLASH), actor="sato")
 
 
 def test_a_missing_attachment_writes_nothing(pair: Pair, tmp_path: Path) -> None:
@@ -311,11 +307,8 @@ def test_a_missing_attachment_writes_nothing(pair: Pair, tmp_path: Path) -> None
     missing = tmp_path / "missing.pgm"
     with refused(pair.jpn, NotFound, "missing.pgm does not exist", action="item.create", item_id=NEW_ITEM):
         pair.jpn.items.create(
+            NewItem(IMAGERY, _hi(pair), Precedence.ROUTINE, attachments=[present, missing]),
             actor="sato",
-            content=IMAGERY,
-            label=_hi(pair),
-            precedence=Precedence.ROUTINE,
-            attachments=[present, missing],
         )
     assert blob_files(pair.jpn) == []
 
@@ -323,11 +316,8 @@ def test_a_missing_attachment_writes_nothing(pair: Pair, tmp_path: Path) -> None
 def test_a_folder_is_not_an_attachment(pair: Pair, tmp_path: Path) -> None:
     with refused(pair.jpn, NotFound, "not a file", action="item.create", item_id=NEW_ITEM):
         pair.jpn.items.create(
+            NewItem(IMAGERY, _hi(pair), Precedence.ROUTINE, attachments=[tmp_path]),
             actor="sato",
-            content=IMAGERY,
-            label=_hi(pair),
-            precedence=Precedence.ROUTINE,
-            attachments=[tmp_path],
         )
 
 
@@ -343,11 +333,8 @@ def test_an_attachment_that_vanishes_while_sealing_leaves_no_blob(pair: Pair, tm
         pair.jpn, ItemError, "cannot read attachment .*second.txt", action="item.create", item_id=NEW_ITEM
     ):
         pair.jpn.items.create(
+            NewItem(IMAGERY, _hi(pair), Precedence.ROUTINE, attachments=[first, second]),
             actor="sato",
-            content=IMAGERY,
-            label=_hi(pair),
-            precedence=Precedence.ROUTINE,
-            attachments=[first, second],
             progress=progress,
         )
     assert blob_files(pair.jpn) == []
@@ -356,10 +343,12 @@ def test_an_attachment_that_vanishes_while_sealing_leaves_no_blob(pair: Pair, tm
 def test_reading_above_ones_clearance_is_denied(federation: FederationLike) -> None:
     kor = federation.kor
     made = kor.items.create(
+        NewItem(
+            LAUNCH,
+            LabelRequest("군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], agreement=federation.agreement_id),
+            Precedence.FLASH,
+        ),
         actor="kim",
-        content=LAUNCH,
-        label=LabelRequest("군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], agreement=federation.agreement_id),
-        precedence=Precedence.FLASH,
     )
     # Lee is told the item does not exist (no probing); the journal says why.
     with refused(kor, Withheld, f"no item '{made.id}' at this node", action="item.read", item_id=made.id):
@@ -374,11 +363,13 @@ def test_an_attachment_above_ones_clearance_is_denied(federation: FederationLike
     kor = federation.kor
     image = _image(tmp_path, 1)
     made = kor.items.create(
+        NewItem(
+            IMAGERY,
+            LabelRequest("군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], agreement=federation.agreement_id),
+            Precedence.ROUTINE,
+            attachments=[image],
+        ),
         actor="kim",
-        content=IMAGERY,
-        label=LabelRequest("군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], agreement=federation.agreement_id),
-        precedence=Precedence.ROUTINE,
-        attachments=[image],
     )
     with refused(kor, Withheld, "no item", action="item.attachment", item_id=made.id):
         kor.items.attachment(made.id, 0, actor="lee")
@@ -397,7 +388,7 @@ def test_an_unknown_item_is_not_found(pair: Pair) -> None:
 
 
 def test_an_attachment_position_that_does_not_exist_is_not_found(pair: Pair) -> None:
-    made = pair.jpn.items.create(actor="sato", content=REPORT, label=_hi(pair), precedence=Precedence.FLASH)
+    made = pair.jpn.items.create(NewItem(REPORT, _hi(pair), Precedence.FLASH), actor="sato")
     for position in (0, -1, 1):
         with refused(
             pair.jpn, NotFound, f"no attachment {position}", action="item.attachment", item_id=made.id
@@ -408,7 +399,7 @@ def test_an_attachment_position_that_does_not_exist_is_not_found(pair: Pair) -> 
 def test_a_refused_create_leaves_no_item_row(pair: Pair) -> None:
     counts = row_counts(pair.jpn)
     with pytest.raises(PolicyDenied):
-        pair.jpn.items.create(actor="ito", content=REPORT, label=_hi(pair), precedence=Precedence.FLASH)
+        pair.jpn.items.create(NewItem(REPORT, _hi(pair), Precedence.FLASH), actor="ito")
     with pair.jpn.ctx.db.transaction() as session:
         assert session.scalars(select(ItemRow)).all() == []
         assert session.scalars(select(AttachmentRow)).all() == []
@@ -421,10 +412,12 @@ def test_nothing_new_is_provided_under_a_terminated_agreement(federation: Federa
     jpn, kor, aid = federation.jpn, federation.kor, federation.agreement_id
     federation.clock.now = federation.clock.now.replace(month=6, day=1)
     held = jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "Before termination", "text", "Assessment"),
+            LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=aid),
+            Precedence.ROUTINE,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "Before termination", "text", "Assessment"),
-        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=aid),
-        precedence=Precedence.ROUTINE,
     )
     federation.clock.now = federation.clock.now.replace(month=8, day=1)
     notice = kor.agreements.issue_note(
@@ -435,9 +428,11 @@ def test_nothing_new_is_provided_under_a_terminated_agreement(federation: Federa
     assert not jpn.agreements.status(aid, federation.clock.now.date()).new_exchange_allowed
     with pytest.raises(AgreementStateError, match="no new CMI may be provided under it"):
         jpn.items.create(
+            NewItem(
+                ItemContent(ItemKind.REPORT, "After termination", "text", "Assessment"),
+                LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=aid),
+                Precedence.ROUTINE,
+            ),
             actor="sato",
-            content=ItemContent(ItemKind.REPORT, "After termination", "text", "Assessment"),
-            label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=aid),
-            precedence=Precedence.ROUTINE,
         )
     assert jpn.items.show(held.id, actor="sato").content.title == "Before termination"

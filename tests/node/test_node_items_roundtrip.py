@@ -11,7 +11,7 @@ from support_node import Pair
 
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.markings import ORIGINATOR_CONTROLS
-from accord.node import LabelRequest
+from accord.node import LabelRequest, NewItem
 
 # Printable text (no control characters or surrogates), as an officer would type it.
 _TEXT = st.text(st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Zs")), max_size=60)
@@ -86,7 +86,7 @@ def test_item_round_trip_through_the_database(pair: Pair, data: st.DataObject) -
         purposes=[content.purpose],
         actor="authority",
     )
-    made = pair.jpn.items.create(actor=writer, content=content, label=label, precedence=precedence)
+    made = pair.jpn.items.create(NewItem(content, label, precedence), actor=writer)
     shown = pair.jpn.items.show(made.id, actor=writer)
     assert shown.content == content
     assert shown.content.canonical_bytes() == content.canonical_bytes()

@@ -11,7 +11,7 @@ from support_node import Pair, events, refused
 
 from accord.errors import IntegrityError, NotFound
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import ItemView, LabelRequest, Node
+from accord.node import ItemView, LabelRequest, NewItem, Node
 from accord.store import AttachmentRow, ItemRow
 
 CONTENT = ItemContent(
@@ -32,11 +32,13 @@ def item(pair: Pair, tmp_path: Path) -> ItemView:
     image = tmp_path / "sunan.pgm"
     image.write_bytes(b"P5\n4 2\n255\n" + bytes(range(8)) * 5000)
     return pair.jpn.items.create(
+        NewItem(
+            CONTENT,
+            LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=pair.agreement_id),
+            Precedence.ROUTINE,
+            attachments=[image],
+        ),
         actor="sato",
-        content=CONTENT,
-        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=pair.agreement_id),
-        precedence=Precedence.ROUTINE,
-        attachments=[image],
     )
 
 
@@ -206,11 +208,13 @@ def test_a_blob_swapped_for_another_item_s_blob_is_an_integrity_error(
     other_file = tmp_path / "other.bin"
     other_file.write_bytes(b"other imagery" * 1000)
     other = pair.jpn.items.create(
+        NewItem(
+            CONTENT,
+            LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=pair.agreement_id),
+            Precedence.ROUTINE,
+            attachments=[other_file],
+        ),
         actor="sato",
-        content=CONTENT,
-        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=pair.agreement_id),
-        precedence=Precedence.ROUTINE,
-        attachments=[other_file],
     )
     with pair.jpn.ctx.db.transaction() as session:
         theirs = session.get_one(AttachmentRow, (other.id, 0))

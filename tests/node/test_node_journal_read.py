@@ -7,15 +7,17 @@ from support_node import Pair, events, refused
 
 from accord.errors import InvalidInput, NotFound, PolicyDenied
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import JournalFilter, LabelRequest, Node
+from accord.node import JournalFilter, LabelRequest, NewItem, Node
 
 
 def _report(node: Node) -> str:
     made = node.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "KN-23 launch assessment", "Trajectory.", "DPRK-MISSILE"),
+            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
+            Precedence.PRIORITY,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "KN-23 launch assessment", "Trajectory.", "DPRK-MISSILE"),
-        label=LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
-        precedence=Precedence.PRIORITY,
     )
     return made.id
 

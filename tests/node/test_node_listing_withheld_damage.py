@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import delete
 
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest
+from accord.node import LabelRequest, NewItem
 from accord.store import ItemRow
 from accord.store._tables import AccessKeyRow  # type: ignore[attr-defined]
 
@@ -14,19 +14,23 @@ from accord.store._tables import AccessKeyRow  # type: ignore[attr-defined]
 def _secret(pair):
     """A 極秘 item with need-to-know DPRK-MISSILE: suzuki (秘, no NTK) may not read it."""
     return pair.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "Denied title", "Body.", "DPRK-MISSILE"),
+            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement=pair.agreement_id),
+            Precedence.FLASH,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "Denied title", "Body.", "DPRK-MISSILE"),
-        label=LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement=pair.agreement_id),
-        precedence=Precedence.FLASH,
     )
 
 
 def _readable(pair):
     return pair.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "Open title", "Body.", "x"),
+            LabelRequest("秘", ["KOR"]),
+            Precedence.ROUTINE,
+        ),
         actor="suzuki",
-        content=ItemContent(ItemKind.REPORT, "Open title", "Body.", "x"),
-        label=LabelRequest("秘", ["KOR"]),
-        precedence=Precedence.ROUTINE,
     )
 
 

@@ -14,7 +14,7 @@ from support_trio import Trio
 
 from accord.errors import IntegrityError
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node
+from accord.node import LabelRequest, NewItem, Node
 from accord.node.custody._provision import provided_to
 from accord.store import CompromiseCaseRow, DestructionRow, OutboxRow, QuarantineRow
 
@@ -24,10 +24,12 @@ DAMAGED = b'{"v": 1, "type": '
 def _provided(trio: Trio) -> str:
     """A JPN report sent to KOR and received there."""
     made = trio.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "KN-25 salvo", "Six rounds.", "DPRK-MISSILE"),
+            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
+            Precedence.ROUTINE,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "KN-25 salvo", "Six rounds.", "DPRK-MISSILE"),
-        label=LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
-        precedence=Precedence.ROUTINE,
     )
     trio.jpn.sending.send(made.id, to="KOR", actor="sato")
     trio.deliver(trio.jpn)

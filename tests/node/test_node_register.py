@@ -13,16 +13,18 @@ from accord.crypto import SigningKeys
 from accord.errors import InvalidInput, PolicyDenied, VerificationFailed
 from accord.exchange import UNSIGNED, HeldItem, HoldingsSummary
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest
+from accord.node import LabelRequest, NewItem
 from accord.store import DestructionRow, InboxMessageRow, ItemRow, OutboxRow, read_events
 
 
 def _provided(trio: Trio, title: str = "KN-25 salvo") -> str:
     made = trio.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, title, "Six rounds.", "DPRK-MISSILE"),
+            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
+            Precedence.PRIORITY,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, title, "Six rounds.", "DPRK-MISSILE"),
-        label=LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
-        precedence=Precedence.PRIORITY,
     )
     trio.jpn.sending.send(made.id, to="KOR", actor="sato")
     trio.deliver(trio.jpn)

@@ -11,16 +11,18 @@ from sqlalchemy import select
 from support_trio import Trio
 
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest
+from accord.node import LabelRequest, NewItem
 from accord.store import ConsentRow, ItemRow, OutboxRow, QuarantineRow
 
 
 def _provided_and_consented(trio: Trio) -> tuple[str, str]:
     made = trio.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "KN-23 launch", "Trajectory.", "DPRK-MISSILE"),
+            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
+            Precedence.PRIORITY,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "KN-23 launch", "Trajectory.", "DPRK-MISSILE"),
-        label=LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
-        precedence=Precedence.PRIORITY,
     )
     trio.jpn.sending.send(made.id, to="KOR", actor="sato")
     trio.deliver(trio.jpn)

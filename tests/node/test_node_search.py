@@ -24,7 +24,7 @@ from support_search import ENGLISH, JAPANESE, KOREAN, SEPARATORS, oracle_all, te
 
 from accord.errors import InvalidInput
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import UNSAFE_FAST_PASSWORD_HASHING, LabelRequest, NewNode, Node, SearchFilters
+from accord.node import UNSAFE_FAST_PASSWORD_HASHING, LabelRequest, NewItem, NewNode, Node, SearchFilters
 from accord.store import JournalRow
 
 POSTGRES_ENV = "ACCORD_TEST_POSTGRES_URL"
@@ -77,7 +77,7 @@ def _database(kind: str, tmp: Path) -> Iterator[str]:
 def create(node: Node, title: str, body: str, *, secret: bool = False, actor: str = "sato") -> str:
     label = LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"]) if secret else LabelRequest("秘", ["KOR"])
     content = ItemContent(ItemKind.REPORT, title, body, "DPRK-MISSILE" if secret else "x")
-    return node.items.create(actor=actor, content=content, label=label, precedence=Precedence.ROUTINE).id
+    return node.items.create(NewItem(content, label, Precedence.ROUTINE), actor=actor).id
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -16,7 +16,7 @@ from sqlalchemy import delete, text
 from support_trio import Loopback
 
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, Node, SearchFilters
+from accord.node import LabelRequest, NewItem, Node, SearchFilters
 from accord.store import SearchDocRow
 
 EVERYTHING = SearchFilters()
@@ -34,7 +34,7 @@ def jpn(make_node: Callable[..., Node], database_url: str) -> Node:
 def _create(node: Node, body: str, *, secret: bool = False, title: str = "報告") -> str:
     label = LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"]) if secret else LabelRequest("秘", ["KOR"])
     content = ItemContent(ItemKind.REPORT, title, body, "DPRK-MISSILE" if secret else "x")
-    return node.items.create(actor="sato", content=content, label=label, precedence=Precedence.ROUTINE).id
+    return node.items.create(NewItem(content, label, Precedence.ROUTINE), actor="sato").id
 
 
 def _ids(
@@ -119,10 +119,12 @@ def test_the_database_file_holds_no_searched_word(make_node: Callable[..., Node]
 def test_a_received_item_is_found_at_the_receiver_in_its_own_scheme(federation: Any) -> None:
     jpn, kor = federation.jpn, federation.kor
     item = jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "弾道ミサイル発射", "Launch at 06:12.", "DPRK-MISSILE"),
+            LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=federation.agreement_id),
+            Precedence.ROUTINE,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "弾道ミサイル発射", "Launch at 06:12.", "DPRK-MISSILE"),
-        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=federation.agreement_id),
-        precedence=Precedence.ROUTINE,
     ).id
     jpn.sending.send(item, to="KOR", actor="sato")
     for peer, lane in jpn.delivery.peers_with_pending():

@@ -311,13 +311,15 @@ def test_witness_messages_have_handlers(trio: Trio, kind: str) -> None:
 def test_a_transmission_calls_for_a_checkpoint_at_once_and_witnessing_does_not(trio: Trio) -> None:
     """Checkpoints follow every transmission and receipt (at the next seal), not only every 10 s."""
     from accord.items import ItemContent, ItemKind
-    from accord.node import LabelRequest
+    from accord.node import LabelRequest, NewItem
 
     made = trio.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "Launch", "Now.", "DPRK-MISSILE"),
+            LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
+            Precedence.ROUTINE,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "Launch", "Now.", "DPRK-MISSILE"),
-        label=LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
-        precedence=Precedence.ROUTINE,
     )
     for node in (trio.jpn, trio.kor):
         node.ctx.exchange_activity.clear()

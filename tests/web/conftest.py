@@ -15,7 +15,7 @@ import pytest
 from support_web import PASSWORD, ConsoleClient, ConsoleWorld, deliver_to_kor
 
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest
+from accord.node import LabelRequest, NewItem
 from accord.web import ConsoleSettings, create_console_app
 
 
@@ -25,10 +25,12 @@ def console(federation: Any) -> Iterator[ConsoleWorld]:
     for name in ("kim", "lee"):
         kor.accounts.set_password(name, PASSWORD, actor="authority")
     report = jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "Hwasong launch-site survey", "Two TELs seen.", "Assessment"),
+            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement=federation.agreement_id),
+            Precedence.FLASH,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "Hwasong launch-site survey", "Two TELs seen.", "Assessment"),
-        label=LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement=federation.agreement_id),
-        precedence=Precedence.FLASH,
     ).id
     deliver_to_kor(federation, report)
     clients: list[ConsoleClient] = []

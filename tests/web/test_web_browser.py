@@ -26,7 +26,7 @@ from support_browser import check_accessibility, chromium_path, screenshot, visi
 from support_web import PASSWORD, ConsoleWorld, deliver_to_kor
 
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest
+from accord.node import LabelRequest, NewItem
 from accord.web import ConsoleSettings, create_console_app
 
 pytestmark = pytest.mark.browser
@@ -175,10 +175,12 @@ def test_an_analyst_reads_creates_and_sees_new_arrivals(
     page.goto(served.url + "/inbox")
     world = served.world
     second = world.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "Second launch detected", "One more.", "Assessment"),
+            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement=world.federation.agreement_id),
+            Precedence.FLASH,
+        ),
         actor="sato",
-        content=ItemContent(ItemKind.REPORT, "Second launch detected", "One more.", "Assessment"),
-        label=LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement=world.federation.agreement_id),
-        precedence=Precedence.FLASH,
     ).id
     deliver_to_kor(world.federation, second)
     page.wait_for_selector("text=Second launch detected", timeout=10_000)

@@ -35,7 +35,7 @@ from accord.errors import Conflict, InvalidInput, LabelError, StorageError
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.limits import MAX_DOCUMENT_BYTES, MAX_TEXT_BYTES
 from accord.markings import ConfidentialityLabel, banner, from_xml, to_xml
-from accord.node import LabelRequest
+from accord.node import LabelRequest, NewItem
 
 __all__ = ["item_app", "label_app"]
 
@@ -127,11 +127,8 @@ def item_create(
                         bar.advance(task, n)
 
                 view = node.items.create(
+                    NewItem(content, request, Precedence.parse(precedence), attachments=files),
                     actor=actor,
-                    content=content,
-                    label=request,
-                    precedence=Precedence.parse(precedence),
-                    attachments=files,
                     progress=advance,
                 )
     if json_out:

@@ -19,7 +19,7 @@ from accord.errors import AccordError, InvalidInput
 from accord.interop._stix_check import check_bundle, load_json
 from accord.interop._stix_codec import ItemDraft, bundle_of, read_bundle
 from accord.markings import ConfidentialityLabel
-from accord.node import ItemView, LabelRequest, Node
+from accord.node import ItemView, LabelRequest, NewItem, Node
 
 __all__ = ["StixExchange"]
 
@@ -77,9 +77,7 @@ class StixExchange:
             self._node.ctx.journal_refusal(actor, "stix.import", exc, detail={"bytes": len(data)})
             raise
         return [
-            self._node.items.create(
-                actor=actor, content=draft.content, label=request, precedence=draft.precedence
-            )
+            self._node.items.create(NewItem(draft.content, request, draft.precedence), actor=actor)
             for draft, request in requests
         ]
 

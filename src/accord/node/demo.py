@@ -19,7 +19,7 @@ from accord.items import ItemContent, ItemKind, Precedence
 from accord.node._federation import bring_into_force, example_agreement, federate, pin_each_other
 from accord.node._node import NewNode, Node
 from accord.node.core._context import Clock, utc_now
-from accord.node.holdings._items import LabelRequest, Progress
+from accord.node.holdings._items import LabelRequest, NewItem, Progress
 
 __all__ = [
     "DemoPlan",
@@ -205,27 +205,29 @@ def _gsomia(s: DemoStep, jpn: Node, kor: Node, clock: Clock) -> str:
 
 def _launch_report(s: DemoStep, kor: Node, agreement_id: str, clock: Clock) -> str:
     launch = kor.items.create(
+        NewItem(
+            ItemContent(
+                ItemKind.MISSILE_LAUNCH,
+                "DPRK ballistic missile launch from Sunan area",
+                "One ballistic missile launched eastward; fell outside Japan's EEZ.",
+                "Early warning and assessment of DPRK missile activity",
+                {
+                    "detection_time": format_time(clock()),
+                    "launch_area": "39.2,125.7",
+                    "count": "1",
+                    "missile_type": "SRBM",
+                    "apogee_km": "50",
+                    "range_km": "350",
+                    "impact_area": "East Sea, outside Japan's EEZ",
+                    "inside_japan_eez": "no",
+                },
+            ),
+            LabelRequest(
+                "군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], ["NO-THIRD-PARTY"], agreement=agreement_id
+            ),
+            Precedence.FLASH,
+        ),
         actor="kim",
-        content=ItemContent(
-            ItemKind.MISSILE_LAUNCH,
-            "DPRK ballistic missile launch from Sunan area",
-            "One ballistic missile launched eastward; fell outside Japan's EEZ.",
-            "Early warning and assessment of DPRK missile activity",
-            {
-                "detection_time": format_time(clock()),
-                "launch_area": "39.2,125.7",
-                "count": "1",
-                "missile_type": "SRBM",
-                "apogee_km": "50",
-                "range_km": "350",
-                "impact_area": "East Sea, outside Japan's EEZ",
-                "inside_japan_eez": "no",
-            },
-        ),
-        label=LabelRequest(
-            "군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], ["NO-THIRD-PARTY"], agreement=agreement_id
-        ),
-        precedence=Precedence.FLASH,
     )
     _describe(s, kor, launch.id, "kim")
     return launch.id
@@ -238,21 +240,23 @@ def _imagery(
     size = write_sample_image(image, plan.image_megabytes)
     callback = progress("sealing imagery", size) if progress else None
     imagery = jpn.items.create(
-        actor="sato",
-        content=ItemContent(
-            ItemKind.IMAGERY,
-            "Sunan airfield, post-launch imagery",
-            "Launch site and support vehicles after the launch.",
-            "Assessment of DPRK missile activity",
-            {
-                "acquisition_time": format_time(plan.clock()),
-                "sensor": "IGS optical",
-                "footprint": "39.1,125.6;39.1,125.8;39.3,125.8;39.3,125.6",
-            },
+        NewItem(
+            ItemContent(
+                ItemKind.IMAGERY,
+                "Sunan airfield, post-launch imagery",
+                "Launch site and support vehicles after the launch.",
+                "Assessment of DPRK missile activity",
+                {
+                    "acquisition_time": format_time(plan.clock()),
+                    "sensor": "IGS optical",
+                    "footprint": "39.1,125.6;39.1,125.8;39.3,125.8;39.3,125.6",
+                },
+            ),
+            LabelRequest("秘", ["KOR"], ["DPRK-IMAGERY"], [], agreement=agreement_id),
+            Precedence.ROUTINE,
+            attachments=[image],
         ),
-        label=LabelRequest("秘", ["KOR"], ["DPRK-IMAGERY"], [], agreement=agreement_id),
-        precedence=Precedence.ROUTINE,
-        attachments=[image],
+        actor="sato",
         progress=callback,
     )
     _describe(s, jpn, imagery.id, "sato")

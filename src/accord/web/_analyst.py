@@ -29,7 +29,7 @@ from starlette.datastructures import FormData, UploadFile
 from accord.canonical import parse_time
 from accord.errors import AccordError, InvalidInput
 from accord.items import KINDS, FieldSpec, ItemContent, ItemKind, Precedence
-from accord.node import ItemView, LabelRequest
+from accord.node import ItemView, LabelRequest, NewItem
 from accord.web._console import Con, Console, Malformed, Me, Screen, Who
 
 __all__ = ["InboxRow", "inbox_rows", "router"]
@@ -238,7 +238,7 @@ def _create(
                     out.write(piece)
             paths.append(path)
         return console.node.items.create(
-            actor=who.name, content=content, label=label, precedence=precedence, attachments=paths
+            NewItem(content, label, precedence, attachments=paths), actor=who.name
         )
 
 

@@ -12,7 +12,7 @@ Imports :mod:`accord.node.registry` and :mod:`accord.node.core`.
 """
 
 from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest
+from accord.node.holdings._items import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest, NewItem
 from accord.node.holdings._search import NodeSearch, SearchFilters, SearchHit, SearchPage
 from accord.node.holdings._search_index import IndexCheck
 
@@ -24,6 +24,7 @@ __all__ = [
     "ItemService",
     "ItemView",
     "LabelRequest",
+    "NewItem",
     "NodeSearch",
     "SearchFilters",
     "SearchHit",

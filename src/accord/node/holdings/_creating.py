@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -44,7 +44,7 @@ from accord.node.core._home import NodeConfig
 from accord.node.core._principal import Act
 from accord.node.holdings._access import require_scope, subject_of
 from accord.node.holdings._access_keys import keep_access_key
-from accord.node.holdings._item_types import ItemView, LabelRequest, Progress
+from accord.node.holdings._item_types import ItemView, LabelRequest, NewItem, Progress
 from accord.node.holdings._search_index import SearchIndex
 from accord.node.holdings._units import ItemUnit
 from accord.node.holdings._vault import encrypt_blob, seal_content, wrap_blob_key, wrap_item_key
@@ -95,12 +95,11 @@ class _Draft:
     """An item being created: checked, its attachments sealed, not yet bound nor stored."""
 
     item_id: str
-    actor: str
+    act: Act
     content: ItemContent
     label: ConfidentialityLabel
     precedence: Precedence
     item_key: bytes
-    now: datetime
     refs: list[AttachmentRef] = field(default_factory=list)
     rows: list[AttachmentRow] = field(default_factory=list)
 
@@ -155,16 +154,7 @@ class _Draft:
 class ItemCreation(ItemUnit):
     """Creates items originated at this node (Arts. 2, 4, 11)."""
 
-    def create(
-        self,
-        *,
-        actor: str,
-        content: ItemContent,
-        label: LabelRequest,
-        precedence: Precedence,
-        attachments: Sequence[Path],
-        progress: Progress | None,
-    ) -> ItemView:
+    def create(self, new: NewItem, *, actor: str, progress: Progress | None) -> ItemView:
         """Create, bind and store an item (see :meth:`accord.node.holdings.ItemService.create`).
 
         Raises:
@@ -175,12 +165,12 @@ class ItemCreation(ItemUnit):
         try:
             # 1. Check, in a short transaction: who, which label, which agreement.
             with self._ctx.db.transaction(read_only=True) as session:
-                now = self._ctx.now()
-                made = self._check(session, Act(actor, now), item_id, label, content.purpose)
+                act = Act(actor, self._ctx.now())
+                made = self._check(session, act, item_id, new.label, new.content.purpose)
             # 2. Seal the attachments outside any transaction (they may be gigabytes; the
             #    database must stay available to the peer API and delivery meanwhile).
-            paths = [_existing_file(p) for p in attachments]
-            draft = _Draft(item_id, actor, content, made, precedence, new_data_key(), now)
+            paths = [_existing_file(p) for p in new.attachments]
+            draft = _Draft(item_id, act, new.content, made, new.precedence, new_data_key())
             for path in paths:
                 written.append(draft.seal(self._ctx, path, progress))
             # 3. Bind, then write item, attachments and journal entry in one transaction.
@@ -276,8 +266,8 @@ class ItemCreation(ItemUnit):
                     wrapped_key=wrap_item_key(self._ctx.data_key, draft.item_key, item_id),
                     content_sha384=content_sha,
                     binding_json=json.dumps(binding.to_dict(), sort_keys=True),
-                    created_by=draft.actor,
-                    created_at=format_stamp(draft.now),
+                    created_by=draft.act.actor,
+                    created_at=format_stamp(draft.act.now),
                     status=HoldingState.HELD,
                 ),
                 draft.rows,
@@ -288,8 +278,8 @@ class ItemCreation(ItemUnit):
             append_event(
                 session,
                 NewEvent(
-                    at=draft.now,
-                    actor=draft.actor,
+                    at=draft.act.now,
+                    actor=draft.act.actor,
                     action="item.create",
                     outcome="ok",
                     item_id=item_id,

@@ -1,6 +1,7 @@
 """The records the item service hands out: what is asked for, what is shown (GSOMIA Arts. 2, 4).
 
 * :class:`LabelRequest` — what an originator asks for; the node makes the label from it;
+* :class:`NewItem` — an item to create: content, label request, precedence, attachments;
 * :class:`ItemView` — a verified item as shown to a person, banners first;
 * :class:`Equivalent` — the marking an item would carry at a partner (Art. 4);
 * :class:`DamagedItem`, :class:`ItemListing` — a listing, with the items that no longer verify.
@@ -11,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from accord.crypto import Binding
 from accord.items import AttachmentRef, ItemContent, Precedence
 from accord.markings import Marking
 
-__all__ = ["DamagedItem", "Equivalent", "ItemListing", "ItemView", "LabelRequest", "Progress"]
+__all__ = ["DamagedItem", "Equivalent", "ItemListing", "ItemView", "LabelRequest", "NewItem", "Progress"]
 
 Progress = Callable[[int], None]
 """Told how many more bytes of an attachment were sealed."""
@@ -33,6 +35,17 @@ class LabelRequest:
     privacy_mark: str | None = None
     review_time: datetime | None = None
     agreement: str | None = None
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """What an originator asks to create: the content, its label, its precedence and the files attached."""
+
+    content: ItemContent
+    label: LabelRequest
+    precedence: Precedence
+    attachments: Sequence[Path] = ()
+    """Files sealed at rest as the item's attachments, in this order."""
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,11 @@ unit of its own, built from one :class:`~._units.ItemFooting`, which the service
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from accord.errors import IntegrityError
-from accord.items import AttachmentRef, ItemContent, Precedence
+from accord.items import AttachmentRef
 from accord.markings import Level
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
@@ -35,6 +34,7 @@ from accord.node.holdings._item_types import (
     ItemListing,
     ItemView,
     LabelRequest,
+    NewItem,
     Progress,
 )
 from accord.node.holdings._listing import ItemListings
@@ -49,7 +49,16 @@ from accord.node.registry._users import UserService
 from accord.policy import Resource
 from accord.store import ItemRepository, ItemRow
 
-__all__ = ["DamagedItem", "Equivalent", "ItemListing", "ItemService", "ItemView", "LabelRequest", "Progress"]
+__all__ = [
+    "DamagedItem",
+    "Equivalent",
+    "ItemListing",
+    "ItemService",
+    "ItemView",
+    "LabelRequest",
+    "NewItem",
+    "Progress",
+]
 
 
 class ItemService:
@@ -78,17 +87,10 @@ class ItemService:
 
     # --- create -------------------------------------------------------------------------
 
-    def create(
-        self,
-        *,
-        actor: str,
-        content: ItemContent,
-        label: LabelRequest,
-        precedence: Precedence,
-        attachments: Sequence[Path] = (),
-        progress: Progress | None = None,
-    ) -> ItemView:
-        """Create, bind and store an item originated at this node.
+    def create(self, new: NewItem, *, actor: str, progress: Progress | None = None) -> ItemView:
+        """Create, bind and store the item ``new`` originated at this node, as ``actor``.
+
+        ``progress`` is told how many more bytes of an attachment were sealed.
 
         Raises:
             NotFound: the user, the agreement or an attachment file does not exist.
@@ -98,14 +100,7 @@ class ItemService:
             AgreementStateError: the agreement is not in force (draft or terminated).
             ItemError: the content or an attachment is invalid.
         """
-        return self._creation.create(
-            actor=actor,
-            content=content,
-            label=label,
-            precedence=precedence,
-            attachments=attachments,
-            progress=progress,
-        )
+        return self._creation.create(new, actor=actor, progress=progress)
 
     def creatable_levels(self, actor: str) -> list[Level]:
         """The levels of this node's scheme ``actor`` may create an item at, highest first.
