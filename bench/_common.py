@@ -29,7 +29,7 @@ from accord.agreements import NoteKind
 from accord.cli._demo_cmd import free_ports
 from accord.cli._serve import running
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, NewNode, Node, example_agreement
+from accord.node import LabelRequest, NewItem, NewNode, NewUser, Node, example_agreement
 
 __all__ = [
     "Federation",
@@ -94,8 +94,8 @@ def make_federation(root: Path) -> Federation:
         )
         other.agreements.import_note(note.to_json(), actor="authority")
     topics = ["DPRK-MISSILE", "DPRK-IMAGERY"]
-    jpn.users.add("sato", role="officer", clearance="極秘", ntk=topics, actor="authority")
-    kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=topics, actor="authority")
+    jpn.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=topics), actor="authority")
+    kor.users.add(NewUser("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=topics), actor="authority")
     return Federation(root, jpn, kor, (ports[0], ports[1]), agreement_id)
 
 

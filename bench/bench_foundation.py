@@ -27,7 +27,7 @@ from accord.markings import (
     from_xml,
     to_xml,
 )
-from accord.node import LabelRequest, NewItem, NewNode, Node
+from accord.node import LabelRequest, NewItem, NewNode, NewUser, Node
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -88,7 +88,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         node = Node.init(Path(tmp) / "jpn", NewNode(party="JPN", node_id="jpn-bench"))
-        node.users.add("sato", role="analyst", clearance="極秘", ntk=[], actor="authority")
+        node.users.add(NewUser("sato", role="analyst", clearance="極秘", ntk=[]), actor="authority")
         content = ItemContent(ItemKind.REPORT, "Benchmark report", "body " * 100, "benchmark")
         start = time.perf_counter()
         for _ in range(args.items):

@@ -37,7 +37,15 @@ from sqlalchemy import insert, select, text
 
 from accord.crypto import new_data_key
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import UNSAFE_FAST_PASSWORD_HASHING, LabelRequest, NewItem, NewNode, Node, SearchFilters
+from accord.node import (
+    UNSAFE_FAST_PASSWORD_HASHING,
+    LabelRequest,
+    NewItem,
+    NewNode,
+    NewUser,
+    Node,
+    SearchFilters,
+)
 from accord.node.holdings._vault import seal_content, wrap_item_key
 from accord.store import ItemRow, search_index_size
 
@@ -110,8 +118,8 @@ def _node(root: Path, postgres: str | None) -> Node:
         NewNode(party="JPN", node_id="jpn-mod", database_url=url),
         password_hashing=UNSAFE_FAST_PASSWORD_HASHING,
     )
-    node.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
-    node.users.add("suzuki", role="analyst", clearance="秘", ntk=[], actor="authority")
+    node.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority")
+    node.users.add(NewUser("suzuki", role="analyst", clearance="秘", ntk=[]), actor="authority")
     return node
 
 

@@ -28,7 +28,7 @@ import coverage
 import pytest
 from hypothesis import HealthCheck, settings
 
-from accord.node import UNSAFE_FAST_PASSWORD_HASHING, NewNode, Node, example_agreement, federate
+from accord.node import UNSAFE_FAST_PASSWORD_HASHING, NewNode, NewUser, Node, example_agreement, federate
 from accord.store import Database
 from support_federation import JPN_KOR_GSOMIA, JPN_KOR_IN_FORCE
 
@@ -348,9 +348,11 @@ def _jpn_kor(make: Callable[[str, str], Node]) -> str:
     """JPN and KOR under the Japan–ROK GSOMIA in force, an officer at each and a low-cleared KOR analyst."""
     jpn, kor = make("JPN", "jpn-mod"), make("KOR", "kor-mnd")
     agreement_id = federate([jpn, kor], example_agreement(JPN_KOR_GSOMIA), in_force_on=JPN_KOR_IN_FORCE)
-    jpn.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
-    kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
-    kor.users.add("lee", role="analyst", clearance="대외비", ntk=[], actor="authority")
+    jpn.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority")
+    kor.users.add(
+        NewUser("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
+    kor.users.add(NewUser("lee", role="analyst", clearance="대외비", ntk=[]), actor="authority")
     return agreement_id
 
 

@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 
 from accord.api import create_user_app
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, Node
+from accord.node import LabelRequest, NewItem, NewUser, Node
 
 MISSING = "jpn-" + "0" * 32
 # (method, path) -> (path to call with {item}, JSON body or None)
@@ -68,7 +68,7 @@ def test_no_route_reveals_a_denied_item(federation: Any, route: tuple[str, str])
     ).id
     jpn.sending.send(item, to="KOR", actor="sato")  # in the outbox too
     # An officer cleared 極秘 without the need to know DPRK-MISSILE: denied.
-    jpn.users.add("ito", role="officer", clearance="極秘", ntk=[], actor="authority")
+    jpn.users.add(NewUser("ito", role="officer", clearance="極秘", ntk=[]), actor="authority")
     token = jpn.accounts.issue_token("ito", days=1, actor="authority")[1]
     sato = jpn.accounts.issue_token("sato", days=1, actor="authority")[1]
     method, _ = route

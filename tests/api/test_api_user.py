@@ -10,7 +10,7 @@ import pytest
 
 from accord.api import create_user_app
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, Node
+from accord.node import LabelRequest, NewItem, NewUser, Node
 
 
 def _call(node: Node, method: str, path: str, token: str | None = None, **kw: Any) -> httpx.Response:
@@ -50,7 +50,7 @@ def test_requests_need_a_valid_token(federation: Any) -> None:
 
 def test_a_denied_item_looks_like_a_missing_one(federation: Any) -> None:
     jpn = federation.jpn
-    jpn.users.add("suzuki", role="analyst", clearance="秘", ntk=["DPRK-MISSILE"], actor="authority")
+    jpn.users.add(NewUser("suzuki", role="analyst", clearance="秘", ntk=["DPRK-MISSILE"]), actor="authority")
     secret = _item(jpn, "極秘", ["KOR"])
     token = _token(jpn, "suzuki")
     denied = _call(jpn, "GET", f"/api/v1/items/{secret}", token=token)
@@ -71,13 +71,13 @@ def test_release_and_outbox(federation: Any) -> None:
     refused = _call(jpn, "POST", f"/api/v1/items/{item}/send", token=_token(jpn, "sato"), json={"to": "USA"})
     assert refused.status_code in (403, 404)
     assert "reason" in refused.json()
-    jpn.users.add("ito", role="analyst", clearance="秘", ntk=[], actor="authority")
+    jpn.users.add(NewUser("ito", role="analyst", clearance="秘", ntk=[]), actor="authority")
     assert _call(jpn, "GET", "/api/v1/outbox", token=_token(jpn, "ito")).status_code == 403
     # The outbox shows only what the officer may read: tanaka lacks the need to know.
-    jpn.users.add("tanaka", role="officer", clearance="機密", ntk=[], actor="authority")
+    jpn.users.add(NewUser("tanaka", role="officer", clearance="機密", ntk=[]), actor="authority")
     outbox = _call(jpn, "GET", "/api/v1/outbox", token=_token(jpn, "tanaka"))
     assert outbox.json() == []
-    jpn.users.add("mori", role="officer", clearance="機密", ntk=["DPRK-MISSILE"], actor="authority")
+    jpn.users.add(NewUser("mori", role="officer", clearance="機密", ntk=["DPRK-MISSILE"]), actor="authority")
     outbox = _call(jpn, "GET", "/api/v1/outbox", token=_token(jpn, "mori"))
     assert [e["item_id"] for e in outbox.json()] == [item]
 

@@ -25,7 +25,7 @@ from support_exchange_adversarial import FederationLike, events, outbox_rows, re
 from accord.api import PeerServer, create_peer_app
 from accord.exchange import PeerRejected, PeerUnavailable
 from accord.items import Precedence
-from accord.node import DeliveryService, DeliveryWorker, NewNode, Node, example_agreement, federate
+from accord.node import DeliveryService, DeliveryWorker, NewNode, NewUser, Node, example_agreement, federate
 from accord.store import InboxMessageRow, ItemRow, OutboxRow
 from support_federation import JPN_KOR_GSOMIA, Loopback
 
@@ -70,8 +70,12 @@ def served(tmp_path: Path) -> Iterator[Served]:
     try:
         text = example_agreement(JPN_KOR_GSOMIA)
         federate([jpn, kor], text, in_force_on=date(2016, 11, 23))
-        jpn.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
-        kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
+        jpn.users.add(
+            NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority"
+        )
+        kor.users.add(
+            NewUser("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
+        )
         yield Served(jpn, kor, ports)
     finally:
         jpn.close()

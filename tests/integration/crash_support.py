@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from accord.node import NewNode, Node, example_agreement, federate
+from accord.node import NewNode, NewUser, Node, example_agreement, federate
 from accord.node.transfer._control import NO_ITEM
 from support_federation import JPN_KOR_GSOMIA
 
@@ -88,9 +88,13 @@ def make_pair(root: Path) -> Pair:
     try:
         text = example_agreement(JPN_KOR_GSOMIA)
         agreement_id = federate([jpn, kor], text, in_force_on=date(2016, 11, 23))
-        jpn.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
+        jpn.users.add(
+            NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority"
+        )
         jpn.accounts.set_password("sato", SATO_PASSWORD, actor="authority")
-        kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
+        kor.users.add(
+            NewUser("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
+        )
     finally:
         jpn.close()
         kor.close()

@@ -26,6 +26,7 @@ from accord.node import (
     LabelRequest,
     NewItem,
     NewNode,
+    NewUser,
     Node,
     example_agreement,
     federate,
@@ -80,9 +81,9 @@ def served(tmp_path: Path) -> Iterator[Served]:
     federate([usa, kor], example_agreement("usa-kor-1987.toml"), in_force_on=date(1987, 9, 24))
     federate([usa, jpn, kor], example_agreement("tisa-2014.toml"), in_force_on=date(2014, 12, 29))
     topics = ["DPRK-MISSILE"]
-    jpn.users.add("sato", role="officer", clearance="極秘", ntk=topics, actor="authority")
-    kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=topics, actor="authority")
-    usa.users.add("smith", role="officer", clearance="SECRET", ntk=topics, actor="authority")
+    jpn.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=topics), actor="authority")
+    kor.users.add(NewUser("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=topics), actor="authority")
+    usa.users.add(NewUser("smith", role="officer", clearance="SECRET", ntk=topics), actor="authority")
     with ExitStack() as stack:
         workers = []
         for node, port in zip((jpn, kor, usa), ports, strict=True):

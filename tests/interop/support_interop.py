@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import UNSAFE_FAST_PASSWORD_HASHING, LabelRequest, NewItem, Node, example_agreement, federate
+from accord.node import (
+    UNSAFE_FAST_PASSWORD_HASHING,
+    LabelRequest,
+    NewItem,
+    NewUser,
+    Node,
+    example_agreement,
+    federate,
+)
 from support_federation import JPN_KOR_GSOMIA, JPN_KOR_IN_FORCE
 
 Prepare = Callable[[Any], None]
@@ -83,9 +91,13 @@ def build_template(
     try:
         text = example_agreement(JPN_KOR_GSOMIA)
         agreement_id = federate([jpn, kor], text, in_force_on=JPN_KOR_IN_FORCE)
-        jpn.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
-        kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
-        kor.users.add("lee", role="analyst", clearance="대외비", ntk=[], actor="authority")
+        jpn.users.add(
+            NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority"
+        )
+        kor.users.add(
+            NewUser("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
+        )
+        kor.users.add(NewUser("lee", role="analyst", clearance="대외비", ntk=[]), actor="authority")
         if prepare is not None:
             prepare(support.Federation(jpn, kor, agreement_id, text, clock))
     finally:

@@ -14,7 +14,7 @@ import stix2validator.validator as stix2_validator
 from accord.errors import AccordError, InvalidInput
 from accord.interop import ACS_EXT, NATIONAL_MARKING_EXT, StixExchange, json_schemas
 from accord.interop._stix_check import MAX_DEPTH, SCHEMA_DIR
-from accord.node import JournalFilter
+from accord.node import JournalFilter, NewUser
 
 Edit = Callable[[dict[str, Any]], None]
 
@@ -105,7 +105,7 @@ def test_refused_with_reason_and_nothing_stored(federation: Any, jpn_item: str, 
     edit, reason = CASES[case]
     edit(bundle)
     # Cleared to the top, so that the scope of the agreement is what refuses 機密.
-    jpn.users.add("kato", role="officer", clearance="機密", ntk=["DPRK-MISSILE"], actor="authority")
+    jpn.users.add(NewUser("kato", role="officer", clearance="機密", ntk=["DPRK-MISSILE"]), actor="authority")
     before = len(jpn.items.all())
     with pytest.raises(AccordError) as refused:
         exchange.import_bundle(json.dumps(bundle).encode(), actor="kato")

@@ -15,7 +15,7 @@ from taxii2client.v21 import Server, as_pages
 from accord.cli._serve import UserApiServer
 from accord.interop import TAXII_MEDIA_TYPE, StixExchange
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem
+from accord.node import LabelRequest, NewItem, NewUser
 
 PASSWORD = "correct horse battery staple"
 
@@ -41,7 +41,7 @@ def _fill(federation: Any) -> None:
             actor="sato",
         )
         federation.clock.advance(seconds=1)
-    jpn.users.add("ito", role="officer", clearance="極秘", ntk=[], actor="authority")
+    jpn.users.add(NewUser("ito", role="officer", clearance="極秘", ntk=[]), actor="authority")
     for name in ("sato", "ito"):
         jpn.accounts.set_password(name, PASSWORD, actor="authority")
 

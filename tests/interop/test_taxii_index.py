@@ -7,6 +7,7 @@ from typing import Any
 from support_interop import make_launch
 
 from accord.interop._taxii_views import PageRequest, TaxiiViews
+from accord.node import NewUser
 
 
 def test_arrivals_in_order_since_a_time(federation: Any) -> None:
@@ -19,7 +20,7 @@ def test_arrivals_in_order_since_a_time(federation: Any) -> None:
     assert [i for i, _ in jpn.items.arrivals(since=arrived[1][1])] == [second]
     views = jpn.items.views_of([second, "jpn-missing", first], actor=None).views
     assert [v.id for v in views] == [second, first]
-    jpn.users.add("ito", role="officer", clearance="極秘", ntk=[], actor="authority")
+    jpn.users.add(NewUser("ito", role="officer", clearance="極秘", ntk=[]), actor="authority")
     assert jpn.items.views_of([first], actor="ito").views == []
     assert [v.id for v in jpn.items.views_of([first], actor="sato").views] == [first]
 
@@ -28,7 +29,7 @@ def test_index_is_strictly_increasing_and_filters_per_person(federation: Any) ->
     jpn = federation.jpn
     for n in range(3):  # the same arrival time: the index steps by a microsecond
         make_launch(jpn, federation.agreement_id, title=f"Launch {n}")
-    jpn.users.add("ito", role="officer", clearance="極秘", ntk=[], actor="authority")
+    jpn.users.add(NewUser("ito", role="officer", clearance="極秘", ntk=[]), actor="authority")
     views = TaxiiViews(jpn)
     collection = next(c for c in views.collections() if c.agreement == federation.agreement_id)
 

@@ -9,19 +9,23 @@ import pytest
 from support_node import Pair
 from support_trio import Trio, build_trio
 
-from accord.node import Node, example_agreement, federate
+from accord.node import NewUser, Node, example_agreement, federate
 from support_federation import JPN_KOR_GSOMIA
 
 
 def _people(jpn: Node, kor: Node) -> str:
     """The Japan–ROK GSOMIA in force between ``jpn`` and ``kor``, and their people; the agreement's id."""
     agreement_id = federate([jpn, kor], example_agreement(JPN_KOR_GSOMIA), in_force_on=date(2016, 11, 23))
-    jpn.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
-    jpn.users.add("tanaka", role="officer", clearance="機密", ntk=["DPRK-MISSILE"], actor="authority")
-    jpn.users.add("suzuki", role="analyst", clearance="秘", ntk=[], actor="authority")
-    jpn.users.add("ito", role="auditor", clearance="極秘", ntk=[], actor="authority")
-    kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
-    kor.users.add("lee", role="analyst", clearance="대외비", ntk=[], actor="authority")
+    jpn.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority")
+    jpn.users.add(
+        NewUser("tanaka", role="officer", clearance="機密", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
+    jpn.users.add(NewUser("suzuki", role="analyst", clearance="秘", ntk=[]), actor="authority")
+    jpn.users.add(NewUser("ito", role="auditor", clearance="極秘", ntk=[]), actor="authority")
+    kor.users.add(
+        NewUser("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
+    kor.users.add(NewUser("lee", role="analyst", clearance="대외비", ntk=[]), actor="authority")
     return agreement_id
 
 

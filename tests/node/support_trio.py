@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from accord.errors import TransportError
-from accord.node import Node, example_agreement, federate
+from accord.node import NewUser, Node, example_agreement, federate
 from support_federation import Loopback
 
 
@@ -44,10 +44,10 @@ def prepare_trio(make: Callable[[str, str], Node]) -> None:
     federate([usa, kor], example_agreement("usa-kor-1987.toml"), in_force_on=date(1987, 9, 24))
     federate([usa, jpn, kor], example_agreement("tisa-2014.toml"), in_force_on=date(2014, 12, 29))
     topics = ["DPRK-MISSILE"]
-    jpn.users.add("sato", role="officer", clearance="極秘", ntk=topics, actor="authority")
-    jpn.users.add("suzuki", role="analyst", clearance="極秘", ntk=topics, actor="authority")
-    kor.users.add("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=topics, actor="authority")
-    usa.users.add("smith", role="officer", clearance="SECRET", ntk=topics, actor="authority")
+    jpn.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=topics), actor="authority")
+    jpn.users.add(NewUser("suzuki", role="analyst", clearance="極秘", ntk=topics), actor="authority")
+    kor.users.add(NewUser("kim", role="officer", clearance="군사Ⅱ급비밀", ntk=topics), actor="authority")
+    usa.users.add(NewUser("smith", role="officer", clearance="SECRET", ntk=topics), actor="authority")
 
 
 def build_trio(open_group: Callable[..., list[Node]], clock: object) -> Trio:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem
+from accord.node import LabelRequest, NewItem, NewUser
 from accord.node.holdings._access_keys import AccessShapes
 from accord.store import ItemRow
 
@@ -22,7 +22,7 @@ def _make(node, actor):
 def test_second_database_in_process_misses_its_access_key(make_node):
     a, b = make_node("JPN", "jpn-a"), make_node("JPN", "jpn-b")
     for n in (a, b):
-        n.users.add("sato", role="officer", clearance="極秘", ntk=[], actor="authority")
+        n.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=[]), actor="authority")
     _make(a, "sato")
     a.items.listing(actor="sato")  # caches the shape's digest process-wide
     made = _make(b, "sato")  # keep_access_key skips the insert in b's database
@@ -36,7 +36,7 @@ def test_second_database_in_process_misses_its_access_key(make_node):
 def test_two_nodes_in_one_process_do_not_share_parsed_shapes(make_node):
     a, b = make_node("JPN", "jpn-a"), make_node("JPN", "jpn-b")
     for n in (a, b):
-        n.users.add("sato", role="officer", clearance="極秘", ntk=[], actor="authority")
+        n.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=[]), actor="authority")
     _make(a, "sato")
     a.items.listing(actor="sato")  # a parses its one shape
     assert len(a.items.access_shapes) == 1
@@ -49,7 +49,7 @@ def test_two_nodes_in_one_process_do_not_share_parsed_shapes(make_node):
 
 def test_the_shape_cache_keeps_no_more_than_its_bound(make_node):
     node = make_node("JPN", "jpn-a")
-    node.users.add("sato", role="officer", clearance="極秘", ntk=[], actor="authority")
+    node.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=[]), actor="authority")
     for level, parties in (("秘", ["KOR"]), ("極秘", ["KOR"]), ("秘", [])):
         node.items.create(
             NewItem(

@@ -12,7 +12,14 @@ from support_node import FederationLike, events, refused, row_counts
 
 from accord.cli._common import CliSettings
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
-from accord.node import RFC9106_LOW_MEMORY, UNSAFE_FAST_PASSWORD_HASHING, NewNode, Node, PasswordHashing
+from accord.node import (
+    RFC9106_LOW_MEMORY,
+    UNSAFE_FAST_PASSWORD_HASHING,
+    NewNode,
+    NewUser,
+    Node,
+    PasswordHashing,
+)
 from accord.store import ApiTokenRow, JournalRow, UserRow
 
 PASSWORD = "correct horse battery"
@@ -26,8 +33,8 @@ SECRET = re.compile(r"acc_([0-9a-f]{16})_[A-Za-z0-9_-]{43}")
 def kor(federation: FederationLike) -> Node:
     """KOR with analysts kim and lee (from the federation), authority park, officer choi."""
     node = federation.kor
-    node.users.add("park", role="authority", clearance="군사Ⅰ급비밀", ntk=[], actor="authority")
-    node.users.add("choi", role="officer", clearance="군사Ⅱ급비밀", ntk=[], actor="authority")
+    node.users.add(NewUser("park", role="authority", clearance="군사Ⅰ급비밀", ntk=[]), actor="authority")
+    node.users.add(NewUser("choi", role="officer", clearance="군사Ⅱ급비밀", ntk=[]), actor="authority")
     node.accounts.set_password("kim", PASSWORD, actor="authority")
     return node
 
@@ -56,7 +63,7 @@ def test_a_node_hashes_with_rfc9106_parameters_unless_told_otherwise(
     node = Node.init(tmp_path / "kor", NewNode(party="KOR", node_id="kor-prod"))
     try:
         assert node.accounts.password_hashing == RFC9106_LOW_MEMORY
-        node.users.add("kim", role="analyst", clearance="군사Ⅱ급비밀", ntk=[], actor="authority")
+        node.users.add(NewUser("kim", role="analyst", clearance="군사Ⅱ급비밀", ntk=[]), actor="authority")
         node.accounts.set_password("kim", PASSWORD, actor="authority")
         stored = _user_row(node, "kim").password_hash
         assert stored is not None

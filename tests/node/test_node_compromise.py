@@ -20,7 +20,7 @@ from accord.crypto import SigningKeys
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import UNSIGNED, CompromisedItem, CompromiseNotice, CompromiseReport, new_case_id
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, Node
+from accord.node import LabelRequest, NewItem, NewUser, Node
 from accord.node.core import Act
 from accord.node.transfer import Outgoing
 from accord.store import (
@@ -375,9 +375,11 @@ def test_a_report_for_a_case_never_notified_is_quarantined(trio: Trio) -> None:
 def test_exposure_lists_readers_permitted_people_and_sends(trio: Trio) -> None:
     item = _provided(trio)
     trio.kor.users.add(
-        "park", role="analyst", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority"
+        NewUser("park", role="analyst", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
     )
-    trio.kor.users.add("lee", role="analyst", clearance="대외비", ntk=["DPRK-MISSILE"], actor="authority")
+    trio.kor.users.add(
+        NewUser("lee", role="analyst", clearance="대외비", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
     trio.kor.items.show(item, actor="park")
     trio.kor.items.inbox(actor="kim")
     at_kor = trio.kor.compromise.exposure(item, actor="kim")
@@ -403,7 +405,7 @@ def test_exposure_lists_readers_permitted_people_and_sends(trio: Trio) -> None:
 def test_exposure_and_cases_are_withheld_like_missing_items(trio: Trio) -> None:
     item = _provided(trio)
     trio.kor.users.add(
-        "choi", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-SIGINT"], actor="authority"
+        NewUser("choi", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-SIGINT"]), actor="authority"
     )
     case = trio.kor.compromise.report([item], actual=True, circumstances="Lost.", actor="kim")
     with pytest.raises(NotFound, match=f"no item '{item}' at this node"):

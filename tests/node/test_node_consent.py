@@ -21,7 +21,7 @@ from accord.cli import app
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import UNSIGNED, ConsentToken
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import ConsentGrant, LabelRequest, NewItem, Node
+from accord.node import ConsentGrant, LabelRequest, NewItem, NewUser, Node
 from accord.store import ConsentRow, ItemRow, QuarantineRow, read_events
 
 
@@ -194,8 +194,12 @@ def test_tisa_relay_needs_consent_and_stays_in_scope(trio: Trio) -> None:
 
 
 def test_a_relay_outside_tisa_scope_is_refused(trio: Trio) -> None:
-    trio.jpn.users.add("mori", role="officer", clearance="極秘", ntk=["DPRK-SIGINT"], actor="authority")
-    trio.usa.users.add("jones", role="officer", clearance="SECRET", ntk=["DPRK-SIGINT"], actor="authority")
+    trio.jpn.users.add(
+        NewUser("mori", role="officer", clearance="極秘", ntk=["DPRK-SIGINT"]), actor="authority"
+    )
+    trio.usa.users.add(
+        NewUser("jones", role="officer", clearance="SECRET", ntk=["DPRK-SIGINT"]), actor="authority"
+    )
     made = trio.jpn.items.create(
         NewItem(
             ItemContent(ItemKind.REPORT, "Signals summary", "Out of TISA scope.", "DPRK-SIGINT"),
@@ -296,11 +300,7 @@ def _last_refusal(node: Node, action: str) -> str:
 def test_a_purpose_only_consent_admits_readers_working_for_its_purpose(trio: Trio) -> None:
     item, _ = _passed_on_to_usa(trio, purpose_only=True)
     trio.usa.users.add(
-        "brown",
-        role="officer",
-        clearance="SECRET",
-        ntk=["DPRK-MISSILE"],
-        purposes=[PURPOSE],
+        NewUser("brown", role="officer", clearance="SECRET", ntk=["DPRK-MISSILE"], purposes=[PURPOSE]),
         actor="authority",
     )
     assert trio.usa.items.show(item, actor="brown").id == item
@@ -311,7 +311,8 @@ def test_a_purpose_only_consent_admits_readers_working_for_its_purpose(trio: Tri
 def test_a_purpose_only_consent_withholds_the_item_from_other_purposes_with_the_reason(trio: Trio) -> None:
     item, token_id = _passed_on_to_usa(trio, purpose_only=True)
     trio.usa.users.add(
-        "jones", role="analyst", clearance="SECRET", ntk=["DPRK-MISSILE"], purposes=["ASW"], actor="authority"
+        NewUser("jones", role="analyst", clearance="SECRET", ntk=["DPRK-MISSILE"], purposes=["ASW"]),
+        actor="authority",
     )
     with pytest.raises(NotFound):
         trio.usa.items.show(item, actor="jones")
@@ -324,7 +325,8 @@ def test_a_purpose_only_consent_withholds_the_item_from_other_purposes_with_the_
 def test_without_the_condition_any_cleared_reader_of_the_third_party_reads(trio: Trio) -> None:
     item, _ = _passed_on_to_usa(trio)
     trio.usa.users.add(
-        "jones", role="analyst", clearance="SECRET", ntk=["DPRK-MISSILE"], purposes=["ASW"], actor="authority"
+        NewUser("jones", role="analyst", clearance="SECRET", ntk=["DPRK-MISSILE"], purposes=["ASW"]),
+        actor="authority",
     )
     assert trio.usa.items.show(item, actor="jones").id == item
 
@@ -358,7 +360,9 @@ def test_the_destroy_by_date_is_tracked_by_the_third_partys_register(trio: Trio)
     (late,) = trio.usa.register.holdings(actor="smith", overdue_only=True)
     assert (late.item_id, late.overdue, late.to_dict()["overdue"]) == (item, True, True)
     # Destroyed, it is no longer overdue.
-    trio.usa.users.add("white", role="officer", clearance="SECRET", ntk=["DPRK-MISSILE"], actor="authority")
+    trio.usa.users.add(
+        NewUser("white", role="officer", clearance="SECRET", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
     trio.usa.custody.destroy(item, method="shredded", witness="white", actor="smith")
     assert trio.usa.register.holdings(actor="smith", overdue_only=True) == []
 

@@ -7,7 +7,7 @@ from support_trio import Trio
 
 from accord.errors import NotFound
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem
+from accord.node import LabelRequest, NewItem, NewUser
 
 
 def test_decisions_about_a_withheld_item_look_like_missing_requests(trio: Trio) -> None:
@@ -22,7 +22,7 @@ def test_decisions_about_a_withheld_item_look_like_missing_requests(trio: Trio) 
     trio.jpn.sending.send(made.id, to="KOR", actor="sato")
     trio.deliver(trio.jpn)
     # ito is an officer cleared 極秘 without the need to know: the item is withheld from ito.
-    trio.jpn.users.add("ito", role="officer", clearance="極秘", ntk=[], actor="authority")
+    trio.jpn.users.add(NewUser("ito", role="officer", clearance="極秘", ntk=[]), actor="authority")
     asked = trio.kor.consents.request(made.id, to="USA", purpose="Cueing", actor="kim")
     trio.deliver(trio.kor)
     for decide in (

@@ -17,7 +17,7 @@ from accord.agreements import NoteKind
 from accord.crypto import SigningKeys
 from accord.exchange import UNSIGNED, ConsentReceipt, HoldingsSummary
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import ConsentGrant, LabelRequest, NewItem, Node
+from accord.node import ConsentGrant, LabelRequest, NewItem, NewUser, Node
 from accord.node.core import Act
 from accord.node.registry._agreements import travel_refusal
 from accord.node.transfer import Outgoing
@@ -102,7 +102,9 @@ def test_the_third_partys_summary_reconciles_clean_at_the_originator(trio: Trio)
 
 def test_an_item_the_third_party_destroyed_is_a_difference_until_its_certificate_arrives(trio: Trio) -> None:
     item, _ = _passed_on(trio)
-    trio.usa.users.add("jones", role="officer", clearance="SECRET", ntk=["DPRK-MISSILE"], actor="authority")
+    trio.usa.users.add(
+        NewUser("jones", role="officer", clearance="SECRET", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
     trio.usa.custody.destroy(item, method="crypto-erase", witness="jones", actor="smith")
     assert _reconcile_usa(trio) == [("destroyed-without-certificate", item)]
     trio.deliver(trio.usa)  # the certificate reaches JPN

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from accord.errors import NotFound
+from accord.node import NewUser
 
 
 def test_the_levels_follow_the_clearance(federation: Any) -> None:
@@ -21,7 +22,7 @@ def test_the_levels_follow_the_clearance(federation: Any) -> None:
 
 def test_a_role_that_may_not_create_gets_no_level(federation: Any) -> None:
     kor = federation.kor
-    kor.users.add("han", role="auditor", clearance="군사Ⅰ급비밀", ntk=[], actor="authority")
+    kor.users.add(NewUser("han", role="auditor", clearance="군사Ⅰ급비밀", ntk=[]), actor="authority")
     assert kor.items.creatable_levels("han") == []
 
 

@@ -12,7 +12,7 @@ from accord.crypto import SigningKeys
 from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import UNSIGNED, DestructionCertificate
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem
+from accord.node import LabelRequest, NewItem, NewUser
 from accord.node.core import Act
 from accord.node.transfer import Outgoing
 from accord.store import AttachmentRow, DestructionRow, ItemRow, QuarantineRow, read_events
@@ -46,7 +46,7 @@ def _events(node: object, action: str) -> list[str]:
 
 def _add_witness(trio: Trio) -> None:
     trio.kor.users.add(
-        "park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority"
+        NewUser("park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
     )
 
 
@@ -159,7 +159,9 @@ def test_the_witness_is_another_cleared_user(trio: Trio) -> None:
         trio.kor.custody.destroy(item, method="shred", witness="kim", actor="kim")
     with pytest.raises(NotFound, match="witness 'nobody' is not a user"):
         trio.kor.custody.destroy(item, method="shred", witness="nobody", actor="kim")
-    trio.kor.users.add("choi", role="officer", clearance="대외비", ntk=["DPRK-MISSILE"], actor="authority")
+    trio.kor.users.add(
+        NewUser("choi", role="officer", clearance="대외비", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
     with pytest.raises(PolicyDenied, match="witness choi may not see this item"):
         trio.kor.custody.destroy(item, method="shred", witness="choi", actor="kim")
     with trio.kor.ctx.db.transaction(read_only=True) as session:

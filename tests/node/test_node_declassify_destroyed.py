@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from test_node_consent import _jpn_report
 
+from accord.node import NewUser
 from accord.store import ItemRow
 
 
 def test_declassify_after_destruction(trio):
     item = _jpn_report(trio)
     trio.kor.users.add(
-        "park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority"
+        NewUser("park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
     )
     trio.kor.custody.destroy(item, method="crypto-erase", witness="park", actor="kim")
     trio.deliver(trio.kor)

@@ -16,7 +16,7 @@ from support_node import FederationLike, events
 from accord.agreements import NoteKind
 from accord.errors import NotFound
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, Node
+from accord.node import LabelRequest, NewItem, NewUser, Node
 from support_federation import Loopback
 
 TERMINATED = datetime(2027, 11, 22, 15, 30, tzinfo=UTC)  # 2027-11-23 00:30 in Seoul
@@ -85,7 +85,9 @@ def test_a_bundle_does_not_carry_what_may_no_longer_go(federation: FederationLik
 
 def test_a_destruction_certificate_still_goes_after_termination(federation: FederationLike) -> None:
     jpn, kor = federation.jpn, federation.kor
-    kor.users.add("park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority")
+    kor.users.add(
+        NewUser("park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
     item = _item(jpn, "sato", "秘", ["KOR"])
     jpn.sending.send(item, to="KOR", actor="sato")
     assert _deliver(jpn, kor) == 1  # received while in force

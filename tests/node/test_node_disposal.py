@@ -12,7 +12,7 @@ from accord.agreements import NoteKind
 from accord.errors import NotFound, PolicyDenied
 from accord.exchange import DisposalRequest
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem
+from accord.node import LabelRequest, NewItem, NewUser
 from accord.node.core import Act
 from accord.node.transfer import Outgoing
 from accord.store import ItemRow, QuarantineRow
@@ -57,7 +57,7 @@ def test_after_termination_the_originator_asks_and_the_holder_destroys(trio: Tri
     # Protection survives: the holder still reads it under the same rules until it is destroyed.
     assert trio.kor.items.show(item, actor="kim").id == item
     trio.kor.users.add(
-        "park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority"
+        NewUser("park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
     )
     trio.kor.custody.destroy(item, method="returned to the originator", witness="park", actor="kim")
     trio.deliver(trio.kor)

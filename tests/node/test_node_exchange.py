@@ -18,7 +18,7 @@ from support_node import FederationLike
 from accord.errors import NotFound, PolicyDenied, TranslationRefused, TransportError
 from accord.exchange import UNSIGNED, EnvelopeHeader, ReceiptBatch, Transmission
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, Node
+from accord.node import LabelRequest, NewItem, NewUser, Node
 from accord.store import InboxMessageRow, OutboxRow, QuarantineRow, format_stamp
 from support_federation import Loopback, write_image
 
@@ -226,7 +226,9 @@ def test_imagery_attachment_travels(federation: FederationLike, tmp_path: Path) 
 )
 def test_send_refusals(federation: FederationLike, refused: Refused) -> None:
     jpn = federation.jpn
-    jpn.users.add("tanaka", role="officer", clearance="機密", ntk=["DPRK-MISSILE"], actor="authority")
+    jpn.users.add(
+        NewUser("tanaka", role="officer", clearance="機密", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
     item = _report(jpn, "tanaka", refused.level, refused.rel, Precedence.ROUTINE)
     with pytest.raises(refused.error, match=refused.reason):
         jpn.sending.send(item, to=refused.to, actor="tanaka")

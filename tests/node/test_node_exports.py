@@ -40,6 +40,7 @@ def test_node_exports() -> None:
         "LedgerService",
         "NewItem",
         "NewNode",
+        "NewUser",
         "Node",
         "NodeConfig",
         "NodeContext",

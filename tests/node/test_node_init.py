@@ -9,7 +9,7 @@ import pytest
 from support_node import Maker, events, row_counts
 
 from accord.errors import Conflict, InvalidInput, NotFound, StorageError
-from accord.node import NewNode, Node, NodeConfig
+from accord.node import NewNode, NewUser, Node, NodeConfig
 
 PRIVATE = ("signing.key", "hpke.key", "hpke-cnsa.key", "tls.key", "data.key")
 
@@ -65,7 +65,7 @@ def test_init_with_another_scheme(tmp_path: Path) -> None:
 
 def test_open_returns_the_same_node(make_node: Maker, database_url: str, tmp_path: Path) -> None:
     made = make_node("JPN", "jpn-mod", database_url)
-    made.users.add("sato", role="analyst", clearance="極秘", ntk=[], actor="authority")
+    made.users.add(NewUser("sato", role="analyst", clearance="極秘", ntk=[]), actor="authority")
     card = made.parties.own_card()
     counts = row_counts(made)
     made.close()

@@ -11,7 +11,7 @@ from support_node import Pair
 
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.markings import ORIGINATOR_CONTROLS
-from accord.node import LabelRequest, NewItem
+from accord.node import LabelRequest, NewItem, NewUser
 
 # Printable text (no control characters or surrogates), as an officer would type it.
 _TEXT = st.text(st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Zs")), max_size=60)
@@ -79,11 +79,7 @@ def test_item_round_trip_through_the_database(pair: Pair, data: st.DataObject) -
     # The writer holds every topic and the purpose (the decision point asks it of a creator too).
     writer = f"writer-{uuid.uuid4().hex[:12]}"
     pair.jpn.users.add(
-        writer,
-        role="officer",
-        clearance="機密",
-        ntk=label.need_to_know,
-        purposes=[content.purpose],
+        NewUser(writer, role="officer", clearance="機密", ntk=label.need_to_know, purposes=[content.purpose]),
         actor="authority",
     )
     made = pair.jpn.items.create(NewItem(content, label, precedence), actor=writer)

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from support_node import Maker, events, row_counts
 
 from accord.errors import Conflict, NotFound, StorageError
-from accord.node import NewNode, Node
+from accord.node import NewNode, NewUser, Node
 from accord.store import NewEvent, PartyRow, append_event
 
 
@@ -74,13 +74,13 @@ def test_the_refusal_stands_even_if_it_cannot_be_journalled(node: Node) -> None:
 def test_the_journal_has_no_gaps_after_refusals(node: Node, make_node: Maker) -> None:
     kor = make_node("KOR", "kor-mnd")
     own = node.parties.own_card().to_json()
-    node.users.add("sato", role="analyst", clearance="秘", ntk=[], actor="authority")
+    node.users.add(NewUser("sato", role="analyst", clearance="秘", ntk=[]), actor="authority")
     for _ in range(3):
         with pytest.raises(Conflict):
             node.parties.add(own, actor="authority")
         node.parties.add(kor.parties.own_card().to_json(), actor="authority")
         with pytest.raises(Conflict):
-            node.users.add("sato", role="analyst", clearance="秘", ntk=[], actor="authority")
+            node.users.add(NewUser("sato", role="analyst", clearance="秘", ntk=[]), actor="authority")
     seqs = [e.seq for e in events(node)]
     assert seqs == list(range(1, len(seqs) + 1))
     assert [e.outcome for e in events(node)].count("refused") == 6

@@ -7,7 +7,7 @@ from support_node import Pair, events, refused
 
 from accord.errors import InvalidInput, NotFound, PolicyDenied
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import JournalFilter, LabelRequest, NewItem, Node
+from accord.node import JournalFilter, LabelRequest, NewItem, NewUser, Node
 
 
 def _report(node: Node) -> str:
@@ -49,7 +49,7 @@ def test_an_officer_reads_why_a_read_was_refused(pair: Pair) -> None:
 
 @pytest.mark.parametrize("reader", ["sato", "ito", "yamada"], ids=["officer", "auditor", "authority"])
 def test_officers_auditors_and_the_authority_may_read_it(pair: Pair, reader: str) -> None:
-    pair.jpn.users.add("yamada", role="authority", clearance="秘", ntk=[], actor="authority")
+    pair.jpn.users.add(NewUser("yamada", role="authority", clearance="秘", ntk=[]), actor="authority")
     assert pair.jpn.journal.listing(actor=reader).events
     assert pair.jpn.journal.show(1, actor=reader).action == "node.init"
 
@@ -116,7 +116,9 @@ def test_pages_follow_one_another_in_seq_order_and_stay_stable(pair: Pair) -> No
         after = page.next_after
         if added < 2:
             # Events appended while paging come at the end: no event is skipped or repeated.
-            pair.jpn.users.add(f"new{added}", role="analyst", clearance="秘", ntk=[], actor="authority")
+            pair.jpn.users.add(
+                NewUser(f"new{added}", role="analyst", clearance="秘", ntk=[]), actor="authority"
+            )
             added += 1
     assert seen == [e.seq for e in events(pair.jpn) if e.actor == "authority"]
     assert len(seen) > 6

@@ -14,7 +14,7 @@ from support_trio import Trio
 
 from accord.errors import IntegrityError
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, Node
+from accord.node import LabelRequest, NewItem, NewUser, Node
 from accord.node.custody._provision import provided_to
 from accord.store import CompromiseCaseRow, DestructionRow, OutboxRow, QuarantineRow
 
@@ -87,7 +87,7 @@ def test_a_damaged_header_is_reported_to_a_destruction_certificate(trio: Trio) -
     item = _provided(trio)
     (message_id,) = _damage_sends(trio.jpn, item)
     trio.kor.users.add(
-        "park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority"
+        NewUser("park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
     )
     trio.kor.custody.destroy(item, method="crypto-erase", witness="park", actor="kim")
     trio.deliver(trio.kor)

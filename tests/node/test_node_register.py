@@ -13,7 +13,7 @@ from accord.crypto import SigningKeys
 from accord.errors import InvalidInput, PolicyDenied, VerificationFailed
 from accord.exchange import UNSIGNED, HeldItem, HoldingsSummary
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem
+from accord.node import LabelRequest, NewItem, NewUser
 from accord.store import DestructionRow, InboxMessageRow, ItemRow, OutboxRow, read_events
 
 
@@ -53,7 +53,7 @@ def test_holdings_show_origin_status_and_location(trio: Trio) -> None:
 
 def test_holdings_leave_out_what_the_person_may_not_read(trio: Trio) -> None:
     item = _provided(trio)
-    trio.kor.users.add("lee", role="analyst", clearance="대외비", ntk=[], actor="authority")
+    trio.kor.users.add(NewUser("lee", role="analyst", clearance="대외비", ntk=[]), actor="authority")
     assert item not in {h.item_id for h in trio.kor.register.holdings(actor="lee")}
 
 
@@ -86,7 +86,7 @@ def test_a_matching_summary_reconciles_without_differences(trio: Trio) -> None:
 def test_a_destruction_with_its_certificate_reconciles(trio: Trio) -> None:
     item = _provided(trio)
     trio.kor.users.add(
-        "park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority"
+        NewUser("park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
     )
     trio.kor.custody.destroy(item, method="crypto-erase", witness="park", actor="kim")
     trio.deliver(trio.kor)
@@ -111,7 +111,7 @@ def test_recorded_but_not_held(trio: Trio) -> None:
 def test_destroyed_at_one_side_only(trio: Trio) -> None:
     first, second = _provided(trio), _provided(trio, "Second")
     trio.kor.users.add(
-        "park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"], actor="authority"
+        NewUser("park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
     )
     trio.kor.custody.destroy(first, method="crypto-erase", witness="park", actor="kim")
     # The certificate is lost in transit: KOR says destroyed, JPN has no certificate.

@@ -24,7 +24,15 @@ from support_search import ENGLISH, JAPANESE, KOREAN, SEPARATORS, oracle_all, te
 
 from accord.errors import InvalidInput
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import UNSAFE_FAST_PASSWORD_HASHING, LabelRequest, NewItem, NewNode, Node, SearchFilters
+from accord.node import (
+    UNSAFE_FAST_PASSWORD_HASHING,
+    LabelRequest,
+    NewItem,
+    NewNode,
+    NewUser,
+    Node,
+    SearchFilters,
+)
 from accord.store import JournalRow
 
 POSTGRES_ENV = "ACCORD_TEST_POSTGRES_URL"
@@ -90,11 +98,13 @@ def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             password_hashing=UNSAFE_FAST_PASSWORD_HASHING,
         )
         try:
-            node.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
             node.users.add(
-                "tanaka", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority"
+                NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority"
             )
-            node.users.add("suzuki", role="analyst", clearance="秘", ntk=[], actor="authority")
+            node.users.add(
+                NewUser("tanaka", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority"
+            )
+            node.users.add(NewUser("suzuki", role="analyst", clearance="秘", ntk=[]), actor="authority")
             rng = random.Random(12)  # noqa: S311 (a reproducible corpus, not a secret)
             texts: dict[str, str] = {}
             withheld: set[str] = set()

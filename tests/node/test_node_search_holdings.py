@@ -16,7 +16,7 @@ from sqlalchemy import delete, text
 from support_trio import Loopback
 
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, Node, SearchFilters
+from accord.node import LabelRequest, NewItem, NewUser, Node, SearchFilters
 from accord.store import SearchDocRow
 
 EVERYTHING = SearchFilters()
@@ -25,9 +25,11 @@ EVERYTHING = SearchFilters()
 @pytest.fixture
 def jpn(make_node: Callable[..., Node], database_url: str) -> Node:
     node = make_node("JPN", "jpn-mod", database_url)
-    node.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
-    node.users.add("tanaka", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
-    node.users.add("suzuki", role="analyst", clearance="秘", ntk=[], actor="authority")
+    node.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority")
+    node.users.add(
+        NewUser("tanaka", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
+    node.users.add(NewUser("suzuki", role="analyst", clearance="秘", ntk=[]), actor="authority")
     return node
 
 
@@ -101,7 +103,7 @@ def test_check_sees_a_damaged_index_and_reindex_repairs_it(jpn: Node) -> None:
 
 def test_the_database_file_holds_no_searched_word(make_node: Callable[..., Node]) -> None:
     node = make_node("JPN", "jpn-mod")
-    node.users.add("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"], actor="authority")
+    node.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority")
     _create(node, "Zanzibarite 잠수함기지 潜水艦基地", title="Quokkaesque")
     assert _ids(node, "zanzibarite")[1] == 1
     # The database file and its write-ahead log, as they are on disk.

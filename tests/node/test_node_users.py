@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from support_node import Maker, events, refused
 
 from accord.errors import Conflict, InvalidInput, LabelError, NotFound
-from accord.node import Node, Principal, Role
+from accord.node import NewUser, Node, Principal, Role
 from accord.node.core import RESERVED_NAMES
 
 
@@ -17,13 +19,13 @@ def kor(make_node: Maker, node_database_url: str) -> Node:
 
 def test_add_get_and_list(kor: Node) -> None:
     kim = kor.users.add(
-        "kim", role="Analyst", clearance="군사Ⅱ급비밀", ntk=[" dprk-missile ", ""], actor="authority"
+        NewUser("kim", role="Analyst", clearance="군사Ⅱ급비밀", ntk=[" dprk-missile ", ""]), actor="authority"
     )
     assert kim.role is Role.ANALYST
     assert (kim.nationality, kim.clearance.native, kim.clearance.scheme) == ("KOR", "군사Ⅱ급비밀", "KOR")
     assert kim.need_to_know == frozenset({"DPRK-MISSILE"})
     assert kim.created_at == "2026-11-25T09:00:00.000000Z"
-    kor.users.add("lee", role="auditor", clearance="대외비", ntk=[], actor="authority")
+    kor.users.add(NewUser("lee", role="auditor", clearance="대외비", ntk=[]), actor="authority")
     assert kor.users.get("kim") == kim
     assert [u.name for u in kor.users.all()] == ["kim", "lee"]
     event = events(kor)[-2]
@@ -33,9 +35,9 @@ def test_add_get_and_list(kor: Node) -> None:
 
 
 def test_a_taken_name_is_a_conflict(kor: Node) -> None:
-    kor.users.add("kim", role="analyst", clearance="대외비", ntk=[], actor="authority")
+    kor.users.add(NewUser("kim", role="analyst", clearance="대외비", ntk=[]), actor="authority")
     with refused(kor, Conflict, "already exists", action="user.add"):
-        kor.users.add("kim", role="officer", clearance="군사Ⅰ급비밀", ntk=[], actor="authority")
+        kor.users.add(NewUser("kim", role="officer", clearance="군사Ⅰ급비밀", ntk=[]), actor="authority")
     assert kor.users.get("kim").clearance.native == "대외비"
 
 
@@ -55,12 +57,11 @@ def test_a_taken_name_is_a_conflict(kor: Node) -> None:
 def test_bad_input_is_refused(
     kor: Node, changes: dict[str, object], error: type[Exception], message: str
 ) -> None:
-    args: dict[str, object] = {"name": "kim", "role": "analyst", "clearance": "대외비", "ntk": [], **changes}
-    name = args.pop("name")
+    new = dataclasses.replace(NewUser("kim", role="analyst", clearance="대외비", ntk=[]), **changes)  # type: ignore[arg-type]
     with refused(kor, error, message, action="user.add"):  # type: ignore[arg-type]
-        kor.users.add(name, actor="authority", **args)  # type: ignore[arg-type]
+        kor.users.add(new, actor="authority")
     assert kor.users.all() == []
-    assert events(kor)[-1].detail["user"] == name
+    assert events(kor)[-1].detail["user"] == new.name
 
 
 def test_an_unknown_user_is_not_found(kor: Node) -> None:
@@ -71,7 +72,7 @@ def test_an_unknown_user_is_not_found(kor: Node) -> None:
 @pytest.mark.parametrize("name", sorted(RESERVED_NAMES))
 def test_reserved_principal_names_are_refused_as_user_names(kor: Node, name: str) -> None:
     with pytest.raises(InvalidInput, match="is reserved"):
-        kor.users.add(name, role="analyst", clearance="대외비", ntk=[], actor="authority")
+        kor.users.add(NewUser(name, role="analyst", clearance="대외비", ntk=[]), actor="authority")
     assert name not in {user.name for user in kor.users.all()}
 
 

@@ -20,7 +20,7 @@ from accord.crypto import SigningKeys
 from accord.exchange import CHECKPOINT_PURPOSE, CheckpointStatement, Countersignature, SignedCheckpoint
 from accord.items import Precedence
 from accord.ledger import Checkpoint
-from accord.node import Node
+from accord.node import NewUser, Node
 from accord.node._worker import DeliveryWorker
 from accord.node.audit._demands import PROOF_DEADLINE
 from accord.node.core import Act
@@ -116,7 +116,7 @@ def test_a_published_checkpoint_is_kept_by_the_partner_and_countersigned(trio: T
 
 def test_a_grown_ledger_is_accepted_with_its_consistency_proof(trio: Trio) -> None:
     first = _published(trio)
-    trio.jpn.users.add("ito", role="auditor", clearance="秘", ntk=[], actor="authority")
+    trio.jpn.users.add(NewUser("ito", role="auditor", clearance="秘", ntk=[]), actor="authority")
     second = trio.jpn.ledger.seal()
     assert second is not None
     assert second.checkpoint.size > first.checkpoint.size
@@ -237,7 +237,7 @@ def test_a_proof_from_another_size_makes_the_witness_demand_one_from_the_size_it
     with trio.jpn.ctx.db.transaction() as session:  # JPN forgets KOR's countersignatures
         for row in session.scalars(select(WitnessCountersignatureRow)):
             session.delete(row)
-    trio.jpn.users.add("ito", role="auditor", clearance="秘", ntk=[], actor="authority")
+    trio.jpn.users.add(NewUser("ito", role="auditor", clearance="秘", ntk=[]), actor="authority")
     grown = trio.jpn.ledger.seal()
     assert grown is not None
     trio.jpn.witness.publish()  # proves from 0: KOR holds a larger one
@@ -364,7 +364,7 @@ def _grow(node: Node, events: int) -> SignedCheckpoint:
     """Add ``events`` users, named after the node's home (so that two copies' histories differ)."""
     tag = node.ctx.home.root.name
     for i in range(events):
-        node.users.add(f"{tag}-{i:02d}", role="analyst", clearance="秘", ntk=[], actor="authority")
+        node.users.add(NewUser(f"{tag}-{i:02d}", role="analyst", clearance="秘", ntk=[]), actor="authority")
     signed = node.ledger.seal()
     assert signed is not None
     return signed
@@ -488,7 +488,7 @@ def test_a_split_view_at_the_same_size_is_a_fork_alarm_at_once(trio: Trio, tmp_p
     a, a2 = _fork(trio, tmp_path)
     try:
         branch_a = _grow(a, 3)
-        a2.users.add("other", role="auditor", clearance="秘", ntk=[], actor="authority")
+        a2.users.add(NewUser("other", role="auditor", clearance="秘", ntk=[]), actor="authority")
         branch_a2 = _grow(a2, 2)
         assert branch_a.checkpoint.size == branch_a2.checkpoint.size
         assert branch_a.checkpoint.root != branch_a2.checkpoint.root
@@ -541,7 +541,7 @@ def test_idle_nodes_stop_witnessing(trio: Trio) -> None:
         round_of_witnessing()
     assert _footprint(trio) == settled  # no journal row, no checkpoint, no outbox row
     # Real activity is witnessed again.
-    trio.jpn.users.add("ito", role="auditor", clearance="秘", ntk=[], actor="authority")
+    trio.jpn.users.add(NewUser("ito", role="auditor", clearance="秘", ntk=[]), actor="authority")
     grown = trio.jpn.ledger.seal()
     assert grown is not None
     assert trio.jpn.witness.publish() == ["kor-mnd", "usa-dod"]
@@ -565,7 +565,7 @@ def test_refused_checkpoints_back_off_are_shown_once_and_resume(pair: Pair, cloc
     clock.advance(days=400)
     offered = 0
     for i in range(8):  # 8 rounds 10 s apart, with something new each time
-        jpn.users.add(f"u{i}", role="analyst", clearance="秘", ntk=[], actor="authority")
+        jpn.users.add(NewUser(f"u{i}", role="analyst", clearance="秘", ntk=[]), actor="authority")
         jpn.ledger.seal()
         offered += len(jpn.witness.publish())
         for peer, lane in jpn.delivery.peers_with_pending():
@@ -583,13 +583,13 @@ def test_refused_checkpoints_back_off_are_shown_once_and_resume(pair: Pair, cloc
     with kor.ctx.db.transaction() as session:
         session.execute(delete(NoteRow).where(NoteRow.id == note.note.id))
     clock.advance(hours=1)
-    jpn.users.add("back", role="analyst", clearance="秘", ntk=[], actor="authority")
+    jpn.users.add(NewUser("back", role="analyst", clearance="秘", ntk=[]), actor="authority")
     jpn.ledger.seal()
     assert jpn.witness.publish() == ["kor-mnd"]
     for peer, lane in jpn.delivery.peers_with_pending():
         jpn.delivery.deliver_once(peer, lane, Loopback(kor))
     with jpn.ctx.db.transaction(read_only=True) as session:
         assert session.scalars(select(BackgroundBackoffRow)).all() == []
-    jpn.users.add("again", role="analyst", clearance="秘", ntk=[], actor="authority")
+    jpn.users.add(NewUser("again", role="analyst", clearance="秘", ntk=[]), actor="authority")
     jpn.ledger.seal()
     assert jpn.witness.publish() == ["kor-mnd"]  # no back-off any more

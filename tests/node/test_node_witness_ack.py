@@ -10,6 +10,7 @@ from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import CHECKPOINT_PURPOSE, CheckpointStatement, SignedCheckpoint
 from accord.items import Precedence
 from accord.ledger import Checkpoint
+from accord.node import NewUser
 from accord.node.core import Act
 from accord.node.transfer import Outgoing
 from accord.node.transfer._control import NO_ITEM
@@ -77,9 +78,9 @@ def test_an_officer_acknowledges_an_alarm_with_a_finding(trio: Trio) -> None:
 
 def test_the_authority_may_acknowledge_but_not_an_analyst_or_an_auditor(trio: Trio) -> None:
     alarm_id = _fork(trio)
-    trio.kor.users.add("lee", role="analyst", clearance="대외비", ntk=[], actor="authority")
-    trio.kor.users.add("park", role="auditor", clearance="대외비", ntk=[], actor="authority")
-    trio.kor.users.add("choi", role="authority", clearance="대외비", ntk=[], actor="authority")
+    trio.kor.users.add(NewUser("lee", role="analyst", clearance="대외비", ntk=[]), actor="authority")
+    trio.kor.users.add(NewUser("park", role="auditor", clearance="대외비", ntk=[]), actor="authority")
+    trio.kor.users.add(NewUser("choi", role="authority", clearance="대외비", ntk=[]), actor="authority")
     for who, role in (("lee", "analyst"), ("park", "auditor")):
         with refused(
             trio.kor,

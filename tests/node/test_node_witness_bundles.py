@@ -14,7 +14,7 @@ from typing import Any
 from support_trio import Trio
 
 from accord.exchange import SignedCheckpoint
-from accord.node import Node
+from accord.node import NewUser, Node
 from accord.node.audit._demands import PROOF_DEADLINE
 from accord.store import JournalRow, WitnessDemandRow, WitnessSeenRow, read_events
 
@@ -42,7 +42,7 @@ def _fork(trio: Trio, tmp_path: Path) -> tuple[Node, Node]:
 def _grow(node: Node, events: int) -> SignedCheckpoint:
     tag = node.ctx.home.root.name
     for i in range(events):
-        node.users.add(f"{tag}-{i:02d}", role="analyst", clearance="秘", ntk=[], actor="authority")
+        node.users.add(NewUser(f"{tag}-{i:02d}", role="analyst", clearance="秘", ntk=[]), actor="authority")
     signed = node.ledger.seal()
     assert signed is not None
     return signed

@@ -17,7 +17,7 @@ from accord.cli._common import console, fail
 from accord.cli._serve import UserApiServer, running
 from accord.errors import IntegrityError, PolicyDenied, TransportError
 from accord.items import ConsentState
-from accord.node import NO_ITEM, ConsentGrant, Node
+from accord.node import NO_ITEM, ConsentGrant, NewUser, Node
 from accord.node.demo import DemoPlan, DemoStep, StepFactory, run_demo
 
 __all__ = ["demo", "free_ports"]
@@ -132,10 +132,9 @@ def _serve_consoles(nodes: dict[str, Node]) -> list[UserApiServer]:
         for role, name in _DEMO_PEOPLE[party].items():
             if role != "officer":
                 node.users.add(
-                    name,
-                    role=role,
-                    clearance=officer.clearance.native,
-                    ntk=sorted(officer.need_to_know),
+                    NewUser(
+                        name, role=role, clearance=officer.clearance.native, ntk=sorted(officer.need_to_know)
+                    ),
                     actor="authority",
                 )
             node.accounts.set_password(name, password, actor="authority")
@@ -216,10 +215,7 @@ def _accountability(
         s.lines.append(f"JPN sees case {seen[0].id}: {seen[0].status}, reported by {seen[0].reporting_party}")
     with step("KOR destroys the imagery (crypto-erase, witnessed); JPN receives the signed certificate") as s:
         kor.users.add(
-            "park",
-            role="officer",
-            clearance="군사Ⅱ급비밀",
-            ntk=["DPRK-MISSILE", "DPRK-IMAGERY"],
+            NewUser("park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE", "DPRK-IMAGERY"]),
             actor="authority",
         )
         done = kor.custody.destroy(imagery, method="crypto-erase", witness="park", actor="kim")

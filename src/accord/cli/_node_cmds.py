@@ -24,7 +24,7 @@ from accord.cli._common import (
     write_text,
 )
 from accord.limits import MAX_DOCUMENT_BYTES
-from accord.node import NewNode, Node, TokenInfo
+from accord.node import NewNode, NewUser, Node, TokenInfo
 
 __all__ = ["identity_app", "init", "party_app", "user_app"]
 
@@ -154,11 +154,7 @@ def user_add(
     """Add a person with a personnel security clearance, need-to-know topics (Art. 7) and purposes."""
     with refusals(), node_at(home) as node:
         user = node.users.add(
-            name,
-            role=role,
-            clearance=clearance,
-            ntk=ntk.split(","),
-            purposes=purpose or [],
+            NewUser(name, role=role, clearance=clearance, ntk=ntk.split(","), purposes=purpose or []),
             actor="authority",
         )
     if json_out:

@@ -20,6 +20,7 @@ from accord.node._federation import bring_into_force, example_agreement, federat
 from accord.node._node import NewNode, Node
 from accord.node.core._context import Clock, utc_now
 from accord.node.holdings._items import LabelRequest, NewItem, Progress
+from accord.node.registry._users import NewUser
 
 __all__ = [
     "DemoPlan",
@@ -163,10 +164,7 @@ def run_demo(
         with step("add users") as s:
             for n, name, level in ((jpn, "sato", "極秘"), (kor, "kim", "군사Ⅱ급비밀")):
                 user = n.users.add(
-                    name,
-                    role="officer",
-                    clearance=level,
-                    ntk=["DPRK-MISSILE", "DPRK-IMAGERY"],
+                    NewUser(name, role="officer", clearance=level, ntk=["DPRK-MISSILE", "DPRK-IMAGERY"]),
                     actor="authority",
                 )
                 s.lines.append(f"{n.config.party}: officer {user.name} cleared {user.clearance.native}")
@@ -287,6 +285,6 @@ def _join_usa(s: DemoStep, plan: DemoPlan, jpn: Node, kor: Node) -> Node:
         parties = ", ".join(m.config.party for m in members)
         s.lines.append(f"{joined}: signed, imported and in force at {parties}")
     topics = ["DPRK-MISSILE", "DPRK-IMAGERY"]
-    user = usa.users.add("smith", role="officer", clearance="SECRET", ntk=topics, actor="authority")
+    user = usa.users.add(NewUser("smith", role="officer", clearance="SECRET", ntk=topics), actor="authority")
     s.lines.append(f"USA: officer {user.name} cleared {user.clearance.native}")
     return usa

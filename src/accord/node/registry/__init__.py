@@ -22,7 +22,7 @@ from accord.node.registry._accounts import (
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._console_sessions import CONSOLE_LANGUAGES, ConsoleSession, ConsoleSessionService
 from accord.node.registry._parties import PartyService
-from accord.node.registry._users import Role, User, UserService
+from accord.node.registry._users import NewUser, Role, User, UserService
 
 __all__ = [
     "CONSOLE_LANGUAGES",
@@ -34,6 +34,7 @@ __all__ = [
     "ConsoleSession",
     "ConsoleSessionService",
     "IdentityCard",
+    "NewUser",
     "PartyService",
     "PasswordHashing",
     "Role",

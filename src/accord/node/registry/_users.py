@@ -17,7 +17,7 @@ from accord.node.core._context import NodeContext
 from accord.node.core._principal import RESERVED_NAMES, Principal
 from accord.store import NewEvent, UserRow, append_event, format_stamp
 
-__all__ = ["Role", "User", "UserService"]
+__all__ = ["NewUser", "Role", "User", "UserService"]
 
 _NAME = re.compile(r"[a-z][a-z0-9._-]{1,62}")
 _TOPIC = re.compile(r"[A-Z0-9][A-Z0-9-]{0,62}")
@@ -71,6 +71,21 @@ class User:
         }
 
 
+@dataclass(frozen=True)
+class NewUser:
+    """A person to add, as asked: name, role, clearance in this node's scheme, need to know (Art. 7).
+
+    ``purposes`` are the purposes of provision the person works for; an item marked
+    PURPOSE-LIMITED is shown only to people who work for its purpose (Art. 6).
+    """
+
+    name: str
+    role: str
+    clearance: str
+    ntk: Iterable[str]
+    purposes: Iterable[str] = ()
+
+
 def parse_topics(topics: Iterable[str]) -> frozenset[str]:
     """Normalise need-to-know topics (upper case, A–Z, digits, hyphens).
 
@@ -112,26 +127,15 @@ class UserService:
         """Serve the node behind ``ctx``."""
         self._ctx = ctx
 
-    def add(
-        self,
-        name: str,
-        *,
-        role: str,
-        clearance: str,
-        ntk: Iterable[str],
-        actor: str,
-        purposes: Iterable[str] = (),
-    ) -> User:
-        """Add a person with a clearance given in this node's own scheme.
-
-        ``purposes`` are the purposes of provision the person works for; an item marked
-        PURPOSE-LIMITED is shown only to people who work for its purpose (Art. 6).
+    def add(self, new: NewUser, *, actor: str) -> User:
+        """Add the person ``new``, with a clearance given in this node's own scheme.
 
         Raises:
             InvalidInput: bad name, role or topic.
             LabelError: the clearance is not a level of this node's scheme.
             Conflict: the name is taken.
         """
+        name = new.name
         with self._ctx.work(actor, "user.add", detail={"user": name}) as session:
             if not _NAME.fullmatch(name):
                 raise InvalidInput(
@@ -142,15 +146,15 @@ class UserService:
                 raise InvalidInput(
                     f"user name {name!r} is reserved; reserved: {', '.join(sorted(RESERVED_NAMES))}"
                 )
-            level = scheme(self._ctx.config.scheme).level(clearance)
+            level = scheme(self._ctx.config.scheme).level(new.clearance)
             user = User(
                 name=name,
-                role=Role.parse(role),
+                role=Role.parse(new.role),
                 nationality=self._ctx.config.party,
                 clearance=level,
-                need_to_know=parse_topics(ntk),
+                need_to_know=parse_topics(new.ntk),
                 created_at=format_stamp(self._ctx.now()),
-                purposes=parse_purposes(purposes),
+                purposes=parse_purposes(new.purposes),
             )
             if session.get(UserRow, name) is not None:
                 raise Conflict(f"user {name!r} already exists")
