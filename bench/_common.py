@@ -29,7 +29,7 @@ from accord.agreements import NoteKind
 from accord.cli._demo_cmd import free_ports
 from accord.cli._serve import running
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, NewNode, NewUser, Node, example_agreement
+from accord.node import LabelRequest, NewItem, NewNode, NewUser, Node, NoteDraft, example_agreement
 
 __all__ = [
     "Federation",
@@ -90,7 +90,7 @@ def make_federation(root: Path) -> Federation:
         agreement_id = agreement.id
     for n, other in ((jpn, kor), (kor, jpn)):
         note = n.agreements.issue_note(
-            agreement_id, kind=NoteKind.ENTRY_INTO_FORCE, on=ENTRY_INTO_FORCE, actor="authority"
+            agreement_id, NoteDraft(NoteKind.ENTRY_INTO_FORCE, on=ENTRY_INTO_FORCE), actor="authority"
         )
         other.agreements.import_note(note.to_json(), actor="authority")
     topics = ["DPRK-MISSILE", "DPRK-IMAGERY"]

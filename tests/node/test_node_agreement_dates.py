@@ -14,7 +14,7 @@ from support_node import FederationLike, events
 from accord.agreements import NoteKind, State
 from accord.errors import AgreementStateError
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, Node
+from accord.node import LabelRequest, NewItem, Node, NoteDraft
 
 NOTICE_DAY = date(2026, 11, 25)  # the federation's clock: 2026-11-25 09:00 UTC (18:00 KST)
 ENDS = date(2027, 11, 23)  # the next anniversary of entry into force (2016-11-23)
@@ -33,7 +33,7 @@ def _item(node: Node, aid: str) -> str:
 
 def _terminate(federation: FederationLike) -> None:
     notice = federation.kor.agreements.issue_note(
-        federation.agreement_id, kind=NoteKind.TERMINATION_NOTICE, on=NOTICE_DAY, actor="authority"
+        federation.agreement_id, NoteDraft(NoteKind.TERMINATION_NOTICE, on=NOTICE_DAY), actor="authority"
     )
     federation.jpn.agreements.import_note(notice.to_json(), actor="authority")
 
@@ -60,14 +60,16 @@ def test_today_for_notes_is_the_parties_date(federation: FederationLike) -> None
     federation.clock.now = datetime(2026, 12, 31, 15, 30, tzinfo=UTC)  # 2027-01-01 00:30 KST
     assert kor.agreements.today(aid) == date(2027, 1, 1)
     # A note dated the Seoul date is not "after today", although UTC is still on 2026-12-31.
-    kor.agreements.issue_note(aid, kind=NoteKind.TERMINATION_NOTICE, on=date(2027, 1, 1), actor="authority")
+    kor.agreements.issue_note(
+        aid, NoteDraft(NoteKind.TERMINATION_NOTICE, on=date(2027, 1, 1)), actor="authority"
+    )
 
 
 def test_a_late_notice_is_journalled_with_a_warning(federation: FederationLike) -> None:
     kor, jpn, aid = federation.kor, federation.jpn, federation.agreement_id
     federation.clock.now = datetime(2027, 9, 1, 3, 0, tzinfo=UTC)  # after the 2027-08-25 deadline
     notice = kor.agreements.issue_note(
-        aid, kind=NoteKind.TERMINATION_NOTICE, on=date(2027, 9, 1), actor="authority"
+        aid, NoteDraft(NoteKind.TERMINATION_NOTICE, on=date(2027, 9, 1)), actor="authority"
     )
     jpn.agreements.import_note(notice.to_json(), actor="authority")
     for node, action in ((kor, "agreement.note"), (jpn, "agreement.note-import")):

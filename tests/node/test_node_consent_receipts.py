@@ -17,7 +17,7 @@ from accord.agreements import NoteKind
 from accord.crypto import SigningKeys
 from accord.exchange import UNSIGNED, ConsentReceipt, HoldingsSummary
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import ConsentGrant, LabelRequest, NewItem, NewUser, Node
+from accord.node import ConsentGrant, LabelRequest, NewItem, NewUser, Node, NoteDraft
 from accord.node.core import Act
 from accord.node.registry._agreements import travel_refusal
 from accord.node.transfer import Outgoing
@@ -221,7 +221,7 @@ def test_a_receipt_by_another_node_does_not_put_the_item_on_record_for_this_one(
 def test_a_consent_receipt_still_travels_after_the_agreement_ended(trio: Trio) -> None:
     """It accounts for CMI already held (Art. 6), so it is ABOUT_HELD (Art. 21); an item is not."""
     notice = trio.usa.agreements.issue_note(
-        "USA-JPN-GSOMIA-2007", kind=NoteKind.TERMINATION_NOTICE, on=date(2026, 1, 5), actor="authority"
+        "USA-JPN-GSOMIA-2007", NoteDraft(NoteKind.TERMINATION_NOTICE, on=date(2026, 1, 5)), actor="authority"
     )
     trio.jpn.agreements.import_note(notice.to_json(), actor="authority")
     with trio.usa.ctx.db.transaction(read_only=True) as session:

@@ -16,7 +16,7 @@ from support_node import FederationLike, events
 from accord.agreements import NoteKind
 from accord.errors import NotFound
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, NewUser, Node
+from accord.node import LabelRequest, NewItem, NewUser, Node, NoteDraft
 from support_federation import Loopback
 
 TERMINATED = datetime(2027, 11, 22, 15, 30, tzinfo=UTC)  # 2027-11-23 00:30 in Seoul
@@ -43,7 +43,9 @@ def _deliver(sender: Node, receiver: Node) -> int:
 def _terminate(federation: FederationLike) -> None:
     """KOR gives notice today (2026-11-25): the agreement ends 2027-11-23 00:00 Asia/Seoul."""
     notice = federation.kor.agreements.issue_note(
-        federation.agreement_id, kind=NoteKind.TERMINATION_NOTICE, on=date(2026, 11, 25), actor="authority"
+        federation.agreement_id,
+        NoteDraft(NoteKind.TERMINATION_NOTICE, on=date(2026, 11, 25)),
+        actor="authority",
     )
     federation.jpn.agreements.import_note(notice.to_json(), actor="authority")
     federation.clock.now = TERMINATED

@@ -12,7 +12,7 @@ from accord.agreements import NoteKind
 from accord.errors import NotFound, PolicyDenied
 from accord.exchange import DisposalRequest
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, NewUser
+from accord.node import LabelRequest, NewItem, NewUser, NoteDraft
 from accord.node.core import Act
 from accord.node.transfer import Outgoing
 from accord.store import ItemRow, QuarantineRow
@@ -43,7 +43,9 @@ def test_after_termination_the_originator_asks_and_the_holder_destroys(trio: Tri
     item = _provided(trio)
     # JPN gives notice of termination; the agreement ends at the end of its term.
     note = trio.jpn.agreements.issue_note(
-        AGREEMENT, kind=NoteKind.TERMINATION_NOTICE, on=date(2026, 11, 25), actor="authority", text="Notice."
+        AGREEMENT,
+        NoteDraft(NoteKind.TERMINATION_NOTICE, on=date(2026, 11, 25), text="Notice."),
+        actor="authority",
     )
     trio.kor.agreements.import_note(note.to_json(), actor="authority")
     trio.clock.advance(days=400)  # type: ignore[attr-defined]

@@ -45,6 +45,7 @@ def test_node_exports() -> None:
         "NodeConfig",
         "NodeContext",
         "NodeSearch",
+        "NoteDraft",
         "OutboxEntry",
         "PartyService",
         "PasswordHashing",

@@ -21,7 +21,7 @@ from accord.errors import (
     Withheld,
 )
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem
+from accord.node import LabelRequest, NewItem, NoteDraft
 from accord.store import AttachmentRow, ItemRow
 from support_federation import write_image
 
@@ -421,7 +421,7 @@ def test_nothing_new_is_provided_under_a_terminated_agreement(federation: Federa
     )
     federation.clock.now = federation.clock.now.replace(month=8, day=1)
     notice = kor.agreements.issue_note(
-        aid, kind=NoteKind.TERMINATION_NOTICE, on=date(2026, 8, 1), actor="authority"
+        aid, NoteDraft(NoteKind.TERMINATION_NOTICE, on=date(2026, 8, 1)), actor="authority"
     )
     jpn.agreements.import_note(notice.to_json(), actor="authority")
     federation.clock.now = federation.clock.now.replace(year=2027, month=1, day=5)

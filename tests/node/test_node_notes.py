@@ -11,7 +11,7 @@ from support_node import FederationLike, Maker, Pair, events, refused, row_count
 
 from accord.agreements import Note, NoteKind, State
 from accord.errors import AgreementStateError, InvalidInput, NotFound, VerificationFailed
-from accord.node import Node, SignedNote
+from accord.node import Node, NoteDraft, SignedNote
 
 NOTICE_DAY = date(2019, 8, 23)
 SUSPEND_DAY = date(2019, 11, 22)
@@ -23,7 +23,7 @@ def _send(
 ) -> SignedNote:
     """KOR gives a note; JPN records it from the signed file."""
     signed = pair.kor.agreements.issue_note(
-        pair.agreement_id, kind=kind, on=on, actor="authority", text=text, refers_to=refers_to
+        pair.agreement_id, NoteDraft(kind, on=on, text=text, refers_to=refers_to), actor="authority"
     )
     received, new = pair.jpn.agreements.import_note(signed.to_json(), actor="authority")
     assert new
@@ -135,7 +135,7 @@ def _altered(signed: SignedNote, edit: str) -> str:
 @pytest.mark.parametrize("edit", ["text", "date", "ed25519", "mldsa65"])
 def test_an_altered_note_is_refused(pair: Pair, edit: str) -> None:
     signed = pair.kor.agreements.issue_note(
-        pair.agreement_id, kind=NoteKind.TERMINATION_NOTICE, on=NOTICE_DAY, actor="authority"
+        pair.agreement_id, NoteDraft(NoteKind.TERMINATION_NOTICE, on=NOTICE_DAY), actor="authority"
     )
     text = _altered(signed, edit)
     with refused(pair.jpn, VerificationFailed, ".", action="agreement.note-import"):
@@ -163,7 +163,7 @@ def test_a_note_that_cannot_follow_the_history_is_refused(pair: Pair) -> None:
         pair.jpn.agreements.import_note(stray, actor="authority")
     with refused(pair.kor, AgreementStateError, ".", action="agreement.note", item_id=None):
         pair.kor.agreements.issue_note(
-            pair.agreement_id, kind=NoteKind.SUSPEND_NOTICE, on=SUSPEND_DAY, actor="authority"
+            pair.agreement_id, NoteDraft(NoteKind.SUSPEND_NOTICE, on=SUSPEND_DAY), actor="authority"
         )
     last = events(pair.kor)[-1]
     assert last.detail["agreement_id"] == pair.agreement_id
@@ -173,7 +173,7 @@ def test_a_note_that_cannot_follow_the_history_is_refused(pair: Pair) -> None:
 def test_issuing_a_note_for_an_agreement_not_held_is_refused(pair: Pair) -> None:
     with refused(pair.jpn, NotFound, "not imported", action="agreement.note"):
         pair.jpn.agreements.issue_note(
-            "USA-KOR-1987", kind=NoteKind.ENTRY_INTO_FORCE, on=NOTICE_DAY, actor="a"
+            "USA-KOR-1987", NoteDraft(NoteKind.ENTRY_INTO_FORCE, on=NOTICE_DAY), actor="a"
         )
 
 
@@ -198,11 +198,15 @@ def test_a_note_dated_after_today_is_refused(federation: FederationLike) -> None
     kor, jpn = federation.kor, federation.jpn
     with pytest.raises(AgreementStateError, match="after today"):
         kor.agreements.issue_note(
-            federation.agreement_id, kind=NoteKind.TERMINATION_NOTICE, on=date(2099, 1, 1), actor="authority"
+            federation.agreement_id,
+            NoteDraft(NoteKind.TERMINATION_NOTICE, on=date(2099, 1, 1)),
+            actor="authority",
         )
     federation.clock.now = federation.clock.now.replace(year=2099, month=1, day=2)
     future = kor.agreements.issue_note(
-        federation.agreement_id, kind=NoteKind.TERMINATION_NOTICE, on=date(2099, 1, 1), actor="authority"
+        federation.agreement_id,
+        NoteDraft(NoteKind.TERMINATION_NOTICE, on=date(2099, 1, 1)),
+        actor="authority",
     )
     federation.clock.now = federation.clock.now.replace(year=2026, month=11, day=25)
     with pytest.raises(AgreementStateError, match="after today"):

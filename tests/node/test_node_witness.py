@@ -20,7 +20,7 @@ from accord.crypto import SigningKeys
 from accord.exchange import CHECKPOINT_PURPOSE, CheckpointStatement, Countersignature, SignedCheckpoint
 from accord.items import Precedence
 from accord.ledger import Checkpoint
-from accord.node import NewUser, Node
+from accord.node import NewUser, Node, NoteDraft
 from accord.node._worker import DeliveryWorker
 from accord.node.audit._demands import PROOF_DEADLINE
 from accord.node.core import Act
@@ -560,7 +560,9 @@ def test_refused_checkpoints_back_off_are_shown_once_and_resume(pair: Pair, cloc
     """Issue 10 item 8: KOR holds the agreement terminated, JPN does not: JPN backs off."""
     jpn, kor = pair.jpn, pair.kor
     note = kor.agreements.issue_note(
-        pair.agreement_id, kind=NoteKind.TERMINATION_NOTICE, on=clock.now.date(), actor="authority", text="N."
+        pair.agreement_id,
+        NoteDraft(NoteKind.TERMINATION_NOTICE, on=clock.now.date(), text="N."),
+        actor="authority",
     )
     clock.advance(days=400)
     offered = 0

@@ -24,7 +24,7 @@ from accord.cli._common import (
 )
 from accord.errors import InvalidInput
 from accord.limits import MAX_DOCUMENT_BYTES
-from accord.node import Node
+from accord.node import Node, NoteDraft
 
 __all__ = ["agreement_app"]
 
@@ -209,12 +209,10 @@ def note_issue(
             day = _parse_day(on) if on else node.agreements.today(agreement_id)
             signed = node.agreements.issue_note(
                 agreement_id,
-                kind=note_kind,
-                on=day,
+                NoteDraft(
+                    note_kind, on=day, text=text, refers_to=refers or (), amendment_digest=amendment_digest
+                ),
                 actor="authority",
-                text=text,
-                refers_to=refers or (),
-                amendment_digest=amendment_digest,
             )
             warning = _late_warning(node, signed.note)
         if out is not None:

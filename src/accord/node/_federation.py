@@ -20,6 +20,7 @@ from datetime import date
 from accord.agreements import NoteKind
 from accord.exchange import IdentityCard
 from accord.node._node import Node
+from accord.node.registry._agreement_notes import NoteDraft
 
 __all__ = ["bring_into_force", "example_agreement", "federate", "pin_each_other"]
 
@@ -85,10 +86,12 @@ def bring_into_force(nodes: Sequence[Node], agreement_text: str, *, in_force_on:
     for n in nodes:
         note = n.agreements.issue_note(
             agreement_id,
-            kind=NoteKind.ENTRY_INTO_FORCE,
-            on=in_force_on,
+            NoteDraft(
+                NoteKind.ENTRY_INTO_FORCE,
+                on=in_force_on,
+                text="Internal procedures for entry into force are complete (Art. 21).",
+            ),
             actor="authority",
-            text="Internal procedures for entry into force are complete (Art. 21).",
         )
         for other in nodes:
             if other is not n:

@@ -19,6 +19,7 @@ from accord.node.registry._accounts import (
     PasswordHashing,
     TokenInfo,
 )
+from accord.node.registry._agreement_notes import NoteDraft
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._console_sessions import CONSOLE_LANGUAGES, ConsoleSession, ConsoleSessionService
 from accord.node.registry._parties import PartyService
@@ -35,6 +36,7 @@ __all__ = [
     "ConsoleSessionService",
     "IdentityCard",
     "NewUser",
+    "NoteDraft",
     "PartyService",
     "PasswordHashing",
     "Role",

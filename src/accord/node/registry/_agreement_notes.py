@@ -10,7 +10,9 @@ from :func:`recorded_notes` by :class:`~._agreements.AgreementService`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +24,37 @@ from accord.node.core._context import NodeContext
 from accord.node.registry._parties import PartyService
 from accord.store import NewEvent, NoteRow, append_event, format_stamp
 
-__all__ = ["NoteRecord", "recorded_notes"]
+__all__ = ["NoteDraft", "NoteRecord", "recorded_notes"]
+
+
+@dataclass(frozen=True)
+class NoteDraft:
+    """A note this node's party is to give: what it notifies, its date, its words (Art. 21).
+
+    The node names its own party as the one that gives it, signs it and records it
+    (:meth:`~._agreements.AgreementService.issue_note`).
+    """
+
+    kind: NoteKind
+    on: date
+    text: str = ""
+    """Free text (for example the conditions of a suspension)."""
+    refers_to: Sequence[str] = ()
+    """Ids of the earlier notes it refers to."""
+    amendment_digest: str | None = None
+    """For an amendment, :func:`~accord.agreements.agreement_digest` of the amended text."""
+
+    def given_by(self, party: str, agreement_id: str) -> Note:
+        """The note as ``party`` gives it about the agreement ``agreement_id``."""
+        return Note(
+            agreement_id=agreement_id,
+            kind=self.kind,
+            party=party,
+            date=self.on,
+            text=self.text,
+            refers_to=tuple(self.refers_to),
+            amendment_digest=self.amendment_digest,
+        )
 
 
 def recorded_notes(session: Session, agreement_id: str) -> list[SignedNote]:

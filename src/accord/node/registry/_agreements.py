@@ -18,8 +18,6 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import (
     Agreement,
-    Note,
-    NoteKind,
     Status,
     agreement_digest,
     load_agreement,
@@ -33,7 +31,7 @@ from accord.errors import (
 )
 from accord.exchange import AgreementSignature, SignedNote, agreement_statement
 from accord.node.core._context import NodeContext
-from accord.node.registry._agreement_notes import NoteRecord, recorded_notes
+from accord.node.registry._agreement_notes import NoteDraft, NoteRecord, recorded_notes
 from accord.node.registry._parties import PartyService
 from accord.store import AgreementRow, AgreementSignatureRow, NewEvent, append_event, format_stamp
 
@@ -334,36 +332,18 @@ class AgreementService:
 
     # --- diplomatic notes -------------------------------------------------------------
 
-    def issue_note(
-        self,
-        agreement_id: str,
-        *,
-        kind: NoteKind,
-        on: date,
-        actor: str,
-        text: str = "",
-        refers_to: Sequence[str] = (),
-        amendment_digest: str | None = None,
-    ) -> SignedNote:
-        """Give a note as this node's party, sign it and record it.
+    def issue_note(self, agreement_id: str, draft: NoteDraft, *, actor: str) -> SignedNote:
+        """Give the note ``draft`` about the agreement as this node's party, sign it and record it.
 
         Raises:
             NotFound: the agreement is not imported.
             AgreementStateError: the note cannot follow the notes already recorded.
         """
         with self._ctx.work(
-            actor, "agreement.note", detail={"agreement_id": agreement_id, "kind": kind.value}
+            actor, "agreement.note", detail={"agreement_id": agreement_id, "kind": draft.kind.value}
         ) as s:
             agreement = self._get(s, agreement_id)
-            note = Note(
-                agreement_id=agreement.id,
-                kind=kind,
-                party=self._ctx.config.party,
-                date=on,
-                text=text,
-                refers_to=tuple(refers_to),
-                amendment_digest=amendment_digest,
-            )
+            note = draft.given_by(self._ctx.config.party, agreement.id)
             return self._note_record.issue(s, agreement, note, actor)
 
     def import_note(self, note_text: str | bytes, *, actor: str) -> tuple[SignedNote, bool]:
