@@ -81,48 +81,57 @@ def test_renewal_and_notice_deadline(jpn_kor: Agreement, at: str, next_renewal: 
     assert s.new_exchange_allowed
 
 
-# The real history, date by date: (notes known, date asked, state, terminates_on, pending, suspended)
+@dataclasses.dataclass(frozen=True)
+class Expected:
+    """What the status says on the date asked."""
+
+    state: State
+    terminates_on: str | None = None
+    pending: Note | None = None
+    suspended: Note | None = None
+
+
+# The real history, date by date: (notes known, date asked, what the status says)
 REAL_HISTORY = [
-    pytest.param([], "2016-11-22", State.DRAFT, None, None, None, id="no notes: draft"),
-    pytest.param([JPN_EIF], "2016-11-23", State.DRAFT, None, None, None, id="one notification: draft"),
-    pytest.param(HISTORY, "2016-11-22", State.DRAFT, None, None, None, id="before the notifications"),
-    pytest.param(HISTORY, "2016-11-23", State.IN_FORCE, None, None, None, id="in force 2016-11-23"),
-    pytest.param(HISTORY, "2019-08-22", State.IN_FORCE, None, None, None, id="day before the notice"),
+    pytest.param([], "2016-11-22", Expected(State.DRAFT), id="no notes: draft"),
+    pytest.param([JPN_EIF], "2016-11-23", Expected(State.DRAFT), id="one notification: draft"),
+    pytest.param(HISTORY, "2016-11-22", Expected(State.DRAFT), id="before the notifications"),
+    pytest.param(HISTORY, "2016-11-23", Expected(State.IN_FORCE), id="in force 2016-11-23"),
+    pytest.param(HISTORY, "2019-08-22", Expected(State.IN_FORCE), id="day before the notice"),
     pytest.param(
-        HISTORY, "2019-08-23", State.NOTICE_GIVEN, "2019-11-23", NOTICE, None, id="ROK notice 2019-08-23"
+        HISTORY,
+        "2019-08-23",
+        Expected(State.NOTICE_GIVEN, "2019-11-23", pending=NOTICE),
+        id="ROK notice 2019-08-23",
     ),
     pytest.param(
-        HISTORY, "2019-11-22", State.NOTICE_SUSPENDED, None, None, NOTICE, id="suspended 2019-11-22"
+        HISTORY, "2019-11-22", Expected(State.NOTICE_SUSPENDED, suspended=NOTICE), id="suspended 2019-11-22"
     ),
     pytest.param(
-        HISTORY, "2019-11-23", State.NOTICE_SUSPENDED, None, None, NOTICE, id="no termination 2019-11-23"
+        HISTORY,
+        "2019-11-23",
+        Expected(State.NOTICE_SUSPENDED, suspended=NOTICE),
+        id="no termination 2019-11-23",
     ),
-    pytest.param(HISTORY, "2020-06-01", State.NOTICE_SUSPENDED, None, None, NOTICE, id="still in force 2020"),
-    pytest.param(HISTORY, "2022-12-31", State.NOTICE_SUSPENDED, None, None, NOTICE, id="still in force 2022"),
     pytest.param(
-        HISTORY, "2023-03-21", State.IN_FORCE, None, None, None, id="both notes withdrawn 2023-03-21"
+        HISTORY, "2020-06-01", Expected(State.NOTICE_SUSPENDED, suspended=NOTICE), id="still in force 2020"
     ),
-    pytest.param(HISTORY, "2025-01-01", State.IN_FORCE, None, None, None, id="normalised 2025"),
+    pytest.param(
+        HISTORY, "2022-12-31", Expected(State.NOTICE_SUSPENDED, suspended=NOTICE), id="still in force 2022"
+    ),
+    pytest.param(HISTORY, "2023-03-21", Expected(State.IN_FORCE), id="both notes withdrawn 2023-03-21"),
+    pytest.param(HISTORY, "2025-01-01", Expected(State.IN_FORCE), id="normalised 2025"),
 ]
 
 
-@pytest.mark.parametrize(("notes", "at", "state", "terminates_on", "pending", "suspended"), REAL_HISTORY)
-def test_real_history(
-    *,
-    jpn_kor: Agreement,
-    notes: list[Note],
-    at: str,
-    state: State,
-    terminates_on: str | None,
-    pending: Note | None,
-    suspended: Note | None,
-) -> None:
+@pytest.mark.parametrize(("notes", "at", "expected"), REAL_HISTORY)
+def test_real_history(jpn_kor: Agreement, notes: list[Note], at: str, expected: Expected) -> None:
     s = status(jpn_kor, notes, d(at))
-    assert s.state is state
-    assert s.terminates_on == (d(terminates_on) if terminates_on else None)
-    assert s.pending_notice == pending
-    assert s.suspended_notice == suspended
-    assert s.new_exchange_allowed is (state is not State.DRAFT)
+    assert s.state is expected.state
+    assert s.terminates_on == (d(expected.terminates_on) if expected.terminates_on else None)
+    assert s.pending_notice == expected.pending
+    assert s.suspended_notice == expected.suspended
+    assert s.new_exchange_allowed is (expected.state is not State.DRAFT)
     assert s.protection_continues
 
 

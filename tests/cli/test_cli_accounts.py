@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -25,16 +26,22 @@ def code(family: type[Exception]) -> int:
     return next(c for f, c in EXIT_CODES if issubclass(family, f))
 
 
-def _refused(
-    cli: Cli, fed: Fed, family: type[Exception], reason: str, *args: str, env: dict[str, str] | None = None
-) -> None:
+@dataclasses.dataclass(frozen=True)
+class Refusal:
+    """How a command is refused: an error family (its exit code) and words of the one-line reason."""
+
+    family: type[Exception]
+    reason: str
+
+
+def _refused(cli: Cli, fed: Fed, refusal: Refusal, *args: str, env: dict[str, str] | None = None) -> None:
     result = cli(*args, home=fed.kor, env=env)
-    assert result.exit_code == code(family), result.output
+    assert result.exit_code == code(refusal.family), result.output
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ")
-    assert reason in lines[0]
+    assert refusal.reason in lines[0]
 
 
 def test_passwd_from_the_environment(cli: Cli, fed: Fed) -> None:
@@ -89,28 +96,27 @@ def test_passwd_prompts_twice_with_hidden_input(cli: Cli, fed: Fed) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "env", "family", "reason"),
+    ("args", "env", "refusal"),
     [
-        pytest.param(["user", "passwd", "kim"], {"ACCORD_PASSWORD": "short"}, InvalidInput, "at least 12",
-                     id="short password"),
-        pytest.param(["user", "passwd", "nobody"], {"ACCORD_PASSWORD": PASSWORD}, NotFound,
-                     "no user 'nobody'", id="unknown user"),
-        pytest.param(["user", "token", "kim", "--days", "0"], None, InvalidInput, "1 to 365 days",
+        pytest.param(["user", "passwd", "kim"], {"ACCORD_PASSWORD": "short"},
+                     Refusal(InvalidInput, "at least 12"), id="short password"),
+        pytest.param(["user", "passwd", "nobody"], {"ACCORD_PASSWORD": PASSWORD},
+                     Refusal(NotFound, "no user 'nobody'"), id="unknown user"),
+        pytest.param(["user", "token", "kim", "--days", "0"], None, Refusal(InvalidInput, "1 to 365 days"),
                      id="token for 0 days"),
-        pytest.param(["user", "token", "kim", "--days", "366"], None, InvalidInput, "1 to 365 days",
+        pytest.param(["user", "token", "kim", "--days", "366"], None, Refusal(InvalidInput, "1 to 365 days"),
                      id="token for 366 days"),
-        pytest.param(["user", "token", "nobody", "--days", "3"], None, NotFound, "no user 'nobody'",
+        pytest.param(["user", "token", "nobody", "--days", "3"], None, Refusal(NotFound, "no user 'nobody'"),
                      id="token for an unknown user"),
-        pytest.param(["user", "tokens", "nobody"], None, NotFound, "no user 'nobody'", id="tokens of nobody"),
-        pytest.param(["user", "revoke-token", "0123456789abcdef"], None, NotFound, "no token",
+        pytest.param(["user", "tokens", "nobody"], None, Refusal(NotFound, "no user 'nobody'"),
+                     id="tokens of nobody"),
+        pytest.param(["user", "revoke-token", "0123456789abcdef"], None, Refusal(NotFound, "no token"),
                      id="revoke an unknown token"),
     ],
 )  # fmt: skip
-def test_refusals(
-    cli: Cli, fed: Fed, args: list[str], env: dict[str, str] | None, family: type[Exception], reason: str
-) -> None:
+def test_refusals(cli: Cli, fed: Fed, args: list[str], env: dict[str, str] | None, refusal: Refusal) -> None:
     before = len(journal(fed.kor))
-    _refused(cli, fed, family, reason, *args, env=env)
+    _refused(cli, fed, refusal, *args, env=env)
     after = journal(fed.kor)
     if args[1] != "tokens":  # a listing changes nothing and journals nothing
         assert len(after) == before + 1
@@ -150,7 +156,7 @@ def test_token_issue_list_and_revoke(cli: Cli, fed: Fed) -> None:
             node.accounts.authenticate_token(secret)
     finally:
         node.close()
-    _refused(cli, fed, Conflict, "already revoked", "user", "revoke-token", token_id)
+    _refused(cli, fed, Refusal(Conflict, "already revoked"), "user", "revoke-token", token_id)
     text = "\n".join(str(dict(e.detail)) for e in journal(fed.kor))
     assert secret not in text
     assert str(data["secret"]) not in text

@@ -8,6 +8,7 @@ output, standard error, in the journal or anywhere in the database.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -125,36 +126,39 @@ def test_every_command_with_as_is_covered() -> None:
     assert with_as == set(FOR_A_PERSON)
 
 
+@dataclasses.dataclass(frozen=True)
+class RefusedLogin:
+    """Credentials that do not log in: what standard error then says, what the journal gets."""
+
+    env: dict[str, str]
+    reason: str
+    journalled: list[tuple[str, str, str]]
+
+
 @pytest.mark.parametrize(
-    ("env", "reason", "journalled"),
+    "login",
     [
-        pytest.param({}, f"error: cannot authenticate sato: {HOW}", [], id="no credentials, no terminal"),
         pytest.param(
-            WRONG,
-            "error: wrong user name or password",
-            [("user.login", "sato", "refused")],
+            RefusedLogin({}, f"error: cannot authenticate sato: {HOW}", []), id="no credentials, no terminal"
+        ),
+        pytest.param(
+            RefusedLogin(WRONG, "error: wrong user name or password", [("user.login", "sato", "refused")]),
             id="wrong password",
         ),
     ],
 )
 @pytest.mark.parametrize("command", list(FOR_A_PERSON))
 def test_refused_before_any_work(
-    command: str,
-    env: dict[str, str],
-    reason: str,
-    journalled: list[tuple[str, str, str]],
-    cli: Cli,
-    fed: Fed,
-    tmp_path: Path,
+    command: str, login: RefusedLogin, cli: Cli, fed: Fed, tmp_path: Path
 ) -> None:
     argv = FOR_A_PERSON[command](fed, tmp_path)
     before, rows, files = len(journal(fed.jpn)), row_counts(fed.jpn), files_under(tmp_path)
-    result = cli(*argv, env=env)
+    result = cli(*argv, env=login.env)
     assert result.exit_code == DENIED, result.output
     assert result.stdout == ""
-    assert result.stderr == reason + "\n"
+    assert result.stderr == login.reason + "\n"
     # Only the login itself is journalled: the command's own action was never tried.
-    assert _new_events(fed, before) == journalled
+    assert _new_events(fed, before) == login.journalled
     assert row_counts(fed.jpn) == rows
     assert files_under(tmp_path) == files
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy.exc import NoResultFound
@@ -19,33 +20,36 @@ def db(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
-def _consent(
-    request_id: str,
-    direction: Direction,
-    status: ConsentState,
-    *,
-    item_id: str = "item-1",
-    third_party: str = "USA",
-    requested_at: str = "2026-11-25T09:00:00Z",
-    token_id: str | None = None,
-) -> ConsentRow:
-    return ConsentRow(
-        id=request_id,
-        direction=direction,
-        item_id=item_id,
-        content_sha384="0" * 96,
-        originator_node="jpn-mod",
-        holder_party="KOR",
-        holder_node="kor-mnd",
-        third_party=third_party,
-        purpose="training",
-        request_json="{}",
-        requested_by="kim",
-        requested_at=requested_at,
-        status=status,
-        token_id=token_id,
-        token_json=f'{{"token": "{token_id}"}}' if token_id else None,
-    )
+@dataclass(frozen=True)
+class _Consent:
+    """A consent row, in the columns these tests vary (the others are the same for every row)."""
+
+    id: str
+    direction: Direction
+    status: ConsentState
+    item_id: str = "item-1"
+    third_party: str = "USA"
+    requested_at: str = "2026-11-25T09:00:00Z"
+    token_id: str | None = None
+
+    def row(self) -> ConsentRow:
+        return ConsentRow(
+            id=self.id,
+            direction=self.direction,
+            item_id=self.item_id,
+            content_sha384="0" * 96,
+            originator_node="jpn-mod",
+            holder_party="KOR",
+            holder_node="kor-mnd",
+            third_party=self.third_party,
+            purpose="training",
+            request_json="{}",
+            requested_by="kim",
+            requested_at=self.requested_at,
+            status=self.status,
+            token_id=self.token_id,
+            token_json=f'{{"token": "{self.token_id}"}}' if self.token_id else None,
+        )
 
 
 def _receipt(
@@ -71,8 +75,8 @@ def _receipt(
 def test_consents_by_key_and_by_token(db: Database) -> None:
     with db.transaction() as session:
         consents = ConsentRepository(session)
-        consents.add(_consent("req-1", Direction.IN, ConsentState.APPROVED, token_id="tok-1"))
-        consents.add(_consent("req-2", Direction.HELD, ConsentState.REVOKED, token_id="tok-2"))
+        consents.add(_Consent("req-1", Direction.IN, ConsentState.APPROVED, token_id="tok-1").row())
+        consents.add(_Consent("req-2", Direction.HELD, ConsentState.REVOKED, token_id="tok-2").row())
     with db.transaction() as session:
         consents = ConsentRepository(session)
         assert consents.get("req-1") is not None
@@ -91,9 +95,9 @@ def test_consents_by_key_and_by_token(db: Database) -> None:
 def test_listing_is_newest_first_and_filters_by_status(db: Database) -> None:
     with db.transaction() as session:
         consents = ConsentRepository(session)
-        consents.add(_consent("b", Direction.IN, ConsentState.PENDING, requested_at="t1"))
-        consents.add(_consent("a", Direction.IN, ConsentState.PENDING, requested_at="t1"))
-        consents.add(_consent("c", Direction.OUT, ConsentState.DENIED, requested_at="t2"))
+        consents.add(_Consent("b", Direction.IN, ConsentState.PENDING, requested_at="t1").row())
+        consents.add(_Consent("a", Direction.IN, ConsentState.PENDING, requested_at="t1").row())
+        consents.add(_Consent("c", Direction.OUT, ConsentState.DENIED, requested_at="t2").row())
     with db.transaction() as session:
         consents = ConsentRepository(session)
         assert [r.id for r in consents.listing()] == ["c", "a", "b"]
@@ -105,28 +109,28 @@ def test_listing_is_newest_first_and_filters_by_status(db: Database) -> None:
 def test_the_questions_of_holder_originator_and_third_party(db: Database) -> None:
     with db.transaction() as session:
         consents = ConsentRepository(session)
-        consents.add(_consent("out-old", Direction.OUT, ConsentState.DENIED, requested_at="t1"))
-        consents.add(_consent("out-new", Direction.OUT, ConsentState.PENDING, requested_at="t2"))
-        consents.add(_consent("out-gbr", Direction.OUT, ConsentState.PENDING, third_party="GBR"))
-        consents.add(_consent("in-1", Direction.IN, ConsentState.APPROVED, token_id="t-in1"))
+        consents.add(_Consent("out-old", Direction.OUT, ConsentState.DENIED, requested_at="t1").row())
+        consents.add(_Consent("out-new", Direction.OUT, ConsentState.PENDING, requested_at="t2").row())
+        consents.add(_Consent("out-gbr", Direction.OUT, ConsentState.PENDING, third_party="GBR").row())
+        consents.add(_Consent("in-1", Direction.IN, ConsentState.APPROVED, token_id="t-in1").row())
         consents.add(
-            _consent("in-2", Direction.IN, ConsentState.REVOKED, third_party="GBR", token_id="t-in2")
+            _Consent("in-2", Direction.IN, ConsentState.REVOKED, third_party="GBR", token_id="t-in2").row()
         )
         consents.add(
-            _consent("held-2", Direction.HELD, ConsentState.APPROVED, requested_at="t2", token_id="h2")
+            _Consent("held-2", Direction.HELD, ConsentState.APPROVED, requested_at="t2", token_id="h2").row()
         )
         consents.add(
-            _consent("held-1", Direction.HELD, ConsentState.APPROVED, requested_at="t1", token_id="h1")
+            _Consent("held-1", Direction.HELD, ConsentState.APPROVED, requested_at="t1", token_id="h1").row()
         )
         consents.add(
-            _consent(
+            _Consent(
                 "held-x",
                 Direction.HELD,
                 ConsentState.REVOKED,
                 item_id="item-2",
                 requested_at="t3",
                 token_id="hx",
-            )
+            ).row()
         )
     with db.transaction() as session:
         consents = ConsentRepository(session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy.exc import NoResultFound
@@ -20,33 +21,36 @@ def db(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
-def _item(
-    item_id: str,
-    *,
-    created_at: str = "2026-11-25T09:00:00Z",
-    precedence: Precedence = Precedence.ROUTINE,
-    party: str = "JPN",
-    access_key: str | None = "k1",
-    status: HoldingState = HoldingState.HELD,
-    received_from: str | None = None,
-) -> ItemRow:
-    return ItemRow(
-        id=item_id,
-        kind="report",
-        originator_party=party,
-        originator_node=f"{party.lower()}-node",
-        precedence=precedence.value,
-        marking_json="{}",
-        content_sealed=b"sealed",
-        wrapped_key=b"key",
-        content_sha384=f"sha-{item_id}",
-        binding_json="{}",
-        created_by="sato",
-        created_at=created_at,
-        status=status,
-        received_from=received_from,
-        access_key=access_key,
-    )
+@dataclass(frozen=True)
+class _Item:
+    """A stored item, in the columns these tests vary (the others are the same for every item)."""
+
+    id: str
+    created_at: str = "2026-11-25T09:00:00Z"
+    precedence: Precedence = Precedence.ROUTINE
+    party: str = "JPN"
+    access_key: str | None = "k1"
+    status: HoldingState = HoldingState.HELD
+    received_from: str | None = None
+
+    def row(self) -> ItemRow:
+        return ItemRow(
+            id=self.id,
+            kind="report",
+            originator_party=self.party,
+            originator_node=f"{self.party.lower()}-node",
+            precedence=self.precedence.value,
+            marking_json="{}",
+            content_sealed=b"sealed",
+            wrapped_key=b"key",
+            content_sha384=f"sha-{self.id}",
+            binding_json="{}",
+            created_by="sato",
+            created_at=self.created_at,
+            status=self.status,
+            received_from=self.received_from,
+            access_key=self.access_key,
+        )
 
 
 def _attachment(item_id: str, position: int) -> AttachmentRow:
@@ -64,20 +68,24 @@ def _attachment(item_id: str, position: int) -> AttachmentRow:
 
 def _fill(session: Session) -> ItemRepository:
     items = ItemRepository(session)
-    items.add(_item("a", created_at="2026-11-25T09:00:00Z"), [_attachment("a", 1), _attachment("a", 0)])
-    items.add(_item("b", created_at="2026-11-25T10:00:00Z", party="KOR", access_key="k2"))
-    items.add(_item("c", created_at="2026-11-25T08:00:00Z", precedence=Precedence.FLASH, access_key=None))
+    items.add(_Item("a", created_at="2026-11-25T09:00:00Z").row(), [_attachment("a", 1), _attachment("a", 0)])
+    items.add(_Item("b", created_at="2026-11-25T10:00:00Z", party="KOR", access_key="k2").row())
     items.add(
-        _item("d", created_at="2026-11-25T11:00:00Z", status=HoldingState.DESTROYED, received_from="kor")
+        _Item("c", created_at="2026-11-25T08:00:00Z", precedence=Precedence.FLASH, access_key=None).row()
     )
-    items.add(_item("e", created_at="2026-11-25T12:00:00Z", received_from="kor"))
+    items.add(
+        _Item(
+            "d", created_at="2026-11-25T11:00:00Z", status=HoldingState.DESTROYED, received_from="kor"
+        ).row()
+    )
+    items.add(_Item("e", created_at="2026-11-25T12:00:00Z", received_from="kor").row())
     return items
 
 
 def test_one_item_by_id(db: Database) -> None:
     with db.transaction() as session:
         items = _fill(session)
-        assert (items.get("a") or _item("x")).id == "a"
+        assert (items.get("a") or _Item("x").row()).id == "a"
         assert items.get("nope") is None
         assert items.require("b").originator_party == "KOR"
         with pytest.raises(NoResultFound):
