@@ -29,6 +29,7 @@ from accord.errors import AgreementStateError, NotFound, PolicyDenied, Translati
 from accord.exchange import ConsentToken
 from accord.markings import Marking
 from accord.node.core._context import NodeContext
+from accord.node.core._principal import Act
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._users import User
 from accord.policy import (
@@ -43,6 +44,7 @@ from accord.policy import (
     decide,
     decide_duty,
 )
+from accord.store import NewEvent, append_event
 
 __all__ = [
     "AccessService",
@@ -235,6 +237,16 @@ class AccessService:
         if not decision.permit:
             raise PolicyDenied(f"{duty.value} denied: " + "; ".join(decision.reasons))
         return decision
+
+    def journal_decisions(self, act: Act, action: str, detail: dict[str, object]) -> None:
+        """Journal one batched decision event (a listing, a search) in a transaction of its own.
+
+        ``detail`` is usually :func:`journal_detail`'s, with what the action adds.
+        """
+        with self._ctx.db.transaction() as session:
+            append_event(
+                session, NewEvent(at=act.now, actor=act.actor, action=action, outcome="ok", detail=detail)
+            )
 
     def readable(
         self, session: Session, user: User, resources: Sequence[Resource], now: datetime

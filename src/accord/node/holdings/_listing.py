@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from accord.errors import IntegrityError, InvalidInput
 from accord.items import HoldingState, Precedence
+from accord.node.core._principal import Act
 from accord.node.holdings._access import Decided, journal_detail
 from accord.node.holdings._item_types import DamagedItem, ItemListing, ItemView
 from accord.node.holdings._resources import Consented
@@ -27,7 +28,7 @@ from accord.node.holdings._units import ItemUnit
 from accord.node.holdings._verifying import verified_view
 from accord.node.registry._users import User
 from accord.policy import Resource
-from accord.store import ItemRepository, NewEvent, append_event
+from accord.store import ItemRepository
 
 __all__ = ["ItemListings", "Readable"]
 
@@ -163,19 +164,8 @@ class ItemListings(ItemUnit):
             self._ctx.journal_refusal(actor or "system", action, IntegrityError(bad.reason), item_id=bad.id)
         if actor is None:
             return
-        with self._ctx.db.transaction() as session:
-            append_event(
-                session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action=action,
-                    outcome="ok",
-                    detail=journal_detail(
-                        [v.id for v in listing.views], decided.withheld, decided.shapes_withheld
-                    ),
-                ),
-            )
+        detail = journal_detail([v.id for v in listing.views], decided.withheld, decided.shapes_withheld)
+        self._access.journal_decisions(Act(actor, now), action, detail)
 
     def _readable_page(
         self, session: Session, user: User, scope: list[Any], limit: int | None, now: datetime
@@ -243,17 +233,9 @@ class ItemListings(ItemUnit):
             permitted, withheld = self._access.readable(session, user, resources, now)
         shown = {r.item_id for r in permitted}
         if wanted:
-            with self._ctx.db.transaction() as session:
-                append_event(
-                    session,
-                    NewEvent(
-                        at=now,
-                        actor=actor,
-                        action="item.access",
-                        outcome="ok",
-                        detail=journal_detail(sorted(shown), withheld),
-                    ),
-                )
+            self._access.journal_decisions(
+                Act(actor, now), "item.access", journal_detail(sorted(shown), withheld)
+            )
         return shown
 
 

@@ -32,8 +32,6 @@ from accord.node.holdings._verifying import verified_view
 from accord.store import (
     ItemRepository,
     ItemRow,
-    NewEvent,
-    append_event,
     classified_items,
     format_stamp,
     matching_items,
@@ -208,11 +206,7 @@ class NodeSearch(ItemUnit):
     def _journal(self, act: Act, digest: str, page: SearchPage, readable: Readable) -> None:
         detail = journal_detail([h.view.id for h in page.hits], readable.withheld, readable.shapes_withheld)
         detail.update({"query_digest": digest, "shown": len(page.hits), "total": page.total})
-        with self._ctx.db.transaction() as session:
-            append_event(
-                session,
-                NewEvent(at=act.now, actor=act.actor, action="item.search", outcome="ok", detail=detail),
-            )
+        self._access.journal_decisions(act, "item.search", detail)
 
 
 def snippet_of(text: str, terms: list[str]) -> tuple[str, tuple[tuple[int, int], ...]]:

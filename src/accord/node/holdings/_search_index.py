@@ -142,35 +142,29 @@ class SearchIndex:
             for c in chunks(text)
         ]
 
+    def _level(self, row: ItemRow) -> str:
+        """The item's level in this node's scheme, read from its stored marking."""
+        return own_level(Marking.from_dict(json.loads(row.marking_json)), self._ctx.config.scheme)
+
     def index_item(self, session: Session, row: ItemRow, content: ItemContent, names: Iterable[str]) -> None:
         """Index a new holding (created here or received), in the caller's transaction."""
-        level = own_level(Marking.from_dict(json.loads(row.marking_json)), self._ctx.config.scheme)
-        add_search_chunks(
-            session,
-            item_id=row.id,
-            source_id=row.id,
-            classification=level,
-            chunks=self._chunks(item_text(content, names)),
-        )
+        level = self._level(row)
+        chunks = self._chunks(item_text(content, names))
+        add_search_chunks(session, item_id=row.id, source_id=row.id, classification=level, chunks=chunks)
 
     def index_translation(self, session: Session, made: TranslationRow, content: ItemContent) -> None:
         """Index a translation this node made, under its source item."""
         level = search_level(session, made.source_id)
         if level is None:
-            source = ItemRepository(session).require(made.source_id)
-            level = own_level(Marking.from_dict(json.loads(source.marking_json)), self._ctx.config.scheme)
+            level = self._level(ItemRepository(session).require(made.source_id))
+        chunks = self._chunks(_translation_text(content))
         add_search_chunks(
-            session,
-            item_id=made.source_id,
-            source_id=made.id,
-            classification=level,
-            chunks=self._chunks(_translation_text(content)),
+            session, item_id=made.source_id, source_id=made.id, classification=level, chunks=chunks
         )
 
     def relabel(self, session: Session, row: ItemRow) -> None:
         """Record the item's new level after a downgrade or declassification notice."""
-        marking = Marking.from_dict(json.loads(row.marking_json))
-        relabel_search_item(session, row.id, own_level(marking, self._ctx.config.scheme))
+        relabel_search_item(session, row.id, self._level(row))
 
     def forget(self, session: Session, item_id: str) -> None:
         """Remove every index row of the item (destroyed, returned, consent revoked)."""
