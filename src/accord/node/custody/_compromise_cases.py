@@ -16,9 +16,9 @@ from accord.canonical import format_time
 from accord.errors import Conflict, InvalidInput, NotFound
 from accord.exchange import UNSIGNED, CompromiseReport, compromise_text
 from accord.items import CaseState, Direction, Precedence
+from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.custody._compromise_case import CaseDesk, CaseView, case_view
-from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._sealing import Outgoing
 from accord.store import (
     CompromiseItemRow,

@@ -20,9 +20,9 @@ from accord.canonical import format_time
 from accord.errors import InvalidInput
 from accord.exchange import UNSIGNED, CompromisedItem, CompromiseNotice, compromise_text, new_case_id
 from accord.items import FINAL_HOLDING_STATES, CaseState, Direction, HoldingState, Precedence
+from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.custody._compromise_case import CaseDesk, CaseView, case_view
-from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._sealing import Outgoing
 from accord.store import (
     CompromiseCaseRow,

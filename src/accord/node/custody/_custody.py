@@ -30,6 +30,7 @@ from accord.errors import (
 )
 from accord.exchange import DestructionCertificate, EnvelopeHeader
 from accord.items import DestructionDirection
+from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.custody._copies import MAX_COPIES, CopyView, copies_of, copy_view, number_copies
 from accord.node.custody._destruction import Destroyed, Destruction, certificate_row
@@ -37,7 +38,6 @@ from accord.node.custody._provision import provided_to
 from accord.node.custody._translations import Translations, TranslationView, translations_of
 from accord.node.originator._consents import ConsentService
 from accord.node.originator._gate import ItemGate
-from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._control import (
     Entry,
     Incoming,

@@ -24,11 +24,11 @@ from accord.errors import InvalidInput, NotFound, PolicyDenied, Withheld
 from accord.exchange import UNSIGNED, DestructionCertificate, new_certificate_id
 from accord.items import DestructionDirection, HoldingState, Precedence
 from accord.markings import Marking
+from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.custody._translations import translations_of
 from accord.node.holdings._search_index import SearchIndex
 from accord.node.originator._gate import ItemGate
-from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._sealing import Outgoing
 from accord.policy import Action
 from accord.store import (

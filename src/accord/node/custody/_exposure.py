@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.node.audit._ledger import LedgerService
+from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.custody._compromise_case import CaseDesk
 from accord.node.custody._field_table import FieldTable
-from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._services import Services
 from accord.store import (
     ConsentRepository,

@@ -39,6 +39,7 @@ from accord.canonical import format_time
 from accord.errors import IntegrityError, InvalidInput, PolicyDenied, VerificationFailed
 from accord.exchange import UNSIGNED, HeldItem, HoldingsSummary, new_summary_id
 from accord.items import HoldingState
+from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.custody._copies import copies_of
 from accord.node.custody._custody import CustodyService
@@ -46,7 +47,6 @@ from accord.node.custody._dissemination import Dissemination, dissemination_reco
 from accord.node.custody._holdings_register import Holding, destroy_by_dates, holding_line
 from accord.node.custody._reconciliation import Difference, Reconciliation, differences, holder_record
 from accord.node.originator._gate import ItemGate
-from accord.node.originator._journal_done import journal_done
 from accord.node.registry._users import Role, User
 from accord.node.transfer._services import Services
 from accord.policy import Resource

@@ -29,6 +29,7 @@ from accord.errors import AccordError, IntegrityError, InvalidInput, ItemError, 
 from accord.items import HoldingState, ItemContent
 from accord.limits import MAX_TEXT_BYTES, read_bounded
 from accord.markings import Marking, banner, received_banner
+from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.holdings._search_index import SearchIndex
 from accord.node.holdings._stored import destroyed_message
@@ -39,7 +40,6 @@ from accord.node.holdings._vault import (
     wrap_translation_key,
 )
 from accord.node.originator._gate import ItemGate
-from accord.node.originator._journal_done import journal_done
 from accord.policy import Action
 from accord.store import (
     CopyRepository,

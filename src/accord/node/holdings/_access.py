@@ -29,6 +29,7 @@ from accord.errors import AgreementStateError, NotFound, PolicyDenied, Translati
 from accord.exchange import ConsentToken
 from accord.markings import Marking
 from accord.node.core._context import NodeContext
+from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._users import User
@@ -44,7 +45,6 @@ from accord.policy import (
     decide,
     decide_duty,
 )
-from accord.store import NewEvent, append_event
 
 __all__ = [
     "AccessService",
@@ -244,9 +244,7 @@ class AccessService:
         ``detail`` is usually :func:`journal_detail`'s, with what the action adds.
         """
         with self._ctx.db.transaction() as session:
-            append_event(
-                session, NewEvent(at=act.now, actor=act.actor, action=action, outcome="ok", detail=detail)
-            )
+            journal_done(session, act, action, detail=detail)
 
     def readable(
         self, session: Session, user: User, resources: Sequence[Resource], now: datetime

@@ -41,6 +41,7 @@ from accord.markings import (
 )
 from accord.node.core._context import NodeContext
 from accord.node.core._home import NodeConfig
+from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.holdings._access import require_scope, subject_of
 from accord.node.holdings._access_keys import keep_access_key
@@ -50,7 +51,7 @@ from accord.node.holdings._units import ItemUnit
 from accord.node.holdings._vault import encrypt_blob, seal_content, wrap_blob_key, wrap_item_key
 from accord.node.holdings._verifying import verified_view
 from accord.policy import Action, decide, may_mark
-from accord.store import AttachmentRow, ItemRepository, ItemRow, NewEvent, append_event, format_stamp
+from accord.store import AttachmentRow, ItemRepository, ItemRow, format_stamp
 
 __all__ = ["ItemCreation", "make_label"]
 
@@ -275,21 +276,17 @@ class ItemCreation(ItemUnit):
             SearchIndex(self._ctx).index_item(
                 session, ItemRepository(session).require(item_id), content, [r.name for r in draft.refs]
             )
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=draft.act.now,
-                    actor=draft.act.actor,
-                    action="item.create",
-                    outcome="ok",
-                    item_id=item_id,
-                    detail={
-                        "kind": content.kind.value,
-                        "classification": made.classification,
-                        "precedence": draft.precedence.value,
-                        "content_sha384": content_sha,
-                        "attachments": len(draft.refs),
-                    },
-                ),
+                draft.act,
+                "item.create",
+                item_id=item_id,
+                detail={
+                    "kind": content.kind.value,
+                    "classification": made.classification,
+                    "precedence": draft.precedence.value,
+                    "content_sha384": content_sha,
+                    "attachments": len(draft.refs),
+                },
             )
             return verified_view(self._ctx, self._parties, session, items.require(item_id))

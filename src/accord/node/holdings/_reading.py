@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from accord.errors import AccordError, IntegrityError, NotFound, TranslationRefused, VerificationFailed
 from accord.items import AttachmentRef, HoldingState
 from accord.markings import Issuance, derive_alternative, received_banner
+from accord.node.core._journal_done import journal_done
+from accord.node.core._principal import Act
 from accord.node.holdings._item_types import Equivalent, ItemView
 from accord.node.holdings._stored import destroyed_message
 from accord.node.holdings._units import ItemUnit
 from accord.node.holdings._vault import unwrap_blob_key
 from accord.node.holdings._verifying import item_key, verified_plaintext, verified_view
-from accord.store import ItemRepository, NewEvent, append_event
+from accord.store import ItemRepository
 
 __all__ = ["ItemReader"]
 
@@ -42,16 +44,12 @@ class ItemReader(ItemUnit):
             if row.status == HoldingState.DESTROYED:  # told only to those the decision lets read it
                 raise NotFound(destroyed_message(row.id, None))
             view = verified_view(self._ctx, self._parties, session, row)
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="item.read",
-                    outcome="ok",
-                    item_id=item_id,
-                    detail={"obligations": list(decision.obligations)},
-                ),
+                Act(actor, now),
+                "item.read",
+                item_id=item_id,
+                detail={"obligations": list(decision.obligations)},
             )
             return view
 
@@ -83,16 +81,12 @@ class ItemReader(ItemUnit):
                     f"item {item_id}: the key of attachment {position} no longer unwraps (altered)"
                 ) from exc
             ref = view.attachments[position]
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=self._ctx.now(),
-                    actor=actor,
-                    action="item.attachment",
-                    outcome="ok",
-                    item_id=item_id,
-                    detail={"position": position, "name": ref.name},
-                ),
+                Act(actor, self._ctx.now()),
+                "item.attachment",
+                item_id=item_id,
+                detail={"position": position, "name": ref.name},
             )
         stream = verified_plaintext(self._ctx, att, blob_key, ref)
         return ref, self._journalled(stream, actor, item_id, position)

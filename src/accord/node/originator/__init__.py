@@ -8,8 +8,8 @@
   consent, filed in the dissemination record (Art. 6).
 
 What the custody wing above shares with this one lives here too: the decision point's gate
-before an action on one item (``_gate``) and the journal entry of an act done
-(``_journal_done``).
+before an action on one item (``_gate``). The journal entry of an act done is core's
+(``accord.node.core._journal_done``), which every wing uses.
 
 Imports the transfer wing and those below it.
 """

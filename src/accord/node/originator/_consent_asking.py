@@ -17,11 +17,11 @@ from accord.canonical import format_time
 from accord.errors import InvalidInput, NotFound
 from accord.exchange import ConsentRequest, new_request_id
 from accord.items import ConsentState, Direction, Precedence
+from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.holdings._access import Release
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
-from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._sealing import Outgoing
 from accord.policy import ConsentTerms
 from accord.store import ConsentRepository, ConsentRow, ItemRepository, ItemRow

@@ -22,10 +22,10 @@ from accord.canonical import format_time
 from accord.errors import Conflict, InvalidInput, NotFound
 from accord.exchange import UNSIGNED, ConsentConditions, ConsentDecision, ConsentToken, new_token_id
 from accord.items import ConsentState, Direction, Precedence
+from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.originator._consent_grounds import ConsentGrounds
 from accord.node.originator._consent_views import ConsentView, view_of
-from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._sealing import Outgoing
 from accord.store import ConsentRepository, ConsentRow
 

@@ -22,10 +22,10 @@ from accord.canonical import format_time
 from accord.errors import Conflict, NotFound, PolicyDenied
 from accord.exchange import DisposalRequest, EnvelopeHeader
 from accord.items import FINAL_HOLDING_STATES, HoldingState, Precedence
+from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.originator._consents import ConsentService
 from accord.node.originator._gate import ItemGate
-from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._control import Entry, Incoming, Steps, about_item, handle, originated_item
 from accord.node.transfer._sealing import Outgoing
 from accord.node.transfer._services import Services

@@ -25,13 +25,13 @@ from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, Poli
 from accord.exchange import UNSIGNED, DowngradeNotice, EnvelopeHeader, new_notice_id
 from accord.items import FINAL_HOLDING_STATES, ConsentState, HoldingState, Precedence
 from accord.markings import Marking, scheme
+from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.holdings._access_keys import keep_access_key
 from accord.node.holdings._search_index import SearchIndex
 from accord.node.holdings._stored import stored_marking
 from accord.node.originator._consents import ConsentService
 from accord.node.originator._gate import ItemGate
-from accord.node.originator._journal_done import journal_done
 from accord.node.transfer._control import (
     Entry,
     Incoming,

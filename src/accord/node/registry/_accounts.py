@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.node.core._context import NodeContext
-from accord.node.core._principal import Principal
+from accord.node.core._journal_done import journal_done
+from accord.node.core._principal import Act, Principal
 from accord.node.registry._users import Role, User, UserService
 from accord.store import ApiTokenRow, NewEvent, UserRow, append_event, format_stamp
 
@@ -184,10 +185,7 @@ class AccountService:
             row.password_set_at = format_stamp(now)
             row.failed_logins = 0
             row.locked_until = None
-            append_event(
-                session,
-                NewEvent(at=now, actor=actor, action="user.passwd", outcome="ok", detail={"user": name}),
-            )
+            journal_done(session, Act(actor, now), "user.passwd", detail={"user": name})
 
     def authenticate(self, name: str, password: str) -> User:
         """Check a user name and password; return the user.
@@ -216,10 +214,7 @@ class AccountService:
                     row.password_hash = self._hasher.hash(password)
                 row.failed_logins = 0
                 row.locked_until = None
-                append_event(
-                    session,
-                    NewEvent(at=now, actor=actor, action="user.login", outcome="ok", detail={"user": name}),
-                )
+                journal_done(session, Act(actor, now), "user.login", detail={"user": name})
                 return self._users.get_in(session, name)
             else:
                 refusal = PolicyDenied(WRONG_LOGIN)
@@ -229,15 +224,11 @@ class AccountService:
                 if row.failed_logins >= MAX_FAILURES:
                     row.failed_logins = 0
                     row.locked_until = format_stamp(now + LOCKOUT)
-                    append_event(
+                    journal_done(
                         session,
-                        NewEvent(
-                            at=now,
-                            actor=actor,
-                            action="user.lockout",
-                            outcome="ok",
-                            detail={"user": name, "failures": MAX_FAILURES, "locked_until": row.locked_until},
-                        ),
+                        Act(actor, now),
+                        "user.lockout",
+                        detail={"user": name, "failures": MAX_FAILURES, "locked_until": row.locked_until},
                     )
         # Committed: the failure count and the journal entry stand; now refuse.
         raise refusal
@@ -276,15 +267,11 @@ class AccountService:
                 expires_at=format_stamp(now + timedelta(days=days)),
             )
             session.add(row)
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="user.token.issue",
-                    outcome="ok",
-                    detail={"user": name, "token_id": token_id, "expires_at": row.expires_at},
-                ),
+                Act(actor, now),
+                "user.token.issue",
+                detail={"user": name, "token_id": token_id, "expires_at": row.expires_at},
             )
             return _token(row), secret
 
@@ -305,15 +292,11 @@ class AccountService:
                 raise Conflict(f"token {token_id} was already revoked at {row.revoked_at}")
             now = self._ctx.now()
             row.revoked_at = format_stamp(now)
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="user.token.revoke",
-                    outcome="ok",
-                    detail={"user": row.user_name, "token_id": token_id},
-                ),
+                Act(actor, now),
+                "user.token.revoke",
+                detail={"user": row.user_name, "token_id": token_id},
             )
 
     def authenticate_token(self, secret: str) -> User:

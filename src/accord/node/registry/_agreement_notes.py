@@ -21,8 +21,10 @@ from accord.agreements import Agreement, Note, NoteKind, check_note, status
 from accord.errors import AgreementStateError, VerificationFailed
 from accord.exchange import SignedNote, note_statement
 from accord.node.core._context import NodeContext
+from accord.node.core._journal_done import journal_done
+from accord.node.core._principal import Act
 from accord.node.registry._parties import PartyService
-from accord.store import NewEvent, NoteRow, append_event, format_stamp
+from accord.store import NoteRow, format_stamp
 
 __all__ = ["NoteDraft", "NoteRecord", "recorded_notes"]
 
@@ -137,9 +139,7 @@ class NoteRecord:
                 recorded_at=format_stamp(self._ctx.now()),
             )
         )
-        append_event(
-            session, NewEvent(at=self._ctx.now(), actor=actor, action=action, outcome="ok", detail=detail)
-        )
+        journal_done(session, Act(actor, self._ctx.now()), action, detail=detail)
 
 
 def _note_detail(signed: SignedNote) -> Mapping[str, object]:

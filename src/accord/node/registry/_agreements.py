@@ -31,9 +31,11 @@ from accord.errors import (
 )
 from accord.exchange import AgreementSignature, SignedNote, agreement_statement
 from accord.node.core._context import NodeContext
+from accord.node.core._journal_done import journal_done
+from accord.node.core._principal import Act
 from accord.node.registry._agreement_notes import NoteDraft, NoteRecord, recorded_notes
 from accord.node.registry._parties import PartyService
-from accord.store import AgreementRow, AgreementSignatureRow, NewEvent, append_event, format_stamp
+from accord.store import AgreementRow, AgreementSignatureRow, format_stamp
 
 __all__ = ["ABOUT_HELD", "AgreementService", "travel_refusal"]
 
@@ -103,15 +105,11 @@ class AgreementService:
             digest = agreement_digest(toml_text)
             statement = agreement_statement(agreement.id, digest, cfg.party, cfg.node_id)
             signature = self._ctx.keys.sign("agreement", statement)
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=self._ctx.now(),
-                    actor=actor,
-                    action="agreement.sign",
-                    outcome="ok",
-                    detail={"agreement_id": agreement.id, "digest": digest},
-                ),
+                Act(actor, self._ctx.now()),
+                "agreement.sign",
+                detail={"agreement_id": agreement.id, "digest": digest},
             )
             return AgreementSignature(agreement.id, digest, cfg.party, cfg.node_id, signature)
 
@@ -163,19 +161,15 @@ class AgreementService:
                         signed_json=sig.to_json(),
                     )
                 )
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=self._ctx.now(),
-                    actor=actor,
-                    action="agreement.import",
-                    outcome="ok",
-                    detail={
-                        "agreement_id": agreement.id,
-                        "digest": digest,
-                        "signed_by": [s.node_id for s in verified],
-                    },
-                ),
+                Act(actor, self._ctx.now()),
+                "agreement.import",
+                detail={
+                    "agreement_id": agreement.id,
+                    "digest": digest,
+                    "signed_by": [s.node_id for s in verified],
+                },
             )
             return agreement, True
 

@@ -16,11 +16,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.orm import Session
+
 from accord.errors import InvalidInput, PolicyDenied
 from accord.node.core._context import NodeContext
+from accord.node.core._journal_done import journal_done
+from accord.node.core._principal import Act
 from accord.node.registry._accounts import AccountService
 from accord.node.registry._users import User, UserService
-from accord.store import ConsoleSessionRepository, ConsoleSessionRow, NewEvent, append_event, format_stamp
+from accord.store import ConsoleSessionRepository, ConsoleSessionRow, format_stamp
 
 __all__ = ["CONSOLE_LANGUAGES", "SESSION_ENDED", "ConsoleSession", "ConsoleSessionService"]
 
@@ -43,6 +47,16 @@ class ConsoleSession:
 def _digest(session_id: str) -> str:
     # 256 random bits: a fast hash suffices (nobody can search for a preimage), as for API tokens.
     return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+
+def _found(store: ConsoleSessionRepository, session_id: str) -> ConsoleSessionRow | None:
+    # An id no browser could hold (empty, or longer than any we hand out) is not looked up.
+    return store.get(_digest(session_id)) if 0 < len(session_id) <= 128 else None
+
+
+def _journal(session: Session, act: Act, detail: dict[str, object]) -> None:
+    """Journal that a console session opened, expired or closed (``console.session``)."""
+    journal_done(session, act, "console.session", detail=detail)
 
 
 class ConsoleSessionService:
@@ -79,12 +93,7 @@ class ConsoleSessionService:
                 csrf_token=secrets.token_urlsafe(32),
             )
             store.add(row)
-            append_event(
-                session,
-                NewEvent(
-                    at=now, actor=user.name, action="console.session", outcome="ok", detail={"event": "open"}
-                ),
-            )
+            _journal(session, Act(user.name, now), {"event": "open"})
             return session_id, ConsoleSession(user, row.csrf_token, row.created_at, store.language(user.name))
 
     def resume(self, session_id: str) -> ConsoleSession:
@@ -97,20 +106,13 @@ class ConsoleSessionService:
         now = self._ctx.now()
         with self._ctx.db.transaction() as session:
             store = ConsoleSessionRepository(session)
-            row = store.get(_digest(session_id)) if 0 < len(session_id) <= 128 else None
+            row = _found(store, session_id)
             if row is None:
                 raise PolicyDenied(SESSION_ENDED)
             if row.last_seen_at < format_stamp(now - self.idle_timeout):
                 store.remove(row.id_sha256)
-                append_event(
-                    session,
-                    NewEvent(
-                        at=now,
-                        actor=row.user_name,
-                        action="console.session",
-                        outcome="ok",
-                        detail={"event": "expired", "last_seen_at": row.last_seen_at},
-                    ),
+                _journal(
+                    session, Act(row.user_name, now), {"event": "expired", "last_seen_at": row.last_seen_at}
                 )
             else:
                 row.last_seen_at = format_stamp(now)
@@ -123,19 +125,10 @@ class ConsoleSessionService:
         now = self._ctx.now()
         with self._ctx.db.transaction() as session:
             store = ConsoleSessionRepository(session)
-            row = store.get(_digest(session_id)) if 0 < len(session_id) <= 128 else None
+            row = _found(store, session_id)
             if row is not None:
                 store.remove(row.id_sha256)
-                append_event(
-                    session,
-                    NewEvent(
-                        at=now,
-                        actor=row.user_name,
-                        action="console.session",
-                        outcome="ok",
-                        detail={"event": "close"},
-                    ),
-                )
+                _journal(session, Act(row.user_name, now), {"event": "close"})
 
     def set_language(self, name: str, language: str) -> None:
         """Record the console language ``name`` chose (one of :data:`LANGUAGES`).

@@ -11,7 +11,9 @@ from accord.crypto import VerifyKeys, certificate_fingerprint
 from accord.errors import Conflict, NotFound
 from accord.exchange import UNSIGNED, IdentityCard
 from accord.node.core._context import NodeContext
-from accord.store import NewEvent, PartyRow, append_event, format_stamp
+from accord.node.core._journal_done import journal_done
+from accord.node.core._principal import Act
+from accord.store import PartyRow, format_stamp
 
 __all__ = ["PartyService"]
 
@@ -81,15 +83,11 @@ class PartyService:
                     pinned_at=format_stamp(self._ctx.now()),
                 )
             )
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=self._ctx.now(),
-                    actor=actor,
-                    action="party.pin",
-                    outcome="ok",
-                    detail={"node_id": card.node_id, "party": card.party, "fingerprint": card.fingerprint},
-                ),
+                Act(actor, self._ctx.now()),
+                "party.pin",
+                detail={"node_id": card.node_id, "party": card.party, "fingerprint": card.fingerprint},
             )
             return card, True
 

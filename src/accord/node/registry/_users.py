@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.markings import Level, scheme
 from accord.node.core._context import NodeContext
-from accord.node.core._principal import RESERVED_NAMES, Principal
-from accord.store import NewEvent, UserRow, append_event, format_stamp
+from accord.node.core._journal_done import journal_done
+from accord.node.core._principal import RESERVED_NAMES, Act, Principal
+from accord.store import UserRow, format_stamp
 
 __all__ = ["NewUser", "Role", "User", "UserService"]
 
@@ -170,12 +171,7 @@ class UserService:
                     created_at=user.created_at,
                 )
             )
-            append_event(
-                session,
-                NewEvent(
-                    at=self._ctx.now(), actor=actor, action="user.add", outcome="ok", detail=user.to_dict()
-                ),
-            )
+            journal_done(session, Act(actor, self._ctx.now()), "user.add", detail=user.to_dict())
             return user
 
     def set_clearance(self, name: str, level: str, *, actor: str) -> User:
@@ -202,15 +198,11 @@ class UserService:
             new = scheme(self._ctx.config.scheme).level(level)
             old = row.clearance
             row.scheme, row.clearance = new.scheme, new.native
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=self._ctx.now(),
-                    actor=actor,
-                    action="user.clearance",
-                    outcome="ok",
-                    detail={"user": name, "from": old, "to": new.native},
-                ),
+                Act(actor, self._ctx.now()),
+                "user.clearance",
+                detail={"user": name, "from": old, "to": new.native},
             )
             return _user(row)
 

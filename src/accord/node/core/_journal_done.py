@@ -1,9 +1,9 @@
 """The journal entry of an act done: who did what, when, about which item, with what detail.
 
-Every action of the originator and custody wings ends, inside its unit of work, with one
-entry of outcome ``ok`` whose actor and time are the act's (:class:`Act`: the clock is
-read once per act); a refused action is journalled by ``NodeContext.work`` instead. It
-lives in the lower of the two wings so that both can use it (ADR 0005).
+An action of a node's services ends, inside its unit of work, with one entry of outcome
+``ok`` whose actor and time are the act's (:class:`Act`: the clock is read once per act);
+a refused action is journalled by ``NodeContext.work`` instead. It lives in core, the
+lowest wing, so that every wing uses it (ADR 0005).
 """
 
 from __future__ import annotations
