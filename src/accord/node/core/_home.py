@@ -23,6 +23,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from accord.errors import Conflict, InvalidInput, NotFound
 from accord.limits import MAX_DOCUMENT_BYTES, read_bounded
@@ -175,11 +176,7 @@ def write_private(path: Path, data: bytes) -> None:
     Raises:
         Conflict: the file exists.
     """
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError as exc:
-        raise Conflict(f"{path} exists; refusing to overwrite a key") from exc
-    with os.fdopen(fd, "wb") as handle:
+    with _created(path, 0o600, "refusing to overwrite a key") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
@@ -191,9 +188,14 @@ def write_public(path: Path, data: bytes) -> None:
     Raises:
         Conflict: the file exists.
     """
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError as exc:
-        raise Conflict(f"{path} exists; refusing to overwrite it") from exc
-    with os.fdopen(fd, "wb") as handle:
+    with _created(path, 0o644, "refusing to overwrite it") as handle:
         handle.write(data)
+
+
+def _created(path: Path, mode: int, refusal: str) -> BinaryIO:
+    # O_EXCL: the file is created here with ``mode`` or not at all (never a file already there).
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError as exc:
+        raise Conflict(f"{path} exists; {refusal}") from exc
+    return os.fdopen(fd, "wb")
