@@ -9,7 +9,7 @@ from support_web import PASSWORD, ConsoleClient, ConsoleWorld
 from accord.exchange import CHECKPOINT_PURPOSE, CheckpointStatement, SignedCheckpoint
 from accord.items import Precedence
 from accord.ledger import Checkpoint
-from accord.node import Node
+from accord.node import NewUser, Node
 from accord.node.core import Act
 from accord.node.transfer import Outgoing
 from accord.node.transfer._control import NO_ITEM
@@ -18,7 +18,7 @@ from support_federation import Loopback
 
 def _auditor(console: ConsoleWorld) -> ConsoleClient:
     """``choi``, KOR's auditor, signed in."""
-    console.kor.users.add("choi", role="auditor", clearance="대외비", ntk=[], actor="authority")
+    console.kor.users.add(NewUser("choi", role="auditor", clearance="대외비", ntk=[]), actor="authority")
     console.kor.accounts.set_password("choi", PASSWORD, actor="authority")
     client = console.client()
     assert client.sign_in("choi").status_code == 200

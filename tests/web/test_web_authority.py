@@ -5,12 +5,13 @@ from __future__ import annotations
 from support_web import PASSWORD, ConsoleClient, ConsoleWorld
 
 from accord.agreements import NoteKind
+from accord.node import NewUser, NoteDraft
 
 
 def _authority(console: ConsoleWorld) -> ConsoleClient:
     """``park``, KOR's security authority (군사Ⅰ급비밀), signed in."""
     kor = console.kor
-    kor.users.add("park", role="authority", clearance="군사Ⅰ급비밀", ntk=[], actor="authority")
+    kor.users.add(NewUser("park", role="authority", clearance="군사Ⅰ급비밀", ntk=[]), actor="authority")
     kor.accounts.set_password("park", PASSWORD, actor="authority")
     client = console.client()
     assert client.sign_in("park").status_code == 200
@@ -141,7 +142,9 @@ def test_an_agreement_shows_its_timeline_of_notes(console: ConsoleWorld) -> None
     assert "in force" in listing
     kor = console.kor
     kor.agreements.issue_note(
-        agreement_id, kind=NoteKind.TERMINATION_NOTICE, on=kor.agreements.today(agreement_id), actor="park"
+        agreement_id,
+        NoteDraft(NoteKind.TERMINATION_NOTICE, on=kor.agreements.today(agreement_id)),
+        actor="park",
     )
     page = park.get(f"/authority/agreements/{agreement_id}").text
     timeline = page.split('class="timeline"')[1]

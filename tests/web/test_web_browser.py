@@ -26,7 +26,7 @@ from support_browser import check_accessibility, chromium_path, screenshot, visi
 from support_web import PASSWORD, ConsoleWorld, deliver_to_kor
 
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem
+from accord.node import LabelRequest, NewItem, NewUser
 from accord.web import ConsoleSettings, create_console_app
 
 pytestmark = pytest.mark.browser
@@ -243,7 +243,7 @@ def test_the_authority_changes_a_clearance_and_the_journal_shows_it(
     served: Served, page_in: Any, shots: Path
 ) -> None:
     kor = served.world.kor
-    kor.users.add("park", role="authority", clearance="군사Ⅰ급비밀", ntk=[], actor="authority")
+    kor.users.add(NewUser("park", role="authority", clearance="군사Ⅰ급비밀", ntk=[]), actor="authority")
     kor.accounts.set_password("park", PASSWORD, actor="authority")
     page = page_in("ja-JP")
     _sign_in(page, served, "park")
