@@ -52,6 +52,38 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, str] | None]] = {
     ("GET", "/audit/witnesses"): ("/audit/witnesses", None),
     ("GET", "/audit/alarms"): ("/audit/alarms", None),
     ("POST", "/audit/alarms/{alarm_id}/ack"): ("/audit/alarms/1/ack", {"csrf": "{csrf}", "finding": "x"}),
+    ("GET", "/holdings"): ("/holdings", None),
+    ("POST", "/holdings/summary"): ("/holdings/summary", {"csrf": "{csrf}", "party": "JPN"}),
+    ("GET", "/holdings/{item_id}"): ("/holdings/{item}", None),
+    ("POST", "/holdings/{item_id}/copy"): ("/holdings/{item}/copy", {"csrf": "{csrf}", "count": "1"}),
+    ("POST", "/holdings/{item_id}/translate"): (
+        "/holdings/{item}/translate",
+        {"csrf": "{csrf}", "lang": "en", "text": "t"},
+    ),
+    ("POST", "/holdings/{item_id}/destroy"): (
+        "/holdings/{item}/destroy",
+        {"csrf": "{csrf}", "method": "m", "witness": "kim"},
+    ),
+    ("POST", "/holdings/{item_id}/disposal"): (
+        "/holdings/{item}/disposal",
+        {"csrf": "{csrf}", "holder": "KOR", "kind": "destroy", "reason": "r"},
+    ),
+    ("GET", "/holdings/{item_id}/certificate"): ("/holdings/{item}/certificate", None),
+    ("GET", "/holdings/{item_id}/dissemination"): ("/holdings/{item}/dissemination", None),
+    ("GET", "/holdings/{item_id}/exposure"): ("/holdings/{item}/exposure", None),
+    ("GET", "/translations/{translation_id}"): ("/translations/{item}", None),
+    ("GET", "/reconcile"): ("/reconcile", None),
+    ("POST", "/reconcile"): ("/reconcile", {"csrf": "{csrf}", "party": "JPN"}),
+    ("GET", "/compromise"): ("/compromise", None),
+    ("POST", "/compromise"): (
+        "/compromise",
+        {"csrf": "{csrf}", "items": "x", "actual": "possible", "circumstances": "c"},
+    ),
+    ("GET", "/compromise/{case_id}"): ("/compromise/case-x", None),
+    ("POST", "/compromise/{case_id}/close"): (
+        "/compromise/case-x/close",
+        {"csrf": "{csrf}", "findings": "f", "measures": "m"},
+    ),
 }
 NAMES_AN_ITEM = {path for path, _ in ROUTES.values() if "{item}" in path}
 NOT_ROUTES = {"/static"}  # the mounted static files: no item, no session

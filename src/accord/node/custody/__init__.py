@@ -17,7 +17,7 @@ Imports the audit wing and those below it.
 
 from accord.node.custody._compromise import CaseView, CompromiseService, Exposure
 from accord.node.custody._custody import CopyView, CustodyService, Destroyed, TranslationView
-from accord.node.custody._register import RegisterService
+from accord.node.custody._register import Holding, RegisterService
 
 __all__ = [
     "CaseView",
@@ -26,6 +26,7 @@ __all__ = [
     "CustodyService",
     "Destroyed",
     "Exposure",
+    "Holding",
     "RegisterService",
     "TranslationView",
 ]

@@ -8,7 +8,7 @@ translations, its destruction certificate, and the destroy-by date a consent set
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from accord.canonical import parse_time
 from accord.exchange import ConsentToken
 from accord.items import FINAL_HOLDING_STATES
-from accord.markings import banner, received_banner
+from accord.markings import Marking, banner, received_banner
 from accord.node.core._home import NodeConfig
 from accord.node.custody._copies import CopyView, copies_of
 from accord.node.custody._translations import translations_of
@@ -44,11 +44,14 @@ class Holding:
     certificate_id: str | None
     destroy_by: str | None = None
     overdue: bool = False
+    marking: Marking | None = field(default=None, compare=False)
+    """The item's stored marking, for an interface's page banner (``banner`` is its text)."""
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
+        """JSON-ready view (``banner`` carries the marking)."""
+        shown = {name: value for name, value in self.__dict__.items() if name != "marking"}
         return {
-            **self.__dict__,
+            **shown,
             "copies": [c.to_dict() for c in self.copies],
             "translations": [{"id": i, "lang": lang, "status": s} for i, lang, s in self.translations],
         }
@@ -97,4 +100,5 @@ def holding_line(
             and row.status not in FINAL_HOLDING_STATES
             and now >= parse_time(destroy_by)
         ),
+        marking=marking,
     )

@@ -97,6 +97,22 @@ class RegisterService(ItemGate):
             )
             return out
 
+    def holding(self, item_id: str, *, actor: str) -> Holding:
+        """The register's line for one item ``actor`` may read (destroyed or not: its record stays).
+
+        Raises:
+            NotFound: no such item or user (or the item is withheld from ``actor``).
+        """
+        with self._ctx.work(actor, "register.holding", item_id=item_id[:64]) as session:
+            now = self._ctx.now()
+            row = self.readable(session, item_id, actor, now)
+            deadline = destroy_by_dates(session, self._ctx.config.party).get(row.id)
+            line = holding_line(session, self._ctx.config, row, deadline, now)
+            journal_done(
+                session, Act(actor, now), "register.holding", item_id=item_id, detail={"status": line.status}
+            )
+            return line
+
     def dissemination(self, item_id: str, *, actor: str) -> Dissemination:
         """Every envelope sent about ``item_id``, its receipts, consents and certificates.
 
