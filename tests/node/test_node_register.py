@@ -10,7 +10,7 @@ from sqlalchemy import update
 from support_trio import Trio
 
 from accord.crypto import SigningKeys
-from accord.errors import InvalidInput, PolicyDenied, VerificationFailed
+from accord.errors import InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import UNSIGNED, HeldItem, HoldingsSummary
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, NewUser
@@ -55,6 +55,21 @@ def test_holdings_leave_out_what_the_person_may_not_read(trio: Trio) -> None:
     item = _provided(trio)
     trio.kor.users.add(NewUser("lee", role="analyst", clearance="대외비", ntk=[]), actor="authority")
     assert item not in {h.item_id for h in trio.kor.register.holdings(actor="lee")}
+
+
+def test_one_holding_carries_its_marking_and_answers_withheld_as_missing(trio: Trio) -> None:
+    item = _provided(trio)
+    line = trio.kor.register.holding(item, actor="kim")
+    (listed,) = [h for h in trio.kor.register.holdings(actor="kim") if h.item_id == item]
+    assert line.to_dict() == listed.to_dict()
+    assert "marking" not in line.to_dict()  # the JSON views are unchanged: "banner" carries it
+    assert line.marking is not None
+    assert line.marking.originator.classification == "極秘"
+    trio.kor.users.add(NewUser("lee", role="analyst", clearance="대외비", ntk=[]), actor="authority")
+    with pytest.raises(NotFound):
+        trio.kor.register.holding(item, actor="lee")
+    with pytest.raises(NotFound):
+        trio.kor.register.holding("jpn-" + "0" * 32, actor="lee")
 
 
 def test_dissemination_lists_sends_receipts_and_consents(trio: Trio) -> None:
