@@ -277,3 +277,54 @@ def test_the_authority_changes_a_clearance_and_the_journal_shows_it(
     for path, name in [("/audit/witnesses", "witnesses"), ("/audit/alarms", "alarms")]:
         visit(page, served.url + path, shots, f"audit-{name}-ja")
     assert page.inner_text("#banner-top") == "평문 (UNCLASSIFIED)"
+
+
+def test_an_officer_accounts_for_an_item_from_copy_to_destruction(
+    served: Served, page_in: Any, shots: Path
+) -> None:
+    world = served.world
+    world.kor.users.add(
+        NewUser("park", role="officer", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
+    page = page_in("ko-KR")
+    _sign_in(page, served, "kim")
+    page.wait_for_url("**/inbox")
+    visit(page, served.url + "/holdings", shots, "holdings-ko")
+    assert page.inner_text("#banner-top").startswith("군사Ⅱ급비밀")
+    page.click(f"a[href='/holdings/{world.report}']")
+    page.wait_for_selector("#count")
+    page.fill("#count", "2")
+    page.click("form[action$='/copy'] button")
+    page.wait_for_selector("p[role=status]")
+    assert "사본 2부 중 2번" in page.inner_text("section[aria-labelledby=h-copies]")
+    page.fill("#lang", "ko")
+    page.fill("#text", "이동식 발사대 2기 확인.")
+    page.click("form[action$='/translate'] button")
+    page.wait_for_selector("a[href^='/translations/']")
+    check_accessibility(page, "custody-item-ko")
+    screenshot(page, shots, "custody-item-ko")
+
+    visit(page, served.url + "/compromise", shots, "compromise-ko")
+    page.fill("#items", world.report)
+    page.check("#actual-no")
+    page.fill("#circumstances", "Laptop left in a taxi.")
+    page.click("form[action='/compromise'] button")
+    page.wait_for_selector("#findings")
+    check_accessibility(page, "compromise-case-ko")
+    screenshot(page, shots, "compromise-case-ko")
+    visit(page, f"{served.url}/holdings/{world.report}/exposure?proofs=true", shots, "exposure-ko")
+    assert "kim" in page.inner_text("main")
+
+    page.goto(f"{served.url}/holdings/{world.report}")
+    page.fill("#method", "crypto-erase")
+    page.fill("#witness", "kim")
+    page.click("form[action$='/destroy'] button")
+    page.wait_for_selector("#destroy-error")
+    assert "the witness must be another person" in page.inner_text("#destroy-error")
+    page.fill("#method", "crypto-erase")
+    page.fill("#witness", "park")
+    page.click("form[action$='/destroy'] button")
+    page.wait_for_selector("a[href$='/certificate']")
+    visit(page, f"{served.url}/holdings/{world.report}/certificate", shots, "certificate-ko")
+    assert "park" in page.inner_text("dl.facts")
+    assert page.inner_text("#banner-top").startswith("군사Ⅱ급비밀")
