@@ -160,6 +160,8 @@ def test_reconciliation_of_a_signed_summary(console: ConsoleWorld, kim: ConsoleC
     assert "that summary was made by KOR, not by USA" in wrong.text
     malformed = sato.post("/reconcile", data={"csrf": token, "party": "KOR"})
     assert malformed.status_code == 400
+    with console.jpn.ctx.db.transaction(read_only=True) as session:
+        assert any(e.action == "console.malformed" for e in read_events(session))
     forged = sato.post("/reconcile", data={"csrf": "forged", "party": "KOR"}, files=files)
     assert forged.status_code == 403
 
