@@ -132,8 +132,6 @@ def _case_screen(console: Console, who: Who, case_id: str, extra: dict[str, obje
 
 def _markings_of(console: Console, who: Who, views: Iterable[CaseView]) -> list[Marking]:
     """The markings of the items the cases name (those ``who`` may read: the node lists no other)."""
-    named = {item for view in views for item in view.items}
-    if not named:
-        return []
-    held = console.node.register.holdings(actor=who.name)
-    return [h.marking for h in held if h.item_id in named and h.marking is not None]
+    named = dict.fromkeys(item for view in views for item in view.items)
+    lines = [console.node.register.holding(item, actor=who.name) for item in named]
+    return [line.marking for line in lines if line.marking is not None]

@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from accord.errors import AccordError
+from accord.errors import AccordError, NotFound
 from accord.items import HoldingState
 from accord.markings import Marking
 from accord.node import Role
@@ -239,8 +239,7 @@ def _reconciled(request: Request, console: Console, who: Who, sent: tuple[str, b
     except AccordError as exc:
         refused: dict[str, object] = {"party": party, "error": str(exc)}
         return console.page(request, who, Screen("custody_reconcile.html", refused), status_code=400)
-    shown = {d.item_id for d in result.differences if d.item_id}
-    markings = _markings(h for h in console.node.register.holdings(actor=who.name) if h.item_id in shown)
+    markings = _markings(_held_lines(console, who, [d.item_id for d in result.differences if d.item_id]))
     context = {"party": party, "error": None, "result": result}
     return console.page(request, who, Screen("custody_reconcile.html", context, markings))
 
@@ -276,6 +275,18 @@ def _holding_screen(
         "officer": _officer(who),
     }
     return Screen("custody_item.html", context, _markings([line]))
+
+
+def _held_lines(console: Console, who: Who, item_ids: list[str]) -> list[Holding]:
+    """The register lines of the items a report names that are held here (a difference may name
+    an item the holder has and we do not: it has no line, and nothing here to mark)."""
+    lines = []
+    for item_id in dict.fromkeys(item_ids):
+        try:
+            lines.append(console.node.register.holding(item_id, actor=who.name))
+        except NotFound:
+            continue
+    return lines
 
 
 def _officer(who: Who) -> bool:
