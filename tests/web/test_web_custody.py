@@ -93,6 +93,12 @@ def test_a_translation_is_recorded_and_shown_under_its_source_marking(
     assert shown.status_code == 200
     assert "이동식 발사대 2기." in shown.text
     assert shown.text.count(BANNER) >= 3
+    lee = console.client()
+    lee.sign_in("lee")
+    nothing = "tr-" + "0" * 32
+    withheld, missing = lee.get(f"/translations/{found[1]}"), lee.get(f"/translations/{nothing}")
+    assert withheld.status_code == missing.status_code == 404
+    assert withheld.text.replace(found[1], "ID") == missing.text.replace(nothing, "ID")
 
 
 def test_destruction_before_a_witness_and_its_certificate(console: ConsoleWorld, kim: ConsoleClient) -> None:
