@@ -11,6 +11,7 @@ from support_web import PASSWORD, ConsoleClient, ConsoleWorld
 from accord.node import NewUser
 from accord.store import read_events
 from accord.web import ConsoleSettings, create_console_app
+from support_federation import Loopback
 
 BANNER = "군사Ⅱ급비밀"  # KOR's alternative marking of JPN's 極秘 (Art. 4)
 
@@ -199,6 +200,17 @@ def test_a_compromise_case_from_report_to_close(console: ConsoleWorld, kim: Cons
     assert "Encrypted disks." in closed.text
     again = kim.post(f"{opened.url.path}/close", data={"csrf": token, "findings": "F", "measures": "M"})
     assert again.status_code == 400
+    # At the originator, the case reported to it (FLASH), with no close form: it was opened elsewhere.
+    kor = console.kor
+    for peer, lane in kor.delivery.peers_with_pending():
+        kor.delivery.deliver_once(peer, lane, Loopback(console.jpn))
+    sato = _sato(console)
+    theirs = sato.get(opened.url.path)
+    assert theirs.status_code == 200
+    assert "reported to us" in theirs.text
+    assert "Laptop lost." in theirs.text
+    assert "極秘" in theirs.text.split("</header>")[0]  # the banner of the item it names
+    assert f'action="{opened.url.path}/close"' not in theirs.text
 
 
 def test_compromise_pages_are_the_officer_s(console: ConsoleWorld) -> None:
