@@ -5,7 +5,8 @@ CMI it holds. Three views, read from what the node already keeps:
 
 * **holdings** — every item held here that the person may read: whose it is, where it came
   from and when, its status (held, downgraded, declassified, consent-revoked, destroyed…),
-  its numbered copies, its translations, its destruction certificate;
+  its numbered copies, its translations, its destruction certificate (``holding``: one
+  item's line, each line carrying its marking for an interface's page banner);
 * **dissemination** — for one item: every envelope sent about it (the item itself, and the
   consent, notice and certificate messages) with its receipt, every consent asked or given
   for an onward release, every third party's signed receipt of the item passed on to it
