@@ -44,6 +44,7 @@ from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
 from accord.node.transfer._bundles import BundleService
 from accord.node.transfer._delivery import DeliveryService
+from accord.node.transfer._exchange_desk import ExchangeDesk
 from accord.node.transfer._receiving import ReceivingService
 from accord.node.transfer._sending import SendingService
 from accord.node.transfer._services import Footing, Services
@@ -131,6 +132,7 @@ class Node:
         self.register = RegisterService(services, self.custody)
         self.delivery = DeliveryService(ctx, self.parties, self.agreements)
         self.bundles = BundleService(ctx, self.parties, self.delivery, self.receiving)
+        self.desk = ExchangeDesk(services, self.delivery, self.receiving)
         self.ledger = LedgerService(ctx)
         # A signed checkpoint right after every FLASH send or receipt (issue 5).
         ctx.flash_hooks.append(self._seal_now)

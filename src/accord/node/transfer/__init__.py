@@ -8,7 +8,9 @@
 * :class:`ReceivingService` — verify, decrypt, check and hold what arrives (:mod:`._intake`,
   :mod:`._acceptance`, :mod:`._holding`); quarantine (:mod:`._quarantine`); dispatch control
   messages to their wing's handler (:mod:`._dispatch`, the template in :mod:`._control`);
-* :class:`BundleService` — the same across an air gap.
+* :class:`BundleService` — the same across an air gap;
+* :class:`ExchangeDesk` — the outbox, receipts and quarantine as an officer signed in to an
+  interface sees them (:mod:`._exchange_desk`).
 
 Imports the holdings, registry and core wings.
 """
@@ -16,6 +18,7 @@ Imports the holdings, registry and core wings.
 from accord.node.transfer._bundles import BundleService, BundleSummary
 from accord.node.transfer._control import NO_ITEM
 from accord.node.transfer._delivery import DeliveryResult, DeliveryService, OutboxEntry
+from accord.node.transfer._exchange_desk import ExchangeDesk
 from accord.node.transfer._receiving import ReceivingService
 from accord.node.transfer._sealing import Outgoing
 from accord.node.transfer._sending import SendingService, Sent
@@ -26,6 +29,7 @@ __all__ = [
     "BundleSummary",
     "DeliveryResult",
     "DeliveryService",
+    "ExchangeDesk",
     "OutboxEntry",
     "Outgoing",
     "ReceivingService",
