@@ -9,6 +9,7 @@ import accord.store
 def test_node_exports() -> None:
     assert accord.node.__all__ == [
         "CONSOLE_LANGUAGES",
+        "EXCHANGE_ROLES",
         "NO_ITEM",
         "RFC9106_LOW_MEMORY",
         "UNSAFE_FAST_PASSWORD_HASHING",
@@ -25,6 +26,7 @@ def test_node_exports() -> None:
         "DeliveryResult",
         "DeliveryService",
         "DeliveryWorker",
+        "ExchangeDesk",
         "HomeLayout",
         "IdentityCard",
         "InclusionProof",
@@ -60,6 +62,7 @@ def test_node_exports() -> None:
         "User",
         "UserService",
         "check_proof",
+        "end_of_day",
         "example_agreement",
         "federate",
         "note_vkeys",

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 import typer
 
 from accord.cli._auth import acting, as_option
 from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table
-from accord.errors import InvalidInput
 from accord.items import Direction
-from accord.node import ConsentGrant, ConsentView
+from accord.node import ConsentGrant, ConsentView, end_of_day
 
 __all__ = ["consent_app", "downgrade", "release_request"]
 
@@ -119,7 +117,7 @@ def approve(
                 conditions=condition or [],
                 purpose_only=purpose_only,
                 no_onward_release=no_onward_release,
-                destroy_by=_end_of_day(destroy_by) if destroy_by is not None else None,
+                destroy_by=end_of_day(destroy_by) if destroy_by is not None else None,
             ),
         )
     _say(view, json_out, "Approved")
@@ -134,19 +132,6 @@ def _limits_text(limits: dict[str, object]) -> str:
     if limits.get("destroy_by"):
         said.append(f"destroy before {limits['destroy_by']}")
     return "; ".join(said)
-
-
-def _end_of_day(day: str) -> datetime:
-    """The moment a destroy-by day (UTC) ends: the item is overdue from then on.
-
-    Raises:
-        InvalidInput: not a date such as 2024-06-01.
-    """
-    try:
-        parsed = date.fromisoformat(day.strip())
-    except ValueError as exc:
-        raise InvalidInput(f"--destroy-by {day[:40]!r} is not a date such as 2024-06-01") from exc
-    return datetime.combine(parsed + timedelta(days=1), time(0), tzinfo=UTC)
 
 
 @consent_app.command("deny")

@@ -39,7 +39,7 @@ from accord.node.holdings import (
     SearchHit,
     SearchPage,
 )
-from accord.node.originator import ConsentGrant, ConsentService, ConsentView
+from accord.node.originator import ConsentGrant, ConsentService, ConsentView, end_of_day
 from accord.node.registry import (
     CONSOLE_LANGUAGES,
     RFC9106_LOW_MEMORY,
@@ -60,10 +60,18 @@ from accord.node.registry import (
     User,
     UserService,
 )
-from accord.node.transfer import NO_ITEM, DeliveryResult, DeliveryService, OutboxEntry
+from accord.node.transfer import (
+    EXCHANGE_ROLES,
+    NO_ITEM,
+    DeliveryResult,
+    DeliveryService,
+    ExchangeDesk,
+    OutboxEntry,
+)
 
 __all__ = [
     "CONSOLE_LANGUAGES",
+    "EXCHANGE_ROLES",
     "NO_ITEM",
     "RFC9106_LOW_MEMORY",
     "UNSAFE_FAST_PASSWORD_HASHING",
@@ -80,6 +88,7 @@ __all__ = [
     "DeliveryResult",
     "DeliveryService",
     "DeliveryWorker",
+    "ExchangeDesk",
     "HomeLayout",
     "IdentityCard",
     "InclusionProof",
@@ -115,6 +124,7 @@ __all__ = [
     "User",
     "UserService",
     "check_proof",
+    "end_of_day",
     "example_agreement",
     "federate",
     "note_vkeys",

@@ -14,7 +14,7 @@ before an action on one item (``_gate``). The journal entry of an act done is co
 Imports the transfer wing and those below it.
 """
 
-from accord.node.originator._consents import ConsentGrant, ConsentService, ConsentView
+from accord.node.originator._consents import ConsentGrant, ConsentService, ConsentView, end_of_day
 from accord.node.originator._disposal import DisposalRequest, DisposalService
 from accord.node.originator._notices import NoticeService
 from accord.node.originator._receipts import ConsentReceiptService
@@ -27,4 +27,5 @@ __all__ = [
     "DisposalRequest",
     "DisposalService",
     "NoticeService",
+    "end_of_day",
 ]

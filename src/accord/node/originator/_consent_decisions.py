@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.transfer._sealing import Outgoing
 from accord.store import ConsentRepository, ConsentRow
 
-__all__ = ["MAX_DAYS", "ConsentDecisions", "ConsentGrant"]
+__all__ = ["MAX_DAYS", "ConsentDecisions", "ConsentGrant", "end_of_day"]
 
 MAX_DAYS = 365
 
@@ -60,6 +60,19 @@ class ConsentGrant:
             no_onward_release=self.no_onward_release,
             destroy_by=format_time(self.destroy_by) if self.destroy_by is not None else None,
         )
+
+
+def end_of_day(day: str) -> datetime:
+    """The moment a destroy-by day (UTC) ends: the item is overdue from then on.
+
+    Raises:
+        InvalidInput: not a date such as 2024-06-01.
+    """
+    try:
+        parsed = date.fromisoformat(day.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"--destroy-by {day[:40]!r} is not a date such as 2024-06-01") from exc
+    return datetime.combine(parsed + timedelta(days=1), time(0), tzinfo=UTC)
 
 
 class ConsentDecisions(ConsentGrounds):

@@ -34,15 +34,16 @@ from sqlalchemy.orm import Session
 from accord.errors import PolicyDenied
 from accord.exchange import EnvelopeHeader
 from accord.node.originator._consent_asking import ConsentAsking
-from accord.node.originator._consent_decisions import MAX_DAYS, ConsentDecisions, ConsentGrant
+from accord.node.originator._consent_decisions import MAX_DAYS, ConsentDecisions, ConsentGrant, end_of_day
 from accord.node.originator._consent_incoming import ConsentIncoming
 from accord.node.originator._consent_revocation import ConsentRevoking
 from accord.node.originator._consent_views import ConsentView, view_of
 from accord.node.transfer._control import Incoming
+from accord.node.transfer._exchange_desk import EXCHANGE_ROLES
 from accord.node.transfer._services import ServiceBase, Services
 from accord.store import ConsentRepository, ItemRepository
 
-__all__ = ["MAX_DAYS", "ConsentGrant", "ConsentService", "ConsentView"]
+__all__ = ["MAX_DAYS", "ConsentGrant", "ConsentService", "ConsentView", "end_of_day"]
 
 
 class ConsentService(ServiceBase):
@@ -120,7 +121,7 @@ class ConsentService(ServiceBase):
         with self._ctx.db.transaction(read_only=True) as session:
             now = self._ctx.now()
             user = self._users.get_in(session, actor)
-            if user.role.value not in ("officer", "authority"):
+            if user.role.value not in EXCHANGE_ROLES:
                 raise PolicyDenied(f"{actor} has the role {user.role.value}; consents are for officers")
             rows = ConsentRepository(session).listing(status)
             held = ItemRepository(session)

@@ -18,12 +18,13 @@ Imports the holdings, registry and core wings.
 from accord.node.transfer._bundles import BundleService, BundleSummary
 from accord.node.transfer._control import NO_ITEM
 from accord.node.transfer._delivery import DeliveryResult, DeliveryService, OutboxEntry
-from accord.node.transfer._exchange_desk import ExchangeDesk
+from accord.node.transfer._exchange_desk import EXCHANGE_ROLES, ExchangeDesk
 from accord.node.transfer._receiving import ReceivingService
 from accord.node.transfer._sealing import Outgoing
 from accord.node.transfer._sending import SendingService, Sent
 
 __all__ = [
+    "EXCHANGE_ROLES",
     "NO_ITEM",
     "BundleService",
     "BundleSummary",
