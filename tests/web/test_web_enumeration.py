@@ -84,6 +84,23 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, str] | None]] = {
         "/compromise/case-x/close",
         {"csrf": "{csrf}", "findings": "f", "measures": "m"},
     ),
+    ("GET", "/send"): ("/send", None),
+    ("POST", "/send"): ("/send", {"csrf": "{csrf}", "items": MISSING, "to": "JPN"}),
+    ("GET", "/outbox"): ("/outbox?done=true", None),
+    ("GET", "/items/{item_id}/receipts"): ("/items/{item}/receipts", None),
+    ("GET", "/quarantine"): ("/quarantine", None),
+    ("GET", "/consents"): ("/consents", None),
+    ("POST", "/consents/{request_id}/approve"): ("/consents/c-1/approve", {"csrf": "{csrf}", "days": "30"}),
+    ("POST", "/consents/{request_id}/deny"): ("/consents/c-1/deny", {"csrf": "{csrf}", "reason": "r"}),
+    ("POST", "/consents/tokens/{token_id}/revoke"): (
+        "/consents/tokens/t-1/revoke",
+        {"csrf": "{csrf}", "reason": "r"},
+    ),
+    ("GET", "/items/{item_id}/downgrade"): ("/items/{item}/downgrade", None),
+    ("POST", "/items/{item_id}/downgrade"): (
+        "/items/{item}/downgrade",
+        {"csrf": "{csrf}", "declassify": "true", "reason": "r"},
+    ),
 }
 NAMES_AN_ITEM = {path for path, _ in ROUTES.values() if "{item}" in path}
 NOT_ROUTES = {"/static"}  # the mounted static files: no item, no session

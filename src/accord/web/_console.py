@@ -32,8 +32,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from accord.errors import AccordError, NotFound, PolicyDenied
 from accord.markings import Marking, page_banner
-from accord.node import ConsoleSession, Node
-from accord.policy import Duty
+from accord.node import EXCHANGE_ROLES, ConsoleSession, Node
+from accord.policy import ROLE_ACTIONS, Action, Duty
 from accord.web._i18n import LANGUAGES, N_, choose_language, local_time, translations
 
 __all__ = [
@@ -86,6 +86,17 @@ class Who:
     def role(self) -> str:
         """The user's role (for the navigation only; the node decides what they may do)."""
         return self.session.user.role.value
+
+    @property
+    def sees_exchange(self) -> bool:
+        """Whether the node shows this person the outbox, receipts, quarantine and consents (navigation only)."""
+        return self.role in EXCHANGE_ROLES
+
+    @property
+    def may_release(self) -> bool:
+        """Whether the decision point lets this person's role release items at all (navigation only:
+        the node decides each release)."""
+        return Action.RELEASE in ROLE_ACTIONS.get(self.role, frozenset())
 
 
 @dataclass(frozen=True)

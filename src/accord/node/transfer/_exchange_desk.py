@@ -52,10 +52,10 @@ class ExchangeDesk(ServiceBase):
             NotFound: no such user, no such item, or the item is withheld from ``actor``.
             PolicyDenied: ``actor`` is not an officer or authority.
         """
-        self._officer(actor, "receipts are")
         if item_id not in self._items.readable_ids(actor, [item_id]):
-            # Withheld and missing answer alike (Art. 7); the read decision is journalled.
+            # Withheld and missing answer alike (Art. 7), whoever asks; the decision is journalled.
             raise NotFound(f"no item {item_id!r} at this node")
+        self._officer(actor, "receipts are")
         return self._delivery.receipts(item_id)
 
     def quarantine(self, *, actor: str) -> list[dict[str, object]]:
