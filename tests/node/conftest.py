@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 from support_node import Pair
-from support_trio import Trio, build_trio
 
 from accord.node import NewUser, Node, example_agreement, federate
 from support_federation import JPN_KOR_GSOMIA
+from support_trio import Trio, build_trio
 
 
 def _people(jpn: Node, kor: Node) -> str:

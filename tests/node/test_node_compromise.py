@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
-from support_trio import Trio
 
 from accord.canonical import format_time
 from accord.cli import app
@@ -33,6 +32,7 @@ from accord.store import (
     read_events,
 )
 from support_cli import CliRunner
+from support_trio import Trio
 
 DIGEST = "a" * 96
 AT = "2026-11-25T09:00:00Z"

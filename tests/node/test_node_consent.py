@@ -15,7 +15,6 @@ from datetime import timedelta
 import pytest
 import typer
 from sqlalchemy import select
-from support_trio import Trio
 
 from accord.cli import app
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
@@ -23,6 +22,7 @@ from accord.exchange import UNSIGNED, ConsentToken
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import ConsentGrant, LabelRequest, NewItem, NewUser, Node
 from accord.store import ConsentRow, ItemRow, QuarantineRow, read_events
+from support_trio import Trio
 
 
 def _jpn_report(trio: Trio, level: str = "極秘") -> str:

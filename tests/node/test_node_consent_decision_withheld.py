@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from support_trio import Trio
 
 from accord.errors import NotFound
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, NewUser
+from support_trio import Trio
 
 
 def test_decisions_about_a_withheld_item_look_like_missing_requests(trio: Trio) -> None:

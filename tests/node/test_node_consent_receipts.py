@@ -11,7 +11,6 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select, update
-from support_trio import Trio
 
 from accord.agreements import NoteKind
 from accord.crypto import SigningKeys
@@ -22,6 +21,7 @@ from accord.node.core import Act
 from accord.node.registry._agreements import travel_refusal
 from accord.node.transfer import Outgoing
 from accord.store import ConsentReceiptRow, InboxMessageRow, OutboxRow, QuarantineRow, read_events
+from support_trio import Trio
 
 
 def _passed_on(trio: Trio) -> tuple[str, str]:

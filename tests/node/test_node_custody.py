@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from support_trio import Trio
 
 from accord.crypto import SigningKeys
 from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
@@ -16,6 +15,7 @@ from accord.node import LabelRequest, NewItem, NewUser
 from accord.node.core import Act
 from accord.node.transfer import Outgoing
 from accord.store import AttachmentRow, DestructionRow, ItemRow, QuarantineRow, read_events
+from support_trio import Trio
 
 
 def _provided(trio: Trio, tmp_path: Path | None = None) -> str:

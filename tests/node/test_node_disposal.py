@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select
-from support_trio import Trio
 
 from accord.agreements import NoteKind
 from accord.errors import NotFound, PolicyDenied
@@ -16,6 +15,7 @@ from accord.node import LabelRequest, NewItem, NewUser, NoteDraft
 from accord.node.core import Act
 from accord.node.transfer import Outgoing
 from accord.store import ItemRow, QuarantineRow
+from support_trio import Trio
 
 AGREEMENT = "JPN-KOR-GSOMIA-2016"
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 from support_node import events
-from support_trio import Trio
 
 from accord.errors import IntegrityError, InvalidInput, NotFound, PolicyDenied
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem
 from accord.store import ItemNoticeRow, ItemRow, QuarantineRow
+from support_trio import Trio
 
 
 def _provided(trio: Trio, level: str = "極秘") -> str:

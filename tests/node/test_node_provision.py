@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, update
-from support_trio import Trio
 
 from accord.errors import IntegrityError
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, NewUser, Node
 from accord.node.custody._provision import provided_to
 from accord.store import CompromiseCaseRow, DestructionRow, OutboxRow, QuarantineRow
+from support_trio import Trio
 
 DAMAGED = b'{"v": 1, "type": '
 

@@ -7,7 +7,6 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import update
-from support_trio import Trio
 
 from accord.crypto import SigningKeys
 from accord.errors import InvalidInput, NotFound, PolicyDenied, VerificationFailed
@@ -15,6 +14,7 @@ from accord.exchange import UNSIGNED, HeldItem, HoldingsSummary
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, NewUser
 from accord.store import DestructionRow, InboxMessageRow, ItemRow, OutboxRow, read_events
+from support_trio import Trio
 
 
 def _provided(trio: Trio, title: str = "KN-25 salvo") -> str:

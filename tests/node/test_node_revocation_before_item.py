@@ -8,11 +8,11 @@ has not seen yet and refuses the item if it arrives anyway (a slow or dishonest 
 from __future__ import annotations
 
 from sqlalchemy import select
-from support_trio import Trio
 
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem
 from accord.store import ConsentRow, ItemRow, OutboxRow, QuarantineRow
+from support_trio import Trio
 
 
 def _provided_and_consented(trio: Trio) -> tuple[str, str]:

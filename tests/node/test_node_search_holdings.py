@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete, text
-from support_trio import Loopback
 
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, NewUser, Node, SearchFilters
 from accord.store import SearchDocRow
+from support_trio import Loopback
 
 EVERYTHING = SearchFilters()
 

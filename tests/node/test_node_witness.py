@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select
 from support_node import Pair
-from support_trio import Loopback, Trio
 
 from accord.agreements import NoteKind
 from accord.canonical import format_time
@@ -38,6 +37,7 @@ from accord.store import (
     WitnessSeenRow,
     read_events,
 )
+from support_trio import Loopback, Trio
 
 
 def _events(node: Node, action: str) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from support_node import events, refused
-from support_trio import Trio
 
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import CHECKPOINT_PURPOSE, CheckpointStatement, SignedCheckpoint
@@ -14,6 +13,7 @@ from accord.node import NewUser
 from accord.node.core import Act
 from accord.node.transfer import Outgoing
 from accord.node.transfer._control import NO_ITEM
+from support_trio import Trio
 
 
 def _fork(trio: Trio) -> int:

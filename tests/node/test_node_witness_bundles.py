@@ -11,12 +11,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from support_trio import Trio
-
 from accord.exchange import SignedCheckpoint
 from accord.node import NewUser, Node
 from accord.node.audit._demands import PROOF_DEADLINE
 from accord.store import JournalRow, WitnessDemandRow, WitnessSeenRow, read_events
+from support_trio import Trio
 
 
 def _carry(sender: Node, receiver: Node, folder: Path, name: str) -> None:

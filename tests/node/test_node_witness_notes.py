@@ -6,13 +6,13 @@ import json
 
 import pytest
 from sqlalchemy import select
-from support_trio import Trio
 
 from accord.errors import IntegrityError, NotFound, VerificationFailed
 from accord.exchange import Countersignature, verify_checkpoint_note, verify_cosignature
 from accord.ledger import SignedNote
 from accord.node import check_proof
 from accord.store import LedgerCheckpointRow, WitnessCountersignatureRow
+from support_trio import Trio
 
 
 def _witnessed(trio: Trio) -> int:

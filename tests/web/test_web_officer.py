@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from support_trio import Trio, build_trio
 from support_web import PASSWORD, ConsoleClient, ConsoleWorld
 
 from accord.items import ItemContent, ItemKind, Precedence
@@ -19,6 +17,7 @@ from accord.node import LabelRequest, NewItem, NewUser, Node
 from accord.store import read_events
 from accord.web import ConsoleSettings, create_console_app
 from support_federation import Loopback
+from support_trio import Trio, build_trio
 
 PURPOSE = "Allied missile-defence cueing"
 
@@ -262,14 +261,11 @@ def test_a_consent_is_denied_with_its_reason(trio: Trio, sato: ConsoleClient) ->
 def test_a_forged_or_malformed_consent_answer_changes_nothing(trio: Trio, sato: ConsoleClient) -> None:
     request_id = _asked(trio)
     token = sato.csrf()
-    forged: Any = sato.post(f"/consents/{request_id}/approve", data={"csrf": "forged", "days": "30"})
-    assert forged.status_code == 403
-    assert (
-        sato.post(f"/consents/{request_id}/approve", data={"csrf": token, "days": "a month"}).status_code
-        == 400
-    )
+    approve = f"/consents/{request_id}/approve"
+    assert sato.post(approve, data={"csrf": "forged", "days": "30"}).status_code == 403
+    assert sato.post(approve, data={"csrf": token, "days": "a month"}).status_code == 400
     assert sato.post(f"/consents/{request_id}/deny", data={"csrf": token}).status_code == 400
-    too_long = sato.post(f"/consents/{request_id}/approve", data={"csrf": token, "days": "400"})
+    too_long = sato.post(approve, data={"csrf": token, "days": "400"})
     assert too_long.status_code == 400
     assert "1 to 365 days" in too_long.text
     assert trio.jpn.consents.listing(actor="sato")[0].status == "pending"

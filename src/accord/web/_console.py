@@ -89,13 +89,18 @@ class Who:
 
     @property
     def sees_exchange(self) -> bool:
-        """Whether the node shows this person the outbox, receipts, quarantine and consents (navigation only)."""
+        """Whether the node shows this person the outbox, receipts, quarantine and consents.
+
+        For the navigation only: the node refuses the others (``EXCHANGE_ROLES``).
+        """
         return self.role in EXCHANGE_ROLES
 
     @property
     def may_release(self) -> bool:
-        """Whether the decision point lets this person's role release items at all (navigation only:
-        the node decides each release)."""
+        """Whether the decision point lets this person's role release items at all.
+
+        For the navigation only: the node decides each release.
+        """
         return Action.RELEASE in ROLE_ACTIONS.get(self.role, frozenset())
 
 
