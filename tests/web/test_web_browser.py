@@ -28,6 +28,7 @@ from support_web import PASSWORD, ConsoleWorld, deliver_to_kor
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, NewUser
 from accord.web import ConsoleSettings, create_console_app
+from support_federation import Loopback
 
 pytestmark = pytest.mark.browser
 
@@ -328,3 +329,53 @@ def test_an_officer_accounts_for_an_item_from_copy_to_destruction(
     visit(page, f"{served.url}/holdings/{world.report}/certificate", shots, "certificate-ko")
     assert "park" in page.inner_text("dl.facts")
     assert page.inner_text("#banner-top").startswith("군사Ⅱ급비밀")
+
+
+def test_an_officer_sends_follows_the_outbox_and_downgrades(
+    served: Served, page_in: Any, shots: Path
+) -> None:
+    world = served.world
+    made = world.kor.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "Sinpo SLBM test", "One SLBM.", "Assessment"),
+            LabelRequest("군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], agreement=world.federation.agreement_id),
+            Precedence.PRIORITY,
+        ),
+        actor="kim",
+    ).id
+    page = page_in("en-GB")
+    _sign_in(page, served, "kim")
+    page.wait_for_url("**/inbox")
+    # From the item's page to the send form, the item already named.
+    page.goto(f"{served.url}/items/{made}")
+    page.click("text=Send to a partner")
+    page.wait_for_url("**/send?item=*")
+    assert page.input_value("#items") == made
+    page.select_option("#precedence", "FLASH")
+    check_accessibility(page, "officer-send-en")
+    screenshot(page, shots, "officer-send-en")
+    page.click("form.form button[type=submit]")
+    page.wait_for_selector("text=Queued for sending")
+    assert page.inner_text("#banner-top").startswith("군사Ⅱ급비밀")
+    check_accessibility(page, "officer-sent-en")
+
+    page.click("main a[href='/outbox']")
+    page.wait_for_url("**/outbox")
+    assert page.inner_text("table.inbox tbody tr:first-child .prec") == "FLASH"
+    check_accessibility(page, "officer-outbox-en")
+    screenshot(page, shots, "officer-outbox-en")
+    for peer, lane in world.kor.delivery.peers_with_pending():
+        world.kor.delivery.deliver_once(peer, lane, Loopback(world.jpn))
+    visit(page, f"{served.url}/items/{made}/receipts", shots, "officer-receipts-en")
+    assert "極秘" in page.inner_text("table.inbox")  # JPN's own marking, in its signed receipt
+    visit(page, served.url + "/quarantine", shots, "officer-quarantine-en")
+    visit(page, served.url + "/consents", shots, "officer-consents-en")
+
+    visit(page, f"{served.url}/items/{made}/downgrade", shots, "officer-downgrade-en")
+    page.select_option("#to", "군사Ⅲ급비밀")
+    page.fill("#reason", "Sources protected")
+    page.click("form.form button[type=submit]")
+    page.wait_for_selector("text=Classification changed")
+    assert world.jpn.config.node_id in page.inner_text("main")
+    assert page.inner_text("#banner-top").startswith("군사Ⅲ급비밀")
+    check_accessibility(page, "officer-downgraded-en")
