@@ -237,6 +237,7 @@ def test_a_consent_is_approved_with_conditions_then_revoked(trio: Trio, sato: Co
     assert view.limits["destroy_by"] == "2030-02-01T00:00:00Z"
     assert view.token_id is not None
     assert view.token_id in done.text
+    assert "for its purpose only; destroy before 20" in sato.get("/consents").text
     trio.deliver(trio.jpn)
     assert trio.kor.consents.listing(actor="kim")[0].status == "approved"
     revoke = {"csrf": sato.csrf(), "reason": "Situation changed"}
