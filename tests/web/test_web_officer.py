@@ -97,7 +97,9 @@ def test_a_forged_or_malformed_send_changes_nothing(console: ConsoleWorld, signe
     before = _outbox_size(console)
     forged = signed_in.post("/send", data={"csrf": "forged", "items": item, "to": "JPN"})
     assert forged.status_code == 403
-    assert signed_in.post("/send", data={"csrf": signed_in.csrf(), "to": "JPN"}).status_code == 400
+    token = signed_in.csrf()
+    assert signed_in.post("/send", data={"csrf": token, "to": "JPN"}).status_code == 400
+    assert signed_in.post("/send", data={"csrf": token, "items": " , ", "to": "JPN"}).status_code == 400
     assert _outbox_size(console) == before
     assert _refusals(console.kor, "console.csrf")
     assert _refusals(console.kor, "console.malformed")

@@ -43,7 +43,7 @@ class SendForm(BaseModel):
     """The send form: item ids (as ``accord send`` takes them), the party, precedence, agreement."""
 
     csrf: str = Field(max_length=128)
-    items: str = Field(min_length=1, max_length=4000)
+    items: str = Field(max_length=4000, pattern=r"[^\s,]")  # at least one id, as `accord send`
     to: str = Field(min_length=1, max_length=8)
     precedence: str = Field(default="", max_length=16)
     agreement: str = Field(default="", max_length=200)
