@@ -87,6 +87,7 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, str] | None]] = {
     ("GET", "/send"): ("/send", None),
     ("POST", "/send"): ("/send", {"csrf": "{csrf}", "items": MISSING, "to": "JPN"}),
     ("GET", "/outbox"): ("/outbox?done=true", None),
+    ("GET", "/outbox/rows"): ("/outbox/rows?done=true", None),
     ("GET", "/items/{item_id}/receipts"): ("/items/{item}/receipts", None),
     ("GET", "/quarantine"): ("/quarantine", None),
     ("GET", "/consents"): ("/consents", None),

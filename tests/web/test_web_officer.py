@@ -68,7 +68,11 @@ def test_an_item_is_sent_then_seen_in_the_outbox_then_receipted(
     assert entry.message_id in outbox
     assert f"/items/{item}/receipts" in outbox
     assert "No receipt yet for this item." in signed_in.get(f"/items/{item}/receipts").text
+    rows = signed_in.get("/outbox/rows", headers={"HX-Request": "true"}).text
+    assert entry.message_id in rows
+    assert "<h1>" not in rows  # a fragment, for htmx polling
     _deliver_kor(console)
+    assert entry.message_id not in signed_in.get("/outbox/rows").text
     assert entry.message_id not in signed_in.get("/outbox").text
     assert entry.message_id in signed_in.get("/outbox?done=true").text
     receipts = signed_in.get(f"/items/{item}/receipts").text

@@ -120,12 +120,21 @@ def send(request: Request, console: Con, who: Me, form: Annotated[SendForm, Form
 # --- outbox, receipts, quarantine -------------------------------------------------------
 
 
+def _outbox(console: Console, who: Who, done: bool, template: str) -> Screen:
+    entries = console.node.desk.outbox(actor=who.name, include_done=done)
+    return Screen(template, {"entries": entries, "done": done, "no_item": NO_ITEM})
+
+
 @router.get("/outbox", response_class=HTMLResponse)
 def outbox(request: Request, console: Con, who: Me, done: bool = False) -> HTMLResponse:
     """Envelopes waiting for a receipt (or all), most urgent first, age against the objective."""
-    entries = console.node.desk.outbox(actor=who.name, include_done=done)
-    context = {"entries": entries, "done": done, "no_item": NO_ITEM}
-    return console.page(request, who, Screen("officer_outbox.html", context))
+    return console.page(request, who, _outbox(console, who, done, "officer_outbox.html"))
+
+
+@router.get("/outbox/rows", response_class=HTMLResponse)
+def outbox_fragment(request: Request, console: Con, who: Me, done: bool = False) -> HTMLResponse:
+    """The outbox rows for htmx polling: the ages grow, receipted envelopes leave."""
+    return console.page(request, who, _outbox(console, who, done, "officer_outbox_rows.html"))
 
 
 @router.get("/items/{item_id}/receipts", response_class=HTMLResponse)
