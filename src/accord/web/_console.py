@@ -271,11 +271,9 @@ def install_error_pages(app: FastAPI, console: Console) -> None:
         return simple(request, "refused.html", 403, reason=N_("The form was not sent by this console."))
 
     @app.exception_handler(Malformed)
-    def _malformed(request: Request, _exc: Malformed) -> HTMLResponse:
-        return simple(request, "refused.html", 400, reason=N_("The form is malformed."))
-
     @app.exception_handler(RequestValidationError)
-    def _invalid(request: Request, _exc: RequestValidationError) -> HTMLResponse:
+    def _invalid(request: Request, _exc: Exception) -> HTMLResponse:
+        # Refused before any service is called, and journalled: a forged or broken post.
         who = console.who_or_none(request)
         console.refuse(who.name if who else "unknown", "console.malformed", f"malformed {request.url.path}")
         reason = N_("The form is malformed.")

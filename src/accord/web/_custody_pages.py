@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterable
-from functools import partial
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -214,16 +213,13 @@ def reconcile_form(request: Request, console: Con, who: Me) -> HTMLResponse:
 @router.post("/reconcile", response_class=HTMLResponse)
 async def reconcile(request: Request, console: Con, who: Me) -> HTMLResponse:
     """Compare a holder's signed summary with our record; every difference reported."""
-    malformed = partial(console.refuse, who.name, "console.malformed", "malformed /reconcile")
     try:
         form = await request.form(max_files=1, max_fields=8)
     except Exception as exc:  # any parser failure (multipart, limits) is a malformed form
-        await run_in_threadpool(malformed)
-        raise Malformed from exc
+        raise Malformed from exc  # journalled by the console's handler (ADR 0006)
     try:
         csrf, party, upload = form.get("csrf"), form.get("party"), form.get("summary")
         if not isinstance(csrf, str) or not isinstance(party, str) or not isinstance(upload, UploadFile):
-            await run_in_threadpool(malformed)  # journalled, as the other forms' (ADR 0006)
             raise Malformed
         await run_in_threadpool(console.check_csrf, who, csrf, "a reconciliation")
         data = await upload.read()
