@@ -7,6 +7,8 @@ plain scan of the normalised text finds.
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +16,7 @@ from support_search import oracle_all, oracle_matches, term_from, texts
 
 from accord.errors import InvalidInput
 from accord.node.holdings._search_text import (
+    _RUNS,
     CHUNK_TOKENS,
     GAP,
     MAX_PHRASE,
@@ -21,7 +24,11 @@ from accord.node.holdings._search_text import (
     PREFIX_MAX,
     Chunk,
     Term,
+    _is_word_char,
+    _runs,
+    _runs_by_char,
     chunks,
+    is_cjk,
     normalise,
     parse_query,
 )
@@ -129,3 +136,23 @@ def test_fts_syntax_characters_are_plain_text(query: str) -> None:
 
 def test_the_same_query_in_other_forms_is_the_same_query() -> None:
     assert parse_query("ARMY  대한").canonical() == parse_query("army 대한 army").canonical()
+
+
+def test_the_regular_expression_splits_every_character_as_the_definition_does() -> None:
+    # _RUNS (C) and _kind (per character) agree on every code point but combining marks
+    # outside the CJK ranges, which send a text to the per-character split.
+    for code in range(0x110000):
+        char = chr(code)
+        found = _RUNS.fullmatch(char)
+        kind = None if found is None else found.lastindex == 1
+        definition = True if is_cjk(char) else False if _is_word_char(char) else None
+        if kind != definition:
+            assert definition is False
+            assert unicodedata.category(char).startswith("M")
+            assert _runs(f"a{char}b") == _runs_by_char(f"a{char}b") == [(f"a{char}b", False)]
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60) | texts)
+def test_runs_are_the_per_character_split(text: str) -> None:
+    norm = normalise(text)
+    assert _runs(norm) == _runs_by_char(norm)
