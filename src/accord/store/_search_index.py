@@ -257,13 +257,19 @@ def search_page(
 ) -> tuple[list[str], int]:
     """Ids of items meeting ``conditions``, newest first, up to ``limit``; and how many meet them.
 
-    The count has the same conditions as the page (the decision point's among them).
+    One statement: the count is a window over every row meeting the conditions (the decision
+    point's among them), taken before the limit. Evaluated apart, page and count each
+    repeated the text-index subqueries.
     """
-    query = select(ItemRow.id).where(*conditions).order_by(ItemRow.created_at.desc(), ItemRow.id.desc())
-    ids = list(session.scalars(query.limit(limit)))
-    if len(ids) < limit:
-        return ids, len(ids)
-    return ids, int(session.scalar(select(func.count()).where(*conditions)) or 0)
+    total = func.count().over()
+    query = (
+        select(ItemRow.id, total)
+        .where(*conditions)
+        .order_by(ItemRow.created_at.desc(), ItemRow.id.desc())
+        .limit(limit)
+    )
+    rows = session.execute(query).all()
+    return [str(item_id) for item_id, _ in rows], int(rows[0][1]) if rows else 0
 
 
 @dataclass(frozen=True)
