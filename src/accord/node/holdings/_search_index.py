@@ -135,11 +135,14 @@ class SearchIndex:
     def key_tokens(self, tokens: Iterable[str]) -> list[str]:
         """The keyed form of plain tokens (a gap stays a gap)."""
         cache = _keyed_cache(self._key)
-        cache[GAP] = GAP_TOKEN
         plain = list(tokens)
-        missing = list(set(plain).difference(cache))
-        cache.update(zip(missing, keyed_tokens(self._key, missing), strict=True))
-        return [cache[token] for token in plain]
+        try:
+            return [cache[token] for token in plain]  # once the vocabulary is known
+        except KeyError:
+            cache[GAP] = GAP_TOKEN
+            missing = list(set(plain).difference(cache))
+            cache.update(zip(missing, keyed_tokens(self._key, missing), strict=True))
+            return [cache[token] for token in plain]
 
     def digest(self, canonical_query: str) -> str:
         """The journal's digest of a query: keyed, so a short query cannot be guessed back."""

@@ -130,6 +130,8 @@ _RUNS = re.compile(f"([{_CJK_CLASS}]+)|([^\\W_{_CJK_CLASS}]+)")
 (:meth:`str.isalnum`) and without CJK. It differs from :func:`_kind` only on combining
 marks outside the CJK ranges (word characters, which ``\\w`` does not match): a text with
 one is split character by character (:func:`_runs_by_char`)."""
+_BIGRAMS = re.compile(f"(?=([{_CJK_CLASS}]{{2}}))")
+"""Every two consecutive CJK characters (overlapping)."""
 _PLAIN: set[str] = set()
 """Characters :data:`_RUNS` classifies as :func:`_kind` does (once looked up)."""
 _MARKS: set[str] = set()
@@ -183,31 +185,42 @@ def _set_tokens(runs: Sequence[tuple[str, bool]]) -> frozenset[str]:
     return frozenset(out)
 
 
-def _positions(normalised: str) -> tuple[list[str], list[tuple[int, int]], list[tuple[str, bool]]]:
-    """The stream, where each piece's tokens lie in it, and the pieces.
-
-    The stream holds ``GAP`` between two CJK runs; piece ``n``'s tokens are at positions
-    ``spans[n][0]`` to ``spans[n][1] - 1``.
-    """
+def _positions(normalised: str) -> tuple[list[str], list[tuple[str, bool]]]:
+    """The stream (``GAP`` between two CJK runs) and the pieces it was made of."""
     runs = _runs(normalised)
+    # Every CJK bigram of the text in order, found in C: a run of n characters holds the next n - 1.
+    bigrams = list(map("b:".__add__, _BIGRAMS.findall(normalised)))
     stream: list[str] = []
-    spans: list[tuple[int, int]] = []
+    taken = 0
     previous_cjk = False
     for text, cjk in runs:
-        start = len(stream)
         if not cjk:
-            stream.append(f"w:{text}")
+            stream.append("w:" + text)
         else:
             if previous_cjk:
                 stream.append(GAP)
-                start += 1
             if len(text) == 1:
-                stream.append(f"c:{text}")
+                stream.append("c:" + text)
             else:
-                stream += [f"b:{text[i : i + 2]}" for i in range(len(text) - 1)]
+                stream += bigrams[taken : taken + len(text) - 1]
+                taken += len(text) - 1
         previous_cjk = cjk
-        spans.append((start, len(stream)))
-    return stream, spans, runs
+    return stream, runs
+
+
+def _spans(runs: Sequence[tuple[str, bool]]) -> list[tuple[int, int]]:
+    """Where each piece's tokens lie in the stream :func:`_positions` makes of ``runs``."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    previous_cjk = False
+    for text, cjk in runs:
+        if cjk and previous_cjk:
+            position += 1  # the gap
+        width = len(text) - 1 if cjk and len(text) > 1 else 1
+        spans.append((position, position + width))
+        position += width
+        previous_cjk = cjk
+    return spans
 
 
 @dataclass(frozen=True)
@@ -225,9 +238,10 @@ def chunks(text: str) -> list[Chunk]:
     Consecutive chunks overlap by ``MAX_PHRASE - 1`` positions so that every phrase of up to
     :data:`MAX_PHRASE` tokens lies whole in one of them.
     """
-    stream, spans, runs = _positions(normalise(text))
+    stream, runs = _positions(normalise(text))
     if len(stream) <= CHUNK_TOKENS:
         return [Chunk(tuple(stream), _set_tokens(runs))] if stream else []
+    spans = _spans(runs)
     step = CHUNK_TOKENS - (MAX_PHRASE - 1)
     out: list[Chunk] = []
     start = 0
