@@ -7,13 +7,17 @@ plain scan of the normalised text finds.
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support_search import oracle_all, oracle_matches, term_from, texts
 
 from accord.errors import InvalidInput
+from accord.node.holdings._search import snippet_of
 from accord.node.holdings._search_text import (
+    _RUNS,
     CHUNK_TOKENS,
     GAP,
     MAX_PHRASE,
@@ -21,7 +25,11 @@ from accord.node.holdings._search_text import (
     PREFIX_MAX,
     Chunk,
     Term,
+    _is_word_char,
+    _runs,
+    _runs_by_char,
     chunks,
+    is_cjk,
     normalise,
     parse_query,
 )
@@ -129,3 +137,55 @@ def test_fts_syntax_characters_are_plain_text(query: str) -> None:
 
 def test_the_same_query_in_other_forms_is_the_same_query() -> None:
     assert parse_query("ARMY  대한").canonical() == parse_query("army 대한 army").canonical()
+
+
+def test_the_regular_expression_splits_every_character_as_the_definition_does() -> None:
+    # _RUNS (C) and _kind (per character) agree on every code point but combining marks
+    # outside the CJK ranges, which send a text to the per-character split.
+    for code in range(0x110000):
+        char = chr(code)
+        found = _RUNS.fullmatch(char)
+        kind = None if found is None else found.lastindex == 1
+        definition = True if is_cjk(char) else False if _is_word_char(char) else None
+        if kind != definition:
+            assert definition is False
+            assert unicodedata.category(char).startswith("M")
+            assert _runs(f"a{char}b") == _runs_by_char(f"a{char}b") == [(f"a{char}b", False)]
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60) | texts)
+def test_runs_are_the_per_character_split(text: str) -> None:
+    norm = normalise(text)
+    assert _runs(norm) == _runs_by_char(norm)
+
+
+def _snippet_by_char(text: str, terms: list[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """snippet_of as first written: each character normalised on its own, its offsets kept."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        for piece in normalise(char):
+            folded.append(piece)
+            origin.append(index)
+    flat = "".join(folded)
+    found = []
+    for term in terms:
+        needle = term.strip('"').strip()
+        at = flat.find(needle) if needle else -1
+        if at >= 0:
+            found.append((origin[at], origin[at + len(needle) - 1] + 1))
+    first = min((s for s, _ in found), default=0)
+    start = max(0, first - 40)
+    end = min(len(text), start + 160)
+    spans = tuple(sorted((s - start, min(e, end) - start) for s, e in found if start <= s < end))
+    prefix = "…" if start > 0 else ""
+    window = prefix + text[start:end].replace("\n", " ") + ("…" if end < len(text) else "")
+    return window, tuple((s + len(prefix), e + len(prefix)) for s, e in spans)
+
+
+@given(texts | st.text(max_size=300), st.data())
+def test_snippets_are_cut_as_character_by_character(text: str, data: st.DataObject) -> None:
+    # Straße and ﾀﾞ normalise to more or fewer characters than they have: offsets still map back.
+    text = data.draw(st.sampled_from(["", "Straße ", "ﾀﾞｲ "])) + text
+    terms = [t.text for t in parse_query(term_from(text, data)).terms] if normalise(text).strip() else []
+    assert snippet_of(text, terms) == _snippet_by_char(text, terms)

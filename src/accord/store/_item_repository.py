@@ -2,7 +2,7 @@
 
 Services ask :class:`ItemRepository` within their own unit of work; it reads and writes rows
 and decides nothing. The listing queries (:meth:`ItemRepository.page`,
-:meth:`ItemRepository.shape_groups`, …) are shaped for the indexes of ``items``
+:meth:`ItemRepository.shape_counts`, …) are shaped for the indexes of ``items``
 (``ix_items_listing_order``, ``ix_items_access_shape``): a listing of 100,000 items reads the
 indexes, not the sealed rows. The marking shapes themselves (``access_keys``) are kept by
 :mod:`._access_keys`.
@@ -135,14 +135,27 @@ class ItemRepository(Repository):
             ids.extend(self._session.scalars(query))
         return ids
 
-    def shape_groups(self, scope: Sequence[Condition]) -> list[tuple[str, str]]:
-        """Each (access key, originating party) present in ``scope`` once (items with a key)."""
-        query = (
-            select(ItemRow.access_key, ItemRow.originator_party)
-            .where(*scope, ItemRow.access_key.is_not(None))
-            .group_by(ItemRow.access_key, ItemRow.originator_party)
-        )
-        return [(str(digest), str(party)) for digest, party in self._session.execute(query)]
+    def shape_counts(
+        self, scope: Sequence[Condition], consented: Collection[str]
+    ) -> list[tuple[str | None, str, int]]:
+        """Each (access key, originating party) present in ``scope`` once, with how many of its
+        items are held without consent (``None``: items without a key).
+
+        What a listing decides per shape and journals per withheld shape, from the covering
+        indexes: the items held with a consent (few) are counted apart and taken off.
+        """
+        shape = (ItemRow.access_key, ItemRow.originator_party)
+        counts = {
+            (digest, str(party)): int(n)
+            for digest, party, n in self._session.execute(
+                select(*shape, func.count()).where(*scope).group_by(*shape)
+            )
+        }
+        if consented:
+            held = select(*shape, func.count()).where(*scope, ItemRow.id.in_(consented)).group_by(*shape)
+            for digest, party, n in self._session.execute(held):
+                counts[(digest, str(party))] -= int(n)
+        return [(digest, party, n) for (digest, party), n in counts.items()]
 
     def heads_deciding_alone(
         self, scope: Sequence[Condition], shapes: Collection[str], consented: Collection[str]
@@ -161,18 +174,6 @@ class ItemRepository(Repository):
     def heads_of(self, item_ids: Collection[str]) -> Sequence[Head]:
         """Heads of the items held here among ``item_ids``."""
         return self._session.execute(self._heads().where(ItemRow.id.in_(item_ids))).all()
-
-    def count_of_shape(
-        self, scope: Sequence[Condition], digest: str, party: str, consented: Collection[str]
-    ) -> int:
-        """How many items in ``scope`` have the access key ``digest`` and ``party``, held without consent."""
-        query = select(func.count()).where(
-            *scope,
-            ItemRow.access_key == digest,
-            ItemRow.originator_party == party,
-            ItemRow.id.not_in(consented),
-        )
-        return self._session.scalar(query) or 0
 
     @staticmethod
     def _heads() -> Select[str, str | None, str, str]:

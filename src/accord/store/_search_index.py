@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, bindparam, delete, func, select, text, update
+from sqlalchemy import Integer, String, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -35,8 +35,9 @@ __all__ = [
     "GAP_TOKEN",
     "IndexSource",
     "IndexedChunk",
+    "SearchDoc",
     "SearchDocRow",
-    "add_search_chunks",
+    "add_search_docs",
     "all_item_ids",
     "analyze_search_tables",
     "classified_items",
@@ -53,7 +54,8 @@ __all__ = [
 
 GAP_TOKEN = "0"  # noqa: S105 (a marker, not a secret)
 """What stands for a gap between CJK runs in a stream (no keyed token is all digits)."""
-_TOKEN = re.compile(r"[a-z2-7]{13}|0")
+_TOKENS = re.compile(r"(?:(?:[a-z2-7]{13}|0)(?: (?:[a-z2-7]{13}|0))*)?")
+"""Keyed tokens (or gaps), separated by single spaces."""
 
 
 class SearchDocRow(Base):
@@ -85,9 +87,17 @@ class IndexedChunk:
 
 def _checked(tokens: Iterable[str]) -> list[str]:
     out = list(tokens)
-    if not all(_TOKEN.fullmatch(t) for t in out):
-        raise StorageError("the search index takes keyed tokens only")
+    _joined(out)
     return out
+
+
+def _joined(tokens: list[str]) -> str:
+    """The tokens separated by spaces, once each is known to be a keyed token (or a gap)."""
+    line = " ".join(tokens)
+    # A space inside a token would pass the pattern as two tokens: count them too.
+    if not _TOKENS.fullmatch(line) or line.count(" ") != max(len(tokens) - 1, 0):
+        raise StorageError("the search index takes keyed tokens only")
+    return line
 
 
 def _tsvector(chunk: IndexedChunk) -> str:
@@ -100,31 +110,54 @@ def _tsvector(chunk: IndexedChunk) -> str:
     return " ".join(lexemes)
 
 
-def add_search_chunks(
-    session: Session, *, item_id: str, source_id: str, classification: str, chunks: Sequence[IndexedChunk]
-) -> None:
-    """Index ``chunks`` of the text of ``source_id`` under ``item_id``."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    for number, chunk in enumerate(chunks):
-        row = SearchDocRow(
-            item_id=item_id,
-            source_id=source_id,
-            chunk=number,
-            classification=classification,
-            digest=chunk.digest(),
+@dataclass(frozen=True)
+class SearchDoc:
+    """The indexed chunks of one text: an item's own, or a translation's under its item."""
+
+    item_id: str
+    source_id: str
+    """The item itself, or the translation whose text this is."""
+    classification: str
+    chunks: Sequence[IndexedChunk]
+
+
+def add_search_docs(session: Session, docs: Sequence[SearchDoc]) -> None:
+    """Index the chunks of ``docs`` (one statement per table for all of them)."""
+    chunks = [chunk for doc in docs for chunk in doc.chunks]
+    rows: list[dict[str, object]] = [
+        {
+            "item_id": doc.item_id,
+            "source_id": doc.source_id,
+            "chunk": number,
+            "classification": doc.classification,
+            "digest": chunk.digest(),
+        }
+        for doc in docs
+        for number, chunk in enumerate(doc.chunks)
+    ]
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # The tsvector goes in with its row: the chunk ids are not needed.
+        session.execute(
+            _PG_INSERT, [{**row, "tokens": _tsvector(chunk)} for row, chunk in zip(rows, chunks, strict=True)]
         )
-        session.add(row)
-        session.flush()
-        if postgres:
-            session.execute(
-                text("UPDATE search_docs SET tokens = CAST(:v AS tsvector) WHERE id = :id"),
-                {"v": _tsvector(chunk), "id": row.id},
-            )
-        else:
-            session.execute(
-                text("INSERT INTO search_fts (rowid, tokens) VALUES (:id, :t)"),
-                {"id": row.id, "t": " ".join(_checked([*chunk.stream, *chunk.sets]))},
-            )
+        return
+    new = insert(SearchDocRow).returning(SearchDocRow.id, sort_by_parameter_order=True)
+    ids = session.scalars(new, rows).all()
+    session.execute(
+        text("INSERT INTO search_fts (rowid, tokens) VALUES (:id, :t)"),
+        [
+            {"id": row_id, "t": _joined([*chunk.stream, *chunk.sets])}
+            for row_id, chunk in zip(ids, chunks, strict=True)
+        ],
+    )
+
+
+_PG_INSERT = text(
+    "INSERT INTO search_docs (item_id, source_id, chunk, classification, digest, tokens) "
+    "VALUES (:item_id, :source_id, :chunk, :classification, :digest, CAST(:tokens AS tsvector))"
+)
 
 
 def forget_search_item(session: Session, item_id: str, *, source_id: str | None = None) -> None:
@@ -170,7 +203,7 @@ def relabel_search_item(session: Session, item_id: str, classification: str) -> 
 
 
 def _fts_phrase(tokens: Sequence[str]) -> str:
-    return '"' + " ".join(_checked(tokens)) + '"'
+    return '"' + _joined(list(tokens)) + '"'
 
 
 def _tsquery(tokens: Sequence[str]) -> str:
@@ -224,13 +257,19 @@ def search_page(
 ) -> tuple[list[str], int]:
     """Ids of items meeting ``conditions``, newest first, up to ``limit``; and how many meet them.
 
-    The count has the same conditions as the page (the decision point's among them).
+    One statement: the count is a window over every row meeting the conditions (the decision
+    point's among them), taken before the limit. Evaluated apart, page and count each
+    repeated the text-index subqueries.
     """
-    query = select(ItemRow.id).where(*conditions).order_by(ItemRow.created_at.desc(), ItemRow.id.desc())
-    ids = list(session.scalars(query.limit(limit)))
-    if len(ids) < limit:
-        return ids, len(ids)
-    return ids, int(session.scalar(select(func.count()).where(*conditions)) or 0)
+    total = func.count().over()
+    query = (
+        select(ItemRow.id, total)
+        .where(*conditions)
+        .order_by(ItemRow.created_at.desc(), ItemRow.id.desc())
+        .limit(limit)
+    )
+    rows = session.execute(query).all()
+    return [str(item_id) for item_id, _ in rows], int(rows[0][1]) if rows else 0
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,10 @@ class _ShapeDecisions:
     refused: list[Decided]
     single: set[str]
     """Shapes whose items are decided one by one."""
+    unkeyed: bool
+    """Whether ``scope`` has items without an access key (decided one by one)."""
+    free: dict[tuple[str, str], int]
+    """How many items of each (shape, party) ``scope`` holds without consent."""
 
 
 class ItemListings(ItemUnit):
@@ -190,22 +194,30 @@ class ItemListings(ItemUnit):
         """
         items = ItemRepository(session)
         consented = self._resources.consented(session)
-        shapes = self._by_shape(session, user, scope, now)
-        single = items.heads_deciding_alone(scope, shapes.single, consented)
+        shapes = self._by_shape(session, user, scope, consented, now)
+        # Nothing to decide one by one (the usual case) needs no statement.
+        single = (
+            items.heads_deciding_alone(scope, shapes.single, consented)
+            if shapes.unkeyed or shapes.single or consented
+            else []
+        )
         own_resources, damaged = self._resources.of_heads(session, single)
         own_allowed, withheld = self._access.readable(session, user, own_resources, now)
         condition = items.readable(shapes.allowed, consented, [r.item_id for r in own_allowed])
-        shapes_withheld = _withheld_shapes(session, scope, shapes, consented)
+        shapes_withheld = _withheld_shapes(shapes)
         return Readable(condition, withheld, shapes_withheld, damaged)
 
-    def _by_shape(self, session: Session, user: User, scope: list[Any], now: datetime) -> _ShapeDecisions:
+    def _by_shape(
+        self, session: Session, user: User, scope: list[Any], consented: Consented, now: datetime
+    ) -> _ShapeDecisions:
         """One decision per (access key, originating party) present in ``scope``."""
-        groups = ItemRepository(session).shape_groups(scope)
-        shapes = self._resources.shapes.views(session, {digest for digest, _ in groups})
+        counts = ItemRepository(session).shape_counts(scope, consented)
+        free = {(digest, party): n for digest, party, n in counts if digest is not None}
+        shapes = self._resources.shapes.views(session, {digest for digest, _ in free})
         pairs: dict[str, tuple[str, str]] = {}
         resources: list[Resource] = []
         single: set[str] = set()
-        for digest, party in groups:
+        for digest, party in free:
             shape = shapes.get(digest)
             if shape is None or shape[1]:
                 single.add(digest)
@@ -216,7 +228,8 @@ class ItemListings(ItemUnit):
                 self._access.resource(item_id=name, marking=shape[0], purpose="", originator_party=party)
             )
         allowed, refused = self._access.readable(session, user, resources, now)
-        return _ShapeDecisions(pairs, [pairs[r.item_id] for r in allowed], refused, single)
+        unkeyed = len(free) < len(counts)
+        return _ShapeDecisions(pairs, [pairs[r.item_id] for r in allowed], refused, single, unkeyed, free)
 
     def readable_ids(self, actor: str, item_ids: Sequence[str]) -> set[str]:
         """Which of ``item_ids`` ``actor`` may read; the decisions journalled as one event.
@@ -239,17 +252,14 @@ class ItemListings(ItemUnit):
         return shown
 
 
-def _withheld_shapes(
-    session: Session, scope: list[Any], shapes: _ShapeDecisions, consented: Consented
-) -> list[dict[str, object]]:
+def _withheld_shapes(shapes: _ShapeDecisions) -> list[dict[str, object]]:
     """Each withheld shape once, with its decision and how many items it withheld.
 
     One decision was made for all of them; the journal names the shape, not every item.
     """
     out: list[dict[str, object]] = []
-    items = ItemRepository(session)
     for group in shapes.refused:
         digest, party = shapes.pairs[group.item_id]
-        count = items.count_of_shape(scope, digest, party, consented)
+        count = shapes.free[(digest, party)]
         out.append({"shape": digest, "party": party, "rules": list(group.decision.rule_ids), "items": count})
     return out

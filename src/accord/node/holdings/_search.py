@@ -12,7 +12,7 @@ items were shown and the decisions that withheld items.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -191,8 +191,11 @@ class NodeSearch(ItemUnit):
     ) -> tuple[list[SearchHit], list[DamagedItem]]:
         hits: list[SearchHit] = []
         damaged: list[DamagedItem] = []
+        items = ItemRepository(session)
+        # One statement loads the page's rows; each is then found in the session, not read again.
+        rows = {row.id: row for row in items.among(ids)}
         for item_id in ids:
-            row = ItemRepository(session).require(item_id)
+            row = rows.get(item_id) or items.require(item_id)
             try:
                 view = verified_view(self._ctx, self._parties, session, row)
             except IntegrityError as exc:
@@ -209,6 +212,10 @@ class NodeSearch(ItemUnit):
         self._access.journal_decisions(act, "item.search", detail)
 
 
+_FOLDED: dict[str, str] = {}
+"""Each character's normal form, once computed (at most one entry per Unicode character)."""
+
+
 def snippet_of(text: str, terms: list[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
     """About :data:`_SNIPPET` characters of ``text`` around the first match, and the matches in it.
 
@@ -216,12 +223,15 @@ def snippet_of(text: str, terms: list[str]) -> tuple[str, tuple[tuple[int, int],
     text as written.
     """
     folded: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        for piece in normalise(char):
-            folded.append(piece)
-            origin.append(index)
+    for char in text:
+        piece = _FOLDED.get(char)
+        if piece is None:
+            piece = _FOLDED[char] = normalise(char)
+        folded.append(piece)
     flat = "".join(folded)
+    origin: Sequence[int] = range(len(text))  # where each character of flat came from
+    if any(len(piece) != 1 for piece in folded):
+        origin = [index for index, piece in enumerate(folded) for _ in piece]
     found: list[tuple[int, int]] = []
     for term in terms:
         needle = term.strip('"').strip()

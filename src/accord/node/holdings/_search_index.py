@@ -22,7 +22,6 @@ place's transaction:
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -43,8 +42,9 @@ from accord.store import (
     IndexSource,
     ItemRepository,
     ItemRow,
+    SearchDoc,
     TranslationRow,
-    add_search_chunks,
+    add_search_docs,
     all_item_ids,
     analyze_search_tables,
     clear_search_index,
@@ -108,12 +108,17 @@ class IndexCheck:
         }
 
 
-@functools.lru_cache(maxsize=_CACHE_LIMIT)
-def _keyed(key: bytes, token: str) -> str:
-    # Cached: a vocabulary repeats, and an HMAC per token is most of the cost of indexing.
-    # The cache is per key (the key is part of what is looked up), so nodes never share it.
-    [keyed] = keyed_tokens(key, [token])
-    return keyed
+_KEYED: dict[bytes, dict[str, str]] = {}
+"""Keyed tokens already computed, per index key (a vocabulary repeats, and an HMAC per token
+is most of the cost of indexing). Per key, so nodes never share an entry; emptied when it
+holds :data:`_CACHE_LIMIT` tokens."""
+
+
+def _keyed_cache(key: bytes) -> dict[str, str]:
+    cache = _KEYED.get(key)
+    if cache is None or len(cache) >= _CACHE_LIMIT:
+        cache = _KEYED[key] = {}
+    return cache
 
 
 class SearchIndex:
@@ -129,8 +134,15 @@ class SearchIndex:
 
     def key_tokens(self, tokens: Iterable[str]) -> list[str]:
         """The keyed form of plain tokens (a gap stays a gap)."""
-        key = self._key
-        return [GAP_TOKEN if token == GAP else _keyed(key, token) for token in tokens]
+        cache = _keyed_cache(self._key)
+        plain = list(tokens)
+        try:
+            return [cache[token] for token in plain]  # once the vocabulary is known
+        except KeyError:
+            cache[GAP] = GAP_TOKEN
+            missing = list(set(plain).difference(cache))
+            cache.update(zip(missing, keyed_tokens(self._key, missing), strict=True))
+            return [cache[token] for token in plain]
 
     def digest(self, canonical_query: str) -> str:
         """The journal's digest of a query: keyed, so a short query cannot be guessed back."""
@@ -149,18 +161,15 @@ class SearchIndex:
     def index_item(self, session: Session, row: ItemRow, content: ItemContent, names: Iterable[str]) -> None:
         """Index a new holding (created here or received), in the caller's transaction."""
         level = self._level(row)
-        chunks = self._chunks(item_text(content, names))
-        add_search_chunks(session, item_id=row.id, source_id=row.id, classification=level, chunks=chunks)
+        add_search_docs(session, [SearchDoc(row.id, row.id, level, self._chunks(item_text(content, names)))])
 
     def index_translation(self, session: Session, made: TranslationRow, content: ItemContent) -> None:
         """Index a translation this node made, under its source item."""
         level = search_level(session, made.source_id)
         if level is None:
             level = self._level(ItemRepository(session).require(made.source_id))
-        chunks = self._chunks(_translation_text(content))
-        add_search_chunks(
-            session, item_id=made.source_id, source_id=made.id, classification=level, chunks=chunks
-        )
+        chunked = self._chunks(_translation_text(content))
+        add_search_docs(session, [SearchDoc(made.source_id, made.id, level, chunked)])
 
     def relabel(self, session: Session, row: ItemRow) -> None:
         """Record the item's new level after a downgrade or declassification notice."""
@@ -218,18 +227,20 @@ class SearchIndex:
     def _rebuild_batch(self, session: Session, ids: list[str]) -> int:
         """Index the items ``ids`` (three queries for the batch, then the inserts)."""
         indexed = 0
+        docs: list[SearchDoc] = []
+        levels: dict[str, str] = {}  # marking → level: a batch's items share few markings
         for source in index_sources(session, ids):
             row = source.row
             try:
                 parts = self.expected(source)
             except AccordError:
                 continue
-            level = own_level(Marking.from_dict(json.loads(row.marking_json)), self._ctx.config.scheme)
-            for source_id, chunked in parts:
-                add_search_chunks(
-                    session, item_id=row.id, source_id=source_id, classification=level, chunks=chunked
-                )
+            level = levels.get(row.marking_json)
+            if level is None:
+                level = levels[row.marking_json] = self._level(row)
+            docs += [SearchDoc(row.id, source_id, level, chunked) for source_id, chunked in parts]
             indexed += 1 if parts else 0
+        add_search_docs(session, docs)
         return indexed
 
     def check(self) -> IndexCheck:

@@ -31,6 +31,8 @@ query reaches the database only as keyed tokens, never as syntax.
 
 from __future__ import annotations
 
+import bisect
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -122,49 +124,103 @@ def _kind(char: str) -> bool | None:
 _KINDS: dict[str, bool | None] = {}
 """Each character's kind, once looked up (at most one entry per Unicode character)."""
 
+_CJK_CLASS = "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in _CJK_RANGES)
+_RUNS = re.compile(f"([{_CJK_CLASS}]+)|([^\\W_{_CJK_CLASS}]+)")
+"""CJK runs (group 1) and words (group 2), in C: a word character is ``\\w`` without ``_``
+(:meth:`str.isalnum`) and without CJK. It differs from :func:`_kind` only on combining
+marks outside the CJK ranges (word characters, which ``\\w`` does not match): a text with
+one is split character by character (:func:`_runs_by_char`)."""
+_BIGRAMS = re.compile(f"(?=([{_CJK_CLASS}]{{2}}))")
+"""Every two consecutive CJK characters (overlapping)."""
+_PLAIN: set[str] = set()
+"""Characters :data:`_RUNS` classifies as :func:`_kind` does (once looked up)."""
+_MARKS: set[str] = set()
+"""Characters it does not: combining marks outside the CJK ranges (once looked up)."""
 
-def pieces(normalised: str) -> Iterator[_Piece]:
-    """The CJK runs and words of normalised text, in order (everything else separates them)."""
+
+def _runs(normalised: str) -> list[tuple[str, bool]]:
+    """(text, is CJK) of each CJK run and word of normalised text, in order."""
+    chars = set(normalised)
+    for char in chars - _PLAIN - _MARKS:
+        kind = _kind(char)
+        plain = kind is not False or char.isalnum()
+        (_PLAIN if plain else _MARKS).add(char)
+    if not chars.isdisjoint(_MARKS):
+        return _runs_by_char(normalised)
+    return [(cjk, True) if cjk else (word, False) for cjk, word in _RUNS.findall(normalised)]
+
+
+def _runs_by_char(normalised: str) -> list[tuple[str, bool]]:
+    """:func:`_runs`, one character at a time (the definition; for texts with combining marks)."""
+    out: list[tuple[str, bool]] = []
     start = 0
     kind: bool | None = None  # True: CJK run, False: word, None: between pieces
     for index, char in enumerate(normalised):
         now = _kind(char)
         if now != kind:
             if kind is not None:
-                yield _Piece(normalised[start:index], kind)
+                out.append((normalised[start:index], kind))
             start, kind = index, now
     if kind is not None:
-        yield _Piece(normalised[start:], kind)
+        out.append((normalised[start:], kind))
+    return out
+
+
+def pieces(normalised: str) -> Iterator[_Piece]:
+    """The CJK runs and words of normalised text, in order (everything else separates them)."""
+    for text, cjk in _runs(normalised):
+        yield _Piece(text, cjk)
 
 
 def words(normalised: str) -> list[str]:
     """The words (not CJK runs) of normalised text: what a Latin-script term is compared with."""
-    return [p.text for p in pieces(normalised) if not p.cjk]
+    return [text for text, cjk in _runs(normalised) if not cjk]
 
 
-def _stream(piece: _Piece) -> list[str]:
-    if not piece.cjk:
-        return [f"w:{piece.text}"]
-    if len(piece.text) == 1:
-        return [f"c:{piece.text}"]
-    return [f"b:{piece.text[i : i + 2]}" for i in range(len(piece.text) - 1)]
+def _set_tokens(runs: Sequence[tuple[str, bool]]) -> frozenset[str]:
+    """The set tokens of some pieces: each CJK character, each word's prefixes."""
+    out = {f"u:{char}" for char in set("".join(text for text, cjk in runs if cjk))}
+    for word in {text for text, cjk in runs if not cjk}:
+        out.update([f"p:{word[:n]}" for n in range(1, min(len(word), PREFIX_MAX) + 1)])
+    return frozenset(out)
 
 
-def _sets(piece: _Piece) -> set[str]:
-    if piece.cjk:
-        return {f"u:{char}" for char in piece.text}
-    return {f"p:{piece.text[:n]}" for n in range(1, min(len(piece.text), PREFIX_MAX) + 1)}
-
-
-def _positions(normalised: str) -> Iterator[tuple[str, _Piece | None]]:
-    """The stream: each token with the piece it came from (``GAP`` with None)."""
+def _positions(normalised: str) -> tuple[list[str], list[tuple[str, bool]]]:
+    """The stream (``GAP`` between two CJK runs) and the pieces it was made of."""
+    runs = _runs(normalised)
+    # Every CJK bigram of the text in order, found in C: a run of n characters holds the next n - 1.
+    bigrams = list(map("b:".__add__, _BIGRAMS.findall(normalised)))
+    stream: list[str] = []
+    taken = 0
     previous_cjk = False
-    for piece in pieces(normalised):
-        if piece.cjk and previous_cjk:
-            yield GAP, None
-        previous_cjk = piece.cjk
-        for token in _stream(piece):
-            yield token, piece
+    for text, cjk in runs:
+        if not cjk:
+            stream.append("w:" + text)
+        else:
+            if previous_cjk:
+                stream.append(GAP)
+            if len(text) == 1:
+                stream.append("c:" + text)
+            else:
+                stream += bigrams[taken : taken + len(text) - 1]
+                taken += len(text) - 1
+        previous_cjk = cjk
+    return stream, runs
+
+
+def _spans(runs: Sequence[tuple[str, bool]]) -> list[tuple[int, int]]:
+    """Where each piece's tokens lie in the stream :func:`_positions` makes of ``runs``."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    previous_cjk = False
+    for text, cjk in runs:
+        if cjk and previous_cjk:
+            position += 1  # the gap
+        width = len(text) - 1 if cjk and len(text) > 1 else 1
+        spans.append((position, position + width))
+        position += width
+        previous_cjk = cjk
+    return spans
 
 
 @dataclass(frozen=True)
@@ -182,18 +238,20 @@ def chunks(text: str) -> list[Chunk]:
     Consecutive chunks overlap by ``MAX_PHRASE - 1`` positions so that every phrase of up to
     :data:`MAX_PHRASE` tokens lies whole in one of them.
     """
-    stream = list(_positions(normalise(text)))
+    stream, runs = _positions(normalise(text))
+    if len(stream) <= CHUNK_TOKENS:
+        return [Chunk(tuple(stream), _set_tokens(runs))] if stream else []
+    spans = _spans(runs)
     step = CHUNK_TOKENS - (MAX_PHRASE - 1)
     out: list[Chunk] = []
     start = 0
     while start < len(stream):
-        part = stream[start : start + CHUNK_TOKENS]
-        sets: set[str] = set()
-        for _, piece in part:
-            if piece is not None:
-                sets |= _sets(piece)
-        out.append(Chunk(tuple(token for token, _ in part), frozenset(sets)))
-        if start + CHUNK_TOKENS >= len(stream):
+        end = start + CHUNK_TOKENS
+        # The pieces with a token in [start, end) (their spans are in increasing order).
+        first = bisect.bisect_right(spans, start, key=lambda span: span[1])
+        after = bisect.bisect_left(spans, end, key=lambda span: span[0])
+        out.append(Chunk(tuple(stream[start:end]), _set_tokens(runs[first:after])))
+        if end >= len(stream):
             break
         start += step
     return out
@@ -257,7 +315,7 @@ def _term(raw: str, quoted: bool) -> Term | None:
         return Term((f"p:{word}",), text)
     if len(found) == 1 and found[0].cjk and len(found[0].text) == 1:
         return Term((f"u:{found[0].text}",), text)
-    tokens = tuple(token for token, _ in _positions(text))
+    tokens = tuple(_positions(text)[0])
     if len(tokens) > MAX_PHRASE:
         raise InvalidInput(f"a search term or phrase may have at most {MAX_PHRASE} tokens")
     return Term(tokens, text)
