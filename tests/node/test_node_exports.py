@@ -142,6 +142,7 @@ def test_store_exports() -> None:
         "assign_leaves",
         "classified_items",
         "clear_search_index",
+        "event_of",
         "forget_search_item",
         "format_stamp",
         "index_sources",

@@ -28,6 +28,8 @@ from accord.node.audit._ledger import LedgerService
 from accord.node.audit._witness import WitnessService
 from accord.node.core._context import Clock, NodeContext, utc_now
 from accord.node.core._home import HomeLayout, NodeConfig, write_private, write_public
+from accord.node.core._journal_done import journal_done
+from accord.node.core._principal import Act
 from accord.node.custody._compromise import CompromiseService
 from accord.node.custody._custody import CustodyService
 from accord.node.custody._register import RegisterService
@@ -48,7 +50,7 @@ from accord.node.transfer._exchange_desk import ExchangeDesk
 from accord.node.transfer._receiving import ReceivingService
 from accord.node.transfer._sending import SendingService
 from accord.node.transfer._services import Footing, Services
-from accord.store import BlobStore, Database, JournalRow, NewEvent, append_event, format_stamp, sqlite_url
+from accord.store import BlobStore, Database, JournalRow, format_stamp, sqlite_url
 
 __all__ = ["NewNode", "Node"]
 
@@ -215,20 +217,16 @@ class Node:
                 raise Conflict("that database already holds an Accord node; give each node its own database")
             node.ctx.db.migrate()
             with node.ctx.db.transaction() as session:
-                append_event(
+                journal_done(
                     session,
-                    NewEvent(
-                        at=now,
-                        actor="authority",
-                        action="node.init",
-                        outcome="ok",
-                        detail={
-                            "node_id": config.node_id,
-                            "party": config.party,
-                            "scheme": config.scheme,
-                            "fingerprint": signing.public().fingerprint(),
-                        },
-                    ),
+                    Act("authority", now),
+                    "node.init",
+                    detail={
+                        "node_id": config.node_id,
+                        "party": config.party,
+                        "scheme": config.scheme,
+                        "fingerprint": signing.public().fingerprint(),
+                    },
                 )
             # Written last: a node exists only once everything it needs is in place.
             write_public(layout.config, config.to_toml().encode("utf-8"))

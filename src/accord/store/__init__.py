@@ -14,7 +14,7 @@ from accord.store._exchange_repositories import (
     SequenceRepository,
 )
 from accord.store._item_repository import ItemRepository
-from accord.store._journal import Event, NewEvent, append_event, format_stamp, read_events
+from accord.store._journal import Event, NewEvent, append_event, event_of, format_stamp, read_events
 from accord.store._ledger_store import (
     SealedRow,
     SqlHashStore,
@@ -154,6 +154,7 @@ __all__ = [
     "assign_leaves",
     "classified_items",
     "clear_search_index",
+    "event_of",
     "forget_search_item",
     "format_stamp",
     "index_sources",

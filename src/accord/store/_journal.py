@@ -38,19 +38,21 @@ class Event:
     outcome: str
     detail: Mapping[str, object]
 
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view."""
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "actor": self.actor,
+            "action": self.action,
+            "item_id": self.item_id,
+            "outcome": self.outcome,
+            "detail": dict(self.detail),
+        }
+
     def canonical_bytes(self) -> bytes:
         """The bytes this event stands for (future ledger leaf)."""
-        return canonical_json(
-            {
-                "seq": self.seq,
-                "at": self.at,
-                "actor": self.actor,
-                "action": self.action,
-                "item_id": self.item_id,
-                "outcome": self.outcome,
-                "detail": dict(self.detail),
-            },
-        )
+        return canonical_json(self.to_dict())
 
 
 @dataclass(frozen=True)
@@ -105,12 +107,17 @@ def read_events(
     if limit is not None:
         query = query.limit(limit)
     for row in session.scalars(query):
-        yield Event(
-            seq=row.seq,
-            at=row.at,
-            actor=row.actor,
-            action=row.action,
-            item_id=row.item_id,
-            outcome=row.outcome,
-            detail=json.loads(row.detail_json),
-        )
+        yield event_of(row)
+
+
+def event_of(row: JournalRow) -> Event:
+    """The event a journal row holds, its ``detail`` read back from JSON."""
+    return Event(
+        seq=row.seq,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        item_id=row.item_id,
+        outcome=row.outcome,
+        detail=json.loads(row.detail_json),
+    )

@@ -28,6 +28,8 @@ from accord.errors import Conflict, InvalidInput, NotFound
 from accord.exchange import SignedCheckpoint
 from accord.items import AlarmState
 from accord.node.core._context import NodeContext
+from accord.node.core._journal_done import journal_done
+from accord.node.core._principal import Act
 from accord.node.holdings._access import AccessService
 from accord.node.registry._users import UserService
 from accord.policy import Duty
@@ -200,15 +202,11 @@ class AlarmBook:
                 alarm_id=alarm_id, acknowledged_by=actor, acknowledged_at=format_stamp(now), finding=text
             )
             session.add(ack)
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="ledger.alarm.ack",
-                    outcome="ok",
-                    detail={"alarm_id": alarm_id, "origin": row.origin, "kind": row.kind, "finding": text},
-                ),
+                Act(actor, now),
+                "ledger.alarm.ack",
+                detail={"alarm_id": alarm_id, "origin": row.origin, "kind": row.kind, "finding": text},
             )
             session.flush()
             return alarm_view(row, ack)

@@ -14,8 +14,6 @@ read is itself journalled (``journal.read``), and so is every refused one.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Final
@@ -27,10 +25,12 @@ from sqlalchemy.sql import Select
 from accord.canonical import parse_time
 from accord.errors import InvalidInput, NotFound
 from accord.node.core._context import NodeContext
+from accord.node.core._journal_done import journal_done
+from accord.node.core._principal import Act
 from accord.node.holdings._access import AccessService
 from accord.node.registry._users import UserService
 from accord.policy import Duty
-from accord.store import JournalRow, NewEvent, append_event, format_stamp
+from accord.store import Event, JournalRow, event_of, format_stamp
 
 __all__ = ["MAX_PAGE", "JournalEntry", "JournalFilter", "JournalPage", "JournalService"]
 
@@ -40,8 +40,8 @@ _TEXT_MAX: Final = 200
 
 
 @dataclass(frozen=True)
-class JournalEntry:
-    """One journal event as its readers see it.
+class JournalEntry(Event):
+    """One journal event as its readers see it: the stored :class:`~accord.store.Event` and its leaf.
 
     Attributes:
         seq: Its number in the journal (``accord ledger prove SEQ`` proves it).
@@ -54,27 +54,11 @@ class JournalEntry:
         leaf: Its leaf in the ledger once sealed, else None.
     """
 
-    seq: int
-    at: str
-    actor: str
-    action: str
-    item_id: str | None
-    outcome: str
-    detail: Mapping[str, object]
     leaf: int | None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view."""
-        return {
-            "seq": self.seq,
-            "at": self.at,
-            "actor": self.actor,
-            "action": self.action,
-            "item_id": self.item_id,
-            "outcome": self.outcome,
-            "detail": dict(self.detail),
-            "leaf": self.leaf,
-        }
+        return {**super().to_dict(), "leaf": self.leaf}
 
 
 @dataclass(frozen=True)
@@ -145,16 +129,7 @@ def _text(value: str | None, option: str) -> str | None:
 
 
 def _entry(row: JournalRow) -> JournalEntry:
-    return JournalEntry(
-        seq=row.seq,
-        at=row.at,
-        actor=row.actor,
-        action=row.action,
-        item_id=row.item_id,
-        outcome=row.outcome,
-        detail=json.loads(row.detail_json),
-        leaf=row.leaf,
-    )
+    return JournalEntry(**vars(event_of(row)), leaf=row.leaf)
 
 
 class JournalService:
@@ -189,15 +164,8 @@ class JournalService:
             rows = session.scalars(query.order_by(JournalRow.seq).limit(limit + 1)).all()
             events = tuple(_entry(row) for row in rows[:limit])
             more = len(rows) > limit
-            append_event(
-                session,
-                NewEvent(
-                    at=self._ctx.now(),
-                    actor=actor,
-                    action="journal.read",
-                    outcome="ok",
-                    detail={**asked, "shown": len(events)},
-                ),
+            journal_done(
+                session, Act(actor, self._ctx.now()), "journal.read", detail={**asked, "shown": len(events)}
             )
             return JournalPage(events, events[-1].seq if more else None)
 
@@ -213,12 +181,7 @@ class JournalService:
             row = session.get(JournalRow, seq)
             if row is None:
                 raise NotFound(f"no journal event {seq}")
-            append_event(
-                session,
-                NewEvent(
-                    at=self._ctx.now(), actor=actor, action="journal.read", outcome="ok", detail={"seq": seq}
-                ),
-            )
+            journal_done(session, Act(actor, self._ctx.now()), "journal.read", detail={"seq": seq})
             return _entry(row)
 
     def _require(self, session: Session, actor: str) -> None:

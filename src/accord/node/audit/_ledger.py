@@ -33,6 +33,8 @@ from accord.node.audit._ledger_verify import verify_ledger
 from accord.node.audit._seal import SEAL_BATCH, Sealer
 from accord.node.audit._verify_report import VerifyReport
 from accord.node.core._context import NodeContext
+from accord.node.core._journal_done import journal_done
+from accord.node.core._principal import Act
 from accord.store import (
     JournalRow,
     LedgerCheckpointRow,
@@ -154,15 +156,11 @@ class LedgerService:
                     f"journal event {seq} does not match the signed ledger ({exc}): "
                     "run `accord ledger verify`"
                 ) from exc
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=self._ctx.now(),
-                    actor=actor,
-                    action="ledger.prove",
-                    outcome="ok",
-                    detail={"seq": seq, "leaf": leaf, "size": signed.checkpoint.size},
-                ),
+                Act(actor, self._ctx.now()),
+                "ledger.prove",
+                detail={"seq": seq, "leaf": leaf, "size": signed.checkpoint.size},
             )
             return proof
 

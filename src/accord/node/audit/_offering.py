@@ -26,19 +26,18 @@ from accord.ledger import MerkleTree
 from accord.node.audit._demands import Demands
 from accord.node.audit._ledger import LedgerService
 from accord.node.audit._partners import Partners
+from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.transfer._control import NO_ITEM, WITNESS_ACTIONS
 from accord.node.transfer._delivery import backed_off
 from accord.store import (
     JournalRow,
-    NewEvent,
     PartyRow,
     SqlHashStore,
     WitnessAlarmRow,
     WitnessCountersignatureRow,
     WitnessPublishedRow,
     WitnessSeenRow,
-    append_event,
     format_stamp,
 )
 
@@ -104,20 +103,16 @@ class Offering:
                 if self._offer(session, row.node_id, latest, agreement, act=Act(actor, now)):
                     told.append(row.node_id)
             if told or gossiped:
-                append_event(
+                journal_done(
                     session,
-                    NewEvent(
-                        at=now,
-                        actor=actor,
-                        action="ledger.publish",
-                        outcome="ok",
-                        detail={
-                            "size": size,
-                            "root": None if latest is None else latest.checkpoint.root.hex(),
-                            "to": told,
-                            "gossip_to": gossiped,
-                        },
-                    ),
+                    Act(actor, now),
+                    "ledger.publish",
+                    detail={
+                        "size": size,
+                        "root": None if latest is None else latest.checkpoint.root.hex(),
+                        "to": told,
+                        "gossip_to": gossiped,
+                    },
                 )
         return told
 

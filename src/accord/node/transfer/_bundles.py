@@ -34,10 +34,12 @@ from accord.exchange import (
     write_bundle,
 )
 from accord.node.core._context import NodeContext
+from accord.node.core._journal_done import journal_done
+from accord.node.core._principal import Act
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._delivery import DeliveryService
 from accord.node.transfer._receiving import MAX_BLOB_BYTES, ReceivingService
-from accord.store import NewEvent, append_event, format_stamp
+from accord.store import format_stamp
 
 __all__ = ["BundleService", "BundleSummary"]
 
@@ -130,15 +132,11 @@ class BundleService:
         )
         size = write_bundle(path, contents, keys=self._ctx.keys, blobs=blobs)
         with self._ctx.db.transaction() as session:
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action="bundle.export",
-                    outcome="ok",
-                    detail={"to": peer, "transmission_id": tx.id, "envelopes": len(rows), "file": path.name},
-                ),
+                Act(actor, now),
+                "bundle.export",
+                detail={"to": peer, "transmission_id": tx.id, "envelopes": len(rows), "file": path.name},
             )
         return BundleSummary("transmission", peer, envelopes=len(rows), blobs=len(blobs), size=size)
 
@@ -195,15 +193,11 @@ class BundleService:
                 already_received=ingested.repeated,
             )
         with self._ctx.db.transaction() as session:
-            append_event(
+            journal_done(
                 session,
-                NewEvent(
-                    at=self._ctx.now(),
-                    actor=actor,
-                    action="bundle.import",
-                    outcome="ok",
-                    detail={**summary.to_dict(), "file": path.name},
-                ),
+                Act(actor, self._ctx.now()),
+                "bundle.import",
+                detail={**summary.to_dict(), "file": path.name},
             )
         return summary
 

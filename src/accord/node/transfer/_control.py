@@ -35,9 +35,10 @@ from accord.crypto import VerifyKeys
 from accord.errors import Conflict, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import EnvelopeHeader, label_digest
 from accord.markings import ConfidentialityLabel, scheme
-from accord.node.core._principal import Principal
+from accord.node.core._journal_done import journal_done
+from accord.node.core._principal import Act, Principal
 from accord.node.holdings._stored import stored_marking
-from accord.store import ItemRepository, ItemRow, NewEvent, append_event
+from accord.store import ItemRepository, ItemRow
 
 __all__ = [
     "NO_ITEM",
@@ -242,17 +243,7 @@ def handle(header: EnvelopeHeader, payload: bytes, steps: Steps[M, T]) -> Incomi
         if journal is None:
             return
         for entry in [entries] if isinstance(entries, Entry) else entries:
-            append_event(
-                write,
-                NewEvent(
-                    at=now,
-                    actor=actor,
-                    action=journal,
-                    outcome="ok",
-                    item_id=entry.item_id,
-                    detail=entry.detail,
-                ),
-            )
+            journal_done(write, Act(actor, now), journal, item_id=entry.item_id, detail=entry.detail)
 
     return steps.receipt(message, target, applied)
 

@@ -29,6 +29,7 @@ from accord.exchange import (
 )
 from accord.items import HoldingState, Precedence
 from accord.node.core._context import NodeContext
+from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.holdings._access_keys import keep_access_key
 from accord.node.holdings._consent_book import record_held
@@ -39,7 +40,7 @@ from accord.node.transfer._acceptance import PreparedItem
 from accord.node.transfer._inbox import record_arrival, seen
 from accord.node.transfer._sealing import Outgoing
 from accord.node.transfer._sending import SendingService
-from accord.store import AttachmentRow, ItemRepository, ItemRow, NewEvent, append_event, format_stamp
+from accord.store import AttachmentRow, ItemRepository, ItemRow, format_stamp
 
 __all__ = ["ItemHolding"]
 
@@ -77,24 +78,20 @@ class ItemHolding:
                 self._acknowledge_consent(session, prepared, payload.consent, tx.sender, now)
         label, alternative = prepared.marking.originator, prepared.marking.alternatives[0]
         record_arrival(session, header, receipt, now)
-        append_event(
+        journal_done(
             session,
-            NewEvent(
-                at=now,
-                actor=f"peer:{tx.sender}",
-                action="item.receive",
-                outcome="ok",
-                item_id=payload.item_id,
-                detail={
-                    "message_id": header.message_id,
-                    "from": tx.sender,
-                    "agreement_id": prepared.agreement_id,
-                    "classification": label.classification,
-                    "alternative": alternative.classification,
-                    "precedence": header.precedence.value,
-                    "digest": digest,
-                },
-            ),
+            Act(f"peer:{tx.sender}", now),
+            "item.receive",
+            item_id=payload.item_id,
+            detail={
+                "message_id": header.message_id,
+                "from": tx.sender,
+                "agreement_id": prepared.agreement_id,
+                "classification": label.classification,
+                "alternative": alternative.classification,
+                "precedence": header.precedence.value,
+                "digest": digest,
+            },
         )
         session.flush()
         return receipt
@@ -140,22 +137,18 @@ class ItemHolding:
             ),
             Act(f"peer:{sender}", now),
         )
-        append_event(
+        journal_done(
             session,
-            NewEvent(
-                at=now,
-                actor=f"peer:{sender}",
-                action="consent.receipt.send",
-                outcome="ok",
-                item_id=token.item_id,
-                detail={
-                    "receipt_id": receipt.receipt_id,
-                    "token_id": token.token_id,
-                    "to": token.originator_node,
-                    "message_id": sent.message_id,
-                    "received_in": header.message_id,
-                },
-            ),
+            Act(f"peer:{sender}", now),
+            "consent.receipt.send",
+            item_id=token.item_id,
+            detail={
+                "receipt_id": receipt.receipt_id,
+                "token_id": token.token_id,
+                "to": token.originator_node,
+                "message_id": sent.message_id,
+                "received_in": header.message_id,
+            },
         )
 
     def _hold(self, session: Session, prepared: PreparedItem, sender: str, now: datetime) -> None:
