@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from accord.crypto import DualSignature
 from accord.errors import InvalidInput
@@ -37,9 +37,7 @@ from accord.exchange._fields import (
     peer_text,
     require_dual_signature,
     sha384_hex,
-    signature_field,
     str_field,
-    text_fields,
     user_name,
     wire_id,
     wire_time,
@@ -174,23 +172,15 @@ class CompromiseNotice(SignedStatement):
         return [i.item_id for i in self.items]
 
     @classmethod
-    def parse(cls, data: bytes | str) -> CompromiseNotice:
-        """Parse (not verify) a compromise notice.
-
-        Raises:
-            InvalidInput: malformed, a key missing or unknown, or a field invalid.
-        """
+    def _parsed(cls, fields: dict[str, object]) -> dict[str, Any]:
         what = cls.WHAT
-        fields = cls._load(data)
         items = list_field(fields, "items", what)
         if len(items) > MAX_ITEMS:
             raise InvalidInput(f"{what}: names 1 to {MAX_ITEMS} items, not {len(items)}")
-        return cls(
-            **text_fields(fields, _NOTICE_TEXT, what),
-            items=tuple(CompromisedItem.from_dict(i) for i in items),
-            actual=flag(fields["actual"], f"{what}: actual"),
-            signature=signature_field(fields, what),
-        )
+        return {
+            "items": tuple(CompromisedItem.from_dict(i) for i in items),
+            "actual": flag(fields["actual"], f"{what}: actual"),
+        }
 
 
 _REPORT_FIELDS: Final = (

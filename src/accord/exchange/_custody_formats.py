@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from accord.crypto import DualSignature
 from accord.errors import InvalidInput
@@ -41,8 +41,6 @@ from accord.exchange._fields import (
     require_dual_signature,
     set_text,
     sha384_hex,
-    signature_field,
-    text_fields,
     user_name,
     wire_id,
     wire_time,
@@ -96,6 +94,7 @@ class DestructionCertificate(SignedStatement):
 
     PURPOSE = "destruction-certificate"
     FIELDS = _CERTIFICATE_FIELDS
+    MORE = ("copies",)
     WHAT = "destruction certificate"
 
     certificate_id: str
@@ -134,20 +133,8 @@ class DestructionCertificate(SignedStatement):
         return {**super()._body(), "copies": self.copies}
 
     @classmethod
-    def parse(cls, data: bytes | str) -> DestructionCertificate:
-        """Parse (not verify) a certificate.
-
-        Raises:
-            InvalidInput: malformed, a key missing or unknown, or a field invalid.
-        """
-        what = cls.WHAT
-        fields = cls._load(data, "copies")
-        text = text_fields(fields, _CERTIFICATE_FIELDS, what)
-        return cls(
-            **text,
-            copies=count(fields["copies"], f"{what}: copies", MAX_ENTRIES),
-            signature=signature_field(fields, what),
-        )
+    def _parsed(cls, fields: dict[str, object]) -> dict[str, Any]:
+        return {"copies": count(fields["copies"], f"{cls.WHAT}: copies", MAX_ENTRIES)}
 
 
 _CONSENT_RECEIPT_FIELDS: Final = (

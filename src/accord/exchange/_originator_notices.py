@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from accord.canonical import canonical_json, loads_object
 from accord.crypto import DualSignature
@@ -33,9 +33,7 @@ from accord.exchange._fields import (
     require_dual_signature,
     set_text,
     sha384_hex,
-    signature_field,
     str_field,
-    text_fields,
     user_name,
     wire_id,
     wire_time,
@@ -141,23 +139,15 @@ class DowngradeNotice(SignedStatement):
         require_dual_signature(self.signature, what)
 
     @classmethod
-    def parse(cls, data: bytes | str) -> DowngradeNotice:
-        """Parse (not verify) a downgrade notice.
-
-        Raises:
-            InvalidInput: malformed, a key missing or unknown, or a field invalid.
-        """
+    def _parsed(cls, fields: dict[str, object]) -> dict[str, Any]:
         what = cls.WHAT
-        fields = cls._load(data)
         new = fields["new_classification"]
         if new is not None and not isinstance(new, str):
             raise InvalidInput(f"{what}: new_classification must be text or null")
-        return cls(
-            **text_fields(fields, _DOWNGRADE_TEXT, what),
-            new_classification=new,
-            declassified=flag(fields["declassified"], f"{what}: declassified"),
-            signature=signature_field(fields, what),
-        )
+        return {
+            "new_classification": new,
+            "declassified": flag(fields["declassified"], f"{what}: declassified"),
+        }
 
 
 _DISPOSAL_FIELDS: Final = ("item_id", "kind", "reason", "requested_by", "requested_at")

@@ -6,8 +6,9 @@ frozen dataclass of named fields and a :class:`~accord.crypto.DualSignature`. Th
 and send the same way: the signed bytes are the canonical JSON of ``{"type":
 "accord-<purpose>", "v": 1, ...fields}``; the wire form is the canonical JSON of ``{"v": 1,
 ...fields, "signature": ...}``; both keys sign under the purpose. :class:`SignedStatement`
-holds those steps once; each format names its ``PURPOSE``, ``FIELDS`` and ``ENTRIES``, and
-adds to :meth:`SignedStatement._body` what is neither.
+holds those steps once, and the parsing of the wire form; each format names its ``PURPOSE``,
+``FIELDS`` and ``ENTRIES``, adds to :meth:`SignedStatement._body` what is neither (``MORE``),
+and parses in :meth:`SignedStatement._parsed` whichever of its fields are not text.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class SignedStatement:
     """The names of the fields carried as they are (text, mostly)."""
     ENTRIES: ClassVar[tuple[str, ...]] = ()
     """The names of the fields that hold a tuple of entries, each carried as its ``to_dict()``."""
+    MORE: ClassVar[tuple[str, ...]] = ()
+    """The names of the other fields of the wire form (``_body`` adds them, ``_parsed`` reads them)."""
     WHAT: ClassVar[str]
     """What the format is called in an error message."""
     __dataclass_fields__: ClassVar[dict[str, Any]]
@@ -67,19 +70,23 @@ class SignedStatement:
 
     @classmethod
     def parse(cls, data: bytes | str) -> Self:
-        """Parse (not verify) one whose ``FIELDS`` are all text, strictly.
+        """Parse (not verify) one, strictly: what :meth:`_parsed` reads, then the rest as text.
 
         Raises:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
-        fields = cls._load(data)
+        fields = load_versioned(data, {*cls.FIELDS, *cls.ENTRIES, *cls.MORE, "signature"}, cls.WHAT)
+        parsed = cls._parsed(fields)
+        text = tuple(name for name in cls.FIELDS if name not in parsed)
         make: Callable[..., Self] = cls
-        return make(**text_fields(fields, cls.FIELDS, cls.WHAT), signature=signature_field(fields, cls.WHAT))
+        return make(
+            **text_fields(fields, text, cls.WHAT), **parsed, signature=signature_field(fields, cls.WHAT)
+        )
 
     @classmethod
-    def _load(cls, data: bytes | str, *more: str) -> dict[str, object]:
-        """Its fields in wire form: exactly ``FIELDS``, ``ENTRIES``, ``more``, ``signature`` and ``v``."""
-        return load_versioned(data, {*cls.FIELDS, *cls.ENTRIES, *more, "signature"}, cls.WHAT)
+    def _parsed(cls, fields: dict[str, object]) -> dict[str, Any]:
+        """The fields that are not text (entries, counts, flags) parsed from the wire form; none here."""
+        return {}
 
     def signed_with(self, keys: SigningKeys) -> Self:
         """This statement signed with ``keys`` (it was made with an unsigned placeholder)."""
