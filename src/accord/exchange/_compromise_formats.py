@@ -141,7 +141,7 @@ class CompromiseNotice(SignedStatement):
     signature: DualSignature
 
     def __post_init__(self) -> None:
-        what = "compromise notice"
+        what = self.WHAT
         _case(self.case_id, what)
         wire_id(self.reporting_node, what)
         party_code(self.reporting_party, what)
@@ -212,7 +212,7 @@ class CompromiseReport(SignedStatement):
     signature: DualSignature
 
     def __post_init__(self) -> None:
-        what = "compromise report"
+        what = self.WHAT
         _case(self.case_id, what)
         wire_id(self.reporting_node, what)
         wire_id(self.originator_node, what)

@@ -168,7 +168,7 @@ class ConsentToken(SignedStatement):
     limits: ConsentConditions = ConsentConditions()
 
     def __post_init__(self) -> None:
-        what = "consent token"
+        what = self.WHAT
         matching(self.token_id, TOKEN_ID, what, "a consent token id")
         matching(self.request_id, REQUEST_ID, what, "a request id")
         wire_id(self.item_id, what)
@@ -256,7 +256,7 @@ class ConsentToken(SignedStatement):
         Raises:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
-        what = "consent token"
+        what = cls.WHAT
         names = {*_TOKEN_FIELDS, "conditions", "signature"}
         # ``limits`` is there only when the originator set an enforced condition.
         if isinstance(obj, dict) and "limits" in obj:
@@ -281,4 +281,4 @@ class ConsentToken(SignedStatement):
         Raises:
             InvalidInput: malformed, a key missing or unknown, or a field invalid.
         """
-        return cls.from_dict(loads_object(data, "consent token"))
+        return cls.from_dict(loads_object(data, cls.WHAT))

@@ -112,7 +112,7 @@ class DestructionCertificate(SignedStatement):
     signature: DualSignature
 
     def __post_init__(self) -> None:
-        what = "destruction certificate"
+        what = self.WHAT
         matching(self.certificate_id, _CERTIFICATE_ID, what, "a destruction certificate id")
         wire_id(self.item_id, what)
         sha384_hex(self.content_sha384, what)
@@ -180,7 +180,7 @@ class ConsentReceipt(SignedStatement):
     signature: DualSignature
 
     def __post_init__(self) -> None:
-        what = "consent receipt"
+        what = self.WHAT
         matching(self.receipt_id, _CONSENT_RECEIPT_ID, what, "a consent receipt id")
         matching(self.token_id, TOKEN_ID, what, "a consent token id")
         wire_id(self.item_id, what)

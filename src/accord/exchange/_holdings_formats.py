@@ -131,7 +131,7 @@ class HoldingsSummary(SignedStatement):
     signature: DualSignature
 
     def __post_init__(self) -> None:
-        what = "holdings summary"
+        what = self.WHAT
         matching(self.summary_id, _SUMMARY_ID, what, "a holdings summary id")
         party_code(self.holder_party, what)
         wire_id(self.holder_node, what)

@@ -70,7 +70,7 @@ class ConsentRevocation(SignedStatement):
     signature: DualSignature
 
     def __post_init__(self) -> None:
-        what = "consent revocation"
+        what = self.WHAT
         matching(self.token_id, TOKEN_ID, what, "a consent token id")
         wire_id(self.item_id, what)
         wire_id(self.originator_node, what)
@@ -117,7 +117,7 @@ class DowngradeNotice(SignedStatement):
     signature: DualSignature
 
     def __post_init__(self) -> None:
-        what = "downgrade notice"
+        what = self.WHAT
         matching(self.notice_id, NOTICE_ID, what, "a notice id")
         wire_id(self.item_id, what)
         wire_id(self.originator_node, what)
