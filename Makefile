@@ -15,9 +15,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# `make demo DEMO_FLAGS=` keeps the nodes and their web consoles up (a sign-in per role) until Ctrl-C.
+DEMO_FLAGS ?= --once
 demo: $(STAMP)
 	rm -rf "$(DEMO_DIR)"
-	$(BIN)/accord demo --dir "$(DEMO_DIR)" --once
+	$(BIN)/accord demo --dir "$(DEMO_DIR)" $(DEMO_FLAGS)
+	@echo 'The web consoles, with a sign-in for every role: make demo DEMO_FLAGS= (Ctrl-C stops).'
 
 # The checks (mypy is single-threaded) run beside the tests rather than before them: on two
 # cores this saves their ~25 s from the wall time; any failure still fails `make test`.
