@@ -15,20 +15,23 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
-import uvicorn
-from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from accord.api import PeerServer, create_peer_app, create_user_app, deadline_protocol
 from accord.cli._common import HomeOpt, console, node_at, refusals
 from accord.errors import InvalidInput, TransportError
-from accord.interop import create_taxii_router
 from accord.node import DeliveryWorker, Node
-from accord.web import ConsoleSettings, create_console_app
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
+    from accord.api import PeerServer
+
+# The HTTP stack (FastAPI, uvicorn, the API, console and TAXII apps) is imported by the functions
+# that serve, not with this module: every other `accord` command starts without it.
 
 __all__ = ["UserApiServer", "endpoint_address", "running", "serve", "user_and_console_app", "user_app"]
 
@@ -56,6 +59,8 @@ def peer_server(node: Node, host: str, port: int) -> PeerServer:
     cards = node.parties.all()
     if not cards:
         raise InvalidInput("no partner is pinned yet: `accord party add CARD` first")
+    from accord.api import PeerServer, create_peer_app  # noqa: PLC0415 - the HTTP stack, when serving
+
     return PeerServer(
         create_peer_app(node.receiving),
         (host, port),
@@ -80,6 +85,9 @@ def running(node: Node, host: str, port: int) -> Iterator[tuple[PeerServer, Deli
 
 def user_app(node: Node) -> FastAPI:
     """The app served under ``/api/`` and ``/taxii2/``: the user API and the TAXII 2.1 router."""
+    from accord.api import create_user_app  # noqa: PLC0415 - the HTTP stack, when serving
+    from accord.interop import create_taxii_router  # noqa: PLC0415
+
     app = create_user_app(node)
     app.include_router(create_taxii_router(node))
     return app
@@ -94,6 +102,8 @@ def user_and_console_app(node: Node, *, secure_cookies: bool) -> ASGIApp:
     are a router of the user API app (same body cap, same accounts).
     """
     api = user_app(node)
+    from accord.web import ConsoleSettings, create_console_app  # noqa: PLC0415 - the HTTP stack, when serving
+
     console = create_console_app(node, ConsoleSettings(secure_cookies=secure_cookies))
 
     async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
@@ -143,6 +153,10 @@ class UserApiServer:
             _log.warning("UNSAFE: the user API and console on %s over plain HTTP", host)
         self.scheme = "https" if tls is not None else "http"
         self.host = host
+        import uvicorn  # noqa: PLC0415 - the HTTP stack, when serving
+
+        from accord.api import deadline_protocol  # noqa: PLC0415
+
         config = uvicorn.Config(
             user_and_console_app(node, secure_cookies=tls is not None),
             host=host,
