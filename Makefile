@@ -7,12 +7,16 @@ DEMO_DIR ?= $(CURDIR)/.demo
 
 .PHONY: demo test check lint typecheck layers unit bench clean
 
+# uv (from PyPI, into the environment) installs in about a third of pip's time; pip is the fallback.
+INSTALL = $(BIN)/python -m uv pip install --python $(BIN)/python --quiet
+PIP_INSTALL = $(BIN)/python -m pip install --quiet
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(PIP_INSTALL) uv || true
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(INSTALL) -e '.[test]' || $(PIP_INSTALL) -e '.[test]'
 	touch $(STAMP)
 
 # `make demo DEMO_FLAGS=` keeps the nodes and their web consoles up (a sign-in per role) until Ctrl-C.
@@ -48,7 +52,7 @@ unit: $(STAMP)
 # Benchmarks (figures in bench/RESULTS.md); needs RabbitMQ on 127.0.0.1:5672 (guest/guest).
 # BENCH_ARGS, e.g. `make bench BENCH_ARGS="--quick"` or `BENCH_ARGS=imagery`.
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(INSTALL) -e '.[test,bench]' || $(PIP_INSTALL) -e '.[test,bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
