@@ -10,6 +10,7 @@ def test_node_exports() -> None:
     assert accord.node.__all__ == [
         "CONSOLE_LANGUAGES",
         "EXCHANGE_ROLES",
+        "MAX_SEARCH_LIMIT",
         "NO_ITEM",
         "RFC9106_LOW_MEMORY",
         "UNSAFE_FAST_PASSWORD_HASHING",
@@ -66,6 +67,7 @@ def test_node_exports() -> None:
         "example_agreement",
         "federate",
         "note_vkeys",
+        "search_day",
         "utc_now",
     ]
 

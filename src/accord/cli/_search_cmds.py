@@ -7,7 +7,7 @@ itself, write ``accord search query reindex``).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -28,9 +28,9 @@ from accord.cli._common import (
     node_at,
     refusals,
 )
-from accord.errors import IntegrityError, InvalidInput
+from accord.errors import IntegrityError
 from accord.items import ItemKind, Precedence
-from accord.node import SearchFilters
+from accord.node import SearchFilters, search_day
 
 __all__ = ["search_app"]
 
@@ -53,18 +53,12 @@ search_app = typer.Typer(
 
 
 def _midnight(text: str | None, option: str, *, days_after: int = 0) -> datetime | None:
-    """The start (UTC) of the day ``text`` names, or of a day after it.
+    """The start (UTC) of the day ``text`` names, or of a day after it (the console reads it alike).
 
     Raises:
         InvalidInput: not a date such as 2026-11-25.
     """
-    if text is None:
-        return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(f"{option} wants a date such as 2026-11-25, not {text[:40]!r}") from exc
-    return datetime.combine(day + timedelta(days=days_after), datetime.min.time(), UTC)
+    return None if text is None else search_day(text, option, days_after=days_after)
 
 
 @search_app.command("query")

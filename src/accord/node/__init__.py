@@ -27,6 +27,7 @@ from accord.node._worker import DeliveryWorker
 from accord.node.audit import JournalEntry, JournalFilter, JournalPage, JournalService, LedgerService
 from accord.node.core import Clock, HomeLayout, NodeConfig, NodeContext, Principal, utc_now
 from accord.node.holdings import (
+    MAX_SEARCH_LIMIT,
     DamagedItem,
     IndexCheck,
     ItemListing,
@@ -38,6 +39,7 @@ from accord.node.holdings import (
     SearchFilters,
     SearchHit,
     SearchPage,
+    search_day,
 )
 from accord.node.originator import ConsentGrant, ConsentService, ConsentView, end_of_day
 from accord.node.registry import (
@@ -72,6 +74,7 @@ from accord.node.transfer import (
 __all__ = [
     "CONSOLE_LANGUAGES",
     "EXCHANGE_ROLES",
+    "MAX_SEARCH_LIMIT",
     "NO_ITEM",
     "RFC9106_LOW_MEMORY",
     "UNSAFE_FAST_PASSWORD_HASHING",
@@ -128,5 +131,6 @@ __all__ = [
     "example_agreement",
     "federate",
     "note_vkeys",
+    "search_day",
     "utc_now",
 ]

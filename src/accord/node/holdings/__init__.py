@@ -13,10 +13,18 @@ Imports :mod:`accord.node.registry` and :mod:`accord.node.core`.
 
 from accord.node.holdings._access import AccessService
 from accord.node.holdings._items import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest, NewItem
-from accord.node.holdings._search import NodeSearch, SearchFilters, SearchHit, SearchPage
+from accord.node.holdings._search import (
+    MAX_SEARCH_LIMIT,
+    NodeSearch,
+    SearchFilters,
+    SearchHit,
+    SearchPage,
+    search_day,
+)
 from accord.node.holdings._search_index import IndexCheck
 
 __all__ = [
+    "MAX_SEARCH_LIMIT",
     "AccessService",
     "DamagedItem",
     "IndexCheck",
@@ -29,4 +37,5 @@ __all__ = [
     "SearchFilters",
     "SearchHit",
     "SearchPage",
+    "search_day",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -38,11 +38,27 @@ from accord.store import (
     search_page,
 )
 
-__all__ = ["MAX_SEARCH_LIMIT", "NodeSearch", "SearchFilters", "SearchHit", "SearchPage"]
+__all__ = ["MAX_SEARCH_LIMIT", "NodeSearch", "SearchFilters", "SearchHit", "SearchPage", "search_day"]
 
 MAX_SEARCH_LIMIT = 200
 """Most results one page may show (each is decrypted and verified)."""
 _SNIPPET = 160
+
+
+def search_day(text: str, option: str, *, days_after: int = 0) -> datetime:
+    """The start (UTC) of the day ``text`` names (``2026-11-25``), or of a day after it.
+
+    The CLI and the console read ``--since``/``--until`` with it (``until`` names the last
+    day included: ``days_after=1``), so both refuse a bad date in the same words.
+
+    Raises:
+        InvalidInput: not a date such as 2026-11-25 (``option`` names the field).
+    """
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"{option} wants a date such as 2026-11-25, not {text[:40]!r}") from exc
+    return datetime.combine(day + timedelta(days=days_after), datetime.min.time(), UTC)
 
 
 @dataclass(frozen=True)
