@@ -97,6 +97,7 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, str] | None]] = {
         "/consents/tokens/t-1/revoke",
         {"csrf": "{csrf}", "reason": "r"},
     ),
+    ("GET", "/search"): ("/search?q=Hwasong+launch*&kind=report&precedence=FLASH&from=JPN&limit=200", None),
     ("GET", "/items/{item_id}/downgrade"): ("/items/{item}/downgrade", None),
     ("POST", "/items/{item_id}/downgrade"): (
         "/items/{item}/downgrade",

@@ -96,6 +96,14 @@ class Who:
         return self.role in EXCHANGE_ROLES
 
     @property
+    def may_read(self) -> bool:
+        """Whether the decision point lets this person's role read items at all (the search box).
+
+        For the navigation only: the node decides each item, and filters every search.
+        """
+        return Action.READ in ROLE_ACTIONS.get(self.role, frozenset())
+
+    @property
     def may_release(self) -> bool:
         """Whether the decision point lets this person's role release items at all.
 
