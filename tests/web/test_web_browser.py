@@ -381,3 +381,58 @@ def test_an_officer_sends_follows_the_outbox_and_downgrades(
     assert world.jpn.config.node_id in page.inner_text("main")
     assert page.inner_text("#banner-top").startswith("군사Ⅲ급비밀")
     check_accessibility(page, "officer-downgraded-en")
+
+
+def test_an_analyst_searches_in_korean_from_the_header_box(served: Served, page_in: Any, shots: Path) -> None:
+    world = served.world
+    made = world.kor.items.create(
+        NewItem(
+            ItemContent(
+                ItemKind.REPORT,
+                "신포 <b>발사</b> 보고",
+                "잠수함에서 탄도미사일 1발을 발사하였다.",
+                "Assessment",
+            ),
+            LabelRequest("군사Ⅲ급비밀", [], ["DPRK-MISSILE"]),
+            Precedence.PRIORITY,
+        ),
+        actor="kim",
+    ).id
+    page = page_in("ko-KR")
+    _sign_in(page, served, "kim")
+    page.wait_for_url("**/inbox")
+    page.fill("#nav-q", "발사")
+    page.press("#nav-q", "Enter")
+    page.wait_for_selector("table.results")
+    assert page.get_attribute("html", "lang") == "ko"
+    assert page.inner_text("h1") == "검색"
+    assert page.input_value("#q") == "발사"
+    marks = page.eval_on_selector_all("table.results mark", "els => els.map(e => e.textContent)")
+    assert marks and set(marks) == {"발사"}
+    # The title's markup is text: no <b> element came from it.
+    assert page.query_selector("table.results td b") is None
+    assert "신포 <b>발사</b> 보고" in page.inner_text("table.results")
+    assert page.inner_text("#banner-top").startswith("군사Ⅲ급비밀")
+    check_accessibility(page, "search-ko")
+    screenshot(page, shots, "search-ko")
+    page.click(f"table.results a[href='/items/{made}']")
+    page.wait_for_selector("article.item")
+
+    # A bad filter: the CLI's words beside the field, and the page still accessible.
+    visit(page, served.url + "/search?q=%E5%8C%97&kind=memo", shots, "search-error-ko")
+    assert "unknown item kind 'memo'" in page.inner_text("#kind-error")
+    assert page.get_attribute("#f-kind", "aria-describedby") == "kind-error"
+
+
+def test_a_denied_user_searches_and_finds_nothing(served: Served, page_in: Any, shots: Path) -> None:
+    page = page_in("ja-JP")
+    _sign_in(page, served, "lee")
+    page.wait_for_url("**/inbox")
+    page.fill("#nav-q", "Hwasong")
+    page.press("#nav-q", "Enter")
+    page.wait_for_selector("#h-results")
+    assert "Hwasong launch-site" not in page.content()
+    assert page.query_selector("table.results") is None
+    assert page.inner_text("#banner-top") == "평문 (UNCLASSIFIED)"
+    check_accessibility(page, "search-denied-ja")
+    screenshot(page, shots, "search-denied-ja")
