@@ -408,7 +408,7 @@ def test_an_analyst_searches_in_korean_from_the_header_box(served: Served, page_
     assert page.inner_text("h1") == "검색"
     assert page.input_value("#q") == "발사"
     marks = page.eval_on_selector_all("table.results mark", "els => els.map(e => e.textContent)")
-    assert marks and set(marks) == {"발사"}
+    assert marks == ["발사"]  # the first match of each word, as the node cuts the snippet
     # The title's markup is text: no <b> element came from it.
     assert page.query_selector("table.results td b") is None
     assert "신포 <b>발사</b> 보고" in page.inner_text("table.results")

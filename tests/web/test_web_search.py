@@ -11,11 +11,11 @@ import re
 from urllib.parse import quote
 
 import pytest
-from support_web import ConsoleClient, ConsoleWorld
+from support_web import PASSWORD, ConsoleClient, ConsoleWorld
 
 from accord.errors import AccordError
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import JournalFilter, LabelRequest, NewItem, SearchFilters, search_day
+from accord.node import JournalFilter, LabelRequest, NewItem, NewUser, SearchFilters, search_day
 from accord.web._search_page import marked_parts
 
 DENIED_TITLE = "Hwasong launch-site survey"
@@ -58,6 +58,13 @@ def test_the_box_is_in_the_header_of_every_page_for_readers(console: ConsoleWorl
             page = client.get(path).text
             assert '<form class="inline" method="get" action="/search" role="search"' in page, (user, path)
             assert 'id="nav-q" name="q"' in page
+    # An auditor reads no item (the record, never the content): no box; a search finds nothing.
+    console.kor.users.add(NewUser("choi", role="auditor", clearance="대외비", ntk=[]), actor="authority")
+    console.kor.accounts.set_password("choi", PASSWORD, actor="authority")
+    choi = console.client()
+    choi.sign_in("choi")
+    assert 'id="nav-q"' not in choi.get("/inbox").text
+    assert "No item you may read matches." in _search(choi, "Hwasong")
 
 
 def test_an_empty_query_shows_the_form_only_and_searches_nothing(
@@ -88,6 +95,9 @@ def test_a_two_syllable_korean_query_finds_and_marks_it(
     assert "(대외비 (DAEOEBI) // RESTRICTED // REL TO KOR)</span>" in page
     assert re.search(r'id="banner-top"[^>]*>대외비 \(DAEOEBI\)', page)
     assert _searches(console) == before + 1  # one journal event per search, by the node
+    headers = signed_in.get("/search?q=%EB%B0%9C%EC%82%AC").headers
+    assert headers["cache-control"] == "no-store"
+    assert "default-src 'self'" in headers["content-security-policy"]
 
 
 def test_a_one_kanji_query_finds_a_japanese_text(console: ConsoleWorld, signed_in: ConsoleClient) -> None:
@@ -209,7 +219,7 @@ def test_a_bad_filter_is_refused_in_the_cli_words_beside_it(
         pytest.param('"', "the search query has no word to search for", id="lone-quote"),
         pytest.param('" *', "the search query has no word to search for", id="quote-and-star"),
         pytest.param("!?…", "the search query has no word to search for", id="only-punctuation"),
-        pytest.param("x" * 1001, "", id="too-long"),
+        pytest.param("x" * 1001, "a search query may have at most 1000 characters", id="too-long"),
         pytest.param("abcdefghijklmnopqrstuvwxyz*", "a prefix (word*) may have at most 24", id="long-prefix"),
     ],
 )
@@ -244,9 +254,21 @@ def test_more_when_there_is_more(console: ConsoleWorld, signed_in: ConsoleClient
     assert 'id="search-more"' not in following
 
 
-def test_a_malformed_query_string_is_refused_and_journalled(signed_in: ConsoleClient) -> None:
-    assert signed_in.get("/search?q=x&limit=many").status_code == 400
-    assert signed_in.get("/search?q=" + "x" * 4001).status_code == 400
+def test_a_malformed_query_string_is_refused_and_journalled(
+    console: ConsoleWorld, signed_in: ConsoleClient
+) -> None:
+    for path in ("/search?q=x&limit=many", "/search?q=" + "x" * 4001):
+        refused = signed_in.get(path)
+        assert refused.status_code == 400
+        assert "The form is malformed." in refused.text
+    where = JournalFilter(action="console.malformed")
+    assert len(console.kor.journal.listing(actor="kim", where=where, after=0, limit=10).events) == 2
+
+
+def test_an_emptied_limit_is_the_first_page_and_bad_bytes_are_no_crash(signed_in: ConsoleClient) -> None:
+    assert signed_in.get("/search?q=launch&limit=").status_code == 200
+    for path in ("/search?q=%FF%FE", "/search?q=%00", "/search?q=%ED%A0%80"):
+        assert signed_in.get(path).status_code in (200, 400), path
 
 
 @pytest.mark.parametrize(("language", "heading"), [("ko", "검색"), ("ja", "検索")])

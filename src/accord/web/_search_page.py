@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from accord.errors import AccordError
 from accord.items import ItemKind, Precedence
@@ -52,6 +52,12 @@ class SearchQuery(BaseModel):
     until: str = Field("", max_length=64)
     classification: str = Field("", max_length=64)
     limit: int = PAGE
+
+    @field_validator("limit", mode="before")
+    @classmethod
+    def _default_limit(cls, value: object) -> object:
+        # A browser sends an emptied (or unreadable) number field as "": the default page.
+        return PAGE if value == "" else value
 
     def link(self, limit: int) -> str:
         """The query string of this search with ``limit`` results (the "more" link)."""
