@@ -159,21 +159,30 @@ def test_runs_are_the_per_character_split(text: str) -> None:
     assert _runs(norm) == _runs_by_char(norm)
 
 
-def _snippet_by_char(text: str, terms: list[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """snippet_of as first written: each character normalised on its own, its offsets kept."""
-    folded: list[str] = []
-    origin: list[int] = []
+def _snippet_by_cluster(text: str, terms: list[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """snippet_of written plainly: each cluster (a character and the combining marks or Hangul
+    vowel and final jamo after it) normalised on its own, its offsets kept."""
+    clusters: list[list[int]] = []
     for index, char in enumerate(text):
-        for piece in normalise(char):
+        joins = unicodedata.combining(normalise(char)[:1] or "a") or 0x1160 <= ord(char) <= 0x11FF
+        joins = joins or 0xD7B0 <= ord(char) <= 0xD7FF
+        if clusters and joins:
+            clusters[-1][1] = index + 1
+        else:
+            clusters.append([index, index + 1])
+    folded: list[str] = []
+    origin: list[tuple[int, int]] = []
+    for begin, end in clusters:
+        for piece in normalise(text[begin:end]):
             folded.append(piece)
-            origin.append(index)
+            origin.append((begin, end))
     flat = "".join(folded)
     found = []
     for term in terms:
         needle = term.strip('"').strip()
         at = flat.find(needle) if needle else -1
         if at >= 0:
-            found.append((origin[at], origin[at + len(needle) - 1] + 1))
+            found.append((origin[at][0], origin[at + len(needle) - 1][1]))
     first = min((s for s, _ in found), default=0)
     start = max(0, first - 40)
     end = min(len(text), start + 160)
@@ -186,6 +195,24 @@ def _snippet_by_char(text: str, terms: list[str]) -> tuple[str, tuple[tuple[int,
 @given(texts | st.text(max_size=300), st.data())
 def test_snippets_are_cut_as_character_by_character(text: str, data: st.DataObject) -> None:
     # Straße and ﾀﾞ normalise to more or fewer characters than they have: offsets still map back.
-    text = data.draw(st.sampled_from(["", "Straße ", "ﾀﾞｲ "])) + text
+    text = data.draw(st.sampled_from(["", "Straße ", "ﾀﾞｲ ", unicodedata.normalize("NFD", "한국 ")])) + text
     terms = [t.text for t in parse_query(term_from(text, data)).terms] if normalise(text).strip() else []
-    assert snippet_of(text, terms) == _snippet_by_char(text, terms)
+    assert snippet_of(text, terms) == _snippet_by_cluster(text, terms)
+
+
+@pytest.mark.parametrize(
+    ("text", "term", "marked"),
+    [
+        pytest.param("ﾚｰﾀﾞｰ track", "レーダー", "ﾚｰﾀﾞｰ", id="half-width-voiced-kana"),
+        pytest.param(
+            unicodedata.normalize("NFD", "대한민국"), "한민", unicodedata.normalize("NFD", "한민"), id="jamo"
+        ),
+        pytest.param("cafe\u0301 noir", "café", "cafe\u0301", id="combining-accent"),
+        pytest.param("ＧＳＯＭＩＡ", "gsomia", "ＧＳＯＭＩＡ", id="full-width-latin"),
+        pytest.param("Straße", "strasse", "Straße", id="sharp-s"),
+    ],
+)
+def test_a_snippet_marks_what_normalises_to_the_term(text: str, term: str, marked: str) -> None:
+    # A character composed from several (ﾀﾞ is ダ) is marked whole, in the text as written.
+    snippet, ((start, end),) = snippet_of(text, [normalise(term)])
+    assert snippet[start:end] == marked

@@ -107,8 +107,9 @@ def test_a_one_kanji_query_finds_a_japanese_text(console: ConsoleWorld, signed_i
     assert "<mark>北</mark>" in page
     # Half-width kana and full-width Latin are normalised by the node, on either side.
     other = _make(console, "ＧＳＯＭＩＡ report", "ﾚｰﾀﾞｰ track")
-    assert f'href="/items/{other}"' in _search(signed_in, "レーダー")
-    # (The node's snippet marks only what normalises character by character: not ﾀﾞ → ダ.)
+    found = _search(signed_in, "レーダー")
+    assert f'href="/items/{other}"' in found
+    assert "<mark>ﾚｰﾀﾞｰ</mark>" in found  # ﾀﾞ is ダ: marked whole
     assert "<mark>ＧＳＯＭＩＡ</mark>" in _search(signed_in, "gsomia")
 
 

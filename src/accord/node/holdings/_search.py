@@ -12,6 +12,7 @@ items were shown and the decisions that withheld items.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -228,32 +229,63 @@ class NodeSearch(ItemUnit):
         self._access.journal_decisions(act, "item.search", detail)
 
 
-_FOLDED: dict[str, str] = {}
-"""Each character's normal form, once computed (at most one entry per Unicode character)."""
+_FOLDED: dict[str, tuple[str, bool]] = {}
+"""Each character's normal form and whether it composes with the one before (:func:`_fold`),
+once computed (at most one entry per Unicode character)."""
+
+
+def _fold(char: str) -> tuple[str, bool]:
+    """``char`` normalised, and whether it may compose with the character before it.
+
+    A combining mark (``e`` + U+0301 is ``é``; half-width ``ﾞ`` is U+3099, so ``ﾀﾞ`` is ``ダ``)
+    or a Hangul vowel or final jamo (``ᄒ`` + ``ᅡ`` + ``ᆫ`` is ``한``): NFKC composes them, so
+    they are normalised with what precedes them, not on their own.
+    """
+    piece = normalise(char)
+    code = ord(char)
+    composes = (bool(piece) and unicodedata.combining(piece[0]) != 0) or 0x1160 <= code <= 0x11FF
+    _FOLDED[char] = found = (piece, composes or 0xD7B0 <= code <= 0xD7FF)
+    return found
+
+
+def _folded(text: str) -> tuple[str, Sequence[int], Sequence[int]]:
+    """``text`` normalised, and where each of its characters came from: (start, end) in ``text``.
+
+    Normalised a cluster at a time (a character and those that compose with it), so the
+    offsets map back to the text as written.
+    """
+    folds = [_FOLDED.get(char) or _fold(char) for char in text]
+    flat = "".join(piece for piece, _ in folds)
+    if not any(composes or len(piece) != 1 for piece, composes in folds):
+        return flat, range(len(text)), range(1, len(text) + 1)  # the common case: one to one
+    pieces: list[str] = []
+    clusters: list[tuple[int, int]] = []
+    for index, (piece, composes) in enumerate(folds):
+        if clusters and composes:
+            begin = clusters[-1][0]
+            clusters[-1] = (begin, index + 1)
+            pieces[-1] = normalise(text[begin : index + 1])
+        else:
+            clusters.append((index, index + 1))
+            pieces.append(piece)
+    starts = [begin for (begin, _), piece in zip(clusters, pieces, strict=True) for _ in piece]
+    ends = [end for (_, end), piece in zip(clusters, pieces, strict=True) for _ in piece]
+    return "".join(pieces), starts, ends
 
 
 def snippet_of(text: str, terms: list[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
     """About :data:`_SNIPPET` characters of ``text`` around the first match, and the matches in it.
 
-    Matching is on the normalised text, character by character, so offsets map back to the
-    text as written.
+    Matching is on the normalised text, a cluster of characters at a time (:func:`_folded`),
+    so offsets map back to the text as written.
     """
-    folded: list[str] = []
-    for char in text:
-        piece = _FOLDED.get(char)
-        if piece is None:
-            piece = _FOLDED[char] = normalise(char)
-        folded.append(piece)
-    flat = "".join(folded)
-    origin: Sequence[int] = range(len(text))  # where each character of flat came from
-    if any(len(piece) != 1 for piece in folded):
-        origin = [index for index, piece in enumerate(folded) for _ in piece]
+    flat, starts, ends = _folded(text)
     found: list[tuple[int, int]] = []
     for term in terms:
         needle = term.strip('"').strip()
         at = flat.find(needle) if needle else -1
         if at >= 0:
-            found.append((origin[at], origin[at + len(needle) - 1] + 1))
+            found.append((starts[at], ends[at + len(needle) - 1]))
     first = min((s for s, _ in found), default=0)
     start = max(0, first - _SNIPPET // 4)
     end = min(len(text), start + _SNIPPET)
