@@ -50,6 +50,8 @@ def test_node_exports() -> None:
         "NodeSearch",
         "NoteDraft",
         "OutboxEntry",
+        "OversightRequest",
+        "OversightService",
         "PartyService",
         "PasswordHashing",
         "Principal",

@@ -24,7 +24,15 @@ from accord.exchange import InclusionProof, SignedCheckpoint, check_proof, note_
 from accord.node._federation import example_agreement, federate
 from accord.node._node import NewNode, Node
 from accord.node._worker import DeliveryWorker
-from accord.node.audit import JournalEntry, JournalFilter, JournalPage, JournalService, LedgerService
+from accord.node.audit import (
+    JournalEntry,
+    JournalFilter,
+    JournalPage,
+    JournalService,
+    LedgerService,
+    OversightRequest,
+    OversightService,
+)
 from accord.node.core import Clock, HomeLayout, NodeConfig, NodeContext, Principal, utc_now
 from accord.node.holdings import (
     MAX_SEARCH_LIMIT,
@@ -114,6 +122,8 @@ __all__ = [
     "NodeSearch",
     "NoteDraft",
     "OutboxEntry",
+    "OversightRequest",
+    "OversightService",
     "PartyService",
     "PasswordHashing",
     "Principal",

@@ -25,6 +25,7 @@ from accord.markings import SCHEMES, is_party_code
 from accord.node._worker import DeliveryWorker, TransportFactory
 from accord.node.audit._journal import JournalService
 from accord.node.audit._ledger import LedgerService
+from accord.node.audit._oversight import OversightService
 from accord.node.audit._witness import WitnessService
 from accord.node.core._context import Clock, NodeContext, utc_now
 from accord.node.core._home import HomeLayout, NodeConfig, write_private, write_public
@@ -136,6 +137,7 @@ class Node:
         self.bundles = BundleService(ctx, self.parties, self.delivery, self.receiving)
         self.desk = ExchangeDesk(services, self.delivery, self.receiving)
         self.ledger = LedgerService(ctx)
+        self.oversight = OversightService(ctx, self.users, self.access, self.agreements)
         # A signed checkpoint right after every FLASH send or receipt (issue 5).
         ctx.flash_hooks.append(self._seal_now)
         self.compromise = CompromiseService(services, self.consents, self.ledger)

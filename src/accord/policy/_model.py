@@ -41,6 +41,8 @@ class Duty(enum.Enum):
     """Read the journal: who did what, when, to which item, with what outcome and why."""
     ACKNOWLEDGE_ALARM = "acknowledge-alarm"
     """Acknowledge a ledger alarm (a partner's fork or rollback) with a finding."""
+    REPORT_TO_OVERSIGHT = "report-to-oversight"
+    """Make an oversight report: the agreement's monthly figures, signed, for a legislature."""
     ADMINISTER = "administer"
     """See and manage the node's people and their clearances, partners, agreements and keys."""
 

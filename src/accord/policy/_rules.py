@@ -55,7 +55,9 @@ ROLE_DUTIES: Mapping[str, frozenset[Duty]] = MappingProxyType(
         # Analysts write and read reports; the journal and the ledger's alarms are not theirs.
         "analyst": frozenset(),
         # The officer handles refusals, compromise and the ledger's alarms (Arts. 6, 17).
-        "officer": frozenset({Duty.READ_JOURNAL, Duty.ACKNOWLEDGE_ALARM}),
+        # An oversight report states how the agreement was used (issue 15): officers and the
+        # authority answer for it; auditors verify reports, with the parties' cards alone.
+        "officer": frozenset({Duty.READ_JOURNAL, Duty.ACKNOWLEDGE_ALARM, Duty.REPORT_TO_OVERSIGHT}),
         # The designated security authority answers for the node's protection (Arts. 8, 18)
         # and alone administers its people, clearances, partners, agreements and keys (Art. 7).
         "authority": frozenset(Duty),
@@ -69,6 +71,7 @@ _DUTY_VERBS: Mapping[Duty, str] = MappingProxyType(
     {
         Duty.READ_JOURNAL: "read the journal",
         Duty.ACKNOWLEDGE_ALARM: "acknowledge a ledger alarm",
+        Duty.REPORT_TO_OVERSIGHT: "make an oversight report",
         Duty.ADMINISTER: "administer the node's people, partners, agreements and keys",
     }
 )

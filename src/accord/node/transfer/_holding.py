@@ -90,6 +90,7 @@ class ItemHolding:
                 "classification": label.classification,
                 "alternative": alternative.classification,
                 "precedence": header.precedence.value,
+                "kind": prepared.payload.content.kind.value,
                 "digest": digest,
             },
         )

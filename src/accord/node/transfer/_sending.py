@@ -134,6 +134,10 @@ class SendingService(FootingBase):
             "message_id": queued.message_id,
             "agreement_id": release.agreement.id,
             "precedence": precedence.value,
+            # The originator's level and the kind: what an oversight report counts this leaf
+            # by (docs/oversight.md), so that the leaf itself says what it is counted as.
+            "classification": release.view.marking.originator.classification,
+            "kind": release.view.content.kind.value,
             "digest": queued.digest,
             "obligations": list(release.decision.obligations),
         }
