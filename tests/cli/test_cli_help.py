@@ -9,7 +9,14 @@ from cli_docs import Entry, leaves, walk
 from cli_support import Cli
 
 # Commands that do not act on an existing node: they create one, run their own, or read a file.
-NODE_FREE = {"accord init", "accord demo", "accord label show", "accord ledger check-proof"}
+NODE_FREE = {
+    "accord init",
+    "accord demo",
+    "accord label show",
+    "accord ledger check-proof",
+    "accord oversight verify",
+    "accord oversight compare",
+}
 
 ENTRIES = list(walk())
 LEAVES = leaves()

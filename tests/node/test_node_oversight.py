@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 from support_node import FederationLike, events
-from support_oversight import BODY, FIRST_DAY, LAST_DAY, PURPOSE, TITLE, Mix, exchange_mix, witness
 
 from accord.errors import Conflict, InvalidInput, PolicyDenied, VerificationFailed
 from accord.node import NewUser, Node, OversightRequest
 from accord.oversight import Expected, Figure, MonthFigures, OversightReport, compare, verify_report
+from support_oversight import BODY, FIRST_DAY, LAST_DAY, PURPOSE, TITLE, Mix, exchange_mix, witness
 
 
 def _report(node: Node, actor: str, lang: str = "en") -> OversightReport:

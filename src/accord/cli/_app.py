@@ -30,6 +30,7 @@ from accord.cli._item_cmds import item_app, label_app
 from accord.cli._journal_cmds import journal_app
 from accord.cli._ledger_cmds import ledger_app
 from accord.cli._node_cmds import identity_app, init, party_app, user_app
+from accord.cli._oversight_cmds import oversight_app
 from accord.cli._search_cmds import search_app
 from accord.cli._serve import serve
 from accord.cli._stix_cmds import stix_app
@@ -107,6 +108,7 @@ _GROUPS: tuple[tuple[str, typer.Typer], ...] = (
     ("bundle", bundle_app),
     ("ledger", ledger_app),
     ("journal", journal_app),
+    ("oversight", oversight_app),
     ("stix", stix_app),
 )
 for name, command in _COMMANDS:

@@ -28,7 +28,7 @@ from accord.errors import (
     VerificationFailed,
 )
 from accord.limits import read_bounded
-from accord.node import RFC9106_LOW_MEMORY, Node, PasswordHashing
+from accord.node import RFC9106_LOW_MEMORY, Clock, Node, PasswordHashing, utc_now
 
 __all__ = [
     "EXIT_CODES",
@@ -120,6 +120,8 @@ class CliSettings:
     """
 
     password_hashing: PasswordHashing = RFC9106_LOW_MEMORY
+    clock: Clock = utc_now
+    """The nodes' clock (tests run commands at fixed times, e.g. an oversight report's months)."""
 
 
 _SETTINGS: ContextVar[CliSettings | None] = ContextVar("accord_cli_settings", default=None)
@@ -146,7 +148,8 @@ def open_node(home: Path | None) -> Node:
     """
     if home is None:
         raise NotFound("no node selected: give --home DIR or set ACCORD_HOME")
-    return Node.open(home, password_hashing=password_hashing())
+    settings = _SETTINGS.get() or CliSettings()
+    return Node.open(home, clock=settings.clock, password_hashing=settings.password_hashing)
 
 
 @contextmanager

@@ -169,8 +169,9 @@ def figures_of(facts: EventFacts) -> list[str]:
       declassification when it declassified;
     * a refusal of an action on CMI (``item.*``, ``consent.*``, ``compromise.*``) under the
       agreement (its detail names the agreement, it is about one of its items, or it was a
-      send to one of its parties — given as ``to``): ``refusals|ERROR``, the kind of error (``PolicyDenied``, ``AgreementStateError``…),
-      never its words, which may name a person or an item.
+      send to one of its parties — given as ``to``): ``refusals|ERROR``, the kind of error
+      (``PolicyDenied``, ``AgreementStateError``…), never its words, which may name a person
+      or an item.
     """
     detail = facts.detail
     under = detail.get("agreement_id") == facts.agreement

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-
-from support_node import FederationLike
+from typing import Protocol
 
 from accord.errors import PolicyDenied, TransportError
 from accord.items import ItemContent, ItemKind, Precedence
@@ -25,6 +24,18 @@ CONFIDENTIAL_ROW = "秘 = 군사Ⅲ급비밀"
 TITLE = "Launch assessment"
 BODY = "Trajectory body text"
 PURPOSE = "Assessment purpose"
+
+
+class _Clock(Protocol):
+    now: datetime
+
+
+class Federated(Protocol):
+    """JPN and KOR nodes under the Japan–ROK GSOMIA and their settable clock (``tests/conftest.py``)."""
+
+    jpn: Node
+    kor: Node
+    clock: _Clock
 
 
 @dataclass
@@ -67,7 +78,7 @@ def _send(node: Node, actor: str, item_id: str, to: str) -> None:
     node.sending.send(item_id, to=to, actor=actor)
 
 
-def exchange_mix(fed: FederationLike) -> Mix:
+def exchange_mix(fed: Federated) -> Mix:
     """Run the three months; return the item ids and the known figures (non-zero ones)."""
     jpn, kor, clock = fed.jpn, fed.kor, fed.clock
     items: list[str] = []
