@@ -24,6 +24,15 @@ CONFIDENTIAL_ROW = "秘 = 군사Ⅲ급비밀"
 TITLE = "Launch assessment"
 BODY = "Trajectory body text"
 PURPOSE = "Assessment purpose"
+LAUNCH = {
+    "detection_time": "2026-12-10T02:58:00Z",
+    "launch_area": "39.0392,125.7625",
+    "count": 2,
+    "missile_type": "Hwasong-18",
+    "impact_area": "Sea east of Hamgyong",
+}
+"""The typed fields of the December launch report (none may appear in a report)."""
+FIELD_VALUES = ("Hwasong-18", "Hamgyong", "125.7625", "39.0392", "02:58")
 
 
 class _Clock(Protocol):
@@ -66,8 +75,9 @@ def deliver(*nodes: Node) -> None:
 def _item(node: Node, actor: str, label: tuple[str, str], precedence: Precedence, kind: ItemKind) -> str:
     """A new item of ``kind`` marked ``label`` (level, releasable to) at ``precedence``."""
     level, to = label
+    fields = LAUNCH if kind is ItemKind.MISSILE_LAUNCH else {}
     new = NewItem(
-        ItemContent(kind, f"{TITLE} {level} {precedence.value}", BODY, PURPOSE),
+        ItemContent(kind, f"{TITLE} {level} {precedence.value}", BODY, PURPOSE, fields),
         LabelRequest(level, [to], ["DPRK-MISSILE"], ["NO-THIRD-PARTY"]),
         precedence,
     )
@@ -93,7 +103,7 @@ def exchange_mix(fed: Federated) -> Mix:
     deliver(jpn, kor)
     # December 2026.
     clock.now = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)
-    d = _item(jpn, "sato", ("極秘", "KOR"), Precedence.IMMEDIATE, ItemKind.REPORT)
+    d = _item(jpn, "sato", ("極秘", "KOR"), Precedence.IMMEDIATE, ItemKind.MISSILE_LAUNCH)
     _send(jpn, "sato", d, "KOR")
     deliver(jpn, kor)
     kor.custody.copy(a, count=2, actor="kim")
@@ -135,7 +145,7 @@ def exchange_mix(fed: Federated) -> Mix:
         "2026-12": {
             sent: 1,
             f"{sent}|precedence|IMMEDIATE": 1,
-            f"{sent}|kind|report": 1,
+            f"{sent}|kind|missile-launch": 1,
             f"{sent}|level|{SECRET_ROW}": 1,
         },
         "2027-01": {

@@ -159,6 +159,13 @@ def _other_agreement(report: OversightReport) -> OversightReport:
 
 BAD = [
     pytest.param(
+        lambda: _json(lambda d: d.update(lang="fr")),
+        InvalidInput,
+        "lang is one of en, ko, ja",
+        None,
+        id="unknown-language",
+    ),
+    pytest.param(
         lambda: _resigned(_swap_months),
         VerificationFailed,
         "2026-03: leaf 1 is counted",

@@ -32,6 +32,7 @@ from accord.crypto import DualSignature, SigningKeys, VerifyKeys
 from accord.errors import InvalidInput
 from accord.exchange import UNSIGNED, Countersignature, SignedCheckpoint
 from accord.ledger import HASH_SIZE
+from accord.oversight._figures import LANGUAGES
 
 __all__ = [
     "REPORT_PURPOSE",
@@ -288,6 +289,8 @@ class OversightReport:
         if data["type"] != REPORT_TYPE or type(data["v"]) is not int or data["v"] != REPORT_VERSION:
             raise InvalidInput(f"not an {REPORT_TYPE} version {REPORT_VERSION}")
         levels = tuple(_str(level, "a level row") for level in _list(data["levels"], "levels"))
+        if data["lang"] not in LANGUAGES:
+            raise InvalidInput(f"a report's lang is one of {', '.join(LANGUAGES)}, not {data['lang']!r}")
         counters = _list(data["countersignatures"], "countersignatures")
         return cls(
             agreement=_str(data["agreement"], "the agreement"),
