@@ -101,6 +101,10 @@ FOR_A_PERSON: dict[str, Callable[[Fed, Path], list[str | Path]]] = {
     "accord ledger ack-alarm": lambda fed, tmp: [
         "ledger", "ack-alarm", "1", "--finding", "x", "--as", "sato", "--home", fed.jpn,
     ],
+    "accord oversight report": lambda fed, tmp: [
+        "oversight", "report", "--agreement", "JPN-KOR-GSOMIA-2016", "--from", "2026-01-01",
+        "--to", "2026-01-31", "--out", tmp / "report.json", "--as", "sato", "--home", fed.jpn,
+    ],
     "accord search query": lambda fed, tmp: ["search", "query", "発射", "--as", "sato", "--home", fed.jpn],
     "accord stix export": lambda fed, tmp: [
         "stix", "export", fed.jpn_item, "--as", "sato", "--home", fed.jpn,

@@ -143,47 +143,58 @@ class OversightService:
         with self._ctx.work(actor, "oversight.report", detail=detail) as session:
             self._access.require_duty(self._users.get_in(session, actor), Duty.REPORT_TO_OVERSIGHT)
             now = self._ctx.now()
-            end = request.check(now)
-            agreement = self._agreements.get_in(session, request.agreement_id)
-            own = self._ctx.config.party
-            if own not in agreement.party_codes:
-                raise NotFound(f"{own} is not a party to agreement {agreement.id}")
-            partners = sorted({p for p in agreement.party_codes if p != own})
-            party_of_node = dict(session.execute(select(PartyRow.node_id, PartyRow.party)).all())
-            signed, counters = _witnessed(session, end, partners, party_of_node)
-            first = request.first_day
-            scope = _Scope(
-                agreement,
-                own,
-                tuple(partners),
-                party_of_node,
-                signed.checkpoint.size,
-                datetime(first.year, first.month, first.day, tzinfo=UTC),
-                end,
-            )
-            months = _count(session, scope, months_of(request.first_day, request.last_day))
-            leaves = _commit(session, months, signed)
-            report = OversightReport(
-                agreement=agreement.id,
-                party=own,
-                node=self._ctx.config.node_id,
-                first_day=request.first_day.isoformat(),
-                last_day=request.last_day.isoformat(),
-                made_at=format_time(now),
-                lang=request.lang,
-                levels=tuple(dict.fromkeys(level_rows(agreement).values())),
-                checkpoint=signed,
-                countersignatures=counters,
-                months=_figures(months, partners),
-                leaves=leaves,
-            ).signed_with(self._ctx.keys)
+            report = self._made(session, request, now)
             journal_done(
                 session,
                 Act(actor, now),
                 "oversight.report",
-                detail={**detail, "size": signed.checkpoint.size, "leaves": len(leaves)},
+                detail={**detail, "size": report.checkpoint.checkpoint.size, "leaves": len(report.leaves)},
             )
             return report
+
+    def _made(self, session: Session, request: OversightRequest, now: datetime) -> OversightReport:
+        """The report, signed (see :meth:`report`)."""
+        end = request.check(now)
+        agreement = self._agreements.get_in(session, request.agreement_id)
+        own = self._ctx.config.party
+        if own not in agreement.party_codes:
+            raise NotFound(f"{own} is not a party to agreement {agreement.id}")
+        partners = sorted({p for p in agreement.party_codes if p != own})
+        party_of_node = dict(session.execute(select(PartyRow.node_id, PartyRow.party)).all())
+        signed, counters = _witnessed(session, end, partners, party_of_node)
+        try:
+            signed.verify(self._ctx.keys.public())
+        except VerificationFailed as exc:
+            raise IntegrityError(
+                f"the checkpoint of {signed.checkpoint.size} leaves does not carry this node's "
+                "signature: run `accord ledger verify`"
+            ) from exc
+        first = request.first_day
+        scope = _Scope(
+            agreement,
+            own,
+            tuple(partners),
+            party_of_node,
+            signed.checkpoint.size,
+            datetime(first.year, first.month, first.day, tzinfo=UTC),
+            end,
+        )
+        months = _count(session, scope, months_of(request.first_day, request.last_day))
+        leaves = _commit(session, months, signed)
+        return OversightReport(
+            agreement=agreement.id,
+            party=own,
+            node=self._ctx.config.node_id,
+            first_day=request.first_day.isoformat(),
+            last_day=request.last_day.isoformat(),
+            made_at=format_time(now),
+            lang=request.lang,
+            levels=tuple(dict.fromkeys(level_rows(agreement).values())),
+            checkpoint=signed,
+            countersignatures=counters,
+            months=_figures(months, partners),
+            leaves=leaves,
+        ).signed_with(self._ctx.keys)
 
 
 def _witnessed(
