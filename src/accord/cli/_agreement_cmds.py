@@ -16,8 +16,8 @@ from accord.cli._common import (
     console,
     emit_json,
     err_console,
-    make_table,
     node_at,
+    print_listing,
     read_text,
     refusals,
     write_text,
@@ -108,18 +108,15 @@ def agreement_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     with refusals(), node_at(home) as node:
         now = datetime.now(UTC)
         rows = [(a, node.agreements.status(a.id, now)) for a in node.agreements.all()]
-    if json_out:
-        emit_json(
-            [
-                {"id": a.id, "title": a.title, "parties": list(a.party_codes), "state": s.state.value}
-                for a, s in rows
-            ]
-        )
-        return
-    table = make_table("id", "parties", "state", "title")
-    for a, s in rows:
-        table.add_row(a.id, ", ".join(a.party_codes), s.state.value, a.title)
-    console.print(table)
+    print_listing(
+        json_out,
+        [
+            {"id": a.id, "title": a.title, "parties": list(a.party_codes), "state": s.state.value}
+            for a, s in rows
+        ],
+        ("id", "parties", "state", "title"),
+        ((a.id, ", ".join(a.party_codes), s.state.value, a.title) for a, s in rows),
+    )
 
 
 @agreement_app.command("status")
@@ -272,12 +269,12 @@ def note_list(
     """List the notes recorded for an agreement."""
     with refusals(), node_at(home) as node:
         notes = node.agreements.notes(agreement_id)
-    if json_out:
-        emit_json([{"note_id": s.note.id, "signer": s.signer, **s.note.to_dict()} for s in notes])
-        return
-    table = make_table("date", "party", "kind", "id", "refers to")
-    for s in notes:
-        table.add_row(
-            s.note.date.isoformat(), s.note.party, s.note.kind.value, s.note.id, ", ".join(s.note.refers_to)
-        )
-    console.print(table)
+    print_listing(
+        json_out,
+        [{"note_id": s.note.id, "signer": s.signer, **s.note.to_dict()} for s in notes],
+        ("date", "party", "kind", "id", "refers to"),
+        (
+            (s.note.date.isoformat(), s.note.party, s.note.kind.value, s.note.id, ", ".join(s.note.refers_to))
+            for s in notes
+        ),
+    )

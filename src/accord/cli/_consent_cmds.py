@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from accord.cli._auth import acting, as_option
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table
+from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, print_listing
 from accord.items import Direction
 from accord.node import ConsentGrant, ConsentView, end_of_day
 
@@ -66,23 +66,23 @@ def list_(
     """Consent requests asked here and of us, about items you may read, newest first."""
     with acting(home, as_user) as (node, actor):
         views = node.consents.listing(actor=actor, status=status)
-    if json_out:
-        emit_json([v.to_dict() for v in views])
-        return
-    table = make_table(
-        "request", "direction", "item", "holder → third", "purpose", "status", "consent / reason"
+    print_listing(
+        json_out,
+        [v.to_dict() for v in views],
+        ("request", "direction", "item", "holder → third", "purpose", "status", "consent / reason"),
+        (
+            (
+                v.id,
+                _DIRECTIONS.get(v.direction, v.direction),
+                v.item_id,
+                f"{v.holder_party} → {v.third_party}",
+                v.purpose,
+                v.status,
+                v.token_id or v.reason or "",
+            )
+            for v in views
+        ),
     )
-    for v in views:
-        table.add_row(
-            v.id,
-            _DIRECTIONS.get(v.direction, v.direction),
-            v.item_id,
-            f"{v.holder_party} → {v.third_party}",
-            v.purpose,
-            v.status,
-            v.token_id or v.reason or "",
-        )
-    console.print(table)
 
 
 @consent_app.command("approve")

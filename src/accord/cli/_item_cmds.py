@@ -26,8 +26,8 @@ from accord.cli._common import (
     console,
     emit_json,
     fail_if_damaged,
-    make_table,
     node_at,
+    print_listing,
     read_text,
     refusals,
 )
@@ -149,23 +149,26 @@ def item_list(
     """List the items a user may read, FLASH first, with their banners; damaged items are flagged."""
     with acting(home, as_user) as (node, actor):
         listing = node.items.listing(actor=actor)
-    if json_out:
-        emit_json(
-            {
-                "items": [{**v.summary(), "banner": v.banners[0]} for v in listing.views],
-                "damaged": [
-                    {"id": d.id, "precedence": d.precedence.value, "reason": d.reason}
-                    for d in listing.damaged
-                ],
-            }
-        )
-    else:
-        table = make_table("precedence", "id", "kind", "banner", "title")
-        for v in listing.views:
-            table.add_row(v.precedence.value, v.id, v.content.kind.value, v.banners[0], v.content.title)
-        for d in listing.damaged:
-            table.add_row(d.precedence.value, d.id, "?", "[red]INTEGRITY FAILURE[/]", d.reason)
-        console.print(table)
+    print_listing(
+        json_out,
+        {
+            "items": [{**v.summary(), "banner": v.banners[0]} for v in listing.views],
+            "damaged": [
+                {"id": d.id, "precedence": d.precedence.value, "reason": d.reason} for d in listing.damaged
+            ],
+        },
+        ("precedence", "id", "kind", "banner", "title"),
+        [
+            *(
+                (v.precedence.value, v.id, v.content.kind.value, v.banners[0], v.content.title)
+                for v in listing.views
+            ),
+            *(
+                (d.precedence.value, d.id, "?", "[red]INTEGRITY FAILURE[/]", d.reason)
+                for d in listing.damaged
+            ),
+        ],
+    )
     fail_if_damaged(listing.damaged)
 
 
