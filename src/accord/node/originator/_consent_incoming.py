@@ -205,7 +205,7 @@ def _file_request(session: Session, request: ConsentRequest, originator_node: st
 def _file_decision(session: Session, decision: ConsentDecision) -> Entry:
     """Apply the originator's decision to our request: approved with its token, or denied."""
     token = decision.token
-    target = ConsentRepository(session).get_one(decision.request_id)
+    target = ConsentRepository(session).require(decision.request_id)
     target.decided_by = decision.decided_by
     target.decided_at = decision.decided_at
     if token is not None:

@@ -183,7 +183,7 @@ class DeliveryService:
         with self._ctx.db.transaction(urgent=urgent) as session:
             outbox = OutboxRepository(session)
             for message_id in message_ids:
-                row = outbox.one(message_id)
+                row = outbox.require(message_id)
                 row.attempts += 1
                 row.next_attempt_at = format_stamp(now + backoff(row.attempts, self._rand))
                 row.last_error = f"{type(exc).__name__}: {exc}"[:500]
