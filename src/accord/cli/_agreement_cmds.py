@@ -37,6 +37,9 @@ note_app = typer.Typer(
 )
 agreement_app.add_typer(note_app, name="note")
 
+AgreementIdArg = Annotated[str, typer.Argument(help="Agreement id.")]
+AgreementFileArg = Annotated[Path, typer.Argument(help="The agreement's TOML file.")]
+
 
 def _parse_date(text: str | None) -> datetime | date:
     # Without a date: now, an instant the node turns into the parties' calendar date in the
@@ -55,7 +58,7 @@ def _parse_day(text: str) -> date:
 
 @agreement_app.command("sign")
 def agreement_sign(
-    file: Annotated[Path, typer.Argument(help="The agreement's TOML file.")],
+    file: AgreementFileArg,
     out: Annotated[
         Path | None, typer.Option(help="Where to write the signature (default FILE.PARTY.sig.json).")
     ] = None,
@@ -78,7 +81,7 @@ def agreement_sign(
 
 @agreement_app.command("import")
 def agreement_import(
-    file: Annotated[Path, typer.Argument(help="The agreement's TOML file.")],
+    file: AgreementFileArg,
     signature: Annotated[
         list[Path] | None,
         typer.Option(help="A party's signature file; repeat for each party (default: FILE.*.sig.json)."),
@@ -121,7 +124,7 @@ def agreement_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
 
 @agreement_app.command("status")
 def agreement_status(
-    agreement_id: Annotated[str, typer.Argument(help="Agreement id.")],
+    agreement_id: AgreementIdArg,
     at: Annotated[
         str | None,
         typer.Option(help="Date to evaluate (YYYY-MM-DD, in the agreement's time zone; default now)."),
@@ -171,7 +174,7 @@ def status_dict(agreement_id: str, st: Status) -> dict[str, object]:
 
 @note_app.command("issue")
 def note_issue(
-    agreement_id: Annotated[str, typer.Argument(help="Agreement id.")],
+    agreement_id: AgreementIdArg,
     kind: Annotated[str, typer.Option(help=", ".join(k.value for k in NoteKind))],
     on: Annotated[
         str | None,
@@ -262,7 +265,7 @@ def note_import(
 
 @note_app.command("list")
 def note_list(
-    agreement_id: Annotated[str, typer.Argument(help="Agreement id.")],
+    agreement_id: AgreementIdArg,
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

@@ -1,4 +1,4 @@
-"""What every command shares: --home, --json, opening the node, one error-to-exit-code map."""
+"""What every command shares: --home, --json, an item id, opening the node, one error-to-exit-code map."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ __all__ = [
     "EXIT_CODES",
     "CliSettings",
     "HomeOpt",
+    "ItemIdArg",
     "JsonOpt",
     "check_writable",
     "console",
@@ -67,6 +68,7 @@ HomeOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
+ItemIdArg = Annotated[str, typer.Argument(help="Item id.")]
 
 # One place maps error families to exit codes (most specific first). 0 is success,
 # 1 an unexpected failure, 2 a usage error from the command-line parser itself.

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import acting, as_option, login
+from accord.cli._auth import OriginatorOfficerOpt, acting, as_option, login
 from accord.cli._common import (
     HomeOpt,
     JsonOpt,
@@ -268,7 +268,7 @@ def request_disposal(
     item_id: Annotated[str, typer.Argument(help="An item originated at this node.")],
     holder: Annotated[str, typer.Option(help="The party that holds it (e.g. KOR).")],
     reason: Annotated[str, typer.Option(help="Why; the holder's officers see it.")],
-    as_user: Annotated[str, as_option("The originator's officer.")],
+    as_user: OriginatorOfficerOpt,
     return_: Annotated[
         bool, typer.Option("--return", help="Ask for its return (default: its destruction).")
     ] = False,

@@ -10,6 +10,7 @@ import typer
 from accord.cli._auth import acting, as_option, login
 from accord.cli._common import (
     HomeOpt,
+    ItemIdArg,
     JsonOpt,
     check_writable,
     console,
@@ -122,7 +123,7 @@ def inbox(
 
 
 def receipts(
-    item_id: Annotated[str, typer.Argument(help="Item id.")],
+    item_id: ItemIdArg,
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

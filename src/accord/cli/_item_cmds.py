@@ -21,6 +21,7 @@ from accord.canonical import parse_time
 from accord.cli._auth import acting, as_option, login
 from accord.cli._common import (
     HomeOpt,
+    ItemIdArg,
     JsonOpt,
     check_writable,
     console,
@@ -174,7 +175,7 @@ def item_list(
 
 @item_app.command("show")
 def item_show(
-    item_id: Annotated[str, typer.Argument(help="Item id.")],
+    item_id: ItemIdArg,
     as_user: Annotated[str, as_option("The user reading the item.")],
     home: HomeOpt = None,
     json_out: JsonOpt = False,
@@ -208,7 +209,7 @@ def item_show(
 
 @item_app.command("attachment")
 def item_attachment(
-    item_id: Annotated[str, typer.Argument(help="Item id.")],
+    item_id: ItemIdArg,
     position: Annotated[int, typer.Argument(help="Attachment number (0 is the first).")],
     as_user: Annotated[str, as_option("The user reading the attachment.")],
     out: Annotated[Path, typer.Option(help="Where to write the decrypted attachment.")],
@@ -241,7 +242,7 @@ def item_attachment(
 
 @item_app.command("label")
 def item_label(
-    item_id: Annotated[str, typer.Argument(help="Item id.")],
+    item_id: ItemIdArg,
     as_user: Annotated[str, as_option("The user reading the item.")],
     xml: Annotated[bool, typer.Option("--xml", help="STANAG 4774 XML instead of canonical JSON.")] = False,
     home: HomeOpt = None,
