@@ -37,6 +37,7 @@ from accord.node.transfer._control import (
     handle,
     not_on_record,
     originated_item,
+    receipt_of_item,
     same_version,
     signed_by,
     verify_signed,
@@ -96,7 +97,7 @@ class ConsentIncoming(ServiceBase):
                 check=check,
                 apply=lambda write, request, _, now: _file_request(write, request, own.node_id),
                 journal="consent.request.received",
-                receipt=lambda _, item, applied: about_item(item, own.scheme, applied),
+                receipt=receipt_of_item(own.scheme),
             ),
         )
 
