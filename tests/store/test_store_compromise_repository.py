@@ -68,9 +68,9 @@ def test_a_case_with_its_items_and_parties(db: Database) -> None:
         assert found is not None
         assert found.status == CaseState.OPEN
         assert cases.get("c-9") is None
-        assert cases.get_one("c-1").direction == Direction.OUT
+        assert cases.require("c-1").direction == Direction.OUT
         with pytest.raises(NoResultFound):
-            cases.get_one("c-9")
+            cases.require("c-9")
         assert [i.item_id for i in cases.items("c-1")] == ["i-b", "i-a"]
         assert [p.originator_node for p in cases.parties("c-1")] == ["jpn-a", "jpn-b"]
         assert cases.originators("c-1") == ("jpn-a", "jpn-b")

@@ -81,9 +81,9 @@ def test_consents_by_key_and_by_token(db: Database) -> None:
         consents = ConsentRepository(session)
         assert consents.get("req-1") is not None
         assert consents.get("nope") is None
-        assert consents.get_one("req-2").status == ConsentState.REVOKED
+        assert consents.require("req-2").status == ConsentState.REVOKED
         with pytest.raises(NoResultFound):
-            consents.get_one("nope")
+            consents.require("nope")
         found = consents.by_token("tok-1")
         assert found is not None
         assert found.id == "req-1"

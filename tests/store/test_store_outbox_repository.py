@@ -62,9 +62,9 @@ def test_one_envelope_by_its_id(db: Database) -> None:
         outbox = OutboxRepository(session)
         assert outbox.get("m1") is not None
         assert outbox.get("nope") is None
-        assert outbox.one("m2").peer == "usa-dod"
+        assert outbox.require("m2").peer == "usa-dod"
         with pytest.raises(NoResultFound):
-            outbox.one("nope")
+            outbox.require("nope")
         assert sorted(outbox.by_ids(["m1", "m2", "nope"])) == ["m1", "m2"]
         assert outbox.sent_among("kor-mnd", ["m1", "m2", "nope"]) == {"m1"}
 
@@ -122,8 +122,8 @@ def test_envelopes_waiting_for_an_unreachable_peer(db: Database) -> None:
         outbox.make_due("kor-mnd", at="2026-11-25T10:00:00Z", error_like=WAITING)
     with db.transaction(read_only=True) as session:
         outbox = OutboxRepository(session)
-        assert outbox.one("waits").next_attempt_at == "2026-11-25T10:00:00Z"
-        assert outbox.one("refused").next_attempt_at == "2026-11-25T09:00:00Z"
+        assert outbox.require("waits").next_attempt_at == "2026-11-25T10:00:00Z"
+        assert outbox.require("refused").next_attempt_at == "2026-11-25T09:00:00Z"
 
 
 def test_pending_envelopes_by_agreement_and_by_party(db: Database) -> None:

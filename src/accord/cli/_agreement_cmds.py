@@ -16,8 +16,8 @@ from accord.cli._common import (
     console,
     emit_json,
     err_console,
-    make_table,
     node_at,
+    print_listing,
     read_text,
     refusals,
     write_text,
@@ -37,6 +37,9 @@ note_app = typer.Typer(
 )
 agreement_app.add_typer(note_app, name="note")
 
+AgreementIdArg = Annotated[str, typer.Argument(help="Agreement id.")]
+AgreementFileArg = Annotated[Path, typer.Argument(help="The agreement's TOML file.")]
+
 
 def _parse_date(text: str | None) -> datetime | date:
     # Without a date: now, an instant the node turns into the parties' calendar date in the
@@ -55,7 +58,7 @@ def _parse_day(text: str) -> date:
 
 @agreement_app.command("sign")
 def agreement_sign(
-    file: Annotated[Path, typer.Argument(help="The agreement's TOML file.")],
+    file: AgreementFileArg,
     out: Annotated[
         Path | None, typer.Option(help="Where to write the signature (default FILE.PARTY.sig.json).")
     ] = None,
@@ -78,7 +81,7 @@ def agreement_sign(
 
 @agreement_app.command("import")
 def agreement_import(
-    file: Annotated[Path, typer.Argument(help="The agreement's TOML file.")],
+    file: AgreementFileArg,
     signature: Annotated[
         list[Path] | None,
         typer.Option(help="A party's signature file; repeat for each party (default: FILE.*.sig.json)."),
@@ -108,23 +111,20 @@ def agreement_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     with refusals(), node_at(home) as node:
         now = datetime.now(UTC)
         rows = [(a, node.agreements.status(a.id, now)) for a in node.agreements.all()]
-    if json_out:
-        emit_json(
-            [
-                {"id": a.id, "title": a.title, "parties": list(a.party_codes), "state": s.state.value}
-                for a, s in rows
-            ]
-        )
-        return
-    table = make_table("id", "parties", "state", "title")
-    for a, s in rows:
-        table.add_row(a.id, ", ".join(a.party_codes), s.state.value, a.title)
-    console.print(table)
+    print_listing(
+        json_out,
+        [
+            {"id": a.id, "title": a.title, "parties": list(a.party_codes), "state": s.state.value}
+            for a, s in rows
+        ],
+        ("id", "parties", "state", "title"),
+        ((a.id, ", ".join(a.party_codes), s.state.value, a.title) for a, s in rows),
+    )
 
 
 @agreement_app.command("status")
 def agreement_status(
-    agreement_id: Annotated[str, typer.Argument(help="Agreement id.")],
+    agreement_id: AgreementIdArg,
     at: Annotated[
         str | None,
         typer.Option(help="Date to evaluate (YYYY-MM-DD, in the agreement's time zone; default now)."),
@@ -174,7 +174,7 @@ def status_dict(agreement_id: str, st: Status) -> dict[str, object]:
 
 @note_app.command("issue")
 def note_issue(
-    agreement_id: Annotated[str, typer.Argument(help="Agreement id.")],
+    agreement_id: AgreementIdArg,
     kind: Annotated[str, typer.Option(help=", ".join(k.value for k in NoteKind))],
     on: Annotated[
         str | None,
@@ -265,19 +265,19 @@ def note_import(
 
 @note_app.command("list")
 def note_list(
-    agreement_id: Annotated[str, typer.Argument(help="Agreement id.")],
+    agreement_id: AgreementIdArg,
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """List the notes recorded for an agreement."""
     with refusals(), node_at(home) as node:
         notes = node.agreements.notes(agreement_id)
-    if json_out:
-        emit_json([{"note_id": s.note.id, "signer": s.signer, **s.note.to_dict()} for s in notes])
-        return
-    table = make_table("date", "party", "kind", "id", "refers to")
-    for s in notes:
-        table.add_row(
-            s.note.date.isoformat(), s.note.party, s.note.kind.value, s.note.id, ", ".join(s.note.refers_to)
-        )
-    console.print(table)
+    print_listing(
+        json_out,
+        [{"note_id": s.note.id, "signer": s.signer, **s.note.to_dict()} for s in notes],
+        ("date", "party", "kind", "id", "refers to"),
+        (
+            (s.note.date.isoformat(), s.note.party, s.note.kind.value, s.note.id, ", ".join(s.note.refers_to))
+            for s in notes
+        ),
+    )

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -30,7 +30,16 @@ from accord.cli._common import node_at, refusals
 from accord.errors import PolicyDenied
 from accord.node import Node
 
-__all__ = ["HOW_TO_LOGIN", "PASSWORD_ENV", "TOKEN_ENV", "acting", "as_option", "login", "stdin_is_terminal"]
+__all__ = [
+    "HOW_TO_LOGIN",
+    "PASSWORD_ENV",
+    "TOKEN_ENV",
+    "OriginatorOfficerOpt",
+    "acting",
+    "as_option",
+    "login",
+    "stdin_is_terminal",
+]
 
 TOKEN_ENV = "ACCORD_TOKEN"  # noqa: S105 - the name of a variable, not a token
 PASSWORD_ENV = "ACCORD_PASSWORD"  # noqa: S105 - the name of a variable, not a password
@@ -42,6 +51,10 @@ def as_option(who: str) -> Any:
     return typer.Option(
         "--as", help=f"{who} Authenticated by {TOKEN_ENV}, {PASSWORD_ENV} or a password prompt."
     )
+
+
+OriginatorOfficerOpt = Annotated[str, as_option("The originator's officer.")]
+"""``--as USER`` of the originator's controls (consent, downgrade, disposal: Art. 6)."""
 
 
 def stdin_is_terminal() -> bool:

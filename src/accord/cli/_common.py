@@ -1,10 +1,10 @@
-"""What every command shares: --home, --json, opening the node, one error-to-exit-code map."""
+"""What every command shares: --home, --json, an item id, opening the node, one error-to-exit-code map."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sized
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Column, Table
 
 from accord.errors import (
@@ -34,6 +34,7 @@ __all__ = [
     "EXIT_CODES",
     "CliSettings",
     "HomeOpt",
+    "ItemIdArg",
     "JsonOpt",
     "check_writable",
     "console",
@@ -46,6 +47,8 @@ __all__ = [
     "node_at",
     "open_node",
     "password_hashing",
+    "print_listing",
+    "print_table",
     "read_text",
     "refusals",
     "use_settings",
@@ -65,6 +68,7 @@ HomeOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
+ItemIdArg = Annotated[str, typer.Argument(help="Item id.")]
 
 # One place maps error families to exit codes (most specific first). 0 is success,
 # 1 an unexpected failure, 2 a usage error from the command-line parser itself.
@@ -169,6 +173,27 @@ def node_at(home: Path | None) -> Iterator[Node]:
 def make_table(*headers: str) -> Table:
     """A table whose cells wrap instead of being cut: ids must stay copyable."""
     return Table(*(Column(h, overflow="fold") for h in headers))
+
+
+def print_table(headers: Sequence[str], rows: Iterable[Sequence[RenderableType]]) -> None:
+    """Print one table of ``rows`` (their cells in the order of ``headers``) to standard output."""
+    table = make_table(*headers)
+    for cells in rows:
+        table.add_row(*cells)
+    console.print(table)
+
+
+def print_listing(
+    json_out: bool, data: object, headers: Sequence[str], rows: Iterable[Sequence[RenderableType]]
+) -> None:
+    """What a listing command prints: ``data`` as JSON with ``--json``, else the table of ``rows``.
+
+    ``rows`` is read only for the table, so it may be a generator over the listed objects.
+    """
+    if json_out:
+        emit_json(data)
+    else:
+        print_table(headers, rows)
 
 
 def emit_json(value: object) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from accord.cli._auth import acting, as_option
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table
+from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table, print_listing
 from accord.items import Direction
 
 __all__ = ["compromise_app"]
@@ -121,18 +121,20 @@ def list_(
     """Compromise cases reported here and reported to us, about items you may read, newest first."""
     with acting(home, as_user) as (node, actor):
         views = node.compromise.listing(actor=actor, status=status)
-    if json_out:
-        emit_json([v.to_dict() for v in views])
-        return
-    table = make_table("case", "direction", "reported by", "items", "actual", "opened", "status")
-    for v in views:
-        table.add_row(
-            v.id,
-            _DIRECTIONS.get(v.direction, v.direction),
-            f"{v.opened_by} at {v.reporting_node}",
-            ", ".join(v.items),
-            "actual" if v.actual else "possible",
-            v.opened_at,
-            v.status,
-        )
-    console.print(table)
+    print_listing(
+        json_out,
+        [v.to_dict() for v in views],
+        ("case", "direction", "reported by", "items", "actual", "opened", "status"),
+        (
+            (
+                v.id,
+                _DIRECTIONS.get(v.direction, v.direction),
+                f"{v.opened_by} at {v.reporting_node}",
+                ", ".join(v.items),
+                "actual" if v.actual else "possible",
+                v.opened_at,
+                v.status,
+            )
+            for v in views
+        ),
+    )

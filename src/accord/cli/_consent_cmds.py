@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import acting, as_option
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table
+from accord.cli._auth import OriginatorOfficerOpt, acting, as_option
+from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, print_listing
 from accord.items import Direction
 from accord.node import ConsentGrant, ConsentView, end_of_day
 
@@ -17,6 +17,8 @@ consent_app = typer.Typer(
     help="The originator's prior written consent to pass an item on (Art. 6).", no_args_is_help=True
 )
 
+
+RequestIdArg = Annotated[str, typer.Argument(help="The request (accord consent list).")]
 
 _DIRECTIONS: dict[str, str] = {
     Direction.IN: "asked of us",
@@ -66,29 +68,29 @@ def list_(
     """Consent requests asked here and of us, about items you may read, newest first."""
     with acting(home, as_user) as (node, actor):
         views = node.consents.listing(actor=actor, status=status)
-    if json_out:
-        emit_json([v.to_dict() for v in views])
-        return
-    table = make_table(
-        "request", "direction", "item", "holder → third", "purpose", "status", "consent / reason"
+    print_listing(
+        json_out,
+        [v.to_dict() for v in views],
+        ("request", "direction", "item", "holder → third", "purpose", "status", "consent / reason"),
+        (
+            (
+                v.id,
+                _DIRECTIONS.get(v.direction, v.direction),
+                v.item_id,
+                f"{v.holder_party} → {v.third_party}",
+                v.purpose,
+                v.status,
+                v.token_id or v.reason or "",
+            )
+            for v in views
+        ),
     )
-    for v in views:
-        table.add_row(
-            v.id,
-            _DIRECTIONS.get(v.direction, v.direction),
-            v.item_id,
-            f"{v.holder_party} → {v.third_party}",
-            v.purpose,
-            v.status,
-            v.token_id or v.reason or "",
-        )
-    console.print(table)
 
 
 @consent_app.command("approve")
 def approve(
-    request_id: Annotated[str, typer.Argument(help="The request (accord consent list).")],
-    as_user: Annotated[str, as_option("The originator's officer.")],
+    request_id: RequestIdArg,
+    as_user: OriginatorOfficerOpt,
     days: Annotated[int, typer.Option(help="How long the consent lasts (1-365 days).")] = 30,
     condition: Annotated[
         list[str] | None, typer.Option(help="A condition the holder must keep (repeatable).")
@@ -136,9 +138,9 @@ def _limits_text(limits: dict[str, object]) -> str:
 
 @consent_app.command("deny")
 def deny(
-    request_id: Annotated[str, typer.Argument(help="The request (accord consent list).")],
+    request_id: RequestIdArg,
     reason: Annotated[str, typer.Option(help="Why; the holder is told.")],
-    as_user: Annotated[str, as_option("The originator's officer.")],
+    as_user: OriginatorOfficerOpt,
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -152,7 +154,7 @@ def deny(
 def revoke(
     token_id: Annotated[str, typer.Argument(help="The consent (its token id).")],
     reason: Annotated[str, typer.Option(help="Why; the holder and the third party are told.")],
-    as_user: Annotated[str, as_option("The originator's officer.")],
+    as_user: OriginatorOfficerOpt,
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -165,7 +167,7 @@ def revoke(
 def downgrade(
     item_id: Annotated[str, typer.Argument(help="An item originated at this node.")],
     reason: Annotated[str, typer.Option(help="Why; every holder is told.")],
-    as_user: Annotated[str, as_option("The originator's officer.")],
+    as_user: OriginatorOfficerOpt,
     to: Annotated[str | None, typer.Option(help="The new, lower level in this node's scheme.")] = None,
     declassify: Annotated[bool, typer.Option("--declassify", help="Declassify the item.")] = False,
     home: HomeOpt = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import acting, as_option, login
+from accord.cli._auth import OriginatorOfficerOpt, acting, as_option, login
 from accord.cli._common import (
     HomeOpt,
     JsonOpt,
@@ -16,8 +16,9 @@ from accord.cli._common import (
     emit_json,
     exit_code,
     fail,
-    make_table,
     node_at,
+    print_listing,
+    print_table,
     read_text,
     refusals,
     write_text,
@@ -25,6 +26,7 @@ from accord.cli._common import (
 from accord.errors import Conflict
 from accord.items import HoldingState
 from accord.limits import MAX_SUMMARY_BYTES
+from accord.node.custody import Holding
 
 __all__ = [
     "certificate",
@@ -158,26 +160,27 @@ def holdings_list(
     """Items held here that you may read: origin, status, location, copies, translations, destroy-by."""
     with acting(home, as_user) as (node, actor):
         held = node.register.holdings(actor=actor, overdue_only=overdue)
-    if json_out:
-        emit_json([h.to_dict() for h in held])
-        return
-    table = make_table(
-        "item", "marking", "from", "status", "copies", "translations", "certificate", "destroy by"
+    print_listing(
+        json_out,
+        [h.to_dict() for h in held],
+        ("item", "marking", "from", "status", "copies", "translations", "certificate", "destroy by"),
+        map(_holding_cells, held),
     )
-    for h in held:
-        origin = f"{h.received_from} at {h.received_at}" if h.received_from else "originated here"
-        live = sum(1 for c in h.copies if c.status == HoldingState.HELD)
-        table.add_row(
-            h.item_id,
-            h.banner,
-            origin,
-            h.status,
-            f"{live} held of {len(h.copies)}" if h.copies else "",
-            ", ".join(f"{i} ({lang})" for i, lang, _ in h.translations),
-            h.certificate_id or "",
-            (f"{h.destroy_by} OVERDUE" if h.overdue else h.destroy_by) or "",
-        )
-    console.print(table)
+
+
+def _holding_cells(h: Holding) -> tuple[str, ...]:
+    origin = f"{h.received_from} at {h.received_at}" if h.received_from else "originated here"
+    live = sum(1 for c in h.copies if c.status == HoldingState.HELD)
+    return (
+        h.item_id,
+        h.banner,
+        origin,
+        h.status,
+        f"{live} held of {len(h.copies)}" if h.copies else "",
+        ", ".join(f"{i} ({lang})" for i, lang, _ in h.translations),
+        h.certificate_id or "",
+        (f"{h.destroy_by} OVERDUE" if h.overdue else h.destroy_by) or "",
+    )
 
 
 @holdings_app.command("summary")
@@ -210,12 +213,13 @@ def dissemination(
     if json_out:
         emit_json(record.to_dict())
         return
-    table = make_table("message", "kind", "to", "sent", "status", "receipted")
-    for s in record.sends:
-        table.add_row(
-            *(str(s[k] or "") for k in ("message_id", "kind", "to", "created_at", "status", "receipted_at"))
-        )
-    console.print(table)
+    print_table(
+        ("message", "kind", "to", "sent", "status", "receipted"),
+        (
+            [str(s[k] or "") for k in ("message_id", "kind", "to", "created_at", "status", "receipted_at")]
+            for s in record.sends
+        ),
+    )
     for c in record.consents:
         console.print(f"consent {c['request_id']}: {c['holder']} → {c['third_party']}, {c['status']}")
     for r in record.third_party_receipts:
@@ -264,7 +268,7 @@ def request_disposal(
     item_id: Annotated[str, typer.Argument(help="An item originated at this node.")],
     holder: Annotated[str, typer.Option(help="The party that holds it (e.g. KOR).")],
     reason: Annotated[str, typer.Option(help="Why; the holder's officers see it.")],
-    as_user: Annotated[str, as_option("The originator's officer.")],
+    as_user: OriginatorOfficerOpt,
     return_: Annotated[
         bool, typer.Option("--return", help="Ask for its return (default: its destruction).")
     ] = False,

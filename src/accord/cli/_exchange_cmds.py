@@ -10,16 +10,18 @@ import typer
 from accord.cli._auth import acting, as_option, login
 from accord.cli._common import (
     HomeOpt,
+    ItemIdArg,
     JsonOpt,
     check_writable,
     console,
     emit_json,
-    make_table,
     node_at,
+    print_listing,
+    print_table,
     refusals,
 )
 from accord.items import Precedence
-from accord.node import Principal
+from accord.node import OutboxEntry, Principal
 
 __all__ = ["bundle_app", "inbox", "outbox", "quarantine_app", "receipts", "send"]
 
@@ -70,26 +72,28 @@ def outbox(
     if json_out:
         emit_json([e.to_dict() for e in entries])
         return
-    table = make_table(
-        "precedence", "message", "item", "to", "status", "age / objective", "tries", "last error"
+    print_table(
+        ("precedence", "message", "item", "to", "status", "age / objective", "tries", "last error"),
+        map(_outbox_cells, entries),
     )
-    for e in entries:
-        age = f"{int(e.age.total_seconds())}s / {int(e.precedence.objective.total_seconds())}s"
-        if e.overdue:
-            age = f"[red]{age} OVERDUE[/]"
-        table.add_row(
-            e.precedence.value,
-            e.message_id,
-            e.item_id,
-            f"{e.party} {e.peer}",
-            e.status if e.count == 1 else f"{e.status} ×{e.count}",
-            age,
-            str(e.attempts),
-            e.last_error,
-        )
-    console.print(table)
     if not entries:
         console.print("Outbox empty.")
+
+
+def _outbox_cells(e: OutboxEntry) -> tuple[str, ...]:
+    age = f"{int(e.age.total_seconds())}s / {int(e.precedence.objective.total_seconds())}s"
+    if e.overdue:
+        age = f"[red]{age} OVERDUE[/]"
+    return (
+        e.precedence.value,
+        e.message_id,
+        e.item_id,
+        f"{e.party} {e.peer}",
+        e.status if e.count == 1 else f"{e.status} ×{e.count}",
+        age,
+        str(e.attempts),
+        e.last_error,
+    )
 
 
 def inbox(
@@ -100,24 +104,26 @@ def inbox(
     """Items received from partners that a user may read, FLASH first, with both banners."""
     with acting(home, as_user) as (node, actor):
         listing = node.items.inbox(actor=actor)
-    if json_out:
-        emit_json([v.summary() for v in listing.views])
-        return
-    table = make_table("precedence", "id", "from", "banners", "title", "received")
-    for v in listing.views:
-        table.add_row(
-            v.precedence.value,
-            v.id,
-            v.received_from or "",
-            "\n".join(v.banners),
-            v.content.title,
-            v.received_at or "",
-        )
-    console.print(table)
+    print_listing(
+        json_out,
+        [v.summary() for v in listing.views],
+        ("precedence", "id", "from", "banners", "title", "received"),
+        (
+            (
+                v.precedence.value,
+                v.id,
+                v.received_from or "",
+                "\n".join(v.banners),
+                v.content.title,
+                v.received_at or "",
+            )
+            for v in listing.views
+        ),
+    )
 
 
 def receipts(
-    item_id: Annotated[str, typer.Argument(help="Item id.")],
+    item_id: ItemIdArg,
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -127,20 +133,24 @@ def receipts(
     if json_out:
         emit_json(found)
         return
-    table = make_table("peer", "message", "received at", "alternative label", "content SHA-384")
-    for r in found:
-        alt = r["alternative_label"]
-        level = alt.get("classification", "") if isinstance(alt, dict) else ""
-        table.add_row(
-            str(r["peer"]),
-            str(r["message_id"]),
-            str(r["received_at"]),
-            str(level),
-            str(r["content_sha384"])[:24] + "…",
-        )
-    console.print(table)
+    print_table(
+        ("peer", "message", "received at", "alternative label", "content SHA-384"),
+        map(_receipt_cells, found),
+    )
     if not found:
         console.print(f"No receipts yet for {item_id}.")
+
+
+def _receipt_cells(r: dict[str, object]) -> tuple[str, ...]:
+    alt = r["alternative_label"]
+    level = alt.get("classification", "") if isinstance(alt, dict) else ""
+    return (
+        str(r["peer"]),
+        str(r["message_id"]),
+        str(r["received_at"]),
+        str(level),
+        str(r["content_sha384"])[:24] + "…",
+    )
 
 
 @quarantine_app.command("list")
@@ -152,17 +162,13 @@ def quarantine_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """
     with refusals(), node_at(home) as node:
         found = node.receiving.quarantine_groups()
-    if json_out:
-        emit_json(found)
-        return
-    table = make_table("id", "at", "peer", "message", "reason")
-    for r in found:
-        count = int(str(r["count"]))
-        reason = (
-            str(r["reason"]) if count == 1 else f"{r['reason']} (×{count} {r['kind']} since {r['first_at']})"
-        )
-        table.add_row(str(r["id"]), str(r["at"]), str(r["peer"]), str(r["message_id"] or ""), reason)
-    console.print(table)
+    print_listing(json_out, found, ("id", "at", "peer", "message", "reason"), map(_quarantine_cells, found))
+
+
+def _quarantine_cells(r: dict[str, object]) -> tuple[str, ...]:
+    count = int(str(r["count"]))
+    reason = str(r["reason"]) if count == 1 else f"{r['reason']} (×{count} {r['kind']} since {r['first_at']})"
+    return (str(r["id"]), str(r["at"]), str(r["peer"]), str(r["message_id"] or ""), reason)
 
 
 bundle_app = typer.Typer(

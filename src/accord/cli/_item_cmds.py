@@ -21,13 +21,14 @@ from accord.canonical import parse_time
 from accord.cli._auth import acting, as_option, login
 from accord.cli._common import (
     HomeOpt,
+    ItemIdArg,
     JsonOpt,
     check_writable,
     console,
     emit_json,
     fail_if_damaged,
-    make_table,
     node_at,
+    print_listing,
     read_text,
     refusals,
 )
@@ -149,29 +150,32 @@ def item_list(
     """List the items a user may read, FLASH first, with their banners; damaged items are flagged."""
     with acting(home, as_user) as (node, actor):
         listing = node.items.listing(actor=actor)
-    if json_out:
-        emit_json(
-            {
-                "items": [{**v.summary(), "banner": v.banners[0]} for v in listing.views],
-                "damaged": [
-                    {"id": d.id, "precedence": d.precedence.value, "reason": d.reason}
-                    for d in listing.damaged
-                ],
-            }
-        )
-    else:
-        table = make_table("precedence", "id", "kind", "banner", "title")
-        for v in listing.views:
-            table.add_row(v.precedence.value, v.id, v.content.kind.value, v.banners[0], v.content.title)
-        for d in listing.damaged:
-            table.add_row(d.precedence.value, d.id, "?", "[red]INTEGRITY FAILURE[/]", d.reason)
-        console.print(table)
+    print_listing(
+        json_out,
+        {
+            "items": [{**v.summary(), "banner": v.banners[0]} for v in listing.views],
+            "damaged": [
+                {"id": d.id, "precedence": d.precedence.value, "reason": d.reason} for d in listing.damaged
+            ],
+        },
+        ("precedence", "id", "kind", "banner", "title"),
+        [
+            *(
+                (v.precedence.value, v.id, v.content.kind.value, v.banners[0], v.content.title)
+                for v in listing.views
+            ),
+            *(
+                (d.precedence.value, d.id, "?", "[red]INTEGRITY FAILURE[/]", d.reason)
+                for d in listing.damaged
+            ),
+        ],
+    )
     fail_if_damaged(listing.damaged)
 
 
 @item_app.command("show")
 def item_show(
-    item_id: Annotated[str, typer.Argument(help="Item id.")],
+    item_id: ItemIdArg,
     as_user: Annotated[str, as_option("The user reading the item.")],
     home: HomeOpt = None,
     json_out: JsonOpt = False,
@@ -205,7 +209,7 @@ def item_show(
 
 @item_app.command("attachment")
 def item_attachment(
-    item_id: Annotated[str, typer.Argument(help="Item id.")],
+    item_id: ItemIdArg,
     position: Annotated[int, typer.Argument(help="Attachment number (0 is the first).")],
     as_user: Annotated[str, as_option("The user reading the attachment.")],
     out: Annotated[Path, typer.Option(help="Where to write the decrypted attachment.")],
@@ -238,7 +242,7 @@ def item_attachment(
 
 @item_app.command("label")
 def item_label(
-    item_id: Annotated[str, typer.Argument(help="Item id.")],
+    item_id: ItemIdArg,
     as_user: Annotated[str, as_option("The user reading the item.")],
     xml: Annotated[bool, typer.Option("--xml", help="STANAG 4774 XML instead of canonical JSON.")] = False,
     home: HomeOpt = None,

@@ -9,7 +9,7 @@ import typer
 from rich.text import Text
 
 from accord.cli._auth import acting, as_option
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table
+from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, print_table
 from accord.node import JournalEntry, JournalFilter
 
 __all__ = ["journal_app"]
@@ -60,20 +60,25 @@ def list_(
     if not page.events:
         console.print("No journal event matches")
         return
-    table = make_table("seq", "at", "actor", "action", "item", "outcome", "reason")
-    for event in page.events:
-        # Text, not markup: actors, reasons and findings are whatever people typed.
-        cells = (
-            str(event.seq),
-            event.at,
-            event.actor,
-            event.action,
-            event.item_id or "",
-            event.outcome,
-            _why(event),
-        )
-        table.add_row(*(Text(cell) for cell in cells))
-    console.print(table)
+    # Text, not markup: actors, reasons and findings are whatever people typed.
+    print_table(
+        ("seq", "at", "actor", "action", "item", "outcome", "reason"),
+        (
+            [
+                Text(cell)
+                for cell in (
+                    str(event.seq),
+                    event.at,
+                    event.actor,
+                    event.action,
+                    event.item_id or "",
+                    event.outcome,
+                    _why(event),
+                )
+            ]
+            for event in page.events
+        ),
+    )
     if page.next_after is not None:
         console.print(f"More: --after {page.next_after}", markup=False)
 

@@ -18,8 +18,8 @@ from accord.cli._common import (
     emit_json,
     err_console,
     exit_code,
-    make_table,
     node_at,
+    print_listing,
     read_text,
     refusals,
     write_text,
@@ -201,14 +201,15 @@ def ledger_checkpoints(
     """List the newest signed checkpoints (size, root, time)."""
     with refusals(), node_at(home) as node:
         found = node.ledger.checkpoints(limit=limit)
-    if json_out:
-        emit_json([_checkpoint_dict(signed) for signed in found])
-        return
-    table = make_table("size", "root", "time", "origin")
-    for signed in found:
-        cp = signed.checkpoint
-        table.add_row(str(cp.size), cp.root.hex(), cp.timestamp, cp.origin)
-    console.print(table)
+    print_listing(
+        json_out,
+        [_checkpoint_dict(signed) for signed in found],
+        ("size", "root", "time", "origin"),
+        (
+            (str(cp.size), cp.root.hex(), cp.timestamp, cp.origin)
+            for cp in (signed.checkpoint for signed in found)
+        ),
+    )
 
 
 @ledger_app.command("note")

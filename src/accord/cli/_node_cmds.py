@@ -16,15 +16,15 @@ from accord.cli._common import (
     console,
     emit_json,
     err_console,
-    make_table,
     node_at,
     password_hashing,
+    print_listing,
     read_text,
     refusals,
     write_text,
 )
 from accord.limits import MAX_DOCUMENT_BYTES
-from accord.node import NewNode, NewUser, Node, TokenInfo
+from accord.node import NewNode, NewUser, Node
 
 __all__ = ["identity_app", "init", "party_app", "user_app"]
 
@@ -124,18 +124,15 @@ def party_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """List pinned partner nodes."""
     with refusals(), node_at(home) as node:
         cards = node.parties.all()
-    if json_out:
-        emit_json(
-            [
-                {"node_id": c.node_id, "party": c.party, "endpoint": c.endpoint, "fingerprint": c.fingerprint}
-                for c in cards
-            ]
-        )
-        return
-    table = make_table("party", "node", "endpoint", "fingerprint")
-    for c in cards:
-        table.add_row(c.party, c.node_id, c.endpoint, c.fingerprint)
-    console.print(table)
+    print_listing(
+        json_out,
+        [
+            {"node_id": c.node_id, "party": c.party, "endpoint": c.endpoint, "fingerprint": c.fingerprint}
+            for c in cards
+        ],
+        ("party", "node", "endpoint", "fingerprint"),
+        ((c.party, c.node_id, c.endpoint, c.fingerprint) for c in cards),
+    )
 
 
 @user_app.command("add")
@@ -172,18 +169,20 @@ def user_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """List users with role, clearance and need-to-know."""
     with refusals(), node_at(home) as node:
         users = node.users.all()
-    if json_out:
-        emit_json([u.to_dict() for u in users])
-        return
-    table = make_table("name", "role", "clearance", "need-to-know")
-    for u in users:
-        table.add_row(
-            u.name,
-            u.role.value,
-            f"{u.clearance.native} ({u.clearance.family.value})",
-            ", ".join(sorted(u.need_to_know)),
-        )
-    console.print(table)
+    print_listing(
+        json_out,
+        [u.to_dict() for u in users],
+        ("name", "role", "clearance", "need-to-know"),
+        (
+            (
+                u.name,
+                u.role.value,
+                f"{u.clearance.native} ({u.clearance.family.value})",
+                ", ".join(sorted(u.need_to_know)),
+            )
+            for u in users
+        ),
+    )
 
 
 def _new_password() -> str:
@@ -233,17 +232,6 @@ def _minute(stamp: str | None) -> str:
     return stamp[:16].replace("T", " ") if stamp else "never"
 
 
-def _token_rows(tokens: list[TokenInfo]) -> None:
-    # Times to the minute keep the table within 80 columns, so the ids are not folded
-    # (they must stay copyable); --json gives the full stamps.
-    table = make_table("id", "user", "expires (UTC)", "revoked", "last used")
-    for t in tokens:
-        table.add_row(
-            t.id, t.user, _minute(t.expires_at), "yes" if t.revoked else "no", _minute(t.last_used_at)
-        )
-    console.print(table)
-
-
 @user_app.command("tokens")
 def user_tokens(
     name: Annotated[str | None, typer.Argument(help="Only this user's tokens (default: everyone's).")] = None,
@@ -253,10 +241,17 @@ def user_tokens(
     """List API tokens (never their secrets)."""
     with refusals(), node_at(home) as node:
         tokens = node.accounts.tokens(name)
-    if json_out:
-        emit_json([t.to_dict() for t in tokens])
-        return
-    _token_rows(tokens)
+    # Times to the minute keep the table within 80 columns, so the ids are not folded
+    # (they must stay copyable); --json gives the full stamps.
+    print_listing(
+        json_out,
+        [t.to_dict() for t in tokens],
+        ("id", "user", "expires (UTC)", "revoked", "last used"),
+        (
+            (t.id, t.user, _minute(t.expires_at), "yes" if t.revoked else "no", _minute(t.last_used_at))
+            for t in tokens
+        ),
+    )
 
 
 @user_app.command("revoke-token")

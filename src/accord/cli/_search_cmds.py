@@ -24,13 +24,13 @@ from accord.cli._common import (
     exit_code,
     fail,
     fail_if_damaged,
-    make_table,
     node_at,
+    print_table,
     refusals,
 )
 from accord.errors import IntegrityError
 from accord.items import ItemKind, Precedence
-from accord.node import SearchFilters, search_day
+from accord.node import SearchFilters, SearchHit, search_day
 
 __all__ = ["search_app"]
 
@@ -99,15 +99,22 @@ def search_query(
     if json_out:
         emit_json(page.to_dict())
     else:
-        table = make_table("id", "banner", "title", "snippet")
-        for hit in page.hits:
-            snippet = Text(hit.snippet)
-            for start, end in hit.highlights:
-                snippet.stylize("bold reverse", start, end)
-            table.add_row(hit.view.id, hit.view.banners[0], Text(hit.view.content.title), snippet)
-        console.print(table)
+        print_table(
+            ("id", "banner", "title", "snippet"),
+            (
+                (hit.view.id, hit.view.banners[0], Text(hit.view.content.title), _snippet(hit))
+                for hit in page.hits
+            ),
+        )
         console.print(f"{len(page.hits)} shown of {page.total} matching")
     fail_if_damaged(page.damaged)
+
+
+def _snippet(hit: SearchHit) -> Text:
+    snippet = Text(hit.snippet)
+    for start, end in hit.highlights:
+        snippet.stylize("bold reverse", start, end)
+    return snippet
 
 
 @search_app.command("reindex")

@@ -8,7 +8,7 @@ import typer
 from rich.text import Text
 
 from accord.cli._auth import acting, as_option
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, exit_code, make_table, node_at, refusals
+from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, exit_code, node_at, print_table, refusals
 from accord.errors import IntegrityError
 from accord.items import AlarmState
 
@@ -49,21 +49,23 @@ def witnesses(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     if not rows:
         console.print("No partner node is pinned")
         return
-    table = make_table("node", "its ledger (held here)", "ours offered", "ours countersigned", "alarms")
-    for row in rows:
-        seen, published, counter = row["seen"], row["published"], row["countersigned"]
-        table.add_row(
-            str(row["node"]),
-            "—"
-            if not isinstance(seen, dict)
-            else f"{seen['size']} leaves, {seen['time']} (got {seen['at']})",
-            "—" if not isinstance(published, dict) else f"{published['size']} leaves at {published['at']}",
-            "—"
-            if not isinstance(counter, dict)
-            else f"{counter['size']} leaves at {counter['signed_at']} ({row['countersignatures']} in all)",
-            str(row["alarms"]),
-        )
-    console.print(table)
+    print_table(
+        ("node", "its ledger (held here)", "ours offered", "ours countersigned", "alarms"),
+        map(_witness_cells, rows),
+    )
+
+
+def _witness_cells(row: dict[str, object]) -> tuple[str, ...]:
+    seen, published, counter = row["seen"], row["published"], row["countersigned"]
+    return (
+        str(row["node"]),
+        "—" if not isinstance(seen, dict) else f"{seen['size']} leaves, {seen['time']} (got {seen['at']})",
+        "—" if not isinstance(published, dict) else f"{published['size']} leaves at {published['at']}",
+        "—"
+        if not isinstance(counter, dict)
+        else f"{counter['size']} leaves at {counter['signed_at']} ({row['countersignatures']} in all)",
+        str(row["alarms"]),
+    )
 
 
 def alarms(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
@@ -80,17 +82,11 @@ def alarms(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     if not found:
         console.print("No alarm: every partner's checkpoints are consistent, and our ledger sealed cleanly")
         return
-    table = make_table("id", "detected", "node", "kind", "reason", "status")
-    for alarm in found:
-        table.add_row(
-            str(alarm["id"]),
-            str(alarm["detected_at"]),
-            str(alarm["origin"]),
-            str(alarm["kind"]),
-            str(alarm["reason"]),
-            str(alarm["status"]),
-        )
-    console.print(table)
+    columns = ("id", "detected_at", "origin", "kind", "reason", "status")
+    print_table(
+        ("id", "detected", "node", "kind", "reason", "status"),
+        ([str(alarm[key]) for key in columns] for alarm in found),
+    )
     for alarm in found:
         if alarm["status"] != AlarmState.OPEN:
             console.print(Text(f"Alarm {alarm['id']}: {_status(alarm)}"))

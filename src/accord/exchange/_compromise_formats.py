@@ -35,7 +35,6 @@ from accord.exchange._fields import (
     matching,
     party_code,
     peer_text,
-    require_dual_signature,
     sha384_hex,
     str_field,
     user_name,
@@ -140,8 +139,7 @@ class CompromiseNotice(SignedStatement):
     reported_at: str
     signature: DualSignature
 
-    def __post_init__(self) -> None:
-        what = self.WHAT
+    def _check(self, what: str) -> None:
         _case(self.case_id, what)
         wire_id(self.reporting_node, what)
         party_code(self.reporting_party, what)
@@ -162,7 +160,6 @@ class CompromiseNotice(SignedStatement):
         object.__setattr__(self, "circumstances", _prose(self.circumstances, f"{what}: circumstances"))
         user_name(self.reported_by, what)
         wire_time(self.reported_at, f"{what}: reported_at")
-        require_dual_signature(self.signature, what)
         if self.reporting_node == self.originator_node:
             raise InvalidInput(f"{what}: a node does not notify itself")
 
@@ -211,8 +208,7 @@ class CompromiseReport(SignedStatement):
     closed_at: str
     signature: DualSignature
 
-    def __post_init__(self) -> None:
-        what = self.WHAT
+    def _check(self, what: str) -> None:
         _case(self.case_id, what)
         wire_id(self.reporting_node, what)
         wire_id(self.originator_node, what)
@@ -220,6 +216,5 @@ class CompromiseReport(SignedStatement):
         object.__setattr__(self, "measures", _prose(self.measures, f"{what}: measures"))
         user_name(self.closed_by, what)
         wire_time(self.closed_at, f"{what}: closed_at")
-        require_dual_signature(self.signature, what)
         if self.reporting_node == self.originator_node:
             raise InvalidInput(f"{what}: a node does not report to itself")

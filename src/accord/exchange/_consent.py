@@ -37,7 +37,6 @@ from accord.exchange._fields import (
     matching,
     party_code,
     peer_text,
-    require_dual_signature,
     set_text,
     sha384_hex,
     signature_field,
@@ -167,8 +166,7 @@ class ConsentToken(SignedStatement):
     signature: DualSignature
     limits: ConsentConditions = ConsentConditions()
 
-    def __post_init__(self) -> None:
-        what = self.WHAT
+    def _check(self, what: str) -> None:
         matching(self.token_id, TOKEN_ID, what, "a consent token id")
         matching(self.request_id, REQUEST_ID, what, "a request id")
         wire_id(self.item_id, what)
@@ -185,7 +183,6 @@ class ConsentToken(SignedStatement):
         issued = wire_time(self.issued_at, f"{what}: issued_at")
         expires = wire_time(self.expires_at, f"{what}: expires_at")
         user_name(self.approved_by, what)
-        require_dual_signature(self.signature, what)
         if expires <= issued:
             raise InvalidInput(
                 f"{what}: expires at {self.expires_at}, not after it is issued ({self.issued_at})"

@@ -38,7 +38,6 @@ from accord.exchange._fields import (
     count,
     matching,
     party_code,
-    require_dual_signature,
     set_text,
     sha384_hex,
     user_name,
@@ -111,8 +110,7 @@ class DestructionCertificate(SignedStatement):
     copies: int
     signature: DualSignature
 
-    def __post_init__(self) -> None:
-        what = self.WHAT
+    def _check(self, what: str) -> None:
         matching(self.certificate_id, _CERTIFICATE_ID, what, "a destruction certificate id")
         wire_id(self.item_id, what)
         sha384_hex(self.content_sha384, what)
@@ -125,7 +123,6 @@ class DestructionCertificate(SignedStatement):
         user_name(self.witness, what)
         wire_time(self.destroyed_at, f"{what}: destroyed_at")
         count(self.copies, f"{what}: copies", MAX_ENTRIES)
-        require_dual_signature(self.signature, what)
         if self.witness == self.destroyed_by:
             raise InvalidInput(f"{what}: the witness must be another person than {self.destroyed_by}")
 
@@ -179,8 +176,7 @@ class ConsentReceipt(SignedStatement):
     received_at: str
     signature: DualSignature
 
-    def __post_init__(self) -> None:
-        what = self.WHAT
+    def _check(self, what: str) -> None:
         matching(self.receipt_id, _CONSENT_RECEIPT_ID, what, "a consent receipt id")
         matching(self.token_id, TOKEN_ID, what, "a consent token id")
         wire_id(self.item_id, what)
@@ -192,6 +188,5 @@ class ConsentReceipt(SignedStatement):
         wire_id(self.third_party_node, what)
         wire_id(self.message_id, what)
         wire_time(self.received_at, f"{what}: received_at")
-        require_dual_signature(self.signature, what)
         if self.third_party == self.holder_party:
             raise InvalidInput(f"{what}: the third party cannot be the holder itself ({self.holder_party})")

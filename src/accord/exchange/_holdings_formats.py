@@ -26,7 +26,6 @@ from accord.exchange._fields import (
     list_field,
     matching,
     party_code,
-    require_dual_signature,
     sha384_hex,
     str_field,
     user_name,
@@ -130,8 +129,7 @@ class HoldingsSummary(SignedStatement):
     items: tuple[HeldItem, ...]
     signature: DualSignature
 
-    def __post_init__(self) -> None:
-        what = self.WHAT
+    def _check(self, what: str) -> None:
         matching(self.summary_id, _SUMMARY_ID, what, "a holdings summary id")
         party_code(self.holder_party, what)
         wire_id(self.holder_node, what)
@@ -146,7 +144,6 @@ class HoldingsSummary(SignedStatement):
         if len({i.item_id for i in items}) != len(items):
             raise InvalidInput(f"{what}: an item is listed twice")
         object.__setattr__(self, "items", items)
-        require_dual_signature(self.signature, what)
         if self.for_party == self.holder_party:
             raise InvalidInput(f"{what}: a holder does not summarise its own items for itself")
 

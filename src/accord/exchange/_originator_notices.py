@@ -30,7 +30,6 @@ from accord.exchange._fields import (
     flag,
     matching,
     party_code,
-    require_dual_signature,
     set_text,
     sha384_hex,
     str_field,
@@ -69,14 +68,12 @@ class ConsentRevocation(SignedStatement):
     revoked_at: str
     signature: DualSignature
 
-    def __post_init__(self) -> None:
-        what = self.WHAT
+    def _check(self, what: str) -> None:
         matching(self.token_id, TOKEN_ID, what, "a consent token id")
         wire_id(self.item_id, what)
         wire_id(self.originator_node, what)
         set_text(self, "reason", what)
         wire_time(self.revoked_at, f"{what}: revoked_at")
-        require_dual_signature(self.signature, what)
 
 
 _DOWNGRADE_TEXT: Final = (
@@ -116,8 +113,7 @@ class DowngradeNotice(SignedStatement):
     issued_at: str
     signature: DualSignature
 
-    def __post_init__(self) -> None:
-        what = self.WHAT
+    def _check(self, what: str) -> None:
         matching(self.notice_id, NOTICE_ID, what, "a notice id")
         wire_id(self.item_id, what)
         wire_id(self.originator_node, what)
@@ -136,7 +132,6 @@ class DowngradeNotice(SignedStatement):
                 raise InvalidInput(f"{what}: the item is already {self.previous_classification}")
         set_text(self, "reason", what)
         wire_time(self.issued_at, f"{what}: issued_at")
-        require_dual_signature(self.signature, what)
 
     @classmethod
     def _parsed(cls, fields: dict[str, object]) -> dict[str, Any]:

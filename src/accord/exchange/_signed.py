@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from accord.canonical import canonical_json
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
-from accord.exchange._fields import FORMAT_VERSION, load_versioned, signature_field, text_fields
+from accord.exchange._fields import (
+    FORMAT_VERSION,
+    load_versioned,
+    require_dual_signature,
+    signature_field,
+    text_fields,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -41,6 +47,22 @@ class SignedStatement:
     """What the format is called in an error message."""
     __dataclass_fields__: ClassVar[dict[str, Any]]
     signature: DualSignature
+
+    def __post_init__(self) -> None:
+        """Check the format's fields (:meth:`_check`), then that it holds a dual signature.
+
+        Raises:
+            InvalidInput: a field is invalid, or the signature is not a dual signature.
+        """
+        self._check(self.WHAT)
+        require_dual_signature(self.signature, self.WHAT)
+
+    def _check(self, what: str) -> None:
+        """The format's own checks of its fields, ``what`` naming it in messages; none here.
+
+        Raises:
+            InvalidInput: a field is invalid.
+        """
 
     def _body(self) -> dict[str, object]:
         body = {name: getattr(self, name) for name in self.FIELDS}

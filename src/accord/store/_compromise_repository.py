@@ -18,27 +18,17 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from accord.items import DestructionDirection
-from accord.store._repository import Repository
+from accord.store._repository import TableRepository
 from accord.store._tables_compromise import CompromiseCaseRow, CompromiseItemRow, CompromisePartyRow
 from accord.store._tables_custody import DestructionRow
 
 __all__ = ["CompromiseRepository", "DestructionRepository"]
 
 
-class CompromiseRepository(Repository):
-    """Compromise cases, their items and the originators told, on one session."""
+class CompromiseRepository(TableRepository[CompromiseCaseRow]):
+    """Compromise cases (by id, either direction), their items and the originators told, on one session."""
 
-    def get(self, case_id: str) -> CompromiseCaseRow | None:
-        """The case ``case_id`` (either direction), or ``None``."""
-        return self._session.get(CompromiseCaseRow, case_id)
-
-    def get_one(self, case_id: str) -> CompromiseCaseRow:
-        """The case ``case_id``, located before (in the receiver's read snapshot).
-
-        Raises:
-            sqlalchemy.exc.NoResultFound: it is not there (a storage fault, as the case was located).
-        """
-        return self._session.get_one(CompromiseCaseRow, case_id)
+    _row = CompromiseCaseRow
 
     def open(self, case: CompromiseCaseRow, items: Sequence[CompromiseItemRow]) -> None:
         """Keep a new case and the items it names (the case is written first: they refer to it)."""
@@ -94,12 +84,10 @@ class CompromiseRepository(Repository):
         return self._session.scalars(query).all()
 
 
-class DestructionRepository(Repository):
-    """Destruction certificates issued here or received from holders, on one session."""
+class DestructionRepository(TableRepository[DestructionRow]):
+    """Destruction certificates (by id) issued here or received from holders, on one session."""
 
-    def get(self, certificate_id: str) -> DestructionRow | None:
-        """The certificate ``certificate_id`` (either direction), or ``None``."""
-        return self._session.get(DestructionRow, certificate_id)
+    _row = DestructionRow
 
     def add(self, row: DestructionRow) -> None:
         """Keep a certificate."""

@@ -20,29 +20,19 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 
 from accord.items import ConsentState, Direction
-from accord.store._repository import Repository
+from accord.store._repository import TableRepository
 from accord.store._tables import ConsentRow, ItemNoticeRow
 from accord.store._tables_custody import ConsentReceiptRow
 
 __all__ = ["ConsentRepository"]
 
 
-class ConsentRepository(Repository):
-    """Consents, consent receipts and item notices, on one session."""
+class ConsentRepository(TableRepository[ConsentRow]):
+    """Consents (by request id, any direction), consent receipts and item notices, on one session."""
+
+    _row = ConsentRow
 
     # --- consents -----------------------------------------------------------------------
-
-    def get(self, request_id: str) -> ConsentRow | None:
-        """The consent request ``request_id`` (any direction), or ``None``."""
-        return self._session.get(ConsentRow, request_id)
-
-    def get_one(self, request_id: str) -> ConsentRow:
-        """The consent request ``request_id``, located before (in the receiver's read snapshot).
-
-        Raises:
-            sqlalchemy.exc.NoResultFound: it is not there (a storage fault, as the row was located).
-        """
-        return self._session.get_one(ConsentRow, request_id)
 
     def add(self, row: ConsentRow) -> None:
         """Keep a new consent row."""

@@ -18,18 +18,16 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import select
 
 from accord.items import Direction
-from accord.store._repository import Repository
+from accord.store._repository import Repository, TableRepository
 from accord.store._tables import InboxMessageRow, PeerSequenceRow, QuarantineRow, ReceiptBatchRow, ReceiptRow
 
 __all__ = ["InboxRepository", "QuarantineRepository", "ReceiptRepository", "SequenceRepository"]
 
 
-class ReceiptRepository(Repository):
-    """The ``receipts`` and ``receipt_batches`` tables, read and written within one session."""
+class ReceiptRepository(TableRepository[ReceiptRow]):
+    """The ``receipts`` (by our envelope's message id) and ``receipt_batches`` tables, on one session."""
 
-    def get(self, message_id: str) -> ReceiptRow | None:
-        """The receipt kept for our envelope ``message_id``, or None."""
-        return self._session.get(ReceiptRow, message_id)
+    _row = ReceiptRow
 
     def batch(self, batch_id: str) -> ReceiptBatchRow:
         """The signed batch ``batch_id``, which must exist (a kept receipt refers to it).

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Sequence
 from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, tuple_
 
 from accord.items import HoldingState, Precedence
-from accord.store._repository import Repository
+from accord.store._repository import TableRepository
 from accord.store._tables import AttachmentRow, ItemRow
 
 __all__ = ["ItemRepository"]
@@ -25,22 +25,12 @@ Head = Row[str, str | None, str, str]
 """An item's id, access key, originating party and precedence: what a decision needs first."""
 
 
-class ItemRepository(Repository):
-    """Items and their attachments, read and written on one ``Session``."""
+class ItemRepository(TableRepository[ItemRow]):
+    """Items (by id) and their attachments, read and written on one ``Session``."""
+
+    _row = ItemRow
 
     # -- one item -------------------------------------------------------------------------
-
-    def get(self, item_id: str) -> ItemRow | None:
-        """The item ``item_id``, or ``None`` when this node holds no such item."""
-        return self._session.get(ItemRow, item_id)
-
-    def require(self, item_id: str) -> ItemRow:
-        """The item ``item_id``, which the caller knows to exist.
-
-        Raises:
-            sqlalchemy.exc.NoResultFound: it does not (a broken invariant, not a user error).
-        """
-        return self._session.get_one(ItemRow, item_id)
 
     def add(self, row: ItemRow, attachments: Iterable[AttachmentRow] = ()) -> None:
         """Store a new item, then its attachments (which refer to it)."""

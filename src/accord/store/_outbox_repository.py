@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from sqlalchemy import ColumnElement, func, select, update
 
 from accord.items import OutboxState
-from accord.store._repository import Repository
+from accord.store._repository import TableRepository
 from accord.store._tables import OutboxRow
 
 __all__ = ["OutboxRepository"]
@@ -26,27 +26,16 @@ __all__ = ["OutboxRepository"]
 _MOST_URGENT_FIRST = (OutboxRow.rank.desc(), OutboxRow.created_at, OutboxRow.seq)
 
 
-class OutboxRepository(Repository):
-    """The ``outbox`` table, read and written within one session."""
+class OutboxRepository(TableRepository[OutboxRow]):
+    """The ``outbox`` table (by message id), read and written within one session."""
+
+    _row = OutboxRow
 
     # --- one envelope ---------------------------------------------------------------------
 
     def add(self, row: OutboxRow) -> None:
         """Put a newly sealed envelope in the outbox."""
         self._session.add(row)
-
-    def get(self, message_id: str) -> OutboxRow | None:
-        """The envelope with this message id, or None."""
-        return self._session.get(OutboxRow, message_id)
-
-    def one(self, message_id: str) -> OutboxRow:
-        """The envelope with this message id, which must exist.
-
-        Raises:
-            sqlalchemy.exc.NoResultFound: there is none (the transaction turns it into a
-                ``StorageError``).
-        """
-        return self._session.get_one(OutboxRow, message_id)
 
     def by_ids(self, message_ids: Collection[str]) -> dict[str, OutboxRow]:
         """The envelopes among ``message_ids`` that exist, by message id (one query)."""

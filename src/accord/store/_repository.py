@@ -7,9 +7,15 @@ transaction and commits it) and decides nothing: the rules of the agreement stay
 
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 from sqlalchemy.orm import Session
 
-__all__ = ["Repository"]
+from accord.store._tables import Base
+
+__all__ = ["Repository", "TableRepository"]
+
+R = TypeVar("R", bound=Base)
 
 
 class Repository:
@@ -18,3 +24,22 @@ class Repository:
     def __init__(self, session: Session) -> None:
         """Work within ``session`` (the caller's unit of work)."""
         self._session = session
+
+
+class TableRepository(Repository, Generic[R]):
+    """A repository of one main table (``_row``), whose rows it finds by primary key."""
+
+    _row: type[R]
+
+    def get(self, key: str) -> R | None:
+        """The row whose primary key is ``key``, or ``None`` when there is none."""
+        return self._session.get(self._row, key)
+
+    def require(self, key: str) -> R:
+        """The row whose primary key is ``key``, which the caller knows to exist (it located it before).
+
+        Raises:
+            sqlalchemy.exc.NoResultFound: there is none: a broken invariant or a storage fault,
+                not a user error (the transaction turns it into a ``StorageError``).
+        """
+        return self._session.get_one(self._row, key)

@@ -43,6 +43,7 @@ __all__ = [
     "QuarantineRow",
     "ReceiptBatchRow",
     "ReceiptRow",
+    "SealedContent",
     "UserRow",
 ]
 
@@ -60,6 +61,20 @@ class Base(DeclarativeBase):
     """Declarative base with a naming convention, so migrations are stable."""
 
     metadata = MetaData(naming_convention=_NAMING)
+
+
+class SealedContent:
+    """The columns of content sealed at rest under a key of its own (ADR 0003): items, translations.
+
+    ``marking_json`` is the marking the content carries, ``content_sealed`` the content sealed
+    under its key, ``wrapped_key`` that key wrapped under the node's data key (erased when the
+    content is destroyed, Art. 16) and ``content_sha384`` the digest of the content.
+    """
+
+    marking_json: Mapped[str] = mapped_column(Text)
+    content_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    content_sha384: Mapped[str] = mapped_column(String(96))
 
 
 class PartyRow(Base):
@@ -143,7 +158,7 @@ class ApiTokenRow(Base):
     last_used_at: Mapped[str | None] = mapped_column(TIME, default=None)
 
 
-class ItemRow(Base):
+class ItemRow(SealedContent, Base):
     """An item: its marking, its content sealed at rest, and its binding."""
 
     __tablename__ = "items"
@@ -178,10 +193,6 @@ class ItemRow(Base):
     originator_party: Mapped[str] = mapped_column(String(8))
     originator_node: Mapped[str] = mapped_column(String(64))
     precedence: Mapped[str] = mapped_column(String(16))
-    marking_json: Mapped[str] = mapped_column(Text)
-    content_sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
-    content_sha384: Mapped[str] = mapped_column(String(96))
     binding_json: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[str] = mapped_column(TIME, index=True)

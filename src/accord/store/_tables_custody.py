@@ -8,10 +8,10 @@ key and sealed content erased; its copies and translations are marked destroyed.
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accord.store._tables import TIME, Base
+from accord.store._tables import TIME, Base, SealedContent
 
 __all__ = ["ConsentReceiptRow", "CopyRow", "DestructionRow", "TranslationRow"]
 
@@ -28,7 +28,7 @@ class CopyRow(Base):
     status: Mapped[str] = mapped_column(String(16))
 
 
-class TranslationRow(Base):
+class TranslationRow(SealedContent, Base):
     """A translation: a derived item with the source's marking, sealed under its own key.
 
     ``signature_json`` is this node's signature over the translation statement (source id
@@ -39,10 +39,6 @@ class TranslationRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     source_id: Mapped[str] = mapped_column(ForeignKey("items.id"), index=True)
     lang: Mapped[str] = mapped_column(String(35))
-    marking_json: Mapped[str] = mapped_column(Text)
-    content_sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
-    content_sha384: Mapped[str] = mapped_column(String(96))
     signature_json: Mapped[str] = mapped_column(Text)
     made_by: Mapped[str] = mapped_column(String(64))
     made_at: Mapped[str] = mapped_column(TIME)

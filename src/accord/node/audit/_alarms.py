@@ -172,17 +172,7 @@ class AlarmBook:
             return [alarm_view(row, ack) for row, ack in rows]
 
     def acknowledge(self, alarm_id: int, *, finding: str, actor: str) -> dict[str, object]:
-        """Acknowledge an open alarm with a finding: who, when and why are kept and journalled.
-
-        The evidence (both signed checkpoints) stays as it was; an acknowledged alarm is
-        closed and cannot be acknowledged again.
-
-        Raises:
-            NotFound: no such user, or no alarm ``alarm_id``.
-            PolicyDenied: ``actor``'s role may not acknowledge alarms (officers and the authority may).
-            InvalidInput: the finding is empty or longer than :data:`FINDING_MAX` characters.
-            Conflict: the alarm was already acknowledged.
-        """
+        """Acknowledge an open alarm; see :meth:`WitnessService.acknowledge_alarm` (same ``Raises``)."""
         with self._ctx.work(actor, "ledger.alarm.ack", detail={"alarm_id": alarm_id}) as session:
             self._access.require_duty(self._users.get_in(session, actor), Duty.ACKNOWLEDGE_ALARM)
             text = finding.strip()

@@ -331,7 +331,7 @@ def _close_case(
 ) -> Entry:
     """Apply the reporting holder's report: close the case with its findings and measures."""
     cases = CompromiseRepository(session)
-    target = cases.get_one(report.case_id)
+    target = cases.require(report.case_id)
     target.status = CaseState.CLOSED
     target.findings = report.findings
     target.measures = report.measures

@@ -43,10 +43,10 @@ from accord.node.transfer._control import (
     Incoming,
     Received,
     Steps,
-    about_item,
     handle,
     not_on_record,
     originated_item,
+    receipt_of_item,
     same_version,
     signed_by,
 )
@@ -209,7 +209,7 @@ class CustodyService(ItemGate):
                 check=check,
                 apply=lambda write, certificate, _, now: _file_certificate(write, certificate, sender, now),
                 journal="item.destroy.received",
-                receipt=lambda _, row, applied: about_item(row, own.scheme, applied),
+                receipt=receipt_of_item(own.scheme),
             ),
         )
 

@@ -37,6 +37,7 @@ from accord.node.transfer._control import (
     handle,
     not_on_record,
     originated_item,
+    receipt_of_item,
     same_version,
     signed_by,
     verify_signed,
@@ -96,7 +97,7 @@ class ConsentIncoming(ServiceBase):
                 check=check,
                 apply=lambda write, request, _, now: _file_request(write, request, own.node_id),
                 journal="consent.request.received",
-                receipt=lambda _, item, applied: about_item(item, own.scheme, applied),
+                receipt=receipt_of_item(own.scheme),
             ),
         )
 
@@ -205,7 +206,7 @@ def _file_request(session: Session, request: ConsentRequest, originator_node: st
 def _file_decision(session: Session, decision: ConsentDecision) -> Entry:
     """Apply the originator's decision to our request: approved with its token, or denied."""
     token = decision.token
-    target = ConsentRepository(session).get_one(decision.request_id)
+    target = ConsentRepository(session).require(decision.request_id)
     target.decided_by = decision.decided_by
     target.decided_at = decision.decided_at
     if token is not None:

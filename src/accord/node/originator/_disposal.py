@@ -26,7 +26,7 @@ from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.originator._consents import ConsentService
 from accord.node.originator._gate import ItemGate
-from accord.node.transfer._control import Entry, Incoming, Steps, about_item, handle, originated_item
+from accord.node.transfer._control import Entry, Incoming, Steps, handle, originated_item, receipt_of_item
 from accord.node.transfer._sealing import Outgoing
 from accord.node.transfer._services import Services
 from accord.policy import Action
@@ -145,6 +145,6 @@ class DisposalService(ItemGate):
                 check=check,
                 apply=apply,
                 journal="item.disposal.requested",
-                receipt=lambda _, row, applied: about_item(row, self._ctx.config.scheme, applied),
+                receipt=receipt_of_item(self._ctx.config.scheme),
             ),
         )

@@ -37,10 +37,10 @@ from accord.node.transfer._control import (
     Incoming,
     Received,
     Steps,
-    about_item,
     handle,
     not_on_record,
     originated_item,
+    receipt_of_item,
     same_version,
     signed_by,
 )
@@ -159,7 +159,7 @@ class NoticeService(ItemGate):
                 check=lambda notice, row: _check_incoming(session, notice, row),
                 apply=apply,
                 journal="item.downgrade.received",
-                receipt=lambda _, row, applied: about_item(row, self._ctx.config.scheme, applied),
+                receipt=receipt_of_item(self._ctx.config.scheme),
             ),
         )
 

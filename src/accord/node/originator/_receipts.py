@@ -31,9 +31,9 @@ from accord.node.transfer._control import (
     Incoming,
     Received,
     Steps,
-    about_item,
     handle,
     originated_item,
+    receipt_of_item,
     same_version,
     signed_by,
 )
@@ -75,7 +75,7 @@ class ConsentReceiptService(ServiceBase):
                 check=steps.check,
                 apply=steps.apply,
                 journal="consent.receipt.received",
-                receipt=lambda _, item, applied: about_item(item, self._ctx.config.scheme, applied),
+                receipt=receipt_of_item(self._ctx.config.scheme),
             ),
         )
 

@@ -59,6 +59,7 @@ __all__ = [
     "handle",
     "not_on_record",
     "originated_item",
+    "receipt_of_item",
     "require_author",
     "same_version",
     "signed_by",
@@ -130,6 +131,11 @@ def about_item(row: ItemRow, own_scheme: str, apply: Apply) -> Incoming:
     marking = stored_marking(row)
     label = marking.for_scheme(own_scheme) or marking.originator
     return Incoming(row.id, row.content_sha384, label_digest(marking.originator), label, apply)
+
+
+def receipt_of_item(own_scheme: str) -> Callable[[object, ItemRow, Apply], Incoming]:
+    """The receipt step of a message about the one item it located: :func:`about_item` of it."""
+    return lambda _, row, applied: about_item(row, own_scheme, applied)
 
 
 # --- the template ----------------------------------------------------------------------

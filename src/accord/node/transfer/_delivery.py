@@ -42,10 +42,11 @@ from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._backoff import backed_off, background_backoff, backoff, note_refused
 from accord.node.transfer._control import WITNESS_TYPES
+from accord.node.transfer._delivery_journal import delivery_event
 from accord.node.transfer._departure import hold_what_may_not_leave
 from accord.node.transfer._outbox_view import OutboxEntry, outbox_entries
 from accord.node.transfer._receipt_book import store_receipts
-from accord.store import NewEvent, OutboxRepository, OutboxRow, ReceiptRepository, append_event, format_stamp
+from accord.store import OutboxRepository, OutboxRow, ReceiptRepository, append_event, format_stamp
 
 __all__ = [
     "LANES",
@@ -182,7 +183,7 @@ class DeliveryService:
         with self._ctx.db.transaction(urgent=urgent) as session:
             outbox = OutboxRepository(session)
             for message_id in message_ids:
-                row = outbox.one(message_id)
+                row = outbox.require(message_id)
                 row.attempts += 1
                 row.next_attempt_at = format_stamp(now + backoff(row.attempts, self._rand))
                 row.last_error = f"{type(exc).__name__}: {exc}"[:500]
@@ -217,17 +218,7 @@ class DeliveryService:
                 rejected += 1
                 if not note_refused(session, row, now):
                     continue  # a background message refused again: told once already
-                append_event(
-                    session,
-                    NewEvent(
-                        at=now,
-                        actor="delivery",
-                        action="item.rejected-by-peer",
-                        outcome="refused",
-                        item_id=row.item_id,
-                        detail={"message_id": message_id, "peer": peer},
-                    ),
-                )
+                append_event(session, delivery_event(row, "item.rejected-by-peer", "refused", now))
         return DeliveryResult(sent=len(message_ids), receipted=receipted, rejected=rejected)
 
     def record_receipt_batch(self, peer: str, body: bytes) -> DeliveryResult:

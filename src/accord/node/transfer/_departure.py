@@ -29,7 +29,8 @@ from accord.errors import NotFound
 from accord.items import OutboxState
 from accord.node.core._context import NodeContext
 from accord.node.registry._agreements import AgreementService, travel_refusal
-from accord.store import NewEvent, OutboxRepository, append_event
+from accord.node.transfer._delivery_journal import delivery_event
+from accord.store import OutboxRepository, append_event
 
 __all__ = ["hold_what_may_not_leave"]
 
@@ -76,21 +77,6 @@ def hold_what_may_not_leave(ctx: NodeContext, agreements: AgreementService, peer
             row.status = OutboxState.HELD
             row.last_error = f"held: {reason}"[:500]
             held += 1
-            append_event(
-                session,
-                NewEvent(
-                    at=now,
-                    actor="delivery",
-                    action="outbox.held",
-                    outcome="refused",
-                    item_id=row.item_id,
-                    detail={
-                        "message_id": message_id,
-                        "peer": peer,
-                        "agreement_id": row.agreement_id,
-                        "reason": reason,
-                    },
-                ),
-                flush=False,
-            )
+            detail = {"agreement_id": row.agreement_id, "reason": reason}
+            append_event(session, delivery_event(row, "outbox.held", "refused", now, detail), flush=False)
     return held

@@ -18,9 +18,9 @@ from accord.exchange import Receipt, ReceiptBatch
 from accord.items import OutboxState
 from accord.node.transfer._backoff import note_accepted
 from accord.node.transfer._control import NO_ITEM, NO_ITEM_SHA384
+from accord.node.transfer._delivery_journal import delivery_event
 from accord.store import (
     ItemRepository,
-    NewEvent,
     OutboxRepository,
     OutboxRow,
     ReceiptBatchRow,
@@ -107,19 +107,9 @@ def _keep(
                 stored_at=format_stamp(now),
             )
         )
+        alternative = receipt.alternative_label.classification
         append_event(
             session,
-            NewEvent(
-                at=now,
-                actor="delivery",
-                action="item.receipted",
-                outcome="ok",
-                item_id=row.item_id,
-                detail={
-                    "message_id": receipt.message_id,
-                    "peer": peer,
-                    "alternative": receipt.alternative_label.classification,
-                },
-            ),
+            delivery_event(row, "item.receipted", "ok", now, {"alternative": alternative}),
             flush=False,
         )
