@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from accord.cli._auth import acting, as_option
-from accord.cli._common import HomeOpt, JsonOpt, check_writable, console, emit_json
+from accord.cli._common import HomeOpt, JsonOpt, check_writable, console, emit_json, refusals, write_text
 from accord.interop import MAX_STIX_BYTES, StixExchange
 from accord.limits import read_bounded
 
@@ -39,7 +39,8 @@ def stix_export(
     if out is None:
         typer.echo(text, nl=False)
         return
-    out.write_text(text, encoding="utf-8")
+    with refusals():  # whole or not at all; a failure is the one-line StorageError
+        write_text(out, text)
     console.print(f"Wrote {len(items)} item(s) as a STIX 2.1 bundle to {out}.")
 
 
