@@ -73,9 +73,11 @@ from accord.node.registry import (
 from accord.node.transfer import (
     EXCHANGE_ROLES,
     NO_ITEM,
+    Dashboard,
     DeliveryResult,
     DeliveryService,
     ExchangeDesk,
+    Figures,
     OutboxEntry,
 )
 
@@ -96,10 +98,12 @@ __all__ = [
     "ConsoleSession",
     "ConsoleSessionService",
     "DamagedItem",
+    "Dashboard",
     "DeliveryResult",
     "DeliveryService",
     "DeliveryWorker",
     "ExchangeDesk",
+    "Figures",
     "HomeLayout",
     "IdentityCard",
     "InclusionProof",

@@ -46,6 +46,7 @@ from accord.node.registry._console_sessions import ConsoleSessionService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
 from accord.node.transfer._bundles import BundleService
+from accord.node.transfer._dashboard import Dashboard
 from accord.node.transfer._delivery import DeliveryService
 from accord.node.transfer._exchange_desk import ExchangeDesk
 from accord.node.transfer._receiving import ReceivingService
@@ -136,6 +137,7 @@ class Node:
         self.delivery = DeliveryService(ctx, self.parties, self.agreements)
         self.bundles = BundleService(ctx, self.parties, self.delivery, self.receiving)
         self.desk = ExchangeDesk(services, self.delivery, self.receiving)
+        self.dashboard = Dashboard(footing)
         self.ledger = LedgerService(ctx)
         self.oversight = OversightService(ctx, self.users, self.access, self.agreements)
         # A signed checkpoint right after every FLASH send or receipt (issue 5).

@@ -13,6 +13,7 @@ from accord.store._exchange_repositories import (
     ReceiptRepository,
     SequenceRepository,
 )
+from accord.store._figures import DayCount, FiguresRepository, LaneCount, LatencyDay, ReasonCount
 from accord.store._item_repository import ItemRepository
 from accord.store._journal import Event, NewEvent, append_event, event_of, format_stamp, read_events
 from accord.store._ledger_store import (
@@ -107,9 +108,11 @@ __all__ = [
     "CopyRepository",
     "CopyRow",
     "Database",
+    "DayCount",
     "DestructionRepository",
     "DestructionRow",
     "Event",
+    "FiguresRepository",
     "InboxMessageRow",
     "InboxRepository",
     "IndexSource",
@@ -118,6 +121,8 @@ __all__ = [
     "ItemRepository",
     "ItemRow",
     "JournalRow",
+    "LaneCount",
+    "LatencyDay",
     "LedgerCheckpointRow",
     "LedgerNodeRow",
     "NewEvent",
@@ -128,6 +133,7 @@ __all__ = [
     "PeerSequenceRow",
     "QuarantineRepository",
     "QuarantineRow",
+    "ReasonCount",
     "ReceiptBatchRow",
     "ReceiptRepository",
     "ReceiptRow",

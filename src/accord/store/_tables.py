@@ -187,6 +187,8 @@ class ItemRow(SealedContent, Base):
             "precedence",
             "kind",
         ),
+        # The dashboard (0016): items received in a window, with what the readable condition reads.
+        Index("ix_items_received", "received_at", "received_from", "access_key", "originator_party", "id"),
     )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -241,6 +243,12 @@ class OutboxRow(Base):
     """
 
     __tablename__ = "outbox"
+    # The dashboard (0016): item envelopes sealed in a window, their party and receipt time.
+    __table_args__ = (
+        Index(
+            "ix_outbox_exchange", "kind", "created_at", "item_id", "peer_party", "precedence", "receipted_at"
+        ),
+    )
     message_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     peer: Mapped[str] = mapped_column(String(64), index=True)
     peer_party: Mapped[str] = mapped_column(String(8))
@@ -317,7 +325,7 @@ class QuarantineRow(Base):
 
     __tablename__ = "quarantine"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[str] = mapped_column(TIME)
+    at: Mapped[str] = mapped_column(TIME, index=True)  # the dashboard's window (0016)
     peer: Mapped[str] = mapped_column(String(64))
     message_id: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)

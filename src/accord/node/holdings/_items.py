@@ -18,6 +18,8 @@ unit of its own, built from one :class:`~._units.ItemFooting`, which the service
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -37,7 +39,7 @@ from accord.node.holdings._item_types import (
     NewItem,
     Progress,
 )
-from accord.node.holdings._listing import ItemListings
+from accord.node.holdings._listing import ItemListings, Readable
 from accord.node.holdings._reading import ItemReader
 from accord.node.holdings._resources import ItemResources
 from accord.node.holdings._search import NodeSearch
@@ -45,7 +47,7 @@ from accord.node.holdings._units import ItemFooting
 from accord.node.holdings._verifying import item_key, verified_view
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
-from accord.node.registry._users import UserService
+from accord.node.registry._users import User, UserService
 from accord.policy import Resource
 from accord.store import ItemRepository, ItemRow
 
@@ -194,6 +196,16 @@ class ItemService:
             NotFound: no such user.
         """
         return self._listings.readable_ids(actor, item_ids)
+
+    def readable_in(self, session: Session, user: User, scope: list[Any], now: datetime) -> Readable:
+        """The condition on ``items`` selecting what ``user`` may read in ``scope``, in ``session``.
+
+        The listings' decision (once per stored marking shape, one by one where needed) for a
+        service that counts or groups items in SQL: put the condition in the statement and no
+        count includes a withheld item. The decisions are the caller's to journal
+        (:meth:`Readable.journal`).
+        """
+        return self._listings.readable(session, user, scope, now)
 
     def arrivals(self, *, since: str | None = None) -> list[tuple[str, str]]:
         """``(item id, arrival time)`` of the listed items that arrived at or after ``since``.

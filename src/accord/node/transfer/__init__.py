@@ -10,13 +10,15 @@
   messages to their wing's handler (:mod:`._dispatch`, the template in :mod:`._control`);
 * :class:`BundleService` — the same across an air gap;
 * :class:`ExchangeDesk` — the outbox, receipts and quarantine as an officer signed in to an
-  interface sees them (:mod:`._exchange_desk`).
+  interface sees them (:mod:`._exchange_desk`);
+* :class:`Dashboard` — the exchange in figures, as one person may see them (:mod:`._dashboard`).
 
 Imports the holdings, registry and core wings.
 """
 
 from accord.node.transfer._bundles import BundleService, BundleSummary
 from accord.node.transfer._control import NO_ITEM
+from accord.node.transfer._dashboard import Dashboard, Figures, LatencySeries, PartySeries
 from accord.node.transfer._delivery import DeliveryResult, DeliveryService, OutboxEntry
 from accord.node.transfer._exchange_desk import EXCHANGE_ROLES, ExchangeDesk
 from accord.node.transfer._receiving import ReceivingService
@@ -28,11 +30,15 @@ __all__ = [
     "NO_ITEM",
     "BundleService",
     "BundleSummary",
+    "Dashboard",
     "DeliveryResult",
     "DeliveryService",
     "ExchangeDesk",
+    "Figures",
+    "LatencySeries",
     "OutboxEntry",
     "Outgoing",
+    "PartySeries",
     "ReceivingService",
     "SendingService",
     "Sent",
