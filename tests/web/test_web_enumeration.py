@@ -52,6 +52,7 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, str] | None]] = {
     ("GET", "/audit/witnesses"): ("/audit/witnesses", None),
     ("GET", "/audit/alarms"): ("/audit/alarms", None),
     ("POST", "/audit/alarms/{alarm_id}/ack"): ("/audit/alarms/1/ack", {"csrf": "{csrf}", "finding": "x"}),
+    ("GET", "/dashboard"): ("/dashboard?days=7", None),
     ("GET", "/holdings"): ("/holdings", None),
     ("POST", "/holdings/summary"): ("/holdings/summary", {"csrf": "{csrf}", "party": "JPN"}),
     ("GET", "/holdings/{item_id}"): ("/holdings/{item}", None),

@@ -12,7 +12,16 @@ from starlette.types import ASGIApp, Scope
 
 from accord.limits import MAX_CONSOLE_BODY_BYTES
 from accord.node import Node
-from accord.web import _analyst, _auditor, _auth, _authority, _custody_pages, _officer, _search_page
+from accord.web import (
+    _analyst,
+    _auditor,
+    _auth,
+    _authority,
+    _custody_pages,
+    _dashboard,
+    _officer,
+    _search_page,
+)
 from accord.web._console import Console, ConsoleSettings, install_error_pages
 from accord.web._security import BodyCap, SecurityHeaders
 
@@ -64,5 +73,6 @@ def create_console_app(node: Node, settings: ConsoleSettings) -> FastAPI:
     app.include_router(_custody_pages.router)
     app.include_router(_officer.router)
     app.include_router(_search_page.router)
+    app.include_router(_dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
