@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Float, Integer, case, func, literal, select
+from sqlalchemy import ColumnElement, Float, Integer, Select, case, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.util import ClauseAdapter
 
 from accord.items import OutboxState
 from accord.store._repository import Repository
@@ -37,6 +38,7 @@ from accord.store._tables import ItemRow, OutboxRow, PartyRow, QuarantineRow
 __all__ = ["DayCount", "FiguresRepository", "LaneCount", "LatencyDay", "ReasonCount"]
 
 Condition = ColumnElement[bool]
+_Row = TypeVarTuple("_Row")
 _ITEM = "item"
 """The outbox kind of an envelope that carries an item (its header's ``type``)."""
 
@@ -117,91 +119,140 @@ def day_of(stamp: ColumnElement[Any] | QueryableAttribute[Any], bounds: Sequence
     return pick(0, len(bounds) - 1)
 
 
-class FiguresRepository(Repository):
-    """The dashboard's figures, each one aggregate statement over the node's tables."""
+EDGES = tuple(2 ** (k / 8) for k in range(8 * 22))
+"""Upper edges of the latency buckets in seconds: 1 s, then eight per doubling, to 48 days."""
 
-    def received(self, bounds: Sequence[str], readable: Condition) -> list[DayCount]:
-        """Items received per sending party per day, among those ``readable`` selects."""
+
+def bucket_of(seconds: ColumnElement[float]) -> ColumnElement[int]:
+    """The latency bucket of ``seconds``: 0 below 1 s, *i* in [EDGES[i-1], EDGES[i]), the last beyond."""
+
+    def pick(first: int, end: int) -> ColumnElement[int]:
+        # Buckets first..end-1; bucket i lies below EDGES[i].
+        if end - first == 1:
+            return literal(first, Integer)
+        middle = (first + end) // 2
+        return case((seconds < EDGES[middle - 1], pick(first, middle)), else_=pick(middle, end))
+
+    return pick(0, len(EDGES) + 1)
+
+
+def _rank(buckets: list[tuple[int, int, float, float]], percent: int) -> float:
+    """The nearest-rank ``percent`` percentile of a histogram of (bucket, count, least, greatest)."""
+    buckets.sort()
+    wanted = -(-percent * sum(count for _, count, _, _ in buckets) // 100)  # ceil(percent × n / 100)
+    seen = 0
+    for _, count, least, most in buckets:
+        if seen + count >= wanted:
+            place = wanted - seen - 1  # 0: the bucket's least value, count - 1: its greatest
+            return least if count == 1 else least + (most - least) * place / (count - 1)
+        seen += count
+    return buckets[-1][3]
+
+
+def _about_readable(query: Select[*_Row], readable: Condition | None) -> Select[*_Row]:
+    """``query`` on ``outbox`` kept to envelopes about items ``readable`` selects (None: every one)."""
+    if readable is None:
+        return query
+    return query.join(ItemRow, ItemRow.id == OutboxRow.item_id).where(readable)
+
+
+class FiguresRepository(Repository):
+    """The dashboard's figures, each one aggregate statement over the node's tables.
+
+    ``readable`` is the condition on ``items`` selecting what the person may read, or ``None``
+    when they may read every item held: then no statement about envelopes joins ``items``
+    (the join costs a lookup per envelope; the common case of an officer cleared for all
+    that is held needs none).
+    """
+
+    def received(self, bounds: Sequence[str], readable: Condition | None) -> list[DayCount]:
+        """Items received per sending party per day, among those ``readable`` selects.
+
+        The window's rows are read from ``ix_items_received`` first (a materialised CTE) and
+        ``readable`` is applied to them there: the planner cannot start from the shapes'
+        index instead and walk every readable item held. Grouped by the sending node, the
+        few groups are then named by their party.
+        """
         at = ItemRow.received_at
-        rows = (
-            select(PartyRow.party.label("party"), day_of(at, bounds).label("day"))
-            .select_from(ItemRow)
-            .join(PartyRow, PartyRow.node_id == ItemRow.received_from)
-            .where(at >= bounds[0], at < bounds[-1], readable)
-            .subquery()
+        columns = (ItemRow.id, ItemRow.access_key, ItemRow.originator_party, ItemRow.received_from)
+        window = (
+            select(*columns, day_of(at, bounds).label("day"))
+            .where(at >= bounds[0], at < bounds[-1], ItemRow.received_from.is_not(None))
+            .cte("received_window")
+            .prefix_with("MATERIALIZED")
         )
+        inner = select(window.c.received_from.label("node"), window.c.day)
+        if readable is not None:
+            inner = inner.where(ClauseAdapter(window).traverse(readable))
+        rows = inner.subquery()
+        by_node = (
+            select(rows.c.node, rows.c.day, func.count().label("n")).group_by(rows.c.node, rows.c.day)
+        ).subquery()
+        query = (
+            select(PartyRow.party, by_node.c.day, func.sum(by_node.c.n))
+            .join(PartyRow, PartyRow.node_id == by_node.c.node)
+            .group_by(PartyRow.party, by_node.c.day)
+        )
+        return [DayCount(str(p), int(d), int(n)) for p, d, n in self._session.execute(query)]
+
+    def sent(self, bounds: Sequence[str], readable: Condition | None) -> list[DayCount]:
+        """Items sent per receiving party per day (an envelope sealed to one of its nodes each),
+        among ``readable``."""
+        at = OutboxRow.created_at
+        inner = select(OutboxRow.peer_party.label("party"), day_of(at, bounds).label("day")).where(
+            OutboxRow.kind == _ITEM, at >= bounds[0], at < bounds[-1]
+        )
+        rows = _about_readable(inner, readable).subquery()
         query = select(rows.c.party, rows.c.day, func.count()).group_by(rows.c.party, rows.c.day)
         return [DayCount(str(p), int(d), int(n)) for p, d, n in self._session.execute(query)]
 
-    def sent(self, bounds: Sequence[str], readable: Condition) -> list[DayCount]:
-        """Distinct items sent per receiving party per day (their envelopes sealed), among ``readable``."""
-        at = OutboxRow.created_at
-        rows = (
-            select(
-                OutboxRow.peer_party.label("party"),
-                day_of(at, bounds).label("day"),
-                OutboxRow.item_id.label("item_id"),
-            )
-            .join(ItemRow, ItemRow.id == OutboxRow.item_id)
-            .where(OutboxRow.kind == _ITEM, at >= bounds[0], at < bounds[-1], readable)
-            .subquery()
-        )
-        query = select(rows.c.party, rows.c.day, func.count(rows.c.item_id.distinct())).group_by(
-            rows.c.party, rows.c.day
-        )
-        return [DayCount(str(p), int(d), int(n)) for p, d, n in self._session.execute(query)]
-
-    def latency(self, bounds: Sequence[str], readable: Condition) -> list[LatencyDay]:
+    def latency(self, bounds: Sequence[str], readable: Condition | None) -> list[LatencyDay]:
         """p50 and p99 (nearest rank) of sealing-to-receipt seconds per precedence per day sent.
 
-        Ranked by window functions in SQL: only one row per precedence and day comes back.
+        SQL returns a histogram, not the rows: per precedence, day and latency bucket (eight
+        per doubling, :data:`EDGES`) the count and the bucket's least and greatest value.
+        A percentile is then exact when its rank falls on a bucket's first or last value (a
+        day with one envelope, or equal latencies) and otherwise interpolated inside its
+        bucket, at most 9 % wide. Ranking every row with window functions sorts them all:
+        three times slower on SQLite.
         """
         at = OutboxRow.created_at
-        waited = (
-            select(
-                OutboxRow.precedence.label("precedence"),
-                day_of(at, bounds).label("day"),
-                _Seconds(OutboxRow.receipted_at, at).label("seconds"),
-            )
-            .join(ItemRow, ItemRow.id == OutboxRow.item_id)
-            .where(
-                OutboxRow.kind == _ITEM,
-                at >= bounds[0],
-                at < bounds[-1],
-                OutboxRow.receipted_at.is_not(None),
-                readable,
-            )
-            .subquery()
+        inner = select(
+            OutboxRow.precedence.label("precedence"),
+            day_of(at, bounds).label("day"),
+            _Seconds(OutboxRow.receipted_at, at).label("seconds"),
+        ).where(
+            OutboxRow.kind == _ITEM, at >= bounds[0], at < bounds[-1], OutboxRow.receipted_at.is_not(None)
         )
-        group = (waited.c.precedence, waited.c.day)
-        ranked = select(
-            *group,
-            waited.c.seconds,
-            func.row_number().over(partition_by=group, order_by=waited.c.seconds).label("rank"),
-            func.count().over(partition_by=group).label("n"),
+        # Computed once per row, then bucketed: not recomputed in every comparison.
+        waited = _about_readable(inner, readable).cte("waited").prefix_with("MATERIALIZED")
+        seconds = waited.c.seconds
+        rows = select(
+            waited.c.precedence, waited.c.day, bucket_of(seconds).label("bucket"), seconds
         ).subquery()
-        rank, n, seconds = ranked.c.rank, ranked.c.n, ranked.c.seconds
-
-        def nearest(percent: int) -> ColumnElement[float]:
-            # The nearest-rank percentile: the value at rank ceil(percent × n / 100), in integers.
-            return func.min(case((rank == (percent * n + 99) // 100, seconds)))
-
-        query = select(ranked.c.precedence, ranked.c.day, func.max(n), nearest(50), nearest(99)).group_by(
-            ranked.c.precedence, ranked.c.day
-        )
+        key = (rows.c.precedence, rows.c.day, rows.c.bucket)
+        query = select(*key, func.count(), func.min(rows.c.seconds), func.max(rows.c.seconds)).group_by(*key)
+        groups: dict[tuple[str, int], list[tuple[int, int, float, float]]] = {}
+        for precedence, day, number, count, least, most in self._session.execute(query):
+            groups.setdefault((str(precedence), int(day)), []).append(
+                (int(number), int(count), float(least), float(most))
+            )
         return [
-            LatencyDay(str(p), int(d), int(count), float(p50), float(p99))
-            for p, d, count, p50, p99 in self._session.execute(query)
+            LatencyDay(precedence, day, sum(c for _, c, _, _ in found), _rank(found, 50), _rank(found, 99))
+            for (precedence, day), found in groups.items()
         ]
 
-    def pending(self, readable: Condition) -> list[LaneCount]:
-        """Envelopes pending per party and delivery lane about items ``readable`` selects."""
+    def pending(self, readable: Condition | None) -> list[LaneCount]:
+        """Envelopes pending per party and delivery lane about items ``readable`` selects.
+
+        Control messages about no item (``NO_ITEM``) are left out, as from the outbox page.
+        """
         key = (OutboxRow.peer_party, OutboxRow.lane)
-        query = (
-            select(*key, func.count(), func.min(OutboxRow.created_at))
-            .join(ItemRow, ItemRow.id == OutboxRow.item_id)
-            .where(OutboxRow.status == OutboxState.PENDING, readable)
-            .group_by(*key)
+        held = OutboxRow.item_id.in_(select(ItemRow.id)) if readable is None else None
+        inner = select(*key, OutboxRow.created_at).where(OutboxRow.status == OutboxState.PENDING)
+        rows = (_about_readable(inner, readable) if held is None else inner.where(held)).subquery()
+        query = select(rows.c.peer_party, rows.c.lane, func.count(), func.min(rows.c.created_at)).group_by(
+            rows.c.peer_party, rows.c.lane
         )
         return [
             LaneCount(str(p), str(lane), int(n), str(t)) for p, lane, n, t in self._session.execute(query)

@@ -78,8 +78,11 @@ def _layout(figures: Figures) -> dict[str, object]:
         "figures": figures,
         "days": days,
         "exchanged": exchanged,
+        # The days with something exchanged (the chart shows the empty ones as zero).
         "exchanged_rows": [
-            (day, [series.counts[i] for _, _, series in exchanged]) for i, day in enumerate(days)
+            (day, counts)
+            for i, day in enumerate(days)
+            if any(counts := [series.counts[i] for _, _, series in exchanged])
         ],
         "latency_rows": [
             (day, [(s.receipted[i], duration(s.p50[i]), duration(s.p99[i])) for s in figures.latency or ()])

@@ -25,12 +25,12 @@
     };
   }
 
-  function draw(el, series, data, days, yLabel) {
+  function draw(el, series, data, days, yLabel, words) {
     var options = {
       width: width(el),
       height: 280,
       scales: { x: { time: false } },
-      series: [{ label: "", value: function (u, i) { return i == null ? "" : days[i] || ""; } }].concat(series),
+      series: [{ label: words.day, value: function (u, i) { return i == null ? "" : days[i] || ""; } }].concat(series),
       axes: [dayAxis(days), { label: yLabel }],
     };
     var chart = new uPlot(options, data, el);
@@ -57,7 +57,7 @@
     }
     add(figures.received, words.received, undefined);
     add(figures.sent, words.sent, [6, 4]);
-    return draw(el, series, data, figures.days, "");
+    return draw(el, series, data, figures.days, "", words);
   }
 
   function latency(el, figures, words) {
@@ -71,7 +71,7 @@
       series.push({ label: s.precedence + " p99", stroke: colour, width: 1, dash: [4, 4], spanGaps: false });
       data.push(s.p99);
     });
-    return draw(el, series, data, figures.days, words.seconds);
+    return draw(el, series, data, figures.days, words.seconds, words);
   }
 
   function start() {
@@ -84,6 +84,7 @@
       received: holder.getAttribute("data-received"),
       sent: holder.getAttribute("data-sent"),
       seconds: holder.getAttribute("data-seconds"),
+      day: holder.getAttribute("data-day"),
     };
     var exchangedEl = document.getElementById("chart-exchanged");
     if (exchangedEl) {
