@@ -242,15 +242,17 @@ class FiguresRepository(Repository):
             for (precedence, day), found in groups.items()
         ]
 
-    def pending(self, readable: Condition | None) -> list[LaneCount]:
+    def pending(self, readable: Condition | None, no_item: str) -> list[LaneCount]:
         """Envelopes pending per party and delivery lane about items ``readable`` selects.
 
-        Control messages about no item (``NO_ITEM``) are left out, as from the outbox page.
+        Control messages about no item (their item id is ``no_item``) are left out, as from
+        the outbox page.
         """
         key = (OutboxRow.peer_party, OutboxRow.lane)
-        held = OutboxRow.item_id.in_(select(ItemRow.id)) if readable is None else None
-        inner = select(*key, OutboxRow.created_at).where(OutboxRow.status == OutboxState.PENDING)
-        rows = (_about_readable(inner, readable) if held is None else inner.where(held)).subquery()
+        inner = select(*key, OutboxRow.created_at).where(
+            OutboxRow.status == OutboxState.PENDING, OutboxRow.item_id != no_item
+        )
+        rows = _about_readable(inner, readable).subquery()
         query = select(rows.c.peer_party, rows.c.lane, func.count(), func.min(rows.c.created_at)).group_by(
             rows.c.peer_party, rows.c.lane
         )

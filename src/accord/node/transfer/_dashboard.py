@@ -30,6 +30,7 @@ from accord.errors import InvalidInput
 from accord.items import Precedence
 from accord.node.core._principal import Act
 from accord.node.holdings._access import journal_detail
+from accord.node.transfer._control import NO_ITEM
 from accord.node.transfer._exchange_desk import EXCHANGE_ROLES
 from accord.node.transfer._services import Footing, FootingBase
 from accord.store import DayCount, FiguresRepository, LaneCount, LatencyDay, ReasonCount, format_stamp
@@ -156,7 +157,9 @@ class Dashboard(FootingBase):
             exchange = user.role.value in EXCHANGE_ROLES
             sent = _by_party(figures.sent(bounds, condition), days) if exchange else None
             latency = _latency(figures.latency(bounds, condition), days) if exchange else None
-            pending = tuple(sorted(figures.pending(condition), key=_lane_order)) if exchange else None
+            pending = (
+                tuple(sorted(figures.pending(condition, NO_ITEM), key=_lane_order)) if exchange else None
+            )
             refusals = tuple(figures.refusals(bounds, TOP_REASONS)) if exchange else None
             total = figures.refusals_total(bounds) if exchange else None
         detail = {**journal_detail((), withheld, shapes), "days": days}
