@@ -25,6 +25,7 @@ import uvicorn
 from support_browser import check_accessibility, chromium_path, screenshot, visit
 from support_web import PASSWORD, ConsoleWorld, deliver_to_kor
 
+from accord.errors import AccordError
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, NewUser
 from accord.web import ConsoleSettings, create_console_app
@@ -436,3 +437,58 @@ def test_a_denied_user_searches_and_finds_nothing(served: Served, page_in: Any, 
     assert page.inner_text("#banner-top") == "평문 (UNCLASSIFIED)"
     check_accessibility(page, "search-denied-ja")
     screenshot(page, shots, "search-denied-ja")
+
+
+def test_the_dashboard_draws_its_charts_for_an_officer_and_counts_nothing_withheld(
+    served: Served, page_in: Any, shots: Path
+) -> None:
+    world = served.world
+    for precedence in (Precedence.FLASH, Precedence.ROUTINE):
+        made = world.kor.items.create(
+            NewItem(
+                ItemContent(ItemKind.REPORT, f"Sinpo {precedence.value}", "One SLBM.", "Assessment"),
+                LabelRequest(
+                    "군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], agreement=world.federation.agreement_id
+                ),
+                precedence,
+            ),
+            actor="kim",
+        ).id
+        world.kor.sending.send(made, to="JPN", actor="kim")
+    world.federation.clock.advance(minutes=4)
+    for peer, lane in world.kor.delivery.peers_with_pending():
+        world.kor.delivery.deliver_once(peer, lane, Loopback(world.jpn))
+    waiting = world.kor.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "Waiting", "Not delivered yet.", "Assessment"),
+            LabelRequest("군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], agreement=world.federation.agreement_id),
+            Precedence.PRIORITY,
+        ),
+        actor="kim",
+    ).id
+    world.kor.sending.send(waiting, to="JPN", actor="kim")
+    with pytest.raises(AccordError):
+        world.kor.receiving.receive_transmission(b"not a transmission")
+
+    page = page_in("ko-KR")
+    _sign_in(page, served, "kim")
+    page.wait_for_url("**/inbox")
+    page.click("nav a[href='/dashboard']")
+    page.wait_for_url("**/dashboard")
+    # uPlot drew both time series on canvases of the chart's width (dashboard.js, no inline script).
+    for chart in ("#chart-exchanged", "#chart-latency"):
+        page.wait_for_selector(f"{chart}[data-drawn='true'] canvas")
+        assert page.evaluate(f"document.querySelector('{chart} canvas').width") > 300
+    assert page.locator("svg.bars rect.bar-lane").count() == 1
+    assert page.locator("svg.bars rect.bar-refusal").count() == 1
+    page.click("text=일일 교환 항목 표")
+    assert "JPN 발송" in page.inner_text("#exchanged-title + div + details table")
+    check_accessibility(page, "dashboard-officer-ko")
+    screenshot(page, shots, "dashboard-officer-ko")
+
+    analyst = page_in("en-GB")
+    _sign_in(analyst, served, "lee")
+    analyst.wait_for_url("**/inbox")
+    visit(analyst, served.url + "/dashboard", shots, "dashboard-analyst-en")
+    assert "Nothing was exchanged in these days." in analyst.inner_text("main")
+    assert analyst.locator("canvas").count() == 0
