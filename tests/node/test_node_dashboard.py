@@ -90,6 +90,7 @@ def test_an_officer_sees_every_figure_of_the_exchange(exchanged: Any) -> None:
     assert received.sent == ()
     assert received.pending == ()
     assert received.refusals_total == 1
+    assert ("exchange.reject", 1) in [(r.reason, r.refused) for r in received.journal_refusals or ()]
     (refusal,) = received.refusals or ()
     assert refusal.refused == 1
     assert refusal.reason
@@ -109,6 +110,7 @@ def test_an_analyst_sees_only_what_arrived_that_they_may_read(exchanged: Any) ->
     park = kor.dashboard.figures(actor="park", days=DAYS, zone=SEOUL)
     assert [(s.party, s.counts) for s in park.received] == [("JPN", (0, 1, 1))]
     assert (park.sent, park.latency, park.pending, park.refusals) == (None, None, None, None)
+    assert park.journal_refusals is None  # an analyst's role does not read the journal
     # lee (대외비, no need to know) may read neither report: no count reveals them.
     lee = kor.dashboard.figures(actor="lee", days=DAYS, zone=SEOUL)
     assert lee.received == ()
@@ -120,7 +122,11 @@ def test_an_analyst_sees_only_what_arrived_that_they_may_read(exchanged: Any) ->
     assert event.detail["withheld"] or event.detail["withheld_shapes"]  # the journal keeps why
 
 
-def test_an_auditor_is_not_shown_the_dissemination_record(exchanged: Any) -> None:
+def test_an_auditor_is_not_shown_the_dissemination_record_but_the_journal_refusals(exchanged: Any) -> None:
+    kor = exchanged.kor
+    kor.users.add(NewUser("oh", role="auditor", clearance="군사Ⅱ급비밀", ntk=[]), actor="authority")
+    journal = kor.dashboard.figures(actor="oh", days=DAYS, zone=SEOUL).journal_refusals
+    assert [(r.reason, r.refused) for r in journal or ()] == [("exchange.reject", 1)]
     figures = exchanged.jpn.dashboard.figures(actor="ito", days=DAYS, zone=SEOUL)
     assert figures.received == ()
     assert (figures.sent, figures.latency, figures.pending, figures.refusals) == (None, None, None, None)
@@ -173,7 +179,12 @@ def test_every_statement_reads_an_index(exchanged: Any, party: str, officer: str
         for statement, parameters in statements:
             plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
             plans[statement] = [str(row[-1]) for row in plan]
-    tables = {"items": "ix_items_received", "outbox": "ix_outbox_exchange", "quarantine": "ix_quarantine_at"}
+    tables = {
+        "items": "ix_items_received",
+        "outbox": "ix_outbox_exchange",
+        "quarantine": "ix_quarantine_at",
+        "journal": "ix_journal_refusals",
+    }
     used = " ".join(" ".join(p) for p in plans.values())
     for index in tables.values():
         assert index in used

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 from sqlalchemy import literal
@@ -12,10 +13,12 @@ from accord.store import (
     Database,
     FiguresRepository,
     ItemRow,
+    NewEvent,
     OutboxRow,
     PartyRow,
     QuarantineRepository,
     QuarantineRow,
+    append_event,
 )
 from accord.store._figures import EDGES, _rank
 
@@ -106,6 +109,11 @@ def filled(db: Database) -> Database:
                 _envelope("m4", "(none)", "2026-11-25T16:00:00.000000Z", None, kind="witness-demand"),
             ]
         )
+        for stamp in ("2026-11-25T05:00:00+00:00", "2026-11-20T05:00:00+00:00"):
+            event = NewEvent(
+                at=datetime.fromisoformat(stamp), actor="lee", action="item.read", outcome="refused"
+            )
+            append_event(session, event)
         QuarantineRepository(session).add(
             QuarantineRow(
                 at="2026-11-25T03:00:00.000000Z", peer="jpn-mod", reason="bad", raw=b"", status="held"
@@ -140,6 +148,8 @@ def test_every_figure_by_local_day(filled: Database) -> None:
         (refusal,) = figures.refusals(BOUNDS, 10)
         assert (refusal.reason, refusal.refused, refusal.latest) == ("bad", 2, "2026-11-25T04:00:00.000000Z")
         assert figures.refusals_total(BOUNDS) == 2
+        (journalled,) = figures.journal_refusals(BOUNDS, 10)  # the one of the 20th is before the window
+        assert (journalled.reason, journalled.refused) == ("item.read", 1)
 
 
 def test_a_readable_condition_is_applied_before_counting(filled: Database) -> None:

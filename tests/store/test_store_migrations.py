@@ -203,7 +203,7 @@ def test_an_up_to_date_schema_is_not_migrated_again(db: Database) -> None:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head
         connection.execute(text("UPDATE alembic_version SET version_num = '0012'"))
         # what 0016 made first (the dashboard's indexes: one of them names outbox.kind)
-        for index in ("ix_items_received", "ix_outbox_exchange", "ix_quarantine_at"):
+        for index in ("ix_items_received", "ix_outbox_exchange", "ix_quarantine_at", "ix_journal_refusals"):
             connection.execute(text(f"DROP INDEX {index}"))
         connection.execute(text("ALTER TABLE outbox DROP COLUMN kind"))
         connection.execute(text("DROP TABLE console_preferences"))

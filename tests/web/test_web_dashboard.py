@@ -94,6 +94,8 @@ def test_an_analyst_who_may_not_read_the_report_counts_nothing(console: ConsoleW
     assert figures["sent"] is None
     assert figures["refusals"] is None
     assert "Pending by lane" not in page
+    assert "Refusals in the journal by action" not in page
+    assert figures["journal_refusals"] is None
     assert "shows them to officers and the security authority" in page
     assert 'href="/dashboard"' in page  # in every role's navigation
 
@@ -121,6 +123,9 @@ def test_the_authority_sees_the_exchange_and_the_auditor_counts_what_they_may_re
     assert auditor["received"] == []
     assert auditor["sent"] is None
     assert "Pending by lane" not in page
+    # The journal is theirs: its refusals by action.
+    assert "Refusals in the journal by action" in page
+    assert auditor["journal_refusals"] is not None
 
 
 @pytest.mark.parametrize("days", ["0", "93", "x"])

@@ -15,7 +15,8 @@ comparing them as text compares the instants. Statements read these indexes (mig
 * ``ix_outbox_exchange`` (kind, created_at, …): items sent and their receipt times, by window;
 * ``ix_items_received`` (received_at, …): items received, by window, with the columns the
   readable condition reads;
-* ``ix_outbox_status`` (status): what is pending; ``ix_quarantine_at`` (at): refusals.
+* ``ix_outbox_status`` (status): what is pending; ``ix_quarantine_at`` (at): refusals;
+* ``ix_journal_refusals`` (outcome, at, action): refusals journalled, by action.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from sqlalchemy.sql.visitors import replacement_traverse
 
 from accord.items import OutboxState
 from accord.store._repository import Repository
-from accord.store._tables import ItemRow, OutboxRow, PartyRow, QuarantineRow
+from accord.store._tables import ItemRow, JournalRow, OutboxRow, PartyRow, QuarantineRow
 
 __all__ = ["DayCount", "FiguresRepository", "LaneCount", "LatencyDay", "ReasonCount"]
 
@@ -305,6 +306,19 @@ class FiguresRepository(Repository):
             .limit(limit)
         )
         return [ReasonCount(str(r), int(n), str(t)) for r, n, t in self._session.execute(query)]
+
+    def journal_refusals(self, bounds: Sequence[str], limit: int) -> list[ReasonCount]:
+        """The ``limit`` actions most often refused in the journal in the window (``ix_journal_refusals``)."""
+        at = JournalRow.at
+        refused = func.count().label("refused")
+        query = (
+            select(JournalRow.action, refused, func.max(at))
+            .where(JournalRow.outcome == "refused", at >= bounds[0], at < bounds[-1])
+            .group_by(JournalRow.action)
+            .order_by(refused.desc(), JournalRow.action)
+            .limit(limit)
+        )
+        return [ReasonCount(str(a), int(n), str(t)) for a, n, t in self._session.execute(query)]
 
     def refusals_total(self, bounds: Sequence[str]) -> int:
         """How many things partners sent were refused in the window (every reason)."""

@@ -224,6 +224,8 @@ class JournalRow(Base):
     """One security-relevant event: who, what, when, which item, outcome."""
 
     __tablename__ = "journal"
+    # The dashboard (0016): refusals journalled in a window, by action.
+    __table_args__ = (Index("ix_journal_refusals", "outcome", "at", "action"),)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[str] = mapped_column(TIME)
     actor: Mapped[str] = mapped_column(String(64))

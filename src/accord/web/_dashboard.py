@@ -91,6 +91,7 @@ def _layout(figures: Figures) -> dict[str, object]:
         ],
         "pending_bars": bars([(f"{p.party} · {p.lane}", p.pending) for p in pending]),
         "refusal_bars": bars([(r.reason[:60], r.refused) for r in refusals]),
+        "journal_bars": bars([(r.reason, r.refused) for r in figures.journal_refusals or ()]),
         "chart_data": json.dumps(figures.to_dict(), ensure_ascii=False, separators=(",", ":")),
     }
 

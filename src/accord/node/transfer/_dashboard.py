@@ -12,7 +12,9 @@ rules the node already applies to the records the figures count:
   the exchange roles only (officers and the authority, :data:`EXCHANGE_ROLES`), and again
   only about items they may read, as the outbox page leaves the others out;
 * **refusals by reason**: the quarantine (what partners sent that this node refused), which
-  the node shows the exchange roles whole; it holds no item of ours.
+  the node shows the exchange roles whole; it holds no item of ours;
+* **refusals journalled** per action: to those the decision point gives the ``read-journal``
+  duty (officers, the authority, auditors), who may read every journal row anyway (Art. 8).
 
 A figure a person may not see is ``None``, never an empty series: the console says that it is
 not theirs, not that nothing happened. Days are the node's local days (or ``zone``'s), each
@@ -26,13 +28,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from accord.errors import InvalidInput
+from accord.errors import InvalidInput, PolicyDenied
 from accord.items import Precedence
 from accord.node.core._principal import Act
 from accord.node.holdings._access import journal_detail
+from accord.node.registry._users import User
 from accord.node.transfer._control import NO_ITEM
 from accord.node.transfer._exchange_desk import EXCHANGE_ROLES
 from accord.node.transfer._services import Footing, FootingBase
+from accord.policy import Duty
 from accord.store import DayCount, FiguresRepository, LaneCount, LatencyDay, ReasonCount, format_stamp
 
 __all__ = ["MAX_DAYS", "Dashboard", "Figures", "LatencySeries", "PartySeries"]
@@ -84,6 +88,8 @@ class Figures:
     refusals: tuple[ReasonCount, ...] | None
     refusals_total: int | None
     """Every refusal in the window (the reasons named are the most frequent ones)."""
+    journal_refusals: tuple[ReasonCount, ...] | None = None
+    """Refusals journalled in the window, by action (``reason`` is the action), most frequent first."""
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view (the console's chart data)."""
@@ -117,6 +123,11 @@ class Figures:
             if self.refusals is None
             else [{"reason": r.reason, "refused": r.refused, "latest": r.latest} for r in self.refusals],
             "refusals_total": self.refusals_total,
+            "journal_refusals": None
+            if self.journal_refusals is None
+            else [
+                {"action": r.reason, "refused": r.refused, "latest": r.latest} for r in self.journal_refusals
+            ],
         }
 
 
@@ -162,10 +173,21 @@ class Dashboard(FootingBase):
             )
             refusals = tuple(figures.refusals(bounds, TOP_REASONS)) if exchange else None
             total = figures.refusals_total(bounds) if exchange else None
+            journalled = (
+                tuple(figures.journal_refusals(bounds, TOP_REASONS)) if self._reads_journal(user) else None
+            )
         detail = {**journal_detail((), withheld, shapes), "days": days}
         self._access.journal_decisions(Act(actor, now), "dashboard.read", detail)
         offset = _local(now, zone).strftime("%z")
-        return Figures(tuple(window), offset, received, sent, latency, pending, refusals, total)
+        return Figures(tuple(window), offset, received, sent, latency, pending, refusals, total, journalled)
+
+    def _reads_journal(self, user: User) -> bool:
+        """Whether the decision point gives ``user`` the ``read-journal`` duty (Art. 8 records)."""
+        try:
+            self._access.require_duty(user, Duty.READ_JOURNAL)
+        except PolicyDenied:
+            return False
+        return True
 
 
 def _local(moment: datetime, zone: tzinfo | None) -> datetime:

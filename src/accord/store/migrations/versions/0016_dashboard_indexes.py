@@ -1,9 +1,10 @@
 """Indexes for the console's dashboard (issue 11): the exchange counted by day in a window.
 
 The dashboard counts items received and sent per partner per day, the receipt latency of
-what was sent, and refusals, over the last days. Without these indexes each figure would
-read the whole ``items``, ``outbox`` or ``quarantine`` table; with them it reads the window
-(``store._figures`` says which statement uses which).
+what was sent, refusals of what partners sent and refusals journalled, over the last days.
+Without these indexes each figure would read the whole ``items``, ``outbox``, ``quarantine``
+or ``journal`` table; with them it reads the window (``store._figures`` says which
+statement uses which).
 
 Revision ID: 0016
 Revises: 0015
@@ -34,9 +35,11 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index(op.f("ix_quarantine_at"), "quarantine", ["at"], unique=False)
+    op.create_index("ix_journal_refusals", "journal", ["outcome", "at", "action"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_journal_refusals", table_name="journal")
     op.drop_index(op.f("ix_quarantine_at"), table_name="quarantine")
     op.drop_index("ix_outbox_exchange", table_name="outbox")
     op.drop_index("ix_items_received", table_name="items")
