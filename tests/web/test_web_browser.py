@@ -481,6 +481,7 @@ def test_the_dashboard_draws_its_charts_for_an_officer_and_counts_nothing_withhe
         assert page.evaluate(f"document.querySelector('{chart} canvas').width") > 300
     assert page.locator("svg.bars rect.bar-lane").count() == 1
     assert page.locator("svg.bars rect.bar-refusal").count() == 1
+    assert page.locator("svg.bars rect.bar-journal").count() >= 1  # exchange.reject, journalled
     page.click("text=일일 교환 항목 표")
     assert "JPN 발송" in page.inner_text("#exchanged-title + div + details table")
     check_accessibility(page, "dashboard-officer-ko")
