@@ -111,6 +111,15 @@ class Who:
         """
         return Action.RELEASE in ROLE_ACTIONS.get(self.role, frozenset())
 
+    @property
+    def keeps_custody(self) -> bool:
+        """Whether the decision point gives this person's role the custody acts (numbered
+        copies, translation, destruction: Arts. 9–16), so an item's page links to its custody.
+
+        For the navigation only: the node decides each act.
+        """
+        return Action.COPY in ROLE_ACTIONS.get(self.role, frozenset())
+
 
 @dataclass(frozen=True)
 class Screen:
