@@ -9,7 +9,6 @@ a Content-Security-Policy violation reported by the browser fails the test.
 
 from __future__ import annotations
 
-import os
 import socket
 import struct
 import threading
@@ -22,7 +21,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from support_browser import check_accessibility, chromium_path, screenshot, visit
+from support_browser import check_accessibility, screenshot, sign_in, visit
 from support_web import PASSWORD, ConsoleWorld, deliver_to_kor
 
 from accord.items import ItemContent, ItemKind, Precedence
@@ -31,26 +30,6 @@ from accord.web import ConsoleSettings, create_console_app
 from support_federation import Loopback
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    # One browser for this module's tests on each worker. Not session-wide: while Playwright's
-    # sync API is open it runs an event loop in this thread, and tests of other modules that
-    # call asyncio.run() (the API's in-process tests) must not run under it.
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="session")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("ACCORD_SCREENSHOTS")
-    return Path(chosen) if chosen else tmp_path_factory.getbasetemp() / "console-screenshots"
 
 
 @dataclass
@@ -83,31 +62,8 @@ def served(console: ConsoleWorld) -> Iterator[Served]:
     thread.join(10)
 
 
-@pytest.fixture
-def page_in(browser: Any) -> Iterator[Any]:
-    contexts: list[Any] = []
-    violations: list[str] = []
-
-    def open_page(locale: str) -> Any:
-        context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.on(
-            "console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None
-        )
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert violations == [], "the browser reported Content-Security-Policy violations"
-
-
 def _sign_in(page: Any, served: Served, user: str, password: str = PASSWORD) -> None:
-    page.goto(served.url + "/login")
-    page.fill("#user", user)
-    page.fill("#password", password)
-    page.click("form.form button[type=submit]")
+    sign_in(page, served.url, user, password)
 
 
 def _png(path: Path, width: int = 64, height: int = 48) -> Path:
