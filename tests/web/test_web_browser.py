@@ -392,3 +392,91 @@ def test_a_denied_user_searches_and_finds_nothing(served: Served, page_in: Any, 
     assert page.inner_text("#banner-top") == "평문 (UNCLASSIFIED)"
     check_accessibility(page, "search-denied-ja")
     screenshot(page, shots, "search-denied-ja")
+
+
+# Each role at KOR: (user, role, clearance, need to know, browser language). kim is the
+# federation's officer; the others are added by the test.
+ROLES = [
+    ("han", "analyst", "군사Ⅱ급비밀", ["DPRK-MISSILE"], "ko-KR"),
+    ("kim", "officer", "군사Ⅱ급비밀", ["DPRK-MISSILE"], "ko-KR"),
+    ("park", "authority", "군사Ⅰ급비밀", ["DPRK-MISSILE"], "ja-JP"),
+    ("choi", "auditor", "대외비", [], "en-GB"),
+]
+# Pages no other browser test shows: checked with axe-core too (as the officer sees them).
+NEWLY_CHECKED = ("/audit/journal/1", "/dissemination", "/translations/", "/reconcile", "/receipts")
+
+
+def test_every_page_offered_to_each_role_is_shown_and_kept_as_a_screenshot(
+    served: Served, page_in: Any, shots: Path, tmp_path: Path
+) -> None:
+    """Each role signs in and opens every page its navigation offers, and the item's pages.
+
+    Every page the navigation offers answers 200 to that role (the links follow the node's
+    duties); the item's pages are kept where the role may see them (the refusal page once, for
+    the analyst). Each is kept as ``roles/<role>-<path>.png`` in the screenshots folder.
+    """
+    world = served.world
+    kor, report = world.kor, world.report
+    for name, role, clearance, ntk, _ in ROLES:
+        if name != "kim":
+            kor.users.add(NewUser(name, role=role, clearance=clearance, ntk=ntk), actor="authority")
+        kor.accounts.set_password(name, PASSWORD, actor="authority")
+    text = tmp_path / "ko.txt"
+    text.write_text("화성 발사장 조사.", encoding="utf-8")
+    translation = kor.custody.translate(report, path=text, lang="ko", actor="kim").id
+    item_pages = [
+        f"/items/{report}",
+        f"/holdings/{report}",
+        f"/holdings/{report}/dissemination",
+        f"/holdings/{report}/exposure",
+        f"/items/{report}/receipts",
+        f"/translations/{translation}",
+        "/audit/journal/1",
+    ]
+    folder = shots / "roles"
+    for name, role, _, _, locale in ROLES:
+        page = page_in(locale)
+        _sign_in(page, served, name)
+        page.wait_for_url("**/inbox")
+        offered = page.eval_on_selector_all("header nav a", "links => links.map(a => a.getAttribute('href'))")
+        assert "/inbox" in offered
+        for path in dict.fromkeys([*offered, *item_pages]):
+            response = page.goto(served.url + path)
+            if path in offered:
+                assert response.status == 200, f"{role} is offered {path} but refused it"
+            elif response.status != 200:
+                continue  # an item page the role may not see: the one refusal page, shown below
+            if role == "officer" and any(part in path for part in NEWLY_CHECKED):
+                check_accessibility(page, f"{role}{path}")
+            screenshot(page, folder, f"{role}{path.replace(report, 'ITEM').replace(translation, 'ID')}")
+        if role == "analyst":
+            refused = page.goto(served.url + "/outbox")  # not offered: the refusal, explained
+            assert refused.status == 403
+            check_accessibility(page, "analyst-refused")
+            screenshot(page, folder, "analyst-refused-outbox")
+    assert len(list(folder.glob("*.png"))) >= 45
+
+
+def test_an_auditor_verifies_the_ledger_and_follows_its_progress(
+    served: Served, page_in: Any, shots: Path
+) -> None:
+    kor = served.world.kor
+    kor.users.add(NewUser("choi", role="auditor", clearance="대외비", ntk=[]), actor="authority")
+    kor.accounts.set_password("choi", PASSWORD, actor="authority")
+    kor.ledger.seal()
+    page = page_in("en-GB")
+    _sign_in(page, served, "choi")
+    page.wait_for_url("**/inbox")
+    visit(page, served.url + "/audit/ledger", shots, "auditor-ledger-en")
+    page.click("#h-verify ~ form button[type=submit]")
+    # The run's state replaces the result area (a progress bar while it runs, polled every
+    # second), until the findings are in; the bar is then full.
+    page.wait_for_selector("#verify-result p.notice", timeout=30_000)
+    assert "Ledger intact" in page.inner_text("#verify-result")
+    assert "Verified by choi." in page.inner_text("#verify-result")
+    bar = page.query_selector("#verify-result progress")
+    assert bar is not None
+    assert bar.get_attribute("value") == bar.get_attribute("max")
+    assert page.url.endswith("/audit/ledger")
+    check_accessibility(page, "auditor-ledger-verified-en")
+    screenshot(page, shots, "auditor-ledger-verified-en")
