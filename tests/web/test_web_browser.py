@@ -14,7 +14,7 @@ import struct
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from support_web import PASSWORD, ConsoleWorld, deliver_to_kor
 
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, NewUser
+from accord.node.audit import VerifyReport
 from accord.web import ConsoleSettings, create_console_app
 from support_federation import Loopback
 
@@ -458,22 +459,41 @@ def test_every_page_offered_to_each_role_is_shown_and_kept_as_a_screenshot(
 
 
 def test_an_auditor_verifies_the_ledger_and_follows_its_progress(
-    served: Served, page_in: Any, shots: Path
+    served: Served, page_in: Any, shots: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kor = served.world.kor
     kor.users.add(NewUser("choi", role="auditor", clearance="대외비", ntk=[]), actor="authority")
     kor.accounts.set_password("choi", PASSWORD, actor="authority")
     kor.ledger.seal()
+    gate = threading.Event()
+    verify = kor.ledger.verify
+
+    def held(*, actor: str, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+        # The node's own verification, held part-way (3 of 10) until the page has shown it.
+        assert progress is not None
+        progress(3, 10)
+        assert gate.wait(60)
+        return verify(actor=actor, progress=progress)
+
+    monkeypatch.setattr(kor.ledger, "verify", held)
     page = page_in("en-GB")
     _sign_in(page, served, "choi")
     page.wait_for_url("**/inbox")
     visit(page, served.url + "/audit/ledger", shots, "auditor-ledger-en")
-    page.click("#h-verify ~ form button[type=submit]")
-    # The run's state replaces the result area (a progress bar while it runs, polled every
-    # second), until the findings are in; the bar is then full.
+    try:
+        page.click("#h-verify ~ form button[type=submit]")
+        # The run's state replaces the result area: a progress bar, asked again every second.
+        page.wait_for_selector('#verify-result progress[value="3"][max="10"]')
+        assert "3 of 10 leaves checked" in page.inner_text("#verify-result")
+        check_accessibility(page, "auditor-ledger-verifying-en")
+        screenshot(page, shots, "auditor-ledger-verifying-en")
+    finally:
+        gate.set()
+    # The next poll brings the findings, and the polling stops.
     page.wait_for_selector("#verify-result p.notice", timeout=30_000)
     assert "Ledger intact" in page.inner_text("#verify-result")
     assert "Verified by choi." in page.inner_text("#verify-result")
+    assert page.get_attribute("#verify-result", "hx-trigger") is None
     bar = page.query_selector("#verify-result progress")
     assert bar is not None
     assert bar.get_attribute("value") == bar.get_attribute("max")
