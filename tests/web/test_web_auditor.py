@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from support_web import PASSWORD, ConsoleClient, ConsoleWorld
 
+from accord.errors import StorageError
 from accord.exchange import CHECKPOINT_PURPOSE, CheckpointStatement, SignedCheckpoint
 from accord.items import Precedence
 from accord.ledger import Checkpoint
@@ -187,6 +188,27 @@ def test_a_running_verification_shows_its_progress_and_is_not_started_twice(
     assert choi.app.state.console.ledger_run.wait(60)
     assert "Ledger intact" in choi.get("/audit/ledger/verify").text
     assert _verified(console) == [("choi", "ok")]  # one run, journalled once
+
+
+def test_a_verification_that_cannot_finish_says_so(
+    console: ConsoleWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    choi = _auditor(console)
+
+    def broken(*, actor: str, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+        raise StorageError("the database is unreachable")
+
+    monkeypatch.setattr(console.kor.ledger, "verify", broken)
+    choi.post("/audit/ledger/verify", data={"csrf": choi.csrf("/audit/ledger")})
+    assert choi.app.state.console.ledger_run.wait(60)
+    fragment = choi.get("/audit/ledger/verify").text
+    assert "The verification started by choi could not finish: the database is unreachable" in fragment
+    assert 'role="alert"' in fragment
+    assert "hx-trigger" not in fragment
+    monkeypatch.undo()  # the next run is the node's own again
+    choi.post("/audit/ledger/verify", data={"csrf": choi.csrf("/audit/ledger")})
+    assert choi.app.state.console.ledger_run.wait(60)
+    assert "Ledger intact" in choi.get("/audit/ledger/verify").text
 
 
 def test_witnesses_show_the_partner_and_its_countersignatures(console: ConsoleWorld) -> None:
