@@ -5,7 +5,9 @@ Each route calls the node service the CLI calls, as the signed-in person. The jo
 and journals the read. The ledger's status, its witnesses and alarms are the sealed record of
 that journal, so their pages ask the same duty of the node's enforcement point first
 (:func:`_require_records`). An alarm is acknowledged by ``node.witness.acknowledge_alarm``,
-which decides who may (the ``acknowledge-alarm`` duty: officers and the authority).
+which decides who may (the ``acknowledge-alarm`` duty: officers and the authority). A ledger
+verification runs in the background (:class:`accord.web._ledger_run.LedgerRun`, one per console)
+and the page polls its state until the findings are in.
 """
 
 from __future__ import annotations
