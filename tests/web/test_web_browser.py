@@ -407,6 +407,7 @@ ROLES = [
 NEWLY_CHECKED = ("/audit/journal/1", "/dissemination", "/translations/", "/reconcile", "/receipts")
 
 
+@pytest.mark.slow  # some sixty pages (~25-50 s): started first, beside everything else
 def test_every_page_offered_to_each_role_is_shown_and_kept_as_a_screenshot(
     served: Served, page_in: Any, shots: Path, tmp_path: Path
 ) -> None:

@@ -45,7 +45,8 @@ from accord.node import (
     federate,
 )
 
-pytestmark = pytest.mark.browser
+# Slow (three served nodes, ~20-40 s): started first, beside everything else (tests/conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TOPICS = ["DPRK-MISSILE"]
 PEOPLE = {
