@@ -3,15 +3,22 @@
 * ``console`` — the JPN–KOR federation (tests/conftest.py) with passwords for KOR's ``kim``
   (officer, 군사Ⅱ급비밀) and ``lee`` (analyst, 대외비), a FLASH report from JPN received at KOR,
   and a :class:`ConsoleClient` factory on KOR's console, in process (``httpx.ASGITransport``);
-* ``signed_in`` — such a client signed in as ``kim``.
+* ``signed_in`` — such a client signed in as ``kim``;
+* ``browser`` (per module), ``page_in`` and ``shots`` — for the browser tests: headless
+  Chromium, a page in a fresh context for a locale (a Content-Security-Policy violation the
+  browser reports fails the test), and the folder the screenshots are kept in (``ACCORD_SCREENSHOTS``,
+  else ``<pytest basetemp>/console-screenshots``).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from support_browser import chromium_path
 from support_web import PASSWORD, ConsoleClient, ConsoleWorld, deliver_to_kor
 
 from accord.items import ItemContent, ItemKind, Precedence
@@ -51,3 +58,43 @@ def signed_in(console: ConsoleWorld) -> ConsoleClient:
     client = console.client()
     assert client.sign_in("kim").status_code == 200
     return client
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    # One browser for each browser-test module on each worker. Not session-wide: while
+    # Playwright's sync API is open it runs an event loop in this thread, and tests of other
+    # modules that call asyncio.run() (the API's in-process tests) must not run under it.
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chosen = os.environ.get("ACCORD_SCREENSHOTS")
+    return Path(chosen) if chosen else tmp_path_factory.getbasetemp() / "console-screenshots"
+
+
+@pytest.fixture
+def page_in(browser: Any) -> Iterator[Any]:
+    contexts: list[Any] = []
+    violations: list[str] = []
+
+    def open_page(locale: str) -> Any:
+        context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.on(
+            "console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None
+        )
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert violations == [], "the browser reported Content-Security-Policy violations"

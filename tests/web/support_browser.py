@@ -60,3 +60,11 @@ def visit(page: Any, url: str, shots: Path, name: str) -> Any:
     check_accessibility(page, name)
     screenshot(page, shots, name)
     return response
+
+
+def sign_in(page: Any, url: str, user: str, password: str) -> None:
+    """Sign in on the console at ``url`` through its form, as a person would."""
+    page.goto(url + "/login")
+    page.fill("#user", user)
+    page.fill("#password", password)
+    page.click("form.form button[type=submit]")

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections.abc import Callable
 
+import pytest
 from support_web import PASSWORD, ConsoleClient, ConsoleWorld
 
+from accord.errors import StorageError
 from accord.exchange import CHECKPOINT_PURPOSE, CheckpointStatement, SignedCheckpoint
 from accord.items import Precedence
 from accord.ledger import Checkpoint
 from accord.node import NewUser, Node
+from accord.node.audit import VerifyReport
 from accord.node.core import Act
 from accord.node.transfer import Outgoing
 from accord.node.transfer._control import NO_ITEM
@@ -106,10 +112,21 @@ def test_a_bad_filter_is_shown_beside_the_filters(console: ConsoleWorld) -> None
 def test_an_analyst_is_refused_the_journal_and_the_ledger(console: ConsoleWorld) -> None:
     lee = console.client()
     lee.sign_in("lee")
-    for path in ("/audit/journal", "/audit/ledger", "/audit/witnesses", "/audit/alarms"):
+    for path in (
+        "/audit/journal",
+        "/audit/ledger",
+        "/audit/ledger/verify",
+        "/audit/witnesses",
+        "/audit/alarms",
+    ):
         refused = lee.get(path)
         assert refused.status_code == 403, path
         assert "the analyst role may not" in refused.text, path
+
+
+def _verified(console: ConsoleWorld) -> list[tuple[str, str]]:
+    events = console.kor.journal.listing(actor="choi", after=0, limit=1000).events
+    return [(e.actor, e.outcome) for e in events if e.action == "ledger.verify"]
 
 
 def test_the_ledger_is_verified_from_its_page(console: ConsoleWorld) -> None:
@@ -118,12 +135,80 @@ def test_the_ledger_is_verified_from_its_page(console: ConsoleWorld) -> None:
     page = choi.get("/audit/ledger")
     assert page.status_code == 200
     assert str(console.kor.ledger.size()) in page.text
-    verified = choi.post("/audit/ledger/verify", data={"csrf": choi.csrf("/audit/ledger")})
-    assert verified.status_code == 200
-    assert "Ledger intact" in verified.text
-    last = console.kor.journal.listing(actor="choi", after=0, limit=1000).events
-    assert [(e.actor, e.outcome) for e in last if e.action == "ledger.verify"] == [("choi", "ok")]
+    assert "<progress" not in page.text  # nothing runs yet
+    started = choi.post("/audit/ledger/verify", data={"csrf": choi.csrf("/audit/ledger")})
+    assert started.status_code == 200
+    assert started.url.path == "/audit/ledger"  # the page follows the run (POST, then GET)
+    assert 'id="verify-result"' in started.text
+    assert choi.app.state.console.ledger_run.wait(60)
+    done = choi.get("/audit/ledger/verify", headers={"HX-Request": "true"})
+    assert done.status_code == 200
+    assert "Ledger intact" in done.text
+    assert "Verified by choi." in done.text
+    assert "hx-trigger" not in done.text  # done: the page stops asking
+    assert "<h1>" not in done.text  # a fragment
+    assert "Ledger intact" in choi.get("/audit/ledger").text  # the last run stays on the page
+    assert _verified(console) == [("choi", "ok")]
     assert choi.post("/audit/ledger/verify", data={"csrf": "forged"}).status_code == 403
+    assert _verified(console) == [("choi", "ok")]
+
+
+def test_a_running_verification_shows_its_progress_and_is_not_started_twice(
+    console: ConsoleWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    choi = _auditor(console)
+    gate = threading.Event()
+    verify = console.kor.ledger.verify
+
+    def held(*, actor: str, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+        # The node's own verification, once the test has seen it part-way (3 of 10 leaves).
+        assert progress is not None
+        progress(3, 10)
+        assert gate.wait(60)
+        return verify(actor=actor, progress=progress)
+
+    monkeypatch.setattr(console.kor.ledger, "verify", held)
+    token = choi.csrf("/audit/ledger")
+    page = choi.post("/audit/ledger/verify", data={"csrf": token}).text
+    assert 'hx-get="/audit/ledger/verify" hx-trigger="every 1s"' in page
+    try:
+        for _ in range(500):
+            fragment = choi.get("/audit/ledger/verify", headers={"HX-Request": "true"}).text
+            if 'value="3"' in fragment:
+                break
+            time.sleep(0.01)
+        assert '<progress id="verify-progress" max="10" value="3"' in fragment
+        assert "3 of 10 leaves checked" in fragment
+        assert 'hx-trigger="every 1s"' in fragment  # it asks again
+        assert "started by choi" in fragment
+        again = choi.post("/audit/ledger/verify", data={"csrf": token})  # follows the run
+        assert 'value="3"' in again.text
+    finally:
+        gate.set()
+    assert choi.app.state.console.ledger_run.wait(60)
+    assert "Ledger intact" in choi.get("/audit/ledger/verify").text
+    assert _verified(console) == [("choi", "ok")]  # one run, journalled once
+
+
+def test_a_verification_that_cannot_finish_says_so(
+    console: ConsoleWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    choi = _auditor(console)
+
+    def broken(*, actor: str, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+        raise StorageError("the database is unreachable")
+
+    monkeypatch.setattr(console.kor.ledger, "verify", broken)
+    choi.post("/audit/ledger/verify", data={"csrf": choi.csrf("/audit/ledger")})
+    assert choi.app.state.console.ledger_run.wait(60)
+    fragment = choi.get("/audit/ledger/verify").text
+    assert "The verification started by choi could not finish: the database is unreachable" in fragment
+    assert 'role="alert"' in fragment
+    assert "hx-trigger" not in fragment
+    monkeypatch.undo()  # the next run is the node's own again
+    choi.post("/audit/ledger/verify", data={"csrf": choi.csrf("/audit/ledger")})
+    assert choi.app.state.console.ledger_run.wait(60)
+    assert "Ledger intact" in choi.get("/audit/ledger/verify").text
 
 
 def test_witnesses_show_the_partner_and_its_countersignatures(console: ConsoleWorld) -> None:

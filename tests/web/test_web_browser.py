@@ -9,49 +9,29 @@ a Content-Security-Policy violation reported by the browser fails the test.
 
 from __future__ import annotations
 
-import os
 import socket
 import struct
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
-from support_browser import check_accessibility, chromium_path, screenshot, visit
+from support_browser import check_accessibility, screenshot, sign_in, visit
 from support_web import PASSWORD, ConsoleWorld, deliver_to_kor
 
 from accord.errors import AccordError
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, NewUser
+from accord.node.audit import VerifyReport
 from accord.web import ConsoleSettings, create_console_app
 from support_federation import Loopback
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    # One browser for this module's tests on each worker. Not session-wide: while Playwright's
-    # sync API is open it runs an event loop in this thread, and tests of other modules that
-    # call asyncio.run() (the API's in-process tests) must not run under it.
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="session")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("ACCORD_SCREENSHOTS")
-    return Path(chosen) if chosen else tmp_path_factory.getbasetemp() / "console-screenshots"
 
 
 @dataclass
@@ -84,31 +64,8 @@ def served(console: ConsoleWorld) -> Iterator[Served]:
     thread.join(10)
 
 
-@pytest.fixture
-def page_in(browser: Any) -> Iterator[Any]:
-    contexts: list[Any] = []
-    violations: list[str] = []
-
-    def open_page(locale: str) -> Any:
-        context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.on(
-            "console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None
-        )
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert violations == [], "the browser reported Content-Security-Policy violations"
-
-
 def _sign_in(page: Any, served: Served, user: str, password: str = PASSWORD) -> None:
-    page.goto(served.url + "/login")
-    page.fill("#user", user)
-    page.fill("#password", password)
-    page.click("form.form button[type=submit]")
+    sign_in(page, served.url, user, password)
 
 
 def _png(path: Path, width: int = 64, height: int = 48) -> Path:
@@ -493,3 +450,113 @@ def test_the_dashboard_draws_its_charts_for_an_officer_and_counts_nothing_withhe
     visit(analyst, served.url + "/dashboard", shots, "dashboard-analyst-en")
     assert "Nothing was exchanged in these days." in analyst.inner_text("main")
     assert analyst.locator("canvas").count() == 0
+
+
+# Each role at KOR: (user, role, clearance, need to know, browser language). kim is the
+# federation's officer; the others are added by the test.
+ROLES = [
+    ("han", "analyst", "군사Ⅱ급비밀", ["DPRK-MISSILE"], "ko-KR"),
+    ("kim", "officer", "군사Ⅱ급비밀", ["DPRK-MISSILE"], "ko-KR"),
+    ("park", "authority", "군사Ⅰ급비밀", ["DPRK-MISSILE"], "ja-JP"),
+    ("choi", "auditor", "대외비", [], "en-GB"),
+]
+# Pages no other browser test shows: checked with axe-core too (as the officer sees them).
+NEWLY_CHECKED = ("/audit/journal/1", "/dissemination", "/translations/", "/reconcile", "/receipts")
+
+
+@pytest.mark.slow  # some sixty pages (~25-50 s): started first, beside everything else
+def test_every_page_offered_to_each_role_is_shown_and_kept_as_a_screenshot(
+    served: Served, page_in: Any, shots: Path, tmp_path: Path
+) -> None:
+    """Each role signs in and opens every page its navigation offers, and the item's pages.
+
+    Every page the navigation offers answers 200 to that role (the links follow the node's
+    duties); the item's pages are kept where the role may see them (the refusal page once, for
+    the analyst). Each is kept as ``roles/<role>-<path>.png`` in the screenshots folder.
+    """
+    world = served.world
+    kor, report = world.kor, world.report
+    for name, role, clearance, ntk, _ in ROLES:
+        if name != "kim":
+            kor.users.add(NewUser(name, role=role, clearance=clearance, ntk=ntk), actor="authority")
+        kor.accounts.set_password(name, PASSWORD, actor="authority")
+    text = tmp_path / "ko.txt"
+    text.write_text("화성 발사장 조사.", encoding="utf-8")
+    translation = kor.custody.translate(report, path=text, lang="ko", actor="kim").id
+    item_pages = [
+        f"/items/{report}",
+        f"/holdings/{report}",
+        f"/holdings/{report}/dissemination",
+        f"/holdings/{report}/exposure",
+        f"/items/{report}/receipts",
+        f"/translations/{translation}",
+        "/audit/journal/1",
+    ]
+    folder = shots / "roles"
+    for name, role, _, _, locale in ROLES:
+        page = page_in(locale)
+        _sign_in(page, served, name)
+        page.wait_for_url("**/inbox")
+        offered = page.eval_on_selector_all("header nav a", "links => links.map(a => a.getAttribute('href'))")
+        assert "/inbox" in offered
+        if page.query_selector("#nav-q") is not None:  # the header's search box, where offered
+            offered.append("/search?q=Hwasong")
+        for path in dict.fromkeys([*offered, *item_pages]):
+            response = page.goto(served.url + path)
+            if path in offered:
+                assert response.status == 200, f"{role} is offered {path} but refused it"
+            elif response.status != 200:
+                continue  # an item page the role may not see: the one refusal page, shown below
+            if role == "officer" and any(part in path for part in NEWLY_CHECKED):
+                check_accessibility(page, f"{role}{path}")
+            screenshot(page, folder, f"{role}{path.replace(report, 'ITEM').replace(translation, 'ID')}")
+        if role == "analyst":
+            refused = page.goto(served.url + "/outbox")  # not offered: the refusal, explained
+            assert refused.status == 403
+            check_accessibility(page, "analyst-refused")
+            screenshot(page, folder, "analyst-refused-outbox")
+    assert len(list(folder.glob("*.png"))) >= 48
+
+
+def test_an_auditor_verifies_the_ledger_and_follows_its_progress(
+    served: Served, page_in: Any, shots: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kor = served.world.kor
+    kor.users.add(NewUser("choi", role="auditor", clearance="대외비", ntk=[]), actor="authority")
+    kor.accounts.set_password("choi", PASSWORD, actor="authority")
+    kor.ledger.seal()
+    gate = threading.Event()
+    verify = kor.ledger.verify
+
+    def held(*, actor: str, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+        # The node's own verification, held part-way (3 of 10) until the page has shown it.
+        assert progress is not None
+        progress(3, 10)
+        assert gate.wait(60)
+        return verify(actor=actor, progress=progress)
+
+    monkeypatch.setattr(kor.ledger, "verify", held)
+    page = page_in("en-GB")
+    _sign_in(page, served, "choi")
+    page.wait_for_url("**/inbox")
+    visit(page, served.url + "/audit/ledger", shots, "auditor-ledger-en")
+    try:
+        page.click("#h-verify ~ form button[type=submit]")
+        # The run's state replaces the result area: a progress bar, asked again every second.
+        page.wait_for_selector('#verify-result progress[value="3"][max="10"]')
+        assert "3 of 10 leaves checked" in page.inner_text("#verify-result")
+        check_accessibility(page, "auditor-ledger-verifying-en")
+        screenshot(page, shots, "auditor-ledger-verifying-en")
+    finally:
+        gate.set()
+    # The next poll brings the findings, and the polling stops.
+    page.wait_for_selector("#verify-result p.notice", timeout=30_000)
+    assert "Ledger intact" in page.inner_text("#verify-result")
+    assert "Verified by choi." in page.inner_text("#verify-result")
+    assert page.get_attribute("#verify-result", "hx-trigger") is None
+    bar = page.query_selector("#verify-result progress")
+    assert bar is not None
+    assert bar.get_attribute("value") == bar.get_attribute("max")
+    assert page.url.endswith("/audit/ledger")
+    check_accessibility(page, "auditor-ledger-verified-en")
+    screenshot(page, shots, "auditor-ledger-verified-en")

@@ -49,6 +49,24 @@ def test_the_register_lists_what_the_person_may_read(console: ConsoleWorld, kim:
     assert 'href="/compromise"' not in theirs.text  # the officer's pages are not offered
 
 
+def test_an_item_page_links_to_its_custody_for_those_who_keep_it(
+    console: ConsoleWorld, kim: ConsoleClient
+) -> None:
+    link = f'href="/holdings/{console.report}"'
+    assert link in kim.get(f"/items/{console.report}").text
+    assert f'href="/items/{console.report}"' in kim.get(f"/holdings/{console.report}").text  # and back
+    # An analyst who may read the item is given no custody act (the decision point's ROLE_ACTIONS).
+    console.kor.users.add(
+        NewUser("han", role="analyst", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
+    console.kor.accounts.set_password("han", PASSWORD, actor="authority")
+    han = console.client()
+    han.sign_in("han")
+    page = han.get(f"/items/{console.report}")
+    assert page.status_code == 200
+    assert link not in page.text
+
+
 def test_numbered_copies_and_their_refusal(console: ConsoleWorld, kim: ConsoleClient) -> None:
     token = kim.csrf()
     made = kim.post(f"/holdings/{console.report}/copy", data={"csrf": token, "count": "2"})

@@ -49,6 +49,7 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, str] | None]] = {
     ("GET", "/audit/journal/{seq}"): ("/audit/journal/1", None),
     ("GET", "/audit/ledger"): ("/audit/ledger", None),
     ("POST", "/audit/ledger/verify"): ("/audit/ledger/verify", {"csrf": "{csrf}"}),
+    ("GET", "/audit/ledger/verify"): ("/audit/ledger/verify", None),
     ("GET", "/audit/witnesses"): ("/audit/witnesses", None),
     ("GET", "/audit/alarms"): ("/audit/alarms", None),
     ("POST", "/audit/alarms/{alarm_id}/ack"): ("/audit/alarms/1/ack", {"csrf": "{csrf}", "finding": "x"}),

@@ -5,7 +5,9 @@ Each route calls the node service the CLI calls, as the signed-in person. The jo
 and journals the read. The ledger's status, its witnesses and alarms are the sealed record of
 that journal, so their pages ask the same duty of the node's enforcement point first
 (:func:`_require_records`). An alarm is acknowledged by ``node.witness.acknowledge_alarm``,
-which decides who may (the ``acknowledge-alarm`` duty: officers and the authority).
+which decides who may (the ``acknowledge-alarm`` duty: officers and the authority). A ledger
+verification runs in the background (:class:`accord.web._ledger_run.LedgerRun`, one per console)
+and the page polls its state until the findings are in.
 """
 
 from __future__ import annotations
@@ -105,26 +107,35 @@ def journal_event(request: Request, seq: int, console: Con, who: Me) -> HTMLResp
 
 @router.get("/audit/ledger", response_class=HTMLResponse)
 def ledger(request: Request, console: Con, who: Me) -> HTMLResponse:
-    """The ledger's size, its latest signed checkpoints, and a button to verify it."""
+    """The ledger's size, its latest signed checkpoints, and its verification: a button, the
+    run in progress, or the last run's findings."""
     _require_records(console, who, "the ledger")
-    return console.page(request, who, Screen("audit_ledger.html", _ledger_context(console)))
-
-
-def _ledger_context(console: Console) -> dict[str, object]:
     ledger = console.node.ledger
-    return {"size": ledger.size(), "checkpoints": ledger.checkpoints(limit=10), "report": None}
+    context = {
+        "size": ledger.size(),
+        "checkpoints": ledger.checkpoints(limit=10),
+        "run": console.ledger_run.state(),
+    }
+    return console.page(request, who, Screen("audit_ledger.html", context))
 
 
-@router.post("/audit/ledger/verify", response_class=HTMLResponse)
-def verify(
-    request: Request, console: Con, who: Me, csrf: Annotated[str, Form(max_length=128)]
-) -> HTMLResponse:
-    """Recompute the whole ledger from the journal and show every difference (journalled)."""
+@router.post("/audit/ledger/verify")
+def verify(request: Request, console: Con, who: Me, csrf: Annotated[str, Form(max_length=128)]) -> Response:
+    """Start recomputing the whole ledger from the journal in the background (journalled as the
+    person); the ledger page follows it. While one runs, asking again follows that one."""
     console.check_csrf(who, csrf, "a ledger verification")
     _require_records(console, who, "a ledger verification")
-    report = console.node.ledger.verify(actor=who.name)
-    context = {**_ledger_context(console), "report": report}
-    return console.page(request, who, Screen("audit_ledger.html", context))
+    console.ledger_run.start(who.name)
+    return RedirectResponse("/audit/ledger#verify-result", status_code=303)
+
+
+@router.get("/audit/ledger/verify", response_class=HTMLResponse)
+def verification(request: Request, console: Con, who: Me) -> HTMLResponse:
+    """The verification's state alone, for htmx polling: a progress bar while it runs (the
+    fragment asks again every second), then the findings (it stops asking)."""
+    _require_records(console, who, "the ledger's verification")
+    context = {"run": console.ledger_run.state()}
+    return console.page(request, who, Screen("_ledger_run.html", context))
 
 
 @router.get("/audit/witnesses", response_class=HTMLResponse)

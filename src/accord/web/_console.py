@@ -35,6 +35,7 @@ from accord.markings import Marking, page_banner
 from accord.node import EXCHANGE_ROLES, ConsoleSession, Node
 from accord.policy import ROLE_ACTIONS, Action, Duty
 from accord.web._i18n import LANGUAGES, N_, choose_language, local_time, translations
+from accord.web._ledger_run import LedgerRun
 
 __all__ = [
     "LOGIN_COOKIE",
@@ -111,6 +112,15 @@ class Who:
         """
         return Action.RELEASE in ROLE_ACTIONS.get(self.role, frozenset())
 
+    @property
+    def keeps_custody(self) -> bool:
+        """Whether the decision point gives this person's role the custody acts (numbered
+        copies, translation, destruction: Arts. 9–16), so an item's page links to its custody.
+
+        For the navigation only: the node decides each act.
+        """
+        return Action.COPY in ROLE_ACTIONS.get(self.role, frozenset())
+
 
 @dataclass(frozen=True)
 class Screen:
@@ -147,6 +157,8 @@ class Console:
         """Serve ``node`` with ``settings``."""
         self.node = node
         self.settings = settings
+        self.ledger_run = LedgerRun(node)
+        """The ledger verification the auditor's page starts and follows (one at a time)."""
         self._environments = {language: self._environment(language) for language in LANGUAGES}
 
     def _environment(self, language: str) -> Environment:

@@ -14,6 +14,7 @@ Imports the originator wing and those below it.
 from accord.node.audit._journal import JournalEntry, JournalFilter, JournalPage, JournalService
 from accord.node.audit._ledger import LedgerService
 from accord.node.audit._oversight import OversightRequest, OversightService
+from accord.node.audit._verify_report import VerifyReport
 from accord.node.audit._witness import WitnessService
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     "LedgerService",
     "OversightRequest",
     "OversightService",
+    "VerifyReport",
     "WitnessService",
 ]
