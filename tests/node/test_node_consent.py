@@ -68,11 +68,11 @@ def test_without_consent_the_send_is_refused_with_the_reason(trio: Trio) -> None
         trio.kor.sending.send(item, to="USA", actor="kim", agreement_id="USA-KOR-1987")
 
 
-def test_the_refusal_hint_is_a_release_request_the_cli_accepts(trio: Trio) -> None:
+def test_the_refusal_hint_is_the_console_page_or_a_release_request_the_cli_accepts(trio: Trio) -> None:
     item = _jpn_report(trio)
     with pytest.raises(PolicyDenied) as refused:
         trio.kor.sending.send(item, to="USA", actor="kim", agreement_id="USA-KOR-1987")
-    _, hint = str(refused.value).split("ask for it with ", 1)
+    _, hint = str(refused.value).split("ask for it on the item's page in the console, or with ", 1)
     program, name, *args = shlex.split(hint)
     assert (program, name) == ("accord", "release-request")
     command = typer.main.get_command(app).commands[name]  # type: ignore[attr-defined]

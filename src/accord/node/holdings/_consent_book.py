@@ -64,7 +64,8 @@ def usable_consent(
     )
     if not rows:
         raise PolicyDenied(
-            f"{needs}: ask for it with accord release-request {item_id} --to {third_party} "
+            f"{needs}: ask for it on the item's page in the console, or with "
+            f"accord release-request {item_id} --to {third_party} "
             f'--purpose "WHY IT IS NEEDED" --as OFFICER'
         )
     problems: list[str] = []
