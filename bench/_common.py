@@ -1,15 +1,20 @@
-"""What the exchange benchmarks share: a served JPN–KOR federation, RSS sampling, percentiles.
+"""What the benchmarks share: a served JPN–KOR federation, a large inbox, RSS sampling, percentiles.
 
 The federation is set up as the tests' ``federation`` fixture does (pinned identity cards,
 the Japan–ROK GSOMIA signed by both and imported, entry-into-force notes exchanged, one
 analyst per side), but with the real clock and with endpoints on free ports of 127.0.0.1,
 so that both nodes can be served for real: as ``accord serve`` subprocesses (each node has
 its own interpreter, GIL and core) or in this process with ``accord.cli._serve.running``.
+
+:func:`receive_reports` and :func:`fill_inbox` build the large inbox the inbox and console
+benchmarks read: real reports delivered JPN → KOR, then copies of their rows. psutil (a
+``bench`` extra) is imported by :class:`RssSampler` only, so the rest needs no extra.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -18,26 +23,32 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import psutil
+from sqlalchemy import insert, select
 
 from accord.agreements import NoteKind
 from accord.cli._demo_cmd import free_ports
 from accord.cli._serve import running
 from accord.items import ItemContent, ItemKind, Precedence
+from accord.markings import Marking
 from accord.node import LabelRequest, NewItem, NewNode, NewUser, Node, NoteDraft, example_agreement
+from accord.node.holdings._access_keys import keep_access_key
+from accord.store import ItemRow
 
 __all__ = [
     "Federation",
+    "Loopback",
     "RssSampler",
     "Served",
+    "fill_inbox",
     "make_federation",
     "parse_stamp",
     "percentile",
+    "receive_reports",
     "report_content",
     "serve_in_process",
     "serve_subprocesses",
@@ -117,6 +128,72 @@ def create_reports(
         view = node.items.create(NewItem(report_content(i, size), label, precedence), actor="sato")
         ids.append(view.id)
     return ids, time.perf_counter() - start
+
+
+# --- a large inbox at KOR ---------------------------------------------------------------
+
+
+class Loopback:
+    """Hands a transmission straight to the receiving node (no network)."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def post_transmission(self, body: bytes) -> bytes:
+        return self.node.receiving.receive_transmission(body)
+
+    def blob_status(self, blob_id: str) -> int:
+        return self.node.receiving.blob_status(blob_id)
+
+    def put_blob(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes]) -> int:
+        return self.node.receiving.receive_blob(blob_id, offset, total, iter(pieces))
+
+
+def receive_reports(fed: Federation, count: int = 60, size: int = 512) -> None:
+    """``count`` real reports made at JPN (sato), sent and delivered to KOR in process."""
+    label = LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=fed.agreement_id)
+    for i in range(count):
+        made = fed.jpn.items.create(NewItem(report_content(i, size), label, Precedence.ROUTINE), actor="sato")
+        fed.jpn.sending.send(made.id, to="KOR", actor="sato")
+    for peer, lane in fed.jpn.delivery.peers_with_pending():
+        while fed.jpn.delivery.deliver_once(peer, lane, Loopback(fed.kor)).sent:
+            pass
+
+
+def fill_inbox(kor: Node, holdings: int) -> None:
+    """Fill ``kor``'s database to ``holdings`` received items with copies of the real ones' rows.
+
+    Each copy has a new id and is older than the real ones; its marking is its original's
+    (which its binding signs), except that a third are on a topic (DPRK-SIGINT) that the
+    benchmarks' readers lack: withheld. Call :func:`receive_reports` first.
+    """
+    with kor.ctx.db.transaction() as session:
+        real = [
+            {c.name: getattr(row, c.name) for c in ItemRow.__table__.columns}
+            for row in session.scalars(select(ItemRow))
+        ]
+    with kor.ctx.db.transaction() as session:
+        withheld = Marking.from_dict(
+            json.loads(real[0]["marking_json"].replace("DPRK-MISSILE", "DPRK-SIGINT"))
+        )
+        withheld_key = keep_access_key(session, withheld)
+    rows = []
+    for n in range(holdings - len(real)):
+        template = real[n % len(real)]
+        row = dict(template)
+        row["id"] = f"jpn-{n:032x}"
+        # Older than the real ones.
+        stamp = f"2026-10-{1 + n % 28:02d}T{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z"
+        row["created_at"] = row["received_at"] = stamp.replace("Z", ".000000Z")
+        marking = template["marking_json"]
+        if n % 3 == 0:  # withheld from the readers
+            marking = marking.replace("DPRK-MISSILE", "DPRK-SIGINT")
+            row["access_key"] = withheld_key
+        row["marking_json"] = marking
+        rows.append(row)
+    with kor.ctx.db.transaction() as session:
+        for start in range(0, len(rows), 10_000):
+            session.execute(insert(ItemRow), rows[start : start + 10_000])
 
 
 # --- serving -----------------------------------------------------------------------------
@@ -246,6 +323,9 @@ class RssSampler:
 
     def __init__(self, pids: dict[str, int], interval: float = 0.01) -> None:
         """Watch ``pids`` (name to pid) every ``interval`` seconds once started."""
+        import psutil  # noqa: PLC0415 - a bench extra, for the benchmarks that sample memory
+
+        self._psutil_error = psutil.Error
         self._procs = {name: psutil.Process(pid) for name, pid in pids.items()}
         self.peak = dict.fromkeys(pids, 0)
         self.samples = 0
@@ -259,7 +339,7 @@ class RssSampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            with contextlib.suppress(psutil.Error):
+            with contextlib.suppress(self._psutil_error):
                 for name, rss in self.current().items():
                     self.peak[name] = max(self.peak[name], rss)
                 self.samples += 1
