@@ -46,6 +46,14 @@ def test_every_response_carries_the_security_headers(console: ConsoleWorld, sign
     assert [r.status_code for r in responses] == [200, 200, 404, 200, 200, 200, 200, 403, 413]
 
 
+def test_every_response_says_how_long_it_took(console: ConsoleWorld, signed_in: ConsoleClient) -> None:
+    # What bench/console.py reads as the server's time: one "app" metric in milliseconds.
+    for response in (console.client().get("/login"), signed_in.get("/inbox"), signed_in.get("/no/such")):
+        timing = re.fullmatch(r"app;dur=(\d+\.\d)", response.headers.get("server-timing", ""))
+        assert timing is not None, response.request.url
+        assert 0 < float(timing[1]) < 60_000
+
+
 def test_no_template_has_inline_script_style_or_handler() -> None:
     from accord.web import STATIC_DIR
 

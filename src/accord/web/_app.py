@@ -23,7 +23,7 @@ from accord.web import (
     _search_page,
 )
 from accord.web._console import Console, ConsoleSettings, install_error_pages
-from accord.web._security import BodyCap, SecurityHeaders
+from accord.web._security import BodyCap, SecurityHeaders, ServerTiming
 
 __all__ = ["STATIC_DIR", "create_console_app"]
 
@@ -31,7 +31,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 class _ConsoleApp(FastAPI):
-    """FastAPI with the console's headers and body cap *outside* its error handling.
+    """FastAPI with the console's headers, timing and body cap *outside* its error handling.
 
     So that a 500 page carries the headers too, and a body over the cap is a 413 whatever
     the route was doing with it.
@@ -41,7 +41,7 @@ class _ConsoleApp(FastAPI):
 
     def build_middleware_stack(self) -> ASGIApp:
         return SecurityHeaders(
-            BodyCap(super().build_middleware_stack(), self.body_cap, self._journal_oversized)
+            ServerTiming(BodyCap(super().build_middleware_stack(), self.body_cap, self._journal_oversized))
         )
 
     async def _journal_oversized(self, scope: Scope) -> None:

@@ -5,17 +5,22 @@
   ``Referrer-Policy: no-referrer``, ``nosniff``, and ``Cache-Control: no-store`` on every
   response, so no page with classified information is kept by the browser;
 * :class:`BodyCap` — a request body over the cap is refused with 413 before it is parsed
-  (declared length) or as soon as it passes the cap (chunked), and the connection closed.
+  (declared length) or as soon as it passes the cap (chunked), and the connection closed;
+* :class:`ServerTiming` — ``Server-Timing: app;dur=…``, the milliseconds the console took
+  before its response began (the page rendered, the node's work done): what ``bench/console.py``
+  and a browser's developer tools read as the server's share of a page's time. A client can
+  measure the whole round trip anyway; the header tells no more than that.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CONTENT_SECURITY_POLICY", "HEADERS", "BodyCap", "SecurityHeaders"]
+__all__ = ["CONTENT_SECURITY_POLICY", "HEADERS", "BodyCap", "SecurityHeaders", "ServerTiming"]
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
@@ -52,6 +57,29 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class ServerTiming:
+    """Adds ``Server-Timing: app;dur=<ms>`` to every HTTP response: the time until it began."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap ``app``."""
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request; add the header to the response start."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+
+        async def timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                took = f"app;dur={(time.perf_counter() - start) * 1000:.1f}".encode("ascii")
+                message = {**message, "headers": [*message.get("headers", []), (b"server-timing", took)]}
+            await send(message)
+
+        await self.app(scope, receive, timed)
 
 
 class _TooLarge(Exception):
