@@ -13,6 +13,7 @@ from support_node import NEW_ITEM, FederationLike, Pair, blob_files, events, ref
 from accord.agreements import NoteKind
 from accord.errors import (
     AgreementStateError,
+    InvalidInput,
     ItemError,
     LabelError,
     NotFound,
@@ -238,6 +239,17 @@ def test_items_are_listed_flash_first_then_newest(federation: FederationLike) ->
         ("ROUTINE", "routine-2"),
         ("ROUTINE", "routine-1"),
     ]
+    # A page at a time, as the console's inbox asks; `more` says whether another follows.
+    pages = [jpn.items.listing(actor="sato", limit=4, offset=offset) for offset in (0, 4, 6)]
+    assert [[v.content.title for v in page.views] for page in pages] == [
+        ["flash-2", "flash-1", "immediate", "priority"],
+        ["routine-2", "routine-1"],
+        [],
+    ]
+    assert [page.more for page in pages] == [True, False, False]
+    assert not jpn.items.listing(actor="sato", limit=6).more
+    with pytest.raises(InvalidInput, match="offset"):
+        jpn.items.listing(actor="sato", limit=4, offset=-1)
 
 
 # --- refusals ------------------------------------------------------------------------

@@ -119,6 +119,11 @@ def test_the_listing_page_is_flash_first_then_newest_first(db: Database) -> None
         scope = items.listed(received_only=False)
         assert items.page(scope, None) == ["c", "e", "b", "a"]  # the destroyed one is left out
         assert items.page(scope, 2) == ["c", "e"]
+        # A later page, across the precedences (c is FLASH, the others ROUTINE).
+        assert items.page(scope, 2, offset=1) == ["e", "b"]
+        assert items.page(scope, 2, offset=3) == ["a"]
+        assert items.page(scope, None, offset=2) == ["b", "a"]
+        assert items.page(scope, 2, offset=4) == []
         assert items.page(items.listed(received_only=True), None) == ["e"]
 
 

@@ -15,7 +15,7 @@ No rule of the agreement is decided here: the services of ``accord.node`` ask, a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from sqlalchemy import select
 
@@ -185,3 +185,16 @@ class ConsentRepository(TableRepository[ConsentRow]):
         return self._session.scalars(
             select(ItemNoticeRow).where(ItemNoticeRow.item_id == item_id).order_by(ItemNoticeRow.issued_at)
         ).all()
+
+    def notices_of_items(self, item_ids: Collection[str]) -> dict[str, list[ItemNoticeRow]]:
+        """The classification notices of each of ``item_ids`` (in the order they were issued),
+        in one query; an item without any is not in the answer."""
+        query = (
+            select(ItemNoticeRow)
+            .where(ItemNoticeRow.item_id.in_(item_ids))
+            .order_by(ItemNoticeRow.item_id, ItemNoticeRow.issued_at)
+        )
+        found: dict[str, list[ItemNoticeRow]] = {}
+        for row in self._session.scalars(query):
+            found.setdefault(row.item_id, []).append(row)
+        return found

@@ -106,14 +106,17 @@ class ItemRepository(TableRepository[ItemRow]):
             query = query.where(arrived >= since)
         return [(str(i), str(at)) for i, at in self._session.execute(query.order_by(arrived, ItemRow.id))]
 
-    def page(self, conditions: Sequence[Condition], limit: int | None) -> list[str]:
-        """Ids meeting ``conditions``: FLASH first, then newest first, up to ``limit``.
+    def page(self, conditions: Sequence[Condition], limit: int | None, offset: int = 0) -> list[str]:
+        """Ids meeting ``conditions``: FLASH first, then newest first, up to ``limit`` after the
+        first ``offset``.
 
-        One query per precedence, most urgent first, each in the order of the listing index.
+        One query per precedence, most urgent first, each in the order of the listing index
+        (the ids skipped are read from the index too: a later page costs its offset in ids).
         """
         ids: list[str] = []
+        wanted = None if limit is None else offset + limit
         for precedence in sorted(Precedence, key=lambda p: -p.rank):
-            left = None if limit is None else limit - len(ids)
+            left = None if wanted is None else wanted - len(ids)
             if left == 0:
                 break
             query = (
@@ -123,7 +126,7 @@ class ItemRepository(TableRepository[ItemRow]):
                 .limit(left)
             )
             ids.extend(self._session.scalars(query))
-        return ids
+        return ids[offset:]
 
     def shape_counts(
         self, scope: Sequence[Condition], consented: Collection[str]
@@ -179,3 +182,16 @@ class ItemRepository(TableRepository[ItemRow]):
         """The attachments of ``item_id``, in position order."""
         query = select(AttachmentRow).where(AttachmentRow.item_id == item_id).order_by(AttachmentRow.position)
         return self._session.scalars(query).all()
+
+    def attachments_of(self, item_ids: Collection[str]) -> dict[str, list[AttachmentRow]]:
+        """The attachments of each of ``item_ids`` (in position order), in one query; an item
+        without any is not in the answer."""
+        query = (
+            select(AttachmentRow)
+            .where(AttachmentRow.item_id.in_(item_ids))
+            .order_by(AttachmentRow.item_id, AttachmentRow.position)
+        )
+        found: dict[str, list[AttachmentRow]] = {}
+        for row in self._session.scalars(query):
+            found.setdefault(row.item_id, []).append(row)
+        return found

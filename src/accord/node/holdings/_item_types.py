@@ -136,3 +136,5 @@ class ItemListing:
 
     views: list[ItemView]
     damaged: list[DamagedItem]
+    more: bool = False
+    """Whether the person may read more items after this page (a listing with a limit)."""

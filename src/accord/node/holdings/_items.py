@@ -165,7 +165,12 @@ class ItemService:
         return self._reader.equivalents(view)
 
     def listing(
-        self, *, actor: str | None = None, received_only: bool = False, limit: int | None = None
+        self,
+        *,
+        actor: str | None = None,
+        received_only: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> ItemListing:
         """Items ``actor`` may read, FLASH first then newest first, each binding verified.
 
@@ -180,11 +185,14 @@ class ItemService:
         An item that fails its integrity check does not hide the others: it is listed
         under ``damaged`` with the reason, and the failure is journalled.
 
+        A page at a time: ``limit`` items after the first ``offset`` the person may read;
+        ``more`` says whether any follow.
+
         Raises:
             NotFound: no such user.
-            InvalidInput: ``limit`` is not positive.
+            InvalidInput: ``limit`` is not positive, or ``offset`` is negative.
         """
-        return self._listings.listing(actor=actor, received_only=received_only, limit=limit)
+        return self._listings.listing(actor=actor, received_only=received_only, limit=limit, offset=offset)
 
     def readable_ids(self, actor: str, item_ids: Sequence[str]) -> set[str]:
         """Which of ``item_ids`` ``actor`` may read (for views that show item metadata).
@@ -228,9 +236,9 @@ class ItemService:
         """
         return self._listings.views_of(item_ids, actor)
 
-    def inbox(self, *, actor: str | None = None, limit: int | None = None) -> ItemListing:
+    def inbox(self, *, actor: str | None = None, limit: int | None = None, offset: int = 0) -> ItemListing:
         """Items received from partners that ``actor`` may read (see :meth:`listing`)."""
-        return self.listing(actor=actor, received_only=True, limit=limit)
+        return self.listing(actor=actor, received_only=True, limit=limit, offset=offset)
 
     def all(self) -> list[ItemView]:
         """Every item (the node's own view), FLASH first then newest first, each binding verified.

@@ -25,7 +25,7 @@ from accord.node.holdings._access import Decided, journal_detail
 from accord.node.holdings._item_types import DamagedItem, ItemListing, ItemView
 from accord.node.holdings._resources import Consented
 from accord.node.holdings._units import ItemUnit
-from accord.node.holdings._verifying import verified_view
+from accord.node.holdings._verifying import Prefetched, verified_view
 from accord.node.registry._users import User
 from accord.policy import Resource
 from accord.store import ItemRepository
@@ -79,26 +79,37 @@ class _ShapeDecisions:
 class ItemListings(ItemUnit):
     """The inbox, the item list and the batched read check of one node (Art. 7)."""
 
-    def listing(self, *, actor: str | None, received_only: bool, limit: int | None) -> ItemListing:
-        """Items ``actor`` may read (all, for ``None``), FLASH first then newest first, each verified.
+    def listing(
+        self, *, actor: str | None, received_only: bool, limit: int | None, offset: int = 0
+    ) -> ItemListing:
+        """Items ``actor`` may read (all, for ``None``), FLASH first then newest first, each verified:
+        ``limit`` of them after the first ``offset``.
 
         Raises:
             NotFound: no such user.
-            InvalidInput: ``limit`` is not positive.
+            InvalidInput: ``limit`` is not positive, or ``offset`` is negative.
         """
         if limit is not None and limit < 1:
             raise InvalidInput("a listing's limit must be at least 1")
+        if offset < 0:
+            raise InvalidInput("a listing's offset cannot be negative")
+        # One id more than the page, to know whether another page follows (not opened).
+        asked = None if limit is None else limit + 1
         now = self._ctx.now()
         with self._ctx.db.transaction(read_only=True) as session:
             items = ItemRepository(session)
             # Destroyed items stay in the holdings register (accord holdings), not in listings.
             scope = items.listed(received_only=received_only)
             if actor is None:
-                decided = _Page(items.page(scope, limit))
+                decided = _Page(items.page(scope, asked, offset))
             else:
                 user = self._users.get_in(session, actor)
-                decided = self._readable_page(session, user, scope, limit, now)
-            listing = ItemListing(*self._verified(session, decided, now))
+                readable = self.readable(session, user, scope, now)
+                ids = items.page([*scope, readable.condition], asked, offset)
+                decided = _Page(ids, user, *readable.journal())
+            more = limit is not None and len(decided.ids) > limit
+            decided.ids = decided.ids[:limit]
+            listing = ItemListing(*self._verified(session, decided, now), more=more)
         self._journal(actor, "item.inbox" if received_only else "item.list", decided, listing, now)
         return listing
 
@@ -140,11 +151,13 @@ class ItemListings(ItemUnit):
         """
         views: list[ItemView] = []
         damaged: list[DamagedItem] = []
-        items = ItemRepository(session)
+        # The page's rows, attachments and notices in one query each, not four per item.
+        rows = {row.id: row for row in ItemRepository(session).among(decided.ids)}
+        prefetched = Prefetched.read(session, self._parties, decided.ids)
         for item_id in decided.ids:
-            row = items.require(item_id)
+            row = rows[item_id]
             try:
-                views.append(verified_view(self._ctx, self._parties, session, row))
+                views.append(verified_view(self._ctx, self._parties, session, row, prefetched))
             except IntegrityError as exc:
                 bad = DamagedItem(row.id, Precedence(row.precedence), str(exc))
                 # Reported only to someone the full stored marking lets read the item (a
@@ -170,17 +183,6 @@ class ItemListings(ItemUnit):
             return
         detail = journal_detail([v.id for v in listing.views], decided.withheld, decided.shapes_withheld)
         self._access.journal_decisions(Act(actor, now), action, detail)
-
-    def _readable_page(
-        self, session: Session, user: User, scope: list[Any], limit: int | None, now: datetime
-    ) -> _Page:
-        """The ids ``user`` may read in ``scope``, most urgent and newest first, up to ``limit``.
-
-        Returns the page with the decisions that withheld items (see :meth:`readable`).
-        """
-        readable = self.readable(session, user, scope, now)
-        ids = ItemRepository(session).page([*scope, readable.condition], limit)
-        return _Page(ids, user, *readable.journal())
 
     def readable(self, session: Session, user: User, scope: list[Any], now: datetime) -> Readable:
         """The condition on ``items`` that selects what ``user`` may read in ``scope`` (Art. 7).

@@ -19,7 +19,7 @@ from accord.errors import AccordError, IntegrityError, InvalidInput, NotFound, V
 from accord.exchange import DowngradeNotice
 from accord.markings import ConfidentialityLabel, Marking
 from accord.node.registry._parties import PartyService
-from accord.store import ConsentRepository, ItemRow, format_stamp
+from accord.store import ConsentRepository, ItemNoticeRow, ItemRow, format_stamp
 
 __all__ = [
     "destroyed_message",
@@ -54,14 +54,19 @@ def originated_at(row: ItemRow, marking: Marking) -> str:
     return format_stamp(marking.originator.creation_time)
 
 
-def verified_notices(session: Session, parties: PartyService, row: ItemRow) -> list[DowngradeNotice]:
+def verified_notices(
+    session: Session, parties: PartyService, row: ItemRow, stored: Sequence[ItemNoticeRow] | None = None
+) -> list[DowngradeNotice]:
     """The stored notices of an item, oldest first, each verified with the originator's keys.
+
+    ``stored`` are its notice rows when the caller read them already (for many items at once).
 
     Raises:
         IntegrityError: a stored notice no longer verifies or is not about this item.
     """
     notices = []
-    for notice_row in ConsentRepository(session).notices_of(row.id):
+    rows = ConsentRepository(session).notices_of(row.id) if stored is None else stored
+    for notice_row in rows:
         try:
             notice = DowngradeNotice.parse(notice_row.notice_json)
             _, keys = parties.signer(session, row.originator_node)
