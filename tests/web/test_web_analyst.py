@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
-from support_web import ConsoleClient, ConsoleWorld
+from support_web import ConsoleClient, ConsoleWorld, deliver_to_kor
+
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import LabelRequest, NewItem
+from accord.web import ConsoleSettings, create_console_app
 
 LAUNCH = {
     "kind": "missile-launch",
@@ -81,3 +85,31 @@ def test_a_release_request_is_refused_in_the_node_words(
     assert refused.status_code == 400
     assert "JPN" in refused.text
     assert "Nothing was changed." in refused.text
+
+
+def test_the_inbox_is_shown_a_page_at_a_time(console: ConsoleWorld) -> None:
+    # Each item shown is opened and verified: a page's time grows with its size (bench/console.py).
+    routine = console.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "Coastal radar survey", "Nothing new.", "Assessment"),
+            LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=console.federation.agreement_id),
+            Precedence.ROUTINE,
+        ),
+        actor="sato",
+    ).id
+    deliver_to_kor(console.federation, routine)
+    settings = ConsoleSettings(secure_cookies=False, inbox_page=1)
+    client = ConsoleClient(create_console_app(console.kor, settings))
+    assert client.sign_in("kim").status_code == 200
+    first, second, past = (client.get(f"/inbox?page={n}") for n in (1, 2, 3))
+    assert f'href="/items/{console.report}"' in first.text  # FLASH first
+    assert f'href="/items/{routine}"' not in first.text
+    assert 'href="/inbox?page=2" rel="next"' in first.text
+    assert 'rel="prev"' not in first.text
+    assert 'hx-get="/inbox/rows?page=1"' in first.text
+    assert f'href="/items/{routine}"' in second.text
+    assert 'href="/inbox?page=1" rel="prev"' in second.text
+    assert 'rel="next"' not in second.text
+    assert "/items/" not in past.text.split("<main")[1]
+    assert client.get("/inbox/rows?page=2").text.count('href="/items/') == 1
+    assert [client.get(f"/inbox?page={n}").status_code for n in ("0", "x", "10001")] == [400, 400, 400]

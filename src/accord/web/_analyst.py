@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -42,6 +42,8 @@ _MAX_FILES = 8
 _MAX_FIELD_CHARS = 4 * 1024 * 1024
 _CONTROLS = ("NO-THIRD-PARTY", "PURPOSE-LIMITED")
 _SAFE_NAME = re.compile(r"[^\w.\- ]+")
+_MAX_PAGE = 10_000
+PageNumber = Annotated[int, Query(ge=1, le=_MAX_PAGE)]
 
 
 class ReleaseForm(BaseModel):
@@ -77,22 +79,31 @@ def inbox_rows(views: list[ItemView]) -> list[InboxRow]:
     return rows
 
 
-def _inbox(console: Console, who: Who) -> tuple[dict[str, object], list[ItemView]]:
-    listing = console.node.items.inbox(actor=who.name, limit=500)
-    return {"rows": inbox_rows(listing.views), "damaged": listing.damaged}, listing.views
+def _inbox(console: Console, who: Who, page: int) -> tuple[dict[str, object], list[ItemView]]:
+    size = console.settings.inbox_page
+    listing = console.node.items.inbox(actor=who.name, limit=size, offset=(page - 1) * size)
+    context = {
+        "rows": inbox_rows(listing.views),
+        "damaged": listing.damaged,
+        "page": page,
+        "previous": page - 1 if page > 1 else None,
+        "next": page + 1 if listing.more else None,
+    }
+    return context, listing.views
 
 
 @router.get("/inbox", response_class=HTMLResponse)
-def inbox(request: Request, console: Con, who: Me) -> HTMLResponse:
-    """Received items the person may read, FLASH first, delivery against the objective."""
-    context, views = _inbox(console, who)
+def inbox(request: Request, console: Con, who: Me, page: PageNumber = 1) -> HTMLResponse:
+    """Received items the person may read, FLASH first, delivery against the objective; a page
+    at a time (``ConsoleSettings.inbox_page``)."""
+    context, views = _inbox(console, who, page)
     return console.page(request, who, Screen("inbox.html", context, [v.marking for v in views]))
 
 
 @router.get("/inbox/rows", response_class=HTMLResponse)
-def inbox_fragment(request: Request, console: Con, who: Me) -> HTMLResponse:
+def inbox_fragment(request: Request, console: Con, who: Me, page: PageNumber = 1) -> HTMLResponse:
     """The inbox rows for htmx polling, with both banners out of band (an arrival may raise them)."""
-    context, views = _inbox(console, who)
+    context, views = _inbox(console, who, page)
     return console.page(request, who, Screen("inbox_rows.html", context, [v.marking for v in views]))
 
 

@@ -65,10 +65,13 @@ class ConsoleSettings:
         secure_cookies: Served over TLS: cookies get ``Secure`` (required whenever the console
             is reachable from another host).
         poll_seconds: How often the inbox asks for new arrivals (htmx polling).
+        inbox_page: Items on a page of the inbox. Each is opened and verified when shown,
+            so a page's time grows with it (about 2 ms an item: ``bench/console.py``).
     """
 
     secure_cookies: bool
     poll_seconds: int = 15
+    inbox_page: int = 50
 
 
 @dataclass(frozen=True)
