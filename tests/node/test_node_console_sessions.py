@@ -68,6 +68,31 @@ def test_an_idle_session_ends(federation: Any) -> None:
     assert _events(kor, "console.session")[-1]["event"] == "expired"
 
 
+def _last_seen(node: Any) -> str:
+    with node.ctx.db.engine.begin() as connection:
+        return str(connection.exec_driver_sql("SELECT last_seen_at FROM console_sessions").scalar_one())
+
+
+def test_a_session_is_marked_as_used_at_most_every_30_seconds(federation: Any) -> None:
+    # Marking is a synced write; the idle limit counts from the mark, so it can only end earlier.
+    kor, clock = federation.kor, federation.clock
+    kor.accounts.set_password("lee", PASSWORD, actor="authority")
+    session_id, _ = kor.sessions.open("lee", PASSWORD)
+    opened = _last_seen(kor)
+    clock.advance(seconds=29)
+    kor.sessions.resume(session_id)
+    assert _last_seen(kor) == opened
+    clock.advance(seconds=2)
+    kor.sessions.resume(session_id)
+    marked = _last_seen(kor)
+    assert marked > opened
+    clock.advance(seconds=29)
+    kor.sessions.resume(session_id)  # last used now, but marked 29 s ago
+    clock.advance(minutes=14, seconds=32)  # 15:01 after the mark, 14:32 after the last use
+    with pytest.raises(PolicyDenied, match="session has ended"):
+        kor.sessions.resume(session_id)
+
+
 @pytest.mark.parametrize("session_id", ["", "x" * 129, "unknown"], ids=["empty", "too-long", "unknown"])
 def test_an_unknown_session_is_refused(federation: Any, session_id: str) -> None:
     with pytest.raises(PolicyDenied):
