@@ -22,6 +22,7 @@ BENCHMARKS = {
     "policy": "PDP decisions/s on 100,000 requests vs cedarpy and regopy; inbox of 100,000 filtered",
     "inbox_listing": "an inbox of 100,000 holdings in the database, filtered for one user (<= 200 ms)",
     "search": "search 200,000 ko/ja/en holdings: ids+count <= 20 ms (SQLite), page <= 100 ms; vs LIKE",
+    "console": "the web console at 100,000 holdings: inbox <= 150 ms, item <= 50 ms, dashboard <= 300 ms",
 }
 QUICK_ARGS = {"bench_foundation": ["--items", "100", "--megabytes", "64"]}
 

@@ -1,0 +1,317 @@
+"""The web console at 100,000 holdings: server time of its pages, and their load in Chromium (issue 11).
+
+Run: .venv/bin/python -m bench.console [--holdings N] [--quick] [--rounds R] [--no-browser] [--rebuild]
+
+KOR receives ``--real`` real reports from JPN (signed, sealed, delivered in process:
+``bench._common.receive_reports``), then its database is filled to N holdings with copies of
+their rows (``bench._common.fill_inbox``: older, a third withheld from the readers). The inbox
+page shows the newest 500 its reader may read, each opened and verified, so at least that many
+are real (a copy's binding names its original's id: it would be listed as damaged). The built
+homes are kept under ``$TMPDIR/accord-bench-console/`` by their parameters, so a rerun starts
+in seconds (``--rebuild`` builds again); each run serves a fresh copy of KOR's home.
+
+KOR is served by ``accord serve`` in a process of its own (the console on plain HTTP on
+127.0.0.1, as by default); this process is the client. Signed in as the analyst ``lee`` (and
+the officer ``kim`` for the pages of their duties), an httpx client requests each page
+``--rounds`` times after two warm-up requests, one request at a time:
+
+* the inbox ``/inbox`` — target p95 <= 150 ms; an item ``/items/{id}`` — <= 50 ms;
+  ``/dashboard`` — <= 300 ms; ``/search?q=…`` — no target (either page may not be on this
+  build: then it says so);
+* the time as the client sees it on loopback, the console's own ``Server-Timing: app``, and
+  the CPU time the serving process spent per request (user + system, from ``/proc``): on a
+  machine shared with other work the wall-clock figures carry its load, the CPU time much less.
+
+Then headless Chromium (Playwright, Debian's ``/usr/bin/chromium``) signs in and loads each
+page a few times: Navigation Timing's ``domContentLoadedEventEnd`` and ``loadEventEnd``.
+Exit status 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from accord.cli._demo_cmd import free_ports
+from accord.node import NewUser
+from bench._common import BIN, fill_inbox, make_federation, percentile, receive_reports
+
+PASSWORD = "bench console password"  # noqa: S105 - of the benchmark's throwaway node
+TARGETS_MS = {"inbox": 150.0, "item": 50.0, "dashboard": 300.0}
+BUILD = 1  # bump when what is built changes: older cached homes are then not reused
+CHROMIUM = os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium")
+_LOGIN_TOKEN = re.compile(r'name="login_token" value="([^"]+)"')
+_ITEM_LINK = re.compile(r'href="/items/([^"/?#]+)"')
+_TIMING = re.compile(r"app;dur=([\d.]+)")
+
+
+def _build(root: Path, holdings: int, real: int) -> None:
+    """The JPN–KOR federation with ``holdings`` at KOR and two people who sign in to its console."""
+    fed = make_federation(root)
+    try:
+        start = time.perf_counter()
+        receive_reports(fed, real)
+        took = time.perf_counter() - start
+        print(f"{real:,} real reports delivered JPN -> KOR in {took:.0f} s", flush=True)
+        start = time.perf_counter()
+        fill_inbox(fed.kor, holdings)
+        print(f"filled to {holdings:,} holdings in {time.perf_counter() - start:.0f} s", flush=True)
+        topics = ["DPRK-MISSILE", "DPRK-IMAGERY"]
+        analyst = NewUser("lee", role="analyst", clearance="군사Ⅱ급비밀", ntk=topics)
+        fed.kor.users.add(analyst, actor="authority")
+        for name in ("lee", "kim"):
+            fed.kor.accounts.set_password(name, PASSWORD, actor="authority")
+    finally:
+        fed.close()
+
+
+def _built_home(holdings: int, real: int, rebuild: bool) -> Path:
+    """KOR's home with ``holdings``, from the cache or built now."""
+    cached = Path(tempfile.gettempdir()) / "accord-bench-console" / f"h{holdings}-r{real}-b{BUILD}"
+    ready = cached / "ready"
+    if rebuild or not ready.exists():
+        shutil.rmtree(cached, ignore_errors=True)
+        cached.mkdir(parents=True)
+        _build(cached, holdings, real)
+        ready.touch()
+    else:
+        print(f"reusing the node built in {cached} (--rebuild builds it again)", flush=True)
+    return cached / "kor"
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Served:
+    """The console being served: its base URL and the serving process."""
+
+    base: str
+    pid: int
+
+
+@contextlib.contextmanager
+def _served(home: Path, log: Path) -> Iterator[Served]:
+    """``accord serve`` of ``home`` until the block ends."""
+    peer, web = free_ports(2)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(  # noqa: S603 - our own console script
+            [str(BIN / "accord"), "--home", str(home), "serve", "--port", str(peer), "--api-port", str(web)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    base = f"http://127.0.0.1:{web}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"accord serve exited with {proc.returncode}: {log.read_text()[-2000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/login", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("the console did not answer within 60 s")
+            time.sleep(0.1)
+        yield Served(base, proc.pid)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _signed_in(base: str, user: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=60)
+    token = _LOGIN_TOKEN.search(client.get("/login").text)
+    if token is None:
+        raise RuntimeError("no login token on /login")
+    response = client.post("/login", data={"user": user, "password": PASSWORD, "login_token": token[1]})
+    if response.status_code != 303:
+        raise RuntimeError(f"signing in as {user}: {response.status_code}")
+    return client
+
+
+@dataclass
+class Figures:
+    """One page's timings in milliseconds."""
+
+    page: str
+    path: str
+    client: list[float]
+    server: list[float]
+    cpu: float
+    """The serving process's CPU time per request."""
+
+    def line(self) -> str:
+        """p50 / p95 / max as the client saw them, the server's own p50 / p95, its CPU per request."""
+        c, s = self.client, self.server
+        server = f"{statistics.median(s):7.1f} {percentile(s, 95):7.1f}" if s else f"{'-':>7} {'-':>7}"
+        return (
+            f"{self.page:10} {statistics.median(c):7.1f} {percentile(c, 95):7.1f} {max(c):7.1f}   {server}"
+            f" {self.cpu:7.1f}"
+        )
+
+
+def _measure(client: httpx.Client, pid: int, page: str, path: str, rounds: int) -> Figures | None:
+    """``rounds`` requests of ``path`` after two warm-up ones; None when the page is not there."""
+    for _ in range(2):
+        response = client.get(path)
+        if response.status_code in (403, 404):
+            return None
+        response.raise_for_status()
+    seen, server = [], []
+    cpu = _cpu_seconds(pid)
+    for _ in range(rounds):
+        start = time.perf_counter()
+        response = client.get(path)
+        seen.append((time.perf_counter() - start) * 1000)
+        response.raise_for_status()
+        timing = _TIMING.search(response.headers.get("server-timing", ""))
+        if timing:
+            server.append(float(timing[1]))
+    return Figures(page, path, seen, server, (_cpu_seconds(pid) - cpu) * 1000 / rounds)
+
+
+def _pages(lee: httpx.Client) -> list[tuple[str, str]]:
+    inbox = lee.get("/inbox")
+    inbox.raise_for_status()
+    shown = _ITEM_LINK.findall(inbox.text)
+    if not shown:
+        raise RuntimeError("the inbox lists no item")
+    rows = inbox.text.count("<tr") - 1
+    print(f"the inbox shows {rows} rows to lee, {len(set(shown))} items linked", flush=True)
+    return [
+        ("inbox", "/inbox"),
+        ("item", f"/items/{shown[len(shown) // 2]}"),
+        ("dashboard", "/dashboard"),
+        ("search", "/search?q=missile"),
+    ]
+
+
+def _browser(base: str, pages: list[tuple[str, str]], loads: int) -> None:
+    """Each page loaded ``loads`` times in headless Chromium: DOMContentLoaded and load, median/max."""
+    try:
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only for this part
+    except ImportError:
+        print("browser: Playwright is not installed; skipped")
+        return
+    if not Path(CHROMIUM).is_file():
+        print(f"browser: no Chromium at {CHROMIUM} (set ACCORD_CHROMIUM); skipped")
+        return
+    script = (
+        "() => { const n = performance.getEntriesByType('navigation')[0];"
+        " return [n.domContentLoadedEventEnd - n.startTime, n.loadEventEnd - n.startTime]; }"
+    )
+    print(f"\nheadless Chromium, {loads} loads each (ms)    DOMContentLoaded p50 max   load p50 max")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            page = browser.new_context(base_url=base).new_page()
+            page.goto("/login")
+            page.fill("input[name=user]", "lee")
+            page.fill("input[name=password]", PASSWORD)
+            with page.expect_navigation():
+                page.click("button[type=submit]")
+            for name, path in pages:
+                dcl, load = [], []
+                for _ in range(loads + 1):
+                    response = page.goto(path, wait_until="load")
+                    if response is None or response.status in (403, 404):
+                        break
+                    first, whole = page.evaluate(script)
+                    dcl.append(first)
+                    load.append(whole)
+                if not load:
+                    print(f"  {name:10} not available on this build")
+                    continue
+                dcl, load = dcl[1:], load[1:]  # the first load warms the browser's connection
+                print(
+                    f"  {name:10} {path[:28]:28} {statistics.median(dcl):9.1f} {max(dcl):7.1f}"
+                    f" {statistics.median(load):9.1f} {max(load):7.1f}"
+                )
+        finally:
+            browser.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build or reuse the node, serve it, time the pages; exit status 1 if a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--holdings", type=int, default=100_000)
+    parser.add_argument("--real", type=int, default=520, help="real reports among them (>= 500)")
+    parser.add_argument("--rounds", type=int, default=50, help="timed requests per page")
+    parser.add_argument("--loads", type=int, default=5, help="page loads per page in Chromium")
+    parser.add_argument("--quick", action="store_true", help="5,000 holdings, 20 rounds")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium part")
+    parser.add_argument("--rebuild", action="store_true", help="build the node again (not from the cache)")
+    args = parser.parse_args(argv)
+    holdings = 5_000 if args.quick else args.holdings
+    rounds = 20 if args.quick else args.rounds
+    start = time.perf_counter()
+    built = _built_home(holdings, args.real, args.rebuild)
+    print(f"node ready in {time.perf_counter() - start:.0f} s", flush=True)
+    missed = False
+    with tempfile.TemporaryDirectory(prefix="bench-console-") as tmp:
+        home = Path(tmp) / "kor"
+        shutil.copytree(built, home)
+        with _served(home, Path(tmp) / "serve.log") as served:
+            base = served.base
+            lee, kim = _signed_in(base, "lee"), _signed_in(base, "kim")
+            try:
+                pages = _pages(lee)
+                load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+                print(f"\n{holdings:,} holdings, {rounds} requests per page (ms); load average {load}")
+                print(
+                    f"{'page':10} {'client p50':>7} {'p95':>7} {'max':>7}   {'server p50':>7} {'p95':>7}"
+                    f" {'CPU/req':>7}"
+                )
+                available = []
+                for name, path in pages:
+                    figures = _measure(lee, served.pid, name, path, rounds) or _measure(
+                        kim, served.pid, name, path, rounds
+                    )
+                    if figures is None:
+                        print(f"{name}: not available on this build ({path} answers 404 or 403)")
+                        continue
+                    available.append((name, path))
+                    print(figures.line(), flush=True)
+                    target = TARGETS_MS.get(name)
+                    if target is not None:
+                        p95 = percentile(figures.client, 95)
+                        met = p95 <= target
+                        missed |= not met
+                        print(f"{'':10} target p95 <= {target:.0f} ms: {'met' if met else 'MISSED'}")
+            finally:
+                lee.close()
+                kim.close()
+            if not args.no_browser:
+                _browser(base, available, args.loads)
+    print("targets missed" if missed else "targets met")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
