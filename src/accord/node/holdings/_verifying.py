@@ -138,7 +138,8 @@ def _verify(
         raise VerificationFailed("the stored access key disagrees with the marking")
     binding = Binding.from_dict(json.loads(row.binding_json))
     content = ItemContent.from_dict(json.loads(open_content(item_key(ctx, row), row.content_sealed, row.id)))
-    if row.content_sha384 != content.sha384():
+    digest = content.sha384()  # once: canonical JSON of the whole content
+    if row.content_sha384 != digest:
         raise VerificationFailed("the stored content digest does not match the content")
     if prefetched is None:
         att_rows: Sequence[AttachmentRow] = ItemRepository(session).attachments(row.id)
@@ -153,7 +154,7 @@ def _verify(
         item_id=row.id,
         originator_node=row.originator_node,
         label=original_label(marking.originator, notices),
-        content_sha384=content.sha384(),
+        content_sha384=digest,
         attachments=refs,
     )
     signer = parties.signer if prefetched is None else prefetched.signer
