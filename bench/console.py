@@ -8,12 +8,12 @@ their rows (``bench._common.fill_inbox``: older, a third withheld from the reade
 page shows the newest 500 its reader may read, each opened and verified, so at least that many
 are real (a copy's binding names its original's id: it would be listed as damaged). The built
 homes are kept under ``$TMPDIR/accord-bench-console/`` by their parameters, so a rerun starts
-in seconds (``--rebuild`` builds again); each run serves a fresh copy of KOR's home.
+in seconds (``--rebuild`` builds again); each run serves fresh copies of them.
 
 KOR is served by ``accord serve`` in a process of its own (the console on plain HTTP on
-127.0.0.1, as by default); this process is the client. Signed in as the analyst ``lee`` (and
-the officer ``kim`` for the pages of their duties), an httpx client requests each page
-``--rounds`` times after two warm-up requests, one request at a time:
+127.0.0.1, as by default), and JPN, its partner, in another; this process is the client.
+Signed in as the analyst ``lee`` (and the officer ``kim`` for the dashboard), an httpx client
+requests each page ``--rounds`` times after two warm-up requests, one request at a time:
 
 * the inbox ``/inbox`` — target p95 <= 150 ms; an item ``/items/{id}`` — <= 50 ms;
   ``/dashboard`` — <= 300 ms; ``/search?q=…`` — no target (either page may not be on this
@@ -35,6 +35,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -81,7 +82,7 @@ def _build(root: Path, holdings: int, real: int) -> None:
 
 
 def _built_home(holdings: int, real: int, rebuild: bool) -> Path:
-    """KOR's home with ``holdings``, from the cache or built now."""
+    """The federation's homes (``jpn``, ``kor``) with ``holdings`` at KOR, from the cache or built now."""
     cached = Path(tempfile.gettempdir()) / "accord-bench-console" / f"h{holdings}-r{real}-b{BUILD}"
     ready = cached / "ready"
     if rebuild or not ready.exists():
@@ -90,8 +91,8 @@ def _built_home(holdings: int, real: int, rebuild: bool) -> Path:
         _build(cached, holdings, real)
         ready.touch()
     else:
-        print(f"reusing the node built in {cached} (--rebuild builds it again)", flush=True)
-    return cached / "kor"
+        print(f"reusing the nodes built in {cached} (--rebuild builds them again)", flush=True)
+    return cached
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -111,38 +112,59 @@ class Served:
     pid: int
 
 
-@contextlib.contextmanager
-def _served(home: Path, log: Path) -> Iterator[Served]:
-    """``accord serve`` of ``home`` until the block ends."""
-    peer, web = free_ports(2)
+def _start(home: Path, args: list[str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603 - our own console script
-            [str(BIN / "accord"), "--home", str(home), "serve", "--port", str(peer), "--api-port", str(web)],
+        return subprocess.Popen(  # noqa: S603 - our own console script
+            [str(BIN / "accord"), "--home", str(home), "serve", *args],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
+
+
+def _outbox(home: Path) -> int:
+    """Envelopes in the outbox of the node at ``home`` (a read-only connection of our own)."""
+    uri = f"file:{home / 'accord.db'}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=30)) as connection:
+        return int(connection.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0])
+
+
+@contextlib.contextmanager
+def _served(root: Path) -> Iterator[Served]:
+    """``accord serve`` of KOR (with its console) and of JPN (its partner) until the block ends.
+
+    Both, on the endpoints they were built with: a node whose partner is down keeps its
+    delivery lane polling for it (KOR's first ledger checkpoint waits for JPN), which is not
+    the console's cost. Measuring starts once KOR's outbox is empty.
+    """
+    (web,) = free_ports(1)
+    procs = [_start(root / "jpn", ["--api-port", "0"], root / "serve-jpn.log")]
+    procs.append(_start(root / "kor", ["--api-port", str(web)], root / "serve-kor.log"))
     base = f"http://127.0.0.1:{web}"
     try:
         deadline = time.monotonic() + 60
         while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"accord serve exited with {proc.returncode}: {log.read_text()[-2000:]}")
+            for proc, name in zip(procs, ("jpn", "kor"), strict=True):
+                if proc.poll() is not None:
+                    log = (root / f"serve-{name}.log").read_text()[-2000:]
+                    raise RuntimeError(f"accord serve ({name}) exited with {proc.returncode}: {log}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/login", timeout=2).status_code == 200:
+                if httpx.get(f"{base}/login", timeout=2).status_code == 200 and not _outbox(root / "kor"):
                     break
             if time.monotonic() > deadline:
-                raise RuntimeError("the console did not answer within 60 s")
-            time.sleep(0.1)
-        yield Served(base, proc.pid)
+                raise RuntimeError("the console did not answer, or KOR's outbox did not empty, within 60 s")
+            time.sleep(0.2)
+        yield Served(base, procs[1].pid)
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        for proc in procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def _signed_in(base: str, user: str) -> httpx.Client:
@@ -305,10 +327,15 @@ def main(argv: list[str] | None = None) -> int:
     built = _built_home(holdings, args.real, args.rebuild)
     print(f"node ready in {time.perf_counter() - start:.0f} s", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-console-") as tmp:
-        home = Path(tmp) / "kor"
-        shutil.copytree(built, home)
-        with _served(home, Path(tmp) / "serve.log") as served:
+        root = Path(tmp)
+        for name in ("jpn", "kor"):
+            shutil.copytree(built / name, root / name)
+        with _served(root) as served:
             base = served.base
+            idle = _cpu_seconds(served.pid)
+            time.sleep(2)
+            idle = (_cpu_seconds(served.pid) - idle) * 1000 / 2
+            print(f"KOR serving, idle: {idle:.0f} ms of CPU a second", flush=True)
             clients = {who: _signed_in(base, who) for who in ROLES}
             try:
                 available, missed = _time_pages(clients, served.pid, holdings, rounds)
