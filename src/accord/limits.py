@@ -21,6 +21,7 @@ from typing import IO, Final
 from accord.errors import InvalidInput, NotFound
 
 __all__ = [
+    "MAX_BINDING_XML_BYTES",
     "MAX_BUNDLE_JSON_BYTES",
     "MAX_CONSOLE_BODY_BYTES",
     "MAX_DOCUMENT_BYTES",
@@ -34,6 +35,9 @@ _MiB: Final = 1024 * 1024
 
 MAX_DOCUMENT_BYTES: Final = 1 * _MiB
 """A label, identity card, agreement, signature, note, proof, or the node's config and keys."""
+
+MAX_BINDING_XML_BYTES: Final = 8 * _MiB
+"""A STANAG 4778 binding document: an item's body (:data:`MAX_TEXT_BYTES`) in base64, and its labels."""
 
 MAX_TEXT_BYTES: Final = 4 * _MiB
 """An item's body or a translation (UTF-8 text)."""

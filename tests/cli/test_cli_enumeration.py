@@ -55,9 +55,11 @@ PERSON: dict[str, list[str]] = {
     "reconcile": ["reconcile", "KOR", "--summary", "{out}.summary"],
     "search query": ["search", "launch"],
     "stix export": ["stix", "export", "{item}"],
+    "item export-4778": ["item", "export-4778", "{item}"],
     # Creates; shows only the new item.
     "item create": [],
     "stix import": [],
+    "item import-4778": [],
 }
 OPERATOR = {
     "outbox",
@@ -153,7 +155,14 @@ def test_no_person_command_reveals_a_denied_item(name: str, probed: tuple[Cli, F
     shown = cli.ok("item", "show", fed.jpn_item, "--as", "sato", home=fed.jpn, env=as_user("sato"))
     assert "Launch assessment" in shown.stdout  # the item exists and sato may read it
     argv = [part.format(item=fed.jpn_item, out=tmp_path / "out.bin") for part in PERSON[name]]
-    no_json = ("item attachment", "item label", "certificate", "holdings summary", "stix export")
+    no_json = (
+        "item attachment",
+        "item label",
+        "certificate",
+        "holdings summary",
+        "stix export",
+        "item export-4778",
+    )
     for extra in ([], ["--json"]) if name not in no_json else ([],):
         result = cli(*argv, *extra, "--as", "ito", home=fed.jpn, env=PROBE)
         seen = result.stdout + result.stderr
@@ -163,7 +172,7 @@ def test_no_person_command_reveals_a_denied_item(name: str, probed: tuple[Cli, F
         if name in (
             "item show", "item label", "item attachment", "send", "release-request", "downgrade",
             "copy", "translate", "destroy", "certificate", "dissemination",
-            "compromise report", "compromise exposure", "stix export",
+            "compromise report", "compromise exposure", "stix export", "item export-4778",
         ):  # fmt: skip
             # Answered exactly as for an item that does not exist.
             missing = cli(

@@ -112,6 +112,12 @@ FOR_A_PERSON: dict[str, Callable[[Fed, Path], list[str | Path]]] = {
     "accord stix import": lambda fed, tmp: [
         "stix", "import", tmp / "bundle.json", "--as", "sato", "--home", fed.jpn,
     ],
+    "accord item export-4778": lambda fed, tmp: [
+        "item", "export-4778", fed.jpn_item, "--as", "sato", "--home", fed.jpn,
+    ],
+    "accord item import-4778": lambda fed, tmp: [
+        "item", "import-4778", tmp / "binding.xml", "--as", "sato", "--home", fed.jpn,
+    ],
 }  # fmt: skip
 
 

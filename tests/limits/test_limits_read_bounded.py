@@ -10,6 +10,7 @@ import pytest
 
 from accord.errors import InvalidInput, NotFound
 from accord.limits import (
+    MAX_BINDING_XML_BYTES,
     MAX_BUNDLE_JSON_BYTES,
     MAX_DOCUMENT_BYTES,
     MAX_SUMMARY_BYTES,
@@ -110,6 +111,7 @@ def test_the_documented_limits() -> None:
         256 * 2**20,
     )
     assert MAX_USER_API_BODY_BYTES == 64 * 1024
+    assert MAX_BINDING_XML_BYTES == 8 * 2**20
     errors_page = (Path(__file__).parents[2] / "docs" / "errors.md").read_text(encoding="utf-8")
-    for words in ("1 MiB", "4 MiB", "64 MiB", "256 MiB", "64 KiB"):
+    for words in ("1 MiB", "4 MiB", "8 MiB", "64 MiB", "256 MiB", "64 KiB"):
         assert words in errors_page

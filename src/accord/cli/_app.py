@@ -26,6 +26,7 @@ from accord.cli._custody_cmds import (
 )
 from accord.cli._demo_cmd import demo
 from accord.cli._exchange_cmds import bundle_app, inbox, outbox, quarantine_app, receipts, send
+from accord.cli._item_4778_cmds import item_export_4778, item_import_4778
 from accord.cli._item_cmds import item_app, label_app
 from accord.cli._journal_cmds import journal_app
 from accord.cli._ledger_cmds import ledger_app
@@ -115,6 +116,8 @@ for name, command in _COMMANDS:
     app.command(name)(command)
 for name, command in _LEDGER_COMMANDS:
     ledger_app.command(name)(command)
+item_app.command("export-4778")(item_export_4778)  # STANAG 4778 (issue 13), kept in its own module
+item_app.command("import-4778")(item_import_4778)
 for name, group in _GROUPS:
     app.add_typer(group, name=name)
 

@@ -20,6 +20,14 @@ requires: :meth:`SigningKeys.sign_note` signs the bytes as given with Ed25519, a
 ML-DSA-65 under the empty context. They cannot pass for each other: a note holds no NUL
 byte (:meth:`SigningKeys.sign_note` refuses one), so it never begins with
 ``b"accord-v1\x00"``, and the ML-DSA contexts differ.
+
+XML Signatures (the STANAG 4778 binding, ``docs/adr/0008-xml-signature-binding.md``):
+:meth:`SigningKeys.sign_xmldsig` signs a canonical ``ds:SignedInfo`` as it is with Ed25519,
+as the XML-DSig algorithm ``http://www.w3.org/2021/04/xmldsig-more#eddsa-ed25519``
+(RFC 9231 §2.3.1) requires, so a standard XML-DSig verifier can check it. Such bytes begin
+with ``<`` (a canonical element); a note never does (:meth:`SigningKeys.sign_note` refuses
+one) and a purpose message begins ``accord-v1``, so none of the three passes for another.
+The caller adds Accord's dual signature (purpose ``stanag-4778``) over the same bytes.
 """
 
 from __future__ import annotations
@@ -78,7 +86,17 @@ def _check_note(message: bytes) -> bytes:
     # The domain separation from purpose-signed messages (module docstring).
     if not message or b"\x00" in message:
         raise InvalidInput("a signed note's bytes are not empty and hold no NUL byte")
+    if message.startswith(b"<"):
+        raise InvalidInput("a signed note never begins with '<' (that is an XML signature's form)")
     return message
+
+
+def _check_signed_info(signed_info: bytes) -> bytes:
+    require_bytes("canonical SignedInfo", signed_info)
+    # The domain separation from notes and purpose-signed messages (module docstring).
+    if not signed_info.startswith(b"<") or b"\x00" in signed_info:
+        raise InvalidInput("an XML signature signs a canonical SignedInfo element, which begins with '<'")
+    return signed_info
 
 
 def verify_ed25519_note(public_key: bytes, message: bytes, signature: bytes) -> None:
@@ -243,6 +261,28 @@ class VerifyKeys:
         if not ok:
             raise VerificationFailed("signature does not verify")
 
+    def verify_xmldsig(self, signed_info: bytes, signature: bytes) -> None:
+        """Verify an XML-DSig ``eddsa-ed25519`` SignatureValue made by :meth:`SigningKeys.sign_xmldsig`.
+
+        Only the Ed25519 half: the caller checks Accord's dual signature over the same bytes too.
+
+        Args:
+            signed_info: The canonical ``ds:SignedInfo`` bytes.
+            signature: The 64-byte raw Ed25519 signature (RFC 8032).
+
+        Raises:
+            VerificationFailed: the signature does not verify.
+            InvalidInput: ``signed_info`` does not begin with ``<`` or holds a NUL byte.
+        """
+        _check_signed_info(signed_info)
+        if not isinstance(signature, bytes) or len(signature) != ED25519_SIGNATURE_LEN:
+            raise VerificationFailed("signature does not verify")
+        ed_key, _ = self._load()
+        try:
+            ed_key.verify(signature, signed_info)
+        except InvalidSignature as exc:
+            raise VerificationFailed("signature does not verify") from exc
+
     def fingerprint(self) -> str:
         """Return ``"sha256:" + hex`` over ``b"accord-v1:verify-keys\\x00" + ed25519 + mldsa65``.
 
@@ -369,6 +409,20 @@ class SigningKeys:
         """
         _check_note(message)
         return DualSignature(ed25519=self._ed25519.sign(message), mldsa65=self._mldsa65.sign(message, b""))
+
+    def sign_xmldsig(self, signed_info: bytes) -> bytes:
+        """Sign a canonical ``ds:SignedInfo`` as it is with Ed25519 (XML-DSig ``eddsa-ed25519``, RFC 9231).
+
+        Args:
+            signed_info: The canonical (exclusive C14N) bytes of the ``ds:SignedInfo`` element.
+
+        Returns:
+            The 64-byte raw Ed25519 signature, the XML-DSig SignatureValue.
+
+        Raises:
+            InvalidInput: ``signed_info`` is not bytes, does not begin with ``<`` or holds a NUL byte.
+        """
+        return self._ed25519.sign(_check_signed_info(signed_info))
 
     def to_private_bytes(self) -> bytes:
         """Serialise both seeds as compact JSON with sorted keys.

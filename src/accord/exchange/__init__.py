@@ -62,6 +62,7 @@ from accord.exchange._originator_notices import (
     new_notice_id,
 )
 from accord.exchange._receipt_formats import Receipt, ReceiptBatch
+from accord.exchange._stanag4778 import BindingDocument, BoundItem, read_binding, write_binding
 from accord.exchange._witness_formats import CheckpointStatement, Countersignature, Gossip, ProofRequest
 
 __all__ = [
@@ -72,7 +73,9 @@ __all__ = [
     "UNSIGNED",
     "AgreementSignature",
     "AttachmentManifest",
+    "BindingDocument",
     "BlobMember",
+    "BoundItem",
     "Bundle",
     "CheckpointStatement",
     "CompromiseNotice",
@@ -122,9 +125,11 @@ __all__ = [
     "new_token_id",
     "note_statement",
     "note_vkeys",
+    "read_binding",
     "read_bundle",
     "sign_checkpoint_note",
     "verify_checkpoint_note",
     "verify_cosignature",
+    "write_binding",
     "write_bundle",
 ]

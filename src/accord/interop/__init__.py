@@ -1,4 +1,4 @@
-"""The interoperability layer: STIX 2.1 and TAXII 2.1 (issue 13), beside ``cli``, ``api`` and ``web``.
+"""The interoperability layer: STIX 2.1, TAXII 2.1, STANAG 4778 (issue 13), beside ``cli``, ``api``, ``web``.
 
 It calls only :mod:`accord.node` and the pure codecs, so nothing leaves a node through these
 doors unmarked, and nothing reaches a person that the decision point would withhold:
@@ -8,12 +8,15 @@ doors unmarked, and nothing reaches a person that the decision point would withh
 * :func:`bundle_of`, :func:`read_bundle`, :func:`check_bundle` — the pure codec and the
   ``stix2`` / ``stix2-validator`` gate it passes both ways;
 * the extension ids and their JSON schemas (:func:`json_schemas`);
+* :class:`Stanag4778Exchange` — ``accord item export-4778`` / ``accord item import-4778``: an
+  item's STANAG 4774 labels and data bound by an XML Signature (``docs/stanag4778.md``);
 * :func:`create_taxii_router` — the TAXII 2.1 server at ``/taxii2/`` that ``accord serve``
   composes into the user API app (``docs/taxii.md``).
 """
 
 from __future__ import annotations
 
+from accord.interop._stanag4778 import Stanag4778Exchange
 from accord.interop._stix import StixExchange
 from accord.interop._stix_check import MAX_STIX_BYTES, check_bundle, load_json
 from accord.interop._stix_codec import ItemDraft, bundle_of, read_bundle
@@ -34,6 +37,7 @@ __all__ = [
     "TAXII_MEDIA_TYPE",
     "TLP2_MARKINGS",
     "ItemDraft",
+    "Stanag4778Exchange",
     "StixExchange",
     "bundle_of",
     "check_bundle",

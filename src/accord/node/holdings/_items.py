@@ -17,15 +17,18 @@ unit of its own, built from one :class:`~._units.ItemFooting`, which the service
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from accord.errors import IntegrityError
+from accord.errors import IntegrityError, NotFound, VerificationFailed
+from accord.exchange import BoundItem, read_binding, write_binding
 from accord.items import AttachmentRef
-from accord.markings import Level
+from accord.limits import MAX_BINDING_XML_BYTES
+from accord.markings import Issuance, Level, derive_alternative
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
 from accord.node.holdings._access_keys import AccessShapes
@@ -77,6 +80,7 @@ class ItemService:
         """Serve the node behind ``ctx``."""
         self._ctx = ctx
         self._parties = parties
+        self._agreements = agreements
         self.access_shapes = AccessShapes()
         """This node's parsed access-key shapes (bounded; never shared with another node)."""
         self._resources = ItemResources(ctx, access, self.access_shapes)
@@ -143,6 +147,61 @@ class ItemService:
             IntegrityError: the stored label, content or digests no longer match the binding.
         """
         return self._reader.show(item_id, actor=actor)
+
+    # --- STANAG 4778 ---------------------------------------------------------------------
+
+    def binding_4778(self, item_id: str, *, actor: str) -> bytes:
+        """The item as a STANAG 4778 binding document signed by this node, read as ``actor``.
+
+        The item is read as by :meth:`show` (the decision point first); its attachments are
+        not carried (``docs/stanag4778.md``).
+
+        Raises:
+            NotFound: no such item, or ``actor`` may not read it (the same answer).
+            IntegrityError: the stored item no longer matches its binding.
+        """
+        view = self.show(item_id, actor=actor)
+        bound = BoundItem(view.marking, view.content, view.precedence)
+        return write_binding(bound, signer=self._ctx.config.node_id, keys=self._ctx.keys)
+
+    def verify_4778(self, data: bytes) -> tuple[str, BoundItem]:
+        """The signer and the content of a STANAG 4778 binding document, verified against pinned keys.
+
+        The signer must be this node or a partner pinned here (``accord party add``); both
+        its signatures over SignedInfo must verify, then every digest (label, data, binding).
+        When the document carries no label in this node's scheme, this node adds its own
+        equivalent from the agreement the originator's label names, as it does for an item
+        it receives (Art. 4); it never guesses one. Nothing is stored or journalled: the
+        importer decides, and journals a refusal.
+
+        Raises:
+            InvalidInput: the document is too large, malformed, mis-encoded, declares a DTD or
+                an entity, is nested too deep, unsigned, or breaks the binding's structure.
+            VerificationFailed: the signer is not pinned, a signature does not verify, or the
+                label or the data does not match what was signed.
+        """
+        document = read_binding(data, limit=MAX_BINDING_XML_BYTES)
+        with self._ctx.db.transaction(read_only=True) as session:
+            try:
+                party, keys = self._parties.signer(session, document.signer)
+            except NotFound as exc:
+                raise VerificationFailed(
+                    f"STANAG 4778 binding refused: its signer {document.signer!r} is not a pinned partner "
+                    "(accord party add)"
+                ) from exc
+        return document.signer, self._with_own_equivalent(document.verify(keys), party)
+
+    def _with_own_equivalent(self, bound: BoundItem, provided_by: str) -> BoundItem:
+        own = self._ctx.config
+        marking = bound.marking
+        agreement_id = marking.originator.agreement
+        if marking.for_scheme(own.scheme) is not None or agreement_id is None:
+            return bound
+        agreement = self._agreements.get(agreement_id)
+        level = agreement.translate(marking.originator, own.scheme)
+        issued = Issuance(own.node_id, self._ctx.now(), agreement.id)
+        alternative = derive_alternative(marking.originator, level, provided_by=provided_by, issued=issued)
+        return dataclasses.replace(bound, marking=marking.with_alternative(alternative))
 
     def resource_of(self, row: ItemRow) -> Resource:
         """The decision point's view of a stored item, read from its columns.

@@ -1,0 +1,67 @@
+"""``accord item export-4778`` / ``import-4778``: an item as a STANAG 4778 binding (issue 13).
+
+Registered on the ``item`` group by :mod:`accord.cli._app`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from accord.cli._auth import acting, as_option
+from accord.cli._common import (
+    HomeOpt,
+    ItemIdArg,
+    JsonOpt,
+    check_writable,
+    console,
+    emit_json,
+    refusals,
+    write_text,
+)
+from accord.interop import Stanag4778Exchange
+from accord.limits import MAX_BINDING_XML_BYTES, read_bounded
+
+__all__ = ["item_export_4778", "item_import_4778"]
+
+
+def item_export_4778(
+    item_id: ItemIdArg,
+    as_user: Annotated[str, as_option("The user reading the item (as by `item show`).")],
+    out: Annotated[
+        Path | None, typer.Option(help="Write the binding document here (default: standard output).")
+    ] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Export an item as a STANAG 4778 binding: its 4774 labels and data under this node's XML Signature."""
+    with acting(home, as_user) as (node, actor):
+        if out is not None:
+            check_writable(out)
+        document = Stanag4778Exchange(node).export(item_id, actor=actor)
+    text = document.decode("utf-8")
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    with refusals():  # whole or not at all; a failure is the one-line StorageError
+        write_text(out, text)
+    console.print(f"Wrote {item_id} as a STANAG 4778 binding to {out}.")
+
+
+def item_import_4778(
+    file: Annotated[
+        Path, typer.Argument(help="A STANAG 4778 binding document (XML) signed by a pinned partner.")
+    ],
+    as_user: Annotated[str, as_option("The user creating the item (their creation checks apply).")],
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import a STANAG 4778 binding: verified against its pinned signer, created under its label here."""
+    with acting(home, as_user) as (node, actor):
+        data = read_bounded(file, limit=MAX_BINDING_XML_BYTES, what="STANAG 4778 binding")
+        view = Stanag4778Exchange(node).import_binding(data, actor=actor)
+    if json_out:
+        emit_json(view.summary())
+        return
+    console.print(f"Created {view.id}  {view.banners[0] if view.banners else ''}  {view.content.title}")
