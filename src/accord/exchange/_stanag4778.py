@@ -31,7 +31,6 @@ only then are the labels and the data decoded.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import io
@@ -279,6 +278,8 @@ def _gate(data: bytes) -> None:
         raise _refuse("XML with a DTD, an entity or an external reference is refused") from exc
     except ParseError as exc:
         raise _refuse(f"malformed XML: {exc}") from exc
+    except LookupError as exc:  # an unknown encoding declared (found by the fuzzing test)
+        raise _refuse(f"the document declares an unknown encoding: {exc}") from exc
 
 
 _PARSER: Final = etree.XMLParser(
@@ -330,7 +331,7 @@ def _text(element: Any, what: str) -> str:
 def _base64(element: Any, what: str) -> bytes:
     try:
         return base64.b64decode(_text(element, what), validate=True)
-    except binascii.Error as exc:
+    except ValueError as exc:  # binascii.Error, or non-ASCII text (found by the fuzzing test)
         raise _refuse(f"{what} is not base64") from exc
 
 
