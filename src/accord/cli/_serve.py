@@ -84,11 +84,13 @@ def running(node: Node, host: str, port: int) -> Iterator[tuple[PeerServer, Deli
 
 
 def user_app(node: Node) -> FastAPI:
-    """The app served under ``/api/`` and ``/taxii2/``: the user API and the TAXII 2.1 router."""
+    """The app served under ``/api/`` and ``/taxii2/``: the user API, the STIX and STANAG 4778
+    exporters and importers (``/api/v1/``), and the TAXII 2.1 router."""
     from accord.api import create_user_app  # noqa: PLC0415 - the HTTP stack, when serving
-    from accord.interop import create_taxii_router  # noqa: PLC0415
+    from accord.interop import create_interop_router, create_taxii_router  # noqa: PLC0415
 
     app = create_user_app(node)
+    app.include_router(create_interop_router(node))
     app.include_router(create_taxii_router(node))
     return app
 

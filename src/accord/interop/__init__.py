@@ -11,11 +11,14 @@ doors unmarked, and nothing reaches a person that the decision point would withh
 * :class:`Stanag4778Exchange` — ``accord item export-4778`` / ``accord item import-4778``: an
   item's STANAG 4774 labels and data bound by an XML Signature (``docs/stanag4778.md``);
 * :func:`create_taxii_router` — the TAXII 2.1 server at ``/taxii2/`` that ``accord serve``
-  composes into the user API app (``docs/taxii.md``).
+  composes into the user API app (``docs/taxii.md``);
+* :func:`create_interop_router` — the exporters and importers over HTTP under ``/api/v1/``
+  (bearer tokens, the user API's refusals), composed beside it.
 """
 
 from __future__ import annotations
 
+from accord.interop._http import create_interop_router
 from accord.interop._stanag4778 import Stanag4778Exchange
 from accord.interop._stix import StixExchange
 from accord.interop._stix_check import MAX_STIX_BYTES, check_bundle, load_json
@@ -41,6 +44,7 @@ __all__ = [
     "StixExchange",
     "bundle_of",
     "check_bundle",
+    "create_interop_router",
     "create_taxii_router",
     "json_schemas",
     "load_json",
