@@ -104,6 +104,8 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, str] | None]] = {
     ("GET", "/oversight"): ("/oversight", None),
     ("POST", "/oversight"): ("/oversight", {"csrf": "{csrf}", **OVERSIGHT}),
     ("POST", "/oversight/file"): ("/oversight/file", {"csrf": "{csrf}", **OVERSIGHT, "format": "pdf"}),
+    ("GET", "/oversight/verify"): ("/oversight/verify", None),
+    ("POST", "/oversight/verify"): ("/oversight/verify", {"csrf": "{csrf}", "as": "page"}),
     ("GET", "/items/{item_id}/downgrade"): ("/items/{item}/downgrade", None),
     ("POST", "/items/{item_id}/downgrade"): (
         "/items/{item}/downgrade",

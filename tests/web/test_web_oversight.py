@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 from support_web import PASSWORD, ConsoleClient
 
+from accord.node import OversightRequest
 from accord.oversight import Expected, OversightReport, verify_report
 from accord.web import ConsoleSettings, create_console_app
 from support_oversight import FIRST_DAY, LAST_DAY, SECRET_ROW, exchange_mix
@@ -137,4 +139,50 @@ def test_a_forged_or_malformed_post_is_refused_and_journalled(kor_console: Any) 
     assert _last(federation) == ("console.csrf", "refused")
     malformed = kim.post("/oversight/file", data={**_form(kim), "format": "docx"})
     assert malformed.status_code == 400
+    assert _last(federation) == ("console.malformed", "refused")
+
+
+def _upload(client: ConsoleClient, report: bytes, cards: list[str], want: str = "page") -> Any:
+    files = [("report", ("report.json", report, "application/json"))]
+    files += [("cards", (f"card{n}.json", card.encode(), "application/json")) for n, card in enumerate(cards)]
+    return client.post(
+        "/oversight/verify", data={"csrf": client.csrf("/oversight/verify"), "as": want}, files=files
+    )
+
+
+def test_a_partner_report_is_verified_with_both_cards_and_printed(kor_console: Any) -> None:
+    federation, client = kor_console
+    kim = client("kim")
+    jpn_report = federation.jpn.oversight.report(
+        OversightRequest(AGREEMENT, FIRST_DAY, LAST_DAY, "ja"), actor="sato"
+    )
+    cards = [federation.jpn.parties.own_card().to_json(), federation.kor.parties.own_card().to_json()]
+    shown = _upload(kim, jpn_report.to_json().encode(), cards)
+    assert shown.status_code == 200, shown.text
+    assert 'role="status"' in shown.text
+    assert federation.jpn.parties.own_card().fingerprint in shown.text
+    assert "KORへ送付した項目" in shown.text
+    pdf = _upload(kim, jpn_report.to_json().encode(), cards, want="pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+
+
+def test_a_tampered_report_names_what_failed_and_is_journalled(kor_console: Any) -> None:
+    federation, client = kor_console
+    kim = client("kim")
+    made = federation.jpn.oversight.report(OversightRequest(AGREEMENT, FIRST_DAY, LAST_DAY), actor="sato")
+    data = json.loads(made.to_json())
+    data["months"][0]["figures"][0]["count"] += 1  # 2026-11 sent|KOR: one more than it proves
+    cards = [federation.jpn.parties.own_card().to_json(), federation.kor.parties.own_card().to_json()]
+    refused = _upload(kim, json.dumps(data).encode(), cards)
+    assert refused.status_code == 400
+    assert "2026-11 sent|KOR" in refused.text
+    assert 'id="verify-error"' in refused.text
+    assert 'role="status"' not in refused.text
+    assert _last(federation) == ("console.oversight-verify", "refused")
+    not_json = _upload(kim, b"\xff\xfe not a report", cards, want="pdf")
+    assert not_json.status_code == 400
+    assert not_json.headers["content-type"].startswith("text/html")
+    no_files = kim.post("/oversight/verify", data={"csrf": kim.csrf("/oversight/verify"), "as": "page"})
+    assert no_files.status_code == 400
     assert _last(federation) == ("console.malformed", "refused")

@@ -11,7 +11,12 @@ people the decision point gives the ``report-to-oversight`` duty (officers, the 
 * ``POST /oversight/file`` — the same report as its signed JSON, or as the PDF made from
   it alone (:func:`accord.oversight.report_pdf`), as a download. Each download makes the
   report again (and journals it): for a period that has ended its figures are the same;
-  when it was made, and the checkpoint it proves against, may be later.
+  when it was made, and the checkpoint it proves against, may be later;
+* ``/oversight/verify`` — a report and the two parties' identity cards uploaded and checked
+  as ``accord oversight verify`` does (:func:`accord.oversight.verify_report`: no node
+  needed), its figures shown, or its PDF downloaded; a report that does not verify shows the
+  first thing that failed, and is journalled (``console.oversight-verify``, its error's kind
+  only: never the file's content).
 
 A form's values are checked here first (each error beside its field) and by the node again.
 """
@@ -26,20 +31,25 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from accord.errors import AccordError
+from accord.exchange import IdentityCard
 from accord.node import OversightRequest
 from accord.oversight import (
     LANGUAGES,
     SEPARATOR,
+    Expected,
     OversightReport,
     figure_label,
     find_cjk_font,
     report_pdf,
     summary_figures,
+    verify_report,
 )
 from accord.policy import Duty
-from accord.web._console import Con, Console, Me, Screen, Who
+from accord.web._console import Con, Console, Malformed, Me, Screen, Who
 from accord.web._i18n import N_
 
 __all__ = ["BarChart", "OversightForm", "bar_chart", "router"]
@@ -48,6 +58,8 @@ router = APIRouter()
 """The oversight pages."""
 
 _TRAFFIC = ("sent", "received")
+_MAX_CARDS = 4
+"""Cards a verification takes: the reporter's and its partners' (a TISA has more than one)."""
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 """Characters kept in a download's file name (a header value)."""
 _NOT_BROKEN_DOWN = 2
@@ -242,5 +254,67 @@ def oversight_file(request: Request, console: Con, who: Me, form: Annotated[File
     except AccordError as exc:
         screen = _screen(console, who, _values(form), error=str(exc))
         return console.page(request, who, screen, status_code=400)
-    disposition = f'attachment; filename="{name}.{form.format}"'
+    return _download(data, media, f"{name}.{form.format}")
+
+
+def _download(data: bytes, media: str, name: str) -> Response:
+    disposition = f'attachment; filename="{name}"'
     return Response(data, media_type=media, headers={"Content-Disposition": disposition})
+
+
+@router.get("/oversight/verify", response_class=HTMLResponse)
+def verify_form(request: Request, console: Con, who: Me) -> HTMLResponse:
+    """The form: a report and the two parties' identity cards."""
+    _require(console, who)
+    return console.page(request, who, Screen("oversight_verify.html", {"error": None, "report": None}))
+
+
+@router.post("/oversight/verify", response_model=None)
+async def verify(request: Request, console: Con, who: Me) -> Response:
+    """Check an uploaded report with the uploaded cards; show it, or its PDF, or what failed."""
+    try:
+        form = await request.form(max_files=_MAX_CARDS + 1, max_fields=4)
+    except Exception as exc:  # any parser failure (multipart, limits) is a malformed form
+        raise Malformed from exc  # journalled by the console's handler (ADR 0006)
+    try:
+        csrf, report, cards, want = (
+            form.get("csrf"),
+            form.get("report"),
+            form.getlist("cards"),
+            form.get("as"),
+        )
+        if (
+            not isinstance(csrf, str)
+            or not isinstance(report, UploadFile)
+            or not 1 <= len(cards) <= _MAX_CARDS
+            or not all(isinstance(card, UploadFile) for card in cards)
+            or want not in ("page", "pdf")
+        ):
+            raise Malformed
+        await run_in_threadpool(console.check_csrf, who, csrf, "an oversight verification")
+        sent = (await report.read(), [await card.read() for card in cards if isinstance(card, UploadFile)])
+    finally:
+        await form.close()
+    return await run_in_threadpool(_verified, request, console, who, sent, want == "pdf")
+
+
+def _verified(
+    request: Request, console: Console, who: Who, sent: tuple[bytes, list[bytes]], as_pdf: bool
+) -> Response:
+    _require(console, who)
+    text, cards = sent
+    try:
+        report = verify_report(text, cards, Expected())
+        prints = [(card.node_id, card.fingerprint) for card in (IdentityCard.parse(c) for c in cards)]
+        if as_pdf:
+            name = _SAFE.sub("_", f"{report.party}-{report.agreement}-{report.first_day}-{report.last_day}")
+            return _download(report_pdf(report, find_cjk_font()), "application/pdf", f"{name}.pdf")
+    except AccordError as exc:
+        # The first thing that failed, in verify's words; the journal keeps its kind only.
+        console.refuse(
+            who.name, "console.oversight-verify", f"an oversight report refused: {type(exc).__name__}"
+        )
+        screen = Screen("oversight_verify.html", {"error": str(exc), "report": None})
+        return console.page(request, who, screen, status_code=400)
+    context = {"error": None, "prints": prints, **_shown(report)}
+    return console.page(request, who, Screen("oversight_verify.html", context))
