@@ -562,6 +562,7 @@ def test_an_auditor_verifies_the_ledger_and_follows_its_progress(
     check_accessibility(page, "auditor-ledger-verified-en")
     screenshot(page, shots, "auditor-ledger-verified-en")
 
+
 def test_an_officer_makes_an_oversight_report_charts_and_prints_it(
     served: Served, page_in: Any, shots: Path, tmp_path: Path
 ) -> None:
@@ -580,7 +581,7 @@ def test_an_officer_makes_an_oversight_report_charts_and_prints_it(
     page.fill("#o-to", LAST_DAY.isoformat())
     page.select_option("#o-lang", "ja")
     page.click("form[action='/oversight'] button")
-    page.wait_for_selector("svg.chart")
+    page.wait_for_selector("svg.oversight-chart")
     assert "KORから受領した項目" not in page.inner_text("main")  # KOR's report: received from JPN
     assert "JPNから受領した項目" in page.inner_text("main")
     check_accessibility(page, "oversight-report-ja")
@@ -591,7 +592,8 @@ def test_an_officer_makes_an_oversight_report_charts_and_prints_it(
     page.emulate_media(media="print")
     assert page.is_hidden("header .bar")
     assert page.is_hidden("form[action='/oversight']")
-    assert page.is_visible("svg.chart")
+    assert page.is_hidden("form[action='/oversight/file']")
+    assert page.is_visible("svg.oversight-chart")
     screenshot(page, shots, "oversight-print-ja")
 
     # The partner's report, checked with both cards.

@@ -62,8 +62,8 @@ def test_an_officer_makes_the_report_and_sees_its_figures_and_chart(kor_console:
     text = page.text
     assert "JPN에서 받은 항목" in text  # received|JPN, in the report's language
     assert SECRET_ROW in text
-    assert '<svg class="chart"' in text
-    assert text.count('<rect class="series-') == 2 * 3  # sent and received, three months
+    assert '<svg class="oversight-chart"' in text
+    assert text.count('<rect class="oversight-series-') == 2 * 3  # sent and received, three months
     assert "style=" not in text
     assert "<script>" not in text
     assert _last(federation) == ("oversight.report", "ok")
