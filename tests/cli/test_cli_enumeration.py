@@ -98,6 +98,7 @@ NO_ITEMS = {
     "oversight report",
     "oversight verify",
     "oversight compare",
+    "oversight pdf",
 }
 AUDIT: dict[str, list[str]] = {
     "journal list": ["journal", "list"],

@@ -16,6 +16,7 @@ NODE_FREE = {
     "accord ledger check-proof",
     "accord oversight verify",
     "accord oversight compare",
+    "accord oversight pdf",
 }
 
 ENTRIES = list(walk())

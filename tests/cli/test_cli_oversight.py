@@ -1,4 +1,4 @@
-"""``accord oversight report|verify|compare`` from the command line, over the three-month JPN–KOR mix."""
+"""``accord oversight report|verify|compare|pdf`` from the command line, over the three-month JPN–KOR mix."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from typer.testing import Result
 
 from accord.cli import app
@@ -154,3 +155,18 @@ def test_report_refusals_exit_with_their_reason(
     assert bad_day.exit_code == 3
     assert "--to is a date such as 2026-01-31" in bad_day.stderr
     assert not out.exists()
+
+
+def test_pdf_prints_each_report_in_its_language(made: tuple[_Run, dict[str, Path]], tmp_path: Path) -> None:
+    run, files = made
+    for party, label in (("JPN", "KORへ送付した項目"), ("KOR", "JPN에서 받은 항목")):
+        out = tmp_path / f"{party}.pdf"
+        result = run("oversight", "pdf", files[party], "--out", out)
+        assert result.exit_code == 0, result.stdout + result.stderr
+        assert out.read_bytes().startswith(b"%PDF-")
+        reader = PdfReader(out)
+        text = "".join(page.extract_text().replace("\x00", "") for page in reader.pages)
+        assert "".join(label.split()) in "".join(text.split())
+    not_a_report = run("oversight", "pdf", files["JPN.card"], "--out", tmp_path / "card.pdf")
+    assert not_a_report.exit_code == 3
+    assert not (tmp_path / "card.pdf").exists()

@@ -8,6 +8,7 @@ import accord.oversight
 def test_exports() -> None:
     assert accord.oversight.__all__ == [
         "BREAKDOWNS",
+        "CJK_FONT_PATHS",
         "FAMILIES",
         "LANGUAGES",
         "MIRRORS",
@@ -15,6 +16,7 @@ def test_exports() -> None:
         "REPORT_PURPOSE",
         "REPORT_TYPE",
         "SEPARATOR",
+        "CjkFont",
         "Discrepancy",
         "EventFacts",
         "Expected",
@@ -25,7 +27,10 @@ def test_exports() -> None:
         "compare",
         "figure_label",
         "figures_of",
+        "find_cjk_font",
         "months_of",
+        "report_pdf",
+        "summary_figures",
         "verify_report",
     ]
     for name in accord.oversight.__all__:

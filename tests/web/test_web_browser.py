@@ -26,10 +26,11 @@ from support_web import PASSWORD, ConsoleWorld, deliver_to_kor
 
 from accord.errors import AccordError
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, NewUser
+from accord.node import LabelRequest, NewItem, NewUser, OversightRequest
 from accord.node.audit import VerifyReport
 from accord.web import ConsoleSettings, create_console_app
 from support_federation import Loopback
+from support_oversight import FIRST_DAY, LAST_DAY, exchange_mix
 
 pytestmark = pytest.mark.browser
 
@@ -560,3 +561,55 @@ def test_an_auditor_verifies_the_ledger_and_follows_its_progress(
     assert page.url.endswith("/audit/ledger")
     check_accessibility(page, "auditor-ledger-verified-en")
     screenshot(page, shots, "auditor-ledger-verified-en")
+
+
+def test_an_officer_makes_an_oversight_report_charts_and_prints_it(
+    served: Served, page_in: Any, shots: Path, tmp_path: Path
+) -> None:
+    world = served.world
+    exchange_mix(world.federation)  # three months, witnessed both ways on 2 February 2027
+    page = page_in("ja-JP")
+    _sign_in(page, served, "kim")
+    page.wait_for_url("**/inbox")
+    visit(page, served.url + "/oversight", shots, "oversight-form-ja")
+    page.fill("#o-from", "2026-11-30")
+    page.fill("#o-to", "2026-11-01")
+    page.click("form[action='/oversight'] button")
+    page.wait_for_selector("#to-error")
+    check_accessibility(page, "oversight-error-ja")
+    page.fill("#o-from", FIRST_DAY.isoformat())
+    page.fill("#o-to", LAST_DAY.isoformat())
+    page.select_option("#o-lang", "ja")
+    page.click("form[action='/oversight'] button")
+    page.wait_for_selector("svg.oversight-chart")
+    assert "KORから受領した項目" not in page.inner_text("main")  # KOR's report: received from JPN
+    assert "JPNから受領した項目" in page.inner_text("main")
+    check_accessibility(page, "oversight-report-ja")
+    screenshot(page, shots, "oversight-report-ja")
+    with page.expect_download() as pdf:
+        page.click("form[action='/oversight/file']:has(input[value=pdf]) button")
+    assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF-")
+    page.emulate_media(media="print")
+    assert page.is_hidden("header .bar")
+    assert page.is_hidden("form[action='/oversight']")
+    assert page.is_hidden("form[action='/oversight/file']")
+    assert page.is_visible("svg.oversight-chart")
+    screenshot(page, shots, "oversight-print-ja")
+
+    # The partner's report, checked with both cards.
+    made = world.jpn.oversight.report(
+        OversightRequest(world.federation.agreement_id, FIRST_DAY, LAST_DAY, "ja"), actor="sato"
+    )
+    files = {"JPN.json": made.to_json(), "JPN.card.json": world.jpn.parties.own_card().to_json()}
+    files["KOR.card.json"] = world.kor.parties.own_card().to_json()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    page.emulate_media(media="screen")
+    visit(page, served.url + "/oversight/verify", shots, "oversight-verify-ja")
+    page.set_input_files("#v-report", str(tmp_path / "JPN.json"))
+    page.set_input_files("#v-cards", [str(tmp_path / "JPN.card.json"), str(tmp_path / "KOR.card.json")])
+    page.click("form[action='/oversight/verify'] button[value=page]")
+    page.wait_for_selector("p[role=status]")
+    assert "KORへ送付した項目" in page.inner_text("main")
+    check_accessibility(page, "oversight-verified-ja")
+    screenshot(page, shots, "oversight-verified-ja")

@@ -18,6 +18,7 @@ from accord.node import Node
 from accord.web import ConsoleSettings, create_console_app
 
 MISSING = "jpn-" + "0" * 32
+OVERSIGHT = {"agreement": "JPN-KOR-GSOMIA-2016", "from": "2026-01-01", "to": "2026-01-31", "lang": "ko"}
 # (method, path) -> (path to call with {item}, form fields or None)
 ROUTES: dict[tuple[str, str], tuple[str, dict[str, str] | None]] = {
     ("GET", "/"): ("/", None),
@@ -100,6 +101,11 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, str] | None]] = {
         {"csrf": "{csrf}", "reason": "r"},
     ),
     ("GET", "/search"): ("/search?q=Hwasong+launch*&kind=report&precedence=FLASH&from=JPN&limit=200", None),
+    ("GET", "/oversight"): ("/oversight", None),
+    ("POST", "/oversight"): ("/oversight", {"csrf": "{csrf}", **OVERSIGHT}),
+    ("POST", "/oversight/file"): ("/oversight/file", {"csrf": "{csrf}", **OVERSIGHT, "format": "pdf"}),
+    ("GET", "/oversight/verify"): ("/oversight/verify", None),
+    ("POST", "/oversight/verify"): ("/oversight/verify", {"csrf": "{csrf}", "as": "page"}),
     ("GET", "/items/{item_id}/downgrade"): ("/items/{item}/downgrade", None),
     ("POST", "/items/{item_id}/downgrade"): (
         "/items/{item}/downgrade",

@@ -52,6 +52,7 @@ __all__ = [
     "read_text",
     "refusals",
     "use_settings",
+    "write_bytes",
     "write_text",
 ]
 
@@ -236,9 +237,18 @@ def write_text(path: Path, text: str) -> None:
     Raises:
         StorageError: it cannot be written.
     """
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write a file named on the command line: whole, or not at all.
+
+    Raises:
+        StorageError: it cannot be written.
+    """
     part = path.with_name(path.name + ".part")
     try:
-        part.write_text(text, encoding="utf-8")
+        part.write_bytes(data)
         part.replace(path)
     except OSError as exc:
         part.unlink(missing_ok=True)

@@ -1,8 +1,8 @@
-"""Oversight reports: ``accord oversight report|verify|compare`` (docs/oversight.md).
+"""Oversight reports: ``accord oversight report|verify|compare|pdf`` (docs/oversight.md).
 
-``report`` is made at a node by an officer or the authority; ``verify`` and ``compare`` need
-no node: a committee's staff run them with the report files and the two parties' public
-identity cards.
+``report`` is made at a node by an officer or the authority; ``verify``, ``compare`` and
+``pdf`` need no node: a committee's staff run them with the report files and the two
+parties' public identity cards.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from accord.cli._common import (
     make_table,
     read_text,
     refusals,
+    write_bytes,
     write_text,
 )
 from accord.errors import InvalidInput, VerificationFailed
@@ -38,6 +39,8 @@ from accord.oversight import (
     OversightReport,
     compare,
     figure_label,
+    find_cjk_font,
+    report_pdf,
     verify_report,
 )
 
@@ -204,3 +207,27 @@ def compare_(
         )
     if found:
         fail(f"{len(found)} discrepancies between the two reports", exit_code(VerificationFailed("")))
+
+
+@oversight_app.command("pdf")
+def pdf(
+    report_file: Annotated[Path, typer.Argument(help="A report from `accord oversight report`.")],
+    out: Annotated[Path, typer.Option(help="Write the printable PDF to this file.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Print a report as a PDF in its language: the figures it holds, charted (verify the JSON, not this)."""
+    with refusals():
+        check_writable(out)
+        report = OversightReport.parse(
+            read_text(report_file, limit=_MAX_REPORT_BYTES, what="oversight report")
+        )
+        made = report_pdf(report, find_cjk_font())
+        write_bytes(out, made)
+    if json_out:
+        emit_json({"out": str(out), "agreement": report.agreement, "lang": report.lang, "bytes": len(made)})
+        return
+    console.print(
+        f"Wrote the PDF of {report.party}'s report of {report.agreement}, {report.first_day} to "
+        f"{report.last_day}, in {report.lang}, to {out} (a picture of the report: verify the JSON)",
+        markup=False,
+    )

@@ -10,7 +10,9 @@ what it cannot.
   in), their breakdowns, their mirrors at the other party, their names in en/ko/ja;
 * :mod:`._report` — :class:`OversightReport` and its parts, canonical and signed;
 * :mod:`._verify` — :func:`verify_report`;
-* :mod:`._compare` — :func:`compare`.
+* :mod:`._compare` — :func:`compare`;
+* :mod:`._pdf` — :func:`report_pdf`, the printable PDF of a report (it reads the CJK font
+  file :func:`find_cjk_font` finds).
 """
 
 from accord.oversight._compare import PERIOD, Discrepancy, compare
@@ -24,6 +26,7 @@ from accord.oversight._figures import (
     figure_label,
     figures_of,
 )
+from accord.oversight._pdf import CJK_FONT_PATHS, CjkFont, find_cjk_font, report_pdf, summary_figures
 from accord.oversight._report import (
     REPORT_PURPOSE,
     REPORT_TYPE,
@@ -36,6 +39,7 @@ from accord.oversight._verify import Expected, months_of, verify_report
 
 __all__ = [
     "BREAKDOWNS",
+    "CJK_FONT_PATHS",
     "FAMILIES",
     "LANGUAGES",
     "MIRRORS",
@@ -43,6 +47,7 @@ __all__ = [
     "REPORT_PURPOSE",
     "REPORT_TYPE",
     "SEPARATOR",
+    "CjkFont",
     "Discrepancy",
     "EventFacts",
     "Expected",
@@ -53,6 +58,9 @@ __all__ = [
     "compare",
     "figure_label",
     "figures_of",
+    "find_cjk_font",
     "months_of",
+    "report_pdf",
+    "summary_figures",
     "verify_report",
 ]

@@ -20,6 +20,7 @@ from accord.web import (
     _custody_pages,
     _dashboard,
     _officer,
+    _oversight_page,
     _search_page,
 )
 from accord.web._console import Console, ConsoleSettings, install_error_pages
@@ -72,6 +73,7 @@ def create_console_app(node: Node, settings: ConsoleSettings) -> FastAPI:
     app.include_router(_auditor.router)
     app.include_router(_custody_pages.router)
     app.include_router(_officer.router)
+    app.include_router(_oversight_page.router)
     app.include_router(_search_page.router)
     app.include_router(_dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
