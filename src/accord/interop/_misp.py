@@ -31,6 +31,7 @@ MAX_MISP_BYTES = MAX_STIX_BYTES
 """The largest MISP event file read (4 MiB, as a STIX bundle)."""
 
 _ACTION = "misp.import"
+_LISTED = 10  # refused events named in one message; a file may hold thousands
 
 
 def _refused(errors: list[tuple[str, AccordError]], total: int) -> AccordError:
@@ -39,8 +40,11 @@ def _refused(errors: list[tuple[str, AccordError]], total: int) -> AccordError:
     if total == 1:
         return errors[0][1]
     listed = "; ".join(
-        str(exc) if str(exc).startswith("MISP event ") else f"MISP event {ref}: {exc}" for ref, exc in errors
+        str(exc) if str(exc).startswith("MISP event ") else f"MISP event {ref}: {exc}"
+        for ref, exc in errors[:_LISTED]
     )
+    if len(errors) > _LISTED:
+        listed += f"; and {len(errors) - _LISTED} more"
     message = f"{len(errors)} of {total} MISP event(s) refused, nothing imported: {listed}"
     first = type(errors[0][1])
     if all(type(exc) is first for _, exc in errors) and not issubclass(first, Withheld):
