@@ -101,8 +101,26 @@ def test_several_events_all_or_nothing(federation: Any) -> None:
     )
     assert len(jpn.items.all()) == before
     assert last_refusal(jpn)[:2] == ("misp.import", "refused")
-    ok = json.dumps({"response": [good, good]}).encode()
+    twice = json.dumps({"response": [good, good]}).encode()
+    with pytest.raises(
+        InvalidInput, match="6f1c2e4a-8b3d-4c5e-9f70-1a2b3c4d5e6f refused: it is in the file more"
+    ):
+        MispImport(jpn).import_events(twice, example_map(), actor="sato")
+    other = example_event()
+    other["Event"]["uuid"] = "00000000-0000-4000-8000-000000000003"
+    ok = json.dumps({"response": [good, other]}).encode()
     assert len(MispImport(jpn).import_events(ok, example_map(), actor="sato")) == 2
+    assert len(jpn.items.all()) == before + 2
+
+
+def test_a_long_info_is_cut_for_the_title_and_kept_whole(federation: Any) -> None:
+    event = example_event()
+    event["Event"]["info"] = "発射 " * 200
+    data = json.dumps(event).encode()
+    (view,) = MispImport(federation.jpn).import_events(data, example_map(), actor="sato")
+    assert len(view.content.title) == 300
+    assert view.content.title.endswith("…")
+    assert view.content.body.startswith("Info: " + " ".join(["発射"] * 200) + "\n")
 
 
 def _tags(*names: str) -> Edit:

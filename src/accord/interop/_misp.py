@@ -126,9 +126,15 @@ class MispImport:
         events = events_of(load_json(data, "MISP event file"))
         drafts: list[EventDraft] = []
         errors: list[tuple[str, AccordError]] = []
+        seen: set[str] = set()
         for index, event in enumerate(events):
             try:
-                drafts.append(read_event(event, cmap, f"#{index + 1}"))
+                draft = read_event(event, cmap, f"#{index + 1}")
+                if draft.ref in seen:
+                    # Twice in one file is a mistake (two items of one event), not a wish.
+                    raise InvalidInput(f"MISP event {draft.ref} refused: it is in the file more than once")
+                seen.add(draft.ref)
+                drafts.append(draft)
             except InvalidInput as exc:
                 errors.append((f"#{index + 1}", exc))
         if errors:

@@ -31,6 +31,8 @@ __all__ = ["KIND_TAG", "EventDraft", "events_of", "read_event"]
 KIND_TAG = "accord:kind"
 """The event tag that names the item kind: ``accord:kind="missile-launch"`` (default: report)."""
 
+MAX_TITLE = 300
+"""The longest item title (``ItemContent``); a longer ``info`` is cut, and kept whole in the body."""
 _OBJECT_PREFIX = "accord-"
 _POINT_OBJECT = "geolocation"
 _SCALARS = (str, int, float)
@@ -307,10 +309,13 @@ def read_event(event: Mapping[str, object], cmap: ClassificationMap, ref: str) -
     entry = _classification(parsed, cmap, ref)
     kind = _kind(parsed, ref)
     fields = _fill(parsed, kind, ref)
+    info = " ".join(str(parsed.info).split())
+    title = info if len(info) <= MAX_TITLE else info[: MAX_TITLE - 1] + "…"
+    body = _body(event, parsed, fields, entry)
+    if title != info:
+        body = f"Info: {info}\n{body}"  # the whole title, cut to fit the item's
     try:
-        content = ItemContent(
-            kind, str(parsed.info).strip(), _body(event, parsed, fields, entry), cmap.purpose, fields.values
-        )
+        content = ItemContent(kind, title, body, cmap.purpose, fields.values)
     except AccordError as exc:
         raise _refuse(ref, str(exc)) from exc
     return EventDraft(ref, content, entry)
