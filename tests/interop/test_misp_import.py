@@ -246,3 +246,15 @@ def test_never_raises_a_foreign_error_for_a_malformed_object(federation: Any) ->
     event["Event"]["Object"][1]["Attribute"] = {"latitude": 1}
     with pytest.raises(AccordError, match="Attribute must be a list"):
         MispImport(federation.jpn).import_events(json.dumps(event).encode(), example_map(), actor="sato")
+
+
+def test_a_hostile_event_gets_a_short_one_line_reason(federation: Any) -> None:
+    event = example_event()
+    event["Event"]["uuid"] = "evil\n" + "u" * 10_000
+    event["Event"]["Tag"] = [{"name": "x:" + "秘\n" * 50_000}]
+    with pytest.raises(InvalidInput) as refused:
+        MispImport(federation.jpn).import_events(json.dumps(event).encode(), example_map(), actor="sato")
+    message = str(refused.value)
+    assert "\n" not in message
+    assert len(message) < 500
+    assert message.startswith("MISP event eviluuuu")

@@ -31,6 +31,8 @@ __all__ = ["KIND_TAG", "EventDraft", "events_of", "read_event"]
 KIND_TAG = "accord:kind"
 """The event tag that names the item kind: ``accord:kind="missile-launch"`` (default: report)."""
 
+MAX_REASON = 300
+"""The longest reason given for one refused event (it quotes the event)."""
 MAX_TITLE = 300
 """The longest item title (``ItemContent``); a longer ``info`` is cut, and kept whole in the body."""
 _OBJECT_PREFIX = "accord-"
@@ -49,7 +51,13 @@ class EventDraft:
 
 
 def _refuse(ref: str, reason: str) -> InvalidInput:
-    return InvalidInput(f"MISP event {ref} refused: {reason}")
+    # The reason quotes the event (a tag, a value, a type) and pymisp's or a field's own
+    # words: one line, and short, so that a hostile event cannot make the message (and the
+    # journal entry) as large as itself.
+    text = " ".join(reason.split())
+    if len(text) > MAX_REASON:
+        text = text[: MAX_REASON - 1] + "…"
+    return InvalidInput(f"MISP event {ref} refused: {text}")
 
 
 def events_of(document: object) -> list[Mapping[str, object]]:
@@ -303,7 +311,7 @@ def read_event(event: Mapping[str, object], cmap: ClassificationMap, ref: str) -
     """
     uuid = event.get("uuid")
     if isinstance(uuid, str) and uuid.strip():
-        ref = uuid.strip()[:64]
+        ref = "".join(uuid.split())[:64]
     _check_event(event, ref)
     parsed = _parse(event, ref)
     entry = _classification(parsed, cmap, ref)
