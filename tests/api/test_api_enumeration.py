@@ -109,6 +109,7 @@ INTEROP_ROUTES = {
     ("POST", "/api/v1/stix"),
     ("GET", "/api/v1/items/{item_id}/stanag4778"),
     ("POST", "/api/v1/stanag4778"),
+    ("POST", "/api/v1/misp"),
 }
 
 
@@ -124,4 +125,6 @@ def test_every_served_route_is_classified(federation: Any) -> None:
             routes.extend(included.routes)
         elif isinstance(route, APIRoute):
             found |= {(method, route.path) for method in route.methods}
-    assert found == set(ROUTES) | TAXII_ROUTES | INTEROP_ROUTES, "classify every served route in test_api_enumeration.py"
+    assert found == set(ROUTES) | TAXII_ROUTES | INTEROP_ROUTES, (
+        "classify every served route in test_api_enumeration.py"
+    )

@@ -1,4 +1,4 @@
-"""The interoperability layer: STIX 2.1, TAXII 2.1, STANAG 4778, MISP (issue 13), beside ``cli``, ``api``, ``web``.
+"""The interoperability layer (issue 13): STIX 2.1, TAXII 2.1, STANAG 4778, MISP, beside the other interfaces.
 
 It calls only :mod:`accord.node` and the pure codecs, so nothing leaves a node through these
 doors unmarked, and nothing reaches a person that the decision point would withhold:

@@ -16,6 +16,7 @@ the map; an event without a mapped classification is refused, never guessed.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from accord.errors import AccordError, InvalidInput, Withheld
@@ -79,6 +80,39 @@ class MispImport:
             self._node.ctx.journal_refusal(actor, _ACTION, exc, detail=detail)
             raise
         return self.import_events(data, cmap, actor=actor)
+
+    def import_request(self, body: bytes, *, actor: str) -> list[ItemView]:
+        """Import the MISP events of an HTTP request as ``actor``: all of them, or none.
+
+        The body is one JSON object with exactly ``classification_map`` (the map file's TOML
+        text) and ``events`` (the MISP document, as the file would hold it). A map sent with
+        the request gives its sender no more than ``accord item create`` does: every label is
+        still made and checked by the node for that person.
+
+        Raises:
+            InvalidInput: the body is not such an object, the map is refused, or see
+                :meth:`import_events`.
+            AccordError: a creation check refused an event; nothing was stored.
+        """
+        try:
+            request = load_json(body, "MISP import request")
+            if not isinstance(request, dict) or set(request) != {"classification_map", "events"}:
+                raise InvalidInput(
+                    "MISP import request refused: send one JSON object with exactly "
+                    "classification_map (the map's TOML text) and events (the MISP JSON)"
+                )
+            text = request["classification_map"]
+            if not isinstance(text, str):
+                raise InvalidInput(
+                    "MISP import request refused: classification_map must be the map's TOML text"
+                )
+            cmap = load_classification_map(text.encode("utf-8", "surrogatepass"), "in the request")
+        except AccordError as exc:
+            self._node.ctx.journal_refusal(actor, _ACTION, exc, detail={"bytes": len(body)})
+            raise
+        # Back to the bytes a file would hold (ASCII escapes keep any text as it was sent).
+        events = json.dumps(request["events"]).encode("ascii")
+        return self.import_events(events, cmap, actor=actor)
 
     def import_events(self, data: bytes, cmap: ClassificationMap, *, actor: str) -> list[ItemView]:
         """Create one item per MISP event of ``data`` as ``actor``; all of them, or none.
