@@ -1,4 +1,4 @@
-"""STIX and STANAG 4778 over HTTP: the user API port's ``/api/v1/`` routes of ``accord serve`` (issue 13).
+"""STIX, STANAG 4778 and MISP over HTTP: the user API port's ``/api/v1/`` routes (issue 13).
 
 The app is the one ``accord serve`` composes (:func:`accord.cli._serve.user_app`): the routes
 answer as their CLI commands do, with the user API's refusals.
