@@ -109,6 +109,7 @@ INTEROP_ROUTES = {
     ("POST", "/api/v1/stix"),
     ("GET", "/api/v1/items/{item_id}/stanag4778"),
     ("POST", "/api/v1/stanag4778"),
+    ("POST", "/api/v1/misp"),
 }
 
 

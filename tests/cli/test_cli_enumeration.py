@@ -60,6 +60,7 @@ PERSON: dict[str, list[str]] = {
     "item create": [],
     "stix import": [],
     "item import-4778": [],
+    "misp import": [],
 }
 OPERATOR = {
     "outbox",

@@ -118,6 +118,10 @@ FOR_A_PERSON: dict[str, Callable[[Fed, Path], list[str | Path]]] = {
     "accord item import-4778": lambda fed, tmp: [
         "item", "import-4778", tmp / "binding.xml", "--as", "sato", "--home", fed.jpn,
     ],
+    "accord misp import": lambda fed, tmp: [
+        "misp", "import", tmp / "event.json", "--classification-map", tmp / "map.toml",
+        "--as", "sato", "--home", fed.jpn,
+    ],
 }  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""STIX and STANAG 4778 over HTTP: the user API port's ``/api/v1/`` routes of ``accord serve`` (issue 13).
+"""STIX, STANAG 4778 and MISP over HTTP: the user API port's ``/api/v1/`` routes (issue 13).
 
 The app is the one ``accord serve`` composes (:func:`accord.cli._serve.user_app`): the routes
 answer as their CLI commands do, with the user API's refusals.
@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.routing import APIRoute
+from support_misp import EVENT_FILE, MAP_FILE, last_refusal
 
 from accord.cli._serve import user_app
 from accord.interop import create_interop_router
@@ -40,7 +41,7 @@ def _items(node: Node) -> int:
     return len(node.items.all())
 
 
-def test_the_routes_are_the_four_documented(federation: Any) -> None:
+def test_the_routes_are_the_five_documented(federation: Any) -> None:
     routes = {
         (method, route.path)
         for route in create_interop_router(federation.jpn).routes
@@ -52,6 +53,7 @@ def test_the_routes_are_the_four_documented(federation: Any) -> None:
         ("POST", "/api/v1/stix"),
         ("GET", "/api/v1/items/{item_id}/stanag4778"),
         ("POST", "/api/v1/stanag4778"),
+        ("POST", "/api/v1/misp"),
     }
 
 
@@ -114,6 +116,7 @@ def test_no_valid_token_is_401_and_changes_nothing(federation: Any, jpn_item: st
         ("POST", "/api/v1/stix", b"{}"),
         ("GET", f"/api/v1/items/{jpn_item}/stanag4778", b""),
         ("POST", "/api/v1/stanag4778", b"<x/>"),
+        ("POST", "/api/v1/misp", b"{}"),
     ):
         answer = _call(jpn, method, path, token=token, body=body)
         assert answer.status_code == 401, (path, answer.text)
@@ -131,6 +134,10 @@ def test_no_valid_token_is_401_and_changes_nothing(federation: Any, jpn_item: st
         ("/api/v1/stanag4778", b"<not-a-binding/>"),
         ("/api/v1/stanag4778", b'<!DOCTYPE x [<!ENTITY e "e">]><x>&e;</x>'),
         ("/api/v1/stanag4778", b"\xff"),
+        ("/api/v1/misp", b"[]"),
+        ("/api/v1/misp", b'{"events": {}}'),
+        ("/api/v1/misp", b'{"classification_map": "version = 1", "events": {"Event": {"info": "x"}}}'),
+        ("/api/v1/misp", b"\xff"),
     ],
 )
 def test_a_bad_body_is_a_clear_refusal_and_stores_nothing(federation: Any, path: str, body: bytes) -> None:
@@ -151,3 +158,25 @@ def test_an_oversized_body_is_refused_before_it_is_read(federation: Any) -> None
     )
     assert answer.status_code == 413
     assert _items(jpn) == before
+
+
+def test_misp_import_over_http(federation: Any) -> None:
+    jpn = federation.jpn
+    token = _token(jpn, "sato")
+    request = {
+        "classification_map": MAP_FILE.read_text(encoding="utf-8"),
+        "events": json.loads(EVENT_FILE.read_text(encoding="utf-8")),
+    }
+    imported = _call(jpn, "POST", "/api/v1/misp", token=token, body=json.dumps(request).encode())
+    assert imported.status_code == 201, imported.text
+    [created] = imported.json()["created"]
+    shown = jpn.items.show(created, actor="sato")
+    assert shown.marking.originator.classification == "極秘"
+    assert shown.content.fields["count"] == 2
+    before = _items(jpn)
+    request["events"]["Event"]["Tag"] = [{"name": "tlp:amber"}]
+    refused = _call(jpn, "POST", "/api/v1/misp", token=token, body=json.dumps(request).encode())
+    assert refused.status_code == 400, refused.text
+    assert "no tag of the classification map" in refused.json()["reason"]
+    assert _items(jpn) == before
+    assert last_refusal(jpn)[:2] == ("misp.import", "refused")

@@ -144,3 +144,14 @@ def test_published_schemas_are_the_ones_checked(tmp_path: Path) -> None:
     for ext_id, schema in json_schemas().items():
         on_disk = json.loads((SCHEMA_DIR / f"{ext_id}.json").read_text(encoding="utf-8"))
         assert on_disk == schema, "regenerate src/accord/interop/_vendor/accord (docs/stix.md says how)"
+
+
+def test_an_oversized_file_is_refused_unread_and_journalled(federation: Any, tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * (4 * 1024 * 1024 + 1))
+    with pytest.raises(InvalidInput, match="larger than 4 MiB"):
+        StixExchange(federation.jpn).import_file(big, actor="sato")
+    last = federation.jpn.journal.listing(
+        actor="sato", where=JournalFilter(refusals=True), limit=1000
+    ).events[-1]
+    assert (last.action, last.outcome, last.detail["file"]) == ("stix.import", "refused", "big.json")

@@ -30,6 +30,7 @@ from accord.cli._item_4778_cmds import item_export_4778, item_import_4778
 from accord.cli._item_cmds import item_app, label_app
 from accord.cli._journal_cmds import journal_app
 from accord.cli._ledger_cmds import ledger_app
+from accord.cli._misp_cmds import misp_app
 from accord.cli._node_cmds import identity_app, init, party_app, user_app
 from accord.cli._oversight_cmds import oversight_app
 from accord.cli._search_cmds import search_app
@@ -111,6 +112,7 @@ _GROUPS: tuple[tuple[str, typer.Typer], ...] = (
     ("journal", journal_app),
     ("oversight", oversight_app),
     ("stix", stix_app),
+    ("misp", misp_app),
 )
 for name, command in _COMMANDS:
     app.command(name)(command)

@@ -10,8 +10,7 @@ import typer
 
 from accord.cli._auth import acting, as_option
 from accord.cli._common import HomeOpt, JsonOpt, check_writable, console, emit_json, refusals, write_text
-from accord.interop import MAX_STIX_BYTES, StixExchange
-from accord.limits import read_bounded
+from accord.interop import StixExchange
 
 __all__ = ["stix_app"]
 
@@ -53,8 +52,7 @@ def stix_import(
 ) -> None:
     """Import a STIX 2.1 bundle: every item created under its national marking, or none."""
     with acting(home, as_user) as (node, actor):
-        data = read_bounded(file, limit=MAX_STIX_BYTES, what="STIX bundle")
-        views = StixExchange(node).import_bundle(data, actor=actor)
+        views = StixExchange(node).import_file(file, actor=actor)
     if json_out:
         emit_json([v.summary() for v in views])
         return

@@ -1,4 +1,4 @@
-"""The interoperability layer: STIX 2.1, TAXII 2.1, STANAG 4778 (issue 13), beside ``cli``, ``api``, ``web``.
+"""The interoperability layer (issue 13): STIX 2.1, TAXII 2.1, STANAG 4778, MISP, beside the other interfaces.
 
 It calls only :mod:`accord.node` and the pure codecs, so nothing leaves a node through these
 doors unmarked, and nothing reaches a person that the decision point would withhold:
@@ -10,6 +10,8 @@ doors unmarked, and nothing reaches a person that the decision point would withh
 * the extension ids and their JSON schemas (:func:`json_schemas`);
 * :class:`Stanag4778Exchange` — ``accord item export-4778`` / ``accord item import-4778``: an
   item's STANAG 4774 labels and data bound by an XML Signature (``docs/stanag4778.md``);
+* :class:`MispImport` — ``accord misp import``: MISP events as items, labelled through an
+  explicit classification map (:func:`load_classification_map`, ``docs/misp.md``);
 * :func:`create_taxii_router` — the TAXII 2.1 server at ``/taxii2/`` that ``accord serve``
   composes into the user API app (``docs/taxii.md``);
 * :func:`create_interop_router` — the exporters and importers over HTTP under ``/api/v1/``
@@ -19,6 +21,8 @@ doors unmarked, and nothing reaches a person that the decision point would withh
 from __future__ import annotations
 
 from accord.interop._http import create_interop_router
+from accord.interop._misp import MAX_MISP_BYTES, MispImport
+from accord.interop._misp_map import ClassificationMap, MapEntry, load_classification_map
 from accord.interop._stanag4778 import Stanag4778Exchange
 from accord.interop._stix import StixExchange
 from accord.interop._stix_check import MAX_STIX_BYTES, check_bundle, load_json
@@ -35,11 +39,15 @@ from accord.interop._taxii import TAXII_MEDIA_TYPE, create_taxii_router
 __all__ = [
     "ACS_EXT",
     "ITEM_EXT",
+    "MAX_MISP_BYTES",
     "MAX_STIX_BYTES",
     "NATIONAL_MARKING_EXT",
     "TAXII_MEDIA_TYPE",
     "TLP2_MARKINGS",
+    "ClassificationMap",
     "ItemDraft",
+    "MapEntry",
+    "MispImport",
     "Stanag4778Exchange",
     "StixExchange",
     "bundle_of",
@@ -47,6 +55,7 @@ __all__ = [
     "create_interop_router",
     "create_taxii_router",
     "json_schemas",
+    "load_classification_map",
     "load_json",
     "read_bundle",
 ]

@@ -9,6 +9,7 @@ the person whose bearer token (``accord user token``) the request carries:
 ``POST /api/v1/stix`` (a bundle)            ``accord stix import FILE``
 ``GET /api/v1/items/{id}/stanag4778``       ``accord item export-4778 ID``
 ``POST /api/v1/stanag4778`` (a document)    ``accord item import-4778 FILE``
+``POST /api/v1/misp`` (map and events)      ``accord misp import FILE --classification-map MAP``
 ==========================================  =====================================
 
 Refusals are the user API's (the app's handlers): ``{"error": …, "reason": …}`` with its
@@ -26,6 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from accord.errors import PolicyDenied
+from accord.interop._misp import MispImport
 from accord.interop._stanag4778 import Stanag4778Exchange
 from accord.interop._stix import StixExchange
 from accord.node import ItemView, Node, User
@@ -54,7 +56,7 @@ def _created(views: list[ItemView]) -> JSONResponse:
 
 
 def create_interop_router(node: Node) -> APIRouter:
-    """The STIX and STANAG 4778 routes of ``node`` (see the module's table)."""
+    """The STIX, STANAG 4778 and MISP routes of ``node`` (see the module's table)."""
     stix, stanag = StixExchange(node), Stanag4778Exchange(node)
     router = APIRouter(prefix="/api/v1", tags=["interoperability"])
 
@@ -85,11 +87,15 @@ def create_interop_router(node: Node) -> APIRouter:
     def stanag_import(_request: Request, user: User, body: bytes) -> Response:
         return _created([stanag.import_binding(body, actor=user.name)])
 
+    def misp_import(_request: Request, user: User, body: bytes) -> Response:
+        return _created(MispImport(node).import_request(body, actor=user.name))
+
     for path, method, handler, summary in (
         ("/items/{item_id}/stix", "GET", stix_export, "One item as a STIX 2.1 bundle, as accord stix export"),
         ("/stix", "POST", stix_import, "Import a STIX 2.1 bundle: every item created, or none"),
         ("/items/{item_id}/stanag4778", "GET", stanag_export, "One item as a signed STANAG 4778 binding"),
         ("/stanag4778", "POST", stanag_import, "Import a STANAG 4778 binding signed by a pinned partner"),
+        ("/misp", "POST", misp_import, "Import MISP events labelled through a classification map, or none"),
     ):
         router.add_api_route(path, route(handler), methods=[method], summary=summary)
     return router

@@ -14,10 +14,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from accord.errors import AccordError, InvalidInput
-from accord.interop._stix_check import check_bundle, load_json
+from accord.interop._stix_check import MAX_STIX_BYTES, check_bundle, load_json
 from accord.interop._stix_codec import ItemDraft, bundle_of, read_bundle
+from accord.limits import read_bounded
 from accord.markings import ConfidentialityLabel
 from accord.node import ItemView, LabelRequest, NewItem, Node
 
@@ -57,6 +59,22 @@ class StixExchange:
         bundle = bundle_of(views)
         check_bundle(bundle)
         return bundle
+
+    def import_file(self, path: Path, *, actor: str) -> list[ItemView]:
+        """Read the bundle at ``path`` (bounded: refused unread above 4 MiB) and import it as ``actor``.
+
+        Raises:
+            InvalidInput: the file is too large or a folder, or see :meth:`import_bundle`.
+            NotFound: the file cannot be read.
+            AccordError: see :meth:`import_bundle`; nothing was stored.
+        """
+        try:
+            data = read_bounded(path, limit=MAX_STIX_BYTES, what="STIX bundle")
+        except AccordError as exc:
+            # Refused before a byte is parsed, and journalled as any other refusal.
+            self._node.ctx.journal_refusal(actor, "stix.import", exc, detail={"file": path.name})
+            raise
+        return self.import_bundle(data, actor=actor)
 
     def import_bundle(self, data: bytes, *, actor: str) -> list[ItemView]:
         """Create the items of a STIX bundle as ``actor``; all of them, or none.

@@ -27,6 +27,8 @@ __all__ = ["MAX_DEPTH", "MAX_STIX_BYTES", "SCHEMA_DIR", "check_bundle", "load_js
 
 MAX_STIX_BYTES = 4 * 1024 * 1024
 """The largest STIX document read (4 MiB)."""
+MAX_REASON = 300
+"""The longest foreign reason (stix2's, stix2-validator's) quoted in a refusal."""
 MAX_DEPTH = 12
 """The deepest nesting of arrays and objects accepted in a STIX document."""
 
@@ -95,6 +97,13 @@ def _check_depth(data: bytes, what: str) -> None:
             depth -= 1
 
 
+def _short(error: object) -> str:
+    # stix2 quotes the whole object it cannot parse (a bundle of megabytes): the reason is
+    # kept to its start, so that the message and the journal entry stay a reason.
+    text = " ".join(str(error).split())
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+
+
 def check_bundle(bundle: Mapping[str, object]) -> None:
     """Check a bundle with ``stix2`` (extensions registered, nothing custom) and ``stix2-validator``.
 
@@ -110,7 +119,7 @@ def check_bundle(bundle: Mapping[str, object]) -> None:
     try:
         stix2.parse(dict(bundle), allow_custom=False, version="2.1")
     except (STIXError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise InvalidInput(f"STIX bundle refused by stix2: {exc}") from exc
+        raise InvalidInput(f"STIX bundle refused by stix2: {_short(exc)}") from exc
     validator = _validator()
     options = validator.ValidationOptions(version="2.1", strict=True, schema_dir=str(SCHEMA_DIR))
     with _lock:
@@ -118,7 +127,7 @@ def check_bundle(bundle: Mapping[str, object]) -> None:
         try:
             result = validator.validate_instance(dict(bundle), options)
         except Exception as exc:  # a foreign validator: any failure of it is a refusal
-            raise InvalidInput(f"STIX bundle refused by stix2-validator: {exc}") from exc
+            raise InvalidInput(f"STIX bundle refused by stix2-validator: {_short(exc)}") from exc
     if not result.is_valid:
-        reasons = "; ".join(str(e) for e in list(result.errors)[:3])
+        reasons = "; ".join(_short(e) for e in list(result.errors)[:3])
         raise InvalidInput(f"STIX bundle refused by stix2-validator: {reasons}")
