@@ -7,13 +7,14 @@ other, so each holds a checkpoint made after the period that the other has count
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Protocol
 
 from accord.errors import PolicyDenied, TransportError
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, Node
+from accord.oversight import Figure, MonthFigures, OversightReport
 from support_federation import Loopback
 
 FIRST_DAY = date(2026, 11, 1)
@@ -178,3 +179,24 @@ def witness(jpn: Node, kor: Node) -> None:
             node.ledger.seal()
             node.witness.publish()
         deliver(jpn, kor)
+
+
+def leave_out_one_sent(node: Node, report: OversightReport, month: str, partner: str) -> OversightReport:
+    """``report`` re-signed by ``node`` without one item it sent to ``partner`` in ``month``.
+
+    What a node that hides an exchange would hand over: it verifies (its figures still add up
+    and prove), and only the partner's report shows the item missing.
+    """
+    figures_of_month = report.month(month)
+    assert figures_of_month is not None
+    sent = figures_of_month.figure(f"sent|{partner}")
+    assert sent is not None
+    dropped = sent.leaves[0]
+    figures = []
+    for figure in figures_of_month.figures:
+        leaves = tuple(leaf for leaf in figure.leaves if leaf != dropped)
+        if leaves or not figure.name.startswith(f"sent|{partner}|"):
+            figures.append(Figure(figure.name, len(leaves), leaves))
+    months = tuple(MonthFigures(month, tuple(figures)) if m.month == month else m for m in report.months)
+    kept = tuple(leaf for leaf in report.leaves if leaf.index != dropped)
+    return replace(report, months=months, leaves=kept).signed_with(node.ctx.keys)

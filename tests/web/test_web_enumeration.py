@@ -106,6 +106,8 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, str] | None]] = {
     ("POST", "/oversight/file"): ("/oversight/file", {"csrf": "{csrf}", **OVERSIGHT, "format": "pdf"}),
     ("GET", "/oversight/verify"): ("/oversight/verify", None),
     ("POST", "/oversight/verify"): ("/oversight/verify", {"csrf": "{csrf}", "as": "page"}),
+    ("GET", "/oversight/compare"): ("/oversight/compare", None),
+    ("POST", "/oversight/compare"): ("/oversight/compare", {"csrf": "{csrf}"}),
     ("GET", "/items/{item_id}/downgrade"): ("/items/{item}/downgrade", None),
     ("POST", "/items/{item_id}/downgrade"): (
         "/items/{item}/downgrade",

@@ -14,7 +14,7 @@ from support_web import PASSWORD, ConsoleClient
 from accord.node import OversightRequest
 from accord.oversight import Expected, OversightReport, verify_report
 from accord.web import ConsoleSettings, create_console_app
-from support_oversight import FIRST_DAY, LAST_DAY, SECRET_ROW, exchange_mix
+from support_oversight import FIRST_DAY, LAST_DAY, SECRET_ROW, exchange_mix, leave_out_one_sent
 
 AGREEMENT = "JPN-KOR-GSOMIA-2016"
 
@@ -186,3 +186,120 @@ def test_a_tampered_report_names_what_failed_and_is_journalled(kor_console: Any)
     no_files = kim.post("/oversight/verify", data={"csrf": kim.csrf("/oversight/verify"), "as": "page"})
     assert no_files.status_code == 400
     assert _last(federation) == ("console.malformed", "refused")
+
+
+def _reports(federation: Any) -> tuple[OversightReport, OversightReport, list[str]]:
+    """JPN's report (in Japanese), KOR's (in Korean), and both cards."""
+    jpn = federation.jpn.oversight.report(
+        OversightRequest(AGREEMENT, FIRST_DAY, LAST_DAY, "ja"), actor="sato"
+    )
+    kor = federation.kor.oversight.report(OversightRequest(AGREEMENT, FIRST_DAY, LAST_DAY, "ko"), actor="kim")
+    cards = [federation.jpn.parties.own_card().to_json(), federation.kor.parties.own_card().to_json()]
+    return jpn, kor, cards
+
+
+def _compare(client: ConsoleClient, first: bytes, second: bytes, cards: list[str]) -> Any:
+    files = [
+        ("first", ("JPN.json", first, "application/json")),
+        ("second", ("KOR.json", second, "application/json")),
+    ]
+    files += [("cards", (f"card{n}.json", card.encode(), "application/json")) for n, card in enumerate(cards)]
+    if not cards:  # what a browser sends for a file field left empty
+        files.append(("cards", ("", b"", "application/octet-stream")))
+    return client.post("/oversight/compare", data={"csrf": client.csrf("/oversight/compare")}, files=files)
+
+
+def test_agreeing_reports_show_no_discrepancy(kor_console: Any) -> None:
+    federation, client = kor_console
+    kim = client("kim")
+    form = kim.get("/oversight/compare")
+    assert form.status_code == 200
+    assert form.headers["cache-control"] == "no-store"
+    assert 'href="/oversight/compare"' in kim.get("/oversight").text
+    assert 'href="/oversight/compare"' in kim.get("/oversight/verify").text
+    jpn, kor, cards = _reports(federation)
+    verified = _compare(kim, jpn.to_json().encode(), kor.to_json().encode(), cards)
+    assert verified.status_code == 200, verified.text
+    assert "No discrepancy: JPN’s and KOR’s reports agree month by month." in verified.text
+    assert federation.jpn.parties.own_card().fingerprint in verified.text
+    unverified = _compare(kim, kor.to_json().encode(), jpn.to_json().encode(), [])
+    assert unverified.status_code == 200, unverified.text
+    assert "No discrepancy: KOR’s and JPN’s reports agree month by month." in unverified.text
+    assert "Not verified: this compares what the files say." in unverified.text
+    assert "style=" not in verified.text
+    assert "<script>" not in verified.text
+
+
+def test_a_report_that_left_an_exchange_out_shows_the_discrepancy(kor_console: Any) -> None:
+    federation, client = kor_console
+    kim = client("kim")
+    jpn, kor, cards = _reports(federation)
+    lying = leave_out_one_sent(federation.kor, kor, "2027-01", "JPN")
+    assert verify_report(lying.to_json(), cards, Expected()) == lying  # it verifies: only compare sees it
+    kim.post("/settings/language", data={"csrf": kim.csrf("/inbox"), "lang": "ko"})
+    shown = _compare(kim, jpn.to_json().encode(), lying.to_json().encode(), cards)
+    assert shown.status_code == 200, shown.text
+    text = shown.text
+    assert "No discrepancy" not in text
+    assert 'id="compare-found"' in text
+    # The rows of accord oversight compare, each figure named in the viewer's language (ko).
+    january = text[text.index('<th scope="row">2027-01</th>') :]
+    row = january[: january.index("</tr>")]
+    assert "KOR에서 받은 항목 <code>received|KOR</code>" in row
+    assert "JPN에 보낸 항목 <code>sent|JPN</code>" in row
+    assert row.index('<td class="num">2</td>') < row.index('<td class="num">1</td>')  # JPN 2, KOR 1
+    assert "기간 전체" in text  # the period's totals: 3 against 2
+    assert _last(federation)[0] != "console.oversight-compare"
+
+
+def test_a_report_that_does_not_verify_or_compare_is_refused_and_journalled(kor_console: Any) -> None:
+    federation, client = kor_console
+    kim = client("kim")
+    jpn, kor, cards = _reports(federation)
+    data = json.loads(kor.to_json())
+    data["months"][0]["figures"][0]["count"] += 1
+    tampered = _compare(kim, jpn.to_json().encode(), json.dumps(data).encode(), cards)
+    assert tampered.status_code == 400
+    assert "The second report: Not compared: 2026-11" in tampered.text
+    assert 'id="compare-error"' in tampered.text
+    assert 'id="compare-found"' not in tampered.text
+    assert _last(federation) == ("console.oversight-compare", "refused")
+    same_party = _compare(kim, jpn.to_json().encode(), jpn.to_json().encode(), [])
+    assert same_party.status_code == 400
+    assert "both reports are JPN&#39;s" in same_party.text
+    not_json = _compare(kim, b"\xff\xfe not a report", kor.to_json().encode(), [])
+    assert not_json.status_code == 400
+    assert "The first report:" in not_json.text
+
+
+def test_a_malformed_compare_is_refused_and_journalled(kor_console: Any) -> None:
+    federation, client = kor_console
+    kim = client("kim")
+    one = kim.post(
+        "/oversight/compare",
+        data={"csrf": kim.csrf("/oversight/compare")},
+        files=[("first", ("JPN.json", b"{}", "application/json"))],
+    )
+    assert one.status_code == 400
+    assert _last(federation) == ("console.malformed", "refused")
+    forged = kim.post(
+        "/oversight/compare",
+        data={"csrf": "forged"},
+        files=[
+            ("first", ("a.json", b"{}", "application/json")),
+            ("second", ("b.json", b"{}", "application/json")),
+        ],
+    )
+    assert forged.status_code == 403
+    assert _last(federation) == ("console.csrf", "refused")
+
+
+def test_an_analyst_may_not_compare(kor_console: Any) -> None:
+    federation, client = kor_console
+    lee = client("lee")
+    assert lee.get("/oversight/compare").status_code == 403
+    assert _last(federation) == ("console.oversight", "refused")
+    jpn, kor, _ = _reports(federation)
+    posted = _compare(lee, jpn.to_json().encode(), kor.to_json().encode(), [])
+    assert posted.status_code == 403
+    assert _last(federation) == ("console.oversight", "refused")

@@ -9,7 +9,8 @@ port — ``/api/…`` stays the JSON API, every other path is the console.
 * strict headers and a body cap on every response and request (``_security``);
 * the analyst's pages (``_analyst``); banners from :func:`accord.markings.page_banner`;
 * the search box and result page (``_search_page``), over ``node.items.search``;
-* the oversight report, charted and printable, and its verification (``_oversight_page``);
+* the oversight report, charted and printable, and its verification (``_oversight_page``), the
+  comparison of the two parties' reports (``_oversight_compare``);
 * English, Korean and Japanese (``_i18n``, ``locale/``).
 """
 

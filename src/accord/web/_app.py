@@ -20,6 +20,7 @@ from accord.web import (
     _custody_pages,
     _dashboard,
     _officer,
+    _oversight_compare,
     _oversight_page,
     _search_page,
 )
@@ -74,6 +75,7 @@ def create_console_app(node: Node, settings: ConsoleSettings) -> FastAPI:
     app.include_router(_custody_pages.router)
     app.include_router(_officer.router)
     app.include_router(_oversight_page.router)
+    app.include_router(_oversight_compare.router)
     app.include_router(_search_page.router)
     app.include_router(_dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

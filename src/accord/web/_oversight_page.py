@@ -16,7 +16,8 @@ people the decision point gives the ``report-to-oversight`` duty (officers, the 
   as ``accord oversight verify`` does (:func:`accord.oversight.verify_report`: no node
   needed), its figures shown, or its PDF downloaded; a report that does not verify shows the
   first thing that failed, and is journalled (``console.oversight-verify``, its error's kind
-  only: never the file's content).
+  only: never the file's content);
+* ``/oversight/compare`` — the two parties' reports lined up (:mod:`._oversight_compare`).
 
 A form's values are checked here first (each error beside its field) and by the node again.
 """
@@ -52,13 +53,13 @@ from accord.policy import Duty
 from accord.web._console import Con, Console, Malformed, Me, Screen, Who
 from accord.web._i18n import N_
 
-__all__ = ["BarChart", "OversightForm", "bar_chart", "router"]
+__all__ = ["MAX_CARDS", "BarChart", "OversightForm", "bar_chart", "require_oversight", "router"]
 
 router = APIRouter()
 """The oversight pages."""
 
 _TRAFFIC = ("sent", "received")
-_MAX_CARDS = 4
+MAX_CARDS = 4
 """Cards a verification takes: the reporter's and its partners' (a TISA has more than one)."""
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 """Characters kept in a download's file name (a header value)."""
@@ -178,14 +179,15 @@ def _values(form: OversightForm) -> dict[str, str]:
     return {"agreement": form.agreement, "from": form.first, "to": form.last, "lang": form.lang}
 
 
-def _require(console: Console, who: Who) -> None:
+def require_oversight(console: Console, who: Who) -> None:
+    """Ask the decision point for the ``report-to-oversight`` duty (every oversight page)."""
     console.require_duty(who, Duty.REPORT_TO_OVERSIGHT, "console.oversight", "the oversight page")
 
 
 @router.get("/oversight", response_class=HTMLResponse)
 def oversight_form(request: Request, console: Con, who: Me) -> HTMLResponse:
     """The form of a report (officers and the authority)."""
-    _require(console, who)
+    require_oversight(console, who)
     agreements = _agreements(console)
     values = {"agreement": agreements[0] if agreements else "", "from": "", "to": "", "lang": who.language}
     return console.page(request, who, _screen(console, who, values))
@@ -197,7 +199,7 @@ def oversight(
 ) -> HTMLResponse:
     """The report asked for: its monthly figures as tables and a chart, its downloads."""
     console.check_csrf(who, form.csrf, "an oversight report")
-    _require(console, who)
+    require_oversight(console, who)
     errors: dict[str, str] = {}
     asked = _request(console, form, errors)
     if asked is None:
@@ -238,7 +240,7 @@ def _shown(report: OversightReport) -> dict[str, object]:
 def oversight_file(request: Request, console: Con, who: Me, form: Annotated[FileForm, Form()]) -> Response:
     """The report as its signed JSON, or as its PDF, to download."""
     console.check_csrf(who, form.csrf, "an oversight report file")
-    _require(console, who)
+    require_oversight(console, who)
     errors: dict[str, str] = {}
     asked = _request(console, form, errors)
     if asked is None:
@@ -265,7 +267,7 @@ def _download(data: bytes, media: str, name: str) -> Response:
 @router.get("/oversight/verify", response_class=HTMLResponse)
 def verify_form(request: Request, console: Con, who: Me) -> HTMLResponse:
     """The form: a report and the two parties' identity cards."""
-    _require(console, who)
+    require_oversight(console, who)
     return console.page(request, who, Screen("oversight_verify.html", {"error": None, "report": None}))
 
 
@@ -273,7 +275,7 @@ def verify_form(request: Request, console: Con, who: Me) -> HTMLResponse:
 async def verify(request: Request, console: Con, who: Me) -> Response:
     """Check an uploaded report with the uploaded cards; show it, or its PDF, or what failed."""
     try:
-        form = await request.form(max_files=_MAX_CARDS + 1, max_fields=4)
+        form = await request.form(max_files=MAX_CARDS + 1, max_fields=4)
     except Exception as exc:  # any parser failure (multipart, limits) is a malformed form
         raise Malformed from exc  # journalled by the console's handler (ADR 0006)
     try:
@@ -286,7 +288,7 @@ async def verify(request: Request, console: Con, who: Me) -> Response:
         if (
             not isinstance(csrf, str)
             or not isinstance(report, UploadFile)
-            or not 1 <= len(cards) <= _MAX_CARDS
+            or not 1 <= len(cards) <= MAX_CARDS
             or not all(isinstance(card, UploadFile) for card in cards)
             or want not in ("page", "pdf")
         ):
@@ -301,7 +303,7 @@ async def verify(request: Request, console: Con, who: Me) -> Response:
 def _verified(
     request: Request, console: Console, who: Who, sent: tuple[bytes, list[bytes]], as_pdf: bool
 ) -> Response:
-    _require(console, who)
+    require_oversight(console, who)
     text, cards = sent
     try:
         report = verify_report(text, cards, Expected())
