@@ -30,7 +30,7 @@ from accord.node import LabelRequest, NewItem, NewUser, OversightRequest
 from accord.node.audit import VerifyReport
 from accord.web import ConsoleSettings, create_console_app
 from support_federation import Loopback
-from support_oversight import FIRST_DAY, LAST_DAY, exchange_mix
+from support_oversight import FIRST_DAY, LAST_DAY, exchange_mix, leave_out_one_sent
 
 pytestmark = pytest.mark.browser
 
@@ -563,6 +563,35 @@ def test_an_auditor_verifies_the_ledger_and_follows_its_progress(
     screenshot(page, shots, "auditor-ledger-verified-en")
 
 
+def _compare_the_two_reports(page: Any, world: Any, tmp_path: Path, shots: Path) -> None:
+    """From /oversight/verify (JPN's report and both cards in ``tmp_path``): compare it with KOR's."""
+    # KOR's report, re-signed without one item it sent in January.
+    kor = world.kor.oversight.report(
+        OversightRequest(world.federation.agreement_id, FIRST_DAY, LAST_DAY, "ko"), actor="kim"
+    )
+    lying = leave_out_one_sent(world.kor, kor, "2027-01", "JPN")
+    (tmp_path / "KOR.json").write_text(lying.to_json(), encoding="utf-8")
+    page.click("a[href='/oversight/compare']")
+    page.wait_for_selector("#c-first")
+    check_accessibility(page, "oversight-compare-ja")
+    page.set_input_files("#c-first", str(tmp_path / "JPN.json"))
+    page.set_input_files("#c-second", str(tmp_path / "KOR.json"))
+    page.set_input_files("#c-cards", [str(tmp_path / "JPN.card.json"), str(tmp_path / "KOR.card.json")])
+    page.click("form[action='/oversight/compare'] button")
+    page.wait_for_selector("#compare-found")
+    shown = page.inner_text("main")
+    assert "KORから受領した項目" in shown  # figures named in the viewer's language (ja)
+    assert "期間全体" in shown
+    check_accessibility(page, "oversight-compared-ja")
+    screenshot(page, shots, "oversight-compared-ja")
+    # Without cards (the field left empty), what the files say is compared: the same rows.
+    page.set_input_files("#c-first", str(tmp_path / "JPN.json"))
+    page.set_input_files("#c-second", str(tmp_path / "KOR.json"))
+    page.click("form[action='/oversight/compare'] button")
+    page.wait_for_selector("#compare-found")
+    assert "未検証" in page.inner_text("main")
+
+
 def test_an_officer_makes_an_oversight_report_charts_and_prints_it(
     served: Served, page_in: Any, shots: Path, tmp_path: Path
 ) -> None:
@@ -613,3 +642,5 @@ def test_an_officer_makes_an_oversight_report_charts_and_prints_it(
     assert "KORへ送付した項目" in page.inner_text("main")
     check_accessibility(page, "oversight-verified-ja")
     screenshot(page, shots, "oversight-verified-ja")
+
+    _compare_the_two_reports(page, world, tmp_path, shots)
