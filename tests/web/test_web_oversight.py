@@ -270,6 +270,10 @@ def test_a_report_that_does_not_verify_or_compare_is_refused_and_journalled(kor_
     not_json = _compare(kim, b"\xff\xfe not a report", kor.to_json().encode(), [])
     assert not_json.status_code == 400
     assert "The first report:" in not_json.text
+    bad_card = _compare(kim, jpn.to_json().encode(), kor.to_json().encode(), ["not a card", cards[1]])
+    assert bad_card.status_code == 400
+    assert 'id="compare-error"' in bad_card.text
+    assert "report: Not compared" not in bad_card.text  # the card failed, not either report
 
 
 def test_a_malformed_compare_is_refused_and_journalled(kor_console: Any) -> None:

@@ -133,11 +133,11 @@ def _compared(
     reports: list[OversightReport] = []
     failed: str | None = None
     try:
+        prints = [(card.node_id, card.fingerprint) for card in (IdentityCard.parse(c) for c in cards)]
         for ordinal, text in zip(_ORDINALS, texts, strict=True):
             failed = ordinal
             reports.append(verify_report(text, cards, Expected()) if cards else OversightReport.parse(text))
         failed = None
-        prints = [(card.node_id, card.fingerprint) for card in (IdentityCard.parse(c) for c in cards)]
         found = compare(reports[0], reports[1])
     except AccordError as exc:
         # What failed, in verify's or compare's words; the journal keeps its kind only.
