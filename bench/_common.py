@@ -16,14 +16,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -44,14 +46,18 @@ __all__ = [
     "Loopback",
     "RssSampler",
     "Served",
+    "built_once",
+    "cpu_seconds",
     "fill_inbox",
     "make_federation",
+    "medallion_command",
     "parse_stamp",
     "percentile",
     "receive_reports",
     "report_content",
     "serve_in_process",
     "serve_subprocesses",
+    "start_serve",
 ]
 
 BIN = Path(sys.executable).parent
@@ -196,7 +202,51 @@ def fill_inbox(kor: Node, holdings: int) -> None:
             session.execute(insert(ItemRow), rows[start : start + 10_000])
 
 
+def built_once(bench: str, key: str, build: Callable[[Path], None], rebuild: bool) -> Path:
+    """A directory ``build`` filled once and kept under ``$TMPDIR/accord-bench-{bench}/{key}``.
+
+    A rerun with the same ``key`` (the build's parameters and version) reuses it and starts in
+    seconds; ``rebuild`` builds it again. Callers serve copies of it, never it.
+    """
+    cached = Path(tempfile.gettempdir()) / f"accord-bench-{bench}" / key
+    ready = cached / "ready"
+    if rebuild or not ready.exists():
+        shutil.rmtree(cached, ignore_errors=True)
+        cached.mkdir(parents=True)
+        build(cached)
+        ready.touch()
+    else:
+        print(f"reusing what was built in {cached} (--rebuild builds it again)", flush=True)
+    return cached
+
+
 # --- serving -----------------------------------------------------------------------------
+
+
+def start_serve(home: Path, args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    """``accord --home HOME serve ARGS`` in a process of its own, its output into ``log``."""
+    with log.open("wb") as out:
+        return subprocess.Popen(  # noqa: S603 - our own console script
+            [str(BIN / "accord"), "--home", str(home), "serve", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+
+
+def medallion_command() -> list[str]:
+    """The medallion server's console script: ``$ACCORD_MEDALLION``, else this venv's.
+
+    medallion (a ``bench`` extra) can live in a virtualenv of its own (its Flask must not
+    disturb the project's): point ``ACCORD_MEDALLION`` at its ``bin/medallion``.
+    """
+    candidate = Path(os.environ.get("ACCORD_MEDALLION", BIN / "medallion"))
+    if not candidate.exists():
+        raise RuntimeError(
+            "medallion is not installed: pip install -e '.[bench]', or set ACCORD_MEDALLION"
+            " to the medallion script of a virtualenv that has it"
+        )
+    return [str(candidate)]
 
 
 @dataclass
@@ -354,6 +404,15 @@ class RssSampler:
         """Stop sampling."""
         self._stop.set()
         self._thread.join()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rate(count: float, seconds: float) -> str:

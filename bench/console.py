@@ -49,7 +49,15 @@ import httpx
 
 from accord.cli._demo_cmd import free_ports
 from accord.node import NewUser
-from bench._common import BIN, fill_inbox, make_federation, percentile, receive_reports
+from bench._common import (
+    built_once,
+    cpu_seconds,
+    fill_inbox,
+    make_federation,
+    percentile,
+    receive_reports,
+    start_serve,
+)
 
 PASSWORD = "bench console password"  # noqa: S105 - of the benchmark's throwaway node
 ROLES = {"lee": "analyst", "kim": "officer"}
@@ -81,45 +89,12 @@ def _build(root: Path, holdings: int, real: int) -> None:
         fed.close()
 
 
-def _built_home(holdings: int, real: int, rebuild: bool) -> Path:
-    """The federation's homes (``jpn``, ``kor``) with ``holdings`` at KOR, from the cache or built now."""
-    cached = Path(tempfile.gettempdir()) / "accord-bench-console" / f"h{holdings}-r{real}-b{BUILD}"
-    ready = cached / "ready"
-    if rebuild or not ready.exists():
-        shutil.rmtree(cached, ignore_errors=True)
-        cached.mkdir(parents=True)
-        _build(cached, holdings, real)
-        ready.touch()
-    else:
-        print(f"reusing the nodes built in {cached} (--rebuild builds them again)", flush=True)
-    return cached
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` so far (Linux ``/proc``; 0 elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Served:
     """The console being served: its base URL and the serving process."""
 
     base: str
     pid: int
-
-
-def _start(home: Path, args: list[str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(  # noqa: S603 - our own console script
-            [str(BIN / "accord"), "--home", str(home), "serve", *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
 
 
 def _outbox(home: Path) -> int:
@@ -138,8 +113,8 @@ def _served(root: Path) -> Iterator[Served]:
     the console's cost. Measuring starts once KOR's outbox is empty.
     """
     (web,) = free_ports(1)
-    procs = [_start(root / "jpn", ["--api-port", "0"], root / "serve-jpn.log")]
-    procs.append(_start(root / "kor", ["--api-port", str(web)], root / "serve-kor.log"))
+    procs = [start_serve(root / "jpn", ["--api-port", "0"], root / "serve-jpn.log")]
+    procs.append(start_serve(root / "kor", ["--api-port", str(web)], root / "serve-kor.log"))
     base = f"http://127.0.0.1:{web}"
     try:
         deadline = time.monotonic() + 60
@@ -206,7 +181,7 @@ def _measure(client: httpx.Client, pid: int, page: str, path: str, rounds: int) 
             return None
         response.raise_for_status()
     seen, server = [], []
-    cpu = _cpu_seconds(pid)
+    cpu = cpu_seconds(pid)
     for _ in range(rounds):
         start = time.perf_counter()
         response = client.get(path)
@@ -215,7 +190,7 @@ def _measure(client: httpx.Client, pid: int, page: str, path: str, rounds: int) 
         timing = _TIMING.search(response.headers.get("server-timing", ""))
         if timing:
             server.append(float(timing[1]))
-    return Figures(page, path, seen, server, (_cpu_seconds(pid) - cpu) * 1000 / rounds)
+    return Figures(page, path, seen, server, (cpu_seconds(pid) - cpu) * 1000 / rounds)
 
 
 def _pages(lee: httpx.Client) -> list[tuple[str, str, str]]:
@@ -324,7 +299,12 @@ def main(argv: list[str] | None = None) -> int:
     holdings = 5_000 if args.quick else args.holdings
     rounds = args.rounds or (20 if args.quick else 50)
     start = time.perf_counter()
-    built = _built_home(holdings, args.real, args.rebuild)
+    built = built_once(
+        "console",
+        f"h{holdings}-r{args.real}-b{BUILD}",
+        lambda root: _build(root, holdings, args.real),
+        args.rebuild,
+    )
     print(f"node ready in {time.perf_counter() - start:.0f} s", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-console-") as tmp:
         root = Path(tmp)
@@ -332,9 +312,9 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copytree(built / name, root / name)
         with _served(root) as served:
             base = served.base
-            idle = _cpu_seconds(served.pid)
+            idle = cpu_seconds(served.pid)
             time.sleep(2)
-            idle = (_cpu_seconds(served.pid) - idle) * 1000 / 2
+            idle = (cpu_seconds(served.pid) - idle) * 1000 / 2
             print(f"KOR serving, idle: {idle:.0f} ms of CPU a second", flush=True)
             clients = {who: _signed_in(base, who) for who in ROLES}
             try:

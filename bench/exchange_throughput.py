@@ -38,12 +38,12 @@ import httpx
 import pika
 
 from bench._common import (
-    BIN,
     _wait_listening,
     create_reports,
     free_ports,
     inbox_times,
     make_federation,
+    medallion_command,
     pending,
     rate,
     serve,
@@ -165,14 +165,6 @@ def _medallion_files(root: Path, port: int) -> Path:
     config_path = root / "medallion-config.json"
     config_path.write_text(json.dumps(config), encoding="utf-8")
     return config_path
-
-
-def medallion_command() -> list[str]:
-    """The medallion server's console script (the ``bench`` extra installs it into this venv)."""
-    candidate = BIN / "medallion"
-    if not candidate.exists():
-        raise RuntimeError("medallion is not installed: pip install -e '.[bench]'")
-    return [str(candidate)]
 
 
 def run_medallion(count: int, root: Path, per_request: int = 100) -> float:
