@@ -15,13 +15,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy
+from sqlalchemy import select
 from support_exchange_adversarial import FederationLike, report
 
 from accord.exchange import PeerUnavailable
 from accord.items import Precedence
 from accord.node import DeliveryService, DeliveryWorker, Node
 from accord.node._worker import IDLE_SECONDS
-from accord.store import Database, NewEvent, append_event
+from accord.store import Database, NewEvent, OutboxRow, append_event, format_stamp
 from support_federation import Loopback
 
 KOR = "kor-mnd"
@@ -96,24 +97,35 @@ def _journal(db: Database, node: Node) -> None:
         append_event(session, NewEvent(at=node.ctx.now(), actor="test", action="test.commit", outcome="ok"))
 
 
-def test_a_commit_in_this_process_wakes_a_resting_lane_at_once(federation: FederationLike) -> None:
+def test_a_send_in_this_process_wakes_a_resting_lane_at_once(federation: FederationLike) -> None:
     jpn = federation.jpn
-    resting = Resting(jpn.worker(), jpn, idle_since=time.monotonic())
-    assert not resting.join(0.3)  # nothing committed: it rests (up to IDLE_SECONDS)
-    _journal(jpn.ctx.db, jpn)
-    assert resting.join(2)
+    item = report(jpn)
+    with _statements(jpn) as statements:
+        resting = Resting(jpn.worker(), jpn, idle_since=time.monotonic())
+        _journal(jpn.ctx.db, jpn)  # a commit that queues nothing for the lane (the console's journal)
+        assert not resting.join(0.5)  # it looked once more, and rests on
+        jpn.sending.send(item, to="KOR", actor="sato")
+        assert resting.join(2)
     assert resting.result is True
     assert resting.seconds < IDLE_SECONDS / 2
+    looks = [s for s in statements if s.startswith("Thread") and "min(outbox.next_attempt_at)" in s]
+    assert len(looks) == 3, statements  # on rest, after the journal, after the send
 
 
 def test_another_processs_commit_is_seen_by_the_watch(federation: FederationLike) -> None:
-    jpn = federation.jpn
+    jpn, kor = federation.jpn, federation.kor
+    link = Link(kor)
+    link.down = True
+    jpn.sending.send(report(jpn), to="KOR", actor="sato")
+    assert jpn.delivery.deliver_once(KOR, "routine", link).error  # backed off: due later
     other = Database(jpn.ctx.db.engine.url.render_as_string(hide_password=False))  # as `accord send` would
     try:
         resting = Resting(jpn.worker(), jpn, idle_since=time.monotonic())
         assert not resting.join(0.3)
         before = jpn.ctx.db.commits()
-        _journal(other, jpn)
+        with other.transaction() as session:  # the envelope is due now (as a new one would be)
+            row = session.scalars(select(OutboxRow)).one()
+            row.next_attempt_at = format_stamp(jpn.ctx.now())
         assert jpn.ctx.db.commits() == before  # this process's signal knows nothing of it
         assert resting.join(2)
         assert resting.result is True

@@ -243,31 +243,48 @@ class DeliveryWorker:
                 transport.close()
 
     def _rest(self, peer: str, lane: str, watch: ChangeWatch, seen: int, idle_since: float) -> bool:
-        """Wait until a commit, the lane's next due attempt, or stop; False: the lane should end.
+        """Wait until the lane has an envelope due, or stop; False: the lane should end.
 
         A commit in this process wakes the lane at once (``Database.wait_for_commit``);
         another process's is seen by the ``watch`` within :data:`POLL_SECONDS` (one
         ``PRAGMA``, no query), so a FLASH envelope from ``accord send`` waits no longer than it
-        did when the lane polled the outbox. An envelope backed off for a peer that is down
-        wakes the lane when it is due (at the latest every :data:`REST_SECONDS`), not before.
+        did when the lane polled the outbox. After a commit the lane asks only when its next
+        envelope is due (one query): a commit that queued nothing for it (the console's
+        journal) leaves it resting. An envelope backed off for a peer that is down wakes the
+        lane when it is due (at the latest every :data:`REST_SECONDS`), not before.
         """
         due_in = self._delivery.seconds_until_due(peer, lane)
-        now = time.monotonic()
-        if due_in is None:  # nothing pending: end after IDLE_SECONDS without work
-            if now - idle_since >= IDLE_SECONDS:
-                return False
-            wake_at = idle_since + IDLE_SECONDS
-        elif due_in > 0:
-            wake_at = now + min(due_in, REST_SECONDS)
-        else:  # due but held back behind a more urgent lane: a commit lets it go
-            wake_at = now + REST_SECONDS
+        first = True
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if due_in is None:  # nothing pending: end after IDLE_SECONDS without work
+                if now - idle_since >= IDLE_SECONDS:
+                    return False
+                wake_at = idle_since + IDLE_SECONDS
+            elif due_in > 0:
+                wake_at = now + min(due_in, REST_SECONDS)
+            elif first:  # due but not sent: held back behind a more urgent lane until a commit
+                wake_at = now + REST_SECONDS
+            else:
+                return True  # due after a commit: send it
+            committed, seen = self._wait_for_commit(watch, seen, wake_at)
+            if not committed:
+                return True  # its time came: try (or the worker stops)
+            first = False
+            due_in = self._delivery.seconds_until_due(peer, lane)
+        return True
+
+    def _wait_for_commit(self, watch: ChangeWatch, seen: int, until: float) -> tuple[bool, int]:
+        """Wait for a commit (True) until monotonic time ``until`` or stop (False), with the commit count."""
         db = self._ctx.db
         while not self._stop.is_set():
             if watch.changed():
-                return True
-            remaining = wake_at - time.monotonic()
+                return True, db.commits()
+            remaining = until - time.monotonic()
             if remaining <= 0:
-                return True
-            if db.wait_for_commit(seen, min(POLL_SECONDS, remaining)) != seen:
-                return True
-        return True
+                break
+            now_seen = db.wait_for_commit(seen, min(POLL_SECONDS, remaining))
+            if now_seen != seen:
+                watch.changed()  # the same commit: the query that follows sees it
+                return True, now_seen
+        return False, seen
