@@ -145,6 +145,20 @@ def test_an_altered_item_is_refused_on_show(
     assert "no longer verifies" in listing.damaged[0].reason
 
 
+@pytest.mark.parametrize("change", ITEM_TAMPERING)
+def test_an_item_altered_after_it_verified_is_refused_on_every_read(
+    pair: Pair, item: ItemView, change: Callable[[ItemRow], None]
+) -> None:
+    """The memory of verified signatures (crypto/_verified.py) never stands in for the altered row."""
+    assert pair.jpn.items.show(item.id, actor="sato").id == item.id  # verified, remembered
+    assert [v.id for v in pair.jpn.items.listing().views] == [item.id]
+    _alter_item(pair.jpn, item.id, change)
+    for _ in range(2):
+        with pytest.raises(IntegrityError):
+            pair.jpn.items.show(item.id, actor="sato")
+        assert [d.id for d in pair.jpn.items.listing().damaged] == [item.id]
+
+
 def _change_digest(row: AttachmentRow) -> None:
     row.sha384 = "0" * 96
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from cryptography.exceptions import InvalidSignature
@@ -50,6 +50,7 @@ from accord.crypto._encoding import (
     require_bytes,
     require_keys,
 )
+from accord.crypto._verified import verified_signatures
 from accord.errors import InvalidInput, VerificationFailed
 
 __all__ = ["DualSignature", "SigningKeys", "VerifyKeys", "verify_ed25519_note"]
@@ -185,11 +186,13 @@ class VerifyKeys:
 
     ed25519: bytes
     mldsa65: bytes
+    _loaded: tuple[Ed25519PublicKey, MLDSA65PublicKey] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         require_bytes("ed25519 public key", self.ed25519, ED25519_PUBLIC_LEN)
         require_bytes("mldsa65 public key", self.mldsa65, MLDSA65_PUBLIC_LEN)
-        self._load()
+        # Parsed once: every verification used to parse both keys again.
+        object.__setattr__(self, "_loaded", self._load())
 
     def __repr__(self) -> str:
         return f"VerifyKeys({self.fingerprint()})"
@@ -221,7 +224,18 @@ class VerifyKeys:
         tag = _check_purpose(purpose)
         if not isinstance(signature, DualSignature) or not isinstance(message, bytes):
             raise VerificationFailed("signature does not verify")
-        ed_key, ml_key = self._load()
+        # Exactly these bytes verified before under these keys: the same answer (_verified).
+        remembered = (
+            self.ed25519,
+            self.mldsa65,
+            b"purpose:" + tag,
+            message,
+            signature.ed25519,
+            signature.mldsa65,
+        )
+        if remembered in verified_signatures:
+            return
+        ed_key, ml_key = self._loaded
         ok = True
         try:
             ed_key.verify(signature.ed25519, _ed25519_message(tag, message))
@@ -233,6 +247,7 @@ class VerifyKeys:
             ok = False
         if not ok:
             raise VerificationFailed("signature does not verify")
+        verified_signatures.add(remembered)
 
     def verify_note(self, message: bytes, signature: DualSignature) -> None:
         """Verify a signature made by :meth:`SigningKeys.sign_note` (both halves must verify).
@@ -248,7 +263,10 @@ class VerifyKeys:
         _check_note(message)
         if not isinstance(signature, DualSignature):
             raise VerificationFailed("signature does not verify")
-        ed_key, ml_key = self._load()
+        remembered = (self.ed25519, self.mldsa65, b"note", message, signature.ed25519, signature.mldsa65)
+        if remembered in verified_signatures:
+            return
+        ed_key, ml_key = self._loaded
         ok = True
         try:
             ed_key.verify(signature.ed25519, message)
@@ -260,6 +278,7 @@ class VerifyKeys:
             ok = False
         if not ok:
             raise VerificationFailed("signature does not verify")
+        verified_signatures.add(remembered)
 
     def verify_xmldsig(self, signed_info: bytes, signature: bytes) -> None:
         """Verify an XML-DSig ``eddsa-ed25519`` SignatureValue made by :meth:`SigningKeys.sign_xmldsig`.

@@ -3,9 +3,10 @@
 FLASH, IMMEDIATE/PRIORITY and ROUTINE envelopes travel in separate lanes with separate
 TLS connections, so a FLASH report is never queued behind a ROUTINE batch or an imagery
 upload (ACP 121 pre-emption). A supervisor thread notices new (peer, lane) pairs with
-pending envelopes and starts their loops; each loop sends what is due and sleeps briefly
-(:data:`POLL_SECONDS`) when there is nothing (or when the peer is down: the outbox row's
-``next_attempt_at`` carries the backoff).
+pending envelopes and starts their loops; each loop sends what is due and, when there is
+nothing, rests until something is committed or its next envelope is due (when the peer is
+down: the outbox row's ``next_attempt_at`` carries the backoff) — it does not query the
+outbox while it rests.
 
 A ledger thread seals the journal into the Merkle ledger every second while the worker
 runs, and once more when it stops (:meth:`LedgerService.seal`); after a seal it offers the
@@ -45,7 +46,12 @@ __all__ = ["ClosableTransport", "DeliveryWorker"]
 log = logging.getLogger("accord.delivery")
 
 POLL_SECONDS = 0.02
-"""How long a lane sleeps when it had nothing to send (the supervisor looks every five times that)."""
+"""How often a resting lane asks whether another process committed (one ``PRAGMA``; the
+supervisor looks every five times that)."""
+REST_SECONDS = 5.0
+"""The longest a lane with pending envelopes rests without a commit before it queries again."""
+IDLE_SECONDS = 10.0
+"""A lane with nothing pending ends after this long (the supervisor starts it again on demand)."""
 SEAL_SECONDS = 1.0
 """How often the worker seals the ledger (a signed checkpoint at least every second of activity)."""
 RECHECK_SECONDS = 1.0
@@ -210,26 +216,75 @@ class DeliveryWorker:
 
     def _lane(self, peer: str, lane: str) -> None:
         transport: ClosableTransport | None = None
+        watch = self._ctx.db.watch()
         try:
             with self._ctx.db.transaction() as session:
                 _, _ = self._parties.signer(session, peer)
             card = next(c for c in self._parties.all() if c.node_id == peer)
             transport = self._factory(card, lane)
-            idle = 0
+            idle_since = time.monotonic()
             while not self._stop.is_set():
+                watch.changed()  # what is committed from now on wakes the rest below
+                seen = self._ctx.db.commits()
                 result = self._delivery.deliver_once(peer, lane, transport)
-                if result.sent == 0:
-                    idle += 1
-                    if idle > 500:  # nothing for a while: let the supervisor restart us on demand
-                        return
-                    self._stop.wait(POLL_SECONDS)
-                else:
-                    idle = 0
+                if result.sent:
+                    idle_since = time.monotonic()
                     if result.error:
                         log.info("delivery to %s (%s): %s", peer, lane, result.error)
                         self._stop.wait(POLL_SECONDS)
+                    continue
+                if not self._rest(peer, lane, watch, seen, idle_since):
+                    return  # nothing pending for a while: the supervisor restarts us on demand
         except (AccordError, StopIteration) as exc:
             log.warning("delivery lane %s/%s stopped: %s", peer, lane, exc)
         finally:
+            watch.close()
             if transport is not None:
                 transport.close()
+
+    def _rest(self, peer: str, lane: str, watch: ChangeWatch, seen: int, idle_since: float) -> bool:
+        """Wait until the lane has an envelope due, or stop; False: the lane should end.
+
+        A commit in this process wakes the lane at once (``Database.wait_for_commit``);
+        another process's is seen by the ``watch`` within :data:`POLL_SECONDS` (one
+        ``PRAGMA``, no query), so a FLASH envelope from ``accord send`` waits no longer than it
+        did when the lane polled the outbox. After a commit the lane asks only when its next
+        envelope is due (one query): a commit that queued nothing for it (the console's
+        journal) leaves it resting. An envelope backed off for a peer that is down wakes the
+        lane when it is due (at the latest every :data:`REST_SECONDS`), not before.
+        """
+        due_in = self._delivery.seconds_until_due(peer, lane)
+        first = True
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if due_in is None:  # nothing pending: end after IDLE_SECONDS without work
+                if now - idle_since >= IDLE_SECONDS:
+                    return False
+                wake_at = idle_since + IDLE_SECONDS
+            elif due_in > 0:
+                wake_at = now + min(due_in, REST_SECONDS)
+            elif first:  # due but not sent: held back behind a more urgent lane until a commit
+                wake_at = now + REST_SECONDS
+            else:
+                return True  # due after a commit: send it
+            committed, seen = self._wait_for_commit(watch, seen, wake_at)
+            if not committed:
+                return True  # its time came: try (or the worker stops)
+            first = False
+            due_in = self._delivery.seconds_until_due(peer, lane)
+        return True
+
+    def _wait_for_commit(self, watch: ChangeWatch, seen: int, until: float) -> tuple[bool, int]:
+        """Wait for a commit (True) until monotonic time ``until`` or stop (False), with the commit count."""
+        db = self._ctx.db
+        while not self._stop.is_set():
+            if watch.changed():
+                return True, db.commits()
+            remaining = until - time.monotonic()
+            if remaining <= 0:
+                break
+            now_seen = db.wait_for_commit(seen, min(POLL_SECONDS, remaining))
+            if now_seen != seen:
+                watch.changed()  # the same commit: the query that follows sees it
+                return True, now_seen
+        return False, seen

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -153,6 +154,8 @@ class Database:
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
         self._read_engine = self.engine.execution_options(accord_read_only=True)
         self._urgent_engine = self.engine.execution_options(accord_urgent=True)
+        self._commits = 0
+        self._committed = threading.Condition()
 
     @property
     def dialect(self) -> str:
@@ -220,6 +223,29 @@ class Database:
             raise StorageError(
                 f"database error: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"
             ) from exc
+        if not read_only:
+            with self._committed:
+                self._commits += 1
+                self._committed.notify_all()
+
+    def commits(self) -> int:
+        """How many write transactions this process has committed through this object."""
+        with self._committed:
+            return self._commits
+
+    def wait_for_commit(self, seen: int, timeout: float) -> int:
+        """Wait until this process commits a write after ``seen`` (:meth:`commits`), or ``timeout`` seconds.
+
+        Only commits made through this object wake it at once; another process's are seen
+        by a :class:`ChangeWatch` (background loops use both: this for no delay in process,
+        the watch at a modest interval for ``accord send`` beside ``accord serve``).
+
+        Returns:
+            The count of commits now (equal to ``seen`` if it timed out).
+        """
+        with self._committed:
+            self._committed.wait_for(lambda: self._commits != seen, timeout)
+            return self._commits
 
     def watch(self) -> ChangeWatch:
         """A :class:`ChangeWatch` of this database, for the calling thread."""

@@ -83,6 +83,13 @@ class OutboxRepository(TableRepository[OutboxRow]):
             query = query.where(OutboxRow.attempts == 0)
         return self._session.scalars(query.order_by(*_MOST_URGENT_FIRST).limit(limit)).all()
 
+    def next_attempt(self, peer: str, lane: str) -> str | None:
+        """The earliest ``next_attempt_at`` of a pending envelope of ``peer`` in ``lane`` (None: none)."""
+        query = select(func.min(OutboxRow.next_attempt_at)).where(
+            OutboxRow.peer == peer, OutboxRow.lane == lane, OutboxRow.status == OutboxState.PENDING
+        )
+        return self._session.scalar(query)
+
     def pending(self, peer: str, limit: int) -> list[OutboxRow]:
         """At most ``limit`` pending envelopes of ``peer``, most urgent first."""
         query = (

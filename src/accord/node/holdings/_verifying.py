@@ -13,6 +13,7 @@ These functions decide nothing: the caller has asked the decision point first.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,28 @@ from accord.node.registry._parties import PartyService
 from accord.store import AttachmentRow, ConsentRepository, ItemNoticeRow, ItemRepository, ItemRow
 
 __all__ = ["Prefetched", "item_key", "verified_plaintext", "verified_view"]
+
+
+_PARSED_LIMIT = 1024
+"""Stored markings and bindings kept parsed (a listing page is 50 items)."""
+
+
+@functools.lru_cache(maxsize=_PARSED_LIMIT)
+def _marking_of(text: str) -> tuple[Marking, str]:
+    """The marking stored as ``text``, and its access digest.
+
+    A pure function of the exact text, parsed once per text (the result is immutable; a
+    text that does not parse raises every time — ``lru_cache`` keeps no exceptions): the
+    checks against the row's other columns and the binding still run on every read.
+    """
+    marking = Marking.from_dict(json.loads(text))
+    return marking, access_digest(marking)
+
+
+@functools.lru_cache(maxsize=_PARSED_LIMIT)
+def _binding_of(text: str) -> Binding:
+    """The binding stored as ``text`` (parsed only; :func:`verify_binding` checks it every time)."""
+    return Binding.from_dict(json.loads(text))
 
 
 def item_key(ctx: NodeContext, row: ItemRow) -> bytes:
@@ -133,10 +156,10 @@ def verified_view(
 def _verify(
     ctx: NodeContext, parties: PartyService, session: Session, row: ItemRow, prefetched: Prefetched | None
 ) -> _Verified:
-    marking = Marking.from_dict(json.loads(row.marking_json))
-    if row.access_key is not None and row.access_key != access_digest(marking):
+    marking, digest_of_marking = _marking_of(row.marking_json)
+    if row.access_key is not None and row.access_key != digest_of_marking:
         raise VerificationFailed("the stored access key disagrees with the marking")
-    binding = Binding.from_dict(json.loads(row.binding_json))
+    binding = _binding_of(row.binding_json)
     content = ItemContent.from_dict(json.loads(open_content(item_key(ctx, row), row.content_sealed, row.id)))
     digest = content.sha384()  # once: canonical JSON of the whole content
     if row.content_sha384 != digest:

@@ -30,6 +30,7 @@ import random
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -132,6 +133,14 @@ class DeliveryService:
         """How many envelopes wait for a receipt."""
         with self._ctx.db.transaction(read_only=True) as session:
             return OutboxRepository(session).pending_count()
+
+    def seconds_until_due(self, peer: str, lane: str) -> float | None:
+        """Seconds until the next pending envelope of ``peer`` in ``lane`` is due (<= 0: now; None: none)."""
+        with self._ctx.db.transaction(read_only=True) as session:
+            stamp = OutboxRepository(session).next_attempt(peer, lane)
+        if stamp is None:
+            return None
+        return (datetime.fromisoformat(stamp) - self._ctx.now()).total_seconds()
 
     def deliver_once(self, peer: str, lane: str, transport: PeerTransport) -> DeliveryResult:
         """Send the most urgent due envelopes of ``peer`` in ``lane`` and record the receipts."""
