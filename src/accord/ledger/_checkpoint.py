@@ -87,7 +87,10 @@ class Checkpoint:
         keys = set(data)
         if keys != _KEYS:
             missing, unknown = sorted(_KEYS - keys), sorted(keys - _KEYS)
-            raise InvalidInput(f"a checkpoint has keys {sorted(_KEYS)}; missing {missing}, unknown {unknown}")
+            raise InvalidInput(
+                f"a checkpoint must have exactly the keys {sorted(_KEYS)}; "
+                f"missing {missing}, unknown {unknown}"
+            )
         if data["type"] != CHECKPOINT_TYPE:
             raise InvalidInput(f"not a checkpoint: type {data['type']!r}")
         version = data["v"]

@@ -75,7 +75,9 @@ _MAX_NAME = 200
 def _keys(data: Mapping[str, object], keys: set[str] | frozenset[str], what: str) -> None:
     if set(data) != set(keys):
         missing, unknown = sorted(set(keys) - set(data)), sorted(set(data) - set(keys))
-        raise InvalidInput(f"{what} has keys {sorted(keys)}; missing {missing}, unknown {unknown}")
+        raise InvalidInput(
+            f"{what} must have exactly the keys {sorted(keys)}; missing {missing}, unknown {unknown}"
+        )
 
 
 def _int(value: object, what: str) -> int:
