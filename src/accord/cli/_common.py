@@ -53,6 +53,7 @@ __all__ = [
     "refusals",
     "use_settings",
     "write_bytes",
+    "write_or_echo",
     "write_text",
 ]
 
@@ -253,3 +254,14 @@ def write_bytes(path: Path, data: bytes) -> None:
     except OSError as exc:
         part.unlink(missing_ok=True)
         raise StorageError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def write_or_echo(out: Path | None, text: str, wrote: str) -> None:
+    """A document asked for with ``--out``: written whole to ``out`` (then ``wrote`` is said), or
+    printed on standard output as it is. A write failure is the one-line StorageError."""
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    with refusals():
+        write_text(out, text)
+    console.print(wrote)

@@ -18,8 +18,7 @@ from accord.cli._common import (
     check_writable,
     console,
     emit_json,
-    refusals,
-    write_text,
+    write_or_echo,
 )
 from accord.interop import Stanag4778Exchange
 from accord.limits import MAX_BINDING_XML_BYTES, read_bounded
@@ -40,13 +39,7 @@ def item_export_4778(
         if out is not None:
             check_writable(out)
         document = Stanag4778Exchange(node).export(item_id, actor=actor)
-    text = document.decode("utf-8")
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    with refusals():  # whole or not at all; a failure is the one-line StorageError
-        write_text(out, text)
-    console.print(f"Wrote {item_id} as a STANAG 4778 binding to {out}.")
+    write_or_echo(out, document.decode("utf-8"), f"Wrote {item_id} as a STANAG 4778 binding to {out}.")
 
 
 def item_import_4778(

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from accord.cli._auth import acting, as_option
-from accord.cli._common import HomeOpt, JsonOpt, check_writable, console, emit_json, refusals, write_text
+from accord.cli._common import HomeOpt, JsonOpt, check_writable, console, emit_json, write_or_echo
 from accord.interop import StixExchange
 
 __all__ = ["stix_app"]
@@ -35,12 +35,7 @@ def stix_export(
             check_writable(out)
         bundle = StixExchange(node).export(items, actor=actor)
     text = json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    with refusals():  # whole or not at all; a failure is the one-line StorageError
-        write_text(out, text)
-    console.print(f"Wrote {len(items)} item(s) as a STIX 2.1 bundle to {out}.")
+    write_or_echo(out, text, f"Wrote {len(items)} item(s) as a STIX 2.1 bundle to {out}.")
 
 
 @stix_app.command("import")
