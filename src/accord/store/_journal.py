@@ -32,7 +32,19 @@ _INSERT = "INSERT INTO journal (at, actor, action, item_id, outcome, detail_json
 
 def format_stamp(moment: datetime) -> str:
     """A stored time: RFC 3339 UTC with microseconds, fixed width."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment.astimezone(UTC)
+    if utc.year < 1000:  # strftime writes such a year unpadded; keep what it always wrote
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # What that strftime writes, in half the time (every journal event is stamped).
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - the fastest spelling here
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
+        utc.microsecond,
+    )
 
 
 @dataclass(frozen=True)
