@@ -22,9 +22,10 @@ WAL, ``synchronous=FULL``) whose journal a writer thread fills in transactions o
 events while the node's own worker (``DeliveryWorker``, as ``accord serve`` runs it) seals
 the ledger and signs a checkpoint every second; sustained appends/s over the window after a
 2 s warm-up, the checkpoints signed in it, and the backlog left unsealed at its end. Two
-writers: ``append_event`` (the ORM path every service uses today) and one Core
-``executemany`` per transaction of the same rows (what a batched journal writer would do);
-each also without the sealer, to show what sealing costs. Then ``LedgerService.seal`` of
+writers: ``append_event`` once per event (the path every service uses) and ``append_events``
+once per transaction of the same events (the bulk path, one executemany, for loops that
+journal many events in one transaction); each also without the sealer, to show what sealing
+costs. Then ``LedgerService.seal`` of
 10,000 pending events (median of 5), inclusion proofs generated from the SQLite store, and
 ``verify`` of the whole durable ledger.
 
@@ -49,9 +50,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from accord.canonical import canonical_json
 from accord.ledger import (
     MemoryHashStore,
     MerkleTree,
@@ -61,7 +61,7 @@ from accord.ledger import (
     verify_inclusion,
 )
 from accord.node import NewNode, Node
-from accord.store import JournalRow, LedgerCheckpointRow, NewEvent, SqlHashStore, append_event, format_stamp
+from accord.store import JournalRow, LedgerCheckpointRow, NewEvent, SqlHashStore, append_event, append_events
 
 TARGET_APPENDS = 20_000
 TARGET_PROOF_US = 1_000.0
@@ -212,7 +212,7 @@ DETAIL = {
 
 
 def _append_orm(node: Node, count: int) -> None:
-    """One transaction of ``count`` events through ``append_event`` (ORM, inserted at commit)."""
+    """One transaction of ``count`` events, one ``append_event`` call each (what every service does)."""
     with node.ctx.db.transaction() as session:
         now = datetime.now(UTC)
         for n in range(count):
@@ -231,22 +231,23 @@ def _append_orm(node: Node, count: int) -> None:
 
 
 def _append_core(node: Node, count: int) -> None:
-    """The same rows as ``_append_orm``, in one Core executemany."""
-    detail = canonical_json(DETAIL).decode("utf-8")
+    """The same events as ``_append_orm``, in one ``append_events`` call (one executemany)."""
     with node.ctx.db.transaction() as session:
-        now = format_stamp(datetime.now(UTC))
-        rows = [
-            {
-                "at": now,
-                "actor": "sato",
-                "action": "item.read",
-                "outcome": "ok",
-                "item_id": f"jpn-{n:04d}",
-                "detail_json": detail,
-            }
-            for n in range(count)
-        ]
-        session.execute(insert(JournalRow), rows)
+        now = datetime.now(UTC)
+        append_events(
+            session,
+            (
+                NewEvent(
+                    at=now,
+                    actor="sato",
+                    action="item.read",
+                    outcome="ok",
+                    item_id=f"jpn-{n:04d}",
+                    detail=DETAIL,
+                )
+                for n in range(count)
+            ),
+        )
 
 
 def _checkpoints_since(node: Node, size: int) -> int:
@@ -363,7 +364,7 @@ def bench_durable(seconds: float) -> dict[str, float]:
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="accord-bench-ledger-") as tmp:
         root = Path(tmp)
-        for name, append in (("append_event", _append_orm), ("Core executemany", _append_core)):
+        for name, append in (("append_event", _append_orm), ("append_events", _append_core)):
             key = "orm" if append is _append_orm else "core"
             figures[f"{key}_sealed"] = sustained(root, name, append, seconds, seal=True)
             figures[f"{key}_unsealed"] = sustained(root, name + " ", append, seconds, seal=False)
@@ -519,7 +520,7 @@ def durable_verdict(figures: dict[str, float]) -> int:
         f"{rate:,.0f}/s (target >= {TARGET_APPENDS:,}/s): {'met' if met else 'MISSED'}"
     )
     print(
-        f"RESULT the same rows by Core executemany, sealed every second: {figures['core_sealed']:,.0f}/s "
+        f"RESULT the same events by append_events, sealed every second: {figures['core_sealed']:,.0f}/s "
         f"(not sealed: {figures['core_unsealed']:,.0f}/s; "
         f"append_event not sealed: {figures['orm_unsealed']:,.0f}/s); "
         f"seal() of 10,000 events {figures['seal_10k_s'] * 1000:,.0f} ms"

@@ -13,32 +13,45 @@ import math
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import cast
 
 from accord.errors import InvalidInput
 
 __all__ = ["canonical_json", "format_time", "loads_object", "parse_time", "unique_keys"]
 
 
+# One encoder for every call: json.dumps with these options builds the same one each time.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _normal_text(text: str) -> str:
+    # ASCII text is NFC already (no ASCII character composes or decomposes): skip the check.
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
 def _normalise(value: object) -> object:
+    # The exact built-in types first: every journal event and signed document goes through
+    # here, and an isinstance check against an ABC (Mapping, Sequence) costs more than the
+    # rest of the work. Subclasses take the general path below, unchanged.
+    kind = type(value)
+    if kind is str:
+        return _normal_text(cast(str, value))
+    if kind is dict:
+        return _normalise_mapping(cast(dict[object, object], value))
+    if kind is int or kind is bool or value is None:
+        return value
+    if kind is list or kind is tuple:
+        return [_normalise(item) for item in cast(Sequence[object], value)]
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)
-    if isinstance(value, bool) or value is None or isinstance(value, int):
+    if isinstance(value, int):  # bool and IntEnum too
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError("canonical JSON has no NaN or infinity")
         return value
     if isinstance(value, Mapping):
-        out: dict[str, object] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"canonical JSON keys must be strings, not {type(key).__name__}")
-            normal = unicodedata.normalize("NFC", key)
-            if normal in out:
-                # Two keys that differ only in normalisation would silently drop a value.
-                raise ValueError(f"canonical JSON keys {normal!r} collide after NFC normalisation")
-            out[normal] = _normalise(item)
-        return out
+        return _normalise_mapping(value)
     if isinstance(value, bytes | bytearray | memoryview):
         # bytes are a Sequence of ints: encoding them as a list of numbers would be a silent surprise.
         raise TypeError(f"cannot encode {type(value).__name__} as canonical JSON; encode it as text first")
@@ -47,11 +60,25 @@ def _normalise(value: object) -> object:
     raise TypeError(f"cannot encode {type(value).__name__} as canonical JSON")
 
 
+def _normalise_mapping(value: Mapping[object, object]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, item in value.items():
+        if type(key) is str:
+            normal = _normal_text(key)
+        elif isinstance(key, str):
+            normal = unicodedata.normalize("NFC", key)
+        else:
+            raise TypeError(f"canonical JSON keys must be strings, not {type(key).__name__}")
+        if normal in out:
+            # Two keys that differ only in normalisation would silently drop a value.
+            raise ValueError(f"canonical JSON keys {normal!r} collide after NFC normalisation")
+        out[normal] = _normalise(item)
+    return out
+
+
 def canonical_json(value: object) -> bytes:
     """Encode ``value`` as canonical JSON bytes (deterministic; used for signing)."""
-    return json.dumps(
-        _normalise(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-    ).encode("utf-8")
+    return _ENCODER.encode(_normalise(value)).encode("utf-8")
 
 
 def unique_keys(

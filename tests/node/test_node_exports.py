@@ -150,6 +150,7 @@ def test_store_exports() -> None:
         "all_item_ids",
         "analyze_search_tables",
         "append_event",
+        "append_events",
         "assign_leaves",
         "classified_items",
         "clear_search_index",

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from accord.store import Database, Event, NewEvent, append_event, format_stamp, read_events
+from accord.errors import StorageError
+from accord.store import Database, Event, NewEvent, append_event, append_events, format_stamp, read_events
 
 T0 = datetime(2019, 8, 23, 6, 0, 0, tzinfo=UTC)
 
@@ -148,3 +149,64 @@ def test_canonical_bytes_keep_non_ascii_text() -> None:
 def test_format_stamp_is_fixed_width_utc(moment: datetime, stamp: str) -> None:
     assert format_stamp(moment) == stamp
     assert len(stamp) == 27
+
+
+def test_append_events_appends_in_order_as_one_by_one_would(db: Database) -> None:
+    events = [
+        NewEvent(at=T0, actor="sato", action="item.read", outcome="ok", item_id="jpn-1", detail={"n": 1}),
+        NewEvent(at=T0, actor="kim", action="item.read", outcome="refused", detail={"lvl": "군사Ⅱ급비밀"}),
+        NewEvent(at=T0, actor="sato", action="item.create", outcome="ok"),
+    ]
+    with db.transaction() as session:
+        append_event(session, NewEvent(at=T0, actor="a", action="before", outcome="ok"))
+        assert append_events(session, events) == 3
+        assert append_events(session, []) == 0
+        after = append_event(session, NewEvent(at=T0, actor="a", action="after", outcome="ok"))
+    assert after.seq == 5
+    read = _read(db)
+    assert [e.action for e in read] == ["before", "item.read", "item.read", "item.create", "after"]
+    assert read[1] == Event(2, format_stamp(T0), "sato", "item.read", "jpn-1", "ok", {"n": 1})
+    assert read[2].detail == {"lvl": "군사Ⅱ급비밀"}
+    # The same bytes as the same events appended one by one.
+    with db.transaction() as session:
+        for event in events:
+            append_event(session, event, flush=False)
+    again = _read(db)[5:]
+    assert [e.canonical_bytes().replace(b'"seq":%d' % e.seq, b"") for e in again] == [
+        e.canonical_bytes().replace(b'"seq":%d' % e.seq, b"") for e in read[1:4]
+    ]
+
+
+def test_append_returns_the_row_as_stored(db: Database) -> None:
+    moment = datetime(2019, 11, 22, 18, 0, tzinfo=timezone(timedelta(hours=9)))
+    with db.transaction() as session:
+        first = append_event(session, NewEvent(at=T0, actor="a", action="x", outcome="ok"))
+        row = append_event(
+            session,
+            NewEvent(
+                at=moment, actor="김", action="y", outcome="ok", item_id="k-1", detail={"b": 1, "a": [2]}
+            ),
+        )
+    assert (first.seq, row.seq) == (1, 2)
+    assert row.at == "2019-11-22T09:00:00.000000Z"
+    assert (row.actor, row.action, row.item_id, row.outcome) == ("김", "y", "k-1", "ok")
+    assert row.detail_json == '{"a":[2],"b":1}'
+
+
+def test_a_row_the_database_refuses_is_a_storage_error_and_nothing_is_written(db: Database) -> None:
+    refused = NewEvent(at=T0, actor=None, action="x", outcome="ok")  # type: ignore[arg-type]
+
+    def one_by_one() -> None:
+        with db.transaction() as session:
+            append_event(session, NewEvent(at=T0, actor="a", action="x", outcome="ok"))
+            append_event(session, refused)
+
+    def together() -> None:
+        with db.transaction() as session:
+            append_events(session, [NewEvent(at=T0, actor="a", action="x", outcome="ok"), refused])
+
+    with pytest.raises(StorageError, match="IntegrityError"):
+        one_by_one()
+    with pytest.raises(StorageError, match="IntegrityError"):
+        together()
+    assert _read(db) == []

@@ -15,7 +15,15 @@ from accord.store._exchange_repositories import (
 )
 from accord.store._figures import DayCount, FiguresRepository, LaneCount, LatencyDay, ReasonCount
 from accord.store._item_repository import ItemRepository
-from accord.store._journal import Event, NewEvent, append_event, event_of, format_stamp, read_events
+from accord.store._journal import (
+    Event,
+    NewEvent,
+    append_event,
+    append_events,
+    event_of,
+    format_stamp,
+    read_events,
+)
 from accord.store._ledger_store import (
     SealedRow,
     SqlHashStore,
@@ -157,6 +165,7 @@ __all__ = [
     "all_item_ids",
     "analyze_search_tables",
     "append_event",
+    "append_events",
     "assign_leaves",
     "classified_items",
     "clear_search_index",

@@ -92,7 +92,7 @@ def leaf_data(row: StoredEvent) -> bytes:
     ).encode("utf-8")
 
 
-def _driver_sql(session: Session, statement: str) -> str:
+def driver_sql(session: Session, statement: str) -> str:
     """``statement`` with ``?`` placeholders in the driver's own style (psycopg: ``%s``)."""
     return statement if session.connection().dialect.paramstyle == "qmark" else statement.replace("?", "%s")
 
@@ -105,7 +105,7 @@ def _fetch(session: Session, statement: str, params: tuple[object, ...]) -> list
     """
     cursor = session.connection().connection.cursor()
     try:
-        cursor.execute(_driver_sql(session, statement), params)
+        cursor.execute(driver_sql(session, statement), params)
         return list(cursor.fetchall())
     finally:
         cursor.close()
@@ -113,7 +113,7 @@ def _fetch(session: Session, statement: str, params: tuple[object, ...]) -> list
 
 def _executemany(session: Session, statement: str, rows: Sequence[tuple[object, ...]]) -> None:
     """Run a plain ``?``-style statement once per row, straight through the driver's executemany."""
-    session.connection().exec_driver_sql(_driver_sql(session, statement), list(rows))
+    session.connection().exec_driver_sql(driver_sql(session, statement), list(rows))
 
 
 def pending_leaves(session: Session, limit: int) -> list[tuple[int, bytes]]:
@@ -188,7 +188,7 @@ class SqlHashStore:
     def __init__(self, session: Session) -> None:
         """A store that reads and writes through ``session``."""
         self._session = session
-        self._get_sql = _driver_sql(session, "SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?")
+        self._get_sql = driver_sql(session, "SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?")
 
     def get(self, level: int, index: int) -> bytes:
         """The node at ``(level, index)``.
