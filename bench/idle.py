@@ -26,6 +26,10 @@ Then the idle window (``--minutes``, 10 by default). Per node it measures:
 
 Targets (issue 14): <= 1 % of one core per node; no journal rows, checkpoints or files
 written while nothing changes. A missed target is printed as such (exit 1).
+
+Afterwards, one FLASH report sent from this process (as ``accord send`` would, beside
+``accord serve``) is timed from the send to its storage at KOR: the latency of the first
+envelope after a quiet spell (no target).
 """
 
 from __future__ import annotations
@@ -42,8 +46,15 @@ from pathlib import Path
 import psutil
 
 from accord.items import Precedence
-from accord.node import LabelRequest, NewItem
-from bench._common import Federation, make_federation, report_content, serve_subprocesses
+from accord.node import LabelRequest, NewItem, Node
+from bench._common import (
+    Federation,
+    inbox_times,
+    make_federation,
+    parse_stamp,
+    report_content,
+    serve_subprocesses,
+)
 
 TARGET_CPU_PERCENT = 1.0
 LEAVES = "journal (sealed leaves)"
@@ -76,7 +87,7 @@ def _cpu(proc: psutil.Process) -> float:
         with contextlib.suppress(psutil.Error):
             child_times = child.cpu_times()
             total += child_times.user + child_times.system
-    return total
+    return float(total)
 
 
 def _write_bytes(proc: psutil.Process) -> int | None:
@@ -167,9 +178,9 @@ def _report(party: str, seconds: float, before: Snapshot, after: Snapshot) -> bo
     gone = sorted(before.files.keys() - after.files.keys())
     persistent = {name: v for name, v in changed.items() if not name.endswith("-shm")}
     written = (
-        after.write_bytes - before.write_bytes
-        if None not in (after.write_bytes, before.write_bytes)
-        else None
+        None
+        if after.write_bytes is None or before.write_bytes is None
+        else after.write_bytes - before.write_bytes
     )
     cpu_ok = percent <= TARGET_CPU_PERCENT
     print(
@@ -193,6 +204,10 @@ def _report(party: str, seconds: float, before: Snapshot, after: Snapshot) -> bo
         print(f"{party}: file {name}: {old_size:,} -> {new[0]:,} bytes ({new[0] - old_size:+,}), modified")
     for name in gone:
         print(f"{party}: file {name}: removed")
+    print(
+        f"{party}: files under the home: {len(after.files)} ({sum(v[0] for v in after.files.values()):,}"
+        f" bytes), {len(changed)} changed ({len(changed) - len(persistent)} of them -shm)"
+    )
     if written is not None:
         print(f"{party}: write_bytes of the process: +{written:,}")
     quiet = not grown and not persistent and not gone
@@ -227,10 +242,36 @@ def run(minutes: float, settle: float, root: Path) -> bool:
             time.sleep(minutes * 60)
             seconds = time.monotonic() - start
             after = {party: snapshot(*node) for party, node in nodes.items()}
+            results = [_report(party, seconds, before[party], after[party]) for party in before]
+            _first_after_idle(fed)
     finally:
         fed.close()
-    results = [_report(party, seconds, before[party], after[party]) for party in before]
     return all(results)
+
+
+def _first_after_idle(fed: Federation) -> None:
+    """Send one FLASH report from this process (as ``accord send``) and time it to KOR's inbox."""
+    jpn = Node.open(fed.jpn.ctx.home.root)
+    try:
+        label = LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=fed.agreement_id)
+        made = jpn.items.create(NewItem(report_content(1), label, Precedence.FLASH), actor="sato")
+        sent_at = time.time()
+        [sent] = jpn.sending.send(made.id, to="KOR", actor="sato")
+    finally:
+        jpn.close()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        received = inbox_times(fed.kor, "jpn-mod").get(sent.message_id)
+        if received is not None:
+            print(
+                f"after the idle window: a FLASH report sent by another process (as `accord send`) "
+                f"was stored at KOR {1000 * (parse_stamp(received) - sent_at):.0f} ms after the send "
+                "(no target; the idle supervisor looks for other processes' commits every 0.25 s, "
+                "then the lane starts and connects)"
+            )
+            return
+        time.sleep(0.005)
+    print("after the idle window: the FLASH report did not reach KOR within 60 s")
 
 
 def main(argv: list[str] | None = None) -> int:
