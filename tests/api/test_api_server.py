@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
+import signal
 import socket
 import ssl
+import threading
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 import httpx
 import pytest
 from support_api import FakeHandler, Identities, ServeFactory
 
-from accord.api import PeerServer, create_peer_app
+from accord.api import PeerServer, RestingServer, create_peer_app
 from accord.api._server import _pinned_protocol
 from accord.crypto import TlsIdentity
 from accord.errors import InvalidInput, TransportError
@@ -196,3 +200,56 @@ class _State:
         self.connections: set[object] = set()
         self.tasks: set[object] = set()
         self.default_headers: list[tuple[bytes, bytes]] = []
+
+
+async def _hello(scope: Any, receive: Any, send: Any) -> None:
+    assert scope["type"] == "http"
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"hello"})
+
+
+@pytest.mark.parametrize(
+    "stop",
+    [
+        pytest.param(lambda server: server.request_exit(), id="request-exit-from-another-thread"),
+        pytest.param(lambda server: server.handle_exit(signal.SIGTERM, None), id="signal-handler"),
+    ],
+)
+def test_a_resting_server_serves_with_a_date_header_and_stops_when_told(
+    stop: Callable[[RestingServer], None],
+) -> None:
+    import uvicorn
+
+    sock = socket.create_server(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = RestingServer(uvicorn.Config(_hello, lifespan="off", log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.started
+        response = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+        assert response.text == "hello"
+        assert email.utils.parsedate_to_datetime(response.headers["date"]).tzinfo is not None
+        stop(server)
+        thread.join(10)
+        assert not thread.is_alive()
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def test_a_resting_server_told_to_exit_before_its_loop_runs_exits_at_its_first_tick() -> None:
+    import uvicorn
+
+    sock = socket.create_server(("127.0.0.1", 0))
+    server = RestingServer(uvicorn.Config(_hello, lifespan="off", log_level="warning"))
+    server.request_exit()
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    thread.join(10)
+    sock.close()
+    assert not thread.is_alive()

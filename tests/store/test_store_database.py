@@ -189,3 +189,17 @@ def test_a_change_watch_sees_commits_of_other_connections_and_nothing_else(
     finally:
         watch.close()
         other.dispose()
+
+
+def test_a_poke_ends_a_wait_for_commit_without_counting_a_commit(db: Database) -> None:
+    """A worker stopping pokes the loops resting on the commit signal (issue 14)."""
+    seen = db.commits()
+    woken: list[int] = []
+    waiter = threading.Thread(target=lambda: woken.append(db.wait_for_commit(seen, 60.0)))
+    waiter.start()
+    time.sleep(0.2)  # let it wait (a poke before the wait would be missed: the wait then times out)
+    db.poke()
+    waiter.join(10)
+    assert not waiter.is_alive()
+    assert woken == [seen]  # woken, and no commit counted
+    assert db.commits() == seen

@@ -11,13 +11,14 @@ Toward a peer every failure is one opaque error body; the reason stays at the no
 from __future__ import annotations
 
 from accord.api._peer import MAX_PIECE_BYTES, PeerHandler, create_peer_app
-from accord.api._server import PeerServer, ServerDeadlines, deadline_protocol
+from accord.api._server import PeerServer, RestingServer, ServerDeadlines, deadline_protocol
 from accord.api._user import create_user_app
 
 __all__ = [
     "MAX_PIECE_BYTES",
     "PeerHandler",
     "PeerServer",
+    "RestingServer",
     "ServerDeadlines",
     "create_peer_app",
     "create_user_app",

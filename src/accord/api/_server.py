@@ -17,6 +17,7 @@ connection is dropped (see docs/exchange.md, "Peer API").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import ssl
@@ -24,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, ClassVar
 
 import h11
@@ -41,6 +43,7 @@ __all__ = [
     "REQUEST_HEAD_TIMEOUT_SECONDS",
     "DeadlineH11Protocol",
     "PeerServer",
+    "RestingServer",
     "ServerDeadlines",
     "deadline_protocol",
 ]
@@ -117,7 +120,7 @@ class PeerServer:
         )
         self._app = app
         self._socket: socket.socket | None = None
-        self._server: uvicorn.Server | None = None
+        self._server: RestingServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -161,7 +164,7 @@ class PeerServer:
         """Stop serving, finish in-flight requests briefly, and close the socket. Idempotent."""
         server, thread, sock = self._server, self._thread, self._socket
         if server is not None:
-            server.should_exit = True
+            server.request_exit()
         if thread is not None:
             thread.join(_GRACEFUL_SHUTDOWN_SECONDS + 5)
         if sock is not None:
@@ -222,7 +225,7 @@ class PeerServer:
         self._socket = sock
         return sock
 
-    def _make_server(self) -> uvicorn.Server:
+    def _make_server(self) -> RestingServer:
         context = self._context
 
         def context_factory(config: uvicorn.Config, default: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
@@ -249,7 +252,54 @@ class PeerServer:
         return server
 
 
-class _Server(uvicorn.Server):
+TICK_SECONDS = 1.0
+"""How often a :class:`RestingServer` does uvicorn's housekeeping (uvicorn: ten times a second)."""
+_TICKS_PER_SECOND = 10  # uvicorn refreshes the Date header when its tick counter is a multiple of 10
+
+
+class RestingServer(uvicorn.Server):
+    """A uvicorn server whose main loop wakes once a second, not ten times, and stops at once.
+
+    uvicorn's main loop wakes every 0.1 s to refresh the ``Date`` header (once a second) and
+    to see whether it should exit; in an idle node the ticks of its two servers (the peer
+    API, the user API and console) were a third of its CPU (``bench/idle.py``, issue 14).
+    Here the loop waits a second between ticks, each of which refreshes the ``Date`` header
+    as uvicorn's did once a second; :meth:`request_exit` (from another thread) and a signal
+    wake it at once, so stopping takes no longer than before. Requests are served by the
+    event loop as they come, whatever the tick.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        """Prepare the server for ``config`` (nothing runs until :meth:`run`)."""
+        super().__init__(config)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._exit_requested: asyncio.Event | None = None
+
+    async def main_loop(self) -> None:
+        """Tick (``on_tick``) every :data:`TICK_SECONDS` until told to exit."""
+        self._exit_requested = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + _TICKS_PER_SECOND) % 864_000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._exit_requested.wait(), TICK_SECONDS)
+
+    def request_exit(self) -> None:
+        """Shut down gracefully, starting now (safe from any thread)."""
+        self.should_exit = True
+        loop, event = self._loop, self._exit_requested
+        if loop is not None and event is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already closed
+                loop.call_soon_threadsafe(event.set)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """On SIGINT or SIGTERM (main thread): as uvicorn, and wake the main loop."""
+        super().handle_exit(sig, frame)
+        self.request_exit()
+
+
+class _Server(RestingServer):
     """A uvicorn server whose TLS handshakes time out after ``handshake_timeout`` seconds.
 
     uvicorn (0.54) calls ``loop.create_server(..., ssl=...)`` without

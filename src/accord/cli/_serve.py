@@ -157,7 +157,7 @@ class UserApiServer:
         self.host = host
         import uvicorn  # noqa: PLC0415 - the HTTP stack, when serving
 
-        from accord.api import deadline_protocol  # noqa: PLC0415
+        from accord.api import RestingServer, deadline_protocol  # noqa: PLC0415
 
         config = uvicorn.Config(
             user_and_console_app(node, secure_cookies=tls is not None),
@@ -169,7 +169,7 @@ class UserApiServer:
             ssl_certfile=str(tls[0]) if tls else None,
             ssl_keyfile=str(tls[1]) if tls else None,
         )
-        self._server = uvicorn.Server(config)
+        self._server = RestingServer(config)
         self._thread = threading.Thread(target=self._server.run, name="accord-user-api", daemon=True)
 
     def start(self, timeout: float = 10.0) -> None:
@@ -187,7 +187,7 @@ class UserApiServer:
 
     def stop(self) -> None:
         """Stop serving."""
-        self._server.should_exit = True
+        self._server.request_exit()
         self._thread.join(10)
 
 

@@ -14,12 +14,17 @@ latest checkpoint to the partners (``publish``: :meth:`WitnessService.publish`):
 transmission other than witnessing went out or came in (``NodeContext.exchange_activity``),
 otherwise at most every :data:`~accord.node.audit._witness.PUBLISH_SECONDS`.
 
-An idle node costs (almost) nothing (issue 10 item 4): the supervisor and the sealer look
-at the database with a :class:`~accord.store.ChangeWatch` (one ``PRAGMA`` on SQLite) and
-query the outbox or seal only when something was committed since they last looked — by
-this process or another (``accord send`` beside ``accord serve``), so nothing waits longer
-than before. FLASH work does not wait for the sealer at all: it seals at once
-(``NodeContext.flash_hooks``).
+An idle node costs (almost) nothing (issues 10 item 4, 14): the supervisor and the sealer
+look at the database with a :class:`~accord.store.ChangeWatch` (one ``PRAGMA`` on SQLite)
+and query the outbox or seal only when something was committed since they last looked —
+by this process or another (``accord send`` beside ``accord serve``). While a lane runs or
+envelopes are pending the supervisor looks every 0.1 s and a resting lane every
+:data:`POLL_SECONDS`, so a FLASH envelope queued by another process waits no longer than
+before. Once the node is idle (no lane running, nothing pending) the supervisor waits for a
+commit of this process, which wakes it at once, and looks for another process's only every
+:data:`IDLE_LOOK_SECONDS`: the first envelope ``accord send`` queues after a quiet spell
+(more than :data:`IDLE_SECONDS` without work) waits up to that long before its lane starts.
+FLASH work does not wait for the sealer at all: it seals at once (``NodeContext.flash_hooks``).
 """
 
 from __future__ import annotations
@@ -54,6 +59,9 @@ IDLE_SECONDS = 10.0
 """A lane with nothing pending ends after this long (the supervisor starts it again on demand)."""
 SEAL_SECONDS = 1.0
 """How often the worker seals the ledger (a signed checkpoint at least every second of activity)."""
+IDLE_LOOK_SECONDS = 0.25
+"""How often an idle supervisor (no lane running, nothing pending) looks whether another process
+committed; a commit of this process wakes it at once."""
 RECHECK_SECONDS = 1.0
 """How often the supervisor looks at an outbox that held pending envelopes although nothing was
 committed (a lane that stopped while its peer was backed off is started again)."""
@@ -119,11 +127,13 @@ class DeliveryWorker:
     def wake(self) -> None:
         """Look at the outbox now (after a local send)."""
         self._wake.set()
+        self._ctx.db.poke()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop every loop and close the connections."""
         self._stop.set()
         self._wake.set()
+        self._ctx.db.poke()
         for thread in [*self._threads.values(), *([self._supervisor] if self._supervisor else [])]:
             thread.join(timeout)
         if self._sealer is not None:
@@ -139,13 +149,22 @@ class DeliveryWorker:
         return self._delivery.pending_count() == 0
 
     def _supervise(self) -> None:
-        watch = self._ctx.db.watch()
+        db = self._ctx.db
+        watch = db.watch()
         try:
             while not self._stop.is_set():
+                seen = db.commits()  # a commit from now on ends the idle wait below
                 self._look(watch)
-                self._wake.wait(POLL_SECONDS * 5)
+                if self._idle():
+                    db.wait_for_commit(seen, IDLE_LOOK_SECONDS)
+                else:
+                    self._wake.wait(POLL_SECONDS * 5)
         finally:
             watch.close()
+
+    def _idle(self) -> bool:
+        """Whether nothing was pending at the last query and no lane runs (then look less often)."""
+        return not (self._pending or self._wake.is_set() or any(t.is_alive() for t in self._threads.values()))
 
     def _look(self, watch: ChangeWatch) -> None:
         """One round of the supervisor: start the lanes needed, querying only if it may find any.

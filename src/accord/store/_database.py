@@ -155,6 +155,7 @@ class Database:
         self._read_engine = self.engine.execution_options(accord_read_only=True)
         self._urgent_engine = self.engine.execution_options(accord_urgent=True)
         self._commits = 0
+        self._pokes = 0
         self._committed = threading.Condition()
 
     @property
@@ -236,6 +237,8 @@ class Database:
     def wait_for_commit(self, seen: int, timeout: float) -> int:
         """Wait until this process commits a write after ``seen`` (:meth:`commits`), or ``timeout`` seconds.
 
+        A :meth:`poke` ends the wait too (with the count unchanged).
+
         Only commits made through this object wake it at once; another process's are seen
         by a :class:`ChangeWatch` (background loops use both: this for no delay in process,
         the watch at a modest interval for ``accord send`` beside ``accord serve``).
@@ -244,8 +247,19 @@ class Database:
             The count of commits now (equal to ``seen`` if it timed out).
         """
         with self._committed:
-            self._committed.wait_for(lambda: self._commits != seen, timeout)
+            pokes = self._pokes
+            self._committed.wait_for(lambda: self._commits != seen or self._pokes != pokes, timeout)
             return self._commits
+
+    def poke(self) -> None:
+        """Wake every :meth:`wait_for_commit` now, as a commit would, without counting one.
+
+        A worker stopping, or told to look at once, pokes the loops that wait for commits
+        (they see the commit count unchanged and look at why they were woken).
+        """
+        with self._committed:
+            self._pokes += 1
+            self._committed.notify_all()
 
     def watch(self) -> ChangeWatch:
         """A :class:`ChangeWatch` of this database, for the calling thread."""
