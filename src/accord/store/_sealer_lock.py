@@ -111,6 +111,11 @@ class SealerLock:
         if connection is None:
             return
         try:
+            # Unlocked at once (the server ends a closed connection's session a moment later).
+            connection.exec_driver_sql("SELECT pg_advisory_unlock_all()")
+        except SQLAlchemyError as exc:  # already gone: so is the lock
+            log.debug("unlocking the sealer lock: %s", exc)
+        try:
             connection.invalidate()
             connection.close()
         except SQLAlchemyError as exc:  # already gone: so is the lock
