@@ -29,8 +29,7 @@ import psycopg
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from accord.store import Database, NewEvent, append_event, journal_horizon, journal_writers
-from accord.store import _journal_order
+from accord.store import Database, NewEvent, _journal_order, append_event, journal_horizon, journal_writers
 
 
 def _plain(url: str) -> str:
@@ -88,6 +87,18 @@ def _run(
     return transactions * events / elapsed, transactions / elapsed, waits
 
 
+_HEADER = "writers events/tx lock   events/s     tx/s    wait ms p50/p99/max"
+
+
+def _waits(waits: list[float]) -> str:
+    """Median, p99 and max of the sealer's waits, in ms."""
+    if not waits:
+        return "0.0/0.0/0.0"
+    ordered = sorted(waits)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return f"{statistics.median(ordered):.1f}/{p99:.1f}/{ordered[-1]:.1f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True, help="a PostgreSQL SQLAlchemy URL (a schema is made in it)")
@@ -103,7 +114,7 @@ def main() -> None:
     db = Database(f"{args.url}{sep}options=-csearch_path%3D{schema}")
     try:
         db.migrate()
-        print(f"{'writers':>7} {'events/tx':>9} {'lock':>4} {'events/s':>10} {'tx/s':>8} {'wait ms p50/p99/max':>22}")
+        print(_HEADER)
         for threads in [int(t) for t in args.threads.split(",")]:
             for events in [int(e) for e in args.events.split(",")]:
                 for lock in (False, True):
@@ -112,10 +123,9 @@ def main() -> None:
                     else:
                         event.remove(Session, "before_flush", _journal_order._before_flush)
                     rate, tps, waits = _run(db, threads, events, args.seconds, watch=not args.no_sealer)
-                    waits.sort()
-                    p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))] if waits else 0.0
-                    figures = f"{statistics.median(waits) if waits else 0:.1f}/{p99:.1f}/{max(waits, default=0):.1f}"
-                    print(f"{threads:>7} {events:>9} {'on' if lock else 'off':>4} {rate:>10.0f} {tps:>8.0f} {figures:>22}")
+                    label = "on" if lock else "off"
+                    figures = f"{rate:>10.0f} {tps:>8.0f} {_waits(waits):>22}"
+                    print(f"{threads:>7} {events:>9} {label:>4} {figures}")
     finally:
         if not event.contains(Session, "before_flush", _journal_order._before_flush):
             event.listen(Session, "before_flush", _journal_order._before_flush)

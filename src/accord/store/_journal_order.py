@@ -4,8 +4,8 @@ On SQLite every write transaction holds the database's one write lock from ``BEG
 IMMEDIATE`` to its commit, so rows commit in ``seq`` order and a sealer never sees row 11
 before row 10. On PostgreSQL ``seq`` comes from a sequence when the row is inserted and
 transactions commit in any order: a sealer that sealed every row it can see would seal 11,
-then 10 (or never seal 10 in order at all). ADR 0009 (``docs/adr/0009-one-sealer-and-journal-order-on-postgresql.md``)
-weighs the ways out; this module is the one chosen:
+then 10. ADR 0009 (``docs/adr/0009-one-sealer-and-journal-order-on-postgresql.md``) weighs
+the ways out; this module is the one chosen:
 
 * a **writer** takes, before its first journal insert, a transaction-level *shared*
   advisory lock (:func:`hold_journal_order`): writers never wait for each other, and the
