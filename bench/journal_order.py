@@ -67,8 +67,10 @@ def _run(
             started = time.perf_counter()
             with db.transaction(read_only=True) as session:
                 waiting = journal_horizon(session).writers
-                while waiting:
-                    time.sleep(0.002)
+                pause = 0.001
+                while waiting:  # as Sealer._final_seq does
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.02)
                     waiting = journal_writers(session, waiting)
             waits.append((time.perf_counter() - started) * 1000)
 

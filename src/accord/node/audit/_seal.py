@@ -63,7 +63,8 @@ FINAL_WAIT = 0.5
 """PostgreSQL: the longest a seal waits for the journal's writers to finish the rows it would seal
 (:mod:`accord.store._journal_order`); past it, it seals the rows known to be final and leaves the
 rest to the next seal."""
-_FINAL_POLL = 0.002
+_FINAL_POLL = 0.001
+_FINAL_POLL_MAX = 0.02
 DAMAGED = "damaged"
 """The kind of the alarm a seal raises when it refuses a damaged ledger (``accord ledger alarms``)."""
 log = logging.getLogger("accord.ledger")
@@ -168,8 +169,11 @@ class Sealer:
             horizon = journal_horizon(session)
             waiting = horizon.writers
             deadline = time.monotonic() + FINAL_WAIT
+            pause = _FINAL_POLL
             while waiting and time.monotonic() < deadline:
-                time.sleep(_FINAL_POLL)
+                # Reading pg_locks briefly holds up lock takers: look often only at first.
+                time.sleep(pause)
+                pause = min(pause * 2, _FINAL_POLL_MAX)
                 waiting = journal_writers(session, waiting)
         if not waiting:
             self._final = max(self._final, horizon.seq)
