@@ -300,3 +300,20 @@ def test_one_worker_process_seals_and_another_takes_over_when_it_is_killed(
     second.process.wait(60)
     assert any(line.startswith("stopped ") for line in second.drain()), second.drain()
     assert assert_sealed_once_in_seq_order(node) > 100
+
+
+@pytest.mark.slow
+def test_two_processes_sealing_one_sqlite_file_stay_correct(make_node: Maker, workers: list[Worker]) -> None:
+    """SQLite has no sealer election: both seal (as ``accord ledger seal`` beside ``accord serve`` does)."""
+    node = make_node("JPN", "jpn-mod")
+    home = node.ctx.home.root
+    workers.extend([Worker(home, "first"), Worker(home, "second")])
+    for worker in workers:
+        assert worker.wait_for("sealing True", 60), worker.drain()
+    time.sleep(3)
+    for worker in workers:
+        worker.process.send_signal(signal.SIGTERM)
+    for worker in workers:
+        worker.process.wait(60)
+        assert any(line.startswith("stopped ") for line in worker.drain()), worker.drain()
+    assert assert_sealed_once_in_seq_order(node) > 100
