@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 from support_ledgernode import Maker, scalar
 
 import accord
@@ -317,3 +318,41 @@ def test_two_processes_sealing_one_sqlite_file_stay_correct(make_node: Maker, wo
         worker.process.wait(60)
         assert any(line.startswith("stopped ") for line in worker.drain()), worker.drain()
     assert assert_sealed_once_in_seq_order(node) > 100
+
+
+def _holds_journal_order(session: Session) -> bool:
+    """Whether this session's transaction holds the journal-order lock (in ``pg_locks``)."""
+    found = session.execute(
+        text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2"
+            " AND pid = pg_backend_pid() AND objid = hashtext(current_schema())::oid"
+        )
+    ).scalar()
+    return bool(found)
+
+
+@pytest.mark.postgres
+@PG_ONLY
+def test_a_journal_insert_after_a_rolled_back_savepoint_takes_the_lock_again(
+    make_node: Maker, node_database_url: str
+) -> None:
+    """A savepoint rolled back releases the lock taken in it; the next journal insert must take it again."""
+    node = make_node("JPN", "jpn-mod", node_database_url)
+
+    def event(actor: str) -> NewEvent:
+        return NewEvent(at=node.ctx.now(), actor=actor, action="test.write", outcome="ok")
+
+    with node.ctx.db.transaction() as session:
+        assert not _holds_journal_order(session)
+        savepoint = session.begin_nested()
+        append_event(session, event("undone"))
+        assert _holds_journal_order(session)
+        savepoint.rollback()
+        assert not _holds_journal_order(session)
+        append_event(session, event("kept"))
+        assert _holds_journal_order(session)
+        with session.begin_nested():
+            append_event(session, event("nested"))  # held by the outer transaction already
+        assert _holds_journal_order(session)
+    with node.ctx.db.transaction() as session:
+        assert not _holds_journal_order(session), "the lock ends with its transaction"
