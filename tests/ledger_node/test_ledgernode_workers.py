@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from support_ledgernode import Maker, scalar
 
 import accord
+from accord.errors import StorageError
 from accord.node import Node
 from accord.store import Database, NewEvent, SealerLock, append_event
 from accord.store._sealer_lock import _key
@@ -197,7 +198,10 @@ def test_one_sealer_lock_holder_and_a_takeover_when_its_connection_drops(
         while not b.hold() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert b.held
-        assert not a.hold(), "the old holder notices its connection dropped and does not hold the lock"
+        with pytest.raises(StorageError):
+            a.hold()  # the old holder notices that its connection dropped
+        assert not a.held
+        assert not a.hold(), "on a new connection, it finds the lock taken"
         b.release()
         assert a.hold()
     finally:

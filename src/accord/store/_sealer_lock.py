@@ -58,14 +58,19 @@ class SealerLock:
         """The sealer lock of the node whose database is ``db`` (nothing is taken until :meth:`hold`)."""
         self._db = db
         self._connection: Connection | None = None
+        self._key = 0
+        self._held = False
 
     @property
     def held(self) -> bool:
         """Whether this process held the lock at the last :meth:`hold` (SQLite: always)."""
-        return self._db.dialect != "postgresql" or self._connection is not None
+        return self._db.dialect != "postgresql" or self._held
 
     def hold(self) -> bool:
         """Hold the lock: keep it if held and its connection still answers, else try to take it.
+
+        A process that does not hold it keeps its connection too, so that trying again every
+        second costs one statement.
 
         Returns:
             True if this process holds it now (SQLite: always), False if another does.
@@ -75,39 +80,44 @@ class SealerLock:
         """
         if self._db.dialect != "postgresql":
             return True
-        if self._connection is not None:
-            try:
-                self._connection.exec_driver_sql("SELECT 1")
-                return True
-            except SQLAlchemyError as exc:
+        connection = self._connect()
+        try:
+            if self._held:
+                connection.exec_driver_sql("SELECT 1")
+            else:
+                self._held = bool(
+                    connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}).scalar()
+                )
+        except SQLAlchemyError as exc:
+            if self._held:
                 log.warning("the sealer lock's connection dropped: %s", exc)
-                self.release()
+            self.release()
+            raise StorageError(f"cannot take the sealer lock: {exc}") from exc
+        return self._held
+
+    def _connect(self) -> Connection:
+        """The lock's own connection (out of the pool for as long as this object keeps it)."""
+        if self._connection is not None:
+            return self._connection
         try:
             connection = self._db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot reach the database for the sealer lock: {exc}") from exc
         try:
-            schema = str(connection.exec_driver_sql("SELECT current_schema()").scalar())
-            taken = bool(
-                connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _key(schema)}).scalar()
-            )
-            if taken:
-                connection.exec_driver_sql(f"SET tcp_keepalives_idle = {KEEPALIVE_IDLE}")
-                connection.exec_driver_sql(f"SET tcp_keepalives_interval = {KEEPALIVE_INTERVAL}")
-                connection.exec_driver_sql(f"SET tcp_keepalives_count = {KEEPALIVE_COUNT}")
+            self._key = _key(str(connection.exec_driver_sql("SELECT current_schema()").scalar()))
+            connection.exec_driver_sql(f"SET tcp_keepalives_idle = {KEEPALIVE_IDLE}")
+            connection.exec_driver_sql(f"SET tcp_keepalives_interval = {KEEPALIVE_INTERVAL}")
+            connection.exec_driver_sql(f"SET tcp_keepalives_count = {KEEPALIVE_COUNT}")
         except SQLAlchemyError as exc:
             connection.invalidate()
             connection.close()
-            raise StorageError(f"cannot take the sealer lock: {exc}") from exc
-        if not taken:
-            connection.close()  # holds no lock: back to the pool
-            return False
+            raise StorageError(f"cannot prepare the sealer lock's connection: {exc}") from exc
         self._connection = connection
-        return True
+        return connection
 
     def release(self) -> None:
-        """Let the lock go (the connection is closed, not pooled, so no lock can outlive it)."""
-        connection, self._connection = self._connection, None
+        """Let the lock go, and close its connection (closed, not pooled: no lock can outlive it)."""
+        connection, self._connection, self._held = self._connection, None, False
         if connection is None:
             return
         try:
