@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-from support_ledgernode import Maker, scalar
+from support_ledgernode import Maker, journal, scalar
 
 import accord
 from accord.errors import StorageError
@@ -360,3 +360,33 @@ def test_a_journal_insert_after_a_rolled_back_savepoint_takes_the_lock_again(
         assert _holds_journal_order(session)
     with node.ctx.db.transaction() as session:
         assert not _holds_journal_order(session), "the lock ends with its transaction"
+
+
+@pytest.mark.postgres
+@PG_ONLY
+def test_only_the_holder_seals_but_a_flash_seal_does_not_wait_for_it(
+    make_node: Maker, node_database_url: str
+) -> None:
+    node = make_node("JPN", "jpn-mod", node_database_url)
+    elsewhere = Database(node_database_url)
+    holder = SealerLock(elsewhere)  # another worker process, as far as this one can tell
+    worker = node.worker()
+    try:
+        assert holder.hold()
+        node.ledger.seal()
+        size = node.ledger.size()
+        journal(node, 2)
+        worker._seal()
+        assert not worker.sealing
+        assert node.ledger.size() == size, "a worker that does not hold the sealer lock does not seal"
+        node.ctx.flash_committed()  # FLASH work committed in this worker: it seals at once itself
+        assert node.ledger.size() == size + 2
+        journal(node, 1)
+        holder.release()  # the holder died
+        worker._seal()
+        assert worker.sealing
+        assert node.ledger.size() == size + 3
+    finally:
+        worker.stop()
+        holder.release()
+        elsewhere.dispose()

@@ -132,6 +132,8 @@ class DeliveryWorker:
             thread.join(timeout)
         if self._sealer is not None:
             self._sealer.join(timeout)
+        if self._sealer is None or not self._sealer.is_alive():
+            self._lock.release()  # the sealer loop releases it too; this covers a worker never started
 
     def wait_until_idle(self, timeout: float) -> bool:
         """Wait until nothing is pending (True) or ``timeout`` seconds pass (False)."""
