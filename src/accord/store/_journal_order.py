@@ -18,8 +18,10 @@ the ways out; this module is the one chosen:
   good — and the sealer seals the unsealed rows up to ``S`` in ``seq`` order. Nothing
   waits for the sealer: it only reads ``pg_locks``.
 
-The lock is per schema (``hashtext(current_schema())``): nodes in other schemas of the same
-database (the tests) do not see each other's writers.
+The argument needs the sequence to hand out values in the order they are asked for
+(``CACHE 1``, as the migrations create it). The lock is per schema
+(``hashtext(current_schema())``): nodes in other schemas of the same database (the tests) do
+not see each other's writers.
 """
 
 from __future__ import annotations
