@@ -5,12 +5,12 @@ Run: .venv/bin/python -m bench.journal_order --url postgresql+psycopg://postgres
 
 In a schema of its own (dropped at the end), writer threads journal with ``append_event``
 (the path every service uses) in transactions of ``--events`` events, for ``--seconds``
-each, once with the journal-order lock (ADR 0009: a shared advisory lock taken by the flush
-that inserts journal rows) and once without it (the listener removed: the peer in the same
-run). Meanwhile a sealer thread does, every 100 ms, what a seal does before it reads the
-rows (``journal_horizon`` then ``journal_writers`` until the writers it saw have ended) and
-the figures give how long that wait lasted (median, p99, max). No seal itself is timed:
-``bench/ledger.py`` does that.
+each, once with the journal-order lock (ADR 0009: a shared advisory lock taken before a
+transaction's first journal insert) and once without it (``hold_journal_order`` replaced by
+a no-op: the peer in the same run). Meanwhile a sealer thread does, every 100 ms, what a
+seal does before it reads the rows (``journal_horizon`` then ``journal_writers`` until the
+writers it saw have ended) and the figures give how long that wait lasted (median, p99,
+max). No seal itself is timed: ``bench/ledger.py`` does that.
 
 Commits use the server's ``synchronous_commit`` as configured (``on`` by default): the
 figures include the WAL flush of every transaction, as a node's do.
@@ -26,10 +26,15 @@ import uuid
 from datetime import UTC, datetime
 
 import psycopg
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from accord.store import Database, NewEvent, _journal_order, append_event, journal_horizon, journal_writers
+from accord.store import Database, NewEvent, _journal, append_event, journal_horizon, journal_writers
+
+_HOLD = _journal.hold_journal_order
+
+
+def _no_lock(_session: Session) -> None:
+    """The peer: journal without the journal-order lock."""
 
 
 def _plain(url: str) -> str:
@@ -58,7 +63,6 @@ def _run(
                             item_id=f"jpn-{n:04d}",
                             detail={"n": n, "reason": "need-to-know"},
                         ),
-                        flush=False,
                     )
             counts[index] += 1
 
@@ -120,17 +124,13 @@ def main() -> None:
         for threads in [int(t) for t in args.threads.split(",")]:
             for events in [int(e) for e in args.events.split(",")]:
                 for lock in (False, True):
-                    if lock:
-                        event.listen(Session, "before_flush", _journal_order._before_flush)
-                    else:
-                        event.remove(Session, "before_flush", _journal_order._before_flush)
+                    _journal.hold_journal_order = _HOLD if lock else _no_lock
                     rate, tps, waits = _run(db, threads, events, args.seconds, watch=not args.no_sealer)
                     label = "on" if lock else "off"
                     figures = f"{rate:>10.0f} {tps:>8.0f} {_waits(waits):>22}"
                     print(f"{threads:>7} {events:>9} {label:>4} {figures}")
     finally:
-        if not event.contains(Session, "before_flush", _journal_order._before_flush):
-            event.listen(Session, "before_flush", _journal_order._before_flush)
+        _journal.hold_journal_order = _HOLD
         db.dispose()
         with psycopg.connect(_plain(args.url), autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

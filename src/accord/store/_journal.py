@@ -115,9 +115,9 @@ def append_event(session: Session, event: NewEvent, *, flush: bool = True) -> St
     The row is inserted at once (one statement through the driver), so events are numbered
     in the order they are appended. On PostgreSQL the transaction first holds the writers'
     share of the journal-order lock (:mod:`accord.store._journal_order`), so that the ledger
-    seals rows in ``seq`` order although transactions commit out of it. ``flush`` first flushes the ORM objects the session holds
-    pending, as an ORM insert of the row did; ``flush=False`` leaves them to the
-    transaction's end.
+    seals rows in ``seq`` order although transactions commit out of it. ``flush`` first
+    flushes the ORM objects the session holds pending, as an ORM insert of the row did;
+    ``flush=False`` leaves them to the transaction's end.
 
     Raises:
         sqlalchemy.exc.SQLAlchemyError: the database failed (:meth:`~accord.store.Database.transaction`

@@ -7,9 +7,10 @@ transactions commit in any order: a sealer that sealed every row it can see woul
 then 10. ADR 0009 (``docs/adr/0009-one-sealer-and-journal-order-on-postgresql.md``) weighs
 the ways out; this module is the one chosen:
 
-* a **writer** takes, before its first journal insert, a transaction-level *shared*
-  advisory lock (:func:`hold_journal_order`): writers never wait for each other, and the
-  lock is released when the transaction commits or rolls back;
+* a **writer** (:func:`~accord.store.append_event`, :func:`~accord.store.append_events`)
+  takes, right before its first journal insert in a transaction, a transaction-level
+  *shared* advisory lock (:func:`hold_journal_order`): writers never wait for each other,
+  and the lock is released when the transaction commits or rolls back;
 * a **sealer** reads the sequence's last value ``S`` (every ``seq`` up to ``S`` has been
   handed out), then the transactions holding that lock (:func:`journal_horizon`); a row with
   ``seq <= S`` belongs to one of them or is already committed (its writer took the lock
