@@ -12,7 +12,10 @@ A ledger thread seals the journal into the Merkle ledger every second while the 
 runs, and once more when it stops (:meth:`LedgerService.seal`); after a seal it offers the
 latest checkpoint to the partners (``publish``: :meth:`WitnessService.publish`): right after a
 transmission other than witnessing went out or came in (``NodeContext.exchange_activity``),
-otherwise at most every :data:`~accord.node.audit._witness.PUBLISH_SECONDS`.
+otherwise at most every :data:`~accord.node.audit._witness.PUBLISH_SECONDS`. When several
+worker processes share the node's PostgreSQL database, only the one holding the
+:class:`~accord.store.SealerLock` does this; the others try to take the lock every second
+and so take over within about a second of the holder's death (its connection drops).
 
 An idle node costs (almost) nothing (issues 10 item 4, 14): the supervisor and the sealer
 look at the database with a :class:`~accord.store.ChangeWatch` (one ``PRAGMA`` on SQLite)
@@ -44,7 +47,7 @@ from accord.node.audit._witness import PUBLISH_SECONDS
 from accord.node.core._context import NodeContext
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._delivery import DeliveryService, PeerTransport
-from accord.store import ChangeWatch
+from accord.store import ChangeWatch, SealerLock
 
 __all__ = ["ClosableTransport", "DeliveryWorker"]
 
@@ -98,6 +101,7 @@ class DeliveryWorker:
         self._threads: dict[tuple[str, str], threading.Thread] = {}
         self._supervisor: threading.Thread | None = None
         self._ledger = LedgerService(ctx)
+        self._lock = SealerLock(ctx.db)
         self._sealer: threading.Thread | None = None
         self._publish = publish
         self._published: float | None = None
@@ -138,6 +142,8 @@ class DeliveryWorker:
             thread.join(timeout)
         if self._sealer is not None:
             self._sealer.join(timeout)
+        if self._sealer is None or not self._sealer.is_alive():
+            self._lock.release()  # the sealer loop releases it too; this covers a worker never started
 
     def wait_until_idle(self, timeout: float) -> bool:
         """Wait until nothing is pending (True) or ``timeout`` seconds pass (False)."""
@@ -198,6 +204,11 @@ class DeliveryWorker:
             log.warning("delivery supervisor: %s", exc)
         return found
 
+    @property
+    def sealing(self) -> bool:
+        """Whether this worker seals the node's ledger (it held the sealer lock at its last try)."""
+        return self._lock.held
+
     def _seal_loop(self) -> None:
         # Every SEAL_SECONDS, start to start; once more after stop(), so that nothing
         # journalled while the worker ran waits for its next start.
@@ -208,14 +219,35 @@ class DeliveryWorker:
             self._seal()
         finally:
             watch.close()
+            self._lock.release()
+
+    def _holds_lock(self) -> bool:
+        """Whether this worker is the node's sealer now (takes the lock when it is free)."""
+        was = self._lock.held
+        try:
+            holds = self._lock.hold()
+        except AccordError as exc:  # the database is unavailable: try again at the next round
+            log.warning("ledger sealer lock: %s", exc)
+            holds = False
+        if holds != was:
+            if holds:
+                log.info("this worker seals the ledger now (it holds the sealer lock)")
+            else:
+                log.warning("this worker no longer holds the sealer lock: another worker seals")
+        return holds
 
     def _seal(self, watch: ChangeWatch | None = None) -> float:
         """Seal the ledger now (with a ``watch``: if anything was committed since it last looked).
+
+        Only the holder of the sealer lock seals and publishes (PostgreSQL; on SQLite this
+        worker always does).
 
         Returns:
             The seconds it took.
         """
         started = time.monotonic()
+        if not self._holds_lock():
+            return time.monotonic() - started
         if watch is None or watch.changed():
             try:
                 self._ledger.seal()

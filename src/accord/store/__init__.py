@@ -24,6 +24,7 @@ from accord.store._journal import (
     format_stamp,
     read_events,
 )
+from accord.store._journal_order import JournalHorizon, journal_horizon, journal_writers
 from accord.store._ledger_store import (
     SealedRow,
     SqlHashStore,
@@ -36,6 +37,7 @@ from accord.store._ledger_store import (
     sealed_rows,
 )
 from accord.store._outbox_repository import OutboxRepository
+from accord.store._sealer_lock import SealerLock
 from accord.store._search_index import (
     GAP_TOKEN,
     IndexedChunk,
@@ -128,6 +130,7 @@ __all__ = [
     "ItemNoticeRow",
     "ItemRepository",
     "ItemRow",
+    "JournalHorizon",
     "JournalRow",
     "LaneCount",
     "LatencyDay",
@@ -146,6 +149,7 @@ __all__ = [
     "ReceiptRepository",
     "ReceiptRow",
     "SealedRow",
+    "SealerLock",
     "SearchDoc",
     "SearchDocRow",
     "SequenceRepository",
@@ -173,6 +177,8 @@ __all__ = [
     "forget_search_item",
     "format_stamp",
     "index_sources",
+    "journal_horizon",
+    "journal_writers",
     "leaf_data",
     "lock_ledger",
     "matching_items",

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from accord.canonical import canonical_json
+from accord.store._journal_order import hold_journal_order
 from accord.store._ledger_store import StoredEvent, driver_sql
 from accord.store._tables import JournalRow
 
@@ -112,9 +113,11 @@ def append_event(session: Session, event: NewEvent, *, flush: bool = True) -> St
     """Append one event inside the caller's transaction; return the row as stored, with its ``seq``.
 
     The row is inserted at once (one statement through the driver), so events are numbered
-    in the order they are appended. ``flush`` first flushes the ORM objects the session holds
-    pending, as an ORM insert of the row did; ``flush=False`` leaves them to the
-    transaction's end.
+    in the order they are appended. On PostgreSQL the transaction first holds the writers'
+    share of the journal-order lock (:mod:`accord.store._journal_order`), so that the ledger
+    seals rows in ``seq`` order although transactions commit out of it. ``flush`` first
+    flushes the ORM objects the session holds pending, as an ORM insert of the row did;
+    ``flush=False`` leaves them to the transaction's end.
 
     Raises:
         sqlalchemy.exc.SQLAlchemyError: the database failed (:meth:`~accord.store.Database.transaction`
@@ -127,6 +130,7 @@ def append_event(session: Session, event: NewEvent, *, flush: bool = True) -> St
     if connection.dialect.name == "sqlite":
         seq = _insert_sqlite(connection, columns)
     else:
+        hold_journal_order(session)
         returning = driver_sql(session, _INSERT + " RETURNING seq")
         seq = connection.exec_driver_sql(returning, columns).scalar_one()
     return StoredEvent(int(seq), *columns)
@@ -163,6 +167,7 @@ def append_events(session: Session, events: Iterable[NewEvent]) -> int:
     """
     rows = [_columns(event) for event in events]
     if rows:
+        hold_journal_order(session)
         session.connection().exec_driver_sql(driver_sql(session, _INSERT), rows)
     return len(rows)
 

@@ -11,9 +11,11 @@ and turns journal rows into leaves:
 * :func:`sealed_rows` — sealed rows by leaf number, for proofs and verification;
 * :func:`lock_ledger` — serialise sealers (SQLite's ``BEGIN IMMEDIATE`` already does).
 
-Leaves are numbered in the order rows are sealed, never derived from ``seq``: on PostgreSQL
-a sequence value is taken at insert and a transaction may commit after a later one, so
-``seq`` order is not commit order there (see :mod:`accord.store._tables`).
+Leaves are numbered in the order rows are sealed, never derived from ``seq`` (rolled-back
+transactions leave gaps in ``seq``). On PostgreSQL a sequence value is taken at insert and a
+transaction may commit after a later one, so ``seq`` order is not commit order there; the
+sealer seals only the rows known to be final (:mod:`accord.store._journal_order`), so rows
+are still sealed in ``seq`` order.
 """
 
 from __future__ import annotations
@@ -116,14 +118,17 @@ def _executemany(session: Session, statement: str, rows: Sequence[tuple[object, 
     session.connection().exec_driver_sql(driver_sql(session, statement), list(rows))
 
 
-def pending_leaves(session: Session, limit: int) -> list[tuple[int, bytes]]:
-    """``(seq, leaf data)`` of up to ``limit`` rows not sealed yet, in ``seq`` order."""
-    rows = _fetch(
-        session,
-        "SELECT seq, at, actor, action, item_id, outcome, detail_json FROM journal "
-        "WHERE leaf IS NULL ORDER BY seq LIMIT ?",
-        (limit,),
-    )
+def pending_leaves(session: Session, limit: int, *, up_to: int | None = None) -> list[tuple[int, bytes]]:
+    """``(seq, leaf data)`` of up to ``limit`` rows not sealed yet, in ``seq`` order.
+
+    ``up_to``: only rows with ``seq <= up_to`` (on PostgreSQL, the rows known to be final:
+    :mod:`accord.store._journal_order`); None: every row the transaction sees.
+    """
+    columns = "SELECT seq, at, actor, action, item_id, outcome, detail_json FROM journal WHERE leaf IS NULL"
+    if up_to is None:
+        rows = _fetch(session, f"{columns} ORDER BY seq LIMIT ?", (limit,))
+    else:
+        rows = _fetch(session, f"{columns} AND seq <= ? ORDER BY seq LIMIT ?", (up_to, limit))
     return [(row[0], leaf_data(StoredEvent(*row))) for row in rows]
 
 

@@ -2,14 +2,18 @@
 
 Every journal row becomes a leaf of an RFC 9162 Merkle tree (:mod:`accord.ledger`) when it
 is *sealed*: :meth:`Sealer.seal` numbers the rows not sealed yet as the next leaves (in
-``seq`` order), stores the tree's new nodes (:class:`~accord.store.SqlHashStore`) and a
-:class:`~accord.exchange.SignedCheckpoint` — all in one transaction. The
-node seals every second while it serves (:class:`~accord.node.DeliveryWorker`) and after a
-FLASH event.
+``seq`` order; on PostgreSQL only the rows known to be final,
+:mod:`accord.store._journal_order`), stores the tree's new nodes
+(:class:`~accord.store.SqlHashStore`) and a :class:`~accord.exchange.SignedCheckpoint` — all
+in one transaction. The node seals every second while it serves
+(:class:`~accord.node.DeliveryWorker`; with several worker processes, the one holding the
+:class:`~accord.store.SealerLock`) and after a FLASH event.
 
 Invariants:
 
 * leaves, nodes and checkpoints are only ever added; a leaf number is given once;
+* leaves follow ``seq`` order on both backends: a row is sealed only when every row of a
+  lower ``seq`` is sealed or will never exist (rolled back);
 * the tree's size equals the size of the latest checkpoint after every seal (they are
   written in one transaction); a seal refuses to build on a ledger where they differ, or
   whose stored right edge no longer gives the latest signed root, and raises a
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -42,6 +47,8 @@ from accord.store import (
     append_event,
     assign_leaves,
     format_stamp,
+    journal_horizon,
+    journal_writers,
     lock_ledger,
     pending_leaves,
     read_snapshot,
@@ -52,6 +59,12 @@ __all__ = ["DAMAGED", "SEAL_BATCH", "Sealer"]
 SEAL_BATCH = 65_536
 """Most rows one seal transaction takes; a backlog is sealed in several (one checkpoint each)."""
 _OPTIMISTIC_TRIES = 3
+FINAL_WAIT = 0.5
+"""PostgreSQL: the longest a seal waits for the journal's writers to finish the rows it would seal
+(:mod:`accord.store._journal_order`); past it, it seals the rows known to be final and leaves the
+rest to the next seal."""
+_FINAL_POLL = 0.001
+_FINAL_POLL_MAX = 0.02
 DAMAGED = "damaged"
 """The kind of the alarm a seal raises when it refuses a damaged ledger (``accord ledger alarms``)."""
 log = logging.getLogger("accord.ledger")
@@ -108,13 +121,18 @@ class Sealer:
     def __init__(self, ctx: NodeContext) -> None:
         """Seal the ledger of the node behind ``ctx``."""
         self._ctx = ctx
+        self._final = 0  # PostgreSQL: every journal row up to this seq is known to be final
 
     def seal(self, *, urgent: bool = False) -> SignedCheckpoint | None:
         """Seal every journal row not sealed yet; return the new checkpoint, or None if none was new.
 
         Rows become leaves in ``seq`` order; each transaction takes at most
         :data:`SEAL_BATCH` rows and stores their leaf numbers, the tree's new nodes and a
-        signed checkpoint together. ``urgent`` (after a FLASH event) takes the write lock
+        signed checkpoint together. On PostgreSQL, only rows known to be final are sealed:
+        those up to the last ``seq`` handed out before the seal began, once the transactions
+        that may still hold one of them have ended (waiting at most :data:`FINAL_WAIT`;
+        :mod:`accord.store._journal_order`), so that no row is sealed before one of a lower
+        ``seq`` that commits later. ``urgent`` (after a FLASH event) takes the write lock
         ahead of routine work. Safe to call from several threads or processes: sealers are
         serialised by the database.
 
@@ -124,9 +142,10 @@ class Sealer:
             StorageError: the database failed (nothing is sealed by the failed transaction).
         """
         last: SignedCheckpoint | None = None
+        up_to = self._final_seq()
         while True:
             try:
-                sealed = self._seal_batch(urgent)
+                sealed = self._seal_batch(urgent, up_to)
             except _Damaged as exc:
                 self._raise_alarm(exc)
                 raise
@@ -136,6 +155,31 @@ class Sealer:
             if count < SEAL_BATCH:
                 break
         return last
+
+    def _final_seq(self) -> int | None:
+        """PostgreSQL: the highest ``seq`` up to which every journal row is final; SQLite: None (all).
+
+        Raises:
+            StorageError: the database failed.
+        """
+        db = self._ctx.db
+        if db.dialect != "postgresql":
+            return None
+        with db.transaction(read_only=True) as session:
+            horizon = journal_horizon(session)
+            waiting = horizon.writers
+            deadline = time.monotonic() + FINAL_WAIT
+            pause = _FINAL_POLL
+            while waiting and time.monotonic() < deadline:
+                # Reading pg_locks briefly holds up lock takers: look often only at first.
+                time.sleep(pause)
+                pause = min(pause * 2, _FINAL_POLL_MAX)
+                waiting = journal_writers(session, waiting)
+        if not waiting:
+            self._final = max(self._final, horizon.seq)
+        else:
+            log.info("journal writers still open after %.1f s: sealing up to seq %d", FINAL_WAIT, self._final)
+        return self._final
 
     def _raise_alarm(self, damaged: _Damaged) -> None:
         """Journal a refused seal and keep it as an alarm (once per distinct damage: serve retries)."""
@@ -177,14 +221,14 @@ class Sealer:
             )
         log.error("LEDGER DAMAGED at %s: %s; not sealing (accord ledger verify)", me, damaged.reason)
 
-    def _seal_batch(self, urgent: bool) -> tuple[SignedCheckpoint, int] | None:
+    def _seal_batch(self, urgent: bool, up_to: int | None) -> tuple[SignedCheckpoint, int] | None:
         db = self._ctx.db
         # Optimistic: hash and sign without the write lock (a WAL read snapshot), so journal
         # writers wait only for the inserts; redo if another sealer got in between.
         for _ in range(_OPTIMISTIC_TRIES):
             with db.transaction(read_only=True) as session:
                 read_snapshot(session)
-                batch = self._prepare(session)
+                batch = self._prepare(session, up_to)
             if batch is None:
                 return None
             signed = self._sign(batch.checkpoint)
@@ -195,7 +239,7 @@ class Sealer:
                     return signed, len(batch.seqs)
         with db.transaction(urgent=urgent) as session:
             lock_ledger(session)
-            batch = self._prepare(session)
+            batch = self._prepare(session, up_to)
             if batch is None:
                 return None
             signed = self._sign(batch.checkpoint)
@@ -208,7 +252,7 @@ class Sealer:
         latest = session.execute(select(func.max(LedgerCheckpointRow.size))).scalar()
         return SqlHashStore(session).size(), int(latest or 0)
 
-    def _prepare(self, session: Session) -> _Batch | None:
+    def _prepare(self, session: Session, up_to: int | None) -> _Batch | None:
         start, covered = self._head(session)
         held = self._held(session, covered)
         if start != covered:
@@ -224,7 +268,7 @@ class Sealer:
                 None if held is None else held.to_dict(),
                 {"size": start, "leaf": int(beyond)},
             )
-        rows = pending_leaves(session, SEAL_BATCH)
+        rows = pending_leaves(session, SEAL_BATCH, up_to=up_to)
         if not rows:
             return None
         if held is not None:
