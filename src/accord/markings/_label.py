@@ -116,7 +116,7 @@ def _parsed_category(tag: str, type_: CategoryType, values: tuple[str, ...]) -> 
     return Category(tag, type_, values)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ConfidentialityLabel:
     """A STANAG 4774 confidentiality label.
 
