@@ -15,8 +15,9 @@ USA) under the three bilateral example agreements, in force:
   (40 %) and items received from the two others (with the alternative label in its
   scheme, as ``derive_alternative`` makes it, and a *Releasable To* that names it), with
   the purpose of the exchange 70 % of the time;
-* every item's marking parsed from its JSON, as ``node/_items.py`` reads a row: no two
-  items share a label, category or string object;
+* every item's marking parsed from its own JSON (each has its own label time), with
+  ``Marking.from_dict`` as ``node/holdings/_verifying.py`` reads a row: no two items share
+  a marking or label object; equal categories share one, as the parser hands them out;
 * 85 % READ, the rest COPY, TRANSLATE, RELEASE, EXPORT, CREATE, DESTROY, DOWNGRADE;
   releases to one of the other parties or to a third party, one in ten with consent.
   About half of the requests are denied.
@@ -285,7 +286,8 @@ class World:
             )
         purpose = MAIN_PURPOSE[template.origin] if rng.random() < 0.7 else rng.choice(PURPOSES)
         # As the node reads a holding: its marking parsed from the row's JSON
-        # (node/_items.py), so no two items share a label, category or string object.
+        # (node/holdings/_verifying.py), so no two items share a marking or label object
+        # (equal categories share one: the parser builds each distinct category once).
         stored = Marking(original, alternatives).canonical_bytes()
         marking = Marking.from_dict(json.loads(stored))
         return Resource(serial, marking, purpose, template.origin, holder)

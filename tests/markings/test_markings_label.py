@@ -264,3 +264,25 @@ def test_marking_from_dict_is_strict() -> None:
         Marking.from_dict({**data, "alternatives": {}})
     with pytest.raises(LabelError):
         Marking.from_json(b"[1]")
+
+
+def test_labels_parsed_from_different_rows_share_equal_categories() -> None:
+    """Two rows (different label times) parsed apart give equal labels with one object per category."""
+    first = jpn_label()
+    second = jpn_label(creation_time=T0 + timedelta(seconds=1))
+    a = ConfidentialityLabel.from_json(first.canonical_bytes())
+    b = ConfidentialityLabel.from_json(second.canonical_bytes())
+    assert a == first
+    assert b == second
+    assert a is not b
+    assert all(x is y for x, y in zip(a.categories, b.categories, strict=True))
+
+
+def test_a_category_that_does_not_parse_is_refused_every_time() -> None:
+    """The parsed-category memo keeps no failure: the same bad category raises on every read."""
+    data = json.loads(jpn_label().canonical_bytes())
+    (rel,) = (c for c in data["categories"] if c["tag_name"] == RELEASABLE_TO)
+    rel["values"] = ["not a party"]
+    for _ in range(2):
+        with pytest.raises(LabelError, match="not a party code"):
+            ConfidentialityLabel.from_dict(data)

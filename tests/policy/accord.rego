@@ -8,7 +8,7 @@
 #
 # input.principal {role, nationality, clearance_rank, ntk, purposes}
 # input.action    "read" | "create" | "release" | "copy" | "translate" | "destroy" | "downgrade" | "export"
-#                 or a duty about the node's own records: "read-journal" | "acknowledge-alarm" | "administer"
+#                 or a duty about the node's own records: "read-journal" | "acknowledge-alarm" | "report-to-oversight" | "administer"
 # input.resource  {originator_party, held_party, purpose, no_equivalent, rank_in_reader_scheme,
 #                  orig_rel, orig_ntk, orig_controls, has_alt, alt_rel, alt_ntk, alt_controls,
 #                  consented, consent_purposes, onward_forbidden}
@@ -54,6 +54,11 @@ role_permits if {
 
 role_permits if {
 	input.action == "acknowledge-alarm"
+	input.principal.role == "authority"
+}
+
+role_permits if {
+	input.action == "report-to-oversight"
 	input.principal.role == "authority"
 }
 

@@ -147,7 +147,7 @@ def _check_known(tag: str, type_: CategoryType, values: tuple[str, ...]) -> None
             raise LabelError(f"category {tag!r}: unknown control {unknown[0]!r}; known: {known}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Category:
     """One STANAG 4774 category: a tag name, a type and its values.
 

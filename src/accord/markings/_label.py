@@ -8,6 +8,7 @@ a binding signs (STANAG 4778), so two equal labels always give identical bytes.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -41,6 +42,8 @@ __all__ = [
 _REQUIRED = frozenset({"policy", "classification", "originator_id", "creation_time"})
 _OPTIONAL = frozenset({"categories", "privacy_mark", "review_time", "agreement"})
 _CATEGORY_KEYS = frozenset({"tag_name", "type", "values"})
+_PARSED_CATEGORIES = 4096
+"""Categories kept parsed: a node's labels repeat a few hundred of them (bench/policy.py)."""
 
 
 def check_keys(
@@ -94,10 +97,26 @@ def _category_from_dict(raw: object) -> Category:
     tag = data["tag_name"]
     if not isinstance(tag, str):
         raise LabelError("a category's tag_name must be a string")
-    return Category(tag, type_, tuple(values))
+    if all(type(value) is str for value in values):
+        return _parsed_category(tag, type_, tuple(values))
+    return Category(tag, type_, tuple(values))  # raises: a value is not a string
 
 
-@dataclass(frozen=True)
+@functools.lru_cache(maxsize=_PARSED_CATEGORIES)
+def _parsed_category(tag: str, type_: CategoryType, values: tuple[str, ...]) -> Category:
+    """``Category(tag, type_, values)``, one object per distinct input while it is remembered.
+
+    A pure function of its arguments and the result is immutable, so labels read from
+    different rows may share it: a node reads thousands of labels that repeat a few hundred
+    categories, and a category built once costs no second validation (NFC, control
+    characters, known tags) and keeps one object, not one per row, for the decision point
+    to read (``bench/policy.py``). Input that does not make a category raises every time
+    (``lru_cache`` keeps no exceptions).
+    """
+    return Category(tag, type_, values)
+
+
+@dataclass(frozen=True, slots=True)
 class ConfidentialityLabel:
     """A STANAG 4774 confidentiality label.
 

@@ -19,7 +19,7 @@ from accord.markings._label import ConfidentialityLabel, check_keys, load_json_o
 __all__ = ["Marking"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Marking:
     """The labels of one item: the originator's and the alternatives in other schemes.
 

@@ -98,7 +98,7 @@ class ConsentTerms:
     onward_release: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resource:
     """The item the action is about.
 
