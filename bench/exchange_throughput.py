@@ -41,6 +41,7 @@ import pika
 
 from bench._common import (
     _wait_listening,
+    cpu_seconds,
     create_reports,
     free_ports,
     held_items,
@@ -109,6 +110,7 @@ def run_accord(count: int, mode: str, root: Path, profile: Path | None = None) -
         with serve(fed, mode) as served:
             print(f"accord: serving JPN and KOR ({served.mode}, mTLS on 127.0.0.1:{fed.ports})")
             spies = _profilers(served.pids, profile)
+            cpu_before = {party: cpu_seconds(pid) for party, pid in served.pids.items()}
             start = time.perf_counter()
             # `accord send ITEM...` queues many items in one transaction (send_many).
             for chunk in range(0, len(ids), SEND_CHUNK):
@@ -120,6 +122,7 @@ def run_accord(count: int, mode: str, root: Path, profile: Path | None = None) -
                 time.sleep(0.02)
             total_s = time.perf_counter() - start
             left = pending(fed.jpn, kind="item")
+            cpu = {party: cpu_seconds(pid) - cpu_before[party] for party, pid in served.pids.items()}
             for spy in spies:
                 spy.send_signal(signal.SIGINT)
             for spy in spies:
@@ -135,6 +138,11 @@ def run_accord(count: int, mode: str, root: Path, profile: Path | None = None) -
     print(
         f"accord: first send to last receipt: {total_s:.2f} s -> {rate(count, total_s)} items/s "
         f"({received} held at KOR)"
+    )
+    # CPU per item varies less than the wall time on a machine shared with other work.
+    print(
+        "accord: CPU of the serving processes meanwhile: "
+        + ", ".join(f"{party} {s:.1f} s ({1000 * s / count:.2f} ms/item)" for party, s in cpu.items())
     )
     return {"rate": count / total_s if not left else 0.0, "create": count / create_s, "send": count / sent_s}
 
