@@ -211,6 +211,7 @@ class ReceivingService(ServiceBase):
         prepared: list[tuple[WireEnvelope, str, _Outcome]] = []
         with self._ctx.db.transaction(read_only=True) as snapshot:
             arrival = Arrival(snapshot, tx, sender_party, now)
+            arrival.read_earlier()
             for envelope in tx.envelopes:
                 result: _Outcome
                 try:
