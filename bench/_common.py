@@ -49,6 +49,7 @@ __all__ = [
     "built_once",
     "cpu_seconds",
     "fill_inbox",
+    "held_items",
     "make_federation",
     "medallion_command",
     "parse_stamp",
@@ -329,13 +330,41 @@ def _read(node: Node, sql: str, params: Sequence[object] = ()) -> list[tuple[obj
         return connection.execute(sql, tuple(params)).fetchall()
 
 
-def pending(node: Node, lane: str | None = None) -> int:
-    """Envelopes of ``node`` still waiting for a receipt (in ``lane``, or in all)."""
-    if lane is None:
-        rows = _read(node, "SELECT count(*) FROM outbox WHERE status = 'pending'")
-    else:
-        rows = _read(node, "SELECT count(*) FROM outbox WHERE status = 'pending' AND lane = ?", (lane,))
+def pending(node: Node, lane: str | None = None, *, kind: str | None = None) -> int:
+    """Envelopes of ``node`` still waiting for a receipt (in ``lane``, or in all; of ``kind``, or any).
+
+    ``kind="item"`` counts items only: the ledger witnessing (checkpoints offered after each
+    transmission) travels in the same outbox and is not what a benchmark sends.
+    """
+    sql = "SELECT count(*) FROM outbox WHERE status = 'pending'"
+    params: list[object] = []
+    if lane is not None:
+        sql += " AND lane = ?"
+        params.append(lane)
+    if kind is not None:
+        sql += " AND kind = ?"
+        params.append(kind)
+    rows = _read(node, sql, params)
     return int(str(rows[0][0]))
+
+
+def held_items(node: Node, sender: str, item_ids: Sequence[str]) -> int:
+    """How many of ``item_ids`` ``node`` holds as received from ``sender`` (items, not other messages).
+
+    The inbox also keeps every control message a node accepted (the ledger witnessing among
+    them), so counting inbox rows over-counts the items held.
+    """
+    held = 0
+    for start in range(0, len(item_ids), 500):
+        chunk = item_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = _read(
+            node,
+            f"SELECT count(*) FROM items WHERE received_from = ? AND id IN ({marks})",  # noqa: S608
+            [sender, *chunk],
+        )
+        held += int(str(rows[0][0]))
+    return held
 
 
 def receipt_times(node: Node, message_ids: Sequence[str]) -> dict[str, str]:

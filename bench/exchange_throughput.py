@@ -27,7 +27,9 @@ import argparse
 import json
 import multiprocessing
 import multiprocessing.queues
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -39,9 +41,10 @@ import pika
 
 from bench._common import (
     _wait_listening,
+    cpu_seconds,
     create_reports,
     free_ports,
-    inbox_times,
+    held_items,
     make_federation,
     medallion_command,
     pending,
@@ -62,8 +65,41 @@ COLLECTION = "365fed99-08fa-fdcd-a1b3-fb247eb41d01"
 SEND_CHUNK = 200
 
 
-def run_accord(count: int, mode: str, root: Path) -> dict[str, float]:
-    """Create ``count`` reports, then send them all and wait for every receipt."""
+def _profilers(pids: dict[str, int], out: Path | None) -> list[subprocess.Popen[bytes]]:
+    """py-spy recording each serving process into ``out`` (collapsed stacks), if asked."""
+    if out is None:
+        return []
+    out.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).parent / "py-spy"
+    return [
+        subprocess.Popen(  # noqa: S603 - the venv's py-spy, on our own child processes
+            [
+                str(spy),
+                "record",
+                "--pid",
+                str(pid),
+                "--rate",
+                "200",
+                "--format",
+                "raw",
+                "--threads",
+                "--nonblocking",
+                "--output",
+                str(out / f"{party.lower()}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for party, pid in pids.items()
+    ]
+
+
+def run_accord(count: int, mode: str, root: Path, profile: Path | None = None) -> dict[str, float]:
+    """Create ``count`` reports, then send them all and wait for every receipt.
+
+    With ``profile``, py-spy records both serving processes from the first send to the last
+    receipt (collapsed stacks, one file per node, one line per stack per thread).
+    """
     fed = make_federation(root)
     try:
         ids, create_s = create_reports(fed.jpn, count, size=ITEM_BYTES)
@@ -73,17 +109,25 @@ def run_accord(count: int, mode: str, root: Path) -> dict[str, float]:
         )
         with serve(fed, mode) as served:
             print(f"accord: serving JPN and KOR ({served.mode}, mTLS on 127.0.0.1:{fed.ports})")
+            spies = _profilers(served.pids, profile)
+            cpu_before = {party: cpu_seconds(pid) for party, pid in served.pids.items()}
             start = time.perf_counter()
             # `accord send ITEM...` queues many items in one transaction (send_many).
             for chunk in range(0, len(ids), SEND_CHUNK):
                 fed.jpn.sending.send_many(ids[chunk : chunk + SEND_CHUNK], to="KOR", actor="sato")
             sent_s = time.perf_counter() - start
             deadline = time.monotonic() + max(600.0, count / 10)
-            while pending(fed.jpn) and time.monotonic() < deadline:
+            # Items only: the witnessing that follows the transmissions is not what was sent.
+            while pending(fed.jpn, kind="item") and time.monotonic() < deadline:
                 time.sleep(0.02)
             total_s = time.perf_counter() - start
-            left = pending(fed.jpn)
-        received = len(inbox_times(fed.kor, "jpn-mod"))
+            left = pending(fed.jpn, kind="item")
+            cpu = {party: cpu_seconds(pid) - cpu_before[party] for party, pid in served.pids.items()}
+            for spy in spies:
+                spy.send_signal(signal.SIGINT)
+            for spy in spies:
+                spy.wait(60)
+        received = held_items(fed.kor, "jpn-mod", ids)
     finally:
         fed.close()
     if left or received != count:
@@ -94,6 +138,11 @@ def run_accord(count: int, mode: str, root: Path) -> dict[str, float]:
     print(
         f"accord: first send to last receipt: {total_s:.2f} s -> {rate(count, total_s)} items/s "
         f"({received} held at KOR)"
+    )
+    # CPU per item varies less than the wall time on a machine shared with other work.
+    print(
+        "accord: CPU of the serving processes meanwhile: "
+        + ", ".join(f"{party} {s:.1f} s ({1000 * s / count:.2f} ms/item)" for party, s in cpu.items())
     )
     return {"rate": count / total_s if not left else 0.0, "create": count / create_s, "send": count / sent_s}
 
@@ -290,12 +339,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, help="items for each system (default 10,000)")
     parser.add_argument("--mode", choices=["subprocess", "in-process"], default="subprocess")
     parser.add_argument("--no-peers", action="store_true", help="measure Accord only")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="py-spy both serving processes into this directory (raw collapsed stacks)",
+    )
     args = parser.parse_args(argv)
     count = args.count or (1000 if args.quick else 10_000)
     print(f"== exchange throughput: {count} items of {ITEM_BYTES} B ({args.mode}) ==")
     with tempfile.TemporaryDirectory(prefix="accord-bench-") as tmp:
         root = Path(tmp)
-        accord = run_accord(count, args.mode, root)["rate"]
+        accord = run_accord(count, args.mode, root, args.profile)["rate"]
         medallion = rabbit = 0.0
         if not args.no_peers:
             medallion = run_medallion(count, root)

@@ -3,7 +3,8 @@
 FLASH, IMMEDIATE/PRIORITY and ROUTINE envelopes travel in separate lanes with separate
 TLS connections, so a FLASH report is never queued behind a ROUTINE batch or an imagery
 upload (ACP 121 pre-emption). A supervisor thread notices new (peer, lane) pairs with
-pending envelopes and starts their loops; each loop sends what is due and, when there is
+pending envelopes and starts their loops; each loop sends what is due (preparing the next
+transmission while one travels, :meth:`DeliveryService.deliver_pipelined`) and, when there is
 nothing, rests until something is committed or its next envelope is due (when the peer is
 down: the outbox row's ``next_attempt_at`` carries the backoff) — it does not query the
 outbox while it rests.
@@ -36,6 +37,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from accord.crypto import TlsIdentity, certificate_fingerprint
@@ -268,6 +270,9 @@ class DeliveryWorker:
     def _lane(self, peer: str, lane: str) -> None:
         transport: ClosableTransport | None = None
         watch = self._ctx.db.watch()
+        # Where the lane's transmissions travel while the lane prepares the next one
+        # (DeliveryService.deliver_pipelined): one at a time, in order.
+        post_in = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"accord-{peer}-{lane}-post")
         try:
             with self._ctx.db.transaction() as session:
                 _, _ = self._parties.signer(session, peer)
@@ -277,7 +282,7 @@ class DeliveryWorker:
             while not self._stop.is_set():
                 watch.changed()  # what is committed from now on wakes the rest below
                 seen = self._ctx.db.commits()
-                result = self._delivery.deliver_once(peer, lane, transport)
+                result = self._delivery.deliver_pipelined(peer, lane, transport, post_in)
                 if result.sent:
                     idle_since = time.monotonic()
                     if result.error:
@@ -289,6 +294,7 @@ class DeliveryWorker:
         except (AccordError, StopIteration) as exc:
             log.warning("delivery lane %s/%s stopped: %s", peer, lane, exc)
         finally:
+            post_in.shutdown(wait=True)
             watch.close()
             if transport is not None:
                 transport.close()

@@ -102,11 +102,17 @@ class ConsentRepository(TableRepository[ConsentRow]):
         return found is not None
 
     def held_tokens(
-        self, third_party: str, *, status: ConsentState | None = None, item_id: str | None = None
+        self,
+        third_party: str,
+        *,
+        status: ConsentState | None = None,
+        item_id: str | None = None,
+        item_ids: Collection[str] | None = None,
     ) -> list[tuple[str, str | None]]:
         """At a third party: (item id, token JSON) of the consents held for ``third_party``.
 
-        Only those in ``status`` and about ``item_id`` when given; oldest request first.
+        Only those in ``status`` and about ``item_id`` (or among ``item_ids``) when given;
+        oldest request first.
         """
         query = select(ConsentRow.item_id, ConsentRow.token_json).where(
             ConsentRow.direction == Direction.HELD, ConsentRow.third_party == third_party
@@ -115,6 +121,8 @@ class ConsentRepository(TableRepository[ConsentRow]):
             query = query.where(ConsentRow.status == status)
         if item_id is not None:
             query = query.where(ConsentRow.item_id == item_id)
+        if item_ids is not None:
+            query = query.where(ConsentRow.item_id.in_(item_ids))
         return [
             (held, token) for held, token in self._session.execute(query.order_by(ConsentRow.requested_at))
         ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from accord.items import Direction
 from accord.store._repository import Repository, TableRepository
@@ -72,6 +72,18 @@ class InboxRepository(Repository):
     def add(self, row: InboxMessageRow) -> None:
         """Keep an accepted envelope."""
         self._session.add(row)
+
+    def among(self, sender: str, message_ids: Collection[str]) -> dict[str, InboxMessageRow]:
+        """The envelopes accepted from ``sender`` among ``message_ids``, by message id."""
+        query = select(InboxMessageRow).where(
+            InboxMessageRow.sender == sender, InboxMessageRow.message_id.in_(message_ids)
+        )
+        return {row.message_id: row for row in self._session.scalars(query)}
+
+    def add_many(self, rows: Sequence[dict[str, object]]) -> None:
+        """Keep accepted envelopes (the columns of :class:`InboxMessageRow`), in one statement."""
+        if rows:
+            self._session.execute(insert(InboxMessageRow), list(rows))
 
     def message_ids_about(self, item_id: str) -> Sequence[str]:
         """The message ids of the accepted envelopes about ``item_id``."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, and_, func, insert, or_, select, tuple_
 
 from accord.items import HoldingState, Precedence
 from accord.store._repository import TableRepository
@@ -39,6 +39,24 @@ class ItemRepository(TableRepository[ItemRow]):
         self._session.add_all(attachments)
 
     # -- several items --------------------------------------------------------------------
+
+    def add_many(self, items: Sequence[dict[str, object]], attachments: Sequence[dict[str, object]]) -> None:
+        """Store new items, then their attachments, one statement each (a received batch).
+
+        Each dict holds the columns of an :class:`ItemRow` (an :class:`AttachmentRow`): no
+        ORM object is made, which is most of the cost of holding thousands of items.
+        """
+        if items:
+            self._session.execute(insert(ItemRow), list(items))
+        if attachments:
+            self._session.execute(insert(AttachmentRow), list(attachments))
+
+    def origins(self, item_ids: Collection[str]) -> dict[str, tuple[str, str]]:
+        """The originating node and content digest of the items held here among ``item_ids``."""
+        query = select(ItemRow.id, ItemRow.originator_node, ItemRow.content_sha384).where(
+            ItemRow.id.in_(item_ids)
+        )
+        return {str(i): (str(node), str(digest)) for i, node, digest in self._session.execute(query)}
 
     def among(self, item_ids: Collection[str]) -> Sequence[ItemRow]:
         """The items held here among ``item_ids`` (in no particular order)."""

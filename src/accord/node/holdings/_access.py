@@ -24,7 +24,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from accord.agreements import Agreement
+from accord.agreements import Agreement, Status
 from accord.errors import AgreementStateError, NotFound, PolicyDenied, TranslationRefused, Withheld
 from accord.exchange import ConsentToken
 from accord.markings import Marking
@@ -94,11 +94,14 @@ class Release:
         to: The receiving party.
         consent: The terms of the originator's verified consent to this release (Art. 6),
             when there is one.
+        status: The agreement's status at the moment of the release, when the caller read it
+            already in the same transaction (a send of many items reads it once).
     """
 
     agreement: Agreement
     to: str
     consent: ConsentTerms | None = None
+    status: Status | None = None
 
 
 @dataclass(frozen=True)
@@ -148,8 +151,8 @@ class AccessService:
         here (only needed to translate a level that has no label in the reader's scheme, Art. 4).
         """
         agreement = release.agreement if release is not None else self._label_agreement(session, marking)
-        status = None
-        if agreement is not None:
+        status = release.status if release is not None else None
+        if agreement is not None and status is None:
             status = self._agreements.status_in(session, agreement.id, now)
         context = Context(now=now, agreement=agreement, agreement_status=status)
         if release is None:

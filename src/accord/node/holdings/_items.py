@@ -18,7 +18,7 @@ unit of its own, built from one :class:`~._units.ItemFooting`, which the service
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,10 +44,10 @@ from accord.node.holdings._item_types import (
 )
 from accord.node.holdings._listing import ItemListings, Readable
 from accord.node.holdings._reading import ItemReader
-from accord.node.holdings._resources import ItemResources
+from accord.node.holdings._resources import Consented, ItemResources
 from accord.node.holdings._search import NodeSearch
 from accord.node.holdings._units import ItemFooting
-from accord.node.holdings._verifying import item_key, verified_view
+from accord.node.holdings._verifying import Prefetched, item_key, verified_view
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import User, UserService
@@ -203,17 +203,26 @@ class ItemService:
         alternative = derive_alternative(marking.originator, level, provided_by=provided_by, issued=issued)
         return dataclasses.replace(bound, marking=marking.with_alternative(alternative))
 
-    def resource_of(self, row: ItemRow) -> Resource:
+    def resource_of(self, row: ItemRow, consented: Consented | None = None) -> Resource:
         """The decision point's view of a stored item, read from its columns.
 
         Only an item marked PURPOSE-LIMITED has its content opened (for the purpose of
         provision, Art. 6); nothing is verified here — the binding is checked when the item
-        is shown, after the decision.
+        is shown, after the decision. ``consented``: what :meth:`consented_among` read for
+        several items including this one.
 
         Raises:
             IntegrityError: the stored marking or sealed content cannot be read.
         """
-        return self._resources.resource_of(row)
+        return self._resources.resource_of(row, consented)
+
+    def consented_among(self, session: Session, item_ids: Collection[str]) -> Consented:
+        """The consents held here for the items ``item_ids``, with their terms, in one query.
+
+        Raises:
+            IntegrityError: a stored consent no longer parses.
+        """
+        return self._resources.consented(session, among=item_ids)
 
     def equivalents(self, view: ItemView) -> list[Equivalent]:
         """The alternative marking each partner would apply, under every agreement held here.
@@ -327,13 +336,15 @@ class ItemService:
         """
         return self._reader.attachment(item_id, position, actor=actor)
 
-    def view_in(self, session: Session, row: ItemRow) -> ItemView:
+    def view_in(self, session: Session, row: ItemRow, prefetched: Prefetched | None = None) -> ItemView:
         """The verified view of a stored item, inside the caller's transaction (no policy check).
+
+        ``prefetched``: what the caller read once for several items including this one.
 
         Raises:
             IntegrityError: the stored record no longer matches its binding.
         """
-        return verified_view(self._ctx, self._parties, session, row)
+        return verified_view(self._ctx, self._parties, session, row, prefetched)
 
     def item_key(self, row: ItemRow) -> bytes:
         """The item's data key, unwrapped with the node's data key.

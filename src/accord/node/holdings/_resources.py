@@ -9,7 +9,7 @@ item marked PURPOSE-LIMITED has its content opened, for the purpose of provision
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -50,27 +50,32 @@ class ItemResources:
         """The node's parsed access-key shapes these resources are read with."""
         return self._shapes
 
-    def resource_of(self, row: ItemRow) -> Resource:
+    def resource_of(self, row: ItemRow, consented: Consented | None = None) -> Resource:
         """The decision point's view of a stored item, read from its columns.
+
+        ``consented``: what :meth:`consented` read for several items including this one.
 
         Raises:
             IntegrityError: the stored marking or sealed content cannot be read.
         """
-        session = object_session(row)
-        consented = self.consented(session, row.id) if session is not None else {}
+        if consented is None:
+            session = object_session(row)
+            consented = self.consented(session, row.id) if session is not None else {}
         return self.resource(row.id, None, row.originator_party, lambda: row, consented)
 
-    def consented(self, session: Session, item_id: str | None = None) -> Consented:
+    def consented(
+        self, session: Session, item_id: str | None = None, *, among: Collection[str] | None = None
+    ) -> Consented:
         """Items held here with the originator's consent to this node's party, not revoked (Art. 6).
 
         Each with the terms of its consents (verified when the item arrived with them), whose
-        conditions bind the holding here.
+        conditions bind the holding here. Only ``item_id``, or the items ``among``, when given.
 
         Raises:
             IntegrityError: a stored consent no longer parses.
         """
         held_here = ConsentRepository(session).held_tokens(
-            self._ctx.config.party, status=ConsentState.APPROVED, item_id=item_id
+            self._ctx.config.party, status=ConsentState.APPROVED, item_id=item_id, item_ids=among
         )
         out: Consented = {}
         for held, token_json in held_here:

@@ -163,6 +163,17 @@ class SearchIndex:
         level = self._level(row)
         add_search_docs(session, [SearchDoc(row.id, row.id, level, self._chunks(item_text(content, names)))])
 
+    def item_doc(
+        self, item_id: str, marking: Marking, content: ItemContent, names: Iterable[str]
+    ) -> SearchDoc:
+        """The index rows of a new holding, made before its write transaction.
+
+        The same rows as :meth:`index_item` writes; :func:`~accord.store.add_search_docs`
+        writes those of a whole received batch in one statement per table.
+        """
+        level = own_level(marking, self._ctx.config.scheme)
+        return SearchDoc(item_id, item_id, level, self._chunks(item_text(content, names)))
+
     def index_translation(self, session: Session, made: TranslationRow, content: ItemContent) -> None:
         """Index a translation this node made, under its source item."""
         level = search_level(session, made.source_id)

@@ -26,7 +26,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement
-from accord.crypto import verify_binding
+from accord.crypto import VerifyKeys, verify_binding
 from accord.errors import PolicyDenied, VerificationFailed
 from accord.exchange import EnvelopeHeader, ItemPayload, Receipt, label_digest
 from accord.items import binding_statement
@@ -79,7 +79,7 @@ class ItemAcceptance:
         payload = ItemPayload.parse(opened.plaintext)
         relayed = payload.originator_node != arrival.sender
         self.check_origin(session, payload, sender_party, relayed, now)
-        self.check_binding(session, payload)
+        self.check_binding(session, payload, arrival.signers)
         translator = self.translator(session, payload, agreement, sender_party, relayed)
         require_scope(
             may_travel(
@@ -150,15 +150,25 @@ class ItemAcceptance:
         if revoked(session, token.token_id):
             raise PolicyDenied(f"consent {token.token_id} was revoked by {payload.originator_party} (Art. 6)")
 
-    def check_binding(self, session: Session, payload: ItemPayload) -> None:
+    def check_binding(
+        self,
+        session: Session,
+        payload: ItemPayload,
+        signers: dict[str, tuple[str, VerifyKeys]] | None = None,
+    ) -> None:
         """Check the originator's binding of label, content and attachments.
+
+        ``signers`` keeps the pinned keys looked up, for the rest of a transmission.
 
         Raises:
             VerificationFailed: it is not the originator's, or does not verify with its pinned keys.
         """
         if payload.binding.signer != payload.originator_node:
             raise VerificationFailed("the binding is not signed by the originator")
-        _, originator_keys = self._parties.signer(session, payload.originator_node)
+        signers = {} if signers is None else signers
+        if payload.originator_node not in signers:
+            signers[payload.originator_node] = self._parties.signer(session, payload.originator_node)
+        _, originator_keys = signers[payload.originator_node]
         statement = binding_statement(
             item_id=payload.item_id,
             originator_node=payload.originator_node,

@@ -29,6 +29,7 @@ import json
 import random
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -77,6 +78,19 @@ class PeerTransport(Protocol):
 
 
 @dataclass(frozen=True)
+class _Batch:
+    """One signed transmission of a lane's due envelopes, before it is posted."""
+
+    peer: str
+    lane: str
+    tx: Transmission
+    ordered: list[str]
+    message_ids: frozenset[str]
+    kinds: frozenset[str]
+    blobs: dict[str, int]
+
+
+@dataclass(frozen=True)
 class DeliveryResult:
     """What one delivery attempt did."""
 
@@ -84,6 +98,15 @@ class DeliveryResult:
     receipted: int = 0
     rejected: int = 0
     error: str | None = None
+
+
+def _add(total: DeliveryResult, more: DeliveryResult) -> DeliveryResult:
+    return DeliveryResult(
+        sent=total.sent + more.sent,
+        receipted=total.receipted + more.receipted,
+        rejected=total.rejected + more.rejected,
+        error=more.error or total.error,
+    )
 
 
 def _behind_more_urgent(session: Session, peer: str, lane: str) -> bool:
@@ -144,6 +167,48 @@ class DeliveryService:
 
     def deliver_once(self, peer: str, lane: str, transport: PeerTransport) -> DeliveryResult:
         """Send the most urgent due envelopes of ``peer`` in ``lane`` and record the receipts."""
+        batch = self._take(peer, lane)
+        if batch is None:
+            return DeliveryResult()
+        try:
+            body = self._post(batch, transport)
+        except AccordError as exc:
+            return self._failed(batch, exc)
+        return self._finish(batch, body)
+
+    def deliver_pipelined(
+        self, peer: str, lane: str, transport: PeerTransport, post_in: Executor
+    ) -> DeliveryResult:
+        """:meth:`deliver_once` until nothing is due, preparing the next transmission while one travels.
+
+        While transmission N is with the peer (posted in ``post_in``, one thread), this
+        thread records the receipts of N - 1 and takes and signs N + 1 (leaving N's envelopes
+        out: they are still pending); N + 1 is posted as soon as N's answer is back. The peer
+        therefore receives a lane's transmissions one at a time and in order, each after it
+        committed the one before — what it relies on (a notice after its item, a revocation
+        after its consent) — while both nodes work at once instead of in turn.
+        """
+        total = DeliveryResult()
+        batch = self._take(peer, lane)
+        answered: tuple[_Batch, bytes] | None = None
+        while batch is not None:
+            travelling = post_in.submit(self._post, batch, transport)
+            if answered is not None:
+                total = _add(total, self._finish(*answered))
+                answered = None
+            following = self._take(peer, lane, leave_out=batch.message_ids)
+            try:
+                answered = (batch, travelling.result())
+            except AccordError as exc:
+                total = _add(total, self._failed(batch, exc))
+                break  # the worker waits before trying again (as after deliver_once)
+            batch = following
+        if answered is not None:
+            total = _add(total, self._finish(*answered))
+        return total
+
+    def _take(self, peer: str, lane: str, leave_out: frozenset[str] = frozenset()) -> _Batch | None:
+        """The most urgent due envelopes of ``peer`` in ``lane`` (not ``leave_out``), signed together."""
         now = self._ctx.now()
         # Art. 21: what the agreement no longer lets leave is held, not sent (_departure).
         hold_what_may_not_leave(self._ctx, self._agreements, peer, now)
@@ -155,37 +220,49 @@ class DeliveryService:
                 lane,
                 at=format_stamp(now),
                 first_tries_only=_behind_more_urgent(session, peer, lane),
-                limit=_BATCH.get(lane, 50),
+                limit=_BATCH.get(lane, 50) + len(leave_out),
             )
+            rows = [row for row in rows if row.message_id not in leave_out][: _BATCH.get(lane, 50)]
             if not rows:
-                return DeliveryResult()
+                return None
             envelopes = [WireEnvelope(row.header, row.ciphertext) for row in rows]
-            kinds = {row.kind for row in rows}
-            message_ids = [row.message_id for row in rows]
+            kinds = frozenset(row.kind for row in rows)
+            message_ids = frozenset(row.message_id for row in rows)
+            ordered = [row.message_id for row in rows]
             blobs = {b["blob_id"]: int(b["size"]) for row in rows for b in json.loads(row.blobs_json)}
+        tx = Transmission(
+            id=f"tx-{uuid.uuid4().hex}",
+            sender=self._ctx.config.node_id,
+            recipient=peer,
+            created=format_stamp(now),
+            envelopes=tuple(envelopes),
+            signature=UNSIGNED,
+        ).signed_with(self._ctx.keys)
+        return _Batch(peer, lane, tx, ordered, message_ids, kinds, blobs)
+
+    def _post(self, batch: _Batch, transport: PeerTransport) -> bytes:
+        """Upload what attachments the peer lacks, then post the transmission; its answer."""
+        for blob_id, size in batch.blobs.items():
+            have = transport.blob_status(blob_id)
+            if have < size:
+                transport.put_blob(blob_id, have, size, self._ctx.blobs.read_from(blob_id, have))
+        return transport.post_transmission(batch.tx.to_bytes())
+
+    def _finish(self, batch: _Batch, body: bytes) -> DeliveryResult:
+        """Record the peer's answer to ``batch`` (or, if it does not verify, try again later)."""
         try:
-            for blob_id, size in blobs.items():
-                have = transport.blob_status(blob_id)
-                if have < size:
-                    transport.put_blob(blob_id, have, size, self._ctx.blobs.read_from(blob_id, have))
-            tx = Transmission(
-                id=f"tx-{uuid.uuid4().hex}",
-                sender=self._ctx.config.node_id,
-                recipient=peer,
-                created=format_stamp(now),
-                envelopes=tuple(envelopes),
-                signature=UNSIGNED,
-            ).signed_with(self._ctx.keys)
-            body = transport.post_transmission(tx.to_bytes())
-            result = self._record(peer, tx, body, message_ids, urgent=lane == "flash")
-            # A transmission of anything but the witnessing itself: partners get our
-            # checkpoint after it (the worker publishes at its next seal).
-            if kinds - WITNESS_TYPES:
-                self._ctx.exchange_activity.set()
-            return result
+            result = self._record(batch.peer, batch.tx, body, batch.ordered, urgent=batch.lane == "flash")
         except AccordError as exc:
-            self._retry_later(message_ids, exc, urgent=lane == "flash")
-            return DeliveryResult(sent=len(message_ids), error=str(exc))
+            return self._failed(batch, exc)
+        # A transmission of anything but the witnessing itself: partners get our
+        # checkpoint after it (the worker publishes at its next seal).
+        if batch.kinds - WITNESS_TYPES:
+            self._ctx.exchange_activity.set()
+        return result
+
+    def _failed(self, batch: _Batch, exc: AccordError) -> DeliveryResult:
+        self._retry_later(batch.ordered, exc, urgent=batch.lane == "flash")
+        return DeliveryResult(sent=len(batch.ordered), error=str(exc))
 
     def _retry_later(self, message_ids: list[str], exc: AccordError, *, urgent: bool = False) -> None:
         now = self._ctx.now()

@@ -18,7 +18,7 @@ from accord.exchange import EnvelopeHeader, Receipt
 from accord.items import Direction
 from accord.store import InboxMessageRow, InboxRepository, SequenceRepository, format_stamp
 
-__all__ = ["record_arrival", "seen"]
+__all__ = ["given_before", "record_arrival", "seen"]
 
 
 def seen(session: Session, sender: str, message_id: str, digest: str) -> Receipt | None:
@@ -27,7 +27,15 @@ def seen(session: Session, sender: str, message_id: str, digest: str) -> Receipt
     Raises:
         VerificationFailed: the message id was received before with other content (a replay).
     """
-    row = InboxRepository(session).get(sender, message_id)
+    return given_before(InboxRepository(session).get(sender, message_id), message_id, digest)
+
+
+def given_before(row: InboxMessageRow | None, message_id: str, digest: str) -> Receipt | None:
+    """:func:`seen` on an inbox row already read (a transmission's rows are read at once).
+
+    Raises:
+        VerificationFailed: the message id was received before with other content (a replay).
+    """
     if row is None:
         return None
     if row.digest != digest:

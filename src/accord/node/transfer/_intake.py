@@ -7,7 +7,8 @@ snapshot, the sender's party, the time of receipt), in this order:
 1. the header names the same sender and us (the transmission's);
 2. a message id seen before with the same digest gets the same receipt again
    (idempotent, even once it is older than the age limit); with another digest it is a
-   replay and is refused (:func:`~._inbox.seen`);
+   replay and is refused (:func:`~._inbox.given_before`, on the rows
+   :meth:`Arrival.read_earlier` read for the whole transmission);
 3. it is neither stale (older than :data:`MAX_ENVELOPE_AGE`) nor from the future
    (:func:`check_fresh`);
 4. the agreement is checked with **our** copy and **our** clock: it still lets this kind
@@ -29,13 +30,14 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement, Status
 from accord.canonical import parse_time
-from accord.crypto import Suite, open_envelope
+from accord.crypto import Suite, VerifyKeys, open_envelope
 from accord.errors import AccordError, AgreementStateError, InvalidInput, PolicyDenied, VerificationFailed
 from accord.exchange import EnvelopeHeader, Receipt, Transmission, WireEnvelope
 from accord.node.core._context import NodeContext
 from accord.node.registry._agreements import AgreementService, travel_refusal
-from accord.node.transfer._inbox import seen
+from accord.node.transfer._inbox import given_before
 from accord.node.transfer._sending import suite_of
+from accord.store import InboxMessageRow, InboxRepository
 
 __all__ = [
     "MAX_CLOCK_SKEW",
@@ -60,7 +62,9 @@ class Arrival:
     ``session`` is the receiver's read-only snapshot; ``sender_party`` the party of the
     transmission's (authenticated) sender; ``now`` the time of receipt, one for the whole
     transmission; ``checked`` caches each agreement and its status for the transmission
-    (one look per agreement).
+    (one look per agreement), ``signers`` each originator's party and keys (one look per
+    node); ``earlier`` holds the inbox rows of the transmission's message ids received
+    before (:meth:`read_earlier`: one query for all of them, not one per envelope).
     """
 
     session: Session
@@ -68,6 +72,13 @@ class Arrival:
     sender_party: str
     now: datetime
     checked: dict[str, tuple[Agreement, Status]] = field(default_factory=dict)
+    signers: dict[str, tuple[str, VerifyKeys]] = field(default_factory=dict)
+    earlier: dict[str, InboxMessageRow] = field(default_factory=dict)
+
+    def read_earlier(self) -> None:
+        """Read the inbox rows of every message id in the transmission, in one query."""
+        ids = {message_id(envelope) for envelope in self.tx.envelopes}
+        self.earlier.update(InboxRepository(self.session).among(self.sender, ids))
 
     @property
     def sender(self) -> str:
@@ -146,7 +157,7 @@ def open_checked(
     # receipt lost on the way back, a bundle imported twice): the age checks are for
     # what is new.
     digest = envelope.digest()
-    earlier = seen(session, arrival.sender, header.message_id, digest)
+    earlier = given_before(arrival.earlier.get(header.message_id), header.message_id, digest)
     if earlier is not None:
         return earlier
     check_fresh(header, arrival.now)

@@ -39,16 +39,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from accord.errors import AccordError, VerificationFailed
 from accord.exchange import UNSIGNED, Receipt, ReceiptBatch, Transmission, WireEnvelope
 from accord.items import Precedence
+from accord.node.holdings._search_index import SearchIndex
 from accord.node.transfer._acceptance import ItemAcceptance, PreparedItem
 from accord.node.transfer._attachments import MAX_BLOB_BYTES, finish_upload
 from accord.node.transfer._control import WITNESS_TYPES, ControlHandler
 from accord.node.transfer._dispatch import ControlDispatch, PreparedControl
-from accord.node.transfer._holding import ItemHolding
+from accord.node.transfer._holding import HoldingDraft, ItemHolding
 from accord.node.transfer._intake import (
     MAX_ENVELOPE_AGE,
     Arrival,
@@ -209,6 +211,7 @@ class ReceivingService(ServiceBase):
         prepared: list[tuple[WireEnvelope, str, _Outcome]] = []
         with self._ctx.db.transaction(read_only=True) as snapshot:
             arrival = Arrival(snapshot, tx, sender_party, now)
+            arrival.read_earlier()
             for envelope in tx.envelopes:
                 result: _Outcome
                 try:
@@ -221,7 +224,13 @@ class ReceivingService(ServiceBase):
     def _write_all(
         self, tx: Transmission, prepared: list[tuple[WireEnvelope, str, _Outcome]], now: datetime
     ) -> tuple[list[Receipt], list[str], int]:
-        """One short write transaction for the whole batch (a savepoint per envelope).
+        """One short write transaction for the whole batch.
+
+        Items received directly from their originator are drafted first, outside the write
+        lock (content sealed, index rows made), then held a run at a time with one statement
+        per table (:meth:`ItemHolding.commit_many`, in a savepoint: should the run fail as a
+        whole, its envelopes are committed one by one instead); anything else is committed in
+        a savepoint of its own, so a bad envelope costs only itself.
 
         Returns the receipts, the message ids refused (each quarantined with its reason)
         and how many receipts were given before.
@@ -234,27 +243,83 @@ class ReceivingService(ServiceBase):
             and outcome.header.precedence is Precedence.FLASH
             for _, _, outcome in prepared
         )
+        index = SearchIndex(self._ctx)
+        drafts = {
+            position: self._holding.draft(outcome, tx.sender, now, index)
+            for position, (_, _, outcome) in enumerate(prepared)
+            if isinstance(outcome, PreparedItem) and outcome.payload.consent is None
+        }
         with self._ctx.db.transaction(urgent=urgent) as session:
-            for envelope, msg_id, outcome in prepared:
-                if isinstance(outcome, Receipt):
-                    receipts.append(outcome)
-                    repeated += 1
+            results = self._commit_all(session, tx, prepared, drafts, now)
+            for (envelope, msg_id, outcome), result in zip(prepared, results, strict=True):
+                if isinstance(result, Receipt):
+                    receipts.append(result)
+                    # Received before, or stored meanwhile by another connection.
+                    repeated += not isinstance(outcome, PreparedItem | PreparedControl) or (
+                        result is not outcome.receipt
+                    )
                     continue
-                reason = outcome if isinstance(outcome, str) else ""
-                if isinstance(outcome, PreparedItem | PreparedControl):
-                    try:
-                        receipt = self._commit_one(session, tx, outcome, now)
-                        receipts.append(receipt)
-                        repeated += receipt is not outcome.receipt  # stored meanwhile by another connection
-                        continue
-                    except AccordError as exc:
-                        reason = f"{type(exc).__name__}: {exc}"
                 rejected.append(msg_id)
-                refusal = Refusal(tx.sender, msg_id, reason, raw(envelope))
+                refusal = Refusal(tx.sender, msg_id, result, raw(envelope))
                 self._quarantine_book.record_in(session, refusal, now)
         if urgent:
             self._ctx.flash_committed()
         return receipts, rejected, repeated
+
+    def _commit_all(
+        self,
+        session: Session,
+        tx: Transmission,
+        prepared: list[tuple[WireEnvelope, str, _Outcome]],
+        drafts: dict[int, HoldingDraft],
+        now: datetime,
+    ) -> list[Receipt | str]:
+        """Store or apply every checked envelope in order: each one's receipt, or why it was refused."""
+        results: list[Receipt | str] = []
+        run: list[tuple[int, PreparedItem]] = []
+
+        def flush_run() -> None:
+            results.extend(self._commit_run(session, tx, [drafts[p] for p, _ in run], now))
+            run.clear()
+
+        for position, (_, _, outcome) in enumerate(prepared):
+            if position in drafts:
+                run.append((position, drafts[position].prepared))
+                continue
+            if run:
+                flush_run()
+            if isinstance(outcome, Receipt | str):
+                results.append(outcome)
+                continue
+            try:
+                results.append(self._commit_one(session, tx, outcome, now))
+            except AccordError as exc:
+                results.append(f"{type(exc).__name__}: {exc}")
+        if run:
+            flush_run()
+        return results
+
+    def _commit_run(
+        self, session: Session, tx: Transmission, drafts: list[HoldingDraft], now: datetime
+    ) -> list[Receipt | str]:
+        """Hold a run of drafted items at once; one by one if the run fails as a whole."""
+        try:
+            with session.begin_nested():
+                outcomes = self._holding.commit_many(session, tx, drafts, now)
+        except (AccordError, SQLAlchemyError):
+            # Another connection wrote one of them meanwhile (several workers on PostgreSQL),
+            # or the database refused a row: the item-by-item path decides each one alone.
+            results: list[Receipt | str] = []
+            for draft in drafts:
+                try:
+                    results.append(self._commit_one(session, tx, draft.prepared, now))
+                except AccordError as exc:
+                    results.append(f"{type(exc).__name__}: {exc}")
+            return results
+        return [
+            outcome if isinstance(outcome, Receipt) else f"{type(outcome).__name__}: {outcome}"
+            for outcome in outcomes
+        ]
 
     # --- one envelope -----------------------------------------------------------------
 

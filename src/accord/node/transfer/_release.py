@@ -25,7 +25,9 @@ from accord.node.core._principal import Act
 from accord.node.holdings._access import Release, consent_terms, require_scope
 from accord.node.holdings._consent_book import PassingOn, usable_consent
 from accord.node.holdings._items import ItemView
+from accord.node.holdings._resources import Consented
 from accord.node.holdings._vault import unwrap_blob_key
+from accord.node.holdings._verifying import Prefetched
 from accord.node.registry._users import User
 from accord.node.transfer._services import FootingBase
 from accord.policy import Decision, Passage, may_travel
@@ -40,7 +42,9 @@ class ReleaseRequest:
 
     ``agreement_id`` is the agreement asked for (``None``: the one that covers ``to``);
     ``checked`` caches each agreement wanted and its status for the request (one look per
-    agreement, however many items).
+    agreement, however many items); ``rows`` the items' rows, ``prefetched`` what verifying
+    them reads besides and ``consented`` the consents they are held under, when the caller
+    read them for all the items at once.
     """
 
     session: Session
@@ -49,6 +53,9 @@ class ReleaseRequest:
     agreement_id: str | None
     now: datetime
     checked: dict[str | None, tuple[Agreement, Status]] = field(default_factory=dict)
+    rows: dict[str, ItemRow] = field(default_factory=dict)
+    prefetched: Prefetched | None = None
+    consented: Consented | None = None
 
     @property
     def act(self) -> Act:
@@ -80,10 +87,10 @@ class ReleaseChecks(FootingBase):
         """
         session, user, to, now = request.session, request.user, request.to, request.now
         # Someone who may not read the item is told it does not exist (no probing).
-        resource = self._items.resource_of(row)
+        resource = self._items.resource_of(row, request.consented)
         self._access.require_read(session, user, resource, now)
-        view = self._items.view_in(session, row)
-        agreement = self.agreement_for(request, view)
+        view = self._items.view_in(session, row, request.prefetched)
+        agreement, status = self.agreement_for(request, view)
         # Art. 6: an item provided by a partner goes on only with its originator's consent.
         consent = None
         if view.originator_node != self._ctx.config.node_id:
@@ -93,14 +100,18 @@ class ReleaseChecks(FootingBase):
                 # Held under a consent that forbids passing it on (Art. 6): the decision
                 # point's reason (the condition, the consent) comes first.
                 if any(not terms.onward_release for terms in resource.consents):
-                    self._access.require_release(session, user, resource, now, Release(agreement, to))
+                    self._access.require_release(
+                        session, user, resource, now, Release(agreement, to, status=status)
+                    )
                 raise
         terms = consent_terms(consent) if consent is not None else None
-        decision = self._access.require_release(session, user, resource, now, Release(agreement, to, terms))
+        release = Release(agreement, to, terms, status)
+        decision = self._access.require_release(session, user, resource, now, release)
         return Authorised(view, agreement, consent, decision)
 
-    def agreement_for(self, request: ReleaseRequest, view: ItemView) -> Agreement:
-        """The agreement the release goes under, once the label may travel under it (Arts. 4, 21).
+    def agreement_for(self, request: ReleaseRequest, view: ItemView) -> tuple[Agreement, Status]:
+        """The agreement the release goes under and its status now, once the label may travel
+        under it (Arts. 4, 21).
 
         Raises:
             NotFound: no agreement covers ``to``.
@@ -129,7 +140,7 @@ class ReleaseChecks(FootingBase):
         if relayed and label.policy not in agreement.schemes:
             source = view.marking.for_scheme(own.scheme) or label
         require_scope(may_travel(label, agreement, status, Passage(to=to, direct=not relayed, source=source)))
-        return agreement
+        return agreement, status
 
     def consent_for(self, session: Session, view: ItemView, to: str, now: datetime) -> ConsentToken:
         """The originator's consent this node holds to pass the item on to ``to`` (Art. 6).
@@ -147,12 +158,21 @@ class ReleaseChecks(FootingBase):
         return usable_consent(session, self._parties, passing, now)
 
     def payload(
-        self, session: Session, row: ItemRow, view: ItemView, consent: ConsentToken | None
+        self,
+        session: Session,
+        row: ItemRow,
+        view: ItemView,
+        consent: ConsentToken | None,
+        prefetched: Prefetched | None = None,
     ) -> ItemPayload:
         """What travels: label, binding, content, the attachments' keys, the consent token."""
         item_key = self._items.item_key(row)
         manifests = []
-        attachments = ItemRepository(session).attachments(row.id)
+        attachments = (
+            ItemRepository(session).attachments(row.id)
+            if prefetched is None
+            else prefetched.attachments.get(row.id, [])
+        )
         for att, ref in zip(attachments, view.attachments, strict=True):
             key = unwrap_blob_key(item_key, att.wrapped_key, row.id, att.position)
             manifests.append(AttachmentManifest(ref, att.blob_id, self._ctx.blobs.size(att.blob_id), key))

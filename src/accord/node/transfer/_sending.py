@@ -24,6 +24,7 @@ from accord.errors import NotFound
 from accord.exchange import IdentityCard, ItemPayload
 from accord.items import Precedence
 from accord.node.core._principal import Act
+from accord.node.holdings._verifying import Prefetched
 from accord.node.transfer._release import Authorised, ReleaseChecks, ReleaseRequest
 from accord.node.transfer._sealing import Outgoing, Sent, seal_into_outbox, suite_of
 from accord.node.transfer._services import Footing, FootingBase
@@ -81,7 +82,14 @@ class SendingService(FootingBase):
         urgent = precedence is Precedence.FLASH or self._any_flash(item_ids)
         with self._ctx.work(actor, "item.send", item_id=first, detail=detail, urgent=urgent) as session:
             user = self._users.get_in(session, actor)
-            request = ReleaseRequest(session, user, to, agreement_id, self._ctx.now())
+            # The rows, attachments, notices and consents of all the items: one query each,
+            # not one each per item.
+            rows = {row.id: row for row in ItemRepository(session).among(item_ids)}
+            prefetched = Prefetched.read(session, self._parties, list(rows))
+            consented = self._items.consented_among(session, list(rows))
+            request = ReleaseRequest(
+                session, user, to, agreement_id, self._ctx.now(), {}, rows, prefetched, consented
+            )
             peers: list[IdentityCard] = []
             sent: list[Sent] = []
             for item_id in item_ids:
@@ -98,13 +106,13 @@ class SendingService(FootingBase):
         self, request: ReleaseRequest, item_id: str, precedence: Precedence | None, peers: list[IdentityCard]
     ) -> list[Sent]:
         session = request.session
-        row = ItemRepository(session).get(item_id)
+        row = request.rows.get(item_id)
         if row is None:
             raise NotFound(f"no item {item_id!r} at this node")
         release = self._release.authorise(request, row)
         if not peers:  # looked up once, after the first item's checks (their reasons come first)
             peers.extend(self.peers_in(session, request.to))
-        payload = self._release.payload(session, row, release.view, release.consent)
+        payload = self._release.payload(session, row, release.view, release.consent, request.prefetched)
         chosen = precedence or release.view.precedence
         return [self._queue(request, card, release, payload, chosen) for card in peers]
 
