@@ -1,6 +1,6 @@
 """Start-up of the ``accord`` command: ``--help`` (target <= 250 ms) and ``item list`` (<= 400 ms).
 
-Run: .venv/bin/python -m bench.startup [--items N] [--runs R] [--rebuild]
+Run: .venv/bin/python -m bench.startup [--items N] [--runs R] [--rebuild] [--src DIR]
 
 Wall time of whole processes, as a person at a terminal waits for them: ``time.perf_counter``
 around ``subprocess.run`` of the ``accord`` console script, ``--runs`` times each (interleaved),
@@ -79,6 +79,34 @@ def _token(env: dict[str, str], built: Path, name: str) -> dict[str, str]:
     return {**env, "ACCORD_TOKEN": (built / f"token-{name}").read_text(encoding="utf-8")}
 
 
+def _report(
+    timings: dict[str, list[float]],
+    runs: int,
+    start_load: tuple[float, float, float],
+    args: argparse.Namespace,
+) -> int:
+    load = os.getloadavg()
+    print(
+        f"{runs} runs each, wall time per process (bytecode {'none' if args.no_bytecode else 'cached'};"
+        f" load average {start_load[0]:.2f} {start_load[1]:.2f} {start_load[2]:.2f} at the start,"
+        f" {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end):"
+    )
+    if args.src is not None:
+        print(f"  (the accord package under {args.src})")
+    met = True
+    for name, values in timings.items():
+        median, p95 = statistics.median(values), percentile(values, 95)
+        target = TARGETS_MS.get(name)
+        verdict = ""
+        if target is not None:
+            ok = median <= target
+            met = met and ok
+            verdict = f"   target <= {target:.0f} ms (median): {'met' if ok else 'MISSED'}"
+        label = f"peer: {name}" if name.startswith("python") else f"accord {name}"
+        print(f"  {label:<44} median {median:7.0f} ms   p95 {p95:7.0f} ms{verdict}")
+    return 0 if met else 1
+
+
 def main() -> int:
     """Build the node once, time the commands, print the figures; 1 if a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -87,6 +115,11 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true", help="build the node again")
     parser.add_argument("--no-bytecode", action="store_true", help="no bytecode cache (compile each run)")
     parser.add_argument("--quick", action="store_true", help="1,000 items, 7 runs")
+    parser.add_argument(
+        "--src",
+        type=Path,
+        help="time the accord package under this folder (e.g. another checkout's src/, for a before/after)",
+    )
     args = parser.parse_args()
     items = 1_000 if args.quick else args.items
     runs = 7 if args.quick else args.runs
@@ -102,6 +135,8 @@ def main() -> int:
         env["PYTHONPYCACHEPREFIX"] = str(built / "pycache")
     env.pop("ACCORD_PASSWORD", None)
     env.pop("ACCORD_HOME", None)
+    if args.src is not None:
+        env["PYTHONPATH"] = str(args.src.resolve())
     accord = str(BIN / "accord")
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         home = Path(tmp) / "jpn"
@@ -129,24 +164,7 @@ def main() -> int:
         for _ in range(runs):
             for name, (command, command_env) in commands.items():
                 timings[name].append(_time(command, command_env))
-    load = os.getloadavg()
-    print(
-        f"{runs} runs each, wall time per process (bytecode {'none' if args.no_bytecode else 'cached'};"
-        f" load average {start_load[0]:.2f} {start_load[1]:.2f} {start_load[2]:.2f} at the start,"
-        f" {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end):"
-    )
-    met = True
-    for name, values in timings.items():
-        median, p95 = statistics.median(values), percentile(values, 95)
-        target = TARGETS_MS.get(name)
-        verdict = ""
-        if target is not None:
-            ok = median <= target
-            met = met and ok
-            verdict = f"   target <= {target:.0f} ms (median): {'met' if ok else 'MISSED'}"
-        label = f"peer: {name}" if name.startswith("python") else f"accord {name}"
-        print(f"  {label:<44} median {median:7.0f} ms   p95 {p95:7.0f} ms{verdict}")
-    return 0 if met else 1
+    return _report(timings, runs, start_load, args)
 
 
 if __name__ == "__main__":
