@@ -25,6 +25,7 @@ BENCHMARKS = {
     "console": "the web console at 100,000 holdings: inbox <= 150 ms, item <= 50 ms, dashboard <= 300 ms",
     "taxii": "TAXII 2.1 at 100,000 objects vs medallion: page p95 <= 30 ms and >= 20x, POST >= 5x",
     "idle": "two nodes served, witnessing on, no traffic, 10 min: <= 1 % of a core each, nothing written",
+    "startup": "accord --help <= 250 ms; accord item list on a node of 10,000 items <= 400 ms (wall, median)",
 }
 QUICK_ARGS = {"bench_foundation": ["--items", "100", "--megabytes", "64"]}
 

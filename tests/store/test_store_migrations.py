@@ -10,6 +10,7 @@ from sqlalchemy import func, inspect, select, text
 
 from accord.errors import StorageError
 from accord.store import Base, Database, PartyRow
+from accord.store._database import HEAD_REVISION, script_head_revision
 
 TABLES = {
     "access_keys",
@@ -217,3 +218,9 @@ def test_an_up_to_date_schema_is_not_migrated_again(db: Database) -> None:
     with db.engine.begin() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head
     assert "kind" in {c["name"] for c in inspect(db.engine).get_columns("outbox")}
+
+
+def test_the_head_revision_constant_is_the_newest_migration() -> None:
+    # Opening a node compares the database with HEAD_REVISION instead of reading the scripts
+    # through Alembic: a new migration must move it.
+    assert HEAD_REVISION == script_head_revision() == _head()

@@ -1,6 +1,7 @@
 """``accord item export-4778`` / ``import-4778``: an item as a STANAG 4778 binding (issue 13).
 
-Registered on the ``item`` group by :mod:`accord.cli._app`.
+Registered on the ``item`` group by :mod:`accord.cli._item_cmds`. The interop package (with
+FastAPI, for its TAXII routes) is imported by these two commands only, not by ``item list``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from accord.cli._common import (
     emit_json,
     write_or_echo,
 )
-from accord.interop import Stanag4778Exchange
 from accord.limits import MAX_BINDING_XML_BYTES, read_bounded
 
 __all__ = ["item_export_4778", "item_import_4778"]
@@ -35,6 +35,8 @@ def item_export_4778(
     home: HomeOpt = None,
 ) -> None:
     """Export an item as a STANAG 4778 binding: its 4774 labels and data under this node's XML Signature."""
+    from accord.interop import Stanag4778Exchange  # noqa: PLC0415 - see the module's docstring
+
     with acting(home, as_user) as (node, actor):
         if out is not None:
             check_writable(out)
@@ -51,6 +53,8 @@ def item_import_4778(
     json_out: JsonOpt = False,
 ) -> None:
     """Import a STANAG 4778 binding: verified against its pinned signer, created under its label here."""
+    from accord.interop import Stanag4778Exchange  # noqa: PLC0415 - see the module's docstring
+
     with acting(home, as_user) as (node, actor):
         data = read_bounded(file, limit=MAX_BINDING_XML_BYTES, what="STANAG 4778 binding")
         view = Stanag4778Exchange(node).import_binding(data, actor=actor)

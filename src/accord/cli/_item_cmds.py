@@ -32,6 +32,7 @@ from accord.cli._common import (
     read_text,
     refusals,
 )
+from accord.cli._item_4778_cmds import item_export_4778, item_import_4778
 from accord.errors import Conflict, InvalidInput, LabelError, StorageError
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.limits import MAX_DOCUMENT_BYTES, MAX_TEXT_BYTES
@@ -279,3 +280,8 @@ def _parse_label(text: str) -> ConfidentialityLabel:
     if stripped.startswith("{"):
         return ConfidentialityLabel.from_json(text)
     raise LabelError("a label file must hold canonical JSON or STANAG 4774 XML")
+
+
+# STANAG 4778 (issue 13), kept in its own module; listed after the commands above.
+item_app.command("export-4778")(item_export_4778)
+item_app.command("import-4778")(item_import_4778)

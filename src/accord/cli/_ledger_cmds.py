@@ -24,6 +24,7 @@ from accord.cli._common import (
     refusals,
     write_text,
 )
+from accord.cli._witness_cmds import ack_alarm, alarms, publish, witnesses
 from accord.errors import IntegrityError
 from accord.limits import MAX_DOCUMENT_BYTES
 from accord.node import IdentityCard, SignedCheckpoint, check_proof, note_vkeys
@@ -318,3 +319,10 @@ def ledger_export(
     for data in leaves:
         out.write(data + b"\n")
     out.flush()
+
+
+# The witnesses' commands (their own module), listed after the commands above.
+ledger_app.command("publish")(publish)
+ledger_app.command("witnesses")(witnesses)
+ledger_app.command("alarms")(alarms)
+ledger_app.command("ack-alarm")(ack_alarm)

@@ -8,6 +8,10 @@ Every failure is a :class:`~accord.errors.TransportError` with a one-line reason
 slow, overloaded, or the TLS handshake failed) or :class:`PeerRejected` (the peer refused the
 request; sending the same bytes again will not help). The peer's error bodies are opaque by
 design, so the reason says only what the status says.
+
+httpx is imported when a client is made, not with the module: a command that never talks to
+a peer (``accord item list``) opens the node, which imports this module, and should not pay
+for the HTTP stack.
 """
 
 from __future__ import annotations
@@ -16,13 +20,15 @@ import json
 import ssl
 from collections.abc import Iterable, Iterator
 from types import TracebackType
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
-
-import httpx
 
 from accord.crypto import TlsIdentity
 from accord.errors import InvalidInput, TransportError
 from accord.exchange._tls import client_context
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["PeerClient", "PeerRejected", "PeerUnavailable"]
 
@@ -83,6 +89,8 @@ class PeerClient:
             raise InvalidInput("the pinned server certificate must be one PEM certificate") from exc
         self._endpoint = endpoint.rstrip("/")
         self._max_response = max_response_bytes
+        import httpx  # noqa: PLC0415 - see the module's docstring
+
         self._http = httpx.Client(
             verify=context,
             timeout=httpx.Timeout(timeout),
@@ -199,6 +207,8 @@ class PeerClient:
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
     ) -> bytes:
+        import httpx  # noqa: PLC0415 - loaded by __init__ already; see the module's docstring
+
         url = self._endpoint + path
         try:
             with self._http.stream(method, url, content=content, params=params, headers=headers) as response:
@@ -241,6 +251,8 @@ def _status_error(status: int) -> TransportError:
 
 
 def _connection_error(endpoint: str, exc: httpx.TransportError) -> PeerUnavailable:
+    import httpx  # noqa: PLC0415 - loaded by PeerClient already; see the module's docstring
+
     tls = _find_ssl_error(exc)
     if isinstance(tls, ssl.SSLCertVerificationError):
         return PeerUnavailable(_TLS_PIN_MISMATCH)

@@ -7,27 +7,31 @@ it is written or none of it. Schema changes are Alembic migrations, applied by
 
 from __future__ import annotations
 
-import functools
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from accord.errors import AccordError, StorageError
 
-__all__ = ["ChangeWatch", "Database", "sqlite_url"]
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+__all__ = ["HEAD_REVISION", "ChangeWatch", "Database", "script_head_revision", "sqlite_url"]
+
+HEAD_REVISION: Final = "0016"
+"""The newest migration this Accord ships (a test checks it against Alembic's script directory).
+
+Opening a node compares it with the database's revision and loads Alembic only when they
+differ: Alembic and its migration scripts take longer to import than a short command runs.
+Were it ever stale, the open would merely run Alembic's upgrade, which finds nothing to do."""
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _BUSY_TIMEOUT_MS = 10000
@@ -170,9 +174,12 @@ class Database:
             StorageError: the database cannot be reached or migrated.
         """
         # Every open brings the schema up to date; when it already is (one read of
-        # alembic_version), Alembic's environment is not loaded at all.
-        if self._current_revision() == _head_revision():
+        # alembic_version), Alembic is not even imported.
+        if self._current_revision() == HEAD_REVISION:
             return
+        from alembic import command  # noqa: PLC0415 - only when the schema is behind (see HEAD_REVISION)
+        from alembic.util import CommandError  # noqa: PLC0415 - as above
+
         config = _alembic_config()
         try:
             with self.engine.begin() as connection:
@@ -185,12 +192,20 @@ class Database:
             raise StorageError(f"cannot migrate the database: {exc}") from exc
 
     def _current_revision(self) -> str | None:
-        """The schema's Alembic revision, or None if it cannot be read (then migrate fully)."""
+        """The schema's Alembic revision, or None if it cannot be read (then migrate fully).
+
+        Alembic's own reading (``MigrationContext.get_current_revision``) in one query, without
+        importing Alembic: ``alembic_version`` holds one row per head, and a schema with none
+        or several is left to Alembic's upgrade to judge.
+        """
         try:
             with self.engine.connect() as connection:
-                return MigrationContext.configure(connection).get_current_revision()
+                if not inspect(connection).has_table("alembic_version"):
+                    return None
+                heads = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
         except SQLAlchemyError:
             return None
+        return str(heads[0]) if len(heads) == 1 else None
 
     def tables(self) -> set[str]:
         """Names of the tables that exist (for checks and tests).
@@ -273,12 +288,15 @@ class Database:
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config  # noqa: PLC0415 - see HEAD_REVISION
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     return config
 
 
-@functools.cache
-def _head_revision() -> str | None:
-    """The newest revision this Accord ships (read once: the migration files do not change)."""
+def script_head_revision() -> str | None:
+    """The newest revision among the migration scripts, as Alembic reads them (for tests and tools)."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415 - see HEAD_REVISION
+
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
