@@ -166,6 +166,8 @@ def _kor_items(cli: Cli, f: Flow) -> tuple[str, str]:
     assert [i["precedence"] for i in listed] == ["FLASH", "ROUTINE"]
     flash = listed[0]["id"]
     assert listed[0]["kind"] == "missile-launch"
+    assert listing["more"] is False
+    _pages(cli, f, [i["id"] for i in listed])
 
     shown = cli.json("item", "show", flash, "--as", "kim", home=kor, env=as_user("kim"))
     assert isinstance(shown, dict)
@@ -186,6 +188,28 @@ def _kor_items(cli: Cli, f: Flow) -> tuple[str, str]:
     assert text.splitlines()[-1].startswith(KOR_SECRET_BANNER)  # banner at top and bottom
     assert f"at JPN under {AGREEMENT_ID}: {JPN_EQUIVALENT}" in text
     return flash, shown["banners"][0]
+
+
+def _pages(cli: Cli, f: Flow, ids: list[str]) -> None:
+    """``item list`` shows one page (--limit, --offset) and says how to reach the next; --all shows all."""
+    kim = {"home": f.kor, "env": as_user("kim")}
+    first = cli.json("item", "list", "--as", "kim", "--limit", "1", **kim)
+    assert isinstance(first, dict)
+    assert ([i["id"] for i in first["items"]], first["more"]) == (ids[:1], True)
+    second = cli.json("item", "list", "--as", "kim", "--limit", "1", "--offset", "1", **kim)
+    assert isinstance(second, dict)
+    assert ([i["id"] for i in second["items"]], second["more"]) == (ids[1:], False)
+    every = cli.json("item", "list", "--as", "kim", "--limit", "1", "--all", **kim)
+    assert isinstance(every, dict)
+    assert [i["id"] for i in every["items"]] == ids
+    table = cli.ok("item", "list", "--as", "kim", "--limit", "1", **kim).stdout
+    assert "FLASH" in table  # the first page: the FLASH report, not the ROUTINE one
+    assert "ROUTINE" not in table
+    assert "More items follow: --offset 1 for the next page, or --all." in table
+    assert "More items follow" not in cli.ok("item", "list", "--as", "kim", **kim).stdout
+    refused = cli("item", "list", "--as", "kim", "--limit", "0", **kim)
+    assert refused.exit_code == 2
+    assert "--limit" in refused.output
 
 
 def _jpn_imagery(cli: Cli, f: Flow) -> None:

@@ -39,6 +39,9 @@ from accord.limits import MAX_DOCUMENT_BYTES, MAX_TEXT_BYTES
 from accord.markings import ConfidentialityLabel, banner, from_xml, to_xml
 from accord.node import LabelRequest, NewItem
 
+LIST_PAGE = 50
+"""Items ``accord item list`` shows at a time, as the console's inbox pages them."""
+
 __all__ = ["item_app", "label_app"]
 
 item_app = typer.Typer(help="Items: create, list, show, attachments.", no_args_is_help=True)
@@ -147,10 +150,19 @@ def item_list(
     as_user: Annotated[str, as_option("The user listing: only the items they may read are listed.")],
     home: HomeOpt = None,
     json_out: JsonOpt = False,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="How many items to show (each one is opened and verified).")
+    ] = LIST_PAGE,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many items first (the next page).")] = 0,
+    show_all: Annotated[bool, typer.Option("--all", help="Show every item the user may read (no --limit).")] = False,
 ) -> None:
-    """List the items a user may read, FLASH first, with their banners; damaged items are flagged."""
+    """List the items a user may read, FLASH first then newest, with their banners; damaged items are flagged.
+
+    One page of --limit items (50) at a time: every listed item is opened and its binding
+    verified, so a register of 10,000 items is read page by page (--offset) or with --all.
+    """
     with acting(home, as_user) as (node, actor):
-        listing = node.items.listing(actor=actor)
+        listing = node.items.listing(actor=actor, limit=None if show_all else limit, offset=offset)
     print_listing(
         json_out,
         {
@@ -158,6 +170,7 @@ def item_list(
             "damaged": [
                 {"id": d.id, "precedence": d.precedence.value, "reason": d.reason} for d in listing.damaged
             ],
+            "more": listing.more,
         },
         ("precedence", "id", "kind", "banner", "title"),
         [
@@ -171,6 +184,9 @@ def item_list(
             ),
         ],
     )
+    if listing.more and not json_out:
+        shown = offset + len(listing.views) + len(listing.damaged)
+        console.print(f"More items follow: --offset {shown} for the next page, or --all.")
     fail_if_damaged(listing.damaged)
 
 
