@@ -153,8 +153,12 @@ def item_list(
     limit: Annotated[
         int, typer.Option("--limit", min=1, help="How many items to show (each one is opened and verified).")
     ] = LIST_PAGE,
-    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many items first (the next page).")] = 0,
-    show_all: Annotated[bool, typer.Option("--all", help="Show every item the user may read (no --limit).")] = False,
+    offset: Annotated[
+        int, typer.Option("--offset", min=0, help="Skip this many items first (the next page).")
+    ] = 0,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Show every item the user may read (no --limit).")
+    ] = False,
 ) -> None:
     """List the items a user may read, FLASH first then newest, with their banners; damaged items are flagged.
 
