@@ -1,0 +1,106 @@
+"""Receiving on PostgreSQL with several workers (issue 14, ADR 0009): the unique message id decides.
+
+Two workers of KOR (two ``Node`` objects on one database, each with its own connection pool, as two
+processes would be) store the same envelope at once: the second waits on the first's uncommitted
+row, meets the unique key when the first commits, and answers with the first's receipt — one
+holding, one inbox row, one receipt.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select, text
+
+from accord.errors import TransportError
+from accord.exchange import Receipt
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import LabelRequest, NewItem, NewUser, Node, example_agreement, federate
+from accord.store import InboxMessageRow, ItemRow
+from support_federation import JPN_KOR_GSOMIA
+
+
+class Capture:
+    """A peer that never answers: the transmission is kept, the delivery retried later."""
+
+    def __init__(self) -> None:
+        self.posted: list[bytes] = []
+
+    def post_transmission(self, body: bytes) -> bytes:
+        self.posted.append(body)
+        raise TransportError("captured")
+
+    def blob_status(self, blob_id: str) -> int:
+        return 0
+
+    def put_blob(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes]) -> int:
+        return total
+
+
+def _waited_for(node: Node, xid: int, timeout: float = 10.0) -> bool:
+    """Whether a transaction waits for ``xid`` to end (the second worker's insert) within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    query = text(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'"
+        " AND transactionid::text = :xid"
+    )
+    while time.monotonic() < deadline:
+        with node.ctx.db.engine.connect() as conn:
+            if conn.scalar(query, {"xid": str(xid)}):
+                return True
+        time.sleep(0.02)
+    return False
+
+
+def test_two_workers_storing_one_envelope_at_once_hold_it_once_with_one_receipt(
+    make_node: Callable[..., Node], node_database_url: str, clock: object
+) -> None:
+    if node_database_url.startswith("sqlite"):
+        pytest.skip("SQLite has one writer: two workers cannot store at once (and --workers > 1 is refused)")
+    jpn, kor = make_node("JPN", "jpn-mod"), make_node("KOR", "kor-mnd", node_database_url)
+    federate([jpn, kor], example_agreement(JPN_KOR_GSOMIA), in_force_on=date(2016, 11, 23))
+    jpn.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority")
+    content = ItemContent(ItemKind.REPORT, "Launch", "A launch was observed.", "Assessment")
+    made = jpn.items.create(
+        NewItem(content, LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"]), Precedence.ROUTINE), actor="sato"
+    )
+    jpn.sending.send(made.id, to="KOR", actor="sato")
+    capture = Capture()
+    ((peer, lane),) = jpn.delivery.peers_with_pending()
+    jpn.delivery.deliver_once(peer, lane, capture)
+    (body,) = capture.posted
+
+    other = Node.open(kor.ctx.home.root, clock=clock)  # a second worker of KOR: its own pool
+    try:
+        now = kor.ctx.now()
+        first, second = kor.receiving, other.receiving
+        tx, party = first._verify_transmission(body, now)
+        ((_, _, mine),) = first._check_all(tx, party, now)
+        ((_, _, theirs),) = second._check_all(tx, party, now)
+        answers: list[Receipt | BaseException] = []
+
+        def store_in_the_second_worker() -> None:
+            try:
+                with other.ctx.db.transaction() as session:
+                    answers.append(second._commit_one(session, tx, theirs, now))  # type: ignore[arg-type]
+            except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+                answers.append(exc)
+
+        with kor.ctx.db.transaction() as session:
+            receipt = first._commit_one(session, tx, mine, now)  # type: ignore[arg-type]
+            xid = session.scalar(text("SELECT txid_current()"))
+            worker = threading.Thread(target=store_in_the_second_worker)
+            worker.start()
+            assert _waited_for(kor, int(xid)), "the second worker did not wait for the first's row"
+        worker.join(30)
+        (answer,) = answers
+        assert answer == receipt  # the first's receipt, given again: a duplicate
+        with kor.ctx.db.transaction(read_only=True) as session:
+            assert session.scalar(select(func.count()).select_from(InboxMessageRow)) == 1
+            assert session.scalar(select(func.count()).select_from(ItemRow)) == 1
+    finally:
+        other.close()
