@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -29,12 +30,12 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from accord.node.transfer._control import NO_ITEM  # the item id of witnessing messages
 from bench._common import _wait_listening, create_reports, make_federation, rate, start_serve
 
 ITEM_BYTES = 4096
 TARGET_TWO_WORKERS = 1.6
 SEND_CHUNK = 200
-NO_ITEM = "-"  # the item id of witnessing messages (accord.node.transfer._control.NO_ITEM)
 
 
 def _plain(url: str) -> str:
@@ -77,6 +78,20 @@ def _load() -> str:
     return f"load {one:.1f}/{five:.1f} (1/5 min)"
 
 
+def _wait_for_workers(logs: list[Path], workers: int, timeout: float = 120.0) -> None:
+    """Until every worker of every node says it serves (the parent listens before they do)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        texts = [log.read_text(encoding="utf-8", errors="replace") for log in logs]
+        if all(
+            len(re.findall(r"^worker \d+: .* serving the peer API", t, re.MULTILINE)) >= workers
+            for t in texts
+        ):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"not every worker started within {timeout} s: see {logs}")
+
+
 def run(base: str, count: int, workers: int, root: Path) -> float:
     """One run with ``workers`` processes per node; items/s from first send to last receipt."""
     with _schemas(base) as urls:
@@ -85,11 +100,12 @@ def run(base: str, count: int, workers: int, root: Path) -> float:
         try:
             ids, create_s = create_reports(fed.jpn, count, size=ITEM_BYTES)
             print(f"  W={workers}: {count} reports made at JPN in {create_s:.1f} s; {_load()}", flush=True)
+            logs = []
             for (party, home), port in zip(fed.homes.items(), fed.ports, strict=True):
-                log = root / f"serve-{party.lower()}-{workers}.log"
-                procs.append(start_serve(home, ["--workers", str(workers), "--api-port", "0"], log))
+                logs.append(root / f"serve-{party.lower()}-{workers}.log")
+                procs.append(start_serve(home, ["--workers", str(workers), "--api-port", "0"], logs[-1]))
                 _wait_listening(port, procs[-1])
-            time.sleep(2.0 + workers)  # every worker up (each imports and opens the node)
+            _wait_for_workers(logs, workers)
             start = time.perf_counter()
             for chunk in range(0, len(ids), SEND_CHUNK):
                 fed.jpn.sending.send_many(ids[chunk : chunk + SEND_CHUNK], to="KOR", actor="sato")
