@@ -13,8 +13,9 @@ Nothing relies on being in one process tree: the workers share only the database
 claims, advisory locks, the commit notifications), so N ``accord serve`` on N machines
 pointed at the same database work alike. The parent only supervises: a worker that exits is
 started again, with a log line (and a pause that grows if it keeps failing at once); Ctrl-C
-or SIGTERM stops them all. A worker whose parent is gone (``kill -9`` of the parent) stops
-by itself.
+or SIGTERM to the parent stops them all (each worker runs in a session of its own, so the
+parent alone decides). A worker whose parent is gone (``kill -9`` of the parent) stops by
+itself within a second.
 """
 
 from __future__ import annotations
@@ -121,8 +122,10 @@ class WorkerPool:
         return {i: p.pid for i, p in self._procs.items()}
 
     def _spawn(self, index: int) -> None:
+        # A session of its own: Ctrl-C at a terminal reaches the parent only, which stops the
+        # workers once (a second SIGINT would cut a worker's own orderly stop short).
         self._procs[index] = subprocess.Popen(  # noqa: S603 - our own interpreter and CLI
-            self._command(index), pass_fds=[s.fileno() for s in self._sockets]
+            self._command(index), pass_fds=[s.fileno() for s in self._sockets], start_new_session=True
         )
         self._started[index] = time.monotonic()
 
