@@ -6,7 +6,7 @@ For each worker count W, two fresh nodes (JPN, KOR) on PostgreSQL (a schema each
 database of ``--postgres``, else ``$ACCORD_BENCH_POSTGRES_URL`` or
 ``$ACCORD_TEST_POSTGRES_URL``) under the Japan–ROK GSOMIA; ``count`` 4-KiB reports made at
 JPN beforehand; then both nodes served as ``accord serve --workers W`` (a parent and W
-worker processes each, sharing the node's ports and database, ADR 0009), every report
+worker processes each, sharing the node's ports and database, ADR 0010), every report
 sent at once (``send_many``, as ``accord send`` does), and the time taken from the first
 send to the last receipt stored at JPN. Items are counted as items: the ledger witnessing
 the nodes exchange meanwhile is not.

@@ -1,4 +1,4 @@
-"""Receiving on PostgreSQL with several workers (issue 14, ADR 0009): the unique message id decides.
+"""Receiving on PostgreSQL with several workers (issue 14, ADR 0010): the unique message id decides.
 
 Two workers of KOR (two ``Node`` objects on one database, each with its own connection pool, as two
 processes would be) store the same envelope at once: the second waits on the first's uncommitted

@@ -177,7 +177,7 @@ def test_the_dissemination_record(db: Database) -> None:
 
 
 def test_one_worker_at_a_time_claims_a_lane_and_its_rows(db: Database) -> None:
-    """Issue 14, ADR 0009: on PostgreSQL a lane is claimed by one transaction of any worker at a
+    """Issue 14, ADR 0010: on PostgreSQL a lane is claimed by one transaction of any worker at a
     time (an advisory lock released at its end), and rows another holds are skipped."""
     _fill(db, _row("m1", seq=1), _row("m2", seq=2), _row("f1", lane="flash", rank=4, seq=3))
     due = {"at": "2026-11-25T10:00:00Z", "first_tries_only": False}

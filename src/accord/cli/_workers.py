@@ -2,7 +2,7 @@
 
 The parent binds the peer API's and the user API's sockets once and starts N ``accord serve``
 processes that inherit them (``--worker-sockets``, hidden): each worker accepts connections
-on both, and runs the delivery worker, on the node's one PostgreSQL database (ADR 0009). The
+on both, and runs the delivery worker, on the node's one PostgreSQL database (ADR 0010). The
 kernel hands each new connection to one of the workers waiting in ``accept``; a connection
 queued while a worker restarts waits in the shared backlog for another, instead of being
 refused as it would be on a port that worker alone had bound. (``SO_REUSEPORT``, the other

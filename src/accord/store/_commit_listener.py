@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-
 from typing import Any
 
 from sqlalchemy import Engine, text

@@ -10,7 +10,7 @@ then age, then the peer's sequence).
 
 Rows are never deleted: a receipted envelope stays as the dissemination record.
 
-Several workers on PostgreSQL (ADR 0009): a lane's sender claims its batch in the transaction
+Several workers on PostgreSQL (ADR 0010): a lane's sender claims its batch in the transaction
 that sends it and records the receipts — :meth:`OutboxRepository.claim_lane` (one sender per
 peer and lane at a time, across every process) and :meth:`OutboxRepository.claim_due`
 (``SELECT … FOR UPDATE SKIP LOCKED``: rows another transaction holds are not
