@@ -13,16 +13,20 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select, text
 
 from accord.errors import TransportError
+from accord.exchange import Transmission
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, NewUser, Node, example_agreement, federate
-from accord.store import InboxMessageRow, ItemRow
-from support_federation import JPN_KOR_GSOMIA
+from accord.node import DeliveryResult, LabelRequest, NewItem, NewUser, Node, example_agreement, federate
+from accord.store import InboxMessageRow, ItemRow, OutboxRepository
+from support_federation import JPN_KOR_GSOMIA, Loopback
+
+KOR = "kor-mnd"
 
 
 class Capture:
@@ -113,3 +117,65 @@ def test_two_workers_storing_one_envelope_at_once_hold_it_once_with_one_receipt(
             assert session.scalar(select(func.count()).select_from(ItemRow)) == 1
     finally:
         other.close()
+
+
+class _LaneWatch:
+    """A loopback to KOR that, at each post, asks whether another worker could claim JPN's lane."""
+
+    def __init__(self, jpn: Node, kor: Node, lane: str) -> None:
+        self._jpn, self._lane = jpn, lane
+        self._kor = Loopback(kor)
+        self.sizes: list[int] = []
+        self.claimable: list[bool] = []
+
+    def post_transmission(self, body: bytes) -> bytes:
+        self.sizes.append(len(Transmission.parse(body).envelopes))
+        with self._jpn.ctx.db.transaction() as other:  # another worker's transaction
+            self.claimable.append(OutboxRepository(other).claim_lane(KOR, self._lane))
+            self._jpn.ctx.db.unchanged(other)
+        return self._kor.post_transmission(body)
+
+    def blob_status(self, blob_id: str) -> int:
+        return self._kor.blob_status(blob_id)
+
+    def put_blob(self, blob_id: str, offset: int, total: int, pieces: Iterable[bytes]) -> int:
+        return self._kor.put_blob(blob_id, offset, total, pieces)
+
+
+def test_a_lane_on_postgresql_sends_under_its_claim_and_is_not_pipelined(
+    make_node: Callable[..., Node], node_database_url: str
+) -> None:
+    """The worker's lane (``deliver_pipelined``) on PostgreSQL: busy while another worker holds the
+    lane; otherwise every transmission is posted while this one holds the claim, one after the other."""
+    if node_database_url.startswith("sqlite"):
+        pytest.skip(
+            "SQLite: one process, the lane is pipelined (tests/exchange/test_exchange_pipelined_delivery.py)"
+        )
+    jpn, kor = make_node("JPN", "jpn-mod", node_database_url), make_node("KOR", "kor-mnd")
+    federate([jpn, kor], example_agreement(JPN_KOR_GSOMIA), in_force_on=date(2016, 11, 23))
+    jpn.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority")
+    label = LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"])
+    made = [
+        jpn.items.create(
+            NewItem(
+                ItemContent(ItemKind.REPORT, f"Launch {n}", "text", "Assessment"), label, Precedence.PRIORITY
+            ),
+            actor="sato",
+        ).id
+        for n in range(60)
+    ]
+    jpn.sending.send_many(made, to="KOR", actor="sato")
+    transport = _LaneWatch(jpn, kor, "priority")
+    with ThreadPoolExecutor(max_workers=1) as post_in:
+        with jpn.ctx.db.transaction() as holder:  # another worker sends the lane now
+            assert OutboxRepository(holder).claim_lane(KOR, "priority")
+            assert jpn.delivery.deliver_pipelined(KOR, "priority", transport, post_in) == DeliveryResult(
+                busy=True
+            )
+            jpn.ctx.db.unchanged(holder)
+        assert transport.sizes == []
+        result = jpn.delivery.deliver_pipelined(KOR, "priority", transport, post_in)
+    assert result == DeliveryResult(sent=60, receipted=60)
+    assert transport.sizes == [50, 10]
+    assert transport.claimable == [False, False]  # each posted under this worker's claim
+    assert len(kor.items.inbox().views) == 60
