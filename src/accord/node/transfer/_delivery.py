@@ -92,6 +92,28 @@ class _Batch:
 
 
 @dataclass(frozen=True)
+class _Due:
+    """What one transmission carries, read from a lane's due outbox rows (in their session)."""
+
+    envelopes: tuple[WireEnvelope, ...]
+    ordered: list[str]
+    kinds: frozenset[str]
+    blobs: dict[str, int]
+
+    @classmethod
+    def of(cls, rows: Sequence[OutboxRow]) -> _Due | None:
+        """The rows' envelopes, message ids, kinds and attachments; None if there are none."""
+        if not rows:
+            return None
+        return cls(
+            envelopes=tuple(WireEnvelope(row.header, row.ciphertext) for row in rows),
+            ordered=[row.message_id for row in rows],
+            kinds=frozenset(row.kind for row in rows),
+            blobs={b["blob_id"]: int(b["size"]) for row in rows for b in json.loads(row.blobs_json)},
+        )
+
+
+@dataclass(frozen=True)
 class DeliveryResult:
     """What one delivery attempt did (``busy``: another worker is sending this lane now)."""
 
@@ -270,8 +292,8 @@ class DeliveryService:
                 first_tries_only=_behind_more_urgent(session, peer, lane),
                 limit=_BATCH.get(lane, 50) + len(leave_out),
             )
-            rows = [row for row in rows if row.message_id not in leave_out][: _BATCH.get(lane, 50)]
-            return self._signed(peer, lane, now, rows)
+            due = _Due.of([row for row in rows if row.message_id not in leave_out][: _BATCH.get(lane, 50)])
+        return self._signed(peer, lane, now, due)
 
     def _claim(self, claim: Session, peer: str, lane: str, now: datetime) -> _Batch | None:
         """As :meth:`_take`, in the claiming transaction: the rows locked for it (PostgreSQL)."""
@@ -282,26 +304,21 @@ class DeliveryService:
             first_tries_only=_behind_more_urgent(claim, peer, lane),
             limit=_BATCH.get(lane, 50),
         )
-        return self._signed(peer, lane, now, rows)
+        return self._signed(peer, lane, now, _Due.of(rows))
 
-    def _signed(self, peer: str, lane: str, now: datetime, rows: Sequence[OutboxRow]) -> _Batch | None:
-        """One transmission of ``rows`` (read in their session), signed; None if there are none."""
-        if not rows:
+    def _signed(self, peer: str, lane: str, now: datetime, due: _Due | None) -> _Batch | None:
+        """One transmission of ``due``, signed; None if nothing is due."""
+        if due is None:
             return None
-        envelopes = [WireEnvelope(row.header, row.ciphertext) for row in rows]
-        kinds = frozenset(row.kind for row in rows)
-        message_ids = frozenset(row.message_id for row in rows)
-        ordered = [row.message_id for row in rows]
-        blobs = {b["blob_id"]: int(b["size"]) for row in rows for b in json.loads(row.blobs_json)}
         tx = Transmission(
             id=f"tx-{uuid.uuid4().hex}",
             sender=self._ctx.config.node_id,
             recipient=peer,
             created=format_stamp(now),
-            envelopes=tuple(envelopes),
+            envelopes=due.envelopes,
             signature=UNSIGNED,
         ).signed_with(self._ctx.keys)
-        return _Batch(peer, lane, tx, ordered, message_ids, kinds, blobs)
+        return _Batch(peer, lane, tx, due.ordered, frozenset(due.ordered), due.kinds, due.blobs)
 
     def _post(self, batch: _Batch, transport: PeerTransport) -> bytes:
         """Upload what attachments the peer lacks, then post the transmission; its answer."""
