@@ -89,14 +89,29 @@ class Federation:
         self.kor.close()
 
 
-def make_federation(root: Path) -> Federation:
-    """Create JPN and KOR nodes under ``root`` with the agreement in force and analysts."""
+def make_federation(root: Path, database_urls: tuple[str | None, str | None] = (None, None)) -> Federation:
+    """Create JPN and KOR nodes under ``root`` with the agreement in force and analysts.
+
+    ``database_urls``: each node's database (None: SQLite in its home), e.g. PostgreSQL schemas.
+    """
     ports = free_ports(2)
     jpn = Node.init(
-        root / "jpn", NewNode(party="JPN", node_id="jpn-mod", endpoint=f"https://127.0.0.1:{ports[0]}")
+        root / "jpn",
+        NewNode(
+            party="JPN",
+            node_id="jpn-mod",
+            endpoint=f"https://127.0.0.1:{ports[0]}",
+            database_url=database_urls[0],
+        ),
     )
     kor = Node.init(
-        root / "kor", NewNode(party="KOR", node_id="kor-mnd", endpoint=f"https://127.0.0.1:{ports[1]}")
+        root / "kor",
+        NewNode(
+            party="KOR",
+            node_id="kor-mnd",
+            endpoint=f"https://127.0.0.1:{ports[1]}",
+            database_url=database_urls[1],
+        ),
     )
     jpn.parties.add(kor.parties.own_card().to_json(), actor="authority")
     kor.parties.add(jpn.parties.own_card().to_json(), actor="authority")

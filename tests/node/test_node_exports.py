@@ -170,6 +170,7 @@ def test_store_exports() -> None:
         "read_snapshot",
         "relabel_search_item",
         "remember_access_key",
+        "savepoint",
         "sealed_rows",
         "search_digests",
         "search_index_size",

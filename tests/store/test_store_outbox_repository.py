@@ -174,3 +174,35 @@ def test_the_dissemination_record(db: Database) -> None:
         assert outbox.first_sent("item-2", "kor-mnd", kind="item") is None
         assert sorted(outbox.destinations("item-1", party="USA", kind="item")) == [("usa-dod", "jpn-usa")]
         assert outbox.receipted_destinations("item-1") == [("kor-mnd", "jpn-kor")]
+
+
+def test_one_worker_at_a_time_claims_a_lane_and_its_rows(db: Database) -> None:
+    """Issue 14, ADR 0010: on PostgreSQL a lane is claimed by one transaction of any worker at a
+    time (an advisory lock released at its end), and rows another holds are skipped."""
+    _fill(db, _row("m1", seq=1), _row("m2", seq=2), _row("f1", lane="flash", rank=4, seq=3))
+    due = {"at": "2026-11-25T10:00:00Z", "first_tries_only": False}
+    if db.dialect == "sqlite":  # one process, one writer, one loop per lane: always free, no row locks
+        with db.transaction() as session:
+            outbox = OutboxRepository(session)
+            assert outbox.claim_lane("kor-mnd", "routine")
+            assert [r.message_id for r in outbox.claim_due("kor-mnd", "routine", **due, limit=5)] == [
+                "m1",
+                "m2",
+            ]
+        return
+    with db.transaction() as first:
+        outbox = OutboxRepository(first)
+        assert outbox.claim_lane("kor-mnd", "routine")
+        assert [r.message_id for r in outbox.claim_due("kor-mnd", "routine", **due, limit=1)] == ["m1"]
+        with db.transaction() as second:  # another worker's
+            other = OutboxRepository(second)
+            assert not other.claim_lane("kor-mnd", "routine")  # the first holds it: no wait
+            # the rows the first holds are skipped, the others taken
+            assert [r.message_id for r in other.claim_due("kor-mnd", "routine", **due, limit=5)] == ["m2"]
+            assert other.claim_lane("kor-mnd", "flash")  # another lane is another lock
+            assert other.claim_lane("usa-dod", "routine")  # and another peer
+            db.unchanged(second)
+    with db.transaction() as third:  # the first committed: the lane and its rows are free again
+        outbox = OutboxRepository(third)
+        assert outbox.claim_lane("kor-mnd", "routine")
+        assert [r.message_id for r in outbox.claim_due("kor-mnd", "routine", **due, limit=5)] == ["m1", "m2"]

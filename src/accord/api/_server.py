@@ -88,7 +88,7 @@ class PeerServer:
     def __init__(
         self,
         app: FastAPI,
-        address: tuple[str, int],
+        address: tuple[str, int] | socket.socket,
         *,
         identity: TlsIdentity,
         client_cert_pems: Sequence[bytes],
@@ -99,7 +99,9 @@ class PeerServer:
         Args:
             app: The ASGI application (e.g. from :func:`accord.api.create_peer_app`).
             address: The host and port to listen on, e.g. ``("127.0.0.1", 0)``; port 0 picks a
-                free one (read it back from :attr:`port`).
+                free one (read it back from :attr:`port`). Or a socket already bound and
+                listening (``accord serve --workers N``: the parent binds, every worker
+                accepts on it).
             identity: Our self-signed certificate and its private key.
             client_cert_pems: The pinned partner certificates; no other client is served.
             deadlines: The handshake, request-head and body-idle deadlines.
@@ -113,7 +115,11 @@ class PeerServer:
                 f"the TLS handshake timeout must be positive, not {deadlines.handshake_timeout}"
             )
         self._context = server_context(identity.cert_pem, identity.key_pem, client_cert_pems)
-        self._host, self._requested_port = address
+        self._listening = address if isinstance(address, socket.socket) else None
+        if isinstance(address, socket.socket):
+            self._host, self._requested_port = address.getsockname()[:2]
+        else:
+            self._host, self._requested_port = address
         self._handshake_timeout = deadlines.handshake_timeout
         self._protocol = _pinned_protocol(
             client_cert_pems, deadlines.request_head_timeout, deadlines.body_idle_timeout
@@ -207,6 +213,9 @@ class PeerServer:
         self.stop()
 
     def _bind(self) -> socket.socket:
+        if self._listening is not None:
+            self._socket = self._listening
+            return self._listening
         try:
             family, kind, proto, _, address = socket.getaddrinfo(
                 self._host, self._requested_port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE

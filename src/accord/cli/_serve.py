@@ -11,9 +11,12 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
@@ -50,8 +53,10 @@ def endpoint_address(endpoint: str) -> tuple[str, int]:
     return parts.hostname, parts.port
 
 
-def peer_server(node: Node, host: str, port: int) -> PeerServer:
+def peer_server(node: Node, host: str, port: int, listening: socket.socket | None = None) -> PeerServer:
     """The node's peer API server, trusting exactly the pinned partners' certificates.
+
+    ``listening``: a socket already listening (a worker of ``accord serve --workers N``).
 
     Raises:
         InvalidInput: no partner is pinned yet (nobody could connect).
@@ -63,7 +68,7 @@ def peer_server(node: Node, host: str, port: int) -> PeerServer:
 
     return PeerServer(
         create_peer_app(node.receiving),
-        (host, port),
+        listening if listening is not None else (host, port),
         identity=node.tls_identity(),
         client_cert_pems=[c.tls_certificate_pem.encode("ascii") for c in cards],
     )
@@ -135,6 +140,7 @@ class UserApiServer:
         host: str = "127.0.0.1",
         tls: tuple[Path, Path] | None = None,
         unsafe_plain_http: bool = False,
+        listening: socket.socket | None = None,
         **timeouts: float,
     ) -> None:
         """Prepare the server for ``node`` on ``host``:``port``.
@@ -142,6 +148,8 @@ class UserApiServer:
         A client that does not send a whole request head in time, or stalls its body, is
         dropped (:func:`accord.api.deadline_protocol`; ``timeouts`` are its ``head_timeout``
         and ``body_idle_timeout``, for tests). ``tls`` is a certificate and key (PEM files).
+        ``listening``: a socket already listening on ``host``:``port`` (a worker of
+        ``accord serve --workers N``).
 
         Raises:
             InvalidInput: A timeout is not positive, or ``host`` is not a loopback address and
@@ -170,7 +178,10 @@ class UserApiServer:
             ssl_keyfile=str(tls[1]) if tls else None,
         )
         self._server = RestingServer(config)
-        self._thread = threading.Thread(target=self._server.run, name="accord-user-api", daemon=True)
+        sockets = [listening] if listening is not None else None
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": sockets}, name="accord-user-api", daemon=True
+        )
 
     def start(self, timeout: float = 10.0) -> None:
         """Start serving; return once it listens.
@@ -209,42 +220,165 @@ def serve(
     unsafe_plain_http: Annotated[
         bool, typer.Option(help="Allow plain HTTP on a non-loopback --web-host (passwords in clear; unsafe).")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes, each serving both APIs and delivering (more than 1 needs PostgreSQL).",
+        ),
+    ] = 1,
+    worker_sockets: Annotated[str | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Run the node: the peer API over mutual TLS, the user API and web console, the delivery worker."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    with refusals(), node_at(home) as node:
+    options = _ServeOptions(host, port, api_port, web_host, tls_cert, tls_key, unsafe_plain_http)
+    with refusals():
+        if workers > 1:
+            _serve_workers(home, workers, options)
+            return
+        inherited = _inherited(worker_sockets) if worker_sockets is not None else None
+        with node_at(home) as node:
+            _serve_one(node, options, inherited)
+
+
+@dataclass(frozen=True)
+class _ServeOptions:
+    host: str | None
+    port: int | None
+    api_port: int | None
+    web_host: str
+    tls_cert: Path | None
+    tls_key: Path | None
+    unsafe_plain_http: bool
+
+    def addresses(self, node: Node) -> tuple[str, int, int]:
+        """The peer API's host and port, and the user API's port (0: none)."""
         default_host, default_port = endpoint_address(node.config.endpoint)
-        peer_port = port if port is not None else default_port
-        server = peer_server(node, host or default_host, peer_port)
-        user_port = api_port if api_port is not None else peer_port + 1
-        if (tls_cert is None) != (tls_key is None):
+        peer_port = self.port if self.port is not None else default_port
+        return (
+            self.host or default_host,
+            peer_port,
+            self.api_port if self.api_port is not None else peer_port + 1,
+        )
+
+    def tls(self) -> tuple[Path, Path] | None:
+        """The user API's certificate and key, or None.
+
+        Raises:
+            InvalidInput: only one of them is given.
+        """
+        if (self.tls_cert is None) != (self.tls_key is None):
             raise InvalidInput("give both --tls-cert and --tls-key, or neither")
-        tls = (tls_cert, tls_key) if tls_cert is not None and tls_key is not None else None
-        user_api = (
-            UserApiServer(node, user_port, host=web_host, tls=tls, unsafe_plain_http=unsafe_plain_http)
-            if user_port
-            else None
+        return (
+            (self.tls_cert, self.tls_key) if self.tls_cert is not None and self.tls_key is not None else None
         )
-        if user_api is not None:
-            user_api.start()
-        worker = node.worker()
-        worker.start()
-        console.print(
-            f"{node.config.party} node {node.config.node_id} serving the peer API on "
-            f"https://{host or default_host}:{port if port is not None else default_port} "
-            f"(partners: {', '.join(c.party + ' ' + c.node_id for c in node.parties.all())}); "
-            + (
-                f"web console on {user_api.scheme}://{web_host}:{user_port}/ (user API under /api/docs); "
-                if user_api
-                else ""
+
+
+def _inherited(spec: str) -> tuple[socket.socket, socket.socket | None]:
+    """The peer API's and user API's sockets a worker inherited (``PEER_FD,API_FD``; -1: none)."""
+    from accord.cli._workers import exit_with_parent, inherited_socket  # noqa: PLC0415
+
+    try:
+        peer_fd, api_fd = (int(part) for part in spec.split(","))
+    except ValueError as exc:
+        raise InvalidInput(f"--worker-sockets must be PEER_FD,API_FD, not {spec!r}") from exc
+    exit_with_parent(os.getppid())
+    return inherited_socket(peer_fd), inherited_socket(api_fd) if api_fd >= 0 else None
+
+
+def _serve_workers(home: Path | None, count: int, options: _ServeOptions) -> None:
+    """``--workers N``: bind the ports once, run N workers on them (PostgreSQL only).
+
+    Raises:
+        InvalidInput: the node's database is SQLite, or the options are wrong.
+        TransportError: a port cannot be bound.
+    """
+    from accord.cli._workers import WorkerPool, listen, worker_command  # noqa: PLC0415
+
+    with node_at(home) as node:
+        if node.ctx.db.dialect != "postgresql":
+            raise InvalidInput(
+                f"--workers {count} needs the node's database on PostgreSQL (database_url in the node's "
+                "config); SQLite has one writer: serve it with one worker (the default)"
             )
-            + "Ctrl-C stops."
+        peer_server(node, *options.addresses(node)[:2])  # the same refusals as one worker's
+        host, peer_port, user_port = options.addresses(node)
+        options.tls()
+        root = str(node.ctx.home.root)
+        party, node_id = node.config.party, node.config.node_id
+    sockets = [listen(host, peer_port)]
+    if user_port:
+        if options.tls_cert is None and not _is_loopback(options.web_host) and not options.unsafe_plain_http:
+            raise InvalidInput(
+                f"the console on {options.web_host} would take passwords in clear: "
+                "give --tls-cert and --tls-key"
+            )
+        sockets.append(listen(options.web_host, user_port))
+    fds = f"{sockets[0].fileno()},{sockets[1].fileno() if user_port else -1}"
+    args = [
+        "--host",
+        host,
+        "--port",
+        str(peer_port),
+        "--api-port",
+        str(user_port),
+        "--web-host",
+        options.web_host,
+    ]
+    if options.tls_cert is not None and options.tls_key is not None:
+        args += ["--tls-cert", str(options.tls_cert), "--tls-key", str(options.tls_key)]
+    if options.unsafe_plain_http:
+        args.append("--unsafe-plain-http")
+    args += ["--worker-sockets", fds]
+    console.print(
+        f"{party} node {node_id}: {count} workers on https://{host}:{peer_port}"
+        + (f" and {options.web_host}:{user_port}" if user_port else "")
+        + " (PostgreSQL); Ctrl-C stops them."
+    )
+    WorkerPool(count, lambda _index: worker_command(root, args), sockets).run()
+    console.print("Stopped.")
+
+
+def _serve_one(
+    node: Node, options: _ServeOptions, inherited: tuple[socket.socket, socket.socket | None] | None
+) -> None:
+    """Serve ``node`` in this process (alone, or as one worker of ``--workers N``)."""
+    host, peer_port, user_port = options.addresses(node)
+    server = peer_server(node, host, peer_port, inherited[0] if inherited else None)
+    tls = options.tls()
+    user_api = (
+        UserApiServer(
+            node,
+            user_port,
+            host=options.web_host,
+            tls=tls,
+            unsafe_plain_http=options.unsafe_plain_http,
+            listening=inherited[1] if inherited else None,
         )
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            console.print("Stopping.")
-        finally:
-            worker.stop()
-            if user_api is not None:
-                user_api.stop()
+        if user_port
+        else None
+    )
+    if user_api is not None:
+        user_api.start()
+    worker = node.worker()
+    worker.start()
+    console.print(
+        (f"worker {os.getpid()}: " if inherited else "")
+        + f"{node.config.party} node {node.config.node_id} serving the peer API on "
+        f"https://{host}:{peer_port} "
+        f"(partners: {', '.join(c.party + ' ' + c.node_id for c in node.parties.all())}); "
+        + (
+            f"web console on {user_api.scheme}://{options.web_host}:{user_port}/ (user API under /api/docs); "
+            if user_api
+            else ""
+        )
+        + "Ctrl-C stops."
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        console.print("Stopping.")
+    finally:
+        worker.stop()
+        if user_api is not None:
+            user_api.stop()

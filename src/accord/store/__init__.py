@@ -6,7 +6,7 @@ from accord.store._compromise_repository import CompromiseRepository, Destructio
 from accord.store._consent_repository import ConsentRepository
 from accord.store._console_sessions import ConsolePreferenceRow, ConsoleSessionRepository, ConsoleSessionRow
 from accord.store._copy_repository import CopyRepository
-from accord.store._database import ChangeWatch, Database, sqlite_url
+from accord.store._database import ChangeWatch, Database, savepoint, sqlite_url
 from accord.store._exchange_repositories import (
     InboxRepository,
     QuarantineRepository,
@@ -187,6 +187,7 @@ __all__ = [
     "read_snapshot",
     "relabel_search_item",
     "remember_access_key",
+    "savepoint",
     "sealed_rows",
     "search_digests",
     "search_index_size",

@@ -10,21 +10,23 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from accord.errors import AccordError, StorageError
+from accord.errors import AccordError, Conflict, StorageError
+from accord.store._commit_listener import NOTIFY_COMMIT, CommitListener
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-__all__ = ["HEAD_REVISION", "ChangeWatch", "Database", "script_head_revision", "sqlite_url"]
+__all__ = ["HEAD_REVISION", "ChangeWatch", "Database", "savepoint", "script_head_revision", "sqlite_url"]
 
 HEAD_REVISION: Final = "0016"
 """The newest migration this Accord ships (a test checks it against Alembic's script directory).
@@ -34,6 +36,7 @@ differ: Alembic and its migration scripts take longer to import than a short com
 Were it ever stale, the open would merely run Alembic's upgrade, which finds nothing to do."""
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+_UNCHANGED = "accord_unchanged"
 _BUSY_TIMEOUT_MS = 10000
 
 
@@ -97,6 +100,32 @@ def _begin_urgent(connection: Any) -> None:
         raw.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
 
 
+_UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE unique_violation
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[Session]:
+    """A savepoint of ``session``: an error in it undoes only its work.
+
+    A row that another transaction stored first under the same unique key (two workers
+    receiving the same message at once, on PostgreSQL) is a :class:`~accord.errors.Conflict`,
+    so the caller can look again at what is now stored rather than check first and race.
+
+    Raises:
+        Conflict: a unique key was taken meanwhile (the savepoint is rolled back).
+    """
+    try:
+        with session.begin_nested():
+            yield session
+    except SqlIntegrityError as exc:
+        original = exc.orig
+        if getattr(original, "sqlstate", None) == _UNIQUE_VIOLATION or "UNIQUE constraint failed" in str(
+            original
+        ):
+            raise Conflict(f"stored meanwhile by another transaction: {original}") from exc
+        raise
+
+
 class ChangeWatch:
     """Tells, cheaply, whether anything was committed to the database since it last looked.
 
@@ -105,15 +134,22 @@ class ChangeWatch:
     SQLite one ``PRAGMA data_version`` on a connection of the watch's own answers it: the
     value changes whenever another connection — of this process or another — commits a
     change (sqlite.org/pragma.html#pragma_data_version); the watch itself never writes. On
-    other databases, and if the pragma fails, it always answers True (look).
+    PostgreSQL the process's commit listener counts the ``NOTIFY`` every write transaction
+    sends (:mod:`accord.store._commit_listener`), from every process. If neither can tell,
+    it answers True (look).
 
     One watch per thread (a SQLite connection stays in the thread that opened it).
     """
 
-    def __init__(self, path: str | None) -> None:
-        """Watch the SQLite file at ``path`` (None: no cheap signal, always look)."""
+    def __init__(self, path: str | None, counter: Callable[[], int | None] | None = None) -> None:
+        """Watch the SQLite file at ``path``, or a ``counter`` of commits (None: cannot tell).
+
+        With neither there is no cheap signal: the watch always answers True (look). On
+        PostgreSQL the counter is the process's :class:`~accord.store._commit_listener.CommitListener`.
+        """
         self._connection: sqlite3.Connection | None = None
         self._version: int | None = None
+        self._counter = counter
         if path:
             try:
                 self._connection = sqlite3.connect(path, isolation_level=None)
@@ -122,6 +158,14 @@ class ChangeWatch:
 
     def changed(self) -> bool:
         """True the first time, and whenever a change was committed since the last call."""
+        if self._counter is not None:
+            count = self._counter()
+            if count is None:  # the listener is not connected: look
+                self._version = None
+                return True
+            changed = count != self._version
+            self._version = count
+            return changed
         if self._connection is None:
             return True
         try:
@@ -161,6 +205,11 @@ class Database:
         self._commits = 0
         self._pokes = 0
         self._committed = threading.Condition()
+        # PostgreSQL: every write transaction notifies, one listener per process counts
+        # (started by the first watch: only background loops need it).
+        self._notify = self.engine.dialect.name == "postgresql"
+        self._listener: CommitListener | None = None
+        self._listener_lock = threading.Lock()
 
     @property
     def dialect(self) -> str:
@@ -230,22 +279,41 @@ class Database:
             StorageError: the database failed (the work is rolled back).
         """
         bind = self._read_engine if read_only else self._urgent_engine if urgent else self.engine
+        wrote = not read_only
         try:
             with Session(bind, expire_on_commit=False) as session, session.begin():
                 yield session
+                wrote = wrote and not session.info.get(_UNCHANGED, False)
+                if self._notify and wrote:
+                    session.execute(NOTIFY_COMMIT)  # delivered to every worker if it commits
         except AccordError:
             raise
         except SQLAlchemyError as exc:
             raise StorageError(
                 f"database error: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"
             ) from exc
-        if not read_only:
+        if wrote:
             with self._committed:
                 self._commits += 1
                 self._committed.notify_all()
 
+    @staticmethod
+    def unchanged(session: Session) -> None:
+        """Say that this write transaction changed nothing: its commit wakes nobody.
+
+        For a transaction that was opened to write and found nothing to do (a delivery lane
+        that another worker is sending, or with nothing due): counting it as a commit would
+        wake every waiting loop of every worker, which would look, find nothing, and wake
+        them again.
+        """
+        session.info[_UNCHANGED] = True
+
     def commits(self) -> int:
-        """How many write transactions this process has committed through this object."""
+        """How many write transactions this process has committed through this object.
+
+        On PostgreSQL, once a :meth:`watch` was made, it also counts the commits of every
+        other process (and this one's twice: harmless, a waiter looks once more).
+        """
         with self._committed:
             return self._commits
 
@@ -254,9 +322,10 @@ class Database:
 
         A :meth:`poke` ends the wait too (with the count unchanged).
 
-        Only commits made through this object wake it at once; another process's are seen
-        by a :class:`ChangeWatch` (background loops use both: this for no delay in process,
-        the watch at a modest interval for ``accord send`` beside ``accord serve``).
+        On SQLite only commits made through this object wake it at once; another process's
+        are seen by a :class:`ChangeWatch` (background loops use both: this for no delay in
+        process, the watch at a modest interval for ``accord send`` beside ``accord serve``).
+        On PostgreSQL every process's commit wakes it (the commit listener).
 
         Returns:
             The count of commits now (equal to ``seen`` if it timed out).
@@ -279,11 +348,29 @@ class Database:
     def watch(self) -> ChangeWatch:
         """A :class:`ChangeWatch` of this database, for the calling thread."""
         url = self.engine.url
+        if self._notify:
+            return ChangeWatch(None, self._commit_listener().count)
         path = url.database if url.get_backend_name() == "sqlite" else None
         return ChangeWatch(None if path in (None, "", ":memory:") else path)
 
+    def _commit_listener(self) -> CommitListener:
+        with self._listener_lock:
+            if self._listener is None:
+                self._listener = CommitListener(self.engine, self._committed_elsewhere)
+                self._listener.start()
+            return self._listener
+
+    def _committed_elsewhere(self) -> None:
+        with self._committed:
+            self._commits += 1
+            self._committed.notify_all()
+
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Stop the commit listener (if any) and close every pooled connection."""
+        with self._listener_lock:
+            listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.stop()
         self.engine.dispose()
 
 

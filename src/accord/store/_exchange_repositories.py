@@ -16,7 +16,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from accord.errors import StorageError
 from accord.items import Direction
 from accord.store._repository import Repository, TableRepository
 from accord.store._tables import InboxMessageRow, PeerSequenceRow, QuarantineRow, ReceiptBatchRow, ReceiptRow
@@ -95,21 +98,45 @@ class SequenceRepository(Repository):
     """The ``peer_sequences`` table, read and written within one session."""
 
     def advance(self, peer: str, direction: Direction) -> int:
-        """Count one more in ``peer``'s sequence (from 0 when new) and return the new number."""
-        row = self._session.get(PeerSequenceRow, (peer, direction))
-        if row is None:
-            row = PeerSequenceRow(peer=peer, direction=direction, last_seq=0)
-            self._session.add(row)
+        """Count one more in ``peer``'s sequence (from 0 when new) and return the new number.
+
+        The row is locked until the transaction ends (``FOR UPDATE``; SQLite's write lock does
+        the same): two workers sealing for one peer at once on PostgreSQL would otherwise read
+        the same number and both use the next one.
+        """
+        row = self._locked(peer, direction)
         row.last_seq += 1
         return row.last_seq
 
     def raise_to(self, peer: str, direction: Direction, seq: int) -> None:
-        """Keep ``seq`` as ``peer``'s last number if it is higher than the one kept (or none is)."""
-        row = self._session.get(PeerSequenceRow, (peer, direction))
-        if row is None:
-            self._session.add(PeerSequenceRow(peer=peer, direction=direction, last_seq=seq))
-        elif seq > row.last_seq:
-            row.last_seq = seq
+        """Keep ``seq`` as ``peer``'s last number if it is higher than the one kept (or none is).
+
+        Locked as :meth:`advance`: two workers receiving from one peer at once keep the higher.
+        """
+        row = self._locked(peer, direction, start=seq)
+        row.last_seq = max(row.last_seq, seq)
+
+    def _locked(self, peer: str, direction: Direction, start: int = 0) -> PeerSequenceRow:
+        """``peer``'s row, made with ``last_seq = start`` if new, locked for this transaction."""
+        row = self._session.get(PeerSequenceRow, (peer, direction), with_for_update=True)
+        if row is not None:
+            return row
+        # Made with INSERT … ON CONFLICT DO NOTHING: another worker may make it at the same time.
+        table, values = PeerSequenceRow, {"peer": peer, "direction": direction, "last_seq": start}
+        dialect = self._session.get_bind().dialect.name
+        if dialect == "postgresql":
+            self._session.execute(postgresql_insert(table).values(values).on_conflict_do_nothing())
+        elif dialect == "sqlite":
+            self._session.execute(sqlite_insert(table).values(values).on_conflict_do_nothing())
+        else:
+            self._session.add(PeerSequenceRow(**values))
+            self._session.flush()
+        locked = self._session.get(
+            PeerSequenceRow, (peer, direction), with_for_update=True, populate_existing=True
+        )
+        if locked is None:  # cannot happen: it was just made, and rows are never deleted
+            raise StorageError(f"the sequence of {peer} ({direction}) vanished")
+        return locked
 
 
 class QuarantineRepository(Repository):

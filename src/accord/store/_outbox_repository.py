@@ -9,13 +9,19 @@ walks a batch it already holds, and the same ordering (most urgent first: preced
 then age, then the peer's sequence).
 
 Rows are never deleted: a receipted envelope stays as the dissemination record.
+
+Several workers on PostgreSQL (ADR 0010): a lane's sender claims its batch in the transaction
+that sends it and records the receipts — :meth:`OutboxRepository.claim_lane` (one sender per
+peer and lane at a time, across every process) and :meth:`OutboxRepository.claim_due`
+(``SELECT … FOR UPDATE SKIP LOCKED``: rows another transaction holds are not
+taken). Both are released when that transaction ends, or when its process dies.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, text, update
 
 from accord.items import OutboxState
 from accord.store._repository import TableRepository
@@ -24,6 +30,12 @@ from accord.store._tables import OutboxRow
 __all__ = ["OutboxRepository"]
 
 _MOST_URGENT_FIRST = (OutboxRow.rank.desc(), OutboxRow.created_at, OutboxRow.seq)
+# Advisory locks are per database, not per schema: the key hashes the node's schema too, so
+# nodes sharing a database (in tests, or a hosting provider's) never hold each other's lanes.
+_TRY_LOCK = text(
+    "SELECT pg_try_advisory_xact_lock("
+    "hashtextextended(current_schema() || '/accord.outbox-lane/' || :lane, 0))"
+)
 
 
 class OutboxRepository(TableRepository[OutboxRow]):
@@ -62,6 +74,18 @@ class OutboxRepository(TableRepository[OutboxRow]):
         query = select(func.count()).select_from(OutboxRow).where(OutboxRow.status == OutboxState.PENDING)
         return self._session.scalar(query) or 0
 
+    def claim_lane(self, peer: str, lane: str) -> bool:
+        """Whether this transaction may send ``peer``'s ``lane`` now (PostgreSQL; always on SQLite).
+
+        ``pg_try_advisory_xact_lock`` on the lane's key: at most one transaction of any worker
+        holds it, until it commits or rolls back (or its connection dies with its process), so
+        a lane has one transmission in flight across every worker, as it has in one process.
+        It does not wait: a lane another worker is sending answers False at once.
+        """
+        if self._session.get_bind().dialect.name != "postgresql":
+            return True  # SQLite: one process serves the node, one loop per lane
+        return bool(self._session.scalar(_TRY_LOCK, {"lane": f"{peer}/{lane}"}))
+
     def due(
         self, peer: str, lane: str, *, at: str, first_tries_only: bool, limit: int
     ) -> Sequence[OutboxRow]:
@@ -74,6 +98,22 @@ class OutboxRepository(TableRepository[OutboxRow]):
             first_tries_only: Only envelopes never tried yet.
             limit: At most this many.
         """
+        query = self._due(peer, lane, at=at, first_tries_only=first_tries_only)
+        return self._session.scalars(query.limit(limit)).all()
+
+    def claim_due(
+        self, peer: str, lane: str, *, at: str, first_tries_only: bool, limit: int
+    ) -> Sequence[OutboxRow]:
+        """As :meth:`due`, the rows locked for this transaction, skipping rows another holds.
+
+        ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has no row locks (its one
+        writer holds the database) and ignores it.
+        """
+        query = self._due(peer, lane, at=at, first_tries_only=first_tries_only)
+        return self._session.scalars(query.limit(limit).with_for_update(skip_locked=True)).all()
+
+    @staticmethod
+    def _due(peer: str, lane: str, *, at: str, first_tries_only: bool) -> Select[OutboxRow]:
         query = (
             select(OutboxRow)
             .where(OutboxRow.peer == peer, OutboxRow.lane == lane, OutboxRow.status == OutboxState.PENDING)
@@ -81,7 +121,7 @@ class OutboxRepository(TableRepository[OutboxRow]):
         )
         if first_tries_only:
             query = query.where(OutboxRow.attempts == 0)
-        return self._session.scalars(query.order_by(*_MOST_URGENT_FIRST).limit(limit)).all()
+        return query.order_by(*_MOST_URGENT_FIRST)
 
     def next_attempt(self, peer: str, lane: str) -> str | None:
         """The earliest ``next_attempt_at`` of a pending envelope of ``peer`` in ``lane`` (None: none)."""

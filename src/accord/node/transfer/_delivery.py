@@ -25,10 +25,11 @@ a count.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,13 +92,36 @@ class _Batch:
 
 
 @dataclass(frozen=True)
+class _Due:
+    """What one transmission carries, read from a lane's due outbox rows (in their session)."""
+
+    envelopes: tuple[WireEnvelope, ...]
+    ordered: list[str]
+    kinds: frozenset[str]
+    blobs: dict[str, int]
+
+    @classmethod
+    def of(cls, rows: Sequence[OutboxRow]) -> _Due | None:
+        """The rows' envelopes, message ids, kinds and attachments; None if there are none."""
+        if not rows:
+            return None
+        return cls(
+            envelopes=tuple(WireEnvelope(row.header, row.ciphertext) for row in rows),
+            ordered=[row.message_id for row in rows],
+            kinds=frozenset(row.kind for row in rows),
+            blobs={b["blob_id"]: int(b["size"]) for row in rows for b in json.loads(row.blobs_json)},
+        )
+
+
+@dataclass(frozen=True)
 class DeliveryResult:
-    """What one delivery attempt did."""
+    """What one delivery attempt did (``busy``: another worker is sending this lane now)."""
 
     sent: int = 0
     receipted: int = 0
     rejected: int = 0
     error: str | None = None
+    busy: bool = False
 
 
 def _add(total: DeliveryResult, more: DeliveryResult) -> DeliveryResult:
@@ -106,6 +130,7 @@ def _add(total: DeliveryResult, more: DeliveryResult) -> DeliveryResult:
         receipted=total.receipted + more.receipted,
         rejected=total.rejected + more.rejected,
         error=more.error or total.error,
+        busy=total.busy or more.busy,
     )
 
 
@@ -166,7 +191,20 @@ class DeliveryService:
         return (datetime.fromisoformat(stamp) - self._ctx.now()).total_seconds()
 
     def deliver_once(self, peer: str, lane: str, transport: PeerTransport) -> DeliveryResult:
-        """Send the most urgent due envelopes of ``peer`` in ``lane`` and record the receipts."""
+        """Send the most urgent due envelopes of ``peer`` in ``lane`` and record the receipts.
+
+        On PostgreSQL, where several workers share the outbox (ADR 0010), the batch is claimed
+        in a transaction that stays open while it is sent and records its receipts: one
+        transmission in flight per (peer, lane) across every worker, and its rows locked
+        (``FOR UPDATE SKIP LOCKED``). A worker that dies mid-send leaves nothing recorded and
+        the locks released: another sends the batch again, and the peer, having kept the
+        message ids, answers the envelopes it already holds with their receipts. A lane that
+        another worker is sending answers ``DeliveryResult(busy=True)`` at once. SQLite (one
+        process) reads the batch, sends it and records the answer in short transactions, so
+        the write lock is never held over the network.
+        """
+        if self._ctx.db.dialect == "postgresql":
+            return self._deliver_claimed(peer, lane, transport)
         batch = self._take(peer, lane)
         if batch is None:
             return DeliveryResult()
@@ -187,7 +225,20 @@ class DeliveryService:
         therefore receives a lane's transmissions one at a time and in order, each after it
         committed the one before — what it relies on (a notice after its item, a revocation
         after its consent) — while both nodes work at once instead of in turn.
+
+        On PostgreSQL the lane is not pipelined: each transmission is claimed, sent and
+        recorded in one transaction (:meth:`deliver_once`), whose advisory lock is what keeps
+        one transmission of a (peer, lane) in flight across every worker (ADR 0010) — N + 1
+        taken while N travels would be outside N's claim. It sends batch after batch until
+        nothing is due, an attempt fails, or another worker holds the lane.
         """
+        if self._ctx.db.dialect == "postgresql":
+            total = DeliveryResult()
+            while True:
+                result = self._deliver_claimed(peer, lane, transport)
+                total = _add(total, result)
+                if not result.sent or result.error or result.busy:
+                    return total
         total = DeliveryResult()
         batch = self._take(peer, lane)
         answered: tuple[_Batch, bytes] | None = None
@@ -207,6 +258,25 @@ class DeliveryService:
             total = _add(total, self._finish(*answered))
         return total
 
+    def _deliver_claimed(self, peer: str, lane: str, transport: PeerTransport) -> DeliveryResult:
+        """:meth:`deliver_once` on PostgreSQL: claim, send and record in one transaction."""
+        now = self._ctx.now()
+        # Art. 21: what the agreement no longer lets leave is held, not sent (_departure).
+        hold_what_may_not_leave(self._ctx, self._agreements, peer, now)
+        with self._ctx.db.transaction(urgent=lane == "flash") as claim:
+            if not OutboxRepository(claim).claim_lane(peer, lane):
+                self._ctx.db.unchanged(claim)
+                return DeliveryResult(busy=True)
+            batch = self._claim(claim, peer, lane, now)
+            if batch is None:
+                self._ctx.db.unchanged(claim)
+                return DeliveryResult()
+            try:
+                body = self._post(batch, transport)
+            except AccordError as exc:
+                return self._failed(batch, exc, claim)
+            return self._finish(batch, body, claim)
+
     def _take(self, peer: str, lane: str, leave_out: frozenset[str] = frozenset()) -> _Batch | None:
         """The most urgent due envelopes of ``peer`` in ``lane`` (not ``leave_out``), signed together."""
         now = self._ctx.now()
@@ -222,23 +292,33 @@ class DeliveryService:
                 first_tries_only=_behind_more_urgent(session, peer, lane),
                 limit=_BATCH.get(lane, 50) + len(leave_out),
             )
-            rows = [row for row in rows if row.message_id not in leave_out][: _BATCH.get(lane, 50)]
-            if not rows:
-                return None
-            envelopes = [WireEnvelope(row.header, row.ciphertext) for row in rows]
-            kinds = frozenset(row.kind for row in rows)
-            message_ids = frozenset(row.message_id for row in rows)
-            ordered = [row.message_id for row in rows]
-            blobs = {b["blob_id"]: int(b["size"]) for row in rows for b in json.loads(row.blobs_json)}
+            due = _Due.of([row for row in rows if row.message_id not in leave_out][: _BATCH.get(lane, 50)])
+        return self._signed(peer, lane, now, due)
+
+    def _claim(self, claim: Session, peer: str, lane: str, now: datetime) -> _Batch | None:
+        """As :meth:`_take`, in the claiming transaction: the rows locked for it (PostgreSQL)."""
+        rows = OutboxRepository(claim).claim_due(
+            peer,
+            lane,
+            at=format_stamp(now),
+            first_tries_only=_behind_more_urgent(claim, peer, lane),
+            limit=_BATCH.get(lane, 50),
+        )
+        return self._signed(peer, lane, now, _Due.of(rows))
+
+    def _signed(self, peer: str, lane: str, now: datetime, due: _Due | None) -> _Batch | None:
+        """One transmission of ``due``, signed; None if nothing is due."""
+        if due is None:
+            return None
         tx = Transmission(
             id=f"tx-{uuid.uuid4().hex}",
             sender=self._ctx.config.node_id,
             recipient=peer,
             created=format_stamp(now),
-            envelopes=tuple(envelopes),
+            envelopes=due.envelopes,
             signature=UNSIGNED,
         ).signed_with(self._ctx.keys)
-        return _Batch(peer, lane, tx, ordered, message_ids, kinds, blobs)
+        return _Batch(peer, lane, tx, due.ordered, frozenset(due.ordered), due.kinds, due.blobs)
 
     def _post(self, batch: _Batch, transport: PeerTransport) -> bytes:
         """Upload what attachments the peer lacks, then post the transmission; its answer."""
@@ -248,25 +328,41 @@ class DeliveryService:
                 transport.put_blob(blob_id, have, size, self._ctx.blobs.read_from(blob_id, have))
         return transport.post_transmission(batch.tx.to_bytes())
 
-    def _finish(self, batch: _Batch, body: bytes) -> DeliveryResult:
-        """Record the peer's answer to ``batch`` (or, if it does not verify, try again later)."""
+    def _finish(self, batch: _Batch, body: bytes, claim: Session | None = None) -> DeliveryResult:
+        """Record the peer's answer to ``batch`` (or, if it does not verify, try again later).
+
+        In ``claim``, the claiming transaction (PostgreSQL), if given: in a savepoint of it.
+        """
         try:
-            result = self._record(batch.peer, batch.tx, body, batch.ordered, urgent=batch.lane == "flash")
+            writing = self._writing(claim, urgent=batch.lane == "flash")
+            result = self._record(batch.peer, batch.tx, body, batch.ordered, writing)
         except AccordError as exc:
-            return self._failed(batch, exc)
+            return self._failed(batch, exc, claim)
         # A transmission of anything but the witnessing itself: partners get our
         # checkpoint after it (the worker publishes at its next seal).
         if batch.kinds - WITNESS_TYPES:
             self._ctx.exchange_activity.set()
         return result
 
-    def _failed(self, batch: _Batch, exc: AccordError) -> DeliveryResult:
-        self._retry_later(batch.ordered, exc, urgent=batch.lane == "flash")
+    def _failed(self, batch: _Batch, exc: AccordError, claim: Session | None = None) -> DeliveryResult:
+        self._retry_later(batch.ordered, exc, self._writing(claim, urgent=batch.lane == "flash"))
         return DeliveryResult(sent=len(batch.ordered), error=str(exc))
 
-    def _retry_later(self, message_ids: list[str], exc: AccordError, *, urgent: bool = False) -> None:
+    @contextlib.contextmanager
+    def _writing(self, claim: Session | None, *, urgent: bool) -> Iterator[Session]:
+        """A write transaction of its own, or a savepoint of the claiming one."""
+        if claim is None:
+            with self._ctx.db.transaction(urgent=urgent) as session:
+                yield session
+        else:
+            with claim.begin_nested():
+                yield claim
+
+    def _retry_later(
+        self, message_ids: list[str], exc: AccordError, writing: contextlib.AbstractContextManager[Session]
+    ) -> None:
         now = self._ctx.now()
-        with self._ctx.db.transaction(urgent=urgent) as session:
+        with writing as session:
             outbox = OutboxRepository(session)
             for message_id in message_ids:
                 row = outbox.require(message_id)
@@ -275,10 +371,15 @@ class DeliveryService:
                 row.last_error = f"{type(exc).__name__}: {exc}"[:500]
 
     def _record(
-        self, peer: str, tx: Transmission, body: bytes, message_ids: list[str], *, urgent: bool = False
+        self,
+        peer: str,
+        tx: Transmission,
+        body: bytes,
+        message_ids: list[str],
+        writing: contextlib.AbstractContextManager[Session],
     ) -> DeliveryResult:
         now = self._ctx.now()
-        with self._ctx.db.transaction(urgent=urgent) as session:
+        with writing as session:
             _, keys = self._parties.signer(session, peer)
             batch = ReceiptBatch.parse(body)
             if (

@@ -42,7 +42,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from accord.errors import AccordError, VerificationFailed
+from accord.errors import AccordError, Conflict, VerificationFailed
 from accord.exchange import UNSIGNED, Receipt, ReceiptBatch, Transmission, WireEnvelope
 from accord.items import Precedence
 from accord.node.holdings._search_index import SearchIndex
@@ -61,7 +61,7 @@ from accord.node.transfer._intake import (
 )
 from accord.node.transfer._quarantine import Quarantine, Refusal
 from accord.node.transfer._services import ServiceBase, Services
-from accord.store import QuarantineRow, format_stamp
+from accord.store import QuarantineRow, format_stamp, savepoint
 
 __all__ = ["MAX_BLOB_BYTES", "MAX_ENVELOPE_AGE", "Ingested", "ReceivingService"]
 
@@ -334,8 +334,23 @@ class ReceivingService(ServiceBase):
     def _commit_one(
         self, session: Session, tx: Transmission, prepared: PreparedItem | PreparedControl, now: datetime
     ) -> Receipt:
-        """Store or apply one checked envelope in its own savepoint; return its receipt."""
-        with session.begin_nested():
+        """Store or apply one checked envelope in its own savepoint; return its receipt.
+
+        Two workers may hold the same message at once (a retry after a worker died mid-send,
+        on PostgreSQL): the unique message id decides. The one that stores second meets the
+        unique key (:func:`~accord.store.savepoint`: ``Conflict``) and tries once more, now
+        seeing what the first committed: the receipt given then (a duplicate), or the item
+        held (the same item by another message: one holding).
+        """
+        try:
+            return self._commit_in_savepoint(session, tx, prepared, now)
+        except Conflict:
+            return self._commit_in_savepoint(session, tx, prepared, now)
+
+    def _commit_in_savepoint(
+        self, session: Session, tx: Transmission, prepared: PreparedItem | PreparedControl, now: datetime
+    ) -> Receipt:
+        with savepoint(session):
             if isinstance(prepared, PreparedItem):
                 return self._holding.commit(session, tx, prepared, now)
             return self._dispatch.commit(session, tx, prepared, now)
