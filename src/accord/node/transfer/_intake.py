@@ -33,6 +33,7 @@ from accord.canonical import parse_time
 from accord.crypto import Suite, VerifyKeys, open_envelope
 from accord.errors import AccordError, AgreementStateError, InvalidInput, PolicyDenied, VerificationFailed
 from accord.exchange import EnvelopeHeader, Receipt, Transmission, WireEnvelope
+from accord.items import Precedence
 from accord.node.core._context import NodeContext
 from accord.node.registry._agreements import AgreementService, travel_refusal
 from accord.node.transfer._inbox import given_before
@@ -44,6 +45,7 @@ __all__ = [
     "MAX_ENVELOPE_AGE",
     "Arrival",
     "Opened",
+    "carries_flash",
     "check_fresh",
     "message_id",
     "open_checked",
@@ -136,6 +138,19 @@ def check_fresh(header: EnvelopeHeader, now: datetime) -> None:
         )
     if created - now > MAX_CLOCK_SKEW:
         raise VerificationFailed(f"envelope created in the future ({header.created})")
+
+
+def carries_flash(tx: Transmission) -> bool:
+    """Whether an envelope of ``tx`` says FLASH in its header (the transmission's signature
+    has been verified; each header is checked again with its envelope). An unreadable
+    header counts as not FLASH: its envelope is refused by the checks anyway."""
+    for envelope in tx.envelopes:
+        try:
+            if EnvelopeHeader.parse(envelope.header).precedence is Precedence.FLASH:
+                return True
+        except (AccordError, RecursionError):
+            continue
+    return False
 
 
 def open_checked(
