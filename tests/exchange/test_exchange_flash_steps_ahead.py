@@ -9,8 +9,10 @@ order the two with hooks and events, never with a clock.
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 import pytest
 from support_exchange_adversarial import FederationLike, capture, holdings, report
@@ -18,6 +20,7 @@ from support_exchange_adversarial import FederationLike, capture, holdings, repo
 from accord.exchange import ReceiptBatch, Transmission
 from accord.items import Precedence
 from accord.node.core._urgency import UrgentWork
+from accord.node.transfer import _attachments
 from accord.node.transfer._intake import carries_flash
 
 KOR = "kor-mnd"
@@ -102,6 +105,55 @@ def test_a_flash_transmission_is_stored_while_a_routine_batch_is_being_checked(
     assert all(ReceiptBatch.parse(answers[n]).rejected == () for n in ("routine", "flash"))
     assert holdings(kor).items == 4
     assert not urgent_work.pending
+
+
+def test_a_flash_transmission_is_stored_while_a_routine_attachment_is_being_checked(
+    federation: FederationLike, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    image = tmp_path / "image.bin"
+    image.write_bytes(os.urandom(300_000))
+    jpn, kor = federation.jpn, federation.kor
+    jpn.sending.send(report(jpn, attachments=(image,)), to="KOR", actor="sato")
+    captured = capture(jpn, KOR, "routine")
+    ((blob_id, data),) = captured.blobs.items()
+    assert kor.receiving.receive_blob(blob_id, 0, len(data), iter([data])) == len(data)
+    flash = _transmission(federation, Precedence.FLASH, 1, "flash")
+    service, urgent_work = kor.receiving, kor.ctx.urgent_work
+    order: list[str] = []
+    answers: dict[str, bytes] = {}
+
+    def run(name: str, body: bytes) -> None:
+        answers[name] = service.receive_transmission(body)
+
+    flash_thread = threading.Thread(target=run, args=("flash", flash), name="flash")
+    decrypt = _attachments.decrypt_blob
+    write_all: Callable[..., object] = service._write_all
+
+    def write_hook(*args: object, **kwargs: object) -> object:
+        result = write_all(*args, **kwargs)
+        order.append(f"{threading.current_thread().name} stored")  # still inside the FLASH work
+        return result
+
+    def decrypt_hook(key: bytes, item_id: str, position: int, blob: Iterable[bytes]) -> Iterator[bytes]:
+        for number, piece in enumerate(decrypt(key, item_id, position, blob)):
+            if number == 0:
+                # The routine attachment is being checked: the FLASH transmission arrives now.
+                flash_thread.start()
+                assert urgent_work.wait_pending(timeout=30)
+            yield piece
+            order.append("routine piece checked")
+
+    monkeypatch.setattr(_attachments, "decrypt_blob", decrypt_hook)
+    monkeypatch.setattr(service, "_write_all", write_hook)
+    routine_thread = threading.Thread(target=run, args=("routine", captured.posted[0]), name="routine")
+    routine_thread.start()
+    routine_thread.join(timeout=120)
+    flash_thread.join(timeout=120)
+    # The FLASH transmission was stored before the routine check went past the first piece.
+    assert order[0] == "flash stored"
+    assert order[-1] == "routine stored"
+    assert [len(ReceiptBatch.parse(answers[n]).receipts) for n in ("routine", "flash")] == [1, 1]
+    assert holdings(kor).items == 2
 
 
 def test_routine_work_passes_when_no_flash_is_in_progress() -> None:

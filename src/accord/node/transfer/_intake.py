@@ -66,7 +66,10 @@ class Arrival:
     transmission; ``checked`` caches each agreement and its status for the transmission
     (one look per agreement), ``signers`` each originator's party and keys (one look per
     node); ``earlier`` holds the inbox rows of the transmission's message ids received
-    before (:meth:`read_earlier`: one query for all of them, not one per envelope).
+    before (:meth:`read_earlier`: one query for all of them, not one per envelope);
+    ``yielding`` says that the transmission is routine work, which steps aside while FLASH
+    is received in this process (``NodeContext.urgent_work``), also inside an attachment's
+    check.
     """
 
     session: Session
@@ -76,6 +79,7 @@ class Arrival:
     checked: dict[str, tuple[Agreement, Status]] = field(default_factory=dict)
     signers: dict[str, tuple[str, VerifyKeys]] = field(default_factory=dict)
     earlier: dict[str, InboxMessageRow] = field(default_factory=dict)
+    yielding: bool = False
 
     def read_earlier(self) -> None:
         """Read the inbox rows of every message id in the transmission, in one query."""

@@ -221,7 +221,7 @@ class ReceivingService(ServiceBase):
         prepared: list[tuple[WireEnvelope, str, _Outcome]] = []
         urgent_work = self._ctx.urgent_work
         with self._ctx.db.transaction(read_only=True) as snapshot:
-            arrival = Arrival(snapshot, tx, sender_party, now)
+            arrival = Arrival(snapshot, tx, sender_party, now, yielding=yielding)
             arrival.read_earlier()
             for envelope in tx.envelopes:
                 if yielding:
