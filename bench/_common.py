@@ -285,6 +285,35 @@ def _wait_listening(port: int, proc: subprocess.Popen[bytes] | None, timeout: fl
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
 
 
+def profilers(pids: dict[str, int], out: Path | None) -> list[subprocess.Popen[bytes]]:
+    """py-spy recording each serving process into ``out`` (collapsed stacks), if asked."""
+    if out is None:
+        return []
+    out.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).parent / "py-spy"
+    return [
+        subprocess.Popen(  # noqa: S603 - the venv's py-spy, on our own child processes
+            [
+                str(spy),
+                "record",
+                "--pid",
+                str(pid),
+                "--rate",
+                "200",
+                "--format",
+                "raw",
+                "--threads",
+                "--nonblocking",
+                "--output",
+                str(out / f"{party.lower()}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for party, pid in pids.items()
+    ]
+
+
 @contextlib.contextmanager
 def serve_subprocesses(fed: Federation) -> Iterator[Served]:
     """Run ``accord serve`` for both nodes (own process each) until the block ends."""

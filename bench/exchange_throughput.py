@@ -29,7 +29,6 @@ import multiprocessing
 import multiprocessing.queues
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -48,6 +47,7 @@ from bench._common import (
     make_federation,
     medallion_command,
     pending,
+    profilers,
     rate,
     serve,
 )
@@ -65,35 +65,6 @@ COLLECTION = "365fed99-08fa-fdcd-a1b3-fb247eb41d01"
 SEND_CHUNK = 200
 
 
-def _profilers(pids: dict[str, int], out: Path | None) -> list[subprocess.Popen[bytes]]:
-    """py-spy recording each serving process into ``out`` (collapsed stacks), if asked."""
-    if out is None:
-        return []
-    out.mkdir(parents=True, exist_ok=True)
-    spy = Path(sys.executable).parent / "py-spy"
-    return [
-        subprocess.Popen(  # noqa: S603 - the venv's py-spy, on our own child processes
-            [
-                str(spy),
-                "record",
-                "--pid",
-                str(pid),
-                "--rate",
-                "200",
-                "--format",
-                "raw",
-                "--threads",
-                "--nonblocking",
-                "--output",
-                str(out / f"{party.lower()}.txt"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for party, pid in pids.items()
-    ]
-
-
 def run_accord(count: int, mode: str, root: Path, profile: Path | None = None) -> dict[str, float]:
     """Create ``count`` reports, then send them all and wait for every receipt.
 
@@ -109,7 +80,7 @@ def run_accord(count: int, mode: str, root: Path, profile: Path | None = None) -
         )
         with serve(fed, mode) as served:
             print(f"accord: serving JPN and KOR ({served.mode}, mTLS on 127.0.0.1:{fed.ports})")
-            spies = _profilers(served.pids, profile)
+            spies = profilers(served.pids, profile)
             cpu_before = {party: cpu_seconds(pid) for party, pid in served.pids.items()}
             start = time.perf_counter()
             # `accord send ITEM...` queues many items in one transaction (send_many).

@@ -1,6 +1,6 @@
 """FLASH under load: 50 FLASH reports sent while 1 GiB of imagery and 5,000 ROUTINE reports flow.
 
-Run: .venv/bin/python -m bench.flash_under_load [--quick] [--megabytes M] [--reports N]
+Run: .venv/bin/python -m bench.flash_under_load [--quick] [--megabytes M] [--reports N] [--profile DIR]
 
 Everything is created beforehand at JPN: one imagery item (1 GiB attachment), 5,000 ROUTINE
 reports of 4 KiB and 50 FLASH reports of 4 KiB. Both nodes run as ``accord serve``
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import random
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +37,7 @@ from bench._common import (
     parse_stamp,
     pending,
     percentile,
+    profilers,
     receipt_times,
     serve_subprocesses,
 )
@@ -65,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
         "--gap", type=float, help="mean seconds between FLASH sends (default 0.3; quick 0.05)"
     )
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--profile", type=Path, help="record both serving processes with py-spy into DIR (raw stacks)"
+    )
     args = parser.parse_args(argv)
     megabytes = args.megabytes or (128 if args.quick else 1024)
     reports = args.reports or (500 if args.quick else 5000)
@@ -80,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
             flash, _ = create_reports(fed.jpn, FLASH_COUNT, precedence=Precedence.FLASH)
             print(f"created: imagery {size:,} B, {reports} ROUTINE and {FLASH_COUNT} FLASH reports")
             context = multiprocessing.get_context("spawn")
-            with serve_subprocesses(fed):
+            with serve_subprocesses(fed) as served:
+                spies = profilers(served.pids, args.profile)
                 start = time.time()
                 fed.jpn.sending.send(imagery_id, to="KOR", actor="sato")
                 sender = context.Process(target=_send_all, args=(str(fed.homes["JPN"]), routine))
@@ -106,10 +112,20 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
                 if sender_alive:
                     sender.terminate()
                 sender.join()
+                for spy in spies:
+                    spy.send_signal(signal.SIGINT)
+                for spy in spies:
+                    spy.wait(60)
         finally:
             fed.close()
     stored_ms = [(parse_stamp(received[m]) - at) * 1000 for m, at, _ in sent if m in received]
     under = [(parse_stamp(received[m]) - at) * 1000 for m, at, loaded in sent if loaded and m in received]
+    # The same from the moment `send` returned: what delivery and the receiver add.
+    after_send = [
+        (parse_stamp(received[m]) - at) * 1000 - took
+        for (m, at, loaded), took in zip(sent, send_ms, strict=True)
+        if loaded and m in received
+    ]
     receipt_ms = [(parse_stamp(receipted[m]) - at) * 1000 for m, at, _ in sent if m in receipted]
     print(
         f"FLASH sends took {flash_done:.1f} s; at the end ROUTINE still pending: {load_left} envelopes "
@@ -131,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
     print(
         f"the send call itself (checks, seal, outbox commit at JPN): p50 {percentile(send_ms, 50):.1f} ms, "
         f"p99 {percentile(send_ms, 99):.1f} ms"
+    )
+    print(
+        f"send returned -> stored at KOR (delivery and receiver), under load: "
+        f"p50 {percentile(after_send, 50):.1f} ms, p99 {percentile(after_send, 99):.1f} ms"
     )
     if receipt_ms:
         print(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from accord.crypto import HpkeCnsaKeyPair, HpkeKeyPair, SigningKeys
 from accord.errors import AccordError, StorageError, Withheld
 from accord.node.core._home import HomeLayout, NodeConfig
+from accord.node.core._urgency import UrgentWork
 from accord.store import BlobStore, Database, NewEvent, append_event
 
 __all__ = ["Clock", "NodeContext", "utc_now"]
@@ -50,6 +51,8 @@ class NodeContext:
     exchange_activity: threading.Event = field(default_factory=threading.Event)
     """Set when a transmission (other than witnessing) went out or came in: the worker then
     offers partners our next checkpoint at once instead of at its periodic interval."""
+    urgent_work: UrgentWork = field(default_factory=UrgentWork)
+    """FLASH transmissions being received in this process: routine checking steps aside."""
 
     def flash_committed(self) -> None:
         """Run the FLASH hooks; a failing hook does not undo what committed (best effort)."""

@@ -90,7 +90,7 @@ class ItemAcceptance:
             )
         )
         level = translator.translate(payload.label, me.scheme)
-        self.check_attachments(payload)
+        self.check_attachments(payload, yielding=arrival.yielding)
         alternative = derive_alternative(
             payload.label,
             level,
@@ -206,16 +206,20 @@ class ItemAcceptance:
                 raise PolicyDenied(f"the label says {label.agreement}, the envelope {agreement.id}")
         return translator
 
-    def check_attachments(self, payload: ItemPayload) -> None:
+    def check_attachments(self, payload: ItemPayload, *, yielding: bool = False) -> None:
         """Check that every attachment has arrived complete and decrypts to its bound digest.
+
+        ``yielding`` (routine work): between decrypted pieces, wait while a FLASH
+        transmission is received in this process (a large attachment takes seconds).
 
         Raises:
             IntegrityError: one is missing or not the one bound.
         """
         blobs = self._ctx.blobs
+        between = self._ctx.urgent_work.step_aside if yielding else None
         for position, manifest in enumerate(payload.attachments):
             finish_upload(blobs, manifest.blob_id, manifest.blob_size)
-            check_attachment(blobs, payload.item_id, position, manifest)
+            check_attachment(blobs, payload.item_id, position, manifest, between=between)
 
     def _with_originator(self, originator: str, scheme: str) -> Agreement:
         me = self._ctx.config.party

@@ -8,6 +8,8 @@ originator bound to the label (:func:`check_attachment`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from accord.crypto import Sha384Stream
 from accord.errors import AccordError, IntegrityError, VerificationFailed
 from accord.exchange import AttachmentManifest
@@ -35,8 +37,17 @@ def finish_upload(blobs: BlobStore, blob_id: str, size: int) -> None:
         return  # a malformed id, or bytes that were not the blob (now discarded)
 
 
-def check_attachment(blobs: BlobStore, item_id: str, position: int, manifest: AttachmentManifest) -> None:
+def check_attachment(
+    blobs: BlobStore,
+    item_id: str,
+    position: int,
+    manifest: AttachmentManifest,
+    *,
+    between: Callable[[], object] | None = None,
+) -> None:
     """Check that attachment ``position`` (``manifest``) has arrived and decrypts to its bound digest.
+
+    ``between`` is called for each decrypted piece (routine work stepping aside for FLASH).
 
     Raises:
         IntegrityError: the blob is missing, does not decrypt, or has another size or digest.
@@ -48,6 +59,8 @@ def check_attachment(blobs: BlobStore, item_id: str, position: int, manifest: At
     total = 0
     try:
         for piece in decrypt_blob(manifest.key, item_id, position, blobs.read(blob_id)):
+            if between is not None:
+                between()
             digest.update(piece)
             total += len(piece)
     except VerificationFailed as exc:

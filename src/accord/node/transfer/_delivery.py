@@ -1,9 +1,9 @@
 """Delivery: from the outbox to a peer, by precedence, with receipts and backoff.
 
 One call of :meth:`DeliveryService.deliver_once` takes the most urgent pending envelopes
-of one peer in one lane (FLASH alone, at once; the other lanes in batches), uploads any
-attachment blobs the peer does not yet hold (resuming where it stopped), sends one signed
-transmission, and records the signed receipts that come back. A peer that cannot be
+of one peer in one lane (FLASH in a lane of its own, at once; the other lanes in larger
+batches), uploads any attachment blobs the peer does not yet hold (resuming where it
+stopped), sends one signed transmission, and records the signed receipts that come back. A peer that cannot be
 reached leaves the envelopes pending with exponential backoff and jitter; nothing is
 dropped: an envelope the peer rejects is marked ``rejected`` and stays visible.
 The SQL is the outbox's repository's (:class:`~accord.store.OutboxRepository`); the lanes
@@ -63,7 +63,12 @@ __all__ = [
 ]
 
 LANES = ("flash", "priority", "routine")
-_BATCH = {"flash": 1, "priority": 50, "routine": 200}
+_BATCH = {"flash": 25, "priority": 50, "routine": 200}
+"""Envelopes per transmission. FLASH reports that queued while the lane's previous
+transmission travelled go together: one at a time, each waited for every round trip
+before it (sign, post, check, receipt, record), and a burst of FLASH queued behind
+FLASH for seconds (``bench/flash_under_load.py``, issue 14); checking a few more
+envelopes in one transmission costs milliseconds."""
 # ``last_error`` of an envelope that waits because the peer could not be reached.
 _WAITING_FOR_PEER = f"{PeerUnavailable.__name__}: %"
 

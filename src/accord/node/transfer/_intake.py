@@ -33,6 +33,7 @@ from accord.canonical import parse_time
 from accord.crypto import Suite, VerifyKeys, open_envelope
 from accord.errors import AccordError, AgreementStateError, InvalidInput, PolicyDenied, VerificationFailed
 from accord.exchange import EnvelopeHeader, Receipt, Transmission, WireEnvelope
+from accord.items import Precedence
 from accord.node.core._context import NodeContext
 from accord.node.registry._agreements import AgreementService, travel_refusal
 from accord.node.transfer._inbox import given_before
@@ -44,6 +45,7 @@ __all__ = [
     "MAX_ENVELOPE_AGE",
     "Arrival",
     "Opened",
+    "carries_flash",
     "check_fresh",
     "message_id",
     "open_checked",
@@ -64,7 +66,10 @@ class Arrival:
     transmission; ``checked`` caches each agreement and its status for the transmission
     (one look per agreement), ``signers`` each originator's party and keys (one look per
     node); ``earlier`` holds the inbox rows of the transmission's message ids received
-    before (:meth:`read_earlier`: one query for all of them, not one per envelope).
+    before (:meth:`read_earlier`: one query for all of them, not one per envelope);
+    ``yielding`` says that the transmission is routine work, which steps aside while FLASH
+    is received in this process (``NodeContext.urgent_work``), also inside an attachment's
+    check.
     """
 
     session: Session
@@ -74,6 +79,7 @@ class Arrival:
     checked: dict[str, tuple[Agreement, Status]] = field(default_factory=dict)
     signers: dict[str, tuple[str, VerifyKeys]] = field(default_factory=dict)
     earlier: dict[str, InboxMessageRow] = field(default_factory=dict)
+    yielding: bool = False
 
     def read_earlier(self) -> None:
         """Read the inbox rows of every message id in the transmission, in one query."""
@@ -136,6 +142,19 @@ def check_fresh(header: EnvelopeHeader, now: datetime) -> None:
         )
     if created - now > MAX_CLOCK_SKEW:
         raise VerificationFailed(f"envelope created in the future ({header.created})")
+
+
+def carries_flash(tx: Transmission) -> bool:
+    """Whether an envelope of ``tx`` says FLASH in its header (the transmission's signature
+    has been verified; each header is checked again with its envelope). An unreadable
+    header counts as not FLASH: its envelope is refused by the checks anyway."""
+    for envelope in tx.envelopes:
+        try:
+            if EnvelopeHeader.parse(envelope.header).precedence is Precedence.FLASH:
+                return True
+        except (AccordError, RecursionError):
+            continue
+    return False
 
 
 def open_checked(

@@ -54,6 +54,7 @@ from accord.node.transfer._holding import HoldingDraft, ItemHolding
 from accord.node.transfer._intake import (
     MAX_ENVELOPE_AGE,
     Arrival,
+    carries_flash,
     message_id,
     open_checked,
     parse_transmission,
@@ -160,8 +161,14 @@ class ReceivingService(ServiceBase):
         """
         now = self._ctx.now()
         tx, sender_party = self._verify_transmission(body, now)
-        prepared = self._check_all(tx, sender_party, now)
-        receipts, rejected, repeated = self._write_all(tx, prepared, now)
+        if carries_flash(tx):
+            # Routine transmissions being checked in this process step aside meanwhile.
+            with self._ctx.urgent_work.running():
+                prepared = self._check_all(tx, sender_party, now)
+                receipts, rejected, repeated = self._write_all(tx, prepared, now)
+        else:
+            prepared = self._check_all(tx, sender_party, now, yielding=True)
+            receipts, rejected, repeated = self._write_all(tx, prepared, now, yielding=True)
         # Anything but the witnessing itself: we offer partners our next checkpoint at once.
         if any(
             isinstance(outcome, PreparedItem | PreparedControl) and outcome.header.type not in WITNESS_TYPES
@@ -203,16 +210,22 @@ class ReceivingService(ServiceBase):
         return tx, sender_party
 
     def _check_all(
-        self, tx: Transmission, sender_party: str, now: datetime
+        self, tx: Transmission, sender_party: str, now: datetime, *, yielding: bool = False
     ) -> list[tuple[WireEnvelope, str, _Outcome]]:
         """Every check and all the cryptography (HPKE, bindings, attachment digests) in a
         read-only snapshot: no write lock is held meanwhile, so a FLASH transmission on
-        another connection is never stuck behind a large batch or an imagery check."""
+        another connection is never stuck behind a large batch or an imagery check.
+
+        ``yielding`` (routine work): before each envelope, wait while a FLASH transmission
+        is being received in this process, so that it has the interpreter to itself."""
         prepared: list[tuple[WireEnvelope, str, _Outcome]] = []
+        urgent_work = self._ctx.urgent_work
         with self._ctx.db.transaction(read_only=True) as snapshot:
-            arrival = Arrival(snapshot, tx, sender_party, now)
+            arrival = Arrival(snapshot, tx, sender_party, now, yielding=yielding)
             arrival.read_earlier()
             for envelope in tx.envelopes:
+                if yielding:
+                    urgent_work.step_aside()
                 result: _Outcome
                 try:
                     result = self._prepare(arrival, envelope)
@@ -222,7 +235,12 @@ class ReceivingService(ServiceBase):
         return prepared
 
     def _write_all(
-        self, tx: Transmission, prepared: list[tuple[WireEnvelope, str, _Outcome]], now: datetime
+        self,
+        tx: Transmission,
+        prepared: list[tuple[WireEnvelope, str, _Outcome]],
+        now: datetime,
+        *,
+        yielding: bool = False,
     ) -> tuple[list[Receipt], list[str], int]:
         """One short write transaction for the whole batch.
 
@@ -231,6 +249,9 @@ class ReceivingService(ServiceBase):
         per table (:meth:`ItemHolding.commit_many`, in a savepoint: should the run fail as a
         whole, its envelopes are committed one by one instead); anything else is committed in
         a savepoint of its own, so a bad envelope costs only itself.
+
+        ``yielding`` (routine work): drafting and taking the write lock wait while a FLASH
+        transmission is being received in this process (see :meth:`_check_all`).
 
         Returns the receipts, the message ids refused (each quarantined with its reason)
         and how many receipts were given before.
@@ -244,11 +265,15 @@ class ReceivingService(ServiceBase):
             for _, _, outcome in prepared
         )
         index = SearchIndex(self._ctx)
-        drafts = {
-            position: self._holding.draft(outcome, tx.sender, now, index)
-            for position, (_, _, outcome) in enumerate(prepared)
-            if isinstance(outcome, PreparedItem) and outcome.payload.consent is None
-        }
+        urgent_work = self._ctx.urgent_work
+        drafts: dict[int, HoldingDraft] = {}
+        for position, (_, _, outcome) in enumerate(prepared):
+            if isinstance(outcome, PreparedItem) and outcome.payload.consent is None:
+                if yielding:
+                    urgent_work.step_aside()
+                drafts[position] = self._holding.draft(outcome, tx.sender, now, index)
+        if yielding:
+            urgent_work.step_aside()
         with self._ctx.db.transaction(urgent=urgent) as session:
             results = self._commit_all(session, tx, prepared, drafts, now)
             for (envelope, msg_id, outcome), result in zip(prepared, results, strict=True):
