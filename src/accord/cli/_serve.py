@@ -227,7 +227,10 @@ def serve(
             help="Worker processes, each serving both APIs and delivering (more than 1 needs PostgreSQL).",
         ),
     ] = 1,
-    worker_sockets: Annotated[str | None, typer.Option(hidden=True)] = None,
+    worker_sockets: Annotated[
+        str | None,
+        typer.Option(hidden=True, help="Internal: the listening sockets a worker inherits from its parent."),
+    ] = None,
 ) -> None:
     """Run the node: the peer API over mutual TLS, the user API and web console, the delivery worker."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")

@@ -342,6 +342,9 @@ class DeliveryWorker:
                 break
             now_seen = db.wait_for_commit(seen, min(POLL_SECONDS, remaining))
             if now_seen != seen:
-                watch.changed()  # the same commit: the query that follows sees it
-                return True, now_seen
+                seen = now_seen
+                if watch.changed():  # a commit the watch had not reported: the query that follows sees it
+                    return True, now_seen
+                # The watch reported this commit already (it saw the database before this process
+                # counted it): no second look for it; rest on.
         return False, seen

@@ -37,7 +37,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from accord.errors import AccordError, NotFound, TransportError
+from accord.errors import AccordError, TransportError
 from accord.exchange import UNSIGNED, PeerUnavailable, ReceiptBatch, Transmission, WireEnvelope
 from accord.items import OutboxState
 from accord.node.core._context import NodeContext
@@ -47,9 +47,9 @@ from accord.node.transfer._backoff import backed_off, background_backoff, backof
 from accord.node.transfer._control import WITNESS_TYPES
 from accord.node.transfer._delivery_journal import delivery_event
 from accord.node.transfer._departure import hold_what_may_not_leave
-from accord.node.transfer._outbox_view import OutboxEntry, outbox_entries
+from accord.node.transfer._outbox_view import OutboxEntry, OutboxReader
 from accord.node.transfer._receipt_book import store_receipts
-from accord.store import OutboxRepository, OutboxRow, ReceiptRepository, append_event, format_stamp
+from accord.store import OutboxRepository, OutboxRow, append_event, format_stamp
 
 __all__ = [
     "LANES",
@@ -158,8 +158,8 @@ def _behind_more_urgent(session: Session, peer: str, lane: str) -> bool:
     return OutboxRepository(session).retrying_in(peer, urgent, error_like=_WAITING_FOR_PEER)
 
 
-class DeliveryService:
-    """The sender's side of the exchange."""
+class DeliveryService(OutboxReader):
+    """The sender's side of the exchange (what it reads of the outbox: :class:`OutboxReader`)."""
 
     def __init__(
         self,
@@ -176,24 +176,6 @@ class DeliveryService:
         self._parties = parties
         self._agreements = agreements
         self._rand = rand
-
-    def peers_with_pending(self) -> list[tuple[str, str]]:
-        """(peer, lane) pairs that have pending envelopes."""
-        with self._ctx.db.transaction(read_only=True) as session:
-            return OutboxRepository(session).pending_lanes()
-
-    def pending_count(self) -> int:
-        """How many envelopes wait for a receipt."""
-        with self._ctx.db.transaction(read_only=True) as session:
-            return OutboxRepository(session).pending_count()
-
-    def seconds_until_due(self, peer: str, lane: str) -> float | None:
-        """Seconds until the next pending envelope of ``peer`` in ``lane`` is due (<= 0: now; None: none)."""
-        with self._ctx.db.transaction(read_only=True) as session:
-            stamp = OutboxRepository(session).next_attempt(peer, lane)
-        if stamp is None:
-            return None
-        return (datetime.fromisoformat(stamp) - self._ctx.now()).total_seconds()
 
     def deliver_once(self, peer: str, lane: str, transport: PeerTransport) -> DeliveryResult:
         """Send the most urgent due envelopes of ``peer`` in ``lane`` and record the receipts.
@@ -454,30 +436,3 @@ class DeliveryService:
         hold_what_may_not_leave(self._ctx, self._agreements, peer, self._ctx.now())
         with self._ctx.db.transaction(read_only=True) as session:
             return OutboxRepository(session).pending(peer, limit)
-
-    def receipt_batch(self, message_id: str) -> ReceiptBatch:
-        """The signed batch a stored receipt came in (to verify it again, or show a partner).
-
-        Raises:
-            NotFound: no receipt for that message.
-        """
-        with self._ctx.db.transaction(read_only=True) as session:
-            receipts = ReceiptRepository(session)
-            row = receipts.get(message_id)
-            if row is None:
-                raise NotFound(f"no receipt for message {message_id!r}")
-            return ReceiptBatch.parse(receipts.batch(row.batch_id).batch_json)
-
-    # --- views --------------------------------------------------------------------------
-
-    def outbox(self, *, include_done: bool = False) -> list[OutboxEntry]:
-        """Envelopes not yet receipted (or all), most urgent first, with age against objective."""
-        now = self._ctx.now()
-        with self._ctx.db.transaction(read_only=True) as session:
-            return outbox_entries(session, now, include_done=include_done)
-
-    def receipts(self, item_id: str) -> list[dict[str, object]]:
-        """The signed receipts partners gave for an item."""
-        with self._ctx.db.transaction(read_only=True) as session:
-            rows = ReceiptRepository(session).for_item(item_id)
-            return [{**json.loads(r.receipt_json), "peer": r.peer, "stored_at": r.stored_at} for r in rows]

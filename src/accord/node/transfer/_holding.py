@@ -185,10 +185,8 @@ class ItemHolding:
     ) -> list[Receipt | AccordError]:
         """Hold a run of drafted items in the caller's transaction; each one's receipt or refusal.
 
-        The same decisions as :meth:`commit` item by item — an envelope received before gets
-        its receipt again, another under its message id is a replay, the same item by another
-        message stays one holding, another item under a held id is a conflict — taken with one
-        query for the run. A refused item writes nothing; the caller quarantines it.
+        :meth:`commit`'s decisions (receipt again, replay, one holding, conflict) with one query
+        for the run. A refused item writes nothing; the caller quarantines it.
         """
         sender = tx.sender
         inbox = InboxRepository(session)
@@ -210,18 +208,10 @@ class ItemHolding:
             header, payload = prepared.header, prepared.payload
             before = earlier.get(header.message_id)
             if before is not None or header.message_id in taken:
-                digest, receipt = (
-                    (before.digest, Receipt.from_dict(json.loads(before.receipt_json)))
-                    if before is not None
-                    else taken[header.message_id]
+                first = (
+                    (before.digest, Receipt.from_dict(json.loads(before.receipt_json))) if before else None
                 )
-                outcomes.append(
-                    receipt
-                    if digest == prepared.digest
-                    else VerificationFailed(
-                        f"replay: message id {header.message_id} was already received with other content"
-                    )
-                )
+                outcomes.append(_again(prepared, first or taken[header.message_id]))
                 continue
             origin = held.get(payload.item_id)
             if origin is not None:
@@ -236,18 +226,7 @@ class ItemHolding:
                 access.setdefault(*draft.access)
             receipt = prepared.receipt
             taken[header.message_id] = (prepared.digest, receipt)
-            arrivals.append(
-                {
-                    "sender": sender,
-                    "message_id": header.message_id,
-                    "digest": receipt.envelope_digest,
-                    "seq": header.seq,
-                    "item_id": receipt.item_id,
-                    "precedence": header.precedence.value,
-                    "received_at": stamp,
-                    "receipt_json": json.dumps(receipt.to_dict(), ensure_ascii=False, sort_keys=True),
-                }
-            )
+            arrivals.append(_arrival(sender, prepared, stamp))
             top_seq = max(top_seq, header.seq)
             events.append(self._received(prepared, sender, now))
             outcomes.append(receipt)
@@ -385,3 +364,32 @@ class ItemHolding:
         )
         names = [m.ref.name for m in payload.attachments]
         SearchIndex(self._ctx).index_item(session, items.require(payload.item_id), payload.content, names)
+
+
+def _again(prepared: PreparedItem, first: tuple[str, Receipt]) -> Receipt | AccordError:
+    """An envelope whose message id came before (``first``: that one's digest and receipt).
+
+    Returns:
+        The first receipt again if the content is the same, else a replay refusal.
+    """
+    digest, receipt = first
+    if digest == prepared.digest:
+        return receipt
+    return VerificationFailed(
+        f"replay: message id {prepared.header.message_id} was already received with other content"
+    )
+
+
+def _arrival(sender: str, prepared: PreparedItem, stamp: str) -> dict[str, object]:
+    """The ``inbox_messages`` row of a held envelope (for a bulk insert)."""
+    header, receipt = prepared.header, prepared.receipt
+    return {
+        "sender": sender,
+        "message_id": header.message_id,
+        "digest": receipt.envelope_digest,
+        "seq": header.seq,
+        "item_id": receipt.item_id,
+        "precedence": header.precedence.value,
+        "received_at": stamp,
+        "receipt_json": json.dumps(receipt.to_dict(), ensure_ascii=False, sort_keys=True),
+    }

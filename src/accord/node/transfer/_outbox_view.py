@@ -6,18 +6,22 @@ with their count (:func:`~._backoff.background_kind`).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from accord.canonical import parse_time
+from accord.errors import NotFound
+from accord.exchange import ReceiptBatch
 from accord.items import OutboxState, Precedence
+from accord.node.core._context import NodeContext
 from accord.node.transfer._backoff import background_kind
 from accord.node.transfer._control import NO_ITEM
-from accord.store import OutboxRepository, OutboxRow
+from accord.store import OutboxRepository, OutboxRow, ReceiptRepository
 
-__all__ = ["OutboxEntry", "outbox_entries"]
+__all__ = ["OutboxEntry", "OutboxReader", "outbox_entries"]
 
 
 @dataclass(frozen=True)
@@ -96,3 +100,54 @@ def _entry(row: OutboxRow, now: datetime) -> OutboxEntry:
         overdue=row.status != OutboxState.RECEIPTED and age > precedence.objective,
         last_error=row.last_error,
     )
+
+
+class OutboxReader:
+    """What the sender reads of its outbox and receipts (the base of ``DeliveryService``)."""
+
+    _ctx: NodeContext
+
+    def peers_with_pending(self) -> list[tuple[str, str]]:
+        """(peer, lane) pairs that have pending envelopes."""
+        with self._ctx.db.transaction(read_only=True) as session:
+            return OutboxRepository(session).pending_lanes()
+
+    def pending_count(self) -> int:
+        """How many envelopes wait for a receipt."""
+        with self._ctx.db.transaction(read_only=True) as session:
+            return OutboxRepository(session).pending_count()
+
+    def seconds_until_due(self, peer: str, lane: str) -> float | None:
+        """Seconds until the next pending envelope of ``peer`` in ``lane`` is due (<= 0: now; None: none)."""
+        with self._ctx.db.transaction(read_only=True) as session:
+            stamp = OutboxRepository(session).next_attempt(peer, lane)
+        if stamp is None:
+            return None
+        return (datetime.fromisoformat(stamp) - self._ctx.now()).total_seconds()
+
+    def receipt_batch(self, message_id: str) -> ReceiptBatch:
+        """The signed batch a stored receipt came in (to verify it again, or show a partner).
+
+        Raises:
+            NotFound: no receipt for that message.
+        """
+        with self._ctx.db.transaction(read_only=True) as session:
+            receipts = ReceiptRepository(session)
+            row = receipts.get(message_id)
+            if row is None:
+                raise NotFound(f"no receipt for message {message_id!r}")
+            return ReceiptBatch.parse(receipts.batch(row.batch_id).batch_json)
+
+    # --- views --------------------------------------------------------------------------
+
+    def outbox(self, *, include_done: bool = False) -> list[OutboxEntry]:
+        """Envelopes not yet receipted (or all), most urgent first, with age against objective."""
+        now = self._ctx.now()
+        with self._ctx.db.transaction(read_only=True) as session:
+            return outbox_entries(session, now, include_done=include_done)
+
+    def receipts(self, item_id: str) -> list[dict[str, object]]:
+        """The signed receipts partners gave for an item."""
+        with self._ctx.db.transaction(read_only=True) as session:
+            rows = ReceiptRepository(session).for_item(item_id)
+            return [{**json.loads(r.receipt_json), "peer": r.peer, "stored_at": r.stored_at} for r in rows]

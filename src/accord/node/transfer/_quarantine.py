@@ -22,7 +22,7 @@ from accord.node.core._context import NodeContext
 from accord.node.transfer._control import WITNESS_TYPES
 from accord.store import NewEvent, QuarantineRepository, QuarantineRow, append_event, format_stamp
 
-__all__ = ["RAW_KEPT", "Quarantine", "Refusal"]
+__all__ = ["RAW_KEPT", "Quarantine", "QuarantineViews", "Refusal"]
 
 RAW_KEPT = 1024 * 1024
 
@@ -139,3 +139,25 @@ def _kind_of_raw(raw: bytes) -> str | None:
         return EnvelopeHeader.parse(WireEnvelope.from_dict(json.loads(raw)).header).type
     except (AccordError, ValueError, TypeError, KeyError, RecursionError):
         return None
+
+
+class QuarantineViews:
+    """What was refused, as the receiving service shows it (``accord quarantine list``, the console)."""
+
+    _quarantine_book: Quarantine
+
+    def quarantine_file(self, peer: str, reason: str, path: Path) -> None:
+        """Keep a refused file (its first MiB) and the reason, like every other refusal.
+
+        For an offline bundle refused as a whole: ``accord quarantine list`` shows it. Best
+        effort: the refusal stands even if the copy cannot be kept.
+        """
+        self._quarantine_book.keep_file(peer, reason, path)
+
+    def quarantine(self) -> list[QuarantineRow]:
+        """What was refused, newest first."""
+        return self._quarantine_book.rows()
+
+    def quarantine_groups(self) -> list[dict[str, object]]:
+        """What was refused, newest first, background messages grouped (see :mod:`._quarantine`)."""
+        return self._quarantine_book.groups()

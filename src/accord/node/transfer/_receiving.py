@@ -37,7 +37,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -60,9 +59,9 @@ from accord.node.transfer._intake import (
     parse_transmission,
     raw,
 )
-from accord.node.transfer._quarantine import Quarantine, Refusal
+from accord.node.transfer._quarantine import Quarantine, QuarantineViews, Refusal
 from accord.node.transfer._services import ServiceBase, Services
-from accord.store import QuarantineRow, format_stamp, savepoint
+from accord.store import format_stamp, savepoint
 
 __all__ = ["MAX_BLOB_BYTES", "MAX_ENVELOPE_AGE", "Ingested", "ReceivingService"]
 
@@ -88,7 +87,7 @@ class Ingested:
     rejected: int
 
 
-class ReceivingService(ServiceBase):
+class ReceivingService(QuarantineViews, ServiceBase):
     """The node's side of the peer API (implements ``accord.api.PeerHandler``)."""
 
     def __init__(self, services: Services) -> None:
@@ -379,21 +378,3 @@ class ReceivingService(ServiceBase):
             if isinstance(prepared, PreparedItem):
                 return self._holding.commit(session, tx, prepared, now)
             return self._dispatch.commit(session, tx, prepared, now)
-
-    # --- quarantine -------------------------------------------------------------------
-
-    def quarantine_file(self, peer: str, reason: str, path: Path) -> None:
-        """Keep a refused file (its first MiB) and the reason, like every other refusal.
-
-        For an offline bundle refused as a whole: ``accord quarantine list`` shows it. Best
-        effort: the refusal stands even if the copy cannot be kept.
-        """
-        self._quarantine_book.keep_file(peer, reason, path)
-
-    def quarantine(self) -> list[QuarantineRow]:
-        """What was refused, newest first."""
-        return self._quarantine_book.rows()
-
-    def quarantine_groups(self) -> list[dict[str, object]]:
-        """What was refused, newest first, background messages grouped (see :mod:`._quarantine`)."""
-        return self._quarantine_book.groups()
