@@ -46,6 +46,7 @@ __all__ = [
     "RestingServer",
     "ServerDeadlines",
     "deadline_protocol",
+    "listening_socket",
 ]
 
 _log = logging.getLogger("accord.api")
@@ -216,21 +217,7 @@ class PeerServer:
         if self._listening is not None:
             self._socket = self._listening
             return self._listening
-        try:
-            family, kind, proto, _, address = socket.getaddrinfo(
-                self._host, self._requested_port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-            )[0]
-            sock = socket.socket(family, kind, proto)
-        except OSError as exc:
-            raise TransportError(f"cannot listen on {self._host}:{self._requested_port}: {exc}") from exc
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(address)
-            sock.listen(_BACKLOG)
-        except OSError as exc:
-            sock.close()
-            reason = exc.strerror or str(exc)
-            raise TransportError(f"cannot listen on {self._host}:{self._requested_port}: {reason}") from exc
+        sock = listening_socket(self._host, self._requested_port)
         self._socket = sock
         return sock
 
@@ -492,3 +479,26 @@ def _pinned_protocol(
                 self.transport.abort()
 
     return PinnedH11Protocol
+
+
+def listening_socket(host: str, port: int, backlog: int = _BACKLOG) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` (0: any free port) and listening.
+
+    Raises:
+        TransportError: the address cannot be resolved or bound (e.g. the port is taken).
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise TransportError(f"cannot listen on {host}:{port}: {exc}") from exc
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(backlog)
+    except OSError as exc:
+        sock.close()
+        raise TransportError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    return sock

@@ -51,17 +51,10 @@ def listen(host: str, port: int) -> socket.socket:
     Raises:
         TransportError: the address cannot be bound.
     """
+    from accord.api._server import listening_socket  # noqa: PLC0415 - the HTTP stack, when serving
+
+    sock = listening_socket(host, port, backlog=_BACKLOG)
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-        sock = socket.socket(family, kind, proto)
-    except OSError as exc:
-        raise TransportError(f"cannot listen on {host}:{port}: {exc}") from exc
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(_BACKLOG)
         sock.set_inheritable(True)
     except OSError as exc:
         sock.close()
