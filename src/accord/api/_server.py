@@ -33,6 +33,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from accord.api._listening import listening_socket
 from accord.crypto import TlsIdentity
 from accord.errors import InvalidInput, TransportError
 from accord.exchange._tls import server_context
@@ -46,7 +47,6 @@ __all__ = [
     "RestingServer",
     "ServerDeadlines",
     "deadline_protocol",
-    "listening_socket",
 ]
 
 _log = logging.getLogger("accord.api")
@@ -479,26 +479,3 @@ def _pinned_protocol(
                 self.transport.abort()
 
     return PinnedH11Protocol
-
-
-def listening_socket(host: str, port: int, backlog: int = _BACKLOG) -> socket.socket:
-    """A TCP socket bound to ``host``:``port`` (0: any free port) and listening.
-
-    Raises:
-        TransportError: the address cannot be resolved or bound (e.g. the port is taken).
-    """
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-        sock = socket.socket(family, kind, proto)
-    except OSError as exc:
-        raise TransportError(f"cannot listen on {host}:{port}: {exc}") from exc
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(backlog)
-    except OSError as exc:
-        sock.close()
-        raise TransportError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-    return sock

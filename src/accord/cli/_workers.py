@@ -51,7 +51,7 @@ def listen(host: str, port: int) -> socket.socket:
     Raises:
         TransportError: the address cannot be bound.
     """
-    from accord.api._server import listening_socket  # noqa: PLC0415 - the HTTP stack, when serving
+    from accord.api._listening import listening_socket  # noqa: PLC0415 - with the API, when serving
 
     sock = listening_socket(host, port, backlog=_BACKLOG)
     try:
