@@ -9,13 +9,11 @@ and that a send gets through.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import sqlalchemy
 from sqlalchemy import func, select
 from support_exchange_adversarial import FederationLike, report
 
@@ -23,6 +21,7 @@ from accord.items import Precedence
 from accord.node import UNSAFE_FAST_PASSWORD_HASHING, DeliveryWorker, Node
 from accord.store import JournalRow, LedgerCheckpointRow, OutboxRow
 from support_federation import Loopback
+from support_sql import recorded_statements
 
 KOR = "kor-mnd"
 
@@ -56,21 +55,6 @@ def _until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.05)
     return condition()
-
-
-@contextmanager
-def _statements(node: Node) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(f"{threading.current_thread().name}: {statement}")
-
-    engine = node.ctx.db.engine
-    sqlalchemy.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sqlalchemy.event.remove(engine, "before_cursor_execute", record)
 
 
 @contextmanager
@@ -117,7 +101,7 @@ def test_an_idle_worker_writes_nothing_and_runs_no_query_then_a_send_wakes_it(
         jpn.sending.send(report(jpn), to="KOR", actor="sato")
         assert worker.wait_until_idle(30)
         settled = _settled(federation)
-        with _statements(jpn) as statements:
+        with recorded_statements(jpn) as statements:
             time.sleep(3.0)  # idle: no lane runs (they ended), nothing is pending
         assert _footprint(jpn, federation.kor) == settled  # no journal row, checkpoint or envelope
         writes = [

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import sqlalchemy
 from sqlalchemy import select
 from support_exchange_adversarial import FederationLike, report
 
@@ -24,6 +21,7 @@ from accord.node import DeliveryService, DeliveryWorker, Node
 from accord.node._worker import IDLE_SECONDS
 from accord.store import Database, NewEvent, OutboxRow, append_event, format_stamp
 from support_federation import Loopback
+from support_sql import recorded_statements
 
 KOR = "kor-mnd"
 
@@ -42,22 +40,6 @@ class Link(Loopback):
 
     def close(self) -> None:
         pass
-
-
-@contextmanager
-def _statements(node: Node) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if statement != "BEGIN":
-            seen.append(f"{threading.current_thread().name}: {statement}")
-
-    engine = node.ctx.db.engine
-    sqlalchemy.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sqlalchemy.event.remove(engine, "before_cursor_execute", record)
 
 
 class Resting:
@@ -100,7 +82,7 @@ def _journal(db: Database, node: Node) -> None:
 def test_a_send_in_this_process_wakes_a_resting_lane_at_once(federation: FederationLike) -> None:
     jpn = federation.jpn
     item = report(jpn)
-    with _statements(jpn) as statements:
+    with recorded_statements(jpn, skip=frozenset({"BEGIN"})) as statements:
         resting = Resting(jpn.worker(), jpn, idle_since=time.monotonic())
         _journal(jpn.ctx.db, jpn)  # a commit that queues nothing for the lane (the console's journal)
         assert not resting.join(0.5)  # it looked once more, and rests on
@@ -136,7 +118,7 @@ def test_another_processs_commit_is_seen_by_the_watch(federation: FederationLike
 def test_a_resting_lane_runs_one_query_and_ends_when_idle(federation: FederationLike) -> None:
     jpn = federation.jpn
     worker = jpn.worker()
-    with _statements(jpn) as statements:
+    with recorded_statements(jpn, skip=frozenset({"BEGIN"})) as statements:
         resting = Resting(worker, jpn, idle_since=time.monotonic() - IDLE_SECONDS + 0.5)
         assert resting.join(5)
     assert resting.result is True  # it rested until the idle time was up
@@ -159,7 +141,7 @@ def test_an_envelope_backed_off_for_a_peer_that_is_down_does_not_wake_the_lane(
     due_in = delivery.seconds_until_due(KOR, "routine")
     assert due_in is not None
     assert due_in > 0  # backed off (the test clock does not move)
-    with _statements(jpn) as statements:
+    with recorded_statements(jpn, skip=frozenset({"BEGIN"})) as statements:
         resting = Resting(worker, jpn, idle_since=time.monotonic() - IDLE_SECONDS)
         assert not resting.join(min(due_in, 1.0) / 2)
         assert len(statements) == 1, statements  # it looked when the envelope is due, then rests
@@ -180,7 +162,7 @@ def test_the_worker_delivers_a_send_at_once_and_then_runs_no_query(federation: F
     try:
         jpn.sending.send(report(jpn), to="KOR", actor="sato")
         assert worker.wait_until_idle(10)
-        with _statements(jpn) as statements:
+        with recorded_statements(jpn, skip=frozenset({"BEGIN"})) as statements:
             time.sleep(1.0)
         # The lane wakes only for the commits of the sealer (a checkpoint); it polled 50 times.
         looks = [s for s in statements if s.startswith(f"accord-{KOR}-") and "next_attempt_at <=" in s]

@@ -6,7 +6,7 @@ reports beforehand (the issue asks 10,000; the default keeps the test near a min
 machine) and sends them in waves while the test kills a worker of the sender or of the receiver
 with SIGKILL, ``ACCORD_SCALE_KILLS`` times spread over the delivery; the parent starts each
 again. Midway through the backlog one FLASH report is sent: it must be held at KOR before the
-ROUTINE backlog is. At the end every report is held at KOR exactly once (one
+ROUTINE backlog queued before it is. At the end every report is held at KOR exactly once (one
 holding, one inbox row, one ``item.receive``), and every envelope is receipted at JPN with a
 stored receipt.
 
@@ -218,16 +218,19 @@ def test_two_workers_per_node_deliver_exactly_once_while_workers_are_killed(
             # Kills spread over the delivery: one each time another 1/(KILLS+1) is receipted.
             kill_at = [total * (k + 1) // (KILLS + 1) for k in range(KILLS)]
             per_wave = max(1, ITEMS // WAVES)
-            queued = 0
             began = time.monotonic()
+            # The first half at once, then the FLASH report: a backlog that is certainly still
+            # waiting or being checked when the FLASH is queued (smaller waves could be delivered
+            # as fast as they were queued, leaving nothing to overtake).
+            node.sending.send_many(ids[: ITEMS // 2], to="KOR", actor="sato")
+            queued = ITEMS // 2
+            flash_id = _make(node, ITEMS, Precedence.FLASH)
+            node.sending.send(flash_id, to="KOR", actor="sato")
             while True:
                 if queued < ITEMS:  # `accord send ITEM…`: a wave in one transaction
                     wave = ids[queued : queued + per_wave]
                     node.sending.send_many(wave, to="KOR", actor="sato")
                     queued += len(wave)
-                    if not flash_id and queued >= ITEMS // 2:
-                        flash_id = _make(node, ITEMS, Precedence.FLASH)
-                        node.sending.send(flash_id, to="KOR", actor="sato")
                 done = _receipted(urls[0])
                 while kill_at and done >= kill_at[0]:
                     kill_at.pop(0)
@@ -291,15 +294,19 @@ def _assert_exactly_once(urls: list[str], ids: list[str]) -> None:
 
 
 def _assert_flash_first(kor_url: str, flash_id: str, routine: list[str]) -> None:
-    """The FLASH report was held before the ROUTINE backlog in front of it was."""
-    rows = dict(
-        _query(kor_url, "SELECT item_id, received_at FROM inbox_messages WHERE item_id != %s", (NO_ITEM,))
-    )
-    flash_at = str(rows[flash_id])
+    """The FLASH report was held before the ROUTINE backlog queued in front of it was.
+
+    Held means its ``item.receive`` was written: journal order (``seq``, taken in write order on
+    PostgreSQL, ADR 0009), not ``received_at``, which is when a transmission arrived and so the
+    same for every envelope of a ROUTINE transmission that left before the FLASH was queued.
+    """
+    rows = dict(_query(kor_url, "SELECT item_id, seq FROM journal WHERE action = 'item.receive'"))
+    flash_at = int(str(rows[flash_id]))
     half = len(routine) // 2
-    sent_before = [str(rows[i]) for i in routine[:half]]
-    assert flash_at < max(sent_before), (
-        f"FLASH held at {flash_at}, after all {half} ROUTINE reports sent before it (last {max(sent_before)})"
+    before = [int(str(rows[i])) for i in routine[:half]]
+    assert flash_at < max(before), (
+        f"FLASH held at journal seq {flash_at}, after all {half} ROUTINE reports queued before it "
+        f"(last {max(before)})"
     )
 
 
