@@ -15,7 +15,7 @@ import time
 BENCHMARKS = {
     "crypto_overhead": "one 4 KiB envelope vs the HPKE and SHA-384 primitives (target <= 1.5x)",
     "exchange_throughput": "10,000 4 KiB reports JPN -> KOR with receipts, vs medallion and RabbitMQ",
-    "exchange_floor": "CPU per item of the exchange's required cryptography and validation; the rate it allows",
+    "exchange_floor": "CPU per item of the exchange's required crypto and validation; the rate it allows",
     "imagery": "a 1 GiB attachment end to end: MB/s and peak RSS of each node",
     "flash_under_load": "50 FLASH reports during 1 GiB imagery + 5,000 ROUTINE: p50/p99 latency",
     "bench_foundation": "labels, bindings, streaming AEAD, item creation (no peer)",
