@@ -8,7 +8,8 @@ with SIGKILL, ``ACCORD_SCALE_KILLS`` times spread over the delivery; the parent 
 again. Midway through the backlog one FLASH report is sent: it must be held at KOR before the
 ROUTINE backlog queued before it is. At the end every report is held at KOR exactly once (one
 holding, one inbox row, one ``item.receive``), and every envelope is receipted at JPN with a
-stored receipt.
+stored receipt. The first kill is of the worker that holds KOR's sealer lock: another worker
+must take the lock over, and both ledgers verify at the end.
 
 And SQLite refuses ``--workers 2`` with the CLI's invalid-input exit code.
 """
@@ -33,6 +34,7 @@ from crash_support import accord_script, free_port
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, NewNode, NewUser, Node, example_agreement, federate
 from accord.node.transfer._control import NO_ITEM
+from accord.store._sealer_lock import _key
 from support_federation import JPN_KOR_GSOMIA
 
 POSTGRES_ENV = "ACCORD_TEST_POSTGRES_URL"
@@ -150,6 +152,72 @@ class Pool:
         return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
 
 
+def _local_ports(pid: int) -> set[int]:
+    """The local TCP ports of process ``pid``'s sockets (from ``/proc``; none once it is gone)."""
+    inodes = set()
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                target = str(fd.readlink())
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[9] in inodes:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def _sealer(url: str, schema: str, pool: Pool) -> int | None:
+    """The worker of ``pool`` that holds the node's sealer lock now (ADR 0009), if any.
+
+    The lock's holder is a PostgreSQL backend (``pg_locks``); its client port
+    (``pg_stat_activity``) is a local port of exactly one worker.
+    """
+    key = _key(schema) & 0xFFFFFFFFFFFFFFFF
+    rows = _query(
+        url,
+        "SELECT a.client_port FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.classid = %s AND l.objid = %s",
+        (key >> 32, key & 0xFFFFFFFF),
+    )
+    if not rows:
+        return None
+    port = int(str(rows[0][0]))
+    return next((pid for pid in pool.workers() if port in _local_ports(pid)), None)
+
+
+def _kill_the_sealer(url: str, schema: str, pool: Pool) -> float:
+    """SIGKILL the worker that seals; the seconds until another worker holds the lock."""
+    deadline = time.monotonic() + 60
+    while (sealer := _sealer(url, schema, pool)) is None:
+        assert time.monotonic() < deadline, f"{pool.name}: no worker holds the sealer lock:\n{pool.text()}"
+        time.sleep(0.1)
+    os.kill(sealer, signal.SIGKILL)
+    killed = time.monotonic()
+    pool.kills.append(sealer)
+    while (other := _sealer(url, schema, pool)) is None or other == sealer:
+        assert time.monotonic() - killed < 60, (
+            f"{pool.name}: the sealer lock was not taken over:\n{pool.text()}"
+        )
+        time.sleep(0.1)
+    return time.monotonic() - killed
+
+
+def _ledger_verifies(home: Path) -> None:
+    """``accord ledger verify`` passes on the node at ``home`` (every leaf, tree node, checkpoint)."""
+    done = subprocess.run(
+        [accord_script(), "--home", str(home), "ledger", "verify"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def _make_nodes(root: Path, urls: list[str]) -> tuple[Path, Path, int, int]:
     jpn_port, kor_port = free_port(), free_port()
     while kor_port == jpn_port:
@@ -195,6 +263,52 @@ def _query(url: str, sql: str, params: tuple[object, ...] = ()) -> list[tuple[ob
         return list(conn.execute(sql, params).fetchall())  # type: ignore[arg-type]
 
 
+@dataclass
+class Run:
+    """The two nodes of the test: their databases and their worker pools."""
+
+    urls: list[str]
+    schemas: list[str]
+    jpn: Pool
+    kor: Pool
+
+    def logs(self) -> str:
+        return f"{self.jpn.text()[-4000:]}\n{self.kor.text()[-4000:]}"
+
+
+def _send_with_kills(run: Run, node: Node, ids: list[str], rng: random.Random) -> tuple[str, float]:
+    """Send ``ids`` (and one FLASH midway) while killing workers; the FLASH id, the sealer's takeover."""
+    total = len(ids) + 1
+    # Kills spread over the delivery: one each time another 1/(KILLS+1) is receipted.
+    kill_at = [total * (k + 1) // (KILLS + 1) for k in range(KILLS)]
+    per_wave = max(1, len(ids) // WAVES)
+    began = time.monotonic()
+    # The first half at once, then the FLASH report: a backlog that is certainly still waiting
+    # or being checked when the FLASH is queued (smaller waves could be delivered as fast as
+    # they were queued, leaving nothing to overtake).
+    queued = len(ids) // 2
+    node.sending.send_many(ids[:queued], to="KOR", actor="sato")
+    flash_id = _make(node, len(ids), Precedence.FLASH)
+    node.sending.send(flash_id, to="KOR", actor="sato")
+    takeover: float | None = None
+    while queued < len(ids) or kill_at:
+        if queued < len(ids):  # `accord send ITEM…`: a wave in one transaction
+            wave = ids[queued : queued + per_wave]
+            node.sending.send_many(wave, to="KOR", actor="sato")
+            queued += len(wave)
+        done = _receipted(run.urls[0])
+        while kill_at and done >= kill_at[0]:
+            kill_at.pop(0)
+            if takeover is None:  # the first kill is of the worker that seals KOR's ledger
+                takeover = _kill_the_sealer(run.urls[1], run.schemas[1], run.kor)
+            else:
+                (run.jpn if rng.random() < 0.5 else run.kor).kill_a_worker(rng)
+        assert time.monotonic() - began < DEADLINE_SECONDS, f"{done} of {total} receipted:\n{run.logs()}"
+        time.sleep(0.3)
+    assert takeover is not None, "the sealer was never killed"
+    return flash_id, takeover
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_two_workers_per_node_deliver_exactly_once_while_workers_are_killed(
@@ -207,39 +321,15 @@ def test_two_workers_per_node_deliver_exactly_once_while_workers_are_killed(
         jpn_home, kor_home, jpn_port, kor_port = _make_nodes(tmp_path, urls)
         jpn_pool = Pool("JPN", jpn_home, jpn_port, tmp_path / "jpn.log")
         kor_pool = Pool("KOR", kor_home, kor_port, tmp_path / "kor.log")
+        run = Run(urls, schemas, jpn_pool, kor_pool)
         node = Node.open(jpn_home)
-        flash_id = ""
         try:
             # Made beforehand (as bench/exchange_throughput does): the run measures delivery.
             ids = [_make(node, i, Precedence.ROUTINE) for i in range(ITEMS)]
             kor_pool.start()
             jpn_pool.start()
-            total = ITEMS + 1
-            # Kills spread over the delivery: one each time another 1/(KILLS+1) is receipted.
-            kill_at = [total * (k + 1) // (KILLS + 1) for k in range(KILLS)]
-            per_wave = max(1, ITEMS // WAVES)
             began = time.monotonic()
-            # The first half at once, then the FLASH report: a backlog that is certainly still
-            # waiting or being checked when the FLASH is queued (smaller waves could be delivered
-            # as fast as they were queued, leaving nothing to overtake).
-            node.sending.send_many(ids[: ITEMS // 2], to="KOR", actor="sato")
-            queued = ITEMS // 2
-            flash_id = _make(node, ITEMS, Precedence.FLASH)
-            node.sending.send(flash_id, to="KOR", actor="sato")
-            while True:
-                if queued < ITEMS:  # `accord send ITEM…`: a wave in one transaction
-                    wave = ids[queued : queued + per_wave]
-                    node.sending.send_many(wave, to="KOR", actor="sato")
-                    queued += len(wave)
-                done = _receipted(urls[0])
-                while kill_at and done >= kill_at[0]:
-                    kill_at.pop(0)
-                    (jpn_pool if rng.random() < 0.5 else kor_pool).kill_a_worker(rng)
-                if queued == ITEMS and not kill_at:
-                    break
-                logs = f"{jpn_pool.text()[-4000:]}\n{kor_pool.text()[-4000:]}"
-                assert time.monotonic() - began < DEADLINE_SECONDS, f"{done} of {total} receipted:\n{logs}"
-                time.sleep(0.3)
+            flash_id, takeover = _send_with_kills(run, node, ids, rng)
             sent = time.monotonic()
             _wait_until_receipted(urls[0], len(ids) + 1, began, jpn_pool, kor_pool)
             drained = time.monotonic()
@@ -247,7 +337,8 @@ def test_two_workers_per_node_deliver_exactly_once_while_workers_are_killed(
                 f"\nworkers test: {len(ids)} ROUTINE + 1 FLASH; setup, making them {began - started:.1f} s, "
                 f"sending with {KILLS} kills {sent - began:.1f} s, until the last receipt "
                 f"{drained - sent:.1f} s more; {len(ids) + 1} in {drained - began:.1f} s "
-                f"({(len(ids) + 1) / (drained - began):.0f} items/s)"
+                f"({(len(ids) + 1) / (drained - began):.0f} items/s); KOR's sealer lock taken over "
+                f"{takeover:.2f} s after its holder was killed"
             )
         finally:
             node.close()
@@ -256,6 +347,8 @@ def test_two_workers_per_node_deliver_exactly_once_while_workers_are_killed(
 
         _assert_exactly_once(urls, [*ids, flash_id])
         _assert_flash_first(urls[1], flash_id, ids)
+        for home in (jpn_home, kor_home):
+            _ledger_verifies(home)
         restarts = jpn_pool.text().count("starting it again") + kor_pool.text().count("starting it again")
         assert restarts == len(jpn_pool.kills) + len(kor_pool.kills) == KILLS, (
             jpn_pool.text(),
@@ -300,10 +393,13 @@ def _assert_flash_first(kor_url: str, flash_id: str, routine: list[str]) -> None
     PostgreSQL, ADR 0009), not ``received_at``, which is when a transmission arrived and so the
     same for every envelope of a ROUTINE transmission that left before the FLASH was queued.
     """
-    rows = dict(_query(kor_url, "SELECT item_id, seq FROM journal WHERE action = 'item.receive'"))
-    flash_at = int(str(rows[flash_id]))
+    rows = {
+        str(item): int(str(seq))
+        for item, seq in _query(kor_url, "SELECT item_id, seq FROM journal WHERE action = 'item.receive'")
+    }
+    flash_at = rows[flash_id]
     half = len(routine) // 2
-    before = [int(str(rows[i])) for i in routine[:half]]
+    before = [rows[i] for i in routine[:half]]
     assert flash_at < max(before), (
         f"FLASH held at journal seq {flash_at}, after all {half} ROUTINE reports queued before it "
         f"(last {max(before)})"
