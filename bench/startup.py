@@ -5,8 +5,10 @@ Run: .venv/bin/python -m bench.startup [--items N] [--runs R] [--rebuild] [--src
 Wall time of whole processes, as a person at a terminal waits for them: ``time.perf_counter``
 around ``subprocess.run`` of the ``accord`` console script, ``--runs`` times each (interleaved),
 after one warm-up run of each. Printed: median and p95, beside the targets and two peers
-measured in the same run: the interpreter alone (``python -c pass``, the floor) and
-``python -c "import typer"`` (the command-line framework alone).
+measured in the same run: the interpreter alone (``python -c pass``, the floor),
+``python -c "import typer"`` (the command-line framework alone) and the import of every
+third-party library a listing needs (:data:`LIBRARIES`: Typer and Rich, SQLAlchemy's ORM,
+cryptography's Ed25519, ML-DSA and AES-GCM) — the floor of the listing itself.
 
 The listing is ``accord --home JPN item list --as sato`` on a node holding ``--items`` 4-KiB
 reports sato made (``bench._common.create_reports``; copies of rows, as ``fill_inbox`` makes,
@@ -48,6 +50,16 @@ BUILD = 3  # bump when what is built changes: older cached homes are then not re
 READER = "sato"
 OUTSIDER = "ito"
 NONE_READABLE = f"item list --as {OUTSIDER} (none readable)"
+LIBRARIES = "; ".join(
+    (
+        "import typer, rich.console, rich.table",  # the command line and its table
+        "import sqlalchemy.orm",  # the store's tables are ORM-mapped (SQLAlchemy 2, DESIGN §3)
+        "from cryptography.hazmat.primitives.asymmetric import ed25519, mldsa",  # the binding's check
+        "from cryptography.hazmat.primitives.ciphers.aead import AESGCM",  # the content's decryption
+    )
+)
+"""The third-party libraries that ``item list`` cannot do without, imported and nothing else: the
+floor under the listing's figure that no change to Accord's own modules can go below."""
 
 
 def _build(root: Path, items: int) -> None:
@@ -145,6 +157,7 @@ def main() -> int:
         commands = {
             "python -c pass": ([sys.executable, "-c", "pass"], env),
             "python -c 'import typer'": ([sys.executable, "-c", "import typer"], env),
+            "python -c 'import <the listing's libraries>'": ([sys.executable, "-c", LIBRARIES], env),
             "--help": ([accord, "--help"], env),
             "item list": ([*listing, READER], _token(env, built, READER)),
             NONE_READABLE: ([*listing, OUTSIDER], _token(env, built, OUTSIDER)),
