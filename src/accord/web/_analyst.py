@@ -30,7 +30,7 @@ from accord.canonical import parse_time
 from accord.errors import AccordError, InvalidInput
 from accord.items import KINDS, FieldSpec, ItemContent, ItemKind, Precedence
 from accord.node import ItemView, LabelRequest, NewItem
-from accord.web._console import Con, Console, Malformed, Me, Screen, Who
+from accord.web._console import Con, Console, Malformed, Me, Screen, Who, posted_form
 
 __all__ = ["InboxRow", "inbox_rows", "router"]
 
@@ -136,10 +136,7 @@ def new_item(request: Request, console: Con, who: Me, kind: str = "report") -> H
 @router.post("/items/new", response_class=HTMLResponse)
 async def create_item(request: Request, console: Con, who: Me) -> Response:
     """Create the item at the node; a refusal is shown above the form, kept as typed."""
-    try:
-        form = await request.form(max_files=_MAX_FILES, max_fields=64)
-    except Exception as exc:  # any parser failure (multipart, limits) is a malformed form
-        raise Malformed from exc
+    form = await posted_form(request, max_files=_MAX_FILES, max_fields=64)
     try:
         console.check_csrf(who, _text(form, "csrf"), "creating an item")
         kind = _kind(_text(form, "kind"))

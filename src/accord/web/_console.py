@@ -28,6 +28,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from accord.errors import AccordError, NotFound, PolicyDenied
@@ -49,6 +50,7 @@ __all__ = [
     "current_console",
     "current_who",
     "install_error_pages",
+    "posted_form",
 ]
 
 _log = logging.getLogger("accord.web")
@@ -151,6 +153,19 @@ class CsrfRefused(Exception):
 
 class Malformed(Exception):
     """A form that cannot be what the console sent (wrong fields or types)."""
+
+
+async def posted_form(request: Request, *, max_files: int, max_fields: int) -> FormData:
+    """The form ``request`` posts (multipart or urlencoded), parsed within these limits.
+
+    Raises:
+        Malformed: any parser failure (multipart syntax, a limit passed); the console's
+            handler journals it (ADR 0006).
+    """
+    try:
+        return await request.form(max_files=max_files, max_fields=max_fields)
+    except Exception as exc:  # any parser failure (multipart, limits) is a malformed form
+        raise Malformed from exc
 
 
 class Console:

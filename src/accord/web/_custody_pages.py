@@ -36,7 +36,7 @@ from accord.markings import Marking
 from accord.node import Role
 from accord.node.custody import Holding
 from accord.web import _compromise_pages
-from accord.web._console import Con, Console, Malformed, Me, Screen, Who
+from accord.web._console import Con, Console, Malformed, Me, Screen, Who, posted_form
 
 __all__ = ["router"]
 
@@ -213,10 +213,7 @@ def reconcile_form(request: Request, console: Con, who: Me) -> HTMLResponse:
 @router.post("/reconcile", response_class=HTMLResponse)
 async def reconcile(request: Request, console: Con, who: Me) -> HTMLResponse:
     """Compare a holder's signed summary with our record; every difference reported."""
-    try:
-        form = await request.form(max_files=1, max_fields=8)
-    except Exception as exc:  # any parser failure (multipart, limits) is a malformed form
-        raise Malformed from exc  # journalled by the console's handler (ADR 0006)
+    form = await posted_form(request, max_files=1, max_fields=8)
     try:
         csrf, party, upload = form.get("csrf"), form.get("party"), form.get("summary")
         if not isinstance(csrf, str) or not isinstance(party, str) or not isinstance(upload, UploadFile):

@@ -38,7 +38,7 @@ from accord.oversight import (
     figure_label,
     verify_report,
 )
-from accord.web._console import Con, Console, Malformed, Me, Screen, Who
+from accord.web._console import Con, Console, Malformed, Me, Screen, Who, posted_form
 from accord.web._i18n import N_
 from accord.web._oversight_page import MAX_CARDS, require_oversight
 
@@ -102,10 +102,7 @@ def _chosen(part: object) -> bool:
 @router.post("/oversight/compare", response_model=None)
 async def compare_reports(request: Request, console: Con, who: Me) -> Response:
     """Verify the uploaded reports with the uploaded cards, if any; show their discrepancies."""
-    try:
-        form = await request.form(max_files=MAX_CARDS + 2, max_fields=4)
-    except Exception as exc:  # any parser failure (multipart, limits) is a malformed form
-        raise Malformed from exc  # journalled by the console's handler (ADR 0006)
+    form = await posted_form(request, max_files=MAX_CARDS + 2, max_fields=4)
     try:
         csrf, first, second = form.get("csrf"), form.get("first"), form.get("second")
         cards = [card for card in form.getlist("cards") if _chosen(card)]

@@ -50,7 +50,7 @@ from accord.oversight import (
     verify_report,
 )
 from accord.policy import Duty
-from accord.web._console import Con, Console, Malformed, Me, Screen, Who
+from accord.web._console import Con, Console, Malformed, Me, Screen, Who, posted_form
 from accord.web._i18n import N_
 
 __all__ = ["MAX_CARDS", "BarChart", "OversightForm", "bar_chart", "require_oversight", "router"]
@@ -198,19 +198,36 @@ def oversight(
     request: Request, console: Con, who: Me, form: Annotated[OversightForm, Form()]
 ) -> HTMLResponse:
     """The report asked for: its monthly figures as tables and a chart, its downloads."""
-    console.check_csrf(who, form.csrf, "an oversight report")
+    report = _asked_report(request, (console, who), form, "an oversight report")
+    if isinstance(report, HTMLResponse):
+        return report
+    return console.page(request, who, _screen(console, who, _values(form), **_shown(report)))
+
+
+def _asked_report(
+    request: Request, by: tuple[Console, Who], form: OversightForm, what: str
+) -> OversightReport | HTMLResponse:
+    """The report ``form`` asks for (``what`` names it to the CSRF check), made by the node;
+    else the form again (400) with what is wrong: each unreadable field, or the node's refusal."""
+    console, who = by
+    console.check_csrf(who, form.csrf, what)
     require_oversight(console, who)
     errors: dict[str, str] = {}
     asked = _request(console, form, errors)
     if asked is None:
-        screen = _screen(console, who, _values(form), errors=errors)
-        return console.page(request, who, screen, status_code=400)
+        return _form_again(request, by, form, errors=errors)
     try:
-        report = console.node.oversight.report(asked, actor=who.name)
+        return console.node.oversight.report(asked, actor=who.name)
     except AccordError as exc:  # the node's words, as the CLI prints them
-        screen = _screen(console, who, _values(form), error=str(exc))
-        return console.page(request, who, screen, status_code=400)
-    return console.page(request, who, _screen(console, who, _values(form), **_shown(report)))
+        return _form_again(request, by, form, error=str(exc))
+
+
+def _form_again(
+    request: Request, by: tuple[Console, Who], form: OversightForm, **refused: object
+) -> HTMLResponse:
+    """The form as it was filled in, with why it was refused (``errors`` or ``error``), as a 400."""
+    console, who = by
+    return console.page(request, who, _screen(console, who, _values(form), **refused), status_code=400)
 
 
 def _shown(report: OversightReport) -> dict[str, object]:
@@ -239,24 +256,22 @@ def _shown(report: OversightReport) -> dict[str, object]:
 @router.post("/oversight/file")
 def oversight_file(request: Request, console: Con, who: Me, form: Annotated[FileForm, Form()]) -> Response:
     """The report as its signed JSON, or as its PDF, to download."""
-    console.check_csrf(who, form.csrf, "an oversight report file")
-    require_oversight(console, who)
-    errors: dict[str, str] = {}
-    asked = _request(console, form, errors)
-    if asked is None:
-        screen = _screen(console, who, _values(form), errors=errors)
-        return console.page(request, who, screen, status_code=400)
+    report = _asked_report(request, (console, who), form, "an oversight report file")
+    if isinstance(report, HTMLResponse):
+        return report
     try:
-        report = console.node.oversight.report(asked, actor=who.name)
-        name = _SAFE.sub("_", f"{report.party}-{report.agreement}-{report.first_day}-{report.last_day}")
         if form.format == "json":
             data, media = report.to_json().encode("utf-8"), "application/json"
         else:
             data, media = report_pdf(report, find_cjk_font()), "application/pdf"
     except AccordError as exc:
-        screen = _screen(console, who, _values(form), error=str(exc))
-        return console.page(request, who, screen, status_code=400)
-    return _download(data, media, f"{name}.{form.format}")
+        return _form_again(request, (console, who), form, error=str(exc))
+    return _download(data, media, f"{_file_stem(report)}.{form.format}")
+
+
+def _file_stem(report: OversightReport) -> str:
+    """A download's file name for ``report`` without its extension: party, agreement, period."""
+    return _SAFE.sub("_", f"{report.party}-{report.agreement}-{report.first_day}-{report.last_day}")
 
 
 def _download(data: bytes, media: str, name: str) -> Response:
@@ -274,10 +289,7 @@ def verify_form(request: Request, console: Con, who: Me) -> HTMLResponse:
 @router.post("/oversight/verify", response_model=None)
 async def verify(request: Request, console: Con, who: Me) -> Response:
     """Check an uploaded report with the uploaded cards; show it, or its PDF, or what failed."""
-    try:
-        form = await request.form(max_files=MAX_CARDS + 1, max_fields=4)
-    except Exception as exc:  # any parser failure (multipart, limits) is a malformed form
-        raise Malformed from exc  # journalled by the console's handler (ADR 0006)
+    form = await posted_form(request, max_files=MAX_CARDS + 1, max_fields=4)
     try:
         csrf, report, cards, want = (
             form.get("csrf"),
@@ -309,8 +321,9 @@ def _verified(
         report = verify_report(text, cards, Expected())
         prints = [(card.node_id, card.fingerprint) for card in (IdentityCard.parse(c) for c in cards)]
         if as_pdf:
-            name = _SAFE.sub("_", f"{report.party}-{report.agreement}-{report.first_day}-{report.last_day}")
-            return _download(report_pdf(report, find_cjk_font()), "application/pdf", f"{name}.pdf")
+            return _download(
+                report_pdf(report, find_cjk_font()), "application/pdf", f"{_file_stem(report)}.pdf"
+            )
     except AccordError as exc:
         # The first thing that failed, in verify's words; the journal keeps its kind only.
         console.refuse(
