@@ -1,4 +1,5 @@
-"""A signed checkpoint as the ``ledger_checkpoints`` row that stores it, and back (Art. 8).
+"""A signed checkpoint as the ``ledger_checkpoints`` row that stores it, and back (Art. 8);
+the one check that a stored checkpoint carries this node's own signature.
 
 The format is the exchange's (:class:`accord.exchange.SignedCheckpoint`); the row is the
 store's (:class:`accord.store.LedgerCheckpointRow`). Neither layer may import the other, so
@@ -8,13 +9,13 @@ the node, which holds both, maps one to the other here.
 from __future__ import annotations
 
 from accord.canonical import canonical_json, loads_object
-from accord.crypto import DualSignature
-from accord.errors import InvalidInput
+from accord.crypto import DualSignature, VerifyKeys
+from accord.errors import IntegrityError, InvalidInput, VerificationFailed
 from accord.exchange import SignedCheckpoint
 from accord.ledger import Checkpoint
 from accord.store import LedgerCheckpointRow
 
-__all__ = ["checkpoint_from_row", "checkpoint_row"]
+__all__ = ["checkpoint_from_row", "checkpoint_row", "require_own_signature"]
 
 
 def checkpoint_from_row(row: LedgerCheckpointRow) -> SignedCheckpoint:
@@ -31,6 +32,22 @@ def checkpoint_from_row(row: LedgerCheckpointRow) -> SignedCheckpoint:
     return SignedCheckpoint(
         checkpoint, DualSignature.from_dict(loads_object(row.signature_json, "a checkpoint signature"))
     )
+
+
+def require_own_signature(signed: SignedCheckpoint, keys: VerifyKeys) -> None:
+    """Refuse a stored checkpoint that ``keys`` (this node's own) did not sign.
+
+    Raises:
+        IntegrityError: the signature does not verify (the ledger is damaged: run
+            ``accord ledger verify``).
+    """
+    try:
+        signed.verify(keys)
+    except VerificationFailed as exc:
+        raise IntegrityError(
+            f"the checkpoint of {signed.checkpoint.size} leaves does not carry this node's signature: "
+            "run `accord ledger verify`"
+        ) from exc
 
 
 def checkpoint_row(signed: SignedCheckpoint) -> LedgerCheckpointRow:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from accord.errors import IntegrityError, InvalidInput, NotFound, VerificationFailed
 from accord.exchange import Countersignature, InclusionProof, SignedCheckpoint, sign_checkpoint_note
 from accord.ledger import MerkleTree
-from accord.node.audit._checkpoint_rows import checkpoint_from_row
+from accord.node.audit._checkpoint_rows import checkpoint_from_row, require_own_signature
 from accord.node.audit._ledger_verify import verify_ledger
 from accord.node.audit._seal import SEAL_BATCH, Sealer
 from accord.node.audit._verify_report import VerifyReport
@@ -196,13 +196,7 @@ class LedgerService:
 
     def _note(self, session: Session, signed: SignedCheckpoint) -> str:
         checkpoint = signed.checkpoint
-        try:
-            signed.verify(self._ctx.keys.public())
-        except VerificationFailed as exc:
-            raise IntegrityError(
-                f"the checkpoint of {checkpoint.size} leaves does not carry this node's signature: "
-                "run `accord ledger verify`"
-            ) from exc
+        require_own_signature(signed, self._ctx.keys.public())
         note = sign_checkpoint_note(self._ctx.keys, checkpoint)
         rows = session.scalars(
             select(WitnessCountersignatureRow)

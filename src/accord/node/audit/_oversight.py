@@ -34,7 +34,7 @@ from accord.canonical import format_time
 from accord.errors import Conflict, IntegrityError, InvalidInput, NotFound, VerificationFailed
 from accord.exchange import Countersignature, SignedCheckpoint
 from accord.ledger import MerkleTree, leaf_hash, verify_inclusion
-from accord.node.audit._checkpoint_rows import checkpoint_from_row
+from accord.node.audit._checkpoint_rows import checkpoint_from_row, require_own_signature
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
@@ -162,13 +162,7 @@ class OversightService:
         partners = sorted({p for p in agreement.party_codes if p != own})
         party_of_node = dict(session.execute(select(PartyRow.node_id, PartyRow.party)).all())
         signed, counters = _witnessed(session, end, partners, party_of_node)
-        try:
-            signed.verify(self._ctx.keys.public())
-        except VerificationFailed as exc:
-            raise IntegrityError(
-                f"the checkpoint of {signed.checkpoint.size} leaves does not carry this node's "
-                "signature: run `accord ledger verify`"
-            ) from exc
+        require_own_signature(signed, self._ctx.keys.public())
         first = request.first_day
         scope = _Scope(
             agreement,
