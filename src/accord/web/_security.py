@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,49 +38,60 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
 _NAMES = frozenset(name for name, _ in HEADERS)
 
 
-class SecurityHeaders:
+Headers = list[tuple[bytes, bytes]]
+"""A response's headers as ASGI gives them: (lower-case name, value) pairs."""
+
+
+class _ResponseStart(ABC):
+    """Rewrites the headers of every HTTP response as it starts; the rest passes untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap ``app``."""
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request; rewrite the headers of its response start."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rewrite = self.rewriter()
+
+        async def rewritten(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": rewrite(message.get("headers", []))}
+            await send(message)
+
+        await self.app(scope, receive, rewritten)
+
+    @abstractmethod
+    def rewriter(self) -> Callable[[Headers], Headers]:
+        """For one request, taken as it begins: what its response's headers become."""
+
+
+class SecurityHeaders(_ResponseStart):
     """Sets :data:`HEADERS` on every HTTP response, replacing any the application set."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        """Wrap ``app``."""
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve the request; add the headers to the response start."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _NAMES]
-                message = {**message, "headers": [*kept, *HEADERS]}
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
+    def rewriter(self) -> Callable[[Headers], Headers]:
+        """The application's headers but those of :data:`HEADERS`, then :data:`HEADERS`."""
+        return _secured
 
 
-class ServerTiming:
+def _secured(headers: Headers) -> Headers:
+    return [*((k, v) for k, v in headers if k.lower() not in _NAMES), *HEADERS]
+
+
+class ServerTiming(_ResponseStart):
     """Adds ``Server-Timing: app;dur=<ms>`` to every HTTP response: the time until it began."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        """Wrap ``app``."""
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve the request; add the header to the response start."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def rewriter(self) -> Callable[[Headers], Headers]:
+        """The application's headers and ``Server-Timing``, timed from now."""
         start = time.perf_counter()
 
-        async def timed(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                took = f"app;dur={(time.perf_counter() - start) * 1000:.1f}".encode("ascii")
-                message = {**message, "headers": [*message.get("headers", []), (b"server-timing", took)]}
-            await send(message)
+        def timed(headers: Headers) -> Headers:
+            took = f"app;dur={(time.perf_counter() - start) * 1000:.1f}".encode("ascii")
+            return [*headers, (b"server-timing", took)]
 
-        await self.app(scope, receive, timed)
+        return timed
 
 
 class _TooLarge(Exception):
