@@ -20,7 +20,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from accord.errors import AccordError, InvalidInput, NotFound, PolicyDenied
+from accord.errors import InvalidInput
 from accord.node import JournalFilter
 from accord.policy import Duty
 from accord.web._console import Con, Console, Me, Screen, Who
@@ -175,13 +175,10 @@ def acknowledge(
     """Acknowledge (close) an alarm with a finding; the node decides who may."""
     console.check_csrf(who, form.csrf, "an alarm's acknowledgement")
     _require_records(console, who, "the alarms")
-    try:
-        console.node.witness.acknowledge_alarm(alarm_id, finding=form.finding, actor=who.name)
-    except NotFound:
-        raise
-    except AccordError as exc:
-        status = 403 if isinstance(exc, PolicyDenied) else 400
-        return console.page(
-            request, who, _alarms_screen(console, who, (alarm_id, str(exc))), status_code=status
-        )
-    return RedirectResponse(f"/audit/alarms#alarm-{alarm_id}", status_code=303)
+    refused = console.refused(
+        request,
+        who,
+        lambda: console.node.witness.acknowledge_alarm(alarm_id, finding=form.finding, actor=who.name),
+        lambda reason: _alarms_screen(console, who, (alarm_id, reason)),
+    )
+    return refused or RedirectResponse(f"/audit/alarms#alarm-{alarm_id}", status_code=303)

@@ -23,7 +23,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from accord.agreements import Note, Status
-from accord.errors import AccordError, NotFound, PolicyDenied
 from accord.markings import scheme
 from accord.node import SignedNote, note_vkeys
 from accord.policy import Duty
@@ -82,15 +81,14 @@ def set_clearance(
 ) -> Response:
     """Change a user's clearance; the node refuses one's own and anyone but an authority."""
     console.check_csrf(who, form.csrf, "a clearance")
-    try:
-        console.node.users.set_clearance(name, form.level, actor=who.name)
-    except NotFound:
-        raise
-    except AccordError as exc:
+    refused = console.refused(
+        request,
+        who,
+        lambda: console.node.users.set_clearance(name, form.level, actor=who.name),
         # The node's words beside the row, as the CLI prints them.
-        screen = _users_screen(console, who, (name, str(exc)))
-        return console.page(request, who, screen, status_code=403 if isinstance(exc, PolicyDenied) else 400)
-    return RedirectResponse(f"/authority/users#user-{name}", status_code=303)
+        lambda reason: _users_screen(console, who, (name, reason)),
+    )
+    return refused or RedirectResponse(f"/authority/users#user-{name}", status_code=303)
 
 
 @router.post("/authority/tokens/{token_id}/revoke", response_class=HTMLResponse)
@@ -99,14 +97,13 @@ def revoke_token(
 ) -> Response:
     """Revoke an API token at once; the node lets its owner or an authority do it."""
     console.check_csrf(who, csrf, "a token's revocation")
-    try:
-        console.node.accounts.revoke_token(token_id, actor=who.name)
-    except NotFound:
-        raise
-    except AccordError as exc:
-        screen = _users_screen(console, who, (token_id, str(exc)))
-        return console.page(request, who, screen, status_code=403 if isinstance(exc, PolicyDenied) else 400)
-    return RedirectResponse(f"/authority/users#token-{token_id}", status_code=303)
+    refused = console.refused(
+        request,
+        who,
+        lambda: console.node.accounts.revoke_token(token_id, actor=who.name),
+        lambda reason: _users_screen(console, who, (token_id, reason)),
+    )
+    return refused or RedirectResponse(f"/authority/users#token-{token_id}", status_code=303)
 
 
 @router.get("/authority/partners", response_class=HTMLResponse)

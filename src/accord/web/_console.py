@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Annotated, Any
@@ -51,6 +51,7 @@ __all__ = [
     "current_who",
     "install_error_pages",
     "posted_form",
+    "refusal_status",
 ]
 
 _log = logging.getLogger("accord.web")
@@ -264,6 +265,24 @@ class Console:
         """``message`` in ``language``."""
         return translations(language).gettext(message)
 
+    def refused(
+        self, request: Request, who: Who, act: Callable[[], object], shown: Callable[[str], Screen]
+    ) -> HTMLResponse | None:
+        """Do ``act`` (a form's change); None once done, else the page ``shown`` with the node's
+        refusal in its words, under :func:`refusal_status`.
+
+        Raises:
+            NotFound: passed on, never shown beside a form: every missing or withheld thing
+                gets the one 404 page (Art. 7: nobody learns what exists).
+        """
+        try:
+            act()
+        except NotFound:
+            raise
+        except AccordError as exc:
+            return self.page(request, who, shown(str(exc)), status_code=refusal_status(exc))
+        return None
+
     def page(
         self, request: Request, who: Who | None, screen: Screen, *, status_code: int = 200
     ) -> HTMLResponse:
@@ -284,6 +303,11 @@ class Console:
             poll_seconds=self.settings.poll_seconds,
         )
         return HTMLResponse(html, status_code=status_code)
+
+
+def refusal_status(exc: AccordError) -> int:
+    """The status of a page that shows the node's refusal: 403 when a policy denies, else 400."""
+    return 403 if isinstance(exc, PolicyDenied) else 400
 
 
 def install_error_pages(app: FastAPI, console: Console) -> None:
@@ -331,8 +355,7 @@ def install_error_pages(app: FastAPI, console: Console) -> None:
     @app.exception_handler(AccordError)
     def _refused(request: Request, exc: AccordError) -> HTMLResponse:
         # Refusals a person may see carry the node's reason, in the CLI's words.
-        status = 403 if isinstance(exc, PolicyDenied) else 400
-        return simple(request, "refused.html", status, reason=str(exc), untranslated=True)
+        return simple(request, "refused.html", refusal_status(exc), reason=str(exc), untranslated=True)
 
 
 def current_console(request: Request) -> Console:
