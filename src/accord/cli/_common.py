@@ -28,7 +28,7 @@ from accord.errors import (
     VerificationFailed,
 )
 from accord.limits import read_bounded
-from accord.node import RFC9106_LOW_MEMORY, Clock, Node, PasswordHashing, utc_now
+from accord.node import RFC9106_LOW_MEMORY, Clock, ItemView, Node, PasswordHashing, utc_now
 
 __all__ = [
     "EXIT_CODES",
@@ -38,6 +38,7 @@ __all__ = [
     "JsonOpt",
     "check_writable",
     "console",
+    "created_line",
     "emit_json",
     "err_console",
     "exit_code",
@@ -47,6 +48,7 @@ __all__ = [
     "node_at",
     "open_node",
     "password_hashing",
+    "print_created",
     "print_listing",
     "print_table",
     "read_text",
@@ -196,6 +198,21 @@ def print_listing(
         emit_json(data)
     else:
         print_table(headers, rows)
+
+
+def print_created(views: Sequence[ItemView], json_out: bool) -> None:
+    """What an import command prints of the items it created: their summaries as JSON with
+    ``--json``, else one line each (id, first banner, title)."""
+    if json_out:
+        emit_json([v.summary() for v in views])
+        return
+    for view in views:
+        console.print(created_line(view))
+
+
+def created_line(view: ItemView) -> str:
+    """How an import command names an item it created: its id, its first banner, its title."""
+    return f"Created {view.id}  {view.banners[0] if view.banners else ''}  {view.content.title}"
 
 
 def emit_json(value: object) -> None:

@@ -18,6 +18,7 @@ from accord.cli._common import (
     JsonOpt,
     check_writable,
     console,
+    created_line,
     emit_json,
     write_or_echo,
 )
@@ -61,4 +62,4 @@ def item_import_4778(
     if json_out:
         emit_json(view.summary())
         return
-    console.print(f"Created {view.id}  {view.banners[0] if view.banners else ''}  {view.content.title}")
+    console.print(created_line(view))

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from accord.cli._auth import acting, as_option
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json
+from accord.cli._common import HomeOpt, JsonOpt, print_created
 from accord.interop import MispImport
 
 __all__ = ["misp_app"]
@@ -38,8 +38,4 @@ def misp_import(
     """Import MISP events: one item per event under its mapped label, or none at all."""
     with acting(home, as_user) as (node, actor):
         views = MispImport(node).import_file(file, classification_map, actor=actor)
-    if json_out:
-        emit_json([v.summary() for v in views])
-        return
-    for view in views:
-        console.print(f"Created {view.id}  {view.banners[0] if view.banners else ''}  {view.content.title}")
+    print_created(views, json_out)

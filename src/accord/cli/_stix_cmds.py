@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from accord.cli._auth import acting, as_option
-from accord.cli._common import HomeOpt, JsonOpt, check_writable, console, emit_json, write_or_echo
+from accord.cli._common import HomeOpt, JsonOpt, check_writable, print_created, write_or_echo
 from accord.interop import StixExchange
 
 __all__ = ["stix_app"]
@@ -48,8 +48,4 @@ def stix_import(
     """Import a STIX 2.1 bundle: every item created under its national marking, or none."""
     with acting(home, as_user) as (node, actor):
         views = StixExchange(node).import_file(file, actor=actor)
-    if json_out:
-        emit_json([v.summary() for v in views])
-        return
-    for view in views:
-        console.print(f"Created {view.id}  {view.banners[0] if view.banners else ''}  {view.content.title}")
+    print_created(views, json_out)
