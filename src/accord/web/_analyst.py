@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
@@ -30,7 +30,7 @@ from accord.canonical import parse_time
 from accord.errors import AccordError, InvalidInput
 from accord.items import KINDS, FieldSpec, ItemContent, ItemKind, Precedence
 from accord.node import ItemView, LabelRequest, NewItem
-from accord.web._console import Con, Console, Malformed, Me, Screen, Who, posted_form
+from accord.web._console import Con, Console, Malformed, Me, PostedForm, Screen, Who, posted_form
 
 __all__ = ["InboxRow", "inbox_rows", "router"]
 
@@ -46,10 +46,9 @@ _MAX_PAGE = 10_000
 PageNumber = Annotated[int, Query(ge=1, le=_MAX_PAGE)]
 
 
-class ReleaseForm(BaseModel):
+class ReleaseForm(PostedForm):
     """The release request form of an item page: the session's token, the third party, the purpose."""
 
-    csrf: str = Field(max_length=128)
     to: str = Field(min_length=3, max_length=8)
     purpose: str = Field(min_length=1, max_length=1000)
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from accord.errors import InvalidInput
 from accord.node import JournalFilter
 from accord.policy import Duty
-from accord.web._console import Con, Console, Me, Screen, Who
+from accord.web._console import Con, Console, Me, PostedForm, Screen, Token, Who
 
 __all__ = ["JournalQuery", "router"]
 
@@ -64,10 +64,9 @@ class JournalQuery(BaseModel):
         return "?" + urlencode({**fields, "after": after})
 
 
-class AckForm(BaseModel):
+class AckForm(PostedForm):
     """An alarm's acknowledgement: the session's token and the finding for the record."""
 
-    csrf: str = Field(max_length=128)
     finding: str = Field(min_length=1, max_length=4000)
 
 
@@ -120,7 +119,7 @@ def ledger(request: Request, console: Con, who: Me) -> HTMLResponse:
 
 
 @router.post("/audit/ledger/verify")
-def verify(request: Request, console: Con, who: Me, csrf: Annotated[str, Form(max_length=128)]) -> Response:
+def verify(request: Request, console: Con, who: Me, csrf: Token) -> Response:
     """Start recomputing the whole ledger from the journal in the background (journalled as the
     person); the ledger page follows it. While one runs, asking again follows that one."""
     console.check_csrf(who, csrf, "a ledger verification")

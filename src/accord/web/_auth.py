@@ -17,7 +17,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from accord.errors import InvalidInput, PolicyDenied
-from accord.web._console import LOGIN_COOKIE, SESSION_COOKIE, Con, Console, CsrfRefused, Me, Screen
+from accord.web._console import LOGIN_COOKIE, SESSION_COOKIE, Con, Console, CsrfRefused, Me, Screen, Token
 from accord.web._i18n import LANGUAGES
 
 __all__ = ["router"]
@@ -27,7 +27,6 @@ router = APIRouter()
 
 _MAX_NAME = 64
 _MAX_PASSWORD = 1024
-Token = Annotated[str, Form(max_length=128)]
 
 
 def _login_page(

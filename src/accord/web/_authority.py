@@ -20,13 +20,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from accord.agreements import Note, Status
 from accord.markings import scheme
 from accord.node import SignedNote, note_vkeys
 from accord.policy import Duty
-from accord.web._console import Con, Console, Me, Screen, Who
+from accord.web._console import Con, Console, Me, PostedForm, Screen, Token, Who
 
 __all__ = ["TimelineEntry", "router", "timeline"]
 
@@ -34,10 +34,9 @@ router = APIRouter()
 """The security authority's pages."""
 
 
-class ClearanceForm(BaseModel):
+class ClearanceForm(PostedForm):
     """The clearance form of a user's row: the session's token and the new level."""
 
-    csrf: str = Field(max_length=128)
     level: str = Field(min_length=1, max_length=64)
 
 
@@ -92,9 +91,7 @@ def set_clearance(
 
 
 @router.post("/authority/tokens/{token_id}/revoke", response_class=HTMLResponse)
-def revoke_token(
-    request: Request, token_id: str, console: Con, who: Me, csrf: Annotated[str, Form(max_length=128)]
-) -> Response:
+def revoke_token(request: Request, token_id: str, console: Con, who: Me, csrf: Token) -> Response:
     """Revoke an API token at once; the node lets its owner or an authority do it."""
     console.check_csrf(who, csrf, "a token's revocation")
     refused = console.refused(

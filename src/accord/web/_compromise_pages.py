@@ -18,13 +18,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from accord.errors import AccordError, NotFound
 from accord.items import CaseState, Direction
 from accord.markings import Marking
 from accord.node.custody import CaseView
-from accord.web._console import Con, Console, Me, Screen, Who
+from accord.web._console import Con, Console, Me, PostedForm, Screen, Who
 
 __all__ = ["router"]
 
@@ -32,19 +32,17 @@ router = APIRouter()
 """The compromise pages."""
 
 
-class ReportForm(BaseModel):
+class ReportForm(PostedForm):
     """A compromise report: the items, actual or possible, what happened."""
 
-    csrf: str = Field(max_length=128)
     items: str = Field(max_length=10_000)
     actual: Literal["actual", "possible"]
     circumstances: str = Field(max_length=10_000)
 
 
-class CloseForm(BaseModel):
+class CloseForm(PostedForm):
     """Closing a case: the results of the investigation and the measures taken."""
 
-    csrf: str = Field(max_length=128)
     findings: str = Field(max_length=10_000)
     measures: str = Field(max_length=10_000)
 

@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Form, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from pydantic import BaseModel, Field
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -45,7 +46,9 @@ __all__ = [
     "Console",
     "ConsoleSettings",
     "Me",
+    "PostedForm",
     "Screen",
+    "Token",
     "Who",
     "current_console",
     "current_who",
@@ -146,6 +149,19 @@ class SignInFirst(Exception):
     def __init__(self, ended: bool) -> None:
         super().__init__("sign in first")
         self.ended = ended
+
+
+MAX_TOKEN_CHARS = 128
+"""The longest CSRF or login token a form may carry (the console's are far shorter)."""
+Token = Annotated[str, Form(max_length=MAX_TOKEN_CHARS)]
+"""A form field that carries a token (CSRF or login), bounded."""
+
+
+class PostedForm(BaseModel):
+    """What every form a console page posts carries: its session's CSRF token, bounded
+    (:meth:`Console.check_csrf` compares it)."""
+
+    csrf: str = Field(max_length=MAX_TOKEN_CHARS)
 
 
 class CsrfRefused(Exception):

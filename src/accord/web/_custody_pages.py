@@ -26,7 +26,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -36,7 +36,7 @@ from accord.markings import Marking
 from accord.node import Role
 from accord.node.custody import Holding
 from accord.web import _compromise_pages
-from accord.web._console import Con, Console, Malformed, Me, Screen, Who, posted_form
+from accord.web._console import Con, Console, Malformed, Me, PostedForm, Screen, Who, posted_form
 
 __all__ = ["router"]
 
@@ -44,42 +44,37 @@ router = APIRouter()
 """The custody pages (and, included, the compromise pages)."""
 
 
-class CopyForm(BaseModel):
+class CopyForm(PostedForm):
     """Numbered copies of an item: how many (the node checks the range)."""
 
-    csrf: str = Field(max_length=128)
     count: int
 
 
-class TranslateForm(BaseModel):
+class TranslateForm(PostedForm):
     """A translation of an item: its language tag and the translated text."""
 
-    csrf: str = Field(max_length=128)
     lang: str = Field(max_length=40)
     text: str
 
 
-class DestroyForm(BaseModel):
+class DestroyForm(PostedForm):
     """A destruction: how, and the witness (another user of this node)."""
 
-    csrf: str = Field(max_length=128)
     method: str = Field(max_length=1000)
     witness: str = Field(max_length=64)
 
 
-class DisposalForm(BaseModel):
+class DisposalForm(PostedForm):
     """A disposal request to a holder of an item originated here (Art. 21)."""
 
-    csrf: str = Field(max_length=128)
     holder: str = Field(max_length=8)
     kind: Literal["destroy", "return"]
     reason: str = Field(max_length=2000)
 
 
-class SummaryForm(BaseModel):
+class SummaryForm(PostedForm):
     """A signed holdings summary for one originating party."""
 
-    csrf: str = Field(max_length=128)
     party: str = Field(max_length=8)
 
 

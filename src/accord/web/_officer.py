@@ -23,13 +23,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from accord.errors import AccordError
 from accord.items import Precedence
 from accord.markings import Marking, scheme
 from accord.node import NO_ITEM, ConsentGrant, ConsentView, ItemView, end_of_day
-from accord.web._console import Con, Console, Me, Screen, Who
+from accord.web._console import Con, Console, Me, PostedForm, Screen, Who
 
 __all__ = ["router"]
 
@@ -39,20 +39,18 @@ router = APIRouter()
 _STATUSES = ("pending", "approved", "denied", "revoked")
 
 
-class SendForm(BaseModel):
+class SendForm(PostedForm):
     """The send form: item ids (as ``accord send`` takes them), the party, precedence, agreement."""
 
-    csrf: str = Field(max_length=128)
     items: str = Field(max_length=4000, pattern=r"[^\s,]")  # at least one id, as `accord send`
     to: str = Field(min_length=1, max_length=8)
     precedence: str = Field(default="", max_length=16)
     agreement: str = Field(default="", max_length=200)
 
 
-class ApproveForm(BaseModel):
+class ApproveForm(PostedForm):
     """The approval of a consent request: how long, and on which conditions (``accord consent approve``)."""
 
-    csrf: str = Field(max_length=128)
     days: int = 30
     conditions: str = Field(default="", max_length=4000)
     purpose_only: bool = False
@@ -60,17 +58,15 @@ class ApproveForm(BaseModel):
     destroy_by: str = Field(default="", max_length=40)
 
 
-class ReasonForm(BaseModel):
+class ReasonForm(PostedForm):
     """A denial or a revocation: the reason the holder (and the third party) are told."""
 
-    csrf: str = Field(max_length=128)
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class DowngradeForm(BaseModel):
+class DowngradeForm(PostedForm):
     """A downgrade (a lower level) or a declassification, with the reason every holder is told."""
 
-    csrf: str = Field(max_length=128)
     to: str = Field(default="", max_length=64)
     declassify: bool = False
     reason: str = Field(min_length=1, max_length=1000)

@@ -31,7 +31,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -50,7 +50,7 @@ from accord.oversight import (
     verify_report,
 )
 from accord.policy import Duty
-from accord.web._console import Con, Console, Malformed, Me, Screen, Who, posted_form
+from accord.web._console import Con, Console, Malformed, Me, PostedForm, Screen, Who, posted_form
 from accord.web._i18n import N_
 
 __all__ = ["MAX_CARDS", "BarChart", "OversightForm", "bar_chart", "require_oversight", "router"]
@@ -67,10 +67,9 @@ _NOT_BROKEN_DOWN = 2
 _LANGUAGE_NAMES = {"en": "English", "ko": "한국어", "ja": "日本語"}
 
 
-class OversightForm(BaseModel):
+class OversightForm(PostedForm):
     """The report asked for: agreement, period (UTC days, both included), language."""
 
-    csrf: str = Field(max_length=128)
     agreement: str = Field("", max_length=200)
     first: str = Field("", alias="from", max_length=64)
     last: str = Field("", alias="to", max_length=64)
