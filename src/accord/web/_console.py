@@ -50,6 +50,7 @@ __all__ = [
     "Screen",
     "Token",
     "Who",
+    "as_download",
     "current_console",
     "current_who",
     "install_error_pages",
@@ -319,6 +320,12 @@ class Console:
             poll_seconds=self.settings.poll_seconds,
         )
         return HTMLResponse(html, status_code=status_code)
+
+
+def as_download(data: bytes, media: str, name: str) -> Response:
+    """``data`` as a file the browser saves as ``name`` (a name the node made: ids, codes, days)."""
+    disposition = f'attachment; filename="{name}"'
+    return Response(data, media_type=media, headers={"Content-Disposition": disposition})
 
 
 def refusal_status(exc: AccordError) -> int:

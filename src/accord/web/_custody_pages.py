@@ -36,7 +36,7 @@ from accord.markings import Marking
 from accord.node import Role
 from accord.node.custody import Holding
 from accord.web import _compromise_pages
-from accord.web._console import Con, Console, Malformed, Me, PostedForm, Screen, Who, posted_form
+from accord.web._console import Con, Console, Malformed, Me, PostedForm, Screen, Who, as_download, posted_form
 
 __all__ = ["router"]
 
@@ -92,11 +92,7 @@ def summary(request: Request, console: Con, who: Me, form: Annotated[SummaryForm
     """A signed summary of one party's items held here, downloaded for its reconciliation."""
     console.check_csrf(who, form.csrf, "a holdings summary")
     made = console.node.register.summary(form.party, actor=who.name)
-    return Response(
-        made.to_bytes() + b"\n",
-        media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{made.summary_id}.json"'},
-    )
+    return as_download(made.to_bytes() + b"\n", "application/json", f"{made.summary_id}.json")
 
 
 @router.get("/holdings/{item_id}", response_class=HTMLResponse)
@@ -174,10 +170,7 @@ def certificate(request: Request, item_id: str, console: Con, who: Me, download:
     cert = node.custody.certificate(item_id, actor=who.name)
     text = cert.to_bytes().decode("utf-8")
     if download:
-        disposition = f'attachment; filename="{cert.certificate_id}.json"'
-        return Response(
-            text + "\n", media_type="application/json", headers={"Content-Disposition": disposition}
-        )
+        return as_download((text + "\n").encode("utf-8"), "application/json", f"{cert.certificate_id}.json")
     context = {"line": line, "cert": cert, "text": text}
     return console.page(request, who, Screen("custody_certificate.html", context, _markings([line])))
 

@@ -50,7 +50,7 @@ from accord.oversight import (
     verify_report,
 )
 from accord.policy import Duty
-from accord.web._console import Con, Console, Malformed, Me, PostedForm, Screen, Who, posted_form
+from accord.web._console import Con, Console, Malformed, Me, PostedForm, Screen, Who, as_download, posted_form
 from accord.web._i18n import N_
 
 __all__ = ["MAX_CARDS", "BarChart", "OversightForm", "bar_chart", "require_oversight", "router"]
@@ -265,17 +265,12 @@ def oversight_file(request: Request, console: Con, who: Me, form: Annotated[File
             data, media = report_pdf(report, find_cjk_font()), "application/pdf"
     except AccordError as exc:
         return _form_again(request, (console, who), form, error=str(exc))
-    return _download(data, media, f"{_file_stem(report)}.{form.format}")
+    return as_download(data, media, f"{_file_stem(report)}.{form.format}")
 
 
 def _file_stem(report: OversightReport) -> str:
     """A download's file name for ``report`` without its extension: party, agreement, period."""
     return _SAFE.sub("_", f"{report.party}-{report.agreement}-{report.first_day}-{report.last_day}")
-
-
-def _download(data: bytes, media: str, name: str) -> Response:
-    disposition = f'attachment; filename="{name}"'
-    return Response(data, media_type=media, headers={"Content-Disposition": disposition})
 
 
 @router.get("/oversight/verify", response_class=HTMLResponse)
@@ -320,7 +315,7 @@ def _verified(
         report = verify_report(text, cards, Expected())
         prints = [(card.node_id, card.fingerprint) for card in (IdentityCard.parse(c) for c in cards)]
         if as_pdf:
-            return _download(
+            return as_download(
                 report_pdf(report, find_cjk_font()), "application/pdf", f"{_file_stem(report)}.pdf"
             )
     except AccordError as exc:
