@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -161,7 +161,7 @@ class ItemCreation(ItemUnit):
         Raises:
             AccordError: any refusal, journalled (the kinds are listed on ``ItemService.create``).
         """
-        item_id = f"{self._ctx.config.party.lower()}-{uuid.uuid4().hex}"
+        item_id = self._new_id()
         written: list[str] = []
         try:
             # 1. Check, in a short transaction: who, which label, which agreement.
@@ -178,6 +178,38 @@ class ItemCreation(ItemUnit):
             return self._store(draft)
         except BaseException as exc:
             # Any failure, Ctrl-C included, leaves no sealed blob without its item.
+            for blob_id in written:
+                self._ctx.blobs.delete(blob_id)
+            if isinstance(exc, AccordError):
+                self._ctx.journal_refusal(actor, "item.create", exc, item_id=item_id)
+            raise
+
+    def create_many(self, news: Sequence[NewItem], *, actor: str) -> list[ItemView]:
+        """Create several items as ``actor``: each checked, sealed and bound as by :meth:`create`,
+        then all stored in one transaction (one journal entry each) — all of them, or none.
+
+        Raises:
+            AccordError: the first refusal (see ``ItemService.create``), journalled; nothing stored.
+        """
+        item_id: str | None = None
+        written: list[str] = []
+        try:
+            drafts: list[_Draft] = []
+            with self._ctx.db.transaction(read_only=True) as session:
+                for new in news:
+                    # An act (and a clock reading) per item, as if created one after another.
+                    act, item_id = Act(actor, self._ctx.now()), self._new_id()
+                    made = self._check(session, act, item_id, new.label, new.content.purpose)
+                    drafts.append(_Draft(item_id, act, new.content, made, new.precedence, new_data_key()))
+            for new, draft in zip(news, drafts, strict=True):
+                item_id = draft.item_id
+                for path in [_existing_file(p) for p in new.attachments]:
+                    written.append(draft.seal(self._ctx, path, None))
+            item_id = None
+            bound = [(draft, *self._bind(draft)) for draft in drafts]
+            with self._ctx.db.transaction() as session:
+                return [self._write(session, *each) for each in bound]
+        except BaseException as exc:
             for blob_id in written:
                 self._ctx.blobs.delete(blob_id)
             if isinstance(exc, AccordError):
@@ -214,7 +246,7 @@ class ItemCreation(ItemUnit):
         Raises:
             AccordError: the refusal :meth:`create` would raise for this label and purpose.
         """
-        item_id = f"{self._ctx.config.party.lower()}-{uuid.uuid4().hex}"
+        item_id = self._new_id()
         with self._ctx.db.transaction(read_only=True) as session:
             self._check(session, Act(actor, self._ctx.now()), item_id, label, purpose)
 
@@ -237,7 +269,12 @@ class ItemCreation(ItemUnit):
             require_scope(may_mark(made, agreement, status))
         return made
 
-    def _bind(self, draft: _Draft, content_sha: str) -> Binding:
+    def _new_id(self) -> str:
+        return f"{self._ctx.config.party.lower()}-{uuid.uuid4().hex}"
+
+    def _bind(self, draft: _Draft) -> tuple[str, Binding]:
+        """The content's digest and the binding of ``draft`` (both signature schemes, Art. 2)."""
+        content_sha = draft.content.sha384()
         statement = binding_statement(
             item_id=draft.item_id,
             originator_node=self._ctx.config.node_id,
@@ -245,48 +282,50 @@ class ItemCreation(ItemUnit):
             content_sha384=content_sha,
             attachments=draft.refs,
         )
-        return bind(self._ctx.keys, self._ctx.config.node_id, statement)
+        return content_sha, bind(self._ctx.keys, self._ctx.config.node_id, statement)
 
     def _store(self, draft: _Draft) -> ItemView:
-        content, item_id, made = draft.content, draft.item_id, draft.label
-        content_sha = content.sha384()
-        binding = self._bind(draft, content_sha)
-        config = self._ctx.config
+        bound = self._bind(draft)
         with self._ctx.db.transaction() as session:
-            items = ItemRepository(session)
-            items.add(
-                ItemRow(
-                    id=item_id,
-                    kind=content.kind.value,
-                    originator_party=config.party,
-                    originator_node=config.node_id,
-                    precedence=draft.precedence.value,
-                    marking_json=Marking(made).canonical_bytes().decode("utf-8"),
-                    access_key=keep_access_key(session, Marking(made)),
-                    content_sealed=seal_content(draft.item_key, content.canonical_bytes(), item_id),
-                    wrapped_key=wrap_item_key(self._ctx.data_key, draft.item_key, item_id),
-                    content_sha384=content_sha,
-                    binding_json=json.dumps(binding.to_dict(), sort_keys=True),
-                    created_by=draft.act.actor,
-                    created_at=format_stamp(draft.act.now),
-                    status=HoldingState.HELD,
-                ),
-                draft.rows,
-            )
-            SearchIndex(self._ctx).index_item(
-                session, ItemRepository(session).require(item_id), content, [r.name for r in draft.refs]
-            )
-            journal_done(
-                session,
-                draft.act,
-                "item.create",
-                item_id=item_id,
-                detail={
-                    "kind": content.kind.value,
-                    "classification": made.classification,
-                    "precedence": draft.precedence.value,
-                    "content_sha384": content_sha,
-                    "attachments": len(draft.refs),
-                },
-            )
-            return verified_view(self._ctx, self._parties, session, items.require(item_id))
+            return self._write(session, draft, *bound)
+
+    def _write(self, session: Session, draft: _Draft, content_sha: str, binding: Binding) -> ItemView:
+        """Item, attachments, search entries and journal entry of ``draft``, in ``session``."""
+        content, item_id, made = draft.content, draft.item_id, draft.label
+        config = self._ctx.config
+        items = ItemRepository(session)
+        items.add(
+            ItemRow(
+                id=item_id,
+                kind=content.kind.value,
+                originator_party=config.party,
+                originator_node=config.node_id,
+                precedence=draft.precedence.value,
+                marking_json=Marking(made).canonical_bytes().decode("utf-8"),
+                access_key=keep_access_key(session, Marking(made)),
+                content_sealed=seal_content(draft.item_key, content.canonical_bytes(), item_id),
+                wrapped_key=wrap_item_key(self._ctx.data_key, draft.item_key, item_id),
+                content_sha384=content_sha,
+                binding_json=json.dumps(binding.to_dict(), sort_keys=True),
+                created_by=draft.act.actor,
+                created_at=format_stamp(draft.act.now),
+                status=HoldingState.HELD,
+            ),
+            draft.rows,
+        )
+        row = items.require(item_id)
+        SearchIndex(self._ctx).index_item(session, row, content, [r.name for r in draft.refs])
+        journal_done(
+            session,
+            draft.act,
+            "item.create",
+            item_id=item_id,
+            detail={
+                "kind": content.kind.value,
+                "classification": made.classification,
+                "precedence": draft.precedence.value,
+                "content_sha384": content_sha,
+                "attachments": len(draft.refs),
+            },
+        )
+        return verified_view(self._ctx, self._parties, session, row)

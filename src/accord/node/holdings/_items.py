@@ -108,6 +108,18 @@ class ItemService:
         """
         return self._creation.create(new, actor=actor, progress=progress)
 
+    def create_many(self, news: Sequence[NewItem], *, actor: str) -> list[ItemView]:
+        """Create the items ``news`` as ``actor``, all of them or none (an importer's batch).
+
+        Each goes through every check of :meth:`create` (the first refusal stops the batch
+        before anything is stored), is sealed and bound as :meth:`create` does, and all are
+        stored in one transaction with one journal entry each.
+
+        Raises:
+            AccordError: as :meth:`create`, for the first item refused; nothing was stored.
+        """
+        return self._creation.create_many(news, actor=actor)
+
     def creatable_levels(self, actor: str) -> list[Level]:
         """The levels of this node's scheme ``actor`` may create an item at, highest first.
 
