@@ -94,10 +94,9 @@ class StixExchange:
         except AccordError as exc:
             self._node.ctx.journal_refusal(actor, "stix.import", exc, detail={"bytes": len(data)})
             raise
-        return [
-            self._node.items.create(NewItem(draft.content, request, draft.precedence), actor=actor)
-            for draft, request in requests
-        ]
+        # One transaction for the batch: all stored, or none (each item checked again there).
+        news = [NewItem(draft.content, request, draft.precedence) for draft, request in requests]
+        return self._node.items.create_many(news, actor=actor)
 
     def read(self, data: bytes) -> list[ItemDraft]:
         """The item drafts of a bundle, after every check but the node's creation checks.
