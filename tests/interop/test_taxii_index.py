@@ -7,7 +7,9 @@ from typing import Any
 from support_interop import make_launch
 
 from accord.interop._taxii_views import PageRequest, TaxiiViews
-from accord.node import NewUser
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import LabelRequest, NewItem, NewUser
+from accord.store import read_events
 
 
 def test_arrivals_in_order_since_a_time(federation: Any) -> None:
@@ -45,3 +47,47 @@ def test_index_is_strictly_increasing_and_filters_per_person(federation: Any) ->
     assert {o.obj["type"] for o in page("ito").objects} == {"identity", "extension-definition"}
     short = page("ito", limit=1)
     assert (len(short.objects), short.more) == (1, True)
+
+
+def _report(jpn: Any, agreement_id: str, title: str) -> str:
+    """A report at 秘, DPRK-MISSILE, under the agreement."""
+    content = ItemContent(ItemKind.REPORT, title, "本文", "Assessment of DPRK missile activity")
+    label = LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], agreement=agreement_id)
+    return str(jpn.items.create(NewItem(content, label, Precedence.ROUTINE), actor="sato").id)
+
+
+def _events(jpn: Any) -> list[Any]:
+    with jpn.ctx.db.transaction() as session:
+        return list(read_events(session))
+
+
+def test_a_page_is_one_journal_event_naming_what_was_shown_and_withheld(federation: Any) -> None:
+    jpn, agreement = federation.jpn, federation.agreement_id
+
+    def made(item_id: str) -> str:
+        federation.clock.advance(seconds=1)  # arrivals in this order
+        return item_id
+
+    secret = [made(make_launch(jpn, agreement, title="Top 1"))]  # 極秘: over ito's clearance
+    shown = [made(_report(jpn, agreement, "Report 1"))]
+    secret.append(made(make_launch(jpn, agreement, title="Top 2")))
+    later = [made(_report(jpn, agreement, f"Report {n}")) for n in (2, 3)]
+    jpn.users.add(NewUser("ito", role="analyst", clearance="秘", ntk=["DPRK-MISSILE"]), actor="authority")
+    views = TaxiiViews(jpn)
+    collection = next(c for c in views.collections() if c.agreement == agreement)
+    before = len(_events(jpn))
+    # The 5 publisher objects and the 3 of the first report ito may read.
+    page = views.page(collection, "ito", PageRequest(limit=8))
+    assert page.more
+    assert {o.obj.get("name") for o in page.objects if o.obj["type"] == "report"} == {"Report 1"}
+    (event,) = _events(jpn)[before:]
+    assert (event.action, event.actor, event.outcome) == ("item.list", "ito", "ok")
+    assert event.detail["permitted"] == shown  # what was opened, not what was only decided
+    assert secret[0] in event.detail["withheld"]
+    assert set(event.detail["withheld"]) <= set(secret)
+    # The rest: the next page, one more event; a short page is the end.
+    rest = views.page(collection, "ito", PageRequest(limit=8, next_token=page.next))
+    assert not rest.more
+    assert len(rest.objects) == 6
+    (event,) = _events(jpn)[before + 1 :]
+    assert event.detail["permitted"] == later

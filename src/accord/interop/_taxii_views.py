@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 
 from accord.errors import InvalidInput, NotFound
 from accord.interop._stix_codec import item_objects, publisher_objects
-from accord.node import ItemView, Node
+from accord.node import ItemView, Node, PageReading
 
 __all__ = ["Collection", "Page", "PageRequest", "StoredObject", "TaxiiViews"]
 
@@ -237,15 +237,18 @@ class TaxiiViews:
         for key in request.match:
             _check_filter(key)
         wanted = (e for e in self._index(collection).after(after) if _matches(e, request.match))
-        shown = self._readable(wanted, actor, size + 1)
-        more = len(shown) > size
-        objects = self._build(shown[:size], actor)
+        # One snapshot and one journal event for the page's decisions and its opening.
+        with self._node.items.reading(actor) as reading:
+            shown = self._readable(wanted, reading, size + 1)
+            more = len(shown) > size
+            objects = self._build(shown[:size], reading)
         return Page(objects, more, _token(objects[-1].date_added) if more and objects else None)
 
     def by_id(self, collection: Collection, actor: str, stix_id: str) -> list[StoredObject]:
         """The object ``stix_id`` of ``collection``, if ``actor`` may read it (else empty)."""
         wanted = (e for e in self._index(collection).after(None) if e.stix_id == stix_id)
-        return self._build(self._readable(wanted, actor, MAX_PAGE), actor)
+        with self._node.items.reading(actor) as reading:
+            return self._build(self._readable(wanted, reading, MAX_PAGE), reading)
 
     # --- the index ---------------------------------------------------------------------
 
@@ -289,8 +292,8 @@ class TaxiiViews:
 
     # --- one person's page ----------------------------------------------------------------
 
-    def _readable(self, entries: Iterator[_Entry], actor: str, wanted: int) -> list[_Entry]:
-        """The first ``wanted`` entries ``actor`` may read, deciding a batch of items at a time."""
+    def _readable(self, entries: Iterator[_Entry], reading: PageReading, wanted: int) -> list[_Entry]:
+        """The first ``wanted`` entries the reader may read, deciding a batch of items at a time."""
         shown: list[_Entry] = []
         readable: dict[str, bool] = {}
         pending: list[_Entry] = []
@@ -298,7 +301,7 @@ class TaxiiViews:
         def settle() -> None:
             undecided = {e.item for e in pending if e.item is not None} - readable.keys()
             if undecided:
-                allowed = self._node.items.readable_ids(actor, sorted(undecided))
+                allowed = reading.decide(sorted(undecided))
                 readable.update((i, i in allowed) for i in undecided)
             shown.extend(e for e in pending if e.item is None or readable[e.item])
             pending.clear()
@@ -313,12 +316,12 @@ class TaxiiViews:
         settle()
         return shown[:wanted]
 
-    def _build(self, entries: list[_Entry], actor: str) -> list[StoredObject]:
-        """The STIX objects of ``entries``: the page's items opened in one call, as ``actor``."""
+    def _build(self, entries: list[_Entry], reading: PageReading) -> list[StoredObject]:
+        """The STIX objects of ``entries``: the page's items opened in one call by the reader."""
         publisher = {str(o["id"]): o for o in publisher_objects(self._publisher_nodes())}
-        wanted = list(dict.fromkeys(e.item for e in entries if e.item is not None))
-        # Decided again as they are opened: an item withdrawn since is left out.
-        views = {v.id: v for v in self._node.items.views_of(wanted, actor=actor).views} if wanted else {}
+        wanted = [e.item for e in entries if e.item is not None]
+        # Opened in the snapshot they were decided in: only what the reader may read.
+        views = {v.id: v for v in reading.open(wanted)} if wanted else {}
         objects = {v.id: {str(o["id"]): o for o in item_objects(v)} for v in views.values()}
         built: list[StoredObject] = []
         for entry in entries:

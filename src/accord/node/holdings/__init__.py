@@ -13,6 +13,7 @@ Imports :mod:`accord.node.registry` and :mod:`accord.node.core`.
 
 from accord.node.holdings._access import AccessService
 from accord.node.holdings._items import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest, NewItem
+from accord.node.holdings._page_reading import PageReading
 from accord.node.holdings._search import (
     MAX_SEARCH_LIMIT,
     NodeSearch,
@@ -34,6 +35,7 @@ __all__ = [
     "LabelRequest",
     "NewItem",
     "NodeSearch",
+    "PageReading",
     "SearchFilters",
     "SearchHit",
     "SearchPage",

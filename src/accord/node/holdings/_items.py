@@ -17,6 +17,7 @@ unit of its own, built from one :class:`~._units.ItemFooting`, which the service
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
@@ -43,6 +44,7 @@ from accord.node.holdings._item_types import (
     Progress,
 )
 from accord.node.holdings._listing import ItemListings, Readable
+from accord.node.holdings._page_reading import PageReading
 from accord.node.holdings._reading import ItemReader
 from accord.node.holdings._resources import Consented, ItemResources
 from accord.node.holdings._search import NodeSearch
@@ -284,6 +286,20 @@ class ItemService:
             NotFound: no such user.
         """
         return self._listings.readable_ids(actor, item_ids)
+
+    def reading(self, actor: str) -> contextlib.AbstractContextManager[PageReading]:
+        """One page read as ``actor`` from several decisions: one snapshot, one journal event.
+
+        For an interface that pages through its own index of the items (the TAXII
+        collections, issue 13): :meth:`PageReading.decide` batches of candidates until the
+        page is full, then :meth:`PageReading.open` the page's items (only those decided
+        readable). When the block ends, one ``item.list`` event names the items opened and
+        every decision that withheld one, as :meth:`listing`'s does.
+
+        Raises:
+            NotFound: no such user.
+        """
+        return self._listings.reading(actor)
 
     def readable_in(self, session: Session, user: User, scope: list[Any], now: datetime) -> Readable:
         """The condition on ``items`` selecting what ``user`` may read in ``scope``, in ``session``.

@@ -10,7 +10,8 @@ Art. 6) are decided one by one. A listing's decisions are journalled as one even
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from accord.items import HoldingState, Precedence
 from accord.node.core._principal import Act
 from accord.node.holdings._access import Decided, journal_detail
 from accord.node.holdings._item_types import DamagedItem, ItemListing, ItemView
+from accord.node.holdings._page_reading import PageReading
 from accord.node.holdings._resources import Consented
 from accord.node.holdings._units import ItemUnit
 from accord.node.holdings._verifying import Prefetched, verified_view
@@ -140,6 +142,33 @@ class ItemListings(ItemUnit):
         listing = ItemListing(views, damaged)
         self._journal(actor, "item.list", decided, listing, now)
         return listing
+
+    @contextmanager
+    def reading(self, actor: str) -> Iterator[PageReading]:
+        """A :class:`PageReading` as ``actor``: one snapshot, journalled as one ``item.list`` event.
+
+        Raises:
+            NotFound: no such user.
+        """
+        now = self._ctx.now()
+        reading: PageReading | None = None
+        try:
+            with self._ctx.db.transaction(read_only=True) as session:
+                user = self._users.get_in(session, actor)
+                reading = PageReading(session, user, now, (self._access, self._resources), self._open)
+                yield reading
+        finally:
+            if reading is not None and reading.decided_any:
+                decided = _Page([], reading.user, reading.withheld, unseen=reading.unseen)
+                self._journal(actor, "item.list", decided, ItemListing(reading.opened, reading.damaged), now)
+
+    def _open(self, reading: PageReading, item_ids: list[str]) -> list[ItemView]:
+        decided = _Page(item_ids, reading.user)
+        views, damaged = self._verified(reading.session, decided, reading.now)
+        reading.opened.extend(views)
+        reading.damaged.extend(damaged)
+        reading.unseen.extend(decided.unseen)
+        return views
 
     def _verified(
         self, session: Session, decided: _Page, now: datetime
