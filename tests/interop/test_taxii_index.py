@@ -20,6 +20,7 @@ def test_arrivals_in_order_since_a_time(federation: Any) -> None:
     arrived = jpn.items.arrivals()
     assert [i for i, _ in arrived] == [first, second]
     assert [i for i, _ in jpn.items.arrivals(since=arrived[1][1])] == [second]
+    assert jpn.items.stored_count() == 2
     views = jpn.items.views_of([second, "jpn-missing", first], actor=None).views
     assert [v.id for v in views] == [second, first]
     jpn.users.add(NewUser("ito", role="officer", clearance="極秘", ntk=[]), actor="authority")
@@ -91,3 +92,20 @@ def test_a_page_is_one_journal_event_naming_what_was_shown_and_withheld(federati
     assert len(rest.objects) == 6
     (event,) = _events(jpn)[before + 1 :]
     assert event.detail["permitted"] == later
+
+
+def test_the_index_takes_in_what_arrives_after_a_page(federation: Any) -> None:
+    jpn = federation.jpn
+    make_launch(jpn, federation.agreement_id, title="Before")
+    views = TaxiiViews(jpn)
+    collection = next(c for c in views.collections() if c.agreement == federation.agreement_id)
+
+    def names() -> list[object]:
+        objects = views.page(collection, "sato", PageRequest()).objects
+        return [o.obj["name"] for o in objects if o.obj["type"] == "report"]
+
+    assert names() == ["Before"]
+    assert names() == ["Before"]  # nothing stored since: the index is not refreshed
+    federation.clock.advance(seconds=1)
+    make_launch(jpn, federation.agreement_id, title="After")
+    assert names() == ["Before", "After"]

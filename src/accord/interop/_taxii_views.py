@@ -4,7 +4,9 @@ A collection holds the STIX objects of the items whose labels name its agreement
 this node originated), and a person sees the part the decision point lets them read. The
 node keeps, per collection, an index of (``date_added``, item id, STIX id, type, version),
 built on first use from the node's own view and extended with what arrived since
-(:meth:`accord.node.ItemService.arrivals`) before each request. A page is then a walk of
+(:meth:`accord.node.ItemService.arrivals`) before a request — when the count of stored
+item rows (:meth:`~accord.node.ItemService.stored_count`, which only grows) changed since
+the last refresh. A page is then a walk of
 the index from ``added_after``/``next``, with ``match[…]`` on the index's columns and the
 person's decision asked for the walked items a batch at a time
 (:meth:`~accord.node.ItemService.readable_ids`) — filtered before ``limit``, so a short
@@ -188,6 +190,8 @@ class TaxiiViews:
         self._indexes: dict[str, _Index] = {}
         self._indexed: set[str] = set()
         self._seen_until: datetime | None = None
+        self._stored = -1
+        """How many item rows the node had stored at the last refresh."""
 
     def collections(self) -> list[Collection]:
         """One collection per agreement held here, and the node's own."""
@@ -257,7 +261,7 @@ class TaxiiViews:
             if collection.id not in self._indexes:
                 # A collection new to this index (first use, or an agreement imported since):
                 # every collection is rebuilt from the node's own view, once.
-                self._indexes, self._indexed, self._seen_until = {}, set(), None
+                self._indexes, self._indexed, self._seen_until, self._stored = {}, set(), None, -1
                 for known in self.collections():
                     self._indexes[known.id] = self._started()
             self._refresh()
@@ -270,6 +274,11 @@ class TaxiiViews:
         return index
 
     def _refresh(self) -> None:
+        # Counted before the arrivals are read: what commits in between is counted next time.
+        stored = self._node.items.stored_count()
+        if stored == self._stored:
+            return  # no item row was added since the last refresh (rows are never deleted)
+        self._stored = stored
         since = None if self._seen_until is None else taxii_time(self._seen_until - _LATE)
         arrived = [(i, at) for i, at in self._node.items.arrivals(since=since) if i not in self._indexed]
         if not arrived:

@@ -119,6 +119,11 @@ class ItemRepository(TableRepository[ItemRow]):
             ItemRow.id.in_(own),
         )
 
+    def stored(self) -> int:
+        """How many item rows are stored (destroyed ones too): it never decreases, since an
+        item row is never deleted (a destroyed item stays in the holdings register)."""
+        return int(self._session.scalar(select(func.count()).select_from(ItemRow)) or 0)
+
     def arrivals(self, since: str | None) -> list[tuple[str, str]]:
         """(id, arrival) of the listed items that arrived at or after ``since``, in arrival order.
 

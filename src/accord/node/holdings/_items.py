@@ -321,6 +321,14 @@ class ItemService:
         with self._ctx.db.transaction(read_only=True) as session:
             return ItemRepository(session).arrivals(since)
 
+    def stored_count(self) -> int:
+        """How many items were ever stored here (destroyed ones too): it only grows.
+
+        An interface's index asks it first, and :meth:`arrivals` only when it changed.
+        """
+        with self._ctx.db.transaction(read_only=True) as session:
+            return ItemRepository(session).stored()
+
     def views_of(self, item_ids: Sequence[str], *, actor: str | None) -> ItemListing:
         """:meth:`listing` restricted to ``item_ids``, in their order: what ``actor`` may read.
 
