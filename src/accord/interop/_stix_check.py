@@ -54,8 +54,9 @@ def _point_validator_at_vendored_schemas(validator: ModuleType) -> None:
     # schemas' own $id URLs from the internet. Pointing that one module-level name at our
     # vendored copy makes every lookup a local file; nothing else reads it.
     validator.__file__ = str(_VENDOR / "validator.py")
-    if not hasattr(validator.load_validator, "cache_info"):
-        validator.load_validator = _reused(validator.load_validator)
+    loader = validator.load_validator
+    if not hasattr(loader, "cache_info"):
+        setattr(validator, "load_validator", _reused(loader))  # noqa: B010 (a foreign module's name)
 
 
 def _reused(load: Callable[[str, object, str], Any]) -> Callable[[str, object, str], Any]:

@@ -133,6 +133,8 @@ class _Index:
 
     entries: list[_Entry] = field(default_factory=list)
     keys: list[datetime] = field(default_factory=list)
+    publisher: dict[str, Mapping[str, object]] = field(default_factory=dict)
+    """The objects that carry no item data, by STIX id, as the index was started with."""
 
     def add(self, moment: datetime, item: str | None, obj: Mapping[str, object]) -> None:
         last = self.keys[-1] if self.keys else None
@@ -240,19 +242,21 @@ class TaxiiViews:
             after = resume if after is None else max(after, resume)
         for key in request.match:
             _check_filter(key)
-        wanted = (e for e in self._index(collection).after(after) if _matches(e, request.match))
+        index = self._index(collection)
+        wanted = (e for e in index.after(after) if _matches(e, request.match))
         # One snapshot and one journal event for the page's decisions and its opening.
         with self._node.items.reading(actor) as reading:
             shown = self._readable(wanted, reading, size + 1)
             more = len(shown) > size
-            objects = self._build(shown[:size], reading)
+            objects = self._build(shown[:size], reading, index)
         return Page(objects, more, _token(objects[-1].date_added) if more and objects else None)
 
     def by_id(self, collection: Collection, actor: str, stix_id: str) -> list[StoredObject]:
         """The object ``stix_id`` of ``collection``, if ``actor`` may read it (else empty)."""
-        wanted = (e for e in self._index(collection).after(None) if e.stix_id == stix_id)
+        index = self._index(collection)
+        wanted = (e for e in index.after(None) if e.stix_id == stix_id)
         with self._node.items.reading(actor) as reading:
-            return self._build(self._readable(wanted, reading, MAX_PAGE), reading)
+            return self._build(self._readable(wanted, reading, MAX_PAGE), reading, index)
 
     # --- the index ---------------------------------------------------------------------
 
@@ -271,6 +275,7 @@ class TaxiiViews:
         index = _Index()
         for obj in publisher_objects(self._publisher_nodes()):
             index.add(_START, None, obj)
+            index.publisher[str(obj["id"])] = obj
         return index
 
     def _refresh(self) -> None:
@@ -325,9 +330,9 @@ class TaxiiViews:
         settle()
         return shown[:wanted]
 
-    def _build(self, entries: list[_Entry], reading: PageReading) -> list[StoredObject]:
+    def _build(self, entries: list[_Entry], reading: PageReading, index: _Index) -> list[StoredObject]:
         """The STIX objects of ``entries``: the page's items opened in one call by the reader."""
-        publisher = {str(o["id"]): o for o in publisher_objects(self._publisher_nodes())}
+        publisher = index.publisher
         wanted = [e.item for e in entries if e.item is not None]
         # Opened in the snapshot they were decided in: only what the reader may read.
         views = {v.id: v for v in reading.open(wanted)} if wanted else {}
