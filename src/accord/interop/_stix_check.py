@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -54,48 +54,6 @@ def _point_validator_at_vendored_schemas(validator: ModuleType) -> None:
     # schemas' own $id URLs from the internet. Pointing that one module-level name at our
     # vendored copy makes every lookup a local file; nothing else reads it.
     validator.__file__ = str(_VENDOR / "validator.py")
-    loader = validator.load_validator
-    if not hasattr(loader, "cache_info"):
-        setattr(validator, "load_validator", _reused(loader))  # noqa: B010 (a foreign module's name)
-
-
-def _reused(load: Callable[[str, object, str], Any]) -> Callable[[str, object, str], Any]:
-    """stix2-validator's ``load_validator``, one validator per schema file and folder.
-
-    It builds a new JSON-schema validator and reference registry for every object checked,
-    holding only the object's own schema: every ``$ref`` then loads and crawls the schema it
-    names again (most of a 100-object TAXII POST's CPU). What it builds depends on the
-    schema's path and folder only (it caches the patched schema by path on the first call
-    and ignores the ``schema`` passed after that). So each validator is built once, with a
-    registry that already holds every vendored schema, loaded by stix2-validator's own
-    ``retrieve_from_filesystem`` under the ``file:`` URI its references resolve to, and
-    crawled once; a reference to anything else is still retrieved as before.
-    """
-    kept: dict[tuple[str, str], Any] = {}
-
-    def load_validator(schema_path: str, schema: object, schema_dir: str) -> Any:
-        key = (schema_path, schema_dir)
-        if key not in kept:
-            built = load(schema_path, schema, schema_dir)
-            kept[key] = built.evolve(registry=_registry(schema_path, built.schema, schema_dir))
-        return kept[key]
-
-    load_validator.cache_info = kept.__len__  # type: ignore[attr-defined]  # marks it as installed
-    return load_validator
-
-
-def _registry(schema_path: str, schema: Any, schema_dir: str) -> Any:
-    from functools import partial  # noqa: PLC0415 (with the validator, lazily)
-
-    from referencing import Registry  # noqa: PLC0415
-    from referencing.jsonschema import DRAFT202012  # noqa: PLC0415
-
-    validator = _validator()
-    retrieve = partial(validator.retrieve_from_filesystem, schema_dir=schema_dir)
-    files = sorted(_VENDOR.rglob("*.json"))
-    known = [(f.as_uri(), retrieve(f.as_uri())) for f in files]
-    registry = Registry(retrieve=retrieve).with_resources(known)  # type: ignore[call-arg]
-    return registry.with_resource(schema_path, DRAFT202012.create_resource(schema)).crawl()
 
 
 def load_json(data: bytes, what: str = "STIX document") -> Any:
