@@ -6,12 +6,11 @@ node keeps, per collection, an index of (``date_added``, item id, STIX id, type,
 built on first use from the node's own view and extended with what arrived since
 (:meth:`accord.node.ItemService.arrivals`) before a request — when the count of stored
 item rows (:meth:`~accord.node.ItemService.stored_count`, which only grows) changed since
-the last refresh. A page is then a walk of
-the index from ``added_after``/``next``, with ``match[…]`` on the index's columns and the
-person's decision asked for the walked items a batch at a time
-(:meth:`~accord.node.ItemService.readable_ids`) — filtered before ``limit``, so a short
-page means the end, and counts and manifests never reveal a withheld object — and only
-the page's items are opened (:meth:`~accord.node.ItemService.show`, as the person).
+the last refresh. A page is then a walk of the index from ``added_after``/``next``, with
+``match[…]`` on the index's columns and the person's decision asked for the walked items a
+batch at a time — filtered before ``limit``, so a short page means the end, and counts and
+manifests never reveal a withheld object — and only the page's items are opened, in the
+same snapshot, the whole page one journal event (:meth:`~accord.node.ItemService.reading`).
 
 ``date_added`` is the time the item came to the node (created here or received), or just
 after the collection's last object if that is later, made strictly increasing within a

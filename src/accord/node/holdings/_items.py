@@ -111,11 +111,8 @@ class ItemService:
         return self._creation.create(new, actor=actor, progress=progress)
 
     def create_many(self, news: Sequence[NewItem], *, actor: str) -> list[ItemView]:
-        """Create the items ``news`` as ``actor``, all of them or none (an importer's batch).
-
-        Each goes through every check of :meth:`create` (the first refusal stops the batch
-        before anything is stored), is sealed and bound as :meth:`create` does, and all are
-        stored in one transaction with one journal entry each.
+        """:meth:`create` for an importer's batch: every check of every item first, then all
+        sealed, bound and stored in one transaction (a journal entry each) — all, or none.
 
         Raises:
             AccordError: as :meth:`create`, for the first item refused; nothing was stored.
@@ -125,8 +122,7 @@ class ItemService:
     def creatable_levels(self, actor: str) -> list[Level]:
         """The levels of this node's scheme ``actor`` may create an item at, highest first.
 
-        The decision point answers (role and clearance, Art. 7), as for a creation; a form
-        offers only these. Nothing is journalled.
+        Decided as a creation is (role and clearance, Art. 7); a form offers only these. Not journalled.
 
         Raises:
             NotFound: no such user.
@@ -135,9 +131,6 @@ class ItemService:
 
     def check_create(self, *, actor: str, label: LabelRequest, purpose: str) -> None:
         """Whether :meth:`create` would accept an item of this label and purpose; nothing is stored.
-
-        An importer checks every item of a batch first, so that a refused batch stores none
-        of them (issue 13).
 
         Raises:
             NotFound: the user or the agreement does not exist.
@@ -288,13 +281,9 @@ class ItemService:
         return self._listings.readable_ids(actor, item_ids)
 
     def reading(self, actor: str) -> contextlib.AbstractContextManager[PageReading]:
-        """One page read as ``actor`` from several decisions: one snapshot, one journal event.
-
-        For an interface that pages through its own index of the items (the TAXII
-        collections, issue 13): :meth:`PageReading.decide` batches of candidates until the
-        page is full, then :meth:`PageReading.open` the page's items (only those decided
-        readable). When the block ends, one ``item.list`` event names the items opened and
-        every decision that withheld one, as :meth:`listing`'s does.
+        """A page read as ``actor`` from its own index (TAXII): :meth:`PageReading.decide` batches,
+        then :meth:`PageReading.open` the page; one snapshot, one ``item.list`` event naming the
+        items opened and every decision that withheld one.
 
         Raises:
             NotFound: no such user.
@@ -305,35 +294,25 @@ class ItemService:
         """The condition on ``items`` selecting what ``user`` may read in ``scope``, in ``session``.
 
         The listings' decision (once per stored marking shape, one by one where needed) for a
-        service that counts or groups items in SQL: put the condition in the statement and no
-        count includes a withheld item. The decisions are the caller's to journal
-        (:meth:`Readable.journal`).
+        service that counts or groups items in SQL, so that no count includes a withheld item.
+        The decisions are the caller's to journal (:meth:`Readable.journal`).
         """
         return self._listings.readable(session, user, scope, now)
 
     def arrivals(self, *, since: str | None = None) -> list[tuple[str, str]]:
-        """``(item id, arrival time)`` of the listed items that arrived at or after ``since``.
-
-        The node's own view of two columns (nothing opened, nothing decided), in arrival
-        order: an interface that keeps an index of the items (the TAXII collections, issue
-        13) asks it for what is new, then decides per person with :meth:`readable_ids`.
-        """
+        """``(item id, arrival time)`` of the listed items that arrived at or after ``since``, in
+        arrival order: two columns, nothing opened or decided (for an interface's index)."""
         with self._ctx.db.transaction(read_only=True) as session:
             return ItemRepository(session).arrivals(since)
 
     def stored_count(self) -> int:
-        """How many items were ever stored here (destroyed ones too): it only grows.
-
-        An interface's index asks it first, and :meth:`arrivals` only when it changed.
-        """
+        """Items ever stored here (destroyed too: it only grows); an index asks it before :meth:`arrivals`."""
         with self._ctx.db.transaction(read_only=True) as session:
             return ItemRepository(session).stored()
 
     def views_of(self, item_ids: Sequence[str], *, actor: str | None) -> ItemListing:
-        """:meth:`listing` restricted to ``item_ids``, in their order: what ``actor`` may read.
-
-        The decision point is asked before anything is opened, and the whole call is one
-        journal event. ``actor=None`` is the node's own view (an interface's index).
+        """:meth:`listing` restricted to ``item_ids``, in their order: what ``actor`` may read (decided
+        before anything is opened; one journal event). ``actor=None``: the node's own view.
 
         Raises:
             NotFound: no such user.
