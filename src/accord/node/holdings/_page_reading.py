@@ -65,15 +65,16 @@ class PageReading:
 
     def decide(self, item_ids: Iterable[str]) -> set[str]:
         """Which of ``item_ids`` (held, not destroyed) the person may read; decided once each."""
+        wanted = set(item_ids)
         items = ItemRepository(self._session)
-        fresh = items.listed_among(set(item_ids) - self._decided)
+        fresh = items.listed_among(wanted - self._decided)
         if fresh:
             self._decided |= fresh
             resources, _ = self._resources.of_heads(self._session, items.heads_of(fresh))
             permitted, withheld = self._access.readable(self._session, self.user, resources, self.now)
             self._permitted |= {r.item_id for r in permitted}
             self.withheld.extend(withheld)
-        return self._permitted & set(item_ids)
+        return self._permitted & wanted
 
     def open(self, item_ids: Iterable[str]) -> list[ItemView]:
         """The verified views of those of ``item_ids`` that :meth:`decide` permitted, in order.
