@@ -30,6 +30,7 @@ OWNED: dict[str, str] = {
     "AttachmentRow": "ItemRepository",
     "CopyRow": "CopyRepository",
     "ItemRow": "ItemRepository",
+    "ItemImportRow": "ItemImportRepository",
     "TranslationRow": "CopyRepository",
     "InboxMessageRow": "InboxRepository",
     "OutboxRow": "OutboxRepository",

@@ -14,6 +14,7 @@ from accord.store._exchange_repositories import (
     SequenceRepository,
 )
 from accord.store._figures import DayCount, FiguresRepository, LaneCount, LatencyDay, ReasonCount
+from accord.store._item_imports import ItemImportRepository, ItemImportRow
 from accord.store._item_repository import ItemRepository
 from accord.store._journal import (
     Event,
@@ -127,6 +128,8 @@ __all__ = [
     "InboxRepository",
     "IndexSource",
     "IndexedChunk",
+    "ItemImportRepository",
+    "ItemImportRow",
     "ItemNoticeRow",
     "ItemRepository",
     "ItemRow",
