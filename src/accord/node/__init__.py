@@ -37,6 +37,7 @@ from accord.node.core import Clock, HomeLayout, NodeConfig, NodeContext, Princip
 from accord.node.holdings import (
     MAX_SEARCH_LIMIT,
     DamagedItem,
+    ImportRef,
     IndexCheck,
     ItemListing,
     ItemService,
@@ -107,6 +108,7 @@ __all__ = [
     "Figures",
     "HomeLayout",
     "IdentityCard",
+    "ImportRef",
     "InclusionProof",
     "IndexCheck",
     "ItemListing",

@@ -12,7 +12,15 @@ Imports :mod:`accord.node.registry` and :mod:`accord.node.core`.
 """
 
 from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import DamagedItem, ItemListing, ItemService, ItemView, LabelRequest, NewItem
+from accord.node.holdings._items import (
+    DamagedItem,
+    ImportRef,
+    ItemListing,
+    ItemService,
+    ItemView,
+    LabelRequest,
+    NewItem,
+)
 from accord.node.holdings._page_reading import PageReading
 from accord.node.holdings._search import (
     MAX_SEARCH_LIMIT,
@@ -28,6 +36,7 @@ __all__ = [
     "MAX_SEARCH_LIMIT",
     "AccessService",
     "DamagedItem",
+    "ImportRef",
     "IndexCheck",
     "ItemListing",
     "ItemService",

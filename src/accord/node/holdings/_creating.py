@@ -11,6 +11,10 @@
    attachments, with both signature schemes (Art. 2);
 4. item, attachments and journal entry are written in one transaction; on any failure no
    sealed blob is left without its item.
+
+:meth:`ItemCreation.create_many` does the same for an importer's batch, all written in one
+transaction; an imported item's origin (:class:`ImportRef`, :mod:`._origins`) is written with
+it, and an origin this node holds an item of already refuses the batch (issue 13).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from accord.crypto import Binding, Sha384Stream, bind, new_data_key
-from accord.errors import AccordError, ItemError, NotFound, PolicyDenied
+from accord.errors import AccordError, ItemError, NotFound, PolicyDenied, StorageError
 from accord.items import AttachmentRef, HoldingState, ItemContent, Precedence, binding_statement
 from accord.markings import (
     NEED_TO_KNOW,
@@ -45,7 +49,8 @@ from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.holdings._access import require_scope, subject_of
 from accord.node.holdings._access_keys import keep_access_key
-from accord.node.holdings._item_types import ItemView, LabelRequest, NewItem, Progress
+from accord.node.holdings._item_types import ImportRef, ItemView, LabelRequest, NewItem, Progress
+from accord.node.holdings._origins import keep_origins, require_new_origins
 from accord.node.holdings._search_index import SearchIndex
 from accord.node.holdings._units import ItemUnit
 from accord.node.holdings._vault import encrypt_blob, seal_content, wrap_blob_key, wrap_item_key
@@ -184,18 +189,27 @@ class ItemCreation(ItemUnit):
                 self._ctx.journal_refusal(actor, "item.create", exc, item_id=item_id)
             raise
 
-    def create_many(self, news: Sequence[NewItem], *, actor: str) -> list[ItemView]:
+    def create_many(
+        self, news: Sequence[NewItem], *, actor: str, origins: Sequence[ImportRef | None] = ()
+    ) -> list[ItemView]:
         """Create several items as ``actor``: each checked, sealed and bound as by :meth:`create`,
         then all stored in one transaction (one journal entry each) — all of them, or none.
 
+        ``origins``, one per item (``None`` where unknown) or none at all, are recorded with
+        the items; an origin this node holds an item of already refuses the batch.
+
         Raises:
+            Conflict: an origin was imported already (the message names its item).
             AccordError: the first refusal (see ``ItemService.create``), journalled; nothing stored.
         """
+        if origins and len(origins) != len(news):
+            raise ValueError("one origin per item, or none")
         item_id: str | None = None
         written: list[str] = []
         try:
             drafts: list[_Draft] = []
             with self._ctx.db.transaction(read_only=True) as session:
+                require_new_origins(session, origins, len(news))
                 for new in news:
                     # An act (and a clock reading) per item, as if created one after another.
                     act, item_id = Act(actor, self._ctx.now()), self._new_id()
@@ -208,13 +222,23 @@ class ItemCreation(ItemUnit):
             item_id = None
             bound = [(draft, *self._bind(draft)) for draft in drafts]
             with self._ctx.db.transaction() as session:
-                return [self._write(session, *each) for each in bound]
+                require_new_origins(session, origins, len(news))  # another import may have won
+                views = [self._write(session, *each) for each in bound]
+                keep_origins(session, [(d.item_id, d.act) for d in drafts], origins)
+                return views
         except BaseException as exc:
             for blob_id in written:
                 self._ctx.blobs.delete(blob_id)
-            if isinstance(exc, AccordError):
-                self._ctx.journal_refusal(actor, "item.create", exc, item_id=item_id)
-            raise
+            if not isinstance(exc, AccordError):
+                raise
+            refusal = exc
+            if isinstance(exc, StorageError):  # say that the whole batch is gone, not only one
+                refusal = StorageError(f"none of the {len(news)} item(s) was stored: {exc}")
+            detail = {"batch": len(news), "stored": 0}
+            self._ctx.journal_refusal(actor, "item.create", refusal, item_id=item_id, detail=detail)
+            if refusal is exc:
+                raise
+            raise refusal from exc
 
     def creatable_levels(self, actor: str) -> list[Level]:
         """The levels of this node's scheme the decision point lets ``actor`` create an item at.

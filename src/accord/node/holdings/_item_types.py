@@ -2,6 +2,7 @@
 
 * :class:`LabelRequest` — what an originator asks for; the node makes the label from it;
 * :class:`NewItem` — an item to create: content, label request, precedence, attachments;
+* :class:`ImportRef` — where an imported item came from (a MISP event's uuid);
 * :class:`ItemView` — a verified item as shown to a person, banners first;
 * :class:`Equivalent` — the marking an item would carry at a partner (Art. 4);
 * :class:`DamagedItem`, :class:`ItemListing` — a listing, with the items that no longer verify.
@@ -18,7 +19,16 @@ from accord.crypto import Binding
 from accord.items import AttachmentRef, ItemContent, Precedence
 from accord.markings import Marking
 
-__all__ = ["DamagedItem", "Equivalent", "ItemListing", "ItemView", "LabelRequest", "NewItem", "Progress"]
+__all__ = [
+    "DamagedItem",
+    "Equivalent",
+    "ImportRef",
+    "ItemListing",
+    "ItemView",
+    "LabelRequest",
+    "NewItem",
+    "Progress",
+]
 
 Progress = Callable[[int], None]
 """Told how many more bytes of an attachment were sealed."""
@@ -46,6 +56,20 @@ class NewItem:
     precedence: Precedence
     attachments: Sequence[Path] = ()
     """Files sealed at rest as the item's attachments, in this order."""
+
+
+@dataclass(frozen=True)
+class ImportRef:
+    """Where an imported item came from: the source system (``misp``) and the item's id there.
+
+    A node holds one item per (source, ref): a second import of it is refused
+    (:meth:`accord.node.ItemService.create_many`).
+    """
+
+    source: str
+    """A short name of the system, at most 16 characters: ``misp``."""
+    ref: str
+    """The id there (a MISP event's uuid), at most 64 characters."""
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from accord.node.holdings._creating import ItemCreation
 from accord.node.holdings._item_types import (
     DamagedItem,
     Equivalent,
+    ImportRef,
     ItemListing,
     ItemView,
     LabelRequest,
@@ -59,6 +60,7 @@ from accord.store import ItemRepository, ItemRow
 __all__ = [
     "DamagedItem",
     "Equivalent",
+    "ImportRef",
     "ItemListing",
     "ItemService",
     "ItemView",
