@@ -25,13 +25,27 @@ def _count(cli: Cli, f: Fed) -> int:
     return len(listed["items"])
 
 
-def test_import_prints_the_new_item_and_its_banner(fed: tuple[Cli, Fed]) -> None:
+def test_import_prints_the_new_item_and_its_banner(fed: tuple[Cli, Fed], tmp_path: Path) -> None:
     cli, f = fed
     argv = ("misp", "import", EVENT, "--classification-map", MAP, "--as", "sato")
     done = cli.ok(*argv, home=f.jpn, env=as_user("sato"))
     assert "Created jpn-" in done.stdout
     assert "極秘" in done.stdout
-    created = cli.json(*argv, home=f.jpn, env=as_user("sato"))
+    item_id = done.stdout.split("Created ", 1)[1].split()[0].rstrip(":")
+    # The same event again: refused (Conflict, exit 5), naming the item it became; nothing stored.
+    before = _count(cli, f)
+    again = cli(*argv, home=f.jpn, env=as_user("sato"))
+    assert again.exit_code == 5, again.stdout + again.stderr
+    assert "imported already" in again.stderr
+    assert item_id in again.stderr
+    assert _count(cli, f) == before
+    event = json.loads(EVENT.read_text(encoding="utf-8"))
+    event["Event"]["uuid"] = "0f1c2e4a-8b3d-4c5e-9f70-1a2b3c4d5e6f"
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(event), encoding="utf-8")
+    created = cli.json(
+        "misp", "import", other, "--classification-map", MAP, "--as", "sato", home=f.jpn, env=as_user("sato")
+    )
     assert isinstance(created, list)
     ((summary),) = created
     assert summary["kind"] == "missile-launch"

@@ -35,7 +35,10 @@ def misp_import(
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Import MISP events: one item per event under its mapped label, or none at all."""
+    """Import MISP events: one item per event under its mapped label, or none at all.
+
+    An event this node imported already (by its uuid) is refused, naming its item (exit 5).
+    """
     with acting(home, as_user) as (node, actor):
         views = MispImport(node).import_file(file, classification_map, actor=actor)
     print_created(views, json_out)

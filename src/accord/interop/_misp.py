@@ -8,7 +8,10 @@
 2. every event is read (:func:`._misp_read.read_event`); the events that are refused are
    *all* listed, each with its reason, in one refusal;
 3. the node's creation checks (as for ``accord item create``) run for every event before
-   any item is created, so a refused file stores nothing.
+   any item is created, so a refused file stores nothing;
+4. the items are created in one transaction (:meth:`accord.node.ItemService.create_many`),
+   each with its event's uuid: every item is stored and journalled, or none is, and an event
+   this node imported already is refused, naming the item it became (``docs/misp.md``).
 
 Every refusal is journalled as ``misp.import`` with its reason. The label comes only from
 the map; an event without a mapped classification is refused, never guessed.
@@ -23,8 +26,8 @@ from accord.errors import AccordError, InvalidInput, Withheld
 from accord.interop._misp_map import ClassificationMap, load_classification_map
 from accord.interop._misp_read import EventDraft, events_of, read_event
 from accord.interop._stix_check import MAX_STIX_BYTES, load_json
-from accord.limits import MAX_DOCUMENT_BYTES, read_bounded
-from accord.node import ItemView, NewItem, Node
+from accord.limits import MAX_DOCUMENT_BYTES, MAX_MISP_BODY_BYTES, read_bounded
+from accord.node import ImportRef, ItemView, NewItem, Node
 
 __all__ = ["MAX_MISP_BYTES", "MispImport"]
 
@@ -32,6 +35,7 @@ MAX_MISP_BYTES = MAX_STIX_BYTES
 """The largest MISP event file read (4 MiB, as a STIX bundle)."""
 
 _ACTION = "misp.import"
+_SOURCE = "misp"
 _LISTED = 10  # refused events named in one message; a file may hold thousands
 
 
@@ -95,7 +99,7 @@ class MispImport:
             AccordError: a creation check refused an event; nothing was stored.
         """
         try:
-            request = load_json(body, "MISP import request")
+            request = load_json(body, "MISP import request", limit=MAX_MISP_BODY_BYTES)
             if not isinstance(request, dict) or set(request) != {"classification_map", "events"}:
                 raise InvalidInput(
                     "MISP import request refused: send one JSON object with exactly "
@@ -110,8 +114,13 @@ class MispImport:
         except AccordError as exc:
             self._node.ctx.journal_refusal(actor, _ACTION, exc, detail={"bytes": len(body)})
             raise
-        # Back to the bytes a file would hold (ASCII escapes keep any text as it was sent).
-        events = json.dumps(request["events"]).encode("ascii")
+        # Back to the bytes a file would hold, no longer than they were sent (compact UTF-8),
+        # so that events within the body's cap fit the file's 4 MiB; a lone surrogate (an
+        # escape no UTF-8 can carry) keeps its ASCII escape, as it was sent.
+        try:
+            events = json.dumps(request["events"], ensure_ascii=False, separators=(",", ":")).encode()
+        except UnicodeEncodeError:
+            events = json.dumps(request["events"], separators=(",", ":")).encode("ascii")
         return self.import_events(events, cmap, actor=actor)
 
     def import_events(self, data: bytes, cmap: ClassificationMap, *, actor: str) -> list[ItemView]:
@@ -121,8 +130,10 @@ class MispImport:
             InvalidInput: too large, not UTF-8 JSON, nested too deeply, a list, or an event
                 that is malformed, has no mapped classification, an unmapped one of a mapped
                 namespace, an attribute of an unknown type, or fields that are not valid.
+            Conflict: an event was imported into this node already (the message names the
+                item it became); nothing was stored.
             AccordError: a creation check refused an event (out of the agreement's scope,
-                clearance, role …); nothing was stored.
+                clearance, role …), or the database failed; nothing was stored.
         """
         try:
             drafts = self.read(data, cmap)
@@ -139,15 +150,19 @@ class MispImport:
                 if refusal is errors[0][1]:
                     raise refusal
                 raise refusal from errors[0][1]
+            news = [
+                NewItem(
+                    d.content,
+                    d.classification.request,
+                    cmap.precedence,
+                    origin=None if d.uuid is None else ImportRef(_SOURCE, d.uuid),
+                )
+                for d in drafts
+            ]
+            return self._node.items.create_many(news, actor=actor)
         except AccordError as exc:
             self._node.ctx.journal_refusal(actor, _ACTION, exc, detail={"bytes": len(data)})
             raise
-        return [
-            self._node.items.create(
-                NewItem(draft.content, draft.classification.request, cmap.precedence), actor=actor
-            )
-            for draft in drafts
-        ]
 
     def read(self, data: bytes, cmap: ClassificationMap) -> list[EventDraft]:
         """The item drafts of a MISP file, after every check but the node's creation checks.

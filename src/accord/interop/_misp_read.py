@@ -48,6 +48,8 @@ class EventDraft:
     ref: str
     content: ItemContent
     classification: MapEntry
+    uuid: str | None = None
+    """The event's uuid (lower case), by which a second import of it is refused; None without one."""
 
 
 def _refuse(ref: str, reason: str) -> InvalidInput:
@@ -310,8 +312,10 @@ def read_event(event: Mapping[str, object], cmap: ClassificationMap, ref: str) -
             attributes do not make valid typed fields; the message names the event.
     """
     uuid = event.get("uuid")
+    known = None
     if isinstance(uuid, str) and uuid.strip():
         ref = "".join(uuid.split())[:64]
+        known = ref.lower()
     _check_event(event, ref)
     parsed = _parse(event, ref)
     entry = _classification(parsed, cmap, ref)
@@ -326,4 +330,4 @@ def read_event(event: Mapping[str, object], cmap: ClassificationMap, ref: str) -
         content = ItemContent(kind, title, body, cmap.purpose, fields.values)
     except AccordError as exc:
         raise _refuse(ref, str(exc)) from exc
-    return EventDraft(ref, content, entry)
+    return EventDraft(ref, content, entry, known)

@@ -108,6 +108,7 @@ class _Draft:
     item_key: bytes
     refs: list[AttachmentRef] = field(default_factory=list)
     rows: list[AttachmentRow] = field(default_factory=list)
+    origin: ImportRef | None = None
 
     def seal(self, ctx: NodeContext, path: Path, progress: Progress | None) -> str:
         """Stream the file at ``path`` sealed into the blob store as the next attachment (Art. 11).
@@ -172,11 +173,13 @@ class ItemCreation(ItemUnit):
             # 1. Check, in a short transaction: who, which label, which agreement.
             with self._ctx.db.transaction(read_only=True) as session:
                 act = Act(actor, self._ctx.now())
+                require_new_origins(session, [new.origin], 1)
                 made = self._check(session, act, item_id, new.label, new.content.purpose)
             # 2. Seal the attachments outside any transaction (they may be gigabytes; the
             #    database must stay available to the peer API and delivery meanwhile).
             paths = [_existing_file(p) for p in new.attachments]
             draft = _Draft(item_id, act, new.content, made, new.precedence, new_data_key())
+            draft.origin = new.origin
             for path in paths:
                 written.append(draft.seal(self._ctx, path, progress))
             # 3. Bind, then write item, attachments and journal entry in one transaction.
@@ -189,21 +192,18 @@ class ItemCreation(ItemUnit):
                 self._ctx.journal_refusal(actor, "item.create", exc, item_id=item_id)
             raise
 
-    def create_many(
-        self, news: Sequence[NewItem], *, actor: str, origins: Sequence[ImportRef | None] = ()
-    ) -> list[ItemView]:
+    def create_many(self, news: Sequence[NewItem], *, actor: str) -> list[ItemView]:
         """Create several items as ``actor``: each checked, sealed and bound as by :meth:`create`,
         then all stored in one transaction (one journal entry each) — all of them, or none.
 
-        ``origins``, one per item (``None`` where unknown) or none at all, are recorded with
-        the items; an origin this node holds an item of already refuses the batch.
+        An item's origin (:attr:`NewItem.origin`) is recorded with it; an origin this node
+        holds an item of already refuses the batch.
 
         Raises:
             Conflict: an origin was imported already (the message names its item).
             AccordError: the first refusal (see ``ItemService.create``), journalled; nothing stored.
         """
-        if origins and len(origins) != len(news):
-            raise ValueError("one origin per item, or none")
+        origins = [new.origin for new in news]
         item_id: str | None = None
         written: list[str] = []
         try:
@@ -215,6 +215,7 @@ class ItemCreation(ItemUnit):
                     act, item_id = Act(actor, self._ctx.now()), self._new_id()
                     made = self._check(session, act, item_id, new.label, new.content.purpose)
                     drafts.append(_Draft(item_id, act, new.content, made, new.precedence, new_data_key()))
+                    drafts[-1].origin = new.origin
             for new, draft in zip(news, drafts, strict=True):
                 item_id = draft.item_id
                 for path in [_existing_file(p) for p in new.attachments]:
@@ -223,9 +224,7 @@ class ItemCreation(ItemUnit):
             bound = [(draft, *self._bind(draft)) for draft in drafts]
             with self._ctx.db.transaction() as session:
                 require_new_origins(session, origins, len(news))  # another import may have won
-                views = [self._write(session, *each) for each in bound]
-                keep_origins(session, [(d.item_id, d.act) for d in drafts], origins)
-                return views
+                return [self._write(session, *each) for each in bound]
         except BaseException as exc:
             for blob_id in written:
                 self._ctx.blobs.delete(blob_id)
@@ -352,4 +351,6 @@ class ItemCreation(ItemUnit):
                 "attachments": len(draft.refs),
             },
         )
+        if draft.origin is not None:  # an import's: one item per origin (the key refuses a race)
+            keep_origins(session, [(item_id, draft.act)], [draft.origin])
         return verified_view(self._ctx, self._parties, session, row)

@@ -48,17 +48,6 @@ class LabelRequest:
 
 
 @dataclass(frozen=True)
-class NewItem:
-    """What an originator asks to create: the content, its label, its precedence and the files attached."""
-
-    content: ItemContent
-    label: LabelRequest
-    precedence: Precedence
-    attachments: Sequence[Path] = ()
-    """Files sealed at rest as the item's attachments, in this order."""
-
-
-@dataclass(frozen=True)
 class ImportRef:
     """Where an imported item came from: the source system (``misp``) and the item's id there.
 
@@ -70,6 +59,20 @@ class ImportRef:
     """A short name of the system, at most 16 characters: ``misp``."""
     ref: str
     """The id there (a MISP event's uuid), at most 64 characters."""
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """What an originator asks to create: the content, its label, its precedence and the files attached."""
+
+    content: ItemContent
+    label: LabelRequest
+    precedence: Precedence
+    attachments: Sequence[Path] = ()
+    """Files sealed at rest as the item's attachments, in this order."""
+    origin: ImportRef | None = None
+    """Where an imported item came from (a MISP event's uuid): recorded with it; a node holds
+    one item per origin, and refuses another."""
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """Where imported items came from: one item per origin at a node (issue 13).
 
-An importer says, for each item of a batch (:meth:`accord.node.ItemService.create_many`),
-which system and which id there it came from (:class:`ImportRef`: ``misp`` and a MISP event's
-uuid). :func:`require_new_origins` refuses a batch with an origin this node holds an item of
-already, naming that item; :func:`keep_origins` records the new items' origins in the batch's
-own transaction, where the table's primary key refuses an origin that a concurrent import
-recorded first.
+An importer says, for each item it creates (:attr:`NewItem.origin`, through
+:meth:`accord.node.ItemService.create_many` or ``create``), which system and which id there it
+came from (:class:`ImportRef`: ``misp`` and a MISP event's uuid). :func:`require_new_origins`
+refuses a batch with an origin this node holds an item of already, naming that item;
+:func:`keep_origins` records a new item's origin in the transaction that stores it, where the
+table's primary key refuses an origin that a concurrent import recorded first.
 """
 
 from __future__ import annotations
