@@ -8,27 +8,38 @@ from the open file (``fstat``) or the archive's header, and whatever has no size
 device) is read at most one byte past the limit. So a 50 MB "label" is refused at once, in
 constant memory, instead of being read whole and then found wrong (issue 10, item 10).
 The limits are documented in ``docs/errors.md``; the HTTP bodies of the user API are capped
-by :data:`MAX_USER_API_BODY_BYTES` and a peer's transmissions by the peer API's own cap.
+by :data:`MAX_USER_API_BODY_BYTES`, but for the importers' routes, which take what their CLI
+commands read from a file (:data:`IMPORTER_BODY_CAPS`, :func:`user_api_body_cap`), and a
+peer's transmissions by the peer API's own cap.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
 
 from accord.errors import InvalidInput, NotFound
 
 __all__ = [
+    "IMPORTER_BODY_CAPS",
     "MAX_BINDING_XML_BYTES",
     "MAX_BUNDLE_JSON_BYTES",
     "MAX_CONSOLE_BODY_BYTES",
     "MAX_DOCUMENT_BYTES",
+    "MAX_MISP_BODY_BYTES",
+    "MAX_STANAG4778_BODY_BYTES",
+    "MAX_STIX_BODY_BYTES",
     "MAX_SUMMARY_BYTES",
+    "MAX_TAXII_BODY_BYTES",
     "MAX_TEXT_BYTES",
     "MAX_USER_API_BODY_BYTES",
+    "BodyCap",
     "read_bounded",
+    "user_api_body_cap",
 ]
 
 _MiB: Final = 1024 * 1024
@@ -50,6 +61,54 @@ MAX_BUNDLE_JSON_BYTES: Final = 256 * _MiB
 
 MAX_USER_API_BODY_BYTES: Final = 64 * 1024
 """The body of one request to the user API (413 above it)."""
+
+MAX_STIX_BODY_BYTES: Final = 4 * _MiB
+"""``POST /api/v1/stix``: a STIX bundle, as large as ``accord stix import`` reads from a file."""
+
+MAX_TAXII_BODY_BYTES: Final = 4 * _MiB
+"""A TAXII POST to a collection's objects: an envelope, as large as a STIX bundle (the API root
+advertises it as ``max_content_length``)."""
+
+MAX_MISP_BODY_BYTES: Final = 5 * _MiB
+"""``POST /api/v1/misp``: the MISP events (4 MiB, as ``accord misp import`` reads from a file)
+and the classification map (:data:`MAX_DOCUMENT_BYTES`), in one JSON object."""
+
+MAX_STANAG4778_BODY_BYTES: Final = MAX_BINDING_XML_BYTES
+"""``POST /api/v1/stanag4778``: a binding document, as large as ``accord item import-4778`` reads."""
+
+
+@dataclass(frozen=True)
+class BodyCap:
+    """A cap on the body of the user API requests of one method to the paths ``path`` matches."""
+
+    method: str
+    path: str
+    """A regular expression matched against the whole path."""
+    limit: int
+    what: str
+    """What such a body is, for the refusal: ``a STIX bundle``."""
+
+
+IMPORTER_BODY_CAPS: Final = (
+    BodyCap("POST", "/api/v1/stix", MAX_STIX_BODY_BYTES, "a STIX bundle"),
+    BodyCap("POST", "/api/v1/misp", MAX_MISP_BODY_BYTES, "a MISP import (map and events)"),
+    BodyCap("POST", "/api/v1/stanag4778", MAX_STANAG4778_BODY_BYTES, "a STANAG 4778 binding"),
+    BodyCap("POST", "/taxii2/api/collections/[^/]+/objects/", MAX_TAXII_BODY_BYTES, "a TAXII envelope"),
+)
+"""The user API routes whose bodies may be larger than :data:`MAX_USER_API_BODY_BYTES`: the
+importers, each up to what its CLI command reads from a file."""
+
+_ANY_BODY: Final = BodyCap("*", ".*", MAX_USER_API_BODY_BYTES, "a request body")
+_IMPORTERS: Final = tuple((re.compile(cap.path), cap) for cap in IMPORTER_BODY_CAPS)
+
+
+def user_api_body_cap(method: str, path: str) -> BodyCap:
+    """The cap on the body of a user API request: an importer's, or :data:`MAX_USER_API_BODY_BYTES`."""
+    for pattern, cap in _IMPORTERS:
+        if method == cap.method and pattern.fullmatch(path):
+            return cap
+    return _ANY_BODY
+
 
 MAX_CONSOLE_BODY_BYTES: Final = 64 * _MiB
 """The body of one request to the web console, attachments of a new item included (413 above it)."""

@@ -17,7 +17,7 @@ from support_misp import EVENT_FILE, MAP_FILE, last_refusal
 
 from accord.cli._serve import user_app
 from accord.interop import create_interop_router
-from accord.limits import MAX_USER_API_BODY_BYTES
+from accord.limits import MAX_STIX_BODY_BYTES
 from accord.node import Node
 
 MISSING = "jpn-" + "0" * 32
@@ -154,7 +154,7 @@ def test_an_oversized_body_is_refused_before_it_is_read(federation: Any) -> None
     jpn = federation.jpn
     before = _items(jpn)
     answer = _call(
-        jpn, "POST", "/api/v1/stix", token=_token(jpn, "sato"), body=b" " * (MAX_USER_API_BODY_BYTES + 1)
+        jpn, "POST", "/api/v1/stix", token=_token(jpn, "sato"), body=b" " * (MAX_STIX_BODY_BYTES + 1)
     )
     assert answer.status_code == 413
     assert _items(jpn) == before

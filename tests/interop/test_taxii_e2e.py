@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from taxii2client.v21 import Server, as_pages
 from accord.cli._serve import UserApiServer
 from accord.interop import TAXII_MEDIA_TYPE, StixExchange
 from accord.items import ItemContent, ItemKind, Precedence
+from accord.limits import MAX_TAXII_BODY_BYTES, MAX_USER_API_BODY_BYTES
 from accord.node import LabelRequest, NewItem, NewUser
 
 PASSWORD = "correct horse battery staple"
@@ -158,3 +160,30 @@ def test_credentials_and_media_types(served: tuple[Any, str]) -> None:
     )
     assert posted.status_code == 415
     assert posted.headers["content-type"] == TAXII_MEDIA_TYPE
+
+
+def test_a_post_of_100_objects(served: tuple[Any, str]) -> None:
+    # Far above the user API's 64 KiB: the objects POST takes an envelope as large as a
+    # STIX bundle (MAX_TAXII_BODY_BYTES), as the API root advertises; all stored, or none.
+    federation, url = served
+    jpn = federation.jpn
+    for n in range(7):  # 32 reports: 3 objects each, and 4 definitions they share
+        jpn.items.create(
+            NewItem(
+                ItemContent(ItemKind.REPORT, f"More {n}", "text", "Assessment"),
+                LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement=federation.agreement_id),
+                Precedence.ROUTINE,
+            ),
+            actor="sato",
+        )
+    ids = [v.id for v in jpn.items.listing(actor="sato", limit=100).views]
+    objects = StixExchange(jpn).export(ids, actor="sato")["objects"]
+    envelope = {"objects": objects}
+    assert len(objects) == 100
+    assert len(json.dumps(envelope)) > MAX_USER_API_BODY_BYTES
+    assert Server(url, user="sato", password=PASSWORD).api_roots[0].max_content_length == MAX_TAXII_BODY_BYTES
+    sato = _collection(url, "sato", federation.agreement_id)
+    before = len(jpn.items.all())
+    status = sato.add_objects(envelope, wait_for_completion=False)
+    assert (status.status, status.success_count, status.failure_count) == ("complete", 100, 0)
+    assert len(jpn.items.all()) == before + 32

@@ -8,18 +8,22 @@ Served by ``accord serve`` on 127.0.0.1 (``--api-port``); OpenAPI at ``/api/open
 and the interactive documentation at ``/api/docs``.
 """
 
+import base64
+import contextlib
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accord.errors import (
     AccordError,
     AgreementStateError,
+    Conflict,
     IntegrityError,
     InvalidInput,
     NotFound,
@@ -27,13 +31,15 @@ from accord.errors import (
     StorageError,
 )
 from accord.items import ItemKind, Precedence
-from accord.limits import MAX_USER_API_BODY_BYTES
+from accord.limits import BodyCap, user_api_body_cap
 from accord.node import Node, SearchFilters, User
 
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoint annotations at
 # run time, and the ``Me`` dependency alias is local to create_user_app.
 
 __all__ = ["create_user_app"]
+
+_TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"  # as accord.interop's TAXII routes answer
 
 
 class _Unauthorized(Exception):
@@ -89,7 +95,7 @@ def create_user_app(node: Node) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    app.add_middleware(_BodyCap, cap=MAX_USER_API_BODY_BYTES)
+    app.add_middleware(_BodyCap, node=node)
 
     def current_user(authorization: Annotated[str | None, Header()] = None) -> User:
         if not authorization or not authorization.startswith("Bearer "):
@@ -178,24 +184,28 @@ def _malformed_reason(exc: RequestValidationError) -> str:
 
 
 class _BodyCap:
-    """Reads a request's body before the application does, at most ``cap`` bytes, or answers 413.
+    """Reads a request's body before the application does, at most its cap, or answers 413.
 
-    A declared ``Content-Length`` above the cap is refused before any of the body is read;
-    a body sent without one (chunked) is refused as soon as it passes the cap. What was read
-    is handed to the application unchanged.
+    The cap is :func:`accord.limits.user_api_body_cap`'s: 64 KiB, or an importer's own. A
+    declared ``Content-Length`` above it is refused before any of the body is read; a body
+    sent without one (chunked) is refused as soon as it passes the cap. Every refusal is
+    journalled (``api.oversized``, as the person whose bearer token the request carries, or
+    ``unknown`` with the name an HTTP Basic request claims: no password is checked for a
+    refusal). What was read is handed to the application unchanged.
     """
 
-    def __init__(self, app: ASGIApp, cap: int) -> None:
+    def __init__(self, app: ASGIApp, node: Node) -> None:
         self.app = app
-        self.cap = cap
+        self.node = node
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cap = user_api_body_cap(scope["method"], scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.cap):
-            await self._refuse(scope, receive, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > cap.limit):
+            await self._refuse(scope, receive, send, cap)
             return
         body = bytearray()
         while True:
@@ -204,21 +214,44 @@ class _BodyCap:
                 await self.app(scope, _replay({"type": "http.disconnect"}, receive), send)
                 return
             body += message.get("body", b"")
-            if len(body) > self.cap:
-                await self._refuse(scope, receive, send)
+            if len(body) > cap.limit:
+                await self._refuse(scope, receive, send, cap)
                 return
             if not message.get("more_body", False):
                 break
         whole: Message = {"type": "http.request", "body": bytes(body), "more_body": False}
         await self.app(scope, _replay(whole, receive), send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        reason = f"a request body is limited to {self.cap // 1024} KiB"
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, cap: BodyCap) -> None:
+        path = str(scope["path"])
+        reason = f"{cap.what} is limited to {_size(cap.limit)}"
+        await run_in_threadpool(self._journal, scope, path, InvalidInput(reason))
         # Connection: close, so that an unread body is never parsed as the next request.
-        response = JSONResponse(
-            {"error": "InvalidInput", "reason": reason}, status_code=413, headers={"connection": "close"}
-        )
+        headers = {"connection": "close"}
+        if path.startswith("/taxii2/"):  # TAXII errors are TAXII's, in its media type
+            body = {"title": "Payload Too Large", "description": reason, "http_status": "413"}
+            response: Response = JSONResponse(body, 413, headers, media_type=_TAXII_MEDIA_TYPE)
+        else:
+            response = JSONResponse({"error": "InvalidInput", "reason": reason}, 413, headers)
         await response(scope, receive, send)
+
+    def _journal(self, scope: Scope, path: str, refusal: InvalidInput) -> None:
+        # The body is not read: who sent it is the bearer token's owner, if it is valid.
+        scheme, _, token = Request(scope).headers.get("authorization", "").partition(" ")
+        actor = "unknown"
+        detail = {"method": scope["method"], "path": path[:200]}
+        if scheme.lower() == "bearer" and token.strip():
+            with contextlib.suppress(PolicyDenied):
+                actor = self.node.accounts.authenticate_token(token.strip()).name
+        elif scheme.lower() == "basic":  # TAXII: the name claimed, unverified (no password check here)
+            with contextlib.suppress(ValueError):
+                detail["as"] = base64.b64decode(token.strip(), validate=True).decode().partition(":")[0][:64]
+        self.node.ctx.journal_refusal(actor, "api.oversized", refusal, detail=detail)
+
+
+def _size(limit: int) -> str:
+    mib = 1024 * 1024
+    return f"{limit // mib} MiB" if limit % mib == 0 else f"{limit // 1024} KiB"
 
 
 def _replay(first: Message, receive: Receive) -> Receive:
@@ -242,7 +275,7 @@ def _status(exc: AccordError) -> int:
         return 403
     if isinstance(exc, NotFound):
         return 404
-    if isinstance(exc, IntegrityError):
+    if isinstance(exc, IntegrityError | Conflict):
         return 409
     if isinstance(exc, StorageError):
         return 503

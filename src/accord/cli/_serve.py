@@ -106,7 +106,8 @@ def user_and_console_app(node: Node, *, secure_cookies: bool) -> ASGIApp:
 
     Two applications with their own middleware (the API's body cap and JSON errors, the
     console's headers and pages), side by side: neither imports the other. The TAXII routes
-    are a router of the user API app (same body cap, same accounts).
+    are a router of the user API app (same accounts; the body caps of
+    :func:`accord.limits.user_api_body_cap`: 64 KiB, larger for the importers).
     """
     api = user_app(node)
     from accord.web import ConsoleSettings, create_console_app  # noqa: PLC0415 - the HTTP stack, when serving

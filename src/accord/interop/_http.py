@@ -13,8 +13,9 @@ the person whose bearer token (``accord user token``) the request carries:
 ==========================================  =====================================
 
 Refusals are the user API's (the app's handlers): ``{"error": …, "reason": …}`` with its
-statuses, 404 alike for a withheld and a missing item, 401 without a valid token. Bodies are
-capped by the user API's limit before they are read.
+statuses, 404 alike for a withheld and a missing item, 401 without a valid token, 409 for a
+MISP event imported already. Bodies are capped before they are read, each importer's as large as
+its command reads from a file (:data:`accord.limits.IMPORTER_BODY_CAPS`).
 """
 
 from __future__ import annotations

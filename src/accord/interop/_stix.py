@@ -6,9 +6,10 @@
 * :meth:`StixExchange.import_bundle` checks the whole bundle (size, depth, ``stix2``,
   ``stix2-validator``, then the strict reading of :func:`read_bundle`), then runs the
   node's creation checks for *every* item before creating any, so a refused bundle stores
-  nothing. The label comes from the national marking in this node's scheme — the
-  originator's, or the alternative the exporting node made under the agreement (Art. 4) —
-  and is never guessed. Every refusal is journalled with its reason.
+  nothing, and creates them in one transaction: all are stored, or none. The label comes
+  from the national marking in this node's scheme — the originator's, or the alternative
+  the exporting node made under the agreement (Art. 4) — and is never guessed. Every
+  refusal is journalled with its reason.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ class StixExchange:
             data = read_bounded(path, limit=MAX_STIX_BYTES, what="STIX bundle")
         except AccordError as exc:
             # Refused before a byte is parsed, and journalled as any other refusal.
-            self._node.ctx.journal_refusal(actor, "stix.import", exc, detail={"file": path.name})
+            self.journal_refusal(actor, exc, detail={"file": path.name})
             raise
         return self.import_bundle(data, actor=actor)
 
@@ -84,19 +85,39 @@ class StixExchange:
                 ``stix2-validator``, or a marking is missing, malformed, unknown or
                 inconsistent, or carries no label in this node's scheme.
             AccordError: a creation check refused an item (out of the agreement's scope,
-                clearance, role …); nothing was stored.
+                clearance, role …), or the database failed; nothing was stored.
         """
         try:
-            drafts = self._read(data)
+            bundle = load_json(data, "STIX bundle")
+        except AccordError as exc:
+            self.journal_refusal(actor, exc, detail={"bytes": len(data)})
+            raise
+        return self.import_parsed(bundle, actor=actor, size=len(data))
+
+    def import_parsed(self, bundle: object, *, actor: str, size: int) -> list[ItemView]:
+        """As :meth:`import_bundle`, for a bundle already read (bounded) from ``size`` bytes.
+
+        The items are created in one transaction (:meth:`accord.node.ItemService.create_many`):
+        every one is stored and journalled, or none is.
+
+        Raises:
+            InvalidInput, AccordError: as :meth:`import_bundle`.
+        """
+        try:
+            drafts = self._drafts(bundle)
             requests = [(draft, self._request(draft)) for draft in drafts]
             for draft, request in requests:
                 self._node.items.check_create(actor=actor, label=request, purpose=draft.content.purpose)
+            # One transaction for the batch: all stored, or none (each item checked again there).
+            news = [NewItem(draft.content, request, draft.precedence) for draft, request in requests]
+            return self._node.items.create_many(news, actor=actor)
         except AccordError as exc:
-            self._node.ctx.journal_refusal(actor, "stix.import", exc, detail={"bytes": len(data)})
+            self.journal_refusal(actor, exc, detail={"bytes": size})
             raise
-        # One transaction for the batch: all stored, or none (each item checked again there).
-        news = [NewItem(draft.content, request, draft.precedence) for draft, request in requests]
-        return self._node.items.create_many(news, actor=actor)
+
+    def journal_refusal(self, actor: str, refusal: AccordError, *, detail: dict[str, object]) -> None:
+        """Journal a refused STIX import (``stix.import``) with its reason."""
+        self._node.ctx.journal_refusal(actor, "stix.import", refusal, detail=detail)
 
     def read(self, data: bytes) -> list[ItemDraft]:
         """The item drafts of a bundle, after every check but the node's creation checks.
@@ -107,7 +128,10 @@ class StixExchange:
         return self._read(data)
 
     def _read(self, data: bytes) -> list[ItemDraft]:
-        bundle = load_json(data, "STIX bundle")
+        return self._drafts(load_json(data, "STIX bundle"))
+
+    @staticmethod
+    def _drafts(bundle: object) -> list[ItemDraft]:
         if not isinstance(bundle, dict):
             raise InvalidInput("STIX bundle refused: not a JSON object")
         check_bundle(bundle)

@@ -56,14 +56,14 @@ def _point_validator_at_vendored_schemas(validator: ModuleType) -> None:
     validator.__file__ = str(_VENDOR / "validator.py")
 
 
-def load_json(data: bytes, what: str = "STIX document") -> Any:
-    """Decode a STIX JSON document, bounded in size and depth, refusing repeated keys.
+def load_json(data: bytes, what: str = "STIX document", *, limit: int = MAX_STIX_BYTES) -> Any:
+    """Decode a STIX JSON document, bounded in size (``limit`` bytes) and depth, refusing repeated keys.
 
     Raises:
         InvalidInput: too large, not UTF-8 JSON, a repeated key, or nested too deeply.
     """
-    if len(data) > MAX_STIX_BYTES:
-        raise InvalidInput(f"{what} refused: larger than {MAX_STIX_BYTES // (1024 * 1024)} MiB")
+    if len(data) > limit:
+        raise InvalidInput(f"{what} refused: larger than {limit // (1024 * 1024)} MiB")
     _check_depth(data, what)
 
     hook = unique_keys(lambda key: InvalidInput(f"{what} refused: the key {key!r} is repeated"))

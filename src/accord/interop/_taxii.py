@@ -26,8 +26,9 @@ from starlette.concurrency import run_in_threadpool
 
 from accord.errors import AccordError, InvalidInput, NotFound, PolicyDenied
 from accord.interop._stix import StixExchange
+from accord.interop._stix_check import load_json
 from accord.interop._taxii_views import Collection, Page, PageRequest, StoredObject, TaxiiViews, taxii_time
-from accord.limits import MAX_USER_API_BODY_BYTES
+from accord.limits import MAX_TAXII_BODY_BYTES
 from accord.node import Node, User
 
 __all__ = ["TAXII_MEDIA_TYPE", "create_taxii_router"]
@@ -109,11 +110,13 @@ class _Server:
 
     def add(self, request_body: bytes, user: User) -> dict[str, object]:
         try:
-            envelope = json.loads(request_body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise InvalidInput("the envelope is not UTF-8 JSON") from exc
-        if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
-            raise InvalidInput("a TAXII envelope needs an objects list")
+            # Bounded as a STIX bundle: size, depth, UTF-8, no repeated key.
+            envelope = load_json(request_body, "TAXII envelope")
+            if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
+                raise InvalidInput("a TAXII envelope needs an objects list")
+        except AccordError as exc:
+            self.stix.journal_refusal(user.name, exc, detail={"bytes": len(request_body), "taxii": True})
+            raise
         objects = envelope["objects"]
         bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}
         ids = [str(o.get("id")) for o in objects if isinstance(o, dict)]
@@ -125,7 +128,7 @@ class _Server:
             "total_count": len(ids),
         }
         try:
-            self.stix.import_bundle(json.dumps(bundle).encode("utf-8"), actor=user.name)
+            self.stix.import_parsed(bundle, actor=user.name, size=len(request_body))
         except AccordError as exc:
             status.update(
                 success_count=0,
@@ -293,7 +296,7 @@ def _api_root(server: _Server) -> Callable[[Request, User, bytes], Response]:
             {
                 "title": f"Accord {party}",
                 "versions": [TAXII_MEDIA_TYPE],
-                "max_content_length": MAX_USER_API_BODY_BYTES,
+                "max_content_length": MAX_TAXII_BODY_BYTES,
             }
         )
 
