@@ -29,9 +29,10 @@ the walk):
 * a page of 100 with ``added_after`` ~400 objects before the collection's end, as ``ito``
   (bearer token) at Accord: p50/p95 over ``--rounds``, after one warm-up request (at Accord
   the first builds the index); target p95 <= 30 ms and >= 20x medallion;
-* POST, as ``sato``, of an envelope of 24 exported items (``accord stix export``) and the 4
-  publisher objects: 79 objects, since 100 (32 items, ~83 KB) exceed the user API's 64 KiB
-  body cap; six envelopes, one at a time; target >= 5x medallion on the median;
+* POST, as ``sato``, of an envelope of 32 exported items (``accord stix export``) and the 4
+  publisher objects: 100 objects (~77 KB, within the objects POST's 4 MiB cap,
+  ``MAX_TAXII_BODY_BYTES``; before 2026-12-03 the user API's 64 KiB cut it to 24 items, 79
+  objects); six envelopes, one at a time; target >= 5x medallion on the median;
 * a full walk of the collection by taxii2-client (``as_pages``, 1,000 a page), as ``ito`` at
   Accord: seconds, objects seen (no target).
 
@@ -68,7 +69,7 @@ from taxii2client.v21 import Collection, as_pages
 from accord.cli._demo_cmd import free_ports
 from accord.interop import TAXII_MEDIA_TYPE, StixExchange
 from accord.items import Precedence
-from accord.limits import MAX_USER_API_BODY_BYTES
+from accord.limits import MAX_TAXII_BODY_BYTES
 from accord.node import LabelRequest, NewItem, NewUser
 from bench._common import (
     built_once,
@@ -389,7 +390,7 @@ def _renewed(body: dict[str, Any]) -> bytes:
 def _fitted(body: dict[str, Any]) -> dict[str, Any]:
     """``body`` less its last items (report and markings) until it fits Accord's body cap.
 
-    32 items (100 objects) are ~83 KB; the user API takes 64 KiB, so an envelope holds 24.
+    32 items (100 objects) are ~77 KB; the objects POST takes 4 MiB, so all of them fit.
     """
     objects = body["objects"]
     reports = [o for o in objects if o["type"] == "report"]
@@ -401,7 +402,7 @@ def _fitted(body: dict[str, Any]) -> dict[str, Any]:
                 o for o in objects if o["type"] not in ("report", "marking-definition") or o["id"] in ids
             ]
         }
-        if len(json.dumps(fitted).encode()) <= MAX_USER_API_BODY_BYTES:
+        if len(json.dumps(fitted).encode()) <= MAX_TAXII_BODY_BYTES:
             return fitted
     raise RuntimeError("not even one item fits the body cap")
 
@@ -517,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     built = built_once("taxii", f"o{objects}-b{BUILD}", lambda root: _build(root, objects), args.rebuild)
     print(f"node ready in {time.perf_counter() - start:.0f} s", flush=True)
     bodies = [_fitted(b) for b in json.loads((built / "post-bodies.json").read_text(encoding="utf-8"))]
-    print(f"POST envelopes of {len(bodies[0]['objects'])} objects (Accord's 64 KiB body cap)", flush=True)
+    print(f"POST envelopes of {len(bodies[0]['objects'])} objects", flush=True)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"== TAXII: {objects:,} objects, {rounds} page requests, load average {load} ==", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-taxii-") as tmp:
