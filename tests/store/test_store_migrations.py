@@ -43,6 +43,7 @@ TABLES = {
     "quarantine",
     "receipt_batches",
     "receipts",
+    "search_counts",
     "search_docs",
     "users",
     "witness_alarm_acks",
@@ -212,7 +213,8 @@ def test_an_up_to_date_schema_is_not_migrated_again(db: Database) -> None:
         connection.execute(text("ALTER TABLE outbox DROP COLUMN kind"))
         connection.execute(text("DROP TABLE console_preferences"))
         connection.execute(text("DROP TABLE console_sessions"))
-        # and what the revisions after 0013 made (0015: the search index)
+        # and what the revisions after 0013 made (0015: the search index; 0018: its counts)
+        connection.execute(text("DROP TABLE search_counts"))
         if db.dialect == "sqlite":
             connection.execute(text("DROP TABLE search_fts"))
         connection.execute(text("DROP TABLE search_docs"))

@@ -39,6 +39,7 @@ from accord.store._ledger_store import (
 )
 from accord.store._outbox_repository import OutboxRepository
 from accord.store._sealer_lock import SealerLock
+from accord.store._search_counts import SearchCountRow, search_count_drift, token_counts
 from accord.store._search_index import (
     GAP_TOKEN,
     IndexedChunk,
@@ -55,6 +56,7 @@ from accord.store._search_index import (
     matching_items,
     relabel_search_item,
     search_digests,
+    search_ids,
     search_index_size,
     search_level,
     search_page,
@@ -153,6 +155,7 @@ __all__ = [
     "ReceiptRow",
     "SealedRow",
     "SealerLock",
+    "SearchCountRow",
     "SearchDoc",
     "SearchDocRow",
     "SequenceRepository",
@@ -192,9 +195,12 @@ __all__ = [
     "remember_access_key",
     "savepoint",
     "sealed_rows",
+    "search_count_drift",
     "search_digests",
+    "search_ids",
     "search_index_size",
     "search_level",
     "search_page",
     "sqlite_url",
+    "token_counts",
 ]

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HEAD_REVISION", "ChangeWatch", "Database", "savepoint", "script_head_revision", "sqlite_url"]
 
-HEAD_REVISION: Final = "0017"
+HEAD_REVISION: Final = "0018"
 """The newest migration this Accord ships (a test checks it against Alembic's script directory).
 
 Opening a node compares it with the database's revision and loads Alembic only when they

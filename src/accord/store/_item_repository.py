@@ -159,21 +159,26 @@ class ItemRepository(TableRepository[ItemRow]):
         return ids[offset:]
 
     def shape_counts(
-        self, scope: Sequence[Condition], consented: Collection[str]
+        self,
+        scope: Sequence[Condition],
+        consented: Collection[str],
+        counted: Sequence[tuple[str | None, str, int]] | None = None,
     ) -> list[tuple[str | None, str, int]]:
         """Each (access key, originating party) present in ``scope`` once, with how many of its
         items are held without consent (``None``: items without a key).
 
         What a listing decides per shape and journals per withheld shape, from the covering
         indexes: the items held with a consent (few) are counted apart and taken off.
+        ``counted``: the items of ``scope`` per shape, already known (a one-token search's
+        ``search_counts``), instead of counted here.
         """
         shape = (ItemRow.access_key, ItemRow.originator_party)
-        counts = {
-            (digest, str(party)): int(n)
-            for digest, party, n in self._session.execute(
-                select(*shape, func.count()).where(*scope).group_by(*shape)
-            )
-        }
+        rows = (
+            counted
+            if counted is not None
+            else self._session.execute(select(*shape, func.count()).where(*scope).group_by(*shape))
+        )
+        counts = {(digest, str(party)): int(n) for digest, party, n in rows}
         if consented:
             held = select(*shape, func.count()).where(*scope, ItemRow.id.in_(consented)).group_by(*shape)
             for digest, party, n in self._session.execute(held):

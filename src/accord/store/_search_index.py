@@ -28,6 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from accord.errors import StorageError
 from accord.items import HoldingState
+from accord.store._search_counts import Class, count_items, indexed_tokens, item_classes, uncount_items
 from accord.store._tables import AttachmentRow, Base, ItemRow
 from accord.store._tables_custody import TranslationRow
 
@@ -47,6 +48,7 @@ __all__ = [
     "matching_items",
     "relabel_search_item",
     "search_digests",
+    "search_ids",
     "search_index_size",
     "search_level",
     "search_page",
@@ -122,7 +124,8 @@ class SearchDoc:
 
 
 def add_search_docs(session: Session, docs: Sequence[SearchDoc]) -> None:
-    """Index the chunks of ``docs`` (one statement per table for all of them)."""
+    """Index the chunks of ``docs`` (one statement per table for all of them), and count them."""
+    _count_new_tokens(session, docs)
     chunks = [chunk for doc in docs for chunk in doc.chunks]
     rows: list[dict[str, object]] = [
         {
@@ -154,6 +157,19 @@ def add_search_docs(session: Session, docs: Sequence[SearchDoc]) -> None:
     )
 
 
+def _count_new_tokens(session: Session, docs: Sequence[SearchDoc]) -> None:
+    """Count each item of ``docs`` once for each token it did not hold before (``search_counts``)."""
+    held: dict[str, set[str]] = {}
+    for doc in docs:
+        tokens = held.setdefault(doc.item_id, set())
+        for chunk in doc.chunks:
+            tokens.update(chunk.stream)
+            tokens.update(chunk.sets)
+    had = indexed_tokens(session, [i for i, tokens in held.items() if tokens])
+    new = {item_id: tokens - had.get(item_id, set()) for item_id, tokens in held.items() if tokens}
+    count_items(session, new, item_classes(session, list(new)))
+
+
 _PG_INSERT = text(
     "INSERT INTO search_docs (item_id, source_id, chunk, classification, digest, tokens) "
     "VALUES (:item_id, :source_id, :chunk, :classification, :digest, CAST(:tokens AS tsvector))"
@@ -165,6 +181,7 @@ def forget_search_item(session: Session, item_id: str, *, source_id: str | None 
     where = [SearchDocRow.item_id == item_id]
     if source_id is not None:
         where.append(SearchDocRow.source_id == source_id)
+    had = indexed_tokens(session, [item_id]).get(item_id, set())
     if session.get_bind().dialect.name != "postgresql":
         ids = list(session.scalars(select(SearchDocRow.id).where(*where)))
         if ids:
@@ -173,6 +190,9 @@ def forget_search_item(session: Session, item_id: str, *, source_id: str | None 
                 {"ids": str(ids)},
             )
     session.execute(delete(SearchDocRow).where(*where))
+    if had:
+        kept = indexed_tokens(session, [item_id]).get(item_id, set()) if source_id is not None else set()
+        uncount_items(session, {item_id: had - kept}, item_classes(session, [item_id]))
 
 
 def clear_search_index(session: Session) -> None:
@@ -180,6 +200,7 @@ def clear_search_index(session: Session) -> None:
     if session.get_bind().dialect.name != "postgresql":
         session.execute(text("DELETE FROM search_fts"))
     session.execute(delete(SearchDocRow))
+    session.execute(text("DELETE FROM search_counts"))
 
 
 def analyze_search_tables(session: Session) -> None:
@@ -195,11 +216,20 @@ def analyze_search_tables(session: Session) -> None:
         session.execute(text("ANALYZE search_docs"))
 
 
-def relabel_search_item(session: Session, item_id: str, classification: str) -> None:
-    """Record an item's new level (after a downgrade or declassification)."""
+def relabel_search_item(session: Session, item_id: str, classification: str, counted_as: Class) -> None:
+    """Record an item's new level (after a downgrade or declassification).
+
+    ``counted_as`` is the item's class (access key or ``''``, party) before its marking
+    changed: if the stored access key changed with it, the item's counts move to its new class.
+    """
     session.execute(
         update(SearchDocRow).where(SearchDocRow.item_id == item_id).values(classification=classification)
     )
+    now = item_classes(session, [item_id])
+    if now and now[item_id] != counted_as:
+        tokens = indexed_tokens(session, [item_id])
+        uncount_items(session, tokens, {item_id: counted_as})
+        count_items(session, tokens, now)
 
 
 def _fts_phrase(tokens: Sequence[str]) -> str:
@@ -270,6 +300,17 @@ def search_page(
     )
     rows = session.execute(query).all()
     return [str(item_id) for item_id, _ in rows], int(rows[0][1]) if rows else 0
+
+
+def search_ids(session: Session, conditions: Sequence[ColumnElement[bool]], limit: int) -> list[str]:
+    """Ids of items meeting ``conditions``, newest first, up to ``limit`` (no count: it is known)."""
+    query = (
+        select(ItemRow.id)
+        .where(*conditions)
+        .order_by(ItemRow.created_at.desc(), ItemRow.id.desc())
+        .limit(limit)
+    )
+    return [str(item_id) for item_id in session.scalars(query)]
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from accord.node.core._principal import Act
 from accord.node.holdings._access import Decided, journal_detail
 from accord.node.holdings._item_types import DamagedItem, ItemListing, ItemView
 from accord.node.holdings._page_reading import PageReading
-from accord.node.holdings._resources import Consented
 from accord.node.holdings._units import ItemUnit
 from accord.node.holdings._verifying import Prefetched, verified_view
 from accord.node.registry._users import User
@@ -56,6 +55,9 @@ class Readable:
     shapes_withheld: list[dict[str, object]]
     unseen: list[DamagedItem]
     """Damaged items among those decided one by one (journalled only)."""
+    shown: int = 0
+    """How many items of the scope the condition selects: the allowed shapes' items held
+    without consent, and the items allowed one by one."""
 
     def journal(self) -> tuple[list[Decided], list[dict[str, object]], list[DamagedItem]]:
         """(withheld, shapes withheld, unseen) as a :class:`_Page` takes them."""
@@ -213,7 +215,14 @@ class ItemListings(ItemUnit):
         detail = journal_detail([v.id for v in listing.views], decided.withheld, decided.shapes_withheld)
         self._access.journal_decisions(Act(actor, now), action, detail)
 
-    def readable(self, session: Session, user: User, scope: list[Any], now: datetime) -> Readable:
+    def readable(
+        self,
+        session: Session,
+        user: User,
+        scope: list[Any],
+        now: datetime,
+        counted: Sequence[tuple[str | None, str, int]] | None = None,
+    ) -> Readable:
         """The condition on ``items`` that selects what ``user`` may read in ``scope`` (Art. 7).
 
         Decided once per stored marking shape and originating party (SQL groups the rows);
@@ -221,11 +230,13 @@ class ItemListings(ItemUnit):
         decisions that withheld items (each item named), the withheld shapes (each with its
         decision and item count, for the journal) and the damaged among the items decided
         one by one. Put the condition in the query *before* its limit and count: totals
-        then never reveal a withheld item.
+        then never reveal a withheld item. ``counted``: the items of ``scope`` per (access
+        key, party), when already known (:meth:`ItemRepository.shape_counts`).
         """
         items = ItemRepository(session)
         consented = self._resources.consented(session)
-        shapes = self._by_shape(session, user, scope, consented, now)
+        counts = items.shape_counts(scope, consented, counted)
+        shapes = self._by_shape(session, user, counts, now)
         # Nothing to decide one by one (the usual case) needs no statement.
         single = (
             items.heads_deciding_alone(scope, shapes.single, consented)
@@ -236,13 +247,13 @@ class ItemListings(ItemUnit):
         own_allowed, withheld = self._access.readable(session, user, own_resources, now)
         condition = items.readable(shapes.allowed, consented, [r.item_id for r in own_allowed])
         shapes_withheld = _withheld_shapes(shapes)
-        return Readable(condition, withheld, shapes_withheld, damaged)
+        shown = sum(shapes.free[pair] for pair in shapes.allowed) + len({r.item_id for r in own_allowed})
+        return Readable(condition, withheld, shapes_withheld, damaged, shown)
 
     def _by_shape(
-        self, session: Session, user: User, scope: list[Any], consented: Consented, now: datetime
+        self, session: Session, user: User, counts: list[tuple[str | None, str, int]], now: datetime
     ) -> _ShapeDecisions:
-        """One decision per (access key, originating party) present in ``scope``."""
-        counts = ItemRepository(session).shape_counts(scope, consented)
+        """One decision per (access key, originating party) present in the scope ``counts`` counted."""
         free = {(digest, party): n for digest, party, n in counts if digest is not None}
         shapes = self._resources.shapes.views(session, {digest for digest, _ in free})
         pairs: dict[str, tuple[str, str]] = {}

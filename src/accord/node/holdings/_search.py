@@ -30,13 +30,16 @@ from accord.node.holdings._search_index import UNSEARCHED_STATUSES, IndexCheck, 
 from accord.node.holdings._search_text import Query, normalise, parse_query
 from accord.node.holdings._units import ItemFooting, ItemUnit
 from accord.node.holdings._verifying import verified_view
+from accord.node.registry._users import User
 from accord.store import (
     ItemRepository,
     ItemRow,
     classified_items,
     format_stamp,
     matching_items,
+    search_ids,
     search_page,
+    token_counts,
 )
 
 __all__ = ["MAX_SEARCH_LIMIT", "NodeSearch", "SearchFilters", "SearchHit", "SearchPage", "search_day"]
@@ -158,9 +161,7 @@ class NodeSearch(ItemUnit):
         now = self._ctx.now()
         with self._ctx.db.transaction(read_only=True) as session:
             user = self._users.get_in(session, actor)
-            scope = self._scope(session, index, parsed, filters)
-            readable = self._listings.readable(session, user, scope, now)
-            ids, total = search_page(session, [*scope, readable.condition], limit)
+            ids, total, readable = self._matching(session, user, parsed, filters, limit)
             hits, damaged = self._shown(session, ids, parsed)
         page = SearchPage(total, hits, damaged)
         self._journal(Act(actor, now), index.digest(parsed.canonical()), page, readable)
@@ -179,12 +180,32 @@ class NodeSearch(ItemUnit):
             NotFound: no such user.
         """
         parsed = parse_query(query)
-        index = SearchIndex(self._ctx)
         with self._ctx.db.transaction(read_only=True) as session:
             user = self._users.get_in(session, actor)
-            scope = self._scope(session, index, parsed, filters)
-            readable = self._listings.readable(session, user, scope, self._ctx.now())
-            return search_page(session, [*scope, readable.condition], limit)
+            ids, total, _ = self._matching(session, user, parsed, filters, limit)
+            return ids, total
+
+    def _matching(
+        self, session: Session, user: User, parsed: Query, filters: SearchFilters, limit: int
+    ) -> tuple[list[str], int, Readable]:
+        """Ids (newest first, up to ``limit``) and total of what ``user`` may read that matches.
+
+        A query of one token without filters (a one- or two-character CJK term, one word) is
+        counted from ``search_counts`` per read-condition class: the total is the sum over the
+        classes the decision point allows (plus the items it allowed one by one), whatever the
+        number of matches, and only the page's ids are looked up. Any other query counts its
+        readable matches with the page (:func:`~accord.store.search_page`).
+        """
+        index = SearchIndex(self._ctx)
+        now = self._ctx.now()
+        scope = self._scope(session, index, parsed, filters)
+        token = _single_token(index, parsed) if filters == SearchFilters() else None
+        if token is None:
+            readable = self._listings.readable(session, user, scope, now)
+            ids, total = search_page(session, [*scope, readable.condition], limit)
+            return ids, total, readable
+        readable = self._listings.readable(session, user, scope, now, token_counts(session, token))
+        return search_ids(session, [*scope, readable.condition], limit), readable.shown, readable
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild the whole index (a restored backup, a new data key); returns items indexed."""
@@ -227,6 +248,13 @@ class NodeSearch(ItemUnit):
         detail = journal_detail([h.view.id for h in page.hits], readable.withheld, readable.shapes_withheld)
         detail.update({"query_digest": digest, "shown": len(page.hits), "total": page.total})
         self._access.journal_decisions(act, "item.search", detail)
+
+
+def _single_token(index: SearchIndex, parsed: Query) -> str | None:
+    """The keyed token of a query of one term of one token, else ``None``."""
+    if len(parsed.terms) != 1 or len(parsed.terms[0].tokens) != 1:
+        return None
+    return index.key_tokens(parsed.terms[0].tokens)[0]
 
 
 _FOLDED: dict[str, tuple[str, bool]] = {}

@@ -182,9 +182,13 @@ class SearchIndex:
         chunked = self._chunks(_translation_text(content))
         add_search_docs(session, [SearchDoc(made.source_id, made.id, level, chunked)])
 
-    def relabel(self, session: Session, row: ItemRow) -> None:
-        """Record the item's new level after a downgrade or declassification notice."""
-        relabel_search_item(session, row.id, self._level(row))
+    def relabel(self, session: Session, row: ItemRow, counted_as: tuple[str, str]) -> None:
+        """Record the item's new level after a downgrade or declassification notice.
+
+        ``counted_as``: the item's (access key or ``''``, party) before the notice changed its
+        marking; its search counts move with a changed access key.
+        """
+        relabel_search_item(session, row.id, self._level(row), counted_as)
 
     def forget(self, session: Session, item_id: str) -> None:
         """Remove every index row of the item (destroyed, returned, consent revoked)."""

@@ -170,6 +170,7 @@ class NoticeService(ItemGate):
     ) -> None:
         """Store the notice and the changed marking (originator's label, our alternative)."""
         marking = stored_marking(row)
+        counted_as = (row.access_key or "", row.originator_party)  # the search counts' class
         final = row.status in FINAL_HOLDING_STATES  # a destroyed or returned holding stays so
         if notice.declassified:
             if not final:
@@ -191,7 +192,7 @@ class NoticeService(ItemGate):
             row.status = (
                 HoldingState.DOWNGRADED if row.status == HoldingState.HELD and not final else row.status
             )
-        SearchIndex(self._ctx).relabel(session, row)
+        SearchIndex(self._ctx).relabel(session, row, counted_as)
         ConsentRepository(session).add_notice(
             ItemNoticeRow(
                 id=notice.notice_id,

@@ -1,0 +1,206 @@
+"""How many indexed items hold each keyed token, per read-condition class (issue 12).
+
+A search's exact total must not cost one item lookup per match: a one- or two-character
+CJK query (one token) matches up to half the holdings. ``search_counts`` keeps, for each
+keyed token, how many indexed items hold it in each class of what the decision point reads
+to decide a group of items at once — the item's stored access key (``''`` for none) and its
+originating party (:meth:`ItemRepository.readable`). The total of a one-token query is then a
+sum over the classes the person may read, whatever the number of matches.
+
+The counts follow the index rows in the same transaction, by construction: every write of
+``search_docs`` goes through :func:`add_search_docs`, :func:`forget_search_item`,
+:func:`relabel_search_item` or :func:`clear_search_index`, and each calls
+:func:`count_items` / :func:`uncount_items` here. An item counts once per token, however
+many of its chunks and translations hold it: the tokens an item already had are read back
+from the text index (never from its sealed text) before its counts change.
+:func:`search_count_drift` recomputes every count from the index rows for ``accord search
+check``. Only keyed tokens are stored, as in the text index.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
+
+from sqlalchemy import String, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from accord.store._tables import Base, ItemRow
+
+__all__ = [
+    "SearchCountRow",
+    "count_items",
+    "indexed_tokens",
+    "item_classes",
+    "recount",
+    "search_count_drift",
+    "token_counts",
+    "uncount_items",
+]
+
+Class = tuple[str, str]
+"""(access key, or ``''`` for none; originating party)."""
+
+
+class SearchCountRow(Base):
+    """How many indexed items of one class hold one keyed token."""
+
+    __tablename__ = "search_counts"
+    token: Mapped[str] = mapped_column(String(16), primary_key=True)
+    access_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """The items' stored access key, ``''`` for items without one."""
+    party: Mapped[str] = mapped_column(String(8), primary_key=True)
+    items: Mapped[int] = mapped_column()
+
+
+_GAP = "0"
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def indexed_tokens(session: Session, item_ids: Collection[str]) -> dict[str, set[str]]:
+    """The distinct keyed tokens the text index holds for each of ``item_ids`` (gaps left out)."""
+    if not item_ids:
+        return {}
+    if _postgres(session):
+        query = text(
+            "SELECT item_id, tsvector_to_array(tokens) FROM search_docs WHERE item_id IN (SELECT value FROM "
+            "json_array_elements_text(CAST(:ids AS json)))"
+        )
+    else:
+        query = text(
+            "SELECT d.item_id, f.tokens FROM search_docs d JOIN search_fts f ON f.rowid = d.id "
+            "WHERE d.item_id IN (SELECT value FROM json_each(:ids))"
+        )
+    out: dict[str, set[str]] = {}
+    for item_id, tokens in session.execute(query, {"ids": _json(item_ids)}):
+        found = out.setdefault(str(item_id), set())
+        found.update(tokens if isinstance(tokens, list) else str(tokens).split(" "))
+    for found in out.values():
+        found.discard(_GAP)
+    return out
+
+
+def _json(values: Iterable[str]) -> str:
+    return json.dumps(sorted(values))
+
+
+def item_classes(session: Session, item_ids: Collection[str]) -> dict[str, Class]:
+    """Each item's class: (stored access key or ``''``, originating party)."""
+    query = select(ItemRow.id, ItemRow.access_key, ItemRow.originator_party).where(ItemRow.id.in_(item_ids))
+    return {str(i): (key or "", str(party)) for i, key, party in session.execute(query)}
+
+
+def count_items(session: Session, tokens: Mapping[str, Iterable[str]], classes: Mapping[str, Class]) -> None:
+    """Count each item of ``tokens`` (item id → keyed tokens it now holds and did not) once per token."""
+    _apply(session, _deltas(tokens, classes), 1)
+
+
+def uncount_items(
+    session: Session, tokens: Mapping[str, Iterable[str]], classes: Mapping[str, Class]
+) -> None:
+    """Take each item of ``tokens`` off the counts of the tokens, in the class it was counted in."""
+    _apply(session, _deltas(tokens, classes), -1)
+
+
+def _deltas(
+    tokens: Mapping[str, Iterable[str]], classes: Mapping[str, Class]
+) -> Counter[tuple[str, str, str]]:
+    deltas: Counter[tuple[str, str, str]] = Counter()
+    for item_id, held in tokens.items():
+        if item_id not in classes:
+            continue  # index rows of an item not held: never found, not counted (check: "extra")
+        key, party = classes[item_id]
+        deltas.update((token, key, party) for token in held if token != _GAP)
+    return deltas
+
+
+_UPSERT = (
+    "INSERT INTO search_counts (token, access_key, party, items) VALUES (:t, :k, :p, :n) "
+    "ON CONFLICT (token, access_key, party) DO UPDATE SET items = search_counts.items + excluded.items"
+)
+_PG_UPSERT = (
+    "INSERT INTO search_counts (token, access_key, party, items) "
+    "SELECT * FROM unnest(CAST(:t AS text[]), CAST(:k AS text[]), CAST(:p AS text[]), CAST(:n AS int[])) "
+    "ON CONFLICT (token, access_key, party) DO UPDATE SET items = search_counts.items + excluded.items"
+)
+
+
+def _apply(session: Session, deltas: Counter[tuple[str, str, str]], sign: int) -> None:
+    if not deltas:
+        return
+    rows = sorted(deltas.items())  # one order for every writer: no lock cycles on PostgreSQL
+    if _postgres(session):
+        session.execute(
+            text(_PG_UPSERT),
+            {
+                "t": [t for (t, _, _), _ in rows],
+                "k": [k for (_, k, _), _ in rows],
+                "p": [p for (_, _, p), _ in rows],
+                "n": [sign * n for _, n in rows],
+            },
+        )
+    else:
+        session.execute(text(_UPSERT), [{"t": t, "k": k, "p": p, "n": sign * n} for (t, k, p), n in rows])
+    if sign < 0:
+        # Rows at zero go, so that a class whose items are all gone is not "present".
+        session.execute(
+            text(
+                "DELETE FROM search_counts WHERE token = :t AND access_key = :k AND party = :p AND items = 0"
+            ),
+            [{"t": t, "k": k, "p": p} for (t, k, p), _ in rows],
+        )
+
+
+def token_counts(session: Session, token: str) -> list[tuple[str | None, str, int]]:
+    """(access key or ``None``, party, items) of each class with indexed items holding ``token``."""
+    query = select(SearchCountRow.access_key, SearchCountRow.party, SearchCountRow.items).where(
+        SearchCountRow.token == token, SearchCountRow.items > 0
+    )
+    return [(key or None, str(party), int(n)) for key, party, n in session.execute(query)]
+
+
+def recount(session: Session) -> Counter[tuple[str, str, str]]:
+    """What ``search_counts`` should hold, counted from the index rows: (token, key, party) → items.
+
+    The tokens are read back in item order, so one item's set is held at a time.
+    """
+    if _postgres(session):
+        query = text(
+            "SELECT d.item_id, coalesce(i.access_key, ''), i.originator_party, tsvector_to_array(d.tokens) "
+            "FROM search_docs d JOIN items i ON i.id = d.item_id ORDER BY d.item_id"
+        )
+    else:
+        query = text(
+            "SELECT d.item_id, coalesce(i.access_key, ''), i.originator_party, f.tokens FROM search_docs d "
+            "JOIN items i ON i.id = d.item_id JOIN search_fts f ON f.rowid = d.id ORDER BY d.item_id"
+        )
+    out: Counter[tuple[str, str, str]] = Counter()
+    current: str | None = None
+    held: set[str] = set()
+    shape: Class = ("", "")
+    for item_id, key, party, tokens in session.execute(query).yield_per(1000):
+        if item_id != current:
+            out.update((token, *shape) for token in held - {_GAP})
+            current, held, shape = item_id, set(), (str(key), str(party))
+        held.update(tokens if isinstance(tokens, list) else str(tokens).split(" "))
+    out.update((token, *shape) for token in held - {_GAP})
+    return out
+
+
+def search_count_drift(session: Session) -> list[str]:
+    """How ``search_counts`` disagrees with the index rows (keyed tokens and classes only)."""
+    want = recount(session)
+    have = {
+        (row.token, row.access_key, row.party): row.items
+        for row in session.scalars(select(SearchCountRow).where(SearchCountRow.items != 0))
+    }
+    out = []
+    for token, key, party in sorted(want.keys() | have.keys()):
+        counted, indexed = have.get((token, key, party), 0), want.get((token, key, party), 0)
+        if counted != indexed:
+            out.append(f"token {token} of {key or '(no key)'}/{party}: counted {counted}, indexed {indexed}")
+    return out
