@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from accord.store._tables import Base, ItemRow
 
 __all__ = [
+    "EVERY_ITEM",
     "SearchCountRow",
     "count_items",
     "indexed_tokens",
@@ -55,6 +56,9 @@ class SearchCountRow(Base):
 
 
 _GAP = "0"
+EVERY_ITEM = ""
+"""The token no keyed token equals, which every indexed item holds: its counts are how many
+items of each class are indexed (what a search weighs its ways of finding the page by)."""
 
 
 def _postgres(session: Session) -> bool:
@@ -81,6 +85,7 @@ def indexed_tokens(session: Session, item_ids: Collection[str]) -> dict[str, set
         found.update(tokens if isinstance(tokens, list) else str(tokens).split(" "))
     for found in out.values():
         found.discard(_GAP)
+        found.add(EVERY_ITEM)
     return out
 
 
@@ -187,6 +192,7 @@ def recount(session: Session) -> Counter[tuple[str, str, str]]:
             out.update((token, *shape) for token in held - {_GAP})
             current, held, shape = item_id, set(), (str(key), str(party))
         held.update(tokens if isinstance(tokens, list) else str(tokens).split(" "))
+        held.add(EVERY_ITEM)
     out.update((token, *shape) for token in held - {_GAP})
     return out
 

@@ -198,14 +198,17 @@ class NodeSearch(ItemUnit):
         """
         index = SearchIndex(self._ctx)
         now = self._ctx.now()
-        scope = self._scope(session, index, parsed, filters)
-        token = _single_token(index, parsed) if filters == SearchFilters() else None
-        if token is None:
+        base = [ItemRow.status.not_in(UNSEARCHED_STATUSES), *filters.conditions()]
+        terms = [index.key_tokens(t.tokens) for t in parsed.terms]
+        scope = [*base, *matching_items(session, terms)]
+        if filters != SearchFilters() or len(terms) != 1 or len(terms[0]) != 1:
             readable = self._listings.readable(session, user, scope, now)
             ids, total = search_page(session, [*scope, readable.condition], limit)
             return ids, total, readable
+        token = terms[0][0]
         readable = self._listings.readable(session, user, scope, now, token_counts(session, token))
-        return search_ids(session, [*scope, readable.condition], limit), readable.shown, readable
+        ids = search_ids(session, token, [*base, readable.condition], limit, readable.shown)
+        return ids, readable.shown, readable
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild the whole index (a restored backup, a new data key); returns items indexed."""
@@ -214,15 +217,6 @@ class NodeSearch(ItemUnit):
     def check(self) -> IndexCheck:
         """How the index disagrees with the holdings."""
         return SearchIndex(self._ctx).check()
-
-    @staticmethod
-    def _scope(session: Session, index: SearchIndex, parsed: Query, filters: SearchFilters) -> list[Any]:
-        terms = [index.key_tokens(t.tokens) for t in parsed.terms]
-        return [
-            ItemRow.status.not_in(UNSEARCHED_STATUSES),
-            *filters.conditions(),
-            *matching_items(session, terms),
-        ]
 
     def _shown(
         self, session: Session, ids: list[str], parsed: Query
@@ -248,13 +242,6 @@ class NodeSearch(ItemUnit):
         detail = journal_detail([h.view.id for h in page.hits], readable.withheld, readable.shapes_withheld)
         detail.update({"query_digest": digest, "shown": len(page.hits), "total": page.total})
         self._access.journal_decisions(act, "item.search", detail)
-
-
-def _single_token(index: SearchIndex, parsed: Query) -> str | None:
-    """The keyed token of a query of one term of one token, else ``None``."""
-    if len(parsed.terms) != 1 or len(parsed.terms[0].tokens) != 1:
-        return None
-    return index.key_tokens(parsed.terms[0].tokens)[0]
 
 
 _FOLDED: dict[str, tuple[str, bool]] = {}

@@ -60,6 +60,7 @@ def _counted() -> Counter[tuple[str, str, str]]:
             out.update((token, *shape) for token in held - {"0"})
             current, held, shape = item_id, set(), (str(key), str(party))
         held.update(tokens if isinstance(tokens, list) else str(tokens).split(" "))
+        held.add("")  # every indexed item: how many each class holds
     out.update((token, *shape) for token in held - {"0"})
     return out
 
