@@ -138,6 +138,28 @@ def test_results_equal_a_plain_substring_scan(corpus: Corpus, data: st.DataObjec
     readable, total = found(corpus, query, "suzuki")
     assert readable == expected - corpus.withheld
     assert total == len(readable)
+    # A short page of a common one-token term walks the newest items (store.search_ids):
+    # the same ids as the first of the whole list, and the same total.
+    for actor in ("sato", "suzuki"):
+        newest = _newest(corpus, query, actor, 10_000)
+        for limit in (1, 3):
+            assert _newest(corpus, query, actor, limit) == (newest[0][:limit], newest[1])
+
+
+def _newest(corpus: Corpus, query: str, actor: str, limit: int) -> tuple[list[str], int]:
+    return corpus.node.items.search.matching_ids(query, actor=actor, filters=EVERYTHING, limit=limit)
+
+
+def test_a_short_page_of_a_common_term_is_the_head_of_the_whole_list(corpus: Corpus) -> None:
+    # "report" is in every title (and "rep*" a prefix of it): the short pages walk the newest items.
+    for query in ("report", "1", "reports", "rep*"):
+        for actor in ("sato", "suzuki"):
+            ids, total = _newest(corpus, query, actor, 10_000)
+            assert total == len(ids)
+            for limit in (1, 2, 5, 12):
+                assert _newest(corpus, query, actor, limit) == (ids[:limit], total)
+    assert _newest(corpus, "report", "sato", 10_000)[1] == 30
+    assert _newest(corpus, "report", "suzuki", 10_000)[1] == 20
 
 
 def test_a_page_is_newest_first_with_snippets_and_one_journal_event(corpus: Corpus) -> None:

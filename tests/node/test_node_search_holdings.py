@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, text
+from sqlalchemy import delete, text, update
 
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, NewUser, Node, SearchFilters
-from accord.store import SearchDocRow
+from accord.store import SearchCountRow, SearchDocRow
 from support_trio import Loopback
 
 EVERYTHING = SearchFilters()
@@ -99,6 +99,20 @@ def test_check_sees_a_damaged_index_and_reindex_repairs_it(jpn: Node) -> None:
     assert jpn.items.search.check().agrees
     assert _ids(jpn, "민국") == ([first], 1)
     assert _ids(jpn, "情報") == ([second], 1)
+
+
+def test_check_sees_a_count_off_by_one_and_reindex_repairs_it(jpn: Node) -> None:
+    _create(jpn, "대한민국 정보")
+    assert jpn.items.search.check().agrees
+    with jpn.ctx.db.transaction() as session:
+        session.execute(update(SearchCountRow).where(SearchCountRow.token != "").values(items=2))
+    check = jpn.items.search.check()
+    assert not check.agrees
+    assert check.counts
+    assert all("counted 2, indexed 1" in line for line in check.counts)
+    jpn.items.search.reindex()
+    assert jpn.items.search.check().agrees
+    assert _ids(jpn, "민") == (_ids(jpn, "민국")[0], 1)
 
 
 def test_the_database_file_holds_no_searched_word(make_node: Callable[..., Node]) -> None:

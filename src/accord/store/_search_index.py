@@ -345,9 +345,7 @@ def search_ids(
             select(SearchCountRow.token, func.sum(SearchCountRow.items))
             .where(SearchCountRow.token.in_([token, EVERY_ITEM]))
             .group_by(SearchCountRow.token)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     held, matches = int(counts.get(EVERY_ITEM, 0)), int(counts.get(token, 0))
     walk = -(-2 * wanted * held // shown)  # twice the expected number of probes

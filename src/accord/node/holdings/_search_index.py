@@ -51,6 +51,7 @@ from accord.store import (
     forget_search_item,
     index_sources,
     relabel_search_item,
+    search_count_drift,
     search_digests,
     search_level,
 )
@@ -91,11 +92,13 @@ class IndexCheck:
     """Index rows for items that should not be found (destroyed, returned, unknown)."""
     damaged: list[str] = field(default_factory=list)
     """Items whose text could not be opened to check (``accord items verify`` tells more)."""
+    counts: list[str] = field(default_factory=list)
+    """Per-token counts (``search_counts``) that disagree with the index rows (keyed tokens only)."""
 
     @property
     def agrees(self) -> bool:
-        """True when nothing is missing, stale or extra."""
-        return not (self.missing or self.extra)
+        """True when nothing is missing, stale or extra, and every count is exact."""
+        return not (self.missing or self.extra or self.counts)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view."""
@@ -105,6 +108,7 @@ class IndexCheck:
             "missing_or_stale": self.missing,
             "extra": self.extra,
             "unreadable": self.damaged,
+            "counts_off": self.counts,
         }
 
 
@@ -278,6 +282,7 @@ class SearchIndex:
                     have = sorted(stored.pop(item_id, []))
                     if want != have:
                         (result.missing if want else result.extra).append(item_id)
+            result.counts = search_count_drift(session)
         result.extra.extend(sorted(k or "(text index rows without a chunk row)" for k in stored))
         return result
 
