@@ -222,7 +222,7 @@ class SearchIndex:
             out.append((made.id, self._chunks(_translation_text(text))))
         return out
 
-    def rebuild(self, progress: Callable[[int, int], None] | None = None, batch: int = 500) -> int:
+    def rebuild(self, progress: Callable[[int, int], None] | None = None, batch: int = 2000) -> int:
         """Re-index every item, in batches of one transaction each; returns how many were indexed.
 
         ``progress`` is told (done, total) after each batch. An item whose text no longer
