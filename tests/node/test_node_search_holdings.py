@@ -86,6 +86,23 @@ def test_a_downgrade_changes_the_level_searched_by(jpn: Node) -> None:
     assert jpn.items.search.check().agrees
 
 
+def test_counts_follow_a_downgrade_and_a_declassification(jpn: Node) -> None:
+    # "radar" is one token (counted from search_counts); "radar track" two (counted match by match).
+    items = [_create(jpn, "radar track", secret=True), _create(jpn, "radar track"), _create(jpn, "radar")]
+    for step in ("created", "downgraded", "declassified"):
+        if step == "downgraded":
+            jpn.notices.downgrade(items[0], to="秘", reason="no longer sensitive", actor="sato")
+        elif step == "declassified":
+            jpn.notices.downgrade(items[1], to=None, declassify=True, reason="public", actor="sato")
+        for actor in ("sato", "suzuki"):
+            common, total = _ids(jpn, "radar", actor=actor)
+            both = _ids(jpn, "radar track", actor=actor)[0]
+            assert total == len(common), step
+            assert set(both) == set(common) - {items[2]}, step
+        assert jpn.items.search.check().agrees, step
+    assert _ids(jpn, "radar", actor="sato")[1] == 3
+
+
 def test_check_sees_a_damaged_index_and_reindex_repairs_it(jpn: Node) -> None:
     first, second = _create(jpn, "대한민국 정보"), _create(jpn, "日本国 情報")
     with jpn.ctx.db.transaction() as session:
