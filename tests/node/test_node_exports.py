@@ -133,6 +133,7 @@ def test_store_exports() -> None:
         "ReceiptRow",
         "SealedRow",
         "SealerLock",
+        "SearchCountRow",
         "SearchDoc",
         "SearchDocRow",
         "SequenceRepository",
@@ -172,11 +173,14 @@ def test_store_exports() -> None:
         "remember_access_key",
         "savepoint",
         "sealed_rows",
+        "search_count_drift",
         "search_digests",
+        "search_ids",
         "search_index_size",
         "search_level",
         "search_page",
         "sqlite_url",
+        "token_counts",
     ]
 
 
