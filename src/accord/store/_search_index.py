@@ -274,6 +274,12 @@ def matching_items(session: Session, terms: Sequence[Sequence[str]]) -> list[Col
     A term is a phrase of keyed stream tokens (``GAP_TOKEN`` between runs) or one set token.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # For `tokens @@ …` the planner prices a sequential scan of search_docs by its heap,
+        # which is small because the tsvectors are TOASTed, and then detoasts and tests every
+        # row (370 ms at 20,000 holdings, against 38 ms through the GIN index, measured): for
+        # the rest of this (read-only) transaction, a scan is its last resort.
+        session.execute(text("SET LOCAL enable_seqscan = off"))
     conditions: list[ColumnElement[bool]] = []
     sql = _PG_TERM if postgres else _FTS_TERM
     for term in terms:
