@@ -103,6 +103,20 @@ def test_counts_follow_a_downgrade_and_a_declassification(jpn: Node) -> None:
     assert _ids(jpn, "radar", actor="sato")[1] == 3
 
 
+def test_migration_0018_counts_the_index_already_there(jpn: Node) -> None:
+    items = [_create(jpn, "대한민국 radar", secret=True), _create(jpn, "대한 radar"), _create(jpn, "民国")]
+    queries = [(q, a) for q in ("대한", "radar", "国", "ra*") for a in ("sato", "suzuki")]
+    before = [_ids(jpn, q, actor=a) for q, a in queries]
+    with jpn.ctx.db.engine.begin() as connection:  # the index as revision 0016 left it, without counts
+        connection.execute(text("DROP TABLE search_counts"))
+        connection.execute(text("UPDATE alembic_version SET version_num = '0016'"))
+    jpn.ctx.db.migrate()
+    assert jpn.items.search.check().agrees
+    assert [_ids(jpn, q, actor=a) for q, a in queries] == before
+    ids, total = _ids(jpn, "radar", actor="sato")
+    assert (set(ids), total) == ({items[0], items[1]}, 2)
+
+
 def test_check_sees_a_damaged_index_and_reindex_repairs_it(jpn: Node) -> None:
     first, second = _create(jpn, "대한민국 정보"), _create(jpn, "日本国 情報")
     with jpn.ctx.db.transaction() as session:
