@@ -7,7 +7,7 @@ index rows already present (the tokens read back from the text index), so an ind
 before this revision needs no rebuild.
 
 Revision ID: 0018
-Revises: 0016 (named 0018: another branch may add 0017; whichever merges second revises the other)
+Revises: 0017
 Create Date: 2026-12-03
 """
 
