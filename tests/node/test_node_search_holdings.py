@@ -107,9 +107,9 @@ def test_migration_0018_counts_the_index_already_there(jpn: Node) -> None:
     items = [_create(jpn, "대한민국 radar", secret=True), _create(jpn, "대한 radar"), _create(jpn, "民国")]
     queries = [(q, a) for q in ("대한", "radar", "国", "ra*") for a in ("sato", "suzuki")]
     before = [_ids(jpn, q, actor=a) for q, a in queries]
-    with jpn.ctx.db.engine.begin() as connection:  # the index as revision 0016 left it, without counts
+    with jpn.ctx.db.engine.begin() as connection:  # the index as revision 0017 left it, without counts
         connection.execute(text("DROP TABLE search_counts"))
-        connection.execute(text("UPDATE alembic_version SET version_num = '0016'"))
+        connection.execute(text("UPDATE alembic_version SET version_num = '0017'"))
     jpn.ctx.db.migrate()
     assert jpn.items.search.check().agrees
     assert [_ids(jpn, q, actor=a) for q, a in queries] == before
