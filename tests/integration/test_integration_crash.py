@@ -101,11 +101,11 @@ def _create(jpn: Node, agreement_id: str, rng: random.Random) -> dict[str, Prece
 
 
 def _send(home: Path, item_ids: list[str]) -> None:
+    """Queue one envelope per item to KOR, in one transaction (a wave; half the CPU of one each)."""
     node = Node.open(home)
     try:
-        for item_id in item_ids:
-            (sent,) = node.sending.send(item_id, to="KOR", actor="sato")
-            assert sent.peer == "kor-mnd"
+        sent = node.sending.send_many(item_ids, to="KOR", actor="sato")
+        assert [s.peer for s in sent] == ["kor-mnd"] * len(item_ids)
     finally:
         node.close()
 
