@@ -34,6 +34,7 @@ def _one_by_one(batch: Batch) -> list[object]:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("untraced")  # 600 batches each; the lines are covered elsewhere
 @SETTINGS
 @given(batches())
 def test_decide_many_is_decide_for_each(batch: Batch) -> None:
@@ -41,6 +42,7 @@ def test_decide_many_is_decide_for_each(batch: Batch) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("untraced")  # 600 batches each; the lines are covered elsewhere
 @SETTINGS
 @given(batches())
 def test_a_decider_reused_across_calls_and_orders_is_decide_for_each(batch: Batch) -> None:

@@ -47,6 +47,7 @@ def _explained(case: Case, ours: Decision, theirs: bool) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("untraced")  # 10,400 cases; coverage tracing doubled their CPU
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_accord_agrees_with_cedar_on_10000_generated_requests(shard: int) -> None:
     seen: list[Decision] = []
