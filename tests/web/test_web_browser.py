@@ -127,7 +127,9 @@ def test_an_analyst_reads_creates_and_sees_new_arrivals(
     page.click("form.form button[type=submit]")
     page.wait_for_selector("img.preview")
     # The element comes before its picture: wait until the browser has loaded it (or failed to).
-    page.wait_for_function("document.querySelector('img.preview').complete")
+    # A function, not an expression: the page's CSP forbids eval, and Playwright evals an
+    # expression again at every poll after the first (a flake when the image is still loading).
+    page.wait_for_function("() => document.querySelector('img.preview').complete")
     assert page.evaluate("document.querySelector('img.preview').naturalWidth") == 64
     assert page.inner_text("#banner-top").startswith("대외비 (DAEOEBI)")
     check_accessibility(page, "item-imagery-ko")
