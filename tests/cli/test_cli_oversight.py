@@ -142,6 +142,7 @@ def test_report_refusals_exit_with_their_reason(
     assert not out.exists()
 
 
+@pytest.mark.slow  # 6-10 s of CPU: started first (conftest), never last alone
 def test_pdf_prints_each_report_in_its_language(made: tuple[_Run, dict[str, Path]], tmp_path: Path) -> None:
     run, files = made
     for party, label in (("JPN", "KORへ送付した項目"), ("KOR", "JPN에서 받은 항목")):

@@ -58,6 +58,7 @@ def test_the_genuine_bundle_reads(signed: tuple[Path, SigningKeys]) -> None:
     assert bundle.json_members == {"transmission.json": b'{"envelopes":[]}'}
 
 
+@pytest.mark.slow  # 6-10 s of CPU: started first (conftest), never last alone
 def test_flipping_any_byte_of_a_bundle_is_refused(signed: tuple[Path, SigningKeys]) -> None:
     path, keys = signed
     genuine = path.read_bytes()

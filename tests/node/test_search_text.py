@@ -139,6 +139,7 @@ def test_the_same_query_in_other_forms_is_the_same_query() -> None:
     assert parse_query("ARMY  대한").canonical() == parse_query("army 대한 army").canonical()
 
 
+@pytest.mark.slow  # 6-10 s of CPU: started first (conftest), never last alone
 def test_the_regular_expression_splits_every_character_as_the_definition_does() -> None:
     # _RUNS (C) and _kind (per character) agree on every code point but combining marks
     # outside the CJK ranges, which send a text to the per-character split.
