@@ -59,6 +59,7 @@ __all__ = [
     "serve_in_process",
     "serve_subprocesses",
     "start_serve",
+    "stop_all",
 ]
 
 BIN = Path(sys.executable).parent
@@ -95,23 +96,14 @@ def make_federation(root: Path, database_urls: tuple[str | None, str | None] = (
     ``database_urls``: each node's database (None: SQLite in its home), e.g. PostgreSQL schemas.
     """
     ports = free_ports(2)
-    jpn = Node.init(
-        root / "jpn",
-        NewNode(
-            party="JPN",
-            node_id="jpn-mod",
-            endpoint=f"https://127.0.0.1:{ports[0]}",
-            database_url=database_urls[0],
-        ),
-    )
-    kor = Node.init(
-        root / "kor",
-        NewNode(
-            party="KOR",
-            node_id="kor-mnd",
-            endpoint=f"https://127.0.0.1:{ports[1]}",
-            database_url=database_urls[1],
-        ),
+    jpn, kor = (
+        Node.init(
+            root / party.lower(),
+            NewNode(party=party, node_id=node_id, endpoint=f"https://127.0.0.1:{port}", database_url=url),
+        )
+        for party, node_id, port, url in zip(
+            ("JPN", "KOR"), ("jpn-mod", "kor-mnd"), ports, database_urls, strict=True
+        )
     )
     jpn.parties.add(kor.parties.own_card().to_json(), actor="authority")
     kor.parties.add(jpn.parties.own_card().to_json(), actor="authority")
@@ -314,6 +306,20 @@ def profilers(pids: dict[str, int], out: Path | None) -> list[subprocess.Popen[b
     ]
 
 
+def stop_all(procs: Iterable[subprocess.Popen[bytes]], timeout: float = 20.0) -> None:
+    """Ask every process still running to stop (SIGINT, as Ctrl-C), wait, and kill what does not."""
+    procs = list(procs)
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+    for proc in procs:
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 @contextlib.contextmanager
 def serve_subprocesses(fed: Federation) -> Iterator[Served]:
     """Run ``accord serve`` for both nodes (own process each) until the block ends."""
@@ -333,15 +339,7 @@ def serve_subprocesses(fed: Federation) -> Iterator[Served]:
             _wait_listening(port, procs[party])
         yield Served({p: proc.pid for p, proc in procs.items()}, "subprocess", logs)
     finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-        for proc in procs.values():
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_all(procs.values())
 
 
 @contextlib.contextmanager

@@ -34,10 +34,8 @@ import contextlib
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,6 +55,7 @@ from bench._common import (
     percentile,
     receive_reports,
     start_serve,
+    stop_all,
 )
 
 PASSWORD = "bench console password"  # noqa: S105 - of the benchmark's throwaway node
@@ -131,15 +130,7 @@ def _served(root: Path) -> Iterator[Served]:
             time.sleep(0.2)
         yield Served(base, procs[1].pid)
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-        for proc in procs:
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_all(procs)
 
 
 def _signed_in(base: str, user: str) -> httpx.Client:

@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import os
 import re
-import signal
 import subprocess
 import tempfile
 import time
@@ -31,7 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from accord.node.transfer._control import NO_ITEM  # the item id of witnessing messages
-from bench._common import _wait_listening, create_reports, make_federation, rate, start_serve
+from bench._common import _wait_listening, create_reports, make_federation, rate, start_serve, stop_all
 
 ITEM_BYTES = 4096
 TARGET_TWO_WORKERS = 1.6
@@ -114,14 +113,7 @@ def run(base: str, count: int, workers: int, root: Path) -> float:
             left = _count(base, urls[0], pending_sql)
             held = _count(base, urls[1], "SELECT count(*) FROM inbox_messages WHERE item_id != %s")
         finally:
-            for proc in procs:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.send_signal(signal.SIGINT)
-            for proc in procs:
-                try:
-                    proc.wait(40)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop_all(procs, timeout=40)
             fed.close()
     if left or held != count:
         print(f"  W={workers}: INCOMPLETE: {left} pending at JPN, {held}/{count} held at KOR")
