@@ -18,8 +18,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
+from accord.asgi import BufferedBodyCap
 from accord.errors import (
     AccordError,
     AgreementStateError,
@@ -183,7 +184,7 @@ def _malformed_reason(exc: RequestValidationError) -> str:
     return "malformed request: " + "; ".join(problems)
 
 
-class _BodyCap:
+class _BodyCap(BufferedBodyCap):
     """Reads a request's body before the application does, at most its cap, or answers 413.
 
     The cap is :func:`accord.limits.user_api_body_cap`'s: 64 KiB, or an importer's own. A
@@ -195,45 +196,20 @@ class _BodyCap:
     """
 
     def __init__(self, app: ASGIApp, node: Node) -> None:
-        self.app = app
+        super().__init__(app)
         self.node = node
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        cap = user_api_body_cap(scope["method"], scope["path"])
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > cap.limit):
-            await self._refuse(scope, receive, send, cap)
-            return
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                await self.app(scope, _replay({"type": "http.disconnect"}, receive), send)
-                return
-            body += message.get("body", b"")
-            if len(body) > cap.limit:
-                await self._refuse(scope, receive, send, cap)
-                return
-            if not message.get("more_body", False):
-                break
-        whole: Message = {"type": "http.request", "body": bytes(body), "more_body": False}
-        await self.app(scope, _replay(whole, receive), send)
+    def cap(self, scope: Scope) -> BodyCap:
+        return user_api_body_cap(scope["method"], scope["path"])
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, cap: BodyCap) -> None:
+    async def refusal(self, scope: Scope, cap: BodyCap) -> Response:
         path = str(scope["path"])
         reason = f"{cap.what} is limited to {_size(cap.limit)}"
         await run_in_threadpool(self._journal, scope, path, InvalidInput(reason))
-        # Connection: close, so that an unread body is never parsed as the next request.
-        headers = {"connection": "close"}
         if path.startswith("/taxii2/"):  # TAXII errors are TAXII's, in its media type
             body = {"title": "Payload Too Large", "description": reason, "http_status": "413"}
-            response: Response = JSONResponse(body, 413, headers, media_type=_TAXII_MEDIA_TYPE)
-        else:
-            response = JSONResponse({"error": "InvalidInput", "reason": reason}, 413, headers)
-        await response(scope, receive, send)
+            return JSONResponse(body, 413, media_type=_TAXII_MEDIA_TYPE)
+        return JSONResponse({"error": "InvalidInput", "reason": reason}, 413)
 
     def _journal(self, scope: Scope, path: str, refusal: InvalidInput) -> None:
         # The body is not read: who sent it is the bearer token's owner, if it is valid.
@@ -252,19 +228,6 @@ class _BodyCap:
 def _size(limit: int) -> str:
     mib = 1024 * 1024
     return f"{limit // mib} MiB" if limit % mib == 0 else f"{limit // 1024} KiB"
-
-
-def _replay(first: Message, receive: Receive) -> Receive:
-    sent = False
-
-    async def replayed() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return first
-
-    return replayed
 
 
 def _status(exc: AccordError) -> int:

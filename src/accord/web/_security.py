@@ -5,7 +5,8 @@
   ``Referrer-Policy: no-referrer``, ``nosniff``, and ``Cache-Control: no-store`` on every
   response, so no page with classified information is kept by the browser;
 * :class:`BodyCap` — a request body over the cap is refused with 413 before it is parsed
-  (declared length) or as soon as it passes the cap (chunked), and the connection closed;
+  (declared length) or as soon as it passes the cap (chunked), and the connection closed
+  (:class:`accord.asgi.StreamedBodyCap`, the user API's rule counted as the console reads);
 * :class:`ServerTiming` — ``Server-Timing: app;dur=…``, the milliseconds the console took
   before its response began (the page rendered, the node's work done): what ``bench/console.py``
   and a browser's developer tools read as the server's share of a page's time. A client can
@@ -14,12 +15,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from accord.asgi import StreamedBodyCap
+from accord.limits import BodyCap as Cap
 
 __all__ = ["CONTENT_SECURITY_POLICY", "HEADERS", "BodyCap", "SecurityHeaders", "ServerTiming"]
 
@@ -94,66 +98,26 @@ class ServerTiming(_ResponseStart):
         return timed
 
 
-class _TooLarge(Exception):
-    pass
-
-
 Refused = Callable[[Scope], Awaitable[None]]
 """Told of each request refused for its size (to journal it)."""
 
 
-class BodyCap:
+class BodyCap(StreamedBodyCap):
     """Refuses a request body over ``cap`` bytes with 413 (the page says why), in bounded memory."""
 
     def __init__(self, app: ASGIApp, cap: int, on_refused: Refused | None = None) -> None:
         """Wrap ``app``; ``on_refused`` is told of every refusal."""
-        self.app = app
-        self.cap = cap
+        super().__init__(app)
+        self._cap = Cap("*", ".*", cap, "a request to the console")
         self.on_refused = on_refused
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve the request unless its body is over the cap."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.cap):
-            await self._refuse(scope, send)
-            return
-        seen = 0
-        started = over = False
+    def cap(self, scope: Scope) -> Cap:
+        """The console's one cap, whatever the request."""
+        return self._cap
 
-        async def counted() -> Message:
-            nonlocal seen, over
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.cap:
-                    over = True
-                    raise _TooLarge
-            return message
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            if over:
-                return  # whatever the application answers to the interrupted body (a 500) is dropped
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        with contextlib.suppress(_TooLarge):
-            await self.app(scope, counted, watched)
-        if over and not started:
-            await self._refuse(scope, send)
-
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    async def refusal(self, scope: Scope, cap: Cap) -> Response:
+        """A plain-text page saying the cap, after telling ``on_refused``."""
         if self.on_refused is not None:
             await self.on_refused(scope)
-        body = f"413: a request to the console is limited to {self.cap // (1024 * 1024)} MiB\n".encode()
-        # Connection: close, so that an unread body is never parsed as the next request.
-        headers = [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", str(len(body)).encode("ascii")),
-            (b"connection", b"close"),
-        ]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        text = f"413: {cap.what} is limited to {cap.limit // (1024 * 1024)} MiB\n"
+        return Response(text.encode(), 413, media_type="text/plain; charset=utf-8")
