@@ -3,6 +3,8 @@
 ``accord.api`` and ``accord.web`` may not import each other (the layers contract), so what both
 do to a raw request lives here, once:
 
+* :class:`HttpMiddleware` — a middleware that sees HTTP requests only (lifespan and other
+  scopes pass through untouched);
 * :class:`BodyCap` — a request body over its cap is refused with 413 and the connection closed:
   a declared ``Content-Length`` over the cap (or not a number) before any of the body is read, a
   body sent without one (chunked) as soon as it passes the cap. Two ways of counting:
@@ -21,15 +23,30 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accord.limits import BodyCap as Cap
 
-__all__ = ["BodyCap", "BufferedBodyCap", "StreamedBodyCap"]
+__all__ = ["BodyCap", "BufferedBodyCap", "HttpMiddleware", "StreamedBodyCap"]
 
 
-class BodyCap(ABC):
-    """Refuses a request body over its cap with 413 in bounded memory; subclasses say the cap and answer."""
+class HttpMiddleware(ABC):
+    """Wraps an ASGI application; an HTTP request goes to :meth:`http`, any other scope straight through."""
 
     def __init__(self, app: ASGIApp) -> None:
         """Wrap ``app``."""
         self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the scope: an HTTP request through :meth:`http`."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.http(scope, receive, send)
+
+    @abstractmethod
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one HTTP request (``self.app`` serves it underneath)."""
+
+
+class BodyCap(HttpMiddleware):
+    """Refuses a request body over its cap with 413 in bounded memory; subclasses say the cap and answer."""
 
     @abstractmethod
     def cap(self, scope: Scope) -> Cap:
@@ -43,11 +60,8 @@ class BodyCap(ABC):
     async def counted(self, scope: Scope, receive: Receive, send: Send, cap: Cap) -> None:
         """Serve a request whose declared length (if any) is within ``cap``, refusing it past the cap."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the request unless its body is over the cap."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         cap = self.cap(scope)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > cap.limit):

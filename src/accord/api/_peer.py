@@ -28,8 +28,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from accord.asgi import HttpMiddleware
 from accord.errors import (
     AccordError,
     AgreementStateError,
@@ -164,16 +165,10 @@ def _error_response(status: int) -> JSONResponse:
     return JSONResponse({"error": word}, status_code=status, headers={"connection": "close"})
 
 
-class _OpaqueErrors:
+class _OpaqueErrors(HttpMiddleware):
     """Answer any exception escaping a route with an opaque body; log what is not the peer's fault."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:

@@ -16,13 +16,13 @@
 from __future__ import annotations
 
 import time
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Awaitable, Callable
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accord.asgi import StreamedBodyCap
+from accord.asgi import HttpMiddleware, StreamedBodyCap
 from accord.limits import BodyCap as Cap
 
 __all__ = ["CONTENT_SECURITY_POLICY", "HEADERS", "BodyCap", "SecurityHeaders", "ServerTiming"]
@@ -46,18 +46,11 @@ Headers = list[tuple[bytes, bytes]]
 """A response's headers as ASGI gives them: (lower-case name, value) pairs."""
 
 
-class _ResponseStart(ABC):
+class _ResponseStart(HttpMiddleware):
     """Rewrites the headers of every HTTP response as it starts; the rest passes untouched."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        """Wrap ``app``."""
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the request; rewrite the headers of its response start."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         rewrite = self.rewriter()
 
         async def rewritten(message: Message) -> None:
