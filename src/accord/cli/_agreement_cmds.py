@@ -66,8 +66,7 @@ def agreement_sign(
 ) -> None:
     """Sign an agreement's exact text as this node's party (Ed25519 + ML-DSA-65)."""
     with refusals():
-        if out is not None:
-            check_writable(out)
+        check_writable(out)
         with node_at(home) as node:
             signature = node.agreements.sign(
                 read_text(file, limit=MAX_DOCUMENT_BYTES, what="agreement"), actor="authority"
@@ -203,8 +202,7 @@ def note_issue(
             ) from exc
         # Checked before the note is recorded: a recorded note the partners never receive
         # would be half of a diplomatic act.
-        if out is not None:
-            check_writable(out)
+        check_writable(out)
         with node_at(home) as node:
             day = _parse_day(on) if on else node.agreements.today(agreement_id)
             signed = node.agreements.issue_note(

@@ -239,13 +239,15 @@ def read_text(path: Path, *, limit: int, what: str) -> str:
         raise InvalidInput(f"{path} is not UTF-8 text") from exc
 
 
-def check_writable(path: Path) -> None:
+def check_writable(path: Path | None) -> None:
     """Refuse an output path whose folder does not exist, before any work is done.
+
+    ``None`` is standard output (an ``--out`` not given), always writable.
 
     Raises:
         NotFound: the folder is missing.
     """
-    if not path.parent.is_dir():
+    if path is not None and not path.parent.is_dir():
         raise NotFound(f"cannot write {path}: the folder {path.parent} does not exist")
 
 

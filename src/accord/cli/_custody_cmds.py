@@ -112,8 +112,7 @@ def destroy(
 ) -> None:
     """Destroy an item's content (crypto-erase); keep its record; sign a destruction certificate."""
     with refusals(), node_at(home) as node:
-        if out is not None:
-            check_writable(out)
+        check_writable(out)
         actor = login(node, as_user)
         done = node.custody.destroy(item_id, method=method, witness=witness, actor=actor)
         if out is not None:
@@ -135,8 +134,7 @@ def certificate(
 ) -> None:
     """Print (or write) the signed destruction certificate this node issued for an item."""
     with refusals(), node_at(home) as node:
-        if out is not None:
-            check_writable(out)
+        check_writable(out)
         actor = login(node, as_user)
         cert = node.custody.certificate(item_id, actor=actor)
         text = cert.to_bytes().decode("utf-8")

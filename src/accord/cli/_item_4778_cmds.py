@@ -39,8 +39,7 @@ def item_export_4778(
     from accord.interop import Stanag4778Exchange  # noqa: PLC0415 - see the module's docstring
 
     with acting(home, as_user) as (node, actor):
-        if out is not None:
-            check_writable(out)
+        check_writable(out)
         document = Stanag4778Exchange(node).export(item_id, actor=actor)
     write_or_echo(out, document.decode("utf-8"), f"Wrote {item_id} as a STANAG 4778 binding to {out}.")
 

@@ -134,8 +134,7 @@ def ledger_prove(
 ) -> None:
     """Print an inclusion proof of one journal event (check it with `accord ledger check-proof`)."""
     with refusals():
-        if out is not None:
-            check_writable(out)
+        check_writable(out)
         with node_at(home) as node:
             proof = node.ledger.prove(seq, actor=_ACTOR)
         if out is not None:
@@ -231,8 +230,7 @@ def ledger_note(
     the ML-DSA-65 lines are Accord's (docs/ledger.md).
     """
     with refusals():
-        if out is not None:
-            check_writable(out)
+        check_writable(out)
         with node_at(home) as node:
             text = node.ledger.note(size)
         if out is not None:

@@ -87,8 +87,7 @@ def identity_export(
 ) -> None:
     """Print (or write) this node's self-signed identity card as JSON."""
     with refusals():
-        if out is not None:
-            check_writable(out)
+        check_writable(out)
         with node_at(home) as node:
             card = node.parties.own_card()
         if out is not None:

@@ -31,8 +31,7 @@ def stix_export(
 ) -> None:
     """Export items as one STIX 2.1 bundle, validated by stix2 and stix2-validator."""
     with acting(home, as_user) as (node, actor):
-        if out is not None:
-            check_writable(out)
+        check_writable(out)
         bundle = StixExchange(node).export(items, actor=actor)
     text = json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
     write_or_echo(out, text, f"Wrote {len(items)} item(s) as a STIX 2.1 bundle to {out}.")
