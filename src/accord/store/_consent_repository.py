@@ -197,12 +197,4 @@ class ConsentRepository(TableRepository[ConsentRow]):
     def notices_of_items(self, item_ids: Collection[str]) -> dict[str, list[ItemNoticeRow]]:
         """The classification notices of each of ``item_ids`` (in the order they were issued),
         in one query; an item without any is not in the answer."""
-        query = (
-            select(ItemNoticeRow)
-            .where(ItemNoticeRow.item_id.in_(item_ids))
-            .order_by(ItemNoticeRow.item_id, ItemNoticeRow.issued_at)
-        )
-        found: dict[str, list[ItemNoticeRow]] = {}
-        for row in self._session.scalars(query):
-            found.setdefault(row.item_id, []).append(row)
-        return found
+        return self._per_item(ItemNoticeRow, ItemNoticeRow.item_id, ItemNoticeRow.issued_at, item_ids)

@@ -221,12 +221,4 @@ class ItemRepository(TableRepository[ItemRow]):
     def attachments_of(self, item_ids: Collection[str]) -> dict[str, list[AttachmentRow]]:
         """The attachments of each of ``item_ids`` (in position order), in one query; an item
         without any is not in the answer."""
-        query = (
-            select(AttachmentRow)
-            .where(AttachmentRow.item_id.in_(item_ids))
-            .order_by(AttachmentRow.item_id, AttachmentRow.position)
-        )
-        found: dict[str, list[AttachmentRow]] = {}
-        for row in self._session.scalars(query):
-            found.setdefault(row.item_id, []).append(row)
-        return found
+        return self._per_item(AttachmentRow, AttachmentRow.item_id, AttachmentRow.position, item_ids)

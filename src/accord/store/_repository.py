@@ -7,15 +7,18 @@ transaction and commits it) and decides nothing: the rules of the agreement stay
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Collection
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from accord.store._tables import Base
 
 __all__ = ["Repository", "TableRepository"]
 
 R = TypeVar("R", bound=Base)
+C = TypeVar("C", bound=Base)
 
 
 class Repository:
@@ -24,6 +27,21 @@ class Repository:
     def __init__(self, session: Session) -> None:
         """Work within ``session`` (the caller's unit of work)."""
         self._session = session
+
+    def _per_item(
+        self,
+        table: type[C],
+        item: InstrumentedAttribute[str],
+        order: InstrumentedAttribute[Any],
+        item_ids: Collection[str],
+    ) -> dict[str, list[C]]:
+        """The rows of ``table`` about each of ``item_ids`` (``item`` its item id column), each
+        item's in ``order``, in one query; an item without any is not in the answer."""
+        query = select(item, table).where(item.in_(item_ids)).order_by(item, order)
+        found: dict[str, list[C]] = {}
+        for item_id, row in self._session.execute(query):
+            found.setdefault(item_id, []).append(row)
+        return found
 
 
 class TableRepository(Repository, Generic[R]):
