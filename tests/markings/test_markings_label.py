@@ -233,6 +233,31 @@ def test_marking_with_alternative_and_for_scheme() -> None:
     assert Marking.from_dict(marking.to_dict()).canonical_bytes() == marking.canonical_bytes()
 
 
+def test_the_label_and_agreement_a_node_goes_by() -> None:
+    kor = derive_alternative(
+        jpn_label(agreement=None),
+        parse_level("KOR:군사Ⅲ급비밀"),
+        provided_by="JPN",
+        issued=Issuance("kor-mnd-1", T0, "jpn-kor-gsomia-2016"),
+    )
+    marking = Marking(jpn_label(agreement="jpn-kor-gsomia")).with_alternative(kor)
+    # A node reads its own scheme's label, and the agreement that label was issued under.
+    assert (marking.label_in("KOR"), marking.agreement_in("KOR")) == (kor, "jpn-kor-gsomia-2016")
+    assert (marking.label_in("JPN"), marking.agreement_in("JPN")) == (marking.originator, "jpn-kor-gsomia")
+    # A scheme with no label of its own goes by the originator's.
+    assert (marking.label_in("USA"), marking.agreement_in("USA")) == (marking.originator, "jpn-kor-gsomia")
+    # An alternative that names no agreement falls back on the originator's; neither: none.
+    unnamed = Marking(jpn_label(agreement="jpn-kor-gsomia")).with_alternative(_alt_without_agreement())
+    assert unnamed.agreement_in("KOR") == "jpn-kor-gsomia"
+    assert Marking(jpn_label(agreement=None)).agreement_in("KOR") is None
+
+
+def _alt_without_agreement() -> ConfidentialityLabel:
+    return derive_alternative(
+        jpn_label(), parse_level("KOR:군사Ⅲ급비밀"), provided_by="JPN", issued=Issuance("kor-mnd-1", T0)
+    )
+
+
 def test_marking_never_overwrites_an_alternative() -> None:
     marking = Marking(jpn_label()).with_alternative(_alt("KOR:군사Ⅲ급비밀"))
     with pytest.raises(LabelError, match="already exists and is never overwritten"):

@@ -82,6 +82,27 @@ class Marking:
                 return alt
         return None
 
+    def label_in(self, scheme: str) -> ConfidentialityLabel:
+        """Returns the label a node of ``scheme`` goes by: its own scheme's, else the originator's.
+
+        Args:
+            scheme: The reading node's scheme code.
+        """
+        return self.for_scheme(scheme) or self.originator
+
+    def agreement_in(self, scheme: str) -> str | None:
+        """Returns the agreement the item is held under, as a node of ``scheme`` reads its marking.
+
+        The one its label in that scheme names (:meth:`label_in`: the alternative this node
+        added on receipt names the agreement it arrived under), else the one the originator's
+        label names (GSOMIA Arts. 4, 21); ``None`` when neither names one. Every question
+        "which agreement was this item provided under" starts here.
+
+        Args:
+            scheme: The reading node's scheme code.
+        """
+        return self.label_in(scheme).agreement or self.originator.agreement
+
     def to_dict(self) -> dict[str, object]:
         """Returns the marking as a JSON-ready dict."""
         return {

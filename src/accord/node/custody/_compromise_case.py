@@ -141,8 +141,7 @@ class CaseDesk(ServiceBase):
             if held is None:
                 continue
             marking = stored_marking(held)
-            label = marking.for_scheme(own.scheme) or marking.originator
-            wanted = label.agreement or marking.originator.agreement
+            wanted = marking.agreement_in(own.scheme)
             if wanted is None:
                 continue
             try:

@@ -214,8 +214,7 @@ class Destruction(ItemGate):
 
     def _agreement_of(self, session: Session, marking: Marking, originator_party: str) -> Agreement:
         """The agreement the item was provided under (the certificate travels under it)."""
-        own = marking.for_scheme(self._ctx.config.scheme) or marking.originator
-        wanted = own.agreement or marking.originator.agreement
+        wanted = marking.agreement_in(self._ctx.config.scheme)
         if wanted is not None:
             try:
                 return self._agreements.get_in(session, wanted)

@@ -160,8 +160,7 @@ class AccessService:
         return replace(context, target_party=release.to, consent=release.consent)
 
     def _label_agreement(self, session: Session, marking: Marking) -> Agreement | None:
-        own = marking.for_scheme(self._ctx.config.scheme) or marking.originator
-        wanted = own.agreement or marking.originator.agreement
+        wanted = marking.agreement_in(self._ctx.config.scheme)
         if wanted is None:
             return None
         try:
@@ -263,9 +262,8 @@ class AccessService:
             marking = resource.marking
             if id(marking) in keys:
                 key = keys[id(marking)]
-            else:
-                own = marking.for_scheme(scheme) or marking.originator
-                key = keys[id(marking)] = own.agreement or marking.originator.agreement
+            else:  # the agreement context() finds for it (_label_agreement)
+                key = keys[id(marking)] = marking.agreement_in(scheme)
             groups.setdefault(key, []).append(resource)
         permitted: list[Resource] = []
         withheld: list[Decided] = []

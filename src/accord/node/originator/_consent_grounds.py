@@ -39,8 +39,7 @@ class ConsentGrounds(ServiceBase):
                 agreement covers us and ``party``.
             AgreementStateError: that agreement allows nothing new any more.
         """
-        own = marking.for_scheme(self._ctx.config.scheme) or marking.originator
-        wanted = own.agreement or marking.originator.agreement
+        wanted = marking.agreement_in(self._ctx.config.scheme)
         if wanted is None:
             if party is None:
                 raise NotFound("the item names no agreement it was provided under")

@@ -129,8 +129,9 @@ def about_item(row: ItemRow, own_scheme: str, apply: Apply) -> Incoming:
         IntegrityError: the stored marking cannot be read.
     """
     marking = stored_marking(row)
-    label = marking.for_scheme(own_scheme) or marking.originator
-    return Incoming(row.id, row.content_sha384, label_digest(marking.originator), label, apply)
+    return Incoming(
+        row.id, row.content_sha384, label_digest(marking.originator), marking.label_in(own_scheme), apply
+    )
 
 
 def receipt_of_item(own_scheme: str) -> Callable[[object, ItemRow, Apply], Incoming]:
