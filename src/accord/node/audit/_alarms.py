@@ -29,7 +29,7 @@ from accord.exchange import SignedCheckpoint
 from accord.items import AlarmState
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
-from accord.node.core._principal import Act
+from accord.node.core._principal import Act, Principal
 from accord.node.holdings._access import AccessService
 from accord.node.registry._users import UserService
 from accord.policy import Duty
@@ -114,7 +114,7 @@ def raise_alarm(session: Session, sender: str, message_id: str, found: Discrepan
         session,
         NewEvent(
             at=now,
-            actor=f"peer:{sender}",
+            actor=Principal.peer(sender).journal_name,
             action="ledger.fork",
             outcome="alarm",
             detail={

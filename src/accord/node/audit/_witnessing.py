@@ -29,7 +29,7 @@ from accord.exchange import CheckpointStatement, Countersignature, EnvelopeHeade
 from accord.node.audit._alarms import Discrepancy, evidence, raise_alarm, signed_json
 from accord.node.audit._demands import Demands
 from accord.node.audit._partners import ACTOR, Partners
-from accord.node.core._principal import Act
+from accord.node.core._principal import Act, Principal
 from accord.store import NewEvent, WitnessSeenRow, append_event, format_stamp
 
 __all__ = ["Witnessing"]
@@ -148,7 +148,7 @@ def _journal(
         session,
         NewEvent(
             at=now,
-            actor=f"peer:{header.sender}",
+            actor=Principal.peer(header.sender).journal_name,
             action="ledger.witness",
             outcome=outcome,
             detail={**detail, "message_id": header.message_id},
