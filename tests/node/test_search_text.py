@@ -140,6 +140,9 @@ def test_the_same_query_in_other_forms_is_the_same_query() -> None:
 
 
 @pytest.mark.slow  # 6-10 s of CPU: started first (conftest), never last alone
+# Untraced: 1.1 million calls of is_cjk and _is_word_char, whose every line and branch the
+# other tests of this file cover (checked arc by arc); tracing them tripled the test's CPU.
+@pytest.mark.usefixtures("untraced")
 def test_the_regular_expression_splits_every_character_as_the_definition_does() -> None:
     # _RUNS (C) and _kind (per character) agree on every code point but combining marks
     # outside the CJK ranges, which send a text to the per-character split.
