@@ -81,23 +81,24 @@ def nodes(tmp_path: Path) -> Iterator[tuple[Pair, Served, Served]]:
 
 
 def _create(jpn: Node, agreement_id: str, rng: random.Random) -> dict[str, Precedence]:
-    made: dict[str, Precedence] = {}
-    for number, precedence in enumerate(rng.choices(PRECEDENCES, WEIGHTS, k=ITEMS)):
-        view = jpn.items.create(
-            NewItem(
-                ItemContent(
-                    ItemKind.REPORT,
-                    f"DPRK missile activity report {number:04d}",
-                    f"Observation {number}: launcher movement near Sunan.",
-                    "Early warning and assessment of DPRK missile activity",
-                ),
-                LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], [], agreement=agreement_id),
-                precedence,
+    """The items, each checked, sealed and journalled as by ``create``, stored in one transaction
+    (``create_many``: half the CPU of a transaction each); item id -> precedence."""
+    news = [
+        NewItem(
+            ItemContent(
+                ItemKind.REPORT,
+                f"DPRK missile activity report {number:04d}",
+                f"Observation {number}: launcher movement near Sunan.",
+                "Early warning and assessment of DPRK missile activity",
             ),
-            actor="sato",
+            LabelRequest("秘", ["KOR"], ["DPRK-MISSILE"], [], agreement=agreement_id),
+            precedence,
         )
-        made[view.id] = precedence
-    return made
+        for number, precedence in enumerate(rng.choices(PRECEDENCES, WEIGHTS, k=ITEMS))
+    ]
+    views = jpn.items.create_many(news, actor="sato")
+    assert [view.precedence for view in views] == [new.precedence for new in news]
+    return {view.id: view.precedence for view in views}
 
 
 def _send(home: Path, item_ids: list[str]) -> None:
