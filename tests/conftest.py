@@ -11,7 +11,9 @@
 * ``make_node`` — a new node home under ``tmp_path``;
 * ``federation`` — JPN and KOR nodes that pinned each other, imported the Japan–ROK
   GSOMIA signed by both, exchanged entry-into-force notes, with analysts ``sato`` (JPN,
-  極秘) and ``kim`` (KOR, 군사Ⅱ급비밀), and a low-cleared ``lee`` (KOR, 대외비).
+  極秘) and ``kim`` (KOR, 군사Ⅱ급비밀), and a low-cleared ``lee`` (KOR, 대외비);
+* ``federation_then`` — that federation after a further preparation (a function of both
+  nodes), made once per test process under a name and copied per test.
 """
 
 from __future__ import annotations
@@ -390,6 +392,39 @@ def federation(open_group: Callable[..., list[Node]], clock: FixedClock) -> Fede
     text = example_agreement(JPN_KOR_GSOMIA)
     (agreement_id,) = {a.id for a in jpn.agreements.all()}
     return Federation(jpn, kor, agreement_id, text, clock)
+
+
+Then = Callable[[Node, Node, str], object]
+"""What a test directory does to the federation (JPN, KOR, the agreement's id) before its tests start."""
+
+
+@pytest.fixture
+def federation_then(
+    open_group: Callable[..., list[Node]], clock: FixedClock
+) -> Callable[[str, Then], Federation]:
+    """The ``federation`` after ``then`` ran on it, once per test process (``name``), copied per test.
+
+    For fixtures that bring the federation into a further state every test of theirs starts
+    from (the console's passwords and delivered report): the copies are what ``then`` left
+    behind, as if it had run in the test.
+    """
+
+    def open_(name: str, then: Then) -> Federation:
+        def build(make: Callable[[str, str], Node]) -> None:
+            made: list[Node] = []
+
+            def keep(party: str, node_id: str) -> Node:
+                made.append(make(party, node_id))
+                return made[-1]
+
+            agreement_id = _jpn_kor(keep)
+            then(made[0], made[1], agreement_id)
+
+        jpn, kor = open_group(f"jpn-kor-{name}", build)
+        (agreement_id,) = {a.id for a in jpn.agreements.all()}
+        return Federation(jpn, kor, agreement_id, example_agreement(JPN_KOR_GSOMIA), clock)
+
+    return open_
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -13,33 +13,45 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from support_browser import chromium_path
 from support_web import PASSWORD, ConsoleClient, ConsoleWorld, deliver_to_kor
 
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem
+from accord.node import LabelRequest, NewItem, Node
+from accord.store import ItemRow
 from accord.web import ConsoleSettings, create_console_app
 
 
-@pytest.fixture
-def console(federation: Any) -> Iterator[ConsoleWorld]:
-    jpn, kor = federation.jpn, federation.kor
+def _console_state(jpn: Node, kor: Node, agreement_id: str) -> None:
+    """Passwords for ``kim`` and ``lee``, and a FLASH report from JPN received at KOR."""
     for name in ("kim", "lee"):
         kor.accounts.set_password(name, PASSWORD, actor="authority")
     report = jpn.items.create(
         NewItem(
             ItemContent(ItemKind.REPORT, "Hwasong launch-site survey", "Two TELs seen.", "Assessment"),
-            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement=federation.agreement_id),
+            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement=agreement_id),
             Precedence.FLASH,
         ),
         actor="sato",
     ).id
-    deliver_to_kor(federation, report)
+    deliver_to_kor(SimpleNamespace(jpn=jpn, kor=kor), report)
+
+
+@pytest.fixture
+def console(federation_then: Callable[[str, Any], Any]) -> Iterator[ConsoleWorld]:
+    # Made once per test process and copied per test (tests/conftest.py, ``federation_then``):
+    # creating and delivering the report in every test cost most of its CPU.
+    federation = federation_then("console", _console_state)
+    jpn, kor = federation.jpn, federation.kor
+    with jpn.ctx.db.transaction(read_only=True) as session:
+        (report,) = session.scalars(select(ItemRow.id)).all()
     clients: list[ConsoleClient] = []
 
     def client(**settings: Any) -> ConsoleClient:
