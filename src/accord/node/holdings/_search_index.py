@@ -2,8 +2,9 @@
 
 What is indexed of an item: its title, typed fields, body and attachment names, and the
 text of each translation this node made of it — as keyed tokens (:mod:`._search_text`
-tokenizes, :func:`accord.crypto.keyed_tokens` keys them under the search index key that
-:mod:`._vault` derives from the data key). The index never holds a word: crypto-erasing an
+defines the tokens, :class:`._search_keyed.KeyedTokenizer` makes them keyed with
+:func:`accord.crypto.keyed_tokens` under the search index key that :mod:`._vault` derives
+from the data key). The index never holds a word: crypto-erasing an
 item (Art. 16) leaves nothing readable behind, and its rows are removed in the same
 transaction as the erasure.
 
@@ -28,16 +29,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from accord.crypto import keyed_digest, keyed_tokens
+from accord.crypto import keyed_digest
 from accord.errors import AccordError
 from accord.items import FINAL_HOLDING_STATES, HoldingState, ItemContent
 from accord.markings import Marking
 from accord.node.core._context import NodeContext
-from accord.node.holdings._search_text import GAP, chunks, searchable_text
+from accord.node.holdings._search_keyed import KeyedTokenizer
+from accord.node.holdings._search_text import searchable_text
 from accord.node.holdings._vault import index_key, open_content, open_translation, unwrap_translation_key
 from accord.node.holdings._verifying import item_key
 from accord.store import (
-    GAP_TOKEN,
     IndexedChunk,
     IndexSource,
     ItemRepository,
@@ -60,7 +61,6 @@ __all__ = ["UNSEARCHED_STATUSES", "IndexCheck", "SearchIndex", "item_text", "own
 
 UNSEARCHED_STATUSES = FINAL_HOLDING_STATES | {HoldingState.CONSENT_REVOKED}
 """Holdings no longer held for use: not indexed, never found."""
-_CACHE_LIMIT = 500_000
 
 
 def item_text(content: ItemContent, attachment_names: Iterable[str]) -> str:
@@ -112,19 +112,6 @@ class IndexCheck:
         }
 
 
-_KEYED: dict[bytes, dict[str, str]] = {}
-"""Keyed tokens already computed, per index key (a vocabulary repeats, and an HMAC per token
-is most of the cost of indexing). Per key, so nodes never share an entry; emptied when it
-holds :data:`_CACHE_LIMIT` tokens."""
-
-
-def _keyed_cache(key: bytes) -> dict[str, str]:
-    cache = _KEYED.get(key)
-    if cache is None or len(cache) >= _CACHE_LIMIT:
-        cache = _KEYED[key] = {}
-    return cache
-
-
 class SearchIndex:
     """The node's blind search index: written with the holdings, rebuilt and checked on demand.
 
@@ -135,28 +122,18 @@ class SearchIndex:
         """Index the holdings of the node behind ``ctx``."""
         self._ctx = ctx
         self._key = index_key(ctx.data_key)
+        self._tokenizer = KeyedTokenizer(self._key)
 
     def key_tokens(self, tokens: Iterable[str]) -> list[str]:
         """The keyed form of plain tokens (a gap stays a gap)."""
-        cache = _keyed_cache(self._key)
-        plain = list(tokens)
-        try:
-            return [cache[token] for token in plain]  # once the vocabulary is known
-        except KeyError:
-            cache[GAP] = GAP_TOKEN
-            missing = list(set(plain).difference(cache))
-            cache.update(zip(missing, keyed_tokens(self._key, missing), strict=True))
-            return [cache[token] for token in plain]
+        return self._tokenizer.key_tokens(tokens)
 
     def digest(self, canonical_query: str) -> str:
         """The journal's digest of a query: keyed, so a short query cannot be guessed back."""
         return keyed_digest(self._key, canonical_query)
 
     def _chunks(self, text: str) -> list[IndexedChunk]:
-        return [
-            IndexedChunk(tuple(self.key_tokens(c.stream)), tuple(sorted(self.key_tokens(c.sets))))
-            for c in chunks(text)
-        ]
+        return self._tokenizer.chunks(text)
 
     def _level(self, row: ItemRow) -> str:
         """The item's level in this node's scheme, read from its stored marking."""

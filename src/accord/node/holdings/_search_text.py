@@ -138,14 +138,18 @@ _MARKS: set[str] = set()
 """Characters it does not: combining marks outside the CJK ranges (once looked up)."""
 
 
-def _runs(normalised: str) -> list[tuple[str, bool]]:
-    """(text, is CJK) of each CJK run and word of normalised text, in order."""
-    chars = set(normalised)
+def _has_marks(chars: set[str]) -> bool:
+    """Whether some of ``chars`` are combining marks outside the CJK ranges (see :data:`_RUNS`)."""
     for char in chars - _PLAIN - _MARKS:
         kind = _kind(char)
         plain = kind is not False or char.isalnum()
         (_PLAIN if plain else _MARKS).add(char)
-    if not chars.isdisjoint(_MARKS):
+    return not chars.isdisjoint(_MARKS)
+
+
+def _runs(normalised: str) -> list[tuple[str, bool]]:
+    """(text, is CJK) of each CJK run and word of normalised text, in order."""
+    if _has_marks(set(normalised)):
         return _runs_by_char(normalised)
     return [(cjk, True) if cjk else (word, False) for cjk, word in _RUNS.findall(normalised)]
 
