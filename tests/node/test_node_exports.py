@@ -129,6 +129,7 @@ def test_store_exports() -> None:
         "OutboxRow",
         "PartyRow",
         "PeerSequenceRow",
+        "PendingCounts",
         "QuarantineRepository",
         "QuarantineRow",
         "ReasonCount",

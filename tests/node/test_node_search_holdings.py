@@ -146,6 +146,19 @@ def test_check_sees_a_count_off_by_one_and_reindex_repairs_it(jpn: Node) -> None
     assert _ids(jpn, "민") == (_ids(jpn, "민국")[0], 1)
 
 
+def test_a_rebuild_in_many_batches_counts_every_item_once(jpn: Node) -> None:
+    bodies = ["대한민국 정보 radar", "日本国 情報 radar", "대한 情報", "radars 北", "北 北 민국"]
+    made = [_create(jpn, body, secret=n % 2 == 0) for n, body in enumerate(bodies)]
+    with jpn.ctx.db.transaction() as session:
+        written = sorted(session.execute(text("SELECT * FROM search_counts")).all())
+    # Batches of two: the counts are held across batches and written with the last one.
+    assert jpn.items.search.index().rebuild(batch=2) == len(made)
+    with jpn.ctx.db.transaction() as session:
+        assert sorted(session.execute(text("SELECT * FROM search_counts")).all()) == written
+    assert jpn.items.search.check().agrees
+    assert _ids(jpn, "情報") == ([made[2], made[1]], 2)
+
+
 def test_the_database_file_holds_no_searched_word(make_node: Callable[..., Node]) -> None:
     node = make_node("JPN", "jpn-mod")
     node.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority")

@@ -39,7 +39,7 @@ from accord.store._ledger_store import (
 )
 from accord.store._outbox_repository import OutboxRepository
 from accord.store._sealer_lock import SealerLock
-from accord.store._search_counts import SearchCountRow, search_count_drift, token_counts
+from accord.store._search_counts import PendingCounts, SearchCountRow, search_count_drift, token_counts
 from accord.store._search_index import (
     GAP_TOKEN,
     IndexedChunk,
@@ -147,6 +147,7 @@ __all__ = [
     "OutboxRow",
     "PartyRow",
     "PeerSequenceRow",
+    "PendingCounts",
     "QuarantineRepository",
     "QuarantineRow",
     "ReasonCount",

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
-from itertools import chain
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from itertools import chain, repeat
+from operator import neg
 
 from sqlalchemy import String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -31,6 +32,7 @@ from accord.store._tables import Base, ItemRow
 
 __all__ = [
     "EVERY_ITEM",
+    "PendingCounts",
     "SearchCountRow",
     "count_items",
     "indexed_tokens",
@@ -100,9 +102,49 @@ def item_classes(session: Session, item_ids: Collection[str]) -> dict[str, Class
     return {str(i): (key or "", str(party)) for i, key, party in session.execute(query)}
 
 
-def count_items(session: Session, tokens: Mapping[str, Iterable[str]], classes: Mapping[str, Class]) -> None:
-    """Count each item of ``tokens`` (item id → keyed tokens it now holds and did not) once per token."""
-    _apply(session, _deltas(tokens, classes), 1)
+class PendingCounts:
+    """Counts a rebuild has made and not yet written: written together, with one of its batches.
+
+    A rebuild's batches of 2,000 items each hold most of the vocabulary: counted batch by
+    batch, each batch rewrote tens of thousands of the same rows. Held here, each row is
+    written once per :meth:`write`.
+    """
+
+    def __init__(self) -> None:
+        """Nothing pending."""
+        self._deltas: dict[Class, Counter[str]] = {}
+        self.size = 0
+        """How many (token, class) counts are pending."""
+
+    def add(self, deltas: Mapping[Class, Counter[str]]) -> None:
+        """Add counts (per class, per token)."""
+        for shape, counted in deltas.items():
+            mine = self._deltas.setdefault(shape, Counter())
+            before = len(mine)
+            mine.update(counted)
+            self.size += len(mine) - before
+
+    def write(self, session: Session) -> None:
+        """Write the pending counts in the caller's transaction; nothing is pending after."""
+        _apply(session, self._deltas, 1)
+        self._deltas, self.size = {}, 0
+
+
+def count_items(
+    session: Session,
+    tokens: Mapping[str, Iterable[str]],
+    classes: Mapping[str, Class],
+    pending: PendingCounts | None = None,
+) -> None:
+    """Count each item of ``tokens`` (item id → keyed tokens it now holds and did not) once per token.
+
+    With ``pending``, the counts are added to it, to be written by its :meth:`~PendingCounts.write`.
+    """
+    deltas = _deltas(tokens, classes)
+    if pending is not None:
+        pending.add(deltas)
+    else:
+        _apply(session, deltas, 1)
 
 
 def uncount_items(
@@ -112,21 +154,19 @@ def uncount_items(
     _apply(session, _deltas(tokens, classes), -1)
 
 
-def _deltas(
-    tokens: Mapping[str, Iterable[str]], classes: Mapping[str, Class]
-) -> dict[tuple[str, str, str], int]:
+def _deltas(tokens: Mapping[str, Iterable[str]], classes: Mapping[str, Class]) -> dict[Class, Counter[str]]:
+    """How many of the items hold each token, per class."""
     by_class: dict[Class, list[Iterable[str]]] = {}
     for item_id, held in tokens.items():
         if (
             item_id in classes
         ):  # else index rows of an item not held: never found, not counted (check: "extra")
             by_class.setdefault(classes[item_id], []).append(held)
-    deltas: dict[tuple[str, str, str], int] = {}
-    for (key, party), sets in by_class.items():
-        counted = Counter(chain.from_iterable(sets))  # counting strings, in C
+    out: dict[Class, Counter[str]] = {}
+    for shape, sets in by_class.items():
+        counted = out[shape] = Counter(chain.from_iterable(sets))  # counting strings, in C
         counted.pop(_GAP, None)
-        deltas.update(((token, key, party), n) for token, n in counted.items())
-    return deltas
+    return out
 
 
 _UPSERT = (
@@ -140,32 +180,40 @@ _PG_UPSERT = (
 )
 
 
-def _apply(session: Session, deltas: Mapping[tuple[str, str, str], int], sign: int) -> None:
-    if not deltas:
+def _apply(session: Session, deltas: Mapping[Class, Counter[str]], sign: int) -> None:
+    if not any(deltas.values()):
         return
-    rows = sorted(deltas.items())  # one order for every writer: no lock cycles on PostgreSQL
     if _postgres(session):
+        rows = sorted(_rows(deltas, sign))  # one order for every writer: no lock cycles on PostgreSQL
         session.execute(
             text(_PG_UPSERT),
             {
-                "t": [t for (t, _, _), _ in rows],
-                "k": [k for (_, k, _), _ in rows],
-                "p": [p for (_, _, p), _ in rows],
-                "n": [sign * n for _, n in rows],
+                "t": [t for t, _, _, _ in rows],
+                "k": [k for _, k, _, _ in rows],
+                "p": [p for _, _, p, _ in rows],
+                "n": [n for _, _, _, n in rows],
             },
         )
     else:
         # Through the driver: SQLAlchemy's handling of tens of thousands of parameter sets
-        # cost as much as SQLite's work (a rebuild's batch).
-        session.connection().exec_driver_sql(_UPSERT, [(t, k, p, sign * n) for (t, k, p), n in rows])
+        # cost as much as SQLite's work (a rebuild's batch). Unsorted: SQLite takes its write
+        # lock for the whole transaction, so no two writers interleave.
+        session.connection().exec_driver_sql(_UPSERT, list(_rows(deltas, sign)))
     if sign < 0:
         # Rows at zero go, so that a class whose items are all gone is not "present".
         session.execute(
             text(
                 "DELETE FROM search_counts WHERE token = :t AND access_key = :k AND party = :p AND items = 0"
             ),
-            [{"t": t, "k": k, "p": p} for (t, k, p), _ in rows],
+            [{"t": t, "k": k, "p": p} for t, k, p, _ in _rows(deltas, sign)],
         )
+
+
+def _rows(deltas: Mapping[Class, Counter[str]], sign: int) -> Iterator[tuple[str, str, str, int]]:
+    """(token, access key, party, change) of each count; the tuples made in C (``zip``)."""
+    for (key, party), counted in deltas.items():
+        changes = counted.values() if sign > 0 else map(neg, counted.values())
+        yield from zip(counted.keys(), repeat(key), repeat(party), changes)
 
 
 def token_counts(session: Session, token: str) -> list[tuple[str | None, str, int]]:

@@ -18,11 +18,10 @@ into a ``MATCH`` or ``tsquery`` literal, each quoted; the literal is a bound par
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Integer, String, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -31,6 +30,7 @@ from accord.items import HoldingState
 from accord.store._search_counts import (
     EVERY_ITEM,
     Class,
+    PendingCounts,
     SearchCountRow,
     count_items,
     indexed_tokens,
@@ -64,8 +64,10 @@ __all__ = [
 
 GAP_TOKEN = "0"  # noqa: S105 (a marker, not a secret)
 """What stands for a gap between CJK runs in a stream (no keyed token is all digits)."""
-_TOKENS = re.compile(r"(?:(?:[a-z2-7]{13}|0)(?: (?:[a-z2-7]{13}|0))*)?")
-"""Keyed tokens (or gaps), separated by single spaces."""
+_TOKEN_CHARS = 13
+"""Characters of a keyed token (64 bits in base32)."""
+_NOT_KEYED = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz234567 0")
+"""Deletes every character a line of keyed tokens (and gaps) may hold: what is left is not."""
 
 
 class SearchDocRow(Base):
@@ -92,7 +94,22 @@ class IndexedChunk:
 
     def digest(self) -> str:
         """SHA-256 of the tokens, as stored for checks."""
-        return hashlib.sha256(f"{' '.join(self.stream)}|{' '.join(self.sets)}".encode("ascii")).hexdigest()
+        return _digest(" ".join(self.stream), " ".join(self.sets))
+
+    def digest_and_line(self) -> tuple[str, str]:
+        """:meth:`digest`, and the tokens as the text index takes them (checked: keyed tokens only).
+
+        Raises:
+            StorageError: a token is not a keyed token or a gap.
+        """
+        stream, sets = " ".join(self.stream), " ".join(self.sets)
+        line = f"{stream} {sets}" if stream and sets else stream or sets
+        _check_line(line, [*self.stream, *self.sets])
+        return _digest(stream, sets), line
+
+
+def _digest(stream: str, sets: str) -> str:
+    return hashlib.sha256(f"{stream}|{sets}".encode("ascii")).hexdigest()
 
 
 def _checked(tokens: Iterable[str]) -> list[str]:
@@ -104,10 +121,26 @@ def _checked(tokens: Iterable[str]) -> list[str]:
 def _joined(tokens: list[str]) -> str:
     """The tokens separated by spaces, once each is known to be a keyed token (or a gap)."""
     line = " ".join(tokens)
-    # A space inside a token would pass the pattern as two tokens: count them too.
-    if not _TOKENS.fullmatch(line) or line.count(" ") != max(len(tokens) - 1, 0):
-        raise StorageError("the search index takes keyed tokens only")
+    _check_line(line, tokens)
     return line
+
+
+def _check_line(line: str, tokens: Sequence[str]) -> None:
+    """``line`` (``tokens`` joined by single spaces) holds keyed tokens and gaps only.
+
+    Each token is 13 characters of lowercase base32 (``a``–``z``, ``2``–``7``) or
+    ``GAP_TOKEN``; checked in C, a line of a thousand tokens at a time: no character outside
+    that alphabet, every token of 13 characters or a gap, no ``0`` but the gaps, and no space
+    but the separators (a space inside a token would make it two).
+    """
+    gaps = tokens.count(GAP_TOKEN)
+    if (
+        line.translate(_NOT_KEYED)
+        or list(map(len, tokens)).count(_TOKEN_CHARS) + gaps != len(tokens)
+        or line.count(GAP_TOKEN) != gaps
+        or line.count(" ") != max(len(tokens) - 1, 0)
+    ):
+        raise StorageError("the search index takes keyed tokens only")
 
 
 def _tsvector(chunk: IndexedChunk) -> str:
@@ -131,10 +164,17 @@ class SearchDoc:
     chunks: Sequence[IndexedChunk]
 
 
-def add_search_docs(session: Session, docs: Sequence[SearchDoc]) -> None:
-    """Index the chunks of ``docs`` (one statement per table for all of them), and count them."""
-    _count_new_tokens(session, docs)
-    chunks = [chunk for doc in docs for chunk in doc.chunks]
+def add_search_docs(
+    session: Session, docs: Sequence[SearchDoc], pending: PendingCounts | None = None
+) -> None:
+    """Index the chunks of ``docs`` (one statement per table for all of them), and count them.
+
+    With ``pending`` (a rebuild), the counts are added to it instead of written now.
+    """
+    _count_new_tokens(session, docs, pending)
+    if session.get_bind().dialect.name != "postgresql":
+        _add_sqlite(session, docs)
+        return
     rows: list[dict[str, object]] = [
         {
             "item_id": doc.item_id,
@@ -142,30 +182,44 @@ def add_search_docs(session: Session, docs: Sequence[SearchDoc]) -> None:
             "chunk": number,
             "classification": doc.classification,
             "digest": chunk.digest(),
+            # The tsvector goes in with its row: the chunk ids are not needed.
+            "tokens": _tsvector(chunk),
         }
         for doc in docs
         for number, chunk in enumerate(doc.chunks)
     ]
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        # The tsvector goes in with its row: the chunk ids are not needed.
-        session.execute(
-            _PG_INSERT, [{**row, "tokens": _tsvector(chunk)} for row, chunk in zip(rows, chunks, strict=True)]
-        )
-        return
-    new = insert(SearchDocRow).returning(SearchDocRow.id, sort_by_parameter_order=True)
-    ids = session.scalars(new, rows).all()
-    session.execute(
-        text("INSERT INTO search_fts (rowid, tokens) VALUES (:id, :t)"),
-        [
-            {"id": row_id, "t": _joined([*chunk.stream, *chunk.sets])}
-            for row_id, chunk in zip(ids, chunks, strict=True)
-        ],
-    )
+    if rows:
+        session.execute(_PG_INSERT, rows)
 
 
-def _count_new_tokens(session: Session, docs: Sequence[SearchDoc]) -> None:
+_SQLITE_DOCS = (
+    "INSERT INTO search_docs (id, item_id, source_id, chunk, classification, digest) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+_SQLITE_FTS = "INSERT INTO search_fts (rowid, tokens) VALUES (?, ?)"
+
+
+def _add_sqlite(session: Session, docs: Sequence[SearchDoc]) -> None:
+    """The chunk rows and their text-index rows, numbered here, through the driver (no ORM)."""
+    connection = session.connection()
+    # A write transaction on SQLite holds the write lock from its start (BEGIN IMMEDIATE,
+    # store._database): the ids after the highest are this transaction's to give. Were one
+    # taken, the primary key would refuse it and the transaction fail, never share a row.
+    next_id = int(connection.exec_driver_sql("SELECT coalesce(max(id), 0) + 1 FROM search_docs").scalar_one())
+    rows: list[tuple[int, str, str, int, str, str]] = []
+    lines: list[tuple[int, str]] = []
+    for doc in docs:
+        for number, chunk in enumerate(doc.chunks):
+            digest, line = chunk.digest_and_line()
+            rows.append((next_id, doc.item_id, doc.source_id, number, doc.classification, digest))
+            lines.append((next_id, line))
+            next_id += 1
+    if rows:
+        connection.exec_driver_sql(_SQLITE_DOCS, rows)
+        connection.exec_driver_sql(_SQLITE_FTS, lines)
+
+
+def _count_new_tokens(session: Session, docs: Sequence[SearchDoc], pending: PendingCounts | None) -> None:
     """Count each item of ``docs`` once for each token it did not hold before (``search_counts``)."""
     held: dict[str, set[str]] = {}
     for doc in docs:
@@ -175,8 +229,12 @@ def _count_new_tokens(session: Session, docs: Sequence[SearchDoc]) -> None:
             tokens.update(chunk.sets)
             tokens.add(EVERY_ITEM)
     had = indexed_tokens(session, [i for i, tokens in held.items() if tokens])
-    new = {item_id: tokens - had.get(item_id, set()) for item_id, tokens in held.items() if tokens}
-    count_items(session, new, item_classes(session, list(new)))
+    new = {
+        item_id: tokens - had[item_id] if item_id in had else tokens  # most often new: no copy
+        for item_id, tokens in held.items()
+        if tokens
+    }
+    count_items(session, new, item_classes(session, list(new)), pending)
 
 
 _PG_INSERT = text(

@@ -43,6 +43,7 @@ from accord.store import (
     IndexSource,
     ItemRepository,
     ItemRow,
+    PendingCounts,
     SearchDoc,
     TranslationRow,
     add_search_docs,
@@ -61,6 +62,8 @@ __all__ = ["UNSEARCHED_STATUSES", "IndexCheck", "SearchIndex", "item_text", "own
 
 UNSEARCHED_STATUSES = FINAL_HOLDING_STATES | {HoldingState.CONSENT_REVOKED}
 """Holdings no longer held for use: not indexed, never found."""
+_PENDING_COUNTS = 250_000
+"""(Token, class) counts a rebuild holds before it writes them (a few tens of MB)."""
 
 
 def item_text(content: ItemContent, attachment_names: Iterable[str]) -> str:
@@ -211,16 +214,22 @@ class SearchIndex:
             clear_search_index(session)
             ids = all_item_ids(session)
         indexed = 0
+        # The counts are written every few hundred thousand and with the last batch, not with
+        # each: every batch holds most of the vocabulary (search_counts rows), and a rebuild's
+        # index is incomplete until it ends anyway.
+        pending = PendingCounts()
         for start in range(0, len(ids), batch):
             with self._ctx.db.transaction() as session:
-                indexed += self._rebuild_batch(session, ids[start : start + batch])
+                indexed += self._rebuild_batch(session, ids[start : start + batch], pending)
+                if pending.size >= _PENDING_COUNTS or start + batch >= len(ids):
+                    pending.write(session)
             if progress is not None:
                 progress(min(start + batch, len(ids)), len(ids))
         with self._ctx.db.transaction() as session:
             analyze_search_tables(session)
         return indexed
 
-    def _rebuild_batch(self, session: Session, ids: list[str]) -> int:
+    def _rebuild_batch(self, session: Session, ids: list[str], pending: PendingCounts) -> int:
         """Index the items ``ids`` (three queries for the batch, then the inserts)."""
         indexed = 0
         docs: list[SearchDoc] = []
@@ -236,7 +245,7 @@ class SearchIndex:
                 level = levels[row.marking_json] = self._level(row)
             docs += [SearchDoc(row.id, source_id, level, chunked) for source_id, chunked in parts]
             indexed += 1 if parts else 0
-        add_search_docs(session, docs)
+        add_search_docs(session, docs, pending)
         return indexed
 
     def check(self) -> IndexCheck:
