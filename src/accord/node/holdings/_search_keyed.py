@@ -116,6 +116,21 @@ class KeyedTokenizer:
             out.update(keyed)
         return tuple(sorted(out))
 
+    def _learn(self, words: set[str], singles: set[str]) -> None:
+        """Key what is new among ``words`` (word and prefix tokens) and one-character runs, in one call."""
+        prefixes, known = self._memo.prefixes, self._memo.tokens
+        new_words = [word for word in words if word not in prefixes or f"w:{word}" not in known]
+        plain = [f"c:{run}" for run in singles if f"c:{run}" not in known]
+        if not new_words and not plain:
+            return
+        plain += [f"w:{word}" for word in new_words]
+        of_word = [[f"p:{word[:n]}" for n in range(1, min(len(word), PREFIX_MAX) + 1)] for word in new_words]
+        self.key_tokens(plain + [token for tokens in of_word for token in tokens])
+        prefixes.update(
+            (word, tuple(map(known.__getitem__, tokens)))
+            for word, tokens in zip(new_words, of_word, strict=True)
+        )
+
     def chunks(self, text: str) -> list[IndexedChunk]:
         """The keyed chunks of ``text``: :func:`~._search_text.chunks`, each token keyed.
 
@@ -127,23 +142,24 @@ class KeyedTokenizer:
         if _has_marks(chars):
             return self._long(self._stream_of_runs(normalised), _runs(normalised))
         found = _RUNS.findall(normalised)  # (CJK run, word): one of them is empty
+        words = {word for _, word in found}
+        words.discard("")
+        self._learn(words, {run for run, _ in found if len(run) == 1})
         # Every bigram of the text in order, keyed in C; the runs then take them in turn.
         bigrams = self._known(list(map("b:".__add__, _BIGRAMS.findall(normalised))))
         known = self._memo.tokens
         stream: list[str] = []
-        words: set[str] = set()
         taken = 0
         previous = False
         for run, word in found:
             if word:
-                stream.append(known.get("w:" + word) or self._known(["w:" + word])[0])
-                words.add(word)
+                stream.append(known["w:" + word])
                 previous = False
                 continue
             if previous:
                 stream.append(GAP_TOKEN)
             if len(run) == 1:
-                stream.append(known.get("c:" + run) or self._known(["c:" + run])[0])
+                stream.append(known["c:" + run])
             else:
                 stream += bigrams[taken : taken + len(run) - 1]
                 taken += len(run) - 1
