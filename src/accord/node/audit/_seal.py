@@ -39,16 +39,17 @@ from accord.ledger import Checkpoint, HashStore, MerkleTree, leaf_hash
 from accord.node.audit._checkpoint_rows import checkpoint_from_row, checkpoint_row
 from accord.node.core._context import NodeContext
 from accord.store import (
-    JournalRow,
-    LedgerCheckpointRow,
     NewEvent,
     SqlHashStore,
     WitnessAlarmRow,
     append_event,
     assign_leaves,
+    checkpoint_at,
     format_stamp,
+    insert_checkpoint,
     journal_horizon,
     journal_writers,
+    ledger_head,
     lock_ledger,
     pending_leaves,
     read_snapshot,
@@ -74,18 +75,21 @@ class _Overlay:
     """A :class:`HashStore` that reads through to another and keeps the writes in memory.
 
     A seal computes its nodes and root in a read transaction (no write lock held) and
-    writes them afterwards.
+    writes them afterwards. It reads each stored node once: checking the right edge reads
+    exactly the nodes that appending then builds on.
     """
 
-    def __init__(self, base: HashStore) -> None:
+    def __init__(self, base: HashStore, size: int) -> None:
         self._base = base
-        self._size = base.size()
+        self._size = size  # the base's size, which the caller has just read
         self._new: dict[tuple[int, int], bytes] = {}
         self.writes: list[tuple[int, int, bytes]] = []
 
     def get(self, level: int, index: int) -> bytes:
         found = self._new.get((level, index))
-        return found if found is not None else self._base.get(level, index)
+        if found is None:
+            found = self._new[level, index] = self._base.get(level, index)
+        return found
 
     def put_many(self, items: Iterable[tuple[int, int, bytes]]) -> None:
         for level, index, digest in items:
@@ -234,7 +238,8 @@ class Sealer:
             signed = self._sign(batch.checkpoint)
             with db.transaction(urgent=urgent) as session:
                 lock_ledger(session)
-                if self._head(session) == (batch.start, batch.start):
+                head = ledger_head(session)
+                if (head.leaves, head.covered) == (batch.start, batch.start):
                     self._write(session, batch, signed)
                     return signed, len(batch.seqs)
         with db.transaction(urgent=urgent) as session:
@@ -246,14 +251,8 @@ class Sealer:
             self._write(session, batch, signed)
             return signed, len(batch.seqs)
 
-    @staticmethod
-    def _head(session: Session) -> tuple[int, int]:
-        """(leaves in the tree, size of the latest checkpoint)."""
-        latest = session.execute(select(func.max(LedgerCheckpointRow.size))).scalar()
-        return SqlHashStore(session).size(), int(latest or 0)
-
     def _prepare(self, session: Session, up_to: int | None) -> _Batch | None:
-        start, covered = self._head(session)
+        start, covered, beyond = ledger_head(session)
         held = self._held(session, covered)
         if start != covered:
             raise _Damaged(
@@ -261,19 +260,18 @@ class Sealer:
                 None if held is None else held.to_dict(),
                 {"size": start},
             )
-        beyond = session.execute(select(func.max(JournalRow.leaf))).scalar()
         if beyond is not None and beyond >= start:
             raise _Damaged(
                 f"a journal row holds leaf {beyond} but the ledger has {start} leaves",
                 None if held is None else held.to_dict(),
-                {"size": start, "leaf": int(beyond)},
+                {"size": start, "leaf": beyond},
             )
         rows = pending_leaves(session, SEAL_BATCH, up_to=up_to)
         if not rows:
             return None
+        overlay = _Overlay(SqlHashStore(session), start)
         if held is not None:
-            self._check_right_edge(session, held)
-        overlay = _Overlay(SqlHashStore(session))
+            self._check_right_edge(overlay, held)
         tree = MerkleTree(overlay)
         tree.append_leaf_hashes([leaf_hash(data) for _, data in rows])
         checkpoint = Checkpoint(
@@ -291,7 +289,7 @@ class Sealer:
         Raises:
             _Damaged: it is malformed.
         """
-        row = session.scalars(select(LedgerCheckpointRow).where(LedgerCheckpointRow.size == size)).first()
+        row = checkpoint_at(session, size)
         if row is None:
             return None
         try:
@@ -299,7 +297,7 @@ class Sealer:
         except InvalidInput as exc:
             raise _Damaged(f"the latest checkpoint ({size} leaves) is malformed: {exc}", None, {}) from exc
 
-    def _check_right_edge(self, session: Session, held: SignedCheckpoint) -> None:
+    def _check_right_edge(self, stored: HashStore, held: SignedCheckpoint) -> None:
         """Refuse unless the stored nodes a seal builds on give the latest signed root.
 
         Appending reads only the right edge of the tree (the perfect subtrees of the binary
@@ -327,7 +325,7 @@ class Sealer:
                 {"size": signed.size},
             )
         try:
-            root: bytes | None = MerkleTree(SqlHashStore(session)).root(signed.size)
+            root: bytes | None = MerkleTree(stored).root(signed.size)
         except IntegrityError:
             root = None
         if root != signed.root:
@@ -346,4 +344,4 @@ class Sealer:
     def _write(session: Session, batch: _Batch, signed: SignedCheckpoint) -> None:
         assign_leaves(session, batch.seqs, batch.start)
         SqlHashStore(session).put_many(batch.writes)
-        session.add(checkpoint_row(signed))
+        insert_checkpoint(session, checkpoint_row(signed))
