@@ -64,10 +64,30 @@ _encode_text = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=Fa
 _LEAF = '{"action":%s,"actor":%s,"at":%s,"detail":%s,"item_id":%s,"outcome":%s,"seq":%d}'
 
 
+_WORDS: dict[str, str] = {}
+_WORDS_LIMIT = 4096
+
+
 def _json_text(value: str) -> str:
+    if type(value) is str and value.isascii():  # ASCII text is NFC already
+        return _encode_text(value)
     if not unicodedata.is_normalized("NFC", value):
         value = unicodedata.normalize("NFC", value)
     return _encode_text(value)
+
+
+def _json_word(value: str) -> str:
+    """:func:`_json_text` of an actor, action or outcome: few distinct ones, each encoded once.
+
+    A seal writes three of them per row; the table is bounded (past it, they are encoded
+    every time), and a text that does not encode is never kept.
+    """
+    found = _WORDS.get(value)
+    if found is None:
+        found = _json_text(value)
+        if len(_WORDS) < _WORDS_LIMIT:
+            _WORDS[value] = found
+    return found
 
 
 class StoredEvent(NamedTuple):
@@ -94,15 +114,16 @@ def leaf_data(row: StoredEvent) -> bytes:
     gives other bytes, and the verifier reports the row as altered.
     """
     seq, at, actor, action, item_id, outcome, detail_json = row
+    words = _WORDS  # an encoded text is never empty: ``or`` falls back only on a miss
     return (
         _LEAF
         % (
-            _json_text(action),
-            _json_text(actor),
+            words.get(action) or _json_word(action),
+            words.get(actor) or _json_word(actor),
             _json_text(at),
             detail_json,
             "null" if item_id is None else _json_text(item_id),
-            _json_text(outcome),
+            words.get(outcome) or _json_word(outcome),
             seq,
         )
     ).encode("utf-8")
@@ -143,7 +164,8 @@ def pending_leaves(session: Session, limit: int, *, up_to: int | None = None) ->
         rows = _fetch(session, f"{columns} ORDER BY seq LIMIT ?", (limit,))
     else:
         rows = _fetch(session, f"{columns} AND seq <= ? ORDER BY seq LIMIT ?", (up_to, limit))
-    return [(row[0], leaf_data(StoredEvent(*row))) for row in rows]
+    # The driver's row has the columns of a StoredEvent in its order: no copy into one.
+    return [(row[0], leaf_data(row)) for row in rows]  # type: ignore[arg-type]
 
 
 def assign_leaves(session: Session, seqs: Sequence[int], start: int) -> None:
@@ -285,7 +307,7 @@ class SqlHashStore:
         Raises:
             IntegrityError: a node is already written (the ledger is append-only).
         """
-        rows = [(level, index, digest) for level, index, digest in items]
+        rows = sorted(items)  # in key order: SQLite appends to each level instead of seeking
         if not rows:
             return
         try:

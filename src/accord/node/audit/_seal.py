@@ -92,10 +92,14 @@ class _Overlay:
         return found
 
     def put_many(self, items: Iterable[tuple[int, int, bytes]]) -> None:
-        for level, index, digest in items:
-            self._new[level, index] = digest
-            self.writes.append((level, index, digest))
-            self._size += level == 0
+        added = list(items)
+        self.writes.extend(added)
+        new, leaves = self._new, 0
+        for level, index, digest in added:
+            new[level, index] = digest
+            if level == 0:
+                leaves += 1
+        self._size += leaves
 
     def size(self) -> int:
         return self._size
