@@ -30,10 +30,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
-from accord.errors import IntegrityError, InvalidInput, VerificationFailed
+from accord.errors import AccordError, IntegrityError, InvalidInput, VerificationFailed
 from accord.exchange import CHECKPOINT_PURPOSE, SignedCheckpoint
 from accord.ledger import Checkpoint, HashStore, MerkleTree, leaf_hash
 from accord.node.audit._checkpoint_rows import checkpoint_from_row, checkpoint_row
@@ -115,6 +116,10 @@ class _Damaged(IntegrityError):
         self.tree = tree
 
 
+class _Backlog(Exception):
+    """More rows are pending than one seal takes: leave them to the seal after the commit."""
+
+
 @dataclass(frozen=True)
 class _Batch:
     start: int
@@ -163,6 +168,35 @@ class Sealer:
             if count < SEAL_BATCH:
                 break
         return last
+
+    def seal_within(self, session: Session) -> bool:
+        """Seal every row not sealed yet inside the caller's write transaction; whether it did.
+
+        For FLASH work (after a FLASH send or receipt, the node seals at once): on SQLite its
+        transaction already holds the database's one write lock, and every row not sealed
+        yet — its own included — precedes any other, so sealing there keeps leaves in
+        ``seq`` order and saves taking the lock and committing a second time while routine
+        writers queue for it. The checkpoint then commits with the work, or neither does.
+        The same checks as :meth:`seal` run (the checkpoint's signature, the right edge).
+
+        Returns False, having changed nothing (a savepoint), on PostgreSQL (a sealer there
+        waits for the journal's writers, this transaction among them), when the backlog
+        exceeds one seal, or when the seal fails (a damaged ledger: the caller's seal after
+        its commit then raises the alarm, as before).
+        """
+        if self._ctx.db.dialect != "sqlite":
+            return False
+        try:
+            with session.begin_nested():
+                batch = self._prepare(session, None)
+                if batch is None:
+                    return True
+                if len(batch.seqs) >= SEAL_BATCH:
+                    raise _Backlog
+                self._write(session, batch, self._sign(batch.checkpoint))
+        except (_Backlog, AccordError, SQLAlchemyError):
+            return False
+        return True
 
     def _final_seq(self) -> int | None:
         """PostgreSQL: the highest ``seq`` up to which every journal row is final; SQLite: None (all).
