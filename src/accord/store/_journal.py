@@ -32,6 +32,7 @@ from accord.store._tables import JournalRow
 
 __all__ = ["Event", "NewEvent", "append_event", "append_events", "format_stamp", "read_events"]
 
+_HELD = "accord.journal.connection"
 _INSERT = "INSERT INTO journal (at, actor, action, item_id, outcome, detail_json) VALUES (?, ?, ?, ?, ?, ?)"
 
 
@@ -105,7 +106,7 @@ def _columns(event: NewEvent) -> tuple[str, str, str, str | None, str, str]:
         event.action,
         event.item_id,
         event.outcome,
-        canonical_json(dict(event.detail)).decode("utf-8"),
+        canonical_json(event.detail).decode("utf-8"),
     )
 
 
@@ -126,9 +127,9 @@ def append_event(session: Session, event: NewEvent, *, flush: bool = True) -> St
     columns = _columns(event)
     if flush:
         session.flush()
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        seq = _insert_sqlite(connection, columns)
+    connection, raw = _connection_of(session)
+    if raw is not None:
+        seq = _insert_sqlite(raw, connection, columns)
     else:
         hold_journal_order(session)
         returning = driver_sql(session, _INSERT + " RETURNING seq")
@@ -136,14 +137,35 @@ def append_event(session: Session, event: NewEvent, *, flush: bool = True) -> St
     return StoredEvent(int(seq), *columns)
 
 
-def _insert_sqlite(connection: Connection, columns: tuple[object, ...]) -> int:
+def _connection_of(session: Session) -> tuple[Connection, sqlite3.Connection | None]:
+    """The connection of the session's transaction, and on SQLite the driver's connection under it.
+
+    Looked up once per transaction and kept in ``session.info`` beside the transaction it
+    belongs to: ``session.connection()`` costs more than a third of the insert on SQLite, and
+    a transaction holds one connection from its start to its end. The kept transaction
+    object also keeps its identity from being reused by a later transaction of the session.
+    """
+    transaction = session.get_transaction()
+    held = session.info.get(_HELD)
+    if held is not None and held[0] is transaction:
+        return held[1], held[2]
+    connection = session.connection()
+    raw = (
+        cast(sqlite3.Connection, connection.connection.dbapi_connection)  # the dialect is pysqlite
+        if connection.dialect.name == "sqlite"
+        else None
+    )
+    session.info[_HELD] = (session.get_transaction(), connection, raw)
+    return connection, raw
+
+
+def _insert_sqlite(raw: sqlite3.Connection, connection: Connection, columns: tuple[object, ...]) -> int:
     """Insert one row on SQLite straight through the driver's connection; its rowid is the seq.
 
     ``exec_driver_sql`` costs twice the insert itself in Python (execution context, result
     object); the row is the same. A driver error is raised as SQLAlchemy's own wrapping of it,
     as ``exec_driver_sql`` would (SQLite has no lost connection to invalidate).
     """
-    raw = cast(sqlite3.Connection, connection.connection.dbapi_connection)  # the dialect is pysqlite
     try:
         cursor = raw.execute(_INSERT, columns)
     except sqlite3.Error as exc:

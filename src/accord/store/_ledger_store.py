@@ -9,6 +9,9 @@ and turns journal rows into leaves:
 * :func:`pending_leaves` / :func:`assign_leaves` — the rows not sealed yet, in ``seq`` order,
   and numbering them as the next leaves;
 * :func:`sealed_rows` — sealed rows by leaf number, for proofs and verification;
+* :func:`ledger_head`, :func:`checkpoint_at`, :func:`insert_checkpoint` — what a seal reads
+  and writes besides the nodes, each one statement through the driver (a seal runs every
+  second and after every FLASH event; SQLAlchemy's statements cost it more than the database);
 * :func:`lock_ledger` — serialise sealers (SQLite's ``BEGIN IMMEDIATE`` already does).
 
 Leaves are numbered in the order rows are sealed, never derived from ``seq`` (rolled-back
@@ -26,34 +29,65 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from sqlalchemy.orm import Session
 
 from accord.errors import IntegrityError
-from accord.store._tables import Base, JournalRow, LedgerNodeRow
+from accord.store._tables import LedgerCheckpointRow
 
 __all__ = [
+    "LedgerHead",
     "SealedRow",
     "SqlHashStore",
     "assign_leaves",
+    "checkpoint_at",
+    "insert_checkpoint",
     "leaf_data",
+    "ledger_head",
     "lock_ledger",
     "pending_leaves",
     "read_snapshot",
     "sealed_rows",
 ]
 
-_NODES = Base.metadata.tables[LedgerNodeRow.__tablename__]
-_JOURNAL = Base.metadata.tables[JournalRow.__tablename__]
+_SIZE = "SELECT max(idx) FROM ledger_nodes WHERE level = 0"
+_HEAD = (
+    "SELECT (SELECT max(idx) FROM ledger_nodes WHERE level = 0), (SELECT max(size) FROM ledger_checkpoints), "
+    "(SELECT max(leaf) FROM journal)"
+)
+_CHECKPOINT = "SELECT size, root, time, origin, signature_json FROM ledger_checkpoints WHERE size = ?"
+_ADD_CHECKPOINT = (
+    "INSERT INTO ledger_checkpoints (size, root, time, origin, signature_json) VALUES (?, ?, ?, ?, ?)"
+)
 _encode_text = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes for a str
 _LEAF = '{"action":%s,"actor":%s,"at":%s,"detail":%s,"item_id":%s,"outcome":%s,"seq":%d}'
 
 
+_WORDS: dict[str, str] = {}
+_WORDS_LIMIT = 4096
+
+
 def _json_text(value: str) -> str:
+    if type(value) is str and value.isascii():  # ASCII text is NFC already
+        return _encode_text(value)
     if not unicodedata.is_normalized("NFC", value):
         value = unicodedata.normalize("NFC", value)
     return _encode_text(value)
+
+
+def _json_word(value: str) -> str:
+    """:func:`_json_text` of an actor, action or outcome: few distinct ones, each encoded once.
+
+    A seal writes three of them per row; the table is bounded (past it, they are encoded
+    every time), and a text that does not encode is never kept.
+    """
+    found = _WORDS.get(value)
+    if found is None:
+        found = _json_text(value)
+        if len(_WORDS) < _WORDS_LIMIT:
+            _WORDS[value] = found
+    return found
 
 
 class StoredEvent(NamedTuple):
@@ -80,15 +114,16 @@ def leaf_data(row: StoredEvent) -> bytes:
     gives other bytes, and the verifier reports the row as altered.
     """
     seq, at, actor, action, item_id, outcome, detail_json = row
+    words = _WORDS  # an encoded text is never empty: ``or`` falls back only on a miss
     return (
         _LEAF
         % (
-            _json_text(action),
-            _json_text(actor),
+            words.get(action) or _json_word(action),
+            words.get(actor) or _json_word(actor),
             _json_text(at),
             detail_json,
             "null" if item_id is None else _json_text(item_id),
-            _json_text(outcome),
+            words.get(outcome) or _json_word(outcome),
             seq,
         )
     ).encode("utf-8")
@@ -129,7 +164,8 @@ def pending_leaves(session: Session, limit: int, *, up_to: int | None = None) ->
         rows = _fetch(session, f"{columns} ORDER BY seq LIMIT ?", (limit,))
     else:
         rows = _fetch(session, f"{columns} AND seq <= ? ORDER BY seq LIMIT ?", (up_to, limit))
-    return [(row[0], leaf_data(StoredEvent(*row))) for row in rows]
+    # The driver's row has the columns of a StoredEvent in its order: no copy into one.
+    return [(row[0], leaf_data(row)) for row in rows]  # type: ignore[arg-type]
 
 
 def assign_leaves(session: Session, seqs: Sequence[int], start: int) -> None:
@@ -157,6 +193,48 @@ def sealed_rows(session: Session, lo: int, hi: int) -> list[SealedRow]:
         (lo, hi),
     )
     return [SealedRow(row[0], row[1], leaf_data(StoredEvent(*row[1:]))) for row in rows]
+
+
+class LedgerHead(NamedTuple):
+    """Where the ledger stands: what a seal checks before it builds on it."""
+
+    leaves: int
+    """Leaves in the tree: one past the highest leaf hash (level 0) written."""
+    covered: int
+    """The size of the latest checkpoint (0 before the first)."""
+    highest_leaf: int | None
+    """The highest leaf number a journal row holds (None before the first seal)."""
+
+
+def ledger_head(session: Session) -> LedgerHead:
+    """The tree's size, the latest checkpoint's size and the highest leaf number of a row, in one query."""
+    leaves, covered, highest = _fetch(session, _HEAD, ())[0]
+    return LedgerHead(
+        0 if leaves is None else int(leaves) + 1,
+        int(covered or 0),
+        None if highest is None else int(highest),
+    )
+
+
+def checkpoint_at(session: Session, size: int) -> LedgerCheckpointRow | None:
+    """The stored checkpoint of ``size`` leaves, as a row object not attached to ``session``."""
+    found = _fetch(session, _CHECKPOINT, (size,))
+    if not found:
+        return None
+    size, root, time, origin, signature_json = found[0]
+    return LedgerCheckpointRow(size=size, root=root, time=time, origin=origin, signature_json=signature_json)
+
+
+def insert_checkpoint(session: Session, row: LedgerCheckpointRow) -> None:
+    """Store the checkpoint ``row`` at once, in the caller's transaction.
+
+    Raises:
+        sqlalchemy.exc.IntegrityError: a checkpoint of that size is already stored.
+    """
+    session.connection().exec_driver_sql(
+        driver_sql(session, _ADD_CHECKPOINT),
+        (row.size, row.root, row.time, row.origin, row.signature_json),
+    )
 
 
 def lock_ledger(session: Session) -> None:
@@ -229,7 +307,7 @@ class SqlHashStore:
         Raises:
             IntegrityError: a node is already written (the ledger is append-only).
         """
-        rows = [(level, index, digest) for level, index, digest in items]
+        rows = sorted(items)  # in key order: SQLite appends to each level instead of seeking
         if not rows:
             return
         try:
@@ -239,5 +317,5 @@ class SqlHashStore:
 
     def size(self) -> int:
         """The number of leaves: one past the highest leaf hash (level 0) written."""
-        highest = self._session.execute(select(func.max(_NODES.c.idx)).where(_NODES.c.level == 0)).scalar()
+        highest = _fetch(self._session, _SIZE, ())[0][0]
         return 0 if highest is None else int(highest) + 1

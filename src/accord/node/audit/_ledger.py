@@ -87,6 +87,13 @@ class LedgerService:
         """
         return self._sealer.seal(urgent=urgent)
 
+    def seal_within(self, session: Session) -> bool:
+        """Seal inside the caller's write transaction; whether it did.
+
+        See :meth:`~accord.node.audit._seal.Sealer.seal_within`.
+        """
+        return self._sealer.seal_within(session)
+
     # --- reading -------------------------------------------------------------------------------
 
     def size(self) -> int:

@@ -30,25 +30,27 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
-from accord.errors import IntegrityError, InvalidInput, VerificationFailed
+from accord.errors import AccordError, IntegrityError, InvalidInput, VerificationFailed
 from accord.exchange import CHECKPOINT_PURPOSE, SignedCheckpoint
 from accord.ledger import Checkpoint, HashStore, MerkleTree, leaf_hash
 from accord.node.audit._checkpoint_rows import checkpoint_from_row, checkpoint_row
 from accord.node.core._context import NodeContext
 from accord.store import (
-    JournalRow,
-    LedgerCheckpointRow,
     NewEvent,
     SqlHashStore,
     WitnessAlarmRow,
     append_event,
     assign_leaves,
+    checkpoint_at,
     format_stamp,
+    insert_checkpoint,
     journal_horizon,
     journal_writers,
+    ledger_head,
     lock_ledger,
     pending_leaves,
     read_snapshot,
@@ -74,24 +76,31 @@ class _Overlay:
     """A :class:`HashStore` that reads through to another and keeps the writes in memory.
 
     A seal computes its nodes and root in a read transaction (no write lock held) and
-    writes them afterwards.
+    writes them afterwards. It reads each stored node once: checking the right edge reads
+    exactly the nodes that appending then builds on.
     """
 
-    def __init__(self, base: HashStore) -> None:
+    def __init__(self, base: HashStore, size: int) -> None:
         self._base = base
-        self._size = base.size()
+        self._size = size  # the base's size, which the caller has just read
         self._new: dict[tuple[int, int], bytes] = {}
         self.writes: list[tuple[int, int, bytes]] = []
 
     def get(self, level: int, index: int) -> bytes:
         found = self._new.get((level, index))
-        return found if found is not None else self._base.get(level, index)
+        if found is None:
+            found = self._new[level, index] = self._base.get(level, index)
+        return found
 
     def put_many(self, items: Iterable[tuple[int, int, bytes]]) -> None:
-        for level, index, digest in items:
-            self._new[level, index] = digest
-            self.writes.append((level, index, digest))
-            self._size += level == 0
+        added = list(items)
+        self.writes.extend(added)
+        new, leaves = self._new, 0
+        for level, index, digest in added:
+            new[level, index] = digest
+            if level == 0:
+                leaves += 1
+        self._size += leaves
 
     def size(self) -> int:
         return self._size
@@ -105,6 +114,10 @@ class _Damaged(IntegrityError):
         self.reason = reason
         self.held = held
         self.tree = tree
+
+
+class _Backlog(Exception):
+    """More rows are pending than one seal takes: leave them to the seal after the commit."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +168,35 @@ class Sealer:
             if count < SEAL_BATCH:
                 break
         return last
+
+    def seal_within(self, session: Session) -> bool:
+        """Seal every row not sealed yet inside the caller's write transaction; whether it did.
+
+        For FLASH work (after a FLASH send or receipt, the node seals at once): on SQLite its
+        transaction already holds the database's one write lock, and every row not sealed
+        yet — its own included — precedes any other, so sealing there keeps leaves in
+        ``seq`` order and saves taking the lock and committing a second time while routine
+        writers queue for it. The checkpoint then commits with the work, or neither does.
+        The same checks as :meth:`seal` run (the checkpoint's signature, the right edge).
+
+        Returns False, having changed nothing (a savepoint), on PostgreSQL (a sealer there
+        waits for the journal's writers, this transaction among them), when the backlog
+        exceeds one seal, or when the seal fails (a damaged ledger: the caller's seal after
+        its commit then raises the alarm, as before).
+        """
+        if self._ctx.db.dialect != "sqlite":
+            return False
+        try:
+            with session.begin_nested():
+                batch = self._prepare(session, None)
+                if batch is None:
+                    return True
+                if len(batch.seqs) >= SEAL_BATCH:
+                    raise _Backlog
+                self._write(session, batch, self._sign(batch.checkpoint))
+        except (_Backlog, AccordError, SQLAlchemyError):
+            return False
+        return True
 
     def _final_seq(self) -> int | None:
         """PostgreSQL: the highest ``seq`` up to which every journal row is final; SQLite: None (all).
@@ -234,7 +276,8 @@ class Sealer:
             signed = self._sign(batch.checkpoint)
             with db.transaction(urgent=urgent) as session:
                 lock_ledger(session)
-                if self._head(session) == (batch.start, batch.start):
+                head = ledger_head(session)
+                if (head.leaves, head.covered) == (batch.start, batch.start):
                     self._write(session, batch, signed)
                     return signed, len(batch.seqs)
         with db.transaction(urgent=urgent) as session:
@@ -246,14 +289,8 @@ class Sealer:
             self._write(session, batch, signed)
             return signed, len(batch.seqs)
 
-    @staticmethod
-    def _head(session: Session) -> tuple[int, int]:
-        """(leaves in the tree, size of the latest checkpoint)."""
-        latest = session.execute(select(func.max(LedgerCheckpointRow.size))).scalar()
-        return SqlHashStore(session).size(), int(latest or 0)
-
     def _prepare(self, session: Session, up_to: int | None) -> _Batch | None:
-        start, covered = self._head(session)
+        start, covered, beyond = ledger_head(session)
         held = self._held(session, covered)
         if start != covered:
             raise _Damaged(
@@ -261,19 +298,18 @@ class Sealer:
                 None if held is None else held.to_dict(),
                 {"size": start},
             )
-        beyond = session.execute(select(func.max(JournalRow.leaf))).scalar()
         if beyond is not None and beyond >= start:
             raise _Damaged(
                 f"a journal row holds leaf {beyond} but the ledger has {start} leaves",
                 None if held is None else held.to_dict(),
-                {"size": start, "leaf": int(beyond)},
+                {"size": start, "leaf": beyond},
             )
         rows = pending_leaves(session, SEAL_BATCH, up_to=up_to)
         if not rows:
             return None
+        overlay = _Overlay(SqlHashStore(session), start)
         if held is not None:
-            self._check_right_edge(session, held)
-        overlay = _Overlay(SqlHashStore(session))
+            self._check_right_edge(overlay, held)
         tree = MerkleTree(overlay)
         tree.append_leaf_hashes([leaf_hash(data) for _, data in rows])
         checkpoint = Checkpoint(
@@ -291,7 +327,7 @@ class Sealer:
         Raises:
             _Damaged: it is malformed.
         """
-        row = session.scalars(select(LedgerCheckpointRow).where(LedgerCheckpointRow.size == size)).first()
+        row = checkpoint_at(session, size)
         if row is None:
             return None
         try:
@@ -299,7 +335,7 @@ class Sealer:
         except InvalidInput as exc:
             raise _Damaged(f"the latest checkpoint ({size} leaves) is malformed: {exc}", None, {}) from exc
 
-    def _check_right_edge(self, session: Session, held: SignedCheckpoint) -> None:
+    def _check_right_edge(self, stored: HashStore, held: SignedCheckpoint) -> None:
         """Refuse unless the stored nodes a seal builds on give the latest signed root.
 
         Appending reads only the right edge of the tree (the perfect subtrees of the binary
@@ -327,7 +363,7 @@ class Sealer:
                 {"size": signed.size},
             )
         try:
-            root: bytes | None = MerkleTree(SqlHashStore(session)).root(signed.size)
+            root: bytes | None = MerkleTree(stored).root(signed.size)
         except IntegrityError:
             root = None
         if root != signed.root:
@@ -346,4 +382,4 @@ class Sealer:
     def _write(session: Session, batch: _Batch, signed: SignedCheckpoint) -> None:
         assign_leaves(session, batch.seqs, batch.start)
         SqlHashStore(session).put_many(batch.writes)
-        session.add(checkpoint_row(signed))
+        insert_checkpoint(session, checkpoint_row(signed))

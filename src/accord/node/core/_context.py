@@ -48,14 +48,33 @@ class NodeContext:
     clock: Clock
     flash_hooks: list[Callable[[], None]] = field(default_factory=list)
     """Run after a FLASH send or receipt has committed (the ledger seals a checkpoint at once)."""
+    flash_sealer: Callable[[Session], bool] | None = None
+    """Seals inside a FLASH send's or receipt's own write transaction, where the backend allows
+    it (:meth:`seal_within`); the FLASH hooks then have nothing left to seal."""
     exchange_activity: threading.Event = field(default_factory=threading.Event)
     """Set when a transmission (other than witnessing) went out or came in: the worker then
     offers partners our next checkpoint at once instead of at its periodic interval."""
     urgent_work: UrgentWork = field(default_factory=UrgentWork)
     """FLASH transmissions being received in this process: routine checking steps aside."""
 
-    def flash_committed(self) -> None:
-        """Run the FLASH hooks; a failing hook does not undo what committed (best effort)."""
+    def seal_within(self, session: Session) -> bool:
+        """Seal the ledger inside a FLASH unit of work's write transaction, before it commits.
+
+        Returns whether it did: then the FLASH event is in a signed checkpoint that commits
+        with it (one write lock taken and one commit, not two); otherwise the caller runs
+        :meth:`flash_committed` after its commit, as before. It never fails the work: a seal
+        that cannot be made here is undone (a savepoint) and left to the FLASH hooks.
+        """
+        return self.flash_sealer is not None and self.flash_sealer(session)
+
+    def flash_committed(self, *, sealed: bool = False) -> None:
+        """Run the FLASH hooks; a failing hook does not undo what committed (best effort).
+
+        ``sealed``: the work's own transaction sealed it (:meth:`seal_within`); the hooks,
+        which seal, have nothing to do.
+        """
+        if sealed:
+            return
         for hook in self.flash_hooks:
             try:
                 hook()

@@ -286,8 +286,9 @@ class ReceivingService(QuarantineViews, ServiceBase):
                 rejected.append(msg_id)
                 refusal = Refusal(tx.sender, msg_id, result, raw(envelope))
                 self._quarantine_book.record_in(session, refusal, now)
+            sealed = urgent and self._ctx.seal_within(session)
         if urgent:
-            self._ctx.flash_committed()
+            self._ctx.flash_committed(sealed=sealed)
         return receipts, rejected, repeated
 
     def _commit_all(

@@ -94,8 +94,9 @@ class SendingService(FootingBase):
             sent: list[Sent] = []
             for item_id in item_ids:
                 sent.extend(self._send_one(request, item_id, precedence, peers))
+            sealed = urgent and self._ctx.seal_within(session)
         if urgent:
-            self._ctx.flash_committed()
+            self._ctx.flash_committed(sealed=sealed)
         return sent
 
     def _any_flash(self, item_ids: Sequence[str]) -> bool:
