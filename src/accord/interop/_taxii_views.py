@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from accord.errors import InvalidInput, NotFound
-from accord.interop._stix_codec import item_objects, publisher_objects
+from accord.interop._stix_cache import RenderedItems
+from accord.interop._stix_codec import publisher_objects
 from accord.node import ItemView, Node, PageReading
 
 __all__ = ["Collection", "Page", "PageRequest", "StoredObject", "TaxiiViews"]
@@ -193,6 +194,7 @@ class TaxiiViews:
         self._seen_until: datetime | None = None
         self._stored = -1
         """How many item rows the node had stored at the last refresh."""
+        self._rendered = RenderedItems()
 
     def collections(self) -> list[Collection]:
         """One collection per agreement held here, and the node's own."""
@@ -300,7 +302,7 @@ class TaxiiViews:
                     continue  # damaged (journalled by the node): never served
                 for collection in collections:
                     if self._holds(collection, view):
-                        for obj in item_objects(view):
+                        for obj in self._rendered.objects(view):
                             self._indexes[collection.id].add(moment, item_id, obj)
 
     # --- one person's page ----------------------------------------------------------------
@@ -310,19 +312,23 @@ class TaxiiViews:
         shown: list[_Entry] = []
         readable: dict[str, bool] = {}
         pending: list[_Entry] = []
+        named: set[str | None] = set()
+        """The items (and ``None``, for publisher objects) that ``pending`` names."""
 
         def settle() -> None:
-            undecided = {e.item for e in pending if e.item is not None} - readable.keys()
+            undecided = {i for i in named if i is not None} - readable.keys()
             if undecided:
                 allowed = reading.decide(sorted(undecided))
                 readable.update((i, i in allowed) for i in undecided)
             shown.extend(e for e in pending if e.item is None or readable[e.item])
             pending.clear()
+            named.clear()
 
         for entry in entries:
             pending.append(entry)
+            named.add(entry.item)
             # Decide once the batch names enough items to fill what the page still lacks.
-            if len({e.item for e in pending}) > min(_BATCH, wanted - len(shown)):
+            if len(named) > min(_BATCH, wanted - len(shown)):
                 settle()
                 if len(shown) >= wanted:
                     break
@@ -335,7 +341,8 @@ class TaxiiViews:
         wanted = [e.item for e in entries if e.item is not None]
         # Opened in the snapshot they were decided in: only what the reader may read.
         views = {v.id: v for v in reading.open(wanted)} if wanted else {}
-        objects = {v.id: {str(o["id"]): o for o in item_objects(v)} for v in views.values()}
+        # Rendered once per item and version (the cache never decides: these were just opened).
+        objects = {v.id: {str(o["id"]): o for o in self._rendered.objects(v)} for v in views.values()}
         built: list[StoredObject] = []
         for entry in entries:
             source = publisher if entry.item is None else objects.get(entry.item, {})

@@ -1,0 +1,80 @@
+"""The STIX objects of verified items, kept per process so a page does not render them again (issue 13).
+
+:func:`~accord.interop._stix_codec.item_objects` is a pure function of an
+:class:`~accord.node.ItemView`; rendering an item (canonical JSON for its deterministic ids,
+banners, timestamps) was a third of a TAXII page's CPU. :class:`RenderedItems` remembers the
+objects of the items rendered lately, keyed by everything the rendering reads:
+
+* the item id, its originating node and party, its creation time and precedence;
+* its current marking (the originator's label as it stands after the originator's signed
+  notices, and every alternative, Art. 4) — the marking object itself, compared in full;
+* its binding's statement, which holds the SHA-384 of the whole content: a view reaches
+  this cache only after :func:`~accord.node.holdings._verifying.verified_view` checked that
+  the decrypted content has that digest and that the signed statement covers it.
+
+It is consulted only with a view the caller has just opened as the reader, after the
+decision point permitted it — it never decides, and an item it holds is not served unless
+the page opened (decided, decrypted and verified) it again. An item that changed (a new
+label, precedence or content) has another key, so a stale rendering is never served; a
+destroyed item is never opened, so never looked up. The cache holds decrypted content in
+the serving process's memory, as the page being served does; it is bounded
+(:data:`MAX_RENDERED` items, least recently used dropped first).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping, Sequence
+
+from accord.interop._stix_codec import item_objects
+from accord.node import ItemView
+
+__all__ = ["MAX_RENDERED", "RenderedItems"]
+
+MAX_RENDERED = 10_000
+"""Items whose STIX objects are kept (each a few KiB: tens of MiB at most)."""
+
+
+def _key(view: ItemView) -> Hashable:
+    """Everything :func:`item_objects` reads from ``view``; the content through its verified digest."""
+    return (
+        view.id,
+        view.originator_node,
+        view.originator_party,
+        view.created_at,
+        view.precedence,
+        view.marking,
+        view.binding.signer,
+        view.binding.statement,
+    )
+
+
+class RenderedItems:
+    """A bounded, thread-safe memo of :func:`item_objects` for verified views."""
+
+    def __init__(self, limit: int = MAX_RENDERED) -> None:
+        """Keep the objects of at most ``limit`` items."""
+        self._limit = limit
+        self._kept: OrderedDict[Hashable, Sequence[Mapping[str, object]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def objects(self, view: ItemView) -> Sequence[Mapping[str, object]]:
+        """The STIX objects of ``view`` (rendered once per key; callers must not change them)."""
+        key = _key(view)
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+                return found
+        rendered: Sequence[Mapping[str, object]] = tuple(item_objects(view))
+        with self._lock:
+            self._kept[key] = rendered
+            self._kept.move_to_end(key)
+            while len(self._kept) > self._limit:
+                self._kept.popitem(last=False)
+        return rendered
+
+    def __len__(self) -> int:
+        """How many items are kept."""
+        return len(self._kept)

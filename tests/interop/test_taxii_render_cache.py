@@ -1,0 +1,81 @@
+"""The TAXII pages' memo of rendered STIX objects never decides and never serves a stale item (issue 13)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from support_interop import make_launch
+
+from accord.interop._stix_cache import RenderedItems
+from accord.interop._stix_codec import item_objects
+from accord.interop._taxii_views import PageRequest, TaxiiViews
+from accord.node import NewUser
+
+
+def _views(federation: Any) -> tuple[TaxiiViews, Any]:
+    views = TaxiiViews(federation.jpn)
+    collection = next(c for c in views.collections() if c.agreement == federation.agreement_id)
+    return views, collection
+
+
+def _item_objects(views: TaxiiViews, collection: Any, actor: str) -> list[Any]:
+    """The objects of ``actor``'s pages that carry item data (markings, reports, locations)."""
+    objects = views.page(collection, actor, PageRequest()).objects
+    return [o.obj for o in objects if o.obj["type"] in ("marking-definition", "report", "location")]
+
+
+def test_rendered_objects_are_those_of_the_view_and_bounded(federation: Any) -> None:
+    jpn = federation.jpn
+    ids = [make_launch(jpn, federation.agreement_id, title=f"Launch {n}") for n in range(3)]
+    views = jpn.items.views_of(ids, actor=None).views
+    rendered = RenderedItems(limit=2)
+    for view in views:
+        assert list(rendered.objects(view)) == item_objects(view)
+    assert len(rendered) == 2  # the least recently used was dropped
+    again = rendered.objects(views[2])
+    assert rendered.objects(views[2]) is again  # kept: not rendered a second time
+
+
+def test_a_reader_never_receives_what_another_person_had_rendered(federation: Any) -> None:
+    jpn = federation.jpn
+    make_launch(jpn, federation.agreement_id)  # 極秘, DPRK-MISSILE
+    jpn.users.add(NewUser("ito", role="analyst", clearance="秘", ntk=["DPRK-MISSILE"]), actor="authority")
+    views, collection = _views(federation)
+    assert [o["type"] for o in _item_objects(views, collection, "sato")].count("report") == 1
+    # sato's page rendered (and kept) the item: ito, under its classification, still gets none of it.
+    assert _item_objects(views, collection, "ito") == []
+
+
+def test_a_downgraded_item_is_served_as_it_now_is_not_as_it_was_rendered(federation: Any) -> None:
+    jpn = federation.jpn
+    item = make_launch(jpn, federation.agreement_id)
+    views, collection = _views(federation)
+
+    def report(served_by: TaxiiViews) -> Any:
+        (found,) = [o for o in _item_objects(served_by, collection, "sato") if o["type"] == "report"]
+        return found
+
+    before = report(views)
+    federation.clock.advance(seconds=1)
+    jpn.notices.downgrade(item, to="秘", reason="Source declassified in part", actor="sato")
+    after = report(views)
+    # Its markings changed (new marking-definition ids): rendered again, as a fresh server renders it.
+    assert after["object_marking_refs"] != before["object_marking_refs"]
+    assert after == report(TaxiiViews(jpn))
+
+
+def test_a_destroyed_item_is_not_served_though_it_was_rendered(federation: Any) -> None:
+    jpn = federation.jpn
+    make_launch(jpn, federation.agreement_id, title="Kept")
+    federation.clock.advance(seconds=1)  # arrivals in this order
+    gone = make_launch(jpn, federation.agreement_id, title="Destroyed")
+    jpn.users.add(NewUser("mori", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority")
+    views, collection = _views(federation)
+
+    def reports() -> list[object]:
+        return [o["name"] for o in _item_objects(views, collection, "sato") if o["type"] == "report"]
+
+    assert reports() == ["Kept", "Destroyed"]
+    federation.clock.advance(seconds=1)
+    jpn.custody.destroy(gone, method="crypto-erase", witness="mori", actor="sato")
+    assert reports() == ["Kept"]
