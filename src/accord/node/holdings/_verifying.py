@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from accord.crypto import Binding, Sha384Stream, VerifyKeys, verify_binding
 from accord.errors import AccordError, IntegrityError, NotFound, VerificationFailed
 from accord.items import AttachmentRef, HoldingState, ItemContent, Precedence, binding_statement
-from accord.markings import Marking, banner, received_banner
+from accord.markings import ConfidentialityLabel, Marking, banner, received_banner
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access_keys import access_digest
 from accord.node.holdings._item_types import ItemView
@@ -55,6 +55,29 @@ def _marking_of(text: str) -> tuple[Marking, str]:
 def _binding_of(text: str) -> Binding:
     """The binding stored as ``text`` (parsed only; :func:`verify_binding` checks it every time)."""
     return Binding.from_dict(json.loads(text))
+
+
+@functools.lru_cache(maxsize=_PARSED_LIMIT)
+def _statement(
+    item_id: str,
+    originator_node: str,
+    label: ConfidentialityLabel,
+    content_sha384: str,
+    attachments: tuple[AttachmentRef, ...],
+) -> bytes:
+    """:func:`binding_statement` of these (immutable) values, encoded once per value.
+
+    A pure function of its arguments (canonical JSON of the label was most of a verification
+    after the decryption): the caller still compares the result with the signed statement
+    and verifies the signature on every read.
+    """
+    return binding_statement(
+        item_id=item_id,
+        originator_node=originator_node,
+        label=label,
+        content_sha384=content_sha384,
+        attachments=attachments,
+    )
 
 
 def item_key(ctx: NodeContext, row: ItemRow) -> bytes:
@@ -147,7 +170,7 @@ def verified_view(
         created_at=originated_at(row, verified.marking),
         status=row.status,
         binding=verified.binding,
-        banners=_banners(verified.marking, ctx.config.scheme, row),
+        banners=_banners(verified.marking, ctx.config.scheme, row.status, row.originator_party),
         received_from=row.received_from,
         received_at=row.received_at,
     )
@@ -173,13 +196,8 @@ def _verify(
     refs = tuple(AttachmentRef(a.name, a.media_type, a.size, a.sha384) for a in att_rows)
     # The binding covers the label as created; the originator's signed notices lead
     # from the stored (current) label back to it.
-    statement = binding_statement(
-        item_id=row.id,
-        originator_node=row.originator_node,
-        label=original_label(marking.originator, notices),
-        content_sha384=digest,
-        attachments=refs,
-    )
+    label = original_label(marking.originator, notices)
+    statement = _statement(row.id, row.originator_node, label, digest, refs)
     signer = parties.signer if prefetched is None else prefetched.signer
     signer_party, keys = signer(session, binding.signer)
     if binding.signer != row.originator_node:
@@ -191,7 +209,9 @@ def _verify(
     return _Verified(marking, binding, content, refs)
 
 
-def _banners(marking: Marking, own_scheme: str, row: ItemRow) -> tuple[str, ...]:
+@functools.lru_cache(maxsize=_PARSED_LIMIT)
+def _banners(marking: Marking, own_scheme: str, status: str, originator_party: str) -> tuple[str, ...]:
+    # A pure function of immutable values, rendered once per value.
     # A received item shows our marking first and the originator's own beneath it:
     # the originator's label is never overwritten (Art. 4).
     banners = (
@@ -199,8 +219,8 @@ def _banners(marking: Marking, own_scheme: str, row: ItemRow) -> tuple[str, ...]
         if marking.originator.policy != own_scheme
         else (banner(marking.originator),)
     )
-    if row.status == HoldingState.DECLASSIFIED:
-        banners = (f"DECLASSIFIED by {row.originator_party} (originator's signed notice)", *banners)
+    if status == HoldingState.DECLASSIFIED:
+        banners = (f"DECLASSIFIED by {originator_party} (originator's signed notice)", *banners)
     return banners
 
 
