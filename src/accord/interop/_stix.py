@@ -4,9 +4,10 @@
   for ``accord item show``: an item the person may not read is answered as a missing one),
   then writes a bundle that ``stix2`` and ``stix2-validator`` accept;
 * :meth:`StixExchange.import_bundle` checks the whole bundle (size, depth, ``stix2``,
-  ``stix2-validator``, then the strict reading of :func:`read_bundle`), then runs the
-  node's creation checks for *every* item before creating any, so a refused bundle stores
-  nothing, and creates them in one transaction: all are stored, or none. The label comes
+  ``stix2-validator``, then the strict reading of :func:`read_bundle`), then hands every
+  item to :meth:`accord.node.ItemService.create_many`, which runs the node's creation checks
+  for *every* item before creating any (once: no separate pre-check), so a refused bundle
+  stores nothing, and creates them in one transaction: all are stored, or none. The label comes
   from the national marking in this node's scheme — the originator's, or the alternative
   the exporting node made under the agreement (Art. 4) — and is never guessed. Every
   refusal is journalled with its reason.
@@ -105,11 +106,10 @@ class StixExchange:
         """
         try:
             drafts = self._drafts(bundle)
-            requests = [(draft, self._request(draft)) for draft in drafts]
-            for draft, request in requests:
-                self._node.items.check_create(actor=actor, label=request, purpose=draft.content.purpose)
-            # One transaction for the batch: all stored, or none (each item checked again there).
-            news = [NewItem(draft.content, request, draft.precedence) for draft, request in requests]
+            # The creation checks run once, in create_many: every item is checked before any is
+            # created, and all are stored in one transaction, or none (a refusal is journalled
+            # there as item.create, and here as stix.import).
+            news = [NewItem(draft.content, self._request(draft), draft.precedence) for draft in drafts]
             return self._node.items.create_many(news, actor=actor)
         except AccordError as exc:
             self.journal_refusal(actor, exc, detail={"bytes": size})
