@@ -62,13 +62,6 @@ class ItemRepository(TableRepository[ItemRow]):
         """The items held here among ``item_ids`` (in no particular order)."""
         return self._session.scalars(select(ItemRow).where(ItemRow.id.in_(item_ids))).all()
 
-    def listed_among(self, item_ids: Collection[str]) -> set[str]:
-        """The ids among ``item_ids`` of items held here and listed (not destroyed); ids only."""
-        if not item_ids:
-            return set()
-        query = select(ItemRow.id).where(ItemRow.id.in_(item_ids), *self.listed(received_only=False))
-        return {str(i) for i in self._session.scalars(query)}
-
     def found(self, item_ids: Iterable[str]) -> list[ItemRow]:
         """The items held here among ``item_ids``, in the order given (missing ones left out)."""
         return [row for row in (self.get(i) for i in item_ids) if row is not None]
@@ -202,6 +195,13 @@ class ItemRepository(TableRepository[ItemRow]):
     def heads_of(self, item_ids: Collection[str]) -> Sequence[Head]:
         """Heads of the items held here among ``item_ids``."""
         return self._session.execute(self._heads().where(ItemRow.id.in_(item_ids))).all()
+
+    def listed_heads_of(self, item_ids: Collection[str]) -> Sequence[Head]:
+        """Heads of the items held here and listed (not destroyed) among ``item_ids``: one query."""
+        if not item_ids:
+            return []
+        query = self._heads().where(ItemRow.id.in_(item_ids), *self.listed(received_only=False))
+        return self._session.execute(query).all()
 
     @staticmethod
     def _heads() -> Select[str, str | None, str, str]:

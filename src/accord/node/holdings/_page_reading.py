@@ -67,10 +67,11 @@ class PageReading:
         """Which of ``item_ids`` (held, not destroyed) the person may read; decided once each."""
         wanted = set(item_ids)
         items = ItemRepository(self._session)
-        fresh = items.listed_among(wanted - self._decided)
-        if fresh:
-            self._decided |= fresh
-            resources, _ = self._resources.of_heads(self._session, items.heads_of(fresh))
+        # The heads of the listed (not destroyed) items not decided yet, in one query.
+        heads = items.listed_heads_of(wanted - self._decided)
+        if heads:
+            self._decided |= {str(head.id) for head in heads}
+            resources, _ = self._resources.of_heads(self._session, heads)
             permitted, withheld = self._access.readable(self._session, self.user, resources, self.now)
             self._permitted |= {r.item_id for r in permitted}
             self.withheld.extend(withheld)
