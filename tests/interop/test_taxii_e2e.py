@@ -92,6 +92,8 @@ def test_paging_filters_and_partial_reader(served: tuple[Any, str]) -> None:
     wanted = reports[3]["id"]
     assert [o["id"] for o in sato.get_objects(id=wanted)["objects"]] == [wanted]
     assert sato.get_object(wanted)["objects"][0]["name"] == "Report 03"
+    # A page carries each object's JSON as it was kept: the same object as the object endpoint's.
+    assert sato.get_object(wanted)["objects"] == [reports[3]]
     assert sato.object_versions(wanted)["versions"] == [reports[3]["modified"]]
     # Every object is marked: nothing leaves unmarked.
     assert all(r["object_marking_refs"] for r in reports)

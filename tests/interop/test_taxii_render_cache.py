@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from support_interop import make_launch
@@ -30,7 +31,9 @@ def test_rendered_objects_are_those_of_the_view_and_bounded(federation: Any) -> 
     views = jpn.items.views_of(ids, actor=None).views
     rendered = RenderedItems(limit=2)
     for view in views:
-        assert list(rendered.objects(view)) == item_objects(view)
+        kept = rendered.objects(view)
+        assert [obj for obj, _ in kept] == item_objects(view)
+        assert [json.loads(text) for _, text in kept] == item_objects(view)
     assert len(rendered) == 2  # the least recently used was dropped
     again = rendered.objects(views[2])
     assert rendered.objects(views[2]) is again  # kept: not rendered a second time

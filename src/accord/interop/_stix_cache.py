@@ -23,6 +23,7 @@ the serving process's memory, as the page being served does; it is bounded
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
@@ -30,7 +31,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from accord.interop._stix_codec import item_objects
 from accord.node import ItemView
 
-__all__ = ["MAX_RENDERED", "RenderedItems"]
+__all__ = ["MAX_RENDERED", "Rendered", "RenderedItems", "encoded"]
 
 MAX_RENDERED = 10_000
 """Items whose STIX objects are kept (each a few KiB: tens of MiB at most)."""
@@ -50,24 +51,33 @@ def _key(view: ItemView) -> Hashable:
     )
 
 
+Rendered = tuple[Mapping[str, object], str]
+"""A STIX object and its JSON text (as a TAXII response carries it)."""
+
+
+def encoded(obj: Mapping[str, object]) -> str:
+    """The JSON text of a STIX object in a TAXII response (UTF-8 kept, not escaped)."""
+    return json.dumps(obj, ensure_ascii=False)
+
+
 class RenderedItems:
-    """A bounded, thread-safe memo of :func:`item_objects` for verified views."""
+    """A bounded, thread-safe memo of :func:`item_objects` for verified views, with each object's JSON."""
 
     def __init__(self, limit: int = MAX_RENDERED) -> None:
         """Keep the objects of at most ``limit`` items."""
         self._limit = limit
-        self._kept: OrderedDict[Hashable, Sequence[Mapping[str, object]]] = OrderedDict()
+        self._kept: OrderedDict[Hashable, Sequence[Rendered]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def objects(self, view: ItemView) -> Sequence[Mapping[str, object]]:
-        """The STIX objects of ``view`` (rendered once per key; callers must not change them)."""
+    def objects(self, view: ItemView) -> Sequence[Rendered]:
+        """The STIX objects of ``view`` with their JSON (rendered once per key; never to be changed)."""
         key = _key(view)
         with self._lock:
             found = self._kept.get(key)
             if found is not None:
                 self._kept.move_to_end(key)
                 return found
-        rendered: Sequence[Mapping[str, object]] = tuple(item_objects(view))
+        rendered = tuple((obj, encoded(obj)) for obj in item_objects(view))
         with self._lock:
             self._kept[key] = rendered
             self._kept.move_to_end(key)

@@ -46,12 +46,11 @@ class _Refusal(Exception):
 
 
 def _respond(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        json.dumps(body, ensure_ascii=False),
-        status_code=status,
-        media_type=TAXII_MEDIA_TYPE,
-        headers=headers,
-    )
+    return _respond_text(json.dumps(body, ensure_ascii=False), status, headers)
+
+
+def _respond_text(text: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(text, status_code=status, media_type=TAXII_MEDIA_TYPE, headers=headers)
 
 
 def _error(status: int, title: str, description: str) -> Response:
@@ -172,8 +171,11 @@ class _Server:
         """A page of a collection's objects that this user may read."""
         found = self.views.collection(request.path_params["collection_id"])
         page = self.page(request, found, user)
-        records: list[object] = [o.obj for o in page.objects]
-        return _respond(_envelope(page, records), headers=_objects_headers(page.objects))
+        # The envelope with each object's JSON as the page kept it (rendered once per item version).
+        head = json.dumps(_envelope(page, []), ensure_ascii=False)
+        if page.objects:
+            head = head[:-1] + ', "objects": [' + ", ".join(o.json() for o in page.objects) + "]}"
+        return _respond_text(head, headers=_objects_headers(page.objects))
 
     def add_objects(self, request: Request, user: User, body: bytes) -> Response:
         """Add objects: the items of the envelope, all or none (the status says which)."""

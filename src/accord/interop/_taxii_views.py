@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from accord.errors import InvalidInput, NotFound
-from accord.interop._stix_cache import RenderedItems
+from accord.interop._stix_cache import Rendered, RenderedItems, encoded
 from accord.interop._stix_codec import publisher_objects
 from accord.node import ItemView, Node, PageReading
 
@@ -76,6 +76,8 @@ class StoredObject:
 
     obj: Mapping[str, object]
     date_added: datetime
+    text: str | None = field(default=None, compare=False, repr=False)
+    """``obj`` as JSON, when it was kept encoded (:meth:`json`)."""
 
     @property
     def id(self) -> str:
@@ -86,6 +88,10 @@ class StoredObject:
     def version(self) -> str:
         """The object's version: ``modified``, else ``created``."""
         return str(self.obj.get("modified", self.obj.get("created", "")))
+
+    def json(self) -> str:
+        """The object as JSON text (UTF-8 kept)."""
+        return encoded(self.obj) if self.text is None else self.text
 
     def manifest(self) -> dict[str, object]:
         """The manifest record."""
@@ -133,7 +139,7 @@ class _Index:
 
     entries: list[_Entry] = field(default_factory=list)
     keys: list[datetime] = field(default_factory=list)
-    publisher: dict[str, Mapping[str, object]] = field(default_factory=dict)
+    publisher: dict[str, Rendered] = field(default_factory=dict)
     """The objects that carry no item data, by STIX id, as the index was started with."""
 
     def add(self, moment: datetime, item: str | None, obj: Mapping[str, object]) -> None:
@@ -276,7 +282,7 @@ class TaxiiViews:
         index = _Index()
         for obj in publisher_objects(self._publisher_nodes()):
             index.add(_START, None, obj)
-            index.publisher[str(obj["id"])] = obj
+            index.publisher[str(obj["id"])] = (obj, encoded(obj))
         return index
 
     def _refresh(self) -> None:
@@ -302,7 +308,7 @@ class TaxiiViews:
                     continue  # damaged (journalled by the node): never served
                 for collection in collections:
                     if self._holds(collection, view):
-                        for obj in self._rendered.objects(view):
+                        for obj, _ in self._rendered.objects(view):
                             self._indexes[collection.id].add(moment, item_id, obj)
 
     # --- one person's page ----------------------------------------------------------------
@@ -342,12 +348,13 @@ class TaxiiViews:
         # Opened in the snapshot they were decided in: only what the reader may read.
         views = {v.id: v for v in reading.open(wanted)} if wanted else {}
         # Rendered once per item and version (the cache never decides: these were just opened).
-        objects = {v.id: {str(o["id"]): o for o in self._rendered.objects(v)} for v in views.values()}
+        objects = {v.id: {str(o["id"]): (o, t) for o, t in self._rendered.objects(v)} for v in views.values()}
         built: list[StoredObject] = []
         for entry in entries:
             source = publisher if entry.item is None else objects.get(entry.item, {})
             if entry.stix_id in source:
-                built.append(StoredObject(source[entry.stix_id], entry.date_added))
+                obj, text = source[entry.stix_id]
+                built.append(StoredObject(obj, entry.date_added, text))
         return built
 
     def _publisher_nodes(self) -> list[tuple[str, str]]:
