@@ -58,19 +58,6 @@ def _binding_of(text: str) -> Binding:
 
 
 @functools.lru_cache(maxsize=_PARSED_LIMIT)
-def _content_of(plaintext: bytes) -> tuple[ItemContent, str]:
-    """The content decrypted as ``plaintext`` and its SHA-384 (canonical JSON of the whole content).
-
-    A pure function of the exact bytes (the content is immutable), parsed and hashed once per
-    plaintext: the caller decrypts and authenticates the stored content on every read and
-    compares this digest with the stored one and the signed statement every time; a plaintext
-    that does not parse raises every time (``lru_cache`` keeps no exceptions).
-    """
-    content = ItemContent.from_dict(json.loads(plaintext))
-    return content, content.sha384()
-
-
-@functools.lru_cache(maxsize=_PARSED_LIMIT)
 def _statement(
     item_id: str,
     originator_node: str,
@@ -196,8 +183,8 @@ def _verify(
     if row.access_key is not None and row.access_key != digest_of_marking:
         raise VerificationFailed("the stored access key disagrees with the marking")
     binding = _binding_of(row.binding_json)
-    # Decrypted (and authenticated) on every read; parsed and hashed once per exact plaintext.
-    content, digest = _content_of(open_content(item_key(ctx, row), row.content_sealed, row.id))
+    content = ItemContent.from_dict(json.loads(open_content(item_key(ctx, row), row.content_sealed, row.id)))
+    digest = content.sha384()  # once: canonical JSON of the whole content
     if row.content_sha384 != digest:
         raise VerificationFailed("the stored content digest does not match the content")
     if prefetched is None:
