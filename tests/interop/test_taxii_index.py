@@ -20,7 +20,7 @@ def test_arrivals_in_order_since_a_time(federation: Any) -> None:
     arrived = jpn.items.arrivals()
     assert [i for i, _ in arrived] == [first, second]
     assert [i for i, _ in jpn.items.arrivals(since=arrived[1][1])] == [second]
-    assert jpn.items.stored_count() == 2
+    assert jpn.items.counts().stored == 2
     views = jpn.items.views_of([second, "jpn-missing", first], actor=None).views
     assert [v.id for v in views] == [second, first]
     jpn.users.add(NewUser("ito", role="officer", clearance="極秘", ntk=[]), actor="authority")

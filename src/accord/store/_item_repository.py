@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, func, insert, or_, sele
 
 from accord.items import HoldingState, Precedence
 from accord.store._repository import TableRepository
-from accord.store._tables import AttachmentRow, ItemRow
+from accord.store._tables import AttachmentRow, ItemRow, JournalRow
 
 __all__ = ["ItemRepository"]
 
@@ -116,6 +116,21 @@ class ItemRepository(TableRepository[ItemRow]):
         """How many item rows are stored (destroyed ones too): it never decreases, since an
         item row is never deleted (a destroyed item stays in the holdings register)."""
         return int(self._session.scalar(select(func.count()).select_from(ItemRow)) or 0)
+
+    def changes(self, actions: Collection[str]) -> int:
+        """How many journal events of ``actions`` are stored: it only grows (the journal is
+        append-only), whatever order concurrent transactions commit in (``ix_journal_action``)."""
+        query = select(func.count()).select_from(JournalRow).where(JournalRow.action.in_(sorted(actions)))
+        return int(self._session.scalar(query) or 0)
+
+    def changes_by_item(self, actions: Collection[str]) -> dict[str, int]:
+        """How many journal events of ``actions`` name each item (the items named by any)."""
+        query = (
+            select(JournalRow.item_id, func.count())
+            .where(JournalRow.action.in_(sorted(actions)), JournalRow.item_id.is_not(None))
+            .group_by(JournalRow.item_id)
+        )
+        return {str(i): int(n) for i, n in self._session.execute(query)}
 
     def arrivals(self, since: str | None) -> list[tuple[str, str]]:
         """(id, arrival) of the listed items that arrived at or after ``since``, in arrival order.

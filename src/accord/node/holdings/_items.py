@@ -34,6 +34,7 @@ from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
 from accord.node.holdings._access_keys import AccessShapes
 from accord.node.holdings._creating import ItemCreation
+from accord.node.holdings._holding_counts import HoldingCounts
 from accord.node.holdings._item_types import (
     DamagedItem,
     Equivalent,
@@ -307,10 +308,10 @@ class ItemService:
         with self._ctx.db.transaction(read_only=True) as session:
             return ItemRepository(session).arrivals(since)
 
-    def stored_count(self) -> int:
-        """Items ever stored here (destroyed too: it only grows); an index asks it before :meth:`arrivals`."""
+    def counts(self, changes_known: int = -1) -> HoldingCounts:
+        """What an index of the items asks before a request, in one snapshot (:class:`HoldingCounts`)."""
         with self._ctx.db.transaction(read_only=True) as session:
-            return ItemRepository(session).stored()
+            return HoldingCounts.read(ItemRepository(session), changes_known)
 
     def views_of(self, item_ids: Sequence[str], *, actor: str | None) -> ItemListing:
         """:meth:`listing` restricted to ``item_ids``, in their order: what ``actor`` may read (decided
