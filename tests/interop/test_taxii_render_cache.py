@@ -9,8 +9,8 @@ from support_interop import make_launch
 
 from accord.interop._stix_cache import RenderedItems
 from accord.interop._stix_codec import item_objects
-from accord.interop._taxii_views import PageRequest, TaxiiViews
-from accord.node import NewUser
+from accord.interop._taxii_views import PageRequest, TaxiiViews, taxii_time
+from accord.node import UNSAFE_FAST_PASSWORD_HASHING, NewUser, Node
 
 
 def _views(federation: Any) -> tuple[TaxiiViews, Any]:
@@ -82,3 +82,63 @@ def test_a_destroyed_item_is_not_served_though_it_was_rendered(federation: Any) 
     federation.clock.advance(seconds=1)
     jpn.custody.destroy(gone, method="crypto-erase", witness="mori", actor="sato")
     assert reports() == ["Kept"]
+
+
+def _another_process(federation: Any) -> Node:
+    """A second Node on JPN's home: what `accord item destroy` from the CLI is while a server runs."""
+    jpn = federation.jpn
+    return Node.open(jpn.ctx.home.root, clock=federation.clock, password_hashing=UNSAFE_FAST_PASSWORD_HASHING)
+
+
+def test_nothing_of_an_item_destroyed_in_another_process_stays_kept(federation: Any) -> None:
+    jpn = federation.jpn
+    kept = make_launch(jpn, federation.agreement_id, title="Kept")
+    federation.clock.advance(seconds=1)
+    gone = make_launch(jpn, federation.agreement_id, title="Destroyed")
+    jpn.users.add(NewUser("mori", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority")
+    views, collection = _views(federation)
+    assert [o["name"] for o in _item_objects(views, collection, "sato") if o["type"] == "report"] == [
+        "Kept",
+        "Destroyed",
+    ]
+    assert views._rendered.item_ids() == {kept, gone}  # both rendered, content included
+    federation.clock.advance(seconds=1)
+    other = _another_process(federation)
+    try:
+        other.custody.destroy(gone, method="crypto-erase", witness="mori", actor="sato")
+    finally:
+        other.close()
+    # The next request (by anyone, even for a page that would not show it) drops it first.
+    assert _item_objects(views, collection, "mori") != []
+    assert views._rendered.item_ids() == {kept}
+    assert not any(
+        "Destroyed" in text for kept_objects in views._rendered._kept.values() for _, text in kept_objects
+    )
+
+
+def test_a_running_server_serves_the_new_markings_of_an_item_downgraded_elsewhere(federation: Any) -> None:
+    jpn = federation.jpn
+    item = make_launch(jpn, federation.agreement_id)
+    views, collection = _views(federation)
+
+    def served(by: TaxiiViews, request: PageRequest | None = None) -> dict[str, Any]:
+        return {o.id: o.obj for o in by.page(collection, "sato", request or PageRequest()).objects}
+
+    before = served(views)
+    last = taxii_time(views.page(collection, "sato", PageRequest()).objects[-1].date_added)
+    federation.clock.advance(seconds=1)
+    other = _another_process(federation)
+    try:
+        other.notices.downgrade(item, to="秘", reason="Source declassified in part", actor="sato")
+    finally:
+        other.close()
+    after = served(views)
+    fresh = served(TaxiiViews(jpn))
+    assert after != before
+    assert after == fresh  # every object a fresh server serves, the new marking-definitions included
+    (report,) = [o for o in after.values() if o["type"] == "report"]
+    assert all(ref in after for ref in report["object_marking_refs"])
+    # Its objects come again after the collection's last one, for clients polling added_after.
+    again = served(views, PageRequest(added_after=last))
+    assert report["id"] in again
+    assert all(ref in again for ref in report["object_marking_refs"])

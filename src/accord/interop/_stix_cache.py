@@ -18,7 +18,11 @@ the page opened (decided, decrypted and verified) it again. An item that changed
 label, precedence or content) has another key, so a stale rendering is never served; a
 destroyed item is never opened, so never looked up. The cache holds decrypted content in
 the serving process's memory, as the page being served does; it is bounded
-(:data:`MAX_RENDERED` items, least recently used dropped first).
+(:data:`MAX_RENDERED` items, least recently used dropped first), and nothing of an item
+stays in it once the item changed state: before every request the TAXII views ask the node
+whether any stored item changed state since the last one, in any process
+(:meth:`~accord.node.ItemService.counts`), and :meth:`RenderedItems.forget` the items that
+did (destroyed, downgraded, declassified, returned, consent revoked, compromised).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 
 from accord.interop._stix_codec import item_objects
 from accord.node import ItemView
@@ -37,7 +41,7 @@ MAX_RENDERED = 10_000
 """Items whose STIX objects are kept (each a few KiB: tens of MiB at most)."""
 
 
-def _key(view: ItemView) -> Hashable:
+def _key(view: ItemView) -> tuple[Hashable, ...]:
     """Everything :func:`item_objects` reads from ``view``; the content through its verified digest."""
     return (
         view.id,
@@ -49,6 +53,10 @@ def _key(view: ItemView) -> Hashable:
         view.binding.signer,
         view.binding.statement,
     )
+
+
+def _item_of(key: tuple[Hashable, ...]) -> str:
+    return str(key[0])  # the item id first
 
 
 Rendered = tuple[Mapping[str, object], str]
@@ -66,7 +74,7 @@ class RenderedItems:
     def __init__(self, limit: int = MAX_RENDERED) -> None:
         """Keep the objects of at most ``limit`` items."""
         self._limit = limit
-        self._kept: OrderedDict[Hashable, Sequence[Rendered]] = OrderedDict()
+        self._kept: OrderedDict[tuple[Hashable, ...], Sequence[Rendered]] = OrderedDict()
         self._lock = threading.Lock()
 
     def objects(self, view: ItemView) -> Sequence[Rendered]:
@@ -84,6 +92,17 @@ class RenderedItems:
             while len(self._kept) > self._limit:
                 self._kept.popitem(last=False)
         return rendered
+
+    def forget(self, item_ids: Collection[str]) -> None:
+        """Drop everything kept of ``item_ids`` (an item destroyed, re-marked or otherwise changed)."""
+        with self._lock:
+            for key in [k for k in self._kept if _item_of(k) in item_ids]:
+                del self._kept[key]
+
+    def item_ids(self) -> set[str]:
+        """The ids of the items kept."""
+        with self._lock:
+            return {_item_of(k) for k in self._kept}
 
     def __len__(self) -> int:
         """How many items are kept."""

@@ -5,12 +5,20 @@ this node originated), and a person sees the part the decision point lets them r
 node keeps, per collection, an index of (``date_added``, item id, STIX id, type, version),
 built on first use from the node's own view and extended with what arrived since
 (:meth:`accord.node.ItemService.arrivals`) before a request — when the count of stored
-item rows (:meth:`~accord.node.ItemService.stored_count`, which only grows) changed since
+item rows (:meth:`~accord.node.ItemService.counts`, which only grows) changed since
 the last refresh. A page is then a walk of the index from ``added_after``/``next``, with
 ``match[…]`` on the index's columns and the person's decision asked for the walked items a
 batch at a time — filtered before ``limit``, so a short page means the end, and counts and
 manifests never reveal a withheld object — and only the page's items are opened, in the
 same snapshot, the whole page one journal event (:meth:`~accord.node.ItemService.reading`).
+
+Before a request, the same snapshot's count of the changes of stored items' states (only
+growing, made in any process: destroyed, downgraded, declassified, returned, consent revoked,
+compromised) tells whether any item changed since the last request; if so, everything kept
+of the changed items (:class:`~accord.interop._stix_cache.RenderedItems`) is dropped first,
+and they are indexed as they now are: a destroyed item leaves the index, and one whose
+objects changed (a new marking: new marking-definitions) is added again after the
+collection's last object.
 
 ``date_added`` is the time the item came to the node (created here or received), or just
 after the collection's last object if that is later, made strictly increasing within a
@@ -28,6 +36,7 @@ import binascii
 import bisect
 import threading
 import uuid
+from collections.abc import Collection as Collected
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -142,13 +151,25 @@ class _Index:
     publisher: dict[str, Rendered] = field(default_factory=dict)
     """The objects that carry no item data, by STIX id, as the index was started with."""
 
+    high: datetime | None = None
+    """The latest ``date_added`` given (also of an object dropped since): every new one is later."""
+
     def add(self, moment: datetime, item: str | None, obj: Mapping[str, object]) -> None:
-        last = self.keys[-1] if self.keys else None
-        if last is not None and moment <= last:
-            moment = last + timedelta(microseconds=1)
+        if self.high is not None and moment <= self.high:
+            moment = self.high + timedelta(microseconds=1)
+        self.high = moment
         stored = StoredObject(obj, moment)
         self.entries.append(_Entry(moment, item, stored.id, str(obj.get("type")), stored.version))
         self.keys.append(moment)
+
+    def objects_of(self, item_id: str) -> set[tuple[str, str]]:
+        """The (STIX id, version) of the objects indexed for ``item_id``."""
+        return {(e.stix_id, e.version) for e in self.entries if e.item == item_id}
+
+    def drop(self, item_ids: Collected[str]) -> None:
+        """Leave out the objects of ``item_ids`` (the others keep their ``date_added``)."""
+        kept = [e for e in self.entries if e.item not in item_ids]
+        self.entries, self.keys = kept, [e.date_added for e in kept]
 
     def after(self, moment: datetime | None) -> Iterator[_Entry]:
         start = 0 if moment is None else bisect.bisect_right(self.keys, moment)
@@ -201,6 +222,10 @@ class TaxiiViews:
         self._stored = -1
         """How many item rows the node had stored at the last refresh."""
         self._rendered = RenderedItems()
+        self._changes = -1
+        """How many changes of stored items' states the node had made at the last refresh."""
+        self._changed: dict[str, int] = {}
+        """The changes of each changed item's state, as counted at the last refresh."""
 
     def collections(self) -> list[Collection]:
         """One collection per agreement held here, and the node's own."""
@@ -273,6 +298,7 @@ class TaxiiViews:
                 # A collection new to this index (first use, or an agreement imported since):
                 # every collection is rebuilt from the node's own view, once.
                 self._indexes, self._indexed, self._seen_until, self._stored = {}, set(), None, -1
+                self._changes, self._changed = -1, {}
                 for known in self.collections():
                     self._indexes[known.id] = self._started()
             self._refresh()
@@ -287,10 +313,12 @@ class TaxiiViews:
 
     def _refresh(self) -> None:
         # Counted before the arrivals are read: what commits in between is counted next time.
-        stored = self._node.items.stored_count()
-        if stored == self._stored:
+        counts = self._node.items.counts(self._changes)
+        if counts.changed is not None:
+            self._forget_changed(counts.changes, counts.changed)
+        if counts.stored == self._stored:
             return  # no item row was added since the last refresh (rows are never deleted)
-        self._stored = stored
+        self._stored = counts.stored
         since = None if self._seen_until is None else taxii_time(self._seen_until - _LATE)
         arrived = [(i, at) for i, at in self._node.items.arrivals(since=since) if i not in self._indexed]
         if not arrived:
@@ -310,6 +338,36 @@ class TaxiiViews:
                     if self._holds(collection, view):
                         for obj, _ in self._rendered.objects(view):
                             self._indexes[collection.id].add(moment, item_id, obj)
+
+    def _forget_changed(self, changes: int, counted: dict[str, int]) -> None:
+        """Drop what is kept of the items whose state changed since the last refresh, in any
+        process (destroyed, re-marked, returned, revoked, compromised), and index them anew."""
+        self._changes = changes
+        changed = {i for i, n in counted.items() if self._changed.get(i) != n}
+        self._changed = counted
+        self._rendered.forget(changed)
+        self._reindex(changed & self._indexed)
+
+    def _reindex(self, item_ids: set[str]) -> None:
+        """Index ``item_ids`` as they now are: an item whose objects changed (a new marking) is
+        added again after the collection's last object; a destroyed one (no longer listed) is dropped."""
+        if not item_ids:
+            return
+        ordered = sorted(item_ids)
+        views = {v.id: v for v in self._node.items.views_of(ordered, actor=None).views}
+        for collection in [c for c in self.collections() if c.id in self._indexes]:
+            index = self._indexes[collection.id]
+            now: dict[str, list[Rendered]] = {}
+            for item_id in ordered:
+                view = views.get(item_id)
+                now[item_id] = []
+                if view is not None and self._holds(collection, view):
+                    now[item_id] = list(self._rendered.objects(view))
+            moved = [i for i in ordered if index.objects_of(i) != {_version_of(o) for o, _ in now[i]}]
+            index.drop(moved)
+            for item_id in moved:
+                for obj, _ in now[item_id]:
+                    index.add(_START, item_id, obj)  # a microsecond after the last object
 
     # --- one person's page ----------------------------------------------------------------
 
@@ -367,6 +425,11 @@ class TaxiiViews:
             return view.originator_node == self._node.config.node_id
         labels = (view.marking.originator, *view.marking.alternatives)
         return any(label.agreement == collection.agreement for label in labels)
+
+
+def _version_of(obj: Mapping[str, object]) -> tuple[str, str]:
+    stored = StoredObject(obj, _START)
+    return stored.id, stored.version
 
 
 def _parse_stamp(stamp: str) -> datetime:
