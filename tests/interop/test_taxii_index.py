@@ -109,3 +109,23 @@ def test_the_index_takes_in_what_arrives_after_a_page(federation: Any) -> None:
     federation.clock.advance(seconds=1)
     make_launch(jpn, federation.agreement_id, title="After")
     assert names() == ["Before", "After"]
+
+
+def test_counts_name_the_items_whose_state_changed(federation: Any) -> None:
+    jpn = federation.jpn
+    first = make_launch(jpn, federation.agreement_id, title="First")
+    second = make_launch(jpn, federation.agreement_id, title="Second")
+    jpn.users.add(NewUser("mori", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority")
+    start = jpn.items.counts()
+    assert (start.stored, start.changed) == (2, {})
+    assert jpn.items.counts(start.changes).changed is None  # nothing changed: the count alone
+    federation.clock.advance(seconds=1)
+    jpn.notices.downgrade(first, to="秘", reason="Source declassified in part", actor="sato")
+    downgraded = jpn.items.counts(start.changes)
+    assert downgraded.changes > start.changes
+    assert downgraded.changed == {first: 1}
+    jpn.compromise.report([second], actual=True, circumstances="Lost in transit.", actor="mori")
+    assert jpn.items.counts(downgraded.changes).changed == {first: 1, second: 1}
+    jpn.custody.destroy(first, method="crypto-erase", witness="mori", actor="sato")
+    destroyed = jpn.items.counts()
+    assert (destroyed.stored, destroyed.changed) == (2, {first: 2, second: 1})  # rows are never deleted
