@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session
 
 from accord.items import HoldingState, Precedence
-from accord.store import AttachmentRow, Database, ItemRepository, ItemRow
+from accord.store import AttachmentRow, Database, ItemRepository, ItemRow, NewEvent, append_event
 
 
 @pytest.fixture
@@ -151,3 +152,16 @@ def test_attachments_in_position_order(db: Database) -> None:
         assert items.attachments("b") == []
         assert (items.attachment("a", 1) or _attachment("x", 9)).name == "a1.txt"
         assert items.attachment("a", 2) is None
+
+
+def test_changes_count_the_journal_events_of_the_actions_given_and_by_item(db: Database) -> None:
+    at = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    events = [("item.destroy", "a"), ("item.read", "a"), ("item.downgrade", "b"), ("item.downgrade", "a")]
+    with db.transaction() as session:
+        assert ItemRepository(session).changes({"item.destroy"}) == 0
+        for action, item in [*events, ("item.destroy", None)]:
+            append_event(session, NewEvent(at=at, actor="sato", action=action, outcome="ok", item_id=item))
+    with db.transaction(read_only=True) as session:
+        items = ItemRepository(session)
+        assert items.changes({"item.destroy", "item.downgrade"}) == 4
+        assert items.changes_by_item({"item.destroy", "item.downgrade"}) == {"a": 2, "b": 1}
