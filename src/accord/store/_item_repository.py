@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, insert, or_, select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, insert, or_, select, tuple_
 
 from accord.items import HoldingState, Precedence
 from accord.store._repository import TableRepository
@@ -21,6 +21,14 @@ from accord.store._tables import AttachmentRow, ItemRow, JournalRow
 __all__ = ["ItemRepository"]
 
 Condition = ColumnElement[bool]
+_ACTIONS = bindparam("actions", expanding=True)
+# Built once: building the statement took more CPU than SQLite's answer (~1 ms at load 5).
+_CHANGES = select(func.count()).select_from(JournalRow).where(JournalRow.action.in_(_ACTIONS))
+_CHANGES_BY_ITEM = (
+    select(JournalRow.item_id, func.count())
+    .where(JournalRow.action.in_(_ACTIONS), JournalRow.item_id.is_not(None))
+    .group_by(JournalRow.item_id)
+)
 Head = Row[str, str | None, str, str]
 """An item's id, access key, originating party and precedence: what a decision needs first."""
 
@@ -120,17 +128,12 @@ class ItemRepository(TableRepository[ItemRow]):
     def changes(self, actions: Collection[str]) -> int:
         """How many journal events of ``actions`` are stored: it only grows (the journal is
         append-only), whatever order concurrent transactions commit in (``ix_journal_action``)."""
-        query = select(func.count()).select_from(JournalRow).where(JournalRow.action.in_(sorted(actions)))
-        return int(self._session.scalar(query) or 0)
+        return int(self._session.scalar(_CHANGES, {"actions": sorted(actions)}) or 0)
 
     def changes_by_item(self, actions: Collection[str]) -> dict[str, int]:
         """How many journal events of ``actions`` name each item (the items named by any)."""
-        query = (
-            select(JournalRow.item_id, func.count())
-            .where(JournalRow.action.in_(sorted(actions)), JournalRow.item_id.is_not(None))
-            .group_by(JournalRow.item_id)
-        )
-        return {str(i): int(n) for i, n in self._session.execute(query)}
+        found = self._session.execute(_CHANGES_BY_ITEM, {"actions": sorted(actions)})
+        return {str(i): int(n) for i, n in found}
 
     def arrivals(self, since: str | None) -> list[tuple[str, str]]:
         """(id, arrival) of the listed items that arrived at or after ``since``, in arrival order.
