@@ -12,7 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, insert, or_, select, tuple_
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+)
 
 from accord.items import HoldingState, Precedence
 from accord.store._repository import TableRepository
@@ -21,7 +33,7 @@ from accord.store._tables import AttachmentRow, ItemRow, JournalRow
 __all__ = ["ItemRepository"]
 
 Condition = ColumnElement[bool]
-_ACTIONS = bindparam("actions", expanding=True)
+_ACTIONS: BindParameter[list[str]] = bindparam("actions", expanding=True)
 # Built once: building the statement took more CPU than SQLite's answer (~1 ms at load 5).
 _CHANGES = select(func.count()).select_from(JournalRow).where(JournalRow.action.in_(_ACTIONS))
 _CHANGES_BY_ITEM = (
