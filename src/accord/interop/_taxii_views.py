@@ -354,7 +354,12 @@ class TaxiiViews:
         if not item_ids:
             return
         ordered = sorted(item_ids)
-        views = {v.id: v for v in self._node.items.views_of(ordered, actor=None).views}
+        views: dict[str, ItemView] = {}
+        for start in range(0, len(ordered), _BATCH * 4):  # as many at a time as a refresh opens
+            views.update(
+                (v.id, v)
+                for v in self._node.items.views_of(ordered[start : start + _BATCH * 4], actor=None).views
+            )
         for collection in [c for c in self.collections() if c.id in self._indexes]:
             index = self._indexes[collection.id]
             now: dict[str, list[Rendered]] = {}
