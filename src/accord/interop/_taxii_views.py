@@ -162,9 +162,13 @@ class _Index:
         self.entries.append(_Entry(moment, item, stored.id, str(obj.get("type")), stored.version))
         self.keys.append(moment)
 
-    def objects_of(self, item_id: str) -> set[tuple[str, str]]:
-        """The (STIX id, version) of the objects indexed for ``item_id``."""
-        return {(e.stix_id, e.version) for e in self.entries if e.item == item_id}
+    def objects_of(self, item_ids: Collected[str]) -> dict[str, set[tuple[str, str]]]:
+        """The (STIX id, version) of the objects indexed for each of ``item_ids`` (one pass)."""
+        found: dict[str, set[tuple[str, str]]] = {i: set() for i in item_ids}
+        for e in self.entries:
+            if e.item in found:
+                found[e.item].add((e.stix_id, e.version))
+        return found
 
     def drop(self, item_ids: Collected[str]) -> None:
         """Leave out the objects of ``item_ids`` (the others keep their ``date_added``)."""
@@ -368,7 +372,8 @@ class TaxiiViews:
                 now[item_id] = []
                 if view is not None and self._holds(collection, view):
                     now[item_id] = list(self._rendered.objects(view))
-            moved = [i for i in ordered if index.objects_of(i) != {_version_of(o) for o, _ in now[i]}]
+            indexed = index.objects_of(ordered)
+            moved = [i for i in ordered if indexed[i] != {_version_of(o) for o, _ in now[i]}]
             index.drop(moved)
             for item_id in moved:
                 for obj, _ in now[item_id]:
