@@ -16,7 +16,7 @@ from sqlalchemy import delete, text, update
 
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, NewUser, Node, SearchFilters
-from accord.store import SearchCountRow, SearchDocRow
+from accord.store import ItemRow, SearchCountRow, SearchDocRow
 from support_trio import Loopback
 
 EVERYTHING = SearchFilters()
@@ -63,6 +63,38 @@ def test_a_translation_made_here_is_found_under_its_item(jpn: Node, tmp_path: Pa
     assert _ids(jpn, "미사일") == ([item], 1)
     assert _ids(jpn, "사") == ([item], 1)
     assert jpn.items.search.check().agrees
+
+
+def test_a_short_page_is_the_head_of_the_whole_list_whatever_order_the_rows_are_in(
+    jpn: Node, clock: Any, tmp_path: Path
+) -> None:
+    # A one-token page reads the newest items first (store.search_ids), on SQLite from the
+    # text index's newest rows: rows of a translation made later of the oldest item, and an
+    # item newer than its rows' numbers say, are out of age order and must not change the
+    # page. The newest three are withheld from suzuki: his first window finds none of his.
+    items = []
+    for n in range(20):
+        clock.advance(seconds=1)
+        items.append(_create(jpn, f"발사 보고 {n}", secret=n >= 17))
+    path = tmp_path / "ko.txt"
+    path.write_text("발사 관측", encoding="utf-8")
+    jpn.custody.translate(items[0], path=path, lang="ko", actor="sato")
+    for moved in (None, items[3]):
+        if moved is not None:
+            with jpn.ctx.db.transaction() as session:
+                later = (
+                    update(ItemRow)
+                    .where(ItemRow.id == moved)
+                    .values(created_at="2999-01-01T00:00:00.000000Z")
+                )
+                session.execute(later)
+        for actor, readable in (("sato", items), ("suzuki", items[:17])):
+            whole, total = _ids(jpn, "발사", actor=actor)
+            assert whole == sorted(readable, key=lambda i: (i == moved, items.index(i)), reverse=True)
+            assert total == len(whole)
+            for limit in range(1, 9):
+                page = jpn.items.search.matching_ids("발사", actor=actor, filters=EVERYTHING, limit=limit)
+                assert page == (whole[:limit], total), (actor, limit, moved)
 
 
 def test_a_withheld_item_changes_no_count(jpn: Node) -> None:

@@ -44,6 +44,7 @@ from accord.store._ledger_store import (
 from accord.store._outbox_repository import OutboxRepository
 from accord.store._sealer_lock import SealerLock
 from accord.store._search_counts import PendingCounts, SearchCountRow, search_count_drift, token_counts
+from accord.store._search_ids import search_ids
 from accord.store._search_index import (
     GAP_TOKEN,
     IndexedChunk,
@@ -60,7 +61,6 @@ from accord.store._search_index import (
     matching_items,
     relabel_search_item,
     search_digests,
-    search_ids,
     search_index_size,
     search_level,
     search_page,

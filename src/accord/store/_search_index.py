@@ -31,7 +31,6 @@ from accord.store._search_counts import (
     EVERY_ITEM,
     Class,
     PendingCounts,
-    SearchCountRow,
     count_items,
     indexed_tokens,
     item_classes,
@@ -56,7 +55,6 @@ __all__ = [
     "matching_items",
     "relabel_search_item",
     "search_digests",
-    "search_ids",
     "search_index_size",
     "search_level",
     "search_page",
@@ -378,60 +376,6 @@ def search_page(
     return [str(item_id) for item_id, _ in rows], int(rows[0][1]) if rows else 0
 
 
-_PG_ITEM_MATCHES = (
-    "EXISTS (SELECT 1 FROM search_docs d WHERE d.item_id = items.id AND d.tokens @@ CAST(:term AS tsquery))"
-)
-# Per item, its chunks' rowids are looked up in the text index (MATCH with rowid =): not the
-# whole list of matching chunks, which `matching_items` reads.
-_FTS_ITEM_MATCHES = (
-    "EXISTS (SELECT 1 FROM search_docs d WHERE d.item_id = items.id AND d.id IN "
-    "(SELECT rowid FROM search_fts WHERE search_fts MATCH :term AND rowid = d.id))"
-)
-_PROBE_COST = 4
-"""How many matches listed cost about as much as one item probed (SQLite, measured)."""
-
-
-def search_ids(
-    session: Session, token: str, conditions: Sequence[ColumnElement[bool]], limit: int, shown: int
-) -> list[str]:
-    """Ids of the items meeting ``conditions`` that hold ``token``, newest first, up to ``limit``.
-
-    ``shown``: how many there are (counted from ``search_counts``). When the token is
-    common, the newest items are probed one by one, newest first, until ``limit`` are
-    found — about ``limit`` x holdings / ``shown`` probes, whatever the number of matches;
-    else (or if that walk ends short) the matches are listed and sorted, as for any query.
-    """
-    if shown == 0:
-        return []
-    wanted = min(limit, shown)
-    counts = dict(
-        session.execute(
-            select(SearchCountRow.token, func.sum(SearchCountRow.items))
-            .where(SearchCountRow.token.in_([token, EVERY_ITEM]))
-            .group_by(SearchCountRow.token)
-        ).all()
-    )
-    held, matches = int(counts.get(EVERY_ITEM, 0)), int(counts.get(token, 0))
-    walk = -(-2 * wanted * held // shown)  # twice the expected number of probes
-    order = (ItemRow.created_at.desc(), ItemRow.id.desc())
-    if walk * _PROBE_COST < matches:
-        postgres = session.get_bind().dialect.name == "postgresql"
-        literal = _tsquery([token]) if postgres else _fts_phrase([token])
-        probe = text(_PG_ITEM_MATCHES if postgres else _FTS_ITEM_MATCHES).bindparams(
-            bindparam("term", literal, unique=True)
-        )
-        newest = select(ItemRow.id).order_by(*order).limit(walk)
-        query = (
-            select(ItemRow.id).where(ItemRow.id.in_(newest), *conditions, probe).order_by(*order).limit(limit)
-        )
-        found = [str(item_id) for item_id in session.scalars(query)]
-        if len(found) >= wanted:
-            return found
-    match = matching_items(session, [[token]])
-    query = select(ItemRow.id).where(*conditions, *match).order_by(*order).limit(limit)
-    return [str(item_id) for item_id in session.scalars(query)]
-
-
 @dataclass(frozen=True)
 class IndexSource:
     """What an item's index rows are made from: its row, attachment names, translations made here."""
@@ -442,13 +386,18 @@ class IndexSource:
 
 
 def all_item_ids(session: Session) -> list[str]:
-    """Every item's id, in order (a rebuild or a check walks them in batches)."""
-    return list(session.scalars(select(ItemRow.id).order_by(ItemRow.id)))
+    """Every item's id, oldest first (a rebuild or a check walks them in batches).
+
+    Oldest first, so that a rebuild numbers the chunk rows (the text index's rowids) in
+    the order new items get them: :func:`search_ids` reads only the newest rowids.
+    """
+    return list(session.scalars(select(ItemRow.id).order_by(ItemRow.created_at, ItemRow.id)))
 
 
 def index_sources(session: Session, item_ids: Sequence[str]) -> list[IndexSource]:
     """The items ``item_ids`` with their attachment names and live translations (three queries)."""
-    rows = session.scalars(select(ItemRow).where(ItemRow.id.in_(item_ids)).order_by(ItemRow.id)).all()
+    oldest_first = (ItemRow.created_at, ItemRow.id)  # the order of a rebuild's chunk rows (all_item_ids)
+    rows = session.scalars(select(ItemRow).where(ItemRow.id.in_(item_ids)).order_by(*oldest_first)).all()
     names: dict[str, list[str]] = {}
     query = (
         select(AttachmentRow.item_id, AttachmentRow.name)

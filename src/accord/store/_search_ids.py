@@ -1,0 +1,147 @@
+"""The page of a one-token search: the newest readable matches, not every match listed (issue 12).
+
+A one-token query's total comes from ``search_counts``; its page is the newest ``limit``
+items that meet the conditions (the decision point's among them) and hold the token. Listing
+every match and sorting it costs ≈ 7 µs a match on SQLite (the text index's rowid, the chunk
+row, the item's covering index, the sort): 40-100 ms for a term in 10,000 of 200,000 items.
+So the newest items are read first, as a **window** — the newest ``k`` items, ``k`` ≈ twice
+``limit`` x holdings / readable matches, widened if it comes up short — and the matches are
+sought only there:
+
+* SQLite: the text index is read from the **lowest rowid of the window's chunks** up (FTS5
+  seeks to a rowid): a rebuild and every new item number their chunks oldest first, so the
+  tail holds about the window's matches, whatever the number of matches in all. A chunk of
+  an older item above that rowid (a translation made later) is read and dropped by the
+  window's condition; an index numbered in another order costs more, never gives other ids.
+* PostgreSQL: each item of the window is probed in the text index (GIN), newest first.
+
+Either way the ids are exactly the head of the whole sorted list: the window is the newest
+``k`` items by (created, id), every item outside it is older than every item in it, so when
+the window holds ``limit`` readable matches they are the newest ``limit``. When the window
+would cost more than the list (a rare term), or never fills, the matches are listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from accord.store._search_counts import EVERY_ITEM, SearchCountRow
+from accord.store._search_index import SearchDocRow, _fts_phrase, _tsquery, matching_items
+from accord.store._tables import ItemRow
+
+__all__ = ["search_ids"]
+
+_PG_ITEM_MATCHES = (
+    "EXISTS (SELECT 1 FROM search_docs d WHERE d.item_id = items.id AND d.tokens @@ CAST(:term AS tsquery))"
+)
+# Per item, its chunks' rowids are looked up in the text index (MATCH with rowid =).
+_FTS_ITEM_MATCHES = (
+    "EXISTS (SELECT 1 FROM search_docs d WHERE d.item_id = items.id AND d.id IN "
+    "(SELECT rowid FROM search_fts WHERE search_fts MATCH :term AND rowid = d.id))"
+)
+_PROBE_COST = 4
+"""How many matches listed cost about as much as one item probed (measured on SQLite, session 13)."""
+_FTS_TAIL = (
+    "SELECT item_id FROM search_docs WHERE id IN "
+    "(SELECT rowid FROM search_fts WHERE search_fts MATCH :term AND rowid >= :floor)"
+)
+_WINDOW_ITEMS = 4
+"""How many items of a window cost about as much as one match listed (SQLite, measured)."""
+_WIDEN = 4
+"""How much a window that came up short grows before the next try."""
+
+
+def search_ids(
+    session: Session, token: str, conditions: Sequence[ColumnElement[bool]], limit: int, shown: int
+) -> list[str]:
+    """Ids of the items meeting ``conditions`` that hold ``token``, newest first, up to ``limit``.
+
+    ``shown``: how many there are (counted from ``search_counts``). The newest items are
+    searched first, a window at a time (module docstring), about ``limit`` x holdings /
+    ``shown`` items whatever the number of matches; when that would cost more than listing
+    the matches, or the windows come up short, the matches are listed and sorted.
+    """
+    if shown == 0:
+        return []
+    wanted = min(limit, shown)
+    counts = dict(
+        session.execute(
+            select(SearchCountRow.token, func.sum(SearchCountRow.items))
+            .where(SearchCountRow.token.in_([token, EVERY_ITEM]))
+            .group_by(SearchCountRow.token)
+        ).all()
+    )
+    held, matches = int(counts.get(EVERY_ITEM, 0)), int(counts.get(token, 0))
+    window = -(-2 * wanted * held // shown)  # twice the expected number of items to look at
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # SQLite: a window costs its items (two index steps each) and the text index's tail: a
+    # term in a few percent of the holdings takes one or two windows, not the list.
+    tried, probe = window, postgres
+    while not postgres and tried < min(held, matches * _WINDOW_ITEMS):
+        found = _windowed(session, token, conditions, limit, tried)
+        if found is None:  # the chunks are not numbered oldest first (an older rebuild)
+            probe = True
+            break
+        if len(found) >= wanted:
+            return found
+        tried *= _WIDEN
+    probe = probe or tried == window  # no window read (too dear): probe, if cheaper than the list
+    if probe and window * _PROBE_COST < matches:
+        found = _probed(session, token, conditions, limit, window)
+        if len(found) >= wanted:
+            return found
+    match = matching_items(session, [[token]])
+    query = select(ItemRow.id).where(*conditions, *match).order_by(*_NEWEST).limit(limit)
+    return [str(item_id) for item_id in session.scalars(query)]
+
+
+_NEWEST = (ItemRow.created_at.desc(), ItemRow.id.desc())
+
+
+def _windowed(
+    session: Session, token: str, conditions: Sequence[ColumnElement[bool]], limit: int, window: int
+) -> list[str] | None:
+    """SQLite: the page among the newest ``window`` items, from the text index's tail.
+
+    ``None`` when that tail is most of the text index (its chunks not numbered oldest first).
+    """
+    # The window: every item stored at or after the window-th newest's time (ties included),
+    # read from the index on created_at (its ids by a skip-scan of ix_items_listing_order).
+    edge = session.scalar(
+        select(ItemRow.created_at).order_by(ItemRow.created_at.desc()).offset(window - 1).limit(1)
+    )
+    if edge is None:
+        return []
+    newest = ItemRow.created_at >= edge
+    floor = session.scalar(
+        select(func.min(SearchDocRow.id)).where(SearchDocRow.item_id.in_(select(ItemRow.id).where(newest)))
+    )
+    if floor is None:
+        return []
+    last = int(session.scalar(select(func.max(SearchDocRow.id))) or 0)
+    if (last - floor) * 2 > last:
+        return None  # the tail is most of the text index: listing costs no more
+    tail = text(_FTS_TAIL).bindparams(
+        bindparam("term", _fts_phrase([token]), unique=True), bindparam("floor", int(floor), unique=True)
+    )
+    query = select(ItemRow.id).where(newest, *conditions, ItemRow.id.in_(tail))
+    query = query.order_by(*_NEWEST).limit(limit)
+    return [str(item_id) for item_id in session.scalars(query)]
+
+
+def _probed(
+    session: Session, token: str, conditions: Sequence[ColumnElement[bool]], limit: int, window: int
+) -> list[str]:
+    """The page among the newest ``window`` items, each probed in the text index."""
+    if session.get_bind().dialect.name == "postgresql":
+        probe = text(_PG_ITEM_MATCHES).bindparams(bindparam("term", _tsquery([token]), unique=True))
+    else:
+        probe = text(_FTS_ITEM_MATCHES).bindparams(bindparam("term", _fts_phrase([token]), unique=True))
+    newest = select(ItemRow.id).order_by(*_NEWEST).limit(window)
+    query = select(ItemRow.id).where(ItemRow.id.in_(newest), *conditions, probe)
+    query = query.order_by(*_NEWEST).limit(limit)
+    return [str(item_id) for item_id in session.scalars(query)]
