@@ -51,7 +51,7 @@ _FTS_TAIL = (
 )
 _WINDOW_ITEMS = 4
 """How many items of a window cost about as much as one match listed (SQLite, measured)."""
-_WIDEN = 4
+_WIDEN = 2
 """How much a window that came up short grows before the next try."""
 
 
@@ -76,7 +76,7 @@ def search_ids(
         ).all()
     )
     held, matches = int(counts.get(EVERY_ITEM, 0)), int(counts.get(token, 0))
-    window = -(-2 * wanted * held // shown)  # twice the expected number of items to look at
+    window = -(-3 * wanted * held // (2 * shown))  # 1.5 x the items expected to hold the page
     postgres = session.get_bind().dialect.name == "postgresql"
     # SQLite: a window costs its items (two index steps each) and the text index's tail: a
     # term in a few percent of the holdings takes one or two windows, not the list.
