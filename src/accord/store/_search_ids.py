@@ -4,21 +4,22 @@ A one-token query's total comes from ``search_counts``; its page is the newest `
 items that meet the conditions (the decision point's among them) and hold the token. Listing
 every match and sorting it costs ≈ 7 µs a match on SQLite (the text index's rowid, the chunk
 row, the item's covering index, the sort): 40-100 ms for a term in 10,000 of 200,000 items.
-So the newest items are read first, as a **window** — the newest ``k`` items, ``k`` ≈ twice
-``limit`` x holdings / readable matches, widened if it comes up short — and the matches are
-sought only there:
+So the newest items are read first, as a **window**, and the matches sought only there:
 
-* SQLite: the text index is read from the **lowest rowid of the window's chunks** up (FTS5
-  seeks to a rowid): a rebuild and every new item number their chunks oldest first, so the
-  tail holds about the window's matches, whatever the number of matches in all. A chunk of
-  an older item above that rowid (a translation made later) is read and dropped by the
-  window's condition; an index numbered in another order costs more, never gives other ids.
-* PostgreSQL: each item of the window is probed in the text index (GIN), newest first.
+* SQLite: the newest ``k`` items, ``k`` ≈ 1.5 x ``limit`` x holdings / readable matches (by
+  created time, ties included; doubled while it comes up short). The text index is read from
+  the **lowest rowid of the window's chunks** up (FTS5 seeks to a rowid): a rebuild and every
+  new item number their chunks oldest first, so the tail holds about the window's matches,
+  whatever the number of matches in all. A chunk of an older item above that rowid (a
+  translation made later) is read and dropped by the window's condition. When the tail is
+  most of the text index (numbered in another order, e.g. by an older rebuild), the window's
+  items are probed instead: slower, the same ids.
+* PostgreSQL: each item of a window of twice the expected size is probed in the text index (GIN).
 
-Either way the ids are exactly the head of the whole sorted list: the window is the newest
-``k`` items by (created, id), every item outside it is older than every item in it, so when
-the window holds ``limit`` readable matches they are the newest ``limit``. When the window
-would cost more than the list (a rare term), or never fills, the matches are listed.
+Either way the ids are exactly the head of the whole sorted list: every item outside the
+window is older than every item in it, so when the window holds ``limit`` readable matches
+they are the newest ``limit``. When the window would cost more than the list (a rare term),
+or comes up short, the matches are listed.
 """
 
 from __future__ import annotations
@@ -90,8 +91,9 @@ def search_ids(
             return found
         tried *= _WIDEN
     probe = probe or tried == window  # no window read (too dear): probe, if cheaper than the list
-    if probe and window * _PROBE_COST < matches:
-        found = _probed(session, token, conditions, limit, window)
+    probed = -(-2 * wanted * held // shown)  # not widened: twice the items expected
+    if probe and probed * _PROBE_COST < matches:
+        found = _probed(session, token, conditions, limit, probed)
         if len(found) >= wanted:
             return found
     match = matching_items(session, [[token]])
