@@ -17,7 +17,6 @@ entries.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Sequence
 
 from accord.crypto import keyed_tokens
@@ -26,13 +25,12 @@ from accord.node.holdings._search_text import (
     _RUNS,
     CHUNK_TOKENS,
     GAP,
-    MAX_PHRASE,
     PREFIX_MAX,
     _has_marks,
     _runs,
-    _spans,
     is_cjk,
     normalise,
+    windows,
 )
 from accord.store import GAP_TOKEN, IndexedChunk
 
@@ -187,20 +185,9 @@ class KeyedTokenizer:
 
     def _long(self, stream: list[str], runs: Sequence[tuple[str, bool]]) -> list[IndexedChunk]:
         """The chunks of a stream (as :func:`~._search_text.chunks` cuts a long one)."""
-        spans = _spans(runs)
-        step = CHUNK_TOKENS - (MAX_PHRASE - 1)
         out: list[IndexedChunk] = []
-        start = 0
-        while start < len(stream):
-            end = start + CHUNK_TOKENS
-            # The pieces with a token in [start, end) (their spans are in increasing order).
-            first = bisect.bisect_right(spans, start, key=lambda span: span[1])
-            after = bisect.bisect_left(spans, end, key=lambda span: span[0])
-            part = runs[first:after]
+        for start, end, part in windows(len(stream), runs):
             chars = set("".join(piece for piece, cjk in part if cjk))
             sets = self._sets(chars, {piece for piece, cjk in part if not cjk})
             out.append(IndexedChunk(tuple(stream[start:end]), sets))
-            if end >= len(stream):
-                break
-            start += step
         return out

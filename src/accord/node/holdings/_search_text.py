@@ -55,6 +55,7 @@ __all__ = [
     "parse_query",
     "pieces",
     "searchable_text",
+    "windows",
     "words",
 ]
 
@@ -245,20 +246,32 @@ def chunks(text: str) -> list[Chunk]:
     stream, runs = _positions(normalise(text))
     if len(stream) <= CHUNK_TOKENS:
         return [Chunk(tuple(stream), _set_tokens(runs))] if stream else []
+    return [
+        Chunk(tuple(stream[start:end]), _set_tokens(part)) for start, end, part in windows(len(stream), runs)
+    ]
+
+
+def windows(
+    length: int, runs: Sequence[tuple[str, bool]]
+) -> Iterator[tuple[int, int, Sequence[tuple[str, bool]]]]:
+    """The chunk windows ``[start, end)`` of a long stream of ``length`` tokens, each with its runs.
+
+    Consecutive windows overlap by ``MAX_PHRASE - 1`` positions; a window's runs are the pieces
+    with a token in it. The one cut of a long document, for :func:`chunks` and the keyed
+    tokenizer alike (their chunks must agree, token for token).
+    """
     spans = _spans(runs)
     step = CHUNK_TOKENS - (MAX_PHRASE - 1)
-    out: list[Chunk] = []
     start = 0
-    while start < len(stream):
+    while start < length:
         end = start + CHUNK_TOKENS
         # The pieces with a token in [start, end) (their spans are in increasing order).
         first = bisect.bisect_right(spans, start, key=lambda span: span[1])
         after = bisect.bisect_left(spans, end, key=lambda span: span[0])
-        out.append(Chunk(tuple(stream[start:end]), _set_tokens(runs[first:after])))
-        if end >= len(stream):
-            break
+        yield start, end, runs[first:after]
+        if end >= length:
+            return
         start += step
-    return out
 
 
 @dataclass(frozen=True)
