@@ -71,3 +71,32 @@ def test_a_flash_send_on_a_damaged_ledger_is_sent_and_the_damage_alarmed(federat
     assert scalar(jpn, "SELECT max(size) FROM ledger_checkpoints") == size
     assert scalar(jpn, "SELECT count(*) FROM outbox WHERE item_id = :i", i=item) == 1
     assert scalar(jpn, "SELECT count(*) FROM witness_alarms WHERE kind = 'damaged'") == 1
+
+
+def test_a_flash_send_whose_seal_cannot_sign_is_sent_and_sealed_after_its_commit(
+    federation: Any, monkeypatch: Any
+) -> None:
+    """A seal that fails in any way (here a key store that cannot sign: not an AccordError)
+    inside the send's transaction never loses the FLASH work: the send commits, and the seal
+    after the commit seals it once the keys answer again."""
+    jpn = federation.jpn
+    item = _report(jpn, Precedence.FLASH, federation.agreement_id)
+    sealer = jpn.ledger._sealer
+    real_sign = sealer._sign
+    failures: list[int] = []
+
+    def sign_once_failing(checkpoint: Any) -> Any:
+        if not failures:
+            failures.append(1)
+            raise OSError("the key store did not answer")
+        return real_sign(checkpoint)
+
+    monkeypatch.setattr(sealer, "_sign", sign_once_failing)
+    sent = jpn.sending.send(item, to="KOR", actor="sato")
+    assert len(sent) == 1
+    assert failures == [1]  # the seal inside the transaction was tried, and failed
+    assert scalar(jpn, "SELECT count(*) FROM outbox WHERE item_id = :i", i=item) == 1
+    latest = jpn.ledger.latest_checkpoint()
+    assert latest is not None
+    assert latest.checkpoint.size == _journal_size(jpn)  # sealed after the commit instead
+    assert jpn.ledger.verify(actor="auditor").ok

@@ -176,9 +176,12 @@ class _Index:
         self.entries, self.keys = kept, [e.date_added for e in kept]
 
     def after(self, moment: datetime | None) -> Iterator[_Entry]:
-        start = 0 if moment is None else bisect.bisect_right(self.keys, moment)
-        for position in range(start, len(self.entries)):
-            yield self.entries[position]
+        # On the list as it is now: another request's drop() replaces it (never edits it in
+        # place), so a page walking it is not shortened under its feet.
+        entries = self.entries
+        start = 0 if moment is None else bisect.bisect_right(entries, moment, key=lambda e: e.date_added)
+        for position in range(start, len(entries)):
+            yield entries[position]
 
 
 def taxii_time(moment: datetime) -> str:

@@ -30,11 +30,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
-from accord.errors import AccordError, IntegrityError, InvalidInput, VerificationFailed
+from accord.errors import IntegrityError, InvalidInput, VerificationFailed
 from accord.exchange import CHECKPOINT_PURPOSE, SignedCheckpoint
 from accord.ledger import Checkpoint, HashStore, MerkleTree, leaf_hash
 from accord.node.audit._checkpoint_rows import checkpoint_from_row, checkpoint_row
@@ -181,8 +180,9 @@ class Sealer:
 
         Returns False, having changed nothing (a savepoint), on PostgreSQL (a sealer there
         waits for the journal's writers, this transaction among them), when the backlog
-        exceeds one seal, or when the seal fails (a damaged ledger: the caller's seal after
-        its commit then raises the alarm, as before).
+        exceeds one seal, or when the seal fails in any way (a damaged ledger, a key store that
+        cannot sign, a driver error: the caller's seal after its commit then retries and raises
+        the alarm, as before) — the FLASH work itself is never lost to it.
         """
         if self._ctx.db.dialect != "sqlite":
             return False
@@ -194,7 +194,13 @@ class Sealer:
                 if len(batch.seqs) >= SEAL_BATCH:
                     raise _Backlog
                 self._write(session, batch, self._sign(batch.checkpoint))
-        except (_Backlog, AccordError, SQLAlchemyError):
+        except _Backlog:
+            return False
+        except Exception:
+            # Never lose the FLASH work to its seal: the seal after the commit retries and alarms.
+            log.warning(
+                "the FLASH seal inside its transaction failed; sealing after the commit", exc_info=True
+            )
             return False
         return True
 
