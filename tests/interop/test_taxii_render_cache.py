@@ -39,6 +39,22 @@ def test_rendered_objects_are_those_of_the_view_and_bounded(federation: Any) -> 
     assert rendered.objects(views[2]) is again  # kept: not rendered a second time
 
 
+def test_a_page_that_opened_an_item_before_it_was_forgotten_does_not_keep_it(federation: Any) -> None:
+    """The race of two requests: page A reads the epoch and opens the item in a snapshot from
+    before its destruction; request B forgets the item; A's rendering is served to A but not
+    kept (else a destroyed item's content would stay in memory until evicted)."""
+    jpn = federation.jpn
+    (view,) = jpn.items.views_of([make_launch(jpn, federation.agreement_id)], actor=None).views
+    rendered = RenderedItems()
+    since = rendered.epoch()  # page A, before its snapshot
+    rendered.forget({view.id})  # request B, after the item was destroyed
+    served = rendered.objects(view, since)
+    assert [obj for obj, _ in served] == item_objects(view)
+    assert view.id not in rendered.item_ids()
+    assert rendered.objects(view, rendered.epoch()) is not served  # a later page keeps it again
+    assert view.id in rendered.item_ids()
+
+
 def test_a_reader_never_receives_what_another_person_had_rendered(federation: Any) -> None:
     jpn = federation.jpn
     make_launch(jpn, federation.agreement_id)  # 極秘, DPRK-MISSILE

@@ -18,11 +18,13 @@ the page opened (decided, decrypted and verified) it again. An item that changed
 label, precedence or content) has another key, so a stale rendering is never served; a
 destroyed item is never opened, so never looked up. The cache holds decrypted content in
 the serving process's memory, as the page being served does; it is bounded
-(:data:`MAX_RENDERED` items, least recently used dropped first), and nothing of an item
-stays in it once the item changed state: before every request the TAXII views ask the node
-whether any stored item changed state since the last one, in any process
+(:data:`MAX_RENDERED` items, least recently used dropped first), and what it holds of an
+item that changed state is dropped at the next TAXII request: before every request the TAXII
+views ask the node whether any stored item changed state since the last one, in any process
 (:meth:`~accord.node.ItemService.counts`), and :meth:`RenderedItems.forget` the items that
-did (destroyed, downgraded, declassified, returned, consent revoked, compromised).
+did (destroyed, downgraded, declassified, returned, consent revoked, compromised). Until a
+request comes it stays in memory, never served; a page whose snapshot predates the change
+does not put it back (:meth:`RenderedItems.epoch`).
 """
 
 from __future__ import annotations
@@ -76,9 +78,26 @@ class RenderedItems:
         self._limit = limit
         self._kept: OrderedDict[tuple[Hashable, ...], Sequence[Rendered]] = OrderedDict()
         self._lock = threading.Lock()
+        self._epoch = 0
+        self._forgotten: dict[str, int] = {}
+        """Item id -> the epoch it was last forgotten at (see :meth:`epoch`)."""
 
-    def objects(self, view: ItemView) -> Sequence[Rendered]:
-        """The STIX objects of ``view`` with their JSON (rendered once per key; never to be changed)."""
+    def epoch(self) -> int:
+        """How many times items were forgotten so far: a page reads it before its snapshot.
+
+        A page that opened an item in a snapshot older than the item's destruction must not
+        put it back after another request forgot it; :meth:`objects` given the page's epoch
+        renders such an item without keeping it.
+        """
+        with self._lock:
+            return self._epoch
+
+    def objects(self, view: ItemView, since: int | None = None) -> Sequence[Rendered]:
+        """The STIX objects of ``view`` with their JSON (rendered once per key; never to be changed).
+
+        ``since``: the :meth:`epoch` read before the caller's snapshot began; an item forgotten
+        after it is rendered for the caller but not kept (its view may predate the change).
+        """
         key = _key(view)
         with self._lock:
             found = self._kept.get(key)
@@ -87,6 +106,8 @@ class RenderedItems:
                 return found
         rendered = tuple((obj, encoded(obj)) for obj in item_objects(view))
         with self._lock:
+            if since is not None and self._forgotten.get(view.id, 0) > since:
+                return rendered
             self._kept[key] = rendered
             self._kept.move_to_end(key)
             while len(self._kept) > self._limit:
@@ -96,6 +117,9 @@ class RenderedItems:
     def forget(self, item_ids: Collection[str]) -> None:
         """Drop everything kept of ``item_ids`` (an item destroyed, re-marked or otherwise changed)."""
         with self._lock:
+            self._epoch += 1
+            for item_id in item_ids:
+                self._forgotten[item_id] = self._epoch
             for key in [k for k in self._kept if _item_of(k) in item_ids]:
                 del self._kept[key]
 

@@ -283,19 +283,21 @@ class TaxiiViews:
             _check_filter(key)
         index = self._index(collection)
         wanted = (e for e in index.after(after) if _matches(e, request.match))
+        since = self._rendered.epoch()  # before the snapshot (see RenderedItems.epoch)
         # One snapshot and one journal event for the page's decisions and its opening.
         with self._node.items.reading(actor) as reading:
             shown = self._readable(wanted, reading, size + 1)
             more = len(shown) > size
-            objects = self._build(shown[:size], reading, index)
+            objects = self._build(shown[:size], reading, index, since)
         return Page(objects, more, _token(objects[-1].date_added) if more and objects else None)
 
     def by_id(self, collection: Collection, actor: str, stix_id: str) -> list[StoredObject]:
         """The object ``stix_id`` of ``collection``, if ``actor`` may read it (else empty)."""
         index = self._index(collection)
         wanted = (e for e in index.after(None) if e.stix_id == stix_id)
+        since = self._rendered.epoch()  # before the snapshot (see RenderedItems.epoch)
         with self._node.items.reading(actor) as reading:
-            return self._build(self._readable(wanted, reading, MAX_PAGE), reading, index)
+            return self._build(self._readable(wanted, reading, MAX_PAGE), reading, index, since)
 
     # --- the index ---------------------------------------------------------------------
 
@@ -412,14 +414,18 @@ class TaxiiViews:
         settle()
         return shown[:wanted]
 
-    def _build(self, entries: list[_Entry], reading: PageReading, index: _Index) -> list[StoredObject]:
+    def _build(
+        self, entries: list[_Entry], reading: PageReading, index: _Index, since: int
+    ) -> list[StoredObject]:
         """The STIX objects of ``entries``: the page's items opened in one call by the reader."""
         publisher = index.publisher
         wanted = [e.item for e in entries if e.item is not None]
         # Opened in the snapshot they were decided in: only what the reader may read.
         views = {v.id: v for v in reading.open(wanted)} if wanted else {}
         # Rendered once per item and version (the cache never decides: these were just opened).
-        objects = {v.id: {str(o["id"]): (o, t) for o, t in self._rendered.objects(v)} for v in views.values()}
+        objects = {
+            v.id: {str(o["id"]): (o, t) for o, t in self._rendered.objects(v, since)} for v in views.values()
+        }
         built: list[StoredObject] = []
         for entry in entries:
             source = publisher if entry.item is None else objects.get(entry.item, {})
