@@ -19,7 +19,8 @@ from support_exchange_adversarial import FederationLike, report
 
 from accord.items import Precedence
 from accord.node import UNSAFE_FAST_PASSWORD_HASHING, DeliveryWorker, Node
-from accord.store import JournalRow, LedgerCheckpointRow, OutboxRow
+from accord.node._worker import IDLE_LOOK_SECONDS
+from accord.store import JournalRow, LedgerCheckpointRow, NewEvent, OutboxRow, append_event
 from support_federation import Loopback
 from support_sql import recorded_statements
 
@@ -133,3 +134,32 @@ def test_an_idle_worker_sees_an_envelope_queued_by_another_process(federation: F
             assert worker.wait_until_idle(30)
     finally:
         other.close()
+
+
+def test_the_journals_commits_do_not_wake_an_idle_supervisor_to_query(make_node: Callable[..., Node]) -> None:
+    """Every action journals: a commit that queued no envelope leaves the supervisor resting.
+
+    Only a commit that queued an envelope wakes it at once (``Database.queued``, the test above
+    and ``tests/store``); other commits are seen by its watch every ``IDLE_LOOK_SECONDS``, one
+    outbox query each time at most (``bench/ledger.py --durable-only``, a node without peers:
+    the supervisor spent a fifth of the process's CPU querying the outbox after each journal
+    commit).
+    """
+    node = make_node("JPN")
+    worker = node.worker()
+    worker.start()
+    try:
+        assert _until(worker._idle)  # the first look found nothing: no lane runs, it rests
+        commits = 40
+        with recorded_statements(node) as statements:
+            started = time.monotonic()
+            for n in range(commits):
+                with node.ctx.db.transaction() as session:
+                    event = NewEvent(at=node.ctx.now(), actor="sato", action="test.event", outcome=f"{n}")
+                    append_event(session, event)
+                time.sleep(0.02)
+            elapsed = time.monotonic() - started
+    finally:
+        worker.stop()
+    looks = [s for s in statements if s.startswith("accord-delivery:") and "FROM outbox" in s]
+    assert len(looks) <= elapsed / IDLE_LOOK_SECONDS + 2 < commits

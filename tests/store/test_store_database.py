@@ -214,3 +214,25 @@ def test_a_poke_ends_a_wait_for_commit_without_counting_a_commit(db: Database) -
     assert not waiter.is_alive()
     assert woken == [seen]  # woken, and no commit counted
     assert db.commits() == seen
+
+
+def test_only_a_commit_that_queued_work_ends_a_wait_for_a_queued_commit(db: Database) -> None:
+    """The delivery supervisor waits for envelopes queued, not for every commit (the journal's)."""
+    seen = db.queued_commits()
+    woken: list[int] = []
+    waiter = threading.Thread(target=lambda: woken.append(db.wait_for_commit(seen, 60.0, queued=True)))
+    waiter.start()
+    with db.transaction() as session:
+        session.add(_party("kor-mnd"))  # a commit that queued nothing
+    waiter.join(0.5)
+    assert waiter.is_alive()
+    assert woken == []
+    assert db.queued_commits() == seen
+    with db.transaction() as session:
+        session.add(_party("usa-dod"))
+        Database.queued(session)
+    waiter.join(10)
+    assert woken == [seen + 1]
+    with db.transaction(read_only=True) as session:
+        Database.queued(session)  # a read commits nothing, whatever it says
+    assert db.queued_commits() == seen + 1

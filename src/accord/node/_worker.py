@@ -25,9 +25,11 @@ by this process or another (``accord send`` beside ``accord serve``). While a la
 envelopes are pending the supervisor looks every 0.1 s and a resting lane every
 :data:`POLL_SECONDS`, so a FLASH envelope queued by another process waits no longer than
 before. Once the node is idle (no lane running, nothing pending) the supervisor waits for a
-commit of this process, which wakes it at once, and looks for another process's only every
-:data:`IDLE_LOOK_SECONDS`: the first envelope ``accord send`` queues after a quiet spell
-(more than :data:`IDLE_SECONDS` without work) waits up to that long before its lane starts.
+commit of this process that queues an envelope (``Database.queued``), which wakes it at once —
+the journal's commits, hundreds a second on a busy node, do not — and looks for other commits
+(another process's, or this one's journal) only every :data:`IDLE_LOOK_SECONDS`: the first
+envelope ``accord send`` queues after a quiet spell (more than :data:`IDLE_SECONDS` without
+work) waits up to that long before its lane starts.
 FLASH work does not wait for the sealer at all: it seals at once (``NodeContext.flash_hooks``).
 """
 
@@ -161,10 +163,12 @@ class DeliveryWorker:
         watch = db.watch()
         try:
             while not self._stop.is_set():
-                seen = db.commits()  # a commit from now on ends the idle wait below
+                # A commit that queues an envelope from now on ends the idle wait below; the
+                # journal's commits do not (another process's are seen by the watch).
+                seen = db.queued_commits()
                 self._look(watch)
                 if self._idle():
-                    db.wait_for_commit(seen, IDLE_LOOK_SECONDS)
+                    db.wait_for_commit(seen, IDLE_LOOK_SECONDS, queued=True)
                 else:
                     self._wake.wait(POLL_SECONDS * 5)
         finally:

@@ -37,6 +37,7 @@ Were it ever stale, the open would merely run Alembic's upgrade, which finds not
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _UNCHANGED = "accord_unchanged"
+_QUEUED = "accord_queued"
 _BUSY_TIMEOUT_MS = 10000
 
 
@@ -203,6 +204,7 @@ class Database:
         self._read_engine = self.engine.execution_options(accord_read_only=True)
         self._urgent_engine = self.engine.execution_options(accord_urgent=True)
         self._commits = 0
+        self._queued = 0
         self._pokes = 0
         self._committed = threading.Condition()
         # PostgreSQL: every write transaction notifies, one listener per process counts
@@ -280,10 +282,12 @@ class Database:
         """
         bind = self._read_engine if read_only else self._urgent_engine if urgent else self.engine
         wrote = not read_only
+        queued = False
         try:
             with Session(bind, expire_on_commit=False) as session, session.begin():
                 yield session
                 wrote = wrote and not session.info.get(_UNCHANGED, False)
+                queued = wrote and session.info.get(_QUEUED, False)
                 if self._notify and wrote:
                     session.execute(NOTIFY_COMMIT)  # delivered to every worker if it commits
         except AccordError:
@@ -295,7 +299,19 @@ class Database:
         if wrote:
             with self._committed:
                 self._commits += 1
+                self._queued += queued
                 self._committed.notify_all()
+
+    @staticmethod
+    def queued(session: Session) -> None:
+        """Say that this write transaction queues work for the delivery worker: an envelope in the outbox.
+
+        Its commit also counts in :meth:`queued_commits`, which is what the worker's idle
+        supervisor waits for (:meth:`wait_for_commit` with ``queued=True``): the journal's
+        commits — every action journals, hundreds a second on a busy node — no longer wake it
+        to query the outbox each time.
+        """
+        session.info[_QUEUED] = True
 
     @staticmethod
     def unchanged(session: Session) -> None:
@@ -317,10 +333,20 @@ class Database:
         with self._committed:
             return self._commits
 
-    def wait_for_commit(self, seen: int, timeout: float) -> int:
+    def queued_commits(self) -> int:
+        """How many of :meth:`commits` queued work for the delivery worker (:meth:`queued`).
+
+        On PostgreSQL every commit the listener counts from elsewhere counts here too (it
+        cannot tell what another process's commit held).
+        """
+        with self._committed:
+            return self._queued
+
+    def wait_for_commit(self, seen: int, timeout: float, *, queued: bool = False) -> int:
         """Wait until this process commits a write after ``seen`` (:meth:`commits`), or ``timeout`` seconds.
 
-        A :meth:`poke` ends the wait too (with the count unchanged).
+        ``queued``: wait for a commit that queued work instead (``seen`` and the result are then
+        :meth:`queued_commits`). A :meth:`poke` ends the wait too (with the count unchanged).
 
         On SQLite only commits made through this object wake it at once; another process's
         are seen by a :class:`ChangeWatch` (background loops use both: this for no delay in
@@ -332,8 +358,12 @@ class Database:
         """
         with self._committed:
             pokes = self._pokes
-            self._committed.wait_for(lambda: self._commits != seen or self._pokes != pokes, timeout)
-            return self._commits
+
+            def count() -> int:
+                return self._queued if queued else self._commits
+
+            self._committed.wait_for(lambda: count() != seen or self._pokes != pokes, timeout)
+            return count()
 
     def poke(self) -> None:
         """Wake every :meth:`wait_for_commit` now, as a commit would, without counting one.
@@ -363,6 +393,7 @@ class Database:
     def _committed_elsewhere(self) -> None:
         with self._committed:
             self._commits += 1
+            self._queued += 1
             self._committed.notify_all()
 
     def dispose(self) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from sqlalchemy import ColumnElement, Select, func, select, text, update
 
 from accord.items import OutboxState
+from accord.store._database import Database
 from accord.store._repository import TableRepository
 from accord.store._tables import OutboxRow
 
@@ -46,8 +47,9 @@ class OutboxRepository(TableRepository[OutboxRow]):
     # --- one envelope ---------------------------------------------------------------------
 
     def add(self, row: OutboxRow) -> None:
-        """Put a newly sealed envelope in the outbox."""
+        """Put a newly sealed envelope in the outbox; its commit wakes the worker (``Database.queued``)."""
         self._session.add(row)
+        Database.queued(self._session)
 
     def by_ids(self, message_ids: Collection[str]) -> dict[str, OutboxRow]:
         """The envelopes among ``message_ids`` that exist, by message id (one query)."""
