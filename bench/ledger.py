@@ -21,7 +21,8 @@ Durable, on SQLite (``--durable-seconds``, 0 skips it): a real node (``Node.init
 WAL, ``synchronous=FULL``) whose journal a writer thread fills in transactions of 100
 events while the node's own worker (``DeliveryWorker``, as ``accord serve`` runs it) seals
 the ledger and signs a checkpoint every second; sustained appends/s over the window after a
-2 s warm-up, the checkpoints signed in it, and the backlog left unsealed at its end. Two
+2 s warm-up, the checkpoints signed in it, the backlog left unsealed at its end, and the CPU
+per appended event (the process's, and each thread's from ``/proc``: the load distorts it less). Two
 writers: ``append_event`` once per event (the path every service uses) and ``append_events``
 once per transaction of the same events (the bulk path, one executemany, for loops that
 journal many events in one transaction); each also without the sealer, to show what sealing
@@ -41,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import sqlite3
 import statistics
@@ -264,6 +266,20 @@ def _unsealed(node: Node) -> int:
         return session.scalar(select(func.count()).where(JournalRow.leaf.is_(None))) or 0
 
 
+def _thread_cpu() -> dict[str, float]:
+    """CPU seconds (user + system) of each live thread, by name, from ``/proc`` (empty elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    spent: dict[str, float] = {}
+    for thread in threading.enumerate():
+        try:
+            stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        spent[thread.name] = (int(fields[11]) + int(fields[12])) / tick
+    return spent
+
+
 def sustained(
     root: Path, name: str, append: Callable[[Node, int], None], seconds: float, *, seal: bool
 ) -> float:
@@ -285,8 +301,13 @@ def sustained(
         thread.start()
         time.sleep(2.0)
         first, size0, start = appended[0], node.ledger.size(), time.perf_counter()
+        cpu, threads = time.process_time(), _thread_cpu()
         time.sleep(seconds)
         last, elapsed = appended[0], time.perf_counter() - start
+        cpu, threads = (
+            time.process_time() - cpu,
+            {k: v - threads.get(k, 0.0) for k, v in _thread_cpu().items()},
+        )
         signed = _checkpoints_since(node, size0)
         backlog = _unsealed(node)
     finally:
@@ -298,6 +319,9 @@ def sustained(
     what = f"{name}, {DURABLE_BATCH}/transaction" + (", sealed every second" if seal else ", not sealed")
     note = f"  {signed} checkpoints in {elapsed:.1f} s, {backlog:,} unsealed at the end" if seal else ""
     print(f"{what:62} {rate:>9,.0f} appends/s{note}")
+    events = max(1, last - first)
+    spent = ", ".join(f"{k} {v / events * 1e6:.1f}" for k, v in sorted(threads.items()) if v >= 0.005)
+    print(f"{'':4}CPU per appended event {cpu / events * 1e6:.1f} µs (by thread: {spent or 'n/a'})")
     if seal:
         report = node.ledger.verify(actor="auditor")
         if not report.ok:
