@@ -278,11 +278,14 @@ def _wait_listening(port: int, proc: subprocess.Popen[bytes] | None, timeout: fl
 
 
 def profilers(pids: dict[str, int], out: Path | None) -> list[subprocess.Popen[bytes]]:
-    """py-spy recording each serving process into ``out`` (collapsed stacks), if asked."""
+    """py-spy recording each serving process into ``out`` (collapsed stacks), if asked.
+
+    py-spy is the venv's, or the executable ``$ACCORD_PY_SPY`` names.
+    """
     if out is None:
         return []
     out.mkdir(parents=True, exist_ok=True)
-    spy = Path(sys.executable).parent / "py-spy"
+    spy = Path(os.environ.get("ACCORD_PY_SPY", Path(sys.executable).parent / "py-spy"))
     return [
         subprocess.Popen(  # noqa: S603 - the venv's py-spy, on our own child processes
             [
@@ -321,8 +324,8 @@ def stop_all(procs: Iterable[subprocess.Popen[bytes]], timeout: float = 20.0) ->
 
 
 @contextlib.contextmanager
-def serve_subprocesses(fed: Federation) -> Iterator[Served]:
-    """Run ``accord serve`` for both nodes (own process each) until the block ends."""
+def serve_subprocesses(fed: Federation, env: dict[str, str] | None = None) -> Iterator[Served]:
+    """Run ``accord serve`` for both nodes (own process each, ``env`` added) until the block ends."""
     procs: dict[str, subprocess.Popen[bytes]] = {}
     logs = []
     try:
@@ -334,7 +337,7 @@ def serve_subprocesses(fed: Federation) -> Iterator[Served]:
                     [str(BIN / "accord"), "--home", str(home), "serve"],
                     stdout=out,
                     stderr=subprocess.STDOUT,
-                    env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                    env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
                 )
             _wait_listening(port, procs[party])
         yield Served({p: proc.pid for p, proc in procs.items()}, "subprocess", logs)

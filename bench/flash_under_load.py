@@ -1,6 +1,7 @@
 """FLASH under load: 50 FLASH reports sent while 1 GiB of imagery and 5,000 ROUTINE reports flow.
 
 Run: .venv/bin/python -m bench.flash_under_load [--quick] [--megabytes M] [--reports N] [--profile DIR]
+     [--trace DIR]
 
 Everything is created beforehand at JPN: one imagery item (1 GiB attachment), 5,000 ROUTINE
 reports of 4 KiB and 50 FLASH reports of 4 KiB. Both nodes run as ``accord serve``
@@ -15,13 +16,19 @@ the time until JPN stored KOR's signed receipt (``OutboxRow.receipted_at``) is p
 as the upper bound. FLASH reports sent after the load had already drained are counted and
 left out of the percentiles under load.
 
+``--trace DIR`` times each stage of every FLASH report in both serving processes
+(``bench/_flash_trace.py``: monotonic time, the thread's CPU and its wait for a core) and
+prints where the time went, stage by stage; the raw events are kept in DIR.
+
 Targets (issue 3): p50 <= 50 ms, p99 <= 250 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
+import os
 import random
 import signal
 import tempfile
@@ -30,6 +37,7 @@ from pathlib import Path
 
 from accord.items import Precedence
 from accord.node import Node
+from bench import _flash_trace
 from bench._common import (
     create_reports,
     inbox_times,
@@ -70,6 +78,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
     parser.add_argument(
         "--profile", type=Path, help="record both serving processes with py-spy into DIR (raw stacks)"
     )
+    parser.add_argument(
+        "--trace",
+        type=Path,
+        help="time each FLASH report's stages in both serving processes; events into DIR",
+    )
     args = parser.parse_args(argv)
     megabytes = args.megabytes or (128 if args.quick else 1024)
     reports = args.reports or (500 if args.quick else 5000)
@@ -85,22 +98,28 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
             flash, _ = create_reports(fed.jpn, FLASH_COUNT, precedence=Precedence.FLASH)
             print(f"created: imagery {size:,} B, {reports} ROUTINE and {FLASH_COUNT} FLASH reports")
             context = multiprocessing.get_context("spawn")
-            with serve_subprocesses(fed) as served:
+            with serve_subprocesses(fed, _trace_env(args.trace)) as served:
                 spies = profilers(served.pids, args.profile)
-                start = time.time()
+                start, pressure = time.time(), _cpu_pressure()
                 fed.jpn.sending.send(imagery_id, to="KOR", actor="sato")
                 sender = context.Process(target=_send_all, args=(str(fed.homes["JPN"]), routine))
                 sender.start()
                 sent: list[tuple[str, float, bool]] = []
                 send_ms: list[float] = []
+                send_cpu_ms: list[float] = []
+                monotonic: dict[str, tuple[float, float]] = {}
                 for item_id in flash:
                     time.sleep(rng.expovariate(1 / gap))
                     loaded = sender.is_alive() or pending(fed.jpn, "routine") > 0
-                    at = time.time()
+                    at, called, cpu = time.time(), time.monotonic(), time.thread_time()
                     message_id = fed.jpn.sending.send(item_id, to="KOR", actor="sato")[0].message_id
                     send_ms.append((time.time() - at) * 1000)
+                    send_cpu_ms.append((time.thread_time() - cpu) * 1000)
+                    if loaded:
+                        monotonic[message_id] = (called, time.monotonic())
                     sent.append((message_id, at, loaded))
                 flash_done = time.time() - start
+                waiting = (_cpu_pressure() - pressure) / flash_done if pressure else None
                 deadline = time.monotonic() + 120
                 ids = [m for m, _, _ in sent]
                 while len(receipt_times(fed.jpn, ids)) < len(ids) and time.monotonic() < deadline:
@@ -134,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
     print(
         f"FLASH stored at KOR: {len(stored_ms)}/{len(sent)}; sent while the load was in flight: {len(under)}"
     )
+    if waiting is not None:
+        print(
+            f"the machine meanwhile: a task waited for a core {waiting:.0%} of the time (/proc/pressure/cpu)"
+        )
     if not under:
         print("RESULT no FLASH report was measured under load: MISSED")
         return 1
@@ -146,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
         )
     print(
         f"the send call itself (checks, seal, outbox commit at JPN): p50 {percentile(send_ms, 50):.1f} ms, "
-        f"p99 {percentile(send_ms, 99):.1f} ms"
+        f"p99 {percentile(send_ms, 99):.1f} ms; its CPU p50 {percentile(send_cpu_ms, 50):.1f} ms"
     )
     print(
         f"send returned -> stored at KOR (delivery and receiver), under load: "
@@ -157,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
             f"send -> signed receipt stored at JPN, all: p50 {percentile(receipt_ms, 50):.1f} ms, "
             f"p99 {percentile(receipt_ms, 99):.1f} ms"
         )
+    if args.trace is not None:
+        joined = _flash_trace.stages(_flash_trace.read_events(args.trace), monotonic)
+        (args.trace / "stages.json").write_text(json.dumps(joined))
+        _print_stages(joined)
     ok50, ok99 = p50 <= TARGET_P50_MS, p99 <= TARGET_P99_MS
     print(f"RESULT FLASH p50 {p50:.1f} ms (target <= {TARGET_P50_MS:.0f}): {'met' if ok50 else 'MISSED'}")
     print(f"RESULT FLASH p99 {p99:.1f} ms (target <= {TARGET_P99_MS:.0f}): {'met' if ok99 else 'MISSED'}")
@@ -164,6 +191,71 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
     if not complete:
         print("RESULT not every FLASH report arrived: MISSED")
     return 0 if ok50 and ok99 and complete else 1
+
+
+def _cpu_pressure() -> float:
+    """Seconds during which some task of the machine waited for a core (PSI), 0.0 where unknown."""
+    try:
+        some = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return 0.0
+    return int(some.rsplit("total=", 1)[1]) / 1e6
+
+
+def _trace_env(where: Path | None) -> dict[str, str] | None:
+    """What the serving processes need to trace themselves (``bench/_flash_trace.py``), if asked."""
+    if where is None:
+        return None
+    where.mkdir(parents=True, exist_ok=True)
+    for old in where.glob("*.jsonl"):
+        old.unlink()
+    here = Path(__file__).resolve().parent
+    paths = [str(here / "_trace_site"), str(here.parent), os.environ.get("PYTHONPATH", "")]
+    return {_flash_trace.ENV: str(where), "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+
+
+def _print_stages(joined: dict[str, dict[str, dict[str, float]]]) -> None:
+    """Each stage's wall time (p50, p90, max) and, within one thread, its own CPU (p50, share of the wall)."""
+    print("stages of the FLASH reports sent under load (ms; own CPU where the stage is one thread's):")
+    print(f"  {'stage':40} {'n':>3} {'p50':>7} {'p90':>7} {'max':>7}  {'CPU p50':>7}  CPU/wall")
+    for label, start, end in _flash_trace.STAGES:
+        walls, cpus = [], []
+        for row in joined.values():
+            if start not in row or end not in row:
+                continue
+            a, b = row[start], row[end]
+            walls.append((b["t"] - a["t"]) * 1000)
+            if "cpu" in a and "cpu" in b and a.get("tid") == b.get("tid") and a.get("tid") is not None:
+                cpus.append((b["cpu"] - a["cpu"]) * 1000)
+        if not walls:
+            print(f"  {label:40}   0")
+            continue
+        split = ""
+        if len(cpus) == len(walls) and sum(walls) > 0:
+            split = f"  {percentile(cpus, 50):7.1f}  {sum(cpus) / sum(walls):8.0%}"
+        print(
+            f"  {label:40} {len(walls):3} {percentile(walls, 50):7.1f} {percentile(walls, 90):7.1f}"
+            f" {max(walls):7.1f}{split}"
+        )
+    ends = {"received_at": "kor.ingest", "committed at KOR": "kor.committed"}
+    for name, end in ends.items():
+        totals = [(row[end]["t"] - row["send"]["t"]) * 1000 for row in joined.values() if end in row]
+        if totals:
+            print(
+                f"send -> {name} (monotonic): p50 {percentile(totals, 50):.1f} ms, "
+                f"p99 {percentile(totals, 99):.1f} ms"
+            )
+    worst = sorted(
+        (row for row in joined.values() if "kor.committed" in row),
+        key=lambda row: row["kor.committed"]["t"] - row["send"]["t"],
+    )[-5:]
+    print("the five slowest, send -> committed at KOR, by stage (ms):")
+    for row in reversed(worst):
+        parts = [
+            f"{(row[b]['t'] - row[a]['t']) * 1000:.0f}" if a in row and b in row else "-"
+            for _, a, b in _flash_trace.STAGES[:15]
+        ]
+        print(f"  {(row['kor.committed']['t'] - row['send']['t']) * 1000:7.1f}: " + " ".join(parts))
 
 
 if __name__ == "__main__":
