@@ -9,7 +9,9 @@ after it answered the one before, in the order they were queued (a notice after 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any
 
 from support_exchange_adversarial import FederationLike, envelopes_of, outbox_rows, report
 
@@ -47,6 +49,52 @@ class OneAtATime(Loopback):
                 self._now -= 1
 
 
+class _Later(Future[Any]):
+    """A post that runs only when its answer is asked for (``result``)."""
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        super().__init__()
+        self._call = call
+
+    def result(self, timeout: float | None = None) -> Any:
+        if not self.done():
+            try:
+                self.set_result(self._call())
+            except Exception as exc:  # noqa: BLE001 - handed to the caller by result(), as a pool would
+                self.set_exception(exc)
+        return super().result(timeout)
+
+
+class Deferred(Executor):
+    """Posts when the lane waits for the answer: the lane's next take comes before the post, always.
+
+    It notes what the sender had receipted when each post was handed to it (a pool starts it then).
+    """
+
+    def __init__(self, fed: FederationLike) -> None:
+        self._fed = fed
+        self.receipted_at_post: list[int] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.receipted_at_post.append(sum(row.status == "receipted" for row in outbox_rows(self._fed.jpn)))
+        return _Later(lambda: fn(*args, **kwargs))
+
+
+class QueuesWhileTravelling(OneAtATime):
+    """The first post queues a FLASH report at the sender while it travels."""
+
+    def __init__(self, fed: FederationLike) -> None:
+        super().__init__(fed.kor)
+        self._fed = fed
+
+    def post_transmission(self, body: bytes) -> bytes:
+        answer = super().post_transmission(body)
+        if len(self.seqs) == 1:
+            later = report(self._fed.jpn, Precedence.FLASH, title="queued while the first travelled")
+            self._fed.jpn.sending.send(later, to="KOR", actor="sato")
+        return answer
+
+
 def _queue(fed: FederationLike, count: int) -> None:
     items = [report(fed.jpn, Precedence.PRIORITY, title=f"report {n}") for n in range(count)]
     fed.jpn.sending.send_many(items, to="KOR", actor="sato")
@@ -81,3 +129,20 @@ def test_a_transmission_that_fails_stops_the_run_and_waits(federation: Federatio
     waiting = [row for row in rows if row.status == "pending"]
     assert len(waiting) == 70
     assert sum(row.attempts == 1 for row in waiting) == 50  # the failed transmission backs off
+
+
+def test_what_was_queued_while_a_transmission_travelled_goes_before_its_receipts_are_recorded(
+    federation: FederationLike,
+) -> None:
+    first = report(federation.jpn, Precedence.FLASH, title="first")
+    federation.jpn.sending.send(first, to="KOR", actor="sato")
+    transport = QueuesWhileTravelling(federation)
+    post_in = Deferred(federation)
+    result = federation.jpn.delivery.deliver_pipelined(KOR, "flash", transport, post_in)
+    # The second report was queued after the lane had taken (and found nothing) for the next
+    # transmission: it still goes in this run, as soon as the first one's answer is back ...
+    assert result == DeliveryResult(sent=2, receipted=2)
+    assert [len(seqs) for seqs in transport.seqs] == [1, 1]
+    # ... before the first one's receipt was recorded (that waits for the write lock).
+    assert post_in.receipted_at_post == [0, 0]
+    assert {row.status for row in outbox_rows(federation.jpn)} == {"receipted"}

@@ -208,7 +208,10 @@ class DeliveryService(OutboxReader):
 
         While transmission N is with the peer (posted in ``post_in``, one thread), this
         thread records the receipts of N - 1 and takes and signs N + 1 (leaving N's envelopes
-        out: they are still pending); N + 1 is posted as soon as N's answer is back. The peer
+        out: they are still pending); N + 1 is posted as soon as N's answer is back. In the
+        FLASH lane, unless N + 1 was already full, it is taken again when N's answer is back,
+        so that a FLASH report queued while N travelled goes in it, before N's receipts are
+        recorded rather than after them or a round later. The peer
         therefore receives a lane's transmissions one at a time and in order, each after it
         committed the one before — what it relies on (a notice after its item, a revocation
         after its consent) — while both nodes work at once instead of in turn.
@@ -240,6 +243,13 @@ class DeliveryService(OutboxReader):
             except AccordError as exc:
                 total = _add(total, self._failed(batch, exc))
                 break  # the worker waits before trying again (as after deliver_once)
+            if lane == "flash" and (following is None or len(following.ordered) < _BATCH[lane]):
+                # A FLASH report queued while N travelled goes now, before N's receipts are
+                # recorded (verifying and storing them, behind the write lock, took 70-250 ms
+                # of a FLASH round under load: bench/flash_under_load.py --trace, issue 14),
+                # and in N + 1 rather than a round later: taken again, N + 1 carries it too.
+                # (One query more per transmission: the other lanes, whose batches fill, do not.)
+                following = self._take(peer, lane, leave_out=batch.message_ids)
             batch = following
         if answered is not None:
             total = _add(total, self._finish(*answered))
