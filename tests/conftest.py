@@ -7,13 +7,16 @@
 * ``node_database_url`` — the same two backends, already migrated to head and empty: the
   SQLite file is copied from one migrated once per test process, the PostgreSQL schema is
   one per test process, emptied before each test (``Node.init`` accepts a migrated, empty
-  schema; ``database_url`` stays for the tests of migrations and of ``init`` itself);
+  schema; ``database_url`` stays for the tests of migrations and of ``init`` itself; see
+  tests/support_databases.py);
 * ``make_node`` — a new node home under ``tmp_path``;
 * ``federation`` — JPN and KOR nodes that pinned each other, imported the Japan–ROK
   GSOMIA signed by both, exchanged entry-into-force notes, with analysts ``sato`` (JPN,
   極秘) and ``kim`` (KOR, 군사Ⅱ급비밀), and a low-cleared ``lee`` (KOR, 대외비);
 * ``federation_then`` — that federation after a further preparation (a function of both
-  nodes), made once per test process under a name and copied per test.
+  nodes), made once per test process under a name and copied per test;
+* ``open_group`` — copies of any group of nodes prepared once per test process, a node on
+  the PostgreSQL ``node_database_url`` included (its rows saved once, put back per test).
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from accord.node import UNSAFE_FAST_PASSWORD_HASHING, NewNode, NewUser, Node, example_agreement, federate
-from accord.store import Database
-from support_federation import JPN_KOR_GSOMIA, JPN_KOR_IN_FORCE
+from support_databases import MigratedDatabases, plain_url, schema_url
+from support_federation import JPN_KOR_GSOMIA, JPN_KOR_IN_FORCE, Builder, OpenGroup
 
 # Hypothesis checks how fast examples are generated and run; on a loaded two-core machine that
 # measures the load, not the code (the property tests failed that way in parallel runs). The
@@ -66,8 +69,7 @@ _cache_byte_code()
 
 POSTGRES_ENV = "ACCORD_TEST_POSTGRES_URL"
 CHEAP = UNSAFE_FAST_PASSWORD_HASHING
-Builder = Callable[[Callable[[str, str], Node]], object]
-"""Prepares a group of nodes from a maker of fresh ones (party, node id): see ``HomeTemplates.group``."""
+
 START = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
 
 
@@ -112,102 +114,17 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
-def _schema_url(base: str, schema: str) -> str:
-    # Tests do not survive a PostgreSQL crash, so commits need not wait for the WAL flush
-    # (each would cost an fsync); everything else about the server is as configured.
-    sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
-
-
-def _plain(base: str) -> str:
-    return base.replace("postgresql+psycopg://", "postgresql://")
-
-
 def _postgres_schema_url(base: str) -> Iterator[str]:
     import psycopg
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_plain(base), autocommit=True) as conn:
+    with psycopg.connect(plain_url(base), autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield _schema_url(base, schema)
+        yield schema_url(base, schema)
     finally:
-        with psycopg.connect(_plain(base), autocommit=True) as conn:
+        with psycopg.connect(plain_url(base), autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-@dataclass
-class MigratedDatabases:
-    """Databases migrated to head once per test process, handed out empty (``node_database_url``)."""
-
-    root: Path
-    sqlite_template: Path | None = None
-    postgres_url: str | None = None
-    postgres_schema: str | None = None
-    postgres_shape: list[tuple[str, str]] = field(default_factory=list)
-
-    def sqlite(self, target: Path) -> str:
-        """A copy of the migrated SQLite template at ``target``, as a URL."""
-        if self.sqlite_template is None:
-            template = self.root / "migrated.db"
-            db = Database(f"sqlite+pysqlite:///{template}")
-            db.migrate()
-            db.dispose()
-            self.sqlite_template = template
-        shutil.copyfile(self.sqlite_template, target)
-        wal = self.sqlite_template.with_name(self.sqlite_template.name + "-wal")
-        if wal.exists():  # not checkpointed on close: the copy needs it too
-            shutil.copyfile(wal, target.with_name(target.name + "-wal"))
-        return f"sqlite+pysqlite:///{target}"
-
-    def postgres(self, base: str) -> str:
-        """This process's migrated schema with every table emptied (sequences restarted).
-
-        A test that changed the schema itself (dropped a table or an index, to see a refusal)
-        leaves a different shape behind: the schema is then made again from scratch.
-        """
-        import psycopg
-
-        if self.postgres_url is not None and self._shape(base) != self.postgres_shape:
-            self.drop(base)
-            self.postgres_url = None
-        if self.postgres_url is None:
-            schema = f"m_{uuid.uuid4().hex[:12]}"
-            with psycopg.connect(_plain(base), autocommit=True) as conn:
-                conn.execute(f'CREATE SCHEMA "{schema}"')
-            url = _schema_url(base, schema)
-            db = Database(url)
-            db.migrate()
-            db.dispose()
-            self.postgres_url, self.postgres_schema = url, schema
-            self.postgres_shape = self._shape(base)
-        tables = [name for kind, name in self.postgres_shape if kind == "table" and name != "alembic_version"]
-        names = ", ".join(f'"{self.postgres_schema}"."{t}"' for t in tables)
-        with psycopg.connect(_plain(base), autocommit=True) as conn:
-            conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        return self.postgres_url
-
-    def _shape(self, base: str) -> list[tuple[str, str]]:
-        import psycopg
-
-        with psycopg.connect(_plain(base), autocommit=True) as conn:
-            rows = conn.execute(
-                "SELECT 'table', tablename FROM pg_tables WHERE schemaname = %(s)s"
-                " UNION ALL SELECT 'index', indexname FROM pg_indexes WHERE schemaname = %(s)s"
-                " UNION ALL SELECT 'trigger', trigger_name FROM information_schema.triggers"
-                " WHERE trigger_schema = %(s)s ORDER BY 1, 2",
-                {"s": self.postgres_schema},
-            ).fetchall()
-        return [(str(kind), str(name)) for kind, name in rows]
-
-    def drop(self, base: str | None) -> None:
-        """Drop this process's PostgreSQL schema, if one was made."""
-        if base and self.postgres_schema:
-            import psycopg
-
-            with psycopg.connect(_plain(base), autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA "{self.postgres_schema}" CASCADE')
-            self.postgres_schema = None
 
 
 @pytest.fixture(scope="session")
@@ -215,7 +132,7 @@ def migrated_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mig
     """The per-process migrated databases behind ``node_database_url``."""
     made = MigratedDatabases(tmp_path_factory.mktemp("migrated"))
     yield made
-    made.drop(os.environ.get(POSTGRES_ENV))
+    made.close(os.environ.get(POSTGRES_ENV))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -265,27 +182,32 @@ class HomeTemplates:
             self.made[key] = home
         return self.made[key]
 
-    def group(
-        self, name: str, now: datetime, build: Callable[[Callable[[str, str], Node]], object]
-    ) -> list[Path]:
+    def group(self, name: str, now: datetime, build: Builder) -> list[Path]:
         """Closed homes of nodes that ``build`` prepared together at ``now``, once per test process.
 
         ``build`` gets a maker of fresh nodes (party, node id) and brings them into the state
         the tests start from (pinned, federated, users added); the homes are then copied per test.
+        A node made on a ``database_url`` is initialised there (the caller keeps the database's
+        rows: ``open_group(…, postgres=…)``).
         """
         key = (name, now)
         if key not in self.groups:
             root = self.root / f"group-{len(self.groups)}-{name}"
             opened: list[Node] = []
 
-            def make(party: str, node_id: str) -> Node:
-                shutil.copytree(self.home(party, node_id, now), root / node_id)
-                opened.append(
-                    Node.open(
+            def make(party: str, node_id: str, database_url: str | None = None) -> Node:
+                if database_url is None:
+                    shutil.copytree(self.home(party, node_id, now), root / node_id)
+                    node = Node.open(
                         root / node_id, clock=lambda: now, password_hashing=UNSAFE_FAST_PASSWORD_HASHING
                     )
-                )
-                return opened[-1]
+                else:
+                    new = NewNode(party=party, node_id=node_id, database_url=database_url)
+                    node = Node.init(
+                        root / node_id, new, clock=lambda: now, password_hashing=UNSAFE_FAST_PASSWORD_HASHING
+                    )
+                opened.append(node)
+                return node
 
             try:
                 build(make)
@@ -340,22 +262,38 @@ def make_node(
 
 @pytest.fixture
 def open_group(
-    tmp_path: Path, clock: FixedClock, home_templates: HomeTemplates
-) -> Iterator[Callable[[str, Builder], list[Node]]]:
+    tmp_path: Path, clock: FixedClock, home_templates: HomeTemplates, migrated_databases: MigratedDatabases
+) -> Iterator[OpenGroup]:
     """Open copies of a group of nodes prepared together once per test process (see ``HomeTemplates.group``).
 
     The copies are what the builder left behind — the same as running it in the test, without
     the cost of signing and importing agreements again for every test. All are closed at the end.
+
+    With ``postgres`` (a ``node_database_url`` on PostgreSQL, which the builder puts nodes on),
+    the schema's rows are saved once after the build and put back before each test's copies
+    open: the nodes' homes and their database are then both as the builder left them.
     """
     made: list[Node] = []
 
-    def open_(name: str, build: Callable[[Callable[[str, str], Node]], object]) -> list[Node]:
-        for home in home_templates.group(name, clock.now, build):
+    def open_(name: str, build: Builder, *, postgres: str | None = None) -> list[Node]:
+        base = os.environ.get(POSTGRES_ENV)
+        if postgres is not None:
+            assert base, POSTGRES_ENV
+            assert postgres == migrated_databases.postgres_url, "postgres: the test's node_database_url"
+            name = f"{name}@{migrated_databases.postgres_schema}"  # made again with the schema
+        built = (name, clock.now) in home_templates.groups
+        homes = home_templates.group(name, clock.now, build)
+        if postgres is not None and base:
+            if built:
+                migrated_databases.restore(base, name)
+            else:
+                migrated_databases.save(base, name)
+        for home in homes:
             shutil.copytree(home, tmp_path / home.name)
             made.append(
                 Node.open(tmp_path / home.name, clock=clock, password_hashing=UNSAFE_FAST_PASSWORD_HASHING)
             )
-        return made[-len(home_templates.group(name, clock.now, build)) :]
+        return made[-len(homes) :]
 
     yield open_
     for node in made:
@@ -386,7 +324,7 @@ def _jpn_kor(make: Callable[[str, str], Node]) -> str:
 
 
 @pytest.fixture
-def federation(open_group: Callable[..., list[Node]], clock: FixedClock) -> Federation:
+def federation(open_group: OpenGroup, clock: FixedClock) -> Federation:
     """JPN and KOR nodes with the Japan–ROK GSOMIA in force and analysts at each."""
     jpn, kor = open_group("jpn-kor", _jpn_kor)
     text = example_agreement(JPN_KOR_GSOMIA)
@@ -399,9 +337,7 @@ Then = Callable[[Node, Node, str], object]
 
 
 @pytest.fixture
-def federation_then(
-    open_group: Callable[..., list[Node]], clock: FixedClock
-) -> Callable[[str, Then], Federation]:
+def federation_then(open_group: OpenGroup, clock: FixedClock) -> Callable[[str, Then], Federation]:
     """The ``federation`` after ``then`` ran on it, once per test process (``name``), copied per test.
 
     For fixtures that bring the federation into a further state every test of theirs starts

@@ -8,18 +8,43 @@ attach to items, and the in-process transport that delivers between nodes withou
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from accord.node import Node
 
-__all__ = ["JPN_KOR_GSOMIA", "JPN_KOR_IN_FORCE", "Loopback", "write_image"]
+__all__ = [
+    "JPN_KOR_GSOMIA",
+    "JPN_KOR_IN_FORCE",
+    "Builder",
+    "Loopback",
+    "MakeNode",
+    "OpenGroup",
+    "write_image",
+]
 
 JPN_KOR_GSOMIA = "jpn-kor-gsomia-2016.toml"
 """The shipped example file of the Japan–ROK GSOMIA (:func:`accord.node.example_agreement`)."""
 JPN_KOR_IN_FORCE = date(2016, 11, 23)
 """The day the Japan–ROK GSOMIA entered into force (Art. 21)."""
+
+
+class MakeNode(Protocol):
+    """Makes a fresh node of a group (``HomeTemplates.group``): on its own SQLite, or on ``database_url``."""
+
+    def __call__(self, party: str, node_id: str, database_url: str | None = None) -> Node: ...
+
+
+Builder = Callable[[MakeNode], object]
+"""Prepares a group of nodes from a maker of fresh ones: see ``HomeTemplates.group`` (tests/conftest.py)."""
+
+
+class OpenGroup(Protocol):
+    """The ``open_group`` fixture's value: copies of a group of nodes a builder prepared once."""
+
+    def __call__(self, name: str, build: Builder, *, postgres: str | None = None) -> list[Node]: ...
 
 
 def write_image(path: Path, megabytes: int) -> int:

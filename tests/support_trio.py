@@ -8,7 +8,7 @@ from datetime import date
 
 from accord.errors import TransportError
 from accord.node import NewUser, Node, example_agreement, federate
-from support_federation import Loopback
+from support_federation import Loopback, OpenGroup
 
 
 @dataclass
@@ -50,7 +50,7 @@ def prepare_trio(make: Callable[[str, str], Node]) -> None:
     usa.users.add(NewUser("smith", role="officer", clearance="SECRET", ntk=topics), actor="authority")
 
 
-def build_trio(open_group: Callable[..., list[Node]], clock: object) -> Trio:
+def build_trio(open_group: OpenGroup, clock: object) -> Trio:
     """Copies of the trio :func:`prepare_trio` made once per test process."""
     jpn, kor, usa = open_group("trio", prepare_trio)
     return Trio(jpn, kor, usa, clock)

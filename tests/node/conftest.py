@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import pytest
 from support_node import Pair
 
 from accord.node import NewUser, Node, example_agreement, federate
-from support_federation import JPN_KOR_GSOMIA
+from support_federation import JPN_KOR_GSOMIA, MakeNode, OpenGroup
 from support_trio import Trio, build_trio
 
 
@@ -29,28 +28,31 @@ def _people(jpn: Node, kor: Node) -> str:
     return agreement_id
 
 
-def _pair_group(make: Callable[[str, str], Node]) -> None:
+def _pair_group(make: MakeNode) -> None:
     _people(make("JPN", "jpn-mod"), make("KOR", "kor-mnd"))
 
 
 @pytest.fixture
-def pair(
-    make_node: Callable[..., Node], open_group: Callable[..., list[Node]], node_database_url: str
-) -> Pair:
+def pair(open_group: OpenGroup, node_database_url: str) -> Pair:
     """Like ``federation``, but JPN stores its data in the parametrised database.
 
-    On SQLite (a node's own database) the pair is a copy of one made once per test process.
+    The pair is a copy of one made once per test process (on PostgreSQL, with the schema's
+    rows put back as they were made: see ``open_group``).
     """
     text = example_agreement(JPN_KOR_GSOMIA)
     if node_database_url.startswith("sqlite"):
         jpn, kor = open_group("pair", _pair_group)
-        (agreement_id,) = {a.id for a in jpn.agreements.all()}
-        return Pair(jpn, kor, agreement_id, text)
-    jpn, kor = make_node("JPN", "jpn-mod", node_database_url), make_node("KOR", "kor-mnd")
-    return Pair(jpn, kor, _people(jpn, kor), text)
+    else:
+
+        def build(make: MakeNode) -> None:
+            _people(make("JPN", "jpn-mod", node_database_url), make("KOR", "kor-mnd"))
+
+        jpn, kor = open_group("pair", build, postgres=node_database_url)
+    (agreement_id,) = {a.id for a in jpn.agreements.all()}
+    return Pair(jpn, kor, agreement_id, text)
 
 
 @pytest.fixture
-def trio(open_group: Callable[..., list[Node]], clock: object) -> Trio:
+def trio(open_group: OpenGroup, clock: object) -> Trio:
     """JPN, KOR and USA nodes under every agreement among them (see support_trio)."""
     return build_trio(open_group, clock)

@@ -23,8 +23,8 @@ EVERYTHING = SearchFilters()
 
 
 @pytest.fixture
-def jpn(make_node: Callable[..., Node], database_url: str) -> Node:
-    node = make_node("JPN", "jpn-mod", database_url)
+def jpn(make_node: Callable[..., Node], node_database_url: str) -> Node:
+    node = make_node("JPN", "jpn-mod", node_database_url)
     node.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority")
     node.users.add(
         NewUser("tanaka", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority"

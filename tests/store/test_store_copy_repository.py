@@ -11,8 +11,8 @@ from accord.store import CopyRepository, CopyRow, Database, ItemRepository, Item
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
+def db(node_database_url: str) -> Iterator[Database]:
+    database = Database(node_database_url)
     database.migrate()
     with database.transaction() as session:
         ItemRepository(session).add(

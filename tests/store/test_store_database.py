@@ -27,8 +27,8 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
+def db(node_database_url: str) -> Iterator[Database]:
+    database = Database(node_database_url)
     database.migrate()
     yield database
     database.dispose()
@@ -165,12 +165,12 @@ def test_an_urgent_transaction_waits_for_the_write_lock_then_takes_it(tmp_path: 
 
 
 def test_a_change_watch_sees_commits_of_other_connections_and_nothing_else(
-    db: Database, database_url: str
+    db: Database, node_database_url: str
 ) -> None:
     """Issue 10 item 4: idle loops look with one PRAGMA (SQLite) or the commit listener's count
     (PostgreSQL, issue 14), not a query in a transaction."""
     watch = db.watch()
-    other = Database(database_url)  # another pool: as another process's would be
+    other = Database(node_database_url)  # another pool: as another process's would be
 
     def changed() -> bool:
         # SQLite's data_version moves at the commit; a PostgreSQL notification arrives just after.

@@ -24,8 +24,8 @@ STAMP = "2026-11-25T09:00:00Z"
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
+def db(node_database_url: str) -> Iterator[Database]:
+    database = Database(node_database_url)
     database.migrate()
     yield database
     database.dispose()

@@ -27,8 +27,8 @@ BOUNDS = ["2026-11-24T15:00:00.000000Z", "2026-11-25T15:00:00.000000Z", "2026-11
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
+def db(node_database_url: str) -> Iterator[Database]:
+    database = Database(node_database_url)
     database.migrate()
     yield database
     database.dispose()

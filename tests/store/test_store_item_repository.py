@@ -15,8 +15,8 @@ from accord.store import AttachmentRow, Database, ItemRepository, ItemRow, NewEv
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
+def db(node_database_url: str) -> Iterator[Database]:
+    database = Database(node_database_url)
     database.migrate()
     yield database
     database.dispose()

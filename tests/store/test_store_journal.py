@@ -15,8 +15,8 @@ T0 = datetime(2019, 8, 23, 6, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
+def db(node_database_url: str) -> Iterator[Database]:
+    database = Database(node_database_url)
     database.migrate()
     yield database
     database.dispose()
