@@ -14,6 +14,8 @@ list`` import nothing they do not need.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
 from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -23,7 +25,27 @@ import typer
 import typer.core
 import typer.main
 
-__all__ = ["LazyCommand", "LazyGroup"]
+__all__ = ["LazyCommand", "LazyGroup", "starting_up"]
+
+_STARTUP_GEN0 = 50_000
+
+
+@contextlib.contextmanager
+def starting_up() -> Iterator[None]:
+    """The cyclic garbage collector's first generation, 70 times larger for the block; then as it was.
+
+    Importing a command's module and building the servers allocate hundreds of thousands of
+    objects that live as long as the process (modules, classes, the ORM's tables, the routes);
+    with the default threshold (700) the collector passes over them hundreds of times for
+    nothing to collect: about a tenth of ``accord serve``'s 1.2 s of CPU to start. Nothing is
+    left uncollected: the next collections after the block see everything.
+    """
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], _STARTUP_GEN0), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
 
 
 @dataclass(frozen=True)
@@ -39,7 +61,8 @@ class LazyCommand:
     def load(self) -> Any:
         """Import the command's module and build its Click command (a group for a Typer app)."""
         module, _, attribute = self.target.partition(":")
-        found = getattr(importlib.import_module(module), attribute)
+        with starting_up():
+            found = getattr(importlib.import_module(module), attribute)
         if isinstance(found, typer.Typer):
             command: Any = typer.main.get_group(found)
         else:

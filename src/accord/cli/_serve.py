@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import typer
 
 from accord.cli._common import HomeOpt, console, node_at, refusals
+from accord.cli._lazy import starting_up
 from accord.errors import InvalidInput, TransportError
 from accord.node import DeliveryWorker, Node
 
@@ -348,20 +349,21 @@ def _serve_one(
 ) -> None:
     """Serve ``node`` in this process (alone, or as one worker of ``--workers N``)."""
     host, peer_port, user_port = options.addresses(node)
-    server = peer_server(node, host, peer_port, inherited[0] if inherited else None)
-    tls = options.tls()
-    user_api = (
-        UserApiServer(
-            node,
-            user_port,
-            host=options.web_host,
-            tls=tls,
-            unsafe_plain_http=options.unsafe_plain_http,
-            listening=inherited[1] if inherited else None,
+    with starting_up():
+        server = peer_server(node, host, peer_port, inherited[0] if inherited else None)
+        tls = options.tls()
+        user_api = (
+            UserApiServer(
+                node,
+                user_port,
+                host=options.web_host,
+                tls=tls,
+                unsafe_plain_http=options.unsafe_plain_http,
+                listening=inherited[1] if inherited else None,
+            )
+            if user_port
+            else None
         )
-        if user_port
-        else None
-    )
     if user_api is not None:
         user_api.start()
     worker = node.worker()
