@@ -275,6 +275,26 @@ def test_a_token_expires(kor: Node, federation: FederationLike) -> None:
         kor.accounts.authenticate_token(secret)
 
 
+def test_a_tokens_use_is_written_once_a_minute_at_most(kor: Node, federation: FederationLike) -> None:
+    """A client polling with a token costs no write per request: ``last_used_at`` to the minute."""
+    info, secret = kor.accounts.issue_token("kim", days=1, actor="kim")
+    first = "2026-11-25T09:00:00.000000Z"
+    assert kor.accounts.authenticate_token(secret).name == "kim"
+    assert kor.accounts.tokens("kim")[0].last_used_at == first
+    commits = kor.ctx.db.commits()
+    federation.clock.advance(seconds=59)
+    assert kor.accounts.authenticate_token(secret).name == "kim"
+    assert kor.ctx.db.commits() == commits  # read only: no write, no synced commit
+    assert kor.accounts.tokens("kim")[0].last_used_at == first
+    federation.clock.advance(seconds=1)
+    assert kor.accounts.authenticate_token(secret).name == "kim"
+    assert kor.ctx.db.commits() == commits + 1
+    assert kor.accounts.tokens("kim")[0].last_used_at == "2026-11-25T09:01:00.000000Z"
+    kor.accounts.revoke_token(info.id, actor="kim")  # a recent use does not outlive a revocation
+    with refused(kor, PolicyDenied, f"^{BAD_TOKEN}$", action="user.token.auth"):
+        kor.accounts.authenticate_token(secret)
+
+
 @pytest.mark.parametrize("days", [0, -1, 366, 10_000])
 def test_token_lifetime_is_1_to_365_days(kor: Node, days: int) -> None:
     with refused(kor, InvalidInput, "1 to 365 days", action="user.token.issue"):

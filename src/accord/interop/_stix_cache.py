@@ -19,12 +19,17 @@ label, precedence or content) has another key, so a stale rendering is never ser
 destroyed item is never opened, so never looked up. The cache holds decrypted content in
 the serving process's memory, as the page being served does; it is bounded
 (:data:`MAX_RENDERED` items, least recently used dropped first), and what it holds of an
-item that changed state is dropped at the next TAXII request: before every request the TAXII
-views ask the node whether any stored item changed state since the last one, in any process
-(:meth:`~accord.node.ItemService.counts`), and :meth:`RenderedItems.forget` the items that
-did (destroyed, downgraded, declassified, returned, consent revoked, compromised). Until a
-request comes it stays in memory, never served; a page whose snapshot predates the change
-does not put it back (:meth:`RenderedItems.epoch`).
+item that changed state (destroyed, downgraded, declassified, to be returned, consent
+revoked, compromised) is dropped by :meth:`RenderedItems.forget`:
+
+* at once when the change was made by this process — one of its users' acts, or a partner's
+  message it received: the TAXII views subscribe ``forget`` to
+  :meth:`~accord.node.Node.on_item_state_changes`, which calls it after the act's commit;
+* at the next TAXII request when another process made it: before every request the TAXII
+  views ask the node whether any stored item changed state since the last one, in any process
+  (:meth:`~accord.node.ItemService.counts`). Until then it stays in memory, never served.
+
+A page whose snapshot predates the change does not put it back (:meth:`RenderedItems.epoch`).
 """
 
 from __future__ import annotations

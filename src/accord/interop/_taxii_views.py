@@ -18,7 +18,9 @@ compromised) tells whether any item changed since the last request; if so, every
 of the changed items (:class:`~accord.interop._stix_cache.RenderedItems`) is dropped first,
 and they are indexed as they now are: a destroyed item leaves the index, and one whose
 objects changed (a new marking: new marking-definitions) is added again after the
-collection's last object.
+collection's last object. What this process changes (its users' acts, the partners'
+messages it receives) is dropped from the kept renderings earlier, as the act commits
+(:meth:`~accord.node.Node.on_item_state_changes`); the index follows at the next request.
 
 ``date_added`` is the time the item came to the node (created here or received), or just
 after the collection's last object if that is later, made strictly increasing within a
@@ -229,6 +231,10 @@ class TaxiiViews:
         self._stored = -1
         """How many item rows the node had stored at the last refresh."""
         self._rendered = RenderedItems()
+        # An item whose state an act of this process changed is dropped from the memo once the
+        # act commits (a holder's incoming notice, a local destruction); _refresh still finds
+        # every change, made here or elsewhere, and re-indexes the items.
+        node.on_item_state_changes(self._rendered.forget)
         self._changes = -1
         """How many changes of stored items' states the node had made at the last refresh."""
         self._changed: dict[str, int] = {}

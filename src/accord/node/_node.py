@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ from accord.node.custody._compromise import CompromiseService
 from accord.node.custody._custody import CustodyService
 from accord.node.custody._register import RegisterService
 from accord.node.holdings._access import AccessService
+from accord.node.holdings._holding_counts import STATE_CHANGES
 from accord.node.holdings._items import ItemService
 from accord.node.originator._consents import ConsentService
 from accord.node.originator._disposal import DisposalService
@@ -159,6 +161,17 @@ class Node:
             transport_factory=transport_factory,
             publish=self.witness.publish,
         )
+
+    def on_item_state_changes(self, listener: Callable[[frozenset[str]], None]) -> None:
+        """Call ``listener`` with the ids of the items whose state an act of this process changed
+        (:data:`~accord.node.holdings._holding_counts.STATE_CHANGES`: its users' acts and the
+        partners' messages it received), once that act has committed.
+
+        For what an interface keeps of the items: it drops them at once, instead of at its next
+        :meth:`ItemService.counts` (which still tells of other processes' changes). A bound
+        method is held weakly; the listener runs in the committing thread and fails nothing.
+        """
+        self.ctx.db.after_commit_of(STATE_CHANGES, listener)
 
     def tls_identity(self) -> TlsIdentity:
         """This node's TLS certificate and key (PEM), for the peer API server.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from accord.errors import AccordError, Conflict, StorageError
 from accord.store._commit_listener import NOTIFY_COMMIT, CommitListener
+from accord.store._journal_watch import JournalWatchers, Listener
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -212,6 +213,7 @@ class Database:
         self._notify = self.engine.dialect.name == "postgresql"
         self._listener: CommitListener | None = None
         self._listener_lock = threading.Lock()
+        self._watchers = JournalWatchers()
 
     @property
     def dialect(self) -> str:
@@ -283,8 +285,11 @@ class Database:
         bind = self._read_engine if read_only else self._urgent_engine if urgent else self.engine
         wrote = not read_only
         queued = False
+        noted = None
         try:
             with Session(bind, expire_on_commit=False) as session, session.begin():
+                if not read_only:
+                    noted = self._watchers.begin(session)
                 yield session
                 wrote = wrote and not session.info.get(_UNCHANGED, False)
                 queued = wrote and session.info.get(_QUEUED, False)
@@ -301,6 +306,18 @@ class Database:
                 self._commits += 1
                 self._queued += queued
                 self._committed.notify_all()
+        if noted:
+            self._watchers.committed(noted)
+
+    def after_commit_of(self, actions: Collection[str], listener: Listener) -> None:
+        """Call ``listener`` with the ids of the items named by journal events of ``actions``
+        each time a write transaction of this process that appended some has committed.
+
+        For what a process keeps of the items (:mod:`accord.store._journal_watch`): a bound
+        method is held weakly; the listener runs in the committing thread and cannot fail the
+        work. Other processes' commits are not told (their journal events are there to count).
+        """
+        self._watchers.add(actions, listener)
 
     @staticmethod
     def queued(session: Session) -> None:

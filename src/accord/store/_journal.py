@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from accord.canonical import canonical_json
 from accord.store._journal_order import hold_journal_order
+from accord.store._journal_watch import note_journalled
 from accord.store._ledger_store import StoredEvent, driver_sql
 from accord.store._tables import JournalRow
 
@@ -125,6 +126,7 @@ def append_event(session: Session, event: NewEvent, *, flush: bool = True) -> St
             raises it as a :class:`~accord.errors.StorageError`).
     """
     columns = _columns(event)
+    note_journalled(session, event.action, event.item_id)
     if flush:
         session.flush()
     connection, raw = _connection_of(session)
@@ -187,7 +189,10 @@ def append_events(session: Session, events: Iterable[NewEvent]) -> int:
         sqlalchemy.exc.SQLAlchemyError: the database failed (:meth:`~accord.store.Database.transaction`
             raises it as a :class:`~accord.errors.StorageError`).
     """
-    rows = [_columns(event) for event in events]
+    rows = []
+    for event in events:
+        rows.append(_columns(event))
+        note_journalled(session, event.action, event.item_id)
     if rows:
         hold_journal_order(session)
         session.connection().exec_driver_sql(driver_sql(session, _INSERT), rows)
