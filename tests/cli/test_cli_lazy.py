@@ -135,9 +135,12 @@ def test_help_imports_no_command() -> None:
     assert _under(modules, _NOT_FOR_HELP) == []
     assert _under(modules, _NOT_FOR_LISTING) == []
     assert sorted(m for m in modules if m.startswith("accord.cli.")) == [
-        "accord.cli._app",
-        "accord.cli._lazy",
+        "accord.cli._commands",
+        "accord.cli._main",
+        "accord.cli._root_help",
     ]
+    # Nor Typer: its help formatter imports Rich's Markdown and traceback (accord.cli._root_help).
+    assert _under(modules, ("typer", "click", "rich.markdown", "markdown_it", "rich.traceback")) == []
 
 
 def test_a_group_help_imports_its_commands_only() -> None:
