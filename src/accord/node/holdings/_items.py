@@ -264,7 +264,7 @@ class ItemService:
         under ``damaged`` with the reason, and the failure is journalled.
 
         A page at a time: ``limit`` items after the first ``offset`` the person may read;
-        ``more`` says whether any follow.
+        ``more`` says whether any follow, ``total`` how many in all (no withheld one counted).
 
         Raises:
             NotFound: no such user.
