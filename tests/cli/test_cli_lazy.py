@@ -57,6 +57,7 @@ _NOT_FOR_LISTING = (
     "accord.web",
     "accord.interop",
     "accord.oversight._pdf_document",
+    "cryptography.x509",  # the TLS helpers' (accord.crypto._tls): a listing makes no certificate
     "fastapi",
     "starlette",
     "uvicorn",

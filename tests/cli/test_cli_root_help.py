@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from accord.cli._commands import COMMANDS, HOME_HELP, ROOT_HELP
-from accord.cli._root_help import is_root_help
+from accord.cli._main import is_root_help
 
 # The console script's way: `accord --help` through accord.cli.main.
 _FAST = "import sys; from accord.cli import main; sys.argv = ['accord', '--help']; main()"

@@ -28,10 +28,9 @@ from rich.theme import Theme
 
 from accord.cli._commands import COMMANDS, HOME_HELP, ROOT_HELP
 
-__all__ = ["is_root_help", "print_root_help"]
+__all__ = ["print_root_help"]
 
-PROG = "accord"
-USAGE = f"Usage: {PROG} [OPTIONS] COMMAND [ARGS]..."
+USAGE = "Usage: accord [OPTIONS] COMMAND [ARGS]..."
 OPTIONS = (("--home", "<path>", HOME_HELP), ("--help", "<bool>", "Show this message and exit."))
 """The root command's options as Typer lists them: name, type, help."""
 
@@ -61,17 +60,6 @@ class _TypesHighlighter(RegexHighlighter):
         r"(?P<types_sep>\|)",
         r"(?P<types_sep>(\]|>))(\.\.\.)?$",
     ]
-
-
-def is_root_help(argv: list[str]) -> bool:
-    """Whether ``argv`` (``sys.argv``) asks for ``accord --help`` under the name ``accord``.
-
-    Click names the program after ``sys.argv[0]`` unless it runs as ``python -m``; any other
-    name is left to Typer, which prints it.
-    """
-    main = sys.modules.get("__main__")
-    plain = getattr(main, "__package__", None) in (None, "")
-    return argv[1:] == ["--help"] and plain and os.path.basename(argv[0]) == PROG  # noqa: PTH119 - as Click
 
 
 def _console() -> Console:
