@@ -58,6 +58,12 @@ _NOT_FOR_LISTING = (
     "accord.interop",
     "accord.oversight._pdf_document",
     "cryptography.x509",  # the TLS helpers' (accord.crypto._tls): a listing makes no certificate
+    # The exchange's wings, wired on first use (accord.node._wings), and the serving loops.
+    "accord.node.transfer",
+    "accord.node.custody",
+    "accord.node.originator",
+    "accord.node.audit._witness",
+    "accord.node._worker",
     "fastapi",
     "starlette",
     "uvicorn",
