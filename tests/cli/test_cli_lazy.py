@@ -64,6 +64,11 @@ _NOT_FOR_LISTING = (
     "accord.node.originator",
     "accord.node.audit._witness",
     "accord.node._worker",
+    # STANAG 4778 (lxml), bundles and the peer client: accord.exchange exports lazily.
+    "accord.exchange._stanag4778",
+    "accord.exchange._bundle",
+    "accord.exchange._client",
+    "lxml",
     "fastapi",
     "starlette",
     "uvicorn",

@@ -21,12 +21,11 @@ import contextlib
 import dataclasses
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from accord.errors import IntegrityError, NotFound, VerificationFailed
-from accord.exchange import BoundItem, read_binding, write_binding
 from accord.items import AttachmentRef
 from accord.limits import MAX_BINDING_XML_BYTES
 from accord.markings import Issuance, Level, derive_alternative
@@ -57,6 +56,9 @@ from accord.node.registry._parties import PartyService
 from accord.node.registry._users import User, UserService
 from accord.policy import Resource
 from accord.store import ItemRepository, ItemRow
+
+if TYPE_CHECKING:
+    from accord.exchange import BoundItem
 
 __all__ = [
     "DamagedItem",
@@ -170,6 +172,9 @@ class ItemService:
             NotFound: no such item, or ``actor`` may not read it (the same answer).
             IntegrityError: the stored item no longer matches its binding.
         """
+        # STANAG 4778 (lxml) here, not at the top: a listing never imports it.
+        from accord.exchange import BoundItem, write_binding  # noqa: PLC0415 - see above
+
         view = self.show(item_id, actor=actor)
         bound = BoundItem(view.marking, view.content, view.precedence)
         return write_binding(bound, signer=self._ctx.config.node_id, keys=self._ctx.keys)
@@ -190,6 +195,8 @@ class ItemService:
             VerificationFailed: the signer is not pinned, a signature does not verify, or the
                 label or the data does not match what was signed.
         """
+        from accord.exchange import read_binding  # noqa: PLC0415 - see binding_4778
+
         document = read_binding(data, limit=MAX_BINDING_XML_BYTES)
         with self._ctx.db.transaction(read_only=True) as session:
             try:
