@@ -27,7 +27,9 @@ from accord.cli._lazy import LazyGroup
 # were imported (after the output, so a command's own text never mixes with it).
 _PROBE = """
 import json, sys
+import accord.cli._main
 from accord.cli import main
+accord.cli._main.QUICK_EXIT = False  # the report below needs the process after the command
 sys.argv = ["accord", *sys.argv[1:]]
 try:
     main()
