@@ -59,3 +59,10 @@ def test_a_failing_listing_and_other_commands_end_as_usual(fed: Fed) -> None:
     other = _accord("--home", str(fed.jpn), "user", "list")
     assert other.returncode == 0, other.stderr
     assert "TEARDOWN" in other.stderr
+
+
+def test_the_root_help_ends_without_teardown_and_is_whole() -> None:
+    done = _accord("--help")
+    assert done.returncode == 0
+    assert "TEARDOWN" not in done.stderr
+    assert done.stdout.splitlines()[-2].startswith("╰")  # the commands panel closed, then a blank line

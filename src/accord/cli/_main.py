@@ -1,6 +1,6 @@
 """The ``accord`` console script's entry point, light enough that ``accord --help`` imports no Typer.
 
-It also ends a listing's process without tearing the interpreter down: freeing the ~750
+It also ends ``accord --help`` and a listing's process without tearing the interpreter down: freeing the ~750
 modules a listing imports (SQLAlchemy's ORM, the node, Rich, pydantic through Typer) took a
 third of the process's CPU (bench/RESULTS.md, "Start-up", session 15). A command opts in with
 :func:`end_without_teardown` once everything it does is done (its node closed, its journal
@@ -53,6 +53,8 @@ def main() -> None:
         from accord.cli._root_help import print_root_help  # noqa: PLC0415 - see above
 
         print_root_help()
+        if QUICK_EXIT:
+            _exit_now()  # nothing was opened: only Rich's modules would be freed
         return
     from accord.cli._app import app  # noqa: PLC0415 - see above
 
