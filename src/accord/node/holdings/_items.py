@@ -21,10 +21,11 @@ import contextlib
 import dataclasses
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from accord import exchange  # its STANAG 4778 module (lxml) loads when first used: not by a listing
 from accord.errors import IntegrityError, NotFound, VerificationFailed
 from accord.items import AttachmentRef
 from accord.limits import MAX_BINDING_XML_BYTES
@@ -56,9 +57,6 @@ from accord.node.registry._parties import PartyService
 from accord.node.registry._users import User, UserService
 from accord.policy import Resource
 from accord.store import ItemRepository, ItemRow
-
-if TYPE_CHECKING:
-    from accord.exchange import BoundItem
 
 __all__ = [
     "DamagedItem",
@@ -172,14 +170,11 @@ class ItemService:
             NotFound: no such item, or ``actor`` may not read it (the same answer).
             IntegrityError: the stored item no longer matches its binding.
         """
-        # STANAG 4778 (lxml) here, not at the top: a listing never imports it.
-        from accord.exchange import BoundItem, write_binding  # noqa: PLC0415 - see above
-
         view = self.show(item_id, actor=actor)
-        bound = BoundItem(view.marking, view.content, view.precedence)
-        return write_binding(bound, signer=self._ctx.config.node_id, keys=self._ctx.keys)
+        bound = exchange.BoundItem(view.marking, view.content, view.precedence)
+        return exchange.write_binding(bound, signer=self._ctx.config.node_id, keys=self._ctx.keys)
 
-    def verify_4778(self, data: bytes) -> tuple[str, BoundItem]:
+    def verify_4778(self, data: bytes) -> tuple[str, exchange.BoundItem]:
         """The signer and the content of a STANAG 4778 binding document, verified against pinned keys.
 
         The signer must be this node or a partner pinned here (``accord party add``); both
@@ -195,9 +190,7 @@ class ItemService:
             VerificationFailed: the signer is not pinned, a signature does not verify, or the
                 label or the data does not match what was signed.
         """
-        from accord.exchange import read_binding  # noqa: PLC0415 - see binding_4778
-
-        document = read_binding(data, limit=MAX_BINDING_XML_BYTES)
+        document = exchange.read_binding(data, limit=MAX_BINDING_XML_BYTES)
         with self._ctx.db.transaction(read_only=True) as session:
             try:
                 party, keys = self._parties.signer(session, document.signer)
@@ -208,7 +201,7 @@ class ItemService:
                 ) from exc
         return document.signer, self._with_own_equivalent(document.verify(keys), party)
 
-    def _with_own_equivalent(self, bound: BoundItem, provided_by: str) -> BoundItem:
+    def _with_own_equivalent(self, bound: exchange.BoundItem, provided_by: str) -> exchange.BoundItem:
         own = self._ctx.config
         marking = bound.marking
         agreement_id = marking.originator.agreement
