@@ -47,6 +47,8 @@ def end_without_teardown() -> None:
 
 def main() -> None:
     """Entry point of the ``accord`` console script."""
+    global _opted_in  # noqa: PLW0603 - only the command this call runs may opt in
+    _opted_in = False
     # Imported here, each only on its path: `accord --help` is printed without Typer
     # (accord.cli._root_help), every other command is Typer's.
     if is_root_help(sys.argv):
