@@ -4,7 +4,8 @@ Run: .venv/bin/python -m bench.startup [--items N] [--runs R] [--rebuild] [--src
 
 Wall time of whole processes, as a person at a terminal waits for them: ``time.perf_counter``
 around ``subprocess.run`` of the ``accord`` console script, ``--runs`` times each (interleaved),
-after one warm-up run of each. Printed: median and p95, beside the targets and two peers
+after one warm-up run of each; and their CPU time (user + system, ``getrusage`` of the
+children), which a loaded machine inflates far less. Printed: median and p95, beside the targets and two peers
 measured in the same run: the interpreter alone (``python -c pass``, the floor),
 ``python -c "import typer"`` (the command-line framework alone) and the import of every
 third-party library a listing needs (:data:`LIBRARIES`: Typer and Rich, SQLAlchemy's ORM,
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -78,13 +80,17 @@ def _build(root: Path, items: int) -> None:
         fed.close()
 
 
-def _time(command: Sequence[str], env: dict[str, str]) -> float:
+def _time(command: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) milliseconds of one run of ``command``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, check=False)  # noqa: S603 - our own script
     elapsed = (time.perf_counter() - start) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
-    return elapsed
+    return elapsed, cpu
 
 
 def _token(env: dict[str, str], built: Path, name: str) -> dict[str, str]:
@@ -93,6 +99,7 @@ def _token(env: dict[str, str], built: Path, name: str) -> dict[str, str]:
 
 def _report(
     timings: dict[str, list[float]],
+    cpu: dict[str, list[float]],
     runs: int,
     start_load: tuple[float, float, float],
     args: argparse.Namespace,
@@ -115,7 +122,10 @@ def _report(
             met = met and ok
             verdict = f"   target <= {target:.0f} ms (median): {'met' if ok else 'MISSED'}"
         label = f"peer: {name}" if name.startswith("python") else f"accord {name}"
-        print(f"  {label:<44} median {median:7.0f} ms   p95 {p95:7.0f} ms{verdict}")
+        print(
+            f"  {label:<44} median {median:7.0f} ms   p95 {p95:7.0f} ms"
+            f"   CPU median {statistics.median(cpu[name]):6.0f} ms{verdict}"
+        )
     return 0 if met else 1
 
 
@@ -171,13 +181,16 @@ def main() -> int:
             ids = listed.stdout.decode().count("jpn-")  # item ids begin with the node's
             print(f"item list --as {reader}: {len(listed.stdout):,} bytes of output, {ids:,} items listed")
         timings: dict[str, list[float]] = {name: [] for name in commands}
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
         start_load = os.getloadavg()
         for command, command_env in commands.values():
             _time(command, command_env)  # warm-up: fills the bytecode cache and the page cache
         for _ in range(runs):
             for name, (command, command_env) in commands.items():
-                timings[name].append(_time(command, command_env))
-    return _report(timings, runs, start_load, args)
+                wall, used = _time(command, command_env)
+                timings[name].append(wall)
+                cpu[name].append(used)
+    return _report(timings, cpu, runs, start_load, args)
 
 
 if __name__ == "__main__":

@@ -191,25 +191,39 @@ def _kor_items(cli: Cli, f: Flow) -> tuple[str, str]:
 
 
 def _pages(cli: Cli, f: Flow, ids: list[str]) -> None:
-    """``item list`` shows one page (--limit, --offset) and says how to reach the next; --all shows all."""
+    """``item list`` shows one page (--limit, --offset), says which of how many readable items it
+    showed and how to reach the next; --all shows all; bad paging is refused with a reason."""
     kim = {"home": f.kor, "env": as_user("kim")}
     first = cli.json("item", "list", "--as", "kim", "--limit", "1", **kim)
     assert isinstance(first, dict)
-    assert ([i["id"] for i in first["items"]], first["more"]) == (ids[:1], True)
+    assert ([i["id"] for i in first["items"]], first["more"], first["total"]) == (ids[:1], True, 2)
+    assert (first["offset"], first["limit"]) == (0, 1)
     second = cli.json("item", "list", "--as", "kim", "--limit", "1", "--offset", "1", **kim)
     assert isinstance(second, dict)
-    assert ([i["id"] for i in second["items"]], second["more"]) == (ids[1:], False)
-    every = cli.json("item", "list", "--as", "kim", "--limit", "1", "--all", **kim)
+    assert ([i["id"] for i in second["items"]], second["more"], second["total"]) == (ids[1:], False, 2)
+    every = cli.json("item", "list", "--as", "kim", "--all", **kim)
     assert isinstance(every, dict)
-    assert [i["id"] for i in every["items"]] == ids
+    assert ([i["id"] for i in every["items"]], every["total"], every["limit"]) == (ids, 2, None)
     table = cli.ok("item", "list", "--as", "kim", "--limit", "1", **kim).stdout
     assert "FLASH" in table  # the first page: the FLASH report, not the ROUTINE one
     assert "ROUTINE" not in table
-    assert "More items follow: --offset 1 for the next page, or --all." in table
-    assert "More items follow" not in cli.ok("item", "list", "--as", "kim", **kim).stdout
-    refused = cli("item", "list", "--as", "kim", "--limit", "0", **kim)
-    assert refused.exit_code == 2
-    assert "--limit" in refused.output
+    assert table.splitlines()[-1] == "showing 1–1 of 2 readable; --all or --offset 1 for more"
+    assert cli.ok("item", "list", "--as", "kim", **kim).stdout.splitlines()[-1] == "showing 1–2 of 2 readable"
+    last = cli.ok("item", "list", "--as", "kim", "--offset", "1", **kim).stdout
+    assert last.splitlines()[-1] == "showing 2–2 of 2 readable"
+    past = cli.ok("item", "list", "--as", "kim", "--offset", "5", **kim).stdout
+    assert past.splitlines()[-1] == "showing none of 2 readable (--offset 5 is past the last)"
+    for bad, says in (
+        (["--limit", "0"], "--limit"),
+        (["--limit", "-3"], "--limit"),
+        (["--offset", "-1"], "--offset"),
+        (["--limit", "ten"], "--limit"),
+        (["--limit", "1", "--all"], "--limit and --all cannot be used together"),
+    ):
+        refused = cli("item", "list", "--as", "kim", *bad, **kim)
+        assert refused.exit_code == 2, bad
+        assert says in refused.output, (bad, refused.output)
+        assert refused.stdout == ""  # nothing listed
 
 
 def _jpn_imagery(cli: Cli, f: Flow) -> None:

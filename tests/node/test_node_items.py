@@ -448,3 +448,52 @@ def test_nothing_new_is_provided_under_a_terminated_agreement(federation: Federa
             actor="sato",
         )
     assert jpn.items.show(held.id, actor="sato").content.title == "Before termination"
+
+
+def test_a_listings_total_counts_only_what_the_person_may_read_and_only_the_page_is_opened(
+    pair: Pair,
+) -> None:
+    jpn = pair.jpn
+
+    def readable(title: str) -> str:
+        made = jpn.items.create(
+            NewItem(
+                ItemContent(ItemKind.REPORT, title, "Body.", "x"),
+                LabelRequest("秘", ["KOR"]),
+                Precedence.ROUTINE,
+            ),
+            actor="suzuki",
+        )
+        return made.id
+
+    before = {who: jpn.items.listing(actor=who, limit=1).total for who in ("suzuki", "sato")}
+    assert jpn.items.listing(limit=1).total == jpn.items.listing().total == len(jpn.items.all())
+    made = [readable(f"open {n}") for n in range(3)]
+    # 極秘 with need-to-know DPRK-MISSILE: sato may read it, suzuki (秘, no need to know) may not.
+    jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "Denied", "Body.", "DPRK-MISSILE"),
+            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement=pair.agreement_id),
+            Precedence.FLASH,
+        ),
+        actor="sato",
+    )
+    page = jpn.items.listing(actor="suzuki", limit=1)
+    assert before["suzuki"] is not None
+    assert before["sato"] is not None
+    assert (len(page.views), page.more, page.total) == (1, True, before["suzuki"] + 3)  # the withheld one: no
+    assert jpn.items.listing(actor="sato", limit=1).total == before["sato"] + 4  # sato reads all four
+    assert jpn.items.listing(actor="suzuki", limit=2, offset=1).total == page.total  # any page says the same
+    assert (
+        jpn.items.listing(actor="suzuki").total == page.total == len(jpn.items.listing(actor="suzuki").views)
+    )
+    # Only the page's items are opened: one not on the first page, altered, is not seen.
+    (shown,) = page.views
+    altered = next(i for i in made if i != shown.id)
+    with jpn.ctx.db.transaction() as session:
+        session.get_one(ItemRow, altered).content_sha384 = "0" * 96
+    first = jpn.items.listing(actor="suzuki", limit=1)
+    assert ([v.id for v in first.views], first.damaged, first.total) == ([shown.id], [], page.total)
+    everything = jpn.items.listing(actor="suzuki")
+    assert [d.id for d in everything.damaged] == [altered]
+    assert everything.total == page.total

@@ -33,11 +33,12 @@ from accord.cli._common import (
     refusals,
 )
 from accord.cli._item_4778_cmds import item_export_4778, item_import_4778
+from accord.cli._main import end_without_teardown
 from accord.errors import Conflict, InvalidInput, LabelError, StorageError
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.limits import MAX_DOCUMENT_BYTES, MAX_TEXT_BYTES
 from accord.markings import ConfidentialityLabel, banner, from_xml, to_xml
-from accord.node import LabelRequest, NewItem
+from accord.node import ItemListing, LabelRequest, NewItem
 
 LIST_PAGE = 50
 """Items ``accord item list`` shows at a time, as the console's inbox pages them."""
@@ -151,31 +152,36 @@ def item_list(
     home: HomeOpt = None,
     json_out: JsonOpt = False,
     limit: Annotated[
-        int, typer.Option("--limit", min=1, help="How many items to show (each one is opened and verified).")
-    ] = LIST_PAGE,
+        int | None,
+        typer.Option(
+            "--limit",
+            min=1,
+            show_default=False,
+            help=f"How many items to show ({LIST_PAGE} unless given; each one is opened and verified).",
+        ),
+    ] = None,
     offset: Annotated[
         int, typer.Option("--offset", min=0, help="Skip this many items first (the next page).")
     ] = 0,
     show_all: Annotated[
-        bool, typer.Option("--all", help="Show every item the user may read (no --limit).")
+        bool, typer.Option("--all", help="Show every item the user may read (not with --limit).")
     ] = False,
 ) -> None:
     """List the items a user may read, FLASH first then newest, with their banners; damaged items are flagged.
 
-    One page of --limit items (50) at a time: every listed item is opened and its binding
-    verified, so a register of 10,000 items is read page by page (--offset) or with --all.
+    One page of --limit items (50) at a time, then a line saying which of how many readable
+    items were shown: only the listed items are opened and their bindings verified, so a
+    register of 10,000 items is read page by page (--offset) or with --all. The total counts
+    only the items the user may read; --json gives it as "total".
     """
+    if show_all and limit is not None:
+        raise typer.BadParameter("--limit and --all cannot be used together", param_hint="'--limit'")
+    page = None if show_all else (limit or LIST_PAGE)
     with acting(home, as_user) as (node, actor):
-        listing = node.items.listing(actor=actor, limit=None if show_all else limit, offset=offset)
+        listing = node.items.listing(actor=actor, limit=page, offset=offset)
     print_listing(
         json_out,
-        {
-            "items": [{**v.summary(), "banner": v.banners[0]} for v in listing.views],
-            "damaged": [
-                {"id": d.id, "precedence": d.precedence.value, "reason": d.reason} for d in listing.damaged
-            ],
-            "more": listing.more,
-        },
+        {**_listing_json(listing), "total": listing.total, "offset": offset, "limit": page},
         ("precedence", "id", "kind", "banner", "title"),
         [
             *(
@@ -188,10 +194,38 @@ def item_list(
             ),
         ],
     )
-    if listing.more and not json_out:
-        shown = offset + len(listing.views) + len(listing.damaged)
-        console.print(f"More items follow: --offset {shown} for the next page, or --all.")
+    if not json_out:
+        console.print(_shown(listing, offset, page), markup=False)
     fail_if_damaged(listing.damaged)
+    # The node is closed and the listing's journal event committed: nothing is left to do
+    # but end the process (accord.cli._main: its teardown cost a third of the CPU).
+    end_without_teardown()
+
+
+def _listing_json(listing: ItemListing) -> dict[str, object]:
+    """The listed items, the damaged ones and whether more follow, as ``--json`` prints them."""
+    return {
+        "items": [{**v.summary(), "banner": v.banners[0]} for v in listing.views],
+        "damaged": [
+            {"id": d.id, "precedence": d.precedence.value, "reason": d.reason} for d in listing.damaged
+        ],
+        "more": listing.more,
+    }
+
+
+def _shown(listing: ItemListing, offset: int, page: int | None) -> str:
+    """The line under a listing: which items of how many readable it shows, and how to see more."""
+    count = len(listing.views) + len(listing.damaged)
+    total = listing.total if listing.total is not None else offset + count
+    if count == 0:
+        where = f"showing none of {total:,} readable"
+        return where if offset == 0 else f"{where} (--offset {offset} is past the last)"
+    line = f"showing {offset + 1:,}–{offset + count:,} of {total:,} readable"
+    if listing.more and page is not None:
+        # A full page was taken (an item that fails its check and may not be told about
+        # takes its place unseen): the next page starts after it.
+        line += f"; --all or --offset {offset + page} for more"
+    return line
 
 
 @item_app.command("show")

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib
 from collections.abc import Iterator, Mapping, MutableMapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import typer
 import typer.core
-import typer.main
+
+from accord.cli._commands import LazyCommand
 
 __all__ = ["LazyCommand", "LazyGroup", "starting_up"]
 
@@ -46,32 +44,6 @@ def starting_up() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*threshold)
-
-
-@dataclass(frozen=True)
-class LazyCommand:
-    """A command of a :class:`LazyGroup`: its name, where it is, and what the group's help says of it."""
-
-    name: str
-    target: str
-    """``module:attribute``: a :class:`typer.Typer` (a group) or a command function."""
-    summary: str
-    """The first paragraph of the command's help, as the group's help lists it."""
-
-    def load(self) -> Any:
-        """Import the command's module and build its Click command (a group for a Typer app)."""
-        module, _, attribute = self.target.partition(":")
-        with starting_up():
-            found = getattr(importlib.import_module(module), attribute)
-        if isinstance(found, typer.Typer):
-            command: Any = typer.main.get_group(found)
-        else:
-            # A one-command Typer app builds to that command, as `app.command(name)` registers it.
-            single = typer.Typer(add_completion=False)
-            single.command(self.name)(found)
-            command = typer.main.get_command(single)
-        command.name = self.name
-        return command
 
 
 class _Commands(MutableMapping[str, Any]):

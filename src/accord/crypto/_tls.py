@@ -19,13 +19,15 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from accord.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 __all__ = ["TlsIdentity", "certificate_fingerprint", "generate_tls_identity"]
 
@@ -55,6 +57,8 @@ def _fingerprint(cert: x509.Certificate) -> str:
 
 
 def _san(host: str) -> x509.GeneralName:
+    from cryptography import x509  # noqa: PLC0415 - see generate_tls_identity
+
     if not isinstance(host, str) or not host:
         raise InvalidInput("TLS host names must be non-empty strings")
     try:
@@ -97,6 +101,11 @@ def generate_tls_identity(
     for host in hosts:
         if not isinstance(host, str) or not host.isascii():
             raise InvalidInput("TLS host names must be ASCII (use IDNA A-labels)")
+    # x509 here, not at the top: a command that makes or reads no certificate (a listing)
+    # does not import it (issue 14's start-up target).
+    from cryptography import x509  # noqa: PLC0415 - see above
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: PLC0415 - see above
+
     names = [_san(host) for host in hosts]
 
     key = ec.generate_private_key(ec.SECP384R1())
@@ -160,6 +169,8 @@ def certificate_fingerprint(cert_pem: bytes) -> str:
     Raises:
         InvalidInput: If ``cert_pem`` is not a PEM certificate.
     """
+    from cryptography import x509  # noqa: PLC0415 - see generate_tls_identity
+
     if not isinstance(cert_pem, bytes):
         raise InvalidInput("certificate must be PEM bytes")
     try:

@@ -20,68 +20,147 @@ the wings below it (an import-linter contract; docs/adr/0005-node-wings.md):
 enforces it.
 """
 
-from accord.exchange import InclusionProof, SignedCheckpoint, check_proof, note_vkeys
-from accord.node._federation import example_agreement, federate
-from accord.node._node import NewNode, Node
-from accord.node._worker import DeliveryWorker
-from accord.node.audit import (
-    JournalEntry,
-    JournalFilter,
-    JournalPage,
-    JournalService,
-    LedgerService,
-    OversightRequest,
-    OversightService,
-)
-from accord.node.core import Clock, HomeLayout, NodeConfig, NodeContext, Principal, utc_now
-from accord.node.holdings import (
-    MAX_SEARCH_LIMIT,
-    DamagedItem,
-    ImportRef,
-    IndexCheck,
-    ItemListing,
-    ItemService,
-    ItemView,
-    LabelRequest,
-    NewItem,
-    NodeSearch,
-    PageReading,
-    SearchFilters,
-    SearchHit,
-    SearchPage,
-    search_day,
-)
-from accord.node.originator import ConsentGrant, ConsentService, ConsentView, end_of_day
-from accord.node.registry import (
-    CONSOLE_LANGUAGES,
-    RFC9106_LOW_MEMORY,
-    UNSAFE_FAST_PASSWORD_HASHING,
-    AccountService,
-    AgreementService,
-    AgreementSignature,
-    ConsoleSession,
-    ConsoleSessionService,
-    IdentityCard,
-    NewUser,
-    NoteDraft,
-    PartyService,
-    PasswordHashing,
-    Role,
-    SignedNote,
-    TokenInfo,
-    User,
-    UserService,
-)
-from accord.node.transfer import (
-    EXCHANGE_ROLES,
-    NO_ITEM,
-    Dashboard,
-    DeliveryResult,
-    DeliveryService,
-    ExchangeDesk,
-    Figures,
-    OutboxEntry,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from accord.exchange import InclusionProof, SignedCheckpoint, check_proof, note_vkeys
+    from accord.node._federation import example_agreement, federate
+    from accord.node._node import NewNode, Node
+    from accord.node._worker import DeliveryWorker
+    from accord.node.audit import (
+        JournalEntry,
+        JournalFilter,
+        JournalPage,
+        JournalService,
+        LedgerService,
+        OversightRequest,
+        OversightService,
+    )
+    from accord.node.core import Clock, HomeLayout, NodeConfig, NodeContext, Principal, utc_now
+    from accord.node.holdings import (
+        MAX_SEARCH_LIMIT,
+        DamagedItem,
+        ImportRef,
+        IndexCheck,
+        ItemListing,
+        ItemService,
+        ItemView,
+        LabelRequest,
+        NewItem,
+        NodeSearch,
+        PageReading,
+        SearchFilters,
+        SearchHit,
+        SearchPage,
+        search_day,
+    )
+    from accord.node.originator import ConsentGrant, ConsentService, ConsentView, end_of_day
+    from accord.node.registry import (
+        CONSOLE_LANGUAGES,
+        RFC9106_LOW_MEMORY,
+        UNSAFE_FAST_PASSWORD_HASHING,
+        AccountService,
+        AgreementService,
+        AgreementSignature,
+        ConsoleSession,
+        ConsoleSessionService,
+        IdentityCard,
+        NewUser,
+        NoteDraft,
+        PartyService,
+        PasswordHashing,
+        Role,
+        SignedNote,
+        TokenInfo,
+        User,
+        UserService,
+    )
+    from accord.node.transfer import (
+        EXCHANGE_ROLES,
+        NO_ITEM,
+        Dashboard,
+        DeliveryResult,
+        DeliveryService,
+        ExchangeDesk,
+        Figures,
+        OutboxEntry,
+    )
+
+# Each public name and its module, imported when first used (PEP 562): a command imports
+# only the wings it uses (`accord item list`: holdings, registry, core, the journal and
+# ledger; not transfer, custody, originator, witnessing). Issue 14's start-up target.
+_EXPORTS = {
+    "InclusionProof": "accord.exchange",
+    "SignedCheckpoint": "accord.exchange",
+    "check_proof": "accord.exchange",
+    "note_vkeys": "accord.exchange",
+    "example_agreement": "accord.node._federation",
+    "federate": "accord.node._federation",
+    "NewNode": "accord.node._node",
+    "Node": "accord.node._node",
+    "DeliveryWorker": "accord.node._worker",
+    "JournalEntry": "accord.node.audit",
+    "JournalFilter": "accord.node.audit",
+    "JournalPage": "accord.node.audit",
+    "JournalService": "accord.node.audit",
+    "LedgerService": "accord.node.audit",
+    "OversightRequest": "accord.node.audit",
+    "OversightService": "accord.node.audit",
+    "Clock": "accord.node.core",
+    "HomeLayout": "accord.node.core",
+    "NodeConfig": "accord.node.core",
+    "NodeContext": "accord.node.core",
+    "Principal": "accord.node.core",
+    "utc_now": "accord.node.core",
+    "MAX_SEARCH_LIMIT": "accord.node.holdings",
+    "DamagedItem": "accord.node.holdings",
+    "ImportRef": "accord.node.holdings",
+    "IndexCheck": "accord.node.holdings",
+    "ItemListing": "accord.node.holdings",
+    "ItemService": "accord.node.holdings",
+    "ItemView": "accord.node.holdings",
+    "LabelRequest": "accord.node.holdings",
+    "NewItem": "accord.node.holdings",
+    "NodeSearch": "accord.node.holdings",
+    "PageReading": "accord.node.holdings",
+    "SearchFilters": "accord.node.holdings",
+    "SearchHit": "accord.node.holdings",
+    "SearchPage": "accord.node.holdings",
+    "search_day": "accord.node.holdings",
+    "ConsentGrant": "accord.node.originator",
+    "ConsentService": "accord.node.originator",
+    "ConsentView": "accord.node.originator",
+    "end_of_day": "accord.node.originator",
+    "CONSOLE_LANGUAGES": "accord.node.registry",
+    "RFC9106_LOW_MEMORY": "accord.node.registry",
+    "UNSAFE_FAST_PASSWORD_HASHING": "accord.node.registry",
+    "AccountService": "accord.node.registry",
+    "AgreementService": "accord.node.registry",
+    "AgreementSignature": "accord.node.registry",
+    "ConsoleSession": "accord.node.registry",
+    "ConsoleSessionService": "accord.node.registry",
+    "IdentityCard": "accord.node.registry",
+    "NewUser": "accord.node.registry",
+    "NoteDraft": "accord.node.registry",
+    "PartyService": "accord.node.registry",
+    "PasswordHashing": "accord.node.registry",
+    "Role": "accord.node.registry",
+    "SignedNote": "accord.node.registry",
+    "TokenInfo": "accord.node.registry",
+    "User": "accord.node.registry",
+    "UserService": "accord.node.registry",
+    "EXCHANGE_ROLES": "accord.node.transfer",
+    "NO_ITEM": "accord.node.transfer",
+    "Dashboard": "accord.node.transfer",
+    "DeliveryResult": "accord.node.transfer",
+    "DeliveryService": "accord.node.transfer",
+    "ExchangeDesk": "accord.node.transfer",
+    "Figures": "accord.node.transfer",
+    "OutboxEntry": "accord.node.transfer",
+}
 
 __all__ = [
     "CONSOLE_LANGUAGES",
@@ -152,3 +231,12 @@ __all__ = [
     "search_day",
     "utc_now",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

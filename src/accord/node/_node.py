@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -23,38 +25,40 @@ from accord.crypto import (
 from accord.errors import Conflict, InvalidInput, NotFound, StorageError
 from accord.limits import MAX_DOCUMENT_BYTES, read_bounded
 from accord.markings import SCHEMES, is_party_code
-from accord.node._worker import DeliveryWorker, TransportFactory
 from accord.node.audit._journal import JournalService
 from accord.node.audit._ledger import LedgerService
-from accord.node.audit._oversight import OversightService
-from accord.node.audit._witness import WitnessService
 from accord.node.core._context import Clock, NodeContext, utc_now
 from accord.node.core._home import HomeLayout, NodeConfig, write_private, write_public
 from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
-from accord.node.custody._compromise import CompromiseService
-from accord.node.custody._custody import CustodyService
-from accord.node.custody._register import RegisterService
 from accord.node.holdings._access import AccessService
 from accord.node.holdings._holding_counts import STATE_CHANGES
 from accord.node.holdings._items import ItemService
-from accord.node.originator._consents import ConsentService
-from accord.node.originator._disposal import DisposalService
-from accord.node.originator._notices import NoticeService
-from accord.node.originator._receipts import ConsentReceiptService
 from accord.node.registry._accounts import RFC9106_LOW_MEMORY, AccountService, PasswordHashing
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._console_sessions import ConsoleSessionService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
-from accord.node.transfer._bundles import BundleService
-from accord.node.transfer._dashboard import Dashboard
-from accord.node.transfer._delivery import DeliveryService
-from accord.node.transfer._exchange_desk import ExchangeDesk
-from accord.node.transfer._receiving import ReceivingService
-from accord.node.transfer._sending import SendingService
-from accord.node.transfer._services import Footing, Services
 from accord.store import BlobStore, Database, JournalRow, format_stamp, sqlite_url
+
+if TYPE_CHECKING:
+    from accord.node._wings import Wings
+    from accord.node._worker import DeliveryWorker, TransportFactory
+    from accord.node.audit._oversight import OversightService
+    from accord.node.audit._witness import WitnessService
+    from accord.node.custody._compromise import CompromiseService
+    from accord.node.custody._custody import CustodyService
+    from accord.node.custody._register import RegisterService
+    from accord.node.originator._consents import ConsentService
+    from accord.node.originator._disposal import DisposalService
+    from accord.node.originator._notices import NoticeService
+    from accord.node.originator._receipts import ConsentReceiptService
+    from accord.node.transfer._bundles import BundleService
+    from accord.node.transfer._dashboard import Dashboard
+    from accord.node.transfer._delivery import DeliveryService
+    from accord.node.transfer._exchange_desk import ExchangeDesk
+    from accord.node.transfer._receiving import ReceivingService
+    from accord.node.transfer._sending import SendingService
 
 __all__ = ["NewNode", "Node"]
 
@@ -113,47 +117,105 @@ class Node:
         self.access = AccessService(ctx, self.agreements)
         self.journal = JournalService(ctx, self.users, self.access)
         self.items = ItemService(ctx, self.parties, self.agreements, self.users, self.access)
-        footing = Footing(
-            ctx=ctx,
-            parties=self.parties,
-            agreements=self.agreements,
-            users=self.users,
-            items=self.items,
-            access=self.access,
-        )
-        self.sending = SendingService(footing)
-        services = Services.on(footing, self.sending)
-        self.consents = ConsentService(services)
-        self.notices = NoticeService(services, self.consents)
-        self.receiving = ReceivingService(services)
-        for kind in ("consent-request", "consent-decision", "consent-revocation"):
-            self.receiving.register(kind, self.consents.incoming)
-        self.receiving.register("downgrade", self.notices.incoming)
-        self.consent_receipts = ConsentReceiptService(services)
-        self.receiving.register("consent-receipt", self.consent_receipts.incoming)
-        self.custody = CustodyService(services, self.consents)
-        self.receiving.register("destruction-certificate", self.custody.incoming)
-        self.disposal = DisposalService(services, self.consents)
-        self.receiving.register("disposal-request", self.disposal.incoming)
-        self.register = RegisterService(services, self.custody)
-        self.delivery = DeliveryService(ctx, self.parties, self.agreements)
-        self.bundles = BundleService(ctx, self.parties, self.delivery, self.receiving)
-        self.desk = ExchangeDesk(services, self.delivery, self.receiving)
-        self.dashboard = Dashboard(footing)
         self.ledger = LedgerService(ctx)
-        self.oversight = OversightService(ctx, self.users, self.access, self.agreements)
         # A signed checkpoint right after every FLASH send or receipt (issue 5).
         ctx.flash_hooks.append(self._seal_now)
         ctx.flash_sealer = self.ledger.seal_within
-        self.compromise = CompromiseService(services, self.consents, self.ledger)
-        for kind in ("compromise-notice", "compromise-report"):
-            self.receiving.register(kind, self.compromise.incoming)
-        self.witness = WitnessService(services, self.ledger)
-        for kind, handler in self.witness.handlers().items():
-            self.receiving.register(kind, handler)
+        # The exchange's wings are wired on first use (accord.node._wings): a listing
+        # imports none of them. Once, under a lock: serving threads share one wiring.
+        self._wired: Wings | None = None
+        self._wiring = threading.Lock()
+
+    def _wings(self) -> Wings:
+        wired = self._wired
+        if wired is None:
+            with self._wiring:
+                if self._wired is None:
+                    from accord.node._wings import wire  # noqa: PLC0415 - see __init__
+
+                    self._wired = wire(self)
+                wired = self._wired
+        return wired
+
+    @property
+    def sending(self) -> SendingService:
+        """Releases to partners: the outbox's envelopes (Arts. 9–12)."""
+        return self._wings().sending
+
+    @property
+    def consents(self) -> ConsentService:
+        """The originator's consents to pass items on (Art. 6)."""
+        return self._wings().consents
+
+    @property
+    def notices(self) -> NoticeService:
+        """Downgrade and declassification notices (Art. 6)."""
+        return self._wings().notices
+
+    @property
+    def receiving(self) -> ReceivingService:
+        """What partners send: items and control messages, each to its handler."""
+        return self._wings().receiving
+
+    @property
+    def consent_receipts(self) -> ConsentReceiptService:
+        """Third parties' receipts of items passed on under a consent (Art. 6)."""
+        return self._wings().consent_receipts
+
+    @property
+    def custody(self) -> CustodyService:
+        """Copies, translations, destruction (Arts. 13–16)."""
+        return self._wings().custody
+
+    @property
+    def disposal(self) -> DisposalService:
+        """Requests to return or destroy (Arts. 6, 15)."""
+        return self._wings().disposal
+
+    @property
+    def register(self) -> RegisterService:
+        """The holdings register, dissemination record and reconciliation (Arts. 6, 11)."""
+        return self._wings().register
+
+    @property
+    def delivery(self) -> DeliveryService:
+        """The outbox by precedence lane, receipts, back-off."""
+        return self._wings().delivery
+
+    @property
+    def bundles(self) -> BundleService:
+        """Offline bundles for an air-gapped link."""
+        return self._wings().bundles
+
+    @property
+    def desk(self) -> ExchangeDesk:
+        """The outbox, receipts and quarantine as an officer sees them."""
+        return self._wings().desk
+
+    @property
+    def dashboard(self) -> Dashboard:
+        """The exchange in figures, as one person may see them."""
+        return self._wings().dashboard
+
+    @property
+    def oversight(self) -> OversightService:
+        """Oversight reports from the witnessed ledger."""
+        return self._wings().oversight
+
+    @property
+    def compromise(self) -> CompromiseService:
+        """Loss or compromise of CMI (Art. 17)."""
+        return self._wings().compromise
+
+    @property
+    def witness(self) -> WitnessService:
+        """Partners countersigning each other's checkpoints."""
+        return self._wings().witness
 
     def worker(self, *, transport_factory: TransportFactory | None = None) -> DeliveryWorker:
         """A delivery worker for this node (start it; stop it before closing the node)."""
+        from accord.node._worker import DeliveryWorker  # noqa: PLC0415 - see __init__
+
         return DeliveryWorker(
             self.ctx,
             self.parties,

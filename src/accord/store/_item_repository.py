@@ -137,6 +137,10 @@ class ItemRepository(TableRepository[ItemRow]):
         item row is never deleted (a destroyed item stays in the holdings register)."""
         return int(self._session.scalar(select(func.count()).select_from(ItemRow)) or 0)
 
+    def count(self, conditions: Sequence[Condition]) -> int:
+        """How many items meet ``conditions``."""
+        return int(self._session.scalar(select(func.count()).select_from(ItemRow).where(*conditions)) or 0)
+
     def changes(self, actions: Collection[str]) -> int:
         """How many journal events of ``actions`` are stored: it only grows (the journal is
         append-only), whatever order concurrent transactions commit in (``ix_journal_action``)."""

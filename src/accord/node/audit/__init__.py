@@ -11,11 +11,31 @@
 Imports the originator wing and those below it.
 """
 
-from accord.node.audit._journal import JournalEntry, JournalFilter, JournalPage, JournalService
-from accord.node.audit._ledger import LedgerService
-from accord.node.audit._oversight import OversightRequest, OversightService
-from accord.node.audit._verify_report import VerifyReport
-from accord.node.audit._witness import WitnessService
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from accord.node.audit._journal import JournalEntry, JournalFilter, JournalPage, JournalService
+    from accord.node.audit._ledger import LedgerService
+    from accord.node.audit._oversight import OversightRequest, OversightService
+    from accord.node.audit._verify_report import VerifyReport
+    from accord.node.audit._witness import WitnessService
+
+# Imported when first used (PEP 562): the journal and the ledger do not import the
+# witnessing, nor through it the transfer wing.
+_EXPORTS = {
+    "JournalEntry": "accord.node.audit._journal",
+    "JournalFilter": "accord.node.audit._journal",
+    "JournalPage": "accord.node.audit._journal",
+    "JournalService": "accord.node.audit._journal",
+    "LedgerService": "accord.node.audit._ledger",
+    "OversightRequest": "accord.node.audit._oversight",
+    "OversightService": "accord.node.audit._oversight",
+    "VerifyReport": "accord.node.audit._verify_report",
+    "WitnessService": "accord.node.audit._witness",
+}
 
 __all__ = [
     "JournalEntry",
@@ -28,3 +48,12 @@ __all__ = [
     "VerifyReport",
     "WitnessService",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -165,3 +165,7 @@ class ItemListing:
     damaged: list[DamagedItem]
     more: bool = False
     """Whether the person may read more items after this page (a listing with a limit)."""
+    total: int | None = None
+    """How many listed items the person may read in all, counted from the decision point's
+    filter (a withheld item is never counted, and none is opened to count it); ``None`` where
+    nothing was counted (views of named items, a TAXII page)."""

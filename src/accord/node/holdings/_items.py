@@ -25,8 +25,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from accord import exchange  # its STANAG 4778 module (lxml) loads when first used: not by a listing
 from accord.errors import IntegrityError, NotFound, VerificationFailed
-from accord.exchange import BoundItem, read_binding, write_binding
 from accord.items import AttachmentRef
 from accord.limits import MAX_BINDING_XML_BYTES
 from accord.markings import Issuance, Level, derive_alternative
@@ -171,10 +171,10 @@ class ItemService:
             IntegrityError: the stored item no longer matches its binding.
         """
         view = self.show(item_id, actor=actor)
-        bound = BoundItem(view.marking, view.content, view.precedence)
-        return write_binding(bound, signer=self._ctx.config.node_id, keys=self._ctx.keys)
+        bound = exchange.BoundItem(view.marking, view.content, view.precedence)
+        return exchange.write_binding(bound, signer=self._ctx.config.node_id, keys=self._ctx.keys)
 
-    def verify_4778(self, data: bytes) -> tuple[str, BoundItem]:
+    def verify_4778(self, data: bytes) -> tuple[str, exchange.BoundItem]:
         """The signer and the content of a STANAG 4778 binding document, verified against pinned keys.
 
         The signer must be this node or a partner pinned here (``accord party add``); both
@@ -190,7 +190,7 @@ class ItemService:
             VerificationFailed: the signer is not pinned, a signature does not verify, or the
                 label or the data does not match what was signed.
         """
-        document = read_binding(data, limit=MAX_BINDING_XML_BYTES)
+        document = exchange.read_binding(data, limit=MAX_BINDING_XML_BYTES)
         with self._ctx.db.transaction(read_only=True) as session:
             try:
                 party, keys = self._parties.signer(session, document.signer)
@@ -201,7 +201,7 @@ class ItemService:
                 ) from exc
         return document.signer, self._with_own_equivalent(document.verify(keys), party)
 
-    def _with_own_equivalent(self, bound: BoundItem, provided_by: str) -> BoundItem:
+    def _with_own_equivalent(self, bound: exchange.BoundItem, provided_by: str) -> exchange.BoundItem:
         own = self._ctx.config
         marking = bound.marking
         agreement_id = marking.originator.agreement
@@ -264,7 +264,7 @@ class ItemService:
         under ``damaged`` with the reason, and the failure is journalled.
 
         A page at a time: ``limit`` items after the first ``offset`` the person may read;
-        ``more`` says whether any follow.
+        ``more`` says whether any follow, ``total`` how many in all (no withheld one counted).
 
         Raises:
             NotFound: no such user.

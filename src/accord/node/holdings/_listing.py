@@ -87,7 +87,7 @@ class ItemListings(ItemUnit):
         self, *, actor: str | None, received_only: bool, limit: int | None, offset: int = 0
     ) -> ItemListing:
         """Items ``actor`` may read (all, for ``None``), FLASH first then newest first, each verified:
-        ``limit`` of them after the first ``offset``.
+        ``limit`` of them after the first ``offset``, with how many there are in all (``total``).
 
         Raises:
             NotFound: no such user.
@@ -106,14 +106,18 @@ class ItemListings(ItemUnit):
             scope = items.listed(received_only=received_only)
             if actor is None:
                 decided = _Page(items.page(scope, asked, offset))
+                total = items.count(scope)
             else:
                 user = self._users.get_in(session, actor)
                 readable = self.readable(session, user, scope, now)
                 ids = items.page([*scope, readable.condition], asked, offset)
                 decided = _Page(ids, user, *readable.journal())
+                # Counted by the decision point's filter, not by opening items: a withheld
+                # item is in no total, and only the page's items are verified.
+                total = readable.shown
             more = limit is not None and len(decided.ids) > limit
             decided.ids = decided.ids[:limit]
-            listing = ItemListing(*self._verified(session, decided, now), more=more)
+            listing = ItemListing(*self._verified(session, decided, now), more=more, total=total)
         self._journal(actor, "item.inbox" if received_only else "item.list", decided, listing, now)
         return listing
 
