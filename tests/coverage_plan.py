@@ -12,6 +12,8 @@ untraced (``tests/_untrace_plan.py`` pauses coverage for the tests the list name
 * only tests that run wherever the test runs count for it: a test marked ``postgres``,
   ``browser`` or ``skipif`` (skipped on some machines) supports only tests with the same marks
   (a SQLite test's lines are not left to a PostgreSQL test, which skips without PostgreSQL);
+* property tests (marked ``hypothesis``) stay traced: their examples, and so the branches they
+  take, change from run to run;
 * tests cheaper than ``--min-cpu`` (default 0.1 s) stay traced: they would save little.
 
 The data is one run of the whole suite with everything traced and a coverage context per test,
@@ -59,6 +61,8 @@ class Tests:
 
     cost: dict[str, float] = field(default_factory=dict)
     marks: dict[str, frozenset[str]] = field(default_factory=dict)
+    varying: set[str] = field(default_factory=set)
+    """Tests whose coverage changes from run to run (property tests)."""
 
     @classmethod
     def read(cls, paths: Iterable[Path]) -> Tests:
@@ -68,6 +72,8 @@ class Tests:
                 record = json.loads(line)
                 tests.cost[record["id"]] = sum(record["cpu"].values())
                 tests.marks[record["id"]] = frozenset(record["markers"]) & CONDITIONAL
+                if "hypothesis" in record["markers"]:
+                    tests.varying.add(record["id"])
         return tests
 
 
@@ -124,7 +130,7 @@ def plan(
     number = {name: test for test, name in enumerate(names)}
     untraced: list[str] = []
     # A test that covers no arc of accord has no context in the data: it is a candidate too.
-    candidates = [name for name, cost in tests.cost.items() if cost >= min_cpu]
+    candidates = [name for name, cost in tests.cost.items() if cost >= min_cpu and name not in tests.varying]
     for name in sorted(candidates, key=lambda name: (-tests.cost[name], name)):
         test = number.get(name)
         mine = tests.marks[name]

@@ -87,3 +87,9 @@ def test_cheap_tests_stay_traced(tmp_path: Path) -> None:
     tests = {"t::a": (0.05, []), "t::b": (0.2, []), "t::c": (0.3, []), "t::d": (0.22, [])}
     assert _plan(tmp_path, arcs, tests) == ["t::c", "t::d"]
     assert _plan(tmp_path, arcs, tests, "--min-cpu", "0.25") == ["t::c"]
+
+
+def test_property_tests_stay_traced(tmp_path: Path) -> None:
+    arcs = {"t::a|run": {(1, 2)}, "t::b|run": {(1, 2)}, "t::c|run": {(1, 2)}}
+    tests = {"t::a": (5.0, ["hypothesis"]), "t::b": (1.0, []), "t::c": (1.0, [])}
+    assert _plan(tmp_path, arcs, tests, "--margin", "1") == ["t::b", "t::c"]
