@@ -110,14 +110,12 @@ def paused(config: pytest.Config) -> Iterator[None]:
     contexts are not switched while paused), ``accord`` imports still traced."""
     controller = getattr(config.pluginmanager.getplugin("_cov"), "cov_controller", None)
     current = coverage.Coverage.current()
-    if controller is not None and controller.started:
-        stop, start = controller.pause, controller.resume
-    elif current is not None:
-        stop, start = current.stop, current.start
-    else:
+    if current is None or (controller is not None and not controller.started):  # not traced now
         yield
         return
-    assert current is not None
+    stop, start = (
+        (current.stop, current.start) if controller is None else (controller.pause, controller.resume)
+    )
     imports = _TracedImports(current)
     stop()
     sys.meta_path.insert(0, imports)
