@@ -147,12 +147,13 @@ def write(path: Path, untraced: list[str], tests: Tests, margin: int, min_cpu: f
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False, cwd=path.parent
     ).stdout.strip()
     spared = sum(tests.cost[name] for name in untraced)
+    folders = sorted({"/".join(name.split("::")[0].split("/")[:2]) for name in tests.cost})
     header = [
         "# Tests run with coverage paused (tests/_untrace_plan.py): every line and branch each covers",
         f"# stays covered by at least {margin} traced tests that run wherever it runs.",
         f"# Made by tests/coverage_plan.py (--margin {margin} --min-cpu {min_cpu}) on"
         f" {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {commit or '?'}",
-        f"# from a traced run of {len(tests.cost)} tests with per-test contexts (see its docstring):",
+        f"# from a traced run of {len(tests.cost)} tests ({', '.join(folders)}) with per-test contexts:",
         f"# {len(untraced)} tests, {spared:.0f} s of the {sum(tests.cost.values()):.0f} s of CPU"
         " the tests took traced.",
     ]
