@@ -118,11 +118,19 @@ def paused(config: pytest.Config) -> Iterator[None]:
     )
     imports = _TracedImports(current)
     stop()
+    # Under pytest-xdist a worker holds a second started Coverage (pytest-cov makes a
+    # controller for the master there too); stopping the worker's resumes that one, which
+    # then traces the test: it is stopped as well, and restarted under the worker's.
+    others = list(coverage.Coverage._instances)
+    for other in reversed(others):
+        other.stop()
     sys.meta_path.insert(0, imports)
     try:
         yield
     finally:
         sys.meta_path.remove(imports)
+        for other in others:
+            other.start()
         start()
 
 
