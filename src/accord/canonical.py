@@ -105,27 +105,27 @@ def _plain(value: object) -> bool:
         for key, item in value.items():  # type: ignore[attr-defined]
             if type(key) is not str or not (key.isascii() or _is_nfc("NFC", key)):
                 return False
-            if not _plain_item(item):
+            # A container is checked by this function itself: one frame per level of nesting.
+            if not (_plain(item) if type(item) in _CONTAINERS else _plain_scalar(item)):
                 return False
         return True
     if kind is list or kind is tuple:
         for item in value:  # type: ignore[attr-defined]  # noqa: SIM110 - all() over a generator costs more
-            if not _plain_item(item):
+            if not (_plain(item) if type(item) in _CONTAINERS else _plain_scalar(item)):
                 return False
         return True
-    return _plain_item(value)
+    return _plain_scalar(value)
 
 
-def _plain_item(value: object) -> bool:
-    """:func:`_plain` of one value, a text or scalar decided here (the common case), a container by it."""
+_CONTAINERS = frozenset({dict, list, tuple})
+
+
+def _plain_scalar(value: object) -> bool:
+    """:func:`_plain` of a value that is not an exact ``dict``, ``list`` or ``tuple``."""
     kind = type(value)
     if kind is str:
         return value.isascii() or _is_nfc("NFC", value)  # type: ignore[attr-defined,arg-type]
-    if kind is int or kind is bool or value is None:
-        return True
-    if kind is dict or kind is list or kind is tuple:
-        return _plain(value)
-    return False
+    return kind is int or kind is bool or value is None
 
 
 def canonical_json(value: object) -> bytes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import delete
 
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem
+from accord.node import LabelRequest, NewItem, SearchFilters
 from accord.store import ItemRow
 from accord.store._tables import AccessKeyRow  # type: ignore[attr-defined]
 
@@ -51,6 +51,25 @@ def test_tampered_access_key_reports_denied_item_as_damaged(pair):
     listing = pair.jpn.items.listing(actor="suzuki")
     print("damaged:", listing.damaged)
     assert denied.id not in [d.id for d in listing.damaged], "denied item's id/precedence shown to suzuki"
+    assert [v.id for v in listing.views] == [ok.id]
+    assert listing.total == 1, "the denied item is counted in suzuki's total"
+
+
+def test_tampered_access_key_neither_shows_nor_counts_the_denied_item_in_a_search(pair):
+    denied = _secret(pair)
+    ok = _readable(pair)
+    with pair.jpn.ctx.db.transaction() as s:
+        permissive = s.get_one(ItemRow, ok.id).access_key
+        s.get_one(ItemRow, denied.id).access_key = permissive
+    # One word (counted per class from the index) and two (counted with the page's rows).
+    for query in ("title", "title body"):
+        page = pair.jpn.items.search.search(query, actor="suzuki", filters=SearchFilters())
+        assert [h.view.id for h in page.hits] == [ok.id], query
+        assert denied.id not in [d.id for d in page.damaged], "denied item's id shown to suzuki"
+        assert page.total == 1, f"the denied item is counted in suzuki's total for {query!r}"
+    # sato, whom the stored marking lets read it, is told it is damaged.
+    page = pair.jpn.items.search.search("title", actor="sato", filters=SearchFilters())
+    assert [d.id for d in page.damaged] == [denied.id]
 
 
 def test_missing_access_keys_row_reports_denied_item_as_damaged(pair):

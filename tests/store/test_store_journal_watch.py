@@ -88,3 +88,14 @@ def test_a_bound_method_is_held_weakly(db: Database) -> None:
     with db.transaction() as session:
         append_event(session, _event("item.destroy", "jpn-1"))
     assert calls == []  # its object is gone: the subscription with it
+
+
+def test_a_refused_act_is_not_told(db: Database) -> None:
+    told = Told()
+    db.after_commit_of({"item.destroy"}, told)
+    with db.transaction() as session:
+        append_event(
+            session, NewEvent(at=T0, actor="ito", action="item.destroy", outcome="refused", item_id="jpn-1")
+        )
+        append_event(session, _event("item.destroy", "jpn-2"))
+    assert told.calls == [frozenset({"jpn-2"})]

@@ -126,7 +126,7 @@ def append_event(session: Session, event: NewEvent, *, flush: bool = True) -> St
             raises it as a :class:`~accord.errors.StorageError`).
     """
     columns = _columns(event)
-    note_journalled(session, event.action, event.item_id)
+    note_journalled(session, event.action, event.item_id, event.outcome)
     if flush:
         session.flush()
     connection, raw = _connection_of(session)
@@ -192,7 +192,7 @@ def append_events(session: Session, events: Iterable[NewEvent]) -> int:
     rows = []
     for event in events:
         rows.append(_columns(event))
-        note_journalled(session, event.action, event.item_id)
+        note_journalled(session, event.action, event.item_id, event.outcome)
     if rows:
         hold_journal_order(session)
         session.connection().exec_driver_sql(driver_sql(session, _INSERT), rows)

@@ -15,11 +15,13 @@ they append (a dictionary lookup when nobody watches the action), and only withi
 Listeners are held weakly when they are bound methods (the object that subscribed owns its
 subscription; one dropped is forgotten) and are called in the committing thread, after the
 commit: one that raises does not undo or fail the work that committed, and the others are
-still called.
+still called (the failure is logged). Events appended in a savepoint that was rolled back are
+still told: a listener drops what it keeps of an item, so telling too much costs only work.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections.abc import Callable, Collection
@@ -30,16 +32,20 @@ from sqlalchemy.orm import Session
 __all__ = ["JournalWatchers", "Noted", "note_journalled"]
 
 _NOTED = "accord.journal.watched"
+_log = logging.getLogger("accord.store")
 
 Listener = Callable[[frozenset[str]], None]
 Noted = list[tuple[str, str]]
 """(action, item id) of the watched events a transaction appended."""
 
 
-def note_journalled(session: Session, action: str, item_id: str | None) -> None:
-    """Remember, for the watchers, that ``session``'s transaction journalled ``action`` about ``item_id``."""
+def note_journalled(session: Session, action: str, item_id: str | None, outcome: str) -> None:
+    """Remember, for the watchers, that ``session``'s transaction journalled ``action`` about ``item_id``.
+
+    A refusal (an act journalled with the outcome ``refused``) changed nothing and is not noted.
+    """
     watched = session.info.get(_NOTED)
-    if watched is not None and item_id is not None and action in watched[0]:
+    if watched is not None and item_id is not None and outcome != "refused" and action in watched[0]:
         watched[1].append((action, item_id))
 
 
@@ -80,5 +86,5 @@ class JournalWatchers:
                 continue
             try:
                 listener(items)
-            except Exception:  # noqa: BLE001, S112 - what committed stands (see the module's docstring)
-                continue
+            except Exception:  # noqa: BLE001 - what committed stands (see the module's docstring)
+                _log.exception("a listener of committed journal actions failed")

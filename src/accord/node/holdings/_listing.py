@@ -117,7 +117,12 @@ class ItemListings(ItemUnit):
                 total = readable.shown
             more = limit is not None and len(decided.ids) > limit
             decided.ids = decided.ids[:limit]
-            listing = ItemListing(*self._verified(session, decided, now), more=more, total=total)
+            counted_unseen = len(decided.unseen)
+            views, damaged = self._verified(session, decided, now)
+            # A damaged item of the page that the person may not read was counted through its
+            # altered stored shape: it is taken out of the total as it is kept out of the page.
+            total -= len(decided.unseen) - counted_unseen
+            listing = ItemListing(views, damaged, more=more, total=total)
         self._journal(actor, "item.inbox" if received_only else "item.list", decided, listing, now)
         return listing
 

@@ -162,8 +162,15 @@ class NodeSearch(ItemUnit):
         with self._ctx.db.transaction(read_only=True) as session:
             user = self._users.get_in(session, actor)
             ids, total, readable = self._matching(session, user, parsed, filters, limit)
-            hits, damaged = self._shown(session, ids, parsed)
+            hits, damaged, unseen = self._shown(session, user, ids, parsed, now)
+        if not _counted_by_class(parsed, filters):
+            # Counted with the page, through the rows' stored shapes: a damaged item the person
+            # may not read came in through an altered shape, and is no more counted than shown.
+            # (Totals by class are counted from the shapes the items were indexed under.)
+            total -= len(unseen)
         page = SearchPage(total, hits, damaged)
+        for bad in (*damaged, *unseen):
+            self._ctx.journal_refusal(actor, "item.search", IntegrityError(bad.reason), item_id=bad.id)
         self._journal(Act(actor, now), index.digest(parsed.canonical()), page, readable)
         return page
 
@@ -201,7 +208,7 @@ class NodeSearch(ItemUnit):
         base = [ItemRow.status.not_in(UNSEARCHED_STATUSES), *filters.conditions()]
         terms = [index.key_tokens(t.tokens) for t in parsed.terms]
         scope = [*base, *matching_items(session, terms)]
-        if filters != SearchFilters() or len(terms) != 1 or len(terms[0]) != 1:
+        if not _counted_by_class(parsed, filters):
             readable = self._listings.readable(session, user, scope, now)
             ids, total = search_page(session, [*scope, readable.condition], limit)
             return ids, total, readable
@@ -219,10 +226,16 @@ class NodeSearch(ItemUnit):
         return SearchIndex(self._ctx).check()
 
     def _shown(
-        self, session: Session, ids: list[str], parsed: Query
-    ) -> tuple[list[SearchHit], list[DamagedItem]]:
+        self, session: Session, user: User, ids: list[str], parsed: Query, now: datetime
+    ) -> tuple[list[SearchHit], list[DamagedItem], list[DamagedItem]]:
+        """The page's hits, the damaged items ``user`` may be told of, and those it may not.
+
+        A damaged item is reported only to someone its full stored marking lets read it: an
+        altered stored shape must not reveal an item to anyone else.
+        """
         hits: list[SearchHit] = []
         damaged: list[DamagedItem] = []
+        unseen: list[DamagedItem] = []
         items = ItemRepository(session)
         # One statement loads the page's rows; each is then found in the session, not read again.
         rows = {row.id: row for row in items.among(ids)}
@@ -231,17 +244,23 @@ class NodeSearch(ItemUnit):
             try:
                 view = verified_view(self._ctx, self._parties, session, row)
             except IntegrityError as exc:
-                damaged.append(DamagedItem(row.id, Precedence(row.precedence), str(exc)))
+                bad = DamagedItem(row.id, Precedence(row.precedence), str(exc))
+                (damaged if self._resources.reads_stored(session, user, row, now) else unseen).append(bad)
                 continue
             text = item_text(view.content, [a.name for a in view.attachments])
             snippet, spans = snippet_of(text, [t.text for t in parsed.terms])
             hits.append(SearchHit(view, snippet, spans))
-        return hits, damaged
+        return hits, damaged, unseen
 
     def _journal(self, act: Act, digest: str, page: SearchPage, readable: Readable) -> None:
         detail = journal_detail([h.view.id for h in page.hits], readable.withheld, readable.shapes_withheld)
         detail.update({"query_digest": digest, "shown": len(page.hits), "total": page.total})
         self._access.journal_decisions(act, "item.search", detail)
+
+
+def _counted_by_class(parsed: Query, filters: SearchFilters) -> bool:
+    """Whether the query's total is counted from ``search_counts`` (one token, no filters)."""
+    return filters == SearchFilters() and len(parsed.terms) == 1 and len(parsed.terms[0].tokens) == 1
 
 
 _FOLDED: dict[str, tuple[str, bool]] = {}
