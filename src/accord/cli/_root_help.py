@@ -92,14 +92,10 @@ def _console() -> Console:
     )
 
 
-def print_root_help() -> None:
-    """Print ``accord --help`` to standard output, as Typer's rich help formatter does."""
-    console = _console()
-    highlight = _OptionHighlighter()
-    console.print(Padding(highlight(USAGE), 1), style="bold")
-    console.print(Padding(Align(Group(highlight(Text.from_markup(ROOT_HELP))), pad=False), (0, 1, 1, 1)))
-    options = Table(
-        highlight=True,
+def _grid(*, highlight: bool) -> Table:
+    """The borderless table of one of the help's panels, as Typer's rich help formatter makes it."""
+    return Table(
+        highlight=highlight,
         show_header=False,
         expand=True,
         box=None,
@@ -110,6 +106,15 @@ def print_root_help() -> None:
         pad_edge=False,
         padding=(0, 1),
     )
+
+
+def print_root_help() -> None:
+    """Print ``accord --help`` to standard output, as Typer's rich help formatter does."""
+    console = _console()
+    highlight = _OptionHighlighter()
+    console.print(Padding(highlight(USAGE), 1), style="bold")
+    console.print(Padding(Align(Group(highlight(Text.from_markup(ROOT_HELP))), pad=False), (0, 1, 1, 1)))
+    options = _grid(highlight=True)
     negative, types = _NegativeHighlighter(), _TypesHighlighter()
     for name, kind, text in OPTIONS:
         options.add_row(
@@ -121,18 +126,7 @@ def print_root_help() -> None:
             Columns([highlight(Text.from_markup(text))]),
         )
     console.print(Panel(options, border_style="dim", title="Options", title_align="left"))
-    commands = Table(
-        highlight=False,
-        show_header=False,
-        expand=True,
-        box=None,
-        show_lines=False,
-        leading=0,
-        border_style=None,
-        row_styles=None,
-        pad_edge=False,
-        padding=(0, 1),
-    )
+    commands = _grid(highlight=False)
     commands.add_column(style="bold cyan", no_wrap=True, width=max(len(c.name) for c in COMMANDS))
     commands.add_column("Description", justify="left", no_wrap=False, ratio=10)
     for command in COMMANDS:

@@ -6,8 +6,9 @@ it with storage into the send / deliver / receive use cases.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from accord.lazy import exports_from
 
 if TYPE_CHECKING:
     from accord.exchange._agreement_formats import (
@@ -213,10 +214,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports_from(__name__, _EXPORTS)
