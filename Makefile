@@ -9,8 +9,9 @@ DEMO_DIR ?= $(CURDIR)/.demo
 
 # uv (from PyPI, into the environment) installs in about a third of pip's time; pip is the fallback.
 # Bytecode is compiled at install (pip does by default, uv only when asked): where
-# PYTHONDONTWRITEBYTECODE is set, as on the CI machine, every process would otherwise compile
-# each module it imports again (~1.5 s of CPU for each `accord serve` the tests start).
+# PYTHONDONTWRITEBYTECODE is set, as on the CI machine, every `accord` command would otherwise
+# compile each module it imports again (~1.2 s more CPU for `accord serve`). The test run gives
+# its own processes a cache of their own (tests/conftest.py, PYTHONPYCACHEPREFIX).
 INSTALL = $(BIN)/python -m uv pip install --python $(BIN)/python --quiet --compile-bytecode
 PIP_INSTALL = $(BIN)/python -m pip install --quiet
 
