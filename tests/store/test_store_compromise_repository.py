@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy.exc import NoResultFound
 
@@ -17,14 +15,6 @@ from accord.store import (
     DestructionRepository,
     DestructionRow,
 )
-
-
-@pytest.fixture
-def db(node_database_url: str) -> Iterator[Database]:
-    database = Database(node_database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def _case(case_id: str, status: CaseState, opened_at: str) -> CompromiseCaseRow:

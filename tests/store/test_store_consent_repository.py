@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -10,14 +9,6 @@ from sqlalchemy.exc import NoResultFound
 
 from accord.items import ConsentState, Direction
 from accord.store import ConsentReceiptRow, ConsentRepository, ConsentRow, Database, ItemNoticeRow
-
-
-@pytest.fixture
-def db(node_database_url: str) -> Iterator[Database]:
-    database = Database(node_database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,14 +23,6 @@ from accord.store import (
 )
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(node_database_url: str) -> Iterator[Database]:
-    database = Database(node_database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def _party(node_id: str) -> PartyRow:

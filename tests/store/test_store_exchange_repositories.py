@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy.exc import NoResultFound
 
@@ -21,14 +19,6 @@ from accord.store import (
 )
 
 STAMP = "2026-11-25T09:00:00Z"
-
-
-@pytest.fixture
-def db(node_database_url: str) -> Iterator[Database]:
-    database = Database(node_database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def _receipt(message_id: str, item_id: str, stored_at: str) -> ReceiptRow:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -24,14 +23,6 @@ from accord.store._figures import EDGES, _rank
 
 # Two days, cut at Seoul's midnights (15:00 UTC).
 BOUNDS = ["2026-11-24T15:00:00.000000Z", "2026-11-25T15:00:00.000000Z", "2026-11-26T15:00:00.000000Z"]
-
-
-@pytest.fixture
-def db(node_database_url: str) -> Iterator[Database]:
-    database = Database(node_database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def _item(item_id: str, received_at: str | None, key: str = "k1") -> ItemRow:

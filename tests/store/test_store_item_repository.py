@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,14 +11,6 @@ from sqlalchemy.orm import Session
 
 from accord.items import HoldingState, Precedence
 from accord.store import AttachmentRow, Database, ItemRepository, ItemRow, NewEvent, append_event
-
-
-@pytest.fixture
-def db(node_database_url: str) -> Iterator[Database]:
-    database = Database(node_database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @dataclass(frozen=True)

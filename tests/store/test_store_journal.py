@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -12,14 +11,6 @@ from accord.errors import StorageError
 from accord.store import Database, Event, NewEvent, append_event, append_events, format_stamp, read_events
 
 T0 = datetime(2019, 8, 23, 6, 0, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(node_database_url: str) -> Iterator[Database]:
-    database = Database(node_database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def _fill(db: Database) -> None:

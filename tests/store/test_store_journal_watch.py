@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -12,14 +11,6 @@ from accord.errors import Conflict
 from accord.store import Database, NewEvent, append_event, append_events
 
 T0 = datetime(2019, 8, 23, 6, 0, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def _event(action: str, item_id: str | None) -> NewEvent:

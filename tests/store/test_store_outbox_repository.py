@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy.exc import NoResultFound
 
@@ -11,14 +9,6 @@ from accord.items import OutboxState
 from accord.store import Database, OutboxRepository, OutboxRow
 
 WAITING = "PeerUnavailable: %"
-
-
-@pytest.fixture
-def db(node_database_url: str) -> Iterator[Database]:
-    database = Database(node_database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def _row(message_id: str, **fields: object) -> OutboxRow:
