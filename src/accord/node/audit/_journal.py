@@ -26,6 +26,7 @@ from accord.canonical import parse_time
 from accord.errors import InvalidInput, NotFound
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
+from accord.node.core._json_view import JsonView
 from accord.node.core._principal import Act
 from accord.node.holdings._access import AccessService
 from accord.node.registry._users import UserService
@@ -91,16 +92,12 @@ class JournalFilter:
 
 
 @dataclass(frozen=True)
-class JournalPage:
+class JournalPage(JsonView):
     """One page of events in ``seq`` order, and where the next one starts."""
 
     events: tuple[JournalEntry, ...]
     next_after: int | None
     """Pass as ``after`` for the next page; None when this page is the last."""
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return {"events": [e.to_dict() for e in self.events], "next_after": self.next_after}
 
 
 def _moment(text: str, option: str) -> str:

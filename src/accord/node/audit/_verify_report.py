@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accord.errors import IntegrityError
+from accord.node.core._json_view import JsonView
 
 __all__ = ["KINDS", "Finding", "VerifyReport"]
 
@@ -19,7 +20,7 @@ KINDS = ("altered", "deleted", "inserted", "reordered", "node", "checkpoint")
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(JsonView):
     """One difference between the journal and the ledger.
 
     Attributes:
@@ -31,10 +32,6 @@ class Finding:
     index: int
     kind: str
     message: str
-
-    def to_dict(self) -> dict[str, object]:
-        """``{"index", "kind", "message"}``."""
-        return {"index": self.index, "kind": self.kind, "message": self.message}
 
 
 @dataclass(frozen=True)

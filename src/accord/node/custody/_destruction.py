@@ -25,6 +25,7 @@ from accord.exchange import UNSIGNED, DestructionCertificate, new_certificate_id
 from accord.items import DestructionDirection, HoldingState, Precedence
 from accord.markings import Marking
 from accord.node.core._journal_done import journal_done
+from accord.node.core._json_view import JsonView
 from accord.node.core._principal import Act
 from accord.node.custody._translations import translations_of
 from accord.node.holdings._search_index import SearchIndex
@@ -44,15 +45,11 @@ __all__ = ["Destroyed", "Destruction", "certificate_row"]
 
 
 @dataclass(frozen=True)
-class Destroyed:
+class Destroyed(JsonView):
     """The outcome of a destruction: the signed certificate and who was told."""
 
     certificate: DestructionCertificate
     notified: str | None
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return {"certificate": self.certificate.to_dict(), "notified": self.notified}
 
 
 class Destruction(ItemGate):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from accord.exchange import DestructionCertificate
+from accord.node.core._json_view import JsonView
 from accord.node.custody._field_table import FieldTable
 from accord.store import (
     ConsentRepository,
@@ -39,7 +40,7 @@ _CERTIFIED = FieldTable.of("method witness copies")
 
 
 @dataclass(frozen=True)
-class Dissemination:
+class Dissemination(JsonView):
     """Where one item went from here, and what came back."""
 
     item_id: str
@@ -48,10 +49,6 @@ class Dissemination:
     consents: list[dict[str, object]] = field(default_factory=list)
     third_party_receipts: list[dict[str, object]] = field(default_factory=list)
     certificates: list[dict[str, object]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return dict(self.__dict__)
 
 
 def dissemination_record(session: Session, item_id: str, *, originated_here: bool) -> Dissemination:

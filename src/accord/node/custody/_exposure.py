@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from accord.node.audit._ledger import LedgerService
 from accord.node.core._journal_done import journal_done
+from accord.node.core._json_view import json_view
 from accord.node.core._principal import Act
 from accord.node.custody._compromise_case import CaseDesk
 from accord.node.custody._field_table import FieldTable
@@ -72,9 +73,8 @@ class Exposure:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view."""
-        shown = {name: value for name, value in self.__dict__.items() if name != "proofs"}
         return {
-            **shown,
+            **json_view(self, leave_out={"proofs"}),
             "seqs": self.seqs,
             "proofs": {str(seq): proof for seq, proof in sorted(self.proofs.items())},
         }

@@ -18,6 +18,7 @@ from accord.exchange import ConsentToken
 from accord.items import FINAL_HOLDING_STATES
 from accord.markings import Marking, banner, received_banner
 from accord.node.core._home import NodeConfig
+from accord.node.core._json_view import json_view
 from accord.node.custody._copies import CopyView, copies_of
 from accord.node.custody._translations import translations_of
 from accord.node.holdings._stored import originated_at, stored_marking
@@ -49,10 +50,8 @@ class Holding:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view (``banner`` carries the marking)."""
-        shown = {name: value for name, value in self.__dict__.items() if name != "marking"}
         return {
-            **shown,
-            "copies": [c.to_dict() for c in self.copies],
+            **json_view(self, leave_out={"marking"}),
             "translations": [{"id": i, "lang": lang, "status": s} for i, lang, s in self.translations],
         }
 

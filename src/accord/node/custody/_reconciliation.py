@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from accord.exchange import HeldItem, HoldingsSummary
 from accord.items import HoldingState, OutboxState
+from accord.node.core._json_view import JsonView
 from accord.store import (
     ConsentReceiptRow,
     ConsentRepository,
@@ -46,35 +47,22 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class Difference:
+class Difference(JsonView):
     """One disagreement between the holder's summary and the originator's record."""
 
     kind: str
     item_id: str | None
     detail: str
 
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return {"kind": self.kind, "item_id": self.item_id, "detail": self.detail}
-
 
 @dataclass(frozen=True)
-class Reconciliation:
+class Reconciliation(JsonView):
     """The outcome of comparing a holder's signed summary with this node's record."""
 
     summary_id: str
     holder_node: str
     items_compared: int
     differences: list[Difference]
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return {
-            "summary_id": self.summary_id,
-            "holder_node": self.holder_node,
-            "items_compared": self.items_compared,
-            "differences": [d.to_dict() for d in self.differences],
-        }
 
 
 @dataclass(frozen=True)

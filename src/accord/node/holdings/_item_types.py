@@ -18,6 +18,7 @@ from pathlib import Path
 from accord.crypto import Binding
 from accord.items import AttachmentRef, ItemContent, Precedence
 from accord.markings import Marking
+from accord.node.core._json_view import JsonView
 
 __all__ = [
     "DamagedItem",
@@ -128,7 +129,7 @@ class ItemView:
 
 
 @dataclass(frozen=True)
-class Equivalent:
+class Equivalent(JsonView):
     """The marking an item would carry at a partner under one agreement (Art. 4)."""
 
     agreement_id: str
@@ -136,16 +137,6 @@ class Equivalent:
     level: str | None
     banner: str | None
     refusal: str | None
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return {
-            "agreement_id": self.agreement_id,
-            "party": self.party,
-            "level": self.level,
-            "banner": self.banner,
-            "refusal": self.refusal,
-        }
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accord.exchange import ConsentToken
+from accord.node.core._json_view import JsonView
 from accord.store import ConsentRow
 
 __all__ = ["ConsentView", "view_of"]
 
 
 @dataclass(frozen=True)
-class ConsentView:
+class ConsentView(JsonView):
     """A consent request and what became of it, as an officer sees it."""
 
     id: str
@@ -31,10 +32,6 @@ class ConsentView:
     expires_at: str | None
     revoked_at: str | None
     limits: dict[str, object] | None = None  # the enforced conditions of the token, if any
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return dict(self.__dict__)
 
 
 def view_of(row: ConsentRow) -> ConsentView:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
+from accord.node.core._json_view import JsonView
 from accord.node.core._principal import Act, Principal
 from accord.node.registry._users import Role, User, UserService
 from accord.store import ApiTokenRow, NewEvent, UserRow, append_event, format_stamp
@@ -105,7 +106,7 @@ _TOKEN_PREFIX = "acc_"  # noqa: S105 - a public prefix, not a secret
 
 
 @dataclass(frozen=True)
-class TokenInfo:
+class TokenInfo(JsonView):
     """An API token as listed: never its secret."""
 
     id: str
@@ -114,17 +115,6 @@ class TokenInfo:
     expires_at: str
     revoked: bool
     last_used_at: str | None
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return {
-            "id": self.id,
-            "user": self.user,
-            "created_at": self.created_at,
-            "expires_at": self.expires_at,
-            "revoked": self.revoked,
-            "last_used_at": self.last_used_at,
-        }
 
 
 def _hasher(params: PasswordHashing) -> PasswordHasher:

@@ -35,6 +35,7 @@ from accord.exchange import (
 )
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
+from accord.node.core._json_view import JsonView
 from accord.node.core._principal import Act
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._delivery import DeliveryService
@@ -47,7 +48,7 @@ _MAX_ENVELOPES = 20_000
 
 
 @dataclass(frozen=True)
-class BundleSummary:
+class BundleSummary(JsonView):
     """What a bundle held and what was done with it."""
 
     kind: str
@@ -55,26 +56,11 @@ class BundleSummary:
     envelopes: int = 0
     blobs: int = 0
     receipts: int = 0
+    new: int = 0
+    already_received: int = 0
     rejected: int = 0
     size: int = 0
     return_bundle: Path | None = None
-    new: int = 0
-    already_received: int = 0
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return {
-            "kind": self.kind,
-            "peer": self.peer,
-            "envelopes": self.envelopes,
-            "blobs": self.blobs,
-            "receipts": self.receipts,
-            "new": self.new,
-            "already_received": self.already_received,
-            "rejected": self.rejected,
-            "size": self.size,
-            "return_bundle": str(self.return_bundle) if self.return_bundle else None,
-        }
 
 
 class BundleService:

@@ -21,6 +21,7 @@ from accord.agreements import Agreement
 from accord.crypto import Suite, seal_envelope
 from accord.exchange import EnvelopeHeader, IdentityCard, WireEnvelope, lane_of
 from accord.items import Direction, OutboxState, Precedence
+from accord.node.core._json_view import json_view
 from accord.node.core._principal import Act
 from accord.store import OutboxRepository, OutboxRow, SequenceRepository, format_stamp
 
@@ -69,15 +70,8 @@ class Sent:
     digest: str = ""
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return {
-            "message_id": self.message_id,
-            "peer": self.peer,
-            "party": self.party,
-            "agreement_id": self.agreement_id,
-            "precedence": self.precedence.value,
-            "seq": self.seq,
-        }
+        """JSON-ready view (without the envelope digest)."""
+        return json_view(self, leave_out={"digest"})
 
 
 def seal_into_outbox(session: Session, sender: str, outgoing: Outgoing, act: Act) -> Sent:

@@ -1,0 +1,61 @@
+"""The JSON view of a node's result dataclasses: one rule for their ``to_dict``.
+
+A result (a report, a listed token, a bundle's summary …) is a frozen dataclass; its JSON
+view is every field in the order the class declares it, each value made JSON-ready by
+:func:`json_ready`. A result whose view is just that subclasses :class:`JsonView`; one that
+shows more (a property) or less, or renames a key, says so in its own ``to_dict`` around
+:func:`json_view`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import fields
+from enum import Enum
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from dataclasses import Field
+
+    from _typeshed import DataclassInstance
+
+__all__ = ["JsonView", "json_ready", "json_view"]
+
+
+@runtime_checkable
+class _Viewable(Protocol):
+    def to_dict(self) -> dict[str, object]: ...
+
+
+def json_ready(value: object) -> object:
+    """``value`` as JSON-ready data.
+
+    An enum gives its value, a path its text, a tuple or list a list of its members (each
+    made ready), and anything with a ``to_dict`` (a nested view, a marking) its ``to_dict()``;
+    anything else (text, numbers, ``None``, a dict already ready) is itself.
+    """
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [json_ready(member) for member in value]
+    if isinstance(value, _Viewable):
+        return value.to_dict()
+    return value
+
+
+def json_view(view: DataclassInstance, *, leave_out: Collection[str] = ()) -> dict[str, object]:
+    """Every field of ``view`` but those named in ``leave_out``, in declaration order, JSON-ready."""
+    return {f.name: json_ready(getattr(view, f.name)) for f in fields(view) if f.name not in leave_out}
+
+
+class JsonView:
+    """The base of a result dataclass whose JSON view is :func:`json_view` of all its fields."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view: every field, in declaration order (:func:`json_ready`)."""
+        return json_view(self)
