@@ -16,6 +16,7 @@ an envelope into the outbox in :mod:`._sealing`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Required, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +31,23 @@ from accord.node.transfer._sealing import Outgoing, Sent, seal_into_outbox, suit
 from accord.node.transfer._services import Footing, FootingBase
 from accord.store import ItemRepository, NewEvent, PartyRow, append_event
 
-__all__ = ["Outgoing", "SendingService", "Sent", "suite_of"]
+__all__ = ["Outgoing", "SendTerms", "SendingService", "Sent", "suite_of"]
+
+
+class SendTerms(TypedDict, total=False):
+    """To whom and how :meth:`SendingService.send` (and ``send_many``) release: keyword arguments.
+
+    Attributes:
+        to: The recipient party (every pinned node of it gets an envelope).
+        actor: The user who releases.
+        precedence: The envelopes' precedence; not given or ``None``: the item's own.
+        agreement_id: The agreement asked for; not given or ``None``: the one that covers ``to``.
+    """
+
+    to: Required[str]
+    actor: Required[str]
+    precedence: Precedence | None
+    agreement_id: str | None
 
 
 class SendingService(FootingBase):
@@ -41,16 +58,10 @@ class SendingService(FootingBase):
         super().__init__(footing)
         self._release = ReleaseChecks(footing)
 
-    def send(
-        self,
-        item_id: str,
-        *,
-        to: str,
-        actor: str,
-        precedence: Precedence | None = None,
-        agreement_id: str | None = None,
-    ) -> list[Sent]:
+    def send(self, item_id: str, **terms: Unpack[SendTerms]) -> list[Sent]:
         """Check the release and put one envelope per node of party ``to`` in the outbox.
+
+        ``terms``: see :class:`SendTerms`.
 
         Raises:
             NotFound: no such item, user, agreement, or no pinned node of ``to``.
@@ -59,24 +70,17 @@ class SendingService(FootingBase):
             TranslationRefused: the level has no equivalent in the recipient's scheme.
             AgreementStateError: the agreement is not in force today.
         """
-        return self.send_many([item_id], to=to, actor=actor, precedence=precedence, agreement_id=agreement_id)
+        return self.send_many([item_id], **terms)
 
-    def send_many(
-        self,
-        item_ids: Sequence[str],
-        *,
-        to: str,
-        actor: str,
-        precedence: Precedence | None = None,
-        agreement_id: str | None = None,
-    ) -> list[Sent]:
+    def send_many(self, item_ids: Sequence[str], **terms: Unpack[SendTerms]) -> list[Sent]:
         """:meth:`send` for several items in one transaction: all are queued, or none.
 
         Raises:
             NotFound, PolicyDenied, TranslationRefused, AgreementStateError: as :meth:`send`,
                 for the first item refused (nothing is queued then).
         """
-        to = to.strip().upper()
+        to, actor = terms["to"].strip().upper(), terms["actor"]
+        precedence, agreement_id = terms.get("precedence"), terms.get("agreement_id")
         first = item_ids[0] if len(item_ids) == 1 else None
         detail: dict[str, object] = {"to": to, "items": len(item_ids)}
         urgent = precedence is Precedence.FLASH or self._any_flash(item_ids)
