@@ -46,7 +46,7 @@ from accord.exchange import (
 )
 from accord.items import CaseState, Direction
 from accord.node.audit._ledger import LedgerService
-from accord.node.custody._compromise_case import CaseView
+from accord.node.custody._compromise_case import CaseItem, CaseView, open_case
 from accord.node.custody._compromise_cases import CaseWorkflow
 from accord.node.custody._compromise_notice import Reporting
 from accord.node.custody._exposure import Exposure, ExposureInquiry
@@ -226,20 +226,8 @@ class CompromiseService(ServiceBase):
             received_at=format_stamp(now),
             status=CaseState.OPEN,
         )
-        items = [
-            CompromiseItemRow(
-                case_id=notice.case_id,
-                item_id=item.item_id,
-                position=position,
-                content_sha384=item.content_sha384,
-                originator_node=own.node_id,
-                originator_party=own.party,
-            )
-            for position, item in enumerate(notice.items)
-        ]
-        cases = CompromiseRepository(session)
-        cases.open(case, items)
-        cases.add_party(
+        items = [CaseItem(i.item_id, i.content_sha384, own.node_id, own.party) for i in notice.items]
+        open_case(session, case, items).add_party(
             CompromisePartyRow(
                 case_id=notice.case_id,
                 originator_node=own.node_id,

@@ -9,16 +9,18 @@ about an item withheld from them is answered as missing, so it reveals nothing
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement
-from accord.errors import AgreementStateError, NotFound, PolicyDenied
+from accord.errors import AgreementStateError, NotFound
+from accord.node.core._json_view import JsonView
 from accord.node.holdings._stored import stored_marking
-from accord.node.registry._users import Role, User
+from accord.node.registry._users import User
 from accord.node.transfer._services import ServiceBase
 from accord.store import (
     CompromiseCaseRow,
@@ -28,11 +30,38 @@ from accord.store import (
     ItemRow,
 )
 
-__all__ = ["CaseDesk", "CaseView", "case_view"]
+__all__ = ["CaseDesk", "CaseItem", "CaseView", "case_view", "open_case"]
+
+
+class CaseItem(NamedTuple):
+    """One item a case names: the version reported and whose it is."""
+
+    item_id: str
+    content_sha384: str
+    originator_node: str
+    originator_party: str
+
+
+def open_case(session: Session, case: CompromiseCaseRow, items: Iterable[CaseItem]) -> CompromiseRepository:
+    """Record ``case`` and the items it names, in their order (here or at the originator told of it)."""
+    rows = [
+        CompromiseItemRow(
+            case_id=case.id,
+            item_id=item.item_id,
+            position=position,
+            content_sha384=item.content_sha384,
+            originator_node=item.originator_node,
+            originator_party=item.originator_party,
+        )
+        for position, item in enumerate(items)
+    ]
+    cases = CompromiseRepository(session)
+    cases.open(case, rows)
+    return cases
 
 
 @dataclass(frozen=True)
-class CaseView:
+class CaseView(JsonView):
     """A compromise case as an officer sees it (here, or at the originator it was reported to)."""
 
     id: str
@@ -51,10 +80,6 @@ class CaseView:
     measures: str | None
     closed_by: str | None
     closed_at: str | None
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return {**self.__dict__, "items": list(self.items), "originators": list(self.originators)}
 
 
 def case_view(session: Session, case: CompromiseCaseRow) -> CaseView:
@@ -96,13 +121,14 @@ class CaseDesk(ServiceBase):
             NotFound: no such user.
             PolicyDenied: ``actor`` has another role.
         """
-        user = self._users.get_in(session, actor)
-        if user.role is not Role.OFFICER:
-            raise PolicyDenied(
-                f"{actor} has the role {user.role.value}; compromise reports and investigations "
+        return self._users.officer_in(
+            session,
+            actor,
+            lambda role: (
+                f"{actor} has the role {role.value}; compromise reports and investigations "
                 "are for the security officer (Art. 17)"
-            )
-        return user
+            ),
+        )
 
     def readable_item(self, session: Session, user: User, item_id: str, now: datetime) -> ItemRow:
         """The item, if held here and ``user`` may read it; withheld items are answered as missing.

@@ -22,11 +22,10 @@ from accord.exchange import UNSIGNED, CompromisedItem, CompromiseNotice, comprom
 from accord.items import FINAL_HOLDING_STATES, CaseState, Direction, HoldingState, Precedence
 from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
-from accord.node.custody._compromise_case import CaseDesk, CaseView, case_view
+from accord.node.custody._compromise_case import CaseDesk, CaseItem, CaseView, case_view, open_case
 from accord.node.transfer._sealing import Outgoing
 from accord.store import (
     CompromiseCaseRow,
-    CompromiseItemRow,
     CompromisePartyRow,
     CompromiseRepository,
     ItemRow,
@@ -95,18 +94,8 @@ class Reporting(CaseDesk):
             received_at=None,
             status=CaseState.OPEN,
         )
-        items = [
-            CompromiseItemRow(
-                case_id=case.id,
-                item_id=row.id,
-                position=position,
-                content_sha384=row.content_sha384,
-                originator_node=row.originator_node,
-                originator_party=row.originator_party,
-            )
-            for position, row in enumerate(rows)
-        ]
-        CompromiseRepository(session).open(case, items)
+        items = [CaseItem(r.id, r.content_sha384, r.originator_node, r.originator_party) for r in rows]
+        open_case(session, case, items)
         return case
 
     def _notify(

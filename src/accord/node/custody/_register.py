@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
-from accord.errors import IntegrityError, InvalidInput, PolicyDenied, VerificationFailed
+from accord.errors import IntegrityError, InvalidInput, VerificationFailed
 from accord.exchange import UNSIGNED, HeldItem, HoldingsSummary, new_summary_id
 from accord.items import HoldingState
 from accord.node.core._journal_done import journal_done
@@ -48,7 +48,7 @@ from accord.node.custody._dissemination import Dissemination, dissemination_reco
 from accord.node.custody._holdings_register import Holding, destroy_by_dates, holding_line
 from accord.node.custody._reconciliation import Difference, Reconciliation, differences, holder_record
 from accord.node.originator._gate import ItemGate
-from accord.node.registry._users import Role, User
+from accord.node.registry._users import User
 from accord.node.transfer._services import Services
 from accord.policy import Resource
 from accord.store import InboxRepository, ItemRepository, ItemRow
@@ -272,10 +272,11 @@ class RegisterService(ItemGate):
         return {r.item_id for r in permitted}, len(withheld) + damaged
 
     def _officer(self, session: Session, actor: str) -> User:
-        user = self._users.get_in(session, actor)
-        if user.role is not Role.OFFICER:
-            raise PolicyDenied(
-                f"the {user.role.value} role may not make or reconcile holdings summaries; "
+        return self._users.officer_in(
+            session,
+            actor,
+            lambda role: (
+                f"the {role.value} role may not make or reconcile holdings summaries; "
                 "a registry / security officer does (DESIGN.md §2; Art. 6)"
-            )
-        return user
+            ),
+        )

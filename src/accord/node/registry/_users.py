@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -225,6 +225,18 @@ class UserService:
         if row is None:
             raise NotFound(f"no user {name!r} at this node")
         return _user(row)
+
+    def officer_in(self, session: Session, name: str, refusal: Callable[[Role], str]) -> User:
+        """One user, who must be a (registry / security) officer, inside the caller's transaction.
+
+        Raises:
+            NotFound: no such user.
+            PolicyDenied: ``refusal`` of the user's role, when it is another.
+        """
+        user = self.get_in(session, name)
+        if user.role is not Role.OFFICER:
+            raise PolicyDenied(refusal(user.role))
+        return user
 
     def all(self) -> list[User]:
         """Every user, by name."""
