@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from accord.agreements import Agreement
 from accord.crypto import VerifyKeys, verify_binding
 from accord.errors import PolicyDenied, VerificationFailed
-from accord.exchange import EnvelopeHeader, ItemPayload, Receipt, label_digest
+from accord.exchange import ItemPayload, Receipt, label_digest
 from accord.items import binding_statement
 from accord.markings import Issuance, Marking, derive_alternative
 from accord.node.core._context import NodeContext
@@ -37,6 +37,7 @@ from accord.node.holdings._consent_book import revoked
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._attachments import check_attachment, finish_upload
+from accord.node.transfer._inbox import CheckedEnvelope
 from accord.node.transfer._intake import Arrival, Opened
 from accord.policy import Passage, may_travel
 from accord.store import format_stamp
@@ -45,15 +46,12 @@ __all__ = ["ItemAcceptance", "PreparedItem"]
 
 
 @dataclass(frozen=True)
-class PreparedItem:
+class PreparedItem(CheckedEnvelope):
     """An item envelope that passed every check, ready to be stored."""
 
-    header: EnvelopeHeader
-    digest: str
     payload: ItemPayload
     marking: Marking
     agreement_id: str
-    receipt: Receipt
     translator: Agreement
 
 
@@ -109,7 +107,7 @@ class ItemAcceptance:
             sender=arrival.sender,
         )
         marking = Marking(payload.label, (alternative,))
-        return PreparedItem(header, opened.digest, payload, marking, agreement.id, receipt, translator)
+        return PreparedItem(header, opened.digest, receipt, payload, marking, agreement.id, translator)
 
     def check_origin(
         self, session: Session, payload: ItemPayload, sender_party: str, relayed: bool, now: datetime

@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, InvalidInput
-from accord.exchange import EnvelopeHeader, Receipt, Transmission
+from accord.exchange import Receipt, Transmission
 from accord.node.core._context import NodeContext
 from accord.node.transfer._control import ControlHandler, Incoming
-from accord.node.transfer._inbox import record_arrival, seen
+from accord.node.transfer._inbox import CheckedEnvelope, record_arrival
 from accord.node.transfer._intake import Arrival, Opened
 from accord.store import format_stamp
 
@@ -26,13 +26,10 @@ __all__ = ["ControlDispatch", "PreparedControl"]
 
 
 @dataclass(frozen=True)
-class PreparedControl:
+class PreparedControl(CheckedEnvelope):
     """A control message that passed every check, ready to be applied."""
 
-    header: EnvelopeHeader
-    digest: str
     incoming: Incoming
-    receipt: Receipt
 
 
 class ControlDispatch:
@@ -77,15 +74,14 @@ class ControlDispatch:
             receiver=self._ctx.config.node_id,
             sender=arrival.sender,
         )
-        return PreparedControl(header, opened.digest, incoming, receipt)
+        return PreparedControl(header, opened.digest, receipt, incoming)
 
     def commit(self, session: Session, tx: Transmission, prepared: PreparedControl, now: datetime) -> Receipt:
         """Apply a checked control message and keep it in the inbox; return its receipt."""
-        header, digest = prepared.header, prepared.digest
-        earlier = seen(session, tx.sender, header.message_id, digest)
+        earlier = prepared.given_meanwhile(session, tx.sender)
         if earlier is not None:
             return earlier
         prepared.incoming.apply(session, now)
-        record_arrival(session, header, prepared.receipt, now)
+        record_arrival(session, prepared.header, prepared.receipt, now)
         session.flush()
         return prepared.receipt

@@ -47,7 +47,7 @@ from accord.node.holdings._search_index import SearchIndex
 from accord.node.holdings._vault import seal_content, wrap_blob_key, wrap_item_key
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._acceptance import PreparedItem
-from accord.node.transfer._inbox import record_arrival, seen
+from accord.node.transfer._inbox import record_arrival
 from accord.node.transfer._sealing import Outgoing
 from accord.node.transfer._sending import SendingService
 from accord.store import (
@@ -101,15 +101,8 @@ class ItemHolding:
         Raises:
             Conflict: an item with this id but other content is already held.
         """
-        header, digest, payload, receipt = (
-            prepared.header,
-            prepared.digest,
-            prepared.payload,
-            prepared.receipt,
-        )
-        # Checked again under the write lock: the same envelope may have arrived meanwhile
-        # on another connection (a retry while the first attempt was still being checked).
-        earlier = seen(session, tx.sender, header.message_id, digest)
+        header, payload, receipt = prepared.header, prepared.payload, prepared.receipt
+        earlier = prepared.given_meanwhile(session, tx.sender)
         if earlier is not None:
             return earlier
         self._hold(session, prepared, tx.sender, now)
@@ -132,7 +125,7 @@ class ItemHolding:
                 "alternative": alternative.classification,
                 "precedence": header.precedence.value,
                 "kind": prepared.payload.content.kind.value,
-                "digest": digest,
+                "digest": prepared.digest,
             },
         )
         session.flush()

@@ -9,6 +9,7 @@ sequence number seen from each peer is kept beside it (:func:`record_arrival`).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -18,7 +19,31 @@ from accord.exchange import EnvelopeHeader, Receipt
 from accord.items import Direction
 from accord.store import InboxMessageRow, InboxRepository, SequenceRepository, format_stamp
 
-__all__ = ["given_before", "record_arrival", "seen"]
+__all__ = ["CheckedEnvelope", "given_before", "record_arrival", "seen"]
+
+
+@dataclass(frozen=True)
+class CheckedEnvelope:
+    """An envelope that passed every check of its type, ready to be stored or applied.
+
+    The base of :class:`~._acceptance.PreparedItem` and :class:`~._dispatch.PreparedControl`:
+    the header, the envelope's digest, and the receipt it earns once committed.
+    """
+
+    header: EnvelopeHeader
+    digest: str
+    receipt: Receipt
+
+    def given_meanwhile(self, session: Session, sender: str) -> Receipt | None:
+        """The receipt already given for this envelope (committed by another connection), or None.
+
+        Checked again under the write lock: the same envelope may have arrived meanwhile on
+        another connection (a retry while the first attempt was still being checked).
+
+        Raises:
+            VerificationFailed: its message id was received before with other content (a replay).
+        """
+        return seen(session, sender, self.header.message_id, self.digest)
 
 
 def seen(session: Session, sender: str, message_id: str, digest: str) -> Receipt | None:

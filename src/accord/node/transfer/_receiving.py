@@ -50,6 +50,7 @@ from accord.node.transfer._attachments import MAX_BLOB_BYTES, finish_upload
 from accord.node.transfer._control import WITNESS_TYPES, ControlHandler
 from accord.node.transfer._dispatch import ControlDispatch, PreparedControl
 from accord.node.transfer._holding import HoldingDraft, ItemHolding
+from accord.node.transfer._inbox import CheckedEnvelope
 from accord.node.transfer._intake import (
     MAX_ENVELOPE_AGE,
     Arrival,
@@ -170,7 +171,7 @@ class ReceivingService(QuarantineViews, ServiceBase):
             receipts, rejected, repeated = self._write_all(tx, prepared, now, yielding=True)
         # Anything but the witnessing itself: we offer partners our next checkpoint at once.
         if any(
-            isinstance(outcome, PreparedItem | PreparedControl) and outcome.header.type not in WITNESS_TYPES
+            isinstance(outcome, CheckedEnvelope) and outcome.header.type not in WITNESS_TYPES
             for _, _, outcome in prepared
         ):
             self._ctx.exchange_activity.set()
@@ -259,8 +260,7 @@ class ReceivingService(QuarantineViews, ServiceBase):
         rejected: list[str] = []
         repeated = 0
         urgent = any(
-            isinstance(outcome, PreparedItem | PreparedControl)
-            and outcome.header.precedence is Precedence.FLASH
+            isinstance(outcome, CheckedEnvelope) and outcome.header.precedence is Precedence.FLASH
             for _, _, outcome in prepared
         )
         index = SearchIndex(self._ctx)
@@ -279,9 +279,7 @@ class ReceivingService(QuarantineViews, ServiceBase):
                 if isinstance(result, Receipt):
                     receipts.append(result)
                     # Received before, or stored meanwhile by another connection.
-                    repeated += not isinstance(outcome, PreparedItem | PreparedControl) or (
-                        result is not outcome.receipt
-                    )
+                    repeated += not isinstance(outcome, CheckedEnvelope) or (result is not outcome.receipt)
                     continue
                 rejected.append(msg_id)
                 refusal = Refusal(tx.sender, msg_id, result, raw(envelope))
