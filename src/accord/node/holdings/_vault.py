@@ -31,11 +31,15 @@ Raises (every ``open``/``unwrap`` function):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from accord.crypto import decrypt_stream, derive_key, encrypt_stream, open_sealed, seal, unwrap_key, wrap_key
 
 __all__ = [
+    "ITEM",
+    "TRANSLATION",
+    "KeyedRecord",
     "blob_aad",
     "blob_key_aad",
     "content_aad",
@@ -104,32 +108,57 @@ def index_key(data_key: bytes) -> bytes:
     return derive_key(data_key, index_key_info())
 
 
-def wrap_item_key(data_key: bytes, item_key: bytes, item_id: str) -> bytes:
-    """The item key wrapped under the node's data key, bound to ``item_id``."""
-    return wrap_key(data_key, item_key, key_aad(item_id))
+@dataclass(frozen=True)
+class KeyedRecord:
+    """A record kept under a fresh key of its own, that key wrapped by the node's data key.
 
-
-def unwrap_item_key(data_key: bytes, wrapped: bytes, item_id: str) -> bytes:
-    """The item key of ``item_id``.
-
-    Raises:
-        VerificationFailed: not this item's wrapped key, or altered.
+    An item (its content) and a translation (its text) are kept so; ``key_aad`` and
+    ``body_aad`` name the record in the associated data of its wrapped key and of its
+    sealed body, so neither opens on another record's row.
     """
-    return unwrap_key(data_key, wrapped, key_aad(item_id))
+
+    key_aad: Callable[[str], bytes]
+    body_aad: Callable[[str], bytes]
+
+    def wrap(self, data_key: bytes, key: bytes, record_id: str) -> bytes:
+        """The record's key wrapped under the node's data key, bound to ``record_id``."""
+        return wrap_key(data_key, key, self.key_aad(record_id))
+
+    def unwrap(self, data_key: bytes, wrapped: bytes, record_id: str) -> bytes:
+        """The key of record ``record_id``.
+
+        Raises:
+            VerificationFailed: not this record's wrapped key, or altered.
+        """
+        return unwrap_key(data_key, wrapped, self.key_aad(record_id))
+
+    def seal_body(self, key: bytes, body: bytes, record_id: str) -> bytes:
+        """The record's body (an item's canonical content, a translation's text) sealed under its key."""
+        return seal(key, body, self.body_aad(record_id))
+
+    def open_body(self, key: bytes, sealed: bytes, record_id: str) -> bytes:
+        """The record's body.
+
+        Raises:
+            VerificationFailed: not this record's body, or altered.
+        """
+        return open_sealed(key, sealed, self.body_aad(record_id))
 
 
-def seal_content(item_key: bytes, content: bytes, item_id: str) -> bytes:
-    """The item's canonical content sealed under its item key."""
-    return seal(item_key, content, content_aad(item_id))
+ITEM = KeyedRecord(key_aad, content_aad)
+"""An item: its item key and canonical content."""
+TRANSLATION = KeyedRecord(translation_key_aad, translation_content_aad)
+"""A translation this node made: its key and text."""
 
-
-def open_content(item_key: bytes, sealed: bytes, item_id: str) -> bytes:
-    """The item's canonical content.
-
-    Raises:
-        VerificationFailed: not this item's content, or altered.
-    """
-    return open_sealed(item_key, sealed, content_aad(item_id))
+# The names the node calls (docs/articles.md cites ``wrap_item_key`` for Art. 11).
+wrap_item_key = ITEM.wrap
+unwrap_item_key = ITEM.unwrap
+seal_content = ITEM.seal_body
+open_content = ITEM.open_body
+wrap_translation_key = TRANSLATION.wrap
+unwrap_translation_key = TRANSLATION.unwrap
+seal_translation = TRANSLATION.seal_body
+open_translation = TRANSLATION.open_body
 
 
 def wrap_blob_key(item_key: bytes, blob_key: bytes, item_id: str, position: int) -> bytes:
@@ -158,31 +187,3 @@ def decrypt_blob(blob_key: bytes, item_id: str, position: int, blob: Iterable[by
         VerificationFailed: a chunk does not open (raised while iterating).
     """
     return decrypt_stream(blob_key, blob_aad(item_id, position), blob)
-
-
-def wrap_translation_key(data_key: bytes, key: bytes, translation_id: str) -> bytes:
-    """A translation key wrapped under the node's data key."""
-    return wrap_key(data_key, key, translation_key_aad(translation_id))
-
-
-def unwrap_translation_key(data_key: bytes, wrapped: bytes, translation_id: str) -> bytes:
-    """The key of translation ``translation_id``.
-
-    Raises:
-        VerificationFailed: not this translation's key, or altered.
-    """
-    return unwrap_key(data_key, wrapped, translation_key_aad(translation_id))
-
-
-def seal_translation(key: bytes, text: bytes, translation_id: str) -> bytes:
-    """A translation's text sealed under its key."""
-    return seal(key, text, translation_content_aad(translation_id))
-
-
-def open_translation(key: bytes, sealed: bytes, translation_id: str) -> bytes:
-    """A translation's text.
-
-    Raises:
-        VerificationFailed: not this translation's text, or altered.
-    """
-    return open_sealed(key, sealed, translation_content_aad(translation_id))
