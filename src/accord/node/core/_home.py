@@ -23,7 +23,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, overload
 
 from accord.errors import Conflict, InvalidInput, NotFound
 from accord.limits import MAX_DOCUMENT_BYTES, read_bounded
@@ -86,61 +86,43 @@ class NodeConfig:
         return cls(**data)
 
 
+class _Place:
+    """A path in a node's home: ``name`` in the home itself, or in the folder ``under`` names."""
+
+    def __init__(self, name: str, doc: str, *, under: _Place | None = None) -> None:
+        self._name = name
+        self._under = under
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, home: None, owner: type) -> _Place: ...
+    @overload
+    def __get__(self, home: HomeLayout, owner: type | None = None) -> Path: ...
+    def __get__(self, home: HomeLayout | None, owner: type | None = None) -> Path | _Place:
+        if home is None:  # looked up on the class (help(), documentation tools)
+            return self
+        folder = home.root if self._under is None else self._under.__get__(home)
+        return folder / self._name
+
+
 @dataclass(frozen=True)
 class HomeLayout:
-    """Paths inside a node's home."""
+    """Paths inside a node's home (the layout drawn in this module's docstring)."""
 
     root: Path
 
-    @property
-    def config(self) -> Path:
-        """``config.toml``."""
-        return self.root / "config.toml"
-
-    @property
-    def keys(self) -> Path:
-        """The key folder."""
-        return self.root / "keys"
-
-    @property
-    def signing_key(self) -> Path:
-        """Ed25519 and ML-DSA-65 seeds."""
-        return self.keys / "signing.key"
-
-    @property
-    def hpke_key(self) -> Path:
-        """The HPKE (ML-KEM-768 + X25519) private key."""
-        return self.keys / "hpke.key"
-
-    @property
-    def hpke_cnsa_key(self) -> Path:
-        """The HPKE (ML-KEM-1024 + P-384) private key for the CNSA 2.0 suite."""
-        return self.keys / "hpke-cnsa.key"
-
-    @property
-    def tls_key(self) -> Path:
-        """The TLS private key."""
-        return self.keys / "tls.key"
-
-    @property
-    def tls_cert(self) -> Path:
-        """The self-signed TLS certificate."""
-        return self.keys / "tls.crt"
-
-    @property
-    def data_key(self) -> Path:
-        """The key-encryption key for data at rest."""
-        return self.keys / "data.key"
-
-    @property
-    def database(self) -> Path:
-        """The default SQLite database file."""
-        return self.root / "accord.db"
-
-    @property
-    def blobs(self) -> Path:
-        """Encrypted attachments."""
-        return self.root / "blobs"
+    config = _Place("config.toml", "``config.toml``.")
+    keys = _Place("keys", "The key folder.")
+    signing_key = _Place("signing.key", "Ed25519 and ML-DSA-65 seeds.", under=keys)
+    hpke_key = _Place("hpke.key", "The HPKE (ML-KEM-768 + X25519) private key.", under=keys)
+    hpke_cnsa_key = _Place(
+        "hpke-cnsa.key", "The HPKE (ML-KEM-1024 + P-384) private key for the CNSA 2.0 suite.", under=keys
+    )
+    tls_key = _Place("tls.key", "The TLS private key.", under=keys)
+    tls_cert = _Place("tls.crt", "The self-signed TLS certificate.", under=keys)
+    data_key = _Place("data.key", "The key-encryption key for data at rest.", under=keys)
+    database = _Place("accord.db", "The default SQLite database file.")
+    blobs = _Place("blobs", "Encrypted attachments.")
 
     def ensure_new(self) -> None:
         """Refuse to initialise over an existing node or a non-empty folder.
