@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from accord.errors import (
     InvalidInput,
-    NotFound,
     PolicyDenied,
 )
 from accord.exchange import DestructionCertificate, EnvelopeHeader
@@ -45,7 +44,7 @@ from accord.node.transfer._control import (
     Steps,
     handle,
     not_on_record,
-    originated_item,
+    originated_here,
     receipt_of_item,
     same_version,
     signed_by,
@@ -178,9 +177,9 @@ class CustodyService(ItemGate):
             missing = (
                 f"a destruction certificate for item {certificate.item_id}, which this node did not originate"
             )
-            if certificate.originator_node != own.node_id:
-                raise NotFound(missing)
-            return originated_item(session, certificate.item_id, own.node_id, missing)
+            return originated_here(
+                session, certificate.item_id, certificate.originator_node, own.node_id, missing
+            )
 
         def check(certificate: DestructionCertificate, row: ItemRow) -> None:
             refusal = f"a destruction certificate for another version of item {row.id}"

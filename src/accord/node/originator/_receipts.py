@@ -23,7 +23,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from accord.errors import Conflict, NotFound, PolicyDenied
+from accord.errors import Conflict, PolicyDenied
 from accord.exchange import ConsentReceipt, EnvelopeHeader
 from accord.items import ConsentState, Direction
 from accord.node.transfer._control import (
@@ -32,7 +32,7 @@ from accord.node.transfer._control import (
     Received,
     Steps,
     handle,
-    originated_item,
+    originated_here,
     receipt_of_item,
     same_version,
     signed_by,
@@ -89,9 +89,7 @@ class _ReceiptSteps(Received):
     def locate(self, receipt: ConsentReceipt) -> ItemRow:
         """An item this node originated."""
         missing = f"a consent receipt for item {receipt.item_id}, which this node did not originate"
-        if receipt.originator_node != self.own_node:
-            raise NotFound(missing)
-        return originated_item(self.session, receipt.item_id, self.own_node, missing)
+        return originated_here(self.session, receipt.item_id, receipt.originator_node, self.own_node, missing)
 
     def check(self, receipt: ConsentReceipt, item: ItemRow) -> None:
         """Same version, under a consent this node gave for that delivery, not yet on record."""

@@ -17,8 +17,8 @@ Every handler follows one template, :func:`handle` (authenticate → locate → 
 apply → journal → receipt), given its message type's :class:`Steps`; its docstring states
 the invariants each handler keeps.
 The small steps several handlers share (:func:`require_author`, :func:`verify_signed`,
-:func:`originated_item`, :func:`same_version`, :func:`not_on_record`) live here too, so
-that a refusal reads the same whichever message it refuses.
+:func:`originated_item`, :func:`originated_here`, :func:`same_version`, :func:`not_on_record`)
+live here too, so that a refusal reads the same whichever message it refuses.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ __all__ = [
     "authored_by",
     "handle",
     "not_on_record",
+    "originated_here",
     "originated_item",
     "receipt_of_item",
     "require_author",
@@ -336,6 +337,17 @@ def originated_item(session: Session, item_id: str, originator: str, missing: st
     if row is None or row.originator_node != originator:
         raise NotFound(missing)
     return row
+
+
+def originated_here(session: Session, item_id: str, named: str, own_node: str, missing: str) -> ItemRow:
+    """Locate: an item this node (``own_node``) originated, of a message that names ``named`` its originator.
+
+    Raises:
+        NotFound: ``missing``, when the message names another originator or the item is not ours.
+    """
+    if named != own_node:
+        raise NotFound(missing)
+    return originated_item(session, item_id, own_node, missing)
 
 
 def same_version(row: ItemRow, content_sha384: str, refusal: str) -> None:
