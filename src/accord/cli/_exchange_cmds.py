@@ -7,19 +7,17 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import acting, as_option, login
+from accord.cli._auth import acting, login
 from accord.cli._common import (
-    HomeOpt,
-    ItemIdArg,
-    JsonOpt,
-    check_writable,
     console,
     emit_json,
     node_at,
+    node_writing,
     print_listing,
     print_table,
     refusals,
 )
+from accord.cli._options import HomeOpt, ItemIdArg, JsonOpt, as_option
 from accord.items import Precedence
 from accord.node import OutboxEntry, Principal
 
@@ -187,10 +185,8 @@ def bundle_export(
     json_out: JsonOpt = False,
 ) -> None:
     """Write every pending envelope for a partner, with its attachments, into one signed file."""
-    with refusals():
-        check_writable(file)
-        with node_at(home) as opened:
-            summary = opened.bundles.export(to=to, path=file, actor=str(Principal.operator()), node_id=node)
+    with node_writing(home, file) as opened:
+        summary = opened.bundles.export(to=to, path=file, actor=str(Principal.operator()), node_id=node)
     if json_out:
         emit_json(summary.to_dict())
         return
@@ -211,11 +207,8 @@ def bundle_import(
     json_out: JsonOpt = False,
 ) -> None:
     """Import a bundle: verify and ingest envelopes (writing the return bundle), or record receipts."""
-    with refusals():
-        if receipts_out is not None:
-            check_writable(receipts_out)
-        with node_at(home) as opened:
-            summary = opened.bundles.import_(file, actor=str(Principal.operator()), receipts_out=receipts_out)
+    with node_writing(home, receipts_out) as opened:
+        summary = opened.bundles.import_(file, actor=str(Principal.operator()), receipts_out=receipts_out)
     if json_out:
         emit_json(summary.to_dict())
         return
