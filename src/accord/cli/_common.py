@@ -189,16 +189,24 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[RenderableType]]
 
 
 def print_listing(
-    json_out: bool, data: object, headers: Sequence[str], rows: Iterable[Sequence[RenderableType]]
+    json_out: bool,
+    data: object,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[RenderableType]],
+    *,
+    empty: str | None = None,
 ) -> None:
-    """What a listing command prints: ``data`` as JSON with ``--json``, else the table of ``rows``.
+    """What a listing command prints: ``data`` as JSON with ``--json``, else the table of ``rows``
+    (and, when ``data`` is empty, the line ``empty`` after it, if given).
 
     ``rows`` is read only for the table, so it may be a generator over the listed objects.
     """
     if json_out:
         emit_json(data)
-    else:
-        print_table(headers, rows)
+        return
+    print_table(headers, rows)
+    if empty is not None and not data:
+        console.print(empty)
 
 
 def print_created(views: Sequence[ItemView], json_out: bool) -> None:

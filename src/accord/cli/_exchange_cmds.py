@@ -14,7 +14,6 @@ from accord.cli._common import (
     node_at,
     node_writing,
     print_listing,
-    print_table,
     refusals,
 )
 from accord.cli._options import HomeOpt, ItemIdArg, JsonOpt, as_option
@@ -67,15 +66,13 @@ def outbox(
     """Envelopes waiting for a receipt, most urgent first, with age against the precedence objective."""
     with refusals(), node_at(home) as node:
         entries = node.delivery.outbox(include_done=all_)
-    if json_out:
-        emit_json([e.to_dict() for e in entries])
-        return
-    print_table(
+    print_listing(
+        json_out,
+        [e.to_dict() for e in entries],
         ("precedence", "message", "item", "to", "status", "age / objective", "tries", "last error"),
         map(_outbox_cells, entries),
+        empty="Outbox empty.",
     )
-    if not entries:
-        console.print("Outbox empty.")
 
 
 def _outbox_cells(e: OutboxEntry) -> tuple[str, ...]:
@@ -128,15 +125,13 @@ def receipts(
     """Signed receipts partners returned for an item."""
     with refusals(), node_at(home) as node:
         found = node.delivery.receipts(item_id)
-    if json_out:
-        emit_json(found)
-        return
-    print_table(
+    print_listing(
+        json_out,
+        found,
         ("peer", "message", "received at", "alternative label", "content SHA-384"),
         map(_receipt_cells, found),
+        empty=f"No receipts yet for {item_id}.",
     )
-    if not found:
-        console.print(f"No receipts yet for {item_id}.")
 
 
 def _receipt_cells(r: dict[str, object]) -> tuple[str, ...]:
