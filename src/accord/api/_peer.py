@@ -5,8 +5,8 @@ back. Invariants:
 
 * toward the peer every failure is opaque: the body is one of ``{"error": "rejected"}``,
   ``{"error": "unavailable"}``, ``{"error": "internal"}``; the reason never leaves the node
-  (the node journals it). The mapping from exceptions to statuses is :func:`_error_status`,
-  the only place that decides it;
+  (the node journals it). The status is :func:`accord.api._statuses.peer_status`'s, the
+  only place that decides it;
 * memory is bounded: a transmission is read with a hard cap (413 as soon as the declared or
   the received length passes it), a blob is streamed to the handler in pieces of at most
   :data:`MAX_PIECE_BYTES` through a bounded buffer, so the server never holds a whole blob;
@@ -30,18 +30,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope, Send
 
+from accord.api._statuses import peer_status
 from accord.asgi import HttpMiddleware
-from accord.errors import (
-    AccordError,
-    AgreementStateError,
-    Conflict,
-    IntegrityError,
-    InvalidInput,
-    NotFound,
-    PolicyDenied,
-    StorageError,
-    VerificationFailed,
-)
+from accord.errors import InvalidInput
 
 __all__ = ["MAX_PIECE_BYTES", "PeerHandler", "create_peer_app"]
 
@@ -55,16 +46,6 @@ _QUEUE_PIECES = 4  # pieces buffered between the network and the handler thread
 
 # Blob ids name files at the receiver: letters, digits and "_.:-", not starting with a dot.
 _BLOB_ID = re.compile(r"[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,199}")
-
-_REJECTED_FAMILIES: tuple[type[AccordError], ...] = (
-    InvalidInput,
-    VerificationFailed,
-    PolicyDenied,
-    AgreementStateError,
-    NotFound,
-    Conflict,
-    IntegrityError,
-)
 
 _T = TypeVar("_T")
 
@@ -147,15 +128,6 @@ def create_peer_app(handler: PeerHandler, *, max_transmission_bytes: int = 64 * 
     return app
 
 
-def _error_status(exc: BaseException) -> int:
-    """Map an exception to the status shown to the peer: the one place that decides it."""
-    if isinstance(exc, StorageError):
-        return 503
-    if isinstance(exc, _REJECTED_FAMILIES):
-        return 400
-    return 500
-
-
 _ERROR_BODIES = {400: "rejected", 413: "rejected", 503: "unavailable", 500: "internal"}
 
 
@@ -180,7 +152,7 @@ class _OpaqueErrors(HttpMiddleware):
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
-            status = _error_status(exc)
+            status = peer_status(exc)
             if status == 500:
                 _log.exception("peer API: unexpected error on %s %s", scope.get("method"), scope.get("path"))
             else:

@@ -20,17 +20,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Scope
 
+from accord.api._statuses import user_status
 from accord.asgi import BufferedBodyCap
-from accord.errors import (
-    AccordError,
-    AgreementStateError,
-    Conflict,
-    IntegrityError,
-    InvalidInput,
-    NotFound,
-    PolicyDenied,
-    StorageError,
-)
+from accord.errors import AccordError, InvalidInput, NotFound, PolicyDenied
 from accord.items import ItemKind, Precedence
 from accord.limits import BodyCap, user_api_body_cap
 from accord.node import Node, SearchFilters, User
@@ -122,7 +114,7 @@ def create_user_app(node: Node) -> FastAPI:
     def _refused(_request: Request, exc: AccordError) -> JSONResponse:
         # A withheld item answers as a missing one, down to the error's name.
         name = "NotFound" if isinstance(exc, NotFound) else type(exc).__name__
-        return JSONResponse({"error": name, "reason": str(exc)}, status_code=_status(exc))
+        return JSONResponse({"error": name, "reason": str(exc)}, status_code=user_status(exc))
 
     @app.exception_handler(RequestValidationError)
     def _malformed(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -228,18 +220,3 @@ class _BodyCap(BufferedBodyCap):
 def _size(limit: int) -> str:
     mib = 1024 * 1024
     return f"{limit // mib} MiB" if limit % mib == 0 else f"{limit // 1024} KiB"
-
-
-def _status(exc: AccordError) -> int:
-    # The one place user-API statuses are chosen.
-    if isinstance(exc, InvalidInput):
-        return 400
-    if isinstance(exc, PolicyDenied | AgreementStateError):
-        return 403
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, IntegrityError | Conflict):
-        return 409
-    if isinstance(exc, StorageError):
-        return 503
-    return 400

@@ -10,18 +10,17 @@ import typer
 
 from accord.agreements import Note, NoteKind, Status
 from accord.cli._common import (
-    HomeOpt,
-    JsonOpt,
-    check_writable,
     console,
     emit_json,
     err_console,
     node_at,
+    node_writing,
     print_listing,
     read_text,
     refusals,
     write_text,
 )
+from accord.cli._options import HomeOpt, JsonOpt
 from accord.errors import InvalidInput
 from accord.limits import MAX_DOCUMENT_BYTES
 from accord.node import Node, NoteDraft
@@ -65,12 +64,10 @@ def agreement_sign(
     home: HomeOpt = None,
 ) -> None:
     """Sign an agreement's exact text as this node's party (Ed25519 + ML-DSA-65)."""
-    with refusals():
-        check_writable(out)
-        with node_at(home) as node:
-            signature = node.agreements.sign(
-                read_text(file, limit=MAX_DOCUMENT_BYTES, what="agreement"), actor="authority"
-            )
+    with node_writing(home, out) as node:
+        signature = node.agreements.sign(
+            read_text(file, limit=MAX_DOCUMENT_BYTES, what="agreement"), actor="authority"
+        )
         target = out or file.with_name(f"{file.name}.{signature.party}.sig.json")
         write_text(target, signature.to_json() + "\n")
     console.print(
@@ -200,19 +197,18 @@ def note_issue(
             raise InvalidInput(
                 f"unknown note kind {kind!r}; use one of {', '.join(k.value for k in NoteKind)}"
             ) from exc
-        # Checked before the note is recorded: a recorded note the partners never receive
-        # would be half of a diplomatic act.
-        check_writable(out)
-        with node_at(home) as node:
-            day = _parse_day(on) if on else node.agreements.today(agreement_id)
-            signed = node.agreements.issue_note(
-                agreement_id,
-                NoteDraft(
-                    note_kind, on=day, text=text, refers_to=refers or (), amendment_digest=amendment_digest
-                ),
-                actor="authority",
-            )
-            warning = _late_warning(node, signed.note)
+    # The folder of --out is checked before the note is recorded: a recorded note the partners
+    # never receive would be half of a diplomatic act.
+    with node_writing(home, out) as node:
+        day = _parse_day(on) if on else node.agreements.today(agreement_id)
+        signed = node.agreements.issue_note(
+            agreement_id,
+            NoteDraft(
+                note_kind, on=day, text=text, refers_to=refers or (), amendment_digest=amendment_digest
+            ),
+            actor="authority",
+        )
+        warning = _late_warning(node, signed.note)
         if out is not None:
             write_text(out, signed.to_json() + "\n")
     if json_out:

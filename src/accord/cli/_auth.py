@@ -22,11 +22,10 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
 
 import typer
 
-from accord.cli._common import node_at, refusals
+from accord.cli._common import check_writable, node_at, refusals
 from accord.errors import PolicyDenied
 from accord.node import Node
 
@@ -34,9 +33,7 @@ __all__ = [
     "HOW_TO_LOGIN",
     "PASSWORD_ENV",
     "TOKEN_ENV",
-    "OriginatorOfficerOpt",
     "acting",
-    "as_option",
     "login",
     "stdin_is_terminal",
 ]
@@ -44,17 +41,6 @@ __all__ = [
 TOKEN_ENV = "ACCORD_TOKEN"  # noqa: S105 - the name of a variable, not a token
 PASSWORD_ENV = "ACCORD_PASSWORD"  # noqa: S105 - the name of a variable, not a password
 HOW_TO_LOGIN = f"set {TOKEN_ENV} or {PASSWORD_ENV}, or run in a terminal"
-
-
-def as_option(who: str) -> Any:
-    """The ``--as USER`` option of a command that acts for a person, ``who`` saying which person."""
-    return typer.Option(
-        "--as", help=f"{who} Authenticated by {TOKEN_ENV}, {PASSWORD_ENV} or a password prompt."
-    )
-
-
-OriginatorOfficerOpt = Annotated[str, as_option("The originator's officer.")]
-"""``--as USER`` of the originator's controls (consent, downgrade, disposal: Art. 6)."""
 
 
 def stdin_is_terminal() -> bool:
@@ -93,11 +79,13 @@ def login(node: Node, name: str) -> str:
 
 
 @contextmanager
-def acting(home: Path | None, as_user: str) -> Iterator[tuple[Node, str]]:
+def acting(home: Path | None, as_user: str, *, out: Path | None = None) -> Iterator[tuple[Node, str]]:
     """The node at ``home`` and ``as_user`` authenticated there (:func:`login`), for one command.
 
-    A refusal inside ends the command with its message and exit code, as in every command
-    (:func:`~accord.cli._common.refusals`).
+    ``out``, a file the command writes, has its folder checked before anyone is asked for a
+    password. A refusal inside ends the command with its message and exit code, as in every
+    command (:func:`~accord.cli._common.refusals`).
     """
     with refusals(), node_at(home) as node:
+        check_writable(out)
         yield node, login(node, as_user)

@@ -1,4 +1,5 @@
-"""What every command shares: --home, --json, an item id, opening the node, one error-to-exit-code map."""
+"""What every command shares: opening the node, one error-to-exit-code map, reading and writing files,
+printing (the options they declare are :mod:`accord.cli._options`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import NoReturn
 
 import typer
 from rich.console import Console, RenderableType
@@ -33,9 +34,6 @@ from accord.node import RFC9106_LOW_MEMORY, Clock, ItemView, Node, PasswordHashi
 __all__ = [
     "EXIT_CODES",
     "CliSettings",
-    "HomeOpt",
-    "ItemIdArg",
-    "JsonOpt",
     "check_writable",
     "console",
     "created_line",
@@ -46,6 +44,7 @@ __all__ = [
     "fail_if_damaged",
     "make_table",
     "node_at",
+    "node_writing",
     "open_node",
     "password_hashing",
     "print_created",
@@ -61,18 +60,6 @@ __all__ = [
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--home",
-        envvar="ACCORD_HOME",
-        help="The node's home folder (or set ACCORD_HOME).",
-        show_default=False,
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
-ItemIdArg = Annotated[str, typer.Argument(help="Item id.")]
 
 # One place maps error families to exit codes (most specific first). 0 is success,
 # 1 an unexpected failure, 2 a usage error from the command-line parser itself.
@@ -174,6 +161,20 @@ def node_at(home: Path | None) -> Iterator[Node]:
         node.close()
 
 
+@contextmanager
+def node_writing(home: Path | None, out: Path | None) -> Iterator[Node]:
+    """The node at ``home`` for a command that writes the file ``out`` (None: standard output).
+
+    The file's folder is checked before the node is opened, so that nothing is done toward a
+    file that cannot be written; a refusal inside ends the command with its message and exit
+    code (:func:`refusals`).
+    """
+    with refusals():
+        check_writable(out)
+        with node_at(home) as node:
+            yield node
+
+
 def make_table(*headers: str) -> Table:
     """A table whose cells wrap instead of being cut: ids must stay copyable."""
     return Table(*(Column(h, overflow="fold") for h in headers))
@@ -188,16 +189,24 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[RenderableType]]
 
 
 def print_listing(
-    json_out: bool, data: object, headers: Sequence[str], rows: Iterable[Sequence[RenderableType]]
+    json_out: bool,
+    data: object,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[RenderableType]],
+    *,
+    empty: str | None = None,
 ) -> None:
-    """What a listing command prints: ``data`` as JSON with ``--json``, else the table of ``rows``.
+    """What a listing command prints: ``data`` as JSON with ``--json``, else the table of ``rows``
+    (and, when ``data`` is empty, the line ``empty`` after it, if given).
 
     ``rows`` is read only for the table, so it may be a generator over the listed objects.
     """
     if json_out:
         emit_json(data)
-    else:
-        print_table(headers, rows)
+        return
+    print_table(headers, rows)
+    if empty is not None and not data:
+        console.print(empty)
 
 
 def print_created(views: Sequence[ItemView], json_out: bool) -> None:

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import acting, as_option
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, make_table, print_listing
+from accord.cli._auth import acting
+from accord.cli._common import console, emit_json, make_table, print_listing
+from accord.cli._options import HomeOpt, JsonOpt, as_option
 from accord.items import Direction
 
 __all__ = ["compromise_app"]

@@ -7,22 +7,18 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import OriginatorOfficerOpt, acting, as_option, login
+from accord.cli._auth import acting
 from accord.cli._common import (
-    HomeOpt,
-    JsonOpt,
-    check_writable,
     console,
     emit_json,
     exit_code,
     fail,
-    node_at,
     print_listing,
     print_table,
     read_text,
-    refusals,
     write_text,
 )
+from accord.cli._options import HomeOpt, JsonOpt, OriginatorOfficerOpt, as_option
 from accord.errors import Conflict
 from accord.items import HoldingState
 from accord.limits import MAX_SUMMARY_BYTES
@@ -111,9 +107,7 @@ def destroy(
     json_out: JsonOpt = False,
 ) -> None:
     """Destroy an item's content (crypto-erase); keep its record; sign a destruction certificate."""
-    with refusals(), node_at(home) as node:
-        check_writable(out)
-        actor = login(node, as_user)
+    with acting(home, as_user, out=out) as (node, actor):
         done = node.custody.destroy(item_id, method=method, witness=witness, actor=actor)
         if out is not None:
             write_text(out, done.certificate.to_bytes().decode("utf-8") + "\n")
@@ -133,9 +127,7 @@ def certificate(
     home: HomeOpt = None,
 ) -> None:
     """Print (or write) the signed destruction certificate this node issued for an item."""
-    with refusals(), node_at(home) as node:
-        check_writable(out)
-        actor = login(node, as_user)
+    with acting(home, as_user, out=out) as (node, actor):
         cert = node.custody.certificate(item_id, actor=actor)
         text = cert.to_bytes().decode("utf-8")
         if out is not None:
@@ -189,9 +181,7 @@ def holdings_summary(
     home: HomeOpt = None,
 ) -> None:
     """Sign a summary of what this node holds of one party's items, for its reconciliation."""
-    with refusals(), node_at(home) as node:
-        check_writable(out)
-        actor = login(node, as_user)
+    with acting(home, as_user, out=out) as (node, actor):
         summary = node.register.summary(for_party, actor=actor)
         write_text(out, summary.to_bytes().decode("utf-8") + "\n")
     console.print(

@@ -7,19 +7,16 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import acting, as_option, login
+from accord.cli._auth import acting, login
 from accord.cli._common import (
-    HomeOpt,
-    ItemIdArg,
-    JsonOpt,
-    check_writable,
     console,
     emit_json,
     node_at,
+    node_writing,
     print_listing,
-    print_table,
     refusals,
 )
+from accord.cli._options import HomeOpt, ItemIdArg, JsonOpt, as_option
 from accord.items import Precedence
 from accord.node import OutboxEntry, Principal
 
@@ -69,15 +66,13 @@ def outbox(
     """Envelopes waiting for a receipt, most urgent first, with age against the precedence objective."""
     with refusals(), node_at(home) as node:
         entries = node.delivery.outbox(include_done=all_)
-    if json_out:
-        emit_json([e.to_dict() for e in entries])
-        return
-    print_table(
+    print_listing(
+        json_out,
+        [e.to_dict() for e in entries],
         ("precedence", "message", "item", "to", "status", "age / objective", "tries", "last error"),
         map(_outbox_cells, entries),
+        empty="Outbox empty.",
     )
-    if not entries:
-        console.print("Outbox empty.")
 
 
 def _outbox_cells(e: OutboxEntry) -> tuple[str, ...]:
@@ -130,15 +125,13 @@ def receipts(
     """Signed receipts partners returned for an item."""
     with refusals(), node_at(home) as node:
         found = node.delivery.receipts(item_id)
-    if json_out:
-        emit_json(found)
-        return
-    print_table(
+    print_listing(
+        json_out,
+        found,
         ("peer", "message", "received at", "alternative label", "content SHA-384"),
         map(_receipt_cells, found),
+        empty=f"No receipts yet for {item_id}.",
     )
-    if not found:
-        console.print(f"No receipts yet for {item_id}.")
 
 
 def _receipt_cells(r: dict[str, object]) -> tuple[str, ...]:
@@ -187,10 +180,8 @@ def bundle_export(
     json_out: JsonOpt = False,
 ) -> None:
     """Write every pending envelope for a partner, with its attachments, into one signed file."""
-    with refusals():
-        check_writable(file)
-        with node_at(home) as opened:
-            summary = opened.bundles.export(to=to, path=file, actor=str(Principal.operator()), node_id=node)
+    with node_writing(home, file) as opened:
+        summary = opened.bundles.export(to=to, path=file, actor=str(Principal.operator()), node_id=node)
     if json_out:
         emit_json(summary.to_dict())
         return
@@ -211,11 +202,8 @@ def bundle_import(
     json_out: JsonOpt = False,
 ) -> None:
     """Import a bundle: verify and ingest envelopes (writing the return bundle), or record receipts."""
-    with refusals():
-        if receipts_out is not None:
-            check_writable(receipts_out)
-        with node_at(home) as opened:
-            summary = opened.bundles.import_(file, actor=str(Principal.operator()), receipts_out=receipts_out)
+    with node_writing(home, receipts_out) as opened:
+        summary = opened.bundles.import_(file, actor=str(Principal.operator()), receipts_out=receipts_out)
     if json_out:
         emit_json(summary.to_dict())
         return

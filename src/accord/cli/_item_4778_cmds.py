@@ -11,17 +11,9 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import acting, as_option
-from accord.cli._common import (
-    HomeOpt,
-    ItemIdArg,
-    JsonOpt,
-    check_writable,
-    console,
-    created_line,
-    emit_json,
-    write_or_echo,
-)
+from accord.cli._auth import acting
+from accord.cli._common import check_writable, console, created_line, emit_json, write_or_echo
+from accord.cli._options import HomeOpt, ItemIdArg, JsonOpt, as_option
 from accord.limits import MAX_BINDING_XML_BYTES, read_bounded
 
 __all__ = ["item_export_4778", "item_import_4778"]

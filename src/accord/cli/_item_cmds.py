@@ -18,11 +18,8 @@ from rich.progress import (
 )
 
 from accord.canonical import parse_time
-from accord.cli._auth import acting, as_option, login
+from accord.cli._auth import acting, login
 from accord.cli._common import (
-    HomeOpt,
-    ItemIdArg,
-    JsonOpt,
     check_writable,
     console,
     emit_json,
@@ -34,6 +31,7 @@ from accord.cli._common import (
 )
 from accord.cli._item_4778_cmds import item_export_4778, item_import_4778
 from accord.cli._main import end_without_teardown
+from accord.cli._options import HomeOpt, ItemIdArg, JsonOpt, as_option
 from accord.errors import Conflict, InvalidInput, LabelError, StorageError
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.limits import MAX_DOCUMENT_BYTES, MAX_TEXT_BYTES

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from accord.cli._auth import acting, as_option
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, print_table
+from accord.cli._auth import acting
+from accord.cli._common import console, emit_json, print_table
+from accord.cli._options import HomeOpt, JsonOpt, as_option
 from accord.node import JournalEntry, JournalFilter
 
 __all__ = ["journal_app"]

@@ -11,19 +11,18 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from accord.cli._common import (
-    HomeOpt,
-    JsonOpt,
-    check_writable,
     console,
     emit_json,
     err_console,
     exit_code,
     node_at,
+    node_writing,
     print_listing,
     read_text,
     refusals,
     write_text,
 )
+from accord.cli._options import HomeOpt, JsonOpt
 from accord.cli._witness_cmds import ack_alarm, alarms, publish, witnesses
 from accord.errors import IntegrityError
 from accord.limits import MAX_DOCUMENT_BYTES
@@ -133,10 +132,8 @@ def ledger_prove(
     json_out: JsonOpt = False,
 ) -> None:
     """Print an inclusion proof of one journal event (check it with `accord ledger check-proof`)."""
-    with refusals():
-        check_writable(out)
-        with node_at(home) as node:
-            proof = node.ledger.prove(seq, actor=_ACTOR)
+    with node_writing(home, out) as node:
+        proof = node.ledger.prove(seq, actor=_ACTOR)
         if out is not None:
             write_text(out, proof.to_json() + "\n")
     checkpoint = proof.signed.checkpoint
@@ -229,10 +226,8 @@ def ledger_note(
     the node's Ed25519 line (type 0x01) and each partner's tlog-cosignature v1 line (0x04);
     the ML-DSA-65 lines are Accord's (docs/ledger.md).
     """
-    with refusals():
-        check_writable(out)
-        with node_at(home) as node:
-            text = node.ledger.note(size)
+    with node_writing(home, out) as node:
+        text = node.ledger.note(size)
         if out is not None:
             write_text(out, text)
     if json_out:

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import acting, as_option
-from accord.cli._common import HomeOpt, JsonOpt, print_created
+from accord.cli._auth import acting
+from accord.cli._common import print_created
+from accord.cli._options import HomeOpt, JsonOpt, as_option
 from accord.interop import MispImport
 
 __all__ = ["misp_app"]

@@ -10,19 +10,18 @@ import typer
 
 from accord.cli._auth import PASSWORD_ENV
 from accord.cli._common import (
-    HomeOpt,
-    JsonOpt,
-    check_writable,
     console,
     emit_json,
     err_console,
     node_at,
+    node_writing,
     password_hashing,
     print_listing,
     read_text,
     refusals,
-    write_text,
+    write_or_echo,
 )
+from accord.cli._options import HomeOpt, JsonOpt
 from accord.limits import MAX_DOCUMENT_BYTES
 from accord.node import NewNode, NewUser, Node
 
@@ -86,16 +85,10 @@ def identity_export(
     ] = None,
 ) -> None:
     """Print (or write) this node's self-signed identity card as JSON."""
-    with refusals():
-        check_writable(out)
-        with node_at(home) as node:
-            card = node.parties.own_card()
-        if out is not None:
-            write_text(out, card.to_json() + "\n")
-    if out is None:
-        typer.echo(card.to_json())
-    else:
-        console.print(f"Wrote {card.party} card of {card.node_id} to {out} (fingerprint {card.fingerprint})")
+    with node_writing(home, out) as node:
+        card = node.parties.own_card()
+    wrote = f"Wrote {card.party} card of {card.node_id} to {out} (fingerprint {card.fingerprint})"
+    write_or_echo(out, card.to_json() + "\n", wrote)
 
 
 @party_app.command("add")

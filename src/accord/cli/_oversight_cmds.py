@@ -14,10 +14,8 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from accord.cli._auth import acting, as_option
+from accord.cli._auth import acting
 from accord.cli._common import (
-    HomeOpt,
-    JsonOpt,
     check_writable,
     console,
     emit_json,
@@ -29,6 +27,7 @@ from accord.cli._common import (
     write_bytes,
     write_text,
 )
+from accord.cli._options import HomeOpt, JsonOpt, as_option
 from accord.errors import InvalidInput, VerificationFailed
 from accord.exchange import IdentityCard
 from accord.limits import MAX_DOCUMENT_BYTES

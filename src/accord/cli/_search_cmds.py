@@ -15,10 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 from typer.core import TyperGroup
 
-from accord.cli._auth import as_option, login
+from accord.cli._auth import login
 from accord.cli._common import (
-    HomeOpt,
-    JsonOpt,
     console,
     emit_json,
     exit_code,
@@ -28,6 +26,7 @@ from accord.cli._common import (
     print_table,
     refusals,
 )
+from accord.cli._options import HomeOpt, JsonOpt, as_option
 from accord.errors import IntegrityError
 from accord.items import ItemKind, Precedence
 from accord.node import SearchFilters, SearchHit, search_day

@@ -23,8 +23,9 @@ from urllib.parse import urlsplit
 
 import typer
 
-from accord.cli._common import HomeOpt, console, node_at, refusals
+from accord.cli._common import console, node_at, refusals
 from accord.cli._lazy import starting_up
+from accord.cli._options import HomeOpt
 from accord.errors import InvalidInput, TransportError
 from accord.node import DeliveryWorker, Node
 

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import acting, as_option
-from accord.cli._common import HomeOpt, JsonOpt, check_writable, print_created, write_or_echo
+from accord.cli._auth import acting
+from accord.cli._common import check_writable, print_created, write_or_echo
+from accord.cli._options import HomeOpt, JsonOpt, as_option
 from accord.interop import StixExchange
 
 __all__ = ["stix_app"]

@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from accord.cli._auth import acting, as_option
-from accord.cli._common import HomeOpt, JsonOpt, console, emit_json, exit_code, node_at, print_table, refusals
+from accord.cli._auth import acting
+from accord.cli._common import console, emit_json, exit_code, node_at, print_table, refusals
+from accord.cli._options import HomeOpt, JsonOpt, as_option
 from accord.errors import IntegrityError
 from accord.items import AlarmState
 

@@ -111,7 +111,7 @@ def _create_form(
 ) -> Screen:
     """The form for a new item of ``kind``: as typed and refused with ``error``, or new (empty, None)."""
     node = console.node
-    context = {
+    choices = {
         "kind": kind,
         "kinds": list(ItemKind),
         "specs": KINDS[kind],
@@ -120,10 +120,8 @@ def _create_form(
         "precedences": list(Precedence),
         "controls": _CONTROLS,
         "agreements": [a.id for a in node.agreements.all()],
-        "values": values,
-        "error": error,
     }
-    return Screen("create.html", context)
+    return Screen.form("create.html", choices, values, error)
 
 
 @router.get("/items/new", response_class=HTMLResponse)

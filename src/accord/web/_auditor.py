@@ -174,10 +174,10 @@ def acknowledge(
     """Acknowledge (close) an alarm with a finding; the node decides who may."""
     console.check_csrf(who, form.csrf, "an alarm's acknowledgement")
     _require_records(console, who, "the alarms")
-    refused = console.refused(
+    return console.acted(
         request,
         who,
         lambda: console.node.witness.acknowledge_alarm(alarm_id, finding=form.finding, actor=who.name),
         lambda reason: _alarms_screen(console, who, (alarm_id, reason)),
+        then=f"/audit/alarms#alarm-{alarm_id}",
     )
-    return refused or RedirectResponse(f"/audit/alarms#alarm-{alarm_id}", status_code=303)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
 from accord.agreements import Note, Status
@@ -80,27 +80,27 @@ def set_clearance(
 ) -> Response:
     """Change a user's clearance; the node refuses one's own and anyone but an authority."""
     console.check_csrf(who, form.csrf, "a clearance")
-    refused = console.refused(
+    return console.acted(
         request,
         who,
         lambda: console.node.users.set_clearance(name, form.level, actor=who.name),
         # The node's words beside the row, as the CLI prints them.
         lambda reason: _users_screen(console, who, (name, reason)),
+        then=f"/authority/users#user-{name}",
     )
-    return refused or RedirectResponse(f"/authority/users#user-{name}", status_code=303)
 
 
 @router.post("/authority/tokens/{token_id}/revoke", response_class=HTMLResponse)
 def revoke_token(request: Request, token_id: str, console: Con, who: Me, csrf: Token) -> Response:
     """Revoke an API token at once; the node lets its owner or an authority do it."""
     console.check_csrf(who, csrf, "a token's revocation")
-    refused = console.refused(
+    return console.acted(
         request,
         who,
         lambda: console.node.accounts.revoke_token(token_id, actor=who.name),
         lambda reason: _users_screen(console, who, (token_id, reason)),
+        then=f"/authority/users#token-{token_id}",
     )
-    return refused or RedirectResponse(f"/authority/users#token-{token_id}", status_code=303)
 
 
 @router.get("/authority/partners", response_class=HTMLResponse)

@@ -143,6 +143,19 @@ class Screen:
     context: Mapping[str, Any] = field(default_factory=dict)
     markings: Iterable[Marking] = ()
 
+    @classmethod
+    def form(
+        cls,
+        template: str,
+        choices: Mapping[str, Any],
+        values: Mapping[str, object],
+        error: str | None,
+        markings: Iterable[Marking] = (),
+    ) -> Screen:
+        """A form's page: its ``choices``, what was typed (``values``, empty for a new form) and
+        the node's refusal of it (``error``, shown above the form by the ``post_form`` macro)."""
+        return cls(template, {**choices, "values": values, "error": error}, markings)
+
 
 class SignInFirst(Exception):
     """No live session: the browser goes to the sign-in page."""
@@ -282,11 +295,18 @@ class Console:
         """``message`` in ``language``."""
         return translations(language).gettext(message)
 
-    def refused(
-        self, request: Request, who: Who, act: Callable[[], object], shown: Callable[[str], Screen]
-    ) -> HTMLResponse | None:
-        """Do ``act`` (a form's change); None once done, else the page ``shown`` with the node's
-        refusal in its words, under :func:`refusal_status`.
+    def acted(
+        self,
+        request: Request,
+        who: Who,
+        act: Callable[[], object],
+        shown: Callable[[str], Screen],
+        *,
+        then: str,
+    ) -> Response:
+        """Do ``act`` (a form's change), then send the browser to ``then`` (303: a reload does not
+        post the form again); a refusal is the page ``shown`` with the node's refusal in its
+        words, under :func:`refusal_status`.
 
         Raises:
             NotFound: passed on, never shown beside a form: every missing or withheld thing
@@ -298,7 +318,7 @@ class Console:
             raise
         except AccordError as exc:
             return self.page(request, who, shown(str(exc)), status_code=refusal_status(exc))
-        return None
+        return RedirectResponse(then, status_code=303)
 
     def page(
         self, request: Request, who: Who | None, screen: Screen, *, status_code: int = 200

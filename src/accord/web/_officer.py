@@ -77,14 +77,12 @@ class DowngradeForm(PostedForm):
 
 def _send_form(console: Console, values: dict[str, str], error: str | None) -> Screen:
     node = console.node
-    context = {
+    choices = {
         "partners": sorted({c.party for c in node.parties.all() if c.party != node.config.party}),
         "precedences": list(Precedence),
         "agreements": [a.id for a in node.agreements.all()],
-        "values": values,
-        "error": error,
     }
-    return Screen("officer_send.html", context)
+    return Screen.form("officer_send.html", choices, values, error)
 
 
 @router.get("/send", response_class=HTMLResponse)
@@ -217,8 +215,9 @@ def revoke(
 def _downgrade_form(view: ItemView, values: dict[str, object], error: str | None) -> Screen:
     current = view.marking.originator
     lower = [lvl.native for lvl in scheme(current.policy).levels if lvl.rank < current.level.rank]
-    context = {"item": view, "levels": lower, "values": values, "error": error}
-    return Screen("officer_downgrade.html", context, [view.marking])
+    return Screen.form(
+        "officer_downgrade.html", {"item": view, "levels": lower}, values, error, [view.marking]
+    )
 
 
 @router.get("/items/{item_id}/downgrade", response_class=HTMLResponse)
