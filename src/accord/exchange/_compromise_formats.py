@@ -22,7 +22,6 @@ own purpose, so that neither verifies as the other or as any other statement.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any, Final
@@ -30,16 +29,11 @@ from typing import Any, Final
 from accord.crypto import DualSignature
 from accord.errors import InvalidInput
 from accord.exchange._fields import (
+    check_fields,
     flag,
     list_field,
-    matching,
-    party_code,
     peer_text,
-    sha384_hex,
     str_field,
-    user_name,
-    wire_id,
-    wire_time,
 )
 from accord.exchange._signed import SignedStatement
 
@@ -47,7 +41,6 @@ __all__ = ["CompromiseNotice", "CompromiseReport", "CompromisedItem", "compromis
 
 MAX_PROSE: Final = 4000
 MAX_ITEMS: Final = 1000
-_CASE_ID = re.compile(r"case-[0-9a-f]{32}")
 
 
 def new_case_id() -> str:
@@ -69,10 +62,6 @@ def compromise_text(value: object, what: str) -> str:
     return _prose(value, what)
 
 
-def _case(value: object, what: str) -> str:
-    return matching(value, _CASE_ID, what, "a case id (case- and 32 hex digits)")
-
-
 @dataclass(frozen=True)
 class CompromisedItem:
     """One item a notice is about: its id and the digest of its content as held."""
@@ -81,9 +70,7 @@ class CompromisedItem:
     content_sha384: str
 
     def __post_init__(self) -> None:
-        what = "compromised item"
-        wire_id(self.item_id, what)
-        sha384_hex(self.content_sha384, what)
+        check_fields(self, ("item_id", "content_sha384"), "compromised item")
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -124,6 +111,7 @@ class CompromiseNotice(SignedStatement):
 
     PURPOSE = "compromise-notice"
     FIELDS = (*_NOTICE_TEXT, "actual")
+    CHECKED = tuple(name for name in _NOTICE_TEXT if name != "circumstances")
     ENTRIES = ("items",)
     WHAT = "compromise notice"
 
@@ -140,11 +128,6 @@ class CompromiseNotice(SignedStatement):
     signature: DualSignature
 
     def _check(self, what: str) -> None:
-        _case(self.case_id, what)
-        wire_id(self.reporting_node, what)
-        party_code(self.reporting_party, what)
-        wire_id(self.originator_node, what)
-        party_code(self.originator_party, what)
         if not isinstance(self.items, tuple | list) or not all(
             isinstance(i, CompromisedItem) for i in self.items
         ):
@@ -158,8 +141,6 @@ class CompromiseNotice(SignedStatement):
         object.__setattr__(self, "items", items)
         flag(self.actual, f"{what}: actual")
         object.__setattr__(self, "circumstances", _prose(self.circumstances, f"{what}: circumstances"))
-        user_name(self.reported_by, what)
-        wire_time(self.reported_at, f"{what}: reported_at")
         if self.reporting_node == self.originator_node:
             raise InvalidInput(f"{what}: a node does not notify itself")
 
@@ -197,6 +178,7 @@ class CompromiseReport(SignedStatement):
 
     PURPOSE = "compromise-report"
     FIELDS = _REPORT_FIELDS
+    CHECKED = ("case_id", "reporting_node", "originator_node", "closed_by", "closed_at")
     WHAT = "compromise report"
 
     case_id: str
@@ -209,12 +191,7 @@ class CompromiseReport(SignedStatement):
     signature: DualSignature
 
     def _check(self, what: str) -> None:
-        _case(self.case_id, what)
-        wire_id(self.reporting_node, what)
-        wire_id(self.originator_node, what)
         object.__setattr__(self, "findings", _prose(self.findings, f"{what}: findings"))
         object.__setattr__(self, "measures", _prose(self.measures, f"{what}: measures"))
-        user_name(self.closed_by, what)
-        wire_time(self.closed_at, f"{what}: closed_at")
         if self.reporting_node == self.originator_node:
             raise InvalidInput(f"{what}: a node does not report to itself")

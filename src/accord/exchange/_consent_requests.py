@@ -22,17 +22,11 @@ from accord.errors import InvalidInput
 from accord.exchange._consent import ConsentToken
 from accord.exchange._fields import (
     FORMAT_VERSION,
-    REQUEST_ID,
+    check_fields,
     flag,
     load_versioned,
-    matching,
-    party_code,
     set_text,
-    sha384_hex,
     str_field,
-    user_name,
-    wire_id,
-    wire_time,
 )
 
 __all__ = ["ConsentDecision", "ConsentRequest", "new_request_id"]
@@ -75,15 +69,7 @@ class ConsentRequest:
 
     def __post_init__(self) -> None:
         what = "consent request"
-        matching(self.request_id, REQUEST_ID, what, "a request id")
-        wire_id(self.item_id, what)
-        sha384_hex(self.content_sha384, what)
-        party_code(self.holder_party, what)
-        wire_id(self.holder_node, what)
-        party_code(self.third_party, what)
-        set_text(self, "purpose", what)
-        user_name(self.requested_by, what)
-        wire_time(self.requested_at, f"{what}: requested_at")
+        check_fields(self, _REQUEST_FIELDS, what)
         if self.third_party == self.holder_party:
             raise InvalidInput(f"{what}: the third party cannot be the holder itself ({self.holder_party})")
 
@@ -118,10 +104,8 @@ class ConsentDecision:
 
     def __post_init__(self) -> None:
         what = "consent decision"
-        matching(self.request_id, REQUEST_ID, what, "a request id")
+        check_fields(self, ("request_id", "decided_by", "decided_at"), what)
         flag(self.approved, f"{what}: approved")
-        user_name(self.decided_by, what)
-        wire_time(self.decided_at, f"{what}: decided_at")
         if self.approved:
             if not isinstance(self.token, ConsentToken) or self.reason is not None:
                 raise InvalidInput(f"{what}: an approval carries the signed consent token and no reason")

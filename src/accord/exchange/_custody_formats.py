@@ -26,7 +26,6 @@ each signature its own purpose.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any, Final
@@ -34,15 +33,7 @@ from typing import Any, Final
 from accord.crypto import DualSignature
 from accord.errors import InvalidInput
 from accord.exchange._fields import (
-    TOKEN_ID,
     count,
-    matching,
-    party_code,
-    set_text,
-    sha384_hex,
-    user_name,
-    wire_id,
-    wire_time,
 )
 from accord.exchange._signed import SignedStatement
 
@@ -53,8 +44,6 @@ __all__ = [
     "new_consent_receipt_id",
 ]
 
-_CERTIFICATE_ID = re.compile(r"destruction-[0-9a-f]{32}")
-_CONSENT_RECEIPT_ID = re.compile(r"received-[0-9a-f]{32}")
 MAX_ENTRIES: Final = 100_000
 
 
@@ -92,7 +81,7 @@ class DestructionCertificate(SignedStatement):
     """
 
     PURPOSE = "destruction-certificate"
-    FIELDS = _CERTIFICATE_FIELDS
+    FIELDS = CHECKED = _CERTIFICATE_FIELDS
     MORE = ("copies",)
     WHAT = "destruction certificate"
 
@@ -111,17 +100,6 @@ class DestructionCertificate(SignedStatement):
     signature: DualSignature
 
     def _check(self, what: str) -> None:
-        matching(self.certificate_id, _CERTIFICATE_ID, what, "a destruction certificate id")
-        wire_id(self.item_id, what)
-        sha384_hex(self.content_sha384, what)
-        party_code(self.originator_party, what)
-        wire_id(self.originator_node, what)
-        party_code(self.holder_party, what)
-        wire_id(self.holder_node, what)
-        set_text(self, "method", what)
-        user_name(self.destroyed_by, what)
-        user_name(self.witness, what)
-        wire_time(self.destroyed_at, f"{what}: destroyed_at")
         count(self.copies, f"{what}: copies", MAX_ENTRIES)
         if self.witness == self.destroyed_by:
             raise InvalidInput(f"{what}: the witness must be another person than {self.destroyed_by}")
@@ -160,7 +138,7 @@ class ConsentReceipt(SignedStatement):
     """
 
     PURPOSE = "consent-receipt"
-    FIELDS = _CONSENT_RECEIPT_FIELDS
+    FIELDS = CHECKED = _CONSENT_RECEIPT_FIELDS
     WHAT = "consent receipt"
 
     receipt_id: str
@@ -177,16 +155,5 @@ class ConsentReceipt(SignedStatement):
     signature: DualSignature
 
     def _check(self, what: str) -> None:
-        matching(self.receipt_id, _CONSENT_RECEIPT_ID, what, "a consent receipt id")
-        matching(self.token_id, TOKEN_ID, what, "a consent token id")
-        wire_id(self.item_id, what)
-        sha384_hex(self.content_sha384, what)
-        wire_id(self.originator_node, what)
-        party_code(self.holder_party, what)
-        wire_id(self.holder_node, what)
-        party_code(self.third_party, what)
-        wire_id(self.third_party_node, what)
-        wire_id(self.message_id, what)
-        wire_time(self.received_at, f"{what}: received_at")
         if self.third_party == self.holder_party:
             raise InvalidInput(f"{what}: the third party cannot be the holder itself ({self.holder_party})")

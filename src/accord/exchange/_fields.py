@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Final, TypeVar
 
@@ -28,6 +28,7 @@ from accord.ledger import HASH_SIZE
 
 __all__ = [
     "BIDI_CONTROLS",
+    "FIELD_CHECKS",
     "FORMAT_VERSION",
     "MAX_PROOF_HASHES",
     "MAX_TEXT",
@@ -35,6 +36,7 @@ __all__ = [
     "REQUEST_ID",
     "TOKEN_ID",
     "UNSIGNED",
+    "check_fields",
     "count",
     "exact_keys",
     "exact_object",
@@ -78,6 +80,10 @@ TOKEN_ID: Final = re.compile(r"consent-[0-9a-f]{32}")
 """A consent token id."""
 NOTICE_ID: Final = re.compile(r"notice-[0-9a-f]{32}")
 """A downgrade notice id."""
+_CERTIFICATE_ID = re.compile(r"destruction-[0-9a-f]{32}")
+_CONSENT_RECEIPT_ID = re.compile(r"received-[0-9a-f]{32}")
+_SUMMARY_ID = re.compile(r"summary-[0-9a-f]{32}")
+_CASE_ID = re.compile(r"case-[0-9a-f]{32}")
 
 _WIRE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 _SHA384_HEX = re.compile(r"[0-9a-f]{96}")
@@ -378,3 +384,83 @@ def signature_field(fields: Mapping[str, object], what: str) -> DualSignature:
         InvalidInput: it is missing or malformed.
     """
     return DualSignature.from_dict(obj_field(fields, "signature", what))
+
+
+_FieldCheck = Callable[[object, str, str], object]
+"""Checks the field ``name`` of a record (a frozen dataclass), ``what`` naming the record."""
+
+
+def _value(check: Callable[[object, str], object]) -> _FieldCheck:
+    return lambda record, name, what: check(getattr(record, name), what)
+
+
+def _form(pattern: re.Pattern[str], form: str) -> _FieldCheck:
+    return lambda record, name, what: matching(getattr(record, name), pattern, what, form)
+
+
+def _time(record: object, name: str, what: str) -> datetime:
+    return wire_time(getattr(record, name), f"{what}: {name}")
+
+
+FIELD_CHECKS: Final[Mapping[str, _FieldCheck]] = {
+    "request_id": _form(REQUEST_ID, "a request id"),
+    "token_id": _form(TOKEN_ID, "a consent token id"),
+    "notice_id": _form(NOTICE_ID, "a notice id"),
+    "certificate_id": _form(_CERTIFICATE_ID, "a destruction certificate id"),
+    "receipt_id": _form(_CONSENT_RECEIPT_ID, "a consent receipt id"),
+    "summary_id": _form(_SUMMARY_ID, "a holdings summary id"),
+    "case_id": _form(_CASE_ID, "a case id (case- and 32 hex digits)"),
+    "content_sha384": _value(sha384_hex),
+    **dict.fromkeys(
+        ("item_id", "message_id", "originator_node", "holder_node", "third_party_node", "reporting_node"),
+        _value(wire_id),
+    ),
+    **dict.fromkeys(
+        ("originator_party", "holder_party", "third_party", "for_party", "reporting_party"),
+        _value(party_code),
+    ),
+    **dict.fromkeys(
+        (
+            "approved_by",
+            "requested_by",
+            "decided_by",
+            "destroyed_by",
+            "witness",
+            "made_by",
+            "reported_by",
+            "closed_by",
+        ),
+        _value(user_name),
+    ),
+    **dict.fromkeys(
+        (
+            "requested_at",
+            "decided_at",
+            "revoked_at",
+            "issued_at",
+            "expires_at",
+            "destroyed_at",
+            "received_at",
+            "made_at",
+            "reported_at",
+            "closed_at",
+        ),
+        _time,
+    ),
+    **dict.fromkeys(("purpose", "reason", "method", "previous_classification"), set_text),
+}
+"""What each field a peer format names means, by its name: ``holder_party`` is a party code,
+``made_at`` a canonical time, ``reason`` a line of free text… in every format that has one."""
+
+
+def check_fields(record: object, names: Iterable[str], what: str) -> None:
+    """Check the fields ``names`` of ``record`` as :data:`FIELD_CHECKS` says, in that order.
+
+    Free text is replaced by its checked form (:func:`set_text`); ``record`` is a frozen
+    dataclass being constructed.
+
+    Raises:
+        InvalidInput: a field is invalid (the first one found).
+    """
+    for name in names:
+        FIELD_CHECKS[name](record, name, what)

@@ -21,23 +21,19 @@ from accord.crypto import DualSignature
 from accord.errors import InvalidInput
 from accord.exchange._custody_formats import MAX_ENTRIES
 from accord.exchange._fields import (
+    check_fields,
     count,
     int_field,
     list_field,
     matching,
-    party_code,
-    sha384_hex,
     str_field,
-    user_name,
     wire_id,
-    wire_time,
 )
 from accord.exchange._signed import SignedStatement
 from accord.items import HoldingState
 
 __all__ = ["HOLDING_STATUSES", "HeldItem", "HoldingsSummary", "new_summary_id"]
 
-_SUMMARY_ID = re.compile(r"summary-[0-9a-f]{32}")
 MAX_MESSAGES: Final = 1000
 _STATUS = re.compile(r"[a-z][a-z-]{1,15}")
 HOLDING_STATUSES: Final = frozenset(HoldingState)
@@ -62,8 +58,7 @@ class HeldItem:
 
     def __post_init__(self) -> None:
         what = "holdings summary entry"
-        wire_id(self.item_id, what)
-        sha384_hex(self.content_sha384, what)
+        check_fields(self, ("item_id", "content_sha384"), what)
         matching(self.status, _STATUS, what, "a holding status such as held or destroyed")
         count(self.copies, f"{what}: copies", MAX_ENTRIES)
         if not isinstance(self.message_ids, tuple | list) or len(self.message_ids) > MAX_MESSAGES:
@@ -116,7 +111,7 @@ class HoldingsSummary(SignedStatement):
     """What a holder holds of one originating party's CMI, signed by the holder node (Art. 6)."""
 
     PURPOSE = "holdings-summary"
-    FIELDS = _SUMMARY_FIELDS
+    FIELDS = CHECKED = _SUMMARY_FIELDS
     ENTRIES = ("items",)
     WHAT = "holdings summary"
 
@@ -130,12 +125,6 @@ class HoldingsSummary(SignedStatement):
     signature: DualSignature
 
     def _check(self, what: str) -> None:
-        matching(self.summary_id, _SUMMARY_ID, what, "a holdings summary id")
-        party_code(self.holder_party, what)
-        wire_id(self.holder_node, what)
-        party_code(self.for_party, what)
-        user_name(self.made_by, what)
-        wire_time(self.made_at, f"{what}: made_at")
         if not isinstance(self.items, tuple | list) or not all(isinstance(i, HeldItem) for i in self.items):
             raise InvalidInput(f"{what}: items must be a list of entries")
         if len(self.items) > MAX_ENTRIES:

@@ -24,18 +24,11 @@ from accord.canonical import canonical_json, loads_object
 from accord.crypto import DualSignature
 from accord.errors import InvalidInput
 from accord.exchange._fields import (
-    NOTICE_ID,
-    TOKEN_ID,
+    check_fields,
     exact_keys,
     flag,
-    matching,
-    party_code,
     set_text,
-    sha384_hex,
     str_field,
-    user_name,
-    wire_id,
-    wire_time,
 )
 from accord.exchange._signed import SignedStatement
 
@@ -58,7 +51,7 @@ class ConsentRevocation(SignedStatement):
     """The originator withdraws a consent it gave; signed by the originator node."""
 
     PURPOSE = "consent-revocation"
-    FIELDS = _REVOCATION_FIELDS
+    FIELDS = CHECKED = _REVOCATION_FIELDS
     WHAT = "consent revocation"
 
     token_id: str
@@ -67,13 +60,6 @@ class ConsentRevocation(SignedStatement):
     reason: str
     revoked_at: str
     signature: DualSignature
-
-    def _check(self, what: str) -> None:
-        matching(self.token_id, TOKEN_ID, what, "a consent token id")
-        wire_id(self.item_id, what)
-        wire_id(self.originator_node, what)
-        set_text(self, "reason", what)
-        wire_time(self.revoked_at, f"{what}: revoked_at")
 
 
 _DOWNGRADE_TEXT: Final = (
@@ -99,6 +85,7 @@ class DowngradeNotice(SignedStatement):
 
     PURPOSE = "downgrade"
     FIELDS = (*_DOWNGRADE_TEXT, "new_classification", "declassified")
+    CHECKED = _DOWNGRADE_TEXT
     WHAT = "downgrade notice"
 
     notice_id: str
@@ -114,12 +101,6 @@ class DowngradeNotice(SignedStatement):
     signature: DualSignature
 
     def _check(self, what: str) -> None:
-        matching(self.notice_id, NOTICE_ID, what, "a notice id")
-        wire_id(self.item_id, what)
-        wire_id(self.originator_node, what)
-        party_code(self.originator_party, what)
-        sha384_hex(self.content_sha384, what)
-        set_text(self, "previous_classification", what)
         flag(self.declassified, f"{what}: declassified")
         if self.declassified:
             if self.new_classification is not None:
@@ -130,8 +111,6 @@ class DowngradeNotice(SignedStatement):
             set_text(self, "new_classification", what)
             if self.new_classification == self.previous_classification:
                 raise InvalidInput(f"{what}: the item is already {self.previous_classification}")
-        set_text(self, "reason", what)
-        wire_time(self.issued_at, f"{what}: issued_at")
 
     @classmethod
     def _parsed(cls, fields: dict[str, object]) -> dict[str, Any]:
@@ -167,10 +146,7 @@ class DisposalRequest:
         what = "disposal request"
         if self.kind not in DISPOSAL_KINDS:
             raise InvalidInput(f"a disposal request asks to {' or '.join(DISPOSAL_KINDS)}, not {self.kind!r}")
-        wire_id(self.item_id, what)
-        set_text(self, "reason", what)
-        user_name(self.requested_by, what)
-        wire_time(self.requested_at, f"{what}: requested_at")
+        check_fields(self, ("item_id", "reason", "requested_by", "requested_at"), what)
 
     def to_bytes(self) -> bytes:
         """Canonical JSON."""

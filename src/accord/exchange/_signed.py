@@ -6,7 +6,8 @@ frozen dataclass of named fields and a :class:`~accord.crypto.DualSignature`. Th
 and send the same way: the signed bytes are the canonical JSON of ``{"type":
 "accord-<purpose>", "v": 1, ...fields}``; the wire form is the canonical JSON of ``{"v": 1,
 ...fields, "signature": ...}``; both keys sign under the purpose. :class:`SignedStatement`
-holds those steps once, and the parsing of the wire form; each format names its ``PURPOSE``,
+holds those steps once, the checks of the fields whose names say what they hold
+(``CHECKED``), and the parsing of the wire form; each format names its ``PURPOSE``,
 ``FIELDS`` and ``ENTRIES``, adds to :meth:`SignedStatement._body` what is neither (``MORE``),
 and parses in :meth:`SignedStatement._parsed` whichever of its fields are not text.
 """
@@ -20,6 +21,7 @@ from accord.canonical import canonical_json
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
 from accord.exchange._fields import (
     FORMAT_VERSION,
+    check_fields,
     load_versioned,
     require_dual_signature,
     signature_field,
@@ -43,17 +45,20 @@ class SignedStatement:
     """The names of the fields that hold a tuple of entries, each carried as its ``to_dict()``."""
     MORE: ClassVar[tuple[str, ...]] = ()
     """The names of the other fields of the wire form (``_body`` adds them, ``_parsed`` reads them)."""
+    CHECKED: ClassVar[tuple[str, ...]] = ()
+    """The fields checked as their names say (:func:`~._fields.check_fields`), before :meth:`_check`."""
     WHAT: ClassVar[str]
     """What the format is called in an error message."""
     __dataclass_fields__: ClassVar[dict[str, Any]]
     signature: DualSignature
 
     def __post_init__(self) -> None:
-        """Check the format's fields (:meth:`_check`), then that it holds a dual signature.
+        """Check the format's fields (``CHECKED``, then :meth:`_check`), then that it holds a dual signature.
 
         Raises:
             InvalidInput: a field is invalid, or the signature is not a dual signature.
         """
+        check_fields(self, self.CHECKED, self.WHAT)
         self._check(self.WHAT)
         require_dual_signature(self.signature, self.WHAT)
 
