@@ -36,6 +36,7 @@ from accord.exchange._fields import (
     merkle_path,
     obj_field,
     require_dual_signature,
+    signature_field,
     str_field,
     wire_id,
 )
@@ -103,7 +104,7 @@ class SignedCheckpoint:
         what = "a signed checkpoint"
         exact_keys(data, _SIGNED_KEYS, what)
         checkpoint = Checkpoint.from_dict(obj_field(data, "checkpoint", what))
-        return cls(checkpoint, DualSignature.from_dict(obj_field(data, "signature", what)))
+        return cls(checkpoint, signature_field(data, what))
 
 
 @dataclass(frozen=True)

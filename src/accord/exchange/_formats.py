@@ -33,6 +33,7 @@ from accord.exchange._fields import (
     int_field,
     list_field,
     obj_field,
+    signature_field,
     str_field,
     wire_id,
 )
@@ -264,7 +265,7 @@ class Transmission:
             recipient=wire_id(str_field(obj, "recipient", what), what),
             created=str_field(obj, "created", what),
             envelopes=envelopes,
-            signature=DualSignature.from_dict(obj_field(obj, "signature", what)),
+            signature=signature_field(obj, what),
         )
 
 

@@ -57,7 +57,7 @@ from accord.exchange._fields import (
     list_field,
     load_versioned,
     merkle_path,
-    obj_field,
+    signature_field,
     time_text,
     versioned,
     wire_id,
@@ -191,7 +191,7 @@ class CheckpointStatement:
         obj = load_versioned(data, _STATEMENT_KEYS, what)
         return cls(
             checkpoint=_checkpoint(obj["checkpoint"], what),
-            signature=DualSignature.from_dict(obj_field(obj, "signature", what)),
+            signature=signature_field(obj, what),
             previous_size=_size(obj["previous_size"], what),
             proof=merkle_path(obj["proof"], f"{what}: proof"),
         )
@@ -333,7 +333,7 @@ class Countersignature:
             witness=witness,
             checkpoint=_checkpoint(obj["checkpoint"], what),
             signed_at=signed_at,
-            signature=DualSignature.from_dict(obj_field(obj, "signature", what)),
+            signature=signature_field(obj, what),
             cosignature=cosignature,
         )
 
@@ -455,7 +455,7 @@ class Gossip:
             pairs.append(
                 (
                     _checkpoint(entry["checkpoint"], what),
-                    DualSignature.from_dict(obj_field(entry, "signature", what)),
+                    signature_field(entry, what),
                 )
             )
         return cls(witness, tuple(pairs))

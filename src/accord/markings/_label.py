@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import pairwise
+from typing import ClassVar, Self
 
 from accord.canonical import canonical_json, unique_keys
 from accord.errors import LabelError
@@ -34,6 +35,7 @@ from accord.markings._schemes import Level, scheme
 __all__ = [
     "ConfidentialityLabel",
     "Issuance",
+    "JsonForm",
     "check_keys",
     "derive_alternative",
     "load_json_object",
@@ -84,6 +86,44 @@ def load_json_object(data: bytes | str, what: str) -> Mapping[str, object]:
     return loaded
 
 
+class JsonForm:
+    """What a label and a marking share: canonical JSON bytes, and strict parsing from JSON.
+
+    A subclass gives ``to_dict`` and ``from_dict`` and names itself in messages (``WHAT``).
+    """
+
+    __slots__ = ()
+    WHAT: ClassVar[str]
+
+    def to_dict(self) -> dict[str, object]:
+        """Returns the JSON-ready dict."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Self:
+        """Builds one from :meth:`to_dict` output, strictly."""
+        raise NotImplementedError
+
+    def canonical_bytes(self) -> bytes:
+        """Returns the canonical JSON encoding; a label's is what a binding signs (STANAG 4778).
+
+        UTF-8 without escapes, keys sorted, no spaces, times as ``YYYY-MM-DDTHH:MM:SSZ``.
+        """
+        return canonical_json(self.to_dict())
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> Self:
+        """Parses one from JSON.
+
+        Args:
+            data: UTF-8 bytes or text, e.g. :meth:`canonical_bytes` output.
+
+        Raises:
+            LabelError: The JSON is malformed or what it holds is invalid.
+        """
+        return cls.from_dict(load_json_object(data, cls.WHAT))
+
+
 def _category_from_dict(raw: object) -> Category:
     data = check_keys(raw, _CATEGORY_KEYS, frozenset(), "a category")
     type_text = data["type"]
@@ -117,7 +157,7 @@ def _parsed_category(tag: str, type_: CategoryType, values: tuple[str, ...]) -> 
 
 
 @dataclass(frozen=True, slots=True)
-class ConfidentialityLabel:
+class ConfidentialityLabel(JsonForm):
     """A STANAG 4774 confidentiality label.
 
     Attributes:
@@ -134,6 +174,8 @@ class ConfidentialityLabel:
     Raises:
         LabelError: Any field is malformed or inconsistent (see the module docstring).
     """
+
+    WHAT: ClassVar[str] = "a label"
 
     policy: str
     classification: str
@@ -260,28 +302,6 @@ class ConfidentialityLabel:
             review_time=None if review is None else parse_time(review, "review_time"),
             agreement=_optional_str(data, "agreement"),
         )
-
-    def canonical_bytes(self) -> bytes:
-        """Returns the canonical JSON encoding, the bytes a binding signs (STANAG 4778).
-
-        UTF-8 without escapes, keys sorted, no spaces, times as ``YYYY-MM-DDTHH:MM:SSZ``.
-        """
-        return canonical_json(self.to_dict())
-
-    @classmethod
-    def from_json(cls, data: bytes | str) -> ConfidentialityLabel:
-        """Parses a label from JSON.
-
-        Args:
-            data: UTF-8 bytes or text, e.g. :meth:`canonical_bytes` output.
-
-        Returns:
-            The label.
-
-        Raises:
-            LabelError: The JSON is malformed or the label is invalid.
-        """
-        return cls.from_dict(load_json_object(data, "a label"))
 
     def with_classification(self, level: Level) -> ConfidentialityLabel:
         """Returns a copy at another level of the same scheme (e.g. after a downgrade).

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
-from accord.canonical import canonical_json
 from accord.errors import LabelError
-from accord.markings._label import ConfidentialityLabel, check_keys, load_json_object
+from accord.markings._label import ConfidentialityLabel, JsonForm, check_keys
 
 __all__ = ["Marking"]
 
 
 @dataclass(frozen=True, slots=True)
-class Marking:
+class Marking(JsonForm):
     """The labels of one item: the originator's and the alternatives in other schemes.
 
     Attributes:
@@ -30,6 +30,8 @@ class Marking:
     Raises:
         LabelError: An alternative is in the originator's scheme or two share a scheme.
     """
+
+    WHAT: ClassVar[str] = "a marking"
 
     originator: ConfidentialityLabel
     alternatives: tuple[ConfidentialityLabel, ...] = ()
@@ -137,25 +139,6 @@ class Marking:
                 raise LabelError("a marking's alternatives must be JSON objects")
             alts.append(ConfidentialityLabel.from_dict(alt))
         return cls(ConfidentialityLabel.from_dict(originator), tuple(alts))
-
-    def canonical_bytes(self) -> bytes:
-        """Returns the canonical JSON encoding (UTF-8, sorted keys, compact)."""
-        return canonical_json(self.to_dict())
-
-    @classmethod
-    def from_json(cls, data: bytes | str) -> Marking:
-        """Parses a marking from JSON.
-
-        Args:
-            data: UTF-8 bytes or text, e.g. :meth:`canonical_bytes` output.
-
-        Returns:
-            The marking.
-
-        Raises:
-            LabelError: The JSON is malformed or the marking is invalid.
-        """
-        return cls.from_dict(load_json_object(data, "a marking"))
 
 
 def _overwrite_message(originator: ConfidentialityLabel, policy: str) -> str:

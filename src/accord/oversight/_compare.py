@@ -13,7 +13,7 @@ Pure: it compares what the reports say; verify each first (:func:`verify_report`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from accord.errors import InvalidInput
 from accord.oversight._figures import MIRRORS, SEPARATOR
@@ -45,13 +45,7 @@ class Discrepancy:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view."""
-        return {
-            "month": self.month,
-            "figure": self.figure,
-            "count": self.count,
-            "mirror": self.mirror,
-            "mirror_count": self.mirror_count,
-        }
+        return asdict(self)
 
 
 def _mirror(name: str, own: str, other: str) -> str | None:
