@@ -36,7 +36,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, ClassVar, Final, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -52,6 +52,9 @@ from accord.crypto._encoding import (
 )
 from accord.crypto._verified import verified_signatures
 from accord.errors import InvalidInput, VerificationFailed
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["DualSignature", "SigningKeys", "VerifyKeys", "verify_ed25519_note"]
 
@@ -127,8 +130,42 @@ def verify_ed25519_note(public_key: bytes, message: bytes, signature: bytes) -> 
         raise VerificationFailed("signature does not verify") from exc
 
 
+class _Pair:
+    """An Ed25519 value and an ML-DSA-65 value that go together (a dual signature, a node's
+    public keys), carried as ``{"ed25519": b64url, "mldsa65": b64url}``."""
+
+    _WHAT: ClassVar[str]
+    """What the pair is called in an error message."""
+    _LENGTHS: ClassVar[tuple[int, int]]
+    """The lengths of the Ed25519 value and of the ML-DSA-65 value, in bytes."""
+    ed25519: bytes
+    mldsa65: bytes
+
+    def to_dict(self) -> dict[str, str]:
+        """Return ``{"ed25519": b64url, "mldsa65": b64url}``."""
+        return {"ed25519": b64e(self.ed25519), "mldsa65": b64e(self.mldsa65)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> Self:
+        """Parse the form written by :meth:`to_dict`.
+
+        Args:
+            d: A mapping with exactly the keys ``ed25519`` and ``mldsa65``.
+
+        Raises:
+            InvalidInput: If a key is missing or unknown, or a value is not base64url of
+                the right length (or, for public keys, not a valid public key).
+        """
+        d = require_keys(d, _SIG_KEYS, cls._WHAT)
+        ed25519_len, mldsa65_len = cls._LENGTHS
+        make: Callable[..., Self] = cls
+        return make(
+            ed25519=field_b64(d, "ed25519", ed25519_len), mldsa65=field_b64(d, "mldsa65", mldsa65_len)
+        )
+
+
 @dataclass(frozen=True)
-class DualSignature:
+class DualSignature(_Pair):
     """An Ed25519 signature and an ML-DSA-65 signature over the same message.
 
     Attributes:
@@ -139,6 +176,9 @@ class DualSignature:
         InvalidInput: On construction, if either value is not bytes of the right length.
     """
 
+    _WHAT = "signature"
+    _LENGTHS = (ED25519_SIGNATURE_LEN, MLDSA65_SIGNATURE_LEN)
+
     ed25519: bytes
     mldsa65: bytes
 
@@ -146,33 +186,9 @@ class DualSignature:
         require_bytes("ed25519 signature", self.ed25519, ED25519_SIGNATURE_LEN)
         require_bytes("mldsa65 signature", self.mldsa65, MLDSA65_SIGNATURE_LEN)
 
-    def to_dict(self) -> dict[str, str]:
-        """Return ``{"ed25519": b64url, "mldsa65": b64url}``."""
-        return {"ed25519": b64e(self.ed25519), "mldsa65": b64e(self.mldsa65)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, object]) -> DualSignature:
-        """Parse the form written by :meth:`to_dict`.
-
-        Args:
-            d: A mapping with exactly the keys ``ed25519`` and ``mldsa65``.
-
-        Returns:
-            The signature.
-
-        Raises:
-            InvalidInput: If a key is missing or unknown, or a value is not base64url of
-                the right length.
-        """
-        d = require_keys(d, _SIG_KEYS, "signature")
-        return cls(
-            ed25519=field_b64(d, "ed25519", ED25519_SIGNATURE_LEN),
-            mldsa65=field_b64(d, "mldsa65", MLDSA65_SIGNATURE_LEN),
-        )
-
 
 @dataclass(frozen=True, repr=False)
-class VerifyKeys:
+class VerifyKeys(_Pair):
     """The public half of a node's signing keys.
 
     Attributes:
@@ -183,6 +199,9 @@ class VerifyKeys:
         InvalidInput: On construction, if either key is not bytes of the right length
             or is not a valid public key.
     """
+
+    _WHAT = "verify keys"
+    _LENGTHS = (ED25519_PUBLIC_LEN, MLDSA65_PUBLIC_LEN)
 
     ed25519: bytes
     mldsa65: bytes
@@ -224,30 +243,9 @@ class VerifyKeys:
         tag = _check_purpose(purpose)
         if not isinstance(signature, DualSignature) or not isinstance(message, bytes):
             raise VerificationFailed("signature does not verify")
-        # Exactly these bytes verified before under these keys: the same answer (_verified).
-        remembered = (
-            self.ed25519,
-            self.mldsa65,
-            b"purpose:" + tag,
-            message,
-            signature.ed25519,
-            signature.mldsa65,
+        self._verify_both(
+            b"purpose:" + tag, message, signature, _ed25519_message(tag, message), _mldsa_context(tag)
         )
-        if remembered in verified_signatures:
-            return
-        ed_key, ml_key = self._loaded
-        ok = True
-        try:
-            ed_key.verify(signature.ed25519, _ed25519_message(tag, message))
-        except InvalidSignature:
-            ok = False
-        try:
-            ml_key.verify(signature.mldsa65, message, _mldsa_context(tag))
-        except InvalidSignature:
-            ok = False
-        if not ok:
-            raise VerificationFailed("signature does not verify")
-        verified_signatures.add(remembered)
 
     def verify_note(self, message: bytes, signature: DualSignature) -> None:
         """Verify a signature made by :meth:`SigningKeys.sign_note` (both halves must verify).
@@ -263,17 +261,31 @@ class VerifyKeys:
         _check_note(message)
         if not isinstance(signature, DualSignature):
             raise VerificationFailed("signature does not verify")
-        remembered = (self.ed25519, self.mldsa65, b"note", message, signature.ed25519, signature.mldsa65)
+        self._verify_both(b"note", message, signature, message, b"")
+
+    def _verify_both(
+        self, domain: bytes, message: bytes, signature: DualSignature, ed25519_message: bytes, context: bytes
+    ) -> None:
+        """Check both halves of ``signature`` (always both), unless exactly these bytes verified before.
+
+        Ed25519 signed ``ed25519_message``, ML-DSA-65 signed ``message`` under ``context``;
+        ``domain`` (the purpose or the note) keys the memory of successes (:mod:`._verified`).
+
+        Raises:
+            VerificationFailed: either half does not verify.
+        """
+        # Exactly these bytes verified before under these keys: the same answer (_verified).
+        remembered = (self.ed25519, self.mldsa65, domain, message, signature.ed25519, signature.mldsa65)
         if remembered in verified_signatures:
             return
         ed_key, ml_key = self._loaded
         ok = True
         try:
-            ed_key.verify(signature.ed25519, message)
+            ed_key.verify(signature.ed25519, ed25519_message)
         except InvalidSignature:
             ok = False
         try:
-            ml_key.verify(signature.mldsa65, message, b"")
+            ml_key.verify(signature.mldsa65, message, context)
         except InvalidSignature:
             ok = False
         if not ok:
@@ -309,30 +321,6 @@ class VerifyKeys:
         """
         digest = hashlib.sha256(_FINGERPRINT_DOMAIN + self.ed25519 + self.mldsa65).hexdigest()
         return "sha256:" + digest
-
-    def to_dict(self) -> dict[str, str]:
-        """Return ``{"ed25519": b64url, "mldsa65": b64url}``."""
-        return {"ed25519": b64e(self.ed25519), "mldsa65": b64e(self.mldsa65)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, object]) -> VerifyKeys:
-        """Parse the form written by :meth:`to_dict`.
-
-        Args:
-            d: A mapping with exactly the keys ``ed25519`` and ``mldsa65``.
-
-        Returns:
-            The public keys.
-
-        Raises:
-            InvalidInput: If a key is missing or unknown, or a value is not base64url of
-                the right length or not a valid public key.
-        """
-        d = require_keys(d, _SIG_KEYS, "verify keys")
-        return cls(
-            ed25519=field_b64(d, "ed25519", ED25519_PUBLIC_LEN),
-            mldsa65=field_b64(d, "mldsa65", MLDSA65_PUBLIC_LEN),
-        )
 
 
 class SigningKeys:
