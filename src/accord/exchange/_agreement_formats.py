@@ -11,7 +11,9 @@ pinned partners, :mod:`accord.node.registry`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from accord.agreements import Note
 from accord.canonical import canonical_json, loads_object
@@ -29,6 +31,7 @@ __all__ = [
 
 SIGNATURE_FORMAT = "accord-agreement-signature/1"
 NOTE_FORMAT = "accord-note/1"
+_SIGNED_TEXT = ("agreement_id", "digest", "party", "node_id")
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class AgreementSignature:
     def to_json(self) -> str:
         """The signature file's text: the statement and the signature."""
         body = _agreement_body(self.agreement_id, self.digest, self.party, self.node_id)
-        return canonical_json({**body, "signature": self.signature.to_dict()}).decode("utf-8")
+        return _file_text(body, self.signature)
 
     @classmethod
     def parse(cls, text: str | bytes) -> AgreementSignature:
@@ -57,18 +60,10 @@ class AgreementSignature:
         Raises:
             InvalidInput: malformed.
         """
-        data = loads_object(text, "agreement signature")
-        keys = {"format", "agreement_id", "digest", "party", "node_id", "signature"}
-        if set(data) != keys or data["format"] != SIGNATURE_FORMAT:
-            raise InvalidInput(
-                f"agreement signature must have exactly {sorted(keys)} and format {SIGNATURE_FORMAT}"
-            )
-        fields = [data[k] for k in ("agreement_id", "digest", "party", "node_id")]
-        sig = data["signature"]
-        if not all(isinstance(f, str) for f in fields) or not isinstance(sig, dict):
-            raise InvalidInput("agreement signature has fields of the wrong type")
-        agreement_id, digest, party, node_id = (str(f) for f in fields)
-        return cls(agreement_id, digest, party, node_id, DualSignature.from_dict(sig))
+        what = "agreement signature"
+        data, signature = _load_file(text, what, what, SIGNATURE_FORMAT, dict.fromkeys(_SIGNED_TEXT, str))
+        agreement_id, digest, party, node_id = (str(data[name]) for name in _SIGNED_TEXT)
+        return cls(agreement_id, digest, party, node_id, signature)
 
 
 @dataclass(frozen=True)
@@ -85,8 +80,7 @@ class SignedNote:
 
     def to_json(self) -> str:
         """The note file's text: the statement and the signature."""
-        body = _note_body(self.note, self.signer)
-        return canonical_json({**body, "signature": self.signature.to_dict()}).decode("utf-8")
+        return _file_text(_note_body(self.note, self.signer), self.signature)
 
     @classmethod
     def parse(cls, text: str | bytes) -> SignedNote:
@@ -95,14 +89,37 @@ class SignedNote:
         Raises:
             InvalidInput: malformed.
         """
-        data = loads_object(text, "diplomatic note")
-        keys = {"format", "note", "signer", "signature"}
-        if set(data) != keys or data["format"] != NOTE_FORMAT:
-            raise InvalidInput(f"note file must have exactly {sorted(keys)} and format {NOTE_FORMAT}")
-        note, signer, sig = data["note"], data["signer"], data["signature"]
-        if not isinstance(note, dict) or not isinstance(signer, str) or not isinstance(sig, dict):
-            raise InvalidInput("note file has fields of the wrong type")
-        return cls(Note.from_dict(note), signer, DualSignature.from_dict(sig))
+        kinds = {"note": dict, "signer": str}
+        data, signature = _load_file(text, "diplomatic note", "note file", NOTE_FORMAT, kinds)
+        return cls(Note.from_dict(cast("dict[str, object]", data["note"])), str(data["signer"]), signature)
+
+
+def _file_text(body: dict[str, object], signature: DualSignature) -> str:
+    """A signed file's text: the statement's fields and the signature, canonical JSON."""
+    return canonical_json({**body, "signature": signature.to_dict()}).decode("utf-8")
+
+
+def _load_file(
+    text: str | bytes, what: str, file: str, file_format: str, kinds: Mapping[str, type]
+) -> tuple[dict[str, object], DualSignature]:
+    """The fields of a signed file (each of its kind) and its signature, not verified.
+
+    ``what`` names it when its text is not a JSON object, ``file`` when it is not such a file.
+
+    Raises:
+        InvalidInput: not a JSON object, other keys than ``format``, ``kinds`` and
+            ``signature``, another format, or a field of another kind.
+    """
+    data = loads_object(text, what)
+    keys = {"format", *kinds, "signature"}
+    if set(data) != keys or data["format"] != file_format:
+        raise InvalidInput(f"{file} must have exactly {sorted(keys)} and format {file_format}")
+    signature = data["signature"]
+    if not isinstance(signature, dict) or any(
+        not isinstance(data[name], kind) for name, kind in kinds.items()
+    ):
+        raise InvalidInput(f"{file} has fields of the wrong type")
+    return data, DualSignature.from_dict(signature)
 
 
 def _agreement_body(agreement_id: str, digest: str, party: str, node_id: str) -> dict[str, object]:
