@@ -243,9 +243,7 @@ class VerifyKeys(_Pair):
         tag = _check_purpose(purpose)
         if not isinstance(signature, DualSignature) or not isinstance(message, bytes):
             raise VerificationFailed("signature does not verify")
-        self._verify_both(
-            b"purpose:" + tag, message, signature, _ed25519_message(tag, message), _mldsa_context(tag)
-        )
+        self._verify_both(message, signature, tag)
 
     def verify_note(self, message: bytes, signature: DualSignature) -> None:
         """Verify a signature made by :meth:`SigningKeys.sign_note` (both halves must verify).
@@ -261,23 +259,27 @@ class VerifyKeys(_Pair):
         _check_note(message)
         if not isinstance(signature, DualSignature):
             raise VerificationFailed("signature does not verify")
-        self._verify_both(b"note", message, signature, message, b"")
+        self._verify_both(message, signature, None)
 
-    def _verify_both(
-        self, domain: bytes, message: bytes, signature: DualSignature, ed25519_message: bytes, context: bytes
-    ) -> None:
+    def _verify_both(self, message: bytes, signature: DualSignature, purpose: bytes | None) -> None:
         """Check both halves of ``signature`` (always both), unless exactly these bytes verified before.
 
-        Ed25519 signed ``ed25519_message``, ML-DSA-65 signed ``message`` under ``context``;
-        ``domain`` (the purpose or the note) keys the memory of successes (:mod:`._verified`).
+        ``purpose`` is the checked purpose (module docstring: Ed25519 over the prefixed
+        message, ML-DSA-65 under its context), or None for a note (both over the bytes as
+        they are, ML-DSA-65 under the empty context).
 
         Raises:
             VerificationFailed: either half does not verify.
         """
+        domain = b"note" if purpose is None else b"purpose:" + purpose
         # Exactly these bytes verified before under these keys: the same answer (_verified).
         remembered = (self.ed25519, self.mldsa65, domain, message, signature.ed25519, signature.mldsa65)
         if remembered in verified_signatures:
             return
+        if purpose is None:
+            ed25519_message, context = message, b""
+        else:
+            ed25519_message, context = _ed25519_message(purpose, message), _mldsa_context(purpose)
         ed_key, ml_key = self._loaded
         ok = True
         try:
