@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 from accord.crypto import DualSignature
@@ -69,14 +69,8 @@ class HeldItem:
         object.__setattr__(self, "message_ids", ids)
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        return {
-            "item_id": self.item_id,
-            "content_sha384": self.content_sha384,
-            "status": self.status,
-            "copies": self.copies,
-            "message_ids": list(self.message_ids),
-        }
+        """JSON-ready form: every field, the message ids as a list."""
+        return {**asdict(self), "message_ids": list(self.message_ids)}
 
     @classmethod
     def from_dict(cls, obj: object) -> HeldItem:
