@@ -269,3 +269,15 @@ def test_send_many_is_all_or_nothing(federation: FederationLike) -> None:
     assert [s.seq for s in sent] == [1, 2, 3]
     _deliver(jpn, Loopback(kor))
     assert {v.id for v in kor.items.inbox().views} == set(good)
+
+
+def test_a_misspelt_or_missing_send_term_is_refused_not_dropped(federation: FederationLike) -> None:
+    """``send``'s terms are keywords checked at run time too: a misspelt ``agreement_id`` must not
+    quietly become "the agreement that covers KOR", and nothing is queued."""
+    jpn = federation.jpn
+    item = _report(jpn, "sato", "秘", ["KOR"], Precedence.ROUTINE)
+    with pytest.raises(TypeError, match=r"unknown \['agreement'\], missing \[\]"):
+        jpn.sending.send(item, to="KOR", actor="sato", agreement="JPN-KOR-2016")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"unknown \[\], missing \['to'\]"):
+        jpn.sending.send_many([item], actor="sato")  # type: ignore[call-arg]
+    assert jpn.delivery.outbox() == []

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from accord.items import Precedence
 from accord.node.audit._journal import JournalPage
 from accord.node.audit._verify_report import Finding, VerifyReport
@@ -127,3 +129,10 @@ def test_views_with_nested_results_and_tuples() -> None:
     assert list(shown)[:3] == ["id", "direction", "reporting_node"]
     assert (shown["items"], shown["originators"]) == (["item-1", "item-2"], ["jpn-node"])
     assert _text(JournalPage(events=(), next_after=None)) == '{"events": [], "next_after": null}'
+
+
+def test_a_field_left_out_must_exist() -> None:
+    """A renamed field must not start showing because the name left out no longer matches."""
+    sent = Sent("m-1", "KOR", "KOR", "JPN-KOR-2016", Precedence.ROUTINE, 1, "digest")
+    with pytest.raises(ValueError, match=r"Sent has no field \['secret'\] to leave out"):
+        json_view(sent, leave_out={"secret"})

@@ -15,8 +15,8 @@ an envelope into the outbox in :mod:`._sealing`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Required, TypedDict, Unpack
+from collections.abc import Mapping, Sequence
+from typing import TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,20 +34,37 @@ from accord.store import ItemRepository, NewEvent, PartyRow, append_event
 __all__ = ["Outgoing", "SendTerms", "SendingService", "Sent", "suite_of"]
 
 
-class SendTerms(TypedDict, total=False):
+class _Whom(TypedDict):
+    # The terms every release names; a class of its own (not ``Required[...]``) so that the
+    # run-time check below sees them as required too (Python 3.11 cannot read ``Required``
+    # from postponed annotations).
+    to: str
+    actor: str
+
+
+class SendTerms(_Whom, total=False):
     """To whom and how :meth:`SendingService.send` (and ``send_many``) release: keyword arguments.
 
     Attributes:
-        to: The recipient party (every pinned node of it gets an envelope).
-        actor: The user who releases.
+        to: The recipient party (every pinned node of it gets an envelope). Required.
+        actor: The user who releases. Required.
         precedence: The envelopes' precedence; not given or ``None``: the item's own.
         agreement_id: The agreement asked for; not given or ``None``: the one that covers ``to``.
     """
 
-    to: Required[str]
-    actor: Required[str]
     precedence: Precedence | None
     agreement_id: str | None
+
+
+def _check_terms(terms: Mapping[str, object]) -> None:
+    # mypy checks the callers it sees; this keeps a misspelt or missing term (a script's,
+    # a test's) from being dropped silently — an agreement asked for must never fall back
+    # to "the one that covers `to`" because its keyword was wrong.
+    known = SendTerms.__required_keys__ | SendTerms.__optional_keys__
+    unknown = sorted(terms.keys() - known)
+    missing = sorted(SendTerms.__required_keys__ - terms.keys())
+    if unknown or missing:
+        raise TypeError(f"send terms: unknown {unknown}, missing {missing}")
 
 
 class SendingService(FootingBase):
@@ -79,6 +96,7 @@ class SendingService(FootingBase):
             NotFound, PolicyDenied, TranslationRefused, AgreementStateError: as :meth:`send`,
                 for the first item refused (nothing is queued then).
         """
+        _check_terms(terms)
         to, actor = terms["to"].strip().upper(), terms["actor"]
         precedence, agreement_id = terms.get("precedence"), terms.get("agreement_id")
         first = item_ids[0] if len(item_ids) == 1 else None
