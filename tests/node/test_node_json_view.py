@@ -1,4 +1,4 @@
-"""The JSON view of the node's result dataclasses (node/core/_json_view.py).
+"""The JSON view of the node's result dataclasses (accord/json_view.py).
 
 Every ``--json`` output and API body built on :class:`JsonView` or :func:`json_view` keeps its
 keys in the order written here and its values as shown: the literal texts are what the
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from accord.items import Precedence
+from accord.json_view import JsonView, json_ready, json_view
 from accord.node.audit._journal import JournalPage
 from accord.node.audit._verify_report import Finding, VerifyReport
-from accord.node.core._json_view import JsonView, json_ready, json_view
 from accord.node.custody._compromise_case import CaseView
 from accord.node.custody._reconciliation import Difference, Reconciliation
 from accord.node.holdings._item_types import Equivalent

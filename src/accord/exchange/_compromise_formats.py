@@ -36,6 +36,7 @@ from accord.exchange._fields import (
     str_field,
 )
 from accord.exchange._signed import SignedStatement
+from accord.json_view import JsonView
 
 __all__ = ["CompromiseNotice", "CompromiseReport", "CompromisedItem", "compromise_text", "new_case_id"]
 
@@ -63,7 +64,7 @@ def compromise_text(value: object, what: str) -> str:
 
 
 @dataclass(frozen=True)
-class CompromisedItem:
+class CompromisedItem(JsonView):
     """One item a notice is about: its id and the digest of its content as held."""
 
     item_id: str
@@ -71,10 +72,6 @@ class CompromisedItem:
 
     def __post_init__(self) -> None:
         check_fields(self, ("item_id", "content_sha384"), "compromised item")
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        return {"item_id": self.item_id, "content_sha384": self.content_sha384}
 
     @classmethod
     def from_dict(cls, obj: object) -> CompromisedItem:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Final
 
 from accord.crypto import DualSignature
@@ -31,6 +31,7 @@ from accord.exchange._fields import (
 )
 from accord.exchange._signed import SignedStatement
 from accord.items import HoldingState
+from accord.json_view import JsonView
 
 __all__ = ["HOLDING_STATUSES", "HeldItem", "HoldingsSummary", "new_summary_id"]
 
@@ -47,7 +48,7 @@ def new_summary_id() -> str:
 
 
 @dataclass(frozen=True)
-class HeldItem:
+class HeldItem(JsonView):
     """One line of a holdings summary: an item as the holder holds it."""
 
     item_id: str
@@ -67,10 +68,6 @@ class HeldItem:
         if len(ids) != len(self.message_ids):
             raise InvalidInput(f"{what}: a message id is listed twice")
         object.__setattr__(self, "message_ids", ids)
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready form: every field, the message ids as a list."""
-        return {**asdict(self), "message_ids": list(self.message_ids)}
 
     @classmethod
     def from_dict(cls, obj: object) -> HeldItem:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from accord.canonical import canonical_json
 from accord.errors import ItemError
 from accord.items._kinds import ItemKind, parse_fields
+from accord.json_view import JsonView
 from accord.markings import ConfidentialityLabel
 
 __all__ = ["AttachmentRef", "ItemContent", "binding_statement"]
@@ -35,7 +36,7 @@ def _encodable(text: str) -> bool:
 
 
 @dataclass(frozen=True)
-class AttachmentRef:
+class AttachmentRef(JsonView):
     """What the binding says of one attachment: its name, type, size and SHA-384."""
 
     name: str
@@ -62,10 +63,6 @@ class AttachmentRef:
             raise ItemError("attachment size cannot be negative")
         if not _SHA384_HEX.fullmatch(self.sha384):
             raise ItemError("attachment digest must be 96 lower-case hex digits (SHA-384)")
-
-    def to_dict(self) -> dict[str, object]:
-        """The attachment as a JSON object."""
-        return {"name": self.name, "media_type": self.media_type, "size": self.size, "sha384": self.sha384}
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ Pure: it compares what the reports say; verify each first (:func:`verify_report`
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from accord.errors import InvalidInput
+from accord.json_view import JsonView
 from accord.oversight._figures import MIRRORS, SEPARATOR
 from accord.oversight._report import MonthFigures, OversightReport
 
@@ -26,7 +27,7 @@ PERIOD = "period"
 
 
 @dataclass(frozen=True)
-class Discrepancy:
+class Discrepancy(JsonView):
     """One figure on which the two reports disagree.
 
     Attributes:
@@ -42,10 +43,6 @@ class Discrepancy:
     count: int
     mirror: str
     mirror_count: int
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view."""
-        return asdict(self)
 
 
 def _mirror(name: str, own: str, other: str) -> str | None:

@@ -24,9 +24,9 @@ from sqlalchemy.sql import Select
 
 from accord.canonical import parse_time
 from accord.errors import InvalidInput, NotFound
+from accord.json_view import JsonView
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
-from accord.node.core._json_view import JsonView
 from accord.node.core._principal import Act
 from accord.node.holdings._access import AccessService
 from accord.node.registry._users import UserService

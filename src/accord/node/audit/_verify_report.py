@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accord.errors import IntegrityError
-from accord.node.core._json_view import JsonView
+from accord.json_view import JsonView
 
 __all__ = ["KINDS", "Finding", "VerifyReport"]
 

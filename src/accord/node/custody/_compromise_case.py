@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import Agreement
 from accord.errors import AgreementStateError, NotFound
-from accord.node.core._json_view import JsonView
+from accord.json_view import JsonView
 from accord.node.holdings._stored import stored_marking
 from accord.node.registry._users import User
 from accord.node.transfer._services import ServiceBase

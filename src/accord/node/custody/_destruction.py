@@ -23,9 +23,9 @@ from accord.canonical import format_time
 from accord.errors import InvalidInput, NotFound, PolicyDenied, Withheld
 from accord.exchange import UNSIGNED, DestructionCertificate, new_certificate_id
 from accord.items import DestructionDirection, HoldingState, Precedence
+from accord.json_view import JsonView
 from accord.markings import Marking
 from accord.node.core._journal_done import journal_done
-from accord.node.core._json_view import JsonView
 from accord.node.core._principal import Act
 from accord.node.custody._translations import translations_of
 from accord.node.holdings._search_index import SearchIndex

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from accord.exchange import DestructionCertificate
-from accord.node.core._json_view import JsonView
+from accord.json_view import JsonView
 from accord.node.custody._field_table import FieldTable
 from accord.store import (
     ConsentRepository,

@@ -15,9 +15,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.json_view import json_view
 from accord.node.audit._ledger import LedgerService
 from accord.node.core._journal_done import journal_done
-from accord.node.core._json_view import json_view
 from accord.node.core._principal import Act
 from accord.node.custody._compromise_case import CaseDesk
 from accord.node.custody._field_table import FieldTable

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from accord.canonical import parse_time
 from accord.exchange import ConsentToken
 from accord.items import FINAL_HOLDING_STATES
+from accord.json_view import json_view
 from accord.markings import Marking, banner, received_banner
 from accord.node.core._home import NodeConfig
-from accord.node.core._json_view import json_view
 from accord.node.custody._copies import CopyView, copies_of
 from accord.node.custody._translations import translations_of
 from accord.node.holdings._stored import originated_at, stored_marking

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from accord.exchange import HeldItem, HoldingsSummary
 from accord.items import HoldingState, OutboxState
-from accord.node.core._json_view import JsonView
+from accord.json_view import JsonView
 from accord.store import (
     ConsentReceiptRow,
     ConsentRepository,

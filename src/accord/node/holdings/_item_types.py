@@ -17,8 +17,8 @@ from pathlib import Path
 
 from accord.crypto import Binding
 from accord.items import AttachmentRef, ItemContent, Precedence
+from accord.json_view import JsonView
 from accord.markings import Marking
-from accord.node.core._json_view import JsonView
 
 __all__ = [
     "DamagedItem",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accord.exchange import ConsentToken
-from accord.node.core._json_view import JsonView
+from accord.json_view import JsonView
 from accord.store import ConsentRow
 
 __all__ = ["ConsentView", "view_of"]

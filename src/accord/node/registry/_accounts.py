@@ -28,9 +28,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
+from accord.json_view import JsonView
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
-from accord.node.core._json_view import JsonView
 from accord.node.core._principal import Act, Principal
 from accord.node.registry._users import Role, User, UserService
 from accord.store import ApiTokenRow, NewEvent, UserRow, append_event, format_stamp

@@ -33,9 +33,9 @@ from accord.exchange import (
     read_bundle,
     write_bundle,
 )
+from accord.json_view import JsonView
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
-from accord.node.core._json_view import JsonView
 from accord.node.core._principal import Act
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._delivery import DeliveryService

@@ -21,7 +21,7 @@ from accord.agreements import Agreement
 from accord.crypto import Suite, seal_envelope
 from accord.exchange import EnvelopeHeader, IdentityCard, WireEnvelope, lane_of
 from accord.items import Direction, OutboxState, Precedence
-from accord.node.core._json_view import json_view
+from accord.json_view import json_view
 from accord.node.core._principal import Act
 from accord.store import OutboxRepository, OutboxRow, SequenceRepository, format_stamp
 

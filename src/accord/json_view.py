@@ -1,10 +1,12 @@
-"""The JSON view of a node's result dataclasses: one rule for their ``to_dict``.
+"""The JSON view of a result dataclass: one rule for its ``to_dict``.
 
-A result (a report, a listed token, a bundle's summary …) is a frozen dataclass; its JSON
-view is every field in the order the class declares it, each value made JSON-ready by
-:func:`json_ready`. A result whose view is just that subclasses :class:`JsonView`; one that
-shows more (a property) or less, or renames a key, says so in its own ``to_dict`` around
-:func:`json_view`.
+A result (a node's report, a listed token, a holdings line, an oversight mismatch …) is a
+frozen dataclass; its JSON view is every field in the order the class declares it, each value
+made JSON-ready by :func:`json_ready`. A result whose view is just that subclasses
+:class:`JsonView`; one that shows more (a property) or less, or renames a key, says so in its
+own ``to_dict`` around :func:`json_view`. It sits in the bottom layer, beside
+:mod:`accord.canonical`, so that every layer above (exchange, store, oversight, node) keeps the
+one rule.
 """
 
 from __future__ import annotations
