@@ -327,6 +327,23 @@ def test_a_forged_notice_is_quarantined_at_the_originator(trio: Trio) -> None:
     assert any(r.startswith("VerificationFailed") for r in _quarantined(trio.jpn))
 
 
+def test_a_notice_for_another_originator_is_refused_before_its_signature_is_checked(trio: Trio) -> None:
+    """Authenticate in order: the author named is the sender, the notice is for us, then its signature."""
+    item = _provided(trio)
+    forged = _notice(
+        trio.usa.ctx.keys,
+        originator_node="usa-dod",
+        items=(CompromisedItem(item, DIGEST),),
+        reported_at=format_time(trio.kor.ctx.now()),
+    )
+    _inject(trio.kor, "JPN-KOR-GSOMIA-2016", forged, item)
+    trio.deliver(trio.kor)
+    assert _cases(trio.jpn) == []
+    (reason,) = _quarantined(trio.jpn)
+    assert reason.startswith("PolicyDenied")
+    assert reason.endswith("the compromise notice is for usa-dod, not this node")
+
+
 def test_a_notice_about_an_item_never_provided_to_the_sender_is_quarantined(trio: Trio) -> None:
     item = _provided(trio)  # provided to KOR only
     notice = _notice(

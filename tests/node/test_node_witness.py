@@ -278,6 +278,34 @@ def test_a_countersignature_of_a_checkpoint_never_signed_is_quarantined(trio: Tr
     assert any("never signed" in reason for reason in _quarantined(trio.jpn))
 
 
+def test_a_countersignature_of_another_ledger_is_refused_before_its_signature_is_checked(trio: Trio) -> None:
+    """Authenticate in order: the witness named is the sender, the ledger is ours, then the signature."""
+    held = _published(trio)
+    other = Checkpoint("usa-dod", held.checkpoint.size, held.checkpoint.root, held.checkpoint.timestamp)
+    counter = Countersignature.make(
+        trio.usa.ctx.keys, witness="kor-mnd", checkpoint=other, signed_at=format_time(trio.kor.ctx.now())
+    )
+    now = trio.kor.ctx.now()
+    with trio.kor.ctx.db.transaction() as session:
+        trio.kor.sending.enqueue(
+            session,
+            Outgoing(
+                kind="countersignature",
+                card=trio.kor.parties.card(session, "jpn-mod"),
+                agreement=trio.kor.agreements.any_in_force_with(session, "JPN", now),
+                precedence=Precedence.ROUTINE,
+                item_id=NO_ITEM,
+                payload=counter.to_bytes(),
+            ),
+            Act("test", now),
+        )
+    trio.deliver(trio.kor)
+    refused = [r for r in _quarantined(trio.jpn) if "countersignature" in r]
+    assert refused
+    assert all(r.startswith("InvalidInput") for r in refused)
+    assert all(r.endswith("a countersignature of the ledger of usa-dod, not of this node") for r in refused)
+
+
 def test_the_alarm_row_holds_both_signed_checkpoints_as_json(trio: Trio) -> None:
     held = _published(trio)
     forged = _signed(

@@ -40,9 +40,7 @@ from accord.node.transfer._control import (
     about_no_item,
     authored_by,
     handle,
-    require_author,
     signed_by,
-    verify_signed,
 )
 from accord.node.transfer._services import ServiceBase, Services
 from accord.store import LedgerCheckpointRow, SqlHashStore, WitnessCountersignatureRow, format_stamp
@@ -74,27 +72,18 @@ class WitnessIncoming(ServiceBase):
             PolicyDenied: the witness is not the sender.
             VerificationFailed: not signed by the sender, or a checkpoint we never signed.
         """
-        me = self._ctx.config.node_id
-
-        def authenticate(counter: Countersignature) -> None:
-            require_author(
-                header,
-                sender_party,
-                node=counter.witness,
-                denial="a node sends only its own countersignatures",
-            )
-            if counter.checkpoint.origin != me:
-                raise InvalidInput(
-                    f"a countersignature of the ledger of {counter.checkpoint.origin}, not of this node"
-                )
-            verify_signed(session, self._parties.signer, header, counter)
-
         return handle(
             header,
             plaintext,
             Steps(
                 parse=Countersignature.parse,
-                authenticate=authenticate,
+                authenticate=signed_by(
+                    Received(session, header, sender_party),
+                    self._parties.signer,
+                    lambda counter: (counter.witness, None),
+                    "a node sends only its own countersignatures",
+                    also=lambda counter: self._of_our_ledger(counter.checkpoint, "a countersignature of"),
+                ),
                 locate=lambda counter: session.get(LedgerCheckpointRow, counter.checkpoint.size),
                 check=lambda counter, ours: _signed_here(
                     ours, counter.checkpoint, f"{header.sender} countersigns a checkpoint"
@@ -157,18 +146,13 @@ class WitnessIncoming(ServiceBase):
                 copy of this node, or an older state of it, signed a history of its own).
         """
 
-        def authenticate(request: ProofRequest) -> None:
-            # No author to name: anyone we exchange with may ask; the envelope says who.
-            origin = request.checkpoint.origin
-            if origin != self._ctx.config.node_id:
-                raise InvalidInput(f"a proof request about the ledger of {origin}, not of this node")
-
         return handle(
             header,
             plaintext,
             Steps(
                 parse=ProofRequest.parse,
-                authenticate=authenticate,
+                # No author to name: anyone we exchange with may ask; the envelope says who.
+                authenticate=lambda request: self._of_our_ledger(request.checkpoint, "a proof request about"),
                 locate=lambda request: session.get(LedgerCheckpointRow, request.checkpoint.size),
                 check=lambda request, ours: _signed_here(
                     ours, request.checkpoint, f"{header.sender} asks for a proof to a checkpoint"
@@ -263,6 +247,15 @@ class WitnessIncoming(ServiceBase):
         agreement = self._agreements.get_in(session, header.agreement_id)
         self._partners.send(session, statement, card, agreement, Act(ACTOR, now))
         return Entry({"to": header.sender, "from_size": request.from_size, "size": checkpoint.size})
+
+    def _of_our_ledger(self, checkpoint: Checkpoint, what: str) -> None:
+        """Authenticate: the checkpoint a message is about (``what`` it is) is of this node's ledger.
+
+        Raises:
+            InvalidInput: a checkpoint of another node's ledger.
+        """
+        if checkpoint.origin != self._ctx.config.node_id:
+            raise InvalidInput(f"{what} the ledger of {checkpoint.origin}, not of this node")
 
     def _receipt(self, apply: Apply, now: datetime) -> Incoming:
         """The receipt of a message about no item (see :func:`._control.about_no_item`)."""

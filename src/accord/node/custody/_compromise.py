@@ -56,13 +56,13 @@ from accord.node.transfer._control import (
     Apply,
     Entry,
     Incoming,
+    Received,
     Steps,
     about_item,
     handle,
     not_on_record,
     originated_item,
-    require_author,
-    verify_signed,
+    signed_by,
 )
 from accord.node.transfer._services import ServiceBase, Services
 from accord.store import (
@@ -165,14 +165,9 @@ class CompromiseService(ServiceBase):
     ) -> Incoming:
         own = self._ctx.config
 
-        def authenticate(notice: CompromiseNotice) -> None:
-            denial = "a compromise notice must come from the node that reports it (Art. 17)"
-            require_author(
-                header, sender_party, node=notice.reporting_node, party=notice.reporting_party, denial=denial
-            )
+        def for_us(notice: CompromiseNotice) -> None:
             if notice.originator_node != own.node_id:
                 raise PolicyDenied(f"the compromise notice is for {notice.originator_node}, not this node")
-            verify_signed(session, self._parties.signer, header, notice)
 
         def locate(notice: CompromiseNotice) -> list[ItemRow]:
             rows: list[ItemRow] = []
@@ -200,7 +195,13 @@ class CompromiseService(ServiceBase):
             plaintext,
             Steps(
                 parse=CompromiseNotice.parse,
-                authenticate=authenticate,
+                authenticate=signed_by(
+                    Received(session, header, sender_party),
+                    self._parties.signer,
+                    lambda notice: (notice.reporting_node, notice.reporting_party),
+                    "a compromise notice must come from the node that reports it (Art. 17)",
+                    also=for_us,
+                ),
                 locate=locate,
                 check=check,
                 apply=apply,
@@ -242,12 +243,9 @@ class CompromiseService(ServiceBase):
     ) -> Incoming:
         own = self._ctx.config
 
-        def authenticate(report: CompromiseReport) -> None:
-            denial = "a compromise report must come from the node that reported the case (Art. 17)"
-            require_author(header, sender_party, node=report.reporting_node, denial=denial)
+        def for_us(report: CompromiseReport) -> None:
             if report.originator_node != own.node_id:
                 raise PolicyDenied(f"the compromise report is for {report.originator_node}, not this node")
-            verify_signed(session, self._parties.signer, header, report)
 
         def locate(report: CompromiseReport) -> tuple[CompromiseCaseRow, list[CompromiseItemRow]]:
             case = CompromiseRepository(session).get(report.case_id)
@@ -275,7 +273,13 @@ class CompromiseService(ServiceBase):
             plaintext,
             Steps(
                 parse=CompromiseReport.parse,
-                authenticate=authenticate,
+                authenticate=signed_by(
+                    Received(session, header, sender_party),
+                    self._parties.signer,
+                    lambda report: (report.reporting_node, None),
+                    "a compromise report must come from the node that reported the case (Art. 17)",
+                    also=for_us,
+                ),
                 locate=locate,
                 check=check,
                 apply=lambda write, report, found, now: _close_case(

@@ -301,16 +301,24 @@ def authored_by(
 
 
 def signed_by(
-    received: Received, signer: Signer, author: Callable[[S], tuple[str, str | None]], denial: str
+    received: Received,
+    signer: Signer,
+    author: Callable[[S], tuple[str, str | None]],
+    denial: str,
+    *,
+    also: Callable[[S], None] | None = None,
 ) -> Callable[[S], None]:
-    """The authenticate step of a signed message: named author first, then its signature.
+    """The authenticate step of a signed message: named author first, then ``also``, then its signature.
 
-    See :func:`require_author` and :func:`verify_signed`.
+    ``also`` checks what else the message must name before its signature is worth checking
+    (this node as the one it is for); see :func:`require_author` and :func:`verify_signed`.
     """
 
     def authenticate(message: S) -> None:
         node, party = author(message)
         require_author(received.header, received.sender_party, node=node, party=party, denial=denial)
+        if also is not None:
+            also(message)
         verify_signed(received.session, signer, received.header, message)
 
     return authenticate
