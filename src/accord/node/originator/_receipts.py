@@ -66,7 +66,7 @@ class ConsentReceiptService(ServiceBase):
             Steps(
                 parse=ConsentReceipt.parse,
                 authenticate=signed_by(
-                    Received(session, header, sender_party),
+                    steps,
                     self._parties.signer,
                     lambda r: (r.third_party_node, r.third_party),
                     "a consent receipt must come from the third party's node that received the item",
