@@ -254,12 +254,8 @@ def test_a_proof_from_another_size_makes_the_witness_demand_one_from_the_size_it
     assert trio.kor.witness.alarms() == []
 
 
-def test_a_countersignature_of_a_checkpoint_never_signed_is_quarantined(trio: Trio) -> None:
-    held = _published(trio)
-    fake = Checkpoint("jpn-mod", held.checkpoint.size, b"\x04" * 32, held.checkpoint.timestamp)
-    counter = Countersignature.make(
-        trio.kor.ctx.keys, witness="kor-mnd", checkpoint=fake, signed_at=format_time(trio.kor.ctx.now())
-    )
+def _countersign_to_jpn(trio: Trio, counter: Countersignature) -> None:
+    """KOR sends ``counter`` to JPN as it stands (a misbehaving witness), and it is delivered."""
     now = trio.kor.ctx.now()
     with trio.kor.ctx.db.transaction() as session:
         trio.kor.sending.enqueue(
@@ -275,6 +271,15 @@ def test_a_countersignature_of_a_checkpoint_never_signed_is_quarantined(trio: Tr
             Act("test", now),
         )
     trio.deliver(trio.kor)
+
+
+def test_a_countersignature_of_a_checkpoint_never_signed_is_quarantined(trio: Trio) -> None:
+    held = _published(trio)
+    fake = Checkpoint("jpn-mod", held.checkpoint.size, b"\x04" * 32, held.checkpoint.timestamp)
+    counter = Countersignature.make(
+        trio.kor.ctx.keys, witness="kor-mnd", checkpoint=fake, signed_at=format_time(trio.kor.ctx.now())
+    )
+    _countersign_to_jpn(trio, counter)
     assert any("never signed" in reason for reason in _quarantined(trio.jpn))
 
 
@@ -285,21 +290,7 @@ def test_a_countersignature_of_another_ledger_is_refused_before_its_signature_is
     counter = Countersignature.make(
         trio.usa.ctx.keys, witness="kor-mnd", checkpoint=other, signed_at=format_time(trio.kor.ctx.now())
     )
-    now = trio.kor.ctx.now()
-    with trio.kor.ctx.db.transaction() as session:
-        trio.kor.sending.enqueue(
-            session,
-            Outgoing(
-                kind="countersignature",
-                card=trio.kor.parties.card(session, "jpn-mod"),
-                agreement=trio.kor.agreements.any_in_force_with(session, "JPN", now),
-                precedence=Precedence.ROUTINE,
-                item_id=NO_ITEM,
-                payload=counter.to_bytes(),
-            ),
-            Act("test", now),
-        )
-    trio.deliver(trio.kor)
+    _countersign_to_jpn(trio, counter)
     refused = [r for r in _quarantined(trio.jpn) if "countersignature" in r]
     assert refused
     assert all(r.startswith("InvalidInput") for r in refused)
