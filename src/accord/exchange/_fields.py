@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Final, TypeVar
 
 from accord.canonical import format_time, loads_object, parse_time
@@ -402,55 +403,60 @@ def _time(record: object, name: str, what: str) -> datetime:
     return wire_time(getattr(record, name), f"{what}: {name}")
 
 
-FIELD_CHECKS: Final[Mapping[str, _FieldCheck]] = {
-    "request_id": _form(REQUEST_ID, "a request id"),
-    "token_id": _form(TOKEN_ID, "a consent token id"),
-    "notice_id": _form(NOTICE_ID, "a notice id"),
-    "certificate_id": _form(_CERTIFICATE_ID, "a destruction certificate id"),
-    "receipt_id": _form(_CONSENT_RECEIPT_ID, "a consent receipt id"),
-    "summary_id": _form(_SUMMARY_ID, "a holdings summary id"),
-    "case_id": _form(_CASE_ID, "a case id (case- and 32 hex digits)"),
-    "content_sha384": _value(sha384_hex),
-    **dict.fromkeys(
-        ("item_id", "message_id", "originator_node", "holder_node", "third_party_node", "reporting_node"),
-        _value(wire_id),
-    ),
-    **dict.fromkeys(
-        ("originator_party", "holder_party", "third_party", "for_party", "reporting_party"),
-        _value(party_code),
-    ),
-    **dict.fromkeys(
-        (
-            "approved_by",
-            "requested_by",
-            "decided_by",
-            "destroyed_by",
-            "witness",
-            "made_by",
-            "reported_by",
-            "closed_by",
+FIELD_CHECKS: Final[Mapping[str, _FieldCheck]] = MappingProxyType(
+    {
+        "request_id": _form(REQUEST_ID, "a request id"),
+        "token_id": _form(TOKEN_ID, "a consent token id"),
+        "notice_id": _form(NOTICE_ID, "a notice id"),
+        "certificate_id": _form(_CERTIFICATE_ID, "a destruction certificate id"),
+        "receipt_id": _form(_CONSENT_RECEIPT_ID, "a consent receipt id"),
+        "summary_id": _form(_SUMMARY_ID, "a holdings summary id"),
+        "case_id": _form(_CASE_ID, "a case id (case- and 32 hex digits)"),
+        "content_sha384": _value(sha384_hex),
+        **dict.fromkeys(
+            ("item_id", "message_id", "originator_node", "holder_node", "third_party_node", "reporting_node"),
+            _value(wire_id),
         ),
-        _value(user_name),
-    ),
-    **dict.fromkeys(
-        (
-            "requested_at",
-            "decided_at",
-            "revoked_at",
-            "issued_at",
-            "expires_at",
-            "destroyed_at",
-            "received_at",
-            "made_at",
-            "reported_at",
-            "closed_at",
+        **dict.fromkeys(
+            ("originator_party", "holder_party", "third_party", "for_party", "reporting_party"),
+            _value(party_code),
         ),
-        _time,
-    ),
-    **dict.fromkeys(("purpose", "reason", "method", "previous_classification"), set_text),
-}
+        **dict.fromkeys(
+            (
+                "approved_by",
+                "requested_by",
+                "decided_by",
+                "destroyed_by",
+                "witness",
+                "made_by",
+                "reported_by",
+                "closed_by",
+            ),
+            _value(user_name),
+        ),
+        **dict.fromkeys(
+            (
+                "requested_at",
+                "decided_at",
+                "revoked_at",
+                "issued_at",
+                "expires_at",
+                "destroyed_at",
+                "received_at",
+                "made_at",
+                "reported_at",
+                "closed_at",
+            ),
+            _time,
+        ),
+        **dict.fromkeys(("purpose", "reason", "method", "previous_classification"), set_text),
+    }
+)
 """What each field a peer format names means, by its name: ``holder_party`` is a party code,
-``made_at`` a canonical time, ``reason`` a line of free text… in every format that has one."""
+``made_at`` a canonical time, ``reason`` a line of free text… in every format that lists it in
+its ``CHECKED`` (read-only). One name means something else elsewhere: the witnessing formats'
+``witness`` (a countersignature's, a gossip's) is a node id, checked by those formats
+themselves — here ``witness`` is a person, the destruction certificate's."""
 
 
 def check_fields(record: object, names: Iterable[str], what: str) -> None:
