@@ -31,7 +31,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ENV", "STAGES", "install", "read_events", "stages"]
+from bench import _lock_trace
+
+__all__ = ["ENV", "STAGES", "flush", "install", "read_events", "stages"]
 
 ENV = "ACCORD_BENCH_TRACE_DIR"
 
@@ -51,12 +53,14 @@ def _emit(event: str, **fields: Any) -> None:
             "t": time.monotonic(),
             "cpu": time.thread_time(),
             "tid": threading.get_native_id(),
+            "pid": os.getpid(),
             **fields,
         }
     )
 
 
-def _flush() -> None:
+def flush() -> None:
+    """Write the events kept so far (the process's exit does it too)."""
     if _out is not None:
         os.write(_out, "".join(json.dumps(event) + "\n" for event in _events).encode())
         _events.clear()
@@ -74,7 +78,8 @@ def install() -> None:
     if not where or _out is not None:
         return
     _out = os.open(Path(where) / f"{os.getpid()}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    atexit.register(_flush)  # `accord serve` ends on SIGINT (the benchmark's stop) through its normal exit
+    atexit.register(flush)  # `accord serve` ends on SIGINT (the benchmark's stop) through its normal exit
+    _lock_trace.install(_emit)
     _sender()
     _receiver()
 

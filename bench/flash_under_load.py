@@ -31,13 +31,14 @@ import multiprocessing
 import os
 import random
 import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from accord.items import Precedence
 from accord.node import Node
-from bench import _flash_trace
+from bench import _flash_trace, _lock_trace
 from bench._common import (
     create_reports,
     inbox_times,
@@ -56,13 +57,17 @@ TARGET_P50_MS = 50.0
 TARGET_P99_MS = 250.0
 
 
-def _send_all(home: str, ids: list[str]) -> None:
+def _send_all(home: str, ids: list[str], trace: bool) -> None:
+    if trace:  # the ROUTINE sender's write transactions too (bench/_lock_trace.py)
+        _flash_trace.install()
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped: write the events (below)
     node = Node.open(Path(home))
     try:
         for item_id in ids:
             node.sending.send(item_id, to="KOR", actor="sato")
     finally:
         node.close()
+        _flash_trace.flush()  # a multiprocessing child ends without its atexit hooks
 
 
 def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear scenario
@@ -89,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
     gap = args.gap or (0.05 if args.quick else 0.3)
     rng = random.Random(args.seed)  # noqa: S311 - send times, not keys
     print(f"== FLASH under load: {FLASH_COUNT} FLASH during {megabytes} MiB imagery + {reports} ROUTINE ==")
+    serve_env = _trace_env(args.trace)
     with tempfile.TemporaryDirectory(prefix="accord-bench-") as tmp:
         root = Path(tmp)
         fed = make_federation(root)
@@ -98,12 +104,16 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
             flash, _ = create_reports(fed.jpn, FLASH_COUNT, precedence=Precedence.FLASH)
             print(f"created: imagery {size:,} B, {reports} ROUTINE and {FLASH_COUNT} FLASH reports")
             context = multiprocessing.get_context("spawn")
-            with serve_subprocesses(fed, _trace_env(args.trace)) as served:
+            with serve_subprocesses(fed, serve_env) as served:
+                roles = {os.getpid(): "bench", **{pid: party for party, pid in served.pids.items()}}
                 spies = profilers(served.pids, args.profile)
-                start, pressure = time.time(), _cpu_pressure()
+                start, pressure, window = time.time(), _cpu_pressure(), time.monotonic()
                 fed.jpn.sending.send(imagery_id, to="KOR", actor="sato")
-                sender = context.Process(target=_send_all, args=(str(fed.homes["JPN"]), routine))
+                sender = context.Process(
+                    target=_send_all, args=(str(fed.homes["JPN"]), routine, serve_env is not None)
+                )
                 sender.start()
+                roles[sender.pid or 0] = "routine"
                 sent: list[tuple[str, float, bool]] = []
                 send_ms: list[float] = []
                 send_cpu_ms: list[float] = []
@@ -181,9 +191,14 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
             f"p99 {percentile(receipt_ms, 99):.1f} ms"
         )
     if args.trace is not None:
-        joined = _flash_trace.stages(_flash_trace.read_events(args.trace), monotonic)
+        _flash_trace.flush()
+        events = _flash_trace.read_events(args.trace)
+        joined = _flash_trace.stages(events, monotonic)
         (args.trace / "stages.json").write_text(json.dumps(joined))
         _print_stages(joined)
+        flash_db = next((e["db"] for e in events if e["ev"] == "db.hold" and e["pid"] == os.getpid()), None)
+        if flash_db is not None:
+            _lock_trace.report([e for e in events if e["t"] >= window], flash_db, roles, os.getpid())
     ok50, ok99 = p50 <= TARGET_P50_MS, p99 <= TARGET_P99_MS
     print(f"RESULT FLASH p50 {p50:.1f} ms (target <= {TARGET_P50_MS:.0f}): {'met' if ok50 else 'MISSED'}")
     print(f"RESULT FLASH p99 {p99:.1f} ms (target <= {TARGET_P99_MS:.0f}): {'met' if ok99 else 'MISSED'}")
@@ -203,12 +218,15 @@ def _cpu_pressure() -> float:
 
 
 def _trace_env(where: Path | None) -> dict[str, str] | None:
-    """What the serving processes need to trace themselves (``bench/_flash_trace.py``), if asked."""
+    """What the serving processes need to trace themselves (``bench/_flash_trace.py``), if asked;
+    this process and the ROUTINE sender trace their write transactions too (``bench/_lock_trace.py``)."""
     if where is None:
         return None
     where.mkdir(parents=True, exist_ok=True)
     for old in where.glob("*.jsonl"):
         old.unlink()
+    os.environ[_flash_trace.ENV] = str(where)
+    _flash_trace.install()  # before the federation opens its databases
     here = Path(__file__).resolve().parent
     paths = [str(here / "_trace_site"), str(here.parent), os.environ.get("PYTHONPATH", "")]
     return {_flash_trace.ENV: str(where), "PYTHONPATH": os.pathsep.join(p for p in paths if p)}

@@ -154,6 +154,7 @@ def test_store_exports() -> None:
         "WitnessGossipRow",
         "WitnessPublishedRow",
         "WitnessSeenRow",
+        "WriteContended",
         "access_keys",
         "add_search_docs",
         "all_item_ids",

@@ -6,7 +6,7 @@ from accord.store._compromise_repository import CompromiseRepository, Destructio
 from accord.store._consent_repository import ConsentRepository
 from accord.store._console_sessions import ConsolePreferenceRow, ConsoleSessionRepository, ConsoleSessionRow
 from accord.store._copy_repository import CopyRepository
-from accord.store._database import ChangeWatch, Database, savepoint, sqlite_url
+from accord.store._database import ChangeWatch, Database, WriteContended, savepoint, sqlite_url
 from accord.store._exchange_repositories import (
     InboxRepository,
     QuarantineRepository,
@@ -176,6 +176,7 @@ __all__ = [
     "WitnessGossipRow",
     "WitnessPublishedRow",
     "WitnessSeenRow",
+    "WriteContended",
     "access_keys",
     "add_search_docs",
     "all_item_ids",

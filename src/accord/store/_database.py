@@ -27,7 +27,15 @@ from accord.store._journal_watch import JournalWatchers, Listener
 if TYPE_CHECKING:
     from alembic.config import Config
 
-__all__ = ["HEAD_REVISION", "ChangeWatch", "Database", "savepoint", "script_head_revision", "sqlite_url"]
+__all__ = [
+    "HEAD_REVISION",
+    "ChangeWatch",
+    "Database",
+    "WriteContended",
+    "savepoint",
+    "script_head_revision",
+    "sqlite_url",
+]
 
 HEAD_REVISION: Final = "0018"
 """The newest migration this Accord ships (a test checks it against Alembic's script directory).
@@ -62,9 +70,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
-    # Reads take no lock (WAL readers see a snapshot); writes take the write lock at once.
+    # Reads take no lock (WAL readers see a snapshot); writes take the write lock at once,
+    # except optimistic ones, which take it at their first write (Database.transaction).
     options = connection.get_execution_options()
-    if options.get("accord_read_only"):
+    if options.get("accord_read_only") or options.get("accord_optimistic"):
         connection.exec_driver_sql("BEGIN")
     elif options.get("accord_urgent"):
         _begin_urgent(connection)
@@ -103,6 +112,18 @@ def _begin_urgent(connection: Any) -> None:
 
 
 _UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE unique_violation
+
+
+class WriteContended(StorageError):
+    """An optimistic transaction could not write: another writer held SQLite's write lock, or
+    committed after this transaction's first read (its reads are stale). Nothing was written;
+    the caller runs the work again in an ordinary transaction (it never reaches a user)."""
+
+
+def _lost_write_race(exc: SQLAlchemyError) -> bool:
+    """Whether ``exc`` is SQLite's SQLITE_BUSY (or BUSY_SNAPSHOT): the lock was not to be had."""
+    orig = getattr(exc, "orig", None)
+    return isinstance(orig, sqlite3.OperationalError) and orig.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
 
 
 @contextmanager
@@ -204,6 +225,7 @@ class Database:
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
         self._read_engine = self.engine.execution_options(accord_read_only=True)
         self._urgent_engine = self.engine.execution_options(accord_urgent=True)
+        self._optimistic_engine = self.engine.execution_options(accord_optimistic=True)
         self._commits = 0
         self._queued = 0
         self._pokes = 0
@@ -272,17 +294,34 @@ class Database:
             raise StorageError(f"cannot read the database: {exc.__class__.__name__}: {exc}") from exc
 
     @contextmanager
-    def transaction(self, *, read_only: bool = False, urgent: bool = False) -> Iterator[Session]:
+    def transaction(
+        self, *, read_only: bool = False, urgent: bool = False, optimistic: bool = False
+    ) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error.
 
         ``read_only`` transactions take no write lock on SQLite (a WAL snapshot), so
         listings and checks never wait behind a long write; they must not write.
         ``urgent`` ones (FLASH work) take the write lock ahead of routine writers.
+        ``optimistic`` ones (SQLite; ignored elsewhere) read from a snapshot without the write
+        lock and take it at their first write, which SQLite refuses at once if the snapshot is
+        no longer the newest: what was read is then exactly what is current when the writes
+        happen, as if the lock had been held throughout, while a routine unit of work's reads
+        and checks no longer keep FLASH work from the lock (issue 14).
 
         Raises:
+            WriteContended: (``optimistic`` only) another writer got in first; nothing was
+                written, and the caller does the work again in an ordinary transaction.
             StorageError: the database failed (the work is rolled back).
         """
-        bind = self._read_engine if read_only else self._urgent_engine if urgent else self.engine
+        bind = (
+            self._read_engine
+            if read_only
+            else self._urgent_engine
+            if urgent
+            else self._optimistic_engine
+            if optimistic and self.dialect == "sqlite"
+            else self.engine
+        )
         wrote = not read_only
         queued = False
         noted = None
@@ -298,6 +337,8 @@ class Database:
         except AccordError:
             raise
         except SQLAlchemyError as exc:
+            if optimistic and _lost_write_race(exc):
+                raise WriteContended(f"another writer got in first: {getattr(exc, 'orig', exc)}") from exc
             raise StorageError(
                 f"database error: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"
             ) from exc

@@ -97,12 +97,28 @@ class SendingService(FootingBase):
                 for the first item refused (nothing is queued then).
         """
         _check_terms(terms)
+        if terms.get("precedence") is Precedence.FLASH or self._any_flash(item_ids):
+            return self._send_all(item_ids, terms, urgent=True)
+        # Routine work checks and seals without SQLite's write lock and takes it only to write,
+        # so that FLASH work waits for the writes, not for the checks (issue 14); if another
+        # writer got in first, it is done again, at last holding the lock throughout.
+        return self._ctx.optimistically(
+            lambda optimistic: self._send_all(item_ids, terms, optimistic=optimistic)
+        )
+
+    def _send_all(
+        self, item_ids: Sequence[str], terms: SendTerms, *, urgent: bool = False, optimistic: bool = False
+    ) -> list[Sent]:
         to, actor = terms["to"].strip().upper(), terms["actor"]
         precedence, agreement_id = terms.get("precedence"), terms.get("agreement_id")
         first = item_ids[0] if len(item_ids) == 1 else None
         detail: dict[str, object] = {"to": to, "items": len(item_ids)}
-        urgent = precedence is Precedence.FLASH or self._any_flash(item_ids)
-        with self._ctx.work(actor, "item.send", item_id=first, detail=detail, urgent=urgent) as session:
+        working = (
+            self._ctx.optimistic_work(actor, "item.send", item_id=first, detail=detail)
+            if optimistic
+            else self._ctx.work(actor, "item.send", item_id=first, detail=detail, urgent=urgent)
+        )
+        with working as session:
             user = self._users.get_in(session, actor)
             # The rows, attachments, notices and consents of all the items: one query each,
             # not one each per item.
