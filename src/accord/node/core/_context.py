@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TypedDict, TypeVar, Unpack
 
 from sqlalchemy.orm import Session
 
@@ -23,10 +23,18 @@ from accord.node.core._home import HomeLayout, NodeConfig
 from accord.node.core._urgency import UrgentWork
 from accord.store import BlobStore, Database, NewEvent, WriteContended, append_event
 
-__all__ = ["Clock", "NodeContext", "utc_now"]
+__all__ = ["Clock", "NodeContext", "WorkSubject", "utc_now"]
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
+
+
+class WorkSubject(TypedDict, total=False):
+    """What a unit of work is about (:meth:`NodeContext.work`), for the journal of its refusal."""
+
+    item_id: str | None
+    detail: Mapping[str, object] | None
+
 
 OPTIMISTIC_TRIES = 2
 """Tries without the write lock before one that holds it (:meth:`NodeContext.optimistically`). In
@@ -97,13 +105,7 @@ class NodeContext:
 
     @contextmanager
     def work(
-        self,
-        actor: str,
-        action: str,
-        *,
-        item_id: str | None = None,
-        detail: Mapping[str, object] | None = None,
-        urgent: bool = False,
+        self, actor: str, action: str, *, urgent: bool = False, **about: Unpack[WorkSubject]
     ) -> Iterator[Session]:
         """Run one unit of work in one transaction; journal a refusal if it fails.
 
@@ -112,18 +114,11 @@ class NodeContext:
         Raises:
             AccordError: whatever the work raised, after the refusal has been journalled.
         """
-        with self._journalled(actor, action, item_id, detail, self.db.transaction(urgent=urgent)) as session:
+        with self._journalled(actor, action, about, self.db.transaction(urgent=urgent)) as session:
             yield session
 
     @contextmanager
-    def optimistic_work(
-        self,
-        actor: str,
-        action: str,
-        *,
-        item_id: str | None = None,
-        detail: Mapping[str, object] | None = None,
-    ) -> Iterator[Session]:
+    def optimistic_work(self, actor: str, action: str, **about: Unpack[WorkSubject]) -> Iterator[Session]:
         """:meth:`work` that takes the write lock only to write (``Database.transaction(optimistic=True)``).
 
         Raises:
@@ -131,8 +126,7 @@ class NodeContext:
                 (not a refusal): the caller does the work again with :meth:`work`.
             AccordError: whatever the work raised, after the refusal has been journalled.
         """
-        transaction = self.db.transaction(optimistic=True)
-        with self._journalled(actor, action, item_id, detail, transaction) as session:
+        with self._journalled(actor, action, about, self.db.transaction(optimistic=True)) as session:
             yield session
 
     def optimistically(self, work: Callable[[bool], T]) -> T:
@@ -148,12 +142,7 @@ class NodeContext:
 
     @contextmanager
     def _journalled(
-        self,
-        actor: str,
-        action: str,
-        item_id: str | None,
-        detail: Mapping[str, object] | None,
-        transaction: AbstractContextManager[Session],
+        self, actor: str, action: str, about: WorkSubject, transaction: AbstractContextManager[Session]
     ) -> Iterator[Session]:
         try:
             with transaction as session:
@@ -161,7 +150,7 @@ class NodeContext:
         except WriteContended:
             raise  # nothing happened: the caller does the work again
         except AccordError as exc:
-            self.journal_refusal(actor, action, exc, item_id=item_id, detail=detail)
+            self.journal_refusal(actor, action, exc, **about)
             raise
 
     def journal_refusal(
