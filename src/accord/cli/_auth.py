@@ -23,8 +23,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import typer
-
 from accord.cli._common import check_writable, node_at, refusals
 from accord.errors import PolicyDenied
 from accord.node import Node
@@ -74,6 +72,8 @@ def login(node: Node, name: str) -> str:
         if not stdin_is_terminal():
             raise PolicyDenied(f"cannot authenticate {name[:64]}: {HOW_TO_LOGIN}")
         # To standard error, so that the prompt never mixes with --json output.
+        import typer  # noqa: PLC0415 - only to prompt: a listing's own parser never comes here
+
         password = str(typer.prompt(f"Password for {name[:64]}", hide_input=True, err=True))
     return node.accounts.authenticate(name, password).name
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-import typer
 from rich.console import Console, RenderableType
 from rich.table import Column, Table
 
@@ -88,6 +87,10 @@ def exit_code(error: AccordError) -> int:
 def fail(message: str, code: int = 3) -> NoReturn:
     """Print one line to standard error and exit with ``code``."""
     err_console.print(f"error: {message}", markup=False)
+    # Typer's exit, which its parser turns into the exit status (and accord.cli._list_argv
+    # too); imported on this path only, so that a listing without errors needs no Typer.
+    import typer  # noqa: PLC0415 - see above
+
     raise typer.Exit(code)
 
 
@@ -288,6 +291,8 @@ def write_or_echo(out: Path | None, text: str, wrote: str) -> None:
     """A document asked for with ``--out``: written whole to ``out`` (then ``wrote`` is said), or
     printed on standard output as it is. A write failure is the one-line StorageError."""
     if out is None:
+        import typer  # noqa: PLC0415 - Typer's echo, imported where used (see fail)
+
         typer.echo(text, nl=False)
         return
     with refusals():

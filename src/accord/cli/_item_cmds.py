@@ -23,23 +23,18 @@ from accord.cli._common import (
     check_writable,
     console,
     emit_json,
-    fail_if_damaged,
     node_at,
-    print_listing,
     read_text,
     refusals,
 )
 from accord.cli._item_4778_cmds import item_export_4778, item_import_4778
-from accord.cli._main import end_without_teardown
+from accord.cli._item_list import LIST_PAGE, list_items
 from accord.cli._options import HomeOpt, ItemIdArg, JsonOpt, as_option
 from accord.errors import Conflict, InvalidInput, LabelError, StorageError
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.limits import MAX_DOCUMENT_BYTES, MAX_TEXT_BYTES
 from accord.markings import ConfidentialityLabel, banner, from_xml, to_xml
-from accord.node import ItemListing, LabelRequest, NewItem
-
-LIST_PAGE = 50
-"""Items ``accord item list`` shows at a time, as the console's inbox pages them."""
+from accord.node import LabelRequest, NewItem
 
 __all__ = ["item_app", "label_app"]
 
@@ -174,56 +169,7 @@ def item_list(
     """
     if show_all and limit is not None:
         raise typer.BadParameter("--limit and --all cannot be used together", param_hint="'--limit'")
-    page = None if show_all else (limit or LIST_PAGE)
-    with acting(home, as_user) as (node, actor):
-        listing = node.items.listing(actor=actor, limit=page, offset=offset)
-    print_listing(
-        json_out,
-        {**_listing_json(listing), "total": listing.total, "offset": offset, "limit": page},
-        ("precedence", "id", "kind", "banner", "title"),
-        [
-            *(
-                (v.precedence.value, v.id, v.content.kind.value, v.banners[0], v.content.title)
-                for v in listing.views
-            ),
-            *(
-                (d.precedence.value, d.id, "?", "[red]INTEGRITY FAILURE[/]", d.reason)
-                for d in listing.damaged
-            ),
-        ],
-    )
-    if not json_out:
-        console.print(_shown(listing, offset, page), markup=False)
-    fail_if_damaged(listing.damaged)
-    # The node is closed and the listing's journal event committed: nothing is left to do
-    # but end the process (accord.cli._main: its teardown cost a third of the CPU).
-    end_without_teardown()
-
-
-def _listing_json(listing: ItemListing) -> dict[str, object]:
-    """The listed items, the damaged ones and whether more follow, as ``--json`` prints them."""
-    return {
-        "items": [{**v.summary(), "banner": v.banners[0]} for v in listing.views],
-        "damaged": [
-            {"id": d.id, "precedence": d.precedence.value, "reason": d.reason} for d in listing.damaged
-        ],
-        "more": listing.more,
-    }
-
-
-def _shown(listing: ItemListing, offset: int, page: int | None) -> str:
-    """The line under a listing: which items of how many readable it shows, and how to see more."""
-    count = len(listing.views) + len(listing.damaged)
-    total = listing.total if listing.total is not None else offset + count
-    if count == 0:
-        where = f"showing none of {total:,} readable"
-        return where if offset == 0 else f"{where} (--offset {offset} is past the last)"
-    line = f"showing {offset + 1:,}–{offset + count:,} of {total:,} readable"
-    if listing.more and page is not None:
-        # A full page was taken (an item that fails its check and may not be told about
-        # takes its place unseen): the next page starts after it.
-        line += f"; --all or --offset {offset + page} for more"
-    return line
+    list_items(as_user, home, json_out=json_out, limit=limit, offset=offset, show_all=show_all)
 
 
 @item_app.command("show")

@@ -50,7 +50,8 @@ def main() -> None:
     global _opted_in  # noqa: PLW0603 - only the command this call runs may opt in
     _opted_in = False
     # Imported here, each only on its path: `accord --help` is printed without Typer
-    # (accord.cli._root_help), every other command is Typer's.
+    # (accord.cli._root_help), and so is the usual `accord item list` (accord.cli._list_argv);
+    # every other command is Typer's.
     if is_root_help(sys.argv):
         from accord.cli._root_help import print_root_help  # noqa: PLC0415 - see above
 
@@ -58,9 +59,14 @@ def main() -> None:
         if QUICK_EXIT:
             _exit_now()  # nothing was opened: only Rich's modules would be freed
         return
-    from accord.cli._app import app  # noqa: PLC0415 - see above
+    from accord.cli._list_argv import parse, run  # noqa: PLC0415 - see above
 
+    listing = parse(sys.argv, os.environ)
     try:
+        if listing is not None:
+            run(listing)
+        from accord.cli._app import app  # noqa: PLC0415 - see above
+
         app()
     except SystemExit as exc:
         if exc.code in (0, None) and _opted_in and QUICK_EXIT and threading.active_count() == 1:

@@ -16,12 +16,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import insert, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from accord.errors import StorageError
 from accord.items import Direction
-from accord.store._repository import Repository, TableRepository
+from accord.store._repository import Repository, TableRepository, insert_unless_present
 from accord.store._tables import InboxMessageRow, PeerSequenceRow, QuarantineRow, ReceiptBatchRow, ReceiptRow
 
 __all__ = ["InboxRepository", "QuarantineRepository", "ReceiptRepository", "SequenceRepository"]
@@ -123,12 +121,7 @@ class SequenceRepository(Repository):
             return row
         # Made with INSERT … ON CONFLICT DO NOTHING: another worker may make it at the same time.
         table, values = PeerSequenceRow, {"peer": peer, "direction": direction, "last_seq": start}
-        dialect = self._session.get_bind().dialect.name
-        if dialect == "postgresql":
-            self._session.execute(postgresql_insert(table).values(values).on_conflict_do_nothing())
-        elif dialect == "sqlite":
-            self._session.execute(sqlite_insert(table).values(values).on_conflict_do_nothing())
-        else:
+        if not insert_unless_present(self._session, table, values):
             self._session.add(PeerSequenceRow(**values))
             self._session.flush()
         locked = self._session.get(

@@ -7,7 +7,8 @@ transaction and commits it) and decides nothing: the rules of the agreement stay
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import importlib
+from collections.abc import Collection, Mapping
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
@@ -15,10 +16,26 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from accord.store._tables import Base
 
-__all__ = ["Repository", "TableRepository"]
+__all__ = ["Repository", "TableRepository", "insert_unless_present"]
 
 R = TypeVar("R", bound=Base)
 C = TypeVar("C", bound=Base)
+
+
+def insert_unless_present(session: Session, table: type[Base], values: Mapping[str, object]) -> bool:
+    """``INSERT … ON CONFLICT DO NOTHING`` of one row of ``table`` (concurrent writers may race: both
+    win), where the session's dialect has it (SQLite, PostgreSQL); ``False`` elsewhere, where the
+    caller inserts the row its own way.
+
+    The dialect's module is imported here, for the dialect in use only: PostgreSQL's imports
+    its asyncpg and psycopg drivers' modules (a listing on SQLite needs none of them).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        return False
+    insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
+    session.execute(insert(table).values(dict(values)).on_conflict_do_nothing())
+    return True
 
 
 class Repository:

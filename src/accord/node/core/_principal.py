@@ -18,7 +18,6 @@ a person by their user name, the others with a prefix that no user name can take
 from __future__ import annotations
 
 import enum
-import getpass
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -89,6 +88,9 @@ class Principal:
 
 
 def _login() -> str:
+    # Imported here: getpass imports termios, which a command acting for a named user never needs.
+    import getpass  # noqa: PLC0415 - see above
+
     try:
         return getpass.getuser()[:40] or "unknown"
     except (OSError, KeyError):  # no login name in this environment (a container, a service)
