@@ -40,10 +40,8 @@ class ListArgs:
 
     as_user: str
     home: Path | None
-    """The command's ``--home``, else the root's ``--home``, else ``ACCORD_HOME``."""
-    root_home: Path | None
-    """The root's ``--home`` (``accord --home DIR item list``), which Typer's root callback
-    puts in ``ACCORD_HOME``."""
+    """The command's ``--home``, else the root's (``accord --home DIR item list``), else
+    ``ACCORD_HOME``."""
     json_out: bool = False
     limit: int | None = None
     offset: int = 0
@@ -77,12 +75,12 @@ def _parse(args: list[str], environ: Mapping[str, str]) -> ListArgs:
     limit = _number(given["--limit"], 1) if "--limit" in given else None
     if "--all" in given and limit is not None:
         raise _LeaveToTyper
-    root_home = _path(root["--home"]) if "--home" in root else None
+    if "--home" in root:
+        _path(root["--home"])  # checked by Typer even when the command's own --home wins
     home = given.get("--home") or root.get("--home") or environ.get("ACCORD_HOME")
     return ListArgs(
         as_user=given["--as"],
         home=_path(home) if home else None,
-        root_home=root_home,
         json_out="--json" in given,
         limit=limit,
         offset=_number(given.get("--offset", "0"), 0),
@@ -152,8 +150,6 @@ def run(args: ListArgs) -> NoReturn:
     from accord.cli._item_list import list_items  # noqa: PLC0415 - see above
 
     use_settings(None)  # what Typer's root callback does: the defaults
-    if args.root_home is not None:
-        os.environ["ACCORD_HOME"] = str(args.root_home)  # as the root callback does
     try:
         list_items(
             args.as_user,
