@@ -89,6 +89,27 @@ _NOT_FOR_LISTING = (
     "cedarpy",
     "hypothesis",
 )
+# Nor, when the console script reads the listing itself (accord.cli._list_argv) and the user
+# authenticates by an API token (the way for scripts): Typer and what it brings (its vendored
+# Click, pydantic to coerce parameters, the command modules), the STANAG 4774 XML codec (its
+# XML modules import urllib and ssl), PostgreSQL's dialect on a SQLite node, argon2, getpass.
+_NOT_FOR_A_SCRIPTS_LISTING = (
+    "typer",
+    "click",
+    "pydantic",
+    "pydantic_core",
+    "accord.cli._app",
+    "accord.cli._lazy",
+    "accord.cli._options",
+    "accord.cli._item_cmds",
+    "accord.markings._xml",
+    "xml.sax",
+    "defusedxml",
+    "sqlalchemy.dialects.postgresql",
+    "psycopg",
+    "argon2",
+    "getpass",
+)
 
 
 def _imported(args: list[str], env: dict[str, str] | None = None) -> tuple[int, set[str], str]:
@@ -176,6 +197,20 @@ def test_item_list_imports_neither_the_http_stack_nor_interop(fed: Fed) -> None:
     assert fed.jpn_item in out  # it did list: the node was opened, sato authenticated
     assert {"accord.node", "sqlalchemy"} <= modules
     assert _under(modules, _NOT_FOR_LISTING) == []
+
+
+def test_a_scripts_listing_imports_no_typer(cli: Cli, fed: Fed) -> None:
+    issued = cli.json("user", "token", "sato", "--days", "1", home=fed.jpn)
+    assert isinstance(issued, dict)
+    code, modules, out = _imported(
+        ["--home", str(fed.jpn), "item", "list", "--as", "sato", "--json"],
+        {"ACCORD_TOKEN": str(issued["secret"])},
+    )
+    assert code == 0
+    assert fed.jpn_item in out
+    assert {"accord.cli._list_argv", "accord.cli._item_list", "accord.node", "sqlalchemy"} <= modules
+    assert _under(modules, _NOT_FOR_LISTING) == []
+    assert _under(modules, _NOT_FOR_A_SCRIPTS_LISTING) == []
 
 
 def test_the_commands_that_need_them_still_load_them(fed: Fed, tmp_path: Path) -> None:

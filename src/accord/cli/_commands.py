@@ -7,16 +7,39 @@ app from them and :mod:`accord.cli._root_help` prints the root help from them al
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["COMMANDS", "HOME_HELP", "ROOT_HELP", "LazyCommand"]
+__all__ = ["COMMANDS", "HOME_HELP", "ROOT_HELP", "LazyCommand", "starting_up"]
 
 ROOT_HELP = "Accord: exchange classified military information under a GSOMIA, the agreement enforced in code."
 """The help of ``accord`` itself (one paragraph)."""
 HOME_HELP = "The node's home folder, for every command (or set ACCORD_HOME)."
 """The help of the root option ``--home``."""
+
+_STARTUP_GEN0 = 50_000
+
+
+@contextlib.contextmanager
+def starting_up() -> Iterator[None]:
+    """The cyclic garbage collector's first generation, 70 times larger for the block; then as it was.
+
+    Importing a command's module and building the servers allocate hundreds of thousands of
+    objects that live as long as the process (modules, classes, the ORM's tables, the routes);
+    with the default threshold (700) the collector passes over them hundreds of times for
+    nothing to collect: about a tenth of ``accord serve``'s 1.2 s of CPU to start. Nothing is
+    left uncollected: the next collections after the block see everything.
+    """
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], _STARTUP_GEN0), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
 
 
 @dataclass(frozen=True)
@@ -34,8 +57,6 @@ class LazyCommand:
         """Import the command's module and build its Click command (a group for a Typer app)."""
         # Typer here, not at the top: `accord --help` prints the list without it.
         import typer.main  # noqa: PLC0415 - see above
-
-        from accord.cli._lazy import starting_up  # noqa: PLC0415 - it imports Typer
 
         module, _, attribute = self.target.partition(":")
         with starting_up():

@@ -14,36 +14,14 @@ list`` import nothing they do not need.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any, ClassVar
 
 import typer.core
 
-from accord.cli._commands import LazyCommand
+from accord.cli._commands import LazyCommand, starting_up
 
 __all__ = ["LazyCommand", "LazyGroup", "starting_up"]
-
-_STARTUP_GEN0 = 50_000
-
-
-@contextlib.contextmanager
-def starting_up() -> Iterator[None]:
-    """The cyclic garbage collector's first generation, 70 times larger for the block; then as it was.
-
-    Importing a command's module and building the servers allocate hundreds of thousands of
-    objects that live as long as the process (modules, classes, the ORM's tables, the routes);
-    with the default threshold (700) the collector passes over them hundreds of times for
-    nothing to collect: about a tenth of ``accord serve``'s 1.2 s of CPU to start. Nothing is
-    left uncollected: the next collections after the block see everything.
-    """
-    threshold = gc.get_threshold()
-    gc.set_threshold(max(threshold[0], _STARTUP_GEN0), *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
 
 
 class _Commands(MutableMapping[str, Any]):

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
+from accord.cli._commands import starting_up
+
 __all__ = ["ListArgs", "parse", "run"]
 
 _VALUED = ("--as", "--home", "--limit", "--offset")
@@ -146,19 +148,9 @@ def _path(text: str) -> Path:
 def run(args: ListArgs) -> NoReturn:
     """List as :func:`accord.cli._item_cmds.item_list` does under Typer, and end the same way:
     exit 0, a refusal's exit code, 130 on an interrupt, 1 on a broken pipe (nothing printed)."""
-    from accord.cli._common import use_settings  # noqa: PLC0415 - the node's modules: after parsing
-    from accord.cli._item_list import list_items  # noqa: PLC0415 - see above
-
-    use_settings(None)  # what Typer's root callback does: the defaults
     try:
-        list_items(
-            args.as_user,
-            args.home,
-            json_out=args.json_out,
-            limit=args.limit,
-            offset=args.offset,
-            show_all=args.show_all,
-        )
+        with starting_up():
+            _list(args)
     except KeyboardInterrupt:
         sys.exit(130)  # Typer's main turns it into this exit
     except OSError as exc:
@@ -168,6 +160,21 @@ def run(args: ListArgs) -> NoReturn:
     except RuntimeError as exc:  # Typer's exit is one
         _end_as_typer(exc)
     sys.exit(0)
+
+
+def _list(args: ListArgs) -> None:
+    from accord.cli._common import use_settings  # noqa: PLC0415 - the node's modules: after parsing
+    from accord.cli._item_list import list_items  # noqa: PLC0415 - see above
+
+    use_settings(None)  # what Typer's root callback does: the defaults
+    list_items(
+        args.as_user,
+        args.home,
+        json_out=args.json_out,
+        limit=args.limit,
+        offset=args.offset,
+        show_all=args.show_all,
+    )
 
 
 def _end_as_typer(exc: RuntimeError) -> NoReturn:

@@ -21,9 +21,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,9 @@ from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act, Principal
 from accord.node.registry._users import Role, User, UserService
 from accord.store import ApiTokenRow, NewEvent, UserRow, append_event, format_stamp
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 __all__ = [
     "LOCKOUT",
@@ -118,6 +121,10 @@ class TokenInfo(JsonView):
 
 
 def _hasher(params: PasswordHashing) -> PasswordHasher:
+    # argon2 here, when a password is first hashed or checked: a command authenticated by an
+    # API token (a script's listing) never loads it.
+    from argon2 import PasswordHasher, Type  # noqa: PLC0415 - see above
+
     return PasswordHasher(
         time_cost=params.time_cost,
         memory_cost=params.memory_cost_kib,
@@ -153,8 +160,12 @@ class AccountService:
                 ctx.config.node_id,
             )
         self.password_hashing = password_hashing
-        self._hasher = _hasher(password_hashing)
         self._dummy_hash: str | None = None
+
+    @cached_property
+    def _hasher(self) -> PasswordHasher:
+        """The argon2id hasher of :attr:`password_hashing`, made on first use."""
+        return _hasher(self.password_hashing)
 
     # ----------------------------------------------------------------- passwords
 
@@ -354,6 +365,8 @@ class AccountService:
     # ------------------------------------------------------------------- helpers
 
     def _verify(self, stored: str, password: str) -> bool:
+        from argon2.exceptions import InvalidHashError, VerificationError  # noqa: PLC0415 - see _hasher
+
         if len(password) > MAX_PASSWORD_LENGTH:
             return False
         try:
