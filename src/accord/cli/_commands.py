@@ -3,6 +3,8 @@
 :data:`COMMANDS` names each command, where it is and its one-line help; :data:`ROOT_HELP` and
 :data:`HOME_HELP` are the root command's own texts. :mod:`accord.cli._app` builds the Typer
 app from them and :mod:`accord.cli._root_help` prints the root help from them alone.
+:func:`starting_up` is how a command's modules are loaded (by :meth:`LazyCommand.load`, and by
+:mod:`accord.cli._list_argv` for the listing it reads without Typer).
 """
 
 from __future__ import annotations
