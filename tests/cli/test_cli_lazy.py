@@ -66,6 +66,12 @@ _NOT_FOR_LISTING = (
     "accord.node.originator",
     "accord.node.audit._witness",
     "accord.node._worker",
+    # Item creation, search and the whole ledger's check, made on first use by the node.
+    "accord.node.holdings._creating",
+    "accord.node.holdings._search",
+    "accord.node.holdings._search_index",
+    "accord.node.audit._ledger_verify",
+    "mimetypes",
     # STANAG 4778 (lxml), bundles and the peer client: accord.exchange exports lazily.
     "accord.exchange._stanag4778",
     "accord.exchange._bundle",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,9 +30,7 @@ from accord.errors import IntegrityError, InvalidInput, NotFound, VerificationFa
 from accord.exchange import Countersignature, InclusionProof, SignedCheckpoint, sign_checkpoint_note
 from accord.ledger import MerkleTree
 from accord.node.audit._checkpoint_rows import checkpoint_from_row, require_own_signature
-from accord.node.audit._ledger_verify import verify_ledger
 from accord.node.audit._seal import SEAL_BATCH, Sealer
-from accord.node.audit._verify_report import VerifyReport
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
@@ -52,6 +51,9 @@ __all__ = ["LedgerService"]
 
 _MAX_COSIGNERS = 15
 """Cosignatures put on a note (two lines each, after the node's two: 32, C2SP's ``MAX_NOTE_SIGNATURES``)."""
+if TYPE_CHECKING:
+    from accord.node.audit._verify_report import VerifyReport
+
 log = logging.getLogger("accord.ledger")
 
 
@@ -269,6 +271,9 @@ class LedgerService:
         Raises:
             StorageError: the database failed.
         """
+        # Imported here: the whole ledger's check is its own command (a listing never needs it).
+        from accord.node.audit._ledger_verify import verify_ledger  # noqa: PLC0415 - see above
+
         with self._ctx.db.transaction(read_only=True) as session:
             read_snapshot(session)
             report = verify_ledger(

@@ -11,26 +11,33 @@
 Imports :mod:`accord.node.registry` and :mod:`accord.node.core`.
 """
 
-from accord.node.holdings._access import AccessService
-from accord.node.holdings._items import (
-    DamagedItem,
-    ImportRef,
-    ItemListing,
-    ItemService,
-    ItemView,
-    LabelRequest,
-    NewItem,
-)
-from accord.node.holdings._page_reading import PageReading
-from accord.node.holdings._search import (
-    MAX_SEARCH_LIMIT,
-    NodeSearch,
-    SearchFilters,
-    SearchHit,
-    SearchPage,
-    search_day,
-)
-from accord.node.holdings._search_index import IndexCheck
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from accord.lazy import exports_from
+
+if TYPE_CHECKING:
+    from accord.node.holdings._access import AccessService
+    from accord.node.holdings._items import (
+        DamagedItem,
+        ImportRef,
+        ItemListing,
+        ItemService,
+        ItemView,
+        LabelRequest,
+        NewItem,
+    )
+    from accord.node.holdings._page_reading import PageReading
+    from accord.node.holdings._search import (
+        MAX_SEARCH_LIMIT,
+        NodeSearch,
+        SearchFilters,
+        SearchHit,
+        SearchPage,
+        search_day,
+    )
+    from accord.node.holdings._search_index import IndexCheck
 
 __all__ = [
     "MAX_SEARCH_LIMIT",
@@ -50,3 +57,25 @@ __all__ = [
     "SearchPage",
     "search_day",
 ]
+
+# Exported on first use (PEP 562): a listing needs the items, not the search's text analysis
+# and index (accord.lazy).
+_EXPORTS = {
+    "AccessService": "accord.node.holdings._access",
+    "DamagedItem": "accord.node.holdings._items",
+    "ImportRef": "accord.node.holdings._items",
+    "ItemListing": "accord.node.holdings._items",
+    "ItemService": "accord.node.holdings._items",
+    "ItemView": "accord.node.holdings._items",
+    "LabelRequest": "accord.node.holdings._items",
+    "NewItem": "accord.node.holdings._items",
+    "PageReading": "accord.node.holdings._page_reading",
+    "MAX_SEARCH_LIMIT": "accord.node.holdings._search",
+    "NodeSearch": "accord.node.holdings._search",
+    "SearchFilters": "accord.node.holdings._search",
+    "SearchHit": "accord.node.holdings._search",
+    "SearchPage": "accord.node.holdings._search",
+    "search_day": "accord.node.holdings._search",
+    "IndexCheck": "accord.node.holdings._search_index",
+}
+__getattr__ = exports_from(__name__, _EXPORTS)

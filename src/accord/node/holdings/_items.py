@@ -21,7 +21,8 @@ import contextlib
 import dataclasses
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,6 @@ from accord.markings import Issuance, Level, derive_alternative
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
 from accord.node.holdings._access_keys import AccessShapes
-from accord.node.holdings._creating import ItemCreation
 from accord.node.holdings._holding_counts import HoldingCounts
 from accord.node.holdings._item_types import (
     DamagedItem,
@@ -49,7 +49,6 @@ from accord.node.holdings._listing import ItemListings, Readable
 from accord.node.holdings._page_reading import PageReading
 from accord.node.holdings._reading import ItemReader
 from accord.node.holdings._resources import Consented, ItemResources
-from accord.node.holdings._search import NodeSearch
 from accord.node.holdings._units import ItemFooting
 from accord.node.holdings._verifying import Prefetched, item_key, verified_view
 from accord.node.registry._agreements import AgreementService
@@ -57,6 +56,10 @@ from accord.node.registry._parties import PartyService
 from accord.node.registry._users import User, UserService
 from accord.policy import Resource
 from accord.store import ItemRepository, ItemRow
+
+if TYPE_CHECKING:
+    from accord.node.holdings._creating import ItemCreation
+    from accord.node.holdings._search import NodeSearch
 
 __all__ = [
     "DamagedItem",
@@ -71,7 +74,30 @@ __all__ = [
 ]
 
 
-class ItemService:
+class _UnitsOnFirstUse:
+    """The units of :class:`ItemService` made when first used: item creation (sealing attachments,
+    media types, indexing new items) and search (its text analysis and index) are not a listing's,
+    and their modules are not imported for one."""
+
+    _footing: ItemFooting
+    _listings: ItemListings
+
+    @cached_property
+    def search(self) -> NodeSearch:
+        """Search across what a person may read (issue 12), enforced as the listings are."""
+        from accord.node.holdings._search import NodeSearch  # noqa: PLC0415 - see the class
+
+        return NodeSearch(self._footing, self._listings)
+
+    @cached_property
+    def _creation(self) -> ItemCreation:
+        """Item creation (:mod:`._creating`)."""
+        from accord.node.holdings._creating import ItemCreation  # noqa: PLC0415 - see the class
+
+        return ItemCreation(self._footing)
+
+
+class ItemService(_UnitsOnFirstUse):
     """Items originated at or held by this node."""
 
     def __init__(
@@ -90,11 +116,9 @@ class ItemService:
         """This node's parsed access-key shapes (bounded; never shared with another node)."""
         self._resources = ItemResources(ctx, access, self.access_shapes)
         footing = ItemFooting(ctx, parties, agreements, users, access, self._resources)
-        self._creation = ItemCreation(footing)
+        self._footing = footing
         self._reader = ItemReader(footing)
         self._listings = ItemListings(footing)
-        self.search = NodeSearch(footing, self._listings)
-        """Search across what a person may read (issue 12), enforced as the listings are."""
 
     # --- create -------------------------------------------------------------------------
 
