@@ -1,6 +1,6 @@
 """``accord item list`` read by the console script's own parser (``accord.cli._list_argv``) ends
-exactly as under Typer: the same standard output, standard error and exit code, for the argument
-lists it reads and for those it leaves to Typer.
+exactly as under Typer: the same standard output, standard error and exit code, and the same
+journal events, for the argument lists it reads and for those it leaves to Typer.
 
 Each argument list runs twice through the console script's ``main`` in this process: as the
 script runs it, and with the parser made to leave everything to Typer.
@@ -8,11 +8,12 @@ script runs it, and with the parser made to leave everything to Typer.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cli_support import PASSWORDS, Cli, Fed
+from cli_support import PASSWORDS, Cli, Fed, journal
 
 import accord.cli._list_argv
 import accord.cli._main
@@ -29,6 +30,8 @@ class Run:
     code: int | str | None
     out: str
     err: str
+    events: list[tuple[object, ...]]
+    """The journal events the run wrote (without their sequence numbers and times)."""
 
 
 # (argument list after `accord`, environment, whether the script's own parser reads it)
@@ -91,64 +94,72 @@ def _sato_token(cli: Cli, fed: Fed) -> str:
     return str(issued["secret"])
 
 
-def _accord(
-    argv: list[str],
-    env: dict[str, str],
-    *,
-    typer_only: bool,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Run:
-    """``accord ARGV`` as the console script runs it, in this process, with only ``env`` set of
-    Accord's variables; with ``typer_only`` the script's own parser leaves every list to Typer."""
-    for name in ("ACCORD_HOME", "ACCORD_TOKEN", "ACCORD_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr("sys.argv", ["accord", *argv])
-    monkeypatch.setattr(accord.cli._main, "QUICK_EXIT", False)  # the test needs its process after
-    if typer_only:
-        monkeypatch.setattr(accord.cli._list_argv, "parse", lambda argv, environ: None)
-    capsys.readouterr()
-    try:
-        accord.cli._main.main()
-    except SystemExit as exc:
-        code = exc.code
-    else:
-        code = 0
-    monkeypatch.undo()
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
+@dataclass
+class _Runs:
+    """``accord`` run in this process as the console script runs it, each run on a fresh copy of
+    the node ``source`` at ``home`` (a refused login counts against the account: both ways of
+    reading an argument list start from the same node)."""
+
+    source: Path
+    home: Path
+    monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str]
+
+    def __call__(self, argv: list[str], env: dict[str, str], *, typer_only: bool) -> Run:
+        """``accord ARGV`` with only ``env`` set of Accord's variables; with ``typer_only`` the
+        script's own parser leaves every list to Typer."""
+        shutil.rmtree(self.home, ignore_errors=True)
+        shutil.copytree(self.source, self.home)
+        before = len(journal(self.home))
+        with self.monkeypatch.context() as patch:
+            for name in ("ACCORD_HOME", "ACCORD_TOKEN", "ACCORD_PASSWORD"):
+                patch.delenv(name, raising=False)
+            for name, value in {"COLUMNS": "200", **env}.items():
+                patch.setenv(name, value)
+            patch.setattr("sys.argv", ["accord", *argv])
+            patch.setattr(accord.cli._main, "QUICK_EXIT", False)  # the test needs its process after
+            if typer_only:
+                patch.setattr(accord.cli._list_argv, "parse", lambda argv, environ: None)
+            self.capsys.readouterr()
+            try:
+                accord.cli._main.main()
+            except SystemExit as exc:
+                code = exc.code
+            else:
+                code = 0
+        captured = self.capsys.readouterr()
+        events = [
+            (e.actor, e.action, e.item_id, e.outcome, dict(e.detail)) for e in journal(self.home)[before:]
+        ]
+        return Run(code, captured.out, captured.err, events)
 
 
-def _case(case: list[str], fed: Fed, token: str, values: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+def _case(
+    case: list[str], home: Path, token: str, values: dict[str, str]
+) -> tuple[list[str], dict[str, str]]:
     def put(text: str) -> str:
-        return text.replace(H, str(fed.jpn)).replace(T, token)
+        return text.replace(H, str(home)).replace(T, token)
 
     return [put(a) for a in case], {k: put(v) for k, v in values.items()}
 
 
 def test_each_argument_list_ends_as_under_typer(
-    cli: Cli, fed: Fed, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli: Cli, fed: Fed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     token = _sato_token(cli, fed)
-    monkeypatch.setenv("COLUMNS", "200")
+    runs = _Runs(fed.jpn, tmp_path / "run" / "jpn", monkeypatch, capsys)
     for case, values, own in CASES:
-        argv, env = _case(case, fed, token, values)
+        argv, env = _case(case, runs.home, token, values)
         assert (parse(["accord", *argv], env) is not None) is own, case
-        with monkeypatch.context() as each:
-            each.setenv("COLUMNS", "200")
-            ours = _accord(argv, env, typer_only=False, monkeypatch=each, capsys=capsys)
-        with monkeypatch.context() as each:
-            each.setenv("COLUMNS", "200")
-            typers = _accord(argv, env, typer_only=True, monkeypatch=each, capsys=capsys)
-        assert ours == typers, case
+        ours = runs(argv, env, typer_only=False)
+        assert ours == runs(argv, env, typer_only=True), case
         if own and ours.code == 0:
             assert "readable" in ours.out or '"total"' in ours.out, case
+            assert ours.events[-1][:2] == ("sato", "item.list"), case  # the listing journalled
 
 
 def test_a_damaged_item_is_reported_as_under_typer(
-    cli: Cli, fed: Fed, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli: Cli, fed: Fed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     token = _sato_token(cli, fed)
     node = Node.open(fed.jpn)
@@ -158,13 +169,13 @@ def test_a_damaged_item_is_reported_as_under_typer(
             row.content_sealed = row.content_sealed[:-1] + bytes([row.content_sealed[-1] ^ 1])
     finally:
         node.close()
+    runs = _Runs(fed.jpn, tmp_path / "run" / "jpn", monkeypatch, capsys)
     for json_out in ([], ["--json"]):
-        argv = ["--home", str(fed.jpn), "item", "list", "--as", "sato", *json_out]
-        env = {"ACCORD_TOKEN": token, "COLUMNS": "200"}
-        ours = _accord(argv, env, typer_only=False, monkeypatch=monkeypatch, capsys=capsys)
-        typers = _accord(argv, env, typer_only=True, monkeypatch=monkeypatch, capsys=capsys)
-        assert ours == typers
+        argv = ["--home", str(runs.home), "item", "list", "--as", "sato", *json_out]
+        ours = runs(argv, {"ACCORD_TOKEN": token}, typer_only=False)
+        assert ours == runs(argv, {"ACCORD_TOKEN": token}, typer_only=True)
         assert ours.code == 9
+        assert ours.events[-1][:2] == ("sato", "item.list")  # the listing journalled
         assert "failed integrity checks" in ours.err
 
 
