@@ -47,6 +47,13 @@ def test_a_listing_ends_without_teardown_and_all_its_output_written(fed: Fed) ->
     assert as_json.returncode == 0
     assert as_json.stdout.rstrip().endswith("}")  # the whole document
     assert '"total": 1' in as_json.stdout
+    # Read by Typer (the script's own parser leaves `007` to it): the same listing, the same end.
+    by_typer = _accord(
+        "--home", str(fed.jpn), "item", "list", "--as", "sato", "--limit", "007", password=PASSWORDS["sato"]
+    )
+    assert by_typer.returncode == 0, by_typer.stderr
+    assert by_typer.stdout == done.stdout
+    assert "TEARDOWN" not in by_typer.stderr
 
 
 def test_a_failing_listing_and_other_commands_end_as_usual(fed: Fed) -> None:
