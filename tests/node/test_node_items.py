@@ -278,7 +278,8 @@ def test_a_level_above_the_creators_clearance_is_refused(pair: Pair) -> None:
     with refused(
         pair.jpn,
         PolicyDenied,
-        r"needs clearance 極秘 or higher for JPN 極秘; you hold 秘 \(Art\. 7\)",
+        # "create denied", not "create of item <id>": the id drawn names nothing that exists
+        r"^create denied: needs clearance 極秘 or higher for JPN 極秘; you hold 秘 \(Art\. 7\)",
         action="item.create",
         item_id=NEW_ITEM,
     ):

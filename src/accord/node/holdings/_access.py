@@ -304,7 +304,9 @@ def _enforce(user: User, action: Action, resource: Resource, context: Context) -
 
 
 def _denial(action: Action, resource: Resource, decision: Decision) -> str:
-    return f"{action.value} of item {resource.item_id} denied: " + "; ".join(decision.reasons)
+    # A refused creation names no item: its id was only drawn, nothing was made under it.
+    what = "create" if action is Action.CREATE else f"{action.value} of item {resource.item_id}"
+    return f"{what} denied: " + "; ".join(decision.reasons)
 
 
 def journal_detail(
