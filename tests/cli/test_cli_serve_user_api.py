@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from accord.cli._serve import UserApiServer
+from accord.errors import TransportError
 from accord.node import Node
 
 DEADLINE = 0.5
@@ -59,3 +60,14 @@ def test_a_whole_request_is_answered(user_api: int) -> None:
         while chunk := conn.recv(4096):
             response += chunk
     assert response.startswith(b"HTTP/1.1 401 ")
+
+
+def test_a_taken_port_is_refused_when_the_server_starts(make_node: Callable[..., Node]) -> None:
+    """Bound before uvicorn runs: a clean TransportError (exit 11 from `accord serve`), not
+    uvicorn's log line from a thread that dies after the node said it serves."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(TransportError, match=rf"cannot listen on 127\.0\.0\.1:{port}"):
+            UserApiServer(make_node("JPN"), port).start()

@@ -213,7 +213,18 @@ class PeerServer:
         """Stop the server."""
         self.stop()
 
+    def listen(self) -> None:
+        """Bind the listening socket now, so that a taken port is refused before anything says
+        the node serves; :meth:`serve_forever` and :meth:`start` then serve on it. Idempotent.
+
+        Raises:
+            TransportError: the address cannot be bound (e.g. the port is taken).
+        """
+        self._bind()
+
     def _bind(self) -> socket.socket:
+        if self._socket is not None:
+            return self._socket
         if self._listening is not None:
             self._socket = self._listening
             return self._listening

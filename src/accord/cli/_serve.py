@@ -181,17 +181,25 @@ class UserApiServer:
             ssl_keyfile=str(tls[1]) if tls else None,
         )
         self._server = RestingServer(config)
-        sockets = [listening] if listening is not None else None
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": sockets}, name="accord-user-api", daemon=True
-        )
+        self._address = (host, port)
+        self._listening = listening
+        self._thread: threading.Thread | None = None
 
     def start(self, timeout: float = 10.0) -> None:
         """Start serving; return once it listens.
 
         Raises:
-            TransportError: it did not start in time (port taken?).
+            TransportError: the address cannot be bound (the port is taken), or the server
+                did not start in time.
         """
+        # Bound here, not by uvicorn in its thread: a taken port is a clean refusal
+        # (exit 11), not uvicorn's log line from a thread that dies.
+        from accord.api._listening import listening_socket  # noqa: PLC0415
+
+        listening = self._listening or listening_socket(*self._address)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [listening]}, name="accord-user-api", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
@@ -202,7 +210,8 @@ class UserApiServer:
     def stop(self) -> None:
         """Stop serving."""
         self._server.request_exit()
-        self._thread.join(10)
+        if self._thread is not None:
+            self._thread.join(10)
 
 
 def serve(
@@ -365,6 +374,7 @@ def _serve_one(
             if user_port
             else None
         )
+    server.listen()
     if user_api is not None:
         user_api.start()
     worker = node.worker()
@@ -384,8 +394,11 @@ def _serve_one(
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        console.print("Stopping.")
+        pass
     finally:
+        # uvicorn returns on SIGTERM and re-raises SIGINT: either way say so, then finish the
+        # delivery lanes and the console (a few seconds, in-flight work completes).
+        console.print("Stopping.")
         worker.stop()
         if user_api is not None:
             user_api.stop()
