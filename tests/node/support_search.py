@@ -4,14 +4,21 @@ Small alphabets on purpose: generated terms then often hit and often just miss (
 present in one run and its characters split over two). Texts are written in odd forms —
 decomposed Hangul, half-width kana, full-width Latin, capitals — and queries in plain ones
 (and the other way round), so normalisation is exercised on both sides.
+
+Also the node the index tests share (three users, reports made by sato) and a way back to
+the schema before revision 0019.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 from hypothesis import strategies as st
+from sqlalchemy import Connection, text
 
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import LabelRequest, NewItem, NewUser, Node
 from accord.node.holdings._search_text import is_cjk, normalise, words
 
 KOREAN = "대한민국정보보호협정군사"
@@ -65,3 +72,28 @@ def oracle_matches(text: str, term: str) -> bool:
 def oracle_all(text: str, query_terms: list[str]) -> bool:
     """Every term matches (terms are ANDed)."""
     return all(oracle_matches(text, t) for t in query_terms)
+
+
+def undo_0019(connection: Connection) -> None:
+    """Take the search index back to what revision 0018 made (no created time in its rows)."""
+    connection.execute(text("DROP INDEX ix_search_docs_created_at"))
+    connection.execute(text("ALTER TABLE search_docs DROP COLUMN created_at"))
+    connection.execute(text("UPDATE alembic_version SET version_num = '0018'"))
+
+
+def search_node(make_node: Callable[..., Node], url: str) -> Node:
+    """A JPN node with two officers (sato, tanaka) and an analyst (suzuki) who may read ``秘`` only."""
+    node = make_node("JPN", "jpn-mod", url)
+    node.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority")
+    node.users.add(
+        NewUser("tanaka", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
+    node.users.add(NewUser("suzuki", role="analyst", clearance="秘", ntk=[]), actor="authority")
+    return node
+
+
+def create_report(node: Node, body: str, *, secret: bool = False, title: str = "報告") -> str:
+    """A report made by sato (``極秘`` with a need-to-know suzuki lacks, if ``secret``); its id."""
+    label = LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"]) if secret else LabelRequest("秘", ["KOR"])
+    content = ItemContent(ItemKind.REPORT, title, body, "DPRK-MISSILE" if secret else "x")
+    return node.items.create(NewItem(content, label, Precedence.ROUTINE), actor="sato").id

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete, text, update
+from support_search import create_report, search_node, undo_0019
 
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, NewUser, Node, SearchFilters
@@ -24,19 +25,7 @@ EVERYTHING = SearchFilters()
 
 @pytest.fixture
 def jpn(make_node: Callable[..., Node], node_database_url: str) -> Node:
-    node = make_node("JPN", "jpn-mod", node_database_url)
-    node.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority")
-    node.users.add(
-        NewUser("tanaka", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority"
-    )
-    node.users.add(NewUser("suzuki", role="analyst", clearance="秘", ntk=[]), actor="authority")
-    return node
-
-
-def _create(node: Node, body: str, *, secret: bool = False, title: str = "報告") -> str:
-    label = LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"]) if secret else LabelRequest("秘", ["KOR"])
-    content = ItemContent(ItemKind.REPORT, title, body, "DPRK-MISSILE" if secret else "x")
-    return node.items.create(NewItem(content, label, Precedence.ROUTINE), actor="sato").id
+    return search_node(make_node, node_database_url)
 
 
 def _ids(
@@ -46,7 +35,7 @@ def _ids(
 
 
 def test_a_destroyed_item_is_no_longer_found(jpn: Node) -> None:
-    kept, gone = _create(jpn, "독도 경비 보고"), _create(jpn, "독도 방공 식별")
+    kept, gone = create_report(jpn, "독도 경비 보고"), create_report(jpn, "독도 방공 식별")
     assert set(_ids(jpn, "독도")[0]) == {kept, gone}
     jpn.custody.destroy(gone, method="crypto-erase", witness="tanaka", actor="sato")
     assert _ids(jpn, "독도") == ([kept], 1)
@@ -55,7 +44,7 @@ def test_a_destroyed_item_is_no_longer_found(jpn: Node) -> None:
 
 
 def test_a_translation_made_here_is_found_under_its_item(jpn: Node, tmp_path: Path) -> None:
-    item = _create(jpn, "Missile launch observed")
+    item = create_report(jpn, "Missile launch observed")
     assert _ids(jpn, "미사일") == ([], 0)
     path = tmp_path / "ko.txt"
     path.write_text("미사일 발사 관측", encoding="utf-8")
@@ -72,10 +61,12 @@ def test_a_short_page_is_the_head_of_the_whole_list_whatever_order_the_rows_are_
     # text index's newest rows: rows of a translation made later of the oldest item, and an
     # item newer than its rows' numbers say, are out of age order and must not change the
     # page. The newest three are withheld from suzuki: his first window finds none of his.
+    # An item's rows hold its created time (0019): moved alone, the item's rows are stale
+    # (check says so); moved with them, as the node would, their numbers stay out of order.
     items = []
     for n in range(20):
         clock.advance(seconds=1)
-        items.append(_create(jpn, f"발사 보고 {n}", secret=n >= 17))
+        items.append(create_report(jpn, f"발사 보고 {n}", secret=n >= 17))
     path = tmp_path / "ko.txt"
     path.write_text("발사 관측", encoding="utf-8")
     jpn.custody.translate(items[0], path=path, lang="ko", actor="sato")
@@ -88,6 +79,11 @@ def test_a_short_page_is_the_head_of_the_whole_list_whatever_order_the_rows_are_
                     .values(created_at="2999-01-01T00:00:00.000000Z")
                 )
                 session.execute(later)
+            assert jpn.items.search.check().missing == [moved]
+            with jpn.ctx.db.transaction() as session:
+                rows = update(SearchDocRow).where(SearchDocRow.item_id == moved)
+                session.execute(rows.values(created_at="2999-01-01T00:00:00.000000Z"))
+        assert jpn.items.search.check().agrees
         for actor, readable in (("sato", items), ("suzuki", items[:17])):
             whole, total = _ids(jpn, "발사", actor=actor)
             assert whole == sorted(readable, key=lambda i: (i == moved, items.index(i)), reverse=True)
@@ -98,9 +94,9 @@ def test_a_short_page_is_the_head_of_the_whole_list_whatever_order_the_rows_are_
 
 
 def test_a_withheld_item_changes_no_count(jpn: Node) -> None:
-    _create(jpn, "ミサイル発射")
+    create_report(jpn, "ミサイル発射")
     assert _ids(jpn, "発射", actor="suzuki")[1] == 1
-    secret = _create(jpn, "ミサイル発射 極秘", secret=True)
+    secret = create_report(jpn, "ミサイル発射 極秘", secret=True)
     assert _ids(jpn, "発射", actor="suzuki")[1] == 1
     assert secret not in _ids(jpn, "発射", actor="suzuki")[0]
     assert _ids(jpn, "発射", actor="sato")[1] == 2
@@ -110,7 +106,7 @@ def test_a_withheld_item_changes_no_count(jpn: Node) -> None:
 
 
 def test_a_downgrade_changes_the_level_searched_by(jpn: Node) -> None:
-    item = _create(jpn, "radar track", secret=True)
+    item = create_report(jpn, "radar track", secret=True)
     assert _ids(jpn, "radar", filters=SearchFilters(classification="極秘")) == ([item], 1)
     jpn.notices.downgrade(item, to="秘", reason="no longer sensitive", actor="sato")
     assert _ids(jpn, "radar", filters=SearchFilters(classification="極秘")) == ([], 0)
@@ -120,7 +116,11 @@ def test_a_downgrade_changes_the_level_searched_by(jpn: Node) -> None:
 
 def test_counts_follow_a_downgrade_and_a_declassification(jpn: Node) -> None:
     # "radar" is one token (counted from search_counts); "radar track" two (counted match by match).
-    items = [_create(jpn, "radar track", secret=True), _create(jpn, "radar track"), _create(jpn, "radar")]
+    items = [
+        create_report(jpn, "radar track", secret=True),
+        create_report(jpn, "radar track"),
+        create_report(jpn, "radar"),
+    ]
     for step in ("created", "downgraded", "declassified"):
         if step == "downgraded":
             jpn.notices.downgrade(items[0], to="秘", reason="no longer sensitive", actor="sato")
@@ -136,10 +136,15 @@ def test_counts_follow_a_downgrade_and_a_declassification(jpn: Node) -> None:
 
 
 def test_migration_0018_counts_the_index_already_there(jpn: Node) -> None:
-    items = [_create(jpn, "대한민국 radar", secret=True), _create(jpn, "대한 radar"), _create(jpn, "民国")]
+    items = [
+        create_report(jpn, "대한민국 radar", secret=True),
+        create_report(jpn, "대한 radar"),
+        create_report(jpn, "民国"),
+    ]
     queries = [(q, a) for q in ("대한", "radar", "国", "ra*") for a in ("sato", "suzuki")]
     before = [_ids(jpn, q, actor=a) for q, a in queries]
     with jpn.ctx.db.engine.begin() as connection:  # the index as revision 0017 left it, without counts
+        undo_0019(connection)
         connection.execute(text("DROP TABLE search_counts"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0017'"))
     jpn.ctx.db.migrate()
@@ -150,7 +155,7 @@ def test_migration_0018_counts_the_index_already_there(jpn: Node) -> None:
 
 
 def test_check_sees_a_damaged_index_and_reindex_repairs_it(jpn: Node) -> None:
-    first, second = _create(jpn, "대한민국 정보"), _create(jpn, "日本国 情報")
+    first, second = create_report(jpn, "대한민국 정보"), create_report(jpn, "日本国 情報")
     with jpn.ctx.db.transaction() as session:
         session.execute(delete(SearchDocRow).where(SearchDocRow.item_id == first))
     check = jpn.items.search.check()
@@ -165,7 +170,7 @@ def test_check_sees_a_damaged_index_and_reindex_repairs_it(jpn: Node) -> None:
 
 
 def test_check_sees_a_count_off_by_one_and_reindex_repairs_it(jpn: Node) -> None:
-    _create(jpn, "대한민국 정보")
+    create_report(jpn, "대한민국 정보")
     assert jpn.items.search.check().agrees
     with jpn.ctx.db.transaction() as session:
         session.execute(update(SearchCountRow).where(SearchCountRow.token != "").values(items=2))
@@ -180,7 +185,7 @@ def test_check_sees_a_count_off_by_one_and_reindex_repairs_it(jpn: Node) -> None
 
 def test_a_rebuild_in_many_batches_counts_every_item_once(jpn: Node) -> None:
     bodies = ["대한민국 정보 radar", "日本国 情報 radar", "대한 情報", "radars 北", "北 北 민국"]
-    made = [_create(jpn, body, secret=n % 2 == 0) for n, body in enumerate(bodies)]
+    made = [create_report(jpn, body, secret=n % 2 == 0) for n, body in enumerate(bodies)]
     with jpn.ctx.db.transaction() as session:
         written = sorted(session.execute(text("SELECT * FROM search_counts")).all())
     # Batches of two: the counts are held across batches and written with the last one.
@@ -195,7 +200,7 @@ def test_a_rebuild_in_many_batches_counts_every_item_once(jpn: Node) -> None:
 def test_the_database_file_holds_no_searched_word(make_node: Callable[..., Node]) -> None:
     node = make_node("JPN", "jpn-mod")
     node.users.add(NewUser("sato", role="officer", clearance="極秘", ntk=["DPRK-MISSILE"]), actor="authority")
-    _create(node, "Zanzibarite 잠수함기지 潜水艦基地", title="Quokkaesque")
+    create_report(node, "Zanzibarite 잠수함기지 潜水艦基地", title="Quokkaesque")
     assert _ids(node, "zanzibarite")[1] == 1
     # The database file and its write-ahead log, as they are on disk.
     raw = b"".join(p.read_bytes() for p in node.ctx.home.root.rglob("*.db*"))

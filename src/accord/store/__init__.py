@@ -64,6 +64,7 @@ from accord.store._search_index import (
     search_index_size,
     search_level,
     search_page,
+    search_time_drift,
 )
 from accord.store._tables import (
     AccessKeyRow,
@@ -211,6 +212,7 @@ __all__ = [
     "search_index_size",
     "search_level",
     "search_page",
+    "search_time_drift",
     "sqlite_url",
     "token_counts",
 ]

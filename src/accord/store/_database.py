@@ -37,7 +37,7 @@ __all__ = [
     "sqlite_url",
 ]
 
-HEAD_REVISION: Final = "0018"
+HEAD_REVISION: Final = "0019"
 """The newest migration this Accord ships (a test checks it against Alembic's script directory).
 
 Opening a node compares it with the database's revision and loads Alembic only when they

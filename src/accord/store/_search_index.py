@@ -2,8 +2,10 @@
 
 ``search_docs`` holds one row per indexed chunk of an item's text (its own text or a
 translation this node made): which item, which source, which chunk, the item's level in
-this node's scheme (for ``--classification``) and the SHA-256 of the chunk's tokens (for
-``accord search check``). The tokens themselves — keyed hashes, never words — are in
+this node's scheme (for ``--classification``), the item's created time (copied from
+``items`` by the statement that writes the row: the newest items' chunks are one index
+range, :mod:`._search_ids`) and the SHA-256 of the chunk's tokens (for ``accord search
+check``). The tokens themselves — keyed hashes, never words — are in
 
 * SQLite: the FTS5 table ``search_fts`` (``unicode61 remove_diacritics 0``), rowid = the
   chunk's id; a stream token is a 13-character base32 word, a gap is ``0``;
@@ -21,7 +23,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, bindparam, delete, func, select, text, update
+from sqlalchemy import Index, Integer, String, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -36,7 +38,7 @@ from accord.store._search_counts import (
     item_classes,
     uncount_items,
 )
-from accord.store._tables import AttachmentRow, Base, ItemRow
+from accord.store._tables import TIME, AttachmentRow, Base, ItemRow
 from accord.store._tables_custody import TranslationRow
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "search_index_size",
     "search_level",
     "search_page",
+    "search_time_drift",
 ]
 
 GAP_TOKEN = "0"  # noqa: S105 (a marker, not a secret)
@@ -72,6 +75,8 @@ class SearchDocRow(Base):
     """One indexed chunk of an item's text (the tokens are in the backend's text index)."""
 
     __tablename__ = "search_docs"
+    # The newest items' chunks, lowest id first (0019): a one-token page's floor (_search_ids).
+    __table_args__ = (Index("ix_search_docs_created_at", "created_at", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # No foreign key: the index is derived data, rebuilt at will; `accord search check`
     # reports rows of items that are not held.
@@ -81,6 +86,8 @@ class SearchDocRow(Base):
     chunk: Mapped[int] = mapped_column(Integer)
     classification: Mapped[str] = mapped_column(String(64))
     digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(TIME)
+    """The item's ``created_at``, copied from ``items`` as the row is written (0019)."""
 
 
 @dataclass(frozen=True)
@@ -190,9 +197,11 @@ def add_search_docs(
         session.execute(_PG_INSERT, rows)
 
 
+# The item's created time is read by the insert itself: no writer can leave it out or get it
+# wrong (an item that is not held gives NULL, which the column refuses).
 _SQLITE_DOCS = (
-    "INSERT INTO search_docs (id, item_id, source_id, chunk, classification, digest) "
-    "VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO search_docs (id, item_id, source_id, chunk, classification, digest, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT created_at FROM items WHERE id = ?2))"
 )
 _SQLITE_FTS = "INSERT INTO search_fts (rowid, tokens) VALUES (?, ?)"
 
@@ -236,8 +245,9 @@ def _count_new_tokens(session: Session, docs: Sequence[SearchDoc], pending: Pend
 
 
 _PG_INSERT = text(
-    "INSERT INTO search_docs (item_id, source_id, chunk, classification, digest, tokens) "
-    "VALUES (:item_id, :source_id, :chunk, :classification, :digest, CAST(:tokens AS tsvector))"
+    "INSERT INTO search_docs (item_id, source_id, chunk, classification, digest, tokens, created_at) "
+    "VALUES (:item_id, :source_id, :chunk, :classification, :digest, CAST(:tokens AS tsvector), "
+    "(SELECT created_at FROM items WHERE id = CAST(:item_id AS VARCHAR)))"
 )
 
 
@@ -431,6 +441,18 @@ def search_digests(session: Session) -> dict[str, list[tuple[str, int, str]]]:
         if fts != docs:
             out.setdefault("", []).append(("search_fts", int(fts or 0), f"{docs} chunk rows"))
     return out
+
+
+def search_time_drift(session: Session) -> list[str]:
+    """Items whose index rows do not hold the item's created time (for ``accord search check``)."""
+    query = (
+        select(SearchDocRow.item_id)
+        .join(ItemRow, ItemRow.id == SearchDocRow.item_id)
+        .where(SearchDocRow.created_at != ItemRow.created_at)
+        .distinct()
+        .order_by(SearchDocRow.item_id)
+    )
+    return [str(item_id) for item_id in session.scalars(query)]
 
 
 def search_index_size(session: Session) -> int:

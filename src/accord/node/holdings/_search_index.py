@@ -56,6 +56,7 @@ from accord.store import (
     search_count_drift,
     search_digests,
     search_level,
+    search_time_drift,
 )
 
 __all__ = ["UNSEARCHED_STATUSES", "IndexCheck", "SearchIndex", "item_text", "own_level"]
@@ -90,7 +91,7 @@ class IndexCheck:
 
     checked: int = 0
     missing: list[str] = field(default_factory=list)
-    """Items whose index rows are missing or stale."""
+    """Items whose index rows are missing or stale (their tokens, or their item's created time)."""
     extra: list[str] = field(default_factory=list)
     """Index rows for items that should not be found (destroyed, returned, unknown)."""
     damaged: list[str] = field(default_factory=list)
@@ -269,6 +270,8 @@ class SearchIndex:
                     if want != have:
                         (result.missing if want else result.extra).append(item_id)
             result.counts = search_count_drift(session)
+            # Rows that do not hold their item's created time would be left out of a page's window.
+            result.missing += [i for i in search_time_drift(session) if i not in result.missing]
         result.extra.extend(sorted(k or "(text index rows without a chunk row)" for k in stored))
         return result
 
