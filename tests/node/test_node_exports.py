@@ -189,6 +189,7 @@ def test_store_exports() -> None:
         "search_index_size",
         "search_level",
         "search_page",
+        "search_time_drift",
         "sqlite_url",
         "token_counts",
     ]
