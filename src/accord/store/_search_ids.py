@@ -53,6 +53,11 @@ _FTS_TAIL = (
     "SELECT item_id FROM search_docs WHERE id IN "
     "(SELECT rowid FROM search_fts WHERE search_fts MATCH :term AND rowid >= :floor)"
 )
+_FLOOR = "SELECT min(id) FROM search_docs INDEXED BY ix_search_docs_created_at WHERE created_at >= :edge"
+"""The lowest chunk id of a window's items, read from the index on (created time, id). The index is
+named: for ``min(id)`` SQLite's planner otherwise walks the primary key up from the lowest id
+until a row meets the condition, which with chunks numbered oldest first reads nearly all of
+them (23-35 ms at 200,000 holdings, measured)."""
 _WINDOW_ITEMS = 4
 """How many items of a window cost about as much as one match listed (SQLite, measured)."""
 _WIDEN = 2
@@ -124,7 +129,7 @@ def _windowed(
     newest = ItemRow.created_at >= edge
     # The window's chunks are those with the window's created times (each row holds its item's):
     # one range of ix_search_docs_created_at, not a seek per window item in ix_search_docs_item_id.
-    floor = session.scalar(select(func.min(SearchDocRow.id)).where(SearchDocRow.created_at >= edge))
+    floor = session.scalar(text(_FLOOR), {"edge": edge})
     if floor is None:
         return []
     last = int(session.scalar(select(func.max(SearchDocRow.id))) or 0)
