@@ -62,7 +62,9 @@ class Destruction(ItemGate):
         with self._ctx.work(actor, "item.destroy", item_id=item_id, detail=detail) as session:
             now = self._ctx.now()
             act = Act(actor, now)
-            row = self.permitted(session, item_id, Action.DESTROY, actor, now)
+            # Arts. 6, 16: a holding nobody may read any more (its consent revoked) is still
+            # destroyed, with its certificate to the originator.
+            row = self.accountable(session, item_id, Action.DESTROY, actor, now)
             self._check_witness(session, row, witness, actor, now)
             marking = self._items.view_in(session, row).marking
             copies = CopyRepository(session).held_copies(item_id)
@@ -148,7 +150,7 @@ class Destruction(ItemGate):
         """The certificate issued here; see :meth:`CustodyService.certificate` (same ``Raises``)."""
         with self._ctx.work(actor, "item.certificate", item_id=item_id) as session:
             now = self._ctx.now()
-            self.readable(session, item_id, actor, now)
+            self.readable(session, item_id, actor, now, accounting=True)
             found = DestructionRepository(session).issued_for(item_id)
             if found is None:
                 raise NotFound(f"item {item_id} was not destroyed here: there is no certificate")
@@ -169,7 +171,7 @@ class Destruction(ItemGate):
         except NotFound as exc:
             raise NotFound(f"the witness {witness!r} is not a user of this node") from exc
         try:
-            self._access.require_read(session, user, self._items.resource_of(row), now)
+            self._access.require_read(session, user, self.resource_in(session, row, accounting=True), now)
         except Withheld as exc:
             # The actor may read the item: naming the witness's missing clearance reveals nothing.
             raise PolicyDenied(f"the witness {witness} may not see this item: {exc.reason}") from exc

@@ -106,7 +106,7 @@ class RegisterService(ItemGate):
         """
         with self._ctx.work(actor, "register.holding", item_id=item_id[:64]) as session:
             now = self._ctx.now()
-            row = self.readable(session, item_id, actor, now)
+            row = self.readable(session, item_id, actor, now, accounting=True)
             deadline = destroy_by_dates(session, self._ctx.config.party).get(row.id)
             line = holding_line(session, self._ctx.config, row, deadline, now)
             journal_done(
@@ -125,7 +125,7 @@ class RegisterService(ItemGate):
         """
         with self._ctx.work(actor, "register.dissemination", item_id=item_id) as session:
             now = self._ctx.now()
-            row = self.readable(session, item_id, actor, now)
+            row = self.readable(session, item_id, actor, now, accounting=True)
             originated_here = row.originator_node == self._ctx.config.node_id
             record = dissemination_record(session, item_id, originated_here=originated_here)
             journal_done(
@@ -260,12 +260,17 @@ class RegisterService(ItemGate):
         return shown, hidden, len(record.item_ids)
 
     def _readable(self, session: Session, user: User, rows: Sequence[ItemRow]) -> tuple[set[str], int]:
-        """The ids of ``rows`` that ``user`` may read, and how many were withheld or unreadable."""
+        """The ids of ``rows`` that ``user`` may account for, and how many were withheld or unreadable.
+
+        Decided on each holding as it was received, so one whose consent was revoked stays
+        in the register and the summary, though nobody may read it (Arts. 6, 16; ``ItemGate``).
+        """
+        consented = self._items.consented_among(session, None, accounting=True)
         resources: list[Resource] = []
         damaged = 0
         for row in rows:
             try:
-                resources.append(self._items.resource_of(row))
+                resources.append(self._items.resource_of(row, consented))
             except IntegrityError:
                 damaged += 1
         permitted, withheld = self._access.readable(session, user, resources, self._ctx.now())

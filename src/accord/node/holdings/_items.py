@@ -250,13 +250,15 @@ class ItemService(_UnitsOnFirstUse):
         """
         return self._resources.resource_of(row, consented)
 
-    def consented_among(self, session: Session, item_ids: Collection[str]) -> Consented:
-        """The consents held here for the items ``item_ids``, with their terms, in one query.
+    def consented_among(
+        self, session: Session, item_ids: Collection[str] | None, *, accounting: bool = False
+    ) -> Consented:
+        """The consents held for ``item_ids`` (None: all; ``accounting``: revoked too), in one query.
 
         Raises:
             IntegrityError: a stored consent no longer parses.
         """
-        return self._resources.consented(session, among=item_ids)
+        return self._resources.consented(session, among=item_ids, accounting=accounting)
 
     def equivalents(self, view: ItemView) -> list[Equivalent]:
         """The alternative marking each partner would apply, under every agreement held here.

@@ -64,18 +64,30 @@ class ItemResources:
         return self.resource(row.id, None, row.originator_party, lambda: row, consented)
 
     def consented(
-        self, session: Session, item_id: str | None = None, *, among: Collection[str] | None = None
+        self,
+        session: Session,
+        item_id: str | None = None,
+        *,
+        among: Collection[str] | None = None,
+        accounting: bool = False,
     ) -> Consented:
         """Items held here with the originator's consent to this node's party, not revoked (Art. 6).
 
         Each with the terms of its consents (verified when the item arrived with them), whose
         conditions bind the holding here. Only ``item_id``, or the items ``among``, when given.
 
+        ``accounting``: a revoked consent counts too. The holding is then seen as it was
+        received, to account for it (the register, the originator's summary) and destroy it
+        (Arts. 6, 16): who could read it then still answers for it, though nobody may read
+        it any more. Never for showing or passing it on.
+
         Raises:
             IntegrityError: a stored consent no longer parses.
         """
+        # A consent held here is approved or revoked: accounting takes both.
+        status = None if accounting else ConsentState.APPROVED
         held_here = ConsentRepository(session).held_tokens(
-            self._ctx.config.party, status=ConsentState.APPROVED, item_id=item_id, item_ids=among
+            self._ctx.config.party, status=status, item_id=item_id, item_ids=among
         )
         out: Consented = {}
         for held, token_json in held_here:

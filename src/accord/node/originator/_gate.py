@@ -8,6 +8,12 @@ that act on one item: in the custody wing :class:`~accord.node.custody.CustodySe
 its translations and destruction, and the register (an item's dissemination record); here
 :class:`~._disposal.DisposalService` and :class:`~._notices.NoticeService`. It lives in the
 lower of the two wings so that both can use it (ADR 0005).
+
+Accounting for a holding is not reading it (Arts. 6, 16): :meth:`ItemGate.accountable`
+and ``readable(accounting=True)`` decide on the holding as it was received, a consent the
+originator has since revoked counting too, so whoever could read it then still lists it,
+reports it and (an officer) destroys it — nobody shows, copies or passes it on any more
+(those keep the plain decision).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from accord.errors import Conflict, NotFound
 from accord.items import HoldingState
 from accord.node.holdings._stored import destroyed_message
 from accord.node.transfer._services import ServiceBase
-from accord.policy import Action
+from accord.policy import Action, Resource
 from accord.store import ItemRepository, ItemRow
 
 __all__ = ["ItemGate"]
@@ -54,16 +60,50 @@ class ItemGate(ServiceBase):
             raise Conflict(destroyed_message(item_id, None))
         return row
 
-    def readable(self, session: Session, item_id: str, actor: str, now: datetime) -> ItemRow:
+    def accountable(
+        self, session: Session, item_id: str, action: Action, actor: str, now: datetime
+    ) -> ItemRow:
+        """Like :meth:`permitted`, decided on the holding as it was received (its revoked consents count).
+
+        For an action that accounts for the holding without showing it (a destruction).
+
+        Raises:
+            NotFound: no such item or user (or the item is withheld from ``actor``).
+            PolicyDenied: the decision point refuses ``action`` to ``actor``.
+            Conflict: the item was destroyed.
+        """
+        user = self._users.get_in(session, actor)
+        row = _held(session, item_id)
+        self._access.require(session, user, action, self.resource_in(session, row, accounting=True), now)
+        if row.status == HoldingState.DESTROYED:
+            raise Conflict(destroyed_message(item_id, None))
+        return row
+
+    def readable(
+        self, session: Session, item_id: str, actor: str, now: datetime, *, accounting: bool = False
+    ) -> ItemRow:
         """The item, if ``actor`` may read it (destroyed or not: its record stays).
+
+        ``accounting``: or could read it as it was received (its revoked consents count), to
+        account for it without showing it.
 
         Raises:
             NotFound: no such item or user (or the item is withheld from ``actor``).
         """
         user = self._users.get_in(session, actor)
         row = _held(session, item_id)
-        self._access.require_read(session, user, self._items.resource_of(row), now)
+        self._access.require_read(session, user, self.resource_in(session, row, accounting=accounting), now)
         return row
+
+    def resource_in(self, session: Session, row: ItemRow, *, accounting: bool = False) -> Resource:
+        """The decision point's view of ``row``; ``accounting``: as received, its revoked consents counting.
+
+        Raises:
+            IntegrityError: the stored marking or sealed content, or a stored consent, cannot be read.
+        """
+        if not accounting:
+            return self._items.resource_of(row)
+        return self._items.resource_of(row, self._items.consented_among(session, [row.id], accounting=True))
 
 
 def _held(session: Session, item_id: str) -> ItemRow:

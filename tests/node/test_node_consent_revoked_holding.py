@@ -1,0 +1,102 @@
+"""A holding whose consent was revoked stays accounted for at the third party (GSOMIA Arts. 6, 16).
+
+JPN approves KOR passing its report on to USA, then revokes the consent. USA may no longer
+read the item, but its officer still lists it in the register, reports it in the holdings
+summary JPN reconciles, and destroys it with a certificate to JPN; nobody sees its content,
+and a person who could never have read it still does not learn it exists.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from accord.errors import NotFound, PolicyDenied
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import ConsentGrant, LabelRequest, NewItem, NewUser
+from accord.store import DestructionRow, ItemRow
+from support_trio import Trio
+
+
+def _revoked_at_usa(trio: Trio) -> str:
+    """A JPN report KOR passed on to USA under JPN's consent, which JPN then revoked."""
+    made = trio.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "KN-23 launch assessment", "Trajectory and impact.", "DPRK-MISSILE"),
+            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
+            Precedence.PRIORITY,
+        ),
+        actor="sato",
+    )
+    trio.jpn.sending.send(made.id, to="KOR", actor="sato")
+    trio.deliver(trio.jpn)
+    asked = trio.kor.consents.request(made.id, to="USA", purpose="Allied missile-defence cueing", actor="kim")
+    trio.deliver(trio.kor)
+    approved = trio.jpn.consents.approve(asked.id, actor="sato", grant=ConsentGrant(days=30))
+    trio.deliver(trio.jpn)
+    trio.kor.sending.send(made.id, to="USA", actor="kim", agreement_id="USA-KOR-1987")
+    trio.deliver()  # USA's signed receipt goes to JPN: JPN's record shows the item at USA
+    assert approved.token_id is not None
+    trio.jpn.consents.revoke(approved.token_id, reason="Source compromised", actor="sato")
+    trio.deliver(trio.jpn)
+    return made.id
+
+
+def test_the_register_lists_a_revoked_holding_its_content_stays_closed(trio: Trio) -> None:
+    item = _revoked_at_usa(trio)
+    trio.usa.users.add(
+        NewUser("hall", role="authority", clearance="SECRET", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
+    for actor in ("smith", "hall"):
+        (held,) = [h for h in trio.usa.register.holdings(actor=actor) if h.item_id == item]
+        assert (held.status, held.originator_party, held.received_from) == (
+            "consent-revoked",
+            "JPN",
+            "kor-mnd",
+        )
+    assert trio.usa.register.holding(item, actor="smith").status == "consent-revoked"
+    # Accounting for it is not reading it.
+    with pytest.raises(NotFound):
+        trio.usa.items.show(item, actor="smith")
+
+
+def test_a_person_who_could_never_read_it_still_does_not_see_it(trio: Trio) -> None:
+    item = _revoked_at_usa(trio)
+    trio.usa.users.add(NewUser("jones", role="officer", clearance="SECRET", ntk=[]), actor="authority")
+    assert item not in [h.item_id for h in trio.usa.register.holdings(actor="jones")]
+    with pytest.raises(NotFound):
+        trio.usa.custody.destroy(item, method="shredded", witness="smith", actor="jones")
+
+
+def test_the_summary_reports_it_and_the_originator_finds_no_difference(trio: Trio) -> None:
+    item = _revoked_at_usa(trio)
+    summary = trio.usa.register.summary("JPN", actor="smith")
+    assert [(e.item_id, e.status) for e in summary.items] == [(item, "consent-revoked")]
+    result = trio.jpn.register.reconcile("USA", summary.to_bytes(), actor="sato")
+    assert result.differences == []
+
+
+def test_the_officer_destroys_it_and_the_originator_gets_the_certificate(trio: Trio) -> None:
+    item = _revoked_at_usa(trio)
+    for name, role in (("white", "officer"), ("hall", "authority")):
+        trio.usa.users.add(
+            NewUser(name, role=role, clearance="SECRET", ntk=["DPRK-MISSILE"]), actor="authority"
+        )
+    # Only an officer destroys it (the decision point's role rule, Art. 16).
+    with pytest.raises(PolicyDenied, match="authority role may not destroy"):
+        trio.usa.custody.destroy(item, method="shredded", witness="smith", actor="hall")
+    done = trio.usa.custody.destroy(item, method="shredded", witness="white", actor="smith")
+    assert done.notified == "jpn-mod"
+    assert trio.usa.custody.certificate(item, actor="smith").certificate_id == done.certificate.certificate_id
+    (line,) = [h for h in trio.usa.register.holdings(actor="smith") if h.item_id == item]
+    assert (line.status, line.certificate_id) == ("destroyed", done.certificate.certificate_id)
+    trio.deliver(trio.usa)
+    with trio.jpn.ctx.db.transaction(read_only=True) as session:
+        received = session.scalars(select(DestructionRow).where(DestructionRow.item_id == item)).all()
+        assert [(r.id, r.direction, r.holder_node) for r in received] == [
+            (done.certificate.certificate_id, "received", "usa-dod")
+        ]
+    with trio.usa.ctx.db.transaction(read_only=True) as session:
+        assert session.get_one(ItemRow, item).content_sealed == b""
+    summary = trio.usa.register.summary("JPN", actor="smith")
+    assert trio.jpn.register.reconcile("USA", summary.to_bytes(), actor="sato").differences == []
