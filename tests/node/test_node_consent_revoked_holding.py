@@ -100,3 +100,14 @@ def test_the_officer_destroys_it_and_the_originator_gets_the_certificate(trio: T
         assert session.get_one(ItemRow, item).content_sealed == b""
     summary = trio.usa.register.summary("JPN", actor="smith")
     assert trio.jpn.register.reconcile("USA", summary.to_bytes(), actor="sato").differences == []
+
+
+def test_its_loss_is_reported_to_the_originator(trio: Trio) -> None:
+    item = _revoked_at_usa(trio)
+    case = trio.usa.compromise.report([item], actual=True, circumstances="Laptop stolen.", actor="smith")
+    assert (case.items, case.originators) == ((item,), ("jpn-mod",))
+    (seen,) = trio.usa.compromise.listing(actor="smith")
+    assert seen.id == case.id
+    trio.deliver(trio.usa)
+    (received,) = trio.jpn.compromise.listing(actor="sato")
+    assert (received.id, received.reporting_node, received.items) == (case.id, "usa-dod", (item,))

@@ -133,20 +133,23 @@ class CaseDesk(ServiceBase):
     def readable_item(self, session: Session, user: User, item_id: str, now: datetime) -> ItemRow:
         """The item, if held here and ``user`` may read it; withheld items are answered as missing.
 
+        Decided on the holding as received (:meth:`accounted`): the loss of one whose consent
+        was revoked is reported all the same (Art. 17).
+
         Raises:
             NotFound: no such item, or it is withheld from ``user``.
         """
         row = ItemRepository(session).get(item_id)
         if row is None:
             raise NotFound(f"no item {item_id[:80]!r} at this node")
-        self._access.require_read(session, user, self._items.resource_of(row), now)
+        self._access.require_read(session, user, self.accounted(session, [row])[0], now)
         return row
 
     def may_see(self, session: Session, user: User, case: CompromiseCaseRow, now: datetime) -> bool:
         """Whether ``user`` may read every item of the case still held here (so the case reveals none)."""
         ids = [i.item_id for i in CompromiseRepository(session).items(case.id)]
         rows = ItemRepository(session).found(ids)
-        resources = [self._items.resource_of(r) for r in rows]
+        resources = self.accounted(session, rows)
         _, withheld = self._access.readable(session, user, resources, now)
         return not withheld
 

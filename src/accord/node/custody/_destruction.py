@@ -171,7 +171,7 @@ class Destruction(ItemGate):
         except NotFound as exc:
             raise NotFound(f"the witness {witness!r} is not a user of this node") from exc
         try:
-            self._access.require_read(session, user, self.resource_in(session, row, accounting=True), now)
+            self._access.require_read(session, user, self.accounted(session, [row])[0], now)
         except Withheld as exc:
             # The actor may read the item: naming the witness's missing clearance reveals nothing.
             raise PolicyDenied(f"the witness {witness} may not see this item: {exc.reason}") from exc

@@ -10,10 +10,10 @@ its translations and destruction, and the register (an item's dissemination reco
 lower of the two wings so that both can use it (ADR 0005).
 
 Accounting for a holding is not reading it (Arts. 6, 16): :meth:`ItemGate.accountable`
-and ``readable(accounting=True)`` decide on the holding as it was received, a consent the
-originator has since revoked counting too, so whoever could read it then still lists it,
-reports it and (an officer) destroys it — nobody shows, copies or passes it on any more
-(those keep the plain decision).
+and ``readable(accounting=True)`` decide on the holding as it was received
+(``ServiceBase.accounted``: a consent the originator has since revoked counts too), so
+whoever could read it then still lists it, reports it and (an officer) destroys it; nobody
+shows, copies or passes it on any more (those keep the plain decision).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class ItemGate(ServiceBase):
         """
         user = self._users.get_in(session, actor)
         row = _held(session, item_id)
-        self._access.require(session, user, action, self.resource_in(session, row, accounting=True), now)
+        self._access.require(session, user, action, self.accounted(session, [row])[0], now)
         if row.status == HoldingState.DESTROYED:
             raise Conflict(destroyed_message(item_id, None))
         return row
@@ -92,18 +92,11 @@ class ItemGate(ServiceBase):
         """
         user = self._users.get_in(session, actor)
         row = _held(session, item_id)
-        self._access.require_read(session, user, self.resource_in(session, row, accounting=accounting), now)
+        self._access.require_read(session, user, self._resource(session, row, accounting), now)
         return row
 
-    def resource_in(self, session: Session, row: ItemRow, *, accounting: bool = False) -> Resource:
-        """The decision point's view of ``row``; ``accounting``: as received, its revoked consents counting.
-
-        Raises:
-            IntegrityError: the stored marking or sealed content, or a stored consent, cannot be read.
-        """
-        if not accounting:
-            return self._items.resource_of(row)
-        return self._items.resource_of(row, self._items.consented_among(session, [row.id], accounting=True))
+    def _resource(self, session: Session, row: ItemRow, accounting: bool) -> Resource:
+        return self.accounted(session, [row])[0] if accounting else self._items.resource_of(row)
 
 
 def _held(session: Session, item_id: str) -> ItemRow:

@@ -14,8 +14,11 @@ import only the wings below it (ADR 0005).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
 
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
@@ -23,6 +26,8 @@ from accord.node.holdings._items import ItemService
 from accord.node.registry._agreements import AgreementService
 from accord.node.registry._parties import PartyService
 from accord.node.registry._users import UserService
+from accord.policy import Resource
+from accord.store import ItemRow
 
 if TYPE_CHECKING:
     # A type only: the sending service is itself built from a Footing.
@@ -76,3 +81,16 @@ class ServiceBase(FootingBase):
         super().__init__(services)
         self._services = services
         self._sending = services.sending
+
+    def accounted(self, session: Session, rows: Sequence[ItemRow]) -> list[Resource]:
+        """The decision point's view of ``rows`` as received: their consents since revoked count.
+
+        To account for a holding — list it, report it, destroy it — never to show, copy or
+        pass it on: a holding whose consent was revoked is still held here, and whoever could
+        read it then still answers for it (Arts. 6, 16, 17).
+
+        Raises:
+            IntegrityError: a stored marking, sealed content or consent cannot be read.
+        """
+        consented = self._items.consented_among(session, [row.id for row in rows], accounting=True)
+        return [self._items.resource_of(row, consented) for row in rows]
