@@ -31,7 +31,7 @@ from accord.node import (
     example_agreement,
     federate,
 )
-from accord.store import ConsentRow, ItemRow
+from accord.store import ConsentRow, DestructionRow, ItemRow
 
 pytestmark = pytest.mark.slow
 
@@ -149,6 +149,19 @@ def test_consent_flow_over_mutual_tls(served: Served) -> None:
     with usa.ctx.db.transaction(read_only=True) as session:
         assert session.get_one(ItemRow, item).status == "consent-revoked"
     assert usa.items.inbox(actor="smith").views == []
+    # ... but the holding stays accounted for (Arts. 6, 16): listed, reported, destroyed and certified.
+    (line,) = [h for h in usa.register.holdings(actor="smith") if h.item_id == item]
+    assert line.status == "consent-revoked"
+    summary = usa.register.summary("JPN", actor="smith")
+    assert jpn.register.reconcile("USA", summary.to_bytes(), actor="sato").differences == []
+    usa.users.add(
+        NewUser("white", role="officer", clearance="SECRET", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
+    done = usa.custody.destroy(item, method="shredded", witness="white", actor="smith")
+    served.settle()
+    with jpn.ctx.db.transaction(read_only=True) as session:
+        (received,) = session.scalars(select(DestructionRow).where(DestructionRow.item_id == item)).all()
+        assert (received.id, received.holder_node) == (done.certificate.certificate_id, "usa-dod")
 
 
 def test_tisa_relay_and_downgrade_over_mutual_tls(served: Served) -> None:
