@@ -1,4 +1,8 @@
-"""``accord item export-4778`` / ``import-4778`` from the command line, JPN to KOR (issue 13)."""
+"""``accord item export-4778`` / ``import-4778`` from the command line (issue 13).
+
+Within one party the item comes in as a new item; JPN's item at KOR is refused (exit 7,
+policy): a partner's item arrives through the exchange, keeping its originator's controls.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ def fed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cli, Fed]:
     return cli, build_federation(cli, tmp_path_factory.mktemp("stanag4778"))
 
 
-def test_export_to_a_file_then_import_at_the_partner(fed: tuple[Cli, Fed], tmp_path: Path) -> None:
+def test_export_to_a_file_then_import_within_the_party(fed: tuple[Cli, Fed], tmp_path: Path) -> None:
     cli, f = fed
     out = tmp_path / "launch.xml"
     done = cli.ok(
@@ -22,10 +26,24 @@ def test_export_to_a_file_then_import_at_the_partner(fed: tuple[Cli, Fed], tmp_p
     )
     assert f"Wrote {f.jpn_item} as a STANAG 4778 binding" in done.stdout
     assert out.read_bytes().startswith(b"<?xml")
-    created = cli.json("item", "import-4778", out, "--as", "kim", "--json", home=f.kor, env=as_user("kim"))
+    created = cli.json("item", "import-4778", out, "--as", "sato", home=f.jpn, env=as_user("sato"))
     assert isinstance(created, dict)
-    assert created["id"].startswith("kor-")
-    assert any("군사Ⅲ급비밀" in line for line in created["banners"])
+    assert created["id"].startswith("jpn-")
+    assert created["id"] != f.jpn_item
+    assert any("秘" in line for line in created["banners"])
+
+
+def test_import_of_a_partners_item_is_refused(fed: tuple[Cli, Fed], tmp_path: Path) -> None:
+    cli, f = fed
+    out = tmp_path / "launch.xml"
+    cli.ok("item", "export-4778", f.jpn_item, "--as", "sato", "--out", out, home=f.jpn, env=as_user("sato"))
+    before = cli.json("item", "list", "--as", "kim", home=f.kor, env=as_user("kim"))
+    result = cli("item", "import-4778", out, "--as", "kim", home=f.kor, env=as_user("kim"))
+    assert result.exit_code == 7
+    assert result.stderr.startswith("error: STANAG 4778 binding refused: it is signed by a node of JPN")
+    assert "accord send" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert cli.json("item", "list", "--as", "kim", home=f.kor, env=as_user("kim")) == before
 
 
 def test_a_tampered_binding_is_a_one_line_refusal(fed: tuple[Cli, Fed], tmp_path: Path) -> None:

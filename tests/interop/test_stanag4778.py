@@ -2,7 +2,9 @@
 
 A binding whose label, data or signature was changed, whose signer is not pinned, or which is
 unsigned, mis-encoded, malformed, nested too deep, too large or declares a DTD is refused with
-its reason, journalled, and stores nothing.
+its reason, journalled, and stores nothing. A verified binding of a partner's item (signed by a
+node of another party, or its originator's label in another scheme) is refused too: imported, it
+would become the importer's own item, without its originator's controls (Art. 6).
 """
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from support_interop import make_launch
 
 from accord.crypto import SigningKeys
-from accord.errors import AccordError, InvalidInput, NotFound, VerificationFailed
+from accord.errors import AccordError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import BoundItem, read_binding, write_binding
 from accord.interop import Stanag4778Exchange
+from accord.items import Precedence
 from accord.limits import MAX_BINDING_XML_BYTES
-from accord.node import JournalFilter, Node
+from accord.markings import Issuance, derive_alternative
+from accord.node import JournalFilter, LabelRequest, NewItem, Node
 
 ACTION = "stanag4778.import"
 
@@ -33,6 +38,15 @@ def _refusals(node: Node, actor: str) -> list[Any]:
     return [e for e in listing.events if e.action == ACTION and e.actor == actor]
 
 
+def make_launch_kor(federation: Any) -> str:
+    """A launch report KOR originated, 군사Ⅱ급비밀, under the agreement."""
+    content = federation.jpn.items.show(
+        make_launch(federation.jpn, federation.agreement_id), actor="sato"
+    ).content
+    label = LabelRequest("군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], agreement=federation.agreement_id)
+    return federation.kor.items.create(NewItem(content, label, Precedence.IMMEDIATE), actor="kim").id
+
+
 def _refused(
     node: Node, actor: str, data: bytes, reason: str, error: type[AccordError] = AccordError
 ) -> None:
@@ -44,23 +58,46 @@ def _refused(
     assert len(_refusals(node, actor)) == journalled + 1
 
 
-def test_round_trip_jpn_to_kor(federation: Any, jpn_item: str) -> None:
+def test_round_trip_within_one_party(federation: Any, jpn_item: str) -> None:
+    # A node's own item, exported and imported again at a node of its party (here, itself):
+    # the national systems of one party, information the party originated.
     document = Stanag4778Exchange(federation.jpn).export(jpn_item, actor="sato")
     assert document.startswith(b"<?xml")
     assert "極秘".encode() in document
-    created = Stanag4778Exchange(federation.kor).import_binding(document, actor="kim")
+    created = Stanag4778Exchange(federation.jpn).import_binding(document, actor="sato")
     original = federation.jpn.items.show(jpn_item, actor="sato")
+    assert created.id != jpn_item
     assert created.content == original.content
     assert created.precedence == original.precedence
-    # KOR creates it in its own name at its own equivalent (Art. 4: 極秘 ↔ 군사Ⅱ급비밀).
-    assert created.marking.originator.policy == "KOR"
-    assert created.marking.originator.classification == "군사Ⅱ급비밀"
+    assert created.marking.originator.policy == "JPN"
+    assert created.marking.originator.classification == "極秘"
     assert created.marking.originator.need_to_know == original.marking.originator.need_to_know
-    # And KOR's item goes back to JPN the same way, carrying JPN's equivalent.
-    back = Stanag4778Exchange(federation.kor).export(created.id, actor="kim")
-    again = Stanag4778Exchange(federation.jpn).import_binding(back, actor="sato")
-    assert again.marking.originator.classification == "極秘"
-    assert again.content == original.content
+    assert created.marking.originator.originator_controls == original.marking.originator.originator_controls
+
+
+def test_a_partners_item_is_refused_not_made_the_importers_own(federation: Any, jpn_item: str) -> None:
+    # JPN's item imported at KOR would become KOR's (KOR could declassify it, and it would
+    # leave KOR's register of what it holds for JPN): refused, pointing to the exchange.
+    document = Stanag4778Exchange(federation.jpn).export(jpn_item, actor="sato")
+    _refused(federation.kor, "kim", document, "signed by a node of JPN, not of this node's party KOR",
+             PolicyDenied)  # fmt: skip
+    with pytest.raises(PolicyDenied, match=r"accord send\) or an offline bundle"):
+        Stanag4778Exchange(federation.kor).import_binding(document, actor="kim")
+
+
+def test_a_partners_item_signed_by_this_party_is_refused(federation: Any, jpn_item: str) -> None:
+    # A node of KOR that holds JPN's item (its originator's label JPN's, with KOR's equivalent)
+    # signs a binding of it: still JPN's information, refused whoever signed it.
+    view = federation.jpn.items.show(jpn_item, actor="sato")
+    kor = federation.kor
+    level = kor.agreements.get(federation.agreement_id).translate(view.marking.originator, "KOR")
+    issued = Issuance(kor.config.node_id, kor.ctx.now(), federation.agreement_id)
+    alternative = derive_alternative(view.marking.originator, level, provided_by="JPN", issued=issued)
+    marking = view.marking.with_alternative(alternative)
+    signed = write_binding(
+        BoundItem(marking, view.content, view.precedence), signer=kor.config.node_id, keys=kor.ctx.keys
+    )
+    _refused(kor, "kim", signed, "is a partner's item: its originator's label is in scheme JPN", PolicyDenied)
 
 
 def test_a_strict_reader_finds_the_xml_signature(federation: Any, jpn_item: str) -> None:
@@ -151,8 +188,9 @@ def test_an_unpinned_signer_is_refused(federation: Any, jpn_item: str) -> None:
     _refused(federation.kor, "kim", stranger, "'usa-dod' is not a pinned partner", VerificationFailed)
 
 
-def test_an_importer_without_the_clearance_is_refused(federation: Any, jpn_item: str) -> None:
-    document = Stanag4778Exchange(federation.jpn).export(jpn_item, actor="sato")
+def test_an_importer_without_the_clearance_is_refused(federation: Any) -> None:
+    kor_item = make_launch_kor(federation)
+    document = Stanag4778Exchange(federation.kor).export(kor_item, actor="kim")
     _refused(federation.kor, "lee", document, "clearance")
 
 

@@ -129,6 +129,12 @@ def test_post_and_status(served: tuple[Any, str]) -> None:
     names = [o["name"] for p in pages for o in p["objects"]]
     title = jpn.items.show(item, actor="sato").content.title
     assert names == [f"Report {n:02d}" for n in range(25)] + [title]
+    # A client retrying the same post creates nothing more; the status names the item.
+    again = sato.add_objects({"objects": bundle["objects"]}, wait_for_completion=False)
+    assert again.success_count == 0
+    assert again.failure_count == len(bundle["objects"])
+    assert "imported already" in again.failures[0]["message"]
+    assert len(jpn.items.all()) == before + 1
     # A refused envelope stores nothing; its status says why.
     broken = [o for o in bundle["objects"] if o["type"] != "marking-definition"]
     refused = sato.add_objects({"objects": broken}, wait_for_completion=False)

@@ -5,16 +5,19 @@
   STANAG 4774 labels and the data object under one XML Signature (``docs/stanag4778.md``);
 * :meth:`Stanag4778Exchange.import_binding` verifies a document against the *pinned* keys of
   its signer (the node refuses an unknown signer, a bad signature, a label or data that does
-  not match its signed digest), takes the label in this node's scheme — the originator's, or
-  the alternative the signer made under the agreement (Art. 4) — never guessing one, runs the
-  node's creation checks, and only then creates the item under the importer's identity.
-  Every refusal is journalled with its reason, and nothing is stored.
+  not match its signed digest), then makes sure it is information of this node's own party:
+  signed by this node or another node of its party (a national system), the originator's
+  label in this node's scheme. A partner's item is refused: created here in this node's name
+  it would lose its originator's controls (Art. 6) and leave this node's register of what it
+  holds for that partner; it arrives through the exchange or an offline bundle. Then the
+  node's creation checks, and only then the item, under the importer's identity. Every
+  refusal is journalled with its reason, and nothing is stored.
 """
 
 from __future__ import annotations
 
-from accord.errors import AccordError, InvalidInput
-from accord.interop._stix import label_request
+from accord.errors import AccordError, PolicyDenied
+from accord.interop._stix import PARTNER_ITEMS, label_request, own_label
 from accord.node import ItemView, NewItem, Node
 
 __all__ = ["Stanag4778Exchange"]
@@ -45,18 +48,21 @@ class Stanag4778Exchange:
                 carries no label in this node's scheme.
             VerificationFailed: the signer is not pinned here, a signature does not verify, or
                 the label or the data does not match what was signed.
+            PolicyDenied: it is a partner's item (signed by a node of another party, or the
+                originator's label in another scheme).
             AccordError: a creation check refused the item (scope, clearance, role …).
         """
         try:
-            _, bound = self._node.items.verify_4778(data)
-            scheme = self._node.config.scheme
-            label = bound.marking.for_scheme(scheme)
-            if label is None:
-                raise InvalidInput(
-                    f"STANAG 4778 binding refused: it carries no label in this node's scheme {scheme}; "
-                    "Accord never guesses a classification"
+            party, bound = self._node.items.verify_4778(data)
+            own = self._node.config
+            if party != own.party:
+                raise PolicyDenied(
+                    f"STANAG 4778 binding refused: it is signed by a node of {party}, not of this node's "
+                    f"party {own.party}: a partner's item is not imported as this node's own; {PARTNER_ITEMS}"
                 )
-            request = label_request(label)
+            request = label_request(
+                own_label(bound.marking, own.scheme, refused="STANAG 4778 binding refused: it")
+            )
             self._node.items.check_create(actor=actor, label=request, purpose=bound.content.purpose)
         except AccordError as exc:
             self._node.ctx.journal_refusal(actor, "stanag4778.import", exc, detail={"bytes": len(data)})

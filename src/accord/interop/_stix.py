@@ -7,25 +7,69 @@
   ``stix2-validator``, then the strict reading of :func:`read_bundle`), then hands every
   item to :meth:`accord.node.ItemService.create_many`, which runs the node's creation checks
   for *every* item before creating any (once: no separate pre-check), so a refused bundle
-  stores nothing, and creates them in one transaction: all are stored, or none. The label comes
-  from the national marking in this node's scheme — the originator's, or the alternative
-  the exporting node made under the agreement (Art. 4) — and is never guessed. Every
-  refusal is journalled with its reason.
+  stores nothing, and creates them in one transaction: all are stored, or none. The label is
+  the originator's national marking in this node's scheme, never guessed: a partner's item
+  (its originator's label in another scheme) is refused, as it must keep its originator's
+  controls (:func:`own_label`). A report imported already (same id and ``modified``) is
+  refused, naming the item it became (``item_imports``, source ``stix``). Every refusal is
+  journalled with its reason.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from accord.errors import AccordError, InvalidInput
+from accord.errors import AccordError, InvalidInput, PolicyDenied
 from accord.interop._stix_check import MAX_STIX_BYTES, check_bundle, load_json
 from accord.interop._stix_codec import ItemDraft, bundle_of, read_bundle
 from accord.limits import read_bounded
-from accord.markings import ConfidentialityLabel
-from accord.node import ItemView, LabelRequest, NewItem, Node
+from accord.markings import ConfidentialityLabel, Marking
+from accord.node import ImportRef, ItemView, LabelRequest, NewItem, Node
 
 __all__ = ["StixExchange"]
+
+_SOURCE = "stix"
+
+PARTNER_ITEMS = (
+    "a partner's item arrives through the exchange (accord send) or an offline bundle "
+    "(accord bundle import), which keep its originator's controls (Art. 6)"
+)
+
+
+def own_label(marking: Marking, scheme: str, *, refused: str) -> ConfidentialityLabel:
+    """The originator's label of ``marking`` when it is in this node's ``scheme``; or refuse.
+
+    An importer creates an item in this node's name, as its originator: only information
+    this node's party originated may come in that way. An item whose originator's label is in
+    another scheme is a partner's, even when it carries this node's equivalent (Art. 4):
+    created here, it would lose the originator's controls (Art. 6) and this node's register
+    of what it holds for that partner. ``refused`` begins each message.
+
+    Raises:
+        InvalidInput: no label in ``scheme`` at all (never guessed).
+        PolicyDenied: the originator's label is in another scheme (a partner's item).
+    """
+    originator = marking.originator
+    if originator.policy == scheme:
+        return originator
+    if marking.for_scheme(scheme) is None:
+        raise InvalidInput(
+            f"{refused} carries no national marking in this node's scheme {scheme}; "
+            "Accord never guesses a classification"
+        )
+    raise PolicyDenied(
+        f"{refused} is a partner's item: its originator's label is in scheme {originator.policy}, "
+        f"not this node's {scheme}, and an import would make it this node's own; {PARTNER_ITEMS}"
+    )
+
+
+def _origin(draft: ItemDraft) -> ImportRef:
+    # A STIX id and its version do not fit item_imports.ref (64 characters): their SHA-256 does.
+    version = f"{draft.stix_id} {draft.modified}"
+    ref = hashlib.sha256(version.encode("utf-8")).hexdigest()
+    return ImportRef(_SOURCE, ref, name=f"{draft.stix_id} (modified {draft.modified})")
 
 
 def label_request(label: ConfidentialityLabel) -> LabelRequest:
@@ -109,7 +153,10 @@ class StixExchange:
             # The creation checks run once, in create_many: every item is checked before any is
             # created, and all are stored in one transaction, or none (a refusal is journalled
             # there as item.create, and here as stix.import).
-            news = [NewItem(draft.content, self._request(draft), draft.precedence) for draft in drafts]
+            news = [
+                NewItem(draft.content, self._request(draft), draft.precedence, origin=_origin(draft))
+                for draft in drafts
+            ]
             return self._node.items.create_many(news, actor=actor)
         except AccordError as exc:
             self.journal_refusal(actor, exc, detail={"bytes": size})
@@ -139,10 +186,6 @@ class StixExchange:
 
     def _request(self, draft: ItemDraft) -> LabelRequest:
         scheme = self._node.config.scheme
-        label = draft.marking.for_scheme(scheme)
-        if label is None:
-            raise InvalidInput(
-                f"STIX bundle refused: {draft.stix_id} carries no national marking in this node's scheme "
-                f"{scheme}; Accord never guesses a classification"
-            )
-        return label_request(label)
+        return label_request(
+            own_label(draft.marking, scheme, refused=f"STIX bundle refused: {draft.stix_id}")
+        )

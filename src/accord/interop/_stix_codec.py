@@ -69,6 +69,8 @@ class ItemDraft:
     precedence: Precedence
     marking: Marking
     tlp: str | None
+    modified: str = ""
+    """The report's ``modified`` as written: with its id, the version a repeated post repeats."""
 
 
 def _stix_id(kind: str, *parts: str) -> str:
@@ -436,7 +438,7 @@ def _draft(report: Mapping[str, object], markings: _Markings) -> ItemDraft:
         precedence = Precedence.parse(str(ext.get("precedence")))
     except AccordError as exc:
         raise _refuse(f"{where}: {exc}") from exc
-    return ItemDraft(where, content, precedence, marking, tlp)
+    return ItemDraft(where, content, precedence, marking, tlp, str(report.get("modified", "")))
 
 
 def read_bundle(bundle: Mapping[str, object]) -> list[ItemDraft]:

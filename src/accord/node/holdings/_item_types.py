@@ -60,6 +60,8 @@ class ImportRef:
     """A short name of the system, at most 16 characters: ``misp``."""
     ref: str
     """The id there (a MISP event's uuid), at most 64 characters."""
+    name: str = ""
+    """What a refusal calls it, when not the ref (a STIX object's id and version)."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ unit of its own, built from one :class:`~._units.ItemFooting`, which the service
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from functools import cached_property
@@ -30,7 +29,7 @@ from accord import exchange  # its STANAG 4778 module (lxml) loads when first us
 from accord.errors import IntegrityError, NotFound, VerificationFailed
 from accord.items import AttachmentRef
 from accord.limits import MAX_BINDING_XML_BYTES
-from accord.markings import Issuance, Level, derive_alternative
+from accord.markings import Level
 from accord.node.core._context import NodeContext
 from accord.node.holdings._access import AccessService
 from accord.node.holdings._access_keys import AccessShapes
@@ -111,7 +110,6 @@ class ItemService(_UnitsOnFirstUse):
         """Serve the node behind ``ctx``."""
         self._ctx = ctx
         self._parties = parties
-        self._agreements = agreements
         self.access_shapes = AccessShapes()
         """This node's parsed access-key shapes (bounded; never shared with another node)."""
         self._resources = ItemResources(ctx, access, self.access_shapes)
@@ -199,14 +197,12 @@ class ItemService(_UnitsOnFirstUse):
         return exchange.write_binding(bound, signer=self._ctx.config.node_id, keys=self._ctx.keys)
 
     def verify_4778(self, data: bytes) -> tuple[str, exchange.BoundItem]:
-        """The signer and the content of a STANAG 4778 binding document, verified against pinned keys.
+        """The signer's party and the content of a STANAG 4778 binding, verified against pinned keys.
 
-        The signer must be this node or a partner pinned here (``accord party add``); both
-        its signatures over SignedInfo must verify, then every digest (label, data, binding).
-        When the document carries no label in this node's scheme, this node adds its own
-        equivalent from the agreement the originator's label names, as it does for an item
-        it receives (Art. 4); it never guesses one. Nothing is stored or journalled: the
-        importer decides, and journals a refusal.
+        The signer must be this node or a node pinned here (``accord party add``); both its
+        signatures over SignedInfo must verify, then every digest (label, data, binding). The
+        marking is returned as signed: no label is added or guessed. Nothing is stored or
+        journalled: the importer decides whose item it is, and journals a refusal.
 
         Raises:
             InvalidInput: the document is too large, malformed, mis-encoded, declares a DTD or
@@ -223,19 +219,7 @@ class ItemService(_UnitsOnFirstUse):
                     f"STANAG 4778 binding refused: its signer {document.signer!r} is not a pinned partner "
                     "(accord party add)"
                 ) from exc
-        return document.signer, self._with_own_equivalent(document.verify(keys), party)
-
-    def _with_own_equivalent(self, bound: exchange.BoundItem, provided_by: str) -> exchange.BoundItem:
-        own = self._ctx.config
-        marking = bound.marking
-        agreement_id = marking.originator.agreement
-        if marking.for_scheme(own.scheme) is not None or agreement_id is None:
-            return bound
-        agreement = self._agreements.get(agreement_id)
-        level = agreement.translate(marking.originator, own.scheme)
-        issued = Issuance(own.node_id, self._ctx.now(), agreement.id)
-        alternative = derive_alternative(marking.originator, level, provided_by=provided_by, issued=issued)
-        return dataclasses.replace(bound, marking=marking.with_alternative(alternative))
+        return party, document.verify(keys)
 
     def resource_of(self, row: ItemRow, consented: Consented | None = None) -> Resource:
         """The decision point's view of a stored item, read from its columns.

@@ -38,8 +38,9 @@ def require_new_origins(session: Session, origins: Sequence[ImportRef | None], t
         found.update({(source, ref): row for ref, row in held.items()})
     if not found:
         return
+    names = {(o.source, o.ref): o.name or o.ref for o in known}
     listed = "; ".join(
-        f"{source.upper()} {ref} is item {row.item_id} (imported {row.imported_at})"
+        f"{source.upper()} {names[source, ref]} is item {row.item_id} (imported {row.imported_at})"
         for (source, ref), row in sorted(found.items())[:_LISTED]
     )
     more = f"; and {len(found) - _LISTED} more" if len(found) > _LISTED else ""
@@ -70,6 +71,6 @@ def keep_origins(
     try:
         session.flush()
     except sql.IntegrityError as exc:
-        refs = ", ".join(f"{o.source.upper()} {o.ref}" for o in origins[:_LISTED] if o is not None)
+        refs = ", ".join(f"{o.source.upper()} {o.name or o.ref}" for o in origins[:_LISTED] if o is not None)
         message = f"imported already by another import at the same time, nothing imported: {refs}"
         raise Conflict(message) from exc
