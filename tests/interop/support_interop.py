@@ -36,9 +36,8 @@ def root_conftest(config: pytest.Config) -> ModuleType:
     raise LookupError(root)
 
 
-def make_launch(node: Node, agreement_id: str, *, actor: str = "sato", title: str = "Launch") -> str:
-    """A missile-launch report at JPN, 極秘, releasable to KOR, under the agreement."""
-    content = ItemContent(
+def _launch(title: str) -> ItemContent:
+    return ItemContent(
         ItemKind.MISSILE_LAUNCH,
         title,
         "Two SRBMs from Sunan.",
@@ -50,8 +49,18 @@ def make_launch(node: Node, agreement_id: str, *, actor: str = "sato", title: st
             "apogee_km": 50.5,
         },
     )
+
+
+def make_launch(node: Node, agreement_id: str, *, actor: str = "sato", title: str = "Launch") -> str:
+    """A missile-launch report at JPN, 極秘, releasable to KOR, under the agreement."""
     label = LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], ["NO-THIRD-PARTY"], agreement=agreement_id)
-    return node.items.create(NewItem(content, label, Precedence.IMMEDIATE), actor=actor).id
+    return node.items.create(NewItem(_launch(title), label, Precedence.IMMEDIATE), actor=actor).id
+
+
+def make_kor_launch(kor: Node, agreement_id: str) -> str:
+    """A missile-launch report KOR originated (kim), 군사Ⅱ급비밀, releasable to JPN."""
+    label = LabelRequest("군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], agreement=agreement_id)
+    return kor.items.create(NewItem(_launch("Launch"), label, Precedence.IMMEDIATE), actor="kim").id
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.routing import APIRoute
+from support_interop import make_kor_launch
 from support_misp import EVENT_FILE, MAP_FILE, last_refusal
 
 from accord.cli._serve import user_app
@@ -76,28 +77,35 @@ def test_stix_export_and_import_over_http(federation: Any, jpn_item: str) -> Non
     )
 
 
-def test_stanag_4778_from_jpn_is_imported_at_kor_over_http(federation: Any, jpn_item: str) -> None:
-    jpn, kor = federation.jpn, federation.kor
-    exported = _call(jpn, "GET", f"/api/v1/items/{jpn_item}/stanag4778", token=_token(jpn, "sato"))
+def test_stanag_4778_within_the_party_is_imported_over_http(federation: Any, jpn_item: str) -> None:
+    jpn = federation.jpn
+    token = _token(jpn, "sato")
+    exported = _call(jpn, "GET", f"/api/v1/items/{jpn_item}/stanag4778", token=token)
     assert exported.status_code == 200, exported.text
     assert exported.headers["content-type"].startswith("application/xml")
-    before = _items(kor)
-    imported = _call(kor, "POST", "/api/v1/stanag4778", token=_token(kor, "kim"), body=exported.content)
+    before = _items(jpn)
+    imported = _call(jpn, "POST", "/api/v1/stanag4778", token=token, body=exported.content)
     assert imported.status_code == 201, imported.text
     [created] = imported.json()["created"]
-    assert any("군사Ⅱ급비밀" in banner for banner in kor.items.show(created, actor="kim").banners)
-    assert _items(kor) == before + 1
+    assert any("極秘" in banner for banner in jpn.items.show(created, actor="sato").banners)
+    assert _items(jpn) == before + 1
+
+
+def test_stanag_4778_of_a_partners_item_is_refused_over_http(federation: Any, jpn_item: str) -> None:
+    jpn, kor = federation.jpn, federation.kor
+    exported = _call(jpn, "GET", f"/api/v1/items/{jpn_item}/stanag4778", token=_token(jpn, "sato"))
+    before = _items(kor)
+    refused = _call(kor, "POST", "/api/v1/stanag4778", token=_token(kor, "kim"), body=exported.content)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error"] == "PolicyDenied"
+    assert "signed by a node of JPN" in refused.json()["reason"]
+    assert _items(kor) == before
 
 
 @pytest.mark.parametrize("path", ["/api/v1/items/{item}/stix", "/api/v1/items/{item}/stanag4778"])
 def test_a_withheld_item_answers_as_a_missing_one(federation: Any, jpn_item: str, path: str) -> None:
     kor = federation.kor
-    kor_item = _call(
-        federation.jpn, "GET", f"/api/v1/items/{jpn_item}/stanag4778", token=_token(federation.jpn, "sato")
-    )
-    held = _call(kor, "POST", "/api/v1/stanag4778", token=_token(kor, "kim"), body=kor_item.content).json()[
-        "created"
-    ][0]
+    held = make_kor_launch(kor, federation.agreement_id)
     lee = _token(kor, "lee")  # 대외비: may not read a 군사Ⅱ급비밀 item
     denied = _call(kor, "GET", path.format(item=held), token=lee)
     missing = _call(kor, "GET", path.format(item=MISSING), token=lee)

@@ -15,16 +15,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from support_interop import make_launch
+from support_interop import make_kor_launch
 
 from accord.crypto import SigningKeys
 from accord.errors import AccordError, InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import BoundItem, read_binding, write_binding
 from accord.interop import Stanag4778Exchange
-from accord.items import Precedence
 from accord.limits import MAX_BINDING_XML_BYTES
 from accord.markings import Issuance, derive_alternative
-from accord.node import JournalFilter, LabelRequest, NewItem, Node
+from accord.node import JournalFilter, Node
 
 ACTION = "stanag4778.import"
 
@@ -36,15 +35,6 @@ def _refusals(node: Node, actor: str) -> list[Any]:
     officer = OFFICERS[node.config.party]
     listing = node.journal.listing(actor=officer, where=JournalFilter(refusals=True), limit=1000)
     return [e for e in listing.events if e.action == ACTION and e.actor == actor]
-
-
-def make_launch_kor(federation: Any) -> str:
-    """A launch report KOR originated, 군사Ⅱ급비밀, under the agreement."""
-    content = federation.jpn.items.show(
-        make_launch(federation.jpn, federation.agreement_id), actor="sato"
-    ).content
-    label = LabelRequest("군사Ⅱ급비밀", ["JPN"], ["DPRK-MISSILE"], agreement=federation.agreement_id)
-    return federation.kor.items.create(NewItem(content, label, Precedence.IMMEDIATE), actor="kim").id
 
 
 def _refused(
@@ -189,7 +179,7 @@ def test_an_unpinned_signer_is_refused(federation: Any, jpn_item: str) -> None:
 
 
 def test_an_importer_without_the_clearance_is_refused(federation: Any) -> None:
-    kor_item = make_launch_kor(federation)
+    kor_item = make_kor_launch(federation.kor, federation.agreement_id)
     document = Stanag4778Exchange(federation.kor).export(kor_item, actor="kim")
     _refused(federation.kor, "lee", document, "clearance")
 
