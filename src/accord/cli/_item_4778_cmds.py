@@ -38,13 +38,16 @@ def item_export_4778(
 
 def item_import_4778(
     file: Annotated[
-        Path, typer.Argument(help="A STANAG 4778 binding document (XML) signed by a pinned partner.")
+        Path,
+        typer.Argument(
+            help="A STANAG 4778 binding document (XML) signed by this node or a pinned node of its party."
+        ),
     ],
     as_user: Annotated[str, as_option("The user creating the item (their creation checks apply).")],
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Import a STANAG 4778 binding: verified against its pinned signer, created under its label here."""
+    """Import a STANAG 4778 binding of this party's own item: verified, created under its label here."""
     from accord.interop import Stanag4778Exchange  # noqa: PLC0415 - see the module's docstring
 
     with acting(home, as_user) as (node, actor):

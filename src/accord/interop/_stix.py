@@ -33,7 +33,7 @@ __all__ = ["StixExchange"]
 _SOURCE = "stix"
 
 PARTNER_ITEMS = (
-    "a partner's item arrives through the exchange (accord send) or an offline bundle "
+    "it arrives through the exchange (accord send) or an offline bundle "
     "(accord bundle import), which keep its originator's controls (Art. 6)"
 )
 
