@@ -75,6 +75,10 @@ def test_stix_export_and_import_over_http(federation: Any, jpn_item: str) -> Non
         jpn.items.show(created, actor="sato").content.title
         == jpn.items.show(jpn_item, actor="sato").content.title
     )
+    again = _call(jpn, "POST", "/api/v1/stix", token=token, body=json.dumps(bundle).encode())
+    assert again.status_code == 409, again.text
+    assert f"is item {created}" in again.json()["reason"]
+    assert _items(jpn) == before + 1
 
 
 def test_stanag_4778_within_the_party_is_imported_over_http(federation: Any, jpn_item: str) -> None:
