@@ -3,7 +3,8 @@
 Each route calls the node service the CLI calls, as the signed-in person, and passes the
 markings it displays to :meth:`Console.page` for the banner. What a person may not read never
 reaches a template: the inbox is ``node.items.inbox(actor=…)`` and the item list
-``node.items.listing(actor=…)``, as ``accord item list`` (withheld items are not counted), an item is ``node.items.show(…, actor=…)`` (withheld answers as missing: the one 404 page).
+``node.items.listing(actor=…)``, as ``accord item list`` (withheld items are not counted);
+an item is ``node.items.show(…, actor=…)`` (withheld answers as missing: the one 404 page).
 
 The pattern for the other roles' pages: one module like this one with its ``router`` (included
 in ``_app.py``), each route taking ``Con`` and ``Me``, templates extending ``base.html``, every
