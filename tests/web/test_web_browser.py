@@ -399,14 +399,19 @@ def test_a_denied_user_searches_and_finds_nothing(served: Served, page_in: Any, 
     screenshot(page, shots, "search-denied-ja")
 
 
-def test_the_item_list_from_the_navigation_in_korean_and_empty_in_english(
-    served: Served, page_in: Any, shots: Path
-) -> None:
-    page = page_in("ko-KR")
-    _sign_in(page, served, "kim")
+def _items_of(page: Any, served: Served, user: str) -> Any:
+    """``page`` on the item list, reached from the navigation after ``user`` signed in."""
+    _sign_in(page, served, user)
     page.wait_for_url("**/inbox")
     page.click("nav a[href='/items']")
     page.wait_for_url("**/items")
+    return page
+
+
+def test_the_item_list_from_the_navigation_in_korean_and_empty_in_english(
+    served: Served, page_in: Any, shots: Path
+) -> None:
+    page = _items_of(page_in("ko-KR"), served, "kim")
     assert page.inner_text("h1") == "자료"
     assert page.inner_text("table.inbox tbody tr:first-child .prec") == "FLASH"
     assert page.inner_text("#items-shown") == "열람 가능한 1건 중 1–1건 표시"
@@ -416,11 +421,7 @@ def test_the_item_list_from_the_navigation_in_korean_and_empty_in_english(
     page.click("table.inbox a")
     page.wait_for_selector("article.item")
     # lee may read nothing held here: the empty list, in English, the banner unclassified.
-    page = page_in("en-GB")
-    _sign_in(page, served, "lee")
-    page.wait_for_url("**/inbox")
-    page.click("nav a[href='/items']")
-    page.wait_for_url("**/items")
+    page = _items_of(page_in("en-GB"), served, "lee")
     assert page.inner_text("#items-shown") == "Showing none of 0 readable"
     assert page.inner_text("#banner-top") == "평문 (UNCLASSIFIED)"
     check_accessibility(page, "items-empty-en")

@@ -98,6 +98,18 @@ def _paged(listing: ItemListing, page: int, size: int) -> dict[str, object]:
     }
 
 
+def _listed(
+    request: Request,
+    console: Console,
+    who: Who,
+    template: str,
+    listed: tuple[dict[str, object], list[ItemView]],
+) -> HTMLResponse:
+    """A listing page (or its rows), under the banner of the items it shows."""
+    context, views = listed
+    return console.page(request, who, Screen(template, context, [v.marking for v in views]))
+
+
 def _inbox(console: Console, who: Who, page: int) -> tuple[dict[str, object], list[ItemView]]:
     size = console.settings.inbox_page
     listing = console.node.items.inbox(actor=who.name, limit=size, offset=(page - 1) * size)
@@ -108,15 +120,13 @@ def _inbox(console: Console, who: Who, page: int) -> tuple[dict[str, object], li
 def inbox(request: Request, console: Con, who: Me, page: PageNumber = 1) -> HTMLResponse:
     """Received items the person may read, FLASH first, delivery against the objective; a page
     at a time (``ConsoleSettings.inbox_page``)."""
-    context, views = _inbox(console, who, page)
-    return console.page(request, who, Screen("inbox.html", context, [v.marking for v in views]))
+    return _listed(request, console, who, "inbox.html", _inbox(console, who, page))
 
 
 @router.get("/inbox/rows", response_class=HTMLResponse)
 def inbox_fragment(request: Request, console: Con, who: Me, page: PageNumber = 1) -> HTMLResponse:
     """The inbox rows for htmx polling, with both banners out of band (an arrival may raise them)."""
-    context, views = _inbox(console, who, page)
-    return console.page(request, who, Screen("inbox_rows.html", context, [v.marking for v in views]))
+    return _listed(request, console, who, "inbox_rows.html", _inbox(console, who, page))
 
 
 def _items(console: Console, who: Who, page: int) -> tuple[dict[str, object], list[ItemView]]:
@@ -133,15 +143,13 @@ def _items(console: Console, who: Who, page: int) -> tuple[dict[str, object], li
 def items(request: Request, console: Con, who: Me, page: PageNumber = 1) -> HTMLResponse:
     """Every item held here that the person may read, made here or received, FLASH first then
     newest; a page at a time (``ConsoleSettings.inbox_page``), with how many are readable in all."""
-    context, views = _items(console, who, page)
-    return console.page(request, who, Screen("items.html", context, [v.marking for v in views]))
+    return _listed(request, console, who, "items.html", _items(console, who, page))
 
 
 @router.get("/items/rows", response_class=HTMLResponse)
 def items_fragment(request: Request, console: Con, who: Me, page: PageNumber = 1) -> HTMLResponse:
     """The item list's rows for htmx polling, with both banners out of band (as the inbox's)."""
-    context, views = _items(console, who, page)
-    return console.page(request, who, Screen("items_rows.html", context, [v.marking for v in views]))
+    return _listed(request, console, who, "items_rows.html", _items(console, who, page))
 
 
 def _create_form(
