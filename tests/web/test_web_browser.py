@@ -399,6 +399,35 @@ def test_a_denied_user_searches_and_finds_nothing(served: Served, page_in: Any, 
     screenshot(page, shots, "search-denied-ja")
 
 
+def _items_of(page: Any, served: Served, user: str) -> Any:
+    """``page`` on the item list, reached from the navigation after ``user`` signed in."""
+    _sign_in(page, served, user)
+    page.wait_for_url("**/inbox")
+    page.click("nav a[href='/items']")
+    page.wait_for_url("**/items")
+    return page
+
+
+def test_the_item_list_from_the_navigation_in_korean_and_empty_in_english(
+    served: Served, page_in: Any, shots: Path
+) -> None:
+    page = _items_of(page_in("ko-KR"), served, "kim")
+    assert page.inner_text("h1") == "자료"
+    assert page.inner_text("table.inbox tbody tr:first-child .prec") == "FLASH"
+    assert page.inner_text("#items-shown") == "열람 가능한 1건 중 1–1건 표시"
+    assert page.inner_text("#banner-top").startswith("군사Ⅱ급비밀")
+    check_accessibility(page, "items-ko")
+    screenshot(page, shots, "items-ko")
+    page.click("table.inbox a")
+    page.wait_for_selector("article.item")
+    # lee may read nothing held here: the empty list, in English, the banner unclassified.
+    page = _items_of(page_in("en-GB"), served, "lee")
+    assert page.inner_text("#items-shown") == "Showing none of 0 readable"
+    assert page.inner_text("#banner-top") == "평문 (UNCLASSIFIED)"
+    check_accessibility(page, "items-empty-en")
+    screenshot(page, shots, "items-empty-en")
+
+
 def test_the_dashboard_draws_its_charts_for_an_officer_and_counts_nothing_withheld(
     served: Served, page_in: Any, shots: Path
 ) -> None:

@@ -28,6 +28,8 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, str] | None]] = {
     ("POST", "/settings/language"): ("/settings/language", {"csrf": "{csrf}", "lang": "en"}),
     ("GET", "/inbox"): ("/inbox", None),
     ("GET", "/inbox/rows"): ("/inbox/rows", None),
+    ("GET", "/items"): ("/items", None),
+    ("GET", "/items/rows"): ("/items/rows?page=1", None),
     ("GET", "/items/new"): ("/items/new?kind=missile-launch", None),
     ("POST", "/items/new"): ("/items/new", {"csrf": "{csrf}", "kind": "report"}),
     ("GET", "/items/{item_id}"): ("/items/{item}", None),

@@ -1,8 +1,9 @@
-"""The analyst's pages: inbox, item, attachment, create, release request (issue 11).
+"""The analyst's pages: inbox, items, item, attachment, create, release request (issue 11).
 
 Each route calls the node service the CLI calls, as the signed-in person, and passes the
 markings it displays to :meth:`Console.page` for the banner. What a person may not read never
-reaches a template: the inbox is ``node.items.inbox(actor=…)`` (withheld items are not counted),
+reaches a template: the inbox is ``node.items.inbox(actor=…)`` and the item list
+``node.items.listing(actor=…)``, as ``accord item list`` (withheld items are not counted);
 an item is ``node.items.show(…, actor=…)`` (withheld answers as missing: the one 404 page).
 
 The pattern for the other roles' pages: one module like this one with its ``router`` (included
@@ -29,7 +30,7 @@ from starlette.datastructures import FormData, UploadFile
 from accord.canonical import parse_time
 from accord.errors import AccordError, InvalidInput
 from accord.items import KINDS, FieldSpec, ItemContent, ItemKind, Precedence
-from accord.node import ItemView, LabelRequest, NewItem
+from accord.node import DamagedItem, ItemListing, ItemView, LabelRequest, NewItem
 from accord.web._console import Con, Console, Malformed, Me, PostedForm, Screen, Who, posted_form
 
 __all__ = ["InboxRow", "inbox_rows", "router"]
@@ -78,32 +79,77 @@ def inbox_rows(views: list[ItemView]) -> list[InboxRow]:
     return rows
 
 
-def _inbox(console: Console, who: Who, page: int) -> tuple[dict[str, object], list[ItemView]]:
-    size = console.settings.inbox_page
-    listing = console.node.items.inbox(actor=who.name, limit=size, offset=(page - 1) * size)
-    context = {
-        "rows": inbox_rows(listing.views),
+def _paged(listing: ItemListing, page: int, size: int) -> dict[str, object]:
+    """What a listing page shows besides its rows: the damaged items, the pages around it, and
+    which items of how many readable it shows (the decision point's count, as ``accord item list``)."""
+    offset = (page - 1) * size
+    count = len(listing.views) + len(listing.damaged)
+    total = listing.total if listing.total is not None else offset + count
+    return {
         "damaged": listing.damaged,
         "page": page,
         "previous": page - 1 if page > 1 else None,
         "next": page + 1 if listing.more else None,
+        # Formatted as the CLI's footer: "showing 1–50 of 1,234 readable".
+        "shown": {"first": f"{offset + 1:,}", "last": f"{offset + count:,}", "total": f"{total:,}"}
+        if count
+        else None,
+        "total": f"{total:,}",
     }
-    return context, listing.views
+
+
+def _listed(
+    request: Request,
+    console: Console,
+    who: Who,
+    template: str,
+    listed: tuple[dict[str, object], list[ItemView]],
+) -> HTMLResponse:
+    """A listing page (or its rows), under the banner of the items it shows."""
+    context, views = listed
+    return console.page(request, who, Screen(template, context, [v.marking for v in views]))
+
+
+def _inbox(console: Console, who: Who, page: int) -> tuple[dict[str, object], list[ItemView]]:
+    size = console.settings.inbox_page
+    listing = console.node.items.inbox(actor=who.name, limit=size, offset=(page - 1) * size)
+    return {"rows": inbox_rows(listing.views), **_paged(listing, page, size)}, listing.views
 
 
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(request: Request, console: Con, who: Me, page: PageNumber = 1) -> HTMLResponse:
     """Received items the person may read, FLASH first, delivery against the objective; a page
     at a time (``ConsoleSettings.inbox_page``)."""
-    context, views = _inbox(console, who, page)
-    return console.page(request, who, Screen("inbox.html", context, [v.marking for v in views]))
+    return _listed(request, console, who, "inbox.html", _inbox(console, who, page))
 
 
 @router.get("/inbox/rows", response_class=HTMLResponse)
 def inbox_fragment(request: Request, console: Con, who: Me, page: PageNumber = 1) -> HTMLResponse:
     """The inbox rows for htmx polling, with both banners out of band (an arrival may raise them)."""
-    context, views = _inbox(console, who, page)
-    return console.page(request, who, Screen("inbox_rows.html", context, [v.marking for v in views]))
+    return _listed(request, console, who, "inbox_rows.html", _inbox(console, who, page))
+
+
+def _items(console: Console, who: Who, page: int) -> tuple[dict[str, object], list[ItemView]]:
+    """A page of ``accord item list``: the one decision point's listing (``node.items.listing``),
+    only the page's items opened and verified, the total counting no withheld item."""
+    size = console.settings.inbox_page
+    listing = console.node.items.listing(actor=who.name, limit=size, offset=(page - 1) * size)
+    # The damaged items the person may be told about are rows too, as the CLI lists them.
+    rows: list[ItemView | DamagedItem] = [*listing.views, *listing.damaged]
+    return {"rows": rows, **_paged(listing, page, size)}, listing.views
+
+
+@router.get("/items", response_class=HTMLResponse)
+def items(request: Request, console: Con, who: Me, page: PageNumber = 1) -> HTMLResponse:
+    """Every item held here that the person may read, made here or received, FLASH first then
+    newest; a page at a time (``ConsoleSettings.inbox_page``), with how many are readable in all."""
+    return _listed(request, console, who, "items.html", _items(console, who, page))
+
+
+@router.get("/items/rows", response_class=HTMLResponse)
+def items_fragment(request: Request, console: Con, who: Me, page: PageNumber = 1) -> HTMLResponse:
+    """The item list's rows for htmx polling, with both banners out of band (as the inbox's)."""
+    return _listed(request, console, who, "items_rows.html", _items(console, who, page))
 
 
 def _create_form(
