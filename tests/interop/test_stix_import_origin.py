@@ -82,3 +82,43 @@ def test_a_partners_item_held_here_is_refused(open_group: Callable[..., list[Nod
     assert "accord send" in str(refused.value)
     assert len(kor.items.all()) == before
     assert len(_refusals(kor, "kim")) == journalled + 1
+
+
+def _national_of(bundle: dict[str, Any]) -> dict[str, Any]:
+    return next(
+        o["extensions"][NATIONAL_MARKING_EXT]
+        for o in bundle["objects"]
+        if o.get("extensions", {}).get(NATIONAL_MARKING_EXT, {}).get("role", "originator") == "originator"
+        and NATIONAL_MARKING_EXT in o.get("extensions", {})
+    )
+
+
+def test_a_label_in_this_nodes_scheme_issued_by_another_partys_node_is_refused(
+    federation: Any, jpn_item: str
+) -> None:
+    """Two parties may share a scheme (NATO's): the scheme alone does not say whose item it is.
+    A label in JPN's scheme issued by a node that is neither this node, nor pinned here under
+    JPN, nor JPN itself is a partner's item."""
+    jpn = federation.jpn
+    exchange = StixExchange(jpn)
+    bundle = exchange.export([jpn_item], actor="sato")
+    _national_of(bundle)["originator_id"] = "deu-bmvg"
+    with pytest.raises(PolicyDenied, match=r"its label was issued by 'deu-bmvg', not by this node"):
+        exchange.import_bundle(json.dumps(bundle).encode(), actor="sato")
+    _national_of(bundle)["originator_id"] = "JPN"  # the party itself (a national system's label)
+    exchange.import_bundle(json.dumps(bundle).encode(), actor="sato")
+
+
+def test_a_repeat_with_the_id_in_capitals_is_the_same_report(federation: Any, jpn_item: str) -> None:
+    jpn = federation.jpn
+    exchange = StixExchange(jpn)
+    bundle = exchange.export([jpn_item], actor="sato")
+    exchange.import_bundle(json.dumps(bundle).encode(), actor="sato")
+    shouted_ids = json.dumps(bundle)
+    for obj in bundle["objects"]:
+        if obj["type"] == "report":
+            shouted_ids = shouted_ids.replace(
+                obj["id"], "report--" + obj["id"].removeprefix("report--").upper()
+            )
+    with pytest.raises(Conflict, match="imported already"):
+        exchange.import_bundle(shouted_ids.encode(), actor="sato")

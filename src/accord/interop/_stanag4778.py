@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from accord.errors import AccordError, PolicyDenied
-from accord.interop._stix import PARTNER_ITEMS, label_request, own_label
+from accord.interop._stix import PARTNER_ITEMS, Ours, label_request, own_label
 from accord.node import ItemView, NewItem, Node
 
 __all__ = ["Stanag4778Exchange"]
@@ -61,7 +61,7 @@ class Stanag4778Exchange:
                     f"party {own.party}: a partner's item is not imported as this node's own; {PARTNER_ITEMS}"
                 )
             request = label_request(
-                own_label(bound.marking, own.scheme, refused="STANAG 4778 binding refused: it")
+                own_label(bound.marking, Ours.of(self._node), refused="STANAG 4778 binding refused: it")
             )
             self._node.items.check_create(actor=actor, label=request, purpose=bound.content.purpose)
         except AccordError as exc:

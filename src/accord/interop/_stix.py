@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from accord.errors import AccordError, InvalidInput, PolicyDenied
@@ -38,22 +39,46 @@ PARTNER_ITEMS = (
 )
 
 
-def own_label(marking: Marking, scheme: str, *, refused: str) -> ConfidentialityLabel:
-    """The originator's label of ``marking`` when it is in this node's ``scheme``; or refuse.
+@dataclass(frozen=True)
+class Ours:
+    """Who may have issued a label this node imports as its own: its scheme, its party's code,
+    its own node id and the ids of the nodes pinned here under its party."""
+
+    scheme: str
+    issuers: frozenset[str]
+
+    @classmethod
+    def of(cls, node: Node) -> Ours:
+        """This node's scheme and issuers."""
+        config = node.config
+        pinned = {card.node_id for card in node.parties.all() if card.party == config.party}
+        return cls(config.scheme, frozenset({config.party, config.node_id, *pinned}))
+
+
+def own_label(marking: Marking, ours: Ours, *, refused: str) -> ConfidentialityLabel:
+    """The originator's label of ``marking`` when this node's party issued it; or refuse.
 
     An importer creates an item in this node's name, as its originator: only information
     this node's party originated may come in that way. An item whose originator's label is in
-    another scheme is a partner's, even when it carries this node's equivalent (Art. 4):
+    another scheme, or was issued by a node of another party (two parties may share a scheme,
+    e.g. NATO's), is a partner's, even when it carries this node's equivalent (Art. 4):
     created here, it would lose the originator's controls (Art. 6) and this node's register
     of what it holds for that partner. ``refused`` begins each message.
 
     Raises:
-        InvalidInput: no label in ``scheme`` at all (never guessed).
-        PolicyDenied: the originator's label is in another scheme (a partner's item).
+        InvalidInput: no label in this node's scheme at all (never guessed).
+        PolicyDenied: the originator's label is in another scheme or issued by another
+            party's node (a partner's item).
     """
-    originator = marking.originator
-    if originator.policy == scheme:
+    originator, scheme = marking.originator, ours.scheme
+    if originator.policy == scheme and originator.originator_id in ours.issuers:
         return originator
+    if originator.policy == scheme:
+        raise PolicyDenied(
+            f"{refused} is not this node's party's item: its label was issued by "
+            f"{originator.originator_id!r}, not by this node or a node of its party pinned here, "
+            f"and an import would make it this node's own; {PARTNER_ITEMS}"
+        )
     if marking.for_scheme(scheme) is None:
         raise InvalidInput(
             f"{refused} carries no national marking in this node's scheme {scheme}; "
@@ -67,7 +92,8 @@ def own_label(marking: Marking, scheme: str, *, refused: str) -> Confidentiality
 
 def _origin(draft: ItemDraft) -> ImportRef:
     # A STIX id and its version do not fit item_imports.ref (64 characters): their SHA-256 does.
-    version = f"{draft.stix_id} {draft.modified}"
+    # STIX ids are case-insensitive UUIDs: one report is one key however its id is written.
+    version = f"{draft.stix_id.lower()} {draft.modified}"
     ref = hashlib.sha256(version.encode("utf-8")).hexdigest()
     return ImportRef(_SOURCE, ref, name=f"{draft.stix_id} (modified {draft.modified})")
 
@@ -150,11 +176,12 @@ class StixExchange:
         """
         try:
             drafts = self._drafts(bundle)
+            ours = Ours.of(self._node)
             # The creation checks run once, in create_many: every item is checked before any is
             # created, and all are stored in one transaction, or none (a refusal is journalled
             # there as item.create, and here as stix.import).
             news = [
-                NewItem(draft.content, self._request(draft), draft.precedence, origin=_origin(draft))
+                NewItem(draft.content, self._request(draft, ours), draft.precedence, origin=_origin(draft))
                 for draft in drafts
             ]
             return self._node.items.create_many(news, actor=actor)
@@ -184,8 +211,5 @@ class StixExchange:
         check_bundle(bundle)
         return read_bundle(bundle)
 
-    def _request(self, draft: ItemDraft) -> LabelRequest:
-        scheme = self._node.config.scheme
-        return label_request(
-            own_label(draft.marking, scheme, refused=f"STIX bundle refused: {draft.stix_id}")
-        )
+    def _request(self, draft: ItemDraft, ours: Ours) -> LabelRequest:
+        return label_request(own_label(draft.marking, ours, refused=f"STIX bundle refused: {draft.stix_id}"))
