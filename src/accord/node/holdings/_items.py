@@ -8,6 +8,7 @@ unit of its own, built from one :class:`~._units.ItemFooting`, which the service
   label, content or digest is an :class:`~accord.errors.IntegrityError`, journalled);
 * :mod:`._reading` — show one item, stream an attachment, its equivalents at partners;
 * :mod:`._resources` — the decision point's view of stored items (asked before verifying);
+* :mod:`._tamper` — damaged items kept as alarms, and the check of every stored item;
 * :mod:`._listing` — the inbox and the item list, decided per access-key shape;
 * :mod:`._search` — search (its text in :mod:`._search_text`, its index in :mod:`._search_index`);
 * :mod:`._access_keys` — the stored shapes of markings and this node's parsed copies of them;
@@ -18,7 +19,7 @@ unit of its own, built from one :class:`~._units.ItemFooting`, which the service
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,7 @@ from accord.node.holdings._listing import ItemListings, Readable
 from accord.node.holdings._page_reading import PageReading
 from accord.node.holdings._reading import ItemReader
 from accord.node.holdings._resources import Consented, ItemResources
+from accord.node.holdings._tamper import HoldingsCheck, HoldingsReport
 from accord.node.holdings._units import ItemFooting
 from accord.node.holdings._verifying import Prefetched, item_key, verified_view
 from accord.node.registry._agreements import AgreementService
@@ -349,6 +351,17 @@ class ItemService(_UnitsOnFirstUse):
                 f"{len(listing.damaged)} item(s) failed integrity checks, e.g. {first.reason}"
             )
         return listing.views
+
+    def verify_all(self, *, actor: str, progress: Callable[[int, int], None] | None = None) -> HoldingsReport:
+        """Verify every stored item against its binding, whoever may read it (an auditor's check).
+
+        Label, notices, content, attachment digests and the binding's signatures; a destroyed
+        item's label against its stored digests. Each damaged item is journalled and kept as an
+        alarm (``accord ledger alarms``); the check is journalled as ``item.verify`` by ``actor``.
+        ``progress`` is told (done, total) as batches finish. :meth:`HoldingsReport.check`
+        raises when anything is damaged.
+        """
+        return HoldingsCheck(self._ctx, self._parties).run(actor=actor, progress=progress)
 
     def attachment(self, item_id: str, position: int, *, actor: str) -> tuple[AttachmentRef, Iterator[bytes]]:
         """An attachment's reference and a stream of its verified plaintext.
