@@ -78,7 +78,7 @@ __all__ = [
 class _UnitsOnFirstUse:
     """The units of :class:`ItemService` made when first used: item creation (sealing attachments,
     media types, indexing new items) and search (its text analysis and index) are not a listing's,
-    and their modules are not imported for one."""
+    and their modules are not imported for one; nor is the auditor's check of every item."""
 
     _footing: ItemFooting
     _listings: ItemListings
@@ -96,6 +96,17 @@ class _UnitsOnFirstUse:
         from accord.node.holdings._creating import ItemCreation  # noqa: PLC0415 - see the class
 
         return ItemCreation(self._footing)
+
+    def verify_all(self, *, actor: str, progress: Callable[[int, int], None] | None = None) -> HoldingsReport:
+        """Verify every stored item against its binding, whoever may read it (an auditor's check).
+
+        Label, notices, content, attachment digests and the binding's signatures; a destroyed
+        item's label against its stored digests. Each damaged item is journalled and kept as an
+        alarm (``accord ledger alarms``); the check is journalled as ``item.verify`` by ``actor``.
+        ``progress`` is told (done, total) as batches finish. :meth:`HoldingsReport.check`
+        raises when anything is damaged.
+        """
+        return HoldingsCheck(self._footing.ctx, self._footing.parties).run(actor=actor, progress=progress)
 
 
 class ItemService(_UnitsOnFirstUse):
@@ -351,17 +362,6 @@ class ItemService(_UnitsOnFirstUse):
                 f"{len(listing.damaged)} item(s) failed integrity checks, e.g. {first.reason}"
             )
         return listing.views
-
-    def verify_all(self, *, actor: str, progress: Callable[[int, int], None] | None = None) -> HoldingsReport:
-        """Verify every stored item against its binding, whoever may read it (an auditor's check).
-
-        Label, notices, content, attachment digests and the binding's signatures; a destroyed
-        item's label against its stored digests. Each damaged item is journalled and kept as an
-        alarm (``accord ledger alarms``); the check is journalled as ``item.verify`` by ``actor``.
-        ``progress`` is told (done, total) as batches finish. :meth:`HoldingsReport.check`
-        raises when anything is damaged.
-        """
-        return HoldingsCheck(self._ctx, self._parties).run(actor=actor, progress=progress)
 
     def attachment(self, item_id: str, position: int, *, actor: str) -> tuple[AttachmentRef, Iterator[bytes]]:
         """An attachment's reference and a stream of its verified plaintext.
