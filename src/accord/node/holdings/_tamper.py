@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.errors import IntegrityError, NotFound, StorageError
@@ -33,6 +32,7 @@ from accord.store import (
     ItemRow,
     NewEvent,
     WitnessAlarmRow,
+    add_alarm_once,
     all_item_ids,
     append_event,
     format_stamp,
@@ -78,28 +78,17 @@ def _raise(ctx: NodeContext, actor: str, action: str, found: Sequence[DamagedIte
     with ctx.db.transaction() as session:
         now = ctx.now()
         for bad in found:
-            known = session.scalar(
-                select(func.count())
-                .select_from(WitnessAlarmRow)
-                .where(
-                    WitnessAlarmRow.origin == me,
-                    WitnessAlarmRow.kind == ITEM_DAMAGED,
-                    WitnessAlarmRow.reason == bad.reason,
-                )
+            row = WitnessAlarmRow(
+                origin=me,
+                kind=ITEM_DAMAGED,
+                reason=bad.reason,
+                held_json=json.dumps({"item_id": bad.id, "met_by": actor, "action": action}),
+                presented_json="null",
+                message_id="",
+                detected_at=format_stamp(now),
             )
-            if known:
+            if not add_alarm_once(session, row):
                 continue
-            session.add(
-                WitnessAlarmRow(
-                    origin=me,
-                    kind=ITEM_DAMAGED,
-                    reason=bad.reason,
-                    held_json=json.dumps({"item_id": bad.id, "met_by": actor, "action": action}),
-                    presented_json="null",
-                    message_id="",
-                    detected_at=format_stamp(now),
-                )
-            )
             detail = {"reason": bad.reason, "action": action}
             append_event(
                 session,
