@@ -2,11 +2,13 @@
 
 A person who may not read an item is told nothing about it, damaged or not (Art. 7, issue 4:
 no probing). But a label altered to deny everyone would then hide the item from everyone,
-its damage unseen. So every damaged item met — by a read, a listing, a search, or
-:meth:`HoldingsCheck.run` over every stored item whoever may read it — is kept as an open
-alarm for the officers (``accord ledger alarms``, kind :data:`ITEM_DAMAGED`, once per item
-and reason), journalled (``item.damaged``, outcome ``alarm``) and logged, whatever the
-person who met it was answered.
+its damage unseen. So every damaged item that a read, a listing or a search meets without
+telling the person of it (a withheld read checks the stored label against its binding for
+this), and every one :meth:`HoldingsCheck.run` finds over all stored items whoever may read
+them, is kept as an open alarm for the officers (``accord ledger alarms``, kind
+:data:`ITEM_DAMAGED`, once per item and reason), journalled (``item.damaged``, outcome
+``alarm``) and logged; the person's answer is unchanged. Damage a reader *is* told of is
+their integrity error (exit 9), journalled as a refusal.
 """
 
 from __future__ import annotations
