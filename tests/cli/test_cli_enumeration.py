@@ -72,6 +72,7 @@ OPERATOR = {
     "demo",
     "search reindex",
     "search check",
+    "item verify",
 }
 OPERATOR_PREFIXES = ("ledger ",)
 NO_ITEMS = {

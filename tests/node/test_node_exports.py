@@ -156,6 +156,7 @@ def test_store_exports() -> None:
         "WitnessSeenRow",
         "WriteContended",
         "access_keys",
+        "add_alarm_once",
         "add_search_docs",
         "all_item_ids",
         "analyze_search_tables",

@@ -23,6 +23,7 @@ from accord.cli._common import (
     check_writable,
     console,
     emit_json,
+    err_console,
     node_at,
     read_text,
     refusals,
@@ -30,6 +31,7 @@ from accord.cli._common import (
 from accord.cli._item_4778_cmds import item_export_4778, item_import_4778
 from accord.cli._item_list import LIST_PAGE, list_items
 from accord.cli._options import HomeOpt, ItemIdArg, JsonOpt, as_option
+from accord.cli._progress import counted_progress
 from accord.errors import Conflict, InvalidInput, LabelError, StorageError
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.limits import MAX_DOCUMENT_BYTES, MAX_TEXT_BYTES
@@ -37,6 +39,10 @@ from accord.markings import ConfidentialityLabel, banner, from_xml, to_xml
 from accord.node import LabelRequest, NewItem
 
 __all__ = ["item_app", "label_app"]
+
+# The journal's actor for the check of every item: checking the holdings is the auditor's part
+# (DESIGN.md §2), as `accord ledger verify` is.
+_AUDITOR = "auditor"
 
 item_app = typer.Typer(help="Items: create, list, show, attachments.", no_args_is_help=True)
 label_app = typer.Typer(
@@ -278,6 +284,30 @@ def _parse_label(text: str) -> ConfidentialityLabel:
     if stripped.startswith("{"):
         return ConfidentialityLabel.from_json(text)
     raise LabelError("a label file must hold canonical JSON or STANAG 4774 XML")
+
+
+@item_app.command("verify")
+def item_verify(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """Verify every stored item against its binding, whoever may read it; exit 9 and name the damaged.
+
+    Label, notices, content, attachment digests and both signatures, item by item (a destroyed
+    item's label against its stored digests). An auditor's check of the holdings: it finds a
+    label altered to withhold an item from everyone, which no reader is told of. Each damaged
+    item is journalled and kept as an alarm (`accord ledger alarms`).
+    """
+    bar = counted_progress("verifying the items", enabled=not json_out)
+    with refusals(), node_at(home) as node, bar as progress:
+        report = node.items.verify_all(actor=_AUDITOR, progress=progress)
+    if json_out:
+        emit_json(report.to_dict())
+    else:
+        for bad in report.damaged:
+            err_console.print(f"damaged: {bad.reason}", markup=False)
+        if report.ok:
+            console.print(f"Holdings intact: {report.checked} item(s) verified against their bindings")
+    if not report.ok:
+        with refusals():
+            report.check()
 
 
 # STANAG 4778 (issue 13), kept in its own module; listed after the commands above.

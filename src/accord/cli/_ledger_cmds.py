@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from accord.cli._common import (
     console,
@@ -23,6 +20,7 @@ from accord.cli._common import (
     write_text,
 )
 from accord.cli._options import HomeOpt, JsonOpt
+from accord.cli._progress import counted_progress
 from accord.cli._witness_cmds import ack_alarm, alarms, publish, witnesses
 from accord.errors import IntegrityError
 from accord.limits import MAX_DOCUMENT_BYTES
@@ -54,22 +52,6 @@ def _describe(signed: SignedCheckpoint) -> str:
     return f"{_leaves(cp.size)}, root {cp.root.hex()}, signed by {cp.origin} at {cp.timestamp}"
 
 
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    # On a terminal only (standard error), so that --json output and pipes stay clean.
-    if not enabled or not err_console.is_terminal:
-        yield None
-        return
-    columns = (TextColumn("verifying the ledger"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task("verify", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
 @ledger_app.command("seal")
 def ledger_seal(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Seal the journal events not sealed yet and sign a checkpoint (`accord serve` does it every second)."""
@@ -97,7 +79,11 @@ def ledger_verify(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     root) is recomputed from the journal rows. Altered, deleted, inserted or reordered rows,
     altered tree nodes and forged checkpoints are reported at the first leaf they concern.
     """
-    with refusals(), node_at(home) as node, _progress(not json_out) as progress:
+    with (
+        refusals(),
+        node_at(home) as node,
+        counted_progress("verifying the ledger", enabled=not json_out) as progress,
+    ):
         report = node.ledger.verify(actor=_ACTOR, progress=progress)
     if json_out:
         emit_json(report.to_dict())

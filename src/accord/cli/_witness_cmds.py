@@ -70,9 +70,11 @@ def _witness_cells(row: dict[str, object]) -> tuple[str, ...]:
 
 
 def alarms(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
-    """Partners' forks and rollbacks, and seals refused over a damaged ledger; exit 9 if any is open.
+    """Partners' forks and rollbacks, refused seals, damaged items; exit 9 if any is open.
 
-    Each alarm comes with the two checkpoints that prove it (--json).
+    A fork or rollback comes with the two checkpoints that prove it (--json); a seal refused
+    over a damaged ledger, or an item found damaged that no reader was told of
+    (`item-damaged`, see `accord item verify`), with what was found.
     """
     with refusals(), node_at(home) as node:
         found = node.witness.alarms()

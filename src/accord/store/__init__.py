@@ -1,6 +1,7 @@
 """Storage: SQLAlchemy tables (SQLite default, PostgreSQL), migrations, blob store, journal."""
 
 from accord.store._access_keys import access_keys, remember_access_key
+from accord.store._alarm_rows import add_alarm_once
 from accord.store._blobs import BlobStore
 from accord.store._compromise_repository import CompromiseRepository, DestructionRepository
 from accord.store._consent_repository import ConsentRepository
@@ -179,6 +180,7 @@ __all__ = [
     "WitnessSeenRow",
     "WriteContended",
     "access_keys",
+    "add_alarm_once",
     "add_search_docs",
     "all_item_ids",
     "analyze_search_tables",

@@ -29,7 +29,6 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.canonical import format_time
@@ -42,6 +41,7 @@ from accord.store import (
     NewEvent,
     SqlHashStore,
     WitnessAlarmRow,
+    add_alarm_once,
     append_event,
     assign_leaves,
     checkpoint_at,
@@ -233,30 +233,19 @@ class Sealer:
         """Journal a refused seal and keep it as an alarm (once per distinct damage: serve retries)."""
         me = self._ctx.config.node_id
         with self._ctx.db.transaction() as session:
-            known = session.scalar(
-                select(func.count())
-                .select_from(WitnessAlarmRow)
-                .where(
-                    WitnessAlarmRow.origin == me,
-                    WitnessAlarmRow.kind == DAMAGED,
-                    WitnessAlarmRow.reason == damaged.reason,
-                )
-            )
-            if known:
-                return
             now = self._ctx.now()
             held, tree = dict(damaged.held or {}), dict(damaged.tree)
-            session.add(
-                WitnessAlarmRow(
-                    origin=me,
-                    kind=DAMAGED,
-                    reason=damaged.reason,
-                    held_json=json.dumps(held or None, sort_keys=True),
-                    presented_json=json.dumps(tree, sort_keys=True),
-                    message_id="",
-                    detected_at=format_stamp(now),
-                )
+            row = WitnessAlarmRow(
+                origin=me,
+                kind=DAMAGED,
+                reason=damaged.reason,
+                held_json=json.dumps(held or None, sort_keys=True),
+                presented_json=json.dumps(tree, sort_keys=True),
+                message_id="",
+                detected_at=format_stamp(now),
             )
+            if not add_alarm_once(session, row):
+                return
             append_event(
                 session,
                 NewEvent(

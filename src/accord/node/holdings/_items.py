@@ -8,6 +8,7 @@ unit of its own, built from one :class:`~._units.ItemFooting`, which the service
   label, content or digest is an :class:`~accord.errors.IntegrityError`, journalled);
 * :mod:`._reading` — show one item, stream an attachment, its equivalents at partners;
 * :mod:`._resources` — the decision point's view of stored items (asked before verifying);
+* :mod:`._tamper` — damaged items kept as alarms, and the check of every stored item;
 * :mod:`._listing` — the inbox and the item list, decided per access-key shape;
 * :mod:`._search` — search (its text in :mod:`._search_text`, its index in :mod:`._search_index`);
 * :mod:`._access_keys` — the stored shapes of markings and this node's parsed copies of them;
@@ -18,7 +19,7 @@ unit of its own, built from one :class:`~._units.ItemFooting`, which the service
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,7 @@ from accord.node.holdings._listing import ItemListings, Readable
 from accord.node.holdings._page_reading import PageReading
 from accord.node.holdings._reading import ItemReader
 from accord.node.holdings._resources import Consented, ItemResources
+from accord.node.holdings._tamper import HoldingsCheck, HoldingsReport
 from accord.node.holdings._units import ItemFooting
 from accord.node.holdings._verifying import Prefetched, item_key, verified_view
 from accord.node.registry._agreements import AgreementService
@@ -76,7 +78,7 @@ __all__ = [
 class _UnitsOnFirstUse:
     """The units of :class:`ItemService` made when first used: item creation (sealing attachments,
     media types, indexing new items) and search (its text analysis and index) are not a listing's,
-    and their modules are not imported for one."""
+    and their modules are not imported for one; nor is the auditor's check of every item."""
 
     _footing: ItemFooting
     _listings: ItemListings
@@ -94,6 +96,17 @@ class _UnitsOnFirstUse:
         from accord.node.holdings._creating import ItemCreation  # noqa: PLC0415 - see the class
 
         return ItemCreation(self._footing)
+
+    def verify_all(self, *, actor: str, progress: Callable[[int, int], None] | None = None) -> HoldingsReport:
+        """Verify every stored item against its binding, whoever may read it (an auditor's check).
+
+        Label, notices, content, attachment digests and the binding's signatures; a destroyed
+        item's label against its stored digests. Each damaged item is journalled and kept as an
+        alarm (``accord ledger alarms``); the check is journalled as ``item.verify`` by ``actor``.
+        ``progress`` is told (done, total) as batches finish. :meth:`HoldingsReport.check`
+        raises when anything is damaged.
+        """
+        return HoldingsCheck(self._footing.ctx, self._footing.parties).run(actor=actor, progress=progress)
 
 
 class ItemService(_UnitsOnFirstUse):

@@ -25,6 +25,7 @@ from accord.node.core._principal import Act
 from accord.node.holdings._access import Decided, journal_detail
 from accord.node.holdings._item_types import DamagedItem, ItemListing, ItemView
 from accord.node.holdings._page_reading import PageReading
+from accord.node.holdings._tamper import alarm_damaged
 from accord.node.holdings._units import ItemUnit
 from accord.node.holdings._verifying import Prefetched, verified_view
 from accord.node.registry._users import User
@@ -219,6 +220,9 @@ class ItemListings(ItemUnit):
     ) -> None:
         for bad in (*listing.damaged, *decided.unseen):
             self._ctx.journal_refusal(actor or "system", action, IntegrityError(bad.reason), item_id=bad.id)
+        # Damage nobody is told of is an alarm: an item withheld from this person by its
+        # altered label may be withheld from everyone (the listing still leaves it out).
+        alarm_damaged(self._ctx, actor or "system", action, decided.unseen)
         if actor is None:
             return
         detail = journal_detail([v.id for v in listing.views], decided.withheld, decided.shapes_withheld)

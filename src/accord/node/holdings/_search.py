@@ -28,6 +28,7 @@ from accord.node.holdings._item_types import DamagedItem, ItemView
 from accord.node.holdings._listing import ItemListings, Readable
 from accord.node.holdings._search_index import UNSEARCHED_STATUSES, IndexCheck, SearchIndex, item_text
 from accord.node.holdings._search_text import Query, normalise, parse_query
+from accord.node.holdings._tamper import alarm_damaged
 from accord.node.holdings._units import ItemFooting, ItemUnit
 from accord.node.holdings._verifying import verified_view
 from accord.node.registry._users import User
@@ -171,6 +172,7 @@ class NodeSearch(ItemUnit):
         page = SearchPage(total, hits, damaged)
         for bad in (*damaged, *unseen):
             self._ctx.journal_refusal(actor, "item.search", IntegrityError(bad.reason), item_id=bad.id)
+        alarm_damaged(self._ctx, actor, "item.search", [*unseen, *readable.unseen])  # told to nobody
         self._journal(Act(actor, now), index.digest(parsed.canonical()), page, readable)
         return page
 
