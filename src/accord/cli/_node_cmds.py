@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import PASSWORD_ENV
+from accord.cli._auth import PASSWORD_ENV, prompt_password
 from accord.cli._common import (
     console,
     emit_json,
@@ -183,7 +183,12 @@ def _new_password() -> str:
     given = os.environ.get(PASSWORD_ENV)
     if given is not None:
         return given
-    return str(typer.prompt("New password", hide_input=True, confirmation_prompt=True))
+    return prompt_password(
+        "New password",
+        refusal=f"cannot read a new password: set {PASSWORD_ENV}, or run in a terminal",
+        err=False,
+        confirm=True,
+    )
 
 
 @user_app.command("passwd")
