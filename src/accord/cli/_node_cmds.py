@@ -86,7 +86,7 @@ def identity_export(
 ) -> None:
     """Print (or write) this node's self-signed identity card as JSON."""
     with node_writing(home, out) as node:
-        card = node.parties.own_card()
+        card = node.parties.exported_card()
     wrote = f"Wrote {card.party} card of {card.node_id} to {out} (fingerprint {card.fingerprint})"
     write_or_echo(out, card.to_json() + "\n", wrote)
 
