@@ -35,7 +35,7 @@ from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
 from accord.node.registry._agreement_notes import NoteDraft, NoteRecord, recorded_notes
 from accord.node.registry._parties import PartyService
-from accord.store import AgreementRow, AgreementSignatureRow, format_stamp
+from accord.store import AgreementRow, AgreementSignatureRow, PartyRow, format_stamp
 
 __all__ = ["ABOUT_HELD", "AgreementService", "travel_refusal"]
 
@@ -293,6 +293,13 @@ class AgreementService:
             ).new_exchange_allowed:
                 return agreement
         raise NotFound(f"no agreement in force between {own} and {party} is imported here")
+
+    def known_parties(self, session: Session) -> set[str]:
+        """Every party this node knows of: its own, those of the agreements imported here and
+        those of the partners it has pinned (a REL TO marking may name no other, Art. 4)."""
+        named = {code for row in self._rows(session) for code in self.get_in(session, row.id).party_codes}
+        pinned = set(session.scalars(select(PartyRow.party)))
+        return named | pinned | {self._ctx.config.party}
 
     @staticmethod
     def _rows(session: Session) -> list[AgreementRow]:
