@@ -296,8 +296,8 @@ class ItemCreation(ItemUnit):
             unknown = sorted(made.releasable_to - self._agreements.known_parties(session))
             if unknown:
                 raise LabelError(
-                    f"REL TO {', '.join(unknown)}: not this node's party, a pinned partner's or a party "
-                    "to an agreement imported here"
+                    f"REL TO {', '.join(unknown)}: not this node's party, a pinned partner's, a party to "
+                    "an agreement imported here or one with a built-in scheme"
                 )
         return made
 

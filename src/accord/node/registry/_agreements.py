@@ -30,6 +30,7 @@ from accord.errors import (
     VerificationFailed,
 )
 from accord.exchange import AgreementSignature, SignedNote, agreement_statement
+from accord.markings import SCHEMES, is_party_code
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
@@ -295,11 +296,13 @@ class AgreementService:
         raise NotFound(f"no agreement in force between {own} and {party} is imported here")
 
     def known_parties(self, session: Session) -> set[str]:
-        """Every party this node knows of: its own, those of the agreements imported here and
-        those of the partners it has pinned (a REL TO marking may name no other, Art. 4)."""
+        """Every party this node knows of: its own, those of the agreements imported here, those
+        of the partners it has pinned, and those whose classification scheme is built in (an item
+        may be marked for a partner before its agreement arrives; a made-up code has none of these)."""
         named = {code for row in self._rows(session) for code in self.get_in(session, row.id).party_codes}
         pinned = set(session.scalars(select(PartyRow.party)))
-        return named | pinned | {self._ctx.config.party}
+        schemes = {code for code in SCHEMES if is_party_code(code)}
+        return named | pinned | schemes | {self._ctx.config.party}
 
     @staticmethod
     def _rows(session: Session) -> list[AgreementRow]:
