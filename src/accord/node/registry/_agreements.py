@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import (
     Agreement,
+    Note,
     Status,
     agreement_digest,
     load_agreement,
@@ -34,7 +35,7 @@ from accord.markings import SCHEMES, is_party_code
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
-from accord.node.registry._agreement_notes import NoteDraft, NoteRecord, recorded_notes
+from accord.node.registry._agreement_notes import NoteDraft, NoteRecord, note_warning, recorded_notes
 from accord.node.registry._parties import PartyService
 from accord.store import AgreementRow, AgreementSignatureRow, PartyRow, format_stamp
 
@@ -325,6 +326,17 @@ class AgreementService:
             NotFound: the agreement is not imported.
         """
         return self.get(agreement_id).local_date(self._ctx.now())
+
+    def note_warning(self, note: Note) -> str | None:
+        """What the officer is told about a recorded note: late (Art. 21) or backdated, or None.
+
+        Raises:
+            NotFound: the agreement is not imported.
+        """
+        with self._ctx.db.transaction(read_only=True) as session:
+            agreement = self._get(session, note.agreement_id)
+            before = [n.note for n in recorded_notes(session, agreement.id) if n.note.id != note.id]
+            return note_warning(agreement, before, note, agreement.local_date(self._ctx.now()))
 
     def get_in(self, session: Session, agreement_id: str) -> Agreement:
         """:meth:`get` inside the caller's transaction.
