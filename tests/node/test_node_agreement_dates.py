@@ -115,8 +115,11 @@ def test_a_note_of_a_few_days_ago_is_not_backdated(federation: FederationLike) -
 @pytest.mark.parametrize(
     ("on", "refusal"),
     [
-        pytest.param(date(2016, 1, 1), "before", id="before-entry-into-force"),
-        pytest.param(date(2016, 11, 22), "before", id="the-day-before-entry-into-force"),
+        # The entry-into-force notes are the last recorded: nothing may come before them.
+        pytest.param(
+            date(2016, 1, 1), r"dated before the last note \(2016-11-23\)", id="before-entry-into-force"
+        ),
+        pytest.param(date(2016, 11, 22), r"dated before the last note \(2016-11-23\)", id="the-day-before"),
     ],
 )
 def test_a_notice_before_the_agreement_or_its_last_note_is_refused(
@@ -125,3 +128,13 @@ def test_a_notice_before_the_agreement_or_its_last_note_is_refused(
     kor, aid = federation.kor, federation.agreement_id
     with pytest.raises(AgreementStateError, match=refusal):
         kor.agreements.issue_note(aid, NoteDraft(NoteKind.TERMINATION_NOTICE, on=on), actor="authority")
+
+
+def test_a_note_before_the_last_recorded_one_is_refused(federation: FederationLike) -> None:
+    kor, aid = federation.kor, federation.agreement_id
+    kor.agreements.issue_note(
+        aid, NoteDraft(NoteKind.TERMINATION_NOTICE, on=date(2026, 11, 20)), actor="authority"
+    )
+    amendment = NoteDraft(NoteKind.AMENDMENT, on=date(2026, 11, 19), amendment_digest="0" * 96)
+    with pytest.raises(AgreementStateError, match=r"dated before the last note \(2026-11-20\)"):
+        kor.agreements.issue_note(aid, amendment, actor="authority")
