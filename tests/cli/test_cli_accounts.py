@@ -11,7 +11,7 @@ import pytest
 from cli_support import Cli, Fed, journal
 from sqlalchemy import select
 
-from accord.cli import app
+from accord.cli import _auth, app
 from accord.cli._common import EXIT_CODES
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.node import RFC9106_LOW_MEMORY, Node
@@ -83,7 +83,8 @@ def test_an_embedding_program_sets_the_password_hashing(cli: Cli, fed: Fed) -> N
     assert expected in _stored_hash(fed.kor, "kim")
 
 
-def test_passwd_prompts_twice_with_hidden_input(cli: Cli, fed: Fed) -> None:
+def test_passwd_prompts_twice_with_hidden_input(cli: Cli, fed: Fed, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_auth, "stdin_is_terminal", lambda: True)
     result = cli.runner.invoke(
         app,
         ["user", "passwd", "kim", "--home", str(fed.kor)],
@@ -93,6 +94,21 @@ def test_passwd_prompts_twice_with_hidden_input(cli: Cli, fed: Fed) -> None:
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.output
     assert "Repeat for confirmation" in result.output
+
+
+def test_passwd_without_a_terminal_or_the_variable_is_refused_in_one_line(cli: Cli, fed: Fed) -> None:
+    # As `--as` is: no getpass warning that input may be echoed, no bare "Aborted.".
+    result = cli.runner.invoke(
+        app,
+        ["user", "passwd", "kim", "--home", str(fed.kor)],
+        input="",
+        env={"ACCORD_HOME": None, "ACCORD_PASSWORD": None},
+    )
+    assert result.exit_code == code(PolicyDenied)
+    assert (result.stdout, result.stderr) == (
+        "",
+        "error: cannot read a new password: set ACCORD_PASSWORD, or run in a terminal\n",
+    )
 
 
 @pytest.mark.parametrize(

@@ -35,9 +35,29 @@ def test_a_late_notice_is_warned_at_both_nodes(cli: Cli, fed: Fed) -> None:
     assert str(status["late_notice_warning"]).startswith(expected.removeprefix("warning: "))
 
 
-def test_a_notice_in_time_is_not_warned(cli: Cli, fed: Fed) -> None:
+def test_a_notice_in_time_is_not_warned_as_late(cli: Cli, fed: Fed) -> None:
     issued = cli.ok(
         "agreement", "note", "issue", AGREEMENT_ID, "--kind", "termination-notice",
         "--date", "2019-08-25", home=fed.kor,
     )  # fmt: skip
-    assert "warning" not in issued.stderr
+    assert "after the deadline" not in issued.stderr
+    # In time for 2019-11-23, but given years after its date: it is backdated, and that is said.
+    assert len(issued.stderr.splitlines()) == 1
+    assert issued.stderr.startswith("warning: note note-")
+    assert "(termination-notice by KOR) is dated 2019-08-25" in issued.stderr
+    assert "as of today the agreement is terminated (terminated on 2019-11-23)" in issued.stderr
+
+
+def test_a_backdated_notice_is_warned_at_both_nodes(cli: Cli, fed: Fed) -> None:
+    note = fed.root / "KOR.backdated.json"
+    issued = cli.ok(
+        "agreement", "note", "issue", AGREEMENT_ID, "--kind", "termination-notice",
+        "--date", "2020-01-01", "--out", note, home=fed.kor,
+    )  # fmt: skip
+    recorded = cli.ok("agreement", "note", "import", note, home=fed.jpn)
+    for result in (issued, recorded):
+        assert "is dated 2020-01-01" in result.stderr
+        assert (
+            "it counts from that date, and as of today the agreement is terminated (terminated on 2020-11-23)"
+            in (result.stderr.replace("\n", ""))
+        )

@@ -91,6 +91,23 @@ def test_send_refusals_say_why_and_queue_nothing(cli: Cli, fed: Fed) -> None:
     assert [e.outcome for e in refusals] == ["refused"] * 4  # wrong party, missing, analyst, withheld
 
 
+def test_receipts_of_an_item_the_node_does_not_hold_exit_4(cli: Cli, fed: Fed) -> None:
+    missing = cli("receipts", "nope", home=fed.jpn)
+    assert missing.exit_code == _code(NotFound)
+    assert _one_line(missing.stderr) == "error: no item 'nope' at this node"
+    assert "No receipts yet" in cli.ok("receipts", fed.jpn_item, home=fed.jpn).stdout  # held, none yet
+
+
+def test_consent_list_refuses_an_unknown_status(cli: Cli, fed: Fed) -> None:
+    env = as_user("suzuki")
+    bogus = cli("consent", "list", "--status", "bogus", "--as", "suzuki", home=fed.jpn, env=env)
+    assert bogus.exit_code == _code(InvalidInput)
+    assert _one_line(bogus.stderr) == (
+        "error: unknown consent status 'bogus'; use one of pending, approved, denied, revoked"
+    )
+    assert cli.json("consent", "list", "--status", "pending", "--as", "suzuki", home=fed.jpn, env=env) == []
+
+
 def test_altered_or_misaddressed_bundles_are_refused(cli: Cli, fed: Fed, tmp_path: Path) -> None:
     cli.ok("send", fed.jpn_item, "--to", "KOR", "--as", "suzuki", home=fed.jpn, env=as_user("suzuki"))
     pouch = tmp_path / "pouch.accord"

@@ -103,6 +103,13 @@ def test_prove_of_a_missing_event_exits_4(node: Node) -> None:
     assert result.stderr == "error: no journal event 999\n"
 
 
+@pytest.mark.parametrize("seq", ["0", "-5"], ids=["zero", "negative"])
+def test_prove_of_a_number_below_1_is_a_range_error(node: Node, seq: str) -> None:
+    result = accord("ledger", "prove", "--home", node.ctx.home.root, "--", seq)
+    assert result.exit_code == 2
+    assert "greater than or equal to 1" in result.stderr
+
+
 def test_verify_exits_0_when_intact_and_9_with_the_first_bad_leaf(node: Node) -> None:
     home = node.ctx.home.root
     intact = accord("ledger", "verify", home=home)
@@ -113,6 +120,7 @@ def test_verify_exits_0_when_intact_and_9_with_the_first_bad_leaf(node: Node) ->
     assert broken.exit_code == 9
     assert broken.stderr.splitlines()[0].startswith("leaf 12 (altered): journal row seq 13 was altered")
     assert "error: ledger: first bad leaf 12 (altered)" in broken.stderr
+    assert broken.stderr.count("journal row seq 13 was altered") == 1  # the reason once, not twice
     as_json = accord("ledger", "verify", "--json", home=home)
     assert as_json.exit_code == 9
     report = json.loads(as_json.stdout)

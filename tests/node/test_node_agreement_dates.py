@@ -80,3 +80,61 @@ def test_a_late_notice_is_journalled_with_a_warning(federation: FederationLike) 
             "the agreement renews then and terminates 2028-11-23"
         )
         assert node.agreements.status(aid, federation.clock.now).late_notice_warning == warning
+
+
+def test_a_backdated_notice_is_recorded_with_a_warning_at_both_nodes(federation: FederationLike) -> None:
+    kor, jpn, aid = federation.kor, federation.jpn, federation.agreement_id
+    backdated = date(2019, 6, 1)  # before the 2019-11-23 anniversary's deadline: it ended then
+    notice = kor.agreements.issue_note(
+        aid, NoteDraft(NoteKind.TERMINATION_NOTICE, on=backdated), actor="authority"
+    )
+    jpn.agreements.import_note(notice.to_json(), actor="authority")
+    days = (NOTICE_DAY - backdated).days
+    for node, action in ((kor, "agreement.note"), (jpn, "agreement.note-import")):
+        event = next(e for e in reversed(events(node)) if e.action == action)
+        assert event.detail["warning"] == (
+            f"note {notice.note.id} (termination-notice by KOR) is dated 2019-06-01, {days} days before "
+            "today (2026-11-25 in Asia/Seoul): it counts from that date, and as of today the agreement "
+            "is terminated (terminated on 2019-11-23)"
+        )
+        assert node.agreements.note_warning(notice.note) == event.detail["warning"]
+
+
+def test_a_note_of_a_few_days_ago_is_not_backdated(federation: FederationLike) -> None:
+    kor, aid = federation.kor, federation.agreement_id
+    recent = kor.agreements.issue_note(
+        aid, NoteDraft(NoteKind.TERMINATION_NOTICE, on=date(2026, 11, 18)), actor="authority"
+    )
+    # Late for the 2026-11-23 anniversary (Art. 21), which is said; a week back is not backdated.
+    warning = str(next(e for e in reversed(events(kor)) if e.action == "agreement.note").detail["warning"])
+    assert warning.startswith("the termination notice by KOR dated 2026-11-18 is after the deadline")
+    assert "before today" not in warning
+    assert kor.agreements.note_warning(recent.note) == warning
+
+
+@pytest.mark.parametrize(
+    ("on", "refusal"),
+    [
+        # The entry-into-force notes are the last recorded: nothing may come before them.
+        pytest.param(
+            date(2016, 1, 1), r"dated before the last note \(2016-11-23\)", id="before-entry-into-force"
+        ),
+        pytest.param(date(2016, 11, 22), r"dated before the last note \(2016-11-23\)", id="the-day-before"),
+    ],
+)
+def test_a_notice_before_the_agreement_or_its_last_note_is_refused(
+    federation: FederationLike, on: date, refusal: str
+) -> None:
+    kor, aid = federation.kor, federation.agreement_id
+    with pytest.raises(AgreementStateError, match=refusal):
+        kor.agreements.issue_note(aid, NoteDraft(NoteKind.TERMINATION_NOTICE, on=on), actor="authority")
+
+
+def test_a_note_before_the_last_recorded_one_is_refused(federation: FederationLike) -> None:
+    kor, aid = federation.kor, federation.agreement_id
+    kor.agreements.issue_note(
+        aid, NoteDraft(NoteKind.TERMINATION_NOTICE, on=date(2026, 11, 20)), actor="authority"
+    )
+    amendment = NoteDraft(NoteKind.AMENDMENT, on=date(2026, 11, 19), amendment_digest="0" * 96)
+    with pytest.raises(AgreementStateError, match=r"dated before the last note \(2026-11-20\)"):
+        kor.agreements.issue_note(aid, amendment, actor="authority")

@@ -70,6 +70,7 @@ def test_node_exports() -> None:
         "UserService",
         "check_proof",
         "end_of_day",
+        "endpoint_address",
         "example_agreement",
         "federate",
         "note_vkeys",

@@ -314,6 +314,18 @@ def test_a_level_of_another_scheme_is_refused(pair: Pair) -> None:
         pair.jpn.items.create(NewItem(REPORT, label, Precedence.FLASH), actor="sato")
 
 
+def test_rel_to_a_party_nobody_here_knows_is_refused_without_an_agreement(pair: Pair) -> None:
+    # Under an agreement its parties bound REL TO; without one, XYZ would print on the banner.
+    label = _hi(pair, agreement=None, releasable_to=["KOR", "XYZ"])
+    with refused(
+        pair.jpn, LabelError, "REL TO XYZ: not this node's party", action="item.create", item_id=NEW_ITEM
+    ):
+        pair.jpn.items.create(NewItem(REPORT, label, Precedence.ROUTINE), actor="sato")
+    # KOR is a party to the agreement imported here (and pinned): known, so accepted.
+    made = pair.jpn.items.create(NewItem(REPORT, _hi(pair, agreement=None), Precedence.ROUTINE), actor="sato")
+    assert "REL TO JPN, KOR" in made.banners[0]
+
+
 def test_a_missing_attachment_writes_nothing(pair: Pair, tmp_path: Path) -> None:
     present = tmp_path / "present.txt"
     present.write_text("here")

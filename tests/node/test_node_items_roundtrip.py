@@ -57,7 +57,9 @@ def labels(draw: st.DrawFn, agreement_id: str) -> LabelRequest:
         releasable = draw(st.sampled_from([[], ["KOR"]]))
     else:
         level = draw(st.sampled_from(["機密", "特定秘密", "極秘", "秘"]))
-        releasable = draw(st.lists(st.sampled_from(["KOR", "USA", "AUS", "GBR"]), unique=True, max_size=3))
+        # Without an agreement, REL TO names parties the node knows of only (an agreement's, a
+        # pinned partner's, one with a built-in scheme): AUS or GBR here would be refused.
+        releasable = draw(st.lists(st.sampled_from(["KOR", "USA"]), unique=True, max_size=2))
     return LabelRequest(
         classification=level,
         releasable_to=releasable,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from support_node import Maker, events, refused, row_counts
 
 from accord.crypto import Suite
 from accord.errors import Conflict, InvalidInput, NotFound, VerificationFailed
+from accord.exchange import UNSIGNED
 from accord.node import IdentityCard, NewNode, Node
 
 
@@ -157,6 +160,45 @@ def test_a_tampered_card_is_not_pinned(jpn: Node, kor: Node) -> None:
     with refused(jpn, VerificationFailed, ".", action="party.pin"):
         jpn.parties.add(text, actor="authority")
     assert jpn.parties.all() == []
+
+
+BAD_ENDPOINTS = [
+    pytest.param("notaurl", id="not a URL"),
+    pytest.param("ftp://x", id="ftp"),
+    pytest.param("http://127.0.0.1:8443", id="plain http"),
+    pytest.param("https://kor.example", id="no port"),
+    pytest.param("https://kor.example:8443/peer", id="a path"),
+    pytest.param("https://kor.example:99999", id="port out of range"),
+]
+
+
+@pytest.mark.parametrize("endpoint", BAD_ENDPOINTS)
+def test_a_card_whose_endpoint_cannot_be_served_is_not_pinned(jpn: Node, kor: Node, endpoint: str) -> None:
+    # Self-signed by KOR's own keys: only the endpoint is wrong (a node made before init checked it).
+    unreachable = dataclasses.replace(kor.parties.own_card(), endpoint=endpoint, signature=UNSIGNED)
+    text = unreachable.signed_with(kor.ctx.keys).to_json()
+    with refused(
+        jpn,
+        InvalidInput,
+        "identity card of kor-mnd: endpoint .* must be https://host:port",
+        action="party.pin",
+    ):
+        jpn.parties.add(text, actor="authority")
+    assert jpn.parties.all() == []
+
+
+@pytest.mark.parametrize("endpoint", BAD_ENDPOINTS)
+def test_a_node_made_with_a_bad_endpoint_exports_no_card(kor: Node, endpoint: str) -> None:
+    kor.ctx.config = dataclasses.replace(kor.ctx.config, endpoint=endpoint)
+    with pytest.raises(InvalidInput, match="must be https://host:port"):
+        kor.parties.exported_card()
+    kor.parties.own_card()  # still signs its ledger's notes: only handing it out is refused
+
+
+@pytest.mark.parametrize("endpoint", BAD_ENDPOINTS)
+def test_init_refuses_a_bad_endpoint(endpoint: str) -> None:
+    with pytest.raises(InvalidInput, match="must be https://host:port"):
+        NewNode(party="KOR", endpoint=endpoint).config(datetime(2026, 12, 4, tzinfo=UTC))
 
 
 def test_signer_of_an_unknown_node_is_not_found(jpn: Node) -> None:

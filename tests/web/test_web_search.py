@@ -188,6 +188,9 @@ def test_the_filters_narrow_the_results(console: ConsoleWorld, signed_in: Consol
         pytest.param("until", {"until": "yesterday"}, id="bad-until"),
         pytest.param("limit", {"limit": "500"}, id="limit-too-high"),
         pytest.param("limit", {"limit": "0"}, id="limit-zero"),
+        pytest.param("classification", {"classification": "bogus"}, id="unknown-level"),
+        pytest.param("classification", {"classification": "極秘"}, id="a-partner-scheme-level"),
+        pytest.param("from", {"from": "XYZ"}, id="unknown-party"),
     ],
 )
 def test_a_bad_filter_is_refused_in_the_cli_words_beside_it(
@@ -204,6 +207,12 @@ def test_a_bad_filter_is_refused_in_the_cli_words_beside_it(
         "until": lambda: search_day(value, "until", days_after=1),
         "limit": lambda: console.kor.items.search.search(
             "launch", actor="kim", filters=SearchFilters(), limit=int(value)
+        ),
+        "classification": lambda: console.kor.items.search.search(
+            "launch", actor="kim", filters=SearchFilters(classification=value)
+        ),
+        "from": lambda: console.kor.items.search.search(
+            "launch", actor="kim", filters=SearchFilters(from_party=value)
         ),
     }[field]
     with pytest.raises(AccordError) as refused:

@@ -221,10 +221,9 @@ def note_issue(
 
 
 def _late_warning(node: Node, note: Note) -> str | None:
-    """Art. 21: a termination notice after the deadline takes effect a term later; say so."""
-    if note.kind is not NoteKind.TERMINATION_NOTICE:
-        return None
-    return node.agreements.status(note.agreement_id, note.date).late_notice_warning
+    """Art. 21: a termination notice after the deadline takes effect a term later; a note dated
+    more than a few days ago changes the agreement's past. Say so."""
+    return node.agreements.note_warning(note)
 
 
 @note_app.command("import")

@@ -33,6 +33,7 @@ __all__ = [
     "TOKEN_ENV",
     "acting",
     "login",
+    "prompt_password",
     "stdin_is_terminal",
 ]
 
@@ -69,13 +70,28 @@ def login(node: Node, name: str) -> str:
         return user.name
     password = os.environ.get(PASSWORD_ENV)
     if not password:
-        if not stdin_is_terminal():
-            raise PolicyDenied(f"cannot authenticate {name[:64]}: {HOW_TO_LOGIN}")
         # To standard error, so that the prompt never mixes with --json output.
-        import typer  # noqa: PLC0415 - only to prompt: a listing's own parser never comes here
-
-        password = str(typer.prompt(f"Password for {name[:64]}", hide_input=True, err=True))
+        password = prompt_password(
+            f"Password for {name[:64]}", refusal=f"cannot authenticate {name[:64]}: {HOW_TO_LOGIN}", err=True
+        )
     return node.accounts.authenticate(name, password).name
+
+
+def prompt_password(label: str, *, refusal: str, err: bool, confirm: bool = False) -> str:
+    """Ask for a password with hidden input, on a terminal only (every password prompt comes here).
+
+    Without a terminal, the hidden prompt could not hide what is typed (``getpass`` warns that
+    input may be echoed) and an empty standard input would only abort: the command is refused
+    in one line instead.
+
+    Raises:
+        PolicyDenied: standard input is not a terminal (the message is ``refusal``).
+    """
+    if not stdin_is_terminal():
+        raise PolicyDenied(refusal)
+    import typer  # noqa: PLC0415 - only to prompt: a listing's own parser never comes here
+
+    return str(typer.prompt(label, hide_input=True, err=err, confirmation_prompt=confirm))
 
 
 @contextmanager

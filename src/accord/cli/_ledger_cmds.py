@@ -12,6 +12,7 @@ from accord.cli._common import (
     emit_json,
     err_console,
     exit_code,
+    fail,
     node_at,
     node_writing,
     print_listing,
@@ -104,13 +105,18 @@ def ledger_verify(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
         err_console.print(f"… {report.count - _SHOWN_FINDINGS} more (--json lists up to 1,000)", markup=False)
     if report.consequence is not None:
         err_console.print(f"({report.consequence})", markup=False)
-    with refusals():
-        report.check()
+    # The findings are listed above: the closing line names the first, not its reason again.
+    first = report.findings[0]
+    in_all = "1 finding" if report.count == 1 else f"{report.count} findings"
+    fail(
+        f"ledger: first bad leaf {first.index} ({first.kind}), {in_all} in all (listed above)",
+        exit_code(IntegrityError("")),
+    )
 
 
 @ledger_app.command("prove")
 def ledger_prove(
-    seq: Annotated[int, typer.Argument(help="The journal event's number (seq).")],
+    seq: Annotated[int, typer.Argument(help="The journal event's number (seq, from 1).", min=1)],
     out: Annotated[
         Path | None, typer.Option(help="Write the proof to this file instead of printing it.")
     ] = None,

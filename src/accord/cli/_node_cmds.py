@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._auth import PASSWORD_ENV
+from accord.cli._auth import PASSWORD_ENV, prompt_password
 from accord.cli._common import (
     console,
     emit_json,
@@ -86,7 +86,7 @@ def identity_export(
 ) -> None:
     """Print (or write) this node's self-signed identity card as JSON."""
     with node_writing(home, out) as node:
-        card = node.parties.own_card()
+        card = node.parties.exported_card()
     wrote = f"Wrote {card.party} card of {card.node_id} to {out} (fingerprint {card.fingerprint})"
     write_or_echo(out, card.to_json() + "\n", wrote)
 
@@ -183,7 +183,12 @@ def _new_password() -> str:
     given = os.environ.get(PASSWORD_ENV)
     if given is not None:
         return given
-    return str(typer.prompt("New password", hide_input=True, confirmation_prompt=True))
+    return prompt_password(
+        "New password",
+        refusal=f"cannot read a new password: set {PASSWORD_ENV}, or run in a terminal",
+        err=False,
+        confirm=True,
+    )
 
 
 @user_app.command("passwd")

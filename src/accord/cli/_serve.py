@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
-from urllib.parse import urlsplit
 
 import typer
 
@@ -27,7 +26,7 @@ from accord.cli._common import console, node_at, refusals
 from accord.cli._lazy import starting_up
 from accord.cli._options import HomeOpt
 from accord.errors import InvalidInput, TransportError
-from accord.node import DeliveryWorker, Node
+from accord.node import DeliveryWorker, Node, endpoint_address
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -38,21 +37,9 @@ if TYPE_CHECKING:
 # The HTTP stack (FastAPI, uvicorn, the API, console and TAXII apps) is imported by the functions
 # that serve, not with this module: every other `accord` command starts without it.
 
-__all__ = ["UserApiServer", "endpoint_address", "running", "serve", "user_and_console_app", "user_app"]
+__all__ = ["UserApiServer", "running", "serve", "user_and_console_app", "user_app"]
 
 _log = logging.getLogger("accord.serve")
-
-
-def endpoint_address(endpoint: str) -> tuple[str, int]:
-    """Host and port of an ``https://host:port`` endpoint.
-
-    Raises:
-        InvalidInput: not such a URL.
-    """
-    parts = urlsplit(endpoint)
-    if parts.scheme != "https" or not parts.hostname or parts.port is None:
-        raise InvalidInput(f"endpoint {endpoint!r} must be https://host:port")
-    return parts.hostname, parts.port
 
 
 def peer_server(node: Node, host: str, port: int, listening: socket.socket | None = None) -> PeerServer:

@@ -61,7 +61,7 @@ if TYPE_CHECKING:
         lane_of,
     )
     from accord.exchange._holdings_formats import HOLDING_STATUSES, HeldItem, HoldingsSummary, new_summary_id
-    from accord.exchange._identity import IdentityCard
+    from accord.exchange._identity import IdentityCard, endpoint_address
     from accord.exchange._originator_notices import (
         ConsentRevocation,
         DisposalRequest,
@@ -128,6 +128,7 @@ _EXPORTS = {
     "HoldingsSummary": "accord.exchange._holdings_formats",
     "new_summary_id": "accord.exchange._holdings_formats",
     "IdentityCard": "accord.exchange._identity",
+    "endpoint_address": "accord.exchange._identity",
     "ConsentRevocation": "accord.exchange._originator_notices",
     "DisposalRequest": "accord.exchange._originator_notices",
     "DowngradeNotice": "accord.exchange._originator_notices",
@@ -193,6 +194,7 @@ __all__ = [
     "compromise_text",
     "cosign_checkpoint",
     "cosigner_vkeys",
+    "endpoint_address",
     "label_digest",
     "lane_of",
     "new_case_id",

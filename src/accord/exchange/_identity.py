@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from accord.canonical import canonical_json, loads_object
 from accord.crypto import (
@@ -25,9 +26,29 @@ from accord.crypto import (
 from accord.errors import InvalidInput, VerificationFailed
 from accord.markings import is_party_code
 
-__all__ = ["CARD_FORMAT", "IdentityCard"]
+__all__ = ["CARD_FORMAT", "IdentityCard", "endpoint_address"]
 
 CARD_FORMAT = "accord-identity/1"
+
+
+def endpoint_address(endpoint: str) -> tuple[str, int]:
+    """Host and port of a peer endpoint, ``https://host:port`` with no path, query or user.
+
+    The one rule for an endpoint: ``accord init`` checks it, a card is valid only with one
+    (``identity export``, ``party add``), and ``accord serve`` listens on it.
+
+    Raises:
+        InvalidInput: not such a URL.
+    """
+    parts = urlsplit(endpoint)
+    try:
+        port = parts.port
+    except ValueError:  # a port that is no number, or out of 0-65535
+        port = None
+    extra = parts.path.strip("/") or parts.query or parts.fragment or parts.username is not None
+    if parts.scheme != "https" or not parts.hostname or port is None or extra:
+        raise InvalidInput(f"endpoint {endpoint[:200]!r} must be https://host:port")
+    return parts.hostname, port
 
 
 @dataclass(frozen=True)

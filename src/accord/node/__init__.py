@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from accord.lazy import exports_from
 
 if TYPE_CHECKING:
-    from accord.exchange import InclusionProof, SignedCheckpoint, check_proof, note_vkeys
+    from accord.exchange import InclusionProof, SignedCheckpoint, check_proof, endpoint_address, note_vkeys
     from accord.node._federation import example_agreement, federate
     from accord.node._node import NewNode, Node
     from accord.node._worker import DeliveryWorker
@@ -97,6 +97,7 @@ _EXPORTS = {
     "InclusionProof": "accord.exchange",
     "SignedCheckpoint": "accord.exchange",
     "check_proof": "accord.exchange",
+    "endpoint_address": "accord.exchange",
     "note_vkeys": "accord.exchange",
     "example_agreement": "accord.node._federation",
     "federate": "accord.node._federation",
@@ -226,6 +227,7 @@ __all__ = [
     "UserService",
     "check_proof",
     "end_of_day",
+    "endpoint_address",
     "example_agreement",
     "federate",
     "note_vkeys",

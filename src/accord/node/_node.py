@@ -23,6 +23,7 @@ from accord.crypto import (
     new_data_key,
 )
 from accord.errors import Conflict, InvalidInput, NotFound, StorageError
+from accord.exchange import endpoint_address
 from accord.limits import MAX_DOCUMENT_BYTES, read_bounded
 from accord.markings import SCHEMES, is_party_code
 from accord.node.audit._journal import JournalService
@@ -83,8 +84,9 @@ class NewNode:
         """The new node's configuration, created at ``now``: party and scheme checked, defaults filled in.
 
         Raises:
-            InvalidInput: bad party, scheme or node id.
+            InvalidInput: bad party, scheme, node id or endpoint (not ``https://host:port``).
         """
+        endpoint_address(self.endpoint)  # the rule `accord serve` listens by and cards are checked by
         party = self.party.strip().upper()
         if not is_party_code(party):
             raise InvalidInput(f"{party!r} is not an ISO 3166 alpha-3 party code")

@@ -160,6 +160,8 @@ def search(request: Request, console: Con, who: Me, query: Annotated[SearchQuery
         return console.page(request, who, Screen("search.html", context))  # the form only
     errors: dict[str, str] = {}
     filters = _filters(query, errors)
+    # A level or party the node cannot read is refused beside its field, in the CLI's words.
+    errors.update(console.node.items.search.filter_refusals(filters))
     page = None
     if not errors:
         try:

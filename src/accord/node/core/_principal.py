@@ -12,6 +12,10 @@ a person by their user name, the others with a prefix that no user name can take
                               no person (bundle export/import, outbox, ledger seal)
 ``peer:<node id>``            a partner node, by the signature on what it sent
 ``system:<task>``             the node's own background work (delivery, sealing, witnessing)
+``delivery``, ``ledger``,     the node's own background work as older code journals it, bare
+``witness``                   (:data:`SYSTEM_ACTORS`; kept so that old ledgers still verify)
+``unknown``                   a caller the node could not identify (a refused login, a
+                              malformed console request)
 ============================  ==============================================================
 """
 
@@ -21,12 +25,20 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["RESERVED_NAMES", "Act", "Principal", "PrincipalKind"]
+__all__ = ["RESERVED_NAMES", "SYSTEM_ACTORS", "Act", "Principal", "PrincipalKind"]
 
-RESERVED_NAMES = frozenset(
-    {"authority", "operator", "peer", "system", "officer", "analyst", "auditor", "node"}
+SYSTEM_ACTORS = frozenset({"delivery", "ledger", "witness", "unknown"})
+"""The bare actor names the node's own work is journalled under (delivery, sealing, witnessing)
+and the name of a caller it could not identify. Journals and ledger leaves already hold them,
+so they stay as they are; no person may take them (tests/node/test_node_users.py scans the
+sources for every actor name written as a literal)."""
+
+RESERVED_NAMES = (
+    frozenset({"authority", "operator", "peer", "system", "officer", "analyst", "auditor", "node"})
+    | SYSTEM_ACTORS
 )
-"""Names no person may take: they name principals or roles, and the journal must not confuse them."""
+"""Names no person may take: they name principals, roles or the node's own work, and the
+journal must not confuse them."""
 
 
 class PrincipalKind(enum.StrEnum):

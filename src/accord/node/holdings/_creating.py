@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from accord.crypto import Binding, Sha384Stream, bind, new_data_key
-from accord.errors import AccordError, ItemError, NotFound, PolicyDenied, StorageError
+from accord.errors import AccordError, ItemError, LabelError, NotFound, PolicyDenied, StorageError
 from accord.items import AttachmentRef, HoldingState, ItemContent, Precedence, binding_statement
 from accord.markings import (
     NEED_TO_KNOW,
@@ -290,6 +290,15 @@ class ItemCreation(ItemUnit):
             agreement = self._agreements.get_in(session, label.agreement)
             status = self._agreements.status_in(session, agreement.id, act.now)
             require_scope(may_mark(made, agreement, status))
+        else:
+            # Under an agreement, may_mark checks REL TO against its parties; without one, a
+            # party code nobody here knows of (a typo, `XYZ`) would still print on the banner.
+            unknown = sorted(made.releasable_to - self._agreements.known_parties(session))
+            if unknown:
+                raise LabelError(
+                    f"REL TO {', '.join(unknown)}: not this node's party, a pinned partner's, a party to "
+                    "an agreement imported here or one with a built-in scheme"
+                )
         return made
 
     def _new_id(self) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from accord.errors import IntegrityError, InvalidInput
 from accord.items import ItemKind, Precedence
+from accord.markings import scheme
 from accord.node.core._principal import Act
 from accord.node.holdings._access import journal_detail
 from accord.node.holdings._item_types import DamagedItem, ItemView
@@ -147,12 +148,50 @@ class NodeSearch(ItemUnit):
         """The node's search index (for rebuilding and checking)."""
         return SearchIndex(self._ctx)
 
+    def filter_refusals(self, filters: SearchFilters) -> dict[str, str]:
+        """Why the node cannot read a filter, by its name (``classification``, ``from``); empty if it can.
+
+        A level must be one of this node's scheme (the index holds every item's level in it);
+        a party one this node knows of. A filter matching nothing by a typo would answer "no
+        results" for what was never searched (docs/console.md).
+        """
+        with self._ctx.db.transaction(read_only=True) as session:
+            return {name: str(exc) for name, exc in self._read_filters(session, filters)[1].items()}
+
+    def _read_filters(
+        self, session: Session, filters: SearchFilters
+    ) -> tuple[SearchFilters, dict[str, InvalidInput]]:
+        """``filters`` with the level in its native spelling and the party in capitals, and the
+        refusals of the ones the node cannot read."""
+        refusals: dict[str, InvalidInput] = {}
+        level, party = filters.classification, filters.from_party
+        if level is not None and level.strip():
+            try:
+                level = scheme(self._ctx.config.scheme).level(level.strip()).native
+            except InvalidInput as exc:
+                refusals["classification"] = exc
+        if party is not None and party.strip():
+            party = party.strip().upper()
+            if party not in self._agreements.known_parties(session):
+                refusals["from"] = InvalidInput(
+                    f"unknown party {party[:16]!r}: not this node's party, a pinned partner's, a party to "
+                    "an agreement imported here or one with a built-in scheme"
+                )
+        return replace(filters, classification=level, from_party=party), refusals
+
+    def _readable(self, session: Session, filters: SearchFilters) -> SearchFilters:
+        read, refusals = self._read_filters(session, filters)
+        for refusal in refusals.values():
+            raise refusal
+        return read
+
     def search(self, query: str, *, actor: str, filters: SearchFilters, limit: int = 20) -> SearchPage:
         """The newest ``limit`` items ``actor`` may read that match ``query``, with the total.
 
         Raises:
             InvalidInput: the query cannot be searched (empty, only punctuation, too long, not
-                valid text), or ``limit`` is out of range.
+                valid text), ``limit`` is out of range, or a filter cannot be read
+                (:meth:`filter_refusals`).
             NotFound: no such user.
         """
         if not 1 <= limit <= MAX_SEARCH_LIMIT:
@@ -162,6 +201,7 @@ class NodeSearch(ItemUnit):
         now = self._ctx.now()
         with self._ctx.db.transaction(read_only=True) as session:
             user = self._users.get_in(session, actor)
+            filters = self._readable(session, filters)
             ids, total, readable = self._matching(session, user, parsed, filters, limit)
             hits, damaged, unseen = self._shown(session, user, ids, parsed, now)
         if not _counted_by_class(parsed, filters):
@@ -185,12 +225,13 @@ class NodeSearch(ItemUnit):
         (for benchmarks and the console's counts; a person's search goes through :meth:`search`).
 
         Raises:
-            InvalidInput: the query cannot be searched.
+            InvalidInput: the query cannot be searched, or a filter cannot be read.
             NotFound: no such user.
         """
         parsed = parse_query(query)
         with self._ctx.db.transaction(read_only=True) as session:
             user = self._users.get_in(session, actor)
+            filters = self._readable(session, filters)
             ids, total, _ = self._matching(session, user, parsed, filters, limit)
             return ids, total
 

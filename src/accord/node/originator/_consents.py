@@ -31,8 +31,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from accord.errors import PolicyDenied
+from accord.errors import InvalidInput, PolicyDenied
 from accord.exchange import EnvelopeHeader
+from accord.items import ConsentState
 from accord.node.originator._consent_asking import ConsentAsking
 from accord.node.originator._consent_decisions import MAX_DAYS, ConsentDecisions, ConsentGrant, end_of_day
 from accord.node.originator._consent_incoming import ConsentIncoming
@@ -115,15 +116,24 @@ class ConsentService(ServiceBase):
         """The consents about items ``actor`` may read, newest first.
 
         Raises:
+            InvalidInput: ``status`` is none of pending, approved, denied, revoked.
             NotFound: no such user.
             PolicyDenied: ``actor`` is not an officer or authority.
         """
+        state = None
+        if status is not None:
+            # An unknown status would match nothing: "no consents" for what was never asked.
+            try:
+                state = ConsentState(status.strip().lower())
+            except ValueError as exc:
+                known = ", ".join(s.value for s in ConsentState)
+                raise InvalidInput(f"unknown consent status {status[:40]!r}; use one of {known}") from exc
         with self._ctx.db.transaction(read_only=True) as session:
             now = self._ctx.now()
             user = self._users.get_in(session, actor)
             if user.role.value not in EXCHANGE_ROLES:
                 raise PolicyDenied(f"{actor} has the role {user.role.value}; consents are for officers")
-            rows = ConsentRepository(session).listing(status)
+            rows = ConsentRepository(session).listing(state)
             held = ItemRepository(session)
             items = {r.item_id: held.get(r.item_id) for r in rows}
             resources = [self._items.resource_of(item) for item in items.values() if item is not None]

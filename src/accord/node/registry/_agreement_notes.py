@@ -59,6 +59,43 @@ class NoteDraft:
         )
 
 
+BACKDATED_DAYS = 7
+"""A note dated more days than this before the parties' today is backdated: it is recorded (the
+lifecycle allows it) but the officer is warned, as for a late notice. A week covers a note given
+on a Friday and recorded after the pouch's journey; a note from 1990 takes effect in 1990."""
+
+
+def backdated_warning(agreement: Agreement, notes: Sequence[Note], note: Note, today: date) -> str | None:
+    """Why ``note``, recorded ``today`` after ``notes``, changes the agreement's past; None if it is recent.
+
+    A backdated termination notice ends the agreement on the anniversary its date gives, which
+    may already be past: exchange stops at once, with nothing to say it was not meant.
+    """
+    days = (today - note.date).days
+    if days <= BACKDATED_DAYS:
+        return None
+    now = status(agreement, [*notes, note], today)
+    effect = f"the agreement is {now.state.value}"
+    if now.terminates_on is not None:
+        verb = "terminated" if now.terminates_on <= today else "terminates"
+        effect += f" ({verb} on {now.terminates_on.isoformat()})"
+    return (
+        f"note {note.id} ({note.kind.value} by {note.party}) is dated {note.date.isoformat()}, {days} days "
+        f"before today ({today.isoformat()} in {agreement.time_zone}): it counts from that date, and as of "
+        f"today {effect}"
+    )
+
+
+def note_warning(agreement: Agreement, notes: Sequence[Note], note: Note, today: date) -> str | None:
+    """What the officer is told on recording ``note`` after ``notes``: a late or backdated note, or None."""
+    warnings = [backdated_warning(agreement, notes, note, today)]
+    if note.kind is NoteKind.TERMINATION_NOTICE:
+        # Art. 21: a notice after the deadline for the next anniversary takes effect a term later.
+        warnings.insert(0, status(agreement, [*notes, note], note.date).late_notice_warning)
+    found = [w for w in warnings if w is not None]
+    return "; ".join(found) if found else None
+
+
 def recorded_notes(session: Session, agreement_id: str) -> list[SignedNote]:
     """The signed notes recorded for an agreement, in date order (then as recorded)."""
     rows = session.scalars(
@@ -122,12 +159,10 @@ class NoteRecord:
         notes = [n.note for n in recorded_notes(session, agreement.id)]
         check_note(agreement, notes, note)
         detail = dict(_note_detail(signed))
-        if note.kind is NoteKind.TERMINATION_NOTICE:
-            # Art. 21: a notice after the deadline for the next anniversary takes effect a
-            # term later; the officer is told, and the journal keeps the warning.
-            warning = status(agreement, [*notes, note], note.date).late_notice_warning
-            if warning is not None:
-                detail["warning"] = warning
+        # A late or backdated note: the officer is told, and the journal keeps the warning.
+        warning = note_warning(agreement, notes, note, today)
+        if warning is not None:
+            detail["warning"] = warning
         session.add(
             NoteRow(
                 id=note.id,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import (
     Agreement,
+    Note,
     Status,
     agreement_digest,
     load_agreement,
@@ -30,12 +31,13 @@ from accord.errors import (
     VerificationFailed,
 )
 from accord.exchange import AgreementSignature, SignedNote, agreement_statement
+from accord.markings import SCHEMES, is_party_code
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
-from accord.node.registry._agreement_notes import NoteDraft, NoteRecord, recorded_notes
+from accord.node.registry._agreement_notes import NoteDraft, NoteRecord, note_warning, recorded_notes
 from accord.node.registry._parties import PartyService
-from accord.store import AgreementRow, AgreementSignatureRow, format_stamp
+from accord.store import AgreementRow, AgreementSignatureRow, PartyRow, format_stamp
 
 __all__ = ["ABOUT_HELD", "AgreementService", "travel_refusal"]
 
@@ -294,6 +296,15 @@ class AgreementService:
                 return agreement
         raise NotFound(f"no agreement in force between {own} and {party} is imported here")
 
+    def known_parties(self, session: Session) -> set[str]:
+        """Every party this node knows of: its own, those of the agreements imported here, those
+        of the partners it has pinned, and those whose classification scheme is built in (an item
+        may be marked for a partner before its agreement arrives; a made-up code has none of these)."""
+        named = {code for row in self._rows(session) for code in self.get_in(session, row.id).party_codes}
+        pinned = set(session.scalars(select(PartyRow.party)))
+        schemes = {code for code in SCHEMES if is_party_code(code)}
+        return named | pinned | schemes | {self._ctx.config.party}
+
     @staticmethod
     def _rows(session: Session) -> list[AgreementRow]:
         return list(session.scalars(select(AgreementRow).order_by(AgreementRow.id)))
@@ -315,6 +326,17 @@ class AgreementService:
             NotFound: the agreement is not imported.
         """
         return self.get(agreement_id).local_date(self._ctx.now())
+
+    def note_warning(self, note: Note) -> str | None:
+        """What the officer is told about a recorded note: late (Art. 21) or backdated, or None.
+
+        Raises:
+            NotFound: the agreement is not imported.
+        """
+        with self._ctx.db.transaction(read_only=True) as session:
+            agreement = self._get(session, note.agreement_id)
+            before = [n.note for n in recorded_notes(session, agreement.id) if n.note.id != note.id]
+            return note_warning(agreement, before, note, agreement.local_date(self._ctx.now()))
 
     def get_in(self, session: Session, agreement_id: str) -> Agreement:
         """:meth:`get` inside the caller's transaction.

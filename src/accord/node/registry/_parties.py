@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.crypto import VerifyKeys, certificate_fingerprint
-from accord.errors import Conflict, NotFound
-from accord.exchange import UNSIGNED, IdentityCard
+from accord.errors import Conflict, InvalidInput, NotFound
+from accord.exchange import UNSIGNED, IdentityCard, endpoint_address
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
@@ -52,6 +52,17 @@ class PartyService:
         )
         return unsigned.signed_with(keys)
 
+    def exported_card(self) -> IdentityCard:
+        """This node's card as it is handed to partners (``accord identity export``).
+
+        Raises:
+            InvalidInput: the node's endpoint is not ``https://host:port`` (a node made before
+                ``accord init`` checked it): partners could not reach it.
+        """
+        card = self.own_card()
+        endpoint_address(card.endpoint)
+        return card
+
     def add(self, card_text: str | bytes, *, actor: str) -> tuple[IdentityCard, bool]:
         """Pin a partner's card. Returns the card and whether it was newly pinned.
 
@@ -59,7 +70,7 @@ class PartyService:
         already pinned is refused (key changes are a deliberate act, not a side effect).
 
         Raises:
-            InvalidInput: the card is malformed.
+            InvalidInput: the card is malformed, or its endpoint is not ``https://host:port``.
             VerificationFailed: its self-signature or certificate fingerprint is wrong.
             Conflict: it is this node's own card, or the node id is pinned with other keys.
         """
@@ -67,6 +78,10 @@ class PartyService:
             card = IdentityCard.parse(card_text)
             if card.node_id == self._ctx.config.node_id:
                 raise Conflict("that is this node's own identity card")
+            try:
+                endpoint_address(card.endpoint)  # the rule `accord serve` listens by
+            except InvalidInput as exc:
+                raise InvalidInput(f"identity card of {card.node_id}: {exc}") from exc
             existing = session.get(PartyRow, card.node_id)
             if existing is not None:
                 # Same node, same keys: the ML-DSA half of a card's self-signature is hedged,

@@ -19,7 +19,7 @@ from accord.items import OutboxState, Precedence
 from accord.node.core._context import NodeContext
 from accord.node.transfer._backoff import background_kind
 from accord.node.transfer._control import NO_ITEM
-from accord.store import OutboxRepository, OutboxRow, ReceiptRepository
+from accord.store import ItemRepository, OutboxRepository, OutboxRow, ReceiptRepository
 
 __all__ = ["OutboxEntry", "OutboxReader", "outbox_entries"]
 
@@ -147,7 +147,14 @@ class OutboxReader:
             return outbox_entries(session, now, include_done=include_done)
 
     def receipts(self, item_id: str) -> list[dict[str, object]]:
-        """The signed receipts partners gave for an item."""
+        """The signed receipts partners gave for an item.
+
+        Raises:
+            NotFound: no item ``item_id`` at this node, and no receipt for it.
+        """
         with self._ctx.db.transaction(read_only=True) as session:
             rows = ReceiptRepository(session).for_item(item_id)
+            # Receipts outlive nothing but their item's row: none, and no item, is a mistyped id.
+            if not rows and not ItemRepository(session).found([item_id]):
+                raise NotFound(f"no item {item_id!r} at this node")
             return [{**json.loads(r.receipt_json), "peer": r.peer, "stored_at": r.stored_at} for r in rows]
