@@ -14,7 +14,7 @@ from sqlalchemy import select
 from accord.errors import NotFound, PolicyDenied
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import ConsentGrant, LabelRequest, NewItem, NewUser
-from accord.store import DestructionRow, ItemRow
+from accord.store import ConsentRow, DestructionRow, ItemRow
 from support_trio import Trio
 
 
@@ -111,3 +111,17 @@ def test_its_loss_is_reported_to_the_originator(trio: Trio) -> None:
     trio.deliver(trio.usa)
     (received,) = trio.jpn.compromise.listing(actor="sato")
     assert (received.id, received.reporting_node, received.items) == (case.id, "usa-dod", (item,))
+    # The register keeps saying the consent was revoked (the case records the loss): a
+    # "compromised" status would drop that, and bring the item back into the search index.
+    assert trio.usa.register.holding(item, actor="smith").status == "consent-revoked"
+    assert trio.usa.items.search.check().missing == []
+
+
+def test_one_unreadable_consent_spoils_only_its_own_item(trio: Trio) -> None:
+    item = _revoked_at_usa(trio)
+    with trio.usa.ctx.db.transaction() as session:
+        for row in session.scalars(select(ConsentRow).where(ConsentRow.item_id == item)):
+            row.token_json = "{not json"
+    holdings = trio.usa.register.holdings(actor="smith")  # the register still stands
+    assert item not in [h.item_id for h in holdings]
+    assert trio.usa.register.summary("KOR", actor="smith").items is not None

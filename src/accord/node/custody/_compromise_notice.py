@@ -34,8 +34,10 @@ from accord.store import (
 __all__ = ["MAX_ITEMS", "Reporting"]
 
 MAX_ITEMS = 1000
-_UNAFFECTED_BY_COMPROMISE = FINAL_HOLDING_STATES | {HoldingState.DECLASSIFIED}
-"""Statuses a compromise does not overwrite: the item is no longer here, or no longer classified."""
+_UNAFFECTED_BY_COMPROMISE = FINAL_HOLDING_STATES | {HoldingState.DECLASSIFIED, HoldingState.CONSENT_REVOKED}
+"""Statuses a compromise does not overwrite: the item is no longer here, or no longer classified,
+or its consent was revoked (the register keeps saying so, and the item stays out of the search
+index; the case records the compromise)."""
 
 
 class Reporting(CaseDesk):

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from accord.canonical import parse_time
+from accord.errors import InvalidInput
 from accord.exchange import ConsentToken
 from accord.items import FINAL_HOLDING_STATES
 from accord.json_view import json_view
@@ -62,7 +63,10 @@ def destroy_by_dates(session: Session, own_party: str) -> dict[str, str]:
     for item_id, token_json in ConsentRepository(session).held_tokens(own_party):
         if token_json is None:
             continue
-        limit = ConsentToken.parse(token_json).limits.destroy_by
+        try:
+            limit = ConsentToken.parse(token_json).limits.destroy_by
+        except InvalidInput:
+            continue  # its item is counted damaged by the register's decision (``_readable``)
         if limit is not None and (item_id not in out or parse_time(limit) < parse_time(out[item_id])):
             out[item_id] = limit
     return out

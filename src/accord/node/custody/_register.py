@@ -47,6 +47,7 @@ from accord.node.custody._custody import CustodyService
 from accord.node.custody._dissemination import Dissemination, dissemination_record
 from accord.node.custody._holdings_register import Holding, destroy_by_dates, holding_line
 from accord.node.custody._reconciliation import Difference, Reconciliation, differences, holder_record
+from accord.node.holdings._resources import Consented
 from accord.node.originator._gate import ItemGate
 from accord.node.registry._users import User
 from accord.node.transfer._services import Services
@@ -265,12 +266,22 @@ class RegisterService(ItemGate):
         Decided on each holding as it was received, so one whose consent was revoked stays
         in the register and the summary, though nobody may read it (Arts. 6, 16; ``ItemGate``).
         """
-        consented = self._items.consented_among(session, None, accounting=True)
+        try:
+            consented: Consented | None = self._items.consented_among(session, None, accounting=True)
+        except IntegrityError:
+            # One stored consent no longer parses: read them item by item, so that only its
+            # item counts as damaged and the rest of the register stands.
+            consented = None
         resources: list[Resource] = []
         damaged = 0
         for row in rows:
             try:
-                resources.append(self._items.resource_of(row, consented))
+                held = (
+                    consented
+                    if consented is not None
+                    else self._items.consented_among(session, [row.id], accounting=True)
+                )
+                resources.append(self._items.resource_of(row, held))
             except IntegrityError:
                 damaged += 1
         permitted, withheld = self._access.readable(session, user, resources, self._ctx.now())
