@@ -311,8 +311,11 @@ class Database:
         Raises:
             WriteContended: (``optimistic`` only) another writer got in first; nothing was
                 written, and the caller does the work again in an ordinary transaction.
+            ValueError: ``optimistic`` with ``urgent`` or ``read_only`` (a caller's mistake).
             StorageError: the database failed (the work is rolled back).
         """
+        if optimistic and (urgent or read_only):
+            raise ValueError("an optimistic transaction is neither urgent nor read-only")
         bind = (
             self._read_engine
             if read_only
