@@ -89,6 +89,7 @@ def test_store_exports() -> None:
         "AttachmentRow",
         "BackgroundBackoffRow",
         "Base",
+        "BellAnswer",
         "BlobStore",
         "ChangeWatch",
         "CompromiseCaseRow",

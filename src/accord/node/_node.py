@@ -364,7 +364,7 @@ class Node:
             hpke_cnsa=hpke_cnsa,
             tls_certificate_pem=cert,
             data_key=data_key,
-            db=Database(url),
+            db=Database(url, bell=layout.run),
             blobs=BlobStore(layout.blobs),
             clock=clock,
         )

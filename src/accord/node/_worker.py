@@ -51,7 +51,7 @@ from accord.node.audit._witness import PUBLISH_SECONDS
 from accord.node.core._context import NodeContext
 from accord.node.registry._parties import PartyService
 from accord.node.transfer._delivery import DeliveryService, PeerTransport
-from accord.store import ChangeWatch, SealerLock
+from accord.store import BellAnswer, ChangeWatch, SealerLock
 
 __all__ = ["ClosableTransport", "DeliveryWorker"]
 
@@ -111,6 +111,7 @@ class DeliveryWorker:
         self._published: float | None = None
         self._pending = True  # whether envelopes were pending at the supervisor's last query
         self._looked = 0.0
+        self._bell: BellAnswer | None = None
 
     def _mtls_client(self, card: IdentityCard, lane: str) -> ClosableTransport:
         home = self._ctx.home
@@ -127,6 +128,9 @@ class DeliveryWorker:
         """Start the supervisor (idempotent)."""
         if self._supervisor is not None:
             return
+        # Another process's FLASH commit (`accord send`) wakes the lanes and the supervisor at
+        # once (store's commit bell); without it they see it at their next poll.
+        self._bell = self._ctx.db.answer_bell(self._wake.set)
         self._supervisor = threading.Thread(target=self._supervise, name="accord-delivery", daemon=True)
         self._supervisor.start()
         self._sealer = threading.Thread(target=self._seal_loop, name="accord-ledger", daemon=True)
@@ -146,6 +150,8 @@ class DeliveryWorker:
             thread.join(timeout)
         if self._sealer is not None:
             self._sealer.join(timeout)
+        if self._bell is not None:
+            self._bell.close()
         if self._sealer is None or not self._sealer.is_alive():
             self._lock.release()  # the sealer loop releases it too; this covers a worker never started
 

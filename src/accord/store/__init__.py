@@ -3,6 +3,7 @@
 from accord.store._access_keys import access_keys, remember_access_key
 from accord.store._alarm_rows import add_alarm_once
 from accord.store._blobs import BlobStore
+from accord.store._commit_bell import BellAnswer
 from accord.store._compromise_repository import CompromiseRepository, DestructionRepository
 from accord.store._consent_repository import ConsentRepository
 from accord.store._console_sessions import ConsolePreferenceRow, ConsoleSessionRepository, ConsoleSessionRow
@@ -112,6 +113,7 @@ __all__ = [
     "AttachmentRow",
     "BackgroundBackoffRow",
     "Base",
+    "BellAnswer",
     "BlobStore",
     "ChangeWatch",
     "CompromiseCaseRow",

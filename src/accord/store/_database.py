@@ -7,6 +7,7 @@ it is written or none of it. Schema changes are Alembic migrations, applied by
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
@@ -21,6 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from accord.errors import AccordError, Conflict, StorageError
+from accord.store._change_watch import ChangeWatch
+from accord.store._commit_bell import BellAnswer, CommitBell
 from accord.store._commit_listener import NOTIFY_COMMIT, CommitListener
 from accord.store._journal_watch import JournalWatchers, Listener
 
@@ -44,9 +47,11 @@ Opening a node compares it with the database's revision and loads Alembic only w
 differ: Alembic and its migration scripts take longer to import than a short command runs.
 Were it ever stale, the open would merely run Alembic's upgrade, which finds nothing to do."""
 
+_log = logging.getLogger("accord.store")
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _UNCHANGED = "accord_unchanged"
 _QUEUED = "accord_queued"
+_FLASH = "accord_flash"
 _BUSY_TIMEOUT_MS = 10000
 
 
@@ -149,69 +154,12 @@ def savepoint(session: Session) -> Iterator[Session]:
         raise
 
 
-class ChangeWatch:
-    """Tells, cheaply, whether anything was committed to the database since it last looked.
-
-    Background loops (the delivery supervisor, the sealer) look many times a second; a query
-    in a transaction each time is what an idle node spent its CPU on (issue 10 item 4). On
-    SQLite one ``PRAGMA data_version`` on a connection of the watch's own answers it: the
-    value changes whenever another connection — of this process or another — commits a
-    change (sqlite.org/pragma.html#pragma_data_version); the watch itself never writes. On
-    PostgreSQL the process's commit listener counts the ``NOTIFY`` every write transaction
-    sends (:mod:`accord.store._commit_listener`), from every process. If neither can tell,
-    it answers True (look).
-
-    One watch per thread (a SQLite connection stays in the thread that opened it).
-    """
-
-    def __init__(self, path: str | None, counter: Callable[[], int | None] | None = None) -> None:
-        """Watch the SQLite file at ``path``, or a ``counter`` of commits (None: cannot tell).
-
-        With neither there is no cheap signal: the watch always answers True (look). On
-        PostgreSQL the counter is the process's :class:`~accord.store._commit_listener.CommitListener`.
-        """
-        self._connection: sqlite3.Connection | None = None
-        self._version: int | None = None
-        self._counter = counter
-        if path:
-            try:
-                self._connection = sqlite3.connect(path, isolation_level=None)
-            except sqlite3.Error:
-                self._connection = None
-
-    def changed(self) -> bool:
-        """True the first time, and whenever a change was committed since the last call."""
-        if self._counter is not None:
-            count = self._counter()
-            if count is None:  # the listener is not connected: look
-                self._version = None
-                return True
-            changed = count != self._version
-            self._version = count
-            return changed
-        if self._connection is None:
-            return True
-        try:
-            row = self._connection.execute("PRAGMA data_version").fetchone()
-        except sqlite3.Error:
-            return True
-        version = int(row[0])
-        changed = version != self._version
-        self._version = version
-        return changed
-
-    def close(self) -> None:
-        """Close the watch's connection."""
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-
 class Database:
     """A node's database connection pool and transactions."""
 
-    def __init__(self, url: str) -> None:
-        """Connect (lazily) to ``url``.
+    def __init__(self, url: str, *, bell: Path | None = None) -> None:
+        """Connect (lazily) to ``url``; on SQLite, ring the serving processes' sockets in ``bell``
+        after a commit that queues FLASH work (:mod:`accord.store._commit_bell`).
 
         Raises:
             StorageError: the URL cannot be used.
@@ -236,6 +184,8 @@ class Database:
         self._listener: CommitListener | None = None
         self._listener_lock = threading.Lock()
         self._watchers = JournalWatchers()
+        self._bell = CommitBell(bell) if bell is not None and not self._notify else None
+        self._answer: BellAnswer | None = None
 
     @property
     def dialect(self) -> str:
@@ -335,6 +285,7 @@ class Database:
                 yield session
                 wrote = wrote and not session.info.get(_UNCHANGED, False)
                 queued = wrote and session.info.get(_QUEUED, False)
+                flash = queued and session.info.get(_FLASH, False)
                 if self._notify and wrote:
                     session.execute(NOTIFY_COMMIT)  # delivered to every worker if it commits
         except AccordError:
@@ -350,6 +301,8 @@ class Database:
                 self._commits += 1
                 self._queued += queued
                 self._committed.notify_all()
+        if flash and self._bell is not None:  # the serving processes, if another, look at once
+            self._bell.ring(besides=self._answer.name if self._answer else None)
         if noted:
             self._watchers.committed(noted)
 
@@ -364,15 +317,18 @@ class Database:
         self._watchers.add(actions, listener)
 
     @staticmethod
-    def queued(session: Session) -> None:
+    def queued(session: Session, *, flash: bool = False) -> None:
         """Say that this write transaction queues work for the delivery worker: an envelope in the outbox.
 
         Its commit also counts in :meth:`queued_commits`, which is what the worker's idle
         supervisor waits for (:meth:`wait_for_commit` with ``queued=True``): the journal's
         commits — every action journals, hundreds a second on a busy node — no longer wake it
-        to query the outbox each time.
+        to query the outbox each time. A ``flash`` envelope's commit also wakes the serving
+        processes other than this one (:meth:`answer_bell`).
         """
         session.info[_QUEUED] = True
+        if flash:
+            session.info[_FLASH] = True
 
     @staticmethod
     def unchanged(session: Session) -> None:
@@ -444,6 +400,27 @@ class Database:
         path = url.database if url.get_backend_name() == "sqlite" else None
         return ChangeWatch(None if path in (None, "", ":memory:") else path)
 
+    def answer_bell(self, on_ring: Callable[[], None]) -> BellAnswer | None:
+        """Be woken at once by another process's FLASH commit (SQLite, a node home's ``run/``).
+
+        Each ring counts as a commit of this process (:meth:`wait_for_commit` returns), then
+        calls ``on_ring``; a lost ring costs the waiter its poll. None where there is no bell
+        (PostgreSQL: the commit listener wakes every process) or it cannot be made.
+        """
+        if self._bell is None:
+            return None
+
+        def rung() -> None:
+            self._committed_elsewhere()
+            on_ring()
+
+        try:
+            self._answer = self._bell.answer(rung)
+        except OSError as exc:
+            _log.warning("no commit bell (%s): another process's FLASH is seen by the poll", exc)
+            return None
+        return self._answer
+
     def _commit_listener(self) -> CommitListener:
         with self._listener_lock:
             if self._listener is None:
@@ -463,6 +440,10 @@ class Database:
             listener, self._listener = self._listener, None
         if listener is not None:
             listener.stop()
+        if self._answer is not None:
+            self._answer.close()
+        if self._bell is not None:
+            self._bell.close()
         self.engine.dispose()
 
 

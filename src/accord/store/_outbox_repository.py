@@ -47,9 +47,10 @@ class OutboxRepository(TableRepository[OutboxRow]):
     # --- one envelope ---------------------------------------------------------------------
 
     def add(self, row: OutboxRow) -> None:
-        """Put a newly sealed envelope in the outbox; its commit wakes the worker (``Database.queued``)."""
+        """Put a newly sealed envelope in the outbox; its commit wakes the worker (``Database.queued``),
+        and, for the FLASH lane, the serving processes of the node besides this one."""
         self._session.add(row)
-        Database.queued(self._session)
+        Database.queued(self._session, flash=row.lane == "flash")
 
     def by_ids(self, message_ids: Collection[str]) -> dict[str, OutboxRow]:
         """The envelopes among ``message_ids`` that exist, by message id (one query)."""

@@ -13,6 +13,8 @@
       keys/data.key        key-encryption key for data at rest  (0600)
       accord.db            SQLite database (WAL) unless database_url says otherwise
       blobs/               encrypted attachments, named by SHA-384
+      run/                 the serving processes' wake-up sockets (0700; each 0600,
+                           made by `accord serve`, removed when it stops)
 """
 
 from __future__ import annotations
@@ -123,6 +125,7 @@ class HomeLayout:
     data_key = _Place("data.key", "The key-encryption key for data at rest.", under=keys)
     database = _Place("accord.db", "The default SQLite database file.")
     blobs = _Place("blobs", "Encrypted attachments.")
+    run = _Place("run", "The serving processes' wake-up sockets (``accord.store._commit_bell``).")
 
     def ensure_new(self) -> None:
         """Refuse to initialise over an existing node or a non-empty folder.

@@ -1,0 +1,148 @@
+"""The commit bell: a FLASH commit in one process wakes the serving processes of the node at once.
+
+Another process is played by a second :class:`Database` on the same SQLite file: it shares
+nothing with the first but the file and the bell's folder, as ``accord send`` beside
+``accord serve`` does. Nothing here waits for a poll: the waits are for the bell only, with
+timeouts far beyond what a working bell needs (a failure is a missing ring, never a slow one).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from accord.store import Database, sqlite_url
+from accord.store._commit_bell import CommitBell
+
+LONG = 30.0  # seconds: what a ring must beat (it takes well under a millisecond)
+
+
+def _stale(folder: Path, name: str) -> Path:
+    """A socket file whose process died (``kill -9``): bound once, no socket holds it now."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)  # a short address for any folder (Linux)
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as dead:
+            dead.bind(f"/proc/self/fd/{fd}/{name}")
+    finally:
+        os.close(fd)
+    return folder / name
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[tuple[Database, Database]]:
+    """Two databases on one SQLite file and one bell folder: the server's, and another process's."""
+    url = sqlite_url(tmp_path / "node.db")
+    serving, other = Database(url, bell=tmp_path / "run"), Database(url, bell=tmp_path / "run")
+    with other.transaction() as session:
+        session.execute(text("CREATE TABLE t (x INTEGER)"))
+    yield serving, other
+    other.dispose()
+    serving.dispose()
+
+
+def _commit(db: Database, *, flash: bool) -> None:
+    with db.transaction() as session:
+        session.execute(text("INSERT INTO t VALUES (1)"))
+        Database.queued(session, flash=flash)
+
+
+def test_a_flash_commit_of_another_process_wakes_the_waiting_one(pair: tuple[Database, Database]) -> None:
+    serving, other = pair
+    rung = threading.Event()
+    answer = serving.answer_bell(rung.set)
+    assert answer is not None
+    seen = serving.commits()
+    _commit(other, flash=True)
+    assert serving.wait_for_commit(seen, LONG) == seen + 1  # woken by the ring, counted as a commit
+    assert rung.wait(LONG)
+    assert serving.queued_commits() == 1  # the idle supervisor's wait ends too
+
+
+def test_only_flash_rings_and_a_process_does_not_ring_itself(tmp_path: Path) -> None:
+    bell = CommitBell(tmp_path / "run")
+    rings: list[int] = []
+    answer = bell.answer(lambda: rings.append(1))
+    try:
+        assert bell.ring(besides=answer.name) == 0  # its own commits wake it in process
+        assert bell.ring() == 1
+    finally:
+        answer.close()
+        bell.close()
+    url = sqlite_url(tmp_path / "node.db")
+    serving, other = Database(url, bell=tmp_path / "run"), Database(url, bell=tmp_path / "run")
+    try:
+        with other.transaction() as session:
+            session.execute(text("CREATE TABLE t (x INTEGER)"))
+        rung = threading.Semaphore(0)
+        assert serving.answer_bell(rung.release) is not None
+        _commit(other, flash=False)  # a ROUTINE envelope: the poll sees it, no ring
+        _commit(other, flash=True)
+        assert rung.acquire(timeout=LONG)
+        assert serving.queued_commits() == 1  # one ring: the FLASH commit's
+        assert not rung.acquire(timeout=0.2)
+    finally:
+        other.dispose()
+        serving.dispose()
+
+
+def test_the_folder_and_socket_are_private_and_the_socket_goes_with_its_process(tmp_path: Path) -> None:
+    bell = CommitBell(tmp_path / "run")
+    answer = bell.answer(lambda: None)
+    socket_file = tmp_path / "run" / answer.name
+    assert stat.S_IMODE((tmp_path / "run").stat().st_mode) == 0o700
+    assert stat.S_ISSOCK(socket_file.stat().st_mode)
+    assert stat.S_IMODE(socket_file.stat().st_mode) == 0o600
+    second = bell.answer(lambda: None)  # a second worker, or the restarted one: a name of its own
+    assert second.name != answer.name
+    answer.close()
+    second.close()
+    assert list((tmp_path / "run").iterdir()) == []
+
+
+def test_stale_sockets_are_removed_and_never_fail_a_ring(
+    pair: tuple[Database, Database], tmp_path: Path
+) -> None:
+    serving, other = pair
+    folder = tmp_path / "run"
+    dead = _stale(folder, "4242-deadbeef.sock")
+    _commit(other, flash=True)  # nobody answers: the send goes on, the dead socket is removed
+    assert not dead.exists()
+    dead = _stale(folder, "4243-deadbeef.sock")
+    rung = threading.Event()
+    answer = serving.answer_bell(rung.set)
+    assert answer is not None
+    assert not dead.exists()  # swept when a process starts answering
+    assert [p.name for p in folder.iterdir()] == [answer.name]
+    answer.close()
+    _commit(other, flash=True)  # the folder is empty now
+    assert not rung.is_set()
+
+
+def test_a_missing_folder_rings_nobody(tmp_path: Path) -> None:
+    assert CommitBell(tmp_path / "nowhere").ring() == 0
+
+
+def test_a_folder_deeper_than_a_socket_address_allows(tmp_path: Path) -> None:
+    folder = tmp_path / ("d" * 60) / ("e" * 60) / "run"
+    folder.parent.mkdir(parents=True)
+    bell = CommitBell(folder)
+    rung = threading.Event()
+    answer = bell.answer(rung.set)
+    try:
+        assert len(str(folder / answer.name)) > 108  # beyond sun_path
+        assert bell.ring() == 1
+        assert rung.wait(LONG)
+        _stale(folder, "4244-deadbeef.sock")
+        assert bell.sweep() == 1
+    finally:
+        answer.close()
+        bell.close()
+    assert list(folder.iterdir()) == []
