@@ -29,7 +29,7 @@ from accord.node.audit._alarms import own_fork
 from accord.node.audit._checkpoint_rows import checkpoint_from_row
 from accord.node.audit._demands import Demands
 from accord.node.audit._partners import ACTOR, Partners
-from accord.node.audit._witnessing import Witnessing
+from accord.node.audit._witnessing import Foreseen, Witnessing
 from accord.node.core._principal import Act
 from accord.node.transfer._control import (
     Apply,
@@ -99,8 +99,10 @@ class WitnessIncoming(ServiceBase):
     ) -> Incoming:
         """Check a partner's checkpoint statement in the receiver's snapshot.
 
-        The signature is checked here; the comparison with the checkpoint held runs when
-        it is applied, in the write transaction (two statements may come in one batch).
+        The signature is checked here, and so are the consistency proof and our countersignature
+        made if the statement would be kept against the checkpoint this snapshot holds
+        (:meth:`~._witnessing.Witnessing.foresee`); the comparison with the checkpoint held runs
+        when it is applied, in the write transaction (two statements may come in one batch).
 
         Raises:
             InvalidInput: malformed.
@@ -108,8 +110,10 @@ class WitnessIncoming(ServiceBase):
             VerificationFailed: not signed by the sender's pinned keys.
         """
 
-        def apply(session: Session, statement: CheckpointStatement, _: None, now: datetime) -> list[Entry]:
-            self._witnessing.witness(session, header, statement, now)
+        def apply(
+            session: Session, statement: CheckpointStatement, foreseen: Foreseen | None, now: datetime
+        ) -> list[Entry]:
+            self._witnessing.witness(session, header, statement, now, foreseen)
             return []
 
         # The comparison decides what is journalled (``Witnessing.witness``): no one action here.
@@ -124,7 +128,8 @@ class WitnessIncoming(ServiceBase):
                     lambda statement: (statement.checkpoint.origin, None),
                     "a node offers only its own ledger's checkpoints",
                 ),
-                locate=lambda _: None,
+                # The proof's check and our countersignature, before the write lock (issue 14).
+                locate=lambda statement: self._witnessing.foresee(session, statement, now),
                 check=None,
                 apply=apply,
                 journal=None,
