@@ -376,16 +376,23 @@ class DeliveryService(OutboxReader):
         writing: contextlib.AbstractContextManager[Session],
     ) -> DeliveryResult:
         now = self._ctx.now()
+        # Parsed and verified before the write lock (issue 14: FLASH work waited behind it),
+        # with the keys pinned now; under the lock the keys are read again, and the batch
+        # verified again should they have changed meanwhile (a partner rekeyed).
+        with self._ctx.db.transaction(read_only=True) as snapshot:
+            _, checked_with = self._parties.signer(snapshot, peer)
+        batch = ReceiptBatch.parse(body)
+        if (
+            batch.receiver != peer
+            or batch.sender != self._ctx.config.node_id
+            or batch.transmission_id != tx.id
+        ):
+            raise TransportError("the receipt batch does not answer this transmission")
+        batch.verify(checked_with)
         with writing as session:
             _, keys = self._parties.signer(session, peer)
-            batch = ReceiptBatch.parse(body)
-            if (
-                batch.receiver != peer
-                or batch.sender != self._ctx.config.node_id
-                or batch.transmission_id != tx.id
-            ):
-                raise TransportError("the receipt batch does not answer this transmission")
-            batch.verify(keys)
+            if keys != checked_with:
+                batch.verify(keys)
             receipted = store_receipts(session, peer, batch, set(message_ids), now)
             # The peer is back: what waited for it goes now (in precedence order, see
             # _behind_more_urgent) rather than at the end of its backoff.
