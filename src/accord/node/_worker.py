@@ -291,7 +291,7 @@ class DeliveryWorker:
             idle_since = time.monotonic()
             while not self._stop.is_set():
                 watch.changed()  # what is committed from now on wakes the rest below
-                seen = self._ctx.db.commits()
+                seen = self._ctx.db.commits(rings=lane == "flash")
                 result = self._delivery.deliver_pipelined(peer, lane, transport, post_in)
                 if result.sent:
                     idle_since = time.monotonic()
@@ -312,8 +312,9 @@ class DeliveryWorker:
     def _rest(self, peer: str, lane: str, watch: ChangeWatch, seen: int, idle_since: float) -> bool:
         """Wait until the lane has an envelope due, or stop; False: the lane should end.
 
-        A commit in this process wakes the lane at once (``Database.wait_for_commit``);
-        another process's is seen by the ``watch`` within :data:`POLL_SECONDS` (one
+        A commit in this process wakes the lane at once (``Database.wait_for_commit``), and so
+        does another process's FLASH commit the FLASH lane (the commit bell); any other commit
+        of another process is seen by the ``watch`` within :data:`POLL_SECONDS` (one
         ``PRAGMA``, no query), so a FLASH envelope from ``accord send`` waits no longer than it
         did when the lane polled the outbox. After a commit the lane asks only when its next
         envelope is due (one query): a commit that queued nothing for it (the console's
@@ -334,23 +335,29 @@ class DeliveryWorker:
                 wake_at = now + REST_SECONDS
             else:
                 return True  # due after a commit: send it
-            committed, seen = self._wait_for_commit(watch, seen, wake_at)
+            committed, seen = self._wait_for_commit(watch, seen, wake_at, rings=lane == "flash")
             if not committed:
                 return True  # its time came: try (or the worker stops)
             first = False
             due_in = self._delivery.seconds_until_due(peer, lane)
         return True
 
-    def _wait_for_commit(self, watch: ChangeWatch, seen: int, until: float) -> tuple[bool, int]:
-        """Wait for a commit (True) until monotonic time ``until`` or stop (False), with the commit count."""
+    def _wait_for_commit(
+        self, watch: ChangeWatch, seen: int, until: float, *, rings: bool = False
+    ) -> tuple[bool, int]:
+        """Wait for a commit (True) until monotonic time ``until`` or stop (False), with the commit count.
+
+        ``rings`` (the FLASH lane): another process's FLASH commit, told by the commit bell, wakes
+        it at once too (``Database.commits(rings=True)``); the other lanes see it at their poll.
+        """
         db = self._ctx.db
         while not self._stop.is_set():
             if watch.changed():
-                return True, db.commits()
+                return True, db.commits(rings=rings)
             remaining = until - time.monotonic()
             if remaining <= 0:
                 break
-            now_seen = db.wait_for_commit(seen, min(POLL_SECONDS, remaining))
+            now_seen = db.wait_for_commit(seen, min(POLL_SECONDS, remaining), rings=rings)
             if now_seen != seen:
                 seen = now_seen
                 if watch.changed():  # a commit the watch had not reported: the query that follows sees it

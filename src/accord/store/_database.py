@@ -177,6 +177,7 @@ class Database:
         self._commits = 0
         self._queued = 0
         self._pokes = 0
+        self._rings = 0  # another process's FLASH commits, told by the commit bell
         self._committed = threading.Condition()
         # PostgreSQL: every write transaction notifies, one listener per process counts
         # (started by the first watch: only background loops need it).
@@ -341,14 +342,15 @@ class Database:
         """
         session.info[_UNCHANGED] = True
 
-    def commits(self) -> int:
+    def commits(self, *, rings: bool = False) -> int:
         """How many write transactions this process has committed through this object.
 
         On PostgreSQL, once a :meth:`watch` was made, it also counts the commits of every
-        other process (and this one's twice: harmless, a waiter looks once more).
+        other process (and this one's twice: harmless, a waiter looks once more). ``rings``:
+        and the FLASH commits of other processes told by the commit bell (:meth:`answer_bell`).
         """
         with self._committed:
-            return self._commits
+            return self._commits + (self._rings if rings else 0)
 
     def queued_commits(self) -> int:
         """How many of :meth:`commits` queued work for the delivery worker (:meth:`queued`).
@@ -359,11 +361,13 @@ class Database:
         with self._committed:
             return self._queued
 
-    def wait_for_commit(self, seen: int, timeout: float, *, queued: bool = False) -> int:
+    def wait_for_commit(self, seen: int, timeout: float, *, queued: bool = False, rings: bool = False) -> int:
         """Wait until this process commits a write after ``seen`` (:meth:`commits`), or ``timeout`` seconds.
 
         ``queued``: wait for a commit that queued work instead (``seen`` and the result are then
-        :meth:`queued_commits`). A :meth:`poke` ends the wait too (with the count unchanged).
+        :meth:`queued_commits`, which count the bell's rings too); ``rings``: count them with the
+        commits (``commits(rings=True)``), for the FLASH lane. A :meth:`poke` ends the wait too
+        (with the count unchanged).
 
         On SQLite only commits made through this object wake it at once; another process's
         are seen by a :class:`ChangeWatch` (background loops use both: this for no delay in
@@ -377,7 +381,7 @@ class Database:
             pokes = self._pokes
 
             def count() -> int:
-                return self._queued if queued else self._commits
+                return self._queued if queued else self._commits + (self._rings if rings else 0)
 
             self._committed.wait_for(lambda: count() != seen or self._pokes != pokes, timeout)
             return count()
@@ -403,15 +407,19 @@ class Database:
     def answer_bell(self, on_ring: Callable[[], None]) -> BellAnswer | None:
         """Be woken at once by another process's FLASH commit (SQLite, a node home's ``run/``).
 
-        Each ring counts as a commit of this process (:meth:`wait_for_commit` returns), then
-        calls ``on_ring``; a lost ring costs the waiter its poll. None where there is no bell
+        Each ring counts in :meth:`queued_commits` and in ``commits(rings=True)`` (what the idle
+        supervisor and the FLASH lane wait on; the other lanes are not woken), then calls
+        ``on_ring``; a lost ring costs the waiter its poll. None where there is no bell
         (PostgreSQL: the commit listener wakes every process) or it cannot be made.
         """
         if self._bell is None:
             return None
 
         def rung() -> None:
-            self._committed_elsewhere()
+            with self._committed:
+                self._rings += 1
+                self._queued += 1
+                self._committed.notify_all()
             on_ring()
 
         try:
