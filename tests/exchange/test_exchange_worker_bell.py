@@ -17,7 +17,7 @@ import pytest
 from support_exchange_adversarial import FederationLike, report
 
 from accord.items import Precedence
-from accord.node import UNSAFE_FAST_PASSWORD_HASHING, Node
+from accord.node import UNSAFE_FAST_PASSWORD_HASHING, DeliveryWorker, Node
 from accord.node import _worker as worker_module
 from support_federation import Loopback
 
@@ -61,7 +61,9 @@ def test_a_flash_sent_by_another_process_wakes_the_resting_lane(federation: Fede
         links[lane] = Link(kor)
         return links[lane]
 
-    worker = jpn.worker(transport_factory=factory)
+    # No checkpoint publishing: with the supervisor's timers at ten minutes, witnessing queued while
+    # the FLASH lane runs would wait for them, and the worker would never be idle.
+    worker = DeliveryWorker(jpn.ctx, jpn.parties, jpn.delivery, transport_factory=factory)
     worker.start()
     other = Node.open(
         jpn.ctx.home.root, clock=federation.clock, password_hashing=UNSAFE_FAST_PASSWORD_HASHING
