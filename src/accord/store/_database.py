@@ -298,14 +298,18 @@ class Database:
                 f"database error: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"
             ) from exc
         if wrote:
-            with self._committed:
-                self._commits += 1
-                self._queued += queued
-                self._committed.notify_all()
-        if flash and self._bell is not None:  # the serving processes, if another, look at once
-            self._bell.ring(besides=self._answer.name if self._answer else None)
+            self._count_commit(queued=queued, flash=flash)
         if noted:
             self._watchers.committed(noted)
+
+    def _count_commit(self, *, queued: bool, flash: bool) -> None:
+        """Wake this process's waiters; after a FLASH envelope, the other serving processes too."""
+        with self._committed:
+            self._commits += 1
+            self._queued += queued
+            self._committed.notify_all()
+        if flash and self._bell is not None:
+            self._bell.ring(besides=self._answer.name if self._answer else None)
 
     def after_commit_of(self, actions: Collection[str], listener: Listener) -> None:
         """Call ``listener`` with the ids of the items named by journal events of ``actions``
@@ -346,8 +350,7 @@ class Database:
         """How many write transactions this process has committed through this object.
 
         On PostgreSQL, once a :meth:`watch` was made, it also counts the commits of every
-        other process (and this one's twice: harmless, a waiter looks once more). ``rings``:
-        and the FLASH commits of other processes told by the commit bell (:meth:`answer_bell`).
+        other process (and this one's twice: harmless). ``rings``: and the bell's (:meth:`answer_bell`).
         """
         with self._committed:
             return self._commits + (self._rings if rings else 0)
@@ -365,9 +368,8 @@ class Database:
         """Wait until this process commits a write after ``seen`` (:meth:`commits`), or ``timeout`` seconds.
 
         ``queued``: wait for a commit that queued work instead (``seen`` and the result are then
-        :meth:`queued_commits`, which count the bell's rings too); ``rings``: count them with the
-        commits (``commits(rings=True)``), for the FLASH lane. A :meth:`poke` ends the wait too
-        (with the count unchanged).
+        :meth:`queued_commits`); ``rings``: ``commits(rings=True)`` (the FLASH lane). A :meth:`poke`
+        ends the wait too (with the count unchanged).
 
         On SQLite only commits made through this object wake it at once; another process's
         are seen by a :class:`ChangeWatch` (background loops use both: this for no delay in
@@ -407,10 +409,9 @@ class Database:
     def answer_bell(self, on_ring: Callable[[], None]) -> BellAnswer | None:
         """Be woken at once by another process's FLASH commit (SQLite, a node home's ``run/``).
 
-        Each ring counts in :meth:`queued_commits` and in ``commits(rings=True)`` (what the idle
-        supervisor and the FLASH lane wait on; the other lanes are not woken), then calls
-        ``on_ring``; a lost ring costs the waiter its poll. None where there is no bell
-        (PostgreSQL: the commit listener wakes every process) or it cannot be made.
+        A ring counts in :meth:`queued_commits` and ``commits(rings=True)`` (the idle supervisor's and
+        the FLASH lane's waits), then calls ``on_ring``; a lost one costs the poll. None without a
+        bell (PostgreSQL: the commit listener wakes every process) or if it cannot be made.
         """
         if self._bell is None:
             return None
