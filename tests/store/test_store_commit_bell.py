@@ -9,8 +9,10 @@ timeouts far beyond what a working bell needs (a failure is a missing ring, neve
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import stat
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -147,3 +149,38 @@ def test_a_folder_deeper_than_a_socket_address_allows(tmp_path: Path) -> None:
         answer.close()
         bell.close()
     assert list(folder.iterdir()) == []
+
+
+def test_a_ring_that_cannot_make_its_socket_does_not_fail_the_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rung after the commit: a sandbox without AF_UNIX (or no file descriptor left) must not
+    turn a committed FLASH send into an error its sender would repeat."""
+    folder = tmp_path / "run"
+    _stale(folder, "1-dead.sock")
+
+    def refused(*_: object, **__: object) -> socket.socket:
+        raise OSError(97, "Address family not supported by protocol")
+
+    monkeypatch.setattr("accord.store._commit_bell.socket.socket", refused)
+    assert CommitBell(folder).ring() == 0
+
+
+def test_a_home_named_in_hangul_is_measured_in_bytes() -> None:
+    """sun_path counts bytes: 25 Hangul syllables are 75 of them (a short folder in characters,
+    too long in bytes for a socket address unless reached through /proc/self/fd)."""
+    base = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        folder = base / ("국방부정보본부" * 4)[:25] / "run"
+        folder.parent.mkdir()
+        assert len(str(folder)) + 40 <= 108 < len(os.fsencode(folder)) + 21
+        rung = threading.Event()
+        answer, ringer = CommitBell(folder).answer(rung.set), CommitBell(folder)
+        try:
+            assert ringer.ring() == 1
+            assert rung.wait(LONG)
+        finally:
+            ringer.close()
+            answer.close()
+    finally:
+        shutil.rmtree(base)

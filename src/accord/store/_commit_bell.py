@@ -63,17 +63,23 @@ class CommitBell:
         if not names:
             return 0
         reached = 0
-        with self._lock, _Folder(self.folder) as folder:
-            if self._sender is None:
-                self._sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-                self._sender.setblocking(False)
-            for name in names:
-                try:
-                    self._sender.sendto(_RING, folder.address(name))
-                    reached += 1
-                except OSError as exc:
-                    if exc.errno in _STALE:
-                        _remove(self.folder / name)
+        # Rung after a commit: whatever fails here (no AF_UNIX in a sandbox, no file descriptor
+        # left, the folder gone) must not reach the committer — its work is done, and the
+        # serving processes' poll finds it.
+        try:
+            with self._lock, _Folder(self.folder) as folder:
+                if self._sender is None:
+                    self._sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+                    self._sender.setblocking(False)
+                for name in names:
+                    try:
+                        self._sender.sendto(_RING, folder.address(name))
+                        reached += 1
+                    except OSError as exc:
+                        if exc.errno in _STALE:
+                            _remove(self.folder / name)
+        except OSError as exc:
+            _log.warning("the commit bell did not ring (the serving processes' poll will see it): %s", exc)
         return reached
 
     def answer(self, on_ring: Callable[[], None]) -> BellAnswer:
@@ -161,7 +167,8 @@ class _Folder:
         self._fd: int | None = None
 
     def __enter__(self) -> _Folder:
-        if len(str(self._folder)) + 40 > _MAX_ADDRESS:  # Linux: /proc/self/fd/N names the folder
+        # sun_path counts bytes: a home named in Hangul or kana is longer than it looks.
+        if len(os.fsencode(self._folder)) + 40 > _MAX_ADDRESS:  # Linux: /proc/self/fd/N names the folder
             self._fd = os.open(self._folder, os.O_RDONLY | os.O_DIRECTORY)
         return self
 
