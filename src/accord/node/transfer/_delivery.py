@@ -159,6 +159,21 @@ def _behind_more_urgent(session: Session, peer: str, lane: str) -> bool:
     return OutboxRepository(session).retrying_in(peer, urgent, error_like=_WAITING_FOR_PEER)
 
 
+def _keys_before_the_lock(ctx: NodeContext, parties: PartyService, peer: str) -> VerifyKeys | None:
+    """On SQLite, ``peer``'s keys as pinned now, to verify its receipt batch before the write lock.
+
+    Issue 14: FLASH work waited behind receipt recording; under the lock the keys are read
+    again, and the batch verified again should they have changed meanwhile (a partner
+    rekeyed). On PostgreSQL there is no node-wide write lock to spare, and the recording is a
+    savepoint of the claim's open transaction: a second connection would be held beside it
+    (``None``: verified under the lock only).
+    """
+    if ctx.db.dialect != "sqlite":
+        return None
+    with ctx.db.transaction(read_only=True) as snapshot:
+        return parties.signer(snapshot, peer)[1]
+
+
 class DeliveryService(OutboxReader):
     """The sender's side of the exchange (what it reads of the outbox: :class:`OutboxReader`)."""
 
@@ -377,16 +392,7 @@ class DeliveryService(OutboxReader):
         writing: contextlib.AbstractContextManager[Session],
     ) -> DeliveryResult:
         now = self._ctx.now()
-        # On SQLite, parsed and verified before the write lock (issue 14: FLASH work waited
-        # behind it), with the keys pinned now; under the lock the keys are read again, and the
-        # batch verified again should they have changed meanwhile (a partner rekeyed). On
-        # PostgreSQL there is no node-wide write lock to spare, and ``writing`` is a savepoint of
-        # the claim's open transaction: a second connection here would be held beside it.
-        early = self._ctx.db.dialect == "sqlite"
-        checked_with: VerifyKeys | None = None
-        if early:
-            with self._ctx.db.transaction(read_only=True) as snapshot:
-                _, checked_with = self._parties.signer(snapshot, peer)
+        checked_with = _keys_before_the_lock(self._ctx, self._parties, peer)
         batch = ReceiptBatch.parse(body)
         if (
             batch.receiver != peer
