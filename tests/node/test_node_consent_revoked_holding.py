@@ -125,3 +125,10 @@ def test_one_unreadable_consent_spoils_only_its_own_item(trio: Trio) -> None:
     holdings = trio.usa.register.holdings(actor="smith")  # the register still stands
     assert item not in [h.item_id for h in holdings]
     assert trio.usa.register.summary("KOR", actor="smith").items is not None
+
+
+def test_who_could_have_seen_it_names_those_who_could_read_it_as_received(trio: Trio) -> None:
+    """Art. 17: an investigation of a consent-revoked holding needs who could read it before."""
+    item = _revoked_at_usa(trio)
+    exposure = trio.usa.compromise.exposure(item, actor="smith")
+    assert "smith" in [p["user"] for p in exposure.permitted]

@@ -128,7 +128,8 @@ class CompromiseService(ServiceBase):
         return self._cases.listing(actor=actor, status=status)
 
     def exposure(self, item_id: str, *, actor: str, proofs: bool = False) -> Exposure:
-        """Who could have seen ``item_id``: readers, people permitted now, sends, copies, consents.
+        """Who could have seen ``item_id``: readers, people permitted now (as received, if its consent
+        was revoked), sends, copies, consents.
 
         With ``proofs``, each journal event the answer rests on comes with the ledger's
         inclusion proof (``accord ledger prove SEQ`` gives the same).

@@ -156,7 +156,9 @@ class ExposureInquiry(CaseDesk):
         return out
 
     def _permitted(self, session: Session, row: ItemRow, now: datetime) -> list[dict[str, object]]:
-        resource = self._items.resource_of(row)
+        # Who could have seen it: decided on the holding as received, so that one whose consent
+        # was since revoked names those who could read it then (Art. 17), not nobody.
+        (resource,) = self.accounted(session, [row])
         out: list[dict[str, object]] = []
         for name in session.scalars(select(UserRow.name).order_by(UserRow.name)):
             user = self._users.get_in(session, name)
