@@ -184,3 +184,25 @@ def test_a_home_named_in_hangul_is_measured_in_bytes() -> None:
             answer.close()
     finally:
         shutil.rmtree(base)
+
+
+def test_a_link_planted_as_the_folder_is_refused_and_foreign_files_are_left(tmp_path: Path) -> None:
+    """The folder is not followed (a link is refused, its target never chmodded), and a file that
+    only ends in .sock is neither rung nor removed as stale."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o755)
+    (elsewhere / "notes.sock").write_text("not a socket")
+    (tmp_path / "run").symlink_to(elsewhere)
+    with pytest.raises(OSError, match="is not a folder of this user's"):
+        CommitBell(tmp_path / "run").answer(lambda: None)
+    assert stat.S_IMODE(elsewhere.stat().st_mode) == 0o755
+    folder = tmp_path / "run2"
+    folder.mkdir(mode=0o700)
+    (folder / "notes.sock").write_text("not a socket")
+    bell = CommitBell(folder)
+    try:
+        assert bell.ring() == 0
+        assert bell.sweep() == 0
+    finally:
+        bell.close()
+    assert (folder / "notes.sock").read_text() == "not a socket"

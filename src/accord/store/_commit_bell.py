@@ -24,6 +24,7 @@ import logging
 import os
 import secrets
 import socket
+import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -57,7 +58,11 @@ class CommitBell:
             How many sockets it reached.
         """
         try:
-            names = [p.name for p in self.folder.iterdir() if p.suffix == _SUFFIX and p.name != besides]
+            names = [
+                p.name
+                for p in self.folder.iterdir()
+                if p.suffix == _SUFFIX and p.name != besides and _ours(p)
+            ]
         except OSError:  # no process has answered yet: nobody to wake
             return 0
         if not names:
@@ -86,9 +91,13 @@ class CommitBell:
         """Bind this process's socket and call ``on_ring`` (in a thread of its own) at each ring.
 
         Raises:
-            OSError: the folder or the socket cannot be made.
+            OSError: the folder or the socket cannot be made, or the folder is a link or
+                not this user's.
         """
         self.folder.mkdir(mode=0o700, exist_ok=True)
+        found = os.lstat(self.folder)  # not followed: a link planted as run/ is refused, not chmodded
+        if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.geteuid():
+            raise OSError(errno.EPERM, f"{self.folder} is not a folder of this user's")
         self.folder.chmod(0o700)
         self.sweep()
         return BellAnswer(self.folder, on_ring)
@@ -98,7 +107,7 @@ class CommitBell:
         removed = 0
         with _Folder(self.folder) as folder:
             for path in self.folder.iterdir():
-                if path.suffix != _SUFFIX:
+                if path.suffix != _SUFFIX or not _ours(path):
                     continue
                 with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as probe:
                     try:
@@ -178,6 +187,15 @@ class _Folder:
 
     def address(self, name: str) -> str:
         return str(self._folder / name) if self._fd is None else f"/proc/self/fd/{self._fd}/{name}"
+
+
+def _ours(path: Path) -> bool:
+    """Whether ``path`` is a socket of this user's (not a link, nor a file that only ends in .sock)."""
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISSOCK(found.st_mode) and found.st_uid == os.geteuid()
 
 
 def _remove(path: Path) -> int:
