@@ -278,3 +278,14 @@ def test_a_forged_or_malformed_consent_answer_changes_nothing(trio: Trio, sato: 
     assert trio.jpn.consents.listing(actor="sato")[0].status == "pending"
     assert _refusals(trio.jpn, "console.csrf")
     assert _refusals(trio.jpn, "console.malformed")
+
+
+def test_a_consent_status_the_node_does_not_know_is_refused_beside_its_field(park: ConsoleClient) -> None:
+    """As `accord consent list --status bogus`: refused in the node's words, not "no consent request"."""
+    refused = park.get("/consents?status=bogus")
+    assert refused.status_code == 400
+    assert "unknown consent status &#39;bogus&#39;" in refused.text
+    assert 'aria-describedby="status-error"' in refused.text
+    assert "No consent request." not in refused.text
+    assert park.get("/consents?status=approved").status_code == 200
+    assert park.get("/consents").status_code == 200

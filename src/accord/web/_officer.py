@@ -25,7 +25,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from pydantic import Field
 
-from accord.errors import AccordError
+from accord.errors import AccordError, InvalidInput
 from accord.items import Precedence
 from accord.markings import Marking, scheme
 from accord.node import NO_ITEM, ConsentGrant, ConsentView, ItemView, end_of_day
@@ -162,9 +162,13 @@ def quarantine(request: Request, console: Con, who: Me) -> HTMLResponse:
 @router.get("/consents", response_class=HTMLResponse)
 def consents(request: Request, console: Con, who: Me, status: str = "") -> HTMLResponse:
     """The consent queue: requests asked of us and by us about items the person may read."""
-    chosen = status if status in _STATUSES else None
-    views = console.node.consents.listing(actor=who.name, status=chosen)
-    context = {"consents": views, "status": chosen or "", "statuses": _STATUSES}
+    context: dict[str, object] = {"consents": [], "status": status, "statuses": _STATUSES, "error": None}
+    try:
+        # The node refuses a status it does not know, in the CLI's words: shown beside the field.
+        context["consents"] = console.node.consents.listing(actor=who.name, status=status or None)
+    except InvalidInput as exc:
+        context["error"] = str(exc)
+        return console.page(request, who, Screen("officer_consents.html", context), status_code=400)
     return console.page(request, who, Screen("officer_consents.html", context))
 
 
