@@ -62,10 +62,12 @@ def tampered(pair: Pair) -> ItemView:
 
 
 def test_showing_a_label_altered_to_deny_everyone_answers_no_item_and_raises_an_alarm(
-    pair: Pair, tampered: ItemView
+    pair: Pair, tampered: ItemView, caplog: pytest.LogCaptureFixture
 ) -> None:
     with pytest.raises(NotFound, match="no item"):
         pair.jpn.items.show(tampered.id, actor="sato")
+    # Nothing logged about it: a CLI command's log reaches the person who ran it.
+    assert not [r for r in caplog.records if "verif" in r.getMessage() or "DAMAGED" in r.getMessage()]
     (alarm,) = _item_alarms(pair.jpn)
     assert alarm["status"] == "open"
     assert tampered.id in str(alarm["reason"])
