@@ -24,6 +24,7 @@ MISSING = "jpn-" + "0" * 32
 ROUTES: dict[tuple[str, str], tuple[str, dict[str, object] | None]] = {
     ("GET", "/api/v1/me"): ("/api/v1/me", None),
     ("GET", "/api/v1/inbox"): ("/api/v1/inbox", None),
+    ("GET", "/api/v1/items"): ("/api/v1/items", None),
     ("GET", "/api/v1/items/{item_id}"): ("/api/v1/items/{item}", None),
     ("GET", "/api/v1/outbox"): ("/api/v1/outbox", None),
     ("GET", "/api/v1/search"): ("/api/v1/search?q=Hwasong", None),

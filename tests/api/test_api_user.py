@@ -82,10 +82,44 @@ def test_release_and_outbox(federation: Any) -> None:
     assert [e["item_id"] for e in outbox.json()] == [item]
 
 
+def test_the_item_list_pages_what_the_user_may_read_and_counts_nothing_withheld(federation: Any) -> None:
+    jpn = federation.jpn
+    jpn.users.add(NewUser("suzuki", role="analyst", clearance="秘", ntk=["DPRK-MISSILE"]), actor="authority")
+    readable = [_item(jpn, "秘", ["KOR"]) for _ in range(3)]
+    _item(jpn, "極秘", ["KOR"])  # above suzuki's clearance: in no page and no total
+    token = _token(jpn, "suzuki")
+    first = _call(jpn, "GET", "/api/v1/items", token=token, params={"limit": 2})
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert (body["total"], body["more"], body["offset"], body["limit"]) == (3, True, 0, 2)
+    assert len(body["items"]) == 2
+    assert body["items"][0]["banner"].startswith("秘 (HI) // CONFIDENTIAL")
+    rest = _call(jpn, "GET", "/api/v1/items", token=token, params={"limit": 2, "offset": 2}).json()
+    assert (len(rest["items"]), rest["more"], rest["total"]) == (1, False, 3)
+    # The two pages together: each readable item once, the withheld one in neither.
+    assert sorted(i["id"] for i in [*body["items"], *rest["items"]]) == sorted(readable)
+    # The same listing as the node's (and so as `accord item list --json`) for the same page.
+    assert body["items"] == jpn.items.listing(actor="suzuki", limit=2).to_dict()["items"]
+    assert _call(jpn, "GET", "/api/v1/items").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": 0}, {"limit": 1001}, {"offset": -1}, {"limit": "many"}],
+    ids=["limit-zero", "limit-over-cap", "negative-offset", "limit-not-a-number"],
+)
+def test_a_bad_item_list_page_is_400(federation: Any, params: dict[str, object]) -> None:
+    jpn = federation.jpn
+    refused = _call(jpn, "GET", "/api/v1/items", token=_token(jpn, "sato"), params=params)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "InvalidInput"
+
+
 @pytest.mark.parametrize("path", ["/api/openapi.json"])
 def test_the_api_is_documented(federation: Any, path: str) -> None:
     doc = _call(federation.jpn, "GET", path).json()
-    assert {"/api/v1/me", "/api/v1/inbox", "/api/v1/items/{item_id}", "/api/v1/outbox"} <= set(doc["paths"])
+    routes = {"/api/v1/me", "/api/v1/inbox", "/api/v1/items", "/api/v1/items/{item_id}", "/api/v1/outbox"}
+    assert routes <= set(doc["paths"])
 
 
 @pytest.mark.parametrize(

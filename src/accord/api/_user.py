@@ -30,7 +30,12 @@ from accord.node import Node, SearchFilters, User
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoint annotations at
 # run time, and the ``Me`` dependency alias is local to create_user_app.
 
-__all__ = ["create_user_app"]
+__all__ = ["LIST_PAGE", "LIST_PAGE_MAX", "create_user_app"]
+
+LIST_PAGE = 50
+"""Items ``GET /api/v1/items`` answers when no ``limit`` is given (as ``accord item list``)."""
+LIST_PAGE_MAX = 1000
+"""The largest ``limit`` it takes: each listed item is opened and verified; page with ``offset``."""
 
 _TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"  # as accord.interop's TAXII routes answer
 
@@ -129,6 +134,17 @@ def create_user_app(node: Node) -> FastAPI:
     @app.get("/api/v1/inbox", summary="Received items this user may read, FLASH first")
     def inbox(user: Me) -> list[dict[str, object]]:
         return [v.summary() for v in node.items.inbox(actor=user.name).views]
+
+    @app.get("/api/v1/items", summary="The items this user may read, FLASH first, a page at a time")
+    def items(
+        user: Me,
+        limit: Annotated[int, Query(ge=1, le=LIST_PAGE_MAX)] = LIST_PAGE,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, object]:
+        # As ``accord item list --json``: the decision point filters before the page and the
+        # total (a withheld item is in neither); only the page's items are opened and verified.
+        listing = node.items.listing(actor=user.name, limit=limit, offset=offset)
+        return {**listing.to_dict(), "offset": offset, "limit": limit}
 
     @app.get("/api/v1/search", summary="Search the items this user may read, newest first, with the total")
     def search(user: Me, query: Annotated[SearchQuery, Query()]) -> dict[str, object]:

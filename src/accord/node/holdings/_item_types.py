@@ -162,3 +162,15 @@ class ItemListing:
     """How many listed items the person may read in all, counted from the decision point's
     filter (a withheld item is never counted, and none is opened to count it); ``None`` where
     nothing was counted (views of named items, a TAXII page)."""
+
+    def to_dict(self) -> dict[str, object]:
+        """The listing form (``accord item list --json``, ``GET /api/v1/items``): each item's
+        summary with its first banner, the damaged items with their reasons, ``more`` and ``total``."""
+        return {
+            "items": [{**v.summary(), "banner": v.banners[0]} for v in self.views],
+            "damaged": [
+                {"id": d.id, "precedence": d.precedence.value, "reason": d.reason} for d in self.damaged
+            ],
+            "more": self.more,
+            "total": self.total,
+        }
