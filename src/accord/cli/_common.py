@@ -4,6 +4,7 @@ printing (the options they declare are :mod:`accord.cli._options`)."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from rich.console import Console, RenderableType
+from rich.measure import Measurement
 from rich.table import Column, Table
 
 from accord.errors import (
@@ -58,6 +60,8 @@ __all__ = [
 ]
 
 console = Console(highlight=False, soft_wrap=True)
+_UNBOUNDED = 100_000
+"""Columns a piped table may take (its cells' own width decides)."""
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 # One place maps error families to exit codes (most specific first). 0 is success,
@@ -188,7 +192,14 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[RenderableType]]
     table = make_table(*headers)
     for cells in rows:
         table.add_row(*cells)
-    console.print(table)
+    if console.is_terminal or "COLUMNS" in os.environ:
+        console.print(table)
+        return
+    # Piped or redirected (Rich would assume 80 columns): one line a row at the table's own
+    # width, so that an id is never folded across two lines for grep, cut or a script.
+    wide = console.options.update_width(_UNBOUNDED)
+    width = Measurement.get(console, wide, table).maximum
+    Console(highlight=False, soft_wrap=True, width=max(width, 1)).print(table)
 
 
 def print_listing(
