@@ -33,7 +33,7 @@ view, the officer's checks, the agreement that carries a message) in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -166,10 +166,6 @@ class CompromiseService(ServiceBase):
     ) -> Incoming:
         own = self._ctx.config
 
-        def for_us(notice: CompromiseNotice) -> None:
-            if notice.originator_node != own.node_id:
-                raise PolicyDenied(f"the compromise notice is for {notice.originator_node}, not this node")
-
         def locate(notice: CompromiseNotice) -> list[ItemRow]:
             rows: list[ItemRow] = []
             for item in notice.items:
@@ -201,7 +197,7 @@ class CompromiseService(ServiceBase):
                     self._parties.signer,
                     lambda notice: (notice.reporting_node, notice.reporting_party),
                     "a compromise notice must come from the node that reports it (Art. 17)",
-                    also=for_us,
+                    also=_for_this_node(own.node_id, "compromise notice"),
                 ),
                 locate=locate,
                 check=check,
@@ -244,10 +240,6 @@ class CompromiseService(ServiceBase):
     ) -> Incoming:
         own = self._ctx.config
 
-        def for_us(report: CompromiseReport) -> None:
-            if report.originator_node != own.node_id:
-                raise PolicyDenied(f"the compromise report is for {report.originator_node}, not this node")
-
         def locate(report: CompromiseReport) -> tuple[CompromiseCaseRow, list[CompromiseItemRow]]:
             case = CompromiseRepository(session).get(report.case_id)
             if case is None or case.direction != Direction.IN or case.reporting_node != header.sender:
@@ -279,7 +271,7 @@ class CompromiseService(ServiceBase):
                     self._parties.signer,
                     lambda report: (report.reporting_node, None),
                     "a compromise report must come from the node that reported the case (Art. 17)",
-                    also=for_us,
+                    also=_for_this_node(own.node_id, "compromise report"),
                 ),
                 locate=locate,
                 check=check,
@@ -290,6 +282,19 @@ class CompromiseService(ServiceBase):
                 receipt=receipt,
             ),
         )
+
+
+def _for_this_node(own_node: str, what: str) -> Callable[[CompromiseNotice | CompromiseReport], None]:
+    """The check of a notice or report before its signature: this node is the originator it is for.
+
+    ``what`` names the message in the refusal (``compromise notice``, ``compromise report``).
+    """
+
+    def for_us(message: CompromiseNotice | CompromiseReport) -> None:
+        if message.originator_node != own_node:
+            raise PolicyDenied(f"the {what} is for {message.originator_node}, not this node")
+
+    return for_us
 
 
 def _notice_entries(notice: CompromiseNotice, rows: list[ItemRow], header: EnvelopeHeader) -> list[Entry]:
