@@ -15,10 +15,10 @@ its own generated text sealed under its own item key and its own binding signed 
 over it (as ``items.create`` signs one: ≈ 1 ms of CPU a copy), so that every copy a page shows
 verifies (older than the real ones; a third on a topic the reader lacks, withheld). A fixture
 made before the copies were signed (no ``signed`` file in it) is refused: its pages showed
-damaged items, each journalled as a refusal, not verified snippets. The index is then rebuilt from the holdings with
-``accord search reindex``'s code (decrypt, tokenize, key, insert): its rate is the build
-figure. For ``suzuki`` (who may read two thirds), one- and two-character Korean and Japanese
-queries and an English word are timed (p95 of repeated runs):
+damaged items, each journalled as a refusal, not verified snippets. The index is then
+rebuilt from the holdings with ``accord search reindex``'s code (decrypt, tokenize, key,
+insert): its rate is the build figure. For ``suzuki`` (who may read two thirds), one- and
+two-character Korean and Japanese queries and an English word are timed (p95 of repeated runs):
 
 * ids of the newest 50 readable matches and their total (index and enforcement; targets
   SQLite <= 20 ms, PostgreSQL <= 60 ms);
@@ -167,7 +167,11 @@ def _fill(node: Node, holdings: int, rng: random.Random) -> dict[str, str]:
         stamp = f"2026-10-{1 + n % 28:02d}T{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}.000000Z"
         digest = content.sha384()
         statement = binding_statement(
-            item_id=item_id, originator_node=signer, label=labels[shape], content_sha384=digest, attachments=()
+            item_id=item_id,
+            originator_node=signer,
+            label=labels[shape],
+            content_sha384=digest,
+            attachments=(),
         )
         row.update(
             id=item_id,

@@ -31,7 +31,7 @@ from accord.node.holdings._search_index import UNSEARCHED_STATUSES, IndexCheck, 
 from accord.node.holdings._search_text import Query, normalise, parse_query
 from accord.node.holdings._tamper import alarm_damaged
 from accord.node.holdings._units import ItemFooting, ItemUnit
-from accord.node.holdings._verifying import verified_view
+from accord.node.holdings._verifying import Prefetched, verified_view
 from accord.node.registry._users import User
 from accord.store import (
     ItemRepository,
@@ -280,12 +280,15 @@ class NodeSearch(ItemUnit):
         damaged: list[DamagedItem] = []
         unseen: list[DamagedItem] = []
         items = ItemRepository(session)
-        # One statement loads the page's rows; each is then found in the session, not read again.
+        # One statement loads the page's rows, one its attachments and one its notices (as a
+        # listing's page): verified one by one, each item cost two more queries of its own —
+        # 40 of a page's 52 statements, a round trip each on PostgreSQL (measured).
         rows = {row.id: row for row in items.among(ids)}
+        prefetched = Prefetched.read(session, self._parties, ids)
         for item_id in ids:
             row = rows.get(item_id) or items.require(item_id)
             try:
-                view = verified_view(self._ctx, self._parties, session, row)
+                view = verified_view(self._ctx, self._parties, session, row, prefetched)
             except IntegrityError as exc:
                 bad = DamagedItem(row.id, Precedence(row.precedence), str(exc))
                 (damaged if self._resources.reads_stored(session, user, row, now) else unseen).append(bad)
