@@ -22,7 +22,10 @@ from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, Node, SearchFilters
 from accord.store import ItemRow, SearchDocRow
 from accord.store._search_ids import _FLOOR
+from support_sql import recorded_statements
 from support_trio import Loopback
+
+EVERYTHING = SearchFilters()
 
 
 @pytest.fixture
@@ -151,3 +154,32 @@ def test_the_windows_floor_from_the_rows_times_is_the_one_found_through_the_item
         assert len(floors) == 6, step
         assert all(old == new and new is not None for old, new in floors), (step, floors)
         jpn.items.search.index().rebuild(batch=3)
+
+
+def test_a_page_whose_newest_items_have_several_rows_each_is_the_head_of_the_whole_list(
+    jpn: Node, clock: Any, tmp_path: Path
+) -> None:
+    # On PostgreSQL a window's edge is the k-th newest *row*'s time (store._search_ids): the
+    # newest items' translations make the newest rows a few items' only, so a window holds
+    # fewer items than asked, comes up short and widens — and must still give the head.
+    items = []
+    for n in range(14):
+        clock.advance(seconds=1)
+        items.append(create_report(jpn, f"발사 {n}", secret=n % 4 == 3))
+    for item in items[-3:]:
+        for lang in ("ko", "en", "zh", "fr"):
+            path = tmp_path / f"{lang}.txt"
+            path.write_text(f"발사 {lang}", encoding="utf-8")
+            jpn.custody.translate(item, path=path, lang=lang, actor="sato")
+    for actor in ("sato", "suzuki"):
+        whole, total = jpn.items.search.matching_ids("발사", actor=actor, filters=EVERYTHING, limit=100)
+        assert total == len(whole) == (14 if actor == "sato" else 11)
+        assert whole == sorted(whole, key=lambda i: (_created(jpn, i), i), reverse=True)
+        for limit in range(1, 6):
+            with recorded_statements(jpn) as seen:
+                page = jpn.items.search.matching_ids(
+                    "발사", actor=actor, filters=SearchFilters(), limit=limit
+                )
+            assert page == (whole[:limit], total), (actor, limit)
+            if jpn.ctx.db.dialect == "postgresql":  # the window was read, its edge from the rows
+                assert any("FROM search_docs ORDER BY search_docs.created_at DESC" in s for s in seen)
