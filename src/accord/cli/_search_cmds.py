@@ -150,6 +150,8 @@ def search_check(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
             console.print(f"unreadable (see accord item show): {item_id}", markup=False)
         for line in result.counts:
             console.print(f"count off: {line}", markup=False)
+        for line in result.structure:
+            console.print(f"index structure: {line}", markup=False)
     if not result.agrees:
         fail(
             "the search index disagrees with the holdings: run `accord search reindex`",

@@ -57,7 +57,6 @@ from accord.store._search_index import (
     all_item_ids,
     analyze_search_tables,
     classified_items,
-    clear_search_index,
     forget_search_item,
     index_sources,
     matching_items,
@@ -67,6 +66,15 @@ from accord.store._search_index import (
     search_level,
     search_page,
     search_time_drift,
+)
+from accord.store._search_rebuild import (
+    TEXT_INDEX,
+    ItemState,
+    clear_search_index,
+    indexed_items,
+    missing_structure,
+    rebuild_states,
+    restore_text_index,
 )
 from accord.store._tables import (
     AccessKeyRow,
@@ -106,6 +114,7 @@ from accord.store._tables_witness import (
 
 __all__ = [
     "GAP_TOKEN",
+    "TEXT_INDEX",
     "AccessKeyRow",
     "AgreementRow",
     "AgreementSignatureRow",
@@ -143,6 +152,7 @@ __all__ = [
     "ItemNoticeRow",
     "ItemRepository",
     "ItemRow",
+    "ItemState",
     "JournalHorizon",
     "JournalRow",
     "LaneCount",
@@ -196,6 +206,7 @@ __all__ = [
     "forget_search_item",
     "format_stamp",
     "index_sources",
+    "indexed_items",
     "insert_checkpoint",
     "journal_horizon",
     "journal_writers",
@@ -203,11 +214,14 @@ __all__ = [
     "ledger_head",
     "lock_ledger",
     "matching_items",
+    "missing_structure",
     "pending_leaves",
     "read_events",
     "read_snapshot",
+    "rebuild_states",
     "relabel_search_item",
     "remember_access_key",
+    "restore_text_index",
     "savepoint",
     "sealed_rows",
     "search_count_drift",

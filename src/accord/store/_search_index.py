@@ -51,7 +51,6 @@ __all__ = [
     "all_item_ids",
     "analyze_search_tables",
     "classified_items",
-    "clear_search_index",
     "forget_search_item",
     "index_sources",
     "matching_items",
@@ -268,14 +267,6 @@ def forget_search_item(session: Session, item_id: str, *, source_id: str | None 
     if had:
         kept = indexed_tokens(session, [item_id]).get(item_id, set()) if source_id is not None else set()
         uncount_items(session, {item_id: had - kept}, item_classes(session, [item_id]))
-
-
-def clear_search_index(session: Session) -> None:
-    """Remove every row of the index (before a rebuild), orphaned text-index rows included."""
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(text("DELETE FROM search_fts"))
-    session.execute(delete(SearchDocRow))
-    session.execute(text("DELETE FROM search_counts"))
 
 
 def analyze_search_tables(session: Session) -> None:

@@ -35,6 +35,7 @@ from accord.items import FINAL_HOLDING_STATES, HoldingState, ItemContent
 from accord.markings import Marking
 from accord.node.core._context import NodeContext
 from accord.node.holdings._search_keyed import KeyedTokenizer
+from accord.node.holdings._search_rebuild import rebuild_index
 from accord.node.holdings._search_text import searchable_text
 from accord.node.holdings._vault import index_key, open_content, open_translation, unwrap_translation_key
 from accord.node.holdings._verifying import item_key
@@ -43,15 +44,13 @@ from accord.store import (
     IndexSource,
     ItemRepository,
     ItemRow,
-    PendingCounts,
     SearchDoc,
     TranslationRow,
     add_search_docs,
     all_item_ids,
-    analyze_search_tables,
-    clear_search_index,
     forget_search_item,
     index_sources,
+    missing_structure,
     relabel_search_item,
     search_count_drift,
     search_digests,
@@ -63,8 +62,6 @@ __all__ = ["UNSEARCHED_STATUSES", "IndexCheck", "SearchIndex", "item_text", "own
 
 UNSEARCHED_STATUSES = FINAL_HOLDING_STATES | {HoldingState.CONSENT_REVOKED}
 """Holdings no longer held for use: not indexed, never found."""
-_PENDING_COUNTS = 250_000
-"""(Token, class) counts a rebuild holds before it writes them (a few tens of MB)."""
 
 
 def item_text(content: ItemContent, attachment_names: Iterable[str]) -> str:
@@ -98,11 +95,13 @@ class IndexCheck:
     """Items whose text could not be opened to check (``accord items verify`` tells more)."""
     counts: list[str] = field(default_factory=list)
     """Per-token counts (``search_counts``) that disagree with the index rows (keyed tokens only)."""
+    structure: list[str] = field(default_factory=list)
+    """What the index lacks that a finished rebuild makes (PostgreSQL's text index)."""
 
     @property
     def agrees(self) -> bool:
         """True when nothing is missing, stale or extra, and every count is exact."""
-        return not (self.missing or self.extra or self.counts)
+        return not (self.missing or self.extra or self.counts or self.structure)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view."""
@@ -113,6 +112,7 @@ class IndexCheck:
             "extra": self.extra,
             "unreadable": self.damaged,
             "counts_off": self.counts,
+            "structure": self.structure,
         }
 
 
@@ -139,13 +139,13 @@ class SearchIndex:
     def _chunks(self, text: str) -> list[IndexedChunk]:
         return self._tokenizer.chunks(text)
 
-    def _level(self, row: ItemRow) -> str:
+    def level(self, row: ItemRow) -> str:
         """The item's level in this node's scheme, read from its stored marking."""
         return own_level(Marking.from_dict(json.loads(row.marking_json)), self._ctx.config.scheme)
 
     def index_item(self, session: Session, row: ItemRow, content: ItemContent, names: Iterable[str]) -> None:
         """Index a new holding (created here or received), in the caller's transaction."""
-        level = self._level(row)
+        level = self.level(row)
         add_search_docs(session, [SearchDoc(row.id, row.id, level, self._chunks(item_text(content, names)))])
 
     def item_doc(
@@ -163,7 +163,7 @@ class SearchIndex:
         """Index a translation this node made, under its source item."""
         level = search_level(session, made.source_id)
         if level is None:
-            level = self._level(ItemRepository(session).require(made.source_id))
+            level = self.level(ItemRepository(session).require(made.source_id))
         chunked = self._chunks(_translation_text(content))
         add_search_docs(session, [SearchDoc(made.source_id, made.id, level, chunked)])
 
@@ -173,7 +173,7 @@ class SearchIndex:
         ``counted_as``: the item's (access key or ``''``, party) before the notice changed its
         marking; its search counts move with a changed access key.
         """
-        relabel_search_item(session, row.id, self._level(row), counted_as)
+        relabel_search_item(session, row.id, self.level(row), counted_as)
 
     def forget(self, session: Session, item_id: str) -> None:
         """Remove every index row of the item (destroyed, returned, consent revoked)."""
@@ -207,47 +207,10 @@ class SearchIndex:
         """Re-index every item, in batches of one transaction each; returns how many were indexed.
 
         ``progress`` is told (done, total) after each batch. An item whose text no longer
-        opens is left out (and reported by :meth:`check`).
+        opens is left out (and reported by :meth:`check`). A batch is prepared while the one
+        before it is written (:mod:`._search_rebuild`).
         """
-        with self._ctx.db.transaction() as session:
-            # Start from nothing: rows of items no longer held, and text-index rows left
-            # without their chunk row, go too.
-            clear_search_index(session)
-            ids = all_item_ids(session)
-        indexed = 0
-        # The counts are written every few hundred thousand and with the last batch, not with
-        # each: every batch holds most of the vocabulary (search_counts rows), and a rebuild's
-        # index is incomplete until it ends anyway.
-        pending = PendingCounts()
-        for start in range(0, len(ids), batch):
-            with self._ctx.db.transaction() as session:
-                indexed += self._rebuild_batch(session, ids[start : start + batch], pending)
-                if pending.size >= _PENDING_COUNTS or start + batch >= len(ids):
-                    pending.write(session)
-            if progress is not None:
-                progress(min(start + batch, len(ids)), len(ids))
-        with self._ctx.db.transaction() as session:
-            analyze_search_tables(session)
-        return indexed
-
-    def _rebuild_batch(self, session: Session, ids: list[str], pending: PendingCounts) -> int:
-        """Index the items ``ids`` (three queries for the batch, then the inserts)."""
-        indexed = 0
-        docs: list[SearchDoc] = []
-        levels: dict[str, str] = {}  # marking → level: a batch's items share few markings
-        for source in index_sources(session, ids):
-            row = source.row
-            try:
-                parts = self.expected(source)
-            except AccordError:
-                continue
-            level = levels.get(row.marking_json)
-            if level is None:
-                level = levels[row.marking_json] = self._level(row)
-            docs += [SearchDoc(row.id, source_id, level, chunked) for source_id, chunked in parts]
-            indexed += 1 if parts else 0
-        add_search_docs(session, docs, pending)
-        return indexed
+        return rebuild_index(self._ctx, self, progress, batch)
 
     def check(self) -> IndexCheck:
         """Compare the index with the holdings: missing, stale and extra rows."""
@@ -270,6 +233,7 @@ class SearchIndex:
                     if want != have:
                         (result.missing if want else result.extra).append(item_id)
             result.counts = search_count_drift(session)
+            result.structure = missing_structure(session)
             # Rows that do not hold their item's created time would be left out of a page's window.
             result.missing += [i for i in search_time_drift(session) if i not in result.missing]
         result.extra.extend(sorted(k or "(text index rows without a chunk row)" for k in stored))
