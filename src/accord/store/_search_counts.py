@@ -116,12 +116,17 @@ class PendingCounts:
         self.size = 0
         """How many (token, class) counts are pending."""
 
-    def add(self, deltas: Mapping[Class, Counter[str]]) -> None:
-        """Add counts (per class, per token)."""
-        for shape, counted in deltas.items():
+    def add(self, grouped: Mapping[Class, list[Iterable[str]]]) -> None:
+        """Count each item once per token it holds, per class: ``grouped`` holds each item's tokens.
+
+        Counted in C straight into what is pending (a batch's own counter, merged key by key,
+        cost as much as counting).
+        """
+        for shape, sets in grouped.items():
             mine = self._deltas.setdefault(shape, Counter())
             before = len(mine)
-            mine.update(counted)
+            mine.update(chain.from_iterable(sets))
+            mine.pop(_GAP, None)
             self.size += len(mine) - before
 
     def write(self, session: Session) -> None:
@@ -140,11 +145,10 @@ def count_items(
 
     With ``pending``, the counts are added to it, to be written by its :meth:`~PendingCounts.write`.
     """
-    deltas = _deltas(tokens, classes)
     if pending is not None:
-        pending.add(deltas)
+        pending.add(_grouped(tokens, classes))
     else:
-        _apply(session, deltas, 1)
+        _apply(session, _deltas(tokens, classes), 1)
 
 
 def uncount_items(
@@ -154,16 +158,23 @@ def uncount_items(
     _apply(session, _deltas(tokens, classes), -1)
 
 
-def _deltas(tokens: Mapping[str, Iterable[str]], classes: Mapping[str, Class]) -> dict[Class, Counter[str]]:
-    """How many of the items hold each token, per class."""
+def _grouped(
+    tokens: Mapping[str, Iterable[str]], classes: Mapping[str, Class]
+) -> dict[Class, list[Iterable[str]]]:
+    """Each item's tokens, by the item's class."""
     by_class: dict[Class, list[Iterable[str]]] = {}
     for item_id, held in tokens.items():
         if (
             item_id in classes
         ):  # else index rows of an item not held: never found, not counted (check: "extra")
             by_class.setdefault(classes[item_id], []).append(held)
+    return by_class
+
+
+def _deltas(tokens: Mapping[str, Iterable[str]], classes: Mapping[str, Class]) -> dict[Class, Counter[str]]:
+    """How many of the items hold each token, per class."""
     out: dict[Class, Counter[str]] = {}
-    for shape, sets in by_class.items():
+    for shape, sets in _grouped(tokens, classes).items():
         counted = out[shape] = Counter(chain.from_iterable(sets))  # counting strings, in C
         counted.pop(_GAP, None)
     return out

@@ -23,6 +23,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import Index, Integer, String, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -55,6 +56,7 @@ __all__ = [
     "forget_search_item",
     "index_sources",
     "matching_items",
+    "prepare_rows",
     "relabel_search_item",
     "search_digests",
     "search_index_size",
@@ -107,14 +109,57 @@ class IndexedChunk:
         Raises:
             StorageError: a token is not a keyed token or a gap.
         """
+        return self._digest_and_line
+
+    # Cached (the frozen dataclass's own __dict__): a rebuild makes them in the thread that
+    # prepares a batch (prepare_rows), and its writer thread finds them made.
+    @cached_property
+    def _digest_and_line(self) -> tuple[str, str]:
         stream, sets = " ".join(self.stream), " ".join(self.sets)
         line = f"{stream} {sets}" if stream and sets else stream or sets
         _check_line(line, [*self.stream, *self.sets])
         return _digest(stream, sets), line
 
+    @cached_property
+    def held(self) -> frozenset[str]:
+        """The distinct tokens of the chunk, gaps included, and ``EVERY_ITEM`` (what counts are of)."""
+        return frozenset((*self.stream, *self.sets, EVERY_ITEM))
+
+    @cached_property
+    def tsvector(self) -> str:
+        """The chunk as a PostgreSQL ``tsvector`` literal (checked: keyed tokens only).
+
+        Raises:
+            StorageError: a token is not a keyed token or a gap.
+        """
+        return _tsvector(self)
+
+
+_HASHED_AT_ONCE = 2000
+"""Bytes given to SHA-256 at a time: under 2,048, hashlib keeps Python's lock (over it, it lets go
+and must take it back, and a rebuild's writer thread then waits for the preparing thread)."""
+
 
 def _digest(stream: str, sets: str) -> str:
-    return hashlib.sha256(f"{stream}|{sets}".encode("ascii")).hexdigest()
+    data = memoryview(f"{stream}|{sets}".encode("ascii"))
+    hashed = hashlib.sha256()
+    for start in range(0, len(data), _HASHED_AT_ONCE):
+        hashed.update(data[start : start + _HASHED_AT_ONCE])
+    return hashed.hexdigest()
+
+
+def prepare_rows(docs: Sequence[SearchDoc], dialect: str) -> None:
+    """Make now what :func:`add_search_docs` will need of ``docs`` on ``dialect`` (kept with the chunks).
+
+    Raises:
+        StorageError: a token is not a keyed token or a gap.
+    """
+    for doc in docs:
+        for chunk in doc.chunks:
+            chunk.digest_and_line()
+            _ = chunk.held
+            if dialect == "postgresql":
+                _ = chunk.tsvector
 
 
 def _checked(tokens: Iterable[str]) -> list[str]:
@@ -186,9 +231,9 @@ def add_search_docs(
             "source_id": doc.source_id,
             "chunk": number,
             "classification": doc.classification,
-            "digest": chunk.digest(),
+            "digest": chunk.digest_and_line()[0],
             # The tsvector goes in with its row: the chunk ids are not needed.
-            "tokens": _tsvector(chunk),
+            "tokens": chunk.tsvector,
         }
         for doc in docs
         for number, chunk in enumerate(doc.chunks)
@@ -233,13 +278,11 @@ def _add_sqlite(session: Session, docs: Sequence[SearchDoc]) -> None:
 
 def _count_new_tokens(session: Session, docs: Sequence[SearchDoc], pending: PendingCounts | None) -> None:
     """Count each item of ``docs`` once for each token it did not hold before (``search_counts``)."""
-    held: dict[str, set[str]] = {}
+    held: dict[str, frozenset[str]] = {}
     for doc in docs:
-        tokens = held.setdefault(doc.item_id, set())
         for chunk in doc.chunks:
-            tokens.update(chunk.stream)
-            tokens.update(chunk.sets)
-            tokens.add(EVERY_ITEM)
+            before = held.get(doc.item_id)
+            held[doc.item_id] = chunk.held if before is None else before | chunk.held
     had = indexed_tokens(session, [i for i, tokens in held.items() if tokens])
     new = {
         item_id: tokens - had[item_id] if item_id in had else tokens  # most often new: no copy

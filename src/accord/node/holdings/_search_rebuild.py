@@ -42,6 +42,7 @@ from accord.store import (
     forget_search_item,
     index_sources,
     indexed_items,
+    prepare_rows,
     rebuild_states,
     restore_text_index,
 )
@@ -132,6 +133,10 @@ def _prepare(ctx: NodeContext, index: SearchIndex, ids: list[str]) -> _Batch:
     with ctx.db.transaction(read_only=True) as session:
         prepared = _Batch(ids)
         _add_docs(index, index_sources(session, ids), prepared)
+    # The rows' lines, digests and token sets too: the writer thread then does little but
+    # the database's work (each time it takes Python's lock back, it may wait for this thread).
+    for docs in prepared.docs.values():
+        prepare_rows(docs, ctx.db.dialect)
     return prepared
 
 
