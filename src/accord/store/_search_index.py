@@ -101,7 +101,7 @@ class IndexedChunk:
 
     def digest(self) -> str:
         """SHA-256 of the tokens, as stored for checks."""
-        return _digest(" ".join(self.stream), " ".join(self.sets))
+        return self._digest
 
     def digest_and_line(self) -> tuple[str, str]:
         """:meth:`digest`, and the tokens as the text index takes them (checked: keyed tokens only).
@@ -114,11 +114,19 @@ class IndexedChunk:
     # Cached (the frozen dataclass's own __dict__): a rebuild makes them in the thread that
     # prepares a batch (prepare_rows), and its writer thread finds them made.
     @cached_property
+    def _joined(self) -> tuple[str, str]:
+        return " ".join(self.stream), " ".join(self.sets)
+
+    @cached_property
+    def _digest(self) -> str:
+        return _digest(*self._joined)
+
+    @cached_property
     def _digest_and_line(self) -> tuple[str, str]:
-        stream, sets = " ".join(self.stream), " ".join(self.sets)
+        stream, sets = self._joined
         line = f"{stream} {sets}" if stream and sets else stream or sets
         _check_line(line, [*self.stream, *self.sets])
-        return _digest(stream, sets), line
+        return self._digest, line
 
     @cached_property
     def held(self) -> frozenset[str]:
@@ -156,10 +164,11 @@ def prepare_rows(docs: Sequence[SearchDoc], dialect: str) -> None:
     """
     for doc in docs:
         for chunk in doc.chunks:
-            chunk.digest_and_line()
             _ = chunk.held
             if dialect == "postgresql":
-                _ = chunk.tsvector
+                _ = chunk.digest(), chunk.tsvector
+            else:
+                chunk.digest_and_line()
 
 
 def _checked(tokens: Iterable[str]) -> list[str]:
@@ -231,7 +240,7 @@ def add_search_docs(
             "source_id": doc.source_id,
             "chunk": number,
             "classification": doc.classification,
-            "digest": chunk.digest_and_line()[0],
+            "digest": chunk.digest(),
             # The tsvector goes in with its row: the chunk ids are not needed.
             "tokens": chunk.tsvector,
         }
