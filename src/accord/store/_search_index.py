@@ -30,7 +30,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from accord.errors import StorageError
-from accord.items import HoldingState
 from accord.store._search_counts import (
     EVERY_ITEM,
     Class,
@@ -40,29 +39,21 @@ from accord.store._search_counts import (
     item_classes,
     uncount_items,
 )
-from accord.store._tables import TIME, AttachmentRow, Base, ItemRow
-from accord.store._tables_custody import TranslationRow
+from accord.store._tables import TIME, Base, ItemRow
 
 __all__ = [
     "GAP_TOKEN",
-    "IndexSource",
     "IndexedChunk",
     "SearchDoc",
     "SearchDocRow",
     "add_search_docs",
-    "all_item_ids",
-    "analyze_search_tables",
     "classified_items",
     "forget_search_item",
-    "index_sources",
     "matching_items",
     "prepare_rows",
     "relabel_search_item",
-    "search_digests",
-    "search_index_size",
     "search_level",
     "search_page",
-    "search_time_drift",
 ]
 
 GAP_TOKEN = "0"  # noqa: S105 (a marker, not a secret)
@@ -327,22 +318,6 @@ def forget_search_item(session: Session, item_id: str, *, source_id: str | None 
         uncount_items(session, {item_id: had - kept}, item_classes(session, [item_id]))
 
 
-def analyze_search_tables(session: Session) -> None:
-    """Refresh the planner's statistics of the tables a search reads (SQLite: and merge the text index).
-
-    Without them SQLite looks matched ids up in the primary key (reading every sealed row)
-    instead of the covering ``ix_items_search``; a rebuild refreshes them.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE items, search_docs"))
-    else:
-        session.execute(text("ANALYZE items"))
-        session.execute(text("ANALYZE search_docs"))
-        # One segment instead of one per batch: a search that probes items one by one
-        # (`search_ids`) seeks each segment per probe (≈ 25x slower with a batch's segments).
-        session.execute(text("INSERT INTO search_fts (search_fts) VALUES ('optimize')"))
-
-
 def relabel_search_item(session: Session, item_id: str, classification: str, counted_as: Class) -> None:
     """Record an item's new level (after a downgrade or declassification).
 
@@ -436,85 +411,3 @@ def search_page(
     )
     rows = session.execute(query).all()
     return [str(item_id) for item_id, _ in rows], int(rows[0][1]) if rows else 0
-
-
-@dataclass(frozen=True)
-class IndexSource:
-    """What an item's index rows are made from: its row, attachment names, translations made here."""
-
-    row: ItemRow
-    names: list[str]
-    translations: list[TranslationRow]
-
-
-def all_item_ids(session: Session) -> list[str]:
-    """Every item's id, oldest first (a rebuild or a check walks them in batches).
-
-    Oldest first, so that a rebuild numbers the chunk rows (the text index's rowids) in
-    the order new items get them: :func:`search_ids` reads only the newest rowids.
-    """
-    return list(session.scalars(select(ItemRow.id).order_by(ItemRow.created_at, ItemRow.id)))
-
-
-def index_sources(session: Session, item_ids: Sequence[str]) -> list[IndexSource]:
-    """The items ``item_ids`` with their attachment names and live translations (three queries)."""
-    oldest_first = (ItemRow.created_at, ItemRow.id)  # the order of a rebuild's chunk rows (all_item_ids)
-    rows = session.scalars(select(ItemRow).where(ItemRow.id.in_(item_ids)).order_by(*oldest_first)).all()
-    names: dict[str, list[str]] = {}
-    query = (
-        select(AttachmentRow.item_id, AttachmentRow.name)
-        .where(AttachmentRow.item_id.in_(item_ids))
-        .order_by(AttachmentRow.item_id, AttachmentRow.position)
-    )
-    for item_id, name in session.execute(query):
-        names.setdefault(item_id, []).append(name)
-    made: dict[str, list[TranslationRow]] = {}
-    translations = (
-        select(TranslationRow)
-        .where(TranslationRow.source_id.in_(item_ids), TranslationRow.status != HoldingState.DESTROYED)
-        .order_by(TranslationRow.id)
-    )
-    for translation in session.scalars(translations):
-        made.setdefault(translation.source_id, []).append(translation)
-    return [IndexSource(row, names.get(row.id, []), made.get(row.id, [])) for row in rows]
-
-
-def search_digests(session: Session) -> dict[str, list[tuple[str, int, str]]]:
-    """Each indexed item's (source, chunk, digest) rows, in order (for ``accord search check``)."""
-    out: dict[str, list[tuple[str, int, str]]] = {}
-    query = select(
-        SearchDocRow.item_id, SearchDocRow.source_id, SearchDocRow.chunk, SearchDocRow.digest
-    ).order_by(SearchDocRow.item_id, SearchDocRow.source_id, SearchDocRow.chunk)
-    for item_id, source_id, chunk, digest in session.execute(query):
-        out.setdefault(item_id, []).append((source_id, chunk, digest))
-    if session.get_bind().dialect.name != "postgresql":
-        fts = session.scalar(text("SELECT count(*) FROM search_fts"))
-        docs = session.scalar(select(func.count()).select_from(SearchDocRow))
-        if fts != docs:
-            out.setdefault("", []).append(("search_fts", int(fts or 0), f"{docs} chunk rows"))
-    return out
-
-
-def search_time_drift(session: Session) -> list[str]:
-    """Items whose index rows do not hold the item's created time (for ``accord search check``)."""
-    query = (
-        select(SearchDocRow.item_id)
-        .join(ItemRow, ItemRow.id == SearchDocRow.item_id)
-        .where(SearchDocRow.created_at != ItemRow.created_at)
-        .distinct()
-        .order_by(SearchDocRow.item_id)
-    )
-    return [str(item_id) for item_id in session.scalars(query)]
-
-
-def search_index_size(session: Session) -> int:
-    """Bytes the index takes (tables and indexes), as far as the backend tells."""
-    if session.get_bind().dialect.name == "postgresql":
-        return int(session.scalar(text("SELECT pg_total_relation_size('search_docs')")) or 0)
-    total = session.scalar(
-        text(
-            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search_fts%' OR name = 'search_docs' "
-            "OR name LIKE 'ix_search_docs%'"
-        )
-    )
-    return int(total or 0)

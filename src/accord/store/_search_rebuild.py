@@ -20,14 +20,19 @@ a partial index, never an error or another item's rows. What is here:
 * :func:`rebuild_states` and :func:`indexed_items` let a batch prepared outside its write
   transaction be checked inside it: an item changed since it was read (destroyed, relabelled,
   translated) or indexed meanwhile by someone else is done again under the write lock.
+* What a rebuild and ``accord search check`` read: the items oldest first
+  (:func:`all_item_ids`), each with its attachment names and translations
+  (:func:`index_sources`), the stored digests and times; and the statistics and merge after
+  a rebuild (:func:`analyze_search_tables`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import String, bindparam, delete, select, text
+from sqlalchemy import String, bindparam, delete, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
@@ -37,17 +42,24 @@ from accord.errors import StorageError
 from accord.items import HoldingState
 from accord.store._search_counts import SearchCountRow
 from accord.store._search_index import SearchDocRow
-from accord.store._tables import ItemRow
+from accord.store._tables import AttachmentRow, ItemRow
 from accord.store._tables_custody import TranslationRow
 
 __all__ = [
     "TEXT_INDEX",
+    "IndexSource",
     "ItemState",
+    "all_item_ids",
+    "analyze_search_tables",
     "clear_search_index",
+    "index_sources",
     "indexed_items",
     "missing_structure",
     "rebuild_states",
     "restore_text_index",
+    "search_digests",
+    "search_index_size",
+    "search_time_drift",
 ]
 
 TEXT_INDEX = "ix_search_docs_tokens"
@@ -173,3 +185,101 @@ def indexed_items(session: Session, item_ids: Sequence[str]) -> set[str]:
         select(SearchDocRow.item_id).where(SearchDocRow.item_id.in_(_ids_in(session, item_ids))).distinct()
     )
     return {str(i) for i in session.scalars(query)}
+
+
+def analyze_search_tables(session: Session) -> None:
+    """Refresh the planner's statistics of the tables a search reads (SQLite: and merge the text index).
+
+    Without them SQLite looks matched ids up in the primary key (reading every sealed row)
+    instead of the covering ``ix_items_search``; a rebuild refreshes them.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE items, search_docs"))
+    else:
+        session.execute(text("ANALYZE items"))
+        session.execute(text("ANALYZE search_docs"))
+        # One segment instead of one per batch: a search that probes items one by one
+        # (`search_ids`) seeks each segment per probe (≈ 25x slower with a batch's segments).
+        session.execute(text("INSERT INTO search_fts (search_fts) VALUES ('optimize')"))
+
+
+@dataclass(frozen=True)
+class IndexSource:
+    """What an item's index rows are made from: its row, attachment names, translations made here."""
+
+    row: ItemRow
+    names: list[str]
+    translations: list[TranslationRow]
+
+
+def all_item_ids(session: Session) -> list[str]:
+    """Every item's id, oldest first (a rebuild or a check walks them in batches).
+
+    Oldest first, so that a rebuild numbers the chunk rows (the text index's rowids) in
+    the order new items get them: :func:`search_ids` reads only the newest rowids.
+    """
+    return list(session.scalars(select(ItemRow.id).order_by(ItemRow.created_at, ItemRow.id)))
+
+
+def index_sources(session: Session, item_ids: Sequence[str]) -> list[IndexSource]:
+    """The items ``item_ids`` with their attachment names and live translations (three queries)."""
+    oldest_first = (ItemRow.created_at, ItemRow.id)  # the order of a rebuild's chunk rows (all_item_ids)
+    rows = session.scalars(select(ItemRow).where(ItemRow.id.in_(item_ids)).order_by(*oldest_first)).all()
+    names: dict[str, list[str]] = {}
+    query = (
+        select(AttachmentRow.item_id, AttachmentRow.name)
+        .where(AttachmentRow.item_id.in_(item_ids))
+        .order_by(AttachmentRow.item_id, AttachmentRow.position)
+    )
+    for item_id, name in session.execute(query):
+        names.setdefault(item_id, []).append(name)
+    made: dict[str, list[TranslationRow]] = {}
+    translations = (
+        select(TranslationRow)
+        .where(TranslationRow.source_id.in_(item_ids), TranslationRow.status != HoldingState.DESTROYED)
+        .order_by(TranslationRow.id)
+    )
+    for translation in session.scalars(translations):
+        made.setdefault(translation.source_id, []).append(translation)
+    return [IndexSource(row, names.get(row.id, []), made.get(row.id, [])) for row in rows]
+
+
+def search_digests(session: Session) -> dict[str, list[tuple[str, int, str]]]:
+    """Each indexed item's (source, chunk, digest) rows, in order (for ``accord search check``)."""
+    out: dict[str, list[tuple[str, int, str]]] = {}
+    query = select(
+        SearchDocRow.item_id, SearchDocRow.source_id, SearchDocRow.chunk, SearchDocRow.digest
+    ).order_by(SearchDocRow.item_id, SearchDocRow.source_id, SearchDocRow.chunk)
+    for item_id, source_id, chunk, digest in session.execute(query):
+        out.setdefault(item_id, []).append((source_id, chunk, digest))
+    if session.get_bind().dialect.name != "postgresql":
+        fts = session.scalar(text("SELECT count(*) FROM search_fts"))
+        docs = session.scalar(select(func.count()).select_from(SearchDocRow))
+        if fts != docs:
+            out.setdefault("", []).append(("search_fts", int(fts or 0), f"{docs} chunk rows"))
+    return out
+
+
+def search_time_drift(session: Session) -> list[str]:
+    """Items whose index rows do not hold the item's created time (for ``accord search check``)."""
+    query = (
+        select(SearchDocRow.item_id)
+        .join(ItemRow, ItemRow.id == SearchDocRow.item_id)
+        .where(SearchDocRow.created_at != ItemRow.created_at)
+        .distinct()
+        .order_by(SearchDocRow.item_id)
+    )
+    return [str(item_id) for item_id in session.scalars(query)]
+
+
+def search_index_size(session: Session) -> int:
+    """Bytes the index takes (tables and indexes), as far as the backend tells."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.scalar(text("SELECT pg_total_relation_size('search_docs')")) or 0)
+    total = session.scalar(
+        text(
+            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search_fts%' OR name = 'search_docs' "
+            "OR name LIKE 'ix_search_docs%'"
+        )
+    )
+    return int(total or 0)
