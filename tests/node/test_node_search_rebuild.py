@@ -9,15 +9,18 @@ killed before it made its GIN index again leaves a check that says so.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 from support_search import create_report, search_node
 
+import accord.node.holdings._search_rebuild as rebuild_module
 from accord.node import Node, SearchFilters
-from accord.store import TEXT_INDEX, all_item_ids, restore_text_index
+from accord.store import TEXT_INDEX, PendingCounts, SearchDoc, all_item_ids, restore_text_index
 
 BODIES = [
     "대한민국 정보 radar alpha",
@@ -144,3 +147,46 @@ def test_an_item_changed_while_its_batch_waits_is_indexed_as_it_is_when_written(
     rows = _rows(jpn)
     assert jpn.items.search.index().rebuild(batch=100) == len(BODIES) - 1
     assert _rows(jpn) == rows  # no row twice, none missing
+
+
+@pytest.mark.parametrize("node_database_url", ["postgresql"], indirect=True)
+def test_a_translation_made_while_a_batch_is_written_waits_and_counts_stay_exact(
+    make_node: Callable[..., Node], node_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The batch holds FOR SHARE on its items; a translation's insert takes only FOR KEY SHARE
+    # (its foreign key), so without its own lock both counted the item's shared tokens: a
+    # one-token total one too high and `search check` "counted 3, indexed 2" (found by review).
+    node = search_node(make_node, node_database_url)
+    for body in BODIES[:2]:
+        create_report(node, body)
+    with node.ctx.db.transaction(read_only=True) as session:
+        target = all_item_ids(session)[0]
+    real = rebuild_module.add_search_docs
+    outcome: list[BaseException | None] = []
+    threads: list[threading.Thread] = []
+
+    def add(session: Session, docs: Sequence[SearchDoc], pending: PendingCounts | None = None) -> None:
+        real(session, docs, pending)  # the batch's rows and counts, not yet committed
+        if threads:
+            return
+        path = tmp_path / "ko.txt"
+        path.write_text("미사일 발사 관측 radar", encoding="utf-8")
+
+        def translate() -> None:
+            try:
+                node.custody.translate(target, path=path, lang="ko", actor="sato")
+                outcome.append(None)
+            except BaseException as exc:  # noqa: BLE001 (reported by the assertion below)
+                outcome.append(exc)
+
+        thread = threading.Thread(target=translate)
+        threads.append(thread)
+        thread.start()
+        thread.join(timeout=2)
+        assert thread.is_alive(), "the translation did not wait for the batch's commit"
+
+    monkeypatch.setattr(rebuild_module, "add_search_docs", add)
+    node.items.search.index().rebuild(batch=100)
+    threads[0].join()
+    assert outcome == [None]
+    assert node.items.search.check().counts == []

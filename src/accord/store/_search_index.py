@@ -248,10 +248,12 @@ def add_search_docs(
 # (`executemany`), the driver took Python's lock back after every row, and a rebuild's writer
 # thread then waited for the thread preparing the next batch at every row (measured: 3-6x the
 # insert's time with a busy thread beside it).
+# json_extract, not ``->>``: that operator needs SQLite 3.38 (Ubuntu 22.04 has 3.37), JSON1 does not.
 _SQLITE_DOCS = (
     "INSERT INTO search_docs (id, item_id, source_id, chunk, classification, digest, created_at) "
-    "SELECT ?1 + r.key, r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, "
-    "(SELECT created_at FROM items WHERE id = r.value ->> 0) FROM json_each(?2) AS r"
+    "SELECT ?1 + r.key, json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'), "
+    "json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]'), json_extract(r.value, '$[4]'), "
+    "(SELECT created_at FROM items WHERE id = json_extract(r.value, '$[0]')) FROM json_each(?2) AS r"
 )
 _SQLITE_FTS = "INSERT INTO search_fts (rowid, tokens) SELECT ?1 + key, value FROM json_each(?2)"
 

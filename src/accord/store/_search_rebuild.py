@@ -52,6 +52,7 @@ __all__ = [
     "all_item_ids",
     "analyze_search_tables",
     "clear_search_index",
+    "hold_for_indexing",
     "index_sources",
     "indexed_items",
     "missing_structure",
@@ -124,7 +125,15 @@ def restore_text_index(session: Session) -> None:
     """
     if not _postgres(session):
         return
-    session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    # More memory than PostgreSQL's default 64 MB builds the index in fewer passes; never less
+    # than the operator gave the server.
+    session.execute(
+        text(
+            "SELECT set_config('maintenance_work_mem', "
+            "greatest(pg_size_bytes(current_setting('maintenance_work_mem')), pg_size_bytes('256MB')) / 1024 "
+            "|| 'kB', true)"
+        )
+    )
     session.execute(text(_CREATE_TEXT_INDEX))
 
 
@@ -152,6 +161,20 @@ def _ids_in(session: Session, item_ids: Sequence[str]) -> TextualSelect:
     return text(_PG_IDS if _postgres(session) else _SQLITE_IDS).bindparams(listed).columns(value=String)
 
 
+def hold_for_indexing(session: Session, item_id: str) -> None:
+    """Make a rebuild's batch holding ``item_id`` finish first (PostgreSQL; to the transaction's end).
+
+    Indexing a translation reads which tokens its item already holds, then counts the new
+    ones. A rebuild's batch holds ``FOR SHARE`` on its items while it writes and counts their
+    rows, and a translation's insert does not wait for that (its foreign key takes only ``FOR
+    KEY SHARE``): both would count the item's shared tokens (a total one too high, found by
+    review). ``FOR NO KEY UPDATE`` waits for the batch. On SQLite the write lock serialises
+    them already.
+    """
+    if _postgres(session):
+        session.execute(select(ItemRow.id).where(ItemRow.id == item_id).with_for_update(key_share=True))
+
+
 def rebuild_states(session: Session, item_ids: Sequence[str]) -> dict[str, ItemState]:
     """Each item's :data:`ItemState` as of now, under a share lock on PostgreSQL.
 
@@ -163,7 +186,8 @@ def rebuild_states(session: Session, item_ids: Sequence[str]) -> dict[str, ItemS
         ItemRow.id.in_(_ids_in(session, item_ids))
     )
     if _postgres(session):
-        query = query.with_for_update(read=True)
+        # In one order, so that two transactions locking several of these rows cannot deadlock.
+        query = query.order_by(ItemRow.id).with_for_update(read=True)
     rows = session.execute(query).all()
     made: dict[str, list[str]] = {}
     translations = (

@@ -49,6 +49,7 @@ from accord.store import (
     add_search_docs,
     all_item_ids,
     forget_search_item,
+    hold_for_indexing,
     index_sources,
     missing_structure,
     relabel_search_item,
@@ -161,6 +162,7 @@ class SearchIndex:
 
     def index_translation(self, session: Session, made: TranslationRow, content: ItemContent) -> None:
         """Index a translation this node made, under its source item."""
+        hold_for_indexing(session, made.source_id)  # after a rebuild's batch holding it (PostgreSQL)
         level = search_level(session, made.source_id)
         if level is None:
             level = self.level(ItemRepository(session).require(made.source_id))

@@ -4,8 +4,9 @@
 every item, and writes its rows. The writing is mostly the database's own work (SQLite's
 FTS5 insert, PostgreSQL's parsing of the rows), during which the driver lets go of Python's
 lock: so one writer thread writes batch *k* while this thread reads, decrypts, tokenizes and
-keys batch *k + 1*. The keys and the plain text stay in this process, in this thread; the
-writer is given keyed tokens only. (Worker processes could share the CPU work too, but each
+keys batch *k + 1*. The keys and the plain text stay in this process; the writer is given
+keyed tokens, except for an item it must do again (changed since it was read, below), which
+it decrypts and tokenizes itself. (Worker processes could share the CPU work too, but each
 would have to hold the data key and plain text of what it indexes, for a gain that the
 two cores of a node like this one — the database writing on one of them — could not give.)
 
