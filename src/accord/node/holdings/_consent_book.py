@@ -111,7 +111,13 @@ def _usable(
 
 
 def record_held(session: Session, token: ConsentToken, sender: str) -> None:
-    """Keep the token an item arrived with (direction ``held``), so a revocation finds it."""
+    """Keep the token an item arrived with (direction ``held``), so a revocation finds it.
+
+    The request itself never reaches the third party and the signed token does not name
+    the holder's officer who asked, only the originator's who approved: the row says what
+    is known, that the holder's node ``sender`` asked (no later than the approval) and
+    who decided, rather than a name it cannot know (``docs/consent.md``).
+    """
     consents = ConsentRepository(session)
     if consents.get(token.request_id) is not None:
         return
@@ -127,8 +133,8 @@ def record_held(session: Session, token: ConsentToken, sender: str) -> None:
             third_party=token.third_party,
             purpose=token.purpose,
             request_json="{}",
-            requested_by=token.approved_by,
-            requested_at=token.issued_at,
+            requested_by=sender,  # the holder's node: the token does not name its officer
+            requested_at=token.issued_at,  # the request's own time is not in the token either
             status=ConsentState.APPROVED,
             decided_by=token.approved_by,
             decided_at=token.issued_at,
