@@ -50,3 +50,23 @@ def test_the_third_party_names_the_holders_node_as_asker_and_the_originators_off
     assert given.decided_by == asked.decided_by == held.decided_by == "sato"
     assert given.decided_at == asked.decided_at == held.decided_at
 
+
+def test_a_revoked_consent_stays_in_the_third_partys_list_revoked_when_and_why(trio: Trio) -> None:
+    item, token_id = _passed_on(trio)
+    trio.jpn.consents.revoke(token_id, reason="Source compromised", actor="sato")
+    trio.deliver(trio.jpn)
+    views = {
+        name: node.consents.listing(actor=actor, status="revoked")
+        for name, node, actor in (
+            ("JPN", trio.jpn, "sato"),
+            ("KOR", trio.kor, "kim"),
+            ("USA", trio.usa, "smith"),
+        )
+    }
+    for name, listed in views.items():
+        assert [(v.item_id, v.token_id, v.status) for v in listed] == [(item, token_id, "revoked")], name
+        (view,) = listed
+        assert view.reason == "Source compromised", name
+        assert view.revoked_at == views["JPN"][0].revoked_at is not None, name
+        assert view.originator_node == "jpn-mod", name  # the node that signed the revocation
+    assert [v.token_id for v in trio.usa.consents.listing(actor="smith")] == [token_id]

@@ -113,7 +113,7 @@ class ConsentService(ServiceBase):
     # --- views --------------------------------------------------------------------------
 
     def listing(self, *, actor: str, status: str | None = None) -> list[ConsentView]:
-        """The consents about items ``actor`` may read, newest first.
+        """The consents about items ``actor`` may read (or could, before a revocation), newest first.
 
         Raises:
             InvalidInput: ``status`` is none of pending, approved, denied, revoked.
@@ -136,7 +136,10 @@ class ConsentService(ServiceBase):
             rows = ConsentRepository(session).listing(state)
             held = ItemRepository(session)
             items = {r.item_id: held.get(r.item_id) for r in rows}
-            resources = [self._items.resource_of(item) for item in items.values() if item is not None]
+            # Listing a consent accounts for the holding, it does not show it: decided on the
+            # holding as received, so the third party's officer still sees the consent its
+            # originator revoked, as the originator and the holder do (Art. 6; ``ItemGate``).
+            resources = self.accounted(session, [item for item in items.values() if item is not None])
             permitted, _ = self._access.readable(session, user, resources, now)
             readable = {r.item_id for r in permitted}
             return [view_of(r) for r in rows if r.item_id in readable]
