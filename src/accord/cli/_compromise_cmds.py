@@ -24,18 +24,28 @@ _DIRECTIONS: dict[str, str] = {Direction.OUT: "reported here", Direction.IN: "re
 @compromise_app.command("report")
 def report(
     item_ids: Annotated[list[str], typer.Argument(help="The items lost or compromised (held here).")],
-    actual: Annotated[
-        bool,
-        typer.Option(
-            "--actual/--possible", help="Whether the compromise is actual or possible (both are reported)."
-        ),
-    ],
     circumstances: Annotated[str, typer.Option(help="What happened, when and where, as far as known.")],
     as_user: Annotated[str, as_option("The security officer reporting.")],
+    actual: Annotated[
+        bool, typer.Option("--actual", help="The compromise is actual (give this or --possible).")
+    ] = False,
+    possible: Annotated[
+        bool,
+        typer.Option(
+            "--possible", help="The compromise is possible (give this or --actual; both are reported)."
+        ),
+    ] = False,
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Open a compromise case; every originator concerned is notified at once by a FLASH envelope."""
+    # Two flags, exactly one given: a "--actual/--possible" switch let the last one win
+    # silently when both were given, and named only --actual when neither was.
+    if actual == possible:
+        raise typer.BadParameter(
+            "give --actual or --possible, not both" if actual else "give --actual or --possible",
+            param_hint="'--actual'",
+        )
     with acting(home, as_user) as (node, actor):
         view = node.compromise.report(item_ids, actual=actual, circumstances=circumstances, actor=actor)
     if json_out:
