@@ -166,3 +166,19 @@ def test_an_oversized_request_body_is_refused_before_it_is_read(federation: Any)
     assert jpn.delivery.outbox() == []  # nothing was released
     small = _call(jpn, "POST", f"/api/v1/items/{item}/send", token=token, json={"to": "KOR"})
     assert small.status_code == 200, small.text
+
+
+def test_a_role_refusal_cites_the_users_documentation_not_the_design_notes(federation: Any) -> None:
+    """The 403 body sends the person refused to docs/policy.md, which users have (DESIGN.md they do not)."""
+    jpn = federation.jpn
+    jpn.users.add(NewUser("ito", role="analyst", clearance="秘", ntk=["DPRK-MISSILE"]), actor="authority")
+    item = _item(jpn, "秘", ["KOR"])
+    token = _token(jpn, "ito")
+    refused = _call(jpn, "POST", f"/api/v1/items/{item}/send", token=token, json={"to": "KOR"})
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["reason"].endswith(
+        "denied: the analyst role may not release items (docs/policy.md, role table; Art. 7)"
+    )
+    outbox = _call(jpn, "GET", "/api/v1/outbox", token=token)
+    assert outbox.status_code == 403
+    assert "DESIGN.md" not in outbox.text

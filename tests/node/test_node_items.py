@@ -290,7 +290,7 @@ def test_an_auditor_cannot_create(pair: Pair) -> None:
     with refused(
         pair.jpn,
         PolicyDenied,
-        r"the auditor role may not create items \(DESIGN.md §2; Art. 7\)",
+        r"the auditor role may not create items \(docs/policy.md, role table; Art. 7\)",
         action="item.create",
         item_id=NEW_ITEM,
     ):

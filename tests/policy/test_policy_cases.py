@@ -481,5 +481,5 @@ def test_a_duty_denial_says_who_may_and_cites_the_rule() -> None:
     decision = decide_duty(kor_user("analyst"), Duty.READ_JOURNAL)
     assert decision.reasons == (
         "the analyst role may not read the journal: only the officer, authority and auditor roles "
-        "may (DESIGN.md §2; Art. 7)",
+        "may (docs/policy.md, role table; Art. 7)",
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from accord.errors import TranslationRefused
 from accord.markings import (
@@ -82,12 +82,16 @@ def _holders(duty: Duty) -> str:
     return roles[0] if len(roles) == 1 else f"{', '.join(roles[:-1])} and {roles[-1]}"
 
 
+# Where a refusal sends the person refused: a document users have (the role table of the
+# decision point's documentation), not the design notes kept with the source.
+ROLE_TABLE: Final = "docs/policy.md, role table"
+
 _DUTY_HOLDERS: Mapping[Duty, str] = MappingProxyType({duty: _holders(duty) for duty in Duty})
 _DUTY_PERMIT = Decision(True, (), (), ())
 
 RULES: Mapping[str, str] = MappingProxyType(
     {
-        "role": "DESIGN.md §2; Art. 7 (no access by position alone)",
+        "role": f"{ROLE_TABLE}; Art. 7 (no access by position alone)",
         "equivalence": "Art. 4 (equivalent classification in the reader's scheme)",
         "clearance": "Art. 7 (personnel security clearance)",
         "nationality": "Art. 6 (Releasable To; no third country)",
@@ -313,7 +317,7 @@ def decide(subject: Subject, action: Action, resource: Resource, context: Contex
     if role not in plan.roles:
         ids.append("role")
         if role in ROLE_ACTIONS:
-            reasons.append(f"the {role} role may not {plan.verb} items (DESIGN.md §2; Art. 7)")
+            reasons.append(f"the {role} role may not {plan.verb} items ({ROLE_TABLE}; Art. 7)")
         else:
             reasons.append(f"the role {role!r} is not known and may do nothing (Art. 7)")
 
@@ -416,7 +420,7 @@ def decide_duty(subject: Subject, duty: Duty) -> Decision:
     if role in ROLE_DUTIES:
         reason = (
             f"the {role} role may not {_DUTY_VERBS[duty]}: only the {holders} roles may "
-            "(DESIGN.md §2; Art. 7)"
+            f"({ROLE_TABLE}; Art. 7)"
         )
     else:
         reason = f"the role {role!r} is not known and may do nothing (Art. 7)"

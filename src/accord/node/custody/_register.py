@@ -293,6 +293,6 @@ class RegisterService(ItemGate):
             actor,
             lambda role: (
                 f"the {role.value} role may not make or reconcile holdings summaries; "
-                "a registry / security officer does (DESIGN.md §2; Art. 6)"
+                "a registry / security officer does (docs/policy.md, role table; Art. 6)"
             ),
         )
