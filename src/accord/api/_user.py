@@ -40,6 +40,17 @@ LIST_PAGE_MAX = 1000
 _TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"  # as accord.interop's TAXII routes answer
 
 
+def _bearer_token(authorization: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, or None.
+
+    The scheme is matched in any case (RFC 7235 §2.1: "bearer", "BEARER" are "Bearer"),
+    as the TAXII and importer routes already do.
+    """
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 class _Unauthorized(Exception):
     pass
 
@@ -96,10 +107,11 @@ def create_user_app(node: Node) -> FastAPI:
     app.add_middleware(_BodyCap, node=node)
 
     def current_user(authorization: Annotated[str | None, Header()] = None) -> User:
-        if not authorization or not authorization.startswith("Bearer "):
+        token = _bearer_token(authorization or "")
+        if token is None:
             raise _Unauthorized
         try:
-            return node.accounts.authenticate_token(authorization.removeprefix("Bearer ").strip())
+            return node.accounts.authenticate_token(token)
         except PolicyDenied as exc:
             raise _Unauthorized from exc
 
@@ -221,12 +233,14 @@ class _BodyCap(BufferedBodyCap):
 
     def _journal(self, scope: Scope, path: str, refusal: InvalidInput) -> None:
         # The body is not read: who sent it is the bearer token's owner, if it is valid.
-        scheme, _, token = Request(scope).headers.get("authorization", "").partition(" ")
+        header = Request(scope).headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
         actor = "unknown"
         detail = {"method": scope["method"], "path": path[:200]}
-        if scheme.lower() == "bearer" and token.strip():
+        bearer = _bearer_token(header)
+        if bearer is not None:
             with contextlib.suppress(PolicyDenied):
-                actor = self.node.accounts.authenticate_token(token.strip()).name
+                actor = self.node.accounts.authenticate_token(bearer).name
         elif scheme.lower() == "basic":  # TAXII: the name claimed, unverified (no password check here)
             with contextlib.suppress(ValueError):
                 detail["as"] = base64.b64decode(token.strip(), validate=True).decode().partition(":")[0][:64]
