@@ -12,6 +12,8 @@ from accord.api import create_user_app
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, NewUser, Node
 
+MISSING = "jpn-" + "0" * 32
+
 
 def _call(node: Node, method: str, path: str, token: str | None = None, **kw: Any) -> httpx.Response:
     async def go() -> httpx.Response:
@@ -54,9 +56,18 @@ def test_a_denied_item_looks_like_a_missing_one(federation: Any) -> None:
     secret = _item(jpn, "極秘", ["KOR"])
     token = _token(jpn, "suzuki")
     denied = _call(jpn, "GET", f"/api/v1/items/{secret}", token=token)
-    missing = _call(jpn, "GET", "/api/v1/items/jpn-00000000000000000000000000000000", token=token)
+    missing = _call(jpn, "GET", f"/api/v1/items/{MISSING}", token=token)
     assert denied.status_code == missing.status_code == 404
-    assert denied.json() == missing.json() == {"error": "not found"}
+    assert denied.json() == {"error": "NotFound", "reason": f"no item {secret!r} at this node"}
+    assert missing.json() == {
+        "error": "NotFound",
+        "reason": "no item 'jpn-00000000000000000000000000000000' at this node",
+    }
+    # The same body as the release of a missing or withheld item (docs/errors.md: one shape).
+    for probed in (secret, "jpn-00000000000000000000000000000000"):
+        sent = _call(jpn, "POST", f"/api/v1/items/{probed}/send", token=token, json={"to": "KOR"})
+        got = _call(jpn, "GET", f"/api/v1/items/{probed}", token=token)
+        assert (sent.status_code, sent.json()) == (got.status_code, got.json())
     shown = _call(jpn, "GET", f"/api/v1/items/{secret}", token=_token(jpn, "sato"))
     assert shown.status_code == 200
     assert shown.json()["banners"][0].startswith("極秘 (GOKUHI) // SECRET")

@@ -55,10 +55,6 @@ class _Unauthorized(Exception):
     pass
 
 
-class _Hidden(Exception):
-    pass
-
-
 class SendRequest(BaseModel):
     """A release of an item to a partner party."""
 
@@ -123,10 +119,6 @@ def create_user_app(node: Node) -> FastAPI:
             {"error": "unauthorized"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
         )
 
-    @app.exception_handler(_Hidden)
-    def _hidden(_request: Request, _exc: _Hidden) -> JSONResponse:
-        return JSONResponse({"error": "not found"}, status_code=404)
-
     @app.exception_handler(AccordError)
     def _refused(_request: Request, exc: AccordError) -> JSONResponse:
         # A withheld item answers as a missing one, down to the error's name.
@@ -167,10 +159,9 @@ def create_user_app(node: Node) -> FastAPI:
 
     @app.get("/api/v1/items/{item_id}", summary="One item, after the read check (404 if denied or missing)")
     def item(item_id: str, user: Me) -> dict[str, object]:
-        try:
-            return node.items.show(item_id, actor=user.name).to_dict()
-        except NotFound as exc:
-            raise _Hidden from exc
+        # A withheld item is a NotFound with a missing one's words: answered alike, in the body
+        # every route gives a missing item (the send, the exporters), ``{"error": "NotFound", …}``.
+        return node.items.show(item_id, actor=user.name).to_dict()
 
     @app.get("/api/v1/outbox", summary="Envelopes not yet receipted (officers and authorities)")
     def outbox(user: Me) -> list[dict[str, object]]:
