@@ -263,15 +263,19 @@ def read_text(path: Path, *, limit: int, what: str) -> str:
 
 
 def check_writable(path: Path | None) -> None:
-    """Refuse an output path whose folder does not exist, before any work is done.
+    """Refuse an output path whose folder does not exist, or that is a folder, before any work is done.
 
     ``None`` is standard output (an ``--out`` not given), always writable.
 
     Raises:
         NotFound: the folder is missing.
+        InvalidInput: the path is a folder (the file's name is missing): a usage mistake, not
+            the database's failure that StorageError (exit 10) is kept for.
     """
     if path is not None and not path.parent.is_dir():
         raise NotFound(f"cannot write {path}: the folder {path.parent} does not exist")
+    if path is not None and path.is_dir():
+        raise InvalidInput(f"cannot write {path}: it is a folder; give the name of a file to write")
 
 
 def write_text(path: Path, text: str) -> None:
