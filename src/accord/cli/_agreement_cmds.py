@@ -115,6 +115,7 @@ def agreement_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
         ],
         ("id", "parties", "state", "title"),
         ((a.id, ", ".join(a.party_codes), s.state.value, a.title) for a, s in rows),
+        empty="No agreement imported (accord agreement import).",
     )
 
 
@@ -273,4 +274,5 @@ def note_list(
             (s.note.date.isoformat(), s.note.party, s.note.kind.value, s.note.id, ", ".join(s.note.refers_to))
             for s in notes
         ),
+        empty=f"No note recorded for {agreement_id}.",
     )

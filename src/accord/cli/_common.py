@@ -211,16 +211,17 @@ def print_listing(
     empty: str | None = None,
 ) -> None:
     """What a listing command prints: ``data`` as JSON with ``--json``, else the table of ``rows``
-    (and, when ``data`` is empty, the line ``empty`` after it, if given).
+    (or, when ``data`` is empty, only the line ``empty`` if given: not a table of headers).
 
     ``rows`` is read only for the table, so it may be a generator over the listed objects.
     """
     if json_out:
         emit_json(data)
         return
-    print_table(headers, rows)
     if empty is not None and not data:
         console.print(empty)
+        return
+    print_table(headers, rows)
 
 
 def print_created(views: Sequence[ItemView], json_out: bool) -> None:

@@ -148,4 +148,5 @@ def list_(
             )
             for v in views
         ),
+        empty="No compromise case.",
     )

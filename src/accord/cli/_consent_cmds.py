@@ -85,6 +85,7 @@ def list_(
             )
             for v in views
         ),
+        empty="No consent request.",
     )
 
 

@@ -155,6 +155,7 @@ def holdings_list(
         [h.to_dict() for h in held],
         ("item", "marking", "from", "status", "copies", "translations", "certificate", "destroy by"),
         map(_holding_cells, held),
+        empty="No holding listed.",
     )
 
 

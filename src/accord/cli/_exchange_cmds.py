@@ -114,6 +114,7 @@ def inbox(
             )
             for v in listing.views
         ),
+        empty="Inbox empty.",
     )
 
 
@@ -155,7 +156,13 @@ def quarantine_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """
     with refusals(), node_at(home) as node:
         found = node.receiving.quarantine_groups()
-    print_listing(json_out, found, ("id", "at", "peer", "message", "reason"), map(_quarantine_cells, found))
+    print_listing(
+        json_out,
+        found,
+        ("id", "at", "peer", "message", "reason"),
+        map(_quarantine_cells, found),
+        empty="Nothing has been refused.",
+    )
 
 
 def _quarantine_cells(r: dict[str, object]) -> tuple[str, ...]:

@@ -198,6 +198,7 @@ def ledger_checkpoints(
             (str(cp.size), cp.root.hex(), cp.timestamp, cp.origin)
             for cp in (signed.checkpoint for signed in found)
         ),
+        empty="No checkpoint signed yet.",
     )
 
 

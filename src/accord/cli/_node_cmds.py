@@ -124,6 +124,7 @@ def party_list(home: HomeOpt = None, json_out: JsonOpt = False) -> None:
         ],
         ("party", "node", "endpoint", "fingerprint"),
         ((c.party, c.node_id, c.endpoint, c.fingerprint) for c in cards),
+        empty="No partner node pinned (accord party add).",
     )
 
 
@@ -248,6 +249,7 @@ def user_tokens(
             (t.id, t.user, _minute(t.expires_at), "yes" if t.revoked else "no", _minute(t.last_used_at))
             for t in tokens
         ),
+        empty="No API token.",
     )
 
 
