@@ -21,11 +21,20 @@ boundary with ``raise ... from``. The CLI maps families to exit codes in one pla
     ├── IntegrityError            the stored record was altered (journal, bindings)
     ├── StorageError              the database or blob store failed
     └── TransportError            a peer could not be reached or answered badly
+
+A message quotes what it was given (an id, a name, a path), and that can be anything a
+caller typed or sent: ``str()`` of every error clips a run without spaces longer than
+:data:`MAX_QUOTED` characters to its start and end around an ellipsis, so a 100,000-character
+id does not come back in full on the terminal, in an API body, a console page or the journal.
 """
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
 __all__ = [
+    "MAX_QUOTED",
     "AccordError",
     "AgreementFormatError",
     "AgreementStateError",
@@ -44,12 +53,29 @@ __all__ = [
 ]
 
 
+MAX_QUOTED: Final = 200
+"""The longest run without spaces a message shows whole: longer than any id, digest or path
+Accord makes (an item id is 36 characters, a SHA-384 digest 96)."""
+
+_LONG_RUN = re.compile(rf"\S{{{MAX_QUOTED + 1},}}")
+
+
+def _clipped(run: re.Match[str]) -> str:
+    text = run.group()
+    # The start says what it was, the end keeps a closing quote or a file's extension.
+    return f"{text[:64]}…{text[-16:]}"
+
+
 class AccordError(Exception):
     """Root of every error Accord raises on purpose.
 
     The message is one line an officer can read: it names the problem and, where a rule
-    of an agreement is involved, the article.
+    of an agreement is involved, the article. What it quotes is clipped (:data:`MAX_QUOTED`).
     """
+
+    def __str__(self) -> str:
+        """The message, any run without spaces longer than :data:`MAX_QUOTED` clipped with an ellipsis."""
+        return _LONG_RUN.sub(_clipped, super().__str__())
 
 
 class InvalidInput(AccordError):
