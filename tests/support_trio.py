@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from accord.errors import TransportError
-from accord.node import NewUser, Node, example_agreement, federate
+from accord.items import ItemContent, ItemKind, Precedence
+from accord.node import ConsentGrant, LabelRequest, NewItem, NewUser, Node, example_agreement, federate
 from support_federation import Loopback, OpenGroup
 
 
@@ -54,3 +55,25 @@ def build_trio(open_group: OpenGroup, clock: object) -> Trio:
     """Copies of the trio :func:`prepare_trio` made once per test process."""
     jpn, kor, usa = open_group("trio", prepare_trio)
     return Trio(jpn, kor, usa, clock)
+
+
+def passed_on_to_usa(trio: Trio) -> tuple[str, str]:
+    """A JPN report KOR's kim passed on to USA under the consent JPN's sato gave: (item, token id)."""
+    made = trio.jpn.items.create(
+        NewItem(
+            ItemContent(ItemKind.REPORT, "KN-23 launch assessment", "Trajectory and impact.", "DPRK-MISSILE"),
+            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
+            Precedence.PRIORITY,
+        ),
+        actor="sato",
+    )
+    trio.jpn.sending.send(made.id, to="KOR", actor="sato")
+    trio.deliver(trio.jpn)
+    asked = trio.kor.consents.request(made.id, to="USA", purpose="Allied missile-defence cueing", actor="kim")
+    trio.deliver(trio.kor)
+    approved = trio.jpn.consents.approve(asked.id, actor="sato", grant=ConsentGrant(days=30))
+    trio.deliver(trio.jpn)
+    trio.kor.sending.send(made.id, to="USA", actor="kim", agreement_id="USA-KOR-1987")
+    trio.deliver()  # USA's signed receipt goes to JPN: JPN's record shows the item at USA
+    assert approved.token_id is not None
+    return made.id, approved.token_id

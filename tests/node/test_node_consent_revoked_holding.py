@@ -12,34 +12,17 @@ import pytest
 from sqlalchemy import select
 
 from accord.errors import NotFound, PolicyDenied
-from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import ConsentGrant, LabelRequest, NewItem, NewUser
+from accord.node import NewUser
 from accord.store import ConsentRow, DestructionRow, ItemRow
-from support_trio import Trio
+from support_trio import Trio, passed_on_to_usa
 
 
 def _revoked_at_usa(trio: Trio) -> str:
     """A JPN report KOR passed on to USA under JPN's consent, which JPN then revoked."""
-    made = trio.jpn.items.create(
-        NewItem(
-            ItemContent(ItemKind.REPORT, "KN-23 launch assessment", "Trajectory and impact.", "DPRK-MISSILE"),
-            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
-            Precedence.PRIORITY,
-        ),
-        actor="sato",
-    )
-    trio.jpn.sending.send(made.id, to="KOR", actor="sato")
+    item, token_id = passed_on_to_usa(trio)
+    trio.jpn.consents.revoke(token_id, reason="Source compromised", actor="sato")
     trio.deliver(trio.jpn)
-    asked = trio.kor.consents.request(made.id, to="USA", purpose="Allied missile-defence cueing", actor="kim")
-    trio.deliver(trio.kor)
-    approved = trio.jpn.consents.approve(asked.id, actor="sato", grant=ConsentGrant(days=30))
-    trio.deliver(trio.jpn)
-    trio.kor.sending.send(made.id, to="USA", actor="kim", agreement_id="USA-KOR-1987")
-    trio.deliver()  # USA's signed receipt goes to JPN: JPN's record shows the item at USA
-    assert approved.token_id is not None
-    trio.jpn.consents.revoke(approved.token_id, reason="Source compromised", actor="sato")
-    trio.deliver(trio.jpn)
-    return made.id
+    return item
 
 
 def test_the_register_lists_a_revoked_holding_its_content_stays_closed(trio: Trio) -> None:

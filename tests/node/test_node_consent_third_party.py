@@ -9,37 +9,13 @@ originator and the holder do.
 
 from __future__ import annotations
 
-from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import ConsentGrant, LabelRequest, NewItem
-from support_trio import Trio
-
-
-def _passed_on(trio: Trio) -> tuple[str, str]:
-    """A JPN report KOR passed on to USA under JPN's consent: (item, token)."""
-    made = trio.jpn.items.create(
-        NewItem(
-            ItemContent(ItemKind.REPORT, "KN-23 launch assessment", "Trajectory and impact.", "DPRK-MISSILE"),
-            LabelRequest("極秘", ["KOR"], ["DPRK-MISSILE"], agreement="JPN-KOR-GSOMIA-2016"),
-            Precedence.PRIORITY,
-        ),
-        actor="sato",
-    )
-    trio.jpn.sending.send(made.id, to="KOR", actor="sato")
-    trio.deliver(trio.jpn)
-    asked = trio.kor.consents.request(made.id, to="USA", purpose="Allied missile-defence cueing", actor="kim")
-    trio.deliver(trio.kor)
-    approved = trio.jpn.consents.approve(asked.id, actor="sato", grant=ConsentGrant(days=30))
-    trio.deliver(trio.jpn)
-    trio.kor.sending.send(made.id, to="USA", actor="kim", agreement_id="USA-KOR-1987")
-    trio.deliver(trio.kor)
-    assert approved.token_id is not None
-    return made.id, approved.token_id
+from support_trio import Trio, passed_on_to_usa
 
 
 def test_the_third_party_names_the_holders_node_as_asker_and_the_originators_officer_as_decider(
     trio: Trio,
 ) -> None:
-    item, token_id = _passed_on(trio)
+    item, token_id = passed_on_to_usa(trio)
     (given,) = trio.jpn.consents.listing(actor="sato")
     (asked,) = trio.kor.consents.listing(actor="kim")
     (held,) = trio.usa.consents.listing(actor="smith")
@@ -52,7 +28,7 @@ def test_the_third_party_names_the_holders_node_as_asker_and_the_originators_off
 
 
 def test_a_revoked_consent_stays_in_the_third_partys_list_revoked_when_and_why(trio: Trio) -> None:
-    item, token_id = _passed_on(trio)
+    item, token_id = passed_on_to_usa(trio)
     trio.jpn.consents.revoke(token_id, reason="Source compromised", actor="sato")
     trio.deliver(trio.jpn)
     views = {

@@ -17,7 +17,7 @@ from accord.node import LabelRequest, NewItem, NewUser, Node
 from accord.store import read_events
 from accord.web import ConsoleSettings, create_console_app
 from support_federation import Loopback
-from support_trio import Trio, build_trio
+from support_trio import Trio, build_trio, passed_on_to_usa
 
 PURPOSE = "Allied missile-defence cueing"
 
@@ -293,20 +293,14 @@ def test_a_consent_status_the_node_does_not_know_is_refused_beside_its_field(par
 
 def test_the_third_partys_consents_page_shows_a_revoked_consent(trio: Trio) -> None:
     """USA's officer still sees the consent JPN revoked, when and why, as JPN and KOR do (Art. 6)."""
-    asked = _asked(trio)
-    approved = trio.jpn.consents.approve(asked, actor="sato")
-    trio.deliver(trio.jpn)
-    (item,) = {v.item_id for v in trio.kor.consents.listing(actor="kim")}
-    trio.kor.sending.send(item, to="USA", actor="kim", agreement_id="USA-KOR-1987")
-    trio.deliver(trio.kor)
-    assert approved.token_id is not None
-    trio.jpn.consents.revoke(approved.token_id, reason="Source compromised", actor="sato")
+    _, token_id = passed_on_to_usa(trio)
+    trio.jpn.consents.revoke(token_id, reason="Source compromised", actor="sato")
     trio.deliver(trio.jpn)
     trio.usa.accounts.set_password("smith", PASSWORD, actor="authority")
     smith = ConsoleClient(create_console_app(trio.usa, ConsoleSettings(secure_cookies=False)))
     assert smith.sign_in("smith").status_code == 200
     page = smith.get("/consents?status=revoked").text
-    assert approved.token_id in page
+    assert token_id in page
     assert "Source compromised" in page
     assert "<dt>Revoked</dt>" in page
     assert "(jpn-mod)" in page
