@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -10,7 +11,7 @@ import pytest
 
 from accord.api import create_user_app
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, NewUser, Node
+from accord.node import LabelRequest, NewItem, NewUser, Node, SearchFilters, search_day
 
 MISSING = "jpn-" + "0" * 32
 
@@ -193,3 +194,41 @@ def test_a_role_refusal_cites_the_users_documentation_not_the_design_notes(feder
     outbox = _call(jpn, "GET", "/api/v1/outbox", token=token)
     assert outbox.status_code == 403
     assert "DESIGN.md" not in outbox.text
+
+
+def test_search_reads_a_bare_date_as_the_cli_and_console_do(federation: Any, clock: Any) -> None:
+    """``until=DAY`` includes DAY and ``since=DAY`` starts it (search_day, shared by all three);
+    a full time stays exact."""
+    jpn = federation.jpn
+    clock.now = clock.now.replace(hour=15, minute=0, second=0, microsecond=0)
+    _item(jpn, "秘", ["KOR"])
+    token = _token(jpn, "sato")
+    day = clock.now.date().isoformat()
+    before = (clock.now.date() - timedelta(days=1)).isoformat()
+
+    def api(**params: str) -> int:
+        answer = _call(jpn, "GET", "/api/v1/search", token=token, params={"q": "report", **params})
+        assert answer.status_code == 200, answer.text
+        return int(answer.json()["total"])
+
+    def node(**params: str) -> int:  # what the CLI and the console pass to the node
+        bounds = {
+            "since": search_day(params["since"], "since") if "since" in params else None,
+            "until": search_day(params["until"], "until", days_after=1) if "until" in params else None,
+        }
+        return jpn.items.search.search("report", actor="sato", filters=SearchFilters(**bounds)).total
+
+    for params, expected in [
+        ({"until": day}, 1),
+        ({"since": day}, 1),
+        ({"since": day, "until": day}, 1),
+        ({"until": before}, 0),
+        ({"until": f"{day}T14:59:59Z"}, 0),
+        ({"until": f"{day}T15:00:01Z"}, 1),
+        ({"since": f"{day}T15:00:01"}, 0),
+        ({"until": f"{day}T16:00:01+09:00"}, 0),
+    ]:
+        assert api(**params) == node(**params) == expected, params
+    bad = _call(jpn, "GET", "/api/v1/search", token=token, params={"q": "report", "until": "yesterday"})
+    assert bad.status_code == 400
+    assert bad.json()["reason"] == "until wants a date such as 2026-11-25, not 'yesterday'"

@@ -10,7 +10,6 @@ and the interactive documentation at ``/api/docs``.
 
 import base64
 import contextlib
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -25,7 +24,7 @@ from accord.asgi import BufferedBodyCap
 from accord.errors import AccordError, InvalidInput, NotFound, PolicyDenied
 from accord.items import ItemKind, Precedence
 from accord.limits import BodyCap, user_api_body_cap
-from accord.node import Node, SearchFilters, User
+from accord.node import Node, SearchFilters, User, search_day
 
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoint annotations at
 # run time, and the ``Me`` dependency alias is local to create_user_app.
@@ -70,23 +69,25 @@ class SearchQuery(BaseModel):
     kind: str | None = None
     precedence: str | None = None
     party: str | None = Field(default=None, alias="from")
-    since: datetime | None = None
-    until: datetime | None = None
+    since: str | None = Field(default=None, max_length=64)
+    until: str | None = Field(default=None, max_length=64)
     classification: str | None = None
     limit: int = 20
 
     def filters(self) -> SearchFilters:
-        """The node's filters (a time without a zone is UTC).
+        """The node's filters: a bare date is a whole day (``until`` includes it), as the CLI and
+        the console read it (:func:`~accord.node.search_day`); a full time is exact (without a
+        zone, UTC).
 
         Raises:
-            InvalidInput: an unknown kind or precedence.
+            InvalidInput: an unknown kind or precedence, or a bad date.
         """
         return SearchFilters(
             kind=ItemKind.parse(self.kind) if self.kind else None,
             precedence=Precedence.parse(self.precedence) if self.precedence else None,
             from_party=self.party,
-            since=_aware(self.since),
-            until=_aware(self.until),
+            since=search_day(self.since, "since") if self.since else None,
+            until=search_day(self.until, "until", days_after=1) if self.until else None,
             classification=self.classification,
         )
 
@@ -178,13 +179,6 @@ def create_user_app(node: Node) -> FastAPI:
         return [s.to_dict() for s in sent]
 
     return app
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """A time without a zone is UTC (the node's stored times are)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def _malformed_reason(exc: RequestValidationError) -> str:

@@ -52,19 +52,30 @@ _SNIPPET = 160
 
 
 def search_day(text: str, option: str, *, days_after: int = 0) -> datetime:
-    """The start (UTC) of the day ``text`` names (``2026-11-25``), or of a day after it.
+    """The time ``text`` names: the start (UTC) of a day (``2026-11-25``), or of a day after it;
+    or a full RFC 3339 time (``2026-11-25T09:30:00+09:00``; without a zone, UTC), exactly.
 
-    The CLI and the console read ``--since``/``--until`` with it (``until`` names the last
-    day included: ``days_after=1``), so both refuse a bad date in the same words.
+    The CLI, the console and the user API read ``since``/``until`` with it (``until`` names
+    the last day included: ``days_after=1``, which a full time ignores), so all three read a
+    bare date as the same day and refuse a bad one in the same words.
 
     Raises:
-        InvalidInput: not a date such as 2026-11-25 (``option`` names the field).
+        InvalidInput: not a date such as 2026-11-25 nor a time (``option`` names the field).
     """
+    text = text.strip()
     try:
-        day = date.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise InvalidInput(f"{option} wants a date such as 2026-11-25, not {text[:40]!r}") from exc
-    return datetime.combine(day + timedelta(days=days_after), datetime.min.time(), UTC)
+        day = date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        return datetime.combine(day + timedelta(days=days_after), datetime.min.time(), UTC)
+    try:
+        moment = datetime.fromisoformat(text) if len(text) > 10 else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise InvalidInput(f"{option} wants a date such as 2026-11-25, not {text[:40]!r}")
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
