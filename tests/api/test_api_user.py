@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from accord.api import create_user_app
+from accord.errors import InvalidInput
 from accord.items import ItemContent, ItemKind, Precedence
 from accord.node import LabelRequest, NewItem, NewUser, Node, SearchFilters, search_day
 
@@ -232,3 +233,13 @@ def test_search_reads_a_bare_date_as_the_cli_and_console_do(federation: Any, clo
     bad = _call(jpn, "GET", "/api/v1/search", token=token, params={"q": "report", "until": "yesterday"})
     assert bad.status_code == 400
     assert bad.json()["reason"] == "until wants a date such as 2026-11-25, not 'yesterday'"
+
+
+def test_search_refuses_a_query_that_is_not_utf8_in_the_cli_words(federation: Any) -> None:
+    jpn = federation.jpn
+    answer = _call(jpn, "GET", "/api/v1/search?q=%FF%FE", token=_token(jpn, "sato"))
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "InvalidInput", "reason": "the search query is not valid UTF-8 text"}
+    with pytest.raises(InvalidInput, match="not valid UTF-8") as cli:
+        jpn.items.search.search("\udcff\udcfe", actor="sato", filters=SearchFilters())  # argv's surrogates
+    assert str(cli.value) == answer.json()["reason"]

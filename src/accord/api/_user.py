@@ -11,6 +11,7 @@ and the interactive documentation at ``/api/docs``.
 import base64
 import contextlib
 from typing import Annotated
+from urllib.parse import parse_qsl
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -152,7 +153,8 @@ def create_user_app(node: Node) -> FastAPI:
         return {**listing.to_dict(), "offset": offset, "limit": limit}
 
     @app.get("/api/v1/search", summary="Search the items this user may read, newest first, with the total")
-    def search(user: Me, query: Annotated[SearchQuery, Query()]) -> dict[str, object]:
+    def search(request: Request, user: Me, query: Annotated[SearchQuery, Query()]) -> dict[str, object]:
+        _check_utf8(request)
         # Enforced before the count (withheld items change no total); one journal event.
         return node.items.search.search(
             query.q, actor=user.name, filters=query.filters(), limit=query.limit
@@ -179,6 +181,22 @@ def create_user_app(node: Node) -> FastAPI:
         return [s.to_dict() for s in sent]
 
     return app
+
+
+def _check_utf8(request: Request) -> None:
+    """Refuse a query string whose escapes are not UTF-8, in the CLI's words.
+
+    Starlette decodes ``%FF%FE`` to U+FFFD replacement characters, which would be searched
+    (and answered "no word to search for") instead of refused as what they are.
+
+    Raises:
+        InvalidInput: some parameter is not valid UTF-8.
+    """
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    try:
+        parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("the search query is not valid UTF-8 text") from exc
 
 
 def _malformed_reason(exc: RequestValidationError) -> str:
