@@ -19,7 +19,7 @@ from accord.crypto import SigningKeys
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied, VerificationFailed
 from accord.exchange import UNSIGNED, CompromisedItem, CompromiseNotice, CompromiseReport, new_case_id
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import LabelRequest, NewItem, NewUser, Node
+from accord.node import JournalFilter, LabelRequest, NewItem, NewUser, Node, SearchFilters
 from accord.node.core import Act
 from accord.node.transfer import Outgoing
 from accord.store import (
@@ -480,3 +480,39 @@ def test_cli_report_list_exposure_close(trio: Trio) -> None:
     deliver()
     (seen,) = accord(trio.jpn, "sato", "compromise", "list", "--status", "closed")  # type: ignore[misc]
     assert (seen["findings"], seen["measures"]) == ("Glare.", "Screens.")
+
+
+def test_exposure_and_the_journal_count_a_search_that_showed_the_item(trio: Trio) -> None:
+    """A search's result page shows the title and a snippet: who saw it there could have seen it
+    (Art. 17), and ``journal list --item`` finds that search, as it finds a listing that showed it.
+    A search that only counted the item (not on its page) showed nothing of it."""
+    item = _provided(trio, title="Hwasong apogee")
+    trio.clock.advance(minutes=1)  # type: ignore[attr-defined]
+    newer = _provided(trio, title="Hwasong photographs")
+    trio.kor.users.add(
+        NewUser("park", role="analyst", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
+    trio.kor.users.add(
+        NewUser("han", role="analyst", clearance="군사Ⅱ급비밀", ntk=["DPRK-MISSILE"]), actor="authority"
+    )
+    shown = trio.kor.items.search.search("apogee", actor="park", filters=SearchFilters())
+    assert [h.view.id for h in shown.hits] == [item]
+    counted = trio.kor.items.search.search("hwasong", actor="han", filters=SearchFilters(), limit=1)
+    assert ([h.view.id for h in counted.hits], counted.total) == ([newer], 2)
+    trio.kor.items.inbox(actor="kim")
+
+    at_kor = trio.kor.compromise.exposure(item, actor="kim")
+    assert [(r["who"], r["action"]) for r in at_kor.listed] == [
+        ("park", "item.search"),
+        ("kim", "item.inbox"),
+    ]
+    assert at_kor.seqs == sorted(int(str(e["seq"])) for e in at_kor.listed)
+
+    def about(item_id: str, action: str | None = None) -> list[tuple[str, str]]:
+        where = JournalFilter(item_id=item_id, action=action)
+        page = trio.kor.journal.listing(actor="kim", where=where, limit=1000)
+        return [(e.actor, e.action) for e in page.events]
+
+    assert about(item, "item.search") == [("park", "item.search")]
+    assert about(newer, "item.search") == [("han", "item.search")]
+    assert ("kim", "item.inbox") in about(item)

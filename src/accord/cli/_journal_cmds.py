@@ -36,7 +36,10 @@ def list_(
         str | None,
         typer.Option(help="Only this action (item.read), or every one under a prefix (consent.*)."),
     ] = None,
-    item: Annotated[str | None, typer.Option(help="Only events about this item id.")] = None,
+    item: Annotated[
+        str | None,
+        typer.Option(help="Only events about this item id (and the listings and searches that showed it)."),
+    ] = None,
     since: Annotated[
         str | None, typer.Option(help="At or after this time: RFC 3339 with a zone, or a date (00:00 UTC).")
     ] = None,

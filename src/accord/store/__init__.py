@@ -19,13 +19,16 @@ from accord.store._figures import DayCount, FiguresRepository, LaneCount, Latenc
 from accord.store._item_imports import ItemImportRepository, ItemImportRow
 from accord.store._item_repository import ItemRepository
 from accord.store._journal import (
+    SHOWING_ACTIONS,
     Event,
     NewEvent,
+    about_item,
     append_event,
     append_events,
     event_of,
     format_stamp,
     read_events,
+    showed_item,
 )
 from accord.store._journal_order import JournalHorizon, journal_horizon, journal_writers
 from accord.store._ledger_store import (
@@ -116,6 +119,7 @@ from accord.store._tables_witness import (
 
 __all__ = [
     "GAP_TOKEN",
+    "SHOWING_ACTIONS",
     "TEXT_INDEX",
     "AccessKeyRow",
     "AgreementRow",
@@ -193,6 +197,7 @@ __all__ = [
     "WitnessPublishedRow",
     "WitnessSeenRow",
     "WriteContended",
+    "about_item",
     "access_keys",
     "add_alarm_once",
     "add_search_docs",
@@ -235,6 +240,7 @@ __all__ = [
     "search_level",
     "search_page",
     "search_time_drift",
+    "showed_item",
     "sqlite_url",
     "token_counts",
 ]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, and_, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,22 @@ from accord.store._journal_watch import note_journalled
 from accord.store._ledger_store import StoredEvent, driver_sql
 from accord.store._tables import JournalRow
 
-__all__ = ["Event", "NewEvent", "append_event", "append_events", "format_stamp", "read_events"]
+__all__ = [
+    "SHOWING_ACTIONS",
+    "Event",
+    "NewEvent",
+    "about_item",
+    "append_event",
+    "append_events",
+    "format_stamp",
+    "read_events",
+    "showed_item",
+]
+
+SHOWING_ACTIONS = ("item.list", "item.inbox", "item.access", "item.search")
+"""Batched decisions whose ``detail.permitted`` names the items they showed a person (a listing;
+a search's result page, with each item's title and a snippet of its text). Their ``item_id``
+is empty: they are about several items."""
 
 _HELD = "accord.journal.connection"
 _INSERT = "INSERT INTO journal (at, actor, action, item_id, outcome, detail_json) VALUES (?, ?, ?, ?, ?, ?)"
@@ -229,3 +244,26 @@ def event_of(row: JournalRow) -> Event:
         outcome=row.outcome,
         detail=json.loads(row.detail_json),
     )
+
+
+def showed_item(item_id: str) -> ColumnElement[bool]:
+    """The journal rows of a :data:`SHOWING_ACTIONS` event whose ``detail.permitted`` names ``item_id``.
+
+    The detail is canonical JSON (keys sorted, no spaces), and ``permitted`` is its only list of
+    item ids: an id in it is followed by ``,`` or ``]``, never by ``:`` as the id of an item a
+    decision ``withheld`` is. So the stored format needs no column of its own.
+    """
+    quoted = json.dumps(item_id, ensure_ascii=False)
+    return and_(
+        JournalRow.action.in_(SHOWING_ACTIONS),
+        JournalRow.outcome == "ok",
+        or_(
+            JournalRow.detail_json.contains(quoted + ",", autoescape=True),
+            JournalRow.detail_json.contains(quoted + "]", autoescape=True),
+        ),
+    )
+
+
+def about_item(item_id: str) -> ColumnElement[bool]:
+    """The journal rows about ``item_id``: its own events, and the listings and searches that showed it."""
+    return or_(JournalRow.item_id == item_id, showed_item(item_id))

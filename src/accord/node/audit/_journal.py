@@ -31,7 +31,7 @@ from accord.node.core._principal import Act
 from accord.node.holdings._access import AccessService
 from accord.node.registry._users import UserService
 from accord.policy import Duty
-from accord.store import Event, JournalRow, event_of, format_stamp
+from accord.store import Event, JournalRow, about_item, event_of, format_stamp
 
 __all__ = ["MAX_PAGE", "JournalEntry", "JournalFilter", "JournalPage", "JournalService"]
 
@@ -69,7 +69,7 @@ class JournalFilter:
     Attributes:
         actor: Exactly this actor.
         action: Exactly this action, or every action under a prefix written ``consent.*``.
-        item_id: About exactly this item.
+        item_id: About exactly this item: its events, and the listings and searches that showed it.
         since: At or after this time: RFC 3339 with a zone, or a date (00:00 UTC).
         until: Before this time (exclusive), same forms.
         refusals: Only refused actions (outcome ``refused``).
@@ -198,7 +198,9 @@ def _filtered(query: Select[JournalRow], where: JournalFilter) -> Select[Journal
             query = query.where(JournalRow.action == action)
     item_id = _text(where.item_id, "--item")
     if item_id is not None:
-        query = query.where(JournalRow.item_id == item_id)
+        # Its own events, and the listings and searches that showed it (their item_id is empty:
+        # detail.permitted names what they showed).
+        query = query.where(about_item(item_id))
     # Stored times are fixed-width RFC 3339 UTC text, so text order is time order.
     since = None if where.since is None else _moment(where.since, "--since")
     until = None if where.until is None else _moment(where.until, "--until")

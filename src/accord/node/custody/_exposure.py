@@ -1,9 +1,9 @@
 """Who could have seen an item (GSOMIA Art. 17: the investigation's first question).
 
-The people the journal shows reading it or listing it, everyone the decision point permits
-to read it now, every send, copy, translation and consent for onward release; with the
-journal sequence numbers, and on request the ledger's inclusion proofs of those events
-(``accord ledger prove SEQ`` gives the same).
+The people the journal shows reading it, or listing it or finding it in a search, everyone
+the decision point permits to read it now, every send, copy, translation and consent for
+onward release; with the journal sequence numbers, and on request the ledger's inclusion
+proofs of those events (``accord ledger prove SEQ`` gives the same).
 """
 
 from __future__ import annotations
@@ -30,14 +30,13 @@ from accord.store import (
     OutboxRepository,
     UserRow,
     read_events,
+    showed_item,
 )
 
 __all__ = ["Exposure", "ExposureInquiry"]
 
 # Journal actions that show a person the item itself.
 _READS = ("item.read", "item.attachment")
-# Batched decisions (listings) whose ``detail.permitted`` names the items shown.
-_LISTINGS = ("item.list", "item.inbox", "item.access")
 
 # The views of the journal events and the rows the answer shows.
 _SEEN = FieldTable.of("seq at who=actor action")
@@ -138,16 +137,9 @@ class ExposureInquiry(CaseDesk):
 
     @staticmethod
     def _listed(session: Session, item_id: str) -> list[dict[str, object]]:
-        """Listings that showed the item to a person (batched decisions name what they permitted)."""
-        rows = session.scalars(
-            select(JournalRow)
-            .where(
-                JournalRow.action.in_(_LISTINGS),
-                JournalRow.outcome == "ok",
-                JournalRow.detail_json.contains(item_id),
-            )
-            .order_by(JournalRow.seq)
-        )
+        """Listings and searches that showed the item to a person (``detail.permitted`` names what
+        each showed: a search's result page shows its title and a snippet of its text)."""
+        rows = session.scalars(select(JournalRow).where(showed_item(item_id)).order_by(JournalRow.seq))
         out: list[dict[str, object]] = []
         for row in rows:
             permitted = json.loads(row.detail_json).get("permitted", [])
