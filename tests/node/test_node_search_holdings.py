@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, select, text, update
 from support_search import create_report, search_node, undo_0019
 
 from accord.items import ItemContent, ItemKind, Precedence
@@ -232,3 +232,22 @@ def test_a_received_item_is_found_at_the_receiver_in_its_own_scheme(federation: 
     assert _ids(kor, "launch", actor="kim", filters=SearchFilters(classification=level)) == ([item], 1)
     assert _ids(kor, "launch", actor="kim", filters=SearchFilters(from_party="JPN")) == ([item], 1)
     assert kor.items.search.check().agrees
+
+
+def test_check_sees_a_row_at_another_level(jpn: Node) -> None:
+    """A chunk row whose classification was altered would be found by another level's filter."""
+    secret = create_report(jpn, "대한민국 정보", secret=True)
+    create_report(jpn, "대한민국 정보")
+    with jpn.ctx.db.transaction() as session:
+        level = session.scalar(select(SearchDocRow.classification).where(SearchDocRow.item_id == secret))
+        lower = session.scalar(select(SearchDocRow.classification).where(SearchDocRow.item_id != secret))
+    assert level != lower
+    assert jpn.items.search.check().agrees
+    with jpn.ctx.db.transaction() as session:
+        session.execute(
+            update(SearchDocRow).where(SearchDocRow.item_id == secret).values(classification=lower)
+        )
+    assert jpn.items.search.check().missing == [secret]
+    jpn.items.search.reindex()
+    assert jpn.items.search.check().agrees
+

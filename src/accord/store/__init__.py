@@ -79,6 +79,7 @@ from accord.store._search_rebuild import (
     restore_text_index,
     search_digests,
     search_index_size,
+    search_levels,
     search_time_drift,
 )
 from accord.store._tables import (
@@ -238,6 +239,7 @@ __all__ = [
     "search_ids",
     "search_index_size",
     "search_level",
+    "search_levels",
     "search_page",
     "search_time_drift",
     "showed_item",

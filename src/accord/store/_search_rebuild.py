@@ -60,6 +60,7 @@ __all__ = [
     "restore_text_index",
     "search_digests",
     "search_index_size",
+    "search_levels",
     "search_time_drift",
 ]
 
@@ -281,6 +282,15 @@ def search_digests(session: Session) -> dict[str, list[tuple[str, int, str]]]:
         docs = session.scalar(select(func.count()).select_from(SearchDocRow))
         if fts != docs:
             out.setdefault("", []).append(("search_fts", int(fts or 0), f"{docs} chunk rows"))
+    return out
+
+
+def search_levels(session: Session) -> dict[str, set[str]]:
+    """The levels each indexed item's rows hold (one, unless a row was altered; for ``search check``)."""
+    out: dict[str, set[str]] = {}
+    query = select(SearchDocRow.item_id, SearchDocRow.classification).distinct()
+    for item_id, level in session.execute(query):
+        out.setdefault(item_id, set()).add(level)
     return out
 
 

@@ -56,6 +56,7 @@ from accord.store import (
     search_count_drift,
     search_digests,
     search_level,
+    search_levels,
     search_time_drift,
 )
 
@@ -89,7 +90,8 @@ class IndexCheck:
 
     checked: int = 0
     missing: list[str] = field(default_factory=list)
-    """Items whose index rows are missing or stale (their tokens, or their item's created time)."""
+    """Items whose index rows are missing or stale (their tokens, their item's level in this
+    node's scheme, or its created time)."""
     extra: list[str] = field(default_factory=list)
     """Index rows for items that should not be found (destroyed, returned, unknown)."""
     damaged: list[str] = field(default_factory=list)
@@ -219,6 +221,7 @@ class SearchIndex:
         result = IndexCheck()
         with self._ctx.db.transaction(read_only=True) as session:
             stored = search_digests(session)
+            levels = search_levels(session)
             ids = all_item_ids(session)
             for start in range(0, len(ids), 500):
                 for source in index_sources(session, ids[start : start + 500]):
@@ -226,13 +229,15 @@ class SearchIndex:
                     result.checked += 1
                     try:
                         parts = self.expected(source)
+                        # A row at another level would be found (or missed) by --classification.
+                        level = {self._level(source.row)} if parts else set()
                     except AccordError:
                         result.damaged.append(item_id)
                         stored.pop(item_id, None)
                         continue
                     want = _digests(parts)
                     have = sorted(stored.pop(item_id, []))
-                    if want != have:
+                    if want != have or (want and levels.get(item_id, set()) != level):
                         (result.missing if want else result.extra).append(item_id)
             result.counts = search_count_drift(session)
             result.structure = missing_structure(session)
