@@ -251,3 +251,11 @@ def test_check_sees_a_row_at_another_level(jpn: Node) -> None:
     jpn.items.search.reindex()
     assert jpn.items.search.check().agrees
 
+
+def test_check_names_the_every_item_count_readably(jpn: Node) -> None:
+    create_report(jpn, "대한민국 정보")
+    with jpn.ctx.db.transaction() as session:
+        session.execute(update(SearchCountRow).where(SearchCountRow.token == "").values(items=5))
+    (line,) = jpn.items.search.check().counts
+    assert line.startswith("(every item: the class's indexed items) of ")
+    assert "counted 5, indexed 1" in line

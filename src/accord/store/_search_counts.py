@@ -275,5 +275,7 @@ def search_count_drift(session: Session) -> list[str]:
     for token, key, party in sorted(want.keys() | have.keys()):
         counted, indexed = have.get((token, key, party), 0), want.get((token, key, party), 0)
         if counted != indexed:
-            out.append(f"token {token} of {key or '(no key)'}/{party}: counted {counted}, indexed {indexed}")
+            # EVERY_ITEM is the empty token: named, not printed as a blank between two spaces.
+            shown = "(every item: the class's indexed items)" if token == EVERY_ITEM else f"token {token}"
+            out.append(f"{shown} of {key or '(no key)'}/{party}: counted {counted}, indexed {indexed}")
     return out
