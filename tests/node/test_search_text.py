@@ -220,3 +220,26 @@ def test_a_snippet_marks_what_normalises_to_the_term(text: str, term: str, marke
     # A character composed from several (ﾀﾞ is ダ) is marked whole, in the text as written.
     snippet, ((start, end),) = snippet_of(text, [normalise(term)])
     assert snippet[start:end] == marked
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "marked"),
+    [
+        pytest.param("the radar track", "\u202eradar", ["radar"], id="leading-bidi-override"),
+        pytest.param("the radar track", "\ufeffradar", ["radar"], id="leading-bom"),
+        pytest.param("the launch-site", "launch -site", ["launch", "site"], id="minus-is-text"),
+        pytest.param("the radars", "radar*", ["radar"], id="prefix"),
+        pytest.param("「미사일」 발사", "'미사일'", ["미사일"], id="quotes-around-cjk"),
+    ],
+)
+def test_a_snippet_marks_the_terms_as_they_matched(text: str, query: str, marked: list[str]) -> None:
+    # Highlighting uses the term as matching read it: no punctuation or control before or after.
+    snippet, spans = snippet_of(text, [t.text for t in parse_query(query).terms])
+    assert [snippet[start:end] for start, end in spans] == marked
+
+
+@pytest.mark.parametrize("query", ["ra*dar", "*radar", "radar**", "a*b*"])
+def test_a_star_that_does_not_end_a_word_is_refused(query: str) -> None:
+    with pytest.raises(InvalidInput, match=r"a \* may only end a word, for a prefix \(radar\*\)"):
+        parse_query(query)
+    assert parse_query(f'"{query}"').terms  # in a phrase, * is plain text

@@ -283,7 +283,8 @@ class Term:
 
     tokens: tuple[str, ...]
     text: str
-    """The normalised text the person typed for this term (for snippets)."""
+    """The normalised text the person typed for this term, from its first word or CJK character
+    to its last (what a snippet marks: ``-site`` marks ``site``)."""
 
 
 @dataclass(frozen=True)
@@ -319,12 +320,27 @@ def _raw_terms(query: str) -> Iterator[tuple[str, bool]]:
                 yield bare, False
 
 
+def _core(normalised: str) -> str:
+    """``normalised`` from its first word or CJK character to its last: what a snippet marks.
+
+    ``-site``, a bidirectional control or a quote around a term is not in the text it matched.
+    """
+    kinds = [_kind(char) is not None for char in normalised]
+    if True not in kinds:
+        return ""
+    return normalised[kinds.index(True) : len(kinds) - kinds[::-1].index(True)]
+
+
 def _term(raw: str, quoted: bool) -> Term | None:
     prefix = not quoted and raw.endswith("*")
     text = normalise(raw[:-1] if prefix else raw)
     found = list(pieces(text))
     if not found:
         return None
+    if not quoted and "*" in text:
+        # ``ra*dar`` or ``*radar``: not a prefix, and read as words it would find something else.
+        raise InvalidInput(f"a * may only end a word, for a prefix (radar*), not {raw[:40]!r}")
+    text = _core(text)
     if prefix and len(found) == 1 and not found[0].cjk:
         word = found[0].text
         if len(word) > PREFIX_MAX:
