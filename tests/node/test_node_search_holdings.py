@@ -259,3 +259,16 @@ def test_check_names_the_every_item_count_readably(jpn: Node) -> None:
     (line,) = jpn.items.search.check().counts
     assert line.startswith("(every item: the class's indexed items) of ")
     assert "counted 5, indexed 1" in line
+
+
+def test_a_match_in_a_translation_shows_that_translation_marked(jpn: Node, tmp_path: Path) -> None:
+    """The snippet is cut from the text that matched (the translation, decrypted at query time)."""
+    item = create_report(jpn, "Cheongryong class submarine sighted")
+    path = tmp_path / "ko.txt"
+    path.write_text("청룡호 잠수함 관측", encoding="utf-8")
+    jpn.custody.translate(item, path=path, lang="ko", actor="sato")
+    (hit,) = jpn.items.search.search("청룡호", actor="sato", filters=EVERYTHING).hits
+    assert "청룡호 잠수함" in hit.snippet
+    assert [hit.snippet[start:end] for start, end in hit.highlights] == ["청룡호"]
+    (own,) = jpn.items.search.search("submarine", actor="sato", filters=EVERYTHING).hits
+    assert [own.snippet[start:end] for start, end in own.highlights] == ["submarine"]

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from accord.errors import IntegrityError, InvalidInput
+from accord.errors import AccordError, IntegrityError, InvalidInput
 from accord.items import ItemKind, Precedence
 from accord.markings import scheme
 from accord.node.core._principal import Act
@@ -304,10 +304,23 @@ class NodeSearch(ItemUnit):
                 bad = DamagedItem(row.id, Precedence(row.precedence), str(exc))
                 (damaged if self._resources.reads_stored(session, user, row, now) else unseen).append(bad)
                 continue
-            text = item_text(view.content, [a.name for a in view.attachments])
-            snippet, spans = snippet_of(text, [t.text for t in parsed.terms])
-            hits.append(SearchHit(view, snippet, spans))
+            hits.append(self._hit(session, view, [t.text for t in parsed.terms]))
         return hits, damaged, unseen
+
+    def _hit(self, session: Session, view: ItemView, terms: list[str]) -> SearchHit:
+        """``view`` with the snippet of the text that matched: the item's own, or else the first
+        translation made here (decrypted now; its words are in no index) that holds a term."""
+        snippet, spans = snippet_of(item_text(view.content, [a.name for a in view.attachments]), terms)
+        if not spans:
+            try:
+                translations = SearchIndex(self._ctx).translation_texts(session, view.id)
+            except AccordError:  # a damaged translation: `accord search check` names it
+                translations = []
+            for text in translations:
+                cut, marked = snippet_of(text, terms)
+                if marked:
+                    return SearchHit(view, cut, marked)
+        return SearchHit(view, snippet, spans)
 
     def _journal(self, act: Act, digest: str, page: SearchPage, readable: Readable) -> None:
         detail = journal_detail([h.view.id for h in page.hits], readable.withheld, readable.shapes_withheld)

@@ -27,6 +27,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.crypto import keyed_digest
@@ -192,6 +193,25 @@ class SearchIndex:
         """
         return self._expected(source.row, source.names, source.translations)
 
+    def translation_texts(self, session: Session, item_id: str) -> list[str]:
+        """The searched text of each live translation made here of ``item_id`` (a snippet's source
+        when the match is in one of them), decrypted; oldest id first, as indexed.
+
+        Raises:
+            IntegrityError: a translation's key no longer unwraps.
+            VerificationFailed: its sealed text no longer opens.
+        """
+        made = session.scalars(
+            select(TranslationRow)
+            .where(TranslationRow.source_id == item_id, TranslationRow.status != HoldingState.DESTROYED)
+            .order_by(TranslationRow.id)
+        )
+        return [_translation_text(self._open_translation(t)) for t in made]
+
+    def _open_translation(self, made: TranslationRow) -> ItemContent:
+        key = unwrap_translation_key(self._ctx.data_key, made.wrapped_key, made.id)
+        return ItemContent.from_dict(json.loads(open_translation(key, made.content_sealed, made.id)))
+
     def _expected(
         self, row: ItemRow, names: list[str], made_here: list[TranslationRow]
     ) -> list[tuple[str, list[IndexedChunk]]]:
@@ -202,9 +222,7 @@ class SearchIndex:
         )
         out = [(row.id, self._chunks(item_text(content, names)))]
         for made in made_here:
-            key = unwrap_translation_key(self._ctx.data_key, made.wrapped_key, made.id)
-            text = ItemContent.from_dict(json.loads(open_translation(key, made.content_sealed, made.id)))
-            out.append((made.id, self._chunks(_translation_text(text))))
+            out.append((made.id, self._chunks(_translation_text(self._open_translation(made)))))
         return out
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None, batch: int = 2000) -> int:
