@@ -516,3 +516,27 @@ def test_exposure_and_the_journal_count_a_search_that_showed_the_item(trio: Trio
     assert about(item, "item.search") == [("park", "item.search")]
     assert about(newer, "item.search") == [("han", "item.search")]
     assert ("kim", "item.inbox") in about(item)
+
+
+def test_search_from_takes_the_node_id_a_result_shows(trio: Trio) -> None:
+    """``from`` in a result is the node an item came from: ``--from`` takes it, as the party."""
+    item = _provided(trio, title="Hwasong apogee")
+    search = trio.kor.items.search
+    (hit,) = search.search("apogee", actor="kim", filters=SearchFilters()).hits
+    node = str(hit.to_dict()["from"])
+    assert node == "jpn-mod"
+    for typed in (node, node.upper(), "JPN"):
+        assert search.matching_ids(
+            "apogee", actor="kim", filters=SearchFilters(from_party=typed), limit=5
+        ) == (
+            [item],
+            1,
+        )
+    for typed in ("kor-mnd", "KOR"):  # this node's own id and party: none of its items match
+        assert search.matching_ids(
+            "apogee", actor="kim", filters=SearchFilters(from_party=typed), limit=5
+        ) == (
+            [],
+            0,
+        )
+    assert set(search.filter_refusals(SearchFilters(from_party="xyz-mod"))) == {"from"}

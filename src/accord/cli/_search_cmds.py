@@ -68,7 +68,12 @@ def search_query(
     precedence: Annotated[
         str | None, typer.Option("--precedence", help="Only items of this precedence.")
     ] = None,
-    party: Annotated[str | None, typer.Option("--from", help="Only items originated by this party.")] = None,
+    party: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="Only items originated by this party, or by this node (its id, as 'from' shows)."
+        ),
+    ] = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Only items held on or after this date.")
     ] = None,

@@ -36,6 +36,7 @@ from accord.node.registry._users import User
 from accord.store import (
     ItemRepository,
     ItemRow,
+    PartyRow,
     classified_items,
     format_stamp,
     matching_items,
@@ -85,7 +86,10 @@ class SearchFilters:
     kind: ItemKind | None = None
     precedence: Precedence | None = None
     from_party: str | None = None
-    """The originating party (``JPN``, ``KOR``)."""
+    """The originating party (``JPN``, ``KOR``), or a node id of this node or a pinned partner
+    (``jpn-mod``, as a result's ``from`` shows it): the items that node originated."""
+    from_node: str | None = None
+    """The originating node, once :meth:`NodeSearch.filter_refusals` has read a node id in ``from``."""
     since: datetime | None = None
     """Held at or after (inclusive)."""
     until: datetime | None = None
@@ -100,7 +104,9 @@ class SearchFilters:
             out.append(ItemRow.kind == self.kind.value)
         if self.precedence is not None:
             out.append(ItemRow.precedence == self.precedence.value)
-        if self.from_party:
+        if self.from_node:
+            out.append(ItemRow.originator_node == self.from_node)
+        elif self.from_party:
             out.append(ItemRow.originator_party == self.from_party.strip().upper())
         if self.since is not None:
             out.append(ItemRow.created_at >= format_stamp(self.since))
@@ -172,23 +178,30 @@ class NodeSearch(ItemUnit):
     def _read_filters(
         self, session: Session, filters: SearchFilters
     ) -> tuple[SearchFilters, dict[str, InvalidInput]]:
-        """``filters`` with the level in its native spelling and the party in capitals, and the
-        refusals of the ones the node cannot read."""
+        """``filters`` with the level in its native spelling, the party in capitals (or the node
+        id ``from`` names), and the refusals of the ones the node cannot read."""
         refusals: dict[str, InvalidInput] = {}
-        level, party = filters.classification, filters.from_party
+        level, party, node = filters.classification, filters.from_party, filters.from_node
         if level is not None and level.strip():
             try:
                 level = scheme(self._ctx.config.scheme).level(level.strip()).native
             except InvalidInput as exc:
                 refusals["classification"] = exc
-        if party is not None and party.strip():
-            party = party.strip().upper()
-            if party not in self._agreements.known_parties(session):
+        if party is not None and party.strip() and node is None:
+            # A party code first; else the id of this node or of a pinned partner (a result's `from`).
+            typed, party = party.strip(), party.strip().upper()
+            known = party in self._agreements.known_parties(session)
+            if not known:
+                node = typed.lower()
+                if node != self._ctx.config.node_id and session.get(PartyRow, node) is None:
+                    node = None
+            if node is None and not known:
                 refusals["from"] = InvalidInput(
                     f"unknown party {party[:16]!r}: not this node's party, a pinned partner's, a party to "
-                    "an agreement imported here or one with a built-in scheme"
+                    "an agreement imported here or one with a built-in scheme, nor the id of this node "
+                    "or of a pinned partner"
                 )
-        return replace(filters, classification=level, from_party=party), refusals
+        return replace(filters, classification=level, from_party=party, from_node=node), refusals
 
     def _readable(self, session: Session, filters: SearchFilters) -> SearchFilters:
         read, refusals = self._read_filters(session, filters)
