@@ -2,8 +2,9 @@
 
 Small alphabets on purpose: generated terms then often hit and often just miss (a bigram
 present in one run and its characters split over two). Texts are written in odd forms —
-decomposed Hangul, half-width kana, full-width Latin, capitals — and queries in plain ones
-(and the other way round), so normalisation is exercised on both sides.
+decomposed Hangul, half-width kana, full-width Latin, capitals, an invisible format character
+inside a word — and queries in plain ones (and the other way round), so normalisation is
+exercised on both sides.
 
 Also the node the index tests share (three users, reports made by sato) and a way back to
 the schema before revision 0019.
@@ -32,7 +33,13 @@ korean_words = st.text(alphabet=KOREAN, min_size=1, max_size=5)
 decomposed_korean = korean_words.map(lambda w: unicodedata.normalize("NFD", w))
 japanese_runs = st.text(alphabet=JAPANESE + HALF_WIDTH, min_size=1, max_size=6)
 english_words = st.sampled_from(ENGLISH)
-pieces = st.one_of(korean_words, decomposed_korean, japanese_runs, english_words)
+INVISIBLE = ["\u200b", "\u00ad", "\u200d", "\ufeff", "\u2066", "\u202e", "\u200c"]
+"""Format characters: all but the last (ZWNJ, a word boundary) vanish in normalisation."""
+plain_pieces = st.one_of(korean_words, decomposed_korean, japanese_runs, english_words)
+hidden = st.tuples(plain_pieces, st.sampled_from(INVISIBLE), st.integers(0, 6)).map(
+    lambda t: t[0][: t[2]] + t[1] + t[0][t[2] :]
+)
+pieces = st.one_of(plain_pieces, hidden)
 texts = st.lists(st.tuples(pieces, st.sampled_from(SEPARATORS)), min_size=1, max_size=25).map(
     lambda parts: "".join(p + s for p, s in parts)
 )

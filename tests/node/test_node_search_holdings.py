@@ -7,6 +7,7 @@ holds no searched word; ``check`` sees a damaged index and ``reindex`` repairs i
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -272,3 +273,31 @@ def test_a_match_in_a_translation_shows_that_translation_marked(jpn: Node, tmp_p
     assert [hit.snippet[start:end] for start, end in hit.highlights] == ["청룡호"]
     (own,) = jpn.items.search.search("submarine", actor="sato", filters=EVERYTHING).hits
     assert [own.snippet[start:end] for start, end in own.highlights] == ["submarine"]
+
+
+def test_an_index_made_before_format_characters_were_ignored_is_reported_stale(
+    jpn: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After upgrading, ``check`` names the items whose text holds one; ``reindex`` makes them found."""
+    from accord.node.holdings import _search_keyed, _search_text
+
+    def before(text: str) -> str:  # normalise as it was: format characters kept (as separators)
+        return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+    with monkeypatch.context() as old:
+        old.setattr(_search_text, "normalise", before)
+        old.setattr(_search_keyed, "normalise", before)
+        hidden = create_report(jpn, "미\u200b사일 발사, the ra\u00addar track")
+        plain = create_report(jpn, "미사일 radar")
+    assert _ids(jpn, "미사일") == ([plain], 1)
+    assert jpn.items.search.check().missing == [hidden]
+    jpn.items.search.reindex()
+    assert jpn.items.search.check().agrees
+    ids, total = _ids(jpn, "radar")
+    assert (set(ids), total) == ({hidden, plain}, 2)
+    (hit,) = [
+        h
+        for h in jpn.items.search.search("미사일", actor="sato", filters=EVERYTHING).hits
+        if h.view.id == hidden
+    ]
+    assert [hit.snippet[start:end] for start, end in hit.highlights] == ["미\u200b사일"]

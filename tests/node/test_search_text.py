@@ -20,6 +20,7 @@ from accord.node.holdings._search_text import (
     _RUNS,
     CHUNK_TOKENS,
     GAP,
+    IGNORED_RANGES,
     MAX_PHRASE,
     MAX_QUERY_CHARS,
     PREFIX_MAX,
@@ -243,3 +244,32 @@ def test_a_star_that_does_not_end_a_word_is_refused(query: str) -> None:
     with pytest.raises(InvalidInput, match=r"a \* may only end a word, for a prefix \(radar\*\)"):
         parse_query(query)
     assert parse_query(f'"{query}"').terms  # in a phrase, * is plain text
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        pytest.param("미\u200b사일 발사", "미사일", id="zero-width-space-in-hangul"),
+        pytest.param("the ra\u00addar track", "radar", id="soft-hyphen"),
+        pytest.param("弾道\u2060ミサイル", "道ミ", id="word-joiner-in-a-cjk-run"),
+        pytest.param("\ufeffGSOMIA", "gsomia", id="bom"),
+        pytest.param("rad\u200dar", "ra\u200bdar", id="both-sides"),
+    ],
+)
+def test_an_invisible_format_character_hides_nothing(text: str, query: str) -> None:
+    assert matches(text, query)
+    snippet, spans = snippet_of(text, [t.text for t in parse_query(query).terms])
+    assert [normalise(snippet[start:end]) for start, end in spans] == [normalise(query)]
+
+
+def test_a_zero_width_non_joiner_still_separates() -> None:
+    # Persian writes it inside a word between its parts: each part is found, as before.
+    assert matches("می\u200cخواهم", "خواهم")
+    assert not matches("미\u200c사일", "미사일")
+
+
+def test_the_ignored_characters_are_unicode_format_characters_but_zwnj() -> None:
+    ignored = {chr(c) for low, high in IGNORED_RANGES for c in range(low, high + 1)}
+    every = {chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"}
+    assert ignored == every - {"\u200c"}
+    assert normalise("".join(sorted(ignored))) == ""

@@ -5,8 +5,10 @@ two-character words are the common case — and a Latin-script word as a word, o
 PostgreSQL alike, without a trigram index (terms under three characters never match) and
 without ``LIKE`` (a scan). So the application tokenizes (issue 12):
 
-* text and query are normalised the same way: NFKC, case folding, NFKC again (half-width
-  kana, full-width Latin and decomposed Hangul become their ordinary forms);
+* text and query are normalised the same way: invisible format characters removed (a
+  zero-width space or soft hyphen inside a word, a bidirectional mark), then NFKC, case
+  folding, NFKC again (half-width kana, full-width Latin and decomposed Hangul become their
+  ordinary forms);
 * a *run* of CJK characters (Hangul, kana, kanji) becomes its overlapping character bigrams
   in order (``b:``), or one ``c:`` token when the run is one character; a CJK query term of
   two or more characters is the phrase of its bigrams, which matches exactly where the term
@@ -42,6 +44,7 @@ from accord.errors import InvalidInput
 __all__ = [
     "CHUNK_TOKENS",
     "GAP",
+    "IGNORED_RANGES",
     "MAX_PHRASE",
     "MAX_QUERY_CHARS",
     "MAX_TERMS",
@@ -99,8 +102,52 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or unicodedata.category(char).startswith("M")
 
 
+IGNORED_RANGES = (
+    (0x00AD, 0x00AD),  # soft hyphen
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),  # Arabic letter mark
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200B),  # zero-width space (U+200C, the zero-width non-joiner, is not here: see below)
+    (0x200D, 0x200F),  # zero-width joiner, left-to-right and right-to-left marks
+    (0x202A, 0x202E),  # bidirectional embeddings and overrides
+    (0x2060, 0x2064),  # word joiner, invisible operators
+    (0x2066, 0x206F),  # bidirectional isolates, deprecated format characters
+    (0xFEFF, 0xFEFF),  # byte order mark / zero-width no-break space
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x13438),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),  # tags
+)
+"""The format characters (Unicode category Cf) that text and query lose before anything else.
+
+Invisible, they would split a word or a CJK run where the reader sees none: ``미\u200b사일``
+is ``미사일`` to the eye, and must be to search. All of Cf (Unicode 14, Python 3.11's) but the
+zero-width non-joiner, U+200C: in Persian it marks a boundary inside a written word (searched,
+as before, as a word boundary). The zero-width joiner only shapes (Indic conjuncts, emoji)."""
+_IGNORED = re.compile("[" + "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in IGNORED_RANGES) + "]+")
+_MAYBE_IGNORED = re.compile(
+    "["
+    + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in IGNORED_RANGES if high <= 0xFFFF)
+    + "\\U00010000-\\U0010ffff]"
+)
+"""The ignored characters of the BMP, or any beyond it: a test 3 to 4 times as fast as
+:data:`_IGNORED`'s (15 µs of CPU for a 3,400-character report instead of 56), which only a text
+that may hold one then takes."""
+
+
 def normalise(text: str) -> str:
-    """NFKC, case folding, NFKC (case folding may undo a composition)."""
+    """Format characters removed (:data:`IGNORED_RANGES`), then NFKC, case folding, NFKC (case
+    folding may undo a composition)."""
+    if _MAYBE_IGNORED.search(text) is not None:
+        text = _IGNORED.sub("", text)
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
 
 
