@@ -82,6 +82,7 @@ def test_node_exports() -> None:
 def test_store_exports() -> None:
     assert accord.store.__all__ == [
         "GAP_TOKEN",
+        "SHOWING_ACTIONS",
         "AccessKeyRow",
         "AgreementRow",
         "AgreementSignatureRow",
@@ -157,6 +158,7 @@ def test_store_exports() -> None:
         "WitnessPublishedRow",
         "WitnessSeenRow",
         "WriteContended",
+        "about_item",
         "access_keys",
         "add_alarm_once",
         "add_search_docs",
@@ -191,8 +193,10 @@ def test_store_exports() -> None:
         "search_ids",
         "search_index_size",
         "search_level",
+        "search_levels",
         "search_page",
         "search_time_drift",
+        "showed_item",
         "sqlite_url",
         "token_counts",
     ]

@@ -27,7 +27,6 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.crypto import keyed_digest
@@ -41,6 +40,7 @@ from accord.node.holdings._search_text import searchable_text
 from accord.node.holdings._vault import index_key, open_content, open_translation, unwrap_translation_key
 from accord.node.holdings._verifying import item_key
 from accord.store import (
+    CopyRepository,
     IndexedChunk,
     IndexSource,
     ItemRepository,
@@ -201,12 +201,10 @@ class SearchIndex:
             IntegrityError: a translation's key no longer unwraps.
             VerificationFailed: its sealed text no longer opens.
         """
-        made = session.scalars(
-            select(TranslationRow)
-            .where(TranslationRow.source_id == item_id, TranslationRow.status != HoldingState.DESTROYED)
-            .order_by(TranslationRow.id)
-        )
-        return [_translation_text(self._open_translation(t)) for t in made]
+        made = CopyRepository(session).translations_by_id(item_id)
+        return [
+            _translation_text(self._open_translation(t)) for t in made if t.status != HoldingState.DESTROYED
+        ]
 
     def _open_translation(self, made: TranslationRow) -> ItemContent:
         key = unwrap_translation_key(self._ctx.data_key, made.wrapped_key, made.id)
