@@ -52,10 +52,11 @@ search_app = typer.Typer(
 
 
 def _midnight(text: str | None, option: str, *, days_after: int = 0) -> datetime | None:
-    """The start (UTC) of the day ``text`` names, or of a day after it (the console reads it alike).
+    """The start (UTC) of the day ``text`` names, or of a day after it; a full time exactly (the
+    console and the API read it alike: :func:`~accord.node.search_day`).
 
     Raises:
-        InvalidInput: not a date such as 2026-11-25.
+        InvalidInput: not a date such as 2026-11-25 nor a time.
     """
     return None if text is None else search_day(text, option, days_after=days_after)
 
@@ -75,10 +76,11 @@ def search_query(
         ),
     ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="Only items held on or after this date.")
+        str | None, typer.Option("--since", help="Only items held on or after this date (or RFC 3339 time).")
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--until", help="Only items held on or before this date.")
+        str | None,
+        typer.Option("--until", help="Only items held on or before this date, included (or before a time)."),
     ] = None,
     level: Annotated[
         str | None, typer.Option("--classification", help="Only items at this level (this node's scheme).")
