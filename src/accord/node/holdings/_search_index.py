@@ -246,7 +246,7 @@ class SearchIndex:
                     try:
                         parts = self.expected(source)
                         # A row at another level would be found (or missed) by --classification.
-                        level = {self._level(source.row)} if parts else set()
+                        level = {self.level(source.row)} if parts else set()
                     except AccordError:
                         result.damaged.append(item_id)
                         stored.pop(item_id, None)
