@@ -31,6 +31,7 @@ from accord.errors import (
 )
 from accord.limits import read_bounded
 from accord.node import RFC9106_LOW_MEMORY, Clock, ItemView, Node, PasswordHashing, utc_now
+from accord.private_files import write_private
 
 __all__ = [
     "EXIT_CODES",
@@ -289,17 +290,15 @@ def write_text(path: Path, text: str) -> None:
 
 
 def write_bytes(path: Path, data: bytes) -> None:
-    """Write a file named on the command line: whole, or not at all.
+    """Write a file named on the command line: whole, or not at all, and 0600 from its creation
+    whatever the umask (it holds item content or accountability records: :mod:`accord.private_files`).
 
     Raises:
         StorageError: it cannot be written.
     """
-    part = path.with_name(path.name + ".part")
     try:
-        part.write_bytes(data)
-        part.replace(path)
+        write_private(path, data)
     except OSError as exc:
-        part.unlink(missing_ok=True)
         raise StorageError(f"cannot write {path}: {exc.strerror}") from exc
 
 

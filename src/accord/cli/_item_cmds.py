@@ -37,6 +37,7 @@ from accord.items import ItemContent, ItemKind, Precedence
 from accord.limits import MAX_DOCUMENT_BYTES, MAX_TEXT_BYTES
 from accord.markings import ConfidentialityLabel, banner, from_xml, to_xml
 from accord.node import LabelRequest, NewItem
+from accord.private_files import private_file
 
 __all__ = ["item_app", "label_app"]
 
@@ -230,18 +231,14 @@ def item_attachment(
             actor = login(node, as_user)
             node.items.show(item_id, actor=actor)
             ref, stream = node.items.attachment(item_id, position, actor=actor)
-            # Written to a side file and renamed only once the whole stream has verified,
+            # Written 0600 to a side file and renamed only once the whole stream has verified,
             # so a tampered attachment never leaves a partial plaintext at ``out``.
-            tmp = out.with_name(out.name + ".part")
             try:
-                with tmp.open("wb") as handle:
+                with private_file(out) as handle:
                     for piece in stream:
                         handle.write(piece)
-                tmp.replace(out)
             except OSError as exc:
                 raise StorageError(f"cannot write {out}: {exc.strerror}") from exc
-            finally:
-                tmp.unlink(missing_ok=True)
     console.print(f"Wrote {ref.name} ({ref.size} bytes, SHA-384 verified) to {out}")
 
 

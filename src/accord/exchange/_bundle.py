@@ -41,6 +41,7 @@ from accord.canonical import canonical_json, loads_object
 from accord.crypto import DualSignature, SigningKeys, VerifyKeys
 from accord.errors import InvalidInput, StorageError, VerificationFailed
 from accord.limits import MAX_BUNDLE_JSON_BYTES, read_bounded
+from accord.private_files import private_file
 
 __all__ = ["BUNDLE_FORMAT", "BlobMember", "Bundle", "read_bundle", "write_bundle"]
 
@@ -153,13 +154,10 @@ def write_bundle(path: Path, bundle: Bundle, *, keys: SigningKeys, blobs: Sequen
         raise InvalidInput(f"bundle kind {kind!r} or members {sorted(json_members)} not allowed")
     if bundle.blob_ids != tuple(blob.blob_id for blob in blobs):
         raise InvalidInput("the blobs streamed into a bundle must be the ones it names")
-    part = path.with_name(path.name + ".part")
     members: list[dict[str, object]] = []
     try:
-        part.unlink(missing_ok=True)  # a crash's leftover; O_EXCL below then creates ours 0600
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with (
-            os.fdopen(fd, "wb") as out,
+            private_file(path, sync=True) as out,
             tarfile.open(fileobj=out, mode="w", format=_FORMAT, encoding=_ENCODING, errors=_ERRORS) as tar,
         ):
             for name, data in sorted(json_members.items()):
@@ -186,14 +184,9 @@ def write_bundle(path: Path, bundle: Bundle, *, keys: SigningKeys, blobs: Sequen
                 }
             )
             _add_bytes(tar, "manifest.json", manifest)
-        with part.open("rb") as handle:
-            os.fsync(handle.fileno())
-        part.replace(path)
         return path.stat().st_size
     except OSError as exc:
         raise StorageError(f"cannot write bundle {path}: {exc.strerror or exc}") from exc
-    finally:
-        part.unlink(missing_ok=True)
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
