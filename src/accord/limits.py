@@ -31,6 +31,7 @@ __all__ = [
     "MAX_CONSOLE_BODY_BYTES",
     "MAX_DOCUMENT_BYTES",
     "MAX_MISP_BODY_BYTES",
+    "MAX_NUMBER",
     "MAX_STANAG4778_BODY_BYTES",
     "MAX_STIX_BODY_BYTES",
     "MAX_SUMMARY_BYTES",
@@ -38,6 +39,7 @@ __all__ = [
     "MAX_TEXT_BYTES",
     "MAX_USER_API_BODY_BYTES",
     "BodyCap",
+    "bounded_number",
     "read_bounded",
     "user_api_body_cap",
 ]
@@ -108,6 +110,31 @@ def user_api_body_cap(method: str, path: str) -> BodyCap:
         if method == cap.method and pattern.fullmatch(path):
             return cap
     return _ANY_BODY
+
+
+MAX_NUMBER: Final = 2**62
+"""The largest number a caller may give the node: an offset, a page size, a journal sequence number,
+an attachment position. Far beyond anything stored, and below the 64-bit integers of SQLite and
+PostgreSQL (2**63 - 1) with room to spare (a page asks for one row more than its size): a larger
+one is refused as bad input instead of overflowing the database driver (issue: huge numbers)."""
+
+
+def bounded_number(value: int, what: str, *, least: int = 0) -> int:
+    """``value`` if it lies between ``least`` and :data:`MAX_NUMBER`; checked before any SQL.
+
+    Args:
+        value: The number given.
+        what: What it is, for the message, e.g. ``"a listing's offset"``.
+        least: The smallest accepted value.
+
+    Raises:
+        InvalidInput: it is smaller than ``least`` or larger than :data:`MAX_NUMBER`.
+    """
+    if value < least:
+        raise InvalidInput(f"{what} must be at least {least} (got {value})")
+    if value > MAX_NUMBER:
+        raise InvalidInput(f"{what} must be at most {MAX_NUMBER} (got a number of {len(str(value))} digits)")
+    return value
 
 
 MAX_CONSOLE_BODY_BYTES: Final = 64 * _MiB

@@ -118,8 +118,22 @@ def test_the_item_list_pages_what_the_user_may_read_and_counts_nothing_withheld(
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": 0}, {"limit": 1001}, {"offset": -1}, {"limit": "many"}],
-    ids=["limit-zero", "limit-over-cap", "negative-offset", "limit-not-a-number"],
+    [
+        {"limit": 0},
+        {"limit": 1001},
+        {"offset": -1},
+        {"limit": "many"},
+        {"offset": 2**63 - 1},
+        {"offset": 99999999999999999999999},
+    ],
+    ids=[
+        "limit-zero",
+        "limit-over-cap",
+        "negative-offset",
+        "limit-not-a-number",
+        "offset-at-sqlite-max",
+        "offset-beyond-64-bits",
+    ],
 )
 def test_a_bad_item_list_page_is_400(federation: Any, params: dict[str, object]) -> None:
     jpn = federation.jpn

@@ -27,6 +27,7 @@ from accord.canonical import canonical_json, loads_object
 from accord.errors import Conflict, InvalidInput, NotFound
 from accord.exchange import SignedCheckpoint
 from accord.items import AlarmState
+from accord.limits import MAX_NUMBER, bounded_number
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act, Principal
@@ -174,6 +175,7 @@ class AlarmBook:
     def acknowledge(self, alarm_id: int, *, finding: str, actor: str) -> dict[str, object]:
         """Acknowledge an open alarm; see :meth:`WitnessService.acknowledge_alarm` (same ``Raises``)."""
         with self._ctx.work(actor, "ledger.alarm.ack", detail={"alarm_id": alarm_id}) as session:
+            bounded_number(alarm_id, "an alarm id", least=-MAX_NUMBER)  # before SQL: 64-bit integers
             self._access.require_duty(self._users.get_in(session, actor), Duty.ACKNOWLEDGE_ALARM)
             text = finding.strip()
             if not text or len(text) > FINDING_MAX:

@@ -25,6 +25,7 @@ from sqlalchemy.sql import Select
 from accord.canonical import parse_time
 from accord.errors import InvalidInput, NotFound
 from accord.json_view import JsonView
+from accord.limits import bounded_number
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
 from accord.node.core._principal import Act
@@ -156,6 +157,7 @@ class JournalService:
                 raise InvalidInput(f"a page holds 1 to {MAX_PAGE} events, not {limit}")
             if after < 0:
                 raise InvalidInput(f"after must be a journal seq (0 or more), not {after}")
+            bounded_number(after, "after (a journal seq)")  # before SQL: 64-bit integers
             query = _filtered(select(JournalRow), where).where(JournalRow.seq > after)
             # One more than asked: tells whether another page follows.
             rows = session.scalars(query.order_by(JournalRow.seq).limit(limit + 1)).all()
@@ -171,10 +173,12 @@ class JournalService:
 
         Raises:
             NotFound: no such user, or no event ``seq``.
+            InvalidInput: ``seq`` is negative or above :data:`~accord.limits.MAX_NUMBER`.
             PolicyDenied: ``actor``'s role may not read the journal.
         """
         with self._ctx.work(actor, "journal.read", detail={"seq": seq}) as session:
             self._require(session, actor)
+            bounded_number(seq, "a journal seq")  # before SQL: 64-bit integers
             row = session.get(JournalRow, seq)
             if row is None:
                 raise NotFound(f"no journal event {seq}")

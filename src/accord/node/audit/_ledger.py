@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from accord.errors import IntegrityError, InvalidInput, NotFound, VerificationFailed
 from accord.exchange import Countersignature, InclusionProof, SignedCheckpoint, sign_checkpoint_note
 from accord.ledger import MerkleTree
+from accord.limits import MAX_NUMBER, bounded_number
 from accord.node.audit._checkpoint_rows import checkpoint_from_row, require_own_signature
 from accord.node.audit._seal import SEAL_BATCH, Sealer
 from accord.node.core._context import NodeContext
@@ -116,8 +117,10 @@ class LedgerService:
         """The newest ``limit`` signed checkpoints, newest first.
 
         Raises:
-            InvalidInput: a stored checkpoint is malformed (tampering).
+            InvalidInput: a stored checkpoint is malformed (tampering), or ``limit`` is above
+                :data:`~accord.limits.MAX_NUMBER`.
         """
+        bounded_number(max(limit, 0), "how many checkpoints")  # before SQL: 64-bit integers
         with self._ctx.db.transaction(read_only=True) as session:
             rows = session.scalars(
                 select(LedgerCheckpointRow).order_by(LedgerCheckpointRow.size.desc()).limit(max(limit, 0))
@@ -132,12 +135,14 @@ class LedgerService:
 
         Raises:
             NotFound: no journal event ``seq``.
+            InvalidInput: ``seq`` is beyond ±:data:`~accord.limits.MAX_NUMBER`.
             IntegrityError: the event or the ledger was altered: the proof would not verify.
         """
         # A damaged ledger is not sealed over; what it holds is still proven, or refused, below.
         with contextlib.suppress(IntegrityError):
             self.seal()
         with self._ctx.work(actor, "ledger.prove", detail={"seq": seq}) as session:
+            bounded_number(seq, "a journal seq", least=-MAX_NUMBER)  # before SQL: 64-bit integers
             found = session.execute(
                 select(JournalRow.leaf, *_STORED_EVENT).where(JournalRow.seq == seq)
             ).first()

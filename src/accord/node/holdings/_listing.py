@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from accord.errors import IntegrityError, InvalidInput
 from accord.items import HoldingState, Precedence
+from accord.limits import bounded_number
 from accord.node.core._principal import Act
 from accord.node.holdings._access import Decided, journal_detail
 from accord.node.holdings._item_types import DamagedItem, ItemListing, ItemView
@@ -92,12 +93,17 @@ class ItemListings(ItemUnit):
 
         Raises:
             NotFound: no such user.
-            InvalidInput: ``limit`` is not positive, or ``offset`` is negative.
+            InvalidInput: ``limit`` is not positive, or ``offset`` is negative, or either is
+                above :data:`~accord.limits.MAX_NUMBER`.
         """
         if limit is not None and limit < 1:
             raise InvalidInput("a listing's limit must be at least 1")
         if offset < 0:
             raise InvalidInput("a listing's offset cannot be negative")
+        # Bounded before SQL: a number beyond 64 bits would overflow the database driver.
+        bounded_number(offset, "a listing's offset")
+        if limit is not None:
+            bounded_number(limit, "a listing's limit", least=1)
         # One id more than the page, to know whether another page follows (not opened).
         asked = None if limit is None else limit + 1
         now = self._ctx.now()

@@ -22,6 +22,7 @@ from accord.errors import (
     Withheld,
 )
 from accord.items import AttachmentRef, HoldingState, Precedence
+from accord.limits import MAX_NUMBER, bounded_number
 from accord.markings import Issuance, derive_alternative, received_banner
 from accord.node.core._context import NodeContext
 from accord.node.core._journal_done import journal_done
@@ -84,6 +85,7 @@ class ItemReader(ItemUnit):
 
         Raises:
             NotFound: no such item or attachment, or the policy withholds the item.
+            InvalidInput: ``position`` is beyond ±:data:`~accord.limits.MAX_NUMBER`.
             IntegrityError: the item's binding does not verify, or the attachment's key
                 no longer unwraps.
         """
@@ -92,6 +94,8 @@ class ItemReader(ItemUnit):
             _alarmed(self._ctx, actor, action) as met,
             self._ctx.work(actor, action, item_id=item_id) as session,
         ):
+            # Bounded before SQL (64-bit integers); a negative one is simply not there.
+            bounded_number(position, "an attachment's position", least=-MAX_NUMBER)
             items = ItemRepository(session)
             row = items.get(item_id)
             att = items.attachment(item_id, position)
