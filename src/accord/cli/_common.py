@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from rich.console import Console, RenderableType
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.measure import Measurement
+from rich.segment import Segment
 from rich.table import Column, Table
+from rich.text import Text
 
 from accord.errors import (
     AccordError,
@@ -52,6 +55,7 @@ __all__ = [
     "print_created",
     "print_listing",
     "print_table",
+    "printable",
     "read_text",
     "refusals",
     "use_settings",
@@ -60,10 +64,66 @@ __all__ = [
     "write_text",
 ]
 
-console = Console(highlight=False, soft_wrap=True)
+# What a terminal must never receive raw from stored or partner-supplied text: C0 controls but
+# tab and newline (ESC starts cursor movements that can overwrite a classification banner), DEL,
+# the C1 controls (U+009B is CSI on some terminals), and the bidirectional controls that make
+# text read otherwise than it was signed (as docs/compromise.md refuses them in compromise text).
+_BIDI = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+_UNSAFE_ONE_LINE = re.compile(f"[\x00-\x08\x0a-\x1f\x7f-\x9f{_BIDI}]")
+_UNSAFE_IN_JSON = re.compile(f"[\x7f-\x9f{_BIDI}]")  # json.dumps escapes C0 itself
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, *, one_line: bool = False) -> str:
+    """``text`` with every control and bidirectional control shown as a visible escape
+    (``\\x1b``, ``\\u202e``), so that what an officer reads is what was stored or signed.
+
+    Tab and newline stay (a body's lines), unless ``one_line`` (a table cell, a title in a
+    line): then a newline is ``\\x0a`` too. The CLI's consoles apply this to everything they
+    print (:class:`_SafeConsole`); a command need not call it.
+    """
+    return (_UNSAFE_ONE_LINE if one_line else _UNSAFE).sub(_escape, text)
+
+
+def _printable_text(text: Text) -> Text:
+    """A Rich ``Text`` escaped as :func:`printable`, its styles (e.g. a snippet's highlights) kept."""
+    found = [m.start() for m in _UNSAFE.finditer(text.plain)]
+    if not found:
+        return text
+    cuts = sorted({n for at in found for n in (at, at + 1)})
+    parts = text.divide(cuts)
+    escaped = Text("", end=text.end, justify=text.justify, overflow=text.overflow, no_wrap=text.no_wrap)
+    for part in parts:
+        if _UNSAFE.fullmatch(part.plain):  # one control character: its escape, in its styles
+            shown = Text(printable(part.plain), style=part.style)
+            for span in part.spans:
+                shown.stylize(span.style)
+            part = shown  # noqa: PLW2901 - the part as it is shown
+        escaped.append_text(part)
+    return escaped
+
+
+class _SafeConsole(Console):
+    """A console that escapes controls in whatever text it renders (:func:`printable`): a string
+    or a ``Text``, printed alone or in a table's cell, so that no command can forget it."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(printable(text), **kwargs)
+
+    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
+        shown = _printable_text(renderable) if isinstance(renderable, Text) else renderable
+        yield from super().render(shown, options)
+
+
+console: Console = _SafeConsole(highlight=False, soft_wrap=True)
 _UNBOUNDED = 100_000
 """Columns a piped table may take (its cells' own width decides)."""
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+err_console: Console = _SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 # One place maps error families to exit codes (most specific first). 0 is success,
 # 1 an unexpected failure, 2 a usage error from the command-line parser itself.
@@ -192,7 +252,9 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[RenderableType]]
     """Print one table of ``rows`` (their cells in the order of ``headers``) to standard output."""
     table = make_table(*headers)
     for cells in rows:
-        table.add_row(*cells)
+        # A cell is one line: a newline in a stored title is shown escaped, never as a new row.
+        # A Text cell is escaped here too, before the table measures it (its width then is right).
+        table.add_row(*(_cell(c) for c in cells))
     if console.is_terminal or "COLUMNS" in os.environ:
         console.print(table)
         return
@@ -200,7 +262,15 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[RenderableType]]
     # width, so that an id is never folded across two lines for grep, cut or a script.
     wide = console.options.update_width(_UNBOUNDED)
     width = Measurement.get(console, wide, table).maximum
-    Console(highlight=False, soft_wrap=True, width=max(width, 1)).print(table)
+    _SafeConsole(highlight=False, soft_wrap=True, width=max(width, 1)).print(table)
+
+
+def _cell(cell: RenderableType) -> RenderableType:
+    if isinstance(cell, str):
+        return printable(cell, one_line=True)
+    if isinstance(cell, Text):
+        return _printable_text(Text("\\x0a").join(cell.split("\n")) if "\n" in cell.plain else cell)
+    return cell
 
 
 def print_listing(
@@ -237,12 +307,19 @@ def print_created(views: Sequence[ItemView], json_out: bool) -> None:
 
 def created_line(view: ItemView) -> str:
     """How an import command names an item it created: its id, its first banner, its title."""
-    return f"Created {view.id}  {view.banners[0] if view.banners else ''}  {view.content.title}"
+    title = printable(view.content.title, one_line=True)
+    return f"Created {view.id}  {view.banners[0] if view.banners else ''}  {title}"
 
 
 def emit_json(value: object) -> None:
-    """Print JSON to standard output (UTF-8, not escaped)."""
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    """Print JSON to standard output (UTF-8, not escaped but for controls).
+
+    json.dumps escapes C0 controls; DEL, C1 and bidirectional controls are written as ``\\uXXXX``
+    too, which is the same JSON (a consumer parses the very characters) but never reaches a
+    terminal raw.
+    """
+    text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+    sys.stdout.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def read_text(path: Path, *, limit: int, what: str) -> str:

@@ -25,6 +25,7 @@ from accord.cli._common import (
     emit_json,
     err_console,
     node_at,
+    printable,
     read_text,
     refusals,
 )
@@ -197,14 +198,18 @@ def item_show(
         console.print(line, markup=False, style="bold")
     c = view.content
     console.print(f"{view.precedence.value} ({view.precedence.prosign}) {c.kind.value} {view.id}")
-    console.print(f"title: {c.title}", markup=False)
-    console.print(f"purpose: {c.purpose}", markup=False)
+    # One line each (a newline in a stored title is shown escaped); the body keeps its lines.
+    console.print(f"title: {printable(c.title, one_line=True)}", markup=False)
+    console.print(f"purpose: {printable(c.purpose, one_line=True)}", markup=False)
     for name, value in c.fields.items():
-        console.print(f"  {name}: {value}", markup=False)
+        console.print(f"  {name}: {printable(str(value), one_line=True)}", markup=False)
     if c.body:
         console.print(c.body, markup=False)
     for i, a in enumerate(view.attachments):
-        console.print(f"attachment {i}: {a.name} ({a.media_type}, {a.size} bytes, SHA-384 {a.sha384[:16]}…)")
+        name = printable(a.name, one_line=True)
+        console.print(
+            f"attachment {i}: {name} ({a.media_type}, {a.size} bytes, SHA-384 {a.sha384[:16]}…)", markup=False
+        )
     console.print(f"binding: verified, signed by {view.binding.signer}")
     for e in equivalents:
         marking = e.banner if e.banner else f"refused: {e.refusal}"
