@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.measure import Measurement
 from rich.segment import Segment
@@ -243,6 +244,19 @@ def node_writing(home: Path | None, out: Path | None) -> Iterator[Node]:
             yield node
 
 
+# Columns that hold ids, sequence numbers or digests: a person copies or compares them whole, so
+# when a table must shrink, the prose columns (titles, banners, snippets, reasons) wrap first and
+# these are folded only if the terminal is narrower than the id itself.
+ID_COLUMNS = frozenset(
+    {"id", "item", "message", "message_id", "request", "seq", "root", "size", "content SHA-384",
+     "consent / reason", "certificate", "case", "peer"}
+)  # fmt: skip
+
+
+_PROSE_ROOM = 12
+"""The least width a prose column keeps beside whole ids (narrower, the ids fold too)."""
+
+
 def make_table(*headers: str) -> Table:
     """A table whose cells wrap instead of being cut: ids must stay copyable."""
     return Table(*(Column(h, overflow="fold") for h in headers))
@@ -251,10 +265,22 @@ def make_table(*headers: str) -> Table:
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[RenderableType]]) -> None:
     """Print one table of ``rows`` (their cells in the order of ``headers``) to standard output."""
     table = make_table(*headers)
+    widest = [cell_len(h) for h in headers]
     for cells in rows:
         # A cell is one line: a newline in a stored title is shown escaped, never as a new row.
         # A Text cell is escaped here too, before the table measures it (its width then is right).
-        table.add_row(*(_cell(c) for c in cells))
+        shown = [_cell(c) for c in cells]
+        table.add_row(*shown)
+        for n, c in enumerate(shown):
+            widest[n] = max(widest[n], c.cell_len if isinstance(c, Text) else cell_len(str(c)))
+    # An id column takes its widest cell's width, so that Rich wraps the prose columns to fit,
+    # when that leaves each prose column room for a word (_PROSE_ROOM); else all fold as before.
+    ids = [n for n, column in enumerate(table.columns) if column.header in ID_COLUMNS]
+    borders = 3 * len(widest) + 1
+    prose_room = _PROSE_ROOM * (len(widest) - len(ids))
+    if sum(widest[n] for n in ids) + borders + prose_room <= console.width:
+        for n in ids:
+            table.columns[n].width = widest[n]
     if console.is_terminal or "COLUMNS" in os.environ:
         console.print(table)
         return
