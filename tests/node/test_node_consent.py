@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import typer
@@ -20,7 +20,7 @@ from accord.cli import app
 from accord.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from accord.exchange import UNSIGNED, ConsentToken
 from accord.items import ItemContent, ItemKind, Precedence
-from accord.node import ConsentGrant, LabelRequest, NewItem, NewUser, Node
+from accord.node import ConsentGrant, LabelRequest, NewItem, NewUser, Node, end_of_day
 from accord.store import ConsentRow, ItemRow, QuarantineRow, read_events
 from support_trio import Trio
 
@@ -372,3 +372,16 @@ def test_a_consent_without_a_destroy_by_date_is_never_overdue(trio: Trio) -> Non
     trio.clock.advance(days=400)  # type: ignore[attr-defined]
     (held,) = [h for h in trio.usa.register.holdings(actor="smith") if h.item_id == item]
     assert (held.destroy_by, held.overdue) == (None, False)
+
+
+@pytest.mark.parametrize(
+    "day", ["9999-12-31", "2024-13-01", "soon"], ids=["last-date", "no-such-month", "words"]
+)
+def test_a_destroy_by_day_that_cannot_end_is_invalid_input(day: str) -> None:
+    # 9999-12-31 ends on a day no date can name: OverflowError and a traceback (found by a new user).
+    with pytest.raises(InvalidInput, match="--destroy-by"):
+        end_of_day(day)
+
+
+def test_a_destroy_by_day_ends_at_the_next_midnight_utc() -> None:
+    assert end_of_day("2024-06-01") == datetime(2024, 6, 2, tzinfo=UTC)

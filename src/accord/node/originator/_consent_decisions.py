@@ -72,6 +72,8 @@ def end_of_day(day: str) -> datetime:
         parsed = date.fromisoformat(day.strip())
     except ValueError as exc:
         raise InvalidInput(f"--destroy-by {day[:40]!r} is not a date such as 2024-06-01") from exc
+    if parsed >= date(9999, 12, 31):  # its end is past the last day a date can name
+        raise InvalidInput(f"--destroy-by {day[:40]!r} is beyond any date a holder could keep to")
     return datetime.combine(parsed + timedelta(days=1), time(0), tzinfo=UTC)
 
 
