@@ -257,3 +257,14 @@ def test_search_refuses_a_query_that_is_not_utf8_in_the_cli_words(federation: An
     with pytest.raises(InvalidInput, match="not valid UTF-8") as cli:
         jpn.items.search.search("\udcff\udcfe", actor="sato", filters=SearchFilters())  # argv's surrogates
     assert str(cli.value) == answer.json()["reason"]
+
+
+@pytest.mark.parametrize(
+    "until", ["9999-12-31", "0001-01-01T00:00:00+01:00"], ids=["last-day", "before-year-1"]
+)
+def test_a_search_day_that_overflows_is_400_not_500(federation: Any, until: str) -> None:
+    jpn = federation.jpn
+    params = {"q": "report", "until": until}
+    refused = _call(jpn, "GET", "/api/v1/search", token=_token(jpn, "sato"), params=params)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "InvalidInput"

@@ -13,6 +13,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from cli_support import AGREEMENT_ID, Cli, Fed, as_user
 from rich.text import Text
 
@@ -88,3 +89,37 @@ def test_json_output_escapes_them_and_parses_to_the_very_text(cli: Cli, fed: Fed
     out = cli.ok("item", "show", item, "--as", "sato", "--json", home=fed.jpn, env=as_user("sato")).stdout
     assert not RAW.search(out)
     assert json.loads(out)["content"]["title"] == HOSTILE_TITLE
+
+
+MARKUP_TITLE = "Launch site [/] update on [redacted] [link=http://evil]x[/link] [bold red]UNCLASSIFIED[/]"
+_CREATE = (
+    "item", "create", "--as", "sato", "--kind", "report", "--title", MARKUP_TITLE, "--purpose", "Assessment",
+    "--body", "b", "--classification", "秘", "--rel", "KOR", "--ntk", "DPRK-MISSILE",
+    "--agreement", AGREEMENT_ID,
+)  # fmt: skip
+
+
+def test_markup_in_an_item_is_text_at_both_ends(
+    cli: Cli, fed: Fed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Read as Rich markup, "[/]" raised MarkupError (a partner's item broke every listing that
+    # showed it, item create crashed after storing), "[redacted]" vanished, "[link=…]" wrote an
+    # escape sequence (found by review).
+    monkeypatch.setenv("COLUMNS", "400")  # each table row on one line (pytest-xdist sets 80)
+    made = cli.json(
+        *_CREATE, home=fed.jpn, env=as_user("sato"),
+    )  # fmt: skip
+    assert isinstance(made, dict)
+    item = str(made["id"])
+    created = cli.ok(
+        *_CREATE, home=fed.jpn, env=as_user("sato"),
+    )  # fmt: skip
+    assert MARKUP_TITLE in created.stdout
+    assert MARKUP_TITLE in _clean(cli, "item", "show", item, home=fed.jpn, who="sato")
+    assert MARKUP_TITLE in _clean(cli, "item", "list", home=fed.jpn, who="sato")
+    _clean(cli, "send", item, "--to", "KOR", home=fed.jpn, who="suzuki")
+    pouch = tmp_path / "pouch.accord"
+    _clean(cli, "bundle", "export", pouch, "--to", "KOR", home=fed.jpn)
+    _clean(cli, "bundle", "import", pouch, home=fed.kor)
+    assert MARKUP_TITLE in _clean(cli, "inbox", home=fed.kor, who="kim")
+    assert MARKUP_TITLE in _clean(cli, "item", "list", home=fed.kor, who="kim")

@@ -121,10 +121,14 @@ class _SafeConsole(Console):
         yield from super().render(shown, options)
 
 
-console: Console = _SafeConsole(highlight=False, soft_wrap=True)
+# No markup: a string printed or put in a cell is shown as it is. A title such as "Launch
+# site [/] update" was read as markup (MarkupError: a partner's item broke every reader's
+# listing), "[redacted]" vanished, "[link=…]" wrote an escape sequence (found by review).
+# Styles are given as Text (Text.assemble, Text(…, style=…)) where the CLI means them.
+console: Console = _SafeConsole(highlight=False, soft_wrap=True, markup=False)
 _UNBOUNDED = 100_000
 """Columns a piped table may take (its cells' own width decides)."""
-err_console: Console = _SafeConsole(stderr=True, highlight=False, soft_wrap=True)
+err_console: Console = _SafeConsole(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 # One place maps error families to exit codes (most specific first). 0 is success,
 # 1 an unexpected failure, 2 a usage error from the command-line parser itself.
@@ -273,22 +277,28 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[RenderableType]]
         table.add_row(*shown)
         for n, c in enumerate(shown):
             widest[n] = max(widest[n], c.cell_len if isinstance(c, Text) else cell_len(str(c)))
+    # The width to fit: COLUMNS as it is now (the module's console read it once, at import),
+    # else the terminal's; piped or redirected (Rich would assume 80 columns), the table's own,
+    # one line a row, so that an id is never folded across two lines for grep, cut or a script.
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        width = int(columns)
+    elif console.is_terminal:
+        width = Console().width
+    else:
+        width = Measurement.get(console, console.options.update_width(_UNBOUNDED), table).maximum
     # An id column takes its widest cell's width, so that Rich wraps the prose columns to fit,
     # when that leaves each prose column room for a word (_PROSE_ROOM); else all fold as before.
     ids = [n for n, column in enumerate(table.columns) if column.header in ID_COLUMNS]
     borders = 3 * len(widest) + 1
     prose_room = _PROSE_ROOM * (len(widest) - len(ids))
-    if sum(widest[n] for n in ids) + borders + prose_room <= console.width:
+    if sum(widest[n] for n in ids) + borders + prose_room <= width:
         for n in ids:
             table.columns[n].width = widest[n]
-    if console.is_terminal or "COLUMNS" in os.environ:
-        console.print(table)
-        return
-    # Piped or redirected (Rich would assume 80 columns): one line a row at the table's own
-    # width, so that an id is never folded across two lines for grep, cut or a script.
-    wide = console.options.update_width(_UNBOUNDED)
-    width = Measurement.get(console, wide, table).maximum
-    _SafeConsole(highlight=False, soft_wrap=True, width=max(width, 1)).print(table)
+    shown_on = _SafeConsole(
+        highlight=False, soft_wrap=True, markup=False, width=max(width, 1), force_terminal=console.is_terminal
+    )
+    shown_on.print(table)
 
 
 def _cell(cell: RenderableType) -> RenderableType:

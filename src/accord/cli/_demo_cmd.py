@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+from rich.text import Text
 
 from accord.cli._common import console, fail
 from accord.cli._serve import UserApiServer, running
@@ -274,8 +275,8 @@ def demo(
     console.print(f"Accord demo in {target}")
 
     def on_step(step: DemoStep) -> None:
-        mark = "[green]✓[/]" if step.ok else "[red]✗[/]"
-        console.print(f"{mark} [bold]{step.name}[/]")
+        mark = ("✓", "green") if step.ok else ("✗", "red")
+        console.print(Text.assemble(mark, " ", (step.name, "bold")))
         for line in step.lines:
             console.print(f"    {line}", markup=False)
 
@@ -302,6 +303,8 @@ def demo(
     if not result.ok:
         fail("the demo did not complete; see the failed step above", 1)
     console.print(
-        f"[green]All {len(result.steps)} steps succeeded.[/] Nodes: "
-        f"{target / 'jpn'}, {target / 'kor'}, {target / 'usa'}"
+        Text.assemble(
+            (f"All {len(result.steps)} steps succeeded.", "green"),
+            f" Nodes: {target / 'jpn'}, {target / 'kor'}, {target / 'usa'}",
+        )
     )

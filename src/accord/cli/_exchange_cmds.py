@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from accord.cli._auth import acting, login
 from accord.cli._common import (
@@ -75,10 +76,10 @@ def outbox(
     )
 
 
-def _outbox_cells(e: OutboxEntry) -> tuple[str, ...]:
-    age = f"{int(e.age.total_seconds())}s / {int(e.precedence.objective.total_seconds())}s"
+def _outbox_cells(e: OutboxEntry) -> tuple[str | Text, ...]:
+    age: str | Text = f"{int(e.age.total_seconds())}s / {int(e.precedence.objective.total_seconds())}s"
     if e.overdue:
-        age = f"[red]{age} OVERDUE[/]"
+        age = Text(f"{age} OVERDUE", style="red")
     return (
         e.precedence.value,
         e.message_id,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
+
 from accord.cli._auth import acting
 from accord.cli._common import console, fail_if_damaged, print_listing
 from accord.cli._main import end_without_teardown
@@ -43,7 +45,7 @@ def list_items(
                 for v in listing.views
             ),
             *(
-                (d.precedence.value, d.id, "?", "[red]INTEGRITY FAILURE[/]", d.reason)
+                (d.precedence.value, d.id, "?", Text("INTEGRITY FAILURE", style="red"), d.reason)
                 for d in listing.damaged
             ),
         ],

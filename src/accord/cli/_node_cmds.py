@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from accord.cli._auth import PASSWORD_ENV, prompt_password
 from accord.cli._common import (
@@ -69,7 +70,9 @@ def init(
             }
         )
         return
-    console.print(f"Created node [bold]{card.node_id}[/] for {card.party} at {directory.resolve()}")
+    console.print(
+        Text.assemble("Created node ", (card.node_id, "bold"), f" for {card.party} at {directory.resolve()}")
+    )
     console.print(f"signing-key fingerprint: {card.fingerprint}")
     console.print(f"TLS certificate fingerprint: {card.tls_fingerprint}")
     console.print(

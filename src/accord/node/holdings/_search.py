@@ -12,6 +12,7 @@ items were shown and the decisions that withheld items.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -64,19 +65,30 @@ def search_day(text: str, option: str, *, days_after: int = 0) -> datetime:
         InvalidInput: not a date such as 2026-11-25 nor a time (``option`` names the field).
     """
     text = text.strip()
+    bad = InvalidInput(f"{option} wants a date such as 2026-11-25, not {text[:40]!r}")
+    # Only the documented forms: Python also reads 2026-W48-3 and 20261125.
+    if not _DAY.match(text) or (len(text) > 10 and text[10] not in "Tt "):
+        raise bad
     try:
-        day = date.fromisoformat(text)
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime.combine(day + timedelta(days=days_after), datetime.min.time(), UTC)
+        else:
+            moment = datetime.fromisoformat(text)
+            moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
     except ValueError:
-        pass
-    else:
-        return datetime.combine(day + timedelta(days=days_after), datetime.min.time(), UTC)
-    try:
-        moment = datetime.fromisoformat(text) if len(text) > 10 else None
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise InvalidInput(f"{option} wants a date such as 2026-11-25, not {text[:40]!r}")
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        raise bad from None
+    except OverflowError:  # 9999-12-31 and its next day, 0001-01-01T00:00+01:00 in UTC
+        raise InvalidInput(f"{option} {text[:40]!r} is outside the years a search can name") from None
+    # Stored times are compared as text: four-digit years only.
+    if not 1000 <= moment.year <= 9999:
+        raise InvalidInput(f"{option} {text[:40]!r} is outside the years a search can name")
+    return moment
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+"""How ``since`` and ``until`` begin: a date such as 2026-11-25 (then, maybe, a time)."""
 
 
 @dataclass(frozen=True)
