@@ -10,6 +10,7 @@ the side file's mode, so a file replaced (``--force``) is 0600 too.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,8 +35,13 @@ def private_file(path: Path, *, sync: bool = False) -> Iterator[BinaryIO]:
         sync: Flush the side file to the disk before the rename (an offline bundle).
 
     Raises:
-        OSError: the file cannot be created or written.
+        OSError: the file cannot be created or written, or ``path`` is there and is not a
+            regular file (a link, a device, a pipe: renamed over, it would be replaced, e.g.
+            ``/dev/stdout`` run as root — found by review; written through, a link could aim
+            the plain content anywhere).
     """
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise OSError(errno.EINVAL, "not a regular file (a link, a device or a pipe)", str(path))
     part = path.with_name(path.name + ".part")
     # A crash's leftover side file is removed: O_EXCL then creates ours, 0600, or fails.
     part.unlink(missing_ok=True)

@@ -78,3 +78,43 @@ def test_a_failed_write_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         half_then_fail()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["link-to-file", "dangling-link", "fifo"])
+def test_a_target_that_is_not_a_regular_file_is_refused_untouched(tmp_path: Path, kind: str) -> None:
+    # Renamed over, /dev/stdout (a link) became a regular file when run as root; written
+    # through, a link could aim plain content anywhere (found by review).
+    target = tmp_path / "out.json"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        aimed = tmp_path / "elsewhere.json"
+        if kind == "link-to-file":
+            aimed.write_bytes(b"kept")
+        target.symlink_to(aimed)
+    with pytest.raises(OSError, match="not a regular file"):
+        write_private(target, b"secret")
+    assert target.is_symlink() or stat.S_ISFIFO(target.lstat().st_mode)
+    assert not (tmp_path / "out.json.part").exists()
+    if kind == "link-to-file":
+        assert (tmp_path / "elsewhere.json").read_bytes() == b"kept"
+
+
+def test_the_cli_refuses_such_an_out_in_its_words(cli: Cli, fed: Fed, tmp_path: Path) -> None:
+    target = tmp_path / "summary.json"
+    target.symlink_to(tmp_path / "elsewhere.json")
+    result = cli(
+        "holdings",
+        "summary",
+        "--for",
+        "KOR",
+        "--as",
+        "suzuki",
+        "--out",
+        target,
+        home=fed.jpn,
+        env=as_user("suzuki"),
+    )
+    assert result.exit_code == 3, result.stderr
+    assert "not a regular file" in result.stderr
+    assert target.is_symlink()

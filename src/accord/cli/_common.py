@@ -391,6 +391,13 @@ def check_writable(path: Path | None) -> None:
         raise NotFound(f"cannot write {path}: the folder {path.parent} does not exist")
     if path is not None and path.is_dir():
         raise InvalidInput(f"cannot write {path}: it is a folder; give the name of a file to write")
+    if path is not None and (path.is_symlink() or (path.exists() and not path.is_file())):
+        # Files of plain content are made 0600 and renamed into place (accord.private_files):
+        # never through a link, nor over a device or a pipe such as /dev/stdout.
+        raise InvalidInput(
+            f"cannot write {path}: it is not a regular file (a link, a device or a pipe); "
+            "give the name of a file to write, or leave out --out for standard output"
+        )
 
 
 def write_text(path: Path, text: str) -> None:
