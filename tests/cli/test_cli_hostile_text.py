@@ -48,6 +48,9 @@ def test_printable_escapes_controls_and_bidi() -> None:
     assert printable("tab\tand\nnewline") == "tab\tand\nnewline"
     assert printable("one\nline", one_line=True) == "one\\x0aline"
     assert printable("北の報告 — ordinary text") == "北の報告 — ordinary text"
+    assert printable("crlf\r\nlines\r\n") == "crlf\nlines\n"  # a Windows line end is one
+    assert printable("lone\rreturn") == "lone\\x0dreturn"
+    assert printable("crlf\r\n", one_line=True) == "crlf\\x0d\\x0a"
 
 
 def test_a_rich_text_keeps_its_styles_around_an_escape() -> None:

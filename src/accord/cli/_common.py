@@ -88,7 +88,10 @@ def printable(text: str, *, one_line: bool = False) -> str:
     line): then a newline is ``\\x0a`` too. The CLI's consoles apply this to everything they
     print (:class:`_SafeConsole`); a command need not call it.
     """
-    return (_UNSAFE_ONE_LINE if one_line else _UNSAFE).sub(_escape, text)
+    if one_line:
+        return _UNSAFE_ONE_LINE.sub(_escape, text)
+    # A CRLF line end (a Windows --body-file, STIX or MISP text) is a line end, not "\x0d".
+    return _UNSAFE.sub(_escape, text.replace("\r\n", "\n"))
 
 
 def _printable_text(text: Text) -> Text:
