@@ -465,3 +465,14 @@ def test_attachment_output_is_not_silently_replaced(cli: Cli, fed: Fed, tmp_path
     assert result.exit_code == code(Conflict)
     assert "--force" in result.stderr
     assert out.read_bytes() == b"keep me"
+
+
+def test_a_field_given_twice_is_refused_not_overwritten(cli: Cli, fed: Fed) -> None:
+    # `--field count=1 --field count=2` silently stored 2 (found by a new user).
+    result = cli(
+        "item", "create", "--as", "sato", "--kind", "missile-launch", "--title", "t", "--purpose", "p",
+        "--classification", "秘", "--field", "count=1", "--field", "count=2",
+        home=fed.jpn, env=as_user("sato"),
+    )  # fmt: skip
+    assert result.exit_code == 3, result.stderr
+    assert "--field 'count' is given twice" in result.stderr

@@ -62,6 +62,9 @@ def _fields(pairs: list[str]) -> dict[str, object]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise InvalidInput(f"--field wants NAME=VALUE, not {pair!r}")
+        if key.strip() in out:
+            # The last one silently won: `--field count=1 --field count=2` stored 2 (a new user).
+            raise InvalidInput(f"--field {key.strip()!r} is given twice; give each field once")
         out[key.strip()] = value
     return out
 

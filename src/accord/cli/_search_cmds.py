@@ -104,7 +104,7 @@ def search_query(
         page = node.items.search.search(query, actor=login(node, as_user), filters=filters, limit=limit)
     if json_out:
         emit_json(page.to_dict())
-    else:
+    elif page.hits:  # no match: the line below alone, as an empty listing prints its line
         print_table(
             ("id", "banner", "title", "snippet"),
             (
@@ -112,6 +112,7 @@ def search_query(
                 for hit in page.hits
             ),
         )
+    if not json_out:
         console.print(f"{len(page.hits)} shown of {page.total} matching")
     fail_if_damaged(page.damaged)
 
