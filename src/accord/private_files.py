@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["PRIVATE_MODE", "private_file", "write_private"]
+__all__ = ["PRIVATE_MODE", "private_file", "replace_private"]
 
 PRIVATE_MODE = 0o600
 """Owner read and write, nobody else: the mode of every file Accord writes with plain content."""
@@ -58,8 +58,11 @@ def private_file(path: Path, *, sync: bool = False) -> Iterator[BinaryIO]:
         raise
 
 
-def write_private(path: Path, data: bytes) -> None:
+def replace_private(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through :func:`private_file` (0600, whole or not at all).
+
+    An existing file at ``path`` is replaced. (A node's keys are written by
+    ``accord.node.core._home.write_private`` instead, which never replaces a file.)
 
     Raises:
         OSError: the file cannot be written.

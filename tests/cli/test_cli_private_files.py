@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from cli_support import AGREEMENT_ID, Cli, Fed, as_user
 
-from accord.private_files import private_file, write_private
+from accord.private_files import private_file, replace_private
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +63,7 @@ def test_a_replaced_file_becomes_owner_only(tmp_path: Path) -> None:
     target = tmp_path / "old.json"
     target.write_bytes(b"old")
     target.chmod(0o644)
-    write_private(target, b"new")
+    replace_private(target, b"new")
     assert (target.read_bytes(), _mode(target)) == (b"new", 0o600)
 
 
@@ -93,7 +93,7 @@ def test_a_target_that_is_not_a_regular_file_is_refused_untouched(tmp_path: Path
             aimed.write_bytes(b"kept")
         target.symlink_to(aimed)
     with pytest.raises(OSError, match="not a regular file"):
-        write_private(target, b"secret")
+        replace_private(target, b"secret")
     assert target.is_symlink() or stat.S_ISFIFO(target.lstat().st_mode)
     assert not (tmp_path / "out.json.part").exists()
     if kind == "link-to-file":

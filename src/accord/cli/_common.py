@@ -35,7 +35,7 @@ from accord.errors import (
 )
 from accord.limits import read_bounded
 from accord.node import RFC9106_LOW_MEMORY, Clock, ItemView, Node, PasswordHashing, utc_now
-from accord.private_files import write_private
+from accord.private_files import replace_private
 
 __all__ = [
     "EXIT_CODES",
@@ -420,7 +420,7 @@ def write_bytes(path: Path, data: bytes) -> None:
         StorageError: it cannot be written.
     """
     try:
-        write_private(path, data)
+        replace_private(path, data)
     except OSError as exc:
         raise StorageError(f"cannot write {path}: {exc.strerror}") from exc
 
