@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from accord.cli._auth import acting
-from accord.cli._common import console, emit_json, make_table, print_listing
+from accord.cli._common import console, emit_json, print_listing, print_table
 from accord.cli._options import HomeOpt, JsonOpt, as_option
 from accord.items import Direction
 
@@ -76,28 +76,28 @@ def exposure(
         emit_json(found.to_dict())
         return
     console.print(f"Exposure of item {found.item_id} (originator {found.originator_party}):")
-    table = make_table("what", "who / where", "when", "journal seq / status")
+    rows: list[tuple[str, str, str, str]] = []
     for e in found.readers:
-        table.add_row(str(e["action"]), str(e["who"]), str(e["at"]), str(e["seq"]))
+        rows.append((str(e["action"]), str(e["who"]), str(e["at"]), str(e["seq"])))
     for e in found.listed:
-        table.add_row(f"listed ({e['action']})", str(e["who"]), str(e["at"]), str(e["seq"]))
+        rows.append((f"listed ({e['action']})", str(e["who"]), str(e["at"]), str(e["seq"])))
     for p in found.permitted:
-        table.add_row("permitted to read now", f"{p['user']} ({p['role']}, {p['clearance']})", "", "")
+        rows.append(("permitted to read now", f"{p['user']} ({p['role']}, {p['clearance']})", "", ""))
     for s in found.sends:
         receipted = s["receipted_at"] or "not receipted"
-        table.add_row("sent", f"{s['to']} ({s['party']})", str(s["sent_at"]), f"{s['status']}, {receipted}")
+        rows.append(("sent", f"{s['to']} ({s['party']})", str(s["sent_at"]), f"{s['status']}, {receipted}"))
     for c in found.copies:
-        table.add_row(
-            f"copy {c['number']} of {c['of']}", str(c["made_by"]), str(c["made_at"]), str(c["status"])
+        rows.append(
+            (f"copy {c['number']} of {c['of']}", str(c["made_by"]), str(c["made_at"]), str(c["status"]))
         )
     for t in found.translations:
-        table.add_row(f"translation ({t['lang']})", str(t["made_by"]), str(t["made_at"]), str(t["status"]))
+        rows.append((f"translation ({t['lang']})", str(t["made_by"]), str(t["made_at"]), str(t["status"])))
     for c in found.consents:
-        table.add_row(
+        rows.append((
             "consent to pass on", f"{c['holder_party']} → {c['third_party']}", str(c["decided_at"] or ""),
             str(c["status"]),
-        )  # fmt: skip
-    console.print(table)
+        ))  # fmt: skip
+    print_table(("what", "who / where", "when", "journal seq / status"), rows)
     if found.seqs and not proofs:
         console.print("Prove any event with `accord ledger prove SEQ`, or ask again with --proofs.")
 

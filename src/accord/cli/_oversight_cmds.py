@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import RenderableType
 from rich.text import Text
 
 from accord.cli._auth import acting
@@ -21,7 +22,7 @@ from accord.cli._common import (
     emit_json,
     exit_code,
     fail,
-    make_table,
+    print_table,
     read_text,
     refusals,
     write_bytes,
@@ -77,10 +78,11 @@ def _summary(report: OversightReport) -> None:
     names = dict.fromkeys(
         f.name for m in report.months for f in m.figures if len(f.name.split(SEPARATOR)) <= _NOT_BROKEN_DOWN
     )
-    table = make_table("", *(m.month for m in report.months))
-    for name in names:
-        table.add_row(Text(figure_label(name, report.lang)), *(str(m.count(name)) for m in report.months))
-    console.print(table)
+    rows: list[list[RenderableType]] = [
+        [Text(figure_label(name, report.lang)), *(str(m.count(name)) for m in report.months)]
+        for name in names
+    ]
+    print_table(("", *(m.month for m in report.months)), rows)
 
 
 @oversight_app.command("report")
@@ -194,10 +196,10 @@ def compare_(
     if json_out:
         emit_json({"agreement": a.agreement, "discrepancies": [d.to_dict() for d in found]})
     elif found:
-        table = make_table("month", a.party, "", b.party, "")
-        for d in found:
-            table.add_row(d.month, Text(d.figure), str(d.count), Text(d.mirror), str(d.mirror_count))
-        console.print(table)
+        print_table(
+            ("month", a.party, "", b.party, ""),
+            [(d.month, Text(d.figure), str(d.count), Text(d.mirror), str(d.mirror_count)) for d in found],
+        )
     else:
         console.print(
             f"No discrepancy: {a.party}'s and {b.party}'s reports of {a.agreement}, {a.first_day} to "
